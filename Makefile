@@ -1,0 +1,210 @@
+# xepc — one entry point: deps, all, test, bench, demo, install, fuzz, clean.
+#
+# Each component declares what it builds in its own `module.mk` (found by the
+# wildcard below), with these variables:
+#
+#   LIBRARIES    += name          name_SRCS := a.c b.c
+#   PROGRAMS     += name          name_SRCS, name_LIBS (library names, most
+#                                 dependent first), name_LDLIBS (-lfoo ...)
+#   UNIT_TESTS   += name          same keys; built with ASan+UBSan into
+#                                 build/test/, run by `make test` (TAP)
+#   BENCHES      += name          same keys; built -O2 into build/bench/,
+#                                 run by `make bench`
+#   FUZZERS      += name          same keys; clang libFuzzer+ASan+UBSan into
+#                                 build/fuzz/, run by `make fuzz` and briefly
+#                                 by `make test`
+#   SCRIPT_TESTS += path/to/x.sh  TAP-emitting scripts run by `make test`
+#                                 after the unit tests (root/netns tests)
+#   BENCH_SCRIPTS+= path/to/x.sh  scripts run by `make bench`
+#   DEBIAN_PACKAGES += pkg ...    what `make deps` installs
+#
+# BPF: every bpf/*.bpf.c becomes build/bpf/NAME.bpf.o and a skeleton
+# build/include/NAME.skel.h; selftests/progs/*.bpf.c likewise under
+# build/bpf/selftests/ and build/include/selftests/.
+
+V ?= 0
+Q := $(if $(filter 1,$(V)),,@)
+
+CC       ?= gcc
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+ARCH     := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+
+BUILD    := build
+INCLUDES := -I. -Iuserspace -Iasn1 -Ibpf -I$(BUILD)/include
+WARN     := -Wall -Wextra -Werror
+BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) -g $(INCLUDES) -MMD -MP
+
+CFLAGS_rel  := $(BASE_CFLAGS) -O2
+CFLAGS_san  := $(BASE_CFLAGS) -O1 -fno-omit-frame-pointer \
+               -fsanitize=address,undefined -fno-sanitize-recover=undefined
+LDFLAGS_san := -fsanitize=address,undefined
+CFLAGS_fuzz := $(BASE_CFLAGS) -O1 -fno-omit-frame-pointer \
+               -fsanitize=fuzzer-no-link,address,undefined \
+               -DXEPC_FUZZING=1
+LDFLAGS_fuzz := -fsanitize=fuzzer,address,undefined
+
+BPF_CFLAGS := -target bpf -O2 -g -Wall -Werror -D__TARGET_ARCH_$(ARCH) \
+              -I/usr/include/$(shell uname -m)-linux-gnu -Ibpf -I$(BUILD)/include
+
+# Run time knobs.
+FUZZ_SECONDS ?= 60      # per target, for `make fuzz`
+FUZZ_TEST_SECONDS ?= 5  # per target, inside `make test`
+
+LIBRARIES :=
+PROGRAMS :=
+UNIT_TESTS :=
+BENCHES :=
+FUZZERS :=
+SCRIPT_TESTS :=
+BENCH_SCRIPTS :=
+DEBIAN_PACKAGES := build-essential clang llvm pkg-config libbpf-dev bpftool \
+                   libelf-dev zlib1g-dev libssl-dev libcmocka-dev \
+                   libclang-rt-14-dev perl tshark python3-scapy iperf3 \
+                   iproute2 nftables libc6-dev-i386
+
+MODULES := $(sort $(wildcard */module.mk */*/module.mk))
+include $(MODULES)
+
+.PHONY: all deps test unit-tests bench demo install clean fuzz fuzz-build \
+        test-build bench-build bpf help
+.DEFAULT_GOAL := all
+
+# ---------------------------------------------------------------- BPF ----
+BPF_SRCS      := $(wildcard bpf/*.bpf.c)
+BPF_OBJS      := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
+BPF_SKELS     := $(patsubst bpf/%.bpf.c,$(BUILD)/include/%.skel.h,$(BPF_SRCS))
+BPF_ST_SRCS   := $(wildcard selftests/progs/*.bpf.c)
+BPF_ST_OBJS   := $(patsubst selftests/progs/%.bpf.c,$(BUILD)/bpf/selftests/%.bpf.o,$(BPF_ST_SRCS))
+BPF_ST_SKELS  := $(patsubst selftests/progs/%.bpf.c,$(BUILD)/include/selftests/%.skel.h,$(BPF_ST_SRCS))
+BPF_HDRS      := $(wildcard bpf/*.h)
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS)
+	@mkdir -p $(@D)
+	@echo "  BPF     $@"
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bpf/selftests/%.bpf.o: selftests/progs/%.bpf.c $(BPF_HDRS) $(wildcard selftests/progs/*.h)
+	@mkdir -p $(@D)
+	@echo "  BPF     $@"
+	$(Q)$(CLANG) $(BPF_CFLAGS) -Iselftests/progs -c $< -o $@
+
+$(BUILD)/include/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	@mkdir -p $(@D)
+	@echo "  SKEL    $@"
+	$(Q)$(BPFTOOL) gen skeleton $< name $(basename $(basename $(notdir $<))) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/include/selftests/%.skel.h: $(BUILD)/bpf/selftests/%.bpf.o
+	@mkdir -p $(@D)
+	@echo "  SKEL    $@"
+	$(Q)$(BPFTOOL) gen skeleton $< name $(basename $(basename $(notdir $<))) > $@.tmp && mv $@.tmp $@
+
+bpf: $(BPF_OBJS) $(BPF_SKELS)
+
+# ------------------------------------------------------------ userspace ---
+# Objects per variant; every userspace object waits for the skeletons so that
+# a source may include one.
+$(BUILD)/obj/rel/%.o: %.c | $(BPF_SKELS) $(BPF_ST_SKELS)
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS_rel) -c $< -o $@
+
+$(BUILD)/obj/san/%.o: %.c | $(BPF_SKELS) $(BPF_ST_SKELS)
+	@mkdir -p $(@D)
+	@echo "  CC[san] $@"
+	$(Q)$(CC) $(CFLAGS_san) -c $< -o $@
+
+$(BUILD)/obj/fuzz/%.o: %.c | $(BPF_SKELS)
+	@mkdir -p $(@D)
+	@echo "  CC[fuzz] $@"
+	$(Q)$(CLANG) $(CFLAGS_fuzz) -Wno-unused-command-line-argument -c $< -o $@
+
+objs = $(patsubst %.c,$(BUILD)/obj/$(1)/%.o,$(2))
+libpath = $(foreach l,$(2),$(BUILD)/lib/$(1)/lib$(l).a)
+
+define LIBRARY_template
+$(BUILD)/lib/rel/lib$(1).a: $(call objs,rel,$($(1)_SRCS))
+$(BUILD)/lib/san/lib$(1).a: $(call objs,san,$($(1)_SRCS))
+$(BUILD)/lib/fuzz/lib$(1).a: $(call objs,fuzz,$($(1)_SRCS))
+endef
+$(foreach l,$(LIBRARIES),$(eval $(call LIBRARY_template,$(l))))
+
+$(BUILD)/lib/%.a:
+	@mkdir -p $(@D)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+# $(1)=name $(2)=variant $(3)=output dir $(4)=linker $(5)=ldflags
+define LINK_template
+$(3)/$(1): $(call objs,$(2),$($(1)_SRCS)) $(call libpath,$(2),$($(1)_LIBS))
+	@mkdir -p $$(@D)
+	@echo "  LD      $$@"
+	$(Q)$(4) $(5) -o $$@ $(call objs,$(2),$($(1)_SRCS)) $(call libpath,$(2),$($(1)_LIBS)) $($(1)_LDLIBS)
+endef
+$(foreach p,$(PROGRAMS),$(eval $(call LINK_template,$(p),rel,$(BUILD)/bin,$(CC),)))
+$(foreach p,$(UNIT_TESTS),$(eval $(call LINK_template,$(p),san,$(BUILD)/test,$(CC),$(LDFLAGS_san))))
+$(foreach p,$(BENCHES),$(eval $(call LINK_template,$(p),rel,$(BUILD)/bench,$(CC),)))
+$(foreach p,$(FUZZERS),$(eval $(call LINK_template,$(p),fuzz,$(BUILD)/fuzz,$(CLANG),$(LDFLAGS_fuzz))))
+
+BIN_PROGRAMS := $(addprefix $(BUILD)/bin/,$(PROGRAMS))
+TEST_PROGRAMS := $(addprefix $(BUILD)/test/,$(UNIT_TESTS))
+BENCH_PROGRAMS := $(addprefix $(BUILD)/bench/,$(BENCHES))
+FUZZ_PROGRAMS := $(addprefix $(BUILD)/fuzz/,$(FUZZERS))
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# --------------------------------------------------------------- goals ----
+all: bpf $(BPF_ST_OBJS) $(BPF_ST_SKELS) $(BIN_PROGRAMS)
+
+deps:
+	@missing=$$(for p in $(sort $(DEBIAN_PACKAGES)); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	    echo "deps: installing $$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	fi
+
+test-build: all $(TEST_PROGRAMS) $(FUZZ_PROGRAMS)
+
+# Every test speaks TAP; prove runs them all and prints the summary.  Unit
+# tests first (fast, no privileges), then the fuzzers briefly, then the
+# scripts (BPF selftests, network namespaces).
+test: test-build
+	$(Q)mkdir -p $(BUILD)/test-vectors $(BUILD)/test-logs
+	$(Q)CMOCKA_MESSAGE_OUTPUT=TAP FUZZ_TEST_SECONDS=$(FUZZ_TEST_SECONDS) \
+	  prove --exec '' --timer $(TEST_PROGRAMS) \
+	    $(if $(FUZZERS),tools/run-fuzzers.sh) $(SCRIPT_TESTS)
+
+unit-tests: $(TEST_PROGRAMS)
+	$(Q)CMOCKA_MESSAGE_OUTPUT=TAP prove --exec '' $(TEST_PROGRAMS)
+
+bench-build: all $(BENCH_PROGRAMS)
+
+bench: bench-build
+	$(Q)set -e; for b in $(BENCH_PROGRAMS) $(BENCH_SCRIPTS); do \
+	    echo "== $$b"; $$b; done
+
+fuzz-build: $(FUZZ_PROGRAMS)
+
+fuzz: fuzz-build
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) tools/run-fuzzers.sh --long
+
+demo: all
+	$(Q)tools/demo/demo.sh
+
+PREFIX ?= /usr/local
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/xepc/bpf
+	install -m 0755 $(BIN_PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 $(BPF_OBJS) $(DESTDIR)$(PREFIX)/lib/xepc/bpf/
+
+clean:
+	rm -rf $(BUILD)
+
+help:
+	@sed -n '1,/^$$/p' Makefile
+	@echo "programs:   $(PROGRAMS)"; echo "unit tests: $(UNIT_TESTS)"
+	@echo "benches:    $(BENCHES)"; echo "fuzzers:    $(FUZZERS)"
+	@echo "scripts:    $(SCRIPT_TESTS)"
+
+export BUILD FUZZ_PROGRAMS

@@ -1,0 +1,16 @@
+/* xepcctl: one binary, one file per command family (cmd_<family>.c). */
+#ifndef XEPC_CLI_H
+#define XEPC_CLI_H
+
+struct cli_command {
+    const char *name;
+    int (*run)(int argc, char **argv); /* argv[0] is the command name */
+    const char *summary;
+};
+
+/* Exit codes: 0 ok, 1 operation failed, 2 usage error. */
+enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
+
+/* Command families, one per cmd_<family>.c. */
+
+#endif

@@ -1,0 +1,49 @@
+/* xepcctl — inspect and administer an xepc gateway. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+#ifndef XEPC_VERSION
+#define XEPC_VERSION "0.1.0-dev"
+#endif
+
+static int cli_version_main(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    printf("xepcctl %s\n", XEPC_VERSION);
+    return CLI_OK;
+}
+
+/* Add a line here for each command family; keep the list sorted. */
+static const struct cli_command commands[] = {
+    {"version", cli_version_main, "print the version of this build"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: xepcctl COMMAND [ARGS...]\n"
+            "       xepcctl COMMAND --help\n\n"
+            "commands:\n");
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return CLI_OK;
+    }
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (!strcmp(argv[1], commands[i].name))
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "xepcctl: unknown command '%s' (see xepcctl --help)\n", argv[1]);
+    return CLI_USAGE;
+}

@@ -1,0 +1,7 @@
+# userspace/cli: xepcctl.  Each command family is a cmd_<family>.c whose
+# entry point is listed in main.c; add the libraries it needs to _LIBS
+# (most dependent first) and system libraries to _LDLIBS.
+PROGRAMS += xepcctl
+xepcctl_SRCS := $(wildcard userspace/cli/*.c)
+xepcctl_LIBS := xepc
+xepcctl_LDLIBS :=
