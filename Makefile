@@ -63,7 +63,7 @@ DEBIAN_PACKAGES := build-essential clang llvm pkg-config libbpf-dev bpftool \
                    libclang-rt-14-dev perl tshark python3-scapy iperf3 \
                    iproute2 nftables libc6-dev-i386
 
-MODULES := $(sort $(wildcard */module.mk */*/module.mk))
+MODULES := $(sort $(wildcard */module.mk */*/module.mk */*/*/module.mk))
 include $(MODULES)
 
 .PHONY: all deps test unit-tests bench demo install clean fuzz fuzz-build \
