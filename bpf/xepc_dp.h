@@ -1,0 +1,484 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * xepc_dp.h — the contract between the kernel datapath (bpf/NAME.bpf.c) and
+ * userspace (userspace/dp/, xepcctl, selftests).
+ *
+ * Every map key/value, every ring-buffer event and the drop-reason table is
+ * declared here once.  Included by BPF programs (clang -target bpf) and by
+ * userspace (gcc), so only fixed-width types, explicit padding, no pointers.
+ *
+ * Units: "bytes" of traffic are always the length of the *inner* IPv4
+ * packet (IP total length), in both directions, for counters, meters and
+ * quotas.  Addresses marked __be32 are in network byte order, TEIDs and
+ * ports marked host order are in host byte order.
+ *
+ * Compatibility: pinned maps outlive the programs (hitless upgrade), so a
+ * change of any struct here is a change of the on-kernel ABI.  Change it
+ * only in a commit whose message says what changed.
+ */
+#ifndef XEPC_DP_H
+#define XEPC_DP_H
+
+#include <linux/types.h>
+#include <linux/bpf.h>	/* struct bpf_spin_lock */
+
+/* ------------------------------------------------------------ names ---- */
+
+#define XEPC_PIN_ROOT_DEFAULT	"/sys/fs/bpf/xepc"
+
+/* Programs (the ELF function names, also the skeleton program names). */
+#define XEPC_PROG_XDP_S1U	"xdp_s1u"	/* XDP, S1-U ingress: uplink + echo */
+#define XEPC_PROG_XDP_SGI	"xdp_sgi"	/* XDP, SGi ingress: downlink (routed) */
+#define XEPC_PROG_TC_UE		"tc_ue"		/* TC egress of the UE-pool device (NAT) */
+
+/* Maps: pinned by name under the pin root (LIBBPF_PIN_BY_NAME). */
+#define XEPC_MAP_CONFIG		"xepc_config"	/* array[1] of struct xepc_config */
+#define XEPC_MAP_SESSIONS	"xepc_sessions"	/* array[sid] of struct xepc_session */
+#define XEPC_MAP_UE		"xepc_ue"	/* hash be32 UE addr -> __u32 sid */
+#define XEPC_MAP_USAGE		"xepc_usage"	/* array[sid] of struct xepc_usage */
+#define XEPC_MAP_RULESETS	"xepc_rulesets"	/* array[id] of struct xepc_ruleset */
+#define XEPC_MAP_METERS		"xepc_meters"	/* array[id] of struct xepc_meter */
+#define XEPC_MAP_CHARGING	"xepc_charging"	/* array[idx] of struct xepc_charge, mmapable */
+#define XEPC_MAP_STATS		"xepc_stats"	/* percpu array[XEPC_STATS_MAX] of struct xepc_stat */
+#define XEPC_MAP_EVENTS		"xepc_events"	/* ringbuf of struct xepc_ev_* */
+#define XEPC_MAP_PKTBUF		"xepc_pktbuf"	/* ringbuf of struct xepc_ev_buffered */
+#define XEPC_MAP_ERR_RL		"xepc_err_rl"	/* lru hash xepc_err_rl_key -> __u64 ns */
+
+/* Suggested pin names for the bpf_links (owned by userspace/dp). */
+#define XEPC_LINK_XDP_S1U	"link_xdp_s1u"
+#define XEPC_LINK_XDP_SGI	"link_xdp_sgi"
+#define XEPC_LINK_TC_UE		"link_tc_ue"
+
+/* BPF-side default sizes; the loader overrides them from configuration with
+ * bpf_map__set_max_entries() before load. */
+#define XEPC_DEF_MAX_SESSIONS	65536		/* xepc_sessions, xepc_usage, xepc_ue */
+#define XEPC_DEF_MAX_RULESETS	4096
+#define XEPC_DEF_MAX_METERS	65536
+#define XEPC_DEF_MAX_CHARGING	65536
+#define XEPC_DEF_EVENTS_BYTES	(256 * 1024)	/* ringbuf size, power of 2 */
+#define XEPC_DEF_PKTBUF_BYTES	(4 * 1024 * 1024)
+#define XEPC_DEF_ERR_RL_ENTRIES	4096
+
+/* ----------------------------------------------------------- config ---- */
+
+enum xepc_mode {
+	XEPC_MODE_ROUTED = 0,	/* UE pool routed to the AGW; pure XDP forwarding */
+	XEPC_MODE_NAT = 1,	/* uplink goes up the stack (nftables masquerade),
+				 * downlink encapsulated by tc_ue */
+};
+
+/* xepc_config[0]; written by userspace, read by every program. */
+struct xepc_config {
+	__be32 gtpu_addr;	/* local S1-U GTP-U IPv4 address; also the outer
+				 * source of encapsulated packets.  0 = accept
+				 * GTP-U to any local address */
+	__be32 portal_addr;	/* captive portal IPv4 for redirect; 0 = none */
+	__u32 mode;		/* enum xepc_mode */
+	__u32 idle_buffer_max;	/* packets kept per idle UE (0 = drop at once);
+				 * see docs/datapath.md "idle UE" */
+	__u8 recovery;		/* restart counter sent in the Recovery IE of
+				 * Echo Responses (TS 29.281 7.2.2, TS 29.274 8.5) */
+	__u8 outer_ttl;		/* TTL of the outer IPv4 header (0 -> 64) */
+	__u8 pad0[2];
+	__u32 pad1;
+	__u64 ddn_interval_ns;	/* min interval between downlink-data events of
+				 * one session, ns (0 -> 1 s) */
+	__u64 errind_interval_ns; /* min interval between unknown-TEID events for
+				   * one (TEID, peer), ns (0 -> 1 s) */
+	__u64 clock_ns;		/* selftests only: when non-zero, the datapath uses
+				 * this as "now" (ns) instead of bpf_ktime_get_ns() */
+};
+
+/* --------------------------------------------------------- sessions ---- */
+
+/* Uplink lookup is one array access: the session id is the low 24 bits of
+ * the local (uplink) TEID, which the AGW allocates.  The upper 8 bits are
+ * free for userspace (e.g. a generation, so that a stale TEID of a deleted
+ * session is "unknown" rather than hitting its successor).  TEID 0 is
+ * reserved (TS 29.281 5.1), so session id 0 is never used. */
+#define XEPC_TEID_SID_MASK	0x00ffffffu
+#define XEPC_TEID_SID(teid)	((teid) & XEPC_TEID_SID_MASK)
+
+/* struct xepc_session.flags */
+#define XEPC_SF_ACTIVE		(1u << 0)	/* slot in use */
+#define XEPC_SF_TUNNEL		(1u << 1)	/* eNB tunnel set (enb_addr,
+						 * teid_remote valid); clear =
+						 * idle UE: buffer + DDN event */
+
+/* Actions of rules, of a session's default, of final-unit handling. */
+enum xepc_action {
+	XEPC_ACT_PASS = 0,
+	XEPC_ACT_DROP = 1,
+	XEPC_ACT_REDIRECT = 2,	/* uplink: destination rewritten to portal_addr */
+};
+
+/* xepc_sessions[sid]; written by userspace only. */
+struct xepc_session {
+	__be32 ue_addr;		/* UE IPv4 address */
+	__be32 enb_addr;	/* eNB S1-U IPv4 address (valid with SF_TUNNEL) */
+	__u32 teid_local;	/* uplink TEID (host order); XEPC_TEID_SID() == sid */
+	__u32 teid_remote;	/* downlink TEID at the eNB (host order) */
+	__u32 flags;		/* XEPC_SF_* */
+	__u32 ruleset_id;	/* index in xepc_rulesets; 0 = no rules */
+	__u32 ul_meter_id;	/* UL APN-AMBR meter index; 0 = none */
+	__u32 dl_meter_id;	/* DL APN-AMBR meter index; 0 = none */
+	__u32 charge_base;	/* index in xepc_charging of this session's charge
+				 * slot 0; 0 = no charging/per-RG usage */
+	__u8 n_charge;		/* number of charge slots from charge_base (<= 16) */
+	__u8 default_action;	/* enum xepc_action when no rule matches */
+	__u8 default_slot;	/* charge slot of traffic matching no rule / rules
+				 * with charge_slot 0xff */
+	__u8 pad0;
+	__u32 cookie;		/* userspace tag (e.g. database generation) */
+	__u32 pad1;
+};
+
+/* xepc_usage[sid]; written by the kernel with atomic adds. */
+struct xepc_usage {
+	__u64 ul_bytes;		/* uplink bytes forwarded (inner IP length) */
+	__u64 ul_pkts;		/* uplink packets forwarded */
+	__u64 dl_bytes;		/* downlink bytes forwarded/buffered */
+	__u64 dl_pkts;		/* downlink packets forwarded/buffered */
+	__u64 ul_drops;		/* uplink packets of this session dropped */
+	__u64 dl_drops;		/* downlink packets of this session dropped */
+	__u64 last_ddn_ns;	/* time of the last downlink-data event, ns */
+	__u32 buffered;		/* packets buffered since the UE went idle;
+				 * userspace resets to 0 when it flushes */
+	__be32 redirect_orig;	/* original destination of the last uplink packet
+				 * redirected to the portal (restored as source
+				 * of downlink packets from the portal) */
+};
+
+/* ------------------------------------------------------------ rules ---- */
+
+#define XEPC_MAX_RULES		16	/* per ruleset */
+#define XEPC_MAX_CHARGE_SLOTS	16	/* per session */
+#define XEPC_SLOT_DEFAULT	0xff	/* rule charge_slot: use session default */
+
+/* struct xepc_rule.dir */
+#define XEPC_DIR_UL		(1u << 0)
+#define XEPC_DIR_DL		(1u << 1)
+
+/* struct xepc_rule.flags */
+#define XEPC_RF_ALWAYS_ALLOWED	(1u << 0)	/* never charged; passes even when
+						 * the quota is exhausted */
+
+/*
+ * An SDF filter.  Written from the UE's point of view so that one rule
+ * matches both directions of a flow: "ue" is the UE side (source of uplink,
+ * destination of downlink), "remote" the network side.  A packet matches
+ * when: dir has its direction bit, proto is 0 or equal, (addr & mask) ==
+ * rule addr on both sides, and the ports (TCP/UDP/SCTP only) are within the
+ * inclusive ranges.  A range 0..65535 matches packets without ports too.
+ */
+struct xepc_rule {
+	__u32 precedence;	/* TS 29.212 5.3.50: lower first; informative —
+				 * the kernel evaluates rules in array order,
+				 * userspace keeps them sorted by precedence */
+	__u8 dir;		/* XEPC_DIR_* */
+	__u8 proto;		/* IP protocol number; 0 = any */
+	__u8 action;		/* enum xepc_action */
+	__u8 flags;		/* XEPC_RF_* */
+	__be32 remote_addr;	/* network-side prefix */
+	__be32 remote_mask;	/* 0 = any */
+	__be32 ue_addr;		/* UE-side prefix */
+	__be32 ue_mask;		/* 0 = any */
+	__u16 remote_port_lo;	/* host order, inclusive */
+	__u16 remote_port_hi;
+	__u16 ue_port_lo;
+	__u16 ue_port_hi;
+	__u32 meter_id;		/* MBR meter index in xepc_meters; 0 = none */
+	__u8 charge_slot;	/* rating-group slot (0..n_charge-1) relative to the
+				 * session's charge_base; XEPC_SLOT_DEFAULT = the
+				 * session's default_slot */
+	__u8 pad[3];
+};
+
+/* xepc_rulesets[id]; may be shared by many sessions (same policy). */
+struct xepc_ruleset {
+	__u32 n_rules;		/* valid entries in rules[], <= XEPC_MAX_RULES */
+	__u32 pad;
+	struct xepc_rule rules[XEPC_MAX_RULES];
+};
+
+/* ----------------------------------------------------------- meters ---- */
+
+#define XEPC_NS_PER_SEC		1000000000ull
+
+/*
+ * Token bucket (single rate, two colours), exact under concurrency: every
+ * update happens under the spin lock.  tokens are kept in nanobytes so that
+ * refill on every packet loses nothing to rounding.  A packet of L bytes
+ * conforms when tokens >= L * 1e9; it then takes them, otherwise it is
+ * dropped.  Limits: rate <= 1.8e10 B/s, burst <= 1.8e10 B.
+ * Userspace writes the whole value (BPF_F_LOCK), tokens = burst * 1e9 and
+ * last_ns = 0 for a full bucket.
+ */
+struct xepc_meter {
+	struct bpf_spin_lock lock;
+	__u32 pad;
+	__u64 rate;		/* bytes per second; 0 = unlimited */
+	__u64 burst;		/* bucket depth, bytes */
+	__u64 tokens;		/* nanobytes (bytes x 1e9) in the bucket */
+	__u64 last_ns;		/* time of the last refill, ns */
+	__u64 green_pkts;	/* packets that conformed */
+	__u64 green_bytes;
+	__u64 red_pkts;		/* packets dropped by this meter */
+	__u64 red_bytes;
+};
+
+/* --------------------------------------------------------- charging ---- */
+
+/* struct xepc_charge.flags (userspace) */
+#define XEPC_CF_VALID		(1u << 0)	/* slot in use: count usage */
+#define XEPC_CF_ONLINE		(1u << 1)	/* quota enforced (Gy) */
+
+/* struct xepc_charge.state (kernel sets with atomic or; userspace clears
+ * with atomic and after a refill) */
+#define XEPC_CS_THRESHOLD_SENT	(1u << 0)
+#define XEPC_CS_EXHAUSTED	(1u << 1)
+
+/* struct xepc_charge.fua — final-unit action, TS 32.299 7.2.71 */
+enum xepc_fua {
+	XEPC_FUA_DROP = 0,	/* TERMINATE: drop the rating group's traffic */
+	XEPC_FUA_REDIRECT = 1,	/* REDIRECT: uplink to the portal */
+	XEPC_FUA_RESTRICT = 2,	/* RESTRICT_ACCESS: only ALWAYS_ALLOWED rules */
+};
+
+/*
+ * xepc_charging[idx]: one (session, rating group).  The map is
+ * BPF_F_MMAPABLE so that userspace refills with an atomic add on the shared
+ * memory (__atomic_fetch_add(&c->remaining, grant)) and then clears state
+ * bits with __atomic_fetch_and — never with a whole-value update, which
+ * would lose concurrent counter increments.
+ *
+ * Enforcement (exact): a packet of L bytes is granted when remaining >= L;
+ * the kernel subtracts with an atomic fetch-add and gives the bytes back if
+ * the packet did not fit, so concurrent CPUs never grant more than the
+ * quota.  A packet that does not fit is handled by fua, as is every later
+ * one until a refill.
+ */
+struct xepc_charge {
+	__s64 remaining;	/* bytes of quota left (ONLINE only) */
+	__u64 threshold;	/* bytes: event when remaining drops to <= this */
+	__u64 ul_bytes;		/* usage of this rating group, bytes */
+	__u64 ul_pkts;
+	__u64 dl_bytes;
+	__u64 dl_pkts;
+	__u32 rating_group;	/* TS 32.299 7.2.162, for events and display */
+	__u32 session_id;	/* owner session id, for events */
+	__u32 state;		/* XEPC_CS_* */
+	__u8 flags;		/* XEPC_CF_* */
+	__u8 fua;		/* enum xepc_fua */
+	__u8 pad[2];
+};
+
+/* ------------------------------------------------------ drop reasons ---- */
+
+/* X(name, "text").  Index = the reason's xepc_stats key. */
+#define XEPC_DROP_REASONS(X)						\
+	X(NONE,			"none")					\
+	X(ETH_TRUNC,		"truncated Ethernet header")		\
+	X(VLAN_TRUNC,		"truncated 802.1Q tag")			\
+	X(IP_TRUNC,		"truncated outer IPv4 header")		\
+	X(IP_HDR_LEN,		"bad outer IPv4 IHL")			\
+	X(IP_TOT_LEN,		"outer IPv4 total length vs frame")	\
+	X(UDP_TRUNC,		"truncated UDP header")			\
+	X(UDP_LEN,		"UDP length vs IPv4 length")		\
+	X(GTP_TRUNC,		"truncated GTP-U header")		\
+	X(GTP_VERSION,		"GTP version not 1")			\
+	X(GTP_PT,		"GTP' (PT=0) on GTP-U port")		\
+	X(GTP_LEN_LONG,		"GTP length beyond the packet")		\
+	X(GTP_LEN_SHORT,	"GTP length shorter than the packet")	\
+	X(GTP_EXT_TRUNC,	"truncated GTP extension header")	\
+	X(GTP_EXT_LEN,		"GTP extension header length 0")	\
+	X(GTP_EXT_TOO_MANY,	"too many GTP extension headers")	\
+	X(GTP_MSG_TYPE,		"unsupported GTP-U message type")	\
+	X(GTP_END_MARKER,	"GTP-U End Marker")			\
+	X(ECHO_BAD,		"malformed Echo Request")		\
+	X(UNKNOWN_TEID,		"unknown TEID")				\
+	X(INNER_TRUNC,		"truncated inner IPv4 header")		\
+	X(INNER_NOT_IPV4,	"inner packet not IPv4")		\
+	X(INNER_LEN,		"inner IPv4 length vs T-PDU")		\
+	X(SPOOFED_SRC,		"inner source is not the UE address")	\
+	X(RULE_DROP,		"SDF rule action drop")			\
+	X(DEFAULT_DROP,		"no SDF rule matched, default drop")	\
+	X(METER_RULE,		"rule MBR meter exceeded")		\
+	X(METER_AMBR,		"APN-AMBR meter exceeded")		\
+	X(QUOTA_EXHAUSTED,	"quota exhausted (final unit drop)")	\
+	X(QUOTA_RESTRICTED,	"quota exhausted, rule not allowed")	\
+	X(NO_PORTAL,		"redirect without a portal address")	\
+	X(IDLE_NO_BUFFER,	"idle UE, buffering disabled")		\
+	X(IDLE_BUFFER_FULL,	"idle UE, per-UE buffer bound reached")	\
+	X(IDLE_TOO_BIG,		"idle UE, packet larger than buffer slot") \
+	X(IDLE_RINGBUF_FULL,	"idle UE, packet ring buffer full")	\
+	X(TTL_EXCEEDED,		"inner TTL exceeded")			\
+	X(FIB_UNREACHABLE,	"no route (blackhole/unreachable/prohibit)") \
+	X(FIB_OTHER,		"route lookup failed")			\
+	X(ADJUST,		"headroom/tailroom adjust failed")	\
+	X(GSO,			"GSO packet cannot be encapsulated")	\
+	X(NO_CONFIG,		"configuration missing")
+
+#define XEPC_DROP_ENUM(n, s) XEPC_DROP_##n,
+enum xepc_drop_reason {
+	XEPC_DROP_REASONS(XEPC_DROP_ENUM)
+	XEPC_DROP__MAX
+};
+#undef XEPC_DROP_ENUM
+
+/* Counters of what was not dropped.  Stats key = XEPC_STAT_CNT_BASE + n. */
+#define XEPC_COUNTERS(X)						\
+	X(UL_GPDU,		"uplink G-PDUs received")		\
+	X(UL_FWD,		"uplink forwarded (XDP_REDIRECT)")	\
+	X(UL_NAT_PASS,		"uplink decapsulated to the stack (NAT)") \
+	X(UL_NO_NEIGH_PASS,	"uplink decapsulated to the stack, no neighbour") \
+	X(UL_FRAG_NEEDED_PASS,	"uplink decapsulated to the stack, MTU") \
+	X(DL_RX,		"downlink packets for a UE")		\
+	X(DL_FWD,		"downlink encapsulated and forwarded")	\
+	X(DL_NO_NEIGH_PASS,	"downlink encapsulated to the stack, no neighbour") \
+	X(DL_FRAG_NEEDED_PASS,	"downlink encapsulated to the stack, MTU") \
+	X(DL_TC_FWD,		"downlink encapsulated by tc_ue")	\
+	X(DL_NOT_UE_PASS,	"SGi/UE-side packet for no UE, passed")	\
+	X(ECHO_REPLIED,		"GTP-U Echo Requests answered")		\
+	X(GTP_TO_USER,		"GTP-U signalling passed to userspace")	\
+	X(NOT_GTPU_PASS,	"non GTP-U traffic passed to the stack") \
+	X(IP_FRAG_PASS,		"outer IPv4 fragments passed to the stack") \
+	X(RULE_REDIRECT,	"packets redirected to the portal")	\
+	X(PORTAL_RESTORE,	"portal replies with source restored")	\
+	X(IDLE_BUFFERED,	"idle-UE packets handed to userspace")	\
+	X(EV_DDN,		"downlink-data events sent")		\
+	X(EV_UNKNOWN_TEID,	"unknown-TEID events sent")		\
+	X(EV_QUOTA,		"quota events sent")			\
+	X(EV_LOST,		"events lost (ring buffer full)")
+
+#define XEPC_CNT_ENUM(n, s) XEPC_CNT_##n,
+enum xepc_counter {
+	XEPC_COUNTERS(XEPC_CNT_ENUM)
+	XEPC_CNT__MAX
+};
+#undef XEPC_CNT_ENUM
+
+/* xepc_stats layout: keys 0..63 drop reasons, 64..127 counters.  Fixed so
+ * that the pinned map survives program upgrades that add entries. */
+#define XEPC_STAT_CNT_BASE	64
+#define XEPC_STATS_MAX		128
+#define XEPC_STAT_DROP(r)	((__u32)(r))
+#define XEPC_STAT_CNT(c)	((__u32)(XEPC_STAT_CNT_BASE + (c)))
+
+/* Per-CPU value of xepc_stats; userspace sums over CPUs. */
+struct xepc_stat {
+	__u64 packets;
+	__u64 bytes;		/* frame bytes as seen by the program */
+};
+
+static inline const char *xepc_drop_reason_str(__u32 r)
+{
+#define XEPC_DROP_STR(n, s) case XEPC_DROP_##n: return s;
+	switch (r) {
+	XEPC_DROP_REASONS(XEPC_DROP_STR)
+	}
+#undef XEPC_DROP_STR
+	return "?";
+}
+
+static inline const char *xepc_drop_reason_name(__u32 r)
+{
+#define XEPC_DROP_NAME(n, s) case XEPC_DROP_##n: return #n;
+	switch (r) {
+	XEPC_DROP_REASONS(XEPC_DROP_NAME)
+	}
+#undef XEPC_DROP_NAME
+	return "?";
+}
+
+static inline const char *xepc_counter_str(__u32 c)
+{
+#define XEPC_CNT_STR(n, s) case XEPC_CNT_##n: return s;
+	switch (c) {
+	XEPC_COUNTERS(XEPC_CNT_STR)
+	}
+#undef XEPC_CNT_STR
+	return "?";
+}
+
+static inline const char *xepc_counter_name(__u32 c)
+{
+#define XEPC_CNT_NAME(n, s) case XEPC_CNT_##n: return #n;
+	switch (c) {
+	XEPC_COUNTERS(XEPC_CNT_NAME)
+	}
+#undef XEPC_CNT_NAME
+	return "?";
+}
+
+/* ----------------------------------------------------------- events ---- */
+
+enum xepc_event_type {
+	XEPC_EV_DDN = 1,		/* struct xepc_ev_ddn: page the UE */
+	XEPC_EV_UNKNOWN_TEID = 2,	/* struct xepc_ev_unknown_teid */
+	XEPC_EV_QUOTA_THRESHOLD = 3,	/* struct xepc_ev_quota */
+	XEPC_EV_QUOTA_EXHAUSTED = 4,	/* struct xepc_ev_quota */
+	XEPC_EV_BUFFERED = 5,		/* struct xepc_ev_buffered (xepc_pktbuf) */
+};
+
+struct xepc_ev_hdr {
+	__u16 type;		/* enum xepc_event_type */
+	__u16 pad;
+	__u32 session_id;	/* 0 when not applicable */
+	__u64 ts_ns;		/* bpf_ktime_get_ns() (CLOCK_MONOTONIC), ns */
+};
+
+/* Downlink data for an idle UE (TS 23.401 5.3.4.3: Downlink Data
+ * Notification), rate-limited per session by ddn_interval_ns. */
+struct xepc_ev_ddn {
+	struct xepc_ev_hdr hdr;
+	__be32 ue_addr;
+	__u32 buffered;		/* packets buffered so far for this UE */
+};
+
+/* G-PDU with an unknown TEID: userspace answers with an Error Indication
+ * (TS 29.281 7.3.1), rate-limited per (TEID, peer) by errind_interval_ns. */
+struct xepc_ev_unknown_teid {
+	struct xepc_ev_hdr hdr;
+	__u32 teid;		/* host order */
+	__be32 peer_addr;	/* outer source (the eNB) */
+	__be32 local_addr;	/* outer destination (our S1-U address) */
+	__be16 peer_port;	/* outer UDP source port */
+	__u16 pad;
+};
+
+struct xepc_ev_quota {
+	struct xepc_ev_hdr hdr;
+	__u32 charge_idx;	/* index in xepc_charging */
+	__u32 rating_group;
+	__s64 remaining;	/* bytes left when the event fired */
+};
+
+/* An idle UE's downlink packet kept for re-injection: the inner IPv4 packet
+ * as it arrived (no L2), to be sent encapsulated once the tunnel is set. */
+#define XEPC_BUF_PKT_MAX	2048	/* bytes; longer packets are dropped */
+struct xepc_ev_buffered {
+	struct xepc_ev_hdr hdr;
+	__u32 len;		/* bytes valid in data[] */
+	__u32 pad;
+	__u8 data[XEPC_BUF_PKT_MAX];
+};
+
+/* Key of xepc_err_rl (rate limit of unknown-TEID events). */
+struct xepc_err_rl_key {
+	__u32 teid;		/* host order */
+	__be32 peer_addr;
+};
+
+/* GTP-U constants (TS 29.281). */
+#define XEPC_GTPU_PORT		2152	/* 4.4.2.3 */
+#define XEPC_GTP_ECHO_REQ	1	/* 6.1 */
+#define XEPC_GTP_ECHO_RSP	2
+#define XEPC_GTP_ERROR_IND	26
+#define XEPC_GTP_SUPP_EXT_HDR	31
+#define XEPC_GTP_END_MARKER	254
+#define XEPC_GTP_GPDU		255
+#define XEPC_GTP_IE_RECOVERY	14	/* 8.2 */
+#define XEPC_GTP_MAX_EXT_HDRS	8	/* chain walked at most this far */
+
+#endif /* XEPC_DP_H */
