@@ -1,0 +1,89 @@
+/* GTP-U message building (TS 29.281). */
+#include <errno.h>
+#include <string.h>
+
+#include "dp/dp_gtpu.h"
+
+/* TS 29.281 5.1: version 1, protocol type GTP (PT=1), optional flags. */
+#define GTPU_V1_PT 0x30
+#define GTPU_FLAG_E 0x04
+#define GTPU_FLAG_S 0x02
+
+static void put16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+int dp_gtpu_build_error_indication(uint8_t *buf, size_t cap, uint32_t teid,
+                                   struct in_addr own_addr, uint16_t src_port,
+                                   uint16_t seq)
+{
+    size_t len = 12 + (src_port ? 4 : 0) + 5 + 7;
+    if (cap < len)
+        return -ENOSPC;
+    memset(buf, 0, len);
+    /* TS 29.281 5.1: S=1 for Error Indication; the header TEID is 0
+     * (7.3.1: the message is not sent on a tunnel). */
+    buf[0] = GTPU_V1_PT | GTPU_FLAG_S | (src_port ? GTPU_FLAG_E : 0);
+    buf[1] = DP_GTPU_ERROR_INDICATION;
+    put16(buf + 2, (uint16_t)(len - 8));
+    put32(buf + 4, 0);
+    put16(buf + 8, seq);
+    buf[10] = 0; /* N-PDU number */
+    size_t off = 12;
+    if (src_port) {
+        /* TS 29.281 5.2.2.1: UDP Port extension header, length 1 (x4),
+         * the source port of the G-PDU that triggered this message. */
+        buf[11] = DP_GTPU_EXT_UDP_PORT;
+        buf[off] = 1;
+        put16(buf + off + 1, src_port);
+        buf[off + 3] = 0; /* no next extension header */
+        off += 4;
+    }
+    /* TS 29.281 8.3: Tunnel Endpoint Identifier Data I (TV). */
+    buf[off] = DP_GTPU_IE_TEID_DATA_I;
+    put32(buf + off + 1, teid);
+    off += 5;
+    /* TS 29.281 8.4: GTP-U Peer Address (TLV, IPv4 = 4 octets). */
+    buf[off] = DP_GTPU_IE_PEER_ADDRESS;
+    put16(buf + off + 1, 4);
+    memcpy(buf + off + 3, &own_addr.s_addr, 4);
+    off += 7;
+    return (int)off;
+}
+
+int dp_gtpu_build_gpdu_header(uint8_t *buf, size_t cap, uint32_t teid, size_t payload_len)
+{
+    if (cap < 8)
+        return -ENOSPC;
+    if (payload_len > 0xffff)
+        return -EINVAL;
+    buf[0] = GTPU_V1_PT;
+    buf[1] = DP_GTPU_GPDU;
+    put16(buf + 2, (uint16_t)payload_len);
+    put32(buf + 4, teid);
+    return 8;
+}
+
+int dp_gtpu_build_echo_request(uint8_t *buf, size_t cap, uint16_t seq)
+{
+    if (cap < 12)
+        return -ENOSPC;
+    buf[0] = GTPU_V1_PT | GTPU_FLAG_S;
+    buf[1] = DP_GTPU_ECHO_REQUEST;
+    put16(buf + 2, 4);
+    put32(buf + 4, 0);
+    put16(buf + 8, seq);
+    buf[10] = 0;
+    buf[11] = 0;
+    return 12;
+}

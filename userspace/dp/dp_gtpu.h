@@ -1,0 +1,50 @@
+/* GTP-U messages that userspace builds (TS 29.281): Error Indication for
+ * unknown TEIDs, G-PDU headers for re-sending packets buffered for idle UEs,
+ * Echo Requests for path management.  Pure functions over byte buffers. */
+#ifndef XEPC_DP_GTPU_H
+#define XEPC_DP_GTPU_H
+
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define DP_GTPU_PORT 2152
+
+/* TS 29.281 6.1: message types. */
+enum {
+    DP_GTPU_ECHO_REQUEST = 1,
+    DP_GTPU_ECHO_RESPONSE = 2,
+    DP_GTPU_ERROR_INDICATION = 26,
+    DP_GTPU_END_MARKER = 254,
+    DP_GTPU_GPDU = 255,
+};
+
+/* TS 29.281 8: information element types. */
+enum {
+    DP_GTPU_IE_RECOVERY = 14,
+    DP_GTPU_IE_TEID_DATA_I = 16,
+    DP_GTPU_IE_PEER_ADDRESS = 133,
+};
+
+/* TS 29.281 5.2.2.1: UDP Port extension header. */
+#define DP_GTPU_EXT_UDP_PORT 0x40
+
+/* Builds an Error Indication (TS 29.281 7.3.1) for a G-PDU that arrived with
+ * `teid` from UDP source port `src_port` (0 = unknown, the UDP Port extension
+ * header is then left out); `own_addr` is the GTP-U Peer Address IE (the
+ * address of the node that sends the Error Indication).  Returns the length
+ * written (at most 32 bytes), or -ENOSPC. */
+int dp_gtpu_build_error_indication(uint8_t *buf, size_t cap, uint32_t teid,
+                                   struct in_addr own_addr, uint16_t src_port,
+                                   uint16_t seq);
+
+/* Writes a minimal G-PDU header (8 bytes, no optional fields) for a T-PDU
+ * of `payload_len` bytes.  Returns 8, or -EINVAL if the payload is too long
+ * for the 16-bit length field. */
+int dp_gtpu_build_gpdu_header(uint8_t *buf, size_t cap, uint32_t teid, size_t payload_len);
+
+/* Echo Request (TS 29.281 7.2.1) with sequence number `seq`.  Returns 12 or
+ * -ENOSPC. */
+int dp_gtpu_build_echo_request(uint8_t *buf, size_t cap, uint16_t seq);
+
+#endif

@@ -1,0 +1,107 @@
+/* Datapath session specifications as operators and the control plane write
+ * them, independent of the map layouts of bpf/xepc_dp.h, and their parsers
+ * (the compact text syntax of xepcctl, documented in docs/cli.md).
+ *
+ * Addresses are in network byte order, everything else in host order. */
+#ifndef XEPC_DP_SPEC_H
+#define XEPC_DP_SPEC_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define DP_MAX_RULES 16
+#define DP_MAX_QUOTAS 8
+
+enum dp_dir {
+    DP_DIR_UL = 1,
+    DP_DIR_DL = 2,
+    DP_DIR_BOTH = 3,
+};
+
+enum dp_action {
+    DP_ACTION_PASS = 0,
+    DP_ACTION_DROP = 1,
+    DP_ACTION_REDIRECT = 2,
+};
+
+/* Final-unit action when a rating group's quota runs out. */
+enum dp_fua {
+    DP_FUA_DROP = 0,
+    DP_FUA_REDIRECT = 1,
+    DP_FUA_RESTRICT = 2,
+};
+
+/* One SDF rule.  A zero prefix length matches any address, proto 0 any
+ * protocol, the port range 0-65535 any port. */
+struct dp_rule_spec {
+    uint16_t precedence;     /* lower wins */
+    uint8_t dir;             /* enum dp_dir */
+    uint8_t proto;           /* IP protocol number, 0 = any */
+    struct in_addr src;      /* UE-side address for DL, remote for UL: see docs */
+    uint8_t src_plen;
+    struct in_addr dst;
+    uint8_t dst_plen;
+    uint16_t sport_lo, sport_hi;
+    uint16_t dport_lo, dport_hi;
+    uint8_t action;          /* enum dp_action */
+    struct in_addr redirect_addr; /* action=redirect: the portal */
+    uint16_t redirect_port;  /* 0 = keep the destination port */
+    uint64_t mbr_bps;        /* per-rule meter rate in bits/s, 0 = none */
+    uint32_t burst_bytes;    /* meter bucket depth in bytes, 0 = default */
+    uint32_t rating_group;   /* 0 = the session's default counting only */
+    bool always_allowed;     /* still passes under fua=restrict */
+};
+
+struct dp_quota_spec {
+    uint32_t rating_group;
+    uint64_t bytes;          /* granted volume, both directions */
+    uint8_t threshold_pct;   /* threshold event at this % used, 0 = none */
+    uint8_t fua;             /* enum dp_fua */
+    struct in_addr redirect_addr; /* fua=redirect: the portal */
+};
+
+struct dp_session_spec {
+    uint32_t ul_teid;        /* the gateway's S1-U TEID (key for uplink) */
+    struct in_addr ue_addr;  /* key for downlink */
+    bool has_tunnel;         /* false: idle UE, downlink is buffered/paged */
+    struct in_addr enb_addr;
+    uint32_t dl_teid;        /* the eNB's TEID */
+    uint64_t ul_ambr_bps;    /* 0 = unlimited */
+    uint64_t dl_ambr_bps;
+    uint32_t n_rules;
+    struct dp_rule_spec rules[DP_MAX_RULES];
+    uint32_t n_quotas;
+    struct dp_quota_spec quotas[DP_MAX_QUOTAS];
+};
+
+/* Parsers: 0 or -EINVAL/-ERANGE; on error, err (if not NULL, errlen > 0)
+ * receives a sentence saying what was wrong. */
+int dp_parse_rule(const char *text, struct dp_rule_spec *rule, char *err, size_t errlen);
+int dp_parse_quota(const char *text, struct dp_quota_spec *quota, char *err, size_t errlen);
+
+/* "1000", "10k", "2.5M", "1G" -> 1000, 10e3, 2.5e6, 1e9 (SI, decimal). */
+int dp_parse_scaled(const char *text, uint64_t *out);
+/* "10.0.0.0/8" or "10.1.2.3" (= /32). */
+int dp_parse_prefix(const char *text, struct in_addr *addr, uint8_t *plen);
+/* "80", "80-443". */
+int dp_parse_port_range(const char *text, uint16_t *lo, uint16_t *hi);
+/* Decimal or 0x-hex 32-bit value. */
+int dp_parse_u32(const char *text, uint32_t *out);
+
+/* Checks the whole session: TEIDs non-zero, precedences distinct, rule
+ * rating groups have quotas only where needed, etc. */
+int dp_session_spec_check(const struct dp_session_spec *s, char *err, size_t errlen);
+
+/* Text forms for output (static strings). */
+const char *dp_dir_str(uint8_t dir);
+const char *dp_action_str(uint8_t action);
+const char *dp_fua_str(uint8_t fua);
+const char *dp_proto_str(uint8_t proto, char *buf, size_t len);
+
+/* Writes the rule back in the syntax dp_parse_rule reads. */
+int dp_rule_format(const struct dp_rule_spec *r, char *buf, size_t len);
+int dp_quota_format(const struct dp_quota_spec *q, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,70 @@
+#include <arpa/inet.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "dp/dp_gtpu.h"
+
+/* TS 29.281 7.3.1 with the UDP Port extension header (5.2.2.1). */
+static void test_error_indication_bytes_with_udp_port(void **state)
+{
+    (void)state;
+    uint8_t buf[64];
+    struct in_addr own;
+    inet_pton(AF_INET, "10.200.1.1", &own);
+    int n = dp_gtpu_build_error_indication(buf, sizeof(buf), 0xdeadbeef, own, 40000, 7);
+    static const uint8_t want[] = {
+        0x36, 26, 0x00, 0x14, 0, 0, 0, 0,     /* v1 PT E S, type 26, len 20, TEID 0 */
+        0x00, 0x07, 0x00, 0x40,               /* seq 7, N-PDU 0, next ext = UDP Port */
+        0x01, 0x9c, 0x40, 0x00,               /* len 1, port 40000, no next */
+        16, 0xde, 0xad, 0xbe, 0xef,           /* TEID Data I */
+        133, 0x00, 0x04, 10, 200, 1, 1,       /* GTP-U Peer Address */
+    };
+    assert_int_equal(n, sizeof(want));
+    assert_memory_equal(buf, want, sizeof(want));
+}
+
+static void test_error_indication_bytes_without_port(void **state)
+{
+    (void)state;
+    uint8_t buf[64];
+    struct in_addr own;
+    inet_pton(AF_INET, "192.0.2.9", &own);
+    int n = dp_gtpu_build_error_indication(buf, sizeof(buf), 5, own, 0, 0x0102);
+    static const uint8_t want[] = {
+        0x32, 26, 0x00, 0x10, 0, 0, 0, 0,
+        0x01, 0x02, 0x00, 0x00,
+        16, 0, 0, 0, 5,
+        133, 0x00, 0x04, 192, 0, 2, 9,
+    };
+    assert_int_equal(n, sizeof(want));
+    assert_memory_equal(buf, want, sizeof(want));
+    assert_int_equal(dp_gtpu_build_error_indication(buf, 20, 5, own, 0, 0), -ENOSPC);
+}
+
+static void test_gpdu_header_and_echo(void **state)
+{
+    (void)state;
+    uint8_t buf[16];
+    assert_int_equal(dp_gtpu_build_gpdu_header(buf, sizeof(buf), 0x01020304, 84), 8);
+    static const uint8_t gpdu[] = {0x30, 0xff, 0x00, 84, 1, 2, 3, 4};
+    assert_memory_equal(buf, gpdu, sizeof(gpdu));
+    assert_int_equal(dp_gtpu_build_gpdu_header(buf, sizeof(buf), 1, 70000), -EINVAL);
+    assert_int_equal(dp_gtpu_build_echo_request(buf, sizeof(buf), 0xabcd), 12);
+    static const uint8_t echo[] = {0x32, 1, 0, 4, 0, 0, 0, 0, 0xab, 0xcd, 0, 0};
+    assert_memory_equal(buf, echo, sizeof(echo));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_error_indication_bytes_with_udp_port),
+        cmocka_unit_test(test_error_indication_bytes_without_port),
+        cmocka_unit_test(test_gpdu_header_and_echo),
+    };
+    return cmocka_run_group_tests_name("dp_gtpu", tests, NULL, NULL);
+}
