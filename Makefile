@@ -44,7 +44,7 @@ CFLAGS_fuzz := $(BASE_CFLAGS) -O1 -fno-omit-frame-pointer \
                -DXEPC_FUZZING=1
 LDFLAGS_fuzz := -fsanitize=fuzzer,address,undefined
 
-BPF_CFLAGS := -target bpf -O2 -g -Wall -Werror -D__TARGET_ARCH_$(ARCH) \
+BPF_CFLAGS := -target bpf -mcpu=v3 -O2 -g -Wall -Werror -D__TARGET_ARCH_$(ARCH) \
               -I/usr/include/$(shell uname -m)-linux-gnu -Ibpf -I$(BUILD)/include
 
 # Run time knobs.

@@ -317,7 +317,8 @@ struct xepc_charge {
 	X(FIB_OTHER,		"route lookup failed")			\
 	X(ADJUST,		"headroom/tailroom adjust failed")	\
 	X(GSO,			"GSO packet cannot be encapsulated")	\
-	X(NO_CONFIG,		"configuration missing")
+	X(NO_CONFIG,		"configuration missing")		\
+	X(MTU,			"encapsulated packet exceeds egress MTU")
 
 #define XEPC_DROP_ENUM(n, s) XEPC_DROP_##n,
 enum xepc_drop_reason {

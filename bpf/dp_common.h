@@ -1,0 +1,535 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * dp_common.h — what uplink and downlink share once the packet is parsed:
+ * statistics, the clock, events, SDF rules, meters, charging and the idle
+ * buffer.  See docs/datapath.md for the order in which they apply.
+ */
+#ifndef XEPC_DP_COMMON_H
+#define XEPC_DP_COMMON_H
+
+#include <linux/bpf.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "xepc_dp.h"
+#include "maps.h"
+#include "parse.h"
+
+#ifndef AF_INET
+#define AF_INET 2
+#endif
+
+/* -------------------------------------------------------- statistics ---- */
+
+static __always_inline void stat_add(__u32 key, __u32 bytes)
+{
+	struct xepc_stat *st = bpf_map_lookup_elem(&xepc_stats, &key);
+
+	if (st) {
+		st->packets++;
+		st->bytes += bytes;
+	}
+}
+
+static __always_inline void stat_drop(__u32 reason, __u32 bytes)
+{
+	stat_add(XEPC_STAT_DROP(reason), bytes);
+}
+
+static __always_inline void stat_cnt(__u32 cnt, __u32 bytes)
+{
+	stat_add(XEPC_STAT_CNT(cnt), bytes);
+}
+
+static __always_inline struct xepc_config *get_config(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&xepc_config, &zero);
+}
+
+static __always_inline __u64 dp_now(const struct xepc_config *cfg)
+{
+	/* clock_ns is only ever set by the selftests (controllable time) */
+	return cfg->clock_ns ? cfg->clock_ns : bpf_ktime_get_ns();
+}
+
+/* ------------------------------------------------------------ events ---- */
+
+static __always_inline void ev_hdr(struct xepc_ev_hdr *h, __u16 type,
+				   __u32 sid, __u64 now)
+{
+	h->type = type;
+	h->pad = 0;
+	h->session_id = sid;
+	h->ts_ns = now;
+}
+
+static __always_inline void ev_unknown_teid(const struct xepc_config *cfg,
+					    __u32 teid, __be32 peer,
+					    __be32 local, __be16 port,
+					    __u64 now)
+{
+	struct xepc_err_rl_key key = { .teid = teid, .peer_addr = peer };
+	__u64 iv = cfg->errind_interval_ns ?: XEPC_NS_PER_SEC;
+	struct xepc_ev_unknown_teid *ev;
+	__u64 *last;
+
+	/* TS 29.281 7.3.1: Error Indication per unknown TEID, rate-limited
+	 * per (TEID, peer) so that a flood does not flood userspace. */
+	last = bpf_map_lookup_elem(&xepc_err_rl, &key);
+	if (last) {
+		__u64 old = *last;
+
+		if (now - old < iv)
+			return;
+		if (__sync_val_compare_and_swap(last, old, now) != old)
+			return;
+	} else if (bpf_map_update_elem(&xepc_err_rl, &key, &now, BPF_NOEXIST)) {
+		return;
+	}
+	ev = bpf_ringbuf_reserve(&xepc_events, sizeof(*ev), 0);
+	if (!ev) {
+		stat_cnt(XEPC_CNT_EV_LOST, 0);
+		return;
+	}
+	ev_hdr(&ev->hdr, XEPC_EV_UNKNOWN_TEID, 0, now);
+	ev->teid = teid;
+	ev->peer_addr = peer;
+	ev->local_addr = local;
+	ev->peer_port = port;
+	ev->pad = 0;
+	bpf_ringbuf_submit(ev, 0);
+	stat_cnt(XEPC_CNT_EV_UNKNOWN_TEID, 0);
+}
+
+static __always_inline void ev_quota(__u16 type, __u32 idx,
+				     struct xepc_charge *c, __s64 remaining,
+				     __u64 now)
+{
+	struct xepc_ev_quota *ev;
+
+	ev = bpf_ringbuf_reserve(&xepc_events, sizeof(*ev), 0);
+	if (!ev) {
+		stat_cnt(XEPC_CNT_EV_LOST, 0);
+		return;
+	}
+	ev_hdr(&ev->hdr, type, c->session_id, now);
+	ev->charge_idx = idx;
+	ev->rating_group = c->rating_group;
+	ev->remaining = remaining;
+	bpf_ringbuf_submit(ev, 0);
+	stat_cnt(XEPC_CNT_EV_QUOTA, 0);
+}
+
+/* ------------------------------------------------------------- flows ---- */
+
+/* A packet seen from the UE's point of view (see struct xepc_rule). */
+struct flow {
+	__be32 ue_addr;
+	__be32 remote_addr;
+	__u16 ue_port;		/* host order; 0 without ports */
+	__u16 remote_port;
+	__u8 proto;
+	__u8 dir;		/* XEPC_DIR_UL / XEPC_DIR_DL */
+	__u8 has_ports;
+	__u8 from_portal;	/* downlink packet whose source was the portal */
+};
+
+/*
+ * Ports of TCP/UDP/SCTP (all start with source, destination port).  Only
+ * the first fragment has them; later fragments are matched without ports.
+ */
+static __always_inline void flow_ports(void *end, struct iphdr *iph,
+				       __u32 ihl, __u16 *sport, __u16 *dport,
+				       __u8 *has)
+{
+	__u16 *p;
+
+	*sport = *dport = 0;
+	*has = 0;
+	if (iph->protocol != IPPROTO_TCP && iph->protocol != IPPROTO_UDP &&
+	    iph->protocol != IPPROTO_SCTP)
+		return;
+	if (iph->frag_off & bpf_htons(IP_OFFMASK_))
+		return;
+	if (ihl > 60)
+		return;
+	p = (void *)iph + ihl;
+	if ((void *)(p + 2) > end)
+		return;
+	*sport = bpf_ntohs(p[0]);
+	*dport = bpf_ntohs(p[1]);
+	*has = 1;
+}
+
+static __always_inline int rule_match(const struct xepc_rule *r,
+				      const struct flow *f)
+{
+	if (!(r->dir & f->dir))
+		return 0;
+	if (r->proto && r->proto != f->proto)
+		return 0;
+	if ((f->remote_addr & r->remote_mask) != r->remote_addr)
+		return 0;
+	if ((f->ue_addr & r->ue_mask) != r->ue_addr)
+		return 0;
+	if (r->remote_port_lo || r->remote_port_hi != 0xffff) {
+		if (!f->has_ports || f->remote_port < r->remote_port_lo ||
+		    f->remote_port > r->remote_port_hi)
+			return 0;
+	}
+	if (r->ue_port_lo || r->ue_port_hi != 0xffff) {
+		if (!f->has_ports || f->ue_port < r->ue_port_lo ||
+		    f->ue_port > r->ue_port_hi)
+			return 0;
+	}
+	return 1;
+}
+
+/* ------------------------------------------------------------ meters ---- */
+
+/*
+ * Token bucket: refill for the time since the last packet (capped at the
+ * burst), then take L bytes if they are there.  All under the lock, so two
+ * CPUs never spend the same tokens.  Returns 1 when the packet conforms.
+ */
+static __always_inline int meter_conform(__u32 id, __u32 len, __u64 now)
+{
+	struct xepc_meter *m = bpf_map_lookup_elem(&xepc_meters, &id);
+	__u64 cost = (__u64)len * XEPC_NS_PER_SEC;
+	__u64 tok, cap, rate, elapsed;
+	int ok;
+
+	if (!m || !m->rate)
+		return 1;
+	bpf_spin_lock(&m->lock);
+	rate = m->rate;
+	cap = m->burst * XEPC_NS_PER_SEC;
+	tok = m->tokens;
+	elapsed = now > m->last_ns ? now - m->last_ns : 0;
+	if (tok >= cap) {
+		tok = cap;
+	} else if (rate) {
+		__u64 need = cap - tok;
+
+		/* elapsed * rate cannot overflow: elapsed <= need/rate here */
+		if (elapsed > need / rate)
+			tok = cap;
+		else
+			tok += elapsed * rate;
+	}
+	if (now > m->last_ns)
+		m->last_ns = now;
+	ok = tok >= cost;
+	if (ok) {
+		tok -= cost;
+		m->green_pkts++;
+		m->green_bytes += len;
+	} else {
+		m->red_pkts++;
+		m->red_bytes += len;
+	}
+	m->tokens = tok;
+	bpf_spin_unlock(&m->lock);
+	return ok;
+}
+
+/* ---------------------------------------------------------- charging ---- */
+
+/*
+ * Charge L bytes to an online quota, exactly: fetch-and-subtract, and if
+ * the bytes were not there give them back.  Concurrent CPUs can only ever
+ * under-grant transiently, never over-grant.  Returns 1 when granted.
+ * TS 32.299 6.3.8 (threshold, final unit) decided in userspace; the kernel
+ * only reports the crossings, once each until userspace clears the bits.
+ */
+static __always_inline int quota_take(struct xepc_charge *c, __u32 idx,
+				      __u32 len, __u64 now)
+{
+	__s64 old = __sync_fetch_and_add(&c->remaining, -(__s64)len);
+	__s64 left;
+	__u32 prev;
+
+	if (old < (__s64)len) {
+		__sync_fetch_and_add(&c->remaining, (__s64)len);
+		prev = __sync_fetch_and_or(&c->state, XEPC_CS_EXHAUSTED);
+		if (!(prev & XEPC_CS_EXHAUSTED))
+			ev_quota(XEPC_EV_QUOTA_EXHAUSTED, idx, c, old, now);
+		return 0;
+	}
+	left = old - len;
+	if (c->threshold && left <= (__s64)c->threshold &&
+	    !(c->state & XEPC_CS_THRESHOLD_SENT)) {
+		prev = __sync_fetch_and_or(&c->state, XEPC_CS_THRESHOLD_SENT);
+		if (!(prev & XEPC_CS_THRESHOLD_SENT))
+			ev_quota(XEPC_EV_QUOTA_THRESHOLD, idx, c, left, now);
+	}
+	if (left == 0) {
+		/* the last byte went: the final-unit action applies from the
+		 * next packet on; tell userspace now */
+		prev = __sync_fetch_and_or(&c->state, XEPC_CS_EXHAUSTED);
+		if (!(prev & XEPC_CS_EXHAUSTED))
+			ev_quota(XEPC_EV_QUOTA_EXHAUSTED, idx, c, 0, now);
+	}
+	return 1;
+}
+
+/* ------------------------------------------------------------ policy ---- */
+
+struct verdict {
+	__u8 action;		/* XEPC_ACT_PASS or XEPC_ACT_REDIRECT */
+	__u8 pad[3];
+	__u32 charge_idx;	/* 0 = no per-RG usage */
+};
+
+/*
+ * Rules, meters, quota — the order of docs/datapath.md "policy":
+ *  1. the first matching SDF rule (array order = precedence order), or the
+ *     session default;  drop actions end here;
+ *  2. the rule's MBR meter, then the session's APN-AMBR meter;
+ *  3. the rating group's quota (online charging) and its final-unit action;
+ *  4. usage of the rating group.
+ * Returns 0 with v filled in, or a drop reason.
+ */
+static __always_inline int dp_policy(const struct xepc_config *cfg,
+				     const struct xepc_session *s,
+				     const struct flow *f, __u32 len,
+				     __u64 now, struct verdict *v)
+{
+	struct xepc_ruleset *rs = NULL;
+	__u8 action = s->default_action, slot = s->default_slot, rflags = 0;
+	__u32 meter = 0, ambr, idx;
+	int matched = 0, i;
+
+	if (s->ruleset_id) {
+		__u32 id = s->ruleset_id;
+
+		rs = bpf_map_lookup_elem(&xepc_rulesets, &id);
+	}
+	if (rs) {
+		__u32 n = rs->n_rules;
+
+		for (i = 0; i < XEPC_MAX_RULES; i++) {
+			struct xepc_rule *r = &rs->rules[i];
+
+			if (i >= n)
+				break;
+			if (!rule_match(r, f))
+				continue;
+			matched = 1;
+			action = r->action;
+			meter = r->meter_id;
+			if (r->charge_slot != XEPC_SLOT_DEFAULT)
+				slot = r->charge_slot;
+			rflags = r->flags;
+			break;
+		}
+	}
+	if (action == XEPC_ACT_DROP)
+		return matched ? XEPC_DROP_RULE_DROP : XEPC_DROP_DEFAULT_DROP;
+	/* A redirect applies to uplink; its downlink half is the portal's
+	 * reply, restored before the rules ran. */
+	if (f->dir == XEPC_DIR_DL)
+		action = XEPC_ACT_PASS;
+
+	if (meter && !meter_conform(meter, len, now))
+		return XEPC_DROP_METER_RULE;
+	ambr = f->dir == XEPC_DIR_UL ? s->ul_meter_id : s->dl_meter_id;
+	if (ambr && !meter_conform(ambr, len, now))
+		return XEPC_DROP_METER_AMBR;
+
+	v->charge_idx = 0;
+	if (s->charge_base && slot < s->n_charge && slot < XEPC_MAX_CHARGE_SLOTS) {
+		struct xepc_charge *c;
+
+		idx = s->charge_base + slot;
+		c = bpf_map_lookup_elem(&xepc_charging, &idx);
+		if (c && (c->flags & XEPC_CF_VALID)) {
+			if ((c->flags & XEPC_CF_ONLINE) &&
+			    !(rflags & XEPC_RF_ALWAYS_ALLOWED) &&
+			    !quota_take(c, idx, len, now)) {
+				/* TS 32.299 7.2.71 Final-Unit-Action */
+				switch (c->fua) {
+				case XEPC_FUA_REDIRECT:
+					if (f->dir == XEPC_DIR_UL)
+						action = XEPC_ACT_REDIRECT;
+					else if (!f->from_portal)
+						return XEPC_DROP_QUOTA_EXHAUSTED;
+					break;
+				case XEPC_FUA_RESTRICT:
+					return XEPC_DROP_QUOTA_RESTRICTED;
+				default:
+					return XEPC_DROP_QUOTA_EXHAUSTED;
+				}
+			}
+			v->charge_idx = idx;
+		}
+	}
+	if (action == XEPC_ACT_REDIRECT && !cfg->portal_addr)
+		return XEPC_DROP_NO_PORTAL;
+	v->action = action;
+	return 0;
+}
+
+/* Usage of a forwarded (or buffered) packet, per session and per RG. */
+static __always_inline void count_usage(__u32 sid, __u32 charge_idx,
+					__u8 dir, __u32 len)
+{
+	struct xepc_usage *u = bpf_map_lookup_elem(&xepc_usage, &sid);
+	struct xepc_charge *c = NULL;
+
+	if (charge_idx)
+		c = bpf_map_lookup_elem(&xepc_charging, &charge_idx);
+	if (dir == XEPC_DIR_UL) {
+		if (u) {
+			__sync_fetch_and_add(&u->ul_bytes, len);
+			__sync_fetch_and_add(&u->ul_pkts, 1);
+		}
+		if (c) {
+			__sync_fetch_and_add(&c->ul_bytes, len);
+			__sync_fetch_and_add(&c->ul_pkts, 1);
+		}
+	} else {
+		if (u) {
+			__sync_fetch_and_add(&u->dl_bytes, len);
+			__sync_fetch_and_add(&u->dl_pkts, 1);
+		}
+		if (c) {
+			__sync_fetch_and_add(&c->dl_bytes, len);
+			__sync_fetch_and_add(&c->dl_pkts, 1);
+		}
+	}
+}
+
+static __always_inline void count_session_drop(__u32 sid, __u8 dir)
+{
+	struct xepc_usage *u = bpf_map_lookup_elem(&xepc_usage, &sid);
+
+	if (!u)
+		return;
+	if (dir == XEPC_DIR_UL)
+		__sync_fetch_and_add(&u->ul_drops, 1);
+	else
+		__sync_fetch_and_add(&u->dl_drops, 1);
+}
+
+/* --------------------------------------------------------- idle UE ---- */
+
+/*
+ * A downlink packet for a UE without an eNB tunnel (TS 23.401 5.3.4.3):
+ * raise a Downlink Data Notification at most once per ddn_interval_ns per
+ * session, and keep at most idle_buffer_max packets of the UE in the
+ * xepc_pktbuf ring buffer for userspace to send once the tunnel is back.
+ * Returns 0 when the caller must copy the packet into *rec (reserved here),
+ * or a drop reason.
+ */
+static __always_inline int idle_begin(const struct xepc_config *cfg,
+				      __u32 sid, const struct xepc_session *s,
+				      __u32 len, __u64 now,
+				      struct xepc_ev_buffered **rec)
+{
+	struct xepc_usage *u = bpf_map_lookup_elem(&xepc_usage, &sid);
+	__u64 iv = cfg->ddn_interval_ns ?: XEPC_NS_PER_SEC;
+	struct xepc_ev_buffered *r;
+	__u32 n;
+
+	if (!u)
+		return XEPC_DROP_IDLE_NO_BUFFER;
+	{
+		__u64 last = u->last_ddn_ns;
+
+		if ((!last || now - last >= iv) &&
+		    __sync_val_compare_and_swap(&u->last_ddn_ns, last, now) == last) {
+			struct xepc_ev_ddn *ev;
+
+			ev = bpf_ringbuf_reserve(&xepc_events, sizeof(*ev), 0);
+			if (ev) {
+				ev_hdr(&ev->hdr, XEPC_EV_DDN, sid, now);
+				ev->ue_addr = s->ue_addr;
+				ev->buffered = u->buffered;
+				bpf_ringbuf_submit(ev, 0);
+				stat_cnt(XEPC_CNT_EV_DDN, 0);
+			} else {
+				stat_cnt(XEPC_CNT_EV_LOST, 0);
+			}
+		}
+	}
+	if (!cfg->idle_buffer_max)
+		return XEPC_DROP_IDLE_NO_BUFFER;
+	if (len > XEPC_BUF_PKT_MAX)
+		return XEPC_DROP_IDLE_TOO_BIG;
+	n = __sync_fetch_and_add(&u->buffered, 1);
+	if (n >= cfg->idle_buffer_max) {
+		__sync_fetch_and_add(&u->buffered, -1);
+		return XEPC_DROP_IDLE_BUFFER_FULL;
+	}
+	r = bpf_ringbuf_reserve(&xepc_pktbuf, sizeof(*r), 0);
+	if (!r) {
+		__sync_fetch_and_add(&u->buffered, -1);
+		return XEPC_DROP_IDLE_RINGBUF_FULL;
+	}
+	ev_hdr(&r->hdr, XEPC_EV_BUFFERED, sid, now);
+	r->len = len;
+	r->pad = 0;
+	*rec = r;
+	return 0;
+}
+
+/* --------------------------------------------------------- GTP-U out ---- */
+
+/*
+ * Outer IPv4/UDP/GTP-U for a downlink T-PDU of inner_len bytes, written at
+ * ip (36 bytes).  TS 29.281 5.1: version 1, PT 1, no optional fields,
+ * G-PDU, length = T-PDU length, the eNB's TEID.  UDP checksum 0, allowed
+ * for GTP-U over IPv4 (TS 29.281 4.4.2.0, RFC 768).
+ */
+static __always_inline void gtpu_encap_hdrs(struct iphdr *ip,
+					    const struct xepc_config *cfg,
+					    const struct xepc_session *s,
+					    __u32 inner_len, __u8 tos)
+{
+	struct udphdr *uh = (void *)(ip + 1);
+	struct gtpu_hdr *gh = (void *)(uh + 1);
+
+	ip->version = 4;
+	ip->ihl = 5;
+	ip->tos = tos;		/* the inner packet's DSCP/ECN, for QoS on the S1-U path */
+	ip->tot_len = bpf_htons(inner_len + 36);
+	ip->id = 0;
+	ip->frag_off = 0;
+	ip->ttl = cfg->outer_ttl ?: 64;
+	ip->protocol = IPPROTO_UDP;
+	ip->saddr = cfg->gtpu_addr;
+	ip->daddr = s->enb_addr;
+	ip->check = ipv4_csum20(ip);
+	uh->source = bpf_htons(XEPC_GTPU_PORT);
+	uh->dest = bpf_htons(XEPC_GTPU_PORT);
+	uh->len = bpf_htons(inner_len + 16);
+	uh->check = 0;
+	gh->flags = 0x30;
+	gh->type = XEPC_GTP_GPDU;
+	gh->length = bpf_htons(inner_len);
+	gh->teid = bpf_htonl(s->teid_remote);
+}
+
+/* Map a failed bpf_fib_lookup to a drop reason (the pass cases are handled
+ * by the callers). */
+static __always_inline int fib_drop_reason(int rc)
+{
+	switch (rc) {
+	case BPF_FIB_LKUP_RET_BLACKHOLE:
+	case BPF_FIB_LKUP_RET_UNREACHABLE:
+	case BPF_FIB_LKUP_RET_PROHIBIT:
+		return XEPC_DROP_FIB_UNREACHABLE;
+	case BPF_FIB_LKUP_RET_FRAG_NEEDED:
+		return XEPC_DROP_MTU;
+	default:
+		return XEPC_DROP_FIB_OTHER;
+	}
+}
+
+#endif /* XEPC_DP_COMMON_H */

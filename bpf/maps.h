@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * maps.h — the map definitions every datapath program shares.
+ *
+ * Every object declares the same maps, pinned by name, so that the loader
+ * (with bpf_object_open_opts.pin_root_path) makes the three programs share
+ * one set of maps under the pin root.  The max_entries below are defaults;
+ * the loader sets the real sizes from configuration before load.
+ * Layouts are in xepc_dp.h.
+ */
+#ifndef XEPC_MAPS_H
+#define XEPC_MAPS_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "xepc_dp.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xepc_config);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xepc_config SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XEPC_DEF_MAX_SESSIONS);
+	__type(key, __u32);
+	__type(value, struct xepc_session);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xepc_sessions SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XEPC_DEF_MAX_SESSIONS);
+	__type(key, __be32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xepc_ue SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XEPC_DEF_MAX_SESSIONS);
+	__type(key, __u32);
+	__type(value, struct xepc_usage);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xepc_usage SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XEPC_DEF_MAX_RULESETS);
+	__type(key, __u32);
+	__type(value, struct xepc_ruleset);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xepc_rulesets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XEPC_DEF_MAX_METERS);
+	__type(key, __u32);
+	__type(value, struct xepc_meter);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xepc_meters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, XEPC_DEF_MAX_CHARGING);
+	__type(key, __u32);
+	__type(value, struct xepc_charge);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xepc_charging SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XEPC_STATS_MAX);
+	__type(key, __u32);
+	__type(value, struct xepc_stat);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xepc_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, XEPC_DEF_EVENTS_BYTES);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xepc_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, XEPC_DEF_PKTBUF_BYTES);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xepc_pktbuf SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, XEPC_DEF_ERR_RL_ENTRIES);
+	__type(key, struct xepc_err_rl_key);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xepc_err_rl SEC(".maps");
+
+#endif /* XEPC_MAPS_H */

@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * tc_ue — TC egress on the UE-pool device, NAT mode: downlink.
+ *
+ * In NAT mode the SGi traffic goes through the kernel (conntrack undoes the
+ * masquerade) and is routed to the UE pool.  The pool is routed to a NOARP
+ * device (e.g. a dummy "xepc-ue"), whose egress runs this program:
+ *   Ethernet / IPv4 to a UE address
+ *     session by UE address -> portal reply restore -> policy
+ *     -> idle UE: downlink-data event + packet kept in xepc_pktbuf
+ *     -> encapsulate IPv4/UDP/GTP-U (bpf_skb_adjust_room)
+ *     -> bpf_fib_lookup + bpf_redirect to the eNB side
+ *        (no neighbour yet: bpf_redirect_neigh lets the kernel resolve it)
+ *   anything else -> TC_ACT_OK
+ */
+#include "dp_common.h"
+#include <linux/pkt_cls.h>
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define IP_CSUM_OFF	offsetof(struct iphdr, check)
+#define IP_SRC_OFF	offsetof(struct iphdr, saddr)
+
+static __always_inline int restore_portal_src(struct __sk_buff *skb,
+					      __u32 l3, struct iphdr *iph,
+					      __u32 ihl, __be32 to)
+{
+	__be32 from = iph->saddr;
+	__u8 proto = iph->protocol;
+	int nonfirst = !!(iph->frag_off & bpf_htons(IP_OFFMASK_));
+
+	/* helpers keep CHECKSUM_PARTIAL skbs right (pseudo header) */
+	if (!nonfirst && proto == IPPROTO_TCP)
+		bpf_l4_csum_replace(skb, l3 + ihl + offsetof(struct tcphdr, check),
+				    from, to, BPF_F_PSEUDO_HDR | 4);
+	else if (!nonfirst && proto == IPPROTO_UDP)
+		bpf_l4_csum_replace(skb, l3 + ihl + offsetof(struct udphdr, check),
+				    from, to, BPF_F_PSEUDO_HDR |
+				    BPF_F_MARK_MANGLED_0 | 4);
+	if (bpf_l3_csum_replace(skb, l3 + IP_CSUM_OFF, from, to, 4))
+		return XEPC_DROP_ADJUST;
+	if (bpf_skb_store_bytes(skb, l3 + IP_SRC_OFF, &to, 4, 0))
+		return XEPC_DROP_ADJUST;
+	return 0;
+}
+
+static __always_inline int buffer_packet(struct __sk_buff *skb,
+					 const struct xepc_config *cfg,
+					 __u32 sid, const struct xepc_session *s,
+					 __u32 off, __u32 len, __u64 now)
+{
+	struct xepc_ev_buffered *rec = NULL;
+	int rc;
+
+	rc = idle_begin(cfg, sid, s, len, now, &rec);
+	if (rc)
+		return rc;
+	if (len < 1 || len > XEPC_BUF_PKT_MAX ||
+	    bpf_skb_load_bytes(skb, off, rec->data, len)) {
+		struct xepc_usage *u = bpf_map_lookup_elem(&xepc_usage, &sid);
+
+		if (u)
+			__sync_fetch_and_add(&u->buffered, -1);
+		bpf_ringbuf_discard(rec, 0);
+		return XEPC_DROP_IDLE_TOO_BIG;
+	}
+	bpf_ringbuf_submit(rec, 0);
+	return 0;
+}
+
+/* Returns a drop reason (> 0) or -(tc action) - 1. */
+static __always_inline int downlink(struct __sk_buff *skb,
+				    const struct xepc_config *cfg, __u64 now,
+				    __u32 *sid_out)
+{
+	void *data = (void *)(long)skb->data;
+	void *end = (void *)(long)skb->data_end;
+	struct bpf_fib_lookup fib = {};
+	struct xepc_session *s;
+	struct verdict v = {};
+	struct flow f = {};
+	struct l2_info l2 = {};
+	struct iphdr *iph = NULL;
+	__u32 *sidp, sid, ihl, len, l3;
+	struct ethhdr *eth;
+	__be32 daddr;
+	__u8 tos;
+	int rc;
+
+	rc = parse_eth(data, end, &l2);
+	if (rc || l2.proto != ETH_P_IP)
+		return -TC_ACT_OK - 1;
+	l3 = l2.len;
+	/* fragments are encapsulated as they are: no reassembly here */
+	if (l3 > 18 || data + l3 + sizeof(*iph) > end)
+		return -TC_ACT_OK - 1;
+	iph = data + l3;
+	if (iph->version != 4)
+		return -TC_ACT_OK - 1;
+	daddr = iph->daddr;
+	sidp = bpf_map_lookup_elem(&xepc_ue, &daddr);
+	if (!sidp)
+		return -TC_ACT_OK - 1;
+	sid = *sidp;
+	s = bpf_map_lookup_elem(&xepc_sessions, &sid);
+	if (!s || !(s->flags & XEPC_SF_ACTIVE) || s->ue_addr != daddr)
+		return -TC_ACT_OK - 1;
+	*sid_out = sid;
+
+	ihl = iph->ihl * 4;
+	len = bpf_ntohs(iph->tot_len);
+	if (ihl < sizeof(*iph) || (void *)iph + ihl > end)
+		return XEPC_DROP_IP_HDR_LEN;
+	if (len < ihl || l3 + len > skb->len)
+		return XEPC_DROP_IP_TOT_LEN;
+	stat_cnt(XEPC_CNT_DL_RX, len);
+
+	f.ue_addr = daddr;
+	f.remote_addr = iph->saddr;
+	f.proto = iph->protocol;
+	f.dir = XEPC_DIR_DL;
+	flow_ports(end, iph, ihl, &f.remote_port, &f.ue_port, &f.has_ports);
+	if (cfg->portal_addr && iph->saddr == cfg->portal_addr) {
+		struct xepc_usage *u = bpf_map_lookup_elem(&xepc_usage, &sid);
+
+		f.from_portal = 1;
+		if (u && u->redirect_orig) {
+			f.remote_addr = u->redirect_orig;
+			rc = restore_portal_src(skb, l3, iph, ihl, u->redirect_orig);
+			if (rc)
+				return rc;
+			stat_cnt(XEPC_CNT_PORTAL_RESTORE, len);
+		}
+	}
+
+	rc = dp_policy(cfg, s, &f, len, now, &v);
+	if (rc)
+		return rc;
+
+	if (!(s->flags & XEPC_SF_TUNNEL)) {
+		rc = buffer_packet(skb, cfg, sid, s, l3, len, now);
+		if (rc)
+			return rc;
+		count_usage(sid, v.charge_idx, XEPC_DIR_DL, len);
+		stat_cnt(XEPC_CNT_IDLE_BUFFERED, len);
+		return -TC_ACT_SHOT - 1;	/* consumed: userspace holds it */
+	}
+
+	/* The GTP-U length is per packet: a GSO skb would be segmented with
+	 * one header copied to every segment.  NAT mode runs with GRO off on
+	 * SGi and TSO/GSO off on the UE device (docs/datapath.md). */
+	if (skb->gso_segs > 1)
+		return XEPC_DROP_GSO;
+
+	data = (void *)(long)skb->data;
+	end = (void *)(long)skb->data_end;
+	if (data + l3 + sizeof(*iph) > end)
+		return XEPC_DROP_IP_TRUNC;
+	tos = ((struct iphdr *)(data + l3))->tos;
+
+	if (skb->len > l3 + len && bpf_skb_change_tail(skb, l3 + len, 0))
+		return XEPC_DROP_ADJUST;
+	if (bpf_skb_adjust_room(skb, 36, BPF_ADJ_ROOM_MAC,
+				BPF_F_ADJ_ROOM_ENCAP_L3_IPV4 |
+				BPF_F_ADJ_ROOM_ENCAP_L4_UDP))
+		return XEPC_DROP_ADJUST;
+	data = (void *)(long)skb->data;
+	end = (void *)(long)skb->data_end;
+	eth = data;
+	if ((void *)(eth + 1) + 36 > end)
+		return XEPC_DROP_ADJUST;
+	if (l3 != sizeof(*eth)) {
+		/* a VLAN tag on the UE device is not carried to the eNB side */
+		return XEPC_DROP_ADJUST;
+	}
+	eth->h_proto = bpf_htons(ETH_P_IP);
+	gtpu_encap_hdrs((void *)(eth + 1), cfg, s, len, tos);
+	count_usage(sid, v.charge_idx, XEPC_DIR_DL, len);
+
+	fib.family = AF_INET;
+	fib.tos = tos;
+	fib.l4_protocol = IPPROTO_UDP;
+	fib.sport = bpf_htons(XEPC_GTPU_PORT);
+	fib.dport = bpf_htons(XEPC_GTPU_PORT);
+	fib.tot_len = len + 36;
+	fib.ipv4_src = cfg->gtpu_addr;
+	fib.ipv4_dst = s->enb_addr;
+	fib.ifindex = skb->ifindex;
+	rc = bpf_fib_lookup(skb, &fib, sizeof(fib), 0);
+	if (rc == BPF_FIB_LKUP_RET_SUCCESS) {
+		data = (void *)(long)skb->data;
+		end = (void *)(long)skb->data_end;
+		eth = data;
+		if ((void *)(eth + 1) > end)
+			return XEPC_DROP_ADJUST;
+		__builtin_memcpy(eth->h_dest, fib.dmac, ETH_ALEN);
+		__builtin_memcpy(eth->h_source, fib.smac, ETH_ALEN);
+		stat_cnt(XEPC_CNT_DL_TC_FWD, len);
+		return -(int)bpf_redirect(fib.ifindex, 0) - 1;
+	}
+	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH) {
+		/* the kernel's neighbour code resolves the eNB and sends */
+		stat_cnt(XEPC_CNT_DL_NO_NEIGH_PASS, len);
+		return -(int)bpf_redirect_neigh(fib.ifindex, NULL, 0, 0) - 1;
+	}
+	if (rc < 0)
+		return XEPC_DROP_FIB_OTHER;
+	return fib_drop_reason(rc);
+}
+
+SEC("tc")
+int tc_ue(struct __sk_buff *skb)
+{
+	__u32 frame_len = skb->len, sid = 0;
+	struct xepc_config *cfg;
+	int rc;
+
+	cfg = get_config();
+	if (!cfg) {
+		rc = XEPC_DROP_NO_CONFIG;
+		goto drop;
+	}
+	rc = downlink(skb, cfg, dp_now(cfg), &sid);
+	if (rc < 0) {
+		if (rc == -TC_ACT_OK - 1)
+			stat_cnt(XEPC_CNT_DL_NOT_UE_PASS, frame_len);
+		return -rc - 1;
+	}
+	if (sid)
+		count_session_drop(sid, XEPC_DIR_DL);
+drop:
+	stat_drop(rc, frame_len);
+	return TC_ACT_SHOT;
+}

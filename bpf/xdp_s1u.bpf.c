@@ -1,0 +1,428 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * xdp_s1u — XDP on the S1-U interface: GTP-U from the eNBs.
+ *
+ * Packet walk (docs/datapath.md "uplink"):
+ *   Ethernet [802.1Q] / IPv4 [options] / UDP 2152 / GTP-U [ext chain]
+ *     Echo Request  -> Echo Response, XDP_TX
+ *     G-PDU         -> session by TEID, anti-spoofing, policy, decapsulate,
+ *                      routed: bpf_fib_lookup + bpf_redirect
+ *                      NAT:    XDP_PASS up the stack (masquerade)
+ *     Echo Response, Error Indication, Supported Extension Headers
+ *                   -> XDP_PASS to the userspace GTP-U socket
+ *   anything else not GTP-U -> XDP_PASS (ARP, management, ...)
+ */
+#include "dp_common.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Rewrite the inner destination (uplink redirect to the portal): IPv4
+ * header checksum and the TCP/UDP checksum over the pseudo header. */
+static __always_inline void rewrite_daddr(void *end, struct iphdr *iph,
+					  __u32 ihl, __be32 to)
+{
+	__be32 from = iph->daddr;
+
+	if (iph->frag_off & bpf_htons(IP_OFFMASK_) || ihl > 60)
+		goto l3;
+	if (iph->protocol == IPPROTO_TCP) {
+		struct tcphdr *th = (void *)iph + ihl;
+
+		if ((void *)(th + 1) <= end)
+			csum_replace4(&th->check, from, to);
+	} else if (iph->protocol == IPPROTO_UDP) {
+		struct udphdr *uh = (void *)iph + ihl;
+
+		if ((void *)(uh + 1) <= end && uh->check) {
+			csum_replace4(&uh->check, from, to);
+			if (!uh->check)
+				uh->check = 0xffff;	/* RFC 768 */
+		}
+	}
+l3:
+	csum_replace4(&iph->check, from, to);
+	iph->daddr = to;
+}
+
+/*
+ * GTP-U Echo Response, TS 29.281 7.2.2: same sequence number, TEID 0,
+ * Recovery IE (type 14, TS 29.281 8.2) with the restart counter; sent back
+ * where the request came from with XDP_TX.  Private Extension IEs of the
+ * request are not echoed.  IPv4 options are not kept.
+ */
+static __always_inline int echo_reply(struct xdp_md *ctx,
+				      const struct xepc_config *cfg,
+				      const struct l2_info *l2,
+				      struct iphdr *iph, __u32 ihl,
+				      struct udphdr *uh,
+				      const struct gtpu_info *gi)
+{
+	void *data = (void *)(long)ctx->data, *end;
+	__u8 smac[ETH_ALEN], dmac[ETH_ALEN];
+	struct ethhdr *eth = data;
+	__be32 saddr = iph->saddr, daddr = iph->daddr;
+	__be16 sport = uh->source, dport = uh->dest, tci = 0;
+	__u32 want, have, l2len = l2->len;
+	struct gtpu_hdr *gh;
+	__u8 *p;
+
+	if (!(gi->flags & GTP_FLAG_S) && gi->msg_len != sizeof(*gh))
+		return XEPC_DROP_ECHO_BAD;
+	__builtin_memcpy(smac, eth->h_source, ETH_ALEN);
+	__builtin_memcpy(dmac, eth->h_dest, ETH_ALEN);
+	if (l2len == 18) {
+		struct vlan_hdr_ *vh = (void *)(eth + 1);
+
+		if ((void *)(vh + 1) > (void *)(long)ctx->data_end)
+			return XEPC_DROP_VLAN_TRUNC;
+		tci = vh->tci;
+	}
+	/* drop IPv4 options from the front: the response has a 20-byte header */
+	if (ihl > sizeof(*iph) && bpf_xdp_adjust_head(ctx, ihl - sizeof(*iph)))
+		return XEPC_DROP_ADJUST;
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+	want = l2len + sizeof(struct iphdr) + sizeof(struct udphdr) + 14;
+	have = end - data;
+	if (want != have && bpf_xdp_adjust_tail(ctx, (int)want - (int)have))
+		return XEPC_DROP_ADJUST;
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+	eth = data;
+	if ((void *)eth + 18 + 20 + 8 + 14 > end && l2len == 18)
+		return XEPC_DROP_ADJUST;
+	if ((void *)eth + 14 + 20 + 8 + 14 > end)
+		return XEPC_DROP_ADJUST;
+	__builtin_memcpy(eth->h_dest, smac, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, dmac, ETH_ALEN);
+	if (l2len == 18) {
+		struct vlan_hdr_ *vh = (void *)(eth + 1);
+
+		if ((void *)vh + 4 + 20 + 8 + 14 > end)
+			return XEPC_DROP_ADJUST;
+		eth->h_proto = bpf_htons(ETH_P_8021Q_);
+		vh->tci = tci;
+		vh->proto = bpf_htons(ETH_P_IP);
+		iph = (void *)(vh + 1);
+	} else {
+		eth->h_proto = bpf_htons(ETH_P_IP);
+		iph = (void *)(eth + 1);
+	}
+	uh = (void *)(iph + 1);
+	gh = (void *)(uh + 1);
+	p = (void *)(gh + 1);
+	if ((void *)(p + 6) > end)
+		return XEPC_DROP_ADJUST;
+	iph->version = 4;
+	iph->ihl = 5;
+	iph->tos = 0;
+	iph->tot_len = bpf_htons(20 + 8 + 14);
+	iph->id = 0;
+	iph->frag_off = 0;
+	iph->ttl = cfg->outer_ttl ?: 64;
+	iph->protocol = IPPROTO_UDP;
+	iph->saddr = daddr;
+	iph->daddr = saddr;
+	iph->check = ipv4_csum20(iph);
+	/* TS 29.281 4.4.2.2: to the request's source port */
+	uh->source = dport;
+	uh->dest = sport;
+	uh->len = bpf_htons(8 + 14);
+	uh->check = 0;
+	gh->flags = 0x32;		/* version 1, PT 1, S */
+	gh->type = XEPC_GTP_ECHO_RSP;
+	gh->length = bpf_htons(6);	/* seq(2) npdu(1) next(1) + IE(2) */
+	gh->teid = 0;
+	p[0] = gi->seq >> 8;
+	p[1] = gi->seq & 0xff;
+	p[2] = 0;
+	p[3] = 0;
+	p[4] = XEPC_GTP_IE_RECOVERY;
+	p[5] = cfg->recovery;
+	return 0;
+}
+
+/*
+ * Strip Ethernet..GTP-U and put a fresh Ethernet header in front of the
+ * inner packet: keep_l2 bytes of the original L2 header (14, or 18 to keep
+ * the VLAN tag when the packet goes up the stack).  The frame is trimmed
+ * to the inner packet (Ethernet padding dropped).
+ */
+static __always_inline int decap(struct xdp_md *ctx, __u32 outer_len,
+				 __u32 keep_l2, __u32 inner_len,
+				 const __u8 *dmac, const __u8 *smac, __be16 tci)
+{
+	void *data, *end;
+	struct ethhdr *eth;
+	int delta = outer_len - keep_l2;
+	__u32 have;
+
+	if (bpf_xdp_adjust_head(ctx, delta))
+		return XEPC_DROP_ADJUST;
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+	have = end - data;
+	if (have > keep_l2 + inner_len &&
+	    bpf_xdp_adjust_tail(ctx, -(int)(have - keep_l2 - inner_len)))
+		return XEPC_DROP_ADJUST;
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+	eth = data;
+	if ((void *)(eth + 1) > end)
+		return XEPC_DROP_ADJUST;
+	__builtin_memcpy(eth->h_dest, dmac, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, smac, ETH_ALEN);
+	if (keep_l2 == 18) {
+		struct vlan_hdr_ *vh = (void *)(eth + 1);
+
+		if ((void *)(vh + 1) > end)
+			return XEPC_DROP_ADJUST;
+		eth->h_proto = bpf_htons(ETH_P_8021Q_);
+		vh->tci = tci;
+		vh->proto = bpf_htons(ETH_P_IP);
+	} else {
+		eth->h_proto = bpf_htons(ETH_P_IP);
+	}
+	return 0;
+}
+
+static __always_inline int uplink(struct xdp_md *ctx,
+				  const struct xepc_config *cfg,
+				  const struct l2_info *l2, struct iphdr *oip,
+				  struct udphdr *uh, __u32 gtp_off,
+				  const struct gtpu_info *gi, __u64 now,
+				  __u32 *sid_out)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	__u32 sid = XEPC_TEID_SID(gi->teid), inner_off, ihl, len, outer_len;
+	struct xepc_session *s;
+	struct bpf_fib_lookup fib = {};
+	struct verdict v = {};
+	struct flow f = {};
+	__u8 dmac[ETH_ALEN], smac[ETH_ALEN];
+	__be16 tci = 0;
+	struct iphdr *iph;
+	int rc;
+
+	s = bpf_map_lookup_elem(&xepc_sessions, &sid);
+	if (!s || !(s->flags & XEPC_SF_ACTIVE) || s->teid_local != gi->teid) {
+		/* TS 29.281 7.3.1: userspace sends the Error Indication */
+		ev_unknown_teid(cfg, gi->teid, oip->saddr, oip->daddr,
+				uh->source, now);
+		return XEPC_DROP_UNKNOWN_TEID;
+	}
+	*sid_out = sid;
+
+	inner_off = gtp_off + gi->hdr_len;
+	len = gi->msg_len - gi->hdr_len;	/* T-PDU length */
+	if (inner_off > PARSE_MAX_OFF)
+		return XEPC_DROP_INNER_TRUNC;
+	iph = data + inner_off;
+	if ((void *)(iph + 1) > end || len < sizeof(*iph)) {
+		if ((void *)iph + 1 <= end && len >= 1 && (*(__u8 *)iph >> 4) != 4)
+			return XEPC_DROP_INNER_NOT_IPV4;
+		return XEPC_DROP_INNER_TRUNC;
+	}
+	if (iph->version != 4)
+		return XEPC_DROP_INNER_NOT_IPV4;
+	ihl = iph->ihl * 4;
+	if (ihl < sizeof(*iph) || ihl > len)
+		return XEPC_DROP_INNER_TRUNC;
+	if (bpf_ntohs(iph->tot_len) != len)
+		return XEPC_DROP_INNER_LEN;
+	/* anti-spoofing: only the UE's own address may send on its bearer */
+	if (iph->saddr != s->ue_addr)
+		return XEPC_DROP_SPOOFED_SRC;
+
+	f.ue_addr = iph->saddr;
+	f.remote_addr = iph->daddr;
+	f.proto = iph->protocol;
+	f.dir = XEPC_DIR_UL;
+	flow_ports(end, iph, ihl, &f.ue_port, &f.remote_port, &f.has_ports);
+
+	rc = dp_policy(cfg, s, &f, len, now, &v);
+	if (rc)
+		return rc;
+	if (v.action == XEPC_ACT_REDIRECT) {
+		/* captive portal: the original destination is remembered so
+		 * that xdp_sgi/tc_ue restore it on the portal's replies */
+		struct xepc_usage *u = bpf_map_lookup_elem(&xepc_usage, &sid);
+
+		if (u)
+			u->redirect_orig = iph->daddr;
+		rewrite_daddr(end, iph, ihl, cfg->portal_addr);
+		stat_cnt(XEPC_CNT_RULE_REDIRECT, len);
+	}
+	count_usage(sid, v.charge_idx, XEPC_DIR_UL, len);
+
+	{
+		struct ethhdr *eth = data;
+
+		if ((void *)(eth + 1) > end)
+			return XEPC_DROP_ETH_TRUNC;
+		__builtin_memcpy(dmac, eth->h_dest, ETH_ALEN);
+		__builtin_memcpy(smac, eth->h_source, ETH_ALEN);
+		if (l2->len == 18) {
+			struct vlan_hdr_ *vh = (void *)(eth + 1);
+
+			if ((void *)(vh + 1) > end)
+				return XEPC_DROP_VLAN_TRUNC;
+			tci = vh->tci;
+		}
+	}
+	outer_len = inner_off;
+
+	if (cfg->mode == XEPC_MODE_NAT) {
+		/* up the stack so that nftables masquerade applies */
+		rc = decap(ctx, outer_len, l2->len, len, dmac, smac, tci);
+		if (rc)
+			return rc;
+		stat_cnt(XEPC_CNT_UL_NAT_PASS, len);
+		return -XDP_PASS - 1;
+	}
+
+	fib.family = AF_INET;
+	fib.tos = iph->tos;
+	fib.l4_protocol = iph->protocol;
+	fib.tot_len = len;
+	fib.ipv4_src = iph->saddr;
+	fib.ipv4_dst = iph->daddr;
+	fib.ifindex = ctx->ingress_ifindex;
+	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
+	if (rc == BPF_FIB_LKUP_RET_SUCCESS) {
+		if (iph->ttl <= 1)
+			return XEPC_DROP_TTL_EXCEEDED;
+		/* RFC 1812 5.3.1: a router decrements TTL */
+		csum_replace2(&iph->check, bpf_htons((__u16)iph->ttl << 8),
+			      bpf_htons((__u16)(iph->ttl - 1) << 8));
+		iph->ttl--;
+		rc = decap(ctx, outer_len, sizeof(struct ethhdr), len,
+			   fib.dmac, fib.smac, 0);
+		if (rc)
+			return rc;
+		stat_cnt(XEPC_CNT_UL_FWD, len);
+		return -(int)bpf_redirect(fib.ifindex, 0) - 1;
+	}
+	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH || rc == BPF_FIB_LKUP_RET_FRAG_NEEDED) {
+		/* the kernel resolves the neighbour / sends the ICMP */
+		int r2 = decap(ctx, outer_len, l2->len, len, dmac, smac, tci);
+
+		if (r2)
+			return r2;
+		stat_cnt(rc == BPF_FIB_LKUP_RET_NO_NEIGH ?
+			 XEPC_CNT_UL_NO_NEIGH_PASS : XEPC_CNT_UL_FRAG_NEEDED_PASS,
+			 len);
+		return -XDP_PASS - 1;
+	}
+	if (rc < 0)
+		return XEPC_DROP_FIB_OTHER;
+	return fib_drop_reason(rc);
+}
+
+/*
+ * Helpers above return a drop reason (> 0) or -(xdp action) - 1 for a
+ * verdict; this keeps one drop/count point for the whole walk.
+ */
+SEC("xdp")
+int xdp_s1u(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	__u32 frame_len = end - data, sid = 0, ihl, off;
+	struct xepc_config *cfg;
+	struct gtpu_info gi = {};
+	struct l2_info l2 = {};
+	struct iphdr *iph = NULL;
+	struct udphdr *uh = NULL;
+	__u64 now;
+	int rc;
+
+	cfg = get_config();
+	if (!cfg) {
+		rc = XEPC_DROP_NO_CONFIG;
+		goto drop;
+	}
+	rc = parse_eth(data, end, &l2);
+	if (rc == PARSE_PASS || (!rc && l2.proto != ETH_P_IP))
+		goto pass_not_gtpu;
+	if (rc)
+		goto drop;
+	rc = parse_ipv4(data, end, l2.len, &iph, &ihl);
+	if (rc == PARSE_PASS) {
+		if (iph == NULL && (void *)data + l2.len + sizeof(struct iphdr) <= end) {
+			struct iphdr *h = data + l2.len;
+
+			if (h->version == 4) {
+				/* outer fragment: the stack reassembles */
+				stat_cnt(XEPC_CNT_IP_FRAG_PASS, frame_len);
+				return XDP_PASS;
+			}
+		}
+		goto pass_not_gtpu;
+	}
+	if (rc)
+		goto drop;
+	if (iph->protocol != IPPROTO_UDP)
+		goto pass_not_gtpu;
+	if (cfg->gtpu_addr && iph->daddr != cfg->gtpu_addr)
+		goto pass_not_gtpu;
+	off = l2.len + ihl;
+	{
+		struct udphdr *u;
+
+		if (off > PARSE_MAX_OFF || data + off + sizeof(*u) > end) {
+			rc = XEPC_DROP_UDP_TRUNC;
+			goto drop;
+		}
+		u = data + off;
+		if (u->dest != bpf_htons(XEPC_GTPU_PORT))
+			goto pass_not_gtpu;
+	}
+	rc = parse_udp(data, end, off, bpf_ntohs(iph->tot_len) - ihl, &uh);
+	if (rc)
+		goto drop;
+	off += sizeof(struct udphdr);
+	rc = parse_gtpu(data, end, off, bpf_ntohs(uh->len) - sizeof(*uh), &gi);
+	if (rc)
+		goto drop;
+
+	now = dp_now(cfg);
+	switch (gi.type) {
+	case XEPC_GTP_GPDU:
+		stat_cnt(XEPC_CNT_UL_GPDU, frame_len);
+		rc = uplink(ctx, cfg, &l2, iph, uh, off, &gi, now, &sid);
+		if (rc < 0)
+			return -rc - 1;
+		if (sid)
+			count_session_drop(sid, XEPC_DIR_UL);
+		goto drop;
+	case XEPC_GTP_ECHO_REQ:
+		rc = echo_reply(ctx, cfg, &l2, iph, ihl, uh, &gi);
+		if (rc)
+			goto drop;
+		stat_cnt(XEPC_CNT_ECHO_REPLIED, frame_len);
+		return XDP_TX;
+	case XEPC_GTP_ECHO_RSP:
+	case XEPC_GTP_ERROR_IND:
+	case XEPC_GTP_SUPP_EXT_HDR:
+		/* path management and errors are userspace's (TS 29.281 7.2, 7.3) */
+		stat_cnt(XEPC_CNT_GTP_TO_USER, frame_len);
+		return XDP_PASS;
+	case XEPC_GTP_END_MARKER:
+		/* TS 29.281 7.3.2: nothing to forward; the tunnel switch is
+		 * signalled by the control plane */
+		rc = XEPC_DROP_GTP_END_MARKER;
+		goto drop;
+	default:
+		rc = XEPC_DROP_GTP_MSG_TYPE;
+		goto drop;
+	}
+
+pass_not_gtpu:
+	stat_cnt(XEPC_CNT_NOT_GTPU_PASS, frame_len);
+	return XDP_PASS;
+drop:
+	stat_drop(rc, frame_len);
+	return XDP_DROP;
+}

@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * xdp_sgi — XDP on the SGi interface, routed mode: downlink.
+ *
+ * Packet walk (docs/datapath.md "downlink"):
+ *   Ethernet [802.1Q] / IPv4 to a UE address
+ *     session by UE address (exact match) -> portal reply restore -> policy
+ *     -> idle UE: downlink-data event + packet kept in xepc_pktbuf
+ *     -> encapsulate IPv4/UDP/GTP-U toward the eNB
+ *     -> bpf_fib_lookup + bpf_redirect (no neighbour/MTU: to the stack)
+ *   anything not for a UE -> XDP_PASS
+ */
+#include "dp_common.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Downlink reply of the captive portal: put back the address the UE asked
+ * for, so that its TCP/UDP socket recognises the answer. */
+static __always_inline void rewrite_saddr(void *end, struct iphdr *iph,
+					  __u32 ihl, __be32 to)
+{
+	__be32 from = iph->saddr;
+
+	if (iph->frag_off & bpf_htons(IP_OFFMASK_) || ihl > 60)
+		goto l3;
+	if (iph->protocol == IPPROTO_TCP) {
+		struct tcphdr *th = (void *)iph + ihl;
+
+		if ((void *)(th + 1) <= end)
+			csum_replace4(&th->check, from, to);
+	} else if (iph->protocol == IPPROTO_UDP) {
+		struct udphdr *uh = (void *)iph + ihl;
+
+		if ((void *)(uh + 1) <= end && uh->check) {
+			csum_replace4(&uh->check, from, to);
+			if (!uh->check)
+				uh->check = 0xffff;	/* RFC 768 */
+		}
+	}
+l3:
+	csum_replace4(&iph->check, from, to);
+	iph->saddr = to;
+}
+
+static __always_inline int buffer_packet(struct xdp_md *ctx,
+					 const struct xepc_config *cfg,
+					 __u32 sid, const struct xepc_session *s,
+					 __u32 off, __u32 len, __u64 now)
+{
+	struct xepc_ev_buffered *rec = NULL;
+	int rc;
+
+	rc = idle_begin(cfg, sid, s, len, now, &rec);
+	if (rc)
+		return rc;
+	if (len < 1 || len > XEPC_BUF_PKT_MAX ||
+	    bpf_xdp_load_bytes(ctx, off, rec->data, len)) {
+		struct xepc_usage *u = bpf_map_lookup_elem(&xepc_usage, &sid);
+
+		if (u)
+			__sync_fetch_and_add(&u->buffered, -1);
+		bpf_ringbuf_discard(rec, 0);
+		return XEPC_DROP_IDLE_TOO_BIG;
+	}
+	bpf_ringbuf_submit(rec, 0);
+	return 0;
+}
+
+static __always_inline int downlink(struct xdp_md *ctx,
+				    const struct xepc_config *cfg,
+				    const struct l2_info *l2, struct iphdr *iph,
+				    __u32 ihl, __u64 now, __u32 *sid_out)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	__u32 *sidp, sid, len = bpf_ntohs(iph->tot_len), have;
+	__u8 dmac[ETH_ALEN], smac[ETH_ALEN], tos;
+	struct bpf_fib_lookup fib = {};
+	struct xepc_session *s;
+	struct verdict v = {};
+	struct flow f = {};
+	struct ethhdr *eth;
+	struct iphdr *oip;
+	__be32 daddr = iph->daddr;
+	int rc, delta;
+
+	sidp = bpf_map_lookup_elem(&xepc_ue, &daddr);
+	if (!sidp)
+		return -XDP_PASS - 1;
+	sid = *sidp;
+	s = bpf_map_lookup_elem(&xepc_sessions, &sid);
+	if (!s || !(s->flags & XEPC_SF_ACTIVE) || s->ue_addr != daddr)
+		return -XDP_PASS - 1;
+	*sid_out = sid;
+	stat_cnt(XEPC_CNT_DL_RX, len);
+
+	if (cfg->portal_addr && iph->saddr == cfg->portal_addr) {
+		struct xepc_usage *u = bpf_map_lookup_elem(&xepc_usage, &sid);
+
+		f.from_portal = 1;
+		if (u && u->redirect_orig) {
+			rewrite_saddr(end, iph, ihl, u->redirect_orig);
+			stat_cnt(XEPC_CNT_PORTAL_RESTORE, len);
+		}
+	}
+	f.ue_addr = daddr;
+	f.remote_addr = iph->saddr;
+	f.proto = iph->protocol;
+	f.dir = XEPC_DIR_DL;
+	flow_ports(end, iph, ihl, &f.remote_port, &f.ue_port, &f.has_ports);
+
+	rc = dp_policy(cfg, s, &f, len, now, &v);
+	if (rc)
+		return rc;
+
+	if (!(s->flags & XEPC_SF_TUNNEL)) {
+		rc = buffer_packet(ctx, cfg, sid, s, l2->len, len, now);
+		if (rc)
+			return rc;
+		count_usage(sid, v.charge_idx, XEPC_DIR_DL, len);
+		stat_cnt(XEPC_CNT_IDLE_BUFFERED, len);
+		return -XDP_DROP - 1;	/* consumed: userspace holds it */
+	}
+
+	/* a router decrements the TTL of what it forwards (RFC 1812 5.3.1) */
+	if (iph->ttl <= 1)
+		return XEPC_DROP_TTL_EXCEEDED;
+	csum_replace2(&iph->check, bpf_htons((__u16)iph->ttl << 8),
+		      bpf_htons((__u16)(iph->ttl - 1) << 8));
+	iph->ttl--;
+	tos = iph->tos;
+
+	eth = data;
+	if ((void *)(eth + 1) > end)
+		return XEPC_DROP_ETH_TRUNC;
+	__builtin_memcpy(dmac, eth->h_dest, ETH_ALEN);
+	__builtin_memcpy(smac, eth->h_source, ETH_ALEN);
+
+	/* trim Ethernet padding, then make room for Ethernet + 36 */
+	have = end - data;
+	if (have > l2->len + len &&
+	    bpf_xdp_adjust_tail(ctx, -(int)(have - l2->len - len)))
+		return XEPC_DROP_ADJUST;
+	delta = (int)l2->len - (int)(sizeof(struct ethhdr) + 36);
+	if (bpf_xdp_adjust_head(ctx, delta))
+		return XEPC_DROP_ADJUST;
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+	eth = data;
+	oip = (void *)(eth + 1);
+	if ((void *)oip + 36 > end)
+		return XEPC_DROP_ADJUST;
+	eth->h_proto = bpf_htons(ETH_P_IP);
+	gtpu_encap_hdrs(oip, cfg, s, len, tos);
+	count_usage(sid, v.charge_idx, XEPC_DIR_DL, len);
+
+	fib.family = AF_INET;
+	fib.tos = tos;
+	fib.l4_protocol = IPPROTO_UDP;
+	fib.sport = bpf_htons(XEPC_GTPU_PORT);
+	fib.dport = bpf_htons(XEPC_GTPU_PORT);
+	fib.tot_len = len + 36;
+	fib.ipv4_src = oip->saddr;
+	fib.ipv4_dst = oip->daddr;
+	fib.ifindex = ctx->ingress_ifindex;
+	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
+	if (rc == BPF_FIB_LKUP_RET_SUCCESS) {
+		__builtin_memcpy(eth->h_dest, fib.dmac, ETH_ALEN);
+		__builtin_memcpy(eth->h_source, fib.smac, ETH_ALEN);
+		stat_cnt(XEPC_CNT_DL_FWD, len);
+		return -(int)bpf_redirect(fib.ifindex, 0) - 1;
+	}
+	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH || rc == BPF_FIB_LKUP_RET_FRAG_NEEDED) {
+		/* encapsulated, to the stack: it resolves the neighbour or
+		 * fragments the outer packet (DF is clear) */
+		__builtin_memcpy(eth->h_dest, dmac, ETH_ALEN);
+		__builtin_memcpy(eth->h_source, smac, ETH_ALEN);
+		stat_cnt(rc == BPF_FIB_LKUP_RET_NO_NEIGH ?
+			 XEPC_CNT_DL_NO_NEIGH_PASS : XEPC_CNT_DL_FRAG_NEEDED_PASS,
+			 len);
+		return -XDP_PASS - 1;
+	}
+	if (rc < 0)
+		return XEPC_DROP_FIB_OTHER;
+	return fib_drop_reason(rc);
+}
+
+SEC("xdp")
+int xdp_sgi(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	__u32 frame_len = end - data, sid = 0, ihl;
+	struct xepc_config *cfg;
+	struct l2_info l2 = {};
+	struct iphdr *iph = NULL;
+	int rc;
+
+	cfg = get_config();
+	if (!cfg) {
+		rc = XEPC_DROP_NO_CONFIG;
+		goto drop;
+	}
+	rc = parse_eth(data, end, &l2);
+	if (rc == PARSE_PASS || (!rc && l2.proto != ETH_P_IP))
+		goto pass;
+	if (rc)
+		goto drop;
+	rc = parse_ipv4(data, end, l2.len, &iph, &ihl);
+	if (rc == PARSE_PASS) {
+		/* fragments for a UE: the stack reassembles (and in routed
+		 * mode routes them back through tc_ue if attached) */
+		if ((void *)data + l2.len + sizeof(struct iphdr) <= end &&
+		    ((struct iphdr *)(data + l2.len))->version == 4) {
+			stat_cnt(XEPC_CNT_IP_FRAG_PASS, frame_len);
+			return XDP_PASS;
+		}
+		goto pass;
+	}
+	if (rc)
+		goto drop;
+
+	rc = downlink(ctx, cfg, &l2, iph, ihl, dp_now(cfg), &sid);
+	if (rc < 0) {
+		if (rc == -XDP_PASS - 1 && !sid)
+			goto pass;
+		return -rc - 1;
+	}
+	if (sid)
+		count_session_drop(sid, XEPC_DIR_DL);
+drop:
+	stat_drop(rc, frame_len);
+	return XDP_DROP;
+pass:
+	stat_cnt(XEPC_CNT_DL_NOT_UE_PASS, frame_len);
+	return XDP_PASS;
+}
