@@ -1,0 +1,333 @@
+/* 128-EIA0/1/2/3 (TS 33.401 Annex B.2) over bit lengths. */
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+
+#include "sec/aes_block.h"
+#include "sec/nas_algs.h"
+#include "sec/snow3g.h"
+#include "sec/zuc.h"
+
+const char *sec_eia_name(unsigned alg)
+{
+    static const char *const names[] = {"EIA0", "EIA1", "EIA2", "EIA3"};
+    return alg < SEC_ALG_COUNT ? names[alg] : "?";
+}
+
+static inline uint32_t be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+/* Octet i of a message of `bits` bits, zero past the end and in the unused
+ * bits of the last octet: the zero padding that f9, CMAC and EIA3 assume. */
+static inline uint8_t msg_octet(const uint8_t *msg, size_t bits, size_t i)
+{
+    size_t len = (bits + 7) / 8;
+
+    if (i >= len)
+        return 0;
+    if (i == len - 1 && bits % 8)
+        return msg[i] & (uint8_t)(0xff00 >> (bits % 8));
+    return msg[i];
+}
+
+/* ---------------------------------------------------------------- EIA2 -- */
+
+/* The CMAC implementation is fetched once per process (an immutable
+ * algorithm handle). */
+static EVP_MAC *cmac_alg;
+static pthread_once_t cmac_once = PTHREAD_ONCE_INIT;
+
+static void cmac_fetch(void)
+{
+    cmac_alg = EVP_MAC_fetch(NULL, "CMAC", NULL);
+}
+
+/* SP 800-38B 6.1: doubling in GF(2^128), R = 0x87. */
+static void cmac_double(const uint8_t in[16], uint8_t out[16])
+{
+    uint8_t carry = (uint8_t)(-(in[0] >> 7) & 0x87);
+
+    for (int i = 0; i < 15; i++)
+        out[i] = (uint8_t)(in[i] << 1 | in[i + 1] >> 7);
+    out[15] = (uint8_t)(in[15] << 1) ^ carry;
+}
+
+static int eia2_init(struct sec_integrity *c)
+{
+    static char cipher[] = "AES-128-CBC";
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, cipher, 0),
+        OSSL_PARAM_construct_end(),
+    };
+    uint8_t l[16] = {0};
+
+    pthread_once(&cmac_once, cmac_fetch);
+    if (!cmac_alg)
+        return -EIO;
+    c->cmac = EVP_MAC_CTX_new(cmac_alg);
+    c->ecb = sec_aes_ecb_new(c->key);
+    if (!c->cmac || !c->ecb)
+        return -ENOMEM;
+    if (EVP_MAC_init(c->cmac, c->key, SEC_KEY_LEN, params) != 1)
+        return -EIO;
+    if (sec_aes_block(c->ecb, l, l))
+        return -EIO;
+    cmac_double(l, c->k1);
+    cmac_double(c->k1, c->k2);
+    OPENSSL_cleanse(l, sizeof(l));
+    return 0;
+}
+
+/* B.2.3: M = COUNT || BEARER || DIRECTION || 0^26 || MESSAGE. */
+static void eia2_prefix(uint8_t p[8], uint32_t count, uint8_t bearer, uint8_t dir)
+{
+    put_be32(p, count);
+    p[4] = (uint8_t)(bearer << 3 | dir << 2);
+    p[5] = p[6] = p[7] = 0;
+}
+
+/* Whole-octet messages: OpenSSL's CMAC, re-initialised with the key it
+ * holds (EVP_MAC_init with a NULL key keeps the key schedule). */
+static int eia2_octets(struct sec_integrity *c, const uint8_t prefix[8], const uint8_t *msg,
+                       size_t len, uint8_t mac[4])
+{
+    uint8_t full[16];
+    size_t n = 0;
+
+    if (EVP_MAC_init(c->cmac, NULL, 0, NULL) != 1 || EVP_MAC_update(c->cmac, prefix, 8) != 1 ||
+        (len && EVP_MAC_update(c->cmac, msg, len) != 1) ||
+        EVP_MAC_final(c->cmac, full, &n, sizeof(full)) != 1 || n != 16)
+        return -EIO;
+    memcpy(mac, full, 4);
+    return 0;
+}
+
+/* Any bit length: CMAC (SP 800-38B 6.2) on AES blocks, because OpenSSL's
+ * CMAC pads at octet granularity.  Mlen = 64 + bits. */
+int sec_eia2_cmac_bits(struct sec_integrity *c, const uint8_t prefix[8], const uint8_t *msg,
+                       size_t bits, uint8_t mac[4]);
+int sec_eia2_cmac_bits(struct sec_integrity *c, const uint8_t prefix[8], const uint8_t *msg,
+                       size_t bits, uint8_t mac[4])
+{
+    size_t mlen = 64 + bits;
+    size_t nblocks = (mlen + 127) / 128;
+    int complete = mlen % 128 == 0;
+    uint8_t x[16] = {0}, blk[16];
+
+    for (size_t b = 0; b < nblocks; b++) {
+        for (size_t i = 0; i < 16; i++) {
+            size_t pos = b * 16 + i;
+            blk[i] = pos < 8 ? prefix[pos] : msg_octet(msg, bits, pos - 8);
+        }
+        if (b == nblocks - 1) {
+            if (complete) {
+                for (int i = 0; i < 16; i++)
+                    blk[i] ^= c->k1[i];
+            } else {
+                size_t r = mlen % 128; /* bits used in this block */
+                blk[r / 8] |= (uint8_t)(0x80 >> (r % 8));
+                for (int i = 0; i < 16; i++)
+                    blk[i] ^= c->k2[i];
+            }
+        }
+        for (int i = 0; i < 16; i++)
+            x[i] ^= blk[i];
+        if (sec_aes_block(c->ecb, x, x))
+            return -EIO;
+    }
+    memcpy(mac, x, 4);
+    OPENSSL_cleanse(x, sizeof(x));
+    return 0;
+}
+
+/* ---------------------------------------------------------------- EIA1 -- */
+
+/* UIA2 Document 1, 3.3 MUL64x / MUL64: multiplication in GF(2^64) modulo
+ * x^64 + x^4 + x^3 + x + 1 (c = 0x1b).  P and Q are keystream (secret), so
+ * the loop runs the same 64 steps for every value, with masks, not
+ * branches. */
+static uint64_t mul64(uint64_t v, uint64_t p)
+{
+    uint64_t r = 0;
+
+    for (int i = 0; i < 64; i++) {
+        r ^= v & (0 - ((p >> i) & 1));
+        v = (v << 1) ^ (0x1b & (0 - (v >> 63)));
+    }
+    return r;
+}
+
+static void eia1(const uint8_t key[16], uint32_t count, uint8_t bearer, uint8_t dir,
+                 const uint8_t *msg, size_t bits, uint8_t mac[4])
+{
+    /* UIA2 f9 (Document 1, 3.4) with COUNT-I = COUNT, FRESH = BEARER ||
+     * 0^27 (TS 33.401 B.2.2): IV3 = COUNT, IV2 = FRESH, IV1 = COUNT xor
+     * DIRECTION << 31, IV0 = FRESH xor DIRECTION << 15. */
+    uint32_t fresh = (uint32_t)bearer << 27, z[5];
+    uint8_t iv[16];
+    struct snow3g st;
+
+    put_be32(iv, count);
+    put_be32(iv + 4, fresh);
+    put_be32(iv + 8, count ^ (uint32_t)dir << 31);
+    put_be32(iv + 12, fresh ^ (uint32_t)dir << 15);
+    snow3g_init(&st, key, iv);
+    snow3g_words(&st, z, 5);
+    OPENSSL_cleanse(&st, sizeof(st));
+
+    uint64_t p = (uint64_t)z[0] << 32 | z[1], q = (uint64_t)z[2] << 32 | z[3];
+    uint64_t eval = 0;
+    size_t d = (bits + 63) / 64 + 1;
+
+    /* M_0 .. M_{D-2}: the message in 64-bit blocks, the last zero padded. */
+    for (size_t i = 0; i + 2 <= d; i++) {
+        uint64_t m = 0;
+        for (size_t j = 0; j < 8; j++)
+            m = m << 8 | msg_octet(msg, bits, i * 8 + j);
+        eval = mul64(eval ^ m, p);
+    }
+    eval ^= (uint64_t)bits; /* M_{D-1} = LENGTH */
+    eval = mul64(eval, q);
+    put_be32(mac, (uint32_t)(eval >> 32) ^ z[4]);
+    OPENSSL_cleanse(z, sizeof(z));
+}
+
+/* ---------------------------------------------------------------- EIA3 -- */
+
+static void eia3(const uint8_t key[16], uint32_t count, uint8_t bearer, uint8_t dir,
+                 const uint8_t *msg, size_t bits, uint8_t mac[4])
+{
+    /* EEA3/EIA3 Document 1, 4.3: the IV. */
+    uint8_t iv[16];
+    struct zuc st;
+
+    put_be32(iv, count);
+    iv[4] = (uint8_t)(bearer << 3);
+    iv[5] = iv[6] = iv[7] = 0;
+    iv[8] = iv[0] ^ (uint8_t)(dir << 7);
+    iv[9] = iv[1];
+    iv[10] = iv[2];
+    iv[11] = iv[3];
+    iv[12] = iv[4];
+    iv[13] = iv[5];
+    iv[14] = iv[6] ^ (uint8_t)(dir << 7);
+    iv[15] = iv[7];
+    zuc_init(&st, key, iv);
+
+    /* 4.4: L = ceil((LENGTH + 64) / 32) keystream words; T = the xor of
+     * the keystream word z_i starting at bit i for every message bit i set,
+     * then of z_LENGTH; MAC = T xor z_{32(L-1)}, the last word.  The words
+     * are generated 16 at a time into a window with two words of
+     * look-ahead (z_LENGTH and the last word can be two words past the last
+     * message word). */
+    const size_t total = (bits + 64 + 31) / 32, words = (bits + 31) / 32;
+    uint32_t z[18], t = 0;
+    size_t base = 0; /* index of z[0] among all keystream words */
+
+    zuc_words(&st, z, total < 18 ? total : 18);
+    for (size_t w = 0; w <= bits / 32; w++) {
+        if (w - base == 16) {
+            z[0] = z[16];
+            z[1] = z[17];
+            base += 16;
+            size_t more = total - (base + 2);
+            zuc_words(&st, z + 2, more < 16 ? more : 16);
+        }
+        uint64_t win = (uint64_t)z[w - base] << 32 | z[w - base + 1];
+        if (w < words) {
+            uint32_t m = (uint32_t)msg_octet(msg, bits, 4 * w) << 24 |
+                         (uint32_t)msg_octet(msg, bits, 4 * w + 1) << 16 |
+                         (uint32_t)msg_octet(msg, bits, 4 * w + 2) << 8 |
+                         msg_octet(msg, bits, 4 * w + 3);
+            for (unsigned j = 0; j < 32; j++)
+                t ^= (uint32_t)(win >> (32 - j)) & (0 - ((m >> (31 - j)) & 1));
+        }
+        if (w == bits / 32)
+            t ^= (uint32_t)(win >> (32 - bits % 32)) ^ z[total - 1 - base];
+    }
+    put_be32(mac, t);
+    OPENSSL_cleanse(&st, sizeof(st));
+    OPENSSL_cleanse(z, sizeof(z));
+}
+
+/* -------------------------------------------------------------- dispatch -- */
+
+int sec_integrity_init(struct sec_integrity *c, unsigned alg, const uint8_t key[SEC_KEY_LEN])
+{
+    memset(c, 0, sizeof(*c));
+    if (alg >= SEC_ALG_COUNT)
+        return -EINVAL;
+    c->alg = (uint8_t)alg;
+    memcpy(c->key, key, SEC_KEY_LEN);
+    if (alg == SEC_ALG_2) {
+        int rc = eia2_init(c);
+        if (rc) {
+            sec_integrity_free(c);
+            return rc;
+        }
+    }
+    return 0;
+}
+
+void sec_integrity_free(struct sec_integrity *c)
+{
+    EVP_MAC_CTX_free(c->cmac);
+    EVP_CIPHER_CTX_free(c->ecb);
+    c->cmac = NULL;
+    c->ecb = NULL;
+    OPENSSL_cleanse(c->key, sizeof(c->key));
+    OPENSSL_cleanse(c->k1, sizeof(c->k1));
+    OPENSSL_cleanse(c->k2, sizeof(c->k2));
+}
+
+int sec_integrity_mac(struct sec_integrity *c, uint32_t count, uint8_t bearer, uint8_t dir,
+                      const uint8_t *msg, size_t bits, uint8_t mac[SEC_MAC_LEN])
+{
+    uint8_t prefix[8];
+
+    if (bearer > 31 || dir > 1)
+        return -EINVAL;
+    switch (c->alg) {
+    case SEC_ALG_0:
+        memset(mac, 0, SEC_MAC_LEN); /* TS 33.401 5.1.4.1: EIA0 gives 32 zero bits */
+        return 0;
+    case SEC_ALG_1:
+        eia1(c->key, count, bearer, dir, msg, bits, mac);
+        return 0;
+    case SEC_ALG_2:
+        eia2_prefix(prefix, count, bearer, dir);
+        if (bits % 8 == 0)
+            return eia2_octets(c, prefix, msg, bits / 8, mac);
+        return sec_eia2_cmac_bits(c, prefix, msg, bits, mac);
+    case SEC_ALG_3:
+        eia3(c->key, count, bearer, dir, msg, bits, mac);
+        return 0;
+    default:
+        return -EINVAL;
+    }
+}
+
+int sec_eia(unsigned alg, const uint8_t key[SEC_KEY_LEN], uint32_t count, uint8_t bearer,
+            uint8_t dir, const uint8_t *msg, size_t bits, uint8_t mac[SEC_MAC_LEN])
+{
+    struct sec_integrity c;
+    int rc = sec_integrity_init(&c, alg, key);
+
+    if (rc == 0)
+        rc = sec_integrity_mac(&c, count, bearer, dir, msg, bits, mac);
+    sec_integrity_free(&c);
+    return rc;
+}

@@ -1,0 +1,21 @@
+# userspace/sec: EPS security primitives — Milenage, authentication vectors
+# and SQN management, the TS 33.220/33.401 key derivations, and the
+# EEA0-3/EIA0-3 algorithms (SNOW 3G and ZUC written here, AES from OpenSSL).
+# No network code.  Users link `sec xepc` and -lcrypto.
+LIBRARIES += sec
+sec_SRCS := $(wildcard userspace/sec/*.c)
+
+UNIT_TESTS += test_sec_milenage test_sec_kdf test_sec_algs test_sec_auth_vector
+test_sec_milenage_SRCS := userspace/sec/tests/test_milenage.c
+test_sec_milenage_LIBS := sec xepc
+test_sec_milenage_LDLIBS := -lcmocka -lcrypto
+test_sec_kdf_SRCS := userspace/sec/tests/test_kdf.c
+test_sec_kdf_LIBS := sec xepc
+test_sec_kdf_LDLIBS := -lcmocka -lcrypto
+test_sec_algs_SRCS := userspace/sec/tests/test_algs.c
+test_sec_algs_LIBS := sec xepc
+test_sec_algs_LDLIBS := -lcmocka -lcrypto
+test_sec_auth_vector_SRCS := userspace/sec/tests/test_auth_vector.c
+test_sec_auth_vector_LIBS := sec xepc
+test_sec_auth_vector_LDLIBS := -lcmocka -lcrypto
+
