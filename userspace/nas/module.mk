@@ -1,3 +1,10 @@
 # userspace/nas: the EPS NAS codec (TS 24.301) and its security layer.
 LIBRARIES += nas
 nas_SRCS := $(wildcard userspace/nas/*.c)
+
+# The NAS security layer (H1).  Its test links nas_security.c itself rather
+# than the whole nas library, so that it runs whatever state the codec is in.
+UNIT_TESTS += test_nas_security
+test_nas_security_SRCS := userspace/nas/tests/test_nas_security.c userspace/nas/nas_security.c
+test_nas_security_LIBS := sec xepc
+test_nas_security_LDLIBS := -lcmocka -lcrypto
