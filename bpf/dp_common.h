@@ -479,6 +479,15 @@ static __always_inline int idle_begin(const struct xepc_config *cfg,
 	return 0;
 }
 
+/* len in [1, XEPC_BUF_PKT_MAX] (checked by the caller) in a form the
+ * verifier can bound: the copy size of the idle buffer. */
+static __always_inline __u32 buf_len(__u32 len)
+{
+	_Static_assert((XEPC_BUF_PKT_MAX & (XEPC_BUF_PKT_MAX - 1)) == 0,
+		       "XEPC_BUF_PKT_MAX must be a power of 2");
+	return ((len - 1) & (XEPC_BUF_PKT_MAX - 1)) + 1;
+}
+
 /* --------------------------------------------------------- GTP-U out ---- */
 
 /*

@@ -186,7 +186,7 @@ static __always_inline int parse_gtpu(void *data, void *end, __u32 off,
 		int i;
 
 		for (i = 0; i < XEPC_GTP_MAX_EXT_HDRS && next; i++) {
-			__u8 *ext;
+			__u8 *ext, *last;
 			__u32 elen;
 
 			if (hlen > PARSE_MAX_OFF)
@@ -200,9 +200,10 @@ static __always_inline int parse_gtpu(void *data, void *end, __u32 off,
 			if (hlen + elen > msg_len)
 				return XEPC_DROP_GTP_EXT_TRUNC;
 			/* elen <= 1020: the verifier sees a bounded offset */
-			if ((void *)ext + elen > end)
+			last = ext + (elen - 1);
+			if ((void *)(last + 1) > end)
 				return XEPC_DROP_GTP_EXT_TRUNC;
-			next = *((__u8 *)ext + elen - 1);
+			next = *last;
 			hlen += elen;
 		}
 		if (next)

@@ -56,7 +56,7 @@ static __always_inline int buffer_packet(struct __sk_buff *skb,
 	if (rc)
 		return rc;
 	if (len < 1 || len > XEPC_BUF_PKT_MAX ||
-	    bpf_skb_load_bytes(skb, off, rec->data, len)) {
+	    bpf_skb_load_bytes(skb, off, rec->data, buf_len(len))) {
 		struct xepc_usage *u = bpf_map_lookup_elem(&xepc_usage, &sid);
 
 		if (u)

@@ -68,6 +68,8 @@ static __always_inline int echo_reply(struct xdp_md *ctx,
 
 	if (!(gi->flags & GTP_FLAG_S) && gi->msg_len != sizeof(*gh))
 		return XEPC_DROP_ECHO_BAD;
+	if ((void *)(eth + 1) > (void *)(long)ctx->data_end)
+		return XEPC_DROP_ETH_TRUNC;
 	__builtin_memcpy(smac, eth->h_source, ETH_ALEN);
 	__builtin_memcpy(dmac, eth->h_dest, ETH_ALEN);
 	if (l2len == 18) {

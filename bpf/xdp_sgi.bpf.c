@@ -54,7 +54,7 @@ static __always_inline int buffer_packet(struct xdp_md *ctx,
 	if (rc)
 		return rc;
 	if (len < 1 || len > XEPC_BUF_PKT_MAX ||
-	    bpf_xdp_load_bytes(ctx, off, rec->data, len)) {
+	    bpf_xdp_load_bytes(ctx, off, rec->data, buf_len(len))) {
 		struct xepc_usage *u = bpf_map_lookup_elem(&xepc_usage, &sid);
 
 		if (u)

@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * dp_env.c — the datapath as a test sees it: three skeletons whose maps
+ * are shared by pinning by name under /sys/fs/bpf/xepc-test-<pid>-<n>,
+ * with map sizes set before load the way the real loader does it.
+ */
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "dp_env.h"
+#include "xdp_s1u.skel.h"
+#include "xdp_sgi.skel.h"
+#include "tc_ue.skel.h"
+
+static int set_sizes(struct bpf_object *obj)
+{
+	struct bpf_map *m;
+	int err = 0;
+
+	bpf_object__for_each_map(m, obj) {
+		const char *n = bpf_map__name(m);
+
+		if (!strcmp(n, XEPC_MAP_SESSIONS) || !strcmp(n, XEPC_MAP_USAGE) ||
+		    !strcmp(n, XEPC_MAP_UE))
+			err |= bpf_map__set_max_entries(m, ENV_MAX_SESSIONS);
+		else if (!strcmp(n, XEPC_MAP_RULESETS))
+			err |= bpf_map__set_max_entries(m, 64);
+		else if (!strcmp(n, XEPC_MAP_METERS))
+			err |= bpf_map__set_max_entries(m, 256);
+		else if (!strcmp(n, XEPC_MAP_CHARGING))
+			err |= bpf_map__set_max_entries(m, 256);
+		else if (!strcmp(n, XEPC_MAP_PKTBUF))
+			err |= bpf_map__set_max_entries(m, 256 * 1024);
+	}
+	return err;
+}
+
+static int map_fd(struct bpf_object *obj, const char *name)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(obj, name);
+
+	return m ? bpf_map__fd(m) : -1;
+}
+
+static int gather(void *ctx, void *data, size_t len)
+{
+	struct dp_env *e = ctx;
+
+	if (e->n_events >= ENV_MAX_EVENTS)
+		return 0;
+	if (len > sizeof(e->events[0]))
+		len = sizeof(e->events[0]);
+	memcpy(e->events[e->n_events], data, len);
+	e->event_len[e->n_events] = len;
+	e->n_events++;
+	return 0;
+}
+
+int env_open(struct test_ctx *t, struct dp_env *e)
+{
+	struct xepc_config cfg = { 0 };
+	int err;
+
+	memset(e, 0, sizeof(*e));
+	snprintf(e->pin_dir, sizeof(e->pin_dir), "/sys/fs/bpf/xepc-test-%d-%d",
+		 (int)getpid(), ++t->seq);
+	if (mkdir(e->pin_dir, 0700) && errno != EEXIST)
+		return -errno;
+	{
+		LIBBPF_OPTS(bpf_object_open_opts, o, .pin_root_path = e->pin_dir);
+
+		e->s1u = xdp_s1u__open_opts(&o);
+		e->sgi = xdp_sgi__open_opts(&o);
+		e->tc = tc_ue__open_opts(&o);
+	}
+	if (!e->s1u || !e->sgi || !e->tc)
+		return -ENOENT;
+	if (set_sizes(e->s1u->obj) || set_sizes(e->sgi->obj) ||
+	    set_sizes(e->tc->obj))
+		return -EINVAL;
+	err = xdp_s1u__load(e->s1u);
+	if (!err)
+		err = xdp_sgi__load(e->sgi);
+	if (!err)
+		err = tc_ue__load(e->tc);
+	if (err)
+		return err;
+	e->prog_s1u = bpf_program__fd(e->s1u->progs.xdp_s1u);
+	e->prog_sgi = bpf_program__fd(e->sgi->progs.xdp_sgi);
+	e->prog_tc = bpf_program__fd(e->tc->progs.tc_ue);
+	e->fd_config = map_fd(e->s1u->obj, XEPC_MAP_CONFIG);
+	e->fd_sessions = map_fd(e->s1u->obj, XEPC_MAP_SESSIONS);
+	e->fd_ue = map_fd(e->s1u->obj, XEPC_MAP_UE);
+	e->fd_usage = map_fd(e->s1u->obj, XEPC_MAP_USAGE);
+	e->fd_rulesets = map_fd(e->s1u->obj, XEPC_MAP_RULESETS);
+	e->fd_meters = map_fd(e->s1u->obj, XEPC_MAP_METERS);
+	e->fd_charging = map_fd(e->s1u->obj, XEPC_MAP_CHARGING);
+	e->fd_stats = map_fd(e->s1u->obj, XEPC_MAP_STATS);
+	e->fd_events = map_fd(e->s1u->obj, XEPC_MAP_EVENTS);
+	e->fd_pktbuf = map_fd(e->s1u->obj, XEPC_MAP_PKTBUF);
+	e->fd_err_rl = map_fd(e->s1u->obj, XEPC_MAP_ERR_RL);
+
+	e->charging_len = 256 * sizeof(struct xepc_charge);
+	e->charging = mmap(NULL, e->charging_len, PROT_READ | PROT_WRITE,
+			   MAP_SHARED, e->fd_charging, 0);
+	if (e->charging == MAP_FAILED) {
+		e->charging = NULL;
+		return -errno;
+	}
+	e->rb = ring_buffer__new(e->fd_events, gather, e, NULL);
+	if (!e->rb || ring_buffer__add(e->rb, e->fd_pktbuf, gather, e))
+		return -errno;
+
+	cfg.gtpu_addr = inet_addr("10.10.0.1");
+	cfg.mode = XEPC_MODE_ROUTED;
+	cfg.idle_buffer_max = 4;
+	cfg.recovery = 7;
+	cfg.clock_ns = XEPC_NS_PER_SEC;
+	return env_config(e, &cfg);
+}
+
+void env_close(struct dp_env *e)
+{
+	struct bpf_map *m;
+
+	if (e->rb)
+		ring_buffer__free(e->rb);
+	if (e->charging)
+		munmap(e->charging, e->charging_len);
+	/* unpin what this env pinned (its own directory only) */
+	if (e->s1u) {
+		bpf_object__for_each_map(m, e->s1u->obj)
+			bpf_map__unpin(m, NULL);
+	}
+	tc_ue__destroy(e->tc);
+	xdp_sgi__destroy(e->sgi);
+	xdp_s1u__destroy(e->s1u);
+	if (e->pin_dir[0])
+		rmdir(e->pin_dir);
+	memset(e, 0, sizeof(*e));
+}
+
+int env_config(struct dp_env *e, const struct xepc_config *cfg)
+{
+	__u32 zero = 0;
+
+	return bpf_map_update_elem(e->fd_config, &zero, cfg, BPF_ANY);
+}
+
+int env_get_config(struct dp_env *e, struct xepc_config *cfg)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(e->fd_config, &zero, cfg);
+}
+
+int env_set_clock(struct dp_env *e, __u64 ns)
+{
+	struct xepc_config cfg;
+	int err = env_get_config(e, &cfg);
+
+	if (err)
+		return err;
+	cfg.clock_ns = ns;
+	return env_config(e, &cfg);
+}
+
+struct xepc_session env_default_session(__u32 sid)
+{
+	struct xepc_session s = { 0 };
+
+	s.ue_addr = htonl(ntohl(inet_addr("10.45.0.0")) + sid);
+	s.enb_addr = inet_addr("10.10.0.2");
+	s.teid_local = 0x01000000u | sid;
+	s.teid_remote = 0x5000 + sid;
+	s.flags = XEPC_SF_ACTIVE | XEPC_SF_TUNNEL;
+	s.default_action = XEPC_ACT_PASS;
+	return s;
+}
+
+int env_session(struct dp_env *e, __u32 sid, const struct xepc_session *s)
+{
+	int err = bpf_map_update_elem(e->fd_sessions, &sid, s, BPF_ANY);
+
+	if (!err)
+		err = bpf_map_update_elem(e->fd_ue, &s->ue_addr, &sid, BPF_ANY);
+	return err;
+}
+
+int env_ruleset(struct dp_env *e, __u32 id, const struct xepc_ruleset *rs)
+{
+	return bpf_map_update_elem(e->fd_rulesets, &id, rs, BPF_ANY);
+}
+
+int env_meter(struct dp_env *e, __u32 id, __u64 rate, __u64 burst)
+{
+	struct xepc_meter m = { 0 };
+
+	m.rate = rate;
+	m.burst = burst;
+	m.tokens = burst * XEPC_NS_PER_SEC;
+	return bpf_map_update_elem(e->fd_meters, &id, &m, BPF_F_LOCK);
+}
+
+int env_get_meter(struct dp_env *e, __u32 id, struct xepc_meter *m)
+{
+	return bpf_map_lookup_elem_flags(e->fd_meters, &id, m, BPF_F_LOCK);
+}
+
+int env_get_usage(struct dp_env *e, __u32 sid, struct xepc_usage *u)
+{
+	return bpf_map_lookup_elem(e->fd_usage, &sid, u);
+}
+
+__u64 env_stat(struct dp_env *e, __u32 key)
+{
+	int n = libbpf_num_possible_cpus(), i;
+	struct xepc_stat v[n > 0 ? n : 1];
+	__u64 sum = 0;
+
+	if (n <= 0 || bpf_map_lookup_elem(e->fd_stats, &key, v))
+		return ~0ull;
+	for (i = 0; i < n; i++)
+		sum += v[i].packets;
+	return sum;
+}
+
+int env_run_xdp(int prog_fd, const void *in, size_t len, int ifindex,
+		void *out, size_t *out_len, __u32 *retval)
+{
+	struct xdp_md ctx = { 0 };
+	LIBBPF_OPTS(bpf_test_run_opts, o,
+		    .data_in = in, .data_size_in = len,
+		    .data_out = out, .data_size_out = 4096,
+		    .repeat = 1);
+	int err;
+
+	ctx.data_end = len;
+	ctx.ingress_ifindex = ifindex;
+	if (ifindex) {
+		o.ctx_in = &ctx;
+		o.ctx_size_in = sizeof(ctx);
+	}
+	err = bpf_prog_test_run_opts(prog_fd, &o);
+	if (err)
+		return -errno;
+	*retval = o.retval;
+	if (out_len)
+		*out_len = o.data_size_out;
+	return 0;
+}
+
+int env_run_tc(int prog_fd, const void *in, size_t len, int ifindex,
+	       __u32 gso_segs, void *out, size_t *out_len, __u32 *retval)
+{
+	struct __sk_buff skb = { 0 };
+	LIBBPF_OPTS(bpf_test_run_opts, o,
+		    .data_in = in, .data_size_in = len,
+		    .data_out = out, .data_size_out = 4096,
+		    .ctx_in = &skb, .ctx_size_in = sizeof(skb),
+		    .repeat = 1);
+	int err;
+
+	skb.ifindex = ifindex;
+	skb.gso_segs = gso_segs;
+	if (gso_segs > 1)
+		skb.gso_size = 500;
+	err = bpf_prog_test_run_opts(prog_fd, &o);
+	if (err)
+		return -errno;
+	*retval = o.retval;
+	if (out_len)
+		*out_len = o.data_size_out;
+	return 0;
+}
+
+int env_poll_events(struct dp_env *e)
+{
+	int before = e->n_events;
+
+	ring_buffer__consume(e->rb);
+	return e->n_events - before;
+}
+
+const void *env_event(struct dp_env *e, __u16 type, int idx)
+{
+	int i;
+
+	for (i = 0; i < e->n_events; i++) {
+		const struct xepc_ev_hdr *h = (const void *)e->events[i];
+
+		if (h->type == type && idx-- == 0)
+			return h;
+	}
+	return NULL;
+}

@@ -1,0 +1,7 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Every test_<name>() of prog_tests/, in the order the runner runs them. */
+#ifndef XEPC_SELFTESTS_LIST_H
+#define XEPC_SELFTESTS_LIST_H
+#define XEPC_SELFTESTS(X)	\
+	X(load_pin)
+#endif
