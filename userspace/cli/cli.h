@@ -12,5 +12,6 @@ struct cli_command {
 enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 
 /* Command families, one per cmd_<family>.c. */
+int cli_sim_main(int argc, char **argv); /* cmd_sim.c: Milenage vectors, AUTS */
 
 #endif

@@ -18,6 +18,7 @@ static int cli_version_main(int argc, char **argv)
 
 /* Add a line here for each command family; keep the list sorted. */
 static const struct cli_command commands[] = {
+    {"sim", cli_sim_main, "SIM authentication values: Milenage vectors, AUTS checks"},
     {"version", cli_version_main, "print the version of this build"},
 };
 

@@ -3,5 +3,5 @@
 # (most dependent first) and system libraries to _LDLIBS.
 PROGRAMS += xepcctl
 xepcctl_SRCS := $(wildcard userspace/cli/*.c)
-xepcctl_LIBS := xepc
-xepcctl_LDLIBS :=
+xepcctl_LIBS := sec xepc
+xepcctl_LDLIBS := -lcrypto

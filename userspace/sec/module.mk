@@ -19,3 +19,6 @@ test_sec_auth_vector_SRCS := userspace/sec/tests/test_auth_vector.c
 test_sec_auth_vector_LIBS := sec xepc
 test_sec_auth_vector_LDLIBS := -lcmocka -lcrypto
 
+
+# xepcctl sim against the vectors (needs build/bin/xepcctl from `make all`).
+SCRIPT_TESTS += userspace/sec/tests/test_xepcctl_sim.sh

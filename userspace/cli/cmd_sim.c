@@ -1,0 +1,265 @@
+/* xepcctl sim: the USIM's and the HSS's view of one authentication, for
+ * operators debugging a SIM card (Milenage, TS 35.206; EPS AKA, TS 33.401;
+ * re-synchronisation, TS 33.102 6.3.5). */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "lib/hex.h"
+#include "sec/auth_vector.h"
+#include "sec/kdf.h"
+#include "sec/milenage.h"
+
+static const char sim_help[] =
+    "NAME\n"
+    "    xepcctl sim - compute SIM authentication values (Milenage, EPS AKA)\n"
+    "\n"
+    "SYNOPSIS\n"
+    "    xepcctl sim vector --k K (--opc OPC | --op OP) --amf AMF --sqn SQN\n"
+    "                       --rand RAND --plmn MCCMNC\n"
+    "    xepcctl sim resync --k K (--opc OPC | --op OP) --rand RAND --auts AUTS\n"
+    "    xepcctl sim auts   --k K (--opc OPC | --op OP) --rand RAND --sqn SQN_MS\n"
+    "    xepcctl sim --help\n"
+    "\n"
+    "DESCRIPTION\n"
+    "    vector  computes what the HSS sends for one EPS authentication (TS 33.401\n"
+    "            6.1) and what a good USIM answers: the Milenage outputs f1-f5*\n"
+    "            (TS 35.206), AUTN = SQN xor AK || AMF || MAC-A, and KASME (TS 33.401\n"
+    "            A.2) for the serving network MCCMNC.  The AMF is used as given;\n"
+    "            EPS requires its separation bit (the most significant bit) set, and\n"
+    "            a note is printed on stderr when it is not.\n"
+    "    resync  checks an AUTS from an AUTHENTICATION FAILURE (synch failure) against\n"
+    "            the RAND it answers: it recovers SQN_MS with f5* and verifies MAC-S\n"
+    "            with f1* under the dummy AMF 0000 (TS 33.102 6.3.3), then prints\n"
+    "            SQN_MS, the highest sequence number the USIM has accepted.\n"
+    "    auts    makes the AUTS a USIM holding SQN_MS would send for RAND.\n"
+    "\n"
+    "OPTIONS\n"
+    "    Values are hexadecimal, most significant octet first; spaces, ':' and '-'\n"
+    "    between octets and a leading 0x are accepted.\n"
+    "    --k K          subscriber key, 16 octets\n"
+    "    --opc OPC      operator variant key as stored on the SIM, 16 octets\n"
+    "    --op OP        operator key, 16 octets (OPc is computed from it)\n"
+    "    --amf AMF      authentication management field, 2 octets\n"
+    "    --sqn SQN      sequence number, 6 octets\n"
+    "    --rand RAND    random challenge, 16 octets\n"
+    "    --auts AUTS    re-synchronisation token, 14 octets\n"
+    "    --plmn MCCMNC  serving network, 5 or 6 digits (\"00101\" is MCC 001, MNC 01)\n"
+    "    -h, --help     this text\n"
+    "\n"
+    "OUTPUT\n"
+    "    One \"name: value\" line per value, values in lowercase hex:\n"
+    "    vector: opc, mac_a (f1), mac_s (f1*), xres (f2, the RES a good USIM\n"
+    "            returns), ck (f3), ik (f4), ak (f5), ak_star (f5*), autn, sn_id,\n"
+    "            kasme\n"
+    "    resync: sqn_ms, seq (SQN_MS >> 5), ind (SQN_MS & 31), mac_s\n"
+    "    auts:   auts\n"
+    "\n"
+    "EXIT STATUS\n"
+    "    0 success; 1 the AUTS does not verify (wrong K or OPc, or an AUTS made for\n"
+    "    another RAND) or a crypto library failure; 2 usage error.\n"
+    "\n"
+    "EXAMPLES\n"
+    "    TS 35.208 test set 1 in the PLMN 001/01:\n"
+    "        xepcctl sim vector --k 465b5ce8b199b49faa5f0a2ee238a6bc \\\n"
+    "            --op cdc202d5123e20f62b6d676ac72cb318 --amf b9b9 --sqn ff9bb4d0b607 \\\n"
+    "            --rand 23553cbe9637a89d218ae64dae47bf35 --plmn 00101\n";
+
+static void print_hex(const char *name, const uint8_t *b, size_t n)
+{
+    char text[2 * 32 + 1];
+    hex_encode(b, n, text);
+    printf("%s: %s\n", name, text);
+}
+
+struct sim_args {
+    const char *k, *opc, *op, *amf, *sqn, *rand, *auts, *plmn;
+};
+
+/* Decodes one required option into n octets; prints what is wrong. */
+static int need(const char *cmd, const char *opt, const char *val, uint8_t *out, size_t n)
+{
+    if (!val) {
+        fprintf(stderr, "xepcctl sim %s: --%s is required (see xepcctl sim --help)\n", cmd, opt);
+        return -1;
+    }
+    if (hex_decode_exact(val, out, n) < 0) {
+        fprintf(stderr, "xepcctl sim %s: --%s: expected %zu octets (%zu hex digits), got '%s'\n",
+                cmd, opt, n, 2 * n, val);
+        return -1;
+    }
+    return 0;
+}
+
+/* K with OPc or OP into a keyed Milenage context. */
+static int sim_keys(const char *cmd, const struct sim_args *a, struct milenage *m)
+{
+    uint8_t k[16], key2[16];
+    int rc;
+
+    if (need(cmd, "k", a->k, k, 16))
+        return CLI_USAGE;
+    if (!!a->opc == !!a->op) {
+        fprintf(stderr, "xepcctl sim %s: give exactly one of --opc and --op\n", cmd);
+        return CLI_USAGE;
+    }
+    if (need(cmd, a->opc ? "opc" : "op", a->opc ? a->opc : a->op, key2, 16))
+        return CLI_USAGE;
+    rc = a->opc ? milenage_init(m, k, key2) : milenage_init_op(m, k, key2);
+    if (rc) {
+        fprintf(stderr, "xepcctl sim %s: crypto library failure\n", cmd);
+        return CLI_FAIL;
+    }
+    return CLI_OK;
+}
+
+static int sim_vector(const struct sim_args *a)
+{
+    uint8_t amf[2], sqn[6], rand[16], sn[3], mac_a[8], mac_s[8], ak_s[6];
+    struct sec_eps_vector v;
+    struct milenage m;
+    int rc;
+
+    if (need("vector", "amf", a->amf, amf, 2) || need("vector", "sqn", a->sqn, sqn, 6) ||
+        need("vector", "rand", a->rand, rand, 16))
+        return CLI_USAGE;
+    if (!a->plmn || sec_plmn_to_sn_id(a->plmn, sn)) {
+        fprintf(stderr, "xepcctl sim vector: --plmn: expected MCC and MNC as 5 or 6 digits "
+                        "(e.g. 00101), got '%s'\n",
+                a->plmn ? a->plmn : "(nothing)");
+        return CLI_USAGE;
+    }
+    rc = sim_keys("vector", a, &m);
+    if (rc)
+        return rc;
+    if (!(amf[0] & 0x80))
+        fprintf(stderr, "xepcctl sim vector: note: AMF separation bit is 0; a USIM refuses this "
+                        "vector for EPS (TS 33.401 6.1.2)\n");
+    if (sec_eps_vector_make(&m, sec_sqn_get(sqn), amf, sn, rand, &v) != SEC_AUTH_OK ||
+        milenage_f1(&m, rand, sqn, amf, mac_a, mac_s) ||
+        milenage_f2345(&m, rand, NULL, NULL, NULL, NULL, ak_s)) {
+        milenage_free(&m);
+        fprintf(stderr, "xepcctl sim vector: crypto library failure\n");
+        return CLI_FAIL;
+    }
+    print_hex("opc", m.opc, 16);
+    print_hex("mac_a", mac_a, 8);
+    print_hex("mac_s", mac_s, 8);
+    print_hex("xres", v.xres, 8);
+    print_hex("ck", v.ck, 16);
+    print_hex("ik", v.ik, 16);
+    print_hex("ak", v.ak, 6);
+    print_hex("ak_star", ak_s, 6);
+    print_hex("autn", v.autn, 16);
+    print_hex("sn_id", sn, 3);
+    print_hex("kasme", v.kasme, 32);
+    milenage_free(&m);
+    return CLI_OK;
+}
+
+static int sim_resync(const struct sim_args *a)
+{
+    uint8_t rand[16], auts[14], sqn[6];
+    struct milenage m;
+    uint64_t sqn_ms = 0;
+    int rc;
+
+    if (need("resync", "rand", a->rand, rand, 16) || need("resync", "auts", a->auts, auts, 14))
+        return CLI_USAGE;
+    rc = sim_keys("resync", a, &m);
+    if (rc)
+        return rc;
+    enum sec_auth_err e = sec_he_resync(&m, NULL, rand, auts, &sqn_ms);
+    milenage_free(&m);
+    if (e != SEC_AUTH_OK) {
+        fprintf(stderr, "xepcctl sim resync: %s: the AUTS was not made with this K and OPc for "
+                        "this RAND\n",
+                sec_auth_err_str(e));
+        return CLI_FAIL;
+    }
+    sec_sqn_put(sqn, sqn_ms);
+    print_hex("sqn_ms", sqn, 6);
+    printf("seq: %llu\n", (unsigned long long)(sqn_ms >> SEC_SQN_IND_BITS));
+    printf("ind: %u\n", (unsigned)(sqn_ms & (SEC_SQN_IND_COUNT - 1)));
+    print_hex("mac_s", auts + 6, 8);
+    return CLI_OK;
+}
+
+static int sim_auts(const struct sim_args *a)
+{
+    uint8_t rand[16], sqn[6], auts[14];
+    struct milenage m;
+    int rc;
+
+    if (need("auts", "rand", a->rand, rand, 16) || need("auts", "sqn", a->sqn, sqn, 6))
+        return CLI_USAGE;
+    rc = sim_keys("auts", a, &m);
+    if (rc)
+        return rc;
+    enum sec_auth_err e = sec_usim_auts(&m, rand, sec_sqn_get(sqn), auts);
+    milenage_free(&m);
+    if (e != SEC_AUTH_OK) {
+        fprintf(stderr, "xepcctl sim auts: %s\n", sec_auth_err_str(e));
+        return CLI_FAIL;
+    }
+    print_hex("auts", auts, 14);
+    return CLI_OK;
+}
+
+int cli_sim_main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"k", required_argument, NULL, 'k'},    {"opc", required_argument, NULL, 'c'},
+        {"op", required_argument, NULL, 'o'},   {"amf", required_argument, NULL, 'a'},
+        {"sqn", required_argument, NULL, 's'},  {"rand", required_argument, NULL, 'r'},
+        {"auts", required_argument, NULL, 'u'}, {"plmn", required_argument, NULL, 'p'},
+        {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0},
+    };
+    struct sim_args a = {0};
+    const char *sub;
+    int c;
+
+    if (argc < 2) {
+        fputs("usage: xepcctl sim (vector|resync|auts) OPTIONS... (see xepcctl sim --help)\n",
+              stderr);
+        return CLI_USAGE;
+    }
+    sub = argv[1];
+    if (!strcmp(sub, "-h") || !strcmp(sub, "--help") || !strcmp(sub, "help")) {
+        fputs(sim_help, stdout);
+        return CLI_OK;
+    }
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc - 1, argv + 1, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'k': a.k = optarg; break;
+        case 'c': a.opc = optarg; break;
+        case 'o': a.op = optarg; break;
+        case 'a': a.amf = optarg; break;
+        case 's': a.sqn = optarg; break;
+        case 'r': a.rand = optarg; break;
+        case 'u': a.auts = optarg; break;
+        case 'p': a.plmn = optarg; break;
+        case 'h': fputs(sim_help, stdout); return CLI_OK;
+        default:
+            fprintf(stderr, "xepcctl sim %s: unknown or incomplete option '%s' (see xepcctl sim "
+                            "--help)\n",
+                    sub, (argv + 1)[optind - 1]);
+            return CLI_USAGE;
+        }
+    }
+    if (optind < argc - 1) {
+        fprintf(stderr, "xepcctl sim %s: unexpected argument '%s'\n", sub, (argv + 1)[optind]);
+        return CLI_USAGE;
+    }
+    if (!strcmp(sub, "vector"))
+        return sim_vector(&a);
+    if (!strcmp(sub, "resync"))
+        return sim_resync(&a);
+    if (!strcmp(sub, "auts"))
+        return sim_auts(&a);
+    fprintf(stderr, "xepcctl sim: unknown subcommand '%s' (vector, resync, auts)\n", sub);
+    return CLI_USAGE;
+}
