@@ -5,6 +5,11 @@
 LIBRARIES += s1ap
 s1ap_SRCS := asn1/aper.c asn1/aper_codec.c asn1/s1ap.c asn1/s1ap_desc.c
 
+UNIT_TESTS += test_aper
+test_aper_SRCS := asn1/tests/test_aper.c
+test_aper_LIBS := s1ap
+test_aper_LDLIBS := -lcmocka
+
 UNIT_TESTS += test_s1ap_golden
 test_s1ap_golden_SRCS := asn1/tests/test_s1ap_golden.c
 test_s1ap_golden_LIBS := s1ap xepc
