@@ -28,7 +28,8 @@ struct dp_env {
 	/* events gathered by env_poll_events() */
 	struct ring_buffer *rb;
 	int n_events;
-	unsigned char events[ENV_MAX_EVENTS][sizeof(struct xepc_ev_buffered)];
+	unsigned char events[ENV_MAX_EVENTS][sizeof(struct xepc_ev_buffered)]
+		__attribute__((aligned(8)));
 	size_t event_len[ENV_MAX_EVENTS];
 };
 

@@ -187,9 +187,11 @@ size_t pkt_gtp(uint8_t *b, const struct gtp_spec *g, const uint8_t *tpdu,
 		p[3] = g->ext_len ? g->first_ext : 0;
 		p += 4;
 	}
-	memcpy(p, g->ext, g->ext_len);
+	if (g->ext_len)
+		memcpy(p, g->ext, g->ext_len);
 	p += g->ext_len;
-	memcpy(p, tpdu, tpdu_len);
+	if (tpdu_len)
+		memcpy(p, tpdu, tpdu_len);
 	p += tpdu_len;
 	memset(p, 0, g->tail);
 	return l2 + tot + g->tail;

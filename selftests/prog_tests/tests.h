@@ -3,5 +3,8 @@
 #ifndef XEPC_SELFTESTS_LIST_H
 #define XEPC_SELFTESTS_LIST_H
 #define XEPC_SELFTESTS(X)	\
-	X(load_pin)
+	X(load_pin)		\
+	X(gtpu_parse)		\
+	X(echo)			\
+	X(uplink)
 #endif

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * uplink: G-PDU to forwarded packet in routed mode — bpf_fib_lookup in the
+ * runner's netns (permanent neighbours), XDP_REDIRECT with the rewritten
+ * MACs, decapsulation, TTL, usage; the stack fallbacks; unknown TEID events.
+ */
+#include "../dp_env.h"
+#include "../pkt.h"
+
+#define SID 3
+#define TEID (0x01000000u | SID)
+
+static size_t ul_frame(uint8_t *f, const char *dst, uint8_t ttl, int vlan,
+		       size_t *inner_len)
+{
+	struct inner_spec in = { .src = ip4("10.45.0.3"), .dst = ip4(dst),
+				 .proto = 17, .sport = 5000, .dport = 6000,
+				 .payload = 100, .ttl = ttl };
+	struct gtp_spec g = { .teid = TEID, .vlan = vlan };
+	uint8_t tpdu[512];
+	size_t n = pkt_inner(tpdu, &in);
+
+	*inner_len = n;
+	return pkt_gtp(f, &g, tpdu, n);
+}
+
+void test_uplink(struct test_ctx *t)
+{
+	struct xepc_session s = env_default_session(SID);
+	static const uint8_t pdn_mac[6] = { 2, 0, 0, 0, 0x0d, 2 };
+	static const uint8_t sgi_mac[6] = { 2, 0, 0, 0, 0x02, 1 };
+	static const uint8_t s1u_mac[6] = { 2, 0, 0, 0, 0x01, 1 };
+	uint8_t f[2048], out[4096];
+	size_t len, out_len = 0, il = 0;
+	struct xepc_usage u;
+	struct dp_env e;
+	__u32 ret = 0;
+
+	if (!ASSERT_OK(env_open(t, &e), "env_open"))
+		goto out;
+	ASSERT_OK(env_session(&e, SID, &s), "session");
+
+	test__start_subtest(t, "forward_redirect");
+	len = ul_frame(f, "198.51.100.10", 64, 0, &il);
+	ASSERT_OK(env_run_xdp(e.prog_s1u, f, len, t->if_s1u, out, &out_len, &ret), "run");
+	ASSERT_EQ(ret, XDP_REDIRECT, "XDP_REDIRECT");
+	ASSERT_EQ(out_len, 14 + il, "decapsulated frame length");
+	ASSERT_MEMEQ(out, pdn_mac, 6, "dst MAC = next hop's (neighbour table)");
+	ASSERT_MEMEQ(out + 6, sgi_mac, 6, "src MAC = SGi interface");
+	ASSERT_EQ(out[12] << 8 | out[13], 0x0800, "ethertype");
+	ASSERT_EQ(out[14 + 8], 63, "inner TTL decremented");
+	ASSERT_TRUE(pkt_ipv4_csum_ok(out + 14), "inner IPv4 checksum after TTL");
+	ASSERT_TRUE(pkt_l4_csum_ok(out + 14), "inner UDP checksum");
+	ASSERT_EQ(env_cnt(&e, UL_FWD), 1, "UL_FWD");
+	ASSERT_OK(env_get_usage(&e, SID, &u), "usage");
+	ASSERT_EQ(u.ul_pkts, 1, "session ul_pkts");
+	ASSERT_EQ(u.ul_bytes, il, "session ul_bytes (inner IP length)");
+
+	test__start_subtest(t, "forward_vlan_tagged");
+	len = ul_frame(f, "198.51.100.11", 64, 1, &il);
+	ASSERT_OK(env_run_xdp(e.prog_s1u, f, len, t->if_s1u, out, &out_len, &ret), "run");
+	ASSERT_EQ(ret, XDP_REDIRECT, "XDP_REDIRECT");
+	ASSERT_EQ(out_len, 14 + il, "untagged on SGi");
+
+	test__start_subtest(t, "no_neighbour_to_stack");
+	len = ul_frame(f, "203.0.113.5", 64, 0, &il);
+	ASSERT_OK(env_run_xdp(e.prog_s1u, f, len, t->if_s1u, out, &out_len, &ret), "run");
+	ASSERT_EQ(ret, XDP_PASS, "XDP_PASS");
+	ASSERT_EQ(out_len, 14 + il, "decapsulated for the stack");
+	ASSERT_MEMEQ(out, s1u_mac, 6, "dst MAC still ours");
+	ASSERT_EQ(out[14 + 8], 64, "TTL left to the stack");
+	ASSERT_EQ(env_cnt(&e, UL_NO_NEIGH_PASS), 1, "UL_NO_NEIGH_PASS");
+
+	test__start_subtest(t, "unreachable_dropped");
+	len = ul_frame(f, "192.0.2.1", 64, 0, &il);
+	ASSERT_OK(env_run_xdp(e.prog_s1u, f, len, t->if_s1u, out, &out_len, &ret), "run");
+	ASSERT_EQ(ret, XDP_DROP, "XDP_DROP");
+	ASSERT_EQ(env_drops(&e, FIB_UNREACHABLE), 1, "FIB_UNREACHABLE");
+
+	test__start_subtest(t, "ttl_exceeded");
+	len = ul_frame(f, "198.51.100.10", 1, 0, &il);
+	ASSERT_OK(env_run_xdp(e.prog_s1u, f, len, t->if_s1u, out, &out_len, &ret), "run");
+	ASSERT_EQ(ret, XDP_DROP, "XDP_DROP");
+	ASSERT_EQ(env_drops(&e, TTL_EXCEEDED), 1, "TTL_EXCEEDED");
+
+	test__start_subtest(t, "unknown_teid_event_rate_limited");
+	{
+		struct gtp_spec g = { .teid = 0x0200abcd, .sport = 2152 };
+		const struct xepc_ev_unknown_teid *ev;
+		uint8_t tpdu[64];
+		struct inner_spec in = { .src = ip4("10.45.0.3"),
+					 .dst = ip4("198.51.100.10"), .proto = 1 };
+		size_t n = pkt_inner(tpdu, &in);
+
+		len = pkt_gtp(f, &g, tpdu, n);
+		e.n_events = 0;
+		for (int i = 0; i < 3; i++) {
+			ASSERT_OK(env_run_xdp(e.prog_s1u, f, len, t->if_s1u, out,
+					      &out_len, &ret), "run");
+			ASSERT_EQ(ret, XDP_DROP, "dropped");
+		}
+		ASSERT_EQ(env_drops(&e, UNKNOWN_TEID), 3, "UNKNOWN_TEID");
+		env_poll_events(&e);
+		ev = env_event(&e, XEPC_EV_UNKNOWN_TEID, 0);
+		if (ASSERT_OK_PTR(ev, "unknown-TEID event")) {
+			ASSERT_EQ(ev->teid, 0x0200abcd, "event TEID");
+			ASSERT_EQ(ev->peer_addr, ip4("10.10.0.2"), "event peer");
+			ASSERT_EQ(ev->local_addr, ip4("10.10.0.1"), "event local");
+		}
+		ASSERT_TRUE(env_event(&e, XEPC_EV_UNKNOWN_TEID, 1) == NULL,
+			    "one event per interval");
+		ASSERT_OK(env_set_clock(&e, 3 * XEPC_NS_PER_SEC), "clock +2 s");
+		ASSERT_OK(env_run_xdp(e.prog_s1u, f, len, t->if_s1u, out, &out_len, &ret), "run");
+		env_poll_events(&e);
+		ASSERT_OK_PTR(env_event(&e, XEPC_EV_UNKNOWN_TEID, 1),
+			      "next event after the interval");
+		ASSERT_EQ(env_cnt(&e, EV_UNKNOWN_TEID), 2, "EV_UNKNOWN_TEID");
+	}
+
+	test__start_subtest(t, "stale_teid_generation_unknown");
+	{
+		/* same sid, other upper bits: a TEID of a deleted session */
+		struct gtp_spec g = { .teid = 0x07000000u | SID };
+		uint8_t tpdu[256];
+		struct inner_spec in = { .src = ip4("10.45.0.3"),
+					 .dst = ip4("198.51.100.10"), .proto = 1 };
+		size_t n = pkt_inner(tpdu, &in);
+		__u64 before = env_drops(&e, UNKNOWN_TEID);
+
+		len = pkt_gtp(f, &g, tpdu, n);
+		ASSERT_OK(env_run_xdp(e.prog_s1u, f, len, t->if_s1u, out, &out_len, &ret), "run");
+		ASSERT_EQ(ret, XDP_DROP, "dropped");
+		ASSERT_EQ(env_drops(&e, UNKNOWN_TEID) - before, 1, "UNKNOWN_TEID");
+	}
+out:
+	env_close(&e);
+}
