@@ -18,7 +18,11 @@ static int cli_version_main(int argc, char **argv)
 
 /* Add a line here for each command family; keep the list sorted. */
 static const struct cli_command commands[] = {
+    {"dp", cli_dp_main, "bring the XDP/TC datapath up or down, show or upgrade it"},
+    {"events", cli_events_main, "follow datapath events (paging, unknown TEID, quota)"},
+    {"session", cli_session_main, "add, modify, remove and inspect datapath sessions"},
     {"sim", cli_sim_main, "SIM authentication values: Milenage vectors, AUTS checks"},
+    {"stats", cli_stats_main, "datapath counters and drop reasons"},
     {"version", cli_version_main, "print the version of this build"},
 };
 

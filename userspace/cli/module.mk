@@ -5,3 +5,6 @@ PROGRAMS += xepcctl
 xepcctl_SRCS := $(wildcard userspace/cli/*.c)
 xepcctl_LIBS := sec xepc
 xepcctl_LDLIBS := -lcrypto
+# datapath families (cmd_dp/session/stats/events.c): the dp library, libbpf
+xepcctl_LIBS := dp $(xepcctl_LIBS)
+xepcctl_LDLIBS += -lbpf -lelf -lz -lm

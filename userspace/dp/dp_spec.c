@@ -134,25 +134,6 @@ static int parse_proto(const char *v, uint8_t *proto)
     return 0;
 }
 
-/* "ADDR" or "ADDR:PORT" for redirect targets. */
-static int parse_target(const char *v, struct in_addr *addr, uint16_t *port)
-{
-    char buf[INET_ADDRSTRLEN + 8];
-    if (strlen(v) >= sizeof(buf))
-        return -EINVAL;
-    strcpy(buf, v);
-    char *colon = strchr(buf, ':');
-    *port = 0;
-    if (colon) {
-        uint32_t p;
-        *colon = 0;
-        if (dp_parse_u32(colon + 1, &p) || p == 0 || p > 65535)
-            return -EINVAL;
-        *port = (uint16_t)p;
-    }
-    return inet_pton(AF_INET, buf, addr) == 1 ? 0 : -EINVAL;
-}
-
 /* Splits "k=v,k=v,flag" in place; calls fn for each pair. */
 typedef int (*kv_fn)(void *obj, const char *key, const char *val, char *err, size_t errlen);
 
@@ -225,9 +206,6 @@ static int rule_kv(void *obj, const char *key, const char *val, char *err, size_
         else
             return fail(err, errlen, -EINVAL, "action wants pass, drop or redirect, not '%s'",
                         val);
-    } else if (!strcmp(key, "to")) {
-        if (parse_target(val, &r->redirect_addr, &r->redirect_port))
-            return fail(err, errlen, -EINVAL, "to wants ADDR or ADDR:PORT, not '%s'", val);
     } else if (!strcmp(key, "mbr") || !strcmp(key, "meter")) {
         if (dp_parse_scaled(val, &v) || !v)
             return fail(err, errlen, -EINVAL,
@@ -250,7 +228,7 @@ static int rule_kv(void *obj, const char *key, const char *val, char *err, size_
     } else {
         return fail(err, errlen, -EINVAL,
                     "unknown rule key '%s' (prec, dir, proto, src, dst, sport, dport, action, "
-                    "to, mbr, burst, rg, always)", key);
+                    "mbr, burst, rg, always)", key);
     }
     return 0;
 }
@@ -266,10 +244,6 @@ int dp_parse_rule(const char *text, struct dp_rule_spec *rule, char *err, size_t
     int rc = parse_kv_list(text, &r, rule_kv, err, errlen);
     if (rc)
         return rc;
-    if (r.action == DP_ACTION_REDIRECT && !r.redirect_addr.s_addr)
-        return fail(err, errlen, -EINVAL, "action=redirect needs to=ADDR[:PORT]");
-    if (r.action != DP_ACTION_REDIRECT && r.redirect_addr.s_addr)
-        return fail(err, errlen, -EINVAL, "to= only makes sense with action=redirect");
     if (r.burst_bytes && !r.mbr_bps)
         return fail(err, errlen, -EINVAL, "burst= needs mbr=");
     bool ports = r.sport_lo || r.sport_hi != 65535 || r.dport_lo || r.dport_hi != 65535;
@@ -315,13 +289,9 @@ static int quota_kv(void *obj, const char *key, const char *val, char *err, size
         else
             return fail(err, errlen, -EINVAL, "fua wants drop, redirect or restrict, not '%s'",
                         val);
-    } else if (!strcmp(key, "to")) {
-        uint16_t port;
-        if (parse_target(val, &q->redirect_addr, &port) || port)
-            return fail(err, errlen, -EINVAL, "to wants an IPv4 address, not '%s'", val);
     } else {
         return fail(err, errlen, -EINVAL,
-                    "unknown quota key '%s' (rg, bytes, threshold, fua, to)", key);
+                    "unknown quota key '%s' (rg, bytes, threshold, fua)", key);
     }
     return 0;
 }
@@ -336,10 +306,6 @@ int dp_parse_quota(const char *text, struct dp_quota_spec *quota, char *err, siz
         return fail(err, errlen, -EINVAL, "a quota needs rg=");
     if (q.bytes == UINT64_MAX)
         return fail(err, errlen, -EINVAL, "a quota needs bytes=");
-    if (q.fua == DP_FUA_REDIRECT && !q.redirect_addr.s_addr)
-        return fail(err, errlen, -EINVAL, "fua=redirect needs to=ADDR");
-    if (q.fua != DP_FUA_REDIRECT && q.redirect_addr.s_addr)
-        return fail(err, errlen, -EINVAL, "to= only makes sense with fua=redirect");
     *quota = q;
     return 0;
 }
@@ -447,11 +413,6 @@ int dp_rule_format(const struct dp_rule_spec *r, char *buf, size_t len)
     if (r->dport_lo || r->dport_hi != 65535)
         append(buf, len, &off, ",dport=%u-%u", r->dport_lo, r->dport_hi);
     append(buf, len, &off, ",action=%s", dp_action_str(r->action));
-    if (r->action == DP_ACTION_REDIRECT) {
-        append(buf, len, &off, ",to=%s", inet_ntop(AF_INET, &r->redirect_addr, a, sizeof(a)));
-        if (r->redirect_port)
-            append(buf, len, &off, ":%u", r->redirect_port);
-    }
     if (r->mbr_bps)
         append(buf, len, &off, ",mbr=%llu", (unsigned long long)r->mbr_bps);
     if (r->burst_bytes)
@@ -465,14 +426,11 @@ int dp_rule_format(const struct dp_rule_spec *r, char *buf, size_t len)
 
 int dp_quota_format(const struct dp_quota_spec *q, char *buf, size_t len)
 {
-    char a[INET_ADDRSTRLEN];
     size_t off = 0;
 
     if (len)
         buf[0] = 0;
     append(buf, len, &off, "rg=%u,bytes=%llu,threshold=%u%%,fua=%s", q->rating_group,
            (unsigned long long)q->bytes, q->threshold_pct, dp_fua_str(q->fua));
-    if (q->fua == DP_FUA_REDIRECT)
-        append(buf, len, &off, ",to=%s", inet_ntop(AF_INET, &q->redirect_addr, a, sizeof(a)));
     return off < len ? 0 : -ENOSPC;
 }

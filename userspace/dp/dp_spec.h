@@ -39,15 +39,15 @@ struct dp_rule_spec {
     uint16_t precedence;     /* lower wins */
     uint8_t dir;             /* enum dp_dir */
     uint8_t proto;           /* IP protocol number, 0 = any */
-    struct in_addr src;      /* UE-side address for DL, remote for UL: see docs */
+    /* Written as the uplink flow: src/sport are the UE side, dst/dport the
+     * network side; downlink packets of the flow match them reversed. */
+    struct in_addr src;
     uint8_t src_plen;
     struct in_addr dst;
     uint8_t dst_plen;
     uint16_t sport_lo, sport_hi;
     uint16_t dport_lo, dport_hi;
-    uint8_t action;          /* enum dp_action */
-    struct in_addr redirect_addr; /* action=redirect: the portal */
-    uint16_t redirect_port;  /* 0 = keep the destination port */
+    uint8_t action;          /* enum dp_action; redirect = to the portal */
     uint64_t mbr_bps;        /* per-rule meter rate in bits/s, 0 = none */
     uint32_t burst_bytes;    /* meter bucket depth in bytes, 0 = default */
     uint32_t rating_group;   /* 0 = the session's default counting only */
@@ -58,8 +58,7 @@ struct dp_quota_spec {
     uint32_t rating_group;
     uint64_t bytes;          /* granted volume, both directions */
     uint8_t threshold_pct;   /* threshold event at this % used, 0 = none */
-    uint8_t fua;             /* enum dp_fua */
-    struct in_addr redirect_addr; /* fua=redirect: the portal */
+    uint8_t fua;             /* enum dp_fua; redirect = to the portal */
 };
 
 struct dp_session_spec {

@@ -1,15 +1,15 @@
 # userspace/dp: the datapath controller library — loads, attaches, adopts and
 # upgrades the BPF programs of bpf/, programs sessions into their maps, reads
-# counters and consumes ring-buffer events.  Used by xepcctl and xepc-agwd.
+# counters and consumes ring-buffer events.  Used by xepcctl and xepc-agwd;
+# users link it with -lbpf -lelf -lz -lm.
 LIBRARIES += dp
 dp_SRCS := $(wildcard userspace/dp/*.c)
 
+# The unit tests take the pure sources only (no libbpf, no root).
 UNIT_TESTS += test_dp_spec
-test_dp_spec_SRCS := userspace/dp/tests/test_dp_spec.c
-test_dp_spec_LIBS := dp
+test_dp_spec_SRCS := userspace/dp/tests/test_dp_spec.c userspace/dp/dp_spec.c
 test_dp_spec_LDLIBS := -lcmocka -lm
 
 UNIT_TESTS += test_dp_gtpu
-test_dp_gtpu_SRCS := userspace/dp/tests/test_dp_gtpu.c
-test_dp_gtpu_LIBS := dp
+test_dp_gtpu_SRCS := userspace/dp/tests/test_dp_gtpu.c userspace/dp/dp_gtpu.c
 test_dp_gtpu_LDLIBS := -lcmocka

@@ -1,0 +1,227 @@
+# tests/e2e/lib.sh — network-namespace topology and TAP helpers for the
+# end-to-end datapath tests and the demo.  Source it; it defines functions
+# only, plus the names of this run's objects (all carrying a unique suffix,
+# so that several runs and other tests can share the machine).
+#
+#   [enb ns]                    [gw ns]                      [pdn ns]
+#   gtpu-ue, TUN per UE         xdp_s1u on S1, xdp_sgi on SGi   server
+#   E_IF 172.16.1.2/24 ------- S_IF 172.16.1.1/24
+#                               G_IF 172.16.2.1/24 --------- P_IF 172.16.2.2/24
+#   UEs 10.45.0.N (TUN), policy-routed into their TUN device
+#
+# Everything is torn down by e2e_cleanup (install it with trap).
+
+E2E_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+XEPCCTL=${XEPCCTL:-$E2E_ROOT/build/bin/xepcctl}
+GTPU_UE=${GTPU_UE:-$E2E_ROOT/build/bin/gtpu-ue}
+PY=/usr/bin/python3
+
+E2E_ID=${E2E_ID:-$$}
+E2E_SFX=$(printf '%x' "$E2E_ID" | tail -c 6)
+NS_ENB=xe-enb-$E2E_SFX
+NS_GW=xe-gw-$E2E_SFX
+NS_PDN=xe-pdn-$E2E_SFX
+E_IF=xe${E2E_SFX}e      # eNB side of the S1 link
+S_IF=xe${E2E_SFX}s      # gateway S1-U
+G_IF=xe${E2E_SFX}g      # gateway SGi
+P_IF=xe${E2E_SFX}p      # PDN side of the SGi link
+ENB_ADDR=172.16.1.2
+S1U_ADDR=172.16.1.1
+SGI_ADDR=172.16.2.1
+PDN_ADDR=172.16.2.2
+UE_POOL=10.45.0.0/16
+E2E_TMP=""
+BPFFS=""
+PIN=""
+GTPU_UE_PID=""
+TAP_N=0
+TAP_FAILED=0
+
+tap_plan() { echo "1..$1"; }
+ok() {
+    TAP_N=$((TAP_N + 1))
+    echo "ok $TAP_N - $*"
+}
+not_ok() {
+    TAP_N=$((TAP_N + 1))
+    TAP_FAILED=$((TAP_FAILED + 1))
+    echo "not ok $TAP_N - $*"
+}
+# check "description" command...: ok when the command succeeds.
+check() {
+    local what=$1
+    shift
+    if "$@" >"$E2E_TMP/last.out" 2>&1; then
+        ok "$what"
+    else
+        not_ok "$what"
+        sed 's/^/# /' "$E2E_TMP/last.out" | tail -n 25
+    fi
+}
+diag() { echo "# $*"; }
+skip_all() {
+    echo "1..0 # SKIP $*"
+    exit 0
+}
+
+in_enb() { ip netns exec "$NS_ENB" "$@"; }
+in_gw() { ip netns exec "$NS_GW" "$@"; }
+in_pdn() { ip netns exec "$NS_PDN" "$@"; }
+xepcctl() { ip netns exec "$NS_GW" "$XEPCCTL" "$@" --pin-dir "$PIN"; }
+
+e2e_require() {
+    [ "$(id -u)" = 0 ] || skip_all "needs root (network namespaces, XDP)"
+    [ -x "$XEPCCTL" ] && [ -x "$GTPU_UE" ] || skip_all "build first: make all"
+    for t in ip ethtool nft tshark iperf3; do
+        command -v $t >/dev/null || skip_all "$t is missing (make deps)"
+    done
+    [ -c /dev/net/tun ] || skip_all "no /dev/net/tun"
+}
+
+# Best effort, only what this run created.
+e2e_cleanup() {
+    set +e
+    [ -n "$GTPU_UE_PID" ] && kill "$GTPU_UE_PID" 2>/dev/null && wait "$GTPU_UE_PID" 2>/dev/null
+    for p in "$E2E_TMP"/*.pid; do
+        [ -f "$p" ] && kill "$(cat "$p")" 2>/dev/null
+    done
+    if [ -n "$PIN" ] && [ -d "$PIN" ]; then
+        ip netns exec "$NS_GW" "$XEPCCTL" dp down --force --pin-dir "$PIN" >/dev/null 2>&1
+    fi
+    for ns in "$NS_ENB" "$NS_GW" "$NS_PDN"; do
+        ip netns del "$ns" 2>/dev/null
+    done
+    if [ -n "$BPFFS" ]; then
+        umount "$BPFFS" 2>/dev/null
+        rmdir "$BPFFS" 2>/dev/null
+    fi
+    [ -n "$E2E_TMP" ] && [ -z "$E2E_KEEP" ] && rm -rf "$E2E_TMP"
+}
+
+# Builds the three namespaces and the two links; mounts a private bpffs
+# for the pins (the gateway runs in its namespace with `ip netns exec`,
+# which has no /sys/fs/bpf of its own).
+e2e_topology() {
+    E2E_TMP=$(mktemp -d /tmp/xepc-e2e.XXXXXX)
+    BPFFS=$E2E_TMP/bpffs
+    mkdir -p "$BPFFS"
+    mount -t bpf bpf "$BPFFS" || return 1
+    PIN=$BPFFS/xepc
+
+    ip netns add "$NS_ENB" && ip netns add "$NS_GW" && ip netns add "$NS_PDN" || return 1
+    ip link add "$E_IF" netns "$NS_ENB" type veth peer name "$S_IF" netns "$NS_GW" || return 1
+    ip link add "$G_IF" netns "$NS_GW" type veth peer name "$P_IF" netns "$NS_PDN" || return 1
+    for ns in "$NS_ENB" "$NS_GW" "$NS_PDN"; do
+        ip -n "$ns" link set lo up
+        ip netns exec "$ns" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
+        # IPv4 only: no router solicitations from the UE TUN devices.
+        ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+    done
+    ip -n "$NS_ENB" addr add $ENB_ADDR/24 dev "$E_IF"
+    ip -n "$NS_GW" addr add $S1U_ADDR/24 dev "$S_IF"
+    ip -n "$NS_GW" addr add $SGI_ADDR/24 dev "$G_IF"
+    ip -n "$NS_PDN" addr add $PDN_ADDR/24 dev "$P_IF"
+    ip -n "$NS_ENB" link set "$E_IF" up
+    ip -n "$NS_GW" link set "$S_IF" up
+    ip -n "$NS_GW" link set "$G_IF" up
+    ip -n "$NS_PDN" link set "$P_IF" up
+    in_gw sysctl -qw net.ipv4.ip_forward=1
+    # XDP_REDIRECT into a veth needs NAPI on its peer: GRO on (or an XDP
+    # program there).  The senders compute their checksums themselves, as
+    # packets from a real wire have them (veth would otherwise pass
+    # CHECKSUM_PARTIAL packets that XDP cannot complete).
+    in_enb ethtool -K "$E_IF" gro on tx off >/dev/null 2>&1
+    in_pdn ethtool -K "$P_IF" gro on tx off >/dev/null 2>&1
+    in_gw ethtool -K "$S_IF" tx off >/dev/null 2>&1
+    in_gw ethtool -K "$G_IF" tx off >/dev/null 2>&1
+    in_pdn ip route add $UE_POOL via $SGI_ADDR 2>/dev/null
+    # Neighbours first, so that the first packets take the XDP fast path.
+    in_gw ping -c1 -W1 $ENB_ADDR >/dev/null && in_gw ping -c1 -W1 $PDN_ADDR >/dev/null
+}
+
+# NAT mode: no route to the UE pool on the PDN side; masquerade out of SGi;
+# the UE pool routed to the S1-U device (via the eNB, so that the kernel
+# has a neighbour for it and tc_ue sees the packets on egress).
+e2e_nat_setup() {
+    in_pdn ip route del $UE_POOL 2>/dev/null
+    in_gw ip route add $UE_POOL via $ENB_ADDR dev "$S_IF" || return 1
+    in_gw nft -f - <<EOF
+table ip xepc_e2e_nat {
+    chain post {
+        type nat hook postrouting priority srcnat; policy accept;
+        ip saddr $UE_POOL oifname "$G_IF" masquerade
+    }
+}
+EOF
+}
+
+# e2e_dp_up routed|nat [extra xepcctl dp up options]
+e2e_dp_up() {
+    local mode=$1
+    shift
+    xepcctl dp up --s1u "$S_IF" --sgi "$G_IF" --mode "$mode" --gtpu-addr $S1U_ADDR \
+        --max-sessions 1024 "$@"
+}
+
+# e2e_ue N UL_TEID DL_TEID: session and policy routing for UE 10.45.0.N
+# (the TUN device itself is made by gtpu-ue).
+e2e_ue_session() {
+    local n=$1 ul=$2 dl=$3
+    shift 3
+    xepcctl session add --teid "$ul" --ue 10.45.0.$n --enb $ENB_ADDR --dl-teid "$dl" "$@"
+}
+
+e2e_ue_route() {
+    local n=$1
+    in_enb ip rule add from 10.45.0.$n table $((100 + n)) &&
+        in_enb ip route add default dev xue$n table $((100 + n))
+}
+
+# e2e_gtpu_ue SPEC... (each "N,UL,DL"); starts gtpu-ue in the eNB namespace.
+e2e_gtpu_ue() {
+    local args=() n
+    for spec in "$@"; do
+        n=${spec%%,*}
+        args+=(--ue "xue$n,10.45.0.$n,${spec#*,}")
+    done
+    in_enb "$GTPU_UE" --gw $S1U_ADDR --local $ENB_ADDR "${args[@]}" \
+        --pid-file "$E2E_TMP/gtpu-ue.pidfile" $GTPU_UE_OPTS >"$E2E_TMP/gtpu-ue.log" 2>&1 &
+    GTPU_UE_PID=$!
+    for _ in $(seq 50); do
+        [ -s "$E2E_TMP/gtpu-ue.pidfile" ] && break
+        sleep 0.1
+    done
+    [ -s "$E2E_TMP/gtpu-ue.pidfile" ] || return 1
+    for spec in "$@"; do
+        e2e_ue_route "${spec%%,*}" || return 1
+    done
+}
+
+e2e_stop_gtpu_ue() {
+    if [ -n "$GTPU_UE_PID" ]; then
+        kill "$GTPU_UE_PID" 2>/dev/null
+        wait "$GTPU_UE_PID" 2>/dev/null
+        GTPU_UE_PID=""
+    fi
+}
+
+# Value of one counter (by enum name) from `xepcctl stats --all`.
+e2e_stat() {
+    xepcctl stats --all | awk -v n="$1" '$1 == n { print $2; f = 1 } END { if (!f) print 0 }'
+}
+
+# iperf3 client in one namespace against a server in another, bounded.
+# e2e_iperf SERVER_NS SERVER_ADDR CLIENT_NS BIND_ADDR [iperf3 options]
+e2e_iperf() {
+    local sns=$1 saddr=$2 cns=$3 bind=$4
+    shift 4
+    ip netns exec "$sns" timeout 15 iperf3 -s -1 -B "$saddr" >"$E2E_TMP/iperf-s.log" 2>&1 &
+    local spid=$!
+    sleep 0.5
+    ip netns exec "$cns" timeout 12 iperf3 -c "$saddr" -B "$bind" -t 2 "$@" \
+        >"$E2E_TMP/iperf-c.log" 2>&1
+    local rc=$?
+    wait $spid 2>/dev/null
+    grep -E "receiver|sender" "$E2E_TMP/iperf-c.log" | sed 's/^/# /'
+    [ $rc = 0 ] && grep -q receiver "$E2E_TMP/iperf-c.log"
+}

@@ -1,0 +1,161 @@
+/* xepcctl events: follow the datapath's ring-buffer events. */
+#include <arpa/inet.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "cli/dp_cli.h"
+
+static const char events_help[] =
+"NAME\n"
+"    xepcctl events - follow the datapath's events\n"
+"\n"
+"SYNOPSIS\n"
+"    xepcctl events [--count N] [--timeout SECONDS] [--error-indication]\n"
+"                   [--buffer] [--pin-dir D]\n"
+"\n"
+"DESCRIPTION\n"
+"    Consumes the ring buffers xepc_events and xepc_pktbuf and prints one\n"
+"    line per event, until interrupted, until N events were printed, or\n"
+"    until SECONDS passed:\n"
+"\n"
+"      downlink-data   sid=S ue=ADDR buffered=N   (idle UE: page it)\n"
+"      unknown-teid    teid=T peer=ADDR:PORT local=ADDR\n"
+"      quota-threshold sid=S rg=N remaining=BYTES idx=I\n"
+"      quota-exhausted sid=S rg=N remaining=BYTES idx=I\n"
+"      buffered        sid=S len=BYTES          (a kept idle-UE packet)\n"
+"\n"
+"    Events are consumed: only one process should follow them, normally\n"
+"    xepc-agwd; use this command on a gateway without one.\n"
+"\n"
+"OPTIONS\n"
+"    --count N            stop after N events\n"
+"    --timeout SECONDS    stop after SECONDS (default: never)\n"
+"    --error-indication   answer every unknown-teid event with a GTP-U\n"
+"                         Error Indication to the peer (TS 29.281 7.3.1)\n"
+"    --buffer             keep idle-UE packets (at most 64 per UE, 4096 in\n"
+"                         all) and send them to the eNB once\n"
+"                         'xepcctl session modify' gives the UE its tunnel\n"
+"    --pin-dir D          bpffs directory of the datapath (default " DP_PIN_DIR_DEFAULT ")\n";
+
+static volatile sig_atomic_t events_stop;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    events_stop = 1;
+}
+
+struct events_state {
+    unsigned long printed;
+};
+
+static void print_event(const struct dp_event *ev, void *arg)
+{
+    struct events_state *st = arg;
+    char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+    printf("%-15s ", dp_event_type_str(ev->type));
+    switch (ev->type) {
+    case XEPC_EV_DDN: {
+        struct in_addr ue = {.s_addr = ev->u.ddn.ue_addr};
+        printf("sid=%u ue=%s buffered=%u\n", ev->session_id, inet_ntop(AF_INET, &ue, a, sizeof(a)),
+               ev->u.ddn.buffered);
+        break;
+    }
+    case XEPC_EV_UNKNOWN_TEID: {
+        struct in_addr p = {.s_addr = ev->u.unknown_teid.peer_addr};
+        struct in_addr l = {.s_addr = ev->u.unknown_teid.local_addr};
+        printf("teid=0x%08x peer=%s:%u local=%s\n", ev->u.unknown_teid.teid,
+               inet_ntop(AF_INET, &p, a, sizeof(a)), ntohs(ev->u.unknown_teid.peer_port),
+               inet_ntop(AF_INET, &l, b, sizeof(b)));
+        break;
+    }
+    case XEPC_EV_QUOTA_THRESHOLD:
+    case XEPC_EV_QUOTA_EXHAUSTED:
+        printf("sid=%u rg=%u remaining=%lld idx=%u\n", ev->session_id, ev->u.quota.rating_group,
+               (long long)ev->u.quota.remaining, ev->u.quota.charge_idx);
+        break;
+    case XEPC_EV_BUFFERED:
+        printf("sid=%u len=%u\n", ev->session_id, ev->buffered->len);
+        break;
+    default:
+        printf("sid=%u\n", ev->session_id);
+    }
+    fflush(stdout);
+    st->printed++;
+}
+
+int cli_events_main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"count", required_argument, NULL, 'c'},
+        {"timeout", required_argument, NULL, 't'},
+        {"error-indication", no_argument, NULL, 'e'},
+        {"buffer", no_argument, NULL, 'b'},
+        {"pin-dir", required_argument, NULL, 'p'},
+        {"help", no_argument, NULL, 'h'},
+        {0},
+    };
+    const char *pin_dir = NULL;
+    uint32_t count = 0, timeout = 0;
+    struct dp_events_opts eo = {0};
+    optind = 1;
+    opterr = 0;
+    for (int c; (c = getopt_long(argc, argv, "", opts, NULL)) != -1;) {
+        switch (c) {
+        case 'c':
+            if (dp_parse_u32(optarg, &count) || !count)
+                return cli_usage_error("events", "--count wants a number > 0, not '%s'", optarg);
+            break;
+        case 't':
+            if (dp_parse_u32(optarg, &timeout) || !timeout)
+                return cli_usage_error("events", "--timeout wants seconds > 0, not '%s'", optarg);
+            break;
+        case 'e': eo.send_error_indication = true; break;
+        case 'b': eo.keep_buffered = true; break;
+        case 'p': pin_dir = optarg; break;
+        case 'h': fputs(events_help, stdout); return CLI_OK;
+        default:
+            return cli_usage_error("events", "unknown or incomplete option '%s' (see xepcctl "
+                                   "events --help)", argv[optind - 1]);
+        }
+    }
+    if (optind != argc)
+        return cli_usage_error("events", "unexpected argument '%s'", argv[optind]);
+
+    struct dp_ctx *ctx = cli_dp_open("events", pin_dir);
+    if (!ctx)
+        return CLI_FAIL;
+    struct events_state st = {0};
+    int rc = dp_events_open(ctx, &eo, print_event, &st);
+    if (rc < 0) {
+        fprintf(stderr, "xepcctl events: %s\n", dp_ctx_error(ctx));
+        dp_close(ctx);
+        return CLI_FAIL;
+    }
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    rc = 0;
+    while (!events_stop && (!count || st.printed < count)) {
+        rc = dp_events_poll(ctx, 100);
+        if (rc < 0)
+            break;
+        rc = 0;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (timeout && now.tv_sec - start.tv_sec >= (time_t)timeout)
+            break;
+    }
+    if (rc < 0)
+        fprintf(stderr, "xepcctl events: %s\n", dp_ctx_error(ctx));
+    if (dp_buffer_count(ctx))
+        fprintf(stderr, "xepcctl events: %zu buffered packets were never sent (no tunnel)\n",
+                dp_buffer_count(ctx));
+    dp_close(ctx);
+    return rc < 0 ? CLI_FAIL : CLI_OK;
+}

@@ -1,0 +1,173 @@
+/* The datapath controller: loads and attaches the BPF programs of bpf/,
+ * adopts a datapath that is already pinned, upgrades the programs in place,
+ * programs sessions into the maps of bpf/xepc_dp.h, reads the counters and
+ * consumes the ring-buffer events.
+ *
+ * Lifetime: the datapath lives in bpffs, not in this process.  dp_up()
+ * loads, attaches and pins everything (maps and bpf_links) under the pin
+ * directory; dp_close() releases this process's handles and leaves the
+ * datapath running; dp_open_pinned() adopts it again; dp_down() detaches
+ * and unpins.  All functions return 0 or a negative errno, and fill
+ * dp_ctx_error() with a sentence for the operator. */
+#ifndef XEPC_DP_DP_H
+#define XEPC_DP_DP_H
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dp/dp_spec.h"
+#include "xepc_dp.h"
+
+#define DP_PIN_DIR_DEFAULT XEPC_PIN_ROOT_DEFAULT
+
+struct dp_config {
+    char s1u_ifname[IF_NAMESIZE];  /* S1-U (eNB side) device: xdp_s1u */
+    char sgi_ifname[IF_NAMESIZE];  /* SGi device: xdp_sgi (routed mode) */
+    char ue_ifname[IF_NAMESIZE];   /* NAT mode: device the UE pool is routed
+                                    * to, tc_ue on its egress (default S1-U) */
+    uint32_t mode;                 /* enum xepc_mode */
+    struct in_addr gtpu_addr;      /* local S1-U address */
+    struct in_addr portal_addr;    /* redirect target, 0 = none */
+    uint32_t max_sessions;         /* 0 = XEPC_DEF_MAX_SESSIONS */
+    uint32_t max_rulesets;         /* 0 = XEPC_DEF_MAX_RULESETS */
+    uint32_t max_meters;           /* 0 = 2 x max_sessions */
+    uint32_t max_charging;         /* 0 = max_sessions */
+    uint32_t idle_buffer_max;      /* packets per idle UE, 0 = default 16 */
+    bool xdp_generic;              /* SKB mode instead of native (driverless) */
+    char pin_dir[256];             /* "" = DP_PIN_DIR_DEFAULT */
+    char bpf_dir[256];             /* "" = programs embedded in this build */
+};
+
+/* Fills cfg with defaults; returns 0. */
+int dp_config_init(struct dp_config *cfg);
+
+struct dp_ctx;
+
+/* What is attached where, as found in the pins. */
+struct dp_status {
+    uint32_t mode;
+    char s1u_ifname[IF_NAMESIZE];
+    char sgi_ifname[IF_NAMESIZE];
+    char ue_ifname[IF_NAMESIZE];
+    uint32_t s1u_prog_id, sgi_prog_id, tc_prog_id;
+    uint32_t s1u_link_id, sgi_link_id, tc_link_id; /* 0 = not a link */
+    bool tc_clsact;                /* tc_ue attached through clsact, no link */
+    struct xepc_config config;
+    uint32_t max_sessions, max_rulesets, max_meters, max_charging;
+    uint32_t n_sessions;
+};
+
+int dp_up(const struct dp_config *cfg, struct dp_ctx **out);
+int dp_open_pinned(const char *pin_dir, struct dp_ctx **out);
+/* Loads the programs again (from cfg bpf_dir or the embedded build) with
+ * the pinned maps, and swaps every link to the new program in place. */
+int dp_upgrade(struct dp_ctx *ctx, const char *bpf_dir);
+/* Detaches and unpins everything under the pin directory. */
+int dp_down(struct dp_ctx *ctx);
+void dp_close(struct dp_ctx *ctx);
+
+/* A context that failed to open still carries its error: dp_up() and
+ * dp_open_pinned() return one in *out on error too; read it with this, then
+ * dp_close() it. */
+const char *dp_ctx_error(const struct dp_ctx *ctx);
+const char *dp_ctx_pin_dir(const struct dp_ctx *ctx);
+int dp_status_get(struct dp_ctx *ctx, struct dp_status *st);
+const char *dp_mode_str(uint32_t mode);
+
+/* ------------------------------------------------------------ sessions -- */
+
+struct dp_session_info {
+    uint32_t sid;
+    struct dp_session_spec spec;
+    uint8_t default_action;          /* enum xepc_action */
+    uint32_t ruleset_id, ul_meter_id, dl_meter_id, charge_base;
+    struct xepc_usage usage;
+    struct xepc_charge charges[XEPC_MAX_CHARGE_SLOTS];
+    uint32_t n_charges;
+};
+
+/* Installs a session (its TEID's session id must be free, its UE address
+ * unused).  default_action applies to packets matching no rule. */
+int dp_session_add(struct dp_ctx *ctx, const struct dp_session_spec *s, uint8_t default_action);
+/* Installs many sessions without rules/meters/quotas in batches (the bulk
+ * path); returns the number installed or a negative errno. */
+int dp_session_add_bulk(struct dp_ctx *ctx, const struct dp_session_spec *s, size_t n);
+/* What dp_session_modify() changes besides the tunnel (always taken from
+ * s: set, or cleared for an idle UE). */
+enum {
+    DP_MOD_AMBR = 1 << 0,   /* UL/DL APN-AMBR meters (new, full buckets) */
+    DP_MOD_POLICY = 1 << 1, /* rules, quotas and default action; the
+                             * per-rating-group counters start again */
+};
+/* Changes the session of s->ul_teid in one map update, keeping its usage
+ * counters; flushes packets buffered for it if the tunnel is now set. */
+int dp_session_modify(struct dp_ctx *ctx, const struct dp_session_spec *s, uint8_t default_action,
+                      unsigned what);
+int dp_session_del(struct dp_ctx *ctx, uint32_t ul_teid);
+int dp_session_get(struct dp_ctx *ctx, uint32_t ul_teid, struct dp_session_info *info);
+int dp_session_find_by_ue(struct dp_ctx *ctx, struct in_addr ue, uint32_t *ul_teid);
+/* Calls fn for every active session in session-id order; stops when fn
+ * returns non-zero and returns that value. */
+int dp_session_foreach(struct dp_ctx *ctx,
+                       int (*fn)(const struct dp_session_info *info, void *arg), void *arg);
+/* Adds `bytes` to the quota of (session, rating group) atomically and
+ * clears its threshold/exhausted state (TS 32.299 re-authorisation). */
+int dp_quota_refill(struct dp_ctx *ctx, uint32_t ul_teid, uint32_t rating_group, uint64_t bytes,
+                    uint8_t threshold_pct);
+
+/* ------------------------------------------------------------ counters -- */
+
+struct dp_stats {
+    struct xepc_stat drops[XEPC_DROP__MAX];
+    struct xepc_stat counters[XEPC_CNT__MAX];
+};
+
+int dp_stats_read(struct dp_ctx *ctx, struct dp_stats *st);
+/* Zeroes every per-CPU counter. */
+int dp_stats_reset(struct dp_ctx *ctx);
+
+/* -------------------------------------------------------------- events -- */
+
+/* One decoded event.  `buffered` packets are kept by the library (bounded:
+ * DP_BUF_PER_UE per UE, DP_BUF_TOTAL in all) and re-sent when the UE's
+ * session gets its tunnel; the callback sees them too. */
+struct dp_event {
+    uint16_t type;                  /* enum xepc_event_type */
+    uint32_t session_id;
+    uint64_t ts_ns;
+    union {
+        struct xepc_ev_ddn ddn;
+        struct xepc_ev_unknown_teid unknown_teid;
+        struct xepc_ev_quota quota;
+    } u;
+    const struct xepc_ev_buffered *buffered; /* type BUFFERED only */
+};
+
+#define DP_BUF_PER_UE 64
+#define DP_BUF_TOTAL 4096
+
+typedef void (*dp_event_fn)(const struct dp_event *ev, void *arg);
+
+struct dp_events_opts {
+    bool send_error_indication;     /* answer unknown TEIDs (TS 29.281 7.3.1) */
+    bool keep_buffered;             /* keep idle-UE packets and flush them */
+};
+
+/* Opens the ring buffers; returns an fd to poll (epoll), or < 0. */
+int dp_events_open(struct dp_ctx *ctx, const struct dp_events_opts *opts, dp_event_fn fn,
+                   void *arg);
+/* Consumes what is ready (waits up to timeout_ms), sends Error Indications,
+ * flushes buffered packets of sessions that got a tunnel.  Returns the
+ * number of events or a negative errno. */
+int dp_events_poll(struct dp_ctx *ctx, int timeout_ms);
+/* Sends the packets kept for the session of ul_teid if it has a tunnel;
+ * returns how many were sent. */
+int dp_buffer_flush(struct dp_ctx *ctx, uint32_t ul_teid);
+size_t dp_buffer_count(const struct dp_ctx *ctx);
+
+const char *dp_event_type_str(uint16_t type);
+
+#endif

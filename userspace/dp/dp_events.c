@@ -1,0 +1,271 @@
+/* Ring-buffer events: decoding, Error Indication for unknown TEIDs
+ * (TS 29.281 7.3.1), and the userspace side of idle-UE buffering.
+ *
+ * Packets the kernel hands over for an idle UE (xepc_pktbuf) are kept here,
+ * bounded by DP_BUF_PER_UE per session and DP_BUF_TOTAL in all; beyond the
+ * bounds the newest packet is dropped (counted in dropped).  Once the
+ * session has its tunnel again they are sent, in arrival order, as G-PDUs
+ * from the gateway's S1-U address to the eNB (UDP 2152) through the
+ * kernel's stack, and the kernel's per-UE buffer count is reset. */
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "dp/dp_gtpu.h"
+#include "dp/dp_int.h"
+
+struct dp_buf_pkt {
+    uint32_t sid;
+    uint32_t len;
+    uint8_t data[];
+};
+
+struct dp_bufq {
+    struct dp_buf_pkt *pkts[DP_BUF_TOTAL];
+    size_t n;
+    uint64_t dropped;
+};
+
+void dp_bufq_free(struct dp_bufq *q)
+{
+    if (!q)
+        return;
+    for (size_t i = 0; i < q->n; i++)
+        free(q->pkts[i]);
+    free(q);
+}
+
+size_t dp_buffer_count(const struct dp_ctx *ctx)
+{
+    return ctx->bufq ? ctx->bufq->n : 0;
+}
+
+const char *dp_event_type_str(uint16_t type)
+{
+    switch (type) {
+    case XEPC_EV_DDN: return "downlink-data";
+    case XEPC_EV_UNKNOWN_TEID: return "unknown-teid";
+    case XEPC_EV_QUOTA_THRESHOLD: return "quota-threshold";
+    case XEPC_EV_QUOTA_EXHAUSTED: return "quota-exhausted";
+    case XEPC_EV_BUFFERED: return "buffered";
+    default: return "?";
+    }
+}
+
+static void bufq_push(struct dp_bufq *q, const struct xepc_ev_buffered *b)
+{
+    size_t per_ue = 0;
+    uint32_t len = b->len > XEPC_BUF_PKT_MAX ? XEPC_BUF_PKT_MAX : b->len;
+    for (size_t i = 0; i < q->n; i++)
+        per_ue += q->pkts[i]->sid == b->hdr.session_id;
+    if (q->n >= DP_BUF_TOTAL || per_ue >= DP_BUF_PER_UE) {
+        q->dropped++;
+        return;
+    }
+    struct dp_buf_pkt *p = malloc(sizeof(*p) + len);
+    if (!p) {
+        q->dropped++;
+        return;
+    }
+    p->sid = b->hdr.session_id;
+    p->len = len;
+    memcpy(p->data, b->data, len);
+    q->pkts[q->n++] = p;
+}
+
+static void send_error_indication(struct dp_ctx *ctx, const struct xepc_ev_unknown_teid *ev)
+{
+    uint8_t msg[64];
+    struct in_addr own = {.s_addr = ev->local_addr};
+    struct xepc_config cfg;
+    if (!own.s_addr && !dp_config_read(ctx, &cfg))
+        own.s_addr = cfg.gtpu_addr;
+    int n = dp_gtpu_build_error_indication(msg, sizeof(msg), ev->teid, own,
+                                           ntohs(ev->peer_port), ctx->gtpu_seq++);
+    if (n < 0 || ctx->udp_fd < 0)
+        return;
+    /* TS 29.281 4.4.2.3: to the peer's GTP-U port 2152. */
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(DP_GTPU_PORT),
+                             .sin_addr.s_addr = ev->peer_addr};
+    sendto(ctx->udp_fd, msg, (size_t)n, 0, (struct sockaddr *)&to, sizeof(to));
+}
+
+static int rb_event(void *arg, void *data, size_t size)
+{
+    struct dp_ctx *ctx = arg;
+    struct dp_event ev;
+    const struct xepc_ev_hdr *h = data;
+    if (size < sizeof(*h))
+        return 0;
+    memset(&ev, 0, sizeof(ev));
+    ev.type = h->type;
+    ev.session_id = h->session_id;
+    ev.ts_ns = h->ts_ns;
+    switch (h->type) {
+    case XEPC_EV_DDN:
+        if (size < sizeof(ev.u.ddn))
+            return 0;
+        memcpy(&ev.u.ddn, data, sizeof(ev.u.ddn));
+        break;
+    case XEPC_EV_UNKNOWN_TEID:
+        if (size < sizeof(ev.u.unknown_teid))
+            return 0;
+        memcpy(&ev.u.unknown_teid, data, sizeof(ev.u.unknown_teid));
+        if (ctx->ev_opts.send_error_indication)
+            send_error_indication(ctx, &ev.u.unknown_teid);
+        break;
+    case XEPC_EV_QUOTA_THRESHOLD:
+    case XEPC_EV_QUOTA_EXHAUSTED:
+        if (size < sizeof(ev.u.quota))
+            return 0;
+        memcpy(&ev.u.quota, data, sizeof(ev.u.quota));
+        break;
+    case XEPC_EV_BUFFERED:
+        if (size < offsetof(struct xepc_ev_buffered, data))
+            return 0;
+        ev.buffered = data;
+        if (ctx->ev_opts.keep_buffered && ctx->bufq)
+            bufq_push(ctx->bufq, ev.buffered);
+        break;
+    default:
+        return 0;
+    }
+    ctx->ev_count++;
+    if (ctx->ev_fn)
+        ctx->ev_fn(&ev, ctx->ev_arg);
+    return 0;
+}
+
+int dp_events_open(struct dp_ctx *ctx, const struct dp_events_opts *opts, dp_event_fn fn,
+                   void *arg)
+{
+    struct xepc_config cfg;
+    ctx->ev_fn = fn;
+    ctx->ev_arg = arg;
+    if (opts)
+        ctx->ev_opts = *opts;
+    ctx->rb = ring_buffer__new(ctx->map_fd[DP_MAP_EVENTS], rb_event, ctx, NULL);
+    if (!ctx->rb)
+        return dp_set_error(ctx, -errno, "cannot open ring buffer %s: %s", XEPC_MAP_EVENTS,
+                            strerror(errno));
+    int rc = ring_buffer__add(ctx->rb, ctx->map_fd[DP_MAP_PKTBUF], rb_event, ctx);
+    if (rc)
+        return dp_set_error(ctx, rc, "cannot open ring buffer %s: %s", XEPC_MAP_PKTBUF,
+                            strerror(-rc));
+    if (ctx->ev_opts.keep_buffered) {
+        ctx->bufq = calloc(1, sizeof(*ctx->bufq));
+        if (!ctx->bufq)
+            return dp_set_error(ctx, -ENOMEM, "out of memory");
+    }
+    if (ctx->ev_opts.send_error_indication || ctx->ev_opts.keep_buffered) {
+        rc = dp_config_read(ctx, &cfg);
+        if (rc)
+            return rc;
+        /* From our S1-U address, an ephemeral port: peers answer to 2152. */
+        struct sockaddr_in me = {.sin_family = AF_INET, .sin_addr.s_addr = cfg.gtpu_addr};
+        ctx->udp_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (ctx->udp_fd < 0 || bind(ctx->udp_fd, (struct sockaddr *)&me, sizeof(me)))
+            return dp_set_error(ctx, -errno, "cannot bind a UDP socket to %s: %s",
+                                inet_ntoa(me.sin_addr), strerror(errno));
+    }
+    return ring_buffer__epoll_fd(ctx->rb);
+}
+
+static int flush_sid(struct dp_ctx *ctx, uint32_t sid, const struct xepc_session *s)
+{
+    struct dp_bufq *q = ctx->bufq;
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(DP_GTPU_PORT),
+                             .sin_addr.s_addr = s->enb_addr};
+    size_t kept = 0;
+    int sent = 0;
+    for (size_t i = 0; i < q->n; i++) {
+        struct dp_buf_pkt *p = q->pkts[i];
+        if (p->sid != sid) {
+            q->pkts[kept++] = p;
+            continue;
+        }
+        uint8_t hdr[8];
+        dp_gtpu_build_gpdu_header(hdr, sizeof(hdr), s->teid_remote, p->len);
+        struct iovec iov[2] = {{hdr, sizeof(hdr)}, {p->data, p->len}};
+        struct msghdr mh = {.msg_name = &to, .msg_namelen = sizeof(to), .msg_iov = iov,
+                            .msg_iovlen = 2};
+        if (sendmsg(ctx->udp_fd, &mh, 0) >= 0)
+            sent++;
+        free(p);
+    }
+    q->n = kept;
+    /* Let the kernel buffer again for the next idle period.  xepc_usage
+     * has no atomic access from userspace, so this read-modify-write can
+     * lose a counter increment that races with it. */
+    struct xepc_usage u;
+    if (!bpf_map_lookup_elem(ctx->map_fd[DP_MAP_USAGE], &sid, &u)) {
+        u.buffered = 0;
+        bpf_map_update_elem(ctx->map_fd[DP_MAP_USAGE], &sid, &u, BPF_EXIST);
+    }
+    return sent;
+}
+
+static int flush_ready(struct dp_ctx *ctx)
+{
+    struct dp_bufq *q = ctx->bufq;
+    int total = 0;
+    for (size_t i = 0; q && i < q->n;) {
+        uint32_t sid = q->pkts[i]->sid;
+        struct xepc_session s;
+        if (!bpf_map_lookup_elem(ctx->map_fd[DP_MAP_SESSIONS], &sid, &s) &&
+            (s.flags & XEPC_SF_TUNNEL)) {
+            total += flush_sid(ctx, sid, &s);
+            i = 0; /* the array was compacted */
+            continue;
+        }
+        if (!bpf_map_lookup_elem(ctx->map_fd[DP_MAP_SESSIONS], &sid, &s) &&
+            !(s.flags & XEPC_SF_ACTIVE)) {
+            /* Session gone: its packets have nowhere to go. */
+            size_t kept = 0;
+            for (size_t j = 0; j < q->n; j++) {
+                if (q->pkts[j]->sid == sid) {
+                    free(q->pkts[j]);
+                    q->dropped++;
+                } else {
+                    q->pkts[kept++] = q->pkts[j];
+                }
+            }
+            q->n = kept;
+            i = 0;
+            continue;
+        }
+        i++;
+    }
+    return total;
+}
+
+int dp_events_poll(struct dp_ctx *ctx, int timeout_ms)
+{
+    if (!ctx->rb)
+        return dp_set_error(ctx, -EINVAL, "events are not open");
+    ctx->ev_count = 0;
+    int rc = ring_buffer__poll(ctx->rb, timeout_ms);
+    if (rc < 0 && rc != -EINTR)
+        return dp_set_error(ctx, rc, "ring buffer poll: %s", strerror(-rc));
+    flush_ready(ctx);
+    return ctx->ev_count;
+}
+
+int dp_buffer_flush(struct dp_ctx *ctx, uint32_t ul_teid)
+{
+    uint32_t sid = XEPC_TEID_SID(ul_teid);
+    struct xepc_session s;
+    if (!ctx->bufq || ctx->udp_fd < 0)
+        return 0;
+    if (bpf_map_lookup_elem(ctx->map_fd[DP_MAP_SESSIONS], &sid, &s) ||
+        !(s.flags & XEPC_SF_TUNNEL))
+        return 0;
+    return flush_sid(ctx, sid, &s);
+}

@@ -1,0 +1,677 @@
+/* Loading, attaching, adopting, upgrading and removing the datapath.
+ *
+ * Every program is attached through a bpf_link pinned next to the maps:
+ * XDP links on S1-U and SGi, a TCX egress link (Linux >= 6.6) for tc_ue.
+ * libbpf 1.1 has no TCX API, so the link is made with bpf_link_create() and
+ * the attach type's number; on kernels without TCX, tc_ue goes on a clsact
+ * qdisc instead (which survives the process as well, but is replaced with
+ * BPF_TC_F_REPLACE rather than a link update).
+ *
+ * Besides the maps of bpf/xepc_dp.h the pin directory holds one map of this
+ * library, "xepc_dp_state", that records the mode and the devices, so that a
+ * later process can report, upgrade and remove what an earlier one set up.
+ */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_link.h>
+#include <linux/magic.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "dp/dp_int.h"
+#include "tc_ue.skel.h"
+#include "xdp_s1u.skel.h"
+#include "xdp_sgi.skel.h"
+
+#ifndef BPF_FS_MAGIC
+#define BPF_FS_MAGIC 0xcafe4a11
+#endif
+
+/* enum bpf_attach_type values newer than the installed UAPI headers. */
+#define DP_BPF_TCX_EGRESS 47
+
+#define DP_STATE_MAP "xepc_dp_state"
+#define DP_STATE_MAGIC 0x78657063u /* "xepc" */
+
+/* Value of the library's own state map (one entry). */
+struct dp_state {
+    uint32_t magic;
+    uint32_t mode;
+    uint32_t s1u_ifindex;
+    uint32_t sgi_ifindex;           /* 0 in NAT mode */
+    uint32_t ue_ifindex;            /* NAT mode: tc_ue egress device */
+    uint32_t tc_clsact;             /* 1: tc_ue on clsact, no link */
+    uint32_t xdp_flags;
+    uint32_t pad;
+};
+
+const char *const dp_map_names[DP_MAP__MAX] = {
+    [DP_MAP_CONFIG] = XEPC_MAP_CONFIG,
+    [DP_MAP_SESSIONS] = XEPC_MAP_SESSIONS,
+    [DP_MAP_UE] = XEPC_MAP_UE,
+    [DP_MAP_USAGE] = XEPC_MAP_USAGE,
+    [DP_MAP_RULESETS] = XEPC_MAP_RULESETS,
+    [DP_MAP_METERS] = XEPC_MAP_METERS,
+    [DP_MAP_CHARGING] = XEPC_MAP_CHARGING,
+    [DP_MAP_STATS] = XEPC_MAP_STATS,
+    [DP_MAP_EVENTS] = XEPC_MAP_EVENTS,
+    [DP_MAP_PKTBUF] = XEPC_MAP_PKTBUF,
+};
+
+enum dp_prog { DP_PROG_S1U, DP_PROG_SGI, DP_PROG_TC, DP_PROG__MAX };
+
+struct dp_prog_desc {
+    const char *object;             /* build/bpf/<object>.bpf.o */
+    const char *prog;               /* program (function) name */
+    const char *link;               /* pin name of its link */
+    const void *(*elf_bytes)(size_t *sz);
+};
+
+static const struct dp_prog_desc progs[DP_PROG__MAX] = {
+    [DP_PROG_S1U] = {"xdp_s1u", XEPC_PROG_XDP_S1U, XEPC_LINK_XDP_S1U, xdp_s1u__elf_bytes},
+    [DP_PROG_SGI] = {"xdp_sgi", XEPC_PROG_XDP_SGI, XEPC_LINK_XDP_SGI, xdp_sgi__elf_bytes},
+    [DP_PROG_TC] = {"tc_ue", XEPC_PROG_TC_UE, XEPC_LINK_TC_UE, tc_ue__elf_bytes},
+};
+
+int dp_set_error(struct dp_ctx *ctx, int rc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ctx->err, sizeof(ctx->err), fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+const char *dp_ctx_error(const struct dp_ctx *ctx)
+{
+    return ctx ? ctx->err : "out of memory";
+}
+
+const char *dp_ctx_pin_dir(const struct dp_ctx *ctx)
+{
+    return ctx->pin_dir;
+}
+
+const char *dp_mode_str(uint32_t mode)
+{
+    return mode == XEPC_MODE_NAT ? "nat" : mode == XEPC_MODE_ROUTED ? "routed" : "?";
+}
+
+int dp_config_init(struct dp_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->mode = XEPC_MODE_ROUTED;
+    cfg->max_sessions = XEPC_DEF_MAX_SESSIONS;
+    cfg->max_rulesets = XEPC_DEF_MAX_RULESETS;
+    cfg->idle_buffer_max = 16;
+    snprintf(cfg->pin_dir, sizeof(cfg->pin_dir), "%s", DP_PIN_DIR_DEFAULT);
+    return 0;
+}
+
+static struct dp_ctx *ctx_new(const char *pin_dir)
+{
+    struct dp_ctx *ctx = calloc(1, sizeof(*ctx));
+    if (!ctx)
+        return NULL;
+    for (int i = 0; i < DP_MAP__MAX; i++)
+        ctx->map_fd[i] = -1;
+    ctx->udp_fd = -1;
+    snprintf(ctx->pin_dir, sizeof(ctx->pin_dir), "%s",
+             pin_dir && *pin_dir ? pin_dir : DP_PIN_DIR_DEFAULT);
+    ctx->ncpus = libbpf_num_possible_cpus();
+    return ctx;
+}
+
+static void pin_path(const struct dp_ctx *ctx, const char *name, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s/%s", ctx->pin_dir, name);
+}
+
+static int map_max_entries(int fd, uint32_t *max)
+{
+    struct bpf_map_info info = {0};
+    uint32_t len = sizeof(info);
+    int rc = bpf_obj_get_info_by_fd(fd, &info, &len);
+    if (rc)
+        return -errno;
+    *max = info.max_entries;
+    return 0;
+}
+
+int dp_maps_open(struct dp_ctx *ctx)
+{
+    char path[512];
+    for (int i = 0; i < DP_MAP__MAX; i++) {
+        pin_path(ctx, dp_map_names[i], path, sizeof(path));
+        ctx->map_fd[i] = bpf_obj_get(path);
+        if (ctx->map_fd[i] < 0)
+            return dp_set_error(ctx, -errno, "cannot open pinned map %s: %s", path,
+                                strerror(errno));
+        int rc = map_max_entries(ctx->map_fd[i], &ctx->max_entries[i]);
+        if (rc)
+            return dp_set_error(ctx, rc, "cannot query map %s: %s", path, strerror(-rc));
+    }
+    size_t len = (size_t)ctx->max_entries[DP_MAP_CHARGING] * sizeof(struct xepc_charge);
+    long page = sysconf(_SC_PAGESIZE);
+    len = (len + (size_t)page - 1) / (size_t)page * (size_t)page;
+    void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, ctx->map_fd[DP_MAP_CHARGING], 0);
+    if (m == MAP_FAILED)
+        return dp_set_error(ctx, -errno, "cannot mmap %s (BPF_F_MMAPABLE expected): %s",
+                            XEPC_MAP_CHARGING, strerror(errno));
+    ctx->charging = m;
+    ctx->charging_len = len;
+    return 0;
+}
+
+int dp_config_read(struct dp_ctx *ctx, struct xepc_config *cfg)
+{
+    uint32_t k = 0;
+    if (bpf_map_lookup_elem(ctx->map_fd[DP_MAP_CONFIG], &k, cfg))
+        return dp_set_error(ctx, -errno, "cannot read %s: %s", XEPC_MAP_CONFIG, strerror(errno));
+    return 0;
+}
+
+static int state_read(struct dp_ctx *ctx, struct dp_state *st)
+{
+    char path[512];
+    uint32_t k = 0;
+    pin_path(ctx, DP_STATE_MAP, path, sizeof(path));
+    int fd = bpf_obj_get(path);
+    if (fd < 0)
+        return dp_set_error(ctx, -errno, "no datapath is pinned under %s (%s); bring it up "
+                            "with 'xepcctl dp up'", ctx->pin_dir, strerror(errno));
+    int rc = bpf_map_lookup_elem(fd, &k, st) ? -errno : 0;
+    close(fd);
+    if (rc || st->magic != DP_STATE_MAGIC)
+        return dp_set_error(ctx, rc ? rc : -EPROTO, "%s is not an xepc datapath state map",
+                            path);
+    return 0;
+}
+
+static int state_write(struct dp_ctx *ctx, const struct dp_state *st)
+{
+    char path[512];
+    uint32_t k = 0;
+    LIBBPF_OPTS(bpf_map_create_opts, o);
+    int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, DP_STATE_MAP, sizeof(k), sizeof(*st), 1, &o);
+    if (fd < 0)
+        return dp_set_error(ctx, -errno, "cannot create the state map: %s", strerror(errno));
+    int rc = bpf_map_update_elem(fd, &k, st, 0) ? -errno : 0;
+    pin_path(ctx, DP_STATE_MAP, path, sizeof(path));
+    if (!rc && bpf_obj_pin(fd, path))
+        rc = -errno;
+    close(fd);
+    if (rc)
+        return dp_set_error(ctx, rc, "cannot pin %s: %s", path, strerror(-rc));
+    return 0;
+}
+
+/* The pin directory must be on a bpffs; create it if its parent is one. */
+static int pin_dir_prepare(struct dp_ctx *ctx)
+{
+    char parent[256];
+    struct statfs fs;
+    snprintf(parent, sizeof(parent), "%s", ctx->pin_dir);
+    char *slash = strrchr(parent, '/');
+    if (!slash || slash == parent)
+        return dp_set_error(ctx, -EINVAL, "pin directory '%s' must be an absolute path below "
+                            "a bpffs mount", ctx->pin_dir);
+    *slash = 0;
+    if (statfs(parent, &fs) || fs.f_type != BPF_FS_MAGIC)
+        return dp_set_error(ctx, -ENOTDIR, "%s is not a bpffs; mount one with "
+                            "'mount -t bpf bpf %s' or choose --pin-dir", parent, parent);
+    if (mkdir(ctx->pin_dir, 0700) && errno != EEXIST)
+        return dp_set_error(ctx, -errno, "cannot create %s: %s", ctx->pin_dir, strerror(errno));
+    return 0;
+}
+
+/* Opens one program object, sizes its maps, loads it (pinned maps of the
+ * same name under the pin directory are reused by libbpf). */
+static int prog_load(struct dp_ctx *ctx, enum dp_prog which, const char *bpf_dir,
+                     const uint32_t max[DP_MAP__MAX], struct bpf_object **out, int *prog_fd)
+{
+    const struct dp_prog_desc *d = &progs[which];
+    LIBBPF_OPTS(bpf_object_open_opts, o, .pin_root_path = ctx->pin_dir);
+    struct bpf_object *obj;
+    char path[512];
+
+    if (bpf_dir && *bpf_dir) {
+        snprintf(path, sizeof(path), "%s/%s.bpf.o", bpf_dir, d->object);
+        obj = bpf_object__open_file(path, &o);
+    } else {
+        size_t sz;
+        const void *bytes = d->elf_bytes(&sz);
+        snprintf(path, sizeof(path), "%s (built in)", d->object);
+        o.object_name = d->object;
+        obj = bpf_object__open_mem(bytes, sz, &o);
+    }
+    if (!obj)
+        return dp_set_error(ctx, -errno, "cannot open BPF object %s: %s", path, strerror(errno));
+
+    struct bpf_map *map;
+    bpf_object__for_each_map(map, obj) {
+        for (int i = 0; i < DP_MAP__MAX; i++)
+            if (max[i] && !strcmp(bpf_map__name(map), dp_map_names[i]))
+                bpf_map__set_max_entries(map, max[i]);
+    }
+    int rc = bpf_object__load(obj);
+    if (rc) {
+        bpf_object__close(obj);
+        return dp_set_error(ctx, rc, "cannot load %s: %s (the verifier log is above; a map "
+                            "of another layout pinned under %s also fails here)",
+                            path, strerror(-rc), ctx->pin_dir);
+    }
+    struct bpf_program *p = bpf_object__find_program_by_name(obj, d->prog);
+    if (!p) {
+        bpf_object__close(obj);
+        return dp_set_error(ctx, -ENOENT, "%s has no program %s", path, d->prog);
+    }
+    *out = obj;
+    *prog_fd = bpf_program__fd(p);
+    return 0;
+}
+
+static int link_pin(struct dp_ctx *ctx, int link_fd, const char *name)
+{
+    char path[512];
+    pin_path(ctx, name, path, sizeof(path));
+    if (bpf_obj_pin(link_fd, path))
+        return dp_set_error(ctx, -errno, "cannot pin link %s: %s", path, strerror(errno));
+    return 0;
+}
+
+static int attach_xdp(struct dp_ctx *ctx, int prog_fd, unsigned ifindex, uint32_t flags,
+                      const char *ifname, const char *link_name)
+{
+    LIBBPF_OPTS(bpf_link_create_opts, lo, .flags = flags);
+    int fd = bpf_link_create(prog_fd, (int)ifindex, BPF_XDP, &lo);
+    if (fd < 0) {
+        int e = errno;
+        return dp_set_error(ctx, -e, "cannot attach XDP (%s mode) to %s: %s%s",
+                            flags & XDP_FLAGS_SKB_MODE ? "generic" : "native", ifname,
+                            strerror(e), e == EBUSY || e == EEXIST ?
+                            " (another XDP program is attached; 'ip link set dev IF xdp off')" :
+                            e == EOPNOTSUPP ? " (try --xdp-generic)" : "");
+    }
+    int rc = link_pin(ctx, fd, link_name);
+    close(fd);
+    return rc;
+}
+
+static int attach_tc(struct dp_ctx *ctx, int prog_fd, unsigned ifindex, const char *ifname,
+                     bool *clsact)
+{
+    int fd = bpf_link_create(prog_fd, (int)ifindex, DP_BPF_TCX_EGRESS, NULL);
+    if (fd >= 0) {
+        int rc = link_pin(ctx, fd, XEPC_LINK_TC_UE);
+        close(fd);
+        *clsact = false;
+        return rc;
+    }
+    /* No TCX on this kernel: clsact egress, priority 1, handle 1. */
+    LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)ifindex, .attach_point = BPF_TC_EGRESS);
+    LIBBPF_OPTS(bpf_tc_opts, to, .handle = 1, .priority = 1, .prog_fd = prog_fd);
+    int rc = bpf_tc_hook_create(&hook);
+    if (rc && rc != -EEXIST)
+        return dp_set_error(ctx, rc, "cannot create clsact on %s: %s", ifname, strerror(-rc));
+    rc = bpf_tc_attach(&hook, &to);
+    if (rc)
+        return dp_set_error(ctx, rc, "cannot attach tc_ue to %s egress: %s", ifname,
+                            strerror(-rc));
+    *clsact = true;
+    return 0;
+}
+
+static unsigned ifindex_of(struct dp_ctx *ctx, const char *name, const char *what, int *rc)
+{
+    unsigned i = name[0] ? if_nametoindex(name) : 0;
+    if (!i)
+        *rc = dp_set_error(ctx, -ENODEV, "%s device '%s' does not exist in this network "
+                           "namespace", what, name);
+    return i;
+}
+
+static void remove_pins(struct dp_ctx *ctx);
+
+int dp_up(const struct dp_config *cfg, struct dp_ctx **out)
+{
+    struct dp_ctx *ctx = ctx_new(cfg->pin_dir);
+    struct bpf_object *objs[DP_PROG__MAX] = {0};
+    struct dp_state st = {.magic = DP_STATE_MAGIC, .mode = cfg->mode};
+    bool pinned = false;
+    int rc = 0;
+
+    *out = ctx;
+    if (!ctx)
+        return -ENOMEM;
+    if (cfg->mode != XEPC_MODE_ROUTED && cfg->mode != XEPC_MODE_NAT)
+        return dp_set_error(ctx, -EINVAL, "mode must be routed or nat");
+    if (!cfg->gtpu_addr.s_addr)
+        return dp_set_error(ctx, -EINVAL, "the S1-U GTP-U address is required");
+    st.s1u_ifindex = ifindex_of(ctx, cfg->s1u_ifname, "S1-U", &rc);
+    if (rc)
+        return rc;
+    if (cfg->mode == XEPC_MODE_ROUTED) {
+        st.sgi_ifindex = ifindex_of(ctx, cfg->sgi_ifname, "SGi", &rc);
+        if (rc)
+            return rc;
+        if (st.sgi_ifindex == st.s1u_ifindex)
+            return dp_set_error(ctx, -EINVAL, "routed mode needs distinct S1-U and SGi devices");
+    } else {
+        st.ue_ifindex = ifindex_of(ctx, cfg->ue_ifname[0] ? cfg->ue_ifname : cfg->s1u_ifname,
+                                   "UE-pool", &rc);
+        if (rc)
+            return rc;
+    }
+    uint32_t sessions = cfg->max_sessions ? cfg->max_sessions : XEPC_DEF_MAX_SESSIONS;
+    if (sessions < 2 || sessions > XEPC_TEID_SID_MASK + 1)
+        return dp_set_error(ctx, -EINVAL, "max sessions must be 2..%u (session id = low 24 "
+                            "bits of the TEID)", XEPC_TEID_SID_MASK + 1);
+    uint32_t max[DP_MAP__MAX] = {
+        [DP_MAP_SESSIONS] = sessions,
+        [DP_MAP_UE] = sessions,
+        [DP_MAP_USAGE] = sessions,
+        [DP_MAP_RULESETS] = cfg->max_rulesets ? cfg->max_rulesets : XEPC_DEF_MAX_RULESETS,
+        [DP_MAP_METERS] = cfg->max_meters ? cfg->max_meters : 2 * sessions,
+        [DP_MAP_CHARGING] = cfg->max_charging ? cfg->max_charging : sessions,
+    };
+
+    rc = pin_dir_prepare(ctx);
+    if (rc)
+        return rc;
+    char path[512];
+    pin_path(ctx, DP_STATE_MAP, path, sizeof(path));
+    if (!access(path, F_OK))
+        return dp_set_error(ctx, -EEXIST, "a datapath is already pinned under %s; "
+                            "'xepcctl dp status' shows it, 'xepcctl dp down' removes it",
+                            ctx->pin_dir);
+    pin_path(ctx, XEPC_MAP_SESSIONS, path, sizeof(path));
+    if (!access(path, F_OK))
+        return dp_set_error(ctx, -EEXIST, "maps from an earlier datapath are pinned under %s "
+                            "without its state; remove them with 'xepcctl dp down --force'",
+                            ctx->pin_dir);
+
+    pinned = true;
+    int fds[DP_PROG__MAX] = {-1, -1, -1};
+    for (int i = 0; i < DP_PROG__MAX; i++) {
+        if (i == DP_PROG_SGI && cfg->mode != XEPC_MODE_ROUTED)
+            continue;
+        if (i == DP_PROG_TC && cfg->mode != XEPC_MODE_NAT)
+            continue;
+        rc = prog_load(ctx, i, cfg->bpf_dir, max, &objs[i], &fds[i]);
+        if (rc)
+            goto fail;
+    }
+    rc = dp_maps_open(ctx);
+    if (rc)
+        goto fail;
+
+    /* Configuration before attaching, so that no packet sees an empty one. */
+    struct xepc_config xc = {
+        .gtpu_addr = cfg->gtpu_addr.s_addr,
+        .portal_addr = cfg->portal_addr.s_addr,
+        .mode = cfg->mode,
+        .idle_buffer_max = cfg->idle_buffer_max,
+        .recovery = 0,
+        .outer_ttl = 64,
+        .ddn_interval_ns = XEPC_NS_PER_SEC,
+        .errind_interval_ns = XEPC_NS_PER_SEC,
+    };
+    uint32_t k = 0;
+    if (bpf_map_update_elem(ctx->map_fd[DP_MAP_CONFIG], &k, &xc, 0)) {
+        rc = dp_set_error(ctx, -errno, "cannot write %s: %s", XEPC_MAP_CONFIG, strerror(errno));
+        goto fail;
+    }
+
+    st.xdp_flags = cfg->xdp_generic ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
+    if (cfg->mode == XEPC_MODE_ROUTED) {
+        rc = attach_xdp(ctx, fds[DP_PROG_SGI], st.sgi_ifindex, st.xdp_flags, cfg->sgi_ifname,
+                        XEPC_LINK_XDP_SGI);
+        if (rc)
+            goto fail;
+    } else {
+        bool clsact = false;
+        rc = attach_tc(ctx, fds[DP_PROG_TC], st.ue_ifindex,
+                       cfg->ue_ifname[0] ? cfg->ue_ifname : cfg->s1u_ifname, &clsact);
+        if (rc)
+            goto fail;
+        st.tc_clsact = clsact;
+    }
+    rc = attach_xdp(ctx, fds[DP_PROG_S1U], st.s1u_ifindex, st.xdp_flags, cfg->s1u_ifname,
+                    XEPC_LINK_XDP_S1U);
+    if (rc)
+        goto fail;
+    rc = state_write(ctx, &st);
+    if (rc)
+        goto fail;
+    for (int i = 0; i < DP_PROG__MAX; i++)
+        bpf_object__close(objs[i]);
+    return 0;
+
+fail:
+    for (int i = 0; i < DP_PROG__MAX; i++)
+        bpf_object__close(objs[i]);
+    if (pinned) {
+        /* Keep the first error message. */
+        char saved[sizeof(ctx->err)];
+        memcpy(saved, ctx->err, sizeof(saved));
+        if (st.tc_clsact) {
+            LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)st.ue_ifindex,
+                        .attach_point = BPF_TC_EGRESS);
+            LIBBPF_OPTS(bpf_tc_opts, to, .handle = 1, .priority = 1);
+            bpf_tc_detach(&hook, &to);
+        }
+        remove_pins(ctx);
+        memcpy(ctx->err, saved, sizeof(saved));
+    }
+    return rc;
+}
+
+int dp_open_pinned(const char *pin_dir, struct dp_ctx **out)
+{
+    struct dp_ctx *ctx = ctx_new(pin_dir);
+    struct dp_state st;
+    *out = ctx;
+    if (!ctx)
+        return -ENOMEM;
+    int rc = state_read(ctx, &st);
+    if (rc)
+        return rc;
+    return dp_maps_open(ctx);
+}
+
+static int link_open(struct dp_ctx *ctx, const char *name, struct bpf_link_info *info)
+{
+    char path[512];
+    uint32_t len = sizeof(*info);
+    pin_path(ctx, name, path, sizeof(path));
+    int fd = bpf_obj_get(path);
+    if (fd < 0)
+        return -errno;
+    memset(info, 0, sizeof(*info));
+    if (bpf_obj_get_info_by_fd(fd, info, &len)) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
+    return fd;
+}
+
+int dp_upgrade(struct dp_ctx *ctx, const char *bpf_dir)
+{
+    struct dp_state st;
+    int rc = state_read(ctx, &st);
+    if (rc)
+        return rc;
+    uint32_t max[DP_MAP__MAX];
+    memcpy(max, ctx->max_entries, sizeof(max));
+    max[DP_MAP_EVENTS] = max[DP_MAP_PKTBUF] = 0; /* ringbuf sizes come with the maps */
+
+    for (int i = 0; i < DP_PROG__MAX; i++) {
+        struct bpf_link_info info;
+        struct bpf_object *obj = NULL;
+        int prog_fd, link_fd = -1;
+
+        if (i == DP_PROG_TC && st.mode == XEPC_MODE_NAT && st.tc_clsact) {
+            rc = prog_load(ctx, i, bpf_dir, max, &obj, &prog_fd);
+            if (rc)
+                return rc;
+            LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)st.ue_ifindex,
+                        .attach_point = BPF_TC_EGRESS);
+            LIBBPF_OPTS(bpf_tc_opts, to, .handle = 1, .priority = 1, .prog_fd = prog_fd,
+                        .flags = BPF_TC_F_REPLACE);
+            rc = bpf_tc_attach(&hook, &to);
+            bpf_object__close(obj);
+            if (rc)
+                return dp_set_error(ctx, rc, "cannot replace tc_ue: %s", strerror(-rc));
+            continue;
+        }
+        link_fd = link_open(ctx, progs[i].link, &info);
+        if (link_fd == -ENOENT)
+            continue; /* not used in this mode */
+        if (link_fd < 0)
+            return dp_set_error(ctx, link_fd, "cannot open link %s/%s: %s", ctx->pin_dir,
+                                progs[i].link, strerror(-link_fd));
+        rc = prog_load(ctx, i, bpf_dir, max, &obj, &prog_fd);
+        if (rc) {
+            close(link_fd);
+            return rc;
+        }
+        /* The link stays attached; only its program changes, atomically
+         * for the packets (no detach, no gap). */
+        LIBBPF_OPTS(bpf_link_update_opts, uo, .old_prog_fd = 0);
+        if (bpf_link_update(link_fd, prog_fd, &uo))
+            rc = dp_set_error(ctx, -errno, "cannot update link %s to the new %s: %s",
+                              progs[i].link, progs[i].prog, strerror(errno));
+        bpf_object__close(obj);
+        close(link_fd);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* Unlinks everything in the pin directory (this library's directory), then
+ * the directory. */
+static void remove_pins(struct dp_ctx *ctx)
+{
+    DIR *d = opendir(ctx->pin_dir);
+    if (!d)
+        return;
+    for (struct dirent *e; (e = readdir(d));) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[512];
+        pin_path(ctx, e->d_name, path, sizeof(path));
+        unlink(path);
+    }
+    closedir(d);
+    rmdir(ctx->pin_dir);
+}
+
+int dp_down(struct dp_ctx *ctx)
+{
+    struct dp_state st;
+    bool have_state = state_read(ctx, &st) == 0;
+    for (int i = 0; i < DP_PROG__MAX; i++) {
+        struct bpf_link_info info;
+        int fd = link_open(ctx, progs[i].link, &info);
+        if (fd < 0)
+            continue;
+        if (bpf_link_detach(fd) && errno != EINVAL)
+            fprintf(stderr, "dp: detaching %s: %s\n", progs[i].link, strerror(errno));
+        close(fd);
+    }
+    if (have_state && st.tc_clsact) {
+        LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)st.ue_ifindex,
+                    .attach_point = BPF_TC_EGRESS);
+        LIBBPF_OPTS(bpf_tc_opts, to, .handle = 1, .priority = 1);
+        bpf_tc_detach(&hook, &to);
+    }
+    remove_pins(ctx);
+    if (!access(ctx->pin_dir, F_OK))
+        return dp_set_error(ctx, -EBUSY, "%s could not be removed completely", ctx->pin_dir);
+    return 0;
+}
+
+void dp_close(struct dp_ctx *ctx)
+{
+    if (!ctx)
+        return;
+    if (ctx->rb)
+        ring_buffer__free(ctx->rb);
+    if (ctx->charging)
+        munmap(ctx->charging, ctx->charging_len);
+    for (int i = 0; i < DP_MAP__MAX; i++)
+        if (ctx->map_fd[i] >= 0)
+            close(ctx->map_fd[i]);
+    if (ctx->udp_fd >= 0)
+        close(ctx->udp_fd);
+    dp_bufq_free(ctx->bufq);
+    free(ctx);
+}
+
+static void link_status(struct dp_ctx *ctx, const char *name, uint32_t *link_id,
+                        uint32_t *prog_id)
+{
+    struct bpf_link_info info;
+    int fd = link_open(ctx, name, &info);
+    if (fd < 0)
+        return;
+    *link_id = info.id;
+    *prog_id = info.prog_id;
+    close(fd);
+}
+
+int dp_status_get(struct dp_ctx *ctx, struct dp_status *s)
+{
+    struct dp_state st;
+    memset(s, 0, sizeof(*s));
+    int rc = state_read(ctx, &st);
+    if (rc)
+        return rc;
+    s->mode = st.mode;
+    if (st.s1u_ifindex && !if_indextoname(st.s1u_ifindex, s->s1u_ifname))
+        snprintf(s->s1u_ifname, sizeof(s->s1u_ifname), "#%u", st.s1u_ifindex);
+    if (st.sgi_ifindex && !if_indextoname(st.sgi_ifindex, s->sgi_ifname))
+        snprintf(s->sgi_ifname, sizeof(s->sgi_ifname), "#%u", st.sgi_ifindex);
+    if (st.ue_ifindex && !if_indextoname(st.ue_ifindex, s->ue_ifname))
+        snprintf(s->ue_ifname, sizeof(s->ue_ifname), "#%u", st.ue_ifindex);
+    s->tc_clsact = st.tc_clsact;
+    link_status(ctx, XEPC_LINK_XDP_S1U, &s->s1u_link_id, &s->s1u_prog_id);
+    link_status(ctx, XEPC_LINK_XDP_SGI, &s->sgi_link_id, &s->sgi_prog_id);
+    link_status(ctx, XEPC_LINK_TC_UE, &s->tc_link_id, &s->tc_prog_id);
+    if (st.tc_clsact) {
+        LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)st.ue_ifindex,
+                    .attach_point = BPF_TC_EGRESS);
+        LIBBPF_OPTS(bpf_tc_opts, to, .handle = 1, .priority = 1);
+        if (!bpf_tc_query(&hook, &to))
+            s->tc_prog_id = to.prog_id;
+    }
+    rc = dp_config_read(ctx, &s->config);
+    if (rc)
+        return rc;
+    s->max_sessions = ctx->max_entries[DP_MAP_SESSIONS];
+    s->max_rulesets = ctx->max_entries[DP_MAP_RULESETS];
+    s->max_meters = ctx->max_entries[DP_MAP_METERS];
+    s->max_charging = ctx->max_entries[DP_MAP_CHARGING];
+    uint32_t n = 0;
+    uint32_t key, next;
+    for (int r = bpf_map_get_next_key(ctx->map_fd[DP_MAP_UE], NULL, &next); !r;
+         r = bpf_map_get_next_key(ctx->map_fd[DP_MAP_UE], &key, &next)) {
+        key = next;
+        n++;
+    }
+    s->n_sessions = n;
+    return 0;
+}

@@ -1,0 +1,827 @@
+/* Sessions: translating dp_session_spec into the maps of bpf/xepc_dp.h.
+ *
+ * Layout per session (sid = low 24 bits of the uplink TEID):
+ *   xepc_sessions[sid]   the session, written last on add, first on delete
+ *   xepc_ue[ue_addr]     -> sid, the downlink key
+ *   xepc_usage[sid]      zeroed on add
+ *   xepc_meters[...]     UL/DL APN-AMBR and per-rule MBR buckets; a slot
+ *                        with rate 0 is free
+ *   xepc_rulesets[...]   the SDF rules sorted by precedence; rulesets without
+ *                        meters are shared by sessions with identical rules;
+ *                        a ruleset with n_rules 0 is free
+ *   xepc_charging[...]   a contiguous run of slots: the quotas (online), the
+ *                        rules' other rating groups (offline), then one
+ *                        default slot (rating group 0) for the rest; a slot
+ *                        without XEPC_CF_VALID is free
+ *
+ * The maps are the only state, so any process can manage the sessions; the
+ * allocation scans assume one writer at a time (xepc-agwd, or an operator's
+ * xepcctl on a gateway without a running agwd).
+ */
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dp/dp_int.h"
+
+#define SCAN_CHUNK 1024
+
+/* Walks an array map in chunks; calls fn(idx, value) until it returns
+ * non-zero.  Returns fn's value, 0 at the end, or a negative errno. */
+static int array_scan(struct dp_ctx *ctx, enum dp_map m, size_t vsize,
+                      int (*fn)(uint32_t idx, const void *val, void *arg), void *arg)
+{
+    uint32_t max = ctx->max_entries[m];
+    uint32_t *keys = malloc(SCAN_CHUNK * sizeof(*keys));
+    uint8_t *vals = malloc(SCAN_CHUNK * vsize);
+    int rc = 0;
+    if (!keys || !vals) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    uint32_t in = 0, out_batch = 0;
+    bool first = true, done = false;
+    LIBBPF_OPTS(bpf_map_batch_opts, o);
+    while (!done && !rc) {
+        uint32_t count = SCAN_CHUNK;
+        int r = bpf_map_lookup_batch(ctx->map_fd[m], first ? NULL : &in, &out_batch, keys, vals,
+                                     &count, &o);
+        if (r && errno != ENOENT) {
+            /* No batch support: one lookup per element. */
+            uint32_t start = first ? 0 : in;
+            for (uint32_t i = start; i < max && !rc; i++) {
+                if (bpf_map_lookup_elem(ctx->map_fd[m], &i, vals))
+                    rc = -errno;
+                else
+                    rc = fn(i, vals, arg);
+            }
+            goto out;
+        }
+        if (r)
+            done = true;
+        for (uint32_t i = 0; i < count && !rc; i++)
+            rc = fn(keys[i], vals + (size_t)i * vsize, arg);
+        in = out_batch;
+        first = false;
+    }
+out:
+    free(keys);
+    free(vals);
+    return rc;
+}
+
+/* ---------------------------------------------------------- meters --- */
+
+struct free_scan {
+    uint32_t want, found;
+    uint32_t *ids;
+};
+
+static int meter_free_fn(uint32_t idx, const void *val, void *arg)
+{
+    const struct xepc_meter *m = val;
+    struct free_scan *fs = arg;
+    if (idx && !m->rate && !m->burst)
+        fs->ids[fs->found++] = idx;
+    return fs->found == fs->want;
+}
+
+static uint64_t default_burst(uint64_t rate_Bps)
+{
+    /* 100 ms of traffic, at least ten full-size packets. */
+    uint64_t b = rate_Bps / 10;
+    return b < 15000 ? 15000 : b;
+}
+
+static int meter_write(struct dp_ctx *ctx, uint32_t id, uint64_t bps, uint32_t burst)
+{
+    struct xepc_meter m = {0};
+    m.rate = bps / 8 ? bps / 8 : 1;
+    m.burst = burst ? burst : default_burst(m.rate);
+    m.tokens = m.burst * XEPC_NS_PER_SEC;
+    m.last_ns = 0;
+    if (bpf_map_update_elem(ctx->map_fd[DP_MAP_METERS], &id, &m, BPF_F_LOCK))
+        return dp_set_error(ctx, -errno, "cannot write meter %u: %s", id, strerror(errno));
+    return 0;
+}
+
+static void meter_free(struct dp_ctx *ctx, uint32_t id)
+{
+    struct xepc_meter m = {0};
+    if (id)
+        bpf_map_update_elem(ctx->map_fd[DP_MAP_METERS], &id, &m, BPF_F_LOCK);
+}
+
+static int meter_read(struct dp_ctx *ctx, uint32_t id, struct xepc_meter *m)
+{
+    memset(m, 0, sizeof(*m));
+    if (!id)
+        return 0;
+    return bpf_map_lookup_elem_flags(ctx->map_fd[DP_MAP_METERS], &id, m, BPF_F_LOCK) ? -errno : 0;
+}
+
+/* --------------------------------------------------------- rulesets --- */
+
+struct ruleset_scan {
+    const struct xepc_ruleset *want;
+    bool share;
+    uint32_t same, free_id;
+};
+
+static int ruleset_fn(uint32_t idx, const void *val, void *arg)
+{
+    const struct xepc_ruleset *rs = val;
+    struct ruleset_scan *s = arg;
+    if (!idx)
+        return 0;
+    if (!rs->n_rules) {
+        if (!s->free_id)
+            s->free_id = idx;
+        return !s->share;
+    }
+    if (s->share && !memcmp(rs, s->want, sizeof(*rs))) {
+        s->same = idx;
+        return 1;
+    }
+    return 0;
+}
+
+struct ref_scan {
+    uint32_t ruleset_id, except_sid;
+    bool used;
+};
+
+static int ruleset_ref_fn(uint32_t idx, const void *val, void *arg)
+{
+    const struct xepc_session *s = val;
+    struct ref_scan *r = arg;
+    if (idx != r->except_sid && (s->flags & XEPC_SF_ACTIVE) && s->ruleset_id == r->ruleset_id)
+        r->used = true;
+    return r->used;
+}
+
+static void ruleset_release(struct dp_ctx *ctx, uint32_t id, uint32_t except_sid)
+{
+    struct ref_scan r = {.ruleset_id = id, .except_sid = except_sid};
+    if (!id)
+        return;
+    array_scan(ctx, DP_MAP_SESSIONS, sizeof(struct xepc_session), ruleset_ref_fn, &r);
+    if (!r.used) {
+        struct xepc_ruleset empty = {0};
+        bpf_map_update_elem(ctx->map_fd[DP_MAP_RULESETS], &id, &empty, 0);
+    }
+}
+
+/* -------------------------------------------------------- charging ---- */
+
+static struct xepc_charge *charge_slot(struct dp_ctx *ctx, uint32_t idx)
+{
+    return idx < ctx->max_entries[DP_MAP_CHARGING] ? &ctx->charging[idx] : NULL;
+}
+
+static int charging_alloc(struct dp_ctx *ctx, uint32_t n, uint32_t *base)
+{
+    uint32_t run = 0;
+    for (uint32_t i = 1; i < ctx->max_entries[DP_MAP_CHARGING]; i++) {
+        uint8_t f = __atomic_load_n(&ctx->charging[i].flags, __ATOMIC_ACQUIRE);
+        run = (f & XEPC_CF_VALID) ? 0 : run + 1;
+        if (run == n) {
+            *base = i + 1 - n;
+            return 0;
+        }
+    }
+    return dp_set_error(ctx, -ENOSPC, "no %u free contiguous charging slots (of %u)", n,
+                        ctx->max_entries[DP_MAP_CHARGING]);
+}
+
+static void charging_release(struct dp_ctx *ctx, uint32_t base, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        struct xepc_charge *c = charge_slot(ctx, base + i);
+        if (c) {
+            __atomic_store_n(&c->flags, 0, __ATOMIC_RELEASE);
+            memset(c, 0, sizeof(*c));
+        }
+    }
+}
+
+static uint64_t threshold_bytes(uint64_t grant, uint8_t pct)
+{
+    /* threshold=80% fires when 80 % of the grant is used, i.e. when the
+     * remaining volume drops to 20 % of it. */
+    return pct ? grant / 100 * (100u - pct) + grant % 100 * (100u - pct) / 100 : 0;
+}
+
+/* --------------------------------------------------------- building --- */
+
+struct built {
+    struct xepc_session sess;
+    struct xepc_ruleset rs;
+    uint32_t meter_ids[2 + DP_MAX_RULES];
+    uint32_t n_meters;
+    uint32_t n_charge;
+    uint32_t charge_rg[XEPC_MAX_CHARGE_SLOTS];
+    bool charge_online[XEPC_MAX_CHARGE_SLOTS];
+    const struct dp_quota_spec *charge_quota[XEPC_MAX_CHARGE_SLOTS];
+};
+
+static int slot_of(struct built *b, uint32_t rg)
+{
+    for (uint32_t i = 0; i < b->n_charge; i++)
+        if (b->charge_rg[i] == rg)
+            return (int)i;
+    return -1;
+}
+
+static int cmp_prec(const void *a, const void *b)
+{
+    const struct dp_rule_spec *x = *(const struct dp_rule_spec *const *)a;
+    const struct dp_rule_spec *y = *(const struct dp_rule_spec *const *)b;
+    return (int)x->precedence - (int)y->precedence;
+}
+
+static uint32_t mask_of(uint8_t plen)
+{
+    return plen ? htonl(~0u << (32 - plen)) : 0;
+}
+
+/* Plans the charging slots and the rules (without meter ids). */
+static int plan_policy(struct dp_ctx *ctx, const struct dp_session_spec *s, struct built *b)
+{
+    for (uint32_t i = 0; i < s->n_quotas; i++) {
+        b->charge_rg[b->n_charge] = s->quotas[i].rating_group;
+        b->charge_online[b->n_charge] = true;
+        b->charge_quota[b->n_charge++] = &s->quotas[i];
+    }
+    for (uint32_t i = 0; i < s->n_rules; i++)
+        if (s->rules[i].rating_group && slot_of(b, s->rules[i].rating_group) < 0) {
+            if (b->n_charge >= XEPC_MAX_CHARGE_SLOTS - 1)
+                return dp_set_error(ctx, -E2BIG, "more than %d rating groups in one session",
+                                    XEPC_MAX_CHARGE_SLOTS - 1);
+            b->charge_rg[b->n_charge++] = s->rules[i].rating_group;
+        }
+    if (b->n_charge)
+        b->charge_rg[b->n_charge++] = 0; /* the default slot */
+
+    const struct dp_rule_spec *sorted[DP_MAX_RULES];
+    for (uint32_t i = 0; i < s->n_rules; i++)
+        sorted[i] = &s->rules[i];
+    qsort(sorted, s->n_rules, sizeof(sorted[0]), cmp_prec);
+    b->rs.n_rules = s->n_rules;
+    for (uint32_t i = 0; i < s->n_rules; i++) {
+        const struct dp_rule_spec *r = sorted[i];
+        struct xepc_rule *k = &b->rs.rules[i];
+        k->precedence = r->precedence;
+        k->dir = (r->dir & DP_DIR_UL ? XEPC_DIR_UL : 0) | (r->dir & DP_DIR_DL ? XEPC_DIR_DL : 0);
+        k->proto = r->proto;
+        k->action = r->action;
+        k->flags = r->always_allowed ? XEPC_RF_ALWAYS_ALLOWED : 0;
+        k->ue_addr = r->src.s_addr;
+        k->ue_mask = mask_of(r->src_plen);
+        k->remote_addr = r->dst.s_addr;
+        k->remote_mask = mask_of(r->dst_plen);
+        k->ue_port_lo = r->sport_lo;
+        k->ue_port_hi = r->sport_hi;
+        k->remote_port_lo = r->dport_lo;
+        k->remote_port_hi = r->dport_hi;
+        int slot = r->rating_group ? slot_of(b, r->rating_group) : -1;
+        k->charge_slot = slot < 0 ? XEPC_SLOT_DEFAULT : (uint8_t)slot;
+    }
+    b->sess.default_slot = b->n_charge ? (uint8_t)(b->n_charge - 1) : 0;
+    b->sess.n_charge = (uint8_t)b->n_charge;
+    return 0;
+}
+
+static int alloc_meters(struct dp_ctx *ctx, uint32_t n, uint32_t *ids)
+{
+    if (!n)
+        return 0;
+    struct free_scan fs = {.want = n, .ids = ids};
+    int rc = array_scan(ctx, DP_MAP_METERS, sizeof(struct xepc_meter), meter_free_fn, &fs);
+    if (rc < 0)
+        return dp_set_error(ctx, rc, "cannot scan %s: %s", XEPC_MAP_METERS, strerror(-rc));
+    if (fs.found < n)
+        return dp_set_error(ctx, -ENOSPC, "%u free meters needed, %u left (raise max meters)",
+                            n, fs.found);
+    return 0;
+}
+
+/* Installs the rules, rule meters and charging slots of s into b->sess. */
+static int install_policy(struct dp_ctx *ctx, const struct dp_session_spec *s, uint32_t sid,
+                          struct built *b)
+{
+    int rc = plan_policy(ctx, s, b);
+    if (rc)
+        return rc;
+    uint32_t n_rule_meters = 0;
+    for (uint32_t i = 0; i < s->n_rules; i++)
+        n_rule_meters += s->rules[i].mbr_bps != 0;
+    uint32_t ids[DP_MAX_RULES];
+    rc = alloc_meters(ctx, n_rule_meters, ids);
+    if (rc)
+        return rc;
+    /* Meters follow the sorted order of the rules. */
+    uint32_t m = 0;
+    for (uint32_t i = 0; i < b->rs.n_rules; i++) {
+        const struct dp_rule_spec *r = NULL;
+        for (uint32_t j = 0; j < s->n_rules; j++)
+            if (s->rules[j].precedence == b->rs.rules[i].precedence)
+                r = &s->rules[j];
+        if (r && r->mbr_bps) {
+            rc = meter_write(ctx, ids[m], r->mbr_bps, r->burst_bytes);
+            if (rc)
+                goto undo_meters;
+            b->rs.rules[i].meter_id = ids[m];
+            b->meter_ids[b->n_meters++] = ids[m++];
+        }
+    }
+
+    if (b->rs.n_rules) {
+        struct ruleset_scan sc = {.want = &b->rs, .share = n_rule_meters == 0};
+        rc = array_scan(ctx, DP_MAP_RULESETS, sizeof(struct xepc_ruleset), ruleset_fn, &sc);
+        if (rc < 0) {
+            dp_set_error(ctx, rc, "cannot scan %s: %s", XEPC_MAP_RULESETS, strerror(-rc));
+            goto undo_meters;
+        }
+        if (sc.same) {
+            b->sess.ruleset_id = sc.same;
+        } else if (sc.free_id) {
+            if (bpf_map_update_elem(ctx->map_fd[DP_MAP_RULESETS], &sc.free_id, &b->rs, 0)) {
+                rc = dp_set_error(ctx, -errno, "cannot write ruleset %u: %s", sc.free_id,
+                                  strerror(errno));
+                goto undo_meters;
+            }
+            b->sess.ruleset_id = sc.free_id;
+        } else {
+            rc = dp_set_error(ctx, -ENOSPC, "no free ruleset (raise max rulesets)");
+            goto undo_meters;
+        }
+    }
+
+    if (b->n_charge) {
+        uint32_t base = 0;
+        rc = charging_alloc(ctx, b->n_charge, &base);
+        if (rc)
+            goto undo_ruleset;
+        for (uint32_t i = 0; i < b->n_charge; i++) {
+            struct xepc_charge *c = &ctx->charging[base + i];
+            const struct dp_quota_spec *q = b->charge_quota[i];
+            memset(c, 0, sizeof(*c));
+            c->rating_group = b->charge_rg[i];
+            c->session_id = sid;
+            if (q) {
+                c->remaining = (int64_t)q->bytes;
+                c->threshold = threshold_bytes(q->bytes, q->threshold_pct);
+                c->fua = q->fua;
+            }
+            __atomic_store_n(&c->flags, (uint8_t)(XEPC_CF_VALID | (q ? XEPC_CF_ONLINE : 0)),
+                             __ATOMIC_RELEASE);
+        }
+        b->sess.charge_base = base;
+    }
+    return 0;
+
+undo_ruleset:
+    ruleset_release(ctx, b->sess.ruleset_id, sid);
+undo_meters:
+    for (uint32_t i = 0; i < b->n_meters; i++)
+        meter_free(ctx, b->meter_ids[i]);
+    return rc;
+}
+
+static int install_ambr(struct dp_ctx *ctx, const struct dp_session_spec *s, struct built *b)
+{
+    uint32_t ids[2];
+    uint32_t n = (s->ul_ambr_bps != 0) + (s->dl_ambr_bps != 0);
+    int rc = alloc_meters(ctx, n, ids);
+    if (rc)
+        return rc;
+    uint32_t k = 0;
+    if (s->ul_ambr_bps) {
+        rc = meter_write(ctx, ids[k], s->ul_ambr_bps, 0);
+        b->sess.ul_meter_id = ids[k++];
+    }
+    if (!rc && s->dl_ambr_bps) {
+        rc = meter_write(ctx, ids[k], s->dl_ambr_bps, 0);
+        b->sess.dl_meter_id = ids[k++];
+    }
+    if (rc)
+        for (uint32_t i = 0; i < k; i++)
+            meter_free(ctx, ids[i]);
+    return rc;
+}
+
+static void release_policy(struct dp_ctx *ctx, const struct xepc_session *old, uint32_t sid)
+{
+    struct xepc_ruleset rs;
+    if (old->ruleset_id &&
+        !bpf_map_lookup_elem(ctx->map_fd[DP_MAP_RULESETS], &old->ruleset_id, &rs)) {
+        bool has_meters = false;
+        for (uint32_t i = 0; i < rs.n_rules && i < XEPC_MAX_RULES; i++)
+            if (rs.rules[i].meter_id) {
+                meter_free(ctx, rs.rules[i].meter_id);
+                has_meters = true;
+            }
+        if (has_meters) {
+            struct xepc_ruleset empty = {0};
+            bpf_map_update_elem(ctx->map_fd[DP_MAP_RULESETS], &old->ruleset_id, &empty, 0);
+        } else {
+            ruleset_release(ctx, old->ruleset_id, sid);
+        }
+    }
+    if (old->charge_base)
+        charging_release(ctx, old->charge_base, old->n_charge);
+}
+
+static int sid_of(struct dp_ctx *ctx, uint32_t teid, uint32_t *sid)
+{
+    *sid = XEPC_TEID_SID(teid);
+    if (!*sid || *sid >= ctx->max_entries[DP_MAP_SESSIONS])
+        return dp_set_error(ctx, -ERANGE, "TEID 0x%08x: its session id (low 24 bits, %u) must "
+                            "be 1..%u (max sessions)", teid, *sid,
+                            ctx->max_entries[DP_MAP_SESSIONS] - 1);
+    return 0;
+}
+
+static int session_read(struct dp_ctx *ctx, uint32_t sid, struct xepc_session *s)
+{
+    if (bpf_map_lookup_elem(ctx->map_fd[DP_MAP_SESSIONS], &sid, s))
+        return dp_set_error(ctx, -errno, "cannot read session %u: %s", sid, strerror(errno));
+    return 0;
+}
+
+static void fill_tunnel(const struct dp_session_spec *s, struct xepc_session *k)
+{
+    k->ue_addr = s->ue_addr.s_addr;
+    k->teid_local = s->ul_teid;
+    if (s->has_tunnel) {
+        k->flags |= XEPC_SF_TUNNEL;
+        k->enb_addr = s->enb_addr.s_addr;
+        k->teid_remote = s->dl_teid;
+    } else {
+        k->flags &= ~XEPC_SF_TUNNEL;
+        k->enb_addr = 0;
+        k->teid_remote = 0;
+    }
+}
+
+int dp_session_add(struct dp_ctx *ctx, const struct dp_session_spec *s, uint8_t default_action)
+{
+    char err[256];
+    struct built b;
+    struct xepc_session cur;
+    uint32_t sid, other;
+    int rc = dp_session_spec_check(s, err, sizeof(err));
+    if (rc)
+        return dp_set_error(ctx, rc, "%s", err);
+    rc = sid_of(ctx, s->ul_teid, &sid);
+    if (rc)
+        return rc;
+    rc = session_read(ctx, sid, &cur);
+    if (rc)
+        return rc;
+    if (cur.flags & XEPC_SF_ACTIVE)
+        return dp_set_error(ctx, -EEXIST, "session id %u is in use (TEID 0x%08x); delete it "
+                            "first or modify it", sid, cur.teid_local);
+    if (!bpf_map_lookup_elem(ctx->map_fd[DP_MAP_UE], &s->ue_addr.s_addr, &other))
+        return dp_set_error(ctx, -EEXIST, "UE address %s already belongs to session %u",
+                            inet_ntoa(s->ue_addr), other);
+
+    memset(&b, 0, sizeof(b));
+    b.sess.flags = XEPC_SF_ACTIVE;
+    b.sess.default_action = default_action;
+    fill_tunnel(s, &b.sess);
+    rc = install_ambr(ctx, s, &b);
+    if (rc)
+        return rc;
+    rc = install_policy(ctx, s, sid, &b);
+    if (rc)
+        goto undo_ambr;
+
+    struct xepc_usage zero = {0};
+    if (bpf_map_update_elem(ctx->map_fd[DP_MAP_USAGE], &sid, &zero, 0) ||
+        bpf_map_update_elem(ctx->map_fd[DP_MAP_SESSIONS], &sid, &b.sess, 0)) {
+        rc = dp_set_error(ctx, -errno, "cannot write session %u: %s", sid, strerror(errno));
+        goto undo_policy;
+    }
+    if (bpf_map_update_elem(ctx->map_fd[DP_MAP_UE], &s->ue_addr.s_addr, &sid, BPF_NOEXIST)) {
+        rc = dp_set_error(ctx, -errno, "cannot add UE address %s: %s%s", inet_ntoa(s->ue_addr),
+                          strerror(errno), errno == E2BIG ? " (max sessions reached)" : "");
+        struct xepc_session empty = {0};
+        bpf_map_update_elem(ctx->map_fd[DP_MAP_SESSIONS], &sid, &empty, 0);
+        goto undo_policy;
+    }
+    return 0;
+
+undo_policy:
+    release_policy(ctx, &b.sess, sid);
+undo_ambr:
+    meter_free(ctx, b.sess.ul_meter_id);
+    meter_free(ctx, b.sess.dl_meter_id);
+    return rc;
+}
+
+int dp_session_add_bulk(struct dp_ctx *ctx, const struct dp_session_spec *s, size_t n)
+{
+    enum { CHUNK = 8192 };
+    uint32_t *sids = malloc(CHUNK * sizeof(*sids));
+    uint32_t *ues = malloc(CHUNK * sizeof(*ues));
+    struct xepc_session *vals = calloc(CHUNK, sizeof(*vals));
+    struct xepc_usage *zeros = calloc(CHUNK, sizeof(*zeros));
+    size_t done = 0;
+    int rc = 0;
+    if (!sids || !ues || !vals || !zeros) {
+        rc = dp_set_error(ctx, -ENOMEM, "out of memory");
+        goto out;
+    }
+    LIBBPF_OPTS(bpf_map_batch_opts, o);
+    LIBBPF_OPTS(bpf_map_batch_opts, noexist, .elem_flags = BPF_NOEXIST);
+    while (done < n) {
+        uint32_t cnt = (uint32_t)(n - done < CHUNK ? n - done : CHUNK);
+        for (uint32_t i = 0; i < cnt; i++) {
+            const struct dp_session_spec *sp = &s[done + i];
+            if (sp->n_rules || sp->n_quotas || sp->ul_ambr_bps || sp->dl_ambr_bps) {
+                rc = dp_set_error(ctx, -EINVAL, "bulk install takes sessions without rules, "
+                                  "quotas or AMBR (session %zu has some)", done + i);
+                goto out;
+            }
+            rc = sid_of(ctx, sp->ul_teid, &sids[i]);
+            if (rc)
+                goto out;
+            ues[i] = sp->ue_addr.s_addr;
+            memset(&vals[i], 0, sizeof(vals[i]));
+            vals[i].flags = XEPC_SF_ACTIVE;
+            fill_tunnel(sp, &vals[i]);
+        }
+        /* The UE map first with NOEXIST: a duplicate stops the batch
+         * before its session becomes reachable. */
+        uint32_t c = cnt;
+        if (bpf_map_update_batch(ctx->map_fd[DP_MAP_UE], ues, sids, &c, &noexist)) {
+            rc = dp_set_error(ctx, -errno, "bulk UE map update stopped after %zu sessions: %s",
+                              done + c, strerror(errno));
+            cnt = c;
+        }
+        uint32_t c2 = cnt;
+        if (cnt && (bpf_map_update_batch(ctx->map_fd[DP_MAP_USAGE], sids, zeros, &c2, &o) ||
+                    bpf_map_update_batch(ctx->map_fd[DP_MAP_SESSIONS], sids, vals, &c2, &o))) {
+            rc = dp_set_error(ctx, -errno, "bulk session update failed: %s", strerror(errno));
+            goto out;
+        }
+        done += cnt;
+        if (rc)
+            goto out;
+    }
+out:
+    free(sids);
+    free(ues);
+    free(vals);
+    free(zeros);
+    return rc ? rc : (int)done;
+}
+
+int dp_session_modify(struct dp_ctx *ctx, const struct dp_session_spec *s,
+                      uint8_t default_action, unsigned what)
+{
+    char err[256];
+    struct xepc_session old;
+    uint32_t sid;
+    int rc = dp_session_spec_check(s, err, sizeof(err));
+    if (rc)
+        return dp_set_error(ctx, rc, "%s", err);
+    rc = sid_of(ctx, s->ul_teid, &sid);
+    if (rc)
+        return rc;
+    rc = session_read(ctx, sid, &old);
+    if (rc)
+        return rc;
+    if (!(old.flags & XEPC_SF_ACTIVE) || old.teid_local != s->ul_teid)
+        return dp_set_error(ctx, -ENOENT, "no session with TEID 0x%08x", s->ul_teid);
+    if (old.ue_addr != s->ue_addr.s_addr)
+        return dp_set_error(ctx, -EINVAL, "the UE address of a session cannot change; delete "
+                            "and add it");
+
+    struct built b;
+    memset(&b, 0, sizeof(b));
+    b.sess = old;
+    fill_tunnel(s, &b.sess);
+    if (what & DP_MOD_AMBR) {
+        b.sess.ul_meter_id = b.sess.dl_meter_id = 0;
+        rc = install_ambr(ctx, s, &b);
+        if (rc)
+            return rc;
+    }
+    if (what & DP_MOD_POLICY) {
+        b.sess.ruleset_id = b.sess.charge_base = 0;
+        b.sess.n_charge = b.sess.default_slot = 0;
+        b.sess.default_action = default_action;
+        rc = install_policy(ctx, s, sid, &b);
+        if (rc)
+            goto undo_ambr;
+    }
+    /* One update switches the packets to the new state. */
+    if (bpf_map_update_elem(ctx->map_fd[DP_MAP_SESSIONS], &sid, &b.sess, BPF_EXIST)) {
+        rc = dp_set_error(ctx, -errno, "cannot write session %u: %s", sid, strerror(errno));
+        if (what & DP_MOD_POLICY)
+            release_policy(ctx, &b.sess, sid);
+        goto undo_ambr;
+    }
+    if (what & DP_MOD_AMBR) {
+        meter_free(ctx, old.ul_meter_id);
+        meter_free(ctx, old.dl_meter_id);
+    }
+    if (what & DP_MOD_POLICY)
+        release_policy(ctx, &old, sid);
+    if (b.sess.flags & XEPC_SF_TUNNEL)
+        dp_buffer_flush(ctx, s->ul_teid);
+    return 0;
+
+undo_ambr:
+    if (what & DP_MOD_AMBR) {
+        meter_free(ctx, b.sess.ul_meter_id);
+        meter_free(ctx, b.sess.dl_meter_id);
+    }
+    return rc;
+}
+
+int dp_session_del(struct dp_ctx *ctx, uint32_t ul_teid)
+{
+    struct xepc_session old;
+    uint32_t sid;
+    int rc = sid_of(ctx, ul_teid, &sid);
+    if (rc)
+        return rc;
+    rc = session_read(ctx, sid, &old);
+    if (rc)
+        return rc;
+    if (!(old.flags & XEPC_SF_ACTIVE) || old.teid_local != ul_teid)
+        return dp_set_error(ctx, -ENOENT, "no session with TEID 0x%08x", ul_teid);
+    /* Downlink key first, then the session, then what it pointed to. */
+    bpf_map_delete_elem(ctx->map_fd[DP_MAP_UE], &old.ue_addr);
+    struct xepc_session empty = {0};
+    if (bpf_map_update_elem(ctx->map_fd[DP_MAP_SESSIONS], &sid, &empty, 0))
+        return dp_set_error(ctx, -errno, "cannot clear session %u: %s", sid, strerror(errno));
+    meter_free(ctx, old.ul_meter_id);
+    meter_free(ctx, old.dl_meter_id);
+    release_policy(ctx, &old, sid);
+    return 0;
+}
+
+/* Rebuilds the specification from the maps. */
+static int info_build(struct dp_ctx *ctx, uint32_t sid, const struct xepc_session *k,
+                      struct dp_session_info *info)
+{
+    struct dp_session_spec *s = &info->spec;
+    struct xepc_meter m;
+    memset(info, 0, sizeof(*info));
+    info->sid = sid;
+    s->ul_teid = k->teid_local;
+    s->ue_addr.s_addr = k->ue_addr;
+    s->has_tunnel = k->flags & XEPC_SF_TUNNEL;
+    s->enb_addr.s_addr = k->enb_addr;
+    s->dl_teid = k->teid_remote;
+    info->default_action = k->default_action;
+    info->ruleset_id = k->ruleset_id;
+    info->ul_meter_id = k->ul_meter_id;
+    info->dl_meter_id = k->dl_meter_id;
+    info->charge_base = k->charge_base;
+    if (!meter_read(ctx, k->ul_meter_id, &m))
+        s->ul_ambr_bps = m.rate * 8;
+    if (!meter_read(ctx, k->dl_meter_id, &m))
+        s->dl_ambr_bps = m.rate * 8;
+    for (uint32_t i = 0; i < k->n_charge && i < XEPC_MAX_CHARGE_SLOTS; i++) {
+        struct xepc_charge *c = charge_slot(ctx, k->charge_base + i);
+        if (!c)
+            break;
+        memcpy(&info->charges[i], c, sizeof(*c));
+        info->n_charges++;
+        if ((c->flags & XEPC_CF_ONLINE) && s->n_quotas < DP_MAX_QUOTAS) {
+            struct dp_quota_spec *q = &s->quotas[s->n_quotas++];
+            q->rating_group = c->rating_group;
+            q->bytes = c->remaining > 0 ? (uint64_t)c->remaining : 0;
+            q->fua = c->fua;
+        }
+    }
+    if (k->ruleset_id) {
+        struct xepc_ruleset rs;
+        if (bpf_map_lookup_elem(ctx->map_fd[DP_MAP_RULESETS], &k->ruleset_id, &rs))
+            return dp_set_error(ctx, -errno, "cannot read ruleset %u", k->ruleset_id);
+        for (uint32_t i = 0; i < rs.n_rules && i < DP_MAX_RULES; i++) {
+            const struct xepc_rule *r = &rs.rules[i];
+            struct dp_rule_spec *o = &s->rules[s->n_rules++];
+            o->precedence = (uint16_t)r->precedence;
+            o->dir = (r->dir & XEPC_DIR_UL ? DP_DIR_UL : 0) | (r->dir & XEPC_DIR_DL ? DP_DIR_DL : 0);
+            o->proto = r->proto;
+            o->action = r->action;
+            o->always_allowed = r->flags & XEPC_RF_ALWAYS_ALLOWED;
+            o->src.s_addr = r->ue_addr;
+            o->src_plen = (uint8_t)__builtin_popcount(r->ue_mask);
+            o->dst.s_addr = r->remote_addr;
+            o->dst_plen = (uint8_t)__builtin_popcount(r->remote_mask);
+            o->sport_lo = r->ue_port_lo;
+            o->sport_hi = r->ue_port_hi;
+            o->dport_lo = r->remote_port_lo;
+            o->dport_hi = r->remote_port_hi;
+            if (r->meter_id && !meter_read(ctx, r->meter_id, &m)) {
+                o->mbr_bps = m.rate * 8;
+                o->burst_bytes = (uint32_t)m.burst;
+            }
+            if (r->charge_slot != XEPC_SLOT_DEFAULT && r->charge_slot < info->n_charges)
+                o->rating_group = info->charges[r->charge_slot].rating_group;
+        }
+    }
+    bpf_map_lookup_elem(ctx->map_fd[DP_MAP_USAGE], &sid, &info->usage);
+    return 0;
+}
+
+int dp_session_get(struct dp_ctx *ctx, uint32_t ul_teid, struct dp_session_info *info)
+{
+    struct xepc_session k;
+    uint32_t sid;
+    int rc = sid_of(ctx, ul_teid, &sid);
+    if (rc)
+        return rc;
+    rc = session_read(ctx, sid, &k);
+    if (rc)
+        return rc;
+    if (!(k.flags & XEPC_SF_ACTIVE) || k.teid_local != ul_teid)
+        return dp_set_error(ctx, -ENOENT, "no session with TEID 0x%08x", ul_teid);
+    return info_build(ctx, sid, &k, info);
+}
+
+int dp_session_find_by_ue(struct dp_ctx *ctx, struct in_addr ue, uint32_t *ul_teid)
+{
+    uint32_t sid;
+    struct xepc_session k;
+    if (bpf_map_lookup_elem(ctx->map_fd[DP_MAP_UE], &ue.s_addr, &sid))
+        return dp_set_error(ctx, -ENOENT, "no session for UE %s", inet_ntoa(ue));
+    int rc = session_read(ctx, sid, &k);
+    if (rc)
+        return rc;
+    *ul_teid = k.teid_local;
+    return 0;
+}
+
+struct foreach_arg {
+    struct dp_ctx *ctx;
+    int (*fn)(const struct dp_session_info *info, void *arg);
+    void *arg;
+    struct dp_session_info info;
+};
+
+static int foreach_fn(uint32_t idx, const void *val, void *arg)
+{
+    const struct xepc_session *k = val;
+    struct foreach_arg *fa = arg;
+    if (!(k->flags & XEPC_SF_ACTIVE))
+        return 0;
+    int rc = info_build(fa->ctx, idx, k, &fa->info);
+    return rc ? rc : fa->fn(&fa->info, fa->arg);
+}
+
+int dp_session_foreach(struct dp_ctx *ctx,
+                       int (*fn)(const struct dp_session_info *info, void *arg), void *arg)
+{
+    struct foreach_arg *fa = malloc(sizeof(*fa));
+    if (!fa)
+        return -ENOMEM;
+    fa->ctx = ctx;
+    fa->fn = fn;
+    fa->arg = arg;
+    int rc = array_scan(ctx, DP_MAP_SESSIONS, sizeof(struct xepc_session), foreach_fn, fa);
+    free(fa);
+    return rc;
+}
+
+int dp_quota_refill(struct dp_ctx *ctx, uint32_t ul_teid, uint32_t rating_group, uint64_t bytes,
+                    uint8_t threshold_pct)
+{
+    struct xepc_session k;
+    uint32_t sid;
+    int rc = sid_of(ctx, ul_teid, &sid);
+    if (rc)
+        return rc;
+    rc = session_read(ctx, sid, &k);
+    if (rc)
+        return rc;
+    if (!(k.flags & XEPC_SF_ACTIVE) || k.teid_local != ul_teid)
+        return dp_set_error(ctx, -ENOENT, "no session with TEID 0x%08x", ul_teid);
+    for (uint32_t i = 0; i < k.n_charge; i++) {
+        struct xepc_charge *c = charge_slot(ctx, k.charge_base + i);
+        if (!c || c->rating_group != rating_group || !(c->flags & XEPC_CF_ONLINE))
+            continue;
+        /* The contract of xepc_charge: add with an atomic op, then clear the
+         * state bits, never a whole-value write. */
+        int64_t left = __atomic_add_fetch(&c->remaining, (int64_t)bytes, __ATOMIC_SEQ_CST);
+        __atomic_store_n(&c->threshold,
+                         threshold_bytes(left > 0 ? (uint64_t)left : 0, threshold_pct),
+                         __ATOMIC_RELEASE);
+        __atomic_fetch_and(&c->state, ~(uint32_t)(XEPC_CS_THRESHOLD_SENT | XEPC_CS_EXHAUSTED),
+                           __ATOMIC_SEQ_CST);
+        return 0;
+    }
+    return dp_set_error(ctx, -ENOENT, "session TEID 0x%08x has no quota for rating group %u",
+                        ul_teid, rating_group);
+}
