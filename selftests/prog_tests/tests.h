@@ -6,5 +6,7 @@
 	X(load_pin)		\
 	X(gtpu_parse)		\
 	X(echo)			\
-	X(uplink)
+	X(uplink)		\
+	X(downlink)		\
+	X(idle)
 #endif

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * downlink: xdp_sgi in routed mode — session by UE address, GTP-U
+ * encapsulation (valid outer IPv4 checksum, UDP checksum 0, TEID and eNB
+ * from the session), bpf_fib_lookup toward the eNB, the stack fallbacks.
+ */
+#include "../dp_env.h"
+#include "../pkt.h"
+
+#define SID 5
+
+static size_t dl_frame(uint8_t *f, const char *ue, size_t payload, uint8_t ttl,
+		       uint16_t frag, size_t pad, size_t *inner_len)
+{
+	struct inner_spec in = { .src = ip4("198.51.100.10"), .dst = ip4(ue),
+				 .proto = 17, .sport = 53, .dport = 40000,
+				 .payload = payload, .ttl = ttl, .tos = 0x28,
+				 .frag_off = frag };
+	uint8_t ip[4096];
+	size_t n = pkt_inner(ip, &in), len;
+
+	*inner_len = n;
+	len = pkt_eth(f, 0, ip, n);
+	memset(f + len, 0, pad);
+	return len + pad;
+}
+
+static void check_encap(struct test_ctx *t, const uint8_t *o, size_t out_len,
+			size_t il, __u32 teid)
+{
+	static const uint8_t enb_mac[6] = { 2, 0, 0, 0, 0x0e, 2 };
+	static const uint8_t s1u_mac[6] = { 2, 0, 0, 0, 0x01, 1 };
+	const uint8_t *ip = o + 14, *udp = ip + 20, *gh = udp + 8, *in = gh + 8;
+
+	ASSERT_EQ(out_len, 14 + 36 + il, "encapsulated length");
+	ASSERT_MEMEQ(o, enb_mac, 6, "dst MAC = eNB (neighbour table)");
+	ASSERT_MEMEQ(o + 6, s1u_mac, 6, "src MAC = S1-U interface");
+	ASSERT_EQ(ip[0], 0x45, "outer IPv4");
+	ASSERT_EQ(ip[1], 0x28, "outer TOS = inner TOS");
+	ASSERT_EQ(ip[2] << 8 | ip[3], 36 + il, "outer total length");
+	ASSERT_EQ(ip[9], 17, "outer protocol UDP");
+	ASSERT_TRUE(pkt_ipv4_csum_ok(ip), "outer IPv4 checksum");
+	ASSERT_MEMEQ(ip + 12, "\x0a\x0a\x00\x01", 4, "outer source = S1-U address");
+	ASSERT_EQ(udp[0] << 8 | udp[1], 2152, "UDP source port");
+	ASSERT_EQ(udp[2] << 8 | udp[3], 2152, "UDP destination port");
+	ASSERT_EQ(udp[4] << 8 | udp[5], 16 + il, "UDP length");
+	ASSERT_EQ(udp[6] << 8 | udp[7], 0, "UDP checksum 0 (TS 29.281 over IPv4)");
+	ASSERT_EQ(gh[0], 0x30, "GTP flags");
+	ASSERT_EQ(gh[1], 255, "G-PDU");
+	ASSERT_EQ(gh[2] << 8 | gh[3], il, "GTP length = T-PDU");
+	ASSERT_EQ((__u32)gh[4] << 24 | gh[5] << 16 | gh[6] << 8 | gh[7], teid, "eNB TEID");
+	ASSERT_EQ(in[8], 63, "inner TTL decremented");
+	ASSERT_TRUE(pkt_ipv4_csum_ok(in), "inner IPv4 checksum");
+	ASSERT_TRUE(pkt_l4_csum_ok(in), "inner UDP checksum");
+}
+
+void test_downlink(struct test_ctx *t)
+{
+	struct xepc_session s = env_default_session(SID);
+	uint8_t f[4096], out[4096];
+	size_t len, out_len = 0, il = 0;
+	struct xepc_usage u;
+	struct dp_env e;
+	__u32 ret = 0;
+
+	if (!ASSERT_OK(env_open(t, &e), "env_open"))
+		goto out;
+	ASSERT_OK(env_session(&e, SID, &s), "session");
+
+	test__start_subtest(t, "encapsulate_redirect");
+	len = dl_frame(f, "10.45.0.5", 200, 64, 0, 0, &il);
+	ASSERT_OK(env_run_xdp(e.prog_sgi, f, len, t->if_sgi, out, &out_len, &ret), "run");
+	ASSERT_EQ(ret, XDP_REDIRECT, "XDP_REDIRECT");
+	check_encap(t, out, out_len, il, s.teid_remote);
+	ASSERT_EQ(env_cnt(&e, DL_FWD), 1, "DL_FWD");
+	ASSERT_OK(env_get_usage(&e, SID, &u), "usage");
+	ASSERT_EQ(u.dl_pkts, 1, "dl_pkts");
+	ASSERT_EQ(u.dl_bytes, il, "dl_bytes");
+
+	test__start_subtest(t, "ethernet_padding_trimmed");
+	len = dl_frame(f, "10.45.0.5", 0, 64, 0, 18, &il);
+	ASSERT_EQ(len, 60, "padded to the Ethernet minimum");
+	ASSERT_OK(env_run_xdp(e.prog_sgi, f, len, t->if_sgi, out, &out_len, &ret), "run");
+	ASSERT_EQ(ret, XDP_REDIRECT, "XDP_REDIRECT");
+	check_encap(t, out, out_len, il, s.teid_remote);
+
+	test__start_subtest(t, "not_a_ue_passed");
+	len = dl_frame(f, "10.45.0.99", 20, 64, 0, 0, &il);
+	ASSERT_OK(env_run_xdp(e.prog_sgi, f, len, t->if_sgi, out, &out_len, &ret), "run");
+	ASSERT_EQ(ret, XDP_PASS, "XDP_PASS");
+	ASSERT_EQ(env_cnt(&e, DL_NOT_UE_PASS), 1, "DL_NOT_UE_PASS");
+
+	test__start_subtest(t, "fragment_to_stack");
+	len = dl_frame(f, "10.45.0.5", 20, 64, 0x2000, 0, &il);
+	ASSERT_OK(env_run_xdp(e.prog_sgi, f, len, t->if_sgi, out, &out_len, &ret), "run");
+	ASSERT_EQ(ret, XDP_PASS, "XDP_PASS");
+	ASSERT_EQ(env_cnt(&e, IP_FRAG_PASS), 1, "IP_FRAG_PASS");
+
+	test__start_subtest(t, "mtu_exceeded_to_stack");
+	len = dl_frame(f, "10.45.0.5", 1480 - 28, 64, 0, 0, &il);
+	ASSERT_OK(env_run_xdp(e.prog_sgi, f, len, t->if_sgi, out, &out_len, &ret), "run");
+	ASSERT_EQ(ret, XDP_PASS, "XDP_PASS");
+	ASSERT_EQ(env_cnt(&e, DL_FRAG_NEEDED_PASS), 1, "DL_FRAG_NEEDED_PASS");
+	ASSERT_EQ(out_len, 14 + 36 + il, "encapsulated for the stack");
+
+	test__start_subtest(t, "ttl_exceeded");
+	len = dl_frame(f, "10.45.0.5", 20, 1, 0, 0, &il);
+	ASSERT_OK(env_run_xdp(e.prog_sgi, f, len, t->if_sgi, out, &out_len, &ret), "run");
+	ASSERT_EQ(ret, XDP_DROP, "XDP_DROP");
+	ASSERT_EQ(env_drops(&e, TTL_EXCEEDED), 1, "TTL_EXCEEDED");
+
+	test__start_subtest(t, "enb_without_neighbour_to_stack");
+	s.enb_addr = ip4("10.10.0.9");
+	ASSERT_OK(env_session(&e, SID, &s), "session update");
+	len = dl_frame(f, "10.45.0.5", 20, 64, 0, 0, &il);
+	ASSERT_OK(env_run_xdp(e.prog_sgi, f, len, t->if_sgi, out, &out_len, &ret), "run");
+	ASSERT_EQ(ret, XDP_PASS, "XDP_PASS");
+	ASSERT_EQ(env_cnt(&e, DL_NO_NEIGH_PASS), 1, "DL_NO_NEIGH_PASS");
+	ASSERT_MEMEQ(out + 14 + 16, "\x0a\x0a\x00\x09", 4, "outer destination = eNB");
+
+	test__start_subtest(t, "enb_unreachable");
+	s.enb_addr = ip4("192.0.2.7");
+	ASSERT_OK(env_session(&e, SID, &s), "session update");
+	ASSERT_OK(env_run_xdp(e.prog_sgi, f, len, t->if_sgi, out, &out_len, &ret), "run");
+	ASSERT_EQ(ret, XDP_DROP, "XDP_DROP");
+	ASSERT_EQ(env_drops(&e, FIB_UNREACHABLE), 1, "FIB_UNREACHABLE");
+	ASSERT_OK(env_get_usage(&e, SID, &u), "usage");
+	ASSERT_EQ(u.dl_drops, 2, "session dl_drops (ttl, unreachable)");
+out:
+	env_close(&e);
+}
