@@ -8,3 +8,9 @@ UNIT_TESTS += test_nas_security
 test_nas_security_SRCS := userspace/nas/tests/test_nas_security.c userspace/nas/nas_security.c
 test_nas_security_LIBS := sec xepc
 test_nas_security_LDLIBS := -lcmocka -lcrypto
+
+# libFuzzer: nas_unprotect on arbitrary bytes under all algorithms (H1).
+FUZZERS += fuzz_nas_unprotect
+fuzz_nas_unprotect_SRCS := userspace/nas/tests/fuzz_nas_unprotect.c userspace/nas/nas_security.c
+fuzz_nas_unprotect_LIBS := sec xepc
+fuzz_nas_unprotect_LDLIBS := -lcrypto

@@ -17,11 +17,6 @@ const char *sec_eia_name(unsigned alg)
     return alg < SEC_ALG_COUNT ? names[alg] : "?";
 }
 
-static inline uint32_t be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 static void put_be32(uint8_t *p, uint32_t v)
 {
     p[0] = (uint8_t)(v >> 24);

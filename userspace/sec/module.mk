@@ -22,3 +22,11 @@ test_sec_auth_vector_LDLIBS := -lcmocka -lcrypto
 
 # xepcctl sim against the vectors (needs build/bin/xepcctl from `make all`).
 SCRIPT_TESTS += userspace/sec/tests/test_xepcctl_sim.sh
+
+# Benchmarks (`make bench`): vectors/s beside AES blocks/s, NAS protect and
+# unprotect per message, SNOW 3G / ZUC keystream beside AES-CTR.  Links
+# nas_security.c itself (see userspace/nas/module.mk).
+BENCHES += bench_sec
+bench_sec_SRCS := userspace/sec/tests/bench_sec.c userspace/nas/nas_security.c
+bench_sec_LIBS := sec xepc
+bench_sec_LDLIBS := -lcrypto
