@@ -390,6 +390,8 @@ static int dec_sequence(struct aper_reader *r, const struct aper_type *t, void *
     bool present[64];
     int rc;
 
+    if (t->n_root > 64 || t->n_items < t->n_root)
+        return fail(x, r, t, -EINVAL, "bad SEQUENCE descriptor");
     if (t->ext && (rc = aper_get_bits(r, 1, &ext)))
         return fail(x, r, t, rc, "SEQUENCE extension bit");
     for (unsigned i = 0; i < t->n_root; i++) {
@@ -463,6 +465,8 @@ static int dec_choice(struct aper_reader *r, const struct aper_type *t, void *v,
     uint64_t ext = 0, idx;
     int rc;
 
+    if (t->n_root == 0 || t->n_items < t->n_root)
+        return fail(x, r, t, -EINVAL, "bad CHOICE descriptor");
     if (t->ext && (rc = aper_get_bits(r, 1, &ext)))
         return fail(x, r, t, rc, "CHOICE extension bit");
     if (!ext) {

@@ -15,6 +15,11 @@ test_s1ap_golden_SRCS := asn1/tests/test_s1ap_golden.c
 test_s1ap_golden_LIBS := s1ap xepc
 test_s1ap_golden_LDLIBS := -lcmocka
 
+UNIT_TESTS += test_s1ap_roundtrip
+test_s1ap_roundtrip_SRCS := asn1/tests/test_s1ap_roundtrip.c
+test_s1ap_roundtrip_LIBS := s1ap
+test_s1ap_roundtrip_LDLIBS := -lcmocka
+
 S1AP_ASN1_DIR ?= ../shared/asn1/s1ap
 S1AP_ASN1_MODULES := S1AP-CommonDataTypes S1AP-Constants S1AP-Containers S1AP-IEs \
                      S1AP-PDU-Contents S1AP-PDU-Descriptions
