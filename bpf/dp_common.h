@@ -250,10 +250,14 @@ static __always_inline int meter_conform(__u32 id, __u32 len, __u64 now)
 static __always_inline int quota_take(struct xepc_charge *c, __u32 idx,
 				      __u32 len, __u64 now)
 {
-	__s64 old = __sync_fetch_and_add(&c->remaining, -(__s64)len);
-	__s64 left;
+	__s64 old, left;
 	__u32 prev;
 
+	/* exhausted stays exhausted until userspace refills and clears the
+	 * bit, even if a smaller packet would still fit the remainder */
+	if (c->state & XEPC_CS_EXHAUSTED)
+		return 0;
+	old = __sync_fetch_and_add(&c->remaining, -(__s64)len);
 	if (old < (__s64)len) {
 		__sync_fetch_and_add(&c->remaining, (__s64)len);
 		prev = __sync_fetch_and_or(&c->state, XEPC_CS_EXHAUSTED);

@@ -255,8 +255,9 @@ enum xepc_fua {
  * Enforcement (exact): a packet of L bytes is granted when remaining >= L;
  * the kernel subtracts with an atomic fetch-add and gives the bytes back if
  * the packet did not fit, so concurrent CPUs never grant more than the
- * quota.  A packet that does not fit is handled by fua, as is every later
- * one until a refill.
+ * quota.  A packet that does not fit, or the one after the last byte went,
+ * sets XEPC_CS_EXHAUSTED and is handled by fua, as is every later one until
+ * userspace refills (atomic add to remaining) and clears the bit.
  */
 struct xepc_charge {
 	__s64 remaining;	/* bytes of quota left (ONLINE only) */

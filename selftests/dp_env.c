@@ -12,6 +12,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "dp_env.h"
+#include "pkt.h"
 #include "xdp_s1u.skel.h"
 #include "xdp_sgi.skel.h"
 #include "tc_ue.skel.h"
@@ -297,4 +298,34 @@ const void *env_event(struct dp_env *e, __u16 type, int idx)
 			return h;
 	}
 	return NULL;
+}
+
+size_t env_ul(uint8_t *f, __u32 sid, const char *src, const char *dst,
+	      uint8_t proto, uint16_t sport, uint16_t dport, size_t payload,
+	      size_t *il)
+{
+	struct inner_spec in = { .src = ip4(src), .dst = ip4(dst),
+				 .proto = proto, .sport = sport, .dport = dport,
+				 .payload = payload };
+	struct gtp_spec g = { .teid = 0x01000000u | sid };
+	uint8_t tpdu[4096];
+	size_t n = pkt_inner(tpdu, &in);
+
+	if (il)
+		*il = n;
+	return pkt_gtp(f, &g, tpdu, n);
+}
+
+size_t env_dl(uint8_t *f, const char *src, const char *dst, uint8_t proto,
+	      uint16_t sport, uint16_t dport, size_t payload, size_t *il)
+{
+	struct inner_spec in = { .src = ip4(src), .dst = ip4(dst),
+				 .proto = proto, .sport = sport, .dport = dport,
+				 .payload = payload };
+	uint8_t ip[4096];
+	size_t n = pkt_inner(ip, &in);
+
+	if (il)
+		*il = n;
+	return pkt_eth(f, 0, ip, n);
 }

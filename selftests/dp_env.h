@@ -62,6 +62,16 @@ int env_run_xdp(int prog_fd, const void *in, size_t len, int ifindex,
 int env_run_tc(int prog_fd, const void *in, size_t len, int ifindex,
 	       __u32 gso_segs, void *out, size_t *out_len, __u32 *retval);
 
+/* An uplink G-PDU for session sid (TEID 0x01000000|sid) carrying a
+ * TCP/UDP/ICMP packet from src:sport to dst:dport; returns the frame length
+ * and the inner length in *il. */
+size_t env_ul(uint8_t *f, __u32 sid, const char *src, const char *dst,
+	      uint8_t proto, uint16_t sport, uint16_t dport, size_t payload,
+	      size_t *il);
+/* A downlink Ethernet frame from src:sport to the UE dst:dport. */
+size_t env_dl(uint8_t *f, const char *src, const char *dst, uint8_t proto,
+	      uint16_t sport, uint16_t dport, size_t payload, size_t *il);
+
 /* Drains both ring buffers into e->events; returns how many came. */
 int env_poll_events(struct dp_env *e);
 /* The idx-th gathered event of that type, or NULL. */

@@ -8,5 +8,6 @@
 	X(echo)			\
 	X(uplink)		\
 	X(downlink)		\
-	X(idle)
+	X(idle)			\
+	X(rules)
 #endif

@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * rules: SDF filters with precedence (first match in array order), both
+ * directions with one rule, protocol/prefix/port-range matching, the
+ * default action, and redirect to the captive portal with checksum updates
+ * and the source restored on the portal's replies.
+ */
+#include "../dp_env.h"
+#include <arpa/inet.h>
+#include "../pkt.h"
+
+#define SID 11
+#define UE "10.45.0.11"
+#define PORTAL "198.51.100.200"
+
+static struct xepc_rule rule(__u32 prec, __u8 proto, const char *remote,
+			     int plen, __u16 plo, __u16 phi, __u8 action)
+{
+	struct xepc_rule r = { 0 };
+
+	r.precedence = prec;
+	r.dir = XEPC_DIR_UL | XEPC_DIR_DL;
+	r.proto = proto;
+	r.remote_addr = remote ? ip4(remote) : 0;
+	r.remote_mask = plen ? htonl(~0u << (32 - plen)) : 0;
+	r.remote_port_lo = plo;
+	r.remote_port_hi = phi;
+	r.ue_port_lo = 0;
+	r.ue_port_hi = 0xffff;
+	r.action = action;
+	r.charge_slot = XEPC_SLOT_DEFAULT;
+	return r;
+}
+
+static __u32 run(struct test_ctx *t, int prog, int ifindex, const uint8_t *f,
+		 size_t len, uint8_t *out, size_t *out_len)
+{
+	__u32 ret = ~0u;
+
+	ASSERT_OK(env_run_xdp(prog, f, len, ifindex, out, out_len, &ret), "run");
+	return ret;
+}
+
+void test_rules(struct test_ctx *t)
+{
+	struct xepc_session s = env_default_session(SID);
+	struct xepc_ruleset rs = { 0 }, rs2 = { 0 };
+	uint8_t f[2048], out[4096];
+	size_t len, out_len = 0, il;
+	struct xepc_config cfg;
+	struct dp_env e;
+	__u64 before;
+
+	if (!ASSERT_OK(env_open(t, &e), "env_open"))
+		goto out;
+	/* precedence order: a /32 drop before the /24 pass that covers it */
+	rs.rules[0] = rule(5, 6, "198.51.100.66", 32, 80, 80, XEPC_ACT_DROP);
+	rs.rules[1] = rule(10, 6, "198.51.100.0", 24, 80, 80, XEPC_ACT_PASS);
+	rs.rules[2] = rule(20, 17, NULL, 0, 53, 53, XEPC_ACT_DROP);
+	rs.rules[3] = rule(30, 6, NULL, 0, 443, 443, XEPC_ACT_REDIRECT);
+	rs.rules[4] = rule(40, 17, NULL, 0, 0, 0xffff, XEPC_ACT_PASS);
+	rs.rules[4].ue_port_lo = 1000;
+	rs.rules[4].ue_port_hi = 2000;
+	rs.n_rules = 5;
+	ASSERT_OK(env_ruleset(&e, 1, &rs), "ruleset");
+	s.ruleset_id = 1;
+	s.default_action = XEPC_ACT_DROP;
+	ASSERT_OK(env_session(&e, SID, &s), "session");
+	env_get_config(&e, &cfg);
+	cfg.portal_addr = ip4(PORTAL);
+	ASSERT_OK(env_config(&e, &cfg), "config");
+
+	test__start_subtest(t, "ul_pass_rule");
+	len = env_ul(f, SID, UE, "198.51.100.10", 6, 33000, 80, 50, &il);
+	ASSERT_EQ(run(t, e.prog_s1u, t->if_s1u, f, len, out, &out_len), XDP_REDIRECT, "forwarded");
+
+	test__start_subtest(t, "precedence_first_match");
+	len = env_ul(f, SID, UE, "198.51.100.66", 6, 33000, 80, 50, &il);
+	ASSERT_EQ(run(t, e.prog_s1u, t->if_s1u, f, len, out, &out_len), XDP_DROP, "dropped");
+	ASSERT_EQ(env_drops(&e, RULE_DROP), 1, "RULE_DROP");
+
+	test__start_subtest(t, "ul_drop_rule_port");
+	len = env_ul(f, SID, UE, "198.51.100.10", 17, 1500, 53, 20, &il);
+	ASSERT_EQ(run(t, e.prog_s1u, t->if_s1u, f, len, out, &out_len), XDP_DROP, "dropped");
+	ASSERT_EQ(env_drops(&e, RULE_DROP), 2, "RULE_DROP");
+
+	test__start_subtest(t, "dl_same_rule_reversed");
+	len = env_dl(f, "198.51.100.10", UE, 17, 53, 1500, 20, &il);
+	ASSERT_EQ(run(t, e.prog_sgi, t->if_sgi, f, len, out, &out_len), XDP_DROP, "dropped");
+	ASSERT_EQ(env_drops(&e, RULE_DROP), 3, "RULE_DROP");
+	len = env_dl(f, "198.51.100.10", UE, 6, 80, 33000, 20, &il);
+	ASSERT_EQ(run(t, e.prog_sgi, t->if_sgi, f, len, out, &out_len), XDP_REDIRECT,
+		  "downlink of the port-80 flow forwarded");
+
+	test__start_subtest(t, "ue_port_range");
+	len = env_ul(f, SID, UE, "198.51.100.10", 17, 1999, 7000, 20, &il);
+	ASSERT_EQ(run(t, e.prog_s1u, t->if_s1u, f, len, out, &out_len), XDP_REDIRECT, "in range");
+	len = env_ul(f, SID, UE, "198.51.100.10", 17, 2001, 7000, 20, &il);
+	ASSERT_EQ(run(t, e.prog_s1u, t->if_s1u, f, len, out, &out_len), XDP_DROP, "out of range");
+	ASSERT_EQ(env_drops(&e, DEFAULT_DROP), 1, "DEFAULT_DROP");
+
+	test__start_subtest(t, "default_drop_no_ports");
+	len = env_ul(f, SID, UE, "198.51.100.10", 1, 0, 0, 20, &il);
+	ASSERT_EQ(run(t, e.prog_s1u, t->if_s1u, f, len, out, &out_len), XDP_DROP, "ICMP dropped");
+	ASSERT_EQ(env_drops(&e, DEFAULT_DROP), 2, "DEFAULT_DROP");
+
+	test__start_subtest(t, "redirect_to_portal");
+	len = env_ul(f, SID, UE, "198.51.100.10", 6, 33000, 443, 60, &il);
+	ASSERT_EQ(run(t, e.prog_s1u, t->if_s1u, f, len, out, &out_len), XDP_REDIRECT, "forwarded");
+	ASSERT_MEMEQ(out + 14 + 16, "\xc6\x33\x64\xc8", 4, "destination = portal");
+	ASSERT_TRUE(pkt_ipv4_csum_ok(out + 14), "IPv4 checksum after rewrite");
+	ASSERT_TRUE(pkt_l4_csum_ok(out + 14), "TCP checksum after rewrite");
+	ASSERT_EQ(env_cnt(&e, RULE_REDIRECT), 1, "RULE_REDIRECT");
+
+	test__start_subtest(t, "portal_reply_source_restored");
+	len = env_dl(f, PORTAL, UE, 6, 443, 33000, 60, &il);
+	ASSERT_EQ(run(t, e.prog_sgi, t->if_sgi, f, len, out, &out_len), XDP_REDIRECT, "forwarded");
+	ASSERT_MEMEQ(out + 14 + 36 + 12, "\xc6\x33\x64\x0a", 4, "source = original server");
+	ASSERT_TRUE(pkt_ipv4_csum_ok(out + 14 + 36), "inner IPv4 checksum");
+	ASSERT_TRUE(pkt_l4_csum_ok(out + 14 + 36), "inner TCP checksum");
+	ASSERT_EQ(env_cnt(&e, PORTAL_RESTORE), 1, "PORTAL_RESTORE");
+
+	test__start_subtest(t, "redirect_without_portal");
+	cfg.portal_addr = 0;
+	ASSERT_OK(env_config(&e, &cfg), "config");
+	len = env_ul(f, SID, UE, "198.51.100.10", 6, 33000, 443, 60, &il);
+	ASSERT_EQ(run(t, e.prog_s1u, t->if_s1u, f, len, out, &out_len), XDP_DROP, "dropped");
+	ASSERT_EQ(env_drops(&e, NO_PORTAL), 1, "NO_PORTAL");
+
+	test__start_subtest(t, "direction_bits");
+	rs2.rules[0] = rule(1, 0, NULL, 0, 0, 0xffff, XEPC_ACT_DROP);
+	rs2.rules[0].dir = XEPC_DIR_DL;
+	rs2.n_rules = 1;
+	ASSERT_OK(env_ruleset(&e, 2, &rs2), "ruleset 2");
+	s.ruleset_id = 2;
+	s.default_action = XEPC_ACT_PASS;
+	ASSERT_OK(env_session(&e, SID, &s), "session");
+	before = env_drops(&e, RULE_DROP);
+	len = env_ul(f, SID, UE, "198.51.100.10", 1, 0, 0, 20, &il);
+	ASSERT_EQ(run(t, e.prog_s1u, t->if_s1u, f, len, out, &out_len), XDP_REDIRECT,
+		  "a downlink-only rule does not match uplink");
+	len = env_dl(f, "198.51.100.10", UE, 1, 0, 0, 20, &il);
+	ASSERT_EQ(run(t, e.prog_sgi, t->if_sgi, f, len, out, &out_len), XDP_DROP,
+		  "it matches downlink");
+	ASSERT_EQ(env_drops(&e, RULE_DROP) - before, 1, "RULE_DROP");
+
+	test__start_subtest(t, "sixteen_rules_last_matches");
+	memset(&rs2, 0, sizeof(rs2));
+	for (int i = 0; i < XEPC_MAX_RULES - 1; i++)
+		rs2.rules[i] = rule(i, 6, NULL, 0, 1000 + i, 1000 + i, XEPC_ACT_PASS);
+	rs2.rules[15] = rule(99, 1, NULL, 0, 0, 0xffff, XEPC_ACT_DROP);
+	rs2.n_rules = XEPC_MAX_RULES;
+	ASSERT_OK(env_ruleset(&e, 2, &rs2), "ruleset 2");
+	before = env_drops(&e, RULE_DROP);
+	len = env_ul(f, SID, UE, "198.51.100.10", 1, 0, 0, 20, &il);
+	ASSERT_EQ(run(t, e.prog_s1u, t->if_s1u, f, len, out, &out_len), XDP_DROP, "16th rule");
+	ASSERT_EQ(env_drops(&e, RULE_DROP) - before, 1, "RULE_DROP");
+out:
+	env_close(&e);
+}
