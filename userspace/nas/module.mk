@@ -14,3 +14,9 @@ FUZZERS += fuzz_nas_unprotect
 fuzz_nas_unprotect_SRCS := userspace/nas/tests/fuzz_nas_unprotect.c userspace/nas/nas_security.c
 fuzz_nas_unprotect_LIBS := sec xepc
 fuzz_nas_unprotect_LDLIBS := -lcrypto
+
+# The codec (H2): round trips, clause 7 errors, the golden vector.
+UNIT_TESTS += test_nas_codec
+test_nas_codec_SRCS := userspace/nas/tests/test_nas_codec.c userspace/nas/tests/nas_samples.c
+test_nas_codec_LIBS := nas xepc
+test_nas_codec_LDLIBS := -lcmocka
