@@ -8,4 +8,4 @@ UNIT_TESTS += test_progs
 test_progs_SRCS := selftests/test_progs.c selftests/dp_env.c selftests/pkt.c \
                    $(sort $(wildcard selftests/prog_tests/*.c))
 test_progs_LIBS :=
-test_progs_LDLIBS := -lbpf -lelf -lz
+test_progs_LDLIBS := -lbpf -lelf -lz -lpthread

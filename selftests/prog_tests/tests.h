@@ -9,5 +9,7 @@
 	X(uplink)		\
 	X(downlink)		\
 	X(idle)			\
-	X(rules)
+	X(rules)		\
+	X(meter)		\
+	X(quota)
 #endif

@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * meter: token buckets.  A flow offered at twice the rate gets the rate
+ * within 5 % (controllable clock through xepc_config.clock_ns); two CPUs
+ * hammering one bucket never spend the same tokens; the per-rule MBR meter
+ * and the session APN-AMBR meter both apply, each with its drop reason.
+ */
+#include <pthread.h>
+#include "../dp_env.h"
+#include "../pkt.h"
+
+#define SID 13
+#define UE "10.45.0.13"
+
+struct hammer {
+	int prog;
+	const uint8_t *f;
+	size_t len;
+	int n;
+	int passed;
+};
+
+static void *hammer(void *arg)
+{
+	struct hammer *h = arg;
+	uint8_t out[4096];
+	__u32 ret;
+
+	for (int i = 0; i < h->n; i++)
+		if (!env_run_xdp(h->prog, h->f, h->len, 0, out, NULL, &ret) &&
+		    ret == XDP_PASS)
+			h->passed++;
+	return NULL;
+}
+
+void test_meter(struct test_ctx *t)
+{
+	struct xepc_session s = env_default_session(SID);
+	const __u64 rate = 1000000, burst = 10000;	/* 1 MB/s, 10 kB */
+	uint8_t f[2048], out[4096];
+	size_t len, il = 0;
+	struct xepc_config cfg;
+	struct xepc_meter m;
+	struct dp_env e;
+	__u32 ret = 0;
+
+	if (!ASSERT_OK(env_open(t, &e), "env_open"))
+		goto out;
+	env_get_config(&e, &cfg);
+	cfg.mode = XEPC_MODE_NAT;	/* XDP_PASS: no route needed */
+	ASSERT_OK(env_config(&e, &cfg), "config");
+	s.ul_meter_id = 1;
+	ASSERT_OK(env_session(&e, SID, &s), "session");
+
+	test__start_subtest(t, "twice_the_rate_gets_the_rate");
+	{
+		const __u64 step = 500000;	/* 1000 B every 0.5 ms = 2 MB/s */
+		const int n = 4000;		/* 2 s */
+		__u64 passed = 0, now = XEPC_NS_PER_SEC, expect;
+
+		ASSERT_OK(env_meter(&e, 1, rate, burst), "meter");
+		len = env_ul(f, SID, UE, "198.51.100.10", 17, 1000, 2000, 1000 - 28, &il);
+		ASSERT_EQ(il, 1000, "inner packet of 1000 bytes");
+		for (int i = 0; i < n; i++, now += step) {
+			env_set_clock(&e, now);
+			if (!env_run_xdp(e.prog_s1u, f, len, 0, out, NULL, &ret) &&
+			    ret == XDP_PASS)
+				passed += il;
+		}
+		/* 2 s at 1 MB/s, plus the initial burst */
+		expect = rate * (n * step) / XEPC_NS_PER_SEC + burst;
+		printf("# meter: offered %llu B, passed %llu B, expected %llu B\n",
+		       (unsigned long long)n * il, (unsigned long long)passed,
+		       (unsigned long long)expect);
+		ASSERT_GE(passed * 100, expect * 95, "at least 95 % of the rate");
+		ASSERT_LE(passed * 100, expect * 105, "at most 105 % of the rate");
+		ASSERT_OK(env_get_meter(&e, 1, &m), "meter read");
+		ASSERT_EQ(m.green_bytes, passed, "green bytes");
+		ASSERT_EQ(m.red_pkts + m.green_pkts, n, "every packet coloured");
+		ASSERT_EQ(env_drops(&e, METER_AMBR), m.red_pkts, "METER_AMBR");
+	}
+
+	test__start_subtest(t, "refill_after_idle_capped_at_burst");
+	{
+		int got = 0;
+
+		env_set_clock(&e, 100 * XEPC_NS_PER_SEC);
+		for (int i = 0; i < 20; i++)
+			if (!env_run_xdp(e.prog_s1u, f, len, 0, out, NULL, &ret) &&
+			    ret == XDP_PASS)
+				got++;
+		ASSERT_EQ(got, burst / il, "a full bucket is burst bytes");
+	}
+
+	test__start_subtest(t, "concurrent_cpus_exact");
+	{
+		struct hammer h[2] = {
+			{ e.prog_s1u, f, 0, 300, 0 }, { e.prog_s1u, f, 0, 300, 0 },
+		};
+		pthread_t th[2];
+
+		/* frozen clock: only the burst, 100 packets, may pass */
+		env_set_clock(&e, 200 * XEPC_NS_PER_SEC);
+		ASSERT_OK(env_meter(&e, 1, rate, 100 * il), "meter");
+		h[0].len = h[1].len = len;
+		for (int i = 0; i < 2; i++)
+			pthread_create(&th[i], NULL, hammer, &h[i]);
+		for (int i = 0; i < 2; i++)
+			pthread_join(th[i], NULL);
+		ASSERT_EQ(h[0].passed + h[1].passed, 100, "exactly the bucket");
+		ASSERT_OK(env_get_meter(&e, 1, &m), "meter read");
+		ASSERT_EQ(m.green_pkts, 100, "green packets");
+		ASSERT_EQ(m.red_pkts, 500, "red packets");
+	}
+
+	test__start_subtest(t, "rule_meter_before_ambr");
+	{
+		struct xepc_ruleset rs = { 0 };
+		__u64 ambr_before = env_drops(&e, METER_AMBR);
+
+		rs.rules[0].dir = XEPC_DIR_UL | XEPC_DIR_DL;
+		rs.rules[0].proto = 17;
+		rs.rules[0].remote_port_hi = 0xffff;
+		rs.rules[0].ue_port_hi = 0xffff;
+		rs.rules[0].meter_id = 2;
+		rs.rules[0].charge_slot = XEPC_SLOT_DEFAULT;
+		rs.n_rules = 1;
+		ASSERT_OK(env_ruleset(&e, 1, &rs), "ruleset");
+		s.ruleset_id = 1;
+		ASSERT_OK(env_session(&e, SID, &s), "session");
+		ASSERT_OK(env_meter(&e, 1, rate, 1000 * il), "AMBR: plenty");
+		ASSERT_OK(env_meter(&e, 2, rate, 3 * il), "MBR: 3 packets");
+		for (int i = 0; i < 5; i++)
+			env_run_xdp(e.prog_s1u, f, len, 0, out, NULL, &ret);
+		ASSERT_EQ(env_drops(&e, METER_RULE), 2, "METER_RULE");
+		ASSERT_EQ(env_drops(&e, METER_AMBR) - ambr_before, 0, "AMBR untouched");
+		ASSERT_OK(env_get_meter(&e, 1, &m), "AMBR read");
+		ASSERT_EQ(m.green_pkts, 3, "AMBR saw only what the MBR let through");
+	}
+
+	test__start_subtest(t, "downlink_ambr");
+	{
+		__u64 before = env_drops(&e, METER_AMBR);
+
+		s.ruleset_id = 0;
+		s.dl_meter_id = 3;
+		ASSERT_OK(env_session(&e, SID, &s), "session");
+		ASSERT_OK(env_meter(&e, 3, rate, 2 * il), "DL AMBR: 2 packets");
+		len = env_dl(f, "198.51.100.10", UE, 17, 53, 1000, 1000 - 28, &il);
+		for (int i = 0; i < 4; i++)
+			env_run_xdp(e.prog_sgi, f, len, t->if_sgi, out, NULL, &ret);
+		ASSERT_EQ(env_drops(&e, METER_AMBR) - before, 2, "METER_AMBR downlink");
+	}
+out:
+	env_close(&e);
+}
