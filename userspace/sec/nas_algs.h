@@ -70,6 +70,22 @@ int sec_eea(unsigned alg, const uint8_t key[SEC_KEY_LEN], uint32_t count, uint8_
 int sec_eia(unsigned alg, const uint8_t key[SEC_KEY_LEN], uint32_t count, uint8_t bearer,
             uint8_t dir, const uint8_t *msg, size_t bits, uint8_t mac[SEC_MAC_LEN]);
 
+/* Algorithm selection (TS 33.401 7.2.4.2, 8.2): the first algorithm of
+ * the operator's preference list that the UE supports.  ue_caps is the
+ * octet of the UE network capability IE (TS 24.301 9.9.3.34) listing
+ * them: bit 8 (0x80) is EEA0/EIA0, bit 7 EEA1/EIA1, bit 6 EEA2/EIA2, bit 5
+ * EEA3/EIA3.  pref NULL means the default preference, 2, 3, 1 (AES, ZUC,
+ * SNOW 3G).
+ *
+ * Ciphering never falls to EEA0 while the UE supports a real cipher,
+ * whatever the list says: EEA0 is chosen only when the UE has none of
+ * EEA1-3.  Integrity never chooses EIA0 (only for unauthenticated
+ * emergency calls, TS 33.401 5.1.4.1, which the caller sets up itself).
+ * Returns the id, or -1 when nothing fits (the MME rejects: the UE has no
+ * integrity algorithm in common with us). */
+int sec_select_eea(uint8_t ue_caps, const uint8_t *pref, size_t n);
+int sec_select_eia(uint8_t ue_caps, const uint8_t *pref, size_t n);
+
 /* "EEA2", "EIA0", ... for logs; "?" for an unknown id. */
 const char *sec_eea_name(unsigned alg);
 const char *sec_eia_name(unsigned alg);

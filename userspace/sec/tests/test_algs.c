@@ -370,6 +370,28 @@ static void test_bad_arguments_rejected(void **state)
     assert_string_equal(sec_eia_name(7), "?");
 }
 
+/* The default never picks EEA0 while the UE has a real cipher, even when
+ * the operator's list puts EEA0 first or leaves the UE's cipher out. */
+static void test_algorithm_selection(void **state)
+{
+    (void)state;
+    static const uint8_t null_first[] = {0, 1};
+    static const uint8_t snow_only[] = {1};
+
+    assert_int_equal(sec_select_eea(0xf0, NULL, 0), 2);
+    assert_int_equal(sec_select_eia(0x70, NULL, 0), 2);
+    assert_int_equal(sec_select_eea(0xd0, NULL, 0), 3); /* EEA0, 1, 3 */
+    assert_int_equal(sec_select_eea(0xc0, NULL, 0), 1);
+    assert_int_equal(sec_select_eea(0x80, NULL, 0), 0); /* only EEA0 */
+    assert_int_equal(sec_select_eea(0xa0, null_first, 2), 2);
+    assert_int_equal(sec_select_eea(0xe0, null_first, 2), 1);
+    assert_int_equal(sec_select_eea(0x90, snow_only, 1), 3);
+    assert_int_equal(sec_select_eea(0x00, NULL, 0), -1);
+    assert_int_equal(sec_select_eia(0x80, NULL, 0), -1); /* never EIA0 */
+    assert_int_equal(sec_select_eia(0x30, snow_only, 1), -1);
+    assert_int_equal(sec_select_eia(0x50, snow_only, 1), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -382,6 +404,7 @@ int main(void)
         cmocka_unit_test(test_eia_wrong_mac_detected),
         cmocka_unit_test(test_eia2_paths_agree_and_context_reuse),
         cmocka_unit_test(test_bad_arguments_rejected),
+        cmocka_unit_test(test_algorithm_selection),
     };
     return cmocka_run_group_tests_name("sec_algs", tests, NULL, NULL);
 }
