@@ -11,5 +11,7 @@
 	X(idle)			\
 	X(rules)		\
 	X(meter)		\
-	X(quota)
+	X(quota)		\
+	X(tc_ue)		\
+	X(bpftool)
 #endif
