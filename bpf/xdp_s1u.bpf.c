@@ -306,15 +306,17 @@ static __always_inline int uplink(struct xdp_md *ctx,
 		stat_cnt(XEPC_CNT_UL_FWD, len);
 		return -(int)bpf_redirect(fib.ifindex, 0) - 1;
 	}
-	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH || rc == BPF_FIB_LKUP_RET_FRAG_NEEDED) {
-		/* the kernel resolves the neighbour / sends the ICMP */
+	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH || rc == BPF_FIB_LKUP_RET_FRAG_NEEDED ||
+	    rc == BPF_FIB_LKUP_RET_NOT_FWDED) {
+		/* the kernel resolves the neighbour, sends the ICMP, or
+		 * delivers locally (a UE talking to the gateway itself) */
 		int r2 = decap(ctx, outer_len, l2->len, len, dmac, smac, tci);
 
 		if (r2)
 			return r2;
-		stat_cnt(rc == BPF_FIB_LKUP_RET_NO_NEIGH ?
-			 XEPC_CNT_UL_NO_NEIGH_PASS : XEPC_CNT_UL_FRAG_NEEDED_PASS,
-			 len);
+		stat_cnt(rc == BPF_FIB_LKUP_RET_NO_NEIGH ? XEPC_CNT_UL_NO_NEIGH_PASS :
+			 rc == BPF_FIB_LKUP_RET_FRAG_NEEDED ?
+			 XEPC_CNT_UL_FRAG_NEEDED_PASS : XEPC_CNT_UL_LOCAL_PASS, len);
 		return -XDP_PASS - 1;
 	}
 	if (rc < 0)

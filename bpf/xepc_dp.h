@@ -351,7 +351,8 @@ enum xepc_drop_reason {
 	X(EV_DDN,		"downlink-data events sent")		\
 	X(EV_UNKNOWN_TEID,	"unknown-TEID events sent")		\
 	X(EV_QUOTA,		"quota events sent")			\
-	X(EV_LOST,		"events lost (ring buffer full)")
+	X(EV_LOST,		"events lost (ring buffer full)")	\
+	X(UL_LOCAL_PASS,	"uplink to a local address, to the stack")
 
 #define XEPC_CNT_ENUM(n, s) XEPC_CNT_##n,
 enum xepc_counter {

@@ -64,6 +64,12 @@ void test_tc_ue(struct test_ctx *t)
 	ASSERT_EQ(ret, TC_ACT_SHOT, "TC_ACT_SHOT");
 	ASSERT_EQ(env_drops(&e, GSO), 1, "GSO");
 
+	test__start_subtest(t, "mtu_exceeded");
+	len = env_dl(f, "198.51.100.10", UE, 17, 53, 40000, 1480 - 28, &il);
+	ASSERT_OK(env_run_tc(e.prog_tc, f, len, t->if_ue, 0, out, &out_len, &ret), "run");
+	ASSERT_EQ(ret, TC_ACT_SHOT, "TC_ACT_SHOT");
+	ASSERT_EQ(env_drops(&e, MTU), 1, "MTU");
+
 	test__start_subtest(t, "portal_reply_restored");
 	{
 		struct xepc_usage uu;

@@ -83,6 +83,22 @@ void test_uplink(struct test_ctx *t)
 	ASSERT_EQ(ret, XDP_DROP, "XDP_DROP");
 	ASSERT_EQ(env_drops(&e, TTL_EXCEEDED), 1, "TTL_EXCEEDED");
 
+	test__start_subtest(t, "local_destination_to_stack");
+	len = ul_frame(f, "10.20.0.1", 64, 0, &il);
+	ASSERT_OK(env_run_xdp(e.prog_s1u, f, len, t->if_s1u, out, &out_len, &ret), "run");
+	ASSERT_EQ(ret, XDP_PASS, "XDP_PASS");
+	ASSERT_EQ(out_len, 14 + il, "decapsulated for local delivery");
+	ASSERT_EQ(env_cnt(&e, UL_LOCAL_PASS), 1, "UL_LOCAL_PASS");
+
+	test__start_subtest(t, "forwarding_disabled");
+	if (ASSERT_OK(test__sh("sysctl -qw net.ipv4.conf.s1u0.forwarding=0"), "sysctl")) {
+		len = ul_frame(f, "198.51.100.10", 64, 0, &il);
+		ASSERT_OK(env_run_xdp(e.prog_s1u, f, len, t->if_s1u, out, &out_len, &ret), "run");
+		ASSERT_EQ(ret, XDP_DROP, "XDP_DROP");
+		ASSERT_EQ(env_drops(&e, FIB_OTHER), 1, "FIB_OTHER");
+		ASSERT_OK(test__sh("sysctl -qw net.ipv4.conf.s1u0.forwarding=1"), "sysctl back");
+	}
+
 	test__start_subtest(t, "unknown_teid_event_rate_limited");
 	{
 		struct gtp_spec g = { .teid = 0x0200abcd, .sport = 2152 };

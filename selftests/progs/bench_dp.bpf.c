@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * bench_dp — the BPF side of tools/bench/dp_bench (benchmarks only).
+ *
+ * BPF_PROG_TEST_RUN with repeat > 1 runs every repeat on the same buffer
+ * (and BPF_F_TEST_XDP_LIVE_FRAMES recycles pages without rewriting their
+ * contents), so a program that decapsulates or encapsulates would see its
+ * own output from the second repeat on.  bench_wrap puts the original
+ * frame back before every repeat and tail-calls the program under test
+ * (bench_progs[0]); its own cost is measured by tail-calling bench_pass
+ * instead, with the same frame and the same work, and subtracted.
+ *
+ *   bench_wrap        restore the frame, optionally rotate the session,
+ *                     tail-call bench_progs[0]
+ *   bench_pass        the bare program: XDP_PASS
+ *   bench_redirect    the bare forwarder: bpf_redirect(redirect_ifindex)
+ *   bench_fib         one bpf_fib_lookup (cost analysis), XDP_REDIRECT on
+ *                     success
+ *   bench_count_drop  the far side of the veths: count, XDP_DROP
+ *
+ * Configuration and results are global variables (the skeleton maps them).
+ */
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define BENCH_FRAME_MAX 2048	/* power of 2 */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} bench_progs SEC(".maps");
+
+/* far-side packet counter, one per CPU (NAPI of the peer veth) */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} bench_rx SEC(".maps");
+
+/* ---- set by userspace before a run ---- */
+__u8 frame[BENCH_FRAME_MAX];	/* the original frame */
+__u32 frame_len;		/* its length, bytes */
+__u32 restore_len;		/* bytes of frame[] written back every repeat
+				 * (<= frame_len): at least every byte the
+				 * program under test writes */
+__s32 head_delta;		/* bytes the program under test moves the
+				 * head forward (bpf_xdp_adjust_head); 0 in
+				 * live-frames mode, where the kernel resets
+				 * the pointers itself */
+__u32 rot_n;			/* 0: always the same session; else the
+				 * session id of repeat i is 1 + hash(i) % rot_n */
+__u32 rot_teid_off;		/* offset of a be32 TEID := sid (0 = none) */
+__u32 rot_addr_off;		/* offset of a be32 address := base + sid */
+__u32 rot_addr_base;		/* host order */
+__u32 redirect_ifindex;		/* bench_redirect target */
+__be32 fib_src, fib_dst;	/* bench_fib lookup */
+
+/* ---- results ---- */
+__u64 runs;			/* repeats bench_wrap saw (reset by userspace) */
+__u64 wrap_errors;		/* restore failed (XDP_ABORTED returned) */
+__u64 tail_fail;		/* tail call did not happen */
+
+static __always_inline int put_be32(struct xdp_md *ctx, __u32 off, __u32 v)
+{
+	__be32 be = bpf_htonl(v);
+
+	return bpf_xdp_store_bytes(ctx, off, &be, sizeof(be));
+}
+
+SEC("xdp")
+int bench_wrap(struct xdp_md *ctx)
+{
+	__u32 len = frame_len, rlen = restore_len, cur;
+	__u64 i = runs++;
+	int delta = i ? -head_delta : 0;
+
+	/* Both helpers run on every repeat (with delta 0 when nothing
+	 * moved) so that the wrapper costs the same in front of any program. */
+	if (bpf_xdp_adjust_head(ctx, delta))
+		goto err;
+	cur = (__u32)(ctx->data_end - ctx->data);
+	if (bpf_xdp_adjust_tail(ctx, (int)len - (int)cur))
+		goto err;
+	if (rlen - 1 >= BENCH_FRAME_MAX)
+		goto err;
+	if (bpf_xdp_store_bytes(ctx, 0, frame, rlen))
+		goto err;
+	if (rot_n) {
+		/* Knuth's multiplicative hash: consecutive repeats land on
+		 * sessions far apart, so the lookups miss the caches the way
+		 * traffic of many UEs does. */
+		__u32 sid = 1 + (__u32)(i * 2654435761u) % rot_n;
+
+		if (rot_teid_off && put_be32(ctx, rot_teid_off, sid))
+			goto err;
+		if (rot_addr_off && put_be32(ctx, rot_addr_off, rot_addr_base + sid))
+			goto err;
+	}
+	bpf_tail_call(ctx, &bench_progs, 0);
+	tail_fail++;
+	return XDP_ABORTED;
+err:
+	wrap_errors++;
+	return XDP_ABORTED;
+}
+
+SEC("xdp")
+int bench_pass(struct xdp_md *ctx)
+{
+	return XDP_PASS;
+}
+
+SEC("xdp")
+int bench_redirect(struct xdp_md *ctx)
+{
+	return bpf_redirect(redirect_ifindex, 0);
+}
+
+#ifndef AF_INET
+#define AF_INET 2
+#endif
+
+SEC("xdp")
+int bench_fib(struct xdp_md *ctx)
+{
+	struct bpf_fib_lookup fib = {};
+
+	fib.family = AF_INET;
+	fib.l4_protocol = 17;
+	fib.tot_len = 64;
+	fib.ipv4_src = fib_src;
+	fib.ipv4_dst = fib_dst;
+	fib.ifindex = ctx->ingress_ifindex;
+	if (bpf_fib_lookup(ctx, &fib, sizeof(fib), 0) != BPF_FIB_LKUP_RET_SUCCESS)
+		return XDP_ABORTED;
+	return XDP_REDIRECT;
+}
+
+SEC("xdp")
+int bench_count_drop(struct xdp_md *ctx)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&bench_rx, &zero);
+
+	if (n)
+		(*n)++;
+	return XDP_DROP;
+}
