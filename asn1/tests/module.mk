@@ -1,0 +1,10 @@
+# asn1/tests, asn1/fuzz, asn1/bench: the test and tool layer of the S1AP
+# codec (message round trips, malformed input, tshark, fuzzer, benchmarks).
+# s1ap_samples builds every message type of issue 4 with distinctive values.
+LIBRARIES += s1ap_samples
+s1ap_samples_SRCS := asn1/tests/s1ap_samples.c
+
+UNIT_TESTS += test_s1ap_messages
+test_s1ap_messages_SRCS := asn1/tests/test_s1ap_messages.c
+test_s1ap_messages_LIBS := s1ap_samples s1ap
+test_s1ap_messages_LDLIBS := -lcmocka
