@@ -20,3 +20,9 @@ UNIT_TESTS += test_nas_codec
 test_nas_codec_SRCS := userspace/nas/tests/test_nas_codec.c userspace/nas/tests/nas_samples.c
 test_nas_codec_LIBS := nas xepc
 test_nas_codec_LDLIBS := -lcmocka
+
+# tshark judges every message the codec encodes.
+UNIT_TESTS += test_nas_tshark
+test_nas_tshark_SRCS := userspace/nas/tests/test_nas_tshark.c userspace/nas/tests/nas_samples.c
+test_nas_tshark_LIBS := nas xepc
+test_nas_tshark_LDLIBS := -lcmocka
