@@ -267,6 +267,10 @@ struct aper_diag_ie {
     uint8_t type_of_error;   /* enum aper_ie_error */
 };
 
+/* IEs to report: not understood with criticality reject or notify, and
+ * every missing mandatory IE (whatever its criticality: the caller must
+ * not mistake the zeroed field for a value; report only those whose
+ * criticality is not "ignore"). */
 struct aper_diag {
     bool reject;             /* an IE with criticality reject was not
                               * understood or is missing: 10.3.4.2/10.3.5 */

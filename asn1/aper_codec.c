@@ -329,6 +329,11 @@ static const char *rc_text(int rc)
     }
 }
 
+/* Not comprehended IEs are listed when their criticality asks for a report
+ * (10.3.4.1: "ignore" ones are skipped silently); missing mandatory IEs are
+ * always listed, since a mandatory field has no presence flag and the
+ * receiver must know that it is zero only because it was absent (10.3.5:
+ * "continue with the procedure based on the other IEs"). */
 static void diag_ie(struct aper_diag *d, uint16_t id, uint8_t crit, uint8_t type)
 {
     if (!d)
@@ -337,8 +342,8 @@ static void diag_ie(struct aper_diag *d, uint16_t id, uint8_t crit, uint8_t type
         d->reject = true;
     else if (crit == APER_CRIT_NOTIFY)
         d->notify = true;
-    else
-        return;                       /* 10.3.4.1: ignore, not reported */
+    else if (type != APER_IE_MISSING)
+        return;
     if (d->n_ies >= APER_DIAG_MAX_IES) {
         d->ies_truncated = true;
         return;

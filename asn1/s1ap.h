@@ -113,7 +113,10 @@ struct s1ap_decode_error {
     uint8_t procedure_code;
     enum s1ap_pdu_type triggering_message;
     enum s1ap_criticality procedure_criticality;
-    /* IEs for Criticality Diagnostics: not understood or missing */
+    /* IEs for Criticality Diagnostics: not understood (criticality reject
+     * or notify) or missing (any criticality: a mandatory IE that was
+     * absent reads as zero, so a message decoded with cause OK may still
+     * list missing "ignore" IEs here; leave those out of the report) */
     uint16_t n_ies;
     bool ies_truncated;
     struct aper_diag_ie ies[S1AP_DIAG_MAX_IES];

@@ -289,7 +289,11 @@ static void test_missing_mandatory_ignore_ie_is_tolerated(void **state)
     cut[3] = (uint8_t)(g[3] - 9);
     cut[6] = 2;
     assert_int_equal(decode_raw(f, cut, n - 9), 0);
-    assert_int_equal(f->err.n_ies, 0);     /* ignore: nothing to report */
+    assert_int_equal(f->err.cause, S1AP_DECODE_OK);   /* ignore: processed */
+    assert_int_equal(f->err.n_ies, 1);                /* but known as missing */
+    assert_int_equal(f->err.ies[0].id, S1AP_id_MME_UE_S1AP_ID);
+    assert_int_equal(f->err.ies[0].criticality, S1AP_CRIT_IGNORE);
+    assert_int_equal(f->err.ies[0].type_of_error, APER_IE_MISSING);
 }
 
 static void test_duplicate_ie_is_falsely_constructed(void **state)
