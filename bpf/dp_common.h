@@ -244,7 +244,7 @@ static __always_inline int meter_conform(__u32 id, __u32 len, __u64 now)
  * Charge L bytes to an online quota, exactly: fetch-and-subtract, and if
  * the bytes were not there give them back.  Concurrent CPUs can only ever
  * under-grant transiently, never over-grant.  Returns 1 when granted.
- * TS 32.299 6.3.8 (threshold, final unit) decided in userspace; the kernel
+ * When to ask for more (threshold, final unit) is decided in userspace; the kernel
  * only reports the crossings, once each until userspace clears the bits.
  */
 static __always_inline int quota_take(struct xepc_charge *c, __u32 idx,
@@ -356,7 +356,7 @@ static __always_inline int dp_policy(const struct xepc_config *cfg,
 			if ((c->flags & XEPC_CF_ONLINE) &&
 			    !(rflags & XEPC_RF_ALWAYS_ALLOWED) &&
 			    !quota_take(c, idx, len, now)) {
-				/* TS 32.299 7.2.71 Final-Unit-Action */
+				/* RFC 4006 8.35 Final-Unit-Action */
 				switch (c->fua) {
 				case XEPC_FUA_REDIRECT:
 					if (f->dir == XEPC_DIR_UL)
@@ -498,7 +498,7 @@ static __always_inline __u32 buf_len(__u32 len)
  * Outer IPv4/UDP/GTP-U for a downlink T-PDU of inner_len bytes, written at
  * ip (36 bytes).  TS 29.281 5.1: version 1, PT 1, no optional fields,
  * G-PDU, length = T-PDU length, the eNB's TEID.  UDP checksum 0, allowed
- * for GTP-U over IPv4 (TS 29.281 4.4.2.0, RFC 768).
+ * for GTP-U over IPv4 (RFC 768: 0 = no checksum; TS 29.281 allows it).
  */
 static __always_inline void gtpu_encap_hdrs(struct iphdr *ip,
 					    const struct xepc_config *cfg,

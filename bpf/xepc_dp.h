@@ -238,7 +238,7 @@ struct xepc_meter {
 #define XEPC_CS_THRESHOLD_SENT	(1u << 0)
 #define XEPC_CS_EXHAUSTED	(1u << 1)
 
-/* struct xepc_charge.fua — final-unit action, TS 32.299 7.2.71 */
+/* struct xepc_charge.fua — final-unit action, RFC 4006 8.35 */
 enum xepc_fua {
 	XEPC_FUA_DROP = 0,	/* TERMINATE: drop the rating group's traffic */
 	XEPC_FUA_REDIRECT = 1,	/* REDIRECT: uplink to the portal */
@@ -266,7 +266,7 @@ struct xepc_charge {
 	__u64 ul_pkts;
 	__u64 dl_bytes;
 	__u64 dl_pkts;
-	__u32 rating_group;	/* TS 32.299 7.2.162, for events and display */
+	__u32 rating_group;	/* RFC 4006 8.29, for events and display */
 	__u32 session_id;	/* owner session id, for events */
 	__u32 state;		/* XEPC_CS_* */
 	__u8 flags;		/* XEPC_CF_* */
