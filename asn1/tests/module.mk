@@ -8,3 +8,6 @@ UNIT_TESTS += test_s1ap_messages
 test_s1ap_messages_SRCS := asn1/tests/test_s1ap_messages.c
 test_s1ap_messages_LIBS := s1ap_samples s1ap
 test_s1ap_messages_LDLIBS := -lcmocka
+
+# tshark judges every encoded message type (needs build/test/test_s1ap_messages)
+SCRIPT_TESTS += asn1/tests/s1ap_tshark_test.sh

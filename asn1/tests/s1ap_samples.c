@@ -159,6 +159,21 @@ static void set_octets(struct builder *b, struct aper_octets *o, const void *p, 
     o->len = (uint32_t)n;
 }
 
+/* OCTET STRINGs whose contents tshark's S1AP dissector decodes with another
+ * protocol's code directly (so --disable-protocol does not reach it): NGAP
+ * (TS 38.413) MDT-Configuration and SONConfigurationTransfer, and the MS
+ * Classmarks of TS 24.008.  Arbitrary bytes there would be reported as
+ * malformed by tshark although the S1AP encoding is right. */
+static bool foreign_encoding(const char *name)
+{
+    static const char *const names[] = { "MDT-ConfigurationNR", "IntersystemSONConfigurationTransfer",
+                                         "MSClassmark2", "MSClassmark3" };
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (!strcmp(name, names[i]))
+            return true;
+    return false;
+}
+
 static void fill_octet_string(struct builder *b, const struct aper_type *t, void *v)
 {
     if (!strcmp(t->name, "TBCD-STRING")) {      /* PLMNidentity */
@@ -183,6 +198,9 @@ static void fill_octet_string(struct builder *b, const struct aper_type *t, void
     }
     if (t->repr == APER_R_ARRAY) {
         fill_bytes(b, v, (size_t)t->c.ub);
+        /* TS 32.422: E-UTRAN Trace ID = MCC+MNC (3 octets) + Trace ID */
+        if (!strcmp(t->name, "E-UTRAN-Trace-ID"))
+            memcpy(v, s1ap_sample_plmn, 3);
         return;
     }
     if (!strcmp(t->name, "NAS-PDU")) {
@@ -196,6 +214,14 @@ static void fill_octet_string(struct builder *b, const struct aper_type *t, void
     if (!p)
         return;
     fill_bytes(b, p, n);
+    if (foreign_encoding(t->name)) {
+        /* all-zero: the smallest valid value of the carried encoding */
+        n = pick_size(t, 60);
+        p = n <= sizeof(tmp) ? tmp : alloc(b, n);
+        if (!p)
+            return;
+        memset(p, 0, n);
+    }
     set_octets(b, v, p, n);
 }
 
@@ -281,9 +307,18 @@ static void fill_choice(struct builder *b, const struct aper_type *t, void *v, u
         expect(b, "s1ap.nas", "2");
         return;
     }
-    if (!strcmp(t->name, "ResetType"))
+    if (!strcmp(t->name, "ResetType")) {
         idx = (unsigned)b->sample->reset_part;
-    else if (full_at(b, depth))
+        ((struct aper_choice_hdr *)v)->present = idx + 1;
+        fill(b, t->members[idx].type, (uint8_t *)v + t->members[idx].offset, depth + 1);
+        if (idx == 0)
+            expect(b, "s1ap.s1_Interface", "0");
+        else
+            expect(b, "s1ap.partOfS1_Interface", "%u",
+                   ((struct aper_seqof *)((uint8_t *)v + t->members[idx].offset))->count);
+        return;
+    }
+    if (full_at(b, depth))
         idx = (unsigned)(next(b) % t->n_items);
     for (unsigned tries = 0; tries < t->n_items && empty_single(t->members[idx].type); tries++)
         idx = (idx + 1) % t->n_items;

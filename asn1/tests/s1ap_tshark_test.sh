@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# tshark as the independent judge of the S1AP encoder (TAP).
+#
+# build/test/test_s1ap_messages --dump prints every message type of issue 4
+# (mandatory IEs only, then with every optional and extension IE) as
+# "<name> <hex> <tshark-field>=<value> ...".  This script wraps each in an
+# SCTP DATA chunk with PPID 18 (text2pcap -S 36412,36412,18), lets tshark
+# decode the lot, and for each message checks that
+#   - tshark names the message in its Info column (S1AP's ASN.1 name),
+#   - every field=value the builder put in (procedure code, UE S1AP IDs,
+#     GTP-TEID, transport address, PLMN, TAC, cause, NAS-PDU, E-RAB IDs,
+#     names, reset type) is shown with that value,
+#   - the dissection has no "Malformed", no "Expert Info (Error" and no
+#     "[Dissector bug".
+# Containers that carry other protocols (RRC, NGAP, RANAP, ...) hold
+# arbitrary bytes in the samples, so their dissection is turned off: this
+# test judges the S1AP layer.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+BUILD=${BUILD:-build}
+samples_bin=$BUILD/test/test_s1ap_messages
+
+if ! command -v tshark >/dev/null || ! command -v text2pcap >/dev/null; then
+    echo "1..0 # SKIP tshark/text2pcap not installed (make deps)"
+    exit 0
+fi
+if [ ! -x "$samples_bin" ]; then
+    echo "1..0 # SKIP $samples_bin not built"
+    exit 0
+fi
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+if ! "$samples_bin" --dump >"$tmp/samples.txt" 2>"$tmp/dump.err"; then
+    echo "Bail out! $samples_bin --dump failed: $(head -3 "$tmp/dump.err")"
+    exit 1
+fi
+n=$(wc -l <"$tmp/samples.txt")
+echo "1..$((n + 1))"
+
+# text2pcap input: one packet per line, offset 0 then the bytes.
+awk '{ h = $2; printf "0000"; for (i = 1; i <= length(h); i += 2) printf " %s", substr(h, i, 2); printf "\n" }' \
+    "$tmp/samples.txt" >"$tmp/hex.txt"
+if ! text2pcap -q -S 36412,36412,18 "$tmp/hex.txt" "$tmp/s1ap.pcap" 2>"$tmp/t2p.err"; then
+    echo "not ok 1 - text2pcap failed: $(head -1 "$tmp/t2p.err")"
+    exit 1
+fi
+
+opts=(-o s1ap.dissect_container:FALSE
+      --disable-protocol lte_rrc,nr-rrc,ngap,ranap,rrc,gsm_a.rr,bssgp,lppa)
+fields=(frame.number _ws.col.Info s1ap.procedureCode
+        s1ap.ENB_UE_S1AP_ID s1ap.MME_UE_S1AP_ID
+        s1ap.gTP_TEID s1ap.uL_GTP_TEID s1ap.dL_gTP_TEID s1ap.dL_GTP_TEID
+        s1ap.transportLayerAddressIPv4
+        s1ap.pLMNidentity s1ap.PLMNidentity s1ap.pLMNIdentity s1ap.tAC s1ap.TAC
+        s1ap.nas s1ap.NAS_PDU s1ap.nAS_PDU s1ap.e_RAB_ID s1ap.ENBname s1ap.MMEname
+        s1ap.s1_Interface s1ap.partOfS1_Interface)
+eargs=()
+for f in "${fields[@]}"; do eargs+=(-e "$f"); done
+tshark -r "$tmp/s1ap.pcap" "${opts[@]}" -V >"$tmp/verbose.txt" 2>"$tmp/tshark.err"
+rc1=$?
+tshark -r "$tmp/s1ap.pcap" "${opts[@]}" -T fields -E separator='|' -E occurrence=a \
+    -E aggregator=, "${eargs[@]}" >"$tmp/fields.txt" 2>>"$tmp/tshark.err"
+rc2=$?
+frames=$(grep -c '^Frame [0-9]*:' "$tmp/verbose.txt")
+if [ $rc1 = 0 ] && [ $rc2 = 0 ] && [ "$frames" = "$n" ]; then
+    echo "ok 1 - tshark read all $n messages"
+else
+    echo "not ok 1 - tshark exit $rc1/$rc2, $frames frames of $n"
+    sed 's/^/# /' "$tmp/tshark.err" | head -5
+fi
+
+# header line of the fields file names the columns for awk
+{ IFS='|'; echo "${fields[*]}"; } >"$tmp/columns.txt"
+
+awk -F'|' '
+FILENAME == ARGV[1] { for (i = 1; i <= NF; i++) col[i] = $i; ncol = NF; next }
+FILENAME == ARGV[2] {                         # tshark -V: first error per frame
+    if (match($0, /^Frame [0-9]+:/)) { fr = substr($0, 7) + 0; next }
+    if (!(fr in bad) && ($0 ~ /Malformed/ || $0 ~ /Expert Info \(Error/ || $0 ~ /\[Dissector bug/)) {
+        line = $0; gsub(/^ +/, "", line); bad[fr] = line
+    }
+    next
+}
+FILENAME == ARGV[3] {                         # tshark -T fields
+    fr = $1 + 0
+    info[fr] = $2
+    for (i = 3; i <= ncol; i++) {
+        name = col[i]
+        canon = name
+        if (name ~ /^s1ap\.(uL_GTP_TEID|dL_gTP_TEID|dL_GTP_TEID)$/) canon = "s1ap.gTP_TEID"
+        if (name ~ /^s1ap\.(PLMNidentity|pLMNIdentity)$/) canon = "s1ap.pLMNidentity"
+        if (name == "s1ap.TAC") canon = "s1ap.tAC"
+        if (name == "s1ap.nAS_PDU") canon = "s1ap.NAS_PDU"
+        nv = split($i, vals, ",")
+        for (k = 1; k <= nv; k++) {
+            seen[fr, canon, vals[k]] = 1
+            shown[fr, canon] = shown[fr, canon] (shown[fr, canon] == "" ? "" : ",") vals[k]
+        }
+    }
+    next
+}
+{                                             # samples: name hex field=value ...
+    fr = FNR
+    split($0, w, " ")
+    name = w[1]
+    msg = name; sub(/\+opt$/, "", msg); sub(/^Reset(Full|Partial)$/, "Reset", msg)
+    gsub(/_/, "-", msg)
+    problem = ""
+    first = info[fr]; sub(/[ ,].*/, "", first)
+    if (first != msg)
+        problem = "tshark names it \"" info[fr] "\", expected " msg
+    for (k = 3; k <= length(w); k++) {
+        if (problem != "") break
+        eq = index(w[k], "=")
+        f = substr(w[k], 1, eq - 1); v = substr(w[k], eq + 1)
+        if (!((fr, f, v) in seen))
+            problem = f " is \"" shown[fr, f] "\", expected " v
+    }
+    if (problem == "" && (fr in bad))
+        problem = "tshark: " bad[fr]
+    if (problem == "")
+        printf "ok %d - %s: tshark shows %d values we put in\n", fr + 1, name, length(w) - 2
+    else {
+        printf "not ok %d - %s: %s\n", fr + 1, name, problem
+        printf "# hex %s\n", w[2]
+        failed++
+    }
+}
+END { exit failed > 0 }
+' "$tmp/columns.txt" "$tmp/verbose.txt" "$tmp/fields.txt" "$tmp/samples.txt"
