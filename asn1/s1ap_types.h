@@ -7447,6 +7447,20 @@ extern const struct aper_type s1ap_desc_UERadioCapabilityIDMappingRequest;
 extern const struct aper_type s1ap_desc_UERadioCapabilityIDMappingResponseIEs;
 extern const struct aper_type s1ap_desc_UERadioCapabilityIDMappingResponse;
 #define s1ap_desc_PLMNidentity s1ap_desc_TBCD_STRING
+#define s1ap_desc_SONInformation_Extension s1ap_desc_SONInformation_ExtensionIE_single
+#define s1ap_desc_MDTMode_Extension s1ap_desc_MDTMode_ExtensionIE_single
+#define s1ap_desc_SourceNodeID_Extension s1ap_desc_SourceNodeID_ExtensionIE_single
+#define s1ap_desc_E_RABSubjecttoDataForwardingList s1ap_desc_E_RABDataForwardingItemIEs_List
+#define s1ap_desc_E_RABToBeSetupListHOReq s1ap_desc_E_RABToBeSetupItemHOReqIEs_List
+#define s1ap_desc_E_RABAdmittedList s1ap_desc_E_RABAdmittedItemIEs_List
+#define s1ap_desc_E_RABFailedtoSetupListHOReqAck s1ap_desc_E_RABFailedtoSetupItemHOReqAckIEs_List
+#define s1ap_desc_E_RABToBeSwitchedDLList s1ap_desc_E_RABToBeSwitchedDLItemIEs_List
+#define s1ap_desc_E_RABToBeSwitchedULList s1ap_desc_E_RABToBeSwitchedULItemIEs_List
+#define s1ap_desc_E_RABToBeUpdatedList s1ap_desc_E_RABToBeUpdatedItemIEs_List
+#define s1ap_desc_E_RABToBeModifiedListBearerModInd s1ap_desc_E_RABToBeModifiedItemBearerModIndIEs_List
+#define s1ap_desc_E_RABNotToBeModifiedListBearerModInd s1ap_desc_E_RABNotToBeModifiedItemBearerModIndIEs_List
+#define s1ap_desc_E_RABFailedToResumeListResumeReq s1ap_desc_E_RABFailedToResumeItemResumeReqIEs_List
+#define s1ap_desc_E_RABFailedToResumeListResumeRes s1ap_desc_E_RABFailedToResumeItemResumeResIEs_List
 
 /* ---- messages (one per message type of the elementary procedures) ---- */
 enum s1ap_msg_kind {
@@ -7653,6 +7667,7 @@ union s1ap_msg_u {
 };
 
 #define S1AP_N_PROCEDURES 67
-#define S1AP_not_generated "InitiatingMessage PrivateMessage S1AP-PDU SuccessfulOutcome UnsuccessfulOutcome"
+/* Not generated (the runtime does the PDU wrappers; PrivateMessage is
+ * not supported): InitiatingMessage, PrivateMessage, S1AP-PDU, SuccessfulOutcome, UnsuccessfulOutcome */
 
 #endif
