@@ -84,6 +84,20 @@ void test_downlink(struct test_ctx *t)
 	ASSERT_EQ(ret, XDP_REDIRECT, "XDP_REDIRECT");
 	check_encap(t, out, out_len, il, s.teid_remote);
 
+	test__start_subtest(t, "vlan_tagged_sgi");
+	{
+		struct inner_spec in = { .src = ip4("198.51.100.10"), .dst = ip4("10.45.0.5"),
+					 .proto = 17, .sport = 53, .dport = 40000,
+					 .payload = 64, .tos = 0x28 };
+		uint8_t ip[256];
+
+		il = pkt_inner(ip, &in);
+		len = pkt_eth(f, 1, ip, il);
+		ASSERT_OK(env_run_xdp(e.prog_sgi, f, len, t->if_sgi, out, &out_len, &ret), "run");
+		ASSERT_EQ(ret, XDP_REDIRECT, "XDP_REDIRECT");
+		check_encap(t, out, out_len, il, s.teid_remote);
+	}
+
 	test__start_subtest(t, "not_a_ue_passed");
 	len = dl_frame(f, "10.45.0.99", 20, 64, 0, 0, &il);
 	ASSERT_OK(env_run_xdp(e.prog_sgi, f, len, t->if_sgi, out, &out_len, &ret), "run");
