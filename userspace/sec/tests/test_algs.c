@@ -370,6 +370,24 @@ static void test_bad_arguments_rejected(void **state)
     assert_string_equal(sec_eia_name(7), "?");
 }
 
+/* EIA1's GF(2^64) product: the portable loop and PCLMULQDQ agree, and
+ * both satisfy x * x^63 = x^64 = x^4 + x^3 + x + 1. */
+uint64_t sec_eia1_mul64(uint64_t v, uint64_t p, int impl);
+
+static void test_eia1_mul64_implementations_agree(void **state)
+{
+    (void)state;
+    uint64_t r[2 * 500];
+
+    assert_int_equal(sec_eia1_mul64(2, 1ull << 63, 0), 0x1b);
+    assert_int_equal(sec_eia1_mul64(2, 1ull << 63, 1), 0x1b);
+    assert_int_equal(RAND_bytes((uint8_t *)r, sizeof(r)), 1);
+    for (int i = 0; i < 500; i++)
+        if (sec_eia1_mul64(r[2 * i], r[2 * i + 1], 0) != sec_eia1_mul64(r[2 * i], r[2 * i + 1], 1))
+            fail_msg("MUL64(%016llx, %016llx) differs between implementations",
+                     (unsigned long long)r[2 * i], (unsigned long long)r[2 * i + 1]);
+}
+
 /* The default never picks EEA0 while the UE has a real cipher, even when
  * the operator's list puts EEA0 first or leaves the UE's cipher out. */
 static void test_algorithm_selection(void **state)
@@ -405,6 +423,7 @@ int main(void)
         cmocka_unit_test(test_eia2_paths_agree_and_context_reuse),
         cmocka_unit_test(test_bad_arguments_rejected),
         cmocka_unit_test(test_algorithm_selection),
+        cmocka_unit_test(test_eia1_mul64_implementations_agree),
     };
     return cmocka_run_group_tests_name("sec_algs", tests, NULL, NULL);
 }
