@@ -121,18 +121,21 @@ static int sim_vector(const struct sim_args *a)
     struct milenage m;
     int rc;
 
+    rc = sim_keys("vector", a, &m);
+    if (rc)
+        return rc;
     if (need("vector", "amf", a->amf, amf, 2) || need("vector", "sqn", a->sqn, sqn, 6) ||
-        need("vector", "rand", a->rand, rand, 16))
+        need("vector", "rand", a->rand, rand, 16)) {
+        milenage_free(&m);
         return CLI_USAGE;
+    }
     if (!a->plmn || sec_plmn_to_sn_id(a->plmn, sn)) {
         fprintf(stderr, "xepcctl sim vector: --plmn: expected MCC and MNC as 5 or 6 digits "
                         "(e.g. 00101), got '%s'\n",
                 a->plmn ? a->plmn : "(nothing)");
+        milenage_free(&m);
         return CLI_USAGE;
     }
-    rc = sim_keys("vector", a, &m);
-    if (rc)
-        return rc;
     if (!(amf[0] & 0x80))
         fprintf(stderr, "xepcctl sim vector: note: AMF separation bit is 0; a USIM refuses this "
                         "vector for EPS (TS 33.401 6.1.2)\n");

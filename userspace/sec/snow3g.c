@@ -51,7 +51,7 @@ static inline uint32_t host_to_be32(uint32_t x)
 
 /* One clock: the FSM (3.4.6) and then the LFSR (3.4.4 with u = F in
  * initialisation mode, 3.4.5 with no input in keystream mode).  Returns F. */
-static inline uint32_t clock(struct snow3g *st, unsigned h, int init)
+static inline uint32_t snow_clock(struct snow3g *st, unsigned h, int init)
 {
     uint32_t f = (S(15) + st->r1) ^ st->r2;
     uint32_t r = st->r2 + (st->r3 ^ S(5));
@@ -96,8 +96,8 @@ void snow3g_init(struct snow3g *st, const uint8_t key[16], const uint8_t iv[16])
     st->head = 0;
 
     for (unsigned i = 0; i < 32; i++)
-        clock(st, i & 15, 1);
-    clock(st, 0, 0); /* 4.2: the first FSM output is discarded */
+        snow_clock(st, i & 15, 1);
+    snow_clock(st, 0, 0); /* 4.2: the first FSM output is discarded */
     st->head = 1;
 }
 
@@ -112,7 +112,7 @@ void snow3g_words(struct snow3g *st, uint32_t *z, size_t n)
 #pragma GCC unroll 16
             for (unsigned i = 0; i < 16; i++) {
                 uint32_t s0 = st->s[i];
-                z[i] = clock(st, i, 0) ^ s0;
+                z[i] = snow_clock(st, i, 0) ^ s0;
             }
             z += 16;
             n -= 16;
@@ -120,7 +120,7 @@ void snow3g_words(struct snow3g *st, uint32_t *z, size_t n)
         if (n == 0)
             break;
         uint32_t s0 = st->s[h];
-        *z++ = clock(st, h, 0) ^ s0;
+        *z++ = snow_clock(st, h, 0) ^ s0;
         h = (h + 1) & 15;
         n--;
     }
