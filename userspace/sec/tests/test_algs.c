@@ -30,6 +30,22 @@ static const struct cipher_vec cipher_vecs[] = {
     {"EEA1 set 1", 1, "d3c5d592327fb11c4035c6680af8c6d1", 0x398a59b4, 0x15, 1, 253,
      "981ba6824c1bfb1ab485472029b71d808ce33e2cc3c0b5fc1f3de8a6dc66b1f0",
      "5d5bfe75eb04f68ce0a12377ea00b37d47c6a0ba06309155086a859c4341b378"},
+    /* TS 33.401 Annex C set 2 (128-EEA2) and UEA2 conformance test set 2
+     * (128-EEA1): 798 bits, the last octet has 6 bits. */
+    {"EEA2 set 2", 2, "2bd6459f82c440e0952c49104805ff48", 0xc675a64b, 0x0c, 1, 798,
+     "7ec61272743bf1614726446a6c38ced166f6ca76eb5430044286346cef130f92922b03450d3a9975"
+     "e5bd2ea0eb55ad8e1b199e3ec4316020e9a1b285e762795359b7bdfd39bef4b2484583d5afe082ae"
+     "e638bf5fd5a606193901a08f4ab41aab9b134880",
+     "5961605353c64bdca15b195e288553a910632506d6200aa790c4c806c99904cf2445cc50bb1cf168"
+     "a49673734e081b57e324ce5259c0e78d4cd97b870976503c0943f2cb5ae8f052c7b7d392239587b8"
+     "956086bcab18836042e2e6ce42432a17105c53d0"},
+    {"EEA1 set 2", 1, "2bd6459f82c440e0952c49104805ff48", 0xc675a64b, 0x0c, 1, 798,
+     "7ec61272743bf1614726446a6c38ced166f6ca76eb5430044286346cef130f92922b03450d3a9975"
+     "e5bd2ea0eb55ad8e1b199e3ec4316020e9a1b285e762795359b7bdfd39bef4b2484583d5afe082ae"
+     "e638bf5fd5a606193901a08f4ab41aab9b134880",
+     "3f67850714b8da69efb727ed7a6c0c50714ad736c4f5600006e3525be807c467c677ff864af45fba"
+     "09c27cde38f87a1f84d59ab255408f2c7b82f9ead41a1fe65eabebfbc1f3a4c56c9a26fcf7b3d66d"
+     "0220ee4775bc58170a2b12f3431d11b344d6e36c"},
     /* ETSI/SAGE EEA3 implementors' test data, set 1 */
     {"EEA3 set 1", 3, "173d14ba5003731d7a60049470f00a29", 0x66035492, 0x0f, 0, 193,
      "6cf65340735552ab0c9752fa6f9025fe0bd675d9005875b200000000",
@@ -68,7 +84,7 @@ static void test_eea_vectors(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof(cipher_vecs) / sizeof(cipher_vecs[0]); i++) {
         const struct cipher_vec *v = &cipher_vecs[i];
-        uint8_t key[16], pt[64], ct[64], out[64];
+        uint8_t key[16], pt[128], ct[128], out[128];
         size_t len = strlen(v->pt) / 2;
 
         hx(v->key, key, 16);
