@@ -1,0 +1,7 @@
+# tools/s1ap-decode: print S1AP PDUs (hex arguments, hex lines, or a pcap)
+# IE by IE with the asn1/ codec.
+PROGRAMS += s1ap-decode
+s1ap-decode_SRCS := tools/s1ap-decode/main.c tools/s1ap-decode/s1ap_print.c \
+                    tools/s1ap-decode/s1ap_pcap.c
+s1ap-decode_LIBS := s1ap xepc
+s1ap-decode_LDLIBS :=
