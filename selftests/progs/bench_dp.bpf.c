@@ -85,7 +85,15 @@ int bench_wrap(struct xdp_md *ctx)
 	 * moved) so that the wrapper costs the same in front of any program. */
 	if (bpf_xdp_adjust_head(ctx, delta))
 		goto err;
-	cur = (__u32)(ctx->data_end - ctx->data);
+	{
+		void *data = (void *)(long)ctx->data;
+		void *end = (void *)(long)ctx->data_end;
+
+		cur = end - data;
+		/* keep the compiler from folding len - (end - data) into
+		 * pointer arithmetic the verifier refuses */
+		asm volatile("" : "+r"(cur));
+	}
 	if (bpf_xdp_adjust_tail(ctx, (int)len - (int)cur))
 		goto err;
 	if (rlen - 1 >= BENCH_FRAME_MAX)

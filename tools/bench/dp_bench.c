@@ -1,0 +1,799 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * dp_bench — what the XDP datapath costs (issue 2, section 5).
+ *
+ *  1. Per-packet cost with BPF_PROG_TEST_RUN (repeat 1e6): uplink and
+ *     downlink G-PDUs (64- and 1400-byte inner packets), GTP-U echo and an
+ *     unknown TEID, with 1, 100k and 1M sessions installed, beside a bare
+ *     XDP_PASS program measured in the same trials.  Every repeat runs on
+ *     the original frame (bench_wrap restores it and tail-calls the
+ *     program; the wrapper's cost, measured with bench_pass as the callee,
+ *     is subtracted), on the real forwarding path (ingress_ifindex set,
+ *     permanent neighbours: bpf_fib_lookup succeeds, XDP_REDIRECT), and
+ *     the datapath's own counters must show that every repeat took it.
+ *  2. Packets per second through the veths with BPF_F_TEST_XDP_LIVE_FRAMES,
+ *     counted on the far side, beside a bare bpf_redirect between the same
+ *     veths.
+ *  3. Sessions installed per second (batched and single updates) and the
+ *     kernel memory per session.
+ *
+ * Prints `bench: <name> <value> <unit>` lines; `#` lines are details.
+ * Needs root (it works in a private network namespace of its own).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/utsname.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "xdp_s1u.skel.h"
+#include "xdp_sgi.skel.h"
+#include "selftests/bench_dp.skel.h"
+#include "dp_bench.h"
+
+#define RESTORE_MAX	128	/* bytes bench_wrap writes back: all the
+				 * programs write (headers, inner TTL) */
+#define SINGLE_N	100000	/* sessions rewritten with single updates */
+
+struct opts {
+	__u32 repeat;		/* per trial */
+	int trials;		/* best of */
+	__u32 max_sessions;
+	__u32 live_frames;	/* frames per live-mode run */
+	int verbose;
+};
+
+struct pcase {
+	const char *name;
+	int prog;		/* program under test */
+	int ifindex;		/* ingress */
+	uint8_t frame[BENCH_FRAME_MAX];
+	__u32 len;
+	int head_delta;		/* bytes the program moves the head forward */
+	__u32 expect;		/* XDP action */
+	__u32 stat_key;		/* xepc_stats key that grows by 1 per repeat */
+	__u32 usage_sid;	/* session whose usage grows (0 = none) */
+	int usage_dl;
+	__u32 rot_n, rot_teid_off, rot_addr_off;
+};
+
+struct pres {
+	double bare, wrap, raw, net, ratio;
+};
+
+static void bench_line(const char *unit, double v, const char *fmt, ...)
+{
+	char name[96];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(name, sizeof(name), fmt, ap);
+	va_end(ap);
+	printf("bench: %s %.*f %s\n", name, v < 10 ? 2 : 1, v, unit);
+}
+
+static double cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static double wall_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static const char *count_str(__u32 n)
+{
+	static const struct { __u32 n; const char *s; } names[] = {
+		{ 1, "1" }, { 100000, "100k" }, { 1000000, "1M" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].n == n)
+			return names[i].s;
+	return "n";
+}
+
+/*
+ * One BPF_PROG_TEST_RUN.  The cost per repeat is this thread's CPU time
+ * over the call divided by repeat (sub-ns resolution; the kernel's own
+ * duration is whole ns, too coarse for the bare program, and time spent
+ * preempted by other work on the machine is not counted).
+ */
+static int test_run(int prog, const void *in, __u32 len, int ifindex,
+		    __u32 repeat, void *out, __u32 *out_len, __u32 *retval,
+		    double *ns)
+{
+	struct xdp_md ctx = { .data_end = len, .ingress_ifindex = ifindex };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in, .data_size_in = len,
+		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
+		    .data_out = out, .data_size_out = out ? 4096 : 0,
+		    .repeat = repeat);
+	double t0 = cpu_ns();
+	int err = bpf_prog_test_run_opts(prog, &o);
+
+	if (ns)
+		*ns = (cpu_ns() - t0) / repeat;
+	if (err)
+		return -errno;
+	*retval = o.retval;
+	if (out_len)
+		*out_len = o.data_size_out;
+	return 0;
+}
+
+static int wrap_setup(struct bench_env *e, const struct pcase *c, int callee,
+		      int head_delta)
+{
+	struct bench_dp__bss *b = e->bp->bss;
+	__u32 zero = 0;
+
+	memcpy(b->frame, c->frame, c->len);
+	b->frame_len = c->len;
+	b->restore_len = c->len < RESTORE_MAX ? c->len : RESTORE_MAX;
+	b->head_delta = head_delta;
+	b->rot_n = c->rot_n;
+	b->rot_teid_off = c->rot_teid_off;
+	b->rot_addr_off = c->rot_addr_off;
+	b->rot_addr_base = BENCH_UE_BASE;
+	b->runs = 0;
+	b->wrap_errors = 0;
+	b->tail_fail = 0;
+	return bpf_map_update_elem(e->fd_progs, &zero, &callee, BPF_ANY) ? -errno : 0;
+}
+
+static __u64 usage_pkts(struct bench_env *e, __u32 sid, int dl)
+{
+	struct xepc_usage u;
+
+	if (bpf_map_lookup_elem(e->fd_usage, &sid, &u))
+		return ~0ull;
+	return dl ? u.dl_pkts : u.ul_pkts;
+}
+
+static const char *const xdp_names[] = {
+	"ABORTED", "DROP", "PASS", "TX", "REDIRECT",
+};
+
+static const char *act_str(__u32 a)
+{
+	return a < 5 ? xdp_names[a] : "?";
+}
+
+/* The checks that make the figure mean something: every repeat went
+ * through the wrapper, the tail call and the program's full path. */
+static int check_run(struct bench_env *e, const struct pcase *c, __u32 repeat,
+		     __u32 ret, __u64 st0, __u64 us0, const uint8_t *ref,
+		     __u32 ref_len, const uint8_t *out, __u32 out_len)
+{
+	struct bench_dp__bss *b = e->bp->bss;
+	__u64 st = bench_stat(e, c->stat_key) - st0;
+	int bad = 0;
+
+	if (b->runs != repeat || b->wrap_errors || b->tail_fail) {
+		fprintf(stderr, "dp_bench: %s: wrapper ran %llu of %u (errors %llu, tail-call misses %llu)\n",
+			c->name, (unsigned long long)b->runs, repeat,
+			(unsigned long long)b->wrap_errors,
+			(unsigned long long)b->tail_fail);
+		bad = 1;
+	}
+	if (ret != c->expect) {
+		fprintf(stderr, "dp_bench: %s: returned XDP_%s, expected XDP_%s\n",
+			c->name, act_str(ret), act_str(c->expect));
+		bad = 1;
+	}
+	if (st != repeat) {
+		fprintf(stderr, "dp_bench: %s: counter %u grew by %llu, expected %u\n",
+			c->name, c->stat_key, (unsigned long long)st, repeat);
+		bad = 1;
+	}
+	if (c->usage_sid && usage_pkts(e, c->usage_sid, c->usage_dl) - us0 != repeat) {
+		fprintf(stderr, "dp_bench: %s: session %u usage grew by %llu, expected %u\n",
+			c->name, c->usage_sid,
+			(unsigned long long)(usage_pkts(e, c->usage_sid, c->usage_dl) - us0),
+			repeat);
+		bad = 1;
+	}
+	if (ref && (out_len != ref_len || memcmp(out, ref, ref_len))) {
+		fprintf(stderr, "dp_bench: %s: output after %u repeats differs from one run\n",
+			c->name, repeat);
+		bad = 1;
+	}
+	return bad ? -EPROTO : 0;
+}
+
+static double dmin(double a, double b)
+{
+	return a < b ? a : b;
+}
+
+/*
+ * Best of o->trials of: wrapper + program, wrapper + bench_pass, bare
+ * bench_pass — interleaved so that the three see the same machine.
+ * net = raw - wrap + bare: the program's cost as if it ran alone under
+ * BPF_PROG_TEST_RUN, loop overhead included like the bare figure's.
+ */
+static int measure(struct bench_env *e, const struct opts *o,
+		   const struct pcase *c, struct pres *r)
+{
+	static uint8_t ref[4096], out[4096];
+	__u32 ret, ref_len = 0, out_len, repeat = o->repeat;
+	const uint8_t *refp = NULL;
+	int t, err;
+
+	r->raw = r->wrap = r->bare = 1e18;
+	if (!c->rot_n) {
+		/* one run of the program alone: the output every repeat must
+		 * reproduce */
+		err = test_run(c->prog, c->frame, c->len, c->ifindex, 1, ref,
+			       &ref_len, &ret, NULL);
+		if (err || ret != c->expect) {
+			fprintf(stderr, "dp_bench: %s: single run: %s, XDP_%s\n",
+				c->name, strerror(-err), act_str(ret));
+			return err ? err : -EPROTO;
+		}
+		refp = ref;
+	}
+	for (t = 0; t < o->trials; t++) {
+		__u64 st0 = bench_stat(e, c->stat_key);
+		__u64 us0 = c->usage_sid ? usage_pkts(e, c->usage_sid, c->usage_dl) : 0;
+		double ns;
+
+		err = wrap_setup(e, c, c->prog, c->head_delta);
+		if (!err)
+			err = test_run(e->prog_wrap, c->frame, c->len, c->ifindex,
+				       repeat, out, &out_len, &ret, &ns);
+		if (err)
+			return err;
+		err = check_run(e, c, repeat, ret, st0, us0, refp, ref_len, out, out_len);
+		if (err)
+			return err;
+		r->raw = dmin(r->raw, ns);
+
+		err = wrap_setup(e, c, e->prog_pass, 0);
+		if (!err)
+			err = test_run(e->prog_wrap, c->frame, c->len, c->ifindex,
+				       repeat, NULL, NULL, &ret, &ns);
+		if (err)
+			return err;
+		if (ret != XDP_PASS || e->bp->bss->runs != repeat || e->bp->bss->wrap_errors) {
+			fprintf(stderr, "dp_bench: %s: wrapper baseline did not run cleanly\n",
+				c->name);
+			return -EPROTO;
+		}
+		r->wrap = dmin(r->wrap, ns);
+
+		err = test_run(e->prog_pass, c->frame, c->len, c->ifindex,
+			       repeat, NULL, NULL, &ret, &ns);
+		if (err)
+			return err;
+		r->bare = dmin(r->bare, ns);
+	}
+	r->net = r->raw - r->wrap + r->bare;
+	r->ratio = r->net / r->bare;
+	if (o->verbose)
+		printf("# %-24s raw %7.1f  wrapper %6.1f  bare %5.1f  -> net %6.1f ns  %.2fx\n",
+		       c->name, r->raw, r->wrap, r->bare, r->net, r->ratio);
+	return 0;
+}
+
+/* ------------------------------------------------------------- cases ---- */
+
+static void case_ul(struct bench_env *e, struct pcase *c, __u32 sid, size_t inner)
+{
+	memset(c, 0, sizeof(*c));
+	c->prog = e->prog_s1u;
+	c->ifindex = e->if_s1u;
+	c->len = bench_frame_ul(c->frame, sid, BENCH_UE_BASE + sid, inner);
+	c->head_delta = BENCH_UL_OUTER - 14;
+	c->expect = XDP_REDIRECT;
+	c->stat_key = XEPC_STAT_CNT(XEPC_CNT_UL_FWD);
+	c->usage_sid = sid;
+}
+
+static void case_dl(struct bench_env *e, struct pcase *c, __u32 sid, size_t inner)
+{
+	memset(c, 0, sizeof(*c));
+	c->prog = e->prog_sgi;
+	c->ifindex = e->if_sgi;
+	c->len = bench_frame_dl(c->frame, BENCH_UE_BASE + sid, inner);
+	c->head_delta = -36;
+	c->expect = XDP_REDIRECT;
+	c->stat_key = XEPC_STAT_CNT(XEPC_CNT_DL_FWD);
+	c->usage_sid = sid;
+	c->usage_dl = 1;
+}
+
+static void case_echo(struct bench_env *e, struct pcase *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->prog = e->prog_s1u;
+	c->ifindex = e->if_s1u;
+	c->len = bench_frame_echo(c->frame);
+	c->expect = XDP_TX;
+	c->stat_key = XEPC_STAT_CNT(XEPC_CNT_ECHO_REPLIED);
+}
+
+static void case_unknown(struct bench_env *e, struct pcase *c)
+{
+	__u32 teid = BENCH_MAX_SESSIONS - 1000;	/* never installed */
+
+	memset(c, 0, sizeof(*c));
+	c->prog = e->prog_s1u;
+	c->ifindex = e->if_s1u;
+	c->len = bench_frame_ul(c->frame, teid, BENCH_UE_BASE + 7, 64);
+	c->expect = XDP_DROP;
+	c->stat_key = XEPC_STAT_DROP(XEPC_DROP_UNKNOWN_TEID);
+}
+
+/* The per-packet table for the sessions installed now; the packet is for
+ * the last session installed (its ruleset walks all 16 rules). */
+static int block(struct bench_env *e, const struct opts *o, double *ul1m,
+		 double *dl1m, double *bare_sum, int *bare_n)
+{
+	static struct pcase c;
+	const char *n = count_str(e->n_sessions);
+	__u32 sid = e->n_sessions;
+	struct pres r;
+	size_t inner[2] = { 64, 1400 };
+	int i, err;
+
+	for (i = 0; i < 2; i++) {
+		case_ul(e, &c, sid, inner[i]);
+		c.name = "uplink";
+		if ((err = measure(e, o, &c, &r)))
+			return err;
+		bench_line("ns/pkt", r.net, "dp_pkt_ul%zu_s%s", inner[i], n);
+		bench_line("x", r.ratio, "dp_pkt_ul%zu_s%s_ratio", inner[i], n);
+		*bare_sum += r.bare, (*bare_n)++;
+		if (i == 0 && ul1m)
+			*ul1m = r.ratio;
+
+		case_dl(e, &c, sid, inner[i]);
+		c.name = "downlink";
+		if ((err = measure(e, o, &c, &r)))
+			return err;
+		bench_line("ns/pkt", r.net, "dp_pkt_dl%zu_s%s", inner[i], n);
+		bench_line("x", r.ratio, "dp_pkt_dl%zu_s%s_ratio", inner[i], n);
+		*bare_sum += r.bare, (*bare_n)++;
+		if (i == 0 && dl1m)
+			*dl1m = r.ratio;
+	}
+	case_echo(e, &c);
+	c.name = "echo";
+	if ((err = measure(e, o, &c, &r)))
+		return err;
+	bench_line("ns/pkt", r.net, "dp_pkt_echo_s%s", n);
+	bench_line("x", r.ratio, "dp_pkt_echo_s%s_ratio", n);
+
+	case_unknown(e, &c);
+	c.name = "unknown_teid";
+	if ((err = measure(e, o, &c, &r)))
+		return err;
+	bench_line("ns/pkt", r.net, "dp_pkt_unknown_teid_s%s", n);
+	bench_line("x", r.ratio, "dp_pkt_unknown_teid_s%s_ratio", n);
+	return 0;
+}
+
+/* Every repeat for another session (hash-spread over all installed), so
+ * that the session, UE-hash, usage, meter and charging entries come from
+ * memory rather than a hot cache line. */
+static int spread(struct bench_env *e, const struct opts *o)
+{
+	static struct pcase c;
+	const char *n = count_str(e->n_sessions);
+	struct pres r;
+	int err;
+
+	case_ul(e, &c, 1, 64);
+	c.name = "uplink spread";
+	c.usage_sid = 0;
+	c.rot_n = e->n_sessions;
+	c.rot_teid_off = BENCH_OFF_UL_TEID;
+	c.rot_addr_off = BENCH_OFF_UL_UE;
+	if ((err = measure(e, o, &c, &r)))
+		return err;
+	bench_line("ns/pkt", r.net, "dp_pkt_ul64_s%s_spread", n);
+	bench_line("x", r.ratio, "dp_pkt_ul64_s%s_spread_ratio", n);
+
+	case_dl(e, &c, 1, 64);
+	c.name = "downlink spread";
+	c.usage_sid = 0;
+	c.rot_n = e->n_sessions;
+	c.rot_addr_off = BENCH_OFF_DL_UE;
+	if ((err = measure(e, o, &c, &r)))
+		return err;
+	bench_line("ns/pkt", r.net, "dp_pkt_dl64_s%s_spread", n);
+	bench_line("x", r.ratio, "dp_pkt_dl64_s%s_spread_ratio", n);
+	return 0;
+}
+
+/*
+ * Where the cost goes: the same 64-byte packets with parts of the session
+ * switched off (the session entry rewritten, then put back), and one
+ * bpf_fib_lookup alone.
+ */
+static int breakdown(struct bench_env *e, const struct opts *o)
+{
+	static const struct { const char *name; int rules, meters, quota; } v[] = {
+		{ "full", 16, 1, 1 },
+		{ "no_quota", 16, 1, 0 },
+		{ "no_quota_no_meters", 16, 0, 0 },
+		{ "rules1_only", 1, 0, 0 },
+		{ "lookup_decap_fib", 0, 0, 0 },
+	};
+	static struct pcase c;
+	__u32 sid = e->n_sessions, rs1 = BENCH_N_RULESETS + 1;
+	struct xepc_session full = bench_session(sid);
+	struct xepc_ruleset one;
+	struct pres r;
+	size_t i;
+	int dir, err = 0;
+
+	memset(&one, 0, sizeof(one));
+	if (bpf_map_lookup_elem(e->fd_rulesets, &full.ruleset_id, &one))
+		return -errno;
+	one.rules[0] = one.rules[XEPC_MAX_RULES - 1];
+	one.n_rules = 1;
+	if (bpf_map_update_elem(e->fd_rulesets, &rs1, &one, BPF_ANY))
+		return -errno;
+	for (i = 0; i < sizeof(v) / sizeof(v[0]) && !err; i++) {
+		struct xepc_session s = full;
+
+		s.ruleset_id = v[i].rules == 16 ? full.ruleset_id : v[i].rules ? rs1 : 0;
+		if (!v[i].meters)
+			s.ul_meter_id = s.dl_meter_id = 0;
+		if (!v[i].quota)
+			s.charge_base = s.n_charge = 0;
+		if (bpf_map_update_elem(e->fd_sessions, &sid, &s, BPF_EXIST))
+			return -errno;
+		for (dir = 0; dir < 2 && !err; dir++) {
+			if (dir)
+				case_dl(e, &c, sid, 64);
+			else
+				case_ul(e, &c, sid, 64);
+			c.name = v[i].name;
+			err = measure(e, o, &c, &r);
+			if (!err)
+				bench_line("ns/pkt", r.net, "dp_cost_%s_%s",
+					   dir ? "dl" : "ul", v[i].name);
+		}
+	}
+	if (bpf_map_update_elem(e->fd_sessions, &sid, &full, BPF_EXIST))
+		return -errno;
+	if (err)
+		return err;
+
+	/* one bpf_fib_lookup (uplink's: to the PDN next hop) */
+	{
+		double fib = 1e18, bare = 1e18, ns;
+		uint8_t f[128];
+		__u32 len = (__u32)bench_frame_dl(f, BENCH_UE_BASE + 1, 64), ret;
+		int t;
+
+		e->bp->bss->fib_src = htonl(BENCH_UE_BASE + 1);
+		e->bp->bss->fib_dst = htonl(BENCH_SERVER_ADDR);
+		for (t = 0; t < o->trials; t++) {
+			if ((err = test_run(e->prog_fib, f, len, e->if_s1u, o->repeat,
+					    NULL, NULL, &ret, &ns)))
+				return err;
+			if (ret != XDP_REDIRECT) {
+				fprintf(stderr, "dp_bench: bench_fib: lookup failed\n");
+				return -EPROTO;
+			}
+			fib = dmin(fib, ns);
+			if ((err = test_run(e->prog_pass, f, len, e->if_s1u, o->repeat,
+					    NULL, NULL, &ret, &ns)))
+				return err;
+			bare = dmin(bare, ns);
+		}
+		bench_line("ns/pkt", fib - bare, "dp_cost_fib_lookup");
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------- live mode ---- */
+
+static void on_alarm(int sig)
+{
+	(void)sig;	/* interrupts a live run that takes too long */
+}
+
+/* Sends o->live_frames copies of c's frame into the ingress of c->ifindex
+ * through bench_wrap -> callee; returns the packets per second counted on
+ * the far side of the veths. */
+static int live(struct bench_env *e, const struct opts *o, const struct pcase *c,
+		int callee, double *pps, __u64 *lost)
+{
+	struct xdp_md ctx = { .data_end = c->len, .ingress_ifindex = c->ifindex };
+	LIBBPF_OPTS(bpf_test_run_opts, ro, .data_in = c->frame,
+		    .data_size_in = c->len, .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx), .repeat = o->live_frames,
+		    .flags = BPF_F_TEST_XDP_LIVE_FRAMES);
+	__u64 got;
+	double t0, t1;
+	int err;
+
+	/* live mode resets the frame pointers itself: head_delta 0 */
+	err = wrap_setup(e, c, callee, 0);
+	if (!err)
+		err = bench_rx_reset(e);
+	if (err)
+		return err;
+	alarm(60);
+	t0 = wall_s();
+	err = bpf_prog_test_run_opts(e->prog_wrap, &ro);
+	t1 = wall_s();
+	alarm(0);
+	if (err)
+		return -errno;
+	usleep(20000);	/* let the peer's NAPI finish */
+	got = bench_rx_count(e);
+	if (e->bp->bss->runs != o->live_frames || e->bp->bss->wrap_errors) {
+		fprintf(stderr, "dp_bench: live %s: wrapper ran %llu of %u\n", c->name,
+			(unsigned long long)e->bp->bss->runs, o->live_frames);
+		return -EPROTO;
+	}
+	*pps = got / (t1 - t0);
+	*lost = o->live_frames - got;
+	return 0;
+}
+
+static int forwarding(struct bench_env *e, const struct opts *o)
+{
+	static struct pcase c;
+	int dir, t, err;
+
+	for (dir = 0; dir < 2; dir++) {
+		double best = 0, best_bare = 0, best_direct = 0, pps;
+		__u64 st0, lost, lost_max = 0;
+		__u32 key;
+
+		if (dir)
+			case_dl(e, &c, e->n_sessions, 64);
+		else
+			case_ul(e, &c, e->n_sessions, 64);
+		c.name = dir ? "downlink" : "uplink";
+		key = c.stat_key;
+		for (t = 0; t < o->trials; t++) {
+			st0 = bench_stat(e, key);
+			if ((err = live(e, o, &c, c.prog, &pps, &lost)))
+				return err;
+			if (bench_stat(e, key) - st0 != o->live_frames) {
+				fprintf(stderr, "dp_bench: live %s: %llu forwarded of %u\n",
+					c.name, (unsigned long long)(bench_stat(e, key) - st0),
+					o->live_frames);
+				return -EPROTO;
+			}
+			best = pps > best ? pps : best;
+			lost_max = lost > lost_max ? lost : lost_max;
+
+			/* bare redirect to the same egress veth, same wrapper */
+			e->bp->bss->redirect_ifindex = dir ? e->if_s1u : e->if_sgi;
+			if ((err = live(e, o, &c, e->prog_redirect, &pps, &lost)))
+				return err;
+			best_bare = pps > best_bare ? pps : best_bare;
+
+			/* and without the wrapper, for reference */
+			{
+				struct xdp_md ctx = { .data_end = c.len,
+						      .ingress_ifindex = c.ifindex };
+				LIBBPF_OPTS(bpf_test_run_opts, ro, .data_in = c.frame,
+					    .data_size_in = c.len, .ctx_in = &ctx,
+					    .ctx_size_in = sizeof(ctx),
+					    .repeat = o->live_frames,
+					    .flags = BPF_F_TEST_XDP_LIVE_FRAMES);
+				double t0;
+
+				bench_rx_reset(e);
+				alarm(60);
+				t0 = wall_s();
+				err = bpf_prog_test_run_opts(e->prog_redirect, &ro);
+				pps = wall_s() - t0;
+				alarm(0);
+				if (err)
+					return -errno;
+				usleep(20000);
+				pps = bench_rx_count(e) / pps;
+				best_direct = pps > best_direct ? pps : best_direct;
+			}
+		}
+		if (o->verbose)
+			printf("# %s live: %u frames/run, lost at most %llu\n", c.name,
+			       o->live_frames, (unsigned long long)lost_max);
+		bench_line("pps", best, "dp_fwd_%s64", dir ? "dl" : "ul");
+		bench_line("pps", best_bare, "dp_fwd_bare_redirect_%s", dir ? "dl" : "ul");
+		bench_line("pps", best_direct, "dp_fwd_bare_redirect_%s_nowrap",
+			   dir ? "dl" : "ul");
+		bench_line("%", 100.0 * best / best_bare, "dp_fwd_%s64_vs_bare",
+			   dir ? "dl" : "ul");
+	}
+	return 0;
+}
+
+/* ----------------------------------------------------------- sessions ---- */
+
+static int memory(struct bench_env *e)
+{
+	const struct { const char *name; int fd; } m[] = {
+		{ XEPC_MAP_SESSIONS, e->fd_sessions }, { XEPC_MAP_UE, e->fd_ue },
+		{ XEPC_MAP_USAGE, e->fd_usage }, { XEPC_MAP_METERS, e->fd_meters },
+		{ XEPC_MAP_CHARGING, e->fd_charging },
+	};
+	long long core = 0, all = 0, v;
+	size_t i;
+
+	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		v = bench_map_memlock(m[i].fd);
+		if (v < 0)
+			return -EIO;
+		printf("# memlock %-14s %lld bytes\n", m[i].name, v);
+		all += v;
+		if (i < 3)
+			core += v;
+	}
+	v = bench_map_memlock(e->fd_rulesets);
+	printf("# memlock %-14s %lld bytes (%u shared rulesets of 16 rules)\n",
+	       XEPC_MAP_RULESETS, v, BENCH_N_RULESETS);
+	bench_line("bytes/session", (double)core / BENCH_MAX_SESSIONS,
+		   "dp_mem_per_session_core");
+	bench_line("bytes/session", (double)all / BENCH_MAX_SESSIONS,
+		   "dp_mem_per_session_full");
+	return 0;
+}
+
+static void usage(const char *argv0)
+{
+	printf("usage: %s [-q] [-v] [-r REPEAT] [-t TRIALS] [-s MAX_SESSIONS] [-l LIVE_FRAMES]\n"
+	       "\n"
+	       "Measures the XDP datapath of bpf/ in a private network namespace:\n"
+	       "per-packet cost (BPF_PROG_TEST_RUN, wrapper subtracted, against a bare\n"
+	       "XDP_PASS program) with 1, 100k and 1M sessions, packets per second\n"
+	       "through veths (live frames) against a bare redirect, session install\n"
+	       "rate and kernel memory per session.  Needs root.\n"
+	       "\n"
+	       "  -r N   repeats per BPF_PROG_TEST_RUN (default 1000000)\n"
+	       "  -t N   trials, the best is kept (default 3)\n"
+	       "  -s N   sessions at most: 1, 100000 or 1000000 (default)\n"
+	       "  -l N   frames per live-mode run (default 2000000)\n"
+	       "  -q     quick: -r 100000 -t 1 -l 200000\n"
+	       "  -v     details (raw, wrapper and bare costs) and libbpf messages\n",
+	       argv0);
+}
+
+static int quiet_print(enum libbpf_print_level l, const char *fmt, va_list ap)
+{
+	if (l == LIBBPF_WARN)
+		return vfprintf(stderr, fmt, ap);
+	return 0;
+}
+
+static void machine(void)
+{
+	char line[256], model[200] = "?";
+	struct utsname u;
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "model name : %199[^\n]", model) == 1)
+			break;
+	if (f)
+		fclose(f);
+	uname(&u);
+	printf("# cpu: %s, %ld online; kernel %s\n", model,
+	       sysconf(_SC_NPROCESSORS_ONLN), u.release);
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { .repeat = 1000000, .trials = 3, .max_sessions = 1000000,
+			  .live_frames = 2000000 };
+	static const __u32 steps[] = { 1, 100000, 1000000 };
+	struct bench_install ti, tot = { 0, 0 };
+	struct sigaction sa = { .sa_handler = on_alarm };
+	double ul1m = 0, dl1m = 0, bare_sum = 0;
+	int bare_n = 0, c, err = 0;
+	struct bench_env e;
+	size_t i;
+
+	while ((c = getopt(argc, argv, "qvr:t:s:l:h")) != -1) {
+		switch (c) {
+		case 'q':
+			o.repeat = 100000, o.trials = 1, o.live_frames = 200000;
+			break;
+		case 'v':
+			o.verbose = 1;
+			break;
+		case 'r':
+			o.repeat = strtoul(optarg, NULL, 0);
+			break;
+		case 't':
+			o.trials = atoi(optarg);
+			break;
+		case 's':
+			o.max_sessions = strtoul(optarg, NULL, 0);
+			break;
+		case 'l':
+			o.live_frames = strtoul(optarg, NULL, 0);
+			break;
+		default:
+			usage(argv[0]);
+			return c == 'h' ? 0 : 2;
+		}
+	}
+	if (!o.repeat || o.trials < 1 || !o.live_frames) {
+		usage(argv[0]);
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (geteuid() != 0) {
+		printf("# dp_bench: needs root (network namespace, XDP); skipped\n");
+		return 0;
+	}
+	if (!o.verbose)
+		libbpf_set_print(quiet_print);
+	sigaction(SIGALRM, &sa, NULL);
+	machine();
+	err = bench_env_open(&e);
+	if (err) {
+		fprintf(stderr, "dp_bench: cannot set up the datapath: %s\n", strerror(-err));
+		bench_env_close(&e);
+		return 1;
+	}
+	printf("# repeat %u, best of %d trials; sessions with 16 rules (the packet "
+	       "matches the 16th), UL/DL AMBR meters, online quota\n", o.repeat, o.trials);
+
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]) && steps[i] <= o.max_sessions; i++) {
+		err = bench_install_batch(&e, steps[i], &ti);
+		if (err)
+			goto out;
+		tot.core_s += ti.core_s;
+		tot.policy_s += ti.policy_s;
+		err = block(&e, &o, steps[i] == 1000000 ? &ul1m : NULL,
+			    steps[i] == 1000000 ? &dl1m : NULL, &bare_sum, &bare_n);
+		if (err)
+			goto out;
+	}
+	bench_line("ns/pkt", bare_sum / bare_n, "dp_bare_xdp_pass");
+	if ((err = spread(&e, &o)) || (err = breakdown(&e, &o)) ||
+	    (err = forwarding(&e, &o)))
+		goto out;
+
+	bench_line("sessions/s", e.n_sessions / tot.core_s, "dp_session_install_batch");
+	bench_line("sessions/s", e.n_sessions / (tot.core_s + tot.policy_s),
+		   "dp_session_install_batch_full");
+	{
+		__u32 n = e.n_sessions < SINGLE_N ? e.n_sessions : SINGLE_N;
+
+		if ((err = bench_install_single(&e, n, &ti)))
+			goto out;
+		bench_line("sessions/s", n / ti.core_s, "dp_session_install_single");
+		bench_line("sessions/s", n / (ti.core_s + ti.policy_s),
+			   "dp_session_install_single_full");
+	}
+	if ((err = memory(&e)))
+		goto out;
+	if (ul1m > 0)
+		printf("# target: uplink and downlink at 1M sessions <= 4x bare: "
+		       "uplink %.2fx (%s), downlink %.2fx (%s)\n",
+		       ul1m, ul1m <= 4 ? "met" : "NOT met", dl1m, dl1m <= 4 ? "met" : "NOT met");
+out:
+	if (err)
+		fprintf(stderr, "dp_bench: failed: %s\n", strerror(-err));
+	bench_env_close(&e);
+	return err ? 1 : 0;
+}

@@ -1,0 +1,8 @@
+# tools/bench: benchmark drivers run by `make bench` (figures in
+# docs/PERFORMANCE.md).  dp_bench measures the XDP datapath of bpf/ with
+# BPF_PROG_TEST_RUN and live frames in a private network namespace; its BPF
+# helpers are selftests/progs/bench_dp.bpf.c.  Needs root.
+BENCHES += dp_bench
+dp_bench_SRCS := tools/bench/dp_bench.c tools/bench/dp_bench_env.c
+dp_bench_LIBS :=
+dp_bench_LDLIBS := -lbpf -lelf -lz
