@@ -26,3 +26,8 @@ UNIT_TESTS += test_nas_tshark
 test_nas_tshark_SRCS := userspace/nas/tests/test_nas_tshark.c userspace/nas/tests/nas_samples.c
 test_nas_tshark_LIBS := nas xepc
 test_nas_tshark_LDLIBS := -lcmocka
+
+# The plain NAS decoder under libFuzzer; seeds in fuzz_nas_decode.corpus/.
+FUZZERS += fuzz_nas_decode
+fuzz_nas_decode_SRCS := userspace/nas/tests/fuzz_nas_decode.c
+fuzz_nas_decode_LIBS := nas xepc

@@ -491,7 +491,7 @@ static int mobile_id_dec(const struct nas_ie_desc *d, const uint8_t *p, size_t l
     id->type = p[0] & 7;
     switch (id->type) {
     case NAS_ID_NONE:
-        return 0;
+        return len == 1 ? 0 : INVALID;  /* coded as one octet (we send) */
     case NAS_ID_TMSI:
         if (len != 5)
             return INVALID;
