@@ -565,9 +565,12 @@ static int dec_container(struct aper_reader *r, const struct aper_type *t, void 
 {
     uint64_t n;
     bool more;
-    uint64_t seen_lo = 0, seen_hi = 0;  /* bitmap of set positions decoded */
+    uint64_t seen_lo = 0, seen_hi = 0;  /* bitmap of set positions received */
+    bool decoded[128] = { false };      /* ... and decoded into v */
     int last = -1, rc;
 
+    if (t->n_ies > 128)
+        return fail(x, r, t, -EINVAL, "bad IE container descriptor");
     if ((rc = aper_get_length(r, (uint64_t)t->c.lb, (uint64_t)t->c.ub, true, &n, &more)))
         return fail(x, r, t, rc, "IE container length");
     for (uint64_t i = 0; i < n; i++) {
@@ -598,18 +601,32 @@ static int dec_container(struct aper_reader *r, const struct aper_type *t, void 
             seen_lo |= bit;
         else if (pos < 128)
             seen_hi |= (uint64_t)1 << (pos - 64);
-        if (ie->offset < 0)
+        if (ie->offset < 0) {
+            decoded[pos] = true;
             continue;
+        }
+        if ((rc = dec(&value, ie->type, AT(v, ie->offset), x, depth + 1))) {
+            if (rc == -ENOMEM || rc == -ELOOP)
+                return rc;
+            /* TS 36.413 10.3.1/10.3.4: a value the receiver cannot take
+             * (logical range violated, an extension value it does not
+             * know) is an IE not comprehended, handled by criticality.
+             * The open type told where the IE ends, so the rest of the
+             * message is still sound. */
+            memset(AT(v, ie->offset), 0, ie->type->c_size);
+            diag_ie(x->diag, id, crit, APER_IE_NOT_UNDERSTOOD);
+            if (crit == APER_CRIT_REJECT)
+                return -EPROTO;
+            continue;
+        }
         if (ie->present_offset >= 0)
             *(bool *)AT(v, ie->present_offset) = true;
-        if ((rc = dec(&value, ie->type, AT(v, ie->offset), x, depth + 1)))
-            return rc;
+        decoded[pos] = true;
     }
     /* TS 36.413 10.3.5: missing mandatory IEs */
-    for (unsigned i = 0; i < t->n_ies; i++) {
+    for (unsigned i = 0; i < t->n_ies && i < 128; i++) {
         const struct aper_ie *ie = &t->ies[i];
-        bool seen = i < 64 ? (seen_lo >> i) & 1 : (i < 128 && (seen_hi >> (i - 64)) & 1);
-        if (ie->presence == APER_PRES_MANDATORY && !seen)
+        if (ie->presence == APER_PRES_MANDATORY && !decoded[i])
             diag_ie(x->diag, ie->id, ie->criticality, APER_IE_MISSING);
     }
     return 0;

@@ -327,6 +327,43 @@ static void test_wrong_order_is_falsely_constructed(void **state)
     assert_int_equal(f->err.cause, S1AP_DECODE_FALSELY_CONSTRUCTED);
 }
 
+/* S1SetupRequest golden bytes: IE Global-ENB-ID (reject) at 7, value at
+ * 11, its ENB-ID CHOICE octet at 15; eNBname (ignore) at 20, "J" at 26;
+ * SupportedTAs (reject) at 33; DefaultPagingDRX (ignore) at 44, value 48. */
+static void test_bad_value_in_ignore_ies_is_dropped(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t g[64];
+    int n = hex_decode(S1_SETUP_REQUEST, g, sizeof(g));
+    g[26] = '@';           /* not a PrintableString character */
+    g[48] = 0x85;          /* PagingDRX extension value 5: unknown to us */
+    assert_int_equal(decode_raw(f, g, n), 0);
+    assert_int_equal(f->err.cause, S1AP_DECODE_OK);
+    const s1ap_S1SetupRequest *m = &f->pdu.u.S1SetupRequest;
+    assert_false(m->eNBname_present);
+    assert_int_equal(m->Global_ENB_ID.eNB_ID.u.homeENB_ID, 0x54f6401);
+    /* the mandatory DefaultPagingDRX reads as zero: listed as missing */
+    assert_int_equal(f->err.n_ies, 1);
+    assert_int_equal(f->err.ies[0].id, S1AP_id_DefaultPagingDRX);
+    assert_int_equal(f->err.ies[0].criticality, S1AP_CRIT_IGNORE);
+    assert_int_equal(f->err.ies[0].type_of_error, APER_IE_MISSING);
+}
+
+static void test_bad_value_in_reject_ie_rejects_message(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t g[64];
+    int n = hex_decode(S1_SETUP_REQUEST, g, sizeof(g));
+    g[15] = 0xf0;          /* ENB-ID: an extension alternative we do not know */
+    assert_int_equal(decode_raw(f, g, n), -EPROTO);
+    assert_int_equal(f->err.cause, S1AP_DECODE_ABSTRACT_REJECT);
+    assert_int_equal(f->err.n_ies, 1);
+    assert_int_equal(f->err.ies[0].id, S1AP_id_Global_ENB_ID);
+    assert_int_equal(f->err.ies[0].criticality, S1AP_CRIT_REJECT);
+    assert_int_equal(f->err.ies[0].type_of_error, APER_IE_NOT_UNDERSTOOD);
+    assert_non_null(f->err.detail);
+}
+
 static void test_unknown_procedure_code(void **state)
 {
     struct fixture *f = *state;
@@ -382,6 +419,8 @@ int main(void)
         cmocka_unit_test_setup(test_missing_mandatory_ignore_ie_is_tolerated, setup),
         cmocka_unit_test_setup(test_duplicate_ie_is_falsely_constructed, setup),
         cmocka_unit_test_setup(test_wrong_order_is_falsely_constructed, setup),
+        cmocka_unit_test_setup(test_bad_value_in_ignore_ies_is_dropped, setup),
+        cmocka_unit_test_setup(test_bad_value_in_reject_ie_rejects_message, setup),
         cmocka_unit_test_setup(test_unknown_procedure_code, setup),
         cmocka_unit_test_setup(test_truncation_is_transfer_syntax_error, setup),
         cmocka_unit_test_setup(test_small_arena_is_enomem, setup),
