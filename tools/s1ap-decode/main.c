@@ -39,7 +39,7 @@ static void usage(FILE *f)
 "                      build/test-vectors/s1ap.txt); blank lines and lines\n"
 "                      starting with # are skipped; spaces or colons\n"
 "                      between byte pairs are allowed;\n"
-"      --pcap FILE     a classic pcap file (not pcapng) with link type\n"
+"      --pcap FILE     a pcap or pcapng file with link type\n"
 "                      Ethernet, Linux cooked (SLL, SLL2) or raw IP; every\n"
 "                      SCTP DATA chunk with payload protocol identifier 18\n"
 "                      is decoded.  IP fragments and fragmented SCTP user\n"

@@ -5,3 +5,5 @@ s1ap-decode_SRCS := tools/s1ap-decode/main.c tools/s1ap-decode/s1ap_print.c \
                     tools/s1ap-decode/s1ap_pcap.c
 s1ap-decode_LIBS := s1ap xepc
 s1ap-decode_LDLIBS :=
+
+SCRIPT_TESTS += tools/s1ap-decode/s1ap_decode_test.sh

@@ -167,6 +167,110 @@ static void frame(struct walk *w, uint32_t linktype, const uint8_t *p, size_t le
     }
 }
 
+static bool linktype_ok(uint32_t lt)
+{
+    return lt == LINKTYPE_ETHERNET || lt == LINKTYPE_RAW || lt == LINKTYPE_LINUX_SLL ||
+           lt == LINKTYPE_LINUX_SLL2 || lt == LINKTYPE_IPV4 || lt == LINKTYPE_IPV6 ||
+           lt == DLT_RAW_BSD || lt == DLT_RAW_OLD;
+}
+
+/* pcapng (draft-ietf-opsawg-pcapng): section header, interface
+ * description, enhanced and simple packet blocks; others are skipped. */
+#define PCAPNG_MAX_IF 64
+static int read_pcapng(FILE *in, struct walk *w, char *err, size_t err_len)
+{
+    uint32_t linktypes[PCAPNG_MAX_IF];
+    unsigned n_if = 0;
+    bool swap = false;
+    long off = 0;
+    uint8_t hdr[12];
+    uint8_t *buf = malloc(MAX_SNAP + 64);
+
+    if (!buf) {
+        snprintf(err, err_len, "out of memory");
+        return -1;
+    }
+    for (;;) {
+        size_t got = fread(hdr, 1, 8, in);
+        if (got == 0)
+            break;
+        if (got != 8) {
+            snprintf(err, err_len, "pcapng block header truncated at offset %ld", off);
+            goto fail;
+        }
+        uint32_t type = get32(hdr, swap);
+        if (type == 0x0a0d0d0a) {               /* section header: byte order */
+            if (fread(hdr + 8, 1, 4, in) != 4) {
+                snprintf(err, err_len, "pcapng section header truncated at offset %ld", off);
+                goto fail;
+            }
+            if (be32(hdr + 8) == 0x1a2b3c4d)
+                swap = true;
+            else if (be32(hdr + 8) == 0x4d3c2b1a)
+                swap = false;
+            else {
+                snprintf(err, err_len, "pcapng byte-order magic wrong at offset %ld", off + 8);
+                goto fail;
+            }
+            n_if = 0;
+        }
+        uint32_t blen = get32(hdr + 4, swap);
+        size_t have = type == 0x0a0d0d0a ? 12 : 8;
+        if (blen < 12 || blen % 4 || blen - have > MAX_SNAP + 64 - have) {
+            snprintf(err, err_len, "pcapng block length %u at offset %ld invalid", blen, off);
+            goto fail;
+        }
+        memcpy(buf, hdr, have);
+        if (fread(buf + have, 1, blen - have, in) != blen - have) {
+            snprintf(err, err_len, "pcapng block at offset %ld truncated (%u bytes announced)",
+                     off, blen);
+            goto fail;
+        }
+        off += blen;
+        size_t body = blen - 12;                 /* between length fields */
+        const uint8_t *b = buf + 8;
+        if (type == 1) {                        /* interface description */
+            if (body < 8) {
+                snprintf(err, err_len, "pcapng interface block too short at offset %ld", off - blen);
+                goto fail;
+            }
+            if (n_if < PCAPNG_MAX_IF)
+                linktypes[n_if++] = swap ? be16(b) : (uint32_t)(b[1] << 8 | b[0]);
+        } else if (type == 6 || type == 3) {    /* enhanced / simple packet */
+            uint32_t ifc = 0, caplen;
+            const uint8_t *data;
+            if (type == 6) {
+                if (body < 20)
+                    continue;
+                ifc = get32(b, swap);
+                caplen = get32(b + 12, swap);
+                data = b + 20;
+                if (caplen > body - 20)
+                    caplen = (uint32_t)(body - 20);
+            } else {
+                if (body < 4)
+                    continue;
+                caplen = (uint32_t)(body - 4);
+                data = b + 4;
+            }
+            w->frame++;
+            if (ifc >= n_if) {
+                snprintf(err, err_len, "frame %lu: interface %u not described", w->frame, ifc);
+                goto fail;
+            }
+            if (linktype_ok(linktypes[ifc]))
+                frame(w, linktypes[ifc], data, caplen);
+            else
+                note(w, "link type of the interface not supported");
+        }
+    }
+    free(buf);
+    return 0;
+fail:
+    free(buf);
+    return -1;
+}
+
 int s1ap_pcap_read(FILE *in, s1ap_pcap_cb cb, void *arg, FILE *notes, unsigned long *skipped,
                    char *err, size_t err_len)
 {
@@ -175,6 +279,13 @@ int s1ap_pcap_read(FILE *in, s1ap_pcap_cb cb, void *arg, FILE *notes, unsigned l
     bool swap;
     uint8_t *buf;
 
+    int c = getc(in);
+    if (c == 0x0a) {                             /* pcapng section header */
+        ungetc(c, in);
+        return read_pcapng(in, &w, err, err_len);
+    }
+    if (c != EOF)
+        ungetc(c, in);
     if (fread(gh, 1, sizeof(gh), in) != sizeof(gh)) {
         snprintf(err, err_len, "file shorter than a pcap global header (24 bytes)");
         return -1;
@@ -184,18 +295,12 @@ int s1ap_pcap_read(FILE *in, s1ap_pcap_cb cb, void *arg, FILE *notes, unsigned l
         swap = true;                 /* written big-endian */
     else if (magic == 0xd4c3b2a1 || magic == 0x4d3cb2a1)
         swap = false;
-    else if (magic == 0x0a0d0d0a) {
-        snprintf(err, err_len, "pcapng is not supported: convert with "
-                               "`editcap -F pcap in.pcapng out.pcap`");
-        return -1;
-    } else {
+    else {
         snprintf(err, err_len, "not a pcap file (magic 0x%08x at offset 0)", magic);
         return -1;
     }
     uint32_t linktype = get32(gh + 20, swap) & 0x0fffffff;
-    if (linktype != LINKTYPE_ETHERNET && linktype != LINKTYPE_RAW && linktype != LINKTYPE_LINUX_SLL &&
-        linktype != LINKTYPE_LINUX_SLL2 && linktype != LINKTYPE_IPV4 && linktype != LINKTYPE_IPV6 &&
-        linktype != DLT_RAW_BSD && linktype != DLT_RAW_OLD) {
+    if (!linktype_ok(linktype)) {
         snprintf(err, err_len, "link type %u not supported (Ethernet 1, raw IP 101, "
                                "Linux SLL 113, SLL2 276)", linktype);
         return -1;

@@ -1,7 +1,8 @@
-/* s1ap-decode: the S1AP messages of a classic pcap file.
+/* s1ap-decode: the S1AP messages of a pcap or pcapng file.
  *
  * Reads the classic libpcap format (either byte order, micro- or
- * nanosecond magic; not pcapng), link types Ethernet (with 802.1Q tags),
+ * nanosecond magic) and pcapng (section, interface, enhanced and simple
+ * packet blocks), link types Ethernet (with 802.1Q tags),
  * Linux cooked capture v1 and v2, and raw IP; walks IPv4/IPv6 to SCTP
  * (protocol 132) and calls back for each complete DATA chunk whose payload
  * protocol identifier is 18 (S1AP, TS 36.412).  Fragmented IP packets and
