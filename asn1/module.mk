@@ -20,6 +20,10 @@ test_s1ap_roundtrip_SRCS := asn1/tests/test_s1ap_roundtrip.c
 test_s1ap_roundtrip_LIBS := s1ap
 test_s1ap_roundtrip_LDLIBS := -lcmocka
 
+# the committed generated files are what `make s1ap-gen` makes (skips when
+# the ASN.1 folder is absent)
+SCRIPT_TESTS += asn1/s1ap_gen_check.sh
+
 S1AP_ASN1_DIR ?= ../shared/asn1/s1ap
 S1AP_ASN1_MODULES := S1AP-CommonDataTypes S1AP-Constants S1AP-Containers S1AP-IEs \
                      S1AP-PDU-Contents S1AP-PDU-Descriptions
