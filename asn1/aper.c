@@ -32,6 +32,13 @@ int aper_put_bits(struct aper_writer *w, uint64_t v, unsigned n)
         return 0;
     if (w->bitpos + n > w->cap * 8)
         return -ENOSPC;
+    if (((w->bitpos | n) & 7) == 0) {             /* whole aligned octets */
+        uint8_t *p = w->buf + w->bitpos / 8;
+        for (unsigned k = n; k; k -= 8)
+            *p++ = (uint8_t)(v >> (k - 8));
+        w->bitpos += n;
+        return 0;
+    }
     while (n) {
         size_t byte = w->bitpos >> 3;
         unsigned used = w->bitpos & 7, room = 8 - used;
@@ -52,14 +59,22 @@ int aper_get_bits(struct aper_reader *r, unsigned n, uint64_t *v)
 
     if (n > 64)
         return -EINVAL;
-    if (n > r->nbits - r->bitpos || r->bitpos > r->nbits)
+    if (r->bitpos > r->nbits || n > r->nbits - r->bitpos)
         return -EBADMSG;
+    if (((r->bitpos | n) & 7) == 0) {             /* whole aligned octets */
+        const uint8_t *p = r->buf + r->bitpos / 8;
+        for (unsigned k = n; k; k -= 8)
+            acc = acc << 8 | *p++;
+        r->bitpos += n;
+        *v = acc;
+        return 0;
+    }
     while (n) {
         size_t byte = r->bitpos >> 3;
         unsigned used = r->bitpos & 7, room = 8 - used;
         unsigned take = n < room ? n : room;
         unsigned bits = (r->buf[byte] >> (room - take)) & ((1u << take) - 1);
-        acc = (take == 64 ? 0 : acc << take) | bits;
+        acc = acc << take | bits;
         r->bitpos += take;
         n -= take;
     }
@@ -85,7 +100,7 @@ int aper_get_align(struct aper_reader *r)
 int aper_put_bytes(struct aper_writer *w, const uint8_t *p, size_t n)
 {
     if ((w->bitpos & 7) == 0) {
-        if (n > w->cap - w->bitpos / 8 || w->bitpos / 8 > w->cap)
+        if (w->bitpos / 8 > w->cap || n > w->cap - w->bitpos / 8)
             return -ENOSPC;
         if (n)
             memcpy(w->buf + w->bitpos / 8, p, n);
@@ -496,13 +511,9 @@ int aper_get_boolean(struct aper_reader *r, bool *v)
 
 /* --------------------------------------------------- string families -- */
 
-/* Shared shape of BIT STRING (unit 1 bit), OCTET STRING (8) and
- * known-multiplier character strings (char_bits): 16.8-16.11, 17.5-17.8,
- * 27.5.5-27.5.7.  `small` is the size in bits at or under which a
- * fixed-size value is not octet-aligned (16 for all three). */
-struct str_shape {
-    unsigned unit;             /* bits per item on the wire */
-};
+/* BIT STRING (unit 1 bit), OCTET STRING (8) and known-multiplier character
+ * strings (char_bits) share one shape: 16.8-16.11, 17.5-17.8, 27.5.5-27.5.7.
+ * A fixed size of at most 16 bits is not octet-aligned. */
 
 /* Writes n items of `unit` bits starting at item 0 of p (items are
  * bytes for unit 8 and char strings, bits for unit 1). */
