@@ -31,3 +31,8 @@ test_nas_tshark_LDLIBS := -lcmocka
 FUZZERS += fuzz_nas_decode
 fuzz_nas_decode_SRCS := userspace/nas/tests/fuzz_nas_decode.c
 fuzz_nas_decode_LIBS := nas xepc
+
+# Attach Request (+ PDN Connectivity Request) decode and encode, ns each.
+BENCHES += bench_nas_codec
+bench_nas_codec_SRCS := userspace/nas/tests/bench_nas_codec.c userspace/nas/tests/nas_samples.c
+bench_nas_codec_LIBS := nas xepc

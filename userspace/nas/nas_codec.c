@@ -164,6 +164,7 @@ static int decode_optional(const struct nas_msg_spec *s, unsigned first, const u
                            size_t len, size_t pos, uint8_t *body, struct nas_message *m)
 {
     uint64_t seen = 0;
+    unsigned last = 0;
 
     while (pos < len) {
         uint8_t iei = buf[pos], nib;
@@ -212,10 +213,13 @@ static int decode_optional(const struct nas_msg_spec *s, unsigned first, const u
             pos += 2 + vlen;
         }
         /* TS 24.301 7.6.1 unknown IEs are skipped; 7.6.3 of a repeated IE
-         * only the first is handled. */
-        if (!d || (seen & (1ull << idx)))
+         * only the first is handled; 7.6.2 an IE out of its place in the
+         * message's sequence is ignored (ours are never "comprehension
+         * required"). */
+        if (!d || (seen & (1ull << idx)) || idx < last)
             continue;
         seen |= 1ull << idx;
+        last = idx;
         /* TS 24.301 7.5.3: a syntactically incorrect optional IE is treated
          * as not present */
         if (vlen < d->min || (vlen > d->max && !extendable(d->codec)))
