@@ -28,7 +28,7 @@ run() {
 hex2bin() { perl -e 'print pack("H*", $ARGV[0])' "$1"; }
 bin2hex() { perl -e 'local $/; print unpack("H*", <STDIN>)'; }
 
-echo "1..13"
+echo "1..15"
 
 golden_inner=0741020bf600f110000201030003e605f07000001000050215d011d15200f11030395c0a003103e5e0349011035758a65d0100e0c1
 run "plain attach request, GUTI and ESM container" 0 "Attach request (EMM 0x41)" \
@@ -71,5 +71,14 @@ run "ciphered downlink PDU deciphered (EEA2/EIA2)" 0 "deciphered" "Attach reject
     "emm_cause: 2 (IMSI unknown in HSS)" -- --key "$kint" --enc-key "$kenc" --eia 2 --eea 2 \
     --count 0x105 --dir dl "27${mac}${sqn}${ct}"
 run "ciphered PDU without keys is refused" 1 "ciphered: give --key and --enc-key" -- "27${mac}${sqn}${ct}"
+
+# Service request (header type 12), KSI 1, sequence number 3, COUNT 3: the
+# short MAC is the 2 least significant octets of the EIA2 NAS-MAC over
+# octets 1-2 (TS 24.301 9.9.3.28).
+mac=$(hex2bin "0000000300000000c723" | openssl mac -cipher AES-128-CBC -macopt "hexkey:$kint" CMAC | cut -c1-8 | tr A-F a-f)
+run "service request short MAC verified" 0 "short MAC 0x${mac:4:4} verified" "ksi 1, sequence number 3" \
+    -- --key "$kint" --eia 2 --count 3 "c723${mac:4:4}"
+run "service request with a wrong short MAC" 1 "NOT verified" -- --key "$kint" --eia 2 --count 3 \
+    "c723${mac:0:4}"
 
 [ $failed = 0 ]

@@ -33,8 +33,11 @@ void nas_print_body(FILE *f, const struct nas_message *m, int indent)
 
 void nas_print(FILE *f, const struct nas_message *m)
 {
-    fprintf(f, "%s (%s 0x%02x)\n", nas_msg_name(m->id), m->pd == NAS_PD_ESM ? "ESM" : "EMM",
-            m->msg_type);
+    if (m->id == NAS_MSG_SERVICE_REQUEST)
+        fprintf(f, "%s (EMM, security header type 12)\n", nas_msg_name(m->id));
+    else
+        fprintf(f, "%s (%s 0x%02x)\n", nas_msg_name(m->id), m->pd == NAS_PD_ESM ? "ESM" : "EMM",
+                m->msg_type);
     nas_print_body(f, m, 2);
 }
 
