@@ -15,6 +15,7 @@ E2E_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 XEPCCTL=${XEPCCTL:-$E2E_ROOT/build/bin/xepcctl}
 GTPU_UE=${GTPU_UE:-$E2E_ROOT/build/bin/gtpu-ue}
 PY=/usr/bin/python3
+E2E_XDP_PASS=/usr/lib/$(uname -m)-linux-gnu/bpf/xdpfilt_alw_all.o
 
 E2E_ID=${E2E_ID:-$$}
 E2E_SFX=$(printf '%x' "$E2E_ID" | tail -c 6)
@@ -76,6 +77,8 @@ e2e_require() {
         command -v $t >/dev/null || skip_all "$t is missing (make deps)"
     done
     [ -c /dev/net/tun ] || skip_all "no /dev/net/tun"
+    [ -f "$E2E_XDP_PASS" ] || skip_all "$E2E_XDP_PASS is missing (xdp-tools, make deps)"
+    [ -x $PY ] && $PY -c 'import scapy' 2>/dev/null || skip_all "python3-scapy is missing"
 }
 
 # Best effort, only what this run created.
@@ -126,12 +129,16 @@ e2e_topology() {
     ip -n "$NS_GW" link set "$G_IF" up
     ip -n "$NS_PDN" link set "$P_IF" up
     in_gw sysctl -qw net.ipv4.ip_forward=1
-    # XDP_REDIRECT into a veth needs NAPI on its peer: GRO on (or an XDP
-    # program there).  The senders compute their checksums themselves, as
-    # packets from a real wire have them (veth would otherwise pass
-    # CHECKSUM_PARTIAL packets that XDP cannot complete).
-    in_enb ethtool -K "$E_IF" gro on tx off >/dev/null 2>&1
-    in_pdn ethtool -K "$P_IF" gro on tx off >/dev/null 2>&1
+    # XDP_REDIRECT/XDP_TX into a veth needs NAPI on its peer: an XDP
+    # program there (xdp-tools' allow-all filter; GRO-only NAPI loses the
+    # gateway's XDP_TX Echo Responses on Linux 6.18).  The senders compute
+    # their checksums themselves, as packets from a real wire have them
+    # (veth would otherwise pass CHECKSUM_PARTIAL packets that XDP cannot
+    # complete).
+    in_enb ip link set dev "$E_IF" xdp obj "$E2E_XDP_PASS" sec xdp || return 1
+    in_pdn ip link set dev "$P_IF" xdp obj "$E2E_XDP_PASS" sec xdp || return 1
+    in_enb ethtool -K "$E_IF" tx off >/dev/null 2>&1
+    in_pdn ethtool -K "$P_IF" tx off >/dev/null 2>&1
     in_gw ethtool -K "$S_IF" tx off >/dev/null 2>&1
     in_gw ethtool -K "$G_IF" tx off >/dev/null 2>&1
     in_pdn ip route add $UE_POOL via $SGI_ADDR 2>/dev/null
@@ -224,4 +231,43 @@ e2e_iperf() {
     wait $spid 2>/dev/null
     grep -E "receiver|sender" "$E2E_TMP/iperf-c.log" | sed 's/^/# /'
     [ $rc = 0 ] && grep -q receiver "$E2E_TMP/iperf-c.log"
+}
+
+# tshark on the eNB side of S1: what the gateway sends toward the eNB.
+# e2e_capture_start FILE; ...traffic...; e2e_capture_stop
+e2e_capture_start() {
+    CAP_FILE=$1
+    in_enb timeout 30 tshark -q -i "$E_IF" -f "udp port 2152 and src host $S1U_ADDR" \
+        -w "$CAP_FILE" >"$E2E_TMP/tshark.log" 2>&1 &
+    CAP_PID=$!
+    for _ in $(seq 50); do
+        grep -q "Capturing on" "$E2E_TMP/tshark.log" 2>/dev/null && break
+        sleep 0.1
+    done
+    sleep 0.3
+}
+
+e2e_capture_stop() {
+    sleep 0.5
+    kill -INT "$CAP_PID" 2>/dev/null
+    wait "$CAP_PID" 2>/dev/null
+    CAP_PID=""
+}
+
+# e2e_tshark_verify FILE DL_TEID UE_ADDR PEER_ADDR: every G-PDU decodes,
+# carries DL_TEID from the gateway to the eNB with inner PEER -> UE, and
+# tshark finds no bad IPv4/UDP checksum and nothing malformed.
+e2e_tshark_verify() {
+    local f=$1 teid=$2 ue=$3 peer=$4
+    local ts="tshark -r $f -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE"
+    local total good bad
+    total=$($ts -Y "gtp.message == 0xff" 2>/dev/null | wc -l)
+    good=$($ts -T fields -e gtp.teid -e ip.src -e ip.dst -Y "gtp.message == 0xff" 2>/dev/null |
+        awk -v t="$(printf '0x%08x' "$teid")" -v ue="$ue" -v peer="$peer" -v s1u="$S1U_ADDR" \
+            -v enb="$ENB_ADDR" '$1 == t && $2 == s1u "," peer && $3 == enb "," ue' | wc -l)
+    bad=$($ts -Y "ip.checksum.status == \"Bad\" || udp.checksum.status == \"Bad\" || _ws.malformed || _ws.expert.severity >= \"Error\"" 2>/dev/null | wc -l)
+    diag "tshark: $total G-PDUs, $good with TEID $teid $peer -> $ue, $bad bad/malformed"
+    $ts -T fields -e gtp.teid -e ip.src -e ip.dst -e ip.checksum.status -e udp.checksum.status \
+        -Y "gtp.message == 0xff" 2>/dev/null | head -n 2 | sed 's/^/#   /'
+    [ "$total" -gt 0 ] && [ "$total" = "$good" ] && [ "$bad" = 0 ]
 }

@@ -1,0 +1,3 @@
+# tests/e2e: end-to-end datapath tests in network namespaces (root; TAP).
+SCRIPT_TESTS += tests/e2e/routed.sh tests/e2e/nat.sh tests/e2e/adopt_upgrade.sh
+DEBIAN_PACKAGES += xdp-tools ethtool iputils-ping

@@ -1,0 +1,133 @@
+#!/bin/bash
+# End to end, routed mode: real ping and iperf3 through gtpu-ue and the XDP
+# datapath in both directions, scapy probes (extension-header chain, echo,
+# unknown TEID with Error Indication, malformed headers), tshark as the
+# judge of what the gateway sends toward the eNB, SDF rule drop, and an
+# idle UE whose downlink packets are kept and delivered once its tunnel is
+# back.
+source "$(dirname "$0")/lib.sh"
+e2e_require
+trap e2e_cleanup EXIT INT TERM
+tap_plan 24
+PROBE="$PY $E2E_ROOT/tests/e2e/gtpu_probe.py"
+
+check "topology: three namespaces, two veth links" e2e_topology
+check "dp up in routed mode" e2e_dp_up routed
+status_links() {
+    xepcctl dp status >"$E2E_TMP/status" || return 1
+    cat "$E2E_TMP/status"
+    grep -q 'xdp_s1u prog [1-9][0-9]* link [1-9]' "$E2E_TMP/status" &&
+        grep -q 'xdp_sgi prog [1-9][0-9]* link [1-9]' "$E2E_TMP/status"
+}
+check "dp status shows both XDP links" status_links
+check "session add: UE 10.45.0.2 (plain)" e2e_ue_session 2 0x101 0x901
+check "session add: UE 10.45.0.3 (rules, AMBR, quota)" e2e_ue_session 3 0x102 0x902 \
+    --ul-ambr 500M --dl-ambr 500M \
+    --rule 'prec=10,dir=ul,proto=udp,dport=9,action=drop' \
+    --rule 'prec=20,proto=any,rg=7,always' --quota 'rg=7,bytes=1G,threshold=80%,fua=drop'
+check "gtpu-ue up with two UEs" e2e_gtpu_ue 2,0x101,0x901 3,0x102,0x902
+
+check "ping UE -> PDN through the datapath" \
+    in_enb ping -c 5 -i 0.2 -W 2 -I 10.45.0.2 $PDN_ADDR
+check "ping PDN -> UE through the datapath" \
+    in_pdn ping -c 5 -i 0.2 -W 2 10.45.0.3
+check "iperf3 TCP uplink UE -> PDN" e2e_iperf "$NS_PDN" $PDN_ADDR "$NS_ENB" 10.45.0.2
+check "iperf3 TCP downlink PDN -> UE (-R)" e2e_iperf "$NS_PDN" $PDN_ADDR "$NS_ENB" 10.45.0.2 -R
+
+e2e_capture_start "$E2E_TMP/dl.pcap"
+in_pdn ping -c 5 -i 0.1 -W 2 -s 1000 10.45.0.2 >/dev/null
+e2e_capture_stop
+check "tshark: downlink G-PDUs carry TEID 0x901, PDN -> UE, checksums valid, nothing malformed" \
+    e2e_tshark_verify "$E2E_TMP/dl.pcap" 0x901 10.45.0.2 $PDN_ADDR
+
+usage_ok() {
+    local out
+    out=$(xepcctl session show --ue 10.45.0.2) || return 1
+    echo "$out" | grep usage
+    echo "$out" | grep -Eq 'usage +ul [1-9][0-9]* bytes [1-9][0-9]* pkts.*dl [1-9][0-9]* bytes [1-9]'
+}
+check "session usage counted both ways" usage_ok
+
+check "scapy: G-PDU with a PDU Session Container and an unknown extension header is forwarded" \
+    in_enb $PROBE gpdu-ext "$E_IF" $ENB_ADDR $S1U_ADDR 0x101 0x901 10.45.0.2 $PDN_ADDR
+check "scapy: Echo Request answered with an Echo Response and Recovery IE" \
+    in_enb $PROBE echo "$E_IF" $ENB_ADDR $S1U_ADDR
+
+unknown_before=$(e2e_stat UNKNOWN_TEID)
+xepcctl events --error-indication --count 1 --timeout 10 >"$E2E_TMP/events.log" 2>&1 &
+EV_PID=$!
+sleep 0.5
+e2e_capture_start "$E2E_TMP/ei.pcap"
+check "scapy: unknown TEID answered with an Error Indication (TEID Data I, peer address)" \
+    in_enb $PROBE unknown "$E_IF" $ENB_ADDR $S1U_ADDR 0x00dead01 --expect-ei
+e2e_capture_stop
+wait $EV_PID
+check "events printed the unknown-teid event" grep -q 'unknown-teid *teid=0x00dead01 peer=172.16.1.2' "$E2E_TMP/events.log"
+ei_ok() {
+    local n bad
+    n=$(tshark -r "$E2E_TMP/ei.pcap" -Y 'gtp.message == 26 && gtp.teid_data == 0x00dead01' 2>/dev/null | wc -l)
+    bad=$(tshark -r "$E2E_TMP/ei.pcap" -o udp.check_checksum:TRUE -Y '_ws.malformed || _ws.expert.severity >= "Error"' 2>/dev/null | wc -l)
+    tshark -r "$E2E_TMP/ei.pcap" -Y 'gtp.message == 26' -V 2>/dev/null | grep -E 'TEID Data I|Peer Address|GSN address' | sed 's/^/# /'
+    [ "$n" -ge 1 ] && [ "$bad" = 0 ] && [ "$(e2e_stat UNKNOWN_TEID)" -gt "$unknown_before" ]
+}
+check "tshark decodes the Error Indication; UNKNOWN_TEID drop counted" ei_ok
+
+malformed_ok() {
+    local kind=$1 reason=$2 before
+    before=$(e2e_stat "$reason")
+    in_enb $PROBE malformed "$E_IF" $ENB_ADDR $S1U_ADDR 0x101 "$kind" || return 1
+    sleep 0.3
+    [ "$(e2e_stat "$reason")" -gt "$before" ]
+}
+check "malformed: GTP length beyond the packet -> GTP_LEN_LONG" malformed_ok len-long GTP_LEN_LONG
+check "malformed: extension header length 0 -> GTP_EXT_LEN" malformed_ok ext-zero GTP_EXT_LEN
+
+rule_drop_ok() {
+    local before
+    before=$(e2e_stat RULE_DROP)
+    in_enb $PY -c "
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(('10.45.0.3', 0))
+for i in range(5):
+    s.sendto(b'discard me', ('$PDN_ADDR', 9))
+" || return 1
+    sleep 0.3
+    [ $(($(e2e_stat RULE_DROP) - before)) -ge 5 ]
+}
+check "SDF rule 'udp dport 9 drop' drops the UE's packets (RULE_DROP)" rule_drop_ok
+
+idle_ok() {
+    xepcctl session modify --teid 0x102 --idle || return 1
+    xepcctl events --buffer --timeout 8 >"$E2E_TMP/idle-events.log" 2>&1 &
+    local ev=$!
+    sleep 0.5
+    # Three echo requests while the UE is idle, then the tunnel comes back.
+    in_pdn ping -c 3 -i 0.2 -W 5 10.45.0.3 >"$E2E_TMP/idle-ping.log" 2>&1 &
+    local pp=$!
+    sleep 1.5
+    xepcctl session modify --teid 0x102 --enb $ENB_ADDR --dl-teid 0x902 || return 1
+    wait $pp
+    kill -INT $ev 2>/dev/null
+    wait $ev
+    sed 's/^/# /' "$E2E_TMP/idle-events.log" | head -n 6
+    grep 'packets transmitted' "$E2E_TMP/idle-ping.log" | sed 's/^/# /'
+    grep -q 'downlink-data *sid=258 ue=10.45.0.3' "$E2E_TMP/idle-events.log" &&
+        grep -q '^buffered ' "$E2E_TMP/idle-events.log" &&
+        grep -q ' 3 received' "$E2E_TMP/idle-ping.log"
+}
+check "idle UE: downlink-data event, packets kept and delivered when the tunnel returns" idle_ok
+
+stats_by_name() {
+    xepcctl stats >"$E2E_TMP/stats" || return 1
+    cat "$E2E_TMP/stats"
+    grep -q 'RULE_DROP .*SDF rule action drop' "$E2E_TMP/stats"
+}
+check "stats print drop reasons by name" stats_by_name
+check "dp down detaches and unpins" xepcctl dp down
+no_xdp_left() {
+    ! in_gw ip link show "$S_IF" | grep -q 'prog/xdp' &&
+        ! in_gw ip link show "$G_IF" | grep -q 'prog/xdp' && [ ! -e "$PIN" ]
+}
+check "no XDP program left on S1-U/SGi, pin directory gone" no_xdp_left
+[ $TAP_FAILED = 0 ]
