@@ -11,3 +11,8 @@ test_s1ap_messages_LDLIBS := -lcmocka
 
 # tshark judges every encoded message type (needs build/test/test_s1ap_messages)
 SCRIPT_TESTS += asn1/tests/s1ap_tshark_test.sh
+
+UNIT_TESTS += test_s1ap_malformed
+test_s1ap_malformed_SRCS := asn1/tests/test_s1ap_malformed.c
+test_s1ap_malformed_LIBS := s1ap_samples s1ap
+test_s1ap_malformed_LDLIBS := -lcmocka
