@@ -625,9 +625,10 @@ static int tai_list_dec(const struct nas_ie_desc *d, const uint8_t *p, size_t le
         if (len - pos < need)
             return INVALID;
         total += n;
-        /* 9.9.3.33: at most 16 TAIs in the whole list */
+        /* 9.9.3.33: at most 16 TAIs in the whole list; more is a well
+         * formed list that cannot be meant: semantically incorrect */
         if (total > NAS_TAI_LIST_MAX)
-            return INVALID;
+            return -NAS_ERR_SEMANTIC;
         for (unsigned i = 0; i < n; i++) {
             struct nas_tai *t = &pl->tai[i];
 

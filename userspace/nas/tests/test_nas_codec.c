@@ -130,6 +130,7 @@ static void test_canonical_bytes(void **state)
     };
     struct nas_message *m = calloc(1, sizeof(*m));
     uint8_t in[256], out[256];
+    char name[128];
 
     (void)state;
     for (size_t i = 0; i < sizeof(vectors) / sizeof(vectors[0]); i++) {
@@ -143,6 +144,10 @@ static void test_canonical_bytes(void **state)
         e = nas_encode_plain(m, out, sizeof(out));
         assert_int_equal(e, n);
         assert_memory_equal(in, out, (size_t)n);
+        snprintf(name, sizeof(name), "%s", nas_msg_name(m->id));
+        member_name(m->id, name, sizeof(name));
+        strncat(name, "_canonical", sizeof(name) - strlen(name) - 1);
+        corpus_write(name, out, (size_t)n);
     }
     free(m);
 }
@@ -274,6 +279,11 @@ static void test_errors(void **state)
     assert_int_equal(decode_hex("5201c1 0109 05 04696e7465 05 07c0a80702", m), -NAS_ERR_MANDATORY_INVALID);
     assert_string_equal(m->err.ie, "pdn_addr");
     assert_int_equal(nas_err_esm_cause(m->err.code), 96);
+    /* a TAI list of 17 TAIs (16 consecutive + 1) is semantically wrong: #95 */
+    assert_int_equal(decode_hex("0742 01 29 0c 2f00f1100001 0000f1100002 0003020dd0", m),
+                     -NAS_ERR_SEMANTIC);
+    assert_string_equal(m->err.ie, "tai_list");
+    assert_int_equal(nas_err_emm_cause(m->err.code), 95);
     /* 7.5.3: conditional IE: synch failure without AUTS -> #100 */
     assert_int_equal(decode_hex("075c15", m), -NAS_ERR_CONDITIONAL);
     assert_int_equal(nas_err_emm_cause(m->err.code), 100);
