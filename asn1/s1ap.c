@@ -88,6 +88,32 @@ static int fail(struct s1ap_decode_error *err, enum s1ap_decode_cause cause, int
     return rc;
 }
 
+/* Reads the UE S1AP IDs from the message's top-level IE container by its
+ * framing alone, so that they are known even when another IE made the
+ * message fail: SEQUENCE { protocolIEs ProtocolIE-Container, ... }. */
+static void scan_ue_ids(struct aper_reader r, struct s1ap_decode_error *err)
+{
+    uint64_t ext, n, id, v;
+    unsigned crit;
+    bool more;
+
+    if (aper_get_bits(&r, 1, &ext) || aper_get_length(&r, 0, 65535, true, &n, &more))
+        return;
+    for (uint64_t i = 0; i < n; i++) {
+        struct aper_reader val;
+        if (aper_get_cwn(&r, 65535, &id) || aper_get_enumerated(&r, 3, false, 0, &crit) ||
+            aper_open_get(&r, NULL, &val))
+            return;                               /* NULL arena: no fragments */
+        if (id == S1AP_id_MME_UE_S1AP_ID && !aper_get_cwn(&val, 0xffffffffu, &v)) {
+            err->mme_ue_s1ap_id_present = true;   /* INTEGER (0..4294967295) */
+            err->mme_ue_s1ap_id = (uint32_t)v;
+        } else if (id == S1AP_id_eNB_UE_S1AP_ID && !aper_get_cwn(&val, 0xffffff, &v)) {
+            err->enb_ue_s1ap_id_present = true;   /* INTEGER (0..16777215) */
+            err->enb_ue_s1ap_id = (uint32_t)v;
+        }
+    }
+}
+
 int s1ap_decode(const uint8_t *buf, size_t len, struct s1ap_pdu *out,
                 struct aper_arena *arena, struct s1ap_decode_error *err)
 {
@@ -125,6 +151,7 @@ int s1ap_decode(const uint8_t *buf, size_t len, struct s1ap_pdu *out,
         out->kind = S1AP_MSG_NONE;
         return fail(err, S1AP_DECODE_UNKNOWN_PROCEDURE, -EPROTO, "procedure not comprehended");
     }
+    scan_ue_ids(value, err);
     memset(&diag, 0, sizeof(diag));
     rc = aper_decode_type(&value, s1ap_msgs[out->kind].desc,
                           (uint8_t *)&out->u + s1ap_msgs[out->kind].offset, arena, &diag);
@@ -144,6 +171,60 @@ int s1ap_decode(const uint8_t *buf, size_t len, struct s1ap_pdu *out,
         return fail(err, S1AP_DECODE_TRANSFER_SYNTAX, -EBADMSG, "transfer syntax error");
     if (diag.notify)
         err->cause = S1AP_DECODE_IGNORED_IES;
+    return 0;
+}
+
+unsigned s1ap_criticality_diagnostics(const struct s1ap_decode_error *err,
+                                      s1ap_CriticalityDiagnostics *cd,
+                                      s1ap_CriticalityDiagnostics_IE_Item *items, unsigned cap)
+{
+    unsigned n = 0;
+
+    memset(cd, 0, sizeof(*cd));
+    if (err->procedure_known) {
+        cd->procedureCode_present = true;
+        cd->procedureCode = err->procedure_code;
+        cd->triggeringMessage_present = true;
+        cd->triggeringMessage = (s1ap_TriggeringMessage)err->triggering_message;
+        cd->procedureCriticality_present = true;
+        cd->procedureCriticality = (s1ap_Criticality)err->procedure_criticality;
+    }
+    for (unsigned i = 0; i < err->n_ies && n < cap; i++) {
+        if (err->ies[i].criticality == S1AP_CRIT_IGNORE)
+            continue;                 /* 10.3.4.1 / 10.3.5: not reported */
+        items[n].iECriticality = (s1ap_Criticality)err->ies[i].criticality;
+        items[n].iE_ID = err->ies[i].id;
+        items[n].typeOfError = err->ies[i].type_of_error == APER_IE_MISSING
+                                   ? S1AP_TypeOfError_missing
+                                   : S1AP_TypeOfError_not_understood;
+        n++;
+    }
+    if (n) {
+        cd->iEsCriticalityDiagnostics_present = true;
+        cd->iEsCriticalityDiagnostics.count = n;
+        cd->iEsCriticalityDiagnostics.items = items;
+    }
+    return n;
+}
+
+int s1ap_error_indication(struct s1ap_pdu *pdu, const struct s1ap_decode_error *err,
+                          s1ap_CriticalityDiagnostics_IE_Item items[S1AP_DIAG_MAX_IES])
+{
+    if (err->cause == S1AP_DECODE_OK || err->cause == S1AP_DECODE_NO_MEMORY)
+        return -EINVAL;
+    if (s1ap_pdu_init(pdu, S1AP_MSG_ErrorIndication))
+        return -EINVAL;
+    s1ap_ErrorIndication *m = &pdu->u.ErrorIndication;
+    m->MME_UE_S1AP_ID_present = err->mme_ue_s1ap_id_present;
+    m->MME_UE_S1AP_ID = err->mme_ue_s1ap_id;
+    m->eNB_UE_S1AP_ID_present = err->enb_ue_s1ap_id_present;
+    m->eNB_UE_S1AP_ID = err->enb_ue_s1ap_id;
+    m->Cause_present = true;
+    m->Cause.present = S1AP_Cause_PR_protocol;
+    m->Cause.u.protocol = s1ap_decode_error_cause(err);
+    s1ap_criticality_diagnostics(err, &m->CriticalityDiagnostics, items, S1AP_DIAG_MAX_IES);
+    m->CriticalityDiagnostics_present = m->CriticalityDiagnostics.procedureCode_present ||
+                                        m->CriticalityDiagnostics.iEsCriticalityDiagnostics_present;
     return 0;
 }
 

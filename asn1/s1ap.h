@@ -120,6 +120,13 @@ struct s1ap_decode_error {
     uint16_t n_ies;
     bool ies_truncated;
     struct aper_diag_ie ies[S1AP_DIAG_MAX_IES];
+    /* The UE-associated logical connection, when the message carries its
+     * IDs and they could be read (even if the message was rejected):
+     * TS 36.413 10.3.4.2 wants them in the Error Indication. */
+    bool mme_ue_s1ap_id_present;
+    bool enb_ue_s1ap_id_present;
+    uint32_t mme_ue_s1ap_id;
+    uint32_t enb_ue_s1ap_id;
     /* for logs: what failed, in which ASN.1 type, at which bit of the
      * innermost open type being decoded */
     const char *detail;
@@ -142,6 +149,20 @@ const char *s1ap_msg_name(enum s1ap_msg_kind kind);
 /* The message struct inside pdu->u (void * for generic tools). */
 void *s1ap_pdu_msg(struct s1ap_pdu *pdu);
 const void *s1ap_pdu_msg_const(const struct s1ap_pdu *pdu);
+
+/* TS 36.413 9.2.1.21 Criticality Diagnostics for err: the procedure
+ * fields when the header was decoded, and the IEs to report (criticality
+ * reject or notify) in items[0..cap).  Returns the number of IEs used. */
+unsigned s1ap_criticality_diagnostics(const struct s1ap_decode_error *err,
+                                      s1ap_CriticalityDiagnostics *cd,
+                                      s1ap_CriticalityDiagnostics_IE_Item *items, unsigned cap);
+
+/* An Error Indication about err (TS 36.413 8.7.3 and 10): Cause protocol,
+ * Criticality Diagnostics and the UE S1AP IDs that err holds.  `items`
+ * backs the IE list and must outlive the encode.  Returns 0, or -EINVAL
+ * when err describes no error to report. */
+int s1ap_error_indication(struct s1ap_pdu *pdu, const struct s1ap_decode_error *err,
+                          s1ap_CriticalityDiagnostics_IE_Item items[S1AP_DIAG_MAX_IES]);
 
 const char *s1ap_decode_cause_str(enum s1ap_decode_cause cause);
 /* TS 36.413 9.2.1.3 CauseProtocol for an Error Indication about err. */

@@ -247,6 +247,45 @@ static void test_unknown_ie_reject_rejects_message(void **state)
                      S1AP_CauseProtocol_abstract_syntax_error_reject);
 }
 
+/* The rejected message's IDs and diagnostics make the Error Indication. */
+static void test_error_indication_from_decode_error(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t buf[64], enc[128];
+    s1ap_CriticalityDiagnostics_IE_Item items[S1AP_DIAG_MAX_IES];
+    struct s1ap_pdu ei;
+    int n = with_extra_ie(buf, 999, S1AP_CRIT_REJECT, 1);
+
+    assert_int_equal(decode_raw(f, buf, n), -EPROTO);
+    assert_true(f->err.mme_ue_s1ap_id_present);
+    assert_int_equal(f->err.mme_ue_s1ap_id, 33554623);
+    assert_true(f->err.enb_ue_s1ap_id_present);
+    assert_int_equal(f->err.enb_ue_s1ap_id, 1);
+    assert_int_equal(s1ap_error_indication(&ei, &f->err, items), 0);
+    int m = s1ap_encode(&ei, enc, sizeof(enc));
+    assert_true(m > 0);
+    assert_int_equal(decode_raw(f, enc, m), 0);
+    const s1ap_ErrorIndication *e = &f->pdu.u.ErrorIndication;
+    assert_int_equal(f->pdu.kind, S1AP_MSG_ErrorIndication);
+    assert_true(e->MME_UE_S1AP_ID_present);
+    assert_int_equal(e->MME_UE_S1AP_ID, 33554623);
+    assert_int_equal(e->eNB_UE_S1AP_ID, 1);
+    assert_int_equal(e->Cause.present, S1AP_Cause_PR_protocol);
+    assert_int_equal(e->Cause.u.protocol, S1AP_CauseProtocol_abstract_syntax_error_reject);
+    const s1ap_CriticalityDiagnostics *cd = &e->CriticalityDiagnostics;
+    assert_true(e->CriticalityDiagnostics_present);
+    assert_int_equal(cd->procedureCode, S1AP_id_InitialContextSetup);
+    assert_int_equal(cd->triggeringMessage, S1AP_TriggeringMessage_successful_outcome);
+    assert_int_equal(cd->procedureCriticality, S1AP_Criticality_reject);
+    assert_int_equal(cd->iEsCriticalityDiagnostics.count, 1);
+    assert_int_equal(cd->iEsCriticalityDiagnostics.items[0].iE_ID, 999);
+    assert_int_equal(cd->iEsCriticalityDiagnostics.items[0].typeOfError,
+                     S1AP_TypeOfError_not_understood);
+    /* nothing to report for a clean decode */
+    struct s1ap_decode_error ok = { .cause = S1AP_DECODE_OK };
+    assert_int_equal(s1ap_error_indication(&ei, &ok, items), -EINVAL);
+}
+
 static void test_missing_mandatory_reject_ie(void **state)
 {
     struct fixture *f = *state;
@@ -415,6 +454,7 @@ int main(void)
         cmocka_unit_test_setup(test_unknown_ie_ignore_is_skipped_silently, setup),
         cmocka_unit_test_setup(test_unknown_ie_notify_is_reported, setup),
         cmocka_unit_test_setup(test_unknown_ie_reject_rejects_message, setup),
+        cmocka_unit_test_setup(test_error_indication_from_decode_error, setup),
         cmocka_unit_test_setup(test_missing_mandatory_reject_ie, setup),
         cmocka_unit_test_setup(test_missing_mandatory_ignore_ie_is_tolerated, setup),
         cmocka_unit_test_setup(test_duplicate_ie_is_falsely_constructed, setup),
