@@ -392,7 +392,7 @@ static int block(struct bench_env *e, const struct opts *o, double *ul1m,
 /* Every repeat for another session (hash-spread over all installed), so
  * that the session, UE-hash, usage, meter and charging entries come from
  * memory rather than a hot cache line. */
-static int spread(struct bench_env *e, const struct opts *o)
+static int spread_one(struct bench_env *e, const struct opts *o, const char *tag)
 {
 	static struct pcase c;
 	const char *n = count_str(e->n_sessions);
@@ -407,8 +407,8 @@ static int spread(struct bench_env *e, const struct opts *o)
 	c.rot_addr_off = BENCH_OFF_UL_UE;
 	if ((err = measure(e, o, &c, &r)))
 		return err;
-	bench_line("ns/pkt", r.net, "dp_pkt_ul64_s%s_spread", n);
-	bench_line("x", r.ratio, "dp_pkt_ul64_s%s_spread_ratio", n);
+	bench_line("ns/pkt", r.net, "dp_pkt_ul64_s%s_spread%s", n, tag);
+	bench_line("x", r.ratio, "dp_pkt_ul64_s%s_spread%s_ratio", n, tag);
 
 	case_dl(e, &c, 1, 64);
 	c.name = "downlink spread";
@@ -417,9 +417,26 @@ static int spread(struct bench_env *e, const struct opts *o)
 	c.rot_addr_off = BENCH_OFF_DL_UE;
 	if ((err = measure(e, o, &c, &r)))
 		return err;
-	bench_line("ns/pkt", r.net, "dp_pkt_dl64_s%s_spread", n);
-	bench_line("x", r.ratio, "dp_pkt_dl64_s%s_spread_ratio", n);
+	bench_line("ns/pkt", r.net, "dp_pkt_dl64_s%s_spread%s", n, tag);
+	bench_line("x", r.ratio, "dp_pkt_dl64_s%s_spread%s_ratio", n, tag);
 	return 0;
+}
+
+/* Spread over the sessions, with the full policy, then again with every
+ * session stripped of rules, meters and quota (what the lookups alone
+ * cost when their entries are cold). */
+static int spread(struct bench_env *e, const struct opts *o)
+{
+	int err = spread_one(e, o, "");
+
+	if (err)
+		return err;
+	if ((err = bench_sessions_rewrite(e, 0)))
+		return err;
+	err = spread_one(e, o, "_nopolicy");
+	if (!err)
+		err = bench_sessions_rewrite(e, 1);
+	return err;
 }
 
 /*
@@ -477,6 +494,19 @@ static int breakdown(struct bench_env *e, const struct opts *o)
 		return -errno;
 	if (err)
 		return err;
+
+	/* parse and pass: UDP to another port on the S1-U address */
+	case_ul(e, &c, sid, 64);
+	c.name = "not_gtpu";
+	c.frame[14 + 22] = 0x12;	/* destination port 0x1268 = 4712 */
+	c.frame[14 + 23] = 0x68;
+	c.head_delta = 0;
+	c.expect = XDP_PASS;
+	c.stat_key = XEPC_STAT_CNT(XEPC_CNT_NOT_GTPU_PASS);
+	c.usage_sid = 0;
+	if ((err = measure(e, o, &c, &r)))
+		return err;
+	bench_line("ns/pkt", r.net, "dp_cost_ul_not_gtpu_pass");
 
 	/* one bpf_fib_lookup (uplink's: to the PDN next hop) */
 	{
@@ -667,7 +697,7 @@ static void usage(const char *argv0)
 	       "rate and kernel memory per session.  Needs root.\n"
 	       "\n"
 	       "  -r N   repeats per BPF_PROG_TEST_RUN (default 1000000)\n"
-	       "  -t N   trials, the best is kept (default 3)\n"
+	       "  -t N   trials, the best is kept (default 5)\n"
 	       "  -s N   sessions at most: 1, 100000 or 1000000 (default)\n"
 	       "  -l N   frames per live-mode run (default 2000000)\n"
 	       "  -q     quick: -r 100000 -t 1 -l 200000\n"
@@ -700,7 +730,7 @@ static void machine(void)
 
 int main(int argc, char **argv)
 {
-	struct opts o = { .repeat = 1000000, .trials = 3, .max_sessions = 1000000,
+	struct opts o = { .repeat = 1000000, .trials = 5, .max_sessions = 1000000,
 			  .live_frames = 2000000 };
 	static const __u32 steps[] = { 1, 100000, 1000000 };
 	struct bench_install ti, tot = { 0, 0 };

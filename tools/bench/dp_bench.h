@@ -71,6 +71,9 @@ struct xepc_session bench_session(__u32 sid);
 
 /* Installs sessions n_sessions+1 .. upto with batched map updates. */
 int bench_install_batch(struct bench_env *e, __u32 upto, struct bench_install *t);
+/* Rewrites every installed session entry: policy 1 as bench_session(),
+ * 0 without rules, meters and quota. */
+int bench_sessions_rewrite(struct bench_env *e, int policy);
 /* Writes sessions 1..n again, one map update per entry. */
 int bench_install_single(struct bench_env *e, __u32 n, struct bench_install *t);
 /* Kernel memory (memlock of /proc/self/fdinfo) of the per-session maps. */

@@ -372,6 +372,37 @@ fail:
 	return rc;
 }
 
+int bench_sessions_rewrite(struct bench_env *e, int policy)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, any);
+	struct chunk *c = calloc(1, sizeof(*c));
+	__u32 sid = 1, n, i, cnt;
+	int rc = 0;
+
+	if (!c)
+		return -ENOMEM;
+	while (sid <= e->n_sessions) {
+		n = e->n_sessions - sid + 1 < CHUNK ? e->n_sessions - sid + 1 : CHUNK;
+		for (i = 0; i < n; i++) {
+			c->sids[i] = sid + i;
+			c->sess[i] = bench_session(sid + i);
+			if (!policy) {
+				c->sess[i].ruleset_id = 0;
+				c->sess[i].ul_meter_id = c->sess[i].dl_meter_id = 0;
+				c->sess[i].charge_base = c->sess[i].n_charge = 0;
+			}
+		}
+		cnt = n;
+		if (bpf_map_update_batch(e->fd_sessions, c->sids, c->sess, &cnt, &any)) {
+			rc = -errno;
+			break;
+		}
+		sid += n;
+	}
+	free(c);
+	return rc;
+}
+
 int bench_install_single(struct bench_env *e, __u32 n, struct bench_install *t)
 {
 	struct xepc_meter m = bench_meter();
