@@ -22,7 +22,8 @@
 enum field {
     F_FRAME, F_MALFORMED, F_EXPERT, F_EMM, F_ESM, F_EBI, F_PTI, F_SHT, F_IMSI, F_MTMSI, F_MMEGI,
     F_TAC, F_LAC, F_APN, F_QCI, F_PDN4, F_PDN6, F_EMM_CAUSE, F_ESM_CAUSE, F_IMEISV, F_TMSI,
-    F_TEXT, F_AMBR, F_PCO, F_PORT, F_IP4, F_KSI, F__COUNT
+    F_TEXT, F_AMBR, F_PCO, F_PORT, F_IP4, F_KSI, F_MBR_UL, F_MBR_DL, F_GBR_UL, F_EMBR_DL,
+    F_AMBR_UL, F_EEA0, F_EEA2, F_EIA0, F_TOC, F_TOI, F_RAND, F_AUTN, F_TIME, F__COUNT
 };
 
 static const char *const field_names[F__COUNT] = {
@@ -33,7 +34,11 @@ static const char *const field_names[F__COUNT] = {
     "nas_eps.esm.pdn_ipv4", "nas_eps.esm.pdn_ipv6_if_id", "nas_eps.emm.cause",
     "nas_eps.esm.cause", "gsm_a.imeisv", "3gpp.tmsi", "gsm_a.dtap.text_string",
     "nas_eps.esm.apn_ambr_dl_total", "gsm_a.gm.sm.pco_pid", "gsm_a.gm.sm.tft.port",
-    "gsm_a.gm.sm.ip4_address", "nas_eps.emm.nas_key_set_id",
+    "gsm_a.gm.sm.ip4_address", "nas_eps.emm.nas_key_set_id", "nas_eps.esm.mbr_ul",
+    "nas_eps.esm.mbr_dl", "nas_eps.esm.gbr_ul", "nas_eps.esm.embr_dl",
+    "nas_eps.esm.apn_ambr_ul_total", "nas_eps.emm.eea0", "nas_eps.emm.128eea2",
+    "nas_eps.emm.eia0", "nas_eps.emm.toc", "nas_eps.emm.toi", "gsm_a.dtap.rand",
+    "gsm_a.dtap.autn", "gsm_a.dtap.time_zone_time",
 };
 
 #define MAX_MSGS 160
@@ -105,9 +110,51 @@ static void expect_ie(struct sample *s, const struct nas_ie_desc *d, const uint8
     case NAS_C_APN:
         want(s, F_APN, "%s", ((const struct nas_apn *)(const void *)field)->name);
         break;
-    case NAS_C_QOS:
-        want(s, F_QCI, "%u", ((const struct nas_eps_qos *)(const void *)field)->qci);
+    case NAS_C_QOS: {
+        const struct nas_eps_qos *q = (const void *)field;
+
+        want(s, F_QCI, "%u", q->qci);
+        if (q->len >= 5) {
+            want(s, F_MBR_UL, "%u", q->mbr_ul);
+            want(s, F_MBR_DL, "%u", q->mbr_dl);
+            want(s, F_GBR_UL, "%u", q->gbr_ul);
+        }
+        if (q->len >= 9 && q->mbr_dl_ext)
+            want(s, F_EMBR_DL, "%u", q->mbr_dl_ext);
+        if (q->len >= 13 && q->mbr_dl_ext2)
+            want(s, F_EMBR_DL, "%u", q->mbr_dl_ext2);
         break;
+    }
+    case NAS_C_UENC: {
+        const struct nas_ue_net_cap *c = (const void *)field;
+
+        want(s, F_EEA0, "%u", c->eea >> 7 & 1);
+        want(s, F_EEA2, "%u", c->eea >> 5 & 1);
+        want(s, F_EIA0, "%u", c->eia >> 7 & 1);
+        break;
+    }
+    case NAS_C_ALGS:
+        want(s, F_TOC, "%u", ((const struct nas_sec_algs *)(const void *)field)->eea);
+        want(s, F_TOI, "%u", ((const struct nas_sec_algs *)(const void *)field)->eia);
+        break;
+    case NAS_C_BYTES:
+        if (!strcmp(d->name, "rand") || !strcmp(d->name, "autn")) {
+            char h[33];
+
+            hex_encode(field, 16, h);
+            want(s, d->name[0] == 'r' ? F_RAND : F_AUTN, "%s", h);
+        }
+        break;
+    case NAS_C_TZTIME: {
+        static const char *const mon[12] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
+                                             "Aug", "Sep", "Oct", "Nov", "Dec" };
+        const struct nas_tz_time *t = (const void *)field;
+
+        if (t->month >= 1 && t->month <= 12)
+            want(s, F_TIME, "%s %2u, 20%02u %02u:%02u:%02u.000000000 UTC", mon[t->month - 1],
+                 t->day, t->year, t->hour, t->minute, t->second);
+        break;
+    }
     case NAS_C_PDN_ADDR: {
         const struct nas_pdn_addr *p = (const void *)field;
         char iid[17];
@@ -140,6 +187,8 @@ static void expect_ie(struct sample *s, const struct nas_ie_desc *d, const uint8
     case NAS_C_AMBR:
         want(s, F_AMBR, "%llu",
              (unsigned long long)nas_apn_ambr_kbps((const void *)field, false));
+        want(s, F_AMBR_UL, "%llu",
+             (unsigned long long)nas_apn_ambr_kbps((const void *)field, true));
         break;
     case NAS_C_PCO: {
         const struct nas_pco *p = (const void *)field;
@@ -216,7 +265,7 @@ static bool list_has(const char *list, const char *value)
     size_t n = strlen(value);
 
     for (const char *p = list; p && *p;) {
-        const char *end = strchr(p, ',');
+        const char *end = strchr(p, '|');
         size_t l = end ? (size_t)(end - p) : strlen(p);
 
         if (l == n && !strncmp(p, value, n))
@@ -254,7 +303,7 @@ static int tshark_check(struct sample *s, unsigned n)
     assert_int_equal(write_pcap(pcap, s, n), 0);
     snprintf(cmd, sizeof(cmd),
              "tshark -o 'uat:user_dlts:\"User 0 (DLT=147)\",\"nas-eps_plain\",\"0\",\"\",\"0\",\"\"'"
-             " -r %s -T fields -E separator=/t -E occurrence=a -E aggregator=, ", pcap);
+             " -r %s -T fields -E separator=/t -E occurrence=a -E 'aggregator=|' ", pcap);
     for (int i = 0; i < F__COUNT; i++) {
         strcat(cmd, " -e ");
         strcat(cmd, field_names[i]);
