@@ -70,10 +70,10 @@ static __always_inline void ev_hdr(struct xepc_ev_hdr *h, __u16 type,
 
 static __always_inline void ev_unknown_teid(const struct xepc_config *cfg,
 					    __u32 teid, __be32 peer,
-					    __be32 local, __be16 port,
-					    __u64 now)
+					    __be32 local, __be16 port)
 {
 	struct xepc_err_rl_key key = { .teid = teid, .peer_addr = peer };
+	__u64 now = dp_now(cfg);
 	__u64 iv = cfg->errind_interval_ns ?: XEPC_NS_PER_SEC;
 	struct xepc_ev_unknown_teid *ev;
 	__u64 *last;
@@ -197,15 +197,17 @@ static __always_inline int rule_match(const struct xepc_rule *r,
  * burst), then take L bytes if they are there.  All under the lock, so two
  * CPUs never spend the same tokens.  Returns 1 when the packet conforms.
  */
-static __always_inline int meter_conform(__u32 id, __u32 len, __u64 now)
+static __always_inline int meter_conform(__u32 id, __u32 len,
+					 const struct xepc_config *cfg)
 {
 	struct xepc_meter *m = bpf_map_lookup_elem(&xepc_meters, &id);
 	__u64 cost = (__u64)len * XEPC_NS_PER_SEC;
-	__u64 tok, cap, rate, elapsed;
+	__u64 tok, cap, rate, elapsed, now;
 	int ok;
 
 	if (!m || !m->rate)
 		return 1;
+	now = dp_now(cfg);	/* no helper call under the lock */
 	bpf_spin_lock(&m->lock);
 	rate = m->rate;
 	cap = m->burst * XEPC_NS_PER_SEC;
@@ -248,7 +250,7 @@ static __always_inline int meter_conform(__u32 id, __u32 len, __u64 now)
  * only reports the crossings, once each until userspace clears the bits.
  */
 static __always_inline int quota_take(struct xepc_charge *c, __u32 idx,
-				      __u32 len, __u64 now)
+				      __u32 len, const struct xepc_config *cfg)
 {
 	__s64 old, left;
 	__u32 prev;
@@ -262,7 +264,7 @@ static __always_inline int quota_take(struct xepc_charge *c, __u32 idx,
 		__sync_fetch_and_add(&c->remaining, (__s64)len);
 		prev = __sync_fetch_and_or(&c->state, XEPC_CS_EXHAUSTED);
 		if (!(prev & XEPC_CS_EXHAUSTED))
-			ev_quota(XEPC_EV_QUOTA_EXHAUSTED, idx, c, old, now);
+			ev_quota(XEPC_EV_QUOTA_EXHAUSTED, idx, c, old, dp_now(cfg));
 		return 0;
 	}
 	left = old - len;
@@ -270,14 +272,14 @@ static __always_inline int quota_take(struct xepc_charge *c, __u32 idx,
 	    !(c->state & XEPC_CS_THRESHOLD_SENT)) {
 		prev = __sync_fetch_and_or(&c->state, XEPC_CS_THRESHOLD_SENT);
 		if (!(prev & XEPC_CS_THRESHOLD_SENT))
-			ev_quota(XEPC_EV_QUOTA_THRESHOLD, idx, c, left, now);
+			ev_quota(XEPC_EV_QUOTA_THRESHOLD, idx, c, left, dp_now(cfg));
 	}
 	if (left == 0) {
 		/* the last byte went: the final-unit action applies from the
 		 * next packet on; tell userspace now */
 		prev = __sync_fetch_and_or(&c->state, XEPC_CS_EXHAUSTED);
 		if (!(prev & XEPC_CS_EXHAUSTED))
-			ev_quota(XEPC_EV_QUOTA_EXHAUSTED, idx, c, 0, now);
+			ev_quota(XEPC_EV_QUOTA_EXHAUSTED, idx, c, 0, dp_now(cfg));
 	}
 	return 1;
 }
@@ -302,7 +304,7 @@ struct verdict {
 static __always_inline int dp_policy(const struct xepc_config *cfg,
 				     const struct xepc_session *s,
 				     const struct flow *f, __u32 len,
-				     __u64 now, struct verdict *v)
+				     struct verdict *v)
 {
 	struct xepc_ruleset *rs = NULL;
 	__u8 action = s->default_action, slot = s->default_slot, rflags = 0;
@@ -340,10 +342,10 @@ static __always_inline int dp_policy(const struct xepc_config *cfg,
 	if (f->dir == XEPC_DIR_DL)
 		action = XEPC_ACT_PASS;
 
-	if (meter && !meter_conform(meter, len, now))
+	if (meter && !meter_conform(meter, len, cfg))
 		return XEPC_DROP_METER_RULE;
 	ambr = f->dir == XEPC_DIR_UL ? s->ul_meter_id : s->dl_meter_id;
-	if (ambr && !meter_conform(ambr, len, now))
+	if (ambr && !meter_conform(ambr, len, cfg))
 		return XEPC_DROP_METER_AMBR;
 
 	v->charge_idx = 0;
@@ -355,7 +357,7 @@ static __always_inline int dp_policy(const struct xepc_config *cfg,
 		if (c && (c->flags & XEPC_CF_VALID)) {
 			if ((c->flags & XEPC_CF_ONLINE) &&
 			    !(rflags & XEPC_RF_ALWAYS_ALLOWED) &&
-			    !quota_take(c, idx, len, now)) {
+			    !quota_take(c, idx, len, cfg)) {
 				/* RFC 4006 8.35 Final-Unit-Action */
 				switch (c->fua) {
 				case XEPC_FUA_REDIRECT:
@@ -433,9 +435,9 @@ static __always_inline void count_session_drop(__u32 sid, __u8 dir)
  */
 static __always_inline int idle_begin(const struct xepc_config *cfg,
 				      __u32 sid, const struct xepc_session *s,
-				      __u32 len, __u64 now,
-				      struct xepc_ev_buffered **rec)
+				      __u32 len, struct xepc_ev_buffered **rec)
 {
+	__u64 now = dp_now(cfg);
 	struct xepc_usage *u = bpf_map_lookup_elem(&xepc_usage, &sid);
 	__u64 iv = cfg->ddn_interval_ns ?: XEPC_NS_PER_SEC;
 	struct xepc_ev_buffered *r;

@@ -47,12 +47,12 @@ static __always_inline int restore_portal_src(struct __sk_buff *skb,
 static __always_inline int buffer_packet(struct __sk_buff *skb,
 					 const struct xepc_config *cfg,
 					 __u32 sid, const struct xepc_session *s,
-					 __u32 off, __u32 len, __u64 now)
+					 __u32 off, __u32 len)
 {
 	struct xepc_ev_buffered *rec = NULL;
 	int rc;
 
-	rc = idle_begin(cfg, sid, s, len, now, &rec);
+	rc = idle_begin(cfg, sid, s, len, &rec);
 	if (rc)
 		return rc;
 	if (len < 1 || len > XEPC_BUF_PKT_MAX ||
@@ -70,8 +70,7 @@ static __always_inline int buffer_packet(struct __sk_buff *skb,
 
 /* Returns a drop reason (> 0) or -(tc action) - 1. */
 static __always_inline int downlink(struct __sk_buff *skb,
-				    const struct xepc_config *cfg, __u64 now,
-				    __u32 *sid_out)
+				    const struct xepc_config *cfg, __u32 *sid_out)
 {
 	void *data = (void *)(long)skb->data;
 	void *end = (void *)(long)skb->data_end;
@@ -133,12 +132,12 @@ static __always_inline int downlink(struct __sk_buff *skb,
 		}
 	}
 
-	rc = dp_policy(cfg, s, &f, len, now, &v);
+	rc = dp_policy(cfg, s, &f, len, &v);
 	if (rc)
 		return rc;
 
 	if (!(s->flags & XEPC_SF_TUNNEL)) {
-		rc = buffer_packet(skb, cfg, sid, s, l3, len, now);
+		rc = buffer_packet(skb, cfg, sid, s, l3, len);
 		if (rc)
 			return rc;
 		count_usage(sid, v.charge_idx, XEPC_DIR_DL, len);
@@ -220,7 +219,7 @@ int tc_ue(struct __sk_buff *skb)
 		rc = XEPC_DROP_NO_CONFIG;
 		goto drop;
 	}
-	rc = downlink(skb, cfg, dp_now(cfg), &sid);
+	rc = downlink(skb, cfg, &sid);
 	if (rc < 0) {
 		if (rc == -TC_ACT_OK - 1)
 			stat_cnt(XEPC_CNT_DL_NOT_UE_PASS, frame_len);

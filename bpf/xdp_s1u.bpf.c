@@ -192,7 +192,7 @@ static __always_inline int uplink(struct xdp_md *ctx,
 				  const struct xepc_config *cfg,
 				  const struct l2_info *l2, struct iphdr *oip,
 				  struct udphdr *uh, __u32 gtp_off,
-				  const struct gtpu_info *gi, __u64 now,
+				  const struct gtpu_info *gi,
 				  __u32 *sid_out)
 {
 	void *data = (void *)(long)ctx->data;
@@ -211,7 +211,7 @@ static __always_inline int uplink(struct xdp_md *ctx,
 	if (!s || !(s->flags & XEPC_SF_ACTIVE) || s->teid_local != gi->teid) {
 		/* TS 29.281 7.3.1: userspace sends the Error Indication */
 		ev_unknown_teid(cfg, gi->teid, oip->saddr, oip->daddr,
-				uh->source, now);
+				uh->source);
 		return XEPC_DROP_UNKNOWN_TEID;
 	}
 	*sid_out = sid;
@@ -243,7 +243,7 @@ static __always_inline int uplink(struct xdp_md *ctx,
 	f.dir = XEPC_DIR_UL;
 	flow_ports(end, iph, ihl, &f.ue_port, &f.remote_port, &f.has_ports);
 
-	rc = dp_policy(cfg, s, &f, len, now, &v);
+	rc = dp_policy(cfg, s, &f, len, &v);
 	if (rc)
 		return rc;
 	if (v.action == XEPC_ACT_REDIRECT) {
@@ -339,7 +339,6 @@ int xdp_s1u(struct xdp_md *ctx)
 	struct l2_info l2 = {};
 	struct iphdr *iph = NULL;
 	struct udphdr *uh = NULL;
-	__u64 now;
 	int rc;
 
 	cfg = get_config();
@@ -391,11 +390,10 @@ int xdp_s1u(struct xdp_md *ctx)
 	if (rc)
 		goto drop;
 
-	now = dp_now(cfg);
 	switch (gi.type) {
 	case XEPC_GTP_GPDU:
 		stat_cnt(XEPC_CNT_UL_GPDU, frame_len);
-		rc = uplink(ctx, cfg, &l2, iph, uh, off, &gi, now, &sid);
+		rc = uplink(ctx, cfg, &l2, iph, uh, off, &gi, &sid);
 		if (rc < 0)
 			return -rc - 1;
 		if (sid)

@@ -45,12 +45,12 @@ l3:
 static __always_inline int buffer_packet(struct xdp_md *ctx,
 					 const struct xepc_config *cfg,
 					 __u32 sid, const struct xepc_session *s,
-					 __u32 off, __u32 len, __u64 now)
+					 __u32 off, __u32 len)
 {
 	struct xepc_ev_buffered *rec = NULL;
 	int rc;
 
-	rc = idle_begin(cfg, sid, s, len, now, &rec);
+	rc = idle_begin(cfg, sid, s, len, &rec);
 	if (rc)
 		return rc;
 	if (len < 1 || len > XEPC_BUF_PKT_MAX ||
@@ -69,7 +69,7 @@ static __always_inline int buffer_packet(struct xdp_md *ctx,
 static __always_inline int downlink(struct xdp_md *ctx,
 				    const struct xepc_config *cfg,
 				    const struct l2_info *l2, struct iphdr *iph,
-				    __u32 ihl, __u64 now, __u32 *sid_out)
+				    __u32 ihl, __u32 *sid_out)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
@@ -109,12 +109,12 @@ static __always_inline int downlink(struct xdp_md *ctx,
 	f.dir = XEPC_DIR_DL;
 	flow_ports(end, iph, ihl, &f.remote_port, &f.ue_port, &f.has_ports);
 
-	rc = dp_policy(cfg, s, &f, len, now, &v);
+	rc = dp_policy(cfg, s, &f, len, &v);
 	if (rc)
 		return rc;
 
 	if (!(s->flags & XEPC_SF_TUNNEL)) {
-		rc = buffer_packet(ctx, cfg, sid, s, l2->len, len, now);
+		rc = buffer_packet(ctx, cfg, sid, s, l2->len, len);
 		if (rc)
 			return rc;
 		count_usage(sid, v.charge_idx, XEPC_DIR_DL, len);
@@ -220,7 +220,7 @@ int xdp_sgi(struct xdp_md *ctx)
 	if (rc)
 		goto drop;
 
-	rc = downlink(ctx, cfg, &l2, iph, ihl, dp_now(cfg), &sid);
+	rc = downlink(ctx, cfg, &l2, iph, ihl, &sid);
 	if (rc < 0) {
 		if (rc == -XDP_PASS - 1 && !sid)
 			goto pass;
