@@ -275,6 +275,8 @@ static int enc(struct aper_writer *w, const struct aper_type *t, const void *v, 
     case APER_IE_CONTAINER:
         return enc_container(w, t, v, depth);
     case APER_IE_SINGLE:
+        if (t->n_ies == 0)
+            return -EINVAL;       /* an empty set: no IE can be sent there */
         return enc_field(w, &t->ies[0], v, depth);
     }
     return -EINVAL;
@@ -635,7 +637,6 @@ static int dec_container(struct aper_reader *r, const struct aper_type *t, void 
 static int dec_single(struct aper_reader *r, const struct aper_type *t, void *v,
                       struct dec_ctx *x, unsigned depth)
 {
-    const struct aper_ie *ie = &t->ies[0];
     struct aper_reader value;
     uint16_t id;
     uint8_t crit;
@@ -643,6 +644,13 @@ static int dec_single(struct aper_reader *r, const struct aper_type *t, void *v,
 
     if ((rc = dec_field_hdr(r, t, x, &id, &crit, &value)))
         return rc;
+    if (t->n_ies == 0) {
+        /* a set reserved for later releases (a CHOICE extension): the IE
+         * is not comprehended, TS 36.413 10.3.4 */
+        diag_ie(x->diag, id, crit, APER_IE_NOT_UNDERSTOOD);
+        return crit == APER_CRIT_REJECT ? fail(x, r, t, -EPROTO, "IE not comprehended") : 0;
+    }
+    const struct aper_ie *ie = &t->ies[0];
     if (id != ie->id) {
         /* the list element has exactly one permitted IE */
         diag_ie(x->diag, id, crit, APER_IE_NOT_UNDERSTOOD);

@@ -537,6 +537,37 @@ static void test_choice_extension_alternative(void **state)
     ASSERT_BYTES(&b, 0x00, 0xab, 0xcd, 0xe0);
 }
 
+/* SourceNodeID ::= CHOICE { sourceNgRanNode-ID, sourceNodeID-Extension
+ * ProtocolIE-SingleContainer {{ SourceNodeID-ExtensionIE }} } where the set
+ * is still empty in Rel-17: whatever comes there is not comprehended. */
+static void test_single_container_of_empty_set(void **state)
+{
+    (void)state;
+    const uint8_t ignore[] = { 0x80, 0x03, 0xe7, 0x40, 0x01, 0x00 };
+    const uint8_t reject[] = { 0x80, 0x03, 0xe7, 0x00, 0x01, 0x00 };
+    s1ap_SourceNodeID id;
+    struct aper_reader r;
+    struct aper_diag d;
+    uint8_t mem[16];
+    struct aper_arena a;
+    struct buf b;
+
+    aper_arena_init(&a, mem, sizeof(mem));
+    memset(&d, 0, sizeof(d));
+    aper_reader_init(&r, ignore, sizeof(ignore));
+    assert_int_equal(aper_decode_type(&r, &s1ap_desc_SourceNodeID, &id, &a, &d), 0);
+    assert_int_equal(id.present, S1AP_SourceNodeID_PR_sourceNodeID_Extension);
+    assert_false(d.reject);
+    memset(&d, 0, sizeof(d));
+    aper_reader_init(&r, reject, sizeof(reject));
+    assert_int_equal(aper_decode_type(&r, &s1ap_desc_SourceNodeID, &id, &a, &d), -EPROTO);
+    assert_true(d.reject);
+    assert_int_equal(d.n_ies, 1);
+    assert_int_equal(d.ies[0].id, 999);
+    /* and nothing can be sent there */
+    assert_int_equal(aper_encode_type(wr(&b), &s1ap_desc_SourceNodeID, &id), -EINVAL);
+}
+
 /* BPLMNs ::= SEQUENCE (SIZE(1..maxnoofBPLMNs)) OF PLMNidentity */
 static void test_sequence_of_size(void **state)
 {
@@ -601,6 +632,7 @@ int main(void)
         cmocka_unit_test(test_open_type_lengths),
         cmocka_unit_test(test_sequence_extension_additions),
         cmocka_unit_test(test_choice_extension_alternative),
+        cmocka_unit_test(test_single_container_of_empty_set),
         cmocka_unit_test(test_sequence_of_size),
         cmocka_unit_test(test_arena_bounds_and_alignment),
     };
