@@ -18,8 +18,8 @@ fuzz_nas_unprotect_LDLIBS := -lcrypto
 # The codec (H2): round trips, clause 7 errors, the golden vector.
 UNIT_TESTS += test_nas_codec
 test_nas_codec_SRCS := userspace/nas/tests/test_nas_codec.c userspace/nas/tests/nas_samples.c
-test_nas_codec_LIBS := nas xepc
-test_nas_codec_LDLIBS := -lcmocka
+test_nas_codec_LIBS := nas sec xepc
+test_nas_codec_LDLIBS := -lcmocka -lcrypto
 
 # tshark judges every message the codec encodes.
 UNIT_TESTS += test_nas_tshark

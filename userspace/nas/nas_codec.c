@@ -275,7 +275,10 @@ int nas_decode_plain(const uint8_t *buf, size_t len, struct nas_message *m)
     m->id = NAS_MSG_NONE;
     m->pd = m->msg_type = m->ebi = m->pti = 0;
     memset(&m->err, 0, sizeof(m->err));
-    /* TS 24.301 7.2: too short to hold a complete header: ignore */
+    /* TS 24.301 7.2: too short to hold a complete header: ignore.  (A NAS
+     * message is carried in at most 64 KB; beyond that is not NAS.) */
+    if (len > 0xffff + 16)
+        return fail(m, NAS_ERR_IE_TOO_LONG, 0, NULL, 0);
     if (len < 1)
         return fail(m, NAS_ERR_TOO_SHORT, 0, NULL, 0);
     m->pd = buf[0] & 0xf;

@@ -15,6 +15,7 @@
 #include "lib/hex.h"
 #include "nas/nas.h"
 #include "nas/nas_internal.h"
+#include "nas/nas_security.h"
 #include "nas/tests/nas_samples.h"
 
 static FILE *corpus;
@@ -174,6 +175,21 @@ static void test_golden_initial_ue_message(void **state)
     /* the plain decoder refuses the protected PDU itself */
     assert_int_equal(nas_decode_plain(pdu, (size_t)n, m), -NAS_ERR_PROTECTED);
     assert_int_equal(nas_err_emm_cause(m->err.code), 0);
+    /* the MME's path: no security context yet, the security layer hands
+     * over the unciphered inner message (TS 24.301 4.4.4.3) */
+    {
+        struct nas_sec_info info;
+        uint8_t inner[64];
+        size_t ilen = 0;
+
+        assert_int_equal(nas_unprotect(NULL, pdu, (size_t)n, inner, sizeof(inner), &ilen, &info),
+                         NAS_SEC_ERR_NO_CONTEXT);
+        assert_int_equal(info.hdr, NAS_SEC_HDR_INTEGRITY);
+        assert_int_equal(info.mac, 0xdf675aa8);
+        assert_int_equal(info.sqn, 5);
+        assert_int_equal(ilen, (size_t)n - 6);
+        assert_memory_equal(inner, pdu + 6, ilen);
+    }
 
     r = nas_decode_plain(pdu + 6, (size_t)n - 6, m);
     assert_int_equal(r, n - 6);
