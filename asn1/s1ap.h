@@ -36,7 +36,17 @@
  *   -ENOMEM   the arena is too small
  * and fills *err so that the MME can build the Error Indication (or the
  * procedure's failure message) with Criticality Diagnostics, TS 36.413
- * clause 10: s1ap_decode_error_cause() gives the CauseProtocol value.
+ * clause 10: s1ap_error_indication() builds the whole Error Indication,
+ * s1ap_criticality_diagnostics() and s1ap_decode_error_cause() the parts
+ * for a failure message.  Receiver rules applied while decoding:
+ *   - an IE id not in the container's set: skipped (criticality ignore),
+ *     skipped and listed (ignore and notify), or the message rejected;
+ *   - a known IE whose value cannot be decoded (range, unknown extension
+ *     value): the same, by the criticality it arrived with;
+ *   - a missing mandatory IE: listed; rejects when its criticality is reject;
+ *   - a duplicated IE or IEs out of the order of the spec's set: falsely
+ *     constructed message;
+ *   - any other encoding error: transfer syntax error.
  *
  * Encoding.  s1ap_pdu_init() zeroes a pdu and sets its header from the
  * message kind; fill the fields and call s1ap_encode(), which returns the
