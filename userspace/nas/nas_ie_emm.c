@@ -39,11 +39,52 @@ static int u8_enc(const struct nas_ie_desc *d, const void *field, uint8_t *p, si
     return 1;
 }
 
+/* Names of the values of enumerated one-octet and half-octet IEs. */
+static const struct {
+    const char *field;
+    uint8_t value;
+    const char *name;
+} u8_names[] = {
+    /* TS 24.301 9.9.3.11, 9.9.3.10, 9.9.3.13 */
+    { "eps_attach_type", 1, "EPS attach" }, { "eps_attach_type", 2, "combined EPS/IMSI attach" },
+    { "eps_attach_type", 6, "EPS emergency attach" },
+    { "eps_attach_result", 1, "EPS only" }, { "eps_attach_result", 2, "combined EPS/IMSI" },
+    { "eps_update_result", 0, "TA updated" }, { "eps_update_result", 1, "combined TA/LA updated" },
+    { "eps_update_result", 4, "TA updated and ISR activated" },
+    { "eps_update_result", 5, "combined TA/LA updated and ISR activated" },
+    /* TS 24.301 9.9.3.27 */
+    { "service_type", 0, "mobile originating CS fallback" },
+    { "service_type", 1, "mobile terminating CS fallback" },
+    { "service_type", 2, "mobile originating CS fallback emergency call" },
+    { "service_type", 8, "packet services via S1" },
+    /* TS 24.008 10.5.5.9 identity type 2 */
+    { "identity_type", 1, "IMSI" }, { "identity_type", 2, "IMEI" },
+    { "identity_type", 3, "IMEISV" }, { "identity_type", 4, "TMSI" },
+    /* TS 24.301 9.9.4.10, 9.9.4.14 */
+    { "pdn_type", 1, "IPv4" }, { "pdn_type", 2, "IPv6" }, { "pdn_type", 3, "IPv4v6" },
+    { "pdn_type", 5, "non IP" }, { "pdn_type", 6, "Ethernet" },
+    { "request_type", 1, "initial request" }, { "request_type", 2, "handover" },
+    { "request_type", 4, "emergency" },
+    /* TS 24.301 9.9.3.0A, 9.9.3.0B */
+    { "additional_update_type", 0, "no additional information" },
+    { "additional_update_type", 1, "SMS only" },
+    { "additional_update_result", 1, "CS fallback not preferred" },
+    { "additional_update_result", 2, "SMS only" },
+    { "imeisv_request", 1, "IMEISV requested" },
+    { "esm_info_transfer_flag", 1, "security protected ESM information transfer required" },
+};
+
 static void u8_print(FILE *f, const struct nas_ie_desc *d, const void *field, int indent)
 {
     uint8_t v = *(const uint8_t *)field;
 
     (void)indent;
+    for (size_t i = 0; i < sizeof(u8_names) / sizeof(u8_names[0]); i++) {
+        if (u8_names[i].value == v && !strcmp(u8_names[i].field, d->name)) {
+            fprintf(f, "%u (%s)\n", v, u8_names[i].name);
+            return;
+        }
+    }
     if (!strcmp(d->name, "emm_cause"))
         fprintf(f, "%u (%s)\n", v, nas_emm_cause_str(v));
     else if (!strcmp(d->name, "esm_cause"))
