@@ -16,3 +16,8 @@ UNIT_TESTS += test_s1ap_malformed
 test_s1ap_malformed_SRCS := asn1/tests/test_s1ap_malformed.c
 test_s1ap_malformed_LIBS := s1ap_samples s1ap
 test_s1ap_malformed_LDLIBS := -lcmocka
+
+# decode -> encode -> decode -> compare; seeds in asn1/fuzz/fuzz_s1ap_decode.corpus
+FUZZERS += fuzz_s1ap_decode
+fuzz_s1ap_decode_SRCS := asn1/fuzz/fuzz_s1ap_decode.c
+fuzz_s1ap_decode_LIBS := s1ap_samples s1ap
