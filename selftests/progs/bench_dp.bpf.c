@@ -17,6 +17,12 @@
  *   bench_fib         one bpf_fib_lookup (cost analysis), XDP_REDIRECT on
  *                     success
  *   bench_count_drop  the far side of the veths: count, XDP_DROP
+ *   bench_atomic4     four atomic adds to one map value (cost analysis)
+ *   bench_percpu4     four plain adds to a per-CPU map value
+ *   bench_spinlock    one bpf_spin_lock/unlock around a token-bucket-like
+ *                     update with a 64-bit division
+ *   bench_spin_only   one bpf_spin_lock/unlock, nothing inside
+ *   bench_ktime       one bpf_ktime_get_ns
  *
  * Configuration and results are global variables (the skeleton maps them).
  */
@@ -43,6 +49,26 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } bench_rx SEC(".maps");
+
+struct bench_cell {
+	struct bpf_spin_lock lock;
+	__u32 pad;
+	__u64 a, b, c, d;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct bench_cell);
+} bench_cells SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct bench_cell);
+} bench_pcpu SEC(".maps");
 
 /* ---- set by userspace before a run ---- */
 __u8 frame[BENCH_FRAME_MAX];	/* the original frame */
@@ -160,4 +186,71 @@ int bench_count_drop(struct xdp_md *ctx)
 	if (n)
 		(*n)++;
 	return XDP_DROP;
+}
+
+SEC("xdp")
+int bench_atomic4(struct xdp_md *ctx)
+{
+	__u32 zero = 0;
+	struct bench_cell *c = bpf_map_lookup_elem(&bench_cells, &zero);
+
+	if (!c)
+		return XDP_ABORTED;
+	__sync_fetch_and_add(&c->a, 1);
+	__sync_fetch_and_add(&c->b, 64);
+	__sync_fetch_and_add(&c->c, 1);
+	__sync_fetch_and_add(&c->d, 64);
+	return XDP_PASS;
+}
+
+SEC("xdp")
+int bench_percpu4(struct xdp_md *ctx)
+{
+	__u32 zero = 0;
+	struct bench_cell *c = bpf_map_lookup_elem(&bench_pcpu, &zero);
+
+	if (!c)
+		return XDP_ABORTED;
+	c->a += 1;
+	c->b += 64;
+	c->c += 1;
+	c->d += 64;
+	return XDP_PASS;
+}
+
+SEC("xdp")
+int bench_spinlock(struct xdp_md *ctx)
+{
+	__u32 zero = 0;
+	struct bench_cell *c = bpf_map_lookup_elem(&bench_cells, &zero);
+	__u64 now = bpf_ktime_get_ns();
+
+	if (!c)
+		return XDP_ABORTED;
+	bpf_spin_lock(&c->lock);
+	if (now > c->a)
+		c->b += (now - c->a) / (c->c | 1);
+	c->a = now;
+	bpf_spin_unlock(&c->lock);
+	return XDP_PASS;
+}
+
+SEC("xdp")
+int bench_spin_only(struct xdp_md *ctx)
+{
+	__u32 zero = 0;
+	struct bench_cell *c = bpf_map_lookup_elem(&bench_cells, &zero);
+
+	if (!c)
+		return XDP_ABORTED;
+	bpf_spin_lock(&c->lock);
+	c->a++;
+	bpf_spin_unlock(&c->lock);
+	return XDP_PASS;
+}
+
+SEC("xdp")
+int bench_ktime(struct xdp_md *ctx)
+{
+	return bpf_ktime_get_ns() ? XDP_PASS : XDP_DROP;
 }

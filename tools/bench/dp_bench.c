@@ -508,6 +508,40 @@ static int breakdown(struct bench_env *e, const struct opts *o)
 		return err;
 	bench_line("ns/pkt", r.net, "dp_cost_ul_not_gtpu_pass");
 
+	/* building blocks: atomics, per-CPU adds, a spin-locked update */
+	{
+		const struct { const char *name; int fd; } m[] = {
+			{ "atomic_add_x4", bpf_program__fd(e->bp->progs.bench_atomic4) },
+			{ "percpu_add_x4", bpf_program__fd(e->bp->progs.bench_percpu4) },
+			{ "spinlock_ktime_div", bpf_program__fd(e->bp->progs.bench_spinlock) },
+			{ "spinlock", bpf_program__fd(e->bp->progs.bench_spin_only) },
+			{ "ktime_get_ns", bpf_program__fd(e->bp->progs.bench_ktime) },
+		};
+		enum { NB = sizeof(m) / sizeof(m[0]) };
+		double best[NB], bare = 1e18, ns;
+		__u32 ret;
+		int t, k;
+
+		for (k = 0; k < NB; k++)
+			best[k] = 1e18;
+		for (t = 0; t < o->trials; t++) {
+			for (k = 0; k < NB; k++) {
+				if ((err = test_run(m[k].fd, c.frame, c.len, e->if_s1u,
+						    o->repeat, NULL, NULL, &ret, &ns)))
+					return err;
+				if (ret != XDP_PASS)
+					return -EPROTO;
+				best[k] = dmin(best[k], ns);
+			}
+			if ((err = test_run(e->prog_pass, c.frame, c.len, e->if_s1u,
+					    o->repeat, NULL, NULL, &ret, &ns)))
+				return err;
+			bare = dmin(bare, ns);
+		}
+		for (k = 0; k < NB; k++)
+			bench_line("ns/pkt", best[k] - bare, "dp_cost_%s", m[k].name);
+	}
+
 	/* one bpf_fib_lookup (uplink's: to the PDN next hop) */
 	{
 		double fib = 1e18, bare = 1e18, ns;
