@@ -13,5 +13,6 @@
 	X(meter)		\
 	X(quota)		\
 	X(tc_ue)		\
+	X(repeat)		\
 	X(bpftool)
 #endif
