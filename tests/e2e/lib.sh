@@ -98,7 +98,7 @@ e2e_cleanup() {
         umount "$BPFFS" 2>/dev/null
         rmdir "$BPFFS" 2>/dev/null
     fi
-    [ -n "$E2E_TMP" ] && [ -z "$E2E_KEEP" ] && rm -rf "$E2E_TMP"
+    [ -n "$E2E_TMP" ] && [ -z "${E2E_KEEP:-}" ] && rm -rf "$E2E_TMP"
 }
 
 # Builds the three namespaces and the two links; mounts a private bpffs
@@ -192,7 +192,7 @@ e2e_gtpu_ue() {
         args+=(--ue "xue$n,10.45.0.$n,${spec#*,}")
     done
     in_enb "$GTPU_UE" --gw $S1U_ADDR --local $ENB_ADDR "${args[@]}" \
-        --pid-file "$E2E_TMP/gtpu-ue.pidfile" $GTPU_UE_OPTS >"$E2E_TMP/gtpu-ue.log" 2>&1 &
+        --pid-file "$E2E_TMP/gtpu-ue.pidfile" ${GTPU_UE_OPTS:-} >"$E2E_TMP/gtpu-ue.log" 2>&1 &
     GTPU_UE_PID=$!
     for _ in $(seq 50); do
         [ -s "$E2E_TMP/gtpu-ue.pidfile" ] && break
