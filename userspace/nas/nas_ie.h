@@ -320,7 +320,7 @@ struct nas_pf_component {
     } u;
 };
 #define NAS_PF_COMPONENTS_MAX 8
-#define NAS_TFT_FILTERS_MAX 16
+#define NAS_TFT_FILTERS_MAX 15  /* the 4-bit "number of packet filters" */
 #define NAS_TFT_PARAMS_MAX 64
 enum nas_pf_dir { NAS_PF_DIR_PRE_REL7 = 0, NAS_PF_DIR_DL = 1, NAS_PF_DIR_UL = 2, NAS_PF_DIR_BOTH = 3 };
 struct nas_packet_filter {

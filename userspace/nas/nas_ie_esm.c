@@ -69,12 +69,12 @@ static int rate_put(uint64_t k, uint8_t *base, uint8_t *ext, uint8_t *ext2)
     if (k <= 568) { *base = (uint8_t)(0x40 + (k - 64) / 8); return 1; }
     if (k <= 8640) { *base = (uint8_t)(0x80 + (k - 576) / 64); return 1; }
     *base = 0xfe;
-    if (k < 8700) { *ext = 1; return 2; }
+    if (k < 8700) return 1;  /* rounds down to 8640 kbps */
     if (k <= 16000) { *ext = (uint8_t)((k - 8600) / 100); return 2; }
     if (k <= 128000) { *ext = (uint8_t)(0x4a + (k - 16000) / 1000); return 2; }
     if (k <= 256000) { *ext = (uint8_t)(0xba + (k - 128000) / 2000); return 2; }
     *ext = 0xfa;
-    if (k < 260000) { *ext2 = 1; return 3; }
+    if (k < 260000) return 2;  /* rounds down to 256 Mbps */
     if (k <= 500000) { *ext2 = (uint8_t)((k - 256000) / 4000); return 3; }
     if (k <= 1500000) { *ext2 = (uint8_t)(0x3d + (k - 500000) / 10000); return 3; }
     if (k <= 10000000) { *ext2 = (uint8_t)(0xa1 + (k - 1500000) / 100000); return 3; }
@@ -711,7 +711,7 @@ static int tft_enc(const struct nas_ie_desc *d, const void *field, uint8_t *p, s
     size_t pos = 1;
 
     (void)d;
-    if (t->n > NAS_TFT_FILTERS_MAX - 1 + 1 || t->n > 15 || t->op > 7 ||
+    if (t->n > NAS_TFT_FILTERS_MAX || t->op > 7 ||
         tft_check_op(t->op, t->n, t->has_params) < 0 || t->params_len > NAS_TFT_PARAMS_MAX)
         return -NAS_ERR_INVALID;
     if (cap < 1)

@@ -477,6 +477,10 @@ static void test_bit_rates(void **state)
     /* rounding down to the encodable step */
     assert_int_equal(nas_eps_qos_set(&q, 9, 100, 0, 0, 0), 0);
     assert_int_equal(nas_eps_qos_kbps(&q, NAS_QOS_MBR_UL), 96);
+    assert_int_equal(nas_eps_qos_set(&q, 9, 8699, 259999, 0, 0), 0);
+    assert_int_equal(nas_eps_qos_kbps(&q, NAS_QOS_MBR_UL), 8640);
+    assert_int_equal(nas_eps_qos_kbps(&q, NAS_QOS_MBR_DL), 256000);
+    assert_int_equal(q.len, 9);
 
     assert_int_equal(nas_apn_ambr_set(&a, 100000, 50000), 0);
     assert_int_equal(a.len, 4);
