@@ -21,3 +21,9 @@ test_s1ap_malformed_LDLIBS := -lcmocka
 FUZZERS += fuzz_s1ap_decode
 fuzz_s1ap_decode_SRCS := asn1/fuzz/fuzz_s1ap_decode.c
 fuzz_s1ap_decode_LIBS := s1ap_samples s1ap
+
+# ns per decode/encode, heap allocations per decode (malloc wrapped), arena use
+BENCHES += s1ap_bench
+s1ap_bench_SRCS := asn1/bench/s1ap_bench.c
+s1ap_bench_LIBS := s1ap
+s1ap_bench_LDLIBS := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
