@@ -525,7 +525,21 @@ static int put_items(struct aper_writer *w, unsigned unit, const uint8_t *p, siz
     if (unit == 8)
         return aper_put_bytes(w, p + from, n);
     if (unit == 1) {
-        for (size_t i = from; i < from + n; i++)
+        size_t i = from, end = from + n;
+        if ((i & 7) == 0) {                       /* whole source octets */
+            if ((w->bitpos & 7) == 0 && n >= 8) {
+                if ((rc = aper_put_bytes(w, p + i / 8, n / 8)))
+                    return rc;
+                i += n / 8 * 8;
+            }
+            for (; i + 8 <= end; i += 8)
+                if ((rc = aper_put_bits(w, p[i >> 3], 8)))
+                    return rc;
+            if (i < end)                          /* the last, partial octet */
+                return aper_put_bits(w, p[i >> 3] >> (8 - (end - i)), (unsigned)(end - i));
+            return 0;
+        }
+        for (; i < end; i++)
             if ((rc = aper_put_bits(w, (p[i >> 3] >> (7 - (i & 7))) & 1, 1)))
                 return rc;
         return 0;
