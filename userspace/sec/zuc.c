@@ -2,7 +2,12 @@
  *
  * S0 and S1 (spec 3.4.2) are 256-octet tables indexed by secret state
  * (the FSM registers after L1/L2): a cache-timing side channel accepted as
- * in every deployed implementation; see docs/nas.md, "Security". */
+ * in every deployed implementation; see docs/nas.md, "Security".
+ *
+ * Speed: the sixteen LFSR cells and R1, R2 live in local variables for a
+ * whole call; the LFSR is not shifted but addressed circularly, with
+ * sixteen copies of the step, one per position of the head, so every cell
+ * index is fixed at compile time. */
 #include "sec/zuc.h"
 
 #include <string.h>
@@ -59,12 +64,6 @@ static inline uint32_t rol32(uint32_t x, unsigned n)
     return x << n | x >> (32 - n);
 }
 
-/* x * 2^k mod (2^31 - 1): a 31-bit rotation. */
-static inline uint64_t mul2k(uint32_t x, unsigned k)
-{
-    return ((x << k) | (x >> (31 - k))) & P31;
-}
-
 /* 3.4.1 */
 static inline uint32_t l1(uint32_t x)
 {
@@ -76,73 +75,11 @@ static inline uint32_t l2(uint32_t x)
     return x ^ rol32(x, 8) ^ rol32(x, 14) ^ rol32(x, 22) ^ rol32(x, 30);
 }
 
+/* 3.4.2: S = (S0, S1, S0, S1) on the four octets, most significant first. */
 static inline uint32_t sbox(uint32_t x)
 {
     return (uint32_t)zuc_s0[x >> 24] << 24 | (uint32_t)zuc_s1[(x >> 16) & 0xff] << 16 |
            (uint32_t)zuc_s0[(x >> 8) & 0xff] << 8 | zuc_s1[x & 0xff];
-}
-
-#define S(k) st->s[(h + (k)) & 15]
-
-/* One step: bit reorganisation (3.3), F (3.4), then the LFSR (3.2) in
- * initialisation mode (u = W >> 1) or working mode.  Returns the keystream
- * word Z = W xor X3 (W itself is used only in initialisation). */
-static inline uint32_t step(struct zuc *st, unsigned h, int init)
-{
-    uint32_t x0 = ((S(15) & 0x7fff8000u) << 1) | (S(14) & 0xffff);
-    uint32_t x1 = ((S(11) & 0xffff) << 16) | (S(9) >> 15);
-    uint32_t x2 = ((S(7) & 0xffff) << 16) | (S(5) >> 15);
-    uint32_t x3 = ((S(2) & 0xffff) << 16) | (S(0) >> 15);
-
-    uint32_t w = (x0 ^ st->r1) + st->r2;
-    uint32_t w1 = st->r1 + x1;
-    uint32_t w2 = st->r2 ^ x2;
-    st->r1 = sbox(l1(w1 << 16 | w2 >> 16));
-    st->r2 = sbox(l2(w2 << 16 | w1 >> 16));
-
-    /* v = 2^15 s15 + 2^17 s13 + 2^21 s10 + 2^20 s4 + (1 + 2^8) s0, summed
-     * in 64 bits and folded twice; the result is never 0 (0 mod p comes out
-     * as p = 2^31 - 1, as 3.2 requires). */
-    uint64_t v = mul2k(S(15), 15) + mul2k(S(13), 17) + mul2k(S(10), 21) + mul2k(S(4), 20) +
-                 mul2k(S(0), 8) + S(0);
-    if (init)
-        v += w >> 1;
-    v = (v & P31) + (v >> 31);
-    v = (v & P31) + (v >> 31);
-    S(0) = (uint32_t)v; /* s16, which becomes s15 once the head moves on */
-    return w ^ x3;
-}
-
-void zuc_init(struct zuc *st, const uint8_t key[16], const uint8_t iv[16])
-{
-    for (unsigned i = 0; i < 16; i++)
-        st->s[i] = (uint32_t)key[i] << 23 | (uint32_t)zuc_d[i] << 8 | iv[i];
-    st->r1 = st->r2 = 0;
-    for (unsigned i = 0; i < 32; i++)
-        step(st, i & 15, 1);
-    step(st, 0, 0); /* 3.6.2: the first output is discarded */
-    st->head = 1;
-}
-
-void zuc_words(struct zuc *st, uint32_t *z, size_t n)
-{
-    unsigned h = st->head;
-
-    for (;;) {
-        while (h == 0 && n >= 16) {
-#pragma GCC unroll 16
-            for (unsigned i = 0; i < 16; i++)
-                z[i] = step(st, i, 0);
-            z += 16;
-            n -= 16;
-        }
-        if (n == 0)
-            break;
-        *z++ = step(st, h, 0);
-        h = (h + 1) & 15;
-        n--;
-    }
-    st->head = h;
 }
 
 static inline uint32_t host_to_be32(uint32_t x)
@@ -154,25 +91,167 @@ static inline uint32_t host_to_be32(uint32_t x)
 #endif
 }
 
+/* One step with the head at cell a0 (s0 of the specification); the other
+ * arguments are the cells s2 .. s15 at that head.  Bit reorganisation
+ * (3.3), F (3.4), then the LFSR (3.2) in initialisation mode (u = W >> 1)
+ * or working mode, which overwrites a0 with s16 (s15 once the head has
+ * moved on).  Leaves the keystream word Z = W xor X3 in z (W itself is used
+ * only in initialisation).
+ *
+ * s16 = 2^15 s15 + 2^17 s13 + 2^21 s10 + 2^20 s4 + (1 + 2^8) s0 mod
+ * (2^31 - 1): the terms are summed as plain 64-bit shifts (each below
+ * 2^52) and folded twice with 2^31 = 1; the result is never 0 (0 mod p
+ * comes out as p = 2^31 - 1, as 3.2 requires), because the cells never
+ * are. */
+#define ZUC_STEP(init, a0, a2, a4, a5, a7, a9, a10, a11, a13, a14, a15)            \
+    do {                                                                            \
+        uint32_t x0_ = ((a15) >> 15) << 16 | ((a14) & 0xffff);                     \
+        uint32_t x1_ = (a11) << 16 | (a9) >> 15;                                    \
+        uint32_t x2_ = (a7) << 16 | (a5) >> 15;                                     \
+        uint32_t x3_ = (a2) << 16 | (a0) >> 15;                                     \
+        uint32_t w_ = (x0_ ^ r1) + r2;                                              \
+        uint32_t w1_ = r1 + x1_, w2_ = r2 ^ x2_;                                    \
+        r1 = sbox(l1(w1_ << 16 | w2_ >> 16));                                       \
+        r2 = sbox(l2(w2_ << 16 | w1_ >> 16));                                       \
+        uint64_t v_ = ((uint64_t)(a15) << 15) + ((uint64_t)(a13) << 17) +           \
+                      ((uint64_t)(a10) << 21) + ((uint64_t)(a4) << 20) +            \
+                      ((uint64_t)(a0) << 8) + (a0);                                 \
+        if (init)                                                                   \
+            v_ += w_ >> 1;                                                          \
+        v_ = (v_ & P31) + (v_ >> 31);                                               \
+        v_ = (v_ & P31) + (v_ >> 31);                                               \
+        (a0) = (uint32_t)v_;                                                        \
+        z = w_ ^ x3_;                                                               \
+    } while (0)
+
+/* The sixteen steps of one turn of the head, as the cases of a switch on
+ * the head position (so a run may start at any head and stop after any
+ * step).  STEP(i, ...) is ZUC_STEP at head i plus what the caller does
+ * with the word. */
+#define ZUC_TURN(STEP)                                                      \
+    case 0: STEP(0, s0, s2, s4, s5, s7, s9, s10, s11, s13, s14, s15);       \
+    /* fallthrough */                                                       \
+    case 1: STEP(1, s1, s3, s5, s6, s8, s10, s11, s12, s14, s15, s0);       \
+    /* fallthrough */                                                       \
+    case 2: STEP(2, s2, s4, s6, s7, s9, s11, s12, s13, s15, s0, s1);        \
+    /* fallthrough */                                                       \
+    case 3: STEP(3, s3, s5, s7, s8, s10, s12, s13, s14, s0, s1, s2);        \
+    /* fallthrough */                                                       \
+    case 4: STEP(4, s4, s6, s8, s9, s11, s13, s14, s15, s1, s2, s3);        \
+    /* fallthrough */                                                       \
+    case 5: STEP(5, s5, s7, s9, s10, s12, s14, s15, s0, s2, s3, s4);        \
+    /* fallthrough */                                                       \
+    case 6: STEP(6, s6, s8, s10, s11, s13, s15, s0, s1, s3, s4, s5);        \
+    /* fallthrough */                                                       \
+    case 7: STEP(7, s7, s9, s11, s12, s14, s0, s1, s2, s4, s5, s6);         \
+    /* fallthrough */                                                       \
+    case 8: STEP(8, s8, s10, s12, s13, s15, s1, s2, s3, s5, s6, s7);        \
+    /* fallthrough */                                                       \
+    case 9: STEP(9, s9, s11, s13, s14, s0, s2, s3, s4, s6, s7, s8);         \
+    /* fallthrough */                                                       \
+    case 10: STEP(10, s10, s12, s14, s15, s1, s3, s4, s5, s7, s8, s9);      \
+    /* fallthrough */                                                       \
+    case 11: STEP(11, s11, s13, s15, s0, s2, s4, s5, s6, s8, s9, s10);      \
+    /* fallthrough */                                                       \
+    case 12: STEP(12, s12, s14, s0, s1, s3, s5, s6, s7, s9, s10, s11);      \
+    /* fallthrough */                                                       \
+    case 13: STEP(13, s13, s15, s1, s2, s4, s6, s7, s8, s10, s11, s12);     \
+    /* fallthrough */                                                       \
+    case 14: STEP(14, s14, s0, s2, s3, s5, s7, s8, s9, s11, s12, s13);      \
+    /* fallthrough */                                                       \
+    case 15: STEP(15, s15, s1, s3, s4, s6, s8, s9, s10, s12, s13, s14)
+
+#define LOAD_STATE()                                                                   \
+    uint32_t s0 = st->s[0], s1 = st->s[1], s2 = st->s[2], s3 = st->s[3], s4 = st->s[4],  \
+             s5 = st->s[5], s6 = st->s[6], s7 = st->s[7], s8 = st->s[8], s9 = st->s[9],  \
+             s10 = st->s[10], s11 = st->s[11], s12 = st->s[12], s13 = st->s[13],         \
+             s14 = st->s[14], s15 = st->s[15];                                           \
+    uint32_t r1 = st->r1, r2 = st->r2, z
+
+#define STORE_STATE()                                                                  \
+    do {                                                                               \
+        st->s[0] = s0, st->s[1] = s1, st->s[2] = s2, st->s[3] = s3, st->s[4] = s4;    \
+        st->s[5] = s5, st->s[6] = s6, st->s[7] = s7, st->s[8] = s8, st->s[9] = s9;    \
+        st->s[10] = s10, st->s[11] = s11, st->s[12] = s12, st->s[13] = s13;            \
+        st->s[14] = s14, st->s[15] = s15;                                              \
+        st->r1 = r1, st->r2 = r2;                                                      \
+    } while (0)
+
+/* n >= 1 working-stage steps from the head in st.  Each word goes to z[k]
+ * (xor == 0) or is xored, most significant octet first, into octets 4k..
+ * 4k+3 of in, giving out (xor == 1).  Instantiated once for each. */
+static inline __attribute__((always_inline)) void zuc_run(struct zuc *st, size_t n, uint32_t *zw,
+                                                          const uint8_t *in, uint8_t *out,
+                                                          int xor)
+{
+    LOAD_STATE();
+    unsigned h = st->head;
+    size_t k = 0;
+
+#define RUN_STEP(i, ...)                                   \
+    ZUC_STEP(0, __VA_ARGS__);                              \
+    if (xor) {                                             \
+        uint32_t x_;                                       \
+        memcpy(&x_, in + 4 * k, 4);                        \
+        x_ ^= host_to_be32(z);                             \
+        memcpy(out + 4 * k, &x_, 4);                       \
+    } else {                                               \
+        zw[k] = z;                                         \
+    }                                                      \
+    if (++k == n) {                                        \
+        h = ((i) + 1) & 15;                                \
+        goto done;                                         \
+    }
+
+    for (;;) {
+        switch (h) {
+            ZUC_TURN(RUN_STEP);
+        }
+        h = 0;
+    }
+#undef RUN_STEP
+done:
+    STORE_STATE();
+    st->head = h;
+}
+
+void zuc_init(struct zuc *st, const uint8_t key[16], const uint8_t iv[16])
+{
+    /* 3.5: s_i = k_i || d_i || iv_i */
+    for (unsigned i = 0; i < 16; i++)
+        st->s[i] = (uint32_t)key[i] << 23 | (uint32_t)zuc_d[i] << 8 | iv[i];
+    st->r1 = st->r2 = 0;
+
+    /* 3.6.1: 32 steps in initialisation mode, two turns of the head. */
+    LOAD_STATE();
+#define INIT_STEP(i, ...) ZUC_STEP(1, __VA_ARGS__)
+    for (int turn = 0; turn < 2; turn++) {
+        switch (0) {
+            ZUC_TURN(INIT_STEP);
+        }
+    }
+#undef INIT_STEP
+    /* 3.6.2: the first step of the working stage, its output discarded. */
+    ZUC_STEP(0, s0, s2, s4, s5, s7, s9, s10, s11, s13, s14, s15);
+    STORE_STATE();
+    st->head = 1;
+    (void)z;
+}
+
+void zuc_words(struct zuc *st, uint32_t *z, size_t n)
+{
+    if (n)
+        zuc_run(st, n, z, NULL, NULL, 0);
+}
+
 void zuc_xor(struct zuc *st, const uint8_t *in, uint8_t *out, size_t len)
 {
-    uint32_t z[16];
-
-    while (len >= 64) {
-        zuc_words(st, z, 16);
-        for (unsigned w = 0; w < 16; w++) {
-            uint32_t x;
-            memcpy(&x, in + 4 * w, 4);
-            x ^= host_to_be32(z[w]);
-            memcpy(out + 4 * w, &x, 4);
-        }
-        in += 64;
-        out += 64;
-        len -= 64;
-    }
-    if (len) {
-        zuc_words(st, z, (len + 3) / 4);
-        for (size_t i = 0; i < len; i++)
-            out[i] = in[i] ^ (uint8_t)(z[i / 4] >> (24 - 8 * (i % 4)));
+    if (len >= 4)
+        zuc_run(st, len / 4, NULL, in, out, 1);
+    if (len % 4) {
+        uint32_t z;
+        zuc_run(st, 1, &z, NULL, NULL, 0);
+        for (size_t i = len & ~(size_t)3; i < len; i++)
+            out[i] = in[i] ^ (uint8_t)(z >> (24 - 8 * (i % 4)));
     }
 }
