@@ -14,11 +14,11 @@ N_UDP=1500      # packets at 200/s: 7.5 s of traffic
 N_PING=700      # at 100/s
 
 check "topology: three namespaces, two veth links" e2e_topology
-check "dp up in routed mode" e2e_dp_up routed
+check "dp up in routed mode, tc_ue on the S1-U egress too" e2e_dp_up routed --ue-dev "$S_IF"
 check "session add: UE 10.45.0.2" e2e_ue_session 2 0x301 0xb01
 check "gtpu-ue up" e2e_gtpu_ue 2,0x301,0xb01
 
-ids() { xepcctl dp status | awk '/xdp_s1u|xdp_sgi/ { printf "%s:%s:%s ", $3, $5, $7 }'; }
+ids() { xepcctl dp status | awk '/xdp_s1u|xdp_sgi|tc_ue/ { printf "%s:%s:%s ", $3, $5, $7 }'; }
 IDS0=$(ids)
 diag "before: device:prog:link = $IDS0"
 

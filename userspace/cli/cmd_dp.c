@@ -27,7 +27,8 @@ static const char dp_help[] =
 "    up loads the programs, pins their maps and bpf_links under the pin\n"
 "    directory and attaches xdp_s1u to the S1-U device and, in routed mode,\n"
 "    xdp_sgi to the SGi device; in NAT mode tc_ue goes on the egress of the\n"
-"    device the UE pool is routed to (--ue-dev, default the S1-U device).\n"
+"    device the UE pool is routed to (--ue-dev, default the S1-U device),\n"
+"    in routed mode too when --ue-dev is given.\n"
 "    The datapath keeps running after xepcctl exits.\n"
 "\n"
 "    down detaches the programs and removes every pin (sessions included).\n"
@@ -48,7 +49,10 @@ static const char dp_help[] =
 "    --mode M           routed (UE pool routed to this gateway; pure XDP) or\n"
 "                       nat (uplink up the stack for nftables masquerade)\n"
 "    --gtpu-addr ADDR   the gateway's S1-U IPv4 address (outer source)\n"
-"    --ue-dev IF        NAT mode: device the UE pool is routed to\n"
+"    --ue-dev IF        device the UE pool is routed to; tc_ue goes on its\n"
+"                       egress (NAT mode: default the S1-U device; routed\n"
+"                       mode: optional, catches what the stack routes to UEs\n"
+"                       after an XDP_PASS)\n"
 "    --portal ADDR      captive portal for action=redirect and fua=redirect\n"
 "    --max-sessions N   sessions (default 65536); TEIDs' low 24 bits < N\n"
 "    --max-rulesets N   distinct rule sets (default 4096)\n"
@@ -175,10 +179,10 @@ static void print_status(const struct dp_status *s, const char *pin_dir)
     if (s->mode == XEPC_MODE_ROUTED)
         printf("sgi       %-16s xdp_sgi prog %u link %u\n", s->sgi_ifname, s->sgi_prog_id,
                s->sgi_link_id);
-    else if (s->tc_clsact)
+    if (s->ue_ifname[0] && s->tc_clsact)
         printf("ue-dev    %-16s tc_ue   prog %u (clsact egress, no link)\n", s->ue_ifname,
                s->tc_prog_id);
-    else
+    else if (s->ue_ifname[0])
         printf("ue-dev    %-16s tc_ue   prog %u link %u (tcx egress)\n", s->ue_ifname,
                s->tc_prog_id, s->tc_link_id);
     printf("gtpu-addr %s\n", inet_ntop(AF_INET, &ga, a, sizeof(a)));
@@ -303,8 +307,6 @@ int cli_dp_main(int argc, char **argv)
             cfg.mode = XEPC_MODE_ROUTED;
         if (cfg.mode == XEPC_MODE_ROUTED && !cfg.sgi_ifname[0])
             return cli_usage_error("dp", "routed mode needs --sgi IF");
-        if (cfg.mode == XEPC_MODE_ROUTED && cfg.ue_ifname[0])
-            return cli_usage_error("dp", "--ue-dev is for NAT mode");
         rc = dp_up(&cfg, &ctx);
         if (rc) {
             fprintf(stderr, "xepcctl dp up: %s\n", dp_ctx_error(ctx));

@@ -26,8 +26,9 @@
 struct dp_config {
     char s1u_ifname[IF_NAMESIZE];  /* S1-U (eNB side) device: xdp_s1u */
     char sgi_ifname[IF_NAMESIZE];  /* SGi device: xdp_sgi (routed mode) */
-    char ue_ifname[IF_NAMESIZE];   /* NAT mode: device the UE pool is routed
-                                    * to, tc_ue on its egress (default S1-U) */
+    char ue_ifname[IF_NAMESIZE];   /* device the UE pool is routed to, tc_ue
+                                    * on its egress: NAT mode (default S1-U),
+                                    * routed mode when given */
     uint32_t mode;                 /* enum xepc_mode */
     struct in_addr gtpu_addr;      /* local S1-U address */
     struct in_addr portal_addr;    /* redirect target, 0 = none */

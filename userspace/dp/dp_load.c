@@ -367,9 +367,13 @@ int dp_up(const struct dp_config *cfg, struct dp_ctx **out)
             return rc;
         if (st.sgi_ifindex == st.s1u_ifindex)
             return dp_set_error(ctx, -EINVAL, "routed mode needs distinct S1-U and SGi devices");
-    } else {
-        st.ue_ifindex = ifindex_of(ctx, cfg->ue_ifname[0] ? cfg->ue_ifname : cfg->s1u_ifname,
-                                   "UE-pool", &rc);
+    }
+    /* tc_ue: always in NAT mode (default device: S1-U); in routed mode on
+     * request, for what the stack routes to UEs after an XDP_PASS. */
+    bool want_tc = cfg->mode == XEPC_MODE_NAT || cfg->ue_ifname[0];
+    const char *ue_ifname = cfg->ue_ifname[0] ? cfg->ue_ifname : cfg->s1u_ifname;
+    if (want_tc) {
+        st.ue_ifindex = ifindex_of(ctx, ue_ifname, "UE-pool", &rc);
         if (rc)
             return rc;
     }
@@ -406,7 +410,7 @@ int dp_up(const struct dp_config *cfg, struct dp_ctx **out)
     for (int i = 0; i < DP_PROG__MAX; i++) {
         if (i == DP_PROG_SGI && cfg->mode != XEPC_MODE_ROUTED)
             continue;
-        if (i == DP_PROG_TC && cfg->mode != XEPC_MODE_NAT)
+        if (i == DP_PROG_TC && !want_tc)
             continue;
         rc = prog_load(ctx, i, cfg->bpf_dir, max, &objs[i], &fds[i]);
         if (rc)
@@ -434,18 +438,18 @@ int dp_up(const struct dp_config *cfg, struct dp_ctx **out)
     }
 
     st.xdp_flags = cfg->xdp_generic ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
+    if (want_tc) {
+        bool clsact = false;
+        rc = attach_tc(ctx, fds[DP_PROG_TC], st.ue_ifindex, ue_ifname, &clsact);
+        if (rc)
+            goto fail;
+        st.tc_clsact = clsact;
+    }
     if (cfg->mode == XEPC_MODE_ROUTED) {
         rc = attach_xdp(ctx, fds[DP_PROG_SGI], st.sgi_ifindex, st.xdp_flags, cfg->sgi_ifname,
                         XEPC_LINK_XDP_SGI);
         if (rc)
             goto fail;
-    } else {
-        bool clsact = false;
-        rc = attach_tc(ctx, fds[DP_PROG_TC], st.ue_ifindex,
-                       cfg->ue_ifname[0] ? cfg->ue_ifname : cfg->s1u_ifname, &clsact);
-        if (rc)
-            goto fail;
-        st.tc_clsact = clsact;
     }
     rc = attach_xdp(ctx, fds[DP_PROG_S1U], st.s1u_ifindex, st.xdp_flags, cfg->s1u_ifname,
                     XEPC_LINK_XDP_S1U);
@@ -522,7 +526,7 @@ int dp_upgrade(struct dp_ctx *ctx, const char *bpf_dir)
         struct bpf_object *obj = NULL;
         int prog_fd, link_fd = -1;
 
-        if (i == DP_PROG_TC && st.mode == XEPC_MODE_NAT && st.tc_clsact) {
+        if (i == DP_PROG_TC && st.ue_ifindex && st.tc_clsact) {
             rc = prog_load(ctx, i, bpf_dir, max, &obj, &prog_fd);
             if (rc)
                 return rc;
