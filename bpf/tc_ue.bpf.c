@@ -3,8 +3,9 @@
  * tc_ue — TC egress on the UE-pool device, NAT mode: downlink.
  *
  * In NAT mode the SGi traffic goes through the kernel (conntrack undoes the
- * masquerade) and is routed to the UE pool.  The pool is routed to a NOARP
- * device (e.g. a dummy "xepc-ue"), whose egress runs this program:
+ * masquerade) and is routed to the UE pool.  The pool is routed either to a
+ * NOARP device (e.g. a dummy "xepc-ue") or, through a next hop with a
+ * neighbour entry, to the S1-U device; this program runs on that egress:
  *   Ethernet / IPv4 to a UE address
  *     session by UE address -> portal reply restore -> policy
  *     -> idle UE: downlink-data event + packet kept in xepc_pktbuf
@@ -195,6 +196,10 @@ static __always_inline int downlink(struct __sk_buff *skb,
 		__builtin_memcpy(eth->h_dest, fib.dmac, ETH_ALEN);
 		__builtin_memcpy(eth->h_source, fib.smac, ETH_ALEN);
 		stat_cnt(XEPC_CNT_DL_TC_FWD, len);
+		/* attached on the eNB-facing device itself: just carry on
+		 * (a redirect to our own egress would run us a second time) */
+		if (fib.ifindex == skb->ifindex)
+			return -TC_ACT_OK - 1;
 		return -(int)bpf_redirect(fib.ifindex, 0) - 1;
 	}
 	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH) {
@@ -221,7 +226,7 @@ int tc_ue(struct __sk_buff *skb)
 	}
 	rc = downlink(skb, cfg, &sid);
 	if (rc < 0) {
-		if (rc == -TC_ACT_OK - 1)
+		if (rc == -TC_ACT_OK - 1 && !sid)
 			stat_cnt(XEPC_CNT_DL_NOT_UE_PASS, frame_len);
 		return -rc - 1;
 	}

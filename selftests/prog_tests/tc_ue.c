@@ -51,6 +51,14 @@ void test_tc_ue(struct test_ctx *t)
 	ASSERT_OK(env_get_usage(&e, SID, &u), "usage");
 	ASSERT_EQ(u.dl_bytes, il, "dl_bytes");
 
+	test__start_subtest(t, "on_the_enb_device_itself");
+	len = env_dl(f, "198.51.100.10", UE, 17, 53, 40000, 100, &il);
+	ASSERT_OK(env_run_tc(e.prog_tc, f, len, t->if_s1u, 0, out, &out_len, &ret), "run");
+	ASSERT_EQ(ret, TC_ACT_OK, "TC_ACT_OK: already on the way out");
+	ASSERT_EQ(out_len, 14 + 36 + il, "encapsulated");
+	ASSERT_MEMEQ(out, enb_mac, 6, "dst MAC = eNB");
+	ASSERT_EQ(env_cnt(&e, DL_TC_FWD), 2, "DL_TC_FWD");
+
 	test__start_subtest(t, "not_a_ue_untouched");
 	len = env_dl(f, "198.51.100.10", "10.45.0.200", 17, 53, 40000, 30, &il);
 	ASSERT_OK(env_run_tc(e.prog_tc, f, len, t->if_ue, 0, out, &out_len, &ret), "run");
