@@ -35,7 +35,7 @@ static uint8_t out[1 << 12];
 static double now_ns(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);   /* CPU time: the VM is shared */
     return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
