@@ -584,6 +584,74 @@ bool s1ap_sample_equal(const struct aper_type *t, const void *a, const void *b,
     return eq(&c, t, a, b);
 }
 
+/* ------------------------------------------------------------ IE ids -- */
+
+struct ids {
+    uint16_t *ids;
+    unsigned n, max;
+};
+
+static void add_id(struct ids *x, uint16_t id)
+{
+    if (x->n < x->max)
+        x->ids[x->n] = id;
+    x->n++;
+}
+
+static void walk_ids(struct ids *x, const struct aper_type *t, const void *v)
+{
+    const uint8_t *b = v;
+    switch (t->kind) {
+    case APER_SEQUENCE:
+        for (unsigned i = 0; i < t->n_items; i++) {
+            const struct aper_member *m = &t->members[i];
+            if (m->offset < 0)
+                continue;
+            if (m->optional && m->present_offset >= 0 && !*(const bool *)(b + m->present_offset))
+                continue;
+            walk_ids(x, m->type, b + m->offset);
+        }
+        return;
+    case APER_CHOICE: {
+        uint32_t p = ((const struct aper_choice_hdr *)v)->present;
+        if (p >= 1 && p <= t->n_items)
+            walk_ids(x, t->members[p - 1].type, b + t->members[p - 1].offset);
+        return;
+    }
+    case APER_SEQUENCE_OF: {
+        const struct aper_seqof *so = v;
+        for (uint32_t i = 0; i < so->count; i++)
+            walk_ids(x, t->elem, (const uint8_t *)so->items + (size_t)i * t->elem->c_size);
+        return;
+    }
+    case APER_IE_CONTAINER:
+        for (unsigned i = 0; i < t->n_ies; i++) {
+            const struct aper_ie *ie = &t->ies[i];
+            if (ie->present_offset >= 0 && !*(const bool *)(b + ie->present_offset))
+                continue;
+            add_id(x, ie->id);
+            if (ie->offset >= 0)
+                walk_ids(x, ie->type, b + ie->offset);
+        }
+        return;
+    case APER_IE_SINGLE:
+        if (t->n_ies) {
+            add_id(x, t->ies[0].id);
+            walk_ids(x, t->ies[0].type, v);
+        }
+        return;
+    default:
+        return;
+    }
+}
+
+unsigned s1ap_sample_ie_ids(const struct aper_type *t, const void *v, uint16_t *ids, unsigned max)
+{
+    struct ids x = { .ids = ids, .max = max };
+    walk_ids(&x, t, v);
+    return x.n;
+}
+
 void s1ap_sample_hex(const uint8_t *p, size_t len, char *out)
 {
     static const char d[] = "0123456789abcdef";

@@ -72,6 +72,11 @@ int s1ap_sample_build(const struct s1ap_sample *s, enum s1ap_sample_mode mode,
 bool s1ap_sample_equal(const struct aper_type *t, const void *a, const void *b,
                        char *where, size_t where_len);
 
+/* The ids of every IE present in the value, in encoding order, nested
+ * ones included (protocol IEs, extension IEs, list items).  Stores up to
+ * max and returns the total count. */
+unsigned s1ap_sample_ie_ids(const struct aper_type *t, const void *v, uint16_t *ids, unsigned max);
+
 /* "name hexbytes" line helper: writes 2*len hex digits and a NUL. */
 void s1ap_sample_hex(const uint8_t *p, size_t len, char *out);
 

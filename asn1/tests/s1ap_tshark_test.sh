@@ -10,6 +10,8 @@
 #   - every field=value the builder put in (procedure code, UE S1AP IDs,
 #     GTP-TEID, transport address, PLMN, TAC, cause, NAS-PDU, E-RAB IDs,
 #     names, reset type) is shown with that value,
+#   - tshark sees exactly the IEs we encoded: the multiset of its s1ap.id
+#     values equals the ids of every IE, extension IE and list item IE,
 #   - the dissection has no "Malformed", no "Expert Info (Error" and no
 #     "[Dissector bug".
 # Containers that carry other protocols (RRC, NGAP, RANAP, ...) hold
@@ -55,7 +57,7 @@ fields=(frame.number _ws.col.Info s1ap.procedureCode
         s1ap.transportLayerAddressIPv4
         s1ap.pLMNidentity s1ap.PLMNidentity s1ap.pLMNIdentity s1ap.tAC s1ap.TAC
         s1ap.nas s1ap.NAS_PDU s1ap.nAS_PDU s1ap.e_RAB_ID s1ap.ENBname s1ap.MMEname
-        s1ap.s1_Interface s1ap.partOfS1_Interface)
+        s1ap.s1_Interface s1ap.partOfS1_Interface s1ap.id)
 eargs=()
 for f in "${fields[@]}"; do eargs+=(-e "$f"); done
 tshark -r "$tmp/s1ap.pcap" "${opts[@]}" -V >"$tmp/verbose.txt" 2>"$tmp/tshark.err"
@@ -75,6 +77,17 @@ fi
 { IFS='|'; echo "${fields[*]}"; } >"$tmp/columns.txt"
 
 awk -F'|' '
+function sorted(list,    a, n, i, j, t, out) {     # numeric sort of "3,1,2"
+    n = split(list, a, ",")
+    for (i = 2; i <= n; i++) {
+        t = a[i] + 0
+        for (j = i - 1; j >= 1 && a[j] + 0 > t; j--) a[j + 1] = a[j]
+        a[j + 1] = t
+    }
+    out = ""
+    for (i = 1; i <= n; i++) out = out (i > 1 ? "," : "") (a[i] + 0)
+    return out
+}
 FILENAME == ARGV[1] { for (i = 1; i <= NF; i++) col[i] = $i; ncol = NF; next }
 FILENAME == ARGV[2] {                         # tshark -V: first error per frame
     if (match($0, /^Frame [0-9]+:/)) { fr = substr($0, 7) + 0; next }
@@ -111,17 +124,27 @@ FILENAME == ARGV[3] {                         # tshark -T fields
     first = info[fr]; sub(/[ ,].*/, "", first)
     if (first != msg)
         problem = "tshark names it \"" info[fr] "\", expected " msg
+    nvals = 0
     for (k = 3; k <= length(w); k++) {
         if (problem != "") break
         eq = index(w[k], "=")
         f = substr(w[k], 1, eq - 1); v = substr(w[k], eq + 1)
+        if (f == "ids") {
+            # every IE (nested and extension ones too) that we encoded, and
+            # no other, as tshark lists them in s1ap.id
+            if (sorted(v) != sorted(shown[fr, "s1ap.id"]))
+                problem = "IE ids differ: tshark " sorted(shown[fr, "s1ap.id"]) ", we encoded " sorted(v)
+            continue
+        }
+        nvals++
         if (!((fr, f, v) in seen))
             problem = f " is \"" shown[fr, f] "\", expected " v
     }
     if (problem == "" && (fr in bad))
         problem = "tshark: " bad[fr]
     if (problem == "")
-        printf "ok %d - %s: tshark shows %d values we put in\n", fr + 1, name, length(w) - 2
+        printf "ok %d - %s: tshark shows its %d IEs and %d values we put in\n", fr + 1, name,
+               split(shown[fr, "s1ap.id"], tmpa, ","), nvals
     else {
         printf "not ok %d - %s: %s\n", fr + 1, name, problem
         printf "# hex %s\n", w[2]

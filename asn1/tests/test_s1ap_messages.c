@@ -10,8 +10,8 @@
  * for the variant with optional IEs.
  *
  * `test_s1ap_messages --dump` prints, instead of running the tests, one line
- * per message: "<name> <hex> <tshark-field>=<value> ...", the input of
- * asn1/tests/s1ap_tshark_test.sh. */
+ * per message: "<name> <hex> <tshark-field>=<value> ... ids=<IE id,...>",
+ * the input of asn1/tests/s1ap_tshark_test.sh. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -356,6 +356,18 @@ static int dump(void)
             printf("%s%s %s", s1ap_samples[i].name, mode ? "+opt" : "", s->hex);
             for (unsigned k = 0; k < exp.n; k++)
                 printf(" %s=%s", exp.e[k].field, exp.e[k].value);
+            /* every IE id, for a multiset comparison with tshark's s1ap.id */
+            uint16_t ids[1024];
+            unsigned nid = s1ap_sample_ie_ids(s1ap_msgs[s1ap_samples[i].kind].desc,
+                                              s1ap_pdu_msg(&s->pdu), ids, 1024);
+            if (nid > 1024) {
+                fprintf(stderr, "%s: more than 1024 IEs\n", s1ap_samples[i].name);
+                rc = 1;
+                nid = 1024;
+            }
+            printf(" ids=");
+            for (unsigned k = 0; k < nid; k++)
+                printf("%s%u", k ? "," : "", ids[k]);
             putchar('\n');
         }
     free(s);
