@@ -33,7 +33,7 @@ expect_lines() {
 run() { "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?; }
 
 if [ ! -x "$dec" ]; then echo "1..0 # SKIP $dec not built"; exit 0; fi
-echo "1..17"
+echo "1..19"
 
 run "$dec" --help
 if [ $rc = 0 ] && grep -q '^SYNOPSIS' "$tmp/out" && grep -q -- '--pcap FILE' "$tmp/out"; then
@@ -114,6 +114,39 @@ if command -v text2pcap >/dev/null; then
         "frame 3: InitialContextSetupResponse, 41 bytes"
 else
     for i in 1 2 3 4 5; do ok "# SKIP text2pcap not installed"; done
+fi
+
+# scapy (python3-scapy) as an independent packet builder: Linux cooked
+# capture with two S1AP DATA chunks bundled in one packet; Ethernet with an
+# 802.1Q tag, a fragmented user message (reported, skipped) and a whole one
+if /usr/bin/python3 -c 'import scapy.layers.sctp' 2>/dev/null; then
+    /usr/bin/python3 - "$tmp" "$S1SETUP" "$ICSRSP" <<'PY' 2>"$tmp/err"
+import sys
+from scapy.all import wrpcap, IP, Ether
+from scapy.layers.l2 import CookedLinux, Dot1Q
+from scapy.layers.sctp import SCTP, SCTPChunkData
+d, a, b = sys.argv[1], bytes.fromhex(sys.argv[2]), bytes.fromhex(sys.argv[3])
+ip = IP(src="192.0.2.1", dst="192.0.2.2") / SCTP(sport=36412, dport=36412)
+sll = CookedLinux(pkttype=0, lladdrtype=1, lladdrlen=6, src=b"\x02" * 8, proto=0x0800)
+wrpcap(d + "/sll.pcap", [sll / ip / SCTPChunkData(tsn=1, proto_id=18, data=a, beginning=1, ending=1)
+                                 / SCTPChunkData(tsn=2, stream_id=1, proto_id=18, data=b,
+                                                 beginning=1, ending=1)])
+eth = Ether() / Dot1Q(vlan=7)
+wrpcap(d + "/vlan.pcap", [eth / ip / SCTPChunkData(tsn=3, proto_id=18, data=a[:20], beginning=1, ending=0),
+                          eth / ip / SCTPChunkData(tsn=4, proto_id=18, data=b, beginning=1, ending=1)])
+PY
+    run "$dec" -q --pcap "$tmp/sll.pcap"
+    if [ $rc = 0 ] && [ "$(cat "$tmp/out")" = "frame 1: S1SetupRequest
+frame 1 chunk 2: InitialContextSetupResponse" ]; then
+        ok "scapy pcap, Linux SLL, two S1AP chunks in one packet"
+    else notok "SLL bundle (exit $rc)"; fi
+    run "$dec" -q --pcap "$tmp/vlan.pcap"
+    if [ $rc = 0 ] && [ "$(cat "$tmp/out")" = "frame 2: InitialContextSetupResponse" ] &&
+       grep -q 'frame 1: fragmented SCTP user message' "$tmp/err"; then
+        ok "scapy pcap, 802.1Q; a fragmented user message reported and skipped"
+    else notok "VLAN + fragment (exit $rc)"; fi
+else
+    ok "# SKIP python3-scapy not installed"; ok "# SKIP python3-scapy not installed"
 fi
 
 # errors
