@@ -87,6 +87,8 @@ __u32 rot_addr_off;		/* offset of a be32 address := base + sid */
 __u32 rot_addr_base;		/* host order */
 __u32 redirect_ifindex;		/* bench_redirect target */
 __be32 fib_src, fib_dst;	/* bench_fib lookup */
+__u32 fib_flags;		/* bench_fib: e.g. BPF_FIB_LOOKUP_DIRECT */
+__u32 fib_tbid;			/* table for BPF_FIB_LOOKUP_DIRECT */
 
 /* ---- results ---- */
 __u64 runs;			/* repeats bench_wrap saw (reset by userspace) */
@@ -172,7 +174,8 @@ int bench_fib(struct xdp_md *ctx)
 	fib.ipv4_src = fib_src;
 	fib.ipv4_dst = fib_dst;
 	fib.ifindex = ctx->ingress_ifindex;
-	if (bpf_fib_lookup(ctx, &fib, sizeof(fib), 0) != BPF_FIB_LKUP_RET_SUCCESS)
+	fib.tbid = fib_tbid;
+	if (bpf_fib_lookup(ctx, &fib, sizeof(fib), fib_flags) != BPF_FIB_LKUP_RET_SUCCESS)
 		return XDP_ABORTED;
 	return XDP_REDIRECT;
 }
