@@ -21,27 +21,40 @@
 
 #include "sec/snow3g_tables.h"
 
-static inline uint32_t ror32(uint32_t x, unsigned n)
-{
-    return x >> n | x << (32 - n);
-}
-
 static inline uint32_t be32(const uint8_t *p)
 {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+/* The tables of snow3g_tables.h laid out for the clock: S1 and S2 each as
+ * four copies of the column table, rotated right by 0, 8, 16 and 24 bits
+ * (the column for the octet at bits 31..24, 23..16, 15..8 and 7..0), so
+ * that an S-box is four lookups xored, no rotation; all in one array so
+ * that one base register addresses every table. */
+#define ROR0(x) (uint32_t)(x),
+#define ROR8(x) ((uint32_t)(x) >> 8 | (uint32_t)(x) << 24),
+#define ROR16(x) ((uint32_t)(x) >> 16 | (uint32_t)(x) << 16),
+#define ROR24(x) ((uint32_t)(x) >> 24 | (uint32_t)(x) << 8),
+static const struct {
+    uint32_t s1[4][256], s2[4][256], mul_alpha[256], div_alpha[256];
+} tab = {
+    .s1 = {{SNOW3G_T1(ROR0)}, {SNOW3G_T1(ROR8)}, {SNOW3G_T1(ROR16)}, {SNOW3G_T1(ROR24)}},
+    .s2 = {{SNOW3G_T2(ROR0)}, {SNOW3G_T2(ROR8)}, {SNOW3G_T2(ROR16)}, {SNOW3G_T2(ROR24)}},
+    .mul_alpha = {SNOW3G_MUL_ALPHA(ROR0)},
+    .div_alpha = {SNOW3G_DIV_ALPHA(ROR0)},
+};
+
 /* 3.3.1 / 3.3.2: S1 and S2, one table lookup per octet. */
 static inline uint32_t sbox_s1(uint32_t w)
 {
-    return snow3g_t1[w >> 24] ^ ror32(snow3g_t1[(w >> 16) & 0xff], 8) ^
-           ror32(snow3g_t1[(w >> 8) & 0xff], 16) ^ ror32(snow3g_t1[w & 0xff], 24);
+    return tab.s1[0][w >> 24] ^ tab.s1[1][(w >> 16) & 0xff] ^ tab.s1[2][(w >> 8) & 0xff] ^
+           tab.s1[3][w & 0xff];
 }
 
 static inline uint32_t sbox_s2(uint32_t w)
 {
-    return snow3g_t2[w >> 24] ^ ror32(snow3g_t2[(w >> 16) & 0xff], 8) ^
-           ror32(snow3g_t2[(w >> 8) & 0xff], 16) ^ ror32(snow3g_t2[w & 0xff], 24);
+    return tab.s2[0][w >> 24] ^ tab.s2[1][(w >> 16) & 0xff] ^ tab.s2[2][(w >> 8) & 0xff] ^
+           tab.s2[3][w & 0xff];
 }
 
 /* The keystream word as it lies in memory, most significant octet first. */
@@ -67,8 +80,8 @@ static inline uint32_t host_to_be32(uint32_t x)
         r3 = sbox_s2(r2);                                                                     \
         r2 = sbox_s1(r1);                                                                     \
         r1 = r_;                                                                           \
-        uint32_t v_ = ((a0) << 8) ^ snow3g_mul_alpha[(a0) >> 24] ^ (a2) ^ ((a11) >> 8) ^ \
-                      snow3g_div_alpha[(a11) & 0xff];                                      \
+        uint32_t v_ = ((a0) << 8) ^ tab.mul_alpha[(a0) >> 24] ^ (a2) ^ ((a11) >> 8) ^ \
+                      tab.div_alpha[(a11) & 0xff];                                      \
         (a0) = (init) ? v_ ^ f : v_;                                                       \
     } while (0)
 
@@ -136,8 +149,7 @@ static inline __attribute__((always_inline)) void snow_run(struct snow3g *st, si
     unsigned h = st->head;
     size_t k = 0;
 
-#define RUN_STEP(i, a0, a2, a5, a11, a15)                  \
-    SNOW_CLOCK(0, a0, a2, a5, a11, a15);                   \
+#define EMIT()                                             \
     if (xor) {                                             \
         uint32_t x_;                                       \
         memcpy(&x_, in + 4 * k, 4);                        \
@@ -146,18 +158,36 @@ static inline __attribute__((always_inline)) void snow_run(struct snow3g *st, si
     } else {                                               \
         zw[k] = z;                                         \
     }                                                      \
-    if (++k == n) {                                        \
+    k++
+#define TURN_STEP(i, ...)                                  \
+    SNOW_CLOCK(0, __VA_ARGS__);                            \
+    EMIT()
+#define RUN_STEP(i, ...)                                   \
+    SNOW_CLOCK(0, __VA_ARGS__);                            \
+    EMIT();                                                \
+    if (k == n) {                                          \
         h = ((i) + 1) & 15;                                \
         goto done;                                         \
     }
 
     for (;;) {
+        /* Whole turns from head 0 without the count check, ... */
+        while (h == 0 && n - k >= 16) {
+            switch (0) {
+                SNOW_TURN(TURN_STEP);
+            }
+        }
+        if (k == n)
+            goto done;
+        /* ... else clock by clock until the count or the end of the turn. */
         switch (h) {
             SNOW_TURN(RUN_STEP);
         }
         h = 0;
     }
 #undef RUN_STEP
+#undef TURN_STEP
+#undef EMIT
 done:
     STORE_STATE();
     st->head = h;
