@@ -9,3 +9,7 @@ test_progs_SRCS := selftests/test_progs.c selftests/dp_env.c selftests/pkt.c \
                    $(sort $(wildcard selftests/prog_tests/*.c))
 test_progs_LIBS :=
 test_progs_LDLIBS := -lbpf -lelf -lz -lpthread
+
+# The BPF packet parsers (bpf/parse.h) under libFuzzer in userspace.
+FUZZERS += fuzz_bpf_parse
+fuzz_bpf_parse_SRCS := selftests/fuzz/fuzz_bpf_parse.c
