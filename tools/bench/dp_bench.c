@@ -780,7 +780,7 @@ int main(int argc, char **argv)
 	struct opts o = { .repeat = 1000000, .trials = 5, .max_sessions = 1000000,
 			  .live_frames = 2000000 };
 	static const __u32 steps[] = { 1, 100000, 1000000 };
-	struct bench_install ti, tot = { 0, 0 };
+	struct bench_install ti, tot;
 	struct sigaction sa = { .sa_handler = on_alarm };
 	double ul1m = 0, dl1m = 0, bare_sum = 0;
 	int bare_n = 0, c, err = 0;
@@ -816,6 +816,7 @@ int main(int argc, char **argv)
 		usage(argv[0]);
 		return 2;
 	}
+	memset(&tot, 0, sizeof(tot));
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (geteuid() != 0) {
 		printf("# dp_bench: needs root (network namespace, XDP); skipped\n");
@@ -840,6 +841,11 @@ int main(int argc, char **argv)
 			goto out;
 		tot.core_s += ti.core_s;
 		tot.policy_s += ti.policy_s;
+		tot.ue_s += ti.ue_s;
+		tot.usage_s += ti.usage_s;
+		tot.sess_s += ti.sess_s;
+		tot.meters_s += ti.meters_s;
+		tot.charge_s += ti.charge_s;
 		err = block(&e, &o, steps[i] == 1000000 ? &ul1m : NULL,
 			    steps[i] == 1000000 ? &dl1m : NULL, &bare_sum, &bare_n);
 		if (err)
@@ -850,6 +856,11 @@ int main(int argc, char **argv)
 	    (err = forwarding(&e, &o)))
 		goto out;
 
+	printf("# batched install of %u sessions, ns/session: UE hash %.0f, usage %.0f, "
+	       "session %.0f, 2 meters %.0f, charging slot (mmap) %.0f\n", e.n_sessions,
+	       tot.ue_s * 1e9 / e.n_sessions, tot.usage_s * 1e9 / e.n_sessions,
+	       tot.sess_s * 1e9 / e.n_sessions, tot.meters_s * 1e9 / e.n_sessions,
+	       tot.charge_s * 1e9 / e.n_sessions);
 	bench_line("sessions/s", e.n_sessions / tot.core_s, "dp_session_install_batch");
 	bench_line("sessions/s", e.n_sessions / (tot.core_s + tot.policy_s),
 		   "dp_session_install_batch_full");

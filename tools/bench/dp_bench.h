@@ -58,6 +58,7 @@ struct bench_env {
 struct bench_install {
 	double core_s;		/* UE hash + usage + session entries */
 	double policy_s;	/* 2 AMBR meters + 1 charging slot */
+	double ue_s, usage_s, sess_s, meters_s, charge_s;	/* batched: per map */
 };
 
 int bench_env_open(struct bench_env *e);

@@ -326,13 +326,14 @@ int bench_install_batch(struct bench_env *e, __u32 upto, struct bench_install *t
 		free(c);
 		return -E2BIG;
 	}
-	t->core_s = t->policy_s = 0;
+	memset(t, 0, sizeof(*t));
 	while (sid <= upto) {
 		__u32 n = upto - sid + 1 < CHUNK ? upto - sid + 1 : CHUNK, i, cnt;
-		double t0 = now_s(), t1;
+		double t0 = now_s(), t1, t2, t3, t4;
 
-		/* what dp_session_add_bulk does: UE (NOEXIST) first, then
-		 * usage (zeroed) and the session that makes it reachable */
+		/* what dp_session_add_bulk does: UE first, then usage (zeroed)
+		 * and the session that makes it reachable.  (The kernel takes
+		 * only BPF_F_LOCK in a batch's elem_flags, not BPF_NOEXIST.) */
 		for (i = 0; i < n; i++) {
 			c->sids[i] = sid + i;
 			c->sess[i] = bench_session(sid + i);
@@ -341,14 +342,19 @@ int bench_install_batch(struct bench_env *e, __u32 upto, struct bench_install *t
 		cnt = n;
 		if (bpf_map_update_batch(e->fd_ue, c->ues, c->sids, &cnt, &any))
 			goto fail;
+		t1 = now_s();
 		cnt = n;
 		if (bpf_map_update_batch(e->fd_usage, c->sids, c->usage, &cnt, &any))
 			goto fail;
+		t2 = now_s();
 		cnt = n;
 		if (bpf_map_update_batch(e->fd_sessions, c->sids, c->sess, &cnt, &any))
 			goto fail;
-		t1 = now_s();
-		t->core_s += t1 - t0;
+		t3 = now_s();
+		t->ue_s += t1 - t0;
+		t->usage_s += t2 - t1;
+		t->sess_s += t3 - t2;
+		t->core_s += t3 - t0;
 
 		for (i = 0; i < 2 * n; i++) {
 			c->mids[i] = 2 * sid + i;
@@ -357,9 +363,12 @@ int bench_install_batch(struct bench_env *e, __u32 upto, struct bench_install *t
 		cnt = 2 * n;
 		if (bpf_map_update_batch(e->fd_meters, c->mids, c->meters, &cnt, &lock))
 			goto fail;
+		t4 = now_s();
 		for (i = 0; i < n; i++)
 			bench_charge(&e->charging[sid + i], sid + i);
-		t->policy_s += now_s() - t1;
+		t->meters_s += t4 - t3;
+		t->charge_s += now_s() - t4;
+		t->policy_s += now_s() - t3;
 		sid += n;
 		e->n_sessions = sid - 1;
 	}
