@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/cli.h"
 #include "cli/dp_cli.h"
@@ -24,6 +25,8 @@ static const char session_help[] =
 "    xepcctl session list [--pin-dir D]\n"
 "    xepcctl session show (--teid T | --ue ADDR) [--pin-dir D]\n"
 "    xepcctl session refill --teid T --rg N --bytes N [--threshold P%] [--pin-dir D]\n"
+"    xepcctl session bulk --count N --teid T --ue ADDR [--enb ADDR --dl-teid T]\n"
+"                        [--pin-dir D]\n"
 "\n"
 "DESCRIPTION\n"
 "    A session is one default bearer: the uplink TEID the gateway owns (its\n"
@@ -41,6 +44,10 @@ static const char session_help[] =
 "\n"
 "    refill adds N bytes to a quota atomically (the kernel keeps enforcing\n"
 "    while it happens) and re-arms its threshold and exhausted events.\n"
+"\n"
+"    bulk installs N plain sessions (no rules, quotas or AMBR) with batched\n"
+"    map updates: session i gets TEID T+i, UE address ADDR+i and, with\n"
+"    --enb, downlink TEID dl-teid+i.  It prints the rate it achieved.\n"
 "\n"
 "RULES (--rule, up to 16, comma-separated key=value)\n"
 "    prec=N          precedence, lower first (default 65535); unique\n"
@@ -75,11 +82,12 @@ static const char session_help[] =
 "    --default A     what packets matching no rule get (default pass)\n"
 "    --no-rules      (modify) remove all rules\n"
 "    --rg N --bytes N --threshold P%   (refill)\n"
+"    --count N       (bulk) number of sessions\n"
 "    --pin-dir D     bpffs directory of the datapath (default " DP_PIN_DIR_DEFAULT ")\n";
 
 enum {
     O_TEID = 256, O_UE, O_ENB, O_DLTEID, O_IDLE, O_ULAMBR, O_DLAMBR, O_DEFAULT, O_RULE,
-    O_NORULES, O_QUOTA, O_RG, O_BYTES, O_THRESHOLD, O_PINDIR, O_HELP,
+    O_NORULES, O_QUOTA, O_RG, O_BYTES, O_THRESHOLD, O_PINDIR, O_HELP, O_COUNT,
 };
 
 static const struct option session_opts[] = {
@@ -99,6 +107,7 @@ static const struct option session_opts[] = {
     {"threshold", required_argument, NULL, O_THRESHOLD},
     {"pin-dir", required_argument, NULL, O_PINDIR},
     {"help", no_argument, NULL, O_HELP},
+    {"count", required_argument, NULL, O_COUNT},
     {0},
 };
 
@@ -112,6 +121,7 @@ struct session_args {
     uint32_t rg;
     uint64_t bytes;
     uint8_t threshold;
+    uint32_t count;
 };
 
 static bool allowed(const char *sub, int o)
@@ -126,6 +136,8 @@ static bool allowed(const char *sub, int o)
         return o == O_TEID || o == O_UE;
     if (!strcmp(sub, "refill"))
         return o == O_TEID || o == O_RG || o == O_BYTES || o == O_THRESHOLD;
+    if (!strcmp(sub, "bulk"))
+        return o == O_COUNT || o == O_TEID || o == O_UE || o == O_ENB || o == O_DLTEID;
     return false;
 }
 
@@ -228,6 +240,10 @@ static int parse_args(int argc, char **argv, struct session_args *a)
         case O_PINDIR:
             a->pin_dir = optarg;
             break;
+        case O_COUNT:
+            if (dp_parse_u32(optarg, &a->count) || !a->count || a->count > (1u << 24))
+                return cli_usage_error("session", "--count wants 1..16777216, not '%s'", optarg);
+            break;
         case O_HELP:
             fputs(session_help, stdout);
             return -1;
@@ -307,10 +323,6 @@ static int list_one(const struct dp_session_info *info, void *arg)
 /* --teid or --ue, resolved to the TEID. */
 static int resolve(struct dp_ctx *ctx, struct session_args *a, uint32_t *teid)
 {
-    if (a->have_teid == a->have_ue) {
-        cli_usage_error("session", "session %s wants either --teid or --ue", a->sub);
-        return CLI_USAGE;
-    }
     if (a->have_teid) {
         *teid = a->spec.ul_teid;
         return 0;
@@ -319,6 +331,33 @@ static int resolve(struct dp_ctx *ctx, struct session_args *a, uint32_t *teid)
         fprintf(stderr, "xepcctl session %s: %s\n", a->sub, dp_ctx_error(ctx));
         return CLI_FAIL;
     }
+    return 0;
+}
+
+static int bulk_add(struct dp_ctx *ctx, const struct session_args *a)
+{
+    struct dp_session_spec *specs = calloc(a->count, sizeof(*specs));
+    if (!specs) {
+        fprintf(stderr, "xepcctl session bulk: out of memory for %u sessions\n", a->count);
+        return -ENOMEM;
+    }
+    uint32_t ue0 = ntohl(a->spec.ue_addr.s_addr);
+    for (uint32_t i = 0; i < a->count; i++) {
+        specs[i].ul_teid = a->spec.ul_teid + i;
+        specs[i].ue_addr.s_addr = htonl(ue0 + i);
+        specs[i].has_tunnel = a->have_enb;
+        specs[i].enb_addr = a->spec.enb_addr;
+        specs[i].dl_teid = a->have_enb ? a->spec.dl_teid + i : 0;
+    }
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int rc = dp_session_add_bulk(ctx, specs, a->count);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    free(specs);
+    if (rc < 0)
+        return rc;
+    double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    printf("%d sessions installed in %.3f s (%.0f sessions/s)\n", rc, s, s > 0 ? rc / s : 0.0);
     return 0;
 }
 
@@ -332,13 +371,13 @@ int cli_session_main(int argc, char **argv)
         return argc < 2 ? CLI_USAGE : CLI_OK;
     }
     a.sub = argv[1];
-    static const char *subs[] = {"add", "modify", "del", "list", "show", "refill"};
+    static const char *subs[] = {"add", "modify", "del", "list", "show", "refill", "bulk"};
     bool known = false;
     for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
         known |= !strcmp(a.sub, subs[i]);
     if (!known)
         return cli_usage_error("session", "unknown subcommand '%s' (add, modify, del, list, "
-                               "show, refill)", a.sub);
+                               "show, refill, bulk)", a.sub);
     int prc = parse_args(argc - 1, argv + 1, &a);
     if (prc)
         return prc < 0 ? CLI_OK : prc;
@@ -350,6 +389,10 @@ int cli_session_main(int argc, char **argv)
         return cli_usage_error("session", "session %s needs --teid", a.sub);
     if (!strcmp(a.sub, "refill") && (!a.have_rg || !a.have_bytes))
         return cli_usage_error("session", "session refill needs --rg and --bytes");
+    if ((!strcmp(a.sub, "del") || !strcmp(a.sub, "show")) && a.have_teid == a.have_ue)
+        return cli_usage_error("session", "session %s wants either --teid or --ue", a.sub);
+    if (!strcmp(a.sub, "bulk") && (!a.count || !a.have_teid || !a.have_ue))
+        return cli_usage_error("session", "session bulk needs --count, --teid and --ue");
 
     struct dp_ctx *ctx = cli_dp_open("session", a.pin_dir);
     if (!ctx)
@@ -423,6 +466,8 @@ int cli_session_main(int argc, char **argv)
         rc = dp_session_foreach(ctx, list_one, &n);
         if (!rc)
             printf("%u session%s\n", n, n == 1 ? "" : "s");
+    } else if (!strcmp(a.sub, "bulk")) {
+        rc = bulk_add(ctx, &a);
     } else {
         rc = dp_quota_refill(ctx, a.spec.ul_teid, a.rg, a.bytes, a.threshold);
         if (!rc)

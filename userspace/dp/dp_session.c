@@ -524,9 +524,111 @@ undo_ambr:
     return rc;
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Checks the UE addresses of a bulk install against each other and against
+ * the UE map (read with batched lookups; the batch update of a hash map
+ * takes no BPF_NOEXIST). */
+static int ue_conflicts(struct dp_ctx *ctx, const struct dp_session_spec *s, size_t n)
+{
+    enum { CHUNK = 4096 };
+    size_t cap = ctx->max_entries[DP_MAP_UE] + 1, have = 0;
+    uint32_t *old = malloc(cap * sizeof(*old));
+    uint32_t *vals = malloc(CHUNK * sizeof(*vals));
+    uint32_t *new_ = malloc((n ? n : 1) * sizeof(*new_));
+    int rc = 0;
+    if (!old || !vals || !new_) {
+        rc = dp_set_error(ctx, -ENOMEM, "out of memory");
+        goto out;
+    }
+    LIBBPF_OPTS(bpf_map_batch_opts, o);
+    uint32_t in = 0, out_b = 0;
+    bool first = true;
+    for (;;) {
+        uint32_t count = (uint32_t)(cap - have < CHUNK ? cap - have : CHUNK);
+        int r = bpf_map_lookup_batch(ctx->map_fd[DP_MAP_UE], first ? NULL : &in, &out_b,
+                                     old + have, vals, &count, &o);
+        if (r && errno != ENOENT) {
+            rc = dp_set_error(ctx, -errno, "cannot read %s: %s", XEPC_MAP_UE, strerror(errno));
+            goto out;
+        }
+        have += count;
+        if (r || have >= cap)
+            break;
+        in = out_b;
+        first = false;
+    }
+    for (size_t i = 0; i < n; i++)
+        new_[i] = s[i].ue_addr.s_addr;
+    qsort(old, have, sizeof(*old), cmp_u32);
+    qsort(new_, n, sizeof(*new_), cmp_u32);
+    for (size_t i = 0, j = 0; i < n; i++) {
+        struct in_addr a = {.s_addr = new_[i]};
+        if (i && new_[i] == new_[i - 1]) {
+            rc = dp_set_error(ctx, -EINVAL, "UE address %s appears twice; nothing was installed",
+                              inet_ntoa(a));
+            goto out;
+        }
+        while (j < have && old[j] < new_[i])
+            j++;
+        if (j < have && old[j] == new_[i]) {
+            rc = dp_set_error(ctx, -EEXIST, "UE address %s already has a session; nothing was "
+                              "installed", inet_ntoa(a));
+            goto out;
+        }
+    }
+out:
+    free(old);
+    free(vals);
+    free(new_);
+    return rc;
+}
+
+static int active_bitmap_fn(uint32_t idx, const void *val, void *arg)
+{
+    const struct xepc_session *k = val;
+    uint64_t *bits = arg;
+    if (k->flags & XEPC_SF_ACTIVE)
+        bits[idx / 64] |= 1ull << (idx % 64);
+    return 0;
+}
+
 int dp_session_add_bulk(struct dp_ctx *ctx, const struct dp_session_spec *s, size_t n)
 {
     enum { CHUNK = 8192 };
+    /* Session ids in use, read once with batched lookups. */
+    uint64_t *active = calloc(ctx->max_entries[DP_MAP_SESSIONS] / 64 + 1, sizeof(*active));
+    if (!active)
+        return dp_set_error(ctx, -ENOMEM, "out of memory");
+    int src = array_scan(ctx, DP_MAP_SESSIONS, sizeof(struct xepc_session), active_bitmap_fn,
+                         active);
+    if (src < 0) {
+        free(active);
+        return dp_set_error(ctx, src, "cannot scan %s: %s", XEPC_MAP_SESSIONS, strerror(-src));
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint32_t sid;
+        int e = sid_of(ctx, s[i].ul_teid, &sid);
+        if (!e && (active[sid / 64] & (1ull << (sid % 64))))
+            e = dp_set_error(ctx, -EEXIST, "session id %u (TEID 0x%08x) is in use; nothing "
+                             "was installed", sid, s[i].ul_teid);
+        if (!e && !s[i].ue_addr.s_addr)
+            e = dp_set_error(ctx, -EINVAL, "session %zu has no UE address", i);
+        if (e) {
+            free(active);
+            return e;
+        }
+        active[sid / 64] |= 1ull << (sid % 64); /* duplicates within the batch */
+    }
+    free(active);
+    int rc0 = ue_conflicts(ctx, s, n);
+    if (rc0)
+        return rc0;
+
     uint32_t *sids = malloc(CHUNK * sizeof(*sids));
     uint32_t *ues = malloc(CHUNK * sizeof(*ues));
     struct xepc_session *vals = calloc(CHUNK, sizeof(*vals));
@@ -538,7 +640,6 @@ int dp_session_add_bulk(struct dp_ctx *ctx, const struct dp_session_spec *s, siz
         goto out;
     }
     LIBBPF_OPTS(bpf_map_batch_opts, o);
-    LIBBPF_OPTS(bpf_map_batch_opts, noexist, .elem_flags = BPF_NOEXIST);
     while (done < n) {
         uint32_t cnt = (uint32_t)(n - done < CHUNK ? n - done : CHUNK);
         for (uint32_t i = 0; i < cnt; i++) {
@@ -556,23 +657,18 @@ int dp_session_add_bulk(struct dp_ctx *ctx, const struct dp_session_spec *s, siz
             vals[i].flags = XEPC_SF_ACTIVE;
             fill_tunnel(sp, &vals[i]);
         }
-        /* The UE map first with NOEXIST: a duplicate stops the batch
-         * before its session becomes reachable. */
+        /* Sessions first, then the UE map that makes them reachable for
+         * downlink (conflicts were ruled out above). */
         uint32_t c = cnt;
-        if (bpf_map_update_batch(ctx->map_fd[DP_MAP_UE], ues, sids, &c, &noexist)) {
-            rc = dp_set_error(ctx, -errno, "bulk UE map update stopped after %zu sessions: %s",
-                              done + c, strerror(errno));
-            cnt = c;
-        }
-        uint32_t c2 = cnt;
-        if (cnt && (bpf_map_update_batch(ctx->map_fd[DP_MAP_USAGE], sids, zeros, &c2, &o) ||
-                    bpf_map_update_batch(ctx->map_fd[DP_MAP_SESSIONS], sids, vals, &c2, &o))) {
-            rc = dp_set_error(ctx, -errno, "bulk session update failed: %s", strerror(errno));
+        if (bpf_map_update_batch(ctx->map_fd[DP_MAP_USAGE], sids, zeros, &c, &o) ||
+            bpf_map_update_batch(ctx->map_fd[DP_MAP_SESSIONS], sids, vals, &c, &o) ||
+            bpf_map_update_batch(ctx->map_fd[DP_MAP_UE], ues, sids, &c, &o)) {
+            rc = dp_set_error(ctx, -errno, "bulk update failed after %zu sessions: %s%s",
+                              done, strerror(errno),
+                              errno == E2BIG ? " (max sessions reached)" : "");
             goto out;
         }
         done += cnt;
-        if (rc)
-            goto out;
     }
 out:
     free(sids);

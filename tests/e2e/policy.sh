@@ -1,0 +1,98 @@
+#!/bin/bash
+# End to end, session management: a byte quota enforced exactly by the
+# kernel with threshold and exhausted events, an atomic refill that brings
+# the traffic back, policy and AMBR changes with session modify, bulk
+# install with batched updates, and deletion.
+source "$(dirname "$0")/lib.sh"
+e2e_require
+trap e2e_cleanup EXIT INT TERM
+tap_plan 20
+
+check "topology: three namespaces, two veth links" e2e_topology
+check "dp up in routed mode" e2e_dp_up routed
+check "session add with a 30000-byte quota on rating group 7" e2e_ue_session 2 0x101 0x901 \
+    --rule 'prec=100,proto=any,rg=7' --quota 'rg=7,bytes=30000,threshold=50%,fua=drop'
+check "gtpu-ue up" e2e_gtpu_ue 2,0x101,0x901
+
+xepcctl events --count 2 --timeout 20 >"$E2E_TMP/quota-events.log" 2>&1 &
+EV=$!
+sleep 0.5
+# 1028-byte inner packets both ways: the quota lasts about 14 round trips.
+in_enb ping -c 30 -i 0.05 -W 1 -s 1000 -I 10.45.0.2 $PDN_ADDR >"$E2E_TMP/quota-ping.log" 2>&1
+received=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$E2E_TMP/quota-ping.log")
+diag "ping with the quota: ${received:-?} of 30 received"
+check "traffic flows until the quota runs out, then stops" \
+    test "${received:-0}" -ge 10 -a "${received:-0}" -lt 30
+wait $EV
+sed 's/^/# /' "$E2E_TMP/quota-events.log"
+check "quota-threshold event" grep -q '^quota-threshold *sid=257 rg=7' "$E2E_TMP/quota-events.log"
+check "quota-exhausted event" grep -q '^quota-exhausted *sid=257 rg=7' "$E2E_TMP/quota-events.log"
+
+exact() {
+    local out rem ul dl
+    out=$(xepcctl session show --teid 0x101) || return 1
+    echo "$out" | grep '^rg 7'
+    rem=$(echo "$out" | awk '/^rg 7 .*remaining/ { print $4 }')
+    ul=$(echo "$out" | awk '/^rg 7 .*usage/ { print $5 }')
+    dl=$(echo "$out" | awk '/^rg 7 .*usage/ { print $10 }')
+    # Granted bytes + what is left = the grant, and what is left is less
+    # than one packet (the next one did not fit).
+    [ -n "$rem" ] && [ $((ul + dl + rem)) = 30000 ] && [ "$rem" -lt 1028 ] &&
+        echo "$out" | grep -q 'EXHAUSTED'
+}
+check "the kernel granted exactly the quota (usage + remaining = 30000)" exact
+check "QUOTA_EXHAUSTED drops counted" test "$(e2e_stat QUOTA_EXHAUSTED)" -gt 0
+check "session refill --rg 7 --bytes 1M" xepcctl session refill --teid 0x101 --rg 7 --bytes 1M
+check "traffic flows again after the refill" \
+    in_enb ping -c 5 -i 0.1 -W 1 -s 1000 -I 10.45.0.2 $PDN_ADDR
+check "refill cleared the exhausted state" \
+    bash -c "! ip netns exec $NS_GW $XEPCCTL session show --teid 0x101 --pin-dir $PIN | grep -q EXHAUSTED"
+
+check "session modify: a rule dropping ICMP" \
+    xepcctl session modify --teid 0x101 --rule 'prec=5,proto=icmp,action=drop'
+rule_drops() {
+    local before
+    before=$(e2e_stat RULE_DROP)
+    ! in_enb ping -c 3 -i 0.1 -W 1 -I 10.45.0.2 $PDN_ADDR && [ "$(e2e_stat RULE_DROP)" -gt "$before" ]
+}
+check "ICMP is dropped by the new rule (RULE_DROP)" rule_drops
+check "session modify --no-rules: ICMP passes again" bash -c \
+    "ip netns exec $NS_GW $XEPCCTL session modify --teid 0x101 --no-rules --pin-dir $PIN &&
+     ip netns exec $NS_ENB ping -c 3 -i 0.1 -W 1 -I 10.45.0.2 $PDN_ADDR"
+
+ambr_drops() {
+    xepcctl session modify --teid 0x101 --ul-ambr 1M || return 1
+    local before
+    before=$(e2e_stat METER_AMBR)
+    e2e_iperf "$NS_PDN" $PDN_ADDR "$NS_ENB" 10.45.0.2 -u -b 10M -l 1000
+    [ "$(e2e_stat METER_AMBR)" -gt "$before" ]
+}
+check "session modify --ul-ambr 1M: a 10 Mbit/s UDP flow is policed (METER_AMBR)" ambr_drops
+
+bulk() {
+    xepcctl session bulk --count 700 --teid 0x120 --ue 10.46.0.1 --enb $ENB_ADDR \
+        --dl-teid 0x5000 || return 1
+    xepcctl dp status | grep -q 'sessions  701 of 1024'
+}
+check "session bulk installs 700 sessions with batched updates" bulk
+bulk_refuses() {
+    ! xepcctl session bulk --count 10 --teid 0x125 --ue 10.47.0.1 2>"$E2E_TMP/bulk.err" &&
+        grep -q 'in use; nothing was installed' "$E2E_TMP/bulk.err" &&
+        xepcctl dp status | grep -q 'sessions  701 of 1024'
+}
+check "session bulk over used session ids installs nothing" bulk_refuses
+bulk_show() {
+    xepcctl session show --ue 10.46.0.10 >"$E2E_TMP/show" || return 1
+    grep -q 'ul-teid *0x00000129' "$E2E_TMP/show" && grep -q 'dl-teid 0x00005009' "$E2E_TMP/show"
+}
+check "a bulk session reads back (UE 10.46.0.10 = TEID 0x129, DL 0x5009)" bulk_show
+
+deleted() {
+    local before
+    xepcctl session del --ue 10.45.0.2 || return 1
+    before=$(e2e_stat UNKNOWN_TEID)
+    ! in_enb ping -c 2 -i 0.1 -W 1 -I 10.45.0.2 $PDN_ADDR &&
+        [ "$(e2e_stat UNKNOWN_TEID)" -gt "$before" ]
+}
+check "session del: its TEID is unknown from then on" deleted
+[ $TAP_FAILED = 0 ]
