@@ -41,6 +41,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, XEPC_DEF_MAX_SESSIONS);
 	__type(key, __u32);
 	__type(value, struct xepc_usage);

@@ -35,7 +35,7 @@
 #define XEPC_MAP_CONFIG		"xepc_config"	/* array[1] of struct xepc_config */
 #define XEPC_MAP_SESSIONS	"xepc_sessions"	/* array[sid] of struct xepc_session */
 #define XEPC_MAP_UE		"xepc_ue"	/* hash be32 UE addr -> __u32 sid */
-#define XEPC_MAP_USAGE		"xepc_usage"	/* array[sid] of struct xepc_usage */
+#define XEPC_MAP_USAGE		"xepc_usage"	/* array[sid] of struct xepc_usage, mmapable */
 #define XEPC_MAP_RULESETS	"xepc_rulesets"	/* array[id] of struct xepc_ruleset */
 #define XEPC_MAP_METERS		"xepc_meters"	/* array[id] of struct xepc_meter */
 #define XEPC_MAP_CHARGING	"xepc_charging"	/* array[idx] of struct xepc_charge, mmapable */
@@ -133,7 +133,10 @@ struct xepc_session {
 	__u32 pad1;
 };
 
-/* xepc_usage[sid]; written by the kernel with atomic adds. */
+/* xepc_usage[sid]; written by the kernel with atomic adds.  The map is
+ * BPF_F_MMAPABLE: userspace resets `buffered` (and clears a session's
+ * counters) with atomic stores on the mapped memory; a whole-value
+ * bpf_map_update_elem() would lose increments made meanwhile. */
 struct xepc_usage {
 	__u64 ul_bytes;		/* uplink bytes forwarded (inner IP length) */
 	__u64 ul_pkts;		/* uplink packets forwarded */

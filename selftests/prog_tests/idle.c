@@ -5,6 +5,7 @@
  * packet itself, for userspace to re-inject), every other case dropped
  * with its reason.  Both xdp_sgi and tc_ue share the code; xdp_sgi here.
  */
+#include <sys/mman.h>
 #include "../dp_env.h"
 #include "../pkt.h"
 
@@ -80,11 +81,16 @@ void test_idle(struct test_ctx *t)
 	ASSERT_EQ(env_drops(&e, IDLE_BUFFER_FULL), 3, "still full");
 
 	test__start_subtest(t, "userspace_flush_reopens");
-	u.buffered = 0;
 	{
-		__u32 k = SID;
+		/* as userspace does it: an atomic store on the mmapped map */
+		size_t sz = ENV_MAX_SESSIONS * sizeof(struct xepc_usage);
+		struct xepc_usage *um = mmap(NULL, sz, PROT_READ | PROT_WRITE,
+					     MAP_SHARED, e.fd_usage, 0);
 
-		ASSERT_OK(bpf_map_update_elem(e.fd_usage, &k, &u, 0), "reset buffered");
+		if (ASSERT_TRUE(um != MAP_FAILED, "mmap xepc_usage")) {
+			__atomic_store_n(&um[SID].buffered, 0, __ATOMIC_SEQ_CST);
+			munmap(um, sz);
+		}
 	}
 	ASSERT_OK(env_run_xdp(e.prog_sgi, f, len, t->if_sgi, out, &out_len, &ret), "run");
 	ASSERT_EQ(env_cnt(&e, IDLE_BUFFERED), 5, "buffered again");
