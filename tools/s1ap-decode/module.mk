@@ -7,3 +7,9 @@ s1ap-decode_LIBS := s1ap xepc
 s1ap-decode_LDLIBS :=
 
 SCRIPT_TESTS += tools/s1ap-decode/s1ap_decode_test.sh
+
+# the pcap/pcapng reader parses files from the network: fuzz it
+FUZZERS += fuzz_s1ap_pcap
+fuzz_s1ap_pcap_SRCS := tools/s1ap-decode/fuzz_s1ap_pcap.c tools/s1ap-decode/s1ap_pcap.c \
+                       tools/s1ap-decode/s1ap_print.c
+fuzz_s1ap_pcap_LIBS := s1ap
