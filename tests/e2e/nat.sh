@@ -24,7 +24,10 @@ status_nat() {
 check "dp status: xdp_s1u link and tc_ue on the S1-U egress" status_nat
 check "session add: UE 10.45.0.2" e2e_ue_session 2 0x201 0xa01
 check "session add: UE 10.45.0.3" e2e_ue_session 3 0x202 0xa02
-check "gtpu-ue up with two UEs" e2e_gtpu_ue 2,0x201,0xa01 3,0x202,0xa02
+# Every uplink G-PDU carries a PDU Session Container: the chain walk on
+# real traffic.
+GTPU_UE_OPTS=--ext-hdr
+check "gtpu-ue up with two UEs (uplink with extension headers)" e2e_gtpu_ue 2,0x201,0xa01 3,0x202,0xa02
 
 check "ping UE -> PDN through NAT" in_enb ping -c 5 -i 0.2 -W 2 -I 10.45.0.2 $PDN_ADDR
 check "ping second UE -> PDN through NAT" in_enb ping -c 5 -i 0.2 -W 2 -I 10.45.0.3 $PDN_ADDR
