@@ -24,61 +24,64 @@ void aper_reader_init(struct aper_reader *r, const uint8_t *buf, size_t len)
     r->bitpos = 0;
 }
 
+static inline uint64_t low_bits(uint64_t v, unsigned n)
+{
+    return n >= 64 ? v : v & (((uint64_t)1 << n) - 1);
+}
+
 int aper_put_bits(struct aper_writer *w, uint64_t v, unsigned n)
 {
     if (n > 64)
         return -EINVAL;
     if (n == 0)
         return 0;
-    if (w->bitpos + n > w->cap * 8)
+    if (w->bitpos / 8 > w->cap || n > w->cap * 8 - w->bitpos)
         return -ENOSPC;
-    if (((w->bitpos | n) & 7) == 0) {             /* whole aligned octets */
-        uint8_t *p = w->buf + w->bitpos / 8;
-        for (unsigned k = n; k; k -= 8)
-            *p++ = (uint8_t)(v >> (k - 8));
-        w->bitpos += n;
-        return 0;
+    size_t byte = w->bitpos >> 3;
+    unsigned off = w->bitpos & 7, total = off + n;
+    if (total > 64) {                             /* split: at most 71 bits */
+        int rc = aper_put_bits(w, v >> 32, n - 32);
+        return rc ?: aper_put_bits(w, v & 0xffffffffu, 32);
     }
-    while (n) {
-        size_t byte = w->bitpos >> 3;
-        unsigned used = w->bitpos & 7, room = 8 - used;
-        unsigned take = n < room ? n : room;
-        uint8_t bits = (uint8_t)((v >> (n - take)) & ((1u << take) - 1));
-        if (used == 0)
-            w->buf[byte] = 0;
-        w->buf[byte] |= (uint8_t)(bits << (room - take));
-        w->bitpos += take;
-        n -= take;
+    /* the bits already in the first octet, then v, left-aligned to an
+     * octet boundary, stored big-endian over the octets they touch */
+    unsigned nb = (total + 7) / 8;
+    uint64_t acc = off ? (uint64_t)(w->buf[byte] >> (8 - off)) : 0;
+    acc = (n == 64 ? 0 : acc << n) | low_bits(v, n);
+    acc <<= nb * 8 - total;
+    for (unsigned i = nb; i--;) {
+        w->buf[byte + i] = (uint8_t)acc;
+        acc >>= 8;
     }
+    w->bitpos += n;
     return 0;
 }
 
 int aper_get_bits(struct aper_reader *r, unsigned n, uint64_t *v)
 {
-    uint64_t acc = 0;
-
     if (n > 64)
         return -EINVAL;
     if (r->bitpos > r->nbits || n > r->nbits - r->bitpos)
         return -EBADMSG;
-    if (((r->bitpos | n) & 7) == 0) {             /* whole aligned octets */
-        const uint8_t *p = r->buf + r->bitpos / 8;
-        for (unsigned k = n; k; k -= 8)
-            acc = acc << 8 | *p++;
-        r->bitpos += n;
-        *v = acc;
+    if (n == 0) {
+        *v = 0;
         return 0;
     }
-    while (n) {
-        size_t byte = r->bitpos >> 3;
-        unsigned used = r->bitpos & 7, room = 8 - used;
-        unsigned take = n < room ? n : room;
-        unsigned bits = (r->buf[byte] >> (room - take)) & ((1u << take) - 1);
-        acc = acc << take | bits;
-        r->bitpos += take;
-        n -= take;
+    size_t byte = r->bitpos >> 3;
+    unsigned off = r->bitpos & 7, total = off + n;
+    if (total > 64) {
+        uint64_t hi, lo;
+        aper_get_bits(r, n - 32, &hi);            /* bounds checked above */
+        aper_get_bits(r, 32, &lo);
+        *v = hi << 32 | lo;
+        return 0;
     }
-    *v = acc;
+    unsigned nb = (total + 7) / 8;
+    uint64_t acc = 0;
+    for (unsigned i = 0; i < nb; i++)
+        acc = acc << 8 | r->buf[byte + i];
+    *v = low_bits(acc >> (nb * 8 - total), n);
+    r->bitpos += n;
     return 0;
 }
 
@@ -174,22 +177,16 @@ void *aper_arena_alloc(struct aper_arena *a, size_t size, size_t align)
 
 /* ------------------------------------------------------ whole numbers -- */
 
-static unsigned bits_for(uint64_t span)
+/* Bits needed for 0..span. */
+static inline unsigned bits_for(uint64_t span)
 {
-    unsigned n = 0;
-    while (span) {
-        n++;
-        span >>= 1;
-    }
-    return n;
+    return span ? 64 - (unsigned)__builtin_clzll(span) : 0;
 }
 
-static unsigned octets_for(uint64_t v)
+/* Octets needed for v, at least one. */
+static inline unsigned octets_for(uint64_t v)
 {
-    unsigned n = 1;
-    while (n < 8 && (v >> (8 * n)))
-        n++;
-    return n;
+    return v ? (bits_for(v) + 7) / 8 : 1;
 }
 
 /* 11.5.7 constrained whole number */
