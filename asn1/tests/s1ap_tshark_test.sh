@@ -118,7 +118,8 @@ FILENAME == ARGV[3] {                         # tshark -T fields
     fr = FNR
     split($0, w, " ")
     name = w[1]
-    msg = name; sub(/\+opt$/, "", msg); sub(/^Reset(Full|Partial)$/, "Reset", msg)
+    msg = name; sub(/\+opt$/, "", msg); sub(/\/.*$/, "", msg)
+    sub(/^Reset(Full|Partial)$/, "Reset", msg)
     gsub(/_/, "-", msg)
     problem = ""
     first = info[fr]; sub(/[ ,].*/, "", first)

@@ -314,6 +314,57 @@ static void test_encode_refuses_out_of_range(void **state)
     assert_int_equal(s1ap_encode(&s->pdu, s->enc1, 5), -ENOSPC);
 }
 
+/* Lengths of 16K and more are fragmented (X.691 11.9.3.8), at three levels
+ * here: the message value, the IE value and the NAS-PDU itself. */
+static int build_long_dl_nas(struct s1ap_pdu *pdu, uint8_t *nas, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        nas[i] = (uint8_t)(i * 7 + (i >> 8));
+    nas[0] = 0x07;                       /* EMM information, plain */
+    nas[1] = 0x61;
+    int rc = s1ap_pdu_init(pdu, S1AP_MSG_DownlinkNASTransport);
+    pdu->u.DownlinkNASTransport.MME_UE_S1AP_ID = 0xffffffffu;   /* the maxima */
+    pdu->u.DownlinkNASTransport.eNB_UE_S1AP_ID = 0xffffff;
+    pdu->u.DownlinkNASTransport.NAS_PDU = (struct aper_octets){ nas, (uint32_t)len };
+    return rc;
+}
+
+static void test_long_nas_pdu_fragmented_lengths(void **state)
+{
+    struct state *s = *state;
+    static const size_t sizes[] = { 127, 128, 16383, 16384, 16385, 32768, 49152, 65535, 65536, 70000 };
+    size_t cap = 70000 + 64;
+    uint8_t *nas = malloc(70000), *enc = malloc(cap), *enc2 = malloc(cap), *arena = malloc(1 << 20);
+    assert_true(nas && enc && enc2 && arena);
+    for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+        struct aper_arena a;
+        struct s1ap_decode_error err;
+        assert_int_equal(build_long_dl_nas(&s->pdu, nas, sizes[k]), 0);
+        int n = s1ap_encode(&s->pdu, enc, cap);
+        if (n <= (int)sizes[k])
+            fail_msg("NAS-PDU of %zu bytes: encode returned %d", sizes[k], n);
+        aper_arena_init(&a, arena, 1 << 20);
+        int rc = s1ap_decode(enc, (size_t)n, &s->back, &a, &err);
+        if (rc)
+            fail_msg("NAS-PDU of %zu bytes: decode %d (%s)", sizes[k], rc, err.detail ? err.detail : "?");
+        const s1ap_DownlinkNASTransport *d = &s->back.u.DownlinkNASTransport;
+        assert_int_equal(d->MME_UE_S1AP_ID, 0xffffffffu);
+        assert_int_equal(d->eNB_UE_S1AP_ID, 0xffffff);
+        assert_int_equal(d->NAS_PDU.len, sizes[k]);
+        assert_memory_equal(d->NAS_PDU.buf, nas, sizes[k]);
+        assert_int_equal(s1ap_encode(&s->back, enc2, cap), n);
+        assert_memory_equal(enc2, enc, (size_t)n);
+        /* every byte cut: an error, never a crash */
+        if (sizes[k] == 16385)
+            for (int cut = n - 40; cut < n; cut++)
+                assert_true(s1ap_decode(enc, (size_t)cut, &s->back, &a, &err) < 0);
+    }
+    free(nas);
+    free(enc);
+    free(enc2);
+    free(arena);
+}
+
 static int setup(void **state)
 {
     struct state *s = calloc(1, sizeof(*s));
@@ -370,6 +421,23 @@ static int dump(void)
                 printf("%s%u", k ? "," : "", ids[k]);
             putchar('\n');
         }
+    /* a 20000-byte NAS-PDU: fragmented lengths, maximal UE S1AP IDs */
+    static uint8_t nas[20000], enc[20100];
+    if (build_long_dl_nas(&s->pdu, nas, sizeof(nas)))
+        return 1;
+    int n = s1ap_encode(&s->pdu, enc, sizeof(enc));
+    if (n <= 0) {
+        fprintf(stderr, "long DownlinkNASTransport: encode failed (%d)\n", n);
+        rc = 1;
+    } else {
+        char *hex = malloc(2 * (size_t)n + 1);
+        if (!hex)
+            return 1;
+        s1ap_sample_hex(enc, (size_t)n, hex);
+        printf("DownlinkNASTransport/nas20000 %s s1ap.procedureCode=11 "
+               "s1ap.MME_UE_S1AP_ID=4294967295 s1ap.ENB_UE_S1AP_ID=16777215 ids=0,8,26\n", hex);
+        free(hex);
+    }
     free(s);
     return rc;
 }
@@ -386,6 +454,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_initial_context_setup_request_two_erabs),
         cmocka_unit_test(test_reset_partial_and_full),
         cmocka_unit_test(test_encode_refuses_out_of_range),
+        cmocka_unit_test(test_long_nas_pdu_fragmented_lengths),
     };
     return cmocka_run_group_tests_name("s1ap_messages", tests, setup, teardown);
 }
