@@ -195,6 +195,58 @@ static void test_unknown_ie_reject(void **state)
     assert_int_equal(s1ap_decode_error_cause(&s->err), S1AP_CauseProtocol_abstract_syntax_error_reject);
 }
 
+/* The Error Indication the MME sends about a rejected Initial UE Message
+ * (an unknown IE with criticality reject appended to the golden one): the
+ * eNB UE S1AP ID, Cause protocol abstract-syntax-error-reject, and
+ * Criticality Diagnostics naming the procedure and the IE (9.2.1.21).  It
+ * encodes, and decodes to the same fields. */
+static void test_error_indication_from_rejected_message(void **state)
+{
+    struct state *s = *state;
+    uint8_t m[160], enc[256], mem[4096];
+    s1ap_CriticalityDiagnostics_IE_Item items[S1AP_DIAG_MAX_IES];
+    struct s1ap_pdu ei, back;
+    struct s1ap_decode_error err2;
+    struct aper_arena a;
+
+    size_t len = s->golden_len[1];
+    memcpy(m, s->golden[1], len);
+    assert_int_equal(m[3], 0x6f);
+    assert_int_equal(m[6], 6);
+    m[3] += 5;                           /* message value length */
+    m[6] = 7;                            /* IE count */
+    len += unhex("03e7000100", m + len, sizeof(m) - len);
+    assert_int_equal(decode(s, m, len), -EPROTO);
+    assert_int_equal(s->err.cause, S1AP_DECODE_ABSTRACT_REJECT);
+
+    assert_int_equal(s1ap_error_indication(&ei, &s->err, items), 0);
+    int n = s1ap_encode(&ei, enc, sizeof(enc));
+    assert_true(n > 0);
+    aper_arena_init(&a, mem, sizeof(mem));
+    assert_int_equal(s1ap_decode(enc, (size_t)n, &back, &a, &err2), 0);
+    assert_int_equal(back.kind, S1AP_MSG_ErrorIndication);
+    const s1ap_ErrorIndication *e = &back.u.ErrorIndication;
+    assert_true(e->eNB_UE_S1AP_ID_present);
+    assert_int_equal(e->eNB_UE_S1AP_ID, 1);
+    assert_false(e->MME_UE_S1AP_ID_present);
+    assert_true(e->Cause_present);
+    assert_int_equal(e->Cause.present, S1AP_Cause_PR_protocol);
+    assert_int_equal(e->Cause.u.protocol, S1AP_CauseProtocol_abstract_syntax_error_reject);
+    assert_true(e->CriticalityDiagnostics_present);
+    const s1ap_CriticalityDiagnostics *cd = &e->CriticalityDiagnostics;
+    assert_true(cd->procedureCode_present);
+    assert_int_equal(cd->procedureCode, S1AP_id_initialUEMessage);
+    assert_true(cd->triggeringMessage_present);
+    assert_int_equal(cd->triggeringMessage, S1AP_TriggeringMessage_initiating_message);
+    assert_true(cd->procedureCriticality_present);
+    assert_int_equal(cd->procedureCriticality, S1AP_Criticality_ignore);
+    assert_true(cd->iEsCriticalityDiagnostics_present);
+    assert_int_equal(cd->iEsCriticalityDiagnostics.count, 1);
+    assert_int_equal(cd->iEsCriticalityDiagnostics.items[0].iE_ID, 999);
+    assert_int_equal(cd->iEsCriticalityDiagnostics.items[0].iECriticality, S1AP_Criticality_reject);
+    assert_int_equal(cd->iEsCriticalityDiagnostics.items[0].typeOfError, S1AP_TypeOfError_not_understood);
+}
+
 /* 10.3.4.2: criticality ignore: skipped, nothing reported, the rest intact */
 static void test_unknown_ie_ignore(void **state)
 {
@@ -439,6 +491,7 @@ int main(void)
         cmocka_unit_test(test_every_bit_flip_decodes_or_fails_cleanly),
         cmocka_unit_test(test_assembled_golden_is_the_golden),
         cmocka_unit_test(test_unknown_ie_reject),
+        cmocka_unit_test(test_error_indication_from_rejected_message),
         cmocka_unit_test(test_unknown_ie_ignore),
         cmocka_unit_test(test_unknown_ie_ignore_and_notify),
         cmocka_unit_test(test_missing_mandatory_ie),
