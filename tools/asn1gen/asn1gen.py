@@ -2,7 +2,11 @@
 """asn1gen: C types and Aligned-PER descriptors from 3GPP ASN.1 modules.
 
 usage: asn1gen.py --prefix s1ap --pdu-class S1AP-ELEMENTARY-PROCEDURE \
-                  --out-h asn1/s1ap_types.h --out-c asn1/s1ap_desc.c  MODULE.asn...
+                  --out-h asn1/s1ap_types.h --out-c asn1/s1ap_desc  MODULE.asn...
+
+writes the header and, for descriptors, one C file per ASN.1 module
+(asn1/s1ap_desc_ies.c, ..._pdu_contents.c ...) plus asn1/s1ap_desc_tables.c
+with the message and procedure tables.
 
 For every type assignment it emits a C type (typedef) and a descriptor
 `const struct aper_type <prefix>_desc_<Name>` for the runtime in asn1/aper.h.
@@ -64,8 +68,20 @@ class Gen:
         self.P = prefix
         self.infos = {}          # key -> info dict
         self.order = []          # keys in creation order
-        self.descs = []          # C text of descriptors, in order
+        self.descs = []          # (module, C text of a descriptor), in order
+        self.mod_stack = []      # module of the type being generated
         self.aliases = []        # (descriptor name, descriptor it stands for)
+
+    def emit(self, text):
+        self.descs.append((self.mod_stack[-1] if self.mod_stack else '', text))
+
+    def in_module(self, name, fn, *args):
+        """Runs fn with the descriptors it emits filed under name's module."""
+        self.mod_stack.append(self.m['origin'].get(name, self.mod_stack[-1] if self.mod_stack else ''))
+        try:
+            return fn(*args)
+        finally:
+            self.mod_stack.pop()
 
     # ------------------------------------------------------------ values --
     def value(self, tok):
@@ -148,7 +164,7 @@ class Gen:
             return self.infos[name]
         if name not in self.m['types']:
             raise KeyError('asn1gen: unknown type %s' % name)
-        return self.build(name, self.m['types'][name])
+        return self.in_module(name, self.build, name, self.m['types'][name])
 
     def ref_type(self, node, ctx):
         """Info for a type used inside another type (ctx names inline ones)."""
@@ -214,6 +230,9 @@ class Gen:
         key = 'cont:%s' % setname
         if key in self.infos:
             return self.infos[key]
+        return self.in_module(setname, self.make_container, key, setname, lb, ubname)
+
+    def make_container(self, key, setname, lb, ubname):
         ies = self.ie_set(setname)
         cn = self.cname(setname)
         info = self.add(key, {'c': cn, 'desc': '%s_desc_%s' % (self.P, ident(setname)),
@@ -239,12 +258,12 @@ class Gen:
         if ies:
             info['decl'] = 'struct %s {\n%s\n};' % (cn, '\n'.join(fields))
             arr = '%s_ies_%s' % (self.P, ident(setname))
-            self.descs.append('static const struct aper_ie %s[] = {\n%s\n};\n' % (arr, '\n'.join(rows)))
+            self.emit('static const struct aper_ie %s[] = {\n%s\n};\n' % (arr, '\n'.join(rows)))
             size = 'sizeof(%s)' % cn
         else:
             info['decl'] = None
             arr, size = 'NULL', '0'
-        self.descs.append(
+        self.emit(
             'const struct aper_type %s = {\n    .name = %s, .kind = APER_IE_CONTAINER, .c_size = %s,\n'
             '    .c = { .lb = %d, .ub = %d, .has_lb = true, .has_ub = true },\n'
             '    .ies = %s, .n_ies = %d,\n};\n'
@@ -255,6 +274,9 @@ class Gen:
         key = 'single:%s' % setname
         if key in self.infos:
             return self.infos[key]
+        return self.in_module(setname, self.make_single, key, setname)
+
+    def make_single(self, key, setname):
         ies = self.ie_set(setname)
         if len(ies) > 1:
             raise NotImplementedError('asn1gen: single container %s has %d IEs' % (setname, len(ies)))
@@ -264,7 +286,7 @@ class Gen:
             info = self.add(key, {'c': 'uint8_t', 'desc': '%s_desc_%s_single' % (self.P, ident(setname)),
                                   'asn': setname, 'struct': False, 'decl': None,
                                   'deps': set(), 'key': key})
-            self.descs.append(
+            self.emit(
                 'const struct aper_type %s = {\n    .name = %s, .kind = APER_IE_SINGLE, .c_size = 1,\n'
                 '    .ies = NULL, .n_ies = 0,\n};\n' % (info['desc'], cstr(setname)))
             return info
@@ -274,7 +296,7 @@ class Gen:
                               'asn': setname, 'struct': False, 'decl': None,
                               'deps': {t['key']}, 'key': key})
         arr = '%s_ies_%s' % (self.P, ident(setname))
-        self.descs.append(
+        self.emit(
             'static const struct aper_ie %s[] = {\n    { %s, &%s, %d, APER_CRIT_%s, APER_PRES_MANDATORY, 0, -1 },\n};\n'
             'const struct aper_type %s = {\n    .name = %s, .kind = APER_IE_SINGLE, .c_size = sizeof(%s),\n'
             '    .ies = %s, .n_ies = 1,\n};\n'
@@ -290,7 +312,7 @@ class Gen:
         if not self.infos[elem['key']].get('struct'):
             info['deps'].add(elem['key'])
         info['decl'] = 'struct %s {\n    uint32_t count;\n    %s *items;\n};' % (cn, elem['c'])
-        self.descs.append(
+        self.emit(
             'const struct aper_type %s = {\n    .name = %s, .kind = APER_SEQUENCE_OF, .c_size = sizeof(%s),\n'
             '    .c = %s,\n    .elem = &%s,\n};\n'
             % (info['desc'], cstr(asn), cn, self.cons_c(size), elem['desc']))
@@ -359,7 +381,7 @@ class Gen:
                      for i, it in enumerate(items)]
             info['decl'] = 'typedef enum %s {\n%s\n} %s;' % (cn, '\n'.join(lines), cn)
             arr = '%s_names_%s' % (self.P, ident(name))
-            self.descs.append('static const char *const %s[] = { %s };\n'
+            self.emit('static const char *const %s[] = { %s };\n'
                               % (arr, ', '.join(cstr(i) for i in items)))
             d.update(kind='APER_ENUMERATED', repr='APER_R_ENUM',
                      ext='true' if node['extensible'] else 'false',
@@ -416,7 +438,7 @@ class Gen:
 
     def emit_desc(self, desc, d):
         body = ',\n'.join('    .%s = %s' % (f, v) for f, v in d.items())
-        self.descs.append('const struct aper_type %s = {\n%s,\n};\n' % (desc, body))
+        self.emit('const struct aper_type %s = {\n%s,\n};\n' % (desc, body))
 
     def sequence(self, name, node, info, d):
         comps = node['root'] + node['ext']
@@ -429,7 +451,7 @@ class Gen:
             info['deps'].add(cont['key'])
             comps_c = '    { "protocolIEs", &%s, 0, -1, false, false },' % cont['desc']
             arr = '%s_members_%s' % (self.P, ident(name))
-            self.descs.append('static const struct aper_member %s[] = {\n%s\n};\n' % (arr, comps_c))
+            self.emit('static const struct aper_member %s[] = {\n%s\n};\n' % (arr, comps_c))
             d.update(kind='APER_SEQUENCE', ext='true' if node['extensible'] else 'false',
                      n_items=1, n_root=1, members=arr)
             return
@@ -457,7 +479,7 @@ class Gen:
             fields.append('    uint8_t unused_; /* no stored components */')
         info['decl'] = 'struct %s {\n%s\n};' % (cn, '\n'.join(fields))
         arr = '%s_members_%s' % (self.P, ident(name))
-        self.descs.append('static const struct aper_member %s[] = {\n%s\n};\n' % (arr, '\n'.join(rows)))
+        self.emit('static const struct aper_member %s[] = {\n%s\n};\n' % (arr, '\n'.join(rows)))
         d.update(kind='APER_SEQUENCE', ext='true' if node['extensible'] else 'false',
                  n_items=len(comps), n_root=len(node['root']), members=arr)
 
@@ -482,7 +504,7 @@ class Gen:
         info['decl'] = ('enum %s_PR {\n%s\n};\nstruct %s {\n    uint32_t present; /* enum %s_PR */\n'
                         '    union {\n%s\n    } u;\n};' % (cn, '\n'.join(sel), cn, cn, '\n'.join(alts)))
         arr = '%s_members_%s' % (self.P, ident(name))
-        self.descs.append('static const struct aper_member %s[] = {\n%s\n};\n' % (arr, '\n'.join(rows)))
+        self.emit('static const struct aper_member %s[] = {\n%s\n};\n' % (arr, '\n'.join(rows)))
         d.update(kind='APER_CHOICE', ext='true' if node['extensible'] else 'false',
                  n_items=len(comps), n_root=len(node['root']), members=arr)
 
@@ -595,7 +617,7 @@ def main():
             h.append('')
     h.append('/* ---- descriptors ---- */')
     seen = set()
-    for text in g.descs:
+    for _, text in g.descs:
         m = re.match(r'const struct aper_type (\w+) =', text)
         if m and m.group(1) not in seen:
             seen.add(m.group(1))
@@ -618,14 +640,21 @@ def main():
              ' * not supported): %s */' % ', '.join(skipped))
     h.append('\n#endif')
 
-    c = ['/* Generated by tools/asn1gen/asn1gen.py from the ASN.1 of %s: do not edit.' % UP,
-         ' * Regenerate with `make %s-gen`. */' % P,
-         '#include <stddef.h>', '', '#include "%s"' % base, '#include "%s.h"' % P, '']
-    c.append('#pragma GCC diagnostic ignored "-Wmissing-field-initializers"\n')
-    for text in g.descs:
-        if text.startswith('#define'):
-            continue
-        c.append(text)
+    # one descriptor file per ASN.1 module, and the message tables
+    stem = args.out_c[:-2] if args.out_c.endswith('.c') else args.out_c
+    files = {}
+
+    def module_file(mod):
+        short = re.sub(r'^%s-' % re.escape(UP), '', mod, flags=re.I) or 'misc'
+        return '%s_%s.c' % (stem, re.sub(r'\W', '_', short).lower())
+
+    head = ['/* Generated by tools/asn1gen/asn1gen.py from the ASN.1 of %s: do not edit.' % UP,
+            ' * Regenerate with `make %s-gen`. */' % P,
+            '#include <stddef.h>', '', '#include "%s"' % base, '#include "%s.h"' % P, '',
+            '#pragma GCC diagnostic ignored "-Wmissing-field-initializers"', '']
+    for mod, text in g.descs:
+        files.setdefault(module_file(mod), list(head)).append(text)
+    c = files.setdefault('%s_tables.c' % stem, list(head))
     c.append('const struct %s_msg_info %s_msgs[%s_MSG__COUNT] = {' % (P, P, UP))
     c.append('    [%s_MSG_NONE] = { 0 },' % UP)
     for m, p, i in msgs:
@@ -647,8 +676,9 @@ def main():
 
     with open(args.out_h, 'w') as f:
         f.write('\n'.join(h) + '\n')
-    with open(args.out_c, 'w') as f:
-        f.write('\n'.join(c) + '\n')
+    for path, lines in sorted(files.items()):
+        with open(path, 'w') as f:
+            f.write('\n'.join(lines) + '\n')
     print('asn1gen: %d types, %d procedures, %d messages; not generated: %s'
           % (len(g.order), len(procs), len(msgs), ', '.join(skipped)), file=sys.stderr)
 

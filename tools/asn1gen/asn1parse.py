@@ -7,6 +7,7 @@ It turns module text into plain Python data:
   values     name -> int                            (id-*, maxnoof*)
   objects    name -> {KEYWORD-PHRASE: [tokens]}      information objects
   objsets    name -> (class name, [items], extensible)
+  origin     type or object set name -> the module that defines it
 A type node is {'k': kind, ...}; see parse_type().
 """
 import re
@@ -206,6 +207,7 @@ def split_top(toks, sep):
 def parse_module(text, mod):
     """Adds the module's assignments to the dict-of-dicts `mod`."""
     p = Parser(tokenize(text))
+    modname = p.peek()
     while p.next() != 'BEGIN':
         pass
     if p.peek() == 'IMPORTS':
@@ -229,6 +231,7 @@ def parse_module(text, mod):
                 mod['classes'].add(name)
             else:
                 mod['types'][name] = p.parse_type()
+                mod['origin'][name] = modname
         else:
             # "name Type ::= value" or "Name CLASS ::= { objects }"
             cls = [p.next()]
@@ -247,6 +250,7 @@ def parse_module(text, mod):
                         elif part:
                             items.append(('ref', part[0]))
                 mod['objsets'][name] = (cls, items, extensible)
+                mod['origin'][name] = modname
             elif p.peek() == '{':
                 mod['objects'][name] = (cls, p.balanced())
             else:
@@ -257,7 +261,7 @@ def parse_module(text, mod):
 
 def new_module_set():
     return {'types': {}, 'ptypes': {}, 'values': {}, 'objects': {}, 'objsets': {},
-            'classes': set()}
+            'classes': set(), 'origin': {}}
 
 
 SYNTAX_WORDS = ('INITIATING MESSAGE', 'SUCCESSFUL OUTCOME', 'UNSUCCESSFUL OUTCOME',

@@ -3,6 +3,7 @@
 3GPP style (no dependency on the S1AP modules): constraints, extension
 markers, information object sets, containers and the procedure table;
 the generated C is compiled and linked against the runtime."""
+import glob
 import os
 import subprocess
 import sys
@@ -138,7 +139,7 @@ def main():
         src = os.path.join(tmp, 'Mini.asn')
         with open(src, 'w') as f:
             f.write(MODULE)
-        h, c = os.path.join(tmp, 'mini_types.h'), os.path.join(tmp, 'mini_desc.c')
+        h, c = os.path.join(tmp, 'mini_types.h'), os.path.join(tmp, 'mini_desc')
         run = subprocess.run([sys.executable, os.path.join(HERE, 'asn1gen.py'), '--prefix', 's1ap',
                               '--pdu-class', 'MINI-EP', '--out-h', h, '--out-c', c, src],
                              capture_output=True, text=True)
@@ -147,6 +148,9 @@ def main():
         check('message struct has IE fields', 'bool Name_present;' in text and
               's1ap_Things Thing;' in text, text[-2000:])
         check('procedure table', 'S1AP_MSG_MiniMessage' in text)
+        check('a descriptor file per module, and the tables',
+              sorted(os.path.basename(x) for x in glob.glob(c + '_*.c'))
+              == ['mini_desc_mini_module.c', 'mini_desc_tables.c'], glob.glob(c + '_*.c'))
         # the generated .c includes "s1ap.h" for the message table types;
         # a stand-in with the same declarations keeps this test independent
         with open(os.path.join(tmp, 's1ap.h'), 'w') as f:
@@ -161,7 +165,8 @@ def main():
             f.write(PROGRAM)
         exe = os.path.join(tmp, 'prog')
         cc = subprocess.run(['gcc', '-std=gnu11', '-Wall', '-Wextra', '-Werror',
-                             '-I' + tmp, '-I' + os.path.join(ROOT, 'asn1'), prog, c,
+                             '-I' + tmp, '-I' + os.path.join(ROOT, 'asn1'), prog] +
+                            sorted(glob.glob(c + '_*.c')) + [
                              os.path.join(ROOT, 'asn1', 'aper.c'),
                              os.path.join(ROOT, 'asn1', 'aper_codec.c'), '-o', exe],
                             capture_output=True, text=True)
