@@ -6,10 +6,10 @@
 source "$(dirname "$0")/lib.sh"
 e2e_require
 trap e2e_cleanup EXIT INT TERM
-tap_plan 20
+tap_plan 22
 
 check "topology: three namespaces, two veth links" e2e_topology
-check "dp up in routed mode" e2e_dp_up routed
+check "dp up in routed mode, the PDN host as captive portal" e2e_dp_up routed --portal $PDN_ADDR
 check "session add with a 30000-byte quota on rating group 7" e2e_ue_session 2 0x101 0x901 \
     --rule 'prec=100,proto=any,rg=7' --quota 'rg=7,bytes=30000,threshold=50%,fua=drop'
 check "gtpu-ue up" e2e_gtpu_ue 2,0x101,0x901
@@ -68,6 +68,44 @@ ambr_drops() {
     [ "$(e2e_stat METER_AMBR)" -gt "$before" ]
 }
 check "session modify --ul-ambr 1M: a 10 Mbit/s UDP flow is policed (METER_AMBR)" ambr_drops
+
+rule_meter() {
+    xepcctl session modify --teid 0x101 --ul-ambr 0 --rule 'prec=10,dir=ul,proto=udp,mbr=1M' ||
+        return 1
+    local before
+    before=$(e2e_stat METER_RULE)
+    e2e_iperf "$NS_PDN" $PDN_ADDR "$NS_ENB" 10.45.0.2 -u -b 10M -l 1000
+    [ "$(e2e_stat METER_RULE)" -gt "$before" ]
+}
+check "a rule with mbr=1M polices a 10 Mbit/s UDP flow (METER_RULE)" rule_meter
+
+redirect() {
+    xepcctl session modify --teid 0x101 \
+        --rule 'prec=10,dir=ul,proto=udp,dport=7777,action=redirect' || return 1
+    local before
+    before=$(e2e_stat RULE_REDIRECT)
+    # Sent to an address nobody has; the portal (the PDN host) receives it.
+    in_pdn timeout 8 $PY -c "
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(('0.0.0.0', 7777))
+s.settimeout(6)
+print(s.recvfrom(100)[0].decode())
+" >"$E2E_TMP/portal.out" 2>&1 &
+    local rx=$!
+    sleep 0.5
+    in_enb $PY -c "
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(('10.45.0.2', 0))
+for i in range(3):
+    s.sendto(b'to-the-portal', ('198.51.100.77', 7777))
+    time.sleep(0.2)
+"
+    wait $rx
+    grep -q to-the-portal "$E2E_TMP/portal.out" && [ "$(e2e_stat RULE_REDIRECT)" -gt "$before" ]
+}
+check "action=redirect sends the UE's uplink to the portal (RULE_REDIRECT)" redirect
 
 bulk() {
     xepcctl session bulk --count 700 --teid 0x120 --ue 10.46.0.1 --enb $ENB_ADDR \
