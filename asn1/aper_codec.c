@@ -394,7 +394,7 @@ static int dec_sequence(struct aper_reader *r, const struct aper_type *t, void *
                         struct dec_ctx *x, unsigned depth)
 {
     uint64_t ext = 0, bit;
-    bool present[64];
+    bool present[64];   /* n_root <= 64, checked below */
     int rc;
 
     if (t->n_root > 64 || t->n_items < t->n_root)
@@ -403,16 +403,16 @@ static int dec_sequence(struct aper_reader *r, const struct aper_type *t, void *
         return fail(x, r, t, rc, "SEQUENCE extension bit");
     for (unsigned i = 0; i < t->n_root; i++) {
         const struct aper_member *m = &t->members[i];
-        present[i % 64] = true;
+        present[i] = true;
         if (!m->optional)
             continue;
         if ((rc = aper_get_bits(r, 1, &bit)))
             return fail(x, r, t, rc, "SEQUENCE preamble");
-        present[i % 64] = bit;
+        present[i] = bit;
     }
     for (unsigned i = 0; i < t->n_root; i++) {
         const struct aper_member *m = &t->members[i];
-        if (!present[i % 64])
+        if (!present[i])
             continue;
         if (m->offset < 0) {
             /* an empty extension set: decode for validation, then drop */
