@@ -386,6 +386,27 @@ static int block(struct bench_env *e, const struct opts *o, double *ul1m,
 		return err;
 	bench_line("ns/pkt", r.net, "dp_pkt_unknown_teid_s%s", n);
 	bench_line("x", r.ratio, "dp_pkt_unknown_teid_s%s_ratio", n);
+
+	/* The unknown-TEID path does not change the frame, so it can also run
+	 * without the wrapper: a check of the subtraction. */
+	{
+		double direct = 1e18, bare = 1e18, ns;
+		__u32 ret;
+		int t;
+
+		for (t = 0; t < o->trials; t++) {
+			if ((err = test_run(c.prog, c.frame, c.len, c.ifindex, o->repeat,
+					    NULL, NULL, &ret, &ns)))
+				return err;
+			direct = dmin(direct, ns);
+			if ((err = test_run(e->prog_pass, c.frame, c.len, c.ifindex,
+					    o->repeat, NULL, NULL, &ret, &ns)))
+				return err;
+			bare = dmin(bare, ns);
+		}
+		bench_line("ns/pkt", direct, "dp_pkt_unknown_teid_s%s_nowrap", n);
+		bench_line("x", direct / bare, "dp_pkt_unknown_teid_s%s_nowrap_ratio", n);
+	}
 	return 0;
 }
 
@@ -445,10 +466,58 @@ static int spread(struct bench_env *e, const struct opts *o_all)
 	return err;
 }
 
+/* Building blocks alone, each a program of its own run directly (no
+ * packet changes, no wrapper): one trial, minimum kept in best[]. */
+struct block_prog {
+	const char *name;
+	int fd;
+	__u32 fib_flags;	/* bench_fib only */
+	__u32 expect;
+};
+
+static int blocks_trial(struct bench_env *e, const struct opts *o,
+			const struct block_prog *m, int nb, double *best,
+			double *bare)
+{
+	uint8_t f[128];
+	__u32 len = (__u32)bench_frame_dl(f, BENCH_UE_BASE + 1, 64), ret;
+	double ns;
+	int k, err;
+
+	e->bp->bss->fib_src = htonl(BENCH_UE_BASE + 1);
+	e->bp->bss->fib_dst = htonl(BENCH_SERVER_ADDR);
+	for (k = 0; k < nb; k++) {
+		e->bp->bss->fib_flags = m[k].fib_flags;
+		e->bp->bss->fib_tbid = m[k].fib_flags ? 254 : 0;	/* RT_TABLE_MAIN */
+		if ((err = test_run(m[k].fd, f, len, e->if_s1u, o->repeat, NULL, NULL,
+				    &ret, &ns)))
+			return err;
+		if (ret != m[k].expect) {
+			fprintf(stderr, "dp_bench: %s returned XDP_%s\n", m[k].name, act_str(ret));
+			return -EPROTO;
+		}
+		best[k] = dmin(best[k], ns);
+	}
+	if ((err = test_run(e->prog_pass, f, len, e->if_s1u, o->repeat, NULL, NULL,
+			    &ret, &ns)))
+		return err;
+	*bare = dmin(*bare, ns);
+	return 0;
+}
+
+static void pres_min(struct pres *b, const struct pres *r)
+{
+	b->raw = dmin(b->raw, r->raw);
+	b->wrap = dmin(b->wrap, r->wrap);
+	b->bare = dmin(b->bare, r->bare);
+}
+
 /*
  * Where the cost goes: the same 64-byte packets with parts of the session
- * switched off (the session entry rewritten, then put back), and one
- * bpf_fib_lookup alone.
+ * switched off (the session entry rewritten, then put back), a packet that
+ * is only parsed, and the building blocks alone.  All of it interleaved
+ * trial by trial, so that a noisy second on the shared machine hits every
+ * figure rather than one.
  */
 static int breakdown(struct bench_env *e, const struct opts *o)
 {
@@ -459,13 +528,24 @@ static int breakdown(struct bench_env *e, const struct opts *o)
 		{ "rules1_only", 1, 0, 0 },
 		{ "lookup_decap_fib", 0, 0, 0 },
 	};
-	static struct pcase c;
+	const struct block_prog m[] = {
+		{ "fib_lookup", e->prog_fib, 0, XDP_REDIRECT },
+		{ "fib_lookup_direct", e->prog_fib, BPF_FIB_LOOKUP_DIRECT, XDP_REDIRECT },
+		{ "spinlock", bpf_program__fd(e->bp->progs.bench_spin_only), 0, XDP_PASS },
+		{ "ktime_get_ns", bpf_program__fd(e->bp->progs.bench_ktime), 0, XDP_PASS },
+		{ "spinlock_ktime_div", bpf_program__fd(e->bp->progs.bench_spinlock), 0, XDP_PASS },
+		{ "atomic_add_x4", bpf_program__fd(e->bp->progs.bench_atomic4), 0, XDP_PASS },
+		{ "percpu_add_x4", bpf_program__fd(e->bp->progs.bench_percpu4), 0, XDP_PASS },
+	};
+	enum { NV = sizeof(v) / sizeof(v[0]), NB = sizeof(m) / sizeof(m[0]) };
+	static struct pcase c, pc;
 	__u32 sid = e->n_sessions, rs1 = BENCH_N_RULESETS + 1;
 	struct xepc_session full = bench_session(sid);
+	struct pres r, best[NV][2], parse;
+	double bbest[NB], bbare = 1e18;
+	struct opts o1 = *o;
 	struct xepc_ruleset one;
-	struct pres r;
-	size_t i;
-	int dir, err = 0;
+	int i, t, dir, err = 0;
 
 	memset(&one, 0, sizeof(one));
 	if (bpf_map_lookup_elem(e->fd_rulesets, &full.ruleset_id, &one))
@@ -474,112 +554,69 @@ static int breakdown(struct bench_env *e, const struct opts *o)
 	one.n_rules = 1;
 	if (bpf_map_update_elem(e->fd_rulesets, &rs1, &one, BPF_ANY))
 		return -errno;
-	for (i = 0; i < sizeof(v) / sizeof(v[0]) && !err; i++) {
-		struct xepc_session s = full;
+	o1.trials = 1;
+	o1.verbose = 0;
 
-		s.ruleset_id = v[i].rules == 16 ? full.ruleset_id : v[i].rules ? rs1 : 0;
-		if (!v[i].meters)
-			s.ul_meter_id = s.dl_meter_id = 0;
-		if (!v[i].quota)
-			s.charge_base = s.n_charge = 0;
-		if (bpf_map_update_elem(e->fd_sessions, &sid, &s, BPF_EXIST))
-			return -errno;
-		for (dir = 0; dir < 2 && !err; dir++) {
-			if (dir)
-				case_dl(e, &c, sid, 64);
-			else
-				case_ul(e, &c, sid, 64);
-			c.name = v[i].name;
-			err = measure(e, o, &c, &r);
-			if (!err)
-				bench_line("ns/pkt", r.net, "dp_cost_%s_%s",
-					   dir ? "dl" : "ul", v[i].name);
+	/* parse and pass: UDP to another port on the S1-U address */
+	case_ul(e, &pc, sid, 64);
+	pc.name = "not_gtpu";
+	pc.frame[14 + 22] = 0x12;	/* destination port 0x1268 = 4712 */
+	pc.frame[14 + 23] = 0x68;
+	pc.head_delta = 0;
+	pc.expect = XDP_PASS;
+	pc.stat_key = XEPC_STAT_CNT(XEPC_CNT_NOT_GTPU_PASS);
+	pc.usage_sid = 0;
+
+	for (i = 0; i < NV; i++)
+		for (dir = 0; dir < 2; dir++)
+			best[i][dir].raw = best[i][dir].wrap = best[i][dir].bare = 1e18;
+	parse.raw = parse.wrap = parse.bare = 1e18;
+	for (i = 0; i < NB; i++)
+		bbest[i] = 1e18;
+
+	for (t = 0; t < o->trials && !err; t++) {
+		for (i = 0; i < NV && !err; i++) {
+			struct xepc_session s = full;
+
+			s.ruleset_id = v[i].rules == 16 ? full.ruleset_id : v[i].rules ? rs1 : 0;
+			if (!v[i].meters)
+				s.ul_meter_id = s.dl_meter_id = 0;
+			if (!v[i].quota)
+				s.charge_base = s.n_charge = 0;
+			if (bpf_map_update_elem(e->fd_sessions, &sid, &s, BPF_EXIST))
+				return -errno;
+			for (dir = 0; dir < 2 && !err; dir++) {
+				if (dir)
+					case_dl(e, &c, sid, 64);
+				else
+					case_ul(e, &c, sid, 64);
+				c.name = v[i].name;
+				err = measure(e, &o1, &c, &r);
+				pres_min(&best[i][dir], &r);
+			}
 		}
+		if (!err)
+			err = measure(e, &o1, &pc, &r);
+		pres_min(&parse, &r);
+		if (!err)
+			err = blocks_trial(e, o, m, NB, bbest, &bbare);
 	}
 	if (bpf_map_update_elem(e->fd_sessions, &sid, &full, BPF_EXIST))
 		return -errno;
 	if (err)
 		return err;
 
-	/* parse and pass: UDP to another port on the S1-U address */
-	case_ul(e, &c, sid, 64);
-	c.name = "not_gtpu";
-	c.frame[14 + 22] = 0x12;	/* destination port 0x1268 = 4712 */
-	c.frame[14 + 23] = 0x68;
-	c.head_delta = 0;
-	c.expect = XDP_PASS;
-	c.stat_key = XEPC_STAT_CNT(XEPC_CNT_NOT_GTPU_PASS);
-	c.usage_sid = 0;
-	if ((err = measure(e, o, &c, &r)))
-		return err;
-	bench_line("ns/pkt", r.net, "dp_cost_ul_not_gtpu_pass");
+	for (i = 0; i < NV; i++)
+		for (dir = 0; dir < 2; dir++) {
+			struct pres *b = &best[i][dir];
 
-	/* building blocks: atomics, per-CPU adds, a spin-locked update */
-	{
-		const struct { const char *name; int fd; } m[] = {
-			{ "atomic_add_x4", bpf_program__fd(e->bp->progs.bench_atomic4) },
-			{ "percpu_add_x4", bpf_program__fd(e->bp->progs.bench_percpu4) },
-			{ "spinlock_ktime_div", bpf_program__fd(e->bp->progs.bench_spinlock) },
-			{ "spinlock", bpf_program__fd(e->bp->progs.bench_spin_only) },
-			{ "ktime_get_ns", bpf_program__fd(e->bp->progs.bench_ktime) },
-		};
-		enum { NB = sizeof(m) / sizeof(m[0]) };
-		double best[NB], bare = 1e18, ns;
-		__u32 ret;
-		int t, k;
-
-		for (k = 0; k < NB; k++)
-			best[k] = 1e18;
-		for (t = 0; t < o->trials; t++) {
-			for (k = 0; k < NB; k++) {
-				if ((err = test_run(m[k].fd, c.frame, c.len, e->if_s1u,
-						    o->repeat, NULL, NULL, &ret, &ns)))
-					return err;
-				if (ret != XDP_PASS)
-					return -EPROTO;
-				best[k] = dmin(best[k], ns);
-			}
-			if ((err = test_run(e->prog_pass, c.frame, c.len, e->if_s1u,
-					    o->repeat, NULL, NULL, &ret, &ns)))
-				return err;
-			bare = dmin(bare, ns);
+			bench_line("ns/pkt", b->raw - b->wrap + b->bare, "dp_cost_%s_%s",
+				   dir ? "dl" : "ul", v[i].name);
 		}
-		for (k = 0; k < NB; k++)
-			bench_line("ns/pkt", best[k] - bare, "dp_cost_%s", m[k].name);
-	}
-
-	/* one bpf_fib_lookup (uplink's: to the PDN next hop), as the
-	 * datapath calls it and with BPF_FIB_LOOKUP_DIRECT (main table, no
-	 * policy rules) */
-	{
-		double fib[2] = { 1e18, 1e18 }, bare = 1e18, ns;
-		uint8_t f[128];
-		__u32 len = (__u32)bench_frame_dl(f, BENCH_UE_BASE + 1, 64), ret;
-		int t, k;
-
-		e->bp->bss->fib_src = htonl(BENCH_UE_BASE + 1);
-		e->bp->bss->fib_dst = htonl(BENCH_SERVER_ADDR);
-		for (t = 0; t < o->trials; t++) {
-			for (k = 0; k < 2; k++) {
-				e->bp->bss->fib_flags = k ? BPF_FIB_LOOKUP_DIRECT : 0;
-				e->bp->bss->fib_tbid = k ? 254 : 0;	/* RT_TABLE_MAIN */
-				if ((err = test_run(e->prog_fib, f, len, e->if_s1u, o->repeat,
-						    NULL, NULL, &ret, &ns)))
-					return err;
-				if (ret != XDP_REDIRECT) {
-					fprintf(stderr, "dp_bench: bench_fib: lookup failed\n");
-					return -EPROTO;
-				}
-				fib[k] = dmin(fib[k], ns);
-			}
-			if ((err = test_run(e->prog_pass, f, len, e->if_s1u, o->repeat,
-					    NULL, NULL, &ret, &ns)))
-				return err;
-			bare = dmin(bare, ns);
-		}
-		bench_line("ns/pkt", fib[0] - bare, "dp_cost_fib_lookup");
-		bench_line("ns/pkt", fib[1] - bare, "dp_cost_fib_lookup_direct");
-	}
+	bench_line("ns/pkt", parse.raw - parse.wrap + parse.bare, "dp_cost_ul_not_gtpu_pass");
+	bench_line("ns/pkt", bbare, "dp_cost_bare");
+	for (i = 0; i < NB; i++)
+		bench_line("ns/pkt", bbest[i] - bbare, "dp_cost_%s", m[i].name);
 	return 0;
 }
 
