@@ -203,6 +203,12 @@ static void fill_octet_string(struct builder *b, const struct aper_type *t, void
             memcpy(v, s1ap_sample_plmn, 3);
         return;
     }
+    if (!strcmp(t->name, "IMSI")) {
+        /* TS 23.003 IMSI 001010123456789 in TBCD, as tshark checks it */
+        static const uint8_t imsi[8] = { 0x00, 0x01, 0x01, 0x21, 0x43, 0x65, 0x87, 0xf9 };
+        set_octets(b, v, imsi, sizeof(imsi));
+        return;
+    }
     if (!strcmp(t->name, "NAS-PDU")) {
         set_octets(b, v, s1ap_sample_nas_pdu, sizeof(s1ap_sample_nas_pdu));
         expect(b, "s1ap.NAS_PDU", "075501");
@@ -407,9 +413,16 @@ int s1ap_sample_build(const struct s1ap_sample *s, enum s1ap_sample_mode mode,
                       struct s1ap_pdu *pdu, struct aper_arena *a,
                       struct s1ap_sample_expect *exp)
 {
+    return s1ap_sample_build_seed(s, mode, 0, pdu, a, exp);
+}
+
+int s1ap_sample_build_seed(const struct s1ap_sample *s, enum s1ap_sample_mode mode, uint64_t seed,
+                           struct s1ap_pdu *pdu, struct aper_arena *a,
+                           struct s1ap_sample_expect *exp)
+{
     struct builder b = {
         .mode = mode, .sample = s, .arena = a, .exp = exp,
-        .seq = 0x5eed0000u + (uint64_t)s->kind * 131 + (uint64_t)mode,
+        .seq = 0x5eed0000u + (uint64_t)s->kind * 131 + (uint64_t)mode + seed * 0x9e3779b97f4a7c15ull,
         .erab = S1AP_SAMPLE_FIRST_ERAB,
     };
     int rc;

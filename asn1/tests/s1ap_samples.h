@@ -66,6 +66,13 @@ int s1ap_sample_build(const struct s1ap_sample *s, enum s1ap_sample_mode mode,
                       struct s1ap_pdu *pdu, struct aper_arena *a,
                       struct s1ap_sample_expect *exp);
 
+/* The same with another choice of the non-distinctive values (CHOICE
+ * alternatives, ENUMERATED items, integers, bytes); seed 0 is
+ * s1ap_sample_build(). */
+int s1ap_sample_build_seed(const struct s1ap_sample *s, enum s1ap_sample_mode mode, uint64_t seed,
+                           struct s1ap_pdu *pdu, struct aper_arena *a,
+                           struct s1ap_sample_expect *exp);
+
 /* Field-by-field comparison of two values of type t.  Returns true when
  * equal; otherwise writes the path of the first difference into where
  * ("E-RABToBeSetupListCtxtSUReq[1].gTP-TEID: bytes differ"). */

@@ -34,7 +34,7 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-if ! "$samples_bin" --dump >"$tmp/samples.txt" 2>"$tmp/dump.err"; then
+if ! "$samples_bin" --dump "${S1AP_TSHARK_SEEDS:-4}" >"$tmp/samples.txt" 2>"$tmp/dump.err"; then
     echo "Bail out! $samples_bin --dump failed: $(head -3 "$tmp/dump.err")"
     exit 1
 fi
@@ -118,7 +118,7 @@ FILENAME == ARGV[3] {                         # tshark -T fields
     fr = FNR
     split($0, w, " ")
     name = w[1]
-    msg = name; sub(/\+opt$/, "", msg); sub(/\/.*$/, "", msg)
+    msg = name; sub(/\/.*$/, "", msg); sub(/\+opt$/, "", msg)
     sub(/^Reset(Full|Partial)$/, "Reset", msg)
     gsub(/_/, "-", msg)
     problem = ""

@@ -57,6 +57,18 @@ static FILE *open_vectors(void)
     return fopen(path, "w");
 }
 
+static int encode_sample_seed(struct state *s, const struct s1ap_sample *smp,
+                              enum s1ap_sample_mode mode, uint64_t seed,
+                              struct s1ap_sample_expect *exp)
+{
+    struct aper_arena fa;
+    aper_arena_init(&fa, s->fill_mem, sizeof(s->fill_mem));
+    int rc = s1ap_sample_build_seed(smp, mode, seed, &s->pdu, &fa, exp);
+    if (rc)
+        return rc;
+    return s1ap_encode(&s->pdu, s->enc1, sizeof(s->enc1));
+}
+
 static int encode_sample(struct state *s, const struct s1ap_sample *smp, enum s1ap_sample_mode mode,
                          struct s1ap_sample_expect *exp)
 {
@@ -68,16 +80,18 @@ static int encode_sample(struct state *s, const struct s1ap_sample *smp, enum s1
     return s1ap_encode(&s->pdu, s->enc1, sizeof(s->enc1));
 }
 
-static void roundtrip_one(struct state *s, const struct s1ap_sample *smp, enum s1ap_sample_mode mode)
+static void roundtrip_one(struct state *s, const struct s1ap_sample *smp, enum s1ap_sample_mode mode,
+                          uint64_t seed)
 {
     const char *mname = mode == S1AP_SAMPLE_FULL ? "with optional IEs" : "mandatory IEs";
     struct aper_arena da;
     struct s1ap_decode_error err;
     char where[512];
 
-    int n = encode_sample(s, smp, mode, NULL);
+    int n = encode_sample_seed(s, smp, mode, seed, NULL);
     if (n <= 0)
-        fail_msg("%s (%s): encode returned %d", smp->name, mname, n);
+        fail_msg("%s (%s, seed %llu): encode returned %d", smp->name, mname,
+                 (unsigned long long)seed, n);
     aper_arena_init(&da, s->dec_mem, sizeof(s->dec_mem));
     int rc = s1ap_decode(s->enc1, (size_t)n, &s->back, &da, &err);
     if (rc)
@@ -94,11 +108,12 @@ static void roundtrip_one(struct state *s, const struct s1ap_sample *smp, enum s
                  s->back.criticality);
     if (!s1ap_sample_equal(s1ap_msgs[smp->kind].desc, s1ap_pdu_msg(&s->pdu),
                            s1ap_pdu_msg(&s->back), where, sizeof(where)))
-        fail_msg("%s (%s): decoded value differs at %s", smp->name, mname, where);
+        fail_msg("%s (%s, seed %llu): decoded value differs at %s", smp->name, mname,
+                 (unsigned long long)seed, where);
     int m = s1ap_encode(&s->back, s->enc2, sizeof(s->enc2));
     if (m != n || memcmp(s->enc1, s->enc2, (size_t)n))
         fail_msg("%s (%s): re-encoding differs (%d bytes, then %d)", smp->name, mname, n, m);
-    if (s->vectors) {
+    if (s->vectors && seed == 0) {
         s1ap_sample_hex(s->enc1, (size_t)n, s->hex);
         fprintf(s->vectors, "%s%s %s\n", smp->name, mode == S1AP_SAMPLE_FULL ? "+opt" : "",
                 s->hex);
@@ -109,14 +124,23 @@ static void test_every_message_mandatory_ies_only(void **state)
 {
     struct state *s = *state;
     for (unsigned i = 0; i < s1ap_n_samples; i++)
-        roundtrip_one(s, &s1ap_samples[i], S1AP_SAMPLE_MANDATORY);
+        roundtrip_one(s, &s1ap_samples[i], S1AP_SAMPLE_MANDATORY, 0);
 }
 
 static void test_every_message_with_optional_and_extension_ies(void **state)
 {
     struct state *s = *state;
     for (unsigned i = 0; i < s1ap_n_samples; i++)
-        roundtrip_one(s, &s1ap_samples[i], S1AP_SAMPLE_FULL);
+        roundtrip_one(s, &s1ap_samples[i], S1AP_SAMPLE_FULL, 0);
+}
+
+/* other CHOICE alternatives, ENUMERATED items and values */
+static void test_every_message_other_alternatives(void **state)
+{
+    struct state *s = *state;
+    for (uint64_t seed = 1; seed <= 16; seed++)
+        for (unsigned i = 0; i < s1ap_n_samples; i++)
+            roundtrip_one(s, &s1ap_samples[i], S1AP_SAMPLE_FULL, seed);
 }
 
 /* The variant with optional IEs must really be longer: the test would pass
@@ -386,8 +410,8 @@ static int teardown(void **state)
     return 0;
 }
 
-/* --dump: "<name> <hex> field=value ..." for the tshark test. */
-static int dump(void)
+/* --dump [SEEDS]: "<name> <hex> field=value ..." for the tshark test. */
+static int dump(int dump_seeds)
 {
     struct state *s = calloc(1, sizeof(*s));
     struct s1ap_sample_expect exp;
@@ -395,16 +419,23 @@ static int dump(void)
 
     if (!s)
         return 1;
-    for (int mode = 0; mode < 2; mode++)
+    /* mandatory only, all optional IEs, and all optional IEs with other
+     * CHOICE alternatives, enumerations and values (seeds 1..dump_seeds) */
+    for (int pass = 0; pass < 2 + dump_seeds; pass++)
         for (unsigned i = 0; i < s1ap_n_samples; i++) {
-            int n = encode_sample(s, &s1ap_samples[i], (enum s1ap_sample_mode)mode, &exp);
+            int mode = pass ? 1 : 0;
+            uint64_t seed = pass >= 2 ? (uint64_t)pass - 1 : 0;
+            int n = encode_sample_seed(s, &s1ap_samples[i], (enum s1ap_sample_mode)mode, seed, &exp);
             if (n <= 0) {
                 fprintf(stderr, "%s: encode failed (%d)\n", s1ap_samples[i].name, n);
                 rc = 1;
                 continue;
             }
             s1ap_sample_hex(s->enc1, (size_t)n, s->hex);
-            printf("%s%s %s", s1ap_samples[i].name, mode ? "+opt" : "", s->hex);
+            if (seed)
+                printf("%s+opt/seed%llu %s", s1ap_samples[i].name, (unsigned long long)seed, s->hex);
+            else
+                printf("%s%s %s", s1ap_samples[i].name, mode ? "+opt" : "", s->hex);
             for (unsigned k = 0; k < exp.n; k++)
                 printf(" %s=%s", exp.e[k].field, exp.e[k].value);
             /* every IE id, for a multiset comparison with tshark's s1ap.id */
@@ -445,11 +476,12 @@ static int dump(void)
 int main(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], "--dump"))
-        return dump();
+        return dump(argc > 2 ? atoi(argv[2]) : 0);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sample_table_covers_issue_list),
         cmocka_unit_test(test_every_message_mandatory_ies_only),
         cmocka_unit_test(test_every_message_with_optional_and_extension_ies),
+        cmocka_unit_test(test_every_message_other_alternatives),
         cmocka_unit_test(test_optional_variant_adds_ies),
         cmocka_unit_test(test_initial_context_setup_request_two_erabs),
         cmocka_unit_test(test_reset_partial_and_full),
