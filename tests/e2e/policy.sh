@@ -6,7 +6,7 @@
 source "$(dirname "$0")/lib.sh"
 e2e_require
 trap e2e_cleanup EXIT INT TERM
-tap_plan 22
+tap_plan 24
 
 check "topology: three namespaces, two veth links" e2e_topology
 check "dp up in routed mode, the PDN host as captive portal" e2e_dp_up routed --portal $PDN_ADDR
@@ -56,6 +56,10 @@ rule_drops() {
     ! in_enb ping -c 3 -i 0.1 -W 1 -I 10.45.0.2 $PDN_ADDR && [ "$(e2e_stat RULE_DROP)" -gt "$before" ]
 }
 check "ICMP is dropped by the new rule (RULE_DROP)" rule_drops
+# The same rules again: the identical (shared) rule set is found and kept.
+check "session modify with identical rules" \
+    xepcctl session modify --teid 0x101 --default pass --rule 'prec=5,proto=icmp,action=drop'
+check "ICMP is still dropped: the rule set in use was not freed" rule_drops
 check "session modify --no-rules: ICMP passes again" bash -c \
     "ip netns exec $NS_GW $XEPCCTL session modify --teid 0x101 --no-rules --pin-dir $PIN &&
      ip netns exec $NS_ENB ping -c 3 -i 0.1 -W 1 -I 10.45.0.2 $PDN_ADDR"

@@ -374,7 +374,8 @@ static int install_policy(struct dp_ctx *ctx, const struct dp_session_spec *s, u
             c->session_id = sid;
             if (q) {
                 c->remaining = (int64_t)q->bytes;
-                c->threshold = threshold_bytes(q->bytes, q->threshold_pct);
+                c->threshold = q->threshold_bytes ? q->threshold_bytes
+                                                  : threshold_bytes(q->bytes, q->threshold_pct);
                 c->fua = q->fua;
             }
             __atomic_store_n(&c->flags, (uint8_t)(XEPC_CF_VALID | (q ? XEPC_CF_ONLINE : 0)),
@@ -414,10 +415,13 @@ static int install_ambr(struct dp_ctx *ctx, const struct dp_session_spec *s, str
     return rc;
 }
 
-static void release_policy(struct dp_ctx *ctx, const struct xepc_session *old, uint32_t sid)
+/* Frees what old pointed to; keep_ruleset is a ruleset id the session
+ * uses now (an identical shared ruleset found again by a modify). */
+static void release_policy(struct dp_ctx *ctx, const struct xepc_session *old, uint32_t sid,
+                           uint32_t keep_ruleset)
 {
     struct xepc_ruleset rs;
-    if (old->ruleset_id &&
+    if (old->ruleset_id && old->ruleset_id != keep_ruleset &&
         !bpf_map_lookup_elem(ctx->map_fd[DP_MAP_RULESETS], &old->ruleset_id, &rs)) {
         bool has_meters = false;
         for (uint32_t i = 0; i < rs.n_rules && i < XEPC_MAX_RULES; i++)
@@ -517,7 +521,7 @@ int dp_session_add(struct dp_ctx *ctx, const struct dp_session_spec *s, uint8_t 
     return 0;
 
 undo_policy:
-    release_policy(ctx, &b.sess, sid);
+    release_policy(ctx, &b.sess, sid, 0);
 undo_ambr:
     meter_free(ctx, b.sess.ul_meter_id);
     meter_free(ctx, b.sess.dl_meter_id);
@@ -721,7 +725,7 @@ int dp_session_modify(struct dp_ctx *ctx, const struct dp_session_spec *s,
     if (bpf_map_update_elem(ctx->map_fd[DP_MAP_SESSIONS], &sid, &b.sess, BPF_EXIST)) {
         rc = dp_set_error(ctx, -errno, "cannot write session %u: %s", sid, strerror(errno));
         if (what & DP_MOD_POLICY)
-            release_policy(ctx, &b.sess, sid);
+            release_policy(ctx, &b.sess, sid, old.ruleset_id);
         goto undo_ambr;
     }
     if (what & DP_MOD_AMBR) {
@@ -729,7 +733,7 @@ int dp_session_modify(struct dp_ctx *ctx, const struct dp_session_spec *s,
         meter_free(ctx, old.dl_meter_id);
     }
     if (what & DP_MOD_POLICY)
-        release_policy(ctx, &old, sid);
+        release_policy(ctx, &old, sid, b.sess.ruleset_id);
     if (b.sess.flags & XEPC_SF_TUNNEL)
         dp_buffer_flush(ctx, s->ul_teid);
     return 0;
@@ -761,7 +765,7 @@ int dp_session_del(struct dp_ctx *ctx, uint32_t ul_teid)
         return dp_set_error(ctx, -errno, "cannot clear session %u: %s", sid, strerror(errno));
     meter_free(ctx, old.ul_meter_id);
     meter_free(ctx, old.dl_meter_id);
-    release_policy(ctx, &old, sid);
+    release_policy(ctx, &old, sid, 0);
     return 0;
 }
 
@@ -797,6 +801,7 @@ static int info_build(struct dp_ctx *ctx, uint32_t sid, const struct xepc_sessio
             struct dp_quota_spec *q = &s->quotas[s->n_quotas++];
             q->rating_group = c->rating_group;
             q->bytes = c->remaining > 0 ? (uint64_t)c->remaining : 0;
+            q->threshold_bytes = c->threshold;
             q->fua = c->fua;
         }
     }

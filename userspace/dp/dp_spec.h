@@ -58,6 +58,9 @@ struct dp_quota_spec {
     uint32_t rating_group;
     uint64_t bytes;          /* granted volume, both directions */
     uint8_t threshold_pct;   /* threshold event at this % used, 0 = none */
+    uint64_t threshold_bytes; /* if not 0: event when this many bytes remain
+                               * (overrides threshold_pct; what a session
+                               * read back from the maps carries) */
     uint8_t fua;             /* enum dp_fua; redirect = to the portal */
 };
 
