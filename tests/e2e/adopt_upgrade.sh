@@ -9,7 +9,7 @@
 source "$(dirname "$0")/lib.sh"
 e2e_require
 trap e2e_cleanup EXIT INT TERM
-tap_plan 14
+tap_plan 17
 N_UDP=1500      # packets at 200/s: 7.5 s of traffic
 N_PING=700      # at 100/s
 
@@ -17,6 +17,17 @@ check "topology: three namespaces, two veth links" e2e_topology
 check "dp up in routed mode, tc_ue on the S1-U egress too" e2e_dp_up routed --ue-dev "$S_IF"
 check "session add: UE 10.45.0.2" e2e_ue_session 2 0x301 0xb01
 check "gtpu-ue up" e2e_gtpu_ue 2,0x301,0xb01
+
+# A controlling process: follows the events, holds the ring buffers and
+# the maps open (what xepc-agwd will be).
+start_controller() {
+    xepcctl events --error-indication --buffer >>"$E2E_TMP/controller.log" 2>&1 &
+    CTRL=$!
+    echo $CTRL >"$E2E_TMP/controller.pid"
+    sleep 0.3
+    kill -0 $CTRL
+}
+check "a controlling process runs (xepcctl events)" start_controller
 
 ids() { xepcctl dp status | awk '/xdp_s1u|xdp_sgi|tc_ue/ { printf "%s:%s:%s ", $3, $5, $7 }'; }
 IDS0=$(ids)
@@ -56,8 +67,13 @@ in_pdn ping -q -c $N_PING -i 0.01 -W 2 10.45.0.2 >"$E2E_TMP/ping.out" 2>&1 &
 PING=$!
 sleep 1
 
-# xepcctl is no daemon: every invocation above has exited, nothing holds
-# the datapath but bpffs; the counters must still grow.
+stop_controller() {
+    kill -TERM $CTRL && wait $CTRL
+    ! kill -0 $CTRL 2>/dev/null
+}
+check "the controlling process exits while traffic flows" stop_controller
+
+# Nothing holds the datapath now but bpffs; the counters must still grow.
 forwarding_alone() {
     local a b
     a=$(e2e_stat UL_FWD)
@@ -77,6 +93,7 @@ adopted() {
     grep -q '0x00000301  10.45.0.2 .*172.16.1.2/0x00000b01' "$E2E_TMP/list"
 }
 check "a new process adopts it: the session is still there, counting" adopted
+check "a new controlling process starts on the pinned datapath" start_controller
 sleep 1
 check "dp upgrade (programs built into xepcctl) while traffic flows" xepcctl dp upgrade
 IDS1=$(ids)
@@ -113,5 +130,6 @@ usage_kept() {
     [ "$ul" -ge "$N_UDP" ]
 }
 check "usage counters kept across the upgrades" usage_kept
-check "dp down" xepcctl dp down
+check "dp down" bash -c "kill -TERM $CTRL; wait $CTRL 2>/dev/null; \
+    ip netns exec $NS_GW $XEPCCTL dp down --pin-dir $PIN"
 [ $TAP_FAILED = 0 ]
