@@ -171,6 +171,8 @@ enum aper_kind {
     APER_SEQUENCE_OF,
     APER_IE_CONTAINER,   /* ProtocolIE-Container / ProtocolExtensionContainer */
     APER_IE_SINGLE,      /* ProtocolIE-SingleContainer (one IE, typed) */
+    APER_PRIVATE_CONTAINER, /* PrivateIE-Container whose set is empty: every
+                             * private IE is not comprehended (decode only) */
 };
 
 /* How a value is stored in the C struct. */

@@ -122,7 +122,7 @@ static int enc_sequence(struct aper_writer *w, const struct aper_type *t, const 
         const struct aper_member *m = &t->members[i];
         if (!member_present(m, v))
             continue;
-        if ((rc = enc(w, m->type, CAT(v, m->offset), depth + 1)))
+        if ((rc = enc(w, m->type, m->offset < 0 ? NULL : CAT(v, m->offset), depth + 1)))
             return rc;
     }
     if (!any_add)
@@ -278,6 +278,8 @@ static int enc(struct aper_writer *w, const struct aper_type *t, const void *v, 
         if (t->n_ies == 0)
             return -EINVAL;       /* an empty set: no IE can be sent there */
         return enc_field(w, &t->ies[0], v, depth);
+    case APER_PRIVATE_CONTAINER:
+        return -EINVAL;           /* SIZE (1..): nothing we know to put in it */
     }
     return -EINVAL;
 }
@@ -661,6 +663,44 @@ static int dec_single(struct aper_reader *r, const struct aper_type *t, void *v,
     return dec(&value, ie->type, v, x, depth + 1);
 }
 
+/* PrivateIE-Container (TS 36.413 9.3.7): fields keyed by PrivateIE-ID ::=
+ * CHOICE { local INTEGER (0..65535), global OBJECT IDENTIFIER }.  No private
+ * IE is defined, so each is not comprehended and handled by its
+ * criticality; only local ids can be named in Criticality Diagnostics. */
+static int dec_private(struct aper_reader *r, const struct aper_type *t, struct dec_ctx *x)
+{
+    uint64_t n, global, id = 0;
+    unsigned crit;
+    bool more;
+    int rc;
+
+    if ((rc = aper_get_length(r, (uint64_t)t->c.lb, (uint64_t)t->c.ub, true, &n, &more)))
+        return fail(x, r, t, rc, "private IE container length");
+    for (uint64_t i = 0; i < n; i++) {
+        struct aper_reader value;
+        const uint8_t *oid;
+        size_t oid_len;
+
+        if ((rc = aper_get_bits(r, 1, &global)))
+            return fail(x, r, t, rc, "PrivateIE-ID");
+        if (!global)
+            rc = aper_get_cwn(r, 65535, &id);
+        else                                      /* X.691 24: length + BER contents */
+            rc = aper_get_octets(r, NULL, x->arena, &oid, &oid_len);
+        if (rc || (rc = aper_get_enumerated(r, 3, false, 0, &crit)) ||
+            (rc = aper_open_get(r, x->arena, &value)))
+            return fail(x, r, t, rc, "private IE");
+        if (!global) {
+            diag_ie(x->diag, (uint16_t)id, (uint8_t)crit, APER_IE_NOT_UNDERSTOOD);
+        } else if (x->diag && crit == APER_CRIT_REJECT) {
+            x->diag->reject = true;
+        } else if (x->diag && crit == APER_CRIT_NOTIFY) {
+            x->diag->notify = true;
+        }
+    }
+    return 0;
+}
+
 static int dec(struct aper_reader *r, const struct aper_type *t, void *v, struct dec_ctx *x,
                unsigned depth)
 {
@@ -724,6 +764,8 @@ static int dec(struct aper_reader *r, const struct aper_type *t, void *v, struct
         return dec_container(r, t, v, x, depth);
     case APER_IE_SINGLE:
         return dec_single(r, t, v, x, depth);
+    case APER_PRIVATE_CONTAINER:
+        return dec_private(r, t, x);
     }
     return fail(x, r, t, -EINVAL, "bad descriptor");
 }

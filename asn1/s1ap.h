@@ -80,7 +80,7 @@ enum s1ap_criticality {
 /* One message type of an elementary procedure (generated table). */
 struct s1ap_msg_info {
     const char *name;               /* ASN.1 name: "S1SetupRequest" */
-    const struct aper_type *desc;   /* NULL: not supported (PrivateMessage) */
+    const struct aper_type *desc;   /* its descriptor (PrivateMessage: decode only) */
     uint8_t procedure_code;
     uint8_t pdu_type;               /* enum s1ap_pdu_type */
     uint8_t criticality;            /* the procedure's, enum s1ap_criticality */

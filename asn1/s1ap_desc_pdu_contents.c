@@ -2827,6 +2827,25 @@ const struct aper_type s1ap_desc_MMEConfigurationTransfer = {
     .members = s1ap_members_MMEConfigurationTransfer,
 };
 
+const struct aper_type s1ap_desc_PrivateMessageIEs = {
+    .name = "PrivateMessageIEs", .kind = APER_PRIVATE_CONTAINER,
+    .c = { .lb = 1, .ub = 65535, .has_lb = true, .has_ub = true },
+};
+
+static const struct aper_member s1ap_members_PrivateMessage[] = {
+    { "privateIEs", &s1ap_desc_PrivateMessageIEs, -1, -1, false, false },
+};
+
+const struct aper_type s1ap_desc_PrivateMessage = {
+    .name = "PrivateMessage",
+    .c_size = sizeof(s1ap_PrivateMessage),
+    .kind = APER_SEQUENCE,
+    .ext = true,
+    .n_items = 1,
+    .n_root = 1,
+    .members = s1ap_members_PrivateMessage,
+};
+
 static const struct aper_ie s1ap_ies_KillRequestIEs[] = {
     { "id-MessageIdentifier", &s1ap_desc_MessageIdentifier, 111, APER_CRIT_REJECT, APER_PRES_MANDATORY, offsetof(s1ap_KillRequestIEs, MessageIdentifier), -1 },
     { "id-SerialNumber", &s1ap_desc_SerialNumber, 112, APER_CRIT_REJECT, APER_PRES_MANDATORY, offsetof(s1ap_KillRequestIEs, SerialNumber), -1 },

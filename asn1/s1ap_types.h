@@ -849,6 +849,7 @@ typedef struct s1ap_Inter_SystemInformationTransferType s1ap_Inter_SystemInforma
 typedef struct s1ap_MMEDirectInformationTransferIEs s1ap_MMEDirectInformationTransferIEs;
 typedef struct s1ap_ENBConfigurationTransferIEs s1ap_ENBConfigurationTransferIEs;
 typedef struct s1ap_MMEConfigurationTransferIEs s1ap_MMEConfigurationTransferIEs;
+typedef struct s1ap_PrivateMessage s1ap_PrivateMessage;
 typedef struct s1ap_KillRequestIEs s1ap_KillRequestIEs;
 typedef struct s1ap_KillResponseIEs s1ap_KillResponseIEs;
 typedef struct s1ap_PWSRestartIndicationIEs s1ap_PWSRestartIndicationIEs;
@@ -6080,6 +6081,11 @@ struct s1ap_MMEConfigurationTransferIEs {
 /* MMEConfigurationTransfer */
 typedef s1ap_MMEConfigurationTransferIEs s1ap_MMEConfigurationTransfer;
 
+/* PrivateMessage */
+struct s1ap_PrivateMessage {
+    uint8_t unused_; /* no stored components */
+};
+
 /* KillRequestIEs */
 struct s1ap_KillRequestIEs {
     s1ap_MessageIdentifier MessageIdentifier; /* id-MessageIdentifier, reject, mandatory */
@@ -7379,6 +7385,8 @@ extern const struct aper_type s1ap_desc_ENBConfigurationTransferIEs;
 extern const struct aper_type s1ap_desc_ENBConfigurationTransfer;
 extern const struct aper_type s1ap_desc_MMEConfigurationTransferIEs;
 extern const struct aper_type s1ap_desc_MMEConfigurationTransfer;
+extern const struct aper_type s1ap_desc_PrivateMessageIEs;
+extern const struct aper_type s1ap_desc_PrivateMessage;
 extern const struct aper_type s1ap_desc_KillRequestIEs;
 extern const struct aper_type s1ap_desc_KillRequest;
 extern const struct aper_type s1ap_desc_KillResponseIEs;
@@ -7629,6 +7637,7 @@ union s1ap_msg_u {
     s1ap_WriteReplaceWarningResponse WriteReplaceWarningResponse;
     s1ap_ENBDirectInformationTransfer ENBDirectInformationTransfer;
     s1ap_MMEDirectInformationTransfer MMEDirectInformationTransfer;
+    s1ap_PrivateMessage PrivateMessage;
     s1ap_ENBConfigurationTransfer ENBConfigurationTransfer;
     s1ap_MMEConfigurationTransfer MMEConfigurationTransfer;
     s1ap_CellTrafficTrace CellTrafficTrace;
@@ -7667,7 +7676,6 @@ union s1ap_msg_u {
 };
 
 #define S1AP_N_PROCEDURES 67
-/* Not generated (the runtime does the PDU wrappers; PrivateMessage is
- * not supported): InitiatingMessage, PrivateMessage, S1AP-PDU, SuccessfulOutcome, UnsuccessfulOutcome */
+/* Not generated (the runtime does the PDU wrappers): InitiatingMessage, S1AP-PDU, SuccessfulOutcome, UnsuccessfulOutcome */
 
 #endif

@@ -403,6 +403,28 @@ static void test_bad_value_in_reject_ie_rejects_message(void **state)
     assert_non_null(f->err.detail);
 }
 
+/* PrivateMessage: no private IE is defined, so each one is handled by its
+ * criticality; the message itself cannot be encoded (SIZE (1..)). */
+static void test_private_message_ies_not_comprehended(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t pm[] = { 0x00, 0x27, 0x40, 0x09,
+                     0x00, 0x00, 0x00,          /* ext bit, 1 private IE */
+                     0x00, 0x00, 0x05,          /* PrivateIE-ID local 5 */
+                     0x80, 0x01, 0x00 };        /* notify, value 00 */
+    assert_int_equal(decode_raw(f, pm, sizeof(pm)), 0);
+    assert_int_equal(f->pdu.kind, S1AP_MSG_PrivateMessage);
+    assert_int_equal(f->err.cause, S1AP_DECODE_IGNORED_IES);
+    assert_int_equal(f->err.n_ies, 1);
+    assert_int_equal(f->err.ies[0].id, 5);
+    pm[10] = 0x00;                              /* reject */
+    assert_int_equal(decode_raw(f, pm, sizeof(pm)), -EPROTO);
+    assert_int_equal(f->err.cause, S1AP_DECODE_ABSTRACT_REJECT);
+    struct s1ap_pdu pdu;
+    assert_int_equal(s1ap_pdu_init(&pdu, S1AP_MSG_PrivateMessage), 0);
+    assert_int_equal(s1ap_encode(&pdu, f->out, sizeof(f->out)), -EINVAL);
+}
+
 static void test_unknown_procedure_code(void **state)
 {
     struct fixture *f = *state;
@@ -461,6 +483,7 @@ int main(void)
         cmocka_unit_test_setup(test_wrong_order_is_falsely_constructed, setup),
         cmocka_unit_test_setup(test_bad_value_in_ignore_ies_is_dropped, setup),
         cmocka_unit_test_setup(test_bad_value_in_reject_ie_rejects_message, setup),
+        cmocka_unit_test_setup(test_private_message_ies_not_comprehended, setup),
         cmocka_unit_test_setup(test_unknown_procedure_code, setup),
         cmocka_unit_test_setup(test_truncation_is_transfer_syntax_error, setup),
         cmocka_unit_test_setup(test_small_arena_is_enomem, setup),

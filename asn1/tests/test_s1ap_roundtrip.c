@@ -224,8 +224,8 @@ static void roundtrip_all(struct rt_state *s, enum fill_mode mode, uint64_t seed
         struct filler f = { .mode = mode, .rng = seed * 7919 + k, .arena = &fa };
         struct s1ap_decode_error err;
 
-        if (!s1ap_msgs[k].desc)
-            continue;                             /* PrivateMessage */
+        if (k == S1AP_MSG_PrivateMessage)
+            continue;                             /* decode only: no private IEs */
         aper_arena_init(&fa, s->fill_mem, sizeof(s->fill_mem));
         aper_arena_init(&da, s->dec_mem, sizeof(s->dec_mem));
         assert_int_equal(s1ap_pdu_init(&s->pdu, (enum s1ap_msg_kind)k), 0);

@@ -215,6 +215,8 @@ class Gen:
             return self.container(self.set_param(params[0]), 1, 'maxProtocolExtensions')
         if name == 'ProtocolIE-SingleContainer':
             return self.single(self.set_param(params[0]))
+        if name == 'PrivateIE-Container':
+            return self.private(self.set_param(params[0]))
         if name == 'ProtocolIE-ContainerList':
             lb, ub = self.value(params[0][0]), self.value(params[1][0])
             setname = self.set_param(params[2])
@@ -268,6 +270,21 @@ class Gen:
             '    .c = { .lb = %d, .ub = %d, .has_lb = true, .has_ub = true },\n'
             '    .ies = %s, .n_ies = %d,\n};\n'
             % (info['desc'], cstr(setname), size, lb, self.value(ubname), arr, len(ies)))
+        return info
+
+    def private(self, setname):
+        key = 'private:%s' % setname
+        if key in self.infos:
+            return self.infos[key]
+        if self.m['objsets'][setname][1]:
+            raise NotImplementedError('asn1gen: private IEs in %s' % setname)
+        info = self.add(key, {'c': 'uint8_t', 'desc': '%s_desc_%s' % (self.P, ident(setname)),
+                              'asn': setname, 'struct': False, 'decl': None, 'deps': set(),
+                              'key': key, 'empty': True})
+        self.in_module(setname, self.emit,
+                       'const struct aper_type %s = {\n    .name = %s, .kind = APER_PRIVATE_CONTAINER,\n'
+                       '    .c = { .lb = 1, .ub = %d, .has_lb = true, .has_ub = true },\n};\n'
+                       % (info['desc'], cstr(setname), self.value('maxPrivateIEs')))
         return info
 
     def single(self, setname):
@@ -538,10 +555,6 @@ def has_classfield(node):
     return False
 
 
-def uses_private(node):
-    return 'PrivateIE-Container' in repr(node)
-
-
 def main():
     ap_ = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap_.add_argument('--prefix', default='s1ap')
@@ -558,9 +571,9 @@ def main():
     g = Gen(mods, args.prefix)
     P, UP = args.prefix, args.prefix.upper()
 
-    # the PDU wrappers (class fields: the runtime's <prefix>.c does them) and
-    # PrivateMessage (PrivateIE-ID keys), and whatever refers to them
-    skipped = {n for n, node in mods['types'].items() if has_classfield(node) or uses_private(node)}
+    # the PDU wrappers (class fields: the runtime's <prefix>.c does them),
+    # and whatever refers to them
+    skipped = {n for n, node in mods['types'].items() if has_classfield(node)}
     grew = True
     while grew:
         grew = False
@@ -636,8 +649,7 @@ def main():
             h.append('    %s %s;' % (g.named(m)['c'], ident(m)))
     h.append('};\n')
     h.append('#define %s_N_PROCEDURES %d' % (UP, len(procs)))
-    h.append('/* Not generated (the runtime does the PDU wrappers; PrivateMessage is\n'
-             ' * not supported): %s */' % ', '.join(skipped))
+    h.append('/* Not generated (the runtime does the PDU wrappers): %s */' % ', '.join(skipped))
     h.append('\n#endif')
 
     # one descriptor file per ASN.1 module, and the message tables
