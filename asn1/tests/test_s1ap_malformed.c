@@ -291,6 +291,19 @@ static void test_missing_mandatory_ie(void **state)
     assert_diag(s, 59, APER_CRIT_REJECT, APER_IE_MISSING);
 }
 
+/* 10.3.5: a missing mandatory IE with criticality ignore: processed, and
+ * listed, so that the receiver knows the field is zero only because it was
+ * absent (S1 Setup Request without Default Paging DRX) */
+static void test_missing_mandatory_ie_ignore(void **state)
+{
+    struct state *s = *state;
+    uint8_t m[256];
+    size_t n = setup_request(m, sizeof(m), -1, 3, IE_GLOBAL_ENB, IE_ENBNAME, IE_SUPP_TAS);
+    assert_int_equal(decode(s, m, n), 0);
+    assert_true(s->err.cause == S1AP_DECODE_OK || s->err.cause == S1AP_DECODE_IGNORED_IES);
+    assert_diag(s, 137, APER_CRIT_IGNORE, APER_IE_MISSING);
+}
+
 /* an optional IE may be absent: no error */
 static void test_missing_optional_ie_is_fine(void **state)
 {
@@ -495,6 +508,7 @@ int main(void)
         cmocka_unit_test(test_unknown_ie_ignore),
         cmocka_unit_test(test_unknown_ie_ignore_and_notify),
         cmocka_unit_test(test_missing_mandatory_ie),
+        cmocka_unit_test(test_missing_mandatory_ie_ignore),
         cmocka_unit_test(test_missing_optional_ie_is_fine),
         cmocka_unit_test(test_wrong_ie_order),
         cmocka_unit_test(test_duplicated_ie),

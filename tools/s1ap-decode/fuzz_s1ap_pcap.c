@@ -20,7 +20,7 @@ static void on_msg(const struct s1ap_pcap_msg *m, void *arg)
     (void)arg;
     aper_arena_init(&a, arena_mem, sizeof(arena_mem));
     if (s1ap_decode(m->data, m->len, &pdu, &a, &err) == 0)
-        s1ap_print_pdu(devnull, &pdu, m->len);
+        s1ap_print_pdu(devnull, &pdu, m->len, &err);
     else
         s1ap_print_diagnostics(devnull, &err);
 }

@@ -113,13 +113,15 @@ static void decode_one(struct ctx *c, const char *where, const uint8_t *buf, siz
     c->decoded++;
     if (c->quiet) {
         printf("%s: %s%s\n", where, s1ap_msg_name(pdu.kind),
-               err.cause == S1AP_DECODE_IGNORED_IES ? " (IEs ignored)" : "");
+               err.n_ies || err.ies_truncated ? " (IEs ignored or missing)" : "");
         return;
     }
     printf("%s: ", where);
-    s1ap_print_pdu(stdout, &pdu, len);
-    if (err.cause == S1AP_DECODE_IGNORED_IES) {
-        printf("  note: %s\n", s1ap_decode_cause_str(err.cause));
+    s1ap_print_pdu(stdout, &pdu, len, &err);
+    if (err.n_ies || err.ies_truncated) {
+        /* processed, but with IEs ignored or missing (TS 36.413 10.3.4, 10.3.5) */
+        printf("  note: %s\n", err.cause == S1AP_DECODE_IGNORED_IES ? s1ap_decode_cause_str(err.cause)
+                                                                    : "IEs missing or ignored");
         s1ap_print_diagnostics(stdout, &err);
     }
 }

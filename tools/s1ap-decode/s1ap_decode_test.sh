@@ -33,7 +33,7 @@ expect_lines() {
 run() { "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?; }
 
 if [ ! -x "$dec" ]; then echo "1..0 # SKIP $dec not built"; exit 0; fi
-echo "1..19"
+echo "1..21"
 
 run "$dec" --help
 if [ $rc = 0 ] && grep -q '^SYNOPSIS' "$tmp/out" && grep -q -- '--pcap FILE' "$tmp/out"; then
@@ -172,6 +172,21 @@ if [ $rc = 2 ] && grep -q 'not a pcap file' "$tmp/err"; then
 run "$dec" --pcap "$tmp/nonexistent.pcap"
 if [ $rc = 2 ] && grep -q 'No such file' "$tmp/err"; then
     ok "missing pcap: exit 2 with the system error"; else notok "missing pcap (exit $rc)"; fi
+
+# clause 10 reports on messages that are processed: a mandatory IE with
+# criticality ignore missing (Default Paging DRX), an unknown IE with
+# criticality ignore-and-notify (id 999) added
+run "$dec" 00110028000003003b00090000f1104054f64010003c400903004a4c542d36323100400007000c0e4000f110
+expect_lines "missing mandatory IE (ignore): printed as missing, listed, exit 0" "$tmp/out" \
+    "id-DefaultPagingDRX (137) ignore: (missing)" \
+    "IE id 137 (criticality ignore): missing"
+[ $rc = 0 ] || notok "missing mandatory IE: exit $rc"
+run "$dec" 00110032000005${S1SETUP:14}03e7800100
+expect_lines "unknown IE (ignore and notify): message printed, IE listed, exit 0" "$tmp/out" \
+    'id-eNBname (60) ignore: "JLT-621"' \
+    "note: IEs ignored (notify)" \
+    "IE id 999 (criticality notify): not understood"
+[ $rc = 0 ] || notok "notify IE: exit $rc"
 
 # a message that decodes then one that does not: both reported, exit 1
 run "$dec" -q "$ICSRSP" "${ICSRSP:0:30}"

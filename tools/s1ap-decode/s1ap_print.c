@@ -115,7 +115,18 @@ static void print_chars(FILE *f, const void *v)
 
 static void print_value(FILE *f, const struct aper_type *t, const void *v, int indent);
 
-static void print_container(FILE *f, const struct aper_type *t, const void *v, int indent)
+static bool listed_missing(const struct s1ap_decode_error *err, uint16_t id)
+{
+    for (unsigned i = 0; err && i < err->n_ies; i++)
+        if (err->ies[i].id == id && err->ies[i].type_of_error == APER_IE_MISSING)
+            return true;
+    return false;
+}
+
+/* err (may be NULL): mandatory IEs it lists as missing print as such
+ * rather than as their zero value */
+static void print_ies(FILE *f, const struct aper_type *t, const void *v, int indent,
+                      const struct s1ap_decode_error *err)
 {
     for (unsigned i = 0; i < t->n_ies; i++) {
         const struct aper_ie *ie = &t->ies[i];
@@ -123,8 +134,17 @@ static void print_container(FILE *f, const struct aper_type *t, const void *v, i
             continue;
         pad(f, indent);
         fprintf(f, "%s (%u) %s: ", ie->name, ie->id, crit_name(ie->criticality));
+        if (ie->present_offset < 0 && listed_missing(err, ie->id)) {
+            fprintf(f, "(missing)\n");
+            continue;
+        }
         print_value(f, ie->type, (const uint8_t *)v + ie->offset, indent);
     }
+}
+
+static void print_container(FILE *f, const struct aper_type *t, const void *v, int indent)
+{
+    print_ies(f, t, v, indent, NULL);
 }
 
 /* Prints the value (after a label already written) and the newline;
@@ -230,7 +250,8 @@ const char *s1ap_print_procedure_name(uint8_t code)
     return "unknown procedure";
 }
 
-void s1ap_print_pdu(FILE *f, const struct s1ap_pdu *pdu, size_t len)
+void s1ap_print_pdu(FILE *f, const struct s1ap_pdu *pdu, size_t len,
+                    const struct s1ap_decode_error *err)
 {
     const void *msg = s1ap_pdu_msg_const(pdu);
 
@@ -244,7 +265,7 @@ void s1ap_print_pdu(FILE *f, const struct s1ap_pdu *pdu, size_t len)
     const struct aper_type *t = s1ap_msgs[pdu->kind].desc;
     /* the message: SEQUENCE { protocolIEs ProtocolIE-Container, ... } */
     if (t->kind == APER_SEQUENCE && t->n_items >= 1 && t->members[0].type->kind == APER_IE_CONTAINER)
-        print_container(f, t->members[0].type, (const uint8_t *)msg + t->members[0].offset, 2);
+        print_ies(f, t->members[0].type, (const uint8_t *)msg + t->members[0].offset, 2, err);
     else {
         fprintf(f, "  ");
         print_value(f, t, msg, 2);
