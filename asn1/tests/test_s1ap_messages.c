@@ -7,7 +7,9 @@
  *
  * Every encoded message is written to build/test-vectors/s1ap.txt (or
  * $S1AP_VECTORS_OUT) as "<message-name> <hex>" lines; names carry "+opt"
- * for the variant with optional IEs.
+ * for the variant with optional IEs, "/seedN" for other CHOICE alternatives
+ * and values, "(api)" for messages built by hand, "/nasN" for a NAS-PDU of
+ * N bytes.
  *
  * `test_s1ap_messages --dump` prints, instead of running the tests, one line
  * per message: "<name> <hex> <tshark-field>=<value> ... ids=<IE id,...>",
@@ -113,10 +115,13 @@ static void roundtrip_one(struct state *s, const struct s1ap_sample *smp, enum s
     int m = s1ap_encode(&s->back, s->enc2, sizeof(s->enc2));
     if (m != n || memcmp(s->enc1, s->enc2, (size_t)n))
         fail_msg("%s (%s): re-encoding differs (%d bytes, then %d)", smp->name, mname, n, m);
-    if (s->vectors && seed == 0) {
+    if (s->vectors) {
         s1ap_sample_hex(s->enc1, (size_t)n, s->hex);
-        fprintf(s->vectors, "%s%s %s\n", smp->name, mode == S1AP_SAMPLE_FULL ? "+opt" : "",
-                s->hex);
+        if (seed)
+            fprintf(s->vectors, "%s+opt/seed%llu %s\n", smp->name, (unsigned long long)seed, s->hex);
+        else
+            fprintf(s->vectors, "%s%s %s\n", smp->name, mode == S1AP_SAMPLE_FULL ? "+opt" : "",
+                    s->hex);
     }
 }
 
@@ -378,6 +383,13 @@ static void test_long_nas_pdu_fragmented_lengths(void **state)
         assert_memory_equal(d->NAS_PDU.buf, nas, sizes[k]);
         assert_int_equal(s1ap_encode(&s->back, enc2, cap), n);
         assert_memory_equal(enc2, enc, (size_t)n);
+        if (s->vectors) {
+            char *hex = malloc(2 * (size_t)n + 1);
+            assert_non_null(hex);
+            s1ap_sample_hex(enc, (size_t)n, hex);
+            fprintf(s->vectors, "DownlinkNASTransport/nas%zu %s\n", sizes[k], hex);
+            free(hex);
+        }
         /* every byte cut: an error, never a crash */
         if (sizes[k] == 16385)
             for (int cut = n - 40; cut < n; cut++)
