@@ -304,6 +304,29 @@ static void test_missing_mandatory_ie_ignore(void **state)
     assert_diag(s, 137, APER_CRIT_IGNORE, APER_IE_MISSING);
 }
 
+/* A mandatory IE with criticality ignore whose value cannot be decoded
+ * (the golden ICS Response with its E-RAB item's open type one byte too
+ * long): the message is processed and the IE reported, so that an empty
+ * E-RAB list is not mistaken for "no E-RAB set up". */
+static void test_undecodable_mandatory_ie_ignore_is_reported(void **state)
+{
+    struct state *s = *state;
+    uint8_t m[64];
+    size_t len = s->golden_len[2];
+    memcpy(m, s->golden[2], len);
+    assert_int_equal(m[24], 0x0a);
+    m[24] = 0x0b;
+    assert_int_equal(decode(s, m, len), 0);
+    assert_int_equal(s->pdu.kind, S1AP_MSG_InitialContextSetupResponse);
+    assert_int_equal(s->pdu.u.InitialContextSetupResponse.MME_UE_S1AP_ID, 33554623);
+    bool listed = false;
+    for (unsigned i = 0; i < s->err.n_ies; i++)
+        if (s->err.ies[i].id == 51 && s->err.ies[i].criticality == APER_CRIT_IGNORE)
+            listed = true;
+    if (!listed)
+        fail_msg("E-RABSetupListCtxtSURes (51) not reported (%u IEs listed)", s->err.n_ies);
+}
+
 /* an optional IE may be absent: no error */
 static void test_missing_optional_ie_is_fine(void **state)
 {
@@ -509,6 +532,7 @@ int main(void)
         cmocka_unit_test(test_unknown_ie_ignore_and_notify),
         cmocka_unit_test(test_missing_mandatory_ie),
         cmocka_unit_test(test_missing_mandatory_ie_ignore),
+        cmocka_unit_test(test_undecodable_mandatory_ie_ignore_is_reported),
         cmocka_unit_test(test_missing_optional_ie_is_fine),
         cmocka_unit_test(test_wrong_ie_order),
         cmocka_unit_test(test_duplicated_ie),
