@@ -314,8 +314,8 @@ static void test_undecodable_mandatory_ie_ignore_is_reported(void **state)
     uint8_t m[64];
     size_t len = s->golden_len[2];
     memcpy(m, s->golden[2], len);
-    assert_int_equal(m[24], 0x0a);
-    m[24] = 0x0b;
+    assert_int_equal(m[30], 0x0a);
+    m[30] = 0x0b;
     assert_int_equal(decode(s, m, len), 0);
     assert_int_equal(s->pdu.kind, S1AP_MSG_InitialContextSetupResponse);
     assert_int_equal(s->pdu.u.InitialContextSetupResponse.MME_UE_S1AP_ID, 33554623);
