@@ -265,7 +265,9 @@ e2e_tshark_verify() {
     good=$($ts -T fields -e gtp.teid -e ip.src -e ip.dst -Y "gtp.message == 0xff" 2>/dev/null |
         awk -v t="$(printf '0x%08x' "$teid")" -v ue="$ue" -v peer="$peer" -v s1u="$S1U_ADDR" \
             -v enb="$ENB_ADDR" '$1 == t && $2 == s1u "," peer && $3 == enb "," ue' | wc -l)
-    bad=$($ts -Y "ip.checksum.status == \"Bad\" || udp.checksum.status == \"Bad\" || _ws.malformed || _ws.expert.severity >= \"Error\"" 2>/dev/null | wc -l)
+    # (a filter tshark rejects must fail the check, not count as "0 bad")
+    bad=$($ts -Y "ip.checksum.status == \"Bad\" || udp.checksum.status == \"Bad\" || _ws.malformed || _ws.expert.severity >= \"Error\"" 2>/dev/null || echo "tshark failed") || return 1
+    bad=$(printf '%s' "$bad" | grep -c .)
     diag "tshark: $total G-PDUs, $good with TEID $teid $peer -> $ue, $bad bad/malformed"
     $ts -T fields -e gtp.teid -e ip.src -e ip.dst -e ip.checksum.status -e udp.checksum.status \
         -Y "gtp.message == 0xff" 2>/dev/null | head -n 2 | sed 's/^/#   /'

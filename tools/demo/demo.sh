@@ -81,7 +81,7 @@ iperf() {
 step "iperf3 TCP through the datapath (UE 10.45.0.2, no AMBR)"
 iperf 10.45.0.2 -t 3
 iperf 10.45.0.2 -t 3 -R
-step "iperf3 TCP for UE 10.45.0.3: APN-AMBR 20 Mbit/s policed by the XDP token buckets"
+step "iperf3 TCP for UE 10.45.0.3: APN-AMBR 20 Mbit/s policed by the XDP token buckets (TCP over a policer gets less than the rate)"
 iperf 10.45.0.3 -t 3
 iperf 10.45.0.3 -t 3 -R
 step "iperf3 TCP for UE 10.45.0.4: 20 MB counted against its 50 MB quota (rating group 7)"
