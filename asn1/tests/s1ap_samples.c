@@ -54,6 +54,7 @@ struct builder {
     struct s1ap_sample_expect *exp;
     uint64_t seq;           /* source of the non-distinctive values */
     unsigned erab;          /* next E-RAB ID */
+    uint64_t seed;
     int err;
 };
 
@@ -306,11 +307,20 @@ static void fill_choice(struct builder *b, const struct aper_type *t, void *v, u
     unsigned idx = 0;
 
     if (!strcmp(t->name, "Cause")) {
-        /* nas: detach (TS 36.413 9.2.1.3), shown by tshark as s1ap.nas 2 */
-        idx = 2;
+        /* seed 0: nas: detach (TS 36.413 9.2.1.3), shown by tshark as
+         * s1ap.nas 2; other seeds walk the groups and their values,
+         * extension values included */
+        static const char *const fields[5] = { "s1ap.radioNetwork", "s1ap.transport", "s1ap.nas",
+                                               "s1ap.protocol", "s1ap.misc" };
+        idx = b->seed ? (unsigned)(b->seed % 5) : 2;
+        if (idx >= t->n_items || t->members[idx].type->kind != APER_ENUMERATED) {
+            b->err = -EINVAL;
+            return;
+        }
+        int val = b->seed ? (int)((b->seed * 7) % t->members[idx].type->n_items) : 2;
         ((struct aper_choice_hdr *)v)->present = idx + 1;
-        *(int *)((uint8_t *)v + t->members[idx].offset) = 2;
-        expect(b, "s1ap.nas", "2");
+        *(int *)((uint8_t *)v + t->members[idx].offset) = val;
+        expect(b, fields[idx], "%d", val);
         return;
     }
     if (!strcmp(t->name, "ResetType")) {
@@ -424,6 +434,7 @@ int s1ap_sample_build_seed(const struct s1ap_sample *s, enum s1ap_sample_mode mo
         .mode = mode, .sample = s, .arena = a, .exp = exp,
         .seq = 0x5eed0000u + (uint64_t)s->kind * 131 + (uint64_t)mode + seed * 0x9e3779b97f4a7c15ull,
         .erab = S1AP_SAMPLE_FIRST_ERAB,
+        .seed = seed,
     };
     int rc;
 

@@ -56,7 +56,8 @@ fields=(frame.number _ws.col.Info s1ap.procedureCode
         s1ap.gTP_TEID s1ap.uL_GTP_TEID s1ap.dL_gTP_TEID s1ap.dL_GTP_TEID
         s1ap.transportLayerAddressIPv4
         s1ap.pLMNidentity s1ap.PLMNidentity s1ap.pLMNIdentity s1ap.tAC s1ap.TAC
-        s1ap.nas s1ap.NAS_PDU s1ap.nAS_PDU s1ap.e_RAB_ID s1ap.ENBname s1ap.MMEname
+        s1ap.radioNetwork s1ap.transport s1ap.nas s1ap.protocol s1ap.misc
+        s1ap.NAS_PDU s1ap.nAS_PDU s1ap.e_RAB_ID s1ap.ENBname s1ap.MMEname
         s1ap.s1_Interface s1ap.partOfS1_Interface s1ap.id)
 eargs=()
 for f in "${fields[@]}"; do eargs+=(-e "$f"); done
