@@ -41,6 +41,7 @@
 #define RESTORE_MAX	128	/* bytes bench_wrap writes back: all the
 				 * programs write (headers, inner TTL) */
 #define SINGLE_N	100000	/* sessions rewritten with single updates */
+#define NO_STAT		0xffffffffu
 
 struct opts {
 	__u32 repeat;		/* per trial */
@@ -58,7 +59,8 @@ struct pcase {
 	__u32 len;
 	int head_delta;		/* bytes the program moves the head forward */
 	__u32 expect;		/* XDP action */
-	__u32 stat_key;		/* xepc_stats key that grows by 1 per repeat */
+	__u32 stat_key;		/* xepc_stats key that grows by 1 per repeat
+				 * (NO_STAT: not a datapath program) */
 	__u32 usage_sid;	/* session whose usage grows (0 = none) */
 	int usage_dl;
 	__u32 rot_n, rot_teid_off, rot_addr_off;
@@ -181,7 +183,7 @@ static int check_run(struct bench_env *e, const struct pcase *c, __u32 repeat,
 		     __u32 ref_len, const uint8_t *out, __u32 out_len)
 {
 	struct bench_dp__bss *b = e->bp->bss;
-	__u64 st = bench_stat(e, c->stat_key) - st0;
+	__u64 st = c->stat_key == NO_STAT ? repeat : bench_stat(e, c->stat_key) - st0;
 	int bad = 0;
 
 	if (b->runs != repeat || b->wrap_errors || b->tail_fail) {
@@ -249,7 +251,7 @@ static int measure(struct bench_env *e, const struct opts *o,
 		refp = ref;
 	}
 	for (t = 0; t < o->trials; t++) {
-		__u64 st0 = bench_stat(e, c->stat_key);
+		__u64 st0 = c->stat_key == NO_STAT ? 0 : bench_stat(e, c->stat_key);
 		__u64 us0 = c->usage_sid ? usage_pkts(e, c->usage_sid, c->usage_dl) : 0;
 		double ns;
 
@@ -521,12 +523,21 @@ static void pres_min(struct pres *b, const struct pres *r)
  */
 static int breakdown(struct bench_env *e, const struct opts *o)
 {
-	static const struct { const char *name; int rules, meters, quota; } v[] = {
-		{ "full", 16, 1, 1 },
-		{ "no_quota", 16, 1, 0 },
-		{ "no_quota_no_meters", 16, 0, 0 },
-		{ "rules1_only", 1, 0, 0 },
-		{ "lookup_decap_fib", 0, 0, 0 },
+	/* clock: the time from xepc_config.clock_ns (the selftests' knob)
+	 * instead of bpf_ktime_get_ns; nat: NAT mode, uplink decapsulated to
+	 * the stack without bpf_fib_lookup (downlink is then tc_ue's: skipped) */
+	static const struct {
+		const char *name;
+		int rules, meters, quota, clock, nat;
+	} v[] = {
+		{ "full", 16, 1, 1, 0, 0 },
+		{ "full_clock_from_config", 16, 1, 1, 1, 0 },
+		{ "no_quota", 16, 1, 0, 0, 0 },
+		{ "no_quota_no_meters", 16, 0, 0, 0, 0 },
+		{ "rules1_only", 1, 0, 0, 0, 0 },
+		{ "lookup_decap_fib", 0, 0, 0, 0, 0 },
+		{ "lookup_decap_fib_clock_from_config", 0, 0, 0, 1, 0 },
+		{ "lookup_decap_nat_no_fib", 0, 0, 0, 0, 1 },
 	};
 	const struct block_prog m[] = {
 		{ "fib_lookup", e->prog_fib, 0, XDP_REDIRECT },
@@ -538,15 +549,19 @@ static int breakdown(struct bench_env *e, const struct opts *o)
 		{ "percpu_add_x4", bpf_program__fd(e->bp->progs.bench_percpu4), 0, XDP_PASS },
 	};
 	enum { NV = sizeof(v) / sizeof(v[0]), NB = sizeof(m) / sizeof(m[0]) };
-	static struct pcase c, pc;
+	static struct pcase c, pc, fc;
 	__u32 sid = e->n_sessions, rs1 = BENCH_N_RULESETS + 1;
 	struct xepc_session full = bench_session(sid);
-	struct pres r, best[NV][2], parse;
+	struct pres r, best[NV][2], parse, fibw;
 	double bbest[NB], bbare = 1e18;
 	struct opts o1 = *o;
+	struct xepc_config cfg0, cfg;
 	struct xepc_ruleset one;
+	__u32 zero = 0;
 	int i, t, dir, err = 0;
 
+	if (bpf_map_lookup_elem(e->fd_config, &zero, &cfg0))
+		return -errno;
 	memset(&one, 0, sizeof(one));
 	if (bpf_map_lookup_elem(e->fd_rulesets, &full.ruleset_id, &one))
 		return -errno;
@@ -571,6 +586,16 @@ static int breakdown(struct bench_env *e, const struct opts *o)
 		for (dir = 0; dir < 2; dir++)
 			best[i][dir].raw = best[i][dir].wrap = best[i][dir].bare = 1e18;
 	parse.raw = parse.wrap = parse.bare = 1e18;
+	fibw = parse;
+	/* bench_fib behind the wrapper too: the building blocks measured the
+	 * way the datapath is */
+	memset(&fc, 0, sizeof(fc));
+	fc.name = "fib_wrapped";
+	fc.prog = e->prog_fib;
+	fc.ifindex = e->if_s1u;
+	fc.len = (__u32)bench_frame_dl(fc.frame, BENCH_UE_BASE + 1, 64);
+	fc.expect = XDP_REDIRECT;
+	fc.stat_key = NO_STAT;
 	for (i = 0; i < NB; i++)
 		bbest[i] = 1e18;
 
@@ -585,21 +610,39 @@ static int breakdown(struct bench_env *e, const struct opts *o)
 				s.charge_base = s.n_charge = 0;
 			if (bpf_map_update_elem(e->fd_sessions, &sid, &s, BPF_EXIST))
 				return -errno;
-			for (dir = 0; dir < 2 && !err; dir++) {
+			cfg = cfg0;
+			if (v[i].clock)
+				cfg.clock_ns = XEPC_NS_PER_SEC;
+			if (v[i].nat)
+				cfg.mode = XEPC_MODE_NAT;
+			if (bpf_map_update_elem(e->fd_config, &zero, &cfg, BPF_ANY))
+				return -errno;
+			for (dir = 0; dir < 2 - v[i].nat && !err; dir++) {
 				if (dir)
 					case_dl(e, &c, sid, 64);
 				else
 					case_ul(e, &c, sid, 64);
+				if (v[i].nat) {
+					c.expect = XDP_PASS;
+					c.stat_key = XEPC_STAT_CNT(XEPC_CNT_UL_NAT_PASS);
+				}
 				c.name = v[i].name;
 				err = measure(e, &o1, &c, &r);
 				pres_min(&best[i][dir], &r);
 			}
+			if (bpf_map_update_elem(e->fd_config, &zero, &cfg0, BPF_ANY))
+				return -errno;
 		}
 		if (!err)
 			err = measure(e, &o1, &pc, &r);
 		pres_min(&parse, &r);
 		if (!err)
 			err = blocks_trial(e, o, m, NB, bbest, &bbare);
+		e->bp->bss->fib_flags = 0;
+		e->bp->bss->fib_tbid = 0;
+		if (!err)
+			err = measure(e, &o1, &fc, &r);
+		pres_min(&fibw, &r);
 	}
 	if (bpf_map_update_elem(e->fd_sessions, &sid, &full, BPF_EXIST))
 		return -errno;
@@ -607,7 +650,7 @@ static int breakdown(struct bench_env *e, const struct opts *o)
 		return err;
 
 	for (i = 0; i < NV; i++)
-		for (dir = 0; dir < 2; dir++) {
+		for (dir = 0; dir < 2 - v[i].nat; dir++) {
 			struct pres *b = &best[i][dir];
 
 			bench_line("ns/pkt", b->raw - b->wrap + b->bare, "dp_cost_%s_%s",
@@ -615,6 +658,7 @@ static int breakdown(struct bench_env *e, const struct opts *o)
 		}
 	bench_line("ns/pkt", parse.raw - parse.wrap + parse.bare, "dp_cost_ul_not_gtpu_pass");
 	bench_line("ns/pkt", bbare, "dp_cost_bare");
+	bench_line("ns/pkt", fibw.raw - fibw.wrap, "dp_cost_fib_lookup_wrapped");
 	for (i = 0; i < NB; i++)
 		bench_line("ns/pkt", bbest[i] - bbare, "dp_cost_%s", m[i].name);
 	return 0;
@@ -631,7 +675,7 @@ static void on_alarm(int sig)
  * through bench_wrap -> callee; returns the packets per second counted on
  * the far side of the veths. */
 static int live(struct bench_env *e, const struct opts *o, const struct pcase *c,
-		int callee, double *pps, __u64 *lost)
+		int callee, double *pps, long long *lost)
 {
 	struct xdp_md ctx = { .data_end = c->len, .ingress_ifindex = c->ifindex };
 	LIBBPF_OPTS(bpf_test_run_opts, ro, .data_in = c->frame,
@@ -663,7 +707,7 @@ static int live(struct bench_env *e, const struct opts *o, const struct pcase *c
 		return -EPROTO;
 	}
 	*pps = got / (t1 - t0);
-	*lost = o->live_frames - got;
+	*lost = (long long)o->live_frames - (long long)got;	/* < 0: strays */
 	return 0;
 }
 
@@ -674,7 +718,8 @@ static int forwarding(struct bench_env *e, const struct opts *o)
 
 	for (dir = 0; dir < 2; dir++) {
 		double best = 0, best_bare = 0, best_direct = 0, pps;
-		__u64 st0, lost, lost_max = 0;
+		long long lost, lost_max = 0;
+		__u64 st0;
 		__u32 key;
 
 		if (dir)
@@ -727,8 +772,8 @@ static int forwarding(struct bench_env *e, const struct opts *o)
 			}
 		}
 		if (o->verbose)
-			printf("# %s live: %u frames/run, lost at most %llu\n", c.name,
-			       o->live_frames, (unsigned long long)lost_max);
+			printf("# %s live: %u frames/run, lost at most %lld\n", c.name,
+			       o->live_frames, lost_max);
 		bench_line("pps", best, "dp_fwd_%s64", dir ? "dl" : "ul");
 		bench_line("pps", best_bare, "dp_fwd_bare_redirect_%s", dir ? "dl" : "ul");
 		bench_line("pps", best_direct, "dp_fwd_bare_redirect_%s_nowrap",

@@ -87,6 +87,9 @@ static int topo_setup(struct bench_env *e)
 	if (write_file("/proc/sys/net/ipv4/conf/all/forwarding", "1") ||
 	    write_file("/proc/sys/net/ipv4/conf/default/forwarding", "1"))
 		return -EPERM;
+	/* no IPv6 (router solicitations, MLD) for the far-side counters */
+	write_file("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1");
+	write_file("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (sh(cmds[i]))
 			return -EIO;
