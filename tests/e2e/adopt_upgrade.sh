@@ -21,9 +21,8 @@ check "gtpu-ue up" e2e_gtpu_ue 2,0x301,0xb01
 # A controlling process: follows the events, holds the ring buffers and
 # the maps open (what xepc-agwd will be).
 start_controller() {
-    xepcctl events --error-indication --buffer >>"$E2E_TMP/controller.log" 2>&1 &
-    CTRL=$!
-    echo $CTRL >"$E2E_TMP/controller.pid"
+    e2e_bg_xepcctl "$E2E_TMP/controller.log" events --error-indication --buffer
+    CTRL=$BG_PID
     sleep 0.3
     kill -0 $CTRL
 }

@@ -191,7 +191,10 @@ e2e_gtpu_ue() {
         n=${spec%%,*}
         args+=(--ue "xue$n,10.45.0.$n,${spec#*,}")
     done
-    in_enb "$GTPU_UE" --gw $S1U_ADDR --local $ENB_ADDR "${args[@]}" \
+    # Not through in_enb: a backgrounded shell function is a subshell, and
+    # its pid would not be gtpu-ue's (ip netns exec execs the program).
+    rm -f "$E2E_TMP/gtpu-ue.pidfile"
+    ip netns exec "$NS_ENB" "$GTPU_UE" --gw $S1U_ADDR --local $ENB_ADDR "${args[@]}" \
         --pid-file "$E2E_TMP/gtpu-ue.pidfile" ${GTPU_UE_OPTS:-} >"$E2E_TMP/gtpu-ue.log" 2>&1 &
     GTPU_UE_PID=$!
     for _ in $(seq 50); do
@@ -199,6 +202,7 @@ e2e_gtpu_ue() {
         sleep 0.1
     done
     [ -s "$E2E_TMP/gtpu-ue.pidfile" ] || return 1
+    [ "$(cat "$E2E_TMP/gtpu-ue.pidfile")" = "$GTPU_UE_PID" ] || return 1
     for spec in "$@"; do
         e2e_ue_route "${spec%%,*}" || return 1
     done
@@ -210,6 +214,17 @@ e2e_stop_gtpu_ue() {
         wait "$GTPU_UE_PID" 2>/dev/null
         GTPU_UE_PID=""
     fi
+}
+
+# e2e_bg_xepcctl OUTFILE ARGS...: a long-running xepcctl (events) in the
+# gateway namespace, in the background; BG_PID is its own pid (recorded for
+# the cleanup).
+e2e_bg_xepcctl() {
+    local out=$1
+    shift
+    ip netns exec "$NS_GW" "$XEPCCTL" "$@" --pin-dir "$PIN" >>"$out" 2>&1 &
+    BG_PID=$!
+    echo $BG_PID >"$E2E_TMP/bg-$BG_PID.pid"
 }
 
 # Value of one counter (by enum name) from `xepcctl stats --all`.
@@ -237,8 +252,8 @@ e2e_iperf() {
 # e2e_capture_start FILE; ...traffic...; e2e_capture_stop
 e2e_capture_start() {
     CAP_FILE=$1
-    in_enb timeout 30 tshark -q -i "$E_IF" -f "udp port 2152 and src host $S1U_ADDR" \
-        -w "$CAP_FILE" >"$E2E_TMP/tshark.log" 2>&1 &
+    ip netns exec "$NS_ENB" timeout 30 tshark -q -i "$E_IF" \
+        -f "udp port 2152 and src host $S1U_ADDR" -w "$CAP_FILE" >"$E2E_TMP/tshark.log" 2>&1 &
     CAP_PID=$!
     for _ in $(seq 50); do
         grep -q "Capturing on" "$E2E_TMP/tshark.log" 2>/dev/null && break

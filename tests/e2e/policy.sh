@@ -14,8 +14,8 @@ check "session add with a 30000-byte quota on rating group 7" e2e_ue_session 2 0
     --rule 'prec=100,proto=any,rg=7' --quota 'rg=7,bytes=30000,threshold=50%,fua=drop'
 check "gtpu-ue up" e2e_gtpu_ue 2,0x101,0x901
 
-xepcctl events --count 2 --timeout 20 >"$E2E_TMP/quota-events.log" 2>&1 &
-EV=$!
+e2e_bg_xepcctl "$E2E_TMP/quota-events.log" events --count 2 --timeout 20
+EV=$BG_PID
 sleep 0.5
 # 1028-byte inner packets both ways: the quota lasts about 14 round trips.
 in_enb ping -c 30 -i 0.05 -W 1 -s 1000 -I 10.45.0.2 $PDN_ADDR >"$E2E_TMP/quota-ping.log" 2>&1

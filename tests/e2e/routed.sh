@@ -8,7 +8,7 @@
 source "$(dirname "$0")/lib.sh"
 e2e_require
 trap e2e_cleanup EXIT INT TERM
-tap_plan 24
+tap_plan 25
 PROBE="$PY $E2E_ROOT/tests/e2e/gtpu_probe.py"
 
 check "topology: three namespaces, two veth links" e2e_topology
@@ -54,8 +54,8 @@ check "scapy: Echo Request answered with an Echo Response and Recovery IE" \
     in_enb $PROBE echo "$E_IF" $ENB_ADDR $S1U_ADDR
 
 unknown_before=$(e2e_stat UNKNOWN_TEID)
-xepcctl events --error-indication --count 1 --timeout 10 >"$E2E_TMP/events.log" 2>&1 &
-EV_PID=$!
+e2e_bg_xepcctl "$E2E_TMP/events.log" events --error-indication --count 1 --timeout 10
+EV_PID=$BG_PID
 sleep 0.5
 e2e_capture_start "$E2E_TMP/ei.pcap"
 check "scapy: unknown TEID answered with an Error Indication (TEID Data I, peer address)" \
@@ -99,8 +99,8 @@ check "SDF rule 'udp dport 9 drop' drops the UE's packets (RULE_DROP)" rule_drop
 
 idle_ok() {
     xepcctl session modify --teid 0x102 --idle || return 1
-    xepcctl events --buffer --timeout 8 >"$E2E_TMP/idle-events.log" 2>&1 &
-    local ev=$!
+    e2e_bg_xepcctl "$E2E_TMP/idle-events.log" events --buffer --timeout 8
+    local ev=$BG_PID
     sleep 0.5
     # Three echo requests while the UE is idle, then the tunnel comes back.
     in_pdn ping -c 3 -i 0.2 -W 5 10.45.0.3 >"$E2E_TMP/idle-ping.log" 2>&1 &
@@ -117,6 +117,19 @@ idle_ok() {
         grep -q ' 3 received' "$E2E_TMP/idle-ping.log"
 }
 check "idle UE: downlink-data event, packets kept and delivered when the tunnel returns" idle_ok
+
+path_mgmt() {
+    e2e_bg_xepcctl "$E2E_TMP/path.log" events --echo-interval 0.5 --echo-misses 2 --timeout 6
+    local ev=$BG_PID
+    sleep 2.5
+    e2e_stop_gtpu_ue    # the eNB stops answering
+    wait $ev
+    sed 's/^/# /' "$E2E_TMP/path.log"
+    grep -q '^path-up *enb=172.16.1.2' "$E2E_TMP/path.log" &&
+        grep -q '^path-down *enb=172.16.1.2 missed=2' "$E2E_TMP/path.log"
+}
+check "path management: Echo Requests to the eNB, path-up, then path-down when it stops answering" \
+    path_mgmt
 
 stats_by_name() {
     xepcctl stats >"$E2E_TMP/stats" || return 1

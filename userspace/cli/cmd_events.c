@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -15,7 +16,8 @@ static const char events_help[] =
 "\n"
 "SYNOPSIS\n"
 "    xepcctl events [--count N] [--timeout SECONDS] [--error-indication]\n"
-"                   [--buffer] [--pin-dir D]\n"
+"                   [--buffer] [--echo-interval SECONDS [--echo-misses N]]\n"
+"                   [--pin-dir D]\n"
 "\n"
 "DESCRIPTION\n"
 "    Consumes the ring buffers xepc_events and xepc_pktbuf and prints one\n"
@@ -27,6 +29,9 @@ static const char events_help[] =
 "      quota-threshold sid=S rg=N remaining=BYTES idx=I\n"
 "      quota-exhausted sid=S rg=N remaining=BYTES idx=I\n"
 "      buffered        sid=S len=BYTES          (a kept idle-UE packet)\n"
+"      path-up         enb=ADDR                 (with --echo-interval)\n"
+"      path-down       enb=ADDR missed=N\n"
+"      path-restart    enb=ADDR recovery=OLD->NEW (the eNB lost its tunnels)\n"
 "\n"
 "    Events are consumed: only one process should follow them, normally\n"
 "    xepc-agwd; use this command on a gateway without one.\n"
@@ -38,7 +43,12 @@ static const char events_help[] =
 "                         Error Indication to the peer (TS 29.281 7.3.1)\n"
 "    --buffer             keep idle-UE packets (at most 64 per UE, 4096 in\n"
 "                         all) and send them to the eNB once\n"
-"                         'xepcctl session modify' gives the UE its tunnel\n"
+"                         'xepcctl session modify' gives the UE its tunnel;\n"
+"                         without it, buffered packets are printed and lost\n"
+"    --echo-interval S    GTP-U path management: an Echo Request to every eNB\n"
+"                         with a tunnel each S seconds (TS 29.281 7.2)\n"
+"    --echo-misses N      unanswered requests in a row before path-down\n"
+"                         (default 3)\n"
 "    --pin-dir D          bpffs directory of the datapath (default " DP_PIN_DIR_DEFAULT ")\n";
 
 static volatile sig_atomic_t events_stop;
@@ -88,6 +98,21 @@ static void print_event(const struct dp_event *ev, void *arg)
     st->printed++;
 }
 
+static void print_path(const struct dp_path_event *ev, void *arg)
+{
+    struct events_state *st = arg;
+    char a[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &ev->peer, a, sizeof(a));
+    printf("%-15s enb=%s", dp_path_event_str(ev->type), a);
+    if (ev->type == DP_PATH_DOWN)
+        printf(" missed=%u", ev->missed);
+    else if (ev->type == DP_PATH_RESTART)
+        printf(" recovery=%d->%d", ev->old_recovery, ev->recovery);
+    printf("\n");
+    fflush(stdout);
+    st->printed++;
+}
+
 int cli_events_main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -95,6 +120,8 @@ int cli_events_main(int argc, char **argv)
         {"timeout", required_argument, NULL, 't'},
         {"error-indication", no_argument, NULL, 'e'},
         {"buffer", no_argument, NULL, 'b'},
+        {"echo-interval", required_argument, NULL, 'i'},
+        {"echo-misses", required_argument, NULL, 'm'},
         {"pin-dir", required_argument, NULL, 'p'},
         {"help", no_argument, NULL, 'h'},
         {0},
@@ -102,6 +129,7 @@ int cli_events_main(int argc, char **argv)
     const char *pin_dir = NULL;
     uint32_t count = 0, timeout = 0;
     struct dp_events_opts eo = {0};
+    struct dp_path_opts po = {.interval_ms = 0, .max_missed = 3};
     optind = 1;
     opterr = 0;
     for (int c; (c = getopt_long(argc, argv, "", opts, NULL)) != -1;) {
@@ -116,6 +144,23 @@ int cli_events_main(int argc, char **argv)
             break;
         case 'e': eo.send_error_indication = true; break;
         case 'b': eo.keep_buffered = true; break;
+        case 'i': {
+            char *end;
+            double sec = strtod(optarg, &end);
+            if (end == optarg || *end || !(sec >= 0.1 && sec <= 3600))
+                return cli_usage_error("events", "--echo-interval wants 0.1..3600 seconds, not "
+                                       "'%s'", optarg);
+            po.interval_ms = (int)(sec * 1000);
+            eo.gtpu_socket = true;
+            break;
+        }
+        case 'm': {
+            uint32_t n;
+            if (dp_parse_u32(optarg, &n) || !n || n > 100)
+                return cli_usage_error("events", "--echo-misses wants 1..100, not '%s'", optarg);
+            po.max_missed = (int)n;
+            break;
+        }
         case 'p': pin_dir = optarg; break;
         case 'h': fputs(events_help, stdout); return CLI_OK;
         default:
@@ -125,6 +170,8 @@ int cli_events_main(int argc, char **argv)
     }
     if (optind != argc)
         return cli_usage_error("events", "unexpected argument '%s'", argv[optind]);
+    if (po.max_missed != 3 && !po.interval_ms)
+        return cli_usage_error("events", "--echo-misses goes with --echo-interval");
 
     struct dp_ctx *ctx = cli_dp_open("events", pin_dir);
     if (!ctx)
@@ -132,6 +179,11 @@ int cli_events_main(int argc, char **argv)
     struct events_state st = {0};
     int rc = dp_events_open(ctx, &eo, print_event, &st);
     if (rc < 0) {
+        fprintf(stderr, "xepcctl events: %s\n", dp_ctx_error(ctx));
+        dp_close(ctx);
+        return CLI_FAIL;
+    }
+    if (po.interval_ms && dp_path_start(ctx, &po, print_path, &st)) {
         fprintf(stderr, "xepcctl events: %s\n", dp_ctx_error(ctx));
         dp_close(ctx);
         return CLI_FAIL;

@@ -155,6 +155,8 @@ typedef void (*dp_event_fn)(const struct dp_event *ev, void *arg);
 struct dp_events_opts {
     bool send_error_indication;     /* answer unknown TEIDs (TS 29.281 7.3.1) */
     bool keep_buffered;             /* keep idle-UE packets and flush them */
+    bool gtpu_socket;               /* open the GTP-U socket anyway (path
+                                     * management) */
 };
 
 /* Opens the ring buffers; returns an fd to poll (epoll), or < 0. */
@@ -170,5 +172,33 @@ int dp_buffer_flush(struct dp_ctx *ctx, uint32_t ul_teid);
 size_t dp_buffer_count(const struct dp_ctx *ctx);
 
 const char *dp_event_type_str(uint16_t type);
+
+/* ------------------------------------------------------- path management -- */
+
+/* GTP-U path management (TS 29.281 7.2, TS 23.007 20): once started,
+ * dp_events_poll() sends an Echo Request to every eNB with a tunnel each
+ * interval and reports when a path comes up, goes down (max_missed requests
+ * in a row unanswered) or the peer restarted (its Recovery counter
+ * changed: its tunnels are gone). */
+enum dp_path_state { DP_PATH_UNKNOWN = 0, DP_PATH_UP = 1, DP_PATH_DOWN = 2, DP_PATH_RESTART = 3 };
+
+struct dp_path_opts {
+    int interval_ms;                /* between Echo Requests to one peer */
+    int max_missed;                 /* unanswered in a row -> down */
+};
+
+struct dp_path_event {
+    int type;                       /* DP_PATH_UP, DP_PATH_DOWN, DP_PATH_RESTART */
+    struct in_addr peer;
+    unsigned missed;
+    int old_recovery, recovery;     /* restart counters, -1 = unknown */
+};
+
+typedef void (*dp_path_fn)(const struct dp_path_event *ev, void *arg);
+
+/* Needs dp_events_open() with send_error_indication, keep_buffered or
+ * gtpu_socket (the socket the requests leave from). */
+int dp_path_start(struct dp_ctx *ctx, const struct dp_path_opts *opts, dp_path_fn fn, void *arg);
+const char *dp_path_event_str(int ev);
 
 #endif

@@ -164,7 +164,8 @@ int dp_events_open(struct dp_ctx *ctx, const struct dp_events_opts *opts, dp_eve
         if (!ctx->bufq)
             return dp_set_error(ctx, -ENOMEM, "out of memory");
     }
-    if (ctx->ev_opts.send_error_indication || ctx->ev_opts.keep_buffered) {
+    if (ctx->ev_opts.send_error_indication || ctx->ev_opts.keep_buffered ||
+        ctx->ev_opts.gtpu_socket) {
         rc = dp_config_read(ctx, &cfg);
         if (rc)
             return rc;
@@ -255,6 +256,7 @@ int dp_events_poll(struct dp_ctx *ctx, int timeout_ms)
     if (rc < 0 && rc != -EINTR)
         return dp_set_error(ctx, rc, "ring buffer poll: %s", strerror(-rc));
     flush_ready(ctx);
+    dp_path_poll(ctx);
     return ctx->ev_count;
 }
 

@@ -20,6 +20,7 @@ enum dp_map {
 
 struct ring_buffer;
 struct dp_bufq;
+struct dp_path;
 
 struct dp_ctx {
     char pin_dir[256];
@@ -38,6 +39,7 @@ struct dp_ctx {
     int udp_fd;                     /* GTP-U socket for Error Indication/flush */
     uint16_t gtpu_seq;
     struct dp_bufq *bufq;
+    struct dp_path *path;           /* GTP-U path management, if started */
 };
 
 extern const char *const dp_map_names[DP_MAP__MAX];
@@ -48,5 +50,7 @@ int dp_set_error(struct dp_ctx *ctx, int rc, const char *fmt, ...)
 int dp_maps_open(struct dp_ctx *ctx);
 int dp_config_read(struct dp_ctx *ctx, struct xepc_config *cfg);
 void dp_bufq_free(struct dp_bufq *q);
+void dp_path_free(struct dp_path *p);
+int dp_path_poll(struct dp_ctx *ctx);
 
 #endif

@@ -622,6 +622,7 @@ void dp_close(struct dp_ctx *ctx)
     if (ctx->udp_fd >= 0)
         close(ctx->udp_fd);
     dp_bufq_free(ctx->bufq);
+    dp_path_free(ctx->path);
     free(ctx);
 }
 
