@@ -10,8 +10,12 @@
 
 source "$(dirname "$0")/../../tests/e2e/lib.sh"
 
-BOLD=$(tput bold 2>/dev/null || true)
-PLAIN=$(tput sgr0 2>/dev/null || true)
+BOLD=""
+PLAIN=""
+if [ -t 1 ]; then
+    BOLD=$(tput bold 2>/dev/null || true)
+    PLAIN=$(tput sgr0 2>/dev/null || true)
+fi
 STEP=0
 step() {
     STEP=$((STEP + 1))
