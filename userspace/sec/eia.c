@@ -333,10 +333,15 @@ static void eia3(const uint8_t key[16], uint32_t count, uint8_t bearer, uint8_t 
         }
         uint64_t win = (uint64_t)z[w - base] << 32 | z[w - base + 1];
         if (w < words) {
-            uint32_t m = (uint32_t)msg_octet(msg, bits, 4 * w) << 24 |
-                         (uint32_t)msg_octet(msg, bits, 4 * w + 1) << 16 |
-                         (uint32_t)msg_octet(msg, bits, 4 * w + 2) << 8 |
-                         msg_octet(msg, bits, 4 * w + 3);
+            uint32_t m;
+            if (32 * (w + 1) <= bits) /* a whole word of the message */
+                m = (uint32_t)msg[4 * w] << 24 | (uint32_t)msg[4 * w + 1] << 16 |
+                    (uint32_t)msg[4 * w + 2] << 8 | msg[4 * w + 3];
+            else
+                m = (uint32_t)msg_octet(msg, bits, 4 * w) << 24 |
+                    (uint32_t)msg_octet(msg, bits, 4 * w + 1) << 16 |
+                    (uint32_t)msg_octet(msg, bits, 4 * w + 2) << 8 |
+                    msg_octet(msg, bits, 4 * w + 3);
             t ^= word(m, win);
         }
         if (w == bits / 32)
