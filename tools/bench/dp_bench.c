@@ -232,7 +232,7 @@ static double dmin(double a, double b)
 static int measure(struct bench_env *e, const struct opts *o,
 		   const struct pcase *c, struct pres *r)
 {
-	static uint8_t ref[4096], out[4096];
+	uint8_t ref[4096], out[4096];
 	__u32 ret, ref_len = 0, out_len, repeat = o->repeat;
 	const uint8_t *refp = NULL;
 	int t, err;
@@ -347,7 +347,7 @@ static void case_unknown(struct bench_env *e, struct pcase *c)
 static int block(struct bench_env *e, const struct opts *o, double *ul1m,
 		 double *dl1m, double *bare_sum, int *bare_n)
 {
-	static struct pcase c;
+	struct pcase c;
 	const char *n = count_str(e->n_sessions);
 	__u32 sid = e->n_sessions;
 	struct pres r;
@@ -417,7 +417,7 @@ static int block(struct bench_env *e, const struct opts *o, double *ul1m,
  * memory rather than a hot cache line. */
 static int spread_one(struct bench_env *e, const struct opts *o, const char *tag)
 {
-	static struct pcase c;
+	struct pcase c;
 	const char *n = count_str(e->n_sessions);
 	struct pres r;
 	int err;
@@ -549,7 +549,7 @@ static int breakdown(struct bench_env *e, const struct opts *o)
 		{ "percpu_add_x4", bpf_program__fd(e->bp->progs.bench_percpu4), 0, XDP_PASS },
 	};
 	enum { NV = sizeof(v) / sizeof(v[0]), NB = sizeof(m) / sizeof(m[0]) };
-	static struct pcase c, pc, fc;
+	struct pcase c, pc, fc;
 	__u32 sid = e->n_sessions, rs1 = BENCH_N_RULESETS + 1;
 	struct xepc_session full = bench_session(sid);
 	struct pres r, best[NV][2], parse, fibw;
@@ -713,7 +713,7 @@ static int live(struct bench_env *e, const struct opts *o, const struct pcase *c
 
 static int forwarding(struct bench_env *e, const struct opts *o)
 {
-	static struct pcase c;
+	struct pcase c;
 	int dir, t, err;
 
 	for (dir = 0; dir < 2; dir++) {
