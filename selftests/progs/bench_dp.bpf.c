@@ -23,6 +23,11 @@
  *                     update with a 64-bit division
  *   bench_spin_only   one bpf_spin_lock/unlock, nothing inside
  *   bench_ktime       one bpf_ktime_get_ns
+ *   bench_gcra        a lock-free meter: ktime + one compare-and-swap of a
+ *                     theoretical arrival time (GCRA), no division
+ *   bench_ue_lookup   xepc_ue (hash) lookup of the UE of session
+ *                     1 + hash(i) % rot_n — hot when rot_n is 1
+ *   bench_sess_lookup xepc_sessions (array) lookup of the same session
  *
  * Configuration and results are global variables (the skeleton maps them).
  */
@@ -69,6 +74,25 @@ struct {
 	__type(key, __u32);
 	__type(value, struct bench_cell);
 } bench_pcpu SEC(".maps");
+
+/* the datapath's own maps, given to this object with bpf_map__reuse_fd */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);
+	__type(key, __be32);
+	__type(value, __u32);
+} bench_ue SEC(".maps");
+
+struct bench_session_ {
+	__u32 w[12];	/* struct xepc_session: 48 bytes, flags at w[4] */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct bench_session_);
+} bench_sessions SEC(".maps");
 
 /* ---- set by userspace before a run ---- */
 __u8 frame[BENCH_FRAME_MAX];	/* the original frame */
@@ -256,4 +280,49 @@ SEC("xdp")
 int bench_ktime(struct xdp_md *ctx)
 {
 	return bpf_ktime_get_ns() ? XDP_PASS : XDP_DROP;
+}
+
+SEC("xdp")
+int bench_gcra(struct xdp_md *ctx)
+{
+	__u32 zero = 0;
+	struct bench_cell *c = bpf_map_lookup_elem(&bench_pcpu, &zero);
+	__u64 now = bpf_ktime_get_ns(), tat, next, inc;
+
+	if (!c)
+		return XDP_ABORTED;
+	/* c->b: ns per byte in 32.32 fixed point, c->d: burst as ns */
+	inc = (64 * c->b) >> 32;
+	tat = c->a;
+	next = (tat > now ? tat : now) + inc;
+	if (next - now > c->d + inc)
+		return XDP_DROP;
+	if (__sync_val_compare_and_swap(&c->a, tat, next) != tat)
+		return XDP_DROP;
+	return XDP_PASS;
+}
+
+static __always_inline __u32 rot_sid(void)
+{
+	__u64 i = runs++;
+
+	return 1 + (__u32)(i * 2654435761u) % (rot_n ? rot_n : 1);
+}
+
+SEC("xdp")
+int bench_ue_lookup(struct xdp_md *ctx)
+{
+	__be32 ue = bpf_htonl(rot_addr_base + rot_sid());
+	__u32 *sid = bpf_map_lookup_elem(&bench_ue, &ue);
+
+	return sid && *sid ? XDP_PASS : XDP_ABORTED;
+}
+
+SEC("xdp")
+int bench_sess_lookup(struct xdp_md *ctx)
+{
+	__u32 sid = rot_sid();
+	struct bench_session_ *s = bpf_map_lookup_elem(&bench_sessions, &sid);
+
+	return s && s->w[4] ? XDP_PASS : XDP_ABORTED;
 }

@@ -445,6 +445,48 @@ static int spread_one(struct bench_env *e, const struct opts *o, const char *tag
 	return 0;
 }
 
+/* One lookup alone, bare subtracted: the UE hash (downlink) and the
+ * session array (uplink), for a session picked per repeat among n. */
+static int lookup_costs(struct bench_env *e, const struct opts *o)
+{
+	const struct { const char *name; int fd; } m[] = {
+		{ "ue_hash_lookup", bpf_program__fd(e->bp->progs.bench_ue_lookup) },
+		{ "session_array_lookup", bpf_program__fd(e->bp->progs.bench_sess_lookup) },
+	};
+	double best[2][2] = { { 1e18, 1e18 }, { 1e18, 1e18 } }, bare = 1e18, ns;
+	uint8_t f[128];
+	__u32 len = (__u32)bench_frame_dl(f, BENCH_UE_BASE + 1, 64), ret;
+	int t, k, cold, err;
+
+	e->bp->bss->rot_addr_base = BENCH_UE_BASE;
+	for (t = 0; t < o->trials; t++) {
+		for (k = 0; k < 2; k++)
+			for (cold = 0; cold < 2; cold++) {
+				e->bp->bss->rot_n = cold ? e->n_sessions : 1;
+				e->bp->bss->runs = 0;
+				if ((err = test_run(m[k].fd, f, len, e->if_sgi, o->repeat,
+						    NULL, NULL, &ret, &ns)))
+					return err;
+				if (ret != XDP_PASS) {
+					fprintf(stderr, "dp_bench: %s missed\n", m[k].name);
+					return -EPROTO;
+				}
+				best[k][cold] = dmin(best[k][cold], ns);
+			}
+		if ((err = test_run(e->prog_pass, f, len, e->if_sgi, o->repeat, NULL,
+				    NULL, &ret, &ns)))
+			return err;
+		bare = dmin(bare, ns);
+	}
+	e->bp->bss->rot_n = 0;
+	for (k = 0; k < 2; k++) {
+		bench_line("ns/pkt", best[k][0] - bare, "dp_cost_%s_hot", m[k].name);
+		bench_line("ns/pkt", best[k][1] - bare, "dp_cost_%s_cold_s%s", m[k].name,
+			   count_str(e->n_sessions));
+	}
+	return 0;
+}
+
 /* Spread over the sessions, with the full policy, then again with every
  * session stripped of rules, meters and quota (what the lookups alone
  * cost when their entries are cold). */
@@ -457,6 +499,8 @@ static int spread(struct bench_env *e, const struct opts *o_all)
 	if (ob.trials > 3)
 		ob.trials = 3;
 	err = spread_one(e, o, "");
+	if (!err)
+		err = lookup_costs(e, o);
 
 	if (err)
 		return err;
@@ -545,6 +589,7 @@ static int breakdown(struct bench_env *e, const struct opts *o)
 		{ "spinlock", bpf_program__fd(e->bp->progs.bench_spin_only), 0, XDP_PASS },
 		{ "ktime_get_ns", bpf_program__fd(e->bp->progs.bench_ktime), 0, XDP_PASS },
 		{ "spinlock_ktime_div", bpf_program__fd(e->bp->progs.bench_spinlock), 0, XDP_PASS },
+		{ "gcra_ktime_cas", bpf_program__fd(e->bp->progs.bench_gcra), 0, XDP_PASS },
 		{ "atomic_add_x4", bpf_program__fd(e->bp->progs.bench_atomic4), 0, XDP_PASS },
 		{ "percpu_add_x4", bpf_program__fd(e->bp->progs.bench_percpu4), 0, XDP_PASS },
 	};

@@ -199,8 +199,13 @@ int bench_env_open(struct bench_env *e)
 	if (prepare_maps(e->sgi->obj, e->s1u->obj))
 		return -EINVAL;
 	err = xdp_sgi__load(e->sgi);
-	if (!err)
-		err = bench_dp__load(e->bp);
+	if (err)
+		return err;
+	if (bpf_map__reuse_fd(e->bp->maps.bench_ue, map_fd(e->s1u->obj, XEPC_MAP_UE)) ||
+	    bpf_map__reuse_fd(e->bp->maps.bench_sessions,
+			      map_fd(e->s1u->obj, XEPC_MAP_SESSIONS)))
+		return -EINVAL;
+	err = bench_dp__load(e->bp);
 	if (err)
 		return err;
 
