@@ -7,7 +7,7 @@ on the eNB-side interface and checks it.  Exit status 0 = as expected; a
 line on stdout says what was seen.
 
   gtpu_probe.py gpdu-ext  IFACE ENB S1U UL_TEID DL_TEID UE PEER
-  gtpu_probe.py echo      IFACE ENB S1U
+  gtpu_probe.py echo      IFACE ENB S1U [RECOVERY]
   gtpu_probe.py unknown   IFACE ENB S1U TEID [--expect-ei]
   gtpu_probe.py malformed IFACE ENB S1U UL_TEID KIND
 """
@@ -101,15 +101,16 @@ def cmd_gpdu_ext(iface, enb, s1u, ul, dl, ue, peer):
     return exchange(iface, enb, s1u, pkt, match)
 
 
-def cmd_echo(iface, enb, s1u):
+def cmd_echo(iface, enb, s1u, recovery=None):
     pkt = gtpu(1, 0, b"", seq=0x1234)
+    want = None if recovery is None else int(recovery, 0)
 
     def match(data, _p):
         g = parse_gtpu(data)
         if not g or g[0] != 2 or g[2] != 0x1234:
             return None
         ies = data[g[3]:]
-        if len(ies) >= 2 and ies[0] == 14:
+        if len(ies) >= 2 and ies[0] == 14 and want in (None, ies[1]):
             return f"Echo Response seq 0x1234 with Recovery IE {ies[1]}"
         return None
 

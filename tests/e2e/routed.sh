@@ -12,7 +12,7 @@ tap_plan 25
 PROBE="$PY $E2E_ROOT/tests/e2e/gtpu_probe.py"
 
 check "topology: three namespaces, two veth links" e2e_topology
-check "dp up in routed mode" e2e_dp_up routed
+check "dp up in routed mode (restart counter 7)" e2e_dp_up routed --recovery 7
 status_links() {
     xepcctl dp status >"$E2E_TMP/status" || return 1
     cat "$E2E_TMP/status"
@@ -50,8 +50,8 @@ check "session usage counted both ways" usage_ok
 
 check "scapy: G-PDU with a PDU Session Container and an unknown extension header is forwarded" \
     in_enb $PROBE gpdu-ext "$E_IF" $ENB_ADDR $S1U_ADDR 0x101 0x901 10.45.0.2 $PDN_ADDR
-check "scapy: Echo Request answered with an Echo Response and Recovery IE" \
-    in_enb $PROBE echo "$E_IF" $ENB_ADDR $S1U_ADDR
+check "scapy: Echo Request answered with an Echo Response and Recovery IE 7" \
+    in_enb $PROBE echo "$E_IF" $ENB_ADDR $S1U_ADDR 7
 
 unknown_before=$(e2e_stat UNKNOWN_TEID)
 e2e_bg_xepcctl "$E2E_TMP/events.log" events --error-indication --count 1 --timeout 10

@@ -18,7 +18,8 @@ static const char dp_help[] =
 "    xepcctl dp up --s1u IF --gtpu-addr ADDR [--mode routed|nat] [--sgi IF]\n"
 "                  [--ue-dev IF] [--portal ADDR] [--max-sessions N]\n"
 "                  [--max-rulesets N] [--max-meters N] [--max-charging N]\n"
-"                  [--idle-buffer N] [--xdp-generic] [--bpf-dir D] [--pin-dir D]\n"
+"                  [--idle-buffer N] [--recovery N] [--xdp-generic] [--bpf-dir D]\n"
+"                  [--pin-dir D]\n"
 "    xepcctl dp down [--force] [--pin-dir D]\n"
 "    xepcctl dp status [--pin-dir D]\n"
 "    xepcctl dp upgrade [--bpf-dir D] [--pin-dir D]\n"
@@ -59,6 +60,9 @@ static const char dp_help[] =
 "    --max-meters N     token buckets (default 2 x max-sessions)\n"
 "    --max-charging N   (session, rating group) slots (default max-sessions)\n"
 "    --idle-buffer N    downlink packets kept per idle UE (default 16, 0 = none)\n"
+"    --recovery N       restart counter (0..255) in the Recovery IE of Echo\n"
+"                       Responses; increment it on every start that lost the\n"
+"                       sessions, so that eNBs notice (TS 23.007 20)\n"
 "    --xdp-generic      attach XDP in generic (SKB) mode, for drivers\n"
 "                       without native XDP\n"
 "    --bpf-dir D        load NAME.bpf.o from D instead of the built-in build\n"
@@ -132,6 +136,7 @@ static int copy_path(const char *cmd, const char *opt, const char *v, char *dst,
 enum {
     OPT_S1U = 256, OPT_SGI, OPT_MODE, OPT_GTPU, OPT_UEDEV, OPT_PORTAL, OPT_MAXS, OPT_MAXR,
     OPT_MAXM, OPT_MAXC, OPT_IDLE, OPT_GENERIC, OPT_BPFDIR, OPT_PINDIR, OPT_FORCE, OPT_HELP,
+    OPT_RECOVERY,
 };
 
 static const struct option dp_opts[] = {
@@ -151,6 +156,7 @@ static const struct option dp_opts[] = {
     {"pin-dir", required_argument, NULL, OPT_PINDIR},
     {"force", no_argument, NULL, OPT_FORCE},
     {"help", no_argument, NULL, OPT_HELP},
+    {"recovery", required_argument, NULL, OPT_RECOVERY},
     {0},
 };
 
@@ -188,6 +194,7 @@ static void print_status(const struct dp_status *s, const char *pin_dir)
     printf("gtpu-addr %s\n", inet_ntop(AF_INET, &ga, a, sizeof(a)));
     printf("portal    %s\n", s->config.portal_addr ? inet_ntop(AF_INET, &pa, p, sizeof(p)) : "-");
     printf("idle-buffer %u packets per UE\n", s->config.idle_buffer_max);
+    printf("recovery  %u\n", s->config.recovery);
     printf("sessions  %u of %u\n", s->n_sessions, s->max_sessions);
     printf("maps      rulesets %u, meters %u, charging %u\n", s->max_rulesets, s->max_meters,
            s->max_charging);
@@ -278,6 +285,11 @@ int cli_dp_main(int argc, char **argv)
             break;
         case OPT_GENERIC:
             cfg.xdp_generic = true;
+            break;
+        case OPT_RECOVERY:
+            if (dp_parse_u32(optarg, &n) || n > 255)
+                return cli_usage_error("dp", "--recovery wants 0..255, not '%s'", optarg);
+            cfg.recovery = (uint8_t)n;
             break;
         case OPT_BPFDIR:
             if (copy_path("dp", "--bpf-dir", optarg, cfg.bpf_dir, sizeof(cfg.bpf_dir)))

@@ -36,7 +36,9 @@ struct dp_config {
     uint32_t max_rulesets;         /* 0 = XEPC_DEF_MAX_RULESETS */
     uint32_t max_meters;           /* 0 = 2 x max_sessions */
     uint32_t max_charging;         /* 0 = max_sessions */
-    uint32_t idle_buffer_max;      /* packets per idle UE, 0 = default 16 */
+    uint32_t idle_buffer_max;      /* packets per idle UE (dp_config_init: 16) */
+    uint8_t recovery;              /* restart counter in Echo Responses
+                                    * (TS 29.281 7.2.2, TS 23.007 20) */
     bool xdp_generic;              /* SKB mode instead of native (driverless) */
     char pin_dir[256];             /* "" = DP_PIN_DIR_DEFAULT */
     char bpf_dir[256];             /* "" = programs embedded in this build */

@@ -426,7 +426,7 @@ int dp_up(const struct dp_config *cfg, struct dp_ctx **out)
         .portal_addr = cfg->portal_addr.s_addr,
         .mode = cfg->mode,
         .idle_buffer_max = cfg->idle_buffer_max,
-        .recovery = 0,
+        .recovery = cfg->recovery,
         .outer_ttl = 64,
         .ddn_interval_ns = XEPC_NS_PER_SEC,
         .errind_interval_ns = XEPC_NS_PER_SEC,
