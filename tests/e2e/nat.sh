@@ -8,7 +8,7 @@
 source "$(dirname "$0")/lib.sh"
 e2e_require
 trap e2e_cleanup EXIT INT TERM
-tap_plan 14
+tap_plan 15
 
 check "topology: three namespaces, two veth links" e2e_topology
 check "nftables masquerade on SGi, UE pool routed to S1-U" e2e_nat_setup
@@ -53,6 +53,27 @@ in_enb ping -c 5 -i 0.1 -W 2 -s 1000 -I 10.45.0.2 $PDN_ADDR >/dev/null
 e2e_capture_stop
 check "tshark: tc_ue's G-PDUs carry TEID 0xa01, PDN -> UE, checksums valid, nothing malformed" \
     e2e_tshark_verify "$E2E_TMP/dl.pcap" 0xa01 10.45.0.2 $PDN_ADDR
+
+idle_nat() {
+    xepcctl session modify --teid 0x202 --idle || return 1
+    e2e_bg_xepcctl "$E2E_TMP/idle-events.log" events --buffer --timeout 8
+    local ev=$BG_PID
+    sleep 0.5
+    # The requests leave (uplink needs no eNB tunnel); the replies come back
+    # through conntrack to tc_ue, find the UE idle and are kept.
+    in_enb ping -c 3 -i 0.2 -W 5 -I 10.45.0.3 $PDN_ADDR >"$E2E_TMP/idle-ping.log" 2>&1 &
+    local pp=$!
+    sleep 1.5
+    xepcctl session modify --teid 0x202 --enb $ENB_ADDR --dl-teid 0xa02 || return 1
+    wait $pp
+    kill -INT $ev 2>/dev/null
+    wait $ev
+    sed 's/^/# /' "$E2E_TMP/idle-events.log" | head -n 5
+    grep 'packets transmitted' "$E2E_TMP/idle-ping.log" | sed 's/^/# /'
+    grep -q 'downlink-data *sid=514 ue=10.45.0.3' "$E2E_TMP/idle-events.log" &&
+        grep -q ' 3 received' "$E2E_TMP/idle-ping.log"
+}
+check "idle UE behind NAT: tc_ue keeps the replies, delivered when the tunnel returns" idle_nat
 
 counters_nat() {
     xepcctl stats >"$E2E_TMP/stats" || return 1
