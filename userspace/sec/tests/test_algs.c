@@ -404,6 +404,29 @@ static void test_eia1_mul64_implementations_agree(void **state)
                      (unsigned long long)r[2 * i], (unsigned long long)r[2 * i + 1]);
 }
 
+/* EIA3's per-word accumulation (EEA3/EIA3 Document 1, 4.4): for every
+ * message bit i that is set, the keystream word starting at bit i of the
+ * 64-bit window is xored in.  The portable loop and PCLMULQDQ must agree. */
+uint32_t sec_eia3_word(uint32_t m, uint64_t win, int impl);
+static void test_eia3_word_implementations_agree(void **state)
+{
+    (void)state;
+    uint64_t r[2 * 500];
+
+    for (int impl = 0; impl < 2; impl++) {
+        assert_int_equal(sec_eia3_word(0x80000000u, 0x123456789abcdef0ull, impl), 0x12345678u);
+        assert_int_equal(sec_eia3_word(0x00000001u, 0x123456789abcdef0ull, impl), 0x4d5e6f78u);
+        assert_int_equal(sec_eia3_word(0x80000001u, 0x123456789abcdef0ull, impl),
+                         0x12345678u ^ 0x4d5e6f78u);
+    }
+    assert_int_equal(RAND_bytes((uint8_t *)r, sizeof(r)), 1);
+    for (int i = 0; i < 500; i++)
+        if (sec_eia3_word((uint32_t)r[2 * i], r[2 * i + 1], 0) !=
+            sec_eia3_word((uint32_t)r[2 * i], r[2 * i + 1], 1))
+            fail_msg("EIA3 word(%08x, %016llx) differs between implementations",
+                     (unsigned)r[2 * i], (unsigned long long)r[2 * i + 1]);
+}
+
 /* The default never picks EEA0 while the UE has a real cipher, even when
  * the operator's list puts EEA0 first or leaves the UE's cipher out. */
 static void test_algorithm_selection(void **state)
@@ -440,6 +463,7 @@ int main(void)
         cmocka_unit_test(test_bad_arguments_rejected),
         cmocka_unit_test(test_algorithm_selection),
         cmocka_unit_test(test_eia1_mul64_implementations_agree),
+        cmocka_unit_test(test_eia3_word_implementations_agree),
     };
     return cmocka_run_group_tests_name("sec_algs", tests, NULL, NULL);
 }
