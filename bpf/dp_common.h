@@ -547,4 +547,81 @@ static __always_inline int fib_drop_reason(int rc)
 	}
 }
 
+/* ------------------------------------------------------- route cache ---- */
+
+static __always_inline int mac_eq(const __u8 *a, const __u8 *b)
+{
+	return !((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) |
+		 (a[3] ^ b[3]) | (a[4] ^ b[4]) | (a[5] ^ b[5]));
+}
+
+/*
+ * bpf_fib_lookup() through the route cache (docs/datapath.md "route
+ * cache").  fib is filled in as for bpf_fib_lookup() (ifindex = ingress,
+ * tot_len = length of the packet to send); the return value and, on
+ * BPF_FIB_LKUP_RET_SUCCESS, fib->ifindex, smac, dmac and mtu_result are
+ * what bpf_fib_lookup() gave, at most route_ttl_ms ago.  Only successes
+ * are kept; a packet longer than the kept MTU asks the kernel again, so
+ * FRAG_NEEDED comes from the kernel as before.  by_src: the source is
+ * part of the key (always downlink, where it is our GTP-U address; uplink
+ * with XEPC_RC_BY_SRC).
+ */
+static __always_inline int route_lookup(void *ctx,
+					const struct xepc_config *cfg,
+					struct bpf_fib_lookup *fib, __u8 dir,
+					int by_src)
+{
+	struct xepc_route_key k = {};
+	struct xepc_route *r, nr = {};
+	__u32 tot_len = fib->tot_len;
+	__u8 gen = cfg->route_gen;
+	__u64 now;
+	int rc;
+
+	if (cfg->route_flags & XEPC_RC_OFF) {
+		stat_cnt(XEPC_CNT_FIB_LOOKUP, 0);
+		return bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
+	}
+	k.ifindex = fib->ifindex;
+	k.dst = fib->ipv4_dst;
+	k.src = by_src ? fib->ipv4_src : 0;
+	k.tos = fib->tos;
+	k.dir = dir;
+	now = cfg->clock_ns ? cfg->clock_ns : bpf_ktime_get_coarse_ns();
+	r = bpf_map_lookup_elem(&xepc_routes, &k);
+	if (r && now < r->expires_ns && r->gen == gen && tot_len <= r->mtu) {
+		fib->ifindex = r->ifindex;
+		fib->mtu_result = r->mtu;
+		__builtin_memcpy(fib->dmac, r->dmac, ETH_ALEN);
+		__builtin_memcpy(fib->smac, r->smac, ETH_ALEN);
+		return BPF_FIB_LKUP_RET_SUCCESS;
+	}
+
+	stat_cnt(XEPC_CNT_FIB_LOOKUP, 0);
+	rc = bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
+		return rc;	/* failures are never cached */
+	{
+		__u64 ttl = cfg->route_ttl_ms ?: XEPC_DEF_ROUTE_TTL_MS;
+
+		ttl *= 1000000ull;
+		/* the same answer as before: only the lifetime moves, in
+		 * place (no element churn under readers on other CPUs) */
+		if (r && r->gen == gen && r->ifindex == fib->ifindex &&
+		    r->mtu == fib->mtu_result && mac_eq(r->dmac, fib->dmac) &&
+		    mac_eq(r->smac, fib->smac)) {
+			r->expires_ns = now + ttl;
+			return rc;
+		}
+		nr.expires_ns = now + ttl;
+		nr.ifindex = fib->ifindex;
+		nr.mtu = fib->mtu_result;
+		nr.gen = gen;
+		__builtin_memcpy(nr.dmac, fib->dmac, ETH_ALEN);
+		__builtin_memcpy(nr.smac, fib->smac, ETH_ALEN);
+		bpf_map_update_elem(&xepc_routes, &k, &nr, BPF_ANY);
+	}
+	return rc;
+}
+
 #endif /* XEPC_DP_COMMON_H */

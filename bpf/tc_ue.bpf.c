@@ -186,7 +186,7 @@ static __always_inline int downlink(struct __sk_buff *skb,
 	fib.ipv4_src = cfg->gtpu_addr;
 	fib.ipv4_dst = s->enb_addr;
 	fib.ifindex = skb->ifindex;
-	rc = bpf_fib_lookup(skb, &fib, sizeof(fib), 0);
+	rc = route_lookup(skb, cfg, &fib, XEPC_DIR_DL, 1);
 	if (rc == BPF_FIB_LKUP_RET_SUCCESS) {
 		data = (void *)(long)skb->data;
 		end = (void *)(long)skb->data_end;

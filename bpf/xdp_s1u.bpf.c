@@ -6,7 +6,7 @@
  *   Ethernet [802.1Q] / IPv4 [options] / UDP 2152 / GTP-U [ext chain]
  *     Echo Request  -> Echo Response, XDP_TX
  *     G-PDU         -> session by TEID, anti-spoofing, policy, decapsulate,
- *                      routed: bpf_fib_lookup + bpf_redirect
+ *                      routed: bpf_fib_lookup (route cache) + bpf_redirect
  *                      NAT:    XDP_PASS up the stack (masquerade)
  *     Echo Response, Error Indication, Supported Extension Headers
  *                   -> XDP_PASS to the userspace GTP-U socket
@@ -291,7 +291,8 @@ static __always_inline int uplink(struct xdp_md *ctx,
 	fib.ipv4_src = iph->saddr;
 	fib.ipv4_dst = iph->daddr;
 	fib.ifindex = ctx->ingress_ifindex;
-	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
+	rc = route_lookup(ctx, cfg, &fib, XEPC_DIR_UL,
+			  cfg->route_flags & XEPC_RC_BY_SRC);
 	if (rc == BPF_FIB_LKUP_RET_SUCCESS) {
 		if (iph->ttl <= 1)
 			return XEPC_DROP_TTL_EXCEEDED;

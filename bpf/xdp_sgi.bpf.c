@@ -7,7 +7,8 @@
  *     session by UE address (exact match) -> portal reply restore -> policy
  *     -> idle UE: downlink-data event + packet kept in xepc_pktbuf
  *     -> encapsulate IPv4/UDP/GTP-U toward the eNB
- *     -> bpf_fib_lookup + bpf_redirect (no neighbour/MTU: to the stack)
+ *     -> bpf_fib_lookup (route cache) + bpf_redirect (no neighbour/MTU:
+ *        to the stack)
  *   anything not for a UE -> XDP_PASS
  */
 #include "dp_common.h"
@@ -163,7 +164,7 @@ static __always_inline int downlink(struct xdp_md *ctx,
 	fib.ipv4_src = oip->saddr;
 	fib.ipv4_dst = oip->daddr;
 	fib.ifindex = ctx->ingress_ifindex;
-	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
+	rc = route_lookup(ctx, cfg, &fib, XEPC_DIR_DL, 1);
 	if (rc == BPF_FIB_LKUP_RET_SUCCESS) {
 		__builtin_memcpy(eth->h_dest, fib.dmac, ETH_ALEN);
 		__builtin_memcpy(eth->h_source, fib.smac, ETH_ALEN);

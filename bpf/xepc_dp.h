@@ -43,6 +43,7 @@
 #define XEPC_MAP_EVENTS		"xepc_events"	/* ringbuf of struct xepc_ev_* */
 #define XEPC_MAP_PKTBUF		"xepc_pktbuf"	/* ringbuf of struct xepc_ev_buffered */
 #define XEPC_MAP_ERR_RL		"xepc_err_rl"	/* lru hash xepc_err_rl_key -> __u64 ns */
+#define XEPC_MAP_ROUTES		"xepc_routes"	/* lru hash xepc_route_key -> struct xepc_route */
 
 /* Suggested pin names for the bpf_links (owned by userspace/dp). */
 #define XEPC_LINK_XDP_S1U	"link_xdp_s1u"
@@ -58,6 +59,7 @@
 #define XEPC_DEF_EVENTS_BYTES	(256 * 1024)	/* ringbuf size, power of 2 */
 #define XEPC_DEF_PKTBUF_BYTES	(4 * 1024 * 1024)
 #define XEPC_DEF_ERR_RL_ENTRIES	4096
+#define XEPC_DEF_ROUTE_ENTRIES	65536		/* xepc_routes (destinations) */
 
 /* ----------------------------------------------------------- config ---- */
 
@@ -79,15 +81,36 @@ struct xepc_config {
 	__u8 recovery;		/* restart counter sent in the Recovery IE of
 				 * Echo Responses (TS 29.281 7.2.2, TS 29.274 8.5) */
 	__u8 outer_ttl;		/* TTL of the outer IPv4 header (0 -> 64) */
-	__u8 pad0[2];
-	__u32 pad1;
+	__u8 route_flags;	/* XEPC_RC_*: route cache, docs/datapath.md
+				 * "route cache"; 0 = cache on, keyed by
+				 * (ingress ifindex, destination, TOS) */
+	__u8 route_gen;		/* route cache generation: entries written
+				 * under another value are misses, so that
+				 * userspace flushes the cache by incrementing
+				 * it (mod 256) after a routing change */
+	__u32 route_ttl_ms;	/* route cache entry lifetime, ms (0 -> 100):
+				 * a routing/neighbour change takes effect
+				 * within this time, or at once with a
+				 * route_gen increment */
 	__u64 ddn_interval_ns;	/* min interval between downlink-data events of
 				 * one session, ns (0 -> 1 s) */
 	__u64 errind_interval_ns; /* min interval between unknown-TEID events for
 				   * one (TEID, peer), ns (0 -> 1 s) */
 	__u64 clock_ns;		/* selftests only: when non-zero, the datapath uses
-				 * this as "now" (ns) instead of bpf_ktime_get_ns() */
+				 * this as "now" (ns) instead of bpf_ktime_get_ns()
+				 * (and of bpf_ktime_get_coarse_ns() for the
+				 * route cache) */
 };
+
+/* struct xepc_config.route_flags */
+#define XEPC_RC_OFF		(1u << 0)	/* no route cache: bpf_fib_lookup
+						 * for every forwarded packet */
+#define XEPC_RC_BY_SRC		(1u << 1)	/* uplink entries keyed by the
+						 * source (UE) address too: for
+						 * source-based policy routing
+						 * (ip rule from ...) or
+						 * multipath routes hashed on it */
+#define XEPC_DEF_ROUTE_TTL_MS	100
 
 /* --------------------------------------------------------- sessions ---- */
 
@@ -355,7 +378,8 @@ enum xepc_drop_reason {
 	X(EV_UNKNOWN_TEID,	"unknown-TEID events sent")		\
 	X(EV_QUOTA,		"quota events sent")			\
 	X(EV_LOST,		"events lost (ring buffer full)")	\
-	X(UL_LOCAL_PASS,	"uplink to a local address, to the stack")
+	X(UL_LOCAL_PASS,	"uplink to a local address, to the stack") \
+	X(FIB_LOOKUP,		"bpf_fib_lookup calls (route cache misses)")
 
 #define XEPC_CNT_ENUM(n, s) XEPC_CNT_##n,
 enum xepc_counter {
@@ -474,6 +498,35 @@ struct xepc_ev_buffered {
 struct xepc_err_rl_key {
 	__u32 teid;		/* host order */
 	__be32 peer_addr;
+};
+
+/*
+ * xepc_routes: the route cache (docs/datapath.md "route cache").  A copy,
+ * for at most route_ttl_ms, of a successful bpf_fib_lookup() answer — the
+ * kernel's routing and neighbour tables stay the only source of truth; no
+ * failed lookup (no neighbour, MTU, unreachable, ...) is ever kept.
+ * Written by the kernel only; userspace may delete entries or flush all of
+ * them with a route_gen increment.
+ */
+struct xepc_route_key {
+	__u32 ifindex;		/* ingress interface of the lookup */
+	__be32 dst;		/* destination (UE's peer uplink, eNB downlink) */
+	__be32 src;		/* source: outer GTP-U source downlink; uplink
+				 * the UE address with XEPC_RC_BY_SRC, else 0 */
+	__u8 tos;		/* TOS of the lookup */
+	__u8 dir;		/* XEPC_DIR_UL / XEPC_DIR_DL */
+	__u8 pad[2];
+};
+
+struct xepc_route {
+	__u64 expires_ns;	/* coarse monotonic clock (bpf_ktime_get_coarse_ns) */
+	__u32 ifindex;		/* egress interface */
+	__u16 mtu;		/* route MTU (mtu_result); bigger packets look up */
+	__u8 gen;		/* route_gen when written */
+	__u8 pad0;
+	__u8 dmac[6];		/* next hop's MAC */
+	__u8 smac[6];		/* egress interface's MAC */
+	__u32 pad1;
 };
 
 /* GTP-U constants (TS 29.281). */

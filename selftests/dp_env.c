@@ -104,6 +104,7 @@ int env_open(struct test_ctx *t, struct dp_env *e)
 	e->fd_events = map_fd(e->s1u->obj, XEPC_MAP_EVENTS);
 	e->fd_pktbuf = map_fd(e->s1u->obj, XEPC_MAP_PKTBUF);
 	e->fd_err_rl = map_fd(e->s1u->obj, XEPC_MAP_ERR_RL);
+	e->fd_routes = map_fd(e->s1u->obj, XEPC_MAP_ROUTES);
 
 	e->charging_len = 256 * sizeof(struct xepc_charge);
 	e->charging = mmap(NULL, e->charging_len, PROT_READ | PROT_WRITE,
@@ -167,6 +168,17 @@ int env_set_clock(struct dp_env *e, __u64 ns)
 	if (err)
 		return err;
 	cfg.clock_ns = ns;
+	return env_config(e, &cfg);
+}
+
+int env_route_flush(struct dp_env *e)
+{
+	struct xepc_config cfg;
+	int err = env_get_config(e, &cfg);
+
+	if (err)
+		return err;
+	cfg.route_gen++;
 	return env_config(e, &cfg);
 }
 

@@ -23,7 +23,7 @@ struct dp_env {
 	struct tc_ue *tc;
 	int prog_s1u, prog_sgi, prog_tc;
 	int fd_config, fd_sessions, fd_ue, fd_usage, fd_rulesets, fd_meters;
-	int fd_charging, fd_stats, fd_events, fd_pktbuf, fd_err_rl;
+	int fd_charging, fd_stats, fd_events, fd_pktbuf, fd_err_rl, fd_routes;
 	struct xepc_charge *charging;	/* mmapped xepc_charging */
 	size_t charging_len;
 	/* events gathered by env_poll_events() */
@@ -42,6 +42,8 @@ void env_close(struct dp_env *e);
 int env_config(struct dp_env *e, const struct xepc_config *cfg);
 int env_get_config(struct dp_env *e, struct xepc_config *cfg);
 int env_set_clock(struct dp_env *e, __u64 ns);
+/* Flushes the route cache the way userspace does: route_gen + 1. */
+int env_route_flush(struct dp_env *e);
 
 /* A session with sid, UE address, eNB tunnel (enb may be 0 = idle). */
 int env_session(struct dp_env *e, __u32 sid, const struct xepc_session *s);

@@ -13,6 +13,7 @@
 	X(meter)		\
 	X(quota)		\
 	X(tc_ue)		\
+	X(route_cache)		\
 	X(repeat)		\
 	X(bpftool)
 #endif

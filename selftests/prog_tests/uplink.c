@@ -92,6 +92,10 @@ void test_uplink(struct test_ctx *t)
 
 	test__start_subtest(t, "forwarding_disabled");
 	if (ASSERT_OK(test__sh("sysctl -qw net.ipv4.conf.s1u0.forwarding=0"), "sysctl")) {
+		/* the route cache still holds 198.51.100.10 from above: a
+		 * forwarding change applies after route_ttl_ms, or at once
+		 * when userspace flushes (docs/datapath.md "route cache") */
+		ASSERT_OK(env_route_flush(&e), "route cache flush");
 		len = ul_frame(f, "198.51.100.10", 64, 0, &il);
 		ASSERT_OK(env_run_xdp(e.prog_s1u, f, len, t->if_s1u, out, &out_len, &ret), "run");
 		ASSERT_EQ(ret, XDP_DROP, "XDP_DROP");

@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * route_cache: xepc_routes, the bounded-lifetime copy of bpf_fib_lookup()
+ * answers (docs/datapath.md "route cache").  Time is the config clock_ns
+ * override, so expiry is exact.  Checks: a second packet is answered from
+ * the cache (FIB_LOOKUP counts the kernel lookups); a route change applies
+ * after route_ttl_ms, at once with a route_gen increment, and on every
+ * packet with the cache off; the route MTU is still enforced by the kernel;
+ * failed lookups (no neighbour) are never kept; downlink and tc_ue use it;
+ * XEPC_RC_BY_SRC keys uplink entries by UE address.
+ *
+ * Routes and neighbours added here live in the runner's private netns and
+ * are removed again before the test ends.
+ */
+#include <arpa/inet.h>
+#include <linux/pkt_cls.h>
+#include "../dp_env.h"
+#include "../pkt.h"
+
+#define SID 31
+#define SID2 32
+#define MS 1000000ull
+#define T0 (10 * XEPC_NS_PER_SEC)
+
+static const uint8_t pdn_mac[6] = { 2, 0, 0, 0, 0x0d, 2 };
+static const uint8_t alt_mac[6] = { 2, 0, 0, 0, 0x0d, 4 };	/* 10.20.0.4 */
+static const uint8_t nn_mac[6] = { 2, 0, 0, 0, 0x0d, 3 };	/* 10.20.0.3 */
+static const uint8_t enb_mac[6] = { 2, 0, 0, 0, 0x0e, 2 };
+
+static __u64 lookups(struct dp_env *e)
+{
+	return env_cnt(e, FIB_LOOKUP);
+}
+
+/* Runs an uplink packet of session sid to dst; returns the XDP action and
+ * copies the output's destination MAC. */
+static __u32 ul(struct test_ctx *t, struct dp_env *e, __u32 sid,
+		const char *src, const char *dst, size_t payload, uint8_t *dmac)
+{
+	uint8_t f[4096], out[4096];
+	size_t len, out_len = 0, il;
+	__u32 ret = ~0u;
+
+	len = env_ul(f, sid, src, dst, 17, 1000, 2000, payload, &il);
+	if (env_run_xdp(e->prog_s1u, f, len, t->if_s1u, out, &out_len, &ret))
+		return ~0u;
+	if (dmac)
+		memcpy(dmac, out, 6);
+	return ret;
+}
+
+static int n_routes(struct dp_env *e)
+{
+	struct xepc_route_key k, next;
+	int n = 0;
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(e->fd_routes, prev, &next)) {
+		k = next;
+		prev = &k;
+		n++;
+	}
+	return n;
+}
+
+static int find_route(struct dp_env *e, __u8 dir, const char *dst,
+		      struct xepc_route_key *key, struct xepc_route *r)
+{
+	struct xepc_route_key k, next;
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(e->fd_routes, prev, &next)) {
+		k = next;
+		prev = &k;
+		if (k.dir == dir && k.dst == ip4(dst)) {
+			if (key)
+				*key = k;
+			return bpf_map_lookup_elem(e->fd_routes, &k, r);
+		}
+	}
+	return -ENOENT;
+}
+
+static int set_cfg(struct dp_env *e, __u8 flags, __u32 ttl_ms)
+{
+	struct xepc_config cfg;
+
+	if (env_get_config(e, &cfg))
+		return -1;
+	cfg.route_flags = flags;
+	cfg.route_ttl_ms = ttl_ms;
+	return env_config(e, &cfg);
+}
+
+void test_route_cache(struct test_ctx *t)
+{
+	struct xepc_session s = env_default_session(SID);
+	struct xepc_session s2 = env_default_session(SID2);
+	struct xepc_route_key k;
+	struct xepc_route r;
+	uint8_t mac[6];
+	struct dp_env e;
+	__u64 n0;
+
+	if (!ASSERT_OK(env_open(t, &e), "env_open"))
+		goto out;
+	ASSERT_OK(env_session(&e, SID, &s), "session");
+	ASSERT_OK(env_session(&e, SID2, &s2), "session 2");
+	ASSERT_OK(env_set_clock(&e, T0), "clock");
+	/* a second next hop on SGi whose MAC tells which route was used */
+	ASSERT_OK(test__sh("ip neigh replace 10.20.0.4 lladdr 02:00:00:00:0d:04 nud permanent dev sgi0"),
+		  "neighbour 10.20.0.4");
+
+	test__start_subtest(t, "uplink_hit");
+	n0 = lookups(&e);
+	ASSERT_EQ(ul(t, &e, SID, "10.45.0.31", "198.51.100.70", 64, mac), XDP_REDIRECT, "first");
+	ASSERT_MEMEQ(mac, pdn_mac, 6, "next hop MAC");
+	ASSERT_EQ(lookups(&e) - n0, 1, "first packet: kernel lookup");
+	ASSERT_EQ(ul(t, &e, SID, "10.45.0.31", "198.51.100.70", 64, mac), XDP_REDIRECT, "second");
+	ASSERT_MEMEQ(mac, pdn_mac, 6, "next hop MAC from the cache");
+	ASSERT_EQ(lookups(&e) - n0, 1, "second packet: no kernel lookup");
+	ASSERT_EQ(env_cnt(&e, UL_FWD), 2, "UL_FWD");
+	if (ASSERT_OK(find_route(&e, XEPC_DIR_UL, "198.51.100.70", &k, &r), "entry")) {
+		ASSERT_EQ(k.ifindex, (__u32)t->if_s1u, "key: ingress ifindex");
+		ASSERT_EQ(k.src, 0, "key: no source by default");
+		ASSERT_EQ(r.ifindex, (__u32)t->if_sgi, "egress ifindex");
+		ASSERT_EQ(r.mtu, 1500, "route MTU kept");
+		ASSERT_EQ(r.expires_ns, T0 + XEPC_DEF_ROUTE_TTL_MS * MS, "default TTL 100 ms");
+		ASSERT_MEMEQ(r.dmac, pdn_mac, 6, "entry dmac");
+	}
+
+	test__start_subtest(t, "route_change_after_ttl");
+	ASSERT_OK(test__sh("ip route add 198.51.100.64/26 via 10.20.0.4 dev sgi0"), "more specific route");
+	n0 = lookups(&e);
+	ASSERT_OK(env_set_clock(&e, T0 + 99 * MS), "clock +99 ms");
+	ASSERT_EQ(ul(t, &e, SID, "10.45.0.31", "198.51.100.70", 64, mac), XDP_REDIRECT, "within TTL");
+	ASSERT_MEMEQ(mac, pdn_mac, 6, "old next hop until the TTL");
+	ASSERT_EQ(lookups(&e) - n0, 0, "no kernel lookup within TTL");
+	ASSERT_OK(env_set_clock(&e, T0 + 100 * MS), "clock +100 ms");
+	ASSERT_EQ(ul(t, &e, SID, "10.45.0.31", "198.51.100.70", 64, mac), XDP_REDIRECT, "after TTL");
+	ASSERT_MEMEQ(mac, alt_mac, 6, "new next hop after the TTL");
+	ASSERT_EQ(lookups(&e) - n0, 1, "one kernel lookup on expiry");
+	if (ASSERT_OK(find_route(&e, XEPC_DIR_UL, "198.51.100.70", NULL, &r), "entry"))
+		ASSERT_MEMEQ(r.dmac, alt_mac, 6, "entry refreshed");
+
+	test__start_subtest(t, "expiry_refreshes_same_answer");
+	ASSERT_OK(env_set_clock(&e, T0 + 250 * MS), "clock +250 ms");
+	n0 = lookups(&e);
+	ASSERT_EQ(ul(t, &e, SID, "10.45.0.31", "198.51.100.70", 64, mac), XDP_REDIRECT, "expired");
+	ASSERT_EQ(lookups(&e) - n0, 1, "kernel asked again");
+	if (ASSERT_OK(find_route(&e, XEPC_DIR_UL, "198.51.100.70", NULL, &r), "entry"))
+		ASSERT_EQ(r.expires_ns, T0 + 350 * MS, "lifetime renewed");
+
+	test__start_subtest(t, "configured_ttl");
+	ASSERT_OK(set_cfg(&e, 0, 20), "ttl 20 ms");
+	ASSERT_OK(env_route_flush(&e), "flush");
+	n0 = lookups(&e);
+	ASSERT_EQ(ul(t, &e, SID, "10.45.0.31", "198.51.100.70", 64, NULL), XDP_REDIRECT, "run");
+	if (ASSERT_OK(find_route(&e, XEPC_DIR_UL, "198.51.100.70", NULL, &r), "entry"))
+		ASSERT_EQ(r.expires_ns, T0 + 270 * MS, "expires after 20 ms");
+	ASSERT_OK(env_set_clock(&e, T0 + 269 * MS), "clock");
+	ASSERT_EQ(ul(t, &e, SID, "10.45.0.31", "198.51.100.70", 64, NULL), XDP_REDIRECT, "run");
+	ASSERT_EQ(lookups(&e) - n0, 1, "hit within 20 ms");
+	ASSERT_OK(env_set_clock(&e, T0 + 270 * MS), "clock");
+	ASSERT_EQ(ul(t, &e, SID, "10.45.0.31", "198.51.100.70", 64, NULL), XDP_REDIRECT, "run");
+	ASSERT_EQ(lookups(&e) - n0, 2, "miss at 20 ms");
+	ASSERT_OK(set_cfg(&e, 0, 0), "default ttl");
+
+	test__start_subtest(t, "flush_by_generation");
+	ASSERT_OK(test__sh("ip route del 198.51.100.64/26 via 10.20.0.4 dev sgi0"), "route removed");
+	ASSERT_EQ(ul(t, &e, SID, "10.45.0.31", "198.51.100.70", 64, mac), XDP_REDIRECT, "cached");
+	ASSERT_MEMEQ(mac, alt_mac, 6, "stale within TTL");
+	ASSERT_OK(env_route_flush(&e), "route_gen + 1");
+	n0 = lookups(&e);
+	ASSERT_EQ(ul(t, &e, SID, "10.45.0.31", "198.51.100.70", 64, mac), XDP_REDIRECT, "after flush");
+	ASSERT_MEMEQ(mac, pdn_mac, 6, "current route at once");
+	ASSERT_EQ(lookups(&e) - n0, 1, "kernel lookup after flush");
+
+	test__start_subtest(t, "cache_off");
+	ASSERT_OK(set_cfg(&e, XEPC_RC_OFF, 0), "route_flags OFF");
+	n0 = lookups(&e);
+	ASSERT_EQ(ul(t, &e, SID, "10.45.0.31", "198.51.100.70", 64, mac), XDP_REDIRECT, "1");
+	ASSERT_EQ(ul(t, &e, SID, "10.45.0.31", "198.51.100.70", 64, mac), XDP_REDIRECT, "2");
+	ASSERT_EQ(lookups(&e) - n0, 2, "every packet looks up");
+	ASSERT_OK(test__sh("ip route add 198.51.100.64/26 via 10.20.0.4 dev sgi0"), "route added");
+	ASSERT_EQ(ul(t, &e, SID, "10.45.0.31", "198.51.100.70", 64, mac), XDP_REDIRECT, "3");
+	ASSERT_MEMEQ(mac, alt_mac, 6, "route change seen by the next packet");
+	ASSERT_OK(test__sh("ip route del 198.51.100.64/26 via 10.20.0.4 dev sgi0"), "route removed");
+	ASSERT_EQ(ul(t, &e, SID, "10.45.0.31", "198.51.100.70", 64, mac), XDP_REDIRECT, "4");
+	ASSERT_MEMEQ(mac, pdn_mac, 6, "and back");
+	ASSERT_OK(set_cfg(&e, 0, 0), "cache on again");
+	ASSERT_OK(env_route_flush(&e), "flush");
+
+	test__start_subtest(t, "mtu_enforced");
+	ASSERT_OK(test__sh("ip route add 198.51.100.96/27 via 10.20.0.2 dev sgi0 mtu lock 600"),
+		  "route with MTU 600");
+	n0 = lookups(&e);
+	ASSERT_EQ(ul(t, &e, SID, "10.45.0.31", "198.51.100.100", 64, NULL), XDP_REDIRECT, "small");
+	if (ASSERT_OK(find_route(&e, XEPC_DIR_UL, "198.51.100.100", NULL, &r), "entry"))
+		ASSERT_EQ(r.mtu, 600, "route MTU kept");
+	ASSERT_EQ(ul(t, &e, SID, "10.45.0.31", "198.51.100.100", 572, NULL), XDP_REDIRECT,
+		  "600 bytes: fits");
+	ASSERT_EQ(lookups(&e) - n0, 1, "answered from the cache");
+	{
+		__u64 fn = env_cnt(&e, UL_FRAG_NEEDED_PASS);
+
+		ASSERT_EQ(ul(t, &e, SID, "10.45.0.31", "198.51.100.100", 573, NULL), XDP_PASS,
+			  "601 bytes: to the stack");
+		ASSERT_EQ(env_cnt(&e, UL_FRAG_NEEDED_PASS) - fn, 1, "UL_FRAG_NEEDED_PASS");
+		ASSERT_EQ(lookups(&e) - n0, 2, "the kernel decided");
+	}
+	ASSERT_EQ(ul(t, &e, SID, "10.45.0.31", "198.51.100.100", 64, NULL), XDP_REDIRECT, "small again");
+	ASSERT_EQ(lookups(&e) - n0, 2, "entry kept");
+	ASSERT_OK(test__sh("ip route del 198.51.100.96/27"), "route removed");
+
+	test__start_subtest(t, "no_neighbour_not_cached");
+	n0 = lookups(&e);
+	ASSERT_EQ(ul(t, &e, SID, "10.45.0.31", "203.0.113.5", 64, NULL), XDP_PASS, "1: to the stack");
+	ASSERT_EQ(ul(t, &e, SID, "10.45.0.31", "203.0.113.5", 64, NULL), XDP_PASS, "2: to the stack");
+	ASSERT_EQ(lookups(&e) - n0, 2, "kernel asked each time");
+	ASSERT_EQ(find_route(&e, XEPC_DIR_UL, "203.0.113.5", NULL, &r), -ENOENT, "no entry");
+	if (ASSERT_OK(test__sh("ip neigh replace 10.20.0.3 lladdr 02:00:00:00:0d:03 nud permanent dev sgi0"),
+		      "neighbour resolved")) {
+		ASSERT_EQ(ul(t, &e, SID, "10.45.0.31", "203.0.113.5", 64, mac), XDP_REDIRECT,
+			  "forwarded at once");
+		ASSERT_MEMEQ(mac, nn_mac, 6, "resolved MAC");
+		ASSERT_OK(test__sh("ip neigh del 10.20.0.3 dev sgi0"), "neighbour removed");
+	}
+	{
+		__u64 un = env_drops(&e, FIB_UNREACHABLE);
+
+		ASSERT_EQ(ul(t, &e, SID, "10.45.0.31", "192.0.2.1", 64, NULL), XDP_DROP, "unreachable");
+		ASSERT_EQ(ul(t, &e, SID, "10.45.0.31", "192.0.2.1", 64, NULL), XDP_DROP, "unreachable");
+		ASSERT_EQ(env_drops(&e, FIB_UNREACHABLE) - un, 2, "FIB_UNREACHABLE");
+		ASSERT_EQ(find_route(&e, XEPC_DIR_UL, "192.0.2.1", NULL, &r), -ENOENT, "no entry");
+	}
+
+	test__start_subtest(t, "key_by_source");
+	ASSERT_OK(env_route_flush(&e), "flush");
+	{
+		struct xepc_route_key key, next;
+		void *prev = NULL;
+
+		/* old entries of another generation stay until LRU/delete */
+		while (!bpf_map_get_next_key(e.fd_routes, prev, &next)) {
+			key = next;
+			bpf_map_delete_elem(e.fd_routes, &key);
+		}
+	}
+	ASSERT_EQ(n_routes(&e), 0, "emptied from userspace");
+	ASSERT_EQ(ul(t, &e, SID, "10.45.0.31", "198.51.100.70", 64, NULL), XDP_REDIRECT, "UE 1");
+	ASSERT_EQ(ul(t, &e, SID2, "10.45.0.32", "198.51.100.70", 64, NULL), XDP_REDIRECT, "UE 2");
+	ASSERT_EQ(n_routes(&e), 1, "one entry per destination");
+	ASSERT_OK(set_cfg(&e, XEPC_RC_BY_SRC, 0), "BY_SRC");
+	ASSERT_EQ(ul(t, &e, SID, "10.45.0.31", "198.51.100.70", 64, NULL), XDP_REDIRECT, "UE 1");
+	ASSERT_EQ(ul(t, &e, SID2, "10.45.0.32", "198.51.100.70", 64, NULL), XDP_REDIRECT, "UE 2");
+	ASSERT_EQ(n_routes(&e), 3, "and one per (UE, destination)");
+	n0 = lookups(&e);
+	ASSERT_EQ(ul(t, &e, SID2, "10.45.0.32", "198.51.100.70", 64, NULL), XDP_REDIRECT, "UE 2");
+	ASSERT_EQ(lookups(&e) - n0, 0, "hit");
+	ASSERT_OK(set_cfg(&e, 0, 0), "default");
+
+	test__start_subtest(t, "downlink_hit");
+	{
+		uint8_t f[4096], out[4096];
+		size_t len, out_len = 0, il;
+		__u32 ret = 0;
+
+		len = env_dl(f, "198.51.100.10", "10.45.0.31", 17, 2000, 1000, 64, &il);
+		n0 = lookups(&e);
+		ASSERT_OK(env_run_xdp(e.prog_sgi, f, len, t->if_sgi, out, &out_len, &ret), "run");
+		ASSERT_EQ(ret, XDP_REDIRECT, "1");
+		ASSERT_OK(env_run_xdp(e.prog_sgi, f, len, t->if_sgi, out, &out_len, &ret), "run");
+		ASSERT_EQ(ret, XDP_REDIRECT, "2");
+		ASSERT_MEMEQ(out, enb_mac, 6, "eNB MAC from the cache");
+		ASSERT_EQ(lookups(&e) - n0, 1, "one kernel lookup");
+		if (ASSERT_OK(find_route(&e, XEPC_DIR_DL, "10.10.0.2", &k, &r), "entry")) {
+			ASSERT_EQ(k.src, ip4("10.10.0.1"), "key: GTP-U source");
+			ASSERT_EQ(k.ifindex, (__u32)t->if_sgi, "key: SGi");
+			ASSERT_EQ(r.ifindex, (__u32)t->if_s1u, "egress S1-U");
+		}
+	}
+
+	test__start_subtest(t, "tc_ue_hit");
+	{
+		uint8_t f[4096], out[4096];
+		size_t len, out_len = 0, il;
+		__u32 ret = 0;
+
+		ASSERT_OK(env_route_flush(&e), "flush");
+		len = env_dl(f, "198.51.100.10", "10.45.0.31", 17, 2000, 1000, 64, &il);
+		n0 = lookups(&e);
+		ASSERT_OK(env_run_tc(e.prog_tc, f, len, t->if_ue, 0, out, &out_len, &ret), "run");
+		ASSERT_EQ(ret, TC_ACT_REDIRECT, "1");
+		ASSERT_OK(env_run_tc(e.prog_tc, f, len, t->if_ue, 0, out, &out_len, &ret), "run");
+		ASSERT_EQ(ret, TC_ACT_REDIRECT, "2");
+		ASSERT_MEMEQ(out, enb_mac, 6, "eNB MAC from the cache");
+		ASSERT_EQ(lookups(&e) - n0, 1, "one kernel lookup");
+	}
+out:
+	test__sh("ip route del 198.51.100.64/26 >/dev/null 2>&1");
+	test__sh("ip route del 198.51.100.96/27 >/dev/null 2>&1");
+	test__sh("ip neigh del 10.20.0.3 dev sgi0 >/dev/null 2>&1");
+	test__sh("ip neigh del 10.20.0.4 dev sgi0 >/dev/null 2>&1");
+	env_close(&e);
+}
