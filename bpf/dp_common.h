@@ -549,12 +549,6 @@ static __always_inline int fib_drop_reason(int rc)
 
 /* ------------------------------------------------------- route cache ---- */
 
-static __always_inline int mac_eq(const __u8 *a, const __u8 *b)
-{
-	return !((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) |
-		 (a[3] ^ b[3]) | (a[4] ^ b[4]) | (a[5] ^ b[5]));
-}
-
 /*
  * bpf_fib_lookup() through the route cache (docs/datapath.md "route
  * cache").  fib is filled in as for bpf_fib_lookup() (ifindex = ingress,
@@ -564,32 +558,42 @@ static __always_inline int mac_eq(const __u8 *a, const __u8 *b)
  * are kept; a packet longer than the kept MTU asks the kernel again, so
  * FRAG_NEEDED comes from the kernel as before.  by_src: the source is
  * part of the key (always downlink, where it is our GTP-U address; uplink
- * with XEPC_RC_BY_SRC).
+ * with XEPC_RC_BY_SRC).  The slots are per CPU: no other CPU writes them.
  */
 static __always_inline int route_lookup(void *ctx,
 					const struct xepc_config *cfg,
 					struct bpf_fib_lookup *fib, __u8 dir,
 					int by_src)
 {
-	struct xepc_route_key k = {};
-	struct xepc_route *r, nr = {};
-	__u32 tot_len = fib->tot_len;
+	union {
+		struct xepc_route_key k;
+		__u64 w[2];
+	} key = {};
+	struct xepc_route *r;
+	__u32 tot_len = fib->tot_len, slot;
 	__u8 gen = cfg->route_gen;
-	__u64 now;
+	__u64 now, ttl;
 	int rc;
 
 	if (cfg->route_flags & XEPC_RC_OFF) {
 		stat_cnt(XEPC_CNT_FIB_LOOKUP, 0);
 		return bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
 	}
-	k.ifindex = fib->ifindex;
-	k.dst = fib->ipv4_dst;
-	k.src = by_src ? fib->ipv4_src : 0;
-	k.tos = fib->tos;
-	k.dir = dir;
+	key.k.ifindex = fib->ifindex;
+	key.k.dst = fib->ipv4_dst;
+	key.k.src = by_src ? fib->ipv4_src : 0;
+	key.k.tos = fib->tos;
+	key.k.dir = dir;
+	slot = xepc_route_slot(&key.k);
+	r = bpf_map_lookup_elem(&xepc_routes, &slot);
+	if (!r) {
+		stat_cnt(XEPC_CNT_FIB_LOOKUP, 0);
+		return bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
+	}
 	now = cfg->clock_ns ? cfg->clock_ns : bpf_ktime_get_coarse_ns();
-	r = bpf_map_lookup_elem(&xepc_routes, &k);
-	if (r && now < r->expires_ns && r->gen == gen && tot_len <= r->mtu) {
+	if (((__u64 *)&r->key)[0] == key.w[0] &&
+	    ((__u64 *)&r->key)[1] == key.w[1] &&
+	    now < r->expires_ns && r->gen == gen && tot_len <= r->mtu) {
 		fib->ifindex = r->ifindex;
 		fib->mtu_result = r->mtu;
 		__builtin_memcpy(fib->dmac, r->dmac, ETH_ALEN);
@@ -601,26 +605,14 @@ static __always_inline int route_lookup(void *ctx,
 	rc = bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
 		return rc;	/* failures are never cached */
-	{
-		__u64 ttl = cfg->route_ttl_ms ?: XEPC_DEF_ROUTE_TTL_MS;
-
-		ttl *= 1000000ull;
-		/* the same answer as before: only the lifetime moves, in
-		 * place (no element churn under readers on other CPUs) */
-		if (r && r->gen == gen && r->ifindex == fib->ifindex &&
-		    r->mtu == fib->mtu_result && mac_eq(r->dmac, fib->dmac) &&
-		    mac_eq(r->smac, fib->smac)) {
-			r->expires_ns = now + ttl;
-			return rc;
-		}
-		nr.expires_ns = now + ttl;
-		nr.ifindex = fib->ifindex;
-		nr.mtu = fib->mtu_result;
-		nr.gen = gen;
-		__builtin_memcpy(nr.dmac, fib->dmac, ETH_ALEN);
-		__builtin_memcpy(nr.smac, fib->smac, ETH_ALEN);
-		bpf_map_update_elem(&xepc_routes, &k, &nr, BPF_ANY);
-	}
+	ttl = cfg->route_ttl_ms ?: XEPC_DEF_ROUTE_TTL_MS;
+	r->key = key.k;
+	r->expires_ns = now + ttl * 1000000ull;
+	r->ifindex = fib->ifindex;
+	r->mtu = fib->mtu_result;
+	r->gen = gen;
+	__builtin_memcpy(r->dmac, fib->dmac, ETH_ALEN);
+	__builtin_memcpy(r->smac, fib->smac, ETH_ALEN);
 	return rc;
 }
 

@@ -102,12 +102,12 @@ struct {
 } xepc_err_rl SEC(".maps");
 
 /* Route cache (docs/datapath.md "route cache"): bounded-lifetime copies of
- * successful bpf_fib_lookup() answers, LRU so that many destinations never
- * fill it up. */
+ * successful bpf_fib_lookup() answers, per CPU, direct-mapped by
+ * xepc_route_slot(). */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, XEPC_DEF_ROUTE_ENTRIES);
-	__type(key, struct xepc_route_key);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XEPC_ROUTE_SLOTS);
+	__type(key, __u32);
 	__type(value, struct xepc_route);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xepc_routes SEC(".maps");

@@ -43,7 +43,7 @@
 #define XEPC_MAP_EVENTS		"xepc_events"	/* ringbuf of struct xepc_ev_* */
 #define XEPC_MAP_PKTBUF		"xepc_pktbuf"	/* ringbuf of struct xepc_ev_buffered */
 #define XEPC_MAP_ERR_RL		"xepc_err_rl"	/* lru hash xepc_err_rl_key -> __u64 ns */
-#define XEPC_MAP_ROUTES		"xepc_routes"	/* lru hash xepc_route_key -> struct xepc_route */
+#define XEPC_MAP_ROUTES		"xepc_routes"	/* percpu array[slot] of struct xepc_route */
 
 /* Suggested pin names for the bpf_links (owned by userspace/dp). */
 #define XEPC_LINK_XDP_S1U	"link_xdp_s1u"
@@ -59,7 +59,9 @@
 #define XEPC_DEF_EVENTS_BYTES	(256 * 1024)	/* ringbuf size, power of 2 */
 #define XEPC_DEF_PKTBUF_BYTES	(4 * 1024 * 1024)
 #define XEPC_DEF_ERR_RL_ENTRIES	4096
-#define XEPC_DEF_ROUTE_ENTRIES	65536		/* xepc_routes (destinations) */
+#define XEPC_ROUTE_SLOT_BITS	12		/* xepc_routes: 4096 slots per CPU;
+						 * fixed (the hash uses it) */
+#define XEPC_ROUTE_SLOTS	(1u << XEPC_ROUTE_SLOT_BITS)
 
 /* ----------------------------------------------------------- config ---- */
 
@@ -505,8 +507,10 @@ struct xepc_err_rl_key {
  * for at most route_ttl_ms, of a successful bpf_fib_lookup() answer — the
  * kernel's routing and neighbour tables stay the only source of truth; no
  * failed lookup (no neighbour, MTU, unreachable, ...) is ever kept.
- * Written by the kernel only; userspace may delete entries or flush all of
- * them with a route_gen increment.
+ * Per-CPU and direct-mapped: the key hashes to one slot (xepc_route_slot()),
+ * which holds the key it was written for; another key there is a miss and
+ * overwrites it.  Written by the kernel only; userspace flushes with a
+ * route_gen increment (or by zeroing slots).
  */
 struct xepc_route_key {
 	__u32 ifindex;		/* ingress interface of the lookup */
@@ -519,7 +523,9 @@ struct xepc_route_key {
 };
 
 struct xepc_route {
-	__u64 expires_ns;	/* coarse monotonic clock (bpf_ktime_get_coarse_ns) */
+	struct xepc_route_key key; /* what this slot answers for */
+	__u64 expires_ns;	/* coarse monotonic clock (bpf_ktime_get_coarse_ns);
+				 * 0 = empty */
 	__u32 ifindex;		/* egress interface */
 	__u16 mtu;		/* route MTU (mtu_result); bigger packets look up */
 	__u8 gen;		/* route_gen when written */
@@ -528,6 +534,15 @@ struct xepc_route {
 	__u8 smac[6];		/* egress interface's MAC */
 	__u32 pad1;
 };
+
+/* Slot of a key in xepc_routes (multiplicative hash of its fields). */
+static inline __u32 xepc_route_slot(const struct xepc_route_key *k)
+{
+	__u32 h = k->dst ^ (k->src * 0x85ebca77u) ^ (k->ifindex << 20) ^
+		  ((__u32)k->tos << 8) ^ k->dir;
+
+	return (h * 0x9e3779b1u) >> (32 - XEPC_ROUTE_SLOT_BITS);
+}
 
 /* GTP-U constants (TS 29.281). */
 #define XEPC_GTPU_PORT		2152	/* 4.4.2.3 */

@@ -9,9 +9,13 @@
  * failed lookups (no neighbour) are never kept; downlink and tc_ue use it;
  * XEPC_RC_BY_SRC keys uplink entries by UE address.
  *
+ * The cache is per CPU: the test runs pinned to one CPU, so that every
+ * BPF_PROG_TEST_RUN sees the same slots.
+ *
  * Routes and neighbours added here live in the runner's private netns and
  * are removed again before the test ends.
  */
+#include <sched.h>
 #include <arpa/inet.h>
 #include <linux/pkt_cls.h>
 #include "../dp_env.h"
@@ -49,36 +53,77 @@ static __u32 ul(struct test_ctx *t, struct dp_env *e, __u32 sid,
 	return ret;
 }
 
-static int n_routes(struct dp_env *e)
+/* Visits the used slots of every CPU; fn returns non-zero to stop. */
+static int each_route(struct dp_env *e,
+		      int (*fn)(const struct xepc_route *r, void *arg), void *arg)
 {
-	struct xepc_route_key k, next;
-	int n = 0;
-	void *prev = NULL;
+	int ncpu = libbpf_num_possible_cpus(), c, n = 0;
+	struct xepc_route v[ncpu > 0 ? ncpu : 1];
+	__u32 slot;
 
-	while (!bpf_map_get_next_key(e->fd_routes, prev, &next)) {
-		k = next;
-		prev = &k;
-		n++;
+	for (slot = 0; slot < XEPC_ROUTE_SLOTS; slot++) {
+		if (bpf_map_lookup_elem(e->fd_routes, &slot, v))
+			return -1;
+		for (c = 0; c < ncpu; c++) {
+			if (!v[c].expires_ns)
+				continue;
+			n++;
+			if (fn && fn(&v[c], arg))
+				return n;
+		}
 	}
 	return n;
+}
+
+static int n_routes(struct dp_env *e)
+{
+	return each_route(e, NULL, NULL);
+}
+
+struct route_find {
+	__u8 dir;
+	__be32 dst;
+	struct xepc_route r;
+	int found;
+};
+
+static int route_match(const struct xepc_route *r, void *arg)
+{
+	struct route_find *f = arg;
+
+	if (r->key.dir != f->dir || r->key.dst != f->dst)
+		return 0;
+	f->r = *r;
+	f->found = 1;
+	return 1;
 }
 
 static int find_route(struct dp_env *e, __u8 dir, const char *dst,
 		      struct xepc_route_key *key, struct xepc_route *r)
 {
-	struct xepc_route_key k, next;
-	void *prev = NULL;
+	struct route_find f = { .dir = dir, .dst = ip4(dst) };
 
-	while (!bpf_map_get_next_key(e->fd_routes, prev, &next)) {
-		k = next;
-		prev = &k;
-		if (k.dir == dir && k.dst == ip4(dst)) {
-			if (key)
-				*key = k;
-			return bpf_map_lookup_elem(e->fd_routes, &k, r);
-		}
-	}
-	return -ENOENT;
+	each_route(e, route_match, &f);
+	if (!f.found)
+		return -ENOENT;
+	if (key)
+		*key = f.r.key;
+	*r = f.r;
+	return 0;
+}
+
+/* Zeroes every slot: the flush userspace can do besides route_gen. */
+static int clear_routes(struct dp_env *e)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct xepc_route v[ncpu > 0 ? ncpu : 1];
+	__u32 slot;
+
+	memset(v, 0, sizeof(v));
+	for (slot = 0; slot < XEPC_ROUTE_SLOTS; slot++)
+		if (bpf_map_update_elem(e->fd_routes, &slot, v, BPF_ANY))
+			return -1;
+	return 0;
 }
 
 static int set_cfg(struct dp_env *e, __u8 flags, __u32 ttl_ms)
@@ -99,9 +144,15 @@ void test_route_cache(struct test_ctx *t)
 	struct xepc_route_key k;
 	struct xepc_route r;
 	uint8_t mac[6];
+	cpu_set_t saved, one;
 	struct dp_env e;
 	__u64 n0;
 
+	sched_getaffinity(0, sizeof(saved), &saved);
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	if (!ASSERT_OK(sched_setaffinity(0, sizeof(one), &one), "pin to one CPU"))
+		return;
 	if (!ASSERT_OK(env_open(t, &e), "env_open"))
 		goto out;
 	ASSERT_OK(env_session(&e, SID, &s), "session");
@@ -236,17 +287,8 @@ void test_route_cache(struct test_ctx *t)
 	}
 
 	test__start_subtest(t, "key_by_source");
-	ASSERT_OK(env_route_flush(&e), "flush");
-	{
-		struct xepc_route_key key, next;
-		void *prev = NULL;
-
-		/* old entries of another generation stay until LRU/delete */
-		while (!bpf_map_get_next_key(e.fd_routes, prev, &next)) {
-			key = next;
-			bpf_map_delete_elem(e.fd_routes, &key);
-		}
-	}
+	/* entries of an old generation stay in their slots until reused */
+	ASSERT_OK(clear_routes(&e), "zero every slot");
 	ASSERT_EQ(n_routes(&e), 0, "emptied from userspace");
 	ASSERT_EQ(ul(t, &e, SID, "10.45.0.31", "198.51.100.70", 64, NULL), XDP_REDIRECT, "UE 1");
 	ASSERT_EQ(ul(t, &e, SID2, "10.45.0.32", "198.51.100.70", 64, NULL), XDP_REDIRECT, "UE 2");
@@ -303,4 +345,5 @@ out:
 	test__sh("ip neigh del 10.20.0.3 dev sgi0 >/dev/null 2>&1");
 	test__sh("ip neigh del 10.20.0.4 dev sgi0 >/dev/null 2>&1");
 	env_close(&e);
+	sched_setaffinity(0, sizeof(saved), &saved);
 }
