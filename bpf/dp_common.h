@@ -549,6 +549,35 @@ static __always_inline int fib_drop_reason(int rc)
 
 /* ------------------------------------------------------- route cache ---- */
 
+/* The kernel's tick rate, from its configuration (libbpf reads
+ * /proc/config.gz or /boot/config-*); 0 when neither is there. */
+extern int CONFIG_HZ __kconfig __weak;
+
+/*
+ * The route cache's clock and a lifetime of ttl_ms in its units: jiffies
+ * (bpf_jiffies64() is inlined by the verifier, no helper call), or ns of
+ * bpf_ktime_get_coarse_ns() without CONFIG_HZ, or the selftests' clock_ns.
+ * All three are tick-granular.
+ */
+static __always_inline __u64 route_clock(const struct xepc_config *cfg)
+{
+	if (cfg->clock_ns)
+		return cfg->clock_ns;
+	if (CONFIG_HZ > 0)
+		return bpf_jiffies64();
+	return bpf_ktime_get_coarse_ns();
+}
+
+static __always_inline __u64 route_ttl(const struct xepc_config *cfg)
+{
+	__u64 ms = cfg->route_ttl_ms ?: XEPC_DEF_ROUTE_TTL_MS;
+
+	if (cfg->clock_ns || CONFIG_HZ <= 0)
+		return ms * 1000000ull;
+	/* rounded up: never shorter than asked */
+	return (ms * CONFIG_HZ + 999) / 1000;
+}
+
 /*
  * bpf_fib_lookup() through the route cache (docs/datapath.md "route
  * cache").  fib is filled in as for bpf_fib_lookup() (ifindex = ingress,
@@ -572,7 +601,7 @@ static __always_inline int route_lookup(void *ctx,
 	struct xepc_route *r;
 	__u32 tot_len = fib->tot_len, slot;
 	__u8 gen = cfg->route_gen;
-	__u64 now, ttl;
+	__u64 now;
 	int rc;
 
 	if (cfg->route_flags & XEPC_RC_OFF) {
@@ -590,10 +619,10 @@ static __always_inline int route_lookup(void *ctx,
 		stat_cnt(XEPC_CNT_FIB_LOOKUP, 0);
 		return bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
 	}
-	now = cfg->clock_ns ? cfg->clock_ns : bpf_ktime_get_coarse_ns();
+	now = route_clock(cfg);
 	if (((__u64 *)&r->key)[0] == key.w[0] &&
 	    ((__u64 *)&r->key)[1] == key.w[1] &&
-	    now < r->expires_ns && r->gen == gen && tot_len <= r->mtu) {
+	    now < r->expires && r->gen == gen && tot_len <= r->mtu) {
 		fib->ifindex = r->ifindex;
 		fib->mtu_result = r->mtu;
 		__builtin_memcpy(fib->dmac, r->dmac, ETH_ALEN);
@@ -605,9 +634,8 @@ static __always_inline int route_lookup(void *ctx,
 	rc = bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
 		return rc;	/* failures are never cached */
-	ttl = cfg->route_ttl_ms ?: XEPC_DEF_ROUTE_TTL_MS;
 	r->key = key.k;
-	r->expires_ns = now + ttl * 1000000ull;
+	r->expires = now + route_ttl(cfg);
 	r->ifindex = fib->ifindex;
 	r->mtu = fib->mtu_result;
 	r->gen = gen;

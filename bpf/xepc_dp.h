@@ -100,8 +100,7 @@ struct xepc_config {
 				   * one (TEID, peer), ns (0 -> 1 s) */
 	__u64 clock_ns;		/* selftests only: when non-zero, the datapath uses
 				 * this as "now" (ns) instead of bpf_ktime_get_ns()
-				 * (and of bpf_ktime_get_coarse_ns() for the
-				 * route cache) */
+				 * (and of the route cache's clock) */
 };
 
 /* struct xepc_config.route_flags */
@@ -524,8 +523,9 @@ struct xepc_route_key {
 
 struct xepc_route {
 	struct xepc_route_key key; /* what this slot answers for */
-	__u64 expires_ns;	/* coarse monotonic clock (bpf_ktime_get_coarse_ns);
-				 * 0 = empty */
+	__u64 expires;		/* in the cache's clock: jiffies, or ns of
+				 * bpf_ktime_get_coarse_ns() when the kernel
+				 * config is unknown, or of clock_ns; 0 = empty */
 	__u32 ifindex;		/* egress interface */
 	__u16 mtu;		/* route MTU (mtu_result); bigger packets look up */
 	__u8 gen;		/* route_gen when written */

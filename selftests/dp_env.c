@@ -136,7 +136,8 @@ void env_close(struct dp_env *e)
 	/* unpin what this env pinned (its own directory only) */
 	if (e->s1u) {
 		bpf_object__for_each_map(m, e->s1u->obj)
-			bpf_map__unpin(m, NULL);
+			if (bpf_map__pin_path(m))	/* not .kconfig */
+				bpf_map__unpin(m, NULL);
 	}
 	tc_ue__destroy(e->tc);
 	xdp_sgi__destroy(e->sgi);

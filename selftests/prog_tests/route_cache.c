@@ -16,10 +16,12 @@
  * are removed again before the test ends.
  */
 #include <sched.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 #include <linux/pkt_cls.h>
 #include "../dp_env.h"
 #include "../pkt.h"
+#include "xdp_s1u.skel.h"
 
 #define SID 31
 #define SID2 32
@@ -65,7 +67,7 @@ static int each_route(struct dp_env *e,
 		if (bpf_map_lookup_elem(e->fd_routes, &slot, v))
 			return -1;
 		for (c = 0; c < ncpu; c++) {
-			if (!v[c].expires_ns)
+			if (!v[c].expires)
 				continue;
 			n++;
 			if (fn && fn(&v[c], arg))
@@ -176,7 +178,7 @@ void test_route_cache(struct test_ctx *t)
 		ASSERT_EQ(k.src, 0, "key: no source by default");
 		ASSERT_EQ(r.ifindex, (__u32)t->if_sgi, "egress ifindex");
 		ASSERT_EQ(r.mtu, 1500, "route MTU kept");
-		ASSERT_EQ(r.expires_ns, T0 + XEPC_DEF_ROUTE_TTL_MS * MS, "default TTL 100 ms");
+		ASSERT_EQ(r.expires, T0 + XEPC_DEF_ROUTE_TTL_MS * MS, "default TTL 100 ms");
 		ASSERT_MEMEQ(r.dmac, pdn_mac, 6, "entry dmac");
 	}
 
@@ -200,7 +202,7 @@ void test_route_cache(struct test_ctx *t)
 	ASSERT_EQ(ul(t, &e, SID, "10.45.0.31", "198.51.100.70", 64, mac), XDP_REDIRECT, "expired");
 	ASSERT_EQ(lookups(&e) - n0, 1, "kernel asked again");
 	if (ASSERT_OK(find_route(&e, XEPC_DIR_UL, "198.51.100.70", NULL, &r), "entry"))
-		ASSERT_EQ(r.expires_ns, T0 + 350 * MS, "lifetime renewed");
+		ASSERT_EQ(r.expires, T0 + 350 * MS, "lifetime renewed");
 
 	test__start_subtest(t, "configured_ttl");
 	ASSERT_OK(set_cfg(&e, 0, 20), "ttl 20 ms");
@@ -208,7 +210,7 @@ void test_route_cache(struct test_ctx *t)
 	n0 = lookups(&e);
 	ASSERT_EQ(ul(t, &e, SID, "10.45.0.31", "198.51.100.70", 64, NULL), XDP_REDIRECT, "run");
 	if (ASSERT_OK(find_route(&e, XEPC_DIR_UL, "198.51.100.70", NULL, &r), "entry"))
-		ASSERT_EQ(r.expires_ns, T0 + 270 * MS, "expires after 20 ms");
+		ASSERT_EQ(r.expires, T0 + 270 * MS, "expires after 20 ms");
 	ASSERT_OK(env_set_clock(&e, T0 + 269 * MS), "clock");
 	ASSERT_EQ(ul(t, &e, SID, "10.45.0.31", "198.51.100.70", 64, NULL), XDP_REDIRECT, "run");
 	ASSERT_EQ(lookups(&e) - n0, 1, "hit within 20 ms");
@@ -301,6 +303,32 @@ void test_route_cache(struct test_ctx *t)
 	ASSERT_EQ(ul(t, &e, SID2, "10.45.0.32", "198.51.100.70", 64, NULL), XDP_REDIRECT, "UE 2");
 	ASSERT_EQ(lookups(&e) - n0, 0, "hit");
 	ASSERT_OK(set_cfg(&e, 0, 0), "default");
+
+	test__start_subtest(t, "real_clock");
+	{
+		struct xepc_config cfg;
+
+		/* the kernel's clock (jiffies with CONFIG_HZ known) instead
+		 * of clock_ns: a hit at once, a miss after the TTL */
+		printf("# route cache clock: %s (CONFIG_HZ %d)\n",
+		       e.s1u->kconfig->CONFIG_HZ > 0 ? "jiffies" : "coarse ns",
+		       e.s1u->kconfig->CONFIG_HZ);
+		ASSERT_OK(env_get_config(&e, &cfg), "config");
+		cfg.clock_ns = 0;
+		cfg.route_ttl_ms = 30;
+		cfg.route_gen++;
+		ASSERT_OK(env_config(&e, &cfg), "real clock, TTL 30 ms, flush");
+		n0 = lookups(&e);
+		ASSERT_EQ(ul(t, &e, SID, "10.45.0.31", "198.51.100.70", 64, NULL), XDP_REDIRECT, "1");
+		ASSERT_EQ(ul(t, &e, SID, "10.45.0.31", "198.51.100.70", 64, NULL), XDP_REDIRECT, "2");
+		ASSERT_EQ(lookups(&e) - n0, 1, "hit right after");
+		usleep(100 * 1000);
+		ASSERT_EQ(ul(t, &e, SID, "10.45.0.31", "198.51.100.70", 64, NULL), XDP_REDIRECT, "3");
+		ASSERT_EQ(lookups(&e) - n0, 2, "miss 100 ms later");
+		cfg.clock_ns = T0;
+		cfg.route_ttl_ms = 0;
+		ASSERT_OK(env_config(&e, &cfg), "back to the test clock");
+	}
 
 	test__start_subtest(t, "downlink_hit");
 	{
