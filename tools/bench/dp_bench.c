@@ -568,20 +568,24 @@ static void pres_min(struct pres *b, const struct pres *r)
 static int breakdown(struct bench_env *e, const struct opts *o)
 {
 	/* clock: the time from xepc_config.clock_ns (the selftests' knob)
-	 * instead of bpf_ktime_get_ns; nat: NAT mode, uplink decapsulated to
-	 * the stack without bpf_fib_lookup (downlink is then tc_ue's: skipped) */
+	 * instead of bpf_ktime_get_ns; rcoff: route cache off, every packet
+	 * asks bpf_fib_lookup; nat: NAT mode, uplink decapsulated to the
+	 * stack with no route lookup at all (downlink is then tc_ue's:
+	 * skipped) */
 	static const struct {
 		const char *name;
-		int rules, meters, quota, clock, nat;
+		int rules, meters, quota, clock, rcoff, nat;
 	} v[] = {
-		{ "full", 16, 1, 1, 0, 0 },
-		{ "full_clock_from_config", 16, 1, 1, 1, 0 },
-		{ "no_quota", 16, 1, 0, 0, 0 },
-		{ "no_quota_no_meters", 16, 0, 0, 0, 0 },
-		{ "rules1_only", 1, 0, 0, 0, 0 },
-		{ "lookup_decap_fib", 0, 0, 0, 0, 0 },
-		{ "lookup_decap_fib_clock_from_config", 0, 0, 0, 1, 0 },
-		{ "lookup_decap_nat_no_fib", 0, 0, 0, 0, 1 },
+		{ "full", 16, 1, 1, 0, 0, 0 },
+		{ "full_route_cache_off", 16, 1, 1, 0, 1, 0 },
+		{ "full_clock_from_config", 16, 1, 1, 1, 0, 0 },
+		{ "no_quota", 16, 1, 0, 0, 0, 0 },
+		{ "no_quota_no_meters", 16, 0, 0, 0, 0, 0 },
+		{ "rules1_only", 1, 0, 0, 0, 0, 0 },
+		{ "lookup_decap_route", 0, 0, 0, 0, 0, 0 },
+		{ "lookup_decap_route_clock_from_config", 0, 0, 0, 1, 0, 0 },
+		{ "lookup_decap_fib", 0, 0, 0, 0, 1, 0 },
+		{ "lookup_decap_nat_no_route", 0, 0, 0, 0, 0, 1 },
 	};
 	const struct block_prog m[] = {
 		{ "fib_lookup", e->prog_fib, 0, XDP_REDIRECT },
@@ -660,6 +664,8 @@ static int breakdown(struct bench_env *e, const struct opts *o)
 				cfg.clock_ns = XEPC_NS_PER_SEC;
 			if (v[i].nat)
 				cfg.mode = XEPC_MODE_NAT;
+			if (v[i].rcoff)
+				cfg.route_flags |= XEPC_RC_OFF;
 			if (bpf_map_update_elem(e->fd_config, &zero, &cfg, BPF_ANY))
 				return -errno;
 			for (dir = 0; dir < 2 - v[i].nat && !err; dir++) {
