@@ -57,6 +57,28 @@ static __always_inline __u64 dp_now(const struct xepc_config *cfg)
 	return cfg->clock_ns ? cfg->clock_ns : bpf_ktime_get_ns();
 }
 
+/* The kernel's tick rate, from its configuration (libbpf reads
+ * /proc/config.gz or /boot/config-*); 0 when neither is there. */
+extern int CONFIG_HZ __kconfig __weak;
+
+/*
+ * The meters' clock, ns: jiffies x (1e9 / HZ) (bpf_jiffies64() is inlined
+ * by the verifier: no helper call), or bpf_ktime_get_coarse_ns() without
+ * CONFIG_HZ, or the selftests' clock_ns.  Tick-granular on purpose: the
+ * GCRA keeps an absolute time (tat), so a coarse clock loses or creates
+ * no tokens over time; it only hands out the tokens of one tick at the
+ * tick (docs/datapath.md "meters").  Read once per packet, and only when
+ * a meter applies.
+ */
+static __always_inline __u64 meter_clock(const struct xepc_config *cfg)
+{
+	if (cfg->clock_ns)
+		return cfg->clock_ns;
+	if (CONFIG_HZ > 0)
+		return bpf_jiffies64() * (XEPC_NS_PER_SEC / CONFIG_HZ);
+	return bpf_ktime_get_coarse_ns();
+}
+
 /* ------------------------------------------------------------ events ---- */
 
 static __always_inline void ev_hdr(struct xepc_ev_hdr *h, __u16 type,
@@ -193,51 +215,47 @@ static __always_inline int rule_match(const struct xepc_rule *r,
 /* ------------------------------------------------------------ meters ---- */
 
 /*
- * Token bucket: refill for the time since the last packet (capped at the
- * burst), then take L bytes if they are there.  All under the lock, so two
- * CPUs never spend the same tokens.  Returns 1 when the packet conforms.
+ * Token bucket as a GCRA (struct xepc_meter): one compare-and-swap of tat
+ * per packet, retried when another CPU moved it meanwhile, so two CPUs
+ * never spend the same tokens.  now: meter_clock(), ns.  Returns 1 when
+ * the packet conforms.  A packet that loses the race XEPC_METER_TRIES
+ * times in a row is dropped (red): an under-grant, never an over-grant.
  */
-static __always_inline int meter_conform(__u32 id, __u32 len,
-					 const struct xepc_config *cfg)
+#define XEPC_METER_TRIES	16
+
+static __always_inline int meter_conform(__u32 id, __u32 len, __u64 now_ns)
 {
 	struct xepc_meter *m = bpf_map_lookup_elem(&xepc_meters, &id);
-	__u64 cost = (__u64)len * XEPC_NS_PER_SEC;
-	__u64 tok, cap, rate, elapsed, now;
-	int ok;
+	__u64 rate, inc, tau, now, tat, next;
+	int i;
 
-	if (!m || !m->rate)
+	if (!m)
 		return 1;
-	now = dp_now(cfg);	/* no helper call under the lock */
-	bpf_spin_lock(&m->lock);
 	rate = m->rate;
-	cap = m->burst * XEPC_NS_PER_SEC;
-	tok = m->tokens;
-	elapsed = now > m->last_ns ? now - m->last_ns : 0;
-	if (tok >= cap) {
-		tok = cap;
-	} else if (rate) {
-		__u64 need = cap - tok;
-
-		/* elapsed * rate cannot overflow: elapsed <= need/rate here */
-		if (elapsed > need / rate)
-			tok = cap;
-		else
-			tok += elapsed * rate;
+	if (!rate)
+		return 1;
+	/* L / rate, rounded up: the rate is never exceeded */
+	inc = ((__u64)len * (XEPC_NS_PER_SEC << XEPC_METER_TICK_SHIFT) + rate - 1) / rate;
+	/* burst / rate (burst x 1e9 fits: burst <= 1.8e10) */
+	tau = m->burst * XEPC_NS_PER_SEC / rate;
+	if (tau > (~0ull >> (XEPC_METER_TICK_SHIFT + 1)))
+		tau = ~0ull >> (XEPC_METER_TICK_SHIFT + 1);
+	tau <<= XEPC_METER_TICK_SHIFT;
+	now = now_ns << XEPC_METER_TICK_SHIFT;
+	for (i = 0; i < XEPC_METER_TRIES; i++) {
+		tat = *(volatile __u64 *)&m->tat;
+		next = (tat > now ? tat : now) + inc;
+		if (next - now > tau)
+			break;
+		if (__sync_val_compare_and_swap(&m->tat, tat, next) == tat) {
+			__sync_fetch_and_add(&m->green_pkts, 1);
+			__sync_fetch_and_add(&m->green_bytes, len);
+			return 1;
+		}
 	}
-	if (now > m->last_ns)
-		m->last_ns = now;
-	ok = tok >= cost;
-	if (ok) {
-		tok -= cost;
-		m->green_pkts++;
-		m->green_bytes += len;
-	} else {
-		m->red_pkts++;
-		m->red_bytes += len;
-	}
-	m->tokens = tok;
-	bpf_spin_unlock(&m->lock);
-	return ok;
+	__sync_fetch_and_add(&m->red_pkts, 1);
+	__sync_fetch_and_add(&m->red_bytes, len);
+	return 0;
 }
 
 /* ---------------------------------------------------------- charging ---- */
@@ -342,11 +360,16 @@ static __always_inline int dp_policy(const struct xepc_config *cfg,
 	if (f->dir == XEPC_DIR_DL)
 		action = XEPC_ACT_PASS;
 
-	if (meter && !meter_conform(meter, len, cfg))
-		return XEPC_DROP_METER_RULE;
+	/* one clock read for both meters, none without a meter */
 	ambr = f->dir == XEPC_DIR_UL ? s->ul_meter_id : s->dl_meter_id;
-	if (ambr && !meter_conform(ambr, len, cfg))
-		return XEPC_DROP_METER_AMBR;
+	if (meter | ambr) {
+		__u64 now = meter_clock(cfg);
+
+		if (meter && !meter_conform(meter, len, now))
+			return XEPC_DROP_METER_RULE;
+		if (ambr && !meter_conform(ambr, len, now))
+			return XEPC_DROP_METER_AMBR;
+	}
 
 	v->charge_idx = 0;
 	if (s->charge_base && slot < s->n_charge && slot < XEPC_MAX_CHARGE_SLOTS) {
@@ -548,10 +571,6 @@ static __always_inline int fib_drop_reason(int rc)
 }
 
 /* ------------------------------------------------------- route cache ---- */
-
-/* The kernel's tick rate, from its configuration (libbpf reads
- * /proc/config.gz or /boot/config-*); 0 when neither is there. */
-extern int CONFIG_HZ __kconfig __weak;
 
 /*
  * The route cache's clock and a lifetime of ttl_ms in its units: jiffies

@@ -233,22 +233,34 @@ struct xepc_ruleset {
 #define XEPC_NS_PER_SEC		1000000000ull
 
 /*
- * Token bucket (single rate, two colours), exact under concurrency: every
- * update happens under the spin lock.  tokens are kept in nanobytes so that
- * refill on every packet loses nothing to rounding.  A packet of L bytes
- * conforms when tokens >= L * 1e9; it then takes them, otherwise it is
- * dropped.  Limits: rate <= 1.8e10 B/s, burst <= 1.8e10 B.
- * Userspace writes the whole value (BPF_F_LOCK), tokens = burst * 1e9 and
- * last_ns = 0 for a full bucket.
+ * Token bucket (single rate, two colours), lock-free and exact under
+ * concurrency, kept as a GCRA (ITU-T I.371 virtual scheduling): the bucket
+ * is one 64-bit word, tat, the time at which it would be full again,
+ * updated with one compare-and-swap per packet.  A packet of L bytes
+ * conforms when max(tat, now) + L/rate - now <= burst/rate, i.e. when a
+ * token bucket refilled at rate up to burst would hold L bytes; it then
+ * advances tat by L/rate, otherwise it is dropped.  Time is in units of
+ * 1/16 ns (XEPC_METER_TICK_SHIFT) so that L/rate (rounded up) loses at most
+ * 1/16 ns per packet; now is the meter clock (docs/datapath.md "meters").
+ * Limits: rate <= 1.8e10 B/s, burst <= 1.8e10 B.
+ * Userspace writes the whole value (BPF_F_LOCK), tat = 0 for a full bucket.
+ * The lock is no longer taken by the datapath (kept for the layout and
+ * for BPF_F_LOCK reads/writes of the whole value by userspace).
  */
+#define XEPC_METER_TICK_SHIFT	4	/* tat unit: 2^-4 ns */
+
 struct xepc_meter {
 	struct bpf_spin_lock lock;
 	__u32 pad;
 	__u64 rate;		/* bytes per second; 0 = unlimited */
 	__u64 burst;		/* bucket depth, bytes */
-	__u64 tokens;		/* nanobytes (bytes x 1e9) in the bucket */
-	__u64 last_ns;		/* time of the last refill, ns */
-	__u64 green_pkts;	/* packets that conformed */
+	__u64 tokens;		/* unused by the datapath since the lock-free
+				 * meter (was: nanobytes in the bucket);
+				 * userspace may write burst x 1e9 */
+	__u64 tat;		/* theoretical arrival time, 1/16 ns of the
+				 * meter clock; 0 (or any past time) = full
+				 * bucket (was last_ns, same offset) */
+	__u64 green_pkts;	/* packets that conformed (atomic adds) */
 	__u64 green_bytes;
 	__u64 red_pkts;		/* packets dropped by this meter */
 	__u64 red_bytes;

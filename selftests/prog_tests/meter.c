@@ -3,9 +3,11 @@
  * meter: token buckets.  A flow offered at twice the rate gets the rate
  * within 5 % (controllable clock through xepc_config.clock_ns); two CPUs
  * hammering one bucket never spend the same tokens; the per-rule MBR meter
- * and the session APN-AMBR meter both apply, each with its drop reason.
+ * and the session APN-AMBR meter both apply, each with its drop reason;
+ * with the kernel's (jiffies) clock a bucket refills and stays capped.
  */
 #include <pthread.h>
+#include <time.h>
 #include "../dp_env.h"
 #include "../pkt.h"
 
@@ -150,6 +152,40 @@ void test_meter(struct test_ctx *t)
 		for (int i = 0; i < 4; i++)
 			env_run_xdp(e.prog_sgi, f, len, t->if_sgi, out, NULL, &ret);
 		ASSERT_EQ(env_drops(&e, METER_AMBR) - before, 2, "METER_AMBR downlink");
+	}
+
+	test__start_subtest(t, "kernel_clock_refill_capped");
+	{
+		/* the meter's own clock (jiffies), not clock_ns: a full
+		 * bucket passes the burst (plus at most a tick of rate while
+		 * the loop runs), refills with time, never above the burst */
+		struct timespec ts = { 0, 200 * 1000 * 1000 };
+		int got = 0;
+
+		s.dl_meter_id = 0;
+		s.ul_meter_id = 4;
+		ASSERT_OK(env_session(&e, SID, &s), "session");
+		len = env_ul(f, SID, UE, "198.51.100.10", 17, 1000, 2000, 1000 - 28, &il);
+		env_set_clock(&e, 0);
+		ASSERT_OK(env_meter(&e, 4, rate, 50 * il), "meter: 50 packets");
+		for (int i = 0; i < 60; i++)
+			if (!env_run_xdp(e.prog_s1u, f, len, 0, out, NULL, &ret) &&
+			    ret == XDP_PASS)
+				got++;
+		printf("# meter, kernel clock: %d of 60 passed from a full bucket\n", got);
+		ASSERT_GE(got, 50, "the burst");
+		ASSERT_LE(got, 58, "the burst + a few ms of rate");
+		nanosleep(&ts, NULL);	/* 200 ms: 200 kB of rate, 50 kB of bucket */
+		got = 0;
+		for (int i = 0; i < 60; i++)
+			if (!env_run_xdp(e.prog_s1u, f, len, 0, out, NULL, &ret) &&
+			    ret == XDP_PASS)
+				got++;
+		printf("# meter, kernel clock: %d of 60 passed after 200 ms\n", got);
+		ASSERT_GE(got, 50, "refilled");
+		ASSERT_LE(got, 58, "capped at the burst");
+		ASSERT_OK(env_get_meter(&e, 4, &m), "meter read");
+		ASSERT_EQ(m.green_pkts + m.red_pkts, 120, "every packet coloured");
 	}
 out:
 	env_close(&e);

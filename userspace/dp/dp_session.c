@@ -102,7 +102,7 @@ static int meter_write(struct dp_ctx *ctx, uint32_t id, uint64_t bps, uint32_t b
     m.rate = bps / 8 ? bps / 8 : 1;
     m.burst = burst ? burst : default_burst(m.rate);
     m.tokens = m.burst * XEPC_NS_PER_SEC;
-    m.last_ns = 0;
+    m.tat = 0;          /* full bucket */
     if (bpf_map_update_elem(ctx->map_fd[DP_MAP_METERS], &id, &m, BPF_F_LOCK))
         return dp_set_error(ctx, -errno, "cannot write meter %u: %s", id, strerror(errno));
     return 0;
