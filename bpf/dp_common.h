@@ -188,28 +188,54 @@ static __always_inline void flow_ports(void *end, struct iphdr *iph,
 	*has = 1;
 }
 
-static __always_inline int rule_match(const struct xepc_rule *r,
-				      const struct flow *f)
+/* A flow's port for rule matching: the port, or XEPC_NO_PORT without
+ * ports, which only the full range 0..65535 contains. */
+#define XEPC_NO_PORT		0x10000u
+#define XEPC_PORTS_ANY		0xffff0000u	/* lo 0, hi 65535 */
+
+/* The two 16-bit ends of a range (lo first in memory) in one load. */
+static __always_inline __u32 port_range(const __u16 *lo)
 {
-	if (!(r->dir & f->dir))
-		return 0;
-	if (r->proto && r->proto != f->proto)
+	__u32 v = *(const __u32 *)lo;
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return v;			/* hi << 16 | lo */
+#else
+	return v << 16 | v >> 16;
+#endif
+}
+
+static __always_inline int port_in(__u32 range, __u32 p)
+{
+	if (range == XEPC_PORTS_ANY)
+		return 1;
+	return p >= (range & 0xffff) && p <= (range >> 16);
+}
+
+/*
+ * Every condition of struct xepc_rule must hold; they are tested most
+ * selective first (rules of one policy differ mostly in the remote port and
+ * address, and share direction and protocol), so that a rule that does not
+ * match costs one or two loads.  ue_port/remote_port: port or XEPC_NO_PORT.
+ */
+static __always_inline int rule_match(const struct xepc_rule *r,
+				      const struct flow *f,
+				      __u32 ue_port, __u32 remote_port)
+{
+	__u8 proto;
+
+	if (!port_in(port_range(&r->remote_port_lo), remote_port))
 		return 0;
 	if ((f->remote_addr & r->remote_mask) != r->remote_addr)
 		return 0;
+	proto = r->proto;
+	if (proto && proto != f->proto)
+		return 0;
+	if (!port_in(port_range(&r->ue_port_lo), ue_port))
+		return 0;
 	if ((f->ue_addr & r->ue_mask) != r->ue_addr)
 		return 0;
-	if (r->remote_port_lo || r->remote_port_hi != 0xffff) {
-		if (!f->has_ports || f->remote_port < r->remote_port_lo ||
-		    f->remote_port > r->remote_port_hi)
-			return 0;
-	}
-	if (r->ue_port_lo || r->ue_port_hi != 0xffff) {
-		if (!f->has_ports || f->ue_port < r->ue_port_lo ||
-		    f->ue_port > r->ue_port_hi)
-			return 0;
-	}
-	return 1;
+	return r->dir & f->dir;
 }
 
 /* ------------------------------------------------------------ meters ---- */
@@ -220,6 +246,8 @@ static __always_inline int rule_match(const struct xepc_rule *r,
  * never spend the same tokens.  now: meter_clock(), ns.  Returns 1 when
  * the packet conforms.  A packet that loses the race XEPC_METER_TRIES
  * times in a row is dropped (red): an under-grant, never an over-grant.
+ * A tat more than burst/rate + 1 s ahead of now can only come from a clock
+ * that went back (another clock source); the bucket is then full again.
  */
 #define XEPC_METER_TRIES	16
 
@@ -244,7 +272,13 @@ static __always_inline int meter_conform(__u32 id, __u32 len, __u64 now_ns)
 	now = now_ns << XEPC_METER_TICK_SHIFT;
 	for (i = 0; i < XEPC_METER_TRIES; i++) {
 		tat = *(volatile __u64 *)&m->tat;
-		next = (tat > now ? tat : now) + inc;
+		next = tat > now ? tat : now;
+		/* tat further ahead than the bucket plus a second: the clock
+		 * jumped back (a change of clock, e.g. clock_ns), not a CPU
+		 * that read it a tick later; start again from a full bucket */
+		if (next - now > tau + (XEPC_NS_PER_SEC << XEPC_METER_TICK_SHIFT))
+			next = now;
+		next += inc;
 		if (next - now > tau)
 			break;
 		if (__sync_val_compare_and_swap(&m->tat, tat, next) == tat) {
@@ -336,13 +370,15 @@ static __always_inline int dp_policy(const struct xepc_config *cfg,
 	}
 	if (rs) {
 		__u32 n = rs->n_rules;
+		__u32 up = f->has_ports ? f->ue_port : XEPC_NO_PORT;
+		__u32 rp = f->has_ports ? f->remote_port : XEPC_NO_PORT;
 
 		for (i = 0; i < XEPC_MAX_RULES; i++) {
 			struct xepc_rule *r = &rs->rules[i];
 
 			if (i >= n)
 				break;
-			if (!rule_match(r, f))
+			if (!rule_match(r, f, up, rp))
 				continue;
 			matched = 1;
 			action = r->action;

@@ -3,7 +3,7 @@
  * rules: SDF filters with precedence (first match in array order), both
  * directions with one rule, protocol/prefix/port-range matching, the
  * default action, and redirect to the captive portal with checksum updates
- * and the source restored on the portal's replies.
+ * and the source restored on the portal's replies; port-range edges.
  */
 #include "../dp_env.h"
 #include <arpa/inet.h>
@@ -155,6 +155,53 @@ void test_rules(struct test_ctx *t)
 	len = env_ul(f, SID, UE, "198.51.100.10", 1, 0, 0, 20, &il);
 	ASSERT_EQ(run(t, e.prog_s1u, t->if_s1u, f, len, out, &out_len), XDP_DROP, "16th rule");
 	ASSERT_EQ(env_drops(&e, RULE_DROP) - before, 1, "RULE_DROP");
+
+	test__start_subtest(t, "port_range_edges");
+	{
+		/* one rule at a time, drop when it matches, else the
+		 * session's default pass: ends inclusive, an inverted range
+		 * matches nothing, only 0..65535 matches a packet without
+		 * ports (ICMP) */
+		static const struct {
+			__u16 lo, hi, ue_lo, ue_hi;
+			__u8 proto;
+			__u16 sport, dport;
+			int match;
+		} c[] = {
+			{ 100, 200, 0, 0xffff, 17, 7, 100, 1 },
+			{ 100, 200, 0, 0xffff, 17, 7, 200, 1 },
+			{ 100, 200, 0, 0xffff, 17, 7, 99, 0 },
+			{ 100, 200, 0, 0xffff, 17, 7, 201, 0 },
+			{ 200, 100, 0, 0xffff, 17, 7, 150, 0 },
+			{ 200, 100, 0, 0xffff, 1, 0, 0, 0 },
+			{ 0, 0xfffe, 0, 0xffff, 1, 0, 0, 0 },
+			{ 0, 0xfffe, 0, 0xffff, 17, 7, 0, 1 },
+			{ 1, 0xffff, 0, 0xffff, 1, 0, 0, 0 },
+			{ 1, 0xffff, 0, 0xffff, 17, 7, 0xffff, 1 },
+			{ 0, 0xffff, 0, 0xffff, 1, 0, 0, 1 },
+			{ 0, 0xffff, 0xffff, 0xffff, 17, 0xffff, 9, 1 },
+			{ 0, 0xffff, 0xffff, 0xffff, 17, 0xfffe, 9, 0 },
+			{ 0, 0xffff, 0, 0, 6, 0, 9, 1 },
+			{ 0, 0xffff, 0, 0, 1, 0, 0, 0 },
+		};
+
+		for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+			char what[64];
+
+			memset(&rs2, 0, sizeof(rs2));
+			rs2.rules[0] = rule(1, 0, NULL, 0, c[i].lo, c[i].hi, XEPC_ACT_DROP);
+			rs2.rules[0].ue_port_lo = c[i].ue_lo;
+			rs2.rules[0].ue_port_hi = c[i].ue_hi;
+			rs2.n_rules = 1;
+			ASSERT_OK(env_ruleset(&e, 2, &rs2), "ruleset 2");
+			len = env_ul(f, SID, UE, "198.51.100.10", c[i].proto, c[i].sport,
+				     c[i].dport, 20, &il);
+			snprintf(what, sizeof(what), "case %zu: %s", i,
+				 c[i].match ? "matches" : "does not match");
+			ASSERT_EQ(run(t, e.prog_s1u, t->if_s1u, f, len, out, &out_len),
+				  c[i].match ? XDP_DROP : XDP_REDIRECT, what);
+		}
+	}
 out:
 	env_close(&e);
 }
