@@ -74,6 +74,17 @@ static __always_inline __u64 meter_clock(const struct xepc_config *cfg)
 {
 	if (cfg->clock_ns)
 		return cfg->clock_ns;
+	/* the usual tick rates as constants: no division per packet */
+	switch (CONFIG_HZ) {
+	case 100:
+		return bpf_jiffies64() * (XEPC_NS_PER_SEC / 100);
+	case 250:
+		return bpf_jiffies64() * (XEPC_NS_PER_SEC / 250);
+	case 300:
+		return bpf_jiffies64() * (XEPC_NS_PER_SEC / 300);
+	case 1000:
+		return bpf_jiffies64() * (XEPC_NS_PER_SEC / 1000);
+	}
 	if (CONFIG_HZ > 0)
 		return bpf_jiffies64() * (XEPC_NS_PER_SEC / CONFIG_HZ);
 	return bpf_ktime_get_coarse_ns();
@@ -251,10 +262,32 @@ static __always_inline int rule_match(const struct xepc_rule *r,
  */
 #define XEPC_METER_TRIES	16
 
+#define XEPC_METER_TICKS_PER_SEC	(XEPC_NS_PER_SEC << XEPC_METER_TICK_SHIFT)
+
+/* burst / rate in meter ticks (burst x 1e9 fits: burst <= 1.8e10) */
+static __always_inline __u64 meter_tau(__u64 burst, __u64 rate)
+{
+	__u64 tau = burst * XEPC_NS_PER_SEC / rate;
+
+	if (tau > (~0ull >> (XEPC_METER_TICK_SHIFT + 1)))
+		tau = ~0ull >> (XEPC_METER_TICK_SHIFT + 1);
+	return tau << XEPC_METER_TICK_SHIFT;
+}
+
+/* d <= burst / rate (d in ticks): a multiplication when it cannot
+ * overflow (burst < 1 GB and either d < 268 ms and rate < 4.2 GB/s, or
+ * d < 16 ms: the usual cases), else a division */
+static __always_inline int meter_within(__u64 d, __u64 rate, __u64 burst)
+{
+	if (!(burst >> 30) && (!((d | rate) >> 32) || !(d >> 28 | rate >> 36)))
+		return d * rate <= burst * XEPC_METER_TICKS_PER_SEC;
+	return d <= meter_tau(burst, rate);
+}
+
 static __always_inline int meter_conform(__u32 id, __u32 len, __u64 now_ns)
 {
 	struct xepc_meter *m = bpf_map_lookup_elem(&xepc_meters, &id);
-	__u64 rate, inc, tau, now, tat, next;
+	__u64 rate, burst, inc, now, tat, next;
 	int i;
 
 	if (!m)
@@ -262,13 +295,9 @@ static __always_inline int meter_conform(__u32 id, __u32 len, __u64 now_ns)
 	rate = m->rate;
 	if (!rate)
 		return 1;
+	burst = m->burst;
 	/* L / rate, rounded up: the rate is never exceeded */
-	inc = ((__u64)len * (XEPC_NS_PER_SEC << XEPC_METER_TICK_SHIFT) + rate - 1) / rate;
-	/* burst / rate (burst x 1e9 fits: burst <= 1.8e10) */
-	tau = m->burst * XEPC_NS_PER_SEC / rate;
-	if (tau > (~0ull >> (XEPC_METER_TICK_SHIFT + 1)))
-		tau = ~0ull >> (XEPC_METER_TICK_SHIFT + 1);
-	tau <<= XEPC_METER_TICK_SHIFT;
+	inc = ((__u64)len * XEPC_METER_TICKS_PER_SEC + rate - 1) / rate;
 	now = now_ns << XEPC_METER_TICK_SHIFT;
 	for (i = 0; i < XEPC_METER_TRIES; i++) {
 		tat = *(volatile __u64 *)&m->tat;
@@ -276,10 +305,11 @@ static __always_inline int meter_conform(__u32 id, __u32 len, __u64 now_ns)
 		/* tat further ahead than the bucket plus a second: the clock
 		 * jumped back (a change of clock, e.g. clock_ns), not a CPU
 		 * that read it a tick later; start again from a full bucket */
-		if (next - now > tau + (XEPC_NS_PER_SEC << XEPC_METER_TICK_SHIFT))
+		if (((next - now) >> 32) &&
+		    next - now > meter_tau(burst, rate) + XEPC_METER_TICKS_PER_SEC)
 			next = now;
 		next += inc;
-		if (next - now > tau)
+		if (!meter_within(next - now, rate, burst))
 			break;
 		if (__sync_val_compare_and_swap(&m->tat, tat, next) == tat) {
 			__sync_fetch_and_add(&m->green_pkts, 1);

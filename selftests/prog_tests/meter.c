@@ -154,6 +154,50 @@ void test_meter(struct test_ctx *t)
 		ASSERT_EQ(env_drops(&e, METER_AMBR) - before, 2, "METER_AMBR downlink");
 	}
 
+	test__start_subtest(t, "partial_bucket_edges");
+	{
+		/* a bucket written with 2.5 packets of tokens left (tat =
+		 * now + burst/rate - 2.5 L/rate), frozen clock: exactly two
+		 * pass, whichever way the check is computed (multiplication
+		 * for small numbers, division for a big rate, a long bucket
+		 * or a big burst) */
+		static const struct { __u64 rate, burst; } c[] = {
+			{ 1000000, 10000 },		/* 1 MB/s, 10 kB */
+			{ 5000000000ull, 200000000 },	/* 5 GB/s, 40 ms */
+			{ 1000000, 1500000000ull },	/* burst > 2^30 */
+			{ 18000000000ull, 18000000000ull },	/* the limits */
+		};
+		const __u64 now_ns = 300 * XEPC_NS_PER_SEC;
+
+		s.ruleset_id = 0;
+		s.dl_meter_id = 0;
+		s.ul_meter_id = 5;
+		ASSERT_OK(env_session(&e, SID, &s), "session");
+		len = env_ul(f, SID, UE, "198.51.100.10", 17, 1000, 2000, 1000 - 28, &il);
+		env_set_clock(&e, now_ns);
+		for (size_t k = 0; k < sizeof(c) / sizeof(c[0]); k++) {
+			const __u64 ticks = XEPC_NS_PER_SEC << XEPC_METER_TICK_SHIFT;
+			__u64 tau = c[k].burst * XEPC_NS_PER_SEC / c[k].rate << XEPC_METER_TICK_SHIFT;
+			__u64 inc = (il * ticks + c[k].rate - 1) / c[k].rate;
+			__u32 id = 5;
+			int got = 0;
+
+			memset(&m, 0, sizeof(m));
+			m.rate = c[k].rate;
+			m.burst = c[k].burst;
+			m.tat = (now_ns << XEPC_METER_TICK_SHIFT) + tau - 5 * inc / 2;
+			ASSERT_OK(bpf_map_update_elem(e.fd_meters, &id, &m, BPF_F_LOCK), "meter");
+			for (int i = 0; i < 5; i++)
+				if (!env_run_xdp(e.prog_s1u, f, len, 0, out, NULL, &ret) &&
+				    ret == XDP_PASS)
+					got++;
+			printf("# meter rate %llu burst %llu: %d of 5\n",
+			       (unsigned long long)c[k].rate,
+			       (unsigned long long)c[k].burst, got);
+			ASSERT_EQ(got, 2, "2.5 packets of tokens: 2 pass");
+		}
+	}
+
 	test__start_subtest(t, "kernel_clock_refill_capped");
 	{
 		/* the meter's own clock (jiffies), not clock_ns: a full
