@@ -22,6 +22,39 @@
 #define AF_INET 2
 #endif
 
+/* ---------------------------------------------------- packet rewrites ---- */
+
+/* Rewrite one address of an inner IPv4 packet (*field is iph->saddr or
+ * iph->daddr) with incremental updates of the IPv4 header checksum and of
+ * the TCP/UDP checksum over the pseudo header.  Non-first fragments carry
+ * no L4 header; a UDP checksum of 0 means "none" and stays so; a result of
+ * 0 is sent as 0xffff (RFC 768). */
+static __always_inline void rewrite_ip_addr(void *end, struct iphdr *iph,
+					    __u32 ihl, __be32 *field, __be32 to)
+{
+	__be32 from = *field;
+
+	if (iph->frag_off & bpf_htons(IP_OFFMASK_) || ihl > 60)
+		goto l3;
+	if (iph->protocol == IPPROTO_TCP) {
+		struct tcphdr *th = (void *)iph + ihl;
+
+		if ((void *)(th + 1) <= end)
+			csum_replace4(&th->check, from, to);
+	} else if (iph->protocol == IPPROTO_UDP) {
+		struct udphdr *uh = (void *)iph + ihl;
+
+		if ((void *)(uh + 1) <= end && uh->check) {
+			csum_replace4(&uh->check, from, to);
+			if (!uh->check)
+				uh->check = 0xffff;
+		}
+	}
+l3:
+	csum_replace4(&iph->check, from, to);
+	*field = to;
+}
+
 /* -------------------------------------------------------- statistics ---- */
 
 static __always_inline void stat_add(__u32 key, __u32 bytes)

@@ -16,34 +16,6 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* Rewrite the inner destination (uplink redirect to the portal): IPv4
- * header checksum and the TCP/UDP checksum over the pseudo header. */
-static __always_inline void rewrite_daddr(void *end, struct iphdr *iph,
-					  __u32 ihl, __be32 to)
-{
-	__be32 from = iph->daddr;
-
-	if (iph->frag_off & bpf_htons(IP_OFFMASK_) || ihl > 60)
-		goto l3;
-	if (iph->protocol == IPPROTO_TCP) {
-		struct tcphdr *th = (void *)iph + ihl;
-
-		if ((void *)(th + 1) <= end)
-			csum_replace4(&th->check, from, to);
-	} else if (iph->protocol == IPPROTO_UDP) {
-		struct udphdr *uh = (void *)iph + ihl;
-
-		if ((void *)(uh + 1) <= end && uh->check) {
-			csum_replace4(&uh->check, from, to);
-			if (!uh->check)
-				uh->check = 0xffff;	/* RFC 768 */
-		}
-	}
-l3:
-	csum_replace4(&iph->check, from, to);
-	iph->daddr = to;
-}
-
 /*
  * GTP-U Echo Response, TS 29.281 7.2.2: same sequence number, TEID 0,
  * Recovery IE (type 14, TS 29.281 8.2) with the restart counter; sent back
@@ -253,7 +225,7 @@ static __always_inline int uplink(struct xdp_md *ctx,
 
 		if (u)
 			u->redirect_orig = iph->daddr;
-		rewrite_daddr(end, iph, ihl, cfg->portal_addr);
+		rewrite_ip_addr(end, iph, ihl, &iph->daddr, cfg->portal_addr);
 		stat_cnt(XEPC_CNT_RULE_REDIRECT, len);
 	}
 	count_usage(sid, v.charge_idx, XEPC_DIR_UL, len);

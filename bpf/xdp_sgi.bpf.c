@@ -15,34 +15,6 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* Downlink reply of the captive portal: put back the address the UE asked
- * for, so that its TCP/UDP socket recognises the answer. */
-static __always_inline void rewrite_saddr(void *end, struct iphdr *iph,
-					  __u32 ihl, __be32 to)
-{
-	__be32 from = iph->saddr;
-
-	if (iph->frag_off & bpf_htons(IP_OFFMASK_) || ihl > 60)
-		goto l3;
-	if (iph->protocol == IPPROTO_TCP) {
-		struct tcphdr *th = (void *)iph + ihl;
-
-		if ((void *)(th + 1) <= end)
-			csum_replace4(&th->check, from, to);
-	} else if (iph->protocol == IPPROTO_UDP) {
-		struct udphdr *uh = (void *)iph + ihl;
-
-		if ((void *)(uh + 1) <= end && uh->check) {
-			csum_replace4(&uh->check, from, to);
-			if (!uh->check)
-				uh->check = 0xffff;	/* RFC 768 */
-		}
-	}
-l3:
-	csum_replace4(&iph->check, from, to);
-	iph->saddr = to;
-}
-
 static __always_inline int buffer_packet(struct xdp_md *ctx,
 					 const struct xepc_config *cfg,
 					 __u32 sid, const struct xepc_session *s,
@@ -100,7 +72,7 @@ static __always_inline int downlink(struct xdp_md *ctx,
 
 		f.from_portal = 1;
 		if (u && u->redirect_orig) {
-			rewrite_saddr(end, iph, ihl, u->redirect_orig);
+			rewrite_ip_addr(end, iph, ihl, &iph->saddr, u->redirect_orig);
 			stat_cnt(XEPC_CNT_PORTAL_RESTORE, len);
 		}
 	}
