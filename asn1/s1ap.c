@@ -163,6 +163,12 @@ int s1ap_decode(const uint8_t *buf, size_t len, struct s1ap_pdu *out,
     err->bit_offset = diag.bit_offset;
     if (rc == -ENOMEM)
         return fail(err, S1AP_DECODE_NO_MEMORY, rc, "decode arena exhausted");
+    /* TS 36.413 10.2: a message the receiver cannot decode is a transfer
+     * syntax error, whatever the part decoded before the failure looked
+     * like (e.g. an IE length one too long makes the next IE read as an
+     * unknown one with criticality reject before the data runs out) */
+    if (rc == -EBADMSG)
+        return fail(err, S1AP_DECODE_TRANSFER_SYNTAX, -EBADMSG, "transfer syntax error");
     if (diag.falsely_constructed)
         return fail(err, S1AP_DECODE_FALSELY_CONSTRUCTED, -EPROTO, "falsely constructed message");
     if (diag.reject)

@@ -423,13 +423,14 @@ static void test_oversized_lengths(void **state)
     }
     /* Global-ENB-ID value length one too long: the IE swallows the first
      * byte of the next one, whose remains read as an unknown IE with
-     * criticality reject before the data runs out.  Any error will do here
-     * (the class is debatable: see docs/s1ap.md, "Known issues"). */
+     * criticality reject before the data runs out.  The message cannot be
+     * decoded: a transfer syntax error (10.2), not an abstract one. */
     len = s->golden_len[0];
     memcpy(m, s->golden[0], len);
     m[10] = 0x0a;
-    assert_true(decode(s, m, len) < 0);
-    assert_int_not_equal(s->err.cause, S1AP_DECODE_OK);
+    assert_int_equal(decode(s, m, len), -EBADMSG);
+    assert_int_equal(s->err.cause, S1AP_DECODE_TRANSFER_SYNTAX);
+    assert_int_equal(s1ap_decode_error_cause(&s->err), S1AP_CauseProtocol_transfer_syntax_error);
     /* NAS-PDU length (InitialUEMessage, byte 17 = 0x3b) pushed past the end */
     len = s->golden_len[1];
     memcpy(m, s->golden[1], len);
