@@ -8,7 +8,7 @@
 source "$(dirname "$0")/lib.sh"
 e2e_require
 trap e2e_cleanup EXIT INT TERM
-tap_plan 25
+tap_plan 26
 PROBE="$PY $E2E_ROOT/tests/e2e/gtpu_probe.py"
 
 check "topology: three namespaces, two veth links" e2e_topology
@@ -117,6 +117,18 @@ idle_ok() {
         grep -q ' 3 received' "$E2E_TMP/idle-ping.log"
 }
 check "idle UE: downlink-data event, packets kept and delivered when the tunnel returns" idle_ok
+
+# The flush gives the kernel its buffer back: the next idle period starts
+# from 0 kept packets (the 3 above would still show if it did not).
+idle_reset_ok() {
+    xepcctl session modify --teid 0x102 --idle || return 1
+    local out
+    out=$(xepcctl session show --teid 0x102) || return 1
+    xepcctl session modify --teid 0x102 --enb $ENB_ADDR --dl-teid 0x902 || return 1
+    echo "$out" | grep 'tunnel' | sed 's/^/# /'
+    echo "$out" | grep -q 'idle UE), 0 packets buffered'
+}
+check "idle UE: the buffer count is back to 0 after the packets were delivered" idle_reset_ok
 
 path_mgmt() {
     e2e_bg_xepcctl "$E2E_TMP/path.log" events --echo-interval 0.5 --echo-misses 2 --timeout 6

@@ -202,14 +202,11 @@ static int flush_sid(struct dp_ctx *ctx, uint32_t sid, const struct xepc_session
         free(p);
     }
     q->n = kept;
-    /* Let the kernel buffer again for the next idle period.  xepc_usage
-     * has no atomic access from userspace, so this read-modify-write can
-     * lose a counter increment that races with it. */
-    struct xepc_usage u;
-    if (!bpf_map_lookup_elem(ctx->map_fd[DP_MAP_USAGE], &sid, &u)) {
-        u.buffered = 0;
-        bpf_map_update_elem(ctx->map_fd[DP_MAP_USAGE], &sid, &u, BPF_EXIST);
-    }
+    /* Let the kernel buffer again for the next idle period.  Only this
+     * field is stored, through the shared mapping: rewriting the whole
+     * entry would lose usage the kernel counts at the same moment. */
+    if (ctx->usage && sid < ctx->max_entries[DP_MAP_USAGE])
+        __atomic_store_n(&ctx->usage[sid].buffered, 0, __ATOMIC_RELAXED);
     return sent;
 }
 

@@ -29,6 +29,8 @@ struct dp_ctx {
     uint32_t max_entries[DP_MAP__MAX];
     struct xepc_charge *charging;   /* mmap of xepc_charging */
     size_t charging_len;
+    struct xepc_usage *usage;       /* mmap of xepc_usage */
+    size_t usage_len;
     int ncpus;
     /* events */
     struct ring_buffer *rb;

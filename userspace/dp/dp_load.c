@@ -147,6 +147,23 @@ static int map_max_entries(int fd, uint32_t *max)
     *max = info.max_entries;
     return 0;
 }
+/* Maps that userspace must update field by field while the kernel adds to
+ * other fields of the same entry (quotas, usage) are BPF_F_MMAPABLE and
+ * written through a shared mapping with atomic operations. */
+static int map_mmap(struct dp_ctx *ctx, int map, size_t elem, void **out, size_t *out_len)
+{
+    size_t len = (size_t)ctx->max_entries[map] * elem;
+    long page = sysconf(_SC_PAGESIZE);
+    len = (len + (size_t)page - 1) / (size_t)page * (size_t)page;
+    void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, ctx->map_fd[map], 0);
+    if (m == MAP_FAILED)
+        return dp_set_error(ctx, -errno, "cannot mmap %s (BPF_F_MMAPABLE expected): %s",
+                            dp_map_names[map], strerror(errno));
+    *out = m;
+    *out_len = len;
+    return 0;
+}
+
 
 int dp_maps_open(struct dp_ctx *ctx)
 {
@@ -161,16 +178,12 @@ int dp_maps_open(struct dp_ctx *ctx)
         if (rc)
             return dp_set_error(ctx, rc, "cannot query map %s: %s", path, strerror(-rc));
     }
-    size_t len = (size_t)ctx->max_entries[DP_MAP_CHARGING] * sizeof(struct xepc_charge);
-    long page = sysconf(_SC_PAGESIZE);
-    len = (len + (size_t)page - 1) / (size_t)page * (size_t)page;
-    void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, ctx->map_fd[DP_MAP_CHARGING], 0);
-    if (m == MAP_FAILED)
-        return dp_set_error(ctx, -errno, "cannot mmap %s (BPF_F_MMAPABLE expected): %s",
-                            XEPC_MAP_CHARGING, strerror(errno));
-    ctx->charging = m;
-    ctx->charging_len = len;
-    return 0;
+    int rc = map_mmap(ctx, DP_MAP_CHARGING, sizeof(struct xepc_charge),
+                      (void **)&ctx->charging, &ctx->charging_len);
+    if (rc)
+        return rc;
+    return map_mmap(ctx, DP_MAP_USAGE, sizeof(struct xepc_usage), (void **)&ctx->usage,
+                    &ctx->usage_len);
 }
 
 int dp_config_read(struct dp_ctx *ctx, struct xepc_config *cfg)
@@ -616,6 +629,8 @@ void dp_close(struct dp_ctx *ctx)
         ring_buffer__free(ctx->rb);
     if (ctx->charging)
         munmap(ctx->charging, ctx->charging_len);
+    if (ctx->usage)
+        munmap(ctx->usage, ctx->usage_len);
     for (int i = 0; i < DP_MAP__MAX; i++)
         if (ctx->map_fd[i] >= 0)
             close(ctx->map_fd[i]);
