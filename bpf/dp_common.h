@@ -403,7 +403,8 @@ static __always_inline int quota_take(struct xepc_charge *c, __u32 idx,
 
 struct verdict {
 	__u8 action;		/* XEPC_ACT_PASS or XEPC_ACT_REDIRECT */
-	__u8 pad[3];
+	__u8 quota_taken;	/* len bytes were taken from charge_idx's quota */
+	__u8 pad[2];
 	__u32 charge_idx;	/* 0 = no per-RG usage */
 };
 
@@ -471,6 +472,7 @@ static __always_inline int dp_policy(const struct xepc_config *cfg,
 	}
 
 	v->charge_idx = 0;
+	v->quota_taken = 0;
 	if (s->charge_base && slot < s->n_charge && slot < XEPC_MAX_CHARGE_SLOTS) {
 		struct xepc_charge *c;
 
@@ -479,7 +481,7 @@ static __always_inline int dp_policy(const struct xepc_config *cfg,
 		if (c && (c->flags & XEPC_CF_VALID)) {
 			if ((c->flags & XEPC_CF_ONLINE) &&
 			    !(rflags & XEPC_RF_ALWAYS_ALLOWED) &&
-			    !quota_take(c, idx, len, cfg)) {
+			    !(v->quota_taken = quota_take(c, idx, len, cfg))) {
 				/* RFC 4006 8.35 Final-Unit-Action */
 				switch (c->fua) {
 				case XEPC_FUA_REDIRECT:
@@ -531,6 +533,44 @@ static __always_inline void count_usage(__u32 sid, __u32 charge_idx,
 			__sync_fetch_and_add(&c->dl_pkts, 1);
 		}
 	}
+}
+
+/* A packet counted by count_usage() (and charged by dp_policy()) that is
+ * then dropped on its way out (TTL exceeded, no route, a failed header
+ * adjustment) was not delivered: take it out of the usage again and give
+ * its bytes back to the quota, so that the subscriber pays only for what
+ * left the gateway.  Drop paths only; the fast path never comes here. */
+static __always_inline void uncount_usage(__u32 sid, const struct verdict *v,
+					  __u8 dir, __u32 len)
+{
+	struct xepc_usage *u = bpf_map_lookup_elem(&xepc_usage, &sid);
+	struct xepc_charge *c = NULL;
+	__u64 minus = -(__u64)len;
+	__u32 idx = v->charge_idx;
+
+	if (idx)
+		c = bpf_map_lookup_elem(&xepc_charging, &idx);
+	if (dir == XEPC_DIR_UL) {
+		if (u) {
+			__sync_fetch_and_add(&u->ul_bytes, minus);
+			__sync_fetch_and_add(&u->ul_pkts, -1ULL);
+		}
+		if (c) {
+			__sync_fetch_and_add(&c->ul_bytes, minus);
+			__sync_fetch_and_add(&c->ul_pkts, -1ULL);
+		}
+	} else {
+		if (u) {
+			__sync_fetch_and_add(&u->dl_bytes, minus);
+			__sync_fetch_and_add(&u->dl_pkts, -1ULL);
+		}
+		if (c) {
+			__sync_fetch_and_add(&c->dl_bytes, minus);
+			__sync_fetch_and_add(&c->dl_pkts, -1ULL);
+		}
+	}
+	if (c && v->quota_taken)
+		__sync_fetch_and_add(&c->remaining, (__s64)len);
 }
 
 static __always_inline void count_session_drop(__u32 sid, __u8 dir)

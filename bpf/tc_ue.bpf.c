@@ -137,11 +137,13 @@ static __always_inline int downlink(struct __sk_buff *skb,
 	if (rc)
 		return rc;
 
+	/* counted now, taken out again if it is dropped below */
+	count_usage(sid, v.charge_idx, XEPC_DIR_DL, len);
+
 	if (!(s->flags & XEPC_SF_TUNNEL)) {
 		rc = buffer_packet(skb, cfg, sid, s, l3, len);
 		if (rc)
-			return rc;
-		count_usage(sid, v.charge_idx, XEPC_DIR_DL, len);
+			goto undo;
 		stat_cnt(XEPC_CNT_IDLE_BUFFERED, len);
 		return -TC_ACT_SHOT - 1;	/* consumed: userspace holds it */
 	}
@@ -149,33 +151,43 @@ static __always_inline int downlink(struct __sk_buff *skb,
 	/* The GTP-U length is per packet: a GSO skb would be segmented with
 	 * one header copied to every segment.  NAT mode runs with GRO off on
 	 * SGi and TSO/GSO off on the UE device (docs/datapath.md). */
-	if (skb->gso_segs > 1)
-		return XEPC_DROP_GSO;
+	if (skb->gso_segs > 1) {
+		rc = XEPC_DROP_GSO;
+		goto undo;
+	}
 
 	data = (void *)(long)skb->data;
 	end = (void *)(long)skb->data_end;
-	if (data + l3 + sizeof(*iph) > end)
-		return XEPC_DROP_IP_TRUNC;
+	if (data + l3 + sizeof(*iph) > end) {
+		rc = XEPC_DROP_IP_TRUNC;
+		goto undo;
+	}
 	tos = ((struct iphdr *)(data + l3))->tos;
 
-	if (skb->len > l3 + len && bpf_skb_change_tail(skb, l3 + len, 0))
-		return XEPC_DROP_ADJUST;
+	if (skb->len > l3 + len && bpf_skb_change_tail(skb, l3 + len, 0)) {
+		rc = XEPC_DROP_ADJUST;
+		goto undo;
+	}
 	if (bpf_skb_adjust_room(skb, 36, BPF_ADJ_ROOM_MAC,
 				BPF_F_ADJ_ROOM_ENCAP_L3_IPV4 |
-				BPF_F_ADJ_ROOM_ENCAP_L4_UDP))
-		return XEPC_DROP_ADJUST;
+				BPF_F_ADJ_ROOM_ENCAP_L4_UDP)) {
+		rc = XEPC_DROP_ADJUST;
+		goto undo;
+	}
 	data = (void *)(long)skb->data;
 	end = (void *)(long)skb->data_end;
 	eth = data;
-	if ((void *)(eth + 1) + 36 > end)
-		return XEPC_DROP_ADJUST;
+	if ((void *)(eth + 1) + 36 > end) {
+		rc = XEPC_DROP_ADJUST;
+		goto undo;
+	}
 	if (l3 != sizeof(*eth)) {
 		/* a VLAN tag on the UE device is not carried to the eNB side */
-		return XEPC_DROP_ADJUST;
+		rc = XEPC_DROP_ADJUST;
+		goto undo;
 	}
 	eth->h_proto = bpf_htons(ETH_P_IP);
 	gtpu_encap_hdrs((void *)(eth + 1), cfg, s, len, tos);
-	count_usage(sid, v.charge_idx, XEPC_DIR_DL, len);
 
 	fib.family = AF_INET;
 	fib.tos = tos;
@@ -191,8 +203,10 @@ static __always_inline int downlink(struct __sk_buff *skb,
 		data = (void *)(long)skb->data;
 		end = (void *)(long)skb->data_end;
 		eth = data;
-		if ((void *)(eth + 1) > end)
-			return XEPC_DROP_ADJUST;
+		if ((void *)(eth + 1) > end) {
+			rc = XEPC_DROP_ADJUST;
+			goto undo;
+		}
 		__builtin_memcpy(eth->h_dest, fib.dmac, ETH_ALEN);
 		__builtin_memcpy(eth->h_source, fib.smac, ETH_ALEN);
 		stat_cnt(XEPC_CNT_DL_TC_FWD, len);
@@ -207,9 +221,14 @@ static __always_inline int downlink(struct __sk_buff *skb,
 		stat_cnt(XEPC_CNT_DL_NO_NEIGH_PASS, len);
 		return -(int)bpf_redirect_neigh(fib.ifindex, NULL, 0, 0) - 1;
 	}
-	if (rc < 0)
-		return XEPC_DROP_FIB_OTHER;
-	return fib_drop_reason(rc);
+	if (rc < 0) {
+		rc = XEPC_DROP_FIB_OTHER;
+		goto undo;
+	}
+	rc = fib_drop_reason(rc);
+undo:
+	uncount_usage(sid, &v, XEPC_DIR_DL, len);
+	return rc;
 }
 
 SEC("tc")

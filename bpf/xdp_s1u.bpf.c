@@ -233,15 +233,19 @@ static __always_inline int uplink(struct xdp_md *ctx,
 	{
 		struct ethhdr *eth = data;
 
-		if ((void *)(eth + 1) > end)
-			return XEPC_DROP_ETH_TRUNC;
+		if ((void *)(eth + 1) > end) {
+			rc = XEPC_DROP_ETH_TRUNC;
+			goto undo;
+		}
 		__builtin_memcpy(dmac, eth->h_dest, ETH_ALEN);
 		__builtin_memcpy(smac, eth->h_source, ETH_ALEN);
 		if (l2->len == 18) {
 			struct vlan_hdr_ *vh = (void *)(eth + 1);
 
-			if ((void *)(vh + 1) > end)
-				return XEPC_DROP_VLAN_TRUNC;
+			if ((void *)(vh + 1) > end) {
+				rc = XEPC_DROP_VLAN_TRUNC;
+				goto undo;
+			}
 			tci = vh->tci;
 		}
 	}
@@ -251,7 +255,7 @@ static __always_inline int uplink(struct xdp_md *ctx,
 		/* up the stack so that nftables masquerade applies */
 		rc = decap(ctx, outer_len, l2->len, len, dmac, smac, tci);
 		if (rc)
-			return rc;
+			goto undo;
 		stat_cnt(XEPC_CNT_UL_NAT_PASS, len);
 		return -XDP_PASS - 1;
 	}
@@ -266,8 +270,10 @@ static __always_inline int uplink(struct xdp_md *ctx,
 	rc = route_lookup(ctx, cfg, &fib, XEPC_DIR_UL,
 			  cfg->route_flags & XEPC_RC_BY_SRC);
 	if (rc == BPF_FIB_LKUP_RET_SUCCESS) {
-		if (iph->ttl <= 1)
-			return XEPC_DROP_TTL_EXCEEDED;
+		if (iph->ttl <= 1) {
+			rc = XEPC_DROP_TTL_EXCEEDED;
+			goto undo;
+		}
 		/* RFC 1812 5.3.1: a router decrements TTL */
 		csum_replace2(&iph->check, bpf_htons((__u16)iph->ttl << 8),
 			      bpf_htons((__u16)(iph->ttl - 1) << 8));
@@ -275,7 +281,7 @@ static __always_inline int uplink(struct xdp_md *ctx,
 		rc = decap(ctx, outer_len, sizeof(struct ethhdr), len,
 			   fib.dmac, fib.smac, 0);
 		if (rc)
-			return rc;
+			goto undo;
 		stat_cnt(XEPC_CNT_UL_FWD, len);
 		return -(int)bpf_redirect(fib.ifindex, 0) - 1;
 	}
@@ -285,16 +291,23 @@ static __always_inline int uplink(struct xdp_md *ctx,
 		 * delivers locally (a UE talking to the gateway itself) */
 		int r2 = decap(ctx, outer_len, l2->len, len, dmac, smac, tci);
 
-		if (r2)
-			return r2;
+		if (r2) {
+			rc = r2;
+			goto undo;
+			}
 		stat_cnt(rc == BPF_FIB_LKUP_RET_NO_NEIGH ? XEPC_CNT_UL_NO_NEIGH_PASS :
 			 rc == BPF_FIB_LKUP_RET_FRAG_NEEDED ?
 			 XEPC_CNT_UL_FRAG_NEEDED_PASS : XEPC_CNT_UL_LOCAL_PASS, len);
 		return -XDP_PASS - 1;
 	}
-	if (rc < 0)
-		return XEPC_DROP_FIB_OTHER;
-	return fib_drop_reason(rc);
+	if (rc < 0) {
+		rc = XEPC_DROP_FIB_OTHER;
+		goto undo;
+	}
+	rc = fib_drop_reason(rc);
+undo:
+	uncount_usage(sid, &v, XEPC_DIR_UL, len);
+	return rc;
 }
 
 /*

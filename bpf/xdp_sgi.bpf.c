@@ -86,46 +86,57 @@ static __always_inline int downlink(struct xdp_md *ctx,
 	if (rc)
 		return rc;
 
+	/* counted now, taken out again if it is dropped below */
+	count_usage(sid, v.charge_idx, XEPC_DIR_DL, len);
+
 	if (!(s->flags & XEPC_SF_TUNNEL)) {
 		rc = buffer_packet(ctx, cfg, sid, s, l2->len, len);
 		if (rc)
-			return rc;
-		count_usage(sid, v.charge_idx, XEPC_DIR_DL, len);
+			goto undo;
 		stat_cnt(XEPC_CNT_IDLE_BUFFERED, len);
 		return -XDP_DROP - 1;	/* consumed: userspace holds it */
 	}
 
 	/* a router decrements the TTL of what it forwards (RFC 1812 5.3.1) */
-	if (iph->ttl <= 1)
-		return XEPC_DROP_TTL_EXCEEDED;
+	if (iph->ttl <= 1) {
+		rc = XEPC_DROP_TTL_EXCEEDED;
+		goto undo;
+	}
 	csum_replace2(&iph->check, bpf_htons((__u16)iph->ttl << 8),
 		      bpf_htons((__u16)(iph->ttl - 1) << 8));
 	iph->ttl--;
 	tos = iph->tos;
 
 	eth = data;
-	if ((void *)(eth + 1) > end)
-		return XEPC_DROP_ETH_TRUNC;
+	if ((void *)(eth + 1) > end) {
+		rc = XEPC_DROP_ETH_TRUNC;
+		goto undo;
+	}
 	__builtin_memcpy(dmac, eth->h_dest, ETH_ALEN);
 	__builtin_memcpy(smac, eth->h_source, ETH_ALEN);
 
 	/* trim Ethernet padding, then make room for Ethernet + 36 */
 	have = end - data;
 	if (have > l2->len + len &&
-	    bpf_xdp_adjust_tail(ctx, -(int)(have - l2->len - len)))
-		return XEPC_DROP_ADJUST;
+	    bpf_xdp_adjust_tail(ctx, -(int)(have - l2->len - len))) {
+		rc = XEPC_DROP_ADJUST;
+		goto undo;
+	}
 	delta = (int)l2->len - (int)(sizeof(struct ethhdr) + 36);
-	if (bpf_xdp_adjust_head(ctx, delta))
-		return XEPC_DROP_ADJUST;
+	if (bpf_xdp_adjust_head(ctx, delta)) {
+		rc = XEPC_DROP_ADJUST;
+		goto undo;
+	}
 	data = (void *)(long)ctx->data;
 	end = (void *)(long)ctx->data_end;
 	eth = data;
 	oip = (void *)(eth + 1);
-	if ((void *)oip + 36 > end)
-		return XEPC_DROP_ADJUST;
+	if ((void *)oip + 36 > end) {
+		rc = XEPC_DROP_ADJUST;
+		goto undo;
+	}
 	eth->h_proto = bpf_htons(ETH_P_IP);
 	gtpu_encap_hdrs(oip, cfg, s, len, tos);
-	count_usage(sid, v.charge_idx, XEPC_DIR_DL, len);
 
 	fib.family = AF_INET;
 	fib.tos = tos;
@@ -153,9 +164,14 @@ static __always_inline int downlink(struct xdp_md *ctx,
 			 len);
 		return -XDP_PASS - 1;
 	}
-	if (rc < 0)
-		return XEPC_DROP_FIB_OTHER;
-	return fib_drop_reason(rc);
+	if (rc < 0) {
+		rc = XEPC_DROP_FIB_OTHER;
+		goto undo;
+	}
+	rc = fib_drop_reason(rc);
+undo:
+	uncount_usage(sid, &v, XEPC_DIR_DL, len);
+	return rc;
 }
 
 SEC("xdp")

@@ -59,7 +59,7 @@ void test_downlink(struct test_ctx *t)
 	struct xepc_session s = env_default_session(SID);
 	uint8_t f[4096], out[4096];
 	size_t len, out_len = 0, il = 0;
-	struct xepc_usage u;
+	struct xepc_usage u, u0;
 	struct dp_env e;
 	__u32 ret = 0;
 
@@ -118,10 +118,14 @@ void test_downlink(struct test_ctx *t)
 	ASSERT_EQ(out_len, 14 + 36 + il, "encapsulated for the stack");
 
 	test__start_subtest(t, "ttl_exceeded");
+	ASSERT_OK(env_get_usage(&e, SID, &u0), "usage before");
 	len = dl_frame(f, "10.45.0.5", 20, 1, 0, 0, &il);
 	ASSERT_OK(env_run_xdp(e.prog_sgi, f, len, t->if_sgi, out, &out_len, &ret), "run");
 	ASSERT_EQ(ret, XDP_DROP, "XDP_DROP");
 	ASSERT_EQ(env_drops(&e, TTL_EXCEEDED), 1, "TTL_EXCEEDED");
+	ASSERT_OK(env_get_usage(&e, SID, &u), "usage after");
+	ASSERT_EQ(u.dl_pkts, u0.dl_pkts, "a dropped packet is not usage (dl_pkts)");
+	ASSERT_EQ(u.dl_bytes, u0.dl_bytes, "a dropped packet is not usage (dl_bytes)");
 
 	test__start_subtest(t, "enb_without_neighbour_to_stack");
 	s.enb_addr = ip4("10.10.0.9");
@@ -140,6 +144,7 @@ void test_downlink(struct test_ctx *t)
 	ASSERT_EQ(env_drops(&e, FIB_UNREACHABLE), 1, "FIB_UNREACHABLE");
 	ASSERT_OK(env_get_usage(&e, SID, &u), "usage");
 	ASSERT_EQ(u.dl_drops, 2, "session dl_drops (ttl, unreachable)");
+	ASSERT_EQ(u.dl_pkts, u0.dl_pkts + 1, "usage: only the packet passed to the stack");
 out:
 	env_close(&e);
 }

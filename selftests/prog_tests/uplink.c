@@ -4,11 +4,14 @@
  * runner's netns (permanent neighbours), XDP_REDIRECT with the rewritten
  * MACs, decapsulation, TTL, usage; the stack fallbacks; unknown TEID events.
  */
+#include <string.h>
+
 #include "../dp_env.h"
 #include "../pkt.h"
 
 #define SID 3
 #define TEID (0x01000000u | SID)
+#define CHARGE_IDX 40
 
 static size_t ul_frame(uint8_t *f, const char *dst, uint8_t ttl, int vlan,
 		       size_t *inner_len)
@@ -82,6 +85,40 @@ void test_uplink(struct test_ctx *t)
 	ASSERT_OK(env_run_xdp(e.prog_s1u, f, len, t->if_s1u, out, &out_len, &ret), "run");
 	ASSERT_EQ(ret, XDP_DROP, "XDP_DROP");
 	ASSERT_EQ(env_drops(&e, TTL_EXCEEDED), 1, "TTL_EXCEEDED");
+
+	test__start_subtest(t, "dropped_after_policy_not_charged");
+	{
+		/* TTL 1 passes the policy (and is charged there) but never
+		 * leaves: usage and quota must not keep it */
+		struct xepc_session cs = s;
+		struct xepc_charge *c = &e.charging[CHARGE_IDX];
+		struct xepc_usage u0, u1;
+
+		memset(c, 0, sizeof(*c));
+		c->remaining = 100000;
+		c->rating_group = 1;
+		c->session_id = SID;
+		c->flags = XEPC_CF_VALID | XEPC_CF_ONLINE;
+		cs.charge_base = CHARGE_IDX;
+		cs.n_charge = 1;
+		cs.default_slot = 0;
+		ASSERT_OK(env_session(&e, SID, &cs), "session with a quota");
+		ASSERT_OK(env_get_usage(&e, SID, &u0), "usage before");
+		len = ul_frame(f, "198.51.100.10", 1, 0, &il);
+		ASSERT_OK(env_run_xdp(e.prog_s1u, f, len, t->if_s1u, out, &out_len, &ret), "run");
+		ASSERT_EQ(ret, XDP_DROP, "TTL 1 dropped");
+		ASSERT_OK(env_get_usage(&e, SID, &u1), "usage after");
+		ASSERT_EQ(u1.ul_pkts, u0.ul_pkts, "session ul_pkts unchanged");
+		ASSERT_EQ(u1.ul_bytes, u0.ul_bytes, "session ul_bytes unchanged");
+		ASSERT_EQ(c->ul_pkts, 0, "rating-group packets unchanged");
+		ASSERT_EQ(c->remaining, 100000, "quota given back");
+		len = ul_frame(f, "198.51.100.10", 64, 0, &il);
+		ASSERT_OK(env_run_xdp(e.prog_s1u, f, len, t->if_s1u, out, &out_len, &ret), "run");
+		ASSERT_EQ(ret, XDP_REDIRECT, "TTL 64 forwarded");
+		ASSERT_EQ(c->ul_pkts, 1, "forwarded packet counted for the rating group");
+		ASSERT_EQ(c->remaining, 100000 - (__s64)il, "and charged");
+		ASSERT_OK(env_session(&e, SID, &s), "session without a quota again");
+	}
 
 	test__start_subtest(t, "local_destination_to_stack");
 	len = ul_frame(f, "10.20.0.1", 64, 0, &il);
