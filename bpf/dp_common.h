@@ -647,6 +647,24 @@ static __always_inline int idle_begin(const struct xepc_config *cfg,
 	return 0;
 }
 
+/* Second half of idle_begin(): the caller copied the packet into rec
+ * (err = its load helper's result, or non-zero when the length was out of
+ * range).  Submits the record, or gives the slot back. */
+static __always_inline int idle_end(__u32 sid, struct xepc_ev_buffered *rec,
+				    long err)
+{
+	if (err) {
+		struct xepc_usage *u = bpf_map_lookup_elem(&xepc_usage, &sid);
+
+		if (u)
+			__sync_fetch_and_add(&u->buffered, -1);
+		bpf_ringbuf_discard(rec, 0);
+		return XEPC_DROP_IDLE_TOO_BIG;
+	}
+	bpf_ringbuf_submit(rec, 0);
+	return 0;
+}
+
 /* len in [1, XEPC_BUF_PKT_MAX] (checked by the caller) in a form the
  * verifier can bound: the copy size of the idle buffer. */
 static __always_inline __u32 buf_len(__u32 len)

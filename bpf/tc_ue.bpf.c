@@ -56,17 +56,9 @@ static __always_inline int buffer_packet(struct __sk_buff *skb,
 	rc = idle_begin(cfg, sid, s, len, &rec);
 	if (rc)
 		return rc;
-	if (len < 1 || len > XEPC_BUF_PKT_MAX ||
-	    bpf_skb_load_bytes(skb, off, rec->data, buf_len(len))) {
-		struct xepc_usage *u = bpf_map_lookup_elem(&xepc_usage, &sid);
-
-		if (u)
-			__sync_fetch_and_add(&u->buffered, -1);
-		bpf_ringbuf_discard(rec, 0);
-		return XEPC_DROP_IDLE_TOO_BIG;
-	}
-	bpf_ringbuf_submit(rec, 0);
-	return 0;
+	if (len < 1 || len > XEPC_BUF_PKT_MAX)	/* bounds the copy */
+		return idle_end(sid, rec, -1);
+	return idle_end(sid, rec, bpf_skb_load_bytes(skb, off, rec->data, buf_len(len)));
 }
 
 /* Returns a drop reason (> 0) or -(tc action) - 1. */

@@ -294,7 +294,7 @@ static __always_inline int uplink(struct xdp_md *ctx,
 		if (r2) {
 			rc = r2;
 			goto undo;
-			}
+		}
 		stat_cnt(rc == BPF_FIB_LKUP_RET_NO_NEIGH ? XEPC_CNT_UL_NO_NEIGH_PASS :
 			 rc == BPF_FIB_LKUP_RET_FRAG_NEEDED ?
 			 XEPC_CNT_UL_FRAG_NEEDED_PASS : XEPC_CNT_UL_LOCAL_PASS, len);

@@ -26,17 +26,9 @@ static __always_inline int buffer_packet(struct xdp_md *ctx,
 	rc = idle_begin(cfg, sid, s, len, &rec);
 	if (rc)
 		return rc;
-	if (len < 1 || len > XEPC_BUF_PKT_MAX ||
-	    bpf_xdp_load_bytes(ctx, off, rec->data, buf_len(len))) {
-		struct xepc_usage *u = bpf_map_lookup_elem(&xepc_usage, &sid);
-
-		if (u)
-			__sync_fetch_and_add(&u->buffered, -1);
-		bpf_ringbuf_discard(rec, 0);
-		return XEPC_DROP_IDLE_TOO_BIG;
-	}
-	bpf_ringbuf_submit(rec, 0);
-	return 0;
+	if (len < 1 || len > XEPC_BUF_PKT_MAX)	/* bounds the copy */
+		return idle_end(sid, rec, -1);
+	return idle_end(sid, rec, bpf_xdp_load_bytes(ctx, off, rec->data, buf_len(len)));
 }
 
 static __always_inline int downlink(struct xdp_md *ctx,

@@ -457,6 +457,22 @@ static int session_read(struct dp_ctx *ctx, uint32_t sid, struct xepc_session *s
     return 0;
 }
 
+/* The active session whose uplink TEID is ul_teid (the TEID, not only its
+ * session-id bits, must match: a stale TEID of a reused slot is unknown). */
+static int session_find(struct dp_ctx *ctx, uint32_t ul_teid, uint32_t *sid,
+                        struct xepc_session *s)
+{
+    int rc = sid_of(ctx, ul_teid, sid);
+    if (rc)
+        return rc;
+    rc = session_read(ctx, *sid, s);
+    if (rc)
+        return rc;
+    if (!(s->flags & XEPC_SF_ACTIVE) || s->teid_local != ul_teid)
+        return dp_set_error(ctx, -ENOENT, "no session with TEID 0x%08x", ul_teid);
+    return 0;
+}
+
 static void fill_tunnel(const struct dp_session_spec *s, struct xepc_session *k)
 {
     k->ue_addr = s->ue_addr.s_addr;
@@ -750,14 +766,9 @@ int dp_session_del(struct dp_ctx *ctx, uint32_t ul_teid)
 {
     struct xepc_session old;
     uint32_t sid;
-    int rc = sid_of(ctx, ul_teid, &sid);
+    int rc = session_find(ctx, ul_teid, &sid, &old);
     if (rc)
         return rc;
-    rc = session_read(ctx, sid, &old);
-    if (rc)
-        return rc;
-    if (!(old.flags & XEPC_SF_ACTIVE) || old.teid_local != ul_teid)
-        return dp_set_error(ctx, -ENOENT, "no session with TEID 0x%08x", ul_teid);
     /* Downlink key first, then the session, then what it pointed to. */
     bpf_map_delete_elem(ctx->map_fd[DP_MAP_UE], &old.ue_addr);
     struct xepc_session empty = {0};
@@ -841,14 +852,9 @@ int dp_session_get(struct dp_ctx *ctx, uint32_t ul_teid, struct dp_session_info 
 {
     struct xepc_session k;
     uint32_t sid;
-    int rc = sid_of(ctx, ul_teid, &sid);
+    int rc = session_find(ctx, ul_teid, &sid, &k);
     if (rc)
         return rc;
-    rc = session_read(ctx, sid, &k);
-    if (rc)
-        return rc;
-    if (!(k.flags & XEPC_SF_ACTIVE) || k.teid_local != ul_teid)
-        return dp_set_error(ctx, -ENOENT, "no session with TEID 0x%08x", ul_teid);
     return info_build(ctx, sid, &k, info);
 }
 
@@ -901,14 +907,9 @@ int dp_quota_refill(struct dp_ctx *ctx, uint32_t ul_teid, uint32_t rating_group,
 {
     struct xepc_session k;
     uint32_t sid;
-    int rc = sid_of(ctx, ul_teid, &sid);
+    int rc = session_find(ctx, ul_teid, &sid, &k);
     if (rc)
         return rc;
-    rc = session_read(ctx, sid, &k);
-    if (rc)
-        return rc;
-    if (!(k.flags & XEPC_SF_ACTIVE) || k.teid_local != ul_teid)
-        return dp_set_error(ctx, -ENOENT, "no session with TEID 0x%08x", ul_teid);
     for (uint32_t i = 0; i < k.n_charge; i++) {
         struct xepc_charge *c = charge_slot(ctx, k.charge_base + i);
         if (!c || c->rating_group != rating_group || !(c->flags & XEPC_CF_ONLINE))
