@@ -4,6 +4,7 @@
 
 #include <openssl/crypto.h>
 
+#include "sec/keystream_mb.h"
 #include "sec/nas_algs.h"
 #include "sec/snow3g.h"
 #include "sec/zuc.h"
@@ -118,4 +119,52 @@ int sec_eea(unsigned alg, const uint8_t key[SEC_KEY_LEN], uint32_t count, uint8_
         rc = sec_cipher_apply(&c, count, bearer, dir, in, out, bits);
     sec_cipher_free(&c);
     return rc;
+}
+
+/* Messages per call of the multi-buffer code: several groups of lanes, the
+ * IVs on the stack. */
+#define EEA_BATCH_CHUNK 64
+
+int sec_eea_batch(unsigned alg, const struct sec_eea_msg *msgs, size_t n)
+{
+    if (alg >= SEC_ALG_COUNT)
+        return -EINVAL;
+    for (size_t i = 0; i < n; i++)
+        if (msgs[i].bearer > 31 || msgs[i].dir > 1)
+            return -EINVAL;
+    if (alg == SEC_ALG_0 || alg == SEC_ALG_2) {
+        for (size_t i = 0; i < n; i++) {
+            const struct sec_eea_msg *m = &msgs[i];
+            int rc = sec_eea(alg, m->key, m->count, m->bearer, m->dir, m->in, m->out, m->bits);
+            if (rc)
+                return rc;
+        }
+        return 0;
+    }
+
+    struct sec_ks_job jobs[EEA_BATCH_CHUNK];
+    uint8_t iv[EEA_BATCH_CHUNK][16];
+
+    for (size_t i = 0; i < n; i += EEA_BATCH_CHUNK) {
+        size_t c = n - i < EEA_BATCH_CHUNK ? n - i : EEA_BATCH_CHUNK;
+        for (size_t j = 0; j < c; j++) {
+            const struct sec_eea_msg *m = &msgs[i + j];
+            /* The same IV for both: UEA2 f8 with COUNT-C = COUNT (EEA1)
+             * and the EEA3 IV are COUNT || BEARER || DIRECTION || 0^26,
+             * twice (see sec_cipher_apply). */
+            count_bearer_dir(iv[j], m->count, m->bearer, m->dir);
+            memcpy(iv[j] + 8, iv[j], 8);
+            jobs[j] = (struct sec_ks_job){m->key, iv[j], m->in, m->out, (m->bits + 7) / 8};
+        }
+        if (alg == SEC_ALG_1)
+            snow3g_mb_xor(jobs, c);
+        else
+            zuc_mb_xor(jobs, c);
+        for (size_t j = 0; j < c; j++) {
+            const struct sec_eea_msg *m = &msgs[i + j];
+            if (m->bits % 8)
+                m->out[m->bits / 8] &= (uint8_t)(0xff00 >> (m->bits % 8));
+        }
+    }
+    return 0;
 }

@@ -19,6 +19,13 @@ test_sec_auth_vector_SRCS := userspace/sec/tests/test_auth_vector.c
 test_sec_auth_vector_LIBS := sec xepc
 test_sec_auth_vector_LDLIBS := -lcmocka -lcrypto
 
+# Multi-buffer SNOW 3G / ZUC and the batch EEA/EIA: every dispatch level
+# the CPU supports against the single-stream code and the vectors.
+UNIT_TESTS += test_sec_keystream_mb
+test_sec_keystream_mb_SRCS := userspace/sec/tests/test_keystream_mb.c
+test_sec_keystream_mb_LIBS := sec xepc
+test_sec_keystream_mb_LDLIBS := -lcmocka -lcrypto
+
 
 # xepcctl sim against the vectors (needs build/bin/xepcctl from `make all`).
 SCRIPT_TESTS += userspace/sec/tests/test_xepcctl_sim.sh

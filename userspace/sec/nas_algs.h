@@ -70,6 +70,35 @@ int sec_eea(unsigned alg, const uint8_t key[SEC_KEY_LEN], uint32_t count, uint8_
 int sec_eia(unsigned alg, const uint8_t key[SEC_KEY_LEN], uint32_t count, uint8_t bearer,
             uint8_t dir, const uint8_t *msg, size_t bits, uint8_t mac[SEC_MAC_LEN]);
 
+/* Batches: many messages, each with its own key, COUNT, BEARER and
+ * DIRECTION, under one algorithm.  Why: a single SNOW 3G or ZUC stream is
+ * bound by its serial FSM, but independent messages can be clocked together
+ * in SIMD lanes (keystream_mb.h), so an MME or eNB with several messages to
+ * protect at once (many UEs) gets them for little more than the cost of
+ * one.  EEA1/EIA1 and EEA3/EIA3 take that path; 0 and 2 go message by
+ * message.  Every message is checked before any output is written:
+ * -EINVAL (alg > 3, bearer > 31 or dir > 1 in any message), -ENOMEM, -EIO. */
+struct sec_eea_msg {
+    const uint8_t *key; /* SEC_KEY_LEN octets */
+    uint32_t count;
+    uint8_t bearer, dir;
+    const uint8_t *in;
+    uint8_t *out; /* may equal in */
+    size_t bits;
+};
+
+struct sec_eia_msg {
+    const uint8_t *key; /* SEC_KEY_LEN octets */
+    uint32_t count;
+    uint8_t bearer, dir;
+    const uint8_t *msg;
+    size_t bits;
+    uint8_t mac[SEC_MAC_LEN]; /* out */
+};
+
+int sec_eea_batch(unsigned alg, const struct sec_eea_msg *msgs, size_t n);
+int sec_eia_batch(unsigned alg, struct sec_eia_msg *msgs, size_t n);
+
 /* Algorithm selection (TS 33.401 7.2.4.2, 8.2): the first algorithm of
  * the operator's preference list that the UE supports.  ue_caps is the
  * octet of the UE network capability IE (TS 24.301 9.9.3.34) listing

@@ -12,6 +12,7 @@
 #include "sec/aes_block.h"
 #include "sec/auth_vector.h"
 #include "sec/kdf.h"
+#include "sec/keystream_mb.h"
 #include "sec/milenage.h"
 #include "sec/nas_algs.h"
 #include "sec/snow3g.h"
@@ -224,6 +225,134 @@ static void run_aes_ctr(void *arg, long n)
     sink = a->buf[0];
 }
 
+/* ------------------------------------------ multi-buffer keystream -- */
+
+/* MB_STREAMS streams of MB_LEN octets each, every call from a fresh
+ * (key, IV): the initialisation is part of the cost, as for messages. */
+#define MB_STREAMS 16
+#define MB_LEN 2048
+
+struct mb_arg {
+    uint8_t key[MB_STREAMS][16], iv[MB_STREAMS][16];
+    uint8_t *buf; /* MB_STREAMS * MB_LEN */
+    struct sec_ks_job jobs[MB_STREAMS];
+    EVP_CIPHER_CTX *ctr;
+};
+
+static void run_snow3g_mb(void *arg, long n)
+{
+    struct mb_arg *a = arg;
+    for (long i = 0; i < n; i++)
+        snow3g_mb_xor(a->jobs, MB_STREAMS);
+    sink = a->buf[0];
+}
+
+static void run_zuc_mb(void *arg, long n)
+{
+    struct mb_arg *a = arg;
+    for (long i = 0; i < n; i++)
+        zuc_mb_xor(a->jobs, MB_STREAMS);
+    sink = a->buf[0];
+}
+
+/* AES-CTR over the same bytes: one EVP call per stream, re-IVed. */
+static void run_aes_ctr_mb(void *arg, long n)
+{
+    struct mb_arg *a = arg;
+    int len;
+    for (long i = 0; i < n; i++)
+        for (int j = 0; j < MB_STREAMS; j++)
+            if (EVP_EncryptInit_ex(a->ctr, NULL, NULL, NULL, a->iv[j]) != 1 ||
+                EVP_EncryptUpdate(a->ctr, a->buf + j * MB_LEN, &len, a->buf + j * MB_LEN,
+                                  MB_LEN) != 1)
+                die("AES-CTR");
+    sink = a->buf[0];
+}
+
+/* Batch EEA: 16 messages of 100 octets, each its own key and COUNT. */
+#define EEA_BATCH 16
+
+struct eea_arg {
+    uint8_t key[EEA_BATCH][16], buf[EEA_BATCH][NAS_MSG_LEN];
+    struct sec_eea_msg msgs[EEA_BATCH];
+    unsigned alg;
+};
+
+static void run_eea_batch(void *arg, long n)
+{
+    struct eea_arg *a = arg;
+    for (long i = 0; i < n; i++) {
+        a->msgs[i % EEA_BATCH].count = (uint32_t)i;
+        if (sec_eea_batch(a->alg, a->msgs, EEA_BATCH))
+            die("sec_eea_batch");
+    }
+    sink = a->buf[0][0];
+}
+
+static void run_eea_single(void *arg, long n)
+{
+    struct eea_arg *a = arg;
+    for (long i = 0; i < n; i++)
+        for (int j = 0; j < EEA_BATCH; j++) {
+            const struct sec_eea_msg *m = &a->msgs[j];
+            if (sec_eea(a->alg, m->key, (uint32_t)i, m->bearer, m->dir, m->in, m->out, m->bits))
+                die("sec_eea");
+        }
+    sink = a->buf[0][0];
+}
+
+static void bench_mb(void)
+{
+    struct mb_arg *a = calloc(1, sizeof(*a));
+    if (!a || !(a->buf = calloc(MB_STREAMS, MB_LEN)) || !(a->ctr = EVP_CIPHER_CTX_new()))
+        die("alloc");
+    for (int j = 0; j < MB_STREAMS; j++) {
+        for (int i = 0; i < 16; i++) {
+            a->key[j][i] = (uint8_t)(j * 31 + i * 3);
+            a->iv[j][i] = (uint8_t)(j * 7 + i * 11);
+        }
+        a->jobs[j] = (struct sec_ks_job){a->key[j], a->iv[j], a->buf + j * MB_LEN,
+                                         a->buf + j * MB_LEN, MB_LEN};
+    }
+    if (EVP_EncryptInit_ex(a->ctr, EVP_aes_128_ctr(), NULL, a->key[0], a->iv[0]) != 1)
+        die("AES-CTR");
+
+    const double bytes = (double)MB_STREAMS * MB_LEN;
+    double ctr = measure(run_aes_ctr_mb, a) / bytes;
+    double snow = measure(run_snow3g_mb, a) / bytes;
+    double zuc = measure(run_zuc_mb, a) / bytes;
+    printf("# multi-buffer level: %s\n", sec_mb_level_name(sec_mb_get_level()));
+    printf("bench: mb_lanes %u lanes\n", sec_mb_lanes());
+    printf("bench: aes128_ctr_evp_16x2048 %.0f bytes/s\n", 1e9 / ctr);
+    printf("bench: snow3g_mb_keystream_16x2048 %.0f bytes/s\n", 1e9 / snow);
+    printf("bench: zuc_mb_keystream_16x2048 %.0f bytes/s\n", 1e9 / zuc);
+    printf("bench: snow3g_mb_vs_aes_ctr_cost %.2f ratio\n", snow / ctr);
+    printf("bench: zuc_mb_vs_aes_ctr_cost %.2f ratio\n", zuc / ctr);
+    EVP_CIPHER_CTX_free(a->ctr);
+    free(a->buf);
+    free(a);
+
+    /* Batch EEA beside the same messages one by one. */
+    static const char *const names[] = {"", "eea1", "eea2", "eea3"};
+    struct eea_arg *e = calloc(1, sizeof(*e));
+    if (!e)
+        die("alloc");
+    for (int j = 0; j < EEA_BATCH; j++) {
+        for (int i = 0; i < 16; i++)
+            e->key[j][i] = (uint8_t)(j * 13 + i);
+        e->msgs[j] = (struct sec_eea_msg){e->key[j], 0, (uint8_t)j, (uint8_t)(j & 1), e->buf[j],
+                                          e->buf[j], 8 * NAS_MSG_LEN};
+    }
+    for (unsigned alg = 1; alg <= 3; alg += 2) {
+        e->alg = alg;
+        double batch = measure(run_eea_batch, e) / EEA_BATCH;
+        double single = measure(run_eea_single, e) / EEA_BATCH;
+        printf("bench: %s_batch16_100B %.0f ns/msg\n", names[alg], batch);
+        printf("bench: %s_single_100B %.0f ns/msg\n", names[alg], single);
+    }
+    free(e);
+}
+
 /* ------------------------------------------ constant-time S-box cost -- */
 
 /* What a lookup costs when it must not depend on the secret index: read
@@ -310,6 +439,10 @@ int main(void)
     printf("bench: zuc_cost_vs_aes_ctr %.2f x\n", zuc / ctr);
     EVP_CIPHER_CTX_free(sa.ctr);
     free(sa.buf);
+
+    /* Multi-buffer keystream and batch EEA, beside AES-CTR over the same
+     * bytes. */
+    bench_mb();
 
     /* Constant-time alternative to the S-box tables: ZUC does 8 S-box
      * lookups per 4-byte word (2 per byte), SNOW 3G 10 (8 S1/S2 column

@@ -1,0 +1,130 @@
+/* Multi-buffer keystream: the dispatch between levels, and the generic
+ * level (the single-stream code, one job after another). */
+#include "sec/keystream_mb.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "sec/mb_avx512.h"
+#include "sec/snow3g.h"
+#include "sec/zuc.h"
+
+/* The level in use, -1 until the first call picks the best one.  A process
+ * property like the CPU itself, hence file-level; atomic because any thread
+ * may make the first call. */
+static int mb_level = -1;
+
+int sec_mb_level_supported(enum sec_mb_level level)
+{
+    switch (level) {
+    case SEC_MB_GENERIC:
+        return 1;
+    case SEC_MB_AVX512:
+#if defined(__x86_64__)
+        /* libgcc's check includes the OS enabling the AVX-512 state. */
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+               __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vbmi");
+#else
+        return 0;
+#endif
+    }
+    return 0;
+}
+
+int sec_mb_set_level(enum sec_mb_level level)
+{
+    if ((unsigned)level >= SEC_MB_LEVEL_COUNT || !sec_mb_level_supported(level))
+        return -ENOTSUP;
+    __atomic_store_n(&mb_level, (int)level, __ATOMIC_RELAXED);
+    return 0;
+}
+
+enum sec_mb_level sec_mb_get_level(void)
+{
+    int l = __atomic_load_n(&mb_level, __ATOMIC_RELAXED);
+
+    if (l < 0) {
+        l = sec_mb_level_supported(SEC_MB_AVX512) ? SEC_MB_AVX512 : SEC_MB_GENERIC;
+        __atomic_store_n(&mb_level, l, __ATOMIC_RELAXED);
+    }
+    return (enum sec_mb_level)l;
+}
+
+unsigned sec_mb_lanes(void)
+{
+    return sec_mb_get_level() == SEC_MB_AVX512 ? MB_LANES : 1;
+}
+
+const char *sec_mb_level_name(enum sec_mb_level level)
+{
+    static const char *const names[] = {"generic", "avx512"};
+    return (unsigned)level < SEC_MB_LEVEL_COUNT ? names[level] : "?";
+}
+
+/* Generic level: the job's keystream from the single-stream code. */
+static void snow3g_one(const struct sec_ks_job *j)
+{
+    struct snow3g st;
+
+    if (!j->len)
+        return;
+    snow3g_init(&st, j->key, j->iv);
+    if (!j->in)
+        memset(j->out, 0, j->len);
+    snow3g_xor(&st, j->in ? j->in : j->out, j->out, j->len);
+    OPENSSL_cleanse(&st, sizeof(st));
+}
+
+static void zuc_one(const struct sec_ks_job *j)
+{
+    struct zuc st;
+
+    if (!j->len)
+        return;
+    zuc_init(&st, j->key, j->iv);
+    if (!j->in)
+        memset(j->out, 0, j->len);
+    zuc_xor(&st, j->in ? j->in : j->out, j->out, j->len);
+    OPENSSL_cleanse(&st, sizeof(st));
+}
+
+/* Groups of MB_LANES jobs; a group whose jobs are all empty costs nothing. */
+static void run_groups(const struct sec_ks_job *jobs, size_t n,
+                       void (*group)(const struct sec_ks_job *, unsigned))
+{
+    for (size_t i = 0; i < n; i += MB_LANES) {
+        unsigned g = n - i < MB_LANES ? (unsigned)(n - i) : MB_LANES;
+        size_t any = 0;
+        for (unsigned j = 0; j < g; j++)
+            any |= jobs[i + j].len;
+        if (any)
+            group(jobs + i, g);
+    }
+}
+
+void snow3g_mb_xor(const struct sec_ks_job *jobs, size_t n)
+{
+#if defined(__x86_64__)
+    if (sec_mb_get_level() == SEC_MB_AVX512) {
+        run_groups(jobs, n, sec_snow3g_group_avx512);
+        return;
+    }
+#endif
+    for (size_t i = 0; i < n; i++)
+        snow3g_one(&jobs[i]);
+}
+
+void zuc_mb_xor(const struct sec_ks_job *jobs, size_t n)
+{
+#if defined(__x86_64__)
+    if (sec_mb_get_level() == SEC_MB_AVX512) {
+        run_groups(jobs, n, sec_zuc_group_avx512);
+        return;
+    }
+#endif
+    for (size_t i = 0; i < n; i++)
+        zuc_one(&jobs[i]);
+}
