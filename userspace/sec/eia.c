@@ -1,12 +1,14 @@
 /* 128-EIA0/1/2/3 (TS 33.401 Annex B.2) over bit lengths. */
 #include <errno.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 
 #include "sec/aes_block.h"
+#include "sec/keystream_mb.h"
 #include "sec/nas_algs.h"
 #include "sec/snow3g.h"
 #include "sec/zuc.h"
@@ -207,24 +209,22 @@ uint64_t sec_eia1_mul64(uint64_t v, uint64_t p, int impl)
     return impl && have_clmul() ? mul64_clmul(v, p) : mul64_soft(v, p);
 }
 
-static void eia1(const uint8_t key[16], uint32_t count, uint8_t bearer, uint8_t dir,
-                 const uint8_t *msg, size_t bits, uint8_t mac[4])
+static void eia1_iv(uint8_t iv[16], uint32_t count, uint8_t bearer, uint8_t dir)
 {
     /* UIA2 f9 (Document 1, 3.4) with COUNT-I = COUNT, FRESH = BEARER ||
      * 0^27 (TS 33.401 B.2.2): IV3 = COUNT, IV2 = FRESH, IV1 = COUNT xor
      * DIRECTION << 31, IV0 = FRESH xor DIRECTION << 15. */
-    uint32_t fresh = (uint32_t)bearer << 27, z[5];
-    uint8_t iv[16];
-    struct snow3g st;
+    uint32_t fresh = (uint32_t)bearer << 27;
 
     put_be32(iv, count);
     put_be32(iv + 4, fresh);
     put_be32(iv + 8, count ^ (uint32_t)dir << 31);
     put_be32(iv + 12, fresh ^ (uint32_t)dir << 15);
-    snow3g_init(&st, key, iv);
-    snow3g_words(&st, z, 5);
-    OPENSSL_cleanse(&st, sizeof(st));
+}
 
+/* f9 from the first five keystream words z1..z5. */
+static void eia1_mac(const uint32_t z[5], const uint8_t *msg, size_t bits, uint8_t mac[4])
+{
     uint64_t p = (uint64_t)z[0] << 32 | z[1], q = (uint64_t)z[2] << 32 | z[3];
     uint64_t eval = 0;
     size_t d = (bits + 63) / 64 + 1;
@@ -240,6 +240,20 @@ static void eia1(const uint8_t key[16], uint32_t count, uint8_t bearer, uint8_t 
     eval ^= (uint64_t)bits; /* M_{D-1} = LENGTH */
     eval = mul64(eval, q);
     put_be32(mac, (uint32_t)(eval >> 32) ^ z[4]);
+}
+
+static void eia1(const uint8_t key[16], uint32_t count, uint8_t bearer, uint8_t dir,
+                 const uint8_t *msg, size_t bits, uint8_t mac[4])
+{
+    uint32_t z[5];
+    uint8_t iv[16];
+    struct snow3g st;
+
+    eia1_iv(iv, count, bearer, dir);
+    snow3g_init(&st, key, iv);
+    snow3g_words(&st, z, 5);
+    OPENSSL_cleanse(&st, sizeof(st));
+    eia1_mac(z, msg, bits, mac);
     OPENSSL_cleanse(z, sizeof(z));
 }
 
@@ -291,13 +305,9 @@ uint32_t sec_eia3_word(uint32_t m, uint64_t win, int impl)
     return impl && have_clmul() ? eia3_word_clmul(m, win) : eia3_word_soft(m, win);
 }
 
-static void eia3(const uint8_t key[16], uint32_t count, uint8_t bearer, uint8_t dir,
-                 const uint8_t *msg, size_t bits, uint8_t mac[4])
+/* EEA3/EIA3 Document 1, 4.3: the IV. */
+static void eia3_iv(uint8_t iv[16], uint32_t count, uint8_t bearer, uint8_t dir)
 {
-    /* EEA3/EIA3 Document 1, 4.3: the IV. */
-    uint8_t iv[16];
-    struct zuc st;
-
     put_be32(iv, count);
     iv[4] = (uint8_t)(bearer << 3);
     iv[5] = iv[6] = iv[7] = 0;
@@ -309,6 +319,26 @@ static void eia3(const uint8_t key[16], uint32_t count, uint8_t bearer, uint8_t 
     iv[13] = iv[5];
     iv[14] = iv[6] ^ (uint8_t)(dir << 7);
     iv[15] = iv[7];
+}
+
+/* 4.4, for one message word w: its 32 bits as a word, zero past bits. */
+static inline uint32_t eia3_msg_word(const uint8_t *msg, size_t bits, size_t w)
+{
+    if (32 * (w + 1) <= bits) /* a whole word of the message */
+        return (uint32_t)msg[4 * w] << 24 | (uint32_t)msg[4 * w + 1] << 16 |
+               (uint32_t)msg[4 * w + 2] << 8 | msg[4 * w + 3];
+    return (uint32_t)msg_octet(msg, bits, 4 * w) << 24 |
+           (uint32_t)msg_octet(msg, bits, 4 * w + 1) << 16 |
+           (uint32_t)msg_octet(msg, bits, 4 * w + 2) << 8 | msg_octet(msg, bits, 4 * w + 3);
+}
+
+static void eia3(const uint8_t key[16], uint32_t count, uint8_t bearer, uint8_t dir,
+                 const uint8_t *msg, size_t bits, uint8_t mac[4])
+{
+    uint8_t iv[16];
+    struct zuc st;
+
+    eia3_iv(iv, count, bearer, dir);
     zuc_init(&st, key, iv);
 
     /* 4.4: L = ceil((LENGTH + 64) / 32) keystream words; T = the xor of
@@ -332,24 +362,119 @@ static void eia3(const uint8_t key[16], uint32_t count, uint8_t bearer, uint8_t 
             zuc_words(&st, z + 2, more < 16 ? more : 16);
         }
         uint64_t win = (uint64_t)z[w - base] << 32 | z[w - base + 1];
-        if (w < words) {
-            uint32_t m;
-            if (32 * (w + 1) <= bits) /* a whole word of the message */
-                m = (uint32_t)msg[4 * w] << 24 | (uint32_t)msg[4 * w + 1] << 16 |
-                    (uint32_t)msg[4 * w + 2] << 8 | msg[4 * w + 3];
-            else
-                m = (uint32_t)msg_octet(msg, bits, 4 * w) << 24 |
-                    (uint32_t)msg_octet(msg, bits, 4 * w + 1) << 16 |
-                    (uint32_t)msg_octet(msg, bits, 4 * w + 2) << 8 |
-                    msg_octet(msg, bits, 4 * w + 3);
-            t ^= word(m, win);
-        }
+        if (w < words)
+            t ^= word(eia3_msg_word(msg, bits, w), win);
         if (w == bits / 32)
             t ^= (uint32_t)(win >> (32 - bits % 32)) ^ z[total - 1 - base];
     }
     put_be32(mac, t);
     OPENSSL_cleanse(&st, sizeof(st));
     OPENSSL_cleanse(z, sizeof(z));
+}
+
+/* ------------------------------------------------------------- batches -- */
+
+static inline uint32_t get_be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* EIA3 4.4 from the message's whole keystream (L words, as octets most
+ * significant first): the same sums as eia3(). */
+static void eia3_mac_ks(const uint8_t *ks, const uint8_t *msg, size_t bits, uint8_t mac[4],
+                        uint32_t (*word)(uint32_t, uint64_t))
+{
+    const size_t total = (bits + 64 + 31) / 32, words = (bits + 31) / 32;
+    uint32_t t = 0;
+
+    for (size_t w = 0; w <= bits / 32; w++) {
+        uint64_t win = (uint64_t)get_be32(ks + 4 * w) << 32 | get_be32(ks + 4 * w + 4);
+        if (w < words)
+            t ^= word(eia3_msg_word(msg, bits, w), win);
+        if (w == bits / 32)
+            t ^= (uint32_t)(win >> (32 - bits % 32)) ^ get_be32(ks + 4 * (total - 1));
+    }
+    put_be32(mac, t);
+}
+
+/* Keystream octets EIA1 (z1..z5) or EIA3 (L words) needs for a message. */
+static size_t eia_ks_len(unsigned alg, size_t bits)
+{
+    return alg == SEC_ALG_1 ? 20 : 4 * ((bits + 64 + 31) / 32);
+}
+
+/* Messages per call of the multi-buffer code. */
+#define EIA_BATCH_CHUNK 64
+
+int sec_eia_batch(unsigned alg, struct sec_eia_msg *msgs, size_t n)
+{
+    if (alg >= SEC_ALG_COUNT)
+        return -EINVAL;
+    for (size_t i = 0; i < n; i++)
+        if (msgs[i].bearer > 31 || msgs[i].dir > 1)
+            return -EINVAL;
+    if (alg == SEC_ALG_0 || alg == SEC_ALG_2) {
+        for (size_t i = 0; i < n; i++) {
+            struct sec_eia_msg *m = &msgs[i];
+            int rc = sec_eia(alg, m->key, m->count, m->bearer, m->dir, m->msg, m->bits, m->mac);
+            if (rc)
+                return rc;
+        }
+        return 0;
+    }
+
+    /* The keystreams of one chunk side by side: on the stack for NAS-sized
+     * messages, else one allocation for the largest chunk, made before any
+     * MAC is written. */
+    uint8_t stack_ks[8192], *ks = stack_ks;
+    size_t need = 0;
+    for (size_t i = 0; i < n; i += EIA_BATCH_CHUNK) {
+        size_t sum = 0;
+        for (size_t j = i; j < n && j < i + EIA_BATCH_CHUNK; j++)
+            sum += eia_ks_len(alg, msgs[j].bits);
+        if (sum > need)
+            need = sum;
+    }
+    if (need > sizeof(stack_ks) && !(ks = malloc(need)))
+        return -ENOMEM;
+
+    struct sec_ks_job jobs[EIA_BATCH_CHUNK];
+    uint8_t iv[EIA_BATCH_CHUNK][16];
+    uint32_t (*word)(uint32_t, uint64_t) = have_clmul() ? eia3_word_clmul : eia3_word_soft;
+
+    for (size_t i = 0; i < n; i += EIA_BATCH_CHUNK) {
+        size_t c = n - i < EIA_BATCH_CHUNK ? n - i : EIA_BATCH_CHUNK, at = 0;
+        for (size_t j = 0; j < c; j++) {
+            const struct sec_eia_msg *m = &msgs[i + j];
+            size_t len = eia_ks_len(alg, m->bits);
+            if (alg == SEC_ALG_1)
+                eia1_iv(iv[j], m->count, m->bearer, m->dir);
+            else
+                eia3_iv(iv[j], m->count, m->bearer, m->dir);
+            jobs[j] = (struct sec_ks_job){m->key, iv[j], NULL, ks + at, len};
+            at += len;
+        }
+        if (alg == SEC_ALG_1)
+            snow3g_mb_xor(jobs, c);
+        else
+            zuc_mb_xor(jobs, c);
+        for (size_t j = 0; j < c; j++) {
+            struct sec_eia_msg *m = &msgs[i + j];
+            if (alg == SEC_ALG_1) {
+                uint32_t z[5];
+                for (int k = 0; k < 5; k++)
+                    z[k] = get_be32(jobs[j].out + 4 * k);
+                eia1_mac(z, m->msg, m->bits, m->mac);
+                OPENSSL_cleanse(z, sizeof(z));
+            } else {
+                eia3_mac_ks(jobs[j].out, m->msg, m->bits, m->mac, word);
+            }
+        }
+        OPENSSL_cleanse(ks, at);
+    }
+    if (ks != stack_ks)
+        free(ks);
+    return 0;
 }
 
 /* -------------------------------------------------------------- dispatch -- */
