@@ -123,6 +123,49 @@ static __always_inline __u64 meter_clock(const struct xepc_config *cfg)
 	return bpf_ktime_get_coarse_ns();
 }
 
+/* ---------------------------------------------------------- sessions ---- */
+
+/*
+ * The active session of a downlink packet's destination, or NULL (not a
+ * UE: the caller passes the packet on).  The UE's direct slot first, the
+ * hash when the slot holds another UE (xepc_dp.h, struct xepc_ue_direct);
+ * either answer is checked against the session's own ue_addr.
+ */
+static __always_inline struct xepc_session *
+ue_session(const struct xepc_config *cfg, __be32 ue, __u32 *sid_out)
+{
+	__u32 mask = cfg->ue_direct_mask, sid = 0, *sidp;
+	struct xepc_session *s;
+
+	if (mask) {
+		__u32 slot = xepc_ue_slot(ue, mask);
+		struct xepc_ue_direct *d;
+
+		d = bpf_map_lookup_elem(&xepc_ue_direct, &slot);
+		if (d) {
+			/* one load: address and sid of the same write */
+			union {
+				__u64 w;
+				struct xepc_ue_direct d;
+			} v = { .w = *(volatile __u64 *)d };
+
+			if (v.d.ue_addr == ue)
+				sid = v.d.sid;
+		}
+	}
+	if (!sid) {
+		sidp = bpf_map_lookup_elem(&xepc_ue, &ue);
+		if (!sidp)
+			return NULL;
+		sid = *sidp;
+	}
+	s = bpf_map_lookup_elem(&xepc_sessions, &sid);
+	if (!s || !(s->flags & XEPC_SF_ACTIVE) || s->ue_addr != ue)
+		return NULL;
+	*sid_out = sid;
+	return s;
+}
+
 /* ------------------------------------------------------------ events ---- */
 
 static __always_inline void ev_hdr(struct xepc_ev_hdr *h, __u16 type,

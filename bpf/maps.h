@@ -39,6 +39,17 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xepc_ue SEC(".maps");
 
+/* max_entries: a power of 2, set by the loader (2 x max sessions rounded
+ * up); xepc_config.ue_direct_mask says what the datapath uses of it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 2 * XEPC_DEF_MAX_SESSIONS);
+	__type(key, __u32);
+	__type(value, struct xepc_ue_direct);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xepc_ue_direct SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_MMAPABLE);

@@ -73,7 +73,7 @@ static __always_inline int downlink(struct __sk_buff *skb,
 	struct flow f = {};
 	struct l2_info l2 = {};
 	struct iphdr *iph = NULL;
-	__u32 *sidp, sid, ihl, len, l3;
+	__u32 sid = 0, ihl, len, l3;
 	struct ethhdr *eth;
 	__be32 daddr;
 	__u8 tos;
@@ -90,12 +90,8 @@ static __always_inline int downlink(struct __sk_buff *skb,
 	if (iph->version != 4)
 		return -TC_ACT_OK - 1;
 	daddr = iph->daddr;
-	sidp = bpf_map_lookup_elem(&xepc_ue, &daddr);
-	if (!sidp)
-		return -TC_ACT_OK - 1;
-	sid = *sidp;
-	s = bpf_map_lookup_elem(&xepc_sessions, &sid);
-	if (!s || !(s->flags & XEPC_SF_ACTIVE) || s->ue_addr != daddr)
+	s = ue_session(cfg, daddr, &sid);
+	if (!s)
 		return -TC_ACT_OK - 1;
 	*sid_out = sid;
 

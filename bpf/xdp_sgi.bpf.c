@@ -38,7 +38,7 @@ static __always_inline int downlink(struct xdp_md *ctx,
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
-	__u32 *sidp, sid, len = bpf_ntohs(iph->tot_len), have;
+	__u32 sid = 0, len = bpf_ntohs(iph->tot_len), have;
 	__u8 dmac[ETH_ALEN], smac[ETH_ALEN], tos;
 	struct bpf_fib_lookup fib = {};
 	struct xepc_session *s;
@@ -49,12 +49,8 @@ static __always_inline int downlink(struct xdp_md *ctx,
 	__be32 daddr = iph->daddr;
 	int rc, delta;
 
-	sidp = bpf_map_lookup_elem(&xepc_ue, &daddr);
-	if (!sidp)
-		return -XDP_PASS - 1;
-	sid = *sidp;
-	s = bpf_map_lookup_elem(&xepc_sessions, &sid);
-	if (!s || !(s->flags & XEPC_SF_ACTIVE) || s->ue_addr != daddr)
+	s = ue_session(cfg, daddr, &sid);
+	if (!s)
 		return -XDP_PASS - 1;
 	*sid_out = sid;
 	stat_cnt(XEPC_CNT_DL_RX, len);

@@ -35,6 +35,8 @@
 #define XEPC_MAP_CONFIG		"xepc_config"	/* array[1] of struct xepc_config */
 #define XEPC_MAP_SESSIONS	"xepc_sessions"	/* array[sid] of struct xepc_session */
 #define XEPC_MAP_UE		"xepc_ue"	/* hash be32 UE addr -> __u32 sid */
+#define XEPC_MAP_UE_DIRECT	"xepc_ue_direct" /* array[slot] of struct
+						  * xepc_ue_direct, mmapable */
 #define XEPC_MAP_USAGE		"xepc_usage"	/* array[sid] of struct xepc_usage, mmapable */
 #define XEPC_MAP_RULESETS	"xepc_rulesets"	/* array[id] of struct xepc_ruleset */
 #define XEPC_MAP_METERS		"xepc_meters"	/* array[id] of struct xepc_meter */
@@ -101,6 +103,9 @@ struct xepc_config {
 	__u64 clock_ns;		/* selftests only: when non-zero, the datapath uses
 				 * this as "now" (ns) instead of bpf_ktime_get_ns()
 				 * (and of the route cache's clock) */
+	__u32 ue_direct_mask;	/* max_entries - 1 of xepc_ue_direct (a power
+				 * of 2); 0 = the UE hash alone */
+	__u32 pad0;
 };
 
 /* struct xepc_config.route_flags */
@@ -114,6 +119,33 @@ struct xepc_config {
 #define XEPC_DEF_ROUTE_TTL_MS	100
 
 /* --------------------------------------------------------- sessions ---- */
+
+/*
+ * Downlink lookup, UE address -> session id, is one array access too for
+ * almost every UE: xepc_ue_direct is a direct-mapped table indexed by the
+ * low bits of the address (host order), so the consecutive addresses of a
+ * pool up to the table's size never share a slot.  xepc_ue (hash) holds
+ * every UE and is the authority; a UE is also in its slot when the slot was
+ * free when it was installed.  The datapath tries the slot first and falls
+ * back to the hash when the slot holds another address (or nothing), then
+ * checks the session's ue_addr as always.  Userspace writes a slot as one
+ * 8-byte store on the mmapped map, and the datapath reads it as one load,
+ * so that a reader never sees one UE's address with another's sid.
+ */
+struct xepc_ue_direct {
+	__be32 ue_addr;		/* 0 = empty */
+	__u32 sid;
+};
+
+/* Slot of a UE address in a table of mask + 1 slots. */
+static inline __u32 xepc_ue_slot(__be32 ue_addr, __u32 mask)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return __builtin_bswap32(ue_addr) & mask;
+#else
+	return ue_addr & mask;
+#endif
+}
 
 /* Uplink lookup is one array access: the session id is the low 24 bits of
  * the local (uplink) TEID, which the AGW allocates.  The upper 8 bits are

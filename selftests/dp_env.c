@@ -28,6 +28,8 @@ static int set_sizes(struct bpf_object *obj)
 		if (!strcmp(n, XEPC_MAP_SESSIONS) || !strcmp(n, XEPC_MAP_USAGE) ||
 		    !strcmp(n, XEPC_MAP_UE))
 			err |= bpf_map__set_max_entries(m, ENV_MAX_SESSIONS);
+		else if (!strcmp(n, XEPC_MAP_UE_DIRECT))
+			err |= bpf_map__set_max_entries(m, ENV_UE_DIRECT_SLOTS);
 		else if (!strcmp(n, XEPC_MAP_RULESETS))
 			err |= bpf_map__set_max_entries(m, 64);
 		else if (!strcmp(n, XEPC_MAP_METERS))
@@ -96,6 +98,7 @@ int env_open(struct test_ctx *t, struct dp_env *e)
 	e->fd_config = map_fd(e->s1u->obj, XEPC_MAP_CONFIG);
 	e->fd_sessions = map_fd(e->s1u->obj, XEPC_MAP_SESSIONS);
 	e->fd_ue = map_fd(e->s1u->obj, XEPC_MAP_UE);
+	e->fd_ue_direct = map_fd(e->s1u->obj, XEPC_MAP_UE_DIRECT);
 	e->fd_usage = map_fd(e->s1u->obj, XEPC_MAP_USAGE);
 	e->fd_rulesets = map_fd(e->s1u->obj, XEPC_MAP_RULESETS);
 	e->fd_meters = map_fd(e->s1u->obj, XEPC_MAP_METERS);
@@ -122,6 +125,7 @@ int env_open(struct test_ctx *t, struct dp_env *e)
 	cfg.idle_buffer_max = 4;
 	cfg.recovery = 7;
 	cfg.clock_ns = XEPC_NS_PER_SEC;
+	cfg.ue_direct_mask = ENV_UE_DIRECT_SLOTS - 1;
 	return env_config(e, &cfg);
 }
 
@@ -202,6 +206,15 @@ int env_session(struct dp_env *e, __u32 sid, const struct xepc_session *s)
 
 	if (!err)
 		err = bpf_map_update_elem(e->fd_ue, &s->ue_addr, &sid, BPF_ANY);
+	if (!err) {
+		/* its direct slot too when free, as userspace/dp does */
+		__u32 slot = xepc_ue_slot(s->ue_addr, ENV_UE_DIRECT_SLOTS - 1);
+		struct xepc_ue_direct d, mine = { s->ue_addr, sid };
+
+		err = bpf_map_lookup_elem(e->fd_ue_direct, &slot, &d);
+		if (!err && (!d.ue_addr || d.ue_addr == s->ue_addr))
+			err = bpf_map_update_elem(e->fd_ue_direct, &slot, &mine, BPF_ANY);
+	}
 	return err;
 }
 

@@ -14,6 +14,7 @@
 #include "test_progs.h"
 
 #define ENV_MAX_SESSIONS	1024
+#define ENV_UE_DIRECT_SLOTS	2048	/* 2 x ENV_MAX_SESSIONS, as the loader */
 #define ENV_MAX_EVENTS		64
 
 struct dp_env {
@@ -22,7 +23,7 @@ struct dp_env {
 	struct xdp_sgi *sgi;
 	struct tc_ue *tc;
 	int prog_s1u, prog_sgi, prog_tc;
-	int fd_config, fd_sessions, fd_ue, fd_usage, fd_rulesets, fd_meters;
+	int fd_config, fd_sessions, fd_ue, fd_ue_direct, fd_usage, fd_rulesets, fd_meters;
 	int fd_charging, fd_stats, fd_events, fd_pktbuf, fd_err_rl, fd_routes;
 	struct xepc_charge *charging;	/* mmapped xepc_charging */
 	size_t charging_len;
@@ -45,7 +46,8 @@ int env_set_clock(struct dp_env *e, __u64 ns);
 /* Flushes the route cache the way userspace does: route_gen + 1. */
 int env_route_flush(struct dp_env *e);
 
-/* A session with sid, UE address, eNB tunnel (enb may be 0 = idle). */
+/* A session with sid, UE address, eNB tunnel (enb may be 0 = idle); its UE
+ * goes into xepc_ue and, when free, into its xepc_ue_direct slot. */
 int env_session(struct dp_env *e, __u32 sid, const struct xepc_session *s);
 struct xepc_session env_default_session(__u32 sid);
 int env_ruleset(struct dp_env *e, __u32 id, const struct xepc_ruleset *rs);

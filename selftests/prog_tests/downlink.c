@@ -5,6 +5,7 @@
  * from the session), bpf_fib_lookup toward the eNB, the stack fallbacks.
  */
 #include "../dp_env.h"
+#include <arpa/inet.h>
 #include "../pkt.h"
 
 #define SID 5
@@ -77,6 +78,83 @@ void test_downlink(struct test_ctx *t)
 	ASSERT_EQ(u.dl_pkts, 1, "dl_pkts");
 	ASSERT_EQ(u.dl_bytes, il, "dl_bytes");
 
+	test__start_subtest(t, "ue_direct_slot");
+	{
+		__u32 slot = xepc_ue_slot(s.ue_addr, ENV_UE_DIRECT_SLOTS - 1), sid = SID;
+		struct xepc_ue_direct d = { 0 };
+
+		ASSERT_OK(bpf_map_lookup_elem(e.fd_ue_direct, &slot, &d), "slot");
+		ASSERT_EQ(d.ue_addr, s.ue_addr, "the UE is in its direct slot");
+		ASSERT_EQ(d.sid, SID, "with its sid");
+		/* without the hash entry, the slot alone finds the session */
+		ASSERT_OK(bpf_map_delete_elem(e.fd_ue, &s.ue_addr), "hash entry out");
+		len = dl_frame(f, "10.45.0.5", 20, 64, 0, 0, &il);
+		ASSERT_OK(env_run_xdp(e.prog_sgi, f, len, t->if_sgi, out, &out_len, &ret), "run");
+		ASSERT_EQ(ret, XDP_REDIRECT, "forwarded through the slot");
+		check_encap(t, out, out_len, il, s.teid_remote);
+		ASSERT_OK(bpf_map_update_elem(e.fd_ue, &s.ue_addr, &sid, BPF_ANY), "hash entry back");
+	}
+
+	test__start_subtest(t, "ue_slot_taken_hash_serves");
+	{
+		/* 2048 addresses further: the same slot, which stays SID's */
+		struct xepc_session s2 = env_default_session(SID + 1);
+		__u32 slot = xepc_ue_slot(s.ue_addr, ENV_UE_DIRECT_SLOTS - 1);
+		struct xepc_ue_direct d = { 0 };
+		char ue2[INET_ADDRSTRLEN];
+
+		s2.ue_addr = htonl(ntohl(s.ue_addr) + ENV_UE_DIRECT_SLOTS);
+		inet_ntop(AF_INET, &s2.ue_addr, ue2, sizeof(ue2));
+		ASSERT_OK(env_session(&e, SID + 1, &s2), "colliding session");
+		ASSERT_OK(bpf_map_lookup_elem(e.fd_ue_direct, &slot, &d), "slot");
+		ASSERT_EQ(d.ue_addr, s.ue_addr, "slot kept by the first UE");
+		len = dl_frame(f, ue2, 20, 64, 0, 0, &il);
+		ASSERT_OK(env_run_xdp(e.prog_sgi, f, len, t->if_sgi, out, &out_len, &ret), "run");
+		ASSERT_EQ(ret, XDP_REDIRECT, "second UE forwarded through the hash");
+		check_encap(t, out, out_len, il, s2.teid_remote);
+		len = dl_frame(f, "10.45.0.5", 20, 64, 0, 0, &il);
+		ASSERT_OK(env_run_xdp(e.prog_sgi, f, len, t->if_sgi, out, &out_len, &ret), "run");
+		ASSERT_EQ(ret, XDP_REDIRECT, "first UE still forwarded");
+		check_encap(t, out, out_len, il, s.teid_remote);
+	}
+
+	test__start_subtest(t, "ue_stale_slot_not_trusted");
+	{
+		/* a slot naming a session of another UE (a torn or stale
+		 * write) must not deliver to that session */
+		struct xepc_ue_direct bad = { ip4("10.45.0.77"), SID };
+		__u32 slot = xepc_ue_slot(bad.ue_addr, ENV_UE_DIRECT_SLOTS - 1);
+		__u64 before = env_cnt(&e, DL_FWD);
+
+		ASSERT_OK(bpf_map_update_elem(e.fd_ue_direct, &slot, &bad, BPF_ANY), "bad slot");
+		len = dl_frame(f, "10.45.0.77", 20, 64, 0, 0, &il);
+		ASSERT_OK(env_run_xdp(e.prog_sgi, f, len, t->if_sgi, out, &out_len, &ret), "run");
+		ASSERT_EQ(ret, XDP_PASS, "not a UE: passed");
+		ASSERT_EQ(env_cnt(&e, DL_FWD), before, "nothing forwarded");
+		memset(&bad, 0, sizeof(bad));
+		ASSERT_OK(bpf_map_update_elem(e.fd_ue_direct, &slot, &bad, BPF_ANY), "slot cleared");
+	}
+
+	test__start_subtest(t, "ue_direct_off_hash_only");
+	{
+		struct xepc_config cfg;
+		__u32 sid = SID;
+
+		ASSERT_OK(env_get_config(&e, &cfg), "config");
+		cfg.ue_direct_mask = 0;
+		ASSERT_OK(env_config(&e, &cfg), "direct table off");
+		ASSERT_OK(bpf_map_delete_elem(e.fd_ue, &s.ue_addr), "hash entry out");
+		len = dl_frame(f, "10.45.0.5", 20, 64, 0, 0, &il);
+		ASSERT_OK(env_run_xdp(e.prog_sgi, f, len, t->if_sgi, out, &out_len, &ret), "run");
+		ASSERT_EQ(ret, XDP_PASS, "slot not used when off");
+		ASSERT_OK(bpf_map_update_elem(e.fd_ue, &s.ue_addr, &sid, BPF_ANY), "hash entry back");
+		ASSERT_OK(env_run_xdp(e.prog_sgi, f, len, t->if_sgi, out, &out_len, &ret), "run");
+		ASSERT_EQ(ret, XDP_REDIRECT, "hash alone");
+		check_encap(t, out, out_len, il, s.teid_remote);
+		cfg.ue_direct_mask = ENV_UE_DIRECT_SLOTS - 1;
+		ASSERT_OK(env_config(&e, &cfg), "direct table on");
+	}
+
 	test__start_subtest(t, "ethernet_padding_trimmed");
 	len = dl_frame(f, "10.45.0.5", 0, 64, 0, 18, &il);
 	ASSERT_EQ(len, 60, "padded to the Ethernet minimum");
@@ -99,10 +177,14 @@ void test_downlink(struct test_ctx *t)
 	}
 
 	test__start_subtest(t, "not_a_ue_passed");
-	len = dl_frame(f, "10.45.0.99", 20, 64, 0, 0, &il);
-	ASSERT_OK(env_run_xdp(e.prog_sgi, f, len, t->if_sgi, out, &out_len, &ret), "run");
-	ASSERT_EQ(ret, XDP_PASS, "XDP_PASS");
-	ASSERT_EQ(env_cnt(&e, DL_NOT_UE_PASS), 1, "DL_NOT_UE_PASS");
+	{
+		__u64 before = env_cnt(&e, DL_NOT_UE_PASS);
+
+		len = dl_frame(f, "10.45.0.99", 20, 64, 0, 0, &il);
+		ASSERT_OK(env_run_xdp(e.prog_sgi, f, len, t->if_sgi, out, &out_len, &ret), "run");
+		ASSERT_EQ(ret, XDP_PASS, "XDP_PASS");
+		ASSERT_EQ(env_cnt(&e, DL_NOT_UE_PASS), before + 1, "DL_NOT_UE_PASS");
+	}
 
 	test__start_subtest(t, "fragment_to_stack");
 	len = dl_frame(f, "10.45.0.5", 20, 64, 0x2000, 0, &il);

@@ -28,6 +28,8 @@
  *   bench_ue_lookup   xepc_ue (hash) lookup of the UE of session
  *                     1 + hash(i) % rot_n — hot when rot_n is 1
  *   bench_sess_lookup xepc_sessions (array) lookup of the same session
+ *   bench_ue_direct   xepc_ue_direct (array) lookup of the same UE, as the
+ *                     datapath does it (slot, one 8-byte load, compare)
  *
  * Configuration and results are global variables (the skeleton maps them).
  */
@@ -83,6 +85,19 @@ struct {
 	__type(value, __u32);
 } bench_ue SEC(".maps");
 
+struct bench_ue_direct_ {
+	__be32 ue_addr;
+	__u32 sid;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct bench_ue_direct_);
+} bench_ue_direct_map SEC(".maps");
+
 struct bench_session_ {
 	__u32 w[12];	/* struct xepc_session: 48 bytes, flags at w[4] */
 };
@@ -109,6 +124,7 @@ __u32 rot_n;			/* 0: always the same session; else the
 __u32 rot_teid_off;		/* offset of a be32 TEID := sid (0 = none) */
 __u32 rot_addr_off;		/* offset of a be32 address := base + sid */
 __u32 rot_addr_base;		/* host order */
+__u32 ue_direct_mask;		/* xepc_config.ue_direct_mask */
 __u32 redirect_ifindex;		/* bench_redirect target */
 __be32 fib_src, fib_dst;	/* bench_fib lookup */
 __u32 fib_flags;		/* bench_fib: e.g. BPF_FIB_LOOKUP_DIRECT */
@@ -316,6 +332,22 @@ int bench_ue_lookup(struct xdp_md *ctx)
 	__u32 *sid = bpf_map_lookup_elem(&bench_ue, &ue);
 
 	return sid && *sid ? XDP_PASS : XDP_ABORTED;
+}
+
+SEC("xdp")
+int bench_ue_direct(struct xdp_md *ctx)
+{
+	__u32 host = rot_addr_base + rot_sid(), slot = host & ue_direct_mask;
+	struct bench_ue_direct_ *d = bpf_map_lookup_elem(&bench_ue_direct_map, &slot);
+	union {
+		__u64 w;
+		struct bench_ue_direct_ d;
+	} v;
+
+	if (!d)
+		return XDP_ABORTED;
+	v.w = *(volatile __u64 *)d;
+	return v.d.ue_addr == bpf_htonl(host) && v.d.sid ? XDP_PASS : XDP_ABORTED;
 }
 
 SEC("xdp")

@@ -8,7 +8,7 @@
 source "$(dirname "$0")/lib.sh"
 e2e_require
 trap e2e_cleanup EXIT INT TERM
-tap_plan 26
+tap_plan 28
 PROBE="$PY $E2E_ROOT/tests/e2e/gtpu_probe.py"
 
 check "topology: three namespaces, two veth links" e2e_topology
@@ -47,6 +47,43 @@ usage_ok() {
     echo "$out" | grep -Eq 'usage +ul [1-9][0-9]* bytes [1-9][0-9]* pkts.*dl [1-9][0-9]* bytes [1-9]'
 }
 check "session usage counted both ways" usage_ok
+
+# The downlink's direct UE table (bpf/xepc_dp.h, struct xepc_ue_direct):
+# what the library wrote for a UE, read back with bpftool.  Prints the
+# slot's "ue_addr sid" (0 0 when empty).
+ue_slot() {
+    local ue=$1
+    ip netns exec "$NS_GW" bpftool -j map show pinned "$PIN/xepc_ue_direct" >"$E2E_TMP/ud.json" ||
+        return 1
+    local key
+    key=$($PY - "$ue" "$E2E_TMP/ud.json" <<'PY'
+import json, socket, struct, sys
+mask = json.load(open(sys.argv[2]))["max_entries"] - 1
+slot = struct.unpack("!I", socket.inet_aton(sys.argv[1]))[0] & mask
+print(" ".join(str(b) for b in struct.pack("<I", slot)))
+PY
+) || return 1
+    ip netns exec "$NS_GW" bpftool -j map lookup pinned "$PIN/xepc_ue_direct" key $key |
+        $PY -c 'import json,sys,socket,struct; v=json.load(sys.stdin)["formatted"]["value"]; print(socket.inet_ntoa(struct.pack("<I", v["ue_addr"])) if v["ue_addr"] else 0, v["sid"])'
+}
+ue_slots_ok() {
+    local a b
+    a=$(ue_slot 10.45.0.2) && b=$(ue_slot 10.45.0.3) || return 1
+    echo "# slots: $a / $b"
+    [ "$a" = "10.45.0.2 $((0x101))" ] && [ "$b" = "10.45.0.3 $((0x102))" ]
+}
+check "each UE is in its direct slot (xepc_ue_direct), read with bpftool" ue_slots_ok
+ue_slot_del_ok() {
+    local a b
+    xepcctl session add --teid 0x1a9 --ue 10.45.0.9 --enb $ENB_ADDR --dl-teid 0x9a9 >/dev/null ||
+        return 1
+    a=$(ue_slot 10.45.0.9) || return 1
+    xepcctl session del --teid 0x1a9 || return 1
+    b=$(ue_slot 10.45.0.9) || return 1
+    echo "# after add: $a, after del: $b"
+    [ "$a" = "10.45.0.9 $((0x1a9))" ] && [ "$b" = "0 0" ]
+}
+check "session del empties the UE's direct slot" ue_slot_del_ok
 
 check "scapy: G-PDU with a PDU Session Container and an unknown extension header is forwarded" \
     in_enb $PROBE gpdu-ext "$E_IF" $ENB_ADDR $S1U_ADDR 0x101 0x901 10.45.0.2 $PDN_ADDR

@@ -445,22 +445,24 @@ static int spread_one(struct bench_env *e, const struct opts *o, const char *tag
 	return 0;
 }
 
-/* One lookup alone, bare subtracted: the UE hash (downlink) and the
+/* One lookup alone, bare subtracted: the UE hash and UE slot (downlink) and the
  * session array (uplink), for a session picked per repeat among n. */
 static int lookup_costs(struct bench_env *e, const struct opts *o)
 {
 	const struct { const char *name; int fd; } m[] = {
 		{ "ue_hash_lookup", bpf_program__fd(e->bp->progs.bench_ue_lookup) },
 		{ "session_array_lookup", bpf_program__fd(e->bp->progs.bench_sess_lookup) },
+		{ "ue_direct_lookup", bpf_program__fd(e->bp->progs.bench_ue_direct) },
 	};
-	double best[2][2] = { { 1e18, 1e18 }, { 1e18, 1e18 } }, bare = 1e18, ns;
+	double best[3][2] = { { 1e18, 1e18 }, { 1e18, 1e18 }, { 1e18, 1e18 } };
+	double bare = 1e18, ns;
 	uint8_t f[128];
 	__u32 len = (__u32)bench_frame_dl(f, BENCH_UE_BASE + 1, 64), ret;
 	int t, k, cold, err;
 
 	e->bp->bss->rot_addr_base = BENCH_UE_BASE;
 	for (t = 0; t < o->trials; t++) {
-		for (k = 0; k < 2; k++)
+		for (k = 0; k < 3; k++)
 			for (cold = 0; cold < 2; cold++) {
 				e->bp->bss->rot_n = cold ? e->n_sessions : 1;
 				e->bp->bss->runs = 0;
@@ -479,7 +481,7 @@ static int lookup_costs(struct bench_env *e, const struct opts *o)
 		bare = dmin(bare, ns);
 	}
 	e->bp->bss->rot_n = 0;
-	for (k = 0; k < 2; k++) {
+	for (k = 0; k < 3; k++) {
 		bench_line("ns/pkt", best[k][0] - bare, "dp_cost_%s_hot", m[k].name);
 		bench_line("ns/pkt", best[k][1] - bare, "dp_cost_%s_cold_s%s", m[k].name,
 			   count_str(e->n_sessions));
@@ -841,7 +843,8 @@ static int memory(struct bench_env *e)
 {
 	const struct { const char *name; int fd; } m[] = {
 		{ XEPC_MAP_SESSIONS, e->fd_sessions }, { XEPC_MAP_UE, e->fd_ue },
-		{ XEPC_MAP_USAGE, e->fd_usage }, { XEPC_MAP_METERS, e->fd_meters },
+		{ XEPC_MAP_USAGE, e->fd_usage }, { XEPC_MAP_UE_DIRECT, e->fd_ue_direct },
+		{ XEPC_MAP_METERS, e->fd_meters },
 		{ XEPC_MAP_CHARGING, e->fd_charging },
 	};
 	long long core = 0, all = 0, v;
@@ -851,9 +854,9 @@ static int memory(struct bench_env *e)
 		v = bench_map_memlock(m[i].fd);
 		if (v < 0)
 			return -EIO;
-		printf("# memlock %-14s %lld bytes\n", m[i].name, v);
+		printf("# memlock %-15s %lld bytes\n", m[i].name, v);
 		all += v;
-		if (i < 3)
+		if (i < 4)
 			core += v;
 	}
 	v = bench_map_memlock(e->fd_rulesets);
@@ -975,6 +978,7 @@ int main(int argc, char **argv)
 		tot.core_s += ti.core_s;
 		tot.policy_s += ti.policy_s;
 		tot.ue_s += ti.ue_s;
+		tot.direct_s += ti.direct_s;
 		tot.usage_s += ti.usage_s;
 		tot.sess_s += ti.sess_s;
 		tot.meters_s += ti.meters_s;
@@ -989,9 +993,10 @@ int main(int argc, char **argv)
 	    (err = forwarding(&e, &o)))
 		goto out;
 
-	printf("# batched install of %u sessions, ns/session: UE hash %.0f, usage %.0f, "
-	       "session %.0f, 2 meters %.0f, charging slot (mmap) %.0f\n", e.n_sessions,
-	       tot.ue_s * 1e9 / e.n_sessions, tot.usage_s * 1e9 / e.n_sessions,
+	printf("# batched install of %u sessions, ns/session: UE hash %.0f, UE slot (mmap) %.0f, "
+	       "usage %.0f, session %.0f, 2 meters %.0f, charging slot (mmap) %.0f\n",
+	       e.n_sessions, tot.ue_s * 1e9 / e.n_sessions, tot.direct_s * 1e9 / e.n_sessions,
+	       tot.usage_s * 1e9 / e.n_sessions,
 	       tot.sess_s * 1e9 / e.n_sessions, tot.meters_s * 1e9 / e.n_sessions,
 	       tot.charge_s * 1e9 / e.n_sessions);
 	bench_line("sessions/s", e.n_sessions / tot.core_s, "dp_session_install_batch");

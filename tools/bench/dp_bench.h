@@ -25,6 +25,7 @@
 #include "xepc_dp.h"
 
 #define BENCH_MAX_SESSIONS	(1u << 20)	/* map size: 1M sessions fit */
+#define BENCH_UE_DIRECT_SLOTS	(2u * BENCH_MAX_SESSIONS) /* as userspace/dp sizes it */
 #define BENCH_N_RULESETS	1024		/* shared by the sessions */
 #define BENCH_FRAME_MAX		2048
 
@@ -45,10 +46,12 @@ struct bench_env {
 	int prog_s1u, prog_sgi;
 	int prog_wrap, prog_pass, prog_redirect, prog_fib, prog_count;
 	int fd_progs, fd_rx;
-	int fd_config, fd_sessions, fd_ue, fd_usage, fd_rulesets, fd_meters;
-	int fd_charging, fd_stats;
+	int fd_config, fd_sessions, fd_ue, fd_ue_direct, fd_usage, fd_rulesets;
+	int fd_meters, fd_charging, fd_stats;
 	struct xepc_charge *charging;	/* mmapped xepc_charging */
 	size_t charging_len;
+	__u64 *ue_direct;		/* mmapped xepc_ue_direct, one word a slot */
+	size_t ue_direct_len;
 	int if_s1u, if_sgi, if_enb, if_pdn;
 	int ncpu;
 	__u32 n_sessions;		/* installed: sids 1..n_sessions */
@@ -56,9 +59,9 @@ struct bench_env {
 
 /* Session install timings, seconds. */
 struct bench_install {
-	double core_s;		/* UE hash + usage + session entries */
+	double core_s;		/* UE hash + UE slot + usage + session entries */
 	double policy_s;	/* 2 AMBR meters + 1 charging slot */
-	double ue_s, usage_s, sess_s, meters_s, charge_s;	/* batched: per map */
+	double ue_s, direct_s, usage_s, sess_s, meters_s, charge_s; /* batched: per map */
 };
 
 int bench_env_open(struct bench_env *e);

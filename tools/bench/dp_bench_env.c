@@ -119,6 +119,8 @@ static int prepare_maps(struct bpf_object *obj, struct bpf_object *share)
 			err |= bpf_map__set_max_entries(m, BENCH_MAX_SESSIONS);
 		else if (!strcmp(n, XEPC_MAP_METERS))
 			err |= bpf_map__set_max_entries(m, 2 * BENCH_MAX_SESSIONS);
+		else if (!strcmp(n, XEPC_MAP_UE_DIRECT))
+			err |= bpf_map__set_max_entries(m, BENCH_UE_DIRECT_SLOTS);
 		else if (!strcmp(n, XEPC_MAP_RULESETS))
 			err |= bpf_map__set_max_entries(m, BENCH_N_RULESETS + 2);
 		if (share && !strncmp(n, "xepc_", 5)) {
@@ -202,6 +204,8 @@ int bench_env_open(struct bench_env *e)
 	if (err)
 		return err;
 	if (bpf_map__reuse_fd(e->bp->maps.bench_ue, map_fd(e->s1u->obj, XEPC_MAP_UE)) ||
+	    bpf_map__reuse_fd(e->bp->maps.bench_ue_direct_map,
+			      map_fd(e->s1u->obj, XEPC_MAP_UE_DIRECT)) ||
 	    bpf_map__reuse_fd(e->bp->maps.bench_sessions,
 			      map_fd(e->s1u->obj, XEPC_MAP_SESSIONS)))
 		return -EINVAL;
@@ -221,6 +225,7 @@ int bench_env_open(struct bench_env *e)
 	e->fd_config = map_fd(e->s1u->obj, XEPC_MAP_CONFIG);
 	e->fd_sessions = map_fd(e->s1u->obj, XEPC_MAP_SESSIONS);
 	e->fd_ue = map_fd(e->s1u->obj, XEPC_MAP_UE);
+	e->fd_ue_direct = map_fd(e->s1u->obj, XEPC_MAP_UE_DIRECT);
 	e->fd_usage = map_fd(e->s1u->obj, XEPC_MAP_USAGE);
 	e->fd_rulesets = map_fd(e->s1u->obj, XEPC_MAP_RULESETS);
 	e->fd_meters = map_fd(e->s1u->obj, XEPC_MAP_METERS);
@@ -237,11 +242,21 @@ int bench_env_open(struct bench_env *e)
 		return -errno;
 	}
 
+	e->ue_direct_len = (size_t)BENCH_UE_DIRECT_SLOTS * sizeof(struct xepc_ue_direct);
+	e->ue_direct = mmap(NULL, e->ue_direct_len, PROT_READ | PROT_WRITE,
+			    MAP_SHARED, e->fd_ue_direct, 0);
+	if (e->ue_direct == MAP_FAILED) {
+		e->ue_direct = NULL;
+		return -errno;
+	}
+	e->bp->bss->ue_direct_mask = BENCH_UE_DIRECT_SLOTS - 1;
+
 	/* routed mode, real clock */
 	cfg.gtpu_addr = htonl(BENCH_GTPU_ADDR);
 	cfg.mode = XEPC_MODE_ROUTED;
 	cfg.recovery = 1;
 	cfg.outer_ttl = 64;
+	cfg.ue_direct_mask = BENCH_UE_DIRECT_SLOTS - 1;
 	if (bpf_map_update_elem(e->fd_config, &zero, &cfg, BPF_ANY))
 		return -errno;
 	ruleset(&rs);
@@ -264,6 +279,8 @@ void bench_env_close(struct bench_env *e)
 		bpf_xdp_detach(e->if_pdn, XDP_FLAGS_DRV_MODE, NULL);
 	if (e->charging)
 		munmap(e->charging, e->charging_len);
+	if (e->ue_direct)
+		munmap(e->ue_direct, e->ue_direct_len);
 	bench_dp__destroy(e->bp);
 	xdp_sgi__destroy(e->sgi);
 	xdp_s1u__destroy(e->s1u);
@@ -299,6 +316,20 @@ static struct xepc_meter bench_meter(void)
 	m.burst = 1000000000ull;	/* 1 GB */
 	m.tokens = m.burst * XEPC_NS_PER_SEC;
 	return m;
+}
+
+/* The UE's direct slot, claimed when free the way userspace/dp does it
+ * (one compare-and-swap of the slot's word on the mmapped map). */
+static void bench_ue_slot(struct bench_env *e, __be32 ue, __u32 sid)
+{
+	union {
+		__u64 w;
+		struct xepc_ue_direct d;
+	} v = { .d = { ue, sid } };
+	__u64 empty = 0;
+
+	__atomic_compare_exchange_n(&e->ue_direct[xepc_ue_slot(ue, BENCH_UE_DIRECT_SLOTS - 1)],
+				    &empty, v.w, 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
 }
 
 static void bench_charge(struct xepc_charge *c, __u32 sid)
@@ -337,7 +368,7 @@ int bench_install_batch(struct bench_env *e, __u32 upto, struct bench_install *t
 	memset(t, 0, sizeof(*t));
 	while (sid <= upto) {
 		__u32 n = upto - sid + 1 < CHUNK ? upto - sid + 1 : CHUNK, i, cnt;
-		double t0 = now_s(), t1, t2, t3, t4;
+		double t0 = now_s(), t1, t1d, t2, t3, t4;
 
 		/* what dp_session_add_bulk does: UE first, then usage (zeroed)
 		 * and the session that makes it reachable.  (The kernel takes
@@ -351,6 +382,9 @@ int bench_install_batch(struct bench_env *e, __u32 upto, struct bench_install *t
 		if (bpf_map_update_batch(e->fd_ue, c->ues, c->sids, &cnt, &any))
 			goto fail;
 		t1 = now_s();
+		for (i = 0; i < n; i++)
+			bench_ue_slot(e, c->ues[i], c->sids[i]);
+		t1d = now_s();
 		cnt = n;
 		if (bpf_map_update_batch(e->fd_usage, c->sids, c->usage, &cnt, &any))
 			goto fail;
@@ -360,7 +394,8 @@ int bench_install_batch(struct bench_env *e, __u32 upto, struct bench_install *t
 			goto fail;
 		t3 = now_s();
 		t->ue_s += t1 - t0;
-		t->usage_s += t2 - t1;
+		t->direct_s += t1d - t1;
+		t->usage_s += t2 - t1d;
 		t->sess_s += t3 - t2;
 		t->core_s += t3 - t0;
 
@@ -434,6 +469,7 @@ int bench_install_single(struct bench_env *e, __u32 n, struct bench_install *t)
 		    bpf_map_update_elem(e->fd_usage, &sid, &zero, BPF_ANY) ||
 		    bpf_map_update_elem(e->fd_sessions, &sid, &s, BPF_ANY))
 			return -errno;
+		bench_ue_slot(e, s.ue_addr, sid);
 	}
 	t1 = now_s();
 	for (sid = 1; sid <= n; sid++) {

@@ -8,6 +8,7 @@ enum dp_map {
     DP_MAP_CONFIG,
     DP_MAP_SESSIONS,
     DP_MAP_UE,
+    DP_MAP_UE_DIRECT,
     DP_MAP_USAGE,
     DP_MAP_RULESETS,
     DP_MAP_METERS,
@@ -31,6 +32,8 @@ struct dp_ctx {
     size_t charging_len;
     struct xepc_usage *usage;       /* mmap of xepc_usage */
     size_t usage_len;
+    struct xepc_ue_direct *ue_direct; /* mmap of xepc_ue_direct */
+    size_t ue_direct_len;
     int ncpus;
     /* events */
     struct ring_buffer *rb;
@@ -51,6 +54,13 @@ int dp_set_error(struct dp_ctx *ctx, int rc, const char *fmt, ...)
 /* Opens the pinned maps of ctx->pin_dir into ctx (used by adopt and up). */
 int dp_maps_open(struct dp_ctx *ctx);
 int dp_config_read(struct dp_ctx *ctx, struct xepc_config *cfg);
+/* Slots of xepc_ue_direct for a datapath of max_sessions: a power of 2,
+ * twice max_sessions rounded up, so that two pools of that size fit. */
+uint32_t dp_ue_direct_slots(uint32_t max_sessions);
+/* Puts a UE in its direct slot when the slot is free (the UE must be in
+ * xepc_ue already), or takes it out of its slot when it is there. */
+void dp_ue_direct_claim(struct dp_ctx *ctx, uint32_t ue_addr, uint32_t sid);
+void dp_ue_direct_release(struct dp_ctx *ctx, uint32_t ue_addr);
 void dp_bufq_free(struct dp_bufq *q);
 void dp_path_free(struct dp_path *p);
 int dp_path_poll(struct dp_ctx *ctx);

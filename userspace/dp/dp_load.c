@@ -59,6 +59,7 @@ const char *const dp_map_names[DP_MAP__MAX] = {
     [DP_MAP_CONFIG] = XEPC_MAP_CONFIG,
     [DP_MAP_SESSIONS] = XEPC_MAP_SESSIONS,
     [DP_MAP_UE] = XEPC_MAP_UE,
+    [DP_MAP_UE_DIRECT] = XEPC_MAP_UE_DIRECT,
     [DP_MAP_USAGE] = XEPC_MAP_USAGE,
     [DP_MAP_RULESETS] = XEPC_MAP_RULESETS,
     [DP_MAP_METERS] = XEPC_MAP_METERS,
@@ -182,8 +183,20 @@ int dp_maps_open(struct dp_ctx *ctx)
                       (void **)&ctx->charging, &ctx->charging_len);
     if (rc)
         return rc;
+    rc = map_mmap(ctx, DP_MAP_UE_DIRECT, sizeof(struct xepc_ue_direct),
+                  (void **)&ctx->ue_direct, &ctx->ue_direct_len);
+    if (rc)
+        return rc;
     return map_mmap(ctx, DP_MAP_USAGE, sizeof(struct xepc_usage), (void **)&ctx->usage,
                     &ctx->usage_len);
+}
+
+uint32_t dp_ue_direct_slots(uint32_t max_sessions)
+{
+    uint32_t n = 2;
+    while (n < 2 * (uint64_t)max_sessions)
+        n <<= 1;
+    return n;
 }
 
 int dp_config_read(struct dp_ctx *ctx, struct xepc_config *cfg)
@@ -397,6 +410,7 @@ int dp_up(const struct dp_config *cfg, struct dp_ctx **out)
     uint32_t max[DP_MAP__MAX] = {
         [DP_MAP_SESSIONS] = sessions,
         [DP_MAP_UE] = sessions,
+        [DP_MAP_UE_DIRECT] = dp_ue_direct_slots(sessions),
         [DP_MAP_USAGE] = sessions,
         [DP_MAP_RULESETS] = cfg->max_rulesets ? cfg->max_rulesets : XEPC_DEF_MAX_RULESETS,
         [DP_MAP_METERS] = cfg->max_meters ? cfg->max_meters : 2 * sessions,
@@ -443,6 +457,7 @@ int dp_up(const struct dp_config *cfg, struct dp_ctx **out)
         .outer_ttl = 64,
         .ddn_interval_ns = XEPC_NS_PER_SEC,
         .errind_interval_ns = XEPC_NS_PER_SEC,
+        .ue_direct_mask = ctx->max_entries[DP_MAP_UE_DIRECT] - 1,
     };
     uint32_t k = 0;
     if (bpf_map_update_elem(ctx->map_fd[DP_MAP_CONFIG], &k, &xc, 0)) {
@@ -631,6 +646,8 @@ void dp_close(struct dp_ctx *ctx)
         munmap(ctx->charging, ctx->charging_len);
     if (ctx->usage)
         munmap(ctx->usage, ctx->usage_len);
+    if (ctx->ue_direct)
+        munmap(ctx->ue_direct, ctx->ue_direct_len);
     for (int i = 0; i < DP_MAP__MAX; i++)
         if (ctx->map_fd[i] >= 0)
             close(ctx->map_fd[i]);

@@ -534,6 +534,7 @@ int dp_session_add(struct dp_ctx *ctx, const struct dp_session_spec *s, uint8_t 
         bpf_map_update_elem(ctx->map_fd[DP_MAP_SESSIONS], &sid, &empty, 0);
         goto undo_policy;
     }
+    dp_ue_direct_claim(ctx, s->ue_addr.s_addr, sid);
     return 0;
 
 undo_policy:
@@ -606,6 +607,48 @@ out:
     free(vals);
     free(new_);
     return rc;
+}
+
+/* A slot of xepc_ue_direct as the one 64-bit word that both sides load and
+ * store at once (xepc_dp.h). */
+static uint64_t ue_direct_word(uint32_t ue_addr, uint32_t sid)
+{
+    union {
+        uint64_t w;
+        struct xepc_ue_direct d;
+    } v = { .d = { .ue_addr = ue_addr, .sid = sid } };
+    return v.w;
+}
+
+static uint64_t *ue_direct_slot(struct dp_ctx *ctx, uint32_t ue_addr)
+{
+    uint32_t n = ctx->max_entries[DP_MAP_UE_DIRECT];
+    if (!ctx->ue_direct || n < 2 || (n & (n - 1)))
+        return NULL;
+    return (uint64_t *)&ctx->ue_direct[xepc_ue_slot(ue_addr, n - 1)];
+}
+
+void dp_ue_direct_claim(struct dp_ctx *ctx, uint32_t ue_addr, uint32_t sid)
+{
+    uint64_t *w = ue_direct_slot(ctx, ue_addr), empty = 0;
+    /* a slot already taken stays with its UE; this one is served by the
+     * hash (a few tens of ns more per downlink packet) */
+    if (w)
+        __atomic_compare_exchange_n(w, &empty, ue_direct_word(ue_addr, sid), false,
+                                    __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+}
+
+void dp_ue_direct_release(struct dp_ctx *ctx, uint32_t ue_addr)
+{
+    uint64_t *w = ue_direct_slot(ctx, ue_addr);
+    if (!w)
+        return;
+    union {
+        uint64_t w;
+        struct xepc_ue_direct d;
+    } cur = { .w = __atomic_load_n(w, __ATOMIC_ACQUIRE) };
+    if (cur.d.ue_addr == ue_addr)
+        __atomic_compare_exchange_n(w, &cur.w, 0, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
 }
 
 static int active_bitmap_fn(uint32_t idx, const void *val, void *arg)
@@ -688,6 +731,8 @@ int dp_session_add_bulk(struct dp_ctx *ctx, const struct dp_session_spec *s, siz
                               errno == E2BIG ? " (max sessions reached)" : "");
             goto out;
         }
+        for (uint32_t i = 0; i < cnt; i++)
+            dp_ue_direct_claim(ctx, ues[i], sids[i]);
         done += cnt;
     }
 out:
@@ -769,7 +814,8 @@ int dp_session_del(struct dp_ctx *ctx, uint32_t ul_teid)
     int rc = session_find(ctx, ul_teid, &sid, &old);
     if (rc)
         return rc;
-    /* Downlink key first, then the session, then what it pointed to. */
+    /* Downlink keys first, then the session, then what it pointed to. */
+    dp_ue_direct_release(ctx, old.ue_addr);
     bpf_map_delete_elem(ctx->map_fd[DP_MAP_UE], &old.ue_addr);
     struct xepc_session empty = {0};
     if (bpf_map_update_elem(ctx->map_fd[DP_MAP_SESSIONS], &sid, &empty, 0))
