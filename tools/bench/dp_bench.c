@@ -49,6 +49,16 @@ struct opts {
 	__u32 max_sessions;
 	__u32 live_frames;	/* frames per live-mode run */
 	int verbose;
+	int parts;		/* PART_* to run */
+};
+
+enum {
+	PART_TABLE = 1,		/* per-packet cost at 1, 100k, 1M sessions */
+	PART_SPREAD = 2,	/* every repeat another session */
+	PART_BREAKDOWN = 4,	/* variants and building blocks */
+	PART_FORWARD = 8,	/* live frames through the veths */
+	PART_INSTALL = 16,	/* single-update install rate, memory */
+	PART_ALL = 31,
 };
 
 struct pcase {
@@ -872,6 +882,7 @@ static int memory(struct bench_env *e)
 static void usage(const char *argv0)
 {
 	printf("usage: %s [-q] [-v] [-r REPEAT] [-t TRIALS] [-s MAX_SESSIONS] [-l LIVE_FRAMES]\n"
+	       "          [-p PARTS]\n"
 	       "\n"
 	       "Measures the XDP datapath of bpf/ in a private network namespace:\n"
 	       "per-packet cost (BPF_PROG_TEST_RUN, wrapper subtracted, against a bare\n"
@@ -884,7 +895,10 @@ static void usage(const char *argv0)
 	       "  -s N   sessions at most: 1, 100000 or 1000000 (default)\n"
 	       "  -l N   frames per live-mode run (default 2000000)\n"
 	       "  -q     quick: -r 100000 -t 1 -l 200000\n"
-	       "  -v     details (raw, wrapper and bare costs) and libbpf messages\n",
+	       "  -v     details (raw, wrapper and bare costs) and libbpf messages\n"
+	       "  -p P   parts to run, comma-separated: table, spread, breakdown,\n"
+	       "         forward, install (default all; the batched install that\n"
+	       "         fills the maps always runs)\n",
 	       argv0);
 }
 
@@ -911,10 +925,30 @@ static void machine(void)
 	       sysconf(_SC_NPROCESSORS_ONLN), u.release);
 }
 
+static int parse_parts(char *s)
+{
+	static const char *const names[] = { "table", "spread", "breakdown", "forward",
+					      "install" };
+	int parts = 0;
+	size_t i;
+
+	for (char *tok = strtok(s, ","); tok; tok = strtok(NULL, ",")) {
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (!strcmp(tok, names[i]))
+				break;
+		if (i == sizeof(names) / sizeof(names[0])) {
+			fprintf(stderr, "dp_bench: unknown part '%s'\n", tok);
+			return -1;
+		}
+		parts |= 1 << i;
+	}
+	return parts;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = { .repeat = 1000000, .trials = 5, .max_sessions = 1000000,
-			  .live_frames = 2000000 };
+			  .live_frames = 2000000, .parts = PART_ALL };
 	static const __u32 steps[] = { 1, 100000, 1000000 };
 	struct bench_install ti, tot;
 	struct sigaction sa = { .sa_handler = on_alarm };
@@ -923,8 +957,15 @@ int main(int argc, char **argv)
 	struct bench_env e;
 	size_t i;
 
-	while ((c = getopt(argc, argv, "qvr:t:s:l:h")) != -1) {
+	while ((c = getopt(argc, argv, "qvr:t:s:l:p:h")) != -1) {
 		switch (c) {
+		case 'p':
+			o.parts = parse_parts(optarg);
+			if (o.parts < 0) {
+				usage(argv[0]);
+				return 2;
+			}
+			break;
 		case 'q':
 			o.repeat = 100000, o.trials = 1, o.live_frames = 200000;
 			break;
@@ -983,14 +1024,18 @@ int main(int argc, char **argv)
 		tot.sess_s += ti.sess_s;
 		tot.meters_s += ti.meters_s;
 		tot.charge_s += ti.charge_s;
+		if (!(o.parts & PART_TABLE))
+			continue;
 		err = block(&e, &o, steps[i] == 1000000 ? &ul1m : NULL,
 			    steps[i] == 1000000 ? &dl1m : NULL, &bare_sum, &bare_n);
 		if (err)
 			goto out;
 	}
-	bench_line("ns/pkt", bare_sum / bare_n, "dp_bare_xdp_pass");
-	if ((err = spread(&e, &o)) || (err = breakdown(&e, &o)) ||
-	    (err = forwarding(&e, &o)))
+	if (bare_n)
+		bench_line("ns/pkt", bare_sum / bare_n, "dp_bare_xdp_pass");
+	if (((o.parts & PART_SPREAD) && (err = spread(&e, &o))) ||
+	    ((o.parts & PART_BREAKDOWN) && (err = breakdown(&e, &o))) ||
+	    ((o.parts & PART_FORWARD) && (err = forwarding(&e, &o))))
 		goto out;
 
 	printf("# batched install of %u sessions, ns/session: UE hash %.0f, UE slot (mmap) %.0f, "
@@ -1002,7 +1047,7 @@ int main(int argc, char **argv)
 	bench_line("sessions/s", e.n_sessions / tot.core_s, "dp_session_install_batch");
 	bench_line("sessions/s", e.n_sessions / (tot.core_s + tot.policy_s),
 		   "dp_session_install_batch_full");
-	{
+	if (o.parts & PART_INSTALL) {
 		__u32 n = e.n_sessions < SINGLE_N ? e.n_sessions : SINGLE_N;
 
 		if ((err = bench_install_single(&e, n, &ti)))
@@ -1011,7 +1056,7 @@ int main(int argc, char **argv)
 		bench_line("sessions/s", n / (ti.core_s + ti.policy_s),
 			   "dp_session_install_single_full");
 	}
-	if ((err = memory(&e)))
+	if ((o.parts & PART_INSTALL) && (err = memory(&e)))
 		goto out;
 	if (ul1m > 0)
 		printf("# target: uplink and downlink at 1M sessions <= 4x bare: "
