@@ -91,6 +91,7 @@ static void zuc_one(const struct sec_ks_job *j)
     OPENSSL_cleanse(&st, sizeof(st));
 }
 
+#if defined(__x86_64__)
 /* Groups of MB_LANES jobs; a group whose jobs are all empty costs nothing. */
 static void run_groups(const struct sec_ks_job *jobs, size_t n,
                        void (*group)(const struct sec_ks_job *, unsigned))
@@ -104,6 +105,7 @@ static void run_groups(const struct sec_ks_job *jobs, size_t n,
             group(jobs + i, g);
     }
 }
+#endif
 
 void snow3g_mb_xor(const struct sec_ks_job *jobs, size_t n)
 {

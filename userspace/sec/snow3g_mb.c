@@ -13,6 +13,8 @@
 #include "sec/mb_avx512.h"
 
 #if defined(__x86_64__)
+#include <openssl/crypto.h>
+
 #include "sec/snow3g_tables.h"
 
 #define LOW8(x) (uint8_t)(x),
@@ -119,6 +121,7 @@ __attribute__((target(MB_TARGET))) void sec_snow3g_group_avx512(const struct sec
             s8 = _mm512_xor_si512(k0, one), s7 = k3, s6 = k2, s5 = k1, s4 = k0,
             s3 = _mm512_xor_si512(k3, one), s2 = _mm512_xor_si512(k2, one),
             s1 = _mm512_xor_si512(k1, one), s0 = _mm512_xor_si512(k0, one);
+    OPENSSL_cleanse(kw, sizeof(kw)); /* the state registers are not scrubbed */
     __m512i r1 = _mm512_setzero_si512(), r2 = r1, r3 = r1, z[16], zd;
 
     /* 32 clocks in initialisation mode, then the discarded one (4.2). */

@@ -13,6 +13,8 @@
 #include "sec/mb_avx512.h"
 
 #if defined(__x86_64__)
+#include <openssl/crypto.h>
+
 #include "sec/zuc_tables.h"
 
 #define P31 0x7fffffff
@@ -127,6 +129,7 @@ __attribute__((target(MB_TARGET))) void sec_zuc_group_avx512(const struct sec_ks
             s10 = _mm512_loadu_si512(cell[10]), s11 = _mm512_loadu_si512(cell[11]),
             s12 = _mm512_loadu_si512(cell[12]), s13 = _mm512_loadu_si512(cell[13]),
             s14 = _mm512_loadu_si512(cell[14]), s15 = _mm512_loadu_si512(cell[15]);
+    OPENSSL_cleanse(cell, sizeof(cell)); /* the state registers are not scrubbed */
     __m512i r1 = _mm512_setzero_si512(), r2 = r1, z[16], zd = r1;
 
     /* 3.6.1: 32 steps in initialisation mode; 3.6.2: one working step,
