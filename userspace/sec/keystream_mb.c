@@ -92,17 +92,39 @@ static void zuc_one(const struct sec_ks_job *j)
 }
 
 #if defined(__x86_64__)
-/* Groups of MB_LANES jobs; a group whose jobs are all empty costs nothing. */
+/* Jobs sorted together, so that a group holds jobs of similar length (a
+ * group costs as much as its longest job). */
+#define MB_WINDOW 64
+
+/* Groups of MB_LANES jobs; a group whose jobs are all empty costs nothing.
+ * More than one group's worth is taken MB_WINDOW jobs at a time, longest
+ * first. */
 static void run_groups(const struct sec_ks_job *jobs, size_t n,
                        void (*group)(const struct sec_ks_job *, unsigned))
 {
-    for (size_t i = 0; i < n; i += MB_LANES) {
-        unsigned g = n - i < MB_LANES ? (unsigned)(n - i) : MB_LANES;
-        size_t any = 0;
-        for (unsigned j = 0; j < g; j++)
-            any |= jobs[i + j].len;
-        if (any)
-            group(jobs + i, g);
+    struct sec_ks_job win[MB_WINDOW];
+
+    for (size_t w = 0; w < n; w += MB_WINDOW) {
+        size_t c = n - w < MB_WINDOW ? n - w : MB_WINDOW;
+        const struct sec_ks_job *src = jobs + w;
+        if (c > MB_LANES) {
+            /* Insertion sort by length, descending (stable). */
+            for (size_t i = 0; i < c; i++) {
+                size_t k = i;
+                for (; k > 0 && win[k - 1].len < src[i].len; k--)
+                    win[k] = win[k - 1];
+                win[k] = src[i];
+            }
+            src = win;
+        }
+        for (size_t i = 0; i < c; i += MB_LANES) {
+            unsigned g = c - i < MB_LANES ? (unsigned)(c - i) : MB_LANES;
+            size_t any = 0;
+            for (unsigned j = 0; j < g; j++)
+                any |= src[i + j].len;
+            if (any)
+                group(src + i, g);
+        }
     }
 }
 #endif

@@ -29,9 +29,9 @@ struct sec_ks_job {
     size_t len; /* octets; 0 is allowed */
 };
 
-/* Any number of jobs.  They are taken in groups of sec_mb_lanes() in the
- * order given; a group costs as much as its longest job, so a caller with
- * very different lengths gains by ordering them by length. */
+/* Any number of jobs.  A group of sec_mb_lanes() jobs costs as much as its
+ * longest job, so jobs are grouped by length: each window of 64 jobs is
+ * sorted, longest first, before it is cut into groups. */
 void snow3g_mb_xor(const struct sec_ks_job *jobs, size_t n);
 void zuc_mb_xor(const struct sec_ks_job *jobs, size_t n);
 
