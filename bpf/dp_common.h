@@ -372,8 +372,14 @@ static __always_inline int meter_conform(__u32 id, __u32 len, __u64 now_ns)
 	if (!rate)
 		return 1;
 	burst = m->burst;
-	/* L / rate, rounded up: the rate is never exceeded */
-	inc = ((__u64)len * XEPC_METER_TICKS_PER_SEC + rate - 1) / rate;
+	/* L / rate, rounded up: the rate is never exceeded; with the
+	 * reciprocal userspace wrote, rounded up too (a division costs as
+	 * much as the rest of the meter) */
+	inc = m->inc_per_byte;
+	if (inc && inc < XEPC_METER_IPB_MAX)
+		inc = ((__u64)len * inc + 0xffffffffull) >> 32;
+	else
+		inc = ((__u64)len * XEPC_METER_TICKS_PER_SEC + rate - 1) / rate;
 	now = now_ns << XEPC_METER_TICK_SHIFT;
 	for (i = 0; i < XEPC_METER_TRIES; i++) {
 		tat = *(volatile __u64 *)&m->tat;
@@ -449,6 +455,7 @@ struct verdict {
 	__u8 quota_taken;	/* len bytes were taken from charge_idx's quota */
 	__u8 pad[2];
 	__u32 charge_idx;	/* 0 = no per-RG usage */
+	struct xepc_charge *charge; /* xepc_charging[charge_idx], or NULL */
 };
 
 /*
@@ -480,6 +487,9 @@ static __always_inline int dp_policy(const struct xepc_config *cfg,
 		__u32 up = f->has_ports ? f->ue_port : XEPC_NO_PORT;
 		__u32 rp = f->has_ports ? f->remote_port : XEPC_NO_PORT;
 
+		/* unrolled: constant offsets, no loop counter; the walk
+		 * is the largest part of the per-packet cost with 16 rules */
+#pragma unroll
 		for (i = 0; i < XEPC_MAX_RULES; i++) {
 			struct xepc_rule *r = &rs->rules[i];
 
@@ -515,6 +525,7 @@ static __always_inline int dp_policy(const struct xepc_config *cfg,
 	}
 
 	v->charge_idx = 0;
+	v->charge = NULL;
 	v->quota_taken = 0;
 	if (s->charge_base && slot < s->n_charge && slot < XEPC_MAX_CHARGE_SLOTS) {
 		struct xepc_charge *c;
@@ -540,6 +551,7 @@ static __always_inline int dp_policy(const struct xepc_config *cfg,
 				}
 			}
 			v->charge_idx = idx;
+			v->charge = c;
 		}
 	}
 	if (action == XEPC_ACT_REDIRECT && !cfg->portal_addr)
@@ -548,34 +560,40 @@ static __always_inline int dp_policy(const struct xepc_config *cfg,
 	return 0;
 }
 
-/* Usage of a forwarded (or buffered) packet, per session and per RG. */
-static __always_inline void count_usage(__u32 sid, __u32 charge_idx,
-					__u8 dir, __u32 len)
+/* Adds bytes and pkts (both negative, two's complement, to take a packet
+ * out again) to the session's and the rating group's usage. */
+static __always_inline void usage_add(__u32 sid, struct xepc_charge *c,
+				      __u8 dir, __u64 bytes, __u64 pkts)
 {
 	struct xepc_usage *u = bpf_map_lookup_elem(&xepc_usage, &sid);
-	struct xepc_charge *c = NULL;
 
-	if (charge_idx)
-		c = bpf_map_lookup_elem(&xepc_charging, &charge_idx);
 	if (dir == XEPC_DIR_UL) {
 		if (u) {
-			__sync_fetch_and_add(&u->ul_bytes, len);
-			__sync_fetch_and_add(&u->ul_pkts, 1);
+			__sync_fetch_and_add(&u->ul_bytes, bytes);
+			__sync_fetch_and_add(&u->ul_pkts, pkts);
 		}
 		if (c) {
-			__sync_fetch_and_add(&c->ul_bytes, len);
-			__sync_fetch_and_add(&c->ul_pkts, 1);
+			__sync_fetch_and_add(&c->ul_bytes, bytes);
+			__sync_fetch_and_add(&c->ul_pkts, pkts);
 		}
 	} else {
 		if (u) {
-			__sync_fetch_and_add(&u->dl_bytes, len);
-			__sync_fetch_and_add(&u->dl_pkts, 1);
+			__sync_fetch_and_add(&u->dl_bytes, bytes);
+			__sync_fetch_and_add(&u->dl_pkts, pkts);
 		}
 		if (c) {
-			__sync_fetch_and_add(&c->dl_bytes, len);
-			__sync_fetch_and_add(&c->dl_pkts, 1);
+			__sync_fetch_and_add(&c->dl_bytes, bytes);
+			__sync_fetch_and_add(&c->dl_pkts, pkts);
 		}
 	}
+}
+
+/* Usage of a forwarded (or buffered) packet, per session and per RG (the
+ * slot dp_policy() found, without a second lookup). */
+static __always_inline void count_usage(__u32 sid, const struct verdict *v,
+					__u8 dir, __u32 len)
+{
+	usage_add(sid, v->charge, dir, len, 1);
 }
 
 /* A packet counted by count_usage() (and charged by dp_policy()) that is
@@ -586,34 +604,9 @@ static __always_inline void count_usage(__u32 sid, __u32 charge_idx,
 static __always_inline void uncount_usage(__u32 sid, const struct verdict *v,
 					  __u8 dir, __u32 len)
 {
-	struct xepc_usage *u = bpf_map_lookup_elem(&xepc_usage, &sid);
-	struct xepc_charge *c = NULL;
-	__u64 minus = -(__u64)len;
-	__u32 idx = v->charge_idx;
-
-	if (idx)
-		c = bpf_map_lookup_elem(&xepc_charging, &idx);
-	if (dir == XEPC_DIR_UL) {
-		if (u) {
-			__sync_fetch_and_add(&u->ul_bytes, minus);
-			__sync_fetch_and_add(&u->ul_pkts, -1ULL);
-		}
-		if (c) {
-			__sync_fetch_and_add(&c->ul_bytes, minus);
-			__sync_fetch_and_add(&c->ul_pkts, -1ULL);
-		}
-	} else {
-		if (u) {
-			__sync_fetch_and_add(&u->dl_bytes, minus);
-			__sync_fetch_and_add(&u->dl_pkts, -1ULL);
-		}
-		if (c) {
-			__sync_fetch_and_add(&c->dl_bytes, minus);
-			__sync_fetch_and_add(&c->dl_pkts, -1ULL);
-		}
-	}
-	if (c && v->quota_taken)
-		__sync_fetch_and_add(&c->remaining, (__s64)len);
+	usage_add(sid, v->charge, dir, -(__u64)len, -1ULL);
+	if (v->charge && v->quota_taken)
+		__sync_fetch_and_add(&v->charge->remaining, (__s64)len);
 }
 
 static __always_inline void count_session_drop(__u32 sid, __u8 dir)
@@ -720,38 +713,54 @@ static __always_inline __u32 buf_len(__u32 len)
 /* --------------------------------------------------------- GTP-U out ---- */
 
 /*
+ * Four bytes of a header, in memory order, as one 32-bit store: b0..b3 are
+ * octets; raw16 values are already in network order (bpf_htons), placed
+ * at octets 0-1 (lo) and 2-3 (hi).
+ */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define HDR_W32(b0, b1, b2, b3)	((__u32)(b0) | (__u32)(b1) << 8 | \
+				 (__u32)(b2) << 16 | (__u32)(b3) << 24)
+#define HDR_W16X2(lo, hi)	((__u32)(lo) | (__u32)(hi) << 16)
+#else
+#define HDR_W32(b0, b1, b2, b3)	((__u32)(b0) << 24 | (__u32)(b1) << 16 | \
+				 (__u32)(b2) << 8 | (__u32)(b3))
+#define HDR_W16X2(lo, hi)	((__u32)(lo) << 16 | (__u32)(hi))
+#endif
+
+/*
  * Outer IPv4/UDP/GTP-U for a downlink T-PDU of inner_len bytes, written at
  * ip (36 bytes).  TS 29.281 5.1: version 1, PT 1, no optional fields,
  * G-PDU, length = T-PDU length, the eNB's TEID.  UDP checksum 0, allowed
  * for GTP-U over IPv4 (RFC 768: 0 = no checksum; TS 29.281 allows it).
+ *
+ * Written as nine 32-bit stores, with the IPv4 checksum summed from the
+ * values in registers: reading back a header just written field by field
+ * stalls on store forwarding (bytes of several stores in one load).
  */
 static __always_inline void gtpu_encap_hdrs(struct iphdr *ip,
 					    const struct xepc_config *cfg,
 					    const struct xepc_session *s,
 					    __u32 inner_len, __u8 tos)
 {
-	struct udphdr *uh = (void *)(ip + 1);
-	struct gtpu_hdr *gh = (void *)(uh + 1);
+	__u32 *w = (__u32 *)ip;
+	__u8 ttl = cfg->outer_ttl ?: 64;
+	__be32 saddr = cfg->gtpu_addr, daddr = s->enb_addr;
+	__be16 tot = bpf_htons(inner_len + 36);
+	__u32 w0 = HDR_W32(0x45, tos, 0, 0) | HDR_W16X2(0, tot);
+	__u32 w2 = HDR_W32(ttl, IPPROTO_UDP, 0, 0), sum;
 
-	ip->version = 4;
-	ip->ihl = 5;
-	ip->tos = tos;		/* the inner packet's DSCP/ECN, for QoS on the S1-U path */
-	ip->tot_len = bpf_htons(inner_len + 36);
-	ip->id = 0;
-	ip->frag_off = 0;
-	ip->ttl = cfg->outer_ttl ?: 64;
-	ip->protocol = IPPROTO_UDP;
-	ip->saddr = cfg->gtpu_addr;
-	ip->daddr = s->enb_addr;
-	ip->check = ipv4_csum20(ip);
-	uh->source = bpf_htons(XEPC_GTPU_PORT);
-	uh->dest = bpf_htons(XEPC_GTPU_PORT);
-	uh->len = bpf_htons(inner_len + 16);
-	uh->check = 0;
-	gh->flags = 0x30;
-	gh->type = XEPC_GTP_GPDU;
-	gh->length = bpf_htons(inner_len);
-	gh->teid = bpf_htonl(s->teid_remote);
+	/* RFC 1071: the one's complement sum of the raw 16-bit words */
+	sum = (w0 & 0xffff) + (w0 >> 16) + (w2 & 0xffff) + (w2 >> 16) +
+	      (saddr & 0xffff) + (saddr >> 16) + (daddr & 0xffff) + (daddr >> 16);
+	w[0] = w0;
+	w[1] = 0;				/* id 0, DF clear, offset 0 */
+	w[2] = w2 | HDR_W16X2(0, csum_fold32(sum));
+	w[3] = saddr;
+	w[4] = daddr;
+	w[5] = HDR_W16X2(bpf_htons(XEPC_GTPU_PORT), bpf_htons(XEPC_GTPU_PORT));
+	w[6] = HDR_W16X2(bpf_htons(inner_len + 16), 0);	/* UDP checksum 0 */
+	w[7] = HDR_W32(0x30, XEPC_GTP_GPDU, 0, 0) | HDR_W16X2(0, bpf_htons(inner_len));
+	w[8] = bpf_htonl(s->teid_remote);
 }
 
 /* Map a failed bpf_fib_lookup to a drop reason (the pass cases are handled
@@ -797,69 +806,113 @@ static __always_inline __u64 route_ttl(const struct xepc_config *cfg)
 	return (ms * CONFIG_HZ + 999) / 1000;
 }
 
+/* A route lookup: what bpf_fib_lookup() is asked (IPv4, the fields the
+ * datapath sets), and what the forwarding needs of its answer. */
+struct route_req {
+	__u32 ifindex;		/* ingress */
+	__be32 src, dst;
+	__u16 tot_len;		/* length of the packet to send */
+	__u8 tos, l4_protocol;
+	__be16 sport, dport;	/* 0 when not UDP/TCP */
+};
+
+struct route_res {
+	__u32 ifindex;		/* egress */
+	__u8 dmac[ETH_ALEN];	/* next hop */
+	__u8 smac[ETH_ALEN];	/* egress interface */
+};
+
+/* The 16 bytes of a struct xepc_route_key as two words, composed in
+ * registers: compared with a slot's key without writing the key first
+ * (a load of bytes from several smaller stores stalls). */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define ROUTE_KEY_W0(ifindex, dst)	((__u64)(ifindex) | (__u64)(dst) << 32)
+#define ROUTE_KEY_W1(src, tos, dir)	((__u64)(src) | (__u64)(tos) << 32 | \
+					 (__u64)(dir) << 40)
+#else
+#define ROUTE_KEY_W0(ifindex, dst)	((__u64)(ifindex) << 32 | (__u64)(dst))
+#define ROUTE_KEY_W1(src, tos, dir)	((__u64)(src) << 32 | (__u64)(tos) << 24 | \
+					 (__u64)(dir) << 16)
+#endif
+
+/* bpf_fib_lookup() itself, for a miss or with the cache off. */
+static __always_inline int route_fib(void *ctx, const struct route_req *q,
+				     struct route_res *res,
+				     struct bpf_fib_lookup *fib)
+{
+	int rc;
+
+	__builtin_memset(fib, 0, sizeof(*fib));
+	fib->family = AF_INET;
+	fib->tos = q->tos;
+	fib->l4_protocol = q->l4_protocol;
+	fib->sport = q->sport;
+	fib->dport = q->dport;
+	fib->tot_len = q->tot_len;
+	fib->ipv4_src = q->src;
+	fib->ipv4_dst = q->dst;
+	fib->ifindex = q->ifindex;
+	stat_cnt(XEPC_CNT_FIB_LOOKUP, 0);
+	rc = bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
+	if (rc == BPF_FIB_LKUP_RET_SUCCESS) {
+		res->ifindex = fib->ifindex;
+		__builtin_memcpy(res->dmac, fib->dmac, ETH_ALEN);
+		__builtin_memcpy(res->smac, fib->smac, ETH_ALEN);
+	}
+	return rc;
+}
+
 /*
  * bpf_fib_lookup() through the route cache (docs/datapath.md "route
- * cache").  fib is filled in as for bpf_fib_lookup() (ifindex = ingress,
- * tot_len = length of the packet to send); the return value and, on
- * BPF_FIB_LKUP_RET_SUCCESS, fib->ifindex, smac, dmac and mtu_result are
+ * cache").  The return value and, on BPF_FIB_LKUP_RET_SUCCESS, res are
  * what bpf_fib_lookup() gave, at most route_ttl_ms ago.  Only successes
  * are kept; a packet longer than the kept MTU asks the kernel again, so
  * FRAG_NEEDED comes from the kernel as before.  by_src: the source is
  * part of the key (always downlink, where it is our GTP-U address; uplink
  * with XEPC_RC_BY_SRC).  The slots are per CPU: no other CPU writes them.
+ * A hit touches no struct bpf_fib_lookup (64 bytes to clear and fill).
  */
 static __always_inline int route_lookup(void *ctx,
 					const struct xepc_config *cfg,
-					struct bpf_fib_lookup *fib, __u8 dir,
-					int by_src)
+					const struct route_req *q, __u8 dir,
+					int by_src, struct route_res *res)
 {
-	union {
-		struct xepc_route_key k;
-		__u64 w[2];
-	} key = {};
-	struct xepc_route *r;
-	__u32 tot_len = fib->tot_len, slot;
+	struct bpf_fib_lookup fib;
+	__be32 src = by_src ? q->src : 0;
+	__u64 w0 = ROUTE_KEY_W0(q->ifindex, q->dst);
+	__u64 w1 = ROUTE_KEY_W1(src, q->tos, dir);
 	__u8 gen = cfg->route_gen;
+	struct xepc_route *r;
+	__u32 slot;
 	__u64 now;
 	int rc;
 
-	if (cfg->route_flags & XEPC_RC_OFF) {
-		stat_cnt(XEPC_CNT_FIB_LOOKUP, 0);
-		return bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
-	}
-	key.k.ifindex = fib->ifindex;
-	key.k.dst = fib->ipv4_dst;
-	key.k.src = by_src ? fib->ipv4_src : 0;
-	key.k.tos = fib->tos;
-	key.k.dir = dir;
-	slot = xepc_route_slot(&key.k);
+	if (cfg->route_flags & XEPC_RC_OFF)
+		return route_fib(ctx, q, res, &fib);
+	slot = xepc_route_slot_of(q->ifindex, q->dst, src, q->tos, dir);
 	r = bpf_map_lookup_elem(&xepc_routes, &slot);
-	if (!r) {
-		stat_cnt(XEPC_CNT_FIB_LOOKUP, 0);
-		return bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
-	}
+	if (!r)
+		return route_fib(ctx, q, res, &fib);
 	now = route_clock(cfg);
-	if (((__u64 *)&r->key)[0] == key.w[0] &&
-	    ((__u64 *)&r->key)[1] == key.w[1] &&
-	    now < r->expires && r->gen == gen && tot_len <= r->mtu) {
-		fib->ifindex = r->ifindex;
-		fib->mtu_result = r->mtu;
-		__builtin_memcpy(fib->dmac, r->dmac, ETH_ALEN);
-		__builtin_memcpy(fib->smac, r->smac, ETH_ALEN);
+	if (((__u64 *)&r->key)[0] == w0 && ((__u64 *)&r->key)[1] == w1 &&
+	    now < r->expires && r->gen == gen && q->tot_len <= r->mtu) {
+		res->ifindex = r->ifindex;
+		__builtin_memcpy(res->dmac, r->dmac, ETH_ALEN);
+		__builtin_memcpy(res->smac, r->smac, ETH_ALEN);
 		return BPF_FIB_LKUP_RET_SUCCESS;
 	}
 
-	stat_cnt(XEPC_CNT_FIB_LOOKUP, 0);
-	rc = bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
+	rc = route_fib(ctx, q, res, &fib);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
 		return rc;	/* failures are never cached */
-	r->key = key.k;
+	((__u64 *)&r->key)[0] = w0;
+	((__u64 *)&r->key)[1] = w1;
 	r->expires = now + route_ttl(cfg);
-	r->ifindex = fib->ifindex;
-	r->mtu = fib->mtu_result;
+	r->ifindex = fib.ifindex;
+	r->mtu = fib.mtu_result;
 	r->gen = gen;
-	__builtin_memcpy(r->dmac, fib->dmac, ETH_ALEN);
-	__builtin_memcpy(r->smac, fib->smac, ETH_ALEN);
+	__builtin_memcpy(r->dmac, fib.dmac, ETH_ALEN);
+	__builtin_memcpy(r->smac, fib.smac, ETH_ALEN);
 	return rc;
 }
 

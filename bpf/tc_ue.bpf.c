@@ -67,7 +67,8 @@ static __always_inline int downlink(struct __sk_buff *skb,
 {
 	void *data = (void *)(long)skb->data;
 	void *end = (void *)(long)skb->data_end;
-	struct bpf_fib_lookup fib = {};
+	struct route_req rq = {};
+	struct route_res rt;
 	struct xepc_session *s;
 	struct verdict v = {};
 	struct flow f = {};
@@ -126,7 +127,7 @@ static __always_inline int downlink(struct __sk_buff *skb,
 		return rc;
 
 	/* counted now, taken out again if it is dropped below */
-	count_usage(sid, v.charge_idx, XEPC_DIR_DL, len);
+	count_usage(sid, &v, XEPC_DIR_DL, len);
 
 	if (!(s->flags & XEPC_SF_TUNNEL)) {
 		rc = buffer_packet(skb, cfg, sid, s, l3, len);
@@ -177,16 +178,15 @@ static __always_inline int downlink(struct __sk_buff *skb,
 	eth->h_proto = bpf_htons(ETH_P_IP);
 	gtpu_encap_hdrs((void *)(eth + 1), cfg, s, len, tos);
 
-	fib.family = AF_INET;
-	fib.tos = tos;
-	fib.l4_protocol = IPPROTO_UDP;
-	fib.sport = bpf_htons(XEPC_GTPU_PORT);
-	fib.dport = bpf_htons(XEPC_GTPU_PORT);
-	fib.tot_len = len + 36;
-	fib.ipv4_src = cfg->gtpu_addr;
-	fib.ipv4_dst = s->enb_addr;
-	fib.ifindex = skb->ifindex;
-	rc = route_lookup(skb, cfg, &fib, XEPC_DIR_DL, 1);
+	rq.ifindex = skb->ifindex;
+	rq.src = cfg->gtpu_addr;
+	rq.dst = s->enb_addr;
+	rq.tot_len = len + 36;
+	rq.tos = tos;
+	rq.l4_protocol = IPPROTO_UDP;
+	rq.sport = bpf_htons(XEPC_GTPU_PORT);
+	rq.dport = bpf_htons(XEPC_GTPU_PORT);
+	rc = route_lookup(skb, cfg, &rq, XEPC_DIR_DL, 1, &rt);
 	if (rc == BPF_FIB_LKUP_RET_SUCCESS) {
 		data = (void *)(long)skb->data;
 		end = (void *)(long)skb->data_end;
@@ -195,19 +195,19 @@ static __always_inline int downlink(struct __sk_buff *skb,
 			rc = XEPC_DROP_ADJUST;
 			goto undo;
 		}
-		__builtin_memcpy(eth->h_dest, fib.dmac, ETH_ALEN);
-		__builtin_memcpy(eth->h_source, fib.smac, ETH_ALEN);
+		__builtin_memcpy(eth->h_dest, rt.dmac, ETH_ALEN);
+		__builtin_memcpy(eth->h_source, rt.smac, ETH_ALEN);
 		stat_cnt(XEPC_CNT_DL_TC_FWD, len);
 		/* attached on the eNB-facing device itself: just carry on
 		 * (a redirect to our own egress would run us a second time) */
-		if (fib.ifindex == skb->ifindex)
+		if (rt.ifindex == skb->ifindex)
 			return -TC_ACT_OK - 1;
-		return -(int)bpf_redirect(fib.ifindex, 0) - 1;
+		return -(int)bpf_redirect(rt.ifindex, 0) - 1;
 	}
 	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH) {
 		/* the kernel's neighbour code resolves the eNB and sends */
 		stat_cnt(XEPC_CNT_DL_NO_NEIGH_PASS, len);
-		return -(int)bpf_redirect_neigh(fib.ifindex, NULL, 0, 0) - 1;
+		return -(int)bpf_redirect_neigh(rt.ifindex, NULL, 0, 0) - 1;
 	}
 	if (rc < 0) {
 		rc = XEPC_DROP_FIB_OTHER;

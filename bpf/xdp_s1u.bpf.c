@@ -171,7 +171,8 @@ static __always_inline int uplink(struct xdp_md *ctx,
 	void *end = (void *)(long)ctx->data_end;
 	__u32 sid = XEPC_TEID_SID(gi->teid), inner_off, ihl, len, outer_len;
 	struct xepc_session *s;
-	struct bpf_fib_lookup fib = {};
+	struct route_req rq = {};
+	struct route_res rt;
 	struct verdict v = {};
 	struct flow f = {};
 	__u8 dmac[ETH_ALEN], smac[ETH_ALEN];
@@ -228,7 +229,7 @@ static __always_inline int uplink(struct xdp_md *ctx,
 		rewrite_ip_addr(end, iph, ihl, &iph->daddr, cfg->portal_addr);
 		stat_cnt(XEPC_CNT_RULE_REDIRECT, len);
 	}
-	count_usage(sid, v.charge_idx, XEPC_DIR_UL, len);
+	count_usage(sid, &v, XEPC_DIR_UL, len);
 
 	{
 		struct ethhdr *eth = data;
@@ -260,15 +261,14 @@ static __always_inline int uplink(struct xdp_md *ctx,
 		return -XDP_PASS - 1;
 	}
 
-	fib.family = AF_INET;
-	fib.tos = iph->tos;
-	fib.l4_protocol = iph->protocol;
-	fib.tot_len = len;
-	fib.ipv4_src = iph->saddr;
-	fib.ipv4_dst = iph->daddr;
-	fib.ifindex = ctx->ingress_ifindex;
-	rc = route_lookup(ctx, cfg, &fib, XEPC_DIR_UL,
-			  cfg->route_flags & XEPC_RC_BY_SRC);
+	rq.ifindex = ctx->ingress_ifindex;
+	rq.src = iph->saddr;
+	rq.dst = iph->daddr;
+	rq.tot_len = len;
+	rq.tos = iph->tos;
+	rq.l4_protocol = iph->protocol;
+	rc = route_lookup(ctx, cfg, &rq, XEPC_DIR_UL,
+			  cfg->route_flags & XEPC_RC_BY_SRC, &rt);
 	if (rc == BPF_FIB_LKUP_RET_SUCCESS) {
 		if (iph->ttl <= 1) {
 			rc = XEPC_DROP_TTL_EXCEEDED;
@@ -279,11 +279,11 @@ static __always_inline int uplink(struct xdp_md *ctx,
 			      bpf_htons((__u16)(iph->ttl - 1) << 8));
 		iph->ttl--;
 		rc = decap(ctx, outer_len, sizeof(struct ethhdr), len,
-			   fib.dmac, fib.smac, 0);
+			   rt.dmac, rt.smac, 0);
 		if (rc)
 			goto undo;
 		stat_cnt(XEPC_CNT_UL_FWD, len);
-		return -(int)bpf_redirect(fib.ifindex, 0) - 1;
+		return -(int)bpf_redirect(rt.ifindex, 0) - 1;
 	}
 	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH || rc == BPF_FIB_LKUP_RET_FRAG_NEEDED ||
 	    rc == BPF_FIB_LKUP_RET_NOT_FWDED) {

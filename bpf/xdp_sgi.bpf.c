@@ -40,7 +40,8 @@ static __always_inline int downlink(struct xdp_md *ctx,
 	void *end = (void *)(long)ctx->data_end;
 	__u32 sid = 0, len = bpf_ntohs(iph->tot_len), have;
 	__u8 dmac[ETH_ALEN], smac[ETH_ALEN], tos;
-	struct bpf_fib_lookup fib = {};
+	struct route_req rq = {};
+	struct route_res rt;
 	struct xepc_session *s;
 	struct verdict v = {};
 	struct flow f = {};
@@ -75,7 +76,7 @@ static __always_inline int downlink(struct xdp_md *ctx,
 		return rc;
 
 	/* counted now, taken out again if it is dropped below */
-	count_usage(sid, v.charge_idx, XEPC_DIR_DL, len);
+	count_usage(sid, &v, XEPC_DIR_DL, len);
 
 	if (!(s->flags & XEPC_SF_TUNNEL)) {
 		rc = buffer_packet(ctx, cfg, sid, s, l2->len, len);
@@ -126,21 +127,20 @@ static __always_inline int downlink(struct xdp_md *ctx,
 	eth->h_proto = bpf_htons(ETH_P_IP);
 	gtpu_encap_hdrs(oip, cfg, s, len, tos);
 
-	fib.family = AF_INET;
-	fib.tos = tos;
-	fib.l4_protocol = IPPROTO_UDP;
-	fib.sport = bpf_htons(XEPC_GTPU_PORT);
-	fib.dport = bpf_htons(XEPC_GTPU_PORT);
-	fib.tot_len = len + 36;
-	fib.ipv4_src = oip->saddr;
-	fib.ipv4_dst = oip->daddr;
-	fib.ifindex = ctx->ingress_ifindex;
-	rc = route_lookup(ctx, cfg, &fib, XEPC_DIR_DL, 1);
+	rq.ifindex = ctx->ingress_ifindex;
+	rq.src = cfg->gtpu_addr;
+	rq.dst = s->enb_addr;
+	rq.tot_len = len + 36;
+	rq.tos = tos;
+	rq.l4_protocol = IPPROTO_UDP;
+	rq.sport = bpf_htons(XEPC_GTPU_PORT);
+	rq.dport = bpf_htons(XEPC_GTPU_PORT);
+	rc = route_lookup(ctx, cfg, &rq, XEPC_DIR_DL, 1, &rt);
 	if (rc == BPF_FIB_LKUP_RET_SUCCESS) {
-		__builtin_memcpy(eth->h_dest, fib.dmac, ETH_ALEN);
-		__builtin_memcpy(eth->h_source, fib.smac, ETH_ALEN);
+		__builtin_memcpy(eth->h_dest, rt.dmac, ETH_ALEN);
+		__builtin_memcpy(eth->h_source, rt.smac, ETH_ALEN);
 		stat_cnt(XEPC_CNT_DL_FWD, len);
-		return -(int)bpf_redirect(fib.ifindex, 0) - 1;
+		return -(int)bpf_redirect(rt.ifindex, 0) - 1;
 	}
 	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH || rc == BPF_FIB_LKUP_RET_FRAG_NEEDED) {
 		/* encapsulated, to the stack: it resolves the neighbour or

@@ -281,14 +281,34 @@ struct xepc_ruleset {
  */
 #define XEPC_METER_TICK_SHIFT	4	/* tat unit: 2^-4 ns */
 
+/* inc_per_byte is used when below this: len (< 2^16) x it stays < 2^63 */
+#define XEPC_METER_IPB_MAX	(1ull << 47)
+
+#ifndef __bpf__
+/* struct xepc_meter.inc_per_byte for a rate (bytes/s): ceil(ticks per
+ * second x 2^32 / rate), or 0 when that is too big for the datapath's
+ * multiplication (rates under about 490 kB/s, which it then divides). */
+static inline __u64 xepc_meter_inc_per_byte(__u64 rate)
+{
+	unsigned __int128 n = ((unsigned __int128)1000000000ull << XEPC_METER_TICK_SHIFT) << 32;
+	unsigned __int128 q;
+
+	if (!rate)
+		return 0;
+	q = (n + rate - 1) / rate;
+	return q < XEPC_METER_IPB_MAX ? (__u64)q : 0;
+}
+#endif
+
 struct xepc_meter {
 	struct bpf_spin_lock lock;
 	__u32 pad;
 	__u64 rate;		/* bytes per second; 0 = unlimited */
 	__u64 burst;		/* bucket depth, bytes */
-	__u64 tokens;		/* unused by the datapath since the lock-free
-				 * meter (was: nanobytes in the bucket);
-				 * userspace may write burst x 1e9 */
+	__u64 inc_per_byte;	/* L/rate without a division: meter ticks
+				 * per byte, 32.32 fixed point, rounded up
+				 * (xepc_meter_inc_per_byte()); 0 = the
+				 * datapath divides (was: tokens, unused) */
 	__u64 tat;		/* theoretical arrival time, 1/16 ns of the
 				 * meter clock; 0 (or any past time) = full
 				 * bucket (was last_ns, same offset) */
@@ -580,12 +600,17 @@ struct xepc_route {
 };
 
 /* Slot of a key in xepc_routes (multiplicative hash of its fields). */
-static inline __u32 xepc_route_slot(const struct xepc_route_key *k)
+static inline __u32 xepc_route_slot_of(__u32 ifindex, __be32 dst, __be32 src,
+				       __u8 tos, __u8 dir)
 {
-	__u32 h = k->dst ^ (k->src * 0x85ebca77u) ^ (k->ifindex << 20) ^
-		  ((__u32)k->tos << 8) ^ k->dir;
+	__u32 h = dst ^ (src * 0x85ebca77u) ^ (ifindex << 20) ^ ((__u32)tos << 8) ^ dir;
 
 	return (h * 0x9e3779b1u) >> (32 - XEPC_ROUTE_SLOT_BITS);
+}
+
+static inline __u32 xepc_route_slot(const struct xepc_route_key *k)
+{
+	return xepc_route_slot_of(k->ifindex, k->dst, k->src, k->tos, k->dir);
 }
 
 /* GTP-U constants (TS 29.281). */

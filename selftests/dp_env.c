@@ -229,7 +229,7 @@ int env_meter(struct dp_env *e, __u32 id, __u64 rate, __u64 burst)
 
 	m.rate = rate;
 	m.burst = burst;
-	m.tokens = burst * XEPC_NS_PER_SEC;
+	m.inc_per_byte = xepc_meter_inc_per_byte(rate);
 	return bpf_map_update_elem(e->fd_meters, &id, &m, BPF_F_LOCK);
 }
 

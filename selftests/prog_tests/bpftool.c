@@ -40,7 +40,7 @@ void test_bpftool(struct test_ctx *t)
 		"\"teid_remote\":", "\"ruleset_id\":",
 	};
 	static const char *const stats[] = { "\"packets\":", "\"bytes\":" };
-	static const char *const meters[] = { "\"rate\":", "\"burst\":", "\"tokens\":" };
+	static const char *const meters[] = { "\"rate\":", "\"burst\":", "\"inc_per_byte\":" };
 	char path[160], missing[64];
 	struct dp_env e;
 

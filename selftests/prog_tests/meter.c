@@ -154,6 +154,36 @@ void test_meter(struct test_ctx *t)
 		ASSERT_EQ(env_drops(&e, METER_AMBR) - before, 2, "METER_AMBR downlink");
 	}
 
+	test__start_subtest(t, "reciprocal_rounds_up");
+	{
+		/* the datapath's L x inc_per_byte >> 32 (rounded up) is never
+		 * below L/rate in ticks (the rate is never exceeded) and at
+		 * most one tick (1/16 ns) above it */
+		static const __u64 rates[] = { 490000, 500000, 1000000, 125000000,
+					       1250000000ull, 10000000000ull,
+					       18000000000ull, 333333333 };
+		const unsigned __int128 tps = (unsigned __int128)XEPC_NS_PER_SEC
+					      << XEPC_METER_TICK_SHIFT;
+		int bad = 0, used = 0;
+
+		for (size_t k = 0; k < sizeof(rates) / sizeof(rates[0]); k++) {
+			__u64 q = xepc_meter_inc_per_byte(rates[k]);
+
+			if (!q)
+				continue;
+			used++;
+			for (__u64 l = 1; l <= 65535; l += l < 100 ? 1 : 97) {
+				__u64 fast = (l * q + 0xffffffffull) >> 32;
+				__u64 exact = (__u64)((l * tps + rates[k] - 1) / rates[k]);
+
+				bad += fast < exact || fast > exact + 1;
+			}
+		}
+		ASSERT_EQ(bad, 0, "L/rate from the reciprocal within [exact, exact + 1]");
+		ASSERT_GE(used, 7, "rates from 500 kB/s up use the reciprocal");
+		ASSERT_EQ(xepc_meter_inc_per_byte(1000), 0, "1 kB/s: the datapath divides");
+	}
+
 	test__start_subtest(t, "partial_bucket_edges");
 	{
 		/* a bucket written with 2.5 packets of tokens left (tat =
@@ -175,7 +205,10 @@ void test_meter(struct test_ctx *t)
 		ASSERT_OK(env_session(&e, SID, &s), "session");
 		len = env_ul(f, SID, UE, "198.51.100.10", 17, 1000, 2000, 1000 - 28, &il);
 		env_set_clock(&e, now_ns);
-		for (size_t k = 0; k < sizeof(c) / sizeof(c[0]); k++) {
+		for (size_t kk = 0; kk < 2 * sizeof(c) / sizeof(c[0]); kk++) {
+			/* each bucket twice: L/rate divided, then from the
+			 * reciprocal (inc_per_byte) where the rate allows it */
+			size_t k = kk / 2;
 			const __u64 ticks = XEPC_NS_PER_SEC << XEPC_METER_TICK_SHIFT;
 			__u64 tau = c[k].burst * XEPC_NS_PER_SEC / c[k].rate << XEPC_METER_TICK_SHIFT;
 			__u64 inc = (il * ticks + c[k].rate - 1) / c[k].rate;
@@ -185,15 +218,17 @@ void test_meter(struct test_ctx *t)
 			memset(&m, 0, sizeof(m));
 			m.rate = c[k].rate;
 			m.burst = c[k].burst;
+			m.inc_per_byte = kk % 2 ? xepc_meter_inc_per_byte(c[k].rate) : 0;
 			m.tat = (now_ns << XEPC_METER_TICK_SHIFT) + tau - 5 * inc / 2;
 			ASSERT_OK(bpf_map_update_elem(e.fd_meters, &id, &m, BPF_F_LOCK), "meter");
 			for (int i = 0; i < 5; i++)
 				if (!env_run_xdp(e.prog_s1u, f, len, 0, out, NULL, &ret) &&
 				    ret == XDP_PASS)
 					got++;
-			printf("# meter rate %llu burst %llu: %d of 5\n",
+			printf("# meter rate %llu burst %llu%s: %d of 5\n",
 			       (unsigned long long)c[k].rate,
-			       (unsigned long long)c[k].burst, got);
+			       (unsigned long long)c[k].burst,
+			       m.inc_per_byte ? " (reciprocal)" : "", got);
 			ASSERT_EQ(got, 2, "2.5 packets of tokens: 2 pass");
 		}
 	}

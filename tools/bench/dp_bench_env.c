@@ -314,7 +314,7 @@ static struct xepc_meter bench_meter(void)
 
 	m.rate = 10000000000ull;	/* 10 GB/s */
 	m.burst = 1000000000ull;	/* 1 GB */
-	m.tokens = m.burst * XEPC_NS_PER_SEC;
+	m.inc_per_byte = xepc_meter_inc_per_byte(m.rate);
 	return m;
 }
 

@@ -101,7 +101,7 @@ static int meter_write(struct dp_ctx *ctx, uint32_t id, uint64_t bps, uint32_t b
     struct xepc_meter m = {0};
     m.rate = bps / 8 ? bps / 8 : 1;
     m.burst = burst ? burst : default_burst(m.rate);
-    m.tokens = m.burst * XEPC_NS_PER_SEC;
+    m.inc_per_byte = xepc_meter_inc_per_byte(m.rate);
     m.tat = 0;          /* full bucket */
     if (bpf_map_update_elem(ctx->map_fd[DP_MAP_METERS], &id, &m, BPF_F_LOCK))
         return dp_set_error(ctx, -errno, "cannot write meter %u: %s", id, strerror(errno));
