@@ -325,6 +325,17 @@ static __always_inline int rule_match(const struct xepc_rule *r,
 	return r->dir & f->dir;
 }
 
+/* Index of the lowest set bit of a non-zero 16-bit mask, in registers (BPF
+ * has no count-trailing-zeros): a de Bruijn sequence, 0x09af, whose
+ * 16-entry table is packed into one 64-bit constant. */
+static __always_inline __u32 lowest_bit16(__u32 m)
+{
+	__u32 low = m & -m;
+	__u32 idx = ((low * 0x09afu) >> 12) & 15;
+
+	return (__u32)(0xcd7ea84fb6935210ull >> (idx * 4)) & 15;
+}
+
 /* ------------------------------------------------------------ meters ---- */
 
 /*
@@ -475,7 +486,7 @@ static __always_inline int dp_policy(const struct xepc_config *cfg,
 	struct xepc_ruleset *rs = NULL;
 	__u8 action = s->default_action, slot = s->default_slot, rflags = 0;
 	__u32 meter = 0, ambr, idx;
-	int matched = 0, i;
+	int matched = 0;
 
 	if (s->ruleset_id) {
 		__u32 id = s->ruleset_id;
@@ -483,18 +494,26 @@ static __always_inline int dp_policy(const struct xepc_config *cfg,
 		rs = bpf_map_lookup_elem(&xepc_rulesets, &id);
 	}
 	if (rs) {
-		__u32 n = rs->n_rules;
+		__u32 n = rs->n_rules, cand, k;
 		__u32 up = f->has_ports ? f->ue_port : XEPC_NO_PORT;
 		__u32 rp = f->has_ports ? f->remote_port : XEPC_NO_PORT;
 
-		/* unrolled: constant offsets, no loop counter; the walk
-		 * is the largest part of the per-packet cost with 16 rules */
-#pragma unroll
-		for (i = 0; i < XEPC_MAX_RULES; i++) {
-			struct xepc_rule *r = &rs->rules[i];
+		cand = n >= XEPC_MAX_RULES ? 0xffff : (1u << n) - 1;
+		/* the candidates (struct xepc_ruleset): usually the one rule
+		 * that matches, instead of every rule before it */
+		if (rs->flags & XEPC_RS_INDEXED) {
+			cand &= f->dir == XEPC_DIR_UL ? rs->ul_mask : rs->dl_mask;
+			if (f->has_ports)
+				cand &= rs->remote_port_mask[(rp & 0xffff) >> XEPC_PORT_BUCKET_SHIFT] &
+					rs->ue_port_mask[(up & 0xffff) >> XEPC_PORT_BUCKET_SHIFT];
+			else
+				cand &= rs->noport_mask;
+		}
+		/* candidates in array (precedence) order, the first match wins */
+		for (k = 0; k < XEPC_MAX_RULES && cand; k++) {
+			struct xepc_rule *r = &rs->rules[lowest_bit16(cand)];
 
-			if (i >= n)
-				break;
+			cand &= cand - 1;
 			if (!rule_match(r, f, up, rp))
 				continue;
 			matched = 1;

@@ -253,12 +253,70 @@ struct xepc_rule {
 	__u8 pad[3];
 };
 
-/* xepc_rulesets[id]; may be shared by many sessions (same policy). */
+/* Candidate index of a ruleset: the port space in 256 buckets of 256 */
+#define XEPC_PORT_BUCKET_SHIFT	8
+#define XEPC_PORT_BUCKETS	(65536 >> XEPC_PORT_BUCKET_SHIFT)
+
+/* struct xepc_ruleset.flags */
+#define XEPC_RS_INDEXED		(1u << 0)	/* the masks are valid */
+
+/*
+ * xepc_rulesets[id]; may be shared by many sessions (same policy).
+ *
+ * The masks (bit i = rules[i]) let the datapath test only the rules that
+ * can match a packet instead of walking all of them: the rules of its
+ * direction, whose port ranges meet the buckets of its ports (or, without
+ * ports, whose ranges are both full).  They are supersets: every
+ * candidate is still matched field by field, in array order.  Userspace
+ * builds them with xepc_ruleset_index() after filling rules[]; without
+ * XEPC_RS_INDEXED the datapath walks every rule.
+ */
 struct xepc_ruleset {
 	__u32 n_rules;		/* valid entries in rules[], <= XEPC_MAX_RULES */
-	__u32 pad;
+	__u32 flags;		/* XEPC_RS_* */
 	struct xepc_rule rules[XEPC_MAX_RULES];
+	__u16 ul_mask;		/* rules with XEPC_DIR_UL */
+	__u16 dl_mask;		/* rules with XEPC_DIR_DL */
+	__u16 noport_mask;	/* rules whose two port ranges are 0..65535 */
+	__u16 pad;
+	__u16 remote_port_mask[XEPC_PORT_BUCKETS]; /* [port >> 8]: rules whose
+						    * remote range meets it */
+	__u16 ue_port_mask[XEPC_PORT_BUCKETS];
 };
+
+#ifndef __bpf__
+/* Fills the candidate masks of rs from rs->rules[0 .. n_rules - 1]. */
+static inline void xepc_ruleset_index(struct xepc_ruleset *rs)
+{
+	__u32 i, b, n = rs->n_rules < XEPC_MAX_RULES ? rs->n_rules : XEPC_MAX_RULES;
+
+	rs->ul_mask = rs->dl_mask = rs->noport_mask = rs->pad = 0;
+	for (b = 0; b < XEPC_PORT_BUCKETS; b++)
+		rs->remote_port_mask[b] = rs->ue_port_mask[b] = 0;
+	for (i = 0; i < n; i++) {
+		const struct xepc_rule *r = &rs->rules[i];
+		__u16 bit = (__u16)(1u << i);
+
+		if (r->dir & XEPC_DIR_UL)
+			rs->ul_mask |= bit;
+		if (r->dir & XEPC_DIR_DL)
+			rs->dl_mask |= bit;
+		if (r->remote_port_lo == 0 && r->remote_port_hi == 0xffff &&
+		    r->ue_port_lo == 0 && r->ue_port_hi == 0xffff)
+			rs->noport_mask |= bit;
+		/* lo > hi matches no port: in no bucket */
+		if (r->remote_port_lo <= r->remote_port_hi)
+			for (b = r->remote_port_lo >> XEPC_PORT_BUCKET_SHIFT;
+			     b <= (__u32)r->remote_port_hi >> XEPC_PORT_BUCKET_SHIFT; b++)
+				rs->remote_port_mask[b] |= bit;
+		if (r->ue_port_lo <= r->ue_port_hi)
+			for (b = r->ue_port_lo >> XEPC_PORT_BUCKET_SHIFT;
+			     b <= (__u32)r->ue_port_hi >> XEPC_PORT_BUCKET_SHIFT; b++)
+				rs->ue_port_mask[b] |= bit;
+	}
+	rs->flags |= XEPC_RS_INDEXED;
+}
+#endif
 
 /* ----------------------------------------------------------- meters ---- */
 

@@ -220,7 +220,18 @@ int env_session(struct dp_env *e, __u32 sid, const struct xepc_session *s)
 
 int env_ruleset(struct dp_env *e, __u32 id, const struct xepc_ruleset *rs)
 {
-	return bpf_map_update_elem(e->fd_rulesets, &id, rs, BPF_ANY);
+	struct xepc_ruleset ix = *rs;
+
+	xepc_ruleset_index(&ix);	/* as userspace/dp writes them */
+	return bpf_map_update_elem(e->fd_rulesets, &id, &ix, BPF_ANY);
+}
+
+int env_ruleset_unindexed(struct dp_env *e, __u32 id, const struct xepc_ruleset *rs)
+{
+	struct xepc_ruleset raw = *rs;
+
+	raw.flags &= ~XEPC_RS_INDEXED;
+	return bpf_map_update_elem(e->fd_rulesets, &id, &raw, BPF_ANY);
 }
 
 int env_meter(struct dp_env *e, __u32 id, __u64 rate, __u64 burst)

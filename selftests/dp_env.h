@@ -50,7 +50,10 @@ int env_route_flush(struct dp_env *e);
  * goes into xepc_ue and, when free, into its xepc_ue_direct slot. */
 int env_session(struct dp_env *e, __u32 sid, const struct xepc_session *s);
 struct xepc_session env_default_session(__u32 sid);
+/* Writes rs with its candidate index (xepc_ruleset_index()), or without
+ * it (the datapath then walks every rule). */
 int env_ruleset(struct dp_env *e, __u32 id, const struct xepc_ruleset *rs);
+int env_ruleset_unindexed(struct dp_env *e, __u32 id, const struct xepc_ruleset *rs);
 int env_meter(struct dp_env *e, __u32 id, __u64 rate, __u64 burst);
 int env_get_meter(struct dp_env *e, __u32 id, struct xepc_meter *m);
 int env_get_usage(struct dp_env *e, __u32 sid, struct xepc_usage *u);

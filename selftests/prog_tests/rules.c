@@ -32,6 +32,21 @@ static struct xepc_rule rule(__u32 prec, __u8 proto, const char *remote,
 	return r;
 }
 
+/* a small deterministic generator for the randomized subtest */
+static __u32 rnd(__u32 *seed)
+{
+	*seed = *seed * 1103515245u + 12345u;
+	return *seed >> 8;
+}
+
+/* a port: mostly a bucket edge or another interesting value, else any */
+static __u16 rport_of(__u32 *seed, const __u16 *edges, size_t n)
+{
+	if (rnd(seed) % 3)
+		return edges[rnd(seed) % n];
+	return (__u16)rnd(seed);
+}
+
 static __u32 run(struct test_ctx *t, int prog, int ifindex, const uint8_t *f,
 		 size_t len, uint8_t *out, size_t *out_len)
 {
@@ -201,6 +216,100 @@ void test_rules(struct test_ctx *t)
 			ASSERT_EQ(run(t, e.prog_s1u, t->if_s1u, f, len, out, &out_len),
 				  c[i].match ? XDP_DROP : XDP_REDIRECT, what);
 		}
+	}
+
+	test__start_subtest(t, "index_agrees_with_walk");
+	{
+		/* random rulesets and packets: the candidate index
+		 * (xepc_ruleset_index) gives every packet the verdict of the
+		 * walk over all rules, including the bucket edges, empty
+		 * ranges and packets without ports */
+		static const __u16 edges[] = { 0, 1, 255, 256, 257, 511, 512, 1023,
+					       5201, 32767, 65279, 65280, 65534, 65535 };
+		static const __u8 protos[] = { 0, 6, 17 };
+		__u32 seed = 12345, checked = 0, differ = 0, passed = 0, i, k, p;
+		uint8_t out2[4096];
+		size_t out2_len = 0;
+
+#define RND() rnd(&seed)
+#define RPORT() rport_of(&seed, edges, sizeof(edges) / sizeof(edges[0]))
+		s.ruleset_id = 3;
+		s.default_action = XEPC_ACT_DROP;
+		ASSERT_OK(env_session(&e, SID, &s), "session on ruleset 3");
+		for (k = 0; k < 24; k++) {
+			memset(&rs2, 0, sizeof(rs2));
+			rs2.n_rules = 1 + RND() % XEPC_MAX_RULES;
+			for (i = 0; i < rs2.n_rules; i++) {
+				__u16 a = RPORT(), b = RPORT();
+				struct xepc_rule *r = &rs2.rules[i];
+				__u8 proto = protos[RND() % 3], act = (__u8)(RND() % 3);
+				const char *pfx = RND() % 4 ? NULL : "198.51.100.0";
+
+				*r = rule(i, proto, pfx, 24, a < b ? a : b, a < b ? b : a, act);
+				r->dir = 1 + RND() % 3;
+				if (RND() % 4 == 0)	/* an empty range: matches no port */
+					r->remote_port_lo = r->remote_port_hi + 1;
+				if (RND() % 3 == 0) {
+					a = RPORT(), b = RPORT();
+					r->ue_port_lo = a < b ? a : b;
+					r->ue_port_hi = a < b ? b : a;
+				}
+				if (RND() % 5 == 0)
+					r->remote_port_lo = 0, r->remote_port_hi = 0xffff;
+			}
+			for (p = 0; p < 40; p++) {
+				/* mostly aimed at a rule: its ports and their
+				 * neighbours, its protocol and direction */
+				const struct xepc_rule *aim = &rs2.rules[RND() % rs2.n_rules];
+				__u8 proto = (__u8[]){ 6, 17, 1 }[RND() % 3];
+				__u16 rport = RPORT(), uport = RPORT();
+				int dl = RND() % 2;
+				__u32 r1, r2;
+
+				if (RND() % 4) {
+					__u16 rl = aim->remote_port_lo, rh = aim->remote_port_hi;
+					__u16 ul = aim->ue_port_lo, uh = aim->ue_port_hi;
+
+					rport = (__u16[]){ rl, rh, (__u16)(rl - 1),
+							   (__u16)(rh + 1) }[RND() % 4];
+					uport = (__u16[]){ ul, uh, (__u16)(ul - 1),
+							   (__u16)(uh + 1) }[RND() % 4];
+					if (aim->proto && RND() % 4)
+						proto = aim->proto;
+					dl = aim->dir == XEPC_DIR_DL ? 1 :
+					     aim->dir == XEPC_DIR_UL ? 0 : dl;
+				}
+
+				if (dl)
+					len = env_dl(f, "198.51.100.10", UE, proto, rport, uport,
+						     20, &il);
+				else
+					len = env_ul(f, SID, UE, "198.51.100.10", proto, uport,
+						     rport, 20, &il);
+				env_ruleset(&e, 3, &rs2);
+				r1 = run(t, dl ? e.prog_sgi : e.prog_s1u,
+					 dl ? t->if_sgi : t->if_s1u, f, len, out, &out_len);
+				env_ruleset_unindexed(&e, 3, &rs2);
+				r2 = run(t, dl ? e.prog_sgi : e.prog_s1u,
+					 dl ? t->if_sgi : t->if_s1u, f, len, out2, &out2_len);
+				checked++;
+				passed += r1 != XDP_DROP;
+				if (r1 != r2 || (r1 != XDP_DROP && (out_len != out2_len ||
+							memcmp(out, out2, out_len)))) {
+					differ++;
+					printf("# ruleset %u packet %u (%s proto %u rport %u uport %u): "
+					       "%u with the index, %u without\n", k, p,
+					       dl ? "dl" : "ul", proto, rport, uport, r1, r2);
+				}
+			}
+		}
+#undef RND
+#undef RPORT
+		ASSERT_EQ(checked, 960, "packets checked");
+		ASSERT_EQ(differ, 0, "same verdict and frame with and without the index");
+		printf("# %u of %u packets matched a rule that passes or redirects\n",
+		       passed, checked);
+		ASSERT_GE(passed, checked / 20, "the rules were exercised");
 	}
 out:
 	env_close(&e);

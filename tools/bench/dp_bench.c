@@ -628,6 +628,7 @@ static int breakdown(struct bench_env *e, const struct opts *o)
 		return -errno;
 	one.rules[0] = one.rules[XEPC_MAX_RULES - 1];
 	one.n_rules = 1;
+	xepc_ruleset_index(&one);
 	if (bpf_map_update_elem(e->fd_rulesets, &rs1, &one, BPF_ANY))
 		return -errno;
 	o1.trials = 1;

@@ -171,6 +171,7 @@ static void ruleset(struct xepc_ruleset *rs)
 			r->remote_port_hi = 0xffff;
 		}
 	}
+	xepc_ruleset_index(rs);
 }
 
 int bench_env_open(struct bench_env *e)

@@ -340,6 +340,7 @@ static int install_policy(struct dp_ctx *ctx, const struct dp_session_spec *s, u
     }
 
     if (b->rs.n_rules) {
+        xepc_ruleset_index(&b->rs);
         struct ruleset_scan sc = {.want = &b->rs, .share = n_rule_meters == 0};
         rc = array_scan(ctx, DP_MAP_RULESETS, sizeof(struct xepc_ruleset), ruleset_fn, &sc);
         if (rc < 0) {
