@@ -336,6 +336,53 @@ static __always_inline __u32 lowest_bit16(__u32 m)
 	return (__u32)(0xcd7ea84fb6935210ull >> (idx * 4)) & 15;
 }
 
+/*
+ * Index of the first rule of rs (array = precedence order) that matches
+ * the flow, or -1.  Only the candidates of the ruleset's index are tested
+ * (struct xepc_ruleset), lowest first; when every rule is a candidate, or
+ * without an index, a plain walk is cheaper than picking bits.
+ */
+static __always_inline int rule_first_match(const struct xepc_ruleset *rs,
+					    const struct flow *f)
+{
+	__u32 n = rs->n_rules, all, cand, k;
+	__u32 up = f->has_ports ? f->ue_port : XEPC_NO_PORT;
+	__u32 rp = f->has_ports ? f->remote_port : XEPC_NO_PORT;
+	int i;
+
+	all = n >= XEPC_MAX_RULES ? 0xffff : (1u << n) - 1;
+	cand = all;
+	if (rs->flags & XEPC_RS_INDEXED) {
+		cand &= f->dir == XEPC_DIR_UL ? rs->ul_mask : rs->dl_mask;
+		cand &= rs->remote_octet_mask[*(const __u8 *)&f->remote_addr];
+		if (f->has_ports)
+			cand &= rs->remote_port_mask[(rp & 0xffff) >> XEPC_PORT_BUCKET_SHIFT] &
+				rs->ue_port_mask[(up & 0xffff) >> XEPC_PORT_BUCKET_SHIFT];
+		else
+			cand &= rs->noport_mask;
+	}
+	if (cand == all) {
+		int found = -1;
+
+		for (i = 0; i < XEPC_MAX_RULES; i++) {
+			if (i >= n)
+				break;
+			if (rule_match(&rs->rules[i], f, up, rp)) {
+				found = i;
+				break;
+			}
+		}
+		return found;
+	}
+	for (k = 0; k < XEPC_MAX_RULES && cand; k++) {
+		i = lowest_bit16(cand);
+		cand &= cand - 1;
+		if (rule_match(&rs->rules[i], f, up, rp))
+			return i;
+	}
+	return -1;
+}
+
 /* ------------------------------------------------------------ meters ---- */
 
 /*
@@ -494,35 +541,17 @@ static __always_inline int dp_policy(const struct xepc_config *cfg,
 		rs = bpf_map_lookup_elem(&xepc_rulesets, &id);
 	}
 	if (rs) {
-		__u32 n = rs->n_rules, cand, k;
-		__u32 up = f->has_ports ? f->ue_port : XEPC_NO_PORT;
-		__u32 rp = f->has_ports ? f->remote_port : XEPC_NO_PORT;
+		int i = rule_first_match(rs, f);
 
-		cand = n >= XEPC_MAX_RULES ? 0xffff : (1u << n) - 1;
-		/* the candidates (struct xepc_ruleset): usually the one rule
-		 * that matches, instead of every rule before it */
-		if (rs->flags & XEPC_RS_INDEXED) {
-			cand &= f->dir == XEPC_DIR_UL ? rs->ul_mask : rs->dl_mask;
-			if (f->has_ports)
-				cand &= rs->remote_port_mask[(rp & 0xffff) >> XEPC_PORT_BUCKET_SHIFT] &
-					rs->ue_port_mask[(up & 0xffff) >> XEPC_PORT_BUCKET_SHIFT];
-			else
-				cand &= rs->noport_mask;
-		}
-		/* candidates in array (precedence) order, the first match wins */
-		for (k = 0; k < XEPC_MAX_RULES && cand; k++) {
-			struct xepc_rule *r = &rs->rules[lowest_bit16(cand)];
+		if (i >= 0 && i < XEPC_MAX_RULES) {
+			struct xepc_rule *r = &rs->rules[i];
 
-			cand &= cand - 1;
-			if (!rule_match(r, f, up, rp))
-				continue;
 			matched = 1;
 			action = r->action;
 			meter = r->meter_id;
 			if (r->charge_slot != XEPC_SLOT_DEFAULT)
 				slot = r->charge_slot;
 			rflags = r->flags;
-			break;
 		}
 	}
 	if (action == XEPC_ACT_DROP)

@@ -265,8 +265,9 @@ struct xepc_rule {
  *
  * The masks (bit i = rules[i]) let the datapath test only the rules that
  * can match a packet instead of walking all of them: the rules of its
- * direction, whose port ranges meet the buckets of its ports (or, without
- * ports, whose ranges are both full).  They are supersets: every
+ * direction, whose remote prefix covers some address of the first octet
+ * of its remote address, whose port ranges meet the buckets of its ports
+ * (or, without ports, whose ranges are both full).  They are supersets: every
  * candidate is still matched field by field, in array order.  Userspace
  * builds them with xepc_ruleset_index() after filling rules[]; without
  * XEPC_RS_INDEXED the datapath walks every rule.
@@ -282,6 +283,8 @@ struct xepc_ruleset {
 	__u16 remote_port_mask[XEPC_PORT_BUCKETS]; /* [port >> 8]: rules whose
 						    * remote range meets it */
 	__u16 ue_port_mask[XEPC_PORT_BUCKETS];
+	__u16 remote_octet_mask[256];	/* [first octet of the remote address]:
+					 * rules whose remote prefix meets it */
 };
 
 #ifndef __bpf__
@@ -293,6 +296,8 @@ static inline void xepc_ruleset_index(struct xepc_ruleset *rs)
 	rs->ul_mask = rs->dl_mask = rs->noport_mask = rs->pad = 0;
 	for (b = 0; b < XEPC_PORT_BUCKETS; b++)
 		rs->remote_port_mask[b] = rs->ue_port_mask[b] = 0;
+	for (b = 0; b < 256; b++)
+		rs->remote_octet_mask[b] = 0;
 	for (i = 0; i < n; i++) {
 		const struct xepc_rule *r = &rs->rules[i];
 		__u16 bit = (__u16)(1u << i);
@@ -313,6 +318,16 @@ static inline void xepc_ruleset_index(struct xepc_ruleset *rs)
 			for (b = r->ue_port_lo >> XEPC_PORT_BUCKET_SHIFT;
 			     b <= (__u32)r->ue_port_hi >> XEPC_PORT_BUCKET_SHIFT; b++)
 				rs->ue_port_mask[b] |= bit;
+		/* first octets o with (o.x.y.z & mask) == addr possible: the
+		 * octet's bits under the mask's first octet equal addr's */
+		{
+			const __u8 *ma = (const __u8 *)&r->remote_mask;
+			const __u8 *ad = (const __u8 *)&r->remote_addr;
+
+			for (b = 0; b < 256; b++)
+				if ((b & ma[0]) == ad[0])
+					rs->remote_octet_mask[b] |= bit;
+		}
 	}
 	rs->flags |= XEPC_RS_INDEXED;
 }

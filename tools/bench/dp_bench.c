@@ -577,18 +577,27 @@ static void pres_min(struct pres *b, const struct pres *r)
  * trial by trial, so that a noisy second on the shared machine hits every
  * figure rather than one.
  */
+enum { RULES_SAME_BUCKET = 17, RULES_UNINDEXED = 18 };
+
 static int breakdown(struct bench_env *e, const struct opts *o)
 {
 	/* clock: the time from xepc_config.clock_ns (the selftests' knob)
 	 * instead of bpf_ktime_get_ns; rcoff: route cache off, every packet
 	 * asks bpf_fib_lookup; nat: NAT mode, uplink decapsulated to the
 	 * stack with no route lookup at all (downlink is then tc_ue's:
-	 * skipped) */
+	 * skipped).  rules: 16 = the benchmark's ruleset (its candidate
+	 * index leaves one rule to test), 1 = only the matching rule,
+	 * RULES_SAME_BUCKET = 16 rules whose port ranges all share the
+	 * flow's port bucket (all 16 are candidates: the index's worst
+	 * case), RULES_UNINDEXED = the benchmark's ruleset without its index
+	 * (every rule walked) */
 	static const struct {
 		const char *name;
 		int rules, meters, quota, clock, rcoff, nat;
 	} v[] = {
 		{ "full", 16, 1, 1, 0, 0, 0 },
+		{ "full_16_candidates", RULES_SAME_BUCKET, 1, 1, 0, 0, 0 },
+		{ "full_rules_unindexed", RULES_UNINDEXED, 1, 1, 0, 0, 0 },
 		{ "full_route_cache_off", 16, 1, 1, 0, 1, 0 },
 		{ "full_clock_from_config", 16, 1, 1, 1, 0, 0 },
 		{ "no_quota", 16, 1, 0, 0, 0, 0 },
@@ -612,12 +621,13 @@ static int breakdown(struct bench_env *e, const struct opts *o)
 	enum { NV = sizeof(v) / sizeof(v[0]), NB = sizeof(m) / sizeof(m[0]) };
 	struct pcase c, pc, fc;
 	__u32 sid = e->n_sessions, rs1 = BENCH_N_RULESETS + 1;
+	__u32 rs_bucket = BENCH_N_RULESETS + 2, rs_walk = BENCH_N_RULESETS + 3;
 	struct xepc_session full = bench_session(sid);
 	struct pres r, best[NV][2], parse, fibw;
 	double bbest[NB], bbare = 1e18;
 	struct opts o1 = *o;
 	struct xepc_config cfg0, cfg;
-	struct xepc_ruleset one;
+	struct xepc_ruleset one, same, walk;
 	__u32 zero = 0;
 	int i, t, dir, err = 0;
 
@@ -630,6 +640,20 @@ static int breakdown(struct bench_env *e, const struct opts *o)
 	one.n_rules = 1;
 	xepc_ruleset_index(&one);
 	if (bpf_map_update_elem(e->fd_rulesets, &rs1, &one, BPF_ANY))
+		return -errno;
+	/* the 15 non-matching rules 5120-5122, 5125-5127, ...: the flow's
+	 * port 5201 is in the same bucket (5120-5375), not in a range */
+	if (bpf_map_lookup_elem(e->fd_rulesets, &full.ruleset_id, &same))
+		return -errno;
+	walk = same;
+	for (i = 0; i < XEPC_MAX_RULES - 1; i++) {
+		same.rules[i].remote_port_lo = 5120 + 5 * i;
+		same.rules[i].remote_port_hi = 5122 + 5 * i;
+	}
+	xepc_ruleset_index(&same);
+	walk.flags &= ~XEPC_RS_INDEXED;
+	if (bpf_map_update_elem(e->fd_rulesets, &rs_bucket, &same, BPF_ANY) ||
+	    bpf_map_update_elem(e->fd_rulesets, &rs_walk, &walk, BPF_ANY))
 		return -errno;
 	o1.trials = 1;
 	o1.verbose = 0;
@@ -665,7 +689,9 @@ static int breakdown(struct bench_env *e, const struct opts *o)
 		for (i = 0; i < NV && !err; i++) {
 			struct xepc_session s = full;
 
-			s.ruleset_id = v[i].rules == 16 ? full.ruleset_id : v[i].rules ? rs1 : 0;
+			s.ruleset_id = v[i].rules == 16 ? full.ruleset_id :
+					v[i].rules == RULES_SAME_BUCKET ? rs_bucket :
+					v[i].rules == RULES_UNINDEXED ? rs_walk : v[i].rules ? rs1 : 0;
 			if (!v[i].meters)
 				s.ul_meter_id = s.dl_meter_id = 0;
 			if (!v[i].quota)

@@ -122,7 +122,7 @@ static int prepare_maps(struct bpf_object *obj, struct bpf_object *share)
 		else if (!strcmp(n, XEPC_MAP_UE_DIRECT))
 			err |= bpf_map__set_max_entries(m, BENCH_UE_DIRECT_SLOTS);
 		else if (!strcmp(n, XEPC_MAP_RULESETS))
-			err |= bpf_map__set_max_entries(m, BENCH_N_RULESETS + 2);
+			err |= bpf_map__set_max_entries(m, BENCH_N_RULESETS + 4);
 		if (share && !strncmp(n, "xepc_", 5)) {
 			struct bpf_map *o = bpf_object__find_map_by_name(share, n);
 
