@@ -918,7 +918,7 @@ static void usage(const char *argv0)
 	       "rate and kernel memory per session.  Needs root.\n"
 	       "\n"
 	       "  -r N   repeats per BPF_PROG_TEST_RUN (default 1000000)\n"
-	       "  -t N   trials, the best is kept (default 5)\n"
+	       "  -t N   trials, the best is kept (default 7)\n"
 	       "  -s N   sessions at most: 1, 100000 or 1000000 (default)\n"
 	       "  -l N   frames per live-mode run (default 2000000)\n"
 	       "  -q     quick: -r 100000 -t 1 -l 200000\n"
@@ -974,7 +974,7 @@ static int parse_parts(char *s)
 
 int main(int argc, char **argv)
 {
-	struct opts o = { .repeat = 1000000, .trials = 5, .max_sessions = 1000000,
+	struct opts o = { .repeat = 1000000, .trials = 7, .max_sessions = 1000000,
 			  .live_frames = 2000000, .parts = PART_ALL };
 	static const __u32 steps[] = { 1, 100000, 1000000 };
 	struct bench_install ti, tot;
