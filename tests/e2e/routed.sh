@@ -70,7 +70,9 @@ ue_slots_ok() {
     local a b
     a=$(ue_slot 10.45.0.2) && b=$(ue_slot 10.45.0.3) || return 1
     echo "# slots: $a / $b"
-    [ "$a" = "10.45.0.2 $((0x101))" ] && [ "$b" = "10.45.0.3 $((0x102))" ]
+    [ "$a" = "10.45.0.2 $((0x101))" ] && [ "$b" = "10.45.0.3 $((0x102))" ] || return 1
+    xepcctl dp status | grep '^ue-slots'
+    xepcctl dp status | grep -q '^ue-slots  2 UEs in direct slots (of [0-9]*), 0 through the UE hash'
 }
 check "each UE is in its direct slot (xepc_ue_direct), read with bpftool" ue_slots_ok
 ue_slot_del_ok() {

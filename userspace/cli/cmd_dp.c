@@ -196,6 +196,9 @@ static void print_status(const struct dp_status *s, const char *pin_dir)
     printf("idle-buffer %u packets per UE\n", s->config.idle_buffer_max);
     printf("recovery  %u\n", s->config.recovery);
     printf("sessions  %u of %u\n", s->n_sessions, s->max_sessions);
+    printf("ue-slots  %u UEs in direct slots (of %u), %u through the UE hash\n",
+           s->ue_direct_used, s->ue_direct_slots,
+           s->n_sessions > s->ue_direct_used ? s->n_sessions - s->ue_direct_used : 0);
     printf("maps      rulesets %u, meters %u, charging %u\n", s->max_rulesets, s->max_meters,
            s->max_charging);
 }

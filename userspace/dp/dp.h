@@ -61,6 +61,10 @@ struct dp_status {
     struct xepc_config config;
     uint32_t max_sessions, max_rulesets, max_meters, max_charging;
     uint32_t n_sessions;
+    /* UEs found by the downlink in their direct slot (xepc_ue_direct), of
+     * ue_direct_slots; the other n_sessions - ue_direct_used are found
+     * through the UE hash, because their slot was taken */
+    uint32_t ue_direct_slots, ue_direct_used;
 };
 
 int dp_up(const struct dp_config *cfg, struct dp_ctx **out);

@@ -710,5 +710,10 @@ int dp_status_get(struct dp_ctx *ctx, struct dp_status *s)
         n++;
     }
     s->n_sessions = n;
+    s->ue_direct_slots = ctx->max_entries[DP_MAP_UE_DIRECT];
+    s->ue_direct_used = 0;
+    for (uint32_t i = 0; ctx->ue_direct && i < s->ue_direct_slots; i++)
+        if (__atomic_load_n(&ctx->ue_direct[i].ue_addr, __ATOMIC_RELAXED))
+            s->ue_direct_used++;
     return 0;
 }
