@@ -151,24 +151,29 @@ static int nas_mac(struct nas_sec_ctx *c, uint32_t count, uint8_t dir, const uin
     return sec_integrity_mac(&c->integrity, count, NAS_SEC_BEARER, dir, data, 8 * len, mac);
 }
 
-enum nas_sec_err nas_protect(struct nas_sec_ctx *c, enum nas_sec_hdr hdr, const uint8_t *msg,
-                             size_t len, uint8_t *out, size_t cap, size_t *out_len)
+/* The COUNT of the direction this end sends, and that DIRECTION. */
+static uint32_t *send_count(struct nas_sec_ctx *c, uint8_t *dir)
 {
-    uint8_t dir, mac[SEC_MAC_LEN];
-    uint32_t *count;
-
-    if (out_len)
-        *out_len = 0;
-    if (!c || !msg || !out || !out_len)
-        return NAS_SEC_ERR_INVALID;
     if (c->role == NAS_SEC_ROLE_NETWORK) {
-        dir = NAS_SEC_DOWNLINK;
-        count = &c->dl_count;
-    } else {
-        dir = NAS_SEC_UPLINK;
-        count = &c->ul_count;
+        *dir = NAS_SEC_DOWNLINK;
+        return &c->dl_count;
     }
-    if (*count > NAS_COUNT_MAX)
+    *dir = NAS_SEC_UPLINK;
+    return &c->ul_count;
+}
+
+/* nas_protect() up to the crypto: every check, then the octets of the
+ * security header that do not depend on it.  Shared with the batch, so
+ * that both refuse the same things with the same errors. */
+static enum nas_sec_err protect_begin(struct nas_sec_ctx *c, enum nas_sec_hdr hdr,
+                                      const uint8_t *msg, size_t len, uint8_t *out, size_t cap)
+{
+    uint8_t dir;
+
+    if (!c || !msg || !out)
+        return NAS_SEC_ERR_INVALID;
+    const uint32_t count = *send_count(c, &dir);
+    if (count > NAS_COUNT_MAX)
         return NAS_SEC_ERR_COUNT_EXHAUSTED;
 
     if (hdr == NAS_SEC_HDR_SERVICE_REQUEST) {
@@ -180,13 +185,7 @@ enum nas_sec_err nas_protect(struct nas_sec_ctx *c, enum nas_sec_hdr hdr, const 
         if (cap < NAS_SEC_SERVICE_REQUEST_LEN)
             return NAS_SEC_ERR_NO_SPACE;
         out[0] = msg[0];
-        out[1] = (uint8_t)((msg[1] & 0xe0) | (*count & 0x1f));
-        if (nas_mac(c, *count, dir, out, 2, mac))
-            return NAS_SEC_ERR_CRYPTO;
-        out[2] = mac[2];
-        out[3] = mac[3];
-        *out_len = NAS_SEC_SERVICE_REQUEST_LEN;
-        (*count)++;
+        out[1] = (uint8_t)((msg[1] & 0xe0) | (count & 0x1f));
         return NAS_SEC_OK;
     }
 
@@ -194,23 +193,235 @@ enum nas_sec_err nas_protect(struct nas_sec_ctx *c, enum nas_sec_hdr hdr, const 
         return NAS_SEC_ERR_INVALID;
     if (cap < len + NAS_SEC_HDR_LEN)
         return NAS_SEC_ERR_NO_SPACE;
-    /* 9.1: header, MAC, SQN, message; 4.4.5: cipher the message, then MAC
-     * over SQN || ciphered message. */
+    /* 9.1: header, MAC, SQN, message. */
     out[0] = (uint8_t)(hdr << 4 | NAS_PD_EMM);
-    out[5] = (uint8_t)*count;
-    if (is_ciphered(hdr)) {
-        if (sec_cipher_apply(&c->cipher, *count, NAS_SEC_BEARER, dir, msg, out + NAS_SEC_HDR_LEN,
-                             8 * len))
-            return NAS_SEC_ERR_CRYPTO;
-    } else {
-        memcpy(out + NAS_SEC_HDR_LEN, msg, len);
-    }
-    if (nas_mac(c, *count, dir, out + 5, len + 1, mac))
-        return NAS_SEC_ERR_CRYPTO;
-    memcpy(out + 1, mac, SEC_MAC_LEN);
-    *out_len = len + NAS_SEC_HDR_LEN;
-    (*count)++;
+    out[5] = (uint8_t)count;
     return NAS_SEC_OK;
+}
+
+/* The octets the NAS-MAC covers (4.4.3.3): SQN || message as sent, or,
+ * for SERVICE REQUEST, octets 1-2. */
+static size_t mac_input(enum nas_sec_hdr hdr, uint8_t *out, size_t len, const uint8_t **data)
+{
+    if (hdr == NAS_SEC_HDR_SERVICE_REQUEST) {
+        *data = out;
+        return 2;
+    }
+    *data = out + 5;
+    return len + 1;
+}
+
+/* The message into the PDU: ciphered one by one (4.4.5), or copied. */
+static enum nas_sec_err protect_cipher(struct nas_sec_ctx *c, enum nas_sec_hdr hdr,
+                                       const uint8_t *msg, size_t len, uint8_t *out)
+{
+    uint8_t dir;
+    const uint32_t count = *send_count(c, &dir);
+
+    if (hdr == NAS_SEC_HDR_SERVICE_REQUEST)
+        return NAS_SEC_OK;
+    if (!is_ciphered(hdr)) {
+        memcpy(out + NAS_SEC_HDR_LEN, msg, len);
+        return NAS_SEC_OK;
+    }
+    if (sec_cipher_apply(&c->cipher, count, NAS_SEC_BEARER, dir, msg, out + NAS_SEC_HDR_LEN,
+                         8 * len))
+        return NAS_SEC_ERR_CRYPTO;
+    return NAS_SEC_OK;
+}
+
+/* The NAS-MAC of an item one by one, after its ciphering. */
+static enum nas_sec_err protect_mac(struct nas_sec_ctx *c, enum nas_sec_hdr hdr, uint8_t *out,
+                                    size_t len, uint8_t mac[SEC_MAC_LEN])
+{
+    const uint8_t *data;
+    size_t n = mac_input(hdr, out, len, &data);
+    uint8_t dir;
+    const uint32_t count = *send_count(c, &dir);
+
+    return nas_mac(c, count, dir, data, n, mac) ? NAS_SEC_ERR_CRYPTO : NAS_SEC_OK;
+}
+
+/* The MAC into the PDU, its length, and the COUNT moves on. */
+static size_t protect_finish(struct nas_sec_ctx *c, enum nas_sec_hdr hdr, size_t len,
+                             uint8_t *out, const uint8_t mac[SEC_MAC_LEN])
+{
+    uint8_t dir;
+
+    (*send_count(c, &dir))++;
+    if (hdr == NAS_SEC_HDR_SERVICE_REQUEST) {
+        out[2] = mac[2];
+        out[3] = mac[3];
+        return NAS_SEC_SERVICE_REQUEST_LEN;
+    }
+    memcpy(out + 1, mac, SEC_MAC_LEN);
+    return len + NAS_SEC_HDR_LEN;
+}
+
+enum nas_sec_err nas_protect(struct nas_sec_ctx *c, enum nas_sec_hdr hdr, const uint8_t *msg,
+                             size_t len, uint8_t *out, size_t cap, size_t *out_len)
+{
+    uint8_t mac[SEC_MAC_LEN];
+    enum nas_sec_err e;
+
+    if (out_len)
+        *out_len = 0;
+    if (!out_len)
+        return NAS_SEC_ERR_INVALID;
+    /* 4.4.5: cipher the message, then MAC over SQN || ciphered message. */
+    if ((e = protect_begin(c, hdr, msg, len, out, cap)) != NAS_SEC_OK ||
+        (e = protect_cipher(c, hdr, msg, len, out)) != NAS_SEC_OK ||
+        (e = protect_mac(c, hdr, out, len, mac)) != NAS_SEC_OK)
+        return e;
+    *out_len = protect_finish(c, hdr, len, out, mac);
+    return NAS_SEC_OK;
+}
+
+/* ------------------------------------------------------------- batch -- */
+
+/* Items per pass of the batch: the sec batch functions' own chunk. */
+#define NAS_BATCH_CHUNK 64
+
+/* rank[i] = how many items before i in it[0..n) have the same context; the
+ * items of one rank ("wave") have distinct contexts and are protected
+ * together, wave after wave, so a context's items take its COUNTs in array
+ * order.  A small open-addressed table of the contexts seen.  Returns the
+ * number of waves. */
+static unsigned occurrence_ranks(const struct nas_protect_item *it, size_t n, uint8_t *rank)
+{
+    struct { const struct nas_sec_ctx *c; uint8_t seen; } slot[2 * NAS_BATCH_CHUNK];
+    unsigned waves = 1;
+
+    memset(slot, 0, sizeof(slot));
+    for (size_t i = 0; i < n; i++) {
+        if (!it[i].ctx) { /* fails in protect_begin: any wave will do */
+            rank[i] = 0;
+            continue;
+        }
+        size_t h = (size_t)(((uintptr_t)it[i].ctx >> 4) * 0x9e3779b97f4a7c15ull >> 32) %
+                   (2 * NAS_BATCH_CHUNK);
+        while (slot[h].c && slot[h].c != it[i].ctx)
+            h = (h + 1) % (2 * NAS_BATCH_CHUNK);
+        slot[h].c = it[i].ctx;
+        rank[i] = slot[h].seen++;
+        if (rank[i] + 1u > waves)
+            waves = rank[i] + 1u;
+    }
+    return waves;
+}
+
+/* Ciphering of the wave's items idx[0..m) still without error: EEA1 and
+ * EEA3 through sec_eea_batch(), the rest one by one.  Should a batch call
+ * fail, its items are redone one by one, each with its own result. */
+static void batch_cipher(struct nas_protect_item *it, const size_t *idx, size_t m)
+{
+    struct sec_eea_msg msgs[2][NAS_BATCH_CHUNK];
+    size_t who[2][NAS_BATCH_CHUNK], k[2] = {0, 0};
+
+    for (size_t j = 0; j < m; j++) {
+        struct nas_protect_item *p = &it[idx[j]];
+        struct nas_sec_ctx *c = p->ctx;
+        if (p->err != NAS_SEC_OK)
+            continue;
+        unsigned alg = c->cipher.alg;
+        if (is_ciphered(p->hdr) && (alg == SEC_ALG_1 || alg == SEC_ALG_3)) {
+            unsigned g = alg == SEC_ALG_3;
+            uint8_t dir;
+            uint32_t count = *send_count(c, &dir);
+            msgs[g][k[g]] = (struct sec_eea_msg){c->cipher.key, count, NAS_SEC_BEARER, dir,
+                                                 p->msg, p->out + NAS_SEC_HDR_LEN, 8 * p->len};
+            who[g][k[g]++] = idx[j];
+        } else {
+            p->err = protect_cipher(c, p->hdr, p->msg, p->len, p->out);
+        }
+    }
+    for (unsigned g = 0; g < 2; g++) {
+        if (k[g] == 0 || sec_eea_batch(g ? SEC_ALG_3 : SEC_ALG_1, msgs[g], k[g]) == 0)
+            continue;
+        for (size_t j = 0; j < k[g]; j++) {
+            struct nas_protect_item *p = &it[who[g][j]];
+            p->err = protect_cipher(p->ctx, p->hdr, p->msg, p->len, p->out);
+        }
+    }
+}
+
+/* The NAS-MACs of the wave's items still without error (after the
+ * ciphering: the MAC covers the ciphered message), then each item is
+ * finished: MAC in place, length, COUNT + 1.  EIA1 and EIA3 through
+ * sec_eia_batch(), the rest (and a failed batch) one by one. */
+static void batch_mac(struct nas_protect_item *it, const size_t *idx, size_t m)
+{
+    struct sec_eia_msg msgs[2][NAS_BATCH_CHUNK];
+    size_t who[2][NAS_BATCH_CHUNK], k[2] = {0, 0};
+    uint8_t mac[SEC_MAC_LEN];
+
+    for (size_t j = 0; j < m; j++) {
+        struct nas_protect_item *p = &it[idx[j]];
+        struct nas_sec_ctx *c = p->ctx;
+        if (p->err != NAS_SEC_OK)
+            continue;
+        unsigned alg = c->integrity.alg;
+        if (alg == SEC_ALG_1 || alg == SEC_ALG_3) {
+            unsigned g = alg == SEC_ALG_3;
+            const uint8_t *data;
+            size_t bytes = mac_input(p->hdr, p->out, p->len, &data);
+            uint8_t dir;
+            uint32_t count = *send_count(c, &dir);
+            msgs[g][k[g]] = (struct sec_eia_msg){c->integrity.key, count, NAS_SEC_BEARER, dir,
+                                                 data, 8 * bytes, {0}};
+            who[g][k[g]++] = idx[j];
+        } else if ((p->err = protect_mac(c, p->hdr, p->out, p->len, mac)) == NAS_SEC_OK) {
+            p->out_len = protect_finish(c, p->hdr, p->len, p->out, mac);
+        }
+    }
+    for (unsigned g = 0; g < 2; g++) {
+        if (k[g] == 0)
+            continue;
+        int ok = sec_eia_batch(g ? SEC_ALG_3 : SEC_ALG_1, msgs[g], k[g]) == 0;
+        for (size_t j = 0; j < k[g]; j++) {
+            struct nas_protect_item *p = &it[who[g][j]];
+            const uint8_t *m4 = msgs[g][j].mac;
+            if (!ok) {
+                p->err = protect_mac(p->ctx, p->hdr, p->out, p->len, mac);
+                m4 = mac;
+            }
+            if (p->err == NAS_SEC_OK)
+                p->out_len = protect_finish(p->ctx, p->hdr, p->len, p->out, m4);
+        }
+    }
+}
+
+size_t nas_protect_batch(struct nas_protect_item *items, size_t n)
+{
+    size_t failed = 0;
+
+    if (!items)
+        return n;
+    for (size_t i = 0; i < n; i += NAS_BATCH_CHUNK) {
+        struct nas_protect_item *it = items + i;
+        size_t c = n - i < NAS_BATCH_CHUNK ? n - i : NAS_BATCH_CHUNK, idx[NAS_BATCH_CHUNK];
+        uint8_t rank[NAS_BATCH_CHUNK];
+        unsigned waves = occurrence_ranks(it, c, rank);
+
+        for (unsigned w = 0; w < waves; w++) {
+            size_t m = 0;
+            for (size_t j = 0; j < c; j++) {
+                if (rank[j] != w)
+                    continue;
+                it[j].out_len = 0;
+                it[j].err = protect_begin(it[j].ctx, it[j].hdr, it[j].msg, it[j].len, it[j].out,
+                                          it[j].cap);
+                idx[m++] = j;
+            }
+            /* TS 24.301 4.4.5: cipher first, then the MAC over SQN ||
+             * ciphered message; the COUNTs move on only at the end. */
+            batch_cipher(it, idx, m);
+            batch_mac(it, idx, m);
+        }
+        for (size_t j = 0; j < c; j++)
+            failed += it[j].err != NAS_SEC_OK;
+    }
+    return failed;
 }
 
 /* Checks the PDU's MAC under count: 1 it verifies, 0 it does not, -1 error. */

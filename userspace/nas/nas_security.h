@@ -152,6 +152,39 @@ enum nas_sec_err nas_sec_peek(const uint8_t *pdu, size_t len, struct nas_sec_inf
 enum nas_sec_err nas_protect(struct nas_sec_ctx *c, enum nas_sec_hdr hdr, const uint8_t *msg,
                              size_t len, uint8_t *out, size_t cap, size_t *out_len);
 
+/* Many messages at once, each under its own context: why it exists is the
+ * multi-buffer SNOW 3G / ZUC code (sec_eea_batch(), sec_eia_batch()).  One
+ * message is one serial keystream; an MME sending downlink NAS to many UEs
+ * at once can clock up to 16 of them in lockstep for little more than the
+ * cost of one.  So the items are grouped by algorithm: EEA1/EEA3 ciphering
+ * and EIA1/EIA3 integrity go through the batch functions (ciphering first,
+ * then the NAS-MAC over SQN || ciphered message, TS 24.301 4.4.5 / 9.1:
+ * two passes), EEA0/EEA2/EIA0/EIA2 message by message.
+ *
+ * Each item is protected exactly as nas_protect(ctx, hdr, msg, len, out,
+ * cap, &out_len) would be, called for the items in array order: the same
+ * octets, the same error, the same COUNT handling.  A context may appear
+ * more than once (two messages to one UE): its items take successive
+ * COUNTs in array order, and an item that fails does not use one, as with
+ * successive nas_protect() calls.  An item's error touches only that item.
+ * Buffers of different items must not overlap (out never overlaps msg). */
+struct nas_protect_item {
+    /* in */
+    struct nas_sec_ctx *ctx;
+    enum nas_sec_hdr hdr;
+    const uint8_t *msg;
+    size_t len;
+    uint8_t *out;
+    size_t cap;
+    /* out */
+    size_t out_len;       /* len + 6 (SERVICE REQUEST: 4); 0 on error */
+    enum nas_sec_err err; /* NAS_SEC_OK or what nas_protect() would return */
+};
+
+/* Protects items[0..n); returns the number of items whose err is not
+ * NAS_SEC_OK (n, touching nothing, when items is NULL). */
+size_t nas_protect_batch(struct nas_protect_item *items, size_t n);
+
 /* Unprotects a received NAS PDU: out gets the plain NAS message (for a
  * plain PDU, a copy; for SERVICE REQUEST, the 4 octets as received).  c may
  * be NULL (no context yet).  info (may be NULL) is filled in any case as far
