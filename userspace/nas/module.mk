@@ -9,6 +9,12 @@ test_nas_security_SRCS := userspace/nas/tests/test_nas_security.c userspace/nas/
 test_nas_security_LIBS := sec xepc
 test_nas_security_LDLIBS := -lcmocka -lcrypto
 
+# nas_protect_batch against nas_protect, at every multi-buffer level.
+UNIT_TESTS += test_nas_protect_batch
+test_nas_protect_batch_SRCS := userspace/nas/tests/test_nas_protect_batch.c userspace/nas/nas_security.c
+test_nas_protect_batch_LIBS := sec xepc
+test_nas_protect_batch_LDLIBS := -lcmocka -lcrypto
+
 # libFuzzer: nas_unprotect on arbitrary bytes under all algorithms (H1).
 FUZZERS += fuzz_nas_unprotect
 fuzz_nas_unprotect_SRCS := userspace/nas/tests/fuzz_nas_unprotect.c userspace/nas/nas_security.c
