@@ -282,27 +282,27 @@ enum nas_sec_err nas_protect(struct nas_sec_ctx *c, enum nas_sec_hdr hdr, const 
 /* Items per pass of the batch: the sec batch functions' own chunk. */
 #define NAS_BATCH_CHUNK 64
 
-/* rank[i] = how many items before i in it[0..n) have the same context; the
+/* rank[i] = how many items before i have the same context (ctx[0..n)); the
  * items of one rank ("wave") have distinct contexts and are protected
  * together, wave after wave, so a context's items take its COUNTs in array
  * order.  A small open-addressed table of the contexts seen.  Returns the
  * number of waves. */
-static unsigned occurrence_ranks(const struct nas_protect_item *it, size_t n, uint8_t *rank)
+static unsigned occurrence_ranks(struct nas_sec_ctx *const *ctx, size_t n, uint8_t *rank)
 {
     struct { const struct nas_sec_ctx *c; uint8_t seen; } slot[2 * NAS_BATCH_CHUNK];
     unsigned waves = 1;
 
     memset(slot, 0, sizeof(slot));
     for (size_t i = 0; i < n; i++) {
-        if (!it[i].ctx) { /* fails in protect_begin: any wave will do */
+        if (!ctx[i]) { /* fails (or needs no COUNT): any wave will do */
             rank[i] = 0;
             continue;
         }
-        size_t h = (size_t)(((uintptr_t)it[i].ctx >> 4) * 0x9e3779b97f4a7c15ull >> 32) %
+        size_t h = (size_t)(((uintptr_t)ctx[i] >> 4) * 0x9e3779b97f4a7c15ull >> 32) %
                    (2 * NAS_BATCH_CHUNK);
-        while (slot[h].c && slot[h].c != it[i].ctx)
+        while (slot[h].c && slot[h].c != ctx[i])
             h = (h + 1) % (2 * NAS_BATCH_CHUNK);
-        slot[h].c = it[i].ctx;
+        slot[h].c = ctx[i];
         rank[i] = slot[h].seen++;
         if (rank[i] + 1u > waves)
             waves = rank[i] + 1u;
@@ -400,8 +400,11 @@ size_t nas_protect_batch(struct nas_protect_item *items, size_t n)
     for (size_t i = 0; i < n; i += NAS_BATCH_CHUNK) {
         struct nas_protect_item *it = items + i;
         size_t c = n - i < NAS_BATCH_CHUNK ? n - i : NAS_BATCH_CHUNK, idx[NAS_BATCH_CHUNK];
+        struct nas_sec_ctx *ctx[NAS_BATCH_CHUNK];
         uint8_t rank[NAS_BATCH_CHUNK];
-        unsigned waves = occurrence_ranks(it, c, rank);
+        for (size_t j = 0; j < c; j++)
+            ctx[j] = it[j].ctx;
+        unsigned waves = occurrence_ranks(ctx, c, rank);
 
         for (unsigned w = 0; w < waves; w++) {
             size_t m = 0;
@@ -462,53 +465,64 @@ static enum nas_sec_err deliver(struct nas_sec_ctx *c, const struct nas_sec_info
     return NAS_SEC_OK;
 }
 
-enum nas_sec_err nas_unprotect(struct nas_sec_ctx *c, const uint8_t *pdu, size_t len,
-                               uint8_t *out, size_t cap, size_t *out_len,
-                               struct nas_sec_info *info)
-{
-    struct nas_sec_info tmp;
-    enum nas_sec_err e;
+/* What unprotect_begin() found for a protected PDU with a context. */
+struct unprotect_est {
+    uint8_t dir;
+    uint32_t *count;            /* the receive COUNT to move on */
+    uint32_t est, older;        /* estimated COUNT; the older one the SQN names */
+    int replay_candidate;
+};
 
-    if (!info)
-        info = &tmp;
+/* nas_unprotect() up to the MAC check: parsing, capacity, the context, the
+ * COUNT estimate.  Returns 1 with *x filled (info->count = x->est) when
+ * the MAC (and deciphering) remain to be done; 0 when *e is the final
+ * result.  Shared with the batch. */
+static int unprotect_begin(struct nas_sec_ctx *c, const uint8_t *pdu, size_t len, uint8_t *out,
+                           size_t cap, size_t *out_len, struct nas_sec_info *info,
+                           enum nas_sec_err *e, struct unprotect_est *x)
+{
     if (!out || !out_len) {
         memset(info, 0, sizeof(*info));
-        return NAS_SEC_ERR_INVALID;
+        *e = NAS_SEC_ERR_INVALID;
+        return 0;
     }
     *out_len = 0;
-    e = nas_sec_peek(pdu, len, info);
-    if (e != NAS_SEC_OK)
-        return e;
+    *e = nas_sec_peek(pdu, len, info);
+    if (*e != NAS_SEC_OK)
+        return 0;
 
     if (info->hdr == NAS_SEC_HDR_PLAIN) {
-        if (cap < len)
-            return NAS_SEC_ERR_NO_SPACE;
+        if (cap < len) {
+            *e = NAS_SEC_ERR_NO_SPACE;
+            return 0;
+        }
         memcpy(out, pdu, len);
         *out_len = len;
-        return NAS_SEC_OK;
+        return 0;
     }
 
     int sr = info->hdr == NAS_SEC_HDR_SERVICE_REQUEST;
     size_t inner = sr ? NAS_SEC_SERVICE_REQUEST_LEN : len - NAS_SEC_HDR_LEN;
-    if (cap < inner)
-        return NAS_SEC_ERR_NO_SPACE;
+    if (cap < inner) {
+        *e = NAS_SEC_ERR_NO_SPACE;
+        return 0;
+    }
 
     if (!c) {
         /* 4.4.4.3: some messages are processed without integrity; hand
          * over what can be read without keys. */
         if (!is_ciphered(info->hdr))
             deliver(NULL, info, 0, 0, pdu, len, out, out_len);
-        return NAS_SEC_ERR_NO_CONTEXT;
+        *e = NAS_SEC_ERR_NO_CONTEXT;
+        return 0;
     }
 
-    uint8_t dir;
-    uint32_t *count;
     if (c->role == NAS_SEC_ROLE_NETWORK) {
-        dir = NAS_SEC_UPLINK;
-        count = &c->ul_count;
+        x->dir = NAS_SEC_UPLINK;
+        x->count = &c->ul_count;
     } else {
-        dir = NAS_SEC_DOWNLINK;
-        count = &c->dl_count;
+        x->dir = NAS_SEC_DOWNLINK;
+        x->count = &c->dl_count;
     }
 
     /* 4.4.3.1: estimate the NAS COUNT from the SQN (8 bits, or 5 for
@@ -516,45 +530,212 @@ enum nas_sec_err nas_unprotect(struct nas_sec_ctx *c, const uint8_t *pdu, size_t
      * those low bits; below the expected low bits means the overflow
      * counter moved on. */
     const uint32_t mask = sr ? 0x1f : 0xff;
-    const uint32_t expected = *count;
-    uint32_t older = (expected & ~mask) | info->sqn, est = older;
-    int replay_candidate = 0;
-    if (older < expected) {
-        est = older + mask + 1;
-        replay_candidate = 1;
+    const uint32_t expected = *x->count;
+    x->older = (expected & ~mask) | info->sqn;
+    x->est = x->older;
+    x->replay_candidate = 0;
+    if (x->older < expected) {
+        x->est = x->older + mask + 1;
+        x->replay_candidate = 1;
     }
-    if (expected > NAS_COUNT_MAX || est > NAS_COUNT_MAX)
-        return NAS_SEC_ERR_COUNT_EXHAUSTED;
-    info->count = est;
+    if (expected > NAS_COUNT_MAX || x->est > NAS_COUNT_MAX) {
+        *e = NAS_SEC_ERR_COUNT_EXHAUSTED;
+        return 0;
+    }
+    info->count = x->est;
+    return 1;
+}
+
+/* A MAC that does not verify under the estimated COUNT. */
+static enum nas_sec_err unprotect_mac_failed(struct nas_sec_ctx *c, struct nas_sec_info *info,
+                                             const struct unprotect_est *x, const uint8_t *pdu,
+                                             size_t len, uint8_t *out, size_t *out_len)
+{
+    /* 4.4.3.2: a COUNT is accepted at most once.  If the MAC verifies
+     * under the older COUNT the SQN names, this is a message already
+     * received: a replay. */
+    if (x->replay_candidate) {
+        int old_ok = mac_ok(c, info, x->older, x->dir, pdu, len);
+        if (old_ok < 0)
+            return NAS_SEC_ERR_CRYPTO;
+        if (old_ok) {
+            info->count = x->older;
+            return NAS_SEC_ERR_REPLAY;
+        }
+    }
+    enum nas_sec_err e = deliver(c, info, x->est, x->dir, pdu, len, out, out_len);
+    info->ciphered = is_ciphered(info->hdr);
+    return e != NAS_SEC_OK ? e : NAS_SEC_ERR_MAC;
+}
+
+enum nas_sec_err nas_unprotect(struct nas_sec_ctx *c, const uint8_t *pdu, size_t len,
+                               uint8_t *out, size_t cap, size_t *out_len,
+                               struct nas_sec_info *info)
+{
+    struct nas_sec_info tmp;
+    struct unprotect_est x;
+    enum nas_sec_err e;
+
+    if (!info)
+        info = &tmp;
+    if (!unprotect_begin(c, pdu, len, out, cap, out_len, info, &e, &x))
+        return e;
 
     if (c->eia != SEC_ALG_0) {
-        int ok = mac_ok(c, info, est, dir, pdu, len);
+        int ok = mac_ok(c, info, x.est, x.dir, pdu, len);
         if (ok < 0)
             return NAS_SEC_ERR_CRYPTO;
-        if (!ok) {
-            /* 4.4.3.2: a COUNT is accepted at most once.  If the MAC
-             * verifies under the older COUNT the SQN names, this is a
-             * message already received: a replay. */
-            if (replay_candidate) {
-                int old_ok = mac_ok(c, info, older, dir, pdu, len);
-                if (old_ok < 0)
-                    return NAS_SEC_ERR_CRYPTO;
-                if (old_ok) {
-                    info->count = older;
-                    return NAS_SEC_ERR_REPLAY;
-                }
-            }
-            e = deliver(c, info, est, dir, pdu, len, out, out_len);
-            info->ciphered = is_ciphered(info->hdr);
-            return e != NAS_SEC_OK ? e : NAS_SEC_ERR_MAC;
-        }
+        if (!ok)
+            return unprotect_mac_failed(c, info, &x, pdu, len, out, out_len);
         info->integrity_verified = true;
     }
     /* EIA0 (TS 33.401 5.1.4.1): no MAC to check and no replay protection. */
-    e = deliver(c, info, est, dir, pdu, len, out, out_len);
+    e = deliver(c, info, x.est, x.dir, pdu, len, out, out_len);
     if (e != NAS_SEC_OK)
         return e;
     info->ciphered = is_ciphered(info->hdr);
-    *count = est + 1;
+    *x.count = x.est + 1;
     return NAS_SEC_OK;
+}
+
+/* ----------------------------------------------------- unprotect batch -- */
+
+/* Deciphering and completion of one verified item (COUNT moves on). */
+static void unprotect_finish(struct nas_unprotect_item *p, const struct unprotect_est *x,
+                             enum nas_sec_err e)
+{
+    if (e == NAS_SEC_OK) {
+        p->out_len = p->info.hdr == NAS_SEC_HDR_SERVICE_REQUEST ? NAS_SEC_SERVICE_REQUEST_LEN
+                                                                 : p->len - NAS_SEC_HDR_LEN;
+        p->info.ciphered = is_ciphered(p->info.hdr);
+        *x->count = x->est + 1;
+    }
+    p->err = e;
+}
+
+/* One wave (distinct contexts) of items idx[0..m). */
+static void unprotect_wave(struct nas_unprotect_item *it, const size_t *idx, size_t m)
+{
+    struct unprotect_est x[NAS_BATCH_CHUNK];
+    struct sec_eia_msg mmsg[2][NAS_BATCH_CHUNK];
+    struct sec_eea_msg cmsg[2][NAS_BATCH_CHUNK];
+    size_t who[2][NAS_BATCH_CHUNK], k[2] = {0, 0}, ready[NAS_BATCH_CHUNK], r = 0;
+
+    /* Checks and the COUNT estimate; MACs of EIA0/EIA2 one by one. */
+    for (size_t j = 0; j < m; j++) {
+        struct nas_unprotect_item *p = &it[idx[j]];
+        struct nas_sec_ctx *c = p->ctx;
+        if (!unprotect_begin(c, p->pdu, p->len, p->out, p->cap, &p->out_len, &p->info, &p->err,
+                             &x[j]))
+            continue;
+        unsigned alg = c->integrity.alg;
+        if (c->eia == SEC_ALG_0) {
+            ready[r++] = j;
+        } else if (alg == SEC_ALG_1 || alg == SEC_ALG_3) {
+            unsigned g = alg == SEC_ALG_3;
+            int sr = p->info.hdr == NAS_SEC_HDR_SERVICE_REQUEST;
+            mmsg[g][k[g]] = (struct sec_eia_msg){c->integrity.key, x[j].est, NAS_SEC_BEARER,
+                                                 x[j].dir, sr ? p->pdu : p->pdu + 5,
+                                                 8 * (sr ? 2 : p->len - 5), {0}};
+            who[g][k[g]++] = j;
+        } else {
+            int ok = mac_ok(c, &p->info, x[j].est, x[j].dir, p->pdu, p->len);
+            if (ok < 0)
+                p->err = NAS_SEC_ERR_CRYPTO;
+            else if (!ok)
+                p->err = unprotect_mac_failed(c, &p->info, &x[j], p->pdu, p->len, p->out,
+                                              &p->out_len);
+            else {
+                p->info.integrity_verified = true;
+                ready[r++] = j;
+            }
+        }
+    }
+    /* EIA1/EIA3 MACs together; a MAC that does not verify goes the way
+     * nas_unprotect() takes (replay check, deliver, NAS_SEC_ERR_MAC). */
+    for (unsigned g = 0; g < 2; g++) {
+        if (k[g] == 0)
+            continue;
+        int batch_ok = sec_eia_batch(g ? SEC_ALG_3 : SEC_ALG_1, mmsg[g], k[g]) == 0;
+        for (size_t q = 0; q < k[g]; q++) {
+            size_t j = who[g][q];
+            struct nas_unprotect_item *p = &it[idx[j]];
+            int ok;
+            if (!batch_ok)
+                ok = mac_ok(p->ctx, &p->info, x[j].est, x[j].dir, p->pdu, p->len);
+            else if (p->info.hdr == NAS_SEC_HDR_SERVICE_REQUEST)
+                ok = CRYPTO_memcmp(mmsg[g][q].mac + 2, p->pdu + 2, 2) == 0;
+            else
+                ok = CRYPTO_memcmp(mmsg[g][q].mac, p->pdu + 1, SEC_MAC_LEN) == 0;
+            if (ok < 0)
+                p->err = NAS_SEC_ERR_CRYPTO;
+            else if (!ok)
+                p->err = unprotect_mac_failed(p->ctx, &p->info, &x[j], p->pdu, p->len, p->out,
+                                              &p->out_len);
+            else {
+                p->info.integrity_verified = true;
+                ready[r++] = j;
+            }
+        }
+    }
+    /* Deciphering of the accepted: EEA1/EEA3 together, the rest one by one. */
+    k[0] = k[1] = 0;
+    for (size_t q = 0; q < r; q++) {
+        size_t j = ready[q];
+        struct nas_unprotect_item *p = &it[idx[j]];
+        struct nas_sec_ctx *c = p->ctx;
+        unsigned alg = c->cipher.alg;
+        if (is_ciphered(p->info.hdr) && (alg == SEC_ALG_1 || alg == SEC_ALG_3)) {
+            unsigned g = alg == SEC_ALG_3;
+            cmsg[g][k[g]] = (struct sec_eea_msg){c->cipher.key, x[j].est, NAS_SEC_BEARER,
+                                                 x[j].dir, p->pdu + NAS_SEC_HDR_LEN, p->out,
+                                                 8 * (p->len - NAS_SEC_HDR_LEN)};
+            who[g][k[g]++] = j;
+        } else {
+            size_t n;
+            unprotect_finish(p, &x[j],
+                             deliver(c, &p->info, x[j].est, x[j].dir, p->pdu, p->len, p->out, &n));
+        }
+    }
+    for (unsigned g = 0; g < 2; g++) {
+        if (k[g] == 0)
+            continue;
+        int batch_ok = sec_eea_batch(g ? SEC_ALG_3 : SEC_ALG_1, cmsg[g], k[g]) == 0;
+        for (size_t q = 0; q < k[g]; q++) {
+            size_t j = who[g][q], n;
+            struct nas_unprotect_item *p = &it[idx[j]];
+            enum nas_sec_err e = NAS_SEC_OK;
+            if (!batch_ok)
+                e = deliver(p->ctx, &p->info, x[j].est, x[j].dir, p->pdu, p->len, p->out, &n);
+            unprotect_finish(p, &x[j], e);
+        }
+    }
+}
+
+size_t nas_unprotect_batch(struct nas_unprotect_item *items, size_t n)
+{
+    size_t failed = 0;
+
+    if (!items)
+        return n;
+    for (size_t i = 0; i < n; i += NAS_BATCH_CHUNK) {
+        struct nas_unprotect_item *it = items + i;
+        size_t c = n - i < NAS_BATCH_CHUNK ? n - i : NAS_BATCH_CHUNK, idx[NAS_BATCH_CHUNK];
+        struct nas_sec_ctx *ctx[NAS_BATCH_CHUNK];
+        uint8_t rank[NAS_BATCH_CHUNK];
+        for (size_t j = 0; j < c; j++)
+            ctx[j] = it[j].ctx;
+        unsigned waves = occurrence_ranks(ctx, c, rank);
+
+        for (unsigned w = 0; w < waves; w++) {
+            size_t m = 0;
+            for (size_t j = 0; j < c; j++)
+                if (rank[j] == w)
+                    idx[m++] = j;
+            unprotect_wave(it, idx, m);
+        }
+        for (size_t j = 0; j < c; j++)
+            failed += it[j].err != NAS_SEC_OK;
+    }
+    return failed;
 }

@@ -202,4 +202,30 @@ enum nas_sec_err nas_unprotect(struct nas_sec_ctx *c, const uint8_t *pdu, size_t
                                uint8_t *out, size_t cap, size_t *out_len,
                                struct nas_sec_info *info);
 
+/* The uplink counterpart of nas_protect_batch(), for the same reason:
+ * each item is unprotected exactly as nas_unprotect(ctx, pdu, len, out,
+ * cap, &out_len, &info) would, called in array order (same result, same
+ * out/out_len/info, including the two errors that still deliver the
+ * message; a context's items in array order, the receive COUNT moving on
+ * only for accepted ones).  EIA1/EIA3 MACs and EEA1/EEA3 deciphering of
+ * the accepted items go through the batch functions; a MAC that does not
+ * verify takes nas_unprotect()'s replay check one by one.  ctx may be
+ * NULL. */
+struct nas_unprotect_item {
+    /* in */
+    struct nas_sec_ctx *ctx;
+    const uint8_t *pdu;
+    size_t len;
+    uint8_t *out;
+    size_t cap;
+    /* out */
+    size_t out_len;
+    struct nas_sec_info info;
+    enum nas_sec_err err;
+};
+
+/* Returns the number of items whose err is not NAS_SEC_OK (n when items
+ * is NULL). */
+size_t nas_unprotect_batch(struct nas_unprotect_item *items, size_t n);
+
 #endif

@@ -349,6 +349,180 @@ static void test_same_context_twice_in_order(void **state)
     free(slots);
 }
 
+/* --------------------------------------------------- nas_unprotect_batch -- */
+
+#define PDU_MAX (MAX_LEN + NAS_SEC_HDR_LEN)
+#define KEEP 64 /* earlier PDUs kept per round, for replays */
+
+struct updu {
+    uint8_t pdu[PDU_MAX];
+    size_t len;
+    int ctx; /* receiver index, -1 for none */
+    uint8_t out[PDU_MAX + 8], ref[PDU_MAX + 8];
+};
+
+/* trio.batch sends (nas_protect), trio.peer receives through the batch,
+ * trio.ref (re-keyed with the peer's role) through nas_unprotect(). */
+static void pool_init_rx(struct trio *pool, size_t npool)
+{
+    pool_init(pool, npool);
+    for (size_t t = 0; t < npool; t++) {
+        uint8_t kasme[32];
+        enum nas_sec_role role = pool[t].peer.role;
+        uint32_t ul = pool[t].peer.ul_count, dl = pool[t].peer.dl_count;
+        for (int i = 0; i < 32; i++)
+            kasme[i] = (uint8_t)(t * 71 + i * 13 + 5);
+        nas_sec_ctx_free(&pool[t].ref);
+        assert_int_equal(nas_sec_ctx_init_kasme(&pool[t].ref, role, 1, (uint8_t)(t % 4),
+                                                (uint8_t)(t / 4 % 4), kasme),
+                         NAS_SEC_OK);
+        pool[t].ref.ul_count = ul;
+        pool[t].ref.dl_count = dl;
+    }
+}
+
+static void test_unprotect_batch_matches_nas_unprotect(void **state)
+{
+    (void)state;
+    struct trio *pool = calloc(NCTX, sizeof(*pool));
+    struct updu *u = calloc(200, sizeof(*u)), *kept = calloc(KEEP, sizeof(*kept));
+    struct nas_unprotect_item *items = calloc(200, sizeof(*items));
+    uint8_t msg[MAX_LEN];
+    assert_non_null(pool);
+    assert_non_null(u);
+    assert_non_null(kept);
+    assert_non_null(items);
+
+    for (int lvl = 0; lvl < SEC_MB_LEVEL_COUNT; lvl++) {
+        if (sec_mb_set_level((enum sec_mb_level)lvl) != 0)
+            continue;
+        pool_init_rx(pool, NCTX);
+        size_t nkept = 0;
+        for (int r = 0; r < 300; r++) {
+            unsigned long long seed = 0xdec0de00ull + (unsigned long long)lvl * 100000 + r;
+            rng_state = seed;
+            size_t n = 1 + rnd() % (r % 10 == 0 ? 200 : 40);
+            size_t npool = rnd() % 3 == 0 ? 1 + rnd() % 4 : NCTX;
+            for (size_t i = 0; i < n; i++) {
+                struct updu *x = &u[i];
+                x->ctx = (int)(rnd() % npool);
+                struct nas_sec_ctx *snd = &pool[x->ctx].batch;
+                size_t len = 1 + rnd() % (rnd() % 4 == 0 ? MAX_LEN : 120);
+                for (size_t k = 0; k < len; k++)
+                    msg[k] = (uint8_t)rnd();
+                msg[0] = 0x07;
+                enum nas_sec_hdr hdr = good_hdrs[rnd() % 4];
+                if (snd->role == NAS_SEC_ROLE_UE && rnd() % 4 == 0) {
+                    msg[0] = 0xc7;
+                    msg[1] = (uint8_t)(rnd() % 7 << 5);
+                    hdr = NAS_SEC_HDR_SERVICE_REQUEST;
+                    len = 4;
+                }
+                assert_int_equal(nas_protect(snd, hdr, msg, len, x->pdu, PDU_MAX, &x->len),
+                                 NAS_SEC_OK);
+                switch (rnd() % 16) {
+                case 0: x->pdu[rnd() % x->len] ^= (uint8_t)(1u << rnd() % 8); break;
+                case 1: /* a replay of an earlier PDU of the round or before */
+                    if (nkept) {
+                        struct updu *o = &kept[rnd() % nkept];
+                        memcpy(x->pdu, o->pdu, o->len);
+                        x->len = o->len;
+                        x->ctx = o->ctx;
+                    }
+                    break;
+                case 2: x->len = rnd() % 8; break; /* truncated */
+                case 3: x->pdu[0] = (uint8_t)((rnd() % 16) << 4 | 7); break;
+                case 4: x->ctx = -1; break;
+                case 5: memcpy(x->pdu, msg, len); x->len = len; break; /* plain */
+                }
+                if (rnd() % 4 == 0 && nkept < KEEP)
+                    kept[nkept++] = *x;
+                /* lost in transit now and then: the receiver skips a COUNT */
+                if (rnd() % 32 == 0 && x->ctx >= 0)
+                    x->len = 0;
+                items[i] = (struct nas_unprotect_item){
+                    .ctx = x->ctx < 0 ? NULL : &pool[x->ctx].peer,
+                    .pdu = x->pdu,
+                    .len = x->len,
+                    .out = x->out,
+                    .cap = rnd() % 16 == 0 ? rnd() % PDU_MAX : PDU_MAX,
+                    .out_len = 999,
+                    .err = NAS_SEC_ERR_CRYPTO};
+                memset(x->out, 0x5a, sizeof(x->out));
+                memset(x->ref, 0x5a, sizeof(x->ref));
+            }
+            nas_unprotect_batch(items, n);
+            for (size_t i = 0; i < n; i++) {
+                struct updu *x = &u[i];
+                struct nas_sec_info info;
+                size_t out_len = 777;
+                enum nas_sec_err e =
+                    nas_unprotect(x->ctx < 0 ? NULL : &pool[x->ctx].ref, x->pdu, x->len, x->ref,
+                                  items[i].cap, &out_len, &info);
+                const struct nas_sec_info *b = &items[i].info;
+                if (e != items[i].err || out_len != items[i].out_len ||
+                    memcmp(x->out, x->ref, sizeof(x->out)) != 0 || info.hdr != b->hdr ||
+                    info.pd != b->pd || info.sqn != b->sqn || info.ksi != b->ksi ||
+                    info.mac != b->mac || info.count != b->count ||
+                    info.integrity_verified != b->integrity_verified ||
+                    info.ciphered != b->ciphered)
+                    fail_msg("seed %llu item %zu/%zu (ctx %d, len %zu): batch %s len %zu count "
+                             "%u, nas_unprotect %s len %zu count %u",
+                             seed, i, n, x->ctx, x->len, nas_sec_err_str(items[i].err),
+                             items[i].out_len, b->count, nas_sec_err_str(e), out_len, info.count);
+            }
+            for (size_t t = 0; t < NCTX; t++) {
+                assert_int_equal(pool[t].peer.ul_count, pool[t].ref.ul_count);
+                assert_int_equal(pool[t].peer.dl_count, pool[t].ref.dl_count);
+            }
+        }
+        pool_free(pool, NCTX);
+    }
+    sec_mb_set_level(sec_mb_level_supported(SEC_MB_AVX512) ? SEC_MB_AVX512 : SEC_MB_GENERIC);
+    free(pool);
+    free(u);
+    free(kept);
+    free(items);
+}
+
+/* One UE's three uplink messages in one batch, the middle one forged: the
+ * first and third are accepted in order, the forged one fails alone and a
+ * replay of the first at the end is recognised as one. */
+static void test_unprotect_batch_same_context_in_order(void **state)
+{
+    (void)state;
+    struct trio t;
+    uint8_t pdu[4][70], out[4][70];
+    size_t len[4];
+    struct nas_unprotect_item items[4];
+
+    trio_init(&t, NAS_SEC_ROLE_UE, 3, 1, 300, 9);
+    for (int i = 0; i < 3; i++) {
+        uint8_t msg[60];
+        memset(msg, 0x30 + i, sizeof(msg));
+        msg[0] = 0x07;
+        assert_int_equal(nas_protect(&t.batch, NAS_SEC_HDR_INTEGRITY_CIPHERED, msg, 60, pdu[i],
+                                     sizeof(pdu[i]), &len[i]),
+                         NAS_SEC_OK);
+    }
+    pdu[1][10] ^= 1;
+    memcpy(pdu[3], pdu[0], len[0]);
+    len[3] = len[0];
+    for (int i = 0; i < 4; i++)
+        items[i] = (struct nas_unprotect_item){&t.peer, pdu[i], len[i], out[i], sizeof(out[i]), 0,
+                                               {0}, NAS_SEC_OK};
+    assert_int_equal(nas_unprotect_batch(items, 4), 2);
+    assert_int_equal(items[0].err, NAS_SEC_OK);
+    assert_int_equal(items[0].info.count, 300);
+    assert_int_equal(items[1].err, NAS_SEC_ERR_MAC);
+    assert_int_equal(items[2].err, NAS_SEC_OK);
+    assert_int_equal(items[2].info.count, 302);
+    assert_int_equal(items[3].err, NAS_SEC_ERR_REPLAY);
+    assert_int_equal(t.peer.ul_count, 303);
+    assert_int_equal(out[2][5], 0x32);
+    trio_free(&t);
+}
+
 static void test_empty_and_null(void **state)
 {
     (void)state;
@@ -356,6 +530,7 @@ static void test_empty_and_null(void **state)
     assert_int_equal(nas_protect_batch(NULL, 3), 3);
     struct nas_protect_item it = {0};
     assert_int_equal(nas_protect_batch(&it, 0), 0);
+    assert_int_equal(nas_unprotect_batch(NULL, 2), 2);
 }
 
 int main(void)
@@ -365,6 +540,8 @@ int main(void)
         cmocka_unit_test(test_large_batches_across_chunks),
         cmocka_unit_test(test_error_items_fail_alone),
         cmocka_unit_test(test_same_context_twice_in_order),
+        cmocka_unit_test(test_unprotect_batch_matches_nas_unprotect),
+        cmocka_unit_test(test_unprotect_batch_same_context_in_order),
         cmocka_unit_test(test_empty_and_null),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
