@@ -2,7 +2,9 @@
  * for byte, with the same error and the same COUNT handling, under every
  * algorithm pair and at every multi-buffer dispatch level; the peer's
  * nas_unprotect() accepts the result; error items fail alone; a context
- * that appears more than once takes its COUNTs in array order. */
+ * that appears more than once takes its COUNTs in array order.  And
+ * nas_unprotect_batch() against nas_unprotect() on twin receivers, with
+ * forged, replayed and malformed PDUs among the good ones. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
