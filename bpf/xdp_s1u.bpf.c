@@ -160,6 +160,34 @@ static __always_inline int decap(struct xdp_md *ctx, __u32 outer_len,
 	return 0;
 }
 
+/*
+ * decap() for a packet that goes up the stack (NAT mode, or no neighbour,
+ * MTU, local delivery): its own Ethernet addresses and VLAN tag are kept,
+ * read here rather than on the forwarding path, which does not need them.
+ */
+static __always_inline int decap_to_stack(struct xdp_md *ctx, __u32 outer_len,
+					  __u32 l2len, __u32 inner_len)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	__u8 dmac[ETH_ALEN], smac[ETH_ALEN];
+	struct ethhdr *eth = data;
+	__be16 tci = 0;
+
+	if ((void *)(eth + 1) > end)
+		return XEPC_DROP_ETH_TRUNC;
+	__builtin_memcpy(dmac, eth->h_dest, ETH_ALEN);
+	__builtin_memcpy(smac, eth->h_source, ETH_ALEN);
+	if (l2len == 18) {
+		struct vlan_hdr_ *vh = (void *)(eth + 1);
+
+		if ((void *)(vh + 1) > end)
+			return XEPC_DROP_VLAN_TRUNC;
+		tci = vh->tci;
+	}
+	return decap(ctx, outer_len, l2len, inner_len, dmac, smac, tci);
+}
+
 static __always_inline int uplink(struct xdp_md *ctx,
 				  const struct xepc_config *cfg,
 				  const struct l2_info *l2, struct iphdr *oip,
@@ -175,8 +203,6 @@ static __always_inline int uplink(struct xdp_md *ctx,
 	struct route_res rt;
 	struct verdict v = {};
 	struct flow f = {};
-	__u8 dmac[ETH_ALEN], smac[ETH_ALEN];
-	__be16 tci = 0;
 	struct iphdr *iph;
 	int rc;
 
@@ -230,31 +256,11 @@ static __always_inline int uplink(struct xdp_md *ctx,
 		stat_cnt(XEPC_CNT_RULE_REDIRECT, len);
 	}
 	count_usage(sid, &v, XEPC_DIR_UL, len);
-
-	{
-		struct ethhdr *eth = data;
-
-		if ((void *)(eth + 1) > end) {
-			rc = XEPC_DROP_ETH_TRUNC;
-			goto undo;
-		}
-		__builtin_memcpy(dmac, eth->h_dest, ETH_ALEN);
-		__builtin_memcpy(smac, eth->h_source, ETH_ALEN);
-		if (l2->len == 18) {
-			struct vlan_hdr_ *vh = (void *)(eth + 1);
-
-			if ((void *)(vh + 1) > end) {
-				rc = XEPC_DROP_VLAN_TRUNC;
-				goto undo;
-			}
-			tci = vh->tci;
-		}
-	}
 	outer_len = inner_off;
 
 	if (cfg->mode == XEPC_MODE_NAT) {
 		/* up the stack so that nftables masquerade applies */
-		rc = decap(ctx, outer_len, l2->len, len, dmac, smac, tci);
+		rc = decap_to_stack(ctx, outer_len, l2->len, len);
 		if (rc)
 			goto undo;
 		stat_cnt(XEPC_CNT_UL_NAT_PASS, len);
@@ -289,7 +295,7 @@ static __always_inline int uplink(struct xdp_md *ctx,
 	    rc == BPF_FIB_LKUP_RET_NOT_FWDED) {
 		/* the kernel resolves the neighbour, sends the ICMP, or
 		 * delivers locally (a UE talking to the gateway itself) */
-		int r2 = decap(ctx, outer_len, l2->len, len, dmac, smac, tci);
+		int r2 = decap_to_stack(ctx, outer_len, l2->len, len);
 
 		if (r2) {
 			rc = r2;

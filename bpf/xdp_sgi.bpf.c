@@ -31,6 +31,40 @@ static __always_inline int buffer_packet(struct xdp_md *ctx,
 	return idle_end(sid, rec, bpf_xdp_load_bytes(ctx, off, rec->data, buf_len(len)));
 }
 
+/*
+ * The frame becomes Ethernet (dmac, smac) / outer IPv4 / UDP / GTP-U /
+ * the inner packet of len bytes at l2len: Ethernet padding trimmed, the
+ * head moved for the 36 bytes, the headers written.  A drop reason or 0.
+ */
+static __always_inline int encap(struct xdp_md *ctx,
+				 const struct xepc_config *cfg,
+				 const struct xepc_session *s, __u32 l2len,
+				 __u32 len, __u8 tos, const __u8 *dmac,
+				 const __u8 *smac)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	__u32 have = end - data;
+	struct ethhdr *eth;
+	int delta;
+
+	if (have > l2len + len && bpf_xdp_adjust_tail(ctx, -(int)(have - l2len - len)))
+		return XEPC_DROP_ADJUST;
+	delta = (int)l2len - (int)(sizeof(struct ethhdr) + 36);
+	if (bpf_xdp_adjust_head(ctx, delta))
+		return XEPC_DROP_ADJUST;
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+	eth = data;
+	if ((void *)(eth + 1) + 36 > end)
+		return XEPC_DROP_ADJUST;
+	__builtin_memcpy(eth->h_dest, dmac, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, smac, ETH_ALEN);
+	eth->h_proto = bpf_htons(ETH_P_IP);
+	gtpu_encap_hdrs((void *)(eth + 1), cfg, s, len, tos);
+	return 0;
+}
+
 static __always_inline int downlink(struct xdp_md *ctx,
 				    const struct xepc_config *cfg,
 				    const struct l2_info *l2, struct iphdr *iph,
@@ -38,17 +72,15 @@ static __always_inline int downlink(struct xdp_md *ctx,
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
-	__u32 sid = 0, len = bpf_ntohs(iph->tot_len), have;
+	__u32 sid = 0, len = bpf_ntohs(iph->tot_len);
 	__u8 dmac[ETH_ALEN], smac[ETH_ALEN], tos;
 	struct route_req rq = {};
 	struct route_res rt;
 	struct xepc_session *s;
 	struct verdict v = {};
 	struct flow f = {};
-	struct ethhdr *eth;
-	struct iphdr *oip;
 	__be32 daddr = iph->daddr;
-	int rc, delta;
+	int rc;
 
 	s = ue_session(cfg, daddr, &sid);
 	if (!s)
@@ -96,37 +128,8 @@ static __always_inline int downlink(struct xdp_md *ctx,
 	iph->ttl--;
 	tos = iph->tos;
 
-	eth = data;
-	if ((void *)(eth + 1) > end) {
-		rc = XEPC_DROP_ETH_TRUNC;
-		goto undo;
-	}
-	__builtin_memcpy(dmac, eth->h_dest, ETH_ALEN);
-	__builtin_memcpy(smac, eth->h_source, ETH_ALEN);
-
-	/* trim Ethernet padding, then make room for Ethernet + 36 */
-	have = end - data;
-	if (have > l2->len + len &&
-	    bpf_xdp_adjust_tail(ctx, -(int)(have - l2->len - len))) {
-		rc = XEPC_DROP_ADJUST;
-		goto undo;
-	}
-	delta = (int)l2->len - (int)(sizeof(struct ethhdr) + 36);
-	if (bpf_xdp_adjust_head(ctx, delta)) {
-		rc = XEPC_DROP_ADJUST;
-		goto undo;
-	}
-	data = (void *)(long)ctx->data;
-	end = (void *)(long)ctx->data_end;
-	eth = data;
-	oip = (void *)(eth + 1);
-	if ((void *)oip + 36 > end) {
-		rc = XEPC_DROP_ADJUST;
-		goto undo;
-	}
-	eth->h_proto = bpf_htons(ETH_P_IP);
-	gtpu_encap_hdrs(oip, cfg, s, len, tos);
-
+	/* the route first (it depends on the eNB, not on the new headers):
+	 * the forwarding path then writes the next hop's addresses once */
 	rq.ifindex = ctx->ingress_ifindex;
 	rq.src = cfg->gtpu_addr;
 	rq.dst = s->enb_addr;
@@ -137,16 +140,30 @@ static __always_inline int downlink(struct xdp_md *ctx,
 	rq.dport = bpf_htons(XEPC_GTPU_PORT);
 	rc = route_lookup(ctx, cfg, &rq, XEPC_DIR_DL, 1, &rt);
 	if (rc == BPF_FIB_LKUP_RET_SUCCESS) {
-		__builtin_memcpy(eth->h_dest, rt.dmac, ETH_ALEN);
-		__builtin_memcpy(eth->h_source, rt.smac, ETH_ALEN);
+		rc = encap(ctx, cfg, s, l2->len, len, tos, rt.dmac, rt.smac);
+		if (rc)
+			goto undo;
 		stat_cnt(XEPC_CNT_DL_FWD, len);
 		return -(int)bpf_redirect(rt.ifindex, 0) - 1;
 	}
 	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH || rc == BPF_FIB_LKUP_RET_FRAG_NEEDED) {
 		/* encapsulated, to the stack: it resolves the neighbour or
-		 * fragments the outer packet (DF is clear) */
-		__builtin_memcpy(eth->h_dest, dmac, ETH_ALEN);
-		__builtin_memcpy(eth->h_source, smac, ETH_ALEN);
+		 * fragments the outer packet (DF is clear); the frame keeps
+		 * the addresses it came with */
+		struct ethhdr *eth = data;
+		int r2;
+
+		if ((void *)(eth + 1) > end) {
+			rc = XEPC_DROP_ETH_TRUNC;
+			goto undo;
+		}
+		__builtin_memcpy(dmac, eth->h_dest, ETH_ALEN);
+		__builtin_memcpy(smac, eth->h_source, ETH_ALEN);
+		r2 = encap(ctx, cfg, s, l2->len, len, tos, dmac, smac);
+		if (r2) {
+			rc = r2;
+			goto undo;
+		}
 		stat_cnt(rc == BPF_FIB_LKUP_RET_NO_NEIGH ?
 			 XEPC_CNT_DL_NO_NEIGH_PASS : XEPC_CNT_DL_FRAG_NEEDED_PASS,
 			 len);
