@@ -310,6 +310,40 @@ static unsigned occurrence_ranks(struct nas_sec_ctx *const *ctx, size_t n, uint8
     return waves;
 }
 
+/*
+ * The batch functions' common walk: the items in chunks of NAS_BATCH_CHUNK,
+ * each chunk in waves of distinct contexts (occurrence_ranks()), wave(items
+ * of the chunk, indexes of the wave) for each.  Returns the items failed.
+ */
+static size_t run_in_waves(void *items, size_t n, size_t size,
+                           struct nas_sec_ctx *(*ctx_of)(const void *items, size_t i),
+                           bool (*failed_at)(const void *items, size_t i),
+                           void (*wave)(void *items, const size_t *idx, size_t m))
+{
+    size_t failed = 0;
+
+    for (size_t i = 0; i < n; i += NAS_BATCH_CHUNK) {
+        void *it = (uint8_t *)items + i * size;
+        size_t c = n - i < NAS_BATCH_CHUNK ? n - i : NAS_BATCH_CHUNK, idx[NAS_BATCH_CHUNK];
+        struct nas_sec_ctx *ctx[NAS_BATCH_CHUNK];
+        uint8_t rank[NAS_BATCH_CHUNK];
+        for (size_t j = 0; j < c; j++)
+            ctx[j] = ctx_of(it, j);
+        unsigned waves = occurrence_ranks(ctx, c, rank);
+
+        for (unsigned w = 0; w < waves; w++) {
+            size_t m = 0;
+            for (size_t j = 0; j < c; j++)
+                if (rank[j] == w)
+                    idx[m++] = j;
+            wave(it, idx, m);
+        }
+        for (size_t j = 0; j < c; j++)
+            failed += failed_at(it, j);
+    }
+    return failed;
+}
+
 /* Ciphering of the wave's items idx[0..m) still without error: EEA1 and
  * EEA3 through sec_eea_batch(), the rest one by one.  Should a batch call
  * fail, its items are redone one by one, each with its own result. */
@@ -391,40 +425,37 @@ static void batch_mac(struct nas_protect_item *it, const size_t *idx, size_t m)
     }
 }
 
+/* One wave of nas_protect_batch(): items it[idx[0..m)], distinct contexts. */
+static void protect_wave(void *items, const size_t *idx, size_t m)
+{
+    struct nas_protect_item *it = items;
+
+    for (size_t j = 0; j < m; j++) {
+        struct nas_protect_item *p = &it[idx[j]];
+        p->out_len = 0;
+        p->err = protect_begin(p->ctx, p->hdr, p->msg, p->len, p->out, p->cap);
+    }
+    /* TS 24.301 4.4.5: cipher first, then the MAC over SQN || ciphered
+     * message; the COUNTs move on only at the end. */
+    batch_cipher(it, idx, m);
+    batch_mac(it, idx, m);
+}
+
+static struct nas_sec_ctx *protect_item_ctx(const void *items, size_t i)
+{
+    return ((const struct nas_protect_item *)items)[i].ctx;
+}
+
+static bool protect_item_failed(const void *items, size_t i)
+{
+    return ((const struct nas_protect_item *)items)[i].err != NAS_SEC_OK;
+}
+
 size_t nas_protect_batch(struct nas_protect_item *items, size_t n)
 {
-    size_t failed = 0;
-
-    if (!items)
-        return n;
-    for (size_t i = 0; i < n; i += NAS_BATCH_CHUNK) {
-        struct nas_protect_item *it = items + i;
-        size_t c = n - i < NAS_BATCH_CHUNK ? n - i : NAS_BATCH_CHUNK, idx[NAS_BATCH_CHUNK];
-        struct nas_sec_ctx *ctx[NAS_BATCH_CHUNK];
-        uint8_t rank[NAS_BATCH_CHUNK];
-        for (size_t j = 0; j < c; j++)
-            ctx[j] = it[j].ctx;
-        unsigned waves = occurrence_ranks(ctx, c, rank);
-
-        for (unsigned w = 0; w < waves; w++) {
-            size_t m = 0;
-            for (size_t j = 0; j < c; j++) {
-                if (rank[j] != w)
-                    continue;
-                it[j].out_len = 0;
-                it[j].err = protect_begin(it[j].ctx, it[j].hdr, it[j].msg, it[j].len, it[j].out,
-                                          it[j].cap);
-                idx[m++] = j;
-            }
-            /* TS 24.301 4.4.5: cipher first, then the MAC over SQN ||
-             * ciphered message; the COUNTs move on only at the end. */
-            batch_cipher(it, idx, m);
-            batch_mac(it, idx, m);
-        }
-        for (size_t j = 0; j < c; j++)
-            failed += it[j].err != NAS_SEC_OK;
-    }
-    return failed;
+    return items ? run_in_waves(items, n, sizeof(*items), protect_item_ctx,
+                                protect_item_failed, protect_wave)
+                 : n;
 }
 
 /* Checks the PDU's MAC under count: 1 it verifies, 0 it does not, -1 error. */
@@ -614,8 +645,9 @@ static void unprotect_finish(struct nas_unprotect_item *p, const struct unprotec
 }
 
 /* One wave (distinct contexts) of items idx[0..m). */
-static void unprotect_wave(struct nas_unprotect_item *it, const size_t *idx, size_t m)
+static void unprotect_wave(void *items, const size_t *idx, size_t m)
 {
+    struct nas_unprotect_item *it = items;
     struct unprotect_est x[NAS_BATCH_CHUNK];
     struct sec_eia_msg mmsg[2][NAS_BATCH_CHUNK];
     struct sec_eea_msg cmsg[2][NAS_BATCH_CHUNK];
@@ -712,30 +744,19 @@ static void unprotect_wave(struct nas_unprotect_item *it, const size_t *idx, siz
     }
 }
 
+static struct nas_sec_ctx *unprotect_item_ctx(const void *items, size_t i)
+{
+    return ((const struct nas_unprotect_item *)items)[i].ctx;
+}
+
+static bool unprotect_item_failed(const void *items, size_t i)
+{
+    return ((const struct nas_unprotect_item *)items)[i].err != NAS_SEC_OK;
+}
+
 size_t nas_unprotect_batch(struct nas_unprotect_item *items, size_t n)
 {
-    size_t failed = 0;
-
-    if (!items)
-        return n;
-    for (size_t i = 0; i < n; i += NAS_BATCH_CHUNK) {
-        struct nas_unprotect_item *it = items + i;
-        size_t c = n - i < NAS_BATCH_CHUNK ? n - i : NAS_BATCH_CHUNK, idx[NAS_BATCH_CHUNK];
-        struct nas_sec_ctx *ctx[NAS_BATCH_CHUNK];
-        uint8_t rank[NAS_BATCH_CHUNK];
-        for (size_t j = 0; j < c; j++)
-            ctx[j] = it[j].ctx;
-        unsigned waves = occurrence_ranks(ctx, c, rank);
-
-        for (unsigned w = 0; w < waves; w++) {
-            size_t m = 0;
-            for (size_t j = 0; j < c; j++)
-                if (rank[j] == w)
-                    idx[m++] = j;
-            unprotect_wave(it, idx, m);
-        }
-        for (size_t j = 0; j < c; j++)
-            failed += it[j].err != NAS_SEC_OK;
-    }
-    return failed;
+    return items ? run_in_waves(items, n, sizeof(*items), unprotect_item_ctx,
+                                unprotect_item_failed, unprotect_wave)
+                 : n;
 }
