@@ -510,10 +510,10 @@ static __always_inline int quota_take(struct xepc_charge *c, __u32 idx,
 
 struct verdict {
 	__u8 action;		/* XEPC_ACT_PASS or XEPC_ACT_REDIRECT */
-	__u8 quota_taken;	/* len bytes were taken from charge_idx's quota */
-	__u8 pad[2];
-	__u32 charge_idx;	/* 0 = no per-RG usage */
-	struct xepc_charge *charge; /* xepc_charging[charge_idx], or NULL */
+	__u8 quota_taken;	/* len bytes were taken from charge's quota */
+	__u8 pad[6];
+	struct xepc_charge *charge; /* the rating group's slot in xepc_charging,
+				     * or NULL: no per-RG usage */
 };
 
 /*
@@ -572,7 +572,6 @@ static __always_inline int dp_policy(const struct xepc_config *cfg,
 			return XEPC_DROP_METER_AMBR;
 	}
 
-	v->charge_idx = 0;
 	v->charge = NULL;
 	v->quota_taken = 0;
 	if (s->charge_base && slot < s->n_charge && slot < XEPC_MAX_CHARGE_SLOTS) {
@@ -598,7 +597,6 @@ static __always_inline int dp_policy(const struct xepc_config *cfg,
 					return XEPC_DROP_QUOTA_EXHAUSTED;
 				}
 			}
-			v->charge_idx = idx;
 			v->charge = c;
 		}
 	}
