@@ -35,6 +35,12 @@ sys.dont_write_bytecode = True  # keep the source tree clean
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import asn1parse as ap  # noqa: E402
 
+
+class Unsupported(ValueError):
+    """An ASN.1 construct the generator has no code for (none of them is
+    used by the TS 36.413 S1AP modules it is made for).  The generator stops
+    with its name rather than emit a descriptor that would encode wrongly."""
+
 C_KEYWORDS = {'auto', 'break', 'case', 'char', 'const', 'continue', 'default', 'do',
               'double', 'else', 'enum', 'extern', 'float', 'for', 'goto', 'if', 'int',
               'long', 'register', 'return', 'short', 'signed', 'sizeof', 'static',
@@ -226,7 +232,7 @@ class Gen:
                 return self.infos[key]
             return self.seqof_info(key, setname + '-List', elem,
                                    {'lb': lb, 'ub': ub, 'ext': False})
-        raise NotImplementedError('asn1gen: parameterised type %s' % name)
+        raise Unsupported('asn1gen: unsupported: parameterised type %s' % name)
 
     def container(self, setname, lb, ubname):
         key = 'cont:%s' % setname
@@ -277,7 +283,7 @@ class Gen:
         if key in self.infos:
             return self.infos[key]
         if self.m['objsets'][setname][1]:
-            raise NotImplementedError('asn1gen: private IEs in %s' % setname)
+            raise Unsupported('asn1gen: unsupported: private IEs in %s' % setname)
         info = self.add(key, {'c': 'uint8_t', 'desc': '%s_desc_%s' % (self.P, ident(setname)),
                               'asn': setname, 'struct': False, 'decl': None, 'deps': set(),
                               'key': key, 'empty': True})
@@ -296,7 +302,7 @@ class Gen:
     def make_single(self, key, setname):
         ies = self.ie_set(setname)
         if len(ies) > 1:
-            raise NotImplementedError('asn1gen: single container %s has %d IEs' % (setname, len(ies)))
+            raise Unsupported('asn1gen: unsupported: single container %s has %d IEs' % (setname, len(ies)))
         if not ies:
             # an empty set (a CHOICE extension reserved for later IEs): any IE
             # received there is not comprehended; nothing can be sent
@@ -434,7 +440,7 @@ class Gen:
             d.update(kind='APER_OCTET_STRING', c=self.cons_c(size if k != 'OBJECT IDENTIFIER' else None))
         elif k == 'STRING':
             if node['str'] not in ALPHABETS:
-                raise NotImplementedError('asn1gen: %s' % node['str'])
+                raise Unsupported('asn1gen: unsupported: %s' % node['str'])
             alpha = ALPHABETS[node['str']]
             info['decl'] = 'typedef struct aper_octets %s; /* %s */' % (cn, node['str'])
             d.update(kind='APER_CHAR_STRING', repr='APER_R_OCTETS', char_bits=8,
@@ -449,7 +455,7 @@ class Gen:
             del self.infos[key]
             return self.seqof_info(key, name, elem, size)
         else:
-            raise NotImplementedError('asn1gen: %s (%s)' % (k, name))
+            raise Unsupported('asn1gen: unsupported: %s (%s)' % (k, name))
         self.emit_desc(desc, d)
         return info
 
