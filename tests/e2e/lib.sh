@@ -108,7 +108,7 @@ e2e_topology() {
     E2E_TMP=$(mktemp -d /tmp/xepc-e2e.XXXXXX)
     BPFFS=$E2E_TMP/bpffs
     mkdir -p "$BPFFS"
-    mount -t bpf bpf "$BPFFS" || return 1
+    mount -t bpf -o mode=0700 bpf "$BPFFS" || return 1
     PIN=$BPFFS/xepc
 
     ip netns add "$NS_ENB" && ip netns add "$NS_GW" && ip netns add "$NS_PDN" || return 1

@@ -1,5 +1,5 @@
 # tests/e2e: end-to-end datapath tests in network namespaces (root; TAP),
 # and the command-line checks of xepcctl's datapath commands and gtpu-ue.
 SCRIPT_TESTS += tests/e2e/cli_usage.sh tests/e2e/routed.sh tests/e2e/nat.sh \
-                tests/e2e/policy.sh tests/e2e/adopt_upgrade.sh
+                tests/e2e/policy.sh tests/e2e/adopt_upgrade.sh tests/e2e/pin_trust.sh
 DEBIAN_PACKAGES += xdp-tools ethtool iputils-ping

@@ -32,8 +32,10 @@ static const char dp_help[] =
 "    in routed mode too when --ue-dev is given.\n"
 "    The datapath keeps running after xepcctl exits.\n"
 "\n"
-"    down detaches the programs and removes every pin (sessions included).\n"
-"    --force also clears a pin directory whose state is incomplete.\n"
+"    down detaches the programs and removes xepc's pins (sessions included),\n"
+"    then the directory unless other programs' pins are in it (those are\n"
+"    left alone and listed). --force also clears a pin directory whose state\n"
+"    is incomplete; it still removes only the names xepc pins.\n"
 "\n"
 "    status shows the mode, the devices, the program and link ids (as\n"
 "    'bpftool link' and 'bpftool prog' show them), the configuration and the\n"
@@ -342,6 +344,8 @@ int cli_dp_main(int argc, char **argv)
         rc = ctx ? dp_down(ctx) : -ENOMEM;
         if (rc)
             fprintf(stderr, "xepcctl dp down: %s\n", dp_ctx_error(ctx));
+        else if (*dp_ctx_note(ctx))
+            printf("datapath down: xepc's pins removed; %s\n", dp_ctx_note(ctx));
         else
             printf("datapath down: %s removed\n", cfg.pin_dir);
         dp_close(ctx);

@@ -72,7 +72,10 @@ int dp_open_pinned(const char *pin_dir, struct dp_ctx **out);
 /* Loads the programs again (from cfg bpf_dir or the embedded build) with
  * the pinned maps, and swaps every link to the new program in place. */
 int dp_upgrade(struct dp_ctx *ctx, const char *bpf_dir);
-/* Detaches and unpins everything under the pin directory. */
+/* Detaches and unpins what this library pinned under the pin directory
+ * (its known pin names only), then removes the directory if nothing else
+ * is in it; dp_ctx_note() then names what was left.  -ENOENT when the
+ * directory does not exist. */
 int dp_down(struct dp_ctx *ctx);
 void dp_close(struct dp_ctx *ctx);
 
@@ -81,6 +84,9 @@ void dp_close(struct dp_ctx *ctx);
  * dp_close() it. */
 const char *dp_ctx_error(const struct dp_ctx *ctx);
 const char *dp_ctx_pin_dir(const struct dp_ctx *ctx);
+/* What an operation that succeeded wants the operator to know ("" if
+ * nothing), e.g. foreign pins dp_down() left in place. */
+const char *dp_ctx_note(const struct dp_ctx *ctx);
 int dp_status_get(struct dp_ctx *ctx, struct dp_status *st);
 const char *dp_mode_str(uint32_t mode);
 

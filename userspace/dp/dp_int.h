@@ -2,6 +2,8 @@
 #ifndef XEPC_DP_INT_H
 #define XEPC_DP_INT_H
 
+#include <linux/bpf.h>
+
 #include "dp/dp.h"
 
 enum dp_map {
@@ -19,6 +21,32 @@ enum dp_map {
     DP_MAP__MAX,
 };
 
+#define DP_STATE_MAP "xepc_dp_state"
+#define DP_STATE_MAGIC 0x78657063u /* "xepc" */
+
+/* Value of the library's own state map (one entry). */
+struct dp_state {
+    uint32_t magic;
+    uint32_t mode;
+    uint32_t s1u_ifindex;
+    uint32_t sgi_ifindex;           /* 0 in NAT mode */
+    uint32_t ue_ifindex;            /* NAT mode: tc_ue egress device */
+    uint32_t tc_clsact;             /* 1: tc_ue on clsact, no link */
+    uint32_t xdp_flags;
+    uint32_t pad;
+};
+#define DP_STATE_SIZE ((uint32_t)sizeof(struct dp_state))
+
+/* What a map pin must be (dp_pin.c). */
+struct dp_pin_spec {
+    const char *name;
+    uint32_t type;                  /* enum bpf_map_type */
+    uint32_t key_size, value_size;
+    uint32_t max_entries;           /* 0 = set from configuration */
+    uint32_t flags;                 /* map_flags that must be set */
+    const char *btf_value;          /* BTF name of the value type; NULL: none */
+};
+
 struct ring_buffer;
 struct dp_bufq;
 struct dp_path;
@@ -26,6 +54,7 @@ struct dp_path;
 struct dp_ctx {
     char pin_dir[256];
     char err[512];
+    char note[512];                 /* what an operation that succeeded left */
     int map_fd[DP_MAP__MAX];
     uint32_t max_entries[DP_MAP__MAX];
     struct xepc_charge *charging;   /* mmap of xepc_charging */
@@ -45,6 +74,8 @@ struct dp_ctx {
     uint16_t gtpu_seq;
     struct dp_bufq *bufq;
     struct dp_path *path;           /* GTP-U path management, if started */
+    int lock_fd;                    /* the pin directory, flock()ed by writers */
+    int lock_depth;
 };
 
 extern const char *const dp_map_names[DP_MAP__MAX];
@@ -61,6 +92,32 @@ uint32_t dp_ue_direct_slots(uint32_t max_sessions);
  * xepc_ue already), or takes it out of its slot when it is there. */
 void dp_ue_direct_claim(struct dp_ctx *ctx, uint32_t ue_addr, uint32_t sid);
 void dp_ue_direct_release(struct dp_ctx *ctx, uint32_t ue_addr);
+/* dp_pin.c: trust in the pin directory and its pins. */
+extern const struct dp_pin_spec dp_pin_maps[];
+extern const size_t dp_pin_n_maps;
+extern const char *const dp_pin_others[];
+extern const size_t dp_pin_n_others;
+const struct dp_pin_spec *dp_pin_spec_of(const char *name);
+/* A name this library pins (maps, state map, links). */
+bool dp_pin_is_ours(const char *name);
+/* The pin directory and its parents on the bpffs: see dp_pin.c. */
+int dp_pin_dir_check(struct dp_ctx *ctx);
+/* The parents alone (before the directory is created). */
+int dp_pin_parents_check(struct dp_ctx *ctx);
+/* A pin: no symlink, owner, mode; -ENOENT (without a message) if absent. */
+int dp_pin_stat(struct dp_ctx *ctx, const char *name);
+int dp_pin_map_verify(struct dp_ctx *ctx, int fd, const struct dp_pin_spec *p,
+                      uint32_t *max_entries);
+/* Opens and verifies a map pin; returns its fd or a negative errno. */
+int dp_pin_map_open(struct dp_ctx *ctx, const char *name, uint32_t *max_entries);
+/* Opens a link pin whose program must be named prog (NULL: any); returns
+ * its fd, -ENOENT (no message) if absent, or a negative errno. */
+int dp_pin_link_open(struct dp_ctx *ctx, const char *name, const char *prog,
+                     struct bpf_link_info *info);
+/* The writers' lock (flock on the pin directory); nests. */
+int dp_lock(struct dp_ctx *ctx);
+void dp_unlock(struct dp_ctx *ctx);
+
 void dp_bufq_free(struct dp_bufq *q);
 void dp_path_free(struct dp_path *p);
 int dp_path_poll(struct dp_ctx *ctx);

@@ -40,21 +40,6 @@
 /* enum bpf_attach_type values newer than the installed UAPI headers. */
 #define DP_BPF_TCX_EGRESS 47
 
-#define DP_STATE_MAP "xepc_dp_state"
-#define DP_STATE_MAGIC 0x78657063u /* "xepc" */
-
-/* Value of the library's own state map (one entry). */
-struct dp_state {
-    uint32_t magic;
-    uint32_t mode;
-    uint32_t s1u_ifindex;
-    uint32_t sgi_ifindex;           /* 0 in NAT mode */
-    uint32_t ue_ifindex;            /* NAT mode: tc_ue egress device */
-    uint32_t tc_clsact;             /* 1: tc_ue on clsact, no link */
-    uint32_t xdp_flags;
-    uint32_t pad;
-};
-
 const char *const dp_map_names[DP_MAP__MAX] = {
     [DP_MAP_CONFIG] = XEPC_MAP_CONFIG,
     [DP_MAP_SESSIONS] = XEPC_MAP_SESSIONS,
@@ -127,6 +112,7 @@ static struct dp_ctx *ctx_new(const char *pin_dir)
     for (int i = 0; i < DP_MAP__MAX; i++)
         ctx->map_fd[i] = -1;
     ctx->udp_fd = -1;
+    ctx->lock_fd = -1;
     snprintf(ctx->pin_dir, sizeof(ctx->pin_dir), "%s",
              pin_dir && *pin_dir ? pin_dir : DP_PIN_DIR_DEFAULT);
     ctx->ncpus = libbpf_num_possible_cpus();
@@ -138,16 +124,6 @@ static void pin_path(const struct dp_ctx *ctx, const char *name, char *buf, size
     snprintf(buf, len, "%s/%s", ctx->pin_dir, name);
 }
 
-static int map_max_entries(int fd, uint32_t *max)
-{
-    struct bpf_map_info info = {0};
-    uint32_t len = sizeof(info);
-    int rc = bpf_obj_get_info_by_fd(fd, &info, &len);
-    if (rc)
-        return -errno;
-    *max = info.max_entries;
-    return 0;
-}
 /* Maps that userspace must update field by field while the kernel adds to
  * other fields of the same entry (quotas, usage) are BPF_F_MMAPABLE and
  * written through a shared mapping with atomic operations. */
@@ -168,17 +144,29 @@ static int map_mmap(struct dp_ctx *ctx, int map, size_t elem, void **out, size_t
 
 int dp_maps_open(struct dp_ctx *ctx)
 {
-    char path[512];
     for (int i = 0; i < DP_MAP__MAX; i++) {
-        pin_path(ctx, dp_map_names[i], path, sizeof(path));
-        ctx->map_fd[i] = bpf_obj_get(path);
-        if (ctx->map_fd[i] < 0)
-            return dp_set_error(ctx, -errno, "cannot open pinned map %s: %s", path,
-                                strerror(errno));
-        int rc = map_max_entries(ctx->map_fd[i], &ctx->max_entries[i]);
-        if (rc)
-            return dp_set_error(ctx, rc, "cannot query map %s: %s", path, strerror(-rc));
+        int fd = dp_pin_map_open(ctx, dp_map_names[i], &ctx->max_entries[i]);
+        if (fd < 0)
+            return fd;
+        ctx->map_fd[i] = fd;
     }
+    /* The maps only the programs open (libbpf reuses them on upgrade). */
+    static const char *const others[] = {XEPC_MAP_ERR_RL, XEPC_MAP_ROUTES};
+    for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+        int fd = dp_pin_map_open(ctx, others[i], NULL);
+        if (fd < 0)
+            return fd;
+        close(fd);
+    }
+    /* Sizes that must agree with each other (dp_up() sets them so). */
+    uint32_t n = ctx->max_entries[DP_MAP_SESSIONS];
+    if (ctx->max_entries[DP_MAP_UE] != n || ctx->max_entries[DP_MAP_USAGE] != n ||
+        ctx->max_entries[DP_MAP_UE_DIRECT] != dp_ue_direct_slots(n))
+        return dp_set_error(ctx, -EPROTO, "the maps under %s disagree in size (%s %u, %s %u, "
+                            "%s %u, %s %u): refused", ctx->pin_dir, XEPC_MAP_SESSIONS, n,
+                            XEPC_MAP_UE, ctx->max_entries[DP_MAP_UE], XEPC_MAP_USAGE,
+                            ctx->max_entries[DP_MAP_USAGE], XEPC_MAP_UE_DIRECT,
+                            ctx->max_entries[DP_MAP_UE_DIRECT]);
     int rc = map_mmap(ctx, DP_MAP_CHARGING, sizeof(struct xepc_charge),
                       (void **)&ctx->charging, &ctx->charging_len);
     if (rc)
@@ -211,12 +199,20 @@ static int state_read(struct dp_ctx *ctx, struct dp_state *st)
 {
     char path[512];
     uint32_t k = 0;
+    int rc = dp_pin_dir_check(ctx);
+    if (rc)
+        return rc;
     pin_path(ctx, DP_STATE_MAP, path, sizeof(path));
-    int fd = bpf_obj_get(path);
+    rc = dp_pin_stat(ctx, DP_STATE_MAP);
+    if (rc == -ENOENT)
+        return dp_set_error(ctx, rc, "no datapath is pinned under %s (no %s); bring it up "
+                            "with 'xepcctl dp up'", ctx->pin_dir, DP_STATE_MAP);
+    if (rc)
+        return rc;
+    int fd = dp_pin_map_open(ctx, DP_STATE_MAP, NULL);
     if (fd < 0)
-        return dp_set_error(ctx, -errno, "no datapath is pinned under %s (%s); bring it up "
-                            "with 'xepcctl dp up'", ctx->pin_dir, strerror(errno));
-    int rc = bpf_map_lookup_elem(fd, &k, st) ? -errno : 0;
+        return fd;
+    rc = bpf_map_lookup_elem(fd, &k, st) ? -errno : 0;
     close(fd);
     if (rc || st->magic != DP_STATE_MAGIC)
         return dp_set_error(ctx, rc ? rc : -EPROTO, "%s is not an xepc datapath state map",
@@ -255,10 +251,17 @@ static int pin_dir_prepare(struct dp_ctx *ctx)
     *slash = 0;
     if (statfs(parent, &fs) || fs.f_type != BPF_FS_MAGIC)
         return dp_set_error(ctx, -ENOTDIR, "%s is not a bpffs; mount one with "
-                            "'mount -t bpf bpf %s' or choose --pin-dir", parent, parent);
+                            "'mount -t bpf -o mode=0700 bpf %s' or choose --pin-dir", parent,
+                            parent);
+    int rc = dp_pin_parents_check(ctx);
+    if (rc)
+        return rc;
     if (mkdir(ctx->pin_dir, 0700) && errno != EEXIST)
-        return dp_set_error(ctx, -errno, "cannot create %s: %s", ctx->pin_dir, strerror(errno));
-    return 0;
+        return dp_set_error(ctx, -errno, "cannot create %s: %s%s", ctx->pin_dir,
+                            strerror(errno), errno == EACCES || errno == EPERM ?
+                            " (run this as root)" : "");
+    /* Created now or found: it must be ours either way. */
+    return dp_pin_dir_check(ctx);
 }
 
 /* Opens one program object, sizes its maps, loads it (pinned maps of the
@@ -421,16 +424,20 @@ int dp_up(const struct dp_config *cfg, struct dp_ctx **out)
     if (rc)
         return rc;
     char path[512];
+    struct stat pst;
     pin_path(ctx, DP_STATE_MAP, path, sizeof(path));
-    if (!access(path, F_OK))
+    if (!fstatat(AT_FDCWD, path, &pst, AT_SYMLINK_NOFOLLOW))
         return dp_set_error(ctx, -EEXIST, "a datapath is already pinned under %s; "
                             "'xepcctl dp status' shows it, 'xepcctl dp down' removes it",
                             ctx->pin_dir);
-    pin_path(ctx, XEPC_MAP_SESSIONS, path, sizeof(path));
-    if (!access(path, F_OK))
-        return dp_set_error(ctx, -EEXIST, "maps from an earlier datapath are pinned under %s "
-                            "without its state; remove them with 'xepcctl dp down --force'",
-                            ctx->pin_dir);
+    /* libbpf would reuse any map pinned under our names: none may be left. */
+    for (size_t i = 0; i < dp_pin_n_maps + dp_pin_n_others; i++) {
+        const char *n = i < dp_pin_n_maps ? dp_pin_maps[i].name : dp_pin_others[i - dp_pin_n_maps];
+        pin_path(ctx, n, path, sizeof(path));
+        if (!fstatat(AT_FDCWD, path, &pst, AT_SYMLINK_NOFOLLOW))
+            return dp_set_error(ctx, -EEXIST, "%s from an earlier datapath is pinned without "
+                                "its state; remove it with 'xepcctl dp down --force'", path);
+    }
 
     pinned = true;
     int fds[DP_PROG__MAX] = {-1, -1, -1};
@@ -522,21 +529,34 @@ int dp_open_pinned(const char *pin_dir, struct dp_ctx **out)
     return dp_maps_open(ctx);
 }
 
-static int link_open(struct dp_ctx *ctx, const char *name, struct bpf_link_info *info)
+/* A link pin of ours: a bpf_link to the program of that hook. */
+static int link_open(struct dp_ctx *ctx, enum dp_prog which, struct bpf_link_info *info)
 {
-    char path[512];
-    uint32_t len = sizeof(*info);
-    pin_path(ctx, name, path, sizeof(path));
-    int fd = bpf_obj_get(path);
-    if (fd < 0)
-        return -errno;
-    memset(info, 0, sizeof(*info));
-    if (bpf_obj_get_info_by_fd(fd, info, &len)) {
-        int e = errno;
-        close(fd);
-        return -e;
+    return dp_pin_link_open(ctx, progs[which].link, progs[which].prog, info);
+}
+
+/* Whether the datapath of st attaches `which` through a pinned link. */
+static bool link_expected(const struct dp_state *st, enum dp_prog which)
+{
+    switch (which) {
+    case DP_PROG_S1U:
+        return true;
+    case DP_PROG_SGI:
+        return st->mode == XEPC_MODE_ROUTED;
+    case DP_PROG_TC:
+        return st->ue_ifindex && !st->tc_clsact;
+    default:
+        return false;
     }
-    return fd;
+}
+
+static int link_missing(struct dp_ctx *ctx, enum dp_prog which, int rc)
+{
+    if (rc != -ENOENT)
+        return rc;
+    return dp_set_error(ctx, -ENOLINK, "the link pin %s/%s is missing: %s is detached (someone "
+                        "removed the pin); 'xepcctl dp down' and 'xepcctl dp up' again",
+                        ctx->pin_dir, progs[which].link, progs[which].prog);
 }
 
 int dp_upgrade(struct dp_ctx *ctx, const char *bpf_dir)
@@ -568,12 +588,11 @@ int dp_upgrade(struct dp_ctx *ctx, const char *bpf_dir)
                 return dp_set_error(ctx, rc, "cannot replace tc_ue: %s", strerror(-rc));
             continue;
         }
-        link_fd = link_open(ctx, progs[i].link, &info);
-        if (link_fd == -ENOENT)
+        if (!link_expected(&st, i))
             continue; /* not used in this mode */
+        link_fd = link_open(ctx, i, &info);
         if (link_fd < 0)
-            return dp_set_error(ctx, link_fd, "cannot open link %s/%s: %s", ctx->pin_dir,
-                                progs[i].link, strerror(-link_fd));
+            return link_missing(ctx, i, link_fd);
         rc = prog_load(ctx, i, bpf_dir, max, &obj, &prog_fd);
         if (rc) {
             close(link_fd);
@@ -593,33 +612,62 @@ int dp_upgrade(struct dp_ctx *ctx, const char *bpf_dir)
     return 0;
 }
 
-/* Unlinks everything in the pin directory (this library's directory), then
- * the directory. */
+/* Unlinks what this library pins (the names it knows), never another
+ * program's pins that happen to share the directory, then the directory if
+ * nothing else is left in it.  Foreign pins are listed in ctx->note. */
 static void remove_pins(struct dp_ctx *ctx)
 {
+    char path[512];
+    for (size_t i = 0; i < dp_pin_n_maps + dp_pin_n_others; i++) {
+        const char *n = i < dp_pin_n_maps ? dp_pin_maps[i].name : dp_pin_others[i - dp_pin_n_maps];
+        pin_path(ctx, n, path, sizeof(path));
+        unlink(path);
+    }
     DIR *d = opendir(ctx->pin_dir);
     if (!d)
         return;
+    char names[256] = "";
+    size_t len = 0, n = 0;
     for (struct dirent *e; (e = readdir(d));) {
-        if (e->d_name[0] == '.')
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
             continue;
-        char path[512];
-        pin_path(ctx, e->d_name, path, sizeof(path));
-        unlink(path);
+        n++;
+        if (len < sizeof(names))
+            len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s", n > 1 ? ", " : "",
+                                    e->d_name);
     }
     closedir(d);
+    if (n) {
+        snprintf(ctx->note, sizeof(ctx->note), "left %zu pin%s that xepc did not make in %s: "
+                 "%s", n, n > 1 ? "s" : "", ctx->pin_dir, names);
+        return;
+    }
     rmdir(ctx->pin_dir);
 }
 
 int dp_down(struct dp_ctx *ctx)
 {
     struct dp_state st;
+    struct stat dst;
+    if (lstat(ctx->pin_dir, &dst) && errno == ENOENT)
+        return dp_set_error(ctx, -ENOENT, "%s does not exist: no datapath is pinned there, "
+                            "nothing was removed", ctx->pin_dir);
+    int rc = dp_pin_dir_check(ctx);
+    if (rc)
+        return rc;
+    rc = dp_lock(ctx);
+    if (rc)
+        return rc;
     bool have_state = state_read(ctx, &st) == 0;
     for (int i = 0; i < DP_PROG__MAX; i++) {
         struct bpf_link_info info;
-        int fd = link_open(ctx, progs[i].link, &info);
-        if (fd < 0)
+        int fd = link_open(ctx, i, &info);
+        if (fd == -ENOENT)
             continue;
+        if (fd < 0) {
+            dp_unlock(ctx);
+            return fd; /* a foreign object under our name: leave everything */
+        }
         if (bpf_link_detach(fd) && errno != EINVAL)
             fprintf(stderr, "dp: detaching %s: %s\n", progs[i].link, strerror(errno));
         close(fd);
@@ -630,10 +678,23 @@ int dp_down(struct dp_ctx *ctx)
         LIBBPF_OPTS(bpf_tc_opts, to, .handle = 1, .priority = 1);
         bpf_tc_detach(&hook, &to);
     }
+    ctx->err[0] = 0;
     remove_pins(ctx);
-    if (!access(ctx->pin_dir, F_OK))
-        return dp_set_error(ctx, -EBUSY, "%s could not be removed completely", ctx->pin_dir);
+    dp_unlock(ctx);
+    for (size_t i = 0; i < dp_pin_n_maps + dp_pin_n_others; i++) {
+        char path[512];
+        struct stat pst;
+        const char *n = i < dp_pin_n_maps ? dp_pin_maps[i].name : dp_pin_others[i - dp_pin_n_maps];
+        pin_path(ctx, n, path, sizeof(path));
+        if (!fstatat(AT_FDCWD, path, &pst, AT_SYMLINK_NOFOLLOW))
+            return dp_set_error(ctx, -EBUSY, "%s could not be removed", path);
+    }
     return 0;
+}
+
+const char *dp_ctx_note(const struct dp_ctx *ctx)
+{
+    return ctx ? ctx->note : "";
 }
 
 void dp_close(struct dp_ctx *ctx)
@@ -653,21 +714,26 @@ void dp_close(struct dp_ctx *ctx)
             close(ctx->map_fd[i]);
     if (ctx->udp_fd >= 0)
         close(ctx->udp_fd);
+    if (ctx->lock_fd >= 0)
+        close(ctx->lock_fd);
     dp_bufq_free(ctx->bufq);
     dp_path_free(ctx->path);
     free(ctx);
 }
 
-static void link_status(struct dp_ctx *ctx, const char *name, uint32_t *link_id,
-                        uint32_t *prog_id)
+static int link_status(struct dp_ctx *ctx, const struct dp_state *st, enum dp_prog which,
+                       uint32_t *link_id, uint32_t *prog_id)
 {
     struct bpf_link_info info;
-    int fd = link_open(ctx, name, &info);
+    if (!link_expected(st, which))
+        return 0;
+    int fd = link_open(ctx, which, &info);
     if (fd < 0)
-        return;
+        return link_missing(ctx, which, fd);
     *link_id = info.id;
     *prog_id = info.prog_id;
     close(fd);
+    return 0;
 }
 
 int dp_status_get(struct dp_ctx *ctx, struct dp_status *s)
@@ -685,9 +751,13 @@ int dp_status_get(struct dp_ctx *ctx, struct dp_status *s)
     if (st.ue_ifindex && !if_indextoname(st.ue_ifindex, s->ue_ifname))
         snprintf(s->ue_ifname, sizeof(s->ue_ifname), "#%u", st.ue_ifindex);
     s->tc_clsact = st.tc_clsact;
-    link_status(ctx, XEPC_LINK_XDP_S1U, &s->s1u_link_id, &s->s1u_prog_id);
-    link_status(ctx, XEPC_LINK_XDP_SGI, &s->sgi_link_id, &s->sgi_prog_id);
-    link_status(ctx, XEPC_LINK_TC_UE, &s->tc_link_id, &s->tc_prog_id);
+    rc = link_status(ctx, &st, DP_PROG_S1U, &s->s1u_link_id, &s->s1u_prog_id);
+    if (!rc)
+        rc = link_status(ctx, &st, DP_PROG_SGI, &s->sgi_link_id, &s->sgi_prog_id);
+    if (!rc)
+        rc = link_status(ctx, &st, DP_PROG_TC, &s->tc_link_id, &s->tc_prog_id);
+    if (rc)
+        return rc;
     if (st.tc_clsact) {
         LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)st.ue_ifindex,
                     .attach_point = BPF_TC_EGRESS);
