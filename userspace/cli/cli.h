@@ -12,6 +12,7 @@ struct cli_command {
 enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 
 /* Command families, one per cmd_<family>.c. */
+int cli_config_main(int argc, char **argv); /* cmd_config.c: config check */
 int cli_dp_main(int argc, char **argv);      /* cmd_dp.c: datapath up/down/status/upgrade */
 int cli_events_main(int argc, char **argv);  /* cmd_events.c: follow datapath events */
 int cli_session_main(int argc, char **argv); /* cmd_session.c: static sessions */

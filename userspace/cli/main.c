@@ -18,6 +18,7 @@ static int cli_version_main(int argc, char **argv)
 
 /* Add a line here for each command family; keep the list sorted. */
 static const struct cli_command commands[] = {
+    {"config", cli_config_main, "check an xepc-agwd configuration file"},
     {"dp", cli_dp_main, "bring the XDP/TC datapath up or down, show or upgrade it"},
     {"events", cli_events_main, "follow datapath events (paging, unknown TEID, quota)"},
     {"session", cli_session_main, "add, modify, remove and inspect datapath sessions"},

@@ -8,3 +8,6 @@ xepcctl_LDLIBS := -lcrypto
 # datapath families (cmd_dp/session/stats/events.c): the dp library, libbpf
 xepcctl_LIBS := dp $(xepcctl_LIBS)
 xepcctl_LDLIBS += -lbpf -lelf -lz -lm
+# config/subscriber families (cmd_config.c, cmd_subscriber.c): agwcore
+xepcctl_LIBS := agwcore $(xepcctl_LIBS)
+xepcctl_LDLIBS += -lyaml -lsqlite3

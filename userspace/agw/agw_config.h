@@ -1,0 +1,194 @@
+/* xepc-agwd configuration: the YAML file (/etc/xepc/agw.yaml by default)
+ * parsed strictly into struct agw_config.  The keys, defaults, ranges and
+ * units are those of docs/agw.md, "Configuration reference".
+ *
+ * Strict means: unknown keys, duplicate keys, wrong types, out-of-range
+ * values, bad PLMN digits, bad addresses or CIDRs and empty required lists
+ * are errors.  Every error is reported (not only the first), one line each:
+ *
+ *     FILE:LINE:COL: key.path: reason
+ *
+ * Units in the structure: durations in milliseconds, bit rates in bit/s,
+ * IPv4 addresses as struct in_addr (network byte order). */
+#ifndef XEPC_AGW_CONFIG_H
+#define XEPC_AGW_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <net/if.h>
+#include <netinet/in.h>
+
+#define AGW_CONFIG_DEFAULT_PATH "/etc/xepc/agw.yaml"
+
+#define AGW_MME_NAME_MAX 150   /* TS 36.413 MMEname: PrintableString (1..150) */
+#define AGW_NETWORK_NAME_MAX 100
+#define AGW_APN_NAME_MAX 100   /* TS 23.003 9.1: APN up to 100 octets */
+#define AGW_PATH_MAX 256
+#define AGW_MAX_TACS 256       /* per TAI entry */
+#define AGW_MAX_TAIS 16        /* TS 24.301 9.9.3.33: a TAI list holds 16 */
+#define AGW_MAX_APNS 64
+#define AGW_MAX_DNS 4
+#define AGW_MAX_PCSCF 4
+#define AGW_MAX_ALGS 4
+
+/* A PLMN as its digits (MCC 3, MNC 2 or 3), NUL-terminated. */
+struct agw_plmn {
+    char mcc[4];
+    char mnc[4];
+};
+
+/* "001"/"01" -> plmn; -EINVAL unless MCC is 3 digits and MNC 2 or 3. */
+int agw_plmn_parse(const char *mcc, const char *mnc, struct agw_plmn *p);
+/* The 3-octet TBCD form of TS 24.008 10.5.1.3 (used by S1AP PLMNidentity
+ * and the NAS TAI/GUTI): MCC2|MCC1, MNC3|MCC3 (MNC3 = F for a 2-digit
+ * MNC), MNC2|MNC1. */
+void agw_plmn_encode(const struct agw_plmn *p, uint8_t out[3]);
+/* The reverse; -EINVAL on a non-digit nibble (other than the MNC3 filler). */
+int agw_plmn_decode(const uint8_t in[3], struct agw_plmn *p);
+bool agw_plmn_equal(const struct agw_plmn *a, const struct agw_plmn *b);
+
+struct agw_ambr {
+    uint64_t ul_bps;
+    uint64_t dl_bps;
+};
+
+struct agw_arp {
+    uint8_t priority;   /* 1..15, 1 highest (TS 23.401 4.7.3) */
+    bool capability;    /* pre-emption capability */
+    bool vulnerability; /* pre-emption vulnerability */
+};
+
+struct agw_tai {
+    struct agw_plmn plmn;
+    uint16_t tacs[AGW_MAX_TACS];
+    size_t n_tacs;
+};
+
+enum agw_log_level { AGW_LOG_ERROR, AGW_LOG_WARN, AGW_LOG_INFO, AGW_LOG_DEBUG };
+enum agw_s1ap_backend { AGW_S1AP_KERNEL, AGW_S1AP_USRSCTP_RAW, AGW_S1AP_USRSCTP_UDP };
+enum agw_tz_mode { AGW_TZ_AUTO, AGW_TZ_NONE, AGW_TZ_FIXED };
+enum agw_dp_mode { AGW_DP_NAT, AGW_DP_ROUTED };
+enum agw_xdp_mode { AGW_XDP_NATIVE, AGW_XDP_GENERIC };
+enum agw_pdn_type { AGW_PDN_IPV4 };
+
+const char *agw_log_level_str(enum agw_log_level l);
+const char *agw_s1ap_backend_str(enum agw_s1ap_backend b);
+
+struct agw_apn {
+    char name[AGW_APN_NAME_MAX + 1]; /* as written; compared case-insensitively */
+    enum agw_pdn_type pdn_type;
+    struct in_addr pool;             /* network address of the UE pool */
+    uint8_t pool_prefix;             /* its prefix length, 8..30 */
+    struct in_addr dns[AGW_MAX_DNS];
+    size_t n_dns;
+    uint16_t mtu;                    /* IPv4 link MTU in PCO */
+    struct agw_ambr ambr;            /* APN-AMBR default */
+    uint8_t qci;                     /* 1..9 or 65..86 */
+    struct agw_arp arp;
+    bool ims;
+    struct in_addr pcscf[AGW_MAX_PCSCF];
+    size_t n_pcscf;
+};
+
+struct agw_config {
+    struct {
+        enum agw_log_level level;
+        bool mask_imsi;
+        char file[AGW_PATH_MAX]; /* "": stderr */
+    } logger;
+
+    struct {
+        char name[AGW_MME_NAME_MAX + 1];
+        uint8_t relative_capacity;
+        struct {
+            struct agw_plmn plmn;
+            uint16_t mme_gid;
+            uint8_t mme_code;
+        } gummei;
+        struct agw_tai tai[AGW_MAX_TAIS];
+        size_t n_tai;
+        struct {
+            enum agw_s1ap_backend backend;
+            struct in_addr address;
+            uint16_t port;
+            uint16_t udp_port;
+            uint16_t streams;
+            uint32_t heartbeat_ms;
+        } s1ap;
+        struct {
+            /* Algorithm numbers (EIAn / EEAn -> n), in preference order. */
+            uint8_t integrity[AGW_MAX_ALGS];
+            size_t n_integrity;
+            uint8_t ciphering[AGW_MAX_ALGS];
+            size_t n_ciphering;
+        } security;
+        struct {
+            char full[AGW_NETWORK_NAME_MAX + 1];  /* "": not sent */
+            char short_[AGW_NETWORK_NAME_MAX + 1];
+        } network_name;
+        enum agw_tz_mode time_zone;
+        int16_t tz_offset_min; /* AGW_TZ_FIXED: minutes east of UTC */
+        uint32_t t3412_ms, t3402_ms, t3450_ms, t3460_ms, t3470_ms;
+        struct agw_ambr ue_ambr;
+    } mme;
+
+    struct {
+        struct in_addr address;
+    } gtpu;
+
+    struct {
+        char s1u[IF_NAMESIZE];
+        char sgi[IF_NAMESIZE];
+        enum agw_dp_mode mode;
+        char ue_dev[IF_NAMESIZE];
+        char pin_dir[AGW_PATH_MAX];
+        char bpf_dir[AGW_PATH_MAX];
+        uint32_t max_sessions;
+        enum agw_xdp_mode xdp_mode;
+    } datapath;
+
+    struct agw_apn *apns; /* apns[0] is the default APN */
+    size_t n_apns;
+
+    struct {
+        char path[AGW_PATH_MAX];
+    } database;
+
+    struct {
+        char socket[AGW_PATH_MAX];
+        char group[64];
+    } control;
+
+    struct {
+        struct in_addr address;
+        uint16_t port; /* 0: disabled */
+    } metrics;
+};
+
+/* Every default of docs/agw.md; the required keys (mme.tai, gtpu.address,
+ * datapath.s1u, datapath.sgi, apns) are left empty. */
+void agw_config_defaults(struct agw_config *cfg);
+
+/* Parses the file at path into *cfg (defaults first, then the file).
+ * Returns 0, or a negative errno: -EINVAL when the file has errors (each
+ * written to errbuf as a "FILE:LINE:COL: key.path: reason" line; when
+ * errbuf is too small the last line says how many more there were), -ENOENT
+ * and other open errors (one line in errbuf), -ENOMEM.  *cfg must be freed
+ * with agw_config_free() whatever the result. */
+int agw_config_load(const char *path, struct agw_config *cfg, char *errbuf, size_t errlen);
+/* The same on text in memory; name is what the error lines call the file. */
+int agw_config_load_string(const char *name, const char *text, size_t len,
+                           struct agw_config *cfg, char *errbuf, size_t errlen);
+void agw_config_free(struct agw_config *cfg);
+
+/* The APN of that name, compared case-insensitively (TS 23.003 9.1); NULL
+ * or "" gives the default APN (the first).  NULL if not configured. */
+const struct agw_apn *agw_config_apn(const struct agw_config *cfg, const char *name);
+/* Whether the TAI (PLMN in TBCD form, TAC) is one this MME serves. */
+bool agw_config_tai_served(const struct agw_config *cfg, const uint8_t plmn[3], uint16_t tac);
+/* Whether the PLMN (TBCD) appears in any served TAI. */
+bool agw_config_plmn_served(const struct agw_config *cfg, const uint8_t plmn[3]);
+
+#endif

@@ -1,0 +1,708 @@
+/* agw_config: the full example file, the defaults a minimal file gets, the
+ * PLMN TBCD form, the accessors, and every rejected case with its file,
+ * line, column, key path and reason (one table row per key and error
+ * class). */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <cmocka.h>
+
+#include "agw/agw_config.h"
+
+#define ERRLEN 16384
+static char errbuf[ERRLEN];
+
+/* The example of docs/agw.md, every key set. */
+static const char full_yaml[] =
+    "logger:\n"
+    "  level: debug\n"
+    "  mask_imsi: false\n"
+    "  file: \"/var/log/xepc/agwd.log\"\n"
+    "mme:\n"
+    "  name: xepc-mme-1\n"
+    "  relative_capacity: 10\n"
+    "  gummei:\n"
+    "    plmn: { mcc: \"310\", mnc: \"410\" }\n"
+    "    mme_gid: 32768\n"
+    "    mme_code: 7\n"
+    "  tai:\n"
+    "    - plmn: { mcc: \"310\", mnc: \"410\" }\n"
+    "      tac: [1, 2, 65535]\n"
+    "    - plmn: { mcc: \"001\", mnc: \"01\" }\n"
+    "      tac: [0]\n"
+    "  s1ap:\n"
+    "    backend: usrsctp-udp\n"
+    "    address: 10.0.0.1\n"
+    "    port: 36413\n"
+    "    udp_port: 9900\n"
+    "    streams: 16\n"
+    "    heartbeat: 1500ms\n"
+    "  security:\n"
+    "    integrity: [EIA1, EIA2]\n"
+    "    ciphering: [EEA0, EEA3]\n"
+    "  network_name: { full: \"Example Net\", short: \"Ex\" }\n"
+    "  time_zone: \"-03:30\"\n"
+    "  t3412: 186m\n"
+    "  t3402: 62s\n"
+    "  t3450: 2s\n"
+    "  t3460: 500ms\n"
+    "  t3470: 1m\n"
+    "  ue_ambr: { ul: 50Mbps, dl: 3Tbps }\n"
+    "gtpu:\n"
+    "  address: 192.0.2.10\n"
+    "datapath:\n"
+    "  s1u: eth1\n"
+    "  sgi: eth2\n"
+    "  mode: routed\n"
+    "  ue_dev: pool0\n"
+    "  pin_dir: /sys/fs/bpf/x\n"
+    "  bpf_dir: /opt/xepc/bpf\n"
+    "  max_sessions: 16777216\n"
+    "  xdp_mode: generic\n"
+    "apns:\n"
+    "  - name: internet\n"
+    "    pdn_type: ipv4\n"
+    "    pool: 10.45.0.0/16\n"
+    "    dns: [8.8.8.8, 1.1.1.1]\n"
+    "    mtu: 1400\n"
+    "    ambr: { ul: 100Mbps, dl: 200Mbps }\n"
+    "    qci: 9\n"
+    "    arp: { priority: 15, capability: false, vulnerability: true }\n"
+    "    ims: false\n"
+    "    pcscf: []\n"
+    "  - name: IMS\n"
+    "    pool: 10.46.0.0/24\n"
+    "    qci: 5\n"
+    "    arp: { priority: 1, capability: true, vulnerability: false }\n"
+    "    ambr: { ul: 64kbps }\n"
+    "    ims: true\n"
+    "    pcscf: [10.46.0.1]\n"
+    "database:\n"
+    "  path: /tmp/agw.db\n"
+    "control:\n"
+    "  socket: /run/x.sock\n"
+    "  group: xepc\n"
+    "metrics:\n"
+    "  address: 0.0.0.0\n"
+    "  port: 0\n";
+
+static uint32_t ip(const char *s)
+{
+    struct in_addr a;
+    assert_int_equal(inet_pton(AF_INET, s, &a), 1);
+    return a.s_addr;
+}
+
+static void test_full_file(void **state)
+{
+    (void)state;
+    struct agw_config c;
+    int rc = agw_config_load_string("full.yaml", full_yaml, strlen(full_yaml), &c, errbuf, ERRLEN);
+    if (rc)
+        fail_msg("full file rejected (%d):\n%s", rc, errbuf);
+    assert_int_equal(c.logger.level, AGW_LOG_DEBUG);
+    assert_false(c.logger.mask_imsi);
+    assert_string_equal(c.logger.file, "/var/log/xepc/agwd.log");
+    assert_string_equal(c.mme.name, "xepc-mme-1");
+    assert_int_equal(c.mme.relative_capacity, 10);
+    assert_string_equal(c.mme.gummei.plmn.mcc, "310");
+    assert_string_equal(c.mme.gummei.plmn.mnc, "410");
+    assert_int_equal(c.mme.gummei.mme_gid, 32768);
+    assert_int_equal(c.mme.gummei.mme_code, 7);
+    assert_int_equal(c.mme.n_tai, 2);
+    assert_int_equal(c.mme.tai[0].n_tacs, 3);
+    assert_int_equal(c.mme.tai[0].tacs[2], 65535);
+    assert_string_equal(c.mme.tai[1].plmn.mnc, "01");
+    assert_int_equal(c.mme.tai[1].tacs[0], 0);
+    assert_int_equal(c.mme.s1ap.backend, AGW_S1AP_USRSCTP_UDP);
+    assert_int_equal(c.mme.s1ap.address.s_addr, ip("10.0.0.1"));
+    assert_int_equal(c.mme.s1ap.port, 36413);
+    assert_int_equal(c.mme.s1ap.udp_port, 9900);
+    assert_int_equal(c.mme.s1ap.streams, 16);
+    assert_int_equal(c.mme.s1ap.heartbeat_ms, 1500);
+    assert_int_equal(c.mme.security.n_integrity, 2);
+    assert_int_equal(c.mme.security.integrity[0], 1);
+    assert_int_equal(c.mme.security.integrity[1], 2);
+    assert_int_equal(c.mme.security.n_ciphering, 2);
+    assert_int_equal(c.mme.security.ciphering[0], 0);
+    assert_int_equal(c.mme.security.ciphering[1], 3);
+    assert_string_equal(c.mme.network_name.full, "Example Net");
+    assert_string_equal(c.mme.network_name.short_, "Ex");
+    assert_int_equal(c.mme.time_zone, AGW_TZ_FIXED);
+    assert_int_equal(c.mme.tz_offset_min, -210);
+    assert_int_equal(c.mme.t3412_ms, 186 * 60000);
+    assert_int_equal(c.mme.t3402_ms, 62000);
+    assert_int_equal(c.mme.t3450_ms, 2000);
+    assert_int_equal(c.mme.t3460_ms, 500);
+    assert_int_equal(c.mme.t3470_ms, 60000);
+    assert_int_equal(c.mme.ue_ambr.ul_bps, 50000000);
+    assert_int_equal(c.mme.ue_ambr.dl_bps, 3000000000000ULL);
+    assert_int_equal(c.gtpu.address.s_addr, ip("192.0.2.10"));
+    assert_string_equal(c.datapath.s1u, "eth1");
+    assert_string_equal(c.datapath.sgi, "eth2");
+    assert_int_equal(c.datapath.mode, AGW_DP_ROUTED);
+    assert_string_equal(c.datapath.ue_dev, "pool0");
+    assert_string_equal(c.datapath.pin_dir, "/sys/fs/bpf/x");
+    assert_string_equal(c.datapath.bpf_dir, "/opt/xepc/bpf");
+    assert_int_equal(c.datapath.max_sessions, 16777216);
+    assert_int_equal(c.datapath.xdp_mode, AGW_XDP_GENERIC);
+    assert_int_equal(c.n_apns, 2);
+    const struct agw_apn *a = &c.apns[0];
+    assert_string_equal(a->name, "internet");
+    assert_int_equal(a->pool.s_addr, ip("10.45.0.0"));
+    assert_int_equal(a->pool_prefix, 16);
+    assert_int_equal(a->n_dns, 2);
+    assert_int_equal(a->dns[1].s_addr, ip("1.1.1.1"));
+    assert_int_equal(a->mtu, 1400);
+    assert_int_equal(a->ambr.dl_bps, 200000000);
+    assert_int_equal(a->qci, 9);
+    assert_int_equal(a->arp.priority, 15);
+    assert_false(a->ims);
+    a = &c.apns[1];
+    assert_string_equal(a->name, "IMS");
+    assert_int_equal(a->qci, 5);
+    assert_int_equal(a->arp.priority, 1);
+    assert_true(a->arp.capability);
+    assert_false(a->arp.vulnerability);
+    assert_int_equal(a->ambr.ul_bps, 64000);
+    assert_int_equal(a->ambr.dl_bps, 200000000); /* dl keeps its default */
+    assert_true(a->ims);
+    assert_int_equal(a->n_pcscf, 1);
+    assert_int_equal(a->pcscf[0].s_addr, ip("10.46.0.1"));
+    assert_string_equal(c.database.path, "/tmp/agw.db");
+    assert_string_equal(c.control.socket, "/run/x.sock");
+    assert_string_equal(c.control.group, "xepc");
+    assert_int_equal(c.metrics.address.s_addr, ip("0.0.0.0"));
+    assert_int_equal(c.metrics.port, 0);
+    agw_config_free(&c);
+}
+
+/* The base of the rejected cases: the smallest valid file, with a slot
+ * where each row's lines go. */
+enum slot { S_MME, S_DP, S_APN, S_TOP, S_FULL };
+
+static const char *const base_parts[] = {
+    "mme:\n"
+    "  tai:\n"
+    "    - plmn: { mcc: \"001\", mnc: \"01\" }\n"
+    "      tac: [1]\n",
+    /* S_MME */
+    "gtpu:\n"
+    "  address: 192.0.2.10\n"
+    "datapath:\n"
+    "  s1u: eth1\n"
+    "  sgi: eth2\n",
+    /* S_DP */
+    "apns:\n"
+    "  - name: internet\n"
+    "    pool: 10.45.0.0/16\n",
+    /* S_APN */
+    "",
+    /* S_TOP */
+};
+
+static unsigned count_lines(const char *s)
+{
+    unsigned n = 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+/* The file for a row and the line number its first line gets. */
+static char *build(enum slot slot, const char *text, unsigned *first_line)
+{
+    size_t cap = strlen(text) + 1024;
+    char *out = calloc(1, cap);
+    assert_non_null(out);
+    if (slot == S_FULL) {
+        strcpy(out, text);
+        *first_line = 1;
+        return out;
+    }
+    for (int i = 0; i < 4; i++) {
+        strcat(out, base_parts[i]);
+        if ((int)slot == i) {
+            *first_line = count_lines(out) + 1;
+            strcat(out, text);
+        }
+    }
+    return out;
+}
+
+static void test_minimal_file_defaults(void **state)
+{
+    (void)state;
+    unsigned l;
+    char *y = build(S_TOP, "", &l);
+    struct agw_config c;
+    int rc = agw_config_load_string("min.yaml", y, strlen(y), &c, errbuf, ERRLEN);
+    free(y);
+    if (rc)
+        fail_msg("minimal file rejected (%d):\n%s", rc, errbuf);
+    assert_int_equal(c.logger.level, AGW_LOG_INFO);
+    assert_true(c.logger.mask_imsi);
+    assert_string_equal(c.logger.file, "");
+    assert_string_equal(c.mme.name, "xepc-mme");
+    assert_int_equal(c.mme.relative_capacity, 255);
+    assert_string_equal(c.mme.gummei.plmn.mcc, "001");
+    assert_string_equal(c.mme.gummei.plmn.mnc, "01");
+    assert_int_equal(c.mme.gummei.mme_gid, 1);
+    assert_int_equal(c.mme.gummei.mme_code, 1);
+    assert_int_equal(c.mme.s1ap.backend, AGW_S1AP_USRSCTP_RAW);
+    assert_int_equal(c.mme.s1ap.address.s_addr, ip("127.0.0.1"));
+    assert_int_equal(c.mme.s1ap.port, 36412);
+    assert_int_equal(c.mme.s1ap.udp_port, 9899);
+    assert_int_equal(c.mme.s1ap.streams, 8);
+    assert_int_equal(c.mme.s1ap.heartbeat_ms, 5000);
+    assert_int_equal(c.mme.security.n_integrity, 3);
+    assert_memory_equal(c.mme.security.integrity, ((uint8_t[]){2, 1, 3}), 3);
+    assert_int_equal(c.mme.security.n_ciphering, 4);
+    assert_memory_equal(c.mme.security.ciphering, ((uint8_t[]){2, 1, 3, 0}), 4);
+    assert_string_equal(c.mme.network_name.full, "xepc");
+    assert_string_equal(c.mme.network_name.short_, "xepc");
+    assert_int_equal(c.mme.time_zone, AGW_TZ_AUTO);
+    assert_int_equal(c.mme.t3412_ms, 54 * 60000);
+    assert_int_equal(c.mme.t3402_ms, 12 * 60000);
+    assert_int_equal(c.mme.t3450_ms, 6000);
+    assert_int_equal(c.mme.t3460_ms, 6000);
+    assert_int_equal(c.mme.t3470_ms, 6000);
+    assert_int_equal(c.mme.ue_ambr.ul_bps, 1000000000);
+    assert_int_equal(c.mme.ue_ambr.dl_bps, 2000000000);
+    assert_int_equal(c.datapath.mode, AGW_DP_NAT);
+    assert_string_equal(c.datapath.ue_dev, "xepc0");
+    assert_string_equal(c.datapath.pin_dir, "/sys/fs/bpf/xepc");
+    assert_string_equal(c.datapath.bpf_dir, "/usr/local/lib/xepc/bpf");
+    assert_int_equal(c.datapath.max_sessions, 100000);
+    assert_int_equal(c.datapath.xdp_mode, AGW_XDP_NATIVE);
+    assert_int_equal(c.n_apns, 1);
+    assert_int_equal(c.apns[0].pdn_type, AGW_PDN_IPV4);
+    assert_int_equal(c.apns[0].n_dns, 0);
+    assert_int_equal(c.apns[0].mtu, 1400);
+    assert_int_equal(c.apns[0].ambr.ul_bps, 100000000);
+    assert_int_equal(c.apns[0].ambr.dl_bps, 200000000);
+    assert_int_equal(c.apns[0].qci, 9);
+    assert_int_equal(c.apns[0].arp.priority, 15);
+    assert_false(c.apns[0].arp.capability);
+    assert_true(c.apns[0].arp.vulnerability);
+    assert_false(c.apns[0].ims);
+    assert_string_equal(c.database.path, "/var/lib/xepc/agw.db");
+    assert_string_equal(c.control.socket, "/run/xepc/agwd.sock");
+    assert_string_equal(c.control.group, "");
+    assert_int_equal(c.metrics.address.s_addr, ip("127.0.0.1"));
+    assert_int_equal(c.metrics.port, 9101);
+    agw_config_free(&c);
+}
+
+/* One rejected case: the text goes into the slot; the error must read
+ * "bad.yaml:LINE:COL: EXPECT" with LINE counted from the slot's first
+ * line (S_FULL: from the top of the file). */
+struct bad_row {
+    enum slot slot;
+    const char *text;
+    unsigned line, col;
+    const char *expect;
+};
+
+static const struct bad_row bad_rows[] = {
+    /* the file itself */
+    {S_FULL, "", 1, 1, "the file is empty"},
+    {S_FULL, "mme: [\n", 2, 1, "YAML syntax: did not find expected node content"},
+    {S_FULL, "- a\n- b\n", 1, 1, "expected a mapping, got a list"},
+    {S_TOP, "---\nlogger: {}\n", 2, 1, "a second YAML document"},
+    {S_TOP, "bogus: 1\n", 1, 1, "bogus: unknown key"},
+    {S_TOP, "mme: {}\n", 1, 1, "mme: duplicate key (first at line 1)"},
+    {S_FULL, "gtpu: {address: 1.2.3.4}\ndatapath: {s1u: a, sgi: b}\n"
+             "apns: [{name: x, pool: 10.0.0.0/8}]\n", 1, 1, "mme: required key missing"},
+    {S_FULL, "mme: {tai: [{plmn: {mcc: \"001\", mnc: \"01\"}, tac: [1]}]}\n"
+             "datapath: {s1u: a, sgi: b}\napns: [{name: x, pool: 10.0.0.0/8}]\n",
+     1, 1, "gtpu: required key missing"},
+    {S_FULL, "mme: {tai: [{plmn: {mcc: \"001\", mnc: \"01\"}, tac: [1]}]}\n"
+             "gtpu: {address: 1.2.3.4}\napns: [{name: x, pool: 10.0.0.0/8}]\n",
+     1, 1, "datapath: required key missing"},
+    {S_FULL, "mme: {tai: [{plmn: {mcc: \"001\", mnc: \"01\"}, tac: [1]}]}\n"
+             "gtpu: {address: 1.2.3.4}\ndatapath: {s1u: a, sgi: b}\n",
+     1, 1, "apns: required key missing"},
+
+    /* logger */
+    {S_TOP, "logger: 3\n", 1, 9, "logger: expected a mapping, got a scalar"},
+    {S_TOP, "logger:\n  colour: red\n", 2, 3, "logger.colour: unknown key"},
+    {S_TOP, "logger:\n  level: loud\n", 2, 10,
+     "logger.level: 'loud' is not one of error | warn | info | debug"},
+    {S_TOP, "logger:\n  level: [info]\n", 2, 10, "logger.level: expected a word, got a list"},
+    {S_TOP, "logger:\n  mask_imsi: yes\n", 2, 14, "logger.mask_imsi: 'yes' is not true or false"},
+    {S_TOP, "logger:\n  mask_imsi: \"true\"\n", 2, 14,
+     "logger.mask_imsi: 'true' is not true or false"},
+    {S_TOP, "logger:\n  file:\n", 2, 8, "logger.file: expected a string, got no value"},
+    {S_TOP, "logger:\n  level: info\n  level: debug\n", 3, 3,
+     "logger.level: duplicate key (first at line"},
+
+    /* mme */
+    {S_MME, "  name: \"\"\n", 1, 9, "mme.name: length 0 is out of range 1..150"},
+    {S_MME, "  name: a_b\n", 1, 9, "mme.name: 'a_b' is not a PrintableString"},
+    {S_MME, "  relative_capacity: 256\n", 1, 22,
+     "mme.relative_capacity: 256 is out of range 0..255"},
+    {S_MME, "  relative_capacity: -1\n", 1, 22, "mme.relative_capacity: -1 is out of range 0..255"},
+    {S_MME, "  relative_capacity: 1.5\n", 1, 22, "mme.relative_capacity: '1.5' is not an integer"},
+    {S_MME, "  relative_capacity: \"5\"\n", 1, 22, "mme.relative_capacity: '5' is not an integer"},
+    {S_MME, "  gummei: {mme_gid: 65536}\n", 1, 21, "mme.gummei.mme_gid: 65536 is out of range 0..65535"},
+    {S_MME, "  gummei: {mme_code: 256}\n", 1, 22, "mme.gummei.mme_code: 256 is out of range 0..255"},
+    {S_MME, "  gummei: {mmec: 1}\n", 1, 12, "mme.gummei.mmec: unknown key"},
+    {S_MME, "  gummei: {plmn: {mcc: \"01\", mnc: \"01\"}}\n", 1, 24,
+     "mme.gummei.plmn.mcc: '01' is not 3 decimal digits"},
+    {S_MME, "  gummei: {plmn: {mcc: \"001\", mnc: \"1\"}}\n", 1, 36,
+     "mme.gummei.plmn.mnc: '1' is not 2 or 3 decimal digits"},
+    {S_MME, "  gummei: {plmn: {mcc: \"0a1\", mnc: \"01\"}}\n", 1, 24,
+     "mme.gummei.plmn.mcc: '0a1' is not 3 decimal digits"},
+    {S_MME, "  gummei: {plmn: {mcc: 001, mnc: \"01\"}}\n", 1, 24,
+     "mme.gummei.plmn.mcc: write the MCC quoted"},
+    {S_MME, "  gummei: {plmn: {mcc: \"001\", mnc: 01}}\n", 1, 36,
+     "mme.gummei.plmn.mnc: write the MNC quoted"},
+    {S_MME, "  gummei: {plmn: {mcc: \"001\"}}\n", 1, 18, "mme.gummei.plmn.mnc: required key missing"},
+    {S_FULL, "mme: {tai: []}\ngtpu: {address: 1.2.3.4}\ndatapath: {s1u: a, sgi: b}\n"
+             "apns: [{name: x, pool: 10.0.0.0/8}]\n", 1, 12, "mme.tai: at least one TAI is required"},
+    {S_FULL, "mme: {tai: [{plmn: {mcc: \"001\", mnc: \"01\"}, tac: []}]}\ngtpu: {address: 1.2.3.4}\n"
+             "datapath: {s1u: a, sgi: b}\napns: [{name: x, pool: 10.0.0.0/8}]\n",
+     1, 50, "mme.tai[0].tac: at least one TAC is required"},
+    {S_FULL, "mme: {tai: [{plmn: {mcc: \"001\", mnc: \"01\"}, tac: [1, 65536]}]}\n"
+             "gtpu: {address: 1.2.3.4}\ndatapath: {s1u: a, sgi: b}\n"
+             "apns: [{name: x, pool: 10.0.0.0/8}]\n",
+     1, 54, "mme.tai[0].tac[1]: 65536 is out of range 0..65535"},
+    {S_FULL, "mme: {tai: [{plmn: {mcc: \"001\", mnc: \"01\"}, tac: [7, 7]}]}\n"
+             "gtpu: {address: 1.2.3.4}\ndatapath: {s1u: a, sgi: b}\n"
+             "apns: [{name: x, pool: 10.0.0.0/8}]\n",
+     1, 54, "mme.tai[0].tac[1]: TAC 7 appears twice"},
+    {S_FULL, "mme: {tai: [{tac: [1]}]}\ngtpu: {address: 1.2.3.4}\ndatapath: {s1u: a, sgi: b}\n"
+             "apns: [{name: x, pool: 10.0.0.0/8}]\n", 1, 13, "mme.tai[0].plmn: required key missing"},
+    {S_FULL, "mme: {tai: [{plmn: {mcc: \"001\", mnc: \"01\"}}]}\ngtpu: {address: 1.2.3.4}\n"
+             "datapath: {s1u: a, sgi: b}\napns: [{name: x, pool: 10.0.0.0/8}]\n",
+     1, 13, "mme.tai[0].tac: required key missing"},
+    {S_FULL, "mme: {tai: 5}\ngtpu: {address: 1.2.3.4}\ndatapath: {s1u: a, sgi: b}\n"
+             "apns: [{name: x, pool: 10.0.0.0/8}]\n", 1, 12, "mme.tai: expected a list, got a scalar"},
+    {S_MME, "    - plmn: { mcc: \"001\", mnc: \"01\" }\n      tac: [2, 1]\n", 1, 7,
+     "mme.tai[1]: TAC 1 of PLMN 00101 is already in mme.tai[0]"},
+    {S_MME, "  s1ap: {backend: sctp}\n", 1, 19,
+     "mme.s1ap.backend: 'sctp' is not one of kernel | usrsctp-raw | usrsctp-udp"},
+    {S_MME, "  s1ap: {address: localhost}\n", 1, 19,
+     "mme.s1ap.address: 'localhost' is not an IPv4 address"},
+    {S_MME, "  s1ap: {port: 0}\n", 1, 16, "mme.s1ap.port: 0 is out of range 1..65535"},
+    {S_MME, "  s1ap: {udp_port: 70000}\n", 1, 20, "mme.s1ap.udp_port: 70000 is out of range 1..65535"},
+    {S_MME, "  s1ap: {streams: 1}\n", 1, 19, "mme.s1ap.streams: 1 is out of range 2..65535"},
+    {S_MME, "  s1ap: {heartbeat: 5}\n", 1, 21,
+     "mme.s1ap.heartbeat: '5' is not a duration (integer with ms, s, m or h)"},
+    {S_MME, "  s1ap: {heartbeat: 2h}\n", 1, 21, "mme.s1ap.heartbeat: 2h is out of range 100ms..1h"},
+    {S_MME, "  s1ap: {heartbeat: 5S}\n", 1, 21, "mme.s1ap.heartbeat: '5S' is not a duration"},
+    {S_MME, "  security: {integrity: [EIA0, EIA2]}\n", 1, 26,
+     "mme.security.integrity[0]: EIA0 is not allowed"},
+    {S_MME, "  security: {integrity: [EIA2, EIA2]}\n", 1, 32,
+     "mme.security.integrity[1]: EIA2 appears twice"},
+    {S_MME, "  security: {integrity: [EEA2]}\n", 1, 26,
+     "mme.security.integrity[0]: 'EEA2' is not one of EIA0 | EIA1 | EIA2 | EIA3"},
+    {S_MME, "  security: {integrity: []}\n", 1, 25,
+     "mme.security.integrity: at least one algorithm is required"},
+    {S_MME, "  security: {ciphering: [EEA4]}\n", 1, 26,
+     "mme.security.ciphering[0]: 'EEA4' is not one of EEA0"},
+    {S_MME, "  security: {ciphering: [EEA1, EEA2, EEA3, EEA0, EEA1]}\n", 1, 25,
+     "mme.security.ciphering: 5 entries, at most 4 allowed"},
+    {S_MME, "  network_name: {long: x}\n", 1, 18, "mme.network_name.long: unknown key"},
+    {S_MME, "  network_name: {full: [a]}\n", 1, 24, "mme.network_name.full: expected a string, got a list"},
+    {S_MME, "  time_zone: \"+1:00\"\n", 1, 14,
+     "mme.time_zone: '+1:00' is not one of auto | none | +HH:MM | -HH:MM"},
+    {S_MME, "  time_zone: \"+01:10\"\n", 1, 14,
+     "mme.time_zone: '+01:10' is not a quarter-hour offset"},
+    {S_MME, "  time_zone: \"+15:00\"\n", 1, 14,
+     "mme.time_zone: '+15:00' is not a quarter-hour offset"},
+    {S_MME, "  t3412: 55m\n", 1, 10, "mme.t3412: 55m cannot be sent in a GPRS timer"},
+    {S_MME, "  t3412: 187m\n", 1, 10, "mme.t3412: 187m is out of range 0s..186m"},
+    {S_MME, "  t3402: 63s\n", 1, 10, "mme.t3402: 63s cannot be sent in a GPRS timer"},
+    {S_MME, "  t3402: 1500ms\n", 1, 10, "mme.t3402: 1500ms cannot be sent in a GPRS timer"},
+    {S_MME, "  t3450: 61s\n", 1, 10, "mme.t3450: 61s is out of range 100ms..60s"},
+    {S_MME, "  t3460: 0s\n", 1, 10, "mme.t3460: 0s is out of range 100ms..60s"},
+    {S_MME, "  t3470: 6 s\n", 1, 10, "mme.t3470: '6 s' is not a duration"},
+    {S_MME, "  ue_ambr: {ul: 1Gbit}\n", 1, 17,
+     "mme.ue_ambr.ul: '1Gbit' is not a bit rate (integer with bps, kbps, Mbps, Gbps or Tbps)"},
+    {S_MME, "  ue_ambr: {dl: 5Tbps}\n", 1, 17, "mme.ue_ambr.dl: 5Tbps is out of range 1kbps..4Tbps"},
+    {S_MME, "  ue_ambr: {dl: 999bps}\n", 1, 17, "mme.ue_ambr.dl: 999bps is out of range 1kbps..4Tbps"},
+    {S_MME, "  ue_ambr: {dl: 99999999999999999999Gbps}\n", 1, 17, "mme.ue_ambr.dl: 99999999999999999999Gbps is out of range"},
+    {S_MME, "  ue_ambr: {both: 1Gbps}\n", 1, 13, "mme.ue_ambr.both: unknown key"},
+    {S_MME, "  t3413: 1s\n", 1, 3, "mme.t3413: unknown key"},
+
+    /* gtpu */
+    {S_TOP, "gtpu: {}\n", 1, 1, "gtpu: duplicate key"},
+    {S_FULL, "mme: {tai: [{plmn: {mcc: \"001\", mnc: \"01\"}, tac: [1]}]}\ngtpu: {}\n"
+             "datapath: {s1u: a, sgi: b}\napns: [{name: x, pool: 10.0.0.0/8}]\n",
+     2, 7, "gtpu.address: required key missing"},
+    {S_FULL, "mme: {tai: [{plmn: {mcc: \"001\", mnc: \"01\"}, tac: [1]}]}\n"
+             "gtpu: {address: 1.2.3}\ndatapath: {s1u: a, sgi: b}\n"
+             "apns: [{name: x, pool: 10.0.0.0/8}]\n",
+     2, 17, "gtpu.address: '1.2.3' is not an IPv4 address"},
+
+    /* datapath */
+    {S_DP, "  mode: bridge\n", 1, 9, "datapath.mode: 'bridge' is not one of nat | routed"},
+    {S_DP, "  mode: routed\n  s1u: eth2\n", 2, 3, "datapath.s1u: duplicate key"},
+    {S_FULL, "mme: {tai: [{plmn: {mcc: \"001\", mnc: \"01\"}, tac: [1]}]}\n"
+             "gtpu: {address: 1.2.3.4}\ndatapath: {s1u: eth1, sgi: eth1, mode: routed}\n"
+             "apns: [{name: x, pool: 10.0.0.0/8}]\n",
+     3, 28, "datapath.sgi: routed mode needs two interfaces"},
+    {S_FULL, "mme: {tai: [{plmn: {mcc: \"001\", mnc: \"01\"}, tac: [1]}]}\n"
+             "gtpu: {address: 1.2.3.4}\ndatapath: {s1u: eth1}\n"
+             "apns: [{name: x, pool: 10.0.0.0/8}]\n",
+     3, 11, "datapath.sgi: required key missing"},
+    {S_FULL, "mme: {tai: [{plmn: {mcc: \"001\", mnc: \"01\"}, tac: [1]}]}\n"
+             "gtpu: {address: 1.2.3.4}\ndatapath: {s1u: averyveryverylongname, sgi: b}\n"
+             "apns: [{name: x, pool: 10.0.0.0/8}]\n",
+     3, 17, "datapath.s1u: length 21 is out of range 1..15"},
+    {S_FULL, "mme: {tai: [{plmn: {mcc: \"001\", mnc: \"01\"}, tac: [1]}]}\n"
+             "gtpu: {address: 1.2.3.4}\ndatapath: {s1u: \"a/b\", sgi: b}\n"
+             "apns: [{name: x, pool: 10.0.0.0/8}]\n",
+     3, 17, "datapath.s1u: 'a/b' is not a valid interface name"},
+    {S_DP, "  ue_dev: \"\"\n", 1, 11, "datapath.ue_dev: length 0 is out of range 1..15"},
+    {S_DP, "  pin_dir: bpf/xepc\n", 1, 12, "datapath.pin_dir: 'bpf/xepc' is not an absolute path"},
+    {S_DP, "  bpf_dir: \"\"\n", 1, 12, "datapath.bpf_dir: length 0 is out of range"},
+    {S_DP, "  max_sessions: 0\n", 1, 17, "datapath.max_sessions: 0 is out of range 1..16777216"},
+    {S_DP, "  max_sessions: 16777217\n", 1, 17,
+     "datapath.max_sessions: 16777217 is out of range 1..16777216"},
+    {S_DP, "  xdp_mode: skb\n", 1, 13, "datapath.xdp_mode: 'skb' is not one of native | generic"},
+    {S_DP, "  ifname: x\n", 1, 3, "datapath.ifname: unknown key"},
+
+    /* apns */
+    {S_FULL, "mme: {tai: [{plmn: {mcc: \"001\", mnc: \"01\"}, tac: [1]}]}\n"
+             "gtpu: {address: 1.2.3.4}\ndatapath: {s1u: a, sgi: b}\napns: []\n",
+     4, 7, "apns: at least one APN is required"},
+    {S_FULL, "mme: {tai: [{plmn: {mcc: \"001\", mnc: \"01\"}, tac: [1]}]}\n"
+             "gtpu: {address: 1.2.3.4}\ndatapath: {s1u: a, sgi: b}\napns: {name: x}\n",
+     4, 7, "apns: expected a list, got a mapping"},
+    {S_FULL, "mme: {tai: [{plmn: {mcc: \"001\", mnc: \"01\"}, tac: [1]}]}\n"
+             "gtpu: {address: 1.2.3.4}\ndatapath: {s1u: a, sgi: b}\napns: [{pool: 10.0.0.0/8}]\n",
+     4, 8, "apns[0].name: required key missing"},
+    {S_FULL, "mme: {tai: [{plmn: {mcc: \"001\", mnc: \"01\"}, tac: [1]}]}\n"
+             "gtpu: {address: 1.2.3.4}\ndatapath: {s1u: a, sgi: b}\napns: [{name: x}]\n",
+     4, 8, "apns[0].pool: required key missing"},
+    {S_FULL, "mme: {tai: [{plmn: {mcc: \"001\", mnc: \"01\"}, tac: [1]}]}\n"
+             "gtpu: {address: 1.2.3.4}\ndatapath: {s1u: a, sgi: b}\n"
+             "apns: [{name: \"in ternet\", pool: 10.0.0.0/8}]\n",
+     4, 15, "apns[0].name: 'in ternet' is not an APN"},
+    {S_FULL, "mme: {tai: [{plmn: {mcc: \"001\", mnc: \"01\"}, tac: [1]}]}\n"
+             "gtpu: {address: 1.2.3.4}\ndatapath: {s1u: a, sgi: b}\n"
+             "apns: [{name: \"a..b\", pool: 10.0.0.0/8}]\n",
+     4, 15, "apns[0].name: 'a..b' is not an APN"},
+    {S_APN, "    pdn_type: ipv6\n", 1, 15, "apns[0].pdn_type: 'ipv6' is not one of ipv4"},
+    {S_FULL, "mme: {tai: [{plmn: {mcc: \"001\", mnc: \"01\"}, tac: [1]}]}\n"
+             "gtpu: {address: 1.2.3.4}\ndatapath: {s1u: a, sgi: b}\n"
+             "apns: [{name: x, pool: 10.0.0.1/8}]\n",
+     4, 24, "apns[0].pool: '10.0.0.1/8' has host bits set (the network is 10.0.0.0/8)"},
+    {S_FULL, "mme: {tai: [{plmn: {mcc: \"001\", mnc: \"01\"}, tac: [1]}]}\n"
+             "gtpu: {address: 1.2.3.4}\ndatapath: {s1u: a, sgi: b}\n"
+             "apns: [{name: x, pool: 10.0.0.0}]\n",
+     4, 24, "apns[0].pool: '10.0.0.0' is not an IPv4 CIDR"},
+    {S_FULL, "mme: {tai: [{plmn: {mcc: \"001\", mnc: \"01\"}, tac: [1]}]}\n"
+             "gtpu: {address: 1.2.3.4}\ndatapath: {s1u: a, sgi: b}\n"
+             "apns: [{name: x, pool: 10.0.0.0/31}]\n",
+     4, 24, "apns[0].pool: prefix length 31 is out of range 8..30"},
+    {S_FULL, "mme: {tai: [{plmn: {mcc: \"001\", mnc: \"01\"}, tac: [1]}]}\n"
+             "gtpu: {address: 1.2.3.4}\ndatapath: {s1u: a, sgi: b}\n"
+             "apns: [{name: x, pool: 10.0.0.256/24}]\n",
+     4, 24, "apns[0].pool: '10.0.0.256/24' is not an IPv4 CIDR: bad address"},
+    {S_APN, "    dns: [8.8.8.8, 8.8.4]\n", 1, 20, "apns[0].dns[1]: '8.8.4' is not an IPv4 address"},
+    {S_APN, "    dns: [1.1.1.1, 1.1.1.2, 1.1.1.3, 1.1.1.4, 1.1.1.5]\n", 1, 10,
+     "apns[0].dns: 5 entries, at most 4 allowed"},
+    {S_APN, "    dns: 8.8.8.8\n", 1, 10, "apns[0].dns: expected a list, got a scalar"},
+    {S_APN, "    mtu: 575\n", 1, 10, "apns[0].mtu: 575 is out of range 576..9000"},
+    {S_APN, "    ambr: {ul: 0bps}\n", 1, 16, "apns[0].ambr.ul: 0bps is out of range 1kbps..4Tbps"},
+    {S_APN, "    ambr: 100Mbps\n", 1, 11, "apns[0].ambr: expected a mapping, got a scalar"},
+    {S_APN, "    qci: 0\n", 1, 10, "apns[0].qci: 0 is out of range 1..86"},
+    {S_APN, "    qci: 10\n", 1, 10, "apns[0].qci: 10 is not a standardized QCI (1..9, 65..86)"},
+    {S_APN, "    qci: 87\n", 1, 10, "apns[0].qci: 87 is out of range 1..86"},
+    {S_APN, "    arp: {priority: 0}\n", 1, 21, "apns[0].arp.priority: 0 is out of range 1..15"},
+    {S_APN, "    arp: {priority: 16}\n", 1, 21, "apns[0].arp.priority: 16 is out of range 1..15"},
+    {S_APN, "    arp: {capability: 1}\n", 1, 23, "apns[0].arp.capability: '1' is not true or false"},
+    {S_APN, "    arp: {vulnerability: no}\n", 1, 26,
+     "apns[0].arp.vulnerability: 'no' is not true or false"},
+    {S_APN, "    arp: {level: 1}\n", 1, 11, "apns[0].arp.level: unknown key"},
+    {S_APN, "    ims: true\n", 1, 10, "apns[0].ims: an IMS APN needs at least one pcscf address"},
+    {S_APN, "    pcscf: [10.0.0.1]\n", 1, 12, "apns[0].pcscf: P-CSCF addresses are only sent"},
+    {S_APN, "    ims: true\n    pcscf: [10.0.0.x]\n", 2, 13,
+     "apns[0].pcscf[0]: '10.0.0.x' is not an IPv4 address"},
+    {S_APN, "    apn_ambr: {ul: 1Mbps}\n", 1, 5, "apns[0].apn_ambr: unknown key"},
+    {S_APN, "  - name: Internet\n    pool: 10.46.0.0/16\n", 1, 5,
+     "apns[1]: APN 'Internet' is already defined in apns[0]"},
+    {S_APN, "  - name: other\n    pool: 10.45.64.0/18\n", 1, 5,
+     "apns[1]: pool overlaps the pool of apns[0]"},
+    {S_APN, "  - name: other\n    pool: 10.0.0.0/8\n", 1, 5,
+     "apns[1]: pool overlaps the pool of apns[0]"},
+    {S_APN, "  - 5\n", 1, 5, "apns[1]: expected a mapping, got a scalar"},
+
+    /* database, control, metrics */
+    {S_TOP, "database: {path: \"\"}\n", 1, 18, "database.path: length 0 is out of range"},
+    {S_TOP, "database: {file: x}\n", 1, 12, "database.file: unknown key"},
+    {S_TOP, "control: {socket: run/x.sock}\n", 1, 19, "control.socket: 'run/x.sock' is not an absolute path"},
+    {S_TOP, "control: {group: [a]}\n", 1, 18, "control.group: expected a string, got a list"},
+    {S_TOP, "metrics: {address: \"::1\"}\n", 1, 20, "metrics.address: '::1' is not an IPv4 address"},
+    {S_TOP, "metrics: {port: 65536}\n", 1, 17, "metrics.port: 65536 is out of range 0..65535"},
+    {S_TOP, "metrics: {path: /metrics}\n", 1, 11, "metrics.path: unknown key"},
+};
+
+static bool check_row(const struct bad_row *r, size_t idx)
+{
+    unsigned first;
+    char *y = build(r->slot, r->text, &first);
+    struct agw_config c;
+    int rc = agw_config_load_string("bad.yaml", y, strlen(y), &c, errbuf, ERRLEN);
+    agw_config_free(&c);
+    char want[512];
+    snprintf(want, sizeof(want), "bad.yaml:%u:%u: %s", first + r->line - 1, r->col, r->expect);
+    bool ok = rc == -EINVAL && strstr(errbuf, want);
+    if (!ok)
+        print_error("# row %zu: rc %d (want -EINVAL), errors:\n%s# want a line with: %s\n# file:\n%s",
+                    idx, rc, errbuf, want, y);
+    free(y);
+    return ok;
+}
+
+static void test_rejected_cases(void **state)
+{
+    (void)state;
+    unsigned failed = 0;
+    for (size_t i = 0; i < sizeof(bad_rows) / sizeof(bad_rows[0]); i++)
+        failed += !check_row(&bad_rows[i], i);
+    if (failed)
+        fail_msg("%u of %zu rejected cases not reported as expected", failed,
+                 sizeof(bad_rows) / sizeof(bad_rows[0]));
+}
+
+/* Errors are all reported, in file order, not only the first. */
+static void test_all_errors_reported_in_order(void **state)
+{
+    (void)state;
+    static const char y[] = "logger:\n"
+                            "  level: loud\n"
+                            "  bogus: 1\n"
+                            "mme:\n"
+                            "  tai:\n"
+                            "    - plmn: { mcc: \"001\", mnc: \"1\" }\n"
+                            "      tac: [1, 70000]\n"
+                            "gtpu:\n"
+                            "  address: 300.1.1.1\n"
+                            "datapath:\n"
+                            "  s1u: eth1\n"
+                            "  sgi: eth2\n"
+                            "apns:\n"
+                            "  - name: internet\n"
+                            "    pool: 10.45.0.0/16\n"
+                            "logger: {}\n";
+    struct agw_config c;
+    assert_int_equal(agw_config_load_string("m.yaml", y, strlen(y), &c, errbuf, ERRLEN), -EINVAL);
+    agw_config_free(&c);
+    const char *want[] = {"m.yaml:2:10: logger.level:", "m.yaml:3:3: logger.bogus:",
+                          "m.yaml:6:32: mme.tai[0].plmn.mnc:", "m.yaml:7:16: mme.tai[0].tac[1]:",
+                          "m.yaml:9:12: gtpu.address:", "m.yaml:16:1: logger: duplicate key"};
+    const char *p = errbuf;
+    for (size_t i = 0; i < 6; i++) {
+        const char *q = strstr(p, want[i]);
+        if (!q)
+            fail_msg("error %zu '%s' missing or out of order in:\n%s", i, want[i], errbuf);
+        p = q + 1;
+    }
+}
+
+/* A small errbuf keeps whole lines and says how many did not fit. */
+static void test_errbuf_truncation(void **state)
+{
+    (void)state;
+    char small[200];
+    static const char y[] = "a: 1\nb: 2\nc: 3\nd: 4\ne: 5\nf: 6\n";
+    struct agw_config c;
+    assert_int_equal(agw_config_load_string("t.yaml", y, strlen(y), &c, small, sizeof(small)),
+                     -EINVAL);
+    agw_config_free(&c);
+    assert_non_null(strstr(small, "t.yaml:1:1: a: unknown key\n"));
+    assert_non_null(strstr(small, "more errors not shown\n"));
+}
+
+static void test_load_file_and_missing_file(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/xepc-cfg-test-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, full_yaml, strlen(full_yaml)), (ssize_t)strlen(full_yaml));
+    close(fd);
+    struct agw_config c;
+    assert_int_equal(agw_config_load(path, &c, errbuf, ERRLEN), 0);
+    assert_int_equal(c.n_apns, 2);
+    agw_config_free(&c);
+    unlink(path);
+    assert_int_equal(agw_config_load(path, &c, errbuf, ERRLEN), -ENOENT);
+    agw_config_free(&c);
+    assert_non_null(strstr(errbuf, "No such file"));
+}
+
+/* TS 24.008 10.5.1.3, figure 10.5.3. */
+static void test_plmn_tbcd(void **state)
+{
+    (void)state;
+    struct agw_plmn p, q;
+    uint8_t b[3];
+    assert_int_equal(agw_plmn_parse("001", "01", &p), 0);
+    agw_plmn_encode(&p, b);
+    assert_memory_equal(b, ((uint8_t[]){0x00, 0xf1, 0x10}), 3);
+    assert_int_equal(agw_plmn_parse("310", "410", &p), 0);
+    agw_plmn_encode(&p, b);
+    assert_memory_equal(b, ((uint8_t[]){0x13, 0x00, 0x14}), 3);
+    assert_int_equal(agw_plmn_decode(b, &q), 0);
+    assert_true(agw_plmn_equal(&p, &q));
+    assert_int_equal(agw_plmn_parse("208", "93", &p), 0);
+    agw_plmn_encode(&p, b);
+    assert_memory_equal(b, ((uint8_t[]){0x02, 0xf8, 0x39}), 3);
+    assert_int_equal(agw_plmn_decode(b, &q), 0);
+    assert_string_equal(q.mnc, "93");
+    assert_int_equal(agw_plmn_decode((uint8_t[]){0x0a, 0xf1, 0x10}, &q), -EINVAL);
+    assert_int_equal(agw_plmn_decode((uint8_t[]){0x00, 0xe1, 0x10}, &q), -EINVAL);
+    assert_int_equal(agw_plmn_parse("01", "01", &p), -EINVAL);
+    assert_int_equal(agw_plmn_parse("001", "1", &p), -EINVAL);
+    assert_int_equal(agw_plmn_parse("001", "0001", &p), -EINVAL);
+    assert_int_equal(agw_plmn_parse("00a", "01", &p), -EINVAL);
+}
+
+static void test_accessors(void **state)
+{
+    (void)state;
+    struct agw_config c;
+    assert_int_equal(
+        agw_config_load_string("full.yaml", full_yaml, strlen(full_yaml), &c, errbuf, ERRLEN), 0);
+    assert_ptr_equal(agw_config_apn(&c, NULL), &c.apns[0]);
+    assert_ptr_equal(agw_config_apn(&c, ""), &c.apns[0]);
+    assert_ptr_equal(agw_config_apn(&c, "INTERNET"), &c.apns[0]);
+    assert_ptr_equal(agw_config_apn(&c, "ims"), &c.apns[1]);
+    assert_null(agw_config_apn(&c, "internet2"));
+    const uint8_t p310[3] = {0x13, 0x00, 0x14}, p001[3] = {0x00, 0xf1, 0x10},
+                  p999[3] = {0x99, 0xf9, 0x99};
+    assert_true(agw_config_tai_served(&c, p310, 65535));
+    assert_true(agw_config_tai_served(&c, p001, 0));
+    assert_false(agw_config_tai_served(&c, p001, 1));
+    assert_false(agw_config_tai_served(&c, p999, 1));
+    assert_true(agw_config_plmn_served(&c, p310));
+    assert_false(agw_config_plmn_served(&c, p999));
+    agw_config_free(&c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_full_file),
+        cmocka_unit_test(test_minimal_file_defaults),
+        cmocka_unit_test(test_rejected_cases),
+        cmocka_unit_test(test_all_errors_reported_in_order),
+        cmocka_unit_test(test_errbuf_truncation),
+        cmocka_unit_test(test_load_file_and_missing_file),
+        cmocka_unit_test(test_plmn_tbcd),
+        cmocka_unit_test(test_accessors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
