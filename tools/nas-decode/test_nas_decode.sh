@@ -28,7 +28,7 @@ run() {
 hex2bin() { perl -e 'print pack("H*", $ARGV[0])' "$1"; }
 bin2hex() { perl -e 'local $/; print unpack("H*", <STDIN>)'; }
 
-echo "1..15"
+echo "1..16"
 
 golden_inner=0741020bf600f110000201030003e605f07000001000050215d011d15200f11030395c0a003103e5e0349011035758a65d0100e0c1
 run "plain attach request, GUTI and ESM container" 0 "Attach request (EMM 0x41)" \
@@ -43,6 +43,12 @@ run "missing mandatory IE gives EMM cause 96" 1 "missing mandatory IE at octet 2
 run "unknown message type gives cause 97" 1 "unknown message type" "EMM cause #97" -- 077f
 run "TFT syntax error gives ESM cause 42" 1 "syntactical error in the TFT operation" \
     "ESM cause #42" -- 6207c50501010120
+# issue 8 finding 3: a network name of length 1 claiming 5 spare bits
+# printed 255 characters read from past the name's array; it holds none
+"$BIN" 0761430105 >"$tmp/out" 2>"$tmp/err"
+if [ $? -eq 0 ] && grep -qxF '  full_name (0x43): "" (GSM 7-bit)' "$tmp/out"; then
+    ok "network name of length 1 with 5 spare bits prints empty"
+else nok "network name of length 1 with 5 spare bits prints empty"; fi
 run "not hex" 1 "not a hex string" -- 07zz
 run "usage error" 2 "--eia takes 0, 1, 2 or 3" -- --eia 9 0744
 

@@ -42,3 +42,10 @@ fuzz_nas_decode_LIBS := nas xepc
 BENCHES += bench_nas_codec
 bench_nas_codec_SRCS := userspace/nas/tests/bench_nas_codec.c userspace/nas/tests/nas_samples.c
 bench_nas_codec_LIBS := nas xepc
+
+# Every IE codec at every length it can be handed, extreme first octets,
+# exact-size buffers under ASan/UBSan (issue 8, finding 3).
+UNIT_TESTS += test_nas_ie_bounds
+test_nas_ie_bounds_SRCS := userspace/nas/tests/test_nas_ie_bounds.c
+test_nas_ie_bounds_LIBS := nas xepc
+test_nas_ie_bounds_LDLIBS := -lcmocka

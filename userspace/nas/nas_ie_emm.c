@@ -398,11 +398,16 @@ void nas_plmn_str(const struct nas_plmn *plmn, char *out, size_t cap)
  * octet, then two per octet, filler 1111 when the count is even. */
 static int digits_dec(const uint8_t *p, size_t len, char *out, size_t max_digits)
 {
-    bool odd = p[0] & 8;
+    bool odd;
     size_t n = 0;
 
     if (len < 1)
         return INVALID;
+    /* 1 + 2 (len - 1) digits at most: refuse before writing, not after
+     * (an 11-octet EPS mobile identity holds 21, out[] 17) */
+    if (2 * len - 1 - (p[0] & 8 ? 0 : 1) > max_digits)
+        return INVALID;
+    odd = p[0] & 8;
     out[n++] = (char)('0' + (p[0] >> 4));
     if ((p[0] >> 4) > 9)
         return INVALID;
@@ -1031,24 +1036,32 @@ int nas_network_name_set_ascii(struct nas_network_name *nn, const char *s)
 
 void nas_network_name_to_ascii(const struct nas_network_name *nn, char *out, size_t cap)
 {
+    /* never past the array, whatever len a caller put in the struct */
+    size_t len = nn->len < NAS_NETWORK_NAME_MAX ? nn->len : NAS_NETWORK_NAME_MAX;
     size_t o = 0;
 
     if (!cap)
         return;
     if (nn->coding == 0) {
-        size_t nchars = (nn->len * 8u - (nn->spare_bits & 7)) / 7;
+        /* TS 24.008 10.5.3.5a octet 3 bits 3-1: spare bits in the last
+         * octet.  They cannot exceed the text's bits: an IE of length 1
+         * (no text octet) that claims 5 spare bits holds no character
+         * (issue 8: 0 * 8 - 5 wrapped and the walk ran ~95 octets past
+         * text[]). */
+        size_t bits = len * 8, spare = nn->spare_bits & 7u;
+        size_t nchars = bits >= spare ? (bits - spare) / 7 : 0;
 
         for (size_t i = 0; i < nchars && o + 1 < cap; i++) {
             size_t bit = i * 7;
             unsigned v = nn->text[bit / 8] >> (bit % 8);
 
-            if (bit % 8 > 1 && bit / 8 + 1 < nn->len)
+            if (bit % 8 > 1 && bit / 8 + 1 < len)
                 v |= (unsigned)nn->text[bit / 8 + 1] << (8 - bit % 8);
             v &= 0x7f;
             out[o++] = gsm7_same((char)v) ? (char)v : '?';
         }
     } else {
-        for (size_t i = 0; i + 1 < nn->len && o + 1 < cap; i += 2) {
+        for (size_t i = 0; i + 1 < len && o + 1 < cap; i += 2) {
             unsigned v = (unsigned)nn->text[i] << 8 | nn->text[i + 1];
 
             out[o++] = v >= 0x20 && v < 0x7f ? (char)v : '?';
@@ -1063,6 +1076,9 @@ static int netname_dec(const struct nas_ie_desc *d, const uint8_t *p, size_t len
     struct nas_network_name *nn = field;
 
     (void)d;
+    /* octet 3 (coding, add CI, spare bits) is always there */
+    if (len < 1)
+        return INVALID;
     if (len - 1 > NAS_NETWORK_NAME_MAX)
         return -NAS_ERR_IE_TOO_LONG;
     nn->coding = (p[0] >> 4) & 7;
