@@ -1,0 +1,354 @@
+/* enbsim: the eNB side of S1AP; see enb_s1ap.h. */
+#include "enb_s1ap.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sec/kdf.h"
+
+int enb_plmn_parse(const char *mccmnc, uint8_t plmn[3])
+{
+    /* TS 36.413 9.2.3.8 PLMN identity is TS 24.008's coding, which is also
+     * the serving network identity of TS 24.301 9.9.3.32 */
+    return sec_plmn_to_sn_id(mccmnc, plmn) ? -EINVAL : 0;
+}
+
+static void put_teid(uint8_t t[4], uint32_t teid)
+{
+    t[0] = teid >> 24;
+    t[1] = teid >> 16;
+    t[2] = teid >> 8;
+    t[3] = teid;
+}
+
+static uint32_t get_teid(const uint8_t t[4])
+{
+    return ((uint32_t)t[0] << 24) | ((uint32_t)t[1] << 16) | ((uint32_t)t[2] << 8) | t[3];
+}
+
+static void fill_tai_cgi(const struct enb_cfg *e, s1ap_TAI *tai, s1ap_EUTRAN_CGI *cgi)
+{
+    memcpy(tai->pLMNidentity, e->plmn, 3);
+    tai->tAC[0] = e->tac >> 8;
+    tai->tAC[1] = e->tac & 0xff;
+    memcpy(cgi->pLMNidentity, e->plmn, 3);
+    /* TS 36.413 9.2.1.38: Cell Identity (28 bits) = eNB ID (20) || cell (8) */
+    cgi->cell_ID = ((e->enb_id & 0xfffff) << 8) | e->cell;
+}
+
+int enb_build_s1_setup_request(const struct enb_cfg *e, uint8_t *buf, size_t cap)
+{
+    struct s1ap_pdu pdu;
+    s1ap_SupportedTAs_Item ta;
+    s1ap_PLMNidentity bplmn;
+
+    if (s1ap_pdu_init(&pdu, S1AP_MSG_S1SetupRequest))
+        return -EINVAL;
+    s1ap_S1SetupRequest *r = &pdu.u.S1SetupRequest;
+    memcpy(r->Global_ENB_ID.pLMNidentity, e->plmn, 3);
+    r->Global_ENB_ID.eNB_ID.present = S1AP_ENB_ID_PR_macroENB_ID;
+    r->Global_ENB_ID.eNB_ID.u.macroENB_ID = e->enb_id & 0xfffff;
+    if (e->name[0]) {
+        r->eNBname_present = true;
+        r->eNBname.buf = (const uint8_t *)e->name;
+        r->eNBname.len = (uint32_t)strlen(e->name);
+    }
+    memset(&ta, 0, sizeof(ta));
+    ta.tAC[0] = e->tac >> 8;
+    ta.tAC[1] = e->tac & 0xff;
+    memcpy(bplmn, e->plmn, 3);
+    ta.broadcastPLMNs.count = 1;
+    ta.broadcastPLMNs.items = &bplmn;
+    r->SupportedTAs.count = 1;
+    r->SupportedTAs.items = &ta;
+    r->DefaultPagingDRX = S1AP_PagingDRX_v128;
+    return s1ap_encode(&pdu, buf, cap);
+}
+
+int enb_build_initial_ue(const struct enb_cfg *e, uint32_t enb_ue_id, const uint8_t *nas,
+                         size_t nas_len, uint8_t *buf, size_t cap)
+{
+    struct s1ap_pdu pdu;
+    if (s1ap_pdu_init(&pdu, S1AP_MSG_InitialUEMessage))
+        return -EINVAL;
+    s1ap_InitialUEMessage *m = &pdu.u.InitialUEMessage;
+    m->eNB_UE_S1AP_ID = enb_ue_id;
+    m->NAS_PDU.buf = nas;
+    m->NAS_PDU.len = (uint32_t)nas_len;
+    fill_tai_cgi(e, &m->TAI, &m->EUTRAN_CGI);
+    /* TS 36.331 5.3.3.3: an attach is mo-Signalling */
+    m->RRC_Establishment_Cause = S1AP_RRC_Establishment_Cause_mo_Signalling;
+    return s1ap_encode(&pdu, buf, cap);
+}
+
+int enb_build_ul_nas(const struct enb_cfg *e, uint32_t mme_ue_id, uint32_t enb_ue_id,
+                     const uint8_t *nas, size_t nas_len, uint8_t *buf, size_t cap)
+{
+    struct s1ap_pdu pdu;
+    if (s1ap_pdu_init(&pdu, S1AP_MSG_UplinkNASTransport))
+        return -EINVAL;
+    s1ap_UplinkNASTransport *m = &pdu.u.UplinkNASTransport;
+    m->MME_UE_S1AP_ID = mme_ue_id;
+    m->eNB_UE_S1AP_ID = enb_ue_id;
+    m->NAS_PDU.buf = nas;
+    m->NAS_PDU.len = (uint32_t)nas_len;
+    fill_tai_cgi(e, &m->TAI, &m->EUTRAN_CGI);
+    return s1ap_encode(&pdu, buf, cap);
+}
+
+int enb_build_ics_response(uint32_t mme_ue_id, uint32_t enb_ue_id, const struct enb_erab *erabs,
+                           unsigned n, uint8_t *buf, size_t cap)
+{
+    struct s1ap_pdu pdu;
+    s1ap_E_RABSetupItemCtxtSURes items[ENB_ERAB_MAX];
+    if (!n || n > ENB_ERAB_MAX || s1ap_pdu_init(&pdu, S1AP_MSG_InitialContextSetupResponse))
+        return -EINVAL;
+    s1ap_InitialContextSetupResponse *m = &pdu.u.InitialContextSetupResponse;
+    m->MME_UE_S1AP_ID = mme_ue_id;
+    m->eNB_UE_S1AP_ID = enb_ue_id;
+    memset(items, 0, sizeof(items));
+    for (unsigned i = 0; i < n; i++) {
+        items[i].e_RAB_ID = erabs[i].id;
+        items[i].transportLayerAddress.buf = (const uint8_t *)&erabs[i].addr.s_addr;
+        items[i].transportLayerAddress.nbits = 32;
+        put_teid(items[i].gTP_TEID, erabs[i].teid);
+    }
+    m->E_RABSetupListCtxtSURes.count = n;
+    m->E_RABSetupListCtxtSURes.items = items;
+    return s1ap_encode(&pdu, buf, cap);
+}
+
+int enb_build_erab_setup_response(uint32_t mme_ue_id, uint32_t enb_ue_id,
+                                  const struct enb_erab *erabs, unsigned n, uint8_t *buf,
+                                  size_t cap)
+{
+    struct s1ap_pdu pdu;
+    s1ap_E_RABSetupItemBearerSURes items[ENB_ERAB_MAX];
+    if (!n || n > ENB_ERAB_MAX || s1ap_pdu_init(&pdu, S1AP_MSG_E_RABSetupResponse))
+        return -EINVAL;
+    s1ap_E_RABSetupResponse *m = &pdu.u.E_RABSetupResponse;
+    m->MME_UE_S1AP_ID = mme_ue_id;
+    m->eNB_UE_S1AP_ID = enb_ue_id;
+    memset(items, 0, sizeof(items));
+    for (unsigned i = 0; i < n; i++) {
+        items[i].e_RAB_ID = erabs[i].id;
+        items[i].transportLayerAddress.buf = (const uint8_t *)&erabs[i].addr.s_addr;
+        items[i].transportLayerAddress.nbits = 32;
+        put_teid(items[i].gTP_TEID, erabs[i].teid);
+    }
+    m->E_RABSetupListBearerSURes_present = true;
+    m->E_RABSetupListBearerSURes.count = n;
+    m->E_RABSetupListBearerSURes.items = items;
+    return s1ap_encode(&pdu, buf, cap);
+}
+
+int enb_build_erab_release_response(uint32_t mme_ue_id, uint32_t enb_ue_id, const uint8_t *ids,
+                                    unsigned n, uint8_t *buf, size_t cap)
+{
+    struct s1ap_pdu pdu;
+    s1ap_E_RABReleaseItemBearerRelComp items[ENB_ERAB_MAX];
+    if (n > ENB_ERAB_MAX || s1ap_pdu_init(&pdu, S1AP_MSG_E_RABReleaseResponse))
+        return -EINVAL;
+    s1ap_E_RABReleaseResponse *m = &pdu.u.E_RABReleaseResponse;
+    m->MME_UE_S1AP_ID = mme_ue_id;
+    m->eNB_UE_S1AP_ID = enb_ue_id;
+    memset(items, 0, sizeof(items));
+    for (unsigned i = 0; i < n; i++)
+        items[i].e_RAB_ID = ids[i];
+    if (n) {
+        m->E_RABReleaseListBearerRelComp_present = true;
+        m->E_RABReleaseListBearerRelComp.count = n;
+        m->E_RABReleaseListBearerRelComp.items = items;
+    }
+    return s1ap_encode(&pdu, buf, cap);
+}
+
+int enb_build_ue_ctx_release_complete(uint32_t mme_ue_id, uint32_t enb_ue_id, uint8_t *buf,
+                                      size_t cap)
+{
+    struct s1ap_pdu pdu;
+    if (s1ap_pdu_init(&pdu, S1AP_MSG_UEContextReleaseComplete))
+        return -EINVAL;
+    pdu.u.UEContextReleaseComplete.MME_UE_S1AP_ID = mme_ue_id;
+    pdu.u.UEContextReleaseComplete.eNB_UE_S1AP_ID = enb_ue_id;
+    return s1ap_encode(&pdu, buf, cap);
+}
+
+int enb_build_ue_ctx_release_request(uint32_t mme_ue_id, uint32_t enb_ue_id, uint8_t *buf,
+                                     size_t cap)
+{
+    struct s1ap_pdu pdu;
+    if (s1ap_pdu_init(&pdu, S1AP_MSG_UEContextReleaseRequest))
+        return -EINVAL;
+    s1ap_UEContextReleaseRequest *m = &pdu.u.UEContextReleaseRequest;
+    m->MME_UE_S1AP_ID = mme_ue_id;
+    m->eNB_UE_S1AP_ID = enb_ue_id;
+    m->Cause.present = S1AP_Cause_PR_radioNetwork;
+    m->Cause.u.radioNetwork = S1AP_CauseRadioNetwork_user_inactivity;
+    return s1ap_encode(&pdu, buf, cap);
+}
+
+void enb_cause_str(const s1ap_Cause *c, char *out, size_t cap)
+{
+    const struct aper_type *t = &s1ap_desc_Cause;
+    if (!c->present || c->present > t->n_items) {
+        snprintf(out, cap, "none");
+        return;
+    }
+    const struct aper_member *mb = &t->members[c->present - 1];
+    unsigned v = (unsigned)c->u.misc; /* every alternative is an ENUMERATED */
+    const struct aper_type *et = mb->type;
+    if (et && et->enum_names && v < et->n_items)
+        snprintf(out, cap, "%s/%s", mb->name, et->enum_names[v]);
+    else
+        snprintf(out, cap, "%s/%u", mb->name, v);
+}
+
+static void copy_str(char *dst, size_t cap, const struct aper_octets *o)
+{
+    size_t n = o->len < cap - 1 ? o->len : cap - 1;
+    memcpy(dst, o->buf, n);
+    dst[n] = 0;
+}
+
+static int tla_ipv4(const s1ap_TransportLayerAddress *a, struct in_addr *out)
+{
+    /* TS 36.414 5.1 / TS 36.413 9.2.2.1: IPv4 is 32 bits; IPv4 and IPv6
+     * together are 160 bits, the IPv4 one first */
+    if (a->nbits != 32 && a->nbits != 160)
+        return -EAFNOSUPPORT;
+    memcpy(&out->s_addr, a->buf, 4);
+    return 0;
+}
+
+int enb_parse_dl(const uint8_t *buf, size_t len, struct enb_dl *out, void *arena,
+                 size_t arena_cap)
+{
+    static struct s1ap_pdu pdu_storage; /* large: not on the stack */
+    struct s1ap_pdu *pdu = &pdu_storage;
+    struct aper_arena a;
+    struct s1ap_decode_error err;
+
+    memset(out, 0, sizeof(*out));
+    out->time_to_wait_s = -1;
+    aper_arena_init(&a, arena, arena_cap);
+    int rc = s1ap_decode(buf, len, pdu, &a, &err);
+    if (rc < 0) {
+        out->kind = S1AP_MSG_NONE;
+        if (err.mme_ue_s1ap_id_present && err.enb_ue_s1ap_id_present) {
+            out->has_ids = true;
+            out->mme_ue_id = err.mme_ue_s1ap_id;
+            out->enb_ue_id = err.enb_ue_s1ap_id;
+        }
+        return rc;
+    }
+    out->kind = pdu->kind;
+    switch (pdu->kind) {
+    case S1AP_MSG_S1SetupResponse:
+        if (pdu->u.S1SetupResponse.MMEname_present)
+            copy_str(out->mme_name, sizeof(out->mme_name), &pdu->u.S1SetupResponse.MMEname);
+        break;
+    case S1AP_MSG_S1SetupFailure: {
+        static const int ttw[] = {1, 2, 5, 10, 20, 60};
+        s1ap_S1SetupFailure *f = &pdu->u.S1SetupFailure;
+        enb_cause_str(&f->Cause, out->cause, sizeof(out->cause));
+        if (f->TimeToWait_present && (unsigned)f->TimeToWait < 6)
+            out->time_to_wait_s = ttw[f->TimeToWait];
+        break;
+    }
+    case S1AP_MSG_DownlinkNASTransport: {
+        s1ap_DownlinkNASTransport *m = &pdu->u.DownlinkNASTransport;
+        out->has_ids = out->has_enb_ue_id = true;
+        out->mme_ue_id = m->MME_UE_S1AP_ID;
+        out->enb_ue_id = m->eNB_UE_S1AP_ID;
+        out->nas = m->NAS_PDU.buf;
+        out->nas_len = m->NAS_PDU.len;
+        break;
+    }
+    case S1AP_MSG_InitialContextSetupRequest: {
+        s1ap_InitialContextSetupRequest *m = &pdu->u.InitialContextSetupRequest;
+        out->has_ids = out->has_enb_ue_id = true;
+        out->mme_ue_id = m->MME_UE_S1AP_ID;
+        out->enb_ue_id = m->eNB_UE_S1AP_ID;
+        for (uint32_t i = 0; i < m->E_RABToBeSetupListCtxtSUReq.count && i < ENB_ERAB_MAX;
+             i++) {
+            s1ap_E_RABToBeSetupItemCtxtSUReq *it = &m->E_RABToBeSetupListCtxtSUReq.items[i];
+            struct enb_erab *e = &out->erab[out->n_erab];
+            e->id = (uint8_t)it->e_RAB_ID;
+            e->teid = get_teid(it->gTP_TEID);
+            if (tla_ipv4(&it->transportLayerAddress, &e->addr))
+                continue;
+            if (it->nAS_PDU_present) {
+                e->nas = it->nAS_PDU.buf;
+                e->nas_len = it->nAS_PDU.len;
+            }
+            out->n_erab++;
+        }
+        if (m->SecurityKey.nbits == 256) {
+            memcpy(out->kenb, m->SecurityKey.buf, 32);
+            out->has_kenb = true;
+        }
+        break;
+    }
+    case S1AP_MSG_E_RABSetupRequest: {
+        s1ap_E_RABSetupRequest *m = &pdu->u.E_RABSetupRequest;
+        out->has_ids = out->has_enb_ue_id = true;
+        out->mme_ue_id = m->MME_UE_S1AP_ID;
+        out->enb_ue_id = m->eNB_UE_S1AP_ID;
+        for (uint32_t i = 0; i < m->E_RABToBeSetupListBearerSUReq.count && i < ENB_ERAB_MAX;
+             i++) {
+            s1ap_E_RABToBeSetupItemBearerSUReq *it = &m->E_RABToBeSetupListBearerSUReq.items[i];
+            struct enb_erab *e = &out->erab[out->n_erab];
+            e->id = (uint8_t)it->e_RAB_ID;
+            e->teid = get_teid(it->gTP_TEID);
+            if (tla_ipv4(&it->transportLayerAddress, &e->addr))
+                continue;
+            e->nas = it->nAS_PDU.buf;
+            e->nas_len = it->nAS_PDU.len;
+            out->n_erab++;
+        }
+        break;
+    }
+    case S1AP_MSG_E_RABReleaseCommand: {
+        s1ap_E_RABReleaseCommand *m = &pdu->u.E_RABReleaseCommand;
+        out->has_ids = out->has_enb_ue_id = true;
+        out->mme_ue_id = m->MME_UE_S1AP_ID;
+        out->enb_ue_id = m->eNB_UE_S1AP_ID;
+        for (uint32_t i = 0; i < m->E_RABToBeReleasedList.count && i < ENB_ERAB_MAX; i++)
+            out->erab[out->n_erab++].id = (uint8_t)m->E_RABToBeReleasedList.items[i].e_RAB_ID;
+        if (m->NAS_PDU_present) {
+            out->nas = m->NAS_PDU.buf;
+            out->nas_len = m->NAS_PDU.len;
+        }
+        break;
+    }
+    case S1AP_MSG_UEContextReleaseCommand: {
+        s1ap_UEContextReleaseCommand *m = &pdu->u.UEContextReleaseCommand;
+        out->has_ids = true;
+        if (m->UE_S1AP_IDs.present == S1AP_UE_S1AP_IDs_PR_uE_S1AP_ID_pair) {
+            out->mme_ue_id = m->UE_S1AP_IDs.u.uE_S1AP_ID_pair.mME_UE_S1AP_ID;
+            out->enb_ue_id = m->UE_S1AP_IDs.u.uE_S1AP_ID_pair.eNB_UE_S1AP_ID;
+            out->has_enb_ue_id = true;
+        } else {
+            out->mme_ue_id = m->UE_S1AP_IDs.u.mME_UE_S1AP_ID;
+        }
+        enb_cause_str(&m->Cause, out->cause, sizeof(out->cause));
+        break;
+    }
+    case S1AP_MSG_ErrorIndication: {
+        s1ap_ErrorIndication *m = &pdu->u.ErrorIndication;
+        if (m->MME_UE_S1AP_ID_present && m->eNB_UE_S1AP_ID_present) {
+            out->has_ids = out->has_enb_ue_id = true;
+            out->mme_ue_id = m->MME_UE_S1AP_ID;
+            out->enb_ue_id = m->eNB_UE_S1AP_ID;
+        }
+        if (m->Cause_present)
+            enb_cause_str(&m->Cause, out->cause, sizeof(out->cause));
+        break;
+    }
+    default:
+        break;
+    }
+    return 0;
+}

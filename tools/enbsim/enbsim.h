@@ -1,0 +1,178 @@
+/* enbsim — an eNodeB + UE simulator for xepc (TS 36.413, TS 24.301,
+ * TS 33.401).  One context struct (struct enbsim) holds the eNBs, the UEs,
+ * the event loop and the figures; every file reaches state through it.
+ *
+ *   main.c      command line, set-up, the run, exit code
+ *   enb_s1ap.c  eNB side of S1AP: builders and handlers (S1 Setup, UE
+ *               messages, E-RAB and context procedures)
+ *   enb_path.c  SCTP endpoints (userspace/sctp) per eNB
+ *   ue_nas.c    UE side of EMM/ESM with NAS security
+ *   ue_usim.c   the USIM (AKA) and the subscriber CSV
+ *   ue_tun.c    the user plane (tools/gtpu-ue's library)
+ *   load.c      who attaches when (rate, concurrency, hold, detach)
+ *   report.c    counters, latency percentiles, the result lines
+ */
+#ifndef ENBSIM_H
+#define ENBSIM_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "nas/nas.h"
+#include "nas/nas_security.h"
+#include "tools/gtpu-ue/gtpu_ue_lib.h"
+#include "ue_usim.h"
+
+#define ENBSIM_MAX_BEARERS 4      /* PDN connections per UE */
+#define ENBSIM_NAS_MAX 2048
+
+/* The scenarios of --misbehave (one per run). */
+enum enbsim_misbehave {
+    ENBSIM_MB_NONE = 0,
+    ENBSIM_MB_WRONG_RES,       /* Authentication Response with a wrong RES */
+    ENBSIM_MB_BAD_MAC,         /* uplink NAS after SMC with a broken NAS-MAC */
+    ENBSIM_MB_REPLAY,          /* an uplink NAS message sent twice (same COUNT) */
+    ENBSIM_MB_TRUNCATED_IE,    /* Attach Request whose last IE is cut short */
+    ENBSIM_MB_UNKNOWN_IE,      /* Attach Request with an unknown comprehension-required IE */
+    ENBSIM_MB_SCTP_ABORT,      /* SCTP ABORT after Authentication Response */
+    ENBSIM_MB_SQN_AHEAD,       /* USIM SQN far ahead: synch failure, resync */
+    ENBSIM_MB_BAD_AUTN_MAC,    /* treat every AUTN as a MAC failure (#20) */
+    ENBSIM_MB_NO_SMC_COMPLETE, /* never answer Security Mode Command */
+    ENBSIM_MB__COUNT
+};
+const char *enbsim_misbehave_str(enum enbsim_misbehave m);
+int enbsim_misbehave_parse(const char *s, enum enbsim_misbehave *out);
+
+/* UE states (TS 24.301 5.1.3.2 EMM states, as far as the simulator sees). */
+enum ue_state {
+    UE_IDLE = 0,          /* not started / deregistered */
+    UE_ATTACHING,         /* Attach Request sent */
+    UE_ATTACHED,          /* Attach Complete sent */
+    UE_DETACHING,         /* Detach Request sent */
+    UE_DONE,              /* finished (detached or failed) */
+};
+const char *ue_state_str(enum ue_state s);
+
+/* Procedures measured (latency from first message to completion). */
+enum enbsim_proc {
+    PROC_S1_SETUP,
+    PROC_ATTACH,
+    PROC_AUTH,
+    PROC_SMC,
+    PROC_PDN_CONNECT,
+    PROC_PDN_DISCONNECT,
+    PROC_DETACH,
+    PROC_CTX_RELEASE,
+    PROC__COUNT
+};
+const char *enbsim_proc_str(enum enbsim_proc p);
+
+/* One PDN connection (default bearer). */
+struct ue_bearer {
+    bool active;
+    uint8_t ebi;              /* EPS bearer identity (= E-RAB ID) */
+    uint8_t pti;
+    char apn[USIM_APN_MAX + 1];
+    struct in_addr ue_addr;   /* PDN address */
+    uint32_t ul_teid;         /* gateway's S1-U TEID (we send with it) */
+    struct in_addr gw_addr;   /* gateway's S1-U address */
+    uint32_t dl_teid;         /* ours */
+    struct gtpu_ue tun;       /* user plane (tun.tun_fd -1 without --tun) */
+};
+
+/* What ue_nas_handle_dl() asks the eNB to do. */
+#define UE_NAS_OUT_MAX 2
+struct ue_nas_out {
+    unsigned n;
+    struct {
+        uint8_t buf[ENBSIM_NAS_MAX];
+        size_t len;
+    } msg[UE_NAS_OUT_MAX];    /* uplink NAS PDUs to send, in order */
+    bool attach_done;         /* Attach Accept processed (Attach Complete in msg) */
+    bool attach_failed;       /* Attach Reject / Authentication Reject */
+    bool detach_done;         /* Detach Accept received, or NW detach answered */
+    bool pdn_done;            /* a PDN connection became active */
+    bool pdn_released;        /* a PDN connection was released */
+    bool abort_sctp;          /* misbehave: abort the association now */
+    uint8_t cause;            /* EMM/ESM cause when failed */
+    const char *fail;         /* short failure reason for the report */
+};
+
+/* One simulated UE. */
+struct enbsim_ue {
+    unsigned idx;             /* 0.. in the run */
+    unsigned enb;             /* index of its eNB */
+    struct usim usim;
+    enum ue_state state;
+    /* S1AP (TS 36.413 9.2.3.3/9.2.3.4) */
+    uint32_t enb_ue_id;
+    uint32_t mme_ue_id;
+    bool mme_ue_id_known;
+    bool s1_connected;        /* a UE-associated logical connection exists */
+    uint16_t stream;          /* SCTP stream of its signalling (never 0) */
+    /* NAS */
+    struct nas_sec_ctx sec;   /* current EPS security context */
+    bool sec_valid;
+    struct nas_sec_ctx new_sec; /* being taken into use (SMC) */
+    bool new_sec_valid;
+    uint8_t kasme[32];
+    uint8_t ksi;              /* eKSI of the context in sec, NAS_KSI_NONE none */
+    uint8_t pending_kasme[32]; /* after AKA, before SMC */
+    uint8_t pending_ksi;
+    bool pending_auth;
+    bool have_guti;
+    struct nas_guti guti;
+    uint8_t next_pti;
+    bool esm_info_flag;       /* ESM information transfer flag was set */
+    uint32_t last_ul_count;   /* COUNT of the last protected uplink message */
+    uint8_t kenb[32];         /* what the UE derived (TS 33.401 A.3) */
+    bool kenb_checked;
+    struct ue_bearer bearer[ENBSIM_MAX_BEARERS];
+    /* Procedure timing */
+    uint64_t t_start[PROC__COUNT];   /* ns, 0 when not running */
+    unsigned attaches;        /* completed attaches this run */
+    unsigned auth_rounds;     /* Authentication Requests this attach */
+    uint8_t last_fail_cause;
+    const char *last_fail;
+    unsigned misbehaved;      /* times the scenario acted on this UE */
+};
+
+/* The UE-side NAS (ue_nas.c).  sn_id: the serving network's PLMN identity
+ * (TS 24.301 9.9.3.32 coding), taken from the eNB's PLMN. */
+struct ue_nas_cfg {
+    uint8_t sn_id[3];
+    struct nas_plmn plmn;
+    uint16_t tac;
+    const char *apn;          /* default APN asked in the Attach Request ("" none) */
+    bool esm_info_flag;       /* set the ESM information transfer flag */
+    enum enbsim_misbehave misbehave;
+    const char *imeisv;       /* 16 digits */
+};
+
+/* Builds the initial NAS message of an attach (TS 24.301 5.5.1.2.2):
+ * ATTACH REQUEST with the GUTI when the UE holds one (integrity protected
+ * with the current context), otherwise the IMSI, plus the PDN CONNECTIVITY
+ * REQUEST.  Returns its length or a negative errno. */
+int ue_nas_attach_request(struct enbsim_ue *ue, const struct ue_nas_cfg *cfg, uint8_t *out,
+                          size_t cap);
+/* DETACH REQUEST (UE originating, TS 24.301 5.5.2.2), protected. */
+int ue_nas_detach_request(struct enbsim_ue *ue, const struct ue_nas_cfg *cfg, bool switch_off,
+                          uint8_t *out, size_t cap);
+/* UE-requested PDN connectivity (TS 24.301 6.5.1) on apn / disconnect of
+ * the PDN connection of bearer ebi (6.5.2), in UL NAS TRANSPORT-less EMM
+ * form: the ESM message protected as an EMM-level security protected PDU. */
+int ue_nas_pdn_connect(struct enbsim_ue *ue, const struct ue_nas_cfg *cfg, const char *apn,
+                       uint8_t *out, size_t cap);
+int ue_nas_pdn_disconnect(struct enbsim_ue *ue, const struct ue_nas_cfg *cfg, uint8_t ebi,
+                          uint8_t *out, size_t cap);
+/* Processes one downlink NAS PDU; fills *out with the answers. */
+void ue_nas_handle_dl(struct enbsim_ue *ue, const struct ue_nas_cfg *cfg, const uint8_t *pdu,
+                      size_t len, struct ue_nas_out *out);
+/* The KeNB the UE derives (TS 33.401 A.3) with the uplink NAS COUNT of
+ * its last protected uplink message. */
+int ue_nas_kenb(const struct enbsim_ue *ue, uint8_t kenb[32]);
+/* Frees the security contexts. */
+void ue_nas_reset(struct enbsim_ue *ue, bool keep_guti);
+
+#endif

@@ -1,0 +1,297 @@
+/* enbsim's S1AP (enb_s1ap.c): every message the eNB side builds decodes
+ * with the project's codec to what was put in, and the parser reads what
+ * an MME sends (built here with the codec directly).
+ *
+ * `test_enbsim_s1ap --dump` prints the eNB messages of one attach, with
+ * real NAS PDUs from the UE side, as "<name> <hex>" lines for
+ * enbsim_tshark_test.sh. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "lib/hex.h"
+#include "tools/enbsim/enb_s1ap.h"
+#include "tools/enbsim/enbsim.h"
+
+static struct enb_cfg enb;
+static uint8_t arena[16384];
+static struct s1ap_pdu pdu;
+
+static void enb_init(void)
+{
+    memset(&enb, 0, sizeof(enb));
+    enb.enb_id = 0x12345;
+    strcpy(enb.name, "enbsim-1");
+    assert_int_equal(enb_plmn_parse("00101", enb.plmn), 0);
+    enb.tac = 7;
+    enb.cell = 1;
+    enb.s1u_addr.s_addr = inet_addr("192.0.2.50");
+}
+
+static void decode(const uint8_t *buf, int n, enum s1ap_msg_kind kind)
+{
+    struct aper_arena a;
+    struct s1ap_decode_error err;
+    assert_true(n > 0);
+    aper_arena_init(&a, arena, sizeof(arena));
+    assert_int_equal(s1ap_decode(buf, (size_t)n, &pdu, &a, &err), 0);
+    assert_int_equal(err.cause, S1AP_DECODE_OK);
+    assert_int_equal(pdu.kind, kind);
+}
+
+static void test_s1_setup_request(void **state)
+{
+    (void)state;
+    uint8_t buf[256];
+    enb_init();
+    int n = enb_build_s1_setup_request(&enb, buf, sizeof(buf));
+    decode(buf, n, S1AP_MSG_S1SetupRequest);
+    s1ap_S1SetupRequest *r = &pdu.u.S1SetupRequest;
+    assert_int_equal(r->Global_ENB_ID.eNB_ID.present, S1AP_ENB_ID_PR_macroENB_ID);
+    assert_int_equal(r->Global_ENB_ID.eNB_ID.u.macroENB_ID, 0x12345);
+    assert_memory_equal(r->Global_ENB_ID.pLMNidentity, "\x00\xf1\x10", 3);
+    assert_true(r->eNBname_present);
+    assert_int_equal(r->eNBname.len, 8);
+    assert_memory_equal(r->eNBname.buf, "enbsim-1", 8);
+    assert_int_equal(r->SupportedTAs.count, 1);
+    assert_memory_equal(r->SupportedTAs.items[0].tAC, "\x00\x07", 2);
+    assert_int_equal(r->SupportedTAs.items[0].broadcastPLMNs.count, 1);
+    assert_int_equal(r->DefaultPagingDRX, S1AP_PagingDRX_v128);
+}
+
+static void test_initial_ue_and_ul_nas(void **state)
+{
+    (void)state;
+    uint8_t buf[256];
+    const uint8_t nas[] = {0x07, 0x41, 0x71};
+    enb_init();
+    int n = enb_build_initial_ue(&enb, 42, nas, sizeof(nas), buf, sizeof(buf));
+    decode(buf, n, S1AP_MSG_InitialUEMessage);
+    s1ap_InitialUEMessage *m = &pdu.u.InitialUEMessage;
+    assert_int_equal(m->eNB_UE_S1AP_ID, 42);
+    assert_int_equal(m->NAS_PDU.len, 3);
+    assert_memory_equal(m->NAS_PDU.buf, nas, 3);
+    assert_memory_equal(m->TAI.tAC, "\x00\x07", 2);
+    assert_int_equal(m->EUTRAN_CGI.cell_ID, 0x1234501);
+    assert_int_equal(m->RRC_Establishment_Cause, S1AP_RRC_Establishment_Cause_mo_Signalling);
+
+    n = enb_build_ul_nas(&enb, 7, 42, nas, sizeof(nas), buf, sizeof(buf));
+    decode(buf, n, S1AP_MSG_UplinkNASTransport);
+    assert_int_equal(pdu.u.UplinkNASTransport.MME_UE_S1AP_ID, 7);
+    assert_int_equal(pdu.u.UplinkNASTransport.eNB_UE_S1AP_ID, 42);
+    assert_int_equal(pdu.u.UplinkNASTransport.EUTRAN_CGI.cell_ID, 0x1234501);
+}
+
+static void test_context_and_erab_responses(void **state)
+{
+    (void)state;
+    uint8_t buf[256];
+    struct enb_erab e[2] = {{.id = 5, .teid = 0xa0000001}, {.id = 6, .teid = 0xa0000002}};
+    e[0].addr.s_addr = e[1].addr.s_addr = inet_addr("192.0.2.50");
+    int n = enb_build_ics_response(7, 42, e, 2, buf, sizeof(buf));
+    decode(buf, n, S1AP_MSG_InitialContextSetupResponse);
+    s1ap_InitialContextSetupResponse *r = &pdu.u.InitialContextSetupResponse;
+    assert_int_equal(r->E_RABSetupListCtxtSURes.count, 2);
+    assert_int_equal(r->E_RABSetupListCtxtSURes.items[1].e_RAB_ID, 6);
+    assert_memory_equal(r->E_RABSetupListCtxtSURes.items[1].gTP_TEID, "\xa0\x00\x00\x02", 4);
+    assert_int_equal(r->E_RABSetupListCtxtSURes.items[0].transportLayerAddress.nbits, 32);
+    assert_memory_equal(r->E_RABSetupListCtxtSURes.items[0].transportLayerAddress.buf,
+                        "\xc0\x00\x02\x32", 4);
+    assert_int_equal(enb_build_ics_response(7, 42, e, 0, buf, sizeof(buf)), -EINVAL);
+
+    n = enb_build_erab_setup_response(7, 42, e + 1, 1, buf, sizeof(buf));
+    decode(buf, n, S1AP_MSG_E_RABSetupResponse);
+    assert_true(pdu.u.E_RABSetupResponse.E_RABSetupListBearerSURes_present);
+    assert_int_equal(pdu.u.E_RABSetupResponse.E_RABSetupListBearerSURes.items[0].e_RAB_ID, 6);
+
+    uint8_t ids[] = {6};
+    n = enb_build_erab_release_response(7, 42, ids, 1, buf, sizeof(buf));
+    decode(buf, n, S1AP_MSG_E_RABReleaseResponse);
+    assert_int_equal(pdu.u.E_RABReleaseResponse.E_RABReleaseListBearerRelComp.count, 1);
+
+    n = enb_build_ue_ctx_release_complete(7, 42, buf, sizeof(buf));
+    decode(buf, n, S1AP_MSG_UEContextReleaseComplete);
+    assert_int_equal(pdu.u.UEContextReleaseComplete.eNB_UE_S1AP_ID, 42);
+
+    n = enb_build_ue_ctx_release_request(7, 42, buf, sizeof(buf));
+    decode(buf, n, S1AP_MSG_UEContextReleaseRequest);
+    assert_int_equal(pdu.u.UEContextReleaseRequest.Cause.present, S1AP_Cause_PR_radioNetwork);
+}
+
+/* --- what the MME sends, built with the codec, read by enb_parse_dl --- */
+
+static uint8_t mbuf[1024];
+static struct enb_dl dl;
+
+static int mme_encode(struct s1ap_pdu *p)
+{
+    int n = s1ap_encode(p, mbuf, sizeof(mbuf));
+    assert_true(n > 0);
+    assert_int_equal(enb_parse_dl(mbuf, (size_t)n, &dl, arena, sizeof(arena)), 0);
+    assert_int_equal(dl.kind, p->kind);
+    return n;
+}
+
+static void test_parse_s1_setup_failure_cause_and_wait(void **state)
+{
+    (void)state;
+    struct s1ap_pdu p;
+    s1ap_pdu_init(&p, S1AP_MSG_S1SetupFailure);
+    p.u.S1SetupFailure.Cause.present = S1AP_Cause_PR_misc;
+    p.u.S1SetupFailure.Cause.u.misc = S1AP_CauseMisc_unknown_PLMN;
+    p.u.S1SetupFailure.TimeToWait_present = true;
+    p.u.S1SetupFailure.TimeToWait = S1AP_TimeToWait_v10s;
+    mme_encode(&p);
+    assert_string_equal(dl.cause, "misc/unknown-PLMN");
+    assert_int_equal(dl.time_to_wait_s, 10);
+}
+
+static void test_parse_ics_request(void **state)
+{
+    (void)state;
+    struct s1ap_pdu p;
+    s1ap_E_RABToBeSetupItemCtxtSUReq it;
+    uint8_t key[32], gw[4] = {192, 0, 2, 10}, nas[] = {0x27, 1, 2, 3, 4, 5, 0x07, 0x42};
+    for (int i = 0; i < 32; i++)
+        key[i] = (uint8_t)i;
+    s1ap_pdu_init(&p, S1AP_MSG_InitialContextSetupRequest);
+    s1ap_InitialContextSetupRequest *r = &p.u.InitialContextSetupRequest;
+    r->MME_UE_S1AP_ID = 9;
+    r->eNB_UE_S1AP_ID = 3;
+    r->uEaggregateMaximumBitrate.uEaggregateMaximumBitRateDL = 1000000;
+    r->uEaggregateMaximumBitrate.uEaggregateMaximumBitRateUL = 1000000;
+    memset(&it, 0, sizeof(it));
+    it.e_RAB_ID = 5;
+    it.e_RABlevelQoSParameters.qCI = 9;
+    it.e_RABlevelQoSParameters.allocationRetentionPriority.priorityLevel = 15;
+    it.transportLayerAddress.buf = gw;
+    it.transportLayerAddress.nbits = 32;
+    memcpy(it.gTP_TEID, "\x00\x00\x01\x02", 4);
+    it.nAS_PDU_present = true;
+    it.nAS_PDU.buf = nas;
+    it.nAS_PDU.len = sizeof(nas);
+    r->E_RABToBeSetupListCtxtSUReq.count = 1;
+    r->E_RABToBeSetupListCtxtSUReq.items = &it;
+    uint8_t alg[2] = {0xe0, 0};
+    r->UESecurityCapabilities.encryptionAlgorithms.buf = alg;
+    r->UESecurityCapabilities.encryptionAlgorithms.nbits = 16;
+    r->UESecurityCapabilities.integrityProtectionAlgorithms.buf = alg;
+    r->UESecurityCapabilities.integrityProtectionAlgorithms.nbits = 16;
+    r->SecurityKey.buf = key;
+    r->SecurityKey.nbits = 256;
+    mme_encode(&p);
+    assert_int_equal(dl.mme_ue_id, 9);
+    assert_int_equal(dl.enb_ue_id, 3);
+    assert_int_equal(dl.n_erab, 1);
+    assert_int_equal(dl.erab[0].id, 5);
+    assert_int_equal(dl.erab[0].teid, 0x102);
+    assert_int_equal(dl.erab[0].addr.s_addr, inet_addr("192.0.2.10"));
+    assert_int_equal(dl.erab[0].nas_len, sizeof(nas));
+    assert_true(dl.has_kenb);
+    assert_memory_equal(dl.kenb, key, 32);
+}
+
+static void test_parse_release_command_and_dl_nas(void **state)
+{
+    (void)state;
+    struct s1ap_pdu p;
+    s1ap_pdu_init(&p, S1AP_MSG_UEContextReleaseCommand);
+    p.u.UEContextReleaseCommand.UE_S1AP_IDs.present = S1AP_UE_S1AP_IDs_PR_mME_UE_S1AP_ID;
+    p.u.UEContextReleaseCommand.UE_S1AP_IDs.u.mME_UE_S1AP_ID = 77;
+    p.u.UEContextReleaseCommand.Cause.present = S1AP_Cause_PR_nas;
+    p.u.UEContextReleaseCommand.Cause.u.nas = S1AP_CauseNas_detach;
+    mme_encode(&p);
+    assert_int_equal(dl.mme_ue_id, 77);
+    assert_false(dl.has_enb_ue_id);
+    assert_string_equal(dl.cause, "nas/detach");
+
+    uint8_t nas[] = {0x07, 0x55, 0x01};
+    s1ap_pdu_init(&p, S1AP_MSG_DownlinkNASTransport);
+    p.u.DownlinkNASTransport.MME_UE_S1AP_ID = 1;
+    p.u.DownlinkNASTransport.eNB_UE_S1AP_ID = 2;
+    p.u.DownlinkNASTransport.NAS_PDU.buf = nas;
+    p.u.DownlinkNASTransport.NAS_PDU.len = 3;
+    mme_encode(&p);
+    assert_int_equal(dl.nas_len, 3);
+    assert_memory_equal(dl.nas, nas, 3);
+
+    /* a truncated message is refused, not read */
+    int n = s1ap_encode(&p, mbuf, sizeof(mbuf));
+    assert_true(enb_parse_dl(mbuf, (size_t)n - 2, &dl, arena, sizeof(arena)) < 0);
+}
+
+/* --dump: one attach's eNB messages with real NAS PDUs. */
+static int dump(void)
+{
+    static struct enbsim_ue ue;
+    struct ue_nas_cfg cfg = {.apn = "internet", .imeisv = "3534900698733201"};
+    struct usim_sub sub = {.amf = {0x80, 0}};
+    uint8_t nas[ENBSIM_NAS_MAX], buf[4096];
+    char hex[8200];
+    strcpy(sub.imsi, "001010000000001");
+    enb_init();
+    if (usim_init(&ue.usim, &sub))
+        return 1;
+    ue.ksi = NAS_KSI_NONE;
+    int nn = ue_nas_attach_request(&ue, &cfg, nas, sizeof(nas));
+    if (nn < 0)
+        return 1;
+    struct enb_erab e = {.id = 5, .teid = 0x0e000001, .addr = enb.s1u_addr};
+    uint8_t ids[] = {6};
+    /* an Authentication Response and an Attach Complete as they look */
+    const uint8_t auth_rsp[] = {0x07, 0x53, 0x08, 1, 2, 3, 4, 5, 6, 7, 8};
+    const uint8_t protected_msg[] = {0x27, 0x11, 0x22, 0x33, 0x44, 0x01, 0x07, 0x43, 0x00,
+                                     0x03, 0x52, 0x00, 0xc2};
+    struct {
+        const char *name;
+        int n;
+    } msgs[8];
+    unsigned k = 0;
+    static uint8_t bufs[8][1024];
+#define ADD(NAME, CALL)                                                                       \
+    do {                                                                                      \
+        uint8_t *buf_ = bufs[k];                                                              \
+        msgs[k].name = NAME;                                                                  \
+        msgs[k].n = CALL;                                                                     \
+        if (msgs[k].n < 0)                                                                    \
+            return 1;                                                                         \
+        k++;                                                                                  \
+    } while (0)
+    ADD("S1SetupRequest", enb_build_s1_setup_request(&enb, buf_, 1024));
+    ADD("InitialUEMessage", enb_build_initial_ue(&enb, 1, nas, (size_t)nn, buf_, 1024));
+    ADD("UplinkNASTransport",
+        enb_build_ul_nas(&enb, 1, 1, auth_rsp, sizeof(auth_rsp), buf_, 1024));
+    ADD("InitialContextSetupResponse", enb_build_ics_response(1, 1, &e, 1, buf_, 1024));
+    ADD("UplinkNASTransport",
+        enb_build_ul_nas(&enb, 1, 1, protected_msg, sizeof(protected_msg), buf_, 1024));
+    ADD("E-RABReleaseResponse", enb_build_erab_release_response(1, 1, ids, 1, buf_, 1024));
+    ADD("UEContextReleaseRequest", enb_build_ue_ctx_release_request(1, 1, buf_, 1024));
+    ADD("UEContextReleaseComplete", enb_build_ue_ctx_release_complete(1, 1, buf_, 1024));
+    (void)buf;
+    for (unsigned i = 0; i < k; i++) {
+        hex_encode(bufs[i], (size_t)msgs[i].n, hex);
+        printf("%s %s\n", msgs[i].name, hex);
+    }
+    usim_free(&ue.usim);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && !strcmp(argv[1], "--dump"))
+        return dump();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_s1_setup_request),
+        cmocka_unit_test(test_initial_ue_and_ul_nas),
+        cmocka_unit_test(test_context_and_erab_responses),
+        cmocka_unit_test(test_parse_s1_setup_failure_cause_and_wait),
+        cmocka_unit_test(test_parse_ics_request),
+        cmocka_unit_test(test_parse_release_command_and_dl_nas),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

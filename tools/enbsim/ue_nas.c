@@ -1,0 +1,699 @@
+/* enbsim: the UE side of EMM and ESM (TS 24.301) over the project's NAS
+ * codec and security layer, with the USIM of ue_usim.c.
+ *
+ * ue_nas_handle_dl() takes one downlink NAS PDU as the eNB delivered it and
+ * says what the UE sends back; the eNB side (enb_s1ap.c) wraps the answers
+ * in S1AP.  Nothing here knows about S1AP or sockets. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "enbsim.h"
+#include "sec/kdf.h"
+
+/* UE network capability (TS 24.301 9.9.3.34): EEA0-3 and EIA1-3
+ * (EIA0 not offered: no emergency bearer services here). */
+#define UE_CAP_EEA 0xf0
+#define UE_CAP_EIA 0x70
+
+static struct nas_message *msg_init(struct nas_message *m, enum nas_msg_id id)
+{
+    nas_message_init(m, id);
+    return m;
+}
+
+/* Encodes m; protected with the current context (hdr) when one exists
+ * and hdr != PLAIN.  Returns the length or a negative errno. */
+static int emit(struct enbsim_ue *ue, const struct nas_message *m, enum nas_sec_hdr hdr,
+                uint8_t *out, size_t cap)
+{
+    uint8_t plain[ENBSIM_NAS_MAX];
+    int n = nas_encode_plain(m, plain, sizeof(plain));
+    if (n < 0)
+        return -EINVAL;
+    if (hdr == NAS_SEC_HDR_PLAIN || !ue->sec_valid) {
+        if ((size_t)n > cap)
+            return -ENOSPC;
+        memcpy(out, plain, (size_t)n);
+        return n;
+    }
+    size_t ol;
+    uint32_t count = ue->sec.ul_count;
+    if (nas_protect(&ue->sec, hdr, plain, (size_t)n, out, cap, &ol) != NAS_SEC_OK)
+        return -EIO;
+    ue->last_ul_count = count;
+    return (int)ol;
+}
+
+static int out_add(struct ue_nas_out *o, struct enbsim_ue *ue, const struct nas_message *m,
+                   enum nas_sec_hdr hdr)
+{
+    if (o->n == UE_NAS_OUT_MAX)
+        return -ENOSPC;
+    int n = emit(ue, m, hdr, o->msg[o->n].buf, sizeof(o->msg[o->n].buf));
+    if (n < 0)
+        return n;
+    o->msg[o->n++].len = (size_t)n;
+    return 0;
+}
+
+static void fail(struct ue_nas_out *o, const char *why, uint8_t cause)
+{
+    o->attach_failed = true;
+    o->fail = why;
+    o->cause = cause;
+}
+
+static struct ue_bearer *bearer_by_ebi(struct enbsim_ue *ue, uint8_t ebi)
+{
+    for (int i = 0; i < ENBSIM_MAX_BEARERS; i++)
+        if (ue->bearer[i].active && ue->bearer[i].ebi == ebi)
+            return &ue->bearer[i];
+    return NULL;
+}
+
+static struct ue_bearer *bearer_by_pti(struct enbsim_ue *ue, uint8_t pti)
+{
+    for (int i = 0; i < ENBSIM_MAX_BEARERS; i++)
+        if (!ue->bearer[i].active && ue->bearer[i].pti == pti && pti)
+            return &ue->bearer[i];
+    return NULL;
+}
+
+static struct ue_bearer *bearer_free(struct enbsim_ue *ue)
+{
+    for (int i = 0; i < ENBSIM_MAX_BEARERS; i++)
+        if (!ue->bearer[i].active && !ue->bearer[i].pti)
+            return &ue->bearer[i];
+    return NULL;
+}
+
+static uint8_t next_pti(struct enbsim_ue *ue)
+{
+    /* TS 24.007 11.2.3.1a: PTI 1..254 for UE-initiated procedures */
+    if (ue->next_pti < 1 || ue->next_pti > 254)
+        ue->next_pti = 1;
+    return ue->next_pti++;
+}
+
+static void pco_request(struct nas_pco *pco)
+{
+    nas_pco_init(pco);
+    /* TS 24.008 10.5.6.3: ask for DNS servers and the IPv4 link MTU, and
+     * say that the address comes in NAS signalling */
+    nas_pco_add(pco, NAS_PCO_IP_ALLOC_VIA_NAS, NULL, 0);
+    nas_pco_add(pco, NAS_PCO_DNS_IPV4, NULL, 0);
+    nas_pco_add(pco, NAS_PCO_IPV4_LINK_MTU, NULL, 0);
+}
+
+/* PDN CONNECTIVITY REQUEST (TS 24.301 8.3.20) for a fresh bearer slot. */
+static int pdn_request(struct enbsim_ue *ue, const char *apn, bool esm_info_flag,
+                       struct nas_message *m)
+{
+    struct ue_bearer *b = bearer_free(ue);
+    if (!b)
+        return -ENOSPC;
+    msg_init(m, NAS_MSG_PDN_CONN_REQUEST);
+    m->pti = next_pti(ue);
+    m->ebi = 0;
+    b->pti = m->pti;
+    snprintf(b->apn, sizeof(b->apn), "%s", apn ? apn : "");
+    struct nas_pdn_conn_request *r = &m->pdn_conn_request;
+    r->request_type = 1; /* initial request */
+    r->pdn_type = NAS_PDN_IPV4;
+    if (esm_info_flag) {
+        /* TS 24.301 6.5.1.2: the APN and PCO then go in ESM INFORMATION RESPONSE */
+        r->has_esm_info_transfer_flag = true;
+        r->esm_info_transfer_flag = 1;
+    } else {
+        if (apn && *apn) {
+            r->has_apn = true;
+            snprintf(r->apn.name, sizeof(r->apn.name), "%s", apn);
+        }
+        r->has_pco = true;
+        pco_request(&r->pco);
+    }
+    return 0;
+}
+
+int ue_nas_attach_request(struct enbsim_ue *ue, const struct ue_nas_cfg *cfg, uint8_t *out,
+                          size_t cap)
+{
+    struct nas_message esm, m;
+    uint8_t esm_buf[512];
+
+    /* a new attach forgets bearers of the last one */
+    memset(ue->bearer, 0, sizeof(ue->bearer));
+    ue->esm_info_flag = cfg->esm_info_flag;
+    if (pdn_request(ue, cfg->apn, cfg->esm_info_flag, &esm))
+        return -ENOSPC;
+    int en = nas_encode_plain(&esm, esm_buf, sizeof(esm_buf));
+    if (en < 0)
+        return -EINVAL;
+
+    msg_init(&m, NAS_MSG_ATTACH_REQUEST);
+    struct nas_attach_request *a = &m.attach_request;
+    a->eps_attach_type = 1; /* EPS attach (TS 24.301 9.9.3.11) */
+    if (ue->have_guti && ue->sec_valid) {
+        /* TS 24.301 5.5.1.2.2: a valid GUTI is the identity; the request
+         * is integrity protected with the current context (4.4.4.2) */
+        a->nas_ksi.ksi = ue->ksi;
+        a->eps_mobile_id.type = NAS_EPS_ID_GUTI;
+        a->eps_mobile_id.guti = ue->guti;
+    } else {
+        a->nas_ksi.ksi = NAS_KSI_NONE;
+        a->eps_mobile_id.type = NAS_EPS_ID_IMSI;
+        snprintf(a->eps_mobile_id.digits, sizeof(a->eps_mobile_id.digits), "%s",
+                 ue->usim.sub.imsi);
+    }
+    a->ue_net_cap.len = 2;
+    a->ue_net_cap.eea = UE_CAP_EEA;
+    a->ue_net_cap.eia = UE_CAP_EIA;
+    a->esm_container.len = (uint16_t)en;
+    memcpy(a->esm_container.v, esm_buf, (size_t)en);
+    a->has_drx = true;
+    a->drx.split_pg_cycle = 10;
+
+    uint8_t plain[ENBSIM_NAS_MAX];
+    int n = nas_encode_plain(&m, plain, sizeof(plain) - 8);
+    if (n < 0)
+        return -EINVAL;
+    if (cfg->misbehave == ENBSIM_MB_TRUNCATED_IE) {
+        /* the ESM message container announces one octet more than sent */
+        n--;
+        ue->misbehaved++;
+    } else if (cfg->misbehave == ENBSIM_MB_UNKNOWN_IE) {
+        /* TS 24.007 11.2.4: an IEI with bits 8-5 0000 is "comprehension
+         * required"; 0x0e is none of the Attach Request's */
+        plain[n++] = 0x0e;
+        plain[n++] = 1;
+        plain[n++] = 0;
+        ue->misbehaved++;
+    }
+    if (a->eps_mobile_id.type == NAS_EPS_ID_GUTI) {
+        size_t ol;
+        uint32_t count = ue->sec.ul_count;
+        if (nas_protect(&ue->sec, NAS_SEC_HDR_INTEGRITY, plain, (size_t)n, out, cap, &ol) !=
+            NAS_SEC_OK)
+            return -EIO;
+        ue->last_ul_count = count;
+        return (int)ol;
+    }
+    if ((size_t)n > cap)
+        return -ENOSPC;
+    memcpy(out, plain, (size_t)n);
+    return n;
+}
+
+int ue_nas_detach_request(struct enbsim_ue *ue, const struct ue_nas_cfg *cfg, bool switch_off,
+                          uint8_t *out, size_t cap)
+{
+    (void)cfg;
+    struct nas_message m;
+    msg_init(&m, NAS_MSG_DETACH_REQUEST_UE);
+    struct nas_detach_request_ue *d = &m.detach_request_ue;
+    /* TS 24.301 5.5.2.2.1 */
+    d->detach_type.switch_off = switch_off;
+    d->detach_type.type = NAS_DETACH_EPS;
+    d->nas_ksi.ksi = ue->sec_valid ? ue->ksi : NAS_KSI_NONE;
+    if (ue->have_guti) {
+        d->eps_mobile_id.type = NAS_EPS_ID_GUTI;
+        d->eps_mobile_id.guti = ue->guti;
+    } else {
+        d->eps_mobile_id.type = NAS_EPS_ID_IMSI;
+        snprintf(d->eps_mobile_id.digits, sizeof(d->eps_mobile_id.digits), "%s",
+                 ue->usim.sub.imsi);
+    }
+    return emit(ue, &m, NAS_SEC_HDR_INTEGRITY_CIPHERED, out, cap);
+}
+
+int ue_nas_pdn_connect(struct enbsim_ue *ue, const struct ue_nas_cfg *cfg, const char *apn,
+                       uint8_t *out, size_t cap)
+{
+    (void)cfg;
+    struct nas_message m;
+    if (!ue->sec_valid)
+        return -ENOTCONN;
+    if (pdn_request(ue, apn, false, &m))
+        return -ENOSPC;
+    /* TS 24.301 6.5.1.2: request type "initial request" for a new PDN */
+    return emit(ue, &m, NAS_SEC_HDR_INTEGRITY_CIPHERED, out, cap);
+}
+
+int ue_nas_pdn_disconnect(struct enbsim_ue *ue, const struct ue_nas_cfg *cfg, uint8_t ebi,
+                          uint8_t *out, size_t cap)
+{
+    (void)cfg;
+    struct nas_message m;
+    struct ue_bearer *b = bearer_by_ebi(ue, ebi);
+    if (!ue->sec_valid || !b)
+        return -ENOENT;
+    msg_init(&m, NAS_MSG_PDN_DISC_REQUEST);
+    m.pti = next_pti(ue);
+    b->pti = m.pti;
+    m.ebi = 0;
+    /* TS 24.301 6.5.2.2: the linked EBI names the PDN connection */
+    m.pdn_disc_request.linked_ebi = ebi;
+    return emit(ue, &m, NAS_SEC_HDR_INTEGRITY_CIPHERED, out, cap);
+}
+
+int ue_nas_kenb(const struct enbsim_ue *ue, uint8_t kenb[32])
+{
+    /* TS 33.401 A.3 and 7.2.6.1: KeNB from KASME with the uplink NAS
+     * COUNT of the last uplink NAS message before the AS security set-up */
+    return sec_kenb(ue->kasme, ue->last_ul_count, kenb);
+}
+
+void ue_nas_reset(struct enbsim_ue *ue, bool keep_guti)
+{
+    if (!keep_guti) {
+        if (ue->sec_valid)
+            nas_sec_ctx_free(&ue->sec);
+        ue->sec_valid = false;
+        ue->have_guti = false;
+        ue->ksi = NAS_KSI_NONE;
+        OPENSSL_cleanse(ue->kasme, sizeof(ue->kasme));
+    }
+    if (ue->new_sec_valid)
+        nas_sec_ctx_free(&ue->new_sec);
+    ue->new_sec_valid = false;
+    ue->pending_auth = false;
+    memset(ue->bearer, 0, sizeof(ue->bearer));
+}
+
+/* ---------------------------------------------------------- handlers --- */
+
+static void on_identity_request(struct enbsim_ue *ue, const struct ue_nas_cfg *cfg,
+                                const struct nas_message *in, struct ue_nas_out *o)
+{
+    struct nas_message m;
+    msg_init(&m, NAS_MSG_IDENTITY_RESPONSE);
+    struct nas_mobile_id *id = &m.identity_response.mobile_id;
+    /* TS 24.301 5.4.4.3, TS 24.008 10.5.5.9 identity type 2 */
+    switch (in->identity_request.identity_type) {
+    case NAS_ID_IMSI:
+        id->type = NAS_ID_IMSI;
+        snprintf(id->digits, sizeof(id->digits), "%s", ue->usim.sub.imsi);
+        break;
+    case NAS_ID_IMEI:
+        id->type = NAS_ID_IMEI;
+        snprintf(id->digits, sizeof(id->digits), "%.15s", cfg->imeisv);
+        break;
+    case NAS_ID_IMEISV:
+        id->type = NAS_ID_IMEISV;
+        snprintf(id->digits, sizeof(id->digits), "%s", cfg->imeisv);
+        break;
+    default:
+        id->type = NAS_ID_NONE;
+        break;
+    }
+    out_add(o, ue, &m, NAS_SEC_HDR_INTEGRITY_CIPHERED);
+}
+
+static void on_auth_request(struct enbsim_ue *ue, const struct ue_nas_cfg *cfg,
+                            const struct nas_message *in, struct ue_nas_out *o)
+{
+    const struct nas_auth_request *r = &in->auth_request;
+    struct usim_auth_result res;
+    struct nas_message m;
+
+    ue->auth_rounds++;
+    if (usim_authenticate(&ue->usim, r->rand, r->autn, cfg->sn_id, &res)) {
+        fail(o, "usim-crypto", 0);
+        return;
+    }
+    if (cfg->misbehave == ENBSIM_MB_BAD_AUTN_MAC && ue->auth_rounds == 1) {
+        res.err = SEC_AUTH_MAC_FAILURE;
+        ue->misbehaved++;
+    }
+    switch (res.err) {
+    case SEC_AUTH_OK:
+        msg_init(&m, NAS_MSG_AUTH_RESPONSE);
+        m.auth_response.res.len = 8;
+        memcpy(m.auth_response.res.v, res.res, 8);
+        if (cfg->misbehave == ENBSIM_MB_WRONG_RES) {
+            m.auth_response.res.v[0] ^= 0x01;
+            ue->misbehaved++;
+        }
+        memcpy(ue->pending_kasme, res.kasme, 32);
+        ue->pending_ksi = r->nas_ksi.ksi;
+        ue->pending_auth = true;
+        out_add(o, ue, &m, NAS_SEC_HDR_INTEGRITY_CIPHERED);
+        if (cfg->misbehave == ENBSIM_MB_SCTP_ABORT) {
+            o->abort_sctp = true;
+            ue->misbehaved++;
+        }
+        break;
+    case SEC_AUTH_MAC_FAILURE:
+    case SEC_AUTH_NOT_EPS:
+        /* TS 24.301 5.4.2.6 c) #20 MAC failure, #26 non-EPS authentication */
+        msg_init(&m, NAS_MSG_AUTH_FAILURE);
+        m.auth_failure.emm_cause = res.err == SEC_AUTH_MAC_FAILURE ? 20 : 26;
+        out_add(o, ue, &m, NAS_SEC_HDR_INTEGRITY_CIPHERED);
+        break;
+    case SEC_AUTH_SYNCH_FAILURE:
+        /* TS 24.301 5.4.2.6 c) #21 synch failure with AUTS (TS 33.102 6.3.3) */
+        msg_init(&m, NAS_MSG_AUTH_FAILURE);
+        m.auth_failure.emm_cause = 21;
+        m.auth_failure.has_auts = true;
+        memcpy(m.auth_failure.auts, res.auts, 14);
+        out_add(o, ue, &m, NAS_SEC_HDR_INTEGRITY_CIPHERED);
+        break;
+    default:
+        fail(o, "usim-crypto", 0);
+        break;
+    }
+    OPENSSL_cleanse(&res, sizeof(res));
+}
+
+static void smc_reject(struct enbsim_ue *ue, uint8_t cause, struct ue_nas_out *o)
+{
+    struct nas_message m;
+    msg_init(&m, NAS_MSG_SECURITY_MODE_REJECT);
+    m.security_mode_reject.emm_cause = cause;
+    /* TS 24.301 5.4.3.5: sent without the new context */
+    bool v = ue->sec_valid;
+    ue->sec_valid = false;
+    out_add(o, ue, &m, NAS_SEC_HDR_PLAIN);
+    ue->sec_valid = v;
+    o->fail = cause == 23 ? "smc-caps-mismatch" : "smc-rejected";
+    o->cause = cause;
+}
+
+/* SECURITY MODE COMMAND (TS 24.301 5.4.3.3): security header type 3, not
+ * ciphered, integrity protected with the new context it names. */
+static void on_smc(struct enbsim_ue *ue, const struct ue_nas_cfg *cfg, const uint8_t *pdu,
+                   size_t len, struct ue_nas_out *o)
+{
+    struct nas_message in, m;
+    if (len <= NAS_SEC_HDR_LEN ||
+        nas_decode_plain(pdu + NAS_SEC_HDR_LEN, len - NAS_SEC_HDR_LEN, &in) < 0 ||
+        in.id != NAS_MSG_SECURITY_MODE_COMMAND)
+        return; /* TS 24.301 4.4.4.2: not acceptable in this header type */
+    const struct nas_security_mode_command *c = &in.security_mode_command;
+    if (cfg->misbehave == ENBSIM_MB_NO_SMC_COMPLETE) {
+        ue->misbehaved++;
+        return;
+    }
+    const uint8_t *kasme;
+    if (ue->pending_auth && c->nas_ksi.ksi == ue->pending_ksi)
+        kasme = ue->pending_kasme;
+    else if (ue->sec_valid && c->nas_ksi.ksi == ue->ksi)
+        kasme = ue->kasme;
+    else {
+        smc_reject(ue, 24, o);
+        return;
+    }
+    /* TS 33.401 5.1.3.1, 5.1.4.1: the algorithms must be ones we offered */
+    uint8_t eea = c->selected_algs.eea, eia = c->selected_algs.eia;
+    if (eea > 3 || eia > 3 || eia == 0 || !(UE_CAP_EEA & (0x80 >> eea)) ||
+        !(UE_CAP_EIA & (0x80 >> eia))) {
+        smc_reject(ue, 23, o);
+        return;
+    }
+    if (ue->new_sec_valid)
+        nas_sec_ctx_free(&ue->new_sec);
+    ue->new_sec_valid = false;
+    if (nas_sec_ctx_init_kasme(&ue->new_sec, NAS_SEC_ROLE_UE, c->nas_ksi.ksi, eea, eia, kasme) !=
+        NAS_SEC_OK) {
+        smc_reject(ue, 24, o);
+        return;
+    }
+    ue->new_sec_valid = true;
+    if (kasme == ue->kasme) {
+        /* the current context with new algorithms keeps its counts */
+        ue->new_sec.ul_count = ue->sec.ul_count;
+        ue->new_sec.dl_count = ue->sec.dl_count;
+    }
+    uint8_t plain[ENBSIM_NAS_MAX];
+    size_t pl;
+    struct nas_sec_info info;
+    enum nas_sec_err e = nas_unprotect(&ue->new_sec, pdu, len, plain, sizeof(plain), &pl, &info);
+    if (e != NAS_SEC_OK || !info.integrity_verified) {
+        /* TS 24.301 5.4.3.5: the command could not be accepted */
+        nas_sec_ctx_free(&ue->new_sec);
+        ue->new_sec_valid = false;
+        smc_reject(ue, 24, o);
+        return;
+    }
+    /* TS 24.301 5.4.3.3: the replayed UE security capabilities must be
+     * those the UE sent */
+    if (c->replayed_ue_sec_cap.len < 2 || c->replayed_ue_sec_cap.eea != UE_CAP_EEA ||
+        c->replayed_ue_sec_cap.eia != UE_CAP_EIA) {
+        nas_sec_ctx_free(&ue->new_sec);
+        ue->new_sec_valid = false;
+        smc_reject(ue, 23, o);
+        return;
+    }
+    /* take the new context into use */
+    if (ue->sec_valid)
+        nas_sec_ctx_free(&ue->sec);
+    memcpy(&ue->sec, &ue->new_sec, sizeof(ue->sec)); /* a move: new_sec is forgotten */
+    ue->new_sec_valid = false;
+    ue->sec_valid = true;
+    if (kasme != ue->kasme)
+        memcpy(ue->kasme, kasme, 32);
+    ue->ksi = c->nas_ksi.ksi;
+    ue->pending_auth = false;
+
+    msg_init(&m, NAS_MSG_SECURITY_MODE_COMPLETE);
+    if (c->has_imeisv_request && c->imeisv_request == 1) {
+        m.security_mode_complete.has_imeisv = true;
+        m.security_mode_complete.imeisv.type = NAS_ID_IMEISV;
+        snprintf(m.security_mode_complete.imeisv.digits,
+                 sizeof(m.security_mode_complete.imeisv.digits), "%s", cfg->imeisv);
+    }
+    /* TS 24.301 5.4.3.3: integrity protected and ciphered with the new context */
+    out_add(o, ue, &m, NAS_SEC_HDR_INTEGRITY_CIPHERED_NEW_CTX);
+}
+
+static void on_act_default(struct enbsim_ue *ue, const struct nas_message *esm,
+                           struct nas_message *accept)
+{
+    const struct nas_act_default_request *r = &esm->act_default_request;
+    struct ue_bearer *b = bearer_by_pti(ue, esm->pti);
+    if (!b)
+        b = bearer_free(ue);
+    msg_init(accept, NAS_MSG_ACT_DEFAULT_ACCEPT);
+    accept->ebi = esm->ebi;
+    accept->pti = esm->pti;
+    if (!b)
+        return;
+    b->active = true;
+    b->ebi = esm->ebi;
+    b->pti = 0;
+    if (r->pdn_addr.type == NAS_PDN_IPV4 || r->pdn_addr.type == NAS_PDN_IPV4V6)
+        memcpy(&b->ue_addr, r->pdn_addr.ipv4, 4);
+    if (r->apn.name[0])
+        snprintf(b->apn, sizeof(b->apn), "%s", r->apn.name);
+}
+
+static void on_attach_accept(struct enbsim_ue *ue, const struct ue_nas_cfg *cfg,
+                             const struct nas_message *in, struct ue_nas_out *o)
+{
+    const struct nas_attach_accept *a = &in->attach_accept;
+    struct nas_message esm, accept, m;
+    if (nas_decode_plain(a->esm_container.v, a->esm_container.len, &esm) < 0 ||
+        esm.id != NAS_MSG_ACT_DEFAULT_REQUEST) {
+        fail(o, "attach-accept-esm", 0);
+        return;
+    }
+    if (a->has_guti && a->guti.type == NAS_EPS_ID_GUTI) {
+        ue->guti = a->guti.guti;
+        ue->have_guti = true;
+    }
+    on_act_default(ue, &esm, &accept);
+    uint8_t esm_buf[512];
+    int n = nas_encode_plain(&accept, esm_buf, sizeof(esm_buf));
+    if (n < 0) {
+        fail(o, "encode", 0);
+        return;
+    }
+    msg_init(&m, NAS_MSG_ATTACH_COMPLETE);
+    m.attach_complete.esm_container.len = (uint16_t)n;
+    memcpy(m.attach_complete.esm_container.v, esm_buf, (size_t)n);
+    if (cfg->misbehave == ENBSIM_MB_BAD_MAC || cfg->misbehave == ENBSIM_MB_REPLAY) {
+        /* bad-mac: a copy with a broken NAS-MAC goes first; replay: the
+         * very same PDU goes twice.  The network must discard the odd one
+         * (TS 24.301 4.4.4.3, 4.4.3.2) and keep the UE's state. */
+        uint32_t count = ue->sec.ul_count;
+        out_add(o, ue, &m, NAS_SEC_HDR_INTEGRITY_CIPHERED);
+        if (o->n == 1) {
+            o->msg[1] = o->msg[0];
+            o->n = 2;
+            if (cfg->misbehave == ENBSIM_MB_BAD_MAC)
+                o->msg[0].buf[1] ^= 0x5a; /* octets 2-5 are the NAS-MAC */
+        }
+        ue->last_ul_count = count;
+        ue->misbehaved++;
+    } else {
+        out_add(o, ue, &m, NAS_SEC_HDR_INTEGRITY_CIPHERED);
+    }
+    o->attach_done = true;
+}
+
+static void on_esm(struct enbsim_ue *ue, const struct ue_nas_cfg *cfg,
+                   const struct nas_message *in, struct ue_nas_out *o)
+{
+    struct nas_message m;
+    struct ue_bearer *b;
+    switch (in->id) {
+    case NAS_MSG_ESM_INFO_REQUEST:
+        /* TS 24.301 6.6.1.3 */
+        msg_init(&m, NAS_MSG_ESM_INFO_RESPONSE);
+        m.pti = in->pti;
+        if (cfg->apn && *cfg->apn) {
+            m.esm_info_response.has_apn = true;
+            snprintf(m.esm_info_response.apn.name, sizeof(m.esm_info_response.apn.name), "%s",
+                     cfg->apn);
+        }
+        m.esm_info_response.has_pco = true;
+        pco_request(&m.esm_info_response.pco);
+        out_add(o, ue, &m, NAS_SEC_HDR_INTEGRITY_CIPHERED);
+        break;
+    case NAS_MSG_ACT_DEFAULT_REQUEST:
+        /* TS 24.301 6.4.1.3: a default bearer for a UE-requested PDN connection */
+        on_act_default(ue, in, &m);
+        out_add(o, ue, &m, NAS_SEC_HDR_INTEGRITY_CIPHERED);
+        o->pdn_done = true;
+        break;
+    case NAS_MSG_PDN_CONN_REJECT:
+        b = bearer_by_pti(ue, in->pti);
+        if (b)
+            b->pti = 0;
+        o->fail = "pdn-connectivity-reject";
+        o->cause = in->pdn_conn_reject.esm_cause;
+        break;
+    case NAS_MSG_DEACT_REQUEST:
+        /* TS 24.301 6.4.4.3 */
+        b = bearer_by_ebi(ue, in->ebi);
+        msg_init(&m, NAS_MSG_DEACT_ACCEPT);
+        m.ebi = in->ebi;
+        m.pti = in->pti;
+        out_add(o, ue, &m, NAS_SEC_HDR_INTEGRITY_CIPHERED);
+        if (b) {
+            b->active = false;
+            b->pti = 0;
+        }
+        o->pdn_released = true;
+        break;
+    case NAS_MSG_PDN_DISC_REJECT:
+        o->fail = "pdn-disconnect-reject";
+        o->cause = in->pdn_disc_reject.esm_cause;
+        break;
+    default:
+        break; /* ESM status, modify ...: nothing to do here */
+    }
+}
+
+static bool plain_allowed(enum nas_msg_id id)
+{
+    /* TS 24.301 4.4.4.2: what the UE accepts without integrity protection */
+    switch (id) {
+    case NAS_MSG_IDENTITY_REQUEST:
+    case NAS_MSG_AUTH_REQUEST:
+    case NAS_MSG_AUTH_REJECT:
+    case NAS_MSG_ATTACH_REJECT:
+    case NAS_MSG_DETACH_ACCEPT:
+    case NAS_MSG_TAU_REJECT:
+    case NAS_MSG_SERVICE_REJECT:
+        return true;
+    default:
+        return false;
+    }
+}
+
+void ue_nas_handle_dl(struct enbsim_ue *ue, const struct ue_nas_cfg *cfg, const uint8_t *pdu,
+                      size_t len, struct ue_nas_out *o)
+{
+    struct nas_sec_info info;
+    struct nas_message in, m;
+    uint8_t plain[ENBSIM_NAS_MAX];
+    size_t pl = 0;
+
+    memset(o, 0, sizeof(*o));
+    if (nas_sec_peek(pdu, len, &info) != NAS_SEC_OK)
+        return;
+    if (info.pd == NAS_PD_EMM && info.hdr == NAS_SEC_HDR_INTEGRITY_NEW_CTX) {
+        on_smc(ue, cfg, pdu, len, o);
+        return;
+    }
+    bool verified = false;
+    if (info.pd == NAS_PD_EMM && info.hdr != NAS_SEC_HDR_PLAIN) {
+        if (!ue->sec_valid)
+            return; /* nothing to check it with: discard */
+        enum nas_sec_err e = nas_unprotect(&ue->sec, pdu, len, plain, sizeof(plain), &pl, &info);
+        if (e != NAS_SEC_OK)
+            return; /* TS 24.301 4.4.4.2: integrity check failed, discard */
+        verified = info.integrity_verified || ue->sec.eia == 0;
+    } else {
+        if (len > sizeof(plain))
+            return;
+        memcpy(plain, pdu, len);
+        pl = len;
+    }
+    if (nas_decode_plain(plain, pl, &in) < 0) {
+        /* TS 24.301 7.5: answer syntax errors with EMM STATUS */
+        uint8_t cause = in.pd == NAS_PD_EMM ? nas_err_emm_cause(in.err.code) : 0;
+        if (cause) {
+            msg_init(&m, NAS_MSG_EMM_STATUS);
+            m.emm_status.emm_cause = cause;
+            out_add(o, ue, &m, NAS_SEC_HDR_INTEGRITY_CIPHERED);
+        }
+        return;
+    }
+    if (!verified && ue->sec_valid && !plain_allowed(in.id))
+        return; /* TS 24.301 4.4.4.2 */
+    if (in.pd == NAS_PD_ESM) {
+        on_esm(ue, cfg, &in, o);
+        return;
+    }
+    switch (in.id) {
+    case NAS_MSG_IDENTITY_REQUEST:
+        on_identity_request(ue, cfg, &in, o);
+        break;
+    case NAS_MSG_AUTH_REQUEST:
+        on_auth_request(ue, cfg, &in, o);
+        break;
+    case NAS_MSG_AUTH_REJECT:
+        /* TS 24.301 5.4.2.5: the USIM is invalid; delete GUTI and keys */
+        ue_nas_reset(ue, false);
+        fail(o, "auth-reject", 0);
+        break;
+    case NAS_MSG_ATTACH_ACCEPT:
+        on_attach_accept(ue, cfg, &in, o);
+        break;
+    case NAS_MSG_ATTACH_REJECT:
+        fail(o, "attach-reject", in.attach_reject.emm_cause);
+        /* TS 24.301 5.5.1.2.5: most causes invalidate the GUTI */
+        ue->have_guti = false;
+        break;
+    case NAS_MSG_DETACH_REQUEST_NW:
+        /* TS 24.301 5.5.2.3.2: answer, then the bearers are gone */
+        msg_init(&m, NAS_MSG_DETACH_ACCEPT);
+        out_add(o, ue, &m, NAS_SEC_HDR_INTEGRITY_CIPHERED);
+        memset(ue->bearer, 0, sizeof(ue->bearer));
+        o->detach_done = true;
+        break;
+    case NAS_MSG_DETACH_ACCEPT:
+        memset(ue->bearer, 0, sizeof(ue->bearer));
+        o->detach_done = true;
+        break;
+    case NAS_MSG_EMM_INFORMATION:
+        break; /* TS 24.301 5.4.5.3: accepted, nothing to answer */
+    case NAS_MSG_GUTI_REALLOC_COMMAND:
+        if (in.guti_realloc_command.guti.type == NAS_EPS_ID_GUTI) {
+            ue->guti = in.guti_realloc_command.guti.guti;
+            ue->have_guti = true;
+        }
+        msg_init(&m, NAS_MSG_GUTI_REALLOC_COMPLETE);
+        out_add(o, ue, &m, NAS_SEC_HDR_INTEGRITY_CIPHERED);
+        break;
+    case NAS_MSG_DL_NAS_TRANSPORT:
+    case NAS_MSG_EMM_STATUS:
+    default:
+        break;
+    }
+}
