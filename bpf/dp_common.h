@@ -168,13 +168,18 @@ ue_session(const struct xepc_config *cfg, __be32 ue, __u32 *sid_out)
 
 /* ------------------------------------------------------------ events ---- */
 
+/* s: the session the event is about (its identity goes with the event,
+ * struct xepc_ev_hdr), or NULL */
 static __always_inline void ev_hdr(struct xepc_ev_hdr *h, __u16 type,
-				   __u32 sid, __u64 now)
+				   __u32 sid, const struct xepc_session *s,
+				   __u64 now)
 {
 	h->type = type;
 	h->pad = 0;
 	h->session_id = sid;
 	h->ts_ns = now;
+	h->teid_local = s ? s->teid_local : 0;
+	h->cookie = s ? s->cookie : 0;
 }
 
 static __always_inline void ev_unknown_teid(const struct xepc_config *cfg,
@@ -205,7 +210,7 @@ static __always_inline void ev_unknown_teid(const struct xepc_config *cfg,
 		stat_cnt(XEPC_CNT_EV_LOST, 0);
 		return;
 	}
-	ev_hdr(&ev->hdr, XEPC_EV_UNKNOWN_TEID, 0, now);
+	ev_hdr(&ev->hdr, XEPC_EV_UNKNOWN_TEID, 0, NULL, now);
 	ev->teid = teid;
 	ev->peer_addr = peer;
 	ev->local_addr = local;
@@ -216,8 +221,9 @@ static __always_inline void ev_unknown_teid(const struct xepc_config *cfg,
 }
 
 static __always_inline void ev_quota(__u16 type, __u32 idx,
-				     struct xepc_charge *c, __s64 remaining,
-				     __u64 now)
+				     struct xepc_charge *c,
+				     const struct xepc_session *s,
+				     __s64 remaining, __u64 now)
 {
 	struct xepc_ev_quota *ev;
 
@@ -226,7 +232,7 @@ static __always_inline void ev_quota(__u16 type, __u32 idx,
 		stat_cnt(XEPC_CNT_EV_LOST, 0);
 		return;
 	}
-	ev_hdr(&ev->hdr, type, c->session_id, now);
+	ev_hdr(&ev->hdr, type, c->session_id, s, now);
 	ev->charge_idx = idx;
 	ev->rating_group = c->rating_group;
 	ev->remaining = remaining;
@@ -472,6 +478,7 @@ static __always_inline int meter_conform(__u32 id, __u32 len, __u64 now_ns)
  * only reports the crossings, once each until userspace clears the bits.
  */
 static __always_inline int quota_take(struct xepc_charge *c, __u32 idx,
+				      const struct xepc_session *s,
 				      __u32 len, const struct xepc_config *cfg)
 {
 	__s64 old, left;
@@ -486,7 +493,7 @@ static __always_inline int quota_take(struct xepc_charge *c, __u32 idx,
 		__sync_fetch_and_add(&c->remaining, (__s64)len);
 		prev = __sync_fetch_and_or(&c->state, XEPC_CS_EXHAUSTED);
 		if (!(prev & XEPC_CS_EXHAUSTED))
-			ev_quota(XEPC_EV_QUOTA_EXHAUSTED, idx, c, old, dp_now(cfg));
+			ev_quota(XEPC_EV_QUOTA_EXHAUSTED, idx, c, s, old, dp_now(cfg));
 		return 0;
 	}
 	left = old - len;
@@ -494,14 +501,14 @@ static __always_inline int quota_take(struct xepc_charge *c, __u32 idx,
 	    !(c->state & XEPC_CS_THRESHOLD_SENT)) {
 		prev = __sync_fetch_and_or(&c->state, XEPC_CS_THRESHOLD_SENT);
 		if (!(prev & XEPC_CS_THRESHOLD_SENT))
-			ev_quota(XEPC_EV_QUOTA_THRESHOLD, idx, c, left, dp_now(cfg));
+			ev_quota(XEPC_EV_QUOTA_THRESHOLD, idx, c, s, left, dp_now(cfg));
 	}
 	if (left == 0) {
 		/* the last byte went: the final-unit action applies from the
 		 * next packet on; tell userspace now */
 		prev = __sync_fetch_and_or(&c->state, XEPC_CS_EXHAUSTED);
 		if (!(prev & XEPC_CS_EXHAUSTED))
-			ev_quota(XEPC_EV_QUOTA_EXHAUSTED, idx, c, 0, dp_now(cfg));
+			ev_quota(XEPC_EV_QUOTA_EXHAUSTED, idx, c, s, 0, dp_now(cfg));
 	}
 	return 1;
 }
@@ -582,7 +589,7 @@ static __always_inline int dp_policy(const struct xepc_config *cfg,
 		if (c && (c->flags & XEPC_CF_VALID)) {
 			if ((c->flags & XEPC_CF_ONLINE) &&
 			    !(rflags & XEPC_RF_ALWAYS_ALLOWED) &&
-			    !(v->quota_taken = quota_take(c, idx, len, cfg))) {
+			    !(v->quota_taken = quota_take(c, idx, s, len, cfg))) {
 				/* RFC 4006 8.35 Final-Unit-Action */
 				switch (c->fua) {
 				case XEPC_FUA_REDIRECT:
@@ -698,7 +705,7 @@ static __always_inline int idle_begin(const struct xepc_config *cfg,
 
 			ev = bpf_ringbuf_reserve(&xepc_events, sizeof(*ev), 0);
 			if (ev) {
-				ev_hdr(&ev->hdr, XEPC_EV_DDN, sid, now);
+				ev_hdr(&ev->hdr, XEPC_EV_DDN, sid, s, now);
 				ev->ue_addr = s->ue_addr;
 				ev->buffered = u->buffered;
 				bpf_ringbuf_submit(ev, 0);
@@ -722,9 +729,9 @@ static __always_inline int idle_begin(const struct xepc_config *cfg,
 		__sync_fetch_and_add(&u->buffered, -1);
 		return XEPC_DROP_IDLE_RINGBUF_FULL;
 	}
-	ev_hdr(&r->hdr, XEPC_EV_BUFFERED, sid, now);
+	ev_hdr(&r->hdr, XEPC_EV_BUFFERED, sid, s, now);
 	r->len = len;
-	r->pad = 0;
+	r->ue_addr = s->ue_addr;
 	*rec = r;
 	return 0;
 }

@@ -185,7 +185,11 @@ struct xepc_session {
 	__u8 default_slot;	/* charge slot of traffic matching no rule / rules
 				 * with charge_slot 0xff */
 	__u8 pad0;
-	__u32 cookie;		/* userspace tag (e.g. database generation) */
+	__u32 cookie;		/* generation: userspace gives every add a new
+				 * non-zero value (modify keeps it); copied into
+				 * the events about the session, so that one
+				 * that outlives it is told from its successor
+				 * in the same slot (struct xepc_ev_hdr) */
 	__u32 pad1;
 };
 
@@ -589,11 +593,23 @@ enum xepc_event_type {
 	XEPC_EV_BUFFERED = 5,		/* struct xepc_ev_buffered (xepc_pktbuf) */
 };
 
+/*
+ * Every event about a session carries the session's identity as the kernel
+ * saw it: its id, its uplink TEID and its cookie (struct xepc_session),
+ * which userspace changes on every add.  A session id is reused once its
+ * session is deleted, so an event (or a buffered packet) that outlives its
+ * session must be matched against the whole identity before it is acted
+ * upon: userspace drops, and counts, what no longer matches (docs/datapath.md
+ * "events").  Changed in this layout: teid_local and cookie were added
+ * (the header was 16 bytes).
+ */
 struct xepc_ev_hdr {
 	__u16 type;		/* enum xepc_event_type */
 	__u16 pad;
 	__u32 session_id;	/* 0 when not applicable */
 	__u64 ts_ns;		/* bpf_ktime_get_ns() (CLOCK_MONOTONIC), ns */
+	__u32 teid_local;	/* the session's teid_local; 0 = no session */
+	__u32 cookie;		/* the session's cookie */
 };
 
 /* Downlink data for an idle UE (TS 23.401 5.3.4.3: Downlink Data
@@ -628,7 +644,7 @@ struct xepc_ev_quota {
 struct xepc_ev_buffered {
 	struct xepc_ev_hdr hdr;
 	__u32 len;		/* bytes valid in data[] */
-	__u32 pad;
+	__be32 ue_addr;		/* the session's UE address (was pad) */
 	__u8 data[XEPC_BUF_PKT_MAX];
 };
 

@@ -36,6 +36,7 @@ void test_idle(struct test_ctx *t)
 		goto out;
 	s.flags = XEPC_SF_ACTIVE;	/* no tunnel: idle */
 	s.enb_addr = 0;
+	s.cookie = 0xc00c1e09;		/* the session's identity (xepc_ev_hdr) */
 	ASSERT_OK(env_session(&e, SID, &s), "session");
 
 	test__start_subtest(t, "buffer_bound_and_ddn");
@@ -58,6 +59,8 @@ void test_idle(struct test_ctx *t)
 		if (ASSERT_OK_PTR(ddn, "downlink-data event")) {
 			ASSERT_EQ(ddn->hdr.session_id, SID, "event session");
 			ASSERT_EQ(ddn->ue_addr, ip4("10.45.0.9"), "event UE");
+			ASSERT_EQ(ddn->hdr.teid_local, s.teid_local, "event TEID (identity)");
+			ASSERT_EQ(ddn->hdr.cookie, 0xc00c1e09, "event cookie (identity)");
 		}
 		ASSERT_TRUE(env_event(&e, XEPC_EV_DDN, 1) == NULL, "one DDN per interval");
 	}
@@ -67,6 +70,9 @@ void test_idle(struct test_ctx *t)
 		if (!ASSERT_OK_PTR(b, "buffered packet record"))
 			break;
 		ASSERT_EQ(b->hdr.session_id, SID, "record session");
+		ASSERT_EQ(b->hdr.teid_local, s.teid_local, "record TEID (identity)");
+		ASSERT_EQ(b->hdr.cookie, 0xc00c1e09, "record cookie (identity)");
+		ASSERT_EQ(b->ue_addr, ip4("10.45.0.9"), "record UE address (identity)");
 		ASSERT_EQ(b->len, il, "record length = inner packet");
 		ASSERT_EQ(b->data[0], 0x45, "record starts with the IPv4 header");
 		ASSERT_EQ(b->data[28], i, "records in arrival order");

@@ -77,6 +77,7 @@ void test_quota(struct test_ctx *t)
 	ASSERT_OK(env_config(&e, &cfg), "config");
 	s.charge_base = IDX;
 	s.n_charge = 2;
+	s.cookie = 0x51e55;
 	s.default_slot = 0;
 	ASSERT_OK(env_session(&e, SID, &s), "session");
 	len = env_ul(f, SID, UE, "198.51.100.10", 17, 1000, 2000, 1000 - 28, &il);
@@ -98,8 +99,11 @@ void test_quota(struct test_ctx *t)
 			ASSERT_EQ(th->rating_group, 100, "rating group");
 			ASSERT_EQ(th->charge_idx, IDX, "charge index");
 			ASSERT_EQ(th->hdr.session_id, SID, "session");
+			ASSERT_EQ(th->hdr.teid_local, s.teid_local, "session TEID (identity)");
+			ASSERT_EQ(th->hdr.cookie, 0x51e55, "session cookie (identity)");
 		}
-		ASSERT_OK_PTR(ex, "exhausted event");
+		if (ASSERT_OK_PTR(ex, "exhausted event"))
+			ASSERT_EQ(ex->hdr.cookie, 0x51e55, "session cookie (identity)");
 		ASSERT_TRUE(!env_event(&e, XEPC_EV_QUOTA_THRESHOLD, 1), "one threshold event");
 		ASSERT_TRUE(!env_event(&e, XEPC_EV_QUOTA_EXHAUSTED, 1), "one exhausted event");
 	}

@@ -8,7 +8,7 @@
 source "$(dirname "$0")/lib.sh"
 e2e_require
 trap e2e_cleanup EXIT INT TERM
-tap_plan 28
+tap_plan 29
 PROBE="$PY $E2E_ROOT/tests/e2e/gtpu_probe.py"
 
 check "topology: three namespaces, two veth links" e2e_topology
@@ -168,6 +168,41 @@ idle_reset_ok() {
     echo "$out" | grep -q 'idle UE), 0 packets buffered'
 }
 check "idle UE: the buffer count is back to 0 after the packets were delivered" idle_reset_ok
+
+# Kept packets belong to their session's identity, not to its session id
+# (issue 8, item 1): packets kept for an idle UE whose session is deleted,
+# and whose TEID (so its session id) is given to another UE with a tunnel
+# before the packets are flushed, must never enter the new tunnel.  The
+# events process is stopped while the session is replaced, so that it
+# sees the successor and not an empty slot.
+idle_sid_reuse_ok() {
+    local leaked
+    xepcctl session add --teid 0x1b0 --ue 10.45.0.20 || return 1
+    e2e_bg_xepcctl "$E2E_TMP/reuse-events.log" events --buffer --timeout 10
+    local ev=$BG_PID
+    sleep 0.5
+    in_pdn ping -c 3 -i 0.2 -W 1 10.45.0.20 >/dev/null 2>&1
+    sleep 0.5
+    e2e_capture_start "$E2E_TMP/reuse.pcap"
+    kill -STOP $ev
+    xepcctl session del --teid 0x1b0 &&
+        xepcctl session add --teid 0x1b0 --ue 10.45.0.21 --enb $ENB_ADDR --dl-teid 0x9b0
+    local rc=$?
+    kill -CONT $ev
+    sleep 1
+    kill -INT $ev 2>/dev/null
+    wait $ev
+    e2e_capture_stop
+    xepcctl session del --teid 0x1b0
+    [ $rc = 0 ] || return 1
+    leaked=$(tshark -r "$E2E_TMP/reuse.pcap" -Y 'gtp.teid == 0x9b0' 2>/dev/null | wc -l)
+    sed 's/^/# /' "$E2E_TMP/reuse-events.log" | tail -n 4
+    echo "# G-PDUs into the new session's tunnel: $leaked"
+    [ "$leaked" = 0 ] && [ "$(grep -c '^buffered ' "$E2E_TMP/reuse-events.log")" = 3 ] &&
+        grep -q 'buffer sent=0 .*dropped-stale=3 ' "$E2E_TMP/reuse-events.log"
+}
+check "idle UE: kept packets of a deleted session never enter the tunnel of the session that reuses its id (counted dropped-stale)" \
+    idle_sid_reuse_ok
 
 path_mgmt() {
     e2e_bg_xepcctl "$E2E_TMP/path.log" events --echo-interval 0.5 --echo-misses 2 --timeout 6

@@ -36,6 +36,16 @@ static const char events_help[] =
 "    Events are consumed: only one process should follow them, normally\n"
 "    xepc-agwd; use this command on a gateway without one.\n"
 "\n"
+"    Every downlink-data, quota and buffered event carries the identity of\n"
+"    its session (id, uplink TEID, cookie, UE address).  One whose session\n"
+"    was deleted, or replaced by another that reuses its id, is dropped and\n"
+"    counted, never printed or sent into the new session's tunnel.  At exit\n"
+"    the counts go to stderr:\n"
+"\n"
+"      xepcctl events: buffer sent=N dropped-full=N dropped-gone=N\n"
+"                      dropped-stale=N send-failed=N        (with --buffer)\n"
+"      xepcctl events: N downlink-data/quota events dropped ... (events-dropped-stale)\n"
+"\n"
 "OPTIONS\n"
 "    --count N            stop after N events\n"
 "    --timeout SECONDS    stop after SECONDS (default: never)\n"
@@ -208,6 +218,17 @@ int cli_events_main(int argc, char **argv)
     if (dp_buffer_count(ctx))
         fprintf(stderr, "xepcctl events: %zu buffered packets were never sent (no tunnel)\n",
                 dp_buffer_count(ctx));
+    struct dp_event_stats es;
+    dp_event_stats_get(ctx, &es);
+    if (eo.keep_buffered)
+        fprintf(stderr, "xepcctl events: buffer sent=%llu dropped-full=%llu dropped-gone=%llu "
+                "dropped-stale=%llu send-failed=%llu\n", (unsigned long long)es.buf_sent,
+                (unsigned long long)es.buf_dropped_full, (unsigned long long)es.buf_dropped_gone,
+                (unsigned long long)es.buf_dropped_stale, (unsigned long long)es.buf_send_failed);
+    if (es.ev_dropped_stale)
+        fprintf(stderr, "xepcctl events: %llu downlink-data/quota events dropped: their session "
+                "was deleted or replaced (events-dropped-stale)\n",
+                (unsigned long long)es.ev_dropped_stale);
     dp_close(ctx);
     return rc < 0 ? CLI_FAIL : CLI_OK;
 }

@@ -183,6 +183,20 @@ int dp_events_poll(struct dp_ctx *ctx, int timeout_ms);
 int dp_buffer_flush(struct dp_ctx *ctx, uint32_t ul_teid);
 size_t dp_buffer_count(const struct dp_ctx *ctx);
 
+/* What this process's event consumer did, since dp_events_open(). */
+struct dp_event_stats {
+    uint64_t buf_held;          /* idle-UE packets kept now */
+    uint64_t buf_sent;          /* sent into their session's tunnel */
+    uint64_t buf_dropped_full;  /* over DP_BUF_PER_UE / DP_BUF_TOTAL, or no memory */
+    uint64_t buf_dropped_gone;  /* their session was deleted */
+    uint64_t buf_dropped_stale; /* their session id now holds another session
+                                 * (another TEID, cookie or UE address) */
+    uint64_t buf_send_failed;   /* sendmsg() failed */
+    uint64_t ev_dropped_stale;  /* downlink-data and quota events about a
+                                 * session that was deleted or replaced */
+};
+int dp_event_stats_get(const struct dp_ctx *ctx, struct dp_event_stats *st);
+
 const char *dp_event_type_str(uint16_t type);
 
 /* ------------------------------------------------------- path management -- */

@@ -3,14 +3,20 @@
  *
  * Packets the kernel hands over for an idle UE (xepc_pktbuf) are kept here,
  * bounded by DP_BUF_PER_UE per session and DP_BUF_TOTAL in all; beyond the
- * bounds the newest packet is dropped (counted in dropped).  Once the
- * session has its tunnel again they are sent, in arrival order, as G-PDUs
- * from the gateway's S1-U address to the eNB (UDP 2152) through the
- * kernel's stack, and the kernel's per-UE buffer count is reset. */
+ * bounds the newest packet is dropped (counted).  Once the session has its
+ * tunnel again they are sent, in arrival order, as G-PDUs from the
+ * gateway's S1-U address to the eNB (UDP 2152) through the kernel's stack,
+ * and the kernel's per-UE buffer count is reset.
+ *
+ * Every kept packet, downlink-data and quota event carries the identity of
+ * its session (sid, uplink TEID, cookie, UE address; xepc_ev_hdr): one whose
+ * session was deleted, or replaced by another in the same slot, is dropped
+ * and counted (struct dp_event_stats), never delivered to the successor. */
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,8 +27,13 @@
 #include "dp/dp_gtpu.h"
 #include "dp/dp_int.h"
 
+/* A kept packet and the identity of the session it was buffered for
+ * (struct xepc_ev_hdr): it is only ever sent into that session's tunnel. */
 struct dp_buf_pkt {
     uint32_t sid;
+    uint32_t teid_local;
+    uint32_t cookie;
+    uint32_t ue_addr;   /* network order */
     uint32_t len;
     uint8_t data[];
 };
@@ -30,7 +41,6 @@ struct dp_buf_pkt {
 struct dp_bufq {
     struct dp_buf_pkt *pkts[DP_BUF_TOTAL];
     size_t n;
-    uint64_t dropped;
 };
 
 void dp_bufq_free(struct dp_bufq *q)
@@ -47,6 +57,13 @@ size_t dp_buffer_count(const struct dp_ctx *ctx)
     return ctx->bufq ? ctx->bufq->n : 0;
 }
 
+int dp_event_stats_get(const struct dp_ctx *ctx, struct dp_event_stats *st)
+{
+    *st = ctx->ev_stats;
+    st->buf_held = dp_buffer_count(ctx);
+    return 0;
+}
+
 const char *dp_event_type_str(uint16_t type)
 {
     switch (type) {
@@ -59,22 +76,51 @@ const char *dp_event_type_str(uint16_t type)
     }
 }
 
-static void bufq_push(struct dp_bufq *q, const struct xepc_ev_buffered *b)
+/* Does the session in the slot now still have the identity an event was
+ * raised for?  A session id is reused after a delete; the uplink TEID, the
+ * cookie (new on every add) and the UE address (ue 0: not carried) tell the
+ * successor from the session the event is about. */
+static bool ident_matches(const struct xepc_session *s, uint32_t teid_local, uint32_t cookie,
+                          uint32_t ue)
+{
+    return (s->flags & XEPC_SF_ACTIVE) && s->teid_local == teid_local && s->cookie == cookie &&
+           (!ue || s->ue_addr == ue);
+}
+
+/* The session of an event, if it is still the one the kernel saw. */
+static bool ev_session_current(struct dp_ctx *ctx, const struct xepc_ev_hdr *h, uint32_t ue)
+{
+    struct xepc_session s;
+    uint32_t sid = h->session_id;
+    if (bpf_map_lookup_elem(ctx->map_fd[DP_MAP_SESSIONS], &sid, &s))
+        return false;
+    return ident_matches(&s, h->teid_local, h->cookie, ue);
+}
+
+static void bufq_push(struct dp_ctx *ctx, struct dp_bufq *q, const struct xepc_ev_buffered *b)
 {
     size_t per_ue = 0;
     uint32_t len = b->len > XEPC_BUF_PKT_MAX ? XEPC_BUF_PKT_MAX : b->len;
+    /* Already replaced or gone: never keep it (docs/datapath.md "events"). */
+    if (!ev_session_current(ctx, &b->hdr, b->ue_addr)) {
+        ctx->ev_stats.buf_dropped_stale++;
+        return;
+    }
     for (size_t i = 0; i < q->n; i++)
         per_ue += q->pkts[i]->sid == b->hdr.session_id;
     if (q->n >= DP_BUF_TOTAL || per_ue >= DP_BUF_PER_UE) {
-        q->dropped++;
+        ctx->ev_stats.buf_dropped_full++;
         return;
     }
     struct dp_buf_pkt *p = malloc(sizeof(*p) + len);
     if (!p) {
-        q->dropped++;
+        ctx->ev_stats.buf_dropped_full++;
         return;
     }
     p->sid = b->hdr.session_id;
+    p->teid_local = b->hdr.teid_local;
+    p->cookie = b->hdr.cookie;
+    p->ue_addr = b->ue_addr;
     p->len = len;
     memcpy(p->data, b->data, len);
     q->pkts[q->n++] = p;
@@ -113,6 +159,12 @@ static int rb_event(void *arg, void *data, size_t size)
         if (size < sizeof(ev.u.ddn))
             return 0;
         memcpy(&ev.u.ddn, data, sizeof(ev.u.ddn));
+        /* Paging a UE whose session was replaced meanwhile would page
+         * the wrong subscriber (or one without data). */
+        if (!ev_session_current(ctx, h, ev.u.ddn.ue_addr)) {
+            ctx->ev_stats.ev_dropped_stale++;
+            return 0;
+        }
         break;
     case XEPC_EV_UNKNOWN_TEID:
         if (size < sizeof(ev.u.unknown_teid))
@@ -126,13 +178,19 @@ static int rb_event(void *arg, void *data, size_t size)
         if (size < sizeof(ev.u.quota))
             return 0;
         memcpy(&ev.u.quota, data, sizeof(ev.u.quota));
+        /* The charging slot may belong to a successor by now: its quota
+         * is not the one that crossed the threshold. */
+        if (!ev_session_current(ctx, h, 0)) {
+            ctx->ev_stats.ev_dropped_stale++;
+            return 0;
+        }
         break;
     case XEPC_EV_BUFFERED:
         if (size < offsetof(struct xepc_ev_buffered, data))
             return 0;
         ev.buffered = data;
         if (ctx->ev_opts.keep_buffered && ctx->bufq)
-            bufq_push(ctx->bufq, ev.buffered);
+            bufq_push(ctx, ctx->bufq, ev.buffered);
         break;
     default:
         return 0;
@@ -179,69 +237,72 @@ int dp_events_open(struct dp_ctx *ctx, const struct dp_events_opts *opts, dp_eve
     return ring_buffer__epoll_fd(ctx->rb);
 }
 
-static int flush_sid(struct dp_ctx *ctx, uint32_t sid, const struct xepc_session *s)
+/* Sends a kept packet as a G-PDU into the tunnel of s. */
+static bool buf_send(struct dp_ctx *ctx, const struct dp_buf_pkt *p, const struct xepc_session *s)
 {
-    struct dp_bufq *q = ctx->bufq;
     struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(DP_GTPU_PORT),
                              .sin_addr.s_addr = s->enb_addr};
+    uint8_t hdr[8];
+    dp_gtpu_build_gpdu_header(hdr, sizeof(hdr), s->teid_remote, p->len);
+    struct iovec iov[2] = {{hdr, sizeof(hdr)}, {(void *)p->data, p->len}};
+    struct msghdr mh = {.msg_name = &to, .msg_namelen = sizeof(to), .msg_iov = iov,
+                        .msg_iovlen = 2};
+    return sendmsg(ctx->udp_fd, &mh, 0) >= 0;
+}
+
+/*
+ * One pass over the kept packets, in arrival order (of session only_sid, or
+ * of all with 0): a packet whose session has its tunnel again is sent; one
+ * whose session is gone, or whose slot now holds another session (the sid
+ * was reused: another TEID, cookie or UE address), is dropped and counted —
+ * it must never reach the successor's tunnel; the rest stay.  Returns the
+ * number sent.
+ */
+static int flush_pass(struct dp_ctx *ctx, uint32_t only_sid)
+{
+    struct dp_bufq *q = ctx->bufq;
+    struct xepc_session s;
+    uint32_t cur_sid = 0;
+    bool have = false;
     size_t kept = 0;
     int sent = 0;
+    if (!q)
+        return 0;
     for (size_t i = 0; i < q->n; i++) {
         struct dp_buf_pkt *p = q->pkts[i];
-        if (p->sid != sid) {
+        if (only_sid && p->sid != only_sid) {
             q->pkts[kept++] = p;
             continue;
         }
-        uint8_t hdr[8];
-        dp_gtpu_build_gpdu_header(hdr, sizeof(hdr), s->teid_remote, p->len);
-        struct iovec iov[2] = {{hdr, sizeof(hdr)}, {p->data, p->len}};
-        struct msghdr mh = {.msg_name = &to, .msg_namelen = sizeof(to), .msg_iov = iov,
-                            .msg_iovlen = 2};
-        if (sendmsg(ctx->udp_fd, &mh, 0) >= 0)
+        if (!have || p->sid != cur_sid) {
+            cur_sid = p->sid;
+            have = true;
+            if (bpf_map_lookup_elem(ctx->map_fd[DP_MAP_SESSIONS], &cur_sid, &s))
+                memset(&s, 0, sizeof(s)); /* unreadable: treat as gone */
+        }
+        if (!(s.flags & XEPC_SF_ACTIVE)) {
+            ctx->ev_stats.buf_dropped_gone++;
+        } else if (!ident_matches(&s, p->teid_local, p->cookie, p->ue_addr)) {
+            ctx->ev_stats.buf_dropped_stale++;
+        } else if (!(s.flags & XEPC_SF_TUNNEL)) {
+            q->pkts[kept++] = p;
+            continue;
+        } else if (ctx->udp_fd >= 0 && buf_send(ctx, p, &s)) {
             sent++;
+            ctx->ev_stats.buf_sent++;
+            /* Let the kernel buffer again for the next idle period.  Only
+             * this field is stored, through the shared mapping: rewriting
+             * the whole entry would lose usage the kernel counts at the
+             * same moment. */
+            if (ctx->usage && p->sid < ctx->max_entries[DP_MAP_USAGE])
+                __atomic_store_n(&ctx->usage[p->sid].buffered, 0, __ATOMIC_RELAXED);
+        } else {
+            ctx->ev_stats.buf_send_failed++;
+        }
         free(p);
     }
     q->n = kept;
-    /* Let the kernel buffer again for the next idle period.  Only this
-     * field is stored, through the shared mapping: rewriting the whole
-     * entry would lose usage the kernel counts at the same moment. */
-    if (ctx->usage && sid < ctx->max_entries[DP_MAP_USAGE])
-        __atomic_store_n(&ctx->usage[sid].buffered, 0, __ATOMIC_RELAXED);
     return sent;
-}
-
-static int flush_ready(struct dp_ctx *ctx)
-{
-    struct dp_bufq *q = ctx->bufq;
-    int total = 0;
-    for (size_t i = 0; q && i < q->n;) {
-        uint32_t sid = q->pkts[i]->sid;
-        struct xepc_session s;
-        if (!bpf_map_lookup_elem(ctx->map_fd[DP_MAP_SESSIONS], &sid, &s) &&
-            (s.flags & XEPC_SF_TUNNEL)) {
-            total += flush_sid(ctx, sid, &s);
-            i = 0; /* the array was compacted */
-            continue;
-        }
-        if (!bpf_map_lookup_elem(ctx->map_fd[DP_MAP_SESSIONS], &sid, &s) &&
-            !(s.flags & XEPC_SF_ACTIVE)) {
-            /* Session gone: its packets have nowhere to go. */
-            size_t kept = 0;
-            for (size_t j = 0; j < q->n; j++) {
-                if (q->pkts[j]->sid == sid) {
-                    free(q->pkts[j]);
-                    q->dropped++;
-                } else {
-                    q->pkts[kept++] = q->pkts[j];
-                }
-            }
-            q->n = kept;
-            i = 0;
-            continue;
-        }
-        i++;
-    }
-    return total;
 }
 
 int dp_events_poll(struct dp_ctx *ctx, int timeout_ms)
@@ -252,7 +313,7 @@ int dp_events_poll(struct dp_ctx *ctx, int timeout_ms)
     int rc = ring_buffer__poll(ctx->rb, timeout_ms);
     if (rc < 0 && rc != -EINTR)
         return dp_set_error(ctx, rc, "ring buffer poll: %s", strerror(-rc));
-    flush_ready(ctx);
+    flush_pass(ctx, 0);
     dp_path_poll(ctx);
     return ctx->ev_count;
 }
@@ -260,11 +321,7 @@ int dp_events_poll(struct dp_ctx *ctx, int timeout_ms)
 int dp_buffer_flush(struct dp_ctx *ctx, uint32_t ul_teid)
 {
     uint32_t sid = XEPC_TEID_SID(ul_teid);
-    struct xepc_session s;
-    if (!ctx->bufq || ctx->udp_fd < 0)
+    if (!ctx->bufq || ctx->udp_fd < 0 || !sid)
         return 0;
-    if (bpf_map_lookup_elem(ctx->map_fd[DP_MAP_SESSIONS], &sid, &s) ||
-        !(s.flags & XEPC_SF_TUNNEL))
-        return 0;
-    return flush_sid(ctx, sid, &s);
+    return flush_pass(ctx, sid);
 }

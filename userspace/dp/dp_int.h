@@ -73,6 +73,7 @@ struct dp_ctx {
     int udp_fd;                     /* GTP-U socket for Error Indication/flush */
     uint16_t gtpu_seq;
     struct dp_bufq *bufq;
+    struct dp_event_stats ev_stats;
     struct dp_path *path;           /* GTP-U path management, if started */
     int lock_fd;                    /* the pin directory, flock()ed by writers */
     int lock_depth;

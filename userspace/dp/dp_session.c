@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "dp/dp_int.h"
 
@@ -474,6 +475,24 @@ static int session_find(struct dp_ctx *ctx, uint32_t ul_teid, uint32_t *sid,
     return 0;
 }
 
+/* A new session's cookie (struct xepc_session): non-zero, and never the
+ * cookie of the session the slot held before (prev), so that an event or a
+ * buffered packet of that session is told from this one even when the TEID
+ * and the UE address are the same again.  Random rather than counted: the
+ * slot's previous cookie is gone once it was deleted, and any process may
+ * add sessions (docs/datapath.md "events"). */
+static uint32_t cookie_new(uint32_t prev)
+{
+    static uint32_t fallback;
+    uint32_t c = 0;
+    for (int i = 0; i < 4 && (!c || c == prev); i++)
+        if (getrandom(&c, sizeof(c), GRND_NONBLOCK) != (ssize_t)sizeof(c))
+            c = 0;
+    while (!c || c == prev) /* no entropy yet: still different from prev */
+        c = (uint32_t)(prev + 0x9e3779b9u * ++fallback);
+    return c;
+}
+
 static void fill_tunnel(const struct dp_session_spec *s, struct xepc_session *k)
 {
     k->ue_addr = s->ue_addr.s_addr;
@@ -514,6 +533,7 @@ int dp_session_add(struct dp_ctx *ctx, const struct dp_session_spec *s, uint8_t 
     memset(&b, 0, sizeof(b));
     b.sess.flags = XEPC_SF_ACTIVE;
     b.sess.default_action = default_action;
+    b.sess.cookie = cookie_new(cur.cookie);
     fill_tunnel(s, &b.sess);
     rc = install_ambr(ctx, s, &b);
     if (rc)
@@ -704,6 +724,7 @@ int dp_session_add_bulk(struct dp_ctx *ctx, const struct dp_session_spec *s, siz
         goto out;
     }
     LIBBPF_OPTS(bpf_map_batch_opts, o);
+    uint32_t cookie_base = cookie_new(0);
     while (done < n) {
         uint32_t cnt = (uint32_t)(n - done < CHUNK ? n - done : CHUNK);
         for (uint32_t i = 0; i < cnt; i++) {
@@ -719,6 +740,11 @@ int dp_session_add_bulk(struct dp_ctx *ctx, const struct dp_session_spec *s, siz
             ues[i] = sp->ue_addr.s_addr;
             memset(&vals[i], 0, sizeof(vals[i]));
             vals[i].flags = XEPC_SF_ACTIVE;
+            /* one random base for the whole install: a getrandom() per
+             * session would cost more than the install itself */
+            vals[i].cookie = cookie_base + (uint32_t)(done + i);
+            if (!vals[i].cookie)
+                vals[i].cookie = 1;
             fill_tunnel(sp, &vals[i]);
         }
         /* Sessions first, then the UE map that makes them reachable for
