@@ -4,7 +4,16 @@
 # local HSS (hss.c).  Users link `agwcore sec xepc` and -lyaml -lsqlite3
 # -lcrypto.
 LIBRARIES += agwcore
-agwcore_SRCS := userspace/agw/agw_config.c
+agwcore_SRCS := userspace/agw/agw_config.c userspace/agw/agw_db.c userspace/agw/hss.c \
+                $(BUILD)/gen/agw_schema.c
+
+# schema/agw/NNNN_name.sql embedded as agw_migrations[] (agw_db.h): adding a
+# migration is adding a file there.
+AGW_SCHEMA_SQL := $(sort $(wildcard schema/agw/*.sql))
+$(BUILD)/gen/agw_schema.c: $(AGW_SCHEMA_SQL) userspace/agw/gen_schema.sh
+	@mkdir -p $(@D)
+	@echo "  GEN     $@"
+	$(Q)userspace/agw/gen_schema.sh $@ $(AGW_SCHEMA_SQL)
 DEBIAN_PACKAGES += libyaml-dev libsqlite3-dev
 
 UNIT_TESTS += test_agw_config
@@ -12,5 +21,21 @@ test_agw_config_SRCS := userspace/agw/tests/test_agw_config.c
 test_agw_config_LIBS := agwcore sec xepc
 test_agw_config_LDLIBS := -lcmocka -lyaml -lsqlite3 -lcrypto
 
-# xepcctl config check (needs build/bin/xepcctl from `make all`).
-SCRIPT_TESTS += userspace/agw/tests/test_xepcctl_config.sh
+# xepcctl config check and xepcctl subscriber (need build/bin/xepcctl from
+# `make all`).
+SCRIPT_TESTS += userspace/agw/tests/test_xepcctl_config.sh \
+                userspace/agw/tests/test_xepcctl_subscriber.sh
+
+UNIT_TESTS += test_agw_db test_hss
+test_agw_db_SRCS := userspace/agw/tests/test_agw_db.c
+test_agw_db_LIBS := agwcore sec xepc
+test_agw_db_LDLIBS := -lcmocka -lyaml -lsqlite3 -lcrypto
+test_hss_SRCS := userspace/agw/tests/test_hss.c
+test_hss_LIBS := agwcore sec xepc
+test_hss_LDLIBS := -lcmocka -lyaml -lsqlite3 -lcrypto
+
+# make bench: 100k-subscriber CSV import, vectors/s.
+BENCHES += bench_hss
+bench_hss_SRCS := userspace/agw/tests/bench_hss.c
+bench_hss_LIBS := agwcore sec xepc
+bench_hss_LDLIBS := -lyaml -lsqlite3 -lcrypto
