@@ -18,5 +18,6 @@ int cli_events_main(int argc, char **argv);  /* cmd_events.c: follow datapath ev
 int cli_session_main(int argc, char **argv); /* cmd_session.c: static sessions */
 int cli_stats_main(int argc, char **argv);   /* cmd_stats.c: counters, drop reasons */
 int cli_sim_main(int argc, char **argv); /* cmd_sim.c: Milenage vectors, AUTS */
+int cli_subscriber_main(int argc, char **argv); /* cmd_subscriber.c: local HSS */
 
 #endif

@@ -24,6 +24,7 @@ static const struct cli_command commands[] = {
     {"session", cli_session_main, "add, modify, remove and inspect datapath sessions"},
     {"sim", cli_sim_main, "SIM authentication values: Milenage vectors, AUTS checks"},
     {"stats", cli_stats_main, "datapath counters and drop reasons"},
+    {"subscriber", cli_subscriber_main, "local HSS: add, show, list, delete, import subscribers"},
     {"version", cli_version_main, "print the version of this build"},
 };
 
