@@ -39,3 +39,10 @@ BENCHES += bench_hss
 bench_hss_SRCS := userspace/agw/tests/bench_hss.c
 bench_hss_LIBS := agwcore sec xepc
 bench_hss_LDLIBS := -lyaml -lsqlite3 -lcrypto
+
+# libFuzzer: the YAML configuration parser and the APN spec parser; seeds in
+# fuzz_agw_config.corpus/.
+FUZZERS += fuzz_agw_config
+fuzz_agw_config_SRCS := userspace/agw/tests/fuzz_agw_config.c
+fuzz_agw_config_LIBS := agwcore sec xepc
+fuzz_agw_config_LDLIBS := -lyaml -lsqlite3 -lcrypto
