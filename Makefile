@@ -13,6 +13,10 @@
 #   FUZZERS      += name          same keys; clang libFuzzer+ASan+UBSan into
 #                                 build/fuzz/, run by `make fuzz` and briefly
 #                                 by `make test`
+#   SELFTEST_FUZZERS += name      same keys; built like fuzzers into
+#   SELFTEST_SANS += name         build/fuzz-selftest/ and like unit tests into
+#                                 build/test-selftest/: programs that must
+#                                 fail, run only by their own self-test script
 #   SCRIPT_TESTS += path/to/x.sh  TAP-emitting scripts run by `make test`
 #                                 after the unit tests (root/netns tests)
 #   BENCH_SCRIPTS+= path/to/x.sh  scripts run by `make bench`
@@ -36,11 +40,14 @@ WARN     := -Wall -Wextra -Werror
 BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) -g $(INCLUDES) -MMD -MP
 
 CFLAGS_rel  := $(BASE_CFLAGS) -O2
+# Every sanitizer report is fatal (-fno-sanitize-recover=all): a UBSan
+# report ends the test or the fuzzer run with a failure instead of being
+# printed and forgotten (tools/run-fuzzers-selftest.sh proves it).
 CFLAGS_san  := $(BASE_CFLAGS) -O1 -fno-omit-frame-pointer \
-               -fsanitize=address,undefined -fno-sanitize-recover=undefined
+               -fsanitize=address,undefined -fno-sanitize-recover=all
 LDFLAGS_san := -fsanitize=address,undefined
 CFLAGS_fuzz := $(BASE_CFLAGS) -O1 -fno-omit-frame-pointer \
-               -fsanitize=fuzzer-no-link,address,undefined \
+               -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
                -DXEPC_FUZZING=1
 LDFLAGS_fuzz := -fsanitize=fuzzer,address,undefined
 
@@ -56,6 +63,8 @@ PROGRAMS :=
 UNIT_TESTS :=
 BENCHES :=
 FUZZERS :=
+SELFTEST_FUZZERS :=
+SELFTEST_SANS :=
 SCRIPT_TESTS :=
 BENCH_SCRIPTS :=
 DEBIAN_PACKAGES := build-essential clang llvm pkg-config libbpf-dev bpftool \
@@ -145,11 +154,15 @@ $(foreach p,$(PROGRAMS),$(eval $(call LINK_template,$(p),rel,$(BUILD)/bin,$(CC),
 $(foreach p,$(UNIT_TESTS),$(eval $(call LINK_template,$(p),san,$(BUILD)/test,$(CC),$(LDFLAGS_san))))
 $(foreach p,$(BENCHES),$(eval $(call LINK_template,$(p),rel,$(BUILD)/bench,$(CC),)))
 $(foreach p,$(FUZZERS),$(eval $(call LINK_template,$(p),fuzz,$(BUILD)/fuzz,$(CLANG),$(LDFLAGS_fuzz))))
+$(foreach p,$(SELFTEST_FUZZERS),$(eval $(call LINK_template,$(p),fuzz,$(BUILD)/fuzz-selftest,$(CLANG),$(LDFLAGS_fuzz))))
+$(foreach p,$(SELFTEST_SANS),$(eval $(call LINK_template,$(p),san,$(BUILD)/test-selftest,$(CC),$(LDFLAGS_san))))
 
 BIN_PROGRAMS := $(addprefix $(BUILD)/bin/,$(PROGRAMS))
 TEST_PROGRAMS := $(addprefix $(BUILD)/test/,$(UNIT_TESTS))
 BENCH_PROGRAMS := $(addprefix $(BUILD)/bench/,$(BENCHES))
 FUZZ_PROGRAMS := $(addprefix $(BUILD)/fuzz/,$(FUZZERS))
+SELFTEST_PROGRAMS := $(addprefix $(BUILD)/fuzz-selftest/,$(SELFTEST_FUZZERS)) \
+                     $(addprefix $(BUILD)/test-selftest/,$(SELFTEST_SANS))
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
@@ -164,7 +177,7 @@ deps:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
 	fi
 
-test-build: all $(TEST_PROGRAMS) $(FUZZ_PROGRAMS)
+test-build: all $(TEST_PROGRAMS) $(FUZZ_PROGRAMS) $(SELFTEST_PROGRAMS)
 
 # Every test speaks TAP; prove runs them all and prints the summary.  Unit
 # tests first (fast, no privileges), then the fuzzers briefly, then the

@@ -7,13 +7,20 @@
  * lies inside it (lengths consistent, offsets in the frame), and one that
  * rejects it must say why with a real drop reason.
  *
- * The frame is copied to a heap buffer of exactly its size, so any read
- * past the end is an ASan report.
+ * The frame is copied to the end of a heap buffer, so any read past the
+ * end is an ASan report.  It starts FRAME_ALIGN_OFF bytes into the buffer
+ * (malloc returns 16-byte aligned memory) so that, as in the kernel, the IP
+ * header behind a 14-byte Ethernet header is 4-byte aligned: drivers
+ * reserve NET_IP_ALIGN (2) bytes of headroom, and the XDP headroom
+ * (XDP_PACKET_HEADROOM, 256) keeps that alignment.  UBSan's alignment check
+ * then judges the parsers' loads as the kernel's layout would.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "parse.h"
+
+#define FRAME_ALIGN_OFF 2	/* NET_IP_ALIGN */
 
 static void check(int cond)
 {
@@ -68,11 +75,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t n)
 
 	if (n > 4096)
 		return 0;
-	buf = malloc(n ? n : 1);
+	buf = malloc(FRAME_ALIGN_OFF + n);
 	if (!buf)
 		return 0;
-	memcpy(buf, in, n);
-	rc = walk(buf, buf + n);
+	memcpy(buf + FRAME_ALIGN_OFF, in, n);
+	rc = walk(buf + FRAME_ALIGN_OFF, buf + FRAME_ALIGN_OFF + n);
 	check(rc == 0 || rc == PARSE_PASS || (rc > 0 && rc < XEPC_DROP__MAX));
 	free(buf);
 	return 0;
