@@ -15,5 +15,6 @@
 	X(tc_ue)		\
 	X(route_cache)		\
 	X(repeat)		\
+	X(random_frames)	\
 	X(bpftool)
 #endif
