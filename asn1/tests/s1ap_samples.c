@@ -514,7 +514,9 @@ static bool eq(struct cmp *c, const struct aper_type *t, const void *a, const vo
             if (x->nbits != y->nbits)
                 return differ(c, "bit counts differ");
             size_t full = x->nbits / 8;
-            if (memcmp(x->buf, y->buf, full))
+            /* buf may be NULL when there are no bits: memcmp(NULL, ..., 0)
+             * is undefined (C11 7.24.1p2) */
+            if (full && memcmp(x->buf, y->buf, full))
                 return differ(c, "bits differ");
             if (x->nbits % 8) {
                 uint8_t mask = (uint8_t)(0xff << (8 - x->nbits % 8));

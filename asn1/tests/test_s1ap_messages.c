@@ -422,6 +422,16 @@ static int teardown(void **state)
     return 0;
 }
 
+/* s1ap_sample_equal on empty BIT STRINGs (no buffer): no memcmp(NULL, ...)
+ * (a UBSan report, fatal in the test build). */
+static void test_sample_equal_empty_bit_strings(void **state)
+{
+    (void)state;
+    struct aper_bits a = { NULL, 0 }, b = { NULL, 0 };
+    char where[128];
+    assert_true(s1ap_sample_equal(&s1ap_desc_TransportLayerAddress, &a, &b, where, sizeof(where)));
+}
+
 /* --dump [SEEDS]: "<name> <hex> field=value ..." for the tshark test. */
 static int dump(int dump_seeds)
 {
@@ -499,6 +509,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_reset_partial_and_full),
         cmocka_unit_test(test_encode_refuses_out_of_range),
         cmocka_unit_test(test_long_nas_pdu_fragmented_lengths),
+        cmocka_unit_test(test_sample_equal_empty_bit_strings),
     };
     return cmocka_run_group_tests_name("s1ap_messages", tests, setup, teardown);
 }
