@@ -10,7 +10,12 @@ agwcore_SRCS := userspace/agw/agw_config.c userspace/agw/agw_db.c userspace/agw/
 # schema/agw/NNNN_name.sql embedded as agw_migrations[] (agw_db.h): adding a
 # migration is adding a file there.
 AGW_SCHEMA_SQL := $(sort $(wildcard schema/agw/*.sql))
-$(BUILD)/gen/agw_schema.c: $(AGW_SCHEMA_SQL) userspace/agw/gen_schema.sh
+# The list of files is a prerequisite too, rewritten only when it changes,
+# so that removing or renaming a file also regenerates.
+AGW_SCHEMA_LIST := $(BUILD)/gen/agw_schema.list
+$(shell mkdir -p $(BUILD)/gen && (echo '$(AGW_SCHEMA_SQL)' | cmp -s - $(AGW_SCHEMA_LIST) || \
+        echo '$(AGW_SCHEMA_SQL)' > $(AGW_SCHEMA_LIST)))
+$(BUILD)/gen/agw_schema.c: $(AGW_SCHEMA_SQL) $(AGW_SCHEMA_LIST) userspace/agw/gen_schema.sh
 	@mkdir -p $(@D)
 	@echo "  GEN     $@"
 	$(Q)userspace/agw/gen_schema.sh $@ $(AGW_SCHEMA_SQL)
