@@ -17,7 +17,8 @@ $(SCTP_ECHO): $(patsubst %.c,$(BUILD)/obj/san/%.o,$(sctp_echo_SRCS)) $(BUILD)/li
 	$(Q)$(CC) $(LDFLAGS_san) -o $@ $^ $(sctp_LDLIBS)
 test-build: $(SCTP_ECHO)
 
-SCRIPT_TESTS += userspace/sctp/tests/sctp_usrsctp_raw.sh userspace/sctp/tests/sctp_usrsctp_udp.sh
+SCRIPT_TESTS += userspace/sctp/tests/sctp_usrsctp_raw.sh userspace/sctp/tests/sctp_usrsctp_udp.sh \
+                userspace/sctp/tests/sctp_kernel.sh
 
 UNIT_TESTS += test_sctp_path
 test_sctp_path_SRCS := userspace/sctp/tests/test_sctp_path.c

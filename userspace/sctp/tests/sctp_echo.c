@@ -6,6 +6,10 @@
  *	one line per event ("up ID ADDR:PORT OS IS", "restart ID ...",
  *	"down ID REASON"); SIGUSR1 shuts every association down gracefully;
  *	SIGTERM prints "stats ..." and exits.
+ *   sctp_echo probe -b BACKEND
+ *	opens and closes an endpoint on 127.0.0.1; exit 0 if the backend
+ *	works here, 3 (and why, on stdout) if it is not supported (no kernel
+ *	SCTP), 1 on another error.
  *   sctp_echo client -b BACKEND -l ADDR[:PORT] [-l ...] -p ADDR:PORT [options]
  *	one endpoint per -l, each connects to the peer and sends -n messages
  *	of -s bytes, message i on stream i % ostreams with PPID -P (18), and
@@ -254,7 +258,9 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		usage();
 	g.server = strcmp(argv[1], "server") == 0;
-	if (!g.server && strcmp(argv[1], "client") != 0)
+	bool probe = strcmp(argv[1], "probe") == 0;
+
+	if (!g.server && !probe && strcmp(argv[1], "client") != 0)
 		usage();
 	sctp_cfg_init(&cfg, SCTP_BACKEND_USRSCTP_RAW);
 	optind = 2;
@@ -290,6 +296,20 @@ int main(int argc, char **argv)
 		case 'a': g.abort = true; break;
 		default: usage();
 		}
+	}
+	if (probe) {
+		static const struct sctp_ops none;
+		struct ev_loop *loop = ev_loop_new(0);
+		struct sctp_ep *ep = NULL;
+
+		cfg.local.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		int rc = sctp_ep_open(loop, &cfg, &none, NULL, &ep);
+
+		if (rc < 0)
+			printf("%s\n", sctp_ep_error(ep));
+		sctp_ep_close(ep);
+		ev_loop_destroy(loop);
+		return rc == 0 ? 0 : (rc == -EPROTONOSUPPORT || rc == -ESOCKTNOSUPPORT) ? 3 : 1;
 	}
 	if (n_locals == 0 || g.size < 4 || (!g.server && peer.sin_port == 0))
 		usage();

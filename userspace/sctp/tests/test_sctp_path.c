@@ -220,6 +220,82 @@ static void test_udp_loopback_exchange(void **state)
 	ev_loop_destroy(xloop);
 }
 
+/* The kernel backend opens where the kernel has SCTP, and otherwise says
+ * which call failed and what to do (the namespace test skips then). */
+static void test_kernel_open_works_or_says_why(void **state)
+{
+	(void)state;
+	struct ev_loop *loop = ev_loop_new(0);
+	struct sctp_cfg c;
+	struct sctp_ep *ep;
+
+	sctp_cfg_init(&c, SCTP_BACKEND_KERNEL);
+	c.local.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	int rc = sctp_ep_open(loop, &c, &no_ops, NULL, &ep);
+
+	if (rc == 0) {
+		assert_int_equal(sctp_ep_listen(ep), 0);
+	} else {
+		assert_true(rc == -EPROTONOSUPPORT || rc == -ESOCKTNOSUPPORT);
+		assert_non_null(strstr(sctp_ep_error(ep), "IPPROTO_SCTP"));
+		assert_non_null(strstr(sctp_ep_error(ep), "usrsctp-raw"));
+	}
+	sctp_ep_close(ep);
+	ev_loop_destroy(loop);
+}
+
+/* An endpoint closed from inside its own callback: no callback after
+ * that, no use after free (ASan), and the peer hears the abort. */
+static void close_on_data(void *arg, uint32_t id, uint16_t stream, uint32_t ppid,
+			  const uint8_t *buf, size_t len)
+{
+	struct side *s = arg;
+
+	(void)id; (void)stream; (void)ppid; (void)buf; (void)len;
+	s->msgs++;
+	sctp_ep_close(s->ep);
+	s->ep = NULL;
+}
+
+static void fail_down(void *arg, uint32_t id, enum sctp_down_reason why)
+{
+	(void)arg; (void)id; (void)why;
+	fail_msg("assoc_down ran on an endpoint closed in its callback");
+}
+
+static void test_close_inside_callback(void **state)
+{
+	(void)state;
+	static const struct sctp_ops close_ops = { x_up, NULL, fail_down, close_on_data };
+	struct sctp_cfg c;
+	uint16_t uport = (uint16_t)(20000 + (getpid() + 7) % 20000);
+
+	memset(&srv, 0, sizeof(srv));
+	memset(&cli, 0, sizeof(cli));
+	xloop = ev_loop_new(0);
+	sctp_cfg_init(&c, SCTP_BACKEND_USRSCTP_UDP);
+	c.udp_port = c.udp_remote_port = uport;
+	c.local.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	c.local.sin_port = htons(36412);
+	assert_int_equal(sctp_ep_open(xloop, &c, &x_ops, &srv, &srv.ep), 0);
+	assert_int_equal(sctp_ep_listen(srv.ep), 0);
+	c.local.sin_port = 0;
+	assert_int_equal(sctp_ep_open(xloop, &c, &close_ops, &cli, &cli.ep), 0);
+	struct sockaddr_in peer = { .sin_family = AF_INET, .sin_port = htons(36412),
+				    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+
+	assert_int_equal(sctp_ep_connect(cli.ep, &peer, &cli.id), 0);
+	RUN_UNTIL(cli.ups == 1 && srv.ups == 1);
+	/* Two messages: the second must not reach the closed endpoint. */
+	assert_int_equal(sctp_ep_send(cli.ep, cli.id, 0, 18, "ab", 2), 0);
+	assert_int_equal(sctp_ep_send(cli.ep, cli.id, 1, 18, "cd", 2), 0);
+	RUN_UNTIL(cli.msgs == 1 && srv.downs == 1);
+	assert_null(cli.ep);
+	assert_int_equal(srv.why, SCTP_DOWN_ABORT);
+	sctp_ep_close(srv.ep);
+	ev_loop_destroy(xloop);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -228,6 +304,8 @@ int main(void)
 		cmocka_unit_test(test_cfg_init_fills_defaults),
 		cmocka_unit_test(test_open_rejects_bad_cfg_with_reason),
 		cmocka_unit_test(test_udp_loopback_exchange),
+		cmocka_unit_test(test_close_inside_callback),
+		cmocka_unit_test(test_kernel_open_works_or_says_why),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
