@@ -2,7 +2,7 @@
  * TS 33.401).  One context struct (struct enbsim) holds the eNBs, the UEs,
  * the event loop and the figures; every file reaches state through it.
  *
- *   main.c      command line, set-up, the run, exit code
+ *   cli.c       command line, set-up, the run, exit code (main.c calls it)
  *   enb_s1ap.c  eNB side of S1AP: builders and handlers (S1 Setup, UE
  *               messages, E-RAB and context procedures)
  *   enb_path.c  SCTP endpoints (userspace/sctp) per eNB
@@ -78,7 +78,6 @@ struct ue_bearer {
     uint32_t ul_teid;         /* gateway's S1-U TEID (we send with it) */
     struct in_addr gw_addr;   /* gateway's S1-U address */
     uint32_t dl_teid;         /* ours */
-    struct gtpu_ue tun;       /* user plane (tun.tun_fd -1 without --tun) */
 };
 
 /* What ue_nas_handle_dl() asks the eNB to do. */

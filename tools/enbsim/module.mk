@@ -1,7 +1,9 @@
 # tools/enbsim: the eNodeB + UE simulator (issue 9).  Everything but main
-# is the library enbsim, so that the unit tests link what the program runs.
-LIBRARIES += enbsim
-enbsim_SRCS := tools/enbsim/ue_usim.c tools/enbsim/ue_nas.c tools/enbsim/enb_s1ap.c \
+# is in libraries, so that the tests link what the program runs:
+#   enbsimcore  the protocol side (USIM, UE NAS, eNB S1AP)
+#   enbsimrun   the program (options, run, transport, user plane, report)
+LIBRARIES += enbsimcore
+enbsimcore_SRCS := tools/enbsim/ue_usim.c tools/enbsim/ue_nas.c tools/enbsim/enb_s1ap.c \
                tools/enbsim/names.c
 
 # the UE side against the network side of the same libraries: AKA (RES,
@@ -9,14 +11,36 @@ enbsim_SRCS := tools/enbsim/ue_usim.c tools/enbsim/ue_nas.c tools/enbsim/enb_s1a
 # against a scripted network (a test double, not the MME)
 UNIT_TESTS += test_enbsim_ue
 test_enbsim_ue_SRCS := tools/enbsim/tests/test_enbsim_ue.c
-test_enbsim_ue_LIBS := enbsim nas sec xepc
+test_enbsim_ue_LIBS := enbsimcore nas sec xepc
 test_enbsim_ue_LDLIBS := -lcmocka -lcrypto
 
-# S1AP builders decode with our codec; writes a pcap for tshark
+# S1AP builders decode with our codec; --dump feeds the tshark test
 UNIT_TESTS += test_enbsim_s1ap
 test_enbsim_s1ap_SRCS := tools/enbsim/tests/test_enbsim_s1ap.c
-test_enbsim_s1ap_LIBS := enbsim s1ap nas sec xepc
+test_enbsim_s1ap_LIBS := enbsimcore s1ap nas sec xepc
 test_enbsim_s1ap_LDLIBS := -lcmocka -lcrypto
 
 # tshark decodes the eNB messages (needs build/test/test_enbsim_s1ap)
 SCRIPT_TESTS += tools/enbsim/tests/enbsim_tshark_test.sh
+
+DEBIAN_PACKAGES += libev-dev
+
+# The program and its flow test need the SCTP transport's API
+# (userspace/sctp, its own module).
+ifneq ($(wildcard userspace/sctp/module.mk),)
+LIBRARIES += enbsimrun
+enbsimrun_SRCS := tools/enbsim/cli.c tools/enbsim/load.c tools/enbsim/enb_path.c \
+                  tools/enbsim/ue_tun.c tools/enbsim/report.c
+
+# the whole program (enbsim_run) against a scripted MME (a test double)
+# over an in-process SCTP double (tests/fake_sctp.c), one libev loop
+UNIT_TESTS += test_enbsim_flow
+test_enbsim_flow_SRCS := tools/enbsim/tests/test_enbsim_flow.c tools/enbsim/tests/fake_sctp.c
+test_enbsim_flow_LIBS := enbsimrun enbsimcore gtpuue s1ap nas sec xepc
+test_enbsim_flow_LDLIBS := -lcmocka -lcrypto -lev -lm
+
+PROGRAMS += enbsim
+enbsim_SRCS := tools/enbsim/main.c
+enbsim_LIBS := enbsimrun enbsimcore gtpuue s1ap nas sec xepc sctp
+enbsim_LDLIBS = -lcrypto -lm $(sctp_LDLIBS)
+endif

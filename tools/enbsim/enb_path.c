@@ -1,0 +1,136 @@
+/* enbsim: the S1-MME transport — one SCTP client endpoint per eNB, bound
+ * to the eNB's own address, through userspace/sctp (sctp_path.h).
+ * Non-UE-associated signalling goes on stream 0, UE-associated signalling
+ * on the others (TS 36.412 7). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "enbsim_ctx.h"
+
+#define S1AP_PPID 18 /* TS 36.412 7 */
+
+static struct enbsim *ctx_of(struct enbsim_enb *e)
+{
+    return (struct enbsim *)((char *)(e - e->idx) - offsetof(struct enbsim, enbs));
+}
+
+static void on_up(void *arg, const struct sctp_assoc_info *a)
+{
+    struct enbsim_enb *e = arg;
+    struct enbsim *x = ctx_of(e);
+    uint8_t buf[512];
+    e->up = true;
+    e->assoc = a->id;
+    e->ostreams = a->ostreams;
+    if (x->o.verbose)
+        fprintf(stderr, "enbsim: eNB %u: association up (%u out streams)\n", e->idx,
+                a->ostreams);
+    /* TS 36.413 8.7.3: S1 Setup is the first S1AP procedure */
+    int n = enb_build_s1_setup_request(&e->cfg, buf, sizeof(buf));
+    if (n < 0 || enbsim_send(x, e, 0, buf, (size_t)n)) {
+        e->setup_failed = true;
+        snprintf(e->fail_cause, sizeof(e->fail_cause), "cannot-send");
+        enbsim_stat_fail(x, PROC_S1_SETUP, "cannot-send");
+        enbsim_maybe_done(x);
+        return;
+    }
+    e->t_setup = enbsim_now_ns();
+}
+
+static void on_restart(void *arg, const struct sctp_assoc_info *a)
+{
+    (void)a;
+    struct enbsim_enb *e = arg;
+    enbsim_on_enb_down(ctx_of(e), e, "sctp-restart");
+}
+
+static void on_down(void *arg, uint32_t assoc_id, enum sctp_down_reason why)
+{
+    (void)assoc_id;
+    struct enbsim_enb *e = arg;
+    struct enbsim *x = ctx_of(e);
+    char cause[48];
+    e->up = false;
+    snprintf(cause, sizeof(cause), "sctp-%s", sctp_down_reason_str(why));
+    if (!e->setup_done && !e->setup_failed) {
+        e->setup_failed = true;
+        snprintf(e->fail_cause, sizeof(e->fail_cause), "%s", cause);
+        enbsim_stat_fail(x, PROC_S1_SETUP, cause);
+    }
+    enbsim_on_enb_down(x, e, cause);
+}
+
+static void on_data(void *arg, uint32_t assoc_id, uint16_t stream, uint32_t ppid,
+                    const uint8_t *buf, size_t len)
+{
+    (void)assoc_id;
+    (void)ppid;
+    struct enbsim_enb *e = arg;
+    enbsim_on_s1ap(ctx_of(e), e, stream, buf, len);
+}
+
+static const struct sctp_ops enb_ops = {
+    .assoc_up = on_up,
+    .assoc_restart = on_restart,
+    .assoc_down = on_down,
+    .data = on_data,
+};
+
+int enbsim_send(struct enbsim *x, struct enbsim_enb *e, uint16_t stream, const uint8_t *buf,
+                size_t len)
+{
+    (void)x;
+    if (!e->up)
+        return -ENOTCONN;
+    if (e->ostreams && stream >= e->ostreams)
+        stream = (uint16_t)(1 + stream % (e->ostreams > 1 ? e->ostreams - 1 : 1));
+    return sctp_ep_send(e->ep, e->assoc, stream, S1AP_PPID, buf, len);
+}
+
+int enbsim_enbs_open(struct enbsim *x)
+{
+    for (unsigned i = 0; i < x->n_enbs; i++) {
+        struct enbsim_enb *e = &x->enbs[i];
+        struct sctp_cfg cfg;
+        sctp_cfg_init(&cfg, x->o.backend);
+        cfg.local.sin_family = AF_INET;
+        cfg.local.sin_addr = e->cfg.s1u_addr;
+        cfg.local.sin_port = 0;
+        cfg.ostreams = cfg.istreams = x->o.streams;
+        if (x->o.backend == SCTP_BACKEND_USRSCTP_UDP && i > 0) {
+            /* one UDP port per endpoint: they cannot share 9899 */
+            cfg.udp_port = (uint16_t)(cfg.udp_port + i);
+        }
+        int rc = sctp_ep_open(x->loop, &cfg, &enb_ops, e, &e->ep);
+        if (rc) {
+            char a[INET_ADDRSTRLEN];
+            inet_ntop(AF_INET, &e->cfg.s1u_addr, a, sizeof(a));
+            fprintf(stderr, "enbsim: eNB %u: cannot open an SCTP endpoint on %s (%s): %s\n", i,
+                    a, sctp_backend_str(x->o.backend),
+                    e->ep ? sctp_ep_error(e->ep) : strerror(-rc));
+            return rc;
+        }
+        rc = sctp_ep_connect(e->ep, &x->o.mme, &e->assoc);
+        if (rc) {
+            fprintf(stderr, "enbsim: eNB %u: cannot connect to the MME: %s\n", i,
+                    sctp_ep_error(e->ep));
+            return rc;
+        }
+    }
+    return 0;
+}
+
+void enbsim_enbs_close(struct enbsim *x)
+{
+    for (unsigned i = 0; i < x->n_enbs; i++) {
+        struct enbsim_enb *e = &x->enbs[i];
+        if (e->ep) {
+            if (e->up)
+                sctp_ep_shutdown(e->ep, e->assoc);
+            sctp_ep_close(e->ep);
+            e->ep = NULL;
+        }
+    }
+}

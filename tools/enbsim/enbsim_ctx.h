@@ -1,0 +1,144 @@
+/* enbsim: the run's context (one struct, reached by every file of the
+ * program) — options, eNBs, UEs, the loop, the figures. */
+#ifndef ENBSIM_CTX_H
+#define ENBSIM_CTX_H
+
+#include <ev.h>
+#include <stdio.h>
+
+#include "enb_s1ap.h"
+#include "enbsim.h"
+#include "sctp/sctp_path.h"
+
+#define ENBSIM_MAX_ENBS 256
+#define ENBSIM_CAUSES_MAX 32
+
+struct enbsim_opts {
+    struct sockaddr_in mme;          /* address, SCTP port 36412 */
+    enum sctp_backend backend;
+    struct in_addr enb_addr[ENBSIM_MAX_ENBS];
+    unsigned n_enb_addr;             /* given with --enb-addr */
+    unsigned n_enbs, n_ues;
+    uint32_t enb_id_base;
+    char plmn[8];                    /* "00101" */
+    uint16_t tac;
+    const char *subscribers;         /* CSV */
+    const char *apn;                 /* default APN (overrides the CSV's) */
+    const char *pdn_apn;             /* an extra PDN connection after attach */
+    double rate;                     /* attaches started per second, 0 = no limit */
+    unsigned concurrency;            /* attaches in flight at most */
+    double duration;                 /* s, 0 = until done */
+    bool detach;
+    bool switch_off;
+    double hold;                     /* s attached before detach / the end */
+    unsigned attaches;               /* per UE (the later ones by GUTI) */
+    bool tun;
+    bool esm_info;
+    unsigned mtu;
+    double timeout;                  /* s per procedure step */
+    enum enbsim_misbehave misbehave;
+    const char *ue_report;
+    bool verbose;
+    uint16_t streams;
+};
+
+struct enbsim_enb {
+    unsigned idx;
+    struct enb_cfg cfg;
+    struct sctp_ep *ep;
+    uint32_t assoc;
+    bool up, setup_done, setup_failed, down;
+    char fail_cause[64];
+    uint16_t ostreams;
+    uint64_t t_setup;
+    unsigned slot_bits;              /* eNB UE S1AP ID = gen << slot_bits | slot */
+    unsigned gen;
+    struct gtpu_ep *gtpu;            /* S1-U endpoint, NULL until opened */
+    ev_io gtpu_io;
+    unsigned n_ues;                  /* UEs of this eNB */
+    struct enbsim_ue **ue_of_slot;   /* [n_ues] */
+};
+
+struct enbsim_stats {
+    uint64_t ok[PROC__COUNT], fail[PROC__COUNT];
+    uint32_t *lat_us[PROC__COUNT];   /* samples */
+    size_t n_lat[PROC__COUNT], cap_lat[PROC__COUNT];
+    struct { char name[48]; uint64_t n; } causes[ENBSIM_CAUSES_MAX];
+    unsigned n_causes;
+    uint64_t kenb_mismatch, error_ind, nas_out, decode_errors;
+    uint64_t t_first_attach, t_last_attach;  /* ns */
+};
+
+struct enbsim_ue_ext {               /* per-UE program state beside struct enbsim_ue */
+    uint64_t deadline;               /* ns: the current step must end by then */
+    uint64_t hold_until;             /* ns: attached, waiting to detach/finish */
+    unsigned attaches_left;
+    bool pdn_phase_done;
+    bool finished, failed;
+    /* user plane per bearer slot (ue_tun.c): in use when tun_used */
+    bool tun_used[ENBSIM_MAX_BEARERS];
+    struct gtpu_ue tun[ENBSIM_MAX_BEARERS];
+    ev_io tun_io[ENBSIM_MAX_BEARERS];
+};
+
+struct enbsim {
+    struct ev_loop *loop;
+    struct enbsim_opts o;
+    struct ue_nas_cfg nas;
+    struct enbsim_enb enbs[ENBSIM_MAX_ENBS];
+    unsigned n_enbs;
+    struct enbsim_ue *ues;
+    struct enbsim_ue_ext *ext;
+    unsigned n_ues;
+    /* load */
+    unsigned next_ue;                /* next UE to start */
+    unsigned in_flight;
+    unsigned finished;
+    uint64_t t_open;                 /* ns: eNBs opened */
+    uint64_t t_start;                /* ns: first UE started */
+    ev_timer tick, sweep;
+    ev_signal sigint, sigterm;
+    bool stopping;
+    int setup_error;                 /* exit 2 */
+    struct enbsim_stats st;
+};
+
+uint64_t enbsim_now_ns(void);
+
+/* cli.c: the whole program (options in argv); the result lines go to out.
+ * Returns the exit status. */
+int enbsim_run(int argc, char **argv, FILE *out);
+
+/* enb_path.c */
+int enbsim_enbs_open(struct enbsim *x);
+void enbsim_enbs_close(struct enbsim *x);
+int enbsim_send(struct enbsim *x, struct enbsim_enb *e, uint16_t stream, const uint8_t *buf,
+                size_t len);
+
+/* load.c: the UE procedures driven by messages and timers */
+void enbsim_load_start(struct enbsim *x);
+/* the 100 ms sweep: S1 Setup and step deadlines, holds, --duration */
+void enbsim_sweep_start(struct enbsim *x);
+void enbsim_on_s1ap(struct enbsim *x, struct enbsim_enb *e, uint16_t stream,
+                    const uint8_t *buf, size_t len);
+void enbsim_on_enb_down(struct enbsim *x, struct enbsim_enb *e, const char *why);
+void enbsim_maybe_done(struct enbsim *x);
+
+/* ue_tun.c */
+/* Opens the user plane of every active bearer with a tunnel (ul_teid set)
+ * and closes that of bearers gone; -errno when a TUN device failed. */
+int enbsim_tun_sync(struct enbsim *x, struct enbsim_ue *ue);
+void enbsim_tun_all_down(struct enbsim *x, struct enbsim_ue *ue);
+int enbsim_gtpu_open(struct enbsim *x, struct enbsim_enb *e);
+void enbsim_gtpu_close(struct enbsim *x, struct enbsim_enb *e);
+
+/* report.c */
+void enbsim_stat_ok(struct enbsim *x, enum enbsim_proc p, uint64_t t_start_ns);
+void enbsim_stat_fail(struct enbsim *x, enum enbsim_proc p, const char *cause);
+void enbsim_report(struct enbsim *x, FILE *out);
+int enbsim_ue_report(struct enbsim *x, const char *path);
+void enbsim_stats_free(struct enbsim *x);
+/* 0 all requested procedures succeeded, 1 some failed, 2 set-up error */
+int enbsim_exit_code(const struct enbsim *x);
+
+#endif

@@ -1,0 +1,656 @@
+/* enbsim: the run — which UE starts when (rate, concurrency), and the
+ * procedures of every UE driven by what the MME sends (TS 23.401 5.3.2
+ * attach, 5.3.8 detach, 5.10 PDN connections; TS 36.413 8.3, 8.6).
+ *
+ * A UE goes through, as the options ask:
+ *   attach [-> PDN connect on --pdn APN -> PDN disconnect] [-> hold]
+ *   [-> detach (normal or switch-off)] ... --attaches times, then done.
+ * Every step has a deadline (--timeout); a sweep timer checks them. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "enbsim_ctx.h"
+
+static uint8_t tx[4096]; /* one message is built and sent at a time */
+
+static struct enbsim_ue_ext *ext_of(struct enbsim *x, struct enbsim_ue *ue)
+{
+    return &x->ext[ue->idx];
+}
+
+static void log_ue(struct enbsim *x, struct enbsim_ue *ue, const char *what)
+{
+    if (x->o.verbose)
+        fprintf(stderr, "enbsim: UE %u (IMSI %s, eNB %u, eNB-UE-ID %u): %s\n", ue->idx,
+                ue->usim.sub.imsi, ue->enb, ue->enb_ue_id, what);
+}
+
+static void arm(struct enbsim *x, struct enbsim_ue *ue)
+{
+    ext_of(x, ue)->deadline = enbsim_now_ns() + (uint64_t)(x->o.timeout * 1e9);
+}
+
+/* The UE-side NAS configuration for this UE: its APN is --apn, else its
+ * subscriber's first APN. */
+static const struct ue_nas_cfg *cfg_for(struct enbsim *x, struct enbsim_ue *ue)
+{
+    x->nas.apn = x->o.apn ? x->o.apn : ue->usim.sub.apn;
+    return &x->nas;
+}
+
+static uint16_t ue_stream(struct enbsim *x, struct enbsim_ue *ue)
+{
+    (void)x;
+    return ue->stream;
+}
+
+static int send_ul_nas(struct enbsim *x, struct enbsim_ue *ue, const uint8_t *nas, size_t len)
+{
+    struct enbsim_enb *e = &x->enbs[ue->enb];
+    int n = enb_build_ul_nas(&e->cfg, ue->mme_ue_id, ue->enb_ue_id, nas, len, tx, sizeof(tx));
+    if (n < 0)
+        return n;
+    x->st.nas_out++;
+    return enbsim_send(x, e, ue_stream(x, ue), tx, (size_t)n);
+}
+
+/* The UE is finished: counted once, its slot freed for the load. */
+static void ue_finish(struct enbsim *x, struct enbsim_ue *ue, bool failed)
+{
+    struct enbsim_ue_ext *ext = ext_of(x, ue);
+    if (ext->finished)
+        return;
+    ext->finished = true;
+    ext->failed = failed;
+    ext->deadline = 0;
+    ext->hold_until = 0;
+    if (ue->state == UE_ATTACHING && x->in_flight)
+        x->in_flight--;
+    if (failed || !ue->attaches)
+        ue->state = failed ? UE_DONE : ue->state;
+    x->finished++;
+    enbsim_maybe_done(x);
+}
+
+static void ue_fail(struct enbsim *x, struct enbsim_ue *ue, enum enbsim_proc p, const char *why,
+                    uint8_t cause)
+{
+    char c[48];
+    if (cause)
+        snprintf(c, sizeof(c), "%s-%u", why, cause);
+    else
+        snprintf(c, sizeof(c), "%s", why);
+    ue->last_fail = why;
+    ue->last_fail_cause = cause;
+    enbsim_stat_fail(x, p, c);
+    log_ue(x, ue, c);
+    enbsim_tun_all_down(x, ue);
+    ue_finish(x, ue, true);
+}
+
+static enum enbsim_proc running_proc(struct enbsim_ue *ue)
+{
+    for (int p = PROC_PDN_DISCONNECT; p >= PROC_ATTACH; p--)
+        if (ue->t_start[p])
+            return (enum enbsim_proc)p;
+    if (ue->t_start[PROC_DETACH])
+        return PROC_DETACH;
+    return PROC_ATTACH;
+}
+
+/* eNB UE S1AP ID (TS 36.413 9.2.3.4): gen << slot_bits | slot, unique in
+ * the eNB at any time; a new one per connection. */
+static uint32_t new_enb_ue_id(struct enbsim_enb *e, unsigned slot)
+{
+    e->gen = (e->gen + 1) & ((1u << (24 - e->slot_bits)) - 1);
+    return (e->gen << e->slot_bits) | slot;
+}
+
+static struct enbsim_ue *ue_by_enb_id(struct enbsim_enb *e, uint32_t id)
+{
+    uint32_t slot = id & ((1u << e->slot_bits) - 1);
+    if (slot >= e->n_ues)
+        return NULL;
+    struct enbsim_ue *ue = e->ue_of_slot[slot];
+    return ue && ue->s1_connected && ue->enb_ue_id == id ? ue : NULL;
+}
+
+static void start_attach(struct enbsim *x, struct enbsim_ue *ue)
+{
+    struct enbsim_enb *e = &x->enbs[ue->enb];
+    uint8_t nas[ENBSIM_NAS_MAX];
+    unsigned slot = ue->idx / x->n_enbs;
+    int n = ue_nas_attach_request(ue, cfg_for(x, ue), nas, sizeof(nas));
+    ue->state = UE_ATTACHING;
+    ue->auth_rounds = 0;
+    ue->kenb_checked = false;
+    memset(ue->t_start, 0, sizeof(ue->t_start));
+    ue->t_start[PROC_ATTACH] = enbsim_now_ns();
+    ue->enb_ue_id = new_enb_ue_id(e, slot);
+    ue->mme_ue_id_known = false;
+    ue->s1_connected = true;
+    /* UE-associated signalling on streams 1.., spread by UE (TS 36.412 7) */
+    ue->stream = (uint16_t)(1 + slot % (x->o.streams > 1 ? x->o.streams - 1u : 1u));
+    x->in_flight++;
+    if (!x->st.t_first_attach)
+        x->st.t_first_attach = ue->t_start[PROC_ATTACH];
+    arm(x, ue);
+    if (n < 0) {
+        ue_fail(x, ue, PROC_ATTACH, "nas-encode", 0);
+        return;
+    }
+    int m = enb_build_initial_ue(&e->cfg, ue->enb_ue_id, nas, (size_t)n, tx, sizeof(tx));
+    if (m < 0 || enbsim_send(x, e, ue_stream(x, ue), tx, (size_t)m)) {
+        ue_fail(x, ue, PROC_ATTACH, "send", 0);
+        return;
+    }
+    log_ue(x, ue, ue->have_guti ? "GUTI attach" : "IMSI attach");
+}
+
+static void start_detach(struct enbsim *x, struct enbsim_ue *ue)
+{
+    uint8_t nas[ENBSIM_NAS_MAX];
+    int n = ue_nas_detach_request(ue, cfg_for(x, ue), x->o.switch_off, nas, sizeof(nas));
+    ue->state = UE_DETACHING;
+    ue->t_start[PROC_DETACH] = enbsim_now_ns();
+    arm(x, ue);
+    if (n < 0 || send_ul_nas(x, ue, nas, (size_t)n)) {
+        ue_fail(x, ue, PROC_DETACH, "send", 0);
+        return;
+    }
+    log_ue(x, ue, x->o.switch_off ? "detach (switch off)" : "detach");
+    if (x->o.switch_off) {
+        /* TS 24.301 5.5.2.2.2: no Detach Accept for a switch-off; the
+         * network releases the S1 connection */
+        enbsim_stat_ok(x, PROC_DETACH, ue->t_start[PROC_DETACH]);
+        ue->t_start[PROC_DETACH] = 0;
+        ue->t_start[PROC_CTX_RELEASE] = enbsim_now_ns();
+    }
+}
+
+/* What comes after a finished step. */
+static void next_step(struct enbsim *x, struct enbsim_ue *ue)
+{
+    struct enbsim_ue_ext *ext = ext_of(x, ue);
+    uint8_t nas[ENBSIM_NAS_MAX];
+    if (ue->state != UE_ATTACHED || ext->finished)
+        return;
+    if (x->o.pdn_apn && !ext->pdn_phase_done && !ue->t_start[PROC_PDN_CONNECT] &&
+        !ue->t_start[PROC_PDN_DISCONNECT]) {
+        int n = ue_nas_pdn_connect(ue, cfg_for(x, ue), x->o.pdn_apn, nas, sizeof(nas));
+        ue->t_start[PROC_PDN_CONNECT] = enbsim_now_ns();
+        arm(x, ue);
+        if (n < 0 || send_ul_nas(x, ue, nas, (size_t)n))
+            ue_fail(x, ue, PROC_PDN_CONNECT, "send", 0);
+        return;
+    }
+    if (ue->t_start[PROC_PDN_CONNECT] || ue->t_start[PROC_PDN_DISCONNECT])
+        return;
+    ext->deadline = 0;
+    if (x->o.hold > 0 && !ext->hold_until) {
+        ext->hold_until = enbsim_now_ns() + (uint64_t)(x->o.hold * 1e9);
+        return;
+    }
+    if (x->o.hold > 0 && enbsim_now_ns() < ext->hold_until)
+        return;
+    ext->hold_until = 0;
+    if (x->o.detach)
+        start_detach(x, ue);
+    else
+        ue_finish(x, ue, false);
+}
+
+static void after_detach(struct enbsim *x, struct enbsim_ue *ue)
+{
+    struct enbsim_ue_ext *ext = ext_of(x, ue);
+    ue->state = UE_IDLE;
+    ue->t_start[PROC_DETACH] = 0;
+    enbsim_tun_all_down(x, ue);
+    if (ext->attaches_left > 0) {
+        ext->pdn_phase_done = false;
+        /* the next attach waits for the S1 release (a new connection) */
+        return;
+    }
+    ue->state = UE_DONE;
+}
+
+static void on_nas(struct enbsim *x, struct enbsim_ue *ue, const uint8_t *nas, size_t len,
+                   struct ue_nas_out *o)
+{
+    ue_nas_handle_dl(ue, cfg_for(x, ue), nas, len, o);
+}
+
+static void send_outs(struct enbsim *x, struct enbsim_ue *ue, const struct ue_nas_out *o)
+{
+    for (unsigned i = 0; i < o->n; i++)
+        if (send_ul_nas(x, ue, o->msg[i].buf, o->msg[i].len)) {
+            ue_fail(x, ue, running_proc(ue), "send", 0);
+            return;
+        }
+}
+
+static void handle_nas_result(struct enbsim *x, struct enbsim_ue *ue, struct ue_nas_out *o)
+{
+    struct enbsim_enb *e = &x->enbs[ue->enb];
+    if (o->abort_sctp) {
+        send_outs(x, ue, o);
+        log_ue(x, ue, "misbehave: SCTP ABORT mid-attach");
+        sctp_ep_abort(e->ep, e->assoc);
+        return;
+    }
+    send_outs(x, ue, o);
+    if (ext_of(x, ue)->finished)
+        return;
+    if (o->attach_failed) {
+        ue_fail(x, ue, PROC_ATTACH, o->fail ? o->fail : "attach", o->cause);
+        return;
+    }
+    if (o->fail && !o->attach_done) {
+        if (!strncmp(o->fail, "smc", 3)) {
+            ue_fail(x, ue, PROC_ATTACH, o->fail, o->cause);
+        } else if (!strncmp(o->fail, "pdn-connectivity", 16)) {
+            ue->t_start[PROC_PDN_CONNECT] = 0;
+            ext_of(x, ue)->pdn_phase_done = true;
+            ue_fail(x, ue, PROC_PDN_CONNECT, o->fail, o->cause);
+        } else if (!strncmp(o->fail, "pdn-disconnect", 14)) {
+            ue->t_start[PROC_PDN_DISCONNECT] = 0;
+            ue_fail(x, ue, PROC_PDN_DISCONNECT, o->fail, o->cause);
+        }
+        return;
+    }
+    if (o->detach_done) {
+        if (ue->state == UE_DETACHING)
+            enbsim_stat_ok(x, PROC_DETACH, ue->t_start[PROC_DETACH]);
+        else
+            log_ue(x, ue, "network-initiated detach answered");
+        ue->t_start[PROC_CTX_RELEASE] = enbsim_now_ns();
+        after_detach(x, ue);
+        arm(x, ue);
+    }
+}
+
+/* Sets our side of the tunnel for E-RABs the MME set up. */
+static unsigned bind_erabs(struct enbsim *x, struct enbsim_ue *ue, const struct enb_dl *dl,
+                           struct enb_erab *res)
+{
+    struct enbsim_enb *e = &x->enbs[ue->enb];
+    unsigned n = 0;
+    for (unsigned i = 0; i < dl->n_erab; i++) {
+        for (int k = 0; k < ENBSIM_MAX_BEARERS; k++) {
+            struct ue_bearer *b = &ue->bearer[k];
+            if (!b->active || b->ebi != dl->erab[i].id)
+                continue;
+            b->ul_teid = dl->erab[i].teid;
+            b->gw_addr = dl->erab[i].addr;
+            /* our DL TEID names the UE and the bearer (ue_tun.c) */
+            b->dl_teid = ((uint32_t)(ue->idx + 1) << 4) | b->ebi;
+            res[n].id = b->ebi;
+            res[n].teid = b->dl_teid;
+            res[n].addr = e->cfg.s1u_addr;
+            n++;
+        }
+    }
+    return n;
+}
+
+static void on_ics_request(struct enbsim *x, struct enbsim_ue *ue, const struct enb_dl *dl)
+{
+    struct enbsim_enb *e = &x->enbs[ue->enb];
+    struct ue_nas_out o;
+    struct enb_erab res[ENB_ERAB_MAX];
+    memset(&o, 0, sizeof(o));
+    if (dl->has_kenb && ue->sec_valid && !ue->kenb_checked) {
+        /* TS 33.401 7.2.6.1, A.3: the KeNB the UE derives (from the uplink
+         * NAS COUNT of its last message before this one) must be the one
+         * the MME gave the eNB; counted, the attach goes on */
+        uint8_t k[32];
+        ue->kenb_checked = true;
+        if (!ue_nas_kenb(ue, k) && memcmp(k, dl->kenb, 32))
+            x->st.kenb_mismatch++;
+    }
+    /* the Attach Accept rides in the first E-RAB's NAS-PDU (TS 23.401 5.3.2.1 step 17) */
+    for (unsigned i = 0; i < dl->n_erab; i++)
+        if (dl->erab[i].nas) {
+            on_nas(x, ue, dl->erab[i].nas, dl->erab[i].nas_len, &o);
+            break;
+        }
+    unsigned n = bind_erabs(x, ue, dl, res);
+    if (!n) {
+        ue_fail(x, ue, PROC_ATTACH, "ics-no-erab", 0);
+        return;
+    }
+    int m = enb_build_ics_response(ue->mme_ue_id, ue->enb_ue_id, res, n, tx, sizeof(tx));
+    if (m < 0 || enbsim_send(x, e, ue_stream(x, ue), tx, (size_t)m)) {
+        ue_fail(x, ue, PROC_ATTACH, "send", 0);
+        return;
+    }
+    if (enbsim_tun_sync(x, ue)) {
+        send_outs(x, ue, &o);
+        ue_fail(x, ue, PROC_ATTACH, "tun", 0);
+        return;
+    }
+    handle_nas_result(x, ue, &o);
+    if (ext_of(x, ue)->finished)
+        return;
+    if (o.attach_done) {
+        struct enbsim_ue_ext *ext = ext_of(x, ue);
+        ue->state = UE_ATTACHED;
+        ue->attaches++;
+        if (ext->attaches_left)
+            ext->attaches_left--;
+        if (x->in_flight)
+            x->in_flight--;
+        enbsim_stat_ok(x, PROC_ATTACH, ue->t_start[PROC_ATTACH]);
+        x->st.t_last_attach = enbsim_now_ns();
+        ue->t_start[PROC_ATTACH] = 0;
+        log_ue(x, ue, "attached");
+        next_step(x, ue);
+    }
+}
+
+static void on_erab_setup(struct enbsim *x, struct enbsim_ue *ue, const struct enb_dl *dl)
+{
+    struct enbsim_enb *e = &x->enbs[ue->enb];
+    struct ue_nas_out o;
+    struct enb_erab res[ENB_ERAB_MAX];
+    memset(&o, 0, sizeof(o));
+    if (dl->n_erab && dl->erab[0].nas)
+        on_nas(x, ue, dl->erab[0].nas, dl->erab[0].nas_len, &o);
+    unsigned n = bind_erabs(x, ue, dl, res);
+    int m = n ? enb_build_erab_setup_response(ue->mme_ue_id, ue->enb_ue_id, res, n, tx,
+                                              sizeof(tx))
+              : -EINVAL;
+    if (m < 0 || enbsim_send(x, e, ue_stream(x, ue), tx, (size_t)m)) {
+        ue_fail(x, ue, PROC_PDN_CONNECT, n ? "send" : "erab-setup-no-bearer", 0);
+        return;
+    }
+    enbsim_tun_sync(x, ue);
+    handle_nas_result(x, ue, &o);
+    if (o.pdn_done && ue->t_start[PROC_PDN_CONNECT]) {
+        enbsim_stat_ok(x, PROC_PDN_CONNECT, ue->t_start[PROC_PDN_CONNECT]);
+        ue->t_start[PROC_PDN_CONNECT] = 0;
+        /* and take it down again: PDN disconnect of the bearer just made */
+        uint8_t ebi = 0;
+        for (int k = ENBSIM_MAX_BEARERS - 1; k > 0 && !ebi; k--)
+            if (ue->bearer[k].active)
+                ebi = ue->bearer[k].ebi;
+        uint8_t nas[ENBSIM_NAS_MAX];
+        int nn = ebi ? ue_nas_pdn_disconnect(ue, cfg_for(x, ue), ebi, nas, sizeof(nas)) : -ENOENT;
+        ue->t_start[PROC_PDN_DISCONNECT] = enbsim_now_ns();
+        arm(x, ue);
+        if (nn < 0 || send_ul_nas(x, ue, nas, (size_t)nn))
+            ue_fail(x, ue, PROC_PDN_DISCONNECT, "send", 0);
+    }
+}
+
+static void on_erab_release(struct enbsim *x, struct enbsim_ue *ue, const struct enb_dl *dl)
+{
+    struct enbsim_enb *e = &x->enbs[ue->enb];
+    struct ue_nas_out o;
+    uint8_t ids[ENB_ERAB_MAX];
+    memset(&o, 0, sizeof(o));
+    if (dl->nas)
+        on_nas(x, ue, dl->nas, dl->nas_len, &o);
+    for (unsigned i = 0; i < dl->n_erab; i++) {
+        ids[i] = dl->erab[i].id;
+        for (int k = 0; k < ENBSIM_MAX_BEARERS; k++)
+            if (ue->bearer[k].active && ue->bearer[k].ebi == ids[i] && !dl->nas)
+                ue->bearer[k].active = false;
+    }
+    int m = enb_build_erab_release_response(ue->mme_ue_id, ue->enb_ue_id, ids, dl->n_erab, tx,
+                                            sizeof(tx));
+    if (m < 0 || enbsim_send(x, e, ue_stream(x, ue), tx, (size_t)m)) {
+        ue_fail(x, ue, PROC_PDN_DISCONNECT, "send", 0);
+        return;
+    }
+    enbsim_tun_sync(x, ue);
+    handle_nas_result(x, ue, &o);
+    if (ext_of(x, ue)->finished)
+        return;
+    if (ue->t_start[PROC_PDN_DISCONNECT]) {
+        enbsim_stat_ok(x, PROC_PDN_DISCONNECT, ue->t_start[PROC_PDN_DISCONNECT]);
+        ue->t_start[PROC_PDN_DISCONNECT] = 0;
+        ext_of(x, ue)->pdn_phase_done = true;
+        next_step(x, ue);
+    }
+}
+
+static void on_release_command(struct enbsim *x, struct enbsim_enb *e, struct enbsim_ue *ue,
+                               const struct enb_dl *dl)
+{
+    int m = enb_build_ue_ctx_release_complete(dl->mme_ue_id, ue ? ue->enb_ue_id : dl->enb_ue_id,
+                                              tx, sizeof(tx));
+    if (m > 0)
+        enbsim_send(x, e, ue ? ue_stream(x, ue) : 1, tx, (size_t)m);
+    if (!ue)
+        return;
+    ue->s1_connected = false;
+    log_ue(x, ue, "UE context released");
+    struct enbsim_ue_ext *ext = ext_of(x, ue);
+    if (ue->t_start[PROC_CTX_RELEASE]) {
+        enbsim_stat_ok(x, PROC_CTX_RELEASE, ue->t_start[PROC_CTX_RELEASE]);
+        ue->t_start[PROC_CTX_RELEASE] = 0;
+    }
+    if (ue->state == UE_ATTACHING) {
+        ue_fail(x, ue, PROC_ATTACH, "released", 0);
+    } else if (ue->state == UE_DETACHING) {
+        /* released before the Detach Accept: the detach is done as far as
+         * the network is concerned (TS 24.301 5.5.2.2.4) */
+        if (ue->t_start[PROC_DETACH])
+            enbsim_stat_ok(x, PROC_DETACH, ue->t_start[PROC_DETACH]);
+        after_detach(x, ue);
+    }
+    if (ue->state == UE_IDLE && ext->attaches_left > 0 && !x->stopping) {
+        start_attach(x, ue); /* GUTI attach in the same run */
+        return;
+    }
+    if (ue->state == UE_IDLE || ue->state == UE_DONE) {
+        ue->state = UE_DONE;
+        ue_finish(x, ue, false);
+    }
+}
+
+void enbsim_on_s1ap(struct enbsim *x, struct enbsim_enb *e, uint16_t stream,
+                    const uint8_t *buf, size_t len)
+{
+    static uint8_t arena[65536];
+    struct enb_dl dl;
+    (void)stream;
+    if (enb_parse_dl(buf, len, &dl, arena, sizeof(arena)) < 0) {
+        x->st.decode_errors++;
+        return;
+    }
+    struct enbsim_ue *ue = NULL;
+    if (dl.has_ids && dl.has_enb_ue_id)
+        ue = ue_by_enb_id(e, dl.enb_ue_id);
+    else if (dl.has_ids)
+        for (unsigned i = 0; i < e->n_ues && !ue; i++)
+            if (e->ue_of_slot[i]->s1_connected && e->ue_of_slot[i]->mme_ue_id_known &&
+                e->ue_of_slot[i]->mme_ue_id == dl.mme_ue_id)
+                ue = e->ue_of_slot[i];
+    if (ue && dl.has_ids && dl.kind != S1AP_MSG_ErrorIndication) {
+        ue->mme_ue_id = dl.mme_ue_id;
+        ue->mme_ue_id_known = true;
+    }
+    struct ue_nas_out o;
+    switch (dl.kind) {
+    case S1AP_MSG_S1SetupResponse:
+        if (!e->setup_done) {
+            e->setup_done = true;
+            enbsim_stat_ok(x, PROC_S1_SETUP, e->t_setup);
+            if (x->o.verbose)
+                fprintf(stderr, "enbsim: eNB %u: S1 Setup Response from %s\n", e->idx,
+                        dl.mme_name[0] ? dl.mme_name : "the MME");
+            enbsim_load_start(x);
+        }
+        break;
+    case S1AP_MSG_S1SetupFailure:
+        /* TS 36.413 8.7.3.3: reported with its cause; no retry here */
+        e->setup_failed = true;
+        snprintf(e->fail_cause, sizeof(e->fail_cause), "%s", dl.cause);
+        enbsim_stat_fail(x, PROC_S1_SETUP, dl.cause);
+        fprintf(stderr, "enbsim: eNB %u: S1 Setup Failure, cause %s", e->idx, dl.cause);
+        if (dl.time_to_wait_s >= 0)
+            fprintf(stderr, ", time to wait %d s", dl.time_to_wait_s);
+        fprintf(stderr, "\n");
+        enbsim_on_enb_down(x, e, "s1-setup-failure");
+        break;
+    case S1AP_MSG_DownlinkNASTransport:
+        if (!ue)
+            break;
+        on_nas(x, ue, dl.nas, dl.nas_len, &o);
+        if (ue->state == UE_ATTACHING || ue->state == UE_DETACHING || o.n)
+            arm(x, ue);
+        handle_nas_result(x, ue, &o);
+        break;
+    case S1AP_MSG_InitialContextSetupRequest:
+        if (ue)
+            on_ics_request(x, ue, &dl);
+        break;
+    case S1AP_MSG_E_RABSetupRequest:
+        if (ue)
+            on_erab_setup(x, ue, &dl);
+        break;
+    case S1AP_MSG_E_RABReleaseCommand:
+        if (ue)
+            on_erab_release(x, ue, &dl);
+        break;
+    case S1AP_MSG_UEContextReleaseCommand:
+        on_release_command(x, e, ue, &dl);
+        break;
+    case S1AP_MSG_ErrorIndication:
+        x->st.error_ind++;
+        if (x->o.verbose)
+            fprintf(stderr, "enbsim: eNB %u: Error Indication (%s)\n", e->idx,
+                    dl.cause[0] ? dl.cause : "no cause");
+        break;
+    default:
+        break;
+    }
+}
+
+void enbsim_on_enb_down(struct enbsim *x, struct enbsim_enb *e, const char *why)
+{
+    e->down = true;
+    e->up = false;
+    for (unsigned i = 0; i < e->n_ues; i++) {
+        struct enbsim_ue *ue = e->ue_of_slot[i];
+        if (!ext_of(x, ue)->finished && (ue->state != UE_IDLE || ue->s1_connected))
+            ue_fail(x, ue, running_proc(ue), why, 0);
+        else if (!ext_of(x, ue)->finished)
+            ue_fail(x, ue, PROC_ATTACH, why, 0);
+    }
+    enbsim_maybe_done(x);
+}
+
+/* Starts as many UEs as rate and concurrency allow. */
+static void pump(struct enbsim *x)
+{
+    uint64_t now = enbsim_now_ns();
+    while (x->next_ue < x->n_ues && !x->stopping) {
+        if (x->o.concurrency && x->in_flight >= x->o.concurrency)
+            return;
+        if (x->o.rate > 0) {
+            double allowed = (double)(now - x->t_start) / 1e9 * x->o.rate + 1;
+            if ((double)x->next_ue >= allowed)
+                return;
+        }
+        struct enbsim_ue *ue = &x->ues[x->next_ue++];
+        struct enbsim_enb *e = &x->enbs[ue->enb];
+        if (!e->setup_done) {
+            if (e->setup_failed || e->down)
+                ue_fail(x, ue, PROC_ATTACH, "enb-not-set-up", 0);
+            else
+                x->next_ue--; /* its eNB is not ready yet */
+            if (!e->setup_failed && !e->down)
+                return;
+            continue;
+        }
+        start_attach(x, ue);
+    }
+}
+
+static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)loop;
+    (void)revents;
+    pump(w->data);
+}
+
+static void on_sweep(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)loop;
+    (void)revents;
+    struct enbsim *x = w->data;
+    uint64_t now = enbsim_now_ns();
+    for (unsigned i = 0; i < x->n_enbs; i++) {
+        struct enbsim_enb *e = &x->enbs[i];
+        if (e->setup_done || e->setup_failed || e->down ||
+            now - x->t_open < (uint64_t)(x->o.timeout * 1e9))
+            continue;
+        /* no association or no answer to S1 Setup in time */
+        e->setup_failed = true;
+        snprintf(e->fail_cause, sizeof(e->fail_cause), "%s",
+                 e->up ? "s1-setup-timeout" : "sctp-timeout");
+        enbsim_stat_fail(x, PROC_S1_SETUP, e->fail_cause);
+        fprintf(stderr, "enbsim: eNB %u: %s\n", e->idx,
+                e->up ? "no answer to S1 Setup" : "no SCTP association with the MME");
+        enbsim_on_enb_down(x, e, e->fail_cause);
+    }
+    for (unsigned i = 0; i < x->next_ue && i < x->n_ues; i++) {
+        struct enbsim_ue *ue = &x->ues[i];
+        struct enbsim_ue_ext *ext = &x->ext[i];
+        if (ext->finished)
+            continue;
+        if (ext->deadline && now > ext->deadline) {
+            char why[32];
+            snprintf(why, sizeof(why), "timeout-%s", ue_state_str(ue->state));
+            ue_fail(x, ue, running_proc(ue), why, 0);
+        } else if (ext->hold_until && now >= ext->hold_until) {
+            next_step(x, ue);
+        }
+    }
+    if (x->o.duration > 0 && now - x->t_open > (uint64_t)(x->o.duration * 1e9) && !x->stopping) {
+        /* --duration: what has not finished by now counts as not done */
+        x->stopping = true;
+        for (unsigned i = 0; i < x->n_ues; i++)
+            if (!x->ext[i].finished) {
+                if (x->ues[i].state == UE_ATTACHED && !x->o.detach)
+                    ue_finish(x, &x->ues[i], false);
+                else
+                    ue_fail(x, &x->ues[i], running_proc(&x->ues[i]), "duration", 0);
+            }
+    }
+    enbsim_maybe_done(x);
+}
+
+void enbsim_load_start(struct enbsim *x)
+{
+    if (!ev_is_active(&x->tick)) {
+        x->t_start = enbsim_now_ns();
+        ev_timer_init(&x->tick, on_tick, 0.001, 0.001);
+        x->tick.data = x;
+        ev_timer_start(x->loop, &x->tick);
+    }
+    pump(x);
+}
+
+void enbsim_sweep_start(struct enbsim *x)
+{
+    x->t_open = enbsim_now_ns();
+    ev_timer_init(&x->sweep, on_sweep, 0.1, 0.1);
+    x->sweep.data = x;
+    ev_timer_start(x->loop, &x->sweep);
+}
+
+void enbsim_maybe_done(struct enbsim *x)
+{
+    bool enbs_done = true;
+    for (unsigned i = 0; i < x->n_enbs; i++)
+        if (!x->enbs[i].setup_done && !x->enbs[i].setup_failed && !x->enbs[i].down)
+            enbs_done = false;
+    if (enbs_done && x->finished >= x->n_ues)
+        ev_break(x->loop, EVBREAK_ALL);
+}

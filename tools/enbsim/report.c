@@ -1,0 +1,169 @@
+/* enbsim: counters, latency percentiles and the result lines.
+ *
+ * Machine-readable: one "enbsim: <key> <value>" line per figure (the keys
+ * are documented in docs/enbsim.md); a human summary goes to stderr. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "enbsim_ctx.h"
+
+uint64_t enbsim_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void enbsim_stat_ok(struct enbsim *x, enum enbsim_proc p, uint64_t t_start_ns)
+{
+    struct enbsim_stats *s = &x->st;
+    s->ok[p]++;
+    if (!t_start_ns)
+        return;
+    uint64_t us = (enbsim_now_ns() - t_start_ns) / 1000;
+    if (s->n_lat[p] == s->cap_lat[p]) {
+        size_t cap = s->cap_lat[p] ? s->cap_lat[p] * 2 : 1024;
+        uint32_t *n = realloc(s->lat_us[p], cap * sizeof(*n));
+        if (!n)
+            return; /* the figure loses a sample, the run goes on */
+        s->lat_us[p] = n;
+        s->cap_lat[p] = cap;
+    }
+    s->lat_us[p][s->n_lat[p]++] = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+}
+
+void enbsim_stat_fail(struct enbsim *x, enum enbsim_proc p, const char *cause)
+{
+    struct enbsim_stats *s = &x->st;
+    char name[48];
+    s->fail[p]++;
+    snprintf(name, sizeof(name), "%s:%s", enbsim_proc_str(p), cause ? cause : "unknown");
+    for (unsigned i = 0; i < s->n_causes; i++)
+        if (!strcmp(s->causes[i].name, name)) {
+            s->causes[i].n++;
+            return;
+        }
+    if (s->n_causes < ENBSIM_CAUSES_MAX) {
+        snprintf(s->causes[s->n_causes].name, sizeof(s->causes[0].name), "%s", name);
+        s->causes[s->n_causes++].n = 1;
+    }
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static uint32_t pct(const uint32_t *v, size_t n, unsigned p)
+{
+    /* nearest rank */
+    size_t r = (n * p + 99) / 100;
+    return v[r ? r - 1 : 0];
+}
+
+void enbsim_report(struct enbsim *x, FILE *out)
+{
+    struct enbsim_stats *s = &x->st;
+    unsigned enbs_up = 0, attached = 0, failed = 0;
+    for (unsigned i = 0; i < x->n_enbs; i++) {
+        enbs_up += x->enbs[i].setup_done;
+        if (x->enbs[i].setup_failed)
+            fprintf(out, "enbsim: s1_setup_failure_cause %s\n", x->enbs[i].fail_cause);
+    }
+    for (unsigned i = 0; i < x->n_ues; i++) {
+        attached += x->ues[i].attaches > 0;
+        failed += x->ext[i].failed;
+    }
+    fprintf(out, "enbsim: enbs %u\n", x->n_enbs);
+    fprintf(out, "enbsim: enbs_setup %u\n", enbs_up);
+    fprintf(out, "enbsim: ues %u\n", x->n_ues);
+    fprintf(out, "enbsim: attached %u\n", attached);
+    fprintf(out, "enbsim: failed %u\n", failed);
+    for (unsigned i = 0; i < s->n_causes; i++)
+        fprintf(out, "enbsim: failed_cause %s %llu\n", s->causes[i].name,
+                (unsigned long long)s->causes[i].n);
+    for (int p = 0; p < PROC__COUNT; p++) {
+        if (!s->ok[p] && !s->fail[p])
+            continue;
+        const char *n = enbsim_proc_str((enum enbsim_proc)p);
+        fprintf(out, "enbsim: %s_ok %llu\n", n, (unsigned long long)s->ok[p]);
+        fprintf(out, "enbsim: %s_failed %llu\n", n, (unsigned long long)s->fail[p]);
+        if (s->n_lat[p]) {
+            qsort(s->lat_us[p], s->n_lat[p], sizeof(uint32_t), cmp_u32);
+            fprintf(out, "enbsim: %s_p50_us %u\n", n, pct(s->lat_us[p], s->n_lat[p], 50));
+            fprintf(out, "enbsim: %s_p90_us %u\n", n, pct(s->lat_us[p], s->n_lat[p], 90));
+            fprintf(out, "enbsim: %s_p99_us %u\n", n, pct(s->lat_us[p], s->n_lat[p], 99));
+        }
+    }
+    double secs = s->t_last_attach > s->t_first_attach
+                      ? (double)(s->t_last_attach - s->t_first_attach) / 1e9 : 0;
+    double rate = secs > 0 ? (double)(s->ok[PROC_ATTACH] > 1 ? s->ok[PROC_ATTACH] - 1 : 0) / secs
+                           : 0;
+    fprintf(out, "enbsim: attaches_per_s %.1f\n", rate);
+    fprintf(out, "enbsim: kenb_mismatch %llu\n", (unsigned long long)s->kenb_mismatch);
+    fprintf(out, "enbsim: error_indications %llu\n", (unsigned long long)s->error_ind);
+    fprintf(out, "enbsim: s1ap_decode_errors %llu\n", (unsigned long long)s->decode_errors);
+    fprintf(out, "enbsim: exit %d\n", enbsim_exit_code(x));
+    fflush(out);
+
+    fprintf(stderr, "enbsim: %u/%u eNBs set up, %u/%u UEs attached, %u failed", enbs_up,
+            x->n_enbs, attached, x->n_ues, failed);
+    if (s->n_lat[PROC_ATTACH])
+        fprintf(stderr, "; attach p50 %.1f ms p99 %.1f ms, %.1f attaches/s",
+                pct(s->lat_us[PROC_ATTACH], s->n_lat[PROC_ATTACH], 50) / 1000.0,
+                pct(s->lat_us[PROC_ATTACH], s->n_lat[PROC_ATTACH], 99) / 1000.0, rate);
+    fprintf(stderr, "\n");
+}
+
+int enbsim_ue_report(struct enbsim *x, const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -errno;
+    fprintf(f, "# imsi ip ul_teid dl_teid state enb enb_ue_id mme_ue_id\n");
+    for (unsigned i = 0; i < x->n_ues; i++) {
+        struct enbsim_ue *u = &x->ues[i];
+        const struct ue_bearer *b = NULL;
+        for (int k = 0; k < ENBSIM_MAX_BEARERS && !b; k++)
+            if (u->bearer[k].active)
+                b = &u->bearer[k];
+        char ip[INET_ADDRSTRLEN] = "-";
+        if (b)
+            inet_ntop(AF_INET, &b->ue_addr, ip, sizeof(ip));
+        const char *state = x->ext[i].failed ? "failed" : ue_state_str(u->state);
+        fprintf(f, "%s %s 0x%08x 0x%08x %s %u %u %u\n", u->usim.sub.imsi, ip,
+                b ? b->ul_teid : 0, b ? b->dl_teid : 0, state, u->enb, u->enb_ue_id,
+                u->mme_ue_id);
+    }
+    int err = ferror(f) ? -EIO : 0;
+    if (fclose(f) && !err)
+        err = -errno;
+    return err;
+}
+
+void enbsim_stats_free(struct enbsim *x)
+{
+    for (int p = 0; p < PROC__COUNT; p++)
+        free(x->st.lat_us[p]);
+    memset(&x->st, 0, sizeof(x->st));
+}
+
+int enbsim_exit_code(const struct enbsim *x)
+{
+    if (x->setup_error)
+        return 2;
+    for (unsigned i = 0; i < x->n_enbs; i++)
+        if (!x->enbs[i].setup_done)
+            return 1;
+    for (unsigned i = 0; i < x->n_ues; i++)
+        if (x->ext[i].failed || !x->ext[i].finished)
+            return 1;
+    for (int p = 0; p < PROC__COUNT; p++)
+        if (x->st.fail[p])
+            return 1;
+    return 0;
+}

@@ -1,0 +1,801 @@
+/* The whole enbsim program (enbsim_run) against a scripted MME — a TEST
+ * DOUBLE written here, not xepc-agwd — over the in-process SCTP double of
+ * fake_sctp.c, on one libev loop.
+ *
+ * The scripted MME does just enough of TS 36.413 / TS 24.301 to drive every
+ * flow enbsim has: S1 Setup (Failure when the PLMN is not 001/01), attach
+ * by IMSI or GUTI (an unknown GUTI gets an Identity Request), EPS AKA from
+ * its own HSS state with resynchronisation on #21 and Authentication
+ * Reject on a wrong RES or #20, Security Mode Command (EEA2/EIA2, IMEISV
+ * asked), ESM Information Request when flagged, Initial Context Setup with
+ * the Attach Accept and KeNB, EMM Information, PDN connectivity (E-RAB
+ * Setup) and disconnect (E-RAB Release), detach and UE Context Release.
+ * Each test runs enbsim with options and checks its exit status, its
+ * result lines and what the MME saw. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "lib/hex.h"
+#include "sec/kdf.h"
+#include "tools/enbsim/enbsim_ctx.h"
+
+#define MME_PORT 36412
+#define MAX_UES 64
+
+static const char *K_HEX = "465b5ce8b199b49faa5f0a2ee238a6bc";
+static const char *OPC_HEX = "cd63cb71954a9f4e48a5994e37a02baf";
+
+struct mue {
+    bool used;
+    uint32_t mme_id, enb_id, assoc;
+    uint16_t stream;
+    char imsi[17];
+    struct sec_sqn_he he;
+    struct sec_eps_vector v;
+    uint8_t ksi;
+    struct nas_sec_ctx ctx;
+    bool ctx_valid;
+    uint32_t m_tmsi;
+    uint8_t next_ebi;
+    uint8_t pdn_pti;
+    bool want_esm_info;
+};
+
+static struct {
+    struct sctp_ep *ep;
+    struct milenage hss;
+    struct mue ue[MAX_UES];
+    uint32_t next_tmsi;
+    /* what it saw */
+    unsigned setups, setup_failures, attach_requests, guti_attaches, identity_requests,
+        resyncs, auth_rejects, smc_completes, attach_completes, pdn_setups, pdn_releases,
+        detaches, switch_offs, releases_complete, esm_info, bad_streams, aborts;
+    bool silent; /* does not answer S1 Setup */
+} mme;
+
+static uint8_t arena[65536];
+static uint8_t txb[4096];
+
+static void send_pdu(uint32_t assoc, uint16_t stream, struct s1ap_pdu *p)
+{
+    int n = s1ap_encode(p, txb, sizeof(txb));
+    assert_true(n > 0);
+    /* -ENOTCONN when the eNB has just gone (the abort test) */
+    int rc = sctp_ep_send(mme.ep, assoc, stream, 18, txb, (size_t)n);
+    assert_true(rc == 0 || rc == -ENOTCONN);
+}
+
+static size_t nas_out(struct mue *u, struct nas_message *m, enum nas_sec_hdr hdr, uint8_t *out)
+{
+    uint8_t plain[ENBSIM_NAS_MAX];
+    int n = nas_encode_plain(m, plain, sizeof(plain));
+    assert_true(n > 0);
+    if (hdr == NAS_SEC_HDR_PLAIN) {
+        memcpy(out, plain, (size_t)n);
+        return (size_t)n;
+    }
+    size_t ol;
+    assert_int_equal(nas_protect(&u->ctx, hdr, plain, (size_t)n, out, ENBSIM_NAS_MAX, &ol),
+                     NAS_SEC_OK);
+    return ol;
+}
+
+static void dl_nas(struct mue *u, struct nas_message *m, enum nas_sec_hdr hdr)
+{
+    struct s1ap_pdu p;
+    uint8_t nas[ENBSIM_NAS_MAX];
+    size_t n = nas_out(u, m, hdr, nas);
+    s1ap_pdu_init(&p, S1AP_MSG_DownlinkNASTransport);
+    p.u.DownlinkNASTransport.MME_UE_S1AP_ID = u->mme_id;
+    p.u.DownlinkNASTransport.eNB_UE_S1AP_ID = u->enb_id;
+    p.u.DownlinkNASTransport.NAS_PDU.buf = nas;
+    p.u.DownlinkNASTransport.NAS_PDU.len = (uint32_t)n;
+    send_pdu(u->assoc, u->stream, &p);
+}
+
+static void release(struct mue *u, s1ap_CauseNas cause)
+{
+    struct s1ap_pdu p;
+    s1ap_pdu_init(&p, S1AP_MSG_UEContextReleaseCommand);
+    p.u.UEContextReleaseCommand.UE_S1AP_IDs.present = S1AP_UE_S1AP_IDs_PR_uE_S1AP_ID_pair;
+    p.u.UEContextReleaseCommand.UE_S1AP_IDs.u.uE_S1AP_ID_pair.mME_UE_S1AP_ID = u->mme_id;
+    p.u.UEContextReleaseCommand.UE_S1AP_IDs.u.uE_S1AP_ID_pair.eNB_UE_S1AP_ID = u->enb_id;
+    p.u.UEContextReleaseCommand.Cause.present = S1AP_Cause_PR_nas;
+    p.u.UEContextReleaseCommand.Cause.u.nas = cause;
+    send_pdu(u->assoc, u->stream, &p);
+}
+
+static void auth_request(struct mue *u)
+{
+    struct nas_message m;
+    static const uint8_t amf[2] = {0x80, 0};
+    uint8_t sn[3];
+    sec_plmn_to_sn_id("00101", sn);
+    assert_int_equal(sec_he_eps_vector(&mme.hss, &u->he, amf, sn, &u->v), SEC_AUTH_OK);
+    nas_message_init(&m, NAS_MSG_AUTH_REQUEST);
+    u->ksi = (uint8_t)((u->ksi + 1) % 7);
+    m.auth_request.nas_ksi.ksi = u->ksi;
+    memcpy(m.auth_request.rand, u->v.rand, 16);
+    memcpy(m.auth_request.autn, u->v.autn, 16);
+    /* an Authentication Request with a current context is still plain here */
+    dl_nas(u, &m, NAS_SEC_HDR_PLAIN);
+}
+
+static void smc(struct mue *u)
+{
+    struct nas_message m;
+    if (u->ctx_valid)
+        nas_sec_ctx_free(&u->ctx);
+    assert_int_equal(nas_sec_ctx_init_kasme(&u->ctx, NAS_SEC_ROLE_NETWORK, u->ksi, 2, 2,
+                                            u->v.kasme),
+                     NAS_SEC_OK);
+    u->ctx_valid = true;
+    nas_message_init(&m, NAS_MSG_SECURITY_MODE_COMMAND);
+    m.security_mode_command.selected_algs.eea = 2;
+    m.security_mode_command.selected_algs.eia = 2;
+    m.security_mode_command.nas_ksi.ksi = u->ksi;
+    m.security_mode_command.replayed_ue_sec_cap.len = 2;
+    m.security_mode_command.replayed_ue_sec_cap.eea = 0xf0;
+    m.security_mode_command.replayed_ue_sec_cap.eia = 0x70;
+    m.security_mode_command.has_imeisv_request = true;
+    m.security_mode_command.imeisv_request = 1;
+    dl_nas(u, &m, NAS_SEC_HDR_INTEGRITY_NEW_CTX);
+}
+
+static void act_default_request(struct mue *u, uint8_t ebi, uint8_t pti, const char *apn,
+                                struct nas_message *esm)
+{
+    nas_message_init(esm, NAS_MSG_ACT_DEFAULT_REQUEST);
+    esm->ebi = ebi;
+    esm->pti = pti;
+    nas_eps_qos_set(&esm->act_default_request.eps_qos, 9, 0, 0, 0, 0);
+    snprintf(esm->act_default_request.apn.name, sizeof(esm->act_default_request.apn.name), "%s",
+             apn && *apn ? apn : "internet");
+    esm->act_default_request.pdn_addr.type = NAS_PDN_IPV4;
+    uint8_t ip[4] = {10, 45, ebi, (uint8_t)(u - mme.ue + 2)};
+    memcpy(esm->act_default_request.pdn_addr.ipv4, ip, 4);
+}
+
+static void ics_request(struct mue *u)
+{
+    struct nas_message esm, m;
+    uint8_t esm_buf[512], nas[ENBSIM_NAS_MAX], kenb[32], gw[4] = {192, 0, 2, 10};
+    act_default_request(u, 5, u->pdn_pti, "internet", &esm);
+    int en = nas_encode_plain(&esm, esm_buf, sizeof(esm_buf));
+    assert_true(en > 0);
+    nas_message_init(&m, NAS_MSG_ATTACH_ACCEPT);
+    struct nas_attach_accept *a = &m.attach_accept;
+    a->eps_attach_result = 1;
+    a->t3412.unit = 1;
+    a->t3412.value = 9;
+    a->tai_list.n = 1;
+    a->tai_list.list[0].n = 1;
+    a->tai_list.list[0].tai[0].plmn = (struct nas_plmn){.mcc = 1, .mnc = 1, .mnc_digits = 2};
+    a->tai_list.list[0].tai[0].tac = 1;
+    a->esm_container.len = (uint16_t)en;
+    memcpy(a->esm_container.v, esm_buf, (size_t)en);
+    a->has_guti = true;
+    a->guti.type = NAS_EPS_ID_GUTI;
+    u->m_tmsi = ++mme.next_tmsi;
+    a->guti.guti = (struct nas_guti){.plmn = {.mcc = 1, .mnc = 1, .mnc_digits = 2},
+                                     .mmegi = 1, .mmec = 1, .m_tmsi = u->m_tmsi};
+    size_t nn = nas_out(u, &m, NAS_SEC_HDR_INTEGRITY_CIPHERED, nas);
+    /* TS 33.401 A.3: KeNB with the uplink NAS COUNT of the last uplink message */
+    assert_int_equal(sec_kenb(u->v.kasme, u->ctx.ul_count - 1, kenb), 0);
+
+    struct s1ap_pdu p;
+    s1ap_E_RABToBeSetupItemCtxtSUReq it;
+    uint8_t alg[2] = {0xe0, 0};
+    s1ap_pdu_init(&p, S1AP_MSG_InitialContextSetupRequest);
+    s1ap_InitialContextSetupRequest *r = &p.u.InitialContextSetupRequest;
+    r->MME_UE_S1AP_ID = u->mme_id;
+    r->eNB_UE_S1AP_ID = u->enb_id;
+    r->uEaggregateMaximumBitrate.uEaggregateMaximumBitRateDL = 100000000;
+    r->uEaggregateMaximumBitrate.uEaggregateMaximumBitRateUL = 100000000;
+    memset(&it, 0, sizeof(it));
+    it.e_RAB_ID = 5;
+    it.e_RABlevelQoSParameters.qCI = 9;
+    it.e_RABlevelQoSParameters.allocationRetentionPriority.priorityLevel = 15;
+    it.transportLayerAddress.buf = gw;
+    it.transportLayerAddress.nbits = 32;
+    uint32_t teid = 0x100 + (uint32_t)(u - mme.ue);
+    it.gTP_TEID[2] = (uint8_t)(teid >> 8);
+    it.gTP_TEID[3] = (uint8_t)teid;
+    it.nAS_PDU_present = true;
+    it.nAS_PDU.buf = nas;
+    it.nAS_PDU.len = (uint32_t)nn;
+    r->E_RABToBeSetupListCtxtSUReq.count = 1;
+    r->E_RABToBeSetupListCtxtSUReq.items = &it;
+    r->UESecurityCapabilities.encryptionAlgorithms.buf = alg;
+    r->UESecurityCapabilities.encryptionAlgorithms.nbits = 16;
+    r->UESecurityCapabilities.integrityProtectionAlgorithms.buf = alg;
+    r->UESecurityCapabilities.integrityProtectionAlgorithms.nbits = 16;
+    r->SecurityKey.buf = kenb;
+    r->SecurityKey.nbits = 256;
+    send_pdu(u->assoc, u->stream, &p);
+}
+
+static struct mue *by_mme_id(uint32_t id)
+{
+    return id < MAX_UES && mme.ue[id].used ? &mme.ue[id] : NULL;
+}
+
+static struct mue *by_tmsi(uint32_t tmsi)
+{
+    for (int i = 0; i < MAX_UES; i++)
+        if (mme.ue[i].used && mme.ue[i].m_tmsi == tmsi)
+            return &mme.ue[i];
+    return NULL;
+}
+
+static struct mue *new_ue(uint32_t assoc, uint16_t stream, uint32_t enb_id)
+{
+    for (uint32_t i = 1; i < MAX_UES; i++)
+        if (!mme.ue[i].used) {
+            struct mue *u = &mme.ue[i];
+            memset(u, 0, sizeof(*u));
+            u->used = true;
+            u->mme_id = i;
+            u->enb_id = enb_id;
+            u->assoc = assoc;
+            u->stream = stream;
+            return u;
+        }
+    fail_msg("the scripted MME is full");
+    return NULL;
+}
+
+static void on_esm(struct mue *u, struct nas_message *esm)
+{
+    struct s1ap_pdu p;
+    uint8_t nas[ENBSIM_NAS_MAX], gw[4] = {192, 0, 2, 10};
+    struct nas_message m;
+    switch (esm->id) {
+    case NAS_MSG_PDN_CONN_REQUEST: {
+        /* TS 24.301 6.5.1.3 -> E-RAB Setup (TS 36.413 8.2.1) */
+        u->next_ebi = u->next_ebi ? u->next_ebi : 6;
+        act_default_request(u, u->next_ebi, esm->pti,
+                            esm->pdn_conn_request.has_apn ? esm->pdn_conn_request.apn.name
+                                                          : "internet",
+                            &m);
+        size_t n = nas_out(u, &m, NAS_SEC_HDR_INTEGRITY_CIPHERED, nas);
+        s1ap_E_RABToBeSetupItemBearerSUReq it;
+        memset(&it, 0, sizeof(it));
+        s1ap_pdu_init(&p, S1AP_MSG_E_RABSetupRequest);
+        p.u.E_RABSetupRequest.MME_UE_S1AP_ID = u->mme_id;
+        p.u.E_RABSetupRequest.eNB_UE_S1AP_ID = u->enb_id;
+        it.e_RAB_ID = u->next_ebi;
+        it.e_RABlevelQoSParameters.qCI = 9;
+        it.transportLayerAddress.buf = gw;
+        it.transportLayerAddress.nbits = 32;
+        it.gTP_TEID[3] = u->next_ebi;
+        it.nAS_PDU.buf = nas;
+        it.nAS_PDU.len = (uint32_t)n;
+        p.u.E_RABSetupRequest.E_RABToBeSetupListBearerSUReq.count = 1;
+        p.u.E_RABSetupRequest.E_RABToBeSetupListBearerSUReq.items = &it;
+        send_pdu(u->assoc, u->stream, &p);
+        break;
+    }
+    case NAS_MSG_ACT_DEFAULT_ACCEPT:
+        if (esm->ebi >= 6)
+            mme.pdn_setups++;
+        break;
+    case NAS_MSG_PDN_DISC_REQUEST: {
+        /* TS 24.301 6.5.2.3 -> E-RAB Release Command with the deactivation */
+        nas_message_init(&m, NAS_MSG_DEACT_REQUEST);
+        m.ebi = esm->pdn_disc_request.linked_ebi;
+        m.pti = esm->pti;
+        m.deact_request.esm_cause = 36; /* regular deactivation */
+        size_t n = nas_out(u, &m, NAS_SEC_HDR_INTEGRITY_CIPHERED, nas);
+        s1ap_E_RABItem it = {.e_RAB_ID = m.ebi};
+        it.cause.present = S1AP_Cause_PR_nas;
+        it.cause.u.nas = S1AP_CauseNas_normal_release;
+        s1ap_pdu_init(&p, S1AP_MSG_E_RABReleaseCommand);
+        p.u.E_RABReleaseCommand.MME_UE_S1AP_ID = u->mme_id;
+        p.u.E_RABReleaseCommand.eNB_UE_S1AP_ID = u->enb_id;
+        p.u.E_RABReleaseCommand.E_RABToBeReleasedList.count = 1;
+        p.u.E_RABReleaseCommand.E_RABToBeReleasedList.items = &it;
+        p.u.E_RABReleaseCommand.NAS_PDU_present = true;
+        p.u.E_RABReleaseCommand.NAS_PDU.buf = nas;
+        p.u.E_RABReleaseCommand.NAS_PDU.len = (uint32_t)n;
+        send_pdu(u->assoc, u->stream, &p);
+        break;
+    }
+    case NAS_MSG_DEACT_ACCEPT:
+        mme.pdn_releases++;
+        break;
+    case NAS_MSG_ESM_INFO_RESPONSE:
+        mme.esm_info++;
+        ics_request(u);
+        break;
+    default:
+        break;
+    }
+}
+
+static void on_ul_nas(struct mue *u, const uint8_t *pdu, size_t len)
+{
+    uint8_t plain[ENBSIM_NAS_MAX];
+    size_t pl;
+    struct nas_sec_info info;
+    struct nas_message m, esm, out;
+    enum nas_sec_err e = nas_unprotect(u->ctx_valid ? &u->ctx : NULL, pdu, len, plain,
+                                       sizeof(plain), &pl, &info);
+    /* TS 24.301 4.4.4.3: a few messages are processed without integrity */
+    if (e != NAS_SEC_OK && e != NAS_SEC_ERR_NO_CONTEXT && e != NAS_SEC_ERR_MAC)
+        return;
+    assert_true(nas_decode_plain(plain, pl, &m) > 0);
+    if (e == NAS_SEC_ERR_MAC && m.id != NAS_MSG_ATTACH_REQUEST &&
+        m.id != NAS_MSG_IDENTITY_RESPONSE && m.id != NAS_MSG_AUTH_RESPONSE &&
+        m.id != NAS_MSG_AUTH_FAILURE)
+        return;
+    if (m.pd == NAS_PD_ESM) {
+        on_esm(u, &m);
+        return;
+    }
+    switch (m.id) {
+    case NAS_MSG_IDENTITY_RESPONSE:
+        snprintf(u->imsi, sizeof(u->imsi), "%s", m.identity_response.mobile_id.digits);
+        auth_request(u);
+        break;
+    case NAS_MSG_AUTH_RESPONSE:
+        if (m.auth_response.res.len != 8 ||
+            memcmp(m.auth_response.res.v, u->v.xres, 8)) {
+            /* TS 24.301 5.4.2.5: RES differs from XRES */
+            mme.auth_rejects++;
+            nas_message_init(&out, NAS_MSG_AUTH_REJECT);
+            dl_nas(u, &out, NAS_SEC_HDR_PLAIN);
+            release(u, S1AP_CauseNas_authentication_failure);
+            return;
+        }
+        smc(u);
+        break;
+    case NAS_MSG_AUTH_FAILURE:
+        if (m.auth_failure.emm_cause == 21 && m.auth_failure.has_auts) {
+            uint64_t sqn_ms;
+            assert_int_equal(sec_he_resync(&mme.hss, &u->he, u->v.rand, m.auth_failure.auts,
+                                           &sqn_ms),
+                             SEC_AUTH_OK);
+            mme.resyncs++;
+            auth_request(u);
+        } else {
+            mme.auth_rejects++;
+            nas_message_init(&out, NAS_MSG_AUTH_REJECT);
+            dl_nas(u, &out, NAS_SEC_HDR_PLAIN);
+            release(u, S1AP_CauseNas_authentication_failure);
+        }
+        break;
+    case NAS_MSG_SECURITY_MODE_COMPLETE:
+        assert_true(info.integrity_verified);
+        assert_true(m.security_mode_complete.has_imeisv);
+        mme.smc_completes++;
+        if (u->want_esm_info) {
+            nas_message_init(&out, NAS_MSG_ESM_INFO_REQUEST);
+            out.pti = u->pdn_pti;
+            dl_nas(u, &out, NAS_SEC_HDR_INTEGRITY_CIPHERED);
+        } else {
+            ics_request(u);
+        }
+        break;
+    case NAS_MSG_ATTACH_COMPLETE:
+        assert_true(nas_decode_plain(m.attach_complete.esm_container.v,
+                                     m.attach_complete.esm_container.len, &esm) > 0);
+        assert_int_equal(esm.id, NAS_MSG_ACT_DEFAULT_ACCEPT);
+        mme.attach_completes++;
+        nas_message_init(&out, NAS_MSG_EMM_INFORMATION);
+        out.emm_information.has_full_name = true;
+        nas_network_name_set_ascii(&out.emm_information.full_name, "xepc-double");
+        dl_nas(u, &out, NAS_SEC_HDR_INTEGRITY_CIPHERED);
+        break;
+    case NAS_MSG_DETACH_REQUEST_UE:
+        mme.detaches++;
+        if (m.detach_request_ue.detach_type.switch_off) {
+            mme.switch_offs++;
+        } else {
+            nas_message_init(&out, NAS_MSG_DETACH_ACCEPT);
+            dl_nas(u, &out, NAS_SEC_HDR_INTEGRITY_CIPHERED);
+        }
+        release(u, S1AP_CauseNas_detach);
+        break;
+    default:
+        break;
+    }
+}
+
+static void on_initial_ue(uint32_t assoc, uint16_t stream, s1ap_InitialUEMessage *im)
+{
+    struct nas_message m, esm;
+    struct nas_sec_info info;
+    if (stream == 0)
+        mme.bad_streams++; /* TS 36.412 7: UE signalling is not on stream 0 */
+    assert_int_equal(nas_sec_peek(im->NAS_PDU.buf, im->NAS_PDU.len, &info), NAS_SEC_OK);
+    const uint8_t *p = im->NAS_PDU.buf;
+    size_t len = im->NAS_PDU.len;
+    if (info.hdr != NAS_SEC_HDR_PLAIN) {
+        p += NAS_SEC_HDR_LEN;
+        len -= NAS_SEC_HDR_LEN;
+    }
+    if (nas_decode_plain(p, len, &m) < 0 || m.id != NAS_MSG_ATTACH_REQUEST) {
+        struct s1ap_pdu e;
+        s1ap_pdu_init(&e, S1AP_MSG_ErrorIndication);
+        e.u.ErrorIndication.eNB_UE_S1AP_ID_present = true;
+        e.u.ErrorIndication.eNB_UE_S1AP_ID = im->eNB_UE_S1AP_ID;
+        send_pdu(assoc, stream, &e);
+        return;
+    }
+    mme.attach_requests++;
+    assert_true(nas_decode_plain(m.attach_request.esm_container.v,
+                                 m.attach_request.esm_container.len, &esm) > 0);
+    struct mue *u = NULL;
+    if (m.attach_request.eps_mobile_id.type == NAS_EPS_ID_GUTI) {
+        mme.guti_attaches++;
+        struct mue *old = by_tmsi(m.attach_request.eps_mobile_id.guti.m_tmsi);
+        u = new_ue(assoc, stream, im->eNB_UE_S1AP_ID);
+        if (old) {
+            /* the UE is known: take over its HSS state (same process) */
+            snprintf(u->imsi, sizeof(u->imsi), "%s", old->imsi);
+            u->he = old->he;
+            u->ksi = old->ksi;
+            /* and its security context: the UE protects with it until the
+             * next security mode command (a move, not a copy) */
+            if (old->ctx_valid) {
+                memcpy(&u->ctx, &old->ctx, sizeof(u->ctx));
+                u->ctx_valid = true;
+                old->ctx_valid = false;
+            }
+            old->used = false;
+            old->m_tmsi = 0;
+        }
+    } else {
+        u = new_ue(assoc, stream, im->eNB_UE_S1AP_ID);
+        snprintf(u->imsi, sizeof(u->imsi), "%s", m.attach_request.eps_mobile_id.digits);
+    }
+    u->pdn_pti = esm.pti;
+    u->want_esm_info = esm.pdn_conn_request.has_esm_info_transfer_flag &&
+                       esm.pdn_conn_request.esm_info_transfer_flag;
+    if (!u->imsi[0]) {
+        /* TS 24.301 5.5.1.2.2: an unknown GUTI -> Identity Request */
+        mme.identity_requests++;
+        struct nas_message idr;
+        nas_message_init(&idr, NAS_MSG_IDENTITY_REQUEST);
+        idr.identity_request.identity_type = NAS_ID_IMSI;
+        dl_nas(u, &idr, NAS_SEC_HDR_PLAIN);
+        return;
+    }
+    auth_request(u);
+}
+
+static void on_data(void *arg, uint32_t assoc, uint16_t stream, uint32_t ppid,
+                    const uint8_t *buf, size_t len)
+{
+    (void)arg;
+    (void)ppid;
+    static struct s1ap_pdu pdu;
+    struct aper_arena a;
+    struct s1ap_decode_error err;
+    aper_arena_init(&a, arena, sizeof(arena));
+    assert_int_equal(s1ap_decode(buf, len, &pdu, &a, &err), 0);
+    struct s1ap_pdu out;
+    struct mue *u;
+    switch (pdu.kind) {
+    case S1AP_MSG_S1SetupRequest: {
+        assert_int_equal(stream, 0);
+        if (mme.silent)
+            return;
+        s1ap_S1SetupRequest *r = &pdu.u.S1SetupRequest;
+        if (memcmp(r->Global_ENB_ID.pLMNidentity, "\x00\xf1\x10", 3)) {
+            /* TS 36.413 8.7.3.3: no served PLMN in common */
+            mme.setup_failures++;
+            s1ap_pdu_init(&out, S1AP_MSG_S1SetupFailure);
+            out.u.S1SetupFailure.Cause.present = S1AP_Cause_PR_misc;
+            out.u.S1SetupFailure.Cause.u.misc = S1AP_CauseMisc_unknown_PLMN;
+            out.u.S1SetupFailure.TimeToWait_present = true;
+            out.u.S1SetupFailure.TimeToWait = S1AP_TimeToWait_v10s;
+            send_pdu(assoc, 0, &out);
+            return;
+        }
+        mme.setups++;
+        s1ap_ServedGUMMEIsItem g;
+        s1ap_PLMNidentity plmn = {0x00, 0xf1, 0x10};
+        s1ap_MME_Group_ID gid = {0, 1};
+        s1ap_MME_Code code = {1};
+        memset(&g, 0, sizeof(g));
+        g.servedPLMNs.count = 1;
+        g.servedPLMNs.items = &plmn;
+        g.servedGroupIDs.count = 1;
+        g.servedGroupIDs.items = &gid;
+        g.servedMMECs.count = 1;
+        g.servedMMECs.items = &code;
+        s1ap_pdu_init(&out, S1AP_MSG_S1SetupResponse);
+        out.u.S1SetupResponse.ServedGUMMEIs.count = 1;
+        out.u.S1SetupResponse.ServedGUMMEIs.items = &g;
+        out.u.S1SetupResponse.RelativeMMECapacity = 255;
+        out.u.S1SetupResponse.MMEname_present = true;
+        out.u.S1SetupResponse.MMEname.buf = (const uint8_t *)"mme-double";
+        out.u.S1SetupResponse.MMEname.len = 10;
+        send_pdu(assoc, 0, &out);
+        break;
+    }
+    case S1AP_MSG_InitialUEMessage:
+        on_initial_ue(assoc, stream, &pdu.u.InitialUEMessage);
+        break;
+    case S1AP_MSG_UplinkNASTransport:
+        if (stream == 0)
+            mme.bad_streams++;
+        u = by_mme_id(pdu.u.UplinkNASTransport.MME_UE_S1AP_ID);
+        if (u)
+            on_ul_nas(u, pdu.u.UplinkNASTransport.NAS_PDU.buf,
+                      pdu.u.UplinkNASTransport.NAS_PDU.len);
+        break;
+    case S1AP_MSG_UEContextReleaseComplete:
+        mme.releases_complete++;
+        u = by_mme_id(pdu.u.UEContextReleaseComplete.MME_UE_S1AP_ID);
+        if (u && !u->m_tmsi) {
+            if (u->ctx_valid)
+                nas_sec_ctx_free(&u->ctx);
+            u->used = false;
+        } else if (u) {
+            u->enb_id = UINT32_MAX; /* keeps its GUTI for a later attach */
+        }
+        break;
+    default:
+        break; /* ICS Response, E-RAB responses: nothing to do */
+    }
+}
+
+static void on_up(void *arg, const struct sctp_assoc_info *a)
+{
+    (void)arg;
+    (void)a;
+}
+
+static void on_down(void *arg, uint32_t assoc, enum sctp_down_reason why)
+{
+    (void)arg;
+    (void)assoc;
+    if (why == SCTP_DOWN_ABORT)
+        mme.aborts++;
+}
+
+static const struct sctp_ops mme_ops = {.assoc_up = on_up, .assoc_down = on_down,
+                                        .data = on_data};
+
+static char csv_path[64], report_path[64], out_path[64];
+
+static int setup(void **state)
+{
+    (void)state;
+    struct sctp_cfg cfg;
+    uint8_t k[16], opc[16];
+    memset(&mme, 0, sizeof(mme));
+    hex_decode_exact(K_HEX, k, 16);
+    hex_decode_exact(OPC_HEX, opc, 16);
+    assert_int_equal(milenage_init(&mme.hss, k, opc), 0);
+    for (int i = 0; i < MAX_UES; i++)
+        mme.ue[i].he.seq_he = 10; /* what the CSV says (sqn 320) */
+    sctp_cfg_init(&cfg, SCTP_BACKEND_USRSCTP_RAW);
+    cfg.local.sin_family = AF_INET;
+    cfg.local.sin_addr.s_addr = htonl(0x7f000001);
+    cfg.local.sin_port = htons(MME_PORT);
+    assert_int_equal(sctp_ep_open(ev_default_loop(0), &cfg, &mme_ops, NULL, &mme.ep), 0);
+    assert_int_equal(sctp_ep_listen(mme.ep), 0);
+
+    snprintf(csv_path, sizeof(csv_path), "/tmp/enbsim-flow-%d.csv", (int)getpid());
+    snprintf(report_path, sizeof(report_path), "/tmp/enbsim-flow-%d.ues", (int)getpid());
+    snprintf(out_path, sizeof(out_path), "/tmp/enbsim-flow-%d.out", (int)getpid());
+    FILE *f = fopen(csv_path, "w");
+    assert_non_null(f);
+    fprintf(f, "imsi,k,opc,amf,sqn,apns\n");
+    for (int i = 1; i <= 8; i++)
+        fprintf(f, "00101000000000%d,%s,%s,8000,320,internet\n", i, K_HEX, OPC_HEX);
+    fclose(f);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    sctp_ep_close(mme.ep);
+    for (int i = 0; i < MAX_UES; i++)
+        if (mme.ue[i].used && mme.ue[i].ctx_valid)
+            nas_sec_ctx_free(&mme.ue[i].ctx);
+    milenage_free(&mme.hss);
+    unlink(csv_path);
+    unlink(report_path);
+    unlink(out_path);
+    return 0;
+}
+
+/* Runs enbsim with the given options (after the common ones); returns its
+ * exit status and leaves its result lines in out_path. */
+static int run(const char *opts)
+{
+    char line[1024], base[64];
+    char *argv[64];
+    int argc = 0;
+    /* eNB addresses in 127.88/16: the GTP-U sockets must not meet other
+     * tests' on 127.0.0.1:2152 */
+    snprintf(base, sizeof(base), "127.88.%d.1", (int)(getpid() % 200) + 1);
+    snprintf(line, sizeof(line),
+             "enbsim --mme 127.0.0.1 --subscribers %s --no-tun --timeout 5 --enb-addr %s "
+             "--ue-report %s %s",
+             csv_path, base, report_path, opts);
+    for (char *save = NULL, *t = strtok_r(line, " ", &save); t && argc < 63;
+         t = strtok_r(NULL, " ", &save))
+        argv[argc++] = t;
+    argv[argc] = NULL;
+    FILE *out = fopen(out_path, "w");
+    assert_non_null(out);
+    optind = 0;
+    int rc = enbsim_run(argc, argv, out);
+    fclose(out);
+    return rc;
+}
+
+/* The value of "enbsim: KEY VALUE" in the last run's output, or -1. */
+static long figure(const char *key)
+{
+    char line[256], want[128];
+    long v = -1;
+    snprintf(want, sizeof(want), "enbsim: %s ", key);
+    FILE *f = fopen(out_path, "r");
+    assert_non_null(f);
+    while (fgets(line, sizeof(line), f))
+        if (!strncmp(line, want, strlen(want)))
+            v = strtol(line + strlen(want), NULL, 10);
+    fclose(f);
+    return v;
+}
+
+static bool has_line(const char *text)
+{
+    char line[256];
+    bool found = false;
+    FILE *f = fopen(out_path, "r");
+    assert_non_null(f);
+    while (fgets(line, sizeof(line), f))
+        found |= strstr(line, text) != NULL;
+    fclose(f);
+    return found;
+}
+
+static void test_two_enbs_attach_pdn_detach_then_guti_attach(void **state)
+{
+    (void)state;
+    int rc = run("--enbs 2 --ues 4 --pdn ims --detach --attaches 2");
+    assert_int_equal(rc, 0);
+    assert_int_equal(mme.setups, 2);
+    assert_int_equal(figure("enbs_setup"), 2);
+    assert_int_equal(figure("attached"), 4);
+    assert_int_equal(figure("failed"), 0);
+    assert_int_equal(figure("attach_ok"), 8);
+    assert_int_equal(figure("pdn_connect_ok"), 8);
+    assert_int_equal(figure("pdn_disconnect_ok"), 8);
+    assert_int_equal(figure("detach_ok"), 8);
+    assert_int_equal(figure("kenb_mismatch"), 0);
+    assert_true(figure("attach_p50_us") >= 0);
+    assert_int_equal(mme.guti_attaches, 4);
+    assert_int_equal(mme.attach_completes, 8);
+    assert_int_equal(mme.pdn_setups, 8);
+    assert_int_equal(mme.pdn_releases, 8);
+    assert_int_equal(mme.smc_completes, 8);
+    assert_int_equal(mme.bad_streams, 0);
+    /* the UE report: one line per UE */
+    FILE *f = fopen(report_path, "r");
+    char line[256];
+    int n = 0;
+    assert_non_null(f);
+    while (fgets(line, sizeof(line), f))
+        n += line[0] != '#';
+    fclose(f);
+    assert_int_equal(n, 4);
+}
+
+static void test_attached_ues_report_addresses_and_teids(void **state)
+{
+    (void)state;
+    assert_int_equal(run("--ues 2"), 0);
+    FILE *f = fopen(report_path, "r");
+    char line[256], imsi[32], ip[32], ul[16], dl[16], st[16];
+    assert_non_null(f);
+    assert_non_null(fgets(line, sizeof(line), f)); /* header */
+    assert_non_null(fgets(line, sizeof(line), f));
+    fclose(f);
+    assert_int_equal(sscanf(line, "%31s %31s %15s %15s %15s", imsi, ip, ul, dl, st), 5);
+    assert_string_equal(imsi, "001010000000001");
+    assert_string_equal(ip, "10.45.5.3");
+    assert_string_equal(ul, "0x00000101");
+    assert_string_equal(dl, "0x00000015");
+    assert_string_equal(st, "attached");
+}
+
+static void test_s1_setup_failure_reported_with_cause(void **state)
+{
+    (void)state;
+    assert_int_equal(run("--ues 1 --plmn 00102"), 1);
+    assert_int_equal(mme.setup_failures, 1);
+    assert_true(has_line("enbsim: s1_setup_failure_cause misc/unknown-PLMN"));
+    assert_int_equal(figure("enbs_setup"), 0);
+    assert_int_equal(figure("attached"), 0);
+}
+
+static void test_s1_setup_unanswered_or_no_mme(void **state)
+{
+    (void)state;
+    mme.silent = true;
+    assert_int_equal(run("--ues 1 --timeout 0.3"), 1);
+    assert_true(has_line("enbsim: s1_setup_failure_cause s1-setup-timeout"));
+    assert_true(has_line("enbsim: failed_cause attach:s1-setup-timeout 1"));
+    /* nobody listening on the MME's port: the association cannot start */
+    assert_int_equal(run("--ues 1 --mme 127.0.0.2"), 1);
+    assert_true(has_line("enbsim: s1_setup_failure_cause sctp-cant-start"));
+}
+
+static void test_sqn_ahead_resynchronises(void **state)
+{
+    (void)state;
+    assert_int_equal(run("--ues 2 --misbehave sqn-ahead --detach=switch-off"), 0);
+    assert_int_equal(mme.resyncs, 2);
+    assert_int_equal(mme.switch_offs, 2);
+    assert_int_equal(figure("attach_ok"), 2);
+    assert_int_equal(figure("detach_ok"), 2);
+}
+
+static void test_wrong_res_rejected(void **state)
+{
+    (void)state;
+    assert_int_equal(run("--ues 1 --misbehave wrong-res"), 1);
+    assert_int_equal(mme.auth_rejects, 1);
+    assert_int_equal(figure("failed"), 1);
+    assert_true(has_line("enbsim: failed_cause attach:auth-reject 1"));
+}
+
+static void test_esm_information_flag(void **state)
+{
+    (void)state;
+    assert_int_equal(run("--ues 1 --esm-info"), 0);
+    assert_int_equal(mme.esm_info, 1);
+    assert_int_equal(figure("attach_ok"), 1);
+}
+
+static void test_sctp_abort_mid_attach(void **state)
+{
+    (void)state;
+    assert_int_equal(run("--ues 1 --misbehave sctp-abort-mid-attach"), 1);
+    assert_int_equal(mme.aborts, 1);
+    assert_int_equal(figure("attached"), 0);
+}
+
+static void test_usage_errors_exit_2(void **state)
+{
+    (void)state;
+    assert_int_equal(run("--ues 1 --rate fast"), 2);
+    assert_int_equal(run("--ues 1 --misbehave nonsense"), 2);
+    assert_int_equal(run("--ues 100"), 2); /* the file holds 8 */
+    assert_int_equal(run("--ues 1 --attaches 2"), 2);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_two_enbs_attach_pdn_detach_then_guti_attach),
+        T(test_attached_ues_report_addresses_and_teids),
+        T(test_s1_setup_failure_reported_with_cause),
+        T(test_s1_setup_unanswered_or_no_mme),
+        T(test_sqn_ahead_resynchronises),
+        T(test_wrong_res_rejected),
+        T(test_esm_information_flag),
+        T(test_sctp_abort_mid_attach),
+        T(test_usage_errors_exit_2),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

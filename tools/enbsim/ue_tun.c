@@ -1,0 +1,143 @@
+/* enbsim: the user plane — a TUN device per attached UE and a GTP-U
+ * endpoint per eNB, on tools/gtpu-ue's library (gtpu_ue_lib). */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "enbsim_ctx.h"
+
+static struct gtpu_ue *lookup_dl(void *arg, uint32_t dl_teid)
+{
+    struct enbsim *x = arg;
+    /* DL TEID = (UE index + 1) << 4 | EPS bearer identity (load.c) */
+    uint32_t idx = (dl_teid >> 4) - 1;
+    if ((dl_teid >> 4) == 0 || idx >= x->n_ues)
+        return NULL;
+    struct enbsim_ue_ext *ext = &x->ext[idx];
+    for (int i = 0; i < ENBSIM_MAX_BEARERS; i++)
+        if (ext->tun_used[i] && ext->tun[i].dl_teid == dl_teid)
+            return &ext->tun[i];
+    return NULL;
+}
+
+static void on_gtpu(struct ev_loop *loop, ev_io *w, int revents)
+{
+    (void)loop;
+    (void)revents;
+    struct enbsim_enb *e = w->data;
+    struct enbsim *x = (struct enbsim *)((char *)(e - e->idx) - offsetof(struct enbsim, enbs));
+    gtpu_ep_downlink(e->gtpu, lookup_dl, x);
+}
+
+int enbsim_gtpu_open(struct enbsim *x, struct enbsim_enb *e)
+{
+    static struct gtpu_ep eps[ENBSIM_MAX_ENBS]; /* large buffers: not on the heap per run */
+    struct sockaddr_in local = {.sin_family = AF_INET, .sin_addr = e->cfg.s1u_addr};
+    e->gtpu = &eps[e->idx];
+    memset(e->gtpu, 0, sizeof(*e->gtpu));
+    e->gtpu->log_name = "enbsim";
+    e->gtpu->verbose = x->o.verbose;
+    int rc = gtpu_ep_open(e->gtpu, &local);
+    if (rc) {
+        e->gtpu = NULL;
+        return rc;
+    }
+    ev_io_init(&e->gtpu_io, on_gtpu, e->gtpu->udp_fd, EV_READ);
+    e->gtpu_io.data = e;
+    ev_io_start(x->loop, &e->gtpu_io);
+    return 0;
+}
+
+void enbsim_gtpu_close(struct enbsim *x, struct enbsim_enb *e)
+{
+    if (!e->gtpu)
+        return;
+    ev_io_stop(x->loop, &e->gtpu_io);
+    gtpu_ep_close(e->gtpu);
+    e->gtpu = NULL;
+}
+
+static void on_tun(struct ev_loop *loop, ev_io *w, int revents)
+{
+    (void)loop;
+    (void)revents;
+    struct enbsim *x = w->data;
+    /* the watcher's place in x->ext[].tun_io[] names the UE and bearer */
+    size_t ui = (size_t)((char *)w - (char *)x->ext) / sizeof(*x->ext);
+    if (ui >= x->n_ues)
+        return;
+    struct enbsim_ue_ext *ext = &x->ext[ui];
+    int bi = (int)(w - ext->tun_io);
+    struct enbsim_enb *e = &x->enbs[x->ues[ui].enb];
+    if (bi < 0 || bi >= ENBSIM_MAX_BEARERS || !e->gtpu)
+        return;
+    gtpu_ep_uplink(e->gtpu, &ext->tun[bi]);
+}
+
+static int tun_up(struct enbsim *x, struct enbsim_ue *ue, int bi)
+{
+    struct ue_bearer *b = &ue->bearer[bi];
+    struct enbsim_ue_ext *ext = &x->ext[ue->idx];
+    struct gtpu_ue *t = &ext->tun[bi];
+    memset(t, 0, sizeof(*t));
+    t->addr = b->ue_addr;
+    t->ul_teid = b->ul_teid;
+    t->dl_teid = b->dl_teid;
+    t->peer.sin_family = AF_INET;
+    t->peer.sin_addr = b->gw_addr;
+    t->peer.sin_port = htons(GTPU_PORT);
+    t->tun_fd = -1;
+    ext->tun_used[bi] = true;
+    if (!x->o.tun)
+        return 0;
+    /* "ue<N>" for the default bearer, "ue<N>p<EBI>" for more PDN connections */
+    if (bi == 0)
+        snprintf(t->ifname, sizeof(t->ifname), "ue%u", ue->idx);
+    else
+        snprintf(t->ifname, sizeof(t->ifname), "ue%up%u", ue->idx, b->ebi);
+    int rc = gtpu_ue_tun_open(t, (int)x->o.mtu);
+    if (rc)
+        return rc;
+    ev_io *w = &ext->tun_io[bi];
+    ev_io_init(w, on_tun, t->tun_fd, EV_READ);
+    w->data = x;
+    ev_io_start(x->loop, w);
+    return 0;
+}
+
+static void tun_down(struct enbsim *x, struct enbsim_ue *ue, int bi)
+{
+    struct enbsim_ue_ext *ext = &x->ext[ue->idx];
+    if (!ext->tun_used[bi])
+        return;
+    if (ext->tun[bi].tun_fd >= 0) {
+        ev_io_stop(x->loop, &ext->tun_io[bi]);
+        gtpu_ue_tun_close(&ext->tun[bi]);
+    }
+    ext->tun_used[bi] = false;
+}
+
+int enbsim_tun_sync(struct enbsim *x, struct enbsim_ue *ue)
+{
+    struct enbsim_ue_ext *ext = &x->ext[ue->idx];
+    int err = 0;
+    for (int i = 0; i < ENBSIM_MAX_BEARERS; i++) {
+        struct ue_bearer *b = &ue->bearer[i];
+        bool want = b->active && b->ul_teid;
+        if (ext->tun_used[i] && (!want || ext->tun[i].dl_teid != b->dl_teid))
+            tun_down(x, ue, i);
+        if (want && !ext->tun_used[i]) {
+            int rc = tun_up(x, ue, i);
+            if (rc && !err)
+                err = rc;
+        }
+    }
+    return err;
+}
+
+void enbsim_tun_all_down(struct enbsim *x, struct enbsim_ue *ue)
+{
+    for (int i = 0; i < ENBSIM_MAX_BEARERS; i++)
+        tun_down(x, ue, i);
+}
