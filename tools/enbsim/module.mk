@@ -39,6 +39,18 @@ test_enbsim_flow_SRCS := tools/enbsim/tests/test_enbsim_flow.c tools/enbsim/test
 test_enbsim_flow_LIBS := enbsimrun enbsimcore gtpuue s1ap nas sec xepc
 test_enbsim_flow_LDLIBS := -lcmocka -lcrypto -lev -lm
 
+# the same test over the real transport (usrsctp over raw IPv4, both
+# ends in one process): run in a private network namespace by
+# enbsim_flow_sctp.sh, so not itself in UNIT_TESTS
+ENBSIM_FLOW_SCTP := $(BUILD)/test/test_enbsim_flow_sctp
+$(ENBSIM_FLOW_SCTP): $(BUILD)/obj/san/tools/enbsim/tests/test_enbsim_flow.o \
+    $(foreach l,enbsimrun enbsimcore gtpuue s1ap nas sec xepc sctp,$(BUILD)/lib/san/lib$(l).a)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS_san) -o $@ $^ -lcmocka -lcrypto -lm $(sctp_LDLIBS)
+test-build: $(ENBSIM_FLOW_SCTP)
+SCRIPT_TESTS += tools/enbsim/tests/enbsim_flow_sctp.sh
+
 PROGRAMS += enbsim
 enbsim_SRCS := tools/enbsim/main.c
 enbsim_LIBS := enbsimrun enbsimcore gtpuue s1ap nas sec xepc sctp
