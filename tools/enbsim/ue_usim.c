@@ -204,9 +204,10 @@ int usim_csv_next(struct usim_csv *c, struct usim_sub *sub, char *err, size_t er
         }
         sub->sqn = v;
     }
-    /* apns: names separated by ';' or ' '; the first is the UE's default */
+    /* apns: ";"-separated specs NAME[:qci=..][:ambr=..]...; the first
+     * NAME is the UE's APN (docs/agw.md "CSV format") */
     const char *apns = field(f, n, c->col_apns);
-    size_t al = strcspn(apns, "; |");
+    size_t al = strcspn(apns, ";:");
     if (al > USIM_APN_MAX) {
         snprintf(err, errlen, "line %u: APN longer than %d", c->line, USIM_APN_MAX);
         return -EINVAL;

@@ -541,7 +541,7 @@ static void test_csv_read_by_header_and_generate(void **state)
     struct usim_sub s;
     char text[] = "state,imsi,op,k,sqn,amf,apns\n"
                   "active,001010000000009,cdc202d5123e20f62b6d676ac72cb318,"
-                  "465b5ce8b199b49faa5f0a2ee238a6bc,4096,8000,internet;ims\n";
+                  "465b5ce8b199b49faa5f0a2ee238a6bc,4096,8000,internet:qci=9:ambr=1Mbps/2Mbps;ims\n";
     FILE *f = fmemopen(text, strlen(text), "r");
     assert_int_equal(usim_csv_open(&c, f, err, sizeof(err)), 0);
     assert_int_equal(usim_csv_next(&c, &s, err, sizeof(err)), 1);
