@@ -51,6 +51,9 @@ $(ENBSIM_FLOW_SCTP): $(BUILD)/obj/san/tools/enbsim/tests/test_enbsim_flow.o \
 test-build: $(ENBSIM_FLOW_SCTP)
 SCRIPT_TESTS += tools/enbsim/tests/enbsim_flow_sctp.sh
 
+# the command line, and gen-subscribers' CSV through xepcctl subscriber import
+SCRIPT_TESTS += tools/enbsim/tests/enbsim_cli.sh
+
 PROGRAMS += enbsim
 enbsim_SRCS := tools/enbsim/main.c
 enbsim_LIBS := enbsimrun enbsimcore gtpuue s1ap nas sec xepc sctp
