@@ -17,4 +17,4 @@ if [ "$(id -u)" != 0 ] || ! ip netns add "enbsim-flow-$$" 2>/dev/null; then
 fi
 trap 'ip netns del "enbsim-flow-$$" 2>/dev/null' EXIT
 ip -n "enbsim-flow-$$" link set lo up
-CMOCKA_MESSAGE_OUTPUT=TAP ENBSIM_FLOW_BACKEND=usrsctp-raw ip netns exec "enbsim-flow-$$" "$bin"
+CMOCKA_MESSAGE_OUTPUT=TAP ENBSIM_FLOW_TUN=1 ip netns exec "enbsim-flow-$$" "$bin"

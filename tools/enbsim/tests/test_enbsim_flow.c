@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -61,10 +62,25 @@ static struct {
         resyncs, auth_rejects, smc_completes, attach_completes, pdn_setups, pdn_releases,
         detaches, switch_offs, releases_complete, esm_info, bad_streams, aborts;
     bool silent; /* does not answer S1 Setup */
+    /* user plane (ENBSIM_FLOW_TUN=1, in a private netns only): the double
+     * is also the gateway's GTP-U end on 127.0.0.1:2152 and reflects every
+     * uplink IP packet (addresses and ports swapped) as a downlink G-PDU */
+    bool up;
+    int gtpu_fd;
+    ev_io gtpu_io;
+    uint32_t enb_dl_teid[MAX_UES];
+    struct sockaddr_in enb_gtpu[MAX_UES];
+    unsigned gpdu_in, gpdu_out;
+    int probe_fd;
+    ev_io probe_io;
+    ev_timer probe_timer;
+    unsigned probes_back;
 } mme;
 
 static uint8_t arena[65536];
 static uint8_t txb[4096];
+
+static void on_probe(struct ev_loop *loop, ev_timer *w, int revents);
 
 static void send_pdu(uint32_t assoc, uint16_t stream, struct s1ap_pdu *p)
 {
@@ -170,6 +186,8 @@ static void ics_request(struct mue *u)
 {
     struct nas_message esm, m;
     uint8_t esm_buf[512], nas[ENBSIM_NAS_MAX], kenb[32], gw[4] = {192, 0, 2, 10};
+    if (mme.up)
+        memcpy(gw, (uint8_t[]){127, 0, 0, 1}, 4);
     act_default_request(u, 5, u->pdn_pti, "internet", &esm);
     int en = nas_encode_plain(&esm, esm_buf, sizeof(esm_buf));
     assert_true(en > 0);
@@ -392,6 +410,10 @@ static void on_ul_nas(struct mue *u, const uint8_t *pdu, size_t len)
                                      m.attach_complete.esm_container.len, &esm) > 0);
         assert_int_equal(esm.id, NAS_MSG_ACT_DEFAULT_ACCEPT);
         mme.attach_completes++;
+        if (mme.up && u->mme_id == 1) {
+            ev_timer_init(&mme.probe_timer, on_probe, 0.2, 0);
+            ev_timer_start(ev_default_loop(0), &mme.probe_timer);
+        }
         nas_message_init(&out, NAS_MSG_EMM_INFORMATION);
         out.emm_information.has_full_name = true;
         nas_network_name_set_ascii(&out.emm_information.full_name, "xepc-double");
@@ -548,9 +570,86 @@ static void on_data(void *arg, uint32_t assoc, uint16_t stream, uint32_t ppid,
             u->enb_id = UINT32_MAX; /* keeps its GUTI for a later attach */
         }
         break;
-    default:
-        break; /* ICS Response, E-RAB responses: nothing to do */
+    case S1AP_MSG_InitialContextSetupResponse: {
+        s1ap_InitialContextSetupResponse *r = &pdu.u.InitialContextSetupResponse;
+        u = by_mme_id(r->MME_UE_S1AP_ID);
+        if (u && r->E_RABSetupListCtxtSURes.count) {
+            const uint8_t *t = r->E_RABSetupListCtxtSURes.items[0].gTP_TEID;
+            mme.enb_dl_teid[u->mme_id] = ((uint32_t)t[0] << 24) | ((uint32_t)t[1] << 16) |
+                                         ((uint32_t)t[2] << 8) | t[3];
+        }
+        break;
     }
+    default:
+        break; /* E-RAB responses: nothing to do */
+    }
+}
+
+/* The gateway side: a G-PDU in, the same IP packet reflected out. */
+static void on_gtpu(struct ev_loop *loop, ev_io *w, int revents)
+{
+    (void)loop;
+    (void)w;
+    (void)revents;
+    uint8_t b[2048];
+    struct sockaddr_in from;
+    socklen_t fl = sizeof(from);
+    ssize_t n = recvfrom(mme.gtpu_fd, b, sizeof(b), 0, (struct sockaddr *)&from, &fl);
+    if (n < 8 + 28 || b[1] != 0xff)
+        return;
+    mme.gpdu_in++;
+    uint32_t ul = ((uint32_t)b[4] << 24) | ((uint32_t)b[5] << 16) | ((uint32_t)b[6] << 8) | b[7];
+    uint32_t id = ul - 0x100; /* ics_request: UL TEID 0x100 + MME UE id */
+    if (id >= MAX_UES || !mme.enb_dl_teid[id])
+        return;
+    uint8_t *ip = b + 8, t[4];
+    /* swap the IPv4 addresses and the UDP ports: both checksums still hold */
+    memcpy(t, ip + 12, 4);
+    memcpy(ip + 12, ip + 16, 4);
+    memcpy(ip + 16, t, 4);
+    size_t ihl = (size_t)(ip[0] & 0xf) * 4;
+    memcpy(t, ip + ihl, 2);
+    memcpy(ip + ihl, ip + ihl + 2, 2);
+    memcpy(ip + ihl + 2, t, 2);
+    uint32_t dl = mme.enb_dl_teid[id];
+    b[4] = (uint8_t)(dl >> 24);
+    b[5] = (uint8_t)(dl >> 16);
+    b[6] = (uint8_t)(dl >> 8);
+    b[7] = (uint8_t)dl;
+    if (sendto(mme.gtpu_fd, b, (size_t)n, 0, (struct sockaddr *)&from, fl) == n)
+        mme.gpdu_out++;
+}
+
+static void on_probe_back(struct ev_loop *loop, ev_io *w, int revents)
+{
+    (void)loop;
+    (void)w;
+    (void)revents;
+    char b[64];
+    if (recv(mme.probe_fd, b, sizeof(b), 0) == 5 && !memcmp(b, "probe", 5))
+        mme.probes_back++;
+}
+
+/* A UDP datagram from UE 0's address through its TUN device ue0. */
+static void on_probe(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)w;
+    (void)revents;
+    if (mme.probe_fd >= 0)
+        return;
+    if (system("ip route replace 192.0.2.99/32 dev ue0 2>/dev/null") != 0)
+        return;
+    mme.probe_fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    assert_true(mme.probe_fd >= 0);
+    assert_int_equal(setsockopt(mme.probe_fd, SOL_SOCKET, SO_BINDTODEVICE, "ue0", 4), 0);
+    struct sockaddr_in me = {.sin_family = AF_INET, .sin_port = htons(40000)};
+    me.sin_addr.s_addr = inet_addr("10.45.5.3"); /* act_default_request: UE 1 */
+    assert_int_equal(bind(mme.probe_fd, (struct sockaddr *)&me, sizeof(me)), 0);
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(40000)};
+    to.sin_addr.s_addr = inet_addr("192.0.2.99");
+    assert_int_equal(sendto(mme.probe_fd, "probe", 5, 0, (struct sockaddr *)&to, sizeof(to)), 5);
+    ev_io_init(&mme.probe_io, on_probe_back, mme.probe_fd, EV_READ);
+    ev_io_start(loop, &mme.probe_io);
 }
 
 static void on_up(void *arg, const struct sctp_assoc_info *a)
@@ -779,6 +878,37 @@ static void test_sctp_abort_mid_attach(void **state)
     assert_int_equal(mme.smc_completes, 0);
 }
 
+/* The user plane: a UDP datagram sent from the UE's address through its
+ * TUN device ue0 leaves enbsim as a G-PDU with the UL TEID, the gateway
+ * double reflects it with the eNB's DL TEID, and it arrives back on ue0.
+ * Needs root and a private netns (enbsim_flow_sctp.sh sets
+ * ENBSIM_FLOW_TUN=1); skipped otherwise. */
+static void test_tun_user_plane_round_trip(void **state)
+{
+    (void)state;
+    if (!getenv("ENBSIM_FLOW_TUN"))
+        skip();
+    mme.up = true;
+    mme.probe_fd = -1;
+    mme.gtpu_fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(2152)};
+    a.sin_addr.s_addr = inet_addr("127.0.0.1");
+    assert_int_equal(bind(mme.gtpu_fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    ev_io_init(&mme.gtpu_io, on_gtpu, mme.gtpu_fd, EV_READ);
+    ev_io_start(ev_default_loop(0), &mme.gtpu_io);
+    int rc = run("--ues 1 --tun --hold 1 --detach");
+    ev_io_stop(ev_default_loop(0), &mme.gtpu_io);
+    if (mme.probe_fd >= 0) {
+        ev_io_stop(ev_default_loop(0), &mme.probe_io);
+        close(mme.probe_fd);
+    }
+    close(mme.gtpu_fd);
+    assert_int_equal(rc, 0);
+    assert_true(mme.gpdu_in >= 1);
+    assert_true(mme.gpdu_out >= 1);
+    assert_int_equal(mme.probes_back, 1);
+}
+
 static void test_usage_errors_exit_2(void **state)
 {
     (void)state;
@@ -800,6 +930,7 @@ int main(void)
         T(test_wrong_res_rejected),
         T(test_esm_information_flag),
         T(test_sctp_abort_mid_attach),
+        T(test_tun_user_plane_round_trip),
         T(test_usage_errors_exit_2),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
