@@ -65,7 +65,7 @@ struct enbsim_stats {
     size_t n_lat[PROC__COUNT], cap_lat[PROC__COUNT];
     struct { char name[48]; uint64_t n; } causes[ENBSIM_CAUSES_MAX];
     unsigned n_causes;
-    uint64_t kenb_mismatch, error_ind, nas_out, decode_errors;
+    uint64_t kenb_mismatch, error_ind, nas_out, decode_errors, nw_detach;
     uint64_t t_first_attach, t_last_attach;  /* ns */
 };
 

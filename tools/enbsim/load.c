@@ -263,8 +263,11 @@ static void handle_nas_result(struct enbsim *x, struct enbsim_ue *ue, struct ue_
     if (o->detach_done) {
         if (ue->state == UE_DETACHING)
             enbsim_stat_ok(x, PROC_DETACH, ue->t_start[PROC_DETACH]);
-        else
+        else {
+            /* TS 24.301 5.5.2.3: network-initiated, answered with Detach Accept */
+            x->st.nw_detach++;
             log_ue(x, ue, "network-initiated detach answered");
+        }
         ue->t_start[PROC_CTX_RELEASE] = enbsim_now_ns();
         after_detach(x, ue);
         arm(x, ue);

@@ -105,6 +105,7 @@ void enbsim_report(struct enbsim *x, FILE *out)
                            : 0;
     fprintf(out, "enbsim: attaches_per_s %.1f\n", rate);
     fprintf(out, "enbsim: kenb_mismatch %llu\n", (unsigned long long)s->kenb_mismatch);
+    fprintf(out, "enbsim: nw_detaches %llu\n", (unsigned long long)s->nw_detach);
     fprintf(out, "enbsim: error_indications %llu\n", (unsigned long long)s->error_ind);
     fprintf(out, "enbsim: s1ap_decode_errors %llu\n", (unsigned long long)s->decode_errors);
     fprintf(out, "enbsim: exit %d\n", enbsim_exit_code(x));

@@ -62,6 +62,8 @@ static struct {
         resyncs, auth_rejects, smc_completes, attach_completes, pdn_setups, pdn_releases,
         detaches, switch_offs, releases_complete, esm_info, bad_streams, aborts;
     bool silent; /* does not answer S1 Setup */
+    bool nw_detach; /* detaches every UE right after its Attach Complete */
+    unsigned detach_accepts;
     /* user plane (ENBSIM_FLOW_TUN=1, in a private netns only): the double
      * is also the gateway's GTP-U end on 127.0.0.1:2152 and reflects every
      * uplink IP packet (addresses and ports swapped) as a downlink G-PDU */
@@ -414,10 +416,21 @@ static void on_ul_nas(struct mue *u, const uint8_t *pdu, size_t len)
             ev_timer_init(&mme.probe_timer, on_probe, 0.2, 0);
             ev_timer_start(ev_default_loop(0), &mme.probe_timer);
         }
+        if (mme.nw_detach) {
+            /* TS 24.301 5.5.2.3.1: network-initiated detach */
+            nas_message_init(&out, NAS_MSG_DETACH_REQUEST_NW);
+            out.detach_request_nw.detach_type.type = NAS_DETACH_NO_REATTACH;
+            dl_nas(u, &out, NAS_SEC_HDR_INTEGRITY_CIPHERED);
+            break;
+        }
         nas_message_init(&out, NAS_MSG_EMM_INFORMATION);
         out.emm_information.has_full_name = true;
         nas_network_name_set_ascii(&out.emm_information.full_name, "xepc-double");
         dl_nas(u, &out, NAS_SEC_HDR_INTEGRITY_CIPHERED);
+        break;
+    case NAS_MSG_DETACH_ACCEPT:
+        mme.detach_accepts++;
+        release(u, S1AP_CauseNas_detach);
         break;
     case NAS_MSG_DETACH_REQUEST_UE:
         mme.detaches++;
@@ -842,6 +855,19 @@ static void test_s1_setup_unanswered_or_no_mme(void **state)
                 has_line("enbsim: s1_setup_failure_cause sctp-timeout"));
 }
 
+static void test_network_detach_answered(void **state)
+{
+    (void)state;
+    mme.nw_detach = true;
+    uint64_t t0 = enbsim_now_ns();
+    /* held for 20 s, but the network detaches at once: the run ends then */
+    assert_int_equal(run("--ues 2 --hold 20"), 0);
+    assert_true(enbsim_now_ns() - t0 < 10000000000ull);
+    assert_int_equal(mme.detach_accepts, 2);
+    assert_int_equal(figure("nw_detaches"), 2);
+    assert_int_equal(figure("ctx_release_ok"), 2);
+}
+
 static void test_sqn_ahead_resynchronises(void **state)
 {
     (void)state;
@@ -926,6 +952,7 @@ int main(void)
         T(test_attached_ues_report_addresses_and_teids),
         T(test_s1_setup_failure_reported_with_cause),
         T(test_s1_setup_unanswered_or_no_mme),
+        T(test_network_detach_answered),
         T(test_sqn_ahead_resynchronises),
         T(test_wrong_res_rejected),
         T(test_esm_information_flag),
