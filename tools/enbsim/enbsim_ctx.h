@@ -66,6 +66,7 @@ struct enbsim_stats {
     struct { char name[48]; uint64_t n; } causes[ENBSIM_CAUSES_MAX];
     unsigned n_causes;
     uint64_t kenb_mismatch, error_ind, nas_out, decode_errors, nw_detach;
+    unsigned max_in_flight;
     uint64_t t_first_attach, t_last_attach;  /* ns */
 };
 

@@ -134,6 +134,8 @@ static void start_attach(struct enbsim *x, struct enbsim_ue *ue)
     /* UE-associated signalling on streams 1.., spread by UE (TS 36.412 7) */
     ue->stream = (uint16_t)(1 + slot % (x->o.streams > 1 ? x->o.streams - 1u : 1u));
     x->in_flight++;
+    if (x->in_flight > x->st.max_in_flight)
+        x->st.max_in_flight = x->in_flight;
     if (!x->st.t_first_attach)
         x->st.t_first_attach = ue->t_start[PROC_ATTACH];
     arm(x, ue);

@@ -104,6 +104,7 @@ void enbsim_report(struct enbsim *x, FILE *out)
     double rate = secs > 0 ? (double)(s->ok[PROC_ATTACH] > 1 ? s->ok[PROC_ATTACH] - 1 : 0) / secs
                            : 0;
     fprintf(out, "enbsim: attaches_per_s %.1f\n", rate);
+    fprintf(out, "enbsim: max_in_flight %u\n", s->max_in_flight);
     fprintf(out, "enbsim: kenb_mismatch %llu\n", (unsigned long long)s->kenb_mismatch);
     fprintf(out, "enbsim: nw_detaches %llu\n", (unsigned long long)s->nw_detach);
     fprintf(out, "enbsim: error_indications %llu\n", (unsigned long long)s->error_ind);

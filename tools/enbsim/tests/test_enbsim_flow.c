@@ -31,7 +31,7 @@
 #include "tools/enbsim/enbsim_ctx.h"
 
 #define MME_PORT 36412
-#define MAX_UES 64
+#define MAX_UES 600
 
 static const char *K_HEX = "465b5ce8b199b49faa5f0a2ee238a6bc";
 static const char *OPC_HEX = "cd63cb71954a9f4e48a5994e37a02baf";
@@ -708,8 +708,8 @@ static int setup(void **state)
     FILE *f = fopen(csv_path, "w");
     assert_non_null(f);
     fprintf(f, "imsi,k,opc,amf,sqn,apns\n");
-    for (int i = 1; i <= 8; i++)
-        fprintf(f, "00101000000000%d,%s,%s,8000,320,internet\n", i, K_HEX, OPC_HEX);
+    for (int i = 1; i <= 500; i++)
+        fprintf(f, "%015lld,%s,%s,8000,320,internet\n", 1010000000000LL + i, K_HEX, OPC_HEX);
     fclose(f);
     return 0;
 }
@@ -909,6 +909,22 @@ static void test_sctp_abort_mid_attach(void **state)
  * double reflects it with the eNB's DL TEID, and it arrives back on ue0.
  * Needs root and a private netns (enbsim_flow_sctp.sh sets
  * ENBSIM_FLOW_TUN=1); skipped otherwise. */
+/* Many UEs: --concurrency bounds the attaches in progress, --rate spaces
+ * their starts (a lower bound on the run time: it cannot be faster). */
+static void test_load_rate_and_concurrency(void **state)
+{
+    (void)state;
+    assert_int_equal(run("--enbs 3 --ues 400 --concurrency 16 --detach"), 0);
+    assert_int_equal(figure("attach_ok"), 400);
+    assert_int_equal(figure("detach_ok"), 400);
+    assert_true(figure("max_in_flight") <= 16);
+    assert_true(figure("max_in_flight") >= 1);
+    uint64_t t0 = enbsim_now_ns();
+    assert_int_equal(run("--ues 50 --rate 200/s"), 0);
+    assert_true(enbsim_now_ns() - t0 >= 49 * 1000000000ull / 200);
+    assert_int_equal(figure("attach_ok"), 50);
+}
+
 static void test_tun_user_plane_round_trip(void **state)
 {
     (void)state;
@@ -940,7 +956,7 @@ static void test_usage_errors_exit_2(void **state)
     (void)state;
     assert_int_equal(run("--ues 1 --rate fast"), 2);
     assert_int_equal(run("--ues 1 --misbehave nonsense"), 2);
-    assert_int_equal(run("--ues 100"), 2); /* the file holds 8 */
+    assert_int_equal(run("--ues 1000"), 2); /* the file holds 500 */
     assert_int_equal(run("--ues 1 --attaches 2"), 2);
 }
 
@@ -957,6 +973,7 @@ int main(void)
         T(test_wrong_res_rejected),
         T(test_esm_information_flag),
         T(test_sctp_abort_mid_attach),
+        T(test_load_rate_and_concurrency),
         T(test_tun_user_plane_round_trip),
         T(test_usage_errors_exit_2),
     };
