@@ -189,6 +189,25 @@ int enb_build_ue_ctx_release_request(uint32_t mme_ue_id, uint32_t enb_ue_id, uin
     return s1ap_encode(&pdu, buf, cap);
 }
 
+int enb_add_unknown_ie(uint8_t *buf, size_t len, size_t cap)
+{
+    /* APER of an S1AP-PDU (TS 36.413 9.3, X.691): octet 0 the CHOICE, 1 the
+     * procedure code, 2 the criticality, 3 the open type's length (short
+     * form < 128), then the message: octet 4 its extension bit, 5-6 the
+     * number of IEs, then the IEs (id 2 octets, criticality 1, length,
+     * value). */
+    static const uint8_t ie[] = {0x27, 0x0f, 0x00, 0x01, 0x00}; /* id 9999, reject */
+    if (len < 7 || len + sizeof(ie) > cap || (buf[3] & 0x80) ||
+        buf[3] + sizeof(ie) >= 128 || (size_t)buf[3] + 4 != len)
+        return -EINVAL;
+    unsigned n = ((unsigned)buf[5] << 8 | buf[6]) + 1;
+    buf[5] = (uint8_t)(n >> 8);
+    buf[6] = (uint8_t)n;
+    buf[3] = (uint8_t)(buf[3] + sizeof(ie));
+    memcpy(buf + len, ie, sizeof(ie));
+    return (int)(len + sizeof(ie));
+}
+
 void enb_cause_str(const s1ap_Cause *c, char *out, size_t cap)
 {
     const struct aper_type *t = &s1ap_desc_Cause;
@@ -338,10 +357,14 @@ int enb_parse_dl(const uint8_t *buf, size_t len, struct enb_dl *out, void *arena
     }
     case S1AP_MSG_ErrorIndication: {
         s1ap_ErrorIndication *m = &pdu->u.ErrorIndication;
-        if (m->MME_UE_S1AP_ID_present && m->eNB_UE_S1AP_ID_present) {
+        /* TS 36.413 9.1.3.7: either ID may come alone */
+        if (m->eNB_UE_S1AP_ID_present) {
             out->has_ids = out->has_enb_ue_id = true;
-            out->mme_ue_id = m->MME_UE_S1AP_ID;
             out->enb_ue_id = m->eNB_UE_S1AP_ID;
+        }
+        if (m->MME_UE_S1AP_ID_present) {
+            out->has_ids = true;
+            out->mme_ue_id = m->MME_UE_S1AP_ID;
         }
         if (m->Cause_present)
             enb_cause_str(&m->Cause, out->cause, sizeof(out->cause));

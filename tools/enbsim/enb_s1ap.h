@@ -72,6 +72,13 @@ int enb_build_ue_ctx_release_complete(uint32_t mme_ue_id, uint32_t enb_ue_id, ui
 int enb_build_ue_ctx_release_request(uint32_t mme_ue_id, uint32_t enb_ue_id, uint8_t *buf,
                                      size_t cap);
 
+/* Misbehaviour for negative tests: appends to an encoded message of
+ * cap octets (len used) a protocol IE with the unknown id 9999 and
+ * criticality reject (TS 36.413 10.3.4.2: the receiver must reject the
+ * message with an Error Indication).  Returns the new length, or -EINVAL
+ * when the message's lengths do not allow it (long forms). */
+int enb_add_unknown_ie(uint8_t *buf, size_t len, size_t cap);
+
 /* Decodes a message from the MME; 0, or a negative errno (s1ap_decode's)
  * for a message that cannot be processed.  arena: scratch of arena_cap
  * octets (16 KiB is plenty) that must outlive *out. */

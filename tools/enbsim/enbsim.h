@@ -39,6 +39,8 @@ enum enbsim_misbehave {
     ENBSIM_MB_SQN_AHEAD,       /* USIM SQN far ahead: synch failure, resync */
     ENBSIM_MB_BAD_AUTN_MAC,    /* treat every AUTN as a MAC failure (#20) */
     ENBSIM_MB_NO_SMC_COMPLETE, /* never answer Security Mode Command */
+    ENBSIM_MB_S1AP_TRUNCATED,  /* Initial UE Message cut short (transfer syntax error) */
+    ENBSIM_MB_S1AP_UNKNOWN_IE, /* Initial UE Message with an unknown IE, criticality reject */
     ENBSIM_MB__COUNT
 };
 const char *enbsim_misbehave_str(enum enbsim_misbehave m);

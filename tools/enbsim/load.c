@@ -144,6 +144,13 @@ static void start_attach(struct enbsim *x, struct enbsim_ue *ue)
         return;
     }
     int m = enb_build_initial_ue(&e->cfg, ue->enb_ue_id, nas, (size_t)n, tx, sizeof(tx));
+    if (m > 0 && x->o.misbehave == ENBSIM_MB_S1AP_TRUNCATED) {
+        m = m > 12 ? m - 12 : m; /* TS 36.413 10.2: a transfer syntax error */
+        ue->misbehaved++;
+    } else if (m > 0 && x->o.misbehave == ENBSIM_MB_S1AP_UNKNOWN_IE) {
+        m = enb_add_unknown_ie(tx, (size_t)m, sizeof(tx));
+        ue->misbehaved++;
+    }
     if (m < 0 || enbsim_send(x, e, ue_stream(x, ue), tx, (size_t)m)) {
         ue_fail(x, ue, PROC_ATTACH, "send", 0);
         return;
@@ -530,6 +537,10 @@ void enbsim_on_s1ap(struct enbsim *x, struct enbsim_enb *e, uint16_t stream,
         if (x->o.verbose)
             fprintf(stderr, "enbsim: eNB %u: Error Indication (%s)\n", e->idx,
                     dl.cause[0] ? dl.cause : "no cause");
+        /* TS 36.413 8.7.4: about a UE of ours that is attaching: that
+         * attach is over (the MME rejected what it got) */
+        if (ue && ue->state == UE_ATTACHING && !ext_of(x, ue)->finished)
+            ue_fail(x, ue, PROC_ATTACH, "error-indication", 0);
         break;
     default:
         break;

@@ -15,6 +15,8 @@ static const char *const misbehave_names[ENBSIM_MB__COUNT] = {
     [ENBSIM_MB_SQN_AHEAD] = "sqn-ahead",
     [ENBSIM_MB_BAD_AUTN_MAC] = "autn-mac-failure",
     [ENBSIM_MB_NO_SMC_COMPLETE] = "no-smc-complete",
+    [ENBSIM_MB_S1AP_TRUNCATED] = "s1ap-truncated",
+    [ENBSIM_MB_S1AP_UNKNOWN_IE] = "s1ap-unknown-ie",
 };
 
 const char *enbsim_misbehave_str(enum enbsim_misbehave m)

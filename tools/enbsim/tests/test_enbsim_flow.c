@@ -62,6 +62,7 @@ static struct {
         resyncs, auth_rejects, smc_completes, attach_completes, pdn_setups, pdn_releases,
         detaches, switch_offs, releases_complete, esm_info, bad_streams, aborts;
     bool silent; /* does not answer S1 Setup */
+    unsigned error_indications;
     bool nw_detach; /* detaches every UE right after its Attach Complete */
     unsigned detach_accepts;
     /* user plane (ENBSIM_FLOW_TUN=1, in a private netns only): the double
@@ -519,8 +520,15 @@ static void on_data(void *arg, uint32_t assoc, uint16_t stream, uint32_t ppid,
     struct aper_arena a;
     struct s1ap_decode_error err;
     aper_arena_init(&a, arena, sizeof(arena));
-    assert_int_equal(s1ap_decode(buf, len, &pdu, &a, &err), 0);
     struct s1ap_pdu out;
+    if (s1ap_decode(buf, len, &pdu, &a, &err) < 0) {
+        /* TS 36.413 10: an Error Indication about what could not be read */
+        s1ap_CriticalityDiagnostics_IE_Item items[S1AP_DIAG_MAX_IES];
+        mme.error_indications++;
+        if (s1ap_error_indication(&out, &err, items) == 0)
+            send_pdu(assoc, stream, &out);
+        return;
+    }
     struct mue *u;
     switch (pdu.kind) {
     case S1AP_MSG_S1SetupRequest: {
@@ -887,6 +895,19 @@ static void test_wrong_res_rejected(void **state)
     assert_true(has_line("enbsim: failed_cause attach:auth-reject 1"));
 }
 
+static void test_malformed_s1ap_answered_with_error_indication(void **state)
+{
+    (void)state;
+    assert_int_equal(run("--ues 1 --misbehave s1ap-unknown-ie"), 1);
+    assert_int_equal(mme.error_indications, 1);
+    assert_int_equal(figure("error_indications"), 1);
+    assert_true(has_line("enbsim: failed_cause attach:error-indication 1"));
+    assert_int_equal(run("--ues 1 --misbehave s1ap-truncated --timeout 0.5"), 1);
+    assert_int_equal(mme.error_indications, 2);
+    assert_int_equal(figure("error_indications"), 1);
+    assert_true(has_line("enbsim: failed_cause attach:timeout-attaching 1"));
+}
+
 static void test_esm_information_flag(void **state)
 {
     (void)state;
@@ -972,6 +993,7 @@ int main(void)
         T(test_sqn_ahead_resynchronises),
         T(test_wrong_res_rejected),
         T(test_esm_information_flag),
+        T(test_malformed_s1ap_answered_with_error_indication),
         T(test_sctp_abort_mid_attach),
         T(test_load_rate_and_concurrency),
         T(test_tun_user_plane_round_trip),

@@ -123,6 +123,29 @@ static void test_context_and_erab_responses(void **state)
     assert_int_equal(pdu.u.UEContextReleaseRequest.Cause.present, S1AP_Cause_PR_radioNetwork);
 }
 
+static void test_unknown_ie_rejected_by_the_codec(void **state)
+{
+    (void)state;
+    uint8_t buf[256];
+    const uint8_t nas[] = {0x07, 0x41, 0x71};
+    struct aper_arena a;
+    struct s1ap_decode_error err;
+    enb_init();
+    int n = enb_build_initial_ue(&enb, 42, nas, sizeof(nas), buf, sizeof(buf));
+    int m = enb_add_unknown_ie(buf, (size_t)n, sizeof(buf));
+    assert_int_equal(m, n + 5);
+    aper_arena_init(&a, arena, sizeof(arena));
+    /* TS 36.413 10.3.4.2: not comprehended, criticality reject */
+    assert_int_equal(s1ap_decode(buf, (size_t)m, &pdu, &a, &err), -EPROTO);
+    assert_int_equal(err.cause, S1AP_DECODE_ABSTRACT_REJECT);
+    assert_true(err.n_ies >= 1);
+    assert_int_equal(err.ies[0].id, 9999);
+    assert_true(err.enb_ue_s1ap_id_present);
+    assert_int_equal(err.enb_ue_s1ap_id, 42);
+    /* a length in the long form is refused, not mangled */
+    assert_int_equal(enb_add_unknown_ie(buf, 300, sizeof(buf)), -EINVAL);
+}
+
 /* --- what the MME sends, built with the codec, read by enb_parse_dl --- */
 
 static uint8_t mbuf[1024];
@@ -289,6 +312,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_s1_setup_request),
         cmocka_unit_test(test_initial_ue_and_ul_nas),
         cmocka_unit_test(test_context_and_erab_responses),
+        cmocka_unit_test(test_unknown_ie_rejected_by_the_codec),
         cmocka_unit_test(test_parse_s1_setup_failure_cause_and_wait),
         cmocka_unit_test(test_parse_ics_request),
         cmocka_unit_test(test_parse_release_command_and_dl_nas),
