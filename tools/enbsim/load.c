@@ -569,8 +569,9 @@ static void pump(struct enbsim *x)
         if (x->o.concurrency && x->in_flight >= x->o.concurrency)
             return;
         if (x->o.rate > 0) {
-            double allowed = (double)(now - x->t_start) / 1e9 * x->o.rate + 1;
-            if ((double)x->next_ue >= allowed)
+            /* UE k (in start order) starts k / rate seconds after the first */
+            double due = (double)(now - x->t_start) / 1e9 * x->o.rate;
+            if ((double)x->next_ue > due)
                 return;
         }
         struct enbsim_ue *ue = &x->ues[x->next_ue++];
