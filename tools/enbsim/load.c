@@ -158,6 +158,18 @@ static void start_attach(struct enbsim *x, struct enbsim_ue *ue)
     log_ue(x, ue, ue->have_guti ? "GUTI attach" : "IMSI attach");
 }
 
+/* A NAS message from a UE without an S1 connection (ECM-IDLE) opens one:
+ * Initial UE Message with a new eNB UE S1AP ID (TS 36.413 8.6.2.1). */
+static int send_initial(struct enbsim *x, struct enbsim_ue *ue, const uint8_t *nas, size_t len)
+{
+    struct enbsim_enb *e = &x->enbs[ue->enb];
+    ue->enb_ue_id = new_enb_ue_id(e, ue->idx / x->n_enbs);
+    ue->mme_ue_id_known = false;
+    ue->s1_connected = true;
+    int m = enb_build_initial_ue(&e->cfg, ue->enb_ue_id, nas, len, tx, sizeof(tx));
+    return m < 0 ? m : enbsim_send(x, e, ue_stream(x, ue), tx, (size_t)m);
+}
+
 static void start_detach(struct enbsim *x, struct enbsim_ue *ue)
 {
     uint8_t nas[ENBSIM_NAS_MAX];
@@ -165,7 +177,10 @@ static void start_detach(struct enbsim *x, struct enbsim_ue *ue)
     ue->state = UE_DETACHING;
     ue->t_start[PROC_DETACH] = enbsim_now_ns();
     arm(x, ue);
-    if (n < 0 || send_ul_nas(x, ue, nas, (size_t)n)) {
+    /* TS 24.301 5.5.2.2.1: from ECM-IDLE the Detach Request is the initial
+     * NAS message of a new connection */
+    if (n < 0 || (ue->s1_connected ? send_ul_nas(x, ue, nas, (size_t)n)
+                                   : send_initial(x, ue, nas, (size_t)n))) {
         ue_fail(x, ue, PROC_DETACH, "send", 0);
         return;
     }

@@ -226,7 +226,10 @@ int ue_nas_detach_request(struct enbsim_ue *ue, const struct ue_nas_cfg *cfg, bo
         snprintf(d->eps_mobile_id.digits, sizeof(d->eps_mobile_id.digits), "%s",
                  ue->usim.sub.imsi);
     }
-    return emit(ue, &m, NAS_SEC_HDR_INTEGRITY_CIPHERED, out, cap);
+    /* TS 24.301 4.4.5: as the initial NAS message of a new connection (from
+     * ECM-IDLE) it is integrity protected but not ciphered */
+    return emit(ue, &m, ue->s1_connected ? NAS_SEC_HDR_INTEGRITY_CIPHERED : NAS_SEC_HDR_INTEGRITY,
+                out, cap);
 }
 
 int ue_nas_pdn_connect(struct enbsim_ue *ue, const struct ue_nas_cfg *cfg, const char *apn,

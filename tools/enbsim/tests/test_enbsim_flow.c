@@ -64,6 +64,8 @@ static struct {
     bool silent; /* does not answer S1 Setup */
     unsigned error_indications;
     bool nw_detach; /* detaches every UE right after its Attach Complete */
+    bool idle_release; /* releases every UE's S1 connection after attach */
+    unsigned idle_detaches;
     unsigned detach_accepts;
     /* user plane (ENBSIM_FLOW_TUN=1, in a private netns only): the double
      * is also the gateway's GTP-U end on 127.0.0.1:2152 and reflects every
@@ -417,6 +419,11 @@ static void on_ul_nas(struct mue *u, const uint8_t *pdu, size_t len)
             ev_timer_init(&mme.probe_timer, on_probe, 0.2, 0);
             ev_timer_start(ev_default_loop(0), &mme.probe_timer);
         }
+        if (mme.idle_release) {
+            /* TS 23.401 5.3.5: S1 release, the UE goes ECM-IDLE */
+            release(u, S1AP_CauseNas_normal_release);
+            break;
+        }
         if (mme.nw_detach) {
             /* TS 24.301 5.5.2.3.1: network-initiated detach */
             nas_message_init(&out, NAS_MSG_DETACH_REQUEST_NW);
@@ -460,6 +467,19 @@ static void on_initial_ue(uint32_t assoc, uint16_t stream, s1ap_InitialUEMessage
     if (info.hdr != NAS_SEC_HDR_PLAIN) {
         p += NAS_SEC_HDR_LEN;
         len -= NAS_SEC_HDR_LEN;
+    }
+    if (nas_decode_plain(p, len, &m) > 0 && m.id == NAS_MSG_DETACH_REQUEST_UE &&
+        m.detach_request_ue.eps_mobile_id.type == NAS_EPS_ID_GUTI) {
+        /* a detach from ECM-IDLE: integrity protected, not ciphered */
+        struct mue *u = by_tmsi(m.detach_request_ue.eps_mobile_id.guti.m_tmsi);
+        assert_non_null(u);
+        assert_int_equal(info.hdr, NAS_SEC_HDR_INTEGRITY);
+        u->enb_id = im->eNB_UE_S1AP_ID;
+        u->assoc = assoc;
+        u->stream = stream;
+        mme.idle_detaches++;
+        on_ul_nas(u, im->NAS_PDU.buf, im->NAS_PDU.len);
+        return;
     }
     if (nas_decode_plain(p, len, &m) < 0 || m.id != NAS_MSG_ATTACH_REQUEST) {
         struct s1ap_pdu e;
@@ -876,6 +896,16 @@ static void test_network_detach_answered(void **state)
     assert_int_equal(figure("ctx_release_ok"), 2);
 }
 
+static void test_detach_from_idle_opens_a_connection(void **state)
+{
+    (void)state;
+    mme.idle_release = true;
+    assert_int_equal(run("--ues 2 --hold 0.3 --detach"), 0);
+    assert_int_equal(mme.idle_detaches, 2);
+    assert_int_equal(mme.detaches, 2);
+    assert_int_equal(figure("detach_ok"), 2);
+}
+
 static void test_sqn_ahead_resynchronises(void **state)
 {
     (void)state;
@@ -992,6 +1022,7 @@ int main(void)
         T(test_s1_setup_failure_reported_with_cause),
         T(test_s1_setup_unanswered_or_no_mme),
         T(test_network_detach_answered),
+        T(test_detach_from_idle_opens_a_connection),
         T(test_sqn_ahead_resynchronises),
         T(test_wrong_res_rejected),
         T(test_esm_information_flag),
