@@ -958,8 +958,9 @@ static void test_sctp_abort_mid_attach(void **state)
 /* The user plane: a UDP datagram sent from the UE's address through its
  * TUN device ue0 leaves enbsim as a G-PDU with the UL TEID, the gateway
  * double reflects it with the eNB's DL TEID, and it arrives back on ue0.
- * Needs root and a private netns (enbsim_flow_sctp.sh sets
- * ENBSIM_FLOW_TUN=1); skipped otherwise. */
+ * Needs root and a private netns: only in the list when
+ * enbsim_flow_sctp.sh sets ENBSIM_FLOW_TUN=1 (cmocka's TAP for a skipped
+ * test reads as a failure to prove). */
 /* Many UEs: --concurrency bounds the attaches in progress, --rate spaces
  * their starts (a lower bound on the run time: it cannot be faster). */
 static void test_load_rate_and_concurrency(void **state)
@@ -981,8 +982,6 @@ static void test_load_rate_and_concurrency(void **state)
 static void test_tun_user_plane_round_trip(void **state)
 {
     (void)state;
-    if (!getenv("ENBSIM_FLOW_TUN"))
-        skip();
     mme.up = true;
     mme.probe_fd = -1;
     mme.gtpu_fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
@@ -1029,8 +1028,11 @@ int main(void)
         T(test_malformed_s1ap_answered_with_error_indication),
         T(test_sctp_abort_mid_attach),
         T(test_load_rate_and_concurrency),
-        T(test_tun_user_plane_round_trip),
         T(test_usage_errors_exit_2),
+        T(test_tun_user_plane_round_trip), /* last: left out below */
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    size_t n = sizeof(tests) / sizeof(tests[0]);
+    if (!getenv("ENBSIM_FLOW_TUN"))
+        n--;
+    return _cmocka_run_group_tests("tests", tests, n, NULL, NULL);
 }
