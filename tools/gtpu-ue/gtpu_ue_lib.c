@@ -239,7 +239,9 @@ int gtpu_payload_offset(const uint8_t *p, size_t len)
         return (int)off;
     if (len < off + GTPU_OPT_LEN)
         return -1;
-    uint8_t next = p[off + 3];
+    /* TS 29.281 5.1: with E clear the Next Extension Header Type octet is
+     * present (S or PN set) but shall not be interpreted */
+    uint8_t next = (p[0] & GTPU_F_E) ? p[off + 3] : 0;
     off += GTPU_OPT_LEN;
     /* TS 29.281 5.2.1: each extension header is 4*n octets, the last octet
      * being the next extension type; bounded walk. */

@@ -61,6 +61,19 @@ static void test_offset_rejects_malformed(void **state)
     assert_int_equal(gtpu_payload_offset(e, 16), -1);
 }
 
+/* TS 29.281 5.1: S set, E clear: the Next Extension Header Type octet is
+ * there but not interpreted, so a non-zero value there starts no chain
+ * (found by fuzz_gtpu_ue against the datapath's parser). */
+static void test_offset_ignores_next_type_without_e(void **state)
+{
+    (void)state;
+    uint8_t p[16] = {GTPU_F_VER1 | GTPU_F_PT | GTPU_F_S, GTPU_GPDU, 0, 8, 0, 0, 0, 1,
+                     0, 7, 0, GTPU_EXT_PDU_SESSION, 0x45, 0, 0, 0};
+    assert_int_equal(gtpu_payload_offset(p, 16), 12);
+    p[11] = 0x0c;
+    assert_int_equal(gtpu_payload_offset(p, 16), 12);
+}
+
 static void test_parse_spec(void **state)
 {
     (void)state;
@@ -147,6 +160,7 @@ int main(void)
         cmocka_unit_test(test_push_plain_then_offset),
         cmocka_unit_test(test_push_ext_hdr_walks),
         cmocka_unit_test(test_offset_rejects_malformed),
+        cmocka_unit_test(test_offset_ignores_next_type_without_e),
         cmocka_unit_test(test_parse_spec),
         cmocka_unit_test(test_loopback_gpdu_and_echo),
     };
