@@ -17,7 +17,8 @@ test_s1ap_malformed_SRCS := asn1/tests/test_s1ap_malformed.c
 test_s1ap_malformed_LIBS := s1ap_samples s1ap
 test_s1ap_malformed_LDLIBS := -lcmocka
 
-# decode -> encode -> decode -> compare; seeds in asn1/fuzz/fuzz_s1ap_decode.corpus
+# decode -> encode -> decode -> compare; seeds in asn1/fuzz/fuzz_s1ap_decode.corpus,
+# dictionary fuzz_s1ap_decode.dict, flags fuzz_s1ap_decode.options (max_len)
 FUZZERS += fuzz_s1ap_decode
 fuzz_s1ap_decode_SRCS := asn1/fuzz/fuzz_s1ap_decode.c
 fuzz_s1ap_decode_LIBS := s1ap_samples s1ap
@@ -27,3 +28,6 @@ BENCHES += s1ap_bench
 s1ap_bench_SRCS := asn1/bench/s1ap_bench.c
 s1ap_bench_LIBS := s1ap
 s1ap_bench_LDLIBS := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
+
+# the fuzzing dictionary is what asn1/fuzz/s1ap_dict.py writes
+SCRIPT_TESTS += asn1/fuzz/s1ap_dict_check.sh

@@ -12,3 +12,9 @@ UNIT_TESTS += test_gtpu_ue_lib
 test_gtpu_ue_lib_SRCS := tools/gtpu-ue/tests/test_gtpu_ue_lib.c
 test_gtpu_ue_lib_LIBS := gtpuue
 test_gtpu_ue_lib_LDLIBS := -lcmocka
+
+# its G-PDU decapsulation (gtpu_payload_offset) under libFuzzer, judged
+# against bpf/parse.h
+FUZZERS += fuzz_gtpu_ue
+fuzz_gtpu_ue_SRCS := tools/gtpu-ue/fuzz_gtpu_ue.c
+fuzz_gtpu_ue_LIBS := gtpuue

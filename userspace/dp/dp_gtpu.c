@@ -87,3 +87,19 @@ int dp_gtpu_build_echo_request(uint8_t *buf, size_t cap, uint16_t seq)
     buf[11] = 0;
     return 12;
 }
+
+int dp_gtpu_parse_echo_response(const uint8_t *buf, size_t len, uint16_t *seq, int *recovery)
+{
+    /* TS 29.281 7.2.2: version 1, type 2, S flag, the seq we sent. */
+    if (len < 12 || (buf[0] >> 5) != 1 || buf[1] != DP_GTPU_ECHO_RESPONSE || !(buf[0] & 0x02))
+        return -EBADMSG;
+    *seq = (uint16_t)((buf[8] << 8) | buf[9]);
+    *recovery = -1;
+    /* Recovery IE (type 14, TV, 1 octet) after the optional fields. */
+    for (size_t off = 12; off + 1 < len; off += 2)
+        if (buf[off] == DP_GTPU_IE_RECOVERY) {
+            *recovery = buf[off + 1];
+            break;
+        }
+    return 0;
+}

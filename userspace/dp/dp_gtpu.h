@@ -47,4 +47,12 @@ int dp_gtpu_build_gpdu_header(uint8_t *buf, size_t cap, uint32_t teid, size_t pa
  * -ENOSPC. */
 int dp_gtpu_build_echo_request(uint8_t *buf, size_t cap, uint16_t seq);
 
+/* Parses a received Echo Response as path management takes it (TS 29.281
+ * 7.2.2): at least 12 octets, version 1, type 2, S flag set.  *seq gets its
+ * sequence number, *recovery the restart counter of its Recovery IE
+ * (type 14, TV, 1 octet; TS 29.281 8.2), or -1 when none is found.
+ * Returns 0, or -EBADMSG when the message is not such a response.
+ * Used by dp_path.c's receive path; fuzzed by fuzz_dp_gtpu. */
+int dp_gtpu_parse_echo_response(const uint8_t *buf, size_t len, uint16_t *seq, int *recovery);
+
 #endif

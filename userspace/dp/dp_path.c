@@ -153,20 +153,13 @@ static void receive(struct dp_ctx *ctx, struct dp_path *p)
                              (struct sockaddr *)&from, &fl);
         if (n < 0)
             return;
-        /* TS 29.281 7.2.2: version 1, type 2, S flag, the seq we sent. */
-        if (n < 12 || (buf[0] >> 5) != 1 || buf[1] != DP_GTPU_ECHO_RESPONSE || !(buf[0] & 0x02))
+        uint16_t seq;
+        int rec;
+        if (dp_gtpu_parse_echo_response(buf, (size_t)n, &seq, &rec))
             continue;
         struct dp_path_peer *pp = peer_find(p, from.sin_addr.s_addr);
-        uint16_t seq = (uint16_t)((buf[8] << 8) | buf[9]);
         if (!pp || seq != pp->seq)
             continue;
-        int rec = -1;
-        /* Recovery IE (type 14, TV, 1 octet) after the optional fields. */
-        for (ssize_t off = 12; off + 1 < n; off += 2)
-            if (buf[off] == DP_GTPU_IE_RECOVERY) {
-                rec = buf[off + 1];
-                break;
-            }
         int was = pp->state;
         pp->answered = true;
         pp->missed = 0;

@@ -13,3 +13,12 @@ test_dp_spec_LDLIBS := -lcmocka -lm
 UNIT_TESTS += test_dp_gtpu
 test_dp_gtpu_SRCS := userspace/dp/tests/test_dp_gtpu.c userspace/dp/dp_gtpu.c
 test_dp_gtpu_LDLIBS := -lcmocka
+
+# The userspace GTP-U receive path (Echo Responses for path management).
+FUZZERS += fuzz_dp_gtpu
+fuzz_dp_gtpu_SRCS := userspace/dp/fuzz/fuzz_dp_gtpu.c userspace/dp/dp_gtpu.c
+
+# xepcctl's spec parsers: rules, quotas, numbers, prefixes, ports, sessions.
+FUZZERS += fuzz_dp_spec
+fuzz_dp_spec_SRCS := userspace/dp/fuzz/fuzz_dp_spec.c userspace/dp/dp_spec.c
+fuzz_dp_spec_LDLIBS := -lm

@@ -59,12 +59,38 @@ static void test_gpdu_header_and_echo(void **state)
     assert_memory_equal(buf, echo, sizeof(echo));
 }
 
+/* What path management takes from an Echo Response (TS 29.281 7.2.2). */
+static void test_echo_response_parse(void **state)
+{
+    (void)state;
+    uint16_t seq = 0;
+    int rec = 0;
+    uint8_t rsp[14] = {0x32, 2, 0, 6, 0, 0, 0, 0, 0x12, 0x34, 0, 0, 14, 7};
+    assert_int_equal(dp_gtpu_parse_echo_response(rsp, sizeof(rsp), &seq, &rec), 0);
+    assert_int_equal(seq, 0x1234);
+    assert_int_equal(rec, 7);
+    /* without a Recovery IE */
+    assert_int_equal(dp_gtpu_parse_echo_response(rsp, 12, &seq, &rec), 0);
+    assert_int_equal(rec, -1);
+    /* a request, no S flag, version 2, too short: not a response */
+    rsp[1] = 1;
+    assert_int_equal(dp_gtpu_parse_echo_response(rsp, sizeof(rsp), &seq, &rec), -EBADMSG);
+    rsp[1] = 2;
+    rsp[0] = 0x30;
+    assert_int_equal(dp_gtpu_parse_echo_response(rsp, sizeof(rsp), &seq, &rec), -EBADMSG);
+    rsp[0] = 0x52;
+    assert_int_equal(dp_gtpu_parse_echo_response(rsp, sizeof(rsp), &seq, &rec), -EBADMSG);
+    rsp[0] = 0x32;
+    assert_int_equal(dp_gtpu_parse_echo_response(rsp, 11, &seq, &rec), -EBADMSG);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_error_indication_bytes_with_udp_port),
         cmocka_unit_test(test_error_indication_bytes_without_port),
         cmocka_unit_test(test_gpdu_header_and_echo),
+        cmocka_unit_test(test_echo_response_parse),
     };
     return cmocka_run_group_tests_name("dp_gtpu", tests, NULL, NULL);
 }
