@@ -351,7 +351,17 @@ int aper_get_length(struct aper_reader *r, uint64_t lb, uint64_t ub, bool has_ub
 
 static bool in_root(const struct aper_constraint *c, aper_int_t v)
 {
-    return (!c->has_lb || v >= c->lb) && (!c->has_ub || v <= c->ub);
+    if ((c->has_lb && v < c->lb) || (c->has_ub && v > c->ub))
+        return false;
+    if (!c->n_ranges)
+        return true;
+    /* X.691 13 (extension bit): a value is "within the extension root"
+     * when it is one of the root's values, not merely between the extremes
+     * that PER uses for the constrained encoding */
+    for (unsigned i = 0; i < c->n_ranges; i++)
+        if (v >= c->ranges[i].lo && v <= c->ranges[i].hi)
+            return true;
+    return false;
 }
 
 /* 11.8 unconstrained whole number: 2's complement, minimum octets. */

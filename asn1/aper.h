@@ -103,14 +103,30 @@ int aper_put_length(struct aper_writer *w, uint64_t lb, uint64_t ub, bool has_ub
 int aper_get_length(struct aper_reader *r, uint64_t lb, uint64_t ub, bool has_ub,
                     uint64_t *n, bool *more);
 
+/* One range of a value set: lo..hi (lo == hi for a single value). */
+struct aper_range {
+    aper_int_t lo, hi;
+};
+
 /* PER-visible constraint of an INTEGER (value) or of a size (length). */
 struct aper_constraint {
     aper_int_t lb, ub;
     bool has_lb, has_ub;
     bool ext;        /* "..." in the constraint */
+    /* An extensible INTEGER whose root is a union with holes, e.g.
+     * ExpectedActivityPeriod ::= INTEGER (1..30|40|50|90|120|150|180|181,...):
+     * the root's values (n_ranges of them; 0 = all of lb..ub).  PER encodes
+     * root values in lb..ub (X.691 10.3.21: the union's extremes) and every
+     * other value as an extension (ext bit 1, unconstrained). */
+    const struct aper_range *ranges;
+    uint8_t n_ranges;
 };
 
-/* X.691 13 (11.5 - 11.8, 13.2.6 for the extension bit). */
+/* X.691 13 (11.5 - 11.8, 13.2.6 for the extension bit).  Encode: a value
+ * outside the extension root (outside lb..ub, or in a hole of `ranges`)
+ * takes the extension bit 1 and the unconstrained form.  Decode accepts
+ * both forms of any value (a root-range value in a hole, as xepc before
+ * 2026-12 and some encoders write it, included). */
 int aper_put_integer(struct aper_writer *w, const struct aper_constraint *c, aper_int_t v);
 int aper_get_integer(struct aper_reader *r, const struct aper_constraint *c, aper_int_t *v);
 
@@ -258,6 +274,22 @@ struct aper_choice_hdr {
     uint32_t present;
 };
 
+/* Deviations the decoder accepted instead of failing, for the caller to
+ * log and count (see struct aper_diag). */
+enum aper_warning {
+    APER_WARN_CHARSET = 1,   /* a character outside the string type's
+                              * permitted alphabet (e.g. '_' in a
+                              * PrintableString), kept as received */
+};
+
+#define APER_DIAG_MAX_WARNINGS 8
+
+struct aper_diag_warning {
+    uint16_t ie_id;          /* innermost IE holding the value */
+    uint8_t kind;            /* enum aper_warning */
+    const char *type_name;   /* ASN.1 type of the value */
+};
+
 /* TS 36.413 10.3.4/10.3.5 receiver reports, one per IE. */
 enum aper_ie_error { APER_IE_NOT_UNDERSTOOD = 0, APER_IE_MISSING = 1 };
 
@@ -284,6 +316,13 @@ struct aper_diag {
     const char *detail;      /* static text: first syntax problem, or NULL */
     const char *type_name;   /* ASN.1 type being decoded at that point */
     size_t bit_offset;       /* in the reader where it happened */
+    /* Leniency: a character string inside an IE that arrived with
+     * criticality ignore keeps characters outside its alphabet (real eNBs
+     * send eNB names like "eNB_1"); each such value is listed here
+     * (n_warnings counts all, warnings[] holds the first
+     * APER_DIAG_MAX_WARNINGS).  Elsewhere such a value is still refused. */
+    uint16_t n_warnings;
+    struct aper_diag_warning warnings[APER_DIAG_MAX_WARNINGS];
 };
 
 /* Encode/decode the value at `v` (a C object of type t). */

@@ -307,7 +307,76 @@ int aper_encode_complete(const struct aper_type *t, const void *v, uint8_t *buf,
 struct dec_ctx {
     struct aper_arena *arena;
     struct aper_diag *diag;
+    /* the innermost IE (ProtocolIE-Field / ProtocolExtensionField) being
+     * decoded: its id and the criticality it arrived with */
+    bool in_ie;
+    uint16_t ie_id;
+    uint8_t ie_crit;
 };
+
+/* Decodes an IE's value with x->in_ie/ie_id/ie_crit set to it. */
+static int dec(struct aper_reader *r, const struct aper_type *t, void *v, struct dec_ctx *x,
+               unsigned depth);
+
+static int dec_ie_value(struct aper_reader *r, const struct aper_type *t, void *v,
+                        struct dec_ctx *x, unsigned depth, uint16_t id, uint8_t crit)
+{
+    bool in_ie = x->in_ie;
+    uint16_t ie_id = x->ie_id;
+    uint8_t ie_crit = x->ie_crit;
+    uint16_t n_warnings = x->diag ? x->diag->n_warnings : 0;
+    int rc;
+
+    x->in_ie = true;
+    x->ie_id = id;
+    x->ie_crit = crit;
+    rc = dec(r, t, v, x, depth);
+    if (rc && x->diag)
+        x->diag->n_warnings = n_warnings;     /* the value is not kept */
+    x->in_ie = in_ie;
+    x->ie_id = ie_id;
+    x->ie_crit = ie_crit;
+    return rc;
+}
+
+static void warn(struct dec_ctx *x, const struct aper_type *t, uint8_t kind)
+{
+    struct aper_diag *d = x->diag;
+
+    if (!d)
+        return;
+    if (d->n_warnings < APER_DIAG_MAX_WARNINGS) {
+        d->warnings[d->n_warnings].ie_id = x->ie_id;
+        d->warnings[d->n_warnings].kind = kind;
+        d->warnings[d->n_warnings].type_name = t->name;
+    }
+    if (d->n_warnings < UINT16_MAX)
+        d->n_warnings++;
+}
+
+/* X.680 41 / X.691 27.5: every character of a known-multiplier string is
+ * in its permitted alphabet.  Real eNBs break this for PrintableString
+ * names (eNB_1, or RADISYS in double quotes: '_' and '"' are not
+ * PrintableString characters).  Where the value sits in an IE with criticality ignore the
+ * receiver could drop the IE (TS 36.413 10.3.4.2); it keeps the value as
+ * it arrived instead (the encoder sends it back unchanged) and records a
+ * warning for the caller to log and count.  Anywhere else the value is
+ * refused as before. */
+static int check_alphabet(struct dec_ctx *x, const struct aper_type *t, const uint8_t *p,
+                          size_t len)
+{
+    if (!t->alphabet)
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if (!p[i] || !strchr(t->alphabet, p[i])) {
+            if (x->in_ie && x->ie_crit == APER_CRIT_IGNORE) {
+                warn(x, t, APER_WARN_CHARSET);
+                return 0;
+            }
+            return -EBADMSG;                      /* 27.5.3: not in the set */
+        }
+    return 0;
+}
 
 /* Records where the first syntax problem was found (for logs and for the
  * Criticality Diagnostics the MME sends back). */
@@ -609,7 +678,7 @@ static int dec_container(struct aper_reader *r, const struct aper_type *t, void 
             decoded[pos] = true;
             continue;
         }
-        if ((rc = dec(&value, ie->type, AT(v, ie->offset), x, depth + 1))) {
+        if ((rc = dec_ie_value(&value, ie->type, AT(v, ie->offset), x, depth + 1, id, crit))) {
             if (rc == -ENOMEM || rc == -ELOOP)
                 return rc;
             /* TS 36.413 10.3.1/10.3.4: a value the receiver cannot take
@@ -660,7 +729,7 @@ static int dec_single(struct aper_reader *r, const struct aper_type *t, void *v,
             x->diag->reject = true;
         return fail(x, r, t, -EPROTO, "unexpected IE in single container");
     }
-    return dec(&value, ie->type, v, x, depth + 1);
+    return dec_ie_value(&value, ie->type, v, x, depth + 1, id, crit);
 }
 
 /* PrivateIE-Container (TS 36.413 9.3.7): fields keyed by PrivateIE-ID ::=
@@ -738,10 +807,13 @@ static int dec(struct aper_reader *r, const struct aper_type *t, void *v, struct
         return 0;
     case APER_OCTET_STRING:
     case APER_CHAR_STRING:
-        if (t->kind == APER_CHAR_STRING)
-            rc = aper_get_charstring(r, &t->c, t->char_bits, t->alphabet, x->arena, &p, &len);
-        else
+        if (t->kind == APER_CHAR_STRING) {
+            rc = aper_get_charstring(r, &t->c, t->char_bits, NULL, x->arena, &p, &len);
+            if (!rc)
+                rc = check_alphabet(x, t, p, len);
+        } else {
             rc = aper_get_octets(r, &t->c, x->arena, &p, &len);
+        }
         if (rc)
             return fail(x, r, t, rc, t->kind == APER_CHAR_STRING ? "character string"
                                                                  : "OCTET STRING");

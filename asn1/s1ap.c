@@ -161,6 +161,8 @@ int s1ap_decode(const uint8_t *buf, size_t len, struct s1ap_pdu *out,
     err->detail = diag.detail;
     err->type_name = diag.type_name;
     err->bit_offset = diag.bit_offset;
+    err->n_warnings = diag.n_warnings;
+    memcpy(err->warnings, diag.warnings, sizeof(diag.warnings));
     if (rc == -ENOMEM)
         return fail(err, S1AP_DECODE_NO_MEMORY, rc, "decode arena exhausted");
     /* TS 36.413 10.2: a message the receiver cannot decode is a transfer
@@ -244,6 +246,14 @@ const char *s1ap_decode_cause_str(enum s1ap_decode_cause cause)
     case S1AP_DECODE_FALSELY_CONSTRUCTED: return "abstract syntax error (falsely constructed message)";
     case S1AP_DECODE_UNKNOWN_PROCEDURE:   return "procedure not comprehended";
     case S1AP_DECODE_NO_MEMORY:           return "decode arena exhausted";
+    }
+    return "unknown";
+}
+
+const char *s1ap_decode_warning_str(unsigned kind)
+{
+    switch (kind) {
+    case APER_WARN_CHARSET: return "character outside the permitted alphabet, kept";
     }
     return "unknown";
 }

@@ -116,6 +116,7 @@ enum s1ap_decode_cause {
 };
 
 #define S1AP_DIAG_MAX_IES APER_DIAG_MAX_IES
+#define S1AP_DIAG_MAX_WARNINGS APER_DIAG_MAX_WARNINGS
 
 struct s1ap_decode_error {
     enum s1ap_decode_cause cause;
@@ -142,6 +143,13 @@ struct s1ap_decode_error {
     const char *detail;
     const char *type_name;
     size_t bit_offset;
+    /* Deviations accepted in a message that decoded (also with cause OK):
+     * a string IE with criticality ignore holding characters outside its
+     * alphabet (an eNB name "eNB_1") is kept as received and listed here.
+     * Log and count them; n_warnings counts all, warnings[] holds the first
+     * S1AP_DIAG_MAX_WARNINGS (ie_id, kind: enum aper_warning, type_name). */
+    uint16_t n_warnings;
+    struct aper_diag_warning warnings[S1AP_DIAG_MAX_WARNINGS];
 };
 
 int s1ap_decode(const uint8_t *buf, size_t len, struct s1ap_pdu *out,
@@ -175,6 +183,8 @@ int s1ap_error_indication(struct s1ap_pdu *pdu, const struct s1ap_decode_error *
                           s1ap_CriticalityDiagnostics_IE_Item items[S1AP_DIAG_MAX_IES]);
 
 const char *s1ap_decode_cause_str(enum s1ap_decode_cause cause);
+/* "character outside the permitted alphabet" ... for enum aper_warning. */
+const char *s1ap_decode_warning_str(unsigned kind);
 /* TS 36.413 9.2.1.3 CauseProtocol for an Error Indication about err. */
 s1ap_CauseProtocol s1ap_decode_error_cause(const struct s1ap_decode_error *err);
 

@@ -3474,7 +3474,7 @@ const struct aper_type s1ap_desc_ExpectedActivityPeriod = {
     .c_size = sizeof(s1ap_ExpectedActivityPeriod),
     .kind = APER_INTEGER,
     .repr = APER_R_U8,
-    .c = { .lb = 1, .has_lb = true, .ub = 181, .has_ub = true, .ext = true },
+    .c = { .lb = 1, .has_lb = true, .ub = 181, .has_ub = true, .ext = true, .ranges = (const struct aper_range[]){ { 1, 30 }, { 40, 40 }, { 50, 50 }, { 60, 60 }, { 80, 80 }, { 100, 100 }, { 120, 120 }, { 150, 150 }, { 180, 181 } }, .n_ranges = 9 },
 };
 
 const struct aper_type s1ap_desc_ExpectedIdlePeriod = {
@@ -3482,7 +3482,7 @@ const struct aper_type s1ap_desc_ExpectedIdlePeriod = {
     .c_size = sizeof(s1ap_ExpectedIdlePeriod),
     .kind = APER_INTEGER,
     .repr = APER_R_U8,
-    .c = { .lb = 1, .has_lb = true, .ub = 181, .has_ub = true, .ext = true },
+    .c = { .lb = 1, .has_lb = true, .ub = 181, .has_ub = true, .ext = true, .ranges = (const struct aper_range[]){ { 1, 30 }, { 40, 40 }, { 50, 50 }, { 60, 60 }, { 80, 80 }, { 100, 100 }, { 120, 120 }, { 150, 150 }, { 180, 181 } }, .n_ranges = 9 },
 };
 
 static const char *const s1ap_names_SourceOfUEActivityBehaviourInformation[] = { "subscription-information", "statistics" };

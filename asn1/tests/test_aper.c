@@ -616,6 +616,47 @@ static void test_arena_bounds_and_alignment(void **state)
     assert_non_null(aper_arena_alloc(&a, 16, 1));
 }
 
+/* ExpectedActivityPeriod ::= INTEGER (1..30|40|50|60|80|100|120|150|180|181,...)
+ * (TS 36.413 9.2.1.73): root values in 1..181 with the extension bit 0; a
+ * value outside the root's set (35, 200) is an extension: bit 1, then the
+ * unconstrained form (X.691 13, 11.8: aligned length octet, value). */
+static void test_integer_value_set_with_holes(void **state)
+{
+    (void)state;
+    const struct aper_type *t = &s1ap_desc_ExpectedActivityPeriod;
+    static const struct { uint8_t v; uint8_t enc[4]; size_t n; } cases[] = {
+        { 40, { 0x13, 0x80 }, 2 },              /* root: 0, then 39 in 8 bits */
+        { 1, { 0x00, 0x00 }, 2 },
+        { 181, { 0x5a, 0x00 }, 2 },
+        { 35, { 0x80, 0x01, 0x23 }, 3 },        /* in a hole: extension */
+        { 200, { 0x80, 0x02, 0x00, 0xc8 }, 4 }, /* beyond 181: 2's complement */
+    };
+    uint8_t out[8];
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        s1ap_ExpectedActivityPeriod v = cases[i].v, back = 0;
+        int n = aper_encode_complete(t, &v, out, sizeof(out));
+        assert_int_equal(n, (int)cases[i].n);
+        assert_memory_equal(out, cases[i].enc, cases[i].n);
+        struct aper_reader r;
+        aper_reader_init(&r, out, (size_t)n);
+        assert_int_equal(aper_decode_type(&r, t, &back, NULL, NULL), 0);
+        assert_int_equal(back, v);
+    }
+    /* the form xepc wrote before (and some encoders write): a hole value
+     * with the extension bit 0, in 1..181 — still decoded */
+    static const uint8_t old35[] = { 0x11, 0x00 };
+    s1ap_ExpectedActivityPeriod back = 0;
+    struct aper_reader r;
+    aper_reader_init(&r, old35, sizeof(old35));
+    assert_int_equal(aper_decode_type(&r, t, &back, NULL, NULL), 0);
+    assert_int_equal(back, 35);
+    /* and a root value sent as an extension */
+    static const uint8_t ext40[] = { 0x80, 0x01, 40 };
+    aper_reader_init(&r, ext40, sizeof(ext40));
+    assert_int_equal(aper_decode_type(&r, t, &back, NULL, NULL), 0);
+    assert_int_equal(back, 40);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -635,6 +676,7 @@ int main(void)
         cmocka_unit_test(test_single_container_of_empty_set),
         cmocka_unit_test(test_sequence_of_size),
         cmocka_unit_test(test_arena_bounds_and_alignment),
+        cmocka_unit_test(test_integer_value_set_with_holes),
     };
     return cmocka_run_group_tests_name("aper", tests, NULL, NULL);
 }

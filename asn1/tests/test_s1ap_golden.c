@@ -379,7 +379,14 @@ static void test_bad_value_in_ignore_ies_is_dropped(void **state)
     assert_int_equal(decode_raw(f, g, n), 0);
     assert_int_equal(f->err.cause, S1AP_DECODE_OK);
     const s1ap_S1SetupRequest *m = &f->pdu.u.S1SetupRequest;
-    assert_false(m->eNBname_present);
+    /* a string IE with criticality ignore keeps the character as received
+     * (eNBs send names like "eNB_1") and says so in err.warnings */
+    assert_true(m->eNBname_present);
+    assert_int_equal(m->eNBname.len, 7);
+    assert_memory_equal(m->eNBname.buf, "@LT-621", 7);
+    assert_int_equal(f->err.n_warnings, 1);
+    assert_int_equal(f->err.warnings[0].ie_id, S1AP_id_eNBname);
+    assert_int_equal(f->err.warnings[0].kind, APER_WARN_CHARSET);
     assert_int_equal(m->Global_ENB_ID.eNB_ID.u.homeENB_ID, 0x54f6401);
     /* the mandatory DefaultPagingDRX reads as zero: listed as missing */
     assert_int_equal(f->err.n_ies, 1);

@@ -422,6 +422,116 @@ static int teardown(void **state)
     return 0;
 }
 
+
+/* Names real eNBs send that PrintableString does not allow ('_', '"', '@'
+ * are outside X.680 41's set); the decoder keeps them (IE criticality
+ * ignore) and reports a warning. */
+static const char *const lenient_names[] = { "eNB_1", "\"RADISYS\"", "lab@site-3" };
+#define N_LENIENT ((unsigned)(sizeof(lenient_names) / sizeof(lenient_names[0])))
+
+static const struct s1ap_sample *sample_of(enum s1ap_msg_kind kind)
+{
+    for (unsigned i = 0; i < s1ap_n_samples; i++)
+        if (s1ap_samples[i].kind == kind)
+            return &s1ap_samples[i];
+    return NULL;
+}
+
+/* S1 Setup Request with eNBname = name (mme false), or S1 Setup Response
+ * with MMEname = name; all optional IEs.  Returns the encoded length. */
+static int encode_named(struct state *s, const char *name, bool mme)
+{
+    const struct s1ap_sample *smp =
+        sample_of(mme ? S1AP_MSG_S1SetupResponse : S1AP_MSG_S1SetupRequest);
+    struct aper_octets o = { (const uint8_t *)name, (uint32_t)strlen(name) };
+
+    if (!smp)
+        return -ENOENT;
+    int n = encode_sample(s, smp, S1AP_SAMPLE_FULL, NULL);
+    if (n <= 0)
+        return n;
+    if (mme) {
+        s->pdu.u.S1SetupResponse.MMEname_present = true;
+        s->pdu.u.S1SetupResponse.MMEname = o;
+    } else {
+        s->pdu.u.S1SetupRequest.eNBname_present = true;
+        s->pdu.u.S1SetupRequest.eNBname = o;
+    }
+    return s1ap_encode(&s->pdu, s->enc1, sizeof(s->enc1));
+}
+
+static void test_name_outside_printablestring_kept_and_reported(void **state)
+{
+    struct state *s = *state;
+    struct aper_arena da;
+    struct s1ap_decode_error err;
+
+    for (unsigned k = 0; k < 2 * N_LENIENT; k++) {
+        const char *name = lenient_names[k % N_LENIENT];
+        bool mme = k >= N_LENIENT;
+        int n = encode_named(s, name, mme);
+        assert_true(n > 0);
+        aper_arena_init(&da, s->dec_mem, sizeof(s->dec_mem));
+        int rc = s1ap_decode(s->enc1, (size_t)n, &s->back, &da, &err);
+        if (rc || err.cause != S1AP_DECODE_OK || err.n_ies)
+            fail_msg("%s: decode %d, %s, %u IEs", name, rc, s1ap_decode_cause_str(err.cause),
+                     err.n_ies);
+        const struct aper_octets *got = mme ? &s->back.u.S1SetupResponse.MMEname
+                                            : &s->back.u.S1SetupRequest.eNBname;
+        bool present = mme ? s->back.u.S1SetupResponse.MMEname_present
+                           : s->back.u.S1SetupRequest.eNBname_present;
+        if (!present)
+            fail_msg("%s: the %s name was dropped", name, mme ? "MME" : "eNB");
+        assert_int_equal(got->len, strlen(name));
+        assert_memory_equal(got->buf, name, strlen(name));
+        /* the deviation is visible to the caller */
+        assert_int_equal(err.n_warnings, 1);
+        assert_int_equal(err.warnings[0].ie_id, mme ? S1AP_id_MMEname : S1AP_id_eNBname);
+        assert_int_equal(err.warnings[0].kind, APER_WARN_CHARSET);
+        assert_string_equal(err.warnings[0].type_name, mme ? "MMEname" : "ENBname");
+        /* re-encoded as it came */
+        int m = s1ap_encode(&s->back, s->enc2, sizeof(s->enc2));
+        assert_int_equal(m, n);
+        assert_memory_equal(s->enc1, s->enc2, (size_t)n);
+        if (s->vectors) {
+            s1ap_sample_hex(s->enc1, (size_t)n, s->hex);
+            fprintf(s->vectors, "%s/name%u %s\n", mme ? "S1SetupResponse" : "S1SetupRequest",
+                    k % N_LENIENT, s->hex);
+        }
+    }
+    /* a PrintableString name: no warning */
+    int n = encode_named(s, "JLT-621 (lab)", false);
+    aper_arena_init(&da, s->dec_mem, sizeof(s->dec_mem));
+    assert_int_equal(s1ap_decode(s->enc1, (size_t)n, &s->back, &da, &err), 0);
+    assert_int_equal(err.n_warnings, 0);
+}
+
+/* The leniency is for criticality ignore only: the same name in an IE sent
+ * with criticality reject is refused as before (TS 36.413 10.3.4.2). */
+static void test_name_outside_printablestring_with_reject_refused(void **state)
+{
+    struct state *s = *state;
+    struct aper_arena da;
+    struct s1ap_decode_error err;
+    int n = encode_named(s, "eNB_1", false);
+    int at = -1;
+
+    assert_true(n > 0);
+    /* ProtocolIE-Field: id 60 (2 octets), criticality ignore (0x40) */
+    for (int i = 0; i + 2 < n; i++)
+        if (s->enc1[i] == 0 && s->enc1[i + 1] == S1AP_id_eNBname && s->enc1[i + 2] == 0x40) {
+            at = i + 2;
+            break;
+        }
+    assert_true(at > 0);
+    s->enc1[at] = 0x00;
+    aper_arena_init(&da, s->dec_mem, sizeof(s->dec_mem));
+    assert_int_equal(s1ap_decode(s->enc1, (size_t)n, &s->back, &da, &err), -EPROTO);
+    assert_int_equal(err.cause, S1AP_DECODE_ABSTRACT_REJECT);
+    assert_int_equal(err.ies[0].id, S1AP_id_eNBname);
+    assert_int_equal(err.n_warnings, 0);
+}
+
 /* s1ap_sample_equal on empty BIT STRINGs (no buffer): no memcmp(NULL, ...)
  * (a UBSan report, fatal in the test build). */
 static void test_sample_equal_empty_bit_strings(void **state)
@@ -474,6 +584,26 @@ static int dump(int dump_seeds)
                 printf("%s%u", k ? "," : "", ids[k]);
             putchar('\n');
         }
+    /* names outside PrintableString, re-encoded as they came */
+    for (unsigned k = 0; k < 2 * N_LENIENT; k++) {
+        bool mme = k >= N_LENIENT;
+        int n = encode_named(s, lenient_names[k % N_LENIENT], mme);
+        uint16_t ids[256];
+        if (n <= 0) {
+            fprintf(stderr, "lenient name %u: encode failed (%d)\n", k, n);
+            rc = 1;
+            continue;
+        }
+        s1ap_sample_hex(s->enc1, (size_t)n, s->hex);
+        printf("%s/name%u %s s1ap.procedureCode=17 s1ap.%s=%s ids=",
+               mme ? "S1SetupResponse" : "S1SetupRequest", k % N_LENIENT, s->hex,
+               mme ? "MMEname" : "ENBname", lenient_names[k % N_LENIENT]);
+        unsigned nid = s1ap_sample_ie_ids(s1ap_msgs[s->pdu.kind].desc, s1ap_pdu_msg(&s->pdu),
+                                          ids, 256);
+        for (unsigned i = 0; i < nid && i < 256; i++)
+            printf("%s%u", i ? "," : "", ids[i]);
+        putchar('\n');
+    }
     /* a 20000-byte NAS-PDU: fragmented lengths, maximal UE S1AP IDs */
     static uint8_t nas[20000], enc[20100];
     if (build_long_dl_nas(&s->pdu, nas, sizeof(nas)))
@@ -509,6 +639,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_reset_partial_and_full),
         cmocka_unit_test(test_encode_refuses_out_of_range),
         cmocka_unit_test(test_long_nas_pdu_fragmented_lengths),
+        cmocka_unit_test(test_name_outside_printablestring_kept_and_reported),
+        cmocka_unit_test(test_name_outside_printablestring_with_reject_refused),
         cmocka_unit_test(test_sample_equal_empty_bit_strings),
     };
     return cmocka_run_group_tests_name("s1ap_messages", tests, setup, teardown);

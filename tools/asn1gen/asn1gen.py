@@ -112,18 +112,31 @@ class Gen:
         ext = any(p == ['...'] for p in parts[1:])
         lo = hi = None
         first = True
+        ranges = []
         for elem in ap.split_top(parts[0], '|'):
             if '..' in elem:
                 k = elem.index('..')
                 a, b = self.value(elem[k - 1]), self.value(elem[k + 1])
             else:
                 a = b = self.value(elem[0])
+            ranges.append((a, b))
             if first:
                 lo, hi, first = a, b, False
             else:
                 lo = None if lo is None or a is None else min(lo, a)
                 hi = None if hi is None or b is None else max(hi, b)
-        return {'lb': lo, 'ub': hi, 'ext': ext}
+        # the root's value set, merged; kept only when it has holes (X.691
+        # 13: a value in a hole is outside the extension root)
+        merged = []
+        if len(ranges) > 1 and all(a is not None and b is not None for a, b in ranges):
+            for a, b in sorted(ranges):
+                if merged and a <= merged[-1][1] + 1:
+                    merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+                else:
+                    merged.append((a, b))
+            if len(merged) == 1:
+                merged = []
+        return {'lb': lo, 'ub': hi, 'ext': ext, 'ranges': merged}
 
     def constraints(self, node):
         val = size = None
@@ -132,6 +145,7 @@ class Gen:
                 continue                               # table constraint
             if c[0] == 'SIZE':
                 size = self.value_set(ap.Parser(c[1:]).balanced('(', ')'))
+                size['ranges'] = []                    # sizes: extremes only
             else:
                 val = self.value_set(c)
         return val, size
@@ -351,6 +365,10 @@ class Gen:
             parts += ['.ub = %s' % self.big(c['ub']), '.has_ub = true']
         if c['ext']:
             parts.append('.ext = true')
+        if c.get('ranges'):
+            parts.append('.ranges = (const struct aper_range[]){ %s }, .n_ranges = %d'
+                         % (', '.join('{ %s, %s }' % (self.big(a), self.big(b))
+                                      for a, b in c['ranges']), len(c['ranges'])))
         return '{ %s }' % ', '.join(parts) if parts else '{ 0 }'
 
     @staticmethod

@@ -123,7 +123,8 @@ def main():
     mods = ap.parse_module(MODULE, ap.new_module_set())
     g = asn1gen.Gen(mods, 's1ap')
     val, _ = g.constraints(mods['types']['Period'])
-    check('union constraint gives its extremes', val == {'lb': 1, 'ub': 181, 'ext': True}, val)
+    check('union constraint gives its extremes, and its ranges when it has holes',
+          val == {'lb': 1, 'ub': 181, 'ext': True, 'ranges': [(1, 30), (40, 40), (181, 181)]}, val)
     col = mods['types']['Colour']
     check('enumerated root and extension', col['root'] == ['red', 'green'] and col['ext'] == ['blue']
           and col['extensible'], col)

@@ -124,6 +124,13 @@ static void decode_one(struct ctx *c, const char *where, const uint8_t *buf, siz
                                                                     : "IEs missing or ignored");
         s1ap_print_diagnostics(stdout, &err);
     }
+    /* deviations the decoder accepted (an eNB name outside PrintableString) */
+    for (unsigned i = 0; i < err.n_warnings && i < S1AP_DIAG_MAX_WARNINGS; i++)
+        printf("  warning: IE %u (%s): %s\n", err.warnings[i].ie_id,
+               err.warnings[i].type_name ? err.warnings[i].type_name : "?",
+               s1ap_decode_warning_str(err.warnings[i].kind));
+    if (err.n_warnings > S1AP_DIAG_MAX_WARNINGS)
+        printf("  warning: %u more\n", err.n_warnings - S1AP_DIAG_MAX_WARNINGS);
 }
 
 static int decode_hex(struct ctx *c, const char *where, const char *text, uint8_t *buf)
