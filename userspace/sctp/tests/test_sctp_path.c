@@ -220,6 +220,35 @@ static void test_udp_loopback_exchange(void **state)
 	ev_loop_destroy(xloop);
 }
 
+/* An INIT nobody answers (nothing on the peer's UDP port): after the
+ * configured attempts the client hears CANT_START (RFC 9260 5.1, T1-init). */
+static void test_connect_unanswered_reports_cant_start(void **state)
+{
+	(void)state;
+	struct sctp_cfg c;
+
+	memset(&cli, 0, sizeof(cli));
+	xloop = ev_loop_new(0);
+	sctp_cfg_init(&c, SCTP_BACKEND_USRSCTP_UDP);
+	c.udp_port = (uint16_t)(20000 + (getpid() + 13) % 20000);
+	c.udp_remote_port = (uint16_t)(c.udp_port + 1);
+	c.local.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	c.rto_initial_ms = c.rto_min_ms = 50;
+	c.rto_max_ms = 100;
+	c.max_retrans = 1;
+	assert_int_equal(sctp_ep_open(xloop, &c, &x_ops, &cli, &cli.ep), 0);
+	struct sockaddr_in peer = { .sin_family = AF_INET, .sin_port = htons(36412),
+				    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+
+	assert_int_equal(sctp_ep_connect(cli.ep, &peer, &cli.id), 0);
+	RUN_UNTIL(cli.downs == 1);
+	assert_int_equal(cli.ups, 0);
+	assert_int_equal(cli.why, SCTP_DOWN_CANT_START);
+	assert_int_equal(sctp_ep_send(cli.ep, cli.id, 0, 18, "x", 1), -ENOTCONN);
+	sctp_ep_close(cli.ep);
+	ev_loop_destroy(xloop);
+}
+
 /* The kernel backend opens where the kernel has SCTP, and otherwise says
  * which call failed and what to do (the namespace test skips then). */
 static void test_kernel_open_works_or_says_why(void **state)
@@ -305,6 +334,7 @@ int main(void)
 		cmocka_unit_test(test_open_rejects_bad_cfg_with_reason),
 		cmocka_unit_test(test_udp_loopback_exchange),
 		cmocka_unit_test(test_close_inside_callback),
+		cmocka_unit_test(test_connect_unanswered_reports_cant_start),
 		cmocka_unit_test(test_kernel_open_works_or_says_why),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
