@@ -42,6 +42,7 @@ struct sctp_ep {
 
 	uint8_t *rbuf;         /* reassembly of one message (no interleaving) */
 	size_t rlen, rcap;
+	size_t msg_max;        /* SCTP_MSG_MAX; tests lower it */
 
 	unsigned busy;         /* > 0 while callbacks of this endpoint run */
 	bool dead;             /* closed while busy: freed when busy drops to 0 */
@@ -76,8 +77,8 @@ bool sctp_ev_down(struct sctp_ep *ep, int32_t sys_id, enum sctp_down_reason why)
 bool sctp_ev_data(struct sctp_ep *ep, int32_t sys_id, uint16_t stream, uint32_t ppid,
 		  const uint8_t *buf, size_t len);
 
-/* Reassembly: room for at least `want` more bytes at ep->rbuf + ep->rlen;
- * -EMSGSIZE past SCTP_MSG_MAX. */
+/* Reassembly: room for up to `want` more bytes at ep->rbuf + ep->rlen
+ * (fewer near ep->msg_max); -EMSGSIZE once a message reaches ep->msg_max. */
 int sctp_rbuf_reserve(struct sctp_ep *ep, size_t want);
 
 /* Callbacks of an endpoint are bracketed by busy/unbusy; unbusy frees an

@@ -198,8 +198,8 @@ bool sctp_ev_data(struct sctp_ep *ep, int32_t sys_id, uint16_t stream, uint32_t 
 
 int sctp_rbuf_reserve(struct sctp_ep *ep, size_t want)
 {
-	if (ep->rlen + want > SCTP_MSG_MAX)
-		want = SCTP_MSG_MAX - ep->rlen;
+	if (ep->rlen + want > ep->msg_max)
+		want = ep->msg_max - ep->rlen;
 	if (want == 0)
 		return -EMSGSIZE;
 	if (ep->rcap - ep->rlen >= want)
@@ -208,8 +208,8 @@ int sctp_rbuf_reserve(struct sctp_ep *ep, size_t want)
 
 	while (cap - ep->rlen < want)
 		cap *= 2;
-	if (cap > SCTP_MSG_MAX)
-		cap = SCTP_MSG_MAX;
+	if (cap > ep->msg_max)
+		cap = ep->msg_max;
 	uint8_t *n = realloc(ep->rbuf, cap);
 
 	if (!n)
@@ -241,6 +241,7 @@ int sctp_ep_open(struct ev_loop *loop, const struct sctp_cfg *cfg, const struct 
 	ep->ops = *ops;
 	ep->arg = arg;
 	ep->fd = -1;
+	ep->msg_max = SCTP_MSG_MAX;
 	*out = ep;   /* returned even on failure, for sctp_ep_error(); close it */
 
 	if (cfg->local.sin_family != AF_INET)

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "sctp/sctp_path.h"
+#include "sctp/sctp_int.h"   /* ep->msg_max, for the oversized-message test */
 
 static void test_backend_names_round_trip(void **state)
 {
@@ -220,6 +221,45 @@ static void test_udp_loopback_exchange(void **state)
 	ev_loop_destroy(xloop);
 }
 
+/* A peer sending a message above the receiver's limit: the receiver drops
+ * it whole and aborts that association (reported LOCAL; the peer hears
+ * ABORT) — never a truncated message, never a crash.  The limit is lowered
+ * to 4 kB here instead of sending 256 kB. */
+static void test_oversized_message_aborts_association(void **state)
+{
+	(void)state;
+	struct sctp_cfg c;
+	uint16_t uport = (uint16_t)(20000 + (getpid() + 21) % 20000);
+
+	memset(&srv, 0, sizeof(srv));
+	memset(&cli, 0, sizeof(cli));
+	xloop = ev_loop_new(0);
+	sctp_cfg_init(&c, SCTP_BACKEND_USRSCTP_UDP);
+	c.udp_port = c.udp_remote_port = uport;
+	c.local.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	c.local.sin_port = htons(36412);
+	assert_int_equal(sctp_ep_open(xloop, &c, &x_ops, &srv, &srv.ep), 0);
+	assert_int_equal(sctp_ep_listen(srv.ep), 0);
+	srv.ep->msg_max = 4096;
+	c.local.sin_port = 0;
+	assert_int_equal(sctp_ep_open(xloop, &c, &x_ops, &cli, &cli.ep), 0);
+	struct sockaddr_in peer = { .sin_family = AF_INET, .sin_port = htons(36412),
+				    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+
+	assert_int_equal(sctp_ep_connect(cli.ep, &peer, &cli.id), 0);
+	RUN_UNTIL(cli.ups == 1 && srv.ups == 1);
+	static uint8_t big[10240];
+
+	assert_int_equal(sctp_ep_send(cli.ep, cli.id, 1, 18, big, sizeof(big)), 0);
+	RUN_UNTIL(cli.downs == 1 && srv.downs == 1);
+	assert_int_equal(srv.msgs, 0);
+	assert_int_equal(srv.why, SCTP_DOWN_LOCAL);
+	assert_int_equal(cli.why, SCTP_DOWN_ABORT);
+	sctp_ep_close(cli.ep);
+	sctp_ep_close(srv.ep);
+	ev_loop_destroy(xloop);
+}
+
 /* An INIT nobody answers (nothing on the peer's UDP port): after the
  * configured attempts the client hears CANT_START (RFC 9260 5.1, T1-init). */
 static void test_connect_unanswered_reports_cant_start(void **state)
@@ -335,6 +375,7 @@ int main(void)
 		cmocka_unit_test(test_udp_loopback_exchange),
 		cmocka_unit_test(test_close_inside_callback),
 		cmocka_unit_test(test_connect_unanswered_reports_cant_start),
+		cmocka_unit_test(test_oversized_message_aborts_association),
 		cmocka_unit_test(test_kernel_open_works_or_says_why),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
