@@ -4,7 +4,8 @@
  *   sctp_echo server -b BACKEND -l ADDR:PORT [options]
  *	listens and echoes every message on its stream with its PPID; prints
  *	one line per event ("up ID ADDR:PORT OS IS", "restart ID ...",
- *	"down ID REASON"); SIGUSR1 shuts every association down gracefully;
+ *	"down ID REASON"); SIGUSR1 shuts every association down gracefully,
+ *	SIGUSR2 aborts them;
  *	SIGTERM prints "stats ..." and exits.
  *   sctp_echo probe -b BACKEND
  *	opens and closes an endpoint on 127.0.0.1; exit 0 if the backend
@@ -135,9 +136,13 @@ static void s_data(void *arg, uint32_t id, uint16_t stream, uint32_t ppid, const
 static void sig_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	(void)revents;
-	if (w->signum == SIGUSR1) {
-		for (int i = 0; i < g.n_ids; i++)
-			sctp_ep_shutdown(g.sep, g.ids[i]);
+	if (w->signum == SIGUSR1 || w->signum == SIGUSR2) {
+		for (int i = 0; i < g.n_ids; i++) {
+			if (w->signum == SIGUSR1)
+				sctp_ep_shutdown(g.sep, g.ids[i]);
+			else
+				sctp_ep_abort(g.sep, g.ids[i]);
+		}
 		return;
 	}
 	ev_break(loop, EVBREAK_ALL);
@@ -317,7 +322,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	g.loop = ev_default_loop(0);
 
-	ev_signal sterm, sint, susr1;
+	ev_signal sterm, sint, susr1, susr2;
 	ev_timer tmo;
 
 	ev_signal_init(&sterm, sig_cb, SIGTERM);
@@ -326,6 +331,8 @@ int main(int argc, char **argv)
 	ev_signal_start(g.loop, &sint);
 	ev_signal_init(&susr1, sig_cb, SIGUSR1);
 	ev_signal_start(g.loop, &susr1);
+	ev_signal_init(&susr2, sig_cb, SIGUSR2);
+	ev_signal_start(g.loop, &susr2);
 
 	int rc = 0;
 

@@ -93,7 +93,7 @@ for ns in "$NS_S" "$NS_C"; do ip -n "$ns" link set lo up; done
 in_s ip link set "$IF_S" up
 in_c ip link set "$IF_C" up
 
-echo "1..11"
+echo "1..12"
 
 # 1. Several streams, PPID 18 both ways, graceful shutdown seen by both;
 #    the exchange is captured for the tshark check (9).
@@ -169,6 +169,20 @@ else
     not_ok "server shutdown" "$TMP/c6" "$TMP/s1"
 fi
 kill $C6 2>/dev/null; wait $C6 2>/dev/null
+
+# 6b. The server aborts its associations: the client hears ABORT, the
+#     server LOCAL.
+"${CLIENT[@]}" -l 10.77.0.4 -p $SRV:36412 -n 2 --hold -t 30 >"$TMP/c6b" 2>&1 &
+C6B=$!
+PIDS+=($C6B)
+wait_for "$TMP/c6b" '^echoed 0 2' 5
+kill -USR2 "$PID_s1"
+if wait_for "$TMP/c6b" '^down 0 1 abort' 5 && wait_for "$TMP/s1" '^down [0-9]+ local' 3; then
+    ok "server abort: client sees abort, server local"
+else
+    not_ok "server abort" "$TMP/c6b" "$TMP/s1"
+fi
+kill $C6B 2>/dev/null; wait $C6B 2>/dev/null
 
 # 7. A peer that vanishes (stopped, sends nothing) is noticed by heartbeats.
 #    (UDP: a second stack on a host needs its own UDP port, RFC 6951 5.1.)
