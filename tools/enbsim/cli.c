@@ -69,6 +69,8 @@ static void usage(FILE *out)
 "                          sqn-ahead, autn-mac-failure, no-smc-complete,\n"
 "                          s1ap-truncated, s1ap-unknown-ie\n"
 "    --ue-report FILE      one line per UE: imsi ip ul_teid dl_teid state ...\n"
+"    --ready-file FILE     written (with the process id) once every UE has\n"
+"                          attached or failed, after the --ue-report\n"
 "    --verbose             log every step\n"
 "    --help                this text\n"
 "\n"
@@ -174,7 +176,7 @@ static int gen_subscribers(int argc, char **argv)
 enum {
     O_MME = 256, O_BACKEND, O_ENB_ADDR, O_ENBS, O_ENB_ID, O_PLMN, O_TAC, O_STREAMS, O_UES,
     O_SUBS, O_APN, O_ESM_INFO, O_PDN, O_RATE, O_CONC, O_DURATION, O_HOLD, O_DETACH,
-    O_ATTACHES, O_TUN, O_NO_TUN, O_MTU, O_TIMEOUT, O_MISBEHAVE, O_UE_REPORT, O_VERBOSE, O_HELP,
+    O_ATTACHES, O_TUN, O_NO_TUN, O_MTU, O_TIMEOUT, O_MISBEHAVE, O_UE_REPORT, O_READY, O_VERBOSE, O_HELP,
 };
 
 static int parse_args(struct enbsim *x, int argc, char **argv)
@@ -206,6 +208,7 @@ static int parse_args(struct enbsim *x, int argc, char **argv)
         {"timeout", required_argument, NULL, O_TIMEOUT},
         {"misbehave", required_argument, NULL, O_MISBEHAVE},
         {"ue-report", required_argument, NULL, O_UE_REPORT},
+        {"ready-file", required_argument, NULL, O_READY},
         {"verbose", no_argument, NULL, O_VERBOSE},
         {"help", no_argument, NULL, O_HELP},
         {0},
@@ -357,6 +360,7 @@ static int parse_args(struct enbsim *x, int argc, char **argv)
             }
             break;
         case O_UE_REPORT: o->ue_report = optarg; break;
+        case O_READY: o->ready_file = optarg; break;
         case O_VERBOSE: o->verbose = true; break;
         case O_HELP: usage(stdout); return 1;
         default: usage(stderr); return -EINVAL;

@@ -38,6 +38,7 @@ struct enbsim_opts {
     double timeout;                  /* s per procedure step */
     enum enbsim_misbehave misbehave;
     const char *ue_report;
+    const char *ready_file;          /* written once every UE attached or failed */
     bool verbose;
     uint16_t streams;
 };
@@ -76,6 +77,7 @@ struct enbsim_ue_ext {               /* per-UE program state beside struct enbsi
     unsigned attaches_left;
     bool pdn_phase_done;
     bool finished, failed;
+    bool settled;                    /* counted in x->settled */
     /* user plane per bearer slot (ue_tun.c): in use when tun_used */
     bool tun_used[ENBSIM_MAX_BEARERS];
     struct gtpu_ue tun[ENBSIM_MAX_BEARERS];
@@ -100,6 +102,8 @@ struct enbsim {
     ev_timer tick, sweep;
     ev_signal sigint, sigterm;
     bool stopping;
+    bool ready_written;
+    unsigned settled;                /* UEs attached once, or finished */
     int setup_error;                 /* exit 2 */
     struct enbsim_stats st;
 };

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "enbsim_ctx.h"
 
@@ -56,6 +57,27 @@ static int send_ul_nas(struct enbsim *x, struct enbsim_ue *ue, const uint8_t *na
     return enbsim_send(x, e, ue_stream(x, ue), tx, (size_t)n);
 }
 
+/* --ready-file: once every UE has attached or failed, the UE report is
+ * written and then the ready file, so that a test can start its traffic. */
+static void settle(struct enbsim *x, struct enbsim_ue *ue)
+{
+    if (x->ext[ue->idx].settled || (!ue->attaches && !x->ext[ue->idx].finished))
+        return;
+    x->ext[ue->idx].settled = true;
+    if (++x->settled < x->n_ues || x->ready_written || !x->o.ready_file)
+        return;
+    x->ready_written = true;
+    if (x->o.ue_report)
+        enbsim_ue_report(x, x->o.ue_report);
+    FILE *f = fopen(x->o.ready_file, "w");
+    if (f) {
+        fprintf(f, "%u\n", (unsigned)getpid());
+        fclose(f);
+    } else {
+        fprintf(stderr, "enbsim: cannot write %s: %s\n", x->o.ready_file, strerror(errno));
+    }
+}
+
 /* The UE is finished: counted once, its slot freed for the load. */
 static void ue_finish(struct enbsim *x, struct enbsim_ue *ue, bool failed)
 {
@@ -71,6 +93,7 @@ static void ue_finish(struct enbsim *x, struct enbsim_ue *ue, bool failed)
     if (failed || !ue->attaches)
         ue->state = failed ? UE_DONE : ue->state;
     x->finished++;
+    settle(x, ue);
     enbsim_maybe_done(x);
 }
 
@@ -373,6 +396,7 @@ static void on_ics_request(struct enbsim *x, struct enbsim_ue *ue, const struct 
         x->st.t_last_attach = enbsim_now_ns();
         ue->t_start[PROC_ATTACH] = 0;
         log_ue(x, ue, "attached");
+        settle(x, ue);
         next_step(x, ue);
     }
 }

@@ -844,7 +844,12 @@ static void test_two_enbs_attach_pdn_detach_then_guti_attach(void **state)
 static void test_attached_ues_report_addresses_and_teids(void **state)
 {
     (void)state;
-    assert_int_equal(run("--ues 2"), 0);
+    char opts[160], ready[96];
+    snprintf(ready, sizeof(ready), "%s.ready", out_path);
+    snprintf(opts, sizeof(opts), "--ues 2 --ready-file %s", ready);
+    assert_int_equal(run(opts), 0);
+    assert_int_equal(access(ready, F_OK), 0);
+    unlink(ready);
     FILE *f = fopen(report_path, "r");
     char line[256], imsi[32], ip[32], ul[16], dl[16], st[16];
     assert_non_null(f);
@@ -990,7 +995,10 @@ static void test_tun_user_plane_round_trip(void **state)
     assert_int_equal(bind(mme.gtpu_fd, (struct sockaddr *)&a, sizeof(a)), 0);
     ev_io_init(&mme.gtpu_io, on_gtpu, mme.gtpu_fd, EV_READ);
     ev_io_start(ev_default_loop(0), &mme.gtpu_io);
-    int rc = run("--ues 1 --tun --hold 1 --detach");
+    char opts[160];
+    snprintf(opts, sizeof(opts), "--ues 1 --tun --hold 1 --detach --ready-file %s.ready",
+             out_path);
+    int rc = run(opts);
     ev_io_stop(ev_default_loop(0), &mme.gtpu_io);
     if (mme.probe_fd >= 0) {
         ev_io_stop(ev_default_loop(0), &mme.probe_io);
@@ -998,6 +1006,10 @@ static void test_tun_user_plane_round_trip(void **state)
     }
     close(mme.gtpu_fd);
     assert_int_equal(rc, 0);
+    char ready[96];
+    snprintf(ready, sizeof(ready), "%s.ready", out_path);
+    assert_int_equal(access(ready, F_OK), 0);
+    unlink(ready);
     assert_true(mme.gpdu_in >= 1);
     assert_true(mme.gpdu_out >= 1);
     assert_int_equal(mme.probes_back, 1);
