@@ -104,11 +104,13 @@ static void k_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 				break;
 		}
 		struct sctp_sndrcvinfo si;
+		struct sockaddr_storage from;
+		socklen_t fromlen = sizeof(from);
 		int flags = 0;
 
 		memset(&si, 0, sizeof(si));
-		int n = sctp_recvmsg(ep->fd, ep->rbuf + ep->rlen, ep->rcap - ep->rlen, NULL, NULL,
-				     &si, &flags);
+		int n = sctp_recvmsg(ep->fd, ep->rbuf + ep->rlen, ep->rcap - ep->rlen,
+				     (struct sockaddr *)&from, &fromlen, &si, &flags);
 		if (n <= 0)
 			break;   /* EAGAIN: all read */
 		ep->rlen += (size_t)n;
