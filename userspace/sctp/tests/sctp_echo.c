@@ -165,8 +165,10 @@ static void c_up(void *arg, const struct sctp_assoc_info *a)
 		int rc = sctp_ep_send(c->ep, c->assoc, (uint16_t)(i % c->ostreams), g.ppid, b, g.size);
 
 		if (rc < 0) {
-			printf("FAIL %d send %u: %s\n", c->idx, i, strerror(-rc));
+			printf("FAIL %d send %u of %u: %s\n", c->idx, i, g.count, strerror(-rc));
 			g.failed = 1;
+			ev_break(g.loop, EVBREAK_ALL);
+			break;
 		}
 	}
 	free(b);
