@@ -12,8 +12,10 @@
  *   usrsctp-udp  the same over UDP encapsulation (RFC 6951), default port
  *                9899 both ways.
  *
- * The API is the one agreed in docs/sctp.md; docs/sctp.md also says how to
- * choose a backend and what was measured.
+ * The declarations are the API agreed between the gateway, enbsim and this
+ * library, plus three constants (S1AP's PPID and port, the RFC 6951 port)
+ * and the two clarifications below.  docs/sctp.md describes the semantics,
+ * how to choose a backend and what was measured.
  *
  * Threading: everything runs on the loop given to sctp_ep_open.  The
  * usrsctp stack is per process (usrsctp has one global stack): all usrsctp
