@@ -59,3 +59,9 @@ enbsim_SRCS := tools/enbsim/main.c
 enbsim_LIBS := enbsimrun enbsimcore gtpuue s1ap nas sec xepc sctp
 enbsim_LDLIBS = -lcrypto -lm $(sctp_LDLIBS)
 endif
+
+# libFuzzer: S1AP from the MME and downlink NAS into the UE side
+FUZZERS += fuzz_enbsim_dl
+fuzz_enbsim_dl_SRCS := tools/enbsim/tests/fuzz_enbsim_dl.c
+fuzz_enbsim_dl_LIBS := enbsimcore s1ap nas sec xepc
+fuzz_enbsim_dl_LDLIBS := -lcrypto
