@@ -29,7 +29,9 @@ static void usage(FILE *out)
 "    AKA, security mode, default bearer), optionally opens and closes a\n"
 "    second PDN connection, stays attached --hold seconds with a TUN device\n"
 "    ue<N> carrying its traffic over GTP-U, and detaches when --detach is\n"
-"    given.  At the end it prints one 'enbsim: KEY VALUE' line per figure\n"
+"    given.  SIGUSR1 makes every eNB restart its SCTP transport (a new\n"
+"    endpoint and association, S1 Setup again; attached UEs stay attached).\n"
+"    At the end it prints one 'enbsim: KEY VALUE' line per figure\n"
 "    on stdout (see docs/enbsim.md) and a summary on stderr.\n"
 "\n"
 "OPTIONS\n"
@@ -71,6 +73,9 @@ static void usage(FILE *out)
 "    --ue-report FILE      one line per UE: imsi ip ul_teid dl_teid state ...\n"
 "    --ready-file FILE     written (with the process id) once every UE has\n"
 "                          attached or failed, after the --ue-report\n"
+"    --no-reconnect        an eNB whose association goes stays down (default:\n"
+"                          it reconnects and sets S1 up again, attached UEs\n"
+"                          staying attached)\n"
 "    --verbose             log every step\n"
 "    --help                this text\n"
 "\n"
@@ -176,7 +181,7 @@ static int gen_subscribers(int argc, char **argv)
 enum {
     O_MME = 256, O_BACKEND, O_ENB_ADDR, O_ENBS, O_ENB_ID, O_PLMN, O_TAC, O_STREAMS, O_UES,
     O_SUBS, O_APN, O_ESM_INFO, O_PDN, O_RATE, O_CONC, O_DURATION, O_HOLD, O_DETACH,
-    O_ATTACHES, O_TUN, O_NO_TUN, O_MTU, O_TIMEOUT, O_MISBEHAVE, O_UE_REPORT, O_READY, O_VERBOSE, O_HELP,
+    O_ATTACHES, O_TUN, O_NO_TUN, O_MTU, O_TIMEOUT, O_MISBEHAVE, O_UE_REPORT, O_READY, O_NO_RECONNECT, O_VERBOSE, O_HELP,
 };
 
 static int parse_args(struct enbsim *x, int argc, char **argv)
@@ -209,6 +214,7 @@ static int parse_args(struct enbsim *x, int argc, char **argv)
         {"misbehave", required_argument, NULL, O_MISBEHAVE},
         {"ue-report", required_argument, NULL, O_UE_REPORT},
         {"ready-file", required_argument, NULL, O_READY},
+        {"no-reconnect", no_argument, NULL, O_NO_RECONNECT},
         {"verbose", no_argument, NULL, O_VERBOSE},
         {"help", no_argument, NULL, O_HELP},
         {0},
@@ -361,6 +367,7 @@ static int parse_args(struct enbsim *x, int argc, char **argv)
             break;
         case O_UE_REPORT: o->ue_report = optarg; break;
         case O_READY: o->ready_file = optarg; break;
+        case O_NO_RECONNECT: o->no_reconnect = true; break;
         case O_VERBOSE: o->verbose = true; break;
         case O_HELP: usage(stdout); return 1;
         default: usage(stderr); return -EINVAL;
@@ -534,6 +541,20 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
     enbsim_maybe_done(x);
 }
 
+/* SIGUSR1: every eNB restarts its S1-MME transport (a new SCTP endpoint
+ * and association, then S1 Setup) as after a crash or a link flap; the
+ * attached UEs stay attached. */
+static void on_sigusr1(struct ev_loop *loop, ev_signal *w, int revents)
+{
+    (void)loop;
+    (void)revents;
+    struct enbsim *x = w->data;
+    for (unsigned i = 0; i < x->n_enbs; i++)
+        if (x->enbs[i].setup_done && !x->enbs[i].down &&
+            enbsim_enb_reconnect(x, &x->enbs[i], true))
+            ev_timer_again(x->loop, &x->enbs[i].retry);
+}
+
 static void cleanup(struct enbsim *x)
 {
     enbsim_enbs_close(x);
@@ -585,6 +606,9 @@ int enbsim_run(int argc, char **argv, FILE *out)
     x.sigint.data = x.sigterm.data = &x;
     ev_signal_start(x.loop, &x.sigint);
     ev_signal_start(x.loop, &x.sigterm);
+    ev_signal_init(&x.sigusr1, on_sigusr1, SIGUSR1);
+    x.sigusr1.data = &x;
+    ev_signal_start(x.loop, &x.sigusr1);
     ev_init(&x.tick, NULL);
     ev_init(&x.sweep, NULL);
     enbsim_sweep_start(&x);
@@ -599,6 +623,7 @@ int enbsim_run(int argc, char **argv, FILE *out)
     rc = enbsim_exit_code(&x);
     ev_signal_stop(x.loop, &x.sigint);
     ev_signal_stop(x.loop, &x.sigterm);
+    ev_signal_stop(x.loop, &x.sigusr1);
     ev_timer_stop(x.loop, &x.tick);
     ev_timer_stop(x.loop, &x.sweep);
     cleanup(&x);

@@ -16,34 +16,64 @@ static struct enbsim *ctx_of(struct enbsim_enb *e)
     return (struct enbsim *)((char *)(e - e->idx) - offsetof(struct enbsim, enbs));
 }
 
+static void send_s1_setup(struct enbsim *x, struct enbsim_enb *e);
+
 static void on_up(void *arg, const struct sctp_assoc_info *a)
 {
     struct enbsim_enb *e = arg;
     struct enbsim *x = ctx_of(e);
-    uint8_t buf[512];
     e->up = true;
     e->assoc = a->id;
     e->ostreams = a->ostreams;
+    if (e->setup_done)
+        e->reconnects++;
     if (x->o.verbose)
         fprintf(stderr, "enbsim: eNB %u: association up (%u out streams)\n", e->idx,
                 a->ostreams);
     /* TS 36.413 8.7.3: S1 Setup is the first S1AP procedure */
+    send_s1_setup(x, e);
+}
+
+static void send_s1_setup(struct enbsim *x, struct enbsim_enb *e)
+{
+    uint8_t buf[512];
     int n = enb_build_s1_setup_request(&e->cfg, buf, sizeof(buf));
+    e->t_setup = enbsim_now_ns();
     if (n < 0 || enbsim_send(x, e, 0, buf, (size_t)n)) {
+        if (e->setup_done)
+            return; /* a re-setup: the next association loss retries */
         e->setup_failed = true;
         snprintf(e->fail_cause, sizeof(e->fail_cause), "cannot-send");
         enbsim_stat_fail(x, PROC_S1_SETUP, "cannot-send");
         enbsim_maybe_done(x);
-        return;
     }
-    e->t_setup = enbsim_now_ns();
 }
 
 static void on_restart(void *arg, const struct sctp_assoc_info *a)
 {
-    (void)a;
     struct enbsim_enb *e = arg;
-    enbsim_on_enb_down(ctx_of(e), e, "sctp-restart");
+    struct enbsim *x = ctx_of(e);
+    /* the MME restarted (SCTP restart, same association): its S1 state is
+     * gone; set up S1 again, attached UEs stay attached (TS 36.413 8.7.3) */
+    e->ostreams = a->ostreams;
+    if (!e->setup_done) {
+        send_s1_setup(x, e);
+        return;
+    }
+    enbsim_on_enb_lost(x, e, "sctp-restart");
+    e->reconnects++;
+    send_s1_setup(x, e);
+}
+
+static void on_retry(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)loop;
+    (void)revents;
+    struct enbsim_enb *e = w->data;
+    struct enbsim *x = ctx_of(e);
+    ev_timer_stop(loop, w); /* one attempt at a time: its outcome re-arms */
+    if (!e->up && !x->stopping && enbsim_enb_reconnect(x, e, false))
+        ev_timer_again(x->loop, &e->retry);
 }
 
 static void on_down(void *arg, uint32_t assoc_id, enum sctp_down_reason why)
@@ -54,6 +84,12 @@ static void on_down(void *arg, uint32_t assoc_id, enum sctp_down_reason why)
     char cause[48];
     e->up = false;
     snprintf(cause, sizeof(cause), "sctp-%s", sctp_down_reason_str(why));
+    if (e->setup_done && !x->o.no_reconnect && !x->stopping && why != SCTP_DOWN_LOCAL) {
+        /* a set-up eNB comes back: new association, S1 Setup again */
+        enbsim_on_enb_lost(x, e, cause);
+        ev_timer_again(x->loop, &e->retry);
+        return;
+    }
     if (!e->setup_done && !e->setup_failed) {
         e->setup_failed = true;
         snprintf(e->fail_cause, sizeof(e->fail_cause), "%s", cause);
@@ -89,11 +125,11 @@ int enbsim_send(struct enbsim *x, struct enbsim_enb *e, uint16_t stream, const u
     return sctp_ep_send(e->ep, e->assoc, stream, S1AP_PPID, buf, len);
 }
 
-int enbsim_enbs_open(struct enbsim *x)
+static int enb_open(struct enbsim *x, struct enbsim_enb *e)
 {
-    for (unsigned i = 0; i < x->n_enbs; i++) {
-        struct enbsim_enb *e = &x->enbs[i];
-        struct sctp_cfg cfg;
+    unsigned i = e->idx;
+    struct sctp_cfg cfg;
+    {
         sctp_cfg_init(&cfg, x->o.backend);
         cfg.local.sin_family = AF_INET;
         cfg.local.sin_addr = e->cfg.s1u_addr;
@@ -122,10 +158,44 @@ int enbsim_enbs_open(struct enbsim *x)
     return 0;
 }
 
-void enbsim_enbs_close(struct enbsim *x)
+int enbsim_enb_reconnect(struct enbsim *x, struct enbsim_enb *e, bool fresh_endpoint)
+{
+    e->s1_ready = false;
+    if (fresh_endpoint) {
+        /* as an eNB that restarted: its old association is not shut down
+         * first (the ABORT that closing sends may or may not arrive) */
+        if (e->up)
+            enbsim_on_enb_lost(x, e, "enb-restart");
+        e->up = false;
+        struct sctp_ep *old = e->ep;
+        e->ep = NULL;
+        sctp_ep_close(old);
+        return enb_open(x, e);
+    }
+    if (e->up)
+        return 0;
+    return sctp_ep_connect(e->ep, &x->o.mme, &e->assoc);
+}
+
+int enbsim_enbs_open(struct enbsim *x)
 {
     for (unsigned i = 0; i < x->n_enbs; i++) {
         struct enbsim_enb *e = &x->enbs[i];
+        ev_timer_init(&e->retry, on_retry, 0, 0.5);
+        e->retry.data = e;
+        int rc = enb_open(x, e);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+void enbsim_enbs_close(struct enbsim *x)
+{
+    x->stopping = true; /* no reconnects from here */
+    for (unsigned i = 0; i < x->n_enbs; i++) {
+        struct enbsim_enb *e = &x->enbs[i];
+        ev_timer_stop(x->loop, &e->retry);
         if (e->ep) {
             if (e->up)
                 sctp_ep_shutdown(e->ep, e->assoc);

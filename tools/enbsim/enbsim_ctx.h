@@ -40,6 +40,7 @@ struct enbsim_opts {
     const char *ue_report;
     const char *ready_file;          /* written once every UE attached or failed */
     bool verbose;
+    bool no_reconnect;               /* an eNB that loses its association stays down */
     uint16_t streams;
 };
 
@@ -49,6 +50,9 @@ struct enbsim_enb {
     struct sctp_ep *ep;
     uint32_t assoc;
     bool up, setup_done, setup_failed, down;
+    bool s1_ready;                   /* S1 set up on the current association */
+    unsigned reconnects;             /* associations re-established */
+    ev_timer retry;                  /* reconnect after the association went */
     char fail_cause[64];
     uint16_t ostreams;
     uint64_t t_setup;
@@ -100,7 +104,7 @@ struct enbsim {
     uint64_t t_open;                 /* ns: eNBs opened */
     uint64_t t_start;                /* ns: first UE started */
     ev_timer tick, sweep;
-    ev_signal sigint, sigterm;
+    ev_signal sigint, sigterm, sigusr1;
     bool stopping;
     bool ready_written;
     unsigned settled;                /* UEs attached once, or finished */
@@ -127,6 +131,12 @@ void enbsim_sweep_start(struct enbsim *x);
 void enbsim_on_s1ap(struct enbsim *x, struct enbsim_enb *e, uint16_t stream,
                     const uint8_t *buf, size_t len);
 void enbsim_on_enb_down(struct enbsim *x, struct enbsim_enb *e, const char *why);
+/* The association of a set-up eNB went (or the peer restarted): UEs in a
+ * procedure fail, attached UEs stay attached without an S1 connection. */
+void enbsim_on_enb_lost(struct enbsim *x, struct enbsim_enb *e, const char *why);
+/* enb_path.c: a new association (fresh_endpoint: a new SCTP endpoint, as
+ * a restarted eNB; the old one is closed) and S1 Setup again. */
+int enbsim_enb_reconnect(struct enbsim *x, struct enbsim_enb *e, bool fresh_endpoint);
 void enbsim_maybe_done(struct enbsim *x);
 
 /* ue_tun.c */

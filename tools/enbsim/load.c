@@ -242,6 +242,11 @@ static void next_step(struct enbsim *x, struct enbsim_ue *ue)
     }
     if (x->o.hold > 0 && enbsim_now_ns() < ext->hold_until)
         return;
+    if (x->o.detach && !x->enbs[ue->enb].s1_ready && !x->enbs[ue->enb].down) {
+        /* its eNB is setting S1 up again: detach when it is back */
+        ext->hold_until = enbsim_now_ns() + 100000000ull;
+        return;
+    }
     ext->hold_until = 0;
     if (x->o.detach)
         start_detach(x, ue);
@@ -528,9 +533,18 @@ void enbsim_on_s1ap(struct enbsim *x, struct enbsim_enb *e, uint16_t stream,
     struct ue_nas_out o;
     switch (dl.kind) {
     case S1AP_MSG_S1SetupResponse:
+        e->s1_ready = true;
+        if (e->setup_done && e->t_setup) {
+            /* again, on a new association */
+            enbsim_stat_ok(x, PROC_S1_SETUP, e->t_setup);
+            e->t_setup = 0;
+            if (x->o.verbose)
+                fprintf(stderr, "enbsim: eNB %u: S1 set up again\n", e->idx);
+        }
         if (!e->setup_done) {
             e->setup_done = true;
             enbsim_stat_ok(x, PROC_S1_SETUP, e->t_setup);
+            e->t_setup = 0;
             if (x->o.verbose)
                 fprintf(stderr, "enbsim: eNB %u: S1 Setup Response from %s\n", e->idx,
                         dl.mme_name[0] ? dl.mme_name : "the MME");
@@ -539,6 +553,7 @@ void enbsim_on_s1ap(struct enbsim *x, struct enbsim_enb *e, uint16_t stream,
         break;
     case S1AP_MSG_S1SetupFailure:
         /* TS 36.413 8.7.3.3: reported with its cause; no retry here */
+        e->s1_ready = false;
         e->setup_failed = true;
         snprintf(e->fail_cause, sizeof(e->fail_cause), "%s", dl.cause);
         enbsim_stat_fail(x, PROC_S1_SETUP, dl.cause);
@@ -600,6 +615,29 @@ void enbsim_on_enb_down(struct enbsim *x, struct enbsim_enb *e, const char *why)
     enbsim_maybe_done(x);
 }
 
+void enbsim_on_enb_lost(struct enbsim *x, struct enbsim_enb *e, const char *why)
+{
+    e->s1_ready = false;
+    for (unsigned i = 0; i < e->n_ues; i++) {
+        struct enbsim_ue *ue = e->ue_of_slot[i];
+        struct enbsim_ue_ext *ext = ext_of(x, ue);
+        if (ext->finished || (!ue->s1_connected && ue->state != UE_ATTACHING))
+            continue;
+        ue->s1_connected = false;
+        /* TS 36.413 8.7.1: the UE-associated connections are gone; a UE
+         * in the middle of a procedure has lost it, an attached one is
+         * now ECM-IDLE (its next NAS message opens a connection) */
+        if (ue->state == UE_ATTACHED && !ue->t_start[PROC_PDN_CONNECT] &&
+            !ue->t_start[PROC_PDN_DISCONNECT]) {
+            log_ue(x, ue, "S1 connection lost, attached and idle");
+            continue;
+        }
+        if (ue->state != UE_IDLE)
+            ue_fail(x, ue, running_proc(ue), why, 0);
+    }
+    enbsim_maybe_done(x);
+}
+
 /* Starts as many UEs as rate and concurrency allow. */
 static void pump(struct enbsim *x)
 {
@@ -615,7 +653,7 @@ static void pump(struct enbsim *x)
         }
         struct enbsim_ue *ue = &x->ues[x->next_ue++];
         struct enbsim_enb *e = &x->enbs[ue->enb];
-        if (!e->setup_done) {
+        if (!e->s1_ready) {
             if (e->setup_failed || e->down)
                 ue_fail(x, ue, PROC_ATTACH, "enb-not-set-up", 0);
             else

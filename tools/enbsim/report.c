@@ -80,6 +80,10 @@ void enbsim_report(struct enbsim *x, FILE *out)
     }
     fprintf(out, "enbsim: enbs %u\n", x->n_enbs);
     fprintf(out, "enbsim: enbs_setup %u\n", enbs_up);
+    unsigned rec = 0;
+    for (unsigned i = 0; i < x->n_enbs; i++)
+        rec += x->enbs[i].reconnects;
+    fprintf(out, "enbsim: s1_reconnects %u\n", rec);
     fprintf(out, "enbsim: ues %u\n", x->n_ues);
     fprintf(out, "enbsim: attached %u\n", attached);
     fprintf(out, "enbsim: failed %u\n", failed);

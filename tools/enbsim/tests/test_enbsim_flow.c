@@ -16,6 +16,7 @@
  * result lines and what the MME saw. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -65,6 +66,10 @@ static struct {
     unsigned error_indications;
     bool nw_detach; /* detaches every UE right after its Attach Complete */
     bool idle_release; /* releases every UE's S1 connection after attach */
+    int drop_after_attaches; /* after that many Attach Completes: */
+    bool drop_by_signal;     /* SIGUSR1 to enbsim (else the MME aborts) */
+    uint32_t last_assoc;
+    ev_timer drop_timer;
     unsigned idle_detaches;
     unsigned detach_accepts;
     /* user plane (ENBSIM_FLOW_TUN=1, in a private netns only): the double
@@ -415,6 +420,10 @@ static void on_ul_nas(struct mue *u, const uint8_t *pdu, size_t len)
                                      m.attach_complete.esm_container.len, &esm) > 0);
         assert_int_equal(esm.id, NAS_MSG_ACT_DEFAULT_ACCEPT);
         mme.attach_completes++;
+        if (mme.drop_after_attaches && (int)mme.attach_completes == mme.drop_after_attaches) {
+            mme.last_assoc = u->assoc;
+            ev_timer_start(ev_default_loop(0), &mme.drop_timer);
+        }
         if (mme.up && u->mme_id == 1) {
             ev_timer_init(&mme.probe_timer, on_probe, 0.2, 0);
             ev_timer_start(ev_default_loop(0), &mme.probe_timer);
@@ -693,6 +702,20 @@ static void on_probe(struct ev_loop *loop, ev_timer *w, int revents)
     ev_io_start(loop, &mme.probe_io);
 }
 
+/* The S1-MME association goes: the MME restarts (it aborts the
+ * association and forgets its S1 state, keeping its UE contexts as the
+ * real one keeps them in SQLite) or the eNB restarts its transport. */
+static void on_drop(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)loop;
+    (void)w;
+    (void)revents;
+    if (mme.drop_by_signal)
+        raise(SIGUSR1);
+    else
+        sctp_ep_abort(mme.ep, mme.last_assoc);
+}
+
 static void on_up(void *arg, const struct sctp_assoc_info *a)
 {
     (void)arg;
@@ -723,6 +746,7 @@ static int setup(void **state)
     assert_int_equal(milenage_init(&mme.hss, k, opc), 0);
     for (int i = 0; i < MAX_UES; i++)
         mme.ue[i].he.seq_he = 10; /* what the CSV says (sqn 320) */
+    ev_timer_init(&mme.drop_timer, on_drop, 0.05, 0);
     sctp_cfg_init(&cfg, SCTP_BACKEND_USRSCTP_RAW);
     cfg.local.sin_family = AF_INET;
     cfg.local.sin_addr.s_addr = htonl(0x7f000001);
@@ -911,6 +935,32 @@ static void test_detach_from_idle_opens_a_connection(void **state)
     assert_int_equal(figure("detach_ok"), 2);
 }
 
+/* The association goes while UEs are held: the eNB reconnects and sets
+ * S1 up again, the UEs stay attached (ECM-IDLE) and later detach through
+ * new S1 connections, their NAS counts carrying on. */
+static void test_association_lost_and_back_ues_stay_attached(void **state)
+{
+    (void)state;
+    for (int by_signal = 0; by_signal < 2; by_signal++) {
+        if (by_signal) {
+            /* a fresh scripted MME for the second round */
+            teardown(NULL);
+            setup(NULL);
+        }
+        mme.drop_after_attaches = 2;
+        mme.drop_by_signal = by_signal;
+        int rc = run("--ues 2 --hold 1.5 --detach");
+        ev_timer_stop(ev_default_loop(0), &mme.drop_timer);
+        assert_int_equal(rc, 0);
+        assert_int_equal(mme.setups, 2);
+        assert_int_equal(figure("s1_reconnects"), 1);
+        assert_int_equal(figure("s1_setup_ok"), 2);
+        assert_int_equal(figure("attach_ok"), 2);
+        assert_int_equal(figure("detach_ok"), 2);
+        assert_int_equal(mme.idle_detaches, 2);
+    }
+}
+
 static void test_sqn_ahead_resynchronises(void **state)
 {
     (void)state;
@@ -1034,6 +1084,7 @@ int main(void)
         T(test_s1_setup_unanswered_or_no_mme),
         T(test_network_detach_answered),
         T(test_detach_from_idle_opens_a_connection),
+        T(test_association_lost_and_back_ues_stay_attached),
         T(test_sqn_ahead_resynchronises),
         T(test_wrong_res_rejected),
         T(test_esm_information_flag),
