@@ -19,5 +19,8 @@ int cli_session_main(int argc, char **argv); /* cmd_session.c: static sessions *
 int cli_stats_main(int argc, char **argv);   /* cmd_stats.c: counters, drop reasons */
 int cli_sim_main(int argc, char **argv); /* cmd_sim.c: Milenage vectors, AUTS */
 int cli_subscriber_main(int argc, char **argv); /* cmd_subscriber.c: local HSS */
+int cli_enb_main(int argc, char **argv);     /* cmd_agwd.c: xepc-agwd's eNBs */
+int cli_ue_main(int argc, char **argv);      /* cmd_agwd.c: xepc-agwd's UEs */
+int cli_agw_main(int argc, char **argv);     /* cmd_agwd.c: xepc-agwd's counters */
 
 #endif

@@ -18,13 +18,16 @@ static int cli_version_main(int argc, char **argv)
 
 /* Add a line here for each command family; keep the list sorted. */
 static const struct cli_command commands[] = {
+    {"agw", cli_agw_main, "counters of the running xepc-agwd"},
     {"config", cli_config_main, "check an xepc-agwd configuration file"},
     {"dp", cli_dp_main, "bring the XDP/TC datapath up or down, show or upgrade it"},
+    {"enb", cli_enb_main, "eNodeBs connected to xepc-agwd"},
     {"events", cli_events_main, "follow datapath events (paging, unknown TEID, quota)"},
     {"session", cli_session_main, "add, modify, remove and inspect datapath sessions"},
     {"sim", cli_sim_main, "SIM authentication values: Milenage vectors, AUTS checks"},
     {"stats", cli_stats_main, "datapath counters and drop reasons"},
     {"subscriber", cli_subscriber_main, "local HSS: add, show, list, delete, import subscribers"},
+    {"ue", cli_ue_main, "UEs of xepc-agwd: list, show, network-initiated detach"},
     {"version", cli_version_main, "print the version of this build"},
 };
 

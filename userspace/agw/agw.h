@@ -1,0 +1,206 @@
+/* xepc-agwd internals: what the files of userspace/agw/ call of each other.
+ *
+ *   s1ap_path.c     SCTP endpoint -> S1AP events; the send queue
+ *   s1ap_handler.c  received S1AP messages (eNB and UE-associated)
+ *   s1ap_build.c    S1AP messages we send
+ *   emm_sm.c        the EMM procedures' state machine and timers
+ *   emm_handler.c   received EMM messages (attach, auth, SMC, detach ...)
+ *   emm_build.c     EMM messages we send (protected by nas_send)
+ *   esm_handler.c   ESM: PDN connectivity, default bearers, disconnect
+ *   esm_build.c     ESM messages we send
+ *   pgw_session.c   SGW/PGW control: UE IP pools, TEIDs, the datapath
+ *   ue_context.c    UE and eNB objects and their lookups
+ *   ue_store.c      SQLite: UE contexts and sessions, group commit, reload
+ *   agw_ctl.c       the local control socket (xepcctl)
+ *   agw_metrics.c   Prometheus exposition
+ *   agw_main.c      start, stop, the loop */
+#ifndef XEPC_AGW_AGW_H
+#define XEPC_AGW_AGW_H
+
+#include <arpa/inet.h>
+#include <errno.h>
+
+#include "agw/agw_ctx.h"
+#include "s1ap.h"
+#include "sec/auth_vector.h"
+
+#define AGW_S1AP_MAX 16384      /* largest S1AP PDU we build */
+#define AGW_NAS_MAX 2048        /* largest NAS PDU we build */
+
+uint64_t agw_now_ns(void);
+
+/* ------------------------------------------------------------ s1ap_path -- */
+int s1ap_path_open(struct agw_ctx *ctx);
+void s1ap_path_close(struct agw_ctx *ctx);
+int s1ap_path_send(struct agw_ctx *ctx, uint32_t assoc_id, uint16_t stream,
+                   const struct s1ap_pdu *pdu);
+void s1ap_path_flush(struct agw_ctx *ctx);
+/* Drops every queued message (their state could not be stored). */
+void s1ap_path_drop_all(struct agw_ctx *ctx);
+int s1ap_path_abort(struct agw_ctx *ctx, uint32_t assoc_id);
+
+/* --------------------------------------------------------- s1ap_handler -- */
+void s1ap_handle_pdu(struct agw_ctx *ctx, uint32_t assoc_id, uint16_t stream,
+                     const uint8_t *buf, size_t len);
+void s1ap_enb_connected(struct agw_ctx *ctx, uint32_t assoc_id, const struct sockaddr_in *peer,
+                        uint16_t ostreams, uint16_t istreams);
+void s1ap_enb_disconnected(struct agw_ctx *ctx, uint32_t assoc_id, const char *why);
+
+/* ----------------------------------------------------------- s1ap_build -- */
+int s1ap_send_setup_response(struct agw_ctx *ctx, const struct agw_enb *enb);
+int s1ap_send_setup_failure(struct agw_ctx *ctx, uint32_t assoc_id, const s1ap_Cause *cause,
+                            int time_to_wait);
+int s1ap_send_dl_nas(struct agw_ctx *ctx, const struct agw_ue *ue, const uint8_t *nas,
+                     size_t len);
+int s1ap_send_ics_request(struct agw_ctx *ctx, const struct agw_ue *ue, const uint8_t kenb[32],
+                          const uint8_t *nas, size_t nas_len);
+int s1ap_send_erab_setup(struct agw_ctx *ctx, const struct agw_ue *ue, const struct agw_pdn *p,
+                         const uint8_t *nas, size_t nas_len);
+int s1ap_send_erab_release(struct agw_ctx *ctx, const struct agw_ue *ue, uint8_t ebi,
+                           const uint8_t *nas, size_t nas_len);
+int s1ap_send_ue_release(struct agw_ctx *ctx, uint32_t assoc_id, uint16_t stream,
+                         uint32_t mme_ue_id, const uint32_t *enb_ue_id, const s1ap_Cause *cause);
+int s1ap_send_reset_ack(struct agw_ctx *ctx, uint32_t assoc_id, const s1ap_Reset *req);
+int s1ap_send_enb_config_update_ack(struct agw_ctx *ctx, uint32_t assoc_id);
+int s1ap_send_enb_config_update_failure(struct agw_ctx *ctx, uint32_t assoc_id,
+                                        const s1ap_Cause *cause);
+int s1ap_send_error_indication(struct agw_ctx *ctx, uint32_t assoc_id, uint16_t stream,
+                               const uint32_t *mme_ue_id, const uint32_t *enb_ue_id,
+                               const s1ap_Cause *cause);
+int s1ap_send_decode_error(struct agw_ctx *ctx, uint32_t assoc_id, uint16_t stream,
+                           const struct s1ap_decode_error *err);
+
+/* Releases the UE's S1 connection (UE CONTEXT RELEASE COMMAND). */
+void s1ap_release_ue(struct agw_ctx *ctx, struct agw_ue *ue, int cause_type, int cause);
+
+/* ----------------------------------------------------------- ue_context -- */
+struct agw_ue *ue_new(struct agw_ctx *ctx);
+void ue_free(struct agw_ctx *ctx, struct agw_ue *ue);
+struct agw_ue *ue_find_id(struct agw_ctx *ctx, uint32_t id);
+struct agw_ue *ue_find_imsi(struct agw_ctx *ctx, const char *imsi);
+struct agw_ue *ue_find_tmsi(struct agw_ctx *ctx, uint32_t m_tmsi);
+struct agw_ue *ue_find_enb(struct agw_ctx *ctx, uint32_t assoc_id, uint32_t enb_ue_id);
+int ue_set_imsi(struct agw_ctx *ctx, struct agw_ue *ue, const char *imsi);
+int ue_new_guti(struct agw_ctx *ctx, struct agw_ue *ue);
+int ue_s1_bind(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_enb *enb, uint32_t enb_ue_id);
+void ue_s1_unbind(struct agw_ctx *ctx, struct agw_ue *ue);
+const char *ue_imsi_log(const struct agw_ctx *ctx, const struct agw_ue *ue, char buf[20]);
+struct agw_enb *enb_find_assoc(struct agw_ctx *ctx, uint32_t assoc_id);
+/* Calls fn for every UE; fn may not free UEs other than the one given. */
+void ue_foreach(struct agw_ctx *ctx, void (*fn)(struct agw_ctx *, struct agw_ue *, void *),
+                void *arg);
+
+/* ----------------------------------------------------------------- EMM -- */
+/* An uplink NAS PDU from the UE (Initial UE Message or Uplink NAS
+ * Transport). */
+void emm_handle_uplink(struct agw_ctx *ctx, struct agw_ue *ue, const uint8_t *pdu, size_t len,
+                       bool initial);
+/* The Initial Context Setup of the attach succeeded / failed. */
+void emm_ics_done(struct agw_ctx *ctx, struct agw_ue *ue, bool ok);
+/* The S1 connection went away (association lost, release complete). */
+void emm_s1_lost(struct agw_ctx *ctx, struct agw_ue *ue);
+/* Network-initiated detach (xepcctl ue detach). */
+int emm_detach_ue(struct agw_ctx *ctx, struct agw_ue *ue, bool reattach);
+/* Protects (when a context exists) and sends a plain EMM/ESM message. */
+int nas_send(struct agw_ctx *ctx, struct agw_ue *ue, const struct nas_message *m);
+/* Encodes and protects without sending (for messages inside S1AP
+ * messages other than Downlink NAS Transport). */
+int nas_encode_protected(struct agw_ctx *ctx, struct agw_ue *ue, const struct nas_message *m,
+                         uint8_t *out, size_t cap, size_t *len);
+void emm_timer_start(struct agw_ctx *ctx, struct agw_ue *ue, enum emm_proc proc);
+void emm_timer_stop(struct agw_ctx *ctx, struct agw_ue *ue);
+void emm_send_status(struct agw_ctx *ctx, struct agw_ue *ue, uint8_t cause);
+void emm_attach_reject(struct agw_ctx *ctx, struct agw_ue *ue, uint8_t emm_cause,
+                       uint8_t esm_cause);
+/* EMM messages we send (emm_build.c); each returns 0 or a negative errno */
+int emm_send_identity_request(struct agw_ctx *ctx, struct agw_ue *ue);
+int emm_send_auth_request(struct agw_ctx *ctx, struct agw_ue *ue);
+int emm_send_auth_reject(struct agw_ctx *ctx, struct agw_ue *ue);
+int emm_send_smc(struct agw_ctx *ctx, struct agw_ue *ue);
+int emm_send_attach_accept(struct agw_ctx *ctx, struct agw_ue *ue);
+int emm_send_detach_accept(struct agw_ctx *ctx, struct agw_ue *ue);
+int emm_send_detach_request(struct agw_ctx *ctx, struct agw_ue *ue, bool reattach);
+int emm_send_information(struct agw_ctx *ctx, struct agw_ue *ue);
+void emm_timer_cb(struct ev_loop *loop, ev_timer *w, int revents);
+void emm_detach_done(struct agw_ctx *ctx, struct agw_ue *ue);
+void emm_attach_esm_info_done(struct agw_ctx *ctx, struct agw_ue *ue);
+
+/* ----------------------------------------------------------------- HSS -- */
+/* What the MME needs of a subscriber (agw_hss.c over the local HSS). */
+enum agw_sub_state { AGW_SUB_ACTIVE = 0, AGW_SUB_INACTIVE, AGW_SUB_BARRED };
+#define AGW_SUB_MAX_APNS 8
+struct agw_sub_apn {
+    char name[101];
+    bool has_ambr;
+    uint64_t ambr_ul_bps, ambr_dl_bps;
+    bool has_qci;
+    uint8_t qci;
+    bool has_static_ip;
+    struct in_addr static_ip;
+};
+struct agw_sub {
+    enum agw_sub_state state;
+    char msisdn[16];
+    uint64_t ue_ambr_ul_bps, ue_ambr_dl_bps;   /* 0: the configured default */
+    unsigned n_apns;                            /* 0: every configured APN */
+    struct agw_sub_apn apns[AGW_SUB_MAX_APNS];
+};
+/* 0, -ENOENT (unknown IMSI), or another negative errno */
+int agw_hss_lookup(struct agw_ctx *ctx, const char *imsi, struct agw_sub *sub);
+/* A new EPS vector (SQN advanced and stored first) */
+int agw_hss_vector(struct agw_ctx *ctx, const char *imsi, struct sec_eps_vector *v);
+/* TS 33.102 6.3.5: resynchronise on AUTS; -EBADMSG when MAC-S is wrong */
+int agw_hss_resync(struct agw_ctx *ctx, const char *imsi, const uint8_t rand[16],
+                   const uint8_t auts[14]);
+
+/* ----------------------------------------------------------------- ESM -- */
+void esm_handle(struct agw_ctx *ctx, struct agw_ue *ue, const struct nas_message *m);
+/* Builds the attach's default bearer (pdn allocated, datapath session
+ * installed without tunnel); returns 0 or the ESM cause to reject with. */
+int esm_attach_pdn(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn **out);
+/* The ACTIVATE DEFAULT EPS BEARER CONTEXT REQUEST of p, encoded plain. */
+int esm_build_act_default(struct agw_ctx *ctx, struct agw_ue *ue, const struct agw_pdn *p,
+                          struct nas_message *m);
+int esm_build_reject(uint8_t pti, uint8_t cause, struct nas_message *m);
+int esm_send_esm_info_request(struct agw_ctx *ctx, struct agw_ue *ue);
+
+/* ---------------------------------------------------------- pgw_session -- */
+int pgw_init(struct agw_ctx *ctx);
+void pgw_fini(struct agw_ctx *ctx);
+/* Allocates the PDN's UE address (static or from the pool) and TEID;
+ * returns 0 or the ESM cause (#26 resources, #8 ...) as a positive int. */
+int pgw_pdn_alloc(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p,
+                  const struct agw_apn *apn, const struct in_addr *static_ip);
+/* Installs/updates the datapath session of p (tunnel when dl_teid set). */
+int pgw_pdn_program(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p);
+/* Takes the tunnel away (UE left ECM-CONNECTED): downlink is buffered. */
+int pgw_pdn_suspend(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p);
+/* Removes the datapath session and frees the address and TEID. */
+void pgw_pdn_release(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p);
+/* Marks an address/TEID taken (reload from the store). */
+int pgw_pdn_adopt(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p);
+int pgw_events_open(struct agw_ctx *ctx);
+struct agw_pdn *pgw_pdn_by_ebi(struct agw_ue *ue, uint8_t ebi);
+struct agw_pdn *pgw_pdn_free_slot(struct agw_ue *ue);
+uint8_t pgw_next_ebi(const struct agw_ue *ue);
+
+/* ------------------------------------------------------------ ue_store -- */
+int ue_store_open(struct agw_ctx *ctx);
+void ue_store_close(struct agw_ctx *ctx);
+/* Marks the UE's state to be written before anything queued is sent. */
+void ue_store_mark(struct agw_ctx *ctx, struct agw_ue *ue);
+/* The UE is gone (detached): its rows go at the next commit. */
+void ue_store_forget(struct agw_ctx *ctx, const struct agw_ue *ue);
+void agw_commit_request(struct agw_ctx *ctx);
+/* Writes what is marked, then sends what is queued. */
+int agw_commit(struct agw_ctx *ctx);
+/* Reloads every stored UE (restart); returns how many or < 0. */
+int ue_store_load(struct agw_ctx *ctx);
+
+/* ------------------------------------------------------------- control -- */
+int agw_ctl_open(struct agw_ctx *ctx);
+void agw_ctl_close(struct agw_ctx *ctx);
+int agw_metrics_open(struct agw_ctx *ctx);
+void agw_metrics_close(struct agw_ctx *ctx);
+
+#endif

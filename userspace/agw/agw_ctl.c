@@ -1,0 +1,280 @@
+/* The control socket of xepc-agwd: xepcctl's way in (enb list, ue list /
+ * show / detach, stats).  A Unix stream socket, mode 0660, owned by root and
+ * the configured group; one request line per connection, answered with
+ * "ok" or "error: why" on the first line, then the result, then EOF.
+ * Served on the loop: requests are short and touch only memory. */
+#include <fcntl.h>
+#include <grp.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "agw/agw.h"
+#include "dp/dp.h"
+
+#define CTL_MAX_REQ 512
+
+struct agw_ctl {
+    int fd;
+    ev_io io;
+    char path[108];
+};
+
+struct out {
+    char *buf;
+    size_t len, cap;
+};
+
+static void outf(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void outf(struct out *o, const char *fmt, ...)
+{
+    va_list ap;
+    for (;;) {
+        va_start(ap, fmt);
+        int n = vsnprintf(o->buf ? o->buf + o->len : NULL, o->buf ? o->cap - o->len : 0, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+            return;
+        if (o->buf && o->len + (size_t)n < o->cap) {
+            o->len += (size_t)n;
+            return;
+        }
+        size_t cap = (o->cap ? o->cap * 2 : 4096) + (size_t)n;
+        char *b = realloc(o->buf, cap);
+        if (!b)
+            return;
+        o->buf = b;
+        o->cap = cap;
+    }
+}
+
+static const char *pdn_state_str(enum agw_pdn_state s)
+{
+    switch (s) {
+    case PDN_FREE: return "free";
+    case PDN_PENDING: return "pending";
+    case PDN_ACTIVE: return "active";
+    case PDN_RELEASING: return "releasing";
+    }
+    return "?";
+}
+
+static void cmd_enb_list(struct agw_ctx *ctx, struct out *o)
+{
+    struct agw_hash *h = &ctx->enb_by_assoc;
+    outf(o, "ok\n%-8s %-10s %-24s %-21s %-5s %s\n", "ASSOC", "ENB-ID", "NAME", "ADDRESS",
+         "UES", "TACS");
+    for (size_t i = 0; i <= h->mask; i++)
+        for (struct agw_hnode *n = h->buckets[i]; n; n = n->next) {
+            const struct agw_enb *e = agw_container_of(n, struct agw_enb, by_assoc);
+            char a[INET_ADDRSTRLEN], tacs[128] = "";
+            size_t tl = 0;
+            for (unsigned t = 0; t < e->n_tais && tl < sizeof(tacs) - 8; t++)
+                tl += (size_t)snprintf(tacs + tl, sizeof(tacs) - tl, "%s%u", t ? "," : "",
+                                       e->tais[t].tac);
+            inet_ntop(AF_INET, &e->addr.sin_addr, a, sizeof(a));
+            outf(o, "%-8u %-10u %-24s %s:%-5u %-5u %s%s\n", e->assoc_id, e->enb_id,
+                 e->name[0] ? e->name : "-", a, ntohs(e->addr.sin_port), e->n_ues,
+                 e->setup ? tacs : "(no S1 Setup)", e->name_lenient ? " (name not PrintableString)" : "");
+        }
+}
+
+static void ue_line(struct agw_ctx *ctx, struct agw_ue *ue, void *arg)
+{
+    struct out *o = arg;
+    char b[20], ip[INET_ADDRSTRLEN] = "-";
+    for (unsigned i = 0; i < AGW_MAX_PDN; i++)
+        if (ue->pdn[i].state != PDN_FREE) {
+            inet_ntop(AF_INET, &ue->pdn[i].ue_ip, ip, sizeof(ip));
+            break;
+        }
+    outf(o, "%-16s %-10u %-22s %-10s %-15s %08x\n", ue_imsi_log(ctx, ue, b), ue->id,
+         emm_state_str(ue->emm), ue->s1 ? "connected" : "idle", ip, ue->m_tmsi);
+}
+
+static void cmd_ue_list(struct agw_ctx *ctx, struct out *o)
+{
+    outf(o, "ok\n%-16s %-10s %-22s %-10s %-15s %s\n", "IMSI", "MME-UE-ID", "EMM", "ECM", "IP",
+         "M-TMSI");
+    ue_foreach(ctx, ue_line, o);
+}
+
+static void cmd_ue_show(struct agw_ctx *ctx, struct out *o, struct agw_ue *ue)
+{
+    char b[20];
+    outf(o, "ok\nimsi %s\nmme_ue_s1ap_id %u\nemm %s\necm %s\nm_tmsi %08x\n",
+         ue_imsi_log(ctx, ue, b), ue->id, emm_state_str(ue->emm), ue->s1 ? "connected" : "idle",
+         ue->m_tmsi);
+    if (ue->s1)
+        outf(o, "enb_assoc %u\nenb_ue_s1ap_id %u\ntac %u\ncell %07x\n", ue->assoc_id,
+             ue->enb_ue_id, ue->tac, ue->cell_id);
+    if (ue->sec_valid)
+        outf(o, "security ksi %u %s %s ul_count %u dl_count %u\n", ue->ksi,
+             sec_eea_name(ue->sec.eea), sec_eia_name(ue->sec.eia), ue->sec.ul_count,
+             ue->sec.dl_count);
+    outf(o, "ue_ambr ul %llu dl %llu\n", (unsigned long long)ue->ue_ambr_ul,
+         (unsigned long long)ue->ue_ambr_dl);
+    for (unsigned i = 0; i < AGW_MAX_PDN; i++) {
+        const struct agw_pdn *p = &ue->pdn[i];
+        char ip[INET_ADDRSTRLEN], enb[INET_ADDRSTRLEN];
+        if (p->state == PDN_FREE)
+            continue;
+        inet_ntop(AF_INET, &p->ue_ip, ip, sizeof(ip));
+        inet_ntop(AF_INET, &p->enb_addr, enb, sizeof(enb));
+        outf(o, "pdn ebi %u apn %s ip %s state %s ul_teid 0x%08x dl_teid 0x%08x enb %s qci %u "
+             "ambr ul %llu dl %llu\n", p->ebi, ctx->cfg->apns[p->apn_idx].name, ip,
+             pdn_state_str(p->state), p->ul_teid, p->dl_teid, enb, p->qci,
+             (unsigned long long)p->ambr_ul_bps, (unsigned long long)p->ambr_dl_bps);
+    }
+}
+
+static void cmd_stats(struct agw_ctx *ctx, struct out *o)
+{
+    outf(o, "ok\n");
+#define AGW_CNT_PRINT(n, h) outf(o, "%s %llu\n", #n, (unsigned long long)ctx->stats.n);
+    AGW_COUNTERS(AGW_CNT_PRINT)
+#undef AGW_CNT_PRINT
+    unsigned attached = 0, connected = 0;
+    struct agw_hash *h = &ctx->ue_by_id;
+    for (size_t i = 0; i <= h->mask; i++)
+        for (struct agw_hnode *n = h->buckets[i]; n; n = n->next) {
+            const struct agw_ue *ue = agw_container_of(n, struct agw_ue, by_id);
+            attached += ue->emm == EMM_REGISTERED;
+            connected += ue->s1;
+        }
+    outf(o, "enbs_connected %zu\nenbs_setup %u\nues_attached %u\nues_connected %u\n",
+         ctx->enb_by_assoc.count, ctx->n_enbs_setup, attached, connected);
+}
+
+static struct agw_ue *find_ue_arg(struct agw_ctx *ctx, const char *arg)
+{
+    /* an IMSI (digits, 6..15) or an MME UE S1AP ID prefixed with '#' */
+    if (arg[0] == '#')
+        return ue_find_id(ctx, (uint32_t)strtoul(arg + 1, NULL, 10));
+    size_t n = strlen(arg);
+    if (n < 6 || n > 15 || strspn(arg, "0123456789") != n)
+        return NULL;
+    return ue_find_imsi(ctx, arg);
+}
+
+static void handle_request(struct agw_ctx *ctx, char *req, struct out *o)
+{
+    char *save = NULL;
+    char *w1 = strtok_r(req, " \t\r\n", &save);
+    char *w2 = w1 ? strtok_r(NULL, " \t\r\n", &save) : NULL;
+    char *w3 = w2 ? strtok_r(NULL, " \t\r\n", &save) : NULL;
+    if (!w1) {
+        outf(o, "error: empty request\n");
+    } else if (!strcmp(w1, "enb") && w2 && !strcmp(w2, "list")) {
+        cmd_enb_list(ctx, o);
+    } else if (!strcmp(w1, "ue") && w2 && !strcmp(w2, "list")) {
+        cmd_ue_list(ctx, o);
+    } else if (!strcmp(w1, "ue") && w2 && (!strcmp(w2, "show") || !strcmp(w2, "detach"))) {
+        struct agw_ue *ue = w3 ? find_ue_arg(ctx, w3) : NULL;
+        if (!ue) {
+            outf(o, "error: no UE %s (give an IMSI or #MME-UE-S1AP-ID)\n", w3 ? w3 : "");
+        } else if (!strcmp(w2, "show")) {
+            cmd_ue_show(ctx, o, ue);
+        } else {
+            int rc = emm_detach_ue(ctx, ue, false);
+            if (rc < 0)
+                outf(o, "error: detach failed: %s\n", strerror(-rc));
+            else
+                outf(o, "ok\n");
+        }
+    } else if (!strcmp(w1, "stats")) {
+        cmd_stats(ctx, o);
+    } else {
+        outf(o, "error: unknown request \"%s\" (enb list, ue list, ue show ID, ue detach ID, "
+             "stats)\n", w1);
+    }
+}
+
+static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
+{
+    struct agw_ctx *ctx = w->data;
+    (void)loop;
+    (void)revents;
+    int fd = accept4(ctx->ctl->fd, NULL, NULL, SOCK_CLOEXEC);
+    if (fd < 0)
+        return;
+    /* xepcctl writes its one line at once; a peer that does not is cut
+     * off after 100 ms rather than stalling the loop */
+    struct timeval tv = { 0, 100000 };
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    char req[CTL_MAX_REQ];
+    ssize_t n = recv(fd, req, sizeof(req) - 1, 0);
+    if (n > 0) {
+        struct out o = { 0 };
+        req[n] = 0;
+        handle_request(ctx, req, &o);
+        for (size_t off = 0; o.buf && off < o.len;) {
+            ssize_t k = send(fd, o.buf + off, o.len - off, MSG_NOSIGNAL);
+            if (k <= 0)
+                break;
+            off += (size_t)k;
+        }
+        free(o.buf);
+    }
+    close(fd);
+}
+
+int agw_ctl_open(struct agw_ctx *ctx)
+{
+    const char *path = ctx->cfg->control.socket;
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    if (!path[0])
+        return 0;
+    if (strlen(path) >= sizeof(sa.sun_path)) {
+        LOG_ERR(ctx, "ctl", "control.socket path too long: %s", path);
+        return -ENAMETOOLONG;
+    }
+    struct agw_ctl *c = calloc(1, sizeof(*c));
+    if (!c)
+        return -ENOMEM;
+    snprintf(c->path, sizeof(c->path), "%s", path);
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+    c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (c->fd < 0) {
+        free(c);
+        return -errno;
+    }
+    unlink(path);   /* a stale socket of a previous run */
+    mode_t old = umask(0117);
+    int rc = bind(c->fd, (struct sockaddr *)&sa, sizeof(sa));
+    umask(old);
+    if (rc < 0 || listen(c->fd, 16) < 0) {
+        LOG_ERR(ctx, "ctl", "control socket %s: %s (does its directory exist?)", path,
+                strerror(errno));
+        close(c->fd);
+        free(c);
+        return -errno;
+    }
+    if (ctx->cfg->control.group[0]) {
+        struct group *g = getgrnam(ctx->cfg->control.group);
+        if (!g || chown(path, 0, g->gr_gid) < 0)
+            LOG_WARN(ctx, "ctl", "control socket: group %s not applied", ctx->cfg->control.group);
+    }
+    ctx->ctl = c;
+    ev_io_init(&c->io, on_accept, c->fd, EV_READ);
+    c->io.data = ctx;
+    ev_io_start(ctx->loop, &c->io);
+    return 0;
+}
+
+void agw_ctl_close(struct agw_ctx *ctx)
+{
+    struct agw_ctl *c = ctx->ctl;
+    if (!c)
+        return;
+    ev_io_stop(ctx->loop, &c->io);
+    close(c->fd);
+    unlink(c->path);
+    free(c);
+    ctx->ctl = NULL;
+}

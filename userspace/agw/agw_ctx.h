@@ -1,0 +1,227 @@
+/* xepc-agwd: the one context struct of the access gateway daemon.
+ *
+ * Everything the daemon knows lives here and is reached through it: the
+ * configuration, the event loop, the SQLite store, the datapath, the S1-MME
+ * endpoint, the eNBs and UEs (each in the hash tables that find them by the
+ * identifiers peers send), the IP pools and TEIDs, the counters.  One
+ * thread; events carry identifiers (MME UE S1AP ID, association id), never
+ * pointers, so that a UE freed meanwhile is detected, not dereferenced. */
+#ifndef XEPC_AGW_CTX_H
+#define XEPC_AGW_CTX_H
+
+#include <ev.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "agw/agw_config.h"
+#include "agw/agw_hash.h"
+#include "agw/agw_log.h"
+#include "agw/agw_stats.h"
+#include "nas/nas.h"
+#include "nas/nas_security.h"
+
+struct agw_db;
+struct dp_ctx;
+struct sctp_ep;
+struct agw_ctl;
+struct agw_metrics;
+struct s1ap_pdu;
+
+#define AGW_MAX_PDN 4           /* PDN connections per UE (default bearers) */
+#define AGW_ENB_MAX_TAIS 32     /* supported TAs kept per eNB */
+#define AGW_ENB_NAME_MAX 150
+
+/* ------------------------------------------------------------- eNBs -- */
+
+struct agw_enb {
+    struct agw_hnode by_assoc;      /* key: association id */
+    struct agw_hnode by_global;     /* key: agw_enb_global_key() once set up */
+    uint32_t assoc_id;
+    struct sockaddr_in addr;
+    uint16_t ostreams, istreams;
+    uint16_t next_stream;           /* UE-associated signalling: 1..ostreams-1 */
+    bool setup;                     /* S1 Setup done */
+    uint8_t plmn[3];                /* Global eNB ID */
+    uint8_t enb_id_type;            /* enum s1ap_ENB_ID_PR */
+    uint32_t enb_id;
+    char name[AGW_ENB_NAME_MAX + 1];
+    bool name_lenient;              /* name held characters outside PrintableString */
+    uint16_t n_tais;
+    struct { uint8_t plmn[3]; uint16_t tac; } tais[AGW_ENB_MAX_TAIS];
+    uint8_t paging_drx;
+    uint32_t n_ues;                 /* UEs with an S1 connection through it */
+    uint64_t up_since_ns;
+};
+
+uint64_t agw_enb_global_key(const uint8_t plmn[3], uint8_t type, uint32_t enb_id);
+
+/* ------------------------------------------------------------- UEs -- */
+
+/* TS 24.301 5.1.3.2: EMM states of the network side (the substates we need). */
+enum emm_state {
+    EMM_DEREGISTERED = 0,
+    EMM_COMMON_PROC_INIT,           /* identification, authentication, SMC running */
+    EMM_REGISTERED_INIT,            /* attach accepted, waiting for ATTACH COMPLETE */
+    EMM_REGISTERED,
+    EMM_DEREGISTERED_INIT,          /* network-initiated detach: waiting DETACH ACCEPT */
+};
+const char *emm_state_str(enum emm_state s);
+
+/* The specific procedure in progress (timers and retransmissions follow it). */
+enum emm_proc {
+    EMM_PROC_NONE = 0,
+    EMM_PROC_IDENTITY,              /* T3470 */
+    EMM_PROC_AUTH,                  /* T3460 */
+    EMM_PROC_SMC,                   /* T3460 */
+    EMM_PROC_ESM_INFO,              /* T3489 */
+    EMM_PROC_ATTACH_ACCEPT,         /* T3450 */
+    EMM_PROC_DETACH,                /* T3422 */
+};
+
+enum agw_pdn_state {
+    PDN_FREE = 0,
+    PDN_PENDING,                    /* default bearer requested, not yet accepted by the UE */
+    PDN_ACTIVE,
+    PDN_RELEASING,                  /* deactivation sent, waiting for the UE */
+};
+
+struct agw_pdn {
+    enum agw_pdn_state state;
+    uint8_t ebi;                    /* default bearer EPS bearer identity, 5..15 */
+    uint8_t pti;                    /* procedure transaction of the request */
+    uint8_t apn_idx;                /* index into cfg->apns */
+    struct in_addr ue_ip;
+    bool static_ip;
+    uint32_t ul_teid;               /* the gateway's S1-U TEID (uplink) */
+    uint32_t dl_teid;               /* the eNB's S1-U TEID; 0 before ICS/E-RAB setup */
+    struct in_addr enb_addr;
+    uint64_t ambr_ul_bps, ambr_dl_bps;
+    uint8_t qci;
+    uint8_t arp_prio;
+    bool arp_cap, arp_vul;
+    bool dp_installed;              /* session in the datapath */
+    bool pco_dns, pco_mtu, pco_pcscf;  /* what the UE asked for in PCO */
+};
+
+struct agw_ue {
+    uint32_t id;                    /* MME UE S1AP ID: the UE's handle */
+    struct agw_hnode by_id, by_imsi, by_tmsi, by_enb;
+    char imsi[16];                  /* "" until known */
+    uint32_t m_tmsi;                /* GUTI's M-TMSI; 0 = none allocated */
+    bool guti_sent;                 /* the UE knows our GUTI (attach accepted) */
+
+    /* S1: the UE-associated logical connection, if any (ECM-CONNECTED) */
+    bool s1;
+    uint32_t assoc_id;
+    uint32_t enb_ue_id;
+    uint16_t stream;
+    uint8_t tai_plmn[3];
+    uint16_t tac;
+    uint8_t cgi_plmn[3];
+    uint32_t cell_id;
+
+    /* EMM */
+    enum emm_state emm;
+    enum emm_proc proc;
+    uint8_t retries;                /* retransmissions of the current procedure */
+    ev_timer timer;                 /* the current procedure's timer */
+    uint8_t auth_attempts;          /* resync/MAC failures in this attach */
+    bool attach_pending;            /* an ATTACH REQUEST is being served */
+    bool identity_for_attach;
+    uint8_t attach_type;
+    uint64_t attach_start_ns;
+
+    /* security */
+    bool sec_valid;                 /* a current (native) EPS security context */
+    struct nas_sec_ctx sec;
+    uint8_t kasme[32];
+    uint8_t ksi;
+    bool auth_pending;              /* a vector sent, RES not yet checked */
+    uint8_t rand[16], pend_autn[16], xres[16], pend_kasme[32];
+    uint8_t xres_len;
+    uint8_t pend_ksi;
+    struct nas_ue_net_cap ue_net_cap;
+    bool ue_add_sec_cap_present;
+
+    /* ESM: the PDN connectivity request of the attach */
+    uint8_t esm_pti;
+    bool esm_info_flag;
+    bool esm_info_received;
+    char req_apn[NAS_APN_MAX + 1];
+    uint8_t req_pdn_type;
+    bool req_pco_dns, req_pco_mtu, req_pco_pcscf;
+
+    /* subscription (from the HSS at attach) */
+    uint64_t ue_ambr_ul, ue_ambr_dl;
+    char msisdn[16];
+
+    struct agw_pdn pdn[AGW_MAX_PDN];
+    bool dirty;                     /* state to write at the next commit */
+};
+
+/* ------------------------------------------------------------ pools -- */
+
+struct agw_pool {
+    uint32_t base;                  /* host order: network address */
+    uint32_t size;                  /* addresses in the prefix */
+    uint32_t next;                  /* next-fit cursor */
+    uint32_t used;
+    uint8_t *bits;                  /* 1 = taken (also network/broadcast/static) */
+};
+
+struct agw_teids {
+    uint32_t max;                   /* session ids 1..max-1 */
+    uint32_t next;
+    uint32_t used;
+    uint8_t *bits;
+    uint8_t *gen;                   /* per session id, the TEID's high byte */
+};
+
+/* ----------------------------------------------------------- context -- */
+
+/* A message waiting for the state it depends on to be committed. */
+struct agw_txq;
+struct ue_store;
+
+struct agw_ctx {
+    struct ev_loop *loop;
+    struct agw_config *cfg;
+    char cfg_path[256];
+    struct agw_log log;
+    struct agw_stats stats;
+
+    struct agw_db *db;
+    struct dp_ctx *dp;
+    struct sctp_ep *s1ap;
+    struct agw_ctl *ctl;
+    struct agw_metrics *metrics;
+
+    struct agw_hash enb_by_assoc, enb_by_global;
+    struct agw_hash ue_by_id, ue_by_imsi, ue_by_tmsi, ue_by_enb;
+    uint32_t next_ue_id;
+    uint32_t n_enbs_setup;
+
+    struct agw_pool *pools;         /* one per cfg->apns[i] */
+    struct agw_teids teids;
+
+    /* group commit: state changes of one loop iteration are written in one
+     * transaction, then the messages that depend on them are sent */
+    struct agw_txq *txq;
+    struct ue_store *store;
+    bool commit_pending;
+    ev_prepare commit_watcher;
+
+    /* decoding of received S1AP PDUs */
+#define AGW_RX_ARENA_SIZE (256 * 1024)
+    struct s1ap_pdu *rx_pdu;
+    uint8_t *rx_arena;
+
+    ev_signal sig_term, sig_int, sig_hup;
+    ev_io dp_events_io;
+    ev_timer dp_poll_timer;
+    bool stopping;
+    bool no_datapath;               /* --no-datapath: signalling only (tests) */
+};
+
+#endif

@@ -1,0 +1,67 @@
+/* Counters of xepc-agwd, exported in Prometheus text format
+ * (agw_metrics.c) and shown by xepcctl. */
+#ifndef XEPC_AGW_STATS_H
+#define XEPC_AGW_STATS_H
+
+#include <stdint.h>
+
+/* X(name, help) */
+#define AGW_COUNTERS(X) \
+    X(s1_setup_success, "S1 Setup procedures answered with S1 Setup Response") \
+    X(s1_setup_failure, "S1 Setup procedures answered with S1 Setup Failure") \
+    X(s1ap_decode_errors, "S1AP PDUs that failed to decode (answered with Error Indication)") \
+    X(s1ap_unexpected, "S1AP messages not expected in the eNB's or UE's state") \
+    X(s1ap_error_indication_tx, "Error Indications sent") \
+    X(s1ap_error_indication_rx, "Error Indications received") \
+    X(s1ap_enb_name_lenient, "eNB names accepted with characters outside PrintableString") \
+    X(sctp_assoc_up, "SCTP associations established") \
+    X(sctp_assoc_down, "SCTP associations lost or shut down") \
+    X(sctp_send_errors, "S1AP messages that could not be sent") \
+    X(attach_request, "Attach requests received") \
+    X(attach_success, "Attaches completed (ATTACH COMPLETE received)") \
+    X(attach_reject, "Attach rejects sent") \
+    X(auth_success, "Authentications with the right RES") \
+    X(auth_mac_failure, "Authentication failures #20 (MAC failure) from UEs") \
+    X(auth_synch_failure, "Authentication failures #21 (synch failure) from UEs") \
+    X(auth_reject, "Authentication rejects sent") \
+    X(smc_success, "Security mode procedures completed") \
+    X(smc_reject, "Security mode rejects from UEs") \
+    X(identity_request, "Identity requests sent") \
+    X(detach_ue, "UE-initiated detaches") \
+    X(detach_network, "Network-initiated detaches") \
+    X(pdn_connect_success, "PDN connections established (default bearers accepted)") \
+    X(pdn_connect_reject, "PDN connectivity requests rejected") \
+    X(pdn_disconnect, "PDN disconnections") \
+    X(nas_mac_failure, "Uplink NAS messages discarded for a wrong MAC") \
+    X(nas_replay, "Uplink NAS messages discarded as replays") \
+    X(nas_decode_errors, "Uplink NAS messages that failed to decode") \
+    X(nas_unexpected, "NAS messages not expected in the UE's state") \
+    X(emm_status_tx, "EMM STATUS messages sent") \
+    X(nas_retransmissions, "NAS messages retransmitted on timer expiry") \
+    X(nas_procedure_timeouts, "NAS procedures abandoned after the last retransmission") \
+    X(ics_failure, "Initial Context Setup failures from eNBs") \
+    X(ue_context_release, "UE context releases completed") \
+    X(db_commits, "SQLite transactions committed") \
+    X(db_errors, "SQLite errors") \
+    X(dp_errors, "Datapath programming errors") \
+    X(dp_unknown_teid_events, "Datapath events: unknown TEID") \
+    X(dp_ddn_events, "Datapath events: downlink data for an idle UE")
+
+struct agw_stats {
+#define AGW_CNT_FIELD(n, h) uint64_t n;
+    AGW_COUNTERS(AGW_CNT_FIELD)
+#undef AGW_CNT_FIELD
+    /* attach latency histogram (request to complete), microseconds */
+#define AGW_LAT_BUCKETS 12
+    uint64_t attach_lat[AGW_LAT_BUCKETS + 1];  /* last: +Inf */
+    uint64_t attach_lat_sum_us;
+    uint64_t attach_lat_count;
+    /* causes: EMM reject causes sent, by value */
+    uint64_t emm_cause_tx[256];
+    uint64_t esm_cause_tx[256];
+};
+
+extern const uint32_t agw_lat_bounds_us[AGW_LAT_BUCKETS];
+void agw_stats_attach_latency(struct agw_stats *s, uint64_t us);
+
+#endif

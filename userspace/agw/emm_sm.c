@@ -1,0 +1,214 @@
+/* The EMM state machine of xepc-agwd (TS 24.301 5.1.3.4 network side):
+ * which procedure runs, its timer and retransmissions (TS 24.301 10.2),
+ * and what happens to a UE when its procedures end badly or its S1
+ * connection goes away.  The handlers (emm_handler.c) move the UE along;
+ * this file owns the transitions that do not come from a message. */
+#include <string.h>
+
+#include "agw/agw.h"
+#include "agw/agw_nas.h"
+
+/* TS 24.301 10.2: retransmissions before the procedure is abandoned */
+#define EMM_MAX_RETX 4
+
+static uint32_t proc_timer_ms(struct agw_ctx *ctx, enum emm_proc p)
+{
+    switch (p) {
+    case EMM_PROC_IDENTITY: return ctx->cfg->mme.t3470_ms;
+    case EMM_PROC_AUTH:
+    case EMM_PROC_SMC: return ctx->cfg->mme.t3460_ms;
+    case EMM_PROC_ATTACH_ACCEPT: return ctx->cfg->mme.t3450_ms;
+    case EMM_PROC_ESM_INFO: return 4000;    /* T3489, TS 24.301 10.3 */
+    case EMM_PROC_DETACH: return 6000;      /* T3422 */
+    case EMM_PROC_NONE: break;
+    }
+    return 0;
+}
+
+static const char *proc_str(enum emm_proc p)
+{
+    switch (p) {
+    case EMM_PROC_IDENTITY: return "identification";
+    case EMM_PROC_AUTH: return "authentication";
+    case EMM_PROC_SMC: return "security mode control";
+    case EMM_PROC_ESM_INFO: return "ESM information";
+    case EMM_PROC_ATTACH_ACCEPT: return "attach accept";
+    case EMM_PROC_DETACH: return "detach";
+    case EMM_PROC_NONE: break;
+    }
+    return "none";
+}
+
+void emm_timer_start(struct agw_ctx *ctx, struct agw_ue *ue, enum emm_proc proc)
+{
+    if (ue->proc != proc)
+        ue->retries = 0;
+    ue->proc = proc;
+    ev_timer_stop(ctx->loop, &ue->timer);
+    ev_timer_set(&ue->timer, proc_timer_ms(ctx, proc) / 1000.0, 0.);
+    ev_timer_start(ctx->loop, &ue->timer);
+}
+
+void emm_timer_stop(struct agw_ctx *ctx, struct agw_ue *ue)
+{
+    ev_timer_stop(ctx->loop, &ue->timer);
+    ue->proc = EMM_PROC_NONE;
+    ue->retries = 0;
+}
+
+/* Everything the UE holds in the gateway goes: sessions, addresses, TEIDs,
+ * the datapath entries, the stored context.  Then the S1 connection is
+ * released (or the UE freed at once when it has none). */
+static void ue_teardown(struct agw_ctx *ctx, struct agw_ue *ue, int s1_cause_type, int s1_cause)
+{
+    for (unsigned i = 0; i < AGW_MAX_PDN; i++)
+        if (ue->pdn[i].state != PDN_FREE)
+            pgw_pdn_release(ctx, ue, &ue->pdn[i]);
+    emm_timer_stop(ctx, ue);
+    ue->emm = EMM_DEREGISTERED;
+    ue->attach_pending = false;
+    if (ue->imsi[0])
+        ue_store_forget(ctx, ue);
+    if (ue->s1) {
+        /* freed on UE CONTEXT RELEASE COMPLETE (or when the association goes) */
+        s1ap_release_ue(ctx, ue, s1_cause_type, s1_cause);
+    } else {
+        ue_free(ctx, ue);
+    }
+}
+
+void emm_attach_reject(struct agw_ctx *ctx, struct agw_ue *ue, uint8_t emm_cause,
+                       uint8_t esm_cause)
+{
+    struct nas_message m;
+    char b[20];
+    nas_message_init(&m, NAS_MSG_ATTACH_REJECT);
+    m.attach_reject.emm_cause = emm_cause;
+    if (esm_cause) {
+        /* TS 24.301 5.5.1.2.5: the ESM failure travels in the container */
+        struct nas_message esm;
+        esm_build_reject(ue->esm_pti, esm_cause, &esm);
+        int n = nas_encode_plain(&esm, m.attach_reject.esm_container.v,
+                                 sizeof(m.attach_reject.esm_container.v));
+        if (n > 0) {
+            m.attach_reject.has_esm_container = true;
+            m.attach_reject.esm_container.len = (uint16_t)n;
+        }
+        ctx->stats.esm_cause_tx[esm_cause]++;
+    }
+    ctx->stats.attach_reject++;
+    ctx->stats.emm_cause_tx[emm_cause]++;
+    LOG_INFO(ctx, "emm", "ue %s: attach rejected, EMM cause #%u (%s)%s%s",
+             ue_imsi_log(ctx, ue, b), emm_cause, nas_emm_cause_str(emm_cause),
+             esm_cause ? ", ESM " : "", esm_cause ? nas_esm_cause_str(esm_cause) : "");
+    nas_send(ctx, ue, &m);
+    ue_teardown(ctx, ue, S1AP_Cause_PR_nas, S1AP_CauseNas_unspecified);
+}
+
+/* Procedure timer expired: retransmit (TS 24.301 5.4.x.7, 5.5.1.2.7) or,
+ * after the last retransmission, abandon the procedure. */
+void emm_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    struct agw_ctx *ctx = w->data;
+    struct agw_ue *ue = agw_container_of(w, struct agw_ue, timer);
+    char b[20];
+    (void)loop;
+    (void)revents;
+
+    if (ue->retries >= EMM_MAX_RETX || !ue->s1) {
+        ctx->stats.nas_procedure_timeouts++;
+        LOG_INFO(ctx, "emm", "ue %s: %s abandoned after %u retransmissions",
+                 ue_imsi_log(ctx, ue, b), proc_str(ue->proc), ue->retries);
+        if (ue->proc == EMM_PROC_DETACH || ue->emm != EMM_REGISTERED)
+            ue_teardown(ctx, ue, S1AP_Cause_PR_nas, S1AP_CauseNas_unspecified);
+        else
+            emm_timer_stop(ctx, ue);
+        return;
+    }
+    ue->retries++;
+    ctx->stats.nas_retransmissions++;
+    switch (ue->proc) {
+    case EMM_PROC_IDENTITY: emm_send_identity_request(ctx, ue); break;
+    case EMM_PROC_AUTH: emm_send_auth_request(ctx, ue); break;
+    case EMM_PROC_SMC: emm_send_smc(ctx, ue); break;
+    case EMM_PROC_ESM_INFO: esm_send_esm_info_request(ctx, ue); break;
+    case EMM_PROC_ATTACH_ACCEPT: emm_send_attach_accept(ctx, ue); break;
+    case EMM_PROC_DETACH: emm_send_detach_request(ctx, ue, false); break;
+    case EMM_PROC_NONE: return;
+    }
+    ev_timer_set(&ue->timer, proc_timer_ms(ctx, ue->proc) / 1000.0, 0.);
+    ev_timer_start(ctx->loop, &ue->timer);
+}
+
+/* The Initial Context Setup of the attach: on success the UE has its
+ * bearers; ATTACH COMPLETE (emm_handler.c) ends the attach.  On failure
+ * the attach fails (TS 23.401 5.3.2.1 step 17 failing): everything goes. */
+void emm_ics_done(struct agw_ctx *ctx, struct agw_ue *ue, bool ok)
+{
+    char b[20];
+    if (ok)
+        return;
+    LOG_INFO(ctx, "emm", "ue %s: initial context setup failed", ue_imsi_log(ctx, ue, b));
+    if (ue->emm == EMM_REGISTERED_INIT || ue->attach_pending) {
+        ctx->stats.attach_reject++;
+        ue_teardown(ctx, ue, S1AP_Cause_PR_nas, S1AP_CauseNas_unspecified);
+    } else {
+        s1ap_release_ue(ctx, ue, S1AP_Cause_PR_radioNetwork,
+                        S1AP_CauseRadioNetwork_unspecified);
+    }
+}
+
+/* The UE's S1 connection is gone.  A registered UE stays registered with
+ * its sessions (ECM-IDLE: downlink tunnels removed, downlink buffered); a
+ * UE in the middle of attaching or detaching is cleaned up. */
+void emm_s1_lost(struct agw_ctx *ctx, struct agw_ue *ue)
+{
+    char b[20];
+    if (ue->emm == EMM_REGISTERED && !ue->attach_pending) {
+        emm_timer_stop(ctx, ue);
+        for (unsigned i = 0; i < AGW_MAX_PDN; i++) {
+            struct agw_pdn *p = &ue->pdn[i];
+            if (p->state == PDN_PENDING) {
+                pgw_pdn_release(ctx, ue, p);    /* never reached the UE */
+            } else if (p->state != PDN_FREE) {
+                pgw_pdn_suspend(ctx, ue, p);
+            }
+        }
+        ue_store_mark(ctx, ue);
+        LOG_DBG(ctx, "emm", "ue %s: ECM-IDLE", ue_imsi_log(ctx, ue, b));
+        return;
+    }
+    if (ue->attach_pending || ue->emm != EMM_DEREGISTERED)
+        LOG_INFO(ctx, "emm", "ue %s: S1 connection lost during %s; context removed",
+                 ue_imsi_log(ctx, ue, b), proc_str(ue->proc));
+    ue_teardown(ctx, ue, 0, 0);
+}
+
+/* TS 24.301 5.5.2.3: network-initiated detach.  A UE without an S1
+ * connection cannot be told (paging comes with the mobility work): it is
+ * detached locally (implicit detach, 5.5.2.3.1 last paragraph). */
+int emm_detach_ue(struct agw_ctx *ctx, struct agw_ue *ue, bool reattach)
+{
+    char b[20];
+    ctx->stats.detach_network++;
+    if (!ue->s1 || ue->emm != EMM_REGISTERED) {
+        LOG_INFO(ctx, "emm", "ue %s: detached locally (no S1 connection)",
+                 ue_imsi_log(ctx, ue, b));
+        ue_teardown(ctx, ue, S1AP_Cause_PR_nas, S1AP_CauseNas_detach);
+        return 0;
+    }
+    int rc = emm_send_detach_request(ctx, ue, reattach);
+    if (rc < 0)
+        return rc;
+    ue->emm = EMM_DEREGISTERED_INIT;
+    emm_timer_start(ctx, ue, EMM_PROC_DETACH);
+    LOG_INFO(ctx, "emm", "ue %s: network detach started", ue_imsi_log(ctx, ue, b));
+    return 0;
+}
+
+/* Called by the handler when the UE is done with (UE-initiated detach, or
+ * DETACH ACCEPT after ours). */
+void emm_detach_done(struct agw_ctx *ctx, struct agw_ue *ue)
+{
+    ue_teardown(ctx, ue, S1AP_Cause_PR_nas, S1AP_CauseNas_detach);
+}

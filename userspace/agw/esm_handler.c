@@ -1,0 +1,329 @@
+/* ESM (TS 24.301 6): the default bearer of the attach, additional PDN
+ * connections and their disconnection.  The PGW side (addresses, TEIDs,
+ * the datapath) is pgw_session.c. */
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+
+#include "agw/agw.h"
+#include "agw/agw_nas.h"
+
+/* TS 23.003 9.1: the APN network identifier, without the operator
+ * identifier ("internet.mnc001.mcc001.gprs" -> "internet"). */
+static void apn_ni(const char *apn, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s", apn);
+    char *mnc = strstr(out, ".mnc");
+    if (mnc && strstr(mnc, ".mcc") && strstr(mnc, ".gprs"))
+        *mnc = 0;
+}
+
+static const struct agw_sub_apn *sub_apn(const struct agw_sub *sub, const char *name)
+{
+    for (unsigned i = 0; i < sub->n_apns; i++)
+        if (!strcasecmp(sub->apns[i].name, name))
+            return &sub->apns[i];
+    return NULL;
+}
+
+/* Chooses and allocates a PDN connection on `requested` (or the default
+ * APN).  Returns 0, or an ESM cause. */
+static int pdn_setup(struct agw_ctx *ctx, struct agw_ue *ue, const char *requested, uint8_t pti,
+                     uint8_t pdn_type, struct agw_pdn **out)
+{
+    struct agw_sub sub;
+    char name[NAS_APN_MAX + 1];
+    char b[20];
+
+    if (agw_hss_lookup(ctx, ue->imsi, &sub) < 0)
+        return 31;                          /* #31 request rejected, unspecified */
+    if (requested && requested[0]) {
+        apn_ni(requested, name, sizeof(name));
+    } else if (sub.n_apns) {
+        snprintf(name, sizeof(name), "%s", sub.apns[0].name);
+    } else {
+        snprintf(name, sizeof(name), "%s", ctx->cfg->apns[0].name);
+    }
+    const struct agw_apn *apn = agw_config_apn(ctx->cfg, name);
+    if (!apn) {
+        LOG_INFO(ctx, "esm", "ue %s: APN \"%s\" is not configured", ue_imsi_log(ctx, ue, b), name);
+        return 27;                          /* #27 missing or unknown APN */
+    }
+    const struct agw_sub_apn *sa = sub_apn(&sub, apn->name);
+    if (sub.n_apns && !sa) {
+        LOG_INFO(ctx, "esm", "ue %s: APN \"%s\" is not subscribed", ue_imsi_log(ctx, ue, b),
+                 apn->name);
+        return 33;                          /* #33 requested service option not subscribed */
+    }
+    /* TS 24.301 6.5.1.4: IPv4 only here */
+    if (pdn_type == NAS_PDN_IPV6)
+        return 50;                          /* #50 PDN type IPv4 only allowed */
+    if (pdn_type != NAS_PDN_IPV4 && pdn_type != NAS_PDN_IPV4V6)
+        return 28;                          /* #28 unknown PDN type */
+    unsigned apn_idx = (unsigned)(apn - ctx->cfg->apns);
+    for (unsigned i = 0; i < AGW_MAX_PDN; i++)
+        if (ue->pdn[i].state != PDN_FREE && ue->pdn[i].apn_idx == apn_idx)
+            return 55;                      /* #55 multiple PDN connections for an APN not allowed */
+
+    struct agw_pdn *p = pgw_pdn_free_slot(ue);
+    uint8_t ebi = pgw_next_ebi(ue);
+    if (!p || !ebi)
+        return 65;                          /* #65 maximum number of EPS bearers reached */
+    memset(p, 0, sizeof(*p));
+    p->ebi = ebi;
+    p->pti = pti;
+    p->apn_idx = (uint8_t)apn_idx;
+    p->qci = sa && sa->has_qci ? sa->qci : apn->qci;
+    p->arp_prio = apn->arp.priority;
+    p->arp_cap = apn->arp.capability;
+    p->arp_vul = apn->arp.vulnerability;
+    p->ambr_ul_bps = sa && sa->has_ambr ? sa->ambr_ul_bps : apn->ambr.ul_bps;
+    p->ambr_dl_bps = sa && sa->has_ambr ? sa->ambr_dl_bps : apn->ambr.dl_bps;
+    p->pco_dns = ue->req_pco_dns;
+    p->pco_mtu = ue->req_pco_mtu;
+    p->pco_pcscf = ue->req_pco_pcscf || apn->ims;
+    int cause = pgw_pdn_alloc(ctx, ue, p, apn, sa && sa->has_static_ip ? &sa->static_ip : NULL);
+    if (cause) {
+        memset(p, 0, sizeof(*p));
+        return cause;
+    }
+    p->state = PDN_PENDING;
+    if (pgw_pdn_program(ctx, ue, p) < 0) {
+        pgw_pdn_release(ctx, ue, p);
+        return 26;                          /* #26 insufficient resources */
+    }
+    ue_store_mark(ctx, ue);
+    *out = p;
+    return 0;
+}
+
+int esm_attach_pdn(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn **out)
+{
+    return pdn_setup(ctx, ue, ue->req_apn, ue->esm_pti, ue->req_pdn_type, out);
+}
+
+static void esm_status(struct agw_ctx *ctx, struct agw_ue *ue, const struct nas_message *in,
+                       uint8_t cause)
+{
+    struct nas_message m;
+    nas_message_init(&m, NAS_MSG_ESM_STATUS);
+    m.ebi = in->ebi;
+    m.pti = in->pti;
+    m.esm_status.esm_cause = cause;
+    ctx->stats.esm_cause_tx[cause]++;
+    nas_send(ctx, ue, &m);
+}
+
+static void save_pco_request(struct agw_ue *ue, bool has_pco, const struct nas_pco *pco)
+{
+    uint8_t len;
+    if (!has_pco)
+        return;
+    ue->req_pco_dns = nas_pco_find(pco, NAS_PCO_DNS_IPV4, 0, &len) ||
+                      nas_pco_find(pco, NAS_PCO_IPCP, 0, &len);
+    ue->req_pco_mtu = nas_pco_find(pco, NAS_PCO_IPV4_LINK_MTU, 0, &len) != NULL;
+    ue->req_pco_pcscf = nas_pco_find(pco, NAS_PCO_P_CSCF_IPV4, 0, &len) != NULL;
+}
+
+/* TS 24.301 6.5.1: UE-requested PDN connectivity (not the attach's) */
+static void handle_pdn_conn_request(struct agw_ctx *ctx, struct agw_ue *ue,
+                                    const struct nas_message *in)
+{
+    const struct nas_pdn_conn_request *r = &in->pdn_conn_request;
+    struct agw_pdn *p = NULL;
+    char b[20];
+    if (ue->emm != EMM_REGISTERED) {
+        esm_status(ctx, ue, in, 98);
+        return;
+    }
+    save_pco_request(ue, r->has_pco, &r->pco);
+    int cause = pdn_setup(ctx, ue, r->has_apn ? r->apn.name : NULL, in->pti, r->pdn_type, &p);
+    if (cause) {
+        struct nas_message rej;
+        esm_build_reject(in->pti, (uint8_t)cause, &rej);
+        ctx->stats.pdn_connect_reject++;
+        ctx->stats.esm_cause_tx[cause]++;
+        LOG_INFO(ctx, "esm", "ue %s: PDN connectivity rejected #%d (%s)",
+                 ue_imsi_log(ctx, ue, b), cause, nas_esm_cause_str((uint8_t)cause));
+        nas_send(ctx, ue, &rej);
+        return;
+    }
+    struct nas_message act;
+    uint8_t nas[AGW_NAS_MAX + NAS_SEC_HDR_LEN];
+    size_t len;
+    if (esm_build_act_default(ctx, ue, p, &act) < 0 ||
+        nas_encode_protected(ctx, ue, &act, nas, sizeof(nas), &len) < 0) {
+        pgw_pdn_release(ctx, ue, p);
+        return;
+    }
+    /* TS 23.401 5.10.2: the bearer goes to the eNB with the NAS message */
+    s1ap_send_erab_setup(ctx, ue, p, nas, len);
+}
+
+/* TS 24.301 6.5.2: UE-requested PDN disconnect */
+static void handle_pdn_disc_request(struct agw_ctx *ctx, struct agw_ue *ue,
+                                    const struct nas_message *in)
+{
+    const struct nas_pdn_disc_request *r = &in->pdn_disc_request;
+    struct agw_pdn *p = pgw_pdn_by_ebi(ue, r->linked_ebi);
+    unsigned active = 0;
+    for (unsigned i = 0; i < AGW_MAX_PDN; i++)
+        active += ue->pdn[i].state == PDN_ACTIVE;
+    uint8_t cause = 0;
+    if (!p || p->state != PDN_ACTIVE)
+        cause = 43;                          /* #43 invalid EPS bearer identity */
+    else if (active <= 1)
+        cause = 49;                          /* #49 last PDN disconnection not allowed */
+    if (cause) {
+        struct nas_message rej;
+        nas_message_init(&rej, NAS_MSG_PDN_DISC_REJECT);
+        rej.pti = in->pti;
+        rej.pdn_disc_reject.esm_cause = cause;
+        ctx->stats.esm_cause_tx[cause]++;
+        nas_send(ctx, ue, &rej);
+        return;
+    }
+    struct nas_message deact;
+    nas_message_init(&deact, NAS_MSG_DEACT_REQUEST);
+    deact.ebi = p->ebi;
+    deact.pti = in->pti;
+    deact.deact_request.esm_cause = 36;      /* #36 regular deactivation */
+    uint8_t nas[AGW_NAS_MAX + NAS_SEC_HDR_LEN];
+    size_t len;
+    if (nas_encode_protected(ctx, ue, &deact, nas, sizeof(nas), &len) < 0)
+        return;
+    p->state = PDN_RELEASING;
+    ue_store_mark(ctx, ue);
+    s1ap_send_erab_release(ctx, ue, p->ebi, nas, len);
+}
+
+void esm_handle(struct agw_ctx *ctx, struct agw_ue *ue, const struct nas_message *m)
+{
+    char b[20];
+    switch (m->id) {
+    case NAS_MSG_ESM_INFO_RESPONSE:
+        if (ue->proc != EMM_PROC_ESM_INFO) {
+            esm_status(ctx, ue, m, 98);
+            return;
+        }
+        if (m->esm_info_response.has_apn)
+            snprintf(ue->req_apn, sizeof(ue->req_apn), "%s", m->esm_info_response.apn.name);
+        save_pco_request(ue, m->esm_info_response.has_pco, &m->esm_info_response.pco);
+        emm_attach_esm_info_done(ctx, ue);
+        return;
+    case NAS_MSG_PDN_CONN_REQUEST:
+        handle_pdn_conn_request(ctx, ue, m);
+        return;
+    case NAS_MSG_ACT_DEFAULT_ACCEPT: {
+        struct agw_pdn *p = pgw_pdn_by_ebi(ue, m->ebi);
+        if (!p || p->state != PDN_PENDING || ue->emm != EMM_REGISTERED) {
+            esm_status(ctx, ue, m, 43);
+            return;
+        }
+        p->state = PDN_ACTIVE;
+        ctx->stats.pdn_connect_success++;
+        ue_store_mark(ctx, ue);
+        LOG_INFO(ctx, "esm", "ue %s: PDN connection on %s active (EBI %u)",
+                 ue_imsi_log(ctx, ue, b), ctx->cfg->apns[p->apn_idx].name, p->ebi);
+        return;
+    }
+    case NAS_MSG_ACT_DEFAULT_REJECT: {
+        struct agw_pdn *p = pgw_pdn_by_ebi(ue, m->ebi);
+        if (p && p->state == PDN_PENDING && ue->emm == EMM_REGISTERED) {
+            pgw_pdn_release(ctx, ue, p);
+            ue_store_mark(ctx, ue);
+            s1ap_send_erab_release(ctx, ue, m->ebi, NULL, 0);
+        }
+        return;
+    }
+    case NAS_MSG_PDN_DISC_REQUEST:
+        handle_pdn_disc_request(ctx, ue, m);
+        return;
+    case NAS_MSG_DEACT_ACCEPT: {
+        struct agw_pdn *p = pgw_pdn_by_ebi(ue, m->ebi);
+        if (p && p->state == PDN_RELEASING) {
+            pgw_pdn_release(ctx, ue, p);
+            ctx->stats.pdn_disconnect++;
+            ue_store_mark(ctx, ue);
+        }
+        return;
+    }
+    case NAS_MSG_BR_ALLOC_REQUEST:
+    case NAS_MSG_BR_MODIFY_REQUEST: {
+        /* TS 24.301 6.5.3/6.5.4: UE-requested bearer resources are answered
+         * (dedicated bearers come with the mobility work): #32 service
+         * option not supported */
+        struct nas_message rej;
+        nas_message_init(&rej, m->id == NAS_MSG_BR_ALLOC_REQUEST ? NAS_MSG_BR_ALLOC_REJECT
+                                                                 : NAS_MSG_BR_MODIFY_REJECT);
+        rej.pti = m->pti;
+        if (m->id == NAS_MSG_BR_ALLOC_REQUEST)
+            rej.br_alloc_reject.esm_cause = 32;
+        else
+            rej.br_modify_reject.esm_cause = 32;
+        ctx->stats.esm_cause_tx[32]++;
+        nas_send(ctx, ue, &rej);
+        return;
+    }
+    case NAS_MSG_ESM_STATUS:
+        LOG_INFO(ctx, "esm", "ue %s: ESM STATUS #%u", ue_imsi_log(ctx, ue, b),
+                 m->esm_status.esm_cause);
+        return;
+    default:
+        ctx->stats.nas_unexpected++;
+        esm_status(ctx, ue, m, 98);         /* #98 not compatible with the state */
+        return;
+    }
+}
+
+/* ------------------------------------------------------------ building -- */
+
+int esm_build_reject(uint8_t pti, uint8_t cause, struct nas_message *m)
+{
+    nas_message_init(m, NAS_MSG_PDN_CONN_REJECT);
+    m->pti = pti;
+    m->pdn_conn_reject.esm_cause = cause;
+    return 0;
+}
+
+int esm_send_esm_info_request(struct agw_ctx *ctx, struct agw_ue *ue)
+{
+    struct nas_message m;
+    nas_message_init(&m, NAS_MSG_ESM_INFO_REQUEST);
+    m.pti = ue->esm_pti;
+    return nas_send(ctx, ue, &m);
+}
+
+/* TS 24.301 8.3.6: the default bearer: QoS, APN, PDN address, APN-AMBR and
+ * the PCO answers (TS 24.008 10.5.6.3: DNS, IPv4 link MTU, P-CSCF) */
+int esm_build_act_default(struct agw_ctx *ctx, struct agw_ue *ue, const struct agw_pdn *p,
+                          struct nas_message *m)
+{
+    const struct agw_apn *apn = &ctx->cfg->apns[p->apn_idx];
+    (void)ue;
+    nas_message_init(m, NAS_MSG_ACT_DEFAULT_REQUEST);
+    m->ebi = p->ebi;
+    m->pti = p->pti;
+    struct nas_act_default_request *a = &m->act_default_request;
+    nas_eps_qos_set(&a->eps_qos, p->qci, 0, 0, 0, 0);
+    snprintf(a->apn.name, sizeof(a->apn.name), "%s", apn->name);
+    a->pdn_addr.type = NAS_PDN_IPV4;
+    memcpy(a->pdn_addr.ipv4, &p->ue_ip.s_addr, 4);
+    a->has_apn_ambr = true;
+    nas_apn_ambr_set(&a->apn_ambr, p->ambr_dl_bps / 1000, p->ambr_ul_bps / 1000);
+    a->has_pco = true;
+    nas_pco_init(&a->pco);
+    a->pco.cfg_proto = 0;
+    for (size_t i = 0; i < apn->n_dns; i++)
+        nas_pco_add(&a->pco, NAS_PCO_DNS_IPV4, &apn->dns[i].s_addr, 4);
+    if (apn->mtu) {
+        uint8_t mtu[2] = { (uint8_t)(apn->mtu >> 8), (uint8_t)apn->mtu };
+        nas_pco_add(&a->pco, NAS_PCO_IPV4_LINK_MTU, mtu, 2);
+    }
+    if (apn->ims)
+        for (size_t i = 0; i < apn->n_pcscf; i++)
+            nas_pco_add(&a->pco, NAS_PCO_P_CSCF_IPV4, &apn->pcscf[i].s_addr, 4);
+    if (a->pco.n == 0)
+        a->has_pco = false;
+    return 0;
+}

@@ -1,0 +1,327 @@
+/* SGW/PGW control of xepc-agwd: UE IPv4 pools per APN, S1-U TEIDs, and
+ * the datapath session of every default bearer (userspace/dp).
+ *
+ * TEIDs: the datapath finds an uplink session by the low 24 bits of its
+ * TEID (the session id); the high byte is a generation that changes each
+ * time the session id is reused, so that a late packet for the previous
+ * holder does not land in the new one (TS 29.281 asks TEIDs not to be
+ * reused at once). */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "agw/agw.h"
+#include "dp/dp.h"
+
+#define BIT_GET(b, i) ((b)[(i) >> 3] & (1u << ((i) & 7)))
+#define BIT_SET(b, i) ((b)[(i) >> 3] |= (uint8_t)(1u << ((i) & 7)))
+#define BIT_CLR(b, i) ((b)[(i) >> 3] &= (uint8_t) ~(1u << ((i) & 7)))
+
+int pgw_init(struct agw_ctx *ctx)
+{
+    const struct agw_config *cfg = ctx->cfg;
+    ctx->pools = calloc(cfg->n_apns, sizeof(*ctx->pools));
+    if (!ctx->pools)
+        return -ENOMEM;
+    for (size_t i = 0; i < cfg->n_apns; i++) {
+        struct agw_pool *pl = &ctx->pools[i];
+        pl->base = ntohl(cfg->apns[i].pool.s_addr);
+        pl->size = 1u << (32 - cfg->apns[i].pool_prefix);
+        pl->bits = calloc((pl->size + 7) / 8, 1);
+        if (!pl->bits)
+            return -ENOMEM;
+        /* the network and broadcast addresses, and the first host (the
+         * PDN side's gateway address by convention) are never given out */
+        BIT_SET(pl->bits, 0);
+        BIT_SET(pl->bits, 1);
+        BIT_SET(pl->bits, pl->size - 1);
+        pl->used = 3;
+        pl->next = 2;
+    }
+    struct agw_teids *t = &ctx->teids;
+    t->max = cfg->datapath.max_sessions ? cfg->datapath.max_sessions : 100000;
+    if (t->max > (1u << 24))
+        t->max = 1u << 24;
+    t->bits = calloc((t->max + 7) / 8, 1);
+    t->gen = malloc(t->max);
+    if (!t->bits || !t->gen)
+        return -ENOMEM;
+    if (getrandom(t->gen, t->max, 0) != (ssize_t)t->max)
+        memset(t->gen, 1, t->max);
+    BIT_SET(t->bits, 0);          /* session id 0 is never used (TEID 0 is invalid) */
+    t->used = 1;
+    t->next = 1;
+    return 0;
+}
+
+void pgw_fini(struct agw_ctx *ctx)
+{
+    if (ctx->pools) {
+        for (size_t i = 0; i < ctx->cfg->n_apns; i++)
+            free(ctx->pools[i].bits);
+        free(ctx->pools);
+        ctx->pools = NULL;
+    }
+    free(ctx->teids.bits);
+    free(ctx->teids.gen);
+    memset(&ctx->teids, 0, sizeof(ctx->teids));
+}
+
+static int teid_alloc(struct agw_teids *t, uint32_t *teid)
+{
+    if (t->used >= t->max)
+        return -ENOSPC;
+    for (uint32_t n = 0; n < t->max; n++) {
+        uint32_t sid = t->next;
+        t->next = t->next + 1 >= t->max ? 1 : t->next + 1;
+        if (BIT_GET(t->bits, sid))
+            continue;
+        BIT_SET(t->bits, sid);
+        t->used++;
+        t->gen[sid]++;
+        if (t->gen[sid] == 0)
+            t->gen[sid] = 1;
+        *teid = (uint32_t)t->gen[sid] << 24 | sid;
+        return 0;
+    }
+    return -ENOSPC;
+}
+
+static void teid_free(struct agw_teids *t, uint32_t teid)
+{
+    uint32_t sid = teid & 0xffffff;
+    if (sid && sid < t->max && BIT_GET(t->bits, sid)) {
+        BIT_CLR(t->bits, sid);
+        t->used--;
+    }
+}
+
+static int pool_take(struct agw_pool *pl, uint32_t off)
+{
+    if (off >= pl->size || BIT_GET(pl->bits, off))
+        return -EADDRINUSE;
+    BIT_SET(pl->bits, off);
+    pl->used++;
+    return 0;
+}
+
+static int pool_alloc(struct agw_pool *pl, struct in_addr *out)
+{
+    if (pl->used >= pl->size)
+        return -ENOSPC;
+    for (uint32_t n = 0; n < pl->size; n++) {
+        uint32_t off = pl->next;
+        pl->next = pl->next + 1 >= pl->size ? 0 : pl->next + 1;
+        if (pool_take(pl, off) == 0) {
+            out->s_addr = htonl(pl->base + off);
+            return 0;
+        }
+    }
+    return -ENOSPC;
+}
+
+static void pool_release(struct agw_pool *pl, struct in_addr a)
+{
+    uint32_t off = ntohl(a.s_addr) - pl->base;
+    if (off < pl->size && off > 1 && off != pl->size - 1 && BIT_GET(pl->bits, off)) {
+        BIT_CLR(pl->bits, off);
+        pl->used--;
+    }
+}
+
+int pgw_pdn_alloc(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p,
+                  const struct agw_apn *apn, const struct in_addr *static_ip)
+{
+    struct agw_pool *pl = &ctx->pools[p->apn_idx];
+    char b[20];
+    (void)apn;
+    if (static_ip) {
+        uint32_t off = ntohl(static_ip->s_addr) - pl->base;
+        /* a static address inside the pool is reserved in it; one outside
+         * is the operator's business (routed to us some other way) */
+        if (off < pl->size && pool_take(pl, off) < 0) {
+            LOG_WARN(ctx, "pgw", "ue %s: static address already in use",
+                     ue_imsi_log(ctx, ue, b));
+            return 26;                  /* #26 insufficient resources */
+        }
+        p->ue_ip = *static_ip;
+        p->static_ip = true;
+    } else if (pool_alloc(pl, &p->ue_ip) < 0) {
+        LOG_WARN(ctx, "pgw", "APN %s: address pool exhausted (%u addresses)",
+                 ctx->cfg->apns[p->apn_idx].name, pl->size);
+        return 26;
+    }
+    if (teid_alloc(&ctx->teids, &p->ul_teid) < 0) {
+        pool_release(pl, p->ue_ip);
+        LOG_WARN(ctx, "pgw", "no free session (datapath.max_sessions %u)", ctx->teids.max);
+        return 26;
+    }
+    return 0;
+}
+
+int pgw_pdn_adopt(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p)
+{
+    (void)ue;
+    if (p->apn_idx >= ctx->cfg->n_apns)
+        return -EINVAL;
+    struct agw_pool *pl = &ctx->pools[p->apn_idx];
+    uint32_t off = ntohl(p->ue_ip.s_addr) - pl->base;
+    if (off < pl->size && pool_take(pl, off) < 0)
+        return -EADDRINUSE;
+    uint32_t sid = p->ul_teid & 0xffffff;
+    struct agw_teids *t = &ctx->teids;
+    if (sid == 0 || sid >= t->max || BIT_GET(t->bits, sid))
+        return -EEXIST;
+    BIT_SET(t->bits, sid);
+    t->used++;
+    t->gen[sid] = (uint8_t)(p->ul_teid >> 24);
+    return 0;
+}
+
+static void spec_of(const struct agw_ue *ue, const struct agw_pdn *p, struct dp_session_spec *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->ul_teid = p->ul_teid;
+    s->ue_addr = p->ue_ip;
+    s->has_tunnel = p->dl_teid != 0;
+    s->enb_addr = p->enb_addr;
+    s->dl_teid = p->dl_teid;
+    /* TS 23.401 4.7.3: APN-AMBR is enforced by the PGW per APN; the UE-AMBR
+     * is the eNB's (it is in the Initial Context Setup) */
+    s->ul_ambr_bps = p->ambr_ul_bps;
+    s->dl_ambr_bps = p->ambr_dl_bps;
+    (void)ue;
+}
+
+int pgw_pdn_program(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p)
+{
+    struct dp_session_spec s;
+    char b[20];
+    if (!ctx->dp)
+        return 0;               /* --no-datapath */
+    spec_of(ue, p, &s);
+    int rc = p->dp_installed ? dp_session_modify(ctx->dp, &s, XEPC_ACT_PASS, DP_MOD_AMBR)
+                             : dp_session_add(ctx->dp, &s, XEPC_ACT_PASS);
+    if (rc < 0) {
+        ctx->stats.dp_errors++;
+        LOG_ERR(ctx, "pgw", "ue %s: datapath session 0x%08x: %s", ue_imsi_log(ctx, ue, b),
+                p->ul_teid, dp_ctx_error(ctx->dp));
+        return rc;
+    }
+    p->dp_installed = true;
+    return 0;
+}
+
+int pgw_pdn_suspend(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p)
+{
+    p->dl_teid = 0;
+    p->enb_addr.s_addr = 0;
+    return p->dp_installed ? pgw_pdn_program(ctx, ue, p) : 0;
+}
+
+void pgw_pdn_release(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p)
+{
+    char b[20];
+    if (p->state == PDN_FREE)
+        return;
+    if (p->dp_installed && ctx->dp) {
+        int rc = dp_session_del(ctx->dp, p->ul_teid);
+        if (rc < 0 && rc != -ENOENT) {
+            ctx->stats.dp_errors++;
+            LOG_ERR(ctx, "pgw", "ue %s: removing datapath session 0x%08x: %s",
+                    ue_imsi_log(ctx, ue, b), p->ul_teid, dp_ctx_error(ctx->dp));
+        }
+    }
+    if (p->apn_idx < ctx->cfg->n_apns)
+        pool_release(&ctx->pools[p->apn_idx], p->ue_ip);
+    teid_free(&ctx->teids, p->ul_teid);
+    memset(p, 0, sizeof(*p));
+}
+
+struct agw_pdn *pgw_pdn_by_ebi(struct agw_ue *ue, uint8_t ebi)
+{
+    for (unsigned i = 0; i < AGW_MAX_PDN; i++)
+        if (ue->pdn[i].state != PDN_FREE && ue->pdn[i].ebi == ebi)
+            return &ue->pdn[i];
+    return NULL;
+}
+
+struct agw_pdn *pgw_pdn_free_slot(struct agw_ue *ue)
+{
+    for (unsigned i = 0; i < AGW_MAX_PDN; i++)
+        if (ue->pdn[i].state == PDN_FREE)
+            return &ue->pdn[i];
+    return NULL;
+}
+
+/* TS 24.301 9.3.2: EPS bearer identities 5..15 */
+uint8_t pgw_next_ebi(const struct agw_ue *ue)
+{
+    for (uint8_t ebi = 5; ebi <= 15; ebi++) {
+        bool used = false;
+        for (unsigned i = 0; i < AGW_MAX_PDN; i++)
+            if (ue->pdn[i].state != PDN_FREE && ue->pdn[i].ebi == ebi)
+                used = true;
+        if (!used)
+            return ebi;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------- events -- */
+
+static void on_dp_event(const struct dp_event *ev, void *arg)
+{
+    struct agw_ctx *ctx = arg;
+    switch (ev->type) {
+    case XEPC_EV_UNKNOWN_TEID:
+        /* answered with an Error Indication by the library (rate-limited) */
+        ctx->stats.dp_unknown_teid_events++;
+        break;
+    case XEPC_EV_DDN:
+        /* paging comes with the mobility work; the packets are kept by
+         * the library meanwhile */
+        ctx->stats.dp_ddn_events++;
+        break;
+    default:
+        break;
+    }
+}
+
+static void dp_io_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+    struct agw_ctx *ctx = w->data;
+    (void)loop;
+    (void)revents;
+    dp_events_poll(ctx->dp, 0);
+}
+
+static void dp_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    struct agw_ctx *ctx = w->data;
+    (void)loop;
+    (void)revents;
+    /* path management and buffered-packet flushes run from the poll */
+    dp_events_poll(ctx->dp, 0);
+}
+
+int pgw_events_open(struct agw_ctx *ctx)
+{
+    struct dp_events_opts o = {
+        .send_error_indication = true,
+        .keep_buffered = true,
+        .gtpu_socket = true,
+    };
+    int fd = dp_events_open(ctx->dp, &o, on_dp_event, ctx);
+    if (fd < 0) {
+        LOG_ERR(ctx, "pgw", "datapath events: %s", dp_ctx_error(ctx->dp));
+        return fd;
+    }
+    ev_io_init(&ctx->dp_events_io, dp_io_cb, fd, EV_READ);
+    ctx->dp_events_io.data = ctx;
+    ev_io_start(ctx->loop, &ctx->dp_events_io);
+    ev_timer_init(&ctx->dp_poll_timer, dp_timer_cb, 0.1, 0.1);
+    ctx->dp_poll_timer.data = ctx;
+    ev_timer_start(ctx->loop, &ctx->dp_poll_timer);
+    return 0;
+}

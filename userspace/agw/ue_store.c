@@ -1,0 +1,387 @@
+/* UE contexts and sessions in SQLite (schema/agw/0002_ue_contexts.sql),
+ * written by group commit: handlers mark UEs whose state changed; before
+ * the loop sleeps, one transaction writes them all and only then are the
+ * queued S1AP messages sent (s1ap_path.c).  So nothing a peer was told is
+ * lost by a crash, and an attach costs a fraction of a transaction under
+ * load.  On start, ue_store_load() brings every stored UE back and
+ * reconciles the datapath with it. */
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "agw/agw.h"
+#include "agw/agw_db.h"
+#include "dp/dp.h"
+
+struct ue_store {
+    uint32_t *dirty;            /* UE ids */
+    size_t n_dirty, cap_dirty;
+    char (*forget)[16];         /* IMSIs whose rows go */
+    size_t n_forget, cap_forget;
+    sqlite3_stmt *upsert_ue, *del_ue, *del_pdn, *ins_pdn;
+};
+
+static struct ue_store *store(struct agw_ctx *ctx)
+{
+    return ctx->store;
+}
+
+static sqlite3 *db_of(struct agw_ctx *ctx)
+{
+    return ctx->db->db;
+}
+
+static void commit_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+    struct agw_ctx *ctx = w->data;
+    (void)loop;
+    (void)revents;
+    if (ctx->commit_pending)
+        agw_commit(ctx);
+}
+
+int ue_store_open(struct agw_ctx *ctx)
+{
+    struct ue_store *s = calloc(1, sizeof(*s));
+    if (!s)
+        return -ENOMEM;
+    ctx->store = s;
+    sqlite3 *db = db_of(ctx);
+    static const char upsert[] =
+        "INSERT INTO ue_context (imsi, m_tmsi, emm_state, ksi, kasme, eea, eia, ul_count, "
+        "dl_count, ue_net_cap, ue_ambr_ul, ue_ambr_dl, msisdn, tai_plmn, tac, updated) "
+        "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16) "
+        "ON CONFLICT(imsi) DO UPDATE SET m_tmsi=?2, emm_state=?3, ksi=?4, kasme=?5, eea=?6, "
+        "eia=?7, ul_count=?8, dl_count=?9, ue_net_cap=?10, ue_ambr_ul=?11, ue_ambr_dl=?12, "
+        "msisdn=?13, tai_plmn=?14, tac=?15, updated=?16";
+    static const char ins_pdn[] =
+        "INSERT INTO pdn_session (imsi, ebi, pti, apn, ue_ipv4, static_ip, ul_teid, dl_teid, "
+        "enb_ipv4, ambr_ul, ambr_dl, qci, arp_prio, arp_cap, arp_vul, state) "
+        "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)";
+    if (sqlite3_prepare_v2(db, upsert, -1, &s->upsert_ue, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, "DELETE FROM ue_context WHERE imsi = ?1", -1, &s->del_ue,
+                           NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, "DELETE FROM pdn_session WHERE imsi = ?1", -1, &s->del_pdn,
+                           NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, ins_pdn, -1, &s->ins_pdn, NULL) != SQLITE_OK) {
+        LOG_ERR(ctx, "store", "preparing statements: %s", sqlite3_errmsg(db));
+        return -EIO;
+    }
+    ev_prepare_init(&ctx->commit_watcher, commit_cb);
+    ctx->commit_watcher.data = ctx;
+    ev_prepare_start(ctx->loop, &ctx->commit_watcher);
+    return 0;
+}
+
+void ue_store_close(struct agw_ctx *ctx)
+{
+    struct ue_store *s = store(ctx);
+    if (!s)
+        return;
+    ev_prepare_stop(ctx->loop, &ctx->commit_watcher);
+    sqlite3_finalize(s->upsert_ue);
+    sqlite3_finalize(s->del_ue);
+    sqlite3_finalize(s->del_pdn);
+    sqlite3_finalize(s->ins_pdn);
+    free(s->dirty);
+    free(s->forget);
+    free(s);
+    ctx->store = NULL;
+}
+
+void agw_commit_request(struct agw_ctx *ctx)
+{
+    ctx->commit_pending = true;
+}
+
+void ue_store_mark(struct agw_ctx *ctx, struct agw_ue *ue)
+{
+    struct ue_store *s = store(ctx);
+    agw_commit_request(ctx);
+    if (!s || ue->dirty)
+        return;
+    if (s->n_dirty == s->cap_dirty) {
+        size_t cap = s->cap_dirty ? s->cap_dirty * 2 : 256;
+        uint32_t *d = realloc(s->dirty, cap * sizeof(*d));
+        if (!d)
+            return;
+        s->dirty = d;
+        s->cap_dirty = cap;
+    }
+    s->dirty[s->n_dirty++] = ue->id;
+    ue->dirty = true;
+}
+
+void ue_store_forget(struct agw_ctx *ctx, const struct agw_ue *ue)
+{
+    struct ue_store *s = store(ctx);
+    agw_commit_request(ctx);
+    if (!s)
+        return;
+    if (s->n_forget == s->cap_forget) {
+        size_t cap = s->cap_forget ? s->cap_forget * 2 : 64;
+        char(*f)[16] = realloc(s->forget, cap * sizeof(*f));
+        if (!f)
+            return;
+        s->forget = f;
+        s->cap_forget = cap;
+    }
+    memcpy(s->forget[s->n_forget++], ue->imsi, 16);
+}
+
+static bool stored_state(const struct agw_ue *ue)
+{
+    return ue->imsi[0] && ue->sec_valid &&
+           (ue->emm == EMM_REGISTERED_INIT || ue->emm == EMM_REGISTERED ||
+            ue->emm == EMM_DEREGISTERED_INIT);
+}
+
+static int step(sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+static int delete_ue(struct ue_store *s, const char *imsi)
+{
+    sqlite3_bind_text(s->del_pdn, 1, imsi, -1, SQLITE_STATIC);
+    int rc = step(s->del_pdn);
+    sqlite3_bind_text(s->del_ue, 1, imsi, -1, SQLITE_STATIC);
+    return rc | step(s->del_ue);
+}
+
+static int write_ue(struct agw_ctx *ctx, struct ue_store *s, const struct agw_ue *ue)
+{
+    sqlite3_stmt *st = s->upsert_ue;
+    sqlite3_bind_text(st, 1, ue->imsi, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, ue->m_tmsi);
+    sqlite3_bind_int(st, 3, ue->emm);
+    sqlite3_bind_int(st, 4, ue->ksi);
+    sqlite3_bind_blob(st, 5, ue->kasme, 32, SQLITE_STATIC);
+    sqlite3_bind_int(st, 6, ue->sec.eea);
+    sqlite3_bind_int(st, 7, ue->sec.eia);
+    sqlite3_bind_int64(st, 8, ue->sec.ul_count);
+    sqlite3_bind_int64(st, 9, ue->sec.dl_count);
+    sqlite3_bind_blob(st, 10, &ue->ue_net_cap, sizeof(ue->ue_net_cap), SQLITE_STATIC);
+    sqlite3_bind_int64(st, 11, (sqlite3_int64)ue->ue_ambr_ul);
+    sqlite3_bind_int64(st, 12, (sqlite3_int64)ue->ue_ambr_dl);
+    sqlite3_bind_text(st, 13, ue->msisdn, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 14, ue->tai_plmn, 3, SQLITE_STATIC);
+    sqlite3_bind_int(st, 15, ue->tac);
+    sqlite3_bind_int64(st, 16, (sqlite3_int64)time(NULL));
+    if (step(st) < 0)
+        return -EIO;
+    sqlite3_bind_text(s->del_pdn, 1, ue->imsi, -1, SQLITE_STATIC);
+    if (step(s->del_pdn) < 0)
+        return -EIO;
+    for (unsigned i = 0; i < AGW_MAX_PDN; i++) {
+        const struct agw_pdn *p = &ue->pdn[i];
+        char ip[INET_ADDRSTRLEN], enb[INET_ADDRSTRLEN];
+        if (p->state == PDN_FREE)
+            continue;
+        inet_ntop(AF_INET, &p->ue_ip, ip, sizeof(ip));
+        inet_ntop(AF_INET, &p->enb_addr, enb, sizeof(enb));
+        st = s->ins_pdn;
+        sqlite3_bind_text(st, 1, ue->imsi, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 2, p->ebi);
+        sqlite3_bind_int(st, 3, p->pti);
+        sqlite3_bind_text(st, 4, ctx->cfg->apns[p->apn_idx].name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, ip, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int(st, 6, p->static_ip);
+        sqlite3_bind_int64(st, 7, p->ul_teid);
+        sqlite3_bind_int64(st, 8, p->dl_teid);
+        sqlite3_bind_text(st, 9, enb, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 10, (sqlite3_int64)p->ambr_ul_bps);
+        sqlite3_bind_int64(st, 11, (sqlite3_int64)p->ambr_dl_bps);
+        sqlite3_bind_int(st, 12, p->qci);
+        sqlite3_bind_int(st, 13, p->arp_prio);
+        sqlite3_bind_int(st, 14, p->arp_cap);
+        sqlite3_bind_int(st, 15, p->arp_vul);
+        sqlite3_bind_int(st, 16, p->state);
+        if (step(st) < 0)
+            return -EIO;
+    }
+    return 0;
+}
+
+int agw_commit(struct agw_ctx *ctx)
+{
+    struct ue_store *s = store(ctx);
+    int rc = 0;
+    ctx->commit_pending = false;
+    if (s && (s->n_dirty || s->n_forget)) {
+        sqlite3 *db = db_of(ctx);
+        if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+            rc = -EIO;
+        for (size_t i = 0; !rc && i < s->n_forget; i++)
+            rc = delete_ue(s, s->forget[i]);
+        for (size_t i = 0; !rc && i < s->n_dirty; i++) {
+            struct agw_ue *ue = ue_find_id(ctx, s->dirty[i]);
+            if (!ue)
+                continue;
+            ue->dirty = false;
+            rc = stored_state(ue) ? write_ue(ctx, s, ue) : (ue->imsi[0] ? delete_ue(s, ue->imsi) : 0);
+        }
+        if (!rc && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+            rc = -EIO;
+        if (rc) {
+            /* The state could not be made durable: do not tell the peers.
+             * Messages are dropped (the UEs retransmit, the procedures time
+             * out cleanly) and the error is counted and logged. */
+            ctx->stats.db_errors++;
+            LOG_ERR(ctx, "store", "commit failed: %s; queued messages dropped",
+                    sqlite3_errmsg(db));
+            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+            for (size_t i = 0; i < s->n_dirty; i++) {
+                struct agw_ue *ue = ue_find_id(ctx, s->dirty[i]);
+                if (ue)
+                    ue->dirty = false;
+            }
+            s->n_dirty = s->n_forget = 0;
+            s1ap_path_drop_all(ctx);
+            return rc;
+        }
+        ctx->stats.db_commits++;
+        s->n_dirty = s->n_forget = 0;
+    }
+    s1ap_path_flush(ctx);
+    return rc;
+}
+
+/* ------------------------------------------------------------ reload -- */
+
+static int load_pdns(struct agw_ctx *ctx, struct agw_ue *ue)
+{
+    sqlite3 *db = db_of(ctx);
+    sqlite3_stmt *st;
+    int n = 0;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT ebi, pti, apn, ue_ipv4, static_ip, ul_teid, dl_teid, enb_ipv4, "
+                           "ambr_ul, ambr_dl, qci, arp_prio, arp_cap, arp_vul, state "
+                           "FROM pdn_session WHERE imsi = ?1 ORDER BY ebi",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -EIO;
+    sqlite3_bind_text(st, 1, ue->imsi, -1, SQLITE_STATIC);
+    while (sqlite3_step(st) == SQLITE_ROW && n < AGW_MAX_PDN) {
+        struct agw_pdn *p = &ue->pdn[n];
+        memset(p, 0, sizeof(*p));
+        p->ebi = (uint8_t)sqlite3_column_int(st, 0);
+        p->pti = (uint8_t)sqlite3_column_int(st, 1);
+        const struct agw_apn *apn =
+            agw_config_apn(ctx->cfg, (const char *)sqlite3_column_text(st, 2));
+        if (!apn) {
+            /* the APN left the configuration: its sessions go with it */
+            LOG_WARN(ctx, "store", "stored session on APN \"%s\", no longer configured: dropped",
+                     (const char *)sqlite3_column_text(st, 2));
+            continue;
+        }
+        p->apn_idx = (uint8_t)(apn - ctx->cfg->apns);
+        inet_pton(AF_INET, (const char *)sqlite3_column_text(st, 3), &p->ue_ip);
+        p->static_ip = sqlite3_column_int(st, 4);
+        p->ul_teid = (uint32_t)sqlite3_column_int64(st, 5);
+        p->dl_teid = (uint32_t)sqlite3_column_int64(st, 6);
+        inet_pton(AF_INET, (const char *)sqlite3_column_text(st, 7), &p->enb_addr);
+        p->ambr_ul_bps = (uint64_t)sqlite3_column_int64(st, 8);
+        p->ambr_dl_bps = (uint64_t)sqlite3_column_int64(st, 9);
+        p->qci = (uint8_t)sqlite3_column_int(st, 10);
+        p->arp_prio = (uint8_t)sqlite3_column_int(st, 11);
+        p->arp_cap = sqlite3_column_int(st, 12);
+        p->arp_vul = sqlite3_column_int(st, 13);
+        p->state = (enum agw_pdn_state)sqlite3_column_int(st, 14);
+        if (p->state == PDN_PENDING || p->state == PDN_RELEASING)
+            p->state = PDN_ACTIVE;  /* the UE has it or will ask again */
+        if (pgw_pdn_adopt(ctx, ue, p) < 0) {
+            LOG_ERR(ctx, "store", "stored session 0x%08x collides; dropped", p->ul_teid);
+            memset(p, 0, sizeof(*p));
+            continue;
+        }
+        /* the datapath kept running while we were away: adopt the pinned
+         * session if it is there, install it again if not */
+        struct dp_session_info info;
+        if (ctx->dp && dp_session_get(ctx->dp, p->ul_teid, &info) == 0) {
+            p->dp_installed = true;
+            if (info.spec.dl_teid != p->dl_teid || info.spec.ue_addr.s_addr != p->ue_ip.s_addr)
+                pgw_pdn_program(ctx, ue, p);
+        } else {
+            pgw_pdn_program(ctx, ue, p);
+        }
+        n++;
+    }
+    sqlite3_finalize(st);
+    return n;
+}
+
+/* Datapath sessions nobody stored (a crash between installing a session
+ * and committing it) are removed. */
+static int collect_orphan(const struct dp_session_info *info, void *arg)
+{
+    struct agw_ctx *ctx = arg;
+    uint32_t sid = info->spec.ul_teid & 0xffffff;
+    struct agw_teids *t = &ctx->teids;
+    bool known = sid < t->max && (t->bits[sid >> 3] & (1u << (sid & 7))) &&
+                 t->gen[sid] == (uint8_t)(info->spec.ul_teid >> 24);
+    if (!known) {
+        LOG_INFO(ctx, "store", "datapath session 0x%08x has no stored owner: removed",
+                 info->spec.ul_teid);
+        dp_session_del(ctx->dp, info->spec.ul_teid);
+    }
+    return 0;
+}
+
+int ue_store_load(struct agw_ctx *ctx)
+{
+    sqlite3 *db = db_of(ctx);
+    sqlite3_stmt *st;
+    int n = 0;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT imsi, m_tmsi, emm_state, ksi, kasme, eea, eia, ul_count, "
+                           "dl_count, ue_net_cap, ue_ambr_ul, ue_ambr_dl, msisdn, tai_plmn, tac "
+                           "FROM ue_context",
+                           -1, &st, NULL) != SQLITE_OK) {
+        LOG_ERR(ctx, "store", "reading UE contexts: %s", sqlite3_errmsg(db));
+        return -EIO;
+    }
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        struct agw_ue *ue = ue_new(ctx);
+        if (!ue)
+            break;
+        const char *imsi = (const char *)sqlite3_column_text(st, 0);
+        if (!imsi || ue_set_imsi(ctx, ue, imsi) < 0) {
+            ue_free(ctx, ue);
+            continue;
+        }
+        ue->m_tmsi = (uint32_t)sqlite3_column_int64(st, 1);
+        if (ue->m_tmsi)
+            agw_hash_add(&ctx->ue_by_tmsi, &ue->by_tmsi, ue->m_tmsi);
+        ue->guti_sent = true;
+        ue->emm = EMM_REGISTERED;
+        ue->ksi = (uint8_t)sqlite3_column_int(st, 3);
+        if (sqlite3_column_bytes(st, 4) == 32)
+            memcpy(ue->kasme, sqlite3_column_blob(st, 4), 32);
+        uint8_t eea = (uint8_t)sqlite3_column_int(st, 5), eia = (uint8_t)sqlite3_column_int(st, 6);
+        if (nas_sec_ctx_init_kasme(&ue->sec, NAS_SEC_ROLE_NETWORK, ue->ksi, eea, eia,
+                                   ue->kasme) == NAS_SEC_OK) {
+            ue->sec_valid = true;
+            ue->sec.ul_count = (uint32_t)sqlite3_column_int64(st, 7);
+            ue->sec.dl_count = (uint32_t)sqlite3_column_int64(st, 8);
+        }
+        if (sqlite3_column_bytes(st, 9) == (int)sizeof(ue->ue_net_cap))
+            memcpy(&ue->ue_net_cap, sqlite3_column_blob(st, 9), sizeof(ue->ue_net_cap));
+        ue->ue_ambr_ul = (uint64_t)sqlite3_column_int64(st, 10);
+        ue->ue_ambr_dl = (uint64_t)sqlite3_column_int64(st, 11);
+        const char *msisdn = (const char *)sqlite3_column_text(st, 12);
+        snprintf(ue->msisdn, sizeof(ue->msisdn), "%s", msisdn ? msisdn : "");
+        if (sqlite3_column_bytes(st, 13) == 3)
+            memcpy(ue->tai_plmn, sqlite3_column_blob(st, 13), 3);
+        ue->tac = (uint16_t)sqlite3_column_int(st, 14);
+        load_pdns(ctx, ue);
+        n++;
+    }
+    sqlite3_finalize(st);
+    if (ctx->dp)
+        dp_session_foreach(ctx->dp, collect_orphan, ctx);
+    return n;
+}

@@ -1,0 +1,144 @@
+/* xepcctl enb / ue / agw: ask the running xepc-agwd over its control socket
+ * (control.socket in agw.yaml, /run/xepc/agwd.sock by default).  The daemon
+ * answers "ok" or "error: why" on the first line, then the result. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+
+#define AGWD_SOCKET_DEFAULT "/run/xepc/agwd.sock"
+
+static const char *socket_path(int *argc, char **argv)
+{
+    const char *path = getenv("XEPC_AGWD_SOCKET");
+    for (int i = 1; i < *argc; i++) {
+        if (!strcmp(argv[i], "--socket") && i + 1 < *argc) {
+            path = argv[i + 1];
+            memmove(&argv[i], &argv[i + 2], (size_t)(*argc - i - 2) * sizeof(*argv));
+            *argc -= 2;
+            break;
+        }
+    }
+    return path && path[0] ? path : AGWD_SOCKET_DEFAULT;
+}
+
+static int ask(const char *path, const char *req)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    if (strlen(path) >= sizeof(sa.sun_path)) {
+        fprintf(stderr, "xepcctl: socket path too long: %s\n", path);
+        return CLI_USAGE;
+    }
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+        int e = errno;
+        fprintf(stderr, "xepcctl: cannot reach xepc-agwd at %s: %s%s\n", path, strerror(e),
+                e == EACCES ? " (run as root or as a member of control.group)"
+                : e == ENOENT || e == ECONNREFUSED ? " (is xepc-agwd running? --socket PATH)"
+                                                    : "");
+        if (fd >= 0)
+            close(fd);
+        return CLI_FAIL;
+    }
+    if (send(fd, req, strlen(req), MSG_NOSIGNAL) < 0) {
+        fprintf(stderr, "xepcctl: %s: %s\n", path, strerror(errno));
+        close(fd);
+        return CLI_FAIL;
+    }
+    shutdown(fd, SHUT_WR);
+    char buf[65536];
+    size_t len = 0;
+    int rc = CLI_FAIL;
+    bool first = true;
+    for (;;) {
+        ssize_t n = recv(fd, buf + len, sizeof(buf) - 1 - len, 0);
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+        buf[len] = 0;
+        char *nl;
+        while ((nl = strchr(buf, '\n'))) {
+            *nl = 0;
+            if (first) {
+                first = false;
+                if (!strcmp(buf, "ok"))
+                    rc = CLI_OK;
+                else
+                    fprintf(stderr, "xepcctl: %s\n", buf);
+            } else {
+                printf("%s\n", buf);
+            }
+            len -= (size_t)(nl + 1 - buf);
+            memmove(buf, nl + 1, len + 1);
+        }
+        if (len == sizeof(buf) - 1)
+            len = 0;    /* a line longer than the buffer: drop it */
+    }
+    close(fd);
+    if (first)
+        fprintf(stderr, "xepcctl: xepc-agwd closed the connection without answering\n");
+    return rc;
+}
+
+static void usage_enb(FILE *f)
+{
+    fprintf(f, "usage: xepcctl enb list [--socket PATH]\n\n"
+               "The eNodeBs connected to xepc-agwd: association, eNB id, name, address,\n"
+               "UEs with an S1 connection, tracking areas.\n");
+}
+
+static void usage_ue(FILE *f)
+{
+    fprintf(f, "usage: xepcctl ue list [--socket PATH]\n"
+               "       xepcctl ue show IMSI|#MME-UE-S1AP-ID\n"
+               "       xepcctl ue detach IMSI|#MME-UE-S1AP-ID\n\n"
+               "UEs known to xepc-agwd.  'detach' runs a network-initiated detach (TS 24.301\n"
+               "5.5.2.3, re-attach not required) and releases the UE's sessions.\n");
+}
+
+int cli_enb_main(int argc, char **argv)
+{
+    const char *path = socket_path(&argc, argv);
+    if (argc == 2 && !strcmp(argv[1], "list"))
+        return ask(path, "enb list\n");
+    bool help = argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"));
+    usage_enb(help ? stdout : stderr);
+    return help ? CLI_OK : CLI_USAGE;
+}
+
+int cli_ue_main(int argc, char **argv)
+{
+    char req[128];
+    const char *path = socket_path(&argc, argv);
+    if (argc == 2 && !strcmp(argv[1], "list"))
+        return ask(path, "ue list\n");
+    if (argc == 3 && (!strcmp(argv[1], "show") || !strcmp(argv[1], "detach"))) {
+        if (strlen(argv[2]) > 20 || strpbrk(argv[2], " \t\r\n")) {
+            fprintf(stderr, "xepcctl: '%s' is not an IMSI or #MME-UE-S1AP-ID\n", argv[2]);
+            return CLI_USAGE;
+        }
+        snprintf(req, sizeof(req), "ue %s %s\n", argv[1], argv[2]);
+        return ask(path, req);
+    }
+    bool help = argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"));
+    usage_ue(help ? stdout : stderr);
+    return help ? CLI_OK : CLI_USAGE;
+}
+
+int cli_agw_main(int argc, char **argv)
+{
+    const char *path = socket_path(&argc, argv);
+    if (argc == 2 && !strcmp(argv[1], "stats"))
+        return ask(path, "stats\n");
+    bool help = argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"));
+    fprintf(help ? stdout : stderr, "usage: xepcctl agw stats [--socket PATH]\n\n"
+                                    "The counters of the running xepc-agwd.\n");
+    return help ? CLI_OK : CLI_USAGE;
+}
