@@ -210,6 +210,10 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/xepc/bpf
 	install -m 0755 $(BIN_PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 $(BPF_OBJS) $(DESTDIR)$(PREFIX)/lib/xepc/bpf/
+	install -d $(DESTDIR)/etc/systemd/system $(DESTDIR)$(PREFIX)/share/doc/xepc
+	sed 's#/usr/local#$(PREFIX)#g' tools/systemd/xepc-agwd.service \
+	    >$(DESTDIR)/etc/systemd/system/xepc-agwd.service
+	install -m 0644 docs/*.md $(DESTDIR)$(PREFIX)/share/doc/xepc/
 
 clean:
 	rm -rf $(BUILD)
