@@ -51,3 +51,17 @@ FUZZERS += fuzz_agw_config
 fuzz_agw_config_SRCS := userspace/agw/tests/fuzz_agw_config.c
 fuzz_agw_config_LIBS := agwcore sec xepc
 fuzz_agw_config_LDLIBS := -lyaml -lsqlite3 -lcrypto
+
+# xepc-agwd: the daemon (docs/agw.md).  Its own files are a library too, so
+# that the unit tests and the fuzzers of its handlers link the same code.
+LIBRARIES += agwd
+agwd_SRCS := $(addprefix userspace/agw/, agw_ctl.c agw_hash.c agw_hss.c agw_log.c \
+               agw_metrics.c agw_stats.c emm_build.c emm_handler.c emm_sm.c esm_build.c \
+               esm_handler.c pgw_session.c s1ap_build.c s1ap_handler.c s1ap_path.c \
+               ue_context.c ue_store.c)
+PROGRAMS += xepc-agwd
+xepc-agwd_SRCS := userspace/agw/agw_main.c
+xepc-agwd_LIBS := agwd agwcore dp sctp s1ap nas sec xepc
+xepc-agwd_LDLIBS := -lbpf -lelf -lz -lyaml -lsqlite3 -lcrypto -lusrsctp -lsctp -lev \
+                    -lmicrohttpd -lpthread
+DEBIAN_PACKAGES += libmicrohttpd-dev libev-dev libusrsctp-dev libsctp-dev
