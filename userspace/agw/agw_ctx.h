@@ -77,6 +77,7 @@ enum emm_proc {
     EMM_PROC_ESM_INFO,              /* T3489 */
     EMM_PROC_ATTACH_ACCEPT,         /* T3450 */
     EMM_PROC_DETACH,                /* T3422 */
+    EMM_PROC_RELEASE,               /* UE CONTEXT RELEASE COMPLETE awaited */
 };
 
 enum agw_pdn_state {

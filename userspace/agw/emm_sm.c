@@ -20,6 +20,7 @@ static uint32_t proc_timer_ms(struct agw_ctx *ctx, enum emm_proc p)
     case EMM_PROC_ATTACH_ACCEPT: return ctx->cfg->mme.t3450_ms;
     case EMM_PROC_ESM_INFO: return 4000;    /* T3489, TS 24.301 10.3 */
     case EMM_PROC_DETACH: return 6000;      /* T3422 */
+    case EMM_PROC_RELEASE: return 5000;     /* our guard: TS 36.413 has no timer */
     case EMM_PROC_NONE: break;
     }
     return 0;
@@ -34,6 +35,7 @@ static const char *proc_str(enum emm_proc p)
     case EMM_PROC_ESM_INFO: return "ESM information";
     case EMM_PROC_ATTACH_ACCEPT: return "attach accept";
     case EMM_PROC_DETACH: return "detach";
+    case EMM_PROC_RELEASE: return "release";
     case EMM_PROC_NONE: break;
     }
     return "none";
@@ -69,9 +71,15 @@ static void ue_teardown(struct agw_ctx *ctx, struct agw_ue *ue, int s1_cause_typ
     ue->attach_pending = false;
     if (ue->imsi[0])
         ue_store_forget(ctx, ue);
+    /* a dying context is found by its S1AP IDs only: a new attach of the
+     * same subscriber gets a fresh one */
+    agw_hash_del(&ctx->ue_by_imsi, &ue->by_imsi);
+    agw_hash_del(&ctx->ue_by_tmsi, &ue->by_tmsi);
     if (ue->s1) {
-        /* freed on UE CONTEXT RELEASE COMPLETE (or when the association goes) */
+        /* freed on UE CONTEXT RELEASE COMPLETE, when the association goes,
+         * or when the eNB does not answer in time */
         s1ap_release_ue(ctx, ue, s1_cause_type, s1_cause);
+        emm_timer_start(ctx, ue, EMM_PROC_RELEASE);
     } else {
         ue_free(ctx, ue);
     }
@@ -115,6 +123,13 @@ void emm_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
     (void)loop;
     (void)revents;
 
+    if (ue->proc == EMM_PROC_RELEASE) {
+        LOG_INFO(ctx, "s1ap", "ue %s: no UE CONTEXT RELEASE COMPLETE; context freed",
+                 ue_imsi_log(ctx, ue, b));
+        ue_s1_unbind(ctx, ue);
+        ue_free(ctx, ue);
+        return;
+    }
     if (ue->retries >= EMM_MAX_RETX || !ue->s1) {
         ctx->stats.nas_procedure_timeouts++;
         LOG_INFO(ctx, "emm", "ue %s: %s abandoned after %u retransmissions",
@@ -134,6 +149,7 @@ void emm_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
     case EMM_PROC_ESM_INFO: esm_send_esm_info_request(ctx, ue); break;
     case EMM_PROC_ATTACH_ACCEPT: emm_send_attach_accept(ctx, ue); break;
     case EMM_PROC_DETACH: emm_send_detach_request(ctx, ue, false); break;
+    case EMM_PROC_RELEASE:
     case EMM_PROC_NONE: return;
     }
     ev_timer_set(&ue->timer, proc_timer_ms(ctx, ue->proc) / 1000.0, 0.);
