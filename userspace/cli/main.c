@@ -20,6 +20,7 @@ static int cli_version_main(int argc, char **argv)
 static const struct cli_command commands[] = {
     {"agw", cli_agw_main, "counters of the running xepc-agwd"},
     {"config", cli_config_main, "check an xepc-agwd configuration file"},
+    {"doctor", cli_doctor_main, "preflight of an xepc-agwd host: what to fix before eNBs attach"},
     {"dp", cli_dp_main, "bring the XDP/TC datapath up or down, show or upgrade it"},
     {"enb", cli_enb_main, "eNodeBs connected to xepc-agwd"},
     {"events", cli_events_main, "follow datapath events (paging, unknown TEID, quota)"},
