@@ -31,6 +31,8 @@ uint64_t agw_now_ns(void);
 
 /* ------------------------------------------------------------ s1ap_path -- */
 int s1ap_path_open(struct agw_ctx *ctx);
+/* The send queue alone (s1ap_path_open() makes it; tests without SCTP). */
+int s1ap_txq_init(struct agw_ctx *ctx);
 void s1ap_path_close(struct agw_ctx *ctx);
 int s1ap_path_send(struct agw_ctx *ctx, uint32_t assoc_id, uint16_t stream,
                    const struct s1ap_pdu *pdu);

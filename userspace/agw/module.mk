@@ -65,3 +65,9 @@ xepc-agwd_LIBS := agwd agwcore dp sctp s1ap nas sec xepc
 xepc-agwd_LDLIBS := -lbpf -lelf -lz -lyaml -lsqlite3 -lcrypto -lusrsctp -lsctp -lev \
                     -lmicrohttpd -lpthread
 DEBIAN_PACKAGES += libmicrohttpd-dev libev-dev libusrsctp-dev libsctp-dev
+
+# The daemon's S1AP/NAS handling under random input from three eNBs.
+FUZZERS += fuzz_agw_s1ap
+fuzz_agw_s1ap_SRCS := userspace/agw/fuzz/fuzz_agw_s1ap.c
+fuzz_agw_s1ap_LIBS := agwd agwcore dp sctp s1ap nas sec xepc
+fuzz_agw_s1ap_LDLIBS := $(xepc-agwd_LDLIBS)

@@ -158,6 +158,17 @@ static const struct sctp_ops s1ap_sctp_ops = {
     .data = on_data,
 };
 
+int s1ap_txq_init(struct agw_ctx *ctx)
+{
+    if (ctx->txq)
+        return 0;
+    ctx->txq = calloc(1, sizeof(*ctx->txq));
+    if (!ctx->txq)
+        return -ENOMEM;
+    ctx->txq->tail = &ctx->txq->head;
+    return 0;
+}
+
 int s1ap_path_open(struct agw_ctx *ctx)
 {
     const struct agw_config *cfg = ctx->cfg;
@@ -168,10 +179,8 @@ int s1ap_path_open(struct agw_ctx *ctx)
     };
     struct sctp_cfg sc;
 
-    ctx->txq = calloc(1, sizeof(*ctx->txq));
-    if (!ctx->txq)
+    if (s1ap_txq_init(ctx) < 0)
         return -ENOMEM;
-    ctx->txq->tail = &ctx->txq->head;
 
     sctp_cfg_init(&sc, backends[cfg->mme.s1ap.backend]);
     sc.local.sin_family = AF_INET;
