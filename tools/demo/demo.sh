@@ -1,15 +1,22 @@
 #!/bin/bash
-# make demo: an xepc gateway datapath in three network namespaces, with
-# static sessions and real traffic from a UE-side GTP-U endpoint.
+# make demo: a real attach on an embedded default.  Three network
+# namespaces joined by veth pairs, xepc-agwd (MME + HSS + SGW/PGW control)
+# with its XDP datapath in the gateway namespace, 100 UEs from 2 eNBs
+# simulated by enbsim over real SCTP (usrsctp), then ping and iperf3 through
+# the datapath from a UE's TUN device, and a short summary.
 #
-#   eNB namespace       gateway namespace             PDN namespace
-#   gtpu-ue (3 UEs) --- S1-U [xdp_s1u]  SGi [xdp_sgi] --- iperf3/ping server
+#   eNB namespace               gateway namespace                PDN namespace
+#   enbsim: 2 eNBs, 100 UEs --- S1-MME (SCTP 36412), S1-U [XDP]
+#   TUN ue0..ue99                SGi [XDP] ------------------------ iperf3/ping
 #
-# Needs root (namespaces, XDP).  Everything it creates carries a unique
-# suffix and is removed on exit, also on Ctrl-C.
+# DEMO_PCAP=FILE also captures S1-MME and S1-U to FILE (Wireshark reads it)
+# and keeps the configuration and the subscriber database beside it.
+# Needs root.  Everything it creates is removed on exit, also on Ctrl-C.
 
 source "$(dirname "$0")/../../tests/e2e/lib.sh"
+source "$(dirname "$0")/../../tests/e2e/agw_lib.sh"
 
+DEMO_UES=${DEMO_UES:-100}
 BOLD=""
 PLAIN=""
 if [ -t 1 ]; then
@@ -27,84 +34,118 @@ run() {
 }
 die() {
     echo "demo: $*" >&2
+    [ -n "$E2E_TMP" ] && [ -f "$E2E_TMP/agwd.log" ] && tail -n 15 "$E2E_TMP/agwd.log" >&2
     exit 1
 }
 
 [ "$(id -u)" = 0 ] || die "run as root (network namespaces and XDP): sudo make demo"
-[ -x "$XEPCCTL" ] && [ -x "$GTPU_UE" ] || die "build first: make"
+[ -x "$XEPCCTL" ] && [ -x "$AGWD" ] && [ -x "$ENBSIM" ] || die "build first: make"
 for t in ip ethtool iperf3 bpftool; do
     command -v $t >/dev/null || die "$t is missing: make deps"
 done
 [ -f "$E2E_XDP_PASS" ] || die "$E2E_XDP_PASS is missing (xdp-tools): make deps"
+if [ -n "${DEMO_PCAP:-}" ]; then
+    command -v tshark >/dev/null || die "tshark is missing: make deps"
+    DEMO_PCAP=$(realpath -m "$DEMO_PCAP")
+fi
 
 E2E_TMP=""
-trap 'e2e_cleanup; echo; echo "demo: torn down (namespaces, veths, pins removed)"' EXIT
+CAP_PID=""
+finish() {
+    kill -INT $ENBSIM_PID 2>/dev/null && wait $ENBSIM_PID 2>/dev/null
+    agw_stop TERM 2>/dev/null
+    if [ -n "$CAP_PID" ]; then
+        kill -INT "$CAP_PID" 2>/dev/null
+        wait "$CAP_PID" 2>/dev/null
+        cp "$AGW_CONF" "${DEMO_PCAP%.*}.agw.yaml"
+        sqlite3 "$AGW_DB" ".backup '${DEMO_PCAP%.*}.agw.db'" 2>/dev/null || cp "$AGW_DB" "${DEMO_PCAP%.*}.agw.db"
+        cp "$E2E_TMP/subs.csv" "${DEMO_PCAP%.*}.subscribers.csv"
+        echo "demo: capture in $DEMO_PCAP (tshark -r $DEMO_PCAP -Y s1ap), configuration, database and subscribers beside it"
+    fi
+    e2e_cleanup
+    echo
+    echo "demo: torn down (namespaces, veths, pins, processes removed)"
+}
+trap finish EXIT
 trap 'exit 130' INT TERM
 
 step "Topology: eNB | gateway | PDN namespaces, veth links, native XDP"
 e2e_topology || die "could not build the topology"
+in_enb ip addr add 172.16.1.3/24 dev "$E_IF"
 cat <<EOF
-  eNB  $NS_ENB  $E_IF $ENB_ADDR
-  GW   $NS_GW   $S_IF $S1U_ADDR (S1-U)   $G_IF $SGI_ADDR (SGi)
+  eNB  $NS_ENB  $E_IF $ENB_ADDR, 172.16.1.3 (two eNBs)
+  GW   $NS_GW   $S_IF $S1U_ADDR (S1-MME and S1-U)   $G_IF $SGI_ADDR (SGi)
   PDN  $NS_PDN  $P_IF $PDN_ADDR   (routes $UE_POOL via the gateway)
-  pins $PIN (a private bpffs; on a server: /sys/fs/bpf/xepc)
 EOF
 
-step "Bring the datapath up (routed mode)"
-run xepcctl dp up --s1u "$S_IF" --sgi "$G_IF" --mode routed --gtpu-addr $S1U_ADDR \
-    --max-sessions 1024 || die "dp up failed"
-run xepcctl dp status
+if [ -n "${DEMO_PCAP:-}" ]; then
+    ip netns exec "$NS_ENB" tshark -q -i "$E_IF" -f "sctp or udp port 2152 or udp port 9899" \
+        -w "$DEMO_PCAP" >"$E2E_TMP/tshark.log" 2>&1 &
+    CAP_PID=$!
+    sleep 1
+fi
 
-step "Install three static sessions"
-run xepcctl session add --teid 0x101 --ue 10.45.0.2 --enb $ENB_ADDR --dl-teid 0x901 || die "session"
-run xepcctl session add --teid 0x102 --ue 10.45.0.3 --enb $ENB_ADDR --dl-teid 0x902 \
-    --ul-ambr 20M --dl-ambr 20M || die "session"
-run xepcctl session add --teid 0x103 --ue 10.45.0.4 --enb $ENB_ADDR --dl-teid 0x903 \
-    --rule 'prec=10,dir=ul,proto=udp,dport=9,action=drop' \
-    --rule 'prec=100,proto=any,rg=7' --quota 'rg=7,bytes=50M,threshold=80%,fua=drop' || die "session"
-run xepcctl session list
+step "Configuration (generated) and $DEMO_UES subscribers in the local HSS"
+agw_config
+run "$XEPCCTL" config check "$AGW_CONF" || die "configuration"
+"$ENBSIM" gen-subscribers --count "$DEMO_UES" --imsi-base 001010000000001 >"$E2E_TMP/subs.csv" ||
+    die "gen-subscribers"
+run "$XEPCCTL" subscriber import --db "$AGW_DB" "$E2E_TMP/subs.csv" || die "import"
 
-step "Start the UE side: gtpu-ue with a TUN device per UE"
-e2e_gtpu_ue 2,0x101,0x901 3,0x102,0x902 4,0x103,0x903 || die "gtpu-ue did not start"
-in_enb ip -brief addr show | grep xue
+step "Start xepc-agwd (it brings the XDP datapath up and listens on S1-MME)"
+agw_start || die "xepc-agwd did not start"
+grep -E "datapath up|listening|ready" "$E2E_TMP/agwd.log" | sed 's/^/  /'
 
-step "ping: UE -> PDN (uplink first) and PDN -> UE (downlink first)"
-run in_enb ping -c 4 -i 0.2 -I 10.45.0.2 $PDN_ADDR
-run in_pdn ping -c 4 -i 0.2 10.45.0.4
+step "enbsim: 2 eNBs set up, $DEMO_UES UEs attach (EPS-AKA, security mode, default bearer)"
+enbsim_bg "$E2E_TMP/enbsim.out" --enbs 2 --ues "$DEMO_UES" --hold -1 --tun --concurrency 32
+for _ in $(seq 300); do
+    [ "$(agw_stat attach_success)" -ge "$DEMO_UES" ] && break
+    kill -0 $ENBSIM_PID 2>/dev/null || break
+    sleep 0.1
+done
+attached=$(agw_stat attach_success)
+[ "$attached" -ge "$DEMO_UES" ] || die "only $attached of $DEMO_UES UEs attached"
+run "$XEPCCTL" enb list --socket "$AGW_SOCK"
+"$XEPCCTL" ue list --socket "$AGW_SOCK" | head -n 6
+echo "  ... ($("$XEPCCTL" ue list --socket "$AGW_SOCK" | grep -c ' registered ') registered)"
 
-iperf() {
-    local bind=$1
-    shift
-    in_pdn timeout 15 iperf3 -s -1 -B $PDN_ADDR >/dev/null 2>&1 &
-    local s=$!
-    sleep 0.5
-    printf '%s$ iperf3 -c %s -B %s %s%s\n' "$BOLD" "$PDN_ADDR" "$bind" "$*" "$PLAIN"
-    in_enb timeout 12 iperf3 -c $PDN_ADDR -B "$bind" "$@" | grep -E 'sender|receiver'
-    wait $s
-}
-step "iperf3 TCP through the datapath (UE 10.45.0.2, no AMBR)"
-iperf 10.45.0.2 -t 3
-iperf 10.45.0.2 -t 3 -R
-step "iperf3 TCP for UE 10.45.0.3: APN-AMBR 20 Mbit/s policed by the XDP token buckets (TCP over a policer gets less than the rate)"
-iperf 10.45.0.3 -t 3
-iperf 10.45.0.3 -t 3 -R
-step "iperf3 TCP for UE 10.45.0.4: 20 MB counted against its 50 MB quota (rating group 7)"
-iperf 10.45.0.4 -R -n 20M
-run xepcctl session show --teid 0x103
-run xepcctl session refill --teid 0x103 --rg 7 --bytes 100M --threshold 80%
+UE_IP=$("$XEPCCTL" ue list --socket "$AGW_SOCK" | awk 'NR > 1 && $3 == "registered" {print $5; exit}')
+for _ in $(seq 50); do
+    UE_IF=$(in_enb ip -o addr show | awk -v ip="$UE_IP" '$4 ~ "^"ip"/" {print $2; exit}')
+    [ -n "$UE_IF" ] && break
+    sleep 0.1
+done
+[ -n "$UE_IF" ] || die "no TUN device holds $UE_IP"
 
-step "Counters and drop reasons (xepcctl stats)"
-run xepcctl stats
+step "ping from UE $UE_IP ($UE_IF) to the PDN, through the XDP datapath"
+run in_enb ping -c 4 -i 0.2 -I "$UE_IF" $PDN_ADDR
 
-step "Per-session usage"
-run xepcctl session list
+step "iperf3 TCP, UE $UE_IP -> PDN and back"
+in_pdn timeout 20 iperf3 -s -1 -B $PDN_ADDR >/dev/null 2>&1 &
+sleep 0.5
+in_enb timeout 15 iperf3 -c $PDN_ADDR -B "$UE_IP" -t 3 >"$E2E_TMP/iperf.txt" 2>&1
+grep -E 'sender|receiver' "$E2E_TMP/iperf.txt"
+in_pdn timeout 20 iperf3 -s -1 -B $PDN_ADDR >/dev/null 2>&1 &
+sleep 0.5
+in_enb timeout 15 iperf3 -c $PDN_ADDR -B "$UE_IP" -t 3 -R >"$E2E_TMP/iperf-r.txt" 2>&1
+grep -E 'sender|receiver' "$E2E_TMP/iperf-r.txt"
 
-step "The maps are plain bpffs pins: bpftool reads them live"
-run bpftool map dump pinned "$PIN/xepc_ue"
-printf '%s$ bpftool map lookup pinned %s/xepc_sessions key 1 1 0 0%s\n' "$BOLD" "$PIN" "$PLAIN"
-bpftool map lookup pinned "$PIN/xepc_sessions" key 1 1 0 0 | head -n 20
-run in_gw bpftool link show
+step "Datapath counters (xepcctl stats) and one session in bpftool"
+in_gw "$XEPCCTL" stats --pin-dir "$PIN" | head -n 20
+bpftool map dump pinned "$PIN/xepc_ue" 2>/dev/null | head -n 12
 
-step "Take the datapath down"
-e2e_stop_gtpu_ue
-run xepcctl dp down
+kill -INT $ENBSIM_PID 2>/dev/null
+wait $ENBSIM_PID 2>/dev/null
+ENBSIM_PID=""
+
+step "Summary"
+ul=$(awk '/receiver/ {print $7, $8}' "$E2E_TMP/iperf.txt" | tail -1)
+dl=$(awk '/receiver/ {print $7, $8}' "$E2E_TMP/iperf-r.txt" | tail -1)
+cat <<EOF
+  eNBs set up            $("$XEPCCTL" agw stats --socket "$AGW_SOCK" | awk '$1 == "enbs_setup" {print $2}')
+  UEs attached           $attached of $DEMO_UES
+  attach latency         p50 $(enbsim_val "$E2E_TMP/enbsim.out" attach_p50_us) us, p99 $(enbsim_val "$E2E_TMP/enbsim.out" attach_p99_us) us (enbsim)
+  iperf3 TCP uplink      ${ul:-?}
+  iperf3 TCP downlink    ${dl:-?}
+  attach rejects         $(agw_stat attach_reject)
+EOF

@@ -1,0 +1,22 @@
+#!/bin/bash
+# The main job (make demo) runs in make test, and its summary is checked,
+# so that CI keeps it working.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/agw_lib.sh"
+e2e_require
+agw_require
+tap_plan 5
+out=$(mktemp /tmp/xepc-demo.XXXXXX)
+trap 'rm -f "$out"' EXIT
+E2E_ID=$$ "$E2E_ROOT/tools/demo/demo.sh" >"$out" 2>&1
+rc=$?
+[ $rc = 0 ] && ok "make demo exits 0" || { not_ok "make demo exits $rc"; tail -n 30 "$out" | sed 's/^/# /'; }
+attached=$(awk '/UEs attached/ {print $3}' "$out")
+[ "$attached" = 100 ] && ok "the demo attached 100 UEs" || not_ok "the demo attached '${attached}' UEs"
+grep -q " 0% packet loss" "$out" && ok "the demo's ping went through the datapath" ||
+    not_ok "the demo's ping lost packets"
+grep -qE "iperf3 TCP uplink +[0-9.]+ [MG]bits/sec" "$out" && ok "the demo's iperf3 uplink ran" ||
+    not_ok "the demo's iperf3 uplink"
+grep -q "demo: torn down" "$out" && ! ip netns list | grep -q "xe-gw-$(printf '%x' $$ | tail -c 6)" &&
+    ok "the demo tore everything down" || not_ok "the demo left something behind"
+[ $TAP_FAILED = 0 ]
