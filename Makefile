@@ -203,7 +203,7 @@ fuzz: fuzz-build
 	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) tools/run-fuzzers.sh --long
 
 demo: all
-	$(Q)tools/demo/demo.sh
+	$(Q)DEMO_PCAP=$(DEMO_PCAP) tools/demo/demo.sh
 
 PREFIX ?= /usr/local
 install: all
