@@ -108,7 +108,7 @@ agw_stat() {
 agw_subscribers() {
     local n=$1 base=${2:-001010000000001}
     "$ENBSIM" gen-subscribers --count "$n" --imsi-base "$base" >"$E2E_TMP/subs.csv" &&
-        "$XEPCCTL" subscriber import --db "$AGW_DB" "$E2E_TMP/subs.csv"
+        "${XEPCCTL_SUB:-$XEPCCTL}" subscriber import --db "$AGW_DB" "$E2E_TMP/subs.csv"
 }
 
 # agw_wait_stat NAME VALUE [TENTHS]: until the counter reaches VALUE.

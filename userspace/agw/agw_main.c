@@ -75,8 +75,18 @@ static int datapath_open(struct agw_ctx *ctx)
     ctx->dp = NULL;
     snprintf(dc.s1u_ifname, sizeof(dc.s1u_ifname), "%s", cfg->datapath.s1u);
     snprintf(dc.sgi_ifname, sizeof(dc.sgi_ifname), "%s", cfg->datapath.sgi);
-    snprintf(dc.ue_ifname, sizeof(dc.ue_ifname), "%s", cfg->datapath.ue_dev);
-    snprintf(dc.bpf_dir, sizeof(dc.bpf_dir), "%s", cfg->datapath.bpf_dir);
+    /* the UE device carries tc_ue in NAT mode only (docs/datapath.md) */
+    if (cfg->datapath.mode == AGW_DP_NAT)
+        snprintf(dc.ue_ifname, sizeof(dc.ue_ifname), "%s", cfg->datapath.ue_dev);
+    /* the programs from datapath.bpf_dir (make install puts them there);
+     * without them, the ones built into this binary (the same source) */
+    char probe[AGW_PATH_MAX + 32];
+    snprintf(probe, sizeof(probe), "%s/xdp_s1u.bpf.o", cfg->datapath.bpf_dir);
+    if (cfg->datapath.bpf_dir[0] && access(probe, R_OK) == 0)
+        snprintf(dc.bpf_dir, sizeof(dc.bpf_dir), "%s", cfg->datapath.bpf_dir);
+    else if (cfg->datapath.bpf_dir[0])
+        LOG_WARN(ctx, "dp", "no BPF objects in %s: using the programs built into xepc-agwd",
+                 cfg->datapath.bpf_dir);
     dc.mode = cfg->datapath.mode == AGW_DP_NAT ? XEPC_MODE_NAT : XEPC_MODE_ROUTED;
     dc.gtpu_addr = cfg->gtpu.address;
     dc.max_sessions = cfg->datapath.max_sessions;
@@ -130,9 +140,11 @@ static void ctx_fini(struct agw_ctx *ctx)
 {
     agw_metrics_close(ctx);
     agw_ctl_close(ctx);
+    if (ctx->store)
+        agw_commit(ctx);    /* state first, then what was queued for the eNBs */
     s1ap_path_close(ctx);
     if (ctx->store)
-        agw_commit(ctx);
+        agw_commit(ctx);    /* what the associations going down changed */
     ue_foreach(ctx, free_ue, NULL);
     free_enbs(ctx);
     ue_store_close(ctx);

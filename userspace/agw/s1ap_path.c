@@ -35,6 +35,8 @@ struct agw_txq {
 int s1ap_path_send(struct agw_ctx *ctx, uint32_t assoc_id, uint16_t stream,
                    const struct s1ap_pdu *pdu)
 {
+    if (!ctx->txq)
+        return -ENOTCONN;
     uint8_t buf[AGW_S1AP_MAX];
     int n = s1ap_encode(pdu, buf, sizeof(buf));
     if (n < 0) {
@@ -64,6 +66,8 @@ int s1ap_path_send(struct agw_ctx *ctx, uint32_t assoc_id, uint16_t stream,
 
 void s1ap_path_flush(struct agw_ctx *ctx)
 {
+    if (!ctx->txq)
+        return;
     struct agw_txq_entry *e = ctx->txq->head;
     ctx->txq->head = NULL;
     ctx->txq->tail = &ctx->txq->head;
@@ -99,6 +103,8 @@ void s1ap_path_drop_all(struct agw_ctx *ctx)
 /* Drops queued messages for an association that went away. */
 static void txq_drop_assoc(struct agw_ctx *ctx, uint32_t assoc_id)
 {
+    if (!ctx->txq)
+        return;
     struct agw_txq_entry **pp = &ctx->txq->head;
     while (*pp) {
         struct agw_txq_entry *e = *pp;
@@ -217,14 +223,18 @@ int s1ap_path_open(struct agw_ctx *ctx)
 
 void s1ap_path_close(struct agw_ctx *ctx)
 {
-    if (ctx->txq) {
+    /* what is queued goes out first; then the endpoint closes, which may
+     * still report associations going down (and touch the queue) */
+    if (ctx->txq)
         s1ap_path_flush(ctx);
-        free(ctx->txq);
-        ctx->txq = NULL;
-    }
     if (ctx->s1ap) {
         sctp_ep_close(ctx->s1ap);
         ctx->s1ap = NULL;
+    }
+    if (ctx->txq) {
+        s1ap_path_drop_all(ctx);
+        free(ctx->txq);
+        ctx->txq = NULL;
     }
 }
 
