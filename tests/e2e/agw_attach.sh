@@ -33,22 +33,23 @@ check "the gateway counted 2 attaches and 2 UE detaches" \
     bash -c "[ \$($XEPCCTL agw stats --socket $AGW_SOCK | awk '\$1==\"attach_success\"{print \$2}') -ge 2 ] &&
              [ \$($XEPCCTL agw stats --socket $AGW_SOCK | awk '\$1==\"detach_ue\"{print \$2}') -ge 2 ]"
 sleep 0.5
-check "after the detaches the daemon holds no UE" \
-    bash -c "[ -z \"\$($XEPCCTL ue list --socket $AGW_SOCK | tail -n +2)\" ]"
+check "after the detaches no UE is registered (their security contexts are kept, TS 33.401 7.2.5.2.1)" \
+    bash -c "$XEPCCTL ue list --socket $AGW_SOCK | tail -n +2 | awk '{print \$3}' | sort -u | grep -qx deregistered &&
+             ! $XEPCCTL ue list --socket $AGW_SOCK | grep -q ' registered '"
 n_sess=$(in_gw "$XEPCCTL" session list --pin-dir "$PIN" 2>/dev/null | awk '/^[0-9]+ sessions?$/ {print $1}')
 [ "$n_sess" = 0 ] && ok "datapath holds 0 sessions after the detaches" ||
     not_ok "datapath holds '${n_sess}' sessions after the detaches"
 
 # --- 2. GUTI attach: the second attach of each UE uses the kept GUTI ---------
 enbsim_run "$E2E_TMP/e2.out" --ues 2 --attaches 2 --detach --no-tun
-[ $? = 0 ] && [ "$(enbsim_val "$E2E_TMP/e2.out" attached)" -ge 4 ] &&
+[ $? = 0 ] && [ "$(enbsim_val "$E2E_TMP/e2.out" attach_ok)" = 4 ] &&
     ok "GUTI attach after detach (2 UEs x 2 attaches)" || {
     not_ok "GUTI attach"
     tail -20 "$E2E_TMP/e2.out" | sed 's/^/# /'
 }
 
 # --- 3. two eNBs, UEs with TUN devices, traffic through XDP ------------------
-enbsim_bg "$E2E_TMP/e3.out" --enbs 2 --enb-addr $ENB_ADDR --ues 4 --hold -1 --tun \
+enbsim_bg "$E2E_TMP/e3.out" --enbs 2 --enb-addr 172.16.1.3 --ues 4 --hold -1 --tun \
     --ue-report "$E2E_TMP/ues.txt"
 for _ in $(seq 100); do
     [ "$(agw_stat attach_success)" -ge 8 ] && break
@@ -64,6 +65,9 @@ for _ in $(seq 50); do
 done
 UE0_IF=$(in_enb ip -o addr show | awk -v ip="$UE0_IP" '$4 ~ "^"ip"/" {print $2; exit}')
 diag "UE $UE0_IP on $UE0_IF"
+# traffic from the UE's address leaves through its TUN device
+in_enb ip rule add from "$UE0_IP" table 200
+in_enb ip route add default dev "$UE0_IF" table 200
 check "ping from a UE to the PDN through the XDP datapath" \
     in_enb ping -c 3 -i 0.2 -W 2 -I "$UE0_IF" $PDN_ADDR
 check "iperf3 (TCP) from a UE to the PDN" e2e_iperf "$NS_PDN" $PDN_ADDR "$NS_ENB" "$UE0_IP"
@@ -72,9 +76,9 @@ check "xepcctl ue show lists the UE's PDN connection with both TEIDs" \
 check "keys do not appear in ue show" \
     bash -c "! $XEPCCTL ue show $IMSI0 --socket $AGW_SOCK | grep -qi kasme"
 check "metrics: attaches, eNBs and datapath counters exported" \
-    bash -c "curl -s http://127.0.0.1:$AGW_METRICS_PORT/metrics | grep -q '^xepc_agw_attach_success_total [1-9]' &&
-             curl -s http://127.0.0.1:$AGW_METRICS_PORT/metrics | grep -q 'xepc_agw_enbs{state=\"setup\"} 2' &&
-             curl -s http://127.0.0.1:$AGW_METRICS_PORT/metrics | grep -q '^xepc_dp_packets_total'"
+    bash -c "ip netns exec $NS_GW curl -s http://127.0.0.1:$AGW_METRICS_PORT/metrics | grep -q '^xepc_agw_attach_success_total [1-9]' &&
+             ip netns exec $NS_GW curl -s http://127.0.0.1:$AGW_METRICS_PORT/metrics | grep -q 'xepc_agw_enbs{state=\"setup\"} 2' &&
+             ip netns exec $NS_GW curl -s http://127.0.0.1:$AGW_METRICS_PORT/metrics | grep -q '^xepc_dp_packets_total'"
 
 # --- 4. restart with traffic flowing: SIGTERM, then kill -9 ------------------
 for sig in TERM KILL; do
@@ -97,8 +101,9 @@ check "the eNBs re-establish SCTP and S1 Setup after the restart" \
 
 # --- 5. network-initiated detach -------------------------------------------
 check "xepcctl ue detach: network-initiated detach" "$XEPCCTL" ue detach "$IMSI0" --socket "$AGW_SOCK"
-check "the detached UE is gone" \
-    bash -c "for i in \$(seq 50); do $XEPCCTL ue show $IMSI0 --socket $AGW_SOCK >/dev/null 2>&1 || exit 0; sleep 0.1; done; exit 1"
+check "the detached UE is deregistered, its session gone from the datapath" \
+    bash -c "for i in \$(seq 50); do $XEPCCTL ue show $IMSI0 --socket $AGW_SOCK | grep -qx 'emm deregistered' &&
+             ! $XEPCCTL ue show $IMSI0 --socket $AGW_SOCK | grep -q '^pdn' && exit 0; sleep 0.1; done; exit 1"
 kill -INT $ENBSIM_PID 2>/dev/null
 wait $ENBSIM_PID 2>/dev/null
 

@@ -107,7 +107,8 @@ agw_stat() {
 # database and in $E2E_TMP/subs.csv for enbsim.
 agw_subscribers() {
     local n=$1 base=${2:-001010000000001}
-    "$ENBSIM" gen-subscribers --count "$n" --imsi-base "$base" >"$E2E_TMP/subs.csv" &&
+    "$ENBSIM" gen-subscribers --count "$n" --imsi-base "$base" --apn "${AGW_SUB_APNS:-internet;ims}" \
+        >"$E2E_TMP/subs.csv" &&
         "${XEPCCTL_SUB:-$XEPCCTL}" subscriber import --db "$AGW_DB" "$E2E_TMP/subs.csv"
 }
 

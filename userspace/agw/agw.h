@@ -125,6 +125,7 @@ int emm_send_detach_request(struct agw_ctx *ctx, struct agw_ue *ue, bool reattac
 int emm_send_information(struct agw_ctx *ctx, struct agw_ue *ue);
 void emm_timer_cb(struct ev_loop *loop, ev_timer *w, int revents);
 void emm_detach_done(struct agw_ctx *ctx, struct agw_ue *ue);
+void emm_context_drop(struct agw_ctx *ctx, struct agw_ue *ue);
 void emm_attach_esm_info_done(struct agw_ctx *ctx, struct agw_ue *ue);
 
 /* ----------------------------------------------------------------- HSS -- */

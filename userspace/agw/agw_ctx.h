@@ -129,6 +129,7 @@ struct agw_ue {
     ev_timer timer;                 /* the current procedure's timer */
     uint8_t auth_attempts;          /* resync/MAC failures in this attach */
     bool attach_pending;            /* an ATTACH REQUEST is being served */
+    bool keep_ctx;                  /* detached: GUTI and security context kept */
     bool identity_for_attach;
     uint8_t attach_type;
     uint64_t attach_start_ns;

@@ -138,6 +138,7 @@ static void free_enbs(struct agw_ctx *ctx)
 
 static void ctx_fini(struct agw_ctx *ctx)
 {
+    ctx->stopping = true;
     agw_metrics_close(ctx);
     agw_ctl_close(ctx);
     if (ctx->store)

@@ -77,6 +77,22 @@ static struct agw_ue *adopt_context(struct agw_ctx *ctx, struct agw_ue *fresh, s
     return old;
 }
 
+/* The subscriber is now on this context: another context holding the same
+ * IMSI (a registered UE attaching again on a new connection without a
+ * GUTI we could resolve, TS 24.301 5.5.1.2.7 e)) is replaced: its sessions
+ * and connection go. */
+static int take_imsi(struct agw_ctx *ctx, struct agw_ue *ue, const char *imsi)
+{
+    struct agw_ue *other = ue_find_imsi(ctx, imsi);
+    if (other && other != ue) {
+        char b[20];
+        LOG_INFO(ctx, "emm", "ue %s: a new attach replaces the old context (mme ue id %u)",
+                 ue_imsi_log(ctx, other, b), other->id);
+        emm_context_drop(ctx, other);
+    }
+    return ue_set_imsi(ctx, ue, imsi);
+}
+
 /* ---------------------------------------------------------- attach -- */
 
 static void save_pdn_request(struct agw_ue *ue, const struct nas_container *c)
@@ -178,6 +194,7 @@ static void handle_attach_request(struct agw_ctx *ctx, struct agw_ue *ue,
         ue->emm = EMM_DEREGISTERED;
     }
     ue->attach_pending = true;
+    ue->keep_ctx = false;
     ue->attach_start_ns = agw_now_ns();
     ue->attach_type = r->eps_attach_type;
     ue->ue_net_cap = r->ue_net_cap;
@@ -190,7 +207,7 @@ static void handle_attach_request(struct agw_ctx *ctx, struct agw_ue *ue,
         return;
     }
     if (r->eps_mobile_id.type == NAS_EPS_ID_IMSI) {
-        if (ue_set_imsi(ctx, ue, r->eps_mobile_id.digits) < 0) {
+        if (take_imsi(ctx, ue, r->eps_mobile_id.digits) < 0) {
             emm_attach_reject(ctx, ue, 17, 0);
             return;
         }
@@ -215,17 +232,7 @@ static void handle_identity_response(struct agw_ctx *ctx, struct agw_ue *ue,
         return;
     }
     emm_timer_stop(ctx, ue);
-    /* the IMSI may belong to a context we hold under another connection */
-    struct agw_ue *other = ue_find_imsi(ctx, r->mobile_id.digits);
-    if (other && other != ue) {
-        for (unsigned i = 0; i < AGW_MAX_PDN; i++)
-            if (other->pdn[i].state != PDN_FREE)
-                pgw_pdn_release(ctx, other, &other->pdn[i]);
-        if (other->s1)
-            s1ap_release_ue(ctx, other, S1AP_Cause_PR_nas, S1AP_CauseNas_normal_release);
-        ue_free(ctx, other);
-    }
-    if (ue_set_imsi(ctx, ue, r->mobile_id.digits) < 0) {
+    if (take_imsi(ctx, ue, r->mobile_id.digits) < 0) {
         emm_attach_reject(ctx, ue, 17, 0);
         return;
     }
@@ -254,7 +261,7 @@ static void handle_auth_response(struct agw_ctx *ctx, struct agw_ue *ue,
         ctx->stats.attach_reject++;
         /* TS 24.301 5.4.2.5: after AUTHENTICATION REJECT the UE context
          * goes; the S1 connection is released */
-        emm_detach_done(ctx, ue);
+        emm_context_drop(ctx, ue);
         return;
     }
     ctx->stats.auth_success++;
@@ -318,7 +325,7 @@ static void handle_auth_failure(struct agw_ctx *ctx, struct agw_ue *ue,
              f->emm_cause, nas_emm_cause_str(f->emm_cause));
     emm_send_auth_reject(ctx, ue);
     ctx->stats.attach_reject++;
-    emm_detach_done(ctx, ue);
+    emm_context_drop(ctx, ue);
 }
 
 /* After SMC: ESM information if the UE asked for it, then attach accept. */
@@ -398,7 +405,7 @@ static void handle_smc_reject(struct agw_ctx *ctx, struct agw_ue *ue,
     emm_timer_stop(ctx, ue);
     ue->attach_pending = false;
     ctx->stats.attach_reject++;
-    emm_detach_done(ctx, ue);
+    emm_context_drop(ctx, ue);
 }
 
 /* TS 24.301 5.5.1.2.4: ATTACH COMPLETE, carrying the ACTIVATE DEFAULT EPS
@@ -519,7 +526,7 @@ void emm_handle_uplink(struct agw_ctx *ctx, struct agw_ue *ue, const uint8_t *pd
     if (len == 0 || len > AGW_NAS_MAX) {
         ctx->stats.nas_decode_errors++;
         if (initial)
-            emm_detach_done(ctx, ue);
+            emm_context_drop(ctx, ue);
         return;
     }
     enum nas_sec_err se = nas_sec_peek(pdu, len, &info);
@@ -528,7 +535,7 @@ void emm_handle_uplink(struct agw_ctx *ctx, struct agw_ue *ue, const uint8_t *pd
         LOG_INFO(ctx, "nas", "ue %s: unusable security header: %s", ue_imsi_log(ctx, ue, b),
                  nas_sec_err_str(se));
         if (initial)
-            emm_detach_done(ctx, ue);
+            emm_context_drop(ctx, ue);
         return;
     }
     if (info.hdr == NAS_SEC_HDR_SERVICE_REQUEST) {
@@ -540,7 +547,7 @@ void emm_handle_uplink(struct agw_ctx *ctx, struct agw_ue *ue, const uint8_t *pd
         ctx->stats.emm_cause_tx[10]++;
         nas_send(ctx, ue, &rej);
         if (initial)
-            emm_detach_done(ctx, ue);
+            emm_context_drop(ctx, ue);
         return;
     }
 
@@ -575,7 +582,7 @@ void emm_handle_uplink(struct agw_ctx *ctx, struct agw_ue *ue, const uint8_t *pd
         LOG_INFO(ctx, "nas", "ue %s: NAS message discarded: %s", ue_imsi_log(ctx, ue, b),
                  nas_sec_err_str(se));
         if (initial && !ue->imsi[0])
-            emm_detach_done(ctx, ue);
+            emm_context_drop(ctx, ue);
         return;
     }
     int rc = nas_decode_plain(plain, plain_len, &m);
@@ -587,7 +594,7 @@ void emm_handle_uplink(struct agw_ctx *ctx, struct agw_ue *ue, const uint8_t *pd
         if (plain_len >= 2 && (plain[0] & 0x0f) == NAS_PD_EMM && (integrity_ok || !ue->sec_valid))
             emm_send_status(ctx, ue, nas_err_emm_cause(m.err.code));
         if (initial && !ue->imsi[0])
-            emm_detach_done(ctx, ue);
+            emm_context_drop(ctx, ue);
         return;
     }
     /* TS 24.301 4.4.4.3: after the security mode control procedure, only

@@ -60,8 +60,13 @@ void emm_timer_stop(struct agw_ctx *ctx, struct agw_ue *ue)
 
 /* Everything the UE holds in the gateway goes: sessions, addresses, TEIDs,
  * the datapath entries, the stored context.  Then the S1 connection is
- * released (or the UE freed at once when it has none). */
-static void ue_teardown(struct agw_ctx *ctx, struct agw_ue *ue, int s1_cause_type, int s1_cause)
+ * released (or the UE freed at once when it has none).  With keep_security
+ * the UE context stays, EMM-DEREGISTERED, with its GUTI and native EPS
+ * security context: TS 33.401 7.2.5.2.1, both ends keep it on detach, so
+ * that the next attach is integrity protected and the UE's answers (which
+ * it protects with that context) can be read. */
+static void ue_teardown(struct agw_ctx *ctx, struct agw_ue *ue, int s1_cause_type, int s1_cause,
+                        bool keep_security)
 {
     for (unsigned i = 0; i < AGW_MAX_PDN; i++)
         if (ue->pdn[i].state != PDN_FREE)
@@ -69,18 +74,22 @@ static void ue_teardown(struct agw_ctx *ctx, struct agw_ue *ue, int s1_cause_typ
     emm_timer_stop(ctx, ue);
     ue->emm = EMM_DEREGISTERED;
     ue->attach_pending = false;
+    ue->auth_pending = false;
     if (ue->imsi[0])
         ue_store_forget(ctx, ue);
-    /* a dying context is found by its S1AP IDs only: a new attach of the
-     * same subscriber gets a fresh one */
-    agw_hash_del(&ctx->ue_by_imsi, &ue->by_imsi);
-    agw_hash_del(&ctx->ue_by_tmsi, &ue->by_tmsi);
+    ue->keep_ctx = keep_security && ue->sec_valid && ue->imsi[0];
+    if (!ue->keep_ctx) {
+        /* a dying context is found by its S1AP IDs only: a new attach of
+         * the same subscriber gets a fresh one */
+        agw_hash_del(&ctx->ue_by_imsi, &ue->by_imsi);
+        agw_hash_del(&ctx->ue_by_tmsi, &ue->by_tmsi);
+    }
     if (ue->s1) {
-        /* freed on UE CONTEXT RELEASE COMPLETE, when the association goes,
-         * or when the eNB does not answer in time */
+        /* UE CONTEXT RELEASE COMPLETE unbinds it (or the association going,
+         * or the guard timer when the eNB does not answer) */
         s1ap_release_ue(ctx, ue, s1_cause_type, s1_cause);
         emm_timer_start(ctx, ue, EMM_PROC_RELEASE);
-    } else {
+    } else if (!ue->keep_ctx) {
         ue_free(ctx, ue);
     }
 }
@@ -110,7 +119,7 @@ void emm_attach_reject(struct agw_ctx *ctx, struct agw_ue *ue, uint8_t emm_cause
              ue_imsi_log(ctx, ue, b), emm_cause, nas_emm_cause_str(emm_cause),
              esm_cause ? ", ESM " : "", esm_cause ? nas_esm_cause_str(esm_cause) : "");
     nas_send(ctx, ue, &m);
-    ue_teardown(ctx, ue, S1AP_Cause_PR_nas, S1AP_CauseNas_unspecified);
+    ue_teardown(ctx, ue, S1AP_Cause_PR_nas, S1AP_CauseNas_unspecified, false);
 }
 
 /* Procedure timer expired: retransmit (TS 24.301 5.4.x.7, 5.5.1.2.7) or,
@@ -127,7 +136,10 @@ void emm_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
         LOG_INFO(ctx, "s1ap", "ue %s: no UE CONTEXT RELEASE COMPLETE; context freed",
                  ue_imsi_log(ctx, ue, b));
         ue_s1_unbind(ctx, ue);
-        ue_free(ctx, ue);
+        if (ue->keep_ctx)
+            emm_timer_stop(ctx, ue);
+        else
+            ue_free(ctx, ue);
         return;
     }
     if (ue->retries >= EMM_MAX_RETX || !ue->s1) {
@@ -135,7 +147,7 @@ void emm_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
         LOG_INFO(ctx, "emm", "ue %s: %s abandoned after %u retransmissions",
                  ue_imsi_log(ctx, ue, b), proc_str(ue->proc), ue->retries);
         if (ue->proc == EMM_PROC_DETACH || ue->emm != EMM_REGISTERED)
-            ue_teardown(ctx, ue, S1AP_Cause_PR_nas, S1AP_CauseNas_unspecified);
+            ue_teardown(ctx, ue, S1AP_Cause_PR_nas, S1AP_CauseNas_unspecified, false);
         else
             emm_timer_stop(ctx, ue);
         return;
@@ -167,7 +179,7 @@ void emm_ics_done(struct agw_ctx *ctx, struct agw_ue *ue, bool ok)
     LOG_INFO(ctx, "emm", "ue %s: initial context setup failed", ue_imsi_log(ctx, ue, b));
     if (ue->emm == EMM_REGISTERED_INIT || ue->attach_pending) {
         ctx->stats.attach_reject++;
-        ue_teardown(ctx, ue, S1AP_Cause_PR_nas, S1AP_CauseNas_unspecified);
+        ue_teardown(ctx, ue, S1AP_Cause_PR_nas, S1AP_CauseNas_unspecified, false);
     } else {
         s1ap_release_ue(ctx, ue, S1AP_Cause_PR_radioNetwork,
                         S1AP_CauseRadioNetwork_unspecified);
@@ -197,7 +209,11 @@ void emm_s1_lost(struct agw_ctx *ctx, struct agw_ue *ue)
     if (ue->attach_pending || ue->emm != EMM_DEREGISTERED)
         LOG_INFO(ctx, "emm", "ue %s: S1 connection lost during %s; context removed",
                  ue_imsi_log(ctx, ue, b), proc_str(ue->proc));
-    ue_teardown(ctx, ue, 0, 0);
+    if (ue->keep_ctx && ue->emm == EMM_DEREGISTERED && !ue->attach_pending) {
+        emm_timer_stop(ctx, ue);    /* detached: the context stays, without S1 */
+        return;
+    }
+    ue_teardown(ctx, ue, 0, 0, false);
 }
 
 /* TS 24.301 5.5.2.3: network-initiated detach.  A UE without an S1
@@ -210,7 +226,7 @@ int emm_detach_ue(struct agw_ctx *ctx, struct agw_ue *ue, bool reattach)
     if (!ue->s1 || ue->emm != EMM_REGISTERED) {
         LOG_INFO(ctx, "emm", "ue %s: detached locally (no S1 connection)",
                  ue_imsi_log(ctx, ue, b));
-        ue_teardown(ctx, ue, S1AP_Cause_PR_nas, S1AP_CauseNas_detach);
+        ue_teardown(ctx, ue, S1AP_Cause_PR_nas, S1AP_CauseNas_detach, true);
         return 0;
     }
     int rc = emm_send_detach_request(ctx, ue, reattach);
@@ -222,9 +238,16 @@ int emm_detach_ue(struct agw_ctx *ctx, struct agw_ue *ue, bool reattach)
     return 0;
 }
 
-/* Called by the handler when the UE is done with (UE-initiated detach, or
- * DETACH ACCEPT after ours). */
+/* The UE detached (its DETACH REQUEST, or DETACH ACCEPT after ours): its
+ * sessions go, its security context and GUTI stay. */
 void emm_detach_done(struct agw_ctx *ctx, struct agw_ue *ue)
 {
-    ue_teardown(ctx, ue, S1AP_Cause_PR_nas, S1AP_CauseNas_detach);
+    ue_teardown(ctx, ue, S1AP_Cause_PR_nas, S1AP_CauseNas_detach, true);
+}
+
+/* A procedure failed for good (authentication reject, SMC reject, an
+ * undecodable initial message): the whole context goes. */
+void emm_context_drop(struct agw_ctx *ctx, struct agw_ue *ue)
+{
+    ue_teardown(ctx, ue, S1AP_Cause_PR_nas, S1AP_CauseNas_unspecified, false);
 }

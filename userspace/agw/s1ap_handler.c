@@ -88,6 +88,14 @@ void s1ap_enb_disconnected(struct agw_ctx *ctx, uint32_t assoc_id, const char *w
     struct agw_enb *enb = enb_find_assoc(ctx, assoc_id);
     if (!enb)
         return;
+    if (ctx->stopping) {
+        /* the daemon is stopping, not the eNB: its UEs keep their tunnels
+         * in the datapath, and the next xepc-agwd finds them in SQLite */
+        agw_hash_del(&ctx->enb_by_assoc, &enb->by_assoc);
+        agw_hash_del(&ctx->enb_by_global, &enb->by_global);
+        free(enb);
+        return;
+    }
     LOG_INFO(ctx, "s1ap", "eNB %s (id %u, assoc %u) gone: %s; %u UE connections released",
              enb->name[0] ? enb->name : "-", enb->enb_id, assoc_id, why, enb->n_ues);
     enb_free(ctx, enb);
