@@ -195,6 +195,8 @@ void ue_store_mark(struct agw_ctx *ctx, struct agw_ue *ue);
 /* The UE is gone (detached): its rows go at the next commit. */
 void ue_store_forget(struct agw_ctx *ctx, const struct agw_ue *ue);
 void agw_commit_request(struct agw_ctx *ctx);
+/* Opens the loop iteration's write transaction (if not open yet). */
+int agw_txn_open(struct agw_ctx *ctx);
 /* Writes what is marked, then sends what is queued. */
 int agw_commit(struct agw_ctx *ctx);
 /* Reloads every stored UE (restart); returns how many or < 0. */

@@ -50,20 +50,49 @@ static int exec(struct agw_db *db, const char *sql, char *errbuf, size_t errlen)
     return 0;
 }
 
+/* Transactions nest: inside an open one (xepc-agwd keeps one per loop
+ * iteration, committed before its messages leave), begin/commit become a
+ * savepoint and its release, so that a caller such as the HSS is atomic on
+ * its own and durable with the daemon's group commit. */
 int agw_db_begin(struct agw_db *db)
 {
-    return exec(db, "BEGIN IMMEDIATE", NULL, 0);
+    if (db->depth > 0) {
+        int rc = exec(db, "SAVEPOINT agw_nested", NULL, 0);
+        if (!rc)
+            db->depth++;
+        return rc;
+    }
+    int rc = exec(db, "BEGIN IMMEDIATE", NULL, 0);
+    if (!rc)
+        db->depth = 1;
+    return rc;
 }
 
 int agw_db_commit(struct agw_db *db)
 {
-    return exec(db, "COMMIT", NULL, 0);
+    if (db->depth > 1) {
+        int rc = exec(db, "RELEASE agw_nested", NULL, 0);
+        if (!rc)
+            db->depth--;
+        return rc;
+    }
+    int rc = exec(db, "COMMIT", NULL, 0);
+    if (!rc)
+        db->depth = 0;
+    return rc;
 }
 
 void agw_db_rollback(struct agw_db *db)
 {
+    if (db->depth > 1) {
+        exec(db, "ROLLBACK TO agw_nested", NULL, 0);
+        exec(db, "RELEASE agw_nested", NULL, 0);
+        db->depth--;
+        return;
+    }
     if (!sqlite3_get_autocommit(db->db))
         exec(db, "ROLLBACK", NULL, 0);
+    db->depth = 0;
 }
 
 /* One integer from a query with no parameters; -1 on error. */

@@ -37,6 +37,7 @@ extern const size_t agw_n_migrations;
 struct agw_db {
     sqlite3 *db;
     int version; /* schema version after open */
+    int depth;   /* open transactions: 1 = BEGIN, more = savepoints inside it */
 };
 
 /* Opens (creating it with mode 0600 when missing: it holds subscriber keys)
@@ -50,7 +51,8 @@ int agw_db_open_migrations(const char *path, const struct agw_migration *migs, s
 void agw_db_close(struct agw_db *db);
 
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK: 0 or -EIO (-EBUSY when the lock
- * could not be had within the busy timeout). */
+ * could not be had within the busy timeout).  Inside an open transaction
+ * they nest as a savepoint: the outermost COMMIT makes everything durable. */
 int agw_db_begin(struct agw_db *db);
 int agw_db_commit(struct agw_db *db);
 void agw_db_rollback(struct agw_db *db);

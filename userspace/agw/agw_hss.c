@@ -58,6 +58,12 @@ int agw_hss_vector(struct agw_ctx *ctx, const char *imsi, struct sec_eps_vector 
     uint8_t plmn[3];
     hss_init(&h, ctx->db);
     agw_plmn_encode(&ctx->cfg->mme.gummei.plmn, plmn);
+    /* the SQN update joins the iteration's transaction: it is durable
+     * before the AUTHENTICATION REQUEST leaves, with one fsync for all the
+     * attaches of the iteration */
+    int rc = agw_txn_open(ctx);
+    if (rc < 0)
+        return rc;
     return hss_errno(hss_auth_vector(&h, imsi, plmn, v));
 }
 
@@ -66,5 +72,8 @@ int agw_hss_resync(struct agw_ctx *ctx, const char *imsi, const uint8_t rand[16]
 {
     struct hss h;
     hss_init(&h, ctx->db);
+    int rc = agw_txn_open(ctx);
+    if (rc < 0)
+        return rc;
     return hss_errno(hss_resync(&h, imsi, rand, auts, NULL));
 }

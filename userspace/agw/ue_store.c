@@ -207,15 +207,29 @@ static int write_ue(struct agw_ctx *ctx, struct ue_store *s, const struct agw_ue
     return 0;
 }
 
+/* The loop iteration's transaction: opened by the first write of the
+ * iteration (the HSS's SQN, a UE's state), committed by agw_commit(). */
+int agw_txn_open(struct agw_ctx *ctx)
+{
+    agw_commit_request(ctx);
+    if (ctx->db->depth > 0)
+        return 0;
+    int rc = agw_db_begin(ctx->db);
+    if (rc < 0) {
+        ctx->stats.db_errors++;
+        LOG_ERR(ctx, "store", "cannot begin a transaction: %s", sqlite3_errmsg(db_of(ctx)));
+    }
+    return rc;
+}
+
 int agw_commit(struct agw_ctx *ctx)
 {
     struct ue_store *s = store(ctx);
     int rc = 0;
     ctx->commit_pending = false;
-    if (s && (s->n_dirty || s->n_forget)) {
-        sqlite3 *db = db_of(ctx);
-        if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-            rc = -EIO;
+    if (s && (s->n_dirty || s->n_forget || ctx->db->depth > 0)) {
+        rc = agw_txn_open(ctx);
+        ctx->commit_pending = false;
         for (size_t i = 0; !rc && i < s->n_forget; i++)
             rc = delete_ue(s, s->forget[i]);
         for (size_t i = 0; !rc && i < s->n_dirty; i++) {
@@ -225,16 +239,16 @@ int agw_commit(struct agw_ctx *ctx)
             ue->dirty = false;
             rc = stored_state(ue) ? write_ue(ctx, s, ue) : (ue->imsi[0] ? delete_ue(s, ue->imsi) : 0);
         }
-        if (!rc && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-            rc = -EIO;
+        if (!rc)
+            rc = agw_db_commit(ctx->db);
         if (rc) {
             /* The state could not be made durable: do not tell the peers.
              * Messages are dropped (the UEs retransmit, the procedures time
              * out cleanly) and the error is counted and logged. */
             ctx->stats.db_errors++;
             LOG_ERR(ctx, "store", "commit failed: %s; queued messages dropped",
-                    sqlite3_errmsg(db));
-            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+                    sqlite3_errmsg(db_of(ctx)));
+            agw_db_rollback(ctx->db);
             for (size_t i = 0; i < s->n_dirty; i++) {
                 struct agw_ue *ue = ue_find_id(ctx, s->dirty[i]);
                 if (ue)

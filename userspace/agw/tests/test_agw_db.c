@@ -117,10 +117,16 @@ static void test_other_schema_history_refused(void **state)
 {
     (void)state;
     struct agw_db db;
-    const struct agw_migration other[] = {{1, "something_else", "CREATE TABLE x (a);"}};
+    /* the binary's migrations with the first one renamed: same versions,
+     * another history (whatever the number of migrations in schema/agw/) */
+    struct agw_migration other[64];
+    assert_true(agw_n_migrations <= 64);
+    memcpy(other, agw_migrations, agw_n_migrations * sizeof(other[0]));
+    other[0].name = "something_else";
     assert_int_equal(agw_db_open(path, &db, errbuf, sizeof(errbuf)), 0);
     agw_db_close(&db);
-    assert_int_equal(agw_db_open_migrations(path, other, 1, &db, errbuf, sizeof(errbuf)), -EINVAL);
+    assert_int_equal(agw_db_open_migrations(path, other, agw_n_migrations, &db, errbuf,
+                                            sizeof(errbuf)), -EINVAL);
     if (!strstr(errbuf, "not the same schema history"))
         fail_msg("message: %s", errbuf);
 }
@@ -208,6 +214,56 @@ static void test_open_error_says_why(void **state)
     assert_non_null(strstr(errbuf, "No such file or directory"));
 }
 
+
+/* Transactions nest (the daemon's iteration transaction around the HSS's
+ * own): an inner rollback undoes only the inner writes; nothing is durable
+ * before the outermost commit; an outer rollback undoes the inner commit. */
+static long long count_rows(struct agw_db *db)
+{
+    sqlite3_stmt *st;
+    long long n = -1;
+    if (sqlite3_prepare_v2(db->db, "SELECT count(*) FROM nest_t", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
+static void test_nested_transactions(void **state)
+{
+    (void)state;
+    struct agw_db db, other;
+    assert_int_equal(agw_db_open(path, &db, errbuf, sizeof(errbuf)), 0);
+    assert_int_equal(sqlite3_exec(db.db, "CREATE TABLE nest_t (a)", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(agw_db_begin(&db), 0);
+    assert_int_equal(sqlite3_exec(db.db, "INSERT INTO nest_t VALUES (1)", NULL, NULL, NULL), 0);
+    assert_int_equal(agw_db_begin(&db), 0);
+    assert_int_equal(db.depth, 2);
+    assert_int_equal(sqlite3_exec(db.db, "INSERT INTO nest_t VALUES (2)", NULL, NULL, NULL), 0);
+    agw_db_rollback(&db);
+    assert_int_equal(db.depth, 1);
+    assert_int_equal(count_rows(&db), 1);
+    assert_int_equal(agw_db_begin(&db), 0);
+    assert_int_equal(sqlite3_exec(db.db, "INSERT INTO nest_t VALUES (3)", NULL, NULL, NULL), 0);
+    assert_int_equal(agw_db_commit(&db), 0);
+    /* inner commit: not yet visible to another connection */
+    assert_int_equal(agw_db_open(path, &other, errbuf, sizeof(errbuf)), 0);
+    assert_int_equal(count_rows(&other), 0);
+    assert_int_equal(agw_db_commit(&db), 0);
+    assert_int_equal(db.depth, 0);
+    assert_int_equal(count_rows(&other), 2);
+    /* an outer rollback takes the inner commit with it */
+    assert_int_equal(agw_db_begin(&db), 0);
+    assert_int_equal(agw_db_begin(&db), 0);
+    assert_int_equal(sqlite3_exec(db.db, "INSERT INTO nest_t VALUES (4)", NULL, NULL, NULL), 0);
+    assert_int_equal(agw_db_commit(&db), 0);
+    agw_db_rollback(&db);
+    assert_int_equal(db.depth, 0);
+    assert_int_equal(count_rows(&other), 2);
+    agw_db_close(&other);
+    agw_db_close(&db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -220,6 +276,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_killed_migration_leaves_previous_version, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_open_error_says_why, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_nested_transactions, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
