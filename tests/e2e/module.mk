@@ -4,5 +4,6 @@ SCRIPT_TESTS += tests/e2e/cli_usage.sh tests/e2e/routed.sh tests/e2e/nat.sh \
                 tests/e2e/policy.sh tests/e2e/adopt_upgrade.sh tests/e2e/pin_trust.sh
 DEBIAN_PACKAGES += xdp-tools ethtool iputils-ping
 # xepc-agwd with enbsim (tests/e2e/agw_lib.sh), and the main job itself.
-SCRIPT_TESTS += tests/e2e/agw_attach.sh tests/e2e/agw_reject.sh tests/e2e/agw_demo.sh
+SCRIPT_TESTS += tests/e2e/agw_attach.sh tests/e2e/agw_reject.sh tests/e2e/agw_tshark.sh \
+                tests/e2e/agw_demo.sh
 DEBIAN_PACKAGES += curl sqlite3
