@@ -116,6 +116,10 @@ for _ in $(seq 50); do
     sleep 0.1
 done
 [ -n "$UE_IF" ] || die "no TUN device holds $UE_IP"
+# the UE's traffic leaves through its TUN device (policy routing by source)
+in_enb ip rule add from "$UE_IP" table 200
+in_enb ip route add default dev "$UE_IF" table 200
+enbs_setup=$("$XEPCCTL" agw stats --socket "$AGW_SOCK" | awk '$1 == "enbs_setup" {print $2}')
 
 step "ping from UE $UE_IP ($UE_IF) to the PDN, through the XDP datapath"
 run in_enb ping -c 4 -i 0.2 -I "$UE_IF" $PDN_ADDR
@@ -142,7 +146,7 @@ step "Summary"
 ul=$(awk '/receiver/ {print $7, $8}' "$E2E_TMP/iperf.txt" | tail -1)
 dl=$(awk '/receiver/ {print $7, $8}' "$E2E_TMP/iperf-r.txt" | tail -1)
 cat <<EOF
-  eNBs set up            $("$XEPCCTL" agw stats --socket "$AGW_SOCK" | awk '$1 == "enbs_setup" {print $2}')
+  eNBs set up            $enbs_setup
   UEs attached           $attached of $DEMO_UES
   attach latency         p50 $(enbsim_val "$E2E_TMP/enbsim.out" attach_p50_us) us, p99 $(enbsim_val "$E2E_TMP/enbsim.out" attach_p99_us) us (enbsim)
   iperf3 TCP uplink      ${ul:-?}
