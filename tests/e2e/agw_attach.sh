@@ -80,6 +80,10 @@ check "metrics: attaches, eNBs and datapath counters exported" \
              ip netns exec $NS_GW curl -s http://127.0.0.1:$AGW_METRICS_PORT/metrics | grep -q 'xepc_agw_enbs{state=\"setup\"} 2' &&
              ip netns exec $NS_GW curl -s http://127.0.0.1:$AGW_METRICS_PORT/metrics | grep -q '^xepc_dp_packets_total'"
 
+check "a second follower of the datapath events is refused with a clear error" \
+    bash -c "! timeout 5 ip netns exec $NS_GW $XEPCCTL events --pin-dir $PIN >$E2E_TMP/ev2.out 2>&1 &&
+             grep -q 'already follows the datapath events' $E2E_TMP/ev2.out"
+
 # --- 4. restart with traffic flowing: SIGTERM, then kill -9 ------------------
 for sig in TERM KILL; do
     in_enb ping -q -i 0.01 -c 400 -W 1 -I "$UE0_IF" $PDN_ADDR >"$E2E_TMP/ping-$sig.txt" 2>&1 &

@@ -76,7 +76,9 @@ agw_start() {
     ip netns exec "$NS_GW" "$AGWD" -c "$AGW_CONF" >>"$E2E_TMP/agwd.log" 2>&1 &
     AGW_PID=$!
     echo $AGW_PID >"$E2E_TMP/agwd.pid"
-    for _ in $(seq 100); do
+    # bringing the datapath up takes seconds (BPF verification), more on a
+    # loaded machine
+    for _ in $(seq 600); do
         [ -S "$AGW_SOCK" ] && grep -q "xepc-agwd ready" "$E2E_TMP/agwd.log" && return 0
         kill -0 $AGW_PID 2>/dev/null || break
         sleep 0.1

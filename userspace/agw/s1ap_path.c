@@ -28,6 +28,7 @@ struct agw_txq_entry {
 struct agw_txq {
     struct agw_txq_entry *head, **tail;
     uint32_t n;
+    ev_timer retry;             /* a send buffer was full: try again soon */
 };
 
 /* ------------------------------------------------------------ sending -- */
@@ -64,19 +65,41 @@ int s1ap_path_send(struct agw_ctx *ctx, uint32_t assoc_id, uint16_t stream,
     return 0;
 }
 
+/* Sends what is queued.  A full send buffer (-EAGAIN) keeps that message
+ * and every later one of the same association queued, in order, and
+ * retries shortly: under load nothing is dropped that the state says was
+ * sent.  Other errors drop the message, counted (the association is going
+ * away; the peers' timers take over). */
 void s1ap_path_flush(struct agw_ctx *ctx)
 {
     if (!ctx->txq)
         return;
     struct agw_txq_entry *e = ctx->txq->head;
+    struct agw_txq_entry *keep = NULL, **keep_tail = &keep;
+    uint32_t blocked[8];
+    unsigned n_blocked = 0, kept = 0;
     ctx->txq->head = NULL;
     ctx->txq->tail = &ctx->txq->head;
     ctx->txq->n = 0;
     while (e) {
         struct agw_txq_entry *next = e->next;
-        int rc = ctx->s1ap ? sctp_ep_send(ctx->s1ap, e->assoc_id, e->stream, SCTP_PPID_S1AP,
-                                          e->buf, e->len)
-                           : -ENOTCONN;
+        bool is_blocked = false;
+        for (unsigned i = 0; i < n_blocked; i++)
+            is_blocked |= blocked[i] == e->assoc_id;
+        int rc = is_blocked ? -EAGAIN
+                 : ctx->s1ap ? sctp_ep_send(ctx->s1ap, e->assoc_id, e->stream, SCTP_PPID_S1AP,
+                                            e->buf, e->len)
+                             : -ENOTCONN;
+        if (rc == -EAGAIN && (is_blocked || n_blocked < 8)) {
+            if (!is_blocked)
+                blocked[n_blocked++] = e->assoc_id;
+            e->next = NULL;
+            *keep_tail = e;
+            keep_tail = &e->next;
+            kept++;
+            e = next;
+            continue;
+        }
         if (rc < 0) {
             ctx->stats.sctp_send_errors++;
             LOG_WARN(ctx, "sctp", "assoc %u: send on stream %u failed: %s", e->assoc_id,
@@ -85,6 +108,26 @@ void s1ap_path_flush(struct agw_ctx *ctx)
         free(e);
         e = next;
     }
+    if (keep) {
+        /* what handlers queued meanwhile goes after the kept messages */
+        *keep_tail = ctx->txq->head;
+        ctx->txq->head = keep;
+        if (!*keep_tail)
+            ctx->txq->tail = keep_tail;
+        ctx->txq->n += kept;
+        if (!ev_is_active(&ctx->txq->retry)) {
+            ev_timer_set(&ctx->txq->retry, 0.002, 0.);
+            ev_timer_start(ctx->loop, &ctx->txq->retry);
+        }
+    }
+}
+
+static void retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    struct agw_ctx *ctx = w->data;
+    (void)loop;
+    (void)revents;
+    s1ap_path_flush(ctx);
 }
 
 void s1ap_path_drop_all(struct agw_ctx *ctx)
@@ -172,6 +215,8 @@ int s1ap_txq_init(struct agw_ctx *ctx)
     if (!ctx->txq)
         return -ENOMEM;
     ctx->txq->tail = &ctx->txq->head;
+    ev_init(&ctx->txq->retry, retry_cb);
+    ctx->txq->retry.data = ctx;
     return 0;
 }
 
@@ -233,6 +278,7 @@ void s1ap_path_close(struct agw_ctx *ctx)
     }
     if (ctx->txq) {
         s1ap_path_drop_all(ctx);
+        ev_timer_stop(ctx->loop, &ctx->txq->retry);
         free(ctx->txq);
         ctx->txq = NULL;
     }

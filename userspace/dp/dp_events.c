@@ -20,6 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -201,10 +203,52 @@ static int rb_event(void *arg, void *data, size_t size)
     return 0;
 }
 
+/* One follower per datapath: the ring buffers have one consumer position,
+ * so a second reader would steal events (paging, quota) from the first.
+ * The follower holds an flock on a lock file named after the pin
+ * directory's identity (bpffs holds no regular files, and the directory
+ * itself is the writers' lock).  The kernel drops the lock when the
+ * process dies; a lock file that is not ours (anyone can create files in
+ * /run/lock) is refused rather than trusted. */
+#define DP_EVENTS_LOCK_DIR "/run/lock"
+
+static int follower_lock(struct dp_ctx *ctx)
+{
+    struct stat st;
+    char path[128];
+    if (stat(ctx->pin_dir, &st) < 0)
+        return dp_set_error(ctx, -errno, "%s: %s", ctx->pin_dir, strerror(errno));
+    snprintf(path, sizeof(path), DP_EVENTS_LOCK_DIR "/xepc-dp-events-%llx-%llx.lock",
+             (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
+    int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return dp_set_error(ctx, -errno, "cannot open the events lock %s: %s", path,
+                            strerror(errno));
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
+        close(fd);
+        return dp_set_error(ctx, -EPERM, "the events lock %s is not a file of ours: remove it",
+                            path);
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        int e = errno;
+        close(fd);
+        if (e == EWOULDBLOCK)
+            return dp_set_error(ctx, -EBUSY, "another process already follows the datapath "
+                                "events of %s (xepc-agwd or xepcctl events); one follower at "
+                                "a time", ctx->pin_dir);
+        return dp_set_error(ctx, -e, "cannot lock %s: %s", path, strerror(e));
+    }
+    ctx->events_lock_fd = fd;
+    return 0;
+}
+
 int dp_events_open(struct dp_ctx *ctx, const struct dp_events_opts *opts, dp_event_fn fn,
                    void *arg)
 {
     struct xepc_config cfg;
+    int lrc = follower_lock(ctx);
+    if (lrc < 0)
+        return lrc;
     ctx->ev_fn = fn;
     ctx->ev_arg = arg;
     if (opts)

@@ -76,6 +76,7 @@ struct dp_ctx {
     struct dp_event_stats ev_stats;
     struct dp_path *path;           /* GTP-U path management, if started */
     int lock_fd;                    /* the pin directory, flock()ed by writers */
+    int events_lock_fd;             /* held while this process follows the events */
     int lock_depth;
 };
 

@@ -113,6 +113,7 @@ static struct dp_ctx *ctx_new(const char *pin_dir)
         ctx->map_fd[i] = -1;
     ctx->udp_fd = -1;
     ctx->lock_fd = -1;
+    ctx->events_lock_fd = -1;
     snprintf(ctx->pin_dir, sizeof(ctx->pin_dir), "%s",
              pin_dir && *pin_dir ? pin_dir : DP_PIN_DIR_DEFAULT);
     ctx->ncpus = libbpf_num_possible_cpus();
@@ -716,6 +717,8 @@ void dp_close(struct dp_ctx *ctx)
         close(ctx->udp_fd);
     if (ctx->lock_fd >= 0)
         close(ctx->lock_fd);
+    if (ctx->events_lock_fd >= 0)
+        close(ctx->events_lock_fd);
     dp_bufq_free(ctx->bufq);
     dp_path_free(ctx->path);
     free(ctx);
