@@ -6,3 +6,5 @@ BENCHES += dp_bench
 dp_bench_SRCS := tools/bench/dp_bench.c tools/bench/dp_bench_env.c
 dp_bench_LIBS :=
 dp_bench_LDLIBS := -lbpf -lelf -lz
+# xepc-agwd with enbsim: attach rate, memory per UE, restart time.
+BENCH_SCRIPTS += tools/bench/agw_bench.sh

@@ -1,0 +1,87 @@
+#!/bin/bash
+# make bench: xepc-agwd under load from enbsim in another process, on the
+# e2e topology (real usrsctp between namespaces, real XDP datapath).
+#
+#   agw_attach_rate   full attaches per second (EPS-AKA, SMC, default bearer,
+#                     datapath session, SQLite commit before the answer),
+#                     each UE attaching and detaching again for
+#                     AGW_BENCH_SECONDS (60), median of AGW_BENCH_RUNS (5),
+#                     with the attach latency p50/p99 of the median run
+#   agw_rss_per_ue    resident memory of xepc-agwd per attached UE with
+#                     AGW_BENCH_UES (100000) UEs attached
+#   agw_restart       seconds from SIGTERM to a restarted daemon that has
+#                     reloaded every UE and listens again
+#
+# Every figure is printed as "bench: <name> <value> <unit>".
+source "$(dirname "$0")/../../tests/e2e/lib.sh"
+source "$(dirname "$0")/../../tests/e2e/agw_lib.sh"
+
+SECS=${AGW_BENCH_SECONDS:-60}
+RUNS=${AGW_BENCH_RUNS:-5}
+NUES=${AGW_BENCH_UES:-100000}
+CYCLE_UES=${AGW_BENCH_CYCLE_UES:-2000}
+CONC=${AGW_BENCH_CONCURRENCY:-256}
+
+[ "$(id -u)" = 0 ] || { echo "agw_bench: needs root"; exit 0; }
+[ -x "$AGWD" ] && [ -x "$ENBSIM" ] || { echo "agw_bench: build first"; exit 1; }
+E2E_TMP=""
+trap e2e_cleanup EXIT
+e2e_topology || exit 1
+AGW_LOG_LEVEL=warn
+agw_config
+sed -i "s/max_sessions: 4096/max_sessions: $((NUES + 4096))/; s/level: warn/level: info/" "$AGW_CONF"
+"$ENBSIM" gen-subscribers --count "$NUES" --imsi-base 001010000000001 --apn internet \
+    >"$E2E_TMP/subs.csv" || exit 1
+"$XEPCCTL" subscriber import --db "$AGW_DB" "$E2E_TMP/subs.csv" >/dev/null || exit 1
+head -n $((CYCLE_UES + 1)) "$E2E_TMP/subs.csv" >"$E2E_TMP/cycle.csv"
+agw_start || exit 1
+sed -i 's/level: info/level: warn/' "$AGW_CONF"
+agw_pid() { pgrep -f "xepc-agwd -c $AGW_CONF" | tail -n 1; }
+echo "# machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(uname -r)"
+
+# --- attach rate ----------------------------------------------------------
+rates=()
+for r in $(seq "$RUNS"); do
+    out=$E2E_TMP/rate-$r.out
+    ip netns exec "$NS_ENB" "$ENBSIM" --mme "$S1U_ADDR" --enb-addr "$ENB_ADDR" \
+        --subscribers "$E2E_TMP/cycle.csv" --ues "$CYCLE_UES" --attaches 1000000 --detach \
+        --duration "$SECS" --concurrency "$CONC" --no-tun --timeout 20 >"$out" 2>&1
+    rate=$(enbsim_val "$out" attaches_per_s)
+    echo "# run $r: $rate attaches/s, p50 $(enbsim_val "$out" attach_p50_us) us, p99 $(enbsim_val "$out" attach_p99_us) us, failed $(enbsim_val "$out" failed)"
+    rates+=("$rate $r")
+done
+median=$(printf '%s\n' "${rates[@]}" | sort -n | sed -n "$(((RUNS + 1) / 2))p")
+mr=${median#* }
+lo=$(printf '%s\n' "${rates[@]}" | sort -n | head -n 1 | cut -d' ' -f1)
+hi=$(printf '%s\n' "${rates[@]}" | sort -n | tail -n 1 | cut -d' ' -f1)
+echo "bench: agw_attach_rate ${median% *} attaches/s"
+echo "bench: agw_attach_rate_min $lo attaches/s"
+echo "bench: agw_attach_rate_max $hi attaches/s"
+echo "bench: agw_attach_p50 $(enbsim_val "$E2E_TMP/rate-$mr.out" attach_p50_us) us"
+echo "bench: agw_attach_p99 $(enbsim_val "$E2E_TMP/rate-$mr.out" attach_p99_us) us"
+
+# --- memory per attached UE, restart ---------------------------------------
+rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$(agw_pid)/status"; }
+base=$(rss_kb)
+enbsim_bg "$E2E_TMP/mass.out" --ues "$NUES" --hold -1 --no-tun --concurrency "$CONC" --timeout 30
+t0=$(date +%s)
+while [ "$("$XEPCCTL" agw stats --socket "$AGW_SOCK" | awk '$1 == "ues_attached" {print $2}')" -lt "$NUES" ]; do
+    kill -0 $ENBSIM_PID 2>/dev/null || break
+    [ $(($(date +%s) - t0)) -gt 1800 ] && break
+    sleep 1
+done
+attached=$("$XEPCCTL" agw stats --socket "$AGW_SOCK" | awk '$1 == "ues_attached" {print $2}')
+rss=$(rss_kb)
+echo "# $attached UEs attached in $(($(date +%s) - t0)) s; RSS $base kB -> $rss kB"
+echo "bench: agw_rss_per_ue $(((rss - base) * 1024 / (attached > 0 ? attached : 1))) bytes"
+echo "bench: agw_rss_total $((rss / 1024)) MiB"
+t0=$(date +%s.%N)
+agw_stop TERM
+agw_start || exit 1
+t1=$(date +%s.%N)
+restored=$(grep -o '[0-9]* attached UEs restored' "$E2E_TMP/agwd.log" | tail -n 1 | cut -d' ' -f1)
+echo "# restored $restored UEs"
+echo "bench: agw_restart $(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", b - a}') s"
+kill -INT $ENBSIM_PID 2>/dev/null
+wait $ENBSIM_PID 2>/dev/null
+exit 0
