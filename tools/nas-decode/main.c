@@ -18,6 +18,7 @@ struct opts {
     unsigned long count;
     bool have_count;
     enum nas_sec_dir dir;
+    bool have_dir;  /* --dir given: it also settles the detach request kind */
 };
 
 static void usage(FILE *f)
@@ -36,7 +37,10 @@ static void usage(FILE *f)
           "  --count N          NAS COUNT of the first protected PDU (default: the\n"
           "                     8-bit sequence number of the PDU, overflow 0); later\n"
           "                     PDUs continue from it\n"
-          "  --dir ul|dl        direction of the PDUs (default ul)\n"
+          "  --dir ul|dl        direction of the PDUs (default ul for the security\n"
+          "                     layer); when given, it also tells a UE originating\n"
+          "                     detach request (ul) from a UE terminated one (dl),\n"
+          "                     which are otherwise told apart by their octets\n"
           "  -h, --help         this text\n"
           "\n"
           "Without --key an integrity protected, unciphered PDU is decoded anyway and\n"
@@ -61,14 +65,16 @@ static int parse_alg(const char *s, int *out)
     return 0;
 }
 
-static int decode_plain(const uint8_t *p, size_t len)
+static int decode_plain(const uint8_t *p, size_t len, const struct opts *o)
 {
+    enum nas_dir dir = !o->have_dir ? NAS_DIR_UNKNOWN
+                       : o->dir == NAS_SEC_UPLINK ? NAS_DIR_UL : NAS_DIR_DL;
     struct nas_message *m = malloc(sizeof(*m));
     int r;
 
     if (!m)
         return 1;
-    r = nas_decode_plain(p, len, m);
+    r = nas_decode_plain_dir(p, len, dir, m);
     if (r < 0) {
         uint8_t cause = m->pd == NAS_PD_ESM ? nas_err_esm_cause(m->err.code)
                                             : nas_err_emm_cause(m->err.code);
@@ -120,7 +126,7 @@ static int decode_one(const uint8_t *pdu, size_t len, struct opts *o, struct nas
                 return 1;
             }
         }
-        return decode_plain(pdu, len);
+        return decode_plain(pdu, len, o);
     }
     if (!o->have_int) {
         printf("security header: %s (%u), MAC 0x%08x, SQN %u, MAC not verified (no --key)\n",
@@ -130,7 +136,7 @@ static int decode_one(const uint8_t *pdu, size_t len, struct opts *o, struct nas
             fputs("nas-decode: the PDU is ciphered: give --key and --enc-key\n", stderr);
             return 1;
         }
-        return decode_plain(pdu + NAS_SEC_HDR_LEN, len - NAS_SEC_HDR_LEN);
+        return decode_plain(pdu + NAS_SEC_HDR_LEN, len - NAS_SEC_HDR_LEN, o);
     }
     if (!o->have_count) {
         /* no COUNT given: the overflow is taken as 0 */
@@ -152,7 +158,7 @@ static int decode_one(const uint8_t *pdu, size_t len, struct opts *o, struct nas
            nas_sec_hdr_str(info.hdr), info.hdr, info.mac,
            info.integrity_verified ? "verified" : "not checked (EIA0)", info.sqn, info.count,
            info.ciphered ? ", deciphered" : "");
-    return decode_plain(plain, plen);
+    return decode_plain(plain, plen, o);
 }
 
 static int handle_hex(const char *hex, struct opts *o, struct nas_sec_ctx *ctx)
@@ -216,6 +222,7 @@ int main(int argc, char **argv)
                 fputs("nas-decode: --dir takes ul or dl\n", stderr);
                 return 2;
             }
+            o.have_dir = true;
             break;
         case 'h':
             usage(stdout);

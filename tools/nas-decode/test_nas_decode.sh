@@ -28,7 +28,7 @@ run() {
 hex2bin() { perl -e 'print pack("H*", $ARGV[0])' "$1"; }
 bin2hex() { perl -e 'local $/; print unpack("H*", <STDIN>)'; }
 
-echo "1..16"
+echo "1..18"
 
 golden_inner=0741020bf600f110000201030003e605f07000001000050215d011d15200f11030395c0a003103e5e0349011035758a65d0100e0c1
 run "plain attach request, GUTI and ESM container" 0 "Attach request (EMM 0x41)" \
@@ -49,6 +49,11 @@ run "TFT syntax error gives ESM cause 42" 1 "syntactical error in the TFT operat
 if [ $? -eq 0 ] && grep -qxF '  full_name (0x43): "" (GSM 7-bit)' "$tmp/out"; then
     ok "network name of length 1 with 5 spare bits prints empty"
 else nok "network name of length 1 with 5 spare bits prints empty"; fi
+# issue 8: a truncated UE originating detach request is named as such
+run "truncated UE originating detach request" 1 "IE length exceeds the message" \
+    "in Detach request (UE originating)" -- 0745090bf600f1100002010300
+run "--dir dl reads 07 45 0x as the UE terminated detach" 0 "Detach request (UE terminated)" \
+    -- --dir dl 074501
 run "not hex" 1 "not a hex string" -- 07zz
 run "usage error" 2 "--eia takes 0, 1, 2 or 3" -- --eia 9 0744
 

@@ -77,6 +77,13 @@ void nas_message_init(struct nas_message *m, enum nas_msg_id id);
  * header was read (so that the caller can answer with a status/reject). */
 int nas_decode_plain(const uint8_t *buf, size_t len, struct nas_message *m);
 
+/* The direction of a PDU, when the caller knows it (the MME decodes only
+ * uplink PDUs): it settles the one message type both directions use, the
+ * detach request (TS 24.301 8.2.11), which nas_decode_plain() otherwise
+ * tells apart by its octets (see nas_codec.c). */
+enum nas_dir { NAS_DIR_UNKNOWN = 0, NAS_DIR_UL, NAS_DIR_DL };
+int nas_decode_plain_dir(const uint8_t *buf, size_t len, enum nas_dir dir, struct nas_message *m);
+
 /* Returns the encoded length or -NAS_ERR_NOSPC / -NAS_ERR_INVALID. */
 int nas_encode_plain(const struct nas_message *m, uint8_t *buf, size_t cap);
 

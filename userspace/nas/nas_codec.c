@@ -248,15 +248,35 @@ static int check_conditional(struct nas_message *m, size_t len)
     return 0;
 }
 
-static enum nas_msg_id lookup(uint8_t pd, uint8_t type, const uint8_t *buf, size_t len)
+/* TS 24.301 8.2.11: the two detach requests share message type 0x45.  A
+ * caller that knows the direction says so; otherwise the octets tell:
+ * the UE originating one has the NAS key set identifier in bits 8-5 of
+ * octet 3 and an LV EPS mobile identity at octet 4 (8.2.11.1); the UE
+ * terminated one has a spare half octet there and, at octet 4, only the
+ * optional EMM cause (IEI 0x53, 8.2.11.2).  No IE of either has an IEI
+ * below 0x10 (TS 24.007 11.2.4: those would be "comprehension required"),
+ * so an octet 4 below 0x10 is a length even when the identity it announces
+ * is cut short, and a 3-octet message with a KSI or the switch-off bit is
+ * a UE originating one that lost its identity.  Only "07 45 0x" with
+ * x < 8 stays ambiguous; it reads as the complete UE terminated one. */
+static enum nas_msg_id detach_kind(const uint8_t *buf, size_t len, enum nas_dir dir)
 {
-    if (pd == NAS_PD_EMM && type == 0x45) {
-        /* TS 24.301 8.2.11: the two detach requests share a type; only
-         * the UE originating one has an LV EPS mobile identity in octet 4 */
-        if (len >= 4 && buf[3] >= 1 && buf[3] <= 11 && len >= 4u + buf[3])
-            return NAS_MSG_DETACH_REQUEST_UE;
+    if (dir == NAS_DIR_UL)
+        return NAS_MSG_DETACH_REQUEST_UE;
+    if (dir == NAS_DIR_DL)
         return NAS_MSG_DETACH_REQUEST_NW;
-    }
+    if (len >= 4)
+        return buf[3] < 0x10 ? NAS_MSG_DETACH_REQUEST_UE : NAS_MSG_DETACH_REQUEST_NW;
+    if (len == 3 && (buf[2] & 0xf8))
+        return NAS_MSG_DETACH_REQUEST_UE;
+    return NAS_MSG_DETACH_REQUEST_NW;
+}
+
+static enum nas_msg_id lookup(uint8_t pd, uint8_t type, const uint8_t *buf, size_t len,
+                              enum nas_dir dir)
+{
+    if (pd == NAS_PD_EMM && type == 0x45)
+        return detach_kind(buf, len, dir);
     for (int id = NAS_MSG_NONE + 1; id < NAS_MSG_COUNT; id++)
         if (nas_msg_specs[id].pd == pd && nas_msg_specs[id].type == type &&
             id != NAS_MSG_SERVICE_REQUEST)
@@ -265,6 +285,11 @@ static enum nas_msg_id lookup(uint8_t pd, uint8_t type, const uint8_t *buf, size
 }
 
 int nas_decode_plain(const uint8_t *buf, size_t len, struct nas_message *m)
+{
+    return nas_decode_plain_dir(buf, len, NAS_DIR_UNKNOWN, m);
+}
+
+int nas_decode_plain_dir(const uint8_t *buf, size_t len, enum nas_dir dir, struct nas_message *m)
 {
     const struct nas_msg_spec *s;
     uint8_t *body = (uint8_t *)m + BODY_OFF;
@@ -313,7 +338,7 @@ int nas_decode_plain(const uint8_t *buf, size_t len, struct nas_message *m)
         return fail(m, NAS_ERR_UNKNOWN_PD, 0, NULL, 0);
     }
     if (m->id == NAS_MSG_NONE)
-        m->id = lookup(m->pd, m->msg_type, buf, len);
+        m->id = lookup(m->pd, m->msg_type, buf, len, dir);
     /* TS 24.301 7.4: unknown message type -> status with cause #97 */
     if (m->id == NAS_MSG_NONE)
         return fail(m, NAS_ERR_UNKNOWN_MSG_TYPE, pos - 1, NULL, 0);

@@ -153,6 +153,59 @@ static void test_canonical_bytes(void **state)
     free(m);
 }
 
+/* TS 24.301 8.2.11: the two detach requests share type 0x45.  A UE
+ * originating one cut short (its EPS mobile identity announced but not
+ * all there, or missing) is still the UE originating one: the error names
+ * it so, and the status goes to the right procedure (issue 8). */
+static void test_detach_request_kind(void **state)
+{
+    static const struct {
+        const char *hex;
+        enum nas_dir dir;
+        enum nas_msg_id id;
+        int err;  /* 0: decodes */
+    } v[] = {
+        /* complete, either way */
+        { "074509080910101032547698", NAS_DIR_UNKNOWN, NAS_MSG_DETACH_REQUEST_UE, 0 },
+        { "0745025311", NAS_DIR_UNKNOWN, NAS_MSG_DETACH_REQUEST_NW, 0 },
+        { "074502", NAS_DIR_UNKNOWN, NAS_MSG_DETACH_REQUEST_NW, 0 },
+        /* GUTI announced (11 octets), 9 there */
+        { "0745090bf600f1100002010300", NAS_DIR_UNKNOWN, NAS_MSG_DETACH_REQUEST_UE,
+          NAS_ERR_IE_TRUNCATED },
+        /* IMSI announced (8 octets), 1 there */
+        { "0745090809", NAS_DIR_UNKNOWN, NAS_MSG_DETACH_REQUEST_UE, NAS_ERR_IE_TRUNCATED },
+        /* only the length octet */
+        { "07450b0b", NAS_DIR_UNKNOWN, NAS_MSG_DETACH_REQUEST_UE, NAS_ERR_IE_TRUNCATED },
+        /* no identity at all, but switch off / a KSI in octet 3 */
+        { "074509", NAS_DIR_UNKNOWN, NAS_MSG_DETACH_REQUEST_UE, NAS_ERR_MISSING_MANDATORY },
+        { "074531", NAS_DIR_UNKNOWN, NAS_MSG_DETACH_REQUEST_UE, NAS_ERR_MISSING_MANDATORY },
+        /* a length octet above the maximum identity is still a length */
+        { "0745010c", NAS_DIR_UNKNOWN, NAS_MSG_DETACH_REQUEST_UE, NAS_ERR_IE_TRUNCATED },
+        { "07450900", NAS_DIR_UNKNOWN, NAS_MSG_DETACH_REQUEST_UE, NAS_ERR_MANDATORY_LENGTH },
+        /* the caller's direction settles the ambiguous "07 45 0x" */
+        { "074501", NAS_DIR_UL, NAS_MSG_DETACH_REQUEST_UE, NAS_ERR_MISSING_MANDATORY },
+        { "074501", NAS_DIR_DL, NAS_MSG_DETACH_REQUEST_NW, 0 },
+        { "0745025311", NAS_DIR_DL, NAS_MSG_DETACH_REQUEST_NW, 0 },
+        { "074509080910101032547698", NAS_DIR_UL, NAS_MSG_DETACH_REQUEST_UE, 0 },
+    };
+    struct nas_message *m = calloc(1, sizeof(*m));
+    uint8_t in[64];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+        int n = hex_decode(v[i].hex, in, sizeof(in));
+        int r = nas_decode_plain_dir(in, (size_t)n, v[i].dir, m);
+
+        if (m->id != v[i].id || (v[i].err ? r != -v[i].err : r != n))
+            print_error("%s (dir %d): %s, %d (%s), wanted %s, %s\n", v[i].hex, v[i].dir,
+                        nas_msg_name(m->id), r, r < 0 ? nas_err_str(m->err.code) : "ok",
+                        nas_msg_name(v[i].id), v[i].err ? nas_err_str(v[i].err) : "ok");
+        assert_int_equal(m->id, v[i].id);
+        assert_int_equal(r, v[i].err ? -v[i].err : n);
+    }
+    free(m);
+}
+
 /* The NAS-PDU of the InitialUEMessage golden vector (shared/vectors). */
 static const char golden_pdu[] =
     "17df675aa8050741020bf600f110000201030003e605f07000001000050215d011d15200f110"
@@ -613,6 +666,7 @@ int main(void)
         cmocka_unit_test(test_tables),
         cmocka_unit_test(test_round_trip_all),
         cmocka_unit_test(test_canonical_bytes),
+        cmocka_unit_test(test_detach_request_kind),
         cmocka_unit_test(test_golden_initial_ue_message),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_unknown_and_odd_optional_ies),
