@@ -28,7 +28,7 @@ run() {
 hex2bin() { perl -e 'print pack("H*", $ARGV[0])' "$1"; }
 bin2hex() { perl -e 'local $/; print unpack("H*", <STDIN>)'; }
 
-echo "1..18"
+echo "1..19"
 
 golden_inner=0741020bf600f110000201030003e605f07000001000050215d011d15200f11030395c0a003103e5e0349011035758a65d0100e0c1
 run "plain attach request, GUTI and ESM container" 0 "Attach request (EMM 0x41)" \
@@ -54,6 +54,9 @@ run "truncated UE originating detach request" 1 "IE length exceeds the message" 
     "in Detach request (UE originating)" -- 0745090bf600f1100002010300
 run "--dir dl reads 07 45 0x as the UE terminated detach" 0 "Detach request (UE terminated)" \
     -- --dir dl 074501
+run "uplink generic NAS transport (was cause #97)" 0 "Uplink generic NAS transport (EMM 0x69)" \
+    "generic_msg_container_type: 1 (LTE positioning protocol (LPP) message container)" \
+    "generic_msg_container: [1] 08" "additional_info (0x65): [4] 0000000a" -- 07690100010865040000000a
 run "not hex" 1 "not a hex string" -- 07zz
 run "usage error" 2 "--eia takes 0, 1, 2 or 3" -- --eia 9 0744
 

@@ -72,6 +72,9 @@ static const struct {
     { "additional_update_result", 2, "SMS only" },
     { "imeisv_request", 1, "IMEISV requested" },
     { "esm_info_transfer_flag", 1, "security protected ESM information transfer required" },
+    /* TS 24.301 9.9.3.42 */
+    { "generic_msg_container_type", 1, "LTE positioning protocol (LPP) message container" },
+    { "generic_msg_container_type", 2, "location services message container" },
 };
 
 static void u8_print(FILE *f, const struct nas_ie_desc *d, const void *field, int indent)

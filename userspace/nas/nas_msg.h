@@ -289,6 +289,14 @@ struct nas_ksi_seq {
 #define NAS_IES_UL_NAS_TRANSPORT(X, S) \
     X(S, M, 0, LV, nas_container, struct nas_oct256, OCT, 2, 252)
 
+/* TS 24.301 8.2.31, 8.2.32: the container's content (LPP, LCS ...) is
+ * another protocol's; the codec carries it as octets. */
+#define NAS_IES_DL_GENERIC_NAS_TRANSPORT(X, S) \
+    X(S, M, 0, V, generic_msg_container_type, uint8_t, U8, 1, 1) \
+    X(S, M, 0, LVE, generic_msg_container, struct nas_container, CONT, 1, NAS_CONTAINER_MAX) \
+    X(S, O, 0x65, TLV, additional_info, struct nas_oct256, OCT, 1, 255)
+#define NAS_IES_UL_GENERIC_NAS_TRANSPORT(X, S) NAS_IES_DL_GENERIC_NAS_TRANSPORT(X, S)
+
 /* ------------------------------------------------------------------ ESM */
 
 #define NAS_IE_PCO(X, S) \
@@ -485,6 +493,8 @@ struct nas_ksi_seq {
     X(EMM_INFORMATION, emm_information, NAS_PD_EMM, 0x61, "EMM information") \
     X(DL_NAS_TRANSPORT, dl_nas_transport, NAS_PD_EMM, 0x62, "Downlink NAS transport") \
     X(UL_NAS_TRANSPORT, ul_nas_transport, NAS_PD_EMM, 0x63, "Uplink NAS transport") \
+    X(DL_GENERIC_NAS_TRANSPORT, dl_generic_nas_transport, NAS_PD_EMM, 0x68, "Downlink generic NAS transport") \
+    X(UL_GENERIC_NAS_TRANSPORT, ul_generic_nas_transport, NAS_PD_EMM, 0x69, "Uplink generic NAS transport") \
     X(SERVICE_REQUEST, service_request, NAS_PD_EMM, 0x00, "Service request") \
     X(ACT_DEFAULT_REQUEST, act_default_request, NAS_PD_ESM, 0xc1, "Activate default EPS bearer context request") \
     X(ACT_DEFAULT_ACCEPT, act_default_accept, NAS_PD_ESM, 0xc2, "Activate default EPS bearer context accept") \

@@ -39,6 +39,10 @@ static const struct {
     { "ciphering_key_data", 0, { 0 } },
     { "res", 8, { 0xa5, 0x42, 0x11, 0xd5, 0xe3, 0xba, 0x50, 0xbf } },
     { "nas_container", 2, { 0x09, 0x04 } },  /* SMS CP-ACK */
+    /* an LPP-Message (TS 36.355) with endTransaction TRUE alone, and the
+     * 4-octet routing/correlation identifier that tshark reads for LPP */
+    { "generic_msg_container", 1, { 0x08 } },
+    { "additional_info", 4, { 0x00, 0x00, 0x00, 0x01 } },
 };
 
 static void fill_oct(const struct nas_ie_desc *d, uint8_t *field)
@@ -180,6 +184,8 @@ static void fill_ie(const struct nas_ie_desc *d, uint8_t *field)
             *field = 5;
         if (!strcmp(d->name, "identity_type"))
             *field = NAS_ID_IMSI;
+        if (!strcmp(d->name, "generic_msg_container_type"))
+            *field = 1;  /* LPP */
         if (!strcmp(d->name, "local_tz"))
             *field = nas_tz_from_quarters(8);
         break;

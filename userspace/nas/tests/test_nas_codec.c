@@ -126,6 +126,9 @@ static void test_canonical_bytes(void **state)
         "074509 08 0910101032547698",
         /* detach request network, re-attach not required, cause #17 */
         "0745025311",
+        /* downlink / uplink generic NAS transport (TS 24.301 8.2.31, 8.2.32):
+         * LPP container, with and without the additional information */
+        "076801000108", "07690100010865040000000a",
         /* extended service request, M-TMSI, EPS bearer context status */
         "074c0105f4c0ffee0157022000",
     };

@@ -23,7 +23,8 @@ enum field {
     F_FRAME, F_MALFORMED, F_EXPERT, F_EMM, F_ESM, F_EBI, F_PTI, F_SHT, F_IMSI, F_MTMSI, F_MMEGI,
     F_TAC, F_LAC, F_APN, F_QCI, F_PDN4, F_PDN6, F_EMM_CAUSE, F_ESM_CAUSE, F_IMEISV, F_TMSI,
     F_TEXT, F_AMBR, F_PCO, F_PORT, F_IP4, F_KSI, F_MBR_UL, F_MBR_DL, F_GBR_UL, F_EMBR_DL,
-    F_AMBR_UL, F_EEA0, F_EEA2, F_EIA0, F_TOC, F_TOI, F_RAND, F_AUTN, F_TIME, F__COUNT
+    F_AMBR_UL, F_EEA0, F_EEA2, F_EIA0, F_TOC, F_TOI, F_RAND, F_AUTN, F_TIME, F_GEN_TYPE, F_GEN_CONT,
+    F_ADD_INFO, F__COUNT
 };
 
 static const char *const field_names[F__COUNT] = {
@@ -38,7 +39,8 @@ static const char *const field_names[F__COUNT] = {
     "nas_eps.esm.mbr_dl", "nas_eps.esm.gbr_ul", "nas_eps.esm.embr_dl",
     "nas_eps.esm.apn_ambr_ul_total", "nas_eps.emm.eea0", "nas_eps.emm.128eea2",
     "nas_eps.emm.eia0", "nas_eps.emm.toc", "nas_eps.emm.toi", "gsm_a.dtap.rand",
-    "gsm_a.dtap.autn", "gsm_a.dtap.time_zone_time",
+    "gsm_a.dtap.autn", "gsm_a.dtap.time_zone_time", "nas_eps.emm.gen_msg_cont_type",
+    "nas_eps.emm.gen_msg_cont", "nas_eps.cmn.add_info",
 };
 
 #define MAX_MSGS 160
@@ -90,6 +92,19 @@ static void expect_ie(struct sample *s, const struct nas_ie_desc *d, const uint8
         } else if (d->codec == NAS_C_MOBILE_ID && id->type == NAS_ID_TMSI) {
             want(s, F_TMSI, "%u", id->tmsi);
         }
+        break;
+    }
+    case NAS_C_CONT:
+    case NAS_C_OCT: {
+        /* TS 24.301 9.9.3.43, 9.9.2.0: the octets, as tshark prints bytes */
+        uint16_t n;
+        char hex[2 * 64 + 1];
+
+        memcpy(&n, field, 2);
+        if (n > 64 || (strcmp(d->name, "generic_msg_container") && strcmp(d->name, "additional_info")))
+            break;
+        hex_encode(field + 2, n, hex);
+        want(s, !strcmp(d->name, "additional_info") ? F_ADD_INFO : F_GEN_CONT, "%s", hex);
         break;
     }
     case NAS_C_TAI:
@@ -172,6 +187,8 @@ static void expect_ie(struct sample *s, const struct nas_ie_desc *d, const uint8
             want(s, F_EMM_CAUSE, "%u", *field);
         else if (!strcmp(d->name, "esm_cause"))
             want(s, F_ESM_CAUSE, "%u", *field);
+        else if (!strcmp(d->name, "generic_msg_container_type"))  /* TS 24.301 9.9.3.42 */
+            want(s, F_GEN_TYPE, "%u", *field);
         break;
     case NAS_C_KSI:
         if (!strcmp(d->name, "nas_ksi"))
