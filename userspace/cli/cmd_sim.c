@@ -1,9 +1,12 @@
 /* xepcctl sim: the USIM's and the HSS's view of one authentication, for
  * operators debugging a SIM card (Milenage, TS 35.206; EPS AKA, TS 33.401;
  * re-synchronisation, TS 33.102 6.3.5). */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+
+#include <openssl/crypto.h>
 
 #include "cli/cli.h"
 #include "lib/hex.h"
@@ -16,11 +19,14 @@ static const char sim_help[] =
     "    xepcctl sim - compute SIM authentication values (Milenage, EPS AKA)\n"
     "\n"
     "SYNOPSIS\n"
-    "    xepcctl sim vector --k K (--opc OPC | --op OP) --amf AMF --sqn SQN\n"
-    "                       --rand RAND --plmn MCCMNC\n"
-    "    xepcctl sim resync --k K (--opc OPC | --op OP) --rand RAND --auts AUTS\n"
-    "    xepcctl sim auts   --k K (--opc OPC | --op OP) --rand RAND --sqn SQN_MS\n"
+    "    xepcctl sim vector KEYS --amf AMF --sqn SQN --rand RAND --plmn MCCMNC\n"
+    "    xepcctl sim resync KEYS --rand RAND --auts AUTS\n"
+    "    xepcctl sim auts   KEYS --rand RAND --sqn SQN_MS\n"
     "    xepcctl sim --help\n"
+    "\n"
+    "    KEYS is K and one of OPc and OP, each given as a value or read from a\n"
+    "    file:  (--k K | --k-file FILE) ((--opc OPC | --opc-file FILE) |\n"
+    "                                    (--op OP | --op-file FILE))\n"
     "\n"
     "DESCRIPTION\n"
     "    vector  computes what the HSS sends for one EPS authentication (TS 33.401\n"
@@ -41,6 +47,14 @@ static const char sim_help[] =
     "    --k K          subscriber key, 16 octets\n"
     "    --opc OPC      operator variant key as stored on the SIM, 16 octets\n"
     "    --op OP        operator key, 16 octets (OPc is computed from it)\n"
+    "    --k-file FILE, --opc-file FILE, --op-file FILE\n"
+    "                   read that key from FILE instead (hex as above, one line);\n"
+    "                   FILE \"-\" (or the value \"-\" of --k, --opc, --op) reads it\n"
+    "                   from standard input, for one key at most.  Keys given as\n"
+    "                   values are visible to other users in ps(1) and\n"
+    "                   /proc/PID/cmdline while xepcctl runs; files and standard\n"
+    "                   input are not.  A malformed key is reported by its length\n"
+    "                   or the position of the bad character, never echoed.\n"
     "    --amf AMF      authentication management field, 2 octets\n"
     "    --sqn SQN      sequence number, 6 octets\n"
     "    --rand RAND    random challenge, 16 octets\n"
@@ -75,43 +89,159 @@ static void print_hex(const char *name, const uint8_t *b, size_t n)
 
 struct sim_args {
     const char *k, *opc, *op, *amf, *sqn, *rand, *auts, *plmn;
+    const char *k_file, *opc_file, *op_file;
 };
 
-/* Decodes one required option into n octets; prints what is wrong. */
-static int need(const char *cmd, const char *opt, const char *val, uint8_t *out, size_t n)
+/* Why a hex string is not n octets, without repeating it: the value may
+ * be a key.  Mirrors hex_decode(): separators ' ', ':', '-', tab and
+ * newline between octets, an optional leading 0x. */
+static void hex_problem(const char *val, size_t n, char *out, size_t cap)
 {
+    size_t digits = 0, pos = 0;
+    const char *p = val;
+
+    if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+        p += 2;
+    for (; *p; p++) {
+        if (*p == ' ' || *p == ':' || *p == '-' || *p == '\t' || *p == '\n')
+            continue;
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f') || (*p >= 'A' && *p <= 'F'))) {
+            pos = (size_t)(p - val) + 1;
+            break;
+        }
+        digits++;
+    }
+    if (pos)
+        snprintf(out, cap, "character %zu is not a hex digit", pos);
+    else if (digits % 2)
+        snprintf(out, cap, "an odd number of hex digits (%zu)", digits);
+    else
+        snprintf(out, cap, "%zu hex digits instead of %zu", digits, 2 * n);
+}
+
+/* Decodes one required option into n octets; prints what is wrong.  The
+ * value is echoed only when it is not secret. */
+static int need_value(const char *cmd, const char *opt, const char *val, uint8_t *out, size_t n,
+                      bool secret)
+{
+    char why[96];
+
     if (!val) {
         fprintf(stderr, "xepcctl sim %s: --%s is required (see xepcctl sim --help)\n", cmd, opt);
         return -1;
     }
     if (hex_decode_exact(val, out, n) < 0) {
-        fprintf(stderr, "xepcctl sim %s: --%s: expected %zu octets (%zu hex digits), got '%s'\n",
-                cmd, opt, n, 2 * n, val);
+        if (secret) {
+            hex_problem(val, n, why, sizeof(why));
+            fprintf(stderr, "xepcctl sim %s: --%s: expected %zu octets (%zu hex digits): %s "
+                            "(the value is not shown)\n",
+                    cmd, opt, n, 2 * n, why);
+        } else {
+            fprintf(stderr, "xepcctl sim %s: --%s: expected %zu octets (%zu hex digits), got '%s'\n",
+                    cmd, opt, n, 2 * n, val);
+        }
         return -1;
     }
     return 0;
 }
 
-/* K with OPc or OP into a keyed Milenage context. */
+static int need(const char *cmd, const char *opt, const char *val, uint8_t *out, size_t n)
+{
+    return need_value(cmd, opt, val, out, n, false);
+}
+
+/* Reads a secret from path ("-": standard input) into buf, NUL-terminated,
+ * trailing white space removed.  0 or -1 (said why on stderr). */
+static int read_secret(const char *cmd, const char *opt, const char *path, char *buf, size_t cap,
+                       bool *stdin_used)
+{
+    bool from_stdin = !strcmp(path, "-");
+    FILE *f;
+    size_t n;
+    int c;
+
+    if (from_stdin) {
+        if (*stdin_used) {
+            fprintf(stderr, "xepcctl sim %s: --%s: standard input is already read for another "
+                            "key; give this one in a file\n", cmd, opt);
+            return -1;
+        }
+        *stdin_used = true;
+        f = stdin;
+    } else if (!(f = fopen(path, "r"))) {
+        fprintf(stderr, "xepcctl sim %s: --%s: cannot open %s: %s\n", cmd, opt, path,
+                strerror(errno));
+        return -1;
+    }
+    n = fread(buf, 1, cap - 1, f);
+    c = n == cap - 1 ? fgetc(f) : EOF;
+    if (!from_stdin)
+        fclose(f);
+    buf[n] = '\0';
+    while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ' ||
+                 buf[n - 1] == '\t'))
+        buf[--n] = '\0';
+    if (c != EOF) {
+        fprintf(stderr, "xepcctl sim %s: --%s: %s holds more than a key (%zu octets or more)\n",
+                cmd, opt, from_stdin ? "standard input" : path, cap - 1);
+        OPENSSL_cleanse(buf, cap);
+        return -1;
+    }
+    return 0;
+}
+
+/* One 16-octet key from --NAME VALUE or --NAME-file FILE ("-" in either
+ * means standard input).  The text it was read from is cleansed. */
+static int key_arg(const char *cmd, const char *opt, const char *val, const char *file,
+                   uint8_t key[16], bool *stdin_used)
+{
+    char text[256], fopt[32];
+    int rc;
+
+    snprintf(fopt, sizeof(fopt), "%s-file", opt);
+    if (val && file) {
+        fprintf(stderr, "xepcctl sim %s: give --%s or --%s, not both\n", cmd, opt, fopt);
+        return -1;
+    }
+    if (val && strcmp(val, "-"))
+        return need_value(cmd, opt, val, key, 16, true);
+    if (!val && !file)
+        return need_value(cmd, opt, NULL, key, 16, true);
+    if (read_secret(cmd, file ? fopt : opt, file ? file : "-", text, sizeof(text), stdin_used))
+        return -1;
+    rc = need_value(cmd, file ? fopt : opt, text, key, 16, true);
+    OPENSSL_cleanse(text, sizeof(text));
+    return rc;
+}
+
+/* K with OPc or OP into a keyed Milenage context.  K and OP/OPc are
+ * cleansed on every path (the context holds OPc until milenage_free()). */
 static int sim_keys(const char *cmd, const struct sim_args *a, struct milenage *m)
 {
     uint8_t k[16], key2[16];
-    int rc;
+    bool stdin_used = false, use_opc = a->opc || a->opc_file;
+    int rc = CLI_USAGE;
 
-    if (need(cmd, "k", a->k, k, 16))
-        return CLI_USAGE;
-    if (!!a->opc == !!a->op) {
-        fprintf(stderr, "xepcctl sim %s: give exactly one of --opc and --op\n", cmd);
-        return CLI_USAGE;
+    if (key_arg(cmd, "k", a->k, a->k_file, k, &stdin_used))
+        goto out;
+    if (use_opc == (a->op || a->op_file)) {
+        fprintf(stderr, "xepcctl sim %s: give exactly one of --opc (--opc-file) and --op "
+                        "(--op-file)\n", cmd);
+        goto out;
     }
-    if (need(cmd, a->opc ? "opc" : "op", a->opc ? a->opc : a->op, key2, 16))
-        return CLI_USAGE;
-    rc = a->opc ? milenage_init(m, k, key2) : milenage_init_op(m, k, key2);
-    if (rc) {
+    if (use_opc ? key_arg(cmd, "opc", a->opc, a->opc_file, key2, &stdin_used)
+                : key_arg(cmd, "op", a->op, a->op_file, key2, &stdin_used))
+        goto out;
+    if (use_opc ? milenage_init(m, k, key2) : milenage_init_op(m, k, key2)) {
         fprintf(stderr, "xepcctl sim %s: crypto library failure\n", cmd);
-        return CLI_FAIL;
+        rc = CLI_FAIL;
+        goto out;
     }
-    return CLI_OK;
+    rc = CLI_OK;
+out:
+    OPENSSL_cleanse(k, sizeof(k));
+    OPENSSL_cleanse(key2, sizeof(key2));
+    return rc;
 }
 
 static int sim_vector(const struct sim_args *a)
@@ -121,20 +251,19 @@ static int sim_vector(const struct sim_args *a)
     struct milenage m;
     int rc;
 
+    memset(&v, 0, sizeof(v));
     rc = sim_keys("vector", a, &m);
     if (rc)
         return rc;
+    rc = CLI_USAGE;
     if (need("vector", "amf", a->amf, amf, 2) || need("vector", "sqn", a->sqn, sqn, 6) ||
-        need("vector", "rand", a->rand, rand, 16)) {
-        milenage_free(&m);
-        return CLI_USAGE;
-    }
+        need("vector", "rand", a->rand, rand, 16))
+        goto out;
     if (!a->plmn || sec_plmn_to_sn_id(a->plmn, sn)) {
         fprintf(stderr, "xepcctl sim vector: --plmn: expected MCC and MNC as 5 or 6 digits "
                         "(e.g. 00101), got '%s'\n",
                 a->plmn ? a->plmn : "(nothing)");
-        milenage_free(&m);
-        return CLI_USAGE;
+        goto out;
     }
     if (!(amf[0] & 0x80))
         fprintf(stderr, "xepcctl sim vector: note: AMF separation bit is 0; a USIM refuses this "
@@ -142,9 +271,9 @@ static int sim_vector(const struct sim_args *a)
     if (sec_eps_vector_make(&m, sec_sqn_get(sqn), amf, sn, rand, &v) != SEC_AUTH_OK ||
         milenage_f1(&m, rand, sqn, amf, mac_a, mac_s) ||
         milenage_f2345(&m, rand, NULL, NULL, NULL, NULL, ak_s)) {
-        milenage_free(&m);
         fprintf(stderr, "xepcctl sim vector: crypto library failure\n");
-        return CLI_FAIL;
+        rc = CLI_FAIL;
+        goto out;
     }
     print_hex("opc", m.opc, 16);
     print_hex("mac_a", mac_a, 8);
@@ -157,8 +286,15 @@ static int sim_vector(const struct sim_args *a)
     print_hex("autn", v.autn, 16);
     print_hex("sn_id", sn, 3);
     print_hex("kasme", v.kasme, 32);
+    rc = CLI_OK;
+out:
+    /* the vector's CK, IK, KASME, XRES and the AKs are secrets too */
+    sec_eps_vector_cleanse(&v);
+    OPENSSL_cleanse(mac_a, sizeof(mac_a));
+    OPENSSL_cleanse(mac_s, sizeof(mac_s));
+    OPENSSL_cleanse(ak_s, sizeof(ak_s));
     milenage_free(&m);
-    return CLI_OK;
+    return rc;
 }
 
 static int sim_resync(const struct sim_args *a)
@@ -217,6 +353,8 @@ int cli_sim_main(int argc, char **argv)
         {"op", required_argument, NULL, 'o'},   {"amf", required_argument, NULL, 'a'},
         {"sqn", required_argument, NULL, 's'},  {"rand", required_argument, NULL, 'r'},
         {"auts", required_argument, NULL, 'u'}, {"plmn", required_argument, NULL, 'p'},
+        {"k-file", required_argument, NULL, 'K'}, {"opc-file", required_argument, NULL, 'C'},
+        {"op-file", required_argument, NULL, 'O'},
         {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0},
     };
     struct sim_args a = {0};
@@ -245,16 +383,25 @@ int cli_sim_main(int argc, char **argv)
         case 'r': a.rand = optarg; break;
         case 'u': a.auts = optarg; break;
         case 'p': a.plmn = optarg; break;
+        case 'K': a.k_file = optarg; break;
+        case 'C': a.opc_file = optarg; break;
+        case 'O': a.op_file = optarg; break;
         case 'h': fputs(sim_help, stdout); return CLI_OK;
-        default:
-            fprintf(stderr, "xepcctl sim %s: unknown or incomplete option '%s' (see xepcctl sim "
+        default: {
+            /* the option's name only: "--k=..." may carry a key */
+            const char *arg = (argv + 1)[optind - 1];
+
+            fprintf(stderr, "xepcctl sim %s: unknown or incomplete option '%.*s' (see xepcctl sim "
                             "--help)\n",
-                    sub, (argv + 1)[optind - 1]);
+                    sub, (int)strcspn(arg, "="), arg);
             return CLI_USAGE;
+        }
         }
     }
     if (optind < argc - 1) {
-        fprintf(stderr, "xepcctl sim %s: unexpected argument '%s'\n", sub, (argv + 1)[optind]);
+        /* not echoed: a key pasted with a space in it ends up here */
+        fprintf(stderr, "xepcctl sim %s: unexpected argument at position %d (not shown); keys "
+                        "are one argument each\n", sub, optind + 1);
         return CLI_USAGE;
     }
     if (!strcmp(sub, "vector"))

@@ -37,21 +37,27 @@ void sec_sqn_put(uint8_t b[6], uint64_t sqn)
         b[i] = (uint8_t)sqn;
 }
 
+void sec_eps_vector_cleanse(struct sec_eps_vector *v)
+{
+    OPENSSL_cleanse(v, sizeof(*v));
+}
+
 enum sec_auth_err sec_eps_vector_make(struct milenage *m, uint64_t sqn, const uint8_t amf[2],
                                       const uint8_t sn_id[3], const uint8_t *rand,
                                       struct sec_eps_vector *v)
 {
     uint8_t sqn_b[6], conc[6];
+    enum sec_auth_err e = SEC_AUTH_CRYPTO;
 
     if (rand)
         memcpy(v->rand, rand, 16);
     else if (RAND_bytes(v->rand, 16) != 1)
-        return SEC_AUTH_CRYPTO;
+        goto out;
     v->sqn = sqn;
     sec_sqn_put(sqn_b, sqn);
     if (milenage_f2345(m, v->rand, v->xres, v->ck, v->ik, v->ak, NULL) ||
         milenage_f1(m, v->rand, sqn_b, amf, v->autn + 8, NULL))
-        return SEC_AUTH_CRYPTO;
+        goto out;
     /* AUTN = SQN xor AK || AMF || MAC-A (TS 33.102 6.3.2) */
     for (int i = 0; i < 6; i++)
         conc[i] = sqn_b[i] ^ v->ak[i];
@@ -59,8 +65,14 @@ enum sec_auth_err sec_eps_vector_make(struct milenage *m, uint64_t sqn, const ui
     memcpy(v->autn + 6, amf, 2);
     /* TS 33.401 A.2 */
     if (sec_kasme(v->ck, v->ik, sn_id, conc, v->kasme))
-        return SEC_AUTH_CRYPTO;
-    return SEC_AUTH_OK;
+        goto out;
+    e = SEC_AUTH_OK;
+out:
+    /* a half-made vector holds CK, IK, XRES or AK: none of it leaves */
+    if (e != SEC_AUTH_OK)
+        sec_eps_vector_cleanse(v);
+    OPENSSL_cleanse(conc, sizeof(conc));
+    return e;
 }
 
 enum sec_auth_err sec_he_eps_vector(struct milenage *m, struct sec_sqn_he *he,
@@ -90,14 +102,20 @@ enum sec_auth_err sec_he_resync(struct milenage *m, struct sec_sqn_he *he, const
     static const uint8_t amf_star[2] = {0, 0}; /* TS 33.102 6.3.3: dummy AMF */
     uint8_t ak_s[6], sqn_b[6], mac_s[8];
 
+    enum sec_auth_err e = SEC_AUTH_CRYPTO;
+
     if (milenage_f2345(m, rand, NULL, NULL, NULL, NULL, ak_s))
-        return SEC_AUTH_CRYPTO;
+        goto out;
     for (int i = 0; i < 6; i++)
         sqn_b[i] = auts[i] ^ ak_s[i];
     if (milenage_f1(m, rand, sqn_b, amf_star, NULL, mac_s))
-        return SEC_AUTH_CRYPTO;
-    if (CRYPTO_memcmp(mac_s, auts + 6, 8) != 0)
-        return SEC_AUTH_MAC_S_FAILURE;
+        goto out;
+    e = CRYPTO_memcmp(mac_s, auts + 6, 8) ? SEC_AUTH_MAC_S_FAILURE : SEC_AUTH_OK;
+out:
+    OPENSSL_cleanse(ak_s, sizeof(ak_s));
+    OPENSSL_cleanse(mac_s, sizeof(mac_s));
+    if (e != SEC_AUTH_OK)
+        return e;
     uint64_t sqn = sec_sqn_get(sqn_b);
     if (sqn_ms)
         *sqn_ms = sqn;
@@ -143,13 +161,17 @@ enum sec_auth_err sec_usim_auts(struct milenage *m, const uint8_t rand[16], uint
     static const uint8_t amf_star[2] = {0, 0};
     uint8_t ak_s[6], sqn_b[6];
 
+    enum sec_auth_err e = SEC_AUTH_CRYPTO;
+
     sec_sqn_put(sqn_b, sqn_ms);
-    if (milenage_f2345(m, rand, NULL, NULL, NULL, NULL, ak_s) ||
-        milenage_f1(m, rand, sqn_b, amf_star, NULL, auts + 6))
-        return SEC_AUTH_CRYPTO;
-    for (int i = 0; i < 6; i++)
-        auts[i] = sqn_b[i] ^ ak_s[i];
-    return SEC_AUTH_OK;
+    if (!milenage_f2345(m, rand, NULL, NULL, NULL, NULL, ak_s) &&
+        !milenage_f1(m, rand, sqn_b, amf_star, NULL, auts + 6)) {
+        for (int i = 0; i < 6; i++)
+            auts[i] = sqn_b[i] ^ ak_s[i];
+        e = SEC_AUTH_OK;
+    }
+    OPENSSL_cleanse(ak_s, sizeof(ak_s));
+    return e;
 }
 
 enum sec_auth_err sec_usim_authenticate(struct milenage *m, struct sec_usim_sqn *usim,
@@ -160,8 +182,10 @@ enum sec_auth_err sec_usim_authenticate(struct milenage *m, struct sec_usim_sqn 
     uint8_t ak[6], sqn_b[6], xmac[8], r[8], c[16], i_[16];
     enum sec_auth_err e = SEC_AUTH_OK;
 
-    if (milenage_f2345(m, rand, r, c, i_, ak, NULL))
-        return SEC_AUTH_CRYPTO;
+    if (milenage_f2345(m, rand, r, c, i_, ak, NULL)) {
+        e = SEC_AUTH_CRYPTO;
+        goto done;
+    }
     for (int i = 0; i < 6; i++)
         sqn_b[i] = autn[i] ^ ak[i];
     if (milenage_f1(m, rand, sqn_b, autn + 6, xmac, NULL)) {
@@ -196,6 +220,8 @@ enum sec_auth_err sec_usim_authenticate(struct milenage *m, struct sec_usim_sqn 
     if (ik)
         memcpy(ik, i_, 16);
 done:
+    OPENSSL_cleanse(r, sizeof(r));
+    OPENSSL_cleanse(xmac, sizeof(xmac));
     OPENSSL_cleanse(c, sizeof(c));
     OPENSSL_cleanse(i_, sizeof(i_));
     OPENSSL_cleanse(ak, sizeof(ak));

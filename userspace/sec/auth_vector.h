@@ -62,6 +62,10 @@ enum sec_auth_err sec_eps_vector_make(struct milenage *m, uint64_t sqn, const ui
                                       const uint8_t sn_id[3], const uint8_t *rand,
                                       struct sec_eps_vector *v);
 
+/* Zeroes a vector (OPENSSL_cleanse): XRES, CK, IK, KASME and AK are
+ * secrets.  sec_eps_vector_make() does it itself when it fails. */
+void sec_eps_vector_cleanse(struct sec_eps_vector *v);
+
 /* HE side, per subscriber. */
 struct sec_sqn_he {
     uint64_t seq_he; /* highest SEQ used */

@@ -24,11 +24,10 @@ int milenage_opc(const uint8_t k[16], const uint8_t op[16], uint8_t opc[16])
         return -ENOMEM;
     rc = sec_aes_block(aes, op, e);
     EVP_CIPHER_CTX_free(aes);
-    if (rc)
-        return -EIO;
-    xor16(opc, e, op);
-    OPENSSL_cleanse(e, sizeof(e));
-    return 0;
+    if (!rc)
+        xor16(opc, e, op);
+    OPENSSL_cleanse(e, sizeof(e));  /* E_K(OP): OPc is one xor away */
+    return rc ? -EIO : 0;
 }
 
 int milenage_init(struct milenage *m, const uint8_t k[16], const uint8_t opc[16])
@@ -50,6 +49,7 @@ int milenage_init_op(struct milenage *m, const uint8_t k[16], const uint8_t op[1
         return -ENOMEM;
     rc = sec_aes_block(m->aes, op, e);
     if (rc) {
+        OPENSSL_cleanse(e, sizeof(e));
         milenage_free(m);
         return -EIO;
     }
@@ -65,13 +65,18 @@ void milenage_free(struct milenage *m)
     OPENSSL_cleanse(m->opc, sizeof(m->opc));
 }
 
-/* TEMP = E_K(RAND xor OPc) */
+/* TEMP = E_K(RAND xor OPc).  Every intermediate below is cleansed on
+ * every path: RAND is public, so RAND xor OPc is OPc, and TEMP and the
+ * OUTn inputs are one AES away from the outputs. */
 static int temp_of(struct milenage *m, const uint8_t rand[16], uint8_t temp[16])
 {
     uint8_t x[16];
+    int rc;
 
     xor16(x, rand, m->opc);
-    return sec_aes_block(m->aes, x, temp);
+    rc = sec_aes_block(m->aes, x, temp);
+    OPENSSL_cleanse(x, sizeof(x));
+    return rc;
 }
 
 /* OUTn = E_K(rot(TEMP xor OPc, r) xor c) xor OPc, for n = 2..5 with the
@@ -81,11 +86,14 @@ static int out_n(struct milenage *m, const uint8_t temp[16], unsigned rot_octets
                  uint8_t out[16])
 {
     uint8_t x[16];
+    int rc;
 
     for (unsigned i = 0; i < 16; i++)
         x[i] = temp[(i + rot_octets) & 15] ^ m->opc[(i + rot_octets) & 15];
     x[15] ^= c;
-    if (sec_aes_block(m->aes, x, out))
+    rc = sec_aes_block(m->aes, x, out);
+    OPENSSL_cleanse(x, sizeof(x));
+    if (rc)
         return -EIO;
     xor16(out, out, m->opc);
     return 0;
@@ -95,9 +103,10 @@ int milenage_f1(struct milenage *m, const uint8_t rand[16], const uint8_t sqn[6]
                 const uint8_t amf[2], uint8_t mac_a[8], uint8_t mac_s[8])
 {
     uint8_t temp[16], in1[16], x[16], out1[16];
+    int rc = -EIO;
 
     if (temp_of(m, rand, temp))
-        return -EIO;
+        goto out;
     /* IN1 = SQN || AMF || SQN || AMF */
     memcpy(in1, sqn, 6);
     memcpy(in1 + 6, amf, 2);
@@ -107,14 +116,19 @@ int milenage_f1(struct milenage *m, const uint8_t rand[16], const uint8_t sqn[6]
     for (int i = 0; i < 16; i++)
         x[i] = temp[i] ^ in1[(i + 8) & 15] ^ m->opc[(i + 8) & 15];
     if (sec_aes_block(m->aes, x, out1))
-        return -EIO;
+        goto out;
     xor16(out1, out1, m->opc);
     if (mac_a)
         memcpy(mac_a, out1, 8);
     if (mac_s)
         memcpy(mac_s, out1 + 8, 8);
+    rc = 0;
+out:
     OPENSSL_cleanse(temp, sizeof(temp));
-    return 0;
+    OPENSSL_cleanse(in1, sizeof(in1));
+    OPENSSL_cleanse(x, sizeof(x));
+    OPENSSL_cleanse(out1, sizeof(out1));
+    return rc;
 }
 
 int milenage_f2345(struct milenage *m, const uint8_t rand[16], uint8_t res[8], uint8_t ck[16],
@@ -124,7 +138,7 @@ int milenage_f2345(struct milenage *m, const uint8_t rand[16], uint8_t res[8], u
     int rc = -EIO;
 
     if (temp_of(m, rand, temp))
-        return -EIO;
+        goto done;
     if (res || ak) {
         if (out_n(m, temp, 0, 1, out))
             goto done;

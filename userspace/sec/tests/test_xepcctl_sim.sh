@@ -9,7 +9,7 @@ OP=cdc202d5123e20f62b6d676ac72cb318
 OPC=cd63cb71954a9f4e48a5994e37a02baf
 RAND=23553cbe9637a89d218ae64dae47bf35
 
-echo "1..12"
+echo "1..21"
 n=0
 ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
 field() { sed -n "s/^$1: //p" <<<"$2"; }
@@ -60,3 +60,52 @@ ok $? "sim resync: a RAND of the wrong length is a usage error"
 ok $? "sim vector: --op and --opc together is a usage error"
 "$X" sim --help | grep -q '^SYNOPSIS' && "$X" --help | grep -q '^  sim '
 ok $? "sim --help reads like a man page and xepcctl lists sim"
+
+# Secrets (issue 8): a malformed key is described, never echoed; keys can
+# come from a file or standard input instead of argv.
+tmp=$(mktemp -d /tmp/xepc-sim-nas-XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+# no 6-character piece of the value may appear in what xepcctl prints
+leaks() { local v=$1 f=$2 i; for ((i = 0; i + 6 <= ${#v}; i++)); do
+    grep -qiF -- "${v:i:6}" "$f" && return 0; done; return 1; }
+VEC=(--amf b9b9 --sqn fd8eef40df7d --rand $RAND --plmn 208034)
+want=$("$X" sim vector --k $K --op $OP "${VEC[@]}")
+
+badk=${K:0:31}z
+"$X" sim vector --k "$badk" --op $OP "${VEC[@]}" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc = 2 ] && ! leaks "$badk" "$tmp/err" && ! leaks "$badk" "$tmp/out" &&
+    grep -q -- '--k: expected 16 octets (32 hex digits): character 32 is not a hex digit' "$tmp/err"
+ok $? "sim: a malformed --k is described, not echoed"
+"$X" sim vector --k $K --opc "${OPC:0:30}" "${VEC[@]}" >/dev/null 2>"$tmp/err"
+rc=$?
+[ $rc = 2 ] && ! leaks "${OPC:0:30}" "$tmp/err" && grep -q -- '--opc: .*30 hex digits instead of 32' "$tmp/err"
+ok $? "sim: a short --opc is described by its length, not echoed"
+"$X" sim vector --k ${K:0:16} ${K:16} --op $OP "${VEC[@]}" >/dev/null 2>"$tmp/err"
+rc=$?
+[ $rc = 2 ] && ! leaks "$K" "$tmp/err" && grep -q 'unexpected argument at position' "$tmp/err"
+ok $? "sim: a key split in two arguments is not echoed"
+"$X" sim vector --k $K --op $OP "${VEC[@]}" --opx=$OPC >/dev/null 2>"$tmp/err"
+rc=$?
+[ $rc = 2 ] && ! leaks "$OPC" "$tmp/err" && grep -q "unknown or incomplete option '--opx'" "$tmp/err"
+ok $? "sim: an unknown --opt=VALUE is named without its value"
+
+printf '%s\n' $K >"$tmp/k"; printf '%s\r\n' "${OP:0:8} ${OP:8}" >"$tmp/op"; chmod 600 "$tmp/k" "$tmp/op"
+[ "$("$X" sim vector --k-file "$tmp/k" --op-file "$tmp/op" "${VEC[@]}")" = "$want" ]
+ok $? "sim: --k-file and --op-file give what --k and --op give"
+[ "$(printf '%s\n' $K | "$X" sim vector --k - --op $OP "${VEC[@]}")" = "$want" ] &&
+    [ "$(printf '%s' $OP | "$X" sim vector --k-file "$tmp/k" --op-file - "${VEC[@]}")" = "$want" ]
+ok $? "sim: --k - and --op-file - read the key from standard input"
+printf '%s\n' $K | "$X" sim vector --k - --op - "${VEC[@]}" >/dev/null 2>"$tmp/err"
+[ $? = 2 ] && grep -q 'standard input is already read' "$tmp/err"
+ok $? "sim: two keys from standard input is a usage error"
+printf '%s\n' "$badk" >"$tmp/bad"
+"$X" sim vector --k-file "$tmp/bad" --op $OP "${VEC[@]}" >/dev/null 2>"$tmp/err"
+rc=$?
+[ $rc = 2 ] && ! leaks "$badk" "$tmp/err" && grep -q -- '--k-file: .*not a hex digit' "$tmp/err"
+ok $? "sim: a malformed key file is described, not echoed"
+"$X" sim vector --k-file "$tmp/none" --op $OP "${VEC[@]}" >/dev/null 2>"$tmp/err"
+[ $? = 2 ] && grep -q "cannot open $tmp/none" "$tmp/err" &&
+    "$X" sim vector --k $K --k-file "$tmp/k" --op $OP "${VEC[@]}" >/dev/null 2>&1
+[ $? = 2 ]
+ok $? "sim: a missing key file, or a key given twice, is a usage error"
