@@ -25,7 +25,8 @@ const struct nas_msg_spec nas_msg_specs[NAS_MSG_COUNT] = {
 
 const struct nas_codec_ops *const nas_codecs[NAS_C__COUNT] = {
     [NAS_C_U8] = &nas_ops_u8, [NAS_C_SPARE] = &nas_ops_spare, [NAS_C_KSI] = &nas_ops_ksi,
-    [NAS_C_DETACH] = &nas_ops_detach, [NAS_C_UPDATE] = &nas_ops_update,
+    [NAS_C_DETACH] = &nas_ops_detach, [NAS_C_DETACH_NW] = &nas_ops_detach_nw,
+    [NAS_C_UPDATE] = &nas_ops_update,
     [NAS_C_KSI_SEQ] = &nas_ops_ksi_seq, [NAS_C_BYTES] = &nas_ops_bytes, [NAS_C_OCT] = &nas_ops_oct,
     [NAS_C_CONT] = &nas_ops_cont, [NAS_C_EPS_ID] = &nas_ops_eps_id,
     [NAS_C_MOBILE_ID] = &nas_ops_mobile_id, [NAS_C_TAI] = &nas_ops_tai,
@@ -267,7 +268,7 @@ static enum nas_msg_id detach_kind(const uint8_t *buf, size_t len, enum nas_dir 
         return NAS_MSG_DETACH_REQUEST_NW;
     if (len >= 4)
         return buf[3] < 0x10 ? NAS_MSG_DETACH_REQUEST_UE : NAS_MSG_DETACH_REQUEST_NW;
-    if (len == 3 && (buf[2] & 0xf8))
+    if (len == 3 && (buf[2] & 0xf8))  /* KSI, or switch off (spare towards the UE) */
         return NAS_MSG_DETACH_REQUEST_UE;
     return NAS_MSG_DETACH_REQUEST_NW;
 }

@@ -190,6 +190,29 @@ const struct nas_codec_ops nas_ops_detach = {
     detach_dec, detach_enc, detach_print, sizeof(struct nas_detach_type)
 };
 
+/* Towards the UE, bit 4 of the detach type is spare (9.9.3.7): ignored on
+ * receipt, sent as 0, so that what we send never reads as a UE
+ * originating detach request (nas_codec.c tells the two apart by it). */
+static int detach_nw_dec(const struct nas_ie_desc *d, const uint8_t *p, size_t len, void *field)
+{
+    int r = detach_dec(d, p, len, field);
+
+    ((struct nas_detach_type *)field)->switch_off = false;
+    return r;
+}
+
+static int detach_nw_enc(const struct nas_ie_desc *d, const void *field, uint8_t *p, size_t cap)
+{
+    struct nas_detach_type t = *(const struct nas_detach_type *)field;
+
+    t.switch_off = false;
+    return detach_enc(d, &t, p, cap);
+}
+
+const struct nas_codec_ops nas_ops_detach_nw = {
+    detach_nw_dec, detach_nw_enc, detach_print, sizeof(struct nas_detach_type)
+};
+
 /* TS 24.301 9.9.3.14 EPS update type: active flag bit 4, type bits 3-1 */
 static int update_dec(const struct nas_ie_desc *d, const uint8_t *p, size_t len, void *field)
 {

@@ -16,7 +16,7 @@ enum nas_fmt {
 };
 
 enum nas_codec {
-    NAS_C_U8, NAS_C_SPARE, NAS_C_KSI, NAS_C_DETACH, NAS_C_UPDATE, NAS_C_KSI_SEQ,
+    NAS_C_U8, NAS_C_SPARE, NAS_C_KSI, NAS_C_DETACH, NAS_C_DETACH_NW, NAS_C_UPDATE, NAS_C_KSI_SEQ,
     NAS_C_BYTES, NAS_C_OCT, NAS_C_CONT,
     NAS_C_EPS_ID, NAS_C_MOBILE_ID, NAS_C_TAI, NAS_C_TAI_LIST, NAS_C_LAI, NAS_C_PLMN_LIST,
     NAS_C_UENC, NAS_C_UESC, NAS_C_ALGS, NAS_C_DRX, NAS_C_TIMER, NAS_C_TIMER3,
@@ -55,6 +55,7 @@ extern const struct nas_codec_ops *const nas_codecs[NAS_C__COUNT];
 
 /* nas_ie_emm.c */
 extern const struct nas_codec_ops nas_ops_u8, nas_ops_spare, nas_ops_ksi, nas_ops_detach,
+    nas_ops_detach_nw,
     nas_ops_update, nas_ops_ksi_seq, nas_ops_bytes, nas_ops_oct, nas_ops_cont,
     nas_ops_eps_id, nas_ops_mobile_id, nas_ops_tai, nas_ops_tai_list, nas_ops_lai,
     nas_ops_plmn_list, nas_ops_uenc, nas_ops_uesc, nas_ops_algs, nas_ops_drx,

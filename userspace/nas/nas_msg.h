@@ -108,7 +108,7 @@ struct nas_ksi_seq {
 
 /* TS 24.301 8.2.11.2 (UE terminated detach) */
 #define NAS_IES_DETACH_REQUEST_NW(X, S) \
-    X(S, M, 0, VH, detach_type, struct nas_detach_type, DETACH, 1, 1) \
+    X(S, M, 0, VH, detach_type, struct nas_detach_type, DETACH_NW, 1, 1) \
     X(S, M, 0, VH, spare, uint8_t, SPARE, 1, 1) \
     X(S, O, 0x53, TV, emm_cause, uint8_t, U8, 1, 1)
 

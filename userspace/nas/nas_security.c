@@ -562,14 +562,34 @@ static int unprotect_begin(struct nas_sec_ctx *c, const uint8_t *pdu, size_t len
      * counter moved on. */
     const uint32_t mask = sr ? 0x1f : 0xff;
     const uint32_t expected = *x->count;
-    x->older = (expected & ~mask) | info->sqn;
-    x->est = x->older;
-    x->replay_candidate = 0;
-    if (x->older < expected) {
-        x->est = x->older + mask + 1;
-        x->replay_candidate = 1;
-    }
+    x->est = (expected & ~mask) | info->sqn;
+    if (x->est < expected)
+        x->est += mask + 1;
+    /* The COUNT one SQN wrap earlier is below the expected one: a message
+     * whose MAC verifies there is a replay (4.4.3.2), whether or not the
+     * expected COUNT's low bits passed the SQN (before, only then; a
+     * replay of the message just before a wrap of the SQN was reported as
+     * a MAC failure; found by fuzz_nas_unprotect). */
+    x->replay_candidate = x->est > mask;
+    x->older = x->est - (mask + 1);
     if (expected > NAS_COUNT_MAX || x->est > NAS_COUNT_MAX) {
+        /* 4.4.3.2: no new message fits in the COUNT space any more, but
+         * one whose MAC verifies under the last COUNT with its SQN below
+         * the next expected one is still a replay, and says so (the
+         * caller must not take a replayed old message for the need to
+         * re-key).  Found by fuzz_nas_unprotect. */
+        uint32_t cand = x->older;
+
+        if (c->eia != SEC_ALG_0 && x->replay_candidate && cand <= NAS_COUNT_MAX) {
+            int ok = mac_ok(c, info, cand, x->dir, pdu, len);
+
+            if (ok != 0) {
+                if (ok > 0)
+                    info->count = cand;
+                *e = ok > 0 ? NAS_SEC_ERR_REPLAY : NAS_SEC_ERR_CRYPTO;
+                return 0;
+            }
+        }
         *e = NAS_SEC_ERR_COUNT_EXHAUSTED;
         return 0;
     }

@@ -195,6 +195,7 @@ static void fill_ie(const struct nas_ie_desc *d, uint8_t *field)
         ((struct nas_ksi *)field)->ksi = 3;
         break;
     case NAS_C_DETACH:
+    case NAS_C_DETACH_NW:
         ((struct nas_detach_type *)field)->type = 1;
         break;
     case NAS_C_UPDATE:

@@ -206,6 +206,24 @@ static void test_detach_request_kind(void **state)
         assert_int_equal(m->id, v[i].id);
         assert_int_equal(r, v[i].err ? -v[i].err : n);
     }
+    /* bit 4 of the detach type is spare towards the UE: ignored on
+     * receipt and sent as 0, so that the UE terminated one re-encodes to
+     * what reads as UE terminated (fuzz_nas_decode found "07 45 2f 2b ..."
+     * re-encoded as 07 45 0f, a UE originating one without identity) */
+    {
+        uint8_t out[16];
+        int n = hex_decode("07452f2b080910101032547698", in, sizeof(in)), e;
+
+        assert_int_equal(nas_decode_plain(in, (size_t)n, m), n);
+        assert_int_equal(m->id, NAS_MSG_DETACH_REQUEST_NW);
+        assert_false(m->detach_request_nw.detach_type.switch_off);
+        m->detach_request_nw.detach_type.switch_off = true;
+        e = nas_encode_plain(m, out, sizeof(out));
+        assert_int_equal(e, 3);
+        assert_int_equal(out[2], 0x07);
+        assert_int_equal(nas_decode_plain(out, (size_t)e, m), e);
+        assert_int_equal(m->id, NAS_MSG_DETACH_REQUEST_NW);
+    }
     free(m);
 }
 

@@ -403,6 +403,75 @@ static void test_count_exhausted(void **state)
     pair_free(&p);
 }
 
+/* The message just before a wrap of the 8-bit SQN, replayed once the
+ * receiver expects the next COUNT: a replay, not a MAC failure (found by
+ * fuzz_nas_unprotect). */
+static void test_replay_across_sqn_wrap(void **state)
+{
+    (void)state;
+    uint8_t a[64], back[64];
+    size_t na, m;
+    struct nas_sec_info info;
+
+    for (uint8_t alg = 1; alg < 4; alg++) {
+        struct pair p;
+
+        pair_init(&p, alg, alg);
+        p.ue.ul_count = p.net.ul_count = 0x1ff;
+        assert_int_equal(nas_protect(&p.ue, NAS_SEC_HDR_INTEGRITY, sample, 8, a, sizeof(a), &na),
+                         NAS_SEC_OK);
+        assert_int_equal(nas_unprotect(&p.net, a, na, back, sizeof(back), &m, NULL), NAS_SEC_OK);
+        assert_int_equal(nas_unprotect(&p.net, a, na, back, sizeof(back), &m, &info),
+                         NAS_SEC_ERR_REPLAY);
+        assert_int_equal(info.count, 0x1ff);
+        assert_int_equal(p.net.ul_count, 0x200);
+        a[1] ^= 1;
+        assert_int_equal(nas_unprotect(&p.net, a, na, back, sizeof(back), &m, NULL),
+                         NAS_SEC_ERR_MAC);
+        pair_free(&p);
+    }
+}
+
+/* A replay at the very end of the COUNT space is a replay, not "COUNT
+ * exhausted" (found by fuzz_nas_unprotect): the receiver's next expected
+ * COUNT estimate for the old SQN lies past 2^24 - 1. */
+static void test_replay_at_count_end(void **state)
+{
+    (void)state;
+    uint8_t a[64], b[64], back[64];
+    size_t na, nb, m;
+    struct nas_sec_info info;
+
+    for (uint8_t alg = 1; alg < 4; alg++) {
+        struct pair p;
+
+        pair_init(&p, alg, alg);
+        p.ue.ul_count = p.net.ul_count = NAS_COUNT_MAX - 1;
+        assert_int_equal(nas_protect(&p.ue, NAS_SEC_HDR_INTEGRITY_CIPHERED, sample, 8, a,
+                                     sizeof(a), &na), NAS_SEC_OK);
+        assert_int_equal(nas_protect(&p.ue, NAS_SEC_HDR_INTEGRITY_CIPHERED, sample, 8, b,
+                                     sizeof(b), &nb), NAS_SEC_OK);
+        assert_int_equal(nas_unprotect(&p.net, a, na, back, sizeof(back), &m, NULL), NAS_SEC_OK);
+        /* COUNT 2^24 - 2 again, the receiver expecting 2^24 - 1 */
+        assert_int_equal(nas_unprotect(&p.net, a, na, back, sizeof(back), &m, &info),
+                         NAS_SEC_ERR_REPLAY);
+        assert_int_equal(info.count, NAS_COUNT_MAX - 1);
+        assert_int_equal(nas_unprotect(&p.net, b, nb, back, sizeof(back), &m, NULL), NAS_SEC_OK);
+        /* both again, the receiver past the last COUNT */
+        assert_int_equal(nas_unprotect(&p.net, b, nb, back, sizeof(back), &m, &info),
+                         NAS_SEC_ERR_REPLAY);
+        assert_int_equal(info.count, NAS_COUNT_MAX);
+        assert_int_equal(nas_unprotect(&p.net, a, na, back, sizeof(back), &m, &info),
+                         NAS_SEC_ERR_REPLAY);
+        /* a forged one there is still "re-key" */
+        b[1] ^= 1;
+        assert_int_equal(nas_unprotect(&p.net, b, nb, back, sizeof(back), &m, NULL),
+                         NAS_SEC_ERR_COUNT_EXHAUSTED);
+        assert_int_equal(p.net.ul_count, NAS_COUNT_MAX + 1);
+        pair_free(&p);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -416,6 +485,8 @@ int main(void)
         cmocka_unit_test(test_golden_initial_ue_message_pdu),
         cmocka_unit_test(test_plain_and_malformed),
         cmocka_unit_test(test_count_exhausted),
+        cmocka_unit_test(test_replay_across_sqn_wrap),
+        cmocka_unit_test(test_replay_at_count_end),
     };
     return cmocka_run_group_tests_name("nas_security", tests, setup, NULL);
 }
