@@ -15,11 +15,21 @@ test_nas_protect_batch_SRCS := userspace/nas/tests/test_nas_protect_batch.c user
 test_nas_protect_batch_LIBS := sec xepc
 test_nas_protect_batch_LDLIBS := -lcmocka -lcrypto
 
-# libFuzzer: nas_unprotect on arbitrary bytes under all algorithms (H1).
+# libFuzzer: nas_unprotect on arbitrary bytes, then protected sequences with
+# keys, algorithms, COUNTs (near the 24-bit end) and delivery order (replays)
+# from the input.
 FUZZERS += fuzz_nas_unprotect
 fuzz_nas_unprotect_SRCS := userspace/nas/tests/fuzz_nas_unprotect.c userspace/nas/nas_security.c
 fuzz_nas_unprotect_LIBS := sec xepc
 fuzz_nas_unprotect_LDLIBS := -lcrypto
+
+# libFuzzer: the batch API against the single-message one, byte for byte
+# (issue 8); random keys, algorithms, COUNTs near the end, corrupted and
+# replayed PDUs.
+FUZZERS += fuzz_nas_batch
+fuzz_nas_batch_SRCS := userspace/nas/tests/fuzz_nas_batch.c userspace/nas/nas_security.c
+fuzz_nas_batch_LIBS := sec xepc
+fuzz_nas_batch_LDLIBS := -lcrypto
 
 # The codec (H2): round trips, clause 7 errors, the golden vector.
 UNIT_TESTS += test_nas_codec

@@ -67,6 +67,13 @@ struct nas_message {
 #undef NAS_MEMBER_
     };
     struct nas_decode_error err;
+    /* Set by the decoder: how many IEs it ignored (unknown, repeated, out
+     * of sequence or syntactically incorrect optional IEs, TS 24.301 7.5.3,
+     * 7.6) plus the IEs whose trailing octets it did not keep (TS 24.007
+     * 11.2.1.1.4), plus 1 for a security header type 1101..1111 read as
+     * 1100 (9.3.1).  0: the message re-encodes to the same IEs and length;
+     * only spare bits may differ (see docs/nas.md). */
+    uint16_t ignored;
 };
 
 /* Zeroes *m and sets id, pd and msg_type. */

@@ -69,6 +69,22 @@ static bool extendable(uint8_t codec)
 
 /* ------------------------------------------------------------- decode */
 
+/* An extendable IE whose value holds octets past those the codec keeps
+ * (TS 24.007 11.2.1.1.4): they are ignored, and the message does not
+ * re-encode to itself.  Counted in m->ignored. */
+static void count_extension(const struct nas_ie_desc *d, const uint8_t *field, size_t vlen,
+                            struct nas_message *m)
+{
+    uint8_t tmp[256];
+    int n;
+
+    if (!extendable(d->codec))
+        return;
+    n = nas_codecs[d->codec]->enc(d, field, tmp, sizeof(tmp));
+    if (n >= 0 && (size_t)n != vlen)
+        m->ignored++;
+}
+
 static int fail(struct nas_message *m, enum nas_err e, size_t off, const struct nas_ie_desc *d,
                 uint8_t iei)
 {
@@ -152,6 +168,7 @@ static int decode_mandatory(const struct nas_msg_spec *s, const uint8_t *buf, si
         r = nas_codecs[d->codec]->dec(d, v, vlen, body + d->off);
         if (r < 0)
             return fail(m, (enum nas_err)-r, start, d, 0);
+        count_extension(d, body + d->off, vlen, m);
     }
     if (half)
         pos++;
@@ -179,8 +196,10 @@ static int decode_optional(const struct nas_msg_spec *s, unsigned first, const u
         if (iei & 0x80) {
             /* TS 24.007 11.2.4: bit 8 set, a type 1 or type 2 IE: one octet */
             pos++;
-            if (!d || (seen & (1ull << idx)))
+            if (!d || (seen & (1ull << idx))) {
+                m->ignored++;
                 continue;
+            }
             nib = iei & 0xf;
             v = &nib;
             vlen = 1;
@@ -217,23 +236,30 @@ static int decode_optional(const struct nas_msg_spec *s, unsigned first, const u
          * only the first is handled; 7.6.2 an IE out of its place in the
          * message's sequence is ignored (ours are never "comprehension
          * required"). */
-        if (!d || (seen & (1ull << idx)) || idx < last)
+        if (!d || (seen & (1ull << idx)) || idx < last) {
+            m->ignored++;
             continue;
+        }
         seen |= 1ull << idx;
         last = idx;
         /* TS 24.301 7.5.3: a syntactically incorrect optional IE is treated
          * as not present */
-        if (vlen < d->min || (vlen > d->max && !extendable(d->codec)))
+        if (vlen < d->min || (vlen > d->max && !extendable(d->codec))) {
+            m->ignored++;
             continue;
+        }
         r = nas_codecs[d->codec]->dec(d, v, vlen, body + d->off);
         if (r == -NAS_ERR_MANDATORY_INVALID || r == -NAS_ERR_IE_TOO_LONG) {
             memset(body + d->off, 0, d->size);
+            m->ignored++;
             continue;
         }
         /* errors with an ESM cause of their own (TFT, 24.301 6.4.2.4) stand */
         if (r < 0)
             return fail(m, (enum nas_err)-r, start, d, iei);
         body[d->has_off] = 1;
+        if (r >= 0)
+            count_extension(d, body + d->off, vlen, m);
     }
     return 0;
 }
@@ -300,6 +326,7 @@ int nas_decode_plain_dir(const uint8_t *buf, size_t len, enum nas_dir dir, struc
 
     m->id = NAS_MSG_NONE;
     m->pd = m->msg_type = m->ebi = m->pti = 0;
+    m->ignored = 0;
     memset(&m->err, 0, sizeof(m->err));
     /* TS 24.301 7.2: too short to hold a complete header: ignore.  (A NAS
      * message is carried in at most 64 KB; beyond that is not NAS.) */
@@ -316,6 +343,8 @@ int nas_decode_plain_dir(const uint8_t *buf, size_t len, enum nas_dir dir, struc
             if (len < 4)
                 return fail(m, NAS_ERR_TOO_SHORT, 0, NULL, 0);
             m->id = NAS_MSG_SERVICE_REQUEST;
+            if (sht != NAS_SHT_SERVICE_REQUEST)
+                m->ignored++;  /* re-encoded as 1100 */
             pos = 1;
         } else if (sht >= NAS_SHT_INTEGRITY && sht <= NAS_SHT_INTEGRITY_CIPHERED_NEW_CTX) {
             return fail(m, NAS_ERR_PROTECTED, 0, NULL, 0);

@@ -402,30 +402,40 @@ static void test_unknown_and_odd_optional_ies(void **state)
     /* 7.6.1 / TS 24.007 11.2.4: unknown type 1 (0xb3), type 4 (0x2f) and
      * TLV-E (0x7e) IEs before and after are skipped */
     assert_int_equal(decode_hex("074407 b3 2f03010203 5f0121 7e0002aabb", b), 17);
+    assert_int_equal(a->ignored, 0);
+    assert_int_equal(b->ignored, 3);  /* what was skipped is counted */
+    b->ignored = 0;
     assert_memory_equal(a, b, sizeof(*a));
     /* 7.6.3: a repeated IE: only the first counts */
     assert_int_equal(decode_hex("074407 5f0121 5f0142", b), 9);
+    assert_int_equal(b->ignored, 1);
+    b->ignored = 0;
     assert_memory_equal(a, b, sizeof(*a));
     /* 7.5.3: an optional IE with a wrong length is treated as absent */
     assert_int_equal(decode_hex("074407 5f00", b), 5);
     assert_false(b->attach_reject.has_t3346);
+    assert_int_equal(b->ignored, 1);
     /* 7.6.2: an IE out of sequence (T3346 after the extended EMM cause)
      * is ignored, the IEs in sequence are kept */
     assert_int_equal(decode_hex("074407 a1 5f0121", b), 7);
     assert_false(b->attach_reject.has_t3346);
+    assert_int_equal(b->ignored, 1);
     assert_true(b->attach_reject.has_extended_emm_cause);
     assert_int_equal(decode_hex("074407 5f0121 a1", a), 7);
     assert_true(a->attach_reject.has_t3346);
     assert_true(a->attach_reject.has_extended_emm_cause);
+    assert_int_equal(a->ignored, 0);
     /* an optional TAI with non-decimal MCC digits is treated as absent */
     assert_int_equal(decode_hex("0748 00 0bf600f110000201030003e6 52aaf1103039", b), 21);
     assert_false(b->tau_request.has_last_visited_tai);
+    assert_int_equal(b->ignored, 1);
     /* IEs longer than this release knows: extra octets ignored (UE
      * network capability of 14 octets) */
     assert_int_equal(decode_hex("0741 71 08 0910101032547698 0ef070000010000000000000000000 0003020dd0",
                                 b),
                      32);
     assert_int_equal(b->attach_request.ue_net_cap.len, 13);
+    assert_int_equal(b->ignored, 1);  /* the 14th octet */
     free(a);
     free(b);
 }
