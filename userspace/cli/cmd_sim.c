@@ -49,6 +49,9 @@ static const char sim_help[] =
     "    --op OP        operator key, 16 octets (OPc is computed from it)\n"
     "    --k-file FILE, --opc-file FILE, --op-file FILE\n"
     "                   read that key from FILE instead (hex as above, one line);\n"
+    "                   --k-file also takes the key file of xepcctl subscriber add\n"
+    "                   (lines k=HEX and opc=HEX or op=HEX), which then gives\n"
+    "                   OPc or OP too;\n"
     "                   FILE \"-\" (or the value \"-\" of --k, --opc, --op) reads it\n"
     "                   from standard input, for one key at most.  Keys given as\n"
     "                   values are visible to other users in ps(1) and\n"
@@ -190,10 +193,56 @@ static int read_secret(const char *cmd, const char *opt, const char *path, char 
     return 0;
 }
 
+/* The key file of `xepcctl subscriber add` (NAME=HEX lines: k=, and opc=
+ * or op=) also serves --k-file here, so one file holds a subscriber's keys
+ * for both.  Fills k and (when the file has one) key2, *have2, *is_opc. */
+static int keys_file(const char *cmd, const char *opt, char *text, uint8_t k[16],
+                     uint8_t key2[16], bool *have2, bool *is_opc)
+{
+    bool have_k = false;
+    unsigned lineno = 0;
+
+    for (char *save = NULL, *line = strtok_r(text, "\n", &save); line;
+         line = strtok_r(NULL, "\n", &save)) {
+        size_t n = strlen(line);
+        char *eq = strchr(line, '=');
+
+        lineno++;
+        while (n && (line[n - 1] == '\r' || line[n - 1] == ' ' || line[n - 1] == '\t'))
+            line[--n] = '\0';
+        if (!n || line[0] == '#')
+            continue;
+        if (eq)
+            *eq = '\0';
+        /* the value is never echoed */
+        if (!eq || (strcmp(line, "k") && strcmp(line, "opc") && strcmp(line, "op")) ||
+            (!strcmp(line, "k") ? have_k : *have2) ||
+            hex_decode_exact(eq + 1, !strcmp(line, "k") ? k : key2, 16)) {
+            fprintf(stderr, "xepcctl sim %s: --%s: line %u: expected k=HEX, opc=HEX or op=HEX "
+                            "(16 octets, each once)\n", cmd, opt, lineno);
+            return -1;
+        }
+        if (!strcmp(line, "k")) {
+            have_k = true;
+        } else {
+            *have2 = true;
+            *is_opc = !strcmp(line, "opc");
+        }
+    }
+    if (!have_k) {
+        fprintf(stderr, "xepcctl sim %s: --%s: no k= line\n", cmd, opt);
+        return -1;
+    }
+    return 0;
+}
+
 /* One 16-octet key from --NAME VALUE or --NAME-file FILE ("-" in either
- * means standard input).  The text it was read from is cleansed. */
+ * means standard input).  The text it was read from is cleansed.  For K,
+ * the file may be a NAME=HEX key file (keys_file()): then key2 may come
+ * with it. */
 static int key_arg(const char *cmd, const char *opt, const char *val, const char *file,
-                   uint8_t key[16], bool *stdin_used)
+                   uint8_t key[16], bool *stdin_used, uint8_t key2[16], bool *have2,
+                   bool *is_opc)
 {
     char text[256], fopt[32];
     int rc;
@@ -209,7 +258,10 @@ static int key_arg(const char *cmd, const char *opt, const char *val, const char
         return need_value(cmd, opt, NULL, key, 16, true);
     if (read_secret(cmd, file ? fopt : opt, file ? file : "-", text, sizeof(text), stdin_used))
         return -1;
-    rc = need_value(cmd, file ? fopt : opt, text, key, 16, true);
+    if (key2 && strchr(text, '='))
+        rc = keys_file(cmd, file ? fopt : opt, text, key, key2, have2, is_opc);
+    else
+        rc = need_value(cmd, file ? fopt : opt, text, key, 16, true);
     OPENSSL_cleanse(text, sizeof(text));
     return rc;
 }
@@ -219,18 +271,26 @@ static int key_arg(const char *cmd, const char *opt, const char *val, const char
 static int sim_keys(const char *cmd, const struct sim_args *a, struct milenage *m)
 {
     uint8_t k[16], key2[16];
-    bool stdin_used = false, use_opc = a->opc || a->opc_file;
+    bool stdin_used = false, in_file = false, file_opc = false;
+    bool opc_arg = a->opc || a->opc_file, op_arg = a->op || a->op_file, use_opc;
     int rc = CLI_USAGE;
 
-    if (key_arg(cmd, "k", a->k, a->k_file, k, &stdin_used))
+    if (key_arg(cmd, "k", a->k, a->k_file, k, &stdin_used, key2, &in_file, &file_opc))
         goto out;
-    if (use_opc == (a->op || a->op_file)) {
+    if (in_file && (opc_arg || op_arg)) {
+        fprintf(stderr, "xepcctl sim %s: the key file gives %s already; drop --opc/--op\n",
+                cmd, file_opc ? "OPc" : "OP");
+        goto out;
+    }
+    if (!in_file && opc_arg == op_arg) {
         fprintf(stderr, "xepcctl sim %s: give exactly one of --opc (--opc-file) and --op "
                         "(--op-file)\n", cmd);
         goto out;
     }
-    if (use_opc ? key_arg(cmd, "opc", a->opc, a->opc_file, key2, &stdin_used)
-                : key_arg(cmd, "op", a->op, a->op_file, key2, &stdin_used))
+    use_opc = in_file ? file_opc : opc_arg;
+    if (!in_file &&
+        (use_opc ? key_arg(cmd, "opc", a->opc, a->opc_file, key2, &stdin_used, NULL, NULL, NULL)
+                 : key_arg(cmd, "op", a->op, a->op_file, key2, &stdin_used, NULL, NULL, NULL)))
         goto out;
     if (use_opc ? milenage_init(m, k, key2) : milenage_init_op(m, k, key2)) {
         fprintf(stderr, "xepcctl sim %s: crypto library failure\n", cmd);

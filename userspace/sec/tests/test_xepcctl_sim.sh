@@ -9,7 +9,7 @@ OP=cdc202d5123e20f62b6d676ac72cb318
 OPC=cd63cb71954a9f4e48a5994e37a02baf
 RAND=23553cbe9637a89d218ae64dae47bf35
 
-echo "1..21"
+echo "1..23"
 n=0
 ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
 field() { sed -n "s/^$1: //p" <<<"$2"; }
@@ -109,3 +109,12 @@ ok $? "sim: a malformed key file is described, not echoed"
     "$X" sim vector --k $K --k-file "$tmp/k" --op $OP "${VEC[@]}" >/dev/null 2>&1
 [ $? = 2 ]
 ok $? "sim: a missing key file, or a key given twice, is a usage error"
+printf '# keys\nk=%s\r\nopc=%s\n' $K $OPC >"$tmp/keys"
+[ "$("$X" sim vector --k-file "$tmp/keys" "${VEC[@]}" | grep -v '^opc')" = "$(grep -v '^opc' <<<"$want")" ] &&
+    "$X" sim vector --k-file "$tmp/keys" --op $OP "${VEC[@]}" >/dev/null 2>&1; [ $? = 2 ]
+ok $? "sim: --k-file takes the key file of subscriber add (k=, opc=), and then no --op"
+printf 'k=%s\nop=%s\n' $K "${OP:0:31}" >"$tmp/keys"
+"$X" sim vector --k-file "$tmp/keys" "${VEC[@]}" >/dev/null 2>"$tmp/err"
+rc=$?
+[ $rc = 2 ] && ! leaks "${OP:0:31}" "$tmp/err" && ! leaks "$K" "$tmp/err" && grep -q 'line 2: expected' "$tmp/err"
+ok $? "sim: a bad line in a key file is named by its number, not echoed"
