@@ -289,7 +289,8 @@ void ue_nas_reset(struct enbsim_ue *ue, bool keep_guti)
 /* ---------------------------------------------------------- handlers --- */
 
 static void on_identity_request(struct enbsim_ue *ue, const struct ue_nas_cfg *cfg,
-                                const struct nas_message *in, struct ue_nas_out *o)
+                                const struct nas_message *in, enum nas_sec_hdr reply,
+                                struct ue_nas_out *o)
 {
     struct nas_message m;
     msg_init(&m, NAS_MSG_IDENTITY_RESPONSE);
@@ -312,11 +313,12 @@ static void on_identity_request(struct enbsim_ue *ue, const struct ue_nas_cfg *c
         id->type = NAS_ID_NONE;
         break;
     }
-    out_add(o, ue, &m, NAS_SEC_HDR_INTEGRITY_CIPHERED);
+    out_add(o, ue, &m, reply);
 }
 
 static void on_auth_request(struct enbsim_ue *ue, const struct ue_nas_cfg *cfg,
-                            const struct nas_message *in, struct ue_nas_out *o)
+                            const struct nas_message *in, enum nas_sec_hdr reply,
+                            struct ue_nas_out *o)
 {
     const struct nas_auth_request *r = &in->auth_request;
     struct usim_auth_result res;
@@ -343,7 +345,7 @@ static void on_auth_request(struct enbsim_ue *ue, const struct ue_nas_cfg *cfg,
         memcpy(ue->pending_kasme, res.kasme, 32);
         ue->pending_ksi = r->nas_ksi.ksi;
         ue->pending_auth = true;
-        out_add(o, ue, &m, NAS_SEC_HDR_INTEGRITY_CIPHERED);
+        out_add(o, ue, &m, reply);
         if (cfg->misbehave == ENBSIM_MB_SCTP_ABORT) {
             o->abort_sctp = true;
             ue->misbehaved++;
@@ -354,7 +356,7 @@ static void on_auth_request(struct enbsim_ue *ue, const struct ue_nas_cfg *cfg,
         /* TS 24.301 5.4.2.6 c) #20 MAC failure, #26 non-EPS authentication */
         msg_init(&m, NAS_MSG_AUTH_FAILURE);
         m.auth_failure.emm_cause = res.err == SEC_AUTH_MAC_FAILURE ? 20 : 26;
-        out_add(o, ue, &m, NAS_SEC_HDR_INTEGRITY_CIPHERED);
+        out_add(o, ue, &m, reply);
         break;
     case SEC_AUTH_SYNCH_FAILURE:
         /* TS 24.301 5.4.2.6 c) #21 synch failure with AUTS (TS 33.102 6.3.3) */
@@ -362,7 +364,7 @@ static void on_auth_request(struct enbsim_ue *ue, const struct ue_nas_cfg *cfg,
         m.auth_failure.emm_cause = 21;
         m.auth_failure.has_auts = true;
         memcpy(m.auth_failure.auts, res.auts, 14);
-        out_add(o, ue, &m, NAS_SEC_HDR_INTEGRITY_CIPHERED);
+        out_add(o, ue, &m, reply);
         break;
     default:
         fail(o, "usim-crypto", 0);
@@ -653,12 +655,19 @@ void ue_nas_handle_dl(struct enbsim_ue *ue, const struct ue_nas_cfg *cfg, const 
         on_esm(ue, cfg, &in, o);
         return;
     }
+    /* An Identity or Authentication Request that came without integrity
+     * protection means the network has no security context for us (it
+     * did not know the GUTI, or lost the context): answer unprotected,
+     * as it can then read nothing else; TS 24.301 4.4.4.3 lets it
+     * process these answers so.  A protected request gets a protected
+     * answer (4.4.5). */
+    enum nas_sec_hdr reply = verified ? NAS_SEC_HDR_INTEGRITY_CIPHERED : NAS_SEC_HDR_PLAIN;
     switch (in.id) {
     case NAS_MSG_IDENTITY_REQUEST:
-        on_identity_request(ue, cfg, &in, o);
+        on_identity_request(ue, cfg, &in, reply, o);
         break;
     case NAS_MSG_AUTH_REQUEST:
-        on_auth_request(ue, cfg, &in, o);
+        on_auth_request(ue, cfg, &in, reply, o);
         break;
     case NAS_MSG_AUTH_REJECT:
         /* TS 24.301 5.4.2.5: the USIM is invalid; delete GUTI and keys */

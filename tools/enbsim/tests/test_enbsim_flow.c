@@ -66,6 +66,7 @@ static struct {
     unsigned error_indications;
     bool nw_detach; /* detaches every UE right after its Attach Complete */
     bool idle_release; /* releases every UE's S1 connection after attach */
+    bool forget_gutis; /* knows no GUTI: Identity Request */
     int drop_after_attaches; /* after that many Attach Completes: */
     bool drop_by_signal;     /* SIGUSR1 to enbsim (else the MME aborts) */
     uint32_t last_assoc;
@@ -504,7 +505,8 @@ static void on_initial_ue(uint32_t assoc, uint16_t stream, s1ap_InitialUEMessage
     struct mue *u = NULL;
     if (m.attach_request.eps_mobile_id.type == NAS_EPS_ID_GUTI) {
         mme.guti_attaches++;
-        struct mue *old = by_tmsi(m.attach_request.eps_mobile_id.guti.m_tmsi);
+        struct mue *old = mme.forget_gutis ? NULL
+                                           : by_tmsi(m.attach_request.eps_mobile_id.guti.m_tmsi);
         u = new_ue(assoc, stream, im->eNB_UE_S1AP_ID);
         if (old) {
             /* the UE is known: take over its HSS state (same process) */
@@ -961,6 +963,19 @@ static void test_association_lost_and_back_ues_stay_attached(void **state)
     }
 }
 
+/* TS 24.301 5.5.1.2.2: a GUTI the network does not know -> Identity
+ * Request; the UE answers with its IMSI, unprotected (the network has no
+ * context to read anything else), and the attach goes on with AKA. */
+static void test_unknown_guti_identity_request(void **state)
+{
+    (void)state;
+    mme.forget_gutis = true;
+    assert_int_equal(run("--ues 2 --detach --attaches 2"), 0);
+    assert_int_equal(mme.guti_attaches, 2);
+    assert_int_equal(mme.identity_requests, 2);
+    assert_int_equal(figure("attach_ok"), 4);
+}
+
 static void test_sqn_ahead_resynchronises(void **state)
 {
     (void)state;
@@ -1085,6 +1100,7 @@ int main(void)
         T(test_network_detach_answered),
         T(test_detach_from_idle_opens_a_connection),
         T(test_association_lost_and_back_ues_stay_attached),
+        T(test_unknown_guti_identity_request),
         T(test_sqn_ahead_resynchronises),
         T(test_wrong_res_rejected),
         T(test_esm_information_flag),
