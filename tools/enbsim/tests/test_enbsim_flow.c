@@ -68,7 +68,7 @@ static struct {
     bool idle_release; /* releases every UE's S1 connection after attach */
     bool forget_gutis; /* knows no GUTI: Identity Request */
     int drop_after_attaches; /* after that many Attach Completes: */
-    bool drop_by_signal;     /* SIGUSR1 to enbsim (else the MME aborts) */
+    int drop_by_signal;      /* that signal to enbsim (else the MME aborts) */
     uint32_t last_assoc;
     ev_timer drop_timer;
     unsigned idle_detaches;
@@ -713,7 +713,7 @@ static void on_drop(struct ev_loop *loop, ev_timer *w, int revents)
     (void)w;
     (void)revents;
     if (mme.drop_by_signal)
-        raise(SIGUSR1);
+        raise(mme.drop_by_signal);
     else
         sctp_ep_abort(mme.ep, mme.last_assoc);
 }
@@ -950,7 +950,7 @@ static void test_association_lost_and_back_ues_stay_attached(void **state)
             setup(NULL);
         }
         mme.drop_after_attaches = 2;
-        mme.drop_by_signal = by_signal;
+        mme.drop_by_signal = by_signal ? SIGUSR1 : 0;
         int rc = run("--ues 2 --hold 1.5 --detach");
         ev_timer_stop(ev_default_loop(0), &mme.drop_timer);
         assert_int_equal(rc, 0);
@@ -974,6 +974,25 @@ static void test_unknown_guti_identity_request(void **state)
     assert_int_equal(mme.guti_attaches, 2);
     assert_int_equal(mme.identity_requests, 2);
     assert_int_equal(figure("attach_ok"), 4);
+}
+
+/* --hold -1: attached until SIGTERM, then the held UEs detach and the
+ * run ends with everything done. */
+static void test_hold_until_sigterm_then_detach(void **state)
+{
+    (void)state;
+    char opts[160], ready[96];
+    snprintf(ready, sizeof(ready), "%s.ready", out_path);
+    snprintf(opts, sizeof(opts), "--ues 2 --hold -1 --detach --ready-file %s", ready);
+    mme.drop_after_attaches = 2;
+    mme.drop_by_signal = SIGTERM;
+    int rc = run(opts);
+    ev_timer_stop(ev_default_loop(0), &mme.drop_timer);
+    assert_int_equal(rc, 0);
+    assert_int_equal(access(ready, F_OK), 0);
+    unlink(ready);
+    assert_int_equal(figure("detach_ok"), 2);
+    assert_int_equal(mme.detaches, 2);
 }
 
 static void test_sqn_ahead_resynchronises(void **state)
@@ -1101,6 +1120,7 @@ int main(void)
         T(test_detach_from_idle_opens_a_connection),
         T(test_association_lost_and_back_ues_stay_attached),
         T(test_unknown_guti_identity_request),
+        T(test_hold_until_sigterm_then_detach),
         T(test_sqn_ahead_resynchronises),
         T(test_wrong_res_rejected),
         T(test_esm_information_flag),
