@@ -77,6 +77,7 @@ struct dp_ctx {
     struct dp_path *path;           /* GTP-U path management, if started */
     int lock_fd;                    /* the pin directory, flock()ed by writers */
     int events_lock_fd;             /* held while this process follows the events */
+    uint32_t meter_hint;            /* next-fit cursor of the meter allocator */
     int lock_depth;
 };
 

@@ -296,9 +296,41 @@ static int plan_policy(struct dp_ctx *ctx, const struct dp_session_spec *s, stru
     return 0;
 }
 
+/* Next fit from where the last allocation ended: sessions come and go in
+ * roughly the order they were made, so the slots after the cursor are
+ * almost always free and an allocation costs a lookup or two instead of a
+ * walk over the whole table (which made every session add O(max meters)).
+ * Only when a short probe finds too little does the full scan run. */
+#define METER_PROBE 64
+
+static int probe_meters(struct dp_ctx *ctx, uint32_t n, uint32_t *ids)
+{
+    uint32_t max = ctx->max_entries[DP_MAP_METERS];
+    uint32_t found = 0, idx = ctx->meter_hint;
+    for (uint32_t tries = 0; tries < METER_PROBE && found < n && max > 1; tries++) {
+        struct xepc_meter m;
+        if (idx == 0 || idx >= max)
+            idx = 1;        /* meter 0 means "none" */
+        if (bpf_map_lookup_elem(ctx->map_fd[DP_MAP_METERS], &idx, &m))
+            return -errno;
+        bool taken = false;
+        for (uint32_t i = 0; i < found; i++)
+            taken |= ids[i] == idx;
+        if (!m.rate && !m.burst && !taken)
+            ids[found++] = idx;
+        idx++;
+    }
+    if (found < n)
+        return 0;
+    ctx->meter_hint = idx;
+    return (int)found;
+}
+
 static int alloc_meters(struct dp_ctx *ctx, uint32_t n, uint32_t *ids)
 {
     if (!n)
+        return 0;
+    if (probe_meters(ctx, n, ids) == (int)n)
         return 0;
     struct free_scan fs = {.want = n, .ids = ids};
     int rc = array_scan(ctx, DP_MAP_METERS, sizeof(struct xepc_meter), meter_free_fn, &fs);
