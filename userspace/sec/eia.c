@@ -75,13 +75,20 @@ static int eia2_init(struct sec_integrity *c)
     if (!cmac_alg)
         return -EIO;
     c->cmac = EVP_MAC_CTX_new(cmac_alg);
-    c->ecb = sec_aes_ecb_new(c->key);
-    if (!c->cmac || !c->ecb)
+    /* The AES-ECB context serves the subkeys now and bit-length messages
+     * later, which NAS never sends: it is made again on first use rather
+     * than kept, as an MME holds one of these per UE. */
+    EVP_CIPHER_CTX *ecb = sec_aes_ecb_new(c->key);
+    if (!c->cmac || !ecb) {
+        EVP_CIPHER_CTX_free(ecb);
         return -ENOMEM;
-    if (EVP_MAC_init(c->cmac, c->key, SEC_KEY_LEN, params) != 1)
-        return -EIO;
-    if (sec_aes_block(c->ecb, l, l))
-        return -EIO;
+    }
+    int rc = EVP_MAC_init(c->cmac, c->key, SEC_KEY_LEN, params) != 1 || sec_aes_block(ecb, l, l)
+                 ? -EIO
+                 : 0;
+    EVP_CIPHER_CTX_free(ecb);
+    if (rc)
+        return rc;
     cmac_double(l, c->k1);
     cmac_double(c->k1, c->k2);
     OPENSSL_cleanse(l, sizeof(l));
@@ -123,6 +130,9 @@ int sec_eia2_cmac_bits(struct sec_integrity *c, const uint8_t prefix[8], const u
     size_t nblocks = (mlen + 127) / 128;
     int complete = mlen % 128 == 0;
     uint8_t x[16] = {0}, blk[16];
+
+    if (!c->ecb && !(c->ecb = sec_aes_ecb_new(c->key)))
+        return -ENOMEM;
 
     for (size_t b = 0; b < nblocks; b++) {
         for (size_t i = 0; i < 16; i++) {
