@@ -44,7 +44,7 @@ rates=()
 for r in $(seq "$RUNS"); do
     out=$E2E_TMP/rate-$r.out
     ip netns exec "$NS_ENB" "$ENBSIM" --mme "$S1U_ADDR" --enb-addr "$ENB_ADDR" \
-        --subscribers "$E2E_TMP/cycle.csv" --ues "$CYCLE_UES" --attaches 1000000 --detach \
+        --subscribers "$E2E_TMP/cycle.csv" --ues "$CYCLE_UES" --attaches 1000 --detach \
         --duration "$SECS" --concurrency "$CONC" --no-tun --timeout 20 >"$out" 2>&1
     rate=$(enbsim_val "$out" attaches_per_s)
     echo "# run $r: $rate attaches/s, p50 $(enbsim_val "$out" attach_p50_us) us, p99 $(enbsim_val "$out" attach_p99_us) us, failed $(enbsim_val "$out" failed)"
