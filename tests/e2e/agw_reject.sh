@@ -11,7 +11,7 @@ source "$(dirname "$0")/agw_lib.sh"
 e2e_require
 agw_require
 trap e2e_cleanup EXIT
-tap_plan 20
+tap_plan 22
 
 e2e_topology || { not_ok "topology"; exit 1; }
 agw_config
@@ -98,6 +98,21 @@ enbsim_run "$E2E_TMP/trunc.out" --ues 1 --misbehave truncated-ie --no-tun --time
 enbsim_run "$E2E_TMP/unknown.out" --ues 1 --misbehave unknown-ie --no-tun --timeout 5 --subscribers "$(one "$(SUB 7)")"
 check "truncated and unknown IEs: the gateway answers and keeps serving" \
     bash -c "kill -0 $AGW_PID && [ \$($XEPCCTL agw stats --socket $AGW_SOCK | awk '\$1 == \"nas_decode_errors\" || \$1 == \"emm_status_tx\" || \$1 == \"attach_reject\" {s += \$2} END {print s}') -gt 0 ]"
+
+# malformed S1AP: an Error Indication comes back (TS 36.413 10), the eNB
+# and the daemon go on
+e=$(agw_stat s1ap_error_indication_tx)
+enbsim_run "$E2E_TMP/s1trunc.out" --ues 1 --misbehave s1ap-truncated --no-tun --timeout 5 --subscribers "$(one "$(SUB 7)")"
+[ "$(agw_stat s1ap_error_indication_tx)" -gt "$e" ] && [ "$(enbsim_val "$E2E_TMP/s1trunc.out" error_indications)" -ge 1 ] &&
+    ok "truncated S1AP is answered with an Error Indication, counted on both sides" ||
+    not_ok "s1ap-truncated: error_indication_tx $(agw_stat s1ap_error_indication_tx) (was $e), enbsim saw $(enbsim_val "$E2E_TMP/s1trunc.out" error_indications)"
+# an unknown IE with criticality reject: TS 36.413 10.3.4.2, the message is
+# not processed and an Error Indication with Criticality Diagnostics goes back
+e=$(agw_stat s1ap_error_indication_tx)
+enbsim_run "$E2E_TMP/s1unk.out" --ues 1 --misbehave s1ap-unknown-ie --no-tun --timeout 5 --subscribers "$(one "$(SUB 7)")"
+[ "$(agw_stat s1ap_error_indication_tx)" -gt "$e" ] && [ "$(enbsim_val "$E2E_TMP/s1unk.out" error_indications)" -ge 1 ] &&
+    ok "an unknown S1AP IE with criticality reject is answered with an Error Indication" ||
+    not_ok "s1ap-unknown-ie: error_indication_tx $(agw_stat s1ap_error_indication_tx) (was $e), enbsim saw $(enbsim_val "$E2E_TMP/s1unk.out" error_indications)"
 
 # a UE that never completes SMC, and an SCTP abort mid-attach: nothing left
 enbsim_run "$E2E_TMP/nosmc.out" --ues 1 --misbehave no-smc-complete --no-tun --timeout 14 --subscribers "$(one "$(SUB 7)")"
