@@ -34,10 +34,16 @@ check "ping second UE -> PDN through NAT" in_enb ping -c 5 -i 0.2 -W 2 -I 10.45.
 
 masq_seen() {
     # The PDN sees the gateway's SGi address, never the UE's.
-    in_pdn timeout 5 tshark -q -i "$P_IF" -c 2 -f "icmp and src host $SGI_ADDR" \
-        -w "$E2E_TMP/sgi.pcap" >/dev/null 2>&1 &
+    # tshark takes seconds to start on a loaded machine: wait until it
+    # captures rather than for a fixed time
+    in_pdn timeout 20 tshark -q -i "$P_IF" -c 2 -f "icmp and src host $SGI_ADDR" \
+        -w "$E2E_TMP/sgi.pcap" >"$E2E_TMP/masq-tshark.log" 2>&1 &
     local tp=$!
-    sleep 1.5
+    for _ in $(seq 150); do
+        grep -q "Capturing on" "$E2E_TMP/masq-tshark.log" 2>/dev/null && break
+        sleep 0.1
+    done
+    sleep 0.3
     in_enb ping -c 3 -i 0.2 -W 2 -I 10.45.0.2 $PDN_ADDR >/dev/null
     wait $tp
     [ "$(tshark -r "$E2E_TMP/sgi.pcap" -Y "ip.src == $SGI_ADDR" 2>/dev/null | wc -l)" -ge 1 ]
