@@ -278,6 +278,42 @@ static void test_every_ie_every_length(void **state)
     print_message("# %u distinct IEs, %lu decodes\n", nseen, calls);
 }
 
+/* fuzz_nas_decode.dict (run-fuzzers.sh passes it to libFuzzer) names
+ * every message type and every optional IEI of the tables, so that a new
+ * message or IE does not leave the fuzzer's dictionary behind. */
+static void test_fuzz_dictionary_covers_the_tables(void **state)
+{
+    FILE *f = fopen("userspace/nas/tests/fuzz_nas_decode.dict", "r");
+    char *text = calloc(1, 65536), want[32];
+    size_t n;
+
+    (void)state;
+    if (!f)
+        skip();  /* run from elsewhere than the top of the tree */
+    n = fread(text, 1, 65535, f);
+    fclose(f);
+    text[n] = '\0';
+    for (int id = NAS_MSG_NONE + 1; id < NAS_MSG_COUNT; id++) {
+        const struct nas_msg_spec *sp = &nas_msg_specs[id];
+
+        if (id != NAS_MSG_SERVICE_REQUEST) {
+            snprintf(want, sizeof(want), sp->pd == NAS_PD_EMM ? "\"\\x07\\x%02x\"" : "\\x%02x\"",
+                     sp->type);
+            if (!strstr(text, want))
+                fail_msg("fuzz_nas_decode.dict lacks %s (%s): regenerate it", want, sp->name);
+        }
+        for (unsigned i = 0; i < sp->n_ies; i++) {
+            if (sp->ies[i].has_off == NAS_NO_FLAG)
+                continue;
+            snprintf(want, sizeof(want), "=\"\\x%02x\"", sp->ies[i].iei);
+            if (!strstr(text, want))
+                fail_msg("fuzz_nas_decode.dict lacks IEI %s (%s): regenerate it", want,
+                         sp->ies[i].name);
+        }
+    }
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -286,6 +322,7 @@ int main(void)
         cmocka_unit_test(test_netname_to_ascii_len_beyond_array),
         cmocka_unit_test(test_eps_id_imsi_11_octets_writes_nothing_past_digits),
         cmocka_unit_test(test_every_ie_every_length),
+        cmocka_unit_test(test_fuzz_dictionary_covers_the_tables),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
