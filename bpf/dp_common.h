@@ -182,18 +182,106 @@ static __always_inline void ev_hdr(struct xepc_ev_hdr *h, __u16 type,
 	h->cookie = s ? s->cookie : 0;
 }
 
+/* ------------------------------------------------------- rate limits ---- */
+
+/*
+ * A fixed one-second window of the meters' clock (meter_clock(): a tick
+ * is fine for a second, and it costs no helper call) (struct xepc_rl): at
+ * most limit grants per window.  The CPU that opens a new window resets
+ * the count (a grant racing with the reset adds at most one per CPU).
+ * Once a window is spent, a packet only reads the shared line: a flood
+ * does not bounce it between CPUs.
+ */
+static __always_inline void rl_roll(__u64 *start, __u64 *count, __u64 now)
+{
+	__u64 s = *(volatile __u64 *)start;
+
+	if (now - s >= XEPC_NS_PER_SEC &&
+	    __sync_val_compare_and_swap(start, s, now) == s)
+		*(volatile __u64 *)count = 0;
+}
+
+static __always_inline int rl_spent(__u64 *count, __u64 limit)
+{
+	return limit != XEPC_RL_UNLIMITED && *(volatile __u64 *)count >= limit;
+}
+
+static __always_inline int rl_take(__u64 *count, __u64 limit)
+{
+	if (limit == XEPC_RL_UNLIMITED)
+		return 1;
+	if (*(volatile __u64 *)count >= limit)
+		return 0;
+	return __sync_fetch_and_add(count, 1) < limit;
+}
+
+/* The window of (peer, kind), created on first use; NULL only when the
+ * LRU cannot take it (then the caller refuses: a flood gets nothing). */
+static __always_inline struct xepc_rl_win *rl_peer_win(__u32 kind, __be32 peer,
+						       __u64 now)
+{
+	struct xepc_peer_rl_key k = { .peer_addr = peer, .kind = kind };
+	struct xepc_rl_win *w = bpf_map_lookup_elem(&xepc_peer_rl, &k);
+
+	if (!w) {
+		struct xepc_rl_win nw = { .start = now, .count = 0 };
+
+		bpf_map_update_elem(&xepc_peer_rl, &k, &nw, BPF_NOEXIST);
+		w = bpf_map_lookup_elem(&xepc_peer_rl, &k);
+	}
+	return w;
+}
+
+/*
+ * May a peer make the kernel do one more thing of kind (struct xepc_rl)?
+ * The total is checked first and read-only, so that a flood from spoofed
+ * addresses creates no per-peer entries once the total is spent; then the
+ * peer's budget is taken, then the total's.  Returns 1 when allowed.
+ */
+static __always_inline int rl_allow(__u32 kind, __be32 peer, __u64 now,
+				    __u64 def_total, __u64 def_peer)
+{
+	struct xepc_rl *rl = bpf_map_lookup_elem(&xepc_rl, &kind);
+	__u64 total = def_total, per_peer = def_peer;
+	struct xepc_rl_win *w;
+
+	if (rl) {
+		total = rl->total_per_s ?: def_total;
+		per_peer = rl->peer_per_s ?: def_peer;
+		rl_roll(&rl->win_start, &rl->win_count, now);
+		if (rl_spent(&rl->win_count, total))
+			return 0;
+	}
+	if (per_peer != XEPC_RL_UNLIMITED) {
+		w = rl_peer_win(kind, peer, now);
+		if (!w)
+			return 0;
+		rl_roll(&w->start, &w->count, now);
+		if (!rl_take(&w->count, per_peer))
+			return 0;
+	}
+	return !rl || rl_take(&rl->win_count, total);
+}
+
 static __always_inline void ev_unknown_teid(const struct xepc_config *cfg,
 					    __u32 teid, __be32 peer,
 					    __be32 local, __be16 port)
 {
 	struct xepc_err_rl_key key = { .teid = teid, .peer_addr = peer };
-	__u64 now = dp_now(cfg);
+	__u64 now;
 	__u64 iv = cfg->errind_interval_ns ?: XEPC_NS_PER_SEC;
 	struct xepc_ev_unknown_teid *ev;
 	__u64 *last;
 
-	/* TS 29.281 7.3.1: Error Indication per unknown TEID, rate-limited
-	 * per (TEID, peer) so that a flood does not flood userspace. */
+	/* TS 29.281 7.3.1: Error Indication per unknown TEID.  Bounded per
+	 * peer and in total (a flood of random TEIDs gets at most that many
+	 * events, the rest counted), then once per (TEID, peer) interval. */
+	if (!rl_allow(XEPC_RL_TEID_EV, peer, meter_clock(cfg), XEPC_DEF_TEID_EV_PER_S,
+		      XEPC_DEF_TEID_EV_PEER_PER_S)) {
+		stat_cnt(XEPC_CNT_EV_TEID_SUPPRESSED, 0);
+		return;
+	}
+	now = dp_now(cfg);
 	last = bpf_map_lookup_elem(&xepc_err_rl, &key);
 	if (last) {
 		__u64 old = *last;
@@ -205,9 +293,9 @@ static __always_inline void ev_unknown_teid(const struct xepc_config *cfg,
 	} else if (bpf_map_update_elem(&xepc_err_rl, &key, &now, BPF_NOEXIST)) {
 		return;
 	}
-	ev = bpf_ringbuf_reserve(&xepc_events, sizeof(*ev), 0);
+	ev = bpf_ringbuf_reserve(&xepc_teid_ev, sizeof(*ev), 0);
 	if (!ev) {
-		stat_cnt(XEPC_CNT_EV_LOST, 0);
+		stat_cnt(XEPC_CNT_EV_TEID_LOST, 0);
 		return;
 	}
 	ev_hdr(&ev->hdr, XEPC_EV_UNKNOWN_TEID, 0, NULL, now);

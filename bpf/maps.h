@@ -112,6 +112,30 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xepc_err_rl SEC(".maps");
 
+/* Unknown-TEID events have a ring of their own, so that a flood of them
+ * never takes the room of downlink-data and quota events (xepc_events). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, XEPC_DEF_TEID_EV_BYTES);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xepc_teid_ev SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XEPC_RL__MAX);
+	__type(key, __u32);
+	__type(value, struct xepc_rl);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xepc_rl SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, XEPC_DEF_PEER_RL_ENTRIES);
+	__type(key, struct xepc_peer_rl_key);
+	__type(value, struct xepc_rl_win);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xepc_peer_rl SEC(".maps");
+
 /* Route cache (docs/datapath.md "route cache"): bounded-lifetime copies of
  * successful bpf_fib_lookup() answers, per CPU, direct-mapped by
  * xepc_route_slot(). */

@@ -392,6 +392,13 @@ int xdp_s1u(struct xdp_md *ctx)
 			count_session_drop(sid, XEPC_DIR_UL);
 		goto drop;
 	case XEPC_GTP_ECHO_REQ:
+		/* answered in the kernel, but not at any rate a peer (or a
+		 * spoofed source) asks: per peer and in total (xepc_rl) */
+		if (!rl_allow(XEPC_RL_ECHO, iph->saddr, meter_clock(cfg),
+			      XEPC_DEF_ECHO_PER_S, XEPC_DEF_ECHO_PEER_PER_S)) {
+			rc = XEPC_DROP_ECHO_RATE_LIMIT;
+			goto drop;
+		}
 		rc = echo_reply(ctx, cfg, &l2, iph, ihl, uh, &gi);
 		if (rc)
 			goto drop;

@@ -45,6 +45,12 @@
 #define XEPC_MAP_EVENTS		"xepc_events"	/* ringbuf of struct xepc_ev_* */
 #define XEPC_MAP_PKTBUF		"xepc_pktbuf"	/* ringbuf of struct xepc_ev_buffered */
 #define XEPC_MAP_ERR_RL		"xepc_err_rl"	/* lru hash xepc_err_rl_key -> __u64 ns */
+#define XEPC_MAP_TEID_EV	"xepc_teid_ev"	/* ringbuf of struct xepc_ev_unknown_teid
+						 * only: a flood of unknown TEIDs
+						 * cannot take xepc_events' room */
+#define XEPC_MAP_RL		"xepc_rl"	/* array[XEPC_RL__MAX] of struct xepc_rl */
+#define XEPC_MAP_PEER_RL	"xepc_peer_rl"	/* lru hash xepc_peer_rl_key ->
+						 * struct xepc_rl_win */
 #define XEPC_MAP_ROUTES		"xepc_routes"	/* percpu array[slot] of struct xepc_route */
 
 /* Suggested pin names for the bpf_links (owned by userspace/dp). */
@@ -61,6 +67,8 @@
 #define XEPC_DEF_EVENTS_BYTES	(256 * 1024)	/* ringbuf size, power of 2 */
 #define XEPC_DEF_PKTBUF_BYTES	(4 * 1024 * 1024)
 #define XEPC_DEF_ERR_RL_ENTRIES	4096
+#define XEPC_DEF_TEID_EV_BYTES	(64 * 1024)	/* xepc_teid_ev: ~1600 events */
+#define XEPC_DEF_PEER_RL_ENTRIES 4096
 #define XEPC_ROUTE_SLOT_BITS	12		/* xepc_routes: 4096 slots per CPU;
 						 * fixed (the hash uses it) */
 #define XEPC_ROUTE_SLOTS	(1u << XEPC_ROUTE_SLOT_BITS)
@@ -487,7 +495,8 @@ struct xepc_charge {
 	X(ADJUST,		"headroom/tailroom adjust failed")	\
 	X(GSO,			"GSO packet cannot be encapsulated")	\
 	X(NO_CONFIG,		"configuration missing")		\
-	X(MTU,			"encapsulated packet exceeds egress MTU")
+	X(MTU,			"encapsulated packet exceeds egress MTU")	\
+	X(ECHO_RATE_LIMIT,	"Echo Request over the rate limit (peer/total)")
 
 #define XEPC_DROP_ENUM(n, s) XEPC_DROP_##n,
 enum xepc_drop_reason {
@@ -519,9 +528,11 @@ enum xepc_drop_reason {
 	X(EV_DDN,		"downlink-data events sent")		\
 	X(EV_UNKNOWN_TEID,	"unknown-TEID events sent")		\
 	X(EV_QUOTA,		"quota events sent")			\
-	X(EV_LOST,		"events lost (ring buffer full)")	\
+	X(EV_LOST,		"downlink-data/quota events lost (xepc_events full)") \
 	X(UL_LOCAL_PASS,	"uplink to a local address, to the stack") \
-	X(FIB_LOOKUP,		"bpf_fib_lookup calls (route cache misses)")
+	X(FIB_LOOKUP,		"bpf_fib_lookup calls (route cache misses)") \
+	X(EV_TEID_SUPPRESSED,	"unknown-TEID events over the rate limit (peer/total)") \
+	X(EV_TEID_LOST,		"unknown-TEID events lost (xepc_teid_ev full)")
 
 #define XEPC_CNT_ENUM(n, s) XEPC_CNT_##n,
 enum xepc_counter {
@@ -646,6 +657,49 @@ struct xepc_ev_buffered {
 	__u32 len;		/* bytes valid in data[] */
 	__be32 ue_addr;		/* the session's UE address (was pad) */
 	__u8 data[XEPC_BUF_PKT_MAX];
+};
+
+/*
+ * Rate limits of what a peer can make the kernel do (docs/datapath.md
+ * "events under a flood"): unknown-TEID events, and Echo Responses.  Each
+ * kind has a budget per second over all peers and one per peer address,
+ * counted in fixed one-second windows of the datapath clock.  What goes
+ * over is counted (EV_TEID_SUPPRESSED, drop reason ECHO_RATE_LIMIT).
+ */
+enum xepc_rl_kind {
+	XEPC_RL_TEID_EV = 0,	/* unknown-TEID events (Error Indication) */
+	XEPC_RL_ECHO = 1,	/* Echo Requests answered in the kernel */
+	XEPC_RL__MAX = 8	/* xepc_rl max_entries (room for more) */
+};
+
+#define XEPC_DEF_TEID_EV_PER_S		1000	/* in total */
+#define XEPC_DEF_TEID_EV_PEER_PER_S	100	/* per peer address */
+#define XEPC_DEF_ECHO_PER_S		1000	/* in total */
+#define XEPC_DEF_ECHO_PEER_PER_S	10	/* per peer address: TS 29.281
+						 * 7.2.1 asks peers for at most
+						 * one request a minute per path */
+#define XEPC_RL_UNLIMITED		(~0ull)	/* a limit that never applies */
+
+/* xepc_rl[kind]: limits written by userspace (dp up), window of the total
+ * written by the kernel.  A whole-value update resets the window (harmless). */
+struct xepc_rl {
+	__u64 total_per_s;	/* events/answers per second in total; 0 = the
+				 * default above, XEPC_RL_UNLIMITED = none */
+	__u64 peer_per_s;	/* per peer address; 0 = default */
+	__u64 win_start;	/* kernel: start of the current window, ns */
+	__u64 win_count;	/* kernel: taken in it (may pass the limit by
+				 * the refused ones) */
+};
+
+/* Key and value of xepc_peer_rl: the window of one (peer, kind). */
+struct xepc_peer_rl_key {
+	__be32 peer_addr;
+	__u32 kind;		/* enum xepc_rl_kind */
+};
+
+struct xepc_rl_win {
+	__u64 start;		/* ns */
+	__u64 count;
 };
 
 /* Key of xepc_err_rl (rate limit of unknown-TEID events). */

@@ -108,6 +108,8 @@ int env_open(struct test_ctx *t, struct dp_env *e)
 	e->fd_pktbuf = map_fd(e->s1u->obj, XEPC_MAP_PKTBUF);
 	e->fd_err_rl = map_fd(e->s1u->obj, XEPC_MAP_ERR_RL);
 	e->fd_routes = map_fd(e->s1u->obj, XEPC_MAP_ROUTES);
+	e->fd_teid_ev = map_fd(e->s1u->obj, XEPC_MAP_TEID_EV);
+	e->fd_rl = map_fd(e->s1u->obj, XEPC_MAP_RL);
 
 	e->charging_len = 256 * sizeof(struct xepc_charge);
 	e->charging = mmap(NULL, e->charging_len, PROT_READ | PROT_WRITE,
@@ -117,7 +119,8 @@ int env_open(struct test_ctx *t, struct dp_env *e)
 		return -errno;
 	}
 	e->rb = ring_buffer__new(e->fd_events, gather, e, NULL);
-	if (!e->rb || ring_buffer__add(e->rb, e->fd_pktbuf, gather, e))
+	if (!e->rb || ring_buffer__add(e->rb, e->fd_pktbuf, gather, e) ||
+	    ring_buffer__add(e->rb, e->fd_teid_ev, gather, e))
 		return -errno;
 
 	cfg.gtpu_addr = inet_addr("10.10.0.1");
@@ -314,6 +317,13 @@ int env_run_tc(int prog_fd, const void *in, size_t len, int ifindex,
 	if (out_len)
 		*out_len = o.data_size_out;
 	return 0;
+}
+
+int env_rate_limit(struct dp_env *e, __u32 kind, __u64 total_per_s, __u64 peer_per_s)
+{
+	struct xepc_rl rl = { .total_per_s = total_per_s, .peer_per_s = peer_per_s };
+
+	return bpf_map_update_elem(e->fd_rl, &kind, &rl, 0);
 }
 
 int env_poll_events(struct dp_env *e)

@@ -25,6 +25,7 @@ struct dp_env {
 	int prog_s1u, prog_sgi, prog_tc;
 	int fd_config, fd_sessions, fd_ue, fd_ue_direct, fd_usage, fd_rulesets, fd_meters;
 	int fd_charging, fd_stats, fd_events, fd_pktbuf, fd_err_rl, fd_routes;
+	int fd_teid_ev, fd_rl;
 	struct xepc_charge *charging;	/* mmapped xepc_charging */
 	size_t charging_len;
 	/* events gathered by env_poll_events() */
@@ -43,6 +44,8 @@ void env_close(struct dp_env *e);
 int env_config(struct dp_env *e, const struct xepc_config *cfg);
 int env_get_config(struct dp_env *e, struct xepc_config *cfg);
 int env_set_clock(struct dp_env *e, __u64 ns);
+/* Sets the rate limits of kind (struct xepc_rl; 0 = default). */
+int env_rate_limit(struct dp_env *e, __u32 kind, __u64 total_per_s, __u64 peer_per_s);
 /* Flushes the route cache the way userspace does: route_gen + 1. */
 int env_route_flush(struct dp_env *e);
 

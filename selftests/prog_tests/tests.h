@@ -12,6 +12,7 @@
 	X(rules)		\
 	X(meter)		\
 	X(quota)		\
+	X(flood)		\
 	X(tc_ue)		\
 	X(route_cache)		\
 	X(repeat)		\

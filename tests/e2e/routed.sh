@@ -12,12 +12,16 @@ tap_plan 29
 PROBE="$PY $E2E_ROOT/tests/e2e/gtpu_probe.py"
 
 check "topology: three namespaces, two veth links" e2e_topology
-check "dp up in routed mode (restart counter 7)" e2e_dp_up routed --recovery 7
+check "dp up in routed mode (restart counter 7, event and echo rate limits)" \
+    e2e_dp_up routed --recovery 7 --teid-event-rate 500,50 --echo-rate 800
+
 status_links() {
     xepcctl dp status >"$E2E_TMP/status" || return 1
     cat "$E2E_TMP/status"
     grep -q 'xdp_s1u prog [1-9][0-9]* link [1-9]' "$E2E_TMP/status" &&
-        grep -q 'xdp_sgi prog [1-9][0-9]* link [1-9]' "$E2E_TMP/status"
+        grep -q 'xdp_sgi prog [1-9][0-9]* link [1-9]' "$E2E_TMP/status" &&
+        grep -q '^limits    unknown-TEID events 500/s (50/s per peer), echo 800/s (10/s per peer)' \
+            "$E2E_TMP/status"
 }
 check "dp status shows both XDP links" status_links
 check "session add: UE 10.45.0.2 (plain)" e2e_ue_session 2 0x101 0x901

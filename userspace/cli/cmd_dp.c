@@ -19,7 +19,7 @@ static const char dp_help[] =
 "                  [--ue-dev IF] [--portal ADDR] [--max-sessions N]\n"
 "                  [--max-rulesets N] [--max-meters N] [--max-charging N]\n"
 "                  [--idle-buffer N] [--recovery N] [--xdp-generic] [--bpf-dir D]\n"
-"                  [--pin-dir D]\n"
+"                  [--teid-event-rate N[,P]] [--echo-rate N[,P]] [--pin-dir D]\n"
 "    xepcctl dp down [--force] [--pin-dir D]\n"
 "    xepcctl dp status [--pin-dir D]\n"
 "    xepcctl dp upgrade [--bpf-dir D] [--pin-dir D]\n"
@@ -65,6 +65,13 @@ static const char dp_help[] =
 "    --recovery N       restart counter (0..255) in the Recovery IE of Echo\n"
 "                       Responses; increment it on every start that lost the\n"
 "                       sessions, so that eNBs notice (TS 23.007 20)\n"
+"    --teid-event-rate N[,P]\n"
+"                       unknown-TEID events (Error Indications) per second:\n"
+"                       N in total, P per peer address (default 1000,100);\n"
+"                       what goes over is counted (EV_TEID_SUPPRESSED)\n"
+"    --echo-rate N[,P]  Echo Requests answered in the kernel per second: N in\n"
+"                       total, P per peer (default 1000,10); the rest is\n"
+"                       dropped (ECHO_RATE_LIMIT)\n"
 "    --xdp-generic      attach XDP in generic (SKB) mode, for drivers\n"
 "                       without native XDP\n"
 "    --bpf-dir D        load NAME.bpf.o from D instead of the built-in build\n"
@@ -118,6 +125,24 @@ static int parse_count(const char *cmd, const char *opt, const char *v, uint32_t
     return 0;
 }
 
+/* "N" or "N,P": rates per second, 1..1e9 each (0 would mean "default") */
+static int parse_rate(const char *opt, const char *v, uint64_t *total, uint64_t *peer)
+{
+    char buf[64];
+    uint32_t a, b = 0;
+    snprintf(buf, sizeof(buf), "%s", v);
+    char *comma = strchr(buf, ',');
+    if (comma)
+        *comma++ = 0;
+    if (dp_parse_u32(buf, &a) || !a || a > 1000000000 ||
+        (comma && (dp_parse_u32(comma, &b) || !b || b > 1000000000)))
+        return cli_usage_error("dp", "%s wants N or N,P (per second, 1..1000000000), not '%s'",
+                               opt, v);
+    *total = a;
+    *peer = b;
+    return 0;
+}
+
 static int copy_ifname(const char *cmd, const char *opt, const char *v, char *dst)
 {
     if (!*v || strlen(v) >= IF_NAMESIZE)
@@ -138,7 +163,7 @@ static int copy_path(const char *cmd, const char *opt, const char *v, char *dst,
 enum {
     OPT_S1U = 256, OPT_SGI, OPT_MODE, OPT_GTPU, OPT_UEDEV, OPT_PORTAL, OPT_MAXS, OPT_MAXR,
     OPT_MAXM, OPT_MAXC, OPT_IDLE, OPT_GENERIC, OPT_BPFDIR, OPT_PINDIR, OPT_FORCE, OPT_HELP,
-    OPT_RECOVERY,
+    OPT_RECOVERY, OPT_TEID_RATE, OPT_ECHO_RATE,
 };
 
 static const struct option dp_opts[] = {
@@ -159,6 +184,8 @@ static const struct option dp_opts[] = {
     {"force", no_argument, NULL, OPT_FORCE},
     {"help", no_argument, NULL, OPT_HELP},
     {"recovery", required_argument, NULL, OPT_RECOVERY},
+    {"teid-event-rate", required_argument, NULL, OPT_TEID_RATE},
+    {"echo-rate", required_argument, NULL, OPT_ECHO_RATE},
     {0},
 };
 
@@ -291,6 +318,16 @@ int cli_dp_main(int argc, char **argv)
         case OPT_GENERIC:
             cfg.xdp_generic = true;
             break;
+        case OPT_TEID_RATE:
+            if (parse_rate("--teid-event-rate", optarg, &cfg.limits.teid_ev_per_s,
+                           &cfg.limits.teid_ev_peer_per_s))
+                return CLI_USAGE;
+            break;
+        case OPT_ECHO_RATE:
+            if (parse_rate("--echo-rate", optarg, &cfg.limits.echo_per_s,
+                           &cfg.limits.echo_peer_per_s))
+                return CLI_USAGE;
+            break;
         case OPT_RECOVERY:
             if (dp_parse_u32(optarg, &n) || n > 255)
                 return cli_usage_error("dp", "--recovery wants 0..255, not '%s'", optarg);
@@ -359,6 +396,12 @@ int cli_dp_main(int argc, char **argv)
         rc = dp_status_get(ctx, &st);
         if (!rc)
             print_status(&st, cfg.pin_dir);
+        struct dp_rate_limits l;
+        if (!rc && !dp_rate_limits_get(ctx, &l))
+            printf("limits    unknown-TEID events %llu/s (%llu/s per peer), echo %llu/s "
+                   "(%llu/s per peer)\n", (unsigned long long)l.teid_ev_per_s,
+                   (unsigned long long)l.teid_ev_peer_per_s, (unsigned long long)l.echo_per_s,
+                   (unsigned long long)l.echo_peer_per_s);
     } else {
         rc = dp_upgrade(ctx, cfg.bpf_dir);
         struct dp_status st;

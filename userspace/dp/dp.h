@@ -23,6 +23,16 @@
 
 #define DP_PIN_DIR_DEFAULT XEPC_PIN_ROOT_DEFAULT
 
+/* Rate limits of what peers can make the kernel do (bpf/xepc_dp.h struct
+ * xepc_rl, docs/datapath.md "events under a flood"), per second; 0 = the
+ * default, XEPC_RL_UNLIMITED = none. */
+struct dp_rate_limits {
+    uint64_t teid_ev_per_s;        /* unknown-TEID events, in total */
+    uint64_t teid_ev_peer_per_s;   /* ... per peer address */
+    uint64_t echo_per_s;           /* Echo Requests answered, in total */
+    uint64_t echo_peer_per_s;      /* ... per peer address */
+};
+
 struct dp_config {
     char s1u_ifname[IF_NAMESIZE];  /* S1-U (eNB side) device: xdp_s1u */
     char sgi_ifname[IF_NAMESIZE];  /* SGi device: xdp_sgi (routed mode) */
@@ -40,6 +50,7 @@ struct dp_config {
     uint8_t recovery;              /* restart counter in Echo Responses
                                     * (TS 29.281 7.2.2, TS 23.007 20) */
     bool xdp_generic;              /* SKB mode instead of native (driverless) */
+    struct dp_rate_limits limits;  /* zeroes: the defaults */
     char pin_dir[256];             /* "" = DP_PIN_DIR_DEFAULT */
     char bpf_dir[256];             /* "" = programs embedded in this build */
 };
@@ -89,6 +100,10 @@ const char *dp_ctx_pin_dir(const struct dp_ctx *ctx);
 const char *dp_ctx_note(const struct dp_ctx *ctx);
 int dp_status_get(struct dp_ctx *ctx, struct dp_status *st);
 const char *dp_mode_str(uint32_t mode);
+/* Writes the rate limits (the kernel applies them at once), or reads them
+ * with the defaults filled in. */
+int dp_rate_limits_set(struct dp_ctx *ctx, const struct dp_rate_limits *l);
+int dp_rate_limits_get(struct dp_ctx *ctx, struct dp_rate_limits *l);
 
 /* ------------------------------------------------------------ sessions -- */
 

@@ -261,6 +261,14 @@ int dp_events_open(struct dp_ctx *ctx, const struct dp_events_opts *opts, dp_eve
     if (rc)
         return dp_set_error(ctx, rc, "cannot open ring buffer %s: %s", XEPC_MAP_PKTBUF,
                             strerror(-rc));
+    /* Unknown-TEID events come on a ring of their own (a datapath pinned
+     * before it had them in xepc_events) */
+    if (ctx->teid_ev_fd >= 0) {
+        rc = ring_buffer__add(ctx->rb, ctx->teid_ev_fd, rb_event, ctx);
+        if (rc)
+            return dp_set_error(ctx, rc, "cannot open ring buffer %s: %s", XEPC_MAP_TEID_EV,
+                                strerror(-rc));
+    }
     if (ctx->ev_opts.keep_buffered) {
         ctx->bufq = calloc(1, sizeof(*ctx->bufq));
         if (!ctx->bufq)

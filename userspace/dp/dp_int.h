@@ -74,6 +74,10 @@ struct dp_ctx {
     uint16_t gtpu_seq;
     struct dp_bufq *bufq;
     struct dp_event_stats ev_stats;
+    /* maps added after the first pinned layouts: -1 when a datapath
+     * pinned before them is adopted (dp_upgrade() pins them) */
+    int teid_ev_fd;                 /* xepc_teid_ev: unknown-TEID events */
+    int rl_fd;                      /* xepc_rl: rate limits */
     struct dp_path *path;           /* GTP-U path management, if started */
     int lock_fd;                    /* the pin directory, flock()ed by writers */
     int events_lock_fd;             /* held while this process follows the events */

@@ -114,6 +114,7 @@ static struct dp_ctx *ctx_new(const char *pin_dir)
     ctx->udp_fd = -1;
     ctx->lock_fd = -1;
     ctx->events_lock_fd = -1;
+    ctx->teid_ev_fd = ctx->rl_fd = -1;
     snprintf(ctx->pin_dir, sizeof(ctx->pin_dir), "%s",
              pin_dir && *pin_dir ? pin_dir : DP_PIN_DIR_DEFAULT);
     ctx->ncpus = libbpf_num_possible_cpus();
@@ -158,6 +159,24 @@ int dp_maps_open(struct dp_ctx *ctx)
         if (fd < 0)
             return fd;
         close(fd);
+    }
+    /* Maps added later: optional, so that a datapath pinned before them
+     * can still be adopted and upgraded (the upgrade's load pins them). */
+    const char *const later[] = {XEPC_MAP_TEID_EV, XEPC_MAP_RL, XEPC_MAP_PEER_RL};
+    int *later_fd[] = {&ctx->teid_ev_fd, &ctx->rl_fd, NULL};
+    for (size_t i = 0; i < sizeof(later) / sizeof(later[0]); i++) {
+        if (dp_pin_stat(ctx, later[i]) == -ENOENT)
+            continue;
+        int fd = dp_pin_map_open(ctx, later[i], NULL);
+        if (fd < 0)
+            return fd;
+        if (later_fd[i]) {
+            if (*later_fd[i] >= 0)
+                close(*later_fd[i]);
+            *later_fd[i] = fd;
+        } else {
+            close(fd);
+        }
     }
     /* Sizes that must agree with each other (dp_up() sets them so). */
     uint32_t n = ctx->max_entries[DP_MAP_SESSIONS];
@@ -472,6 +491,9 @@ int dp_up(const struct dp_config *cfg, struct dp_ctx **out)
         rc = dp_set_error(ctx, -errno, "cannot write %s: %s", XEPC_MAP_CONFIG, strerror(errno));
         goto fail;
     }
+    rc = dp_rate_limits_set(ctx, &cfg->limits);
+    if (rc)
+        goto fail;
 
     st.xdp_flags = cfg->xdp_generic ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
     if (want_tc) {
@@ -713,6 +735,10 @@ void dp_close(struct dp_ctx *ctx)
     for (int i = 0; i < DP_MAP__MAX; i++)
         if (ctx->map_fd[i] >= 0)
             close(ctx->map_fd[i]);
+    if (ctx->teid_ev_fd >= 0)
+        close(ctx->teid_ev_fd);
+    if (ctx->rl_fd >= 0)
+        close(ctx->rl_fd);
     if (ctx->udp_fd >= 0)
         close(ctx->udp_fd);
     if (ctx->lock_fd >= 0)
@@ -788,5 +814,38 @@ int dp_status_get(struct dp_ctx *ctx, struct dp_status *s)
     for (uint32_t i = 0; ctx->ue_direct && i < s->ue_direct_slots; i++)
         if (__atomic_load_n(&ctx->ue_direct[i].ue_addr, __ATOMIC_RELAXED))
             s->ue_direct_used++;
+    return 0;
+}
+
+int dp_rate_limits_set(struct dp_ctx *ctx, const struct dp_rate_limits *l)
+{
+    const uint64_t v[XEPC_RL__MAX][2] = {
+        [XEPC_RL_TEID_EV] = {l->teid_ev_per_s, l->teid_ev_peer_per_s},
+        [XEPC_RL_ECHO] = {l->echo_per_s, l->echo_peer_per_s},
+    };
+    if (ctx->rl_fd < 0)
+        return dp_set_error(ctx, -ENOENT, "this datapath has no %s map (pinned by an older "
+                            "xepc); run 'xepcctl dp upgrade' first", XEPC_MAP_RL);
+    for (uint32_t k = 0; k < XEPC_RL__MAX; k++) {
+        struct xepc_rl rl = {.total_per_s = v[k][0], .peer_per_s = v[k][1]};
+        if (bpf_map_update_elem(ctx->rl_fd, &k, &rl, 0))
+            return dp_set_error(ctx, -errno, "cannot write %s: %s", XEPC_MAP_RL, strerror(errno));
+    }
+    return 0;
+}
+
+int dp_rate_limits_get(struct dp_ctx *ctx, struct dp_rate_limits *l)
+{
+    struct xepc_rl rl[2];
+    memset(l, 0, sizeof(*l));
+    if (ctx->rl_fd < 0)
+        return dp_set_error(ctx, -ENOENT, "this datapath has no %s map", XEPC_MAP_RL);
+    for (uint32_t k = 0; k < 2; k++)
+        if (bpf_map_lookup_elem(ctx->rl_fd, &k, &rl[k]))
+            return dp_set_error(ctx, -errno, "cannot read %s: %s", XEPC_MAP_RL, strerror(errno));
+    l->teid_ev_per_s = rl[XEPC_RL_TEID_EV].total_per_s ?: XEPC_DEF_TEID_EV_PER_S;
+    l->teid_ev_peer_per_s = rl[XEPC_RL_TEID_EV].peer_per_s ?: XEPC_DEF_TEID_EV_PEER_PER_S;
+    l->echo_per_s = rl[XEPC_RL_ECHO].total_per_s ?: XEPC_DEF_ECHO_PER_S;
+    l->echo_peer_per_s = rl[XEPC_RL_ECHO].peer_per_s ?: XEPC_DEF_ECHO_PEER_PER_S;
     return 0;
 }

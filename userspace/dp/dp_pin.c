@@ -64,6 +64,10 @@ const struct dp_pin_spec dp_pin_maps[] = {
     {XEPC_MAP_ERR_RL, BPF_MAP_TYPE_LRU_HASH, sizeof(struct xepc_err_rl_key), 8, 0, 0, "__u64"},
     {XEPC_MAP_ROUTES, BPF_MAP_TYPE_PERCPU_ARRAY, 4, sizeof(struct xepc_route), XEPC_ROUTE_SLOTS,
      0, "xepc_route"},
+    {XEPC_MAP_TEID_EV, BPF_MAP_TYPE_RINGBUF, 0, 0, 0, 0, NULL},
+    {XEPC_MAP_RL, BPF_MAP_TYPE_ARRAY, 4, sizeof(struct xepc_rl), XEPC_RL__MAX, 0, "xepc_rl"},
+    {XEPC_MAP_PEER_RL, BPF_MAP_TYPE_LRU_HASH, sizeof(struct xepc_peer_rl_key),
+     sizeof(struct xepc_rl_win), 0, 0, "xepc_rl_win"},
     {DP_STATE_MAP, BPF_MAP_TYPE_ARRAY, 4, DP_STATE_SIZE, 1, 0, NULL},
 };
 const size_t dp_pin_n_maps = sizeof(dp_pin_maps) / sizeof(dp_pin_maps[0]);
