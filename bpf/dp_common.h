@@ -492,10 +492,16 @@ static __always_inline int rule_first_match(const struct xepc_ruleset *rs,
 
 #define XEPC_METER_TICKS_PER_SEC	(XEPC_NS_PER_SEC << XEPC_METER_TICK_SHIFT)
 
-/* burst / rate in meter ticks (burst x 1e9 fits: burst <= 1.8e10) */
+/* burst / rate in meter ticks (burst x 1e9 fits: burst is clamped to
+ * XEPC_METER_BURST_MAX; a bigger one, which userspace never writes, would
+ * wrap the product to almost nothing and drop every packet) */
 static __always_inline __u64 meter_tau(__u64 burst, __u64 rate)
 {
-	__u64 tau = burst * XEPC_NS_PER_SEC / rate;
+	__u64 tau;
+
+	if (burst > XEPC_METER_BURST_MAX)
+		burst = XEPC_METER_BURST_MAX;
+	tau = burst * XEPC_NS_PER_SEC / rate;
 
 	if (tau > (~0ull >> (XEPC_METER_TICK_SHIFT + 1)))
 		tau = ~0ull >> (XEPC_METER_TICK_SHIFT + 1);

@@ -359,12 +359,32 @@ static inline void xepc_ruleset_index(struct xepc_ruleset *rs)
  * advances tat by L/rate, otherwise it is dropped.  Time is in units of
  * 1/16 ns (XEPC_METER_TICK_SHIFT) so that L/rate (rounded up) loses at most
  * 1/16 ns per packet; now is the meter clock (docs/datapath.md "meters").
- * Limits: rate <= 1.8e10 B/s, burst <= 1.8e10 B.
+ * Limits: burst <= XEPC_METER_BURST_MAX (1.8e10 B: burst x 1e9 must fit 64
+ * bits; the datapath clamps a larger one, userspace never writes one), any
+ * rate up to the 10 Tbit/s userspace accepts (extended APN-AMBR, TS 24.301
+ * 9.9.4.29, reaches 4.29 Tbit/s).
  * Userspace writes the whole value (BPF_F_LOCK), tat = 0 for a full bucket.
  * The lock is no longer taken by the datapath (kept for the layout and
  * for BPF_F_LOCK reads/writes of the whole value by userspace).
  */
 #define XEPC_METER_TICK_SHIFT	4	/* tat unit: 2^-4 ns */
+
+/* Deepest bucket, bytes: burst x 1e9 (ns per second) < 2^64 */
+#define XEPC_METER_BURST_MAX	18000000000ull
+
+#ifndef __bpf__
+/* The bucket depth userspace writes for a rate (bytes/s) without an
+ * explicit burst: 100 ms of traffic, at least ten full-size packets, at
+ * most XEPC_METER_BURST_MAX (about 34 ms at 4.29 Tbit/s). */
+static inline __u64 xepc_meter_default_burst(__u64 rate)
+{
+	__u64 b = rate / 10;
+
+	if (b < 15000)
+		b = 15000;
+	return b > XEPC_METER_BURST_MAX ? XEPC_METER_BURST_MAX : b;
+}
+#endif
 
 /* inc_per_byte is used when below this: len (< 2^16) x it stays < 2^63 */
 #define XEPC_METER_IPB_MAX	(1ull << 47)
@@ -435,8 +455,14 @@ enum xepc_fua {
  * sets XEPC_CS_EXHAUSTED and is handled by fua, as is every later one until
  * userspace refills (atomic add to remaining) and clears the bit.
  */
+/* Largest quota userspace gives a slot, bytes (2^62, 4.6 EB): remaining
+ * is signed and the kernel adds bytes back that it took a moment before, so
+ * a grant or refill never goes above this (a refill saturates) and the sum
+ * can never wrap negative (issue 8 item 6). */
+#define XEPC_QUOTA_MAX		(1ll << 62)
+
 struct xepc_charge {
-	__s64 remaining;	/* bytes of quota left (ONLINE only) */
+	__s64 remaining;	/* bytes of quota left (ONLINE only), <= XEPC_QUOTA_MAX */
 	__u64 threshold;	/* bytes: event when remaining drops to <= this */
 	__u64 ul_bytes;		/* usage of this rating group, bytes */
 	__u64 ul_pkts;

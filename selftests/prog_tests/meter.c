@@ -196,6 +196,10 @@ void test_meter(struct test_ctx *t)
 			{ 5000000000ull, 200000000 },	/* 5 GB/s, 40 ms */
 			{ 1000000, 1500000000ull },	/* burst > 2^30 */
 			{ 18000000000ull, 18000000000ull },	/* the limits */
+			/* extended APN-AMBR 4.29 Tbit/s and 10 Tbit/s (the most
+			 * userspace accepts), with the burst userspace writes */
+			{ 536250000000ull, 18000000000ull },
+			{ 1250000000000ull, 18000000000ull },
 		};
 		const __u64 now_ns = 300 * XEPC_NS_PER_SEC;
 
@@ -231,6 +235,26 @@ void test_meter(struct test_ctx *t)
 			       m.inc_per_byte ? " (reciprocal)" : "", got);
 			ASSERT_EQ(got, 2, "2.5 packets of tokens: 2 pass");
 		}
+	}
+
+	test__start_subtest(t, "oversized_burst_clamped");
+	{
+		/* burst x 1e9 just past 2^64: without the clamp the bucket's
+		 * depth wraps to a fraction of a ns and every packet is red
+		 * (issue 8 item 6: AMBR above about 1.44 Tbit/s) */
+		__u32 id = 5;
+		int got = 0;
+
+		memset(&m, 0, sizeof(m));
+		m.rate = 184467440740ull;	/* ~1.48 Tbit/s */
+		m.burst = 18446744074ull;	/* rate / 10, > XEPC_METER_BURST_MAX */
+		ASSERT_OK(bpf_map_update_elem(e.fd_meters, &id, &m, BPF_F_LOCK), "meter");
+		for (int i = 0; i < 5; i++)
+			if (!env_run_xdp(e.prog_s1u, f, len, 0, out, NULL, &ret) && ret == XDP_PASS)
+				got++;
+		ASSERT_EQ(got, 5, "a full bucket of 18 GB passes 5 packets");
+		ASSERT_EQ(xepc_meter_default_burst(m.rate), XEPC_METER_BURST_MAX,
+			  "userspace's burst for that rate is clamped");
 	}
 
 	test__start_subtest(t, "kernel_clock_refill_capped");

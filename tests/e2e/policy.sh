@@ -6,7 +6,7 @@
 source "$(dirname "$0")/lib.sh"
 e2e_require
 trap e2e_cleanup EXIT INT TERM
-tap_plan 24
+tap_plan 26
 
 check "topology: three namespaces, two veth links" e2e_topology
 check "dp up in routed mode, the PDN host as captive portal" e2e_dp_up routed --portal $PDN_ADDR
@@ -128,6 +128,43 @@ bulk_show() {
     grep -q 'ul-teid *0x00000129' "$E2E_TMP/show" && grep -q 'dl-teid 0x00005009' "$E2E_TMP/show"
 }
 check "a bulk session reads back (UE 10.46.0.10 = TEID 0x129, DL 0x5009)" bulk_show
+
+# Issue 8 item 6: quotas and rates at the edges of what the kernel holds
+# (remaining is a signed 64-bit count; extended APN-AMBR reaches 4.29T).
+ranges() {
+    ! xepcctl session add --teid 0x3f0 --ue 10.48.0.1 \
+        --quota 'rg=9,bytes=9223372036854775808' 2>"$E2E_TMP/r.err" || return 1
+    grep -q 'more than the 4611686018427387904 a quota can hold' "$E2E_TMP/r.err" || return 1
+    xepcctl session add --teid 0x3f0 --ue 10.48.0.1 --ul-ambr 4.29T --dl-ambr 10T \
+        --quota 'rg=9,bytes=4611686018427387000' || return 1
+    xepcctl session refill --teid 0x3f0 --rg 9 --bytes 18446744073709551615 >"$E2E_TMP/r.out" ||
+        return 1
+    cat "$E2E_TMP/r.out"
+    grep -q 'saturated at 4611686018427387904 bytes' "$E2E_TMP/r.out" || return 1
+    ! xepcctl session add --teid 0x3f1 --ue 10.48.0.2 --dl-ambr 10.5T 2>"$E2E_TMP/r.err" ||
+        return 1
+    grep -q 'AMBR above 10T' "$E2E_TMP/r.err" && xepcctl session del --teid 0x3f0
+}
+check "quota beyond 2^62 refused, refill saturates and says so, AMBR 4.29T/10T accepted, 10.5T refused" \
+    ranges
+ue_refused() {
+    local ue
+    for ue in 224.0.0.5 255.255.255.255 127.0.0.1 0.1.2.3 240.1.1.1 $S1U_ADDR; do
+        ! xepcctl session add --teid 0x3f2 --ue $ue 2>"$E2E_TMP/u.err" || return 1
+        sed 's/^/# /' "$E2E_TMP/u.err"
+        grep -q "UE address $ue is" "$E2E_TMP/u.err" || return 1
+    done
+    ! xepcctl session bulk --count 10 --teid 0x3f3 --ue 223.255.255.250 2>"$E2E_TMP/u.err" ||
+        return 1
+    sed 's/^/# /' "$E2E_TMP/u.err"
+    grep -q 'session 6: UE address 224.0.0.0 is a multicast' "$E2E_TMP/u.err" || return 1
+    ! xepcctl session bulk --count 10 --teid 0x3f3 --ue 255.255.255.250 2>"$E2E_TMP/u.err" ||
+        return 1
+    sed 's/^/# /' "$E2E_TMP/u.err"
+    grep -q 'wrap past 255.255.255.255 at session index 6' "$E2E_TMP/u.err"
+}
+check "UE addresses that can never be a UE (multicast, broadcast, loopback, 0/8, 240/4, our GTP-U address) are refused; bulk names the session" \
+    ue_refused
 
 deleted() {
     local before

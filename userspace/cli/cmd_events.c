@@ -225,6 +225,9 @@ int cli_events_main(int argc, char **argv)
                 "dropped-stale=%llu send-failed=%llu\n", (unsigned long long)es.buf_sent,
                 (unsigned long long)es.buf_dropped_full, (unsigned long long)es.buf_dropped_gone,
                 (unsigned long long)es.buf_dropped_stale, (unsigned long long)es.buf_send_failed);
+    if (es.path_rx_ignored)
+        fprintf(stderr, "xepcctl events: %llu datagrams ignored: not an Echo Response from a "
+                "peer's port 2152 (path-rx-ignored)\n", (unsigned long long)es.path_rx_ignored);
     if (es.ev_dropped_stale)
         fprintf(stderr, "xepcctl events: %llu downlink-data/quota events dropped: their session "
                 "was deleted or replaced (events-dropped-stale)\n",

@@ -334,6 +334,9 @@ static int resolve(struct dp_ctx *ctx, struct session_args *a, uint32_t *teid)
     return 0;
 }
 
+/* bulk_add()'s "failed, and the reason was printed already" */
+#define BULK_REPORTED 1
+
 static int bulk_add(struct dp_ctx *ctx, const struct session_args *a)
 {
     struct dp_session_spec *specs = calloc(a->count, sizeof(*specs));
@@ -342,6 +345,27 @@ static int bulk_add(struct dp_ctx *ctx, const struct session_args *a)
         return -ENOMEM;
     }
     uint32_t ue0 = ntohl(a->spec.ue_addr.s_addr);
+    /* Ranges that run past the end of the address or TEID space: name the
+     * first session that would wrap, not a later symptom of it. */
+    if ((uint64_t)ue0 + a->count - 1 > UINT32_MAX) {
+        fprintf(stderr, "xepcctl session bulk: UE addresses from %s wrap past "
+                "255.255.255.255 at session index %llu (--count %u is too many); nothing was "
+                "installed\n", inet_ntoa(a->spec.ue_addr),
+                (unsigned long long)((uint64_t)UINT32_MAX - ue0 + 1), a->count);
+        free(specs);
+        return BULK_REPORTED;
+    }
+    if ((uint64_t)a->spec.ul_teid + a->count - 1 > UINT32_MAX ||
+        (a->have_enb && (uint64_t)a->spec.dl_teid + a->count - 1 > UINT32_MAX)) {
+        uint64_t first = a->spec.ul_teid, dl = a->spec.dl_teid;
+        uint64_t k = (uint64_t)UINT32_MAX - first + 1;
+        if (a->have_enb && (uint64_t)UINT32_MAX - dl + 1 < k)
+            k = (uint64_t)UINT32_MAX - dl + 1;
+        fprintf(stderr, "xepcctl session bulk: TEIDs wrap past 0xffffffff at session index "
+                "%llu; nothing was installed\n", (unsigned long long)k);
+        free(specs);
+        return BULK_REPORTED;
+    }
     for (uint32_t i = 0; i < a->count; i++) {
         specs[i].ul_teid = a->spec.ul_teid + i;
         specs[i].ue_addr.s_addr = htonl(ue0 + i);
@@ -468,11 +492,22 @@ int cli_session_main(int argc, char **argv)
             printf("%u session%s\n", n, n == 1 ? "" : "s");
     } else if (!strcmp(a.sub, "bulk")) {
         rc = bulk_add(ctx, &a);
+        if (rc == BULK_REPORTED) {
+            dp_close(ctx);
+            return CLI_FAIL;
+        }
     } else {
         rc = dp_quota_refill(ctx, a.spec.ul_teid, a.rg, a.bytes, a.threshold);
         if (!rc)
             printf("session 0x%08x rg %u refilled with %llu bytes\n", a.spec.ul_teid, a.rg,
                    (unsigned long long)a.bytes);
+        if (rc == DP_REFILL_SATURATED) {
+            /* not an error: the quota is as large as it can be */
+            printf("session 0x%08x rg %u refilled: saturated at %lld bytes, the most a quota "
+                   "holds (%llu asked)\n", a.spec.ul_teid, a.rg, (long long)XEPC_QUOTA_MAX,
+                   (unsigned long long)a.bytes);
+            rc = 0;
+        }
     }
     if (rc) {
         fprintf(stderr, "xepcctl session %s: %s\n", a.sub, dp_ctx_error(ctx));

@@ -142,7 +142,10 @@ int dp_session_find_by_ue(struct dp_ctx *ctx, struct in_addr ue, uint32_t *ul_te
 int dp_session_foreach(struct dp_ctx *ctx,
                        int (*fn)(const struct dp_session_info *info, void *arg), void *arg);
 /* Adds `bytes` to the quota of (session, rating group) atomically and
- * clears its threshold/exhausted state (TS 32.299 re-authorisation). */
+ * clears its threshold/exhausted state (TS 32.299 re-authorisation).  The
+ * sum saturates at XEPC_QUOTA_MAX: then DP_REFILL_SATURATED is returned
+ * (and dp_ctx_error() says so); otherwise 0 or a negative errno. */
+#define DP_REFILL_SATURATED 1
 int dp_quota_refill(struct dp_ctx *ctx, uint32_t ul_teid, uint32_t rating_group, uint64_t bytes,
                     uint8_t threshold_pct);
 
@@ -209,6 +212,9 @@ struct dp_event_stats {
     uint64_t buf_send_failed;   /* sendmsg() failed */
     uint64_t ev_dropped_stale;  /* downlink-data and quota events about a
                                  * session that was deleted or replaced */
+    uint64_t path_rx_ignored;   /* datagrams on the GTP-U socket that were not
+                                 * an Echo Response from a peer's port 2152
+                                 * (path management) */
 };
 int dp_event_stats_get(const struct dp_ctx *ctx, struct dp_event_stats *st);
 

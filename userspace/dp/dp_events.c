@@ -63,6 +63,7 @@ int dp_event_stats_get(const struct dp_ctx *ctx, struct dp_event_stats *st)
 {
     *st = ctx->ev_stats;
     st->buf_held = dp_buffer_count(ctx);
+    st->path_rx_ignored = dp_path_rx_ignored(ctx->path);
     return 0;
 }
 

@@ -88,18 +88,53 @@ int dp_gtpu_build_echo_request(uint8_t *buf, size_t cap, uint16_t seq)
     return 12;
 }
 
-int dp_gtpu_parse_echo_response(const uint8_t *buf, size_t len, uint16_t *seq, int *recovery)
+int dp_gtpu_parse_echo_response(const uint8_t *buf, size_t n, uint16_t *seq, int *recovery)
 {
-    /* TS 29.281 7.2.2: version 1, type 2, S flag, the seq we sent. */
-    if (len < 12 || (buf[0] >> 5) != 1 || buf[1] != DP_GTPU_ECHO_RESPONSE || !(buf[0] & 0x02))
-        return -EBADMSG;
-    *seq = (uint16_t)((buf[8] << 8) | buf[9]);
     *recovery = -1;
-    /* Recovery IE (type 14, TV, 1 octet) after the optional fields. */
-    for (size_t off = 12; off + 1 < len; off += 2)
-        if (buf[off] == DP_GTPU_IE_RECOVERY) {
-            *recovery = buf[off + 1];
-            break;
+    /* TS 29.281 5.1: 8 octets, then the optional fields (4) when any of
+     * E, S, PN is set; Echo messages always carry S (7.2). */
+    if (n < 12 || (buf[0] & 0xf0) != GTPU_V1_PT || buf[1] != DP_GTPU_ECHO_RESPONSE ||
+        !(buf[0] & GTPU_FLAG_S))
+        return -EBADMSG;
+    size_t len = (size_t)buf[2] << 8 | buf[3];
+    if (8 + len > n || len < 4)
+        return -EBADMSG;
+    n = 8 + len; /* what follows the message in the datagram is not read */
+    *seq = (uint16_t)(buf[8] << 8 | buf[9]);
+    size_t off = 12;
+    if (buf[0] & GTPU_FLAG_E) {
+        /* 5.2.1: next extension header type in octet 12 of the header */
+        uint8_t next = buf[11];
+        for (int k = 0; next; k++) {
+            if (k >= 16 || off + 4 > n || !buf[off])
+                return -EBADMSG;
+            size_t elen = (size_t)buf[off] * 4;
+            if (off + elen > n)
+                return -EBADMSG;
+            next = buf[off + elen - 1];
+            off += elen;
         }
+    }
+    /* 8.1: IEs in ascending type order; types below 128 are TV of a fixed
+     * length (only Recovery, 1 octet, may appear here), 128 and above TLV
+     * with a 2-octet length (Private Extension, 8.6). */
+    while (off < n) {
+        uint8_t type = buf[off];
+        if (type == DP_GTPU_IE_RECOVERY) {
+            if (off + 2 > n)
+                return -EBADMSG;
+            *recovery = buf[off + 1];
+            off += 2;
+        } else if (type >= 128) {
+            if (off + 3 > n)
+                return -EBADMSG;
+            size_t l = (size_t)buf[off + 1] << 8 | buf[off + 2];
+            if (off + 3 + l > n)
+                return -EBADMSG;
+            off += 3 + l;
+        } else {
+            return -EBADMSG; /* a TV IE whose length we do not know */
+        }
+    }
     return 0;
 }

@@ -47,12 +47,14 @@ int dp_gtpu_build_gpdu_header(uint8_t *buf, size_t cap, uint32_t teid, size_t pa
  * -ENOSPC. */
 int dp_gtpu_build_echo_request(uint8_t *buf, size_t cap, uint16_t seq);
 
-/* Parses a received Echo Response as path management takes it (TS 29.281
- * 7.2.2): at least 12 octets, version 1, type 2, S flag set.  *seq gets its
- * sequence number, *recovery the restart counter of its Recovery IE
- * (type 14, TV, 1 octet; TS 29.281 8.2), or -1 when none is found.
- * Returns 0, or -EBADMSG when the message is not such a response.
- * Used by dp_path.c's receive path; fuzzed by fuzz_dp_gtpu. */
-int dp_gtpu_parse_echo_response(const uint8_t *buf, size_t len, uint16_t *seq, int *recovery);
+/* Reads an Echo Response (TS 29.281 7.2.2): version 1, PT 1, type 2, the
+ * S flag set (its sequence number in *seq), and its IEs, after the
+ * extension-header chain when the E flag is set (5.2.1: each header's
+ * length in 4-octet units, its last octet the next type, 0 ends the chain).
+ * *recovery is the Recovery IE's restart counter (8.2), or -1 without one.
+ * Returns 0, or -EBADMSG for anything else or malformed (truncated, a
+ * length field beyond n, an extension header of length 0, an IE that runs
+ * past the end).  Used by dp_path.c's receive path; fuzzed by fuzz_dp_gtpu. */
+int dp_gtpu_parse_echo_response(const uint8_t *buf, size_t n, uint16_t *seq, int *recovery);
 
 #endif

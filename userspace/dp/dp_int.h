@@ -128,5 +128,6 @@ void dp_unlock(struct dp_ctx *ctx);
 void dp_bufq_free(struct dp_bufq *q);
 void dp_path_free(struct dp_path *p);
 int dp_path_poll(struct dp_ctx *ctx);
+uint64_t dp_path_rx_ignored(const struct dp_path *p);
 
 #endif

@@ -41,7 +41,13 @@ struct dp_path {
     uint16_t seq;
     dp_path_fn fn;
     void *arg;
+    uint64_t rx_ignored;    /* datagrams that were not a peer's Echo Response */
 };
+
+uint64_t dp_path_rx_ignored(const struct dp_path *p)
+{
+    return p ? p->rx_ignored : 0;
+}
 
 static uint64_t now_ms(void)
 {
@@ -153,13 +159,23 @@ static void receive(struct dp_ctx *ctx, struct dp_path *p)
                              (struct sockaddr *)&from, &fl);
         if (n < 0)
             return;
+        /* TS 29.281 4.4.2.1/7.2.2: a response comes from the peer's GTP-U
+         * port 2152, to the port the request left from; anything else on
+         * this socket (a spoofed "response" from another port, or from
+         * an address that is not one of our peers) is not one. */
+        if (fl < sizeof(from) || from.sin_port != htons(DP_GTPU_PORT)) {
+            p->rx_ignored++;
+            continue;
+        }
+        struct dp_path_peer *pp = peer_find(p, from.sin_addr.s_addr);
         uint16_t seq;
         int rec;
-        if (dp_gtpu_parse_echo_response(buf, (size_t)n, &seq, &rec))
+        /* version 1, type 2, S flag; Recovery IE after any extension
+         * headers (dp_gtpu_parse_echo_response()); the seq we sent */
+        if (!pp || dp_gtpu_parse_echo_response(buf, (size_t)n, &seq, &rec) || seq != pp->seq) {
+            p->rx_ignored++;
             continue;
-        struct dp_path_peer *pp = peer_find(p, from.sin_addr.s_addr);
-        if (!pp || seq != pp->seq)
-            continue;
+        }
         int was = pp->state;
         pp->answered = true;
         pp->missed = 0;

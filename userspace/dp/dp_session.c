@@ -90,18 +90,11 @@ static int meter_free_fn(uint32_t idx, const void *val, void *arg)
     return fs->found == fs->want;
 }
 
-static uint64_t default_burst(uint64_t rate_Bps)
-{
-    /* 100 ms of traffic, at least ten full-size packets. */
-    uint64_t b = rate_Bps / 10;
-    return b < 15000 ? 15000 : b;
-}
-
 static int meter_write(struct dp_ctx *ctx, uint32_t id, uint64_t bps, uint32_t burst)
 {
     struct xepc_meter m = {0};
     m.rate = bps / 8 ? bps / 8 : 1;
-    m.burst = burst ? burst : default_burst(m.rate);
+    m.burst = burst ? burst : xepc_meter_default_burst(m.rate);
     m.inc_per_byte = xepc_meter_inc_per_byte(m.rate);
     m.tat = 0;          /* full bucket */
     if (bpf_map_update_elem(ctx->map_fd[DP_MAP_METERS], &id, &m, BPF_F_LOCK))
@@ -540,6 +533,21 @@ static void fill_tunnel(const struct dp_session_spec *s, struct xepc_session *k)
     }
 }
 
+/* The gateway's own S1-U address is never a UE's: its downlink would be
+ * the gateway's own GTP-U traffic. */
+static int ue_not_ours(struct dp_ctx *ctx, struct in_addr ue, const char *prefix)
+{
+    struct xepc_config cfg;
+    char a[INET_ADDRSTRLEN];
+    int rc = dp_config_read(ctx, &cfg);
+    if (rc)
+        return rc;
+    if (cfg.gtpu_addr && ue.s_addr == cfg.gtpu_addr)
+        return dp_set_error(ctx, -EINVAL, "%sUE address %s is the gateway's own GTP-U address",
+                            prefix, inet_ntop(AF_INET, &ue, a, sizeof(a)));
+    return 0;
+}
+
 int dp_session_add(struct dp_ctx *ctx, const struct dp_session_spec *s, uint8_t default_action)
 {
     char err[256];
@@ -549,6 +557,9 @@ int dp_session_add(struct dp_ctx *ctx, const struct dp_session_spec *s, uint8_t 
     int rc = dp_session_spec_check(s, err, sizeof(err));
     if (rc)
         return dp_set_error(ctx, rc, "%s", err);
+    rc = ue_not_ours(ctx, s->ue_addr, "");
+    if (rc)
+        return rc;
     rc = sid_of(ctx, s->ul_teid, &sid);
     if (rc)
         return rc;
@@ -720,6 +731,12 @@ int dp_session_add_bulk(struct dp_ctx *ctx, const struct dp_session_spec *s, siz
     uint64_t *active = calloc(ctx->max_entries[DP_MAP_SESSIONS] / 64 + 1, sizeof(*active));
     if (!active)
         return dp_set_error(ctx, -ENOMEM, "out of memory");
+    struct xepc_config cfg;
+    int crc = dp_config_read(ctx, &cfg);
+    if (crc) {
+        free(active);
+        return crc;
+    }
     int src = array_scan(ctx, DP_MAP_SESSIONS, sizeof(struct xepc_session), active_bitmap_fn,
                          active);
     if (src < 0) {
@@ -732,8 +749,14 @@ int dp_session_add_bulk(struct dp_ctx *ctx, const struct dp_session_spec *s, siz
         if (!e && (active[sid / 64] & (1ull << (sid % 64))))
             e = dp_set_error(ctx, -EEXIST, "session id %u (TEID 0x%08x) is in use; nothing "
                              "was installed", sid, s[i].ul_teid);
-        if (!e && !s[i].ue_addr.s_addr)
-            e = dp_set_error(ctx, -EINVAL, "session %zu has no UE address", i);
+        char err[256];
+        if (!e && dp_ue_addr_check(s[i].ue_addr, err, sizeof(err)))
+            e = dp_set_error(ctx, -EINVAL, "session %zu: %s; nothing was installed", i, err);
+        if (!e && s[i].ue_addr.s_addr == cfg.gtpu_addr && cfg.gtpu_addr) {
+            char pfx[64];
+            snprintf(pfx, sizeof(pfx), "session %zu: ", i);
+            e = ue_not_ours(ctx, s[i].ue_addr, pfx);
+        }
         if (e) {
             free(active);
             return e;
@@ -1019,14 +1042,26 @@ int dp_quota_refill(struct dp_ctx *ctx, uint32_t ul_teid, uint32_t rating_group,
         struct xepc_charge *c = charge_slot(ctx, k.charge_base + i);
         if (!c || c->rating_group != rating_group || !(c->flags & XEPC_CF_ONLINE))
             continue;
-        /* The contract of xepc_charge: add with an atomic op, then clear the
-         * state bits, never a whole-value write. */
-        int64_t left = __atomic_add_fetch(&c->remaining, (int64_t)bytes, __ATOMIC_SEQ_CST);
+        /* The contract of xepc_charge: add with an atomic op (here a
+         * compare-and-swap, so that the sum saturates at XEPC_QUOTA_MAX
+         * instead of wrapping negative), then clear the state bits, never
+         * a whole-value write. */
+        __s64 cur = __atomic_load_n(&c->remaining, __ATOMIC_RELAXED), left;
+        bool sat;
+        do
+            left = dp_quota_sum(cur, bytes, &sat);
+        while (!__atomic_compare_exchange_n(&c->remaining, &cur, left, false, __ATOMIC_SEQ_CST,
+                                            __ATOMIC_RELAXED));
         __atomic_store_n(&c->threshold,
                          threshold_bytes(left > 0 ? (uint64_t)left : 0, threshold_pct),
                          __ATOMIC_RELEASE);
         __atomic_fetch_and(&c->state, ~(uint32_t)(XEPC_CS_THRESHOLD_SENT | XEPC_CS_EXHAUSTED),
                            __ATOMIC_SEQ_CST);
+        if (sat) {
+            dp_set_error(ctx, 0, "the quota of rating group %u saturated at %lld bytes",
+                         rating_group, (long long)XEPC_QUOTA_MAX);
+            return DP_REFILL_SATURATED;
+        }
         return 0;
     }
     return dp_set_error(ctx, -ENOENT, "session TEID 0x%08x has no quota for rating group %u",

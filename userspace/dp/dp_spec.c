@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "dp/dp_spec.h"
+#include "xepc_dp.h"
 
 static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
 {
@@ -41,6 +42,17 @@ int dp_parse_scaled(const char *text, uint64_t *out)
     char *end;
     if (!text || !*text || *text == '-' || *text == '+')
         return -EINVAL;
+    if (strspn(text, "0123456789") == strlen(text)) {
+        /* a plain integer exactly (a double keeps only 53 bits) */
+        errno = 0;
+        unsigned long long u = strtoull(text, &end, 10);
+        if (errno == ERANGE)
+            return -ERANGE;
+        if (errno || *end)
+            return -EINVAL;
+        *out = u;
+        return 0;
+    }
     errno = 0;
     double v = strtod(text, &end);
     if (errno || end == text || !isfinite(v) || v < 0)
@@ -310,12 +322,61 @@ int dp_parse_quota(const char *text, struct dp_quota_spec *quota, char *err, siz
     return 0;
 }
 
+int dp_ue_addr_check(struct in_addr addr, char *err, size_t errlen)
+{
+    char a[INET_ADDRSTRLEN];
+    uint32_t h = ntohl(addr.s_addr);
+    const char *why = NULL;
+    if (!h)
+        return fail(err, errlen, -EINVAL, "a session needs a UE address");
+    if (h >> 24 == 0)
+        why = "in 0.0.0.0/8 (this network, RFC 1122 3.2.1.3)";
+    else if (h >> 24 == 127)
+        why = "a loopback address (127.0.0.0/8)";
+    else if (h == 0xffffffffu)
+        why = "the limited broadcast address (RFC 919)";
+    else if (h >> 28 == 0xe)
+        why = "a multicast address (224.0.0.0/4, RFC 5771)";
+    else if (h >> 28 == 0xf)
+        why = "a reserved address (240.0.0.0/4, RFC 1112)";
+    if (!why)
+        return 0;
+    inet_ntop(AF_INET, &addr, a, sizeof(a));
+    return fail(err, errlen, -EINVAL, "UE address %s is %s: it can never be a UE's", a, why);
+}
+
+int64_t dp_quota_sum(int64_t cur, uint64_t add, bool *saturated)
+{
+    /* Room up to the cap, in unsigned arithmetic (cur may be negative: a
+     * quota the kernel found exhausted is never below 0, but do not trust
+     * the map); a cur above the cap (not written by us) has none. */
+    uint64_t room = cur >= XEPC_QUOTA_MAX ? 0 : (uint64_t)XEPC_QUOTA_MAX - (uint64_t)cur;
+    *saturated = add > room;
+    if (*saturated)
+        return cur > XEPC_QUOTA_MAX ? cur : XEPC_QUOTA_MAX;
+    return (int64_t)((uint64_t)cur + add);
+}
+
 int dp_session_spec_check(const struct dp_session_spec *s, char *err, size_t errlen)
 {
     if (!s->ul_teid)
         return fail(err, errlen, -EINVAL, "the uplink TEID must not be 0 (TS 29.281 5.1)");
-    if (!s->ue_addr.s_addr)
-        return fail(err, errlen, -EINVAL, "a session needs a UE address");
+    int rc = dp_ue_addr_check(s->ue_addr, err, errlen);
+    if (rc)
+        return rc;
+    if (s->ul_ambr_bps > DP_RATE_MAX_BPS || s->dl_ambr_bps > DP_RATE_MAX_BPS)
+        return fail(err, errlen, -ERANGE, "an AMBR above 10T bit/s (%llu) is not supported",
+                    (unsigned long long)(s->ul_ambr_bps > s->dl_ambr_bps ? s->ul_ambr_bps
+                                                                         : s->dl_ambr_bps));
+    for (uint32_t i = 0; i < s->n_rules && i < DP_MAX_RULES; i++)
+        if (s->rules[i].mbr_bps > DP_RATE_MAX_BPS)
+            return fail(err, errlen, -ERANGE, "rule %u: an MBR above 10T bit/s is not supported",
+                        i + 1);
+    for (uint32_t i = 0; i < s->n_quotas && i < DP_MAX_QUOTAS; i++)
+        if (s->quotas[i].bytes > (uint64_t)XEPC_QUOTA_MAX)
+            return fail(err, errlen, -ERANGE, "quota of rating group %u: %llu bytes is more "
+                        "than the %lld a quota can hold", s->quotas[i].rating_group,
+                        (unsigned long long)s->quotas[i].bytes, (long long)XEPC_QUOTA_MAX);
     if (s->has_tunnel && (!s->dl_teid || !s->enb_addr.s_addr))
         return fail(err, errlen, -EINVAL,
                     "a tunnel needs both the eNB address and a non-zero downlink TEID");

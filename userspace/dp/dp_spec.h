@@ -93,8 +93,22 @@ int dp_parse_port_range(const char *text, uint16_t *lo, uint16_t *hi);
 int dp_parse_u32(const char *text, uint32_t *out);
 
 /* Checks the whole session: TEIDs non-zero, precedences distinct, rule
- * rating groups have quotas only where needed, etc. */
+ * rating groups have quotas only where needed, quotas and rates in range,
+ * a UE address that can be a UE (dp_ue_addr_check()), etc. */
 int dp_session_spec_check(const struct dp_session_spec *s, char *err, size_t errlen);
+
+/* Highest AMBR/MBR accepted, bit/s: 10 Tbit/s (extended APN-AMBR, TS
+ * 24.301 9.9.4.29, reaches 4.29 Tbit/s). */
+#define DP_RATE_MAX_BPS 10000000000000ull
+
+/* 0 when addr (network order) can be a UE's address; -EINVAL with a
+ * sentence otherwise: 0.0.0.0/8 ("this network", RFC 1122 3.2.1.3),
+ * 127.0.0.0/8 (loopback), 224.0.0.0/4 (multicast, RFC 5771), 240.0.0.0/4
+ * (reserved, RFC 1112) including 255.255.255.255 (broadcast, RFC 919). */
+int dp_ue_addr_check(struct in_addr addr, char *err, size_t errlen);
+
+/* cur + add, saturated at XEPC_QUOTA_MAX (*saturated then true). */
+int64_t dp_quota_sum(int64_t cur, uint64_t add, bool *saturated);
 
 /* Text forms for output (static strings). */
 const char *dp_dir_str(uint8_t dir);

@@ -69,9 +69,13 @@ static void test_echo_response_parse(void **state)
     assert_int_equal(dp_gtpu_parse_echo_response(rsp, sizeof(rsp), &seq, &rec), 0);
     assert_int_equal(seq, 0x1234);
     assert_int_equal(rec, 7);
-    /* without a Recovery IE */
+    /* without a Recovery IE (length 4: the optional fields only) */
+    rsp[3] = 4;
     assert_int_equal(dp_gtpu_parse_echo_response(rsp, 12, &seq, &rec), 0);
     assert_int_equal(rec, -1);
+    /* a length field beyond the datagram: truncated */
+    rsp[3] = 6;
+    assert_int_equal(dp_gtpu_parse_echo_response(rsp, 12, &seq, &rec), -EBADMSG);
     /* a request, no S flag, version 2, too short: not a response */
     rsp[1] = 1;
     assert_int_equal(dp_gtpu_parse_echo_response(rsp, sizeof(rsp), &seq, &rec), -EBADMSG);
@@ -84,6 +88,54 @@ static void test_echo_response_parse(void **state)
     assert_int_equal(dp_gtpu_parse_echo_response(rsp, 11, &seq, &rec), -EBADMSG);
 }
 
+/* issue 8: the Recovery IE is found after an extension-header chain and a
+ * Private Extension; malformed responses are refused */
+static void test_echo_response_after_extension_headers(void **state)
+{
+    (void)state;
+    uint16_t seq = 0;
+    int rec = 0;
+    /* plain: flags S, length 6 = 4 optional + Recovery */
+    const uint8_t plain[] = {0x32, 2, 0, 6, 0, 0, 0, 0, 0x12, 0x34, 0, 0, 14, 7};
+    assert_int_equal(dp_gtpu_parse_echo_response(plain, sizeof(plain), &seq, &rec), 0);
+    assert_int_equal(seq, 0x1234);
+    assert_int_equal(rec, 7);
+    /* E and S: a UDP Port extension header (4 octets, next 0x85), a PDU
+     * Session Container (4 octets, next 0), then Recovery 9 and a Private
+     * Extension (type 255, length 3) */
+    const uint8_t ext[] = {0x36, 2,    0,    20,  0,    0,    0, 0, 0x00, 0x05, 0, 0x40,
+                           1,    0x08, 0x68, 0x85, 1, 0x00, 0x01, 0,   14,   9,    255, 0,
+                           3,    1,    2,    3};
+    assert_int_equal(dp_gtpu_parse_echo_response(ext, sizeof(ext), &seq, &rec), 0);
+    assert_int_equal(seq, 5);
+    assert_int_equal(rec, 9);
+    /* without Recovery */
+    const uint8_t norec[] = {0x32, 2, 0, 4, 0, 0, 0, 0, 0, 1, 0, 0};
+    assert_int_equal(dp_gtpu_parse_echo_response(norec, sizeof(norec), &seq, &rec), 0);
+    assert_int_equal(rec, -1);
+    /* malformed: extension length 0, chain past the end, length field
+     * disagreeing, no S flag, an Echo Request, a truncated TLV */
+    uint8_t bad[sizeof(ext)];
+    memcpy(bad, ext, sizeof(ext));
+    bad[12] = 0;
+    assert_int_equal(dp_gtpu_parse_echo_response(bad, sizeof(bad), &seq, &rec), -EBADMSG);
+    memcpy(bad, ext, sizeof(ext));
+    bad[16] = 8;
+    assert_int_equal(dp_gtpu_parse_echo_response(bad, sizeof(bad), &seq, &rec), -EBADMSG);
+    assert_int_equal(dp_gtpu_parse_echo_response(ext, sizeof(ext) - 1, &seq, &rec), -EBADMSG);
+    memcpy(bad, plain, sizeof(plain));
+    bad[0] = 0x30;
+    assert_int_equal(dp_gtpu_parse_echo_response(bad, sizeof(plain), &seq, &rec), -EBADMSG);
+    bad[0] = 0x32;
+    bad[1] = 1;
+    assert_int_equal(dp_gtpu_parse_echo_response(bad, sizeof(plain), &seq, &rec), -EBADMSG);
+    memcpy(bad, ext, sizeof(ext));
+    bad[26] = 9; /* private extension length past the end */
+    bad[23] = 0;
+    bad[24] = 9;
+    assert_int_equal(dp_gtpu_parse_echo_response(bad, sizeof(bad), &seq, &rec), -EBADMSG);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -91,6 +143,7 @@ int main(void)
         cmocka_unit_test(test_error_indication_bytes_without_port),
         cmocka_unit_test(test_gpdu_header_and_echo),
         cmocka_unit_test(test_echo_response_parse),
+        cmocka_unit_test(test_echo_response_after_extension_headers),
     };
     return cmocka_run_group_tests_name("dp_gtpu", tests, NULL, NULL);
 }

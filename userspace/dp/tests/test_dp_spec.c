@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "dp/dp_spec.h"
+#include "xepc_dp.h"
 
 static void test_rule_full_syntax_parses(void **state)
 {
@@ -136,6 +137,105 @@ static void test_scaled_numbers(void **state)
     assert_int_not_equal(dp_parse_u32("12a", &u), 0);
 }
 
+/* issue 8 item 6: a quota is a signed 64-bit count in the kernel */
+static void test_quota_range_checked(void **state)
+{
+    (void)state;
+    struct dp_session_spec s = {.ul_teid = 1, .ue_addr.s_addr = htonl(0x0a2d0001), .n_quotas = 1};
+    char err[256] = "";
+    s.quotas[0].rating_group = 7;
+    s.quotas[0].bytes = (uint64_t)XEPC_QUOTA_MAX;
+    assert_int_equal(dp_session_spec_check(&s, err, sizeof(err)), 0);
+    s.quotas[0].bytes = (uint64_t)XEPC_QUOTA_MAX + 1;
+    assert_int_equal(dp_session_spec_check(&s, err, sizeof(err)), -ERANGE);
+    assert_non_null(strstr(err, "more than the 4611686018427387904 a quota can hold"));
+    s.quotas[0].bytes = 9223372036854775808ull; /* 2^63: was -2^63 in the kernel */
+    assert_int_equal(dp_session_spec_check(&s, err, sizeof(err)), -ERANGE);
+    s.quotas[0].bytes = UINT64_MAX;
+    assert_int_equal(dp_session_spec_check(&s, err, sizeof(err)), -ERANGE);
+    /* parsed exactly, not through a double */
+    struct dp_quota_spec q;
+    assert_int_equal(dp_parse_quota("rg=1,bytes=9223372036854775807", &q, err, sizeof(err)), 0);
+    assert_true(q.bytes == 9223372036854775807ull);
+    assert_int_equal(dp_parse_quota("rg=1,bytes=18446744073709551616", &q, err, sizeof(err)),
+                     -EINVAL);
+}
+
+static void test_quota_refill_saturates(void **state)
+{
+    (void)state;
+    bool sat;
+    assert_true(dp_quota_sum(100, 50, &sat) == 150 && !sat);
+    assert_true(dp_quota_sum(0, (uint64_t)XEPC_QUOTA_MAX, &sat) == XEPC_QUOTA_MAX && !sat);
+    assert_true(dp_quota_sum(1, (uint64_t)XEPC_QUOTA_MAX, &sat) == XEPC_QUOTA_MAX && sat);
+    assert_true(dp_quota_sum(XEPC_QUOTA_MAX - 10, 11, &sat) == XEPC_QUOTA_MAX && sat);
+    assert_true(dp_quota_sum(XEPC_QUOTA_MAX - 10, 10, &sat) == XEPC_QUOTA_MAX && !sat);
+    assert_true(dp_quota_sum(5, UINT64_MAX, &sat) == XEPC_QUOTA_MAX && sat);
+    assert_true(dp_quota_sum(INT64_MAX, 1, &sat) == INT64_MAX && sat);
+    assert_true(dp_quota_sum(-100, 50, &sat) == -50 && !sat);
+    assert_true(dp_quota_sum(INT64_MIN, UINT64_MAX, &sat) == XEPC_QUOTA_MAX && sat);
+    assert_true(dp_quota_sum(INT64_MIN, (uint64_t)INT64_MAX, &sat) == -1 && !sat);
+}
+
+/* AMBR up to 10 Tbit/s; the burst userspace writes keeps burst x 1e9 in 64
+ * bits for every rate (the kernel's meter_tau()) */
+static void test_rate_range_and_burst(void **state)
+{
+    (void)state;
+    struct dp_session_spec s = {.ul_teid = 1, .ue_addr.s_addr = htonl(0x0a2d0001)};
+    char err[256] = "";
+    s.ul_ambr_bps = 4290000000000ull; /* extended APN-AMBR */
+    s.dl_ambr_bps = DP_RATE_MAX_BPS;
+    assert_int_equal(dp_session_spec_check(&s, err, sizeof(err)), 0);
+    s.dl_ambr_bps = DP_RATE_MAX_BPS + 1;
+    assert_int_equal(dp_session_spec_check(&s, err, sizeof(err)), -ERANGE);
+    s.dl_ambr_bps = 0;
+    s.n_rules = 1;
+    s.rules[0].mbr_bps = DP_RATE_MAX_BPS + 1;
+    assert_int_equal(dp_session_spec_check(&s, err, sizeof(err)), -ERANGE);
+    static const uint64_t bps[] = {1, 8000, 1000000, 1440000000000ull, 1475739525920ull,
+                                   4290000000000ull, DP_RATE_MAX_BPS, UINT64_MAX};
+    for (size_t i = 0; i < sizeof(bps) / sizeof(bps[0]); i++) {
+        uint64_t rate = bps[i] / 8 ? bps[i] / 8 : 1;
+        uint64_t b = xepc_meter_default_burst(rate);
+        assert_true(b >= 15000 && b <= XEPC_METER_BURST_MAX);
+        assert_true((unsigned __int128)b * 1000000000u < ((unsigned __int128)1 << 64));
+    }
+    assert_true(xepc_meter_default_burst(4290000000000ull / 8) == XEPC_METER_BURST_MAX);
+    assert_true(xepc_meter_default_burst(1000000000ull) == 100000000ull);
+}
+
+/* issue 8: addresses that can never be a UE's are refused with a reason */
+static void test_ue_addr_refused(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *addr, *why;
+    } bad[] = {
+        {"0.0.0.0", "needs a UE address"}, {"0.1.2.3", "this network"},
+        {"127.0.0.1", "loopback"}, {"255.255.255.255", "broadcast"},
+        {"224.0.0.1", "multicast"}, {"239.255.255.255", "multicast"},
+        {"240.0.0.1", "reserved"},
+    };
+    static const char *const good[] = {"10.45.0.2", "1.0.0.0", "126.255.255.255",
+                                       "128.0.0.1", "223.255.255.255", "100.64.0.1"};
+    char err[256];
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct dp_session_spec s = {.ul_teid = 1};
+        inet_pton(AF_INET, bad[i].addr, &s.ue_addr);
+        err[0] = 0;
+        assert_int_equal(dp_session_spec_check(&s, err, sizeof(err)), -EINVAL);
+        if (!strstr(err, bad[i].why))
+            fail_msg("%s: '%s' does not say '%s'", bad[i].addr, err, bad[i].why);
+    }
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        struct in_addr a;
+        inet_pton(AF_INET, good[i], &a);
+        if (dp_ue_addr_check(a, err, sizeof(err)))
+            fail_msg("%s refused: %s", good[i], err);
+    }
+}
+
 static void test_session_check(void **state)
 {
     (void)state;
@@ -167,6 +267,10 @@ int main(void)
         cmocka_unit_test(test_quota_parses_and_checks),
         cmocka_unit_test(test_scaled_numbers),
         cmocka_unit_test(test_session_check),
+        cmocka_unit_test(test_quota_range_checked),
+        cmocka_unit_test(test_quota_refill_saturates),
+        cmocka_unit_test(test_rate_range_and_burst),
+        cmocka_unit_test(test_ue_addr_refused),
     };
     return cmocka_run_group_tests_name("dp_spec", tests, NULL, NULL);
 }
