@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "agw/agw.h"
+#include "lib/strbuf.h"
 #include "dp/dp.h"
 
 #define CTL_MAX_REQ 512
@@ -23,34 +24,6 @@ struct agw_ctl {
     ev_io io;
     char path[108];
 };
-
-struct out {
-    char *buf;
-    size_t len, cap;
-};
-
-static void outf(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void outf(struct out *o, const char *fmt, ...)
-{
-    va_list ap;
-    for (;;) {
-        va_start(ap, fmt);
-        int n = vsnprintf(o->buf ? o->buf + o->len : NULL, o->buf ? o->cap - o->len : 0, fmt, ap);
-        va_end(ap);
-        if (n < 0)
-            return;
-        if (o->buf && o->len + (size_t)n < o->cap) {
-            o->len += (size_t)n;
-            return;
-        }
-        size_t cap = (o->cap ? o->cap * 2 : 4096) + (size_t)n;
-        char *b = realloc(o->buf, cap);
-        if (!b)
-            return;
-        o->buf = b;
-        o->cap = cap;
-    }
-}
 
 static const char *pdn_state_str(enum agw_pdn_state s)
 {
@@ -63,10 +36,10 @@ static const char *pdn_state_str(enum agw_pdn_state s)
     return "?";
 }
 
-static void cmd_enb_list(struct agw_ctx *ctx, struct out *o)
+static void cmd_enb_list(struct agw_ctx *ctx, struct strbuf *o)
 {
     struct agw_hash *h = &ctx->enb_by_assoc;
-    outf(o, "ok\n%-8s %-10s %-24s %-21s %-5s %s\n", "ASSOC", "ENB-ID", "NAME", "ADDRESS",
+    strbuf_printf(o, "ok\n%-8s %-10s %-24s %-21s %-5s %s\n", "ASSOC", "ENB-ID", "NAME", "ADDRESS",
          "UES", "TACS");
     for (size_t i = 0; i <= h->mask; i++)
         for (struct agw_hnode *n = h->buckets[i]; n; n = n->next) {
@@ -77,7 +50,7 @@ static void cmd_enb_list(struct agw_ctx *ctx, struct out *o)
                 tl += (size_t)snprintf(tacs + tl, sizeof(tacs) - tl, "%s%u", t ? "," : "",
                                        e->tais[t].tac);
             inet_ntop(AF_INET, &e->addr.sin_addr, a, sizeof(a));
-            outf(o, "%-8u %-10u %-24s %s:%-5u %-5u %s%s\n", e->assoc_id, e->enb_id,
+            strbuf_printf(o, "%-8u %-10u %-24s %s:%-5u %-5u %s%s\n", e->assoc_id, e->enb_id,
                  e->name[0] ? e->name : "-", a, ntohs(e->addr.sin_port), e->n_ues,
                  e->setup ? tacs : "(no S1 Setup)", e->name_lenient ? " (name not PrintableString)" : "");
         }
@@ -85,38 +58,38 @@ static void cmd_enb_list(struct agw_ctx *ctx, struct out *o)
 
 static void ue_line(struct agw_ctx *ctx, struct agw_ue *ue, void *arg)
 {
-    struct out *o = arg;
+    struct strbuf *o = arg;
     char b[20], ip[INET_ADDRSTRLEN] = "-";
     for (unsigned i = 0; i < AGW_MAX_PDN; i++)
         if (ue->pdn[i].state != PDN_FREE) {
             inet_ntop(AF_INET, &ue->pdn[i].ue_ip, ip, sizeof(ip));
             break;
         }
-    outf(o, "%-16s %-10u %-22s %-10s %-15s %08x\n", ue_imsi_log(ctx, ue, b), ue->id,
+    strbuf_printf(o, "%-16s %-10u %-22s %-10s %-15s %08x\n", ue_imsi_log(ctx, ue, b), ue->id,
          emm_state_str(ue->emm), ue->s1 ? "connected" : "idle", ip, ue->m_tmsi);
 }
 
-static void cmd_ue_list(struct agw_ctx *ctx, struct out *o)
+static void cmd_ue_list(struct agw_ctx *ctx, struct strbuf *o)
 {
-    outf(o, "ok\n%-16s %-10s %-22s %-10s %-15s %s\n", "IMSI", "MME-UE-ID", "EMM", "ECM", "IP",
+    strbuf_printf(o, "ok\n%-16s %-10s %-22s %-10s %-15s %s\n", "IMSI", "MME-UE-ID", "EMM", "ECM", "IP",
          "M-TMSI");
     ue_foreach(ctx, ue_line, o);
 }
 
-static void cmd_ue_show(struct agw_ctx *ctx, struct out *o, struct agw_ue *ue)
+static void cmd_ue_show(struct agw_ctx *ctx, struct strbuf *o, struct agw_ue *ue)
 {
     char b[20];
-    outf(o, "ok\nimsi %s\nmme_ue_s1ap_id %u\nemm %s\necm %s\nm_tmsi %08x\n",
+    strbuf_printf(o, "ok\nimsi %s\nmme_ue_s1ap_id %u\nemm %s\necm %s\nm_tmsi %08x\n",
          ue_imsi_log(ctx, ue, b), ue->id, emm_state_str(ue->emm), ue->s1 ? "connected" : "idle",
          ue->m_tmsi);
     if (ue->s1)
-        outf(o, "enb_assoc %u\nenb_ue_s1ap_id %u\ntac %u\ncell %07x\n", ue->assoc_id,
+        strbuf_printf(o, "enb_assoc %u\nenb_ue_s1ap_id %u\ntac %u\ncell %07x\n", ue->assoc_id,
              ue->enb_ue_id, ue->tac, ue->cell_id);
     if (ue->sec_valid)
-        outf(o, "security ksi %u %s %s ul_count %u dl_count %u\n", ue->ksi,
+        strbuf_printf(o, "security ksi %u %s %s ul_count %u dl_count %u\n", ue->ksi,
              sec_eea_name(ue->sec.eea), sec_eia_name(ue->sec.eia), ue->sec.ul_count,
              ue->sec.dl_count);
-    outf(o, "ue_ambr ul %llu dl %llu\n", (unsigned long long)ue->ue_ambr_ul,
+    strbuf_printf(o, "ue_ambr ul %llu dl %llu\n", (unsigned long long)ue->ue_ambr_ul,
          (unsigned long long)ue->ue_ambr_dl);
     for (unsigned i = 0; i < AGW_MAX_PDN; i++) {
         const struct agw_pdn *p = &ue->pdn[i];
@@ -125,17 +98,17 @@ static void cmd_ue_show(struct agw_ctx *ctx, struct out *o, struct agw_ue *ue)
             continue;
         inet_ntop(AF_INET, &p->ue_ip, ip, sizeof(ip));
         inet_ntop(AF_INET, &p->enb_addr, enb, sizeof(enb));
-        outf(o, "pdn ebi %u apn %s ip %s state %s ul_teid 0x%08x dl_teid 0x%08x enb %s qci %u "
+        strbuf_printf(o, "pdn ebi %u apn %s ip %s state %s ul_teid 0x%08x dl_teid 0x%08x enb %s qci %u "
              "ambr ul %llu dl %llu\n", p->ebi, ctx->cfg->apns[p->apn_idx].name, ip,
              pdn_state_str(p->state), p->ul_teid, p->dl_teid, enb, p->qci,
              (unsigned long long)p->ambr_ul_bps, (unsigned long long)p->ambr_dl_bps);
     }
 }
 
-static void cmd_stats(struct agw_ctx *ctx, struct out *o)
+static void cmd_stats(struct agw_ctx *ctx, struct strbuf *o)
 {
-    outf(o, "ok\n");
-#define AGW_CNT_PRINT(n, h) outf(o, "%s %llu\n", #n, (unsigned long long)ctx->stats.n);
+    strbuf_printf(o, "ok\n");
+#define AGW_CNT_PRINT(n, h) strbuf_printf(o, "%s %llu\n", #n, (unsigned long long)ctx->stats.n);
     AGW_COUNTERS(AGW_CNT_PRINT)
 #undef AGW_CNT_PRINT
     unsigned attached = 0, connected = 0;
@@ -146,7 +119,7 @@ static void cmd_stats(struct agw_ctx *ctx, struct out *o)
             attached += ue->emm == EMM_REGISTERED;
             connected += ue->s1;
         }
-    outf(o, "enbs_connected %zu\nenbs_setup %u\nues_attached %u\nues_connected %u\n",
+    strbuf_printf(o, "enbs_connected %zu\nenbs_setup %u\nues_attached %u\nues_connected %u\n",
          ctx->enb_by_assoc.count, ctx->n_enbs_setup, attached, connected);
 }
 
@@ -161,14 +134,14 @@ static struct agw_ue *find_ue_arg(struct agw_ctx *ctx, const char *arg)
     return ue_find_imsi(ctx, arg);
 }
 
-static void handle_request(struct agw_ctx *ctx, char *req, struct out *o)
+static void handle_request(struct agw_ctx *ctx, char *req, struct strbuf *o)
 {
     char *save = NULL;
     char *w1 = strtok_r(req, " \t\r\n", &save);
     char *w2 = w1 ? strtok_r(NULL, " \t\r\n", &save) : NULL;
     char *w3 = w2 ? strtok_r(NULL, " \t\r\n", &save) : NULL;
     if (!w1) {
-        outf(o, "error: empty request\n");
+        strbuf_printf(o, "error: empty request\n");
     } else if (!strcmp(w1, "enb") && w2 && !strcmp(w2, "list")) {
         cmd_enb_list(ctx, o);
     } else if (!strcmp(w1, "ue") && w2 && !strcmp(w2, "list")) {
@@ -176,20 +149,20 @@ static void handle_request(struct agw_ctx *ctx, char *req, struct out *o)
     } else if (!strcmp(w1, "ue") && w2 && (!strcmp(w2, "show") || !strcmp(w2, "detach"))) {
         struct agw_ue *ue = w3 ? find_ue_arg(ctx, w3) : NULL;
         if (!ue) {
-            outf(o, "error: no UE %s (give an IMSI or #MME-UE-S1AP-ID)\n", w3 ? w3 : "");
+            strbuf_printf(o, "error: no UE %s (give an IMSI or #MME-UE-S1AP-ID)\n", w3 ? w3 : "");
         } else if (!strcmp(w2, "show")) {
             cmd_ue_show(ctx, o, ue);
         } else {
             int rc = emm_detach_ue(ctx, ue, false);
             if (rc < 0)
-                outf(o, "error: detach failed: %s\n", strerror(-rc));
+                strbuf_printf(o, "error: detach failed: %s\n", strerror(-rc));
             else
-                outf(o, "ok\n");
+                strbuf_printf(o, "ok\n");
         }
     } else if (!strcmp(w1, "stats")) {
         cmd_stats(ctx, o);
     } else {
-        outf(o, "error: unknown request \"%s\" (enb list, ue list, ue show ID, ue detach ID, "
+        strbuf_printf(o, "error: unknown request \"%s\" (enb list, ue list, ue show ID, ue detach ID, "
              "stats)\n", w1);
     }
 }
@@ -210,7 +183,7 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
     char req[CTL_MAX_REQ];
     ssize_t n = recv(fd, req, sizeof(req) - 1, 0);
     if (n > 0) {
-        struct out o = { 0 };
+        struct strbuf o = { 0 };
         req[n] = 0;
         handle_request(ctx, req, &o);
         for (size_t off = 0; o.buf && off < o.len;) {
@@ -219,7 +192,7 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
                 break;
             off += (size_t)k;
         }
-        free(o.buf);
+        strbuf_free(&o);
     }
     close(fd);
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "agw/agw.h"
+#include "lib/strbuf.h"
 #include "dp/dp.h"
 
 struct agw_metrics {
@@ -17,39 +18,11 @@ struct agw_metrics {
     ev_timer timer;
 };
 
-struct buf {
-    char *p;
-    size_t len, cap;
-};
-
-static void bput(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void bput(struct buf *b, const char *fmt, ...)
-{
-    va_list ap;
-    for (;;) {
-        va_start(ap, fmt);
-        int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
-        va_end(ap);
-        if (n < 0)
-            return;
-        if (b->p && b->len + (size_t)n < b->cap) {
-            b->len += (size_t)n;
-            return;
-        }
-        size_t cap = (b->cap ? b->cap * 2 : 16384) + (size_t)n;
-        char *p = realloc(b->p, cap);
-        if (!p)
-            return;
-        b->p = p;
-        b->cap = cap;
-    }
-}
-
-static void render(struct agw_ctx *ctx, struct buf *b)
+static void render(struct agw_ctx *ctx, struct strbuf *b)
 {
     const struct agw_stats *s = &ctx->stats;
 #define AGW_CNT_PROM(n, h)                                                        \
-    bput(b, "# HELP xepc_agw_" #n "_total " h "\n# TYPE xepc_agw_" #n "_total counter\n" \
+    strbuf_printf(b, "# HELP xepc_agw_" #n "_total " h "\n# TYPE xepc_agw_" #n "_total counter\n" \
             "xepc_agw_" #n "_total %llu\n", (unsigned long long)s->n);
     AGW_COUNTERS(AGW_CNT_PROM)
 #undef AGW_CNT_PROM
@@ -63,53 +36,53 @@ static void render(struct agw_ctx *ctx, struct buf *b)
             for (unsigned k = 0; k < AGW_MAX_PDN; k++)
                 sessions += ue->pdn[k].state == PDN_ACTIVE;
         }
-    bput(b, "# HELP xepc_agw_enbs Connected eNBs (SCTP up / S1 Setup done)\n"
+    strbuf_printf(b, "# HELP xepc_agw_enbs Connected eNBs (SCTP up / S1 Setup done)\n"
             "# TYPE xepc_agw_enbs gauge\nxepc_agw_enbs{state=\"connected\"} %zu\n"
             "xepc_agw_enbs{state=\"setup\"} %u\n",
          ctx->enb_by_assoc.count, ctx->n_enbs_setup);
-    bput(b, "# HELP xepc_agw_ues UEs by EMM/ECM state\n# TYPE xepc_agw_ues gauge\n"
+    strbuf_printf(b, "# HELP xepc_agw_ues UEs by EMM/ECM state\n# TYPE xepc_agw_ues gauge\n"
             "xepc_agw_ues{state=\"attached\"} %u\nxepc_agw_ues{state=\"connected\"} %u\n"
             "xepc_agw_ues{state=\"known\"} %zu\n",
          attached, connected, h->count);
-    bput(b, "# HELP xepc_agw_sessions Active PDN connections\n# TYPE xepc_agw_sessions gauge\n"
+    strbuf_printf(b, "# HELP xepc_agw_sessions Active PDN connections\n# TYPE xepc_agw_sessions gauge\n"
             "xepc_agw_sessions %u\n", sessions);
-    bput(b, "# HELP xepc_agw_emm_reject_cause_total EMM causes sent in rejects\n"
+    strbuf_printf(b, "# HELP xepc_agw_emm_reject_cause_total EMM causes sent in rejects\n"
             "# TYPE xepc_agw_emm_reject_cause_total counter\n");
     for (unsigned c = 0; c < 256; c++)
         if (s->emm_cause_tx[c])
-            bput(b, "xepc_agw_emm_reject_cause_total{cause=\"%u\"} %llu\n", c,
+            strbuf_printf(b, "xepc_agw_emm_reject_cause_total{cause=\"%u\"} %llu\n", c,
                  (unsigned long long)s->emm_cause_tx[c]);
-    bput(b, "# HELP xepc_agw_esm_reject_cause_total ESM causes sent\n"
+    strbuf_printf(b, "# HELP xepc_agw_esm_reject_cause_total ESM causes sent\n"
             "# TYPE xepc_agw_esm_reject_cause_total counter\n");
     for (unsigned c = 0; c < 256; c++)
         if (s->esm_cause_tx[c])
-            bput(b, "xepc_agw_esm_reject_cause_total{cause=\"%u\"} %llu\n", c,
+            strbuf_printf(b, "xepc_agw_esm_reject_cause_total{cause=\"%u\"} %llu\n", c,
                  (unsigned long long)s->esm_cause_tx[c]);
-    bput(b, "# HELP xepc_agw_attach_latency_seconds ATTACH REQUEST to ATTACH COMPLETE\n"
+    strbuf_printf(b, "# HELP xepc_agw_attach_latency_seconds ATTACH REQUEST to ATTACH COMPLETE\n"
             "# TYPE xepc_agw_attach_latency_seconds histogram\n");
     uint64_t cum = 0;
     for (unsigned i = 0; i < AGW_LAT_BUCKETS; i++) {
         cum += s->attach_lat[i];
-        bput(b, "xepc_agw_attach_latency_seconds_bucket{le=\"%g\"} %llu\n",
+        strbuf_printf(b, "xepc_agw_attach_latency_seconds_bucket{le=\"%g\"} %llu\n",
              agw_lat_bounds_us[i] / 1e6, (unsigned long long)cum);
     }
     cum += s->attach_lat[AGW_LAT_BUCKETS];
-    bput(b, "xepc_agw_attach_latency_seconds_bucket{le=\"+Inf\"} %llu\n"
+    strbuf_printf(b, "xepc_agw_attach_latency_seconds_bucket{le=\"+Inf\"} %llu\n"
             "xepc_agw_attach_latency_seconds_sum %g\nxepc_agw_attach_latency_seconds_count %llu\n",
          (unsigned long long)cum, s->attach_lat_sum_us / 1e6,
          (unsigned long long)s->attach_lat_count);
 
     struct dp_stats ds;
     if (ctx->dp && dp_stats_read(ctx->dp, &ds) == 0) {
-        bput(b, "# HELP xepc_dp_packets_total Datapath counters (packets)\n"
+        strbuf_printf(b, "# HELP xepc_dp_packets_total Datapath counters (packets)\n"
                 "# TYPE xepc_dp_packets_total counter\n");
         for (unsigned i = 0; i < XEPC_CNT__MAX; i++)
-            bput(b, "xepc_dp_packets_total{counter=\"%s\"} %llu\n", xepc_counter_name(i),
+            strbuf_printf(b, "xepc_dp_packets_total{counter=\"%s\"} %llu\n", xepc_counter_name(i),
                  (unsigned long long)ds.counters[i].packets);
-        bput(b, "# HELP xepc_dp_drops_total Datapath drops by reason (packets)\n"
+        strbuf_printf(b, "# HELP xepc_dp_drops_total Datapath drops by reason (packets)\n"
                 "# TYPE xepc_dp_drops_total counter\n");
         for (unsigned i = 0; i < XEPC_DROP__MAX; i++)
-            bput(b, "xepc_dp_drops_total{reason=\"%s\"} %llu\n", xepc_drop_reason_name(i),
+            strbuf_printf(b, "xepc_dp_drops_total{reason=\"%s\"} %llu\n", xepc_drop_reason_name(i),
                  (unsigned long long)ds.drops[i].packets);
     }
 }
@@ -139,9 +112,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         MHD_destroy_response(resp);
         return ret;
     }
-    struct buf b = { 0 };
+    struct strbuf b = { 0 };
     render(ctx, &b);
-    resp = MHD_create_response_from_buffer(b.len, b.p, MHD_RESPMEM_MUST_FREE);
+    resp = MHD_create_response_from_buffer(b.len, b.buf, MHD_RESPMEM_MUST_FREE);
     MHD_add_response_header(resp, "Content-Type", "text/plain; version=0.0.4");
     ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
     MHD_destroy_response(resp);
