@@ -11,7 +11,7 @@ source "$(dirname "$0")/agw_lib.sh"
 e2e_require
 agw_require
 trap e2e_cleanup EXIT
-tap_plan 29
+tap_plan 30
 
 e2e_topology || { not_ok "topology"; exit 1; }
 in_enb ip addr add 172.16.1.3/24 dev "$E_IF"
@@ -49,7 +49,7 @@ enbsim_run "$E2E_TMP/e2.out" --ues 2 --attaches 2 --detach --no-tun
 }
 
 # --- 3. two eNBs, UEs with TUN devices, traffic through XDP ------------------
-enbsim_bg "$E2E_TMP/e3.out" --enbs 2 --enb-addr 172.16.1.3 --ues 4 --hold -1 --tun \
+enbsim_bg "$E2E_TMP/e3.out" --enbs 2 --enb-addr 172.16.1.3 --ues 4 --hold -1 --detach --tun \
     --ue-report "$E2E_TMP/ues.txt"
 for _ in $(seq 100); do
     [ "$(agw_stat attach_success)" -ge 8 ] && break
@@ -87,7 +87,7 @@ check "a second follower of the datapath events is refused with a clear error" \
 # --- 4. restart with traffic flowing: SIGTERM, then kill -9 ------------------
 # TAP TODO until enbsim keeps its UEs and reconnects when the S1-MME
 # association goes (the gateway's side is checked by the other lines)
-RESTART_TODO=${RESTART_TODO-" # TODO enbsim does not yet survive the loss of S1-MME"}
+RESTART_TODO=${RESTART_TODO-}
 for sig in TERM KILL; do
     in_enb ping -q -i 0.01 -c 400 -W 1 -I "$UE0_IF" $PDN_ADDR >"$E2E_TMP/ping-$sig.txt" 2>&1 &
     ping_pid=$!
@@ -111,8 +111,16 @@ check "xepcctl ue detach: network-initiated detach" "$XEPCCTL" ue detach "$IMSI0
 check "the detached UE is deregistered, its session gone from the datapath" \
     bash -c "for i in \$(seq 50); do $XEPCCTL ue show $IMSI0 --socket $AGW_SOCK | grep -qx 'emm deregistered' &&
              ! $XEPCCTL ue show $IMSI0 --socket $AGW_SOCK | grep -q '^pdn' && exit 0; sleep 0.1; done; exit 1"
+# the UEs left ECM-IDLE by the restart detach through new S1 connections:
+# their integrity-protected DETACH REQUESTs must verify with the NAS COUNTs
+# the daemon stored (TS 24.301 4.4.3)
+d=$(agw_stat detach_ue)
+m=$(agw_stat nas_mac_failure)
 kill -INT $ENBSIM_PID 2>/dev/null
 wait $ENBSIM_PID 2>/dev/null
+[ "$(agw_stat detach_ue)" -ge $((d + 3)) ] && [ "$(agw_stat nas_mac_failure)" = "$m" ] &&
+    ok "after the restarts the UEs' next NAS messages verify with the stored counts (3 detaches)" ||
+    not_ok "after the restarts: detach_ue $(agw_stat detach_ue) (was $d), nas_mac_failure $(agw_stat nas_mac_failure) (was $m)"
 
 # --- 6. additional PDN connection and disconnect -----------------------------
 enbsim_run "$E2E_TMP/e6.out" --ues 1 --pdn ims --detach --no-tun
