@@ -407,7 +407,9 @@ static inline __u64 xepc_meter_inc_per_byte(__u64 rate)
 
 struct xepc_meter {
 	struct bpf_spin_lock lock;
-	__u32 pad;
+	__u32 owner;		/* userspace only: session id that took the
+				 * meter (0 = unknown); checked before a
+				 * meter is freed, and by dp check (was pad) */
 	__u64 rate;		/* bytes per second; 0 = unlimited */
 	__u64 burst;		/* bucket depth, bytes */
 	__u64 inc_per_byte;	/* L/rate without a division: meter ticks

@@ -9,7 +9,8 @@ struct cli_command {
 };
 
 /* Exit codes: 0 ok, 1 operation failed, 2 usage error. */
-enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
+enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2,
+       CLI_CHECK_REPAIRABLE = 3 /* dp check: inconsistent, --repair mends it */ };
 
 /* Command families, one per cmd_<family>.c. */
 int cli_config_main(int argc, char **argv); /* cmd_config.c: config check */

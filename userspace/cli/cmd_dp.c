@@ -23,6 +23,7 @@ static const char dp_help[] =
 "    xepcctl dp down [--force] [--pin-dir D]\n"
 "    xepcctl dp status [--pin-dir D]\n"
 "    xepcctl dp upgrade [--bpf-dir D] [--pin-dir D]\n"
+"    xepcctl dp check [--repair] [--pin-dir D]\n"
 "\n"
 "DESCRIPTION\n"
 "    up loads the programs, pins their maps and bpf_links under the pin\n"
@@ -45,6 +46,13 @@ static const char dp_help[] =
 "    files such as build/bpf/, or those built into this xepcctl) against the\n"
 "    pinned maps and swaps each link's program in place (bpf_link_update):\n"
 "    sessions, counters and traffic are kept.\n"
+"\n"
+"    check looks for what a writer killed half-way (or a bug) leaves in the\n"
+"    maps: UE entries and direct slots whose session is not active, active\n"
+"    sessions without UE entry, meters, rulesets and charging slots that no\n"
+"    session references; and for what repair cannot mend (a session pointing\n"
+"    to a free or shared meter, ruleset or charging slot). --repair removes\n"
+"    the orphans, frees the leaks, adds missing UE entries, then checks again.\n"
 "\n"
 "OPTIONS\n"
 "    --s1u IF           S1-U device (toward the eNBs)\n"
@@ -78,7 +86,9 @@ static const char dp_help[] =
 "    --pin-dir D        bpffs directory of the datapath (default " DP_PIN_DIR_DEFAULT ")\n"
 "\n"
 "EXIT STATUS\n"
-"    0 success, 1 the operation failed (the reason is printed), 2 usage error.\n";
+"    0 success, 1 the operation failed (the reason is printed), 2 usage error;\n"
+"    check: 0 consistent (after --repair: consistent now), 3 inconsistent and\n"
+"    --repair would mend it, 1 inconsistent beyond repair (or an error).\n";
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
@@ -163,7 +173,7 @@ static int copy_path(const char *cmd, const char *opt, const char *v, char *dst,
 enum {
     OPT_S1U = 256, OPT_SGI, OPT_MODE, OPT_GTPU, OPT_UEDEV, OPT_PORTAL, OPT_MAXS, OPT_MAXR,
     OPT_MAXM, OPT_MAXC, OPT_IDLE, OPT_GENERIC, OPT_BPFDIR, OPT_PINDIR, OPT_FORCE, OPT_HELP,
-    OPT_RECOVERY, OPT_TEID_RATE, OPT_ECHO_RATE,
+    OPT_RECOVERY, OPT_TEID_RATE, OPT_ECHO_RATE, OPT_REPAIR,
 };
 
 static const struct option dp_opts[] = {
@@ -186,6 +196,7 @@ static const struct option dp_opts[] = {
     {"recovery", required_argument, NULL, OPT_RECOVERY},
     {"teid-event-rate", required_argument, NULL, OPT_TEID_RATE},
     {"echo-rate", required_argument, NULL, OPT_ECHO_RATE},
+    {"repair", no_argument, NULL, OPT_REPAIR},
     {0},
 };
 
@@ -200,6 +211,8 @@ static bool opt_allowed(const char *sub, int opt)
         return opt == OPT_FORCE;
     if (!strcmp(sub, "upgrade"))
         return opt == OPT_BPFDIR;
+    if (!strcmp(sub, "check"))
+        return opt == OPT_REPAIR;
     return false;
 }
 
@@ -232,10 +245,58 @@ static void print_status(const struct dp_status *s, const char *pin_dir)
            s->max_charging);
 }
 
+static void check_print(const char *finding, bool repairable, bool repaired, void *arg)
+{
+    (void)arg;
+    printf("%s: %s\n", repaired ? "repaired" : repairable ? "repairable" : "NOT REPAIRABLE",
+           finding);
+}
+
+static void check_summary(const struct dp_check_report *r)
+{
+    printf("check: %u UE orphans, %u direct-slot orphans, %u sessions without UE entry, "
+           "%u UE conflicts, %u leaked meters, %u leaked rulesets, %u leaked charging slots, "
+           "%u wrong meter owners, %u dangling references, %u shared meters\n",
+           r->ue_orphans, r->direct_orphans, r->sessions_without_ue, r->ue_conflicts,
+           r->meter_leaks, r->ruleset_leaks, r->charging_leaks, r->meter_owner, r->dangling,
+           r->shared_meters);
+}
+
+/* dp check [--repair]: exit 0 consistent, 3 repairable, 1 beyond repair. */
+static int check_main(struct dp_ctx *ctx, bool repair)
+{
+    struct dp_check_report r;
+    int rc = dp_check(ctx, repair, &r, check_print, NULL);
+    if (rc) {
+        fprintf(stderr, "xepcctl dp check: %s\n", dp_ctx_error(ctx));
+        return CLI_FAIL;
+    }
+    if (repair && r.repaired) {
+        check_summary(&r);
+        printf("check: %u repaired; checking again\n", r.repaired);
+        rc = dp_check(ctx, false, &r, check_print, NULL);
+        if (rc) {
+            fprintf(stderr, "xepcctl dp check: %s\n", dp_ctx_error(ctx));
+            return CLI_FAIL;
+        }
+    }
+    if (!r.repairable && !r.unrepairable) {
+        printf("check: consistent\n");
+        return CLI_OK;
+    }
+    check_summary(&r);
+    if (r.unrepairable) {
+        printf("check: %u problems that --repair cannot mend\n", r.unrepairable);
+        return CLI_FAIL;
+    }
+    printf("check: %u problems; 'xepcctl dp check --repair' mends them\n", r.repairable);
+    return CLI_CHECK_REPAIRABLE;
+}
+
 int cli_dp_main(int argc, char **argv)
 {
     struct dp_config cfg;
-    bool force = false, have_gtpu = false, have_mode = false;
+    bool force = false, repair = false, have_gtpu = false, have_mode = false;
     dp_config_init(&cfg);
 
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
@@ -245,8 +306,9 @@ int cli_dp_main(int argc, char **argv)
     }
     const char *sub = argv[1];
     if (strcmp(sub, "up") && strcmp(sub, "down") && strcmp(sub, "status") &&
-        strcmp(sub, "upgrade"))
-        return cli_usage_error("dp", "unknown subcommand '%s' (up, down, status, upgrade)", sub);
+        strcmp(sub, "upgrade") && strcmp(sub, "check"))
+        return cli_usage_error("dp", "unknown subcommand '%s' (up, down, status, upgrade, "
+                               "check)", sub);
 
     optind = 1;
     opterr = 0;
@@ -344,6 +406,9 @@ int cli_dp_main(int argc, char **argv)
         case OPT_FORCE:
             force = true;
             break;
+        case OPT_REPAIR:
+            repair = true;
+            break;
         case OPT_HELP:
             fputs(dp_help, stdout);
             return CLI_OK;
@@ -391,6 +456,11 @@ int cli_dp_main(int argc, char **argv)
     ctx = cli_dp_open("dp", cfg.pin_dir);
     if (!ctx)
         return CLI_FAIL;
+    if (!strcmp(sub, "check")) {
+        int st = check_main(ctx, repair);
+        dp_close(ctx);
+        return st;
+    }
     if (!strcmp(sub, "status")) {
         struct dp_status st;
         rc = dp_status_get(ctx, &st);

@@ -149,6 +149,36 @@ int dp_session_foreach(struct dp_ctx *ctx,
 int dp_quota_refill(struct dp_ctx *ctx, uint32_t ul_teid, uint32_t rating_group, uint64_t bytes,
                     uint8_t threshold_pct);
 
+/* ----------------------------------------------------- consistency -- */
+
+/* What dp_check() found (docs/datapath.md "Crashes and concurrent
+ * writers"). */
+struct dp_check_report {
+    uint32_t ue_orphans;            /* UE entries whose session is not active
+                                     * or has another address */
+    uint32_t direct_orphans;        /* such direct slots */
+    uint32_t sessions_without_ue;   /* active sessions the downlink misses */
+    uint32_t ue_conflicts;          /* active sessions sharing a UE address */
+    uint32_t meter_leaks, ruleset_leaks, charging_leaks; /* referenced by none */
+    uint32_t meter_owner;           /* meters whose recorded owner is wrong */
+    uint32_t dangling;              /* sessions pointing to a free slot */
+    uint32_t shared_meters;         /* meters two sessions point to */
+    uint32_t repairable, unrepairable, repaired;
+};
+
+/* Called once per finding: a sentence, whether repair mends it, whether
+ * it was mended now. */
+typedef void (*dp_check_fn)(const char *finding, bool repairable, bool repaired, void *arg);
+
+/* Checks the maps for what a killed writer leaves (orphan UE entries and
+ * direct slots, sessions without UE entry, meters, rulesets and charging
+ * slots nobody references) and for what no writer should leave (dangling
+ * or shared references); with repair, mends what it can (removes orphans,
+ * frees leaks, adds a missing UE entry).  Holds the writers' lock.
+ * Returns 0 (see r) or a negative errno. */
+int dp_check(struct dp_ctx *ctx, bool repair, struct dp_check_report *r, dp_check_fn fn,
+             void *arg);
+
 /* ------------------------------------------------------------ counters -- */
 
 struct dp_stats {

@@ -95,10 +95,11 @@ int dp_config_read(struct dp_ctx *ctx, struct xepc_config *cfg);
 /* Slots of xepc_ue_direct for a datapath of max_sessions: a power of 2,
  * twice max_sessions rounded up, so that two pools of that size fit. */
 uint32_t dp_ue_direct_slots(uint32_t max_sessions);
-/* Puts a UE in its direct slot when the slot is free (the UE must be in
- * xepc_ue already), or takes it out of its slot when it is there. */
+/* Puts a UE in its direct slot when the slot is free or holds the same
+ * address (an orphan; the UE must be in xepc_ue already), or takes it out
+ * of its slot when the slot holds (ue_addr, sid). */
 void dp_ue_direct_claim(struct dp_ctx *ctx, uint32_t ue_addr, uint32_t sid);
-void dp_ue_direct_release(struct dp_ctx *ctx, uint32_t ue_addr);
+void dp_ue_direct_release(struct dp_ctx *ctx, uint32_t ue_addr, uint32_t sid);
 /* dp_pin.c: trust in the pin directory and its pins. */
 extern const struct dp_pin_spec dp_pin_maps[];
 extern const size_t dp_pin_n_maps;
@@ -121,6 +122,11 @@ int dp_pin_map_open(struct dp_ctx *ctx, const char *name, uint32_t *max_entries)
  * its fd, -ENOENT (no message) if absent, or a negative errno. */
 int dp_pin_link_open(struct dp_ctx *ctx, const char *name, const char *prog,
                      struct bpf_link_info *info);
+/* Walks an array map in chunks (batched lookups); calls fn(idx, value)
+ * until it returns non-zero.  Returns fn's value, 0 at the end, or a
+ * negative errno. */
+int dp_array_scan(struct dp_ctx *ctx, enum dp_map m, size_t vsize,
+                  int (*fn)(uint32_t idx, const void *val, void *arg), void *arg);
 /* The writers' lock (flock on the pin directory); nests. */
 int dp_lock(struct dp_ctx *ctx);
 void dp_unlock(struct dp_ctx *ctx);

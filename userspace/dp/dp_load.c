@@ -582,7 +582,19 @@ static int link_missing(struct dp_ctx *ctx, enum dp_prog which, int rc)
                         ctx->pin_dir, progs[which].link, progs[which].prog);
 }
 
+static int upgrade(struct dp_ctx *ctx, const char *bpf_dir);
+
 int dp_upgrade(struct dp_ctx *ctx, const char *bpf_dir)
+{
+    int rc = dp_lock(ctx);
+    if (rc)
+        return rc;
+    rc = upgrade(ctx, bpf_dir);
+    dp_unlock(ctx);
+    return rc;
+}
+
+static int upgrade(struct dp_ctx *ctx, const char *bpf_dir)
 {
     struct dp_state st;
     int rc = state_read(ctx, &st);

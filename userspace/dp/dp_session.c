@@ -14,9 +14,22 @@
  *                        default slot (rating group 0) for the rest; a slot
  *                        without XEPC_CF_VALID is free
  *
- * The maps are the only state, so any process can manage the sessions; the
- * allocation scans assume one writer at a time (xepc-agwd, or an operator's
- * xepcctl on a gateway without a running agwd).
+ * The maps are the only state, so any process can manage the sessions.
+ * Every call that changes them holds the writers' lock (dp_lock(): flock on
+ * the pin directory), so two processes never take the same meter, ruleset
+ * or charging slot.
+ *
+ * Crash safety (docs/datapath.md "Crashes and concurrent writers"): the
+ * maps are updated in an order where a process killed between any two
+ * updates leaves a harmless state: on add, everything the session points
+ * to and its UE entry are written before the session entry is published
+ * (XEPC_SF_ACTIVE), which the datapath checks on every lookup; on delete,
+ * the session entry is unpublished first.  What a kill leaves is at worst
+ * a UE entry without its session (ignored by the datapath, taken over by
+ * the next add of that address) or slots nobody references; dp_check()
+ * finds and frees them.  Nothing is freed without checking its owner: the
+ * UE entry must point to the session, a meter must carry its session id,
+ * a charging slot its session id, a shared ruleset no other reference.
  */
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
@@ -74,6 +87,12 @@ out:
     return rc;
 }
 
+int dp_array_scan(struct dp_ctx *ctx, enum dp_map m, size_t vsize,
+                  int (*fn)(uint32_t idx, const void *val, void *arg), void *arg)
+{
+    return array_scan(ctx, m, vsize, fn, arg);
+}
+
 /* ---------------------------------------------------------- meters --- */
 
 struct free_scan {
@@ -90,9 +109,11 @@ static int meter_free_fn(uint32_t idx, const void *val, void *arg)
     return fs->found == fs->want;
 }
 
-static int meter_write(struct dp_ctx *ctx, uint32_t id, uint64_t bps, uint32_t burst)
+static int meter_write(struct dp_ctx *ctx, uint32_t id, uint64_t bps, uint32_t burst,
+                       uint32_t owner)
 {
     struct xepc_meter m = {0};
+    m.owner = owner;
     m.rate = bps / 8 ? bps / 8 : 1;
     m.burst = burst ? burst : xepc_meter_default_burst(m.rate);
     m.inc_per_byte = xepc_meter_inc_per_byte(m.rate);
@@ -102,11 +123,19 @@ static int meter_write(struct dp_ctx *ctx, uint32_t id, uint64_t bps, uint32_t b
     return 0;
 }
 
-static void meter_free(struct dp_ctx *ctx, uint32_t id)
+/* Frees meter id if session `owner` took it (0 in the meter: a meter of
+ * an older build, which recorded no owner). */
+static void meter_free(struct dp_ctx *ctx, uint32_t id, uint32_t owner)
 {
     struct xepc_meter m = {0};
-    if (id)
-        bpf_map_update_elem(ctx->map_fd[DP_MAP_METERS], &id, &m, BPF_F_LOCK);
+    if (!id || id >= ctx->max_entries[DP_MAP_METERS])
+        return;
+    if (bpf_map_lookup_elem_flags(ctx->map_fd[DP_MAP_METERS], &id, &m, BPF_F_LOCK))
+        return;
+    if (m.owner && m.owner != owner)
+        return; /* another session's: leave it */
+    memset(&m, 0, sizeof(m));
+    bpf_map_update_elem(ctx->map_fd[DP_MAP_METERS], &id, &m, BPF_F_LOCK);
 }
 
 static int meter_read(struct dp_ctx *ctx, uint32_t id, struct xepc_meter *m)
@@ -191,11 +220,12 @@ static int charging_alloc(struct dp_ctx *ctx, uint32_t n, uint32_t *base)
                         ctx->max_entries[DP_MAP_CHARGING]);
 }
 
-static void charging_release(struct dp_ctx *ctx, uint32_t base, uint32_t n)
+/* Frees the slots base .. base + n - 1 that session `owner` holds. */
+static void charging_release(struct dp_ctx *ctx, uint32_t base, uint32_t n, uint32_t owner)
 {
     for (uint32_t i = 0; i < n; i++) {
         struct xepc_charge *c = charge_slot(ctx, base + i);
-        if (c) {
+        if (c && c->session_id == owner) {
             __atomic_store_n(&c->flags, 0, __ATOMIC_RELEASE);
             memset(c, 0, sizeof(*c));
         }
@@ -357,7 +387,7 @@ static int install_policy(struct dp_ctx *ctx, const struct dp_session_spec *s, u
             if (s->rules[j].precedence == b->rs.rules[i].precedence)
                 r = &s->rules[j];
         if (r && r->mbr_bps) {
-            rc = meter_write(ctx, ids[m], r->mbr_bps, r->burst_bytes);
+            rc = meter_write(ctx, ids[m], r->mbr_bps, r->burst_bytes, sid);
             if (rc)
                 goto undo_meters;
             b->rs.rules[i].meter_id = ids[m];
@@ -416,11 +446,12 @@ undo_ruleset:
     ruleset_release(ctx, b->sess.ruleset_id, sid);
 undo_meters:
     for (uint32_t i = 0; i < b->n_meters; i++)
-        meter_free(ctx, b->meter_ids[i]);
+        meter_free(ctx, b->meter_ids[i], sid);
     return rc;
 }
 
-static int install_ambr(struct dp_ctx *ctx, const struct dp_session_spec *s, struct built *b)
+static int install_ambr(struct dp_ctx *ctx, const struct dp_session_spec *s, uint32_t sid,
+                        struct built *b)
 {
     uint32_t ids[2];
     uint32_t n = (s->ul_ambr_bps != 0) + (s->dl_ambr_bps != 0);
@@ -429,16 +460,16 @@ static int install_ambr(struct dp_ctx *ctx, const struct dp_session_spec *s, str
         return rc;
     uint32_t k = 0;
     if (s->ul_ambr_bps) {
-        rc = meter_write(ctx, ids[k], s->ul_ambr_bps, 0);
+        rc = meter_write(ctx, ids[k], s->ul_ambr_bps, 0, sid);
         b->sess.ul_meter_id = ids[k++];
     }
     if (!rc && s->dl_ambr_bps) {
-        rc = meter_write(ctx, ids[k], s->dl_ambr_bps, 0);
+        rc = meter_write(ctx, ids[k], s->dl_ambr_bps, 0, sid);
         b->sess.dl_meter_id = ids[k++];
     }
     if (rc)
         for (uint32_t i = 0; i < k; i++)
-            meter_free(ctx, ids[i]);
+            meter_free(ctx, ids[i], sid);
     return rc;
 }
 
@@ -450,21 +481,15 @@ static void release_policy(struct dp_ctx *ctx, const struct xepc_session *old, u
     struct xepc_ruleset rs;
     if (old->ruleset_id && old->ruleset_id != keep_ruleset &&
         !bpf_map_lookup_elem(ctx->map_fd[DP_MAP_RULESETS], &old->ruleset_id, &rs)) {
-        bool has_meters = false;
         for (uint32_t i = 0; i < rs.n_rules && i < XEPC_MAX_RULES; i++)
-            if (rs.rules[i].meter_id) {
-                meter_free(ctx, rs.rules[i].meter_id);
-                has_meters = true;
-            }
-        if (has_meters) {
-            struct xepc_ruleset empty = {0};
-            bpf_map_update_elem(ctx->map_fd[DP_MAP_RULESETS], &old->ruleset_id, &empty, 0);
-        } else {
-            ruleset_release(ctx, old->ruleset_id, sid);
-        }
+            meter_free(ctx, rs.rules[i].meter_id, sid);
+        /* A ruleset with meters is the session's own, one without may be
+         * shared: either way it is cleared only when no other active
+         * session points to it. */
+        ruleset_release(ctx, old->ruleset_id, sid);
     }
     if (old->charge_base)
-        charging_release(ctx, old->charge_base, old->n_charge);
+        charging_release(ctx, old->charge_base, old->n_charge, sid);
 }
 
 static int sid_of(struct dp_ctx *ctx, uint32_t teid, uint32_t *sid)
@@ -548,7 +573,34 @@ static int ue_not_ours(struct dp_ctx *ctx, struct in_addr ue, const char *prefix
     return 0;
 }
 
-int dp_session_add(struct dp_ctx *ctx, const struct dp_session_spec *s, uint8_t default_action)
+/* Whether the UE entry of ue_addr belongs to an active session: returns
+ * 1 with its sid, 0 when there is none or it is an orphan (left by a killed
+ * add or delete: its session is not active or has another address). */
+static int ue_owner(struct dp_ctx *ctx, uint32_t ue_addr, uint32_t *sid_out)
+{
+    uint32_t sid;
+    struct xepc_session k;
+    if (bpf_map_lookup_elem(ctx->map_fd[DP_MAP_UE], &ue_addr, &sid))
+        return 0;
+    if (sid >= ctx->max_entries[DP_MAP_SESSIONS] ||
+        bpf_map_lookup_elem(ctx->map_fd[DP_MAP_SESSIONS], &sid, &k) ||
+        !(k.flags & XEPC_SF_ACTIVE) || k.ue_addr != ue_addr)
+        return 0;
+    *sid_out = sid;
+    return 1;
+}
+
+/* Removes the UE entry of ue_addr if it points to sid (never another
+ * session's), and the UE's direct slot if it holds (ue_addr, sid). */
+static void ue_unlink(struct dp_ctx *ctx, uint32_t ue_addr, uint32_t sid)
+{
+    uint32_t cur;
+    dp_ue_direct_release(ctx, ue_addr, sid);
+    if (!bpf_map_lookup_elem(ctx->map_fd[DP_MAP_UE], &ue_addr, &cur) && cur == sid)
+        bpf_map_delete_elem(ctx->map_fd[DP_MAP_UE], &ue_addr);
+}
+
+static int session_add(struct dp_ctx *ctx, const struct dp_session_spec *s, uint8_t default_action)
 {
     char err[256];
     struct built b;
@@ -569,7 +621,7 @@ int dp_session_add(struct dp_ctx *ctx, const struct dp_session_spec *s, uint8_t 
     if (cur.flags & XEPC_SF_ACTIVE)
         return dp_set_error(ctx, -EEXIST, "session id %u is in use (TEID 0x%08x); delete it "
                             "first or modify it", sid, cur.teid_local);
-    if (!bpf_map_lookup_elem(ctx->map_fd[DP_MAP_UE], &s->ue_addr.s_addr, &other))
+    if (ue_owner(ctx, s->ue_addr.s_addr, &other))
         return dp_set_error(ctx, -EEXIST, "UE address %s already belongs to session %u",
                             inet_ntoa(s->ue_addr), other);
 
@@ -578,34 +630,50 @@ int dp_session_add(struct dp_ctx *ctx, const struct dp_session_spec *s, uint8_t 
     b.sess.default_action = default_action;
     b.sess.cookie = cookie_new(cur.cookie);
     fill_tunnel(s, &b.sess);
-    rc = install_ambr(ctx, s, &b);
+    rc = install_ambr(ctx, s, sid, &b);
     if (rc)
         return rc;
     rc = install_policy(ctx, s, sid, &b);
     if (rc)
         goto undo_ambr;
 
+    /* The UE entry before the session: until the session is published it
+     * points to an inactive slot, which the downlink ignores.  An orphan
+     * entry of the same address (a killed add) is taken over. */
     struct xepc_usage zero = {0};
-    if (bpf_map_update_elem(ctx->map_fd[DP_MAP_USAGE], &sid, &zero, 0) ||
-        bpf_map_update_elem(ctx->map_fd[DP_MAP_SESSIONS], &sid, &b.sess, 0)) {
-        rc = dp_set_error(ctx, -errno, "cannot write session %u: %s", sid, strerror(errno));
+    if (bpf_map_update_elem(ctx->map_fd[DP_MAP_USAGE], &sid, &zero, 0)) {
+        rc = dp_set_error(ctx, -errno, "cannot write usage %u: %s", sid, strerror(errno));
         goto undo_policy;
     }
-    if (bpf_map_update_elem(ctx->map_fd[DP_MAP_UE], &s->ue_addr.s_addr, &sid, BPF_NOEXIST)) {
+    if (bpf_map_update_elem(ctx->map_fd[DP_MAP_UE], &s->ue_addr.s_addr, &sid, BPF_ANY)) {
         rc = dp_set_error(ctx, -errno, "cannot add UE address %s: %s%s", inet_ntoa(s->ue_addr),
                           strerror(errno), errno == E2BIG ? " (max sessions reached)" : "");
-        struct xepc_session empty = {0};
-        bpf_map_update_elem(ctx->map_fd[DP_MAP_SESSIONS], &sid, &empty, 0);
         goto undo_policy;
     }
     dp_ue_direct_claim(ctx, s->ue_addr.s_addr, sid);
+    /* Published last: from here on the packets see the whole session. */
+    if (bpf_map_update_elem(ctx->map_fd[DP_MAP_SESSIONS], &sid, &b.sess, 0)) {
+        rc = dp_set_error(ctx, -errno, "cannot write session %u: %s", sid, strerror(errno));
+        ue_unlink(ctx, s->ue_addr.s_addr, sid);
+        goto undo_policy;
+    }
     return 0;
 
 undo_policy:
     release_policy(ctx, &b.sess, sid, 0);
 undo_ambr:
-    meter_free(ctx, b.sess.ul_meter_id);
-    meter_free(ctx, b.sess.dl_meter_id);
+    meter_free(ctx, b.sess.ul_meter_id, sid);
+    meter_free(ctx, b.sess.dl_meter_id, sid);
+    return rc;
+}
+
+int dp_session_add(struct dp_ctx *ctx, const struct dp_session_spec *s, uint8_t default_action)
+{
+    int rc = dp_lock(ctx);
+    if (rc)
+        return rc;
+    rc = session_add(ctx, s, default_action);
+    dp_unlock(ctx);
     return rc;
 }
 
@@ -660,7 +728,10 @@ static int ue_conflicts(struct dp_ctx *ctx, const struct dp_session_spec *s, siz
         }
         while (j < have && old[j] < new_[i])
             j++;
-        if (j < have && old[j] == new_[i]) {
+        uint32_t other;
+        /* an orphan entry (a killed add: its session is not active) is
+         * taken over by the batch update */
+        if (j < have && old[j] == new_[i] && ue_owner(ctx, new_[i], &other)) {
             rc = dp_set_error(ctx, -EEXIST, "UE address %s already has a session; nothing was "
                               "installed", inet_ntoa(a));
             goto out;
@@ -694,16 +765,6 @@ static uint64_t *ue_direct_slot(struct dp_ctx *ctx, uint32_t ue_addr)
 
 void dp_ue_direct_claim(struct dp_ctx *ctx, uint32_t ue_addr, uint32_t sid)
 {
-    uint64_t *w = ue_direct_slot(ctx, ue_addr), empty = 0;
-    /* a slot already taken stays with its UE; this one is served by the
-     * hash (a few tens of ns more per downlink packet) */
-    if (w)
-        __atomic_compare_exchange_n(w, &empty, ue_direct_word(ue_addr, sid), false,
-                                    __ATOMIC_RELEASE, __ATOMIC_RELAXED);
-}
-
-void dp_ue_direct_release(struct dp_ctx *ctx, uint32_t ue_addr)
-{
     uint64_t *w = ue_direct_slot(ctx, ue_addr);
     if (!w)
         return;
@@ -711,8 +772,24 @@ void dp_ue_direct_release(struct dp_ctx *ctx, uint32_t ue_addr)
         uint64_t w;
         struct xepc_ue_direct d;
     } cur = { .w = __atomic_load_n(w, __ATOMIC_ACQUIRE) };
-    if (cur.d.ue_addr == ue_addr)
-        __atomic_compare_exchange_n(w, &cur.w, 0, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+    /* A slot taken by another UE stays with it; this one is served by the
+     * hash (a few tens of ns more per downlink packet).  A slot that holds
+     * this very address for another sid is an orphan (the caller holds the
+     * writers' lock and owns the address now): it would hide the hash, so
+     * it is taken over. */
+    if (cur.w && cur.d.ue_addr != ue_addr)
+        return;
+    __atomic_compare_exchange_n(w, &cur.w, ue_direct_word(ue_addr, sid), false,
+                                __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+}
+
+void dp_ue_direct_release(struct dp_ctx *ctx, uint32_t ue_addr, uint32_t sid)
+{
+    uint64_t *w = ue_direct_slot(ctx, ue_addr);
+    if (!w)
+        return;
+    uint64_t want = ue_direct_word(ue_addr, sid);
+    __atomic_compare_exchange_n(w, &want, 0, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
 }
 
 static int active_bitmap_fn(uint32_t idx, const void *val, void *arg)
@@ -724,7 +801,7 @@ static int active_bitmap_fn(uint32_t idx, const void *val, void *arg)
     return 0;
 }
 
-int dp_session_add_bulk(struct dp_ctx *ctx, const struct dp_session_spec *s, size_t n)
+static int session_add_bulk(struct dp_ctx *ctx, const struct dp_session_spec *s, size_t n)
 {
     enum { CHUNK = 8192 };
     /* Session ids in use, read once with batched lookups. */
@@ -802,19 +879,34 @@ int dp_session_add_bulk(struct dp_ctx *ctx, const struct dp_session_spec *s, siz
                 vals[i].cookie = 1;
             fill_tunnel(sp, &vals[i]);
         }
-        /* Sessions first, then the UE map that makes them reachable for
-         * downlink (conflicts were ruled out above). */
+        /* The UE entries first, the sessions (published) last, as in
+         * dp_session_add(): a kill in between leaves UE entries pointing
+         * to inactive slots, which the downlink ignores and dp_check()
+         * removes (conflicts were ruled out above). */
         uint32_t c = cnt;
         if (bpf_map_update_batch(ctx->map_fd[DP_MAP_USAGE], sids, zeros, &c, &o) ||
-            bpf_map_update_batch(ctx->map_fd[DP_MAP_SESSIONS], sids, vals, &c, &o) ||
-            bpf_map_update_batch(ctx->map_fd[DP_MAP_UE], ues, sids, &c, &o)) {
-            rc = dp_set_error(ctx, -errno, "bulk update failed after %zu sessions: %s%s",
-                              done, strerror(errno),
-                              errno == E2BIG ? " (max sessions reached)" : "");
+            (c = cnt, bpf_map_update_batch(ctx->map_fd[DP_MAP_UE], ues, sids, &c, &o))) {
+            int e = errno;
+            for (uint32_t i = 0; i < cnt; i++)
+                ue_unlink(ctx, ues[i], sids[i]);
+            rc = dp_set_error(ctx, -e, "bulk update failed after %zu sessions: %s%s", done,
+                              strerror(e), e == E2BIG ? " (max sessions reached)" : "");
             goto out;
         }
         for (uint32_t i = 0; i < cnt; i++)
             dp_ue_direct_claim(ctx, ues[i], sids[i]);
+        c = cnt;
+        if (bpf_map_update_batch(ctx->map_fd[DP_MAP_SESSIONS], sids, vals, &c, &o)) {
+            int e = errno;
+            /* c sessions of the chunk were published and stay; the rest
+             * lose their UE entries again. */
+            for (uint32_t i = c < cnt ? c : cnt; i < cnt; i++)
+                ue_unlink(ctx, ues[i], sids[i]);
+            done += c < cnt ? c : 0;
+            rc = dp_set_error(ctx, -e, "bulk update failed after %zu sessions: %s", done,
+                              strerror(e));
+            goto out;
+        }
         done += cnt;
     }
 out:
@@ -825,8 +917,18 @@ out:
     return rc ? rc : (int)done;
 }
 
-int dp_session_modify(struct dp_ctx *ctx, const struct dp_session_spec *s,
-                      uint8_t default_action, unsigned what)
+int dp_session_add_bulk(struct dp_ctx *ctx, const struct dp_session_spec *s, size_t n)
+{
+    int rc = dp_lock(ctx);
+    if (rc)
+        return rc;
+    rc = session_add_bulk(ctx, s, n);
+    dp_unlock(ctx);
+    return rc;
+}
+
+static int session_modify(struct dp_ctx *ctx, const struct dp_session_spec *s,
+                          uint8_t default_action, unsigned what)
 {
     char err[256];
     struct xepc_session old;
@@ -852,7 +954,7 @@ int dp_session_modify(struct dp_ctx *ctx, const struct dp_session_spec *s,
     fill_tunnel(s, &b.sess);
     if (what & DP_MOD_AMBR) {
         b.sess.ul_meter_id = b.sess.dl_meter_id = 0;
-        rc = install_ambr(ctx, s, &b);
+        rc = install_ambr(ctx, s, sid, &b);
         if (rc)
             return rc;
     }
@@ -872,8 +974,8 @@ int dp_session_modify(struct dp_ctx *ctx, const struct dp_session_spec *s,
         goto undo_ambr;
     }
     if (what & DP_MOD_AMBR) {
-        meter_free(ctx, old.ul_meter_id);
-        meter_free(ctx, old.dl_meter_id);
+        meter_free(ctx, old.ul_meter_id, sid);
+        meter_free(ctx, old.dl_meter_id, sid);
     }
     if (what & DP_MOD_POLICY)
         release_policy(ctx, &old, sid, b.sess.ruleset_id);
@@ -883,29 +985,50 @@ int dp_session_modify(struct dp_ctx *ctx, const struct dp_session_spec *s,
 
 undo_ambr:
     if (what & DP_MOD_AMBR) {
-        meter_free(ctx, b.sess.ul_meter_id);
-        meter_free(ctx, b.sess.dl_meter_id);
+        meter_free(ctx, b.sess.ul_meter_id, sid);
+        meter_free(ctx, b.sess.dl_meter_id, sid);
     }
     return rc;
 }
 
-int dp_session_del(struct dp_ctx *ctx, uint32_t ul_teid)
+int dp_session_modify(struct dp_ctx *ctx, const struct dp_session_spec *s,
+                      uint8_t default_action, unsigned what)
+{
+    int rc = dp_lock(ctx);
+    if (rc)
+        return rc;
+    rc = session_modify(ctx, s, default_action, what);
+    dp_unlock(ctx);
+    return rc;
+}
+
+static int session_del(struct dp_ctx *ctx, uint32_t ul_teid)
 {
     struct xepc_session old;
     uint32_t sid;
     int rc = session_find(ctx, ul_teid, &sid, &old);
     if (rc)
         return rc;
-    /* Downlink keys first, then the session, then what it pointed to. */
-    dp_ue_direct_release(ctx, old.ue_addr);
-    bpf_map_delete_elem(ctx->map_fd[DP_MAP_UE], &old.ue_addr);
+    /* Unpublished first: from here on no packet uses the session; then
+     * its UE entry (if it is still its own), then what it pointed to. */
     struct xepc_session empty = {0};
     if (bpf_map_update_elem(ctx->map_fd[DP_MAP_SESSIONS], &sid, &empty, 0))
         return dp_set_error(ctx, -errno, "cannot clear session %u: %s", sid, strerror(errno));
-    meter_free(ctx, old.ul_meter_id);
-    meter_free(ctx, old.dl_meter_id);
+    ue_unlink(ctx, old.ue_addr, sid);
+    meter_free(ctx, old.ul_meter_id, sid);
+    meter_free(ctx, old.dl_meter_id, sid);
     release_policy(ctx, &old, sid, 0);
     return 0;
+}
+
+int dp_session_del(struct dp_ctx *ctx, uint32_t ul_teid)
+{
+    int rc = dp_lock(ctx);
+    if (rc)
+        return rc;
+    rc = session_del(ctx, ul_teid);
+    dp_unlock(ctx);
+    return rc;
 }
 
 /* Rebuilds the specification from the maps. */
@@ -1030,8 +1153,8 @@ int dp_session_foreach(struct dp_ctx *ctx,
     return rc;
 }
 
-int dp_quota_refill(struct dp_ctx *ctx, uint32_t ul_teid, uint32_t rating_group, uint64_t bytes,
-                    uint8_t threshold_pct)
+static int quota_refill(struct dp_ctx *ctx, uint32_t ul_teid, uint32_t rating_group,
+                        uint64_t bytes, uint8_t threshold_pct)
 {
     struct xepc_session k;
     uint32_t sid;
@@ -1066,4 +1189,15 @@ int dp_quota_refill(struct dp_ctx *ctx, uint32_t ul_teid, uint32_t rating_group,
     }
     return dp_set_error(ctx, -ENOENT, "session TEID 0x%08x has no quota for rating group %u",
                         ul_teid, rating_group);
+}
+
+int dp_quota_refill(struct dp_ctx *ctx, uint32_t ul_teid, uint32_t rating_group, uint64_t bytes,
+                    uint8_t threshold_pct)
+{
+    int rc = dp_lock(ctx);
+    if (rc)
+        return rc;
+    rc = quota_refill(ctx, ul_teid, rating_group, bytes, threshold_pct);
+    dp_unlock(ctx);
+    return rc;
 }
