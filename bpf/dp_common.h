@@ -125,6 +125,48 @@ static __always_inline __u64 meter_clock(const struct xepc_config *cfg)
 
 /* ---------------------------------------------------------- sessions ---- */
 
+#define XEPC_READ_ONCE(x)	(*(volatile typeof(x) *)&(x))
+#define xepc_barrier()		asm volatile("" ::: "memory")
+
+/*
+ * A consistent copy of session sid in *copy (returned), or NULL.  With
+ * xepc_config.session_bank the writer never touches the live entry: it
+ * fills the other bank and then increments gen (xepc_dp.h), so a copy
+ * taken between two equal reads of gen is whole.  The loads are ordered by
+ * the compiler barriers and by the CPU (x86-64 does not reorder loads with
+ * loads).  A copy that changed three times while it was read (which needs
+ * six writer syscalls within a few ns) is treated as not found.  Without
+ * session_bank (a configuration of an earlier build) the entry itself.
+ */
+static __always_inline struct xepc_session *
+session_get(const struct xepc_config *cfg, __u32 sid, struct xepc_session *copy)
+{
+	struct xepc_session *s0, *s;
+	__u32 bank = cfg->session_bank, g1, g2, k;
+	int i;
+
+	s0 = bpf_map_lookup_elem(&xepc_sessions, &sid);
+	if (!s0 || !bank)
+		return s0;
+	for (i = 0; i < 3; i++) {
+		g1 = XEPC_READ_ONCE(s0->gen);
+		s = s0;
+		if (g1 & 1) {
+			k = bank + sid;
+			s = bpf_map_lookup_elem(&xepc_sessions, &k);
+			if (!s)
+				return NULL;
+		}
+		xepc_barrier();
+		__builtin_memcpy(copy, s, sizeof(*copy));
+		xepc_barrier();
+		g2 = XEPC_READ_ONCE(s0->gen);
+		if (g1 == g2)
+			return copy;
+	}
+	return NULL;
+}
+
 /*
  * The active session of a downlink packet's destination, or NULL (not a
  * UE: the caller passes the packet on).  The UE's direct slot first, the
@@ -132,7 +174,8 @@ static __always_inline __u64 meter_clock(const struct xepc_config *cfg)
  * either answer is checked against the session's own ue_addr.
  */
 static __always_inline struct xepc_session *
-ue_session(const struct xepc_config *cfg, __be32 ue, __u32 *sid_out)
+ue_session(const struct xepc_config *cfg, __be32 ue, __u32 *sid_out,
+	   struct xepc_session *copy)
 {
 	__u32 mask = cfg->ue_direct_mask, sid = 0, *sidp;
 	struct xepc_session *s;
@@ -159,7 +202,7 @@ ue_session(const struct xepc_config *cfg, __be32 ue, __u32 *sid_out)
 			return NULL;
 		sid = *sidp;
 	}
-	s = bpf_map_lookup_elem(&xepc_sessions, &sid);
+	s = session_get(cfg, sid, copy);
 	if (!s || !(s->flags & XEPC_SF_ACTIVE) || s->ue_addr != ue)
 		return NULL;
 	*sid_out = sid;

@@ -69,7 +69,7 @@ static __always_inline int downlink(struct __sk_buff *skb,
 	void *end = (void *)(long)skb->data_end;
 	struct route_req rq = {};
 	struct route_res rt;
-	struct xepc_session *s;
+	struct xepc_session *s, scopy;
 	struct verdict v = {};
 	struct flow f = {};
 	struct l2_info l2 = {};
@@ -91,7 +91,7 @@ static __always_inline int downlink(struct __sk_buff *skb,
 	if (iph->version != 4)
 		return -TC_ACT_OK - 1;
 	daddr = iph->daddr;
-	s = ue_session(cfg, daddr, &sid);
+	s = ue_session(cfg, daddr, &sid, &scopy);
 	if (!s)
 		return -TC_ACT_OK - 1;
 	*sid_out = sid;

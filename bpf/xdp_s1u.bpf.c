@@ -198,7 +198,7 @@ static __always_inline int uplink(struct xdp_md *ctx,
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
 	__u32 sid = XEPC_TEID_SID(gi->teid), inner_off, ihl, len, outer_len;
-	struct xepc_session *s;
+	struct xepc_session *s, scopy;
 	struct route_req rq = {};
 	struct route_res rt;
 	struct verdict v = {};
@@ -206,7 +206,7 @@ static __always_inline int uplink(struct xdp_md *ctx,
 	struct iphdr *iph;
 	int rc;
 
-	s = bpf_map_lookup_elem(&xepc_sessions, &sid);
+	s = session_get(cfg, sid, &scopy);
 	if (!s || !(s->flags & XEPC_SF_ACTIVE) || s->teid_local != gi->teid) {
 		/* TS 29.281 7.3.1: userspace sends the Error Indication */
 		ev_unknown_teid(cfg, gi->teid, oip->saddr, oip->daddr,

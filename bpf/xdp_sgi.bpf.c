@@ -76,13 +76,13 @@ static __always_inline int downlink(struct xdp_md *ctx,
 	__u8 dmac[ETH_ALEN], smac[ETH_ALEN], tos;
 	struct route_req rq = {};
 	struct route_res rt;
-	struct xepc_session *s;
+	struct xepc_session *s, scopy;
 	struct verdict v = {};
 	struct flow f = {};
 	__be32 daddr = iph->daddr;
 	int rc;
 
-	s = ue_session(cfg, daddr, &sid);
+	s = ue_session(cfg, daddr, &sid, &scopy);
 	if (!s)
 		return -XDP_PASS - 1;
 	*sid_out = sid;

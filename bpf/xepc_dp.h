@@ -113,7 +113,11 @@ struct xepc_config {
 				 * (and of the route cache's clock) */
 	__u32 ue_direct_mask;	/* max_entries - 1 of xepc_ue_direct (a power
 				 * of 2); 0 = the UE hash alone */
-	__u32 pad0;
+	__u32 session_bank;	/* max sessions N: xepc_sessions holds two
+				 * banks of N entries, and the live copy of
+				 * session sid is bank (gen & 1) of entry
+				 * sid's gen (struct xepc_session); 0 = one
+				 * bank updated in place (was pad0) */
 };
 
 /* struct xepc_config.route_flags */
@@ -198,7 +202,14 @@ struct xepc_session {
 				 * the events about the session, so that one
 				 * that outlives it is told from its successor
 				 * in the same slot (struct xepc_ev_hdr) */
-	__u32 pad1;
+	__u32 gen;		/* bank 0 only (entry sid), with
+				 * xepc_config.session_bank: which copy of the
+				 * session is live: entry sid when even, entry
+				 * session_bank + sid when odd.  Userspace
+				 * writes the other bank, then increments gen, so
+				 * that a reader never sees half an update: it
+				 * reads gen, copies the live entry, reads gen
+				 * again and retries if it changed (was pad1) */
 };
 
 /* xepc_usage[sid]; written by the kernel with atomic adds.  The map is

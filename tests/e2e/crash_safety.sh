@@ -49,6 +49,7 @@ after_kill() {
     fi
     [ $rc = 3 ] && echo "$what $n" >>"$E2E_TMP/repairable"
     healthy || echo "$what killed at bpf call $n: the healthy session is damaged (before repair)" >>"$E2E_TMP/fail"
+    [ $rc = 0 ] && return   # consistent: nothing to repair
     X dp check --repair >"$E2E_TMP/c2" 2>&1 || {
         echo "$what killed at bpf call $n: dp check --repair exit $?" >>"$E2E_TMP/fail"
         sed 's/^/    /' "$E2E_TMP/c2" >>"$E2E_TMP/fail"

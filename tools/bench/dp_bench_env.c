@@ -114,7 +114,9 @@ static int prepare_maps(struct bpf_object *obj, struct bpf_object *share)
 
 		if (bpf_map__set_pin_path(m, NULL))
 			return -EINVAL;
-		if (!strcmp(n, XEPC_MAP_SESSIONS) || !strcmp(n, XEPC_MAP_USAGE) ||
+		if (!strcmp(n, XEPC_MAP_SESSIONS)) /* two banks, as dp_up() */
+			err |= bpf_map__set_max_entries(m, 2 * BENCH_MAX_SESSIONS);
+		else if (!strcmp(n, XEPC_MAP_USAGE) ||
 		    !strcmp(n, XEPC_MAP_UE) || !strcmp(n, XEPC_MAP_CHARGING))
 			err |= bpf_map__set_max_entries(m, BENCH_MAX_SESSIONS);
 		else if (!strcmp(n, XEPC_MAP_METERS))
@@ -268,6 +270,8 @@ int bench_env_open(struct bench_env *e)
 	cfg.recovery = 1;
 	cfg.outer_ttl = 64;
 	cfg.ue_direct_mask = BENCH_UE_DIRECT_SLOTS - 1;
+	cfg.session_bank = BENCH_MAX_SESSIONS; /* the datapath's session read as
+						* dp_up() configures it */
 	if (bpf_map_update_elem(e->fd_config, &zero, &cfg, BPF_ANY))
 		return -errno;
 	ruleset(&rs);

@@ -70,22 +70,22 @@ static int sess_fn(uint32_t idx, const void *val, void *arg)
 {
     struct chk *c = arg;
     const struct xepc_session *s = val;
-    if (idx < c->ctx->max_entries[DP_MAP_SESSIONS] && (s->flags & XEPC_SF_ACTIVE))
+    if (idx < c->ctx->max_sessions && (s->flags & XEPC_SF_ACTIVE))
         c->sess[idx] = *s;
     return 0;
 }
 
 static int sessions_read(struct chk *c)
 {
-    memset(c->sess, 0, (size_t)c->ctx->max_entries[DP_MAP_SESSIONS] * sizeof(*c->sess));
-    int rc = dp_array_scan(c->ctx, DP_MAP_SESSIONS, sizeof(struct xepc_session), sess_fn, c);
+    memset(c->sess, 0, (size_t)c->ctx->max_sessions * sizeof(*c->sess));
+    int rc = dp_sessions_scan(c->ctx, sess_fn, c);
     return rc < 0 ? dp_set_error(c->ctx, rc, "cannot read %s: %s", XEPC_MAP_SESSIONS,
                                  strerror(-rc)) : 0;
 }
 
 static bool active(const struct chk *c, uint32_t sid)
 {
-    return sid < c->ctx->max_entries[DP_MAP_SESSIONS] && (c->sess[sid].flags & XEPC_SF_ACTIVE);
+    return sid < c->ctx->max_sessions && (c->sess[sid].flags & XEPC_SF_ACTIVE);
 }
 
 /* UE entries: each must point to an active session with its address. */
@@ -98,7 +98,7 @@ static int check_ue(struct chk *c)
     bool first = true;
     uint32_t *orphans = NULL;
     size_t n_orphans = 0, cap = 0;
-    memset(c->ue_ok, 0, ctx->max_entries[DP_MAP_SESSIONS]);
+    memset(c->ue_ok, 0, ctx->max_sessions);
     for (;;) {
         if (bpf_map_get_next_key(fd, first ? NULL : &key, &next))
             break;
@@ -132,7 +132,7 @@ static int check_ue(struct chk *c)
     for (size_t i = 0; i < n_orphans; i++)
         bpf_map_delete_elem(fd, &orphans[i]);
     free(orphans);
-    for (uint32_t sid2 = 1; sid2 < ctx->max_entries[DP_MAP_SESSIONS]; sid2++) {
+    for (uint32_t sid2 = 1; sid2 < ctx->max_sessions; sid2++) {
         const struct xepc_session *s = &c->sess[sid2];
         uint32_t other;
         if (!(s->flags & XEPC_SF_ACTIVE) || c->ue_ok[sid2])
@@ -153,7 +153,7 @@ static int check_ue(struct chk *c)
                     s->teid_local, other, addr_str(s->ue_addr, a), other, sid2);
             if (c->repair) {
                 struct xepc_session empty = {0};
-                if (!bpf_map_update_elem(ctx->map_fd[DP_MAP_SESSIONS], &sid2, &empty, 0))
+                if (!dp_session_write(ctx, sid2, &empty))
                     memset(&c->sess[sid2], 0, sizeof(c->sess[sid2]));
             }
         }
@@ -284,7 +284,7 @@ static void check_charging(struct chk *c)
             memset(ch, 0, sizeof(*ch));
         }
     }
-    for (uint32_t sid = 1; sid < ctx->max_entries[DP_MAP_SESSIONS]; sid++) {
+    for (uint32_t sid = 1; sid < ctx->max_sessions; sid++) {
         const struct xepc_session *s = &c->sess[sid];
         if (!(s->flags & XEPC_SF_ACTIVE) || !s->charge_base)
             continue;
@@ -307,7 +307,7 @@ static int check_refs(struct chk *c)
     struct dp_ctx *ctx = c->ctx;
     memset(c->meter_refs, 0, ctx->max_entries[DP_MAP_METERS]);
     memset(c->ruleset_refs, 0, ctx->max_entries[DP_MAP_RULESETS]);
-    for (uint32_t sid = 1; sid < ctx->max_entries[DP_MAP_SESSIONS]; sid++) {
+    for (uint32_t sid = 1; sid < ctx->max_sessions; sid++) {
         const struct xepc_session *s = &c->sess[sid];
         if (!(s->flags & XEPC_SF_ACTIVE))
             continue;
@@ -352,8 +352,8 @@ int dp_check(struct dp_ctx *ctx, bool repair, struct dp_check_report *r, dp_chec
 {
     struct chk c = {.ctx = ctx, .repair = repair, .r = r, .fn = fn, .arg = arg};
     memset(r, 0, sizeof(*r));
-    c.sess = calloc(ctx->max_entries[DP_MAP_SESSIONS], sizeof(*c.sess));
-    c.ue_ok = calloc(ctx->max_entries[DP_MAP_SESSIONS], 1);
+    c.sess = calloc(ctx->max_sessions, sizeof(*c.sess));
+    c.ue_ok = calloc(ctx->max_sessions, 1);
     c.meter_refs = calloc(ctx->max_entries[DP_MAP_METERS], 1);
     c.meter_ref_sid = calloc(ctx->max_entries[DP_MAP_METERS], sizeof(uint32_t));
     c.ruleset_refs = calloc(ctx->max_entries[DP_MAP_RULESETS], 1);

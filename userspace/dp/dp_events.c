@@ -95,7 +95,7 @@ static bool ev_session_current(struct dp_ctx *ctx, const struct xepc_ev_hdr *h, 
 {
     struct xepc_session s;
     uint32_t sid = h->session_id;
-    if (bpf_map_lookup_elem(ctx->map_fd[DP_MAP_SESSIONS], &sid, &s))
+    if (dp_session_read(ctx, sid, &s))
         return false;
     return ident_matches(&s, h->teid_local, h->cookie, ue);
 }
@@ -330,7 +330,7 @@ static int flush_pass(struct dp_ctx *ctx, uint32_t only_sid)
         if (!have || p->sid != cur_sid) {
             cur_sid = p->sid;
             have = true;
-            if (bpf_map_lookup_elem(ctx->map_fd[DP_MAP_SESSIONS], &cur_sid, &s))
+            if (dp_session_read(ctx, cur_sid, &s))
                 memset(&s, 0, sizeof(s)); /* unreadable: treat as gone */
         }
         if (!(s.flags & XEPC_SF_ACTIVE)) {

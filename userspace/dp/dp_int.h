@@ -57,6 +57,8 @@ struct dp_ctx {
     char note[512];                 /* what an operation that succeeded left */
     int map_fd[DP_MAP__MAX];
     uint32_t max_entries[DP_MAP__MAX];
+    uint32_t max_sessions;          /* session ids are 1 .. max_sessions - 1 */
+    uint32_t session_bank;          /* xepc_config.session_bank: 0 = one bank */
     struct xepc_charge *charging;   /* mmap of xepc_charging */
     size_t charging_len;
     struct xepc_usage *usage;       /* mmap of xepc_usage */
@@ -122,6 +124,15 @@ int dp_pin_map_open(struct dp_ctx *ctx, const char *name, uint32_t *max_entries)
  * its fd, -ENOENT (no message) if absent, or a negative errno. */
 int dp_pin_link_open(struct dp_ctx *ctx, const char *name, const char *prog,
                      struct bpf_link_info *info);
+/* The live copy of session sid (xepc_dp.h: two banks and gen); returns 0
+ * or a negative errno (no message). */
+int dp_session_read(struct dp_ctx *ctx, uint32_t sid, struct xepc_session *s);
+/* Writes session sid so that no reader sees half of it: the other bank,
+ * then gen + 1 (one bank: in place).  Caller holds the writers' lock. */
+int dp_session_write(struct dp_ctx *ctx, uint32_t sid, const struct xepc_session *s);
+/* Calls fn(sid, live copy) for every session id, in order. */
+int dp_sessions_scan(struct dp_ctx *ctx,
+                     int (*fn)(uint32_t sid, const void *val, void *arg), void *arg);
 /* Walks an array map in chunks (batched lookups); calls fn(idx, value)
  * until it returns non-zero.  Returns fn's value, 0 at the end, or a
  * negative errno. */

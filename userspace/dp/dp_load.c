@@ -179,11 +179,21 @@ int dp_maps_open(struct dp_ctx *ctx)
         }
     }
     /* Sizes that must agree with each other (dp_up() sets them so). */
-    uint32_t n = ctx->max_entries[DP_MAP_SESSIONS];
+    struct xepc_config xc;
+    uint32_t k0 = 0;
+    if (bpf_map_lookup_elem(ctx->map_fd[DP_MAP_CONFIG], &k0, &xc))
+        return dp_set_error(ctx, -errno, "cannot read %s: %s", XEPC_MAP_CONFIG, strerror(errno));
+    uint32_t n = xc.session_bank ? xc.session_bank : ctx->max_entries[DP_MAP_SESSIONS];
+    if (xc.session_bank && ctx->max_entries[DP_MAP_SESSIONS] != 2 * (uint64_t)xc.session_bank)
+        return dp_set_error(ctx, -EPROTO, "%s has %u entries, not two banks of %u: refused",
+                            XEPC_MAP_SESSIONS, ctx->max_entries[DP_MAP_SESSIONS],
+                            xc.session_bank);
+    ctx->max_sessions = n;
+    ctx->session_bank = xc.session_bank;
     if (ctx->max_entries[DP_MAP_UE] != n || ctx->max_entries[DP_MAP_USAGE] != n ||
         ctx->max_entries[DP_MAP_UE_DIRECT] != dp_ue_direct_slots(n))
         return dp_set_error(ctx, -EPROTO, "the maps under %s disagree in size (%s %u, %s %u, "
-                            "%s %u, %s %u): refused", ctx->pin_dir, XEPC_MAP_SESSIONS, n,
+                            "%s %u, %s %u): refused", ctx->pin_dir, "sessions", n,
                             XEPC_MAP_UE, ctx->max_entries[DP_MAP_UE], XEPC_MAP_USAGE,
                             ctx->max_entries[DP_MAP_USAGE], XEPC_MAP_UE_DIRECT,
                             ctx->max_entries[DP_MAP_UE_DIRECT]);
@@ -431,7 +441,7 @@ int dp_up(const struct dp_config *cfg, struct dp_ctx **out)
         return dp_set_error(ctx, -EINVAL, "max sessions must be 2..%u (session id = low 24 "
                             "bits of the TEID)", XEPC_TEID_SID_MASK + 1);
     uint32_t max[DP_MAP__MAX] = {
-        [DP_MAP_SESSIONS] = sessions,
+        [DP_MAP_SESSIONS] = 2 * sessions, /* two banks (xepc_config.session_bank) */
         [DP_MAP_UE] = sessions,
         [DP_MAP_UE_DIRECT] = dp_ue_direct_slots(sessions),
         [DP_MAP_USAGE] = sessions,
@@ -470,11 +480,22 @@ int dp_up(const struct dp_config *cfg, struct dp_ctx **out)
         if (rc)
             goto fail;
     }
+    /* Configuration before attaching, so that no packet sees an empty one
+     * (written through the loaded object: dp_maps_open() reads it). */
+    {
+        int cfd = bpf_object__find_map_fd_by_name(objs[DP_PROG_S1U], XEPC_MAP_CONFIG);
+        struct xepc_config xc0 = {.session_bank = sessions, .mode = cfg->mode};
+        uint32_t k0 = 0;
+        if (cfd < 0 || bpf_map_update_elem(cfd, &k0, &xc0, 0)) {
+            rc = dp_set_error(ctx, -errno, "cannot write %s: %s", XEPC_MAP_CONFIG,
+                              strerror(errno));
+            goto fail;
+        }
+    }
     rc = dp_maps_open(ctx);
     if (rc)
         goto fail;
 
-    /* Configuration before attaching, so that no packet sees an empty one. */
     struct xepc_config xc = {
         .gtpu_addr = cfg->gtpu_addr.s_addr,
         .portal_addr = cfg->portal_addr.s_addr,
@@ -485,6 +506,7 @@ int dp_up(const struct dp_config *cfg, struct dp_ctx **out)
         .ddn_interval_ns = XEPC_NS_PER_SEC,
         .errind_interval_ns = XEPC_NS_PER_SEC,
         .ue_direct_mask = ctx->max_entries[DP_MAP_UE_DIRECT] - 1,
+        .session_bank = sessions,
     };
     uint32_t k = 0;
     if (bpf_map_update_elem(ctx->map_fd[DP_MAP_CONFIG], &k, &xc, 0)) {
@@ -674,7 +696,7 @@ static void remove_pins(struct dp_ctx *ctx)
     closedir(d);
     if (n) {
         snprintf(ctx->note, sizeof(ctx->note), "left %zu pin%s that xepc did not make in %s: "
-                 "%s", n, n > 1 ? "s" : "", ctx->pin_dir, names);
+                 "%.150s", n, n > 1 ? "s" : "", ctx->pin_dir, names);
         return;
     }
     rmdir(ctx->pin_dir);
@@ -809,7 +831,7 @@ int dp_status_get(struct dp_ctx *ctx, struct dp_status *s)
     rc = dp_config_read(ctx, &s->config);
     if (rc)
         return rc;
-    s->max_sessions = ctx->max_entries[DP_MAP_SESSIONS];
+    s->max_sessions = ctx->max_sessions;
     s->max_rulesets = ctx->max_entries[DP_MAP_RULESETS];
     s->max_meters = ctx->max_entries[DP_MAP_METERS];
     s->max_charging = ctx->max_entries[DP_MAP_CHARGING];

@@ -103,7 +103,7 @@ static void peers_refresh(struct dp_ctx *ctx, struct dp_path *p)
 {
     for (size_t i = 0; i < p->n; i++)
         p->peers[i].seen = false;
-    uint32_t max = ctx->max_entries[DP_MAP_SESSIONS];
+    uint32_t max = ctx->max_sessions;
     struct xepc_session s;
     uint32_t key, next;
     /* Walk the UE map (only active sessions are in it), not the whole array. */
@@ -112,7 +112,7 @@ static void peers_refresh(struct dp_ctx *ctx, struct dp_path *p)
         key = next;
         uint32_t sid;
         if (bpf_map_lookup_elem(ctx->map_fd[DP_MAP_UE], &key, &sid) || sid >= max ||
-            bpf_map_lookup_elem(ctx->map_fd[DP_MAP_SESSIONS], &sid, &s) ||
+            dp_session_read(ctx, sid, &s) ||
             !(s.flags & XEPC_SF_TUNNEL))
             continue;
         struct dp_path_peer *pp = peer_find(p, s.enb_addr);

@@ -87,6 +87,102 @@ out:
     return rc;
 }
 
+/* ------------------------------------------------- the session entry --- */
+
+/* Two banks (xepc_dp.h, struct xepc_session.gen): the live copy of sid is
+ * entry sid while gen (in entry sid) is even, entry session_bank + sid
+ * while it is odd.  A writer fills the other bank and then increments gen
+ * with a second update that changes nothing else, so that a reader (the
+ * programs, through session_get()) never sees half an update, and a writer
+ * killed between the two leaves the old copy live. */
+int dp_session_read(struct dp_ctx *ctx, uint32_t sid, struct xepc_session *s)
+{
+    int fd = ctx->map_fd[DP_MAP_SESSIONS];
+    if (sid >= ctx->max_sessions)
+        return -ERANGE;
+    for (int i = 0; i < 8; i++) {
+        if (bpf_map_lookup_elem(fd, &sid, s))
+            return -errno;
+        if (!ctx->session_bank || !(s->gen & 1))
+            return 0;
+        uint32_t g = s->gen, k = ctx->session_bank + sid, g2;
+        if (bpf_map_lookup_elem(fd, &k, s))
+            return -errno;
+        /* a reader without the writers' lock: the bank may have been
+         * rewritten meanwhile; gen tells */
+        struct xepc_session b0;
+        if (bpf_map_lookup_elem(fd, &sid, &b0))
+            return -errno;
+        g2 = b0.gen;
+        s->gen = g;
+        if (g2 == g)
+            return 0;
+    }
+    return -EAGAIN;
+}
+
+int dp_session_write(struct dp_ctx *ctx, uint32_t sid, const struct xepc_session *v)
+{
+    int fd = ctx->map_fd[DP_MAP_SESSIONS];
+    struct xepc_session cur, nv = *v;
+    if (sid >= ctx->max_sessions)
+        return -ERANGE;
+    if (!ctx->session_bank) {
+        nv.gen = 0;
+        return bpf_map_update_elem(fd, &sid, &nv, 0) ? -errno : 0;
+    }
+    if (bpf_map_lookup_elem(fd, &sid, &cur))
+        return -errno;
+    uint32_t g = cur.gen;
+    if (!(g & 1)) {
+        /* live: bank 0; fill bank 1, then flip (bank 0's data unchanged) */
+        uint32_t k = ctx->session_bank + sid;
+        nv.gen = 0;
+        if (bpf_map_update_elem(fd, &k, &nv, 0))
+            return -errno;
+        cur.gen = g + 1;
+        return bpf_map_update_elem(fd, &sid, &cur, 0) ? -errno : 0;
+    }
+    /* live: bank 1; fill bank 0 keeping gen, then flip (only gen changes) */
+    nv.gen = g;
+    if (bpf_map_update_elem(fd, &sid, &nv, 0))
+        return -errno;
+    nv.gen = g + 1;
+    return bpf_map_update_elem(fd, &sid, &nv, 0) ? -errno : 0;
+}
+
+struct bank_scan {
+    struct dp_ctx *ctx;
+    int (*fn)(uint32_t sid, const void *val, void *arg);
+    void *arg;
+};
+
+#define SCAN_END 0x40000000
+
+static int bank_scan_fn(uint32_t idx, const void *val, void *arg)
+{
+    struct bank_scan *b = arg;
+    const struct xepc_session *s = val;
+    struct xepc_session live;
+    if (idx >= b->ctx->max_sessions)
+        return SCAN_END;
+    if (b->ctx->session_bank && (s->gen & 1)) {
+        int rc = dp_session_read(b->ctx, idx, &live);
+        if (rc)
+            return rc;
+        return b->fn(idx, &live, b->arg);
+    }
+    return b->fn(idx, val, b->arg);
+}
+
+int dp_sessions_scan(struct dp_ctx *ctx,
+                     int (*fn)(uint32_t sid, const void *val, void *arg), void *arg)
+{
+    struct bank_scan b = {.ctx = ctx, .fn = fn, .arg = arg};
+    int rc = array_scan(ctx, DP_MAP_SESSIONS, sizeof(struct xepc_session), bank_scan_fn, &b);
+    return rc == SCAN_END ? 0 : rc;
+}
+
 int dp_array_scan(struct dp_ctx *ctx, enum dp_map m, size_t vsize,
                   int (*fn)(uint32_t idx, const void *val, void *arg), void *arg)
 {
@@ -191,7 +287,7 @@ static void ruleset_release(struct dp_ctx *ctx, uint32_t id, uint32_t except_sid
     struct ref_scan r = {.ruleset_id = id, .except_sid = except_sid};
     if (!id)
         return;
-    array_scan(ctx, DP_MAP_SESSIONS, sizeof(struct xepc_session), ruleset_ref_fn, &r);
+    dp_sessions_scan(ctx, ruleset_ref_fn, &r);
     if (!r.used) {
         struct xepc_ruleset empty = {0};
         bpf_map_update_elem(ctx->map_fd[DP_MAP_RULESETS], &id, &empty, 0);
@@ -495,17 +591,18 @@ static void release_policy(struct dp_ctx *ctx, const struct xepc_session *old, u
 static int sid_of(struct dp_ctx *ctx, uint32_t teid, uint32_t *sid)
 {
     *sid = XEPC_TEID_SID(teid);
-    if (!*sid || *sid >= ctx->max_entries[DP_MAP_SESSIONS])
+    if (!*sid || *sid >= ctx->max_sessions)
         return dp_set_error(ctx, -ERANGE, "TEID 0x%08x: its session id (low 24 bits, %u) must "
                             "be 1..%u (max sessions)", teid, *sid,
-                            ctx->max_entries[DP_MAP_SESSIONS] - 1);
+                            ctx->max_sessions - 1);
     return 0;
 }
 
 static int session_read(struct dp_ctx *ctx, uint32_t sid, struct xepc_session *s)
 {
-    if (bpf_map_lookup_elem(ctx->map_fd[DP_MAP_SESSIONS], &sid, s))
-        return dp_set_error(ctx, -errno, "cannot read session %u: %s", sid, strerror(errno));
+    int rc = dp_session_read(ctx, sid, s);
+    if (rc)
+        return dp_set_error(ctx, rc, "cannot read session %u: %s", sid, strerror(-rc));
     return 0;
 }
 
@@ -582,8 +679,7 @@ static int ue_owner(struct dp_ctx *ctx, uint32_t ue_addr, uint32_t *sid_out)
     struct xepc_session k;
     if (bpf_map_lookup_elem(ctx->map_fd[DP_MAP_UE], &ue_addr, &sid))
         return 0;
-    if (sid >= ctx->max_entries[DP_MAP_SESSIONS] ||
-        bpf_map_lookup_elem(ctx->map_fd[DP_MAP_SESSIONS], &sid, &k) ||
+    if (dp_session_read(ctx, sid, &k) ||
         !(k.flags & XEPC_SF_ACTIVE) || k.ue_addr != ue_addr)
         return 0;
     *sid_out = sid;
@@ -652,8 +748,9 @@ static int session_add(struct dp_ctx *ctx, const struct dp_session_spec *s, uint
     }
     dp_ue_direct_claim(ctx, s->ue_addr.s_addr, sid);
     /* Published last: from here on the packets see the whole session. */
-    if (bpf_map_update_elem(ctx->map_fd[DP_MAP_SESSIONS], &sid, &b.sess, 0)) {
-        rc = dp_set_error(ctx, -errno, "cannot write session %u: %s", sid, strerror(errno));
+    rc = dp_session_write(ctx, sid, &b.sess);
+    if (rc) {
+        rc = dp_set_error(ctx, rc, "cannot write session %u: %s", sid, strerror(-rc));
         ue_unlink(ctx, s->ue_addr.s_addr, sid);
         goto undo_policy;
     }
@@ -792,12 +889,18 @@ void dp_ue_direct_release(struct dp_ctx *ctx, uint32_t ue_addr, uint32_t sid)
     __atomic_compare_exchange_n(w, &want, 0, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
 }
 
+struct active_scan {
+    uint64_t *bits;                 /* active session ids */
+    uint32_t *gens;                 /* gen of every session id */
+};
+
 static int active_bitmap_fn(uint32_t idx, const void *val, void *arg)
 {
     const struct xepc_session *k = val;
-    uint64_t *bits = arg;
+    struct active_scan *a = arg;
     if (k->flags & XEPC_SF_ACTIVE)
-        bits[idx / 64] |= 1ull << (idx % 64);
+        a->bits[idx / 64] |= 1ull << (idx % 64);
+    a->gens[idx] = k->gen;
     return 0;
 }
 
@@ -805,19 +908,25 @@ static int session_add_bulk(struct dp_ctx *ctx, const struct dp_session_spec *s,
 {
     enum { CHUNK = 8192 };
     /* Session ids in use, read once with batched lookups. */
-    uint64_t *active = calloc(ctx->max_entries[DP_MAP_SESSIONS] / 64 + 1, sizeof(*active));
-    if (!active)
+    uint64_t *active = calloc(ctx->max_sessions / 64 + 1, sizeof(*active));
+    uint32_t *gens = calloc(ctx->max_sessions, sizeof(*gens));
+    struct active_scan as = {.bits = active, .gens = gens};
+    if (!active || !gens) {
+        free(active);
+        free(gens);
         return dp_set_error(ctx, -ENOMEM, "out of memory");
+    }
     struct xepc_config cfg;
     int crc = dp_config_read(ctx, &cfg);
     if (crc) {
         free(active);
+        free(gens);
         return crc;
     }
-    int src = array_scan(ctx, DP_MAP_SESSIONS, sizeof(struct xepc_session), active_bitmap_fn,
-                         active);
+    int src = dp_sessions_scan(ctx, active_bitmap_fn, &as);
     if (src < 0) {
         free(active);
+        free(gens);
         return dp_set_error(ctx, src, "cannot scan %s: %s", XEPC_MAP_SESSIONS, strerror(-src));
     }
     for (size_t i = 0; i < n; i++) {
@@ -836,22 +945,27 @@ static int session_add_bulk(struct dp_ctx *ctx, const struct dp_session_spec *s,
         }
         if (e) {
             free(active);
+            free(gens);
             return e;
         }
         active[sid / 64] |= 1ull << (sid % 64); /* duplicates within the batch */
     }
     free(active);
     int rc0 = ue_conflicts(ctx, s, n);
-    if (rc0)
+    if (rc0) {
+        free(gens);
         return rc0;
+    }
 
     uint32_t *sids = malloc(CHUNK * sizeof(*sids));
     uint32_t *ues = malloc(CHUNK * sizeof(*ues));
     struct xepc_session *vals = calloc(CHUNK, sizeof(*vals));
     struct xepc_usage *zeros = calloc(CHUNK, sizeof(*zeros));
+    uint32_t *dkeys = malloc(CHUNK * sizeof(*dkeys));
+    struct xepc_session *flips = calloc(CHUNK, sizeof(*flips));
     size_t done = 0;
     int rc = 0;
-    if (!sids || !ues || !vals || !zeros) {
+    if (!sids || !ues || !vals || !zeros || !dkeys || !flips) {
         rc = dp_set_error(ctx, -ENOMEM, "out of memory");
         goto out;
     }
@@ -895,8 +1009,35 @@ static int session_add_bulk(struct dp_ctx *ctx, const struct dp_session_spec *s,
         }
         for (uint32_t i = 0; i < cnt; i++)
             dp_ue_direct_claim(ctx, ues[i], sids[i]);
+        /* The sessions in two steps, as dp_session_write() does one: the
+         * bank that is not live (a slot with an odd gen: bank 0, gen
+         * kept), then the flips (gen + 1: the bank 0 copy unchanged but
+         * for gen, an inactive slot's being empty).  Without banks, in
+         * place: the slots are inactive, so a torn read is inactive too. */
+        for (uint32_t i = 0; i < cnt; i++) {
+            uint32_t g = gens[sids[i]];
+            memset(&flips[i], 0, sizeof(flips[i]));
+            if (!ctx->session_bank) {
+                dkeys[i] = sids[i];
+                vals[i].gen = 0;
+            } else if (!(g & 1)) {
+                dkeys[i] = ctx->session_bank + sids[i];
+                vals[i].gen = 0;
+                flips[i].gen = g + 1;
+            } else {
+                dkeys[i] = sids[i];
+                vals[i].gen = g;
+                flips[i] = vals[i];
+                flips[i].gen = g + 1;
+            }
+        }
         c = cnt;
-        if (bpf_map_update_batch(ctx->map_fd[DP_MAP_SESSIONS], sids, vals, &c, &o)) {
+        int r = bpf_map_update_batch(ctx->map_fd[DP_MAP_SESSIONS], dkeys, vals, &c, &o);
+        if (!r && ctx->session_bank) {
+            c = cnt;
+            r = bpf_map_update_batch(ctx->map_fd[DP_MAP_SESSIONS], sids, flips, &c, &o);
+        }
+        if (r) {
             int e = errno;
             /* c sessions of the chunk were published and stay; the rest
              * lose their UE entries again. */
@@ -907,6 +1048,8 @@ static int session_add_bulk(struct dp_ctx *ctx, const struct dp_session_spec *s,
                               strerror(e));
             goto out;
         }
+        for (uint32_t i = 0; i < cnt; i++)
+            gens[sids[i]] += ctx->session_bank ? 1 : 0;
         done += cnt;
     }
 out:
@@ -914,6 +1057,9 @@ out:
     free(ues);
     free(vals);
     free(zeros);
+    free(dkeys);
+    free(flips);
+    free(gens);
     return rc ? rc : (int)done;
 }
 
@@ -967,8 +1113,9 @@ static int session_modify(struct dp_ctx *ctx, const struct dp_session_spec *s,
             goto undo_ambr;
     }
     /* One update switches the packets to the new state. */
-    if (bpf_map_update_elem(ctx->map_fd[DP_MAP_SESSIONS], &sid, &b.sess, BPF_EXIST)) {
-        rc = dp_set_error(ctx, -errno, "cannot write session %u: %s", sid, strerror(errno));
+    rc = dp_session_write(ctx, sid, &b.sess);
+    if (rc) {
+        rc = dp_set_error(ctx, rc, "cannot write session %u: %s", sid, strerror(-rc));
         if (what & DP_MOD_POLICY)
             release_policy(ctx, &b.sess, sid, old.ruleset_id);
         goto undo_ambr;
@@ -1012,8 +1159,9 @@ static int session_del(struct dp_ctx *ctx, uint32_t ul_teid)
     /* Unpublished first: from here on no packet uses the session; then
      * its UE entry (if it is still its own), then what it pointed to. */
     struct xepc_session empty = {0};
-    if (bpf_map_update_elem(ctx->map_fd[DP_MAP_SESSIONS], &sid, &empty, 0))
-        return dp_set_error(ctx, -errno, "cannot clear session %u: %s", sid, strerror(errno));
+    rc = dp_session_write(ctx, sid, &empty);
+    if (rc)
+        return dp_set_error(ctx, rc, "cannot clear session %u: %s", sid, strerror(-rc));
     ue_unlink(ctx, old.ue_addr, sid);
     meter_free(ctx, old.ul_meter_id, sid);
     meter_free(ctx, old.dl_meter_id, sid);
@@ -1148,7 +1296,7 @@ int dp_session_foreach(struct dp_ctx *ctx,
     fa->ctx = ctx;
     fa->fn = fn;
     fa->arg = arg;
-    int rc = array_scan(ctx, DP_MAP_SESSIONS, sizeof(struct xepc_session), foreach_fn, fa);
+    int rc = dp_sessions_scan(ctx, foreach_fn, fa);
     free(fa);
     return rc;
 }

@@ -22,3 +22,10 @@ fuzz_dp_gtpu_SRCS := userspace/dp/fuzz/fuzz_dp_gtpu.c userspace/dp/dp_gtpu.c
 FUZZERS += fuzz_dp_spec
 fuzz_dp_spec_SRCS := userspace/dp/fuzz/fuzz_dp_spec.c userspace/dp/dp_spec.c
 fuzz_dp_spec_LDLIBS := -lm
+
+# Root: a session moved between two tunnels while tc_ue runs (BPF_PROG_TEST_RUN)
+# is never seen half updated; brings a datapath up in a private netns/bpffs.
+UNIT_TESTS += test_dp_torn
+test_dp_torn_SRCS := userspace/dp/tests/test_dp_torn.c
+test_dp_torn_LIBS := dp
+test_dp_torn_LDLIBS := -lbpf -lelf -lz -lpthread
