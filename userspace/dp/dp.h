@@ -163,6 +163,8 @@ struct dp_check_report {
     uint32_t meter_owner;           /* meters whose recorded owner is wrong */
     uint32_t dangling;              /* sessions pointing to a free slot */
     uint32_t shared_meters;         /* meters two sessions point to */
+    uint32_t bank_odd;              /* slots left with bank 1 live (a writer
+                                     * killed between its updates) */
     uint32_t repairable, unrepairable, repaired;
 };
 

@@ -40,6 +40,7 @@ struct chk {
     uint8_t *meter_refs;            /* per meter: references (saturating) */
     uint32_t *meter_ref_sid;        /* per meter: the first referencing session */
     uint8_t *ruleset_refs;          /* per ruleset: referenced by an active session */
+    uint8_t *odd;                   /* per session id: gen odd, bank 1 live */
 };
 
 __attribute__((format(printf, 3, 4)))
@@ -72,6 +73,8 @@ static int sess_fn(uint32_t idx, const void *val, void *arg)
     const struct xepc_session *s = val;
     if (idx < c->ctx->max_sessions && (s->flags & XEPC_SF_ACTIVE))
         c->sess[idx] = *s;
+    if (idx < c->ctx->max_sessions)
+        c->odd[idx] = c->ctx->session_bank && (s->gen & 1);
     return 0;
 }
 
@@ -335,9 +338,29 @@ static int check_refs(struct chk *c)
     return 0;
 }
 
+/* A slot whose live copy is bank 1: a writer was killed between its
+ * updates (dp_session_write()).  Harmless for the packets; rewriting the
+ * copy makes bank 0 live again, which is what bpftool shows at key sid. */
+static void check_banks(struct chk *c)
+{
+    for (uint32_t sid = 1; sid < c->ctx->max_sessions; sid++) {
+        struct xepc_session live;
+        if (!c->odd[sid])
+            continue;
+        c->r->bank_odd++;
+        finding(c, true, "session slot %u: the live copy is in bank 1 (a writer was killed "
+                "between its updates; bpftool's lookup of key %u shows an older copy)", sid,
+                sid);
+        if (c->repair && !dp_session_read(c->ctx, sid, &live))
+            dp_session_write(c->ctx, sid, &live);
+    }
+}
+
 static int check_locked(struct chk *c)
 {
     int rc = sessions_read(c);
+    if (!rc)
+        check_banks(c);
     if (!rc)
         rc = check_ue(c);
     if (!rc)
@@ -357,8 +380,9 @@ int dp_check(struct dp_ctx *ctx, bool repair, struct dp_check_report *r, dp_chec
     c.meter_refs = calloc(ctx->max_entries[DP_MAP_METERS], 1);
     c.meter_ref_sid = calloc(ctx->max_entries[DP_MAP_METERS], sizeof(uint32_t));
     c.ruleset_refs = calloc(ctx->max_entries[DP_MAP_RULESETS], 1);
+    c.odd = calloc(ctx->max_sessions, 1);
     int rc = 0;
-    if (!c.sess || !c.ue_ok || !c.meter_refs || !c.meter_ref_sid || !c.ruleset_refs)
+    if (!c.sess || !c.ue_ok || !c.meter_refs || !c.meter_ref_sid || !c.ruleset_refs || !c.odd)
         rc = dp_set_error(ctx, -ENOMEM, "out of memory");
     if (!rc)
         rc = dp_lock(ctx);
@@ -371,5 +395,6 @@ int dp_check(struct dp_ctx *ctx, bool repair, struct dp_check_report *r, dp_chec
     free(c.meter_refs);
     free(c.meter_ref_sid);
     free(c.ruleset_refs);
+    free(c.odd);
     return rc;
 }

@@ -135,15 +135,20 @@ int dp_session_write(struct dp_ctx *ctx, uint32_t sid, const struct xepc_session
         return -errno;
     uint32_t g = cur.gen;
     if (!(g & 1)) {
-        /* live: bank 0; fill bank 1, then flip (bank 0's data unchanged) */
+        /* live: bank 0; fill bank 1, then flip (bank 0's data unchanged):
+         * the new copy is live */
         uint32_t k = ctx->session_bank + sid;
         nv.gen = 0;
         if (bpf_map_update_elem(fd, &k, &nv, 0))
             return -errno;
-        cur.gen = g + 1;
-        return bpf_map_update_elem(fd, &sid, &cur, 0) ? -errno : 0;
+        cur.gen = ++g;
+        if (bpf_map_update_elem(fd, &sid, &cur, 0))
+            return -errno;
     }
-    /* live: bank 1; fill bank 0 keeping gen, then flip (only gen changes) */
+    /* live: bank 1; fill bank 0 keeping gen, then flip (only gen
+     * changes).  Bank 0 ends live, so that 'bpftool map lookup' of key
+     * sid shows the session as it is (gen odd only while a writer is at
+     * work, or was killed at it). */
     nv.gen = g;
     if (bpf_map_update_elem(fd, &sid, &nv, 0))
         return -errno;
@@ -1009,47 +1014,69 @@ static int session_add_bulk(struct dp_ctx *ctx, const struct dp_session_spec *s,
         }
         for (uint32_t i = 0; i < cnt; i++)
             dp_ue_direct_claim(ctx, ues[i], sids[i]);
-        /* The sessions in two steps, as dp_session_write() does one: the
-         * bank that is not live (a slot with an odd gen: bank 0, gen
-         * kept), then the flips (gen + 1: the bank 0 copy unchanged but
-         * for gen, an inactive slot's being empty).  Without banks, in
-         * place: the slots are inactive, so a torn read is inactive too. */
-        for (uint32_t i = 0; i < cnt; i++) {
-            uint32_t g = gens[sids[i]];
-            memset(&flips[i], 0, sizeof(flips[i]));
-            if (!ctx->session_bank) {
-                dkeys[i] = sids[i];
-                vals[i].gen = 0;
-            } else if (!(g & 1)) {
-                dkeys[i] = ctx->session_bank + sids[i];
-                vals[i].gen = 0;
-                flips[i].gen = g + 1;
-            } else {
-                dkeys[i] = sids[i];
-                vals[i].gen = g;
-                flips[i] = vals[i];
-                flips[i].gen = g + 1;
-            }
-        }
-        c = cnt;
-        int r = bpf_map_update_batch(ctx->map_fd[DP_MAP_SESSIONS], dkeys, vals, &c, &o);
-        if (!r && ctx->session_bank) {
+        /* The sessions as dp_session_write() writes one: a slot whose
+         * bank 0 is live gets the new copy in bank 1 and a flip first
+         * (its bank 0 copy unchanged but for gen: an inactive slot's is
+         * empty), then every slot gets it in bank 0 (gen kept, odd) and
+         * a flip back.  Without banks, in place: the slots are inactive,
+         * so a torn read is inactive too. */
+        int r = 0;
+        if (!ctx->session_bank) {
             c = cnt;
-            r = bpf_map_update_batch(ctx->map_fd[DP_MAP_SESSIONS], sids, flips, &c, &o);
+            r = bpf_map_update_batch(ctx->map_fd[DP_MAP_SESSIONS], sids, vals, &c, &o);
+        } else {
+            uint32_t m = 0;
+            for (uint32_t i = 0; i < cnt; i++) {
+                uint32_t g = gens[sids[i]];
+                if (g & 1)
+                    continue;
+                dkeys[m] = ctx->session_bank + sids[i];
+                flips[m] = vals[i];
+                flips[m].gen = 0;
+                m++;
+            }
+            c = m;
+            if (m)
+                r = bpf_map_update_batch(ctx->map_fd[DP_MAP_SESSIONS], dkeys, flips, &c, &o);
+            m = 0;
+            for (uint32_t i = 0; !r && i < cnt; i++) {
+                uint32_t g = gens[sids[i]];
+                if (g & 1)
+                    continue;
+                dkeys[m] = sids[i];
+                memset(&flips[m], 0, sizeof(flips[m]));
+                flips[m].gen = g + 1;
+                gens[sids[i]] = g + 1;
+                m++;
+            }
+            c = m;
+            if (!r && m)
+                r = bpf_map_update_batch(ctx->map_fd[DP_MAP_SESSIONS], dkeys, flips, &c, &o);
+            for (uint32_t i = 0; i < cnt; i++)
+                vals[i].gen = gens[sids[i]];
+            c = cnt;
+            if (!r)
+                r = bpf_map_update_batch(ctx->map_fd[DP_MAP_SESSIONS], sids, vals, &c, &o);
+            for (uint32_t i = 0; i < cnt; i++) {
+                flips[i] = vals[i];
+                flips[i].gen = vals[i].gen + 1;
+            }
+            c = cnt;
+            if (!r)
+                r = bpf_map_update_batch(ctx->map_fd[DP_MAP_SESSIONS], sids, flips, &c, &o);
         }
         if (r) {
             int e = errno;
-            /* c sessions of the chunk were published and stay; the rest
-             * lose their UE entries again. */
-            for (uint32_t i = c < cnt ? c : cnt; i < cnt; i++)
+            /* a chunk fails before any of it is published (the last batch
+             * publishes all or reports how many): its UE entries go again */
+            for (uint32_t i = 0; i < cnt; i++)
                 ue_unlink(ctx, ues[i], sids[i]);
-            done += c < cnt ? c : 0;
             rc = dp_set_error(ctx, -e, "bulk update failed after %zu sessions: %s", done,
                               strerror(e));
             goto out;
         }
         for (uint32_t i = 0; i < cnt; i++)
-            gens[sids[i]] += ctx->session_bank ? 1 : 0;
+            gens[sids[i]] += ctx->session_bank ? 1 : 0; /* after the flip back */
         done += cnt;
     }
 out:
