@@ -27,15 +27,13 @@ CONC=${AGW_BENCH_CONCURRENCY:-256}
 E2E_TMP=""
 trap e2e_cleanup EXIT
 e2e_topology || exit 1
-AGW_LOG_LEVEL=warn
 agw_config
-sed -i "s/max_sessions: 4096/max_sessions: $((NUES + 4096))/; s/level: warn/level: info/" "$AGW_CONF"
+sed -i "s/max_sessions: 4096/max_sessions: $((NUES + 4096))/" "$AGW_CONF"
 "$ENBSIM" gen-subscribers --count "$NUES" --imsi-base 001010000000001 --apn internet \
     >"$E2E_TMP/subs.csv" || exit 1
 "$XEPCCTL" subscriber import --db "$AGW_DB" "$E2E_TMP/subs.csv" >/dev/null || exit 1
 head -n $((CYCLE_UES + 1)) "$E2E_TMP/subs.csv" >"$E2E_TMP/cycle.csv"
 agw_start || exit 1
-sed -i 's/level: info/level: warn/' "$AGW_CONF"
 agw_pid() { pgrep -f "xepc-agwd -c $AGW_CONF" | tail -n 1; }
 echo "# machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(uname -r)"
 
@@ -65,12 +63,14 @@ rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$(agw_pid)/status"; }
 base=$(rss_kb)
 enbsim_bg "$E2E_TMP/mass.out" --ues "$NUES" --hold -1 --no-tun --concurrency "$CONC" --timeout 30
 t0=$(date +%s)
-while [ "$("$XEPCCTL" agw stats --socket "$AGW_SOCK" | awk '$1 == "ues_attached" {print $2}')" -lt "$NUES" ]; do
+ues_attached() { "$XEPCCTL" agw stats --socket "$AGW_SOCK" 2>/dev/null | awk '$1 == "ues_attached" {print $2}'; }
+while [ "$(ues_attached)" -lt "$NUES" ] 2>/dev/null; do
     kill -0 $ENBSIM_PID 2>/dev/null || break
     [ $(($(date +%s) - t0)) -gt 1800 ] && break
     sleep 1
 done
-attached=$("$XEPCCTL" agw stats --socket "$AGW_SOCK" | awk '$1 == "ues_attached" {print $2}')
+attached=$(ues_attached)
+grep -E "failed_cause|UEs attached" "$E2E_TMP/mass.out" | sed 's/^/# /'
 rss=$(rss_kb)
 echo "# $attached UEs attached in $(($(date +%s) - t0)) s; RSS $base kB -> $rss kB"
 echo "bench: agw_rss_per_ue $(((rss - base) * 1024 / (attached > 0 ? attached : 1))) bytes"

@@ -2,7 +2,7 @@
  * show / detach, stats).  A Unix stream socket, mode 0660, owned by root and
  * the configured group; one request line per connection, answered with
  * "ok" or "error: why" on the first line, then the result, then EOF.
- * Served on the loop: requests are short and touch only memory. */
+ * Served on the loop, non-blocking: requests touch only memory. */
 #include <fcntl.h>
 #include <grp.h>
 #include <stdarg.h>
@@ -23,6 +23,7 @@ struct agw_ctl {
     int fd;
     ev_io io;
     char path[108];
+    unsigned clients;
 };
 
 static const char *pdn_state_str(enum agw_pdn_state s)
@@ -167,34 +168,104 @@ static void handle_request(struct agw_ctx *ctx, char *req, struct strbuf *o)
     }
 }
 
+/* One client: its request is read and its answer written as the socket
+ * allows, on the loop, so that a slow or stuck client never stalls the
+ * gateway; a client that says nothing for CTL_IDLE_S is dropped. */
+#define CTL_IDLE_S 5.0
+#define CTL_MAX_CLIENTS 32
+
+struct ctl_client {
+    struct agw_ctx *ctx;
+    int fd;
+    ev_io io;
+    ev_timer idle;
+    char req[CTL_MAX_REQ];
+    size_t req_len;
+    struct strbuf out;
+    size_t sent;
+};
+
+static void client_close(struct ctl_client *c)
+{
+    struct agw_ctx *ctx = c->ctx;
+    ev_io_stop(ctx->loop, &c->io);
+    ev_timer_stop(ctx->loop, &c->idle);
+    close(c->fd);
+    strbuf_free(&c->out);
+    ctx->ctl->clients--;
+    free(c);
+}
+
+static void client_io(struct ev_loop *loop, ev_io *w, int revents)
+{
+    struct ctl_client *c = w->data;
+    (void)revents;
+    if (!c->out.buf) {
+        ssize_t n = recv(c->fd, c->req + c->req_len, sizeof(c->req) - 1 - c->req_len, 0);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+            return;
+        if (n <= 0 && c->req_len == 0) {
+            client_close(c);
+            return;
+        }
+        if (n > 0)
+            c->req_len += (size_t)n;
+        c->req[c->req_len] = 0;
+        /* a request is one line; EOF or a full buffer ends it too */
+        if (n > 0 && !strchr(c->req, '\n') && c->req_len < sizeof(c->req) - 1)
+            return;
+        handle_request(c->ctx, c->req, &c->out);
+        if (!c->out.buf) {
+            client_close(c);
+            return;
+        }
+        ev_io_stop(loop, &c->io);
+        ev_io_set(&c->io, c->fd, EV_WRITE);
+        ev_io_start(loop, &c->io);
+        return;
+    }
+    while (c->sent < c->out.len) {
+        ssize_t k = send(c->fd, c->out.buf + c->sent, c->out.len - c->sent,
+                         MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (k < 0 && (errno == EAGAIN || errno == EINTR))
+            return;
+        if (k <= 0)
+            break;
+        c->sent += (size_t)k;
+        ev_timer_again(loop, &c->idle);
+    }
+    client_close(c);
+}
+
+static void client_idle(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)loop;
+    (void)revents;
+    client_close(w->data);
+}
+
 static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 {
     struct agw_ctx *ctx = w->data;
-    (void)loop;
     (void)revents;
-    int fd = accept4(ctx->ctl->fd, NULL, NULL, SOCK_CLOEXEC);
+    int fd = accept4(ctx->ctl->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
     if (fd < 0)
         return;
-    /* xepcctl writes its one line at once; a peer that does not is cut
-     * off after 100 ms rather than stalling the loop */
-    struct timeval tv = { 0, 100000 };
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-    char req[CTL_MAX_REQ];
-    ssize_t n = recv(fd, req, sizeof(req) - 1, 0);
-    if (n > 0) {
-        struct strbuf o = { 0 };
-        req[n] = 0;
-        handle_request(ctx, req, &o);
-        for (size_t off = 0; o.buf && off < o.len;) {
-            ssize_t k = send(fd, o.buf + off, o.len - off, MSG_NOSIGNAL);
-            if (k <= 0)
-                break;
-            off += (size_t)k;
-        }
-        strbuf_free(&o);
+    struct ctl_client *c = ctx->ctl->clients < CTL_MAX_CLIENTS ? calloc(1, sizeof(*c)) : NULL;
+    if (!c) {
+        close(fd);
+        return;
     }
-    close(fd);
+    ctx->ctl->clients++;
+    c->ctx = ctx;
+    c->fd = fd;
+    ev_io_init(&c->io, client_io, fd, EV_READ);
+    c->io.data = c;
+    ev_io_start(loop, &c->io);
+    ev_init(&c->idle, client_idle);
+    c->idle.repeat = CTL_IDLE_S;
+    c->idle.data = c;
+    ev_timer_again(loop, &c->idle);
 }
 
 int agw_ctl_open(struct agw_ctx *ctx)
