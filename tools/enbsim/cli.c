@@ -57,11 +57,16 @@ static void usage(FILE *out)
 "                          disconnect it again (E-RAB Setup and Release)\n"
 "    --rate N[/s]          attaches started per second (default: no limit)\n"
 "    --concurrency N       attaches in progress at most (default 64)\n"
-"    --duration SECONDS    end the run then; unfinished UEs count as failed\n"
+"    --duration SECONDS    end the run then.  A UE attached and held without\n"
+"                          --detach is done; any other UE (in the middle of\n"
+"                          a procedure, waiting, or not started) is cut:\n"
+"                          counted in cut_by_duration, not failed, and its\n"
+"                          unfinished procedure is neither _ok nor _failed\n"
 "    --hold SECONDS        stay attached this long (-1: until SIGINT/SIGTERM)\n"
 "    --detach[=switch-off] detach at the end (normal, or switch-off)\n"
 "    --attaches N          attaches per UE (with --detach; the later ones use\n"
-"                          the GUTI kept from the first)\n"
+"                          the GUTI kept from the first; up to 10^9: with\n"
+"                          --duration, a sustained attach/detach load)\n"
 "    --tun / --no-tun      a TUN device ue<N> per attached UE (default) or\n"
 "                          none (load runs: downlink G-PDUs are only counted)\n"
 "    --mtu N               TUN MTU (default 1400)\n"
@@ -80,8 +85,10 @@ static void usage(FILE *out)
 "    --help                this text\n"
 "\n"
 "EXIT STATUS\n"
-"    0 every requested procedure succeeded, 1 some failed (the result lines\n"
-"    say which and why), 2 bad usage or a set-up error.\n",
+"    0 every requested procedure succeeded (UEs cut by --duration do not\n"
+"    count as failed, but at least one attach must have completed), 1 some\n"
+"    failed (the result lines say which and why), 2 bad usage or a set-up\n"
+"    error.\n",
             ENBSIM_MAX_ENBS);
 }
 
@@ -338,8 +345,8 @@ static int parse_args(struct enbsim *x, int argc, char **argv)
             }
             break;
         case O_ATTACHES:
-            if (parse_uint(optarg, 1000, &v) || !v) {
-                fprintf(stderr, "enbsim: --attaches wants 1..1000\n");
+            if (parse_uint(optarg, 1000000000, &v) || !v) {
+                fprintf(stderr, "enbsim: --attaches wants 1..1000000000\n");
                 return -EINVAL;
             }
             o->attaches = (unsigned)v;
@@ -441,7 +448,8 @@ static int load_subscribers(struct enbsim *x)
     x->n_ues = n;
     x->ues = calloc(n, sizeof(*x->ues));
     x->ext = calloc(n, sizeof(*x->ext));
-    if (!x->ues || !x->ext) {
+    x->rq = calloc(n, sizeof(*x->rq));
+    if (!x->ues || !x->ext || !x->rq) {
         free(subs);
         return -ENOMEM;
     }
@@ -569,6 +577,7 @@ static void cleanup(struct enbsim *x)
     }
     free(x->ues);
     free(x->ext);
+    free(x->rq);
     enbsim_stats_free(x);
 }
 

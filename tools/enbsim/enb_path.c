@@ -1,10 +1,15 @@
 /* enbsim: the S1-MME transport — one SCTP client endpoint per eNB, bound
  * to the eNB's own address, through userspace/sctp (sctp_path.h).
  * Non-UE-associated signalling goes on stream 0, UE-associated signalling
- * on the others (TS 36.412 7). */
+ * on the others (TS 36.412 7).
+ *
+ * Sends that find the SCTP send buffer full (-EAGAIN, under load) wait in
+ * a queue per eNB, in order, retried every millisecond (userspace/sctp has
+ * no writability callback); a lost association drops what waits. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "enbsim_ctx.h"
@@ -17,6 +22,46 @@ static struct enbsim *ctx_of(struct enbsim_enb *e)
 }
 
 static void send_s1_setup(struct enbsim *x, struct enbsim_enb *e);
+
+static void txq_clear(struct enbsim *x, struct enbsim_enb *e)
+{
+    while (e->txq_head) {
+        struct enbsim_txq *q = e->txq_head;
+        e->txq_head = q->next;
+        free(q);
+    }
+    e->txq_tail = NULL;
+    e->txq_bytes = 0;
+    ev_timer_stop(x->loop, &e->txq_timer);
+}
+
+/* Sends what waits, in order, until the buffer is full again. */
+static void txq_flush(struct enbsim *x, struct enbsim_enb *e)
+{
+    while (e->txq_head && e->up) {
+        struct enbsim_txq *q = e->txq_head;
+        int rc = sctp_ep_send(e->ep, e->assoc, q->stream, S1AP_PPID, q->buf, q->len);
+        if (rc == -EAGAIN)
+            return;
+        if (rc && x->o.verbose)
+            fprintf(stderr, "enbsim: eNB %u: a queued message is lost: %s\n", e->idx,
+                    strerror(-rc));
+        e->txq_head = q->next;
+        if (!e->txq_head)
+            e->txq_tail = NULL;
+        e->txq_bytes -= q->len;
+        free(q);
+    }
+    txq_clear(x, e);
+}
+
+static void on_txq_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)loop;
+    (void)revents;
+    struct enbsim_enb *e = w->data;
+    txq_flush(ctx_of(e), e);
+}
 
 static void on_up(void *arg, const struct sctp_assoc_info *a)
 {
@@ -60,6 +105,7 @@ static void on_restart(void *arg, const struct sctp_assoc_info *a)
         send_s1_setup(x, e);
         return;
     }
+    txq_clear(x, e);
     enbsim_on_enb_lost(x, e, "sctp-restart");
     e->reconnects++;
     send_s1_setup(x, e);
@@ -83,6 +129,7 @@ static void on_down(void *arg, uint32_t assoc_id, enum sctp_down_reason why)
     struct enbsim *x = ctx_of(e);
     char cause[48];
     e->up = false;
+    txq_clear(x, e);
     snprintf(cause, sizeof(cause), "sctp-%s", sctp_down_reason_str(why));
     if (e->setup_done && !x->o.no_reconnect && !x->stopping && why != SCTP_DOWN_LOCAL) {
         /* a set-up eNB comes back: new association, S1 Setup again */
@@ -117,12 +164,38 @@ static const struct sctp_ops enb_ops = {
 int enbsim_send(struct enbsim *x, struct enbsim_enb *e, uint16_t stream, const uint8_t *buf,
                 size_t len)
 {
-    (void)x;
     if (!e->up)
         return -ENOTCONN;
     if (e->ostreams && stream >= e->ostreams)
         stream = (uint16_t)(1 + stream % (e->ostreams > 1 ? e->ostreams - 1 : 1));
-    return sctp_ep_send(e->ep, e->assoc, stream, S1AP_PPID, buf, len);
+    if (!e->txq_head) {
+        int rc = sctp_ep_send(e->ep, e->assoc, stream, S1AP_PPID, buf, len);
+        if (rc != -EAGAIN)
+            return rc;
+    }
+    /* the send buffer is full (or others wait before this one): queue */
+    if (e->txq_bytes + len > ENBSIM_TXQ_MAX_BYTES)
+        return -ENOBUFS;
+    struct enbsim_txq *q = malloc(sizeof(*q) + len);
+    if (!q)
+        return -ENOMEM;
+    q->next = NULL;
+    q->stream = stream;
+    q->len = len;
+    memcpy(q->buf, buf, len);
+    if (e->txq_tail)
+        e->txq_tail->next = q;
+    else
+        e->txq_head = q;
+    e->txq_tail = q;
+    e->txq_bytes += len;
+    x->st.send_waits++;
+    if (!ev_is_active(&e->txq_timer)) {
+        ev_timer_init(&e->txq_timer, on_txq_timer, 0.001, 0.001);
+        e->txq_timer.data = e;
+        ev_timer_start(x->loop, &e->txq_timer);
+    }
+    return 0;
 }
 
 static int enb_open(struct enbsim *x, struct enbsim_enb *e)
@@ -167,6 +240,7 @@ int enbsim_enb_reconnect(struct enbsim *x, struct enbsim_enb *e, bool fresh_endp
         if (e->up)
             enbsim_on_enb_lost(x, e, "enb-restart");
         e->up = false;
+        txq_clear(x, e);
         struct sctp_ep *old = e->ep;
         e->ep = NULL;
         sctp_ep_close(old);
@@ -182,6 +256,8 @@ int enbsim_enbs_open(struct enbsim *x)
     for (unsigned i = 0; i < x->n_enbs; i++) {
         struct enbsim_enb *e = &x->enbs[i];
         ev_timer_init(&e->retry, on_retry, 0, 0.5);
+        ev_timer_init(&e->txq_timer, on_txq_timer, 0.001, 0.001);
+        e->txq_timer.data = e;
         e->retry.data = e;
         int rc = enb_open(x, e);
         if (rc)
@@ -196,6 +272,7 @@ void enbsim_enbs_close(struct enbsim *x)
     for (unsigned i = 0; i < x->n_enbs; i++) {
         struct enbsim_enb *e = &x->enbs[i];
         ev_timer_stop(x->loop, &e->retry);
+        txq_clear(x, e);
         if (e->ep) {
             if (e->up)
                 sctp_ep_shutdown(e->ep, e->assoc);

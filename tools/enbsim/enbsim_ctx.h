@@ -44,6 +44,16 @@ struct enbsim_opts {
     uint16_t streams;
 };
 
+/* A message that found the SCTP send buffer full (sctp_ep_send -EAGAIN),
+ * waiting in its eNB's queue (enb_path.c). */
+struct enbsim_txq {
+    struct enbsim_txq *next;
+    uint16_t stream;
+    size_t len;
+    uint8_t buf[];
+};
+#define ENBSIM_TXQ_MAX_BYTES (64u << 20) /* per eNB; beyond: -ENOBUFS */
+
 struct enbsim_enb {
     unsigned idx;
     struct enb_cfg cfg;
@@ -62,6 +72,10 @@ struct enbsim_enb {
     ev_io gtpu_io;
     unsigned n_ues;                  /* UEs of this eNB */
     struct enbsim_ue **ue_of_slot;   /* [n_ues] */
+    /* sends that found the SCTP send buffer full, in order (enb_path.c) */
+    struct enbsim_txq *txq_head, *txq_tail;
+    size_t txq_bytes;
+    ev_timer txq_timer;              /* retries them every 1 ms */
 };
 
 struct enbsim_stats {
@@ -70,6 +84,8 @@ struct enbsim_stats {
     size_t n_lat[PROC__COUNT], cap_lat[PROC__COUNT];
     struct { char name[48]; uint64_t n; } causes[ENBSIM_CAUSES_MAX];
     unsigned n_causes;
+    uint64_t send_waits;             /* messages queued on -EAGAIN */
+    uint64_t cut_by_duration;        /* UEs cut short by --duration */
     uint64_t kenb_mismatch, error_ind, nas_out, decode_errors, nw_detach;
     unsigned max_in_flight;
     uint64_t t_first_attach, t_last_attach;  /* ns */
@@ -82,6 +98,8 @@ struct enbsim_ue_ext {               /* per-UE program state beside struct enbsi
     bool pdn_phase_done;
     bool finished, failed;
     bool settled;                    /* counted in x->settled */
+    bool cut;                        /* cut short by --duration (not failed) */
+    bool queued;                     /* in x->rq, waiting to attach again */
     /* user plane per bearer slot (ue_tun.c): in use when tun_used */
     bool tun_used[ENBSIM_MAX_BEARERS];
     struct gtpu_ue tun[ENBSIM_MAX_BEARERS];
@@ -99,6 +117,9 @@ struct enbsim {
     unsigned n_ues;
     /* load */
     unsigned next_ue;                /* next UE to start */
+    unsigned *rq;                    /* UEs waiting to attach again (ring of n_ues) */
+    unsigned rq_head, rq_n;
+    uint64_t started;                /* attaches started (for --rate) */
     unsigned in_flight;
     unsigned finished;
     uint64_t t_open;                 /* ns: eNBs opened */

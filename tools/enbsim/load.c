@@ -140,6 +140,19 @@ static struct enbsim_ue *ue_by_enb_id(struct enbsim_enb *e, uint32_t id)
     return ue && ue->s1_connected && ue->enb_ue_id == id ? ue : NULL;
 }
 
+static void pump(struct enbsim *x);
+
+/* A UE that attaches again (--attaches) waits its turn within
+ * --concurrency and --rate, behind those that were ready before it. */
+static void rq_push(struct enbsim *x, struct enbsim_ue *ue)
+{
+    struct enbsim_ue_ext *ext = ext_of(x, ue);
+    if (ext->queued || !x->rq)
+        return;
+    ext->queued = true;
+    x->rq[(x->rq_head + x->rq_n++) % x->n_ues] = ue->idx;
+}
+
 static void start_attach(struct enbsim *x, struct enbsim_ue *ue)
 {
     struct enbsim_enb *e = &x->enbs[ue->enb];
@@ -499,7 +512,10 @@ static void on_release_command(struct enbsim *x, struct enbsim_enb *e, struct en
         after_detach(x, ue);
     }
     if (ue->state == UE_IDLE && ext->attaches_left > 0 && !x->stopping) {
-        start_attach(x, ue); /* GUTI attach in the same run */
+        /* GUTI attach in the same run, when --concurrency lets it */
+        ext->deadline = 0;
+        rq_push(x, ue);
+        pump(x);
         return;
     }
     if (ue->state == UE_IDLE || ue->state == UE_DONE) {
@@ -642,13 +658,32 @@ void enbsim_on_enb_lost(struct enbsim *x, struct enbsim_enb *e, const char *why)
 static void pump(struct enbsim *x)
 {
     uint64_t now = enbsim_now_ns();
+    /* first the UEs that attach again, in the order they became ready */
+    for (unsigned n = x->rq_n; n > 0 && !x->stopping; n--) {
+        if (x->o.concurrency && x->in_flight >= x->o.concurrency)
+            return;
+        if (x->o.rate > 0 && (double)x->started > (double)(now - x->t_start) / 1e9 * x->o.rate)
+            return;
+        struct enbsim_ue *ue = &x->ues[x->rq[x->rq_head]];
+        x->rq_head = (x->rq_head + 1) % x->n_ues;
+        x->rq_n--;
+        ext_of(x, ue)->queued = false;
+        if (ext_of(x, ue)->finished)
+            continue;
+        if (!x->enbs[ue->enb].s1_ready) {
+            rq_push(x, ue); /* its eNB is being set up again */
+            continue;
+        }
+        x->started++;
+        start_attach(x, ue);
+    }
     while (x->next_ue < x->n_ues && !x->stopping) {
         if (x->o.concurrency && x->in_flight >= x->o.concurrency)
             return;
         if (x->o.rate > 0) {
-            /* UE k (in start order) starts k / rate seconds after the first */
+            /* attach k (in start order) starts k / rate seconds after the first */
             double due = (double)(now - x->t_start) / 1e9 * x->o.rate;
-            if ((double)x->next_ue > due)
+            if ((double)x->started > due)
                 return;
         }
         struct enbsim_ue *ue = &x->ues[x->next_ue++];
@@ -662,6 +697,7 @@ static void pump(struct enbsim *x)
                 return;
             continue;
         }
+        x->started++;
         start_attach(x, ue);
     }
 }
@@ -707,14 +743,18 @@ static void on_sweep(struct ev_loop *loop, ev_timer *w, int revents)
         }
     }
     if (x->o.duration > 0 && now - x->t_open > (uint64_t)(x->o.duration * 1e9) && !x->stopping) {
-        /* --duration: what has not finished by now counts as not done */
+        /* --duration: the run ends now.  A UE attached and held without
+         * --detach is done; any other UE (in a procedure, waiting to
+         * attach again, not started) is cut: counted in cut_by_duration,
+         * not failed, its unfinished procedure neither ok nor failed */
         x->stopping = true;
         for (unsigned i = 0; i < x->n_ues; i++)
             if (!x->ext[i].finished) {
-                if (x->ues[i].state == UE_ATTACHED && !x->o.detach)
-                    ue_finish(x, &x->ues[i], false);
-                else
-                    ue_fail(x, &x->ues[i], running_proc(&x->ues[i]), "duration", 0);
+                if (!(x->ues[i].state == UE_ATTACHED && !x->o.detach)) {
+                    x->ext[i].cut = true;
+                    x->st.cut_by_duration++;
+                }
+                ue_finish(x, &x->ues[i], false);
             }
     }
     enbsim_maybe_done(x);

@@ -105,10 +105,13 @@ void enbsim_report(struct enbsim *x, FILE *out)
     }
     double secs = s->t_last_attach > s->t_first_attach
                       ? (double)(s->t_last_attach - s->t_first_attach) / 1e9 : 0;
-    double rate = secs > 0 ? (double)(s->ok[PROC_ATTACH] > 1 ? s->ok[PROC_ATTACH] - 1 : 0) / secs
-                           : 0;
+    /* every completed attach, over the time from the start of the first
+     * to the completion of the last */
+    double rate = secs > 0 ? (double)s->ok[PROC_ATTACH] / secs : 0;
     fprintf(out, "enbsim: attaches_per_s %.1f\n", rate);
     fprintf(out, "enbsim: max_in_flight %u\n", s->max_in_flight);
+    fprintf(out, "enbsim: cut_by_duration %llu\n", (unsigned long long)s->cut_by_duration);
+    fprintf(out, "enbsim: sctp_send_waits %llu\n", (unsigned long long)s->send_waits);
     fprintf(out, "enbsim: kenb_mismatch %llu\n", (unsigned long long)s->kenb_mismatch);
     fprintf(out, "enbsim: nw_detaches %llu\n", (unsigned long long)s->nw_detach);
     fprintf(out, "enbsim: error_indications %llu\n", (unsigned long long)s->error_ind);
@@ -140,7 +143,9 @@ int enbsim_ue_report(struct enbsim *x, const char *path)
         char ip[INET_ADDRSTRLEN] = "-";
         if (b)
             inet_ntop(AF_INET, &b->ue_addr, ip, sizeof(ip));
-        const char *state = x->ext[i].failed ? "failed" : ue_state_str(u->state);
+        const char *state = x->ext[i].failed ? "failed"
+                            : x->ext[i].cut  ? "cut"
+                                             : ue_state_str(u->state);
         fprintf(f, "%s %s 0x%08x 0x%08x %s %u %u %u\n", u->usim.sub.imsi, ip,
                 b ? b->ul_teid : 0, b ? b->dl_teid : 0, state, u->enb, u->enb_ue_id,
                 u->mme_ue_id);
@@ -171,5 +176,9 @@ int enbsim_exit_code(const struct enbsim *x)
     for (int p = 0; p < PROC__COUNT; p++)
         if (x->st.fail[p])
             return 1;
+    /* cut by --duration is not a failure, but a run that completed no
+     * attach at all is not a success either */
+    if (x->st.cut_by_duration && !x->st.ok[PROC_ATTACH])
+        return 1;
     return 0;
 }

@@ -4,19 +4,28 @@
  * without any SCTP stack.  Endpoints find each other by address and port
  * in a process-wide list; every callback is delivered from the loop (an
  * ev_idle draining a queue), never from inside sctp_ep_send, as the real
- * library promises.  Not linked into any program. */
+ * library promises.  Not linked into any program.
+ *
+ * A knob for the tests (fake_sctp.h): a send buffer of a few messages on
+ * client endpoints (sctp_ep_send -EAGAIN while that many of its messages
+ * are undelivered). */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sctp/sctp_path.h"
+#include "fake_sctp.h"
+
+unsigned fake_sctp_sndbuf_msgs;
+uint64_t fake_sctp_eagains;
 
 enum ev_kind { EVK_UP, EVK_DATA, EVK_DOWN };
 
 struct fake_event {
     struct fake_event *next;
     struct sctp_ep *to;
+    struct sctp_ep *from;     /* EVK_DATA: the sender (its send buffer) */
     enum ev_kind kind;
     struct sctp_assoc_info info;
     uint32_t assoc;
@@ -46,6 +55,7 @@ struct sctp_ep {
     struct fake_assoc assoc[FAKE_ASSOCS];
     unsigned n_assoc;
     struct sctp_ep_stats st;
+    unsigned unsent;          /* its messages not yet delivered */
     char err[64];
 };
 
@@ -98,15 +108,24 @@ void sctp_cfg_init(struct sctp_cfg *cfg, enum sctp_backend b)
 static void drain(struct ev_loop *loop, ev_idle *w, int revents)
 {
     (void)revents;
-    while (q_head) {
+    /* only what was queued before this round: events posted meanwhile
+     * wait for the next one, so that timers run between rounds even
+     * when the two ends keep talking (a sustained load) */
+    struct fake_event *last = q_tail;
+    bool more = true;
+    while (q_head && more) {
         struct fake_event *e = q_head;
+        more = e != last;
         q_head = e->next;
         if (!q_head)
             q_tail = NULL;
         struct sctp_ep *to = e->to;
         bool alive = false;
-        for (struct sctp_ep *p = eps; p; p = p->next)
+        for (struct sctp_ep *p = eps; p; p = p->next) {
             alive |= p == to;
+            if (e->kind == EVK_DATA && p == e->from && p->unsent)
+                p->unsent--;
+        }
         if (alive) {
             switch (e->kind) {
             case EVK_UP:
@@ -126,7 +145,8 @@ static void drain(struct ev_loop *loop, ev_idle *w, int revents)
         }
         free(e);
     }
-    ev_idle_stop(loop, w);
+    if (!q_head)
+        ev_idle_stop(loop, w);
 }
 
 static struct fake_event *post(struct sctp_ep *to, enum ev_kind kind, size_t len)
@@ -243,9 +263,15 @@ int sctp_ep_send(struct sctp_ep *ep, uint32_t assoc_id, uint16_t stream, uint32_
     }
     if (stream >= ep->cfg.ostreams)
         return -EINVAL;
+    if (fake_sctp_sndbuf_msgs && !ep->listening && ep->unsent >= fake_sctp_sndbuf_msgs) {
+        fake_sctp_eagains++;
+        return -EAGAIN;
+    }
     struct fake_event *e = post(a->peer, EVK_DATA, len);
     if (!e)
         return -EAGAIN;
+    e->from = ep;
+    ep->unsent++;
     e->assoc = a->peer_id;
     e->stream = stream;
     e->ppid = ppid;

@@ -30,6 +30,7 @@
 #include "lib/hex.h"
 #include "sec/kdf.h"
 #include "tools/enbsim/enbsim_ctx.h"
+#include "fake_sctp.h"
 
 #define MME_PORT 36412
 #define MAX_UES 600
@@ -771,6 +772,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
+    if (&fake_sctp_sndbuf_msgs)
+        fake_sctp_sndbuf_msgs = 0;
     sctp_ep_close(mme.ep);
     for (int i = 0; i < MAX_UES; i++)
         if (mme.ue[i].used && mme.ue[i].ctx_valid)
@@ -1099,6 +1102,57 @@ static void test_tun_user_plane_round_trip(void **state)
     assert_int_equal(mme.probes_back, 1);
 }
 
+/* Sends that find the SCTP send buffer full (-EAGAIN) wait in order and
+ * go out when there is room: no attach fails with cause "send".  The
+ * SCTP double's buffer holds one message per eNB endpoint; over the real
+ * transport (test_enbsim_flow_sctp) the run is the same without the knob. */
+static void test_send_buffer_full_queues_in_order(void **state)
+{
+    (void)state;
+    bool fake = &fake_sctp_sndbuf_msgs != NULL;
+    if (fake)
+        fake_sctp_sndbuf_msgs = 1;
+    int rc = run("--enbs 2 --ues 60 --concurrency 60 --pdn ims --detach");
+    if (fake)
+        fake_sctp_sndbuf_msgs = 0;
+    assert_int_equal(rc, 0);
+    assert_int_equal(figure("attach_ok"), 60);
+    assert_int_equal(figure("pdn_connect_ok"), 60);
+    assert_int_equal(figure("detach_ok"), 60);
+    assert_int_equal(figure("failed"), 0);
+    if (fake) {
+        assert_true(fake_sctp_eagains > 0);
+        if (figure("sctp_send_waits") <= 0)
+            fail_msg("sctp_send_waits %ld with %llu -EAGAIN", figure("sctp_send_waits"),
+                     (unsigned long long)fake_sctp_eagains);
+    }
+}
+
+/* The benchmark's sustained load: attach/detach over and over until
+ * --duration; it ends then with the figures, UEs in the middle cut (not
+ * failed), exit 0, and --concurrency holds for the repeated attaches. */
+static void test_duration_ends_sustained_load(void **state)
+{
+    (void)state;
+    uint64_t t0 = enbsim_now_ns();
+    int rc = run("--ues 20 --attaches 1000000 --detach --duration 1 --concurrency 8");
+    uint64_t took = enbsim_now_ns() - t0;
+    assert_int_equal(rc, 0);
+    if (took > 3000000000ull)
+        fail_msg("a 1 s run took %llu ns", (unsigned long long)took);
+    assert_true(figure("attach_ok") > 20);
+    assert_int_equal(figure("attach_failed"), 0);
+    assert_int_equal(figure("failed"), 0);
+    assert_true(figure("cut_by_duration") >= 1);
+    assert_true(figure("max_in_flight") <= 8);
+    assert_true(figure("attaches_per_s") > 0);
+    assert_true(figure("attach_p99_us") > 0);
+    /* a run in which no attach completes is not a success */
+    assert_int_equal(run("--ues 2 --misbehave no-smc-complete --duration 0.3"), 1);
+    assert_int_equal(figure("cut_by_duration"), 2);
+    assert_int_equal(figure("failed"), 0);
+}
+
 static void test_usage_errors_exit_2(void **state)
 {
     (void)state;
@@ -1128,6 +1182,8 @@ int main(void)
         T(test_sctp_abort_mid_attach),
         T(test_load_rate_and_concurrency),
         T(test_usage_errors_exit_2),
+        T(test_send_buffer_full_queues_in_order),
+        T(test_duration_ends_sustained_load),
         T(test_tun_user_plane_round_trip), /* last: left out below */
     };
     size_t n = sizeof(tests) / sizeof(tests[0]);
