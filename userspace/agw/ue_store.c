@@ -345,6 +345,13 @@ static int collect_orphan(const struct dp_session_info *info, void *arg)
     return 0;
 }
 
+static void dp_finding(const char *finding, bool repairable, bool repaired, void *arg)
+{
+    struct agw_ctx *ctx = arg;
+    LOG_WARN(ctx, "dp", "%s%s", finding,
+             repaired ? " (repaired)" : repairable ? "" : " (not repairable)");
+}
+
 int ue_store_load(struct agw_ctx *ctx)
 {
     sqlite3 *db = db_of(ctx);
@@ -395,7 +402,14 @@ int ue_store_load(struct agw_ctx *ctx)
         n++;
     }
     sqlite3_finalize(st);
-    if (ctx->dp)
+    if (ctx->dp) {
         dp_session_foreach(ctx->dp, collect_orphan, ctx);
+        /* what a writer killed between two map updates may have left
+         * (docs/datapath.md "Crashes and concurrent writers") */
+        struct dp_check_report r;
+        if (dp_check(ctx->dp, true, &r, dp_finding, ctx) == 0 && (r.repaired || r.unrepairable))
+            LOG_WARN(ctx, "dp", "datapath check at start: %u repaired, %u not repairable",
+                     r.repaired, r.unrepairable);
+    }
     return n;
 }
