@@ -83,6 +83,8 @@ struct agw_ue *ue_find_imsi(struct agw_ctx *ctx, const char *imsi);
 struct agw_ue *ue_find_tmsi(struct agw_ctx *ctx, uint32_t m_tmsi);
 struct agw_ue *ue_find_enb(struct agw_ctx *ctx, uint32_t assoc_id, uint32_t enb_ue_id);
 int ue_set_imsi(struct agw_ctx *ctx, struct agw_ue *ue, const char *imsi);
+/* Makes a restored security context usable (keys from KASME); 0 or < 0. */
+int ue_sec_ready(struct agw_ctx *ctx, struct agw_ue *ue);
 int ue_new_guti(struct agw_ctx *ctx, struct agw_ue *ue);
 int ue_s1_bind(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_enb *enb, uint32_t enb_ue_id);
 void ue_s1_unbind(struct agw_ctx *ctx, struct agw_ue *ue);

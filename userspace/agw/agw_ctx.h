@@ -136,6 +136,8 @@ struct agw_ue {
 
     /* security */
     bool sec_valid;                 /* a current (native) EPS security context */
+    bool sec_lazy;                  /* restored: sec holds KSI, algorithms and counts;
+                                     * its keys are derived from KASME on first use */
     struct nas_sec_ctx sec;
     uint8_t kasme[32];
     uint8_t ksi;

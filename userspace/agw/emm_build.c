@@ -20,6 +20,7 @@ int nas_encode_protected(struct agw_ctx *ctx, struct agw_ue *ue, const struct na
                 nas_msg_name(m->id), nas_err_str((enum nas_err) - n));
         return -EINVAL;
     }
+    ue_sec_ready(ctx, ue);
     if (!ue->sec_valid) {
         if ((size_t)n > cap)
             return -ENOSPC;

@@ -278,9 +278,10 @@ static void handle_auth_response(struct agw_ctx *ctx, struct agw_ue *ue,
         emm_attach_reject(ctx, ue, 23, 0);
         return;
     }
-    if (ue->sec_valid)
+    if (ue->sec_valid && !ue->sec_lazy)
         nas_sec_ctx_free(&ue->sec);
     ue->sec_valid = false;
+    ue->sec_lazy = false;
     if (nas_sec_ctx_init_kasme(&ue->sec, NAS_SEC_ROLE_NETWORK, ue->pend_ksi, (uint8_t)eea,
                                (uint8_t)eia, ue->pend_kasme) != NAS_SEC_OK) {
         emm_attach_reject(ctx, ue, 17, 0);
@@ -568,6 +569,7 @@ void emm_handle_uplink(struct agw_ctx *ctx, struct agw_ue *ue, const uint8_t *pd
         }
     }
 
+    ue_sec_ready(ctx, ue);
     se = nas_unprotect(ue->sec_valid ? &ue->sec : NULL, pdu, len, plain, sizeof(plain),
                        &plain_len, &info);
     bool integrity_ok = se == NAS_SEC_OK && (info.integrity_verified || info.hdr == NAS_SEC_HDR_PLAIN);

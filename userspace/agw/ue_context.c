@@ -80,7 +80,7 @@ void ue_free(struct agw_ctx *ctx, struct agw_ue *ue)
     agw_hash_del(&ctx->ue_by_id, &ue->by_id);
     agw_hash_del(&ctx->ue_by_imsi, &ue->by_imsi);
     agw_hash_del(&ctx->ue_by_tmsi, &ue->by_tmsi);
-    if (ue->sec_valid)
+    if (ue->sec_valid && !ue->sec_lazy)
         nas_sec_ctx_free(&ue->sec);
     /* keys: KASME, the pending vector */
     explicit_bzero(ue, sizeof(*ue));
@@ -109,6 +109,29 @@ struct agw_ue *ue_find_enb(struct agw_ctx *ctx, uint32_t assoc_id, uint32_t enb_
 {
     struct agw_hnode *n = agw_hash_find(&ctx->ue_by_enb, enb_ue_key(assoc_id, enb_ue_id));
     return n ? agw_container_of(n, struct agw_ue, by_enb) : NULL;
+}
+
+/* A restart brings back every UE's security context, most of which will
+ * not be used for a while: the NAS keys and their OpenSSL contexts are
+ * made when the UE next talks (two KDFs), not for 100k UEs at start. */
+int ue_sec_ready(struct agw_ctx *ctx, struct agw_ue *ue)
+{
+    if (!ue->sec_valid || !ue->sec_lazy)
+        return 0;
+    uint32_t ul = ue->sec.ul_count, dl = ue->sec.dl_count;
+    uint8_t eea = ue->sec.eea, eia = ue->sec.eia;
+    if (nas_sec_ctx_init_kasme(&ue->sec, NAS_SEC_ROLE_NETWORK, ue->ksi, eea, eia, ue->kasme) !=
+        NAS_SEC_OK) {
+        ue->sec_valid = false;
+        ue->sec_lazy = false;
+        char b[20];
+        LOG_ERR(ctx, "emm", "ue %s: stored security context unusable", ue_imsi_log(ctx, ue, b));
+        return -EINVAL;
+    }
+    ue->sec.ul_count = ul;
+    ue->sec.dl_count = dl;
+    ue->sec_lazy = false;
+    return 0;
 }
 
 int ue_set_imsi(struct agw_ctx *ctx, struct agw_ue *ue, const char *imsi)

@@ -267,17 +267,10 @@ int agw_commit(struct agw_ctx *ctx)
 
 /* ------------------------------------------------------------ reload -- */
 
-static int load_pdns(struct agw_ctx *ctx, struct agw_ue *ue)
+static int load_pdns(struct agw_ctx *ctx, struct agw_ue *ue, sqlite3_stmt *st)
 {
-    sqlite3 *db = db_of(ctx);
-    sqlite3_stmt *st;
     int n = 0;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT ebi, pti, apn, ue_ipv4, static_ip, ul_teid, dl_teid, enb_ipv4, "
-                           "ambr_ul, ambr_dl, qci, arp_prio, arp_cap, arp_vul, state "
-                           "FROM pdn_session WHERE imsi = ?1 ORDER BY ebi",
-                           -1, &st, NULL) != SQLITE_OK)
-        return -EIO;
+    sqlite3_reset(st);
     sqlite3_bind_text(st, 1, ue->imsi, -1, SQLITE_STATIC);
     while (sqlite3_step(st) == SQLITE_ROW && n < AGW_MAX_PDN) {
         struct agw_pdn *p = &ue->pdn[n];
@@ -324,7 +317,7 @@ static int load_pdns(struct agw_ctx *ctx, struct agw_ue *ue)
         }
         n++;
     }
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     return n;
 }
 
@@ -355,14 +348,23 @@ static void dp_finding(const char *finding, bool repairable, bool repaired, void
 int ue_store_load(struct agw_ctx *ctx)
 {
     sqlite3 *db = db_of(ctx);
-    sqlite3_stmt *st;
+    sqlite3_stmt *st, *pdn_st;
     int n = 0;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT ebi, pti, apn, ue_ipv4, static_ip, ul_teid, dl_teid, enb_ipv4, "
+                           "ambr_ul, ambr_dl, qci, arp_prio, arp_cap, arp_vul, state "
+                           "FROM pdn_session WHERE imsi = ?1 ORDER BY ebi",
+                           -1, &pdn_st, NULL) != SQLITE_OK) {
+        LOG_ERR(ctx, "store", "reading sessions: %s", sqlite3_errmsg(db));
+        return -EIO;
+    }
     if (sqlite3_prepare_v2(db,
                            "SELECT imsi, m_tmsi, emm_state, ksi, kasme, eea, eia, ul_count, "
                            "dl_count, ue_net_cap, ue_ambr_ul, ue_ambr_dl, msisdn, tai_plmn, tac "
                            "FROM ue_context",
                            -1, &st, NULL) != SQLITE_OK) {
         LOG_ERR(ctx, "store", "reading UE contexts: %s", sqlite3_errmsg(db));
+        sqlite3_finalize(pdn_st);
         return -EIO;
     }
     while (sqlite3_step(st) == SQLITE_ROW) {
@@ -382,13 +384,15 @@ int ue_store_load(struct agw_ctx *ctx)
         ue->ksi = (uint8_t)sqlite3_column_int(st, 3);
         if (sqlite3_column_bytes(st, 4) == 32)
             memcpy(ue->kasme, sqlite3_column_blob(st, 4), 32);
-        uint8_t eea = (uint8_t)sqlite3_column_int(st, 5), eia = (uint8_t)sqlite3_column_int(st, 6);
-        if (nas_sec_ctx_init_kasme(&ue->sec, NAS_SEC_ROLE_NETWORK, ue->ksi, eea, eia,
-                                   ue->kasme) == NAS_SEC_OK) {
-            ue->sec_valid = true;
-            ue->sec.ul_count = (uint32_t)sqlite3_column_int64(st, 7);
-            ue->sec.dl_count = (uint32_t)sqlite3_column_int64(st, 8);
-        }
+        /* the keys are derived when the UE next talks (ue_sec_ready) */
+        ue->sec.role = NAS_SEC_ROLE_NETWORK;
+        ue->sec.ksi = ue->ksi;
+        ue->sec.eea = (uint8_t)sqlite3_column_int(st, 5);
+        ue->sec.eia = (uint8_t)sqlite3_column_int(st, 6);
+        ue->sec.ul_count = (uint32_t)sqlite3_column_int64(st, 7);
+        ue->sec.dl_count = (uint32_t)sqlite3_column_int64(st, 8);
+        ue->sec_valid = ue->sec.eea <= 3 && ue->sec.eia <= 3;
+        ue->sec_lazy = ue->sec_valid;
         if (sqlite3_column_bytes(st, 9) == (int)sizeof(ue->ue_net_cap))
             memcpy(&ue->ue_net_cap, sqlite3_column_blob(st, 9), sizeof(ue->ue_net_cap));
         ue->ue_ambr_ul = (uint64_t)sqlite3_column_int64(st, 10);
@@ -398,10 +402,11 @@ int ue_store_load(struct agw_ctx *ctx)
         if (sqlite3_column_bytes(st, 13) == 3)
             memcpy(ue->tai_plmn, sqlite3_column_blob(st, 13), 3);
         ue->tac = (uint16_t)sqlite3_column_int(st, 14);
-        load_pdns(ctx, ue);
+        load_pdns(ctx, ue, pdn_st);
         n++;
     }
     sqlite3_finalize(st);
+    sqlite3_finalize(pdn_st);
     if (ctx->dp) {
         dp_session_foreach(ctx->dp, collect_orphan, ctx);
         /* what a writer killed between two map updates may have left
