@@ -7,10 +7,11 @@
 #                     each UE attaching and detaching again for
 #                     AGW_BENCH_SECONDS (60), median of AGW_BENCH_RUNS (5),
 #                     with the attach latency p50/p99 of the median run
-#   agw_rss_per_ue    resident memory of xepc-agwd per attached UE with
-#                     AGW_BENCH_UES (100000) UEs attached
-#   agw_restart       seconds from SIGTERM to a restarted daemon that has
-#                     reloaded every UE and listens again
+#   agw_rss_per_ue    resident memory of xepc-agwd per attached UE, with up
+#                     to AGW_BENCH_UES (20000) UEs attached by enbsim
+#   agw_restart       seconds from starting xepc-agwd on AGW_BENCH_RESTART_UES
+#                     (100000) stored UEs and their pinned sessions to the
+#                     daemon serving again, every UE reloaded
 #
 # Every figure is printed as "bench: <name> <value> <unit>".
 source "$(dirname "$0")/../../tests/e2e/lib.sh"
@@ -18,7 +19,7 @@ source "$(dirname "$0")/../../tests/e2e/agw_lib.sh"
 
 SECS=${AGW_BENCH_SECONDS:-60}
 RUNS=${AGW_BENCH_RUNS:-5}
-NUES=${AGW_BENCH_UES:-100000}
+NUES=${AGW_BENCH_UES:-20000}
 CYCLE_UES=${AGW_BENCH_CYCLE_UES:-2000}
 CONC=${AGW_BENCH_CONCURRENCY:-256}
 
@@ -58,30 +59,55 @@ echo "bench: agw_attach_rate_max $hi attaches/s"
 echo "bench: agw_attach_p50 $(enbsim_val "$E2E_TMP/rate-$mr.out" attach_p50_us) us"
 echo "bench: agw_attach_p99 $(enbsim_val "$E2E_TMP/rate-$mr.out" attach_p99_us) us"
 
-# --- memory per attached UE, restart ---------------------------------------
+# --- memory per attached UE ----------------------------------------------
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$(agw_pid)/status"; }
+ues_attached() { "$XEPCCTL" agw stats --socket "$AGW_SOCK" 2>/dev/null | awk '$1 == "ues_attached" {print $2}'; }
 base=$(rss_kb)
 enbsim_bg "$E2E_TMP/mass.out" --ues "$NUES" --hold -1 --no-tun --concurrency "$CONC" --timeout 30
 t0=$(date +%s)
-ues_attached() { "$XEPCCTL" agw stats --socket "$AGW_SOCK" 2>/dev/null | awk '$1 == "ues_attached" {print $2}'; }
 while [ "$(ues_attached)" -lt "$NUES" ] 2>/dev/null; do
     kill -0 $ENBSIM_PID 2>/dev/null || break
-    [ $(($(date +%s) - t0)) -gt 1800 ] && break
+    [ $(($(date +%s) - t0)) -gt "${AGW_BENCH_MASS_SECONDS:-300}" ] && break
     sleep 1
 done
 attached=$(ues_attached)
-grep -E "failed_cause|UEs attached" "$E2E_TMP/mass.out" | sed 's/^/# /'
 rss=$(rss_kb)
-echo "# $attached UEs attached in $(($(date +%s) - t0)) s; RSS $base kB -> $rss kB"
+echo "# $attached of $NUES UEs attached in $(($(date +%s) - t0)) s; RSS $base kB -> $rss kB"
 echo "bench: agw_rss_per_ue $(((rss - base) * 1024 / (attached > 0 ? attached : 1))) bytes"
-echo "bench: agw_rss_total $((rss / 1024)) MiB"
-t0=$(date +%s.%N)
+echo "bench: agw_rss_ues $attached UEs"
+kill -INT $ENBSIM_PID 2>/dev/null
+wait $ENBSIM_PID 2>/dev/null
 agw_stop TERM
+
+# --- restart with AGW_BENCH_RESTART_UES stored UEs ---------------------------
+# The UEs are written straight into SQLite and their sessions into the
+# datapath (xepcctl session bulk), as a daemon that attached them would
+# have left them; then the time from start to serving again.
+RN=${AGW_BENCH_RESTART_UES:-100000}
+"$XEPCCTL" dp down --force --pin-dir "$PIN" >/dev/null 2>&1
+rm -f "$AGW_DB" "$AGW_DB-wal" "$AGW_DB-shm"
+"$XEPCCTL" subscriber list --db "$AGW_DB" >/dev/null          # creates the schema
+sed -i "s/max_sessions: [0-9]*/max_sessions: $((RN * 2))/; s#pool: 10.45.0.0/16#pool: 10.64.0.0/11#" "$AGW_CONF"
+sqlite3 "$AGW_DB" <<SQL || exit 1
+BEGIN;
+WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < $RN)
+INSERT INTO ue_context SELECT printf('0010100%08d', i), i, 3, 1, randomblob(32), 2, 2, 5, 7,
+    zeroblob(14), 1000000000, 2000000000, '', x'00f110', 1, 0 FROM c;
+WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < $RN)
+INSERT INTO pdn_session SELECT printf('0010100%08d', i), 5, 1, 'internet',
+    printf('10.%d.%d.%d', 64 + (i + 2) / 65536 % 32, (i + 2) / 256 % 256, (i + 2) % 256), 0,
+    16777216 + i, i, '$ENB_ADDR', 100000000, 200000000, 9, 15, 0, 1, 2 FROM c;
+COMMIT;
+SQL
+in_gw "$XEPCCTL" dp up --s1u "$S_IF" --sgi "$G_IF" --mode routed --gtpu-addr $S1U_ADDR \
+    --max-sessions $((RN * 2)) --pin-dir "$PIN" >/dev/null || exit 1
+in_gw "$XEPCCTL" session bulk --count "$RN" --teid 0x01000001 --ue 10.64.0.3 --enb $ENB_ADDR \
+    --dl-teid 1 --pin-dir "$PIN" | sed 's/^/# /'
+t0=$(date +%s.%N)
 agw_start || exit 1
 t1=$(date +%s.%N)
 restored=$(grep -o '[0-9]* attached UEs restored' "$E2E_TMP/agwd.log" | tail -n 1 | cut -d' ' -f1)
-echo "# restored $restored UEs"
+echo "# restored $restored UEs, $(ues_attached) registered; RSS $(rss_kb) kB"
+echo "bench: agw_restart_ues $restored UEs"
 echo "bench: agw_restart $(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", b - a}') s"
-kill -INT $ENBSIM_PID 2>/dev/null
-wait $ENBSIM_PID 2>/dev/null
 exit 0
