@@ -10,6 +10,9 @@ line on stdout says what was seen.
   gtpu_probe.py echo      IFACE ENB S1U [RECOVERY]
   gtpu_probe.py unknown   IFACE ENB S1U TEID [--expect-ei]
   gtpu_probe.py malformed IFACE ENB S1U UL_TEID KIND
+  gtpu_probe.py echo-answer IFACE ENB S1U SPORT [COUNT]
+      answers the gateway's Echo Requests (path management) with Echo
+      Responses of the right sequence number, sent from UDP port SPORT
 """
 import struct
 import sys
@@ -168,6 +171,33 @@ def cmd_malformed(iface, enb, s1u, ul, kind):
     return f"sent {kind}"
 
 
+def cmd_echo_answer(iface, enb, s1u, sport, count="3"):
+    """Answers COUNT Echo Requests from the gateway, from port SPORT."""
+    sport, count = int(sport), int(count)
+    answered = 0
+
+    def on_packet(p):
+        nonlocal answered
+        if UDP not in p or p[IP].src != s1u or p[UDP].dport != GTPU_PORT:
+            return
+        data = bytes(p[UDP].payload)
+        g = parse_gtpu(data)
+        if not g or g[0] != 1:
+            return
+        rsp = gtpu(2, 0, bytes([14, 0]), seq=g[2])  # TS 29.281 7.2.2, Recovery IE
+        send(IP(src=enb, dst=s1u) / UDP(sport=sport, dport=p[UDP].sport) / Raw(rsp), iface=iface)
+        answered += 1
+
+    sn = AsyncSniffer(iface=iface, filter=f"udp and src host {s1u} and dst port {GTPU_PORT}",
+                      prn=on_packet, store=False)
+    sn.start()
+    deadline = time.time() + 10
+    while answered < count and time.time() < deadline:
+        time.sleep(0.05)
+    sn.stop()
+    return f"answered {answered} Echo Requests from port {sport}" if answered else None
+
+
 def main(argv):
     if len(argv) < 2:
         print(__doc__)
@@ -181,6 +211,8 @@ def main(argv):
         res = cmd_unknown(args[0], args[1], args[2], args[3], "--expect-ei" in args)
     elif cmd == "malformed":
         res = cmd_malformed(*args)
+    elif cmd == "echo-answer":
+        res = cmd_echo_answer(*args)
     else:
         print(__doc__)
         return 2

@@ -45,7 +45,9 @@
     X(db_errors, "SQLite errors") \
     X(dp_errors, "Datapath programming errors") \
     X(dp_unknown_teid_events, "Datapath events: unknown TEID") \
-    X(dp_ddn_events, "Datapath events: downlink data for an idle UE")
+    X(dp_ddn_events, "Datapath events: downlink data for an idle UE") \
+    X(gtpu_path_down, "GTP-U paths to eNBs found dead (Echo Requests unanswered)") \
+    X(gtpu_path_restart, "eNBs found restarted by their GTP-U Recovery counter")
 
 struct agw_stats {
 #define AGW_CNT_FIELD(n, h) uint64_t n;

@@ -305,6 +305,25 @@ static void dp_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
     dp_events_poll(ctx->dp, 0);
 }
 
+/* TS 29.281 7.2 / TS 23.007 20: the eNBs' GTP-U paths, probed with Echo
+ * Requests; a dead path or a restarted peer is logged and counted. */
+static void on_path(const struct dp_path_event *ev, void *arg)
+{
+    struct agw_ctx *ctx = arg;
+    char a[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &ev->peer, a, sizeof(a));
+    if (ev->type == DP_PATH_UP) {
+        LOG_INFO(ctx, "gtpu", "path to eNB %s up", a);
+    } else if (ev->type == DP_PATH_DOWN) {
+        ctx->stats.gtpu_path_down++;
+        LOG_WARN(ctx, "gtpu", "path to eNB %s down (%u Echo Requests unanswered)", a, ev->missed);
+    } else if (ev->type == DP_PATH_RESTART) {
+        ctx->stats.gtpu_path_restart++;
+        LOG_WARN(ctx, "gtpu", "eNB %s restarted (recovery %d -> %d): its tunnels are gone", a,
+                 ev->old_recovery, ev->recovery);
+    }
+}
+
 int pgw_events_open(struct agw_ctx *ctx)
 {
     struct dp_events_opts o = {
@@ -320,6 +339,9 @@ int pgw_events_open(struct agw_ctx *ctx)
     ev_io_init(&ctx->dp_events_io, dp_io_cb, fd, EV_READ);
     ctx->dp_events_io.data = ctx;
     ev_io_start(ctx->loop, &ctx->dp_events_io);
+    struct dp_path_opts po = { .interval_ms = 60000, .max_missed = 3 };
+    if (dp_path_start(ctx->dp, &po, on_path, ctx) < 0)
+        LOG_WARN(ctx, "gtpu", "no GTP-U path management: %s", dp_ctx_error(ctx->dp));
     ev_timer_init(&ctx->dp_poll_timer, dp_timer_cb, 0.1, 0.1);
     ctx->dp_poll_timer.data = ctx;
     ev_timer_start(ctx->loop, &ctx->dp_poll_timer);
