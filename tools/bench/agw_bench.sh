@@ -29,7 +29,8 @@ E2E_TMP=""
 trap e2e_cleanup EXIT
 e2e_topology || exit 1
 agw_config
-sed -i "s/max_sessions: 4096/max_sessions: $((NUES + 4096))/" "$AGW_CONF"
+# a pool for every UE (the default /16 holds 65 533)
+sed -i "s/max_sessions: 4096/max_sessions: $((NUES + 4096))/; s#pool: 10.45.0.0/16#pool: 10.64.0.0/11#" "$AGW_CONF"
 "$ENBSIM" gen-subscribers --count "$NUES" --imsi-base 001010000000001 --apn internet \
     >"$E2E_TMP/subs.csv" || exit 1
 "$XEPCCTL" subscriber import --db "$AGW_DB" "$E2E_TMP/subs.csv" >/dev/null || exit 1
@@ -87,7 +88,7 @@ RN=${AGW_BENCH_RESTART_UES:-100000}
 "$XEPCCTL" dp down --force --pin-dir "$PIN" >/dev/null 2>&1
 rm -f "$AGW_DB" "$AGW_DB-wal" "$AGW_DB-shm"
 "$XEPCCTL" subscriber list --db "$AGW_DB" >/dev/null          # creates the schema
-sed -i "s/max_sessions: [0-9]*/max_sessions: $((RN * 2))/; s#pool: 10.45.0.0/16#pool: 10.64.0.0/11#" "$AGW_CONF"
+sed -i "s/max_sessions: [0-9]*/max_sessions: $((RN * 2))/" "$AGW_CONF"
 sqlite3 "$AGW_DB" <<SQL || exit 1
 BEGIN;
 WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < $RN)
