@@ -10,6 +10,9 @@ line on stdout says what was seen.
   gtpu_probe.py echo      IFACE ENB S1U [RECOVERY]
   gtpu_probe.py unknown   IFACE ENB S1U TEID [--expect-ei]
   gtpu_probe.py malformed IFACE ENB S1U UL_TEID KIND
+  gtpu_probe.py flood     IFACE ENB S1U FIRST_TEID COUNT
+      COUNT G-PDUs to COUNT different TEIDs from FIRST_TEID up, as fast as
+      a raw socket takes them; prints "sent N in S s"
   gtpu_probe.py echo-answer IFACE ENB S1U SPORT [COUNT]
       answers the gateway's Echo Requests (path management) with Echo
       Responses of the right sequence number, sent from UDP port SPORT
@@ -171,6 +174,39 @@ def cmd_malformed(iface, enb, s1u, ul, kind):
     return f"sent {kind}"
 
 
+def cmd_flood(iface, enb, s1u, first, count):
+    """COUNT unknown-TEID G-PDUs, each to its own TEID (issue 13 section 5)."""
+    import socket
+    first, count = int(first, 0), int(count)
+    inner = bytes(IP(src="10.45.9.9", dst="172.16.2.2") / ICMP() / Raw(b"flood"))
+    tmpl = bytes(IP(src=enb, dst=s1u) / UDP(sport=GTPU_PORT, dport=GTPU_PORT)
+                 / Raw(gtpu(0xFF, 0, inner)))
+    ihl = (tmpl[0] & 0x0F) * 4
+    teid_at = ihl + 8 + 4  # IPv4 header, UDP header, GTP-U flags/type/length
+    pkts = []
+    for i in range(count):
+        b = bytearray(tmpl)
+        struct.pack_into("!I", b, teid_at, first + i)
+        pkts.append(bytes(b))
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, iface.encode())
+    t0 = time.time()
+    sent = 0
+    for b in pkts:
+        while True:
+            try:
+                s.sendto(b, (s1u, 0))
+                break
+            except BlockingIOError:
+                time.sleep(0.001)
+            except OSError as e:  # ENOBUFS: the qdisc is full, try again
+                if e.errno != 105:
+                    raise
+                time.sleep(0.001)
+        sent += 1
+    return f"sent {sent} in {time.time() - t0:.2f} s"
+
+
 def cmd_echo_answer(iface, enb, s1u, sport, count="3"):
     """Answers COUNT Echo Requests from the gateway, from port SPORT."""
     sport, count = int(sport), int(count)
@@ -211,6 +247,8 @@ def main(argv):
         res = cmd_unknown(args[0], args[1], args[2], args[3], "--expect-ei" in args)
     elif cmd == "malformed":
         res = cmd_malformed(*args)
+    elif cmd == "flood":
+        res = cmd_flood(*args)
     elif cmd == "echo-answer":
         res = cmd_echo_answer(*args)
     else:

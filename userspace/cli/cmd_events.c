@@ -45,6 +45,12 @@ static const char events_help[] =
 "      xepcctl events: buffer sent=N dropped-full=N dropped-gone=N\n"
 "                      dropped-stale=N send-failed=N        (with --buffer)\n"
 "      xepcctl events: N downlink-data/quota events dropped ... (events-dropped-stale)\n"
+"      xepcctl events: N unknown-teid events too old to answer (teid-events-aged)\n"
+"\n"
+"    An unknown-teid event that waited in the ring more than 2 s (raised\n"
+"    before this follower started, or while it stalled) is neither printed\n"
+"    nor answered: an Error Indication is the answer to a packet just\n"
+"    received, not to one from minutes ago.\n"
 "\n"
 "OPTIONS\n"
 "    --count N            stop after N events\n"
@@ -228,6 +234,9 @@ int cli_events_main(int argc, char **argv)
     if (es.path_rx_ignored)
         fprintf(stderr, "xepcctl events: %llu datagrams ignored: not an Echo Response from a "
                 "peer's port 2152 (path-rx-ignored)\n", (unsigned long long)es.path_rx_ignored);
+    if (es.teid_ev_aged)
+        fprintf(stderr, "xepcctl events: %llu unknown-teid events too old to answer "
+                "(teid-events-aged)\n", (unsigned long long)es.teid_ev_aged);
     if (es.ev_dropped_stale)
         fprintf(stderr, "xepcctl events: %llu downlink-data/quota events dropped: their session "
                 "was deleted or replaced (events-dropped-stale)\n",

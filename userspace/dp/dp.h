@@ -219,7 +219,17 @@ struct dp_events_opts {
     bool keep_buffered;             /* keep idle-UE packets and flush them */
     bool gtpu_socket;               /* open the GTP-U socket anyway (path
                                      * management) */
+    uint32_t teid_ev_max_age_ms;    /* unknown-TEID events older than this
+                                     * when read are not answered (they
+                                     * waited in the ring, e.g. before the
+                                     * follower started); 0 = the default
+                                     * DP_TEID_EV_MAX_AGE_MS */
 };
+
+/* An Error Indication is the answer to a G-PDU just received (TS 29.281
+ * 7.3.1); one sent seconds later reaches a peer that may have set the TEID
+ * up meanwhile, or is only noise. */
+#define DP_TEID_EV_MAX_AGE_MS 2000
 
 /* Opens the ring buffers; returns an fd to poll (epoll), or < 0. */
 int dp_events_open(struct dp_ctx *ctx, const struct dp_events_opts *opts, dp_event_fn fn,
@@ -244,6 +254,9 @@ struct dp_event_stats {
     uint64_t buf_send_failed;   /* sendmsg() failed */
     uint64_t ev_dropped_stale;  /* downlink-data and quota events about a
                                  * session that was deleted or replaced */
+    uint64_t teid_ev_aged;      /* unknown-TEID events older than
+                                 * teid_ev_max_age_ms when read: not answered,
+                                 * not handed on */
     uint64_t path_rx_ignored;   /* datagrams on the GTP-U socket that were not
                                  * an Echo Response from a peer's port 2152
                                  * (path management) */

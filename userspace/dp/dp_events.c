@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dp/dp_gtpu.h"
@@ -146,6 +147,19 @@ static void send_error_indication(struct dp_ctx *ctx, const struct xepc_ev_unkno
     sendto(ctx->udp_fd, msg, (size_t)n, 0, (struct sockaddr *)&to, sizeof(to));
 }
 
+/* Has an unknown-TEID event waited in the ring longer than the follower
+ * answers?  ts_ns is the kernel's bpf_ktime_get_ns(), CLOCK_MONOTONIC. */
+static bool teid_ev_too_old(const struct dp_ctx *ctx, uint64_t ts_ns)
+{
+    struct timespec now;
+    uint64_t max_ms = ctx->ev_opts.teid_ev_max_age_ms ? ctx->ev_opts.teid_ev_max_age_ms
+                                                      : DP_TEID_EV_MAX_AGE_MS;
+    if (clock_gettime(CLOCK_MONOTONIC, &now))
+        return false;
+    uint64_t now_ns = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+    return now_ns > ts_ns && now_ns - ts_ns > max_ms * 1000000ull;
+}
+
 static int rb_event(void *arg, void *data, size_t size)
 {
     struct dp_ctx *ctx = arg;
@@ -173,6 +187,12 @@ static int rb_event(void *arg, void *data, size_t size)
         if (size < sizeof(ev.u.unknown_teid))
             return 0;
         memcpy(&ev.u.unknown_teid, data, sizeof(ev.u.unknown_teid));
+        /* Events that waited (no follower yet, or one that stalled) are
+         * aged out rather than answered minutes after the packet. */
+        if (teid_ev_too_old(ctx, h->ts_ns)) {
+            ctx->ev_stats.teid_ev_aged++;
+            return 0;
+        }
         if (ctx->ev_opts.send_error_indication)
             send_error_indication(ctx, &ev.u.unknown_teid);
         break;

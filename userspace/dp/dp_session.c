@@ -701,6 +701,37 @@ static void ue_unlink(struct dp_ctx *ctx, uint32_t ue_addr, uint32_t sid)
         bpf_map_delete_elem(ctx->map_fd[DP_MAP_UE], &ue_addr);
 }
 
+/* A redirect (a rule's action or a quota's final-unit action) sends the
+ * UE's uplink to xepc_config.portal_addr; without a portal the datapath can
+ * only drop it (NO_PORTAL), which is not what the operator asked for.
+ * RFC 4006 8.35/8.37: REDIRECT needs a Redirect-Server address. */
+static int portal_check(struct dp_ctx *ctx, const struct dp_session_spec *s)
+{
+    struct xepc_config cfg;
+    const char *what = NULL;
+    uint32_t which = 0;
+    for (uint32_t i = 0; i < s->n_quotas && !what; i++)
+        if (s->quotas[i].fua == DP_FUA_REDIRECT) {
+            what = "the quota of rating group";
+            which = s->quotas[i].rating_group;
+        }
+    for (uint32_t i = 0; i < s->n_rules && !what; i++)
+        if (s->rules[i].action == DP_ACTION_REDIRECT) {
+            what = "the rule of precedence";
+            which = s->rules[i].precedence;
+        }
+    if (!what)
+        return 0;
+    int rc = dp_config_read(ctx, &cfg);
+    if (rc)
+        return rc;
+    if (cfg.portal_addr)
+        return 0;
+    return dp_set_error(ctx, -EINVAL, "%s %u redirects, but the datapath has no portal: "
+                        "bring it up with dp up --portal ADDR, or use fua=drop/restrict",
+                        what, which);
+}
+
 static int session_add(struct dp_ctx *ctx, const struct dp_session_spec *s, uint8_t default_action)
 {
     char err[256];
@@ -710,6 +741,9 @@ static int session_add(struct dp_ctx *ctx, const struct dp_session_spec *s, uint
     int rc = dp_session_spec_check(s, err, sizeof(err));
     if (rc)
         return dp_set_error(ctx, rc, "%s", err);
+    rc = portal_check(ctx, s);
+    if (rc)
+        return rc;
     rc = ue_not_ours(ctx, s->ue_addr, "");
     if (rc)
         return rc;
@@ -1109,6 +1143,9 @@ static int session_modify(struct dp_ctx *ctx, const struct dp_session_spec *s,
     int rc = dp_session_spec_check(s, err, sizeof(err));
     if (rc)
         return dp_set_error(ctx, rc, "%s", err);
+    rc = portal_check(ctx, s);
+    if (rc)
+        return rc;
     rc = sid_of(ctx, s->ul_teid, &sid);
     if (rc)
         return rc;

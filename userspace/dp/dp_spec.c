@@ -394,6 +394,18 @@ int dp_session_spec_check(const struct dp_session_spec *s, char *err, size_t err
             if (s->quotas[i].rating_group == s->quotas[j].rating_group)
                 return fail(err, errlen, -EINVAL, "two quotas for rating group %u",
                             s->quotas[i].rating_group);
+    /* A quota is charged by the packets of the rules that carry its
+     * rating group (TS 29.212 5.3.2: the PCC rule names its Rating-Group);
+     * one that no rule maps would never be used, nor ever run out. */
+    for (uint32_t i = 0; i < s->n_quotas; i++) {
+        bool mapped = false;
+        for (uint32_t j = 0; j < s->n_rules && !mapped; j++)
+            mapped = s->rules[j].rating_group == s->quotas[i].rating_group;
+        if (!mapped)
+            return fail(err, errlen, -EINVAL, "the quota of rating group %u is never used: no "
+                        "rule has rg=%u (add it to the rules it charges)",
+                        s->quotas[i].rating_group, s->quotas[i].rating_group);
+    }
     return 0;
 }
 

@@ -141,8 +141,11 @@ static void test_scaled_numbers(void **state)
 static void test_quota_range_checked(void **state)
 {
     (void)state;
-    struct dp_session_spec s = {.ul_teid = 1, .ue_addr.s_addr = htonl(0x0a2d0001), .n_quotas = 1};
+    struct dp_session_spec s = {.ul_teid = 1, .ue_addr.s_addr = htonl(0x0a2d0001), .n_quotas = 1,
+                                .n_rules = 1};
     char err[256] = "";
+    s.rules[0] = (struct dp_rule_spec){.precedence = 10, .dir = DP_DIR_BOTH, .sport_hi = 65535,
+                                       .dport_hi = 65535, .rating_group = 7};
     s.quotas[0].rating_group = 7;
     s.quotas[0].bytes = (uint64_t)XEPC_QUOTA_MAX;
     assert_int_equal(dp_session_spec_check(&s, err, sizeof(err)), 0);
@@ -159,6 +162,26 @@ static void test_quota_range_checked(void **state)
     assert_true(q.bytes == 9223372036854775807ull);
     assert_int_equal(dp_parse_quota("rg=1,bytes=18446744073709551616", &q, err, sizeof(err)),
                      -EINVAL);
+}
+
+/* issue 13 section 5: a quota that no rule charges is refused, with a
+ * sentence that names the rating group */
+static void test_quota_needs_a_rule_of_its_rating_group(void **state)
+{
+    (void)state;
+    struct dp_session_spec s = {.ul_teid = 1, .ue_addr.s_addr = htonl(0x0a2d0001), .n_quotas = 1,
+                                .n_rules = 1};
+    char err[256] = "";
+    s.rules[0] = (struct dp_rule_spec){.precedence = 10, .dir = DP_DIR_BOTH, .sport_hi = 65535,
+                                       .dport_hi = 65535, .rating_group = 8};
+    s.quotas[0] = (struct dp_quota_spec){.rating_group = 7, .bytes = 1000000};
+    assert_int_equal(dp_session_spec_check(&s, err, sizeof(err)), -EINVAL);
+    assert_non_null(strstr(err, "rating group 7 is never used: no rule has rg=7"));
+    s.n_rules = 0;
+    assert_int_equal(dp_session_spec_check(&s, err, sizeof(err)), -EINVAL);
+    s.n_rules = 1;
+    s.rules[0].rating_group = 7;
+    assert_int_equal(dp_session_spec_check(&s, err, sizeof(err)), 0);
 }
 
 static void test_quota_refill_saturates(void **state)
@@ -268,6 +291,7 @@ int main(void)
         cmocka_unit_test(test_scaled_numbers),
         cmocka_unit_test(test_session_check),
         cmocka_unit_test(test_quota_range_checked),
+        cmocka_unit_test(test_quota_needs_a_rule_of_its_rating_group),
         cmocka_unit_test(test_quota_refill_saturates),
         cmocka_unit_test(test_rate_range_and_burst),
         cmocka_unit_test(test_ue_addr_refused),
