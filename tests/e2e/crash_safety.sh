@@ -23,13 +23,13 @@ check "topology: three namespaces, two veth links" e2e_topology
 check "dp up in routed mode" e2e_dp_up routed
 check "healthy session: UE 10.45.0.2 with AMBR, an MBR rule and a quota" \
     e2e_ue_session 2 0x101 0x901 --ul-ambr 300M --dl-ambr 400M \
-    --rule 'prec=10,proto=udp,dport=9,mbr=1M' --quota 'rg=7,bytes=1G'
+    --rule 'prec=10,proto=udp,dport=9,mbr=1M,rg=7' --quota 'rg=7,bytes=1G'
 check "gtpu-ue up" e2e_gtpu_ue 2,0x101,0x901
 
 X() { ip netns exec "$NS_GW" "$XEPCCTL" "$@" --pin-dir "$PIN"; }
 VICTIM=(--teid 0x200 --ue 10.45.0.20 --enb $ENB_ADDR --dl-teid 0x920 --ul-ambr 5M
         --dl-ambr 6M --rule 'prec=5,proto=tcp,dport=80,mbr=2M' --rule 'prec=6,proto=udp,rg=9'
-        --quota 'rg=7,bytes=10M')
+        --rule 'prec=7,proto=icmp,rg=7' --quota 'rg=7,bytes=10M')
 BULK=(--count 20 --teid 0x300 --ue 10.45.1.1 --enb $ENB_ADDR --dl-teid 0xa00)
 
 healthy() {

@@ -136,7 +136,7 @@ ranges() {
         --quota 'rg=9,bytes=9223372036854775808' 2>"$E2E_TMP/r.err" || return 1
     grep -q 'more than the 4611686018427387904 a quota can hold' "$E2E_TMP/r.err" || return 1
     xepcctl session add --teid 0x3f0 --ue 10.48.0.1 --ul-ambr 4.29T --dl-ambr 10T \
-        --quota 'rg=9,bytes=4611686018427387000' || return 1
+        --rule 'prec=10,proto=any,rg=9' --quota 'rg=9,bytes=4611686018427387000' || return 1
     xepcctl session refill --teid 0x3f0 --rg 9 --bytes 18446744073709551615 >"$E2E_TMP/r.out" ||
         return 1
     cat "$E2E_TMP/r.out"

@@ -53,7 +53,7 @@ worker() {
     for i in $(seq 1 $PER); do
         teid=$((w * PER + i))
         xc session add --teid $teid --ue 10.45.$w.$i --ul-ambr $((teid * 1000 + 1))k \
-            --dl-ambr $((teid * 1000 + 2))k --rule "prec=5,proto=tcp,dport=80,mbr=$((teid + 1))M" \
+            --dl-ambr $((teid * 1000 + 2))k --rule "prec=5,proto=tcp,dport=80,mbr=$((teid + 1))M,rg=$teid" \
             --quota "rg=$teid,bytes=$((teid * 1000))k" >/dev/null ||
             echo "worker $w: add $teid failed" >>"$TMP/fail"
         if [ $((i % 2)) = 1 ]; then

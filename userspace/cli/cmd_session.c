@@ -456,6 +456,7 @@ int cli_session_main(int argc, char **argv)
                     memcpy(s.rules, a.spec.rules, sizeof(s.rules));
                 }
                 if (a.spec.n_quotas) {
+                    what |= DP_MOD_QUOTAS;
                     s.n_quotas = a.spec.n_quotas;
                     memcpy(s.quotas, a.spec.quotas, sizeof(s.quotas));
                 }

@@ -744,6 +744,9 @@ static int session_add(struct dp_ctx *ctx, const struct dp_session_spec *s, uint
     rc = portal_check(ctx, s);
     if (rc)
         return rc;
+    rc = dp_session_quotas_check(s, err, sizeof(err));
+    if (rc)
+        return dp_set_error(ctx, rc, "%s", err);
     rc = ue_not_ours(ctx, s->ue_addr, "");
     if (rc)
         return rc;
@@ -1146,6 +1149,11 @@ static int session_modify(struct dp_ctx *ctx, const struct dp_session_spec *s,
     rc = portal_check(ctx, s);
     if (rc)
         return rc;
+    if (what & DP_MOD_QUOTAS) {
+        rc = dp_session_quotas_check(s, err, sizeof(err));
+        if (rc)
+            return dp_set_error(ctx, rc, "%s", err);
+    }
     rc = sid_of(ctx, s->ul_teid, &sid);
     if (rc)
         return rc;

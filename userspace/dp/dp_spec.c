@@ -394,6 +394,11 @@ int dp_session_spec_check(const struct dp_session_spec *s, char *err, size_t err
             if (s->quotas[i].rating_group == s->quotas[j].rating_group)
                 return fail(err, errlen, -EINVAL, "two quotas for rating group %u",
                             s->quotas[i].rating_group);
+    return 0;
+}
+
+int dp_session_quotas_check(const struct dp_session_spec *s, char *err, size_t errlen)
+{
     /* A quota is charged by the packets of the rules that carry its
      * rating group (TS 29.212 5.3.2: the PCC rule names its Rating-Group);
      * one that no rule maps would never be used, nor ever run out. */

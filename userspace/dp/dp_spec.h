@@ -97,6 +97,13 @@ int dp_parse_u32(const char *text, uint32_t *out);
  * a UE address that can be a UE (dp_ue_addr_check()), etc. */
 int dp_session_spec_check(const struct dp_session_spec *s, char *err, size_t errlen);
 
+/* Every quota of s is for a rating group that some rule of s carries
+ * (otherwise it would never be charged nor run out): 0 or -EINVAL with a
+ * sentence.  Checked when quotas are given (add, modify with
+ * DP_MOD_QUOTAS); a modify that only replaces the rules keeps the quotas
+ * as they are. */
+int dp_session_quotas_check(const struct dp_session_spec *s, char *err, size_t errlen);
+
 /* Highest AMBR/MBR accepted, bit/s: 10 Tbit/s (extended APN-AMBR, TS
  * 24.301 9.9.4.29, reaches 4.29 Tbit/s). */
 #define DP_RATE_MAX_BPS 10000000000000ull

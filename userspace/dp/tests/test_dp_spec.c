@@ -175,13 +175,13 @@ static void test_quota_needs_a_rule_of_its_rating_group(void **state)
     s.rules[0] = (struct dp_rule_spec){.precedence = 10, .dir = DP_DIR_BOTH, .sport_hi = 65535,
                                        .dport_hi = 65535, .rating_group = 8};
     s.quotas[0] = (struct dp_quota_spec){.rating_group = 7, .bytes = 1000000};
-    assert_int_equal(dp_session_spec_check(&s, err, sizeof(err)), -EINVAL);
+    assert_int_equal(dp_session_quotas_check(&s, err, sizeof(err)), -EINVAL);
     assert_non_null(strstr(err, "rating group 7 is never used: no rule has rg=7"));
     s.n_rules = 0;
-    assert_int_equal(dp_session_spec_check(&s, err, sizeof(err)), -EINVAL);
+    assert_int_equal(dp_session_quotas_check(&s, err, sizeof(err)), -EINVAL);
     s.n_rules = 1;
     s.rules[0].rating_group = 7;
-    assert_int_equal(dp_session_spec_check(&s, err, sizeof(err)), 0);
+    assert_int_equal(dp_session_quotas_check(&s, err, sizeof(err)), 0);
 }
 
 static void test_quota_refill_saturates(void **state)
