@@ -188,6 +188,117 @@ static __always_inline int decap_to_stack(struct xdp_md *ctx, __u32 outer_len,
 	return decap(ctx, outer_len, l2len, inner_len, dmac, smac, tci);
 }
 
+/*
+ * ICMP Time Exceeded (RFC 792, type 11 code 0; RFC 1812 5.3.1) for an
+ * uplink packet whose inner TTL ran out, sent to the UE through its own
+ * tunnel, so that a UE's traceroute shows the gateway: the G-PDU is
+ * rewritten in place and goes back with XDP_TX.
+ *   in:  L2 | outer IPv4 | UDP | GTP-U (hdr_len) | inner IPv4 (ihl) ...
+ *   out: L2 (MACs swapped, tag kept) | IPv4 | UDP 2152 | GTP-U (the eNB's
+ *        TEID) | IPv4 gtpu_addr -> UE | ICMP 11/0 | the inner header and
+ *        the first 64 bits of its data (RFC 792)
+ * The UE is the only destination, so the tunnel (XEPC_SF_TUNNEL) must be
+ * there; the caller rate-limits.  Returns 0 or a drop reason.
+ */
+#define ICMP_TE_HDRS	(20 + 8 + 8 + 20 + 8)	/* outer IP/UDP/GTP, IP, ICMP */
+
+static __always_inline int ttl_exceeded_reply(struct xdp_md *ctx,
+					      const struct xepc_config *cfg,
+					      const struct l2_info *l2,
+					      const struct xepc_session *s,
+					      __u32 inner_off, __u32 ihl,
+					      __u32 len)
+{
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	__u32 l2len = l2->len, quote, at, have, sum, i;
+	__u8 smac[ETH_ALEN], dmac[ETH_ALEN];
+	struct ethhdr *eth = data;
+	struct iphdr *oip, *ip;
+	__be16 tci = 0;
+	__u8 *icmp;
+
+	if ((void *)(eth + 1) > end)
+		return XEPC_DROP_ETH_TRUNC;
+	__builtin_memcpy(smac, eth->h_source, ETH_ALEN);
+	__builtin_memcpy(dmac, eth->h_dest, ETH_ALEN);
+	if (l2len == 18) {
+		struct vlan_hdr_ *vh = (void *)(eth + 1);
+
+		if ((void *)(vh + 1) > end)
+			return XEPC_DROP_VLAN_TRUNC;
+		tci = vh->tci;
+	} else if (l2len != 14) {
+		return XEPC_DROP_ADJUST;
+	}
+	/* RFC 792: the internet header + 64 bits of the original data */
+	quote = len < ihl + 8 ? len : ihl + 8;
+	at = l2len + ICMP_TE_HDRS;	/* where the quoted header goes */
+	if (bpf_xdp_adjust_head(ctx, (int)inner_off - (int)at))
+		return XEPC_DROP_ADJUST;
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+	have = end - data;
+	if (have != at + quote && bpf_xdp_adjust_tail(ctx, (int)(at + quote) - (int)have))
+		return XEPC_DROP_ADJUST;
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+	eth = data;
+	if ((void *)eth + 18 + ICMP_TE_HDRS > end)
+		return XEPC_DROP_ADJUST;
+	__builtin_memcpy(eth->h_dest, smac, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, dmac, ETH_ALEN);
+	if (l2len == 18) {
+		struct vlan_hdr_ *vh = (void *)(eth + 1);
+
+		eth->h_proto = bpf_htons(ETH_P_8021Q_);
+		vh->tci = tci;
+		vh->proto = bpf_htons(ETH_P_IP);
+		oip = (void *)(vh + 1);
+	} else {
+		eth->h_proto = bpf_htons(ETH_P_IP);
+		oip = (void *)(eth + 1);
+	}
+	if ((void *)oip + ICMP_TE_HDRS > end)
+		return XEPC_DROP_ADJUST;
+	gtpu_encap_hdrs(oip, cfg, s, 28 + quote, 0);
+	ip = (void *)oip + 36;
+	ip->version = 4;
+	ip->ihl = 5;
+	ip->tos = 0;
+	ip->tot_len = bpf_htons(28 + quote);
+	ip->id = 0;
+	ip->frag_off = 0;
+	ip->ttl = 64;
+	ip->protocol = IPPROTO_ICMP;
+	ip->saddr = cfg->gtpu_addr;
+	ip->daddr = s->ue_addr;
+	ip->check = ipv4_csum20(ip);
+	icmp = (void *)(ip + 1);
+	icmp[0] = 11;		/* Time Exceeded */
+	icmp[1] = 0;		/* TTL exceeded in transit */
+	icmp[2] = icmp[3] = 0;
+	icmp[4] = icmp[5] = icmp[6] = icmp[7] = 0;
+	/* RFC 1071 over the ICMP message: its header (type/code word only,
+	 * the rest is 0) and the quote, at most 60 + 8 bytes */
+	sum = bpf_htons(11 << 8);
+	for (i = 0; i < 34; i++) {
+		__u8 *w = icmp + 8 + 2 * i;
+
+		if (2 * i + 2 > quote || (void *)(w + 2) > end)
+			break;
+		sum += *(__u16 *)w;
+	}
+	if (quote & 1) {
+		__u8 *b = icmp + 8 + (quote & 0x7e);
+
+		if ((void *)(b + 1) > end)
+			return XEPC_DROP_ADJUST;
+		sum += bpf_htons((__u16)*b << 8);
+	}
+	*(__u16 *)(icmp + 2) = csum_fold32(sum);
+	return 0;
+}
+
 static __always_inline int uplink(struct xdp_md *ctx,
 				  const struct xepc_config *cfg,
 				  const struct l2_info *l2, struct iphdr *oip,
@@ -277,8 +388,20 @@ static __always_inline int uplink(struct xdp_md *ctx,
 			  cfg->route_flags & XEPC_RC_BY_SRC, &rt);
 	if (rc == BPF_FIB_LKUP_RET_SUCCESS) {
 		if (iph->ttl <= 1) {
+			/* RFC 1812 5.3.1: Time Exceeded to the sender, here
+			 * the UE through its tunnel, rate-limited per UE and
+			 * in total (RFC 1812 4.3.2.8) */
 			rc = XEPC_DROP_TTL_EXCEEDED;
-			goto undo;
+			uncount_usage(sid, &v, XEPC_DIR_UL, len);
+			if (!(s->flags & XEPC_SF_TUNNEL) ||
+			    !rl_allow(XEPC_RL_ICMP, s->ue_addr, meter_clock(cfg),
+				      XEPC_DEF_ICMP_PER_S, XEPC_DEF_ICMP_PEER_PER_S))
+				return rc;
+			rc = ttl_exceeded_reply(ctx, cfg, l2, s, inner_off, ihl, len);
+			if (rc)
+				return rc;
+			stat_cnt(XEPC_CNT_UL_TTL_ICMP, len);
+			return -XDP_TX - 1;
 		}
 		/* RFC 1812 5.3.1: a router decrements TTL */
 		csum_replace2(&iph->check, bpf_htons((__u16)iph->ttl << 8),

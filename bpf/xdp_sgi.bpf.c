@@ -110,15 +110,10 @@ static __always_inline int downlink(struct xdp_md *ctx,
 	/* counted now, taken out again if it is dropped below */
 	count_usage(sid, &v, XEPC_DIR_DL, len);
 
-	if (!(s->flags & XEPC_SF_TUNNEL)) {
-		rc = buffer_packet(ctx, cfg, sid, s, l2->len, len);
-		if (rc)
-			goto undo;
-		stat_cnt(XEPC_CNT_IDLE_BUFFERED, len);
-		return -XDP_DROP - 1;	/* consumed: userspace holds it */
-	}
-
-	/* a router decrements the TTL of what it forwards (RFC 1812 5.3.1) */
+	/* a router decrements the TTL of what it forwards (RFC 1812 5.3.1);
+	 * a packet kept for an idle UE is forwarded too, later: the same
+	 * check and decrement before it is buffered, so that what userspace
+	 * sends from the buffer is what the fast path would have sent */
 	if (iph->ttl <= 1) {
 		rc = XEPC_DROP_TTL_EXCEEDED;
 		goto undo;
@@ -127,6 +122,14 @@ static __always_inline int downlink(struct xdp_md *ctx,
 		      bpf_htons((__u16)(iph->ttl - 1) << 8));
 	iph->ttl--;
 	tos = iph->tos;
+
+	if (!(s->flags & XEPC_SF_TUNNEL)) {
+		rc = buffer_packet(ctx, cfg, sid, s, l2->len, len);
+		if (rc)
+			goto undo;
+		stat_cnt(XEPC_CNT_IDLE_BUFFERED, len);
+		return -XDP_DROP - 1;	/* consumed: userspace holds it */
+	}
 
 	/* the route first (it depends on the eNB, not on the new headers):
 	 * the forwarding path then writes the next hop's addresses once */

@@ -571,7 +571,9 @@ enum xepc_drop_reason {
 	X(UL_LOCAL_PASS,	"uplink to a local address, to the stack") \
 	X(FIB_LOOKUP,		"bpf_fib_lookup calls (route cache misses)") \
 	X(EV_TEID_SUPPRESSED,	"unknown-TEID events over the rate limit (peer/total)") \
-	X(EV_TEID_LOST,		"unknown-TEID events lost (xepc_teid_ev full)")
+	X(EV_TEID_LOST,		"unknown-TEID events lost (xepc_teid_ev full)") \
+	X(UL_TTL_ICMP,		"uplink TTL exceeded: ICMP Time Exceeded to the UE") \
+	X(UL_REASSEMBLED,	"uplink G-PDUs reassembled from outer fragments (userspace)")
 
 #define XEPC_CNT_ENUM(n, s) XEPC_CNT_##n,
 enum xepc_counter {
@@ -708,6 +710,9 @@ struct xepc_ev_buffered {
 enum xepc_rl_kind {
 	XEPC_RL_TEID_EV = 0,	/* unknown-TEID events (Error Indication) */
 	XEPC_RL_ECHO = 1,	/* Echo Requests answered in the kernel */
+	XEPC_RL_ICMP = 2,	/* ICMP errors the datapath sends (Time
+				 * Exceeded to a UE, Fragmentation Needed);
+				 * "peer" = the address the error goes to */
 	XEPC_RL__MAX = 8	/* xepc_rl max_entries (room for more) */
 };
 
@@ -717,6 +722,10 @@ enum xepc_rl_kind {
 #define XEPC_DEF_ECHO_PEER_PER_S	10	/* per peer address: TS 29.281
 						 * 7.2.1 asks peers for at most
 						 * one request a minute per path */
+#define XEPC_DEF_ICMP_PER_S		1000	/* in total */
+#define XEPC_DEF_ICMP_PEER_PER_S	10	/* per destination (RFC 1812
+						 * 4.3.2.8: a router limits the
+						 * ICMP errors it sends) */
 #define XEPC_RL_UNLIMITED		(~0ull)	/* a limit that never applies */
 
 /* xepc_rl[kind]: limits written by userspace (dp up), window of the total

@@ -126,3 +126,57 @@ void test_idle(struct test_ctx *t)
 out:
 	env_close(&e);
 }
+
+/*
+ * Issue 13, section 3: a packet kept for an idle UE gets the fast path's
+ * inner TTL treatment (RFC 1812 5.3.1) before it is buffered — TTL 1 is
+ * not kept (TTL_EXCEEDED), and what is kept carries the decremented TTL
+ * with its header checksum fixed, so that the packet userspace sends from
+ * the buffer is the one the fast path would have sent.
+ */
+void test_idle_ttl(struct test_ctx *t)
+{
+	struct xepc_session s = env_default_session(SID);
+	struct inner_spec in = { .src = ip4("198.51.100.10"), .dst = ip4("10.45.0.9"),
+				 .proto = 17, .sport = 53, .dport = 40000,
+				 .payload = 64, .ttl = 1 };
+	uint8_t f[4096], ip[4096], out[4096];
+	size_t len, il, out_len = 0;
+	struct dp_env e;
+	__u32 ret = 0;
+
+	if (!ASSERT_OK(env_open(t, &e), "env_open"))
+		goto out;
+	s.flags = XEPC_SF_ACTIVE;	/* no tunnel: idle */
+	s.enb_addr = 0;
+	ASSERT_OK(env_session(&e, SID, &s), "session");
+
+	test__start_subtest(t, "ttl_1_not_buffered");
+	il = pkt_inner(ip, &in);
+	len = pkt_eth(f, 0, ip, il);
+	ASSERT_OK(env_run_xdp(e.prog_sgi, f, len, t->if_sgi, out, &out_len, &ret), "run");
+	ASSERT_EQ(ret, XDP_DROP, "dropped");
+	ASSERT_EQ(env_drops(&e, TTL_EXCEEDED), 1, "TTL_EXCEEDED");
+	ASSERT_EQ(env_cnt(&e, IDLE_BUFFERED), 0, "not buffered");
+	env_poll_events(&e);
+	ASSERT_TRUE(env_event(&e, XEPC_EV_BUFFERED, 0) == NULL, "no buffered record");
+
+	test__start_subtest(t, "buffered_with_ttl_decremented");
+	in.ttl = 9;
+	il = pkt_inner(ip, &in);
+	len = pkt_eth(f, 0, ip, il);
+	ASSERT_OK(env_run_xdp(e.prog_sgi, f, len, t->if_sgi, out, &out_len, &ret), "run");
+	ASSERT_EQ(env_cnt(&e, IDLE_BUFFERED), 1, "buffered");
+	env_poll_events(&e);
+	{
+		const struct xepc_ev_buffered *b = env_event(&e, XEPC_EV_BUFFERED, 0);
+
+		if (ASSERT_OK_PTR(b, "buffered record")) {
+			ASSERT_EQ(b->data[8], 8, "TTL 9 - 1");
+			ASSERT_TRUE(pkt_ipv4_csum_ok(b->data), "header checksum valid");
+			ASSERT_TRUE(pkt_l4_csum_ok(b->data), "UDP checksum still valid");
+		}
+	}
+out:
+	env_close(&e);
+}

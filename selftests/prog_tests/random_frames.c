@@ -235,7 +235,7 @@ static size_t next_frame(enum prog p, uint8_t *f)
 struct prog_books {
 	const char *name;
 	__u32 act_drop, act_pass, act_fwd, act_tx;	/* return values */
-	__u32 pass[8], fwd[4], tx[2], consumed[2];	/* terminal counters */
+	__u32 pass[8], fwd[4], tx[3], consumed[2];	/* terminal counters */
 	__u32 other[10];				/* allowed, non-terminal */
 };
 
@@ -245,7 +245,7 @@ static const struct prog_books books[] = {
 			      C(UL_LOCAL_PASS), C(IP_FRAG_PASS), C(GTP_TO_USER),
 			      C(NOT_GTPU_PASS), END },
 		    .fwd = { C(UL_FWD), END },
-		    .tx = { C(ECHO_REPLIED), END },
+		    .tx = { C(ECHO_REPLIED), C(UL_TTL_ICMP), END },
 		    .consumed = { END },
 		    .other = { C(UL_GPDU), C(RULE_REDIRECT), C(EV_UNKNOWN_TEID), C(EV_QUOTA),
 			       C(EV_LOST), C(FIB_LOOKUP), C(EV_TEID_SUPPRESSED), C(EV_TEID_LOST),

@@ -9,6 +9,7 @@
 	X(uplink)		\
 	X(downlink)		\
 	X(idle)			\
+	X(idle_ttl)		\
 	X(rules)		\
 	X(meter)		\
 	X(quota)		\

@@ -13,6 +13,15 @@
 #define TEID (0x01000000u | SID)
 #define CHARGE_IDX 40
 
+/* a 32-bit field of a frame, wherever it is aligned */
+static __u32 rd32(const uint8_t *p)
+{
+	__u32 v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
 static size_t ul_frame(uint8_t *f, const char *dst, uint8_t ttl, int vlan,
 		       size_t *inner_len)
 {
@@ -80,11 +89,60 @@ void test_uplink(struct test_ctx *t)
 	ASSERT_EQ(ret, XDP_DROP, "XDP_DROP");
 	ASSERT_EQ(env_drops(&e, FIB_UNREACHABLE), 1, "FIB_UNREACHABLE");
 
-	test__start_subtest(t, "ttl_exceeded");
+	test__start_subtest(t, "ttl_exceeded_icmp_to_ue_through_tunnel");
+	{
+		/* RFC 792/1812: Time Exceeded to the UE, in its tunnel */
+		uint8_t orig[2048];
+		const uint8_t *oip, *ip, *icmp;
+		size_t frame_len;
+
+		len = ul_frame(f, "198.51.100.10", 1, 0, &il);
+		memcpy(orig, f, len);
+		frame_len = len;
+		ASSERT_OK(env_run_xdp(e.prog_s1u, f, len, t->if_s1u, out, &out_len, &ret), "run");
+		ASSERT_EQ(ret, XDP_TX, "XDP_TX back to the eNB");
+		ASSERT_EQ(env_cnt(&e, UL_TTL_ICMP), 1, "UL_TTL_ICMP");
+		ASSERT_EQ(env_drops(&e, TTL_EXCEEDED), 0, "not a drop");
+		/* 14 + IPv4 20 + UDP 8 + GTP-U 8 + IPv4 20 + ICMP 8 + 20 + 8 */
+		ASSERT_EQ(out_len, 14 + 36 + 28 + 28, "frame length");
+		ASSERT_MEMEQ(out, orig + 6, 6, "dst MAC = the sender's");
+		ASSERT_MEMEQ(out + 6, orig, 6, "src MAC = ours");
+		oip = out + 14;
+		ASSERT_TRUE(pkt_ipv4_csum_ok(oip), "outer IPv4 checksum");
+		ASSERT_EQ(rd32(oip + 16), s.enb_addr, "outer dst = the session's eNB");
+		ASSERT_EQ(rd32(oip + 12), rd32(orig + 14 + 16), "outer src = our S1-U address");
+		ASSERT_EQ(oip[9], 17, "UDP");
+		ASSERT_EQ(oip[20] << 8 | oip[21], 2152, "UDP source port 2152");
+		ASSERT_EQ(oip[22] << 8 | oip[23], 2152, "UDP destination port 2152");
+		ASSERT_EQ(oip[28], 0x30, "GTP-U v1, PT 1, no options");
+		ASSERT_EQ(oip[29], 255, "G-PDU");
+		ASSERT_EQ(oip[30] << 8 | oip[31], 28 + 28, "GTP-U length = T-PDU");
+		ASSERT_EQ((__u32)(oip[32] << 24 | oip[33] << 16 | oip[34] << 8 | oip[35]),
+			  s.teid_remote, "the eNB's TEID");
+		ip = oip + 36;
+		ASSERT_TRUE(pkt_ipv4_csum_ok(ip), "inner IPv4 checksum");
+		ASSERT_EQ(ip[9], 1, "ICMP");
+		ASSERT_EQ(rd32(ip + 16), s.ue_addr, "to the UE");
+		ASSERT_EQ(rd32(ip + 12), rd32(orig + 14 + 16), "from the gateway");
+		ASSERT_EQ(ip[2] << 8 | ip[3], 28 + 28, "inner length");
+		icmp = ip + 20;
+		ASSERT_EQ(icmp[0], 11, "Time Exceeded");
+		ASSERT_EQ(icmp[1], 0, "in transit");
+		ASSERT_EQ(pkt_csum(icmp, 8 + 28), 0, "ICMP checksum");
+		ASSERT_MEMEQ(icmp + 8, orig + frame_len - il, 28,
+			     "quotes the UE's header and 64 bits of data");
+	}
+
+	test__start_subtest(t, "ttl_exceeded_icmp_rate_limited");
+	ASSERT_OK(env_rate_limit(&e, XEPC_RL_ICMP, XEPC_RL_UNLIMITED, 2), "2 per UE");
 	len = ul_frame(f, "198.51.100.10", 1, 0, &il);
 	ASSERT_OK(env_run_xdp(e.prog_s1u, f, len, t->if_s1u, out, &out_len, &ret), "run");
-	ASSERT_EQ(ret, XDP_DROP, "XDP_DROP");
+	ASSERT_EQ(ret, XDP_TX, "second answered");
+	len = ul_frame(f, "198.51.100.10", 1, 0, &il);
+	ASSERT_OK(env_run_xdp(e.prog_s1u, f, len, t->if_s1u, out, &out_len, &ret), "run");
+	ASSERT_EQ(ret, XDP_DROP, "third over the per-UE limit: dropped");
 	ASSERT_EQ(env_drops(&e, TTL_EXCEEDED), 1, "TTL_EXCEEDED");
+	ASSERT_OK(env_rate_limit(&e, XEPC_RL_ICMP, 0, 0), "default limits");
 
 	test__start_subtest(t, "dropped_after_policy_not_charged");
 	{
@@ -106,7 +164,7 @@ void test_uplink(struct test_ctx *t)
 		ASSERT_OK(env_get_usage(&e, SID, &u0), "usage before");
 		len = ul_frame(f, "198.51.100.10", 1, 0, &il);
 		ASSERT_OK(env_run_xdp(e.prog_s1u, f, len, t->if_s1u, out, &out_len, &ret), "run");
-		ASSERT_EQ(ret, XDP_DROP, "TTL 1 dropped");
+		ASSERT_EQ(ret, XDP_TX, "TTL 1 not forwarded: answered with ICMP");
 		ASSERT_OK(env_get_usage(&e, SID, &u1), "usage after");
 		ASSERT_EQ(u1.ul_pkts, u0.ul_pkts, "session ul_pkts unchanged");
 		ASSERT_EQ(u1.ul_bytes, u0.ul_bytes, "session ul_bytes unchanged");

@@ -330,6 +330,8 @@ int pgw_events_open(struct agw_ctx *ctx)
         .send_error_indication = true,
         .keep_buffered = true,
         .gtpu_socket = true,
+        /* outer-fragmented uplink G-PDUs (issue 13 section 3) */
+        .uplink_fragments = true,
     };
     int fd = dp_events_open(ctx->dp, &o, on_dp_event, ctx);
     if (fd < 0) {

@@ -16,7 +16,8 @@ static const char events_help[] =
 "\n"
 "SYNOPSIS\n"
 "    xepcctl events [--count N] [--timeout SECONDS] [--error-indication]\n"
-"                   [--buffer] [--echo-interval SECONDS [--echo-misses N]]\n"
+"                   [--buffer] [--fragments]\n"
+"                   [--echo-interval SECONDS [--echo-misses N]]\n"
 "                   [--pin-dir D]\n"
 "\n"
 "DESCRIPTION\n"
@@ -61,6 +62,11 @@ static const char events_help[] =
 "                         all) and send them to the eNB once\n"
 "                         'xepcctl session modify' gives the UE its tunnel;\n"
 "                         without it, buffered packets are printed and lost\n"
+"    --fragments          own the GTP-U socket on port 2152 of the S1-U\n"
+"                         address: uplink G-PDUs fragmented on the outer\n"
+"                         IPv4 header, which the kernel reassembles, are run\n"
+"                         through xdp_s1u like any other (UL_REASSEMBLED);\n"
+"                         at exit: fragments reassembled=N ignored=N failed=N\n"
 "    --echo-interval S    GTP-U path management: an Echo Request to every eNB\n"
 "                         with a tunnel each S seconds (TS 29.281 7.2)\n"
 "    --echo-misses N      unanswered requests in a row before path-down\n"
@@ -136,6 +142,7 @@ int cli_events_main(int argc, char **argv)
         {"timeout", required_argument, NULL, 't'},
         {"error-indication", no_argument, NULL, 'e'},
         {"buffer", no_argument, NULL, 'b'},
+        {"fragments", no_argument, NULL, 'f'},
         {"echo-interval", required_argument, NULL, 'i'},
         {"echo-misses", required_argument, NULL, 'm'},
         {"pin-dir", required_argument, NULL, 'p'},
@@ -160,6 +167,7 @@ int cli_events_main(int argc, char **argv)
             break;
         case 'e': eo.send_error_indication = true; break;
         case 'b': eo.keep_buffered = true; break;
+        case 'f': eo.uplink_fragments = true; break;
         case 'i': {
             char *end;
             double sec = strtod(optarg, &end);
@@ -234,6 +242,10 @@ int cli_events_main(int argc, char **argv)
     if (es.path_rx_ignored)
         fprintf(stderr, "xepcctl events: %llu datagrams ignored: not an Echo Response from a "
                 "peer's port 2152 (path-rx-ignored)\n", (unsigned long long)es.path_rx_ignored);
+    if (eo.uplink_fragments)
+        fprintf(stderr, "xepcctl events: fragments reassembled=%llu ignored=%llu failed=%llu\n",
+                (unsigned long long)es.frag_reassembled, (unsigned long long)es.frag_ignored,
+                (unsigned long long)es.frag_failed);
     if (es.teid_ev_aged)
         fprintf(stderr, "xepcctl events: %llu unknown-teid events too old to answer "
                 "(teid-events-aged)\n", (unsigned long long)es.teid_ev_aged);

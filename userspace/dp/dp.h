@@ -129,6 +129,9 @@ enum {
     DP_MOD_AMBR = 1 << 0,   /* UL/DL APN-AMBR meters (new, full buckets) */
     DP_MOD_POLICY = 1 << 1, /* rules, quotas and default action; the
                              * per-rating-group counters start again */
+    DP_MOD_QUOTAS = 1 << 2, /* with DP_MOD_POLICY: the quotas are new ones
+                             * (each must have a rule of its rating group,
+                             * dp_session_quotas_check()) */
 };
 /* Changes the session of s->ul_teid in one map update, keeping its usage
  * counters; flushes packets buffered for it if the tunnel is now set. */
@@ -219,6 +222,11 @@ struct dp_events_opts {
     bool keep_buffered;             /* keep idle-UE packets and flush them */
     bool gtpu_socket;               /* open the GTP-U socket anyway (path
                                      * management) */
+    bool uplink_fragments;          /* own the GTP-U socket on port 2152 of
+                                     * the S1-U address: G-PDUs fragmented
+                                     * on the outer IPv4 header, which the
+                                     * kernel reassembles for it, are run
+                                     * through xdp_s1u (dp_frag.c) */
     uint32_t teid_ev_max_age_ms;    /* unknown-TEID events older than this
                                      * when read are not answered (they
                                      * waited in the ring, e.g. before the
@@ -257,6 +265,11 @@ struct dp_event_stats {
     uint64_t teid_ev_aged;      /* unknown-TEID events older than
                                  * teid_ev_max_age_ms when read: not answered,
                                  * not handed on */
+    uint64_t frag_reassembled;  /* uplink G-PDUs the kernel reassembled from
+                                 * outer fragments, run through xdp_s1u */
+    uint64_t frag_ignored;      /* datagrams on port 2152 that were not a
+                                 * reassembled G-PDU (or too large) */
+    uint64_t frag_failed;       /* BPF_PROG_TEST_RUN refused the frame */
     uint64_t path_rx_ignored;   /* datagrams on the GTP-U socket that were not
                                  * an Echo Response from a peer's port 2152
                                  * (path management) */

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/socket.h>
@@ -296,7 +297,7 @@ int dp_events_open(struct dp_ctx *ctx, const struct dp_events_opts *opts, dp_eve
             return dp_set_error(ctx, -ENOMEM, "out of memory");
     }
     if (ctx->ev_opts.send_error_indication || ctx->ev_opts.keep_buffered ||
-        ctx->ev_opts.gtpu_socket) {
+        ctx->ev_opts.gtpu_socket || ctx->ev_opts.uplink_fragments) {
         rc = dp_config_read(ctx, &cfg);
         if (rc)
             return rc;
@@ -307,7 +308,22 @@ int dp_events_open(struct dp_ctx *ctx, const struct dp_events_opts *opts, dp_eve
             return dp_set_error(ctx, -errno, "cannot bind a UDP socket to %s: %s",
                                 inet_ntoa(me.sin_addr), strerror(errno));
     }
-    return ring_buffer__epoll_fd(ctx->rb);
+    if (ctx->ev_opts.uplink_fragments) {
+        rc = dp_frag_open(ctx, (struct in_addr){.s_addr = cfg.gtpu_addr});
+        if (rc)
+            return rc;
+    }
+    /* One fd for the caller's loop: the rings and the fragments' socket */
+    ctx->ev_epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (ctx->ev_epfd < 0)
+        return dp_set_error(ctx, -errno, "epoll_create1: %s", strerror(errno));
+    int fds[2] = {ring_buffer__epoll_fd(ctx->rb), dp_frag_fd(ctx)};
+    for (int i = 0; i < 2; i++) {
+        struct epoll_event ee = {.events = EPOLLIN, .data.fd = fds[i]};
+        if (fds[i] >= 0 && epoll_ctl(ctx->ev_epfd, EPOLL_CTL_ADD, fds[i], &ee))
+            return dp_set_error(ctx, -errno, "epoll_ctl: %s", strerror(errno));
+    }
+    return ctx->ev_epfd;
 }
 
 /* Sends a kept packet as a G-PDU into the tunnel of s. */
@@ -383,9 +399,15 @@ int dp_events_poll(struct dp_ctx *ctx, int timeout_ms)
     if (!ctx->rb)
         return dp_set_error(ctx, -EINVAL, "events are not open");
     ctx->ev_count = 0;
-    int rc = ring_buffer__poll(ctx->rb, timeout_ms);
+    if (ctx->ev_epfd >= 0 && timeout_ms != 0) {
+        struct epoll_event ee[4];
+        if (epoll_wait(ctx->ev_epfd, ee, 4, timeout_ms) < 0 && errno != EINTR)
+            return dp_set_error(ctx, -errno, "epoll_wait: %s", strerror(errno));
+    }
+    int rc = ring_buffer__consume(ctx->rb);
     if (rc < 0 && rc != -EINTR)
         return dp_set_error(ctx, rc, "ring buffer poll: %s", strerror(-rc));
+    dp_frag_poll(ctx);
     flush_pass(ctx, 0);
     dp_path_poll(ctx);
     return ctx->ev_count;

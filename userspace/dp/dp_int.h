@@ -50,6 +50,7 @@ struct dp_pin_spec {
 struct ring_buffer;
 struct dp_bufq;
 struct dp_path;
+struct dp_frag;
 
 struct dp_ctx {
     char pin_dir[256];
@@ -81,6 +82,9 @@ struct dp_ctx {
     int teid_ev_fd;                 /* xepc_teid_ev: unknown-TEID events */
     int rl_fd;                      /* xepc_rl: rate limits */
     struct dp_path *path;           /* GTP-U path management, if started */
+    struct dp_frag *frag;           /* reassembled uplink G-PDUs (dp_frag.c) */
+    int ev_epfd;                    /* what dp_events_open() returns: the
+                                     * rings' epoll fd and the frag socket */
     int lock_fd;                    /* the pin directory, flock()ed by writers */
     int events_lock_fd;             /* held while this process follows the events */
     uint32_t meter_hint;            /* next-fit cursor of the meter allocator */
@@ -146,5 +150,12 @@ void dp_bufq_free(struct dp_bufq *q);
 void dp_path_free(struct dp_path *p);
 int dp_path_poll(struct dp_ctx *ctx);
 uint64_t dp_path_rx_ignored(const struct dp_path *p);
+/* dp_frag.c: the GTP-U socket on port 2152 of local that takes the G-PDUs
+ * the kernel reassembled and runs them through xdp_s1u. */
+int dp_frag_open(struct dp_ctx *ctx, struct in_addr local);
+int dp_frag_fd(const struct dp_ctx *ctx);
+/* Runs what is waiting on the socket; returns how many were run. */
+int dp_frag_poll(struct dp_ctx *ctx);
+void dp_frag_free(struct dp_frag *f);
 
 #endif

@@ -114,6 +114,7 @@ static struct dp_ctx *ctx_new(const char *pin_dir)
     ctx->udp_fd = -1;
     ctx->lock_fd = -1;
     ctx->events_lock_fd = -1;
+    ctx->ev_epfd = -1;
     ctx->teid_ev_fd = ctx->rl_fd = -1;
     snprintf(ctx->pin_dir, sizeof(ctx->pin_dir), "%s",
              pin_dir && *pin_dir ? pin_dir : DP_PIN_DIR_DEFAULT);
@@ -781,6 +782,9 @@ void dp_close(struct dp_ctx *ctx)
         close(ctx->events_lock_fd);
     dp_bufq_free(ctx->bufq);
     dp_path_free(ctx->path);
+    dp_frag_free(ctx->frag);
+    if (ctx->ev_epfd >= 0)
+        close(ctx->ev_epfd);
     free(ctx);
 }
 
