@@ -7,6 +7,7 @@
 
 #include <openssl/crypto.h>
 
+#include "sec/mb_avx2.h"
 #include "sec/mb_avx512.h"
 #include "sec/snow3g.h"
 #include "sec/zuc.h"
@@ -30,8 +31,26 @@ int sec_mb_level_supported(enum sec_mb_level level)
 #else
         return 0;
 #endif
+    case SEC_MB_AVX2:
+#if defined(__x86_64__)
+        /* Likewise includes the OS enabling the AVX (YMM) state.  AES-NI
+         * for SNOW 3G's S1 (every CPU with AVX2 that xepc targets has it). */
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("aes");
+#else
+        return 0;
+#endif
     }
     return 0;
+}
+
+enum sec_mb_level sec_mb_best_level(void)
+{
+    if (sec_mb_level_supported(SEC_MB_AVX512))
+        return SEC_MB_AVX512;
+    if (sec_mb_level_supported(SEC_MB_AVX2))
+        return SEC_MB_AVX2;
+    return SEC_MB_GENERIC;
 }
 
 int sec_mb_set_level(enum sec_mb_level level)
@@ -47,7 +66,7 @@ enum sec_mb_level sec_mb_get_level(void)
     int l = __atomic_load_n(&mb_level, __ATOMIC_RELAXED);
 
     if (l < 0) {
-        l = sec_mb_level_supported(SEC_MB_AVX512) ? SEC_MB_AVX512 : SEC_MB_GENERIC;
+        l = (int)sec_mb_best_level();
         __atomic_store_n(&mb_level, l, __ATOMIC_RELAXED);
     }
     return (enum sec_mb_level)l;
@@ -55,12 +74,19 @@ enum sec_mb_level sec_mb_get_level(void)
 
 unsigned sec_mb_lanes(void)
 {
-    return sec_mb_get_level() == SEC_MB_AVX512 ? MB_LANES : 1;
+    switch (sec_mb_get_level()) {
+    case SEC_MB_AVX512:
+        return MB_LANES;
+    case SEC_MB_AVX2:
+        return MB2_LANES;
+    default:
+        return 1;
+    }
 }
 
 const char *sec_mb_level_name(enum sec_mb_level level)
 {
-    static const char *const names[] = {"generic", "avx512"};
+    static const char *const names[] = {"generic", "avx512", "avx2"};
     return (unsigned)level < SEC_MB_LEVEL_COUNT ? names[level] : "?";
 }
 
@@ -96,10 +122,10 @@ static void zuc_one(const struct sec_ks_job *j)
  * group costs as much as its longest job). */
 #define MB_WINDOW 64
 
-/* Groups of MB_LANES jobs; a group whose jobs are all empty costs nothing.
- * More than one group's worth is taken MB_WINDOW jobs at a time, longest
- * first. */
-static void run_groups(const struct sec_ks_job *jobs, size_t n,
+/* Groups of `lanes` jobs (at most MB_LANES); a group whose jobs are all
+ * empty costs nothing.  More than one group's worth is taken MB_WINDOW
+ * jobs at a time, longest first. */
+static void run_groups(const struct sec_ks_job *jobs, size_t n, unsigned lanes,
                        void (*group)(const struct sec_ks_job *, unsigned))
 {
     struct sec_ks_job win[MB_WINDOW];
@@ -107,7 +133,7 @@ static void run_groups(const struct sec_ks_job *jobs, size_t n,
     for (size_t w = 0; w < n; w += MB_WINDOW) {
         size_t c = n - w < MB_WINDOW ? n - w : MB_WINDOW;
         const struct sec_ks_job *src = jobs + w;
-        if (c > MB_LANES) {
+        if (c > lanes) {
             /* Insertion sort by length, descending (stable). */
             for (size_t i = 0; i < c; i++) {
                 size_t k = i;
@@ -117,8 +143,8 @@ static void run_groups(const struct sec_ks_job *jobs, size_t n,
             }
             src = win;
         }
-        for (size_t i = 0; i < c; i += MB_LANES) {
-            unsigned g = c - i < MB_LANES ? (unsigned)(c - i) : MB_LANES;
+        for (size_t i = 0; i < c; i += lanes) {
+            unsigned g = c - i < lanes ? (unsigned)(c - i) : lanes;
             size_t any = 0;
             for (unsigned j = 0; j < g; j++)
                 any |= src[i + j].len;
@@ -132,9 +158,15 @@ static void run_groups(const struct sec_ks_job *jobs, size_t n,
 void snow3g_mb_xor(const struct sec_ks_job *jobs, size_t n)
 {
 #if defined(__x86_64__)
-    if (sec_mb_get_level() == SEC_MB_AVX512) {
-        run_groups(jobs, n, sec_snow3g_group_avx512);
+    switch (sec_mb_get_level()) {
+    case SEC_MB_AVX512:
+        run_groups(jobs, n, MB_LANES, sec_snow3g_group_avx512);
         return;
+    case SEC_MB_AVX2:
+        run_groups(jobs, n, MB2_LANES, sec_snow3g_group_avx2);
+        return;
+    case SEC_MB_GENERIC:
+        break;
     }
 #endif
     for (size_t i = 0; i < n; i++)
@@ -144,9 +176,15 @@ void snow3g_mb_xor(const struct sec_ks_job *jobs, size_t n)
 void zuc_mb_xor(const struct sec_ks_job *jobs, size_t n)
 {
 #if defined(__x86_64__)
-    if (sec_mb_get_level() == SEC_MB_AVX512) {
-        run_groups(jobs, n, sec_zuc_group_avx512);
+    switch (sec_mb_get_level()) {
+    case SEC_MB_AVX512:
+        run_groups(jobs, n, MB_LANES, sec_zuc_group_avx512);
         return;
+    case SEC_MB_AVX2:
+        run_groups(jobs, n, MB2_LANES, sec_zuc_group_avx2);
+        return;
+    case SEC_MB_GENERIC:
+        break;
     }
 #endif
     for (size_t i = 0; i < n; i++)

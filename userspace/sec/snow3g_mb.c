@@ -10,6 +10,7 @@
  *     the xor of two 16-entry dword tables, one per nibble, looked up with
  *     vpermd (one register each).
  * None of these reads memory at a secret address. */
+#include "sec/mb_avx2.h"
 #include "sec/mb_avx512.h"
 
 #if defined(__x86_64__)
@@ -143,6 +144,126 @@ __attribute__((target(MB_TARGET))) void sec_snow3g_group_avx512(const struct sec
     for (size_t off = 0; off < max; off += 64) {
         MB_SNOW_TURN(KS_STEP);
         mb_store16(z, jobs, n, off);
+    }
+#undef KS_STEP
+}
+
+/* ------------------------------------------------------------- AVX2 -- */
+
+/* The same clock, 8 streams in the lanes of AVX2 registers (mb_avx2.h):
+ *   - S1, S2: SubBytes with SR (the AES S-box: AESENCLAST,
+ *     mb2_aes_subbytes) or SQ (16 vpshufb row lookups, mb2_lookup), then
+ *     MixColumn computed as above, the octet rotations by vpshufb;
+ *   - MULalpha, DIValpha: linear in their octet, so each is the xor of
+ *     three 8-entry dword tables, one per 3, 3 and 2 bits of the octet,
+ *     looked up with vpermd (AVX2's dword permutation has 8 entries). */
+struct snow2_consts {
+    struct mb2_tab256 sq;
+    __m256i ma[3], da[3]; /* MULalpha, DIValpha by bits 0-2, 3-5, 6-7 */
+};
+
+/* MixColumn of S1 (poly 0x1b) or S2 (poly 0x69) after SubBytes: s. */
+MB2_INLINE __m256i snow2_mixcolumn(__m256i s, uint8_t poly)
+{
+    __m256i m = mb2_mulx(s, poly);
+    __m256i r = _mm256_xor_si256(m, mb2_ror8(_mm256_xor_si256(m, s)));
+    return _mm256_xor_si256(r, _mm256_xor_si256(mb2_ror16(s), mb2_ror24(s)));
+}
+
+/* vpermd uses the low 3 bits of each index lane: for MULalpha of the top
+ * octet of a0, bits 24-26, 27-29 and 30-31 (a logical shift brings zeros
+ * above); for DIValpha of the low octet of a11, bits 0-2, 3-5 and 6-8,
+ * whose third table ignores bit 8 (entries 4-7 repeat 0-3). */
+#define MB2_SNOW_CLOCK(init, zout, a0, a2, a5, a11, a15)                                   \
+    do {                                                                                   \
+        __m256i f_ = _mm256_xor_si256(_mm256_add_epi32((a15), r1), r2);                   \
+        zout = _mm256_xor_si256(f_, (a0));                                                 \
+        __m256i r_ = _mm256_add_epi32(r2, _mm256_xor_si256(r3, (a5)));                    \
+        r3 = snow2_mixcolumn(mb2_lookup(&k.sq, r2), 0x69);                                 \
+        r2 = snow2_mixcolumn(mb2_aes_subbytes(r1), 0x1b);                                  \
+        r1 = r_;                                                                           \
+        __m256i ma_ = _mm256_xor_si256(                                                    \
+            _mm256_xor_si256(_mm256_permutevar8x32_epi32(k.ma[0], _mm256_srli_epi32((a0), 24)), \
+                             _mm256_permutevar8x32_epi32(k.ma[1], _mm256_srli_epi32((a0), 27))), \
+            _mm256_permutevar8x32_epi32(k.ma[2], _mm256_srli_epi32((a0), 30)));           \
+        __m256i da_ = _mm256_xor_si256(                                                    \
+            _mm256_xor_si256(_mm256_permutevar8x32_epi32(k.da[0], (a11)),                  \
+                             _mm256_permutevar8x32_epi32(k.da[1], _mm256_srli_epi32((a11), 3))), \
+            _mm256_permutevar8x32_epi32(k.da[2], _mm256_srli_epi32((a11), 6)));           \
+        __m256i v_ = _mm256_xor_si256(                                                     \
+            _mm256_xor_si256(_mm256_slli_epi32((a0), 8), ma_),                             \
+            _mm256_xor_si256(_mm256_xor_si256((a2), _mm256_srli_epi32((a11), 8)), da_)); \
+        (a0) = (init) ? _mm256_xor_si256(v_, f_) : v_;                                     \
+    } while (0)
+
+__attribute__((target(MB2_TARGET))) void sec_snow3g_group_avx2(const struct sec_ks_job *jobs,
+                                                              unsigned n)
+{
+    /* key[4 * i ..] is k_{3-i}, iv[4 * i ..] is IV_{3-i} (snow3g.h). */
+    uint32_t kw[4][MB2_LANES] = {{0}}, ivw[4][MB2_LANES] = {{0}};
+    uint32_t lo[6][8];
+    struct snow2_consts k;
+
+    for (unsigned j = 0; j < n; j++)
+        for (int i = 0; i < 4; i++) {
+            kw[3 - i][j] = mb_be32(jobs[j].key + 4 * i);
+            ivw[3 - i][j] = mb_be32(jobs[j].iv + 4 * i);
+        }
+    for (int i = 0; i < 8; i++) {
+        lo[0][i] = snow_mul_alpha[i];
+        lo[1][i] = snow_mul_alpha[i << 3];
+        lo[2][i] = snow_mul_alpha[(i & 3) << 6];
+        lo[3][i] = snow_div_alpha[i];
+        lo[4][i] = snow_div_alpha[i << 3];
+        lo[5][i] = snow_div_alpha[(i & 3) << 6];
+    }
+    mb2_tab256_load(&k.sq, snow_sq);
+    for (int i = 0; i < 3; i++) {
+        k.ma[i] = _mm256_loadu_si256((const __m256i *)lo[i]);
+        k.da[i] = _mm256_loadu_si256((const __m256i *)lo[3 + i]);
+    }
+    const __m256i one = _mm256_set1_epi32(-1);
+    const __m256i k0 = _mm256_loadu_si256((const __m256i *)kw[0]),
+                  k1 = _mm256_loadu_si256((const __m256i *)kw[1]),
+                  k2 = _mm256_loadu_si256((const __m256i *)kw[2]),
+                  k3 = _mm256_loadu_si256((const __m256i *)kw[3]);
+    const __m256i iv0 = _mm256_loadu_si256((const __m256i *)ivw[0]),
+                  iv1 = _mm256_loadu_si256((const __m256i *)ivw[1]),
+                  iv2 = _mm256_loadu_si256((const __m256i *)ivw[2]),
+                  iv3 = _mm256_loadu_si256((const __m256i *)ivw[3]);
+
+    /* 4.1 */
+    __m256i s15 = _mm256_xor_si256(k3, iv0), s14 = k2, s13 = k1,
+            s12 = _mm256_xor_si256(k0, iv1), s11 = _mm256_xor_si256(k3, one),
+            s10 = _mm256_xor_si256(_mm256_xor_si256(k2, one), iv2),
+            s9 = _mm256_xor_si256(_mm256_xor_si256(k1, one), iv3),
+            s8 = _mm256_xor_si256(k0, one), s7 = k3, s6 = k2, s5 = k1, s4 = k0,
+            s3 = _mm256_xor_si256(k3, one), s2 = _mm256_xor_si256(k2, one),
+            s1 = _mm256_xor_si256(k1, one), s0 = _mm256_xor_si256(k0, one);
+    OPENSSL_cleanse(kw, sizeof(kw)); /* the state registers are not scrubbed */
+    __m256i r1 = _mm256_setzero_si256(), r2 = r1, r3 = r1, z[16], zd;
+
+    /* 32 clocks in initialisation mode, then the discarded one (4.2). */
+#define INIT_STEP(i, ...) MB2_SNOW_CLOCK(1, zd, __VA_ARGS__)
+    for (int turn = 0; turn < 2; turn++) {
+        MB_SNOW_TURN(INIT_STEP);
+    }
+#undef INIT_STEP
+    MB2_SNOW_CLOCK(0, zd, s0, s2, s5, s11, s15);
+    (void)zd;
+    __m256i t = s0;
+    s0 = s1, s1 = s2, s2 = s3, s3 = s4, s4 = s5, s5 = s6, s6 = s7, s7 = s8;
+    s8 = s9, s9 = s10, s10 = s11, s11 = s12, s12 = s13, s13 = s14, s14 = s15, s15 = t;
+
+    /* 16 clocks a turn (the LFSR's period of names), stored as two blocks
+     * of 8 words. */
+    const size_t max = mb_max_len(jobs, n);
+#define KS_STEP(i, ...) MB2_SNOW_CLOCK(0, z[i], __VA_ARGS__)
+    for (size_t off = 0; off < max; off += 64) {
+        MB_SNOW_TURN(KS_STEP);
+        mb2_store8(z, jobs, n, off);
+        if (max > off + 32)
+            mb2_store8(z + 8, jobs, n, off + 32);
     }
 #undef KS_STEP
 }

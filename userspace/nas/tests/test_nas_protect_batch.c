@@ -232,7 +232,7 @@ static void random_batches(size_t max, int rounds)
         }
         pool_free(pool, NCTX);
     }
-    sec_mb_set_level(sec_mb_level_supported(SEC_MB_AVX512) ? SEC_MB_AVX512 : SEC_MB_GENERIC);
+    sec_mb_set_level(sec_mb_best_level());
     free(pool);
     free(items);
     free(slots);
@@ -480,7 +480,7 @@ static void test_unprotect_batch_matches_nas_unprotect(void **state)
         }
         pool_free(pool, NCTX);
     }
-    sec_mb_set_level(sec_mb_level_supported(SEC_MB_AVX512) ? SEC_MB_AVX512 : SEC_MB_GENERIC);
+    sec_mb_set_level(sec_mb_best_level());
     free(pool);
     free(u);
     free(kept);

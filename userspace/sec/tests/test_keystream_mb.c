@@ -39,7 +39,7 @@ static void rnd_fill(uint8_t *p, size_t n)
 
 static void restore_best_level(void)
 {
-    sec_mb_set_level(sec_mb_level_supported(SEC_MB_AVX512) ? SEC_MB_AVX512 : SEC_MB_GENERIC);
+    assert_int_equal(sec_mb_set_level(sec_mb_best_level()), 0);
 }
 
 /* ------------------------------------------------------------ dispatch -- */
@@ -60,6 +60,38 @@ static void test_dispatch_levels(void **state)
         assert_int_equal(sec_mb_get_level(), SEC_MB_GENERIC);
     }
     assert_string_equal(sec_mb_level_name(SEC_MB_AVX512), "avx512");
+    assert_string_equal(sec_mb_level_name(SEC_MB_AVX2), "avx2");
+    restore_best_level();
+}
+
+/* The AVX2 level runs wherever the CPU has AVX2, AVX-512 machines
+ * included (forced there: the default would be AVX-512), so the tests
+ * below do exercise it on this machine and are not skipped; and the best
+ * level is AVX-512, then AVX2, then generic. */
+static void test_dispatch_avx2_forced(void **state)
+{
+    (void)state;
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("aes");
+    int avx512 = sec_mb_level_supported(SEC_MB_AVX512);
+    assert_int_equal(sec_mb_level_supported(SEC_MB_AVX2), avx2);
+    if (avx2) {
+        assert_int_equal(sec_mb_set_level(SEC_MB_AVX2), 0);
+        assert_int_equal(sec_mb_get_level(), SEC_MB_AVX2);
+        assert_int_equal(sec_mb_lanes(), 8);
+        printf("# AVX2 level forced and in use (8 lanes)%s\n",
+               avx512 ? " on a CPU that also has AVX-512" : "");
+    } else {
+        assert_int_equal(sec_mb_set_level(SEC_MB_AVX2), -ENOTSUP);
+        printf("# no AVX2 on this CPU: the AVX2 level is not tested here\n");
+    }
+    assert_int_equal(sec_mb_best_level(),
+                     avx512 ? SEC_MB_AVX512 : avx2 ? SEC_MB_AVX2 : SEC_MB_GENERIC);
+#else
+    assert_int_equal(sec_mb_set_level(SEC_MB_AVX2), -ENOTSUP);
+    assert_int_equal(sec_mb_best_level(), SEC_MB_GENERIC);
+#endif
     restore_best_level();
 }
 
@@ -488,6 +520,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dispatch_levels),
+        cmocka_unit_test(test_dispatch_avx2_forced),
         cmocka_unit_test(test_snow3g_mb_matches_single_stream),
         cmocka_unit_test(test_zuc_mb_matches_single_stream),
         cmocka_unit_test(test_mb_exact_heap_buffers),
