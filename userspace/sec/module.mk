@@ -26,6 +26,13 @@ test_sec_keystream_mb_SRCS := userspace/sec/tests/test_keystream_mb.c
 test_sec_keystream_mb_LIBS := sec xepc
 test_sec_keystream_mb_LDLIBS := -lcmocka -lcrypto
 
+# libFuzzer: the same differential check on fuzzer-chosen keys, IVs,
+# lengths and batch sizes, every level the CPU supports forced in turn
+# (so the AVX2 level runs on an AVX-512 machine too), exact heap buffers.
+FUZZERS += fuzz_sec_keystream_mb
+fuzz_sec_keystream_mb_SRCS := userspace/sec/tests/fuzz_sec_keystream_mb.c
+fuzz_sec_keystream_mb_LIBS := sec xepc
+fuzz_sec_keystream_mb_LDLIBS := -lcrypto
 
 # Secrets cleansed: an OPENSSL_cleanse() of its own records what the code
 # hands it (issue 8); see the file's comment for what it cannot see.
