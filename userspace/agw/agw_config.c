@@ -16,7 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include <yaml.h>
+#include "lib/ycfg.h"
 
 /* ------------------------------------------------------------ PLMN ---- */
 
@@ -168,379 +168,16 @@ void agw_config_free(struct agw_config *cfg)
     cfg->n_apns = 0;
 }
 
-/* --------------------------------------------------------- errors ---- */
+/* ------------------------------------- readers (lib/ycfg.h: the generic ones) ---- */
 
-#define ERR_TAIL_RESERVE 80 /* room kept for the "N more errors" line */
-
-struct err_line {
-    unsigned line, col, seq;
-    char *text;
-};
-
-struct ctx {
-    const char *file;
-    yaml_document_t *doc;
-    struct err_line *errs; /* sorted by position when written out */
-    size_t n_err, cap_err;
-    bool oom;
-};
-
-static void errv(struct ctx *c, unsigned line, unsigned col, const char *path, const char *fmt,
-                 va_list ap)
-{
-    char msg[512], *text = NULL;
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    int n;
-    if (path && *path)
-        n = asprintf(&text, "%s:%u:%u: %s: %s\n", c->file, line, col, path, msg);
-    else
-        n = asprintf(&text, "%s:%u:%u: %s\n", c->file, line, col, msg);
-    if (n < 0) {
-        c->oom = true;
-        return;
-    }
-    if (c->n_err == c->cap_err) {
-        size_t cap = c->cap_err ? c->cap_err * 2 : 16;
-        struct err_line *e = realloc(c->errs, cap * sizeof(*e));
-        if (!e) {
-            free(text);
-            c->oom = true;
-            return;
-        }
-        c->errs = e;
-        c->cap_err = cap;
-    }
-    c->errs[c->n_err] = (struct err_line){line, col, (unsigned)c->n_err, text};
-    c->n_err++;
-}
-
-static int err_cmp(const void *a, const void *b)
-{
-    const struct err_line *x = a, *y = b;
-    if (x->line != y->line)
-        return x->line < y->line ? -1 : 1;
-    if (x->col != y->col)
-        return x->col < y->col ? -1 : 1;
-    return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-/* Writes the errors in file order into buf; when it is too small, the last
- * line says how many did not fit.  Frees them. */
-static void errs_flush(struct ctx *c, char *buf, size_t cap)
-{
-    size_t used = 0, dropped = 0;
-    if (c->n_err)
-        qsort(c->errs, c->n_err, sizeof(*c->errs), err_cmp);
-    for (size_t i = 0; i < c->n_err; i++) {
-        size_t len = strlen(c->errs[i].text);
-        if (buf && used + len + ERR_TAIL_RESERVE < cap) {
-            memcpy(buf + used, c->errs[i].text, len + 1);
-            used += len;
-        } else {
-            dropped++;
-        }
-        free(c->errs[i].text);
-    }
-    free(c->errs);
-    c->errs = NULL;
-    if (dropped && buf && cap > used)
-        snprintf(buf + used, cap - used, "%s: %zu more errors not shown\n", c->file, dropped);
-}
-
-/* An error at a node's start (libyaml marks count from 0; ours from 1). */
-__attribute__((format(printf, 4, 5))) static void err(struct ctx *c, const yaml_node_t *n,
-                                                      const char *path, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    errv(c, n ? (unsigned)n->start_mark.line + 1 : 1, n ? (unsigned)n->start_mark.column + 1 : 1,
-         path, fmt, ap);
-    va_end(ap);
-}
-
-/* ---------------------------------------------------- node helpers ---- */
-
-static yaml_node_t *node(struct ctx *c, int idx)
-{
-    return yaml_document_get_node(c->doc, idx);
-}
-
-static const char *type_name(const yaml_node_t *n)
-{
-    switch (n->type) {
-    case YAML_SCALAR_NODE:
-        return "a scalar";
-    case YAML_SEQUENCE_NODE:
-        return "a list";
-    case YAML_MAPPING_NODE:
-        return "a mapping";
-    default:
-        return "nothing";
-    }
-}
-
-static const char *sval(const yaml_node_t *n)
-{
-    return (const char *)n->data.scalar.value;
-}
-
-static bool is_plain(const yaml_node_t *n)
-{
-    return n->type == YAML_SCALAR_NODE && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-}
-
-/* A plain "", "~" or "null" (YAML's null) */
-static bool is_null(const yaml_node_t *n)
-{
-    return is_plain(n) && (!*sval(n) || !strcmp(sval(n), "~") || !strcmp(sval(n), "null") ||
-                           !strcmp(sval(n), "Null") || !strcmp(sval(n), "NULL"));
-}
-
-static const char *pj(char *buf, size_t cap, const char *path, const char *key)
-{
-    /* A path that does not fit is cut; it is only a message. */
-    if (snprintf(buf, cap, "%s%s%s", path, *path ? "." : "", key) >= (int)cap)
-        buf[cap - 2] = '~';
-    return buf;
-}
-
-static const char *pidx(char *buf, size_t cap, const char *path, size_t i)
-{
-    if (snprintf(buf, cap, "%s[%zu]", path, i) >= (int)cap)
-        buf[cap - 2] = '~';
-    return buf;
-}
-
-#define PATH_LEN 160
-#define MAX_KEYS 24
-
-struct map {
-    yaml_node_t *node;
-    const char *path;
-    const char *const *keys;
-    size_t nkeys;
-    yaml_node_t *val[MAX_KEYS];
-    yaml_node_t *key[MAX_KEYS];
-};
-
-/* Checks that n is a mapping whose keys are among keys[] and appear once;
- * m->val[i] is the value of keys[i] (NULL when absent).  False if n is not
- * a mapping (reported). */
-static bool map_open(struct ctx *c, yaml_node_t *n, const char *path, const char *const *keys,
-                     size_t nkeys, struct map *m)
-{
-    memset(m, 0, sizeof(*m));
-    m->node = n;
-    m->path = path;
-    m->keys = keys;
-    m->nkeys = nkeys;
-    if (n->type != YAML_MAPPING_NODE) {
-        err(c, n, path, "expected a mapping, got %s", type_name(n));
-        return false;
-    }
-    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-        yaml_node_t *k = node(c, p->key), *v = node(c, p->value);
-        if (!k || !v)
-            continue;
-        if (k->type != YAML_SCALAR_NODE) {
-            err(c, k, path, "keys must be plain words, got %s", type_name(k));
-            continue;
-        }
-        size_t i;
-        for (i = 0; i < nkeys; i++)
-            if (!strcmp(sval(k), keys[i]))
-                break;
-        char kp[PATH_LEN];
-        if (i == nkeys) {
-            err(c, k, pj(kp, sizeof(kp), path, sval(k)), "unknown key");
-            continue;
-        }
-        if (m->key[i]) {
-            err(c, k, pj(kp, sizeof(kp), path, sval(k)), "duplicate key (first at line %u)",
-                (unsigned)m->key[i]->start_mark.line + 1);
-            continue;
-        }
-        m->key[i] = k;
-        m->val[i] = v;
-    }
-    return true;
-}
-
-static yaml_node_t *map_get(struct map *m, const char *key)
-{
-    for (size_t i = 0; i < m->nkeys; i++)
-        if (!strcmp(m->keys[i], key))
-            return m->val[i];
-    return NULL;
-}
-
-static yaml_node_t *map_need(struct ctx *c, struct map *m, const char *key)
-{
-    yaml_node_t *v = map_get(m, key);
-    if (!v) {
-        char kp[PATH_LEN];
-        err(c, m->node, pj(kp, sizeof(kp), m->path, key), "required key missing");
-    }
-    return v;
-}
-
-static bool want_scalar(struct ctx *c, yaml_node_t *n, const char *path, const char *what)
-{
-    if (n->type != YAML_SCALAR_NODE) {
-        err(c, n, path, "expected %s, got %s", what, type_name(n));
-        return false;
-    }
-    if (is_null(n)) {
-        err(c, n, path, "expected %s, got no value", what);
-        return false;
-    }
-    return true;
-}
-
-/* -------------------------------------------------------- readers ---- */
-
-/* A plain decimal integer; false (reported) otherwise. */
-static bool rd_uint(struct ctx *c, yaml_node_t *n, const char *path, uint64_t min, uint64_t max,
-                    uint64_t *out)
-{
-    if (!want_scalar(c, n, path, "an integer"))
-        return false;
-    const char *s = sval(n);
-    bool neg = *s == '-';
-    const char *d = neg ? s + 1 : s;
-    if (!is_plain(n) || !*d || strspn(d, "0123456789") != strlen(d)) {
-        err(c, n, path, "'%s' is not an integer", s);
-        return false;
-    }
-    errno = 0;
-    unsigned long long v = strtoull(d, NULL, 10);
-    if (neg || errno == ERANGE || v < min || v > max) {
-        err(c, n, path, "%s is out of range %llu..%llu", s, (unsigned long long)min,
-            (unsigned long long)max);
-        return false;
-    }
-    *out = v;
-    return true;
-}
-
-#define RD_UINT(c, n, path, min, max, dst)                                                   \
-    do {                                                                                     \
-        uint64_t v_;                                                                         \
-        if ((n) && rd_uint((c), (n), (path), (min), (max), &v_))                             \
-            (dst) = v_;                                                                      \
-    } while (0)
-
-static void rd_bool(struct ctx *c, yaml_node_t *n, const char *path, bool *out)
-{
-    if (!n || !want_scalar(c, n, path, "true or false"))
-        return;
-    const char *s = sval(n);
-    if (is_plain(n) && (!strcmp(s, "true") || !strcmp(s, "True") || !strcmp(s, "TRUE")))
-        *out = true;
-    else if (is_plain(n) && (!strcmp(s, "false") || !strcmp(s, "False") || !strcmp(s, "FALSE")))
-        *out = false;
-    else
-        err(c, n, path, "'%s' is not true or false", s);
-}
-
-/* A string of minlen..cap-1 characters.  A quoted "" is the empty string;
- * a missing value is an error. */
-static bool rd_str(struct ctx *c, yaml_node_t *n, const char *path, char *dst, size_t cap,
-                   size_t minlen)
-{
-    if (!n)
-        return false;
-    if (n->type != YAML_SCALAR_NODE) {
-        err(c, n, path, "expected a string, got %s", type_name(n));
-        return false;
-    }
-    if (is_null(n)) {
-        err(c, n, path, "expected a string, got no value%s",
-            minlen == 0 ? " (write \"\" for empty)" : "");
-        return false;
-    }
-    size_t len = n->data.scalar.length;
-    if (strlen(sval(n)) != len) {
-        err(c, n, path, "contains a NUL character");
-        return false;
-    }
-    if (len < minlen || len >= cap) {
-        err(c, n, path, "length %zu is out of range %zu..%zu", len, minlen, cap - 1);
-        return false;
-    }
-    memcpy(dst, sval(n), len + 1);
-    return true;
-}
-
-static bool rd_enum(struct ctx *c, yaml_node_t *n, const char *path, const char *const *names,
-                    size_t count, int *out)
-{
-    if (!n || !want_scalar(c, n, path, "a word"))
-        return false;
-    for (size_t i = 0; i < count; i++)
-        if (!strcmp(sval(n), names[i])) {
-            *out = (int)i;
-            return true;
-        }
-    char list[160] = "";
-    for (size_t i = 0; i < count; i++)
-        snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? " | " : "",
-                 names[i]);
-    err(c, n, path, "'%s' is not one of %s", sval(n), list);
-    return false;
-}
-
-#define RD_ENUM(c, n, path, names, dst)                                                      \
-    do {                                                                                     \
-        int e_;                                                                              \
-        if (rd_enum((c), (n), (path), (names), sizeof(names) / sizeof(names[0]), &e_))       \
-            (dst) = e_;                                                                      \
-    } while (0)
-
-/* An integer with a unit suffix: the suffix table gives the multiplier. */
-struct unit {
-    const char *suffix;
-    uint64_t mul;
-};
-
-static bool rd_unit(struct ctx *c, yaml_node_t *n, const char *path, const struct unit *units,
-                    size_t nunits, const char *what, const char *range, uint64_t min, uint64_t max,
-                    uint64_t *out)
-{
-    if (!want_scalar(c, n, path, what))
-        return false;
-    const char *s = sval(n);
-    size_t nd = strspn(s, "0123456789");
-    const struct unit *u = NULL;
-    for (size_t i = 0; nd > 0 && i < nunits; i++)
-        if (!strcmp(s + nd, units[i].suffix))
-            u = &units[i];
-    if (!u) {
-        err(c, n, path, "'%s' is not %s", s, what);
-        return false;
-    }
-    errno = 0;
-    unsigned long long v = strtoull(s, NULL, 10);
-    if (errno == ERANGE || nd > 19 || v > UINT64_MAX / u->mul || v * u->mul < min ||
-        v * u->mul > max) {
-        err(c, n, path, "%s is out of range %s", s, range);
-        return false;
-    }
-    *out = v * u->mul;
-    return true;
-}
-
-static const struct unit dur_units[] = {
-    {"ms", 1}, {"s", 1000}, {"m", 60 * 1000}, {"h", 3600 * 1000}};
-static const struct unit rate_units[] = {
+static const struct ycfg_unit rate_units[] = {
     {"bps", 1}, {"kbps", KBPS}, {"Mbps", MBPS}, {"Gbps", GBPS}, {"Tbps", TBPS}};
 
-static void rd_duration(struct ctx *c, yaml_node_t *n, const char *path, uint64_t min_ms,
+static void rd_duration(struct ycfg *c, yaml_node_t *n, const char *path, uint64_t min_ms,
                         uint64_t max_ms, const char *range, uint32_t *out)
 {
     uint64_t v;
-    if (n && rd_unit(c, n, path, dur_units, 4, "a duration (integer with ms, s, m or h)", range,
-                     min_ms, max_ms, &v))
+    if (ycfg_rd_duration_ms(c, n, path, min_ms, max_ms, range, &v))
         *out = (uint32_t)v;
 }
 
@@ -548,51 +185,41 @@ static void rd_duration(struct ctx *c, yaml_node_t *n, const char *path, uint64_
 #define RATE_MIN KBPS
 #define RATE_MAX (4 * TBPS)
 
-static void rd_rate(struct ctx *c, yaml_node_t *n, const char *path, uint64_t *out)
+static void rd_rate(struct ycfg *c, yaml_node_t *n, const char *path, uint64_t *out)
 {
     if (n)
-        rd_unit(c, n, path, rate_units, 5, "a bit rate (integer with bps, kbps, Mbps, Gbps or Tbps)",
+        ycfg_rd_unit(c, n, path, rate_units, 5, "a bit rate (integer with bps, kbps, Mbps, Gbps or Tbps)",
                 "1kbps..4Tbps", RATE_MIN, RATE_MAX, out);
 }
 
-static bool rd_ipv4(struct ctx *c, yaml_node_t *n, const char *path, struct in_addr *out)
-{
-    if (!n || !want_scalar(c, n, path, "an IPv4 address"))
-        return false;
-    if (inet_pton(AF_INET, sval(n), out) != 1) {
-        err(c, n, path, "'%s' is not an IPv4 address (dotted quad)", sval(n));
-        return false;
-    }
-    return true;
-}
 
-static bool rd_cidr(struct ctx *c, yaml_node_t *n, const char *path, struct in_addr *addr,
+static bool rd_cidr(struct ycfg *c, yaml_node_t *n, const char *path, struct in_addr *addr,
                     uint8_t *prefix)
 {
-    if (!n || !want_scalar(c, n, path, "an IPv4 CIDR (a.b.c.d/len)"))
+    if (!n || !ycfg_want_scalar(c, n, path, "an IPv4 CIDR (a.b.c.d/len)"))
         return false;
-    const char *s = sval(n), *slash = strchr(s, '/');
+    const char *s = ycfg_sval(n), *slash = strchr(s, '/');
     char ip[INET_ADDRSTRLEN];
     struct in_addr a;
     if (!slash || (size_t)(slash - s) >= sizeof(ip) || !slash[1] ||
         strspn(slash + 1, "0123456789") != strlen(slash + 1) || strlen(slash + 1) > 2) {
-        err(c, n, path, "'%s' is not an IPv4 CIDR (a.b.c.d/len)", s);
+        ycfg_err(c, n, path, "'%s' is not an IPv4 CIDR (a.b.c.d/len)", s);
         return false;
     }
     memcpy(ip, s, (size_t)(slash - s));
     ip[slash - s] = 0;
     if (inet_pton(AF_INET, ip, &a) != 1) {
-        err(c, n, path, "'%s' is not an IPv4 CIDR: bad address", s);
+        ycfg_err(c, n, path, "'%s' is not an IPv4 CIDR: bad address", s);
         return false;
     }
     unsigned len = (unsigned)atoi(slash + 1);
     if (len < 8 || len > 30) {
-        err(c, n, path, "prefix length %u is out of range 8..30", len);
+        ycfg_err(c, n, path, "prefix length %u is out of range 8..30", len);
         return false;
     }
     uint32_t mask = len ? ~UINT32_C(0) << (32 - len) : 0;
     if (ntohl(a.s_addr) & ~mask) {
-        err(c, n, path, "'%s' has host bits set (the network is %s/%u)", s,
+        ycfg_err(c, n, path, "'%s' has host bits set (the network is %s/%u)", s,
             inet_ntop(AF_INET, &(struct in_addr){htonl(ntohl(a.s_addr) & mask)}, ip, sizeof(ip)),
             len);
         return false;
@@ -602,136 +229,93 @@ static bool rd_cidr(struct ctx *c, yaml_node_t *n, const char *path, struct in_a
     return true;
 }
 
-static void rd_ifname(struct ctx *c, yaml_node_t *n, const char *path, char dst[IF_NAMESIZE])
+static void rd_ifname(struct ycfg *c, yaml_node_t *n, const char *path, char dst[IF_NAMESIZE])
 {
     char tmp[IF_NAMESIZE];
-    if (!n || !rd_str(c, n, path, tmp, sizeof(tmp), 1))
+    if (!n || !ycfg_rd_str(c, n, path, tmp, sizeof(tmp), 1))
         return;
     /* The kernel's dev_valid_name(): no '/', ':' or white space, not . or .. */
     if (strpbrk(tmp, "/: \t\n") || !strcmp(tmp, ".") || !strcmp(tmp, "..")) {
-        err(c, n, path, "'%s' is not a valid interface name", tmp);
+        ycfg_err(c, n, path, "'%s' is not a valid interface name", tmp);
         return;
     }
     memcpy(dst, tmp, sizeof(tmp));
 }
 
-static void rd_abspath(struct ctx *c, yaml_node_t *n, const char *path, char *dst, size_t cap)
+static void rd_abspath(struct ycfg *c, yaml_node_t *n, const char *path, char *dst, size_t cap)
 {
     char tmp[AGW_PATH_MAX];
-    if (!n || !rd_str(c, n, path, tmp, cap < sizeof(tmp) ? cap : sizeof(tmp), 1))
+    if (!n || !ycfg_rd_str(c, n, path, tmp, cap < sizeof(tmp) ? cap : sizeof(tmp), 1))
         return;
     if (tmp[0] != '/') {
-        err(c, n, path, "'%s' is not an absolute path", tmp);
+        ycfg_err(c, n, path, "'%s' is not an absolute path", tmp);
         return;
     }
     memcpy(dst, tmp, strlen(tmp) + 1);
 }
 
-static void rd_plmn(struct ctx *c, yaml_node_t *n, const char *path, struct agw_plmn *out)
+static void rd_plmn(struct ycfg *c, yaml_node_t *n, const char *path, struct agw_plmn *out)
 {
     static const char *const keys[] = {"mcc", "mnc"};
-    struct map m;
-    char kp[PATH_LEN];
-    if (!n || !map_open(c, n, path, keys, 2, &m))
+    struct ycfg_map m;
+    char kp[YCFG_PATH_LEN];
+    if (!n || !ycfg_map_open(c, n, path, keys, 2, &m))
         return;
-    yaml_node_t *mcc = map_need(c, &m, "mcc"), *mnc = map_need(c, &m, "mnc");
+    yaml_node_t *mcc = ycfg_map_need(c, &m, "mcc"), *mnc = ycfg_map_need(c, &m, "mnc");
     bool ok = true;
     /* Quoted strings: an unquoted 001 is the YAML integer 1 to every other
      * tool that reads this file. */
-    if (mcc && want_scalar(c, mcc, pj(kp, sizeof(kp), path, "mcc"), "a string of 3 digits")) {
-        if (is_plain(mcc)) {
-            err(c, mcc, kp, "write the MCC quoted (\"%s\"): unquoted digits are a YAML integer",
-                sval(mcc));
+    if (mcc && ycfg_want_scalar(c, mcc, ycfg_pj(kp, sizeof(kp), path, "mcc"), "a string of 3 digits")) {
+        if (ycfg_is_plain(mcc)) {
+            ycfg_err(c, mcc, kp, "write the MCC quoted (\"%s\"): unquoted digits are a YAML integer",
+                ycfg_sval(mcc));
             ok = false;
-        } else if (!all_digits(sval(mcc), 3)) {
-            err(c, mcc, kp, "'%s' is not 3 decimal digits", sval(mcc));
+        } else if (!all_digits(ycfg_sval(mcc), 3)) {
+            ycfg_err(c, mcc, kp, "'%s' is not 3 decimal digits", ycfg_sval(mcc));
             ok = false;
         }
     } else {
         ok = false;
     }
-    if (mnc && want_scalar(c, mnc, pj(kp, sizeof(kp), path, "mnc"), "a string of 2 or 3 digits")) {
-        if (is_plain(mnc)) {
-            err(c, mnc, kp, "write the MNC quoted (\"%s\"): unquoted digits are a YAML integer",
-                sval(mnc));
+    if (mnc && ycfg_want_scalar(c, mnc, ycfg_pj(kp, sizeof(kp), path, "mnc"), "a string of 2 or 3 digits")) {
+        if (ycfg_is_plain(mnc)) {
+            ycfg_err(c, mnc, kp, "write the MNC quoted (\"%s\"): unquoted digits are a YAML integer",
+                ycfg_sval(mnc));
             ok = false;
-        } else if (!all_digits(sval(mnc), 2) && !all_digits(sval(mnc), 3)) {
-            err(c, mnc, kp, "'%s' is not 2 or 3 decimal digits", sval(mnc));
+        } else if (!all_digits(ycfg_sval(mnc), 2) && !all_digits(ycfg_sval(mnc), 3)) {
+            ycfg_err(c, mnc, kp, "'%s' is not 2 or 3 decimal digits", ycfg_sval(mnc));
             ok = false;
         }
     } else {
         ok = false;
     }
     if (ok)
-        agw_plmn_parse(sval(mcc), sval(mnc), out);
+        agw_plmn_parse(ycfg_sval(mcc), ycfg_sval(mnc), out);
 }
 
-static void rd_ambr(struct ctx *c, yaml_node_t *n, const char *path, struct agw_ambr *out)
+static void rd_ambr(struct ycfg *c, yaml_node_t *n, const char *path, struct agw_ambr *out)
 {
     static const char *const keys[] = {"ul", "dl"};
-    struct map m;
-    char kp[PATH_LEN];
-    if (!n || !map_open(c, n, path, keys, 2, &m))
+    struct ycfg_map m;
+    char kp[YCFG_PATH_LEN];
+    if (!n || !ycfg_map_open(c, n, path, keys, 2, &m))
         return;
-    rd_rate(c, m.val[0], pj(kp, sizeof(kp), path, "ul"), &out->ul_bps);
-    rd_rate(c, m.val[1], pj(kp, sizeof(kp), path, "dl"), &out->dl_bps);
+    rd_rate(c, m.val[0], ycfg_pj(kp, sizeof(kp), path, "ul"), &out->ul_bps);
+    rd_rate(c, m.val[1], ycfg_pj(kp, sizeof(kp), path, "dl"), &out->dl_bps);
 }
 
-/* A list node: false (reported) when n is not a sequence. */
-static bool want_seq(struct ctx *c, yaml_node_t *n, const char *path)
-{
-    if (n->type != YAML_SEQUENCE_NODE) {
-        err(c, n, path, "expected a list, got %s", type_name(n));
-        return false;
-    }
-    return true;
-}
-
-#define SEQ_FOREACH(c, n, it, item)                                                          \
-    for (yaml_node_item_t *it = (n)->data.sequence.items.start;                              \
-         it < (n)->data.sequence.items.top; it++)                                            \
-        for (yaml_node_t *item = node((c), *it); item; item = NULL)
-
-static size_t seq_len(yaml_node_t *n)
-{
-    return (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
-}
-
-/* A list of IPv4 addresses, at most max. */
-static void rd_ipv4_list(struct ctx *c, yaml_node_t *n, const char *path, struct in_addr *out,
-                         size_t max, size_t *count)
-{
-    char ip[PATH_LEN];
-    if (!n || !want_seq(c, n, path))
-        return;
-    if (seq_len(n) > max) {
-        err(c, n, path, "%zu entries, at most %zu allowed", seq_len(n), max);
-        return;
-    }
-    size_t k = 0, i = 0;
-    bool ok = true;
-    SEQ_FOREACH(c, n, it, item)
-    {
-        if (rd_ipv4(c, item, pidx(ip, sizeof(ip), path, i++), &out[k]))
-            k++;
-        else
-            ok = false;
-    }
-    if (ok)
-        *count = k;
-}
 
 /* ---------------------------------------------------------- logger ---- */
 
-static void rd_logger(struct ctx *c, yaml_node_t *n, struct agw_config *cfg)
+static void rd_logger(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
 {
     static const char *const keys[] = {"level", "mask_imsi", "file"};
-    struct map m;
-    if (!map_open(c, n, "logger", keys, 3, &m))
+    struct ycfg_map m;
+    if (!ycfg_map_open(c, n, "logger", keys, 3, &m))
         return;
-    RD_ENUM(c, m.val[0], "logger.level", log_levels, cfg->logger.level);
-    rd_bool(c, m.val[1], "logger.mask_imsi", &cfg->logger.mask_imsi);
-    rd_str(c, m.val[2], "logger.file", cfg->logger.file, sizeof(cfg->logger.file), 0);
+    YCFG_RD_ENUM(c, m.val[0], "logger.level", log_levels, cfg->logger.level);
+    ycfg_rd_bool(c, m.val[1], "logger.mask_imsi", &cfg->logger.mask_imsi);
+    ycfg_rd_str(c, m.val[2], "logger.file", cfg->logger.file, sizeof(cfg->logger.file), 0);
 }
 
 /* ------------------------------------------------------------- mme ---- */
@@ -746,54 +330,54 @@ static bool printable_string(const char *s)
     return true;
 }
 
-static void rd_tai_list(struct ctx *c, yaml_node_t *n, struct agw_config *cfg)
+static void rd_tai_list(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
 {
     static const char *const keys[] = {"plmn", "tac"};
     const char *path = "mme.tai";
-    char ip[PATH_LEN], kp[PATH_LEN], tp[PATH_LEN];
-    if (!want_seq(c, n, path))
+    char ip[YCFG_PATH_LEN], kp[YCFG_PATH_LEN], tp[YCFG_PATH_LEN];
+    if (!ycfg_want_seq(c, n, path))
         return;
-    if (seq_len(n) == 0) {
-        err(c, n, path, "at least one TAI is required");
+    if (ycfg_seq_len(n) == 0) {
+        ycfg_err(c, n, path, "at least one TAI is required");
         return;
     }
-    if (seq_len(n) > AGW_MAX_TAIS) {
-        err(c, n, path, "%zu entries, at most %d allowed (TS 24.301 9.9.3.33)", seq_len(n),
+    if (ycfg_seq_len(n) > AGW_MAX_TAIS) {
+        ycfg_err(c, n, path, "%zu entries, at most %d allowed (TS 24.301 9.9.3.33)", ycfg_seq_len(n),
             AGW_MAX_TAIS);
         return;
     }
     size_t i = 0;
-    SEQ_FOREACH(c, n, it, item)
+    YCFG_SEQ_FOREACH(c, n, it, item)
     {
         struct agw_tai *t = &cfg->mme.tai[i];
-        struct map m;
-        pidx(ip, sizeof(ip), path, i++);
-        if (!map_open(c, item, ip, keys, 2, &m))
+        struct ycfg_map m;
+        ycfg_pidx(ip, sizeof(ip), path, i++);
+        if (!ycfg_map_open(c, item, ip, keys, 2, &m))
             continue;
-        yaml_node_t *plmn = map_need(c, &m, "plmn"), *tac = map_need(c, &m, "tac");
-        rd_plmn(c, plmn, pj(kp, sizeof(kp), ip, "plmn"), &t->plmn);
-        if (!tac || !want_seq(c, tac, pj(kp, sizeof(kp), ip, "tac")))
+        yaml_node_t *plmn = ycfg_map_need(c, &m, "plmn"), *tac = ycfg_map_need(c, &m, "tac");
+        rd_plmn(c, plmn, ycfg_pj(kp, sizeof(kp), ip, "plmn"), &t->plmn);
+        if (!tac || !ycfg_want_seq(c, tac, ycfg_pj(kp, sizeof(kp), ip, "tac")))
             continue;
-        if (seq_len(tac) == 0) {
-            err(c, tac, kp, "at least one TAC is required");
+        if (ycfg_seq_len(tac) == 0) {
+            ycfg_err(c, tac, kp, "at least one TAC is required");
             continue;
         }
-        if (seq_len(tac) > AGW_MAX_TACS) {
-            err(c, tac, kp, "%zu entries, at most %d allowed", seq_len(tac), AGW_MAX_TACS);
+        if (ycfg_seq_len(tac) > AGW_MAX_TACS) {
+            ycfg_err(c, tac, kp, "%zu entries, at most %d allowed", ycfg_seq_len(tac), AGW_MAX_TACS);
             continue;
         }
         size_t j = 0;
-        SEQ_FOREACH(c, tac, it2, titem)
+        YCFG_SEQ_FOREACH(c, tac, it2, titem)
         {
             uint64_t v;
-            pidx(tp, sizeof(tp), kp, j++);
-            if (!rd_uint(c, titem, tp, 0, 65535, &v))
+            ycfg_pidx(tp, sizeof(tp), kp, j++);
+            if (!ycfg_rd_uint(c, titem, tp, 0, 65535, &v))
                 continue;
             bool dup = false;
             for (size_t k = 0; k < t->n_tacs; k++)
                 dup |= t->tacs[k] == v;
             if (dup)
-                err(c, titem, tp, "TAC %llu appears twice", (unsigned long long)v);
+                ycfg_err(c, titem, tp, "TAC %llu appears twice", (unsigned long long)v);
             else
                 t->tacs[t->n_tacs++] = (uint16_t)v;
         }
@@ -808,41 +392,41 @@ static void rd_tai_list(struct ctx *c, yaml_node_t *n, struct agw_config *cfg)
             for (size_t x = 0; x < cfg->mme.tai[b].n_tacs; x++)
                 for (size_t y = 0; y < cfg->mme.tai[a].n_tacs; y++)
                     if (cfg->mme.tai[b].tacs[x] == cfg->mme.tai[a].tacs[y])
-                        err(c, node(c, n->data.sequence.items.start[b]),
-                            pidx(ip, sizeof(ip), path, b), "TAC %u of PLMN %s%s is already in %s[%zu]",
+                        ycfg_err(c, ycfg_node(c, n->data.sequence.items.start[b]),
+                            ycfg_pidx(ip, sizeof(ip), path, b), "TAC %u of PLMN %s%s is already in %s[%zu]",
                             cfg->mme.tai[b].tacs[x], cfg->mme.tai[b].plmn.mcc,
                             cfg->mme.tai[b].plmn.mnc, path, a);
         }
 }
 
 /* "EIA2" style names into algorithm numbers, no repeats. */
-static void rd_algs(struct ctx *c, yaml_node_t *n, const char *path, const char *prefix,
+static void rd_algs(struct ycfg *c, yaml_node_t *n, const char *path, const char *prefix,
                     uint8_t *out, size_t *count)
 {
-    char ip[PATH_LEN];
-    if (!n || !want_seq(c, n, path))
+    char ip[YCFG_PATH_LEN];
+    if (!n || !ycfg_want_seq(c, n, path))
         return;
-    if (seq_len(n) == 0) {
-        err(c, n, path, "at least one algorithm is required");
+    if (ycfg_seq_len(n) == 0) {
+        ycfg_err(c, n, path, "at least one algorithm is required");
         return;
     }
-    if (seq_len(n) > AGW_MAX_ALGS) {
-        err(c, n, path, "%zu entries, at most %d allowed", seq_len(n), AGW_MAX_ALGS);
+    if (ycfg_seq_len(n) > AGW_MAX_ALGS) {
+        ycfg_err(c, n, path, "%zu entries, at most %d allowed", ycfg_seq_len(n), AGW_MAX_ALGS);
         return;
     }
     uint8_t tmp[AGW_MAX_ALGS];
     size_t k = 0, i = 0;
     bool ok = true;
-    SEQ_FOREACH(c, n, it, item)
+    YCFG_SEQ_FOREACH(c, n, it, item)
     {
-        pidx(ip, sizeof(ip), path, i++);
-        if (!want_scalar(c, item, ip, "an algorithm name")) {
+        ycfg_pidx(ip, sizeof(ip), path, i++);
+        if (!ycfg_want_scalar(c, item, ip, "an algorithm name")) {
             ok = false;
             continue;
         }
-        const char *s = sval(item);
+        const char *s = ycfg_sval(item);
         if (strncmp(s, prefix, 3) || strlen(s) != 4 || s[3] < '0' || s[3] > '3') {
-            err(c, item, ip, "'%s' is not one of %s0 | %s1 | %s2 | %s3", s, prefix, prefix,
+            ycfg_err(c, item, ip, "'%s' is not one of %s0 | %s1 | %s2 | %s3", s, prefix, prefix,
                 prefix, prefix);
             ok = false;
             continue;
@@ -851,7 +435,7 @@ static void rd_algs(struct ctx *c, yaml_node_t *n, const char *path, const char 
         if (!strcmp(prefix, "EIA") && a == 0) {
             /* TS 33.401 5.1.4.1: EIA0 only for unauthenticated emergency
              * calls, which are chosen by the MME, never by preference. */
-            err(c, item, ip, "EIA0 is not allowed (emergency bearers only, TS 33.401 5.1.4.1)");
+            ycfg_err(c, item, ip, "EIA0 is not allowed (emergency bearers only, TS 33.401 5.1.4.1)");
             ok = false;
             continue;
         }
@@ -859,7 +443,7 @@ static void rd_algs(struct ctx *c, yaml_node_t *n, const char *path, const char 
         for (size_t j = 0; j < k; j++)
             dup |= tmp[j] == a;
         if (dup) {
-            err(c, item, ip, "%s appears twice", s);
+            ycfg_err(c, item, ip, "%s appears twice", s);
             ok = false;
             continue;
         }
@@ -881,7 +465,7 @@ static bool gprs_timer_representable(uint32_t ms)
     return s <= 62 || (s % 60 == 0 && s <= 31 * 60) || (s % 360 == 0 && s <= 31 * 360);
 }
 
-static void rd_gprs_timer(struct ctx *c, yaml_node_t *n, const char *path, uint32_t *out)
+static void rd_gprs_timer(struct ycfg *c, yaml_node_t *n, const char *path, uint32_t *out)
 {
     uint32_t v = UINT32_MAX;
     if (!n)
@@ -890,21 +474,21 @@ static void rd_gprs_timer(struct ctx *c, yaml_node_t *n, const char *path, uint3
     if (v == UINT32_MAX)
         return;
     if (!gprs_timer_representable(v)) {
-        err(c, n, path,
+        ycfg_err(c, n, path,
             "%s cannot be sent in a GPRS timer (TS 24.008 10.5.7.3): use a multiple of 2s up to "
             "62s, of 1m up to 31m or of 6m up to 186m",
-            sval(n));
+            ycfg_sval(n));
         return;
     }
     *out = v;
 }
 
-static void rd_time_zone(struct ctx *c, yaml_node_t *n, struct agw_config *cfg)
+static void rd_time_zone(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
 {
     const char *path = "mme.time_zone";
-    if (!n || !want_scalar(c, n, path, "auto, none or +HH:MM"))
+    if (!n || !ycfg_want_scalar(c, n, path, "auto, none or +HH:MM"))
         return;
-    const char *s = sval(n);
+    const char *s = ycfg_sval(n);
     if (!strcmp(s, "auto")) {
         cfg->mme.time_zone = AGW_TZ_AUTO;
         return;
@@ -918,70 +502,70 @@ static void rd_time_zone(struct ctx *c, yaml_node_t *n, struct agw_config *cfg)
         strspn(s + 1, "0123456789") == 2 && strspn(s + 4, "0123456789") == 2) {
         int h = (s[1] - '0') * 10 + (s[2] - '0'), mi = (s[4] - '0') * 10 + (s[5] - '0');
         if (mi % 15 || mi >= 60 || h * 60 + mi > 14 * 60) {
-            err(c, n, path, "'%s' is not a quarter-hour offset within -14:00..+14:00", s);
+            ycfg_err(c, n, path, "'%s' is not a quarter-hour offset within -14:00..+14:00", s);
             return;
         }
         cfg->mme.time_zone = AGW_TZ_FIXED;
         cfg->mme.tz_offset_min = (int16_t)((s[0] == '-' ? -1 : 1) * (h * 60 + mi));
         return;
     }
-    err(c, n, path, "'%s' is not one of auto | none | +HH:MM | -HH:MM", s);
+    ycfg_err(c, n, path, "'%s' is not one of auto | none | +HH:MM | -HH:MM", s);
 }
 
-static void rd_mme(struct ctx *c, yaml_node_t *n, struct agw_config *cfg)
+static void rd_mme(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
 {
     static const char *const keys[] = {
         "name",  "relative_capacity", "gummei", "tai",   "s1ap",  "security", "network_name",
         "time_zone", "t3412",         "t3402",  "t3450", "t3460", "t3470",    "ue_ambr"};
-    struct map m;
-    if (!map_open(c, n, "mme", keys, sizeof(keys) / sizeof(keys[0]), &m))
+    struct ycfg_map m;
+    if (!ycfg_map_open(c, n, "mme", keys, sizeof(keys) / sizeof(keys[0]), &m))
         return;
 
-    yaml_node_t *v = map_get(&m, "name");
+    yaml_node_t *v = ycfg_map_get(&m, "name");
     char name[AGW_MME_NAME_MAX + 1];
-    if (v && rd_str(c, v, "mme.name", name, sizeof(name), 1)) {
+    if (v && ycfg_rd_str(c, v, "mme.name", name, sizeof(name), 1)) {
         if (!printable_string(name))
-            err(c, v, "mme.name", "'%s' is not a PrintableString (A-Z a-z 0-9 space '()+,-./:=?)",
+            ycfg_err(c, v, "mme.name", "'%s' is not a PrintableString (A-Z a-z 0-9 space '()+,-./:=?)",
                 name);
         else
             memcpy(cfg->mme.name, name, sizeof(name));
     }
-    RD_UINT(c, map_get(&m, "relative_capacity"), "mme.relative_capacity", 0, 255,
+    YCFG_RD_UINT(c, ycfg_map_get(&m, "relative_capacity"), "mme.relative_capacity", 0, 255,
             cfg->mme.relative_capacity);
 
-    if ((v = map_get(&m, "gummei"))) {
+    if ((v = ycfg_map_get(&m, "gummei"))) {
         static const char *const gk[] = {"plmn", "mme_gid", "mme_code"};
-        struct map g;
-        if (map_open(c, v, "mme.gummei", gk, 3, &g)) {
+        struct ycfg_map g;
+        if (ycfg_map_open(c, v, "mme.gummei", gk, 3, &g)) {
             rd_plmn(c, g.val[0], "mme.gummei.plmn", &cfg->mme.gummei.plmn);
-            RD_UINT(c, g.val[1], "mme.gummei.mme_gid", 0, 65535, cfg->mme.gummei.mme_gid);
-            RD_UINT(c, g.val[2], "mme.gummei.mme_code", 0, 255, cfg->mme.gummei.mme_code);
+            YCFG_RD_UINT(c, g.val[1], "mme.gummei.mme_gid", 0, 65535, cfg->mme.gummei.mme_gid);
+            YCFG_RD_UINT(c, g.val[2], "mme.gummei.mme_code", 0, 255, cfg->mme.gummei.mme_code);
         }
     }
 
-    if ((v = map_need(c, &m, "tai")))
+    if ((v = ycfg_map_need(c, &m, "tai")))
         rd_tai_list(c, v, cfg);
 
-    if ((v = map_get(&m, "s1ap"))) {
+    if ((v = ycfg_map_get(&m, "s1ap"))) {
         static const char *const sk[] = {"backend", "address", "port",
                                          "udp_port", "streams", "heartbeat"};
-        struct map s;
-        if (map_open(c, v, "mme.s1ap", sk, 6, &s)) {
-            RD_ENUM(c, s.val[0], "mme.s1ap.backend", s1ap_backends, cfg->mme.s1ap.backend);
+        struct ycfg_map s;
+        if (ycfg_map_open(c, v, "mme.s1ap", sk, 6, &s)) {
+            YCFG_RD_ENUM(c, s.val[0], "mme.s1ap.backend", s1ap_backends, cfg->mme.s1ap.backend);
             if (s.val[1])
-                rd_ipv4(c, s.val[1], "mme.s1ap.address", &cfg->mme.s1ap.address);
-            RD_UINT(c, s.val[2], "mme.s1ap.port", 1, 65535, cfg->mme.s1ap.port);
-            RD_UINT(c, s.val[3], "mme.s1ap.udp_port", 1, 65535, cfg->mme.s1ap.udp_port);
-            RD_UINT(c, s.val[4], "mme.s1ap.streams", 2, 65535, cfg->mme.s1ap.streams);
+                ycfg_rd_ipv4(c, s.val[1], "mme.s1ap.address", &cfg->mme.s1ap.address);
+            YCFG_RD_UINT(c, s.val[2], "mme.s1ap.port", 1, 65535, cfg->mme.s1ap.port);
+            YCFG_RD_UINT(c, s.val[3], "mme.s1ap.udp_port", 1, 65535, cfg->mme.s1ap.udp_port);
+            YCFG_RD_UINT(c, s.val[4], "mme.s1ap.streams", 2, 65535, cfg->mme.s1ap.streams);
             rd_duration(c, s.val[5], "mme.s1ap.heartbeat", 100, 3600 * 1000, "100ms..1h",
                         &cfg->mme.s1ap.heartbeat_ms);
         }
     }
 
-    if ((v = map_get(&m, "security"))) {
+    if ((v = ycfg_map_get(&m, "security"))) {
         static const char *const sk[] = {"integrity", "ciphering"};
-        struct map s;
-        if (map_open(c, v, "mme.security", sk, 2, &s)) {
+        struct ycfg_map s;
+        if (ycfg_map_open(c, v, "mme.security", sk, 2, &s)) {
             rd_algs(c, s.val[0], "mme.security.integrity", "EIA", cfg->mme.security.integrity,
                     &cfg->mme.security.n_integrity);
             rd_algs(c, s.val[1], "mme.security.ciphering", "EEA", cfg->mme.security.ciphering,
@@ -989,65 +573,65 @@ static void rd_mme(struct ctx *c, yaml_node_t *n, struct agw_config *cfg)
         }
     }
 
-    if ((v = map_get(&m, "network_name"))) {
+    if ((v = ycfg_map_get(&m, "network_name"))) {
         static const char *const nk[] = {"full", "short"};
-        struct map s;
-        if (map_open(c, v, "mme.network_name", nk, 2, &s)) {
-            rd_str(c, s.val[0], "mme.network_name.full", cfg->mme.network_name.full,
+        struct ycfg_map s;
+        if (ycfg_map_open(c, v, "mme.network_name", nk, 2, &s)) {
+            ycfg_rd_str(c, s.val[0], "mme.network_name.full", cfg->mme.network_name.full,
                    sizeof(cfg->mme.network_name.full), 0);
-            rd_str(c, s.val[1], "mme.network_name.short", cfg->mme.network_name.short_,
+            ycfg_rd_str(c, s.val[1], "mme.network_name.short", cfg->mme.network_name.short_,
                    sizeof(cfg->mme.network_name.short_), 0);
         }
     }
 
-    rd_time_zone(c, map_get(&m, "time_zone"), cfg);
-    rd_gprs_timer(c, map_get(&m, "t3412"), "mme.t3412", &cfg->mme.t3412_ms);
-    rd_gprs_timer(c, map_get(&m, "t3402"), "mme.t3402", &cfg->mme.t3402_ms);
+    rd_time_zone(c, ycfg_map_get(&m, "time_zone"), cfg);
+    rd_gprs_timer(c, ycfg_map_get(&m, "t3412"), "mme.t3412", &cfg->mme.t3412_ms);
+    rd_gprs_timer(c, ycfg_map_get(&m, "t3402"), "mme.t3402", &cfg->mme.t3402_ms);
     /* TS 24.301 10.2: the MME's retransmission timers (6 s by default). */
-    rd_duration(c, map_get(&m, "t3450"), "mme.t3450", 100, 60000, "100ms..60s",
+    rd_duration(c, ycfg_map_get(&m, "t3450"), "mme.t3450", 100, 60000, "100ms..60s",
                 &cfg->mme.t3450_ms);
-    rd_duration(c, map_get(&m, "t3460"), "mme.t3460", 100, 60000, "100ms..60s",
+    rd_duration(c, ycfg_map_get(&m, "t3460"), "mme.t3460", 100, 60000, "100ms..60s",
                 &cfg->mme.t3460_ms);
-    rd_duration(c, map_get(&m, "t3470"), "mme.t3470", 100, 60000, "100ms..60s",
+    rd_duration(c, ycfg_map_get(&m, "t3470"), "mme.t3470", 100, 60000, "100ms..60s",
                 &cfg->mme.t3470_ms);
-    rd_ambr(c, map_get(&m, "ue_ambr"), "mme.ue_ambr", &cfg->mme.ue_ambr);
+    rd_ambr(c, ycfg_map_get(&m, "ue_ambr"), "mme.ue_ambr", &cfg->mme.ue_ambr);
 }
 
 /* ------------------------------------------------- gtpu, datapath ---- */
 
-static void rd_gtpu(struct ctx *c, yaml_node_t *n, struct agw_config *cfg)
+static void rd_gtpu(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
 {
     static const char *const keys[] = {"address"};
-    struct map m;
-    if (!map_open(c, n, "gtpu", keys, 1, &m))
+    struct ycfg_map m;
+    if (!ycfg_map_open(c, n, "gtpu", keys, 1, &m))
         return;
-    yaml_node_t *v = map_need(c, &m, "address");
+    yaml_node_t *v = ycfg_map_need(c, &m, "address");
     if (v)
-        rd_ipv4(c, v, "gtpu.address", &cfg->gtpu.address);
+        ycfg_rd_ipv4(c, v, "gtpu.address", &cfg->gtpu.address);
 }
 
-static void rd_datapath(struct ctx *c, yaml_node_t *n, struct agw_config *cfg)
+static void rd_datapath(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
 {
     static const char *const keys[] = {"s1u",     "sgi",     "mode",         "ue_dev",
                                        "pin_dir", "bpf_dir", "max_sessions", "xdp_mode"};
-    struct map m;
-    if (!map_open(c, n, "datapath", keys, 8, &m))
+    struct ycfg_map m;
+    if (!ycfg_map_open(c, n, "datapath", keys, 8, &m))
         return;
-    rd_ifname(c, map_need(c, &m, "s1u"), "datapath.s1u", cfg->datapath.s1u);
-    rd_ifname(c, map_need(c, &m, "sgi"), "datapath.sgi", cfg->datapath.sgi);
-    RD_ENUM(c, m.val[2], "datapath.mode", dp_modes, cfg->datapath.mode);
+    rd_ifname(c, ycfg_map_need(c, &m, "s1u"), "datapath.s1u", cfg->datapath.s1u);
+    rd_ifname(c, ycfg_map_need(c, &m, "sgi"), "datapath.sgi", cfg->datapath.sgi);
+    YCFG_RD_ENUM(c, m.val[2], "datapath.mode", dp_modes, cfg->datapath.mode);
     rd_ifname(c, m.val[3], "datapath.ue_dev", cfg->datapath.ue_dev);
     rd_abspath(c, m.val[4], "datapath.pin_dir", cfg->datapath.pin_dir,
                sizeof(cfg->datapath.pin_dir));
     rd_abspath(c, m.val[5], "datapath.bpf_dir", cfg->datapath.bpf_dir,
                sizeof(cfg->datapath.bpf_dir));
     /* TEIDs' low 24 bits index the session map (docs/datapath.md). */
-    RD_UINT(c, m.val[6], "datapath.max_sessions", 1, 1u << 24, cfg->datapath.max_sessions);
-    RD_ENUM(c, m.val[7], "datapath.xdp_mode", xdp_modes, cfg->datapath.xdp_mode);
+    YCFG_RD_UINT(c, m.val[6], "datapath.max_sessions", 1, 1u << 24, cfg->datapath.max_sessions);
+    YCFG_RD_ENUM(c, m.val[7], "datapath.xdp_mode", xdp_modes, cfg->datapath.xdp_mode);
     /* Routed mode forwards between two NICs (docs/datapath.md). */
     if (cfg->datapath.mode == AGW_DP_ROUTED && cfg->datapath.s1u[0] &&
         !strcmp(cfg->datapath.s1u, cfg->datapath.sgi))
-        err(c, m.val[1], "datapath.sgi", "routed mode needs two interfaces, s1u and sgi are both %s",
+        ycfg_err(c, m.val[1], "datapath.sgi", "routed mode needs two interfaces, s1u and sgi are both %s",
             cfg->datapath.s1u);
 }
 
@@ -1076,35 +660,35 @@ static bool apn_name_valid(const char *s)
     return label > 0;
 }
 
-static void rd_apn(struct ctx *c, yaml_node_t *n, const char *path, struct agw_apn *a)
+static void rd_apn(struct ycfg *c, yaml_node_t *n, const char *path, struct agw_apn *a)
 {
     static const char *const keys[] = {"name", "pdn_type", "pool", "dns",  "mtu",
                                        "ambr", "qci",      "arp",  "ims", "pcscf"};
-    struct map m;
-    char kp[PATH_LEN];
-    if (!map_open(c, n, path, keys, 10, &m))
+    struct ycfg_map m;
+    char kp[YCFG_PATH_LEN];
+    if (!ycfg_map_open(c, n, path, keys, 10, &m))
         return;
-    yaml_node_t *v = map_need(c, &m, "name");
+    yaml_node_t *v = ycfg_map_need(c, &m, "name");
     char name[AGW_APN_NAME_MAX + 1];
-    if (v && rd_str(c, v, pj(kp, sizeof(kp), path, "name"), name, sizeof(name), 1)) {
+    if (v && ycfg_rd_str(c, v, ycfg_pj(kp, sizeof(kp), path, "name"), name, sizeof(name), 1)) {
         if (!apn_name_valid(name))
-            err(c, v, kp, "'%s' is not an APN (labels of A-Z a-z 0-9 -, TS 23.003 9.1)", name);
+            ycfg_err(c, v, kp, "'%s' is not an APN (labels of A-Z a-z 0-9 -, TS 23.003 9.1)", name);
         else
             memcpy(a->name, name, sizeof(name));
     }
-    RD_ENUM(c, m.val[1], pj(kp, sizeof(kp), path, "pdn_type"), pdn_types, a->pdn_type);
-    if ((v = map_need(c, &m, "pool")))
-        rd_cidr(c, v, pj(kp, sizeof(kp), path, "pool"), &a->pool, &a->pool_prefix);
-    rd_ipv4_list(c, m.val[3], pj(kp, sizeof(kp), path, "dns"), a->dns, AGW_MAX_DNS, &a->n_dns);
-    RD_UINT(c, m.val[4], pj(kp, sizeof(kp), path, "mtu"), 576, 9000, a->mtu);
-    rd_ambr(c, m.val[5], pj(kp, sizeof(kp), path, "ambr"), &a->ambr);
+    YCFG_RD_ENUM(c, m.val[1], ycfg_pj(kp, sizeof(kp), path, "pdn_type"), pdn_types, a->pdn_type);
+    if ((v = ycfg_map_need(c, &m, "pool")))
+        rd_cidr(c, v, ycfg_pj(kp, sizeof(kp), path, "pool"), &a->pool, &a->pool_prefix);
+    ycfg_rd_ipv4_list(c, m.val[3], ycfg_pj(kp, sizeof(kp), path, "dns"), a->dns, AGW_MAX_DNS, &a->n_dns);
+    YCFG_RD_UINT(c, m.val[4], ycfg_pj(kp, sizeof(kp), path, "mtu"), 576, 9000, a->mtu);
+    rd_ambr(c, m.val[5], ycfg_pj(kp, sizeof(kp), path, "ambr"), &a->ambr);
     if ((v = m.val[6])) {
         uint64_t q;
         /* TS 23.203 6.1.7.2: standardized QCIs 1..9 and 65..86 (allowed
          * here as a range); 10..64 and 87..127 are not standardized. */
-        if (rd_uint(c, v, pj(kp, sizeof(kp), path, "qci"), 1, 86, &q)) {
+        if (ycfg_rd_uint(c, v, ycfg_pj(kp, sizeof(kp), path, "qci"), 1, 86, &q)) {
             if (q > 9 && q < 65)
-                err(c, v, kp, "%llu is not a standardized QCI (1..9, 65..86)",
+                ycfg_err(c, v, kp, "%llu is not a standardized QCI (1..9, 65..86)",
                     (unsigned long long)q);
             else
                 a->qci = (uint8_t)q;
@@ -1112,235 +696,154 @@ static void rd_apn(struct ctx *c, yaml_node_t *n, const char *path, struct agw_a
     }
     if ((v = m.val[7])) {
         static const char *const ak[] = {"priority", "capability", "vulnerability"};
-        struct map am;
-        char ap[PATH_LEN];
-        pj(ap, sizeof(ap), path, "arp");
-        if (map_open(c, v, ap, ak, 3, &am)) {
+        struct ycfg_map am;
+        char ap[YCFG_PATH_LEN];
+        ycfg_pj(ap, sizeof(ap), path, "arp");
+        if (ycfg_map_open(c, v, ap, ak, 3, &am)) {
             /* TS 23.401 4.7.3 / TS 36.413 9.2.1.60: priority level 1..15 */
-            RD_UINT(c, am.val[0], pj(kp, sizeof(kp), ap, "priority"), 1, 15, a->arp.priority);
-            rd_bool(c, am.val[1], pj(kp, sizeof(kp), ap, "capability"), &a->arp.capability);
-            rd_bool(c, am.val[2], pj(kp, sizeof(kp), ap, "vulnerability"), &a->arp.vulnerability);
+            YCFG_RD_UINT(c, am.val[0], ycfg_pj(kp, sizeof(kp), ap, "priority"), 1, 15, a->arp.priority);
+            ycfg_rd_bool(c, am.val[1], ycfg_pj(kp, sizeof(kp), ap, "capability"), &a->arp.capability);
+            ycfg_rd_bool(c, am.val[2], ycfg_pj(kp, sizeof(kp), ap, "vulnerability"), &a->arp.vulnerability);
         }
     }
-    rd_bool(c, m.val[8], pj(kp, sizeof(kp), path, "ims"), &a->ims);
-    rd_ipv4_list(c, m.val[9], pj(kp, sizeof(kp), path, "pcscf"), a->pcscf, AGW_MAX_PCSCF,
+    ycfg_rd_bool(c, m.val[8], ycfg_pj(kp, sizeof(kp), path, "ims"), &a->ims);
+    ycfg_rd_ipv4_list(c, m.val[9], ycfg_pj(kp, sizeof(kp), path, "pcscf"), a->pcscf, AGW_MAX_PCSCF,
                  &a->n_pcscf);
     if (a->ims && a->n_pcscf == 0)
-        err(c, m.val[8], pj(kp, sizeof(kp), path, "ims"),
+        ycfg_err(c, m.val[8], ycfg_pj(kp, sizeof(kp), path, "ims"),
             "an IMS APN needs at least one pcscf address");
     if (!a->ims && a->n_pcscf > 0)
-        err(c, m.val[9], pj(kp, sizeof(kp), path, "pcscf"),
+        ycfg_err(c, m.val[9], ycfg_pj(kp, sizeof(kp), path, "pcscf"),
             "P-CSCF addresses are only sent on an APN with ims: true");
 }
 
-static void rd_apns(struct ctx *c, yaml_node_t *n, struct agw_config *cfg)
+static void rd_apns(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
 {
     const char *path = "apns";
-    char ip[PATH_LEN];
-    if (!want_seq(c, n, path))
+    char ip[YCFG_PATH_LEN];
+    if (!ycfg_want_seq(c, n, path))
         return;
-    size_t cnt = seq_len(n);
+    size_t cnt = ycfg_seq_len(n);
     if (cnt == 0) {
-        err(c, n, path, "at least one APN is required");
+        ycfg_err(c, n, path, "at least one APN is required");
         return;
     }
     if (cnt > AGW_MAX_APNS) {
-        err(c, n, path, "%zu entries, at most %d allowed", cnt, AGW_MAX_APNS);
+        ycfg_err(c, n, path, "%zu entries, at most %d allowed", cnt, AGW_MAX_APNS);
         return;
     }
     cfg->apns = calloc(cnt, sizeof(*cfg->apns));
     if (!cfg->apns) {
-        err(c, n, path, "out of memory");
+        ycfg_err(c, n, path, "out of memory");
         return;
     }
     cfg->n_apns = cnt;
     size_t i = 0;
-    SEQ_FOREACH(c, n, it, item)
+    YCFG_SEQ_FOREACH(c, n, it, item)
     {
         apn_defaults(&cfg->apns[i]);
-        rd_apn(c, item, pidx(ip, sizeof(ip), path, i), &cfg->apns[i]);
+        rd_apn(c, item, ycfg_pidx(ip, sizeof(ip), path, i), &cfg->apns[i]);
         i++;
     }
     for (size_t a = 0; a < cnt; a++)
         for (size_t b = a + 1; b < cnt; b++) {
             struct agw_apn *x = &cfg->apns[a], *y = &cfg->apns[b];
-            yaml_node_t *yn = node(c, n->data.sequence.items.start[b]);
-            pidx(ip, sizeof(ip), path, b);
+            yaml_node_t *yn = ycfg_node(c, n->data.sequence.items.start[b]);
+            ycfg_pidx(ip, sizeof(ip), path, b);
             if (x->name[0] && !strcasecmp(x->name, y->name))
-                err(c, yn, ip, "APN '%s' is already defined in apns[%zu] (names are "
+                ycfg_err(c, yn, ip, "APN '%s' is already defined in apns[%zu] (names are "
                     "case-insensitive)", y->name, a);
             if (x->pool_prefix && y->pool_prefix) {
                 uint8_t p = x->pool_prefix < y->pool_prefix ? x->pool_prefix : y->pool_prefix;
                 uint32_t mask = ~UINT32_C(0) << (32 - p);
                 if ((ntohl(x->pool.s_addr) & mask) == (ntohl(y->pool.s_addr) & mask))
-                    err(c, yn, ip, "pool overlaps the pool of apns[%zu]", a);
+                    ycfg_err(c, yn, ip, "pool overlaps the pool of apns[%zu]", a);
             }
         }
 }
 
 /* ------------------------------------------------- the small ones ---- */
 
-static void rd_database(struct ctx *c, yaml_node_t *n, struct agw_config *cfg)
+static void rd_database(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
 {
     static const char *const keys[] = {"path"};
-    struct map m;
-    if (map_open(c, n, "database", keys, 1, &m))
-        rd_str(c, m.val[0], "database.path", cfg->database.path, sizeof(cfg->database.path), 1);
+    struct ycfg_map m;
+    if (ycfg_map_open(c, n, "database", keys, 1, &m))
+        ycfg_rd_str(c, m.val[0], "database.path", cfg->database.path, sizeof(cfg->database.path), 1);
 }
 
-static void rd_control(struct ctx *c, yaml_node_t *n, struct agw_config *cfg)
+static void rd_control(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
 {
     static const char *const keys[] = {"socket", "group"};
-    struct map m;
-    if (!map_open(c, n, "control", keys, 2, &m))
+    struct ycfg_map m;
+    if (!ycfg_map_open(c, n, "control", keys, 2, &m))
         return;
     /* sockaddr_un.sun_path holds 108 bytes with the NUL. */
     char sock[108];
-    if (m.val[0] && rd_str(c, m.val[0], "control.socket", sock, sizeof(sock), 1)) {
+    if (m.val[0] && ycfg_rd_str(c, m.val[0], "control.socket", sock, sizeof(sock), 1)) {
         if (sock[0] != '/')
-            err(c, m.val[0], "control.socket", "'%s' is not an absolute path", sock);
+            ycfg_err(c, m.val[0], "control.socket", "'%s' is not an absolute path", sock);
         else
             memcpy(cfg->control.socket, sock, strlen(sock) + 1);
     }
-    rd_str(c, m.val[1], "control.group", cfg->control.group, sizeof(cfg->control.group), 0);
+    ycfg_rd_str(c, m.val[1], "control.group", cfg->control.group, sizeof(cfg->control.group), 0);
 }
 
-static void rd_metrics(struct ctx *c, yaml_node_t *n, struct agw_config *cfg)
+static void rd_metrics(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
 {
     static const char *const keys[] = {"address", "port"};
-    struct map m;
-    if (!map_open(c, n, "metrics", keys, 2, &m))
+    struct ycfg_map m;
+    if (!ycfg_map_open(c, n, "metrics", keys, 2, &m))
         return;
     if (m.val[0])
-        rd_ipv4(c, m.val[0], "metrics.address", &cfg->metrics.address);
-    RD_UINT(c, m.val[1], "metrics.port", 0, 65535, cfg->metrics.port);
+        ycfg_rd_ipv4(c, m.val[0], "metrics.address", &cfg->metrics.address);
+    YCFG_RD_UINT(c, m.val[1], "metrics.port", 0, 65535, cfg->metrics.port);
 }
 
 /* ------------------------------------------------------------ load ---- */
 
-static void rd_root(struct ctx *c, yaml_node_t *root, struct agw_config *cfg)
+static void rd_root(struct ycfg *c, yaml_node_t *root, struct agw_config *cfg)
 {
     static const char *const keys[] = {"logger", "mme",      "gtpu",    "datapath",
                                        "apns",   "database", "control", "metrics"};
-    struct map m;
-    if (!map_open(c, root, "", keys, 8, &m))
+    struct ycfg_map m;
+    if (!ycfg_map_open(c, root, "", keys, 8, &m))
         return;
     yaml_node_t *v;
-    if ((v = map_get(&m, "logger")))
+    if ((v = ycfg_map_get(&m, "logger")))
         rd_logger(c, v, cfg);
-    if ((v = map_need(c, &m, "mme")))
+    if ((v = ycfg_map_need(c, &m, "mme")))
         rd_mme(c, v, cfg);
-    if ((v = map_need(c, &m, "gtpu")))
+    if ((v = ycfg_map_need(c, &m, "gtpu")))
         rd_gtpu(c, v, cfg);
-    if ((v = map_need(c, &m, "datapath")))
+    if ((v = ycfg_map_need(c, &m, "datapath")))
         rd_datapath(c, v, cfg);
-    if ((v = map_need(c, &m, "apns")))
+    if ((v = ycfg_map_need(c, &m, "apns")))
         rd_apns(c, v, cfg);
-    if ((v = map_get(&m, "database")))
+    if ((v = ycfg_map_get(&m, "database")))
         rd_database(c, v, cfg);
-    if ((v = map_get(&m, "control")))
+    if ((v = ycfg_map_get(&m, "control")))
         rd_control(c, v, cfg);
-    if ((v = map_get(&m, "metrics")))
+    if ((v = ycfg_map_get(&m, "metrics")))
         rd_metrics(c, v, cfg);
+}
+
+static void rd_root_cb(struct ycfg *c, yaml_node_t *root, void *arg)
+{
+    rd_root(c, root, arg);
 }
 
 int agw_config_load_string(const char *name, const char *text, size_t len,
                            struct agw_config *cfg, char *errbuf, size_t errlen)
 {
-    struct ctx c = {.file = name};
-    yaml_parser_t parser;
-    yaml_document_t doc;
-    int rc = 0;
-
     agw_config_defaults(cfg);
-    if (errbuf && errlen)
-        errbuf[0] = 0;
-    if (!yaml_parser_initialize(&parser))
-        return -ENOMEM;
-    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-    if (!yaml_parser_load(&parser, &doc)) {
-        /* A syntax error: libyaml stops there, so this is the only error. */
-        const yaml_mark_t *mk = &parser.problem_mark;
-        char msg[300];
-        snprintf(msg, sizeof(msg), "YAML syntax: %s%s%s", parser.problem ? parser.problem : "error",
-                 parser.context ? " " : "", parser.context ? parser.context : "");
-        err(&c, &(yaml_node_t){.start_mark = *mk}, NULL, "%s", msg);
-        rc = parser.error == YAML_MEMORY_ERROR ? -ENOMEM : -EINVAL;
-        yaml_parser_delete(&parser);
-        errs_flush(&c, errbuf, errlen);
-        return rc;
-    }
-    c.doc = &doc;
-    yaml_node_t *root = yaml_document_get_root_node(&doc);
-    if (!root) {
-        err(&c, NULL, NULL, "the file is empty");
-    } else {
-        rd_root(&c, root, cfg);
-        /* One document per file: a second one would be silently ignored. */
-        yaml_document_t next;
-        if (yaml_parser_load(&parser, &next)) {
-            yaml_node_t *r2 = yaml_document_get_root_node(&next);
-            if (r2)
-                err(&c, r2, NULL, "a second YAML document; the file must hold one");
-            yaml_document_delete(&next);
-        }
-    }
-    yaml_document_delete(&doc);
-    yaml_parser_delete(&parser);
-    if (c.oom)
-        rc = -ENOMEM;
-    else if (c.n_err)
-        rc = -EINVAL;
-    errs_flush(&c, errbuf, errlen);
-    return rc;
+    return ycfg_load_string(name, text, len, rd_root_cb, cfg, errbuf, errlen);
 }
 
 int agw_config_load(const char *path, struct agw_config *cfg, char *errbuf, size_t errlen)
 {
     agw_config_defaults(cfg);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        int e = errno;
-        if (errbuf && errlen)
-            snprintf(errbuf, errlen, "%s: %s\n", path, strerror(e));
-        return -e;
-    }
-    char *text = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len + 4096 > cap) {
-            cap = cap ? cap * 2 : 16384;
-            if (cap > (1u << 24)) { /* 16 MiB: not a configuration file */
-                free(text);
-                fclose(f);
-                if (errbuf && errlen)
-                    snprintf(errbuf, errlen, "%s: file too large\n", path);
-                return -EFBIG;
-            }
-            char *t = realloc(text, cap);
-            if (!t) {
-                free(text);
-                fclose(f);
-                return -ENOMEM;
-            }
-            text = t;
-        }
-        size_t r = fread(text + len, 1, cap - len, f);
-        len += r;
-        if (r == 0)
-            break;
-    }
-    int ioerr = ferror(f);
-    fclose(f);
-    if (ioerr) {
-        free(text);
-        if (errbuf && errlen)
-            snprintf(errbuf, errlen, "%s: read error\n", path);
-        return -EIO;
-    }
-    int rc = agw_config_load_string(path, text, len, cfg, errbuf, errlen);
-    free(text);
-    return rc;
+    return ycfg_load_file(path, rd_root_cb, cfg, errbuf, errlen);
 }
 
 /* ------------------------------------------------------- accessors ---- */

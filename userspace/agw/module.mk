@@ -15,10 +15,10 @@ AGW_SCHEMA_SQL := $(sort $(wildcard schema/agw/*.sql))
 AGW_SCHEMA_LIST := $(BUILD)/gen/agw_schema.list
 $(shell mkdir -p $(BUILD)/gen && (echo '$(AGW_SCHEMA_SQL)' | cmp -s - $(AGW_SCHEMA_LIST) || \
         echo '$(AGW_SCHEMA_SQL)' > $(AGW_SCHEMA_LIST)))
-$(BUILD)/gen/agw_schema.c: $(AGW_SCHEMA_SQL) $(AGW_SCHEMA_LIST) userspace/agw/gen_schema.sh
+$(BUILD)/gen/agw_schema.c: $(AGW_SCHEMA_SQL) $(AGW_SCHEMA_LIST) tools/gen_schema.sh
 	@mkdir -p $(@D)
 	@echo "  GEN     $@"
-	$(Q)userspace/agw/gen_schema.sh $@ $(AGW_SCHEMA_SQL)
+	$(Q)tools/gen_schema.sh $@ $(AGW_SCHEMA_SQL)
 DEBIAN_PACKAGES += libyaml-dev libsqlite3-dev
 
 UNIT_TESTS += test_agw_config
