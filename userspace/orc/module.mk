@@ -1,0 +1,34 @@
+# userspace/orc: the orchestrator xepc-orcd (docs/orchestrator.md).  Its
+# files are the library orcd (so that the tests link the same code) and
+# the program's main.  schema/orc/NNNN_name.sql are embedded as
+# orc_migrations[] (orc_store.h).
+ORC_LDLIBS := -lmicrohttpd -ljansson -lyaml -lsqlite3 -lpq -lcrypto -lpthread
+LIBRARIES += orcd
+orcd_SRCS := $(filter-out userspace/orc/orc_main.c,$(wildcard userspace/orc/*.c)) \
+             $(BUILD)/gen/orc_schema.c
+
+ORC_SCHEMA_SQL := $(sort $(wildcard schema/orc/*.sql))
+ORC_SCHEMA_LIST := $(BUILD)/gen/orc_schema.list
+$(shell mkdir -p $(BUILD)/gen && (echo '$(ORC_SCHEMA_SQL)' | cmp -s - $(ORC_SCHEMA_LIST) || \
+        echo '$(ORC_SCHEMA_SQL)' > $(ORC_SCHEMA_LIST)))
+$(BUILD)/gen/orc_schema.c: $(ORC_SCHEMA_SQL) $(ORC_SCHEMA_LIST) tools/gen_schema.sh
+	@mkdir -p $(@D)
+	@echo "  GEN     $@"
+	$(Q)tools/gen_schema.sh -p orc -i orc/orc_store.h $@ $(ORC_SCHEMA_SQL)
+
+PROGRAMS += xepc-orcd
+xepc-orcd_SRCS := userspace/orc/orc_main.c
+xepc-orcd_LIBS := orcd xepc
+xepc-orcd_LDLIBS := $(ORC_LDLIBS)
+
+DEBIAN_PACKAGES += libmicrohttpd-dev libjansson-dev libyaml-dev libsqlite3-dev libpq-dev \
+                   postgresql libcurl4-gnutls-dev openssl curl python3
+
+UNIT_TESTS += test_orc_config
+test_orc_config_SRCS := userspace/orc/tests/test_orc_config.c
+test_orc_config_LIBS := orcd xepc
+test_orc_config_LDLIBS := -lcmocka $(ORC_LDLIBS)
+
+# The REST API against SQLite and a private PostgreSQL, and two orcd on one
+# PostgreSQL (needs build/bin/xepc-orcd from `make all`; root for runuser).
+SCRIPT_TESTS += userspace/orc/tests/test_orc_api.py

@@ -1,0 +1,157 @@
+/* xepc-orcd: the orchestrator daemon's context, requests and routes.
+ *
+ * Requests are served by libmicrohttpd's worker threads (a bounded pool,
+ * http.threads); each request is routed through the route tables
+ * (orc_routes.c lists them, one table per resource group, each in its own
+ * res_<group>.c), authenticated (API token, scope) before its body is
+ * read, and handed to its handler with the parsed body and a store
+ * connection of its own.  See docs/orchestrator.md. */
+#ifndef XEPC_ORC_H
+#define XEPC_ORC_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "orc/orc_config.h"
+#include "orc/orc_store.h"
+
+struct MHD_Daemon;
+struct MHD_Connection;
+
+enum orc_scope {
+    ORC_SCOPE_PUBLIC, /* no token (health) */
+    ORC_SCOPE_READ,
+    ORC_SCOPE_WRITE,
+    ORC_SCOPE_ADMIN,
+    /* Reserved for the gateway-facing routes (mutual TLS, a client
+     * certificate from orcd's CA): refused until that part exists. */
+    ORC_SCOPE_GATEWAY,
+};
+const char *orc_scope_str(enum orc_scope s);
+/* "read" | "write" | "admin" -> scope; -EINVAL otherwise. */
+int orc_scope_parse(const char *s, enum orc_scope *out);
+
+enum orc_body {
+    ORC_BODY_NONE, /* a body is refused (413 if non-empty) */
+    ORC_BODY_JSON, /* application/json, at most http.max_body */
+    ORC_BODY_CSV,  /* text/csv, at most http.max_import_body */
+};
+
+struct orc_req;
+typedef void (*orc_handler_fn)(struct orc_req *r);
+
+/* One route: METHOD + pattern of '/'-separated segments, where "{name}"
+ * captures one non-empty segment (r->param[i], in order). */
+struct orc_route {
+    const char *method;
+    const char *pattern;
+    enum orc_scope scope;
+    enum orc_body body;
+    orc_handler_fn fn;
+    const void *arg; /* the handler's own (e.g. a resource descriptor) */
+};
+#define ORC_MAX_PARAMS 4
+
+/* Every route table, each ending with an entry whose method is NULL. */
+extern const struct orc_route *const orc_route_tables[];
+
+/* Brute-force protection: bad tokens per client address. */
+#define ORC_RL_SLOTS 1024
+struct orc_rl_slot {
+    char client[48];
+    int64_t window_start_ms, locked_until_ms;
+    unsigned failures;
+};
+
+struct orc_stats {
+    atomic_uint_fast64_t requests, status[6]; /* status[k]: kxx answers */
+    atomic_uint_fast64_t auth_failures, lockouts, writes;
+};
+
+struct orc_ctx {
+    struct orc_config cfg;
+    struct orc_store store;
+    struct MHD_Daemon *mhd;
+    char *tls_cert, *tls_key; /* PEM text, kept for MHD */
+    pthread_mutex_t rl_lock;
+    struct orc_rl_slot rl[ORC_RL_SLOTS];
+    struct orc_stats stats;
+    atomic_int in_flight;
+};
+
+struct orc_req {
+    struct orc_ctx *ctx;
+    struct MHD_Connection *conn;
+    const char *method, *url;
+    const struct orc_route *route;
+    char *param[ORC_MAX_PARAMS];
+    int n_param;
+    int64_t start_ms;
+    char client[48];
+
+    char *body; /* NUL-terminated */
+    size_t body_len, body_cap;
+    bool too_large;
+    json_t *json; /* ORC_BODY_JSON: the parsed body */
+
+    enum orc_scope scope; /* of the token */
+    char token_id[32];
+    struct orc_conn *db;  /* for the handler's duration */
+
+    /* the answer */
+    int status;
+    json_t *resp;
+    char *text;            /* a non-JSON answer (malloc'd), e.g. metrics */
+    const char *text_type; /* its Content-Type */
+    char etag[32];
+    char location[512];
+    char retry_after[24];
+    char audit_detail[256];
+    bool answered;
+};
+
+/* ------------------------------------------------------------ server ---- */
+
+int orc_http_start(struct orc_ctx *ctx, char *err, size_t errlen);
+/* Stops accepting, waits up to shutdown_grace for requests in flight. */
+void orc_http_stop(struct orc_ctx *ctx);
+int64_t orc_now_ms(void);
+
+/* ------------------------------------------------------------ answers ---- */
+
+/* The answer is r->status with JSON body j (stolen; NULL: no body). */
+void orc_reply(struct orc_req *r, int status, json_t *j);
+/* {"error": {"status": N, "message": "..."}} */
+void orc_reply_error(struct orc_req *r, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* 422 with {"error": {..., "fields": [{"field": f, "reason": why}...]}} */
+void orc_reply_invalid(struct orc_req *r, json_t *fields);
+void orc_reply_store_error(struct orc_req *r, int rc);
+
+/* Query-string value or NULL. */
+const char *orc_query(struct orc_req *r, const char *key);
+const char *orc_header(struct orc_req *r, const char *key);
+
+/* ------------------------------------------------------------- tokens ---- */
+
+#define ORC_TOKEN_PREFIX "xo_"
+/* Creates a token in the store and writes "xo_<id>_<secret>" (at most
+ * 100 bytes) into out; the secret is never stored (SHA-256 only). */
+int orc_token_create(struct orc_conn *c, const char *name, enum orc_scope scope, char *out,
+                     size_t outlen, char *id_out, size_t id_len);
+/* Checks a presented token: 0 with scope and id, -EACCES if unknown or
+ * wrong, -EIO on a store failure. */
+int orc_token_check(struct orc_conn *c, const char *token, enum orc_scope *scope, char *id_out,
+                    size_t id_len);
+
+/* Rate limiter: true if the address is locked out (retry_ms set). */
+bool orc_rl_locked(struct orc_ctx *ctx, const char *client, int64_t now_ms, int64_t *retry_ms);
+void orc_rl_failure(struct orc_ctx *ctx, const char *client, int64_t now_ms);
+void orc_rl_success(struct orc_ctx *ctx, const char *client);
+
+#endif

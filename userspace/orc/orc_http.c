@@ -1,0 +1,626 @@
+/* xepc-orcd's HTTP(S) front: libmicrohttpd with GnuTLS, a bounded pool of
+ * worker threads, HTTP/1.1 keep-alive, limits (connections in total and
+ * per address, header size, body size, idle and whole-request time),
+ * table-driven routing, token authentication before the body is read, the
+ * audit log of writes, and graceful shutdown. */
+#include "orc/orc.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+int64_t orc_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const char *const scope_names[] = {"public", "read", "write", "admin", "gateway"};
+
+const char *orc_scope_str(enum orc_scope s)
+{
+    return (unsigned)s < 5 ? scope_names[s] : "?";
+}
+
+int orc_scope_parse(const char *s, enum orc_scope *out)
+{
+    for (int i = ORC_SCOPE_READ; i <= ORC_SCOPE_ADMIN; i++)
+        if (s && !strcmp(s, scope_names[i])) {
+            *out = (enum orc_scope)i;
+            return 0;
+        }
+    return -EINVAL;
+}
+
+/* ----------------------------------------------------------- answers ---- */
+
+void orc_reply(struct orc_req *r, int status, json_t *j)
+{
+    if (r->answered) {
+        json_decref(j);
+        return;
+    }
+    r->answered = true;
+    r->status = status;
+    r->resp = j;
+}
+
+static json_t *error_obj(int status, const char *msg)
+{
+    return json_pack("{s:{s:i,s:s}}", "error", "status", status, "message", msg);
+}
+
+void orc_reply_error(struct orc_req *r, int status, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (!r->audit_detail[0])
+        snprintf(r->audit_detail, sizeof(r->audit_detail), "%.200s", msg);
+    orc_reply(r, status, error_obj(status, msg));
+}
+
+void orc_reply_invalid(struct orc_req *r, json_t *fields)
+{
+    json_t *e = error_obj(422, "validation failed");
+    json_object_set_new(json_object_get(e, "error"), "fields", fields);
+    snprintf(r->audit_detail, sizeof(r->audit_detail), "validation failed");
+    orc_reply(r, 422, e);
+}
+
+void orc_reply_store_error(struct orc_req *r, int rc)
+{
+    switch (rc) {
+    case -ENOENT:
+        orc_reply_error(r, 404, "not found");
+        break;
+    case -EEXIST:
+        orc_reply_error(r, 409, "already exists");
+        break;
+    case -ESTALE:
+        orc_reply_error(r, 412, "the resource was changed (If-Match does not match its ETag)");
+        break;
+    case -EBUSY:
+        snprintf(r->retry_after, sizeof(r->retry_after), "1");
+        orc_reply_error(r, 503, "the store is busy; retry");
+        break;
+    default:
+        fprintf(stderr, "xepc-orcd: store error: %s\n", r->db ? r->db->err : "?");
+        orc_reply_error(r, 500, "store error");
+    }
+}
+
+const char *orc_query(struct orc_req *r, const char *key)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+const char *orc_header(struct orc_req *r, const char *key)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, key);
+}
+
+/* ----------------------------------------------------------- routing ---- */
+
+/* 0 and captures when pattern matches url; -1 otherwise. */
+static int match(const char *pattern, const char *url, struct orc_req *r)
+{
+    const char *p = pattern, *u = url;
+    int n = 0;
+    while (*p && *u) {
+        if (*p != '/' || *u != '/')
+            return -1;
+        p++;
+        u++;
+        const char *pe = strchrnul(p, '/'), *ue = strchrnul(u, '/');
+        if (*p == '{') {
+            if (ue == u || n >= ORC_MAX_PARAMS)
+                return -1;
+            if (r) {
+                r->param[n] = strndup(u, (size_t)(ue - u));
+                if (!r->param[n])
+                    return -1;
+            }
+            n++;
+        } else if (pe - p != ue - u || memcmp(p, u, (size_t)(pe - p))) {
+            return -1;
+        }
+        p = pe;
+        u = ue;
+    }
+    if (*p || *u)
+        return -1;
+    if (r)
+        r->n_param = n;
+    return 0;
+}
+
+/* The route for (method, url); *path_known says whether any method
+ * matches, and allow lists them (for 405). */
+static const struct orc_route *route_find(const char *method, const char *url, bool *path_known,
+                                          char *allow, size_t allow_len)
+{
+    *path_known = false;
+    allow[0] = 0;
+    for (const struct orc_route *const *t = orc_route_tables; *t; t++)
+        for (const struct orc_route *rt = *t; rt->method; rt++) {
+            if (match(rt->pattern, url, NULL))
+                continue;
+            if (!strcmp(rt->method, method))
+                return rt;
+            *path_known = true;
+            size_t l = strlen(allow);
+            snprintf(allow + l, allow_len - l, "%s%s", l ? ", " : "", rt->method);
+        }
+    return NULL;
+}
+
+/* ------------------------------------------------------- rate limits ---- */
+
+static size_t rl_slot(const char *client)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (const char *p = client; *p; p++)
+        h = (h ^ (uint8_t)*p) * 16777619u;
+    return h % ORC_RL_SLOTS;
+}
+
+bool orc_rl_locked(struct orc_ctx *ctx, const char *client, int64_t now_ms, int64_t *retry_ms)
+{
+    pthread_mutex_lock(&ctx->rl_lock);
+    struct orc_rl_slot *s = &ctx->rl[rl_slot(client)];
+    bool locked = !strcmp(s->client, client) && s->locked_until_ms > now_ms;
+    if (locked)
+        *retry_ms = s->locked_until_ms - now_ms;
+    pthread_mutex_unlock(&ctx->rl_lock);
+    return locked;
+}
+
+void orc_rl_failure(struct orc_ctx *ctx, const char *client, int64_t now_ms)
+{
+    pthread_mutex_lock(&ctx->rl_lock);
+    struct orc_rl_slot *s = &ctx->rl[rl_slot(client)];
+    /* A slot shared by two addresses goes to the latest offender: an
+     * attacker cannot free its own slot by failing from another address
+     * without also being counted there. */
+    if (strcmp(s->client, client) || now_ms - s->window_start_ms > (int64_t)ctx->cfg.auth.window_ms) {
+        memset(s, 0, sizeof(*s));
+        snprintf(s->client, sizeof(s->client), "%s", client);
+        s->window_start_ms = now_ms;
+    }
+    if (++s->failures >= ctx->cfg.auth.max_failures) {
+        s->locked_until_ms = now_ms + (int64_t)ctx->cfg.auth.lockout_ms;
+        s->failures = 0;
+        s->window_start_ms = s->locked_until_ms;
+        atomic_fetch_add(&ctx->stats.lockouts, 1);
+    }
+    pthread_mutex_unlock(&ctx->rl_lock);
+}
+
+void orc_rl_success(struct orc_ctx *ctx, const char *client)
+{
+    pthread_mutex_lock(&ctx->rl_lock);
+    struct orc_rl_slot *s = &ctx->rl[rl_slot(client)];
+    if (!strcmp(s->client, client) && s->locked_until_ms == 0)
+        s->failures = 0;
+    pthread_mutex_unlock(&ctx->rl_lock);
+}
+
+/* ------------------------------------------------------------ answer ---- */
+
+static enum MHD_Result send_answer(struct orc_req *r)
+{
+    char *text = NULL;
+    size_t len = 0;
+    if (r->text) {
+        text = r->text;
+        r->text = NULL;
+        len = strlen(text);
+    } else if (r->resp) {
+        text = json_dumps(r->resp, JSON_COMPACT | JSON_ENSURE_ASCII);
+        if (!text) {
+            r->status = 500;
+            text = strdup("{\"error\":{\"status\":500,\"message\":\"out of memory\"}}");
+        }
+        if (text) {
+            len = strlen(text);
+            text[len++] = '\n'; /* json_dumps leaves room: replace the NUL */
+        }
+    }
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(len, text ? text : (void *)"",
+                                        text ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+    if (!resp) {
+        free(text);
+        return MHD_NO;
+    }
+    if (text)
+        MHD_add_response_header(resp, "Content-Type",
+                                r->text_type ? r->text_type : "application/json");
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    if (r->etag[0])
+        MHD_add_response_header(resp, "ETag", r->etag);
+    if (r->location[0])
+        MHD_add_response_header(resp, "Location", r->location);
+    if (r->retry_after[0])
+        MHD_add_response_header(resp, "Retry-After", r->retry_after);
+    if (r->status == 401)
+        MHD_add_response_header(resp, "WWW-Authenticate", "Bearer realm=\"xepc-orcd\"");
+    if (r->status == 405 && r->audit_detail[0])
+        MHD_add_response_header(resp, "Allow", r->audit_detail);
+    unsigned k = (unsigned)r->status / 100;
+    if (k < 6)
+        atomic_fetch_add(&r->ctx->stats.status[k], 1);
+    enum MHD_Result rc = MHD_queue_response(r->conn, (unsigned)r->status, resp);
+    MHD_destroy_response(resp);
+    json_decref(r->resp);
+    r->resp = NULL;
+    return rc;
+}
+
+static bool is_write(const char *method)
+{
+    return strcmp(method, "GET") && strcmp(method, "HEAD");
+}
+
+static void audit(struct orc_req *r)
+{
+    struct orc_conn *c = r->db ? r->db : orc_store_get(&r->ctx->store);
+    char detail[sizeof(r->audit_detail)];
+    snprintf(detail, sizeof(detail), "%s", r->audit_detail);
+    if (orc_audit_add(c, time(NULL), r->token_id, r->client, r->method, r->url, r->status,
+                      detail) < 0)
+        fprintf(stderr, "xepc-orcd: audit: %s\n", c->err);
+    if (!r->db)
+        orc_store_put(&r->ctx->store, c);
+    atomic_fetch_add(&r->ctx->stats.writes, 1);
+}
+
+/* -------------------------------------------------- request lifecycle ---- */
+
+static void req_free(struct orc_req *r)
+{
+    for (int i = 0; i < r->n_param; i++)
+        free(r->param[i]);
+    free(r->body);
+    json_decref(r->json);
+    json_decref(r->resp);
+    free(r->text);
+    free(r);
+}
+
+static bool content_type_is(const char *ct, const char *want)
+{
+    size_t n = strlen(want);
+    if (!ct || strncasecmp(ct, want, n))
+        return false;
+    return ct[n] == 0 || ct[n] == ';' || ct[n] == ' ';
+}
+
+static void client_name(struct MHD_Connection *conn, char *out, size_t len)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    snprintf(out, len, "?");
+    if (!ci || !ci->client_addr)
+        return;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)len);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)len);
+}
+
+/* Everything decided from the request line and headers, before the body:
+ * route, method, content type, size, token.  False when answered. */
+static bool admit(struct orc_req *r)
+{
+    struct orc_ctx *ctx = r->ctx;
+    bool known;
+    char allow[128];
+    const struct orc_route *rt = route_find(r->method, r->url, &known, allow, sizeof(allow));
+    if (!rt) {
+        if (known) {
+            snprintf(r->audit_detail, sizeof(r->audit_detail), "%s", allow);
+            orc_reply(r, 405, error_obj(405, "method not allowed"));
+        } else {
+            orc_reply_error(r, 404, "no such route");
+        }
+        return false;
+    }
+    r->route = rt;
+    if (match(rt->pattern, r->url, r)) {
+        orc_reply_error(r, 500, "out of memory");
+        return false;
+    }
+
+    /* Authentication first: nothing else is told to an unauthenticated
+     * client. */
+    if (rt->scope == ORC_SCOPE_GATEWAY) {
+        orc_reply_error(r, 501, "gateway routes need mutual TLS (not available yet)");
+        return false;
+    }
+    if (rt->scope != ORC_SCOPE_PUBLIC) {
+        int64_t now = orc_now_ms(), retry;
+        if (orc_rl_locked(ctx, r->client, now, &retry)) {
+            snprintf(r->retry_after, sizeof(r->retry_after), "%lld",
+                     (long long)(retry + 999) / 1000);
+            orc_reply_error(r, 429, "too many failed authentications from this address");
+            return false;
+        }
+        const char *auth = orc_header(r, "Authorization");
+        if (!auth || strncasecmp(auth, "Bearer ", 7)) {
+            orc_reply_error(r, 401, "an API token is required (Authorization: Bearer ...)");
+            return false;
+        }
+        struct orc_conn *c = orc_store_get(&ctx->store);
+        int rc = orc_token_check(c, auth + 7, &r->scope, r->token_id, sizeof(r->token_id));
+        orc_store_put(&ctx->store, c);
+        if (rc == -EACCES) {
+            atomic_fetch_add(&ctx->stats.auth_failures, 1);
+            orc_rl_failure(ctx, r->client, now);
+            orc_reply_error(r, 401, "invalid API token");
+            return false;
+        }
+        if (rc < 0) {
+            orc_reply_error(r, 503, "the store is unavailable");
+            return false;
+        }
+        orc_rl_success(ctx, r->client);
+        if (r->scope < rt->scope) {
+            orc_reply_error(r, 403, "this needs a token with scope %s (this one has %s)",
+                            orc_scope_str(rt->scope), orc_scope_str(r->scope));
+            return false;
+        }
+    }
+
+    const char *cl = orc_header(r, "Content-Length");
+    const char *te = orc_header(r, "Transfer-Encoding");
+    bool has_body = (cl && strcmp(cl, "0")) || te;
+    uint64_t limit = rt->body == ORC_BODY_CSV ? ctx->cfg.http.max_import_body
+                     : rt->body == ORC_BODY_JSON ? ctx->cfg.http.max_body
+                                                 : 0;
+    if (!has_body && rt->body != ORC_BODY_NONE) {
+        orc_reply_error(r, 400, "a request body is required");
+        return false;
+    }
+    if (has_body) {
+        const char *ct = orc_header(r, "Content-Type");
+        const char *want = rt->body == ORC_BODY_CSV ? "text/csv" : "application/json";
+        if (rt->body != ORC_BODY_NONE && !content_type_is(ct, want)) {
+            orc_reply_error(r, 415, "Content-Type must be %s", want);
+            return false;
+        }
+        if (cl) {
+            char *end;
+            errno = 0;
+            unsigned long long n = strtoull(cl, &end, 10);
+            if (*end || errno || n > limit) {
+                orc_reply_error(r, 413, "the body is larger than %llu bytes",
+                                (unsigned long long)limit);
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+static enum MHD_Result finish(struct orc_req *r)
+{
+    struct orc_ctx *ctx = r->ctx;
+    if (r->too_large) {
+        orc_reply_error(r, 413, "the body is larger than allowed");
+        return send_answer(r);
+    }
+    if (r->route->body == ORC_BODY_JSON) {
+        json_error_t je;
+        r->json = json_loadb(r->body ? r->body : "", r->body_len, JSON_REJECT_DUPLICATES, &je);
+        if (!r->json) {
+            orc_reply_error(r, 400, "bad JSON at line %d column %d: %s", je.line, je.column,
+                            je.text);
+        } else if (!json_is_object(r->json)) {
+            orc_reply_error(r, 400, "the body must be a JSON object");
+        }
+    }
+    if (!r->answered) {
+        r->db = orc_store_get(&ctx->store);
+        r->route->fn(r);
+        if (!r->answered)
+            orc_reply_error(r, 500, "no answer");
+    }
+    if (is_write(r->method) && r->token_id[0])
+        audit(r);
+    if (r->db) {
+        orc_store_put(&ctx->store, r->db);
+        r->db = NULL;
+    }
+    return send_answer(r);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    (void)version;
+    struct orc_ctx *ctx = cls;
+    struct orc_req *r = *con_cls;
+    if (!r) {
+        r = calloc(1, sizeof(*r));
+        if (!r)
+            return MHD_NO;
+        r->ctx = ctx;
+        r->conn = conn;
+        r->method = method;
+        r->url = url;
+        r->start_ms = orc_now_ms();
+        client_name(conn, r->client, sizeof(r->client));
+        *con_cls = r;
+        atomic_fetch_add(&ctx->in_flight, 1);
+        atomic_fetch_add(&ctx->stats.requests, 1);
+        if (!admit(r)) {
+            if (is_write(method) && r->token_id[0])
+                audit(r); /* refused after authentication (scope, type, size) */
+            /* A refusal queued now closes the connection (MHD cannot
+             * skip the unread body): right for a body we will not read,
+             * wasteful for a GET, whose answer waits for the next call. */
+            const char *cl = orc_header(r, "Content-Length");
+            if ((cl && strcmp(cl, "0")) || orc_header(r, "Transfer-Encoding"))
+                return send_answer(r);
+        }
+        return MHD_YES;
+    }
+    if (r->answered) {
+        if (*upload_data_size) {
+            *upload_data_size = 0; /* discard */
+            return MHD_YES;
+        }
+        return send_answer(r);
+    }
+    if (*upload_data_size) {
+        uint64_t limit = r->route->body == ORC_BODY_CSV ? ctx->cfg.http.max_import_body
+                         : r->route->body == ORC_BODY_JSON ? ctx->cfg.http.max_body
+                                                           : 0;
+        uint64_t tmo = r->route->body == ORC_BODY_CSV ? ctx->cfg.http.import_timeout_ms
+                                                      : ctx->cfg.http.request_timeout_ms;
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (orc_now_ms() - r->start_ms > (int64_t)tmo)
+            return MHD_NO; /* too slow: the connection is closed */
+        if (r->too_large || r->body_len + n > limit) {
+            /* chunked body past the limit: stop reading it at all */
+            r->too_large = true;
+            return MHD_NO;
+        }
+        if (r->body_len + n + 1 > r->body_cap) {
+            size_t cap = r->body_cap ? r->body_cap : 4096;
+            while (cap < r->body_len + n + 1)
+                cap *= 2;
+            char *b = realloc(r->body, cap);
+            if (!b)
+                return MHD_NO;
+            r->body = b;
+            r->body_cap = cap;
+        }
+        memcpy(r->body + r->body_len, upload_data, n);
+        r->body_len += n;
+        r->body[r->body_len] = 0;
+        return MHD_YES;
+    }
+    return finish(r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)conn;
+    (void)toe;
+    struct orc_ctx *ctx = cls;
+    struct orc_req *r = *con_cls;
+    if (!r)
+        return;
+    *con_cls = NULL;
+    req_free(r);
+    atomic_fetch_sub(&ctx->in_flight, 1);
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    struct orc_ctx *ctx = cls;
+    if (ctx->cfg.logger.level < ORC_LOG_DEBUG)
+        return;
+    fprintf(stderr, "xepc-orcd: mhd: ");
+    vfprintf(stderr, fmt, ap);
+}
+
+static char *read_file(const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    char *buf = malloc(1 << 20);
+    size_t n = buf ? fread(buf, 1, (1 << 20) - 1, f) : 0;
+    fclose(f);
+    if (!buf)
+        return NULL;
+    buf[n] = 0;
+    return buf;
+}
+
+int orc_http_start(struct orc_ctx *ctx, char *err, size_t errlen)
+{
+    struct orc_config *cfg = &ctx->cfg;
+    pthread_mutex_init(&ctx->rl_lock, NULL);
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+                     MHD_USE_ERROR_LOG;
+    if (cfg->tls.enabled) {
+        flags |= MHD_USE_TLS;
+        if (!(ctx->tls_cert = read_file(cfg->tls.cert, err, errlen)) ||
+            !(ctx->tls_key = read_file(cfg->tls.key, err, errlen)))
+            return -ENOENT;
+    }
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(cfg->listen.port)};
+    struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6, .sin6_port = htons(cfg->listen.port)};
+    const struct sockaddr *sa;
+    if (cfg->listen.v6) {
+        flags |= MHD_USE_IPv6;
+        sin6.sin6_addr = cfg->listen.address;
+        sa = (const struct sockaddr *)&sin6;
+    } else {
+        memcpy(&sin.sin_addr, &cfg->listen.address.s6_addr[12], 4);
+        sa = (const struct sockaddr *)&sin;
+    }
+    ctx->mhd = MHD_start_daemon(
+        flags, cfg->listen.port, NULL, NULL, on_request, ctx,
+        MHD_OPTION_SOCK_ADDR, sa,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->http.threads,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->http.max_connections,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->http.max_connections_per_ip,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)((cfg->http.idle_timeout_ms + 999) / 1000),
+        /* The request line and headers must fit in the connection's
+         * memory pool: past it MHD answers 431 (RFC 6585 section 5). */
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->http.max_header,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, ctx,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, ctx,
+        cfg->tls.enabled ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, ctx->tls_cert,
+        MHD_OPTION_HTTPS_MEM_KEY, ctx->tls_key,
+        MHD_OPTION_END);
+    if (!ctx->mhd) {
+        snprintf(err, errlen, "cannot listen on port %u (address in use, or bad TLS key/cert)",
+                 cfg->listen.port);
+        return -EADDRINUSE;
+    }
+    return 0;
+}
+
+void orc_http_stop(struct orc_ctx *ctx)
+{
+    if (!ctx->mhd)
+        return;
+    MHD_socket s = MHD_quiesce_daemon(ctx->mhd);
+    if (s != MHD_INVALID_SOCKET)
+        close(s);
+    int64_t end = orc_now_ms() + (int64_t)ctx->cfg.shutdown_grace_ms;
+    while (atomic_load(&ctx->in_flight) > 0 && orc_now_ms() < end)
+        usleep(20 * 1000);
+    MHD_stop_daemon(ctx->mhd);
+    ctx->mhd = NULL;
+    free(ctx->tls_cert);
+    free(ctx->tls_key);
+    ctx->tls_cert = ctx->tls_key = NULL;
+    pthread_mutex_destroy(&ctx->rl_lock);
+}

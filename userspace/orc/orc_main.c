@@ -1,0 +1,213 @@
+/* xepc-orcd: the orchestrator daemon (docs/orchestrator.md).
+ *
+ *   xepc-orcd [-c FILE]                    serve the API
+ *   xepc-orcd [-c FILE] check              check the configuration
+ *   xepc-orcd [-c FILE] migrate            bring the store's schema up to date
+ *   xepc-orcd [-c FILE] token create --name N --scope read|write|admin
+ *   xepc-orcd [-c FILE] token list | token revoke ID
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "orc/orc.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: xepc-orcd [-c FILE]                 serve the API\n"
+            "       xepc-orcd [-c FILE] check           check the configuration file\n"
+            "       xepc-orcd [-c FILE] migrate         bring the store's schema up to date\n"
+            "       xepc-orcd [-c FILE] token create --name NAME --scope read|write|admin\n"
+            "       xepc-orcd [-c FILE] token list\n"
+            "       xepc-orcd [-c FILE] token revoke ID\n"
+            "\n"
+            "  -c, --config FILE   configuration (default %s)\n"
+            "\n"
+            "token create prints the new API token once; only its hash is stored.\n",
+            ORC_CONFIG_DEFAULT_PATH);
+}
+
+static const char *store_dsn(const struct orc_config *cfg)
+{
+    return strcmp(cfg->store.backend, "postgresql") ? cfg->store.path : cfg->store.conninfo;
+}
+
+static int open_store(struct orc_ctx *ctx, size_t n)
+{
+    char err[512];
+    int rc = orc_store_open(&ctx->store, ctx->cfg.store.backend, store_dsn(&ctx->cfg), n, err,
+                            sizeof(err));
+    if (rc < 0)
+        fprintf(stderr, "xepc-orcd: store: %s\n", err);
+    return rc;
+}
+
+static int row_print(void *arg, int ncol, char **cols)
+{
+    (void)arg;
+    (void)ncol;
+    time_t t = (time_t)strtoll(cols[3], NULL, 10);
+    char when[32];
+    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+    printf("%-14s %-6s %-20s %s\n", cols[0], cols[2], when, cols[1]);
+    return 0;
+}
+
+static int cmd_token(struct orc_ctx *ctx, int argc, char **argv)
+{
+    if (argc < 1) {
+        usage(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[0], "create")) {
+        const char *name = NULL, *scope = NULL;
+        for (int i = 1; i < argc; i++) {
+            if (!strcmp(argv[i], "--name") && i + 1 < argc)
+                name = argv[++i];
+            else if (!strcmp(argv[i], "--scope") && i + 1 < argc)
+                scope = argv[++i];
+            else {
+                fprintf(stderr, "xepc-orcd: token create: unexpected '%s'\n", argv[i]);
+                return 2;
+            }
+        }
+        enum orc_scope sc;
+        if (!name || !*name || strlen(name) > 100 || orc_scope_parse(scope, &sc)) {
+            fprintf(stderr, "xepc-orcd: token create needs --name (1..100 characters) and "
+                            "--scope read|write|admin\n");
+            return 2;
+        }
+        if (open_store(ctx, 1) < 0)
+            return 1;
+        char tok[128];
+        struct orc_conn *c = orc_store_get(&ctx->store);
+        int rc = orc_token_create(c, name, sc, tok, sizeof(tok), NULL, 0);
+        if (rc == 0)
+            orc_audit_add(c, time(NULL), "-", "local", "TOKEN", "xepc-orcd token create", 201,
+                          name);
+        else
+            fprintf(stderr, "xepc-orcd: token create: %s\n", c->err);
+        orc_store_put(&ctx->store, c);
+        orc_store_close(&ctx->store);
+        if (rc < 0)
+            return 1;
+        printf("%s\n", tok);
+        return 0;
+    }
+    if (!strcmp(argv[0], "list") && argc == 1) {
+        if (open_store(ctx, 1) < 0)
+            return 1;
+        struct orc_conn *c = orc_store_get(&ctx->store);
+        printf("%-14s %-6s %-20s %s\n", "ID", "SCOPE", "CREATED", "NAME");
+        int rc = orc_token_list(c, row_print, NULL);
+        orc_store_put(&ctx->store, c);
+        orc_store_close(&ctx->store);
+        return rc < 0 ? 1 : 0;
+    }
+    if (!strcmp(argv[0], "revoke") && argc == 2) {
+        if (open_store(ctx, 1) < 0)
+            return 1;
+        struct orc_conn *c = orc_store_get(&ctx->store);
+        int rc = orc_token_delete(c, argv[1]);
+        if (rc == 0)
+            orc_audit_add(c, time(NULL), "-", "local", "TOKEN", "xepc-orcd token revoke", 204,
+                          argv[1]);
+        orc_store_put(&ctx->store, c);
+        orc_store_close(&ctx->store);
+        if (rc == -ENOENT)
+            fprintf(stderr, "xepc-orcd: no token '%s'\n", argv[1]);
+        return rc < 0 ? 1 : 0;
+    }
+    usage(stderr);
+    return 2;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'}, {0}};
+    const char *cfg_path = ORC_CONFIG_DEFAULT_PATH;
+    int o;
+    while ((o = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
+        switch (o) {
+        case 'c':
+            cfg_path = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    static struct orc_ctx ctx; /* large (rate-limit table); zeroed */
+    char err[8192];
+    int rc = orc_config_load(cfg_path, &ctx.cfg, err, sizeof(err));
+    if (rc < 0) {
+        fputs(err[0] ? err : "xepc-orcd: cannot read the configuration\n", stderr);
+        return 1;
+    }
+    argc -= optind;
+    argv += optind;
+    if (argc > 0 && !strcmp(argv[0], "check")) {
+        printf("%s: ok\n", cfg_path);
+        return 0;
+    }
+    if (argc > 0 && !strcmp(argv[0], "token"))
+        return cmd_token(&ctx, argc - 1, argv + 1);
+    if (argc > 0 && !strcmp(argv[0], "migrate")) {
+        if (open_store(&ctx, 1) < 0)
+            return 1;
+        printf("schema version %d\n", ctx.store.schema_version);
+        orc_store_close(&ctx.store);
+        return 0;
+    }
+    if (argc > 0) {
+        usage(stderr);
+        return 2;
+    }
+
+    /* Signals are taken by this thread only (sigwait): block them before
+     * the server's threads start, so that they inherit the mask. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (open_store(&ctx, ctx.cfg.http.threads) < 0)
+        return 1;
+    if ((rc = orc_http_start(&ctx, err, sizeof(err))) < 0) {
+        fprintf(stderr, "xepc-orcd: %s\n", err);
+        orc_store_close(&ctx.store);
+        return 1;
+    }
+    char addr[INET6_ADDRSTRLEN] = "";
+    if (ctx.cfg.listen.v6)
+        inet_ntop(AF_INET6, &ctx.cfg.listen.address, addr, sizeof(addr));
+    else
+        inet_ntop(AF_INET, &ctx.cfg.listen.address.s6_addr[12], addr, sizeof(addr));
+    fprintf(stderr, "xepc-orcd: listening on %s://%s%s%s:%u, store %s (schema %d), %u threads\n",
+            ctx.cfg.tls.enabled ? "https" : "http", ctx.cfg.listen.v6 ? "[" : "", addr,
+            ctx.cfg.listen.v6 ? "]" : "", ctx.cfg.listen.port, ctx.store.be->name,
+            ctx.store.schema_version, ctx.cfg.http.threads);
+    fflush(stderr);
+    int sig = 0;
+    while (sigwait(&set, &sig) == 0 && sig == SIGHUP)
+        ; /* nothing to reload yet */
+    fprintf(stderr, "xepc-orcd: %s: stopping (up to %llu ms for requests in flight)\n",
+            strsignal(sig), (unsigned long long)ctx.cfg.shutdown_grace_ms);
+    orc_http_stop(&ctx);
+    orc_store_close(&ctx.store);
+    fprintf(stderr, "xepc-orcd: stopped\n");
+    return 0;
+}

@@ -1,0 +1,148 @@
+/* The orchestrator's store: one interface, two backends (SQLite, the
+ * default, one file in WAL mode; PostgreSQL through libpq), the same schema
+ * and the same numbered migrations (schema/orc/NNNN_name.sql, embedded at
+ * build time).
+ *
+ * All SQL lives in orc_store.c and is written once in the subset both
+ * engines share, with '?' placeholders; a backend only opens connections,
+ * runs statements with text/integer parameters and hands rows back as
+ * text (the PostgreSQL backend rewrites '?' to $1, $2, ...).
+ *
+ * A store holds a pool of connections (one per HTTP worker thread): a
+ * request takes one with orc_store_get() and gives it back with
+ * orc_store_put().  Several xepc-orcd may share one PostgreSQL database:
+ * nothing is cached in the process, and concurrent writers are ordered by
+ * the version column (conditional updates), not by process locks. */
+#ifndef XEPC_ORC_STORE_H
+#define XEPC_ORC_STORE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct orc_migration {
+    int version;      /* NNNN of the file name, from 1, no gaps */
+    const char *name; /* the rest of the file name, without .sql */
+    const char *sql;
+};
+extern const struct orc_migration orc_migrations[];
+extern const size_t orc_n_migrations;
+
+/* A statement parameter: text (NULL is SQL NULL) or a 64-bit integer. */
+struct orc_val {
+    const char *s;
+    int64_t i;
+    bool is_int;
+};
+#define ORC_S(x) ((struct orc_val){.s = (x)})
+#define ORC_I(x) ((struct orc_val){.i = (x), .is_int = true})
+
+/* A row: ncol text columns (NULL for SQL NULL).  Return non-zero to stop. */
+typedef int (*orc_row_fn)(void *arg, int ncol, char **cols);
+
+/* What a backend provides.  Errors: -EEXIST (unique key violated),
+ * -EBUSY (lock timeout / serialization), -EIO (anything else; the message
+ * is in err). */
+struct orc_backend {
+    const char *name;
+    int (*open)(const char *dsn, void **conn, char *err, size_t errlen);
+    void (*close)(void *conn);
+    /* Runs one statement; rows go to fn (may be NULL).  Returns the number
+     * of rows changed (INSERT/UPDATE/DELETE) or returned, or -errno. */
+    int (*query)(void *conn, const char *sql, int nparams, const struct orc_val *params,
+                 orc_row_fn fn, void *arg, char *err, size_t errlen);
+    /* Runs a script of statements without parameters. */
+    int (*exec)(void *conn, const char *sql, char *err, size_t errlen);
+    const char *serial; /* what @SERIAL@ becomes in the migrations */
+    /* Opens a transaction that excludes other migrating processes. */
+    const char *begin_exclusive;
+};
+extern const struct orc_backend orc_backend_sqlite;
+extern const struct orc_backend orc_backend_pg;
+
+struct orc_conn {
+    const struct orc_backend *be;
+    void *h;
+    bool busy;
+    char err[256]; /* last error message */
+};
+
+struct orc_store {
+    const struct orc_backend *be;
+    struct orc_conn *conns;
+    size_t n_conns;
+    pthread_mutex_t lock;
+    pthread_cond_t freed;
+    int schema_version;
+};
+
+/* backend "sqlite" (dsn: a file path) or "postgresql" (dsn: a libpq
+ * conninfo string).  Opens n connections and brings the schema up to date
+ * (migrations run in one transaction each; a database newer than the
+ * binary is refused). */
+int orc_store_open(struct orc_store *st, const char *backend, const char *dsn, size_t n,
+                   char *err, size_t errlen);
+void orc_store_close(struct orc_store *st);
+struct orc_conn *orc_store_get(struct orc_store *st);
+void orc_store_put(struct orc_store *st, struct orc_conn *c);
+
+/* Convenience on one connection. */
+int orc_q(struct orc_conn *c, const char *sql, int n, const struct orc_val *p, orc_row_fn fn,
+          void *arg);
+int orc_begin(struct orc_conn *c);
+int orc_commit(struct orc_conn *c);
+void orc_rollback(struct orc_conn *c);
+
+/* ---------------------------------------------------------- objects ---- */
+
+struct orc_obj {
+    char *id;
+    int64_t version;
+    char *body; /* JSON text */
+    int64_t created_at, updated_at;
+};
+void orc_obj_free(struct orc_obj *o);
+
+/* 0 and *o filled, -ENOENT, or -EIO. */
+int orc_obj_get(struct orc_conn *c, const char *kind, const char *net, const char *id,
+                struct orc_obj *o);
+/* Inserts version 1; -EEXIST when the id is taken. */
+int orc_obj_create(struct orc_conn *c, const char *kind, const char *net, const char *id,
+                   const char *body, int64_t now);
+/* Replaces the body when the stored version is `version` and increments
+ * it; -ENOENT (no such object) or -ESTALE (another version is stored). */
+int orc_obj_update(struct orc_conn *c, const char *kind, const char *net, const char *id,
+                   int64_t version, const char *body, int64_t now);
+/* version < 0: unconditional.  -ENOENT or -ESTALE as above. */
+int orc_obj_delete(struct orc_conn *c, const char *kind, const char *net, const char *id,
+                   int64_t version);
+/* Objects of (kind, net) with id > after (keyset paging), in id order, at
+ * most limit; fn gets (id, version, body, created_at, updated_at). */
+int orc_obj_list(struct orc_conn *c, const char *kind, const char *net, const char *after,
+                 int limit, orc_row_fn fn, void *arg);
+/* How many objects of kind (any kind if NULL) belong to net. */
+int64_t orc_obj_count(struct orc_conn *c, const char *kind, const char *net);
+/* Inserts many objects of one kind at once (bulk import), inside the
+ * caller's transaction: -EEXIST if any id is taken. */
+int orc_obj_insert_many(struct orc_conn *c, const char *kind, const char *net, size_t n,
+                        const char *const *ids, const char *const *bodies, int64_t now);
+
+/* ----------------------------------------------------- tokens, audit ---- */
+
+int orc_token_insert(struct orc_conn *c, const char *id, const char *name, const char *scope,
+                     const char *hash_hex, int64_t now);
+/* 0 and scope/hash copied, or -ENOENT. */
+int orc_token_lookup(struct orc_conn *c, const char *id, char *scope, size_t scope_len,
+                     char *hash_hex, size_t hash_len);
+int orc_token_delete(struct orc_conn *c, const char *id);
+/* fn gets (id, name, scope, created_at). */
+int orc_token_list(struct orc_conn *c, orc_row_fn fn, void *arg);
+
+int orc_audit_add(struct orc_conn *c, int64_t now, const char *token_id, const char *client,
+                  const char *method, const char *path, int status, const char *detail);
+/* Entries with seq > after, oldest first; fn gets (seq, at, token_id,
+ * client, method, path, status, detail). */
+int orc_audit_list(struct orc_conn *c, int64_t after, int limit, orc_row_fn fn, void *arg);
+
+#endif
