@@ -24,5 +24,6 @@ int cli_enb_main(int argc, char **argv);     /* cmd_agwd.c: xepc-agwd's eNBs */
 int cli_ue_main(int argc, char **argv);      /* cmd_agwd.c: xepc-agwd's UEs */
 int cli_agw_main(int argc, char **argv);     /* cmd_agwd.c: xepc-agwd's counters */
 int cli_doctor_main(int argc, char **argv);  /* cmd_doctor.c: preflight checks */
+int cli_orc_main(int argc, char **argv);     /* cmd_orc.c: the orchestrator's API */
 
 #endif

@@ -24,6 +24,7 @@ static const struct cli_command commands[] = {
     {"dp", cli_dp_main, "bring the XDP/TC datapath up or down, show or upgrade it"},
     {"enb", cli_enb_main, "eNodeBs connected to xepc-agwd"},
     {"events", cli_events_main, "follow datapath events (paging, unknown TEID, quota)"},
+    {"orc", cli_orc_main, "the orchestrator's API: networks, gateways, subscribers, tokens"},
     {"session", cli_session_main, "add, modify, remove and inspect datapath sessions"},
     {"sim", cli_sim_main, "SIM authentication values: Milenage vectors, AUTS checks"},
     {"stats", cli_stats_main, "datapath counters and drop reasons"},

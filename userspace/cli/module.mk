@@ -11,3 +11,5 @@ xepcctl_LDLIBS += -lbpf -lelf -lz -lm
 # config/subscriber families (cmd_config.c, cmd_subscriber.c): agwcore
 xepcctl_LIBS := agwcore $(xepcctl_LIBS)
 xepcctl_LDLIBS += -lyaml -lsqlite3
+# orchestrator family (cmd_orc.c): libcurl (GnuTLS) and jansson
+xepcctl_LDLIBS += -lcurl -ljansson

@@ -32,3 +32,7 @@ test_orc_config_LDLIBS := -lcmocka $(ORC_LDLIBS)
 # The REST API against SQLite and a private PostgreSQL, and two orcd on one
 # PostgreSQL (needs build/bin/xepc-orcd from `make all`; root for runuser).
 SCRIPT_TESTS += userspace/orc/tests/test_orc_api.py
+# The server against schema/orc/openapi.json both ways; bad input, limits,
+# brute force, graceful shutdown.
+SCRIPT_TESTS += userspace/orc/tests/test_orc_openapi.py userspace/orc/tests/test_orc_badinput.py
+SCRIPT_TESTS += userspace/orc/tests/test_xepcctl_orc.py

@@ -26,6 +26,7 @@ static void usage(FILE *out)
             "       xepc-orcd [-c FILE] token create --name NAME --scope read|write|admin\n"
             "       xepc-orcd [-c FILE] token list\n"
             "       xepc-orcd [-c FILE] token revoke ID\n"
+            "       xepc-orcd routes                    list the API's routes\n"
             "\n"
             "  -c, --config FILE   configuration (default %s)\n"
             "\n"
@@ -146,6 +147,13 @@ int main(int argc, char **argv)
             usage(stderr);
             return 2;
         }
+    }
+    if (optind < argc && !strcmp(argv[optind], "routes")) {
+        /* What the server answers, for test_orc_openapi.py and operators. */
+        for (const struct orc_route *const *tb = orc_route_tables; *tb; tb++)
+            for (const struct orc_route *rt = *tb; rt->method; rt++)
+                printf("%s %s %s\n", rt->method, rt->pattern, orc_scope_str(rt->scope));
+        return 0;
     }
     static struct orc_ctx ctx; /* large (rate-limit table); zeroed */
     char err[8192];
