@@ -36,3 +36,7 @@ SCRIPT_TESTS += userspace/orc/tests/test_orc_api.py
 # brute force, graceful shutdown.
 SCRIPT_TESTS += userspace/orc/tests/test_orc_openapi.py userspace/orc/tests/test_orc_badinput.py
 SCRIPT_TESTS += userspace/orc/tests/test_xepcctl_orc.py
+
+# make bench: CSV import of 1M subscribers, subscriber reads and writes per
+# second, on SQLite and PostgreSQL (docs/PERFORMANCE.md, "Orchestrator").
+BENCH_SCRIPTS += userspace/orc/tests/bench_orc.py

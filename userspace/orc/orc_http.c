@@ -435,13 +435,38 @@ static enum MHD_Result finish(struct orc_req *r)
         }
     }
     if (!r->answered) {
+        /* A write and its audit entry are one transaction: a change is
+         * never without its entry, and a refused change leaves nothing. */
+        bool tx = is_write(r->method);
         r->db = orc_store_get(&ctx->store);
-        r->route->fn(r);
-        if (!r->answered)
-            orc_reply_error(r, 500, "no answer");
-    }
-    if (is_write(r->method) && r->token_id[0])
+        int rc = tx ? orc_begin(r->db) : 0;
+        if (rc < 0) {
+            orc_reply_store_error(r, rc == -EBUSY ? rc : -EIO);
+        } else {
+            r->route->fn(r);
+            if (!r->answered)
+                orc_reply_error(r, 500, "no answer");
+        }
+        if (tx && rc >= 0) {
+            if (r->status < 400) {
+                audit(r);
+                if ((rc = orc_commit(r->db)) < 0) {
+                    orc_rollback(r->db);
+                    json_decref(r->resp);
+                    r->resp = NULL;
+                    r->answered = false;
+                    r->etag[0] = r->location[0] = 0;
+                    orc_reply_store_error(r, rc == -EBUSY ? rc : -EIO);
+                    audit(r);
+                }
+            } else {
+                orc_rollback(r->db);
+                audit(r);
+            }
+        }
+    } else if (is_write(r->method) && r->token_id[0]) {
         audit(r);
+    }
     if (r->db) {
         orc_store_put(&ctx->store, r->db);
         r->db = NULL;

@@ -19,7 +19,7 @@ int orc_q(struct orc_conn *c, const char *sql, int n, const struct orc_val *p, o
 
 int orc_begin(struct orc_conn *c)
 {
-    return c->be->exec(c->h, "BEGIN", c->err, sizeof(c->err));
+    return c->be->exec(c->h, c->be->begin_write, c->err, sizeof(c->err));
 }
 
 int orc_commit(struct orc_conn *c)

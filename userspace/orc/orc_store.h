@@ -57,6 +57,9 @@ struct orc_backend {
     const char *serial; /* what @SERIAL@ becomes in the migrations */
     /* Opens a transaction that excludes other migrating processes. */
     const char *begin_exclusive;
+    /* Opens a transaction that will write (SQLite: take the write lock
+     * now, so that a read-then-write never deadlocks on the upgrade). */
+    const char *begin_write;
 };
 extern const struct orc_backend orc_backend_sqlite;
 extern const struct orc_backend orc_backend_pg;

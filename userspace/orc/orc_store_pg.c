@@ -134,4 +134,5 @@ const struct orc_backend orc_backend_pg = {
     /* Two orcd starting at once on one database: the second waits here
      * for the first to finish migrating (any constant key will do). */
     .begin_exclusive = "BEGIN; SELECT pg_advisory_xact_lock(7002001)",
+    .begin_write = "BEGIN",
 };

@@ -123,4 +123,5 @@ const struct orc_backend orc_backend_sqlite = {
     .exec = sq_exec,
     .serial = "INTEGER PRIMARY KEY AUTOINCREMENT",
     .begin_exclusive = "BEGIN IMMEDIATE",
+    .begin_write = "BEGIN IMMEDIATE",
 };

@@ -152,19 +152,14 @@ static void sub_import(struct orc_req *r)
     size_t line = 0, rows = 0;
     struct batch *b = calloc(1, sizeof(*b));
     int rc = 0;
-    bool began = false;
+    /* One transaction (orc_http.c opens it for every write): all or
+     * nothing. */
     if (!b) {
         orc_reply_error(r, 500, "out of memory");
         goto out;
     }
     for (int i = 0; i < N_COLS; i++)
         col_of[i] = -1;
-    rc = orc_begin(r->db);
-    if (rc < 0) {
-        orc_reply_store_error(r, rc);
-        goto out;
-    }
-    began = true;
     for (char *ln = strtok_r(text, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
         line++;
         size_t len = strlen(ln);
@@ -282,16 +277,11 @@ static void sub_import(struct orc_req *r)
         orc_reply_error(r, 409, "an IMSI of the file already exists; nothing was imported");
     } else if (rc < 0) {
         orc_reply_store_error(r, rc);
-    } else if ((rc = orc_commit(r->db)) < 0) {
-        orc_reply_store_error(r, rc);
     } else {
-        began = false;
         snprintf(r->audit_detail, sizeof(r->audit_detail), "imported %zu subscribers", rows);
         orc_reply(r, 200, json_pack("{s:I}", "imported", (json_int_t)rows));
     }
 out:
-    if (began)
-        orc_rollback(r->db);
     if (b)
         batch_clear(b);
     free(b);
