@@ -1,0 +1,582 @@
+/* The Diameter node: freeDiameter configured from struct diam_cfg, and the
+ * bridge from freeDiameter's threads to the owner's event loop.
+ *
+ * freeDiameter reads its configuration from a file only: the node writes
+ * one from the struct into a private temporary directory, together with a
+ * throw-away self-signed certificate when none is configured (its
+ * TLS_Cred is mandatory even when no peer uses TLS), parses it and removes
+ * both (GnuTLS has read the credentials by then).
+ *
+ * Every callback freeDiameter makes (dispatch of a received request, the
+ * answer to one of our requests, the expiry of its timeout) runs in one of
+ * freeDiameter's threads: it only appends an event to a mutex-protected
+ * queue and bumps an eventfd; the owner drains the queue from its loop. */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "diameter/diam_int.h"
+
+struct qev {
+    struct diam_event ev;
+    struct qev *next;
+};
+
+struct diam_node {
+    struct diam_cfg cfg;
+    int efd;
+    pthread_mutex_t lock;
+    struct qev *head, *tail;
+    struct disp_hdl *disp[3];
+};
+
+/* freeDiameter's state is per process: so is ours. */
+static int fd_state;            /* 0 none, 1 initialised (dict), 2 started */
+static struct diam_node *the_node;
+static int log_level = FD_LOG_ERROR;
+
+static void diam_logger(int level, const char *fmt, va_list ap)
+{
+    if (level < log_level)
+        return;
+    fputs("diam: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
+/* ------------------------------------------------- configuration ---- */
+
+static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb; (void)flag; (void)ftw;
+    return remove(p);
+}
+
+static void rm_tree(const char *dir)
+{
+    nftw(dir, rm_cb, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A self-signed P-256 certificate with CN = identity, valid one day. */
+static int make_self_signed(const char *identity, const char *cert_path,
+                            const char *key_path)
+{
+    EVP_PKEY *pk = EVP_EC_gen("P-256");
+    X509 *x = X509_new();
+    FILE *f = NULL;
+    int r = -EIO;
+
+    if (!pk || !x)
+        goto out;
+    ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+    X509_gmtime_adj(X509_getm_notBefore(x), -3600);
+    X509_gmtime_adj(X509_getm_notAfter(x), 86400);
+    X509_set_pubkey(x, pk);
+    X509_NAME *nm = X509_get_subject_name(x);
+    X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_ASC,
+                               (const unsigned char *)identity, -1, -1, 0);
+    X509_set_issuer_name(x, nm);
+    if (!X509_sign(x, pk, EVP_sha256()))
+        goto out;
+    if (!(f = fopen(key_path, "w")) || !PEM_write_PrivateKey(f, pk, NULL, NULL, 0, NULL, NULL))
+        goto out;
+    fclose(f);
+    if (!(f = fopen(cert_path, "w")) || !PEM_write_X509(f, x))
+        goto out;
+    r = 0;
+out:
+    if (f)
+        fclose(f);
+    X509_free(x);
+    EVP_PKEY_free(pk);
+    return r;
+}
+
+static bool safe_str(const char *s)
+{
+    for (; *s; s++)
+        if (*s == '"' || *s == '\\' || *s == '\n' || (unsigned char)*s < 0x20)
+            return false;
+    return true;
+}
+
+static int write_conf(const struct diam_cfg *c, const char *dir, const char *path)
+{
+    char cert[DIAM_PATH_MAX + 32], key[DIAM_PATH_MAX + 32];
+    const char *ca;
+    const char *ddir = c->dict_dir[0] ? c->dict_dir : "/usr/lib/freeDiameter";
+
+    if (!c->identity[0] || !c->realm[0] || !safe_str(c->identity) ||
+        !safe_str(c->realm) || !safe_str(c->listen_addr) || !safe_str(ddir) ||
+        !safe_str(c->tls_cert) || !safe_str(c->tls_key) || !safe_str(c->tls_ca))
+        return -EINVAL;
+    if (c->tls_cert[0] && c->tls_key[0]) {
+        snprintf(cert, sizeof(cert), "%s", c->tls_cert);
+        snprintf(key, sizeof(key), "%s", c->tls_key);
+        ca = c->tls_ca[0] ? c->tls_ca : c->tls_cert;
+    } else {
+        snprintf(cert, sizeof(cert), "%s/cert.pem", dir);
+        snprintf(key, sizeof(key), "%s/key.pem", dir);
+        int r = make_self_signed(c->identity, cert, key);
+        if (r)
+            return r;
+        ca = cert;
+    }
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -errno;
+    fprintf(f, "Identity = \"%s\";\nRealm = \"%s\";\n", c->identity, c->realm);
+    fprintf(f, "Port = %u;\nSecPort = %u;\n", c->port ? c->port : 3868, c->tls_port);
+    fprintf(f, "ListenOn = \"%s\";\n", c->listen_addr[0] ? c->listen_addr : "127.0.0.1");
+    if (!c->sctp)
+        fputs("No_SCTP;\n", f);
+    fputs("NoRelay;\nAppServThreads = 2;\n", f);
+    fprintf(f, "TcTimer = %u;\nTwTimer = %u;\n", c->tc_timer_s ? c->tc_timer_s : 30,
+            c->tw_timer_s ? c->tw_timer_s : 30);
+    fprintf(f, "TLS_Cred = \"%s\", \"%s\";\nTLS_CA = \"%s\";\n", cert, key, ca);
+    /* Debian's dictionaries, in dependency order; diam_dict.c adds ours. */
+    fprintf(f, "LoadExtension = \"%s/dict_nasreq.fdx\";\n", ddir);
+    fprintf(f, "LoadExtension = \"%s/dict_dcca.fdx\";\n", ddir);
+    fprintf(f, "LoadExtension = \"%s/dict_dcca_3gpp.fdx\";\n", ddir);
+    for (unsigned i = 0; i < c->n_peers && i < DIAM_MAX_PEERS; i++) {
+        const struct diam_peer_cfg *p = &c->peers[i];
+        if (!p->identity[0] || !safe_str(p->identity) || !safe_str(p->addr) ||
+            !safe_str(p->realm)) {
+            fclose(f);
+            return -EINVAL;
+        }
+        fprintf(f, "ConnectPeer = \"%s\" { ConnectTo = \"%s\"; ", p->identity,
+                p->addr[0] ? p->addr : "127.0.0.1");
+        if (p->port)
+            fprintf(f, "Port = %u; ", p->port);
+        if (!p->tls)
+            fputs("No_TLS; ", f);
+        fputs(p->transport == DIAM_SCTP ? "No_TCP; " : "No_SCTP; ", f);
+        if (p->realm[0])
+            fprintf(f, "Realm = \"%s\"; ", p->realm);
+        fputs("};\n", f);
+    }
+    if (fclose(f))
+        return -EIO;
+    return 0;
+}
+
+static int init_core(const struct diam_cfg *c)
+{
+    char dir[] = "/tmp/xepc-diam-XXXXXX";
+    char path[64];
+    int r;
+
+    if (fd_state)
+        return -EALREADY;
+    if (!mkdtemp(dir))
+        return -errno;
+    snprintf(path, sizeof(path), "%s/fd.conf", dir);
+    if ((r = write_conf(c, dir, path)))
+        goto out;
+    log_level = c->log_level ? c->log_level : FD_LOG_ERROR;
+    fd_log_handler_register(diam_logger);
+    fd_g_debug_lvl = log_level;
+    if ((r = fd_core_initialize())) {
+        r = -r;
+        goto out;
+    }
+    if ((r = fd_core_parseconf(path))) {
+        r = r > 0 ? -r : -EINVAL;
+        goto out;
+    }
+    if ((r = diam_dict_setup()))
+        goto out;
+    fd_state = 1;
+out:
+    rm_tree(dir);
+    return r;
+}
+
+int diam_dict_only_init(void)
+{
+    struct diam_cfg c = { 0 };
+    if (fd_state)
+        return 0;
+    snprintf(c.identity, sizeof(c.identity), "codec.localdomain");
+    snprintf(c.realm, sizeof(c.realm), "localdomain");
+    c.port = 1;         /* never started */
+    return init_core(&c);
+}
+
+/* ---------------------------------------------------------- queue ---- */
+
+static void push(struct diam_node *n, const struct diam_event *ev)
+{
+    struct qev *q = calloc(1, sizeof(*q));
+    if (!q) {
+        /* nothing to hand over: the message is lost, as if not received */
+        if (ev->msg)
+            fd_msg_free(ev->msg);
+        return;
+    }
+    q->ev = *ev;
+    pthread_mutex_lock(&n->lock);
+    if (n->tail)
+        n->tail->next = q;
+    else
+        n->head = q;
+    n->tail = q;
+    pthread_mutex_unlock(&n->lock);
+    uint64_t one = 1;
+    ssize_t w = write(n->efd, &one, sizeof(one));
+    (void)w;            /* EAGAIN only when the counter is saturated */
+}
+
+static struct qev *pop(struct diam_node *n)
+{
+    pthread_mutex_lock(&n->lock);
+    struct qev *q = n->head;
+    if (q) {
+        n->head = q->next;
+        if (!n->head)
+            n->tail = NULL;
+    }
+    pthread_mutex_unlock(&n->lock);
+    return q;
+}
+
+int diam_node_next(struct diam_node *n, struct diam_event *ev)
+{
+    struct qev *q = pop(n);
+    if (!q) {
+        uint64_t v;
+        ssize_t rd = read(n->efd, &v, sizeof(v));
+        (void)rd;
+        /* a push between the empty pop and the read: not lost */
+        q = pop(n);
+        if (!q)
+            return 0;
+    }
+    *ev = q->ev;
+    free(q);
+    return 1;
+}
+
+void diam_event_done(struct diam_event *ev)
+{
+    if (ev->msg)
+        fd_msg_free(ev->msg);
+    ev->msg = NULL;
+}
+
+static void fill_hdr(struct diam_event *ev, struct msg *m)
+{
+    struct msg_hdr *h;
+    if (m && fd_msg_hdr(m, &h) == 0) {
+        ev->app_id = h->msg_appl;
+        ev->cmd_code = h->msg_code;
+    }
+}
+
+/* freeDiameter dispatch thread: a request for one of our applications. */
+static int on_request(struct msg **m, struct avp *avp, struct session *sess,
+                      void *opaque, enum disp_action *act)
+{
+    (void)avp; (void)sess;
+    struct diam_node *n = opaque;
+    struct msg_hdr *h;
+    *act = DISP_ACT_CONT;
+    if (fd_msg_hdr(*m, &h) || !(h->msg_flags & CMD_FLAG_REQUEST))
+        return 0;               /* answers come through on_answer */
+    struct diam_event ev = { .type = DIAM_EV_REQUEST, .msg = *m };
+    fill_hdr(&ev, *m);
+    *m = NULL;                  /* ours now; answered later by the owner */
+    push(n, &ev);
+    return 0;
+}
+
+struct send_ctx {
+    struct diam_node *n;
+    uint64_t cookie;
+};
+
+static void on_answer(void *data, struct msg **m)
+{
+    struct send_ctx *c = data;
+    struct diam_event ev = { .type = DIAM_EV_ANSWER, .cookie = c->cookie, .msg = *m };
+    fill_hdr(&ev, *m);
+    *m = NULL;
+    push(c->n, &ev);
+    free(c);
+}
+
+static void on_expire(void *data, DiamId_t to, size_t tolen, struct msg **req)
+{
+    (void)to; (void)tolen;
+    struct send_ctx *c = data;
+    struct diam_event ev = { .type = DIAM_EV_TIMEOUT, .cookie = c->cookie };
+    fill_hdr(&ev, *req);
+    push(c->n, &ev);    /* *req left for freeDiameter to free */
+    free(c);
+}
+
+/* Incoming connection from a peer not in the configuration. */
+static int validate_peer(struct peer_info *info, int *auth, int (**cb2)(struct peer_info *))
+{
+    (void)cb2;
+    if (!the_node || !the_node->cfg.accept_any)
+        return 0;               /* no decision: freeDiameter rejects */
+    *auth = 1;
+    /* RFC 6733 13: no TLS required from it (loopback tests, IPsec) */
+    info->config.pic_flags.sec |= PI_SEC_NONE;
+    return 0;
+}
+
+/* -------------------------------------------------------------- api ---- */
+
+int diam_node_start(const struct diam_cfg *cfg, struct diam_node **out)
+{
+    struct diam_node *n;
+    int r;
+
+    if (fd_state == 2 || the_node)
+        return -EALREADY;
+    if (fd_state == 1)
+        return -EBUSY;          /* diam_dict_only_init was used */
+    n = calloc(1, sizeof(*n));
+    if (!n)
+        return -ENOMEM;
+    n->cfg = *cfg;
+    pthread_mutex_init(&n->lock, NULL);
+    n->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (n->efd < 0) {
+        r = -errno;
+        free(n);
+        return r;
+    }
+    if ((r = init_core(cfg)))
+        goto fail;
+    the_node = n;
+    static const uint32_t ids[3] = { DIAM_APPID_S6A, DIAM_APPID_GX, DIAM_APPID_GY };
+    for (int i = 0; i < 3; i++) {
+        if (!(cfg->apps & (1u << i)))
+            continue;
+        struct dict_object *app = diam_dict_app(ids[i]);
+        struct disp_when w = { .app = app };
+        /* RFC 6733 5.3: advertised as an Auth-Application-Id (S6a and Gx
+         * inside Vendor-Specific-Application-Id) */
+        if ((r = fd_disp_app_support(app, ids[i] == DIAM_APPID_GY ? NULL
+                                     : diam_dict_vendor3gpp(), 1, 0)) ||
+            (r = fd_disp_register(on_request, DISP_HOW_APPID, &w, n, &n->disp[i]))) {
+            r = -r;
+            goto fail;
+        }
+    }
+    if ((r = fd_peer_validate_register(validate_peer))) {
+        r = -r;
+        goto fail;
+    }
+    if ((r = fd_core_start()) || (r = fd_core_waitstartcomplete())) {
+        r = -r;
+        goto fail;
+    }
+    fd_state = 2;
+    *out = n;
+    return 0;
+fail:
+    the_node = NULL;
+    close(n->efd);
+    free(n);
+    return r < 0 ? r : -EINVAL;
+}
+
+void diam_node_stop(struct diam_node *n)
+{
+    if (!n)
+        return;
+    fd_core_shutdown();
+    fd_core_wait_shutdown_complete();
+    struct diam_event ev;
+    while (diam_node_next(n, &ev))
+        diam_event_done(&ev);
+    close(n->efd);
+    pthread_mutex_destroy(&n->lock);
+    the_node = NULL;
+    free(n);
+}
+
+int diam_node_fd(const struct diam_node *n)
+{
+    return n->efd;
+}
+
+const char *diam_node_identity(const struct diam_node *n)
+{
+    return n->cfg.identity;
+}
+
+int diam_node_peers_open(const struct diam_node *n)
+{
+    (void)n;
+    int count = 0;
+    if (pthread_rwlock_rdlock(&fd_g_peers_rw))
+        return -EIO;
+    for (struct fd_list *li = fd_g_peers.next; li != &fd_g_peers; li = li->next) {
+        struct peer_hdr *p = (struct peer_hdr *)li->o;
+        if (fd_peer_get_state(p) == STATE_OPEN)
+            count++;
+    }
+    pthread_rwlock_unlock(&fd_g_peers_rw);
+    return count;
+}
+
+int diam_node_wait_peer(const struct diam_node *n, const char *id, unsigned ms)
+{
+    (void)n;
+    for (unsigned t = 0; t <= ms; t += 10) {
+        struct peer_hdr *p = NULL;
+        if (fd_peer_getbyid((DiamId_t)id, strlen(id), 1, &p) == 0 && p &&
+            fd_peer_get_state(p) == STATE_OPEN)
+            return 0;
+        usleep(10000);
+    }
+    return -ETIMEDOUT;
+}
+
+int diam_send(struct diam_node *n, struct msg **req, unsigned timeout_ms, uint64_t cookie)
+{
+    struct send_ctx *c;
+    int r;
+
+    if (!req || !*req)
+        return -EINVAL;
+    c = malloc(sizeof(*c));
+    if (!c) {
+        fd_msg_free(*req);
+        *req = NULL;
+        return -ENOMEM;
+    }
+    c->n = n;
+    c->cookie = cookie;
+    if (timeout_ms) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);     /* freeDiameter's clock */
+        ts.tv_sec += timeout_ms / 1000;
+        ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        r = fd_msg_send_timeout(req, on_answer, c, on_expire, &ts);
+    } else {
+        r = fd_msg_send(req, on_answer, c);
+    }
+    if (r) {
+        if (*req)
+            fd_msg_free(*req);
+        *req = NULL;
+        free(c);
+        return -r;
+    }
+    return 0;
+}
+
+int diam_send_answer(struct diam_node *n, struct msg **ans)
+{
+    (void)n;
+    if (!ans || !*ans)
+        return -EINVAL;
+    int r = fd_msg_send(ans, NULL, NULL);
+    if (r && *ans) {
+        fd_msg_free(*ans);
+        *ans = NULL;
+    }
+    return -r;
+}
+
+void diam_msg_free(struct msg *m)
+{
+    if (m)
+        fd_msg_free(m);
+}
+
+int diam_msg_to_bytes(struct msg *m, uint8_t **buf, size_t *len)
+{
+    uint8_t *b = NULL;
+    size_t l = 0;
+    if (fd_msg_bufferize(m, &b, &l))
+        return -EINVAL;
+    *buf = b;
+    *len = l;
+    return 0;
+}
+
+int diam_msg_from_bytes(const uint8_t *buf, size_t len, struct msg **out)
+{
+    struct msg *m = NULL;
+    struct fd_pei pei;
+    /* RFC 6733 3: 20-byte header; the length field must match */
+    if (len < 20 || len > (1u << 24))
+        return -EBADMSG;
+    if (((size_t)buf[1] << 16 | (size_t)buf[2] << 8 | buf[3]) != len)
+        return -EBADMSG;
+    uint8_t *copy = malloc(len);       /* fd_msg_parse_buffer takes it */
+    if (!copy)
+        return -ENOMEM;
+    memcpy(copy, buf, len);
+    if (fd_msg_parse_buffer(&copy, len, &m)) {
+        free(copy);
+        return -EBADMSG;
+    }
+    memset(&pei, 0, sizeof(pei));
+    if (fd_msg_parse_dict(m, fd_g_config->cnf_dict, &pei)) {
+        if (pei.pei_avp_free && pei.pei_avp)
+            fd_msg_free(pei.pei_avp);
+        fd_msg_free(m);
+        return -EBADMSG;
+    }
+    *out = m;
+    return 0;
+}
+
+int diam_msg_info(struct msg *m, uint32_t *app, uint32_t *cmd, bool *request)
+{
+    struct msg_hdr *h;
+    if (!m || fd_msg_hdr(m, &h))
+        return -EINVAL;
+    if (app)
+        *app = h->msg_appl;
+    if (cmd)
+        *cmd = h->msg_code;
+    if (request)
+        *request = !!(h->msg_flags & CMD_FLAG_REQUEST);
+    return 0;
+}
+
+int diam_msg_session_id(struct msg *m, char *buf, size_t len)
+{
+    struct avp_hdr *h;
+    for (struct avp *a = da_first(m); a; a = da_next(a))
+        if (da_which(a, &h) == DA_SESSION_ID)
+            return da_str(h, buf, len);
+    return -ENOENT;
+}
+
+void diam_session_id_new(const char *identity, char *buf, size_t len)
+{
+    static uint32_t lo;
+    uint32_t hi = (uint32_t)time(NULL), r = 0;
+    if (!lo && getrandom(&r, sizeof(r), 0) == sizeof(r))
+        lo = r;
+    /* RFC 6733 8.8: <DiameterIdentity>;<high 32 bits>;<low 32 bits> */
+    snprintf(buf, len, "%s;%u;%u", identity, hi, __atomic_add_fetch(&lo, 1, __ATOMIC_RELAXED));
+}
