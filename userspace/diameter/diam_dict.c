@@ -127,6 +127,30 @@ static int ensure_avp(enum da_id id)
     return 0;
 }
 
+/* dict_dcca gives CCR/CCA the ABNF of RFC 4006 3.1/3.2 (e.g. a required
+ * Service-Context-Id), and freeDiameter enforces a command's rules on
+ * every message it receives, answering 5005 itself or dropping the answer.
+ * Gx (TS 29.212 5.6.2) shares command 272 with a different ABNF, so a
+ * single rule set cannot fit both: the rules of 272 are removed and the
+ * typed decoders check what each application requires. */
+static int drop_rules(uint32_t code, bool request)
+{
+    struct dict_object *cmd = diam_dict_cmd(code, request);
+    struct fd_list *sentinel = NULL;
+    struct dict_object *found[128];
+    unsigned n = 0;
+    if (!cmd)
+        return -ENOENT;
+    if (fd_dict_getlistof(RULE_BY_AVP_AND_PARENT, cmd, &sentinel) || !sentinel)
+        return 0;
+    for (struct fd_list *li = sentinel->next; li != sentinel && n < 128; li = li->next)
+        found[n++] = li->o;
+    for (unsigned i = 0; i < n; i++)
+        if (fd_dict_delete(found[i]))
+            return -EINVAL;
+    return 0;
+}
+
 int diam_dict_setup(void)
 {
     int r = ensure_vendor();
@@ -151,6 +175,8 @@ int diam_dict_setup(void)
         (r = ensure_cmd(DIAM_CMD_CCR, "Credit-Control-Request",
                         "Credit-Control-Answer", app_gy)) ||
         (r = ensure_cmd(DIAM_CMD_RAR, "Re-Auth-Request", "Re-Auth-Answer", NULL)))
+        return r;
+    if ((r = drop_rules(DIAM_CMD_CCR, true)) || (r = drop_rules(DIAM_CMD_CCR, false)))
         return r;
     for (int i = 0; i < DA__COUNT; i++)
         if ((r = ensure_avp(i)))

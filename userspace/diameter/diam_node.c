@@ -325,7 +325,9 @@ static void on_expire(void *data, DiamId_t to, size_t tolen, struct msg **req)
     struct send_ctx *c = data;
     struct diam_event ev = { .type = DIAM_EV_TIMEOUT, .cookie = c->cookie };
     fill_hdr(&ev, *req);
-    push(c->n, &ev);    /* *req left for freeDiameter to free */
+    push(c->n, &ev);
+    fd_msg_free(*req);  /* disposed of here: no "discarded" log */
+    *req = NULL;
     free(c);
 }
 

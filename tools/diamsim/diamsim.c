@@ -1,0 +1,906 @@
+/* diamsim: an HSS (S6a), PCRF (Gx) and OCS (Gy) peer on freeDiameter for
+ * tests and demos, scriptable from a file (--script) and the command line
+ * (-c LINE).  It records every message it receives as a JSON line
+ * (--record) so that tests can assert what the gateway sent.
+ * See `diamsim --help` and docs/charging.md. */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "diameter/diam.h"
+#include "lib/hex.h"
+#include "sec/auth_vector.h"
+#include "sim_util.h"
+
+#define MAX_SUBS    64
+#define MAX_RULES   32
+#define MAX_QUOTAS  32
+#define MAX_FAULTS  16
+#define MAX_TIMED   16
+#define MAX_SESS    128
+
+struct sub {
+    char imsi[16];
+    uint8_t k[16], opc[16];
+    struct sec_sqn_he he;
+    char msisdn[16];
+    char apn[DIAM_STR_MAX];
+    uint32_t ambr_ul, ambr_dl, qci;
+    char mme_host[DIAM_ID_MAX];         /* from its last ULR */
+};
+
+struct rule {                           /* Gx: installed in CCA-I */
+    char imsi[16];
+    int kind;                           /* 0 name, 1 base, 2 definition */
+    struct diam_rule_def def;
+};
+
+struct quota {                          /* Gy: per IMSI and rating group */
+    char imsi[16];
+    uint32_t rg;
+    uint64_t remaining;                 /* budget not yet granted */
+    uint64_t grant;                     /* per CCR, 0 = all remaining */
+    uint32_t threshold, validity;
+    struct diam_fui final;              /* with the last grant */
+    uint64_t used;                      /* reported so far */
+};
+
+struct fault {                          /* error answers, silence */
+    char cmd[8];                        /* air ulr pur gx gy */
+    uint32_t cc_type;                   /* 0 = any */
+    uint32_t code;                      /* 0 = silence */
+    bool exp;
+    int count;                          /* < 0 forever */
+};
+
+struct timed {                          /* rar / clr / idr at a time */
+    double at;
+    struct sim_line line;
+    bool done;
+};
+
+struct sess {
+    char sid[DIAM_ID_MAX + 64];
+    char imsi[16];
+    char origin[DIAM_ID_MAX];
+    uint32_t app;
+};
+
+struct sim {
+    struct diam_node *node;
+    char realm[DIAM_ID_MAX];
+    FILE *rec;
+    struct timespec t0;
+    struct sub subs[MAX_SUBS];
+    unsigned n_subs;
+    struct rule rules[MAX_RULES];
+    unsigned n_rules;
+    struct quota quotas[MAX_QUOTAS];
+    unsigned n_quotas;
+    struct fault faults[MAX_FAULTS];
+    unsigned n_faults;
+    struct timed timed[MAX_TIMED];
+    unsigned n_timed;
+    struct sess sess[MAX_SESS];
+    unsigned n_sess;
+    bool has_ccfh;
+    uint32_t ccfh;
+    uint64_t monitor_grant;
+    char monitor_key[DIAM_STR_MAX];
+};
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int s)
+{
+    (void)s;
+    stop = 1;
+}
+
+static double now_s(const struct sim *s)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - s->t0.tv_sec) + (t.tv_nsec - s->t0.tv_nsec) / 1e9;
+}
+
+static struct sub *find_sub(struct sim *s, const char *imsi)
+{
+    for (unsigned i = 0; i < s->n_subs; i++)
+        if (!strcmp(s->subs[i].imsi, imsi))
+            return &s->subs[i];
+    return NULL;
+}
+
+static struct sess *find_sess_imsi(struct sim *s, const char *imsi, uint32_t app)
+{
+    for (unsigned i = s->n_sess; i-- > 0;)
+        if (!strcmp(s->sess[i].imsi, imsi) && s->sess[i].app == app)
+            return &s->sess[i];
+    return NULL;
+}
+
+static void remember_sess(struct sim *s, const struct diam_header_info *h,
+                          const char *imsi, uint32_t app)
+{
+    for (unsigned i = 0; i < s->n_sess; i++)
+        if (!strcmp(s->sess[i].sid, h->session_id))
+            return;
+    if (s->n_sess == MAX_SESS) {
+        memmove(&s->sess[0], &s->sess[1], sizeof(s->sess[0]) * (MAX_SESS - 1));
+        s->n_sess--;
+    }
+    struct sess *x = &s->sess[s->n_sess++];
+    snprintf(x->sid, sizeof(x->sid), "%s", h->session_id);
+    snprintf(x->imsi, sizeof(x->imsi), "%s", imsi);
+    snprintf(x->origin, sizeof(x->origin), "%s", h->origin_host);
+    x->app = app;
+}
+
+/* -------------------------------------------------------- script ---- */
+
+static int parse_rule_def(const struct sim_line *l, struct diam_rule_def *d)
+{
+    const char *v;
+    memset(d, 0, sizeof(*d));
+    snprintf(d->name, sizeof(d->name), "%s", sim_kv(l, 2, "def", 0));
+    if ((v = sim_kv(l, 2, "rg", 0))) {
+        if (!sim_u32(v, &d->rating_group))
+            return -EINVAL;
+        d->has_rating_group = true;
+    }
+    if ((v = sim_kv(l, 2, "prec", 0)) && !sim_u32(v, &d->precedence))
+        return -EINVAL;
+    if ((v = sim_kv(l, 2, "status", 0))) {
+        if (!sim_u32(v, &d->flow_status))
+            return -EINVAL;
+        d->has_flow_status = true;
+    }
+    if ((v = sim_kv(l, 2, "mk", 0)))
+        snprintf(d->monitoring_key, sizeof(d->monitoring_key), "%s", v);
+    if ((v = sim_kv(l, 2, "online", 0))) {
+        if (!sim_u32(v, &d->online))
+            return -EINVAL;
+        d->has_online = true;
+    }
+    if ((v = sim_kv(l, 2, "qci", 0))) {
+        if (!sim_u32(v, &d->qos.qci))
+            return -EINVAL;
+        d->qos.present = true;
+    }
+    if ((v = sim_kv(l, 2, "mbr", 0))) {
+        if (sscanf(v, "%u/%u", &d->qos.mbr_ul, &d->qos.mbr_dl) != 2)
+            return -EINVAL;
+        d->qos.present = true;
+    }
+    for (int i = 0; i < DIAM_MAX_FLOWS && (v = sim_kv(l, 2, "flow", i)); i++) {
+        snprintf(d->flows[i].description, sizeof(d->flows[i].description), "%s", v);
+        d->flows[i].direction = 3;      /* BIDIRECTIONAL */
+        d->n_flows++;
+    }
+    return 0;
+}
+
+static int parse_fui(const struct sim_line *l, struct diam_fui *f)
+{
+    const char *v = sim_kv(l, 2, "final", 0);
+    memset(f, 0, sizeof(*f));
+    f->action = DIAM_FUA_NONE;
+    if (!v)
+        return 0;
+    if (!strcmp(v, "terminate")) {
+        f->action = DIAM_FUA_TERMINATE;
+    } else if (!strcmp(v, "redirect")) {
+        f->action = DIAM_FUA_REDIRECT;
+        const char *url = sim_kv(l, 2, "redirect", 0);
+        if (!url)
+            return -EINVAL;
+        f->redirect_addr_type = strncmp(url, "http", 4) ? 0 : 2;   /* IPv4 or URL */
+        snprintf(f->redirect_addr, sizeof(f->redirect_addr), "%s", url);
+    } else if (!strcmp(v, "restrict")) {
+        f->action = DIAM_FUA_RESTRICT_ACCESS;
+        for (int i = 0; i < DIAM_MAX_FILTERS && (v = sim_kv(l, 2, "filter", i)); i++)
+            snprintf(f->filter_ids[f->n_filter_ids++], DIAM_STR_MAX, "%s", v);
+        for (int i = 0; i < DIAM_MAX_FILTERS && (v = sim_kv(l, 2, "restrict", i)); i++)
+            snprintf(f->restrict_rules[f->n_restrict++], DIAM_FLOW_MAX, "%s", v);
+    } else {
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static int script_line(struct sim *s, const char *text)
+{
+    struct sim_line l;
+    const char *v;
+    if (sim_split(text, &l))
+        return -EINVAL;
+    if (l.n == 0)
+        return 0;
+    const char *cmd = l.tok[0];
+    if (!strcmp(cmd, "subscriber")) {
+        /* subscriber IMSI k=HEX opc=HEX [sqn=N] [msisdn=] [apn=] [ambr=UL/DL] [qci=] */
+        if (l.n < 2 || s->n_subs == MAX_SUBS || strlen(l.tok[1]) > 15)
+            return -EINVAL;
+        struct sub *u = &s->subs[s->n_subs];
+        memset(u, 0, sizeof(*u));
+        snprintf(u->imsi, sizeof(u->imsi), "%s", l.tok[1]);
+        if (!(v = sim_kv(&l, 2, "k", 0)) || hex_decode_exact(v, u->k, 16) ||
+            !(v = sim_kv(&l, 2, "opc", 0)) || hex_decode_exact(v, u->opc, 16))
+            return -EINVAL;
+        uint64_t sqn = 0;
+        if ((v = sim_kv(&l, 2, "sqn", 0)) && !sim_u64(v, &sqn))
+            return -EINVAL;
+        /* SQN = SEQ || IND (TS 33.102 C.3.2), as the local HSS stores it */
+        u->he.seq_he = sqn >> SEC_SQN_IND_BITS;
+        u->he.ind = (uint8_t)(((sqn & (SEC_SQN_IND_COUNT - 1)) + 1) % SEC_SQN_IND_COUNT);
+        snprintf(u->msisdn, sizeof(u->msisdn), "%s", (v = sim_kv(&l, 2, "msisdn", 0)) ? v : "");
+        snprintf(u->apn, sizeof(u->apn), "%s", (v = sim_kv(&l, 2, "apn", 0)) ? v : "internet");
+        u->ambr_ul = 50000000;
+        u->ambr_dl = 100000000;
+        if ((v = sim_kv(&l, 2, "ambr", 0)) && sscanf(v, "%u/%u", &u->ambr_ul, &u->ambr_dl) != 2)
+            return -EINVAL;
+        u->qci = 9;
+        if ((v = sim_kv(&l, 2, "qci", 0)) && !sim_u32(v, &u->qci))
+            return -EINVAL;
+        s->n_subs++;
+    } else if (!strcmp(cmd, "rule")) {
+        /* rule IMSI name=N | base=N | def=N [rg=] [prec=] [flow="..."]... */
+        if (l.n < 3 || s->n_rules == MAX_RULES)
+            return -EINVAL;
+        struct rule *r = &s->rules[s->n_rules];
+        memset(r, 0, sizeof(*r));
+        snprintf(r->imsi, sizeof(r->imsi), "%s", l.tok[1]);
+        if ((v = sim_kv(&l, 2, "name", 0))) {
+            r->kind = 0;
+            snprintf(r->def.name, sizeof(r->def.name), "%s", v);
+        } else if ((v = sim_kv(&l, 2, "base", 0))) {
+            r->kind = 1;
+            snprintf(r->def.name, sizeof(r->def.name), "%s", v);
+        } else if (sim_kv(&l, 2, "def", 0)) {
+            r->kind = 2;
+            if (parse_rule_def(&l, &r->def))
+                return -EINVAL;
+        } else {
+            return -EINVAL;
+        }
+        s->n_rules++;
+    } else if (!strcmp(cmd, "quota")) {
+        /* quota IMSI rg=N total=BYTES [grant=] [threshold=] [validity=]
+         *       [final=terminate|redirect|restrict] [redirect=URL]
+         *       [filter=ID]... [restrict="IPFilterRule"]... */
+        if (l.n < 3 || s->n_quotas == MAX_QUOTAS)
+            return -EINVAL;
+        struct quota *q = &s->quotas[s->n_quotas];
+        memset(q, 0, sizeof(*q));
+        snprintf(q->imsi, sizeof(q->imsi), "%s", l.tok[1]);
+        if (!sim_u32(sim_kv(&l, 2, "rg", 0), &q->rg) ||
+            !sim_u64(sim_kv(&l, 2, "total", 0), &q->remaining))
+            return -EINVAL;
+        if ((v = sim_kv(&l, 2, "grant", 0)) && !sim_u64(v, &q->grant))
+            return -EINVAL;
+        if ((v = sim_kv(&l, 2, "threshold", 0)) && !sim_u32(v, &q->threshold))
+            return -EINVAL;
+        if ((v = sim_kv(&l, 2, "validity", 0)) && !sim_u32(v, &q->validity))
+            return -EINVAL;
+        if (parse_fui(&l, &q->final))
+            return -EINVAL;
+        s->n_quotas++;
+    } else if (!strcmp(cmd, "ccfh")) {
+        /* ccfh terminate|continue|retry */
+        if (l.n < 2)
+            return -EINVAL;
+        s->has_ccfh = true;
+        s->ccfh = !strcmp(l.tok[1], "terminate") ? 0 : !strcmp(l.tok[1], "continue") ? 1 : 2;
+    } else if (!strcmp(cmd, "monitor")) {
+        /* monitor key=K bytes=N: Usage-Monitoring-Information in CCA-I */
+        if (!(v = sim_kv(&l, 1, "key", 0)) ||
+            !sim_u64(sim_kv(&l, 1, "bytes", 0), &s->monitor_grant))
+            return -EINVAL;
+        snprintf(s->monitor_key, sizeof(s->monitor_key), "%s", v);
+    } else if (!strcmp(cmd, "error") || !strcmp(cmd, "silence")) {
+        /* error air|ulr|pur|gx|gy CODE [exp] [count=N] [type=1..3]
+         * silence air|ulr|pur|gx|gy [count=N] [type=1..3] */
+        bool err = !strcmp(cmd, "error");
+        if (l.n < (err ? 3 : 2) || s->n_faults == MAX_FAULTS)
+            return -EINVAL;
+        struct fault *f = &s->faults[s->n_faults];
+        memset(f, 0, sizeof(*f));
+        snprintf(f->cmd, sizeof(f->cmd), "%s", l.tok[1]);
+        if (err && !sim_u32(l.tok[2], &f->code))
+            return -EINVAL;
+        for (int i = 2; i < l.n; i++)
+            if (!strcmp(l.tok[i], "exp"))
+                f->exp = true;
+        uint32_t c;
+        f->count = (v = sim_kv(&l, 2, "count", 0)) && sim_u32(v, &c) ? (int)c : -1;
+        if ((v = sim_kv(&l, 2, "type", 0)) && !sim_u32(v, &f->cc_type))
+            return -EINVAL;
+        s->n_faults++;
+    } else if (!strcmp(cmd, "rar") || !strcmp(cmd, "clr") || !strcmp(cmd, "idr")) {
+        /* rar at=S gx|gy IMSI [install=N] [remove=N] [rg=N]
+         * clr at=S IMSI [type=N];  idr at=S IMSI [ambr=UL/DL] */
+        uint32_t at;
+        if (s->n_timed == MAX_TIMED || !sim_u32(sim_kv(&l, 1, "at", 0), &at))
+            return -EINVAL;
+        s->timed[s->n_timed].at = at;
+        s->timed[s->n_timed].line = l;
+        /* the tokens point into line.buf: rebase them into the copy */
+        for (int i = 0; i < l.n; i++)
+            s->timed[s->n_timed].line.tok[i] = s->timed[s->n_timed].line.buf +
+                                               (l.tok[i] - l.buf);
+        s->n_timed++;
+    } else {
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static int load_script(struct sim *s, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char line[1024];
+    int n = 0;
+    if (!f) {
+        fprintf(stderr, "diamsim: %s: %s\n", path, strerror(errno));
+        return -errno;
+    }
+    while (fgets(line, sizeof(line), f)) {
+        n++;
+        if (script_line(s, line)) {
+            fprintf(stderr, "diamsim: %s:%d: cannot parse: %s", path, n, line);
+            fclose(f);
+            return -EINVAL;
+        }
+    }
+    fclose(f);
+    return 0;
+}
+
+/* -------------------------------------------------------- answers ---- */
+
+/* The fault that applies to this request, consumed; NULL if none. */
+static struct fault *take_fault(struct sim *s, const char *cmd, uint32_t cc_type)
+{
+    for (unsigned i = 0; i < s->n_faults; i++) {
+        struct fault *f = &s->faults[i];
+        if (f->count == 0 || strcmp(f->cmd, cmd) || (f->cc_type && f->cc_type != cc_type))
+            continue;
+        if (f->count > 0)
+            f->count--;
+        return f;
+    }
+    return NULL;
+}
+
+/* Answer with the fault (1), leave unanswered (1) or let it be (0). */
+static int apply_fault(struct sim *s, struct msg **req, const char *cmd, uint32_t cc_type)
+{
+    struct fault *f = take_fault(s, cmd, cc_type);
+    if (!f)
+        return 0;
+    if (!f->code) {
+        diam_msg_free(*req);    /* silence: the peer's Tx timer runs out */
+        *req = NULL;
+        return 1;
+    }
+    if (f->exp) {
+        struct diam_s6a_simple_answer a = { .h.exp_result_code = f->code };
+        struct diam_s6a_aia aia = { .h = a.h };
+        if (!strcmp(cmd, "air"))
+            diam_s6a_aia_answer(req, &aia);
+        else
+            diam_s6a_simple_answer(req, &a);
+    } else {
+        diam_answer_result(req, f->code);
+    }
+    if (*req)
+        diam_send_answer(s->node, req);
+    return 1;
+}
+
+static void on_air(struct sim *s, struct msg *m)
+{
+    struct diam_s6a_air air;
+    struct diam_s6a_aia aia;
+    memset(&aia, 0, sizeof(aia));
+    if (diam_s6a_air_decode(m, &air)) {
+        diam_answer_result(&m, 5004);   /* DIAMETER_INVALID_AVP_VALUE */
+        goto send;
+    }
+    if (apply_fault(s, &m, "air", 0))
+        return;
+    struct sub *u = find_sub(s, air.imsi);
+    if (!u) {
+        /* TS 29.272 5.2.3.1.3: unknown IMSI */
+        aia.h.exp_result_code = DIAM_ERROR_USER_UNKNOWN;
+        diam_s6a_aia_answer(&m, &aia);
+        goto send;
+    }
+    struct milenage mil;
+    if (milenage_init(&mil, u->k, u->opc)) {
+        diam_answer_result(&m, DIAM_UNABLE_TO_COMPLY);
+        goto send;
+    }
+    static const uint8_t amf[2] = { 0x80, 0x00 };   /* TS 33.401 6.1.2 */
+    if (air.resync) {
+        /* TS 29.272 5.2.3.1.3: RAND || AUTS; TS 33.102 6.3.5 */
+        uint64_t sqn_ms;
+        if (sec_he_resync(&mil, &u->he, air.resync_info, air.resync_info + 16, &sqn_ms)) {
+            milenage_free(&mil);
+            aia.h.result_code = DIAM_AUTHENTICATION_REJECTED;
+            diam_s6a_aia_answer(&m, &aia);
+            goto send;
+        }
+    }
+    unsigned n = air.n_vectors ? air.n_vectors : 1;
+    if (n > DIAM_MAX_VECTORS)
+        n = DIAM_MAX_VECTORS;
+    for (unsigned i = 0; i < n; i++) {
+        struct sec_eps_vector v;
+        if (sec_he_eps_vector(&mil, &u->he, amf, air.visited_plmn, &v))
+            break;
+        memcpy(aia.v[i].rand, v.rand, 16);
+        memcpy(aia.v[i].xres, v.xres, 8);
+        aia.v[i].xres_len = 8;
+        memcpy(aia.v[i].autn, v.autn, 16);
+        memcpy(aia.v[i].kasme, v.kasme, 32);
+        sec_eps_vector_cleanse(&v);
+        aia.n_vectors++;
+    }
+    milenage_free(&mil);
+    aia.h.result_code = aia.n_vectors ? DIAM_SUCCESS : DIAM_UNABLE_TO_COMPLY;
+    diam_s6a_aia_answer(&m, &aia);
+send:
+    if (m)
+        diam_send_answer(s->node, &m);
+}
+
+static void fill_subscription(const struct sub *u, struct diam_s6a_subscription *sd)
+{
+    memset(sd, 0, sizeof(*sd));
+    sd->present = true;
+    snprintf(sd->msisdn, sizeof(sd->msisdn), "%s", u->msisdn);
+    sd->network_access_mode = 2;        /* ONLY_PACKET */
+    sd->ambr_ul = u->ambr_ul;
+    sd->ambr_dl = u->ambr_dl;
+    sd->default_context_id = 1;
+    sd->all_apn_included = true;
+    sd->n_apn = 1;
+    sd->apn[0].context_id = 1;
+    snprintf(sd->apn[0].apn, sizeof(sd->apn[0].apn), "%s", u->apn);
+    sd->apn[0].pdn_type = 0;            /* IPv4 */
+    sd->apn[0].qci = u->qci;
+    sd->apn[0].arp = (struct diam_arp){ .priority = 15, .pre_emption_capability = 1,
+                                        .pre_emption_vulnerability = 1 };
+    sd->apn[0].ambr_ul = u->ambr_ul;
+    sd->apn[0].ambr_dl = u->ambr_dl;
+}
+
+static void on_ulr(struct sim *s, struct msg *m)
+{
+    struct diam_s6a_ulr ulr;
+    struct diam_s6a_ula ula;
+    memset(&ula, 0, sizeof(ula));
+    if (diam_s6a_ulr_decode(m, &ulr)) {
+        diam_answer_result(&m, 5004);
+        goto send;
+    }
+    if (apply_fault(s, &m, "ulr", 0))
+        return;
+    struct sub *u = find_sub(s, ulr.imsi);
+    if (!u) {
+        ula.h.exp_result_code = DIAM_ERROR_USER_UNKNOWN;
+        diam_s6a_ula_answer(&m, &ula);
+        goto send;
+    }
+    snprintf(u->mme_host, sizeof(u->mme_host), "%s", ulr.h.origin_host);
+    remember_sess(s, &ulr.h, ulr.imsi, DIAM_APPID_S6A);
+    ula.h.result_code = DIAM_SUCCESS;
+    ula.ula_flags = 1;                  /* 7.3.8: Separation Indication */
+    /* 7.3.7 bit 2: Skip Subscriber Data */
+    if (!(ulr.ulr_flags & 4))
+        fill_subscription(u, &ula.sub);
+    diam_s6a_ula_answer(&m, &ula);
+send:
+    if (m)
+        diam_send_answer(s->node, &m);
+}
+
+static void on_pur(struct sim *s, struct msg *m)
+{
+    struct diam_s6a_pur pur;
+    struct diam_s6a_pua pua = { .h.result_code = DIAM_SUCCESS };
+    if (diam_s6a_pur_decode(m, &pur)) {
+        diam_answer_result(&m, 5004);
+    } else {
+        if (apply_fault(s, &m, "pur", 0))
+            return;
+        if (!find_sub(s, pur.imsi)) {
+            pua.h.result_code = 0;
+            pua.h.exp_result_code = DIAM_ERROR_USER_UNKNOWN;
+        }
+        diam_s6a_pua_answer(&m, &pua);
+    }
+    if (m)
+        diam_send_answer(s->node, &m);
+}
+
+static void on_gx_ccr(struct sim *s, struct msg *m)
+{
+    struct diam_gx_ccr ccr;
+    struct diam_gx_cca cca;
+    memset(&cca, 0, sizeof(cca));
+    if (diam_gx_ccr_decode(m, &ccr)) {
+        diam_answer_result(&m, 5004);
+        goto send;
+    }
+    if (apply_fault(s, &m, "gx", ccr.cc_request_type))
+        return;
+    cca.h.result_code = DIAM_SUCCESS;
+    cca.cc_request_type = ccr.cc_request_type;
+    cca.cc_request_number = ccr.cc_request_number;
+    if (ccr.cc_request_type == DIAM_CC_INITIAL) {
+        remember_sess(s, &ccr.h, ccr.sub.imsi, DIAM_APPID_GX);
+        for (unsigned i = 0; i < s->n_rules; i++) {
+            struct rule *r = &s->rules[i];
+            struct diam_rules *rl = &cca.rules;
+            if (strcmp(r->imsi, ccr.sub.imsi) && strcmp(r->imsi, "*"))
+                continue;
+            if (r->kind == 0 && rl->n_install_names < DIAM_MAX_RULES)
+                memcpy(rl->install_names[rl->n_install_names++], r->def.name, DIAM_STR_MAX);
+            else if (r->kind == 1 && rl->n_install_bases < DIAM_MAX_RULES)
+                memcpy(rl->install_bases[rl->n_install_bases++], r->def.name, DIAM_STR_MAX);
+            else if (r->kind == 2 && rl->n_defs < DIAM_MAX_RULES)
+                rl->defs[rl->n_defs++] = r->def;
+        }
+        /* TS 29.212 4.5.2: the authorised APN-AMBR and default bearer QoS */
+        cca.qos.present = ccr.default_qos.apn_ambr_ul || ccr.default_qos.apn_ambr_dl;
+        cca.qos.apn_ambr_ul = ccr.default_qos.apn_ambr_ul;
+        cca.qos.apn_ambr_dl = ccr.default_qos.apn_ambr_dl;
+        if (s->monitor_key[0]) {
+            cca.n_triggers = 1;
+            cca.triggers[0] = DIAM_ET_USAGE_REPORT;
+            cca.n_monitors = 1;
+            snprintf(cca.monitors[0].key, sizeof(cca.monitors[0].key), "%s", s->monitor_key);
+            cca.monitors[0].granted = (struct diam_units){ .present = true, .has_total = true,
+                                                           .total = s->monitor_grant };
+            cca.monitors[0].has_level = true;
+            cca.monitors[0].level = 0;  /* SESSION_LEVEL */
+        }
+    }
+    diam_gx_cca_answer(&m, &cca);
+send:
+    if (m)
+        diam_send_answer(s->node, &m);
+}
+
+static struct quota *find_quota(struct sim *s, const char *imsi, uint32_t rg)
+{
+    for (unsigned i = 0; i < s->n_quotas; i++)
+        if ((!strcmp(s->quotas[i].imsi, imsi) || !strcmp(s->quotas[i].imsi, "*")) &&
+            s->quotas[i].rg == rg)
+            return &s->quotas[i];
+    return NULL;
+}
+
+static void on_gy_ccr(struct sim *s, struct msg *m)
+{
+    struct diam_gy_ccr ccr;
+    struct diam_gy_cca cca;
+    memset(&cca, 0, sizeof(cca));
+    if (diam_gy_ccr_decode(m, &ccr)) {
+        diam_answer_result(&m, 5004);
+        goto send;
+    }
+    if (apply_fault(s, &m, "gy", ccr.cc_request_type))
+        return;
+    if (ccr.cc_request_type == DIAM_CC_INITIAL)
+        remember_sess(s, &ccr.h, ccr.sub.imsi, DIAM_APPID_GY);
+    cca.h.result_code = DIAM_SUCCESS;
+    cca.cc_request_type = ccr.cc_request_type;
+    cca.cc_request_number = ccr.cc_request_number;
+    cca.has_ccfh = s->has_ccfh;
+    cca.ccfh = s->ccfh;
+    for (unsigned i = 0; i < ccr.n_mscc && cca.n_mscc < DIAM_MAX_MSCC; i++) {
+        const struct diam_mscc *in = &ccr.mscc[i];
+        struct diam_mscc *out = &cca.mscc[cca.n_mscc];
+        struct quota *q;
+        if (!in->has_rating_group)
+            continue;
+        q = find_quota(s, ccr.sub.imsi, in->rating_group);
+        if (q && in->used.present)
+            q->used += in->used.has_total ? in->used.total : in->used.input + in->used.output;
+        /* RFC 4006 5.2: no RSU (final report, CCR-T): nothing to grant */
+        if (!in->requested.present || ccr.cc_request_type == DIAM_CC_TERMINATION)
+            continue;
+        diam_mscc_init(out);
+        out->has_rating_group = true;
+        out->rating_group = in->rating_group;
+        cca.n_mscc++;
+        if (!q) {
+            /* TS 32.299 7.2.148: RATING_FAILED for an unknown rating group */
+            out->result_code = DIAM_RATING_FAILED;
+            continue;
+        }
+        if (q->remaining == 0) {
+            /* RFC 4006 9: DIAMETER_CREDIT_LIMIT_REACHED, with the final
+             * action the OCS chose (8.34) */
+            out->result_code = DIAM_CREDIT_LIMIT_REACHED;
+            out->fui = q->final;
+            continue;
+        }
+        uint64_t g = q->grant && q->grant < q->remaining ? q->grant : q->remaining;
+        q->remaining -= g;
+        out->result_code = DIAM_SUCCESS;
+        out->granted = (struct diam_units){ .present = true, .has_total = true, .total = g };
+        out->validity_time = q->validity;
+        if (q->threshold) {
+            out->has_volume_threshold = true;
+            out->volume_threshold = q->threshold;
+        }
+        if (q->remaining == 0)
+            out->fui = q->final;        /* RFC 4006 5.6.1: the last grant */
+    }
+    diam_gy_cca_answer(&m, &cca);
+send:
+    if (m)
+        diam_send_answer(s->node, &m);
+}
+
+static void record(struct sim *s, struct msg *m)
+{
+    if (!s->rec)
+        return;
+    fprintf(s->rec, "{\"t\":%.3f,\"msg\":", now_s(s));
+    sim_json_msg(s->rec, m);
+    fputs("}\n", s->rec);
+    fflush(s->rec);
+}
+
+static void on_request(struct sim *s, struct diam_event *ev)
+{
+    struct msg *m = ev->msg;
+    ev->msg = NULL;
+    record(s, m);
+    switch (ev->app_id) {
+    case DIAM_APPID_S6A:
+        if (ev->cmd_code == 318)
+            return on_air(s, m);
+        if (ev->cmd_code == 316)
+            return on_ulr(s, m);
+        if (ev->cmd_code == 321)
+            return on_pur(s, m);
+        break;
+    case DIAM_APPID_GX:
+        if (ev->cmd_code == 272)
+            return on_gx_ccr(s, m);
+        break;
+    case DIAM_APPID_GY:
+        if (ev->cmd_code == 272)
+            return on_gy_ccr(s, m);
+        break;
+    }
+    /* RFC 6733 7.1.3: DIAMETER_COMMAND_UNSUPPORTED */
+    diam_answer_result(&m, 3001);
+    if (m)
+        diam_send_answer(s->node, &m);
+}
+
+/* -------------------------------------------------- timed requests ---- */
+
+static void fire(struct sim *s, struct timed *t)
+{
+    struct sim_line *l = &t->line;
+    const char *v;
+    struct msg *m = NULL;
+    int r = -EINVAL;
+    const char *what = l->tok[0];
+    int ai = 1;
+    while (ai < l->n && strchr(l->tok[ai], '='))
+        ai++;                           /* skip at=... */
+    if (!strcmp(what, "rar")) {
+        if (ai + 1 >= l->n)
+            goto out;
+        bool gx = !strcmp(l->tok[ai], "gx");
+        struct sess *x = find_sess_imsi(s, l->tok[ai + 1], gx ? DIAM_APPID_GX : DIAM_APPID_GY);
+        if (!x) {
+            r = -ENOENT;
+            goto out;
+        }
+        if (gx) {
+            struct diam_gx_rar rar;
+            memset(&rar, 0, sizeof(rar));
+            snprintf(rar.h.session_id, sizeof(rar.h.session_id), "%s", x->sid);
+            snprintf(rar.h.dest_host, sizeof(rar.h.dest_host), "%s", x->origin);
+            snprintf(rar.h.dest_realm, sizeof(rar.h.dest_realm), "%s", s->realm);
+            for (int i = 0; i < DIAM_MAX_RULES && (v = sim_kv(l, 1, "install", i)); i++)
+                snprintf(rar.rules.install_names[rar.rules.n_install_names++], DIAM_STR_MAX,
+                         "%s", v);
+            for (int i = 0; i < DIAM_MAX_RULES && (v = sim_kv(l, 1, "remove", i)); i++)
+                snprintf(rar.rules.remove_names[rar.rules.n_remove_names++], DIAM_STR_MAX,
+                         "%s", v);
+            r = diam_gx_rar_encode(&rar, &m);
+        } else {
+            struct diam_gy_rar rar;
+            memset(&rar, 0, sizeof(rar));
+            snprintf(rar.h.session_id, sizeof(rar.h.session_id), "%s", x->sid);
+            snprintf(rar.h.dest_host, sizeof(rar.h.dest_host), "%s", x->origin);
+            snprintf(rar.h.dest_realm, sizeof(rar.h.dest_realm), "%s", s->realm);
+            if ((v = sim_kv(l, 1, "rg", 0))) {
+                rar.has_rating_group = sim_u32(v, &rar.rating_group);
+            }
+            r = diam_gy_rar_encode(&rar, &m);
+        }
+    } else {
+        if (ai >= l->n)
+            goto out;
+        struct sub *u = find_sub(s, l->tok[ai]);
+        if (!u || !u->mme_host[0]) {
+            r = -ENOENT;
+            goto out;
+        }
+        struct diam_header_info h;
+        memset(&h, 0, sizeof(h));
+        diam_session_id_new(diam_node_identity(s->node), h.session_id, sizeof(h.session_id));
+        snprintf(h.dest_host, sizeof(h.dest_host), "%s", u->mme_host);
+        snprintf(h.dest_realm, sizeof(h.dest_realm), "%s", s->realm);
+        if (!strcmp(what, "clr")) {
+            struct diam_s6a_clr clr = { .h = h, .cancellation_type = 2 };
+            snprintf(clr.imsi, sizeof(clr.imsi), "%s", u->imsi);
+            if ((v = sim_kv(l, 1, "type", 0)))
+                sim_u32(v, &clr.cancellation_type);
+            r = diam_s6a_clr_encode(&clr, &m);
+        } else {
+            struct diam_s6a_idr idr = { .h = h };
+            snprintf(idr.imsi, sizeof(idr.imsi), "%s", u->imsi);
+            if ((v = sim_kv(l, 1, "ambr", 0)))
+                sscanf(v, "%u/%u", &u->ambr_ul, &u->ambr_dl);
+            fill_subscription(u, &idr.sub);
+            r = diam_s6a_idr_encode(&idr, &m);
+        }
+    }
+    if (!r)
+        r = diam_send(s->node, &m, 5000, 0);
+out:
+    if (r)
+        fprintf(stderr, "diamsim: %s at %.0f s not sent: %s\n", what, t->at, strerror(-r));
+    t->done = true;
+}
+
+static void usage(FILE *f)
+{
+    fputs("usage: diamsim [options]\n"
+          "An HSS (S6a), PCRF (Gx) and OCS (Gy) Diameter peer for tests.\n\n"
+          "  --identity ID      Origin-Host (default diamsim.localdomain)\n"
+          "  --realm REALM      Origin-Realm (default localdomain)\n"
+          "  --listen ADDR      address to listen on (default 127.0.0.1)\n"
+          "  --port N           TCP port (default 3868)\n"
+          "  --tls-port N       also accept TLS (RFC 6733 13) on N; needs\n"
+          "  --tls-cert F --tls-key F --tls-ca F   PEM files\n"
+          "  --script FILE      script lines from FILE\n"
+          "  -c LINE            one script line (repeatable)\n"
+          "  --record FILE      every message received, one JSON object a line\n"
+          "  --log-level N      freeDiameter's (1 debug .. 6 fatal, default 5)\n\n"
+          "Script lines (see docs/charging.md):\n"
+          "  subscriber IMSI k=HEX opc=HEX [sqn=N] [msisdn=D] [apn=A] [ambr=UL/DL] [qci=N]\n"
+          "  rule IMSI|* name=N | base=N | def=N [rg=N] [prec=N] [flow=\"IPFilterRule\"]...\n"
+          "             [status=N] [mk=KEY] [qci=N] [mbr=UL/DL] [online=0|1]\n"
+          "  monitor key=K bytes=N\n"
+          "  quota IMSI|* rg=N total=BYTES [grant=BYTES] [threshold=BYTES] [validity=S]\n"
+          "             [final=terminate|redirect|restrict] [redirect=URL] [filter=ID]\n"
+          "             [restrict=\"IPFilterRule\"]\n"
+          "  ccfh terminate|continue|retry\n"
+          "  error air|ulr|pur|gx|gy CODE [exp] [count=N] [type=1|2|3]\n"
+          "  silence air|ulr|pur|gx|gy [count=N] [type=1|2|3]\n"
+          "  rar at=S gx IMSI [install=N]... [remove=N]...\n"
+          "  rar at=S gy IMSI [rg=N]\n"
+          "  clr at=S IMSI [type=N]      idr at=S IMSI [ambr=UL/DL]\n", f);
+}
+
+int main(int argc, char **argv)
+{
+    static struct sim s;
+    struct diam_cfg cfg;
+    const char *rec_path = NULL;
+    static const struct option opts[] = {
+        { "identity", 1, 0, 'i' }, { "realm", 1, 0, 'r' }, { "listen", 1, 0, 'l' },
+        { "port", 1, 0, 'p' }, { "tls-port", 1, 0, 'T' }, { "tls-cert", 1, 0, 'C' },
+        { "tls-key", 1, 0, 'K' }, { "tls-ca", 1, 0, 'A' }, { "script", 1, 0, 's' },
+        { "record", 1, 0, 'R' }, { "log-level", 1, 0, 'L' }, { "help", 0, 0, 'h' },
+        { 0, 0, 0, 0 }
+    };
+    int o;
+    uint32_t v;
+
+    memset(&cfg, 0, sizeof(cfg));
+    snprintf(cfg.identity, sizeof(cfg.identity), "diamsim.localdomain");
+    snprintf(cfg.realm, sizeof(cfg.realm), "localdomain");
+    cfg.apps = DIAM_APP_S6A | DIAM_APP_GX | DIAM_APP_GY;
+    cfg.accept_any = true;
+    clock_gettime(CLOCK_MONOTONIC, &s.t0);
+    while ((o = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+        switch (o) {
+        case 'i': snprintf(cfg.identity, sizeof(cfg.identity), "%s", optarg); break;
+        case 'r': snprintf(cfg.realm, sizeof(cfg.realm), "%s", optarg); break;
+        case 'l': snprintf(cfg.listen_addr, sizeof(cfg.listen_addr), "%s", optarg); break;
+        case 'p':
+        case 'T':
+            if (!sim_u32(optarg, &v) || v == 0 || v > 65535) {
+                fprintf(stderr, "diamsim: bad port %s\n", optarg);
+                return 2;
+            }
+            if (o == 'p')
+                cfg.port = (uint16_t)v;
+            else
+                cfg.tls_port = (uint16_t)v;
+            break;
+        case 'C': snprintf(cfg.tls_cert, sizeof(cfg.tls_cert), "%s", optarg); break;
+        case 'K': snprintf(cfg.tls_key, sizeof(cfg.tls_key), "%s", optarg); break;
+        case 'A': snprintf(cfg.tls_ca, sizeof(cfg.tls_ca), "%s", optarg); break;
+        case 's':
+            if (load_script(&s, optarg))
+                return 2;
+            break;
+        case 'c':
+            if (script_line(&s, optarg)) {
+                fprintf(stderr, "diamsim: cannot parse: %s\n", optarg);
+                return 2;
+            }
+            break;
+        case 'R': rec_path = optarg; break;
+        case 'L':
+            if (!sim_u32(optarg, &v) || v > 6)
+                return 2;
+            cfg.log_level = (int)v;
+            break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind != argc) {
+        usage(stderr);
+        return 2;
+    }
+    snprintf(s.realm, sizeof(s.realm), "%s", cfg.realm);
+    if (rec_path && !(s.rec = fopen(rec_path, "a"))) {
+        fprintf(stderr, "diamsim: %s: %s\n", rec_path, strerror(errno));
+        return 1;
+    }
+    struct sigaction sa = { .sa_handler = on_signal };
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    int r = diam_node_start(&cfg, &s.node);
+    if (r) {
+        fprintf(stderr, "diamsim: cannot start the Diameter node: %s\n", strerror(-r));
+        return 1;
+    }
+    printf("diamsim: ready %s port %u\n", cfg.identity, cfg.port ? cfg.port : 3868);
+    fflush(stdout);
+    struct pollfd pfd = { .fd = diam_node_fd(s.node), .events = POLLIN };
+    while (!stop) {
+        poll(&pfd, 1, 50);
+        struct diam_event ev;
+        while (diam_node_next(s.node, &ev)) {
+            if (ev.type == DIAM_EV_REQUEST)
+                on_request(&s, &ev);
+            else if (ev.type == DIAM_EV_ANSWER)
+                record(&s, ev.msg);
+            diam_event_done(&ev);
+        }
+        double t = now_s(&s);
+        for (unsigned i = 0; i < s.n_timed; i++)
+            if (!s.timed[i].done && t >= s.timed[i].at)
+                fire(&s, &s.timed[i]);
+    }
+    diam_node_stop(s.node);
+    if (s.rec)
+        fclose(s.rec);
+    return 0;
+}
