@@ -14,3 +14,9 @@ UNIT_TESTS += test_diam_codec
 test_diam_codec_SRCS := userspace/diameter/tests/test_diam_codec.c
 test_diam_codec_LIBS := diameter
 test_diam_codec_LDLIBS := -lcmocka $(DIAM_LDLIBS)
+
+# Raw bytes through freeDiameter's parser and every typed decoder.
+FUZZERS += fuzz_diam_msg
+fuzz_diam_msg_SRCS := userspace/diameter/fuzz/fuzz_diam_msg.c
+fuzz_diam_msg_LIBS := diameter
+fuzz_diam_msg_LDLIBS := -lfdcore -lfdproto -lcrypto -lpthread

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -23,6 +24,18 @@ static struct msg *wire(struct msg *m)
     struct msg *out = NULL;
     assert_int_equal(diam_msg_to_bytes(m, &buf, &len), 0);
     assert_int_equal(diam_msg_from_bytes(buf, len, &out), 0);
+    /* DIAM_CORPUS_DIR=dir: keep each message as a fuzzer seed */
+    const char *dir = getenv("DIAM_CORPUS_DIR");
+    if (dir) {
+        static int n;
+        char path[512];
+        snprintf(path, sizeof(path), "%s/msg-%02d", dir, n++);
+        FILE *f = fopen(path, "w");
+        if (f) {
+            fwrite(buf, 1, len, f);
+            fclose(f);
+        }
+    }
     free(buf);
     diam_msg_free(m);
     return out;
