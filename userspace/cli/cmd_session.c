@@ -16,11 +16,13 @@ static const char session_help[] =
 "\n"
 "SYNOPSIS\n"
 "    xepcctl session add --teid T --ue ADDR [--enb ADDR --dl-teid T]\n"
-"                        [--ul-ambr RATE] [--dl-ambr RATE] [--default pass|drop]\n"
-"                        [--rule SPEC]... [--quota SPEC]... [--pin-dir D]\n"
+"                        [--ul-ambr RATE] [--dl-ambr RATE] [--ambr-burst BYTES]\n"
+"                        [--default pass|drop] [--rule SPEC]... [--quota SPEC]...\n"
+"                        [--pin-dir D]\n"
 "    xepcctl session modify --teid T [--enb ADDR --dl-teid T | --idle]\n"
-"                        [--ul-ambr RATE] [--dl-ambr RATE] [--default pass|drop]\n"
-"                        [--rule SPEC]... [--no-rules] [--quota SPEC]... [--pin-dir D]\n"
+"                        [--ul-ambr RATE] [--dl-ambr RATE] [--ambr-burst BYTES]\n"
+"                        [--default pass|drop] [--rule SPEC]... [--no-rules]\n"
+"                        [--quota SPEC]... [--pin-dir D]\n"
 "    xepcctl session del (--teid T | --ue ADDR) [--pin-dir D]\n"
 "    xepcctl session list [--pin-dir D]\n"
 "    xepcctl session show (--teid T | --ue ADDR) [--pin-dir D]\n"
@@ -79,6 +81,11 @@ static const char session_help[] =
 "    --idle          (modify) remove the tunnel: the UE went idle\n"
 "    --ul-ambr RATE  uplink APN-AMBR, bit/s (0 = unlimited)\n"
 "    --dl-ambr RATE  downlink APN-AMBR, bit/s\n"
+"    --ambr-burst BYTES\n"
+"                    depth of the APN-AMBR buckets (both directions; k, M, G\n"
+"                    suffixes); default 500 ms of each direction's rate, at least 15000\n"
+"                    A bucket shallower than the idle gaps TCP leaves after a\n"
+"                    loss costs TCP throughput (docs/datapath.md \"AMBR and TCP\")\n"
 "    --default A     what packets matching no rule get (default pass)\n"
 "    --no-rules      (modify) remove all rules\n"
 "    --rg N --bytes N --threshold P%   (refill)\n"
@@ -87,7 +94,7 @@ static const char session_help[] =
 
 enum {
     O_TEID = 256, O_UE, O_ENB, O_DLTEID, O_IDLE, O_ULAMBR, O_DLAMBR, O_DEFAULT, O_RULE,
-    O_NORULES, O_QUOTA, O_RG, O_BYTES, O_THRESHOLD, O_PINDIR, O_HELP, O_COUNT,
+    O_NORULES, O_QUOTA, O_RG, O_BYTES, O_THRESHOLD, O_PINDIR, O_HELP, O_COUNT, O_AMBRBURST,
 };
 
 static const struct option session_opts[] = {
@@ -108,6 +115,7 @@ static const struct option session_opts[] = {
     {"pin-dir", required_argument, NULL, O_PINDIR},
     {"help", no_argument, NULL, O_HELP},
     {"count", required_argument, NULL, O_COUNT},
+    {"ambr-burst", required_argument, NULL, O_AMBRBURST},
     {0},
 };
 
@@ -116,6 +124,7 @@ struct session_args {
     const char *pin_dir;
     struct dp_session_spec spec;
     bool have_teid, have_ue, have_enb, have_dlteid, idle, have_ulambr, have_dlambr;
+    bool have_ambr_burst;
     bool have_default, no_rules, have_rg, have_bytes;
     uint8_t default_action;
     uint32_t rg;
@@ -190,6 +199,12 @@ static int parse_args(int argc, char **argv, struct session_args *a)
                 a->have_ulambr = true;
             else
                 a->have_dlambr = true;
+            break;
+        case O_AMBRBURST:
+            if (dp_parse_scaled(optarg, &a->spec.ambr_burst_bytes) || !a->spec.ambr_burst_bytes)
+                return cli_usage_error("session", "--ambr-burst wants a depth in bytes like "
+                                       "2M, not '%s'", optarg);
+            a->have_ambr_burst = true;
             break;
         case O_DEFAULT:
             if (!strcmp(optarg, "pass"))
@@ -287,6 +302,12 @@ static void print_session(const struct dp_session_info *i, bool details)
                i->usage.buffered);
     printf("ambr        ul %llu bit/s, dl %llu bit/s (0 = unlimited)\n",
            (unsigned long long)i->spec.ul_ambr_bps, (unsigned long long)i->spec.dl_ambr_bps);
+    if (i->spec.ambr_burst_bytes)
+        printf("ambr-burst  %llu bytes\n", (unsigned long long)i->spec.ambr_burst_bytes);
+    else if (i->spec.ul_ambr_bps || i->spec.dl_ambr_bps)
+        printf("ambr-burst  default: ul %llu, dl %llu bytes\n",
+               (unsigned long long)(i->spec.ul_ambr_bps ? dp_ambr_default_burst(i->spec.ul_ambr_bps) : 0),
+               (unsigned long long)(i->spec.dl_ambr_bps ? dp_ambr_default_burst(i->spec.dl_ambr_bps) : 0));
     printf("default     %s\n", dp_action_str(i->default_action));
     for (uint32_t r = 0; r < i->spec.n_rules; r++) {
         char text[256];
@@ -441,8 +462,10 @@ int cli_session_main(int argc, char **argv)
             } else if (a.idle) {
                 s.has_tunnel = false;
             }
-            if (a.have_ulambr || a.have_dlambr) {
+            if (a.have_ulambr || a.have_dlambr || a.have_ambr_burst) {
                 what |= DP_MOD_AMBR;
+                if (a.have_ambr_burst)
+                    s.ambr_burst_bytes = a.spec.ambr_burst_bytes;
                 if (a.have_ulambr)
                     s.ul_ambr_bps = a.spec.ul_ambr_bps;
                 if (a.have_dlambr)

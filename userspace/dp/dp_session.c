@@ -210,7 +210,7 @@ static int meter_free_fn(uint32_t idx, const void *val, void *arg)
     return fs->found == fs->want;
 }
 
-static int meter_write(struct dp_ctx *ctx, uint32_t id, uint64_t bps, uint32_t burst,
+static int meter_write(struct dp_ctx *ctx, uint32_t id, uint64_t bps, uint64_t burst,
                        uint32_t owner)
 {
     struct xepc_meter m = {0};
@@ -561,11 +561,15 @@ static int install_ambr(struct dp_ctx *ctx, const struct dp_session_spec *s, uin
         return rc;
     uint32_t k = 0;
     if (s->ul_ambr_bps) {
-        rc = meter_write(ctx, ids[k], s->ul_ambr_bps, 0, sid);
+        rc = meter_write(ctx, ids[k], s->ul_ambr_bps,
+                         s->ambr_burst_bytes ? s->ambr_burst_bytes
+                                             : dp_ambr_default_burst(s->ul_ambr_bps), sid);
         b->sess.ul_meter_id = ids[k++];
     }
     if (!rc && s->dl_ambr_bps) {
-        rc = meter_write(ctx, ids[k], s->dl_ambr_bps, 0, sid);
+        rc = meter_write(ctx, ids[k], s->dl_ambr_bps,
+                         s->ambr_burst_bytes ? s->ambr_burst_bytes
+                                             : dp_ambr_default_burst(s->dl_ambr_bps), sid);
         b->sess.dl_meter_id = ids[k++];
     }
     if (rc)
@@ -1269,10 +1273,18 @@ static int info_build(struct dp_ctx *ctx, uint32_t sid, const struct xepc_sessio
     info->ul_meter_id = k->ul_meter_id;
     info->dl_meter_id = k->dl_meter_id;
     info->charge_base = k->charge_base;
-    if (!meter_read(ctx, k->ul_meter_id, &m))
+    /* the burst is given back only when it is not the default, so that a
+     * spec read back and written again keeps following the default */
+    if (!meter_read(ctx, k->ul_meter_id, &m)) {
         s->ul_ambr_bps = m.rate * 8;
-    if (!meter_read(ctx, k->dl_meter_id, &m))
+        if (m.burst != dp_ambr_default_burst(s->ul_ambr_bps))
+            s->ambr_burst_bytes = m.burst;
+    }
+    if (!meter_read(ctx, k->dl_meter_id, &m)) {
         s->dl_ambr_bps = m.rate * 8;
+        if (m.burst != dp_ambr_default_burst(s->dl_ambr_bps))
+            s->ambr_burst_bytes = m.burst;
+    }
     for (uint32_t i = 0; i < k->n_charge && i < XEPC_MAX_CHARGE_SLOTS; i++) {
         struct xepc_charge *c = charge_slot(ctx, k->charge_base + i);
         if (!c)

@@ -357,6 +357,23 @@ int64_t dp_quota_sum(int64_t cur, uint64_t add, bool *saturated)
     return (int64_t)((uint64_t)cur + add);
 }
 
+/* DP_AMBR_BURST_DEFAULT_MS of the rate, at least 15 000 bytes (ten
+ * full-size packets), at most XEPC_METER_BURST_MAX.  Why 500 ms and not the
+ * 100 ms of xepc_meter_default_burst(): a TCP sender that overruns a drop
+ * policer loses a run of segments and often waits out a retransmission
+ * timeout (at least 200 ms in Linux, 1 s in RFC 6298 2.4) with nothing
+ * to send; a bucket shallower than rate x that idle time throws away the
+ * tokens of the wait, and TCP got 52 % of a 20 Mbit/s AMBR.  Measured in
+ * docs/datapath.md "AMBR and TCP". */
+uint64_t dp_ambr_default_burst(uint64_t bps)
+{
+    uint64_t rate = bps / 8 ? bps / 8 : 1;
+    uint64_t b = rate / 1000 * DP_AMBR_BURST_DEFAULT_MS + rate % 1000 * DP_AMBR_BURST_DEFAULT_MS / 1000;
+    if (b < 15000)
+        b = 15000;
+    return b > XEPC_METER_BURST_MAX ? XEPC_METER_BURST_MAX : b;
+}
+
 int dp_session_spec_check(const struct dp_session_spec *s, char *err, size_t errlen)
 {
     if (!s->ul_teid)
@@ -368,6 +385,17 @@ int dp_session_spec_check(const struct dp_session_spec *s, char *err, size_t err
         return fail(err, errlen, -ERANGE, "an AMBR above 10T bit/s (%llu) is not supported",
                     (unsigned long long)(s->ul_ambr_bps > s->dl_ambr_bps ? s->ul_ambr_bps
                                                                          : s->dl_ambr_bps));
+    if (s->ambr_burst_bytes) {
+        if (!s->ul_ambr_bps && !s->dl_ambr_bps)
+            return fail(err, errlen, -EINVAL, "an AMBR burst needs an AMBR (ul or dl)");
+        if (s->ambr_burst_bytes < DP_AMBR_BURST_MIN)
+            return fail(err, errlen, -ERANGE, "an AMBR burst of %llu bytes is less than one "
+                        "full-size packet (%u): such packets would all be dropped",
+                        (unsigned long long)s->ambr_burst_bytes, DP_AMBR_BURST_MIN);
+        if (s->ambr_burst_bytes > XEPC_METER_BURST_MAX)
+            return fail(err, errlen, -ERANGE, "an AMBR burst above %llu bytes is not supported",
+                        (unsigned long long)XEPC_METER_BURST_MAX);
+    }
     for (uint32_t i = 0; i < s->n_rules && i < DP_MAX_RULES; i++)
         if (s->rules[i].mbr_bps > DP_RATE_MAX_BPS)
             return fail(err, errlen, -ERANGE, "rule %u: an MBR above 10T bit/s is not supported",

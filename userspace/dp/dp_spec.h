@@ -76,6 +76,10 @@ struct dp_session_spec {
     struct dp_rule_spec rules[DP_MAX_RULES];
     uint32_t n_quotas;
     struct dp_quota_spec quotas[DP_MAX_QUOTAS];
+    uint64_t ambr_burst_bytes; /* APN-AMBR bucket depth, bytes, both
+                                * directions; 0 = dp_ambr_default_burst() of
+                                * each direction's rate (docs/datapath.md
+                                * "meters") */
 };
 
 /* Parsers: 0 or -EINVAL/-ERANGE; on error, err (if not NULL, errlen > 0)
@@ -103,6 +107,14 @@ int dp_session_spec_check(const struct dp_session_spec *s, char *err, size_t err
  * DP_MOD_QUOTAS); a modify that only replaces the rules keeps the quotas
  * as they are. */
 int dp_session_quotas_check(const struct dp_session_spec *s, char *err, size_t errlen);
+
+/* The APN-AMBR bucket depth a session gets without ambr_burst_bytes, for
+ * a rate in bit/s (docs/datapath.md "meters", "AMBR and TCP"). */
+uint64_t dp_ambr_default_burst(uint64_t bps);
+/* The default APN-AMBR bucket: this many ms of the rate */
+#define DP_AMBR_BURST_DEFAULT_MS 500u
+/* Smallest explicit AMBR burst, bytes: one full-size Ethernet payload */
+#define DP_AMBR_BURST_MIN 1500u
 
 /* Highest AMBR/MBR accepted, bit/s: 10 Tbit/s (extended APN-AMBR, TS
  * 24.301 9.9.4.29, reaches 4.29 Tbit/s). */

@@ -228,6 +228,40 @@ static void test_rate_range_and_burst(void **state)
     assert_true(xepc_meter_default_burst(1000000000ull) == 100000000ull);
 }
 
+/* issue 13 section 2: the APN-AMBR bucket TCP needs — 500 ms of the rate
+ * by default (a 100 ms bucket gave TCP 52 % of a 20 Mbit/s AMBR), in range
+ * at every rate; an explicit burst is checked */
+static void test_ambr_burst(void **state)
+{
+    (void)state;
+    assert_true(dp_ambr_default_burst(20000000) == 1250000);   /* 20 Mbit/s: 500 ms */
+    assert_true(dp_ambr_default_burst(1000000) == 62500);
+    assert_true(dp_ambr_default_burst(200000000) == 12500000);
+    assert_true(dp_ambr_default_burst(8000) == 15000);          /* ten packets at least */
+    assert_true(dp_ambr_default_burst(4290000000000ull) == XEPC_METER_BURST_MAX);
+    static const uint64_t bps[] = {0, 1, 7, 8000, 1000000, 4290000000000ull, DP_RATE_MAX_BPS,
+                                   UINT64_MAX};
+    for (size_t i = 0; i < sizeof(bps) / sizeof(bps[0]); i++) {
+        uint64_t b = dp_ambr_default_burst(bps[i]);
+        assert_true(b >= 15000 && b <= XEPC_METER_BURST_MAX);
+    }
+
+    struct dp_session_spec s = {.ul_teid = 1, .ue_addr.s_addr = htonl(0x0a2d0001)};
+    char err[256] = "";
+    s.ambr_burst_bytes = 1000000;
+    assert_int_equal(dp_session_spec_check(&s, err, sizeof(err)), -EINVAL);
+    assert_non_null(strstr(err, "needs an AMBR"));
+    s.dl_ambr_bps = 20000000;
+    assert_int_equal(dp_session_spec_check(&s, err, sizeof(err)), 0);
+    s.ambr_burst_bytes = DP_AMBR_BURST_MIN - 1;
+    assert_int_equal(dp_session_spec_check(&s, err, sizeof(err)), -ERANGE);
+    assert_non_null(strstr(err, "full-size packet"));
+    s.ambr_burst_bytes = XEPC_METER_BURST_MAX + 1;
+    assert_int_equal(dp_session_spec_check(&s, err, sizeof(err)), -ERANGE);
+    s.ambr_burst_bytes = XEPC_METER_BURST_MAX;
+    assert_int_equal(dp_session_spec_check(&s, err, sizeof(err)), 0);
+}
+
 /* issue 8: addresses that can never be a UE's are refused with a reason */
 static void test_ue_addr_refused(void **state)
 {
@@ -294,6 +328,7 @@ int main(void)
         cmocka_unit_test(test_quota_needs_a_rule_of_its_rating_group),
         cmocka_unit_test(test_quota_refill_saturates),
         cmocka_unit_test(test_rate_range_and_burst),
+        cmocka_unit_test(test_ambr_burst),
         cmocka_unit_test(test_ue_addr_refused),
     };
     return cmocka_run_group_tests_name("dp_spec", tests, NULL, NULL);
