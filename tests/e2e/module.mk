@@ -4,7 +4,8 @@ SCRIPT_TESTS += tests/e2e/cli_usage.sh tests/e2e/routed.sh tests/e2e/nat.sh \
                 tests/e2e/policy.sh tests/e2e/adopt_upgrade.sh tests/e2e/pin_trust.sh \
                 tests/e2e/echo_path.sh tests/e2e/stale_events.sh \
                 tests/e2e/crash_safety.sh tests/e2e/writers.sh tests/e2e/errind.sh \
-                tests/e2e/frag_ttl.sh tests/e2e/ambr.sh
+                tests/e2e/frag_ttl.sh tests/e2e/ambr.sh \
+                tests/e2e/bulk.sh
 DEBIAN_PACKAGES += xdp-tools ethtool iputils-ping strace
 # xepc-agwd with enbsim (tests/e2e/agw_lib.sh), and the main job itself.
 SCRIPT_TESTS += tests/e2e/agw_attach.sh tests/e2e/agw_reject.sh tests/e2e/agw_tshark.sh \

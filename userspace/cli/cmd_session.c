@@ -28,7 +28,8 @@ static const char session_help[] =
 "    xepcctl session show (--teid T | --ue ADDR) [--pin-dir D]\n"
 "    xepcctl session refill --teid T --rg N --bytes N [--threshold P%] [--pin-dir D]\n"
 "    xepcctl session bulk --count N --teid T --ue ADDR [--enb ADDR --dl-teid T]\n"
-"                        [--pin-dir D]\n"
+"                        [--ul-ambr RATE] [--dl-ambr RATE] [--ambr-burst BYTES]\n"
+"                        [--rule SPEC]... [--quota SPEC]... [--pin-dir D]\n"
 "\n"
 "DESCRIPTION\n"
 "    A session is one default bearer: the uplink TEID the gateway owns (its\n"
@@ -47,9 +48,11 @@ static const char session_help[] =
 "    refill adds N bytes to a quota atomically (the kernel keeps enforcing\n"
 "    while it happens) and re-arms its threshold and exhausted events.\n"
 "\n"
-"    bulk installs N plain sessions (no rules, quotas or AMBR) with batched\n"
-"    map updates: session i gets TEID T+i, UE address ADDR+i and, with\n"
-"    --enb, downlink TEID dl-teid+i.  It prints the rate it achieved.\n"
+"    bulk installs N sessions with batched map updates: session i gets TEID\n"
+"    T+i, UE address ADDR+i and, with --enb, downlink TEID dl-teid+i; every\n"
+"    session gets the AMBR, rules and quotas given (one shared ruleset; rules\n"
+"    with mbr= are refused: add those one by one).  It prints the rate it\n"
+"    achieved.\n"
 "\n"
 "RULES (--rule, up to 16, comma-separated key=value)\n"
 "    prec=N          precedence, lower first (default 65535); unique\n"
@@ -146,7 +149,9 @@ static bool allowed(const char *sub, int o)
     if (!strcmp(sub, "refill"))
         return o == O_TEID || o == O_RG || o == O_BYTES || o == O_THRESHOLD;
     if (!strcmp(sub, "bulk"))
-        return o == O_COUNT || o == O_TEID || o == O_UE || o == O_ENB || o == O_DLTEID;
+        return o == O_COUNT || o == O_TEID || o == O_UE || o == O_ENB || o == O_DLTEID ||
+               o == O_ULAMBR || o == O_DLAMBR || o == O_AMBRBURST || o == O_RULE ||
+               o == O_QUOTA;
     return false;
 }
 
@@ -393,6 +398,14 @@ static int bulk_add(struct dp_ctx *ctx, const struct session_args *a)
         specs[i].has_tunnel = a->have_enb;
         specs[i].enb_addr = a->spec.enb_addr;
         specs[i].dl_teid = a->have_enb ? a->spec.dl_teid + i : 0;
+        /* the same policy for every session: one shared ruleset */
+        specs[i].ul_ambr_bps = a->spec.ul_ambr_bps;
+        specs[i].dl_ambr_bps = a->spec.dl_ambr_bps;
+        specs[i].ambr_burst_bytes = a->spec.ambr_burst_bytes;
+        specs[i].n_rules = a->spec.n_rules;
+        memcpy(specs[i].rules, a->spec.rules, sizeof(specs[i].rules));
+        specs[i].n_quotas = a->spec.n_quotas;
+        memcpy(specs[i].quotas, a->spec.quotas, sizeof(specs[i].quotas));
     }
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);

@@ -120,8 +120,14 @@ struct dp_session_info {
 /* Installs a session (its TEID's session id must be free, its UE address
  * unused).  default_action applies to packets matching no rule. */
 int dp_session_add(struct dp_ctx *ctx, const struct dp_session_spec *s, uint8_t default_action);
-/* Installs many sessions without rules/meters/quotas in batches (the bulk
- * path); returns the number installed or a negative errno. */
+/* Installs many sessions in batches (the bulk path), each with its AMBR,
+ * rules and quotas (full policy) as dp_session_add() with XEPC_ACT_PASS
+ * would; identical rulesets are shared; rules with an MBR meter are
+ * refused (-EINVAL: add those sessions one by one).  Every session id and
+ * UE address is checked first (nothing is installed if one is taken);
+ * a failure later leaves the chunks installed before it and frees the
+ * meters and charging slots of the one that failed.  Returns the number
+ * installed or a negative errno. */
 int dp_session_add_bulk(struct dp_ctx *ctx, const struct dp_session_spec *s, size_t n);
 /* What dp_session_modify() changes besides the tunnel (always taken from
  * s: set, or cleared for an idle UE). */

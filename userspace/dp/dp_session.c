@@ -950,7 +950,130 @@ static int active_bitmap_fn(uint32_t idx, const void *val, void *arg)
     return 0;
 }
 
-static int session_add_bulk(struct dp_ctx *ctx, const struct dp_session_spec *s, size_t n)
+/*
+ * The policy of bulk-installed sessions (issue 13 section 1: full-policy
+ * sessions in bulk): rules, quotas and AMBR as dp_session_add() installs
+ * them, with what makes that path O(tables) per session done once per
+ * call: an identical ruleset is shared (searched in the map once per
+ * distinct ruleset of the call, then remembered), and charging slots are
+ * taken from a cursor that moves forward through the call instead of a
+ * scan from slot 1 per session.  Rules with their own MBR meter make a
+ * ruleset per session: bulk refuses them (dp_session_add() takes them).
+ */
+#define BULK_RS_CACHE 16
+
+struct bulk_policy {
+    struct {
+        struct xepc_ruleset rs;
+        uint32_t id;
+    } rs[BULK_RS_CACHE];
+    uint32_t n_rs;
+    uint32_t charge_cursor;
+};
+
+static int bulk_ruleset(struct dp_ctx *ctx, struct bulk_policy *bp, struct built *b)
+{
+    xepc_ruleset_index(&b->rs);
+    for (uint32_t i = 0; i < bp->n_rs; i++)
+        if (!memcmp(&bp->rs[i].rs, &b->rs, sizeof(b->rs))) {
+            b->sess.ruleset_id = bp->rs[i].id;
+            return 0;
+        }
+    struct ruleset_scan sc = {.want = &b->rs, .share = true};
+    int rc = array_scan(ctx, DP_MAP_RULESETS, sizeof(struct xepc_ruleset), ruleset_fn, &sc);
+    if (rc < 0)
+        return dp_set_error(ctx, rc, "cannot scan %s: %s", XEPC_MAP_RULESETS, strerror(-rc));
+    if (!sc.same && !sc.free_id)
+        return dp_set_error(ctx, -ENOSPC, "no free ruleset (raise max rulesets)");
+    if (!sc.same && bpf_map_update_elem(ctx->map_fd[DP_MAP_RULESETS], &sc.free_id, &b->rs, 0))
+        return dp_set_error(ctx, -errno, "cannot write ruleset %u: %s", sc.free_id,
+                            strerror(errno));
+    b->sess.ruleset_id = sc.same ? sc.same : sc.free_id;
+    if (bp->n_rs < BULK_RS_CACHE) {
+        bp->rs[bp->n_rs].rs = b->rs;
+        bp->rs[bp->n_rs++].id = b->sess.ruleset_id;
+    }
+    return 0;
+}
+
+/* n free contiguous charging slots from the cursor on (then from 1). */
+static int bulk_charging(struct dp_ctx *ctx, struct bulk_policy *bp, uint32_t n, uint32_t *base)
+{
+    uint32_t max = ctx->max_entries[DP_MAP_CHARGING];
+    for (int pass = 0; pass < 2; pass++) {
+        uint32_t run = 0;
+        uint32_t from = pass ? 1 : (bp->charge_cursor ? bp->charge_cursor : 1);
+        for (uint32_t i = from; i < max; i++) {
+            uint8_t f = __atomic_load_n(&ctx->charging[i].flags, __ATOMIC_ACQUIRE);
+            run = (f & XEPC_CF_VALID) ? 0 : run + 1;
+            if (run == n) {
+                *base = i + 1 - n;
+                bp->charge_cursor = i + 1;
+                return 0;
+            }
+        }
+        if (from == 1)
+            break;
+    }
+    return dp_set_error(ctx, -ENOSPC, "no %u free contiguous charging slots (of %u)", n, max);
+}
+
+/* Installs the AMBR meters, ruleset and charging slots of sp for session
+ * sid into b->sess; on error, nothing of it is left but a ruleset shared
+ * with nobody (dp_check() frees it). */
+static int bulk_policy_install(struct dp_ctx *ctx, struct bulk_policy *bp,
+                               const struct dp_session_spec *sp, uint32_t sid, struct built *b)
+{
+    for (uint32_t r = 0; r < sp->n_rules; r++)
+        if (sp->rules[r].mbr_bps)
+            return dp_set_error(ctx, -EINVAL, "bulk install takes rules without mbr= (rule "
+                                "%u of TEID 0x%08x has one); add such sessions one by one",
+                                r + 1, sp->ul_teid);
+    int rc = install_ambr(ctx, sp, sid, b);
+    if (rc)
+        return rc;
+    rc = plan_policy(ctx, sp, b);
+    if (!rc && b->rs.n_rules)
+        rc = bulk_ruleset(ctx, bp, b);
+    if (!rc && b->n_charge) {
+        uint32_t base = 0;
+        rc = bulk_charging(ctx, bp, b->n_charge, &base);
+        for (uint32_t i = 0; !rc && i < b->n_charge; i++) {
+            struct xepc_charge *c = &ctx->charging[base + i];
+            const struct dp_quota_spec *q = b->charge_quota[i];
+            memset(c, 0, sizeof(*c));
+            c->rating_group = b->charge_rg[i];
+            c->session_id = sid;
+            if (q) {
+                c->remaining = (int64_t)q->bytes;
+                c->threshold = q->threshold_bytes ? q->threshold_bytes
+                                                  : threshold_bytes(q->bytes, q->threshold_pct);
+                c->fua = q->fua;
+            }
+            __atomic_store_n(&c->flags, (uint8_t)(XEPC_CF_VALID | (q ? XEPC_CF_ONLINE : 0)),
+                             __ATOMIC_RELEASE);
+        }
+        if (!rc)
+            b->sess.charge_base = base;
+    }
+    if (rc) {
+        meter_free(ctx, b->sess.ul_meter_id, sid);
+        meter_free(ctx, b->sess.dl_meter_id, sid);
+    }
+    return rc;
+}
+
+/* Undoes bulk_policy_install() of a session that was not published. */
+static void bulk_policy_release(struct dp_ctx *ctx, const struct xepc_session *v, uint32_t sid)
+{
+    meter_free(ctx, v->ul_meter_id, sid);
+    meter_free(ctx, v->dl_meter_id, sid);
+    if (v->charge_base)
+        charging_release(ctx, v->charge_base, v->n_charge, sid);
+}
+
+static int session_add_bulk(struct dp_ctx *ctx, const struct dp_session_spec *s, size_t n,
+                            uint8_t default_action)
 {
     enum { CHUNK = 8192 };
     /* Session ids in use, read once with batched lookups. */
@@ -982,8 +1105,9 @@ static int session_add_bulk(struct dp_ctx *ctx, const struct dp_session_spec *s,
             e = dp_set_error(ctx, -EEXIST, "session id %u (TEID 0x%08x) is in use; nothing "
                              "was installed", sid, s[i].ul_teid);
         char err[256];
-        if (!e && dp_ue_addr_check(s[i].ue_addr, err, sizeof(err)))
-            e = dp_set_error(ctx, -EINVAL, "session %zu: %s; nothing was installed", i, err);
+        int ce = e ? 0 : dp_session_spec_check(&s[i], err, sizeof(err));
+        if (ce)
+            e = dp_set_error(ctx, ce, "session %zu: %s; nothing was installed", i, err);
         if (!e && s[i].ue_addr.s_addr == cfg.gtpu_addr && cfg.gtpu_addr) {
             char pfx[64];
             snprintf(pfx, sizeof(pfx), "session %zu: ", i);
@@ -1009,9 +1133,12 @@ static int session_add_bulk(struct dp_ctx *ctx, const struct dp_session_spec *s,
     struct xepc_usage *zeros = calloc(CHUNK, sizeof(*zeros));
     uint32_t *dkeys = malloc(CHUNK * sizeof(*dkeys));
     struct xepc_session *flips = calloc(CHUNK, sizeof(*flips));
+    struct bulk_policy *bp = calloc(1, sizeof(*bp));
+    struct built *b = malloc(sizeof(*b));
     size_t done = 0;
+    uint32_t built_n = 0;   /* sessions of the chunk whose policy is installed */
     int rc = 0;
-    if (!sids || !ues || !vals || !zeros || !dkeys || !flips) {
+    if (!sids || !ues || !vals || !zeros || !dkeys || !flips || !bp || !b) {
         rc = dp_set_error(ctx, -ENOMEM, "out of memory");
         goto out;
     }
@@ -1019,18 +1146,22 @@ static int session_add_bulk(struct dp_ctx *ctx, const struct dp_session_spec *s,
     uint32_t cookie_base = cookie_new(0);
     while (done < n) {
         uint32_t cnt = (uint32_t)(n - done < CHUNK ? n - done : CHUNK);
+        built_n = 0;
         for (uint32_t i = 0; i < cnt; i++) {
             const struct dp_session_spec *sp = &s[done + i];
-            if (sp->n_rules || sp->n_quotas || sp->ul_ambr_bps || sp->dl_ambr_bps) {
-                rc = dp_set_error(ctx, -EINVAL, "bulk install takes sessions without rules, "
-                                  "quotas or AMBR (session %zu has some)", done + i);
-                goto out;
-            }
             rc = sid_of(ctx, sp->ul_teid, &sids[i]);
             if (rc)
                 goto out;
             ues[i] = sp->ue_addr.s_addr;
-            memset(&vals[i], 0, sizeof(vals[i]));
+            memset(b, 0, sizeof(*b));
+            if (sp->n_rules || sp->n_quotas || sp->ul_ambr_bps || sp->dl_ambr_bps) {
+                rc = bulk_policy_install(ctx, bp, sp, sids[i], b);
+                if (rc)
+                    goto out;
+            }
+            built_n = i + 1;
+            vals[i] = b->sess;
+            vals[i].default_action = default_action;
             vals[i].flags = XEPC_SF_ACTIVE;
             /* one random base for the whole install: a getrandom() per
              * session would cost more than the install itself */
@@ -1116,11 +1247,17 @@ static int session_add_bulk(struct dp_ctx *ctx, const struct dp_session_spec *s,
                               strerror(e));
             goto out;
         }
+        built_n = 0;    /* published */
         for (uint32_t i = 0; i < cnt; i++)
             gens[sids[i]] += ctx->session_bank ? 1 : 0; /* after the flip back */
         done += cnt;
     }
 out:
+    /* the policy of the chunk that was not published */
+    for (uint32_t i = 0; rc && vals && i < built_n; i++)
+        bulk_policy_release(ctx, &vals[i], sids[i]);
+    for (uint32_t i = 0; rc && bp && i < bp->n_rs; i++)
+        ruleset_release(ctx, bp->rs[i].id, 0);
     free(sids);
     free(ues);
     free(vals);
@@ -1128,6 +1265,8 @@ out:
     free(dkeys);
     free(flips);
     free(gens);
+    free(bp);
+    free(b);
     return rc ? rc : (int)done;
 }
 
@@ -1136,7 +1275,7 @@ int dp_session_add_bulk(struct dp_ctx *ctx, const struct dp_session_spec *s, siz
     int rc = dp_lock(ctx);
     if (rc)
         return rc;
-    rc = session_add_bulk(ctx, s, n);
+    rc = session_add_bulk(ctx, s, n, XEPC_ACT_PASS);
     dp_unlock(ctx);
     return rc;
 }
