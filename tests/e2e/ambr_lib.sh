@@ -16,8 +16,9 @@ ambr_session() {
 
 # ambr_iperf tcp|udp ul|dl SECONDS [UDP_RATE]: one iperf3 run from the UE
 # (ul) or to it (dl, -R), the first AMBR_OMIT seconds (default 2) not
-# counted (iperf3 -O); prints the receiver's goodput in bit/s (TCP) or the
-# received rate (UDP), then the retransmits (TCP) or lost datagrams.
+# counted (iperf3 -O); prints the receiver's goodput in bit/s (payload:
+# TCP segments or UDP datagrams that arrived), then the retransmits (TCP)
+# or lost datagrams (UDP).
 ambr_iperf() {
     local proto=$1 dir=$2 secs=$3 udp_rate=${4:-}
     local opts=(-t "$secs" -O "${AMBR_OMIT:-2}" -J)
@@ -38,8 +39,9 @@ j = json.load(open(sys.argv[2]))["end"]
 if sys.argv[1] == "tcp":
     print(int(j["sum_received"]["bits_per_second"]), j["sum_sent"].get("retransmits", 0))
 else:
-    s = j["sum"]
-    # bits received: datagrams that arrived x their bytes, over the run
-    print(int(s["bits_per_second"] * (1 - s["lost_percent"] / 100.0)), s["lost_packets"])
+    # the receiver's side in both directions (sum is the sender's in -u
+    # without -R, and over the omitted seconds too)
+    s = j["sum_received"]
+    print(int(s["bits_per_second"]), s["lost_packets"])
 PY
 }
