@@ -17,7 +17,9 @@
  *  3. Sessions installed per second (batched and single updates) and the
  *     kernel memory per session.
  *
- * Prints `bench: <name> <value> <unit>` lines; `#` lines are details.
+ * Prints `bench: <name> <median> <unit> (median of N; best B, spread
+ * MIN-MAX)` lines, ratios from the medians and from the bests
+ * (docs/PERFORMANCE.md "Method"); `#` lines are details.
  * Needs root (it works in a private network namespace of its own).
  */
 #include <errno.h>
@@ -45,7 +47,7 @@
 
 struct opts {
 	__u32 repeat;		/* per trial */
-	int trials;		/* best of */
+	int trials;		/* per figure: median, best, spread */
 	__u32 max_sessions;
 	__u32 live_frames;	/* frames per live-mode run */
 	int verbose;
@@ -82,15 +84,133 @@ struct pres {
 	double bare, wrap, raw, net, ratio;
 };
 
-static void bench_line(const char *unit, double v, const char *fmt, ...)
+/* The values of one figure, one per trial. */
+struct ser {
+	int n;
+	double v[BENCH_MAX_TRIALS];
+};
+
+/* The trials of one per-packet case: raw, wrapper and bare costs and what
+ * they give, net = raw - wrap + bare and ratio = net / bare, per trial. */
+struct pser {
+	struct ser raw, wrap, bare, net, ratio;
+};
+
+static void ser_add(struct ser *s, double v)
 {
-	char name[96];
+	if (s->n < BENCH_MAX_TRIALS)
+		s->v[s->n++] = v;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(const double *v, int n)
+{
+	double w[BENCH_MAX_TRIALS];
+
+	if (n <= 0)
+		return 0;
+	memcpy(w, v, (size_t)n * sizeof(*w));
+	qsort(w, (size_t)n, sizeof(*w), cmp_double);
+	return n % 2 ? w[n / 2] : (w[n / 2 - 1] + w[n / 2]) / 2;
+}
+
+static double ser_med(const struct ser *s)
+{
+	return median(s->v, s->n);
+}
+
+static double ser_min(const struct ser *s)
+{
+	double m = s->n ? s->v[0] : 0;
+
+	for (int i = 1; i < s->n; i++)
+		m = s->v[i] < m ? s->v[i] : m;
+	return m;
+}
+
+static double ser_max(const struct ser *s)
+{
+	double m = s->n ? s->v[0] : 0;
+
+	for (int i = 1; i < s->n; i++)
+		m = s->v[i] > m ? s->v[i] : m;
+	return m;
+}
+
+static void pser_add(struct pser *p, const struct pres *r)
+{
+	ser_add(&p->raw, r->raw);
+	ser_add(&p->wrap, r->wrap);
+	ser_add(&p->bare, r->bare);
+	ser_add(&p->net, r->raw - r->wrap + r->bare);
+	ser_add(&p->ratio, (r->raw - r->wrap + r->bare) / r->bare);
+}
+
+static const char *num(char *buf, double v)
+{
+	snprintf(buf, 32, "%.*f", v < 10 && v > -10 ? 2 : 1, v);
+	return buf;
+}
+
+/*
+ * One figure over its trials: `bench: NAME MEDIAN UNIT (median of N; best
+ * B, spread MIN-MAX)`.  best is the lowest value for a cost, the highest
+ * for a rate (higher_better).
+ */
+static void fig(const char *unit, const struct ser *s, int higher_better, const char *fmt, ...)
+{
+	char name[96], a[32], b[32], c[32], d[32];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(name, sizeof(name), fmt, ap);
 	va_end(ap);
-	printf("bench: %s %.*f %s\n", name, v < 10 ? 2 : 1, v, unit);
+	if (s->n == 1) {
+		printf("bench: %s %s %s (one trial)\n", name, num(a, s->v[0]), unit);
+		return;
+	}
+	printf("bench: %s %s %s (median of %d; best %s, spread %s-%s)\n", name,
+	       num(a, ser_med(s)), unit, s->n,
+	       num(b, higher_better ? ser_max(s) : ser_min(s)), num(c, ser_min(s)),
+	       num(d, ser_max(s)));
+}
+
+/* A single measurement (an install run, a memory size): no trials. */
+static void fig1(const char *unit, double v, const char *fmt, ...)
+{
+	char name[96], a[32];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(name, sizeof(name), fmt, ap);
+	va_end(ap);
+	printf("bench: %s %s %s (one run)\n", name, num(a, v), unit);
+}
+
+/*
+ * A per-packet case: its net cost, then its ratio to the bare program,
+ * from the medians (median net / median bare) and from the bests (best
+ * net / best bare), with the spread of the per-trial ratios.
+ */
+static void fig_pkt(const struct pser *p, const char *fmt, ...)
+{
+	char name[96], a[32], b[32], c[32], d[32];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(name, sizeof(name), fmt, ap);
+	va_end(ap);
+	fig("ns/pkt", &p->net, 0, "%s", name);
+	printf("bench: %s_ratio %s x (median/median; best/best %s, per-trial spread %s-%s)\n",
+	       name, num(a, ser_med(&p->net) / ser_med(&p->bare)),
+	       num(b, ser_min(&p->net) / ser_min(&p->bare)), num(c, ser_min(&p->ratio)),
+	       num(d, ser_max(&p->ratio)));
 }
 
 static double cpu_ns(void)
@@ -230,11 +350,6 @@ static int check_run(struct bench_env *e, const struct pcase *c, __u32 repeat,
 	return bad ? -EPROTO : 0;
 }
 
-static double dmin(double a, double b)
-{
-	return a < b ? a : b;
-}
-
 /*
  * Best of o->trials of: wrapper + program, wrapper + bench_pass, bare
  * bench_pass — interleaved so that the three see the same machine.
@@ -242,14 +357,14 @@ static double dmin(double a, double b)
  * BPF_PROG_TEST_RUN, loop overhead included like the bare figure's.
  */
 static int measure(struct bench_env *e, const struct opts *o,
-		   const struct pcase *c, struct pres *r)
+		   const struct pcase *c, struct pser *acc)
 {
+	struct pres one, *r = &one;
 	uint8_t ref[4096], out[4096];
 	__u32 ret, ref_len = 0, out_len, repeat = o->repeat;
 	const uint8_t *refp = NULL;
 	int t, err;
 
-	r->raw = r->wrap = r->bare = 1e18;
 	if (!c->rot_n) {
 		/* one run of the program alone: the output every repeat must
 		 * reproduce */
@@ -276,7 +391,7 @@ static int measure(struct bench_env *e, const struct opts *o,
 		err = check_run(e, c, repeat, ret, st0, us0, refp, ref_len, out, out_len);
 		if (err)
 			return err;
-		r->raw = dmin(r->raw, ns);
+		r->raw = ns;
 
 		err = wrap_setup(e, c, e->prog_pass, 0);
 		if (!err)
@@ -289,19 +404,20 @@ static int measure(struct bench_env *e, const struct opts *o,
 				c->name);
 			return -EPROTO;
 		}
-		r->wrap = dmin(r->wrap, ns);
+		r->wrap = ns;
 
 		err = test_run(e->prog_pass, c->frame, c->len, c->ifindex,
 			       repeat, NULL, NULL, &ret, &ns);
 		if (err)
 			return err;
-		r->bare = dmin(r->bare, ns);
+		r->bare = ns;
+		r->net = r->raw - r->wrap + r->bare;
+		r->ratio = r->net / r->bare;
+		pser_add(acc, r);
+		if (o->verbose)
+			printf("# %-24s raw %7.1f  wrapper %6.1f  bare %5.1f  -> net %6.1f ns  %.2fx\n",
+			       c->name, r->raw, r->wrap, r->bare, r->net, r->ratio);
 	}
-	r->net = r->raw - r->wrap + r->bare;
-	r->ratio = r->net / r->bare;
-	if (o->verbose)
-		printf("# %-24s raw %7.1f  wrapper %6.1f  bare %5.1f  -> net %6.1f ns  %.2fx\n",
-		       c->name, r->raw, r->wrap, r->bare, r->net, r->ratio);
 	return 0;
 }
 
@@ -356,15 +472,8 @@ static void case_unknown(struct bench_env *e, struct pcase *c)
 
 /* The per-packet table for the sessions installed now; the packet is for
  * the last session installed (its ruleset walks all 16 rules). */
-static void pres_min(struct pres *b, const struct pres *r)
-{
-	b->raw = dmin(b->raw, r->raw);
-	b->wrap = dmin(b->wrap, r->wrap);
-	b->bare = dmin(b->bare, r->bare);
-}
-
 static int block(struct bench_env *e, const struct opts *o, double *ul1m,
-		 double *dl1m, double *bare_sum, int *bare_n)
+		 double *dl1m, struct ser *bare_all)
 {
 	enum { UL64, DL64, UL1400, DL1400, ECHO, UNKNOWN, NCASE };
 	static const char *const names[NCASE] = { "ul64", "dl64", "ul1400", "dl1400",
@@ -372,8 +481,9 @@ static int block(struct bench_env *e, const struct opts *o, double *ul1m,
 	const char *n = count_str(e->n_sessions);
 	__u32 sid = e->n_sessions, ret;
 	struct pcase c[NCASE];
-	struct pres r, best[NCASE];
-	double direct = 1e18, dbare = 1e18, ns;
+	static struct pser best[NCASE];
+	struct ser direct = { 0 }, dratio = { 0 };
+	double ns, dns;
 	struct opts o1 = *o;
 	int k, t, err;
 
@@ -385,7 +495,7 @@ static int block(struct bench_env *e, const struct opts *o, double *ul1m,
 	case_unknown(e, &c[UNKNOWN]);
 	for (k = 0; k < NCASE; k++) {
 		c[k].name = names[k];
-		best[k].raw = best[k].wrap = best[k].bare = 1e18;
+		memset(&best[k], 0, sizeof(best[k]));
 	}
 	/* Trials interleaved across the cases: a slow stretch of the shared
 	 * host (seconds long) then hits one trial of every case rather than
@@ -393,45 +503,32 @@ static int block(struct bench_env *e, const struct opts *o, double *ul1m,
 	o1.trials = 1;
 	for (t = 0; t < o->trials; t++) {
 		for (k = 0; k < NCASE; k++) {
-			if ((err = measure(e, &o1, &c[k], &r)))
+			if ((err = measure(e, &o1, &c[k], &best[k])))
 				return err;
-			pres_min(&best[k], &r);
 		}
 		/* The unknown-TEID path does not change the frame, so it can
 		 * also run without the wrapper: a check of the subtraction. */
 		if ((err = test_run(c[UNKNOWN].prog, c[UNKNOWN].frame, c[UNKNOWN].len,
-				    c[UNKNOWN].ifindex, o->repeat, NULL, NULL, &ret, &ns)))
+				    c[UNKNOWN].ifindex, o->repeat, NULL, NULL, &ret, &dns)))
 			return err;
-		direct = dmin(direct, ns);
 		if ((err = test_run(e->prog_pass, c[UNKNOWN].frame, c[UNKNOWN].len,
 				    c[UNKNOWN].ifindex, o->repeat, NULL, NULL, &ret, &ns)))
 			return err;
-		dbare = dmin(dbare, ns);
+		ser_add(&direct, dns);
+		ser_add(&dratio, dns / ns);
 	}
 	for (k = 0; k < NCASE; k++) {
-		struct pres *b = &best[k];
-
-		b->net = b->raw - b->wrap + b->bare;
-		b->ratio = b->net / b->bare;
-		if (o->verbose)
-			printf("# %-24s raw %7.1f  wrapper %6.1f  bare %5.1f  -> net %6.1f ns  %.2fx\n",
-			       c[k].name, b->raw, b->wrap, b->bare, b->net, b->ratio);
-		if (k < ECHO) {
-			bench_line("ns/pkt", b->net, "dp_pkt_%s_s%s", names[k], n);
-			bench_line("x", b->ratio, "dp_pkt_%s_s%s_ratio", names[k], n);
-			*bare_sum += b->bare, (*bare_n)++;
-		}
+		fig_pkt(&best[k], "dp_pkt_%s_s%s", names[k], n);
+		if (k < ECHO)
+			for (t = 0; t < best[k].bare.n; t++)
+				ser_add(bare_all, best[k].bare.v[t]);
 	}
-	bench_line("ns/pkt", best[ECHO].net, "dp_pkt_echo_s%s", n);
-	bench_line("x", best[ECHO].ratio, "dp_pkt_echo_s%s_ratio", n);
-	bench_line("ns/pkt", best[UNKNOWN].net, "dp_pkt_unknown_teid_s%s", n);
-	bench_line("x", best[UNKNOWN].ratio, "dp_pkt_unknown_teid_s%s_ratio", n);
-	bench_line("ns/pkt", direct, "dp_pkt_unknown_teid_s%s_nowrap", n);
-	bench_line("x", direct / dbare, "dp_pkt_unknown_teid_s%s_nowrap_ratio", n);
+	fig("ns/pkt", &direct, 0, "dp_pkt_unknown_teid_s%s_nowrap", n);
+	fig("x", &dratio, 0, "dp_pkt_unknown_teid_s%s_nowrap_ratio", n);
 	if (ul1m)
-		*ul1m = best[UL64].ratio;
+		*ul1m = ser_med(&best[UL64].net) / ser_med(&best[UL64].bare);
 	if (dl1m)
-		*dl1m = best[DL64].ratio;
+		*dl1m = ser_med(&best[DL64].net) / ser_med(&best[DL64].bare);
 	return 0;
 }
 
@@ -442,9 +539,10 @@ static int spread_one(struct bench_env *e, const struct opts *o, const char *tag
 {
 	struct pcase c;
 	const char *n = count_str(e->n_sessions);
-	struct pres r;
+	struct pser r;
 	int err;
 
+	memset(&r, 0, sizeof(r));
 	case_ul(e, &c, 1, 64);
 	c.name = "uplink spread";
 	c.usage_sid = 0;
@@ -453,9 +551,9 @@ static int spread_one(struct bench_env *e, const struct opts *o, const char *tag
 	c.rot_addr_off = BENCH_OFF_UL_UE;
 	if ((err = measure(e, o, &c, &r)))
 		return err;
-	bench_line("ns/pkt", r.net, "dp_pkt_ul64_s%s_spread%s", n, tag);
-	bench_line("x", r.ratio, "dp_pkt_ul64_s%s_spread%s_ratio", n, tag);
+	fig_pkt(&r, "dp_pkt_ul64_s%s_spread%s", n, tag);
 
+	memset(&r, 0, sizeof(r));
 	case_dl(e, &c, 1, 64);
 	c.name = "downlink spread";
 	c.usage_sid = 0;
@@ -463,8 +561,7 @@ static int spread_one(struct bench_env *e, const struct opts *o, const char *tag
 	c.rot_addr_off = BENCH_OFF_DL_UE;
 	if ((err = measure(e, o, &c, &r)))
 		return err;
-	bench_line("ns/pkt", r.net, "dp_pkt_dl64_s%s_spread%s", n, tag);
-	bench_line("x", r.ratio, "dp_pkt_dl64_s%s_spread%s_ratio", n, tag);
+	fig_pkt(&r, "dp_pkt_dl64_s%s_spread%s", n, tag);
 	return 0;
 }
 
@@ -477,12 +574,13 @@ static int lookup_costs(struct bench_env *e, const struct opts *o)
 		{ "session_array_lookup", bpf_program__fd(e->bp->progs.bench_sess_lookup) },
 		{ "ue_direct_lookup", bpf_program__fd(e->bp->progs.bench_ue_direct) },
 	};
-	double best[3][2] = { { 1e18, 1e18 }, { 1e18, 1e18 }, { 1e18, 1e18 } };
-	double bare = 1e18, ns;
+	struct ser cost[3][2];
+	double raw[3][2], ns;
 	uint8_t f[128];
 	__u32 len = (__u32)bench_frame_dl(f, BENCH_UE_BASE + 1, 64), ret;
 	int t, k, cold, err;
 
+	memset(cost, 0, sizeof(cost));
 	e->bp->bss->rot_addr_base = BENCH_UE_BASE;
 	for (t = 0; t < o->trials; t++) {
 		for (k = 0; k < 3; k++)
@@ -496,18 +594,20 @@ static int lookup_costs(struct bench_env *e, const struct opts *o)
 					fprintf(stderr, "dp_bench: %s missed\n", m[k].name);
 					return -EPROTO;
 				}
-				best[k][cold] = dmin(best[k][cold], ns);
+				raw[k][cold] = ns;
 			}
 		if ((err = test_run(e->prog_pass, f, len, e->if_sgi, o->repeat, NULL,
 				    NULL, &ret, &ns)))
 			return err;
-		bare = dmin(bare, ns);
+		for (k = 0; k < 3; k++)
+			for (cold = 0; cold < 2; cold++)
+				ser_add(&cost[k][cold], raw[k][cold] - ns);
 	}
 	e->bp->bss->rot_n = 0;
 	for (k = 0; k < 3; k++) {
-		bench_line("ns/pkt", best[k][0] - bare, "dp_cost_%s_hot", m[k].name);
-		bench_line("ns/pkt", best[k][1] - bare, "dp_cost_%s_cold_s%s", m[k].name,
-			   count_str(e->n_sessions));
+		fig("ns/pkt", &cost[k][0], 0, "dp_cost_%s_hot", m[k].name);
+		fig("ns/pkt", &cost[k][1], 0, "dp_cost_%s_cold_s%s", m[k].name,
+		    count_str(e->n_sessions));
 	}
 	return 0;
 }
@@ -538,7 +638,8 @@ static int spread(struct bench_env *e, const struct opts *o_all)
 }
 
 /* Building blocks alone, each a program of its own run directly (no
- * packet changes, no wrapper): one trial, minimum kept in best[]. */
+ * packet changes, no wrapper): one trial, its cost above the bare program
+ * added to cost[]. */
 struct block_prog {
 	const char *name;
 	int fd;
@@ -547,9 +648,10 @@ struct block_prog {
 };
 
 static int blocks_trial(struct bench_env *e, const struct opts *o,
-			const struct block_prog *m, int nb, double *best,
-			double *bare)
+			const struct block_prog *m, int nb, struct ser *cost,
+			struct ser *bare)
 {
+	double raw[16];
 	uint8_t f[128];
 	__u32 len = (__u32)bench_frame_dl(f, BENCH_UE_BASE + 1, 64), ret;
 	double ns;
@@ -567,12 +669,14 @@ static int blocks_trial(struct bench_env *e, const struct opts *o,
 			fprintf(stderr, "dp_bench: %s returned XDP_%s\n", m[k].name, act_str(ret));
 			return -EPROTO;
 		}
-		best[k] = dmin(best[k], ns);
+		raw[k] = ns;
 	}
 	if ((err = test_run(e->prog_pass, f, len, e->if_s1u, o->repeat, NULL, NULL,
 			    &ret, &ns)))
 		return err;
-	*bare = dmin(*bare, ns);
+	for (k = 0; k < nb; k++)
+		ser_add(&cost[k], raw[k] - ns);
+	ser_add(bare, ns);
 	return 0;
 }
 
@@ -629,8 +733,9 @@ static int breakdown(struct bench_env *e, const struct opts *o)
 	__u32 sid = e->n_sessions, rs1 = BENCH_N_RULESETS + 1;
 	__u32 rs_bucket = BENCH_N_RULESETS + 2, rs_walk = BENCH_N_RULESETS + 3;
 	struct xepc_session full = bench_session(sid);
-	struct pres r, best[NV][2], parse, fibw;
-	double bbest[NB], bbare = 1e18;
+	static struct pser best[NV][2];
+	struct pser parse, fibw;
+	struct ser bcost[NB], bbare, fibnet;
 	struct opts o1 = *o;
 	struct xepc_config cfg0, cfg;
 	struct xepc_ruleset one, same, walk;
@@ -674,11 +779,12 @@ static int breakdown(struct bench_env *e, const struct opts *o)
 	pc.stat_key = XEPC_STAT_CNT(XEPC_CNT_NOT_GTPU_PASS);
 	pc.usage_sid = 0;
 
-	for (i = 0; i < NV; i++)
-		for (dir = 0; dir < 2; dir++)
-			best[i][dir].raw = best[i][dir].wrap = best[i][dir].bare = 1e18;
-	parse.raw = parse.wrap = parse.bare = 1e18;
-	fibw = parse;
+	memset(best, 0, sizeof(best));
+	memset(&parse, 0, sizeof(parse));
+	memset(&fibw, 0, sizeof(fibw));
+	memset(bcost, 0, sizeof(bcost));
+	memset(&bbare, 0, sizeof(bbare));
+	memset(&fibnet, 0, sizeof(fibnet));
 	/* bench_fib behind the wrapper too: the building blocks measured the
 	 * way the datapath is */
 	memset(&fc, 0, sizeof(fc));
@@ -688,8 +794,6 @@ static int breakdown(struct bench_env *e, const struct opts *o)
 	fc.len = (__u32)bench_frame_dl(fc.frame, BENCH_UE_BASE + 1, 64);
 	fc.expect = XDP_REDIRECT;
 	fc.stat_key = NO_STAT;
-	for (i = 0; i < NB; i++)
-		bbest[i] = 1e18;
 
 	for (t = 0; t < o->trials && !err; t++) {
 		for (i = 0; i < NV && !err; i++) {
@@ -723,22 +827,21 @@ static int breakdown(struct bench_env *e, const struct opts *o)
 					c.stat_key = XEPC_STAT_CNT(XEPC_CNT_UL_NAT_PASS);
 				}
 				c.name = v[i].name;
-				err = measure(e, &o1, &c, &r);
-				pres_min(&best[i][dir], &r);
+				err = measure(e, &o1, &c, &best[i][dir]);
 			}
 			if (bpf_map_update_elem(e->fd_config, &zero, &cfg0, BPF_ANY))
 				return -errno;
 		}
 		if (!err)
-			err = measure(e, &o1, &pc, &r);
-		pres_min(&parse, &r);
+			err = measure(e, &o1, &pc, &parse);
 		if (!err)
-			err = blocks_trial(e, o, m, NB, bbest, &bbare);
+			err = blocks_trial(e, o, m, NB, bcost, &bbare);
 		e->bp->bss->fib_flags = 0;
 		e->bp->bss->fib_tbid = 0;
 		if (!err)
-			err = measure(e, &o1, &fc, &r);
-		pres_min(&fibw, &r);
+			err = measure(e, &o1, &fc, &fibw);
+		if (!err)
+			ser_add(&fibnet, fibw.raw.v[fibw.raw.n - 1] - fibw.wrap.v[fibw.wrap.n - 1]);
 	}
 	if (bpf_map_update_elem(e->fd_sessions, &sid, &full, BPF_EXIST))
 		return -errno;
@@ -746,17 +849,14 @@ static int breakdown(struct bench_env *e, const struct opts *o)
 		return err;
 
 	for (i = 0; i < NV; i++)
-		for (dir = 0; dir < 2 - v[i].nat; dir++) {
-			struct pres *b = &best[i][dir];
-
-			bench_line("ns/pkt", b->raw - b->wrap + b->bare, "dp_cost_%s_%s",
-				   dir ? "dl" : "ul", v[i].name);
-		}
-	bench_line("ns/pkt", parse.raw - parse.wrap + parse.bare, "dp_cost_ul_not_gtpu_pass");
-	bench_line("ns/pkt", bbare, "dp_cost_bare");
-	bench_line("ns/pkt", fibw.raw - fibw.wrap, "dp_cost_fib_lookup_wrapped");
+		for (dir = 0; dir < 2 - v[i].nat; dir++)
+			fig("ns/pkt", &best[i][dir].net, 0, "dp_cost_%s_%s", dir ? "dl" : "ul",
+			    v[i].name);
+	fig("ns/pkt", &parse.net, 0, "dp_cost_ul_not_gtpu_pass");
+	fig("ns/pkt", &bbare, 0, "dp_cost_bare");
+	fig("ns/pkt", &fibnet, 0, "dp_cost_fib_lookup_wrapped");
 	for (i = 0; i < NB; i++)
-		bench_line("ns/pkt", bbest[i] - bbare, "dp_cost_%s", m[i].name);
+		fig("ns/pkt", &bcost[i], 0, "dp_cost_%s", m[i].name);
 	return 0;
 }
 
@@ -807,31 +907,39 @@ static int live(struct bench_env *e, const struct opts *o, const struct pcase *c
 	return 0;
 }
 
-static int cmp_double(const void *a, const void *b)
+/*
+ * Live frames through the veths, uplink and downlink: the datapath, then
+ * the bare redirect behind the same wrapper, then the bare redirect alone,
+ * in every trial; with spread, every frame is for another session of all
+ * installed (the wrapper rewrites its TEID / UE address, as in the spread
+ * per-packet runs).  Rates: median, best and spread of the trials; the
+ * ratio to the bare redirect from the medians (median of the per-trial
+ * ratios: the two runs of a trial are seconds apart and see the same
+ * host), and from the bests.
+ */
+static int forwarding_one(struct bench_env *e, const struct opts *o, int spread)
 {
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-static int forwarding(struct bench_env *e, const struct opts *o)
-{
-	double best[2] = { 0, 0 }, best_bare[2] = { 0, 0 }, best_direct[2] = { 0, 0 }, pps;
-	double ratio[2][BENCH_MAX_TRIALS], dp_pps;
+	struct ser dp[2], bare[2], direct[2], ratio[2];
 	long long lost, lost_max[2] = { 0, 0 };
+	const char *tag = spread ? "_spread" : "";
 	struct pcase c[2];
+	double pps, dp_pps;
 	int dir, t, err;
 
-	case_ul(e, &c[0], e->n_sessions, 64);
-	c[0].name = "uplink";
-	case_dl(e, &c[1], e->n_sessions, 64);
-	c[1].name = "downlink";
+	memset(dp, 0, sizeof(dp));
+	memset(bare, 0, sizeof(bare));
+	memset(direct, 0, sizeof(direct));
+	memset(ratio, 0, sizeof(ratio));
+	case_ul(e, &c[0], spread ? 1 : e->n_sessions, 64);
+	c[0].name = spread ? "uplink spread" : "uplink";
+	case_dl(e, &c[1], spread ? 1 : e->n_sessions, 64);
+	c[1].name = spread ? "downlink spread" : "downlink";
+	if (spread) {
+		c[0].rot_n = c[1].rot_n = e->n_sessions;
+		c[0].rot_teid_off = BENCH_OFF_UL_TEID;
+		c[0].rot_addr_off = BENCH_OFF_UL_UE;
+		c[1].rot_addr_off = BENCH_OFF_DL_UE;
+	}
 	/* trials outermost, both directions in each: a slow stretch of the
 	 * shared host hits one trial of each rather than all of one */
 	for (t = 0; t < o->trials; t++) {
@@ -847,7 +955,7 @@ static int forwarding(struct bench_env *e, const struct opts *o)
 					o->live_frames);
 				return -EPROTO;
 			}
-			best[dir] = pps > best[dir] ? pps : best[dir];
+			ser_add(&dp[dir], pps);
 			lost_max[dir] = lost > lost_max[dir] ? lost : lost_max[dir];
 			dp_pps = pps;
 
@@ -855,8 +963,8 @@ static int forwarding(struct bench_env *e, const struct opts *o)
 			e->bp->bss->redirect_ifindex = dir ? e->if_s1u : e->if_sgi;
 			if ((err = live(e, o, &c[dir], e->prog_redirect, &pps, &lost)))
 				return err;
-			best_bare[dir] = pps > best_bare[dir] ? pps : best_bare[dir];
-			ratio[dir][t] = dp_pps / pps;
+			ser_add(&bare[dir], pps);
+			ser_add(&ratio[dir], 100.0 * dp_pps / pps);
 
 			/* and without the wrapper, for reference */
 			{
@@ -879,26 +987,34 @@ static int forwarding(struct bench_env *e, const struct opts *o)
 					return -errno;
 				usleep(20000);
 				pps = bench_rx_count(e) / pps;
-				best_direct[dir] = pps > best_direct[dir] ? pps : best_direct[dir];
+				ser_add(&direct[dir], pps);
 			}
 		}
 	}
 	for (dir = 0; dir < 2; dir++) {
 		const char *d = dir ? "dl" : "ul";
+		char a[32], b2[32], lo[32], hi[32];
 
 		if (o->verbose)
 			printf("# %s live: %u frames/run, lost at most %lld\n", c[dir].name,
 			       o->live_frames, lost_max[dir]);
-		bench_line("pps", best[dir], "dp_fwd_%s64", d);
-		bench_line("pps", best_bare[dir], "dp_fwd_bare_redirect_%s", d);
-		bench_line("pps", best_direct[dir], "dp_fwd_bare_redirect_%s_nowrap", d);
-		/* the two runs of a trial are seconds apart and share the host's
-		 * state: the median of the per-trial ratios, not the ratio of
-		 * two maxima that may come from different trials */
-		bench_line("%", 100.0 * median(ratio[dir], o->trials), "dp_fwd_%s64_vs_bare", d);
-		bench_line("%", 100.0 * best[dir] / best_bare[dir], "dp_fwd_%s64_vs_bare_best", d);
+		fig("pps", &dp[dir], 1, "dp_fwd_%s64%s_s%s", d, tag, count_str(e->n_sessions));
+		fig("pps", &bare[dir], 1, "dp_fwd_bare_redirect_%s%s", d, tag);
+		fig("pps", &direct[dir], 1, "dp_fwd_bare_redirect_%s%s_nowrap", d, tag);
+		printf("bench: dp_fwd_%s64%s_vs_bare %s %% (median of per-trial ratios; "
+		       "best/best %s, per-trial spread %s-%s)\n", d, tag,
+		       num(a, ser_med(&ratio[dir])),
+		       num(b2, 100.0 * ser_max(&dp[dir]) / ser_max(&bare[dir])),
+		       num(lo, ser_min(&ratio[dir])), num(hi, ser_max(&ratio[dir])));
 	}
 	return 0;
+}
+
+static int forwarding(struct bench_env *e, const struct opts *o)
+{
+	int err = forwarding_one(e, o, 0);
+
+	return err ? err : forwarding_one(e, o, 1);
 }
 
 /* ----------------------------------------------------------- sessions ---- */
@@ -926,10 +1042,8 @@ static int memory(struct bench_env *e)
 	v = bench_map_memlock(e->fd_rulesets);
 	printf("# memlock %-14s %lld bytes (%u shared rulesets of 16 rules)\n",
 	       XEPC_MAP_RULESETS, v, BENCH_N_RULESETS);
-	bench_line("bytes/session", (double)core / BENCH_MAX_SESSIONS,
-		   "dp_mem_per_session_core");
-	bench_line("bytes/session", (double)all / BENCH_MAX_SESSIONS,
-		   "dp_mem_per_session_full");
+	fig1("bytes/session", (double)core / BENCH_MAX_SESSIONS, "dp_mem_per_session_core");
+	fig1("bytes/session", (double)all / BENCH_MAX_SESSIONS, "dp_mem_per_session_full");
 	return 0;
 }
 
@@ -945,7 +1059,8 @@ static void usage(const char *argv0)
 	       "rate and kernel memory per session.  Needs root.\n"
 	       "\n"
 	       "  -r N   repeats per BPF_PROG_TEST_RUN (default 1000000)\n"
-	       "  -t N   trials, the best is kept (default 7, at most 64)\n"
+	       "  -t N   trials per figure: median, best and spread printed (default 7,\n"
+	       "         at most 64)\n"
 	       "  -s N   sessions at most: 1, 100000 or 1000000 (default)\n"
 	       "  -l N   frames per live-mode run (default 2000000)\n"
 	       "  -q     quick: -r 100000 -t 1 -l 200000\n"
@@ -1006,8 +1121,9 @@ int main(int argc, char **argv)
 	static const __u32 steps[] = { 1, 100000, 1000000 };
 	struct bench_install ti, tot;
 	struct sigaction sa = { .sa_handler = on_alarm };
-	double ul1m = 0, dl1m = 0, bare_sum = 0;
-	int bare_n = 0, c, err = 0;
+	double ul1m = 0, dl1m = 0;
+	struct ser bare_all = { 0 };
+	int c, err = 0;
 	struct bench_env e;
 	size_t i;
 
@@ -1063,7 +1179,7 @@ int main(int argc, char **argv)
 		bench_env_close(&e);
 		return 1;
 	}
-	printf("# repeat %u, best of %d trials; sessions with 16 rules (the packet "
+	printf("# repeat %u, %d trials per figure; sessions with 16 rules (the packet "
 	       "matches the 16th), UL/DL AMBR meters, online quota\n", o.repeat, o.trials);
 
 	for (i = 0; i < sizeof(steps) / sizeof(steps[0]) && steps[i] <= o.max_sessions; i++) {
@@ -1081,12 +1197,12 @@ int main(int argc, char **argv)
 		if (!(o.parts & PART_TABLE))
 			continue;
 		err = block(&e, &o, steps[i] == 1000000 ? &ul1m : NULL,
-			    steps[i] == 1000000 ? &dl1m : NULL, &bare_sum, &bare_n);
+			    steps[i] == 1000000 ? &dl1m : NULL, &bare_all);
 		if (err)
 			goto out;
 	}
-	if (bare_n)
-		bench_line("ns/pkt", bare_sum / bare_n, "dp_bare_xdp_pass");
+	if (bare_all.n)
+		fig("ns/pkt", &bare_all, 0, "dp_bare_xdp_pass");
 	if (((o.parts & PART_SPREAD) && (err = spread(&e, &o))) ||
 	    ((o.parts & PART_BREAKDOWN) && (err = breakdown(&e, &o))) ||
 	    ((o.parts & PART_FORWARD) && (err = forwarding(&e, &o))))
@@ -1098,22 +1214,21 @@ int main(int argc, char **argv)
 	       tot.usage_s * 1e9 / e.n_sessions,
 	       tot.sess_s * 1e9 / e.n_sessions, tot.meters_s * 1e9 / e.n_sessions,
 	       tot.charge_s * 1e9 / e.n_sessions);
-	bench_line("sessions/s", e.n_sessions / tot.core_s, "dp_session_install_batch");
-	bench_line("sessions/s", e.n_sessions / (tot.core_s + tot.policy_s),
-		   "dp_session_install_batch_full");
+	fig1("sessions/s", e.n_sessions / tot.core_s, "dp_session_install_batch");
+	fig1("sessions/s", e.n_sessions / (tot.core_s + tot.policy_s),
+	     "dp_session_install_batch_full");
 	if (o.parts & PART_INSTALL) {
 		__u32 n = e.n_sessions < SINGLE_N ? e.n_sessions : SINGLE_N;
 
 		if ((err = bench_install_single(&e, n, &ti)))
 			goto out;
-		bench_line("sessions/s", n / ti.core_s, "dp_session_install_single");
-		bench_line("sessions/s", n / (ti.core_s + ti.policy_s),
-			   "dp_session_install_single_full");
+		fig1("sessions/s", n / ti.core_s, "dp_session_install_single");
+		fig1("sessions/s", n / (ti.core_s + ti.policy_s), "dp_session_install_single_full");
 	}
 	if ((o.parts & PART_INSTALL) && (err = memory(&e)))
 		goto out;
 	if (ul1m > 0)
-		printf("# target: uplink and downlink at 1M sessions <= 4x bare: "
+		printf("# target: uplink and downlink at 1M sessions <= 4x bare (medians): "
 		       "uplink %.2fx (%s), downlink %.2fx (%s)\n",
 		       ul1m, ul1m <= 4 ? "met" : "NOT met", dl1m, dl1m <= 4 ? "met" : "NOT met");
 out:
