@@ -88,18 +88,39 @@ static void build_ics_request(struct s1ap_pdu *pdu, s1ap_E_RABToBeSetupItemCtxtS
     m->SecurityKey = (struct aper_bits){ key, 256 };
 }
 
-/* best of 5 rounds of `iters` calls, in ns per call */
+#define ROUNDS 5
+
+/* The rounds of one figure, ns per call. */
+struct rounds {
+    double v[ROUNDS];
+};
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* bench: NAME MEDIAN ns (median of 5; best B, spread MIN-MAX) */
+static void print_rounds(const char *what, const char *name, const struct rounds *r)
+{
+    double v[ROUNDS];
+    memcpy(v, r->v, sizeof(v));
+    qsort(v, ROUNDS, sizeof(v[0]), cmp_double);
+    printf("bench: s1ap_%s_%s %.0f ns (median of %d; best %.0f, spread %.0f-%.0f)\n", what, name,
+           v[ROUNDS / 2], ROUNDS, v[0], v[0], v[ROUNDS - 1]);
+}
+
+/* 5 rounds of `iters` calls, in ns per call */
 #define MEASURE(iters, stmt)                                                   \
     ({                                                                         \
-        double best = 1e30;                                                    \
-        for (int round_ = 0; round_ < 5; round_++) {                           \
+        struct rounds r_;                                                      \
+        for (int round_ = 0; round_ < ROUNDS; round_++) {                      \
             double t0_ = now_ns();                                             \
             for (long i_ = 0; i_ < (iters); i_++) { stmt; }                    \
-            double per_ = (now_ns() - t0_) / (double)(iters);                  \
-            if (per_ < best)                                                   \
-                best = per_;                                                   \
+            r_.v[round_] = (now_ns() - t0_) / (double)(iters);                 \
         }                                                                      \
-        best;                                                                  \
+        r_;                                                                    \
     })
 
 static int bench_msg(const char *name, const uint8_t *buf, size_t len)
@@ -124,15 +145,15 @@ static int bench_msg(const char *name, const uint8_t *buf, size_t len)
     }
     double allocs = (double)(n_allocs - before) / 1000.0;
 
-    double dec = MEASURE(iters, {
+    struct rounds dec = MEASURE(iters, {
         aper_arena_reset(&a);
         sink += s1ap_decode(buf, len, &pdu, &a, &err);
     });
     /* pdu now holds the decoded message (pointers into buf and the arena) */
-    double enc = MEASURE(iters, { sink += s1ap_encode(&pdu, out, sizeof(out)); });
+    struct rounds enc = MEASURE(iters, { sink += s1ap_encode(&pdu, out, sizeof(out)); });
     (void)sink;
-    printf("bench: s1ap_decode_%s %.0f ns\n", name, dec);
-    printf("bench: s1ap_encode_%s %.0f ns\n", name, enc);
+    print_rounds("decode", name, &dec);
+    print_rounds("encode", name, &enc);
     printf("bench: s1ap_decode_%s_mallocs %.0f calls\n", name, allocs);
     printf("bench: s1ap_decode_%s_arena %zu bytes\n", name, arena_used);
     printf("bench: s1ap_%s_size %zu bytes\n", name, len);

@@ -22,11 +22,25 @@ static double now_ns(void)
 
 static volatile int sink;
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* bench: NAME MEDIAN ns (median of ROUNDS; best B, spread MIN-MAX) */
+static void print_rounds(const char *name, double *v)
+{
+    qsort(v, ROUNDS, sizeof(v[0]), cmp_double);
+    printf("bench: %s %.0f ns (median of %d; best %.0f, spread %.0f-%.0f)\n", name,
+           v[ROUNDS / 2], ROUNDS, v[0], v[0], v[ROUNDS - 1]);
+}
+
 int main(void)
 {
     static struct nas_message emm, esm, in_esm;
     static uint8_t pdu[4096];
-    double best_dec = 1e30, best_enc = 1e30;
+    double dec[ROUNDS], enc[ROUNDS];
     int len;
 
     nas_sample_attach_request(&emm);
@@ -57,14 +71,12 @@ int main(void)
         }
         double t2 = now_ns();
 
-        if ((t1 - t0) / BATCH < best_dec)
-            best_dec = (t1 - t0) / BATCH;
-        if ((t2 - t1) / BATCH < best_enc)
-            best_enc = (t2 - t1) / BATCH;
+        dec[r] = (t1 - t0) / BATCH;
+        enc[r] = (t2 - t1) / BATCH;
     }
-    printf("# attach request %d octets (ESM container %u octets), best of %d x %d\n", len,
+    printf("# attach request %d octets (ESM container %u octets), %d rounds of %d\n", len,
            emm.attach_request.esm_container.len, ROUNDS, BATCH);
-    printf("bench: nas_attach_request_decode %.0f ns\n", best_dec);
-    printf("bench: nas_attach_request_encode %.0f ns\n", best_enc);
+    print_rounds("nas_attach_request_decode", dec);
+    print_rounds("nas_attach_request_encode", enc);
     return 0;
 }
