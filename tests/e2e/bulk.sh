@@ -72,12 +72,17 @@ refused_leaves_nothing() {
         --rule 'prec=10,proto=any,mbr=1M' 2>"$E2E_TMP/b.err" || return 1
     sed 's/^/# /' "$E2E_TMP/b.err"
     grep -q 'bulk install takes rules without mbr=' "$E2E_TMP/b.err" || return 1
-    ! xepcctl session bulk --count 200 --teid 0x300 --ue 10.45.3.0 --ul-ambr 1M \
+    # a quota no rule charges: refused as by session add
+    ! xepcctl session bulk --count 10 --teid 0x300 --ue 10.45.3.0 --ul-ambr 1M \
         --quota 'rg=8,bytes=1M' 2>"$E2E_TMP/b.err" || return 1
+    sed 's/^/# /' "$E2E_TMP/b.err"
+    grep -q 'session 0: ' "$E2E_TMP/b.err" || return 1
+    ! xepcctl session bulk --count 200 --teid 0x300 --ue 10.45.3.0 --ul-ambr 1M \
+        --rule 'prec=5,proto=any,rg=8' --quota 'rg=8,bytes=1M' 2>"$E2E_TMP/b.err" || return 1
     sed 's/^/# /' "$E2E_TMP/b.err"
     grep -q 'no 2 free contiguous charging slots' "$E2E_TMP/b.err" || return 1
     xepcctl dp status | grep -q 'sessions  400 of 1024' && xepcctl dp check
 }
-check "bulk refuses rules with mbr=, and a bulk that runs out of charging slots leaves no meter or slot behind" \
+check "bulk refuses rules with mbr= and quotas no rule charges, and a bulk that runs out of charging slots leaves no meter or slot behind" \
     refused_leaves_nothing
 [ $TAP_FAILED = 0 ]

@@ -1106,6 +1106,8 @@ static int session_add_bulk(struct dp_ctx *ctx, const struct dp_session_spec *s,
                              "was installed", sid, s[i].ul_teid);
         char err[256];
         int ce = e ? 0 : dp_session_spec_check(&s[i], err, sizeof(err));
+        if (!e && !ce && s[i].n_quotas) /* as dp_session_add() */
+            ce = dp_session_quotas_check(&s[i], err, sizeof(err));
         if (ce)
             e = dp_set_error(ctx, ce, "session %zu: %s; nothing was installed", i, err);
         if (!e && s[i].ue_addr.s_addr == cfg.gtpu_addr && cfg.gtpu_addr) {
