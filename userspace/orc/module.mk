@@ -2,7 +2,7 @@
 # files are the library orcd (so that the tests link the same code) and
 # the program's main.  schema/orc/NNNN_name.sql are embedded as
 # orc_migrations[] (orc_store.h).
-ORC_LDLIBS := -lmicrohttpd -ljansson -lyaml -lsqlite3 -lpq -lcrypto -lpthread
+ORC_LDLIBS := -lmicrohttpd -lgnutls -ljansson -lyaml -lsqlite3 -lpq -lcrypto -lpthread
 LIBRARIES += orcd
 orcd_SRCS := $(filter-out userspace/orc/orc_main.c,$(wildcard userspace/orc/*.c)) \
              $(BUILD)/gen/orc_schema.c
@@ -40,3 +40,7 @@ SCRIPT_TESTS += userspace/orc/tests/test_xepcctl_orc.py
 # make bench: CSV import of 1M subscribers, subscriber reads and writes per
 # second, on SQLite and PostgreSQL (docs/PERFORMANCE.md, "Orchestrator").
 BENCH_SCRIPTS += userspace/orc/tests/bench_orc.py
+
+# The gateway API: bootstrap (challenge + CSR -> certificate from orcd's
+# CA) and check-in over mutual TLS, each refusal, on SQLite and PostgreSQL.
+SCRIPT_TESTS += userspace/orc/tests/test_orc_gateway.py

@@ -73,8 +73,12 @@ struct orc_stats {
     atomic_uint_fast64_t auth_failures, lockouts, writes;
 };
 
+struct orc_gwca;
+
 struct orc_ctx {
     struct orc_config cfg;
+    struct orc_gwca *gwca; /* orcd's CA for gateways (res_gwapi.c), NULL: off */
+    char *gwca_pem;
     struct orc_store store;
     struct MHD_Daemon *mhd;
     char *tls_cert, *tls_key; /* PEM text, kept for MHD */
@@ -101,6 +105,7 @@ struct orc_req {
 
     enum orc_scope scope; /* of the token */
     char token_id[32];
+    char gw_net[72], gw_id[72]; /* ORC_SCOPE_GATEWAY: who the client certificate names */
     struct orc_conn *db;  /* for the handler's duration */
 
     /* the answer */
@@ -114,6 +119,11 @@ struct orc_req {
     char audit_detail[256];
     bool answered;
 };
+
+/* orcd's CA for gateway certificates (res_gwapi.c): loaded from
+ * gateways.ca_cert/ca_key when configured. */
+int orc_gwca_load(struct orc_ctx *ctx, char *err, size_t errlen);
+void orc_gwca_free(struct orc_ctx *ctx);
 
 /* ------------------------------------------------------------ server ---- */
 

@@ -44,6 +44,8 @@ void orc_config_defaults(struct orc_config *cfg)
     cfg->auth.lockout_ms = 60 * 1000;
     cfg->logger.level = ORC_LOG_INFO;
     cfg->shutdown_grace_ms = 10 * 1000;
+    cfg->gateways.cert_lifetime_ms = 24 * 3600 * 1000;
+    cfg->gateways.challenge_lifetime_ms = 60 * 1000;
 }
 
 static const struct ycfg_unit size_units[] = {
@@ -168,13 +170,32 @@ static void rd_auth(struct ycfg *c, yaml_node_t *n, struct orc_config *cfg)
                         &cfg->auth.lockout_ms);
 }
 
+static void rd_gateways(struct ycfg *c, yaml_node_t *n, struct orc_config *cfg)
+{
+    static const char *const keys[] = {"ca_cert", "ca_key", "cert_lifetime",
+                                       "challenge_lifetime"};
+    struct ycfg_map m;
+    if (!ycfg_map_open(c, n, "gateways", keys, 4, &m))
+        return;
+    rd_abspath(c, m.val[0], "gateways.ca_cert", cfg->gateways.ca_cert,
+               sizeof(cfg->gateways.ca_cert));
+    rd_abspath(c, m.val[1], "gateways.ca_key", cfg->gateways.ca_key,
+               sizeof(cfg->gateways.ca_key));
+    if (!m.val[0] != !m.val[1])
+        ycfg_err(c, n, "gateways", "ca_cert and ca_key go together");
+    ycfg_rd_duration_ms(c, m.val[2], "gateways.cert_lifetime", 1000, 90ull * 24 * 3600 * 1000,
+                        "1s..90d", &cfg->gateways.cert_lifetime_ms);
+    ycfg_rd_duration_ms(c, m.val[3], "gateways.challenge_lifetime", 1000, 3600 * 1000,
+                        "1s..1h", &cfg->gateways.challenge_lifetime_ms);
+}
+
 static void rd_root(struct ycfg *c, yaml_node_t *root, void *arg)
 {
     struct orc_config *cfg = arg;
-    static const char *const keys[] = {"listen", "tls",    "http",          "store",
-                                       "auth",   "logger", "shutdown_grace"};
+    static const char *const keys[] = {"listen", "tls",    "http",           "store",
+                                       "auth",   "logger", "shutdown_grace", "gateways"};
     struct ycfg_map m;
-    if (!ycfg_map_open(c, root, "", keys, 7, &m))
+    if (!ycfg_map_open(c, root, "", keys, 8, &m))
         return;
     if (m.val[0])
         rd_listen(c, m.val[0], cfg);
@@ -192,6 +213,8 @@ static void rd_root(struct ycfg *c, yaml_node_t *root, void *arg)
         if (ycfg_map_open(c, m.val[5], "logger", lk, 1, &lm))
             YCFG_RD_ENUM(c, lm.val[0], "logger.level", log_levels, cfg->logger.level);
     }
+    if (m.val[7])
+        rd_gateways(c, m.val[7], cfg);
     ycfg_rd_duration_ms(c, m.val[6], "shutdown_grace", 0, 600 * 1000, "0ms..10m",
                         &cfg->shutdown_grace_ms);
 }

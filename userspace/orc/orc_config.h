@@ -52,6 +52,12 @@ struct orc_config {
     struct {
         enum orc_log_level level;
     } logger;
+    struct {
+        char ca_cert[ORC_PATH_MAX]; /* "" : the gateway API is off */
+        char ca_key[ORC_PATH_MAX];
+        uint64_t cert_lifetime_ms;      /* of the client certificates issued */
+        uint64_t challenge_lifetime_ms; /* of a bootstrap challenge */
+    } gateways;
     uint64_t shutdown_grace_ms; /* SIGTERM: time given to requests in flight */
 };
 

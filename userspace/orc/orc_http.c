@@ -15,7 +15,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 #include <microhttpd.h>
+
+#include "lib/hex.h"
 
 int64_t orc_now_ms(void)
 {
@@ -323,6 +327,88 @@ static void client_name(struct MHD_Connection *conn, char *out, size_t len)
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)len);
 }
 
+/* Mutual TLS: the client certificate verifies against orcd's CA (which
+ * also refuses an expired one), names "<network>/<gateway>" of a
+ * registered gateway, and is the newest one issued to it (an older one
+ * is revoked by the renewal).  False when answered (401/501). */
+static bool gateway_auth(struct orc_req *r)
+{
+    if (!r->ctx->gwca) {
+        orc_reply_error(r, 501, "the gateway API is not configured (gateways.ca_cert)");
+        return false;
+    }
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    gnutls_session_t s = ci ? (gnutls_session_t)ci->tls_session : NULL;
+    unsigned n = 0, status = 0;
+    const gnutls_datum_t *peers = s ? gnutls_certificate_get_peers(s, &n) : NULL;
+    if (!peers || n == 0) {
+        orc_reply_error(r, 401, "a client certificate from orcd's CA is required");
+        return false;
+    }
+    if (gnutls_certificate_verify_peers2(s, &status) < 0 || status) {
+        orc_reply_error(r, 401, "client certificate refused: %s",
+                        status & GNUTLS_CERT_EXPIRED ? "expired"
+                        : status & GNUTLS_CERT_NOT_ACTIVATED ? "not yet valid"
+                        : status & (GNUTLS_CERT_SIGNER_NOT_FOUND | GNUTLS_CERT_SIGNER_NOT_CA)
+                            ? "not issued by orcd's CA"
+                            : "does not verify");
+        return false;
+    }
+    gnutls_x509_crt_t crt;
+    char cn[160] = "", serial_hex[65] = "";
+    uint8_t serial[32];
+    size_t cn_len = sizeof(cn), sl = sizeof(serial);
+    if (gnutls_x509_crt_init(&crt) < 0)
+        return orc_reply_error(r, 500, "out of memory"), false;
+    int ok = gnutls_x509_crt_import(crt, &peers[0], GNUTLS_X509_FMT_DER) >= 0 &&
+             gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, 0, cn,
+                                           &cn_len) >= 0 &&
+             gnutls_x509_crt_get_serial(crt, serial, &sl) >= 0 && sl <= 32;
+    gnutls_x509_crt_deinit(crt);
+    const char *slash = ok ? strchr(cn, '/') : NULL;
+    if (!slash || (size_t)(slash - cn) >= sizeof(r->gw_net) ||
+        strlen(slash + 1) >= sizeof(r->gw_id)) {
+        orc_reply_error(r, 401, "client certificate refused: not a gateway certificate");
+        return false;
+    }
+    hex_encode(serial, sl, serial_hex);
+    memcpy(r->gw_net, cn, (size_t)(slash - cn));
+    r->gw_net[slash - cn] = 0;
+    snprintf(r->gw_id, sizeof(r->gw_id), "%s", slash + 1);
+    struct orc_conn *c = orc_store_get(&r->ctx->store);
+    struct orc_obj gw, cert;
+    int rc = orc_obj_get(c, "gateway", r->gw_net, r->gw_id, &gw);
+    if (rc == 0) {
+        orc_obj_free(&gw);
+        rc = orc_obj_get(c, "gw_cert", r->gw_net, r->gw_id, &cert);
+    }
+    bool current = false;
+    if (rc == 0) {
+        json_t *j = json_loads(cert.body, 0, NULL);
+        const char *want = json_string_value(json_object_get(j, "serial"));
+        /* GnuTLS gives the serial's DER octets, which may carry a leading
+         * 00 that our hex (16 octets, top bit clear) does not. */
+        const char *got = serial_hex;
+        while (strlen(got) > 32 && !strncmp(got, "00", 2))
+            got += 2;
+        current = want && !strcasecmp(want, got);
+        json_decref(j);
+        orc_obj_free(&cert);
+    }
+    orc_store_put(&r->ctx->store, c);
+    if (rc < 0 && rc != -ENOENT) {
+        orc_reply_error(r, 503, "the store is unavailable");
+        return false;
+    }
+    if (!current) {
+        orc_reply_error(r, 401, "client certificate refused: revoked (gateway not registered, "
+                                "or a newer certificate was issued)");
+        return false;
+    }
+    return true;
+}
+
 /* Everything decided from the request line and headers, before the body:
  * route, method, content type, size, token.  False when answered. */
 static bool admit(struct orc_req *r)
@@ -348,11 +434,9 @@ static bool admit(struct orc_req *r)
 
     /* Authentication first: nothing else is told to an unauthenticated
      * client. */
-    if (rt->scope == ORC_SCOPE_GATEWAY) {
-        orc_reply_error(r, 501, "gateway routes need mutual TLS (not available yet)");
+    if (rt->scope == ORC_SCOPE_GATEWAY && !gateway_auth(r))
         return false;
-    }
-    if (rt->scope != ORC_SCOPE_PUBLIC) {
+    if (rt->scope != ORC_SCOPE_PUBLIC && rt->scope != ORC_SCOPE_GATEWAY) {
         int64_t now = orc_now_ms(), retry;
         if (orc_rl_locked(ctx, r->client, now, &retry)) {
             snprintf(r->retry_after, sizeof(r->retry_after), "%lld",
@@ -447,9 +531,13 @@ static enum MHD_Result finish(struct orc_req *r)
             if (!r->answered)
                 orc_reply_error(r, 500, "no answer");
         }
+        /* Audited: what an operator's token did, and certificates issued
+         * (res_gwapi.c sets token_id "gw:..."); not the gateways' check-ins. */
+        bool aud = r->token_id[0] != 0;
         if (tx && rc >= 0) {
             if (r->status < 400) {
-                audit(r);
+                if (aud)
+                    audit(r);
                 if ((rc = orc_commit(r->db)) < 0) {
                     orc_rollback(r->db);
                     json_decref(r->resp);
@@ -457,11 +545,13 @@ static enum MHD_Result finish(struct orc_req *r)
                     r->answered = false;
                     r->etag[0] = r->location[0] = 0;
                     orc_reply_store_error(r, rc == -EBUSY ? rc : -EIO);
-                    audit(r);
+                    if (aud)
+                        audit(r);
                 }
             } else {
                 orc_rollback(r->db);
-                audit(r);
+                if (aud)
+                    audit(r);
             }
         }
     } else if (is_write(r->method) && r->token_id[0]) {
@@ -623,6 +713,9 @@ int orc_http_start(struct orc_ctx *ctx, char *err, size_t errlen)
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, ctx,
         cfg->tls.enabled ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, ctx->tls_cert,
         MHD_OPTION_HTTPS_MEM_KEY, ctx->tls_key,
+        /* orcd's CA: MHD then asks clients for a certificate (optional;
+         * operators present none) that gateway_auth() verifies. */
+        ctx->gwca_pem ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_END, ctx->gwca_pem,
         MHD_OPTION_END);
     if (!ctx->mhd) {
         snprintf(err, errlen, "cannot listen on port %u (address in use, or bad TLS key/cert)",

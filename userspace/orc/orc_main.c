@@ -194,6 +194,11 @@ int main(int argc, char **argv)
 
     if (open_store(&ctx, ctx.cfg.http.threads) < 0)
         return 1;
+    if (orc_gwca_load(&ctx, err, sizeof(err)) < 0) {
+        fprintf(stderr, "xepc-orcd: %s\n", err);
+        orc_store_close(&ctx.store);
+        return 1;
+    }
     if ((rc = orc_http_start(&ctx, err, sizeof(err))) < 0) {
         fprintf(stderr, "xepc-orcd: %s\n", err);
         orc_store_close(&ctx.store);
@@ -215,6 +220,7 @@ int main(int argc, char **argv)
     fprintf(stderr, "xepc-orcd: %s: stopping (up to %llu ms for requests in flight)\n",
             strsignal(sig), (unsigned long long)ctx.cfg.shutdown_grace_ms);
     orc_http_stop(&ctx);
+    orc_gwca_free(&ctx);
     orc_store_close(&ctx.store);
     fprintf(stderr, "xepc-orcd: stopped\n");
     return 0;

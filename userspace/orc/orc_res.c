@@ -527,12 +527,14 @@ void orc_res_get(struct orc_req *r)
 
 /* ------------------------------------------------------------- writes ---- */
 
-static json_t *validate_body(struct orc_req *r, const struct orc_resource *res, const char *net,
-                             bool create)
+/* Fields, then (when res has one) its cross-object check; NULL when
+ * answered (422, or the store's error). */
+static json_t *validate_fields(struct orc_req *r, const struct orc_field *fields, bool create,
+                               const struct orc_resource *res, const char *net)
 {
     json_t *errs = json_array(), *obj = NULL;
-    orc_validate(res->fields, r->json, "", create, errs, &obj);
-    if (!json_array_size(errs) && res->check)
+    orc_validate(fields, r->json, "", create, errs, &obj);
+    if (!json_array_size(errs) && res && res->check)
         res->check(r, net, obj, errs);
     if (r->answered) { /* the check failed on the store */
         json_decref(errs);
@@ -546,6 +548,17 @@ static json_t *validate_body(struct orc_req *r, const struct orc_resource *res, 
     }
     json_decref(errs);
     return obj;
+}
+
+json_t *orc_body_valid(struct orc_req *r, const struct orc_field *fields)
+{
+    return validate_fields(r, fields, true, NULL, NULL);
+}
+
+static json_t *validate_body(struct orc_req *r, const struct orc_resource *res, const char *net,
+                             bool create)
+{
+    return validate_fields(r, res->fields, create, res, net);
 }
 
 void orc_res_create(struct orc_req *r)
@@ -675,6 +688,8 @@ void orc_res_delete(struct orc_req *r)
         orc_reply_error(r, 404, "no %s '%s'", res->kind, id);
         return;
     }
+    if (rc == 0 && res->deleted)
+        rc = res->deleted(r, net, id);
     if (rc < 0) {
         orc_reply_store_error(r, rc);
         return;

@@ -55,6 +55,8 @@ struct orc_resource {
     void (*render)(struct orc_req *r, const char *net, json_t *obj);
     /* Kinds that live under an object of this kind (refuse delete). */
     bool has_children;
+    /* After a delete, in its transaction: remove what hangs off it. */
+    int (*deleted)(struct orc_req *r, const char *net, const char *id);
 };
 
 /* Generic handlers; the route's arg is the struct orc_resource. */
@@ -78,6 +80,9 @@ void orc_res_delete(struct orc_req *r);
  * present and defaults are filled. */
 void orc_validate(const struct orc_field *fields, json_t *in, const char *prefix, bool create,
                   json_t *errs, json_t **out);
+/* The request's body validated as a new object of fields, or NULL
+ * (answered 422). */
+json_t *orc_body_valid(struct orc_req *r, const struct orc_field *fields);
 void orc_field_error(json_t *errs, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

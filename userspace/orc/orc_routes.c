@@ -9,6 +9,7 @@ extern const struct orc_route orc_routes_subscriber[];
 extern const struct orc_route orc_routes_apn[];
 extern const struct orc_route orc_routes_gateway[];
 extern const struct orc_route orc_routes_policy[];
+extern const struct orc_route orc_routes_gwapi[];
 
 const struct orc_route *const orc_route_tables[] = {
     orc_routes_admin,
@@ -17,5 +18,6 @@ const struct orc_route *const orc_route_tables[] = {
     orc_routes_apn,
     orc_routes_subscriber,
     orc_routes_policy,
+    orc_routes_gwapi,
     NULL,
 };

@@ -28,14 +28,9 @@ static const struct orc_field token_fields[] = {
 
 static void token_create(struct orc_req *r)
 {
-    json_t *errs = json_array(), *obj = NULL;
-    orc_validate(token_fields, r->json, "", true, errs, &obj);
-    if (json_array_size(errs)) {
-        json_decref(obj);
-        orc_reply_invalid(r, errs);
+    json_t *obj = orc_body_valid(r, token_fields);
+    if (!obj)
         return;
-    }
-    json_decref(errs);
     enum orc_scope sc;
     orc_scope_parse(json_string_value(json_object_get(obj, "scope")), &sc);
     char tok[128], id[32];

@@ -73,6 +73,23 @@ static void gw_render(struct orc_req *r, const char *net, json_t *obj)
     json_object_set_new(obj, "last_checkin", last);
 }
 
+/* A deleted gateway takes its state, events, certificate record (which
+ * revokes its certificate) and pending challenge with it. */
+static int gw_deleted(struct orc_req *r, const char *net, const char *id)
+{
+    static const char *const kinds[] = {"gateway_state", "gw_cert", "gw_challenge"};
+    for (size_t i = 0; i < 3; i++) {
+        int rc = orc_obj_delete(r->db, kinds[i], net, id, -1);
+        if (rc < 0 && rc != -ENOENT)
+            return rc;
+    }
+    char scope[160];
+    snprintf(scope, sizeof(scope), "%s/%s", net, id);
+    struct orc_val p[] = {ORC_S("gateway_event"), ORC_S(scope)};
+    int rc = orc_q(r->db, "DELETE FROM objects WHERE kind = ? AND network = ?", 2, p, NULL, NULL);
+    return rc < 0 ? rc : 0;
+}
+
 static const struct orc_resource gw_desc = {
     .kind = "gateway",
     .path = "gateways",
@@ -80,6 +97,7 @@ static const struct orc_resource gw_desc = {
     .id_check = orc_check_id,
     .fields = gw_fields,
     .render = gw_render,
+    .deleted = gw_deleted,
 };
 
 static const char *gw_key(struct orc_req *r)

@@ -45,10 +45,11 @@ class Tap:
     def __init__(self):
         self.n = 0
         self.failed = 0
+        self.prefix = ""  # put before every description (e.g. "[sqlite] ")
 
     def ok(self, cond, desc, detail=None):
         self.n += 1
-        print(f"{'ok' if cond else 'not ok'} {self.n} - {desc}", flush=True)
+        print(f"{'ok' if cond else 'not ok'} {self.n} - {self.prefix}{desc}", flush=True)
         if not cond:
             self.failed += 1
             if detail is not None:
@@ -218,9 +219,11 @@ class Client:
     """HTTPS with keep-alive: one connection, reopened only when the server
     closed it (self.connects counts the openings)."""
 
-    def __init__(self, port, cafile, token=None):
+    def __init__(self, port, cafile, token=None, client_cert=None):
         self.port = port
         self.ctx = ssl.create_default_context(cafile=cafile)
+        if client_cert:  # (certificate file, key file): mutual TLS
+            self.ctx.load_cert_chain(*client_cert)
         self.token = token
         self.conn = None
         self.connects = 0

@@ -107,6 +107,22 @@ static void test_orc_config_postgresql_needs_conninfo(void **state)
     assert_non_null(strstr(err, "store.path: 'relative.db' is not an absolute path"));
 }
 
+static void test_orc_config_gateways_ca_pair(void **state)
+{
+    (void)state;
+    struct orc_config cfg;
+    char err[1024];
+    assert_int_equal(load("gateways: {ca_cert: /x/ca.crt, ca_key: /x/ca.key, cert_lifetime: 2h}\n",
+                          &cfg, err, sizeof(err)), 0);
+    assert_string_equal(cfg.gateways.ca_key, "/x/ca.key");
+    assert_int_equal(cfg.gateways.cert_lifetime_ms, 2 * 3600 * 1000);
+    assert_int_equal(cfg.gateways.challenge_lifetime_ms, 60 * 1000);
+    assert_int_equal(load("gateways: {ca_cert: /x/ca.crt, challenge_lifetime: 2h}\n", &cfg, err,
+                          sizeof(err)), -EINVAL);
+    assert_non_null(strstr(err, "gateways: ca_cert and ca_key go together"));
+    assert_non_null(strstr(err, "gateways.challenge_lifetime: 2h is out of range 1s..1h"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -114,6 +130,7 @@ int main(void)
         cmocka_unit_test(test_orc_config_every_key),
         cmocka_unit_test(test_orc_config_reports_every_error_with_position),
         cmocka_unit_test(test_orc_config_postgresql_needs_conninfo),
+        cmocka_unit_test(test_orc_config_gateways_ca_pair),
     };
     return cmocka_run_group_tests_name("orc_config", tests, NULL, NULL);
 }
