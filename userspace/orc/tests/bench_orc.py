@@ -2,10 +2,12 @@
 """make bench: xepc-orcd's API throughput on SQLite and PostgreSQL.
 
 For each store: a CSV bulk import of ORC_BENCH_IMPORT subscribers (default
-1,000,000) timed end to end, then subscriber reads (GET one by IMSI) and
-writes (PUT one) from ORC_BENCH_CLIENTS processes (default 2), each with
-one kept-alive HTTPS connection, ORC_BENCH_RUNS runs (default 5) of
-ORC_BENCH_SECONDS (default 3) each.  Prints every figure as
+1,000,000) timed end to end, then subscriber reads (GET one by IMSI),
+writes (PUT one) and gateway check-ins (mutual TLS, each client a
+bootstrapped gateway) from ORC_BENCH_CLIENTS processes (default 2), each
+with one kept-alive HTTPS connection, ORC_BENCH_RUNS runs (default 5) of
+ORC_BENCH_SECONDS (default 3) each; check-ins also give their latency
+(p50, p99 of the median run).  Prints every figure as
 "bench: <name> <value> <unit>": the median and the spread (min and max)
 of the runs.  The clients are Python and share the machine's CPUs with
 orcd (and its database), so the rates are what this client gets, a lower
@@ -13,6 +15,7 @@ bound of the server's."""
 import multiprocessing as mp
 import os
 import statistics
+import subprocess
 import sys
 import time
 
@@ -31,30 +34,37 @@ def imsi(i):
     return f"00101{i:010d}"
 
 
-def worker(port, cert, tok, kind, secs, seed, q):
-    c = H.Client(port, cert, tok)
+def worker(port, cert, tok, kind, secs, seed, q, client_cert=None):
+    c = H.Client(port, cert, tok, client_cert=client_cert)
     n = errors = 0
+    lat = []
     i = seed * 7919
     end = time.monotonic() + secs
     while time.monotonic() < end:
         i = (i + 7) % READ_SET
         path = f"/v1/networks/bench/subscribers/{imsi(i)}"
+        t0 = time.monotonic()
         if kind == "read":
             r = c.get(path)
             ok = r.status == 200
+        elif kind == "checkin":
+            r = c.post("/v1/gw/checkin", {"version": "0.1", "ues": n, "enbs": 2, "health": "ok"})
+            ok = r.status == 200
+            lat.append(time.monotonic() - t0)
         else:
             r = c.put(path, {"state": "suspended" if n % 2 else "active", "apns": ["internet"]})
             ok = r.status == 200
         n += 1
         errors += not ok
-    q.put((n, errors, c.connects))
+    q.put((n, errors, c.connects, lat))
 
 
-def rate(o, tok, kind):
-    rates = []
+def rate(o, tok, kind, certs=None):
+    rates, lats = [], []
     for _ in range(RUNS):
         q = mp.Queue()
-        ps = [mp.Process(target=worker, args=(o.port, o.cert, tok, kind, SECS, s, q))
+        ps = [mp.Process(target=worker, args=(o.port, o.cert, tok, kind, SECS, s, q,
+                                              certs[s] if certs else None))
               for s in range(CLIENTS)]
         t0 = time.monotonic()
         for p in ps:
@@ -68,7 +78,32 @@ def rate(o, tok, kind):
         if errs:
             print(f"# {kind}: {errs} of {n} requests failed", flush=True)
         rates.append(n / max(el, SECS))
+        lats.append(sorted(x for r in res for x in r[3]))
+    if kind == "checkin":
+        med = sorted(range(RUNS), key=lambda i: rates[i])[RUNS // 2]
+        ls = lats[med]
+        return rates, (ls[len(ls) // 2] * 1000, ls[min(len(ls) - 1, int(len(ls) * 0.99))] * 1000)
     return rates
+
+
+def bootstrap(o, admin, d, i):
+    """Registers gateway gw<i> and gets its certificate (as a gateway does)."""
+    key = os.path.join(d, f"gw{i}.key")
+    run = lambda *a, inp=None: subprocess.run(list(a), input=inp, capture_output=True,  # noqa: E731
+                                              check=True).stdout
+    run("openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", key)
+    pub = run("openssl", "ec", "-in", key, "-pubout").decode()
+    admin.post("/v1/networks/bench/gateways", {"id": f"gw{i}", "hardware_id": f"hw{i}", "public_key": pub})
+    c = o.client()
+    ch = c.post("/v1/gw/challenge", {"network": "bench", "gateway": f"gw{i}", "hardware_id": f"hw{i}"}).json["challenge"]
+    sig = run("openssl", "dgst", "-sha256", "-sign", key, inp=ch.encode()).hex()
+    csr = run("openssl", "req", "-new", "-key", key, "-subj", "/CN=gw").decode()
+    r = c.post("/v1/gw/certificate", {"network": "bench", "gateway": f"gw{i}", "challenge": ch,
+                                      "signature": sig, "csr": csr})
+    crt = os.path.join(d, f"gw{i}-{o.port}.crt")
+    with open(crt, "w") as f:
+        f.write(r.json["certificate"])
+    return crt, key
 
 
 def report(name, rates, unit):
@@ -79,8 +114,8 @@ def report(name, rates, unit):
     print(f"bench: {name}_max {max(rates):.0f} {unit}", flush=True)
 
 
-def one_store(label, store, d):
-    o = H.Orcd(d, store, "http: {threads: 4}\n").start()
+def one_store(label, store, d, ca):
+    o = H.Orcd(d, store, f"http: {{threads: 4}}\ngateways: {{ca_cert: {ca[0]}, ca_key: {ca[1]}}}\n").start()
     tok = o.token("admin")
     c = o.client(tok)
     c.post("/v1/networks", {"id": "bench", "plmn": {"mcc": "001", "mnc": "01"}, "tacs": [1]})
@@ -98,6 +133,11 @@ def one_store(label, store, d):
     del csv
     report(f"orc_{label}_sub_read", rate(o, tok, "read"), "req/s")
     report(f"orc_{label}_sub_write", rate(o, tok, "write"), "req/s")
+    certs = [bootstrap(o, c, d, i) for i in range(CLIENTS)]
+    rates, (p50, p99) = rate(o, tok, "checkin", certs)
+    report(f"orc_{label}_checkin", rates, "checkins/s")
+    print(f"bench: orc_{label}_checkin_p50 {p50:.1f} ms", flush=True)
+    print(f"bench: orc_{label}_checkin_p99 {p99:.1f} ms", flush=True)
     o.stop(60)
 
 
@@ -107,10 +147,15 @@ def main():
     if os.geteuid() != 0:
         print("# bench_orc: PostgreSQL needs root (runuser); SQLite only", flush=True)
     d = H.tmpdir("bench")
-    one_store("sqlite", ("sqlite", os.path.join(d, "orc.db")), d)
+    ca = (os.path.join(d, "ca.crt"), os.path.join(d, "ca.key"))
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                    "-nodes", "-keyout", ca[1], "-out", ca[0], "-days", "2", "-subj", "/CN=bench CA",
+                    "-addext", "basicConstraints=critical,CA:TRUE", "-addext",
+                    "keyUsage=critical,keyCertSign"], check=True, capture_output=True)
+    one_store("sqlite", ("sqlite", os.path.join(d, "orc.db")), d, ca)
     if os.geteuid() == 0 and H.have_postgres():
         pg = H.Postgres()
-        one_store("pg", ("pg", pg.createdb("bench")), d)
+        one_store("pg", ("pg", pg.createdb("bench")), d, ca)
 
 
 if __name__ == "__main__":
