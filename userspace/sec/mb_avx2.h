@@ -11,9 +11,8 @@
  * AVX-512 level's vpermi2b), and vpgatherdd would be a load at a secret
  * address.  A 256-entry S-box is therefore 16 rows of 16 octets, each row
  * looked up with vpshufb (register operands only) for every input octet,
- * the row of the octet's high nibble kept and the others zeroed by
- * vpshufb's own rule (an index with bit 7 set gives 0): the same 16
- * lookups whatever the input. */
+ * and the row of the octet's high nibble selected by blends on the
+ * octet's bits (mb2_lookup): the same work whatever the input. */
 #ifndef XEPC_SEC_MB_AVX2_H
 #define XEPC_SEC_MB_AVX2_H
 
@@ -48,32 +47,29 @@ MB2_INLINE void mb2_tab256_load(struct mb2_tab256 *t, const uint8_t tab[256])
         t->row[h] = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(tab + 16 * h)));
 }
 
-/* t[x] for each of the 32 octets x.  For row h, x ^ 16h has a zero high
- * nibble exactly when x is in the row; adding 0x70 with unsigned
- * saturation then gives 0x70..0x7f (bit 7 clear: vpshufb returns entry
- * x & 15 of the row) and anything else 0x80 or more (bit 7 set: vpshufb
- * returns 0).  So exactly one row contributes to each octet, and every
- * row is read for every octet. */
+/* t[x] for each of the 32 octets x.  vpshufb gives entry x & 15 of a row,
+ * or 0 when bit 7 of its index is set.  All 16 rows are looked up for
+ * every octet, rows 0-7 with x itself (0 for x >= 128) and rows 8-15 with
+ * x ^ 0x80 (0 for x < 128); within each half, bits 4, 5 and 6 of x pick
+ * the row through a tree of vpblendvb (which reads bit 7 of its mask
+ * octets, hence x shifted left by 3, 2 and 1), and the halves are ored.
+ * Register operations only: no address and no branch depends on x. */
 MB2_INLINE __m256i mb2_lookup(const struct mb2_tab256 *t, __m256i x)
 {
-    const __m256i k70 = _mm256_set1_epi8(0x70);
-    /* Four independent sums, then a tree: the lookup sits on the FSM's
-     * serial chain, so its latency counts, not only its instructions. */
-    __m256i r[4];
+    const __m256i m4 = _mm256_slli_epi16(x, 3), m5 = _mm256_slli_epi16(x, 2),
+                  m6 = _mm256_slli_epi16(x, 1);
+    const __m256i xh = _mm256_xor_si256(x, _mm256_set1_epi8((char)0x80));
 
-#define MB2_ROW(h) \
-    _mm256_shuffle_epi8(t->row[h], \
-                        _mm256_adds_epu8(_mm256_xor_si256(x, _mm256_set1_epi8((char)(16 * (h)))), k70))
-    r[0] = _mm256_shuffle_epi8(t->row[0], _mm256_adds_epu8(x, k70));
-    r[1] = MB2_ROW(1), r[2] = MB2_ROW(2), r[3] = MB2_ROW(3);
-    for (int h = 4; h < 16; h += 4) {
-        r[0] = _mm256_xor_si256(r[0], MB2_ROW(h));
-        r[1] = _mm256_xor_si256(r[1], MB2_ROW(h + 1));
-        r[2] = _mm256_xor_si256(r[2], MB2_ROW(h + 2));
-        r[3] = _mm256_xor_si256(r[3], MB2_ROW(h + 3));
-    }
-#undef MB2_ROW
-    return _mm256_xor_si256(_mm256_xor_si256(r[0], r[1]), _mm256_xor_si256(r[2], r[3]));
+    /* Written out: gcc -O2 keeps arrays of vectors in memory. */
+#define MB2_PAIR(i, r) \
+    _mm256_blendv_epi8(_mm256_shuffle_epi8(t->row[r], i), _mm256_shuffle_epi8(t->row[(r) + 1], i), m4)
+#define MB2_HALF(i, r)                                                                  \
+    _mm256_blendv_epi8(_mm256_blendv_epi8(MB2_PAIR(i, r), MB2_PAIR(i, (r) + 2), m5),     \
+                       _mm256_blendv_epi8(MB2_PAIR(i, (r) + 4), MB2_PAIR(i, (r) + 6), m5), m6)
+    __m256i lo = MB2_HALF(x, 0), hi = MB2_HALF(xh, 8);
+#undef MB2_HALF
+#undef MB2_PAIR
+    return _mm256_or_si256(lo, hi);
 }
 
 /* The AES S-box (SNOW 3G's SR) on each of the 32 octets, with AES-NI:
