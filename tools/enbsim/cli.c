@@ -81,6 +81,22 @@ static void usage(FILE *out)
 "    --no-reconnect        an eNB whose association goes stays down (default:\n"
 "                          it reconnects and sets S1 up again, attached UEs\n"
 "                          staying attached)\n"
+"    --idle-after S        the eNB releases a UE's connection (UE Context Release\n"
+"                          Request) after S s without user-plane traffic\n"
+"    --release-cause C     its cause: user-inactivity (default) or radio-loss\n"
+"    --active-after S      an ECM-IDLE UE sends a Service Request after S s\n"
+"                          (else only when paged or when it has uplink data)\n"
+"    --ext-service         Extended Service Request instead of Service Request\n"
+"    --cycles N            idle->active cycles per UE, then the UE goes on\n"
+"                          (hold, detach); 0 (default): while held\n"
+"    --tau-period S        an ECM-IDLE UE sends a periodic TAU after S s\n"
+"    --tau-active          TAUs with the active flag (bearers set up again)\n"
+"    --x2-handover-after S a connected UE moves to the next eNB (X2 handover,\n"
+"                          Path Switch) after S s in a cell\n"
+"    --handovers N         X2 handovers per UE, then it goes on; 0: while held\n"
+"    --reset-after S       every eNB resets its S1 interface S s after S1 Setup\n"
+"    --bearer-alloc Q:P    after attaching, ask for a dedicated bearer of QCI Q\n"
+"                          for UDP to remote port P (bearer resource allocation)\n"
 "    --verbose             log every step\n"
 "    --help                this text\n"
 "\n"
@@ -189,6 +205,8 @@ enum {
     O_MME = 256, O_BACKEND, O_ENB_ADDR, O_ENBS, O_ENB_ID, O_PLMN, O_TAC, O_STREAMS, O_UES,
     O_SUBS, O_APN, O_ESM_INFO, O_PDN, O_RATE, O_CONC, O_DURATION, O_HOLD, O_DETACH,
     O_ATTACHES, O_TUN, O_NO_TUN, O_MTU, O_TIMEOUT, O_MISBEHAVE, O_UE_REPORT, O_READY, O_NO_RECONNECT, O_VERBOSE, O_HELP,
+    O_IDLE_AFTER, O_RELEASE_CAUSE, O_ACTIVE_AFTER, O_EXT_SERVICE, O_CYCLES, O_TAU_PERIOD,
+    O_TAU_ACTIVE, O_X2_AFTER, O_HANDOVERS, O_RESET_AFTER, O_BEARER_ALLOC,
 };
 
 static int parse_args(struct enbsim *x, int argc, char **argv)
@@ -224,6 +242,17 @@ static int parse_args(struct enbsim *x, int argc, char **argv)
         {"no-reconnect", no_argument, NULL, O_NO_RECONNECT},
         {"verbose", no_argument, NULL, O_VERBOSE},
         {"help", no_argument, NULL, O_HELP},
+        {"idle-after", required_argument, NULL, O_IDLE_AFTER},
+        {"release-cause", required_argument, NULL, O_RELEASE_CAUSE},
+        {"active-after", required_argument, NULL, O_ACTIVE_AFTER},
+        {"ext-service", no_argument, NULL, O_EXT_SERVICE},
+        {"cycles", required_argument, NULL, O_CYCLES},
+        {"tau-period", required_argument, NULL, O_TAU_PERIOD},
+        {"tau-active", no_argument, NULL, O_TAU_ACTIVE},
+        {"x2-handover-after", required_argument, NULL, O_X2_AFTER},
+        {"handovers", required_argument, NULL, O_HANDOVERS},
+        {"reset-after", required_argument, NULL, O_RESET_AFTER},
+        {"bearer-alloc", required_argument, NULL, O_BEARER_ALLOC},
         {0},
     };
     bool have_mme = false;
@@ -239,6 +268,8 @@ static int parse_args(struct enbsim *x, int argc, char **argv)
     o->tun = true;
     o->mtu = 1400;
     o->timeout = 10;
+    o->idle_after = o->active_after = o->tau_period = o->x2_after = o->reset_after = -1;
+    o->release_cause = S1AP_CauseRadioNetwork_user_inactivity;
     for (int c; (c = getopt_long(argc, argv, "h", opts, NULL)) != -1;) {
         switch (c) {
         case O_MME:
@@ -376,6 +407,62 @@ static int parse_args(struct enbsim *x, int argc, char **argv)
         case O_READY: o->ready_file = optarg; break;
         case O_NO_RECONNECT: o->no_reconnect = true; break;
         case O_VERBOSE: o->verbose = true; break;
+        case O_IDLE_AFTER:
+        case O_ACTIVE_AFTER:
+        case O_TAU_PERIOD:
+        case O_X2_AFTER:
+        case O_RESET_AFTER: {
+            double d;
+            if (parse_double(optarg, &d) || d < 0) {
+                fprintf(stderr, "enbsim: --%s wants seconds >= 0\n",
+                        c == O_IDLE_AFTER     ? "idle-after"
+                        : c == O_ACTIVE_AFTER ? "active-after"
+                        : c == O_TAU_PERIOD   ? "tau-period"
+                        : c == O_X2_AFTER     ? "x2-handover-after"
+                                              : "reset-after");
+                return -EINVAL;
+            }
+            *(c == O_IDLE_AFTER     ? &o->idle_after
+              : c == O_ACTIVE_AFTER ? &o->active_after
+              : c == O_TAU_PERIOD   ? &o->tau_period
+              : c == O_X2_AFTER     ? &o->x2_after
+                                    : &o->reset_after) = d;
+            break;
+        }
+        case O_RELEASE_CAUSE:
+            /* TS 36.413 9.2.1.3 radio network causes of an eNB's release */
+            if (!strcmp(optarg, "user-inactivity"))
+                o->release_cause = S1AP_CauseRadioNetwork_user_inactivity;
+            else if (!strcmp(optarg, "radio-loss"))
+                o->release_cause = S1AP_CauseRadioNetwork_radio_connection_with_ue_lost;
+            else {
+                fprintf(stderr, "enbsim: --release-cause wants user-inactivity or radio-loss\n");
+                return -EINVAL;
+            }
+            break;
+        case O_EXT_SERVICE: o->ext_service = true; break;
+        case O_TAU_ACTIVE: o->tau_active = true; break;
+        case O_CYCLES:
+        case O_HANDOVERS:
+            if (parse_uint(optarg, 1000000000, &v)) {
+                fprintf(stderr, "enbsim: --%s wants a count (0: no limit)\n",
+                        c == O_CYCLES ? "cycles" : "handovers");
+                return -EINVAL;
+            }
+            *(c == O_CYCLES ? &o->cycles : &o->handovers) = (unsigned)v;
+            break;
+        case O_BEARER_ALLOC: {
+            unsigned long q, port;
+            char *colon = strchr(optarg, ':');
+            if (!colon || (*colon = 0, parse_uint(optarg, 9, &q)) || !q ||
+                parse_uint(colon + 1, 65535, &port) || !port) {
+                fprintf(stderr, "enbsim: --bearer-alloc wants QCI:PORT (QCI 1..9)\n");
+                return -EINVAL;
+            }
+            o->bearer_qci = (int)q;
+            o->bearer_port = (uint16_t)port;
+            break;
+        }
         case O_HELP: usage(stdout); return 1;
         default: usage(stderr); return -EINVAL;
         }
@@ -391,6 +478,14 @@ static int parse_args(struct enbsim *x, int argc, char **argv)
     if (o->n_enb_addr > 1 && o->n_enb_addr != o->n_enbs) {
         fprintf(stderr, "enbsim: give --enb-addr once (a base) or once per eNB (%u)\n",
                 o->n_enbs);
+        return -EINVAL;
+    }
+    if ((o->cycles && o->idle_after < 0) || (o->handovers && o->x2_after < 0)) {
+        fprintf(stderr, "enbsim: --cycles needs --idle-after, --handovers --x2-handover-after\n");
+        return -EINVAL;
+    }
+    if (o->x2_after >= 0 && o->n_enbs < 2) {
+        fprintf(stderr, "enbsim: --x2-handover-after needs --enbs 2 or more\n");
         return -EINVAL;
     }
     if (o->attaches > 1 && !o->detach) {
@@ -478,13 +573,18 @@ static int setup_enbs(struct enbsim *x)
     struct enbsim_opts *o = &x->o;
     x->n_enbs = o->n_enbs;
     unsigned per = (x->n_ues + x->n_enbs - 1) / x->n_enbs;
+    /* eNB UE S1AP IDs name the UE's index in the run (any eNB may serve
+     * any UE after a handover), a generation in the upper bits */
     unsigned bits = 1;
-    while ((1u << bits) < per)
+    while ((1u << bits) < x->n_ues)
         bits++;
-    if (bits > 20) {
-        fprintf(stderr, "enbsim: too many UEs per eNB (%u)\n", per);
+    if (bits > 22) {
+        fprintf(stderr, "enbsim: too many UEs (%u, at most %u)\n", x->n_ues, 1u << 22);
         return -EINVAL;
     }
+    x->id_bits = bits;
+    if (enbsim_mob_init(x))
+        return -ENOMEM;
     for (unsigned i = 0; i < x->n_enbs; i++) {
         struct enbsim_enb *e = &x->enbs[i];
         e->idx = i;
@@ -578,6 +678,7 @@ static void cleanup(struct enbsim *x)
     free(x->ues);
     free(x->ext);
     free(x->rq);
+    enbsim_mob_free(x);
     enbsim_stats_free(x);
 }
 
@@ -606,6 +707,11 @@ int enbsim_run(int argc, char **argv, FILE *out)
     x.nas.misbehave = x.o.misbehave;
     x.nas.imeisv = "3534900698733201";
     x.nas.tac = x.o.tac;
+    /* the PLMN of the last visited TAI (TS 24.301 9.9.3.32 from MCCMNC) */
+    x.nas.plmn.mcc = (uint16_t)((x.o.plmn[0] - '0') * 100 + (x.o.plmn[1] - '0') * 10 +
+                                (x.o.plmn[2] - '0'));
+    x.nas.plmn.mnc_digits = (uint8_t)(strlen(x.o.plmn) - 3);
+    x.nas.plmn.mnc = (uint16_t)atoi(x.o.plmn + 3);
     if (load_subscribers(&x) || setup_enbs(&x)) {
         cleanup(&x);
         return 2;

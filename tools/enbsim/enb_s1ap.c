@@ -69,17 +69,9 @@ int enb_build_s1_setup_request(const struct enb_cfg *e, uint8_t *buf, size_t cap
 int enb_build_initial_ue(const struct enb_cfg *e, uint32_t enb_ue_id, const uint8_t *nas,
                          size_t nas_len, uint8_t *buf, size_t cap)
 {
-    struct s1ap_pdu pdu;
-    if (s1ap_pdu_init(&pdu, S1AP_MSG_InitialUEMessage))
-        return -EINVAL;
-    s1ap_InitialUEMessage *m = &pdu.u.InitialUEMessage;
-    m->eNB_UE_S1AP_ID = enb_ue_id;
-    m->NAS_PDU.buf = nas;
-    m->NAS_PDU.len = (uint32_t)nas_len;
-    fill_tai_cgi(e, &m->TAI, &m->EUTRAN_CGI);
     /* TS 36.331 5.3.3.3: an attach is mo-Signalling */
-    m->RRC_Establishment_Cause = S1AP_RRC_Establishment_Cause_mo_Signalling;
-    return s1ap_encode(&pdu, buf, cap);
+    return enb_build_initial_ue_ex(e, enb_ue_id, nas, nas_len,
+                                   S1AP_RRC_Establishment_Cause_mo_Signalling, NULL, buf, cap);
 }
 
 int enb_build_ul_nas(const struct enb_cfg *e, uint32_t mme_ue_id, uint32_t enb_ue_id,
@@ -370,8 +362,239 @@ int enb_parse_dl(const uint8_t *buf, size_t len, struct enb_dl *out, void *arena
             enb_cause_str(&m->Cause, out->cause, sizeof(out->cause));
         break;
     }
+    case S1AP_MSG_Paging: {
+        s1ap_Paging *m = &pdu->u.Paging;
+        /* TS 36.413 9.1.6, 9.2.3.13: the UE is paged by S-TMSI or IMSI */
+        if (m->UEPagingID.present == S1AP_UEPagingID_PR_s_TMSI) {
+            out->page_stmsi = true;
+            out->page_mmec = m->UEPagingID.u.s_TMSI.mMEC[0];
+            out->page_mtmsi = get_teid(m->UEPagingID.u.s_TMSI.m_TMSI);
+        } else if (m->UEPagingID.present == S1AP_UEPagingID_PR_iMSI) {
+            /* TS 36.413 9.2.3.11: IMSI in TBCD, digits low nibble first,
+             * a filler 1111 after an odd number */
+            const s1ap_IMSI *im = &m->UEPagingID.u.iMSI;
+            size_t k = 0;
+            for (uint32_t i = 0; i < 2 * im->len && k + 1 < sizeof(out->page_imsi); i++) {
+                uint8_t d = i & 1 ? im->buf[i / 2] >> 4 : im->buf[i / 2] & 0xf;
+                if (d > 9)
+                    break;
+                out->page_imsi[k++] = (char)('0' + d);
+            }
+            out->page_imsi[k] = 0;
+        }
+        out->page_cs = m->CNDomain == S1AP_CNDomain_cs;
+        break;
+    }
+    case S1AP_MSG_PathSwitchRequestAcknowledge: {
+        s1ap_PathSwitchRequestAcknowledge *m = &pdu->u.PathSwitchRequestAcknowledge;
+        out->has_ids = out->has_enb_ue_id = true;
+        out->mme_ue_id = m->MME_UE_S1AP_ID;
+        out->enb_ue_id = m->eNB_UE_S1AP_ID;
+        if (m->SecurityContext.nextHopParameter.nbits == 256) {
+            out->has_nh = true;
+            out->ncc = (uint8_t)(m->SecurityContext.nextHopChainingCount & 7);
+            memcpy(out->nh, m->SecurityContext.nextHopParameter.buf, 32);
+        }
+        /* TS 36.413 8.4.4.2: new uplink tunnel end points, if any */
+        if (m->E_RABToBeSwitchedULList_present)
+            for (uint32_t i = 0; i < m->E_RABToBeSwitchedULList.count && i < ENB_ERAB_MAX;
+                 i++) {
+                s1ap_E_RABToBeSwitchedULItem *it = &m->E_RABToBeSwitchedULList.items[i];
+                struct enb_erab *e = &out->erab[out->n_erab];
+                e->id = (uint8_t)it->e_RAB_ID;
+                e->teid = get_teid(it->gTP_TEID);
+                if (tla_ipv4(&it->transportLayerAddress, &e->addr))
+                    continue;
+                out->n_erab++;
+            }
+        break;
+    }
+    case S1AP_MSG_PathSwitchRequestFailure: {
+        s1ap_PathSwitchRequestFailure *m = &pdu->u.PathSwitchRequestFailure;
+        out->has_ids = out->has_enb_ue_id = true;
+        out->mme_ue_id = m->MME_UE_S1AP_ID;
+        out->enb_ue_id = m->eNB_UE_S1AP_ID;
+        enb_cause_str(&m->Cause, out->cause, sizeof(out->cause));
+        break;
+    }
+    case S1AP_MSG_Reset: {
+        s1ap_Reset *m = &pdu->u.Reset;
+        enb_cause_str(&m->Cause, out->cause, sizeof(out->cause));
+        if (m->ResetType.present == S1AP_ResetType_PR_s1_Interface) {
+            out->reset_all = true;
+        } else if (m->ResetType.present == S1AP_ResetType_PR_partOfS1_Interface) {
+            s1ap_UE_associatedLogicalS1_ConnectionListRes *l = &m->ResetType.u.partOfS1_Interface;
+            for (uint32_t i = 0; i < l->count; i++) {
+                if (out->n_reset == ENB_RESET_MAX) {
+                    out->reset_truncated = true;
+                    break;
+                }
+                struct enb_reset_id *r = &out->reset[out->n_reset++];
+                r->has_mme = l->items[i].mME_UE_S1AP_ID_present;
+                r->mme = l->items[i].mME_UE_S1AP_ID;
+                r->has_enb = l->items[i].eNB_UE_S1AP_ID_present;
+                r->enb = l->items[i].eNB_UE_S1AP_ID;
+            }
+        }
+        break;
+    }
+    case S1AP_MSG_E_RABModifyRequest: {
+        s1ap_E_RABModifyRequest *m = &pdu->u.E_RABModifyRequest;
+        out->has_ids = out->has_enb_ue_id = true;
+        out->mme_ue_id = m->MME_UE_S1AP_ID;
+        out->enb_ue_id = m->eNB_UE_S1AP_ID;
+        for (uint32_t i = 0; i < m->E_RABToBeModifiedListBearerModReq.count && i < ENB_ERAB_MAX;
+             i++) {
+            s1ap_E_RABToBeModifiedItemBearerModReq *it =
+                &m->E_RABToBeModifiedListBearerModReq.items[i];
+            struct enb_erab *e = &out->erab[out->n_erab++];
+            e->id = (uint8_t)it->e_RAB_ID;
+            e->nas = it->nAS_PDU.buf;
+            e->nas_len = it->nAS_PDU.len;
+        }
+        break;
+    }
     default:
         break;
     }
     return 0;
+}
+
+int enb_build_initial_ue_ex(const struct enb_cfg *e, uint32_t enb_ue_id, const uint8_t *nas,
+                            size_t nas_len, unsigned rrc_cause, const struct enb_stmsi *stmsi,
+                            uint8_t *buf, size_t cap)
+{
+    struct s1ap_pdu pdu;
+    if (rrc_cause > S1AP_RRC_Establishment_Cause_mo_ExceptionData ||
+        s1ap_pdu_init(&pdu, S1AP_MSG_InitialUEMessage))
+        return -EINVAL;
+    s1ap_InitialUEMessage *m = &pdu.u.InitialUEMessage;
+    m->eNB_UE_S1AP_ID = enb_ue_id;
+    m->NAS_PDU.buf = nas;
+    m->NAS_PDU.len = (uint32_t)nas_len;
+    fill_tai_cgi(e, &m->TAI, &m->EUTRAN_CGI);
+    m->RRC_Establishment_Cause = (s1ap_RRC_Establishment_Cause)rrc_cause;
+    if (stmsi) {
+        /* TS 36.413 9.2.3.6: S-TMSI = MMEC (1 octet) + M-TMSI (4 octets) */
+        m->S_TMSI_present = true;
+        m->S_TMSI.mMEC[0] = stmsi->mmec;
+        put_teid(m->S_TMSI.m_TMSI, stmsi->m_tmsi);
+    }
+    return s1ap_encode(&pdu, buf, cap);
+}
+
+int enb_build_ue_ctx_release_request_cause(uint32_t mme_ue_id, uint32_t enb_ue_id,
+                                           unsigned radio_cause, uint8_t *buf, size_t cap)
+{
+    struct s1ap_pdu pdu;
+    if (s1ap_pdu_init(&pdu, S1AP_MSG_UEContextReleaseRequest))
+        return -EINVAL;
+    s1ap_UEContextReleaseRequest *m = &pdu.u.UEContextReleaseRequest;
+    m->MME_UE_S1AP_ID = mme_ue_id;
+    m->eNB_UE_S1AP_ID = enb_ue_id;
+    m->Cause.present = S1AP_Cause_PR_radioNetwork;
+    m->Cause.u.radioNetwork = (s1ap_CauseRadioNetwork)radio_cause;
+    return s1ap_encode(&pdu, buf, cap);
+}
+
+int enb_build_path_switch_request(const struct enb_cfg *e, uint32_t enb_ue_id,
+                                  uint32_t src_mme_ue_id, const struct enb_erab *erabs,
+                                  unsigned n, uint16_t eea_caps, uint16_t eia_caps,
+                                  uint8_t *buf, size_t cap)
+{
+    struct s1ap_pdu pdu;
+    s1ap_E_RABToBeSwitchedDLItem items[ENB_ERAB_MAX];
+    uint8_t eea[2] = {(uint8_t)(eea_caps >> 8), (uint8_t)eea_caps};
+    uint8_t eia[2] = {(uint8_t)(eia_caps >> 8), (uint8_t)eia_caps};
+    if (!n || n > ENB_ERAB_MAX || s1ap_pdu_init(&pdu, S1AP_MSG_PathSwitchRequest))
+        return -EINVAL;
+    s1ap_PathSwitchRequest *m = &pdu.u.PathSwitchRequest;
+    m->eNB_UE_S1AP_ID = enb_ue_id;
+    memset(items, 0, sizeof(items));
+    for (unsigned i = 0; i < n; i++) {
+        items[i].e_RAB_ID = erabs[i].id;
+        items[i].transportLayerAddress.buf = (const uint8_t *)&erabs[i].addr.s_addr;
+        items[i].transportLayerAddress.nbits = 32;
+        put_teid(items[i].gTP_TEID, erabs[i].teid);
+    }
+    m->E_RABToBeSwitchedDLList.count = n;
+    m->E_RABToBeSwitchedDLList.items = items;
+    m->SourceMME_UE_S1AP_ID = src_mme_ue_id;
+    fill_tai_cgi(e, &m->TAI, &m->EUTRAN_CGI);
+    /* TS 36.413 9.2.1.40: 16-bit maps, the first bit 128-EEA1 / EIA1 */
+    m->UESecurityCapabilities.encryptionAlgorithms.buf = eea;
+    m->UESecurityCapabilities.encryptionAlgorithms.nbits = 16;
+    m->UESecurityCapabilities.integrityProtectionAlgorithms.buf = eia;
+    m->UESecurityCapabilities.integrityProtectionAlgorithms.nbits = 16;
+    return s1ap_encode(&pdu, buf, cap);
+}
+
+static void reset_items(const struct enb_reset_id *ids, unsigned n,
+                        s1ap_UE_associatedLogicalS1_ConnectionItem *items)
+{
+    memset(items, 0, n * sizeof(*items));
+    for (unsigned i = 0; i < n; i++) {
+        items[i].mME_UE_S1AP_ID_present = ids[i].has_mme;
+        items[i].mME_UE_S1AP_ID = ids[i].mme;
+        items[i].eNB_UE_S1AP_ID_present = ids[i].has_enb;
+        items[i].eNB_UE_S1AP_ID = ids[i].enb;
+    }
+}
+
+int enb_build_reset(const struct enb_reset_id *ids, unsigned n, uint8_t *buf, size_t cap)
+{
+    static s1ap_UE_associatedLogicalS1_ConnectionItem items[ENB_RESET_MAX];
+    struct s1ap_pdu pdu;
+    if (n > ENB_RESET_MAX || s1ap_pdu_init(&pdu, S1AP_MSG_Reset))
+        return -EINVAL;
+    s1ap_Reset *m = &pdu.u.Reset;
+    m->Cause.present = S1AP_Cause_PR_radioNetwork;
+    m->Cause.u.radioNetwork = S1AP_CauseRadioNetwork_unspecified;
+    if (!n) {
+        m->ResetType.present = S1AP_ResetType_PR_s1_Interface;
+        m->ResetType.u.s1_Interface = S1AP_ResetAll_reset_all;
+    } else {
+        reset_items(ids, n, items);
+        m->ResetType.present = S1AP_ResetType_PR_partOfS1_Interface;
+        m->ResetType.u.partOfS1_Interface.count = n;
+        m->ResetType.u.partOfS1_Interface.items = items;
+    }
+    return s1ap_encode(&pdu, buf, cap);
+}
+
+int enb_build_reset_ack(const struct enb_reset_id *ids, unsigned n, uint8_t *buf, size_t cap)
+{
+    static s1ap_UE_associatedLogicalS1_ConnectionItem items[ENB_RESET_MAX];
+    struct s1ap_pdu pdu;
+    if (n > ENB_RESET_MAX || s1ap_pdu_init(&pdu, S1AP_MSG_ResetAcknowledge))
+        return -EINVAL;
+    s1ap_ResetAcknowledge *m = &pdu.u.ResetAcknowledge;
+    if (n) {
+        reset_items(ids, n, items);
+        m->UE_associatedLogicalS1_ConnectionListResAck_present = true;
+        m->UE_associatedLogicalS1_ConnectionListResAck.count = n;
+        m->UE_associatedLogicalS1_ConnectionListResAck.items = items;
+    }
+    return s1ap_encode(&pdu, buf, cap);
+}
+
+int enb_build_erab_modify_response(uint32_t mme_ue_id, uint32_t enb_ue_id, const uint8_t *ids,
+                                   unsigned n, uint8_t *buf, size_t cap)
+{
+    struct s1ap_pdu pdu;
+    s1ap_E_RABModifyItemBearerModRes items[ENB_ERAB_MAX];
+    if (n > ENB_ERAB_MAX || s1ap_pdu_init(&pdu, S1AP_MSG_E_RABModifyResponse))
+        return -EINVAL;
+    s1ap_E_RABModifyResponse *m = &pdu.u.E_RABModifyResponse;
+    m->MME_UE_S1AP_ID = mme_ue_id;
+    m->eNB_UE_S1AP_ID = enb_ue_id;
+    memset(items, 0, sizeof(items));
+    for (unsigned i = 0; i < n; i++)
+        items[i].e_RAB_ID = ids[i];
+    if (n) {
+        m->E_RABModifyListBearerModRes_present = true;
+        m->E_RABModifyListBearerModRes.count = n;
+        m->E_RABModifyListBearerModRes.items = items;
+    }
+    return s1ap_encode(&pdu, buf, cap);
 }

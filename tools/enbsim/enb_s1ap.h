@@ -13,6 +13,7 @@
 
 #define ENB_NAME_MAX 150
 #define ENB_ERAB_MAX 8
+#define ENB_RESET_MAX 256
 
 /* One simulated eNB's identity. */
 struct enb_cfg {
@@ -48,6 +49,24 @@ struct enb_dl {
     char cause[64];           /* S1 Setup Failure, UE Context Release, Error Indication */
     int time_to_wait_s;       /* S1 Setup Failure: -1 absent */
     char mme_name[64];        /* S1 Setup Response */
+    /* Paging (TS 36.413 9.1.6): the UE Paging ID */
+    bool page_stmsi;          /* S-TMSI (else IMSI) */
+    uint8_t page_mmec;
+    uint32_t page_mtmsi;
+    char page_imsi[16];
+    bool page_cs;             /* CN domain cs */
+    /* Path Switch Request Acknowledge (9.1.5.9): Security Context */
+    bool has_nh;
+    uint8_t ncc;              /* Next Hop Chaining Count, 0..7 */
+    uint8_t nh[32];           /* Next-Hop parameter */
+    /* Reset (9.1.8.1), from the MME: the whole interface or a list */
+    bool reset_all;
+    unsigned n_reset;
+    struct enb_reset_id {
+        bool has_mme, has_enb;
+        uint32_t mme, enb;
+    } reset[ENB_RESET_MAX];
+    bool reset_truncated;     /* the list had more than ENB_RESET_MAX items */
 };
 
 /* Builders: return the encoded length or a negative errno. */
@@ -71,6 +90,42 @@ int enb_build_ue_ctx_release_complete(uint32_t mme_ue_id, uint32_t enb_ue_id, ui
  * user-inactivity. */
 int enb_build_ue_ctx_release_request(uint32_t mme_ue_id, uint32_t enb_ue_id, uint8_t *buf,
                                      size_t cap);
+/* The same with a radio network cause of the caller's (e.g.
+ * S1AP_CauseRadioNetwork_radio_connection_with_ue_lost). */
+int enb_build_ue_ctx_release_request_cause(uint32_t mme_ue_id, uint32_t enb_ue_id,
+                                           unsigned radio_cause, uint8_t *buf, size_t cap);
+
+/* S-TMSI (TS 23.003 2.9): MMEC and M-TMSI. */
+struct enb_stmsi {
+    uint8_t mmec;
+    uint32_t m_tmsi;
+};
+/* Initial UE Message with the RRC establishment cause of the caller
+ * (S1AP_RRC_Establishment_Cause_*) and, when stmsi is not NULL, the S-TMSI
+ * IE the UE gave in RRC (TS 36.413 8.6.2.1: a Service Request, a TAU
+ * Request or a paging answer from a UE known by its S-TMSI). */
+int enb_build_initial_ue_ex(const struct enb_cfg *e, uint32_t enb_ue_id, const uint8_t *nas,
+                            size_t nas_len, unsigned rrc_cause, const struct enb_stmsi *stmsi,
+                            uint8_t *buf, size_t cap);
+/* Path Switch Request (TS 36.413 8.4.4.2) from the target eNB e of an X2
+ * handover: its new eNB UE S1AP ID, the E-RABs with the target's S1-U
+ * address and downlink TEIDs, the source MME UE S1AP ID, e's cell and TAI,
+ * and the UE security capabilities (EEA/EIA bitmaps, TS 36.413 9.2.1.40:
+ * bit 0 = first algorithm of 128-EEA1/EIA1). */
+int enb_build_path_switch_request(const struct enb_cfg *e, uint32_t enb_ue_id,
+                                  uint32_t src_mme_ue_id, const struct enb_erab *erabs,
+                                  unsigned n, uint16_t eea_caps, uint16_t eia_caps,
+                                  uint8_t *buf, size_t cap);
+/* Reset (TS 36.413 8.7.1.2.2, eNB initiated): the whole S1 interface when
+ * n == 0, else the listed UE-associated connections (ids[i].has_* says
+ * which IDs an item names).  Cause radioNetwork/unspecified. */
+int enb_build_reset(const struct enb_reset_id *ids, unsigned n, uint8_t *buf, size_t cap);
+/* Reset Acknowledge (8.7.1.2.1): for a partial Reset, the list of the
+ * connections reset (the same items, TS 36.413 8.7.1.2.1). */
+int enb_build_reset_ack(const struct enb_reset_id *ids, unsigned n, uint8_t *buf, size_t cap);
+/* E-RAB Modify Response (8.2.2.2) naming the modified E-RABs. */
+int enb_build_erab_modify_response(uint32_t mme_ue_id, uint32_t enb_ue_id, const uint8_t *ids,
+                                   unsigned n, uint8_t *buf, size_t cap);
 
 /* Misbehaviour for negative tests: appends to an encoded message of
  * cap octets (len used) a protocol IE with the unknown id 9999 and

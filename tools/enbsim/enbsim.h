@@ -24,7 +24,7 @@
 #include "tools/gtpu-ue/gtpu_ue_lib.h"
 #include "ue_usim.h"
 
-#define ENBSIM_MAX_BEARERS 4      /* PDN connections per UE */
+#define ENBSIM_MAX_BEARERS 8      /* EPS bearers per UE (default and dedicated) */
 #define ENBSIM_NAS_MAX 2048
 
 /* The scenarios of --misbehave (one per run). */
@@ -66,6 +66,13 @@ enum enbsim_proc {
     PROC_PDN_DISCONNECT,
     PROC_DETACH,
     PROC_CTX_RELEASE,
+    PROC_IDLE,            /* UE Context Release Request -> Command (ECM-IDLE) */
+    PROC_SERVICE,         /* Service Request -> Initial Context Setup Response */
+    PROC_PAGING,          /* Paging received -> Initial Context Setup Response */
+    PROC_TAU,             /* TAU Request -> TAU Accept */
+    PROC_X2HO,            /* Path Switch Request -> Acknowledge */
+    PROC_RESET,           /* Reset -> Reset Acknowledge */
+    PROC_DEDICATED,       /* dedicated bearer activated (E-RAB Setup answered) */
     PROC__COUNT
 };
 const char *enbsim_proc_str(enum enbsim_proc p);
@@ -80,6 +87,11 @@ struct ue_bearer {
     uint32_t ul_teid;         /* gateway's S1-U TEID (we send with it) */
     struct in_addr gw_addr;   /* gateway's S1-U address */
     uint32_t dl_teid;         /* ours */
+    /* a dedicated bearer (TS 24.301 6.4.2): linked to the default bearer
+     * linked_ebi, its uplink packets chosen by the TFT's filters */
+    bool dedicated;
+    uint8_t linked_ebi;
+    struct nas_tft tft;
 };
 
 /* What ue_nas_handle_dl() asks the eNB to do. */
@@ -96,6 +108,11 @@ struct ue_nas_out {
     bool pdn_done;            /* a PDN connection became active */
     bool pdn_released;        /* a PDN connection was released */
     bool abort_sctp;          /* misbehave: abort the association now */
+    bool service_rejected;    /* Service Reject (cause in cause) */
+    bool tau_done;            /* TAU Accept processed (TAU Complete in msg when asked) */
+    bool tau_rejected;        /* TAU Reject (cause in cause) */
+    bool dedicated_done;      /* a dedicated bearer was activated */
+    bool modified;            /* an EPS bearer context was modified */
     uint8_t cause;            /* EMM/ESM cause when failed */
     const char *fail;         /* short failure reason for the report */
 };
@@ -129,6 +146,14 @@ struct enbsim_ue {
     uint32_t last_ul_count;   /* COUNT of the last protected uplink message */
     uint8_t kenb[32];         /* what the UE derived (TS 33.401 A.3) */
     bool kenb_checked;
+    bool kenb_count_fixed;    /* KeNB from kenb_count (Service Request, TAU) */
+    uint32_t kenb_count;
+    /* TS 33.401 7.2.8: the NH chain from the KeNB of the last Initial
+     * Context Setup; nh_ncc = 0 means nh holds that KeNB */
+    uint8_t nh[32];
+    uint8_t nh_ncc;
+    bool nh_valid;
+    uint32_t t3412_s;         /* periodic TAU timer the network gave, 0 none */
     struct ue_bearer bearer[ENBSIM_MAX_BEARERS];
     /* Procedure timing */
     uint64_t t_start[PROC__COUNT];   /* ns, 0 when not running */
@@ -173,6 +198,36 @@ void ue_nas_handle_dl(struct enbsim_ue *ue, const struct ue_nas_cfg *cfg, const 
 /* The KeNB the UE derives (TS 33.401 A.3) with the uplink NAS COUNT of
  * its last protected uplink message. */
 int ue_nas_kenb(const struct enbsim_ue *ue, uint8_t kenb[32]);
+/* SERVICE REQUEST (TS 24.301 8.2.25, 5.6.1.2): KSI, the 5 LSBs of the
+ * uplink NAS COUNT and the short MAC (9.9.3.28); 4 octets.  The KeNB of
+ * the Initial Context Setup that follows comes from this COUNT (TS 33.401
+ * 7.2.6.2, A.3). */
+int ue_nas_service_request(struct enbsim_ue *ue, uint8_t *out, size_t cap);
+/* EXTENDED SERVICE REQUEST (8.2.15) for packet services (service type
+ * "packet services via S1", 9.9.3.27), integrity protected, with the
+ * M-TMSI and the EPS bearer context status. */
+int ue_nas_ext_service_request(struct enbsim_ue *ue, uint8_t *out, size_t cap);
+/* TRACKING AREA UPDATE REQUEST (8.2.29, 5.5.3.2.2): update type 0 (TA
+ * updating) or 3 (periodic), the active flag, the old GUTI, the last
+ * visited TAI and the EPS bearer context status; integrity protected, and
+ * ciphered too when sent on an existing connection (4.4.5). */
+int ue_nas_tau_request(struct enbsim_ue *ue, const struct ue_nas_cfg *cfg, uint8_t type,
+                       bool active, uint8_t *out, size_t cap);
+/* BEARER RESOURCE ALLOCATION REQUEST (8.3.8, 6.5.3) on the PDN
+ * connection of linked_ebi asking for a QCI with a TFT of one uplink+
+ * downlink filter (UDP to remote port). */
+int ue_nas_bearer_alloc(struct enbsim_ue *ue, uint8_t linked_ebi, uint8_t qci,
+                        uint16_t remote_port, uint8_t *out, size_t cap);
+/* The NH of chaining count ncc (TS 33.401 7.2.8.4, A.4): NH(1) from
+ * KASME and the KeNB of the last Initial Context Setup, NH(n+1) from
+ * NH(n).  0, -EINVAL when ncc is behind the chain or no KeNB is known. */
+int ue_nas_nh(struct enbsim_ue *ue, uint8_t ncc, uint8_t nh[32]);
+/* The bearer whose uplink TFT matches the IPv4 packet ip[0..len) sent on
+ * the default bearer default_ebi (TS 23.401 5.4.1, TS 24.008 10.5.6.12:
+ * the filters in precedence order); the default bearer itself when none
+ * matches.  Never NULL for a default bearer in use. */
+struct ue_bearer *ue_tft_select(struct enbsim_ue *ue, uint8_t default_ebi, const uint8_t *ip,
+                                size_t len);
 /* Frees the security contexts. */
 void ue_nas_reset(struct enbsim_ue *ue, bool keep_guti);
 

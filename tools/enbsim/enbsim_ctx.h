@@ -42,6 +42,20 @@ struct enbsim_opts {
     bool verbose;
     bool no_reconnect;               /* an eNB that loses its association stays down */
     uint16_t streams;
+    /* idle mode, mobility, bearers (mobility.c; docs/enbsim.md) */
+    double idle_after;               /* s without user-plane traffic -> release request, <0 never */
+    unsigned release_cause;          /* S1AP radio network cause of that request */
+    double active_after;             /* s idle -> Service Request, <0 only on paging/data */
+    bool ext_service;                /* Extended Service Request instead */
+    unsigned cycles;                 /* idle->active cycles per UE, 0 no limit */
+    double tau_period;               /* s idle -> periodic TAU, <0 never */
+    bool tau_active;                 /* TAUs with the active flag */
+    double x2_after;                 /* s in a cell -> X2 handover to the next eNB, <0 never */
+    unsigned handovers;              /* X2 handovers per UE, 0 no limit */
+    double reset_after;              /* s after S1 Setup -> every eNB sends S1 Reset, <0 never */
+    bool reset_done;
+    int bearer_qci;                  /* --bearer-alloc QCI:PORT, 0 none */
+    uint16_t bearer_port;
 };
 
 /* A message that found the SCTP send buffer full (sctp_ep_send -EAGAIN),
@@ -76,6 +90,9 @@ struct enbsim_enb {
     struct enbsim_txq *txq_head, *txq_tail;
     size_t txq_bytes;
     ev_timer txq_timer;              /* retries them every 1 ms */
+    uint64_t t_s1_ready;             /* ns: S1 set up (--reset-after counts from it) */
+    uint64_t t_reset;                /* ns: our Reset is waiting for its acknowledge */
+    bool reset_sent;
 };
 
 struct enbsim_stats {
@@ -89,6 +106,9 @@ struct enbsim_stats {
     uint64_t kenb_mismatch, error_ind, nas_out, decode_errors, nw_detach;
     unsigned max_in_flight;
     uint64_t t_first_attach, t_last_attach;  /* ns */
+    uint64_t pagings, paging_ignored, nh_mismatch, resets_rx, dedicated_ul, dedicated_dl;
+    uint64_t t_first_cycle, t_last_cycle;    /* ns: first release request, last SR done */
+    uint64_t t_first_ho, t_last_ho;
 };
 
 struct enbsim_ue_ext {               /* per-UE program state beside struct enbsim_ue */
@@ -104,6 +124,19 @@ struct enbsim_ue_ext {               /* per-UE program state beside struct enbsi
     bool tun_used[ENBSIM_MAX_BEARERS];
     struct gtpu_ue tun[ENBSIM_MAX_BEARERS];
     ev_io tun_io[ENBSIM_MAX_BEARERS];
+    bool tun_paused;                 /* uplink waits in the TUN queue (ECM-IDLE) */
+    /* idle mode and mobility (mobility.c): ns deadlines, 0 none */
+    uint64_t last_active;            /* user-plane traffic or connection set up */
+    uint64_t idle_since;
+    uint64_t in_cell_since;
+    unsigned cycles_done, hos_done, taus_done;
+    bool mob_busy;                   /* counted in x->mob_in_flight */
+    bool bearer_alloc_done;
+    /* X2 handover in progress: the target eNB and its eNB UE S1AP ID */
+    bool ho_pending;
+    unsigned ho_enb;
+    uint32_t ho_enb_ue_id;
+    unsigned teid_gen;               /* bumped per handover: new downlink TEIDs */
 };
 
 struct enbsim {
@@ -129,6 +162,10 @@ struct enbsim {
     bool stopping;
     bool ready_written;
     unsigned settled;                /* UEs attached once, or finished */
+    unsigned mob_in_flight;          /* SR/TAU/handovers started by the load, in progress */
+    struct enbsim_ue **tmsi_hash;    /* M-TMSI -> UE cache for paging (mobility.c) */
+    unsigned tmsi_mask;
+    unsigned id_bits;                /* eNB UE S1AP ID = gen << id_bits | UE index */
     int setup_error;                 /* exit 2 */
     struct enbsim_stats st;
 };
@@ -160,7 +197,46 @@ void enbsim_on_enb_lost(struct enbsim *x, struct enbsim_enb *e, const char *why)
 int enbsim_enb_reconnect(struct enbsim *x, struct enbsim_enb *e, bool fresh_endpoint);
 void enbsim_maybe_done(struct enbsim *x);
 
+/* load.c helpers for mobility.c */
+void enbsim_arm(struct enbsim *x, struct enbsim_ue *ue);
+void enbsim_ue_fail(struct enbsim *x, struct enbsim_ue *ue, enum enbsim_proc p, const char *why,
+                    uint8_t cause);
+int enbsim_send_ul_nas(struct enbsim *x, struct enbsim_ue *ue, const uint8_t *nas, size_t len);
+void enbsim_send_outs(struct enbsim *x, struct enbsim_ue *ue, const struct ue_nas_out *o);
+uint32_t enbsim_new_enb_ue_id(struct enbsim *x, struct enbsim_enb *e, struct enbsim_ue *ue);
+unsigned enbsim_bind_erabs(struct enbsim *x, struct enbsim_ue *ue, const struct enb_dl *dl,
+                           struct enb_erab *res);
+void enbsim_next_step(struct enbsim *x, struct enbsim_ue *ue);
+const struct ue_nas_cfg *enbsim_cfg_for(struct enbsim *x, struct enbsim_ue *ue);
+
+/* mobility.c: ECM-IDLE, Service Request, paging, TAU, X2 handover,
+ * S1 Reset, dedicated bearers */
+int enbsim_mob_init(struct enbsim *x);
+void enbsim_mob_free(struct enbsim *x);
+/* a mobility procedure of this UE is running */
+bool enbsim_mob_running(const struct enbsim_ue *ue);
+/* sweep: timers of one held UE (release, service request, TAU, handover) */
+void enbsim_mob_tick(struct enbsim *x, struct enbsim_ue *ue, uint64_t now);
+void enbsim_mob_sweep_enb(struct enbsim *x, struct enbsim_enb *e, uint64_t now);
+/* the UE became connected (attach or service ICS done) */
+void enbsim_mob_connected(struct enbsim *x, struct enbsim_ue *ue);
+/* the S1 connection of an attached UE went (release, reset, SCTP loss) */
+void enbsim_mob_released(struct enbsim *x, struct enbsim_ue *ue, const char *why);
+/* uplink data for an ECM-IDLE UE (ue_tun.c): Service Request */
+void enbsim_mob_uplink_pending(struct enbsim *x, struct enbsim_ue *ue);
+/* Initial Context Setup for an attached UE (service request, paging,
+ * TAU with the active flag) */
+void enbsim_mob_ics(struct enbsim *x, struct enbsim_ue *ue, const struct enb_dl *dl);
+/* messages mobility.c owns; true when handled */
+bool enbsim_mob_on_s1ap(struct enbsim *x, struct enbsim_enb *e, struct enbsim_ue *ue,
+                        const struct enb_dl *dl);
+/* NAS results of the mobility procedures (Service Reject, TAU ...) */
+bool enbsim_mob_nas_result(struct enbsim *x, struct enbsim_ue *ue, const struct ue_nas_out *o);
+/* the KeNB / NH chain after an Initial Context Setup */
+void enbsim_mob_set_kenb(struct enbsim *x, struct enbsim_ue *ue, const struct enb_dl *dl);
+
 /* ue_tun.c */
+void enbsim_tun_pause(struct enbsim *x, struct enbsim_ue *ue, bool pause);
 /* Opens the user plane of every active bearer with a tunnel (ul_teid set)
  * and closes that of bearers gone; -errno when a TUN device failed. */
 int enbsim_tun_sync(struct enbsim *x, struct enbsim_ue *ue);

@@ -33,12 +33,23 @@ static void arm(struct enbsim *x, struct enbsim_ue *ue)
     ext_of(x, ue)->deadline = enbsim_now_ns() + (uint64_t)(x->o.timeout * 1e9);
 }
 
+void enbsim_arm(struct enbsim *x, struct enbsim_ue *ue)
+{
+    arm(x, ue);
+}
+
 /* The UE-side NAS configuration for this UE: its APN is --apn, else its
  * subscriber's first APN. */
 static const struct ue_nas_cfg *cfg_for(struct enbsim *x, struct enbsim_ue *ue)
 {
     x->nas.apn = x->o.apn ? x->o.apn : ue->usim.sub.apn;
+    x->nas.tac = x->enbs[ue->enb].cfg.tac;
     return &x->nas;
+}
+
+const struct ue_nas_cfg *enbsim_cfg_for(struct enbsim *x, struct enbsim_ue *ue)
+{
+    return cfg_for(x, ue);
 }
 
 static uint16_t ue_stream(struct enbsim *x, struct enbsim_ue *ue)
@@ -55,6 +66,11 @@ static int send_ul_nas(struct enbsim *x, struct enbsim_ue *ue, const uint8_t *na
         return n;
     x->st.nas_out++;
     return enbsim_send(x, e, ue_stream(x, ue), tx, (size_t)n);
+}
+
+int enbsim_send_ul_nas(struct enbsim *x, struct enbsim_ue *ue, const uint8_t *nas, size_t len)
+{
+    return send_ul_nas(x, ue, nas, len);
 }
 
 /* --ready-file: once every UE has attached or failed, the UE report is
@@ -113,8 +129,19 @@ static void ue_fail(struct enbsim *x, struct enbsim_ue *ue, enum enbsim_proc p, 
     ue_finish(x, ue, true);
 }
 
+void enbsim_ue_fail(struct enbsim *x, struct enbsim_ue *ue, enum enbsim_proc p, const char *why,
+                    uint8_t cause)
+{
+    ue_fail(x, ue, p, why, cause);
+}
+
 static enum enbsim_proc running_proc(struct enbsim_ue *ue)
 {
+    static const enum enbsim_proc mob[] = {PROC_X2HO, PROC_TAU, PROC_SERVICE, PROC_IDLE,
+                                           PROC_DEDICATED};
+    for (size_t i = 0; i < sizeof(mob) / sizeof(mob[0]); i++)
+        if (ue->t_start[mob[i]])
+            return mob[i];
     for (int p = PROC_PDN_DISCONNECT; p >= PROC_ATTACH; p--)
         if (ue->t_start[p])
             return (enum enbsim_proc)p;
@@ -123,21 +150,34 @@ static enum enbsim_proc running_proc(struct enbsim_ue *ue)
     return PROC_ATTACH;
 }
 
-/* eNB UE S1AP ID (TS 36.413 9.2.3.4): gen << slot_bits | slot, unique in
- * the eNB at any time; a new one per connection. */
-static uint32_t new_enb_ue_id(struct enbsim_enb *e, unsigned slot)
+/* eNB UE S1AP ID (TS 36.413 9.2.3.4): gen << id_bits | UE index, unique
+ * in the eNB at any time (a UE that moves keeps its index, so every eNB
+ * can name it); a new one per connection. */
+static uint32_t new_enb_ue_id(struct enbsim *x, struct enbsim_enb *e, struct enbsim_ue *ue)
 {
-    e->gen = (e->gen + 1) & ((1u << (24 - e->slot_bits)) - 1);
-    return (e->gen << e->slot_bits) | slot;
+    e->gen = (e->gen + 1) & ((1u << (24 - x->id_bits)) - 1);
+    return (e->gen << x->id_bits) | ue->idx;
 }
 
-static struct enbsim_ue *ue_by_enb_id(struct enbsim_enb *e, uint32_t id)
+uint32_t enbsim_new_enb_ue_id(struct enbsim *x, struct enbsim_enb *e, struct enbsim_ue *ue)
 {
-    uint32_t slot = id & ((1u << e->slot_bits) - 1);
-    if (slot >= e->n_ues)
+    return new_enb_ue_id(x, e, ue);
+}
+
+/* The UE whose connection on eNB e has this eNB UE S1AP ID: its current
+ * one, or the target side of an X2 handover in progress. */
+static struct enbsim_ue *ue_by_enb_id(struct enbsim *x, struct enbsim_enb *e, uint32_t id)
+{
+    uint32_t idx = id & ((1u << x->id_bits) - 1);
+    if (idx >= x->n_ues)
         return NULL;
-    struct enbsim_ue *ue = e->ue_of_slot[slot];
-    return ue && ue->s1_connected && ue->enb_ue_id == id ? ue : NULL;
+    struct enbsim_ue *ue = &x->ues[idx];
+    struct enbsim_ue_ext *ext = ext_of(x, ue);
+    if (ue->enb == e->idx && ue->s1_connected && ue->enb_ue_id == id)
+        return ue;
+    if (ext->ho_pending && ext->ho_enb == e->idx && ext->ho_enb_ue_id == id)
+        return ue;
+    return NULL;
 }
 
 static void pump(struct enbsim *x);
@@ -162,9 +202,10 @@ static void start_attach(struct enbsim *x, struct enbsim_ue *ue)
     ue->state = UE_ATTACHING;
     ue->auth_rounds = 0;
     ue->kenb_checked = false;
+    ue->kenb_count_fixed = false;
     memset(ue->t_start, 0, sizeof(ue->t_start));
     ue->t_start[PROC_ATTACH] = enbsim_now_ns();
-    ue->enb_ue_id = new_enb_ue_id(e, slot);
+    ue->enb_ue_id = new_enb_ue_id(x, e, ue);
     ue->mme_ue_id_known = false;
     ue->s1_connected = true;
     /* UE-associated signalling on streams 1.., spread by UE (TS 36.412 7) */
@@ -199,7 +240,7 @@ static void start_attach(struct enbsim *x, struct enbsim_ue *ue)
 static int send_initial(struct enbsim *x, struct enbsim_ue *ue, const uint8_t *nas, size_t len)
 {
     struct enbsim_enb *e = &x->enbs[ue->enb];
-    ue->enb_ue_id = new_enb_ue_id(e, ue->idx / x->n_enbs);
+    ue->enb_ue_id = new_enb_ue_id(x, e, ue);
     ue->mme_ue_id_known = false;
     ue->s1_connected = true;
     int m = enb_build_initial_ue(&e->cfg, ue->enb_ue_id, nas, len, tx, sizeof(tx));
@@ -255,6 +296,18 @@ static void next_step(struct enbsim *x, struct enbsim_ue *ue)
     }
     if (x->o.hold > 0 && enbsim_now_ns() < ext->hold_until)
         return;
+    /* --cycles / --handovers: held until they are done; a mobility
+     * procedure in progress ends first */
+    bool goals = (x->o.cycles && ext->cycles_done < x->o.cycles) ||
+                 (x->o.handovers && ext->hos_done < x->o.handovers);
+    if (!x->stopping && (goals || enbsim_mob_running(ue))) {
+        ext->hold_until = enbsim_now_ns() + 100000000ull;
+        return;
+    }
+    if (enbsim_mob_running(ue)) {
+        ext->hold_until = enbsim_now_ns() + 100000000ull;
+        return;
+    }
     if (x->o.detach && !x->enbs[ue->enb].s1_ready && !x->enbs[ue->enb].down) {
         /* its eNB is setting S1 up again: detach when it is back */
         ext->hold_until = enbsim_now_ns() + 100000000ull;
@@ -265,6 +318,11 @@ static void next_step(struct enbsim *x, struct enbsim_ue *ue)
         start_detach(x, ue);
     else
         ue_finish(x, ue, false);
+}
+
+void enbsim_next_step(struct enbsim *x, struct enbsim_ue *ue)
+{
+    next_step(x, ue);
 }
 
 static void after_detach(struct enbsim *x, struct enbsim_ue *ue)
@@ -296,6 +354,11 @@ static void send_outs(struct enbsim *x, struct enbsim_ue *ue, const struct ue_na
         }
 }
 
+void enbsim_send_outs(struct enbsim *x, struct enbsim_ue *ue, const struct ue_nas_out *o)
+{
+    send_outs(x, ue, o);
+}
+
 static void handle_nas_result(struct enbsim *x, struct enbsim_ue *ue, struct ue_nas_out *o)
 {
     struct enbsim_enb *e = &x->enbs[ue->enb];
@@ -307,6 +370,8 @@ static void handle_nas_result(struct enbsim *x, struct enbsim_ue *ue, struct ue_
     }
     send_outs(x, ue, o);
     if (ext_of(x, ue)->finished)
+        return;
+    if (enbsim_mob_nas_result(x, ue, o))
         return;
     if (o->attach_failed) {
         ue_fail(x, ue, PROC_ATTACH, o->fail ? o->fail : "attach", o->cause);
@@ -340,7 +405,7 @@ static void handle_nas_result(struct enbsim *x, struct enbsim_ue *ue, struct ue_
 }
 
 /* Sets our side of the tunnel for E-RABs the MME set up. */
-static unsigned bind_erabs(struct enbsim *x, struct enbsim_ue *ue, const struct enb_dl *dl,
+unsigned enbsim_bind_erabs(struct enbsim *x, struct enbsim_ue *ue, const struct enb_dl *dl,
                            struct enb_erab *res)
 {
     struct enbsim_enb *e = &x->enbs[ue->enb];
@@ -352,8 +417,10 @@ static unsigned bind_erabs(struct enbsim *x, struct enbsim_ue *ue, const struct 
                 continue;
             b->ul_teid = dl->erab[i].teid;
             b->gw_addr = dl->erab[i].addr;
-            /* our DL TEID names the UE and the bearer (ue_tun.c) */
-            b->dl_teid = ((uint32_t)(ue->idx + 1) << 4) | b->ebi;
+            /* our DL TEID names the UE and the bearer (ue_tun.c), and
+             * changes with every handover (the generation in bits 31-26) */
+            b->dl_teid = ((uint32_t)(ext_of(x, ue)->teid_gen & 63) << 26) |
+                         ((uint32_t)(ue->idx + 1) << 4) | b->ebi;
             res[n].id = b->ebi;
             res[n].teid = b->dl_teid;
             res[n].addr = e->cfg.s1u_addr;
@@ -369,22 +436,23 @@ static void on_ics_request(struct enbsim *x, struct enbsim_ue *ue, const struct 
     struct ue_nas_out o;
     struct enb_erab res[ENB_ERAB_MAX];
     memset(&o, 0, sizeof(o));
-    if (dl->has_kenb && ue->sec_valid && !ue->kenb_checked) {
-        /* TS 33.401 7.2.6.1, A.3: the KeNB the UE derives (from the uplink
-         * NAS COUNT of its last message before this one) must be the one
-         * the MME gave the eNB; counted, the attach goes on */
-        uint8_t k[32];
-        ue->kenb_checked = true;
-        if (!ue_nas_kenb(ue, k) && memcmp(k, dl->kenb, 32))
-            x->st.kenb_mismatch++;
+    if (ue->state == UE_ATTACHED) {
+        /* a Service Request, a paging answer or a TAU with the active flag */
+        enbsim_mob_ics(x, ue, dl);
+        return;
     }
+    /* TS 33.401 7.2.6.1, A.3: the KeNB the UE derives (from the uplink
+     * NAS COUNT of its last message before this one) must be the one the
+     * MME gave the eNB; counted, the attach goes on.  It starts the NH
+     * chain of later handovers. */
+    enbsim_mob_set_kenb(x, ue, dl);
     /* the Attach Accept rides in the first E-RAB's NAS-PDU (TS 23.401 5.3.2.1 step 17) */
     for (unsigned i = 0; i < dl->n_erab; i++)
         if (dl->erab[i].nas) {
             on_nas(x, ue, dl->erab[i].nas, dl->erab[i].nas_len, &o);
             break;
         }
-    unsigned n = bind_erabs(x, ue, dl, res);
+    unsigned n = enbsim_bind_erabs(x, ue, dl, res);
     if (!n) {
         ue_fail(x, ue, PROC_ATTACH, "ics-no-erab", 0);
         return;
@@ -414,6 +482,7 @@ static void on_ics_request(struct enbsim *x, struct enbsim_ue *ue, const struct 
         x->st.t_last_attach = enbsim_now_ns();
         ue->t_start[PROC_ATTACH] = 0;
         log_ue(x, ue, "attached");
+        enbsim_mob_connected(x, ue);
         settle(x, ue);
         next_step(x, ue);
     }
@@ -422,28 +491,47 @@ static void on_ics_request(struct enbsim *x, struct enbsim_ue *ue, const struct 
 static void on_erab_setup(struct enbsim *x, struct enbsim_ue *ue, const struct enb_dl *dl)
 {
     struct enbsim_enb *e = &x->enbs[ue->enb];
-    struct ue_nas_out o;
+    static struct ue_nas_out o[ENB_ERAB_MAX];
     struct enb_erab res[ENB_ERAB_MAX];
-    memset(&o, 0, sizeof(o));
-    if (dl->n_erab && dl->erab[0].nas)
-        on_nas(x, ue, dl->erab[0].nas, dl->erab[0].nas_len, &o);
-    unsigned n = bind_erabs(x, ue, dl, res);
+    bool pdn_done = false, dedicated = false;
+    /* TS 36.413 8.2.1.2: one NAS-PDU per E-RAB (a default bearer of a new
+     * PDN connection, or a dedicated bearer, TS 24.301 6.4.2) */
+    for (unsigned i = 0; i < dl->n_erab; i++) {
+        memset(&o[i], 0, sizeof(o[i]));
+        if (dl->erab[i].nas)
+            on_nas(x, ue, dl->erab[i].nas, dl->erab[i].nas_len, &o[i]);
+        pdn_done |= o[i].pdn_done;
+        dedicated |= o[i].dedicated_done;
+    }
+    unsigned n = enbsim_bind_erabs(x, ue, dl, res);
     int m = n ? enb_build_erab_setup_response(ue->mme_ue_id, ue->enb_ue_id, res, n, tx,
                                               sizeof(tx))
               : -EINVAL;
     if (m < 0 || enbsim_send(x, e, ue_stream(x, ue), tx, (size_t)m)) {
-        ue_fail(x, ue, PROC_PDN_CONNECT, n ? "send" : "erab-setup-no-bearer", 0);
+        ue_fail(x, ue, dedicated ? PROC_DEDICATED : PROC_PDN_CONNECT,
+                n ? "send" : "erab-setup-no-bearer", 0);
         return;
     }
     enbsim_tun_sync(x, ue);
-    handle_nas_result(x, ue, &o);
-    if (o.pdn_done && ue->t_start[PROC_PDN_CONNECT]) {
+    for (unsigned i = 0; i < dl->n_erab && !ext_of(x, ue)->finished; i++)
+        handle_nas_result(x, ue, &o[i]);
+    if (ext_of(x, ue)->finished)
+        return;
+    for (unsigned i = 0; i < dl->n_erab; i++)
+        if (o[i].dedicated_done) {
+            /* UE-requested (--bearer-alloc) timed from the request, else
+             * network-initiated: counted */
+            enbsim_stat_ok(x, PROC_DEDICATED, ue->t_start[PROC_DEDICATED]);
+            ue->t_start[PROC_DEDICATED] = 0;
+            log_ue(x, ue, "dedicated bearer active");
+        }
+    if (pdn_done && ue->t_start[PROC_PDN_CONNECT]) {
         enbsim_stat_ok(x, PROC_PDN_CONNECT, ue->t_start[PROC_PDN_CONNECT]);
         ue->t_start[PROC_PDN_CONNECT] = 0;
         /* and take it down again: PDN disconnect of the bearer just made */
         uint8_t ebi = 0;
         for (int k = ENBSIM_MAX_BEARERS - 1; k > 0 && !ebi; k--)
-            if (ue->bearer[k].active)
+            if (ue->bearer[k].active && !ue->bearer[k].dedicated)
                 ebi = ue->bearer[k].ebi;
         uint8_t nas[ENBSIM_NAS_MAX];
         int nn = ebi ? ue_nas_pdn_disconnect(ue, cfg_for(x, ue), ebi, nas, sizeof(nas)) : -ENOENT;
@@ -504,6 +592,10 @@ static void on_release_command(struct enbsim *x, struct enbsim_enb *e, struct en
     }
     if (ue->state == UE_ATTACHING) {
         ue_fail(x, ue, PROC_ATTACH, "released", 0);
+    } else if (ue->state == UE_ATTACHED) {
+        /* TS 23.401 5.3.5: S1 release, the UE is ECM-IDLE */
+        enbsim_mob_released(x, ue, "released");
+        return;
     } else if (ue->state == UE_DETACHING) {
         /* released before the Detach Accept: the detach is done as far as
          * the network is concerned (TS 24.301 5.5.2.2.4) */
@@ -536,12 +628,16 @@ void enbsim_on_s1ap(struct enbsim *x, struct enbsim_enb *e, uint16_t stream,
     }
     struct enbsim_ue *ue = NULL;
     if (dl.has_ids && dl.has_enb_ue_id)
-        ue = ue_by_enb_id(e, dl.enb_ue_id);
+        ue = ue_by_enb_id(x, e, dl.enb_ue_id);
     else if (dl.has_ids)
-        for (unsigned i = 0; i < e->n_ues && !ue; i++)
-            if (e->ue_of_slot[i]->s1_connected && e->ue_of_slot[i]->mme_ue_id_known &&
-                e->ue_of_slot[i]->mme_ue_id == dl.mme_ue_id)
-                ue = e->ue_of_slot[i];
+        for (unsigned i = 0; i < x->n_ues && !ue; i++) {
+            struct enbsim_ue *u = &x->ues[i];
+            if (u->enb == e->idx && u->s1_connected && u->mme_ue_id_known &&
+                u->mme_ue_id == dl.mme_ue_id)
+                ue = u;
+        }
+    if (enbsim_mob_on_s1ap(x, e, ue, &dl))
+        return;
     if (ue && dl.has_ids && dl.kind != S1AP_MSG_ErrorIndication) {
         ue->mme_ue_id = dl.mme_ue_id;
         ue->mme_ue_id_known = true;
@@ -550,6 +646,7 @@ void enbsim_on_s1ap(struct enbsim *x, struct enbsim_enb *e, uint16_t stream,
     switch (dl.kind) {
     case S1AP_MSG_S1SetupResponse:
         e->s1_ready = true;
+        e->t_s1_ready = enbsim_now_ns();
         if (e->setup_done && e->t_setup) {
             /* again, on a new association */
             enbsim_stat_ok(x, PROC_S1_SETUP, e->t_setup);
@@ -621,8 +718,10 @@ void enbsim_on_enb_down(struct enbsim *x, struct enbsim_enb *e, const char *why)
 {
     e->down = true;
     e->up = false;
-    for (unsigned i = 0; i < e->n_ues; i++) {
-        struct enbsim_ue *ue = e->ue_of_slot[i];
+    for (unsigned i = 0; i < x->n_ues; i++) {
+        struct enbsim_ue *ue = &x->ues[i];
+        if (ue->enb != e->idx)
+            continue;
         if (!ext_of(x, ue)->finished && (ue->state != UE_IDLE || ue->s1_connected))
             ue_fail(x, ue, running_proc(ue), why, 0);
         else if (!ext_of(x, ue)->finished)
@@ -634,11 +733,24 @@ void enbsim_on_enb_down(struct enbsim *x, struct enbsim_enb *e, const char *why)
 void enbsim_on_enb_lost(struct enbsim *x, struct enbsim_enb *e, const char *why)
 {
     e->s1_ready = false;
-    for (unsigned i = 0; i < e->n_ues; i++) {
-        struct enbsim_ue *ue = e->ue_of_slot[i];
+    e->t_reset = 0;
+    for (unsigned i = 0; i < x->n_ues; i++) {
+        struct enbsim_ue *ue = &x->ues[i];
         struct enbsim_ue_ext *ext = ext_of(x, ue);
+        if (ext->ho_pending && ext->ho_enb == e->idx && !ext->finished) {
+            /* the target of its handover went: the UE stays where it is */
+            enbsim_mob_released(x, ue, why);
+            continue;
+        }
+        if (ue->enb != e->idx)
+            continue;
         if (ext->finished || (!ue->s1_connected && ue->state != UE_ATTACHING))
             continue;
+        if (ue->state == UE_ATTACHED && enbsim_mob_running(ue)) {
+            /* a service request, TAU or handover lost its connection */
+            enbsim_mob_released(x, ue, why);
+            continue;
+        }
         ue->s1_connected = false;
         /* TS 36.413 8.7.1: the UE-associated connections are gone; a UE
          * in the middle of a procedure has lost it, an attached one is
@@ -646,6 +758,7 @@ void enbsim_on_enb_lost(struct enbsim *x, struct enbsim_enb *e, const char *why)
         if (ue->state == UE_ATTACHED && !ue->t_start[PROC_PDN_CONNECT] &&
             !ue->t_start[PROC_PDN_DISCONNECT]) {
             log_ue(x, ue, "S1 connection lost, attached and idle");
+            enbsim_mob_released(x, ue, why);
             continue;
         }
         if (ue->state != UE_IDLE)
@@ -715,6 +828,8 @@ static void on_sweep(struct ev_loop *loop, ev_timer *w, int revents)
     (void)revents;
     struct enbsim *x = w->data;
     uint64_t now = enbsim_now_ns();
+    for (unsigned i = 0; i < x->n_enbs; i++)
+        enbsim_mob_sweep_enb(x, &x->enbs[i], now);
     for (unsigned i = 0; i < x->n_enbs; i++) {
         struct enbsim_enb *e = &x->enbs[i];
         if (e->setup_done || e->setup_failed || e->down ||
@@ -738,8 +853,12 @@ static void on_sweep(struct ev_loop *loop, ev_timer *w, int revents)
             char why[32];
             snprintf(why, sizeof(why), "timeout-%s", ue_state_str(ue->state));
             ue_fail(x, ue, running_proc(ue), why, 0);
-        } else if (ext->hold_until && now >= ext->hold_until) {
-            next_step(x, ue);
+        } else if (ext->hold_until) {
+            /* held: idle/active cycles, TAU, handovers; then the hold's end */
+            if (ue->state == UE_ATTACHED)
+                enbsim_mob_tick(x, ue, now);
+            if (!ext->finished && ext->hold_until && now >= ext->hold_until)
+                next_step(x, ue);
         }
     }
     if (x->o.duration > 0 && now - x->t_open > (uint64_t)(x->o.duration * 1e9) && !x->stopping) {

@@ -30,7 +30,7 @@ DEBIAN_PACKAGES += libev-dev
 ifneq ($(wildcard userspace/sctp/module.mk),)
 LIBRARIES += enbsimrun
 enbsimrun_SRCS := tools/enbsim/cli.c tools/enbsim/load.c tools/enbsim/enb_path.c \
-                  tools/enbsim/ue_tun.c tools/enbsim/report.c
+                  tools/enbsim/ue_tun.c tools/enbsim/report.c tools/enbsim/mobility.c
 
 # the whole program (enbsim_run) against a scripted MME (a test double)
 # over an in-process SCTP double (tests/fake_sctp.c), one libev loop

@@ -57,6 +57,13 @@ const char *enbsim_proc_str(enum enbsim_proc p)
     case PROC_PDN_DISCONNECT: return "pdn_disconnect";
     case PROC_DETACH: return "detach";
     case PROC_CTX_RELEASE: return "ctx_release";
+    case PROC_IDLE: return "idle";
+    case PROC_SERVICE: return "service_request";
+    case PROC_PAGING: return "paging";
+    case PROC_TAU: return "tau";
+    case PROC_X2HO: return "x2_handover";
+    case PROC_RESET: return "reset";
+    case PROC_DEDICATED: return "dedicated_bearer";
     case PROC__COUNT: break;
     }
     return "?";

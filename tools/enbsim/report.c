@@ -116,6 +116,18 @@ void enbsim_report(struct enbsim *x, FILE *out)
     fprintf(out, "enbsim: nw_detaches %llu\n", (unsigned long long)s->nw_detach);
     fprintf(out, "enbsim: error_indications %llu\n", (unsigned long long)s->error_ind);
     fprintf(out, "enbsim: s1ap_decode_errors %llu\n", (unsigned long long)s->decode_errors);
+    /* idle mode and mobility (mobility.c) */
+    double cs = s->t_last_cycle > s->t_first_cycle
+                    ? (double)(s->t_last_cycle - s->t_first_cycle) / 1e9 : 0;
+    fprintf(out, "enbsim: cycles_per_s %.1f\n", cs > 0 ? (double)s->ok[PROC_SERVICE] / cs : 0);
+    double hs = s->t_last_ho > s->t_first_ho ? (double)(s->t_last_ho - s->t_first_ho) / 1e9 : 0;
+    fprintf(out, "enbsim: handovers_per_s %.1f\n", hs > 0 ? (double)s->ok[PROC_X2HO] / hs : 0);
+    fprintf(out, "enbsim: pagings %llu\n", (unsigned long long)s->pagings);
+    fprintf(out, "enbsim: paging_ignored %llu\n", (unsigned long long)s->paging_ignored);
+    fprintf(out, "enbsim: nh_mismatch %llu\n", (unsigned long long)s->nh_mismatch);
+    fprintf(out, "enbsim: s1_resets_received %llu\n", (unsigned long long)s->resets_rx);
+    fprintf(out, "enbsim: dedicated_ul_pkts %llu\n", (unsigned long long)s->dedicated_ul);
+    fprintf(out, "enbsim: dedicated_dl_pkts %llu\n", (unsigned long long)s->dedicated_dl);
     fprintf(out, "enbsim: exit %d\n", enbsim_exit_code(x));
     fflush(out);
 

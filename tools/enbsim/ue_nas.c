@@ -266,7 +266,7 @@ int ue_nas_kenb(const struct enbsim_ue *ue, uint8_t kenb[32])
 {
     /* TS 33.401 A.3 and 7.2.6.1: KeNB from KASME with the uplink NAS
      * COUNT of the last uplink NAS message before the AS security set-up */
-    return sec_kenb(ue->kasme, ue->last_ul_count, kenb);
+    return sec_kenb(ue->kasme, ue->kenb_count_fixed ? ue->kenb_count : ue->last_ul_count, kenb);
 }
 
 void ue_nas_reset(struct enbsim_ue *ue, bool keep_guti)
@@ -284,6 +284,273 @@ void ue_nas_reset(struct enbsim_ue *ue, bool keep_guti)
     ue->new_sec_valid = false;
     ue->pending_auth = false;
     memset(ue->bearer, 0, sizeof(ue->bearer));
+}
+
+
+/* ------------------------------------------- idle mode and mobility --- */
+
+/* TS 24.301 9.9.2.1: EPS bearer context status, bit n = EBI n active */
+static uint16_t bearer_status(const struct enbsim_ue *ue)
+{
+    uint16_t v = 0;
+    for (int i = 0; i < ENBSIM_MAX_BEARERS; i++)
+        if (ue->bearer[i].active && ue->bearer[i].ebi < 16)
+            v |= (uint16_t)(1u << ue->bearer[i].ebi);
+    return v;
+}
+
+int ue_nas_service_request(struct enbsim_ue *ue, uint8_t *out, size_t cap)
+{
+    /* TS 24.301 8.2.25: octet 1 security header type 1100 | PD 7; octet 2
+     * KSI (bits 8-6) | sequence number; octets 3-4 short MAC.  The
+     * security layer fills the sequence number and the short MAC from
+     * the uplink NAS COUNT (9.9.3.28, 4.4.3.3). */
+    uint8_t sr[NAS_SEC_SERVICE_REQUEST_LEN] = {0xc7, (uint8_t)(ue->ksi << 5), 0, 0};
+    size_t ol;
+    if (!ue->sec_valid || !ue->have_guti)
+        return -ENOTCONN;
+    uint32_t count = ue->sec.ul_count;
+    if (nas_protect(&ue->sec, NAS_SEC_HDR_SERVICE_REQUEST, sr, sizeof(sr), out, cap, &ol) !=
+        NAS_SEC_OK)
+        return -EIO;
+    ue->last_ul_count = count;
+    /* TS 33.401 7.2.6.2: the KeNB for the new connection from this COUNT */
+    ue->kenb_count = count;
+    ue->kenb_count_fixed = true;
+    return (int)ol;
+}
+
+int ue_nas_ext_service_request(struct enbsim_ue *ue, uint8_t *out, size_t cap)
+{
+    struct nas_message m;
+    if (!ue->sec_valid || !ue->have_guti)
+        return -ENOTCONN;
+    msg_init(&m, NAS_MSG_EXT_SERVICE_REQUEST);
+    struct nas_ext_service_request *r = &m.ext_service_request;
+    r->service_type = 8; /* TS 24.301 9.9.3.27: packet services via S1 */
+    r->nas_ksi.ksi = ue->ksi;
+    /* TS 24.301 8.2.15.1: the M-TMSI as a mobile identity of type TMSI */
+    r->m_tmsi.type = NAS_ID_TMSI;
+    r->m_tmsi.tmsi = ue->guti.m_tmsi;
+    r->has_eps_bearer_status = true;
+    r->eps_bearer_status = bearer_status(ue);
+    /* TS 24.301 4.4.5: an initial NAS message, integrity protected only */
+    int n = emit(ue, &m, NAS_SEC_HDR_INTEGRITY, out, cap);
+    if (n > 0) {
+        ue->kenb_count = ue->last_ul_count;
+        ue->kenb_count_fixed = true;
+    }
+    return n;
+}
+
+int ue_nas_tau_request(struct enbsim_ue *ue, const struct ue_nas_cfg *cfg, uint8_t type,
+                       bool active, uint8_t *out, size_t cap)
+{
+    struct nas_message m;
+    if (!ue->sec_valid || !ue->have_guti)
+        return -ENOTCONN;
+    msg_init(&m, NAS_MSG_TAU_REQUEST);
+    struct nas_tau_request *t = &m.tau_request;
+    /* TS 24.301 9.9.3.14: 0 TA updating, 3 periodic updating */
+    t->eps_update_type.type = type;
+    t->eps_update_type.active = active;
+    t->nas_ksi.ksi = ue->ksi;
+    /* TS 24.301 5.5.3.2.2: the old GUTI, the UE network capability, the
+     * last visited registered TAI and the EPS bearer context status */
+    t->old_guti.type = NAS_EPS_ID_GUTI;
+    t->old_guti.guti = ue->guti;
+    t->has_ue_net_cap = true;
+    t->ue_net_cap.len = 2;
+    t->ue_net_cap.eea = UE_CAP_EEA;
+    t->ue_net_cap.eia = UE_CAP_EIA;
+    t->has_last_visited_tai = true;
+    t->last_visited_tai.plmn = cfg->plmn;
+    t->last_visited_tai.tac = cfg->tac;
+    t->has_eps_bearer_status = true;
+    t->eps_bearer_status = bearer_status(ue);
+    /* TS 24.301 4.4.5: as an initial NAS message integrity protected, not
+     * ciphered; on an existing NAS signalling connection also ciphered */
+    int n = emit(ue, &m, ue->s1_connected ? NAS_SEC_HDR_INTEGRITY_CIPHERED : NAS_SEC_HDR_INTEGRITY,
+                 out, cap);
+    if (n > 0) {
+        ue->kenb_count = ue->last_ul_count;
+        ue->kenb_count_fixed = true;
+    }
+    return n;
+}
+
+int ue_nas_bearer_alloc(struct enbsim_ue *ue, uint8_t linked_ebi, uint8_t qci,
+                        uint16_t remote_port, uint8_t *out, size_t cap)
+{
+    struct nas_message m;
+    if (!ue->sec_valid || !bearer_by_ebi(ue, linked_ebi))
+        return -ENOENT;
+    msg_init(&m, NAS_MSG_BR_ALLOC_REQUEST);
+    m.pti = next_pti(ue);
+    m.ebi = 0;
+    struct nas_br_alloc_request *r = &m.br_alloc_request;
+    r->linked_ebi = linked_ebi;
+    /* TS 24.301 6.5.3.2: a traffic flow aggregate with "create new TFT":
+     * one filter, both directions, UDP to the remote port */
+    r->tfa.op = NAS_TFT_OP_CREATE;
+    r->tfa.n = 1;
+    r->tfa.pf[0].id = 1;
+    r->tfa.pf[0].dir = NAS_PF_DIR_BOTH;
+    r->tfa.pf[0].precedence = 0;
+    r->tfa.pf[0].n = 2;
+    r->tfa.pf[0].c[0].type = NAS_PF_PROTOCOL;
+    r->tfa.pf[0].c[0].u.protocol = 17;
+    r->tfa.pf[0].c[1].type = NAS_PF_REMOTE_PORT;
+    r->tfa.pf[0].c[1].u.port = remote_port;
+    if (nas_eps_qos_set(&r->required_qos, qci, 0, 0, 0, 0))
+        return -EINVAL;
+    return emit(ue, &m, NAS_SEC_HDR_INTEGRITY_CIPHERED, out, cap);
+}
+
+int ue_nas_nh(struct enbsim_ue *ue, uint8_t ncc, uint8_t nh[32])
+{
+    /* TS 33.401 7.2.8.1.1: at the initial set-up the KeNB is the virtual
+     * NH of NCC 0; NH(n+1) = KDF(KASME, NH(n)) (A.4), NCC counting mod 8 */
+    if (!ue->nh_valid || ncc > 7)
+        return -EINVAL;
+    unsigned steps = (unsigned)(ncc - ue->nh_ncc) & 7;
+    uint8_t cur[32];
+    memcpy(cur, ue->nh, 32);
+    if (!steps && ue->nh_ncc == 0)
+        return -EINVAL; /* NCC 0 names the KeNB itself, never an NH */
+    for (unsigned i = 0; i < steps; i++)
+        if (sec_nh(ue->kasme, cur, cur))
+            return -EIO;
+    memcpy(nh, cur, 32);
+    OPENSSL_cleanse(cur, sizeof(cur));
+    return 0;
+}
+
+static bool pf_match(const struct nas_packet_filter *pf, const uint8_t *ip, size_t len)
+{
+    /* TS 24.008 10.5.6.12, TS 23.060 15.3: all components must match; an
+     * uplink packet's remote address is its destination, its local port
+     * the source port */
+    size_t ihl = (size_t)(ip[0] & 0xf) * 4;
+    uint8_t proto = ip[9];
+    bool ports = (proto == 6 || proto == 17) && len >= ihl + 4;
+    uint16_t sport = ports ? (uint16_t)(ip[ihl] << 8 | ip[ihl + 1]) : 0;
+    uint16_t dport = ports ? (uint16_t)(ip[ihl + 2] << 8 | ip[ihl + 3]) : 0;
+    for (unsigned i = 0; i < pf->n; i++) {
+        const struct nas_pf_component *c = &pf->c[i];
+        switch (c->type) {
+        case NAS_PF_IPV4_REMOTE:
+            for (int k = 0; k < 4; k++)
+                if ((ip[16 + k] & c->u.ipv4.mask[k]) != (c->u.ipv4.addr[k] & c->u.ipv4.mask[k]))
+                    return false;
+            break;
+        case NAS_PF_IPV4_LOCAL:
+            for (int k = 0; k < 4; k++)
+                if ((ip[12 + k] & c->u.ipv4.mask[k]) != (c->u.ipv4.addr[k] & c->u.ipv4.mask[k]))
+                    return false;
+            break;
+        case NAS_PF_PROTOCOL:
+            if (proto != c->u.protocol)
+                return false;
+            break;
+        case NAS_PF_LOCAL_PORT:
+            if (!ports || sport != c->u.port)
+                return false;
+            break;
+        case NAS_PF_LOCAL_PORT_RANGE:
+            if (!ports || sport < c->u.port_range.lo || sport > c->u.port_range.hi)
+                return false;
+            break;
+        case NAS_PF_REMOTE_PORT:
+            if (!ports || dport != c->u.port)
+                return false;
+            break;
+        case NAS_PF_REMOTE_PORT_RANGE:
+            if (!ports || dport < c->u.port_range.lo || dport > c->u.port_range.hi)
+                return false;
+            break;
+        case NAS_PF_TOS:
+            if ((ip[1] & c->u.tos.mask) != (c->u.tos.tos & c->u.tos.mask))
+                return false;
+            break;
+        default:
+            return false; /* IPv6, SPI, flow label, Ethernet: not for IPv4 UL here */
+        }
+    }
+    return true;
+}
+
+struct ue_bearer *ue_tft_select(struct enbsim_ue *ue, uint8_t default_ebi, const uint8_t *ip,
+                                size_t len)
+{
+    struct ue_bearer *def = bearer_by_ebi(ue, default_ebi);
+    struct ue_bearer *best = NULL;
+    unsigned best_prec = 256;
+    if (len < 20 || (ip[0] >> 4) != 4 || (size_t)(ip[0] & 0xf) * 4 > len)
+        return def;
+    /* TS 23.401 5.4.1: the uplink filters of every dedicated bearer of the
+     * PDN connection, lowest precedence value first; no match: the
+     * default bearer (it has no TFT here) */
+    for (int i = 0; i < ENBSIM_MAX_BEARERS; i++) {
+        struct ue_bearer *b = &ue->bearer[i];
+        if (!b->active || !b->dedicated || b->linked_ebi != default_ebi)
+            continue;
+        for (unsigned f = 0; f < b->tft.n && f < NAS_TFT_FILTERS_MAX; f++) {
+            const struct nas_packet_filter *pf = &b->tft.pf[f];
+            if (pf->dir != NAS_PF_DIR_UL && pf->dir != NAS_PF_DIR_BOTH)
+                continue;
+            if (pf->precedence < best_prec && pf_match(pf, ip, len)) {
+                best = b;
+                best_prec = pf->precedence;
+            }
+        }
+    }
+    return best ? best : def;
+}
+
+/* TS 24.008 10.5.6.12 (TS 24.301 6.4.3.3): a TFT operation on a bearer's
+ * TFT.  -EINVAL for an operation that does not apply (the caller answers
+ * with a reject). */
+static int tft_apply(struct nas_tft *cur, const struct nas_tft *op)
+{
+    switch (op->op) {
+    case NAS_TFT_OP_CREATE:
+    case NAS_TFT_OP_REPLACE:
+        if (op->op == NAS_TFT_OP_CREATE) {
+            *cur = *op;
+            return 0;
+        }
+        /* replace filters with the same identifiers, add the others */
+        /* fall through */
+    case NAS_TFT_OP_ADD:
+        for (unsigned i = 0; i < op->n; i++) {
+            unsigned k = 0;
+            while (k < cur->n && cur->pf[k].id != op->pf[i].id)
+                k++;
+            if (k == cur->n) {
+                if (cur->n == NAS_TFT_FILTERS_MAX)
+                    return -EINVAL;
+                cur->n++;
+            }
+            cur->pf[k] = op->pf[i];
+        }
+        return 0;
+    case NAS_TFT_OP_DELETE_FILTERS:
+        for (unsigned i = 0; i < op->n; i++)
+            for (unsigned k = 0; k < cur->n; k++)
+                if (cur->pf[k].id == op->pf[i].id) {
+                    cur->pf[k] = cur->pf[--cur->n];
+                    break;
+                }
+        return 0;
+    case NAS_TFT_OP_DELETE:
+        cur->n = 0;
+        return 0;
+    case NAS_TFT_OP_NOOP:
+        return 0;
+    default:
+        return -EINVAL;
+    }
 }
 
 /* ---------------------------------------------------------- handlers --- */
@@ -509,6 +776,8 @@ static void on_attach_accept(struct enbsim_ue *ue, const struct ue_nas_cfg *cfg,
         ue->guti = a->guti.guti;
         ue->have_guti = true;
     }
+    long t3412 = nas_gprs_timer_seconds(&a->t3412);
+    ue->t3412_s = t3412 > 0 ? (uint32_t)t3412 : 0;
     on_act_default(ue, &esm, &accept);
     uint8_t esm_buf[512];
     int n = nas_encode_plain(&accept, esm_buf, sizeof(esm_buf));
@@ -579,10 +848,72 @@ static void on_esm(struct enbsim_ue *ue, const struct ue_nas_cfg *cfg,
         m.pti = in->pti;
         out_add(o, ue, &m, NAS_SEC_HDR_INTEGRITY_CIPHERED);
         if (b) {
+            bool dedicated = b->dedicated;
             b->active = false;
             b->pti = 0;
+            b->dedicated = false;
+            /* TS 24.301 6.4.4.3: a default bearer takes its dedicated
+             * bearers with it */
+            for (int i = 0; !dedicated && i < ENBSIM_MAX_BEARERS; i++)
+                if (ue->bearer[i].active && ue->bearer[i].dedicated &&
+                    ue->bearer[i].linked_ebi == in->ebi)
+                    memset(&ue->bearer[i], 0, sizeof(ue->bearer[i]));
+            if (dedicated)
+                break;
         }
         o->pdn_released = true;
+        break;
+    case NAS_MSG_ACT_DEDICATED_REQUEST: {
+        /* TS 24.301 6.4.2.3: a dedicated bearer linked to an active default
+         * bearer, with its TFT; no room or no such default: reject #26/#43 */
+        const struct nas_act_dedicated_request *r = &in->act_dedicated_request;
+        struct ue_bearer *def = bearer_by_ebi(ue, r->linked_ebi);
+        b = def && !def->dedicated ? bearer_free(ue) : NULL;
+        if (!b || bearer_by_ebi(ue, in->ebi)) {
+            msg_init(&m, NAS_MSG_ACT_DEDICATED_REJECT);
+            m.act_dedicated_reject.esm_cause = !def || def->dedicated ? 43 : 26;
+        } else {
+            memset(b, 0, sizeof(*b));
+            b->active = true;
+            b->dedicated = true;
+            b->ebi = in->ebi;
+            b->linked_ebi = r->linked_ebi;
+            b->ue_addr = def->ue_addr;
+            memcpy(b->apn, def->apn, sizeof(b->apn));
+            b->tft.op = NAS_TFT_OP_CREATE;
+            tft_apply(&b->tft, &r->tft);
+            msg_init(&m, NAS_MSG_ACT_DEDICATED_ACCEPT);
+            o->dedicated_done = true;
+        }
+        m.ebi = in->ebi;
+        m.pti = in->pti;
+        out_add(o, ue, &m, NAS_SEC_HDR_INTEGRITY_CIPHERED);
+        break;
+    }
+    case NAS_MSG_MODIFY_REQUEST: {
+        /* TS 24.301 6.4.3.3: new QoS and/or a TFT operation */
+        b = bearer_by_ebi(ue, in->ebi);
+        int rc = !b ? -ENOENT
+                    : in->modify_request.has_tft ? tft_apply(&b->tft, &in->modify_request.tft) : 0;
+        if (rc) {
+            msg_init(&m, NAS_MSG_MODIFY_REJECT);
+            m.modify_reject.esm_cause = b ? 41 : 43; /* semantic error in the TFT / invalid EBI */
+        } else {
+            msg_init(&m, NAS_MSG_MODIFY_ACCEPT);
+            o->modified = true;
+        }
+        m.ebi = in->ebi;
+        m.pti = in->pti;
+        out_add(o, ue, &m, NAS_SEC_HDR_INTEGRITY_CIPHERED);
+        break;
+    }
+    case NAS_MSG_BR_ALLOC_REJECT:
+        o->fail = "bearer-alloc-reject";
+        o->cause = in->br_alloc_reject.esm_cause;
+        break;
+    case NAS_MSG_BR_MODIFY_REJECT:
+        o->fail = "bearer-modify-reject";
+        o->cause = in->br_modify_reject.esm_cause;
         break;
     case NAS_MSG_PDN_DISC_REJECT:
         o->fail = "pdn-disconnect-reject";
@@ -702,6 +1033,58 @@ void ue_nas_handle_dl(struct enbsim_ue *ue, const struct ue_nas_cfg *cfg, const 
         }
         msg_init(&m, NAS_MSG_GUTI_REALLOC_COMPLETE);
         out_add(o, ue, &m, NAS_SEC_HDR_INTEGRITY_CIPHERED);
+        break;
+    case NAS_MSG_SERVICE_REJECT: {
+        /* TS 24.301 5.6.1.5 */
+        uint8_t c = in.service_reject.emm_cause;
+        o->service_rejected = true;
+        o->fail = "service-reject";
+        o->cause = c;
+        if (c == 9) {
+            /* UE identity cannot be derived: GUTI, TAI list and KSI gone */
+            ue_nas_reset(ue, false);
+        } else if (c == 10) {
+            /* implicitly detached: EMM-DEREGISTERED, bearers gone */
+            memset(ue->bearer, 0, sizeof(ue->bearer));
+        }
+        break;
+    }
+    case NAS_MSG_TAU_ACCEPT: {
+        /* TS 24.301 5.5.3.2.4 */
+        const struct nas_tau_accept *a = &in.tau_accept;
+        bool new_guti = a->has_guti && a->guti.type == NAS_EPS_ID_GUTI;
+        if (new_guti) {
+            ue->guti = a->guti.guti;
+            ue->have_guti = true;
+        }
+        if (a->has_t3412) {
+            long t = nas_gprs_timer_seconds(&a->t3412);
+            ue->t3412_s = t > 0 ? (uint32_t)t : 0;
+        }
+        if (a->has_eps_bearer_status) {
+            /* bearers the network no longer has are deactivated locally */
+            for (int i = 0; i < ENBSIM_MAX_BEARERS; i++)
+                if (ue->bearer[i].active && ue->bearer[i].ebi < 16 &&
+                    !(a->eps_bearer_status & (1u << ue->bearer[i].ebi)))
+                    memset(&ue->bearer[i], 0, sizeof(ue->bearer[i]));
+        }
+        /* TRACKING AREA UPDATE COMPLETE when a GUTI was given */
+        if (new_guti) {
+            msg_init(&m, NAS_MSG_TAU_COMPLETE);
+            out_add(o, ue, &m, NAS_SEC_HDR_INTEGRITY_CIPHERED);
+        }
+        o->tau_done = true;
+        break;
+    }
+    case NAS_MSG_TAU_REJECT:
+        /* TS 24.301 5.5.3.2.5 */
+        o->tau_rejected = true;
+        o->fail = "tau-reject";
+        o->cause = in.tau_reject.emm_cause;
+        if (o->cause == 9 || o->cause == 3 || o->cause == 6 || o->cause == 7)
+            ue_nas_reset(ue, false);
+        else if (o->cause == 10)
+            memset(ue->bearer, 0, sizeof(ue->bearer));
         break;
     case NAS_MSG_DL_NAS_TRANSPORT:
     case NAS_MSG_EMM_STATUS:

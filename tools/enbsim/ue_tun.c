@@ -4,20 +4,38 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "enbsim_ctx.h"
 
 static struct gtpu_ue *lookup_dl(void *arg, uint32_t dl_teid)
 {
     struct enbsim *x = arg;
-    /* DL TEID = (UE index + 1) << 4 | EPS bearer identity (load.c) */
-    uint32_t idx = (dl_teid >> 4) - 1;
-    if ((dl_teid >> 4) == 0 || idx >= x->n_ues)
+    /* DL TEID = handover generation << 26 | (UE index + 1) << 4 | EPS
+     * bearer identity (load.c) */
+    uint32_t u = (dl_teid & 0x03ffffffu) >> 4;
+    if (u == 0 || u - 1 >= x->n_ues)
         return NULL;
-    struct enbsim_ue_ext *ext = &x->ext[idx];
+    struct enbsim_ue_ext *ext = &x->ext[u - 1];
+    struct enbsim_ue *ue = &x->ues[u - 1];
     for (int i = 0; i < ENBSIM_MAX_BEARERS; i++)
-        if (ext->tun_used[i] && ext->tun[i].dl_teid == dl_teid)
+        if (ext->tun_used[i] && ext->tun[i].dl_teid == dl_teid) {
+            ext->last_active = enbsim_now_ns();
             return &ext->tun[i];
+        }
+    /* a dedicated bearer's packets go to its PDN connection's device */
+    for (int i = 0; i < ENBSIM_MAX_BEARERS; i++) {
+        struct ue_bearer *b = &ue->bearer[i];
+        if (!b->active || !b->dedicated || b->dl_teid != dl_teid)
+            continue;
+        for (int k = 0; k < ENBSIM_MAX_BEARERS; k++)
+            if (ext->tun_used[k] && ue->bearer[k].active && !ue->bearer[k].dedicated &&
+                ue->bearer[k].ebi == b->linked_ebi) {
+                x->st.dedicated_dl++;
+                ext->last_active = enbsim_now_ns();
+                return &ext->tun[k];
+            }
+    }
     return NULL;
 }
 
@@ -68,11 +86,61 @@ static void on_tun(struct ev_loop *loop, ev_io *w, int revents)
     if (ui >= x->n_ues)
         return;
     struct enbsim_ue_ext *ext = &x->ext[ui];
+    struct enbsim_ue *ue = &x->ues[ui];
     int bi = (int)(w - ext->tun_io);
-    struct enbsim_enb *e = &x->enbs[x->ues[ui].enb];
+    struct enbsim_enb *e = &x->enbs[ue->enb];
     if (bi < 0 || bi >= ENBSIM_MAX_BEARERS || !e->gtpu)
         return;
-    gtpu_ep_uplink(e->gtpu, &ext->tun[bi]);
+    if (ue->state == UE_ATTACHED && (!ue->s1_connected || ue->t_start[PROC_SERVICE])) {
+        /* ECM-IDLE: the packets wait in the device's queue while the UE
+         * asks for its bearers (TS 23.401 5.3.4.1) */
+        enbsim_tun_pause(x, ue, true);
+        enbsim_mob_uplink_pending(x, ue);
+        return;
+    }
+    ext->last_active = enbsim_now_ns();
+    bool tft = false;
+    for (int i = 0; i < ENBSIM_MAX_BEARERS; i++)
+        tft |= ue->bearer[i].active && ue->bearer[i].dedicated &&
+               ue->bearer[i].linked_ebi == ue->bearer[bi].ebi;
+    if (!tft) {
+        gtpu_ep_uplink(e->gtpu, &ext->tun[bi]);
+        return;
+    }
+    /* the uplink TFTs of the dedicated bearers choose the tunnel of each
+     * packet (TS 23.401 5.4.1) */
+    static uint8_t pkt[GTPU_BUF];
+    for (int i = 0; i < 64; i++) {
+        ssize_t n = read(ext->tun[bi].tun_fd, pkt, sizeof(pkt) - 64);
+        if (n <= 0)
+            return;
+        struct ue_bearer *b = ue_tft_select(ue, ue->bearer[bi].ebi, pkt, (size_t)n);
+        if (!b || b == &ue->bearer[bi] || !b->ul_teid) {
+            gtpu_ep_send_tpdu(e->gtpu, &ext->tun[bi], pkt, (size_t)n);
+            continue;
+        }
+        struct gtpu_ue via = ext->tun[bi];
+        via.ul_teid = b->ul_teid;
+        via.peer.sin_addr = b->gw_addr;
+        if (gtpu_ep_send_tpdu(e->gtpu, &via, pkt, (size_t)n) == 0)
+            x->st.dedicated_ul++;
+    }
+}
+
+void enbsim_tun_pause(struct enbsim *x, struct enbsim_ue *ue, bool pause)
+{
+    struct enbsim_ue_ext *ext = &x->ext[ue->idx];
+    if (ext->tun_paused == pause)
+        return;
+    ext->tun_paused = pause;
+    for (int i = 0; i < ENBSIM_MAX_BEARERS; i++) {
+        if (!ext->tun_used[i] || ext->tun[i].tun_fd < 0)
+            continue;
+        if (pause)
+            ev_io_stop(x->loop, &ext->tun_io[i]);
+        else
+            ev_io_start(x->loop, &ext->tun_io[i]);
+    }
 }
 
 static int tun_up(struct enbsim *x, struct enbsim_ue *ue, int bi)
@@ -102,7 +170,8 @@ static int tun_up(struct enbsim *x, struct enbsim_ue *ue, int bi)
     ev_io *w = &ext->tun_io[bi];
     ev_io_init(w, on_tun, t->tun_fd, EV_READ);
     w->data = x;
-    ev_io_start(x->loop, w);
+    if (!ext->tun_paused)
+        ev_io_start(x->loop, w);
     return 0;
 }
 
@@ -112,7 +181,7 @@ static void tun_down(struct enbsim *x, struct enbsim_ue *ue, int bi)
     if (!ext->tun_used[bi])
         return;
     if (ext->tun[bi].tun_fd >= 0) {
-        ev_io_stop(x->loop, &ext->tun_io[bi]);
+        ev_io_stop(x->loop, &ext->tun_io[bi]);  /* stopping a stopped watcher is a no-op */
         gtpu_ue_tun_close(&ext->tun[bi]);
     }
     ext->tun_used[bi] = false;
@@ -124,7 +193,16 @@ int enbsim_tun_sync(struct enbsim *x, struct enbsim_ue *ue)
     int err = 0;
     for (int i = 0; i < ENBSIM_MAX_BEARERS; i++) {
         struct ue_bearer *b = &ue->bearer[i];
-        bool want = b->active && b->ul_teid;
+        /* a dedicated bearer shares its PDN connection's device */
+        bool want = b->active && b->ul_teid && !b->dedicated;
+        if (ext->tun_used[i] && want && ext->tun[i].addr.s_addr == b->ue_addr.s_addr) {
+            /* new tunnel end points (service request, handover): the
+             * device and what is bound to it stay */
+            ext->tun[i].ul_teid = b->ul_teid;
+            ext->tun[i].dl_teid = b->dl_teid;
+            ext->tun[i].peer.sin_addr = b->gw_addr;
+            continue;
+        }
         if (ext->tun_used[i] && (!want || ext->tun[i].dl_teid != b->dl_teid))
             tun_down(x, ue, i);
         if (want && !ext->tun_used[i]) {
@@ -140,4 +218,5 @@ void enbsim_tun_all_down(struct enbsim *x, struct enbsim_ue *ue)
 {
     for (int i = 0; i < ENBSIM_MAX_BEARERS; i++)
         tun_down(x, ue, i);
+    x->ext[ue->idx].tun_paused = false;
 }

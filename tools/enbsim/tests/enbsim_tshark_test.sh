@@ -8,7 +8,11 @@
 # goes into an SCTP DATA chunk with PPID 18 (text2pcap -S); tshark must
 # name every message in its Info column and report no malformed packet,
 # no expert error and no dissector bug; the Initial UE Message's NAS must
-# read as an Attach request with a PDN connectivity request.
+# read as an Attach request with a PDN connectivity request; the idle-mode
+# messages' NAS as a Service request (security header type 12), an
+# Extended service request, a Tracking area update request and a Bearer
+# resource allocation request, the Initial UE Messages with an S-TMSI
+# (M-TMSI 0xc0ffee01, which tshark prints in decimal).
 set -u
 cd "$(dirname "$0")/../../.." || exit 1
 BUILD=${BUILD:-build}
@@ -30,7 +34,7 @@ if ! "$bin" --dump >"$tmp/msgs.txt" 2>"$tmp/dump.err"; then
     exit 1
 fi
 n=$(wc -l <"$tmp/msgs.txt")
-echo "1..$((n + 2))"
+echo "1..$((n + 3))"
 awk '{ h = $2; printf "0000"; for (i = 1; i <= length(h); i += 2) printf " %s", substr(h, i, 2); printf "\n" }' \
     "$tmp/msgs.txt" >"$tmp/hex.txt"
 text2pcap -q -S 36412,36412,18 "$tmp/hex.txt" "$tmp/s1ap.pcap" 2>"$tmp/t2p.err" || {
@@ -64,4 +68,15 @@ if printf '%s' "$nas" | grep -q '0x41' && printf '%s' "$nas" | grep -q '0xd0' &&
     echo "ok $((n + 2)) - the Initial UE Message carries the UE's Attach request (IMSI) + PDN connectivity request"
 else
     echo "not ok $((n + 2)) - NAS in the Initial UE Message: '$nas'"
+fi
+
+nas2=$(tshark -r "$tmp/s1ap.pcap" -Y 'frame.number >= 9 && frame.number <= 12' -T fields \
+       -e nas_eps.security_header_type -e nas_eps.nas_msg_emm_type -e nas_eps.nas_msg_esm_type \
+       -e s1ap.m_TMSI 2>/dev/null | tr '\t\n' '  ')
+if printf '%s' "$nas2" | grep -q '12' && printf '%s' "$nas2" | grep -q '0x4c' &&
+   printf '%s' "$nas2" | grep -q '0x48' && printf '%s' "$nas2" | grep -q '0xd4' &&
+   [ "$(printf '%s' "$nas2" | grep -o '3237998081' | wc -l)" -ge 3 ]; then
+    echo "ok $((n + 3)) - Service request, Extended service request, TAU request, bearer resource allocation; S-TMSI in the Initial UE Messages"
+else
+    echo "not ok $((n + 3)) - idle-mode NAS as tshark reads it: '$nas2'"
 fi

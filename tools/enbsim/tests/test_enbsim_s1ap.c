@@ -248,6 +248,155 @@ static void test_parse_release_command_and_dl_nas(void **state)
     assert_true(enb_parse_dl(mbuf, (size_t)n - 2, &dl, arena, sizeof(arena)) < 0);
 }
 
+
+static void test_mobility_messages_decode(void **state)
+{
+    (void)state;
+    uint8_t buf[1024];
+    enb_init();
+    /* Initial UE Message of a Service Request: cause and S-TMSI (8.6.2.1) */
+    const uint8_t sr[] = {0xc7, 0x25, 0xab, 0xcd};
+    struct enb_stmsi st = {.mmec = 0x21, .m_tmsi = 0xc0ffee01};
+    int n = enb_build_initial_ue_ex(&enb, 4, sr, sizeof(sr),
+                                    S1AP_RRC_Establishment_Cause_mt_Access, &st, buf, sizeof(buf));
+    decode(buf, n, S1AP_MSG_InitialUEMessage);
+    assert_int_equal(pdu.u.InitialUEMessage.RRC_Establishment_Cause,
+                     S1AP_RRC_Establishment_Cause_mt_Access);
+    assert_true(pdu.u.InitialUEMessage.S_TMSI_present);
+    assert_int_equal(pdu.u.InitialUEMessage.S_TMSI.mMEC[0], 0x21);
+    assert_memory_equal(pdu.u.InitialUEMessage.S_TMSI.m_TMSI, "\xc0\xff\xee\x01", 4);
+    assert_int_equal(pdu.u.InitialUEMessage.NAS_PDU.len, 4);
+    assert_true(enb_build_initial_ue_ex(&enb, 4, sr, 4, 99, NULL, buf, sizeof(buf)) < 0);
+
+    /* UE Context Release Request, radio connection with UE lost */
+    n = enb_build_ue_ctx_release_request_cause(
+        7, 8, S1AP_CauseRadioNetwork_radio_connection_with_ue_lost, buf, sizeof(buf));
+    decode(buf, n, S1AP_MSG_UEContextReleaseRequest);
+    assert_int_equal(pdu.u.UEContextReleaseRequest.Cause.u.radioNetwork,
+                     S1AP_CauseRadioNetwork_radio_connection_with_ue_lost);
+
+    /* Path Switch Request (8.4.4.2) */
+    struct enb_erab e[2] = {{.id = 5, .teid = 0x04000015, .addr = enb.s1u_addr},
+                            {.id = 6, .teid = 0x04000016, .addr = enb.s1u_addr}};
+    n = enb_build_path_switch_request(&enb, 0x1234, 77, e, 2, 0xe000, 0xe000, buf, sizeof(buf));
+    decode(buf, n, S1AP_MSG_PathSwitchRequest);
+    s1ap_PathSwitchRequest *ps = &pdu.u.PathSwitchRequest;
+    assert_int_equal(ps->eNB_UE_S1AP_ID, 0x1234);
+    assert_int_equal(ps->SourceMME_UE_S1AP_ID, 77);
+    assert_int_equal(ps->E_RABToBeSwitchedDLList.count, 2);
+    assert_int_equal(ps->E_RABToBeSwitchedDLList.items[1].e_RAB_ID, 6);
+    assert_memory_equal(ps->E_RABToBeSwitchedDLList.items[1].gTP_TEID, "\x04\x00\x00\x16", 4);
+    assert_memory_equal(ps->E_RABToBeSwitchedDLList.items[0].transportLayerAddress.buf,
+                        &enb.s1u_addr.s_addr, 4);
+    assert_int_equal(ps->UESecurityCapabilities.encryptionAlgorithms.nbits, 16);
+    assert_int_equal(ps->UESecurityCapabilities.encryptionAlgorithms.buf[0], 0xe0);
+    assert_int_equal(ps->TAI.tAC[1], 7);
+
+    /* Reset: all, partial; Reset Acknowledge naming the same connections */
+    n = enb_build_reset(NULL, 0, buf, sizeof(buf));
+    decode(buf, n, S1AP_MSG_Reset);
+    assert_int_equal(pdu.u.Reset.ResetType.present, S1AP_ResetType_PR_s1_Interface);
+    struct enb_reset_id ids[2] = {{.has_mme = true, .mme = 9, .has_enb = true, .enb = 10},
+                                  {.has_enb = true, .enb = 11}};
+    n = enb_build_reset(ids, 2, buf, sizeof(buf));
+    decode(buf, n, S1AP_MSG_Reset);
+    assert_int_equal(pdu.u.Reset.ResetType.u.partOfS1_Interface.count, 2);
+    assert_false(pdu.u.Reset.ResetType.u.partOfS1_Interface.items[1].mME_UE_S1AP_ID_present);
+    n = enb_build_reset_ack(ids, 2, buf, sizeof(buf));
+    decode(buf, n, S1AP_MSG_ResetAcknowledge);
+    assert_int_equal(pdu.u.ResetAcknowledge.UE_associatedLogicalS1_ConnectionListResAck.count, 2);
+    n = enb_build_reset_ack(NULL, 0, buf, sizeof(buf));
+    decode(buf, n, S1AP_MSG_ResetAcknowledge);
+    assert_false(pdu.u.ResetAcknowledge.UE_associatedLogicalS1_ConnectionListResAck_present);
+
+    /* E-RAB Modify Response */
+    uint8_t mids[] = {6};
+    n = enb_build_erab_modify_response(3, 4, mids, 1, buf, sizeof(buf));
+    decode(buf, n, S1AP_MSG_E_RABModifyResponse);
+    assert_int_equal(pdu.u.E_RABModifyResponse.E_RABModifyListBearerModRes.items[0].e_RAB_ID, 6);
+}
+
+static void test_parse_paging_path_switch_ack_reset(void **state)
+{
+    (void)state;
+    struct s1ap_pdu p;
+    s1ap_TAIItem tai;
+    memset(&tai, 0, sizeof(tai));
+    memcpy(tai.tAI.pLMNidentity, "\x00\xf1\x10", 3);
+    tai.tAI.tAC[1] = 1;
+    s1ap_pdu_init(&p, S1AP_MSG_Paging);
+    p.u.Paging.UEIdentityIndexValue = 0x155;
+    p.u.Paging.UEPagingID.present = S1AP_UEPagingID_PR_s_TMSI;
+    p.u.Paging.UEPagingID.u.s_TMSI.mMEC[0] = 1;
+    memcpy(p.u.Paging.UEPagingID.u.s_TMSI.m_TMSI, "\x00\x00\x00\x07", 4);
+    p.u.Paging.CNDomain = S1AP_CNDomain_ps;
+    p.u.Paging.TAIList.count = 1;
+    p.u.Paging.TAIList.items = &tai;
+    mme_encode(&p);
+    assert_int_equal(dl.kind, S1AP_MSG_Paging);
+    assert_true(dl.page_stmsi);
+    assert_int_equal(dl.page_mmec, 1);
+    assert_int_equal(dl.page_mtmsi, 7);
+    assert_false(dl.page_cs);
+    /* by IMSI: TBCD, a filler after the odd 15th digit */
+    const uint8_t imsi[] = {0x00, 0x01, 0x01, 0x00, 0x00, 0x00, 0x00, 0xf1};
+    p.u.Paging.UEPagingID.present = S1AP_UEPagingID_PR_iMSI;
+    p.u.Paging.UEPagingID.u.iMSI.buf = imsi;
+    p.u.Paging.UEPagingID.u.iMSI.len = sizeof(imsi);
+    mme_encode(&p);
+    assert_false(dl.page_stmsi);
+    assert_string_equal(dl.page_imsi, "001010000000001");
+
+    uint8_t nh[32], gw[4] = {192, 0, 2, 11};
+    for (int i = 0; i < 32; i++)
+        nh[i] = (uint8_t)(0xa0 + i);
+    s1ap_E_RABToBeSwitchedULItem ul;
+    memset(&ul, 0, sizeof(ul));
+    ul.e_RAB_ID = 5;
+    ul.transportLayerAddress.buf = gw;
+    ul.transportLayerAddress.nbits = 32;
+    memcpy(ul.gTP_TEID, "\x00\x00\x02\x05", 4);
+    s1ap_pdu_init(&p, S1AP_MSG_PathSwitchRequestAcknowledge);
+    p.u.PathSwitchRequestAcknowledge.MME_UE_S1AP_ID = 12;
+    p.u.PathSwitchRequestAcknowledge.eNB_UE_S1AP_ID = 0x4001;
+    p.u.PathSwitchRequestAcknowledge.SecurityContext.nextHopChainingCount = 2;
+    p.u.PathSwitchRequestAcknowledge.SecurityContext.nextHopParameter.buf = nh;
+    p.u.PathSwitchRequestAcknowledge.SecurityContext.nextHopParameter.nbits = 256;
+    p.u.PathSwitchRequestAcknowledge.E_RABToBeSwitchedULList_present = true;
+    p.u.PathSwitchRequestAcknowledge.E_RABToBeSwitchedULList.count = 1;
+    p.u.PathSwitchRequestAcknowledge.E_RABToBeSwitchedULList.items = &ul;
+    mme_encode(&p);
+    assert_int_equal(dl.kind, S1AP_MSG_PathSwitchRequestAcknowledge);
+    assert_int_equal(dl.mme_ue_id, 12);
+    assert_int_equal(dl.enb_ue_id, 0x4001);
+    assert_true(dl.has_nh);
+    assert_int_equal(dl.ncc, 2);
+    assert_memory_equal(dl.nh, nh, 32);
+    assert_int_equal(dl.n_erab, 1);
+    assert_int_equal(dl.erab[0].teid, 0x205);
+    assert_int_equal(dl.erab[0].addr.s_addr, inet_addr("192.0.2.11"));
+
+    s1ap_UE_associatedLogicalS1_ConnectionItem it[2];
+    memset(it, 0, sizeof(it));
+    it[0].mME_UE_S1AP_ID_present = true;
+    it[0].mME_UE_S1AP_ID = 3;
+    it[1].eNB_UE_S1AP_ID_present = true;
+    it[1].eNB_UE_S1AP_ID = 4;
+    s1ap_pdu_init(&p, S1AP_MSG_Reset);
+    p.u.Reset.Cause.present = S1AP_Cause_PR_misc;
+    p.u.Reset.Cause.u.misc = S1AP_CauseMisc_om_intervention;
+    p.u.Reset.ResetType.present = S1AP_ResetType_PR_partOfS1_Interface;
+    p.u.Reset.ResetType.u.partOfS1_Interface.count = 2;
+    p.u.Reset.ResetType.u.partOfS1_Interface.items = it;
+    mme_encode(&p);
+    assert_int_equal(dl.kind, S1AP_MSG_Reset);
+    assert_false(dl.reset_all);
+    assert_int_equal(dl.n_reset, 2);
+    assert_true(dl.reset[0].has_mme && !dl.reset[0].has_enb);
+    assert_int_equal(dl.reset[1].enb, 4);
+    assert_string_equal(dl.cause, "misc/om-intervention");
+}
+
 /* --dump: one attach's eNB messages with real NAS PDUs. */
 static int dump(void)
 {
@@ -273,9 +422,9 @@ static int dump(void)
     struct {
         const char *name;
         int n;
-    } msgs[8];
+    } msgs[24];
     unsigned k = 0;
-    static uint8_t bufs[8][1024];
+    static uint8_t bufs[24][1024];
 #define ADD(NAME, CALL)                                                                       \
     do {                                                                                      \
         uint8_t *buf_ = bufs[k];                                                              \
@@ -295,6 +444,53 @@ static int dump(void)
     ADD("E-RABReleaseResponse", enb_build_erab_release_response(1, 1, ids, 1, buf_, 1024));
     ADD("UEContextReleaseRequest", enb_build_ue_ctx_release_request(1, 1, buf_, 1024));
     ADD("UEContextReleaseComplete", enb_build_ue_ctx_release_complete(1, 1, buf_, 1024));
+    /* idle mode and mobility: the same UE with a security context (EEA0,
+     * so that tshark reads the NAS) and a GUTI */
+    static const uint8_t kasme[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+    if (nas_sec_ctx_init_kasme(&ue.sec, NAS_SEC_ROLE_UE, 1, 0, 2, kasme) != NAS_SEC_OK)
+        return 1;
+    ue.sec_valid = true;
+    ue.ksi = 1;
+    ue.have_guti = true;
+    ue.guti = (struct nas_guti){.plmn = {.mcc = 1, .mnc = 1, .mnc_digits = 2},
+                                .mmegi = 1, .mmec = 1, .m_tmsi = 0xc0ffee01};
+    ue.bearer[0].active = true;
+    ue.bearer[0].ebi = 5;
+    cfg.plmn = (struct nas_plmn){.mcc = 1, .mnc = 1, .mnc_digits = 2};
+    cfg.tac = 7;
+    struct enb_stmsi st = {.mmec = 1, .m_tmsi = 0xc0ffee01};
+    static uint8_t n2[4][ENBSIM_NAS_MAX];
+    int l0 = ue_nas_service_request(&ue, n2[0], ENBSIM_NAS_MAX);
+    int l1 = ue_nas_ext_service_request(&ue, n2[1], ENBSIM_NAS_MAX);
+    int l2 = ue_nas_tau_request(&ue, &cfg, 3, false, n2[2], ENBSIM_NAS_MAX);
+    int l3 = ue_nas_bearer_alloc(&ue, 5, 1, 5000, n2[3], ENBSIM_NAS_MAX);
+    if (l0 < 0 || l1 < 0 || l2 < 0 || l3 < 0)
+        return 1;
+    ADD("InitialUEMessage",
+        enb_build_initial_ue_ex(&enb, 2, n2[0], (size_t)l0, S1AP_RRC_Establishment_Cause_mo_Data,
+                                &st, buf_, 1024));
+    ADD("InitialUEMessage",
+        enb_build_initial_ue_ex(&enb, 3, n2[1], (size_t)l1,
+                                S1AP_RRC_Establishment_Cause_mt_Access, &st, buf_, 1024));
+    ADD("InitialUEMessage",
+        enb_build_initial_ue_ex(&enb, 4, n2[2], (size_t)l2,
+                                S1AP_RRC_Establishment_Cause_mo_Signalling, &st, buf_, 1024));
+    ADD("UplinkNASTransport", enb_build_ul_nas(&enb, 1, 4, n2[3], (size_t)l3, buf_, 1024));
+    ADD("UEContextReleaseRequest",
+        enb_build_ue_ctx_release_request_cause(
+            1, 4, S1AP_CauseRadioNetwork_radio_connection_with_ue_lost, buf_, 1024));
+    struct enb_erab sw[2] = {{.id = 5, .teid = 0x04000015, .addr = enb.s1u_addr},
+                             {.id = 6, .teid = 0x04000016, .addr = enb.s1u_addr}};
+    ADD("PathSwitchRequest",
+        enb_build_path_switch_request(&enb, 0x1234, 1, sw, 2, 0xe000, 0xe000, buf_, 1024));
+    struct enb_reset_id rid[2] = {{.has_mme = true, .mme = 1, .has_enb = true, .enb = 4},
+                                  {.has_enb = true, .enb = 5}};
+    ADD("Reset", enb_build_reset(NULL, 0, buf_, 1024));
+    ADD("Reset", enb_build_reset(rid, 2, buf_, 1024));
+    ADD("ResetAcknowledge", enb_build_reset_ack(rid, 2, buf_, 1024));
+    ADD("E-RABModifyResponse", enb_build_erab_modify_response(1, 4, ids, 1, buf_, 1024));
+    ADD("E-RABSetupResponse", enb_build_erab_setup_response(1, 4, &sw[1], 1, buf_, 1024));
+    nas_sec_ctx_free(&ue.sec);
     (void)buf;
     for (unsigned i = 0; i < k; i++) {
         hex_encode(bufs[i], (size_t)msgs[i].n, hex);
@@ -316,6 +512,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_parse_s1_setup_failure_cause_and_wait),
         cmocka_unit_test(test_parse_ics_request),
         cmocka_unit_test(test_parse_release_command_and_dl_nas),
+        cmocka_unit_test(test_mobility_messages_decode),
+        cmocka_unit_test(test_parse_paging_path_switch_ack_reset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

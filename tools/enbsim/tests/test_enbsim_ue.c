@@ -581,6 +581,238 @@ static void test_csv_read_by_header_and_generate(void **state)
     assert_int_equal(usim_csv_generate(stdout, "99999999999999x", 1, ""), -EINVAL);
 }
 
+/* TS 24.301 5.6.1.2, 8.2.25: the Service Request's short MAC verifies
+ * under the network's context; KSI and sequence number are the UE's; the
+ * KeNB both sides derive from its COUNT is the same (TS 33.401 A.3).  The
+ * Extended Service Request and the TAU Request are integrity protected
+ * and read as sent. */
+static void test_service_request_ext_and_tau(void **state)
+{
+    (void)state;
+    attach_fully();
+    uint8_t pdu[ENBSIM_NAS_MAX], plain[ENBSIM_NAS_MAX], kenb_net[32], kenb_ue[32];
+    size_t pl;
+    struct nas_sec_info info;
+    struct nas_message m;
+    uint32_t want = ue.sec.ul_count;
+    int n = ue_nas_service_request(&ue, pdu, sizeof(pdu));
+    assert_int_equal(n, 4);
+    assert_int_equal(pdu[0], 0xc7);
+    assert_int_equal(pdu[1] >> 5, ue.ksi);
+    assert_int_equal(pdu[1] & 0x1f, want & 0x1f);
+    assert_int_equal(nas_unprotect(&net.ctx, pdu, (size_t)n, plain, sizeof(plain), &pl, &info),
+                     NAS_SEC_OK);
+    assert_int_equal(info.hdr, NAS_SEC_HDR_SERVICE_REQUEST);
+    assert_true(info.integrity_verified);
+    assert_int_equal(info.count, want);
+    assert_int_equal(sec_kenb(net.v.kasme, info.count, kenb_net), 0);
+    assert_int_equal(ue_nas_kenb(&ue, kenb_ue), 0);
+    assert_memory_equal(kenb_ue, kenb_net, 32);
+    /* a broken short MAC does not verify */
+    n = ue_nas_service_request(&ue, pdu, sizeof(pdu));
+    pdu[3] ^= 1;
+    assert_int_equal(nas_unprotect(&net.ctx, pdu, (size_t)n, plain, sizeof(plain), &pl, &info),
+                     NAS_SEC_ERR_MAC);
+
+    n = ue_nas_ext_service_request(&ue, pdu, sizeof(pdu));
+    assert_true(n > 0);
+    assert_int_equal(pdu[0] >> 4, NAS_SEC_HDR_INTEGRITY);
+    assert_int_equal(net_decode(pdu, (size_t)n, &m), NAS_SEC_OK);
+    assert_int_equal(m.id, NAS_MSG_EXT_SERVICE_REQUEST);
+    assert_int_equal(m.ext_service_request.service_type, 8);
+    assert_int_equal(m.ext_service_request.m_tmsi.tmsi, 0xc0ffee);
+    assert_int_equal(m.ext_service_request.eps_bearer_status, 1u << 5);
+
+    ue.s1_connected = false;
+    n = ue_nas_tau_request(&ue, &cfg, 3, true, pdu, sizeof(pdu));
+    assert_true(n > 0);
+    assert_int_equal(pdu[0] >> 4, NAS_SEC_HDR_INTEGRITY); /* initial message: not ciphered */
+    assert_int_equal(net_decode(pdu, (size_t)n, &m), NAS_SEC_OK);
+    assert_int_equal(m.id, NAS_MSG_TAU_REQUEST);
+    assert_int_equal(m.tau_request.eps_update_type.type, 3);
+    assert_true(m.tau_request.eps_update_type.active);
+    assert_int_equal(m.tau_request.old_guti.guti.m_tmsi, 0xc0ffee);
+    assert_int_equal(m.tau_request.last_visited_tai.tac, 1);
+
+    /* TAU Accept with a new GUTI: TAU Complete; Service Reject #10 */
+    struct nas_message a;
+    struct ue_nas_out o;
+    nas_message_init(&a, NAS_MSG_TAU_ACCEPT);
+    a.tau_accept.eps_update_result = 0;
+    a.tau_accept.has_guti = true;
+    a.tau_accept.guti.type = NAS_EPS_ID_GUTI;
+    a.tau_accept.guti.guti = (struct nas_guti){.plmn = cfg.plmn, .mmegi = 1, .mmec = 1,
+                                               .m_tmsi = 0xbeef};
+    n = (int)net_encode(&a, NAS_SEC_HDR_INTEGRITY_CIPHERED, pdu, sizeof(pdu));
+    ue_dl(pdu, (size_t)n, &o);
+    assert_true(o.tau_done);
+    assert_int_equal(ue.guti.m_tmsi, 0xbeef);
+    assert_int_equal(o.n, 1);
+    assert_int_equal(net_decode(o.msg[0].buf, o.msg[0].len, &m), NAS_SEC_OK);
+    assert_int_equal(m.id, NAS_MSG_TAU_COMPLETE);
+    nas_message_init(&a, NAS_MSG_SERVICE_REJECT);
+    a.service_reject.emm_cause = 10;
+    n = (int)net_encode(&a, NAS_SEC_HDR_PLAIN, pdu, sizeof(pdu));
+    ue_dl(pdu, (size_t)n, &o);
+    assert_true(o.service_rejected);
+    assert_int_equal(o.cause, 10);
+    assert_false(ue.bearer[0].active);
+}
+
+/* TS 33.401 7.2.8, A.4: NH(1) = KDF(KASME, KeNB), NH(2) = KDF(KASME,
+ * NH(1)); NCC 0 is the KeNB itself; the chain goes on from the last NH. */
+static void test_nh_chain(void **state)
+{
+    (void)state;
+    uint8_t kenb[32], nh1[32], nh2[32], nh3[32], got[32];
+    ue.nh_valid = false;
+    ue.nh_ncc = 0;
+    for (int i = 0; i < 32; i++) {
+        ue.kasme[i] = (uint8_t)i;
+        kenb[i] = (uint8_t)(0x80 + i);
+    }
+    assert_true(ue_nas_nh(&ue, 1, got) < 0); /* no KeNB yet */
+    memcpy(ue.nh, kenb, 32);
+    ue.nh_valid = true;
+    assert_int_equal(sec_nh(ue.kasme, kenb, nh1), 0);
+    assert_int_equal(sec_nh(ue.kasme, nh1, nh2), 0);
+    assert_int_equal(sec_nh(ue.kasme, nh2, nh3), 0);
+    assert_int_equal(ue_nas_nh(&ue, 1, got), 0);
+    assert_memory_equal(got, nh1, 32);
+    assert_int_equal(ue_nas_nh(&ue, 2, got), 0);
+    assert_memory_equal(got, nh2, 32);
+    assert_true(ue_nas_nh(&ue, 0, got) < 0);
+    assert_true(ue_nas_nh(&ue, 8, got) < 0);
+    memcpy(ue.nh, nh2, 32);
+    ue.nh_ncc = 2;
+    assert_int_equal(ue_nas_nh(&ue, 3, got), 0);
+    assert_memory_equal(got, nh3, 32);
+    assert_int_equal(ue_nas_nh(&ue, 2, got), 0);
+    assert_memory_equal(got, nh2, 32);
+}
+
+static size_t udp4(uint8_t *p, uint8_t proto, const char *dst, uint16_t sport, uint16_t dport)
+{
+    memset(p, 0, 28);
+    p[0] = 0x45;
+    p[3] = 28;
+    p[9] = proto;
+    uint32_t s = inet_addr("10.45.0.2"), d = inet_addr(dst);
+    memcpy(p + 12, &s, 4);
+    memcpy(p + 16, &d, 4);
+    p[20] = (uint8_t)(sport >> 8);
+    p[21] = (uint8_t)sport;
+    p[22] = (uint8_t)(dport >> 8);
+    p[23] = (uint8_t)dport;
+    return 28;
+}
+
+/* Dedicated bearers (TS 24.301 6.4.2, 6.4.3): activation with a TFT, the
+ * uplink TFT choosing the bearer of a packet (TS 23.401 5.4.1: lowest
+ * precedence first, downlink-only filters not used, no match -> the
+ * default bearer), a modification adding a filter, deactivation. */
+static void test_dedicated_bearer_tft(void **state)
+{
+    (void)state;
+    attach_fully();
+    uint8_t pdu[ENBSIM_NAS_MAX], pkt[64];
+    struct nas_message r, m;
+    struct ue_nas_out o;
+    nas_message_init(&r, NAS_MSG_ACT_DEDICATED_REQUEST);
+    r.ebi = 6;
+    r.pti = 0;
+    r.act_dedicated_request.linked_ebi = 5;
+    nas_eps_qos_set(&r.act_dedicated_request.eps_qos, 1, 64, 64, 64, 64);
+    struct nas_tft *t = &r.act_dedicated_request.tft;
+    t->op = NAS_TFT_OP_CREATE;
+    t->n = 2;
+    t->pf[0] = (struct nas_packet_filter){.id = 1, .dir = NAS_PF_DIR_UL, .precedence = 10, .n = 2};
+    t->pf[0].c[0].type = NAS_PF_PROTOCOL;
+    t->pf[0].c[0].u.protocol = 17;
+    t->pf[0].c[1].type = NAS_PF_REMOTE_PORT;
+    t->pf[0].c[1].u.port = 5000;
+    t->pf[1] = (struct nas_packet_filter){.id = 2, .dir = NAS_PF_DIR_DL, .precedence = 11, .n = 1};
+    t->pf[1].c[0].type = NAS_PF_REMOTE_PORT;
+    t->pf[1].c[0].u.port = 6000;
+    size_t n = net_encode(&r, NAS_SEC_HDR_INTEGRITY_CIPHERED, pdu, sizeof(pdu));
+    ue_dl(pdu, n, &o);
+    assert_true(o.dedicated_done);
+    assert_int_equal(o.n, 1);
+    assert_int_equal(net_decode(o.msg[0].buf, o.msg[0].len, &m), NAS_SEC_OK);
+    assert_int_equal(m.id, NAS_MSG_ACT_DEDICATED_ACCEPT);
+    assert_int_equal(m.ebi, 6);
+    struct ue_bearer *ded = &ue.bearer[1];
+    assert_true(ded->active && ded->dedicated);
+    assert_int_equal(ded->linked_ebi, 5);
+
+    assert_ptr_equal(ue_tft_select(&ue, 5, pkt, udp4(pkt, 17, "192.0.2.1", 40000, 5000)), ded);
+    assert_ptr_equal(ue_tft_select(&ue, 5, pkt, udp4(pkt, 17, "192.0.2.1", 40000, 5001)),
+                     &ue.bearer[0]);
+    assert_ptr_equal(ue_tft_select(&ue, 5, pkt, udp4(pkt, 6, "192.0.2.1", 40000, 5000)),
+                     &ue.bearer[0]);
+    /* the downlink-only filter does not steer uplink packets */
+    assert_ptr_equal(ue_tft_select(&ue, 5, pkt, udp4(pkt, 17, "192.0.2.1", 40000, 6000)),
+                     &ue.bearer[0]);
+    assert_ptr_equal(ue_tft_select(&ue, 5, pkt, 10), &ue.bearer[0]); /* too short */
+
+    /* MODIFY: add a filter for remote 192.0.2.7/32, any port */
+    nas_message_init(&r, NAS_MSG_MODIFY_REQUEST);
+    r.ebi = 6;
+    r.modify_request.has_tft = true;
+    t = &r.modify_request.tft;
+    t->op = NAS_TFT_OP_ADD;
+    t->n = 1;
+    t->pf[0] = (struct nas_packet_filter){.id = 3, .dir = NAS_PF_DIR_BOTH, .precedence = 5, .n = 1};
+    t->pf[0].c[0].type = NAS_PF_IPV4_REMOTE;
+    memcpy(t->pf[0].c[0].u.ipv4.addr, (uint8_t[]){192, 0, 2, 7}, 4);
+    memset(t->pf[0].c[0].u.ipv4.mask, 0xff, 4);
+    n = net_encode(&r, NAS_SEC_HDR_INTEGRITY_CIPHERED, pdu, sizeof(pdu));
+    ue_dl(pdu, n, &o);
+    assert_true(o.modified);
+    assert_int_equal(net_decode(o.msg[0].buf, o.msg[0].len, &m), NAS_SEC_OK);
+    assert_int_equal(m.id, NAS_MSG_MODIFY_ACCEPT);
+    assert_ptr_equal(ue_tft_select(&ue, 5, pkt, udp4(pkt, 6, "192.0.2.7", 1, 2)), ded);
+
+    /* a dedicated bearer for an unknown default bearer: reject #43 */
+    nas_message_init(&r, NAS_MSG_ACT_DEDICATED_REQUEST);
+    r.ebi = 7;
+    r.act_dedicated_request.linked_ebi = 9;
+    nas_eps_qos_set(&r.act_dedicated_request.eps_qos, 2, 0, 0, 0, 0);
+    r.act_dedicated_request.tft.op = NAS_TFT_OP_CREATE;
+    r.act_dedicated_request.tft.n = 1;
+    r.act_dedicated_request.tft.pf[0] = (struct nas_packet_filter){.id = 1, .dir = 3, .n = 1};
+    r.act_dedicated_request.tft.pf[0].c[0].type = NAS_PF_PROTOCOL;
+    r.act_dedicated_request.tft.pf[0].c[0].u.protocol = 6;
+    n = net_encode(&r, NAS_SEC_HDR_INTEGRITY_CIPHERED, pdu, sizeof(pdu));
+    ue_dl(pdu, n, &o);
+    assert_false(o.dedicated_done);
+    assert_int_equal(net_decode(o.msg[0].buf, o.msg[0].len, &m), NAS_SEC_OK);
+    assert_int_equal(m.id, NAS_MSG_ACT_DEDICATED_REJECT);
+    assert_int_equal(m.act_dedicated_reject.esm_cause, 43);
+
+    /* deactivating the dedicated bearer leaves the default one */
+    nas_message_init(&r, NAS_MSG_DEACT_REQUEST);
+    r.ebi = 6;
+    r.deact_request.esm_cause = 36;
+    n = net_encode(&r, NAS_SEC_HDR_INTEGRITY_CIPHERED, pdu, sizeof(pdu));
+    ue_dl(pdu, n, &o);
+    assert_false(ded->active);
+    assert_true(ue.bearer[0].active);
+    assert_ptr_equal(ue_tft_select(&ue, 5, pkt, udp4(pkt, 17, "192.0.2.1", 40000, 5000)),
+                     &ue.bearer[0]);
+
+    /* the UE asks for one (bearer resource allocation, TS 24.301 6.5.3) */
+    int k = ue_nas_bearer_alloc(&ue, 5, 1, 5000, pdu, sizeof(pdu));
+    assert_true(k > 0);
+    assert_int_equal(net_decode(pdu, (size_t)k, &m), NAS_SEC_OK);
+    assert_int_equal(m.id, NAS_MSG_BR_ALLOC_REQUEST);
+    assert_int_equal(m.br_alloc_request.linked_ebi, 5);
+    assert_int_equal(m.br_alloc_request.tfa.op, NAS_TFT_OP_CREATE);
+    assert_int_equal(m.br_alloc_request.tfa.pf[0].c[1].u.port, 5000);
+    assert_true(m.pti >= 1 && m.pti <= 254);
+    assert_true(ue_nas_bearer_alloc(&ue, 9, 1, 5000, pdu, sizeof(pdu)) < 0);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -598,6 +830,9 @@ int main(void)
         T(test_misbehave_bad_mac_and_replay),
         T(test_misbehave_truncated_and_unknown_ie),
         T(test_csv_read_by_header_and_generate),
+        T(test_service_request_ext_and_tau),
+        T(test_nh_chain),
+        T(test_dedicated_bearer_tft),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
