@@ -459,6 +459,12 @@ void enbsim_mob_tick(struct enbsim *x, struct enbsim_ue *ue, uint64_t now)
         return;
     bool cycles_left = !x->o.cycles || ext->cycles_done < x->o.cycles;
     bool hos_left = !x->o.handovers || ext->hos_done < x->o.handovers;
+    /* the hold is over: nothing new unless a --cycles / --handovers count
+     * is still to be reached (the UE detaches or finishes once idle) */
+    bool counted = (x->o.cycles && ext->cycles_done < x->o.cycles) ||
+                   (x->o.handovers && ext->hos_done < x->o.handovers);
+    if (ext->hold_until && now >= ext->hold_until && !counted)
+        return;
     if (ue->s1_connected) {
         if (x->o.x2_after >= 0 && x->n_enbs > 1 && hos_left &&
             now - ext->in_cell_since >= secs_ns(x->o.x2_after)) {

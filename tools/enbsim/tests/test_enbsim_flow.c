@@ -52,6 +52,11 @@ struct mue {
     uint8_t next_ebi;
     uint8_t pdn_pti;
     bool want_esm_info;
+    /* idle mode and mobility */
+    uint8_t kenb[32], nh[32], ncc;  /* TS 33.401 7.2.8: the NH chain */
+    bool detached;                 /* no paging after a detach */
+    bool tau_active;
+    bool has_dedicated;
 };
 
 static struct {
@@ -74,6 +79,17 @@ static struct {
     ev_timer drop_timer;
     unsigned idle_detaches;
     unsigned detach_accepts;
+    /* idle mode and mobility (issue 12) */
+    bool page_after_release;  /* pages every UE the eNB released */
+    bool dedicated;           /* a dedicated bearer after each attach */
+    int mme_reset_after;      /* after that many Attach Completes: MME Reset */
+    ev_timer reset_timer;
+    uint32_t enb_assoc[8];
+    unsigned n_enb_assoc;
+    unsigned release_requests, radio_loss, service_requests, ext_service_requests, mt_access,
+        mo_data, stmsi, taus, tau_completes, tau_actives, restores, pagings_sent, path_switches,
+        psr_new_assoc, psr_bad, resets_rx, reset_acks, dedicated_accepts, modify_accepts,
+        dedicated_releases, br_allocs, erab_modify_rsp;
     /* user plane (ENBSIM_FLOW_TUN=1, in a private netns only): the double
      * is also the gateway's GTP-U end on 127.0.0.1:2152 and reflects every
      * uplink IP packet (addresses and ports swapped) as a downlink G-PDU */
@@ -222,6 +238,10 @@ static void ics_request(struct mue *u)
     size_t nn = nas_out(u, &m, NAS_SEC_HDR_INTEGRITY_CIPHERED, nas);
     /* TS 33.401 A.3: KeNB with the uplink NAS COUNT of the last uplink message */
     assert_int_equal(sec_kenb(u->v.kasme, u->ctx.ul_count - 1, kenb), 0);
+    /* TS 33.401 7.2.8.1.1: NH(1) from KASME and the initial KeNB */
+    memcpy(u->kenb, kenb, 32);
+    assert_int_equal(sec_nh(u->v.kasme, kenb, u->nh), 0);
+    u->ncc = 1;
 
     struct s1ap_pdu p;
     s1ap_E_RABToBeSetupItemCtxtSUReq it;
@@ -285,6 +305,203 @@ static struct mue *new_ue(uint32_t assoc, uint16_t stream, uint32_t enb_id)
     return NULL;
 }
 
+
+static uint32_t get32(const uint8_t *t)
+{
+    return ((uint32_t)t[0] << 24) | ((uint32_t)t[1] << 16) | ((uint32_t)t[2] << 8) | t[3];
+}
+
+/* Initial Context Setup for a UE back from ECM-IDLE (TS 23.401 5.3.4.1):
+ * its bearers, no NAS, the KeNB from the uplink NAS COUNT of its Service
+ * Request / TAU Request (TS 33.401 7.2.6.2). */
+static void ics_restore(struct mue *u, uint32_t count)
+{
+    uint8_t gw[4] = {192, 0, 2, 10}, kenb[32], alg[2] = {0xe0, 0};
+    struct s1ap_pdu p;
+    s1ap_E_RABToBeSetupItemCtxtSUReq it[2];
+    unsigned n = u->has_dedicated ? 2 : 1;
+    assert_int_equal(sec_kenb(u->v.kasme, count, kenb), 0);
+    memcpy(u->kenb, kenb, 32);
+    assert_int_equal(sec_nh(u->v.kasme, kenb, u->nh), 0);
+    u->ncc = 1;
+    mme.restores++;
+    s1ap_pdu_init(&p, S1AP_MSG_InitialContextSetupRequest);
+    s1ap_InitialContextSetupRequest *r = &p.u.InitialContextSetupRequest;
+    r->MME_UE_S1AP_ID = u->mme_id;
+    r->eNB_UE_S1AP_ID = u->enb_id;
+    r->uEaggregateMaximumBitrate.uEaggregateMaximumBitRateDL = 100000000;
+    r->uEaggregateMaximumBitrate.uEaggregateMaximumBitRateUL = 100000000;
+    memset(it, 0, sizeof(it));
+    for (unsigned i = 0; i < n; i++) {
+        it[i].e_RAB_ID = 5 + i;
+        it[i].e_RABlevelQoSParameters.qCI = i ? 1 : 9;
+        it[i].e_RABlevelQoSParameters.allocationRetentionPriority.priorityLevel = 15;
+        it[i].transportLayerAddress.buf = gw;
+        it[i].transportLayerAddress.nbits = 32;
+        uint32_t teid = 0x100 + (uint32_t)(u - mme.ue) + 0x10000 * i;
+        it[i].gTP_TEID[1] = (uint8_t)(teid >> 16);
+        it[i].gTP_TEID[2] = (uint8_t)(teid >> 8);
+        it[i].gTP_TEID[3] = (uint8_t)teid;
+    }
+    r->E_RABToBeSetupListCtxtSUReq.count = n;
+    r->E_RABToBeSetupListCtxtSUReq.items = it;
+    r->UESecurityCapabilities.encryptionAlgorithms.buf = alg;
+    r->UESecurityCapabilities.encryptionAlgorithms.nbits = 16;
+    r->UESecurityCapabilities.integrityProtectionAlgorithms.buf = alg;
+    r->UESecurityCapabilities.integrityProtectionAlgorithms.nbits = 16;
+    r->SecurityKey.buf = kenb;
+    r->SecurityKey.nbits = 256;
+    send_pdu(u->assoc, u->stream, &p);
+}
+
+/* S1AP Paging (TS 36.413 8.5) by S-TMSI to every eNB. */
+static void page(struct mue *u)
+{
+    struct s1ap_pdu p;
+    s1ap_TAIItem tai;
+    memset(&tai, 0, sizeof(tai));
+    memcpy(tai.tAI.pLMNidentity, "\x00\xf1\x10", 3);
+    tai.tAI.tAC[1] = 1;
+    s1ap_pdu_init(&p, S1AP_MSG_Paging);
+    p.u.Paging.UEIdentityIndexValue = (uint32_t)(u - mme.ue) % 1024;
+    p.u.Paging.UEPagingID.present = S1AP_UEPagingID_PR_s_TMSI;
+    p.u.Paging.UEPagingID.u.s_TMSI.mMEC[0] = 1;
+    p.u.Paging.UEPagingID.u.s_TMSI.m_TMSI[0] = (uint8_t)(u->m_tmsi >> 24);
+    p.u.Paging.UEPagingID.u.s_TMSI.m_TMSI[1] = (uint8_t)(u->m_tmsi >> 16);
+    p.u.Paging.UEPagingID.u.s_TMSI.m_TMSI[2] = (uint8_t)(u->m_tmsi >> 8);
+    p.u.Paging.UEPagingID.u.s_TMSI.m_TMSI[3] = (uint8_t)u->m_tmsi;
+    p.u.Paging.CNDomain = S1AP_CNDomain_ps;
+    p.u.Paging.TAIList.count = 1;
+    p.u.Paging.TAIList.items = &tai;
+    for (unsigned i = 0; i < mme.n_enb_assoc; i++) {
+        send_pdu(mme.enb_assoc[i], 0, &p);
+        mme.pagings_sent++;
+    }
+}
+
+/* A dedicated bearer (EBI 6, QCI 1) on the default bearer 5 with a TFT:
+ * UDP to remote port 5000, both directions (TS 24.301 6.4.2). */
+static void dedicated_setup(struct mue *u, uint8_t pti)
+{
+    struct nas_message m;
+    struct s1ap_pdu p;
+    uint8_t nas[ENBSIM_NAS_MAX], gw[4] = {192, 0, 2, 10};
+    nas_message_init(&m, NAS_MSG_ACT_DEDICATED_REQUEST);
+    m.ebi = 6;
+    m.pti = pti;
+    m.act_dedicated_request.linked_ebi = 5;
+    nas_eps_qos_set(&m.act_dedicated_request.eps_qos, 1, 64, 64, 64, 64);
+    struct nas_tft *t = &m.act_dedicated_request.tft;
+    t->op = NAS_TFT_OP_CREATE;
+    t->n = 1;
+    t->pf[0] = (struct nas_packet_filter){.id = 1, .dir = NAS_PF_DIR_BOTH, .precedence = 1, .n = 2};
+    t->pf[0].c[0].type = NAS_PF_PROTOCOL;
+    t->pf[0].c[0].u.protocol = 17;
+    t->pf[0].c[1].type = NAS_PF_REMOTE_PORT;
+    t->pf[0].c[1].u.port = 5000;
+    size_t n = nas_out(u, &m, NAS_SEC_HDR_INTEGRITY_CIPHERED, nas);
+    s1ap_E_RABToBeSetupItemBearerSUReq it;
+    memset(&it, 0, sizeof(it));
+    s1ap_pdu_init(&p, S1AP_MSG_E_RABSetupRequest);
+    p.u.E_RABSetupRequest.MME_UE_S1AP_ID = u->mme_id;
+    p.u.E_RABSetupRequest.eNB_UE_S1AP_ID = u->enb_id;
+    it.e_RAB_ID = 6;
+    it.e_RABlevelQoSParameters.qCI = 1;
+    it.transportLayerAddress.buf = gw;
+    it.transportLayerAddress.nbits = 32;
+    it.gTP_TEID[1] = 1;
+    it.gTP_TEID[3] = 6;
+    it.nAS_PDU.buf = nas;
+    it.nAS_PDU.len = (uint32_t)n;
+    p.u.E_RABSetupRequest.E_RABToBeSetupListBearerSUReq.count = 1;
+    p.u.E_RABSetupRequest.E_RABToBeSetupListBearerSUReq.items = &it;
+    send_pdu(u->assoc, u->stream, &p);
+}
+
+static void dedicated_modify(struct mue *u)
+{
+    struct nas_message m;
+    struct s1ap_pdu p;
+    uint8_t nas[ENBSIM_NAS_MAX];
+    nas_message_init(&m, NAS_MSG_MODIFY_REQUEST);
+    m.ebi = 6;
+    m.modify_request.has_tft = true;
+    struct nas_tft *t = &m.modify_request.tft;
+    t->op = NAS_TFT_OP_ADD;
+    t->n = 1;
+    t->pf[0] = (struct nas_packet_filter){.id = 2, .dir = NAS_PF_DIR_UL, .precedence = 2, .n = 1};
+    t->pf[0].c[0].type = NAS_PF_REMOTE_PORT;
+    t->pf[0].c[0].u.port = 5001;
+    size_t n = nas_out(u, &m, NAS_SEC_HDR_INTEGRITY_CIPHERED, nas);
+    s1ap_E_RABToBeModifiedItemBearerModReq it;
+    memset(&it, 0, sizeof(it));
+    s1ap_pdu_init(&p, S1AP_MSG_E_RABModifyRequest);
+    p.u.E_RABModifyRequest.MME_UE_S1AP_ID = u->mme_id;
+    p.u.E_RABModifyRequest.eNB_UE_S1AP_ID = u->enb_id;
+    it.e_RAB_ID = 6;
+    it.e_RABLevelQoSParameters.qCI = 1;
+    it.nAS_PDU.buf = nas;
+    it.nAS_PDU.len = (uint32_t)n;
+    p.u.E_RABModifyRequest.E_RABToBeModifiedListBearerModReq.count = 1;
+    p.u.E_RABModifyRequest.E_RABToBeModifiedListBearerModReq.items = &it;
+    send_pdu(u->assoc, u->stream, &p);
+}
+
+static void dedicated_release(struct mue *u)
+{
+    struct nas_message m;
+    struct s1ap_pdu p;
+    uint8_t nas[ENBSIM_NAS_MAX];
+    nas_message_init(&m, NAS_MSG_DEACT_REQUEST);
+    m.ebi = 6;
+    m.deact_request.esm_cause = 36;
+    size_t n = nas_out(u, &m, NAS_SEC_HDR_INTEGRITY_CIPHERED, nas);
+    s1ap_E_RABItem it = {.e_RAB_ID = 6};
+    it.cause.present = S1AP_Cause_PR_nas;
+    it.cause.u.nas = S1AP_CauseNas_normal_release;
+    s1ap_pdu_init(&p, S1AP_MSG_E_RABReleaseCommand);
+    p.u.E_RABReleaseCommand.MME_UE_S1AP_ID = u->mme_id;
+    p.u.E_RABReleaseCommand.eNB_UE_S1AP_ID = u->enb_id;
+    p.u.E_RABReleaseCommand.E_RABToBeReleasedList.count = 1;
+    p.u.E_RABReleaseCommand.E_RABToBeReleasedList.items = &it;
+    p.u.E_RABReleaseCommand.NAS_PDU_present = true;
+    p.u.E_RABReleaseCommand.NAS_PDU.buf = nas;
+    p.u.E_RABReleaseCommand.NAS_PDU.len = (uint32_t)n;
+    send_pdu(u->assoc, u->stream, &p);
+}
+
+/* The MME resets the connections of every attached UE (TS 36.413
+ * 8.7.1.2.1, partial), as after losing them. */
+static void on_mme_reset(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)loop;
+    (void)w;
+    (void)revents;
+    static s1ap_UE_associatedLogicalS1_ConnectionItem it[MAX_UES];
+    struct s1ap_pdu p;
+    unsigned n = 0;
+    uint32_t assoc = 0;
+    for (int i = 1; i < MAX_UES; i++)
+        if (mme.ue[i].used && !mme.ue[i].detached && mme.ue[i].enb_id != UINT32_MAX) {
+            memset(&it[n], 0, sizeof(it[n]));
+            it[n].mME_UE_S1AP_ID_present = true;
+            it[n].mME_UE_S1AP_ID = mme.ue[i].mme_id;
+            it[n].eNB_UE_S1AP_ID_present = true;
+            it[n].eNB_UE_S1AP_ID = mme.ue[i].enb_id;
+            assoc = mme.ue[i].assoc;
+            mme.ue[i].enb_id = UINT32_MAX;
+            n++;
+        }
+    assert_true(n > 0);
+    s1ap_pdu_init(&p, S1AP_MSG_Reset);
+    p.u.Reset.Cause.present = S1AP_Cause_PR_misc;
+    p.u.Reset.Cause.u.misc = S1AP_CauseMisc_om_intervention;
+    p.u.Reset.ResetType.present = S1AP_ResetType_PR_partOfS1_Interface;
+    p.u.Reset.ResetType.u.partOfS1_Interface.count = n;
+    p.u.Reset.ResetType.u.partOfS1_Interface.items = it;
+    send_pdu(assoc, 0, &p);
+}
+
 static void on_esm(struct mue *u, struct nas_message *esm)
 {
     struct s1ap_pdu p;
@@ -342,7 +559,27 @@ static void on_esm(struct mue *u, struct nas_message *esm)
         break;
     }
     case NAS_MSG_DEACT_ACCEPT:
-        mme.pdn_releases++;
+        if (esm->ebi == 6 && u->has_dedicated) {
+            mme.dedicated_releases++;
+            u->has_dedicated = false;
+        } else {
+            mme.pdn_releases++;
+        }
+        break;
+    case NAS_MSG_ACT_DEDICATED_ACCEPT:
+        mme.dedicated_accepts++;
+        u->has_dedicated = true;
+        dedicated_modify(u);
+        break;
+    case NAS_MSG_MODIFY_ACCEPT:
+        mme.modify_accepts++;
+        dedicated_release(u);
+        break;
+    case NAS_MSG_BR_ALLOC_REQUEST:
+        /* TS 24.301 6.5.3.3: granted with a dedicated bearer of that PTI */
+        mme.br_allocs++;
+        assert_int_equal(esm->br_alloc_request.linked_ebi, 5);
+        dedicated_setup(u, esm->pti);
         break;
     case NAS_MSG_ESM_INFO_RESPONSE:
         mme.esm_info++;
@@ -430,6 +667,10 @@ static void on_ul_nas(struct mue *u, const uint8_t *pdu, size_t len)
             ev_timer_init(&mme.probe_timer, on_probe, 0.2, 0);
             ev_timer_start(ev_default_loop(0), &mme.probe_timer);
         }
+        if (mme.dedicated)
+            dedicated_setup(u, 0);
+        if (mme.mme_reset_after && (int)mme.attach_completes == mme.mme_reset_after)
+            ev_timer_start(ev_default_loop(0), &mme.reset_timer);
         if (mme.idle_release) {
             /* TS 23.401 5.3.5: S1 release, the UE goes ECM-IDLE */
             release(u, S1AP_CauseNas_normal_release);
@@ -451,8 +692,14 @@ static void on_ul_nas(struct mue *u, const uint8_t *pdu, size_t len)
         mme.detach_accepts++;
         release(u, S1AP_CauseNas_detach);
         break;
+    case NAS_MSG_TAU_COMPLETE:
+        mme.tau_completes++;
+        if (!u->tau_active)
+            release(u, S1AP_CauseNas_normal_release);
+        break;
     case NAS_MSG_DETACH_REQUEST_UE:
         mme.detaches++;
+        u->detached = true;
         if (m.detach_request_ue.detach_type.switch_off) {
             mme.switch_offs++;
         } else {
@@ -473,6 +720,76 @@ static void on_initial_ue(uint32_t assoc, uint16_t stream, s1ap_InitialUEMessage
     if (stream == 0)
         mme.bad_streams++; /* TS 36.412 7: UE signalling is not on stream 0 */
     assert_int_equal(nas_sec_peek(im->NAS_PDU.buf, im->NAS_PDU.len, &info), NAS_SEC_OK);
+    if (im->S_TMSI_present)
+        mme.stmsi++;
+    if (im->RRC_Establishment_Cause == S1AP_RRC_Establishment_Cause_mt_Access)
+        mme.mt_access++;
+    if (im->RRC_Establishment_Cause == S1AP_RRC_Establishment_Cause_mo_Data)
+        mme.mo_data++;
+    if (info.hdr == NAS_SEC_HDR_SERVICE_REQUEST) {
+        /* TS 24.301 5.6.1: the S-TMSI names the UE, the short MAC proves it */
+        assert_true(im->S_TMSI_present);
+        struct mue *u = by_tmsi(get32(im->S_TMSI.m_TMSI));
+        uint8_t plain[16];
+        size_t pl;
+        struct nas_sec_info si;
+        assert_non_null(u);
+        assert_int_equal(nas_unprotect(&u->ctx, im->NAS_PDU.buf, im->NAS_PDU.len, plain,
+                                       sizeof(plain), &pl, &si),
+                         NAS_SEC_OK);
+        assert_true(si.integrity_verified);
+        u->enb_id = im->eNB_UE_S1AP_ID;
+        u->assoc = assoc;
+        u->stream = stream;
+        mme.service_requests++;
+        ics_restore(u, si.count);
+        return;
+    }
+    if (info.hdr == NAS_SEC_HDR_INTEGRITY &&
+        nas_decode_plain(im->NAS_PDU.buf + NAS_SEC_HDR_LEN, im->NAS_PDU.len - NAS_SEC_HDR_LEN,
+                         &m) > 0 &&
+        (m.id == NAS_MSG_EXT_SERVICE_REQUEST || m.id == NAS_MSG_TAU_REQUEST)) {
+        bool tau = m.id == NAS_MSG_TAU_REQUEST;
+        struct mue *u = by_tmsi(tau ? m.tau_request.old_guti.guti.m_tmsi
+                                    : m.ext_service_request.m_tmsi.tmsi);
+        uint8_t plain[ENBSIM_NAS_MAX];
+        size_t pl;
+        struct nas_sec_info si;
+        assert_non_null(u);
+        assert_int_equal(nas_unprotect(&u->ctx, im->NAS_PDU.buf, im->NAS_PDU.len, plain,
+                                       sizeof(plain), &pl, &si),
+                         NAS_SEC_OK);
+        u->enb_id = im->eNB_UE_S1AP_ID;
+        u->assoc = assoc;
+        u->stream = stream;
+        if (!tau) {
+            assert_int_equal(m.ext_service_request.service_type, 8);
+            mme.ext_service_requests++;
+            ics_restore(u, si.count);
+            return;
+        }
+        /* TS 24.301 5.5.3.2.4: TAU Accept with a new GUTI */
+        mme.taus++;
+        u->tau_active = m.tau_request.eps_update_type.active;
+        mme.tau_actives += u->tau_active;
+        struct nas_message a;
+        nas_message_init(&a, NAS_MSG_TAU_ACCEPT);
+        a.tau_accept.eps_update_result = 0;
+        a.tau_accept.has_t3412 = true;
+        a.tau_accept.t3412.unit = 1;
+        a.tau_accept.t3412.value = 9;
+        a.tau_accept.has_guti = true;
+        a.tau_accept.guti.type = NAS_EPS_ID_GUTI;
+        u->m_tmsi = ++mme.next_tmsi;
+        a.tau_accept.guti.guti = (struct nas_guti){.plmn = {.mcc = 1, .mnc = 1, .mnc_digits = 2},
+                                                   .mmegi = 1, .mmec = 1, .m_tmsi = u->m_tmsi};
+        a.tau_accept.has_eps_bearer_status = true;
+        a.tau_accept.eps_bearer_status = m.tau_request.eps_bearer_status;
+        dl_nas(u, &a, NAS_SEC_HDR_INTEGRITY_CIPHERED);
+        if (u->tau_active)
+            ics_restore(u, si.count);
+        return;
+    }
     const uint8_t *p = im->NAS_PDU.buf;
     size_t len = im->NAS_PDU.len;
     if (info.hdr != NAS_SEC_HDR_PLAIN) {
@@ -580,6 +897,8 @@ static void on_data(void *arg, uint32_t assoc, uint16_t stream, uint32_t ppid,
             return;
         }
         mme.setups++;
+        if (mme.n_enb_assoc < 8)
+            mme.enb_assoc[mme.n_enb_assoc++] = assoc;
         s1ap_ServedGUMMEIsItem g;
         s1ap_PLMNidentity plmn = {0x00, 0xf1, 0x10};
         s1ap_MME_Group_ID gid = {0, 1};
@@ -621,7 +940,66 @@ static void on_data(void *arg, uint32_t assoc, uint16_t stream, uint32_t ppid,
             u->used = false;
         } else if (u) {
             u->enb_id = UINT32_MAX; /* keeps its GUTI for a later attach */
+            if (mme.page_after_release && !u->detached)
+                page(u);
         }
+        break;
+    case S1AP_MSG_UEContextReleaseRequest: {
+        /* TS 36.413 8.3.2: the eNB asks; the MME releases (TS 23.401 5.3.5) */
+        s1ap_UEContextReleaseRequest *r = &pdu.u.UEContextReleaseRequest;
+        mme.release_requests++;
+        if (r->Cause.present == S1AP_Cause_PR_radioNetwork &&
+            r->Cause.u.radioNetwork == S1AP_CauseRadioNetwork_radio_connection_with_ue_lost)
+            mme.radio_loss++;
+        u = by_mme_id(r->MME_UE_S1AP_ID);
+        assert_non_null(u);
+        assert_int_equal(u->enb_id, r->eNB_UE_S1AP_ID);
+        release(u, S1AP_CauseNas_normal_release);
+        break;
+    }
+    case S1AP_MSG_PathSwitchRequest: {
+        /* TS 36.413 8.4.4: the downlink path moves to the target eNB; the
+         * next {NH, NCC} (TS 33.401 7.2.8.4.2) */
+        s1ap_PathSwitchRequest *r = &pdu.u.PathSwitchRequest;
+        u = by_mme_id(r->SourceMME_UE_S1AP_ID);
+        assert_non_null(u);
+        mme.path_switches++;
+        if (assoc != u->assoc)
+            mme.psr_new_assoc++;
+        if (!r->E_RABToBeSwitchedDLList.count ||
+            r->E_RABToBeSwitchedDLList.items[0].e_RAB_ID != 5 ||
+            r->E_RABToBeSwitchedDLList.items[0].transportLayerAddress.nbits != 32)
+            mme.psr_bad++;
+        u->assoc = assoc;
+        u->stream = stream;
+        u->enb_id = r->eNB_UE_S1AP_ID;
+        mme.enb_dl_teid[u->mme_id] = get32(r->E_RABToBeSwitchedDLList.items[0].gTP_TEID);
+        u->ncc = (uint8_t)((u->ncc + 1) & 7);
+        assert_int_equal(sec_nh(u->v.kasme, u->nh, u->nh), 0);
+        s1ap_pdu_init(&out, S1AP_MSG_PathSwitchRequestAcknowledge);
+        out.u.PathSwitchRequestAcknowledge.MME_UE_S1AP_ID = u->mme_id;
+        out.u.PathSwitchRequestAcknowledge.eNB_UE_S1AP_ID = u->enb_id;
+        out.u.PathSwitchRequestAcknowledge.SecurityContext.nextHopChainingCount = u->ncc;
+        out.u.PathSwitchRequestAcknowledge.SecurityContext.nextHopParameter.buf = u->nh;
+        out.u.PathSwitchRequestAcknowledge.SecurityContext.nextHopParameter.nbits = 256;
+        send_pdu(assoc, stream, &out);
+        break;
+    }
+    case S1AP_MSG_Reset:
+        /* TS 36.413 8.7.1.2.2: the eNB reset its interface: acknowledge */
+        assert_int_equal(stream, 0);
+        mme.resets_rx++;
+        for (int i = 1; i < MAX_UES; i++)
+            if (mme.ue[i].used && mme.ue[i].assoc == assoc)
+                mme.ue[i].enb_id = UINT32_MAX;
+        s1ap_pdu_init(&out, S1AP_MSG_ResetAcknowledge);
+        send_pdu(assoc, 0, &out);
+        break;
+    case S1AP_MSG_ResetAcknowledge:
+        mme.reset_acks++;
+        break;
+    case S1AP_MSG_E_RABModifyResponse:
+        mme.erab_modify_rsp++;
         break;
     case S1AP_MSG_InitialContextSetupResponse: {
         s1ap_InitialContextSetupResponse *r = &pdu.u.InitialContextSetupResponse;
@@ -750,6 +1128,7 @@ static int setup(void **state)
     for (int i = 0; i < MAX_UES; i++)
         mme.ue[i].he.seq_he = 10; /* what the CSV says (sqn 320) */
     ev_timer_init(&mme.drop_timer, on_drop, 0.05, 0);
+    ev_timer_init(&mme.reset_timer, on_mme_reset, 0.05, 0);
     sctp_cfg_init(&cfg, SCTP_BACKEND_USRSCTP_RAW);
     cfg.local.sin_family = AF_INET;
     cfg.local.sin_addr.s_addr = htonl(0x7f000001);
@@ -1162,6 +1541,178 @@ static void test_usage_errors_exit_2(void **state)
     assert_int_equal(run("--ues 1 --attaches 2"), 2);
 }
 
+/* Idle mode (issue 12): the eNB releases each UE after inactivity (UE
+ * Context Release Request), the UE comes back with a Service Request
+ * (short MAC verified by the MME, S-TMSI, mo-Data) and the Initial
+ * Context Setup's KeNB is the one the UE derives from that COUNT. */
+static void test_idle_active_cycles(void **state)
+{
+    (void)state;
+    assert_int_equal(run("--ues 4 --idle-after 0 --active-after 0 --cycles 3 --detach"), 0);
+    assert_int_equal(figure("idle_ok"), 12);
+    assert_int_equal(figure("service_request_ok"), 12);
+    assert_int_equal(figure("service_request_failed"), 0);
+    assert_true(figure("service_request_p99_us") >= 0);
+    assert_int_equal(figure("kenb_mismatch"), 0);
+    assert_int_equal(figure("detach_ok"), 4);
+    assert_true(figure("cycles_per_s") > 0);
+    assert_int_equal(mme.release_requests, 12);
+    assert_int_equal(mme.radio_loss, 0);
+    assert_int_equal(mme.service_requests, 12);
+    assert_int_equal(mme.restores, 12);
+    assert_int_equal(mme.mo_data, 12);
+    assert_int_equal(mme.stmsi, 12);
+    assert_int_equal(mme.bad_streams, 0);
+}
+
+/* The same with Extended Service Requests and the radio-loss cause. */
+static void test_ext_service_request_radio_loss(void **state)
+{
+    (void)state;
+    assert_int_equal(run("--ues 2 --idle-after 0 --active-after 0 --cycles 2 --ext-service "
+                         "--release-cause radio-loss --detach"),
+                     0);
+    assert_int_equal(figure("service_request_ok"), 4);
+    assert_int_equal(figure("kenb_mismatch"), 0);
+    assert_int_equal(mme.ext_service_requests, 4);
+    assert_int_equal(mme.service_requests, 0);
+    assert_int_equal(mme.radio_loss, 4);
+}
+
+/* Paging: the MME pages every released UE in both eNBs; only the eNB the
+ * UE camps on answers, with a Service Request (mt-Access). */
+static void test_paging_answered_by_service_request(void **state)
+{
+    (void)state;
+    mme.page_after_release = true;
+    assert_int_equal(run("--enbs 2 --ues 4 --idle-after 0 --cycles 2 --detach"), 0);
+    assert_int_equal(figure("paging_ok"), 8);
+    assert_int_equal(figure("service_request_ok"), 8);
+    assert_int_equal(figure("pagings"), 16);
+    assert_int_equal(figure("paging_ignored"), 0);
+    assert_int_equal(figure("kenb_mismatch"), 0);
+    assert_true(figure("paging_p99_us") >= 0);
+    assert_int_equal(mme.pagings_sent, 16);
+    assert_int_equal(mme.mt_access, 8);
+    assert_int_equal(mme.service_requests, 8);
+}
+
+/* Periodic TAU from ECM-IDLE: TAU Accept with a new GUTI -> TAU Complete,
+ * released again; the detach at the end names the new GUTI.  With the
+ * active flag the bearers come back (KeNB from the TAU Request's COUNT). */
+static void test_periodic_tau(void **state)
+{
+    (void)state;
+    assert_int_equal(run("--ues 2 --idle-after 0 --tau-period 0.1 --hold 1 --detach"), 0);
+    long taus = figure("tau_ok");
+    assert_true(taus >= 2);
+    assert_int_equal(figure("tau_failed"), 0);
+    assert_int_equal(mme.taus, (unsigned)taus);
+    assert_int_equal(mme.tau_completes, (unsigned)taus);
+    assert_int_equal(mme.tau_actives, 0);
+    assert_int_equal(figure("detach_ok"), 2);
+    assert_int_equal(mme.idle_detaches, 2); /* by the GUTI of the last TAU */
+}
+
+static void test_periodic_tau_active_flag(void **state)
+{
+    (void)state;
+    assert_int_equal(run("--ues 2 --idle-after 0 --tau-period 0 --tau-active --hold 0.6 "
+                         "--detach"),
+                     0);
+    long taus = figure("tau_ok");
+    assert_true(taus >= 2);
+    assert_int_equal(mme.tau_actives, (unsigned)taus);
+    assert_int_equal(mme.restores, (unsigned)taus);
+    assert_int_equal(figure("kenb_mismatch"), 0);
+}
+
+/* X2 handover: UEs move between two eNBs; each target eNB's Path Switch
+ * Request comes on its own association, and the NH of every acknowledge
+ * is the one the UE computes (TS 33.401 7.2.8.4). */
+static void test_x2_handovers(void **state)
+{
+    (void)state;
+    assert_int_equal(run("--enbs 2 --ues 4 --x2-handover-after 0 --handovers 3 --detach"), 0);
+    assert_int_equal(figure("x2_handover_ok"), 12);
+    assert_int_equal(figure("x2_handover_failed"), 0);
+    assert_int_equal(figure("nh_mismatch"), 0);
+    assert_true(figure("handovers_per_s") > 0);
+    assert_int_equal(figure("detach_ok"), 4);
+    assert_int_equal(mme.path_switches, 12);
+    assert_int_equal(mme.psr_new_assoc, 12);
+    assert_int_equal(mme.psr_bad, 0);
+    /* the downlink TEIDs the gateway got last are of the third handover
+     * (generation 3 in bits 31-26, load.c) */
+    unsigned n = 0;
+    for (int i = 1; i < MAX_UES; i++)
+        if (mme.ue[i].used && mme.ue[i].m_tmsi) {
+            assert_int_equal(mme.enb_dl_teid[i] >> 26, 3);
+            assert_int_equal(mme.enb_dl_teid[i] & 0xf, 5);
+            n++;
+        }
+    assert_int_equal(n, 4);
+    /* the UE report: odd handovers leave UE 0 (eNB 0) on eNB 1 */
+    FILE *f = fopen(report_path, "r");
+    char line[256], imsi[32], ip[32], ul[16], dl[16], st[16];
+    unsigned enb;
+    assert_non_null(f);
+    assert_non_null(fgets(line, sizeof(line), f));
+    assert_non_null(fgets(line, sizeof(line), f));
+    fclose(f);
+    assert_int_equal(sscanf(line, "%31s %31s %15s %15s %15s %u", imsi, ip, ul, dl, st, &enb), 6);
+    assert_int_equal(enb, 1);
+}
+
+/* S1 Reset from the eNB (whole interface) and from the MME (partial):
+ * acknowledged; the UEs are ECM-IDLE and detach from there. */
+static void test_s1_reset_from_enb(void **state)
+{
+    (void)state;
+    assert_int_equal(run("--ues 2 --reset-after 0.2 --hold 0.6 --detach"), 0);
+    assert_int_equal(figure("reset_ok"), 1);
+    assert_int_equal(mme.resets_rx, 1);
+    assert_int_equal(figure("detach_ok"), 2);
+    assert_int_equal(mme.idle_detaches, 2);
+}
+
+static void test_s1_reset_from_mme(void **state)
+{
+    (void)state;
+    mme.mme_reset_after = 2;
+    assert_int_equal(run("--ues 2 --hold 0.6 --detach"), 0);
+    assert_int_equal(figure("s1_resets_received"), 1);
+    assert_int_equal(mme.reset_acks, 1);
+    assert_int_equal(figure("detach_ok"), 2);
+    assert_int_equal(mme.idle_detaches, 2);
+}
+
+/* Dedicated bearers: network-initiated (E-RAB Setup with the activation
+ * and a TFT, E-RAB Modify adding a filter, E-RAB Release), and asked for
+ * by the UE (bearer resource allocation, granted with the same PTI). */
+static void test_dedicated_bearers(void **state)
+{
+    (void)state;
+    mme.dedicated = true;
+    assert_int_equal(run("--ues 2 --hold 0.3 --detach"), 0);
+    assert_int_equal(figure("dedicated_bearer_ok"), 2);
+    assert_int_equal(mme.dedicated_accepts, 2);
+    assert_int_equal(mme.modify_accepts, 2);
+    assert_int_equal(mme.erab_modify_rsp, 2);
+    assert_int_equal(mme.dedicated_releases, 2);
+    assert_int_equal(figure("detach_ok"), 2);
+}
+
+static void test_ue_requested_bearer(void **state)
+{
+    (void)state;
+    assert_int_equal(run("--ues 1 --bearer-alloc 1:5000 --hold 0.3 --detach"), 0);
+    assert_int_equal(mme.br_allocs, 1);
+    assert_int_equal(figure("dedicated_bearer_ok"), 1);
+    assert_true(figure("dedicated_bearer_p50_us") >= 0);
+    assert_int_equal(mme.dedicated_accepts, 1);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1184,6 +1735,16 @@ int main(void)
         T(test_usage_errors_exit_2),
         T(test_send_buffer_full_queues_in_order),
         T(test_duration_ends_sustained_load),
+        T(test_idle_active_cycles),
+        T(test_ext_service_request_radio_loss),
+        T(test_paging_answered_by_service_request),
+        T(test_periodic_tau),
+        T(test_periodic_tau_active_flag),
+        T(test_x2_handovers),
+        T(test_s1_reset_from_enb),
+        T(test_s1_reset_from_mme),
+        T(test_dedicated_bearers),
+        T(test_ue_requested_bearer),
         T(test_tun_user_plane_round_trip), /* last: left out below */
     };
     size_t n = sizeof(tests) / sizeof(tests[0]);
