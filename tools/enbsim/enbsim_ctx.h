@@ -125,6 +125,7 @@ struct enbsim_ue_ext {               /* per-UE program state beside struct enbsi
     struct gtpu_ue tun[ENBSIM_MAX_BEARERS];
     ev_io tun_io[ENBSIM_MAX_BEARERS];
     bool tun_paused;                 /* uplink waits in the TUN queue (ECM-IDLE) */
+    bool up_kept;                    /* S1-MME association lost: the user plane goes on */
     /* idle mode and mobility (mobility.c): ns deadlines, 0 none */
     uint64_t last_active;            /* user-plane traffic or connection set up */
     uint64_t idle_since;

@@ -759,6 +759,10 @@ void enbsim_on_enb_lost(struct enbsim *x, struct enbsim_enb *e, const char *why)
             !ue->t_start[PROC_PDN_DISCONNECT]) {
             log_ue(x, ue, "S1 connection lost, attached and idle");
             enbsim_mob_released(x, ue, why);
+            /* the eNB keeps the radio bearers and its S1-U tunnels (the
+             * gateway's datapath keeps its side): traffic goes on while
+             * the MME is away, no Service Request for it */
+            ext->up_kept = true;
             continue;
         }
         if (ue->state != UE_IDLE)

@@ -316,6 +316,7 @@ void enbsim_mob_connected(struct enbsim *x, struct enbsim_ue *ue)
     uint64_t now = enbsim_now_ns();
     ext->last_active = now;
     ext->idle_since = 0;
+    ext->up_kept = false;
     if (!ext->in_cell_since)
         ext->in_cell_since = now;
     enbsim_tun_pause(x, ue, false);
@@ -352,6 +353,7 @@ void enbsim_mob_released(struct enbsim *x, struct enbsim_ue *ue, const char *why
             ue->t_start[ps[i]] = 0;
         }
     ext->ho_pending = false;
+    ext->up_kept = false;
     mob_end(x, ue);
     ue->s1_connected = false;
     ext->deadline = 0;

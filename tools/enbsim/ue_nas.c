@@ -283,6 +283,9 @@ void ue_nas_reset(struct enbsim_ue *ue, bool keep_guti)
         nas_sec_ctx_free(&ue->new_sec);
     ue->new_sec_valid = false;
     ue->pending_auth = false;
+    ue->kenb_count_fixed = false;
+    ue->nh_valid = false;
+    OPENSSL_cleanse(ue->nh, sizeof(ue->nh));
     memset(ue->bearer, 0, sizeof(ue->bearer));
 }
 

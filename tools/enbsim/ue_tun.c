@@ -91,7 +91,8 @@ static void on_tun(struct ev_loop *loop, ev_io *w, int revents)
     struct enbsim_enb *e = &x->enbs[ue->enb];
     if (bi < 0 || bi >= ENBSIM_MAX_BEARERS || !e->gtpu)
         return;
-    if (ue->state == UE_ATTACHED && (!ue->s1_connected || ue->t_start[PROC_SERVICE])) {
+    if (ue->state == UE_ATTACHED &&
+        ((!ue->s1_connected && !ext->up_kept) || ue->t_start[PROC_SERVICE])) {
         /* ECM-IDLE: the packets wait in the device's queue while the UE
          * asks for its bearers (TS 23.401 5.3.4.1) */
         enbsim_tun_pause(x, ue, true);
