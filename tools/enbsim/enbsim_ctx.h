@@ -106,7 +106,7 @@ struct enbsim_stats {
     uint64_t kenb_mismatch, error_ind, nas_out, decode_errors, nw_detach;
     unsigned max_in_flight;
     uint64_t t_first_attach, t_last_attach;  /* ns */
-    uint64_t pagings, paging_ignored, nh_mismatch, resets_rx, dedicated_ul, dedicated_dl;
+    uint64_t pagings, paging_ignored, paging_imsi, nh_mismatch, resets_rx, dedicated_ul, dedicated_dl;
     uint64_t t_first_cycle, t_last_cycle;    /* ns: first release request, last SR done */
     uint64_t t_first_ho, t_last_ho;
 };
@@ -209,6 +209,8 @@ unsigned enbsim_bind_erabs(struct enbsim *x, struct enbsim_ue *ue, const struct 
                            struct enb_erab *res);
 void enbsim_next_step(struct enbsim *x, struct enbsim_ue *ue);
 const struct ue_nas_cfg *enbsim_cfg_for(struct enbsim *x, struct enbsim_ue *ue);
+/* paged by IMSI: local detach, then a new IMSI attach */
+void enbsim_reattach(struct enbsim *x, struct enbsim_ue *ue);
 
 /* mobility.c: ECM-IDLE, Service Request, paging, TAU, X2 handover,
  * S1 Reset, dedicated bearers */

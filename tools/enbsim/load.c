@@ -193,6 +193,24 @@ static void rq_push(struct enbsim *x, struct enbsim_ue *ue)
     x->rq[(x->rq_head + x->rq_n++) % x->n_ues] = ue->idx;
 }
 
+/* Paged by IMSI (TS 24.301 5.6.2.2.2): the UE deletes its GUTI, keys and
+ * bearers locally and attaches again, within --concurrency and --rate. */
+void enbsim_reattach(struct enbsim *x, struct enbsim_ue *ue)
+{
+    struct enbsim_ue_ext *ext = ext_of(x, ue);
+    enbsim_tun_all_down(x, ue);
+    ue_nas_reset(ue, false);
+    memset(ue->t_start, 0, sizeof(ue->t_start));
+    ue->state = UE_IDLE;
+    ue->s1_connected = false;
+    ext->hold_until = 0;
+    ext->deadline = 0;
+    ext->pdn_phase_done = false;
+    ext->attaches_left++;
+    rq_push(x, ue);
+    pump(x);
+}
+
 static void start_attach(struct enbsim *x, struct enbsim_ue *ue)
 {
     struct enbsim_enb *e = &x->enbs[ue->enb];

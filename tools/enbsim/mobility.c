@@ -584,10 +584,28 @@ static void on_reset(struct enbsim *x, struct enbsim_enb *e, const struct enb_dl
 static void on_paging(struct enbsim *x, struct enbsim_enb *e, const struct enb_dl *dl)
 {
     x->st.pagings++;
-    if (!dl->page_stmsi || dl->page_cs) {
-        /* paging by IMSI (TS 24.301 5.6.2.2.2: re-attach) and CS paging
-         * are not simulated */
-        x->st.paging_ignored++;
+    if (dl->page_cs) {
+        x->st.paging_ignored++; /* CS fallback is not simulated */
+        return;
+    }
+    if (!dl->page_stmsi) {
+        /* TS 24.301 5.6.2.2.2: paged with the IMSI (the network lost the
+         * UE's context): local detach, then an attach with the IMSI */
+        struct enbsim_ue *u = NULL;
+        for (unsigned i = 0; i < x->n_ues && !u; i++)
+            if (!strcmp(x->ues[i].usim.sub.imsi, dl->page_imsi))
+                u = &x->ues[i];
+        if (u && u->enb != e->idx)
+            return; /* it camps on another eNB */
+        if (!u || ext_of(x, u)->finished || u->state != UE_ATTACHED || u->s1_connected ||
+            enbsim_mob_running(u) || x->stopping) {
+            x->st.paging_ignored++;
+            return;
+        }
+        x->st.paging_imsi++;
+        log_ue(x, u, "paged by IMSI: attach again");
+        mob_end(x, u);
+        enbsim_reattach(x, u);
         return;
     }
     struct enbsim_ue *ue = ue_by_tmsi(x, dl->page_mtmsi);

@@ -124,6 +124,7 @@ void enbsim_report(struct enbsim *x, FILE *out)
     fprintf(out, "enbsim: handovers_per_s %.1f\n", hs > 0 ? (double)s->ok[PROC_X2HO] / hs : 0);
     fprintf(out, "enbsim: pagings %llu\n", (unsigned long long)s->pagings);
     fprintf(out, "enbsim: paging_ignored %llu\n", (unsigned long long)s->paging_ignored);
+    fprintf(out, "enbsim: paging_imsi %llu\n", (unsigned long long)s->paging_imsi);
     fprintf(out, "enbsim: nh_mismatch %llu\n", (unsigned long long)s->nh_mismatch);
     fprintf(out, "enbsim: s1_resets_received %llu\n", (unsigned long long)s->resets_rx);
     fprintf(out, "enbsim: dedicated_ul_pkts %llu\n", (unsigned long long)s->dedicated_ul);

@@ -91,6 +91,7 @@ static struct {
         psr_new_assoc, psr_bad, resets_rx, reset_acks, dedicated_accepts, modify_accepts,
         dedicated_releases, br_allocs, erab_modify_rsp;
     bool dedicated_keep;      /* no modify/release after the activation */
+    int imsi_pages;           /* with page_after_release: that many pages by IMSI first */
     uint16_t ded_port;        /* the dedicated bearer's TFT: UDP remote port */
     double probe_delay;       /* s after UE 1's Attach Complete (0.2) */
     unsigned gpdu_dedicated;  /* uplink G-PDUs on the dedicated bearer's TEID */
@@ -379,6 +380,19 @@ static void page(struct mue *u)
     p.u.Paging.CNDomain = S1AP_CNDomain_ps;
     p.u.Paging.TAIList.count = 1;
     p.u.Paging.TAIList.items = &tai;
+    if (mme.imsi_pages > 0) {
+        /* TS 36.413 9.2.3.11: by IMSI, TBCD with a filler */
+        static uint8_t tbcd[8];
+        size_t nd = strlen(u->imsi);
+        memset(tbcd, 0xff, sizeof(tbcd));
+        for (size_t i = 0; i < nd; i++)
+            tbcd[i / 2] = (uint8_t)(i & 1 ? (tbcd[i / 2] & 0x0f) | (uint8_t)((u->imsi[i] - '0') << 4)
+                                          : 0xf0 | (u->imsi[i] - '0'));
+        mme.imsi_pages--;
+        p.u.Paging.UEPagingID.present = S1AP_UEPagingID_PR_iMSI;
+        p.u.Paging.UEPagingID.u.iMSI.buf = tbcd;
+        p.u.Paging.UEPagingID.u.iMSI.len = (uint32_t)((nd + 1) / 2);
+    }
     for (unsigned i = 0; i < mme.n_enb_assoc; i++) {
         send_pdu(mme.enb_assoc[i], 0, &p);
         mme.pagings_sent++;
@@ -1654,6 +1668,23 @@ static void test_paging_answered_by_service_request(void **state)
     assert_int_equal(mme.service_requests, 8);
 }
 
+/* Paged by IMSI (the network lost the context): the UE attaches again
+ * with its IMSI (TS 24.301 5.6.2.2.2); then it is paged by S-TMSI. */
+static void test_paging_by_imsi_attaches_again(void **state)
+{
+    (void)state;
+    mme.page_after_release = true;
+    mme.imsi_pages = 2;
+    assert_int_equal(run("--ues 2 --idle-after 0 --cycles 1 --detach"), 0);
+    assert_int_equal(figure("paging_imsi"), 2);
+    assert_int_equal(figure("attach_ok"), 4);
+    assert_int_equal(figure("paging_ok"), 2);
+    assert_int_equal(figure("service_request_ok"), 2);
+    assert_int_equal(figure("detach_ok"), 2);
+    assert_int_equal(mme.attach_requests, 4);
+    assert_int_equal(mme.guti_attaches, 0);
+}
+
 /* Periodic TAU from ECM-IDLE: TAU Accept with a new GUTI -> TAU Complete,
  * released again; the detach at the end names the new GUTI.  With the
  * active flag the bearers come back (KeNB from the TAU Request's COUNT). */
@@ -1795,6 +1826,7 @@ int main(void)
         T(test_idle_active_cycles),
         T(test_ext_service_request_radio_loss),
         T(test_paging_answered_by_service_request),
+        T(test_paging_by_imsi_attaches_again),
         T(test_periodic_tau),
         T(test_periodic_tau_active_flag),
         T(test_x2_handovers),
