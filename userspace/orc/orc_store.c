@@ -17,20 +17,39 @@ int orc_q(struct orc_conn *c, const char *sql, int n, const struct orc_val *p, o
     return c->be->query(c->h, sql, n, p, fn, arg, c->err, sizeof(c->err));
 }
 
+static void write_unlock(struct orc_conn *c)
+{
+    if (c->writing) {
+        c->writing = false;
+        pthread_mutex_unlock(&c->st->write_lock);
+    }
+}
+
 int orc_begin(struct orc_conn *c)
 {
-    return c->be->exec(c->h, c->be->begin_write, c->err, sizeof(c->err));
+    if (c->be->one_writer && c->st) {
+        pthread_mutex_lock(&c->st->write_lock);
+        c->writing = true;
+    }
+    int rc = c->be->exec(c->h, c->be->begin_write, c->err, sizeof(c->err));
+    if (rc < 0)
+        write_unlock(c);
+    return rc;
 }
 
 int orc_commit(struct orc_conn *c)
 {
-    return c->be->exec(c->h, "COMMIT", c->err, sizeof(c->err));
+    int rc = c->be->exec(c->h, "COMMIT", c->err, sizeof(c->err));
+    if (rc == 0)
+        write_unlock(c);
+    return rc; /* on failure the caller rolls back, which unlocks */
 }
 
 void orc_rollback(struct orc_conn *c)
 {
     char e[128];
     c->be->exec(c->h, "ROLLBACK", e, sizeof(e));
+    write_unlock(c);
 }
 
 static int row_int(void *arg, int ncol, char **cols)
@@ -131,8 +150,10 @@ int orc_store_open(struct orc_store *st, const char *backend, const char *dsn, s
         return -ENOMEM;
     pthread_mutex_init(&st->lock, NULL);
     pthread_cond_init(&st->freed, NULL);
+    pthread_mutex_init(&st->write_lock, NULL);
     for (size_t i = 0; i < n; i++) {
         st->conns[i].be = st->be;
+        st->conns[i].st = st;
         int rc = st->be->open(dsn, &st->conns[i].h, err, errlen);
         if (rc < 0) {
             orc_store_close(st);
@@ -155,6 +176,7 @@ void orc_store_close(struct orc_store *st)
     if (st->conns) {
         pthread_mutex_destroy(&st->lock);
         pthread_cond_destroy(&st->freed);
+        pthread_mutex_destroy(&st->write_lock);
     }
     memset(st, 0, sizeof(*st));
 }

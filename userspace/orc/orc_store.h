@@ -60,14 +60,21 @@ struct orc_backend {
     /* Opens a transaction that will write (SQLite: take the write lock
      * now, so that a read-then-write never deadlocks on the upgrade). */
     const char *begin_write;
+    /* One writer at a time in the process (SQLite has one write lock per
+     * file; its busy handler would sleep and retry instead). */
+    bool one_writer;
 };
 extern const struct orc_backend orc_backend_sqlite;
 extern const struct orc_backend orc_backend_pg;
 
+struct orc_store;
+
 struct orc_conn {
     const struct orc_backend *be;
+    struct orc_store *st;
     void *h;
     bool busy;
+    bool writing; /* holds st->write_lock (SQLite) */
     char err[256]; /* last error message */
 };
 
@@ -77,6 +84,7 @@ struct orc_store {
     size_t n_conns;
     pthread_mutex_t lock;
     pthread_cond_t freed;
+    pthread_mutex_t write_lock;
     int schema_version;
 };
 

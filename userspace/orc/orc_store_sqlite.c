@@ -124,4 +124,5 @@ const struct orc_backend orc_backend_sqlite = {
     .serial = "INTEGER PRIMARY KEY AUTOINCREMENT",
     .begin_exclusive = "BEGIN IMMEDIATE",
     .begin_write = "BEGIN IMMEDIATE",
+    .one_writer = true,
 };
