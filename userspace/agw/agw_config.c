@@ -157,6 +157,11 @@ void agw_config_defaults(struct agw_config *cfg)
 
     cfg->metrics.address.s_addr = htonl(INADDR_LOOPBACK);
     cfg->metrics.port = 9101;
+    cfg->diameter.address.s_addr = htonl(INADDR_LOOPBACK);
+    cfg->diameter.port = 3868;
+    cfg->diameter.gx.address.s_addr = htonl(INADDR_LOOPBACK);
+    cfg->diameter.gx.port = 3868;
+    cfg->diameter.gx.tx_timeout_ms = 2000;
 }
 
 void agw_config_free(struct agw_config *cfg)
@@ -800,14 +805,43 @@ static void rd_metrics(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
     YCFG_RD_UINT(c, m.val[1], "metrics.port", 0, 65535, cfg->metrics.port);
 }
 
+/* Diameter (docs/charging.md): our node and the Gx peer (the PCRF). */
+static void rd_diameter(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
+{
+    static const char *const keys[] = {"identity", "realm", "address", "port", "gx"};
+    static const char *const gx_keys[] = {"peer", "address", "port", "tx_timeout"};
+    struct ycfg_map m, g;
+    if (!ycfg_map_open(c, n, "diameter", keys, 5, &m))
+        return;
+    cfg->diameter.enabled = true;
+    ycfg_rd_str(c, ycfg_map_need(c, &m, "identity"), "diameter.identity", cfg->diameter.identity,
+                sizeof(cfg->diameter.identity), 1);
+    ycfg_rd_str(c, ycfg_map_need(c, &m, "realm"), "diameter.realm", cfg->diameter.realm,
+                sizeof(cfg->diameter.realm), 1);
+    if (m.val[2])
+        ycfg_rd_ipv4(c, m.val[2], "diameter.address", &cfg->diameter.address);
+    YCFG_RD_UINT(c, m.val[3], "diameter.port", 1, 65535, cfg->diameter.port);
+    if (!m.val[4] || !ycfg_map_open(c, m.val[4], "diameter.gx", gx_keys, 4, &g))
+        return;
+    cfg->diameter.gx.enabled = true;
+    ycfg_rd_str(c, ycfg_map_need(c, &g, "peer"), "diameter.gx.peer", cfg->diameter.gx.peer,
+                sizeof(cfg->diameter.gx.peer), 1);
+    if (g.val[1])
+        ycfg_rd_ipv4(c, g.val[1], "diameter.gx.address", &cfg->diameter.gx.address);
+    YCFG_RD_UINT(c, g.val[2], "diameter.gx.port", 1, 65535, cfg->diameter.gx.port);
+    rd_duration(c, g.val[3], "diameter.gx.tx_timeout", 100, 60000, "100ms..60s",
+                &cfg->diameter.gx.tx_timeout_ms);
+}
+
 /* ------------------------------------------------------------ load ---- */
 
 static void rd_root(struct ycfg *c, yaml_node_t *root, struct agw_config *cfg)
 {
     static const char *const keys[] = {"logger", "mme",      "gtpu",    "datapath",
-                                       "apns",   "database", "control", "metrics"};
+                                       "apns",   "database", "control", "metrics",
+                                       "diameter"};
     struct ycfg_map m;
-    if (!ycfg_map_open(c, root, "", keys, 8, &m))
+    if (!ycfg_map_open(c, root, "", keys, 9, &m))
         return;
     yaml_node_t *v;
     if ((v = ycfg_map_get(&m, "logger")))
@@ -826,6 +860,8 @@ static void rd_root(struct ycfg *c, yaml_node_t *root, struct agw_config *cfg)
         rd_control(c, v, cfg);
     if ((v = ycfg_map_get(&m, "metrics")))
         rd_metrics(c, v, cfg);
+    if ((v = ycfg_map_get(&m, "diameter")))
+        rd_diameter(c, v, cfg);
 }
 
 static void rd_root_cb(struct ycfg *c, yaml_node_t *root, void *arg)

@@ -165,6 +165,22 @@ struct agw_config {
         struct in_addr address;
         uint16_t port; /* 0: disabled */
     } metrics;
+
+    /* Diameter (docs/charging.md); enabled when the section is present. */
+    struct {
+        bool enabled;
+        char identity[128];         /* our Origin-Host */
+        char realm[128];
+        struct in_addr address;     /* listen; default 127.0.0.1 */
+        uint16_t port;              /* default 3868 */
+        struct {
+            bool enabled;
+            char peer[128];         /* the PCRF's identity */
+            struct in_addr address;
+            uint16_t port;          /* default 3868 */
+            uint32_t tx_timeout_ms; /* Tx timer (RFC 4006 13), default 2 s */
+        } gx;
+    } diameter;
 };
 
 /* Every default of docs/agw.md; the required keys (mme.tai, gtpu.address,

@@ -200,6 +200,7 @@ struct agw_ctx {
     struct sctp_ep *s1ap;
     struct agw_ctl *ctl;
     struct agw_metrics *metrics;
+    struct agw_gx *gx;              /* Gx toward a PCRF (gx_path.c), or NULL */
 
     struct agw_hash enb_by_assoc, enb_by_global;
     struct agw_hash ue_by_id, ue_by_imsi, ue_by_tmsi, ue_by_enb;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "agw/agw.h"
+#include "agw/agw_gx.h"
 #include "agw/agw_db.h"
 #include "dp/dp.h"
 
@@ -139,6 +140,7 @@ static void free_enbs(struct agw_ctx *ctx)
 static void ctx_fini(struct agw_ctx *ctx)
 {
     ctx->stopping = true;
+    gx_close(ctx);
     agw_metrics_close(ctx);
     agw_ctl_close(ctx);
     if (ctx->store)
@@ -264,7 +266,7 @@ int main(int argc, char **argv)
         goto out;
     if (agw_ctl_open(&ctx) < 0 || agw_metrics_open(&ctx) < 0)
         goto out;
-    if (s1ap_path_open(&ctx) < 0)
+    if (gx_open(&ctx) < 0 || s1ap_path_open(&ctx) < 0)
         goto out;
 
     ev_signal_init(&ctx.sig_term, on_stop, SIGTERM);

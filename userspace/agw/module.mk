@@ -58,16 +58,16 @@ LIBRARIES += agwd
 agwd_SRCS := $(addprefix userspace/agw/, agw_ctl.c agw_hash.c agw_hss.c agw_log.c \
                agw_metrics.c agw_stats.c emm_build.c emm_handler.c emm_sm.c esm_build.c \
                esm_handler.c pgw_session.c s1ap_build.c s1ap_handler.c s1ap_path.c \
-               ue_context.c ue_store.c)
+               ue_context.c ue_store.c gx_build.c gx_handler.c gx_path.c)
 PROGRAMS += xepc-agwd
 xepc-agwd_SRCS := userspace/agw/agw_main.c
-xepc-agwd_LIBS := agwd agwcore dp sctp s1ap nas sec xepc
+xepc-agwd_LIBS := agwd agwcore dp sctp s1ap nas diameter sec xepc
 xepc-agwd_LDLIBS := -lbpf -lelf -lz -lyaml -lsqlite3 -lcrypto -lusrsctp -lsctp -lev \
-                    -lmicrohttpd -lpthread
+                    -lmicrohttpd -lfdcore -lfdproto -lpthread
 DEBIAN_PACKAGES += libmicrohttpd-dev libev-dev libusrsctp-dev libsctp-dev
 
 # The daemon's S1AP/NAS handling under random input from three eNBs.
 FUZZERS += fuzz_agw_s1ap
 fuzz_agw_s1ap_SRCS := userspace/agw/fuzz/fuzz_agw_s1ap.c
-fuzz_agw_s1ap_LIBS := agwd agwcore dp sctp s1ap nas sec xepc
+fuzz_agw_s1ap_LIBS := agwd agwcore dp sctp s1ap nas diameter sec xepc
 fuzz_agw_s1ap_LDLIBS := $(xepc-agwd_LDLIBS)

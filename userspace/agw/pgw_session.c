@@ -11,6 +11,7 @@
 #include <sys/random.h>
 
 #include "agw/agw.h"
+#include "agw/agw_gx.h"
 #include "dp/dp.h"
 
 #define BIT_GET(b, i) ((b)[(i) >> 3] & (1u << ((i) & 7)))
@@ -156,6 +157,7 @@ int pgw_pdn_alloc(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p,
         LOG_WARN(ctx, "pgw", "no free session (datapath.max_sessions %u)", ctx->teids.max);
         return 26;
     }
+    gx_session_start(ctx, ue, p);   /* TS 29.212 4.5.1 (agw_gx.h) */
     return 0;
 }
 
@@ -224,6 +226,7 @@ void pgw_pdn_release(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p)
     char b[20];
     if (p->state == PDN_FREE)
         return;
+    gx_session_stop(ctx, ue, p);    /* TS 29.212 4.5.7 (agw_gx.h) */
     if (p->dp_installed && ctx->dp) {
         int rc = dp_session_del(ctx->dp, p->ul_teid);
         if (rc < 0 && rc != -ENOENT) {

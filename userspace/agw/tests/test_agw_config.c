@@ -546,6 +546,15 @@ static const struct bad_row bad_rows[] = {
     {S_TOP, "metrics: {address: \"::1\"}\n", 1, 20, "metrics.address: '::1' is not an IPv4 address"},
     {S_TOP, "metrics: {port: 65536}\n", 1, 17, "metrics.port: 65536 is out of range 0..65535"},
     {S_TOP, "metrics: {path: /metrics}\n", 1, 11, "metrics.path: unknown key"},
+
+    /* diameter */
+    {S_TOP, "diameter: {realm: x}\n", 1, 11, "diameter.identity: required key missing"},
+    {S_TOP, "diameter: {identity: a, realm: b, gx: {port: 1}}\n", 1, 39,
+     "diameter.gx.peer: required key missing"},
+    {S_TOP, "diameter: {identity: a, realm: b, gx: {peer: p, tx_timeout: 5}}\n", 1, 61,
+     "diameter.gx.tx_timeout: '5' is not a duration"},
+    {S_TOP, "diameter: {identity: a, realm: b, sctp: true}\n", 1, 35,
+     "diameter.sctp: unknown key"},
 };
 
 static bool check_row(const struct bad_row *r, size_t idx)
@@ -644,6 +653,37 @@ static void test_load_file_and_missing_file(void **state)
 }
 
 /* TS 24.008 10.5.1.3, figure 10.5.3. */
+/* The diameter section (docs/agw.md): absent = no Diameter; gx defaults. */
+static void test_diameter_section(void **state)
+{
+    (void)state;
+    unsigned l;
+    struct agw_config c;
+    char *y = build(S_TOP, "", &l);
+    assert_int_equal(agw_config_load_string("d0.yaml", y, strlen(y), &c, errbuf, ERRLEN), 0);
+    free(y);
+    assert_false(c.diameter.enabled);
+    assert_false(c.diameter.gx.enabled);
+    agw_config_free(&c);
+    y = build(S_TOP, "diameter:\n  identity: agw.test\n  realm: test\n  port: 3870\n"
+                     "  gx: {peer: pcrf.test, address: 10.0.0.9, tx_timeout: 500ms}\n", &l);
+    int rc = agw_config_load_string("d1.yaml", y, strlen(y), &c, errbuf, ERRLEN);
+    free(y);
+    if (rc)
+        fail_msg("diameter section rejected (%d):\n%s", rc, errbuf);
+    assert_true(c.diameter.enabled);
+    assert_string_equal(c.diameter.identity, "agw.test");
+    assert_string_equal(c.diameter.realm, "test");
+    assert_int_equal(c.diameter.address.s_addr, ip("127.0.0.1"));
+    assert_int_equal(c.diameter.port, 3870);
+    assert_true(c.diameter.gx.enabled);
+    assert_string_equal(c.diameter.gx.peer, "pcrf.test");
+    assert_int_equal(c.diameter.gx.address.s_addr, ip("10.0.0.9"));
+    assert_int_equal(c.diameter.gx.port, 3868);
+    assert_int_equal(c.diameter.gx.tx_timeout_ms, 500);
+    agw_config_free(&c);
+}
+
 static void test_plmn_tbcd(void **state)
 {
     (void)state;
@@ -701,6 +741,7 @@ int main(void)
         cmocka_unit_test(test_all_errors_reported_in_order),
         cmocka_unit_test(test_errbuf_truncation),
         cmocka_unit_test(test_load_file_and_missing_file),
+        cmocka_unit_test(test_diameter_section),
         cmocka_unit_test(test_plmn_tbcd),
         cmocka_unit_test(test_accessors),
     };

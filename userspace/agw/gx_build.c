@@ -1,0 +1,94 @@
+/* Gx requests: CCR-I when a PDN connection gets its address, CCR-T when it
+ * is released (TS 29.212 4.5.1, 4.5.7).  The Session-Id is made from the
+ * boot time and the session's uplink TEID, so CCR-T needs no stored state:
+ * "<identity>;<boot>;<ul_teid>" (RFC 6733 8.8). */
+#include <string.h>
+
+#include "agw/agw.h"
+#include "agw/agw_gx.h"
+#include "diameter/diam.h"
+
+static void session_id(struct agw_ctx *ctx, const struct agw_pdn *p, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s;%llu;%u", ctx->cfg->diameter.identity,
+             (unsigned long long)gx_boot_id(ctx), p->ul_teid);
+}
+
+static uint32_t clamp32(uint64_t v)
+{
+    return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
+/* 3GPP-User-Location-Info (TS 29.061 16.4.7.2): type 130, TAI then ECGI */
+static void user_location(const struct agw_ue *ue, struct diam_subscriber *s)
+{
+    uint8_t *u = s->user_location;
+    u[0] = 130;
+    memcpy(u + 1, ue->tai_plmn, 3);
+    u[4] = (uint8_t)(ue->tac >> 8);
+    u[5] = (uint8_t)ue->tac;
+    memcpy(u + 6, ue->tai_plmn, 3);
+    u[9] = (uint8_t)((ue->cell_id >> 24) & 0x0f);
+    u[10] = (uint8_t)(ue->cell_id >> 16);
+    u[11] = (uint8_t)(ue->cell_id >> 8);
+    u[12] = (uint8_t)ue->cell_id;
+    s->user_location_len = 13;
+}
+
+static void send_ccr(struct agw_ctx *ctx, const struct agw_ue *ue, const struct agw_pdn *p,
+                     uint32_t type)
+{
+    struct diam_node *node = gx_node(ctx);
+    struct diam_gx_ccr ccr;
+    struct msg *m = NULL;
+    char b[20];
+    if (!node)
+        return;
+    memset(&ccr, 0, sizeof(ccr));
+    session_id(ctx, p, ccr.h.session_id, sizeof(ccr.h.session_id));
+    snprintf(ccr.h.dest_realm, sizeof(ccr.h.dest_realm), "%s", ctx->cfg->diameter.realm);
+    ccr.cc_request_type = type;
+    ccr.cc_request_number = type == DIAM_CC_INITIAL ? 0 : 1;
+    snprintf(ccr.sub.imsi, sizeof(ccr.sub.imsi), "%s", ue->imsi);
+    ccr.sub.ue_ipv4 = p->ue_ip.s_addr;
+    if (p->apn_idx < ctx->cfg->n_apns)
+        snprintf(ccr.sub.apn, sizeof(ccr.sub.apn), "%s", ctx->cfg->apns[p->apn_idx].name);
+    ccr.sub.rat_type = 1004;                    /* TS 29.212 5.3.31: EUTRAN */
+    user_location(ue, &ccr.sub);
+    if (type == DIAM_CC_INITIAL) {
+        ccr.ip_can_type = 5;                    /* 5.3.27: 3GPP-EPS */
+        /* 4.5.1: the subscribed default bearer QoS and APN-AMBR */
+        ccr.default_qos = (struct diam_qos){
+            .present = true, .qci = p->qci ? p->qci : 9, .has_arp = true,
+            .arp = { .priority = p->arp_prio ? p->arp_prio : 15,
+                     .pre_emption_capability = p->arp_cap ? 0 : 1,
+                     .pre_emption_vulnerability = p->arp_vul ? 0 : 1 },
+            .apn_ambr_ul = clamp32(p->ambr_ul_bps), .apn_ambr_dl = clamp32(p->ambr_dl_bps) };
+    } else {
+        ccr.termination_cause = 1;              /* RFC 6733 8.15 DIAMETER_LOGOUT */
+    }
+    int rc = diam_gx_ccr_encode(&ccr, &m);
+    uint64_t cookie = (uint64_t)ue->id << 16 | (uint64_t)p->ebi << 8 | type;
+    if (!rc)
+        rc = diam_send(node, &m, ctx->cfg->diameter.gx.tx_timeout_ms, cookie);
+    if (rc < 0) {
+        LOG_WARN(ctx, "gx", "ue %s: CCR-%c not sent: %s", ue_imsi_log(ctx, ue, b),
+                 type == DIAM_CC_INITIAL ? 'I' : 'T', strerror(-rc));
+        return;
+    }
+    gx_stats_mut(ctx)->ccr_sent++;
+}
+
+void gx_session_start(struct agw_ctx *ctx, const struct agw_ue *ue, const struct agw_pdn *p)
+{
+    send_ccr(ctx, ue, p, DIAM_CC_INITIAL);
+}
+
+void gx_session_stop(struct agw_ctx *ctx, const struct agw_ue *ue, const struct agw_pdn *p)
+{
+    /* a daemon going down keeps its sessions (they survive in the
+     * datapath and are restored): no CCR-T then */
+    if (ctx->stopping)
+        return;
+    send_ccr(ctx, ue, p, DIAM_CC_TERMINATION);
+}
