@@ -38,7 +38,7 @@ REC=$E2E_TMP/pcrf.jsonl
 
 # diamsim in the gateway's namespace, on its loopback
 ip netns exec "$NS_GW" "$DIAMSIM" --port $DPORT --record "$REC" \
-    -c "rule * name=r1" -c "rar at=6 gx $IMSI install=r2" \
+    -c "rule * name=r1" -c "rar after=2 gx $IMSI install=r2" \
     >"$E2E_TMP/diamsim.log" 2>&1 &
 echo $! >"$E2E_TMP/diamsim.pid"
 agw_start || { not_ok "xepc-agwd start"; exit 1; }
@@ -46,7 +46,12 @@ for _ in $(seq 50); do
     grep -q "Diameter node agw.localdomain" "$E2E_TMP/agwd.log" && break
     sleep 0.1
 done
-sleep 2     # the Diameter connection (CER/CEA)
+# the Diameter connection to the PCRF (TCP, then CER/CEA)
+for _ in $(seq 100); do
+    [ -n "$(ip netns exec "$NS_GW" ss -tn state established "( dport = :$DPORT )" | tail -n +2)" ] && break
+    sleep 0.1
+done
+sleep 0.5
 
 enbsim_run "$E2E_TMP/e1.out" --ues 1 --hold 6 --detach --no-tun
 rc=$?
@@ -67,7 +72,7 @@ check "PCRF got a CCR-T of the same Gx session (number 1, DIAMETER_LOGOUT)" \
                and m['sid']==[x['sid'] for x in lines if x['cmd']=='CCR' and x['cc_type']==1][0] ]==[(1,1)]"
 check "the gateway received the CCA-I with one rule (logged, not enforced)" \
     grep -q "CCA-I ok: 1+0+0 rules" "$E2E_TMP/agwd.log"
-check "the RAR at 6 s was answered 5012 DIAMETER_UNABLE_TO_COMPLY" \
+check "the RAR 2 s into the Gx session was answered 5012 DIAMETER_UNABLE_TO_COMPLY" \
     j "$REC" "[m.get('result') for m in lines if m['cmd']=='RAA']==[5012]"
 
 # the PCRF stops answering CCR-I: the attach must not wait for it

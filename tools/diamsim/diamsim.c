@@ -60,7 +60,8 @@ struct fault {                          /* error answers, silence */
 };
 
 struct timed {                          /* rar / clr / idr at a time */
-    double at;
+    double at;                          /* since start, or ... */
+    bool after;                         /* ... since the IMSI's session began */
     struct sim_line line;
     bool done;
 };
@@ -70,6 +71,7 @@ struct sess {
     char imsi[16];
     char origin[DIAM_ID_MAX];
     uint32_t app;
+    double t;                           /* when its first request came */
 };
 
 struct sim {
@@ -141,6 +143,7 @@ static void remember_sess(struct sim *s, const struct diam_header_info *h,
     snprintf(x->imsi, sizeof(x->imsi), "%s", imsi);
     snprintf(x->origin, sizeof(x->origin), "%s", h->origin_host);
     x->app = app;
+    x->t = now_s(s);
 }
 
 /* -------------------------------------------------------- script ---- */
@@ -327,9 +330,11 @@ static int script_line(struct sim *s, const char *text)
         /* rar at=S gx|gy IMSI [install=N] [remove=N] [rg=N]
          * clr at=S IMSI [type=N];  idr at=S IMSI [ambr=UL/DL] */
         uint32_t at;
-        if (s->n_timed == MAX_TIMED || !sim_u32(sim_kv(&l, 1, "at", 0), &at))
+        const char *rel = sim_kv(&l, 1, "after", 0);
+        if (s->n_timed == MAX_TIMED || !sim_u32(rel ? rel : sim_kv(&l, 1, "at", 0), &at))
             return -EINVAL;
         s->timed[s->n_timed].at = at;
+        s->timed[s->n_timed].after = rel != NULL;
         s->timed[s->n_timed].line = l;
         /* the tokens point into line.buf: rebase them into the copy */
         for (int i = 0; i < l.n; i++)
@@ -695,6 +700,25 @@ static void on_request(struct sim *s, struct diam_event *ev)
 
 /* -------------------------------------------------- timed requests ---- */
 
+/* For "after=S": when the session the line names began (0 = not yet). */
+static double session_start(struct sim *s, const struct sim_line *l)
+{
+    int ai = 1;
+    while (ai < l->n && strchr(l->tok[ai], '='))
+        ai++;
+    if (!strcmp(l->tok[0], "rar")) {
+        if (ai + 1 >= l->n)
+            return 0;
+        uint32_t app = !strcmp(l->tok[ai], "gx") ? DIAM_APPID_GX : DIAM_APPID_GY;
+        struct sess *x = find_sess_imsi(s, l->tok[ai + 1], app);
+        return x ? x->t : 0;
+    }
+    if (ai >= l->n)
+        return 0;
+    struct sess *x = find_sess_imsi(s, l->tok[ai], DIAM_APPID_S6A);
+    return x ? x->t : 0;
+}
+
 static void fire(struct sim *s, struct timed *t)
 {
     struct sim_line *l = &t->line;
@@ -801,7 +825,8 @@ static void usage(FILE *f)
           "  silence air|ulr|pur|gx|gy [count=N] [type=1|2|3]\n"
           "  rar at=S gx IMSI [install=N]... [remove=N]...\n"
           "  rar at=S gy IMSI [rg=N]\n"
-          "  clr at=S IMSI [type=N]      idr at=S IMSI [ambr=UL/DL]\n", f);
+          "  clr at=S IMSI [type=N]      idr at=S IMSI [ambr=UL/DL]\n"
+          "  (after=S instead of at=S: S seconds after the IMSI's session began)\n", f);
 }
 
 int main(int argc, char **argv)
@@ -895,9 +920,16 @@ int main(int argc, char **argv)
             diam_event_done(&ev);
         }
         double t = now_s(&s);
-        for (unsigned i = 0; i < s.n_timed; i++)
-            if (!s.timed[i].done && t >= s.timed[i].at)
-                fire(&s, &s.timed[i]);
+        for (unsigned i = 0; i < s.n_timed; i++) {
+            struct timed *x = &s.timed[i];
+            double base = 0;
+            if (x->done)
+                continue;
+            if (x->after && !(base = session_start(&s, &x->line)))
+                continue;               /* its session has not begun yet */
+            if (t >= base + x->at)
+                fire(&s, x);
+        }
     }
     diam_node_stop(s.node);
     if (s.rec)
