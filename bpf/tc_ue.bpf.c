@@ -15,6 +15,7 @@
  *   anything else -> TC_ACT_OK
  */
 #include "dp_common.h"
+#include "dp_mtu.h"
 #include <linux/pkt_cls.h>
 
 char LICENSE[] SEC("license") = "GPL";
@@ -59,6 +60,22 @@ static __always_inline int buffer_packet(struct __sk_buff *skb,
 	if (len < 1 || len > XEPC_BUF_PKT_MAX)	/* bounds the copy */
 		return idle_end(sid, rec, -1);
 	return idle_end(sid, rec, bpf_skb_load_bytes(skb, off, rec->data, buf_len(len)));
+}
+
+/* The packet, over the S1-U MTU once encapsulated, to userspace, which
+ * fragments the outer header (dp_mtu.h).  0 or a drop reason. */
+static __always_inline int oversize_to_user(struct __sk_buff *skb,
+					    const struct xepc_config *cfg,
+					    __u32 sid, const struct xepc_session *s,
+					    __u32 off, __u32 len)
+{
+	struct xepc_ev_buffered *rec = NULL;
+	int rc;
+
+	rc = oversize_begin(cfg, sid, s, len, &rec);
+	if (rc)
+		return rc;
+	return oversize_end(rec, bpf_skb_load_bytes(skb, off, rec->data, buf_len(len)));
 }
 
 /* Returns a drop reason (> 0) or -(tc action) - 1. */
@@ -135,6 +152,29 @@ static __always_inline int downlink(struct __sk_buff *skb,
 			goto undo;
 		stat_cnt(XEPC_CNT_IDLE_BUFFERED, len);
 		return -TC_ACT_SHOT - 1;	/* consumed: userspace holds it */
+	}
+
+	/* Over the S1-U MTU once encapsulated (the stack routed it here
+	 * with the UE device's MTU): DF set is dropped (MTU; in NAT mode give
+	 * the UE-pool route the MTU s1u_mtu - 36 so that the kernel answers
+	 * with its own ICMP, through conntrack), DF clear goes to userspace,
+	 * which sends it as outer fragments */
+	if (over_s1u_mtu(cfg, len) && skb->gso_segs <= 1) {
+		data = (void *)(long)skb->data;
+		end = (void *)(long)skb->data_end;
+		if (data + l3 + sizeof(*iph) > end) {
+			rc = XEPC_DROP_IP_TRUNC;
+			goto undo;
+		}
+		if (((struct iphdr *)(data + l3))->frag_off & bpf_htons(0x4000)) {
+			rc = XEPC_DROP_MTU;
+			goto undo;
+		}
+		rc = oversize_to_user(skb, cfg, sid, s, l3, len);
+		if (rc)
+			goto undo;
+		stat_cnt(XEPC_CNT_DL_FRAG_USER, len);
+		return -TC_ACT_SHOT - 1;	/* consumed: userspace sends it */
 	}
 
 	/* The GTP-U length is per packet: a GSO skb would be segmented with

@@ -13,6 +13,7 @@
  *   anything else not GTP-U -> XDP_PASS (ARP, management, ...)
  */
 #include "dp_common.h"
+#include "icmp.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -210,7 +211,7 @@ static __always_inline int ttl_exceeded_reply(struct xdp_md *ctx,
 					      __u32 len)
 {
 	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
-	__u32 l2len = l2->len, quote, at, have, sum, i;
+	__u32 l2len = l2->len, quote, at, have;
 	__u8 smac[ETH_ALEN], dmac[ETH_ALEN];
 	struct ethhdr *eth = data;
 	struct iphdr *oip, *ip;
@@ -231,7 +232,7 @@ static __always_inline int ttl_exceeded_reply(struct xdp_md *ctx,
 		return XEPC_DROP_ADJUST;
 	}
 	/* RFC 792: the internet header + 64 bits of the original data */
-	quote = len < ihl + 8 ? len : ihl + 8;
+	quote = icmp_quote_len(len, ihl);
 	at = l2len + ICMP_TE_HDRS;	/* where the quoted header goes */
 	if (bpf_xdp_adjust_head(ctx, (int)inner_off - (int)at))
 		return XEPC_DROP_ADJUST;
@@ -278,24 +279,9 @@ static __always_inline int ttl_exceeded_reply(struct xdp_md *ctx,
 	icmp[1] = 0;		/* TTL exceeded in transit */
 	icmp[2] = icmp[3] = 0;
 	icmp[4] = icmp[5] = icmp[6] = icmp[7] = 0;
-	/* RFC 1071 over the ICMP message: its header (type/code word only,
-	 * the rest is 0) and the quote, at most 60 + 8 bytes */
-	sum = bpf_htons(11 << 8);
-	for (i = 0; i < 34; i++) {
-		__u8 *w = icmp + 8 + 2 * i;
-
-		if (2 * i + 2 > quote || (void *)(w + 2) > end)
-			break;
-		sum += *(__u16 *)w;
-	}
-	if (quote & 1) {
-		__u8 *b = icmp + 8 + (quote & 0x7e);
-
-		if ((void *)(b + 1) > end)
-			return XEPC_DROP_ADJUST;
-		sum += bpf_htons((__u16)*b << 8);
-	}
-	*(__u16 *)(icmp + 2) = csum_fold32(sum);
+	/* its header: only the type/code word is not 0 */
+	if (!icmp_csum(icmp, quote, end, bpf_htons(11 << 8), (__u16 *)(icmp + 2)))
+		return XEPC_DROP_ADJUST;
 	return 0;
 }
 

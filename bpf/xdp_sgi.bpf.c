@@ -12,6 +12,8 @@
  *   anything not for a UE -> XDP_PASS
  */
 #include "dp_common.h"
+#include "dp_mtu.h"
+#include "icmp.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -62,6 +64,108 @@ static __always_inline int encap(struct xdp_md *ctx,
 	__builtin_memcpy(eth->h_source, smac, ETH_ALEN);
 	eth->h_proto = bpf_htons(ETH_P_IP);
 	gtpu_encap_hdrs((void *)(eth + 1), cfg, s, len, tos);
+	return 0;
+}
+
+/* The packet, over the S1-U MTU once encapsulated, to userspace, which
+ * fragments the outer header (dp_mtu.h).  0 or a drop reason. */
+static __always_inline int oversize_to_user(struct xdp_md *ctx,
+					    const struct xepc_config *cfg,
+					    __u32 sid, const struct xepc_session *s,
+					    __u32 off, __u32 len)
+{
+	struct xepc_ev_buffered *rec = NULL;
+	int rc;
+
+	rc = oversize_begin(cfg, sid, s, len, &rec);
+	if (rc)
+		return rc;
+	return oversize_end(rec, bpf_xdp_load_bytes(ctx, off, rec->data, buf_len(len)));
+}
+
+/*
+ * ICMP Fragmentation Needed and DF Set (RFC 792 type 3 code 4) with the
+ * next-hop MTU (RFC 1191 4): s1u_mtu less the 36 bytes of encapsulation,
+ * to the sender of a DF packet that would exceed the S1-U MTU, from
+ * gtpu_addr, sent back where it came from with XDP_TX.
+ *   in:  L2 | IPv4 (ihl) ...
+ *   out: L2 (MACs swapped, tag kept) | IPv4 | ICMP | header + 64 bits
+ */
+static __always_inline int frag_needed_reply(struct xdp_md *ctx,
+					     const struct xepc_config *cfg,
+					     __u32 l2len, __u32 ihl, __u32 len,
+					     __be32 to)
+{
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	__u8 smac[ETH_ALEN], dmac[ETH_ALEN], *icmp;
+	__u32 quote = icmp_quote_len(len, ihl), have;
+	__u16 mtu = cfg->s1u_mtu - XEPC_GTPU_OVERHEAD;
+	struct ethhdr *eth = data;
+	struct iphdr *ip;
+	__be16 tci = 0;
+
+	if ((void *)(eth + 1) > end)
+		return XEPC_DROP_ETH_TRUNC;
+	__builtin_memcpy(smac, eth->h_source, ETH_ALEN);
+	__builtin_memcpy(dmac, eth->h_dest, ETH_ALEN);
+	if (l2len == 18) {
+		struct vlan_hdr_ *vh = (void *)(eth + 1);
+
+		if ((void *)(vh + 1) > end)
+			return XEPC_DROP_VLAN_TRUNC;
+		tci = vh->tci;
+	} else if (l2len != 14) {
+		return XEPC_DROP_ADJUST;
+	}
+	/* 28 bytes more in front: the quoted header stays where it is */
+	if (bpf_xdp_adjust_head(ctx, -28))
+		return XEPC_DROP_ADJUST;
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+	have = end - data;
+	if (have != l2len + 28 + quote &&
+	    bpf_xdp_adjust_tail(ctx, (int)(l2len + 28 + quote) - (int)have))
+		return XEPC_DROP_ADJUST;
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+	eth = data;
+	if ((void *)eth + 18 + 28 > end)
+		return XEPC_DROP_ADJUST;
+	__builtin_memcpy(eth->h_dest, smac, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, dmac, ETH_ALEN);
+	if (l2len == 18) {
+		struct vlan_hdr_ *vh = (void *)(eth + 1);
+
+		eth->h_proto = bpf_htons(ETH_P_8021Q_);
+		vh->tci = tci;
+		vh->proto = bpf_htons(ETH_P_IP);
+		ip = (void *)(vh + 1);
+	} else {
+		eth->h_proto = bpf_htons(ETH_P_IP);
+		ip = (void *)(eth + 1);
+	}
+	if ((void *)ip + 28 > end)
+		return XEPC_DROP_ADJUST;
+	ip->version = 4;
+	ip->ihl = 5;
+	ip->tos = 0;
+	ip->tot_len = bpf_htons(28 + quote);
+	ip->id = 0;
+	ip->frag_off = 0;
+	ip->ttl = 64;
+	ip->protocol = IPPROTO_ICMP;
+	ip->saddr = cfg->gtpu_addr;
+	ip->daddr = to;
+	ip->check = ipv4_csum20(ip);
+	icmp = (void *)(ip + 1);
+	icmp[0] = 3;		/* Destination Unreachable */
+	icmp[1] = 4;		/* fragmentation needed and DF set */
+	icmp[2] = icmp[3] = 0;
+	icmp[4] = icmp[5] = 0;
+	*(__be16 *)(icmp + 6) = bpf_htons(mtu);	/* RFC 1191 4 */
+	if (!icmp_csum(icmp, quote, end, bpf_htons(3 << 8 | 4) + bpf_htons(mtu),
+		       (__u16 *)(icmp + 2)))
+		return XEPC_DROP_ADJUST;
 	return 0;
 }
 
@@ -118,6 +222,23 @@ static __always_inline int downlink(struct xdp_md *ctx,
 		rc = XEPC_DROP_TTL_EXCEEDED;
 		goto undo;
 	}
+	/* RFC 1191 / RFC 1812 5.2.7.1: over the S1-U MTU with DF set: the
+	 * sender is told the MTU it can use (checked before the TTL is
+	 * decremented, so that the quote is the packet as it came), at most
+	 * 10 per second per sender and 1000 in total (XEPC_RL_ICMP) */
+	if ((s->flags & XEPC_SF_TUNNEL) && over_s1u_mtu(cfg, len) &&
+	    (iph->frag_off & bpf_htons(0x4000))) {
+		rc = XEPC_DROP_MTU;
+		uncount_usage(sid, &v, XEPC_DIR_DL, len);
+		if (!rl_allow(XEPC_RL_ICMP, iph->saddr, meter_clock(cfg),
+			      XEPC_DEF_ICMP_PER_S, XEPC_DEF_ICMP_PEER_PER_S))
+			return rc;
+		rc = frag_needed_reply(ctx, cfg, l2->len, ihl, len, iph->saddr);
+		if (rc)
+			return rc;
+		stat_cnt(XEPC_CNT_DL_FRAG_ICMP, len);
+		return -XDP_TX - 1;
+	}
 	csum_replace2(&iph->check, bpf_htons((__u16)iph->ttl << 8),
 		      bpf_htons((__u16)(iph->ttl - 1) << 8));
 	iph->ttl--;
@@ -129,6 +250,14 @@ static __always_inline int downlink(struct xdp_md *ctx,
 			goto undo;
 		stat_cnt(XEPC_CNT_IDLE_BUFFERED, len);
 		return -XDP_DROP - 1;	/* consumed: userspace holds it */
+	}
+	if (over_s1u_mtu(cfg, len)) {
+		/* DF clear: userspace sends it as outer fragments */
+		rc = oversize_to_user(ctx, cfg, sid, s, l2->len, len);
+		if (rc)
+			goto undo;
+		stat_cnt(XEPC_CNT_DL_FRAG_USER, len);
+		return -XDP_DROP - 1;	/* consumed: userspace sends it */
 	}
 
 	/* the route first (it depends on the eNB, not on the new headers):

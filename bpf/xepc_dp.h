@@ -118,6 +118,14 @@ struct xepc_config {
 				 * session sid is bank (gen & 1) of entry
 				 * sid's gen (struct xepc_session); 0 = one
 				 * bank updated in place (was pad0) */
+	__u32 s1u_mtu;		/* MTU of the S1-U path, bytes of the outer
+				 * IPv4 packet; a downlink packet that would
+				 * exceed it after encapsulation is answered
+				 * with ICMP Fragmentation Needed (inner DF)
+				 * or fragmented on the outer header by
+				 * userspace (XEPC_EV_OVERSIZE); 0 = only the
+				 * egress device's MTU applies */
+	__u32 pad1;
 };
 
 /* struct xepc_config.route_flags */
@@ -573,7 +581,9 @@ enum xepc_drop_reason {
 	X(EV_TEID_SUPPRESSED,	"unknown-TEID events over the rate limit (peer/total)") \
 	X(EV_TEID_LOST,		"unknown-TEID events lost (xepc_teid_ev full)") \
 	X(UL_TTL_ICMP,		"uplink TTL exceeded: ICMP Time Exceeded to the UE") \
-	X(UL_REASSEMBLED,	"uplink G-PDUs reassembled from outer fragments (userspace)")
+	X(UL_REASSEMBLED,	"uplink G-PDUs reassembled from outer fragments (userspace)") \
+	X(DL_FRAG_USER,		"downlink over the S1-U MTU, to userspace for outer fragments") \
+	X(DL_FRAG_ICMP,		"downlink over the S1-U MTU with DF: ICMP Fragmentation Needed sent")
 
 #define XEPC_CNT_ENUM(n, s) XEPC_CNT_##n,
 enum xepc_counter {
@@ -643,6 +653,11 @@ enum xepc_event_type {
 	XEPC_EV_QUOTA_THRESHOLD = 3,	/* struct xepc_ev_quota */
 	XEPC_EV_QUOTA_EXHAUSTED = 4,	/* struct xepc_ev_quota */
 	XEPC_EV_BUFFERED = 5,		/* struct xepc_ev_buffered (xepc_pktbuf) */
+	XEPC_EV_OVERSIZE = 6,		/* struct xepc_ev_buffered (xepc_pktbuf):
+					 * a downlink packet (inner IPv4, TTL
+					 * already decremented) above s1u_mtu
+					 * once encapsulated, for userspace to
+					 * send as outer fragments */
 };
 
 /*

@@ -4,6 +4,7 @@
  * encapsulation (valid outer IPv4 checksum, UDP checksum 0, TEID and eNB
  * from the session), bpf_fib_lookup toward the eNB, the stack fallbacks.
  */
+#include <linux/pkt_cls.h>
 #include "../dp_env.h"
 #include <arpa/inet.h>
 #include "../pkt.h"
@@ -227,6 +228,105 @@ void test_downlink(struct test_ctx *t)
 	ASSERT_OK(env_get_usage(&e, SID, &u), "usage");
 	ASSERT_EQ(u.dl_drops, 2, "session dl_drops (ttl, unreachable)");
 	ASSERT_EQ(u.dl_pkts, u0.dl_pkts + 1, "usage: only the packet passed to the stack");
+out:
+	env_close(&e);
+}
+
+/*
+ * Issue 13, section 3: a downlink packet over xepc_config.s1u_mtu once
+ * encapsulated — DF set: ICMP Fragmentation Needed with the next-hop MTU
+ * (RFC 1191) back to the sender with XDP_TX, not charged; DF clear: the
+ * packet (TTL decremented) handed to userspace whole in an
+ * XEPC_EV_OVERSIZE record, to be sent as outer fragments; one that fits
+ * is encapsulated as before.
+ */
+void test_downlink_mtu(struct test_ctx *t)
+{
+	struct xepc_session s = env_default_session(SID);
+	uint8_t f[4096], orig[4096], out[4096];
+	size_t len, out_len = 0, il = 0;
+	struct xepc_config cfg;
+	struct xepc_usage u0, u;
+	struct dp_env e;
+	__u32 ret = 0;
+
+	if (!ASSERT_OK(env_open(t, &e), "env_open"))
+		goto out;
+	ASSERT_OK(env_session(&e, SID, &s), "session");
+	env_get_config(&e, &cfg);
+	cfg.s1u_mtu = 1000;
+	ASSERT_OK(env_config(&e, &cfg), "s1u_mtu 1000");
+
+	test__start_subtest(t, "fits_encapsulated");
+	len = dl_frame(f, "10.45.0.5", 1000 - 36 - 28, 64, 0, 0, &il);
+	ASSERT_OK(env_run_xdp(e.prog_sgi, f, len, t->if_sgi, out, &out_len, &ret), "run");
+	ASSERT_EQ(ret, XDP_REDIRECT, "964 bytes + 36 = the MTU: forwarded");
+
+	test__start_subtest(t, "df_set_icmp_frag_needed");
+	ASSERT_OK(env_get_usage(&e, SID, &u0), "usage before");
+	len = dl_frame(f, "10.45.0.5", 1000 - 36 - 28 + 1, 64, 0x4000, 0, &il);
+	memcpy(orig, f, len);
+	ASSERT_OK(env_run_xdp(e.prog_sgi, f, len, t->if_sgi, out, &out_len, &ret), "run");
+	ASSERT_EQ(ret, XDP_TX, "XDP_TX back to the sender");
+	ASSERT_EQ(env_cnt(&e, DL_FRAG_ICMP), 1, "DL_FRAG_ICMP");
+	ASSERT_EQ(out_len, 14 + 20 + 8 + 28, "Ethernet + IPv4 + ICMP + header and 64 bits");
+	ASSERT_MEMEQ(out, orig + 6, 6, "to the MAC it came from");
+	{
+		const uint8_t *ip = out + 14, *icmp = ip + 20;
+
+		ASSERT_TRUE(pkt_ipv4_csum_ok(ip), "IPv4 checksum");
+		ASSERT_EQ(ip[9], 1, "ICMP");
+		ASSERT_MEMEQ(ip + 16, orig + 14 + 12, 4, "to the sender");
+		ASSERT_MEMEQ(ip + 12, "\x0a\x0a\x00\x01", 4, "from the gateway (gtpu_addr)");
+		ASSERT_EQ(icmp[0], 3, "Destination Unreachable");
+		ASSERT_EQ(icmp[1], 4, "fragmentation needed and DF set");
+		ASSERT_EQ(icmp[6] << 8 | icmp[7], 1000 - 36, "next-hop MTU = s1u_mtu - 36");
+		ASSERT_EQ(pkt_csum(icmp, 8 + 28), 0, "ICMP checksum");
+		ASSERT_MEMEQ(icmp + 8, orig + 14, 28, "quotes the packet as it came (TTL 64)");
+	}
+	ASSERT_OK(env_get_usage(&e, SID, &u), "usage after");
+	ASSERT_EQ(u.dl_pkts, u0.dl_pkts, "not charged");
+
+	test__start_subtest(t, "df_clear_to_userspace_whole");
+	len = dl_frame(f, "10.45.0.5", 1400, 64, 0, 0, &il);
+	ASSERT_OK(env_run_xdp(e.prog_sgi, f, len, t->if_sgi, out, &out_len, &ret), "run");
+	ASSERT_EQ(ret, XDP_DROP, "consumed");
+	ASSERT_EQ(env_cnt(&e, DL_FRAG_USER), 1, "DL_FRAG_USER");
+	env_poll_events(&e);
+	{
+		const struct xepc_ev_buffered *b = env_event(&e, XEPC_EV_OVERSIZE, 0);
+
+		if (ASSERT_OK_PTR(b, "oversize record")) {
+			ASSERT_EQ(b->hdr.session_id, SID, "its session");
+			ASSERT_EQ(b->hdr.teid_local, s.teid_local, "its identity");
+			ASSERT_EQ(b->len, il, "the whole inner packet");
+			ASSERT_EQ(b->data[8], 63, "TTL decremented");
+			ASSERT_TRUE(pkt_ipv4_csum_ok(b->data), "header checksum");
+		}
+	}
+	ASSERT_OK(env_get_usage(&e, SID, &u), "usage");
+	ASSERT_EQ(u.dl_pkts, u0.dl_pkts + 1, "charged: it will be sent");
+
+	test__start_subtest(t, "tc_ue_df_clear_to_userspace");
+	len = dl_frame(f, "10.45.0.5", 1400, 64, 0, 0, &il);
+	ASSERT_OK(env_run_tc(e.prog_tc, f, len, t->if_ue, 0, out, &out_len, &ret), "run");
+	ASSERT_EQ(ret, TC_ACT_SHOT, "consumed");
+	ASSERT_EQ(env_cnt(&e, DL_FRAG_USER), 2, "DL_FRAG_USER");
+	env_poll_events(&e);
+	ASSERT_OK_PTR(env_event(&e, XEPC_EV_OVERSIZE, 1), "second oversize record");
+
+	test__start_subtest(t, "tc_ue_df_set_dropped");
+	len = dl_frame(f, "10.45.0.5", 1400, 64, 0x4000, 0, &il);
+	ASSERT_OK(env_run_tc(e.prog_tc, f, len, t->if_ue, 0, out, &out_len, &ret), "run");
+	ASSERT_EQ(ret, TC_ACT_SHOT, "dropped");
+	ASSERT_EQ(env_drops(&e, MTU), 1, "MTU");
+
+	test__start_subtest(t, "off_by_default");
+	cfg.s1u_mtu = 0;
+	ASSERT_OK(env_config(&e, &cfg), "s1u_mtu 0");
+	len = dl_frame(f, "10.45.0.5", 1400, 64, 0x4000, 0, &il);
+	ASSERT_OK(env_run_xdp(e.prog_sgi, f, len, t->if_sgi, out, &out_len, &ret), "run");
+	ASSERT_EQ(ret, XDP_REDIRECT, "1436 bytes fit the device: forwarded");
 out:
 	env_close(&e);
 }

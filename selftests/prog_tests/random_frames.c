@@ -235,7 +235,7 @@ static size_t next_frame(enum prog p, uint8_t *f)
 struct prog_books {
 	const char *name;
 	__u32 act_drop, act_pass, act_fwd, act_tx;	/* return values */
-	__u32 pass[8], fwd[4], tx[3], consumed[2];	/* terminal counters */
+	__u32 pass[8], fwd[4], tx[3], consumed[3];	/* terminal counters */
 	__u32 other[10];				/* allowed, non-terminal */
 };
 
@@ -250,12 +250,12 @@ static const struct prog_books books[] = {
 		    .other = { C(UL_GPDU), C(RULE_REDIRECT), C(EV_UNKNOWN_TEID), C(EV_QUOTA),
 			       C(EV_LOST), C(FIB_LOOKUP), C(EV_TEID_SUPPRESSED), C(EV_TEID_LOST),
 			       END } },
-	[P_SGI] = { "xdp_sgi", XDP_DROP, XDP_PASS, XDP_REDIRECT, END,
+	[P_SGI] = { "xdp_sgi", XDP_DROP, XDP_PASS, XDP_REDIRECT, XDP_TX,
 		    .pass = { C(DL_NO_NEIGH_PASS), C(DL_FRAG_NEEDED_PASS), C(IP_FRAG_PASS),
 			      C(DL_NOT_UE_PASS), END },
 		    .fwd = { C(DL_FWD), END },
-		    .tx = { END },
-		    .consumed = { C(IDLE_BUFFERED), END },
+		    .tx = { C(DL_FRAG_ICMP), END },
+		    .consumed = { C(IDLE_BUFFERED), C(DL_FRAG_USER), END },
 		    .other = { C(DL_RX), C(PORTAL_RESTORE), C(EV_DDN), C(EV_QUOTA), C(EV_LOST),
 			       C(FIB_LOOKUP), END } },
 	/* tc_ue: TC_ACT_OK and TC_ACT_REDIRECT both carry the packet on
@@ -265,7 +265,7 @@ static const struct prog_books books[] = {
 		   .pass = { C(DL_NOT_UE_PASS), C(DL_TC_FWD), C(DL_NO_NEIGH_PASS), END },
 		   .fwd = { END },
 		   .tx = { END },
-		   .consumed = { C(IDLE_BUFFERED), END },
+		   .consumed = { C(IDLE_BUFFERED), C(DL_FRAG_USER), END },
 		   .other = { C(DL_RX), C(PORTAL_RESTORE), C(EV_DDN), C(EV_QUOTA), C(EV_LOST),
 			      C(FIB_LOOKUP), END } },
 };
@@ -376,7 +376,7 @@ static void run_batch(struct test_ctx *t, struct dp_env *e, enum prog p, const c
 	ASSERT_EQ(act_pass, sum_keys(d, b->pass), "pass action = to-the-stack counters");
 	if (p != P_TC)
 		ASSERT_EQ(act_fwd, sum_keys(d, b->fwd), "redirect action = forwards");
-	ASSERT_EQ(act_tx, sum_keys(d, b->tx), "tx action = echo replies");
+	ASSERT_EQ(act_tx, sum_keys(d, b->tx), "tx action = echo replies and ICMP answers");
 	if (p == P_S1U) {
 		/* every G-PDU ends forwarded, passed up decapsulated, or
 		 * dropped with a reason of the G-PDU path */

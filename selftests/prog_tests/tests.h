@@ -8,6 +8,7 @@
 	X(echo)			\
 	X(uplink)		\
 	X(downlink)		\
+	X(downlink_mtu)		\
 	X(idle)			\
 	X(idle_ttl)		\
 	X(rules)		\

@@ -27,7 +27,7 @@ expect() {
     fi
 }
 
-echo "1..25"
+echo "1..26"
 expect 0 "SYNOPSIS" $X dp --help
 expect 0 "RULES" $X session --help
 expect 0 "drop reason" $X stats --help
@@ -41,6 +41,7 @@ expect 2 "--gtpu-addr wants an IPv4 address" $X dp up --s1u eth0 --gtpu-addr 300
 expect 2 "device name" $X dp up --s1u averyveryverylongname --gtpu-addr 192.0.2.1
 expect 2 "--teid-event-rate wants N or N,P" $X dp up --s1u eth0 --gtpu-addr 192.0.2.1 --mode nat --teid-event-rate 0
 expect 2 "--echo-rate wants N or N,P" $X dp up --s1u eth0 --gtpu-addr 192.0.2.1 --mode nat --echo-rate 10,x
+expect 2 "--s1u-mtu wants 576..9000 bytes" $X dp up --s1u eth0 --gtpu-addr 192.0.2.1 --mode nat --s1u-mtu 100
 expect 2 "does not take --s1u" $X dp status --s1u eth0
 expect 2 "does not take --force" $X dp check --force
 expect 2 "non-zero 32-bit TEID" $X session add --teid 0 --ue 10.45.0.2

@@ -18,7 +18,8 @@ static const char dp_help[] =
 "    xepcctl dp up --s1u IF --gtpu-addr ADDR [--mode routed|nat] [--sgi IF]\n"
 "                  [--ue-dev IF] [--portal ADDR] [--max-sessions N]\n"
 "                  [--max-rulesets N] [--max-meters N] [--max-charging N]\n"
-"                  [--idle-buffer N] [--recovery N] [--xdp-generic] [--bpf-dir D]\n"
+"                  [--idle-buffer N] [--s1u-mtu N] [--recovery N] [--xdp-generic]\n"
+"                  [--bpf-dir D]\n"
 "                  [--teid-event-rate N[,P]] [--echo-rate N[,P]] [--pin-dir D]\n"
 "    xepcctl dp down [--force] [--pin-dir D]\n"
 "    xepcctl dp status [--pin-dir D]\n"
@@ -70,6 +71,12 @@ static const char dp_help[] =
 "    --max-meters N     token buckets (default 2 x max-sessions)\n"
 "    --max-charging N   (session, rating group) slots (default max-sessions)\n"
 "    --idle-buffer N    downlink packets kept per idle UE (default 16, 0 = none)\n"
+"    --s1u-mtu N        MTU of the path to the eNBs (576..9000 bytes of outer\n"
+"                       IPv4): a downlink packet above it once encapsulated\n"
+"                       is fragmented on the outer header (by the events\n"
+"                       follower), or answered with ICMP Fragmentation\n"
+"                       Needed when the inner DF is set (routed mode);\n"
+"                       default: only the S1-U device's MTU applies\n"
 "    --recovery N       restart counter (0..255) in the Recovery IE of Echo\n"
 "                       Responses; increment it on every start that lost the\n"
 "                       sessions, so that eNBs notice (TS 23.007 20)\n"
@@ -173,7 +180,7 @@ static int copy_path(const char *cmd, const char *opt, const char *v, char *dst,
 enum {
     OPT_S1U = 256, OPT_SGI, OPT_MODE, OPT_GTPU, OPT_UEDEV, OPT_PORTAL, OPT_MAXS, OPT_MAXR,
     OPT_MAXM, OPT_MAXC, OPT_IDLE, OPT_GENERIC, OPT_BPFDIR, OPT_PINDIR, OPT_FORCE, OPT_HELP,
-    OPT_RECOVERY, OPT_TEID_RATE, OPT_ECHO_RATE, OPT_REPAIR,
+    OPT_RECOVERY, OPT_TEID_RATE, OPT_ECHO_RATE, OPT_REPAIR, OPT_S1U_MTU,
 };
 
 static const struct option dp_opts[] = {
@@ -197,6 +204,7 @@ static const struct option dp_opts[] = {
     {"teid-event-rate", required_argument, NULL, OPT_TEID_RATE},
     {"echo-rate", required_argument, NULL, OPT_ECHO_RATE},
     {"repair", no_argument, NULL, OPT_REPAIR},
+    {"s1u-mtu", required_argument, NULL, OPT_S1U_MTU},
     {0},
 };
 
@@ -236,6 +244,10 @@ static void print_status(const struct dp_status *s, const char *pin_dir)
     printf("gtpu-addr %s\n", inet_ntop(AF_INET, &ga, a, sizeof(a)));
     printf("portal    %s\n", s->config.portal_addr ? inet_ntop(AF_INET, &pa, p, sizeof(p)) : "-");
     printf("idle-buffer %u packets per UE\n", s->config.idle_buffer_max);
+    if (s->config.s1u_mtu)
+        printf("s1u-mtu   %u\n", s->config.s1u_mtu);
+    else
+        printf("s1u-mtu   - (the S1-U device's)\n");
     printf("recovery  %u\n", s->config.recovery);
     printf("sessions  %u of %u\n", s->n_sessions, s->max_sessions);
     printf("ue-slots  %u UEs in direct slots (of %u), %u through the UE hash\n",
@@ -380,6 +392,14 @@ int cli_dp_main(int argc, char **argv)
             break;
         case OPT_GENERIC:
             cfg.xdp_generic = true;
+            break;
+        case OPT_S1U_MTU:
+            /* RFC 791: every IPv4 host takes 576-byte datagrams */
+            if (parse_count("dp", "--s1u-mtu", optarg, &n))
+                return CLI_USAGE;
+            if (n < 576 || n > 9000)
+                return cli_usage_error("dp", "--s1u-mtu wants 576..9000 bytes, not %u", n);
+            cfg.s1u_mtu = n;
             break;
         case OPT_TEID_RATE:
             if (parse_rate("--teid-event-rate", optarg, &cfg.limits.teid_ev_per_s,

@@ -246,6 +246,9 @@ int cli_events_main(int argc, char **argv)
         fprintf(stderr, "xepcctl events: fragments reassembled=%llu ignored=%llu failed=%llu\n",
                 (unsigned long long)es.frag_reassembled, (unsigned long long)es.frag_ignored,
                 (unsigned long long)es.frag_failed);
+    if (es.oversize_sent || es.oversize_dropped)
+        fprintf(stderr, "xepcctl events: over the S1-U MTU sent-as-fragments=%llu dropped=%llu\n",
+                (unsigned long long)es.oversize_sent, (unsigned long long)es.oversize_dropped);
     if (es.teid_ev_aged)
         fprintf(stderr, "xepcctl events: %llu unknown-teid events too old to answer "
                 "(teid-events-aged)\n", (unsigned long long)es.teid_ev_aged);

@@ -47,6 +47,7 @@ struct dp_config {
     uint32_t max_meters;           /* 0 = 2 x max_sessions */
     uint32_t max_charging;         /* 0 = max_sessions */
     uint32_t idle_buffer_max;      /* packets per idle UE (dp_config_init: 16) */
+    uint32_t s1u_mtu;              /* xepc_config.s1u_mtu: 0 = the device's */
     uint8_t recovery;              /* restart counter in Echo Responses
                                     * (TS 29.281 7.2.2, TS 23.007 20) */
     bool xdp_generic;              /* SKB mode instead of native (driverless) */
@@ -276,6 +277,10 @@ struct dp_event_stats {
     uint64_t frag_ignored;      /* datagrams on port 2152 that were not a
                                  * reassembled G-PDU (or too large) */
     uint64_t frag_failed;       /* BPF_PROG_TEST_RUN refused the frame */
+    uint64_t oversize_sent;     /* downlink packets over s1u_mtu sent as outer
+                                 * fragments */
+    uint64_t oversize_dropped;  /* ... not sent: session gone or replaced, no
+                                 * tunnel, or the send failed */
     uint64_t path_rx_ignored;   /* datagrams on the GTP-U socket that were not
                                  * an Echo Response from a peer's port 2152
                                  * (path management) */

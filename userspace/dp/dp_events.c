@@ -209,6 +209,20 @@ static int rb_event(void *arg, void *data, size_t size)
             return 0;
         }
         break;
+    case XEPC_EV_OVERSIZE: {
+        /* over the S1-U MTU: sent here as outer fragments (dp_frag.c),
+         * only into the tunnel of the session it was for */
+        const struct xepc_ev_buffered *b = data;
+        struct xepc_session s;
+        if (size < offsetof(struct xepc_ev_buffered, data) ||
+            dp_session_read(ctx, h->session_id, &s) ||
+            !ident_matches(&s, h->teid_local, h->cookie, b->ue_addr) ||
+            !(s.flags & XEPC_SF_TUNNEL) || dp_oversize_send(ctx, b, &s))
+            ctx->ev_stats.oversize_dropped++;
+        else
+            ctx->ev_stats.oversize_sent++;
+        return 0;
+    }
     case XEPC_EV_BUFFERED:
         if (size < offsetof(struct xepc_ev_buffered, data))
             return 0;

@@ -32,6 +32,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dp/dp_gtpu.h"
@@ -244,4 +245,74 @@ int dp_frag_poll(struct dp_ctx *ctx)
         done++;
     }
     return done;
+}
+
+/* ------------------------------------------------------------------------
+ * Downlink packets over the S1-U MTU (xepc_config.s1u_mtu): the kernel
+ * hands them over whole (XEPC_EV_OVERSIZE, inner TTL already decremented)
+ * because XDP and TC cannot make two packets of one; they leave here as
+ * fragments of the outer IPv4 header (RFC 791 2.3, 3.2: offsets in 8-byte
+ * units, MF on all but the last, one identification), each at most
+ * s1u_mtu bytes, from our S1-U address to the eNB through a raw socket.
+ * The eNB reassembles the G-PDU (TS 29.281 / TS 29.060: fragmentation of
+ * the transport IP packet is the transport's business).
+ */
+int dp_oversize_send(struct dp_ctx *ctx, const struct xepc_ev_buffered *b,
+                     const struct xepc_session *s)
+{
+    struct xepc_config cfg;
+    uint8_t pkt[20 + 16 + XEPC_BUF_PKT_MAX];
+    uint32_t len = b->len;
+    if (len < 20 || len > XEPC_BUF_PKT_MAX || dp_config_read(ctx, &cfg) || !cfg.s1u_mtu)
+        return -EINVAL;
+    if (ctx->raw_fd < 0) {
+        ctx->raw_fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+        if (ctx->raw_fd < 0)
+            return -errno;
+        if (!ctx->ip_id)
+            ctx->ip_id = (uint16_t)(getpid() ^ (uint32_t)time(NULL));
+    }
+    /* UDP 2152 -> 2152, checksum 0 (allowed for GTP-U over IPv4), and the
+     * G-PDU header (TS 29.281 5.1), then the inner packet */
+    uint8_t *udp = pkt + 20, *gtp = udp + 8;
+    uint32_t plen = 16 + len;
+    udp[0] = udp[2] = DP_GTPU_PORT >> 8;
+    udp[1] = udp[3] = DP_GTPU_PORT & 0xff;
+    udp[4] = (uint8_t)(plen >> 8);
+    udp[5] = (uint8_t)plen;
+    udp[6] = udp[7] = 0;
+    dp_gtpu_build_gpdu_header(gtp, 8, s->teid_remote, len);
+    memcpy(gtp + 8, b->data, len);
+
+    uint32_t step = ((cfg.s1u_mtu - 20) / 8) * 8;
+    uint16_t id = ctx->ip_id++;
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_addr.s_addr = s->enb_addr};
+    for (uint32_t off = 0; off < plen; off += step) {
+        uint32_t n = plen - off < step ? plen - off : step;
+        uint8_t *ip = pkt + off;        /* the header goes just before the piece */
+        uint8_t saved[20];
+        memcpy(saved, ip, 20);          /* the bytes it overwrites (the previous piece's) */
+        uint16_t fo = (uint16_t)(off / 8) | (off + n < plen ? 0x2000 : 0);
+        ip[0] = 0x45;
+        ip[1] = b->data[1];             /* TOS copied from the inner packet */
+        ip[2] = (uint8_t)((20 + n) >> 8);
+        ip[3] = (uint8_t)(20 + n);
+        ip[4] = (uint8_t)(id >> 8);
+        ip[5] = (uint8_t)id;
+        ip[6] = (uint8_t)(fo >> 8);
+        ip[7] = (uint8_t)fo;
+        ip[8] = cfg.outer_ttl ? cfg.outer_ttl : 64;
+        ip[9] = IPPROTO_UDP;
+        ip[10] = ip[11] = 0;
+        memcpy(ip + 12, &cfg.gtpu_addr, 4);
+        memcpy(ip + 16, &s->enb_addr, 4);
+        uint16_t c = csum20(ip);
+        ip[10] = (uint8_t)(c >> 8);
+        ip[11] = (uint8_t)c;
+        ssize_t w = sendto(ctx->raw_fd, ip, 20 + n, 0, (struct sockaddr *)&to, sizeof(to));
+        memcpy(ip, saved, 20);
+        if (w < 0)
+            return -errno;
+    }
+    return 0;
 }

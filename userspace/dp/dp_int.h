@@ -83,6 +83,8 @@ struct dp_ctx {
     int rl_fd;                      /* xepc_rl: rate limits */
     struct dp_path *path;           /* GTP-U path management, if started */
     struct dp_frag *frag;           /* reassembled uplink G-PDUs (dp_frag.c) */
+    int raw_fd;                     /* raw IPv4, outer fragments (dp_frag.c) */
+    uint16_t ip_id;                 /* their IPv4 identification */
     int ev_epfd;                    /* what dp_events_open() returns: the
                                      * rings' epoll fd and the frag socket */
     int lock_fd;                    /* the pin directory, flock()ed by writers */
@@ -157,5 +159,9 @@ int dp_frag_fd(const struct dp_ctx *ctx);
 /* Runs what is waiting on the socket; returns how many were run. */
 int dp_frag_poll(struct dp_ctx *ctx);
 void dp_frag_free(struct dp_frag *f);
+/* Sends a downlink packet that is over xepc_config.s1u_mtu once
+ * encapsulated as outer fragments into the tunnel of s; 0 or -errno. */
+int dp_oversize_send(struct dp_ctx *ctx, const struct xepc_ev_buffered *b,
+                     const struct xepc_session *s);
 
 #endif

@@ -115,6 +115,7 @@ static struct dp_ctx *ctx_new(const char *pin_dir)
     ctx->lock_fd = -1;
     ctx->events_lock_fd = -1;
     ctx->ev_epfd = -1;
+    ctx->raw_fd = -1;
     ctx->teid_ev_fd = ctx->rl_fd = -1;
     snprintf(ctx->pin_dir, sizeof(ctx->pin_dir), "%s",
              pin_dir && *pin_dir ? pin_dir : DP_PIN_DIR_DEFAULT);
@@ -502,6 +503,7 @@ int dp_up(const struct dp_config *cfg, struct dp_ctx **out)
         .portal_addr = cfg->portal_addr.s_addr,
         .mode = cfg->mode,
         .idle_buffer_max = cfg->idle_buffer_max,
+        .s1u_mtu = cfg->s1u_mtu,
         .recovery = cfg->recovery,
         .outer_ttl = 64,
         .ddn_interval_ns = XEPC_NS_PER_SEC,
@@ -785,6 +787,8 @@ void dp_close(struct dp_ctx *ctx)
     dp_frag_free(ctx->frag);
     if (ctx->ev_epfd >= 0)
         close(ctx->ev_epfd);
+    if (ctx->raw_fd >= 0)
+        close(ctx->raw_fd);
     free(ctx);
 }
 
