@@ -152,6 +152,10 @@ void dp_bufq_free(struct dp_bufq *q);
 void dp_path_free(struct dp_path *p);
 int dp_path_poll(struct dp_ctx *ctx);
 uint64_t dp_path_rx_ignored(const struct dp_path *p);
+/* dp_offload.c: 0, or -EOPNOTSUPP with a message naming the receive
+ * offloads on ifname (SGi in NAT mode) that tc_ue cannot work with and the
+ * ethtool command that turns them off. */
+int dp_offload_check_nat(struct dp_ctx *ctx, const char *ifname);
 /* dp_frag.c: the GTP-U socket on port 2152 of local that takes the G-PDUs
  * the kernel reassembled and runs them through xdp_s1u. */
 int dp_frag_open(struct dp_ctx *ctx, struct in_addr local);

@@ -429,6 +429,13 @@ int dp_up(const struct dp_config *cfg, struct dp_ctx **out)
         if (st.sgi_ifindex == st.s1u_ifindex)
             return dp_set_error(ctx, -EINVAL, "routed mode needs distinct S1-U and SGi devices");
     }
+    /* NAT mode: downlink comes through the stack; what GRO aggregated on
+     * SGi cannot be encapsulated (dp_offload.c) */
+    if (cfg->mode == XEPC_MODE_NAT && cfg->sgi_ifname[0] && if_nametoindex(cfg->sgi_ifname)) {
+        rc = dp_offload_check_nat(ctx, cfg->sgi_ifname);
+        if (rc)
+            return rc;
+    }
     /* tc_ue: always in NAT mode (default device: S1-U); in routed mode on
      * request, for what the stack routes to UEs after an XDP_PASS. */
     bool want_tc = cfg->mode == XEPC_MODE_NAT || cfg->ue_ifname[0];
