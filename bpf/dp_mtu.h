@@ -22,11 +22,12 @@ static __always_inline int over_s1u_mtu(const struct xepc_config *cfg, __u32 len
 	return cfg->s1u_mtu && len + XEPC_GTPU_OVERHEAD > cfg->s1u_mtu;
 }
 
-/* First half: a record for the packet (len bytes), or XEPC_DROP_MTU when
- * it cannot be handed over (larger than a record, ring full). */
+/* First half: a record of type (XEPC_EV_OVERSIZE, XEPC_EV_TO_STACK) for the
+ * packet (len bytes), or XEPC_DROP_MTU when it cannot be handed over
+ * (larger than a record, ring full). */
 static __always_inline int oversize_begin(const struct xepc_config *cfg, __u32 sid,
 					  const struct xepc_session *s, __u32 len,
-					  struct xepc_ev_buffered **rec)
+					  struct xepc_ev_buffered **rec, __u16 type)
 {
 	struct xepc_ev_buffered *r;
 
@@ -35,7 +36,7 @@ static __always_inline int oversize_begin(const struct xepc_config *cfg, __u32 s
 	r = bpf_ringbuf_reserve(&xepc_pktbuf, sizeof(*r), 0);
 	if (!r)
 		return XEPC_DROP_MTU;
-	ev_hdr(&r->hdr, XEPC_EV_OVERSIZE, sid, s, dp_now(cfg));
+	ev_hdr(&r->hdr, type, sid, s, dp_now(cfg));
 	r->len = len;
 	r->ue_addr = s->ue_addr;
 	*rec = r;

@@ -72,7 +72,7 @@ static __always_inline int oversize_to_user(struct __sk_buff *skb,
 	struct xepc_ev_buffered *rec = NULL;
 	int rc;
 
-	rc = oversize_begin(cfg, sid, s, len, &rec);
+	rc = oversize_begin(cfg, sid, s, len, &rec, XEPC_EV_OVERSIZE);
 	if (rc)
 		return rc;
 	return oversize_end(rec, bpf_skb_load_bytes(skb, off, rec->data, buf_len(len)));

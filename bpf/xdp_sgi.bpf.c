@@ -72,12 +72,12 @@ static __always_inline int encap(struct xdp_md *ctx,
 static __always_inline int oversize_to_user(struct xdp_md *ctx,
 					    const struct xepc_config *cfg,
 					    __u32 sid, const struct xepc_session *s,
-					    __u32 off, __u32 len)
+					    __u32 off, __u32 len, __u16 type)
 {
 	struct xepc_ev_buffered *rec = NULL;
 	int rc;
 
-	rc = oversize_begin(cfg, sid, s, len, &rec);
+	rc = oversize_begin(cfg, sid, s, len, &rec, type);
 	if (rc)
 		return rc;
 	return oversize_end(rec, bpf_xdp_load_bytes(ctx, off, rec->data, buf_len(len)));
@@ -174,10 +174,9 @@ static __always_inline int downlink(struct xdp_md *ctx,
 				    const struct l2_info *l2, struct iphdr *iph,
 				    __u32 ihl, __u32 *sid_out)
 {
-	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
 	__u32 sid = 0, len = bpf_ntohs(iph->tot_len);
-	__u8 dmac[ETH_ALEN], smac[ETH_ALEN], tos;
+	__u8 tos;
 	struct route_req rq = {};
 	struct route_res rt;
 	struct xepc_session *s, scopy;
@@ -253,7 +252,7 @@ static __always_inline int downlink(struct xdp_md *ctx,
 	}
 	if (over_s1u_mtu(cfg, len)) {
 		/* DF clear: userspace sends it as outer fragments */
-		rc = oversize_to_user(ctx, cfg, sid, s, l2->len, len);
+		rc = oversize_to_user(ctx, cfg, sid, s, l2->len, len, XEPC_EV_OVERSIZE);
 		if (rc)
 			goto undo;
 		stat_cnt(XEPC_CNT_DL_FRAG_USER, len);
@@ -279,19 +278,17 @@ static __always_inline int downlink(struct xdp_md *ctx,
 		return -(int)bpf_redirect(rt.ifindex, 0) - 1;
 	}
 	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH || rc == BPF_FIB_LKUP_RET_FRAG_NEEDED) {
-		/* encapsulated, to the stack: it resolves the neighbour or
-		 * fragments the outer packet (DF is clear); the frame keeps
-		 * the addresses it came with */
-		struct ethhdr *eth = data;
-		int r2;
+		/* The kernel has to resolve the eNB's neighbour or fragment
+		 * the outer packet.  Handed to it as received on SGi, the
+		 * G-PDU (source: our own gtpu_addr) is a martian and dropped
+		 * (fib_validate_source without accept_local), on a VLAN SGi
+		 * even on the wrong device; so the follower sends it as a
+		 * G-PDU through its socket, which goes through the kernel's
+		 * output path: neighbour resolution, fragmentation, any
+		 * egress device (VLAN, bond) */
+		int r2 = oversize_to_user(ctx, cfg, sid, s, l2->len, len,
+					  XEPC_EV_TO_STACK);
 
-		if ((void *)(eth + 1) > end) {
-			rc = XEPC_DROP_ETH_TRUNC;
-			goto undo;
-		}
-		__builtin_memcpy(dmac, eth->h_dest, ETH_ALEN);
-		__builtin_memcpy(smac, eth->h_source, ETH_ALEN);
-		r2 = encap(ctx, cfg, s, l2->len, len, tos, dmac, smac);
 		if (r2) {
 			rc = r2;
 			goto undo;
@@ -299,7 +296,7 @@ static __always_inline int downlink(struct xdp_md *ctx,
 		stat_cnt(rc == BPF_FIB_LKUP_RET_NO_NEIGH ?
 			 XEPC_CNT_DL_NO_NEIGH_PASS : XEPC_CNT_DL_FRAG_NEEDED_PASS,
 			 len);
-		return -XDP_PASS - 1;
+		return -XDP_DROP - 1;	/* consumed: userspace sends it */
 	}
 	if (rc < 0) {
 		rc = XEPC_DROP_FIB_OTHER;

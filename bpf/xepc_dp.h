@@ -561,8 +561,8 @@ enum xepc_drop_reason {
 	X(UL_FRAG_NEEDED_PASS,	"uplink decapsulated to the stack, MTU") \
 	X(DL_RX,		"downlink packets for a UE")		\
 	X(DL_FWD,		"downlink encapsulated and forwarded")	\
-	X(DL_NO_NEIGH_PASS,	"downlink encapsulated to the stack, no neighbour") \
-	X(DL_FRAG_NEEDED_PASS,	"downlink encapsulated to the stack, MTU") \
+	X(DL_NO_NEIGH_PASS,	"downlink to the eNB through the stack, no neighbour") \
+	X(DL_FRAG_NEEDED_PASS,	"downlink to the eNB through the stack, MTU") \
 	X(DL_TC_FWD,		"downlink encapsulated by tc_ue")	\
 	X(DL_NOT_UE_PASS,	"SGi/UE-side packet for no UE, passed")	\
 	X(ECHO_REPLIED,		"GTP-U Echo Requests answered")		\
@@ -658,6 +658,13 @@ enum xepc_event_type {
 					 * already decremented) above s1u_mtu
 					 * once encapsulated, for userspace to
 					 * send as outer fragments */
+	XEPC_EV_TO_STACK = 7,		/* struct xepc_ev_buffered (xepc_pktbuf):
+					 * a downlink packet (inner IPv4, TTL
+					 * decremented) whose eNB has no
+					 * neighbour entry yet or whose route
+					 * MTU it exceeds, for userspace to send
+					 * as a G-PDU through the kernel's stack
+					 * (which resolves, fragments) */
 };
 
 /*

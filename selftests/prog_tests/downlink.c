@@ -193,12 +193,22 @@ void test_downlink(struct test_ctx *t)
 	ASSERT_EQ(ret, XDP_PASS, "XDP_PASS");
 	ASSERT_EQ(env_cnt(&e, IP_FRAG_PASS), 1, "IP_FRAG_PASS");
 
-	test__start_subtest(t, "mtu_exceeded_to_stack");
+	test__start_subtest(t, "mtu_exceeded_through_the_stack");
+	/* the follower sends it as a G-PDU: the kernel fragments it */
 	len = dl_frame(f, "10.45.0.5", 1480 - 28, 64, 0, 0, &il);
 	ASSERT_OK(env_run_xdp(e.prog_sgi, f, len, t->if_sgi, out, &out_len, &ret), "run");
-	ASSERT_EQ(ret, XDP_PASS, "XDP_PASS");
+	ASSERT_EQ(ret, XDP_DROP, "consumed");
 	ASSERT_EQ(env_cnt(&e, DL_FRAG_NEEDED_PASS), 1, "DL_FRAG_NEEDED_PASS");
-	ASSERT_EQ(out_len, 14 + 36 + il, "encapsulated for the stack");
+	env_poll_events(&e);
+	{
+		const struct xepc_ev_buffered *b = env_event(&e, XEPC_EV_TO_STACK, 0);
+
+		if (ASSERT_OK_PTR(b, "to-stack record")) {
+			ASSERT_EQ(b->len, il, "the whole inner packet");
+			ASSERT_EQ(b->data[8], 63, "TTL decremented");
+			ASSERT_EQ(b->hdr.session_id, SID, "its session");
+		}
+	}
 
 	test__start_subtest(t, "ttl_exceeded");
 	ASSERT_OK(env_get_usage(&e, SID, &u0), "usage before");
@@ -210,14 +220,40 @@ void test_downlink(struct test_ctx *t)
 	ASSERT_EQ(u.dl_pkts, u0.dl_pkts, "a dropped packet is not usage (dl_pkts)");
 	ASSERT_EQ(u.dl_bytes, u0.dl_bytes, "a dropped packet is not usage (dl_bytes)");
 
-	test__start_subtest(t, "enb_without_neighbour_to_stack");
+	test__start_subtest(t, "enb_without_neighbour_through_the_stack");
+	/* handed up as received, a G-PDU from our own address is a martian;
+	 * the follower sends it and the kernel resolves the neighbour */
 	s.enb_addr = ip4("10.10.0.9");
 	ASSERT_OK(env_session(&e, SID, &s), "session update");
 	len = dl_frame(f, "10.45.0.5", 20, 64, 0, 0, &il);
 	ASSERT_OK(env_run_xdp(e.prog_sgi, f, len, t->if_sgi, out, &out_len, &ret), "run");
-	ASSERT_EQ(ret, XDP_PASS, "XDP_PASS");
+	ASSERT_EQ(ret, XDP_DROP, "consumed");
 	ASSERT_EQ(env_cnt(&e, DL_NO_NEIGH_PASS), 1, "DL_NO_NEIGH_PASS");
-	ASSERT_MEMEQ(out + 14 + 16, "\x0a\x0a\x00\x09", 4, "outer destination = eNB");
+	test__start_subtest(t, "enb_without_neighbour_vlan_tagged_sgi");
+	{
+		struct inner_spec in = { .src = ip4("198.51.100.10"), .dst = ip4("10.45.0.5"),
+					 .proto = 17, .sport = 53, .dport = 40000,
+					 .payload = 64 };
+		uint8_t ip[256];
+
+		il = pkt_inner(ip, &in);
+		len = pkt_eth(f, 1, ip, il);
+		ASSERT_OK(env_run_xdp(e.prog_sgi, f, len, t->if_sgi, out, &out_len, &ret), "run");
+		ASSERT_EQ(ret, XDP_DROP, "consumed");
+		ASSERT_EQ(env_cnt(&e, DL_NO_NEIGH_PASS), 2, "DL_NO_NEIGH_PASS");
+	}
+	env_poll_events(&e);
+	{
+		const struct xepc_ev_buffered *b0 = env_event(&e, XEPC_EV_TO_STACK, 1);
+		const struct xepc_ev_buffered *b1 = env_event(&e, XEPC_EV_TO_STACK, 2);
+
+		if (ASSERT_OK_PTR(b0, "record (untagged)"))
+			ASSERT_EQ(b0->data[0], 0x45, "the inner packet, no L2");
+		if (ASSERT_OK_PTR(b1, "record (tagged SGi)")) {
+			ASSERT_EQ(b1->data[0], 0x45, "the inner packet, tag and L2 gone");
+			ASSERT_EQ(b1->len, il, "whole");
+		}
+	}
 
 	test__start_subtest(t, "enb_unreachable");
 	s.enb_addr = ip4("192.0.2.7");
@@ -227,7 +263,7 @@ void test_downlink(struct test_ctx *t)
 	ASSERT_EQ(env_drops(&e, FIB_UNREACHABLE), 1, "FIB_UNREACHABLE");
 	ASSERT_OK(env_get_usage(&e, SID, &u), "usage");
 	ASSERT_EQ(u.dl_drops, 2, "session dl_drops (ttl, unreachable)");
-	ASSERT_EQ(u.dl_pkts, u0.dl_pkts + 1, "usage: only the packet passed to the stack");
+	ASSERT_EQ(u.dl_pkts, u0.dl_pkts + 2, "usage: only the packets sent through the stack");
 out:
 	env_close(&e);
 }

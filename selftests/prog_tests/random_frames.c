@@ -235,7 +235,7 @@ static size_t next_frame(enum prog p, uint8_t *f)
 struct prog_books {
 	const char *name;
 	__u32 act_drop, act_pass, act_fwd, act_tx;	/* return values */
-	__u32 pass[8], fwd[4], tx[3], consumed[3];	/* terminal counters */
+	__u32 pass[8], fwd[4], tx[3], consumed[5];	/* terminal counters */
 	__u32 other[10];				/* allowed, non-terminal */
 };
 
@@ -251,11 +251,11 @@ static const struct prog_books books[] = {
 			       C(EV_LOST), C(FIB_LOOKUP), C(EV_TEID_SUPPRESSED), C(EV_TEID_LOST),
 			       END } },
 	[P_SGI] = { "xdp_sgi", XDP_DROP, XDP_PASS, XDP_REDIRECT, XDP_TX,
-		    .pass = { C(DL_NO_NEIGH_PASS), C(DL_FRAG_NEEDED_PASS), C(IP_FRAG_PASS),
-			      C(DL_NOT_UE_PASS), END },
+		    .pass = { C(IP_FRAG_PASS), C(DL_NOT_UE_PASS), END },
 		    .fwd = { C(DL_FWD), END },
 		    .tx = { C(DL_FRAG_ICMP), END },
-		    .consumed = { C(IDLE_BUFFERED), C(DL_FRAG_USER), END },
+		    .consumed = { C(IDLE_BUFFERED), C(DL_FRAG_USER), C(DL_NO_NEIGH_PASS),
+				  C(DL_FRAG_NEEDED_PASS), END },
 		    .other = { C(DL_RX), C(PORTAL_RESTORE), C(EV_DDN), C(EV_QUOTA), C(EV_LOST),
 			       C(FIB_LOOKUP), END } },
 	/* tc_ue: TC_ACT_OK and TC_ACT_REDIRECT both carry the packet on

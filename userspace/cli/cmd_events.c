@@ -246,6 +246,10 @@ int cli_events_main(int argc, char **argv)
         fprintf(stderr, "xepcctl events: fragments reassembled=%llu ignored=%llu failed=%llu\n",
                 (unsigned long long)es.frag_reassembled, (unsigned long long)es.frag_ignored,
                 (unsigned long long)es.frag_failed);
+    if (es.to_stack_sent || es.to_stack_dropped)
+        fprintf(stderr, "xepcctl events: downlink through the stack (no neighbour, MTU) "
+                "sent=%llu dropped=%llu\n", (unsigned long long)es.to_stack_sent,
+                (unsigned long long)es.to_stack_dropped);
     if (es.oversize_sent || es.oversize_dropped)
         fprintf(stderr, "xepcctl events: over the S1-U MTU sent-as-fragments=%llu dropped=%llu\n",
                 (unsigned long long)es.oversize_sent, (unsigned long long)es.oversize_dropped);

@@ -281,6 +281,11 @@ struct dp_event_stats {
                                  * fragments */
     uint64_t oversize_dropped;  /* ... not sent: session gone or replaced, no
                                  * tunnel, or the send failed */
+    uint64_t to_stack_sent;     /* downlink packets whose eNB had no neighbour
+                                 * entry (or over the route MTU), sent as
+                                 * G-PDUs through the kernel */
+    uint64_t to_stack_dropped;  /* ... not sent (no GTP-U socket: events
+                                 * opened without one; session gone) */
     uint64_t path_rx_ignored;   /* datagrams on the GTP-U socket that were not
                                  * an Echo Response from a peer's port 2152
                                  * (path management) */

@@ -148,6 +148,26 @@ static void send_error_indication(struct dp_ctx *ctx, const struct xepc_ev_unkno
     sendto(ctx->udp_fd, msg, (size_t)n, 0, (struct sockaddr *)&to, sizeof(to));
 }
 
+/* Sends len bytes of inner packet as a G-PDU into the tunnel of s. */
+static bool gpdu_send(struct dp_ctx *ctx, const struct xepc_session *s, const uint8_t *data,
+                      uint32_t len)
+{
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(DP_GTPU_PORT),
+                             .sin_addr.s_addr = s->enb_addr};
+    uint8_t hdr[8];
+    dp_gtpu_build_gpdu_header(hdr, sizeof(hdr), s->teid_remote, len);
+    struct iovec iov[2] = {{hdr, sizeof(hdr)}, {(void *)data, len}};
+    struct msghdr mh = {.msg_name = &to, .msg_namelen = sizeof(to), .msg_iov = iov,
+                        .msg_iovlen = 2};
+    return sendmsg(ctx->udp_fd, &mh, 0) >= 0;
+}
+
+/* Sends a kept packet as a G-PDU into the tunnel of s. */
+static bool buf_send(struct dp_ctx *ctx, const struct dp_buf_pkt *p, const struct xepc_session *s)
+{
+    return gpdu_send(ctx, s, p->data, p->len);
+}
+
 /* Has an unknown-TEID event waited in the ring longer than the follower
  * answers?  ts_ns is the kernel's bpf_ktime_get_ns(), CLOCK_MONOTONIC. */
 static bool teid_ev_too_old(const struct dp_ctx *ctx, uint64_t ts_ns)
@@ -209,6 +229,22 @@ static int rb_event(void *arg, void *data, size_t size)
             return 0;
         }
         break;
+    case XEPC_EV_TO_STACK: {
+        /* no neighbour for the eNB yet, or over the route MTU: a G-PDU
+         * through our socket, and the kernel's output path resolves the
+         * neighbour or fragments (docs/datapath.md, downlink step 7) */
+        const struct xepc_ev_buffered *b = data;
+        struct xepc_session s;
+        if (size < offsetof(struct xepc_ev_buffered, data) || b->len > XEPC_BUF_PKT_MAX ||
+            dp_session_read(ctx, h->session_id, &s) ||
+            !ident_matches(&s, h->teid_local, h->cookie, b->ue_addr) ||
+            !(s.flags & XEPC_SF_TUNNEL) || ctx->udp_fd < 0 ||
+            !gpdu_send(ctx, &s, b->data, b->len))
+            ctx->ev_stats.to_stack_dropped++;
+        else
+            ctx->ev_stats.to_stack_sent++;
+        return 0;
+    }
     case XEPC_EV_OVERSIZE: {
         /* over the S1-U MTU: sent here as outer fragments (dp_frag.c),
          * only into the tunnel of the session it was for */
@@ -340,18 +376,7 @@ int dp_events_open(struct dp_ctx *ctx, const struct dp_events_opts *opts, dp_eve
     return ctx->ev_epfd;
 }
 
-/* Sends a kept packet as a G-PDU into the tunnel of s. */
-static bool buf_send(struct dp_ctx *ctx, const struct dp_buf_pkt *p, const struct xepc_session *s)
-{
-    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(DP_GTPU_PORT),
-                             .sin_addr.s_addr = s->enb_addr};
-    uint8_t hdr[8];
-    dp_gtpu_build_gpdu_header(hdr, sizeof(hdr), s->teid_remote, p->len);
-    struct iovec iov[2] = {{hdr, sizeof(hdr)}, {(void *)p->data, p->len}};
-    struct msghdr mh = {.msg_name = &to, .msg_namelen = sizeof(to), .msg_iov = iov,
-                        .msg_iovlen = 2};
-    return sendmsg(ctx->udp_fd, &mh, 0) >= 0;
-}
+
 
 /*
  * One pass over the kept packets, in arrival order (of session only_sid, or
