@@ -13,8 +13,13 @@ tap_plan 6
 
 check "topology" e2e_topology
 check "dp up" e2e_dp_up routed
-check "a session for UE 10.45.0.2" e2e_ue_session 2 0x201 0xa01
-in_gw ip neigh del $ENB_ADDR dev "$S_IF"
+# an eNB address the gateway has never talked to, so that it surely has no
+# neighbour entry (deleting the entry of $ENB_ADDR races with the eNB's own
+# ARP, which recreates it)
+ENB2=172.16.1.3
+in_enb ip addr add $ENB2/24 dev "$E_IF"
+check "a session for UE 10.45.0.2 whose eNB is $ENB2" \
+    xepcctl session add --teid 0x201 --ue 10.45.0.2 --enb $ENB2 --dl-teid 0xa01
 ip netns exec "$NS_ENB" timeout 60 tshark -q -i "$E_IF" -f "udp port 2152" -w "$E2E_TMP/enb.pcapng" \
     >"$E2E_TMP/tshark.log" 2>&1 &
 echo $! >"$E2E_TMP/tshark.pid"
