@@ -117,7 +117,7 @@ def report(name, rates, unit):
 def one_store(label, store, d, ca):
     o = H.Orcd(d, store, f"http: {{threads: 4}}\ngateways: {{ca_cert: {ca[0]}, ca_key: {ca[1]}}}\n").start()
     tok = o.token("admin")
-    c = o.client(tok)
+    c = H.Client(o.port, o.cert, tok, timeout=900)  # the 1M import takes a while
     c.post("/v1/networks", {"id": "bench", "plmn": {"mcc": "001", "mnc": "01"}, "tacs": [1]})
     c.post("/v1/networks/bench/apns", {"id": "internet", "ambr": {"ul": 10**8, "dl": 10**8}})
     n = max(N_IMPORT, READ_SET)

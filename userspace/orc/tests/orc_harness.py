@@ -219,8 +219,9 @@ class Client:
     """HTTPS with keep-alive: one connection, reopened only when the server
     closed it (self.connects counts the openings)."""
 
-    def __init__(self, port, cafile, token=None, client_cert=None):
+    def __init__(self, port, cafile, token=None, client_cert=None, timeout=30):
         self.port = port
+        self.timeout = timeout
         self.ctx = ssl.create_default_context(cafile=cafile)
         if client_cert:  # (certificate file, key file): mutual TLS
             self.ctx.load_cert_chain(*client_cert)
@@ -231,7 +232,7 @@ class Client:
     def _conn(self):
         if self.conn is None:
             self.conn = http.client.HTTPSConnection("127.0.0.1", self.port, context=self.ctx,
-                                                    timeout=30)
+                                                    timeout=self.timeout)
             self.connects += 1
         return self.conn
 
@@ -254,7 +255,8 @@ class Client:
                     c.close()
                     self.conn = None
                 return Resp(r.status, r.getheaders(), data)
-            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError,
+                    ssl.SSLEOFError):  # the server closed an idle connection
                 c.close()
                 self.conn = None
                 if attempt:
