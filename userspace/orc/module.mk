@@ -21,7 +21,7 @@ xepc-orcd_SRCS := userspace/orc/orc_main.c
 xepc-orcd_LIBS := orcd xepc
 xepc-orcd_LDLIBS := $(ORC_LDLIBS)
 
-DEBIAN_PACKAGES += libmicrohttpd-dev libjansson-dev libyaml-dev libsqlite3-dev libpq-dev \
+DEBIAN_PACKAGES += libmicrohttpd-dev libgnutls28-dev libjansson-dev libyaml-dev libsqlite3-dev libpq-dev \
                    postgresql libcurl4-gnutls-dev openssl curl python3
 
 UNIT_TESTS += test_orc_config
