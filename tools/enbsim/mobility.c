@@ -670,12 +670,22 @@ bool enbsim_mob_on_s1ap(struct enbsim *x, struct enbsim_enb *e, struct enbsim_ue
         if (ue && ext->ho_pending && ext->ho_enb == e->idx)
             on_path_switch_ack(x, ue, dl);
         return true;
+    case S1AP_MSG_ErrorIndication:
+        /* an Error Indication about the target side of a handover in
+         * progress (an MME that does not run Path Switch answers so, TS
+         * 36.413 10.3.4.1): the handover failed, as below */
+        if (!ue || !ext->ho_pending || ext->ho_enb != e->idx || ue->enb == e->idx)
+            return false;
+        x->st.error_ind++;
+        /* fall through */
     case S1AP_MSG_PathSwitchRequestFailure:
         if (ue && ext->ho_pending && ext->ho_enb == e->idx) {
             /* TS 36.413 8.4.4.3: the path stays; the UE stays with the
              * source eNB here */
             ext->ho_pending = false;
-            enbsim_stat_fail(x, PROC_X2HO, dl->cause);
+            enbsim_stat_fail(x, PROC_X2HO, dl->kind == S1AP_MSG_ErrorIndication
+                                               ? "error-indication"
+                                               : dl->cause);
             ue->t_start[PROC_X2HO] = 0;
             ext->deadline = 0;
             ext->in_cell_since = enbsim_now_ns();

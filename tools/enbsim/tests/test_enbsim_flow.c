@@ -92,6 +92,7 @@ static struct {
         dedicated_releases, br_allocs, erab_modify_rsp;
     bool dedicated_keep;      /* no modify/release after the activation */
     int imsi_pages;           /* with page_after_release: that many pages by IMSI first */
+    bool psr_error;           /* answers Path Switch Requests with an Error Indication */
     uint16_t ded_port;        /* the dedicated bearer's TFT: UDP remote port */
     double probe_delay;       /* s after UE 1's Attach Complete (0.2) */
     unsigned gpdu_dedicated;  /* uplink G-PDUs on the dedicated bearer's TEID */
@@ -987,6 +988,18 @@ static void on_data(void *arg, uint32_t assoc, uint16_t stream, uint32_t ppid,
         u = by_mme_id(r->SourceMME_UE_S1AP_ID);
         assert_non_null(u);
         mme.path_switches++;
+        if (mme.psr_error) {
+            /* an MME without X2 handover (TS 36.413 10.3.4.1) */
+            s1ap_pdu_init(&out, S1AP_MSG_ErrorIndication);
+            out.u.ErrorIndication.eNB_UE_S1AP_ID_present = true;
+            out.u.ErrorIndication.eNB_UE_S1AP_ID = r->eNB_UE_S1AP_ID;
+            out.u.ErrorIndication.Cause_present = true;
+            out.u.ErrorIndication.Cause.present = S1AP_Cause_PR_protocol;
+            out.u.ErrorIndication.Cause.u.protocol =
+                S1AP_CauseProtocol_message_not_compatible_with_receiver_state;
+            send_pdu(assoc, stream, &out);
+            break;
+        }
         if (assoc != u->assoc)
             mme.psr_new_assoc++;
         if (!r->E_RABToBeSwitchedDLList.count ||
@@ -1752,6 +1765,22 @@ static void test_x2_handovers(void **state)
     assert_int_equal(enb, 1);
 }
 
+/* A Path Switch Request answered with an Error Indication fails that
+ * handover (counted) at once, not by timeout; the UE stays with its
+ * source eNB, connected, and detaches from there. */
+static void test_x2_handover_error_indication(void **state)
+{
+    (void)state;
+    mme.psr_error = true;
+    assert_int_equal(run("--enbs 2 --ues 1 --x2-handover-after 0.2 --hold 0.5 --detach"), 1);
+    assert_true(figure("x2_handover_failed") >= 1);
+    assert_int_equal(figure("x2_handover_ok"), 0);
+    assert_true(has_line("enbsim: failed_cause x2_handover:error-indication "));
+    assert_int_equal(figure("failed"), 0);
+    assert_int_equal(figure("detach_ok"), 1);
+    assert_true(mme.path_switches >= 1);
+}
+
 /* S1 Reset from the eNB (whole interface) and from the MME (partial):
  * acknowledged; the UEs are ECM-IDLE and detach from there. */
 static void test_s1_reset_from_enb(void **state)
@@ -1830,6 +1859,7 @@ int main(void)
         T(test_periodic_tau),
         T(test_periodic_tau_active_flag),
         T(test_x2_handovers),
+        T(test_x2_handover_error_indication),
         T(test_s1_reset_from_enb),
         T(test_s1_reset_from_mme),
         T(test_dedicated_bearers),
