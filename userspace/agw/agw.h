@@ -176,7 +176,9 @@ void pgw_fini(struct agw_ctx *ctx);
  * returns 0 or the ESM cause (#26 resources, #8 ...) as a positive int. */
 int pgw_pdn_alloc(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p,
                   const struct agw_apn *apn, const struct in_addr *static_ip);
-/* Installs/updates the datapath session of p (tunnel when dl_teid set). */
+/* Installs the datapath session of p, or updates its tunnel (set when
+ * dl_teid is) keeping its meters; an AMBR change is dp_session_modify()
+ * with DP_MOD_AMBR. */
 int pgw_pdn_program(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p);
 /* Takes the tunnel away (UE left ECM-CONNECTED): downlink is buffered. */
 int pgw_pdn_suspend(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p);

@@ -202,7 +202,10 @@ int pgw_pdn_program(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p)
     if (!ctx->dp)
         return 0;               /* --no-datapath */
     spec_of(ue, p, &s);
-    int rc = p->dp_installed ? dp_session_modify(ctx->dp, &s, XEPC_ACT_PASS, DP_MOD_AMBR)
+    /* An installed session only changes its tunnel here: its AMBR meters
+     * (and their buckets) stay; new meters for every tunnel change would
+     * cost two meter allocations per attach and per service request. */
+    int rc = p->dp_installed ? dp_session_modify(ctx->dp, &s, XEPC_ACT_PASS, 0)
                              : dp_session_add(ctx->dp, &s, XEPC_ACT_PASS);
     if (rc < 0) {
         ctx->stats.dp_errors++;

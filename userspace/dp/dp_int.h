@@ -90,6 +90,7 @@ struct dp_ctx {
     int lock_fd;                    /* the pin directory, flock()ed by writers */
     int events_lock_fd;             /* held while this process follows the events */
     uint32_t meter_hint;            /* next-fit cursor of the meter allocator */
+    uint64_t meter_reads;           /* meter entries it read (test_dp_meters) */
     int lock_depth;
 };
 

@@ -43,12 +43,13 @@
 
 #define SCAN_CHUNK 1024
 
-/* Walks an array map in chunks; calls fn(idx, value) until it returns
- * non-zero.  Returns fn's value, 0 at the end, or a negative errno. */
-static int array_scan(struct dp_ctx *ctx, enum dp_map m, size_t vsize,
-                      int (*fn)(uint32_t idx, const void *val, void *arg), void *arg)
+/* Walks entries lo .. hi - 1 of an array map in chunks; calls fn(idx,
+ * value) until it returns non-zero.  Returns fn's value, 0 at the end, or
+ * a negative errno; *reads (if given) grows by the entries read. */
+static int scan_range(struct dp_ctx *ctx, enum dp_map m, size_t vsize, uint32_t lo, uint32_t hi,
+                      int (*fn)(uint32_t idx, const void *val, void *arg), void *arg,
+                      uint64_t *reads)
 {
-    uint32_t max = ctx->max_entries[m];
     uint32_t *keys = malloc(SCAN_CHUNK * sizeof(*keys));
     uint8_t *vals = malloc(SCAN_CHUNK * vsize);
     int rc = 0;
@@ -56,35 +57,48 @@ static int array_scan(struct dp_ctx *ctx, enum dp_map m, size_t vsize,
         rc = -ENOMEM;
         goto out;
     }
-    uint32_t in = 0, out_batch = 0;
-    bool first = true, done = false;
+    /* An array's batch cursor is the last index read: the next call
+     * starts after it. */
+    uint32_t in = lo ? lo - 1 : 0, out_batch = 0, next = lo;
+    bool first = lo == 0;
     LIBBPF_OPTS(bpf_map_batch_opts, o);
-    while (!done && !rc) {
-        uint32_t count = SCAN_CHUNK;
+    while (next < hi && !rc) {
+        uint32_t count = hi - next < SCAN_CHUNK ? hi - next : SCAN_CHUNK;
         int r = bpf_map_lookup_batch(ctx->map_fd[m], first ? NULL : &in, &out_batch, keys, vals,
                                      &count, &o);
         if (r && errno != ENOENT) {
             /* No batch support: one lookup per element. */
-            uint32_t start = first ? 0 : in;
-            for (uint32_t i = start; i < max && !rc; i++) {
+            for (uint32_t i = next; i < hi && !rc; i++) {
                 if (bpf_map_lookup_elem(ctx->map_fd[m], &i, vals))
                     rc = -errno;
                 else
                     rc = fn(i, vals, arg);
+                if (reads)
+                    (*reads)++;
             }
             goto out;
         }
-        if (r)
-            done = true;
+        if (reads)
+            *reads += count;
         for (uint32_t i = 0; i < count && !rc; i++)
             rc = fn(keys[i], vals + (size_t)i * vsize, arg);
+        if (r || !count)
+            break;
         in = out_batch;
+        next = out_batch + 1;
         first = false;
     }
 out:
     free(keys);
     free(vals);
     return rc;
+}
+
+/* Walks the whole array map (see scan_range). */
+static int array_scan(struct dp_ctx *ctx, enum dp_map m, size_t vsize,
+                      int (*fn)(uint32_t idx, const void *val, void *arg), void *arg)
+{
+    return scan_range(ctx, m, vsize, 0, ctx->max_entries[m], fn, arg, NULL);
 }
 
 /* ------------------------------------------------- the session entry --- */
@@ -422,9 +436,13 @@ static int plan_policy(struct dp_ctx *ctx, const struct dp_session_spec *s, stru
 
 /* Next fit from where the last allocation ended: sessions come and go in
  * roughly the order they were made, so the slots after the cursor are
- * almost always free and an allocation costs a lookup or two instead of a
- * walk over the whole table (which made every session add O(max meters)).
- * Only when a short probe finds too little does the full scan run. */
+ * almost always free and an allocation costs a lookup or two.  When they
+ * are not (after the cursor wrapped around a table that sessions hold in
+ * patches), the walk goes on in chunks from the cursor, and the cursor
+ * moves past what it found: each meter is passed over at most once per
+ * turn, never the whole table for every allocation (which, once the
+ * cursor had wrapped, turned every session add into a read of the whole
+ * table and attaches past ~50k UEs to a crawl). */
 #define METER_PROBE 64
 
 static int probe_meters(struct dp_ctx *ctx, uint32_t n, uint32_t *ids)
@@ -435,6 +453,7 @@ static int probe_meters(struct dp_ctx *ctx, uint32_t n, uint32_t *ids)
         struct xepc_meter m;
         if (idx == 0 || idx >= max)
             idx = 1;        /* meter 0 means "none" */
+        ctx->meter_reads++;
         if (bpf_map_lookup_elem(ctx->map_fd[DP_MAP_METERS], &idx, &m))
             return -errno;
         bool taken = false;
@@ -456,13 +475,20 @@ static int alloc_meters(struct dp_ctx *ctx, uint32_t n, uint32_t *ids)
         return 0;
     if (probe_meters(ctx, n, ids) == (int)n)
         return 0;
+    uint32_t max = ctx->max_entries[DP_MAP_METERS];
+    uint32_t start = ctx->meter_hint && ctx->meter_hint < max ? ctx->meter_hint : 1;
     struct free_scan fs = {.want = n, .ids = ids};
-    int rc = array_scan(ctx, DP_MAP_METERS, sizeof(struct xepc_meter), meter_free_fn, &fs);
+    int rc = scan_range(ctx, DP_MAP_METERS, sizeof(struct xepc_meter), start, max,
+                        meter_free_fn, &fs, &ctx->meter_reads);
+    if (rc == 0)
+        rc = scan_range(ctx, DP_MAP_METERS, sizeof(struct xepc_meter), 1, start,
+                        meter_free_fn, &fs, &ctx->meter_reads);
     if (rc < 0)
         return dp_set_error(ctx, rc, "cannot scan %s: %s", XEPC_MAP_METERS, strerror(-rc));
     if (fs.found < n)
         return dp_set_error(ctx, -ENOSPC, "%u free meters needed, %u left (raise max meters)",
                             n, fs.found);
+    ctx->meter_hint = ids[n - 1] + 1;
     return 0;
 }
 

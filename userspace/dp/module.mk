@@ -29,3 +29,10 @@ UNIT_TESTS += test_dp_torn
 test_dp_torn_SRCS := userspace/dp/tests/test_dp_torn.c
 test_dp_torn_LIBS := dp
 test_dp_torn_LDLIBS := -lbpf -lelf -lz -lpthread
+
+# Root: the meter allocator stays next-fit over several turns of sessions
+# added, given new meters and deleted in batches (the 100k-UE attach stall).
+UNIT_TESTS += test_dp_meters
+test_dp_meters_SRCS := userspace/dp/tests/test_dp_meters.c
+test_dp_meters_LIBS := dp
+test_dp_meters_LDLIBS := -lbpf -lelf -lz

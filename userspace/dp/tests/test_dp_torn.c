@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "dp/dp.h"
+#include "dp_test_env.h"
 
 #define ENB_A "192.0.2.50"
 #define ENB_B "198.51.100.61"
@@ -42,37 +43,6 @@
 #define TEID_B 0x55667788u
 #define UE "10.45.0.5"
 #define UL_TEID 5u
-
-static int n_test, n_failed;
-
-static void tap(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void tap(bool ok, const char *fmt, ...)
-{
-    va_list ap;
-    printf("%sok %d - ", ok ? "" : "not ", ++n_test);
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    putchar('\n');
-    if (!ok)
-        n_failed++;
-}
-
-static int lo_up(void)
-{
-    struct ifreq ifr = {0};
-    int fd = socket(AF_INET, SOCK_DGRAM, 0);
-    if (fd < 0)
-        return -errno;
-    snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
-    int rc = ioctl(fd, SIOCGIFFLAGS, &ifr);
-    if (!rc) {
-        ifr.ifr_flags |= IFF_UP;
-        rc = ioctl(fd, SIOCSIFFLAGS, &ifr);
-    }
-    close(fd);
-    return rc ? -errno : 0;
-}
 
 struct writer {
     char pin_dir[256];
@@ -228,24 +198,11 @@ static int run(const char *pin_root)
 
 int main(void)
 {
-    if (geteuid()) {
-        printf("1..0 # SKIP needs root (netns, bpffs, BPF)\n");
-        return 0;
-    }
-    if (unshare(CLONE_NEWNET) || lo_up()) {
-        printf("1..0 # SKIP cannot make a network namespace: %s\n", strerror(errno));
-        return 0;
-    }
     char root[] = "/tmp/xepc-torn.XXXXXX";
-    if (!mkdtemp(root) || mount("bpf", root, "bpf", 0, "mode=0700")) {
-        printf("1..0 # SKIP cannot mount a bpffs: %s\n", strerror(errno));
-        if (root[0])
-            rmdir(root);
+    if (!dp_test_env_enter(root))
         return 0;
-    }
     printf("1..8\n");
     run(root);
-    umount(root);
-    rmdir(root);
+    dp_test_env_leave(root);
     return n_failed ? 1 : 0;
 }
