@@ -91,6 +91,8 @@ struct dp_ctx {
     int events_lock_fd;             /* held while this process follows the events */
     uint32_t meter_hint;            /* next-fit cursor of the meter allocator */
     uint64_t meter_reads;           /* meter entries it read (test_dp_meters) */
+    uint32_t charge_hint;           /* next-fit cursor of the charging slots */
+    uint64_t charge_reads;          /* slots it read (test_dp_meters) */
     int lock_depth;
 };
 

@@ -320,19 +320,29 @@ static struct xepc_charge *charge_slot(struct dp_ctx *ctx, uint32_t idx)
     return idx < ctx->max_entries[DP_MAP_CHARGING] ? &ctx->charging[idx] : NULL;
 }
 
+/* n contiguous free slots, next fit from where the last run ended (as the
+ * meters: a scan from slot 1 for every session with quotas would read the
+ * whole table per session add once it is full of live sessions). */
 static int charging_alloc(struct dp_ctx *ctx, uint32_t n, uint32_t *base)
 {
-    uint32_t run = 0;
-    for (uint32_t i = 1; i < ctx->max_entries[DP_MAP_CHARGING]; i++) {
-        uint8_t f = __atomic_load_n(&ctx->charging[i].flags, __ATOMIC_ACQUIRE);
-        run = (f & XEPC_CF_VALID) ? 0 : run + 1;
-        if (run == n) {
-            *base = i + 1 - n;
-            return 0;
+    uint32_t max = ctx->max_entries[DP_MAP_CHARGING];
+    uint32_t start = ctx->charge_hint && ctx->charge_hint < max ? ctx->charge_hint : 1;
+    for (int pass = 0; pass < 2; pass++) {
+        uint32_t lo = pass ? 1 : start, hi = pass ? start + n - 1 : max, run = 0;
+        if (hi > max)
+            hi = max;
+        for (uint32_t i = lo; i < hi; i++) {
+            ctx->charge_reads++;
+            uint8_t f = __atomic_load_n(&ctx->charging[i].flags, __ATOMIC_ACQUIRE);
+            run = (f & XEPC_CF_VALID) ? 0 : run + 1;
+            if (run == n) {
+                *base = i + 1 - n;
+                ctx->charge_hint = i + 1;
+                return 0;
+            }
         }
     }
-    return dp_set_error(ctx, -ENOSPC, "no %u free contiguous charging slots (of %u)", n,
-                        ctx->max_entries[DP_MAP_CHARGING]);
+    return dp_set_error(ctx, -ENOSPC, "no %u free contiguous charging slots (of %u)", n, max);
 }
 
 /* Frees the slots base .. base + n - 1 that session `owner` holds. */

@@ -13,7 +13,8 @@
  * deleted in batches, as concurrent attaches and detaches do, for several
  * turns of the cursor over the table.  Every allocation must read few
  * meter entries on average (the whole-table fallback reads at least a
- * chunk of 1024 per allocation), every meter must belong to exactly one
+ * chunk of 1024 per allocation; the charging slots of sessions with
+ * quotas likewise), every meter must belong to exactly one
  * live session, and the table must refuse an allocation only when full.
  *
  * Needs root (netns, bpffs, BPF); prints "1..0 # SKIP" otherwise.  TAP.
@@ -29,6 +30,7 @@
 #define MAX_SESSIONS 1024u      /* 2048 meters */
 #define BATCH 64u
 #define LIVE 700u
+#define MAX_CHARGING 1024u      /* slots; 2 per session with a quota */
 #define ROUNDS 60u
 
 struct meter_count {
@@ -52,6 +54,16 @@ static void spec_of(uint32_t n, struct dp_session_spec *s)
     s->ue_addr.s_addr = htonl(0x0a2d0000u + 2 + n % 60000);
     s->ul_ambr_bps = 10000000;
     s->dl_ambr_bps = 20000000;
+    if (n % 2) {
+        /* every other session counts rating group 7 against a quota: two
+         * charging slots (the group's and the default one) */
+        s->n_rules = 1;
+        s->rules[0] = (struct dp_rule_spec){.precedence = 10, .dir = DP_DIR_UL | DP_DIR_DL,
+                                            .sport_hi = 65535, .dport_hi = 65535,
+                                            .action = XEPC_ACT_PASS, .rating_group = 7};
+        s->n_quotas = 1;
+        s->quotas[0] = (struct dp_quota_spec){.rating_group = 7, .bytes = 1000000000};
+    }
 }
 
 static int run(const char *pin_root)
@@ -65,6 +77,7 @@ static int run(const char *pin_root)
     cfg.mode = XEPC_MODE_NAT;
     cfg.xdp_generic = true;
     cfg.max_sessions = MAX_SESSIONS;
+    cfg.max_charging = MAX_CHARGING;
     inet_pton(AF_INET, "192.0.2.1", &cfg.gtpu_addr);
     snprintf(cfg.pin_dir, sizeof(cfg.pin_dir), "%s", pin_dir);
     int rc = dp_up(&cfg, &ctx);
@@ -112,6 +125,12 @@ static int run(const char *pin_root)
     tap(errors == 0, "%u sessions added, given new AMBR meters and deleted in batches of %u",
         head, BATCH);
     tap(turns >= 3, "the allocator's cursor went around the table %" PRIu64 " times", turns);
+    uint64_t charged = head / 2;
+    printf("# %" PRIu64 " sessions with quotas (%" PRIu64 " turns over %u charging slots): "
+           "%" PRIu64 " slots read, %.1f per session\n", charged, charged * 2 / MAX_CHARGING,
+           MAX_CHARGING, ctx->charge_reads, (double)ctx->charge_reads / (double)charged);
+    tap(ctx->charge_reads < charged * 32, "a session's charging slots cost %.1f slot reads "
+        "on average (< 32: next fit)", (double)ctx->charge_reads / (double)charged);
     tap(ctx->meter_reads < allocs * 32, "an allocation reads %.1f meter entries on average "
         "(< 32: next fit, not the whole table)", (double)ctx->meter_reads / (double)allocs);
 
@@ -142,7 +161,7 @@ int main(void)
     char root[] = "/tmp/xepc-meters.XXXXXX";
     if (!dp_test_env_enter(root))
         return 0;
-    printf("1..7\n");
+    printf("1..8\n");
     run(root);
     dp_test_env_leave(root);
     return n_failed ? 1 : 0;
