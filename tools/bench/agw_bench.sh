@@ -8,7 +8,8 @@
 #                     AGW_BENCH_SECONDS (60), median of AGW_BENCH_RUNS (5),
 #                     with the attach latency p50/p99 of the median run
 #   agw_rss_per_ue    resident memory of xepc-agwd per attached UE, with up
-#                     to AGW_BENCH_UES (20000) UEs attached by enbsim
+#                     to AGW_BENCH_UES (100000, the issue's figure) UEs attached by enbsim
+#                     and held, within AGW_BENCH_MASS_SECONDS (900)
 #   agw_restart       seconds from starting xepc-agwd on AGW_BENCH_RESTART_UES
 #                     (100000) stored UEs and their pinned sessions to the
 #                     daemon serving again, every UE reloaded
@@ -19,7 +20,7 @@ source "$(dirname "$0")/../../tests/e2e/agw_lib.sh"
 
 SECS=${AGW_BENCH_SECONDS:-60}
 RUNS=${AGW_BENCH_RUNS:-5}
-NUES=${AGW_BENCH_UES:-20000}
+NUES=${AGW_BENCH_UES:-100000}
 CYCLE_UES=${AGW_BENCH_CYCLE_UES:-2000}
 CONC=${AGW_BENCH_CONCURRENCY:-256}
 
@@ -68,7 +69,7 @@ enbsim_bg "$E2E_TMP/mass.out" --ues "$NUES" --hold -1 --no-tun --concurrency "$C
 t0=$(date +%s)
 while [ "$(ues_attached)" -lt "$NUES" ] 2>/dev/null; do
     kill -0 $ENBSIM_PID 2>/dev/null || break
-    [ $(($(date +%s) - t0)) -gt "${AGW_BENCH_MASS_SECONDS:-300}" ] && break
+    [ $(($(date +%s) - t0)) -gt "${AGW_BENCH_MASS_SECONDS:-900}" ] && break
     sleep 1
 done
 attached=$(ues_attached)
