@@ -44,3 +44,10 @@ BENCH_SCRIPTS += userspace/orc/tests/bench_orc.py
 # The gateway API: bootstrap (challenge + CSR -> certificate from orcd's
 # CA) and check-in over mutual TLS, each refusal, on SQLite and PostgreSQL.
 SCRIPT_TESTS += userspace/orc/tests/test_orc_gateway.py
+
+# The resource handlers under arbitrary routes, path parameters and JSON
+# bodies, on a private SQLite store (every request rolled back).
+FUZZERS += fuzz_orc_api
+fuzz_orc_api_SRCS := userspace/orc/fuzz/fuzz_orc_api.c
+fuzz_orc_api_LIBS := orcd xepc
+fuzz_orc_api_LDLIBS := $(ORC_LDLIBS)

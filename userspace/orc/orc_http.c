@@ -105,14 +105,15 @@ void orc_reply_store_error(struct orc_req *r, int rc)
     }
 }
 
+/* NULL without a connection: a request made by fuzz_orc_api. */
 const char *orc_query(struct orc_req *r, const char *key)
 {
-    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
+    return r->conn ? MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key) : NULL;
 }
 
 const char *orc_header(struct orc_req *r, const char *key)
 {
-    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, key);
+    return r->conn ? MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, key) : NULL;
 }
 
 /* ----------------------------------------------------------- routing ---- */
