@@ -30,6 +30,42 @@ static size_t n_routes;
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* Runs the handler of METHOD pattern with params and body, committed:
+ * the store every input starts from. */
+static void fixture(const char *method, const char *pattern, const char *p0, const char *p1,
+                    const char *body)
+{
+    for (size_t i = 0; i < n_routes; i++) {
+        if (strcmp(routes[i]->method, method) || strcmp(routes[i]->pattern, pattern))
+            continue;
+        struct orc_req r;
+        memset(&r, 0, sizeof(r));
+        r.ctx = &ctx;
+        r.route = routes[i];
+        r.method = method;
+        r.url = pattern;
+        r.scope = ORC_SCOPE_ADMIN;
+        r.param[0] = (char *)p0;
+        r.param[1] = (char *)p1;
+        r.n_param = p1 ? 2 : p0 ? 1 : 0;
+        r.body = (char *)body;
+        r.body_len = strlen(body);
+        r.json = json_loads(body, 0, NULL);
+        r.db = orc_store_get(&ctx.store);
+        if (orc_begin(r.db) == 0) {
+            r.route->fn(&r);
+            if (r.status < 400 ? orc_commit(r.db) : (orc_rollback(r.db), -1))
+                fprintf(stderr, "fuzz_orc_api: fixture %s %s: %d\n", method, pattern, r.status);
+        }
+        orc_store_put(&ctx.store, r.db);
+        json_decref(r.json);
+        json_decref(r.resp);
+        free(r.text);
+        return;
+    }
+    fprintf(stderr, "fuzz_orc_api: no route %s %s\n", method, pattern);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
@@ -50,6 +86,17 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         for (const struct orc_route *r = orc_route_tables[t]; r->method; r++)
             if (n_routes < sizeof(routes) / sizeof(routes[0]))
                 routes[n_routes++] = r;
+    /* a network with an APN, a subscriber and a gateway, so that inputs
+     * naming them reach past the lookups */
+    fixture("POST", "/v1/networks", NULL, NULL,
+            "{\"id\":\"net1\",\"plmn\":{\"mcc\":\"001\",\"mnc\":\"01\"},\"tacs\":[1]}");
+    fixture("POST", "/v1/networks/{network}/apns", "net1", NULL,
+            "{\"id\":\"item1\",\"ambr\":{\"ul\":1000000,\"dl\":2000000},\"qci\":9,"
+            "\"arp\":{\"priority\":15,\"capability\":false,\"vulnerability\":true},"
+            "\"pools\":[\"10.45.0.0/16\"]}");
+    fixture("POST", "/v1/networks/{network}/subscribers", "net1", NULL,
+            "{\"imsi\":\"001010000000001\",\"k\":\"465b5ce8b199b49faa5f0a2ee238a6bc\","
+            "\"opc\":\"cd63cb71954a9f4e48a5994e37a02baf\",\"apns\":[\"item1\"]}");
     return 0;
 }
 
