@@ -129,6 +129,12 @@ void emm_timer_cb(struct ev_loop *loop, ev_timer *w, int revents);
 void emm_detach_done(struct agw_ctx *ctx, struct agw_ue *ue);
 void emm_context_drop(struct agw_ctx *ctx, struct agw_ue *ue);
 void emm_attach_esm_info_done(struct agw_ctx *ctx, struct agw_ue *ue);
+/* S6a (s6a_handler.c): the AIA's vector -> AUTHENTICATION REQUEST; the ULA
+ * came -> the attach goes on */
+void emm_auth_vector(struct agw_ctx *ctx, struct agw_ue *ue, const uint8_t rand[16],
+                     const uint8_t *xres, uint8_t xres_len, const uint8_t autn[16],
+                     const uint8_t kasme[32]);
+void emm_attach_continue(struct agw_ctx *ctx, struct agw_ue *ue);
 
 /* ----------------------------------------------------------------- HSS -- */
 /* What the MME needs of a subscriber (agw_hss.c over the local HSS). */
@@ -150,7 +156,8 @@ struct agw_sub {
     unsigned n_apns;                            /* 0: every configured APN */
     struct agw_sub_apn apns[AGW_SUB_MAX_APNS];
 };
-/* 0, -ENOENT (unknown IMSI), or another negative errno */
+/* 0, -ENOENT (unknown IMSI), or another negative errno.  With S6a, the
+ * subscription the HSS gave in the ULA (-ENOENT before it). */
 int agw_hss_lookup(struct agw_ctx *ctx, const char *imsi, struct agw_sub *sub);
 /* A new EPS vector (SQN advanced and stored first) */
 int agw_hss_vector(struct agw_ctx *ctx, const char *imsi, struct sec_eps_vector *v);

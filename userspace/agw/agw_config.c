@@ -162,6 +162,9 @@ void agw_config_defaults(struct agw_config *cfg)
     cfg->diameter.gx.address.s_addr = htonl(INADDR_LOOPBACK);
     cfg->diameter.gx.port = 3868;
     cfg->diameter.gx.tx_timeout_ms = 2000;
+    cfg->diameter.s6a.address.s_addr = htonl(INADDR_LOOPBACK);
+    cfg->diameter.s6a.port = 3868;
+    cfg->diameter.s6a.tx_timeout_ms = 2000;
 }
 
 void agw_config_free(struct agw_config *cfg)
@@ -805,13 +808,34 @@ static void rd_metrics(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
     YCFG_RD_UINT(c, m.val[1], "metrics.port", 0, 65535, cfg->metrics.port);
 }
 
-/* Diameter (docs/charging.md): our node and the Gx peer (the PCRF). */
+/* Diameter (docs/charging.md): our node, the Gx peer (the PCRF) and the
+ * S6a peer (the HSS, replacing the local one). */
+static void rd_diameter_peer(struct ycfg *c, yaml_node_t *n, const char *name, bool *enabled,
+                             char *peer, size_t peer_len, struct in_addr *addr, uint16_t *port,
+                             uint32_t *tx_timeout_ms)
+{
+    static const char *const keys[] = {"peer", "address", "port", "tx_timeout"};
+    struct ycfg_map g;
+    char path[64];
+    if (!n || !ycfg_map_open(c, n, name, keys, 4, &g))
+        return;
+    *enabled = true;
+    snprintf(path, sizeof(path), "%s.peer", name);
+    ycfg_rd_str(c, ycfg_map_need(c, &g, "peer"), path, peer, peer_len, 1);
+    snprintf(path, sizeof(path), "%s.address", name);
+    if (g.val[1])
+        ycfg_rd_ipv4(c, g.val[1], path, addr);
+    snprintf(path, sizeof(path), "%s.port", name);
+    YCFG_RD_UINT(c, g.val[2], path, 1, 65535, *port);
+    snprintf(path, sizeof(path), "%s.tx_timeout", name);
+    rd_duration(c, g.val[3], path, 100, 60000, "100ms..60s", tx_timeout_ms);
+}
+
 static void rd_diameter(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
 {
-    static const char *const keys[] = {"identity", "realm", "address", "port", "gx"};
-    static const char *const gx_keys[] = {"peer", "address", "port", "tx_timeout"};
-    struct ycfg_map m, g;
-    if (!ycfg_map_open(c, n, "diameter", keys, 5, &m))
+    static const char *const keys[] = {"identity", "realm", "address", "port", "gx", "s6a"};
+    struct ycfg_map m;
+    if (!ycfg_map_open(c, n, "diameter", keys, 6, &m))
         return;
     cfg->diameter.enabled = true;
     ycfg_rd_str(c, ycfg_map_need(c, &m, "identity"), "diameter.identity", cfg->diameter.identity,
@@ -821,16 +845,21 @@ static void rd_diameter(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
     if (m.val[2])
         ycfg_rd_ipv4(c, m.val[2], "diameter.address", &cfg->diameter.address);
     YCFG_RD_UINT(c, m.val[3], "diameter.port", 1, 65535, cfg->diameter.port);
-    if (!m.val[4] || !ycfg_map_open(c, m.val[4], "diameter.gx", gx_keys, 4, &g))
-        return;
-    cfg->diameter.gx.enabled = true;
-    ycfg_rd_str(c, ycfg_map_need(c, &g, "peer"), "diameter.gx.peer", cfg->diameter.gx.peer,
-                sizeof(cfg->diameter.gx.peer), 1);
-    if (g.val[1])
-        ycfg_rd_ipv4(c, g.val[1], "diameter.gx.address", &cfg->diameter.gx.address);
-    YCFG_RD_UINT(c, g.val[2], "diameter.gx.port", 1, 65535, cfg->diameter.gx.port);
-    rd_duration(c, g.val[3], "diameter.gx.tx_timeout", 100, 60000, "100ms..60s",
-                &cfg->diameter.gx.tx_timeout_ms);
+    rd_diameter_peer(c, m.val[4], "diameter.gx", &cfg->diameter.gx.enabled, cfg->diameter.gx.peer,
+                     sizeof(cfg->diameter.gx.peer), &cfg->diameter.gx.address,
+                     &cfg->diameter.gx.port, &cfg->diameter.gx.tx_timeout_ms);
+    rd_diameter_peer(c, m.val[5], "diameter.s6a", &cfg->diameter.s6a.enabled,
+                     cfg->diameter.s6a.peer, sizeof(cfg->diameter.s6a.peer),
+                     &cfg->diameter.s6a.address, &cfg->diameter.s6a.port,
+                     &cfg->diameter.s6a.tx_timeout_ms);
+    /* one node, one connection per peer identity: an HSS and a PCRF with
+     * the same identity (one server, as diamsim) must be at one address */
+    if (cfg->diameter.gx.enabled && cfg->diameter.s6a.enabled &&
+        !strcmp(cfg->diameter.gx.peer, cfg->diameter.s6a.peer) &&
+        (cfg->diameter.gx.address.s_addr != cfg->diameter.s6a.address.s_addr ||
+         cfg->diameter.gx.port != cfg->diameter.s6a.port))
+        ycfg_err(c, m.val[5], "diameter.s6a.peer",
+                 "'%s' is also the Gx peer, at another address or port", cfg->diameter.s6a.peer);
 }
 
 /* ------------------------------------------------------------ load ---- */

@@ -180,6 +180,14 @@ struct agw_config {
             uint16_t port;          /* default 3868 */
             uint32_t tx_timeout_ms; /* Tx timer (RFC 4006 13), default 2 s */
         } gx;
+        /* S6a toward an HSS (TS 29.272), instead of the local HSS */
+        struct {
+            bool enabled;
+            char peer[128];         /* the HSS's identity */
+            struct in_addr address;
+            uint16_t port;          /* default 3868 */
+            uint32_t tx_timeout_ms; /* answer timer of AIR/ULR/PUR, default 2 s */
+        } s6a;
     } diameter;
 };
 

@@ -156,6 +156,12 @@ struct agw_ue {
     uint8_t req_pdn_type;
     bool req_pco_dns, req_pco_mtu, req_pco_pcscf;
 
+    /* S6a (agw_s6a.h): the answer awaited, the tag of its request, and
+     * whether this attach's ULA came */
+    uint8_t s6a_wait;
+    uint16_t s6a_seq;
+    bool s6a_located;
+
     /* subscription (from the HSS at attach) */
     uint64_t ue_ambr_ul, ue_ambr_dl;
     char msisdn[16];
@@ -201,6 +207,7 @@ struct agw_ctx {
     struct agw_ctl *ctl;
     struct agw_metrics *metrics;
     struct agw_gx *gx;              /* Gx toward a PCRF (gx_path.c), or NULL */
+    struct agw_s6a *s6a;            /* S6a toward an HSS (s6a_handler.c), or NULL */
 
     struct agw_hash enb_by_assoc, enb_by_global;
     struct agw_hash ue_by_id, ue_by_imsi, ue_by_tmsi, ue_by_enb;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "agw/agw.h"
+#include "agw/agw_s6a.h"
 #include "agw/hss.h"
 
 static int hss_errno(enum hss_err e)
@@ -25,6 +26,8 @@ int agw_hss_lookup(struct agw_ctx *ctx, const char *imsi, struct agw_sub *sub)
 {
     struct hss h;
     struct hss_subscriber s;
+    if (s6a_enabled(ctx))
+        return s6a_sub_lookup(ctx, imsi, sub);
     hss_init(&h, ctx->db);
     enum hss_err e = hss_get(&h, imsi, &s, false);
     if (e != HSS_OK)

@@ -7,6 +7,7 @@
 
 #include "agw/agw.h"
 #include "agw/agw_nas.h"
+#include "agw/agw_s6a.h"
 #include "sec/kdf.h"
 #include "sec/nas_algs.h"
 
@@ -120,26 +121,21 @@ static void save_pdn_request(struct agw_ue *ue, const struct nas_container *c)
     }
 }
 
-/* TS 33.401 6.1 / TS 24.301 5.4.2: a fresh vector and AUTHENTICATION
- * REQUEST. */
-static void start_authentication(struct agw_ctx *ctx, struct agw_ue *ue)
+/* TS 24.301 5.4.2.2: AUTHENTICATION REQUEST with a vector from the HSS
+ * (local, or the AIA of S6a). */
+void emm_auth_vector(struct agw_ctx *ctx, struct agw_ue *ue, const uint8_t rand[16],
+                     const uint8_t *xres, uint8_t xres_len, const uint8_t autn[16],
+                     const uint8_t kasme[32])
 {
-    struct sec_eps_vector v;
-    char b[20];
-    int rc = agw_hss_vector(ctx, ue->imsi, &v);
-    if (rc < 0) {
-        LOG_WARN(ctx, "emm", "ue %s: no authentication vector: %s", ue_imsi_log(ctx, ue, b),
-                 strerror(-rc));
-        /* TS 29.272 A: unable to comply -> network failure */
+    if (xres_len < 4 || xres_len > sizeof(ue->xres)) {
         emm_attach_reject(ctx, ue, 17, 0);
         return;
     }
-    memcpy(ue->rand, v.rand, 16);
-    memcpy(ue->pend_autn, v.autn, 16);
-    memcpy(ue->xres, v.xres, 8);
-    ue->xres_len = 8;
-    memcpy(ue->pend_kasme, v.kasme, 32);
-    explicit_bzero(&v, sizeof(v));
+    memcpy(ue->rand, rand, 16);
+    memcpy(ue->pend_autn, autn, 16);
+    memcpy(ue->xres, xres, xres_len);
+    ue->xres_len = xres_len;
+    memcpy(ue->pend_kasme, kasme, 32);
     /* a KSI different from the current one (TS 24.301 9.9.3.21) */
     ue->pend_ksi = (uint8_t)(ue->ksi == NAS_KSI_NONE ? 0 : (ue->ksi + 1) % 7);
     ue->auth_pending = true;
@@ -148,11 +144,46 @@ static void start_authentication(struct agw_ctx *ctx, struct agw_ue *ue)
     emm_timer_start(ctx, ue, EMM_PROC_AUTH);
 }
 
+/* TS 33.401 6.1 / TS 24.301 5.4.2: a fresh vector and AUTHENTICATION
+ * REQUEST.  With S6a the AIR goes and the AIA continues (s6a_handler.c). */
+static void start_authentication(struct agw_ctx *ctx, struct agw_ue *ue)
+{
+    struct sec_eps_vector v;
+    char b[20];
+    if (s6a_enabled(ctx)) {
+        int rc = s6a_send_air(ctx, ue, NULL, NULL);
+        if (rc < 0) {
+            LOG_WARN(ctx, "emm", "ue %s: AIR not sent: %s", ue_imsi_log(ctx, ue, b),
+                     strerror(-rc));
+            emm_attach_reject(ctx, ue, 17, 0);
+        }
+        return;
+    }
+    int rc = agw_hss_vector(ctx, ue->imsi, &v);
+    if (rc < 0) {
+        LOG_WARN(ctx, "emm", "ue %s: no authentication vector: %s", ue_imsi_log(ctx, ue, b),
+                 strerror(-rc));
+        /* TS 29.272 A: unable to comply -> network failure */
+        emm_attach_reject(ctx, ue, 17, 0);
+        return;
+    }
+    emm_auth_vector(ctx, ue, v.rand, v.xres, 8, v.autn, v.kasme);
+    explicit_bzero(&v, sizeof(v));
+}
+
 /* The IMSI is known: check the subscriber, then authenticate. */
 static void attach_identified(struct agw_ctx *ctx, struct agw_ue *ue)
 {
     struct agw_sub sub;
     char b[20];
+    if (s6a_enabled(ctx)) {
+        /* TS 23.401 5.3.2.1 steps 5a and 8: AIR now, ULR once the UE is
+         * authenticated and the security mode set; the subscription comes
+         * with the ULA */
+        ue->s6a_located = false;
+        start_authentication(ctx, ue);
+        return;
+    }
     int rc = agw_hss_lookup(ctx, ue->imsi, &sub);
     if (rc == -ENOENT) {
         /* TS 29.272 Annex A: DIAMETER_ERROR_USER_UNKNOWN -> #8 */
@@ -311,6 +342,16 @@ static void handle_auth_failure(struct agw_ctx *ctx, struct agw_ue *ue,
     if (f->emm_cause == 21 && f->has_auts && ue->auth_attempts <= 2) {
         /* synch failure: the HSS takes SQN_MS from AUTS, then a new vector */
         ctx->stats.auth_synch_failure++;
+        if (s6a_enabled(ctx)) {
+            /* TS 29.272 5.2.3.1.2: AIR with Re-Synchronization-Info */
+            int rc = s6a_send_air(ctx, ue, ue->rand, f->auts);
+            if (rc == 0)
+                return;
+            LOG_WARN(ctx, "emm", "ue %s: AIR not sent: %s", ue_imsi_log(ctx, ue, b),
+                     strerror(-rc));
+            emm_attach_reject(ctx, ue, 17, 0);
+            return;
+        }
         int rc = agw_hss_resync(ctx, ue->imsi, ue->rand, f->auts);
         if (rc == 0) {
             LOG_INFO(ctx, "emm", "ue %s: SQN resynchronised", ue_imsi_log(ctx, ue, b));
@@ -329,9 +370,20 @@ static void handle_auth_failure(struct agw_ctx *ctx, struct agw_ue *ue,
     emm_context_drop(ctx, ue);
 }
 
-/* After SMC: ESM information if the UE asked for it, then attach accept. */
+/* After SMC: with S6a the location update first (its ULA comes back
+ * here), ESM information if the UE asked for it, then attach accept. */
 static void attach_continue(struct agw_ctx *ctx, struct agw_ue *ue)
 {
+    if (s6a_enabled(ctx) && !ue->s6a_located) {
+        char b[20];
+        int rc = s6a_send_ulr(ctx, ue);
+        if (rc < 0) {
+            LOG_WARN(ctx, "emm", "ue %s: ULR not sent: %s", ue_imsi_log(ctx, ue, b),
+                     strerror(-rc));
+            emm_attach_reject(ctx, ue, 17, 0);
+        }
+        return;
+    }
     if (ue->esm_info_flag && !ue->esm_info_received) {
         esm_send_esm_info_request(ctx, ue);
         emm_timer_start(ctx, ue, EMM_PROC_ESM_INFO);
@@ -368,6 +420,11 @@ static void attach_continue(struct agw_ctx *ctx, struct agw_ue *ue)
     s1ap_send_ics_request(ctx, ue, kenb, nas, len);
     explicit_bzero(kenb, sizeof(kenb));
     emm_timer_start(ctx, ue, EMM_PROC_ATTACH_ACCEPT);
+}
+
+void emm_attach_continue(struct agw_ctx *ctx, struct agw_ue *ue)
+{
+    attach_continue(ctx, ue);
 }
 
 /* Called by ESM once the ESM INFORMATION RESPONSE gave the APN. */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "agw/agw.h"
+#include "agw/agw_s6a.h"
 #include "agw/agw_nas.h"
 
 /* TS 24.301 10.2: retransmissions before the procedure is abandoned */
@@ -242,6 +243,7 @@ int emm_detach_ue(struct agw_ctx *ctx, struct agw_ue *ue, bool reattach)
  * sessions go, its security context and GUTI stay. */
 void emm_detach_done(struct agw_ctx *ctx, struct agw_ue *ue)
 {
+    s6a_ue_detached(ctx, ue);       /* TS 29.272 5.2.1.3: PUR */
     ue_teardown(ctx, ue, S1AP_Cause_PR_nas, S1AP_CauseNas_detach, true);
 }
 

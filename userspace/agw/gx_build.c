@@ -42,8 +42,8 @@ static void send_ccr(struct agw_ctx *ctx, const struct agw_ue *ue, const struct 
     struct diam_gx_ccr ccr;
     struct msg *m = NULL;
     char b[20];
-    if (!node)
-        return;
+    if (!node || !ctx->cfg->diameter.gx.enabled)
+        return;                                 /* the node may serve S6a only */
     memset(&ccr, 0, sizeof(ccr));
     session_id(ctx, p, ccr.h.session_id, sizeof(ccr.h.session_id));
     snprintf(ccr.h.dest_realm, sizeof(ccr.h.dest_realm), "%s", ctx->cfg->diameter.realm);

@@ -1,11 +1,13 @@
-/* The daemon's Diameter node (one per process) and its place on the libev
- * loop: freeDiameter's threads queue events and bump an eventfd; this
- * watcher drains them on the loop (docs/charging.md). */
+/* The daemon's Diameter node (one per process, shared by Gx and S6a) and
+ * its place on the libev loop: freeDiameter's threads queue events and
+ * bump an eventfd; this watcher drains them on the loop and hands each to
+ * its application (docs/charging.md). */
 #include <string.h>
 #include <time.h>
 
 #include "agw/agw.h"
 #include "agw/agw_gx.h"
+#include "agw/agw_s6a.h"
 #include "diameter/diam.h"
 
 struct agw_gx {
@@ -22,7 +24,10 @@ static void gx_io_cb(struct ev_loop *loop, ev_io *w, int revents)
     struct agw_ctx *ctx = w->data;
     struct diam_event ev;
     while (ctx->gx && diam_node_next(ctx->gx->node, &ev)) {
-        gx_handle_event(ctx, &ev);
+        if (ev.app_id == DIAM_APPID_S6A)
+            s6a_handle_event(ctx, &ev);
+        else
+            gx_handle_event(ctx, &ev);
         diam_event_done(&ev);
     }
 }
@@ -33,27 +38,45 @@ int gx_open(struct agw_ctx *ctx)
     struct diam_cfg dc;
     int rc;
 
-    if (!c->diameter.enabled || !c->diameter.gx.enabled)
+    if (!c->diameter.enabled || (!c->diameter.gx.enabled && !c->diameter.s6a.enabled))
         return 0;
+    if ((rc = s6a_open(ctx)) < 0)
+        return rc;
     struct agw_gx *gx = calloc(1, sizeof(*gx));
-    if (!gx)
+    if (!gx) {
+        s6a_close(ctx);
         return -ENOMEM;
+    }
     memset(&dc, 0, sizeof(dc));
     snprintf(dc.identity, sizeof(dc.identity), "%s", c->diameter.identity);
     snprintf(dc.realm, sizeof(dc.realm), "%s", c->diameter.realm);
     inet_ntop(AF_INET, &c->diameter.address, dc.listen_addr, sizeof(dc.listen_addr));
     dc.port = c->diameter.port;
-    dc.apps = DIAM_APP_GX;
-    dc.n_peers = 1;
     dc.tc_timer_s = 5;
-    snprintf(dc.peers[0].identity, sizeof(dc.peers[0].identity), "%s", c->diameter.gx.peer);
-    inet_ntop(AF_INET, &c->diameter.gx.address, dc.peers[0].addr, sizeof(dc.peers[0].addr));
-    dc.peers[0].port = c->diameter.gx.port;
+    if (c->diameter.gx.enabled) {
+        dc.apps |= DIAM_APP_GX;
+        struct diam_peer_cfg *p = &dc.peers[dc.n_peers++];
+        snprintf(p->identity, sizeof(p->identity), "%s", c->diameter.gx.peer);
+        inet_ntop(AF_INET, &c->diameter.gx.address, p->addr, sizeof(p->addr));
+        p->port = c->diameter.gx.port;
+    }
+    if (c->diameter.s6a.enabled) {
+        dc.apps |= DIAM_APP_S6A;
+        /* one connection per peer: an HSS that is also the PCRF (the
+         * configuration checked that it is at the same address) */
+        if (!c->diameter.gx.enabled || strcmp(c->diameter.gx.peer, c->diameter.s6a.peer)) {
+            struct diam_peer_cfg *p = &dc.peers[dc.n_peers++];
+            snprintf(p->identity, sizeof(p->identity), "%s", c->diameter.s6a.peer);
+            inet_ntop(AF_INET, &c->diameter.s6a.address, p->addr, sizeof(p->addr));
+            p->port = c->diameter.s6a.port;
+        }
+    }
     rc = diam_node_start(&dc, &gx->node);
     if (rc < 0) {
         LOG_ERR(ctx, "gx", "cannot start the Diameter node %s: %s", dc.identity,
                 strerror(-rc));
         free(gx);
+        s6a_close(ctx);
         return rc;
     }
     gx->boot = (uint64_t)time(NULL);
@@ -61,8 +84,11 @@ int gx_open(struct agw_ctx *ctx)
     gx->io.data = ctx;
     ev_io_start(ctx->loop, &gx->io);
     ctx->gx = gx;
-    LOG_INFO(ctx, "gx", "Diameter node %s on %s:%u, PCRF %s at %s:%u", dc.identity,
-             dc.listen_addr, dc.port, dc.peers[0].identity, dc.peers[0].addr,
+    LOG_INFO(ctx, "gx", "Diameter node %s on %s:%u, %s%s%s%s at %s:%u", dc.identity,
+             dc.listen_addr, dc.port, c->diameter.gx.enabled ? "PCRF " : "",
+             c->diameter.gx.enabled ? c->diameter.gx.peer : "",
+             c->diameter.s6a.enabled ? (c->diameter.gx.enabled ? ", HSS " : "HSS ") : "",
+             c->diameter.s6a.enabled ? c->diameter.s6a.peer : "", dc.peers[0].addr,
              dc.peers[0].port);
     return 0;
 }
@@ -76,6 +102,7 @@ void gx_close(struct agw_ctx *ctx)
     ctx->gx = NULL;
     diam_node_stop(gx->node);
     free(gx);
+    s6a_close(ctx);
 }
 
 struct diam_node *gx_node(struct agw_ctx *ctx)

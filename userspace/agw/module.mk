@@ -58,7 +58,8 @@ LIBRARIES += agwd
 agwd_SRCS := $(addprefix userspace/agw/, agw_ctl.c agw_hash.c agw_hss.c agw_log.c \
                agw_metrics.c agw_stats.c emm_build.c emm_handler.c emm_sm.c esm_build.c \
                esm_handler.c pgw_session.c s1ap_build.c s1ap_handler.c s1ap_path.c \
-               ue_context.c ue_store.c gx_build.c gx_handler.c gx_path.c)
+               ue_context.c ue_store.c gx_build.c gx_handler.c gx_path.c \
+               s6a_build.c s6a_handler.c)
 PROGRAMS += xepc-agwd
 xepc-agwd_SRCS := userspace/agw/agw_main.c
 xepc-agwd_LIBS := agwd agwcore dp sctp s1ap nas diameter sec xepc

@@ -555,6 +555,11 @@ static const struct bad_row bad_rows[] = {
      "diameter.gx.tx_timeout: '5' is not a duration"},
     {S_TOP, "diameter: {identity: a, realm: b, sctp: true}\n", 1, 35,
      "diameter.sctp: unknown key"},
+    {S_TOP, "diameter: {identity: a, realm: b, s6a: {port: 1}}\n", 1, 40, "diameter.s6a.peer: required key missing"},
+    {S_TOP, "diameter: {identity: a, realm: b, s6a: {peer: h, tx_timeout: 50ms}}\n", 1, 62,
+     "diameter.s6a.tx_timeout: 50ms is out of range 100ms..60s"},
+    {S_TOP, "diameter: {identity: a, realm: b, gx: {peer: p}, s6a: {peer: p, port: 2}}\n", 1, 55,
+     "diameter.s6a.peer: 'p' is also the Gx peer, at another address or port"},
 };
 
 static bool check_row(const struct bad_row *r, size_t idx)
@@ -681,6 +686,21 @@ static void test_diameter_section(void **state)
     assert_int_equal(c.diameter.gx.address.s_addr, ip("10.0.0.9"));
     assert_int_equal(c.diameter.gx.port, 3868);
     assert_int_equal(c.diameter.gx.tx_timeout_ms, 500);
+    assert_false(c.diameter.s6a.enabled);
+    agw_config_free(&c);
+    /* S6a instead of the local HSS: its peer and defaults */
+    y = build(S_TOP, "diameter:\n  identity: agw.test\n  realm: test\n"
+                     "  gx: {peer: hss.test, address: 10.0.0.9}\n"
+                     "  s6a: {peer: hss.test, address: 10.0.0.9}\n", &l);
+    rc = agw_config_load_string("d2.yaml", y, strlen(y), &c, errbuf, ERRLEN);
+    free(y);
+    if (rc)
+        fail_msg("diameter.s6a rejected (%d):\n%s", rc, errbuf);
+    assert_true(c.diameter.s6a.enabled);
+    assert_string_equal(c.diameter.s6a.peer, "hss.test");
+    assert_int_equal(c.diameter.s6a.address.s_addr, ip("10.0.0.9"));
+    assert_int_equal(c.diameter.s6a.port, 3868);
+    assert_int_equal(c.diameter.s6a.tx_timeout_ms, 2000);
     agw_config_free(&c);
 }
 

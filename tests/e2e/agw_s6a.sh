@@ -1,0 +1,169 @@
+#!/bin/bash
+# xepc-agwd with S6a toward diamsim as the HSS instead of its local HSS
+# (docs/charging.md "S6a in xepc-agwd"): the gateway's database has no
+# subscriber at all, so every attach that succeeds went through AIR/AIA and
+# ULR/ULA.  Cases: attach and detach (PUR), SQN resynchronisation (AIR with
+# Re-Synchronization-Info), an IMSI the HSS does not know (#8), an unknown
+# EPS subscription in the ULA (#15), a silent HSS (#17 after the timer), a
+# CLR that detaches the UE, an IDR that changes its AMBR (IDA 2001); tshark
+# decodes AIR/AIA/ULR/ULA/PUR/PUA/CLR/CLA/IDR/IDA captured on the gateway's
+# loopback without malformed AVPs.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/agw_lib.sh"
+
+DIAMSIM=${DIAMSIM:-$E2E_ROOT/build/bin/diamsim}
+e2e_require
+agw_require
+[ -x "$DIAMSIM" ] || skip_all "build first: make all (diamsim)"
+command -v tshark >/dev/null || skip_all "tshark missing"
+TS_PID=""
+SIM_PID=""
+s6a_cleanup() {
+    [ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null
+    [ -n "$TS_PID" ] && kill "$TS_PID" 2>/dev/null
+    wait 2>/dev/null
+}
+trap 's6a_cleanup; e2e_cleanup' EXIT
+tap_plan 15
+
+e2e_topology || { not_ok "topology"; exit 1; }
+agw_config
+DPORT=$((30000 + E2E_ID % 20000))
+{
+    echo "diameter:"
+    echo "  identity: agw.localdomain"
+    echo "  realm: localdomain"
+    echo "  address: 127.0.0.1"
+    echo "  port: $((DPORT + 1))"
+    echo "  s6a:"
+    echo "    peer: diamsim.localdomain"
+    echo "    address: 127.0.0.1"
+    echo "    port: $DPORT"
+    echo "    tx_timeout: 1s"
+} >>"$AGW_CONF"
+check "xepcctl config check accepts diameter.s6a" "$XEPCCTL" config check "$AGW_CONF"
+# subscribers for enbsim and for diamsim only: the gateway's HSS is empty
+"$ENBSIM" gen-subscribers --count 6 --imsi-base 001010000000001 --apn internet \
+    >"$E2E_TMP/subs.csv" || not_ok "gen-subscribers"
+"$ENBSIM" gen-subscribers --count 1 --imsi-base 001019999999999 | tail -n 1 >>"$E2E_TMP/subs.csv"
+SUB() { sed -n "$(($1 + 1))p" "$E2E_TMP/subs.csv" | cut -d, -f1; }
+one() {
+    { head -n 1 "$E2E_TMP/subs.csv"; grep "^$1," "$E2E_TMP/subs.csv"; } >"$E2E_TMP/one-$1.csv"
+    echo "$E2E_TMP/one-$1.csv"
+}
+# diamsim knows subscribers 1..6 (K, OPc), not 001019999999999
+SCRIPT=$E2E_TMP/hss.script
+awk -F, 'NR > 1 && NR <= 7 { printf "subscriber %s k=%s opc=%s msisdn=3361234%04d apn=internet ambr=50000000/100000000\n", $1, $2, $3, NR }' \
+    "$E2E_TMP/subs.csv" >"$SCRIPT"
+grep -q "opc=[0-9a-fA-F]\{32\}" "$SCRIPT" || not_ok "enbsim's CSV has no OPc column"
+echo "clr after=2 $(SUB 4) type=2" >>"$SCRIPT"
+echo "idr after=2 $(SUB 5) ambr=20000000/30000000" >>"$SCRIPT"
+REC=$E2E_TMP/hss.jsonl
+
+sim_start() {
+    ip netns exec "$NS_GW" "$DIAMSIM" --port $DPORT --record "$REC" --script "$SCRIPT" "$@" \
+        >>"$E2E_TMP/diamsim.log" 2>&1 &
+    SIM_PID=$!
+}
+sim_stop() { kill "$SIM_PID" 2>/dev/null; wait "$SIM_PID" 2>/dev/null; SIM_PID=""; }
+# the gateway's connection to the HSS (freeDiameter reconnects within Tc, 5 s)
+peer_up() {
+    for _ in $(seq 150); do
+        [ -n "$(ip netns exec "$NS_GW" ss -tn state established "( dport = :$DPORT )" | tail -n +2)" ] && break
+        sleep 0.1
+    done
+    sleep 0.5
+}
+
+ip netns exec "$NS_GW" tshark -q -i lo -f "tcp port $DPORT" -w "$E2E_TMP/s6a.pcap" \
+    >"$E2E_TMP/tshark.log" 2>&1 &
+TS_PID=$!
+for _ in $(seq 100); do grep -q "Capturing on" "$E2E_TMP/tshark.log" 2>/dev/null && break; sleep 0.1; done
+
+sim_start -c "error ulr 5420 exp count=1"
+agw_start || { not_ok "xepc-agwd start"; exit 1; }
+peer_up
+
+enbsim_cause() { awk '$1 == "enbsim:" && $2 == "failed_cause" { print $3; exit }' "$1"; }
+attach_expect() {
+    local name=$1 want=$2
+    shift 2
+    enbsim_run "$E2E_TMP/$name.out" --no-tun --timeout 15 "$@"
+    local got
+    got=$(enbsim_cause "$E2E_TMP/$name.out")
+    if [ "$got" = "$want" ]; then
+        ok "$name: $want"
+    else
+        not_ok "$name: wanted $want, got '${got}'"
+        tail -n 8 "$E2E_TMP/agwd.log" | sed 's/^/# /'
+    fi
+}
+# j PYTHON-EXPR: true when EXPR holds over `lines`, the recorded messages
+j() { python3 -c "
+import json,sys
+lines=[json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+lines=[m.get('msg', m) for m in lines]
+sys.exit(0 if ($1) else 1)" "$REC"; }
+
+# the first ULR is answered DIAMETER_ERROR_UNKNOWN_EPS_SUBSCRIPTION
+attach_expect unknown-eps-subscription attach:attach-reject-15 --ues 1 --subscribers "$(one "$(SUB 6)")"
+
+enbsim_run "$E2E_TMP/a1.out" --ues 1 --hold 1 --detach --no-tun --subscribers "$(one "$(SUB 1)")"
+rc=$?
+[ $rc = 0 ] && ok "attach and detach through S6a with an empty local HSS" ||
+    { not_ok "attach through S6a (enbsim rc $rc)"; tail -20 "$E2E_TMP/agwd.log" | sed 's/^/# /'; }
+sleep 0.5
+check "HSS got AIR (one vector, no resync), ULR (EUTRAN, S6a-indicator + initial attach) and PUR" \
+    j "any(m['cmd']=='AIR' and m['imsi']=='$(SUB 1)' and m['vectors']==1 and not m['resync'] for m in lines) and
+       any(m['cmd']=='ULR' and m['imsi']=='$(SUB 1)' and m['rat']==1004 and m['flags']==34 for m in lines) and
+       any(m['cmd']=='PUR' and m['imsi']=='$(SUB 1)' for m in lines)"
+check "the APN of the ULA was selected for the default bearer" grep -q "attached, 10.45.[0-9.]* on APN internet" "$E2E_TMP/agwd.log"
+
+check "SQN out of range at the USIM: AIR with Re-Synchronization-Info, then the attach succeeds" \
+    enbsim_run "$E2E_TMP/sqn.out" --ues 1 --misbehave sqn-ahead --detach --no-tun --subscribers "$(one "$(SUB 2)")"
+check "the HSS got the resync AIR" j "any(m['cmd']=='AIR' and m['imsi']=='$(SUB 2)' and m['resync'] for m in lines)"
+
+attach_expect unknown-imsi attach:attach-reject-8 --ues 1 --subscribers "$(one 001019999999999)"
+
+# CLR (subscription withdrawn) 2 s after the ULR: the UE is detached
+enbsim_run "$E2E_TMP/clr.out" --ues 1 --hold 6 --no-tun --timeout 15 --subscribers "$(one "$(SUB 4)")"
+sleep 0.5
+check "CLR (subscription withdrawal): the gateway detached the UE" \
+    bash -c "grep -q 'Cancel Location (type 2)' '$E2E_TMP/agwd.log' && grep -q 'network detach started' '$E2E_TMP/agwd.log'"
+check "CLA 2001 recorded, and no PUR after a cancelled location" \
+    j "[m.get('result') for m in lines if m['cmd']=='CLA']==[2001] and
+       not any(m['cmd']=='PUR' and m['imsi']=='$(SUB 4)' for m in lines)"
+
+# IDR 2 s after the ULR: new AMBR, answered IDA 2001
+enbsim_run "$E2E_TMP/idr.out" --ues 1 --hold 4 --detach --no-tun --subscribers "$(one "$(SUB 5)")"
+sleep 0.5
+check "IDR: the UE's AMBR and its PDN connection's APN-AMBR changed" \
+    grep -q "Insert Subscriber Data: UE-AMBR 20000000/30000000, 1 PDN" "$E2E_TMP/agwd.log"
+check "IDA 2001 recorded" j "[m.get('result') for m in lines if m['cmd']=='IDA']==[2001]"
+
+# a silent HSS: the AIR's timer (1 s) runs out -> #17 network failure
+sim_stop
+sim_start -c "silence air"
+peer_up
+attach_expect silent-hss attach:attach-reject-17 --ues 1 --subscribers "$(one "$(SUB 3)")"
+check "the gateway logged the missing AIA" grep -q "no AIA within 1000 ms" "$E2E_TMP/agwd.log"
+agw_stop TERM
+sim_stop
+sleep 0.5
+kill "$TS_PID" 2>/dev/null
+wait "$TS_PID" 2>/dev/null
+TS_PID=""
+
+TS=(tshark -r "$E2E_TMP/s6a.pcap" -d "tcp.port==$DPORT,diameter")
+BAD=$("${TS[@]}" -Y '_ws.malformed || _ws.expert.severity >= "Error"' 2>"$E2E_TMP/ts.err") ||
+    BAD="tshark failed: $(cat "$E2E_TMP/ts.err")"
+SEEN=$("${TS[@]}" -Y diameter -T fields -e diameter.cmd.code -e diameter.flags.request 2>/dev/null |
+    tr '\t' ' ' | tr ',' '\n' | sort -u | tr '\n' ' ')
+miss=""
+for w in "318 1" "318 0" "316 1" "316 0" "321 1" "321 0" "317 1" "317 0" "319 1" "319 0"; do
+    case " $SEEN" in *" $w "*) ;; *) miss="$miss [$w]" ;; esac
+done
+[ -z "$BAD" ] && [ -z "$miss" ] &&
+    ok "tshark decodes AIR/AIA/ULR/ULA/PUR/PUA/CLR/CLA/IDR/IDA, no malformed AVP or expert error" ||
+    { not_ok "tshark: missing$miss"; echo "$BAD" | head -n 5 | sed 's/^/# /'; }
+exit $((TAP_FAILED > 0))
