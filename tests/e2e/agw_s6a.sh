@@ -24,7 +24,7 @@ s6a_cleanup() {
     wait 2>/dev/null
 }
 trap 's6a_cleanup; e2e_cleanup' EXIT
-tap_plan 15
+tap_plan 16
 
 e2e_topology || { not_ok "topology"; exit 1; }
 agw_config
@@ -134,11 +134,18 @@ check "CLA 2001 recorded, and no PUR after a cancelled location" \
     j "[m.get('result') for m in lines if m['cmd']=='CLA']==[2001] and
        not any(m['cmd']=='PUR' and m['imsi']=='$(SUB 4)' for m in lines)"
 
-# IDR 2 s after the ULR: new AMBR, answered IDA 2001
-enbsim_run "$E2E_TMP/idr.out" --ues 1 --hold 4 --detach --no-tun --subscribers "$(one "$(SUB 5)")"
-sleep 0.5
+# IDR 2 s after the ULR: new AMBR, answered IDA 2001, in the datapath
+enbsim_bg "$E2E_TMP/idr.out" --ues 1 --hold 5 --detach --no-tun --subscribers "$(one "$(SUB 5)")"
+for _ in $(seq 100); do
+    grep -q "Insert Subscriber Data" "$E2E_TMP/agwd.log" && break
+    sleep 0.1
+done
 check "IDR: the UE's AMBR and its PDN connection's APN-AMBR changed" \
     grep -q "Insert Subscriber Data: UE-AMBR 20000000/30000000, 1 PDN" "$E2E_TMP/agwd.log"
+UE_IP=$(agwctl ue list | awk 'NR > 1 && $5 ~ /^10\.45\./ {print $5; exit}')
+check "the new APN-AMBR is in the datapath meters (ul 20 Mbit/s, dl 30 Mbit/s)" \
+    bash -c "ip netns exec $NS_GW $XEPCCTL session show --ue $UE_IP --pin-dir $PIN | grep -q 'ambr  *ul 20000000 bit/s, dl 30000000 bit/s'"
+wait "$ENBSIM_PID"
 check "IDA 2001 recorded" j "[m.get('result') for m in lines if m['cmd']=='IDA']==[2001]"
 
 # a silent HSS: the AIR's timer (1 s) runs out -> #17 network failure

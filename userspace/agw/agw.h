@@ -187,6 +187,8 @@ int pgw_pdn_alloc(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p,
  * dl_teid is) keeping its meters; an AMBR change is dp_session_modify()
  * with DP_MOD_AMBR. */
 int pgw_pdn_program(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p);
+/* Applies p's (changed) APN-AMBR to its datapath meters. */
+int pgw_pdn_update_ambr(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p);
 /* Takes the tunnel away (UE left ECM-CONNECTED): downlink is buffered. */
 int pgw_pdn_suspend(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p);
 /* Removes the datapath session and frees the address and TEID. */

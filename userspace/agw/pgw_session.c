@@ -217,6 +217,23 @@ int pgw_pdn_program(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p)
     return 0;
 }
 
+int pgw_pdn_update_ambr(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p)
+{
+    struct dp_session_spec s;
+    char b[20];
+    if (!ctx->dp || !p->dp_installed)
+        return 0;
+    spec_of(ue, p, &s);
+    /* new meters with p's APN-AMBR (full buckets) */
+    int rc = dp_session_modify(ctx->dp, &s, XEPC_ACT_PASS, DP_MOD_AMBR);
+    if (rc < 0) {
+        ctx->stats.dp_errors++;
+        LOG_ERR(ctx, "pgw", "ue %s: datapath session 0x%08x: %s", ue_imsi_log(ctx, ue, b),
+                p->ul_teid, dp_ctx_error(ctx->dp));
+    }
+    return rc;
+}
+
 int pgw_pdn_suspend(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p)
 {
     p->dl_teid = 0;

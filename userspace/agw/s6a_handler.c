@@ -413,8 +413,7 @@ static void on_idr(struct agw_ctx *ctx, struct msg **m)
                     continue;
                 p->ambr_ul_bps = sa->ambr_ul_bps;
                 p->ambr_dl_bps = sa->ambr_dl_bps;
-                if (p->dp_installed)
-                    pgw_pdn_program(ctx, ue, p);
+                pgw_pdn_update_ambr(ctx, ue, p);
                 changed++;
             }
         }
