@@ -21,6 +21,11 @@
 #                                 after the unit tests (root/netns tests)
 #   BENCH_SCRIPTS+= path/to/x.sh  scripts run by `make bench`
 #   DEBIAN_PACKAGES += pkg ...    what `make deps` installs
+#   INSTALL_HOOKS += target        extra goals `make install` runs (data
+#                                 files a module installs itself)
+#   NPM_PACKAGES += name@version  npm packages `make deps` installs into
+#                                 $(NPM_PREFIX) (test tools only; nothing
+#                                 runs Node at run time)
 #
 # BPF: every bpf/*.bpf.c becomes build/bpf/NAME.bpf.o and a skeleton
 # build/include/NAME.skel.h; selftests/progs/*.bpf.c likewise under
@@ -67,6 +72,9 @@ SELFTEST_FUZZERS :=
 SELFTEST_SANS :=
 SCRIPT_TESTS :=
 BENCH_SCRIPTS :=
+NPM_PACKAGES :=
+INSTALL_HOOKS :=
+NPM_PREFIX ?= /usr/local/lib/xepc-npm
 DEBIAN_PACKAGES := build-essential clang llvm pkg-config libbpf-dev bpftool \
                    libelf-dev zlib1g-dev libssl-dev libcmocka-dev \
                    libclang-rt-14-dev perl tshark python3-scapy iperf3 \
@@ -176,6 +184,13 @@ deps:
 	    echo "deps: installing $$missing"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
 	fi
+	@missing=$$(for p in $(sort $(NPM_PACKAGES)); do n=$${p%@*}; v=$${p##*@}; \
+	    grep -qs "\"version\": \"$$v\"" $(NPM_PREFIX)/node_modules/$$n/package.json || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	    echo "deps: installing (npm) $$missing"; \
+	    mkdir -p $(NPM_PREFIX) && npm install --prefix $(NPM_PREFIX) --no-save --no-audit \
+	        --no-fund --loglevel=error $$missing >/dev/null || exit 1; \
+	fi
 
 test-build: all $(TEST_PROGRAMS) $(FUZZ_PROGRAMS) $(SELFTEST_PROGRAMS)
 
@@ -206,7 +221,7 @@ demo: all
 	$(Q)DEMO_PCAP=$(DEMO_PCAP) tools/demo/demo.sh
 
 PREFIX ?= /usr/local
-install: all
+install: all $(INSTALL_HOOKS)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/xepc/bpf
 	install -m 0755 $(BIN_PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 $(BPF_OBJS) $(DESTDIR)$(PREFIX)/lib/xepc/bpf/
@@ -224,4 +239,4 @@ help:
 	@echo "benches:    $(BENCHES)"; echo "fuzzers:    $(FUZZERS)"
 	@echo "scripts:    $(SCRIPT_TESTS)"
 
-export BUILD FUZZ_PROGRAMS
+export BUILD FUZZ_PROGRAMS NPM_PREFIX

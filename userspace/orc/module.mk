@@ -36,6 +36,8 @@ SCRIPT_TESTS += userspace/orc/tests/test_orc_api.py
 # brute force, graceful shutdown.
 SCRIPT_TESTS += userspace/orc/tests/test_orc_openapi.py userspace/orc/tests/test_orc_badinput.py
 SCRIPT_TESTS += userspace/orc/tests/test_xepcctl_orc.py
+# PATCH with ETags, token lifetimes, unique hardware ids (both stores).
+SCRIPT_TESTS += userspace/orc/tests/test_orc_patch.py
 
 # make bench: CSV import of 1M subscribers, subscriber reads and writes per
 # second, on SQLite and PostgreSQL (docs/PERFORMANCE.md, "Orchestrator").
@@ -51,3 +53,18 @@ FUZZERS += fuzz_orc_api
 fuzz_orc_api_SRCS := userspace/orc/fuzz/fuzz_orc_api.c
 fuzz_orc_api_LIBS := orcd xepc
 fuzz_orc_api_LDLIBS := $(ORC_LDLIBS)
+
+# The web UI (userspace/orc/ui/: plain HTML, CSS and JavaScript, no build
+# step, nothing fetched at run time), served by res_ui.c from ui.root.
+ORC_UI_FILES := $(wildcard userspace/orc/ui/*)
+INSTALL_HOOKS += install-orc-ui
+.PHONY: install-orc-ui
+install-orc-ui:
+	install -d $(DESTDIR)$(PREFIX)/share/xepc/ui
+	install -m 0644 $(ORC_UI_FILES) $(DESTDIR)$(PREFIX)/share/xepc/ui/
+
+# Its browser test: Debian's chromium driven by playwright-core (npm, a
+# version for the Node 20 of the machine image); no browser is downloaded.
+DEBIAN_PACKAGES += chromium nodejs
+NPM_PACKAGES += playwright-core@1.65.1
+SCRIPT_TESTS += userspace/orc/tests/test_orc_ui.py

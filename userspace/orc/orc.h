@@ -112,7 +112,15 @@ struct orc_req {
     int status;
     json_t *resp;
     char *text;            /* a non-JSON answer (malloc'd), e.g. metrics */
+    size_t text_len;       /* its length (0: strlen) */
     const char *text_type; /* its Content-Type */
+    bool ui;               /* a web UI page: the UI's Content-Security-Policy */
+    char set_cookie[160];
+
+    /* A request authenticated by a web UI session cookie (res_ui.c). */
+    char session_key[65]; /* "" : by bearer token (or none) */
+    char csrf[65];
+    int64_t session_expires;
     char etag[32];
     char location[512];
     char retry_after[24];
@@ -150,14 +158,26 @@ const char *orc_header(struct orc_req *r, const char *key);
 /* ------------------------------------------------------------- tokens ---- */
 
 #define ORC_TOKEN_PREFIX "xo_"
+#define ORC_TOKEN_MAX_LIFETIME (10LL * 366 * 86400) /* seconds */
 /* Creates a token in the store and writes "xo_<id>_<secret>" (at most
- * 100 bytes) into out; the secret is never stored (SHA-256 only). */
-int orc_token_create(struct orc_conn *c, const char *name, enum orc_scope scope, char *out,
-                     size_t outlen, char *id_out, size_t id_len);
-/* Checks a presented token: 0 with scope and id, -EACCES if unknown or
- * wrong, -EIO on a store failure. */
+ * 100 bytes) into out; the secret is never stored (SHA-256 only).
+ * expires_at: Unix time after which it is refused, 0 for never. */
+int orc_token_create(struct orc_conn *c, const char *name, enum orc_scope scope,
+                     int64_t expires_at, char *out, size_t outlen, char *id_out, size_t id_len);
+/* Checks a presented token: 0 with scope and id, -EACCES if unknown,
+ * wrong or expired, -EIO on a store failure. */
 int orc_token_check(struct orc_conn *c, const char *token, enum orc_scope *scope, char *id_out,
                     size_t id_len);
+/* The token with this id still exists and has not expired (a web UI
+ * session lives no longer than its token): 0 with its scope, -EACCES,
+ * -EIO. */
+int orc_token_valid_id(struct orc_conn *c, const char *id, enum orc_scope *scope);
+
+/* The web UI's session cookie (res_ui.c): checks it against the store;
+ * 0 with r->scope, token_id, csrf and session_key set, -EACCES (unknown,
+ * expired, or its token gone), -EIO. */
+#define ORC_SESSION_COOKIE "xo_session"
+int orc_session_auth(struct orc_req *r, struct orc_conn *c, const char *cookie);
 
 /* Rate limiter: true if the address is locked out (retry_ms set). */
 bool orc_rl_locked(struct orc_ctx *ctx, const char *client, int64_t now_ms, int64_t *retry_ms);

@@ -40,8 +40,8 @@ static int fill_random(uint8_t *p, size_t n)
     return 0;
 }
 
-int orc_token_create(struct orc_conn *c, const char *name, enum orc_scope scope, char *out,
-                     size_t outlen, char *id_out, size_t id_len)
+int orc_token_create(struct orc_conn *c, const char *name, enum orc_scope scope,
+                     int64_t expires_at, char *out, size_t outlen, char *id_out, size_t id_len)
 {
     uint8_t id[ID_BYTES], sec[SECRET_BYTES];
     char idh[2 * ID_BYTES + 1], sech[2 * SECRET_BYTES + 1], hash[2 * SHA256_DIGEST_LENGTH + 1];
@@ -55,7 +55,7 @@ int orc_token_create(struct orc_conn *c, const char *name, enum orc_scope scope,
     hex_encode(id, sizeof(id), idh);
     hex_encode(sec, sizeof(sec), sech);
     secret_hash(sech, hash);
-    rc = orc_token_insert(c, idh, name, orc_scope_str(scope), hash, time(NULL));
+    rc = orc_token_insert(c, idh, name, orc_scope_str(scope), hash, time(NULL), expires_at);
     OPENSSL_cleanse(sec, sizeof(sec));
     if (rc == 0) {
         snprintf(out, outlen, ORC_TOKEN_PREFIX "%s_%s", idh, sech);
@@ -81,7 +81,8 @@ int orc_token_check(struct orc_conn *c, const char *token, enum orc_scope *scope
         strspn(sech, "0123456789abcdef") != 2 * SECRET_BYTES)
         return -EACCES;
     char sc[16], stored[2 * SHA256_DIGEST_LENGTH + 1], got[2 * SHA256_DIGEST_LENGTH + 1];
-    int rc = orc_token_lookup(c, idh, sc, sizeof(sc), stored, sizeof(stored));
+    int64_t expires_at = 0;
+    int rc = orc_token_lookup(c, idh, sc, sizeof(sc), stored, sizeof(stored), &expires_at);
     secret_hash(sech, got);
     if (rc == -ENOENT)
         return -EACCES;
@@ -91,6 +92,24 @@ int orc_token_check(struct orc_conn *c, const char *token, enum orc_scope *scope
         return -EACCES;
     if (orc_scope_parse(sc, scope))
         return -EACCES;
+    /* Past its lifetime a token is refused like a wrong one (and counts
+     * as a failure for the brute-force limit). */
+    if (expires_at > 0 && time(NULL) >= expires_at)
+        return -EACCES;
     snprintf(id_out, id_len, "%s", idh);
+    return 0;
+}
+
+int orc_token_valid_id(struct orc_conn *c, const char *id, enum orc_scope *scope)
+{
+    char sc[16], stored[2 * SHA256_DIGEST_LENGTH + 1];
+    int64_t expires_at = 0;
+    int rc = orc_token_lookup(c, id, sc, sizeof(sc), stored, sizeof(stored), &expires_at);
+    if (rc == -ENOENT)
+        return -EACCES;
+    if (rc < 0)
+        return -EIO;
+    if (orc_scope_parse(sc, scope) || (expires_at > 0 && time(NULL) >= expires_at))
+        return -EACCES;
     return 0;
 }

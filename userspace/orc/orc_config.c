@@ -46,6 +46,8 @@ void orc_config_defaults(struct orc_config *cfg)
     cfg->shutdown_grace_ms = 10 * 1000;
     cfg->gateways.cert_lifetime_ms = 24 * 3600 * 1000;
     cfg->gateways.challenge_lifetime_ms = 60 * 1000;
+    snprintf(cfg->ui.root, sizeof(cfg->ui.root), "%s", ORC_UI_DEFAULT_ROOT);
+    cfg->ui.session_lifetime_ms = 8 * 3600 * 1000;
 }
 
 static const struct ycfg_unit size_units[] = {
@@ -189,13 +191,25 @@ static void rd_gateways(struct ycfg *c, yaml_node_t *n, struct orc_config *cfg)
                         "1s..1h", &cfg->gateways.challenge_lifetime_ms);
 }
 
+static void rd_ui(struct ycfg *c, yaml_node_t *n, struct orc_config *cfg)
+{
+    static const char *const keys[] = {"root", "session_lifetime"};
+    struct ycfg_map m;
+    if (!ycfg_map_open(c, n, "ui", keys, 2, &m))
+        return;
+    rd_abspath(c, m.val[0], "ui.root", cfg->ui.root, sizeof(cfg->ui.root));
+    ycfg_rd_duration_ms(c, m.val[1], "ui.session_lifetime", 60 * 1000, 30ull * 24 * 3600 * 1000,
+                        "1m..30d", &cfg->ui.session_lifetime_ms);
+}
+
 static void rd_root(struct ycfg *c, yaml_node_t *root, void *arg)
 {
     struct orc_config *cfg = arg;
     static const char *const keys[] = {"listen", "tls",    "http",           "store",
-                                       "auth",   "logger", "shutdown_grace", "gateways"};
+                                       "auth",   "logger", "shutdown_grace", "gateways",
+                                       "ui"};
     struct ycfg_map m;
-    if (!ycfg_map_open(c, root, "", keys, 8, &m))
+    if (!ycfg_map_open(c, root, "", keys, 9, &m))
         return;
     if (m.val[0])
         rd_listen(c, m.val[0], cfg);
@@ -215,6 +229,8 @@ static void rd_root(struct ycfg *c, yaml_node_t *root, void *arg)
     }
     if (m.val[7])
         rd_gateways(c, m.val[7], cfg);
+    if (m.val[8])
+        rd_ui(c, m.val[8], cfg);
     ycfg_rd_duration_ms(c, m.val[6], "shutdown_grace", 0, 600 * 1000, "0ms..10m",
                         &cfg->shutdown_grace_ms);
 }

@@ -14,6 +14,7 @@
 
 #define ORC_CONFIG_DEFAULT_PATH "/etc/xepc/orc.yaml"
 #define ORC_PATH_MAX 256
+#define ORC_UI_DEFAULT_ROOT "/usr/local/share/xepc/ui"
 
 enum orc_log_level { ORC_LOG_ERROR, ORC_LOG_WARN, ORC_LOG_INFO, ORC_LOG_DEBUG };
 
@@ -58,6 +59,10 @@ struct orc_config {
         uint64_t cert_lifetime_ms;      /* of the client certificates issued */
         uint64_t challenge_lifetime_ms; /* of a bootstrap challenge */
     } gateways;
+    struct {
+        char root[ORC_PATH_MAX];     /* the web UI's static files (res_ui.c) */
+        uint64_t session_lifetime_ms; /* of a web UI session (its cookie) */
+    } ui;
     uint64_t shutdown_grace_ms; /* SIGTERM: time given to requests in flight */
 };
 

@@ -18,6 +18,7 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 #include <microhttpd.h>
+#include <openssl/crypto.h>
 
 #include "lib/hex.h"
 
@@ -231,7 +232,7 @@ static enum MHD_Result send_answer(struct orc_req *r)
     if (r->text) {
         text = r->text;
         r->text = NULL;
-        len = strlen(text);
+        len = r->text_len ? r->text_len : strlen(text);
     } else if (r->resp) {
         text = json_dumps(r->resp, JSON_COMPACT | JSON_ENSURE_ASCII);
         if (!text) {
@@ -255,6 +256,23 @@ static enum MHD_Result send_answer(struct orc_req *r)
                                 r->text_type ? r->text_type : "application/json");
     MHD_add_response_header(resp, "Cache-Control", "no-store");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    /* Every answer forbids framing and referrers; the web UI's pages
+     * may load their own script, style and images and talk to this
+     * origin only (no inline script or style, no eval), anything else
+     * (the API's JSON) may load nothing at all. */
+    MHD_add_response_header(resp, "Content-Security-Policy",
+                            r->ui ? "default-src 'self'; script-src 'self'; style-src 'self'; "
+                                    "img-src 'self'; connect-src 'self'; object-src 'none'; "
+                                    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+                                  : "default-src 'none'; frame-ancestors 'none'");
+    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(resp, "Cross-Origin-Opener-Policy", "same-origin");
+    MHD_add_response_header(resp, "Cross-Origin-Resource-Policy", "same-origin");
+    if (r->ctx->cfg.tls.enabled)
+        MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
+    if (r->set_cookie[0])
+        MHD_add_response_header(resp, "Set-Cookie", r->set_cookie);
     if (r->etag[0])
         MHD_add_response_header(resp, "ETag", r->etag);
     if (r->location[0])
@@ -446,6 +464,42 @@ static bool admit(struct orc_req *r)
             return false;
         }
         const char *auth = orc_header(r, "Authorization");
+        const char *cookie = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND,
+                                                         ORC_SESSION_COOKIE);
+        if (!auth && cookie) {
+            /* The web UI: a session cookie instead of a token. */
+            struct orc_conn *c = orc_store_get(&ctx->store);
+            int rc = orc_session_auth(r, c, cookie);
+            orc_store_put(&ctx->store, c);
+            if (rc == -EACCES) {
+                atomic_fetch_add(&ctx->stats.auth_failures, 1);
+                orc_rl_failure(ctx, r->client, now);
+                orc_reply_error(r, 401, "the session has ended; sign in again");
+                return false;
+            }
+            if (rc < 0) {
+                orc_reply_error(r, 503, "the store is unavailable");
+                return false;
+            }
+            /* CSRF: a browser sends the cookie with any request to this
+             * origin (SameSite=Strict aside), but only our own page can
+             * read the CSRF token (GET /v1/session, same origin, no CORS)
+             * and repeat it in a header. */
+            const char *x = orc_header(r, "X-CSRF-Token");
+            if (is_write(r->method) &&
+                (!x || strlen(x) != strlen(r->csrf) || CRYPTO_memcmp(x, r->csrf, strlen(x)))) {
+                orc_reply_error(r, 403, "a write with the session cookie needs its CSRF token "
+                                        "in X-CSRF-Token");
+                return false;
+            }
+            orc_rl_success(ctx, r->client);
+            if (r->scope < rt->scope) {
+                orc_reply_error(r, 403, "this needs a token with scope %s (this one has %s)",
+                                orc_scope_str(rt->scope), orc_scope_str(r->scope));
+                return false;
+            }
+            goto authenticated;
+        }
         if (!auth || strncasecmp(auth, "Bearer ", 7)) {
             orc_reply_error(r, 401, "an API token is required (Authorization: Bearer ...)");
             return false;
@@ -470,6 +524,7 @@ static bool admit(struct orc_req *r)
             return false;
         }
     }
+authenticated:;
 
     const char *cl = orc_header(r, "Content-Length");
     const char *te = orc_header(r, "Transfer-Encoding");
@@ -484,7 +539,10 @@ static bool admit(struct orc_req *r)
     if (has_body) {
         const char *ct = orc_header(r, "Content-Type");
         const char *want = rt->body == ORC_BODY_CSV ? "text/csv" : "application/json";
-        if (rt->body != ORC_BODY_NONE && !content_type_is(ct, want)) {
+        /* PATCH also takes RFC 7386's own media type. */
+        if (rt->body != ORC_BODY_NONE && !content_type_is(ct, want) &&
+            !(rt->body == ORC_BODY_JSON && !strcmp(r->method, "PATCH") &&
+              content_type_is(ct, "application/merge-patch+json"))) {
             orc_reply_error(r, 415, "Content-Type must be %s", want);
             return false;
         }
@@ -652,6 +710,34 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     atomic_fetch_sub(&ctx->in_flight, 1);
 }
 
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                           : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* MHD's URL decoding (RFC 3986 2.1), except that %00 stays as it is: a
+ * decoded NUL would end the path early ("/ui/index.html%00.txt" would be
+ * "/ui/index.html"); kept, it makes an id or file name that cannot exist. */
+static size_t unescape_keep_nul(void *cls, struct MHD_Connection *conn, char *s)
+{
+    (void)cls;
+    (void)conn;
+    char *w = s;
+    const char *r = s;
+    while (*r) {
+        int hi, lo;
+        if (r[0] == '%' && (hi = hexval(r[1])) >= 0 && (lo = hexval(r[2])) >= 0 && (hi | lo)) {
+            *w++ = (char)(hi << 4 | lo);
+            r += 3;
+        } else {
+            *w++ = *r++;
+        }
+    }
+    *w = 0;
+    return (size_t)(w - s);
+}
+
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
     struct orc_ctx *ctx = cls;
@@ -711,6 +797,7 @@ int orc_http_start(struct orc_ctx *ctx, char *err, size_t errlen)
          * memory pool: past it MHD answers 431 (RFC 6585 section 5). */
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->http.max_header,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, ctx,
+        MHD_OPTION_UNESCAPE_CALLBACK, unescape_keep_nul, NULL,
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, ctx,
         cfg->tls.enabled ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, ctx->tls_cert,
         MHD_OPTION_HTTPS_MEM_KEY, ctx->tls_key,

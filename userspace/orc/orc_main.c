@@ -3,7 +3,7 @@
  *   xepc-orcd [-c FILE]                    serve the API
  *   xepc-orcd [-c FILE] check              check the configuration
  *   xepc-orcd [-c FILE] migrate            bring the store's schema up to date
- *   xepc-orcd [-c FILE] token create --name N --scope read|write|admin
+ *   xepc-orcd [-c FILE] token create --name N --scope read|write|admin [--lifetime 90d]
  *   xepc-orcd [-c FILE] token list | token revoke ID
  */
 #include <arpa/inet.h>
@@ -24,6 +24,7 @@ static void usage(FILE *out)
             "       xepc-orcd [-c FILE] check           check the configuration file\n"
             "       xepc-orcd [-c FILE] migrate         bring the store's schema up to date\n"
             "       xepc-orcd [-c FILE] token create --name NAME --scope read|write|admin\n"
+            "                           [--lifetime 1s..3660d]\n"
             "       xepc-orcd [-c FILE] token list\n"
             "       xepc-orcd [-c FILE] token revoke ID\n"
             "       xepc-orcd routes                    list the API's routes\n"
@@ -56,8 +57,31 @@ static int row_print(void *arg, int ncol, char **cols)
     time_t t = (time_t)strtoll(cols[3], NULL, 10);
     char when[32];
     strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
-    printf("%-14s %-6s %-20s %s\n", cols[0], cols[2], when, cols[1]);
+    time_t x = (time_t)(cols[4] ? strtoll(cols[4], NULL, 10) : 0);
+    char exp[32] = "never";
+    if (x > 0)
+        strftime(exp, sizeof(exp), "%Y-%m-%dT%H:%M:%SZ", gmtime(&x));
+    printf("%-14s %-6s %-20s %-20s %s\n", cols[0], cols[2], when, exp, cols[1]);
     return 0;
+}
+
+/* "90d", "12h", "30m", "3600s" (or bare seconds) -> seconds; -1 if bad or
+ * out of 1 s .. ORC_TOKEN_MAX_LIFETIME. */
+static int64_t parse_lifetime(const char *s)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (end == s || errno || v <= 0 || v > ORC_TOKEN_MAX_LIFETIME)
+        return -1;
+    long long mul = !*end || !strcmp(end, "s") ? 1
+                    : !strcmp(end, "m")        ? 60
+                    : !strcmp(end, "h")        ? 3600
+                    : !strcmp(end, "d")        ? 86400
+                                               : 0;
+    if (!mul || v > ORC_TOKEN_MAX_LIFETIME / mul)
+        return -1;
+    return v * mul;
 }
 
 static int cmd_token(struct orc_ctx *ctx, int argc, char **argv)
@@ -68,11 +92,19 @@ static int cmd_token(struct orc_ctx *ctx, int argc, char **argv)
     }
     if (!strcmp(argv[0], "create")) {
         const char *name = NULL, *scope = NULL;
+        int64_t lifetime = 0;
         for (int i = 1; i < argc; i++) {
             if (!strcmp(argv[i], "--name") && i + 1 < argc)
                 name = argv[++i];
             else if (!strcmp(argv[i], "--scope") && i + 1 < argc)
                 scope = argv[++i];
+            else if (!strcmp(argv[i], "--lifetime") && i + 1 < argc) {
+                if ((lifetime = parse_lifetime(argv[++i])) < 0) {
+                    fprintf(stderr, "xepc-orcd: token create: --lifetime takes 1s..3660d "
+                                    "(a number with s, m, h or d)\n");
+                    return 2;
+                }
+            }
             else {
                 fprintf(stderr, "xepc-orcd: token create: unexpected '%s'\n", argv[i]);
                 return 2;
@@ -88,7 +120,8 @@ static int cmd_token(struct orc_ctx *ctx, int argc, char **argv)
             return 1;
         char tok[128];
         struct orc_conn *c = orc_store_get(&ctx->store);
-        int rc = orc_token_create(c, name, sc, tok, sizeof(tok), NULL, 0);
+        int rc = orc_token_create(c, name, sc, lifetime ? (int64_t)time(NULL) + lifetime : 0,
+                                  tok, sizeof(tok), NULL, 0);
         if (rc == 0)
             orc_audit_add(c, time(NULL), "-", "local", "TOKEN", "xepc-orcd token create", 201,
                           name);
@@ -105,7 +138,7 @@ static int cmd_token(struct orc_ctx *ctx, int argc, char **argv)
         if (open_store(ctx, 1) < 0)
             return 1;
         struct orc_conn *c = orc_store_get(&ctx->store);
-        printf("%-14s %-6s %-20s %s\n", "ID", "SCOPE", "CREATED", "NAME");
+        printf("%-14s %-6s %-20s %-20s %s\n", "ID", "SCOPE", "CREATED", "EXPIRES", "NAME");
         int rc = orc_token_list(c, row_print, NULL);
         orc_store_put(&ctx->store, c);
         orc_store_close(&ctx->store);

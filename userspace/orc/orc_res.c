@@ -529,11 +529,11 @@ void orc_res_get(struct orc_req *r)
 
 /* Fields, then (when res has one) its cross-object check; NULL when
  * answered (422, or the store's error). */
-static json_t *validate_fields(struct orc_req *r, const struct orc_field *fields, bool create,
-                               const struct orc_resource *res, const char *net)
+static json_t *validate_in(struct orc_req *r, json_t *in, const struct orc_field *fields,
+                           bool create, const struct orc_resource *res, const char *net)
 {
     json_t *errs = json_array(), *obj = NULL;
-    orc_validate(fields, r->json, "", create, errs, &obj);
+    orc_validate(fields, in, "", create, errs, &obj);
     if (!json_array_size(errs) && res && res->check)
         res->check(r, net, obj, errs);
     if (r->answered) { /* the check failed on the store */
@@ -548,6 +548,12 @@ static json_t *validate_fields(struct orc_req *r, const struct orc_field *fields
     }
     json_decref(errs);
     return obj;
+}
+
+static json_t *validate_fields(struct orc_req *r, const struct orc_field *fields, bool create,
+                               const struct orc_resource *res, const char *net)
+{
+    return validate_in(r, r->json, fields, create, res, net);
 }
 
 json_t *orc_body_valid(struct orc_req *r, const struct orc_field *fields)
@@ -696,4 +702,89 @@ void orc_res_delete(struct orc_req *r)
     }
     snprintf(r->audit_detail, sizeof(r->audit_detail), "deleted %s %s", res->kind, id);
     orc_reply(r, 204, NULL);
+}
+
+/* ------------------------------------------------------------- patch ---- */
+
+/* RFC 7386 (JSON Merge Patch) section 2: members of patch replace those
+ * of target, objects merge recursively, null removes a member. */
+static void merge_patch(json_t *target, json_t *patch)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(patch, key, v) {
+        json_t *t = json_object_get(target, key);
+        if (json_is_null(v))
+            json_object_del(target, key);
+        else if (json_is_object(v) && json_is_object(t))
+            merge_patch(t, v);
+        else
+            json_object_set_new(target, key, json_deep_copy(v));
+    }
+}
+
+void orc_res_patch(struct orc_req *r)
+{
+    const struct orc_resource *res = res_of(r);
+    const char *net, *id;
+    int64_t want;
+    if (!write_key(r, &net, &id, &want))
+        return;
+    json_t *given = json_object_get(r->json, res->id_field);
+    if (given && (!json_is_string(given) || strcmp(json_string_value(given), id))) {
+        json_t *errs = json_array();
+        orc_field_error(errs, res->id_field, "does not match the id in the path ('%s')", id);
+        orc_reply_invalid(r, errs);
+        return;
+    }
+    /* Read, merge, validate the whole result, write it if nobody wrote
+     * in between (the version is the ETag); without If-Match a change
+     * made meanwhile is merged into again. */
+    for (int attempt = 0; attempt < 3 && !r->answered; attempt++) {
+        struct orc_obj cur;
+        int rc = orc_obj_get(r->db, res->kind, net, id, &cur);
+        if (rc < 0) {
+            if (rc == -ENOENT)
+                orc_reply_error(r, 404, "no %s '%s'", res->kind, id);
+            else
+                orc_reply_store_error(r, rc);
+            return;
+        }
+        if (want >= 0 && want != cur.version) {
+            orc_obj_free(&cur);
+            orc_reply_store_error(r, -ESTALE);
+            return;
+        }
+        json_t *merged = json_loads(cur.body, 0, NULL);
+        if (!merged)
+            merged = json_object();
+        merge_patch(merged, r->json);
+        json_object_set_new(merged, res->id_field, json_string(id));
+        json_t *obj = validate_in(r, merged, res->fields, true, res, net);
+        json_decref(merged);
+        if (!obj) {
+            orc_obj_free(&cur);
+            return;
+        }
+        char *body = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
+        rc = body ? orc_obj_update(r->db, res->kind, net, id, cur.version, body, time(NULL))
+                  : -ENOMEM;
+        free(body);
+        int64_t v = cur.version;
+        orc_obj_free(&cur);
+        if (rc == -ESTALE && want < 0) {
+            json_decref(obj);
+            continue;
+        }
+        if (rc < 0) {
+            json_decref(obj);
+            orc_reply_store_error(r, rc);
+            return;
+        }
+        set_etag(r, v + 1);
+        snprintf(r->audit_detail, sizeof(r->audit_detail), "updated %s %s", res->kind, id);
+        orc_reply(r, 200, render_obj(r, res, net, obj));
+    }
+    if (!r->answered)
+        orc_reply_error(r, 409, "concurrent updates; retry");
 }

@@ -65,13 +65,17 @@ void orc_res_get(struct orc_req *r);
 void orc_res_create(struct orc_req *r);
 void orc_res_replace(struct orc_req *r);
 void orc_res_delete(struct orc_req *r);
+/* PATCH: a JSON Merge Patch (RFC 7386) of the stored resource, validated
+ * whole as on create; If-Match as for PUT. */
+void orc_res_patch(struct orc_req *r);
 
-/* The five routes of a resource. */
+/* The six routes of a resource. */
 #define ORC_RES_ROUTES(res, collection, item)                                                \
     {"GET", collection, ORC_SCOPE_READ, ORC_BODY_NONE, orc_res_list, &(res)},                \
     {"POST", collection, ORC_SCOPE_WRITE, ORC_BODY_JSON, orc_res_create, &(res)},            \
     {"GET", item, ORC_SCOPE_READ, ORC_BODY_NONE, orc_res_get, &(res)},                       \
     {"PUT", item, ORC_SCOPE_WRITE, ORC_BODY_JSON, orc_res_replace, &(res)},                  \
+    {"PATCH", item, ORC_SCOPE_WRITE, ORC_BODY_JSON, orc_res_patch, &(res)},                  \
     {"DELETE", item, ORC_SCOPE_WRITE, ORC_BODY_NONE, orc_res_delete, &(res)}
 
 /* Validates `in` against fields into a new normalized object (*out):

@@ -10,6 +10,7 @@ extern const struct orc_route orc_routes_apn[];
 extern const struct orc_route orc_routes_gateway[];
 extern const struct orc_route orc_routes_policy[];
 extern const struct orc_route orc_routes_gwapi[];
+extern const struct orc_route orc_routes_ui[];
 
 const struct orc_route *const orc_route_tables[] = {
     orc_routes_admin,
@@ -19,5 +20,6 @@ const struct orc_route *const orc_route_tables[] = {
     orc_routes_subscriber,
     orc_routes_policy,
     orc_routes_gwapi,
+    orc_routes_ui,
     NULL,
 };

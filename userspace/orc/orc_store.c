@@ -365,17 +365,20 @@ out:
 /* ----------------------------------------------------- tokens, audit ---- */
 
 int orc_token_insert(struct orc_conn *c, const char *id, const char *name, const char *scope,
-                     const char *hash_hex, int64_t now)
+                     const char *hash_hex, int64_t now, int64_t expires_at)
 {
-    struct orc_val p[] = {ORC_S(id), ORC_S(name), ORC_S(scope), ORC_S(hash_hex), ORC_I(now)};
-    int rc = orc_q(c, "INSERT INTO tokens (id, name, scope, hash, created_at) VALUES (?, ?, ?, ?, ?)",
-                   5, p, NULL, NULL);
+    struct orc_val p[] = {ORC_S(id),  ORC_S(name),      ORC_S(scope), ORC_S(hash_hex),
+                          ORC_I(now), ORC_I(expires_at)};
+    int rc = orc_q(c, "INSERT INTO tokens (id, name, scope, hash, created_at, expires_at) "
+                      "VALUES (?, ?, ?, ?, ?, ?)",
+                   6, p, NULL, NULL);
     return rc < 0 ? rc : 0;
 }
 
 struct tok_row {
     char *scope, *hash;
     size_t scope_len, hash_len;
+    int64_t expires_at;
     bool found;
 };
 
@@ -386,18 +389,21 @@ static int row_tok(void *arg, int ncol, char **cols)
         return 1;
     snprintf(t->scope, t->scope_len, "%s", cols[0]);
     snprintf(t->hash, t->hash_len, "%s", cols[1]);
+    t->expires_at = ncol > 2 && cols[2] ? strtoll(cols[2], NULL, 10) : 0;
     t->found = true;
     return 0;
 }
 
 int orc_token_lookup(struct orc_conn *c, const char *id, char *scope, size_t scope_len,
-                     char *hash_hex, size_t hash_len)
+                     char *hash_hex, size_t hash_len, int64_t *expires_at)
 {
-    struct tok_row t = {scope, hash_hex, scope_len, hash_len, false};
+    struct tok_row t = {scope, hash_hex, scope_len, hash_len, 0, false};
     struct orc_val p[] = {ORC_S(id)};
-    int rc = orc_q(c, "SELECT scope, hash FROM tokens WHERE id = ?", 1, p, row_tok, &t);
+    int rc = orc_q(c, "SELECT scope, hash, expires_at FROM tokens WHERE id = ?", 1, p, row_tok, &t);
     if (rc < 0)
         return rc;
+    if (expires_at)
+        *expires_at = t.expires_at;
     return t.found ? 0 : -ENOENT;
 }
 
@@ -410,8 +416,8 @@ int orc_token_delete(struct orc_conn *c, const char *id)
 
 int orc_token_list(struct orc_conn *c, orc_row_fn fn, void *arg)
 {
-    return orc_q(c, "SELECT id, name, scope, created_at FROM tokens ORDER BY id", 0, NULL, fn,
-                 arg);
+    return orc_q(c, "SELECT id, name, scope, created_at, expires_at FROM tokens ORDER BY id", 0,
+                 NULL, fn, arg);
 }
 
 int orc_audit_add(struct orc_conn *c, int64_t now, const char *token_id, const char *client,

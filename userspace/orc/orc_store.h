@@ -141,13 +141,14 @@ int orc_obj_insert_many(struct orc_conn *c, const char *kind, const char *net, s
 
 /* ----------------------------------------------------- tokens, audit ---- */
 
+/* expires_at: Unix time, 0 for never. */
 int orc_token_insert(struct orc_conn *c, const char *id, const char *name, const char *scope,
-                     const char *hash_hex, int64_t now);
-/* 0 and scope/hash copied, or -ENOENT. */
+                     const char *hash_hex, int64_t now, int64_t expires_at);
+/* 0 and scope/hash/expiry copied (expires_at may be NULL), or -ENOENT. */
 int orc_token_lookup(struct orc_conn *c, const char *id, char *scope, size_t scope_len,
-                     char *hash_hex, size_t hash_len);
+                     char *hash_hex, size_t hash_len, int64_t *expires_at);
 int orc_token_delete(struct orc_conn *c, const char *id);
-/* fn gets (id, name, scope, created_at). */
+/* fn gets (id, name, scope, created_at, expires_at). */
 int orc_token_list(struct orc_conn *c, orc_row_fn fn, void *arg);
 
 int orc_audit_add(struct orc_conn *c, int64_t now, const char *token_id, const char *client,

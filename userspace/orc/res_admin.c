@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lib/strbuf.h"
 
@@ -24,7 +25,14 @@ static const struct orc_field token_fields[] = {
     {.name = "name", .type = ORC_F_STR, .flags = ORC_F_REQUIRED, .min = 1, .max = 100,
      .doc = "what the token is for"},
     {.name = "scope", .type = ORC_F_ENUM, .flags = ORC_F_REQUIRED, .enums = scopes},
+    {.name = "lifetime", .type = ORC_F_INT, .min = 1, .max = ORC_TOKEN_MAX_LIFETIME,
+     .doc = "seconds until the token expires; absent or null: it does not"},
     {0}};
+
+static json_t *expiry_json(int64_t expires_at)
+{
+    return expires_at > 0 ? json_integer(expires_at) : json_null();
+}
 
 static void token_create(struct orc_req *r)
 {
@@ -35,7 +43,9 @@ static void token_create(struct orc_req *r)
     orc_scope_parse(json_string_value(json_object_get(obj, "scope")), &sc);
     char tok[128], id[32];
     const char *name = json_string_value(json_object_get(obj, "name"));
-    int rc = orc_token_create(r->db, name, sc, tok, sizeof(tok), id, sizeof(id));
+    json_t *lt = json_object_get(obj, "lifetime");
+    int64_t expires_at = lt ? (int64_t)time(NULL) + json_integer_value(lt) : 0;
+    int rc = orc_token_create(r->db, name, sc, expires_at, tok, sizeof(tok), id, sizeof(id));
     if (rc < 0) {
         json_decref(obj);
         orc_reply_store_error(r, rc);
@@ -45,17 +55,19 @@ static void token_create(struct orc_req *r)
              orc_scope_str(sc));
     snprintf(r->location, sizeof(r->location), "/v1/tokens/%s", id);
     /* The token itself is shown once, here; only its hash is kept. */
-    orc_reply(r, 201, json_pack("{s:s,s:s,s:s,s:s}", "id", id, "name", name, "scope",
-                                orc_scope_str(sc), "token", tok));
+    orc_reply(r, 201, json_pack("{s:s,s:s,s:s,s:s,s:o}", "id", id, "name", name, "scope",
+                                orc_scope_str(sc), "token", tok, "expires_at",
+                                expiry_json(expires_at)));
     json_decref(obj);
 }
 
 static int token_row(void *arg, int ncol, char **cols)
 {
     (void)ncol;
-    json_array_append_new(arg, json_pack("{s:s,s:s,s:s,s:I}", "id", cols[0], "name", cols[1],
+    json_array_append_new(arg, json_pack("{s:s,s:s,s:s,s:I,s:o}", "id", cols[0], "name", cols[1],
                                          "scope", cols[2], "created_at",
-                                         (json_int_t)strtoll(cols[3], NULL, 10)));
+                                         (json_int_t)strtoll(cols[3], NULL, 10), "expires_at",
+                                         expiry_json(cols[4] ? strtoll(cols[4], NULL, 10) : 0)));
     return 0;
 }
 

@@ -57,6 +57,62 @@ static const struct orc_field gw_fields[] = {
      .doc = "configuration keys that differ from the network's for this gateway"},
     {0}};
 
+/* A hardware id belongs to one gateway in the whole fleet (the bootstrap
+ * finds the gateway by it): an index object of kind "gw_hwid" (network
+ * "", id = the hardware id, body naming the gateway) is kept in the same
+ * transaction as the gateway, so that the store's unique key refuses a
+ * duplicate even between two orcd on one PostgreSQL.  409 when taken. */
+#define HWID_KIND "gw_hwid"
+
+static char *hwid_owner(const char *net, const char *id)
+{
+    json_t *j = json_pack("{s:s,s:s}", "gateway", id, "network", net);
+    char *s = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(j);
+    return s;
+}
+
+static void gw_check(struct orc_req *r, const char *net, json_t *obj, json_t *errs)
+{
+    (void)errs;
+    const char *id = json_string_value(json_object_get(obj, "id"));
+    const char *hw = json_string_value(json_object_get(obj, "hardware_id"));
+    if (!id || !hw)
+        return;
+    char *me = hwid_owner(net, id);
+    if (!me) {
+        orc_reply_error(r, 500, "out of memory");
+        return;
+    }
+    struct orc_obj idx;
+    int rc = orc_obj_get(r->db, HWID_KIND, "", hw, &idx);
+    if (rc == 0) {
+        bool mine = !strcmp(idx.body, me);
+        json_t *o = mine ? NULL : json_loads(idx.body, 0, NULL);
+        if (!mine)
+            orc_reply_error(r, 409, "hardware id '%s' is already registered to gateway %s/%s", hw,
+                            json_string_value(json_object_get(o, "network")) ?: "?",
+                            json_string_value(json_object_get(o, "gateway")) ?: "?");
+        json_decref(o);
+        orc_obj_free(&idx);
+        free(me);
+        return;
+    }
+    if (rc == -ENOENT) {
+        /* New, or this gateway's hardware id changes: drop its old entry. */
+        struct orc_val p[] = {ORC_S(HWID_KIND), ORC_S(me)};
+        rc = orc_q(r->db, "DELETE FROM objects WHERE kind = ? AND network = '' AND body = ?", 2, p,
+                   NULL, NULL);
+        if (rc >= 0)
+            rc = orc_obj_create(r->db, HWID_KIND, "", hw, me, time(NULL));
+        if (rc == -EEXIST)
+            orc_reply_error(r, 409, "hardware id '%s' is already registered", hw);
+    }
+    if (rc < 0 && !r->answered)
+        orc_reply_store_error(r, rc);
+    free(me);
+}
+
 /* status: unknown (never checked in), healthy, stale. */
 static void gw_render(struct orc_req *r, const char *net, json_t *obj)
 {
@@ -87,6 +143,15 @@ static int gw_deleted(struct orc_req *r, const char *net, const char *id)
     snprintf(scope, sizeof(scope), "%s/%s", net, id);
     struct orc_val p[] = {ORC_S("gateway_event"), ORC_S(scope)};
     int rc = orc_q(r->db, "DELETE FROM objects WHERE kind = ? AND network = ?", 2, p, NULL, NULL);
+    if (rc < 0)
+        return rc;
+    char *me = hwid_owner(net, id);
+    if (!me)
+        return -ENOMEM;
+    struct orc_val q[] = {ORC_S(HWID_KIND), ORC_S(me)};
+    rc = orc_q(r->db, "DELETE FROM objects WHERE kind = ? AND network = '' AND body = ?", 2, q,
+               NULL, NULL);
+    free(me);
     return rc < 0 ? rc : 0;
 }
 
@@ -96,6 +161,7 @@ static const struct orc_resource gw_desc = {
     .id_field = "id",
     .id_check = orc_check_id,
     .fields = gw_fields,
+    .check = gw_check,
     .render = gw_render,
     .deleted = gw_deleted,
 };

@@ -45,6 +45,8 @@ static const struct orc_field static_ip_fields[] = {
 static const struct orc_field sub_fields[] = {
     {.name = "imsi", .type = ORC_F_STR, .flags = ORC_F_REQUIRED, .min = 6, .max = 15,
      .check = orc_check_imsi, .doc = "IMSI, 6 to 15 digits"},
+    {.name = "name", .type = ORC_F_STR, .max = 100, .dflt = "\"\"",
+     .doc = "display name (free text: the web UI shows it as text, never as markup)"},
     {.name = "k", .type = ORC_F_STR, .flags = ORC_F_REQUIRED | ORC_F_WRITE_ONLY, .min = 32,
      .max = 32, .check = hex128, .doc = "Milenage K (write-only)"},
     {.name = "opc", .type = ORC_F_STR, .flags = ORC_F_REQUIRED | ORC_F_WRITE_ONLY, .min = 32,

@@ -123,6 +123,25 @@ static void test_orc_config_gateways_ca_pair(void **state)
     assert_non_null(strstr(err, "gateways.challenge_lifetime: 2h is out of range 1s..1h"));
 }
 
+static void test_orc_config_ui(void **state)
+{
+    (void)state;
+    struct orc_config cfg;
+    char err[1024];
+    assert_int_equal(load("listen: {port: 1}\n", &cfg, err, sizeof(err)), 0);
+    assert_string_equal(cfg.ui.root, ORC_UI_DEFAULT_ROOT);
+    assert_int_equal(cfg.ui.session_lifetime_ms, 8 * 3600 * 1000);
+    assert_int_equal(load("ui: {root: /srv/ui, session_lifetime: 30m}\n", &cfg, err, sizeof(err)),
+                     0);
+    assert_string_equal(cfg.ui.root, "/srv/ui");
+    assert_int_equal(cfg.ui.session_lifetime_ms, 30 * 60 * 1000);
+    assert_int_equal(load("ui: {root: srv/ui, session_lifetime: 10s, theme: dark}\n", &cfg, err,
+                          sizeof(err)), -EINVAL);
+    assert_non_null(strstr(err, "ui.root: 'srv/ui' is not an absolute path"));
+    assert_non_null(strstr(err, "ui.session_lifetime: 10s is out of range 1m..30d"));
+    assert_non_null(strstr(err, "theme"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -131,6 +150,7 @@ int main(void)
         cmocka_unit_test(test_orc_config_reports_every_error_with_position),
         cmocka_unit_test(test_orc_config_postgresql_needs_conninfo),
         cmocka_unit_test(test_orc_config_gateways_ca_pair),
+        cmocka_unit_test(test_orc_config_ui),
     };
     return cmocka_run_group_tests_name("orc_config", tests, NULL, NULL);
 }
