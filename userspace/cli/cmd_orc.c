@@ -22,10 +22,12 @@ static const char orc_help[] =
     "    xepcctl orc [OPTIONS] get RESOURCE [-n NETWORK] ID\n"
     "    xepcctl orc [OPTIONS] create RESOURCE [-n NETWORK] FILE|-\n"
     "    xepcctl orc [OPTIONS] replace RESOURCE [-n NETWORK] ID FILE|- [--if-match ETAG]\n"
+    "    xepcctl orc [OPTIONS] update RESOURCE [-n NETWORK] ID FILE|- [--if-match ETAG]\n"
     "    xepcctl orc [OPTIONS] delete RESOURCE [-n NETWORK] ID [--if-match ETAG]\n"
     "    xepcctl orc [OPTIONS] import -n NETWORK FILE.csv|-\n"
     "    xepcctl orc [OPTIONS] state -n NETWORK GATEWAY\n"
-    "    xepcctl orc [OPTIONS] token create NAME read|write|admin\n"
+    "    xepcctl orc [OPTIONS] events -n NETWORK GATEWAY [--limit N]\n"
+    "    xepcctl orc [OPTIONS] token create NAME read|write|admin [--lifetime SECONDS]\n"
     "    xepcctl orc [OPTIONS] token list | token revoke ID\n"
     "    xepcctl orc [OPTIONS] audit [--limit N]\n"
     "\n"
@@ -35,6 +37,8 @@ static const char orc_help[] =
     "    replace read the resource as JSON from FILE (\"-\": stdin), so that\n"
     "    subscriber keys never appear on a command line; import sends a CSV file of\n"
     "    subscribers (imsi,k,opc[,amf,msisdn,state,apns]), all or nothing.\n"
+    "    update sends FILE as a JSON Merge Patch (RFC 7386): only the members it\n"
+    "    names change, null resets one to its default.\n"
     "    Lists are printed as a table, one resource a line, objects as a list of\n"
     "    KEY VALUE lines; --json prints the server's JSON instead.\n"
     "\n"
@@ -164,13 +168,14 @@ static const struct kind kinds[] = {
     {"network", "networks", {"id", "name", "plmn", "tacs", NULL}},
     {"gateway", "gateways", {"id", "name", "hardware_id", "status", "last_checkin", NULL}},
     {"apn", "apns", {"id", "qci", "ambr", "pools", NULL}},
-    {"subscriber", "subscribers", {"imsi", "state", "msisdn", "apns", "policies", NULL}},
+    {"subscriber", "subscribers", {"imsi", "name", "state", "msisdn", "apns", "policies", NULL}},
     {"policy", "policies", {"id", "precedence", "action", "rating_group", NULL}},
     {"base-name", "base_names", {"id", "rules", NULL}},
     {"rating-group", "rating_groups", {"id", "limit_type", "description", NULL}},
     {"qos-profile", "qos_profiles", {"id", "qci", "mbr", "gbr", NULL}},
-    {"token", "tokens", {"id", "scope", "name", "created_at", NULL}},
+    {"token", "tokens", {"id", "scope", "name", "created_at", "expires_at", NULL}},
     {"audit", "audit", {"seq", "at", "token_id", "client", "method", "path", "status", NULL}},
+    {"event", "events", {"id", "at", "type", "message", NULL}},
 };
 
 static const struct kind *kind_find(const char *name)
@@ -338,7 +343,7 @@ static int list_all(struct orc_cli *o, const char *base, const struct kind *k, i
 int cli_orc_main(int argc, char **argv)
 {
     struct orc_cli o = {.url = getenv("XEPC_ORC_URL"), .ca = getenv("XEPC_ORC_CA")};
-    const char *token_file = NULL, *net = NULL, *if_match = NULL;
+    const char *token_file = NULL, *net = NULL, *if_match = NULL, *lifetime = NULL;
     const char *pos[8];
     int npos = 0, limit = 100;
     bool all = false;
@@ -364,6 +369,8 @@ int cli_orc_main(int argc, char **argv)
             if_match = argv[++i];
         } else if (!strcmp(a, "--limit") && more) {
             limit = atoi(argv[++i]);
+        } else if (!strcmp(a, "--lifetime") && more) {
+            lifetime = argv[++i];
         } else if (!strcmp(a, "--all")) {
             all = true;
         } else if (a[0] == '-' && a[1]) {
@@ -396,6 +403,16 @@ int cli_orc_main(int argc, char **argv)
             rc = call(&o, "GET", "/v1/tokens", NULL, NULL, 0, NULL, kind_find("token"));
         } else if (!strcmp(pos[1], "create") && npos == 4) {
             json_t *j = json_pack("{s:s,s:s}", "name", pos[2], "scope", pos[3]);
+            if (lifetime) {
+                char *end;
+                long long v = strtoll(lifetime, &end, 10);
+                if (*end || end == lifetime) {
+                    fprintf(stderr, "xepcctl orc: --lifetime takes seconds\n");
+                    json_decref(j);
+                    goto out;
+                }
+                json_object_set_new(j, "lifetime", json_integer(v));
+            }
             char *s = json_dumps(j, JSON_COMPACT);
             rc = call(&o, "POST", "/v1/tokens", "application/json", s, strlen(s), NULL, NULL);
             free(s);
@@ -414,6 +431,10 @@ int cli_orc_main(int argc, char **argv)
     } else if (!strcmp(cmd, "state") && npos == 2 && net) {
         snprintf(path, sizeof(path), "/v1/networks/%s/gateways/%s/state", net, pos[1]);
         rc = call(&o, "GET", path, NULL, NULL, 0, NULL, NULL);
+    } else if (!strcmp(cmd, "events") && npos == 2 && net) {
+        snprintf(path, sizeof(path), "/v1/networks/%s/gateways/%s/events?limit=%d", net, pos[1],
+                 limit);
+        rc = call(&o, "GET", path, NULL, NULL, 0, NULL, kind_find("event"));
     } else if (npos >= 2) {
         const struct kind *k = kind_find(pos[1]);
         if (!k || k - kinds > 7) {
@@ -447,10 +468,13 @@ int cli_orc_main(int argc, char **argv)
                 rc = call(&o, "POST", base, "application/json", file, len, NULL, NULL);
             else
                 rc = CLI_FAIL;
-        } else if (!strcmp(cmd, "replace") && npos == 4) {
+        } else if ((!strcmp(cmd, "replace") || !strcmp(cmd, "update")) && npos == 4) {
             snprintf(path, sizeof(path), "%s/%s", base, pos[2]);
+            bool put = !strcmp(cmd, "replace");
             if ((file = read_all(pos[3], &len)))
-                rc = call(&o, "PUT", path, "application/json", file, len, if_match, NULL);
+                rc = call(&o, put ? "PUT" : "PATCH", path,
+                          put ? "application/json" : "application/merge-patch+json", file, len,
+                          if_match, NULL);
             else
                 rc = CLI_FAIL;
         }
