@@ -128,6 +128,7 @@ async function main() {
   ok(name === XSS, 'a subscriber named <img src=x onerror=alert(1)> shows as that text', name);
   const imgs = await page.evaluate(() => document.querySelectorAll('main img').length);
   ok(imgs === 0 && dialogs.length === 0, 'no element was made from it and no script ran', { imgs, dialogs });
+  await screenshot('subscriber-named-markup');
   // edit (PATCH with the session's CSRF token)
   await page.click('#sub-table tr[data-imsi="001010000000001"]');
   await page.fill('#sub-form [name=msisdn]', '15550002');
@@ -159,6 +160,10 @@ async function main() {
   await page.click('#res-form button');
   await page.waitForSelector('#res-apns tbody tr');
   ok((await page.textContent('#res-apns tbody')).includes('internet'), 'an APN created from the UI');
+  await page.selectOption('#res-kind', 'policies');
+  await page.click('#res-form button');
+  await page.waitForSelector('#res-policies tbody tr');
+  ok((await page.textContent('#res-policies tbody')).includes('permit'), 'a policy rule created from the UI');
   await screenshot('apns-policies');
   await cspClean('APNs and policies');
 

@@ -365,15 +365,17 @@
   });
 
   // ------------------------------------------------- APNs and policies --
+  // The examples are the API document's (schema/orc/openapi.json).
   const KINDS = [
     {path: 'apns', title: 'APNs', id: 'id',
-     example: {id: 'internet', ambr: {ul: 100000000, dl: 200000000}, qci: 9}},
+     example: {id: 'internet', ambr: {ul: 100000000, dl: 200000000}, qci: 9, pools: ['10.45.0.0/16']}},
     {path: 'policies', title: 'Policy rules', id: 'id',
-     example: {id: 'web', precedence: 100, flows: []}},
+     example: {id: 'web', precedence: 10, action: 'permit',
+               flows: [{direction: 'uplink', protocol: 6, remote: 'any', port_lo: 80, port_hi: 443}]}},
     {path: 'base_names', title: 'Base names', id: 'id', example: {id: 'bn1', rules: ['web']}},
-    {path: 'rating_groups', title: 'Rating groups', id: 'id', example: {id: 100, type: 'metered'}},
+    {path: 'rating_groups', title: 'Rating groups', id: 'id', example: {id: '100', limit_type: 'finite'}},
     {path: 'qos_profiles', title: 'QoS profiles', id: 'id',
-     example: {id: 'video', qci: 2, mbr: {ul: 1000000, dl: 4000000}, gbr: {ul: 500000, dl: 2000000}}},
+     example: {id: 'video', qci: 7, mbr: {ul: 5000000, dl: 10000000}}},
   ];
 
   function summary(o, idf) {
