@@ -14,6 +14,7 @@ import shutil
 import ssl
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import orc_harness as H  # noqa: E402
@@ -133,6 +134,16 @@ api.delete(f"/v1/tokens/{tk['id']}")
 t.eq(pub.get("/v1/networks", headers={"Cookie": s2}).status, 401, "its token revoked: the session ends")
 audit = api.get("/v1/audit?limit=1000").json["items"]
 t.ok(any(a["detail"] == "signed in (web UI session)" for a in audit), "sign-ins are audited")
+t.ok(any(a["path"] == "/v1/networks" and a["method"] == "POST" and a["status"] == 201 and
+         a["token_id"] == token.split("_")[1] for a in audit), "a write made with the cookie is audited under its token")
+# ... and with its token's expiry
+tk = api.post("/v1/tokens", {"name": "brief", "scope": "read", "lifetime": 2}).json
+r = pub.post("/v1/session", {"token": tk["token"]})
+s3 = (r.header("Set-Cookie") or "").split(";")[0]
+t.eq(pub.get("/v1/networks", headers={"Cookie": s3}).status, 200, "a session of a 2 s token reads")
+time.sleep(2.5)
+t.eq(pub.get("/v1/networks", headers={"Cookie": s3}).status, 401, "past the token's lifetime the session has ended")
+t.eq(pub.post("/v1/session", {"token": tk["token"]}).status, 401, "and the expired token cannot sign in again")
 
 # ------------------------------------------------------------- browser ----
 have = os.access("/usr/bin/chromium", os.X_OK) and os.path.isdir(
@@ -199,5 +210,10 @@ t.ok(ended and rc == 0, "the browser run completed", err[-2000:])
 t.ok(len(shots) >= 6 and all(os.path.getsize(s) > 1000 for s in shots), f"{len(shots)} screenshots kept")
 for s in shots:
     print(f"# screenshot: {os.path.relpath(s, H.ROOT)}", flush=True)
+# sign-in attempts count towards the brute-force lockout (last: it locks
+# this address out)
+codes = [pub.post("/v1/session", {"token": "xo_000000000000_" + "1" * 64}).status for _ in range(12)]
+t.ok(429 in codes and codes[-1] == 429, "bad sign-ins lock the address out (429)", codes)
+t.eq(pub.post("/v1/session", {"token": token}).status, 429, "then even the right token is refused")
 t.eq(o.stop(), 0, "orcd stops on SIGTERM")
 t.done()
