@@ -72,6 +72,24 @@ static char *hwid_owner(const char *net, const char *id)
     return s;
 }
 
+struct dup_acc {
+    const char *hw, *net, *id;
+    char found[160];
+};
+
+static int dup_row(void *arg, int ncol, char **cols)
+{
+    struct dup_acc *a = arg;
+    if (ncol < 3 || !cols[0] || !cols[1] || !cols[2])
+        return 0;
+    json_t *j = json_loads(cols[2], 0, NULL);
+    const char *h = json_string_value(json_object_get(j, "hardware_id"));
+    if (h && !strcmp(h, a->hw) && (strcmp(cols[0], a->net) || strcmp(cols[1], a->id)))
+        snprintf(a->found, sizeof(a->found), "%.70s/%.70s", cols[0], cols[1]);
+    json_decref(j);
+    return a->found[0] != 0;
+}
+
 static void gw_check(struct orc_req *r, const char *net, json_t *obj, json_t *errs)
 {
     (void)errs;
@@ -97,6 +115,21 @@ static void gw_check(struct orc_req *r, const char *net, json_t *obj, json_t *er
         orc_obj_free(&idx);
         free(me);
         return;
+    }
+    struct dup_acc dup = {hw, net, id, ""};
+    if (rc == -ENOENT) {
+        /* Gateways registered before the index existed have no entry:
+         * look at them too (a scan, but only when a hardware id is new). */
+        struct orc_val g[] = {ORC_S("gateway")};
+        rc = orc_q(r->db, "SELECT network, id, body FROM objects WHERE kind = ?", 1, g, dup_row,
+                   &dup);
+        if (rc >= 0 && dup.found[0]) {
+            orc_reply_error(r, 409, "hardware id '%s' is already registered to gateway %s", hw,
+                            dup.found);
+            free(me);
+            return;
+        }
+        rc = rc < 0 ? rc : -ENOENT;
     }
     if (rc == -ENOENT) {
         /* New, or this gateway's hardware id changes: drop its old entry. */

@@ -90,6 +90,21 @@ def scenario(label, store):
     t.eq(c.post("/v1/networks/n1/gateways", dict(gw, id="gw3", hardware_id="hw-3")).status, 201,
          "hw-3 was not taken by the refused request")
 
+    if label == "sqlite":
+        # a gateway registered before the index existed (no gw_hwid entry)
+        import sqlite3
+        db = sqlite3.connect(store[1])
+        db.execute("DELETE FROM objects WHERE kind = 'gw_hwid'")
+        db.commit()
+        db.close()
+        r = c.post("/v1/networks/n2/gateways", dict(gw, id="gw7", hardware_id="hw-3"))
+        t.ok(r.status == 409 and "n1/gw3" in r.json["error"]["message"],
+             "a gateway without an index entry still holds its hardware id (409)", r)
+        t.eq(c.req("PATCH", "/v1/networks/n1/gateways/gw3", {"name": "x"}).status, 200,
+             "and writing it again indexes it")
+        t.eq(c.post("/v1/networks/n2/gateways", dict(gw, id="gw7", hardware_id="hw-3")).status, 409,
+             "409 from the index then")
+
     # ---------------------------------------------------- token expiry ----
     r = c.post("/v1/tokens", {"name": "short", "scope": "read", "lifetime": 2})
     t.ok(r.status == 201 and isinstance(r.json["expires_at"], int) and
