@@ -68,3 +68,8 @@ install-orc-ui:
 DEBIAN_PACKAGES += chromium nodejs
 NPM_PACKAGES += playwright-core@1.65.1
 SCRIPT_TESTS += userspace/orc/tests/test_orc_ui.py
+
+# Config sync (GET /v1/gw/config: full sync in pages, 304 when unchanged,
+# deltas from the change log), fleet health and /metrics, on SQLite and
+# PostgreSQL.
+SCRIPT_TESTS += userspace/orc/tests/test_orc_sync.py

@@ -48,6 +48,7 @@ void orc_config_defaults(struct orc_config *cfg)
     cfg->gateways.challenge_lifetime_ms = 60 * 1000;
     snprintf(cfg->ui.root, sizeof(cfg->ui.root), "%s", ORC_UI_DEFAULT_ROOT);
     cfg->ui.session_lifetime_ms = 8 * 3600 * 1000;
+    cfg->gateways.stale_after_ms = 300 * 1000;
 }
 
 static const struct ycfg_unit size_units[] = {
@@ -175,9 +176,9 @@ static void rd_auth(struct ycfg *c, yaml_node_t *n, struct orc_config *cfg)
 static void rd_gateways(struct ycfg *c, yaml_node_t *n, struct orc_config *cfg)
 {
     static const char *const keys[] = {"ca_cert", "ca_key", "cert_lifetime",
-                                       "challenge_lifetime"};
+                                       "challenge_lifetime", "stale_after"};
     struct ycfg_map m;
-    if (!ycfg_map_open(c, n, "gateways", keys, 4, &m))
+    if (!ycfg_map_open(c, n, "gateways", keys, 5, &m))
         return;
     rd_abspath(c, m.val[0], "gateways.ca_cert", cfg->gateways.ca_cert,
                sizeof(cfg->gateways.ca_cert));
@@ -189,6 +190,8 @@ static void rd_gateways(struct ycfg *c, yaml_node_t *n, struct orc_config *cfg)
                         "1s..90d", &cfg->gateways.cert_lifetime_ms);
     ycfg_rd_duration_ms(c, m.val[3], "gateways.challenge_lifetime", 1000, 3600 * 1000,
                         "1s..1h", &cfg->gateways.challenge_lifetime_ms);
+    ycfg_rd_duration_ms(c, m.val[4], "gateways.stale_after", 1000, 24 * 3600 * 1000, "1s..24h",
+                        &cfg->gateways.stale_after_ms);
 }
 
 static void rd_ui(struct ycfg *c, yaml_node_t *n, struct orc_config *cfg)

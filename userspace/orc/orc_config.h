@@ -58,6 +58,7 @@ struct orc_config {
         char ca_key[ORC_PATH_MAX];
         uint64_t cert_lifetime_ms;      /* of the client certificates issued */
         uint64_t challenge_lifetime_ms; /* of a bootstrap challenge */
+        uint64_t stale_after_ms;        /* no check-in this long: the gateway is stale */
     } gateways;
     struct {
         char root[ORC_PATH_MAX];     /* the web UI's static files (res_ui.c) */

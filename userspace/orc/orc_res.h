@@ -114,6 +114,16 @@ extern const struct orc_field orc_arp_fields[];
 /* A standardized QCI (TS 23.203 6.1.7.2). */
 const char *orc_check_qci(int64_t v);
 
+/* A gateway is stale after this long without a check-in (seconds). */
+static inline int64_t orc_gw_stale_s(const struct orc_req *r)
+{
+    return (int64_t)(r->ctx->cfg.gateways.stale_after_ms / 1000);
+}
+
+/* The fleet's part of /metrics (res_fleet.c), appended to b. */
+struct strbuf;
+int orc_fleet_metrics(struct orc_req *r, struct strbuf *b);
+
 /* Resource descriptors other groups refer to. */
 extern const struct orc_resource orc_res_network_desc;
 extern const struct orc_resource orc_res_apn_desc;

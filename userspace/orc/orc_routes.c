@@ -11,6 +11,7 @@ extern const struct orc_route orc_routes_gateway[];
 extern const struct orc_route orc_routes_policy[];
 extern const struct orc_route orc_routes_gwapi[];
 extern const struct orc_route orc_routes_ui[];
+extern const struct orc_route orc_routes_gwsync[];
 
 const struct orc_route *const orc_route_tables[] = {
     orc_routes_admin,
@@ -21,5 +22,6 @@ const struct orc_route *const orc_route_tables[] = {
     orc_routes_policy,
     orc_routes_gwapi,
     orc_routes_ui,
+    orc_routes_gwsync,
     NULL,
 };

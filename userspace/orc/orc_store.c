@@ -7,7 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
+
+#include "lib/hex.h"
 
 /* ------------------------------------------------------------ pool ---- */
 
@@ -203,6 +206,104 @@ void orc_store_put(struct orc_store *st, struct orc_conn *c)
     pthread_mutex_unlock(&st->lock);
 }
 
+/* ------------------------------------------------------ change log ---- */
+
+const char *const orc_sync_kinds[] = {"network", "gateway",     "apn",       "qos_profile",
+                                      "rating_group", "policy", "base_name", "subscriber",
+                                      NULL};
+
+bool orc_sync_kind(const char *kind)
+{
+    for (size_t i = 0; orc_sync_kinds[i]; i++)
+        if (!strcmp(kind, orc_sync_kinds[i]))
+            return true;
+    return false;
+}
+
+/* Takes n numbers from net's head (creating it with a new stream id):
+ * *last is the highest; they are last - n + 1 .. last. */
+static int change_reserve(struct orc_conn *c, const char *net, int64_t n, int64_t *last)
+{
+    uint8_t rnd[ORC_STREAM_LEN / 2];
+    char stream[ORC_STREAM_LEN + 1];
+    if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+        return -EIO;
+    hex_encode(rnd, sizeof(rnd), stream);
+    *last = -1;
+    struct orc_val p[] = {ORC_S(net), ORC_I(n), ORC_S(stream)};
+    int rc = orc_q(c,
+                   "INSERT INTO change_head (network, seq, stream) VALUES (?, ?, ?) "
+                   "ON CONFLICT (network) DO UPDATE SET seq = change_head.seq + excluded.seq "
+                   "RETURNING seq",
+                   3, p, row_int, last);
+    if (rc < 0)
+        return rc;
+    return *last < 0 ? -EIO : 0;
+}
+
+static const char change_upsert[] =
+    "INSERT INTO changes (network, seq, kind, id, op) VALUES (?, ?, ?, ?, ?) "
+    "ON CONFLICT (network, kind, id) DO UPDATE SET seq = excluded.seq, op = excluded.op";
+
+static int change_log(struct orc_conn *c, const char *kind, const char *net, const char *id,
+                      const char *op)
+{
+    if (!orc_sync_kind(kind))
+        return 0;
+    const char *scope = strcmp(kind, "network") ? net : id;
+    int64_t seq;
+    int rc = change_reserve(c, scope, 1, &seq);
+    if (rc < 0)
+        return rc;
+    struct orc_val p[] = {ORC_S(scope), ORC_I(seq), ORC_S(kind), ORC_S(id), ORC_S(op)};
+    rc = orc_q(c, change_upsert, 5, p, NULL, NULL);
+    return rc < 0 ? rc : 0;
+}
+
+struct head_row {
+    int64_t seq;
+    char *stream;
+    bool found;
+};
+
+static int row_head(void *arg, int ncol, char **cols)
+{
+    struct head_row *h = arg;
+    if (ncol < 2 || !cols[0] || !cols[1])
+        return 1;
+    h->seq = strtoll(cols[0], NULL, 10);
+    snprintf(h->stream, ORC_STREAM_LEN + 1, "%s", cols[1]);
+    h->found = true;
+    return 0;
+}
+
+int orc_change_head(struct orc_conn *c, const char *net, int64_t *seq, char *stream)
+{
+    struct head_row h = {0, stream, false};
+    struct orc_val p[] = {ORC_S(net)};
+    int rc = orc_q(c, "SELECT seq, stream FROM change_head WHERE network = ?", 1, p, row_head,
+                   &h);
+    if (rc < 0)
+        return rc;
+    if (!h.found)
+        return -ENOENT;
+    *seq = h.seq;
+    return 0;
+}
+
+int orc_change_list(struct orc_conn *c, const char *net, int64_t after, int64_t upto, int limit,
+                    orc_row_fn fn, void *arg)
+{
+    /* A network object is stored under network '' (orc_obj_create). */
+    struct orc_val p[] = {ORC_S(net), ORC_I(after), ORC_I(upto), ORC_I(limit)};
+    return orc_q(c,
+                 "SELECT ch.seq, ch.kind, ch.id, ch.op, o.body FROM changes ch "
+                 "LEFT JOIN objects o ON ch.op = 'put' AND o.kind = ch.kind AND o.id = ch.id "
+                 "AND o.network = CASE WHEN ch.kind = 'network' THEN '' ELSE ch.network END "
+                 "WHERE ch.network = ? AND ch.seq > ? AND ch.seq <= ? ORDER BY ch.seq LIMIT ?",
+                 4, p, fn, arg);
+}
+
 /* --------------------------------------------------------- objects ---- */
 
 void orc_obj_free(struct orc_obj *o)
@@ -255,7 +356,9 @@ int orc_obj_create(struct orc_conn *c, const char *kind, const char *net, const 
                    "INSERT INTO objects (kind, network, id, version, body, created_at, "
                    "updated_at) VALUES (?, ?, ?, 1, ?, ?, ?)",
                    6, p, NULL, NULL);
-    return rc < 0 ? rc : 0;
+    if (rc < 0)
+        return rc;
+    return change_log(c, kind, net, id, "put");
 }
 
 static int exists(struct orc_conn *c, const char *kind, const char *net, const char *id)
@@ -289,7 +392,8 @@ int orc_obj_update(struct orc_conn *c, const char *kind, const char *net, const 
                    "UPDATE objects SET body = ?, version = version + 1, updated_at = ? "
                    "WHERE kind = ? AND network = ? AND id = ? AND version = ?",
                    6, p, NULL, NULL);
-    return outcome(c, rc, kind, net, id);
+    rc = outcome(c, rc, kind, net, id);
+    return rc < 0 ? rc : change_log(c, kind, net, id, "put");
 }
 
 int orc_obj_delete(struct orc_conn *c, const char *kind, const char *net, const char *id,
@@ -302,7 +406,8 @@ int orc_obj_delete(struct orc_conn *c, const char *kind, const char *net, const 
                                  "DELETE FROM objects WHERE kind = ? AND network = ? AND id = ? "
                                  "AND version = ?",
                                  4, p, NULL, NULL);
-    return outcome(c, rc, kind, net, id);
+    rc = outcome(c, rc, kind, net, id);
+    return rc < 0 ? rc : change_log(c, kind, net, id, "delete");
 }
 
 int orc_obj_list(struct orc_conn *c, const char *kind, const char *net, const char *after,
@@ -327,13 +432,42 @@ int64_t orc_obj_count(struct orc_conn *c, const char *kind, const char *net)
 
 #define INSERT_BATCH 200
 
+/* The change rows of a bulk insert (sql, p: room for INSERT_BATCH rows of
+ * 6 parameters). */
+static int change_log_many(struct orc_conn *c, const char *kind, const char *net, size_t n,
+                           const char *const *ids, char *sql, struct orc_val *p)
+{
+    static const char head[] = "INSERT INTO changes (network, seq, kind, id, op) VALUES ";
+    static const char row[] = "(?, ?, ?, ?, 'put')";
+    int64_t last;
+    int rc = change_reserve(c, net, (int64_t)n, &last);
+    int64_t seq = last - (int64_t)n + 1;
+    for (size_t done = 0; done < n && rc >= 0;) {
+        size_t k = n - done < INSERT_BATCH ? n - done : INSERT_BATCH;
+        char *s = sql + sprintf(sql, "%s", head);
+        for (size_t i = 0; i < k; i++) {
+            s += sprintf(s, "%s%s", i ? ", " : "", row);
+            struct orc_val *q = &p[i * 4];
+            q[0] = ORC_S(net);
+            q[1] = ORC_I(seq++);
+            q[2] = ORC_S(kind);
+            q[3] = ORC_S(ids[done + i]);
+        }
+        sprintf(s, " ON CONFLICT (network, kind, id) DO UPDATE SET seq = excluded.seq, "
+                   "op = excluded.op");
+        rc = orc_q(c, sql, (int)(k * 4), p, NULL, NULL);
+        done += k;
+    }
+    return rc < 0 ? rc : 0;
+}
+
 int orc_obj_insert_many(struct orc_conn *c, const char *kind, const char *net, size_t n,
                         const char *const *ids, const char *const *bodies, int64_t now)
 {
     static const char head[] =
         "INSERT INTO objects (kind, network, id, version, body, created_at, updated_at) VALUES ";
     static const char row[] = "(?, ?, ?, 1, ?, ?, ?)";
-    char *sql = malloc(sizeof(head) + INSERT_BATCH * (sizeof(row) + 2));
+    char *sql = malloc(sizeof(head) + INSERT_BATCH * (sizeof(row) + 2) + 128);
     struct orc_val *p = malloc(INSERT_BATCH * 6 * sizeof(*p));
     int rc = 0;
     if (!sql || !p) {
@@ -356,6 +490,8 @@ int orc_obj_insert_many(struct orc_conn *c, const char *kind, const char *net, s
         rc = orc_q(c, sql, (int)(k * 6), p, NULL, NULL);
         done += k;
     }
+    if (rc >= 0 && n > 0 && orc_sync_kind(kind))
+        rc = change_log_many(c, kind, net, n, ids, sql, p);
 out:
     free(sql);
     free(p);

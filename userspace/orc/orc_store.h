@@ -139,6 +139,26 @@ int64_t orc_obj_count(struct orc_conn *c, const char *kind, const char *net);
 int orc_obj_insert_many(struct orc_conn *c, const char *kind, const char *net, size_t n,
                         const char *const *ids, const char *const *bodies, int64_t now);
 
+/* ------------------------------------------------------ change log ---- */
+
+/* The change log gateways sync from (schema/orc/0003_changes.sql).  The
+ * object writes above log changes of the synced kinds themselves, in the
+ * caller's transaction: a network is logged in its own log, anything else
+ * in its network's. */
+bool orc_sync_kind(const char *kind);
+/* The kinds a gateway syncs, in the order of a full sync; NULL-ended. */
+extern const char *const orc_sync_kinds[];
+
+#define ORC_STREAM_LEN 8 /* hex digits of a stream id */
+/* net's head: 0 with *seq and stream (ORC_STREAM_LEN + 1 bytes), or
+ * -ENOENT when nothing was ever logged in net. */
+int orc_change_head(struct orc_conn *c, const char *net, int64_t *seq, char *stream);
+/* Changes of net with after < seq <= upto in seq order, at most limit; fn
+ * gets (seq, kind, id, op, body) where body is the object's current JSON
+ * (NULL for a delete). */
+int orc_change_list(struct orc_conn *c, const char *net, int64_t after, int64_t upto, int limit,
+                    orc_row_fn fn, void *arg);
+
 /* ----------------------------------------------------- tokens, audit ---- */
 
 /* expires_at: Unix time, 0 for never. */

@@ -182,6 +182,12 @@ static void metrics(struct orc_req *r)
                       "xepc_orc_writes_total %" PRIuFAST64 "\n",
                   atomic_load(&s->auth_failures), atomic_load(&s->lockouts),
                   atomic_load(&s->writes));
+    int rc = orc_fleet_metrics(r, &b);
+    if (rc < 0) {
+        strbuf_free(&b);
+        orc_reply_store_error(r, rc);
+        return;
+    }
     if (b.oom) {
         strbuf_free(&b);
         orc_reply_error(r, 500, "out of memory");

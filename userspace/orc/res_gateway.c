@@ -15,8 +15,8 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
-/* Reported state is stale after this long without a check-in. */
-#define GW_STALE_S 300
+/* Reported state is stale after gateways.stale_after without a check-in. */
+#define GW_STALE_S orc_gw_stale_s(r)
 
 static const char *hwid_check(const char *s)
 {

@@ -117,6 +117,11 @@ static void test_orc_config_gateways_ca_pair(void **state)
     assert_string_equal(cfg.gateways.ca_key, "/x/ca.key");
     assert_int_equal(cfg.gateways.cert_lifetime_ms, 2 * 3600 * 1000);
     assert_int_equal(cfg.gateways.challenge_lifetime_ms, 60 * 1000);
+    assert_int_equal(cfg.gateways.stale_after_ms, 300 * 1000);
+    assert_int_equal(load("gateways: {stale_after: 90s}\n", &cfg, err, sizeof(err)), 0);
+    assert_int_equal(cfg.gateways.stale_after_ms, 90 * 1000);
+    assert_int_equal(load("gateways: {stale_after: 0s}\n", &cfg, err, sizeof(err)), -EINVAL);
+    assert_non_null(strstr(err, "gateways.stale_after: 0s is out of range 1s..24h"));
     assert_int_equal(load("gateways: {ca_cert: /x/ca.crt, challenge_lifetime: 2h}\n", &cfg, err,
                           sizeof(err)), -EINVAL);
     assert_non_null(strstr(err, "gateways: ca_cert and ca_key go together"));
