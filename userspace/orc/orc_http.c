@@ -396,12 +396,10 @@ static bool gateway_auth(struct orc_req *r)
     r->gw_net[slash - cn] = 0;
     snprintf(r->gw_id, sizeof(r->gw_id), "%s", slash + 1);
     struct orc_conn *c = orc_store_get(&r->ctx->store);
-    struct orc_obj gw, cert;
-    int rc = orc_obj_get(c, "gateway", r->gw_net, r->gw_id, &gw);
-    if (rc == 0) {
-        orc_obj_free(&gw);
-        rc = orc_obj_get(c, "gw_cert", r->gw_net, r->gw_id, &cert);
-    }
+    struct orc_obj cert;
+    /* The certificate record of a gateway that is still registered, in
+     * one query (every gateway call comes here first). */
+    int rc = orc_gw_cert_get(c, r->gw_net, r->gw_id, &cert);
     bool current = false;
     if (rc == 0) {
         json_t *j = json_loads(cert.body, 0, NULL);

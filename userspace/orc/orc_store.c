@@ -348,6 +348,28 @@ int orc_obj_get(struct orc_conn *c, const char *kind, const char *net, const cha
     return 0;
 }
 
+int orc_gw_cert_get(struct orc_conn *c, const char *net, const char *id, struct orc_obj *o)
+{
+    memset(o, 0, sizeof(*o));
+    struct orc_val p[] = {ORC_S(net), ORC_S(id)};
+    int rc = orc_q(c,
+                   "SELECT c.id, c.version, c.body, c.created_at, c.updated_at FROM objects c "
+                   "JOIN objects g ON g.kind = 'gateway' AND g.network = c.network "
+                   "AND g.id = c.id WHERE c.kind = 'gw_cert' AND c.network = ? AND c.id = ?",
+                   2, p, row_obj, o);
+    if (rc < 0)
+        return rc;
+    if (!o->id) {
+        orc_obj_free(o);
+        return -ENOENT;
+    }
+    if (!o->body) {
+        orc_obj_free(o);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
 int orc_obj_create(struct orc_conn *c, const char *kind, const char *net, const char *id,
                    const char *body, int64_t now)
 {
@@ -394,6 +416,21 @@ int orc_obj_update(struct orc_conn *c, const char *kind, const char *net, const 
                    6, p, NULL, NULL);
     rc = outcome(c, rc, kind, net, id);
     return rc < 0 ? rc : change_log(c, kind, net, id, "put");
+}
+
+int orc_obj_put(struct orc_conn *c, const char *kind, const char *net, const char *id,
+                const char *body, int64_t now)
+{
+    if (orc_sync_kind(kind))
+        return -EINVAL; /* those go through create/update, which log them */
+    struct orc_val p[] = {ORC_S(kind), ORC_S(net), ORC_S(id), ORC_S(body), ORC_I(now), ORC_I(now)};
+    int rc = orc_q(c,
+                   "INSERT INTO objects (kind, network, id, version, body, created_at, "
+                   "updated_at) VALUES (?, ?, ?, 1, ?, ?, ?) ON CONFLICT (kind, network, id) "
+                   "DO UPDATE SET body = excluded.body, version = objects.version + 1, "
+                   "updated_at = excluded.updated_at",
+                   6, p, NULL, NULL);
+    return rc < 0 ? rc : 0;
 }
 
 int orc_obj_delete(struct orc_conn *c, const char *kind, const char *net, const char *id,

@@ -118,6 +118,9 @@ void orc_obj_free(struct orc_obj *o);
 /* 0 and *o filled, -ENOENT, or -EIO. */
 int orc_obj_get(struct orc_conn *c, const char *kind, const char *net, const char *id,
                 struct orc_obj *o);
+/* The gw_cert object of a gateway that is registered (a "gateway" object
+ * of the same network and id exists): 0, -ENOENT or -EIO. */
+int orc_gw_cert_get(struct orc_conn *c, const char *net, const char *id, struct orc_obj *o);
 /* Inserts version 1; -EEXIST when the id is taken. */
 int orc_obj_create(struct orc_conn *c, const char *kind, const char *net, const char *id,
                    const char *body, int64_t now);
@@ -125,6 +128,11 @@ int orc_obj_create(struct orc_conn *c, const char *kind, const char *net, const 
  * it; -ENOENT (no such object) or -ESTALE (another version is stored). */
 int orc_obj_update(struct orc_conn *c, const char *kind, const char *net, const char *id,
                    int64_t version, const char *body, int64_t now);
+/* Creates the object (version 1) or replaces its body (version + 1) in
+ * one statement, whatever its version; for kinds that are not synced
+ * (e.g. a gateway's reported state). */
+int orc_obj_put(struct orc_conn *c, const char *kind, const char *net, const char *id,
+                const char *body, int64_t now);
 /* version < 0: unconditional.  -ENOENT or -ESTALE as above. */
 int orc_obj_delete(struct orc_conn *c, const char *kind, const char *net, const char *id,
                    int64_t version);

@@ -349,14 +349,8 @@ static void gw_checkin(struct orc_req *r)
         return;
     }
     int64_t now = time(NULL);
-    struct orc_obj o;
-    int rc = orc_obj_get(r->db, "gateway_state", r->gw_net, r->gw_id, &o);
-    if (rc == 0) {
-        rc = orc_obj_update(r->db, "gateway_state", r->gw_net, r->gw_id, o.version, body, now);
-        orc_obj_free(&o);
-    } else if (rc == -ENOENT) {
-        rc = orc_obj_create(r->db, "gateway_state", r->gw_net, r->gw_id, body, now);
-    }
+    /* One statement: a check-in is the hot path of a fleet. */
+    int rc = orc_obj_put(r->db, "gateway_state", r->gw_net, r->gw_id, body, now);
     free(body);
     if (rc < 0) {
         orc_reply_store_error(r, rc);

@@ -106,6 +106,53 @@ def bootstrap(o, admin, d, i):
     return crt, key
 
 
+def sync_bench(label, o, admin, cert, n):
+    """Config sync of gateway gw0: the whole configuration (n subscribers)
+    from scratch in pages of 10000, then after one subscriber changed, then
+    unchanged.  Bytes are the answers' bodies (HTTP headers not counted:
+    about 200 bytes per answer)."""
+    c = H.Client(o.port, o.cert, client_cert=cert, timeout=300)
+    t0 = time.monotonic()
+    q, nbytes, items, pages, version = "?limit=10000", 0, 0, 0, None
+    while True:
+        r = c.get("/v1/gw/config" + q)
+        if r.status != 200:
+            print(f"# {label}: full sync failed: {r}", flush=True)
+            return
+        nbytes += len(r.raw)
+        pages += 1
+        j = r.json
+        version = version or j["version"]
+        items += len(j["items"])
+        if not j["next_page_token"]:
+            break
+        q = f"?limit=10000&page_token={j['next_page_token']}"
+    el = time.monotonic() - t0
+    print(f"# {label}: full sync {items} objects in {pages} answers", flush=True)
+    print(f"bench: orc_{label}_sync_full_{n}_time {el:.1f} s", flush=True)
+    print(f"bench: orc_{label}_sync_full_{n}_bytes {nbytes} B", flush=True)
+    r = c.get(f"/v1/gw/config?since={version}")
+    print(f"# {label}: then since={version}: {r.status}, {len(r.raw)} bytes", flush=True)
+    admin.put(f"/v1/networks/bench/subscribers/{imsi(n // 2)}",
+              {"k": K, "opc": K, "msisdn": "4999", "apns": ["internet"]})
+    t0 = time.monotonic()
+    r = c.get(f"/v1/gw/config?since={version}")
+    el = time.monotonic() - t0
+    ok = r.status == 200 and len(r.json["items"]) == 1
+    print(f"# {label}: after one change: {r.status}, {len(r.json['items']) if r.json else '-'} items"
+          + ("" if ok else " (UNEXPECTED)"), flush=True)
+    print(f"bench: orc_{label}_sync_one_change_time {el * 1000:.1f} ms", flush=True)
+    print(f"bench: orc_{label}_sync_one_change_bytes {len(r.raw)} B", flush=True)
+    v2 = r.json["version"] if r.json else version
+    t0 = time.monotonic()
+    r = c.get(f"/v1/gw/config?since={v2}")
+    el = time.monotonic() - t0
+    print(f"# {label}: unchanged: {r.status}", flush=True)
+    print(f"bench: orc_{label}_sync_unchanged_time {el * 1000:.1f} ms", flush=True)
+    print(f"bench: orc_{label}_sync_unchanged_bytes {len(r.raw)} B", flush=True)
+    c.close()
+
+
 def report(name, rates, unit):
     med = statistics.median(rates)
     print(f"# {name}: runs " + " ".join(f"{r:.0f}" for r in rates), flush=True)
@@ -138,6 +185,7 @@ def one_store(label, store, d, ca):
     report(f"orc_{label}_checkin", rates, "checkins/s")
     print(f"bench: orc_{label}_checkin_p50 {p50:.1f} ms", flush=True)
     print(f"bench: orc_{label}_checkin_p99 {p99:.1f} ms", flush=True)
+    sync_bench(label, o, c, certs[0], n)
     o.stop(60)
 
 
