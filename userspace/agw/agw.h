@@ -135,6 +135,35 @@ void emm_auth_vector(struct agw_ctx *ctx, struct agw_ue *ue, const uint8_t rand[
                      const uint8_t *xres, uint8_t xres_len, const uint8_t autn[16],
                      const uint8_t kasme[32]);
 void emm_attach_continue(struct agw_ctx *ctx, struct agw_ue *ue);
+/* An initial NAS message named a UE we know: the new connection takes its
+ * context over (emm_handler.c); returns the context to go on with. */
+struct agw_ue *emm_adopt_context(struct agw_ctx *ctx, struct agw_ue *fresh, struct agw_ue *old);
+/* TS 24.301 9.9.3.33: the UE's TAI list (emm_build.c). */
+void emm_fill_tai_list(struct agw_ctx *ctx, const struct agw_ue *ue, struct nas_tai_list *l);
+
+/* --------------------------------------- idle mode (emm_service.c) -- */
+struct agw_ue *emm_find_tmsi(struct agw_ctx *ctx, uint32_t m_tmsi);
+void emm_forget_old_guti(struct agw_ctx *ctx, struct agw_ue *ue);
+void emm_service_request(struct agw_ctx *ctx, struct agw_ue *ue, const uint8_t *pdu, size_t len,
+                         bool initial);
+void emm_handle_ext_service_request(struct agw_ctx *ctx, struct agw_ue *ue,
+                                    const struct nas_ext_service_request *r);
+void emm_handle_tau_request(struct agw_ctx *ctx, struct agw_ue *ue,
+                            const struct nas_tau_request *r);
+void emm_handle_tau_complete(struct agw_ctx *ctx, struct agw_ue *ue);
+void emm_tau_abandoned(struct agw_ctx *ctx, struct agw_ue *ue);
+int emm_send_tau_accept(struct agw_ctx *ctx, struct agw_ue *ue);
+int emm_send_guti_realloc(struct agw_ctx *ctx, struct agw_ue *ue);
+int emm_guti_realloc_start(struct agw_ctx *ctx, struct agw_ue *ue);
+void emm_handle_guti_realloc_complete(struct agw_ctx *ctx, struct agw_ue *ue);
+int emm_release_ue(struct agw_ctx *ctx, struct agw_ue *ue);
+/* ----------------------- paging, reachability timers (emm_paging.c) -- */
+void emm_idle_ue_init(struct agw_ctx *ctx, struct agw_ue *ue);
+void emm_idle_ue_free(struct agw_ctx *ctx, struct agw_ue *ue);
+void emm_idle_enter(struct agw_ctx *ctx, struct agw_ue *ue);
+void emm_idle_leave(struct agw_ctx *ctx, struct agw_ue *ue);
+int emm_page_ue(struct agw_ctx *ctx, struct agw_ue *ue);
+void emm_paging_ddn(struct agw_ctx *ctx, uint32_t session_id);
 
 /* ----------------------------------------------------------------- HSS -- */
 /* What the MME needs of a subscriber (agw_hss.c over the local HSS). */

@@ -142,6 +142,10 @@ void agw_config_defaults(struct agw_config *cfg)
     cfg->mme.t3450_ms = 6000;
     cfg->mme.t3460_ms = 6000;
     cfg->mme.t3470_ms = 6000;
+    cfg->mme.t3413_ms = 2000;
+    cfg->mme.paging_retries = 2;
+    cfg->mme.mobile_reachable_ms = 0;
+    cfg->mme.implicit_detach_ms = 4 * 60 * 1000;
     cfg->mme.ue_ambr.ul_bps = 1 * GBPS;
     cfg->mme.ue_ambr.dl_bps = 2 * GBPS;
 
@@ -524,7 +528,8 @@ static void rd_mme(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
 {
     static const char *const keys[] = {
         "name",  "relative_capacity", "gummei", "tai",   "s1ap",  "security", "network_name",
-        "time_zone", "t3412",         "t3402",  "t3450", "t3460", "t3470",    "ue_ambr"};
+        "time_zone", "t3412",         "t3402",  "t3450", "t3460", "t3470",    "ue_ambr",
+        "t3413", "paging_retries", "mobile_reachable", "implicit_detach"};
     struct ycfg_map m;
     if (!ycfg_map_open(c, n, "mme", keys, sizeof(keys) / sizeof(keys[0]), &m))
         return;
@@ -603,6 +608,16 @@ static void rd_mme(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
     rd_duration(c, ycfg_map_get(&m, "t3470"), "mme.t3470", 100, 60000, "100ms..60s",
                 &cfg->mme.t3470_ms);
     rd_ambr(c, ycfg_map_get(&m, "ue_ambr"), "mme.ue_ambr", &cfg->mme.ue_ambr);
+    /* TS 24.301 5.3.5 / TS 23.401 5.3.4.3: paging and reachability of
+     * ECM-IDLE UEs (emm_paging.c) */
+    rd_duration(c, ycfg_map_get(&m, "t3413"), "mme.t3413", 100, 60000, "100ms..60s",
+                &cfg->mme.t3413_ms);
+    YCFG_RD_UINT(c, ycfg_map_get(&m, "paging_retries"), "mme.paging_retries", 0, 10,
+                 cfg->mme.paging_retries);
+    rd_duration(c, ycfg_map_get(&m, "mobile_reachable"), "mme.mobile_reachable", 1000,
+                24u * 3600 * 1000, "1s..24h", &cfg->mme.mobile_reachable_ms);
+    rd_duration(c, ycfg_map_get(&m, "implicit_detach"), "mme.implicit_detach", 1000,
+                24u * 3600 * 1000, "1s..24h", &cfg->mme.implicit_detach_ms);
 }
 
 /* ------------------------------------------------- gtpu, datapath ---- */

@@ -131,6 +131,10 @@ struct agw_config {
         enum agw_tz_mode time_zone;
         int16_t tz_offset_min; /* AGW_TZ_FIXED: minutes east of UTC */
         uint32_t t3412_ms, t3402_ms, t3450_ms, t3460_ms, t3470_ms;
+        /* idle mode (emm_paging.c): T3413 and the paging attempts after the
+         * first; mobile reachable (0: T3412 + 4 min, TS 24.301 5.3.5) and
+         * implicit detach timers */
+        uint32_t t3413_ms, paging_retries, mobile_reachable_ms, implicit_detach_ms;
         struct agw_ambr ue_ambr;
     } mme;
 

@@ -147,6 +147,18 @@ static void handle_request(struct agw_ctx *ctx, char *req, struct strbuf *o)
         cmd_enb_list(ctx, o);
     } else if (!strcmp(w1, "ue") && w2 && !strcmp(w2, "list")) {
         cmd_ue_list(ctx, o);
+    } else if (!strcmp(w1, "ue") && w2 && (!strcmp(w2, "release") || !strcmp(w2, "guti-realloc"))) {
+        struct agw_ue *ue = w3 ? find_ue_arg(ctx, w3) : NULL;
+        int rc = !ue ? -ENOENT : !strcmp(w2, "release") ? emm_release_ue(ctx, ue)
+                                                         : emm_guti_realloc_start(ctx, ue);
+        if (rc < 0)
+            strbuf_printf(o, "error: %s %s: %s\n", w2, w3 ? w3 : "",
+                          rc == -ENOENT ? "no such UE (give an IMSI or #MME-UE-S1AP-ID)"
+                          : rc == -ENOTCONN ? "the UE is idle (no S1 connection)"
+                          : rc == -EBUSY ? "another procedure is running"
+                          : strerror(-rc));
+        else
+            strbuf_printf(o, "ok\n");
     } else if (!strcmp(w1, "ue") && w2 && (!strcmp(w2, "show") || !strcmp(w2, "detach"))) {
         struct agw_ue *ue = w3 ? find_ue_arg(ctx, w3) : NULL;
         if (!ue) {
@@ -164,7 +176,7 @@ static void handle_request(struct agw_ctx *ctx, char *req, struct strbuf *o)
         cmd_stats(ctx, o);
     } else {
         strbuf_printf(o, "error: unknown request \"%s\" (enb list, ue list, ue show ID, ue detach ID, "
-             "stats)\n", w1);
+             "ue release ID, ue guti-realloc ID, stats)\n", w1);
     }
 }
 

@@ -78,6 +78,8 @@ enum emm_proc {
     EMM_PROC_ATTACH_ACCEPT,         /* T3450 */
     EMM_PROC_DETACH,                /* T3422 */
     EMM_PROC_RELEASE,               /* UE CONTEXT RELEASE COMPLETE awaited */
+    EMM_PROC_TAU_ACCEPT,            /* T3450: TAU ACCEPT with a new GUTI (emm_service.c) */
+    EMM_PROC_GUTI_REALLOC,          /* T3450: GUTI REALLOCATION COMMAND */
 };
 
 enum agw_pdn_state {
@@ -168,6 +170,23 @@ struct agw_ue {
 
     struct agw_pdn pdn[AGW_MAX_PDN];
     bool dirty;                     /* state to write at the next commit */
+
+    /* idle mode (emm_service.c, emm_paging.c) */
+    bool stmsi_present;             /* the Initial UE Message named an S-TMSI */
+    uint8_t stmsi_mmec;
+    uint32_t stmsi_m_tmsi;
+    bool rx_initial;                /* the message being handled came in an Initial UE Message */
+    bool rx_integrity_ok;           /* ... had a verified MAC */
+    uint32_t rx_count;              /* ... and this uplink NAS COUNT */
+    struct agw_hnode by_old_tmsi;   /* in ue_by_tmsi under 1 << 32 | old M-TMSI */
+    uint32_t old_m_tmsi;            /* the GUTI being replaced (until TAU/GUTI realloc complete) */
+    bool release_after_tau;         /* no active flag: S1 release once the TAU ends */
+    bool paging;                    /* paging in progress (T3413) */
+    uint8_t paging_tries;
+    uint64_t paging_start_ns;
+    ev_timer paging_timer;          /* T3413 */
+    ev_timer reach_timer;           /* mobile reachable, then implicit detach timer */
+    bool reach_implicit;            /* reach_timer is the implicit detach timer */
 };
 
 /* ------------------------------------------------------------ pools -- */

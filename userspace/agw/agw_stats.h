@@ -47,7 +47,21 @@
     X(dp_unknown_teid_events, "Datapath events: unknown TEID") \
     X(dp_ddn_events, "Datapath events: downlink data for an idle UE") \
     X(gtpu_path_down, "GTP-U paths to eNBs found dead (Echo Requests unanswered)") \
-    X(gtpu_path_restart, "eNBs found restarted by their GTP-U Recovery counter")
+    X(gtpu_path_restart, "eNBs found restarted by their GTP-U Recovery counter") \
+    X(service_request, "Service requests and extended service requests received") \
+    X(service_accept, "Service requests accepted (bearers set up again)") \
+    X(service_reject, "Service rejects sent") \
+    X(tau_request, "Tracking area update requests received") \
+    X(tau_accept, "Tracking area update accepts sent") \
+    X(tau_reject, "Tracking area update rejects sent") \
+    X(guti_realloc, "GUTI reallocation procedures started (GUTI REALLOCATION COMMAND)") \
+    X(paging_started, "Idle UEs paged on downlink data") \
+    X(paging_sent, "S1AP Paging messages sent (one per eNB)") \
+    X(paging_retransmissions, "Paging repeated on T3413 expiry") \
+    X(paging_success, "Paged UEs that came back") \
+    X(paging_failure, "Paged UEs that did not answer") \
+    X(paging_ddn_ignored, "Downlink-data events for a UE already being paged") \
+    X(implicit_detach, "UEs implicitly detached (mobile reachable and implicit detach timers)")
 
 struct agw_stats {
 #define AGW_CNT_FIELD(n, h) uint64_t n;

@@ -113,7 +113,7 @@ int emm_send_smc(struct agw_ctx *ctx, struct agw_ue *ue)
 
 /* TS 24.301 9.9.3.33: the TAI list: the TAs of the UE's PLMN that we serve
  * (at most 16), the UE's current TA first */
-static void fill_tai_list(struct agw_ctx *ctx, const struct agw_ue *ue, struct nas_tai_list *l)
+void emm_fill_tai_list(struct agw_ctx *ctx, const struct agw_ue *ue, struct nas_tai_list *l)
 {
     struct agw_plmn plmn;
     struct nas_plmn np;
@@ -198,7 +198,7 @@ int emm_build_attach_accept(struct agw_ctx *ctx, struct agw_ue *ue, struct nas_m
     a->esm_container.len = (uint16_t)n;
     a->eps_attach_result = 1;        /* EPS only (9.9.3.10) */
     agw_nas_timer(ctx->cfg->mme.t3412_ms, &a->t3412);
-    fill_tai_list(ctx, ue, &a->tai_list);
+    emm_fill_tai_list(ctx, ue, &a->tai_list);
     a->has_guti = true;
     agw_nas_guti(ctx, ue, &a->guti);
     a->has_t3402 = true;

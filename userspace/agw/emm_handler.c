@@ -25,6 +25,9 @@ static bool allowed_without_integrity(enum nas_msg_id id)
     case NAS_MSG_DETACH_REQUEST_UE:
     case NAS_MSG_DETACH_ACCEPT:
     case NAS_MSG_TAU_REQUEST:
+    /* the handlers check rx_integrity_ok and answer a failure with a
+     * reject (emm_service.c) */
+    case NAS_MSG_EXT_SERVICE_REQUEST:
         return true;
     default:
         return false;
@@ -38,6 +41,7 @@ static const struct nas_mobile_id *initial_identity(const struct nas_message *m)
     case NAS_MSG_ATTACH_REQUEST: return &m->attach_request.eps_mobile_id;
     case NAS_MSG_DETACH_REQUEST_UE: return &m->detach_request_ue.eps_mobile_id;
     case NAS_MSG_TAU_REQUEST: return &m->tau_request.old_guti;
+    case NAS_MSG_EXT_SERVICE_REQUEST: return &m->ext_service_request.m_tmsi;
     default: return NULL;
     }
 }
@@ -53,7 +57,7 @@ static bool guti_is_ours(struct agw_ctx *ctx, const struct nas_guti *g)
 /* An initial NAS message named a UE we know: the new S1 connection takes
  * over the old context (its security context, GUTI and sessions), under
  * the MME UE S1AP ID of the new connection. */
-static struct agw_ue *adopt_context(struct agw_ctx *ctx, struct agw_ue *fresh, struct agw_ue *old)
+struct agw_ue *emm_adopt_context(struct agw_ctx *ctx, struct agw_ue *fresh, struct agw_ue *old)
 {
     if (old == fresh)
         return fresh;
@@ -553,17 +557,12 @@ static void dispatch(struct agw_ctx *ctx, struct agw_ue *ue, const struct nas_me
         LOG_INFO(ctx, "emm", "ue %s: EMM STATUS #%u (%s)", ue_imsi_log(ctx, ue, b),
                  m->emm_status.emm_cause, nas_emm_cause_str(m->emm_status.emm_cause));
         break;
-    case NAS_MSG_TAU_REQUEST: {
-        /* Tracking area updating comes with the mobility work; until then
-         * TS 24.301 5.5.3.2.5 #10 (implicitly detached) makes the UE attach
-         * again, which it can. */
-        struct nas_message rej;
-        nas_message_init(&rej, NAS_MSG_TAU_REJECT);
-        rej.tau_reject.emm_cause = 10;
-        ctx->stats.emm_cause_tx[10]++;
-        nas_send(ctx, ue, &rej);
+    case NAS_MSG_TAU_REQUEST: emm_handle_tau_request(ctx, ue, &m->tau_request); break;
+    case NAS_MSG_TAU_COMPLETE: emm_handle_tau_complete(ctx, ue); break;
+    case NAS_MSG_EXT_SERVICE_REQUEST:
+        emm_handle_ext_service_request(ctx, ue, &m->ext_service_request);
         break;
-    }
+    case NAS_MSG_GUTI_REALLOC_COMPLETE: emm_handle_guti_realloc_complete(ctx, ue); break;
     default:
         /* TS 24.301 7.4: message type not compatible with the state */
         ctx->stats.nas_unexpected++;
@@ -597,15 +596,8 @@ void emm_handle_uplink(struct agw_ctx *ctx, struct agw_ue *ue, const uint8_t *pd
         return;
     }
     if (info.hdr == NAS_SEC_HDR_SERVICE_REQUEST) {
-        /* SERVICE REQUEST (ECM-IDLE -> CONNECTED) comes with the mobility
-         * work: TS 24.301 5.6.1.5 #10 makes the UE attach again */
-        struct nas_message rej;
-        nas_message_init(&rej, NAS_MSG_SERVICE_REJECT);
-        rej.service_reject.emm_cause = 10;
-        ctx->stats.emm_cause_tx[10]++;
-        nas_send(ctx, ue, &rej);
-        if (initial)
-            emm_context_drop(ctx, ue);
+        /* TS 24.301 5.6.1: ECM-IDLE -> ECM-CONNECTED (emm_service.c) */
+        emm_service_request(ctx, ue, pdu, len, initial);
         return;
     }
 
@@ -617,12 +609,14 @@ void emm_handle_uplink(struct agw_ctx *ctx, struct agw_ue *ue, const uint8_t *pd
         if (nas_decode_plain(pdu + NAS_SEC_HDR_LEN, len - NAS_SEC_HDR_LEN, &inner) >= 0) {
             const struct nas_mobile_id *id = initial_identity(&inner);
             struct agw_ue *old = NULL;
-            if (id && id->type == NAS_EPS_ID_GUTI && guti_is_ours(ctx, &id->guti))
-                old = ue_find_tmsi(ctx, id->guti.m_tmsi);
+            if (id && inner.id == NAS_MSG_EXT_SERVICE_REQUEST && id->type == NAS_ID_TMSI)
+                old = emm_find_tmsi(ctx, id->tmsi);
+            else if (id && id->type == NAS_EPS_ID_GUTI && guti_is_ours(ctx, &id->guti))
+                old = emm_find_tmsi(ctx, id->guti.m_tmsi);
             else if (id && id->type == NAS_EPS_ID_IMSI)
                 old = ue_find_imsi(ctx, id->digits);
             if (old)
-                ue = adopt_context(ctx, ue, old);
+                ue = emm_adopt_context(ctx, ue, old);
         }
     }
 
@@ -669,5 +663,9 @@ void emm_handle_uplink(struct agw_ctx *ctx, struct agw_ue *ue, const uint8_t *pd
         ctx->stats.nas_mac_failure++;
     if (ue->sec_valid && se == NAS_SEC_OK)
         ue_store_mark(ctx, ue);     /* the uplink COUNT moved */
+    /* what the idle-mode handlers need of this message (emm_service.c) */
+    ue->rx_initial = initial;
+    ue->rx_integrity_ok = se == NAS_SEC_OK && info.integrity_verified;
+    ue->rx_count = info.count;
     dispatch(ctx, ue, &m);
 }

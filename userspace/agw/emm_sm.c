@@ -22,6 +22,8 @@ static uint32_t proc_timer_ms(struct agw_ctx *ctx, enum emm_proc p)
     case EMM_PROC_ESM_INFO: return 4000;    /* T3489, TS 24.301 10.3 */
     case EMM_PROC_DETACH: return 6000;      /* T3422 */
     case EMM_PROC_RELEASE: return 5000;     /* our guard: TS 36.413 has no timer */
+    case EMM_PROC_TAU_ACCEPT:
+    case EMM_PROC_GUTI_REALLOC: return ctx->cfg->mme.t3450_ms;
     case EMM_PROC_NONE: break;
     }
     return 0;
@@ -37,6 +39,8 @@ static const char *proc_str(enum emm_proc p)
     case EMM_PROC_ATTACH_ACCEPT: return "attach accept";
     case EMM_PROC_DETACH: return "detach";
     case EMM_PROC_RELEASE: return "release";
+    case EMM_PROC_TAU_ACCEPT: return "tracking area update";
+    case EMM_PROC_GUTI_REALLOC: return "GUTI reallocation";
     case EMM_PROC_NONE: break;
     }
     return "none";
@@ -147,10 +151,16 @@ void emm_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
         ctx->stats.nas_procedure_timeouts++;
         LOG_INFO(ctx, "emm", "ue %s: %s abandoned after %u retransmissions",
                  ue_imsi_log(ctx, ue, b), proc_str(ue->proc), ue->retries);
-        if (ue->proc == EMM_PROC_DETACH || ue->emm != EMM_REGISTERED)
+        if (ue->proc == EMM_PROC_DETACH || ue->emm != EMM_REGISTERED) {
             ue_teardown(ctx, ue, S1AP_Cause_PR_nas, S1AP_CauseNas_unspecified, false);
-        else
+        } else {
+            /* TS 24.301 5.4.1.6 / 5.5.3.2.7 c): the GUTI reallocation is
+             * abandoned, old and new GUTI both stay valid */
+            bool tau = ue->proc == EMM_PROC_TAU_ACCEPT;
             emm_timer_stop(ctx, ue);
+            if (tau)
+                emm_tau_abandoned(ctx, ue);
+        }
         return;
     }
     ue->retries++;
@@ -162,6 +172,8 @@ void emm_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
     case EMM_PROC_ESM_INFO: esm_send_esm_info_request(ctx, ue); break;
     case EMM_PROC_ATTACH_ACCEPT: emm_send_attach_accept(ctx, ue); break;
     case EMM_PROC_DETACH: emm_send_detach_request(ctx, ue, false); break;
+    case EMM_PROC_TAU_ACCEPT: emm_send_tau_accept(ctx, ue); break;
+    case EMM_PROC_GUTI_REALLOC: emm_send_guti_realloc(ctx, ue); break;
     case EMM_PROC_RELEASE:
     case EMM_PROC_NONE: return;
     }
@@ -204,6 +216,8 @@ void emm_s1_lost(struct agw_ctx *ctx, struct agw_ue *ue)
             }
         }
         ue_store_mark(ctx, ue);
+        ue->release_after_tau = false;
+        emm_idle_enter(ctx, ue);    /* mobile reachable timer (emm_paging.c) */
         LOG_DBG(ctx, "emm", "ue %s: ECM-IDLE", ue_imsi_log(ctx, ue, b));
         return;
     }
@@ -218,8 +232,8 @@ void emm_s1_lost(struct agw_ctx *ctx, struct agw_ue *ue)
 }
 
 /* TS 24.301 5.5.2.3: network-initiated detach.  A UE without an S1
- * connection cannot be told (paging comes with the mobility work): it is
- * detached locally (implicit detach, 5.5.2.3.1 last paragraph). */
+ * connection is detached locally (implicit detach, 5.5.2.3.1 last
+ * paragraph): its next SERVICE REQUEST or TAU gets #10. */
 int emm_detach_ue(struct agw_ctx *ctx, struct agw_ue *ue, bool reattach)
 {
     char b[20];

@@ -302,9 +302,10 @@ static void on_dp_event(const struct dp_event *ev, void *arg)
         ctx->stats.dp_unknown_teid_events++;
         break;
     case XEPC_EV_DDN:
-        /* paging comes with the mobility work; the packets are kept by
-         * the library meanwhile */
+        /* the packets are kept by the library; the UE is paged
+         * (emm_paging.c) */
         ctx->stats.dp_ddn_events++;
+        emm_paging_ddn(ctx, ev->session_id);
         break;
     default:
         break;

@@ -319,6 +319,15 @@ static void handle_initial_ue(struct agw_ctx *ctx, struct agw_enb *enb, uint16_t
     }
     (void)stream;
     note_location(ue, &m->TAI, &m->EUTRAN_CGI);
+    if (m->S_TMSI_present) {
+        /* TS 36.413 8.6.2.1: the UE's S-TMSI names it for a SERVICE
+         * REQUEST (emm_service.c) */
+        ue->stmsi_present = true;
+        ue->stmsi_mmec = m->S_TMSI.mMEC[0];
+        ue->stmsi_m_tmsi = (uint32_t)m->S_TMSI.m_TMSI[0] << 24 |
+                           (uint32_t)m->S_TMSI.m_TMSI[1] << 16 |
+                           (uint32_t)m->S_TMSI.m_TMSI[2] << 8 | m->S_TMSI.m_TMSI[3];
+    }
     emm_handle_uplink(ctx, ue, m->NAS_PDU.buf, m->NAS_PDU.len, true);
 }
 

@@ -70,12 +70,14 @@ struct agw_ue *ue_new(struct agw_ctx *ctx)
     ue->ksi = NAS_KSI_NONE;
     ev_init(&ue->timer, emm_timer_cb);
     ue->timer.data = ctx;
+    emm_idle_ue_init(ctx, ue);
     return ue;
 }
 
 void ue_free(struct agw_ctx *ctx, struct agw_ue *ue)
 {
     ev_timer_stop(ctx->loop, &ue->timer);
+    emm_idle_ue_free(ctx, ue);
     ue_s1_unbind(ctx, ue);
     agw_hash_del(&ctx->ue_by_id, &ue->by_id);
     agw_hash_del(&ctx->ue_by_imsi, &ue->by_imsi);
@@ -166,6 +168,7 @@ int ue_s1_bind(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_enb *enb, uint
     if (rc < 0)
         return rc;
     ue->s1 = true;
+    emm_idle_leave(ctx, ue);        /* paging answered, reachability timers stop */
     ue->assoc_id = enb->assoc_id;
     ue->enb_ue_id = enb_ue_id;
     /* TS 36.412 7: UE-associated signalling off stream 0, spread over the

@@ -403,6 +403,7 @@ int ue_store_load(struct agw_ctx *ctx)
             memcpy(ue->tai_plmn, sqlite3_column_blob(st, 13), 3);
         ue->tac = (uint16_t)sqlite3_column_int(st, 14);
         load_pdns(ctx, ue, pdn_st);
+        emm_idle_enter(ctx, ue);    /* reachability timers start again */
         n++;
     }
     sqlite3_finalize(st);

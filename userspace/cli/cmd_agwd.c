@@ -98,9 +98,14 @@ static void usage_ue(FILE *f)
 {
     fprintf(f, "usage: xepcctl ue list [--socket PATH]\n"
                "       xepcctl ue show IMSI|#MME-UE-S1AP-ID\n"
-               "       xepcctl ue detach IMSI|#MME-UE-S1AP-ID\n\n"
+               "       xepcctl ue detach IMSI|#MME-UE-S1AP-ID\n"
+               "       xepcctl ue release IMSI|#MME-UE-S1AP-ID\n"
+               "       xepcctl ue guti-realloc IMSI|#MME-UE-S1AP-ID\n\n"
                "UEs known to xepc-agwd.  'detach' runs a network-initiated detach (TS 24.301\n"
-               "5.5.2.3, re-attach not required) and releases the UE's sessions.\n");
+               "5.5.2.3, re-attach not required) and releases the UE's sessions.  'release'\n"
+               "releases a connected UE's S1 connection (UE Context Release Command, TS 36.413\n"
+               "8.3.3): the UE goes ECM-IDLE with its sessions.  'guti-realloc' gives a\n"
+               "connected UE a new GUTI (GUTI REALLOCATION COMMAND, TS 24.301 5.4.1).\n");
 }
 
 int cli_enb_main(int argc, char **argv)
@@ -119,7 +124,8 @@ int cli_ue_main(int argc, char **argv)
     const char *path = socket_path(&argc, argv);
     if (argc == 2 && !strcmp(argv[1], "list"))
         return ask(path, "ue list\n");
-    if (argc == 3 && (!strcmp(argv[1], "show") || !strcmp(argv[1], "detach"))) {
+    if (argc == 3 && (!strcmp(argv[1], "show") || !strcmp(argv[1], "detach") ||
+                      !strcmp(argv[1], "release") || !strcmp(argv[1], "guti-realloc"))) {
         if (strlen(argv[2]) > 20 || strpbrk(argv[2], " \t\r\n")) {
             fprintf(stderr, "xepcctl: '%s' is not an IMSI or #MME-UE-S1AP-ID\n", argv[2]);
             return CLI_USAGE;

@@ -54,6 +54,10 @@ static const char full_yaml[] =
     "  t3460: 500ms\n"
     "  t3470: 1m\n"
     "  ue_ambr: { ul: 50Mbps, dl: 3Tbps }\n"
+    "  t3413: 1500ms\n"
+    "  paging_retries: 0\n"
+    "  mobile_reachable: 2h\n"
+    "  implicit_detach: 30s\n"
     "gtpu:\n"
     "  address: 192.0.2.10\n"
     "datapath:\n"
@@ -141,6 +145,10 @@ static void test_full_file(void **state)
     assert_int_equal(c.mme.t3450_ms, 2000);
     assert_int_equal(c.mme.t3460_ms, 500);
     assert_int_equal(c.mme.t3470_ms, 60000);
+    assert_int_equal(c.mme.t3413_ms, 1500);
+    assert_int_equal(c.mme.paging_retries, 0);
+    assert_int_equal(c.mme.mobile_reachable_ms, 2 * 3600 * 1000);
+    assert_int_equal(c.mme.implicit_detach_ms, 30000);
     assert_int_equal(c.mme.ue_ambr.ul_bps, 50000000);
     assert_int_equal(c.mme.ue_ambr.dl_bps, 3000000000000ULL);
     assert_int_equal(c.gtpu.address.s_addr, ip("192.0.2.10"));
@@ -273,6 +281,10 @@ static void test_minimal_file_defaults(void **state)
     assert_int_equal(c.mme.t3450_ms, 6000);
     assert_int_equal(c.mme.t3460_ms, 6000);
     assert_int_equal(c.mme.t3470_ms, 6000);
+    assert_int_equal(c.mme.t3413_ms, 2000);
+    assert_int_equal(c.mme.paging_retries, 2);
+    assert_int_equal(c.mme.mobile_reachable_ms, 0);   /* T3412 + 4 min */
+    assert_int_equal(c.mme.implicit_detach_ms, 4 * 60000);
     assert_int_equal(c.mme.ue_ambr.ul_bps, 1000000000);
     assert_int_equal(c.mme.ue_ambr.dl_bps, 2000000000);
     assert_int_equal(c.datapath.mode, AGW_DP_NAT);
@@ -425,13 +437,18 @@ static const struct bad_row bad_rows[] = {
     {S_MME, "  t3450: 61s\n", 1, 10, "mme.t3450: 61s is out of range 100ms..60s"},
     {S_MME, "  t3460: 0s\n", 1, 10, "mme.t3460: 0s is out of range 100ms..60s"},
     {S_MME, "  t3470: 6 s\n", 1, 10, "mme.t3470: '6 s' is not a duration"},
+    {S_MME, "  t3413: 50ms\n", 1, 10, "mme.t3413: 50ms is out of range 100ms..60s"},
+    {S_MME, "  paging_retries: 11\n", 1, 19, "mme.paging_retries: 11 is out of range 0..10"},
+    {S_MME, "  mobile_reachable: 500ms\n", 1, 21,
+     "mme.mobile_reachable: 500ms is out of range 1s..24h"},
+    {S_MME, "  implicit_detach: 25h\n", 1, 20, "mme.implicit_detach: 25h is out of range 1s..24h"},
     {S_MME, "  ue_ambr: {ul: 1Gbit}\n", 1, 17,
      "mme.ue_ambr.ul: '1Gbit' is not a bit rate (integer with bps, kbps, Mbps, Gbps or Tbps)"},
     {S_MME, "  ue_ambr: {dl: 5Tbps}\n", 1, 17, "mme.ue_ambr.dl: 5Tbps is out of range 1kbps..4Tbps"},
     {S_MME, "  ue_ambr: {dl: 999bps}\n", 1, 17, "mme.ue_ambr.dl: 999bps is out of range 1kbps..4Tbps"},
     {S_MME, "  ue_ambr: {dl: 99999999999999999999Gbps}\n", 1, 17, "mme.ue_ambr.dl: 99999999999999999999Gbps is out of range"},
     {S_MME, "  ue_ambr: {both: 1Gbps}\n", 1, 13, "mme.ue_ambr.both: unknown key"},
-    {S_MME, "  t3413: 1s\n", 1, 3, "mme.t3413: unknown key"},
+    {S_MME, "  t3414: 1s\n", 1, 3, "mme.t3414: unknown key"},
 
     /* gtpu */
     {S_TOP, "gtpu: {}\n", 1, 1, "gtpu: duplicate key"},
