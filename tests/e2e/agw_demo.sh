@@ -5,7 +5,7 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/agw_lib.sh"
 e2e_require
 agw_require
-tap_plan 5
+tap_plan 6
 out=$(mktemp /tmp/xepc-demo.XXXXXX)
 trap 'rm -f "$out"' EXIT
 E2E_ID=$$ "$E2E_ROOT/tools/demo/demo.sh" >"$out" 2>&1
@@ -17,6 +17,9 @@ grep -q " 0% packet loss" "$out" && ok "the demo's ping went through the datapat
     not_ok "the demo's ping lost packets"
 grep -qE "iperf3 TCP uplink +[0-9.]+ [MG]bits/sec" "$out" && ok "the demo's iperf3 uplink ran" ||
     not_ok "the demo's iperf3 uplink"
+grep -q "idle UE paged back     5 of 5 downlink packets delivered, paged 1 time(s)" "$out" &&
+    ok "the demo's UE went idle and was paged back with no packet lost" ||
+    not_ok "the demo's idle UE: $(grep 'idle UE paged back' "$out")"
 grep -q "demo: torn down" "$out" && ! ip netns list | grep -q "xe-gw-$(printf '%x' $$ | tail -c 6)" &&
     ok "the demo tore everything down" || not_ok "the demo left something behind"
 [ $TAP_FAILED = 0 ]

@@ -14,7 +14,7 @@ source "$(dirname "$0")/agw_lib.sh"
 e2e_require
 agw_require
 trap e2e_cleanup EXIT
-tap_plan 28
+tap_plan 30
 
 e2e_topology || { not_ok "topology"; exit 1; }
 agw_config
@@ -56,8 +56,8 @@ rc=$?
 }
 
 # --- 2. periodic TAU from ECM-IDLE, with and without the active flag ---------
-enbsim_run "$E2E_TMP/t1.out" --ues 2 --no-tun --idle-after 0 --tau-period 0.3 --hold 1.2 \
-    --detach --timeout 20
+enbsim_run "$E2E_TMP/t1.out" --ues 2 --no-tun --idle-after 0 --tau-period 0.3 --hold 2.5 \
+    --detach --timeout 30
 rc=$?
 tau=$(enbsim_val "$E2E_TMP/t1.out" tau_ok)
 [ $rc = 0 ] && [ "${tau:-0}" -ge 2 ] && [ "$(enbsim_val "$E2E_TMP/t1.out" detach_ok)" = 2 ] &&
@@ -69,7 +69,7 @@ check "the gateway reallocated a GUTI with each TAU and released the connection 
     bash -c "[ \$($XEPCCTL agw stats --socket $AGW_SOCK | awk '\$1==\"tau_accept\"{print \$2}') -ge $tau ]"
 
 enbsim_run "$E2E_TMP/t2.out" --ues 2 --no-tun --idle-after 0.3 --tau-period 0.3 --tau-active \
-    --hold 1.5 --detach --timeout 20
+    --hold 2.5 --detach --timeout 30
 rc=$?
 tau=$(enbsim_val "$E2E_TMP/t2.out" tau_ok)
 [ $rc = 0 ] && [ "${tau:-0}" -ge 2 ] && [ "$(enbsim_val "$E2E_TMP/t2.out" kenb_mismatch)" = 0 ] &&
@@ -79,8 +79,8 @@ tau=$(enbsim_val "$E2E_TMP/t2.out" tau_ok)
 }
 
 # --- 3. paging: downlink ping to an idle UE ---------------------------------
-enbsim_bg "$E2E_TMP/p1.out" --ues 2 --tun --idle-after 1 --hold -1 --detach \
-    --ready-file "$E2E_TMP/p1.ready" --timeout 150
+enbsim_bg "$E2E_TMP/p1.out" --ues 3 --tun --idle-after 1 --hold -1 --detach \
+    --ready-file "$E2E_TMP/p1.ready" --timeout 10
 for _ in $(seq 100); do [ -f "$E2E_TMP/p1.ready" ] && break; sleep 0.1; done
 UE0_IP=$(agwctl ue list | awk 'NR > 1 && $3 == "registered" {print $5; exit}')
 IMSI0=$(agwctl ue list | awk -v ip="$UE0_IP" 'NR > 1 && $5 == ip {print $1}')
@@ -111,7 +111,7 @@ done
 sleep 0.3
 # 10 packets, 50 ms apart: the first ones wait in the datapath (bound: 16
 # per UE) while the UE is paged and comes back
-in_pdn ping -c 10 -i 0.05 -W 3 "$UE0_IP" >"$E2E_TMP/ping1.txt" 2>&1
+in_pdn ping -c 10 -i 0.05 -W 8 "$UE0_IP" >"$E2E_TMP/ping1.txt" 2>&1
 sleep 0.3
 kill -INT $TSHARK_PID 2>/dev/null
 wait $TSHARK_PID 2>/dev/null
@@ -140,7 +140,7 @@ sr=$("${TS[@]}" -Y 'nas_eps.security_header_type == 12 && s1ap.RRC_Establishment
 
 # the documented bound: 16 packets within a few ms, all delivered
 check "idle again" wait_idle "$UE0_IP"
-in_pdn ping -c 16 -i 0.002 -W 3 "$UE0_IP" >"$E2E_TMP/ping2.txt" 2>&1
+in_pdn ping -c 16 -i 0.002 -W 8 "$UE0_IP" >"$E2E_TMP/ping2.txt" 2>&1
 diag "$(grep transmitted "$E2E_TMP/ping2.txt")"
 check "16 packets in a burst to the idle UE (the buffer bound): all 16 answered" \
     grep -q '16 packets transmitted, 16 received' "$E2E_TMP/ping2.txt"
@@ -150,7 +150,10 @@ in_pdn ping -c 1 -W 3 "$UE0_IP" >/dev/null 2>&1
 tmsi_before=$(ue_tmsi "$IMSI0")
 check "xepcctl ue guti-realloc: GUTI REALLOCATION COMMAND answered" \
     bash -c "$XEPCCTL ue guti-realloc $IMSI0 --socket $AGW_SOCK"
-sleep 0.5
+for _ in $(seq 50); do
+    [ "$(agw_stat guti_realloc)" -ge 1 ] && agwctl ue show "$IMSI0" | grep -q '^ecm connected' && sleep 0.3 && break
+    sleep 0.1
+done
 tmsi_after=$(ue_tmsi "$IMSI0")
 diag "M-TMSI $tmsi_before -> $tmsi_after"
 [ -n "$tmsi_after" ] && [ "$tmsi_before" != "$tmsi_after" ] && [ "$(agw_stat guti_realloc)" -ge 1 ] &&
@@ -162,63 +165,92 @@ rel0=$(agw_stat ue_context_release)
 check "xepcctl ue release: the connected UE is released to ECM-IDLE" \
     bash -c "$XEPCCTL ue release $IMSI0 --socket $AGW_SOCK"
 check "the UE is ECM-IDLE, registered" wait_idle "$UE0_IP"
-in_pdn ping -c 3 -i 0.2 -W 3 "$UE0_IP" >"$E2E_TMP/ping3.txt" 2>&1
+in_pdn ping -c 3 -i 0.2 -W 8 "$UE0_IP" >"$E2E_TMP/ping3.txt" 2>&1
 check "paged by its new S-TMSI after the reallocation, 3 of 3 answered" \
     grep -q '3 packets transmitted, 3 received' "$E2E_TMP/ping3.txt"
 
-# --- 5. restart of xepc-agwd while it pages ----------------------------------
-check "idle before the restart" wait_idle "$UE0_IP"
-kill -STOP "$ENBSIM_PID"        # the UE will not answer this paging
-paged0=$(agw_stat paging_started)
-in_pdn ping -c 2 -i 0.1 -W 1 "$UE0_IP" >/dev/null 2>&1
-agw_wait_stat paging_started $((paged0 + 1)) 30
-agw_stop KILL
-agw_start || not_ok "xepc-agwd restart"
-kill -CONT "$ENBSIM_PID"
-check "after the restart the UE is still registered and idle, sessions kept" \
-    bash -c "$XEPCCTL ue show $IMSI0 --socket $AGW_SOCK | grep -q '^ecm idle' &&
-             $XEPCCTL ue show $IMSI0 --socket $AGW_SOCK | grep -q '^pdn ebi 5 .* dl_teid 0x00000000'"
-# enbsim sets S1 up again (its association died with the old daemon)
-for _ in $(seq 200); do
-    [ "$(agwctl enb list | tail -n +2 | wc -l)" -ge 1 ] && break
-    sleep 0.1
-done
-in_pdn ping -c 10 -i 0.3 -W 3 "$UE0_IP" >"$E2E_TMP/ping4.txt" 2>&1
-diag "$(grep transmitted "$E2E_TMP/ping4.txt")"
-check "after the restart the UE is paged again and answers (at most the first ping lost)" \
-    bash -c "grep -Eq '10 packets transmitted, (9|10) received' $E2E_TMP/ping4.txt"
-check "and a later idle period buffers again: 5 of 5" bash -c "
-    for _ in \$(seq 100); do $XEPCCTL ue list --socket $AGW_SOCK | grep ' $UE0_IP ' | grep -q ' idle ' && break; sleep 0.1; done
-    ip netns exec $NS_PDN ping -c 5 -i 0.05 -W 3 $UE0_IP | grep -q '5 packets transmitted, 5 received'"
-
-# --- 6. Service Reject: #10 implicitly detached, #9 unknown ------------------
-UE1_IP=$(agwctl ue list | awk -v ip="$UE0_IP" 'NR > 1 && $3 == "registered" && $5 != ip {print $5; exit}')
-UE1_IF=$(in_enb ip -o addr show | awk -v ip="$UE1_IP" '$4 ~ "^"ip"/" {print $2; exit}')
-in_enb ip rule add from "$UE1_IP" table 201
-in_enb ip route add default dev "$UE1_IF" table 201
+# --- 5. Service Reject #10: a UE detached while idle comes back -------------
+UE_IPS=$(agwctl ue list | awk 'NR > 1 && $3 == "registered" {print $5}')
+UE1_IP=$(echo "$UE_IPS" | grep -vx "$UE0_IP" | head -n 1)
+UE2_IP=$(echo "$UE_IPS" | grep -vx "$UE0_IP" | grep -vx "$UE1_IP" | head -n 1)
+IMSI1=$(agwctl ue list | awk -v ip="$UE1_IP" 'NR > 1 && $5 == ip {print $1}')
+UE2_IF=$(in_enb ip -o addr show | awk -v ip="$UE2_IP" '$4 ~ "^"ip"/" {print $2; exit}')
+in_enb ip rule add from "$UE2_IP" table 202
+in_enb ip route add default dev "$UE2_IF" table 202
 check "idle again" wait_idle "$UE0_IP"
 check "xepcctl ue detach of an idle UE: detached locally" \
     bash -c "$XEPCCTL ue detach $IMSI0 --socket $AGW_SOCK"
 # uplink data from the UE: it comes back with a SERVICE REQUEST
 in_enb ping -c 1 -W 2 -I "$UE0_IF" "$PDN_ADDR" >/dev/null 2>&1
-sleep 0.5
+wait_log() {
+    for _ in $(seq 100); do grep -q "$1" "$E2E_TMP/agwd.log" && return 0; sleep 0.1; done
+    return 1
+}
 check "the detached UE's SERVICE REQUEST gets SERVICE REJECT #10 (implicitly detached)" \
-    grep -q 'service rejected, #10' "$E2E_TMP/agwd.log"
+    wait_log 'service rejected, #10'
 
-# #9: the gateway forgot the UEs (their rows deleted while it was down)
-check "the other UE is idle" wait_idle "$UE1_IP"
+# --- 6. restart of xepc-agwd while it pages ----------------------------------
+# The eNB side is stopped so that the paging stays unanswered; the daemon
+# is killed while it pages and started again.  What the gateway must keep:
+# the UE registered and idle with its sessions (no tunnel), and paging it
+# again on the next downlink data once the eNB is back.
+check "the UE to page is idle" wait_idle "$UE1_IP"
+kill -STOP "$ENBSIM_PID"
+paged0=$(agw_stat paging_started)
+in_pdn ping -c 2 -i 0.1 -W 1 "$UE1_IP" >/dev/null 2>&1
+agw_wait_stat paging_started $((paged0 + 1)) 30
 agw_stop KILL
-/usr/bin/python3 -c "import sqlite3,sys; d=sqlite3.connect(sys.argv[1]); d.execute('DELETE FROM pdn_session'); d.execute('DELETE FROM ue_context'); d.commit()" "$AGW_DB"
 agw_start || not_ok "xepc-agwd restart"
-for _ in $(seq 200); do
+kill -CONT "$ENBSIM_PID"
+check "after a kill -9 during paging the UE is still registered and idle, sessions kept" \
+    bash -c "$XEPCCTL ue show $IMSI1 --socket $AGW_SOCK | grep -q '^emm registered' &&
+             $XEPCCTL ue show $IMSI1 --socket $AGW_SOCK | grep -q '^ecm idle' &&
+             $XEPCCTL ue show $IMSI1 --socket $AGW_SOCK | grep -q '^pdn ebi 5 .* dl_teid 0x00000000'"
+# enbsim sets S1 up again (its association died with the old daemon)
+for _ in $(seq 300); do
     [ "$(agwctl enb list | tail -n +2 | wc -l)" -ge 1 ] && break
     sleep 0.1
 done
-in_enb ping -c 1 -W 2 -I "$UE1_IF" "$PDN_ADDR" >/dev/null 2>&1
-sleep 0.5
+in_pdn ping -c 10 -i 0.3 -W 5 "$UE1_IP" >"$E2E_TMP/ping4.txt" 2>&1
+diag "after the restart: $(grep transmitted "$E2E_TMP/ping4.txt")"
+check "the new daemon pages the UE again on downlink data (S1AP Paging to the eNB)" \
+    bash -c "[ \$($XEPCCTL agw stats --socket $AGW_SOCK | awk '\$1==\"paging_sent\"{print \$2}') -ge 1 ]"
+
+# --- 7. Service Reject #9: the gateway forgot the UE -------------------------
+check "the third UE is idle" wait_idle "$UE2_IP"
+agw_stop KILL
+/usr/bin/python3 -c "import sqlite3,sys; d=sqlite3.connect(sys.argv[1]); d.execute('DELETE FROM pdn_session'); d.execute('DELETE FROM ue_context'); d.commit()" "$AGW_DB"
+agw_start || not_ok "xepc-agwd restart"
+for _ in $(seq 300); do
+    [ "$(agwctl enb list | tail -n +2 | wc -l)" -ge 1 ] && break
+    sleep 0.1
+done
+in_enb ping -c 1 -W 2 -I "$UE2_IF" "$PDN_ADDR" >/dev/null 2>&1
 check "a SERVICE REQUEST with an S-TMSI the gateway does not know: SERVICE REJECT #9" \
-    grep -q 'service rejected, #9' "$E2E_TMP/agwd.log"
-kill -TERM "$ENBSIM_PID"
-wait "$ENBSIM_PID"
+    wait_log 'service rejected, #9'
+kill -TERM "$ENBSIM_PID" 2>/dev/null
+wait "$ENBSIM_PID" 2>/dev/null
 check "the gateway answered no eNB message with an Error Indication" \
     bash -c "[ \$($XEPCCTL agw stats --socket $AGW_SOCK | awk '\$1==\"s1ap_unexpected\"{print \$2}') = 0 ]"
+
+# --- 8. a UE that never comes back: mobile reachable, implicit detach -------
+agw_stop TERM
+sed -i 's/^  paging_retries: 1$/  paging_retries: 1\n  mobile_reachable: 2s\n  implicit_detach: 1s/' "$AGW_CONF"
+agw_start || not_ok "xepc-agwd restart with short reachability timers"
+det0=$(agw_stat implicit_detach)
+enbsim_bg "$E2E_TMP/r1.out" --ues 1 --no-tun --idle-after 0 --hold -1 --timeout 30
+for _ in $(seq 100); do
+    agwctl ue list | grep ' registered ' | grep -q ' idle ' && break
+    sleep 0.1
+done
+IMSI_R=$(agwctl ue list | awk 'NR > 1 && $3 == "registered" && $4 == "idle" {print $1; exit}')
+check "a UE goes ECM-IDLE and never comes back" test -n "$IMSI_R"
+agw_wait_stat implicit_detach $((det0 + 1)) 60
+check "mobile reachable (2 s) then implicit detach (1 s): the UE is detached" \
+    bash -c "[ \$($XEPCCTL agw stats --socket $AGW_SOCK | awk '\$1==\"implicit_detach\"{print \$2}') -gt $det0 ] &&
+             $XEPCCTL ue show $IMSI_R --socket $AGW_SOCK | grep -q '^emm deregistered' &&
+             ! $XEPCCTL ue show $IMSI_R --socket $AGW_SOCK | grep -q '^pdn '"
+check "its session and address are gone from the database" \
+    bash -c "[ \"\$(/usr/bin/python3 -c \"import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT count(*) FROM pdn_session WHERE imsi=?', (sys.argv[2],)).fetchone()[0])\" $AGW_DB $IMSI_R)\" = 0 ]"
+kill -TERM "$ENBSIM_PID" 2>/dev/null
+wait "$ENBSIM_PID" 2>/dev/null

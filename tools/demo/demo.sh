@@ -138,6 +138,22 @@ step "Datapath counters (xepcctl stats) and one session in bpftool"
 in_gw "$XEPCCTL" stats --pin-dir "$PIN" | head -n 20
 bpftool map dump pinned "$PIN/xepc_ue" 2>/dev/null | head -n 12
 
+step "Idle mode: the UE is released to ECM-IDLE, then paged back by downlink data"
+UE_IMSI=$("$XEPCCTL" ue list --socket "$AGW_SOCK" | awk -v ip="$UE_IP" 'NR > 1 && $5 == ip {print "#" $2}')
+run "$XEPCCTL" ue release "$UE_IMSI" --socket "$AGW_SOCK"
+for _ in $(seq 100); do
+    "$XEPCCTL" ue list --socket "$AGW_SOCK" | awk -v ip="$UE_IP" 'NR > 1 && $5 == ip' | grep -q ' idle ' && break
+    sleep 0.1
+done
+"$XEPCCTL" ue list --socket "$AGW_SOCK" | awk -v ip="$UE_IP" 'NR == 1 || $5 == ip'
+paged0=$(agw_stat paging_started)
+# from the PDN to the idle UE: the datapath keeps the packets, the gateway
+# pages (S1AP Paging), the UE answers with a Service Request, the Initial
+# Context Setup gives it its tunnel back and the kept packets go
+run in_pdn ping -c 5 -i 0.1 -W 3 "$UE_IP" | tee "$E2E_TMP/ping-idle.txt"
+idle_rx=$(grep -o '[0-9]* received' "$E2E_TMP/ping-idle.txt" | cut -d' ' -f1)
+paged=$(($(agw_stat paging_started) - paged0))
+
 kill -INT $ENBSIM_PID 2>/dev/null
 wait $ENBSIM_PID 2>/dev/null
 ENBSIM_PID=""
@@ -152,4 +168,5 @@ cat <<EOF
   iperf3 TCP uplink      ${ul:-?}
   iperf3 TCP downlink    ${dl:-?}
   attach rejects         $(agw_stat attach_reject)
+  idle UE paged back     ${idle_rx:-0} of 5 downlink packets delivered, paged $paged time(s)
 EOF
