@@ -7,4 +7,4 @@ dp_bench_SRCS := tools/bench/dp_bench.c tools/bench/dp_bench_env.c
 dp_bench_LIBS :=
 dp_bench_LDLIBS := -lbpf -lelf -lz
 # xepc-agwd with enbsim: attach rate, memory per UE, restart time.
-BENCH_SCRIPTS += tools/bench/ambr_bench.sh tools/bench/agw_bench.sh
+BENCH_SCRIPTS += tools/bench/ambr_bench.sh tools/bench/agw_bench.sh tools/bench/agw_idle_bench.sh

@@ -1,0 +1,113 @@
+#!/bin/bash
+# make bench: xepc-agwd's idle mode under load from enbsim (real usrsctp
+# between namespaces, real XDP datapath), issue 12.
+#
+#   agw_idle_cycles      idle->active cycles per second (UE Context Release
+#                        Request/Command/Complete + SERVICE REQUEST + Initial
+#                        Context Setup) with AGW_BENCH_IDLE_UES (10000) UEs,
+#                        AGW_BENCH_CYCLES (5) cycles each, --concurrency 256;
+#                        with the service request latency p50/p99 (Service
+#                        Request sent -> Initial Context Setup Response)
+#   agw_paging_latency   first downlink packet -> its answer, for
+#                        AGW_BENCH_PAGING_UES (1000) idle UEs pinged at once
+#                        from the PDN: the datapath keeps the packet, the
+#                        gateway pages, the UE (enbsim, no radio delay) sends
+#                        SERVICE REQUEST, the ICS sets the tunnel and the kept
+#                        packet goes; the time includes the echo reply's way
+#                        back (one G-PDU, well under a millisecond); p50/p99
+#
+# Every figure is printed as "bench: <name> <value> <unit>".
+source "$(dirname "$0")/../../tests/e2e/lib.sh"
+source "$(dirname "$0")/../../tests/e2e/agw_lib.sh"
+
+NUES=${AGW_BENCH_IDLE_UES:-10000}
+CYCLES=${AGW_BENCH_CYCLES:-5}
+PUES=${AGW_BENCH_PAGING_UES:-1000}
+CONC=${AGW_BENCH_CONCURRENCY:-256}
+
+[ "$(id -u)" = 0 ] || { echo "agw_idle_bench: needs root"; exit 0; }
+[ -x "$AGWD" ] && [ -x "$ENBSIM" ] || { echo "agw_idle_bench: build first"; exit 1; }
+E2E_TMP=""
+trap e2e_cleanup EXIT
+e2e_topology || exit 1
+agw_config
+sed -i "s/max_sessions: 4096/max_sessions: $((NUES + 4096))/; s#pool: 10.45.0.0/16#pool: 10.64.0.0/11#" "$AGW_CONF"
+in_pdn ip route add 10.64.0.0/11 via $SGI_ADDR     # routed mode: the PDN reaches the pool
+"$ENBSIM" gen-subscribers --count "$NUES" --imsi-base 001010000000001 --apn internet \
+    >"$E2E_TMP/subs.csv" || exit 1
+"$XEPCCTL" subscriber import --db "$AGW_DB" "$E2E_TMP/subs.csv" >/dev/null || exit 1
+agw_start || exit 1
+echo "# machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# --- idle->active cycles ------------------------------------------------------
+out=$E2E_TMP/cycles.out
+ip netns exec "$NS_ENB" "$ENBSIM" --mme "$S1U_ADDR" --enb-addr "$ENB_ADDR" \
+    --subscribers "$E2E_TMP/subs.csv" --ues "$NUES" --no-tun --idle-after 0 --active-after 0 \
+    --cycles "$CYCLES" --concurrency "$CONC" --detach --timeout 60 >"$out" 2>&1
+echo "# $(enbsim_val "$out" service_request_ok) service requests, $(enbsim_val "$out" service_request_failed) failed, kenb_mismatch $(enbsim_val "$out" kenb_mismatch)"
+echo "bench: agw_idle_cycles $(enbsim_val "$out" cycles_per_s) cycles/s"
+echo "bench: agw_service_request_p50 $(enbsim_val "$out" service_request_p50_us) us"
+echo "bench: agw_service_request_p99 $(enbsim_val "$out" service_request_p99_us) us"
+
+# --- paging latency -------------------------------------------------------------
+head -n $((PUES + 1)) "$E2E_TMP/subs.csv" >"$E2E_TMP/paging.csv"
+rep=$E2E_TMP/ues.txt
+ip netns exec "$NS_ENB" "$ENBSIM" --mme "$S1U_ADDR" --enb-addr "$ENB_ADDR" \
+    --subscribers "$E2E_TMP/paging.csv" --ues "$PUES" --tun --idle-after 2 --hold -1 \
+    --concurrency "$CONC" --detach --timeout 60 --ready-file "$E2E_TMP/ready" \
+    --ue-report "$rep" >"$E2E_TMP/paging.out" 2>&1 &
+ENBSIM_PID=$!
+for _ in $(seq 1200); do [ -f "$E2E_TMP/ready" ] && break; sleep 0.1; done
+# every UE answers from its TUN device: replies from its address go back
+# through it
+agwctl ue list | awk 'NR > 1 && $3 == "registered" && $5 != "-" {print $5}' >"$E2E_TMP/ips.txt"
+in_enb ip -o addr show | awk '$3 == "inet" && $2 ~ /^ue/ {split($4, a, "/"); print a[1], $2}' \
+    >"$E2E_TMP/ifs.txt"
+awk 'NR == FNR {ip[$1] = 1; next} ($1 in ip) {n++; printf "rule add from %s table %d\nroute add default dev %s table %d\n", $1, 1000 + n, $2, 1000 + n}' \
+    "$E2E_TMP/ips.txt" "$E2E_TMP/ifs.txt" >"$E2E_TMP/routes.batch"
+in_enb ip -batch "$E2E_TMP/routes.batch"
+# all idle (released after 2 s without traffic)
+for _ in $(seq 300); do
+    [ "$(agwctl ue list | awk 'NR > 1 && $4 == "connected"' | wc -l)" = 0 ] && break
+    sleep 0.1
+done
+echo "# $(wc -l <"$E2E_TMP/ips.txt") UEs registered, $(agwctl ue list | awk 'NR > 1 && $4 == "idle"' | wc -l) idle"
+in_pdn "$PY" - "$E2E_TMP/ips.txt" <<'PY'
+import os, socket, struct, sys, time, select
+ips = [l.split()[0] for l in open(sys.argv[1]) if l.strip()]
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+def csum(b):
+    if len(b) % 2: b += b'\0'
+    t = sum(struct.unpack('!%dH' % (len(b) // 2), b)); t = (t >> 16) + (t & 0xffff); t += t >> 16
+    return ~t & 0xffff
+ident = os.getpid() & 0xffff
+sent = {}
+for i, ip in enumerate(ips):
+    h = struct.pack('!BBHHH', 8, 0, 0, ident, i) + b'xepc-paging-bench'
+    h = h[:2] + struct.pack('!H', csum(h)) + h[4:]
+    sent[i] = time.monotonic()
+    s.sendto(h, (ip, 0))
+got = {}
+end = time.monotonic() + 20
+while len(got) < len(ips) and time.monotonic() < end:
+    r, _, _ = select.select([s], [], [], 0.5)
+    if not r: continue
+    now = time.monotonic()
+    d = s.recv(2048)
+    ihl = (d[0] & 15) * 4
+    t, _, _, idn, seq = struct.unpack('!BBHHH', d[ihl:ihl + 8])
+    if t == 0 and idn == ident and seq in sent and seq not in got:
+        got[seq] = (now - sent[seq]) * 1e6
+v = sorted(got.values())
+def pct(p): return int(v[min(len(v) - 1, max(0, int(len(v) * p / 100.0 + 0.999999) - 1))]) if v else 0
+print("# %d pinged, %d answered" % (len(ips), len(v)))
+print("bench: agw_paging_latency_p50 %d us" % pct(50))
+print("bench: agw_paging_latency_p99 %d us" % pct(99))
+print("bench: agw_paging_answered %d UEs" % len(v))
+PY
+echo "# gateway: paging_started $(agw_stat paging_started), paging_sent $(agw_stat paging_sent), paging_success $(agw_stat paging_success), service_accept $(agw_stat service_accept)"
+kill -INT $ENBSIM_PID 2>/dev/null
+wait $ENBSIM_PID 2>/dev/null
+echo "# enbsim: paging_ok $(enbsim_val "$E2E_TMP/paging.out" paging_ok), paging_p50 $(enbsim_val "$E2E_TMP/paging.out" paging_p50_us) us, p99 $(enbsim_val "$E2E_TMP/paging.out" paging_p99_us) us (Paging received -> ICS Response sent)"
+exit 0
