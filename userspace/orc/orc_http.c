@@ -6,6 +6,7 @@
 #include "orc/orc.h"
 
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 #include <microhttpd.h>
@@ -346,6 +348,45 @@ static void client_name(struct MHD_Connection *conn, char *out, size_t len)
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)len);
 }
 
+/* Client certificates that verified against orcd's CA, by the SHA-256 of
+ * their DER: direct-mapped, VCACHE_SLOTS entries, each valid until the
+ * certificate's notAfter (the CA does not change while orcd runs). */
+#define VCACHE_SLOTS 256
+static struct vcache_slot {
+    uint8_t h[32];
+    int64_t not_after;
+    char cn[160], serial_hex[65];
+    bool used;
+} vcache[VCACHE_SLOTS];
+static pthread_mutex_t vcache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static bool vcache_get(const uint8_t h[32], int64_t now, char cn[160], char serial_hex[65])
+{
+    struct vcache_slot *e = &vcache[(h[0] | h[1] << 8) % VCACHE_SLOTS];
+    pthread_mutex_lock(&vcache_lock);
+    /* "now > notAfter" is expired, as GnuTLS has it (RFC 5280 4.1.2.5). */
+    bool hit = e->used && !memcmp(e->h, h, 32) && now <= e->not_after;
+    if (hit) {
+        memcpy(cn, e->cn, sizeof(e->cn));
+        memcpy(serial_hex, e->serial_hex, sizeof(e->serial_hex));
+    }
+    pthread_mutex_unlock(&vcache_lock);
+    return hit;
+}
+
+static void vcache_put(const uint8_t h[32], int64_t not_after, const char *cn,
+                       const char *serial_hex)
+{
+    struct vcache_slot *e = &vcache[(h[0] | h[1] << 8) % VCACHE_SLOTS];
+    pthread_mutex_lock(&vcache_lock);
+    memcpy(e->h, h, 32);
+    e->not_after = not_after;
+    snprintf(e->cn, sizeof(e->cn), "%s", cn);
+    snprintf(e->serial_hex, sizeof(e->serial_hex), "%s", serial_hex);
+    e->used = true;
+    pthread_mutex_unlock(&vcache_lock);
+}
+
 /* Mutual TLS: the client certificate verifies against orcd's CA (which
  * also refuses an expired one), names "<network>/<gateway>" of a
  * registered gateway, and is the newest one issued to it (an older one
@@ -365,33 +406,48 @@ static bool gateway_auth(struct orc_req *r)
         orc_reply_error(r, 401, "a client certificate from orcd's CA is required");
         return false;
     }
-    if (gnutls_certificate_verify_peers2(s, &status) < 0 || status) {
-        orc_reply_error(r, 401, "client certificate refused: %s",
-                        status & GNUTLS_CERT_EXPIRED ? "expired"
-                        : status & GNUTLS_CERT_NOT_ACTIVATED ? "not yet valid"
-                        : status & (GNUTLS_CERT_SIGNER_NOT_FOUND | GNUTLS_CERT_SIGNER_NOT_CA)
-                            ? "not issued by orcd's CA"
-                            : "does not verify");
-        return false;
-    }
-    gnutls_x509_crt_t crt;
+    /* A gateway keeps its connection and calls every few seconds: the
+     * chain is verified (an ECDSA verification and DER parsing, most of
+     * a check-in's CPU) once per certificate and remembered until its
+     * notAfter; whether it is still the current one is asked below every
+     * time. */
     char cn[160] = "", serial_hex[65] = "";
-    uint8_t serial[32];
-    size_t cn_len = sizeof(cn), sl = sizeof(serial);
-    if (gnutls_x509_crt_init(&crt) < 0)
-        return orc_reply_error(r, 500, "out of memory"), false;
-    int ok = gnutls_x509_crt_import(crt, &peers[0], GNUTLS_X509_FMT_DER) >= 0 &&
+    uint8_t h[32];
+    bool ok = gnutls_hash_fast(GNUTLS_DIG_SHA256, peers[0].data, peers[0].size, h) >= 0 &&
+              vcache_get(h, time(NULL), cn, serial_hex);
+    if (!ok) {
+        if (gnutls_certificate_verify_peers2(s, &status) < 0 || status) {
+            orc_reply_error(r, 401, "client certificate refused: %s",
+                            status & GNUTLS_CERT_EXPIRED ? "expired"
+                            : status & GNUTLS_CERT_NOT_ACTIVATED ? "not yet valid"
+                            : status & (GNUTLS_CERT_SIGNER_NOT_FOUND | GNUTLS_CERT_SIGNER_NOT_CA)
+                                ? "not issued by orcd's CA"
+                                : "does not verify");
+            return false;
+        }
+        gnutls_x509_crt_t crt;
+        uint8_t serial[32];
+        size_t cn_len = sizeof(cn), sl = sizeof(serial);
+        if (gnutls_x509_crt_init(&crt) < 0)
+            return orc_reply_error(r, 500, "out of memory"), false;
+        ok = gnutls_x509_crt_import(crt, &peers[0], GNUTLS_X509_FMT_DER) >= 0 &&
              gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, 0, cn,
                                            &cn_len) >= 0 &&
              gnutls_x509_crt_get_serial(crt, serial, &sl) >= 0 && sl <= 32;
-    gnutls_x509_crt_deinit(crt);
+        time_t not_after = ok ? gnutls_x509_crt_get_expiration_time(crt) : (time_t)-1;
+        gnutls_x509_crt_deinit(crt);
+        if (ok) {
+            hex_encode(serial, sl, serial_hex);
+            if (not_after != (time_t)-1)
+                vcache_put(h, (int64_t)not_after, cn, serial_hex);
+        }
+    }
     const char *slash = ok ? strchr(cn, '/') : NULL;
     if (!slash || (size_t)(slash - cn) >= sizeof(r->gw_net) ||
         strlen(slash + 1) >= sizeof(r->gw_id)) {
         orc_reply_error(r, 401, "client certificate refused: not a gateway certificate");
         return false;
     }
-    hex_encode(serial, sl, serial_hex);
     memcpy(r->gw_net, cn, (size_t)(slash - cn));
     r->gw_net[slash - cn] = 0;
     snprintf(r->gw_id, sizeof(r->gw_id), "%s", slash + 1);
