@@ -14,3 +14,5 @@ SCRIPT_TESTS += tests/e2e/agw_attach.sh tests/e2e/agw_reject.sh tests/e2e/agw_ts
                 tests/e2e/agw_gx.sh tests/e2e/agw_s6a.sh \
                 tests/e2e/agw_demo.sh tests/e2e/agw_idle.sh tests/e2e/agw_paging.sh
 DEBIAN_PACKAGES += curl sqlite3
+# issue 12, handover and resets (docs/agw.md "Procedures")
+SCRIPT_TESTS += tests/e2e/agw_handover.sh

@@ -8,3 +8,5 @@ dp_bench_LIBS :=
 dp_bench_LDLIBS := -lbpf -lelf -lz
 # xepc-agwd with enbsim: attach rate, memory per UE, restart time.
 BENCH_SCRIPTS += tools/bench/ambr_bench.sh tools/bench/agw_bench.sh tools/bench/agw_idle_bench.sh
+# X2 handovers per second (issue 12)
+BENCH_SCRIPTS += tools/bench/ho_bench.sh

@@ -54,7 +54,7 @@ int s1ap_send_setup_failure(struct agw_ctx *ctx, uint32_t assoc_id, const s1ap_C
                             int time_to_wait);
 int s1ap_send_dl_nas(struct agw_ctx *ctx, const struct agw_ue *ue, const uint8_t *nas,
                      size_t len);
-int s1ap_send_ics_request(struct agw_ctx *ctx, const struct agw_ue *ue, const uint8_t kenb[32],
+int s1ap_send_ics_request(struct agw_ctx *ctx, struct agw_ue *ue, const uint8_t kenb[32],
                           const uint8_t *nas, size_t nas_len);
 int s1ap_send_erab_setup(struct agw_ctx *ctx, const struct agw_ue *ue, const struct agw_pdn *p,
                          const uint8_t *nas, size_t nas_len);
@@ -74,6 +74,30 @@ int s1ap_send_decode_error(struct agw_ctx *ctx, uint32_t assoc_id, uint16_t stre
 
 /* Releases the UE's S1 connection (UE CONTEXT RELEASE COMMAND). */
 void s1ap_release_ue(struct agw_ctx *ctx, struct agw_ue *ue, int cause_type, int cause);
+
+/* ------------------------------------------------------- s1ap_handover -- */
+/* Handover and the UE-associated procedures around it (s1ap_handover.c):
+ * X2 Path Switch (TS 36.413 8.4.4), and the NH chain of TS 33.401 7.2.8. */
+void s1ap_handle_path_switch(struct agw_ctx *ctx, struct agw_enb *enb, uint16_t stream,
+                             const s1ap_PathSwitchRequest *m);
+/* A new AS security context with this KeNB (every Initial Context Setup):
+ * NH(1) = KDF(KASME, KeNB), NCC 1 (TS 33.401 7.2.8.1.1, A.4). */
+void ho_nh_init(struct agw_ue *ue, const uint8_t kenb[32]);
+int s1ap_send_path_switch_ack(struct agw_ctx *ctx, const struct agw_ue *ue,
+                              const uint8_t *released_ebis, unsigned n_released,
+                              bool send_sec_caps);
+int s1ap_send_path_switch_failure(struct agw_ctx *ctx, uint32_t assoc_id, uint16_t stream,
+                                  uint32_t mme_ue_id, uint32_t enb_ue_id,
+                                  const s1ap_Cause *cause);
+
+/* ---------------------------------------------------------- s1ap_reset -- */
+/* TS 36.413 8.7.1.2.1: Reset of the whole S1 interface of a set-up eNB;
+ * its UEs go ECM-IDLE (sessions kept).  0 or a negative errno. */
+int s1ap_mme_reset(struct agw_ctx *ctx, struct agw_enb *enb, unsigned *n_ues);
+void s1ap_handle_reset_ack(struct agw_ctx *ctx, struct agw_enb *enb);
+/* A received Error Indication naming one of our UE connections releases it. */
+void s1ap_error_indication_ue(struct agw_ctx *ctx, struct agw_enb *enb,
+                              const s1ap_ErrorIndication *m);
 
 /* ----------------------------------------------------------- ue_context -- */
 struct agw_ue *ue_new(struct agw_ctx *ctx);
@@ -218,6 +242,9 @@ int pgw_pdn_alloc(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p,
 int pgw_pdn_program(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p);
 /* Applies p's (changed) APN-AMBR to its datapath meters. */
 int pgw_pdn_update_ambr(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p);
+/* Moves the downlink tunnel to p's enb_addr/dl_teid (handover): usage,
+ * meters and rules stay as they are. */
+int pgw_pdn_switch(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p);
 /* Takes the tunnel away (UE left ECM-CONNECTED): downlink is buffered. */
 int pgw_pdn_suspend(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p);
 /* Removes the datapath session and frees the address and TEID. */

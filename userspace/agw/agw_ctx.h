@@ -169,6 +169,13 @@ struct agw_ue {
     char msisdn[16];
 
     struct agw_pdn pdn[AGW_MAX_PDN];
+
+    /* handover (s1ap_handover.c): TS 33.401 7.2.8 NH chain of the current
+     * AS security context (set by each Initial Context Setup) */
+    uint8_t nh[32];
+    uint8_t ncc;                    /* NH chaining count of nh, 0..7 */
+    bool nh_valid;
+
     bool dirty;                     /* state to write at the next commit */
 
     /* idle mode (emm_service.c, emm_paging.c) */

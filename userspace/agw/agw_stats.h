@@ -41,6 +41,12 @@
     X(nas_procedure_timeouts, "NAS procedures abandoned after the last retransmission") \
     X(ics_failure, "Initial Context Setup failures from eNBs") \
     X(ue_context_release, "UE context releases completed") \
+    X(x2_handover_success, "X2 handovers: Path Switch Requests acknowledged") \
+    X(x2_handover_failure, "X2 handovers: Path Switch Request Failures sent") \
+    X(gtpu_end_marker_tx, "GTP-U End Markers sent on the old path after a handover") \
+    X(s1_reset_tx, "S1 Resets sent (MME initiated, xepcctl enb reset)") \
+    X(s1_reset_ack_rx, "Reset Acknowledges received from eNBs") \
+    X(s1ap_error_indication_release, "UE connections released on a received Error Indication") \
     X(db_commits, "SQLite transactions committed") \
     X(db_errors, "SQLite errors") \
     X(dp_errors, "Datapath programming errors") \

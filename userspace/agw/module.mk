@@ -59,7 +59,8 @@ agwd_SRCS := $(addprefix userspace/agw/, agw_ctl.c agw_hash.c agw_hss.c agw_log.
                agw_metrics.c agw_stats.c emm_build.c emm_handler.c emm_paging.c emm_service.c emm_sm.c esm_build.c \
                esm_handler.c pgw_session.c s1ap_build.c s1ap_handler.c s1ap_path.c \
                ue_context.c ue_store.c gx_build.c gx_handler.c gx_path.c \
-               s6a_build.c s6a_handler.c)
+               s6a_build.c s6a_handler.c \
+               s1ap_handover.c s1ap_handover_build.c s1ap_reset.c)
 PROGRAMS += xepc-agwd
 xepc-agwd_SRCS := userspace/agw/agw_main.c
 xepc-agwd_LIBS := agwd agwcore dp sctp s1ap nas diameter sec xepc
@@ -72,3 +73,10 @@ FUZZERS += fuzz_agw_s1ap
 fuzz_agw_s1ap_SRCS := userspace/agw/fuzz/fuzz_agw_s1ap.c
 fuzz_agw_s1ap_LIBS := agwd agwcore dp sctp s1ap nas diameter sec xepc
 fuzz_agw_s1ap_LDLIBS := $(xepc-agwd_LDLIBS)
+
+# The handover procedures (s1ap_handover.c) through s1ap_handle_pdu, with
+# what the daemon sends caught by wrapping sctp_ep_send().
+UNIT_TESTS += test_agw_handover
+test_agw_handover_SRCS := userspace/agw/tests/test_agw_handover.c
+test_agw_handover_LIBS := agwd agwcore dp sctp s1ap nas diameter sec xepc
+test_agw_handover_LDLIBS := -Wl,--wrap=sctp_ep_send -lcmocka $(xepc-agwd_LDLIBS)

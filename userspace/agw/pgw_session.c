@@ -217,6 +217,12 @@ int pgw_pdn_program(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p)
     return 0;
 }
 
+int pgw_pdn_switch(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p)
+{
+    /* pgw_pdn_program() changes an installed session's tunnel only */
+    return pgw_pdn_program(ctx, ue, p);
+}
+
 int pgw_pdn_update_ambr(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p)
 {
     struct dp_session_spec s;

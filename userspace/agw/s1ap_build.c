@@ -125,7 +125,7 @@ static void fill_ue_sec_caps(s1ap_UESecurityCapabilities *c, const struct agw_ue
  * security capabilities and KeNB (TS 33.401 A.3 from the uplink NAS COUNT
  * of the message that triggered it), and the NAS PDU (ATTACH ACCEPT) on
  * the default bearer. */
-int s1ap_send_ics_request(struct agw_ctx *ctx, const struct agw_ue *ue, const uint8_t kenb[32],
+int s1ap_send_ics_request(struct agw_ctx *ctx, struct agw_ue *ue, const uint8_t kenb[32],
                           const uint8_t *nas, size_t nas_len)
 {
     struct s1ap_pdu pdu;
@@ -163,6 +163,7 @@ int s1ap_send_ics_request(struct agw_ctx *ctx, const struct agw_ue *ue, const ui
     fill_ue_sec_caps(&m->UESecurityCapabilities, ue, enc, integ);
     m->SecurityKey.buf = kenb;
     m->SecurityKey.nbits = 256;
+    ho_nh_init(ue, kenb);   /* the NH chain starts from this KeNB */
     return s1ap_path_send(ctx, ue->assoc_id, ue_stream(ue), &pdu);
 }
 

@@ -466,6 +466,7 @@ static void handle_error_indication(struct agw_ctx *ctx, struct agw_enb *enb,
              m->eNB_UE_S1AP_ID_present ? (int)m->eNB_UE_S1AP_ID : -1,
              m->Cause_present ? m->Cause.present : 0,
              m->Cause_present ? (unsigned)m->Cause.u.misc : 0);
+    s1ap_error_indication_ue(ctx, enb, m);
 }
 
 /* ------------------------------------------------------------ dispatch -- */
@@ -540,11 +541,17 @@ void s1ap_handle_pdu(struct agw_ctx *ctx, uint32_t assoc_id, uint16_t stream,
         /* the bearer is already gone on our side (released with the
          * DEACTIVATE EPS BEARER CONTEXT ACCEPT); nothing to do */
         break;
+    case S1AP_MSG_PathSwitchRequest:
+        s1ap_handle_path_switch(ctx, enb, stream, &pdu->u.PathSwitchRequest);
+        break;
     case S1AP_MSG_ErrorIndication:
         handle_error_indication(ctx, enb, &pdu->u.ErrorIndication);
         break;
     case S1AP_MSG_Reset:
         handle_reset(ctx, enb, &pdu->u.Reset);
+        break;
+    case S1AP_MSG_ResetAcknowledge:
+        s1ap_handle_reset_ack(ctx, enb);
         break;
     case S1AP_MSG_ENBConfigurationUpdate:
         handle_enb_config_update(ctx, enb, &pdu->u.ENBConfigurationUpdate);

@@ -188,6 +188,7 @@ void ue_s1_unbind(struct agw_ctx *ctx, struct agw_ue *ue)
     if (!ue->s1)
         return;
     agw_hash_del(&ctx->ue_by_enb, &ue->by_enb);
+    ue->nh_valid = false;   /* the NH chain is the connection's AS context's */
     struct agw_enb *enb = enb_find_assoc(ctx, ue->assoc_id);
     if (enb && enb->n_ues)
         enb->n_ues--;

@@ -310,7 +310,10 @@ static int load_pdns(struct agw_ctx *ctx, struct agw_ue *ue, sqlite3_stmt *st)
         struct dp_session_info info;
         if (ctx->dp && dp_session_get(ctx->dp, p->ul_teid, &info) == 0) {
             p->dp_installed = true;
-            if (info.spec.dl_teid != p->dl_teid || info.spec.ue_addr.s_addr != p->ue_ip.s_addr)
+            /* the eNB address too: after a handover the target may use
+             * the same TEID value as the source did */
+            if (info.spec.dl_teid != p->dl_teid || info.spec.ue_addr.s_addr != p->ue_ip.s_addr ||
+                (p->dl_teid && info.spec.enb_addr.s_addr != p->enb_addr.s_addr))
                 pgw_pdn_program(ctx, ue, p);
         } else {
             pgw_pdn_program(ctx, ue, p);

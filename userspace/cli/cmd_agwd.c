@@ -89,9 +89,12 @@ static int ask(const char *path, const char *req)
 
 static void usage_enb(FILE *f)
 {
-    fprintf(f, "usage: xepcctl enb list [--socket PATH]\n\n"
+    fprintf(f, "usage: xepcctl enb list [--socket PATH]\n"
+               "       xepcctl enb reset ENB-ID|#ASSOC [--socket PATH]\n\n"
                "The eNodeBs connected to xepc-agwd: association, eNB id, name, address,\n"
-               "UEs with an S1 connection, tracking areas.\n");
+               "UEs with an S1 connection, tracking areas.  'reset' sends the eNB an S1\n"
+               "Reset of its whole interface (TS 36.413 8.7.1.2.1): its UEs go ECM-IDLE,\n"
+               "their sessions kept.\n");
 }
 
 static void usage_ue(FILE *f)
@@ -113,6 +116,15 @@ int cli_enb_main(int argc, char **argv)
     const char *path = socket_path(&argc, argv);
     if (argc == 2 && !strcmp(argv[1], "list"))
         return ask(path, "enb list\n");
+    if (argc == 3 && !strcmp(argv[1], "reset")) {
+        char req[64];
+        if (strlen(argv[2]) > 12 || strpbrk(argv[2], " \t\r\n")) {
+            fprintf(stderr, "xepcctl: '%s' is not an eNB ID or #ASSOC\n", argv[2]);
+            return CLI_USAGE;
+        }
+        snprintf(req, sizeof(req), "enb reset %s\n", argv[2]);
+        return ask(path, req);
+    }
     bool help = argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"));
     usage_enb(help ? stdout : stderr);
     return help ? CLI_OK : CLI_USAGE;

@@ -257,6 +257,12 @@ int dp_events_poll(struct dp_ctx *ctx, int timeout_ms);
  * returns how many were sent. */
 int dp_buffer_flush(struct dp_ctx *ctx, uint32_t ul_teid);
 size_t dp_buffer_count(const struct dp_ctx *ctx);
+/* Sends a GTP-U End Marker (TS 29.281 7.3.2) with `teid` to `peer`'s port
+ * 2152 from the GTP-U socket: after a handover moved a session's downlink
+ * tunnel, the old eNB learns that nothing more comes on the old path (TS
+ * 23.401 5.5.1.1.2, 5.5.1.2.2).  0, -ENOTCONN without the socket (events
+ * not opened), or the negative errno of sendto(). */
+int dp_end_marker_send(struct dp_ctx *ctx, struct in_addr peer, uint32_t teid);
 
 /* What this process's event consumer did, since dp_events_open(). */
 struct dp_event_stats {

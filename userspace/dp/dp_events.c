@@ -148,6 +148,21 @@ static void send_error_indication(struct dp_ctx *ctx, const struct xepc_ev_unkno
     sendto(ctx->udp_fd, msg, (size_t)n, 0, (struct sockaddr *)&to, sizeof(to));
 }
 
+int dp_end_marker_send(struct dp_ctx *ctx, struct in_addr peer, uint32_t teid)
+{
+    uint8_t msg[8];
+    if (ctx->udp_fd < 0)
+        return -ENOTCONN;
+    int n = dp_gtpu_build_end_marker(msg, sizeof(msg), teid);
+    if (n < 0)
+        return n;
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(DP_GTPU_PORT),
+                             .sin_addr = peer};
+    if (sendto(ctx->udp_fd, msg, (size_t)n, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+        return -errno;
+    return 0;
+}
+
 /* Sends len bytes of inner packet as a G-PDU into the tunnel of s. */
 static bool gpdu_send(struct dp_ctx *ctx, const struct xepc_session *s, const uint8_t *data,
                       uint32_t len)

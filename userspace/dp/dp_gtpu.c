@@ -74,6 +74,17 @@ int dp_gtpu_build_gpdu_header(uint8_t *buf, size_t cap, uint32_t teid, size_t pa
     return 8;
 }
 
+int dp_gtpu_build_end_marker(uint8_t *buf, size_t cap, uint32_t teid)
+{
+    if (cap < 8)
+        return -ENOSPC;
+    buf[0] = GTPU_V1_PT;
+    buf[1] = DP_GTPU_END_MARKER;
+    put16(buf + 2, 0);
+    put32(buf + 4, teid);
+    return 8;
+}
+
 int dp_gtpu_build_echo_request(uint8_t *buf, size_t cap, uint16_t seq)
 {
     if (cap < 12)

@@ -43,6 +43,11 @@ int dp_gtpu_build_error_indication(uint8_t *buf, size_t cap, uint32_t teid,
  * for the 16-bit length field. */
 int dp_gtpu_build_gpdu_header(uint8_t *buf, size_t cap, uint32_t teid, size_t payload_len);
 
+/* End Marker (TS 29.281 7.3.2): header only, no sequence number, the
+ * TEID of the tunnel it ends (the old eNB's downlink TEID after a
+ * handover, TS 23.401 5.5.1.1.2 step 5).  Returns 8 or -ENOSPC. */
+int dp_gtpu_build_end_marker(uint8_t *buf, size_t cap, uint32_t teid);
+
 /* Echo Request (TS 29.281 7.2.1) with sequence number `seq`.  Returns 12 or
  * -ENOSPC. */
 int dp_gtpu_build_echo_request(uint8_t *buf, size_t cap, uint16_t seq);

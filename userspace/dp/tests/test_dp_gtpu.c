@@ -59,6 +59,18 @@ static void test_gpdu_header_and_echo(void **state)
     assert_memory_equal(buf, echo, sizeof(echo));
 }
 
+/* TS 29.281 7.3.2: End Marker, version 1, PT 1, no optional fields,
+ * length 0, the TEID of the tunnel it ends. */
+static void test_end_marker_bytes(void **state)
+{
+    (void)state;
+    uint8_t buf[16];
+    assert_int_equal(dp_gtpu_build_end_marker(buf, sizeof(buf), 0x0a0b0c0d), 8);
+    static const uint8_t em[] = {0x30, 0xfe, 0, 0, 0x0a, 0x0b, 0x0c, 0x0d};
+    assert_memory_equal(buf, em, sizeof(em));
+    assert_int_equal(dp_gtpu_build_end_marker(buf, 7, 1), -ENOSPC);
+}
+
 /* What path management takes from an Echo Response (TS 29.281 7.2.2). */
 static void test_echo_response_parse(void **state)
 {
@@ -142,6 +154,7 @@ int main(void)
         cmocka_unit_test(test_error_indication_bytes_with_udp_port),
         cmocka_unit_test(test_error_indication_bytes_without_port),
         cmocka_unit_test(test_gpdu_header_and_echo),
+        cmocka_unit_test(test_end_marker_bytes),
         cmocka_unit_test(test_echo_response_parse),
         cmocka_unit_test(test_echo_response_after_extension_headers),
     };

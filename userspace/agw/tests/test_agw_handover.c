@@ -1,0 +1,467 @@
+/* xepc-agwd's handover procedures (s1ap_handover.c), driven through the
+ * same entry point as the SCTP path (s1ap_handle_pdu) without SCTP or a
+ * datapath: what the daemon sends is caught by wrapping sctp_ep_send()
+ * (-Wl,--wrap), then decoded and checked; the store is a real SQLite
+ * file, so "in SQLite before the Acknowledge" is checked too. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "agw/agw.h"
+#include "agw/agw_db.h"
+#include "sec/kdf.h"
+#include "sctp/sctp_path.h"
+
+static const char config_yaml[] =
+    "logger: { level: error }\n"
+    "mme:\n"
+    "  gummei: { plmn: { mcc: \"001\", mnc: \"01\" }, mme_gid: 1, mme_code: 1 }\n"
+    "  tai: [ { plmn: { mcc: \"001\", mnc: \"01\" }, tac: [1, 2] } ]\n"
+    "gtpu: { address: 127.0.0.1 }\n"
+    "datapath: { s1u: lo, sgi: lo }\n"
+    "apns:\n"
+    "  - { name: internet, pool: 10.45.0.0/24 }\n"
+    "control: { socket: /nonexistent/agwd.sock }\n"
+    "metrics: { port: 0 }\n";
+
+/* ------------------------------------------------ what the daemon sends -- */
+
+#define MAX_SENT 16
+static struct sent {
+    uint32_t assoc;
+    uint16_t stream;
+    size_t len;
+    uint8_t buf[4096];
+} sent[MAX_SENT];
+static unsigned n_sent;
+
+int __wrap_sctp_ep_send(struct sctp_ep *ep, uint32_t assoc_id, uint16_t stream, uint32_t ppid,
+                        const void *buf, size_t len);
+int __wrap_sctp_ep_send(struct sctp_ep *ep, uint32_t assoc_id, uint16_t stream, uint32_t ppid,
+                        const void *buf, size_t len)
+{
+    (void)ep;
+    (void)ppid;
+    if (n_sent < MAX_SENT && len <= sizeof(sent[0].buf)) {
+        sent[n_sent].assoc = assoc_id;
+        sent[n_sent].stream = stream;
+        sent[n_sent].len = len;
+        memcpy(sent[n_sent].buf, buf, len);
+        n_sent++;
+    }
+    return 0;
+}
+
+static struct s1ap_pdu rx;
+static uint8_t rx_arena_buf[65536];
+
+/* Decodes what was sent as message i. */
+static const struct s1ap_pdu *sent_pdu(unsigned i)
+{
+    struct aper_arena a;
+    struct s1ap_decode_error err;
+    assert_true(i < n_sent);
+    aper_arena_init(&a, rx_arena_buf, sizeof(rx_arena_buf));
+    assert_int_equal(s1ap_decode(sent[i].buf, sent[i].len, &rx, &a, &err), 0);
+    return &rx;
+}
+
+/* ------------------------------------------------------------- fixture -- */
+
+static struct agw_ctx ctx;
+static struct agw_config cfg;
+static struct agw_db db;
+static char db_path[64];
+static int dummy_ep;
+static struct agw_ue *ue;
+static const uint8_t kenb[32] = {0x11, 0x22, 0x33, 0x44};
+static const uint8_t enb_src_addr[4] = {10, 0, 0, 1}, enb_tgt_addr[4] = {10, 0, 0, 2};
+
+static int setup(void **state)
+{
+    static char errbuf[4096];
+    (void)state;
+    memset(&ctx, 0, sizeof(ctx));
+    memset(&cfg, 0, sizeof(cfg));
+    assert_int_equal(agw_config_load_string("t.yaml", config_yaml, sizeof(config_yaml) - 1, &cfg,
+                                            errbuf, sizeof(errbuf)), 0);
+    snprintf(db_path, sizeof(db_path), "/tmp/test_agw_handover.%d.db", (int)getpid());
+    unlink(db_path);
+    assert_int_equal(agw_db_open(db_path, &db, errbuf, sizeof(errbuf)), 0);
+    ctx.cfg = &cfg;
+    ctx.db = &db;
+    ctx.no_datapath = true;
+    ctx.s1ap = (struct sctp_ep *)&dummy_ep;
+    FILE *devnull = fopen("/dev/null", "w");
+    agw_log_init(&ctx.log, AGW_LOG_DEBUG, true, devnull);
+    ctx.loop = ev_default_loop(0);
+    assert_int_equal(agw_hash_init(&ctx.enb_by_assoc, 16), 0);
+    assert_int_equal(agw_hash_init(&ctx.enb_by_global, 16), 0);
+    assert_int_equal(agw_hash_init(&ctx.ue_by_id, 64), 0);
+    assert_int_equal(agw_hash_init(&ctx.ue_by_imsi, 64), 0);
+    assert_int_equal(agw_hash_init(&ctx.ue_by_tmsi, 64), 0);
+    assert_int_equal(agw_hash_init(&ctx.ue_by_enb, 64), 0);
+    ctx.rx_pdu = malloc(sizeof(*ctx.rx_pdu));
+    ctx.rx_arena = malloc(AGW_RX_ARENA_SIZE);
+    assert_non_null(ctx.rx_pdu);
+    assert_non_null(ctx.rx_arena);
+    assert_int_equal(pgw_init(&ctx), 0);
+    assert_int_equal(ue_store_open(&ctx), 0);
+    assert_int_equal(s1ap_txq_init(&ctx), 0);
+
+    /* two set-up eNBs: the source (assoc 1) and the target (assoc 2) */
+    struct sockaddr_in peer = {.sin_family = AF_INET, .sin_port = htons(36412)};
+    for (uint32_t a = 1; a <= 2; a++) {
+        memcpy(&peer.sin_addr, a == 1 ? enb_src_addr : enb_tgt_addr, 4);
+        s1ap_enb_connected(&ctx, a, &peer, 4, 4);
+        struct agw_enb *e = enb_find_assoc(&ctx, a);
+        assert_non_null(e);
+        e->setup = true;
+        e->enb_id = 100 + a;
+    }
+
+    /* a registered, connected UE with a default bearer toward the source
+     * and the AS security context of its last Initial Context Setup */
+    ue = ue_new(&ctx);
+    assert_non_null(ue);
+    assert_int_equal(ue_set_imsi(&ctx, ue, "001010000000001"), 0);
+    assert_int_equal(ue_new_guti(&ctx, ue), 0);
+    ue->emm = EMM_REGISTERED;
+    ue->sec_valid = true;
+    ue->sec_lazy = true;
+    ue->guti_sent = true;
+    ue->ue_net_cap.len = 2;
+    ue->ue_net_cap.eea = 0xf0;      /* EEA0..3 */
+    ue->ue_net_cap.eia = 0x70;      /* EIA1..3 */
+    memset(ue->kasme, 0x5a, sizeof(ue->kasme));
+    assert_int_equal(ue_s1_bind(&ctx, ue, enb_find_assoc(&ctx, 1), 7), 0);
+    struct agw_pdn *p = &ue->pdn[0];
+    p->state = PDN_ACTIVE;
+    p->ebi = 5;
+    p->apn_idx = 0;
+    assert_int_equal(pgw_pdn_alloc(&ctx, ue, p, &cfg.apns[0], NULL), 0);
+    memcpy(&p->enb_addr, enb_src_addr, 4);
+    p->dl_teid = 0x100;
+    ho_nh_init(ue, kenb);
+    ue_store_mark(&ctx, ue);
+    agw_commit(&ctx);
+    n_sent = 0;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    for (uint32_t a = 1; a <= 2; a++)
+        s1ap_enb_disconnected(&ctx, a, "test");
+    struct agw_ue *u = ue_find_imsi(&ctx, "001010000000001");
+    if (u) {
+        for (unsigned i = 0; i < AGW_MAX_PDN; i++)
+            pgw_pdn_release(&ctx, u, &u->pdn[i]);
+        ue_free(&ctx, u);
+    }
+    agw_commit(&ctx);
+    ctx.s1ap = NULL;   /* the dummy endpoint is not one to close */
+    s1ap_path_close(&ctx);
+    ue_store_close(&ctx);
+    pgw_fini(&ctx);
+    agw_hash_free(&ctx.enb_by_assoc);
+    agw_hash_free(&ctx.enb_by_global);
+    agw_hash_free(&ctx.ue_by_id);
+    agw_hash_free(&ctx.ue_by_imsi);
+    agw_hash_free(&ctx.ue_by_tmsi);
+    agw_hash_free(&ctx.ue_by_enb);
+    free(ctx.rx_pdu);
+    free(ctx.rx_arena);
+    agw_db_close(&db);
+    agw_config_free(&cfg);
+    unlink(db_path);
+    char wal[80];
+    snprintf(wal, sizeof(wal), "%s-wal", db_path);
+    unlink(wal);
+    snprintf(wal, sizeof(wal), "%s-shm", db_path);
+    unlink(wal);
+    if (ctx.log.out && ctx.log.out != stderr)
+        fclose(ctx.log.out);
+    return 0;
+}
+
+/* ------------------------------------------------ Path Switch Request -- */
+
+struct erab {
+    uint8_t ebi;
+    const uint8_t *addr;
+    uint32_t teid;
+};
+
+/* The target eNB (assoc) asks for the UE of source_mme_id with its new
+ * eNB UE S1AP ID; the request is handled and the loop iteration
+ * committed, as the daemon does. */
+static void path_switch(uint32_t assoc, uint32_t enb_ue_id, uint32_t source_mme_id,
+                        const struct erab *erabs, unsigned n, uint8_t eea, uint8_t eia)
+{
+    struct s1ap_pdu pdu;
+    s1ap_E_RABToBeSwitchedDLItem items[4];
+    uint8_t teids[4][4], enc[2] = {eea, 0}, integ[2] = {eia, 0}, buf[2048];
+    s1ap_pdu_init(&pdu, S1AP_MSG_PathSwitchRequest);
+    s1ap_PathSwitchRequest *m = &pdu.u.PathSwitchRequest;
+    m->eNB_UE_S1AP_ID = enb_ue_id;
+    m->SourceMME_UE_S1AP_ID = source_mme_id;
+    for (unsigned i = 0; i < n; i++) {
+        memset(&items[i], 0, sizeof(items[i]));
+        items[i].e_RAB_ID = erabs[i].ebi;
+        items[i].transportLayerAddress.buf = erabs[i].addr;
+        items[i].transportLayerAddress.nbits = 32;
+        teids[i][0] = (uint8_t)(erabs[i].teid >> 24);
+        teids[i][1] = (uint8_t)(erabs[i].teid >> 16);
+        teids[i][2] = (uint8_t)(erabs[i].teid >> 8);
+        teids[i][3] = (uint8_t)erabs[i].teid;
+        memcpy(items[i].gTP_TEID, teids[i], 4);
+    }
+    m->E_RABToBeSwitchedDLList.count = n;
+    m->E_RABToBeSwitchedDLList.items = items;
+    m->EUTRAN_CGI.pLMNidentity[0] = 0x00;
+    m->EUTRAN_CGI.pLMNidentity[1] = 0xf1;
+    m->EUTRAN_CGI.pLMNidentity[2] = 0x10;
+    m->EUTRAN_CGI.cell_ID = 0x1234;
+    memcpy(m->TAI.pLMNidentity, m->EUTRAN_CGI.pLMNidentity, 3);
+    m->TAI.tAC[1] = 2;
+    m->UESecurityCapabilities.encryptionAlgorithms.buf = enc;
+    m->UESecurityCapabilities.encryptionAlgorithms.nbits = 16;
+    m->UESecurityCapabilities.integrityProtectionAlgorithms.buf = integ;
+    m->UESecurityCapabilities.integrityProtectionAlgorithms.nbits = 16;
+    int len = s1ap_encode(&pdu, buf, sizeof(buf));
+    assert_true(len > 0);
+    n_sent = 0;
+    s1ap_handle_pdu(&ctx, assoc, 1, buf, (size_t)len);
+    agw_commit(&ctx);
+}
+
+static uint32_t stored_dl_teid(void)
+{
+    sqlite3_stmt *st;
+    uint32_t v = 0;
+    assert_int_equal(sqlite3_prepare_v2(db.db, "SELECT dl_teid FROM pdn_session WHERE ebi = 5",
+                                        -1, &st, NULL), SQLITE_OK);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = (uint32_t)sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* TS 36.413 8.4.4.2, TS 33.401 7.2.8.4.3: the Acknowledge goes to the
+ * target on the UE's new connection with NCC 2 and NH(2) = KDF(KASME,
+ * NH(1)), NH(1) = KDF(KASME, KeNB); the tunnel moved and is stored. */
+static void test_path_switch_ack_moves_tunnel_and_chains_nh(void **state)
+{
+    (void)state;
+    uint8_t nh1[32], nh2[32], nh3[32];
+    assert_int_equal(sec_nh(ue->kasme, kenb, nh1), 0);
+    assert_int_equal(sec_nh(ue->kasme, nh1, nh2), 0);
+    assert_int_equal(sec_nh(ue->kasme, nh2, nh3), 0);
+    uint32_t id = ue->id;
+
+    struct erab e = {5, enb_tgt_addr, 0x200};
+    path_switch(2, 9, id, &e, 1, 0xe0, 0xe0);
+    assert_int_equal(n_sent, 1);
+    const struct s1ap_pdu *a = sent_pdu(0);
+    assert_int_equal(a->kind, S1AP_MSG_PathSwitchRequestAcknowledge);
+    assert_int_equal(sent[0].assoc, 2);
+    const s1ap_PathSwitchRequestAcknowledge *ack = &a->u.PathSwitchRequestAcknowledge;
+    assert_int_equal(ack->MME_UE_S1AP_ID, id);
+    assert_int_equal(ack->eNB_UE_S1AP_ID, 9);
+    assert_int_equal(ack->SecurityContext.nextHopChainingCount, 2);
+    assert_int_equal(ack->SecurityContext.nextHopParameter.nbits, 256);
+    assert_memory_equal(ack->SecurityContext.nextHopParameter.buf, nh2, 32);
+    assert_false(ack->E_RABToBeReleasedList_present);
+    assert_false(ack->UESecurityCapabilities_present);
+
+    /* the UE is the target's now; its tunnel too, in memory and on disk */
+    assert_ptr_equal(ue_find_enb(&ctx, 2, 9), ue);
+    assert_null(ue_find_enb(&ctx, 1, 7));
+    assert_int_equal(ue->pdn[0].dl_teid, 0x200);
+    assert_memory_equal(&ue->pdn[0].enb_addr, enb_tgt_addr, 4);
+    assert_int_equal(stored_dl_teid(), 0x200);
+    assert_int_equal(ctx.stats.x2_handover_success, 1);
+
+    /* and back: the chain goes on (NCC 3) */
+    struct erab back = {5, enb_src_addr, 0x300};
+    path_switch(1, 8, id, &back, 1, 0xe0, 0xe0);
+    assert_int_equal(n_sent, 1);
+    a = sent_pdu(0);
+    assert_int_equal(a->kind, S1AP_MSG_PathSwitchRequestAcknowledge);
+    assert_int_equal(sent[0].assoc, 1);
+    assert_int_equal(a->u.PathSwitchRequestAcknowledge.SecurityContext.nextHopChainingCount, 3);
+    assert_memory_equal(a->u.PathSwitchRequestAcknowledge.SecurityContext.nextHopParameter.buf,
+                        nh3, 32);
+    assert_int_equal(stored_dl_teid(), 0x300);
+    assert_ptr_equal(ue_find_enb(&ctx, 1, 8), ue);
+}
+
+/* 8.4.4.3: an unknown Source MME UE S1AP ID gets the failure, on the
+ * target's association, with cause unknown-mme-ue-s1ap-id; nothing moves */
+static void test_path_switch_unknown_ue_fails(void **state)
+{
+    (void)state;
+    struct erab e = {5, enb_tgt_addr, 0x200};
+    path_switch(2, 9, ue->id + 1000, &e, 1, 0xe0, 0xe0);
+    assert_int_equal(n_sent, 1);
+    const struct s1ap_pdu *f = sent_pdu(0);
+    assert_int_equal(f->kind, S1AP_MSG_PathSwitchRequestFailure);
+    assert_int_equal(sent[0].assoc, 2);
+    assert_int_equal(f->u.PathSwitchRequestFailure.eNB_UE_S1AP_ID, 9);
+    assert_int_equal(f->u.PathSwitchRequestFailure.Cause.present, S1AP_Cause_PR_radioNetwork);
+    assert_int_equal(f->u.PathSwitchRequestFailure.Cause.u.radioNetwork,
+                     S1AP_CauseRadioNetwork_unknown_mme_ue_s1ap_id);
+    assert_ptr_equal(ue_find_enb(&ctx, 1, 7), ue);
+    assert_int_equal(ue->pdn[0].dl_teid, 0x100);
+    assert_int_equal(stored_dl_teid(), 0x100);
+    assert_int_equal(ctx.stats.x2_handover_failure, 1);
+}
+
+/* No E-RAB the UE has: failure, the UE stays with its source */
+static void test_path_switch_unknown_erabs_fail(void **state)
+{
+    (void)state;
+    struct erab e = {6, enb_tgt_addr, 0x200};
+    path_switch(2, 9, ue->id, &e, 1, 0xe0, 0xe0);
+    assert_int_equal(n_sent, 1);
+    const struct s1ap_pdu *f = sent_pdu(0);
+    assert_int_equal(f->kind, S1AP_MSG_PathSwitchRequestFailure);
+    assert_int_equal(f->u.PathSwitchRequestFailure.Cause.u.radioNetwork,
+                     S1AP_CauseRadioNetwork_ho_failure_in_target_EPC_eNB_or_target_system);
+    assert_ptr_equal(ue_find_enb(&ctx, 1, 7), ue);
+    assert_int_equal(ue->pdn[0].dl_teid, 0x100);
+    assert_int_equal(ue->ncc, 1);
+}
+
+/* A known E-RAB and an unknown one: switched and released respectively;
+ * capabilities that differ from ours: ours go back (TS 33.401 7.2.4.2.2) */
+static void test_path_switch_partial_and_caps_mismatch(void **state)
+{
+    (void)state;
+    struct erab e[2] = {{5, enb_tgt_addr, 0x200}, {9, enb_tgt_addr, 0x201}};
+    path_switch(2, 9, ue->id, e, 2, 0x20, 0xe0);
+    assert_int_equal(n_sent, 1);
+    const struct s1ap_pdu *a = sent_pdu(0);
+    assert_int_equal(a->kind, S1AP_MSG_PathSwitchRequestAcknowledge);
+    const s1ap_PathSwitchRequestAcknowledge *ack = &a->u.PathSwitchRequestAcknowledge;
+    assert_true(ack->E_RABToBeReleasedList_present);
+    assert_int_equal(ack->E_RABToBeReleasedList.count, 1);
+    assert_int_equal(ack->E_RABToBeReleasedList.items[0].e_RAB_ID, 9);
+    assert_true(ack->UESecurityCapabilities_present);
+    assert_int_equal(ack->UESecurityCapabilities.encryptionAlgorithms.buf[0], 0xe0);
+    assert_int_equal(ue->pdn[0].dl_teid, 0x200);
+}
+
+/* A UE being detached is not handed over */
+static void test_path_switch_during_detach_fails(void **state)
+{
+    (void)state;
+    ue->proc = EMM_PROC_DETACH;
+    struct erab e = {5, enb_tgt_addr, 0x200};
+    path_switch(2, 9, ue->id, &e, 1, 0xe0, 0xe0);
+    ue->proc = EMM_PROC_NONE;
+    assert_int_equal(n_sent, 1);
+    const struct s1ap_pdu *f = sent_pdu(0);
+    assert_int_equal(f->kind, S1AP_MSG_PathSwitchRequestFailure);
+    assert_int_equal(f->u.PathSwitchRequestFailure.Cause.u.radioNetwork,
+                     S1AP_CauseRadioNetwork_interaction_with_other_procedure);
+    assert_ptr_equal(ue_find_enb(&ctx, 1, 7), ue);
+}
+
+/* ------------------------------------------------- resets, Error Ind. -- */
+
+static void feed(uint32_t assoc, struct s1ap_pdu *pdu)
+{
+    uint8_t buf[1024];
+    int len = s1ap_encode(pdu, buf, sizeof(buf));
+    assert_true(len > 0);
+    n_sent = 0;
+    s1ap_handle_pdu(&ctx, assoc, 0, buf, (size_t)len);
+    agw_commit(&ctx);
+}
+
+/* TS 36.413 8.7.1.2.1: xepcctl enb reset: Reset (all) on stream 0; the
+ * eNB's UEs are ECM-IDLE with their sessions, stored without tunnel; the
+ * Reset Acknowledge is taken without an Error Indication */
+static void test_mme_reset_leaves_ues_idle(void **state)
+{
+    (void)state;
+    unsigned n = 9;
+    n_sent = 0;
+    assert_int_equal(s1ap_mme_reset(&ctx, enb_find_assoc(&ctx, 1), &n), 0);
+    agw_commit(&ctx);
+    assert_int_equal(n, 1);
+    assert_int_equal(n_sent, 1);
+    assert_int_equal(sent[0].assoc, 1);
+    assert_int_equal(sent[0].stream, 0);
+    const struct s1ap_pdu *r = sent_pdu(0);
+    assert_int_equal(r->kind, S1AP_MSG_Reset);
+    assert_int_equal(r->u.Reset.ResetType.present, S1AP_ResetType_PR_s1_Interface);
+    assert_false(ue->s1);
+    assert_int_equal(ue->emm, EMM_REGISTERED);
+    assert_int_equal(ue->pdn[0].state, PDN_ACTIVE);
+    assert_int_equal(ue->pdn[0].dl_teid, 0);
+    assert_int_equal(stored_dl_teid(), 0);
+
+    struct s1ap_pdu ack;
+    s1ap_pdu_init(&ack, S1AP_MSG_ResetAcknowledge);
+    uint64_t unexpected = ctx.stats.s1ap_unexpected;
+    feed(1, &ack);
+    assert_int_equal(n_sent, 0);
+    assert_int_equal(ctx.stats.s1ap_unexpected, unexpected);
+    assert_int_equal(ctx.stats.s1_reset_ack_rx, 1);
+}
+
+/* TS 36.413 8.7.2.2: an Error Indication naming one of our UE
+ * connections releases it; one with a pair that is not ours changes
+ * nothing (and is not answered) */
+static void test_error_indication_releases_connection(void **state)
+{
+    (void)state;
+    struct s1ap_pdu ei;
+    s1ap_pdu_init(&ei, S1AP_MSG_ErrorIndication);
+    ei.u.ErrorIndication.MME_UE_S1AP_ID_present = true;
+    ei.u.ErrorIndication.MME_UE_S1AP_ID = ue->id;
+    ei.u.ErrorIndication.eNB_UE_S1AP_ID_present = true;
+    ei.u.ErrorIndication.eNB_UE_S1AP_ID = 8;   /* not the UE's (7) */
+    ei.u.ErrorIndication.Cause_present = true;
+    ei.u.ErrorIndication.Cause.present = S1AP_Cause_PR_protocol;
+    feed(1, &ei);
+    assert_int_equal(n_sent, 0);
+    ei.u.ErrorIndication.eNB_UE_S1AP_ID = 7;
+    feed(2, &ei);                               /* not the UE's eNB */
+    assert_int_equal(n_sent, 0);
+    feed(1, &ei);
+    assert_int_equal(n_sent, 1);
+    const struct s1ap_pdu *c = sent_pdu(0);
+    assert_int_equal(c->kind, S1AP_MSG_UEContextReleaseCommand);
+    assert_int_equal(sent[0].assoc, 1);
+    assert_int_equal(ctx.stats.s1ap_error_indication_release, 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_path_switch_ack_moves_tunnel_and_chains_nh, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_path_switch_unknown_ue_fails, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_path_switch_unknown_erabs_fail, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_path_switch_partial_and_caps_mismatch, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_path_switch_during_detach_fails, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mme_reset_leaves_ues_idle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_error_indication_releases_connection, setup,
+                                        teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
