@@ -14,7 +14,7 @@ source "$(dirname "$0")/agw_lib.sh"
 e2e_require
 agw_require
 trap e2e_cleanup EXIT
-tap_plan 12
+tap_plan 11
 
 e2e_topology || { not_ok "topology"; exit 1; }
 ENB2_ADDR=172.16.1.3
@@ -22,12 +22,17 @@ in_enb ip addr add $ENB2_ADDR/24 dev "$E_IF"
 agw_config
 agw_subscribers 4 >/dev/null || not_ok "subscriber import"
 
-CAP=$E2E_TMP/ho.pcap
-in_enb timeout 60 tshark -q -i "$E_IF" -f "sctp or udp port 2152" -w "$CAP" \
-    >"$E2E_TMP/tshark.log" 2>&1 &
+# S1AP whole; GTP-U from the gateway, headers only (96 octets)
+CAP=$E2E_TMP/s1ap.pcap
+GCAP=$E2E_TMP/gtpu.pcap
+in_enb timeout 90 tshark -q -i "$E_IF" -f "sctp" -w "$CAP" >"$E2E_TMP/tshark.log" 2>&1 &
 TS_PID=$!
+in_enb timeout 90 tshark -q -i "$E_IF" -s 96 -f "udp port 2152 and src host $S1U_ADDR" \
+    -w "$GCAP" >"$E2E_TMP/tshark-g.log" 2>&1 &
+TG_PID=$!
 for _ in $(seq 50); do
-    grep -q "Capturing on" "$E2E_TMP/tshark.log" 2>/dev/null && break
+    grep -q "Capturing on" "$E2E_TMP/tshark.log" 2>/dev/null &&
+        grep -q "Capturing on" "$E2E_TMP/tshark-g.log" 2>/dev/null && break
     sleep 0.1
 done
 sleep 0.3
@@ -50,7 +55,7 @@ in_enb ip route add default dev "$UE_IF" table 200
 h0=$(agw_stat x2_handover_success)
 # downlink (-R): the direction whose tunnel the path switch moves
 check "iperf3 -R (TCP, downlink) through the UE runs across its X2 handovers" \
-    e2e_iperf "$NS_PDN" $PDN_ADDR "$NS_ENB" "$UE_IP" -R -t 7
+    e2e_iperf "$NS_PDN" $PDN_ADDR "$NS_ENB" "$UE_IP" -R -t 7 -b 20M
 h1=$(agw_stat x2_handover_success)
 diag "X2 handovers during the transfer: $((h1 - h0))"
 [ $((h1 - h0)) -ge 2 ] && ok "at least two handovers happened while the transfer ran" ||
@@ -72,11 +77,13 @@ rc=$?
     not_ok "End Markers sent: $(agw_stat gtpu_end_marker_tx)"
 
 sleep 0.5
-kill -INT $TS_PID 2>/dev/null
-wait $TS_PID 2>/dev/null
+kill -INT $TS_PID $TG_PID 2>/dev/null
+wait $TS_PID $TG_PID 2>/dev/null
 TS=(tshark -r "$CAP" -o nas-eps.null_decipher:TRUE)
-bad=$("${TS[@]}" -Y '_ws.malformed || _ws.expert.severity >= "Error"' 2>&1 | head -5)
-[ -z "$bad" ] && ok "tshark: no malformed S1AP/GTP-U packet in the capture" || {
+bad=$("${TS[@]}" -Y '_ws.malformed || _ws.expert.severity >= "Error"' 2>"$E2E_TMP/ts.err" | head -5) ||
+    bad="tshark failed: $(cat "$E2E_TMP/ts.err")"
+[ -s "$CAP" ] || bad="empty capture"
+[ -z "$bad" ] && ok "tshark: no malformed S1AP packet in the capture" || {
     not_ok "tshark: malformed packets"
     echo "$bad" | sed 's/^/# /'
 }
@@ -90,7 +97,7 @@ diag "path switch sequence: $seq"
 # End Markers (GTP-U type 254) from the gateway: each to the eNB the UE
 # left, with the TEID it had there; after each, no G-PDU goes down the
 # old tunnel (TS 23.401 5.5.1.1.2 step 5)
-"${TS[@]}" -Y "ip.src == $S1U_ADDR && gtp" -T fields -e frame.number -e ip.dst \
+tshark -r "$GCAP" -Y "ip.src == $S1U_ADDR && gtp" -T fields -e frame.number -e ip.dst \
     -e gtp.message -e gtp.teid >"$E2E_TMP/gtp.txt" 2>/dev/null
 awk '$3 == "0xfe" || $3 == "254"' "$E2E_TMP/gtp.txt" >"$E2E_TMP/em.txt"
 diag "End Markers (frame, to, teid): $(awk '{printf "%s %s %s; ", $1, $2, $4}' "$E2E_TMP/em.txt")"
@@ -107,8 +114,8 @@ done <"$E2E_TMP/em.txt"
 
 # --- 2. xepc-agwd killed while UEs are being handed over --------------------
 enbsim_bg "$E2E_TMP/h2.out" --enbs 2 --ues 4 --no-tun --hold -1 --detach \
-    --x2-handover-after 0 --handovers 0 --concurrency 4
-agw_wait_stat x2_handover_success 40 150
+    --x2-handover-after 0.5 --handovers 0 --concurrency 4
+agw_wait_stat x2_handover_success 20 150
 agw_stop KILL
 agw_start || { not_ok "xepc-agwd restart after kill -9 during handovers"; exit 1; }
 check "after kill -9 during handovers: the 4 UEs are back from SQLite, registered" \
@@ -128,7 +135,12 @@ wait "$ENBSIM_PID"
 sleep 0.5
 reg=$("$XEPCCTL" ue list --socket "$AGW_SOCK" | grep -c ' registered ')
 det=$(agw_stat detach_ue)
-diag "after enbsim ended: $det detached, $reg registered ($(enbsim_val "$E2E_TMP/h2.out" x2_handover_ok) handovers acknowledged)"
-[ $((reg + det)) = 4 ] && [ "$det" -ge 1 ] &&
-    ok "every UE detached through the eNBs after the restart or is still registered (none lost)" ||
+# a UE whose handover the kill interrupted fails on enbsim's side (it
+# stops there); every other UE detaches with its NAS counts carrying on
+failed=$(enbsim_val "$E2E_TMP/h2.out" failed)
+diag "after enbsim ended: $det detached, $reg registered, enbsim failed ${failed:-?} ($(enbsim_val "$E2E_TMP/h2.out" x2_handover_ok) handovers acknowledged)"
+[ $((reg + det)) = 4 ] && [ "$det" = $((4 - ${failed:-4})) ] && [ "$det" -ge 1 ] &&
+    ok "after the restart every UE still held detaches, the others stay registered (none lost)" || {
     not_ok "after the restart: $det detached, $reg registered"
+    grep -v '_p[0-9]*_us' "$E2E_TMP/h2.out" | grep -E 'fail|cause' | sed 's/^/# /'
+}

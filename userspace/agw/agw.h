@@ -80,12 +80,31 @@ void s1ap_release_ue(struct agw_ctx *ctx, struct agw_ue *ue, int cause_type, int
  * X2 Path Switch (TS 36.413 8.4.4), and the NH chain of TS 33.401 7.2.8. */
 void s1ap_handle_path_switch(struct agw_ctx *ctx, struct agw_enb *enb, uint16_t stream,
                              const s1ap_PathSwitchRequest *m);
+/* S1 handover (TS 36.413 8.4.1-8.4.6): Handover Required, Request
+ * Acknowledge, Failure, eNB Status Transfer, Notify, Cancel. */
+void s1ap_handle_s1_handover(struct agw_ctx *ctx, struct agw_enb *enb, uint16_t stream,
+                             const struct s1ap_pdu *pdu);
+/* A UE Context Release Complete for the old connection of a handover:
+ * true when it was one (handled). */
+bool s1ap_ho_release_complete(struct agw_ctx *ctx, struct agw_enb *enb, uint32_t mme_ue_id,
+                              uint32_t enb_ue_id);
 /* A new AS security context with this KeNB (every Initial Context Setup):
  * NH(1) = KDF(KASME, KeNB), NCC 1 (TS 33.401 7.2.8.1.1, A.4). */
 void ho_nh_init(struct agw_ue *ue, const uint8_t kenb[32]);
 int s1ap_send_path_switch_ack(struct agw_ctx *ctx, const struct agw_ue *ue,
                               const uint8_t *released_ebis, unsigned n_released,
                               bool send_sec_caps);
+int s1ap_send_ho_prep_failure(struct agw_ctx *ctx, uint32_t assoc_id, uint16_t stream,
+                              uint32_t mme_ue_id, uint32_t enb_ue_id, const s1ap_Cause *cause);
+int s1ap_send_ho_request(struct agw_ctx *ctx, const struct agw_ue *ue,
+                         const struct agw_enb *tgt, const s1ap_Cause *cause,
+                         const s1ap_Source_ToTarget_TransparentContainer *container);
+int s1ap_send_ho_command(struct agw_ctx *ctx, const struct agw_ue *ue,
+                         const uint8_t *released_ebis, unsigned n_released,
+                         const s1ap_Target_ToSource_TransparentContainer *container);
+int s1ap_send_mme_status_transfer(struct agw_ctx *ctx, const struct agw_ue *ue,
+                                  const s1ap_ENB_StatusTransfer_TransparentContainer *c);
+int s1ap_send_ho_cancel_ack(struct agw_ctx *ctx, const struct agw_ue *ue);
 int s1ap_send_path_switch_failure(struct agw_ctx *ctx, uint32_t assoc_id, uint16_t stream,
                                   uint32_t mme_ue_id, uint32_t enb_ue_id,
                                   const s1ap_Cause *cause);

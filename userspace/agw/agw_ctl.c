@@ -211,8 +211,7 @@ static void handle_request(struct agw_ctx *ctx, char *req, struct strbuf *o)
         cmd_stats(ctx, o);
     } else {
         strbuf_printf(o, "error: unknown request \"%s\" (enb list, enb reset ID, ue list, ue show ID, "
-             "ue detach ID, ue release ID, ue guti-realloc ID, stats)
-", w1);
+             "ue detach ID, ue release ID, ue guti-realloc ID, stats)\n", w1);
     }
 }
 

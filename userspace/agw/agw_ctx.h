@@ -175,6 +175,20 @@ struct agw_ue {
     uint8_t nh[32];
     uint8_t ncc;                    /* NH chaining count of nh, 0..7 */
     bool nh_valid;
+    /* S1 handover in progress, and an old connection (the source after a
+     * handover, the target after a cancel) whose release is awaited */
+    struct agw_s1ho {
+        uint8_t state;              /* enum ho_state (s1ap_handover.c) */
+        uint8_t type;               /* S1AP HandoverType */
+        bool tgt_known;             /* the target acknowledged: tgt_enb_ue_id set */
+        uint32_t tgt_assoc, tgt_enb_ue_id;
+        uint16_t tgt_stream;
+        uint8_t n_erab;             /* admitted by the target */
+        struct { uint8_t ebi; struct in_addr addr; uint32_t teid; } erab[AGW_MAX_PDN];
+        bool rel_pending;
+        uint32_t rel_assoc, rel_enb_ue_id;
+        ev_timer timer;             /* the MME's guard over the preparation / execution */
+    } s1ho;
 
     bool dirty;                     /* state to write at the next commit */
 

@@ -44,6 +44,10 @@
     X(x2_handover_success, "X2 handovers: Path Switch Requests acknowledged") \
     X(x2_handover_failure, "X2 handovers: Path Switch Request Failures sent") \
     X(gtpu_end_marker_tx, "GTP-U End Markers sent on the old path after a handover") \
+    X(s1_handover_success, "S1 handovers completed (Handover Notify)") \
+    X(s1_handover_prep_failure, "S1 handovers refused: Handover Preparation Failures sent") \
+    X(s1_handover_cancel, "S1 handovers cancelled by the source eNB") \
+    X(s1_handover_timeout, "S1 handovers abandoned by the MME's guard timer") \
     X(s1_reset_tx, "S1 Resets sent (MME initiated, xepcctl enb reset)") \
     X(s1_reset_ack_rx, "Reset Acknowledges received from eNBs") \
     X(s1ap_error_indication_release, "UE connections released on a received Error Indication") \

@@ -424,6 +424,9 @@ static void handle_release_request(struct agw_ctx *ctx, struct agw_enb *enb, uin
 static void handle_release_complete(struct agw_ctx *ctx, struct agw_enb *enb, uint16_t stream,
                                     const s1ap_UEContextReleaseComplete *m)
 {
+    /* the source's connection after an S1 handover (s1ap_handover.c) */
+    if (s1ap_ho_release_complete(ctx, enb, m->MME_UE_S1AP_ID, m->eNB_UE_S1AP_ID))
+        return;
     struct agw_ue *ue = ue_of(ctx, enb, stream, m->MME_UE_S1AP_ID, m->eNB_UE_S1AP_ID);
     if (!ue)
         return;
@@ -543,6 +546,14 @@ void s1ap_handle_pdu(struct agw_ctx *ctx, uint32_t assoc_id, uint16_t stream,
         break;
     case S1AP_MSG_PathSwitchRequest:
         s1ap_handle_path_switch(ctx, enb, stream, &pdu->u.PathSwitchRequest);
+        break;
+    case S1AP_MSG_HandoverRequired:
+    case S1AP_MSG_HandoverRequestAcknowledge:
+    case S1AP_MSG_HandoverFailure:
+    case S1AP_MSG_ENBStatusTransfer:
+    case S1AP_MSG_HandoverNotify:
+    case S1AP_MSG_HandoverCancel:
+        s1ap_handle_s1_handover(ctx, enb, stream, pdu);
         break;
     case S1AP_MSG_ErrorIndication:
         handle_error_indication(ctx, enb, &pdu->u.ErrorIndication);

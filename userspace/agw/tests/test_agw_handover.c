@@ -126,6 +126,11 @@ static int setup(void **state)
         assert_non_null(e);
         e->setup = true;
         e->enb_id = 100 + a;
+        memcpy(e->plmn, "\x00\xf1\x10", 3);
+        e->enb_id_type = S1AP_ENB_ID_PR_macroENB_ID;
+        assert_int_equal(agw_hash_add(&ctx.enb_by_global, &e->by_global,
+                                      agw_enb_global_key(e->plmn, e->enb_id_type, e->enb_id)),
+                         0);
     }
 
     /* a registered, connected UE with a default bearer toward the source
@@ -449,6 +454,215 @@ static void test_error_indication_releases_connection(void **state)
     assert_int_equal(ctx.stats.s1ap_error_indication_release, 1);
 }
 
+/* ------------------------------------------------------ S1 handover -- */
+
+static const uint8_t src_container[] = "source-to-target";
+static const uint8_t tgt_container[] = "target-to-source";
+
+static void ho_required(uint32_t target_enb_id)
+{
+    struct s1ap_pdu pdu;
+    s1ap_pdu_init(&pdu, S1AP_MSG_HandoverRequired);
+    s1ap_HandoverRequired *m = &pdu.u.HandoverRequired;
+    m->MME_UE_S1AP_ID = ue->id;
+    m->eNB_UE_S1AP_ID = 7;
+    m->HandoverType = S1AP_HandoverType_intralte;
+    m->Cause.present = S1AP_Cause_PR_radioNetwork;
+    m->Cause.u.radioNetwork = S1AP_CauseRadioNetwork_handover_desirable_for_radio_reason;
+    m->TargetID.present = S1AP_TargetID_PR_targeteNB_ID;
+    s1ap_TargeteNB_ID *t = &m->TargetID.u.targeteNB_ID;
+    memcpy(t->global_ENB_ID.pLMNidentity, "\x00\xf1\x10", 3);
+    t->global_ENB_ID.eNB_ID.present = S1AP_ENB_ID_PR_macroENB_ID;
+    t->global_ENB_ID.eNB_ID.u.macroENB_ID = target_enb_id;
+    memcpy(t->selected_TAI.pLMNidentity, "\x00\xf1\x10", 3);
+    t->selected_TAI.tAC[1] = 2;
+    m->Source_ToTarget_TransparentContainer.buf = src_container;
+    m->Source_ToTarget_TransparentContainer.len = sizeof(src_container);
+    feed(1, &pdu);
+}
+
+static void ho_request_ack(void)
+{
+    struct s1ap_pdu pdu;
+    s1ap_E_RABAdmittedItem it;
+    s1ap_pdu_init(&pdu, S1AP_MSG_HandoverRequestAcknowledge);
+    s1ap_HandoverRequestAcknowledge *m = &pdu.u.HandoverRequestAcknowledge;
+    m->MME_UE_S1AP_ID = ue->id;
+    m->eNB_UE_S1AP_ID = 9;
+    memset(&it, 0, sizeof(it));
+    it.e_RAB_ID = 5;
+    it.transportLayerAddress.buf = enb_tgt_addr;
+    it.transportLayerAddress.nbits = 32;
+    memcpy(it.gTP_TEID, "\x00\x00\x02\x00", 4);
+    m->E_RABAdmittedList.count = 1;
+    m->E_RABAdmittedList.items = &it;
+    m->Target_ToSource_TransparentContainer.buf = tgt_container;
+    m->Target_ToSource_TransparentContainer.len = sizeof(tgt_container);
+    feed(2, &pdu);
+}
+
+/* TS 36.413 8.4.1-8.4.3, 8.4.6-8.4.7, TS 23.401 5.5.1.2.2: the whole
+ * sequence; the tunnel moves (and is stored) only with the Notify, the
+ * source gets UE Context Release Command (successful-handover), and its
+ * Release Complete is taken without an Error Indication */
+static void test_s1_handover_sequence(void **state)
+{
+    (void)state;
+    uint8_t nh1[32], nh2[32];
+    assert_int_equal(sec_nh(ue->kasme, kenb, nh1), 0);
+    assert_int_equal(sec_nh(ue->kasme, nh1, nh2), 0);
+
+    ho_required(102);
+    assert_int_equal(n_sent, 1);
+    assert_int_equal(sent[0].assoc, 2);
+    const struct s1ap_pdu *r = sent_pdu(0);
+    assert_int_equal(r->kind, S1AP_MSG_HandoverRequest);
+    const s1ap_HandoverRequest *hr = &r->u.HandoverRequest;
+    assert_int_equal(hr->MME_UE_S1AP_ID, ue->id);
+    assert_int_equal(hr->SecurityContext.nextHopChainingCount, 2);
+    assert_memory_equal(hr->SecurityContext.nextHopParameter.buf, nh2, 32);
+    assert_int_equal(hr->E_RABToBeSetupListHOReq.count, 1);
+    assert_int_equal(hr->E_RABToBeSetupListHOReq.items[0].e_RAB_ID, 5);
+    const uint8_t *t = hr->E_RABToBeSetupListHOReq.items[0].gTP_TEID;
+    assert_int_equal((uint32_t)t[0] << 24 | t[1] << 16 | t[2] << 8 | t[3], ue->pdn[0].ul_teid);
+    assert_int_equal(hr->Source_ToTarget_TransparentContainer.len, sizeof(src_container));
+    assert_memory_equal(hr->Source_ToTarget_TransparentContainer.buf, src_container,
+                        sizeof(src_container));
+
+    ho_request_ack();
+    assert_int_equal(n_sent, 1);
+    assert_int_equal(sent[0].assoc, 1);
+    r = sent_pdu(0);
+    assert_int_equal(r->kind, S1AP_MSG_HandoverCommand);
+    assert_int_equal(r->u.HandoverCommand.eNB_UE_S1AP_ID, 7);
+    assert_memory_equal(r->u.HandoverCommand.Target_ToSource_TransparentContainer.buf,
+                        tgt_container, sizeof(tgt_container));
+    assert_false(r->u.HandoverCommand.E_RABtoReleaseListHOCmd_present);
+    assert_int_equal(ue->pdn[0].dl_teid, 0x100);    /* not before the Notify */
+
+    struct s1ap_pdu pdu;
+    s1ap_Bearers_SubjectToStatusTransfer_Item bst;
+    memset(&bst, 0, sizeof(bst));
+    bst.e_RAB_ID = 5;
+    bst.uL_COUNTvalue.pDCP_SN = 17;
+    s1ap_pdu_init(&pdu, S1AP_MSG_ENBStatusTransfer);
+    pdu.u.ENBStatusTransfer.MME_UE_S1AP_ID = ue->id;
+    pdu.u.ENBStatusTransfer.eNB_UE_S1AP_ID = 7;
+    pdu.u.ENBStatusTransfer.eNB_StatusTransfer_TransparentContainer
+        .bearers_SubjectToStatusTransferList.count = 1;
+    pdu.u.ENBStatusTransfer.eNB_StatusTransfer_TransparentContainer
+        .bearers_SubjectToStatusTransferList.items = &bst;
+    feed(1, &pdu);
+    assert_int_equal(n_sent, 1);
+    assert_int_equal(sent[0].assoc, 2);
+    r = sent_pdu(0);
+    assert_int_equal(r->kind, S1AP_MSG_MMEStatusTransfer);
+    assert_int_equal(r->u.MMEStatusTransfer.eNB_UE_S1AP_ID, 9);
+    assert_int_equal(r->u.MMEStatusTransfer.eNB_StatusTransfer_TransparentContainer
+                         .bearers_SubjectToStatusTransferList.items[0].uL_COUNTvalue.pDCP_SN,
+                     17);
+
+    s1ap_pdu_init(&pdu, S1AP_MSG_HandoverNotify);
+    pdu.u.HandoverNotify.MME_UE_S1AP_ID = ue->id;
+    pdu.u.HandoverNotify.eNB_UE_S1AP_ID = 9;
+    memcpy(pdu.u.HandoverNotify.TAI.pLMNidentity, "\x00\xf1\x10", 3);
+    memcpy(pdu.u.HandoverNotify.EUTRAN_CGI.pLMNidentity, "\x00\xf1\x10", 3);
+    feed(2, &pdu);
+    assert_int_equal(n_sent, 1);
+    assert_int_equal(sent[0].assoc, 1);
+    r = sent_pdu(0);
+    assert_int_equal(r->kind, S1AP_MSG_UEContextReleaseCommand);
+    assert_int_equal(r->u.UEContextReleaseCommand.Cause.u.radioNetwork,
+                     S1AP_CauseRadioNetwork_successful_handover);
+    assert_ptr_equal(ue_find_enb(&ctx, 2, 9), ue);
+    assert_int_equal(ue->pdn[0].dl_teid, 0x200);
+    assert_int_equal(stored_dl_teid(), 0x200);
+    assert_int_equal(ctx.stats.s1_handover_success, 1);
+
+    uint64_t unexpected = ctx.stats.s1ap_unexpected;
+    s1ap_pdu_init(&pdu, S1AP_MSG_UEContextReleaseComplete);
+    pdu.u.UEContextReleaseComplete.MME_UE_S1AP_ID = ue->id;
+    pdu.u.UEContextReleaseComplete.eNB_UE_S1AP_ID = 7;
+    feed(1, &pdu);
+    assert_int_equal(n_sent, 0);
+    assert_int_equal(ctx.stats.s1ap_unexpected, unexpected);
+    assert_ptr_equal(ue_find_enb(&ctx, 2, 9), ue);
+    assert_true(ue->s1);
+}
+
+/* TS 36.413 8.4.5: Handover Cancel after the Command: the target's
+ * connection is released (handover-cancelled), the source acknowledged,
+ * the tunnel stays at the source */
+static void test_s1_handover_cancel(void **state)
+{
+    (void)state;
+    ho_required(102);
+    ho_request_ack();
+    struct s1ap_pdu pdu;
+    s1ap_pdu_init(&pdu, S1AP_MSG_HandoverCancel);
+    pdu.u.HandoverCancel.MME_UE_S1AP_ID = ue->id;
+    pdu.u.HandoverCancel.eNB_UE_S1AP_ID = 7;
+    pdu.u.HandoverCancel.Cause.present = S1AP_Cause_PR_radioNetwork;
+    feed(1, &pdu);
+    assert_int_equal(n_sent, 2);
+    const struct s1ap_pdu *r = sent_pdu(0);
+    assert_int_equal(r->kind, S1AP_MSG_UEContextReleaseCommand);
+    assert_int_equal(sent[0].assoc, 2);
+    assert_int_equal(r->u.UEContextReleaseCommand.Cause.u.radioNetwork,
+                     S1AP_CauseRadioNetwork_handover_cancelled);
+    r = sent_pdu(1);
+    assert_int_equal(r->kind, S1AP_MSG_HandoverCancelAcknowledge);
+    assert_int_equal(sent[1].assoc, 1);
+    assert_ptr_equal(ue_find_enb(&ctx, 1, 7), ue);
+    assert_int_equal(ue->pdn[0].dl_teid, 0x100);
+    /* a Notify now is not ours any more */
+    s1ap_pdu_init(&pdu, S1AP_MSG_HandoverNotify);
+    pdu.u.HandoverNotify.MME_UE_S1AP_ID = ue->id;
+    pdu.u.HandoverNotify.eNB_UE_S1AP_ID = 9;
+    feed(2, &pdu);
+    assert_int_equal(n_sent, 1);
+    assert_int_equal(sent_pdu(0)->kind, S1AP_MSG_ErrorIndication);
+    assert_int_equal(ue->pdn[0].dl_teid, 0x100);
+}
+
+/* TS 36.413 8.4.1.4: an unknown target: Handover Preparation Failure */
+static void test_s1_handover_unknown_target(void **state)
+{
+    (void)state;
+    ho_required(999);
+    assert_int_equal(n_sent, 1);
+    assert_int_equal(sent[0].assoc, 1);
+    const struct s1ap_pdu *r = sent_pdu(0);
+    assert_int_equal(r->kind, S1AP_MSG_HandoverPreparationFailure);
+    assert_int_equal(r->u.HandoverPreparationFailure.Cause.u.radioNetwork,
+                     S1AP_CauseRadioNetwork_unknown_targetID);
+    assert_int_equal(ue->ncc, 1);       /* no NH spent */
+}
+
+/* TS 36.413 8.4.2.3: the target fails: the source gets the failure with
+ * the target's cause */
+static void test_s1_handover_target_failure(void **state)
+{
+    (void)state;
+    ho_required(102);
+    struct s1ap_pdu pdu;
+    s1ap_pdu_init(&pdu, S1AP_MSG_HandoverFailure);
+    pdu.u.HandoverFailure.MME_UE_S1AP_ID = ue->id;
+    pdu.u.HandoverFailure.Cause.present = S1AP_Cause_PR_radioNetwork;
+    pdu.u.HandoverFailure.Cause.u.radioNetwork = S1AP_CauseRadioNetwork_no_radio_resources_available_in_target_cell;
+    feed(2, &pdu);
+    assert_int_equal(n_sent, 1);
+    assert_int_equal(sent[0].assoc, 1);
+    const struct s1ap_pdu *r = sent_pdu(0);
+    assert_int_equal(r->kind, S1AP_MSG_HandoverPreparationFailure);
+    assert_int_equal(r->u.HandoverPreparationFailure.Cause.u.radioNetwork,
+                     S1AP_CauseRadioNetwork_no_radio_resources_available_in_target_cell);
+    /* a new Handover Required is served again */
+    ho_required(102);
+    assert_int_equal(n_sent, 1);
+    assert_int_equal(sent_pdu(0)->kind, S1AP_MSG_HandoverRequest);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -462,6 +676,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_mme_reset_leaves_ues_idle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_error_indication_releases_connection, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_s1_handover_sequence, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_s1_handover_cancel, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_s1_handover_unknown_target, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_s1_handover_target_failure, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
