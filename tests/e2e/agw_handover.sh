@@ -97,7 +97,7 @@ diag "path switch sequence: $seq"
 # End Markers (GTP-U type 254) from the gateway: each to the eNB the UE
 # left, with the TEID it had there; after each, no G-PDU goes down the
 # old tunnel (TS 23.401 5.5.1.1.2 step 5)
-tshark -r "$GCAP" -Y "ip.src == $S1U_ADDR && gtp" -T fields -e frame.number -e ip.dst \
+tshark -r "$GCAP" -Y "ip.src == $S1U_ADDR && gtp" -T fields -E occurrence=f -e frame.number -e ip.dst \
     -e gtp.message -e gtp.teid >"$E2E_TMP/gtp.txt" 2>/dev/null
 awk '$3 == "0xfe" || $3 == "254"' "$E2E_TMP/gtp.txt" >"$E2E_TMP/em.txt"
 diag "End Markers (frame, to, teid): $(awk '{printf "%s %s %s; ", $1, $2, $4}' "$E2E_TMP/em.txt")"
@@ -130,6 +130,14 @@ check "after kill -9: each UE's stored downlink tunnel is the datapath's" bash -
         n=\$((n + 1))
     done
     [ \$n = 4 ]"
+# the eNBs' associations died with the daemon; they notice it only by
+# heartbeat, so make them restart their transport now (SIGUSR1) and wait
+# for both S1 Setups
+kill -USR1 "$ENBSIM_PID"
+for _ in $(seq 100); do
+    [ "$("$XEPCCTL" enb list --socket "$AGW_SOCK" | tail -n +2 | grep -vc 'no S1 Setup')" = 2 ] && break
+    sleep 0.1
+done
 kill -INT "$ENBSIM_PID" 2>/dev/null
 wait "$ENBSIM_PID"
 sleep 0.5
