@@ -26,7 +26,7 @@ E2E_TMP=""
 trap e2e_cleanup EXIT
 e2e_topology || exit 1
 in_enb ip addr add 172.16.1.3/24 dev "$E_IF"
-AGW_LOG_LEVEL=warn agw_config
+agw_config
 "$ENBSIM" gen-subscribers --count "$NUES" --imsi-base 001010000000001 --apn internet \
     >"$E2E_TMP/subs.csv" || exit 1
 "$XEPCCTL" subscriber import --db "$AGW_DB" "$E2E_TMP/subs.csv" >/dev/null || exit 1
@@ -39,6 +39,7 @@ for r in $(seq "$RUNS"); do
     enbsim_run "$out" --enbs 2 --ues "$NUES" --no-tun --x2-handover-after 0 --handovers "$NHO" \
         --detach --concurrency "$CONC" --timeout 30
     rate=$(enbsim_val "$out" handovers_per_s)
+    grep failed_cause "$out" | sed "s/^/# run $r: /"
     echo "# run $r: $rate handovers/s, $(enbsim_val "$out" x2_handover_ok) ok, $(enbsim_val "$out" x2_handover_failed) failed, p50 $(enbsim_val "$out" x2_handover_p50_us) us, p99 $(enbsim_val "$out" x2_handover_p99_us) us, nh_mismatch $(enbsim_val "$out" nh_mismatch)"
     rates+=("${rate:-0} $r")
 done
