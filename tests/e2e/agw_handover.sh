@@ -14,7 +14,7 @@ source "$(dirname "$0")/agw_lib.sh"
 e2e_require
 agw_require
 trap e2e_cleanup EXIT
-tap_plan 11
+tap_plan 14
 
 e2e_topology || { not_ok "topology"; exit 1; }
 ENB2_ADDR=172.16.1.3
@@ -151,4 +151,22 @@ diag "after enbsim ended: $det detached, $reg registered, enbsim failed ${failed
     ok "after the restart every UE still held detaches, the others stay registered (none lost)" || {
     not_ok "after the restart: $det detached, $reg registered"
     grep -v '_p[0-9]*_us' "$E2E_TMP/h2.out" | grep -E 'fail|cause' | sed 's/^/# /'
+}
+
+# --- 3. MME-initiated Reset (xepcctl enb reset) -----------------------------
+enbsim_bg "$E2E_TMP/r1.out" --ues 2 --no-tun --hold -1 --detach
+agw_wait_stat attach_success $(($(agw_stat attach_success) + 2)) 100
+ENB_ID=$("$XEPCCTL" enb list --socket "$AGW_SOCK" | awk 'NR == 2 {print $2}')
+check "xepcctl enb reset $ENB_ID: Reset sent, 2 UE connections released" bash -c \
+    "$XEPCCTL enb reset $ENB_ID --socket $AGW_SOCK | grep -q '2 UE connections released'"
+check "after the reset both UEs are registered and ECM-IDLE (sessions kept)" bash -c \
+    "for i in \$(seq 30); do [ \$($XEPCCTL ue list --socket $AGW_SOCK | grep ' registered ' | grep -c ' idle ') = 2 ] && exit 0; sleep 0.1; done; exit 1"
+kill -INT "$ENBSIM_PID" 2>/dev/null
+wait "$ENBSIM_PID"
+rc=$?
+[ $rc = 0 ] && [ "$(enbsim_val "$E2E_TMP/r1.out" s1_resets_received)" = 1 ] &&
+    [ "$(enbsim_val "$E2E_TMP/r1.out" detach_ok)" = 2 ] &&
+    ok "enbsim acknowledged the Reset, its UEs detach from ECM-IDLE" || {
+    not_ok "enbsim after the MME reset (rc $rc)"
+    grep -v '_p[0-9]*_us' "$E2E_TMP/r1.out" | tail -20 | sed 's/^/# /'
 }

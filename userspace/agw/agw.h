@@ -118,6 +118,17 @@ void s1ap_handle_reset_ack(struct agw_ctx *ctx, struct agw_enb *enb);
 void s1ap_error_indication_ue(struct agw_ctx *ctx, struct agw_enb *enb,
                               const s1ap_ErrorIndication *m);
 
+/* ---------------------------------------------------------- s1ap_ue_mod -- */
+/* TS 36.413 8.3.4: a new UE-AMBR (stored; to the eNB if connected).  0,
+ * -ERANGE (0 or over 4 Tbit/s), -EAGAIN (not registered), or < 0. */
+int s1ap_ue_modify_ambr(struct agw_ctx *ctx, struct agw_ue *ue, uint64_t ul_bps,
+                        uint64_t dl_bps);
+void s1ap_handle_ue_mod_answer(struct agw_ctx *ctx, struct agw_ue *ue, bool ok,
+                               const s1ap_Cause *cause);
+/* TS 36.413 8.2.4: tunnels moved, stored, E-RAB Modification Confirm. */
+void s1ap_handle_erab_mod_ind(struct agw_ctx *ctx, struct agw_ue *ue,
+                              const s1ap_E_RABModificationIndication *m);
+
 /* ----------------------------------------------------------- ue_context -- */
 struct agw_ue *ue_new(struct agw_ctx *ctx);
 void ue_free(struct agw_ctx *ctx, struct agw_ue *ue);

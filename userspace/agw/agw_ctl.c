@@ -207,6 +207,28 @@ static void handle_request(struct agw_ctx *ctx, char *req, struct strbuf *o)
             else
                 strbuf_printf(o, "ok\n");
         }
+    } else if (!strcmp(w1, "ue") && w2 && !strcmp(w2, "modify")) {
+        /* ue modify ID UL_BPS DL_BPS */
+        char *w4 = w3 ? strtok_r(NULL, " \t\r\n", &save) : NULL;
+        char *w5 = w4 ? strtok_r(NULL, " \t\r\n", &save) : NULL;
+        struct agw_ue *ue = w3 ? find_ue_arg(ctx, w3) : NULL;
+        char *e1 = NULL, *e2 = NULL;
+        unsigned long long ul = w4 ? strtoull(w4, &e1, 10) : 0;
+        unsigned long long dl = w5 ? strtoull(w5, &e2, 10) : 0;
+        int rc = !ue ? -ENOENT : (!e1 || *e1 || !e2 || *e2) ? -EINVAL
+                                                           : s1ap_ue_modify_ambr(ctx, ue, ul, dl);
+        if (rc == -ENOENT)
+            strbuf_printf(o, "error: no UE %s (give an IMSI or #MME-UE-S1AP-ID)\n", w3 ? w3 : "");
+        else if (rc == -EINVAL || rc == -ERANGE)
+            strbuf_printf(o, "error: UE-AMBR must be two bit rates, 1 bit/s .. 4 Tbit/s\n");
+        else if (rc == -EAGAIN)
+            strbuf_printf(o, "error: the UE is not registered\n");
+        else if (rc < 0)
+            strbuf_printf(o, "error: modification failed: %s\n", strerror(-rc));
+        else
+            strbuf_printf(o, "ok\nUE-AMBR ul %llu dl %llu bit/s%s\n", ul, dl,
+                          ue->s1 ? " sent to the eNB (UE Context Modification)"
+                                 : " stored (the UE is idle: sent with its next Initial Context Setup)");
     } else if (!strcmp(w1, "stats")) {
         cmd_stats(ctx, o);
     } else {

@@ -49,6 +49,10 @@
     X(s1_handover_cancel, "S1 handovers cancelled by the source eNB") \
     X(s1_handover_timeout, "S1 handovers abandoned by the MME's guard timer") \
     X(s1_reset_tx, "S1 Resets sent (MME initiated, xepcctl enb reset)") \
+    X(ue_ctx_modification_tx, "UE Context Modification Requests sent (new UE-AMBR)") \
+    X(ue_ctx_modification_ok, "UE Context Modification Responses received") \
+    X(ue_ctx_modification_failure, "UE Context Modification Failures received") \
+    X(erab_modification_ind, "E-RAB Modification Indications answered with Confirm") \
     X(s1_reset_ack_rx, "Reset Acknowledges received from eNBs") \
     X(s1ap_error_indication_release, "UE connections released on a received Error Indication") \
     X(db_commits, "SQLite transactions committed") \

@@ -564,6 +564,27 @@ void s1ap_handle_pdu(struct agw_ctx *ctx, uint32_t assoc_id, uint16_t stream,
     case S1AP_MSG_ResetAcknowledge:
         s1ap_handle_reset_ack(ctx, enb);
         break;
+    case S1AP_MSG_UEContextModificationResponse: {
+        const s1ap_UEContextModificationResponse *m = &pdu->u.UEContextModificationResponse;
+        struct agw_ue *ue = ue_of(ctx, enb, stream, m->MME_UE_S1AP_ID, m->eNB_UE_S1AP_ID);
+        if (ue)
+            s1ap_handle_ue_mod_answer(ctx, ue, true, NULL);
+        break;
+    }
+    case S1AP_MSG_UEContextModificationFailure: {
+        const s1ap_UEContextModificationFailure *m = &pdu->u.UEContextModificationFailure;
+        struct agw_ue *ue = ue_of(ctx, enb, stream, m->MME_UE_S1AP_ID, m->eNB_UE_S1AP_ID);
+        if (ue)
+            s1ap_handle_ue_mod_answer(ctx, ue, false, &m->Cause);
+        break;
+    }
+    case S1AP_MSG_E_RABModificationIndication: {
+        const s1ap_E_RABModificationIndication *m = &pdu->u.E_RABModificationIndication;
+        struct agw_ue *ue = ue_of(ctx, enb, stream, m->MME_UE_S1AP_ID, m->eNB_UE_S1AP_ID);
+        if (ue)
+            s1ap_handle_erab_mod_ind(ctx, ue, m);
+        break;
+    }
     case S1AP_MSG_ENBConfigurationUpdate:
         handle_enb_config_update(ctx, enb, &pdu->u.ENBConfigurationUpdate);
         break;

@@ -103,12 +103,16 @@ static void usage_ue(FILE *f)
                "       xepcctl ue show IMSI|#MME-UE-S1AP-ID\n"
                "       xepcctl ue detach IMSI|#MME-UE-S1AP-ID\n"
                "       xepcctl ue release IMSI|#MME-UE-S1AP-ID\n"
-               "       xepcctl ue guti-realloc IMSI|#MME-UE-S1AP-ID\n\n"
+               "       xepcctl ue guti-realloc IMSI|#MME-UE-S1AP-ID\n"
+               "       xepcctl ue modify IMSI|#MME-UE-S1AP-ID --ambr UL/DL\n\n"
                "UEs known to xepc-agwd.  'detach' runs a network-initiated detach (TS 24.301\n"
                "5.5.2.3, re-attach not required) and releases the UE's sessions.  'release'\n"
                "releases a connected UE's S1 connection (UE Context Release Command, TS 36.413\n"
                "8.3.3): the UE goes ECM-IDLE with its sessions.  'guti-realloc' gives a\n"
-               "connected UE a new GUTI (GUTI REALLOCATION COMMAND, TS 24.301 5.4.1).\n");
+               "connected UE a new GUTI (GUTI REALLOCATION COMMAND, TS 24.301 5.4.1).\n"
+               "'modify --ambr' gives the UE a new UE-AMBR (bit rates with bps, kbps,\n"
+               "Mbps, Gbps: 10Mbps/50Mbps), sent to its eNB with a UE Context\n"
+               "Modification (TS 36.413 8.3.4) when it is connected.\n");
 }
 
 int cli_enb_main(int argc, char **argv)
@@ -130,6 +134,26 @@ int cli_enb_main(int argc, char **argv)
     return help ? CLI_OK : CLI_USAGE;
 }
 
+/* "10Mbps" -> 10000000; 0 on anything else */
+static unsigned long long parse_rate(const char *s, size_t n)
+{
+    static const struct { const char *u; unsigned long long m; } units[] = {
+        {"bps", 1}, {"kbps", 1000ull}, {"Mbps", 1000000ull}, {"Gbps", 1000000000ull}};
+    char *end = NULL;
+    char buf[32];
+    if (n == 0 || n >= sizeof(buf))
+        return 0;
+    memcpy(buf, s, n);
+    buf[n] = 0;
+    unsigned long long v = strtoull(buf, &end, 10);
+    if (end == buf)
+        return 0;
+    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+        if (!strcmp(end, units[i].u))
+            return v > 4000000000000ull / units[i].m ? 0 : v * units[i].m;
+    return 0;
+}
+
 int cli_ue_main(int argc, char **argv)
 {
     char req[128];
@@ -143,6 +167,18 @@ int cli_ue_main(int argc, char **argv)
             return CLI_USAGE;
         }
         snprintf(req, sizeof(req), "ue %s %s\n", argv[1], argv[2]);
+        return ask(path, req);
+    }
+    if (argc == 5 && !strcmp(argv[1], "modify") && !strcmp(argv[3], "--ambr")) {
+        const char *slash = strchr(argv[4], '/');
+        unsigned long long ul = slash ? parse_rate(argv[4], (size_t)(slash - argv[4])) : 0;
+        unsigned long long dl = slash ? parse_rate(slash + 1, strlen(slash + 1)) : 0;
+        if (!ul || !dl || strlen(argv[2]) > 20 || strpbrk(argv[2], " \t\r\n")) {
+            fprintf(stderr, "xepcctl: ue modify IMSI|#ID --ambr UL/DL, e.g. --ambr 10Mbps/50Mbps "
+                            "(1bps .. 4Tbps each)\n");
+            return CLI_USAGE;
+        }
+        snprintf(req, sizeof(req), "ue modify %s %llu %llu\n", argv[2], ul, dl);
         return ask(path, req);
     }
     bool help = argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"));

@@ -663,6 +663,105 @@ static void test_s1_handover_target_failure(void **state)
     assert_int_equal(sent_pdu(0)->kind, S1AP_MSG_HandoverRequest);
 }
 
+/* ------------------------------------- UE context / E-RAB modification -- */
+
+/* TS 36.413 8.3.4: a new UE-AMBR goes to the connected UE's eNB, stored
+ * first; the answer is counted; an idle UE only stores it */
+static void test_ue_modify_ambr(void **state)
+{
+    (void)state;
+    n_sent = 0;
+    assert_int_equal(s1ap_ue_modify_ambr(&ctx, ue, 5000000, 20000000), 0);
+    agw_commit(&ctx);
+    assert_int_equal(n_sent, 1);
+    assert_int_equal(sent[0].assoc, 1);
+    const struct s1ap_pdu *r = sent_pdu(0);
+    assert_int_equal(r->kind, S1AP_MSG_UEContextModificationRequest);
+    const s1ap_UEContextModificationRequest *m = &r->u.UEContextModificationRequest;
+    assert_int_equal(m->MME_UE_S1AP_ID, ue->id);
+    assert_int_equal(m->eNB_UE_S1AP_ID, 7);
+    assert_true(m->uEaggregateMaximumBitrate_present);
+    assert_int_equal(m->uEaggregateMaximumBitrate.uEaggregateMaximumBitRateUL, 5000000);
+    assert_int_equal(m->uEaggregateMaximumBitrate.uEaggregateMaximumBitRateDL, 20000000);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db.db, "SELECT ue_ambr_ul, ue_ambr_dl FROM ue_context",
+                                        -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int64(st, 0), 5000000);
+    assert_int_equal(sqlite3_column_int64(st, 1), 20000000);
+    sqlite3_finalize(st);
+
+    struct s1ap_pdu pdu;
+    s1ap_pdu_init(&pdu, S1AP_MSG_UEContextModificationResponse);
+    pdu.u.UEContextModificationResponse.MME_UE_S1AP_ID = ue->id;
+    pdu.u.UEContextModificationResponse.eNB_UE_S1AP_ID = 7;
+    feed(1, &pdu);
+    assert_int_equal(n_sent, 0);
+    assert_int_equal(ctx.stats.ue_ctx_modification_ok, 1);
+    assert_int_equal(s1ap_ue_modify_ambr(&ctx, ue, 0, 1), -ERANGE);
+
+    /* idle: stored, nothing sent */
+    ue_s1_unbind(&ctx, ue);
+    n_sent = 0;
+    assert_int_equal(s1ap_ue_modify_ambr(&ctx, ue, 1000, 2000), 0);
+    agw_commit(&ctx);
+    assert_int_equal(n_sent, 0);
+    assert_int_equal(ue->ue_ambr_dl, 2000);
+}
+
+/* TS 36.413 8.2.4: E-RAB Modification Indication: the listed tunnel
+ * moves and is stored, the Confirm lists it; an unknown E-RAB is in the
+ * failed list */
+static void test_erab_modification_indication(void **state)
+{
+    (void)state;
+    struct s1ap_pdu pdu;
+    s1ap_E_RABToBeModifiedItemBearerModInd it[2];
+    memset(it, 0, sizeof(it));
+    it[0].e_RAB_ID = 5;
+    it[0].transportLayerAddress.buf = enb_tgt_addr;
+    it[0].transportLayerAddress.nbits = 32;
+    memcpy(it[0].dL_GTP_TEID, "\x00\x00\x04\x00", 4);
+    it[1].e_RAB_ID = 6;
+    it[1].transportLayerAddress.buf = enb_tgt_addr;
+    it[1].transportLayerAddress.nbits = 32;
+    memcpy(it[1].dL_GTP_TEID, "\x00\x00\x04\x01", 4);
+    s1ap_pdu_init(&pdu, S1AP_MSG_E_RABModificationIndication);
+    s1ap_E_RABModificationIndication *m = &pdu.u.E_RABModificationIndication;
+    m->MME_UE_S1AP_ID = ue->id;
+    m->eNB_UE_S1AP_ID = 7;
+    m->E_RABToBeModifiedListBearerModInd.count = 2;
+    m->E_RABToBeModifiedListBearerModInd.items = it;
+    feed(1, &pdu);
+    assert_int_equal(n_sent, 1);
+    const struct s1ap_pdu *r = sent_pdu(0);
+    assert_int_equal(r->kind, S1AP_MSG_E_RABModificationConfirm);
+    const s1ap_E_RABModificationConfirm *c = &r->u.E_RABModificationConfirm;
+    assert_true(c->E_RABModifyListBearerModConf_present);
+    assert_int_equal(c->E_RABModifyListBearerModConf.count, 1);
+    assert_int_equal(c->E_RABModifyListBearerModConf.items[0].e_RAB_ID, 5);
+    assert_true(c->E_RABFailedToModifyListBearerModConf_present);
+    assert_int_equal(c->E_RABFailedToModifyListBearerModConf.items[0].e_RAB_ID, 6);
+    assert_int_equal(ue->pdn[0].dl_teid, 0x400);
+    assert_int_equal(stored_dl_teid(), 0x400);
+}
+
+/* TS 36.413 8.7.1 (as after a Reset): the association of the UE's eNB
+ * goes; the UE is ECM-IDLE, registered, its session kept without tunnel,
+ * in SQLite too */
+static void test_association_loss_keeps_sessions(void **state)
+{
+    (void)state;
+    s1ap_enb_disconnected(&ctx, 1, "test");
+    agw_commit(&ctx);
+    assert_false(ue->s1);
+    assert_int_equal(ue->emm, EMM_REGISTERED);
+    assert_int_equal(ue->pdn[0].state, PDN_ACTIVE);
+    assert_int_equal(ue->pdn[0].dl_teid, 0);
+    assert_int_equal(stored_dl_teid(), 0);
+    assert_non_null(ue_find_imsi(&ctx, "001010000000001"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -680,6 +779,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_s1_handover_cancel, setup, teardown),
         cmocka_unit_test_setup_teardown(test_s1_handover_unknown_target, setup, teardown),
         cmocka_unit_test_setup_teardown(test_s1_handover_target_failure, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ue_modify_ambr, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_erab_modification_indication, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_association_loss_keeps_sessions, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
