@@ -383,6 +383,8 @@ struct flow {
 	__u8 dir;		/* XEPC_DIR_UL / XEPC_DIR_DL */
 	__u8 has_ports;
 	__u8 from_portal;	/* downlink packet whose source was the portal */
+	__u8 tos;		/* the inner IPv4 TOS octet */
+	__u8 pad[3];
 };
 
 /*
@@ -458,6 +460,9 @@ static __always_inline int rule_match(const struct xepc_rule *r,
 	if (!port_in(port_range(&r->ue_port_lo), ue_port))
 		return 0;
 	if ((f->ue_addr & r->ue_mask) != r->ue_addr)
+		return 0;
+	/* TS 24.008 10.5.6.12: type of service / traffic class and mask */
+	if ((f->tos & r->tos_mask) != r->tos)
 		return 0;
 	return r->dir & f->dir;
 }
@@ -655,10 +660,44 @@ static __always_inline int quota_take(struct xepc_charge *c, __u32 idx,
 struct verdict {
 	__u8 action;		/* XEPC_ACT_PASS or XEPC_ACT_REDIRECT */
 	__u8 quota_taken;	/* len bytes were taken from charge's quota */
-	__u8 pad[6];
+	__u8 pad[2];
+	__u32 bearer_sid;	/* downlink steered to a dedicated bearer: its
+				 * session id (its copy is in dp_policy()'s
+				 * bcopy), else 0 */
 	struct xepc_charge *charge; /* the rating group's slot in xepc_charging,
 				     * or NULL: no per-RG usage */
 };
+
+/*
+ * The dedicated bearer an XEPC_ACT_BEARER rule names, when it is there:
+ * active, a bearer, the same UE, with its eNB tunnel.  Otherwise NULL and
+ * the packet stays on the default bearer (TS 23.401 5.4.1: the traffic a
+ * TFT does not take is the default bearer's; one whose bearer is being
+ * set up or torn down is not lost either).
+ */
+/*
+ * A global (not inlined) function: the verifier checks it once on its own
+ * and sees only "a scalar came back, *out was written" at the call, so
+ * that the rule walk's many states do not each carry a second session
+ * read through the rest of the program (which took xdp_sgi over the
+ * verifier's million instructions).  1 with the bearer copied to *out.
+ */
+__attribute__((noinline)) int xepc_bearer_copy(__u32 bsid, __be32 ue,
+					       struct xepc_session *out)
+{
+	const __u32 want = XEPC_SF_ACTIVE | XEPC_SF_BEARER | XEPC_SF_TUNNEL;
+	struct xepc_config *cfg = get_config();
+	struct xepc_session *b;
+
+	if (!out || !cfg)
+		return 0;
+	b = session_get(cfg, bsid, out);
+	if (!b || (b->flags & want) != want || b->ue_addr != ue)
+		return 0;
+	if (b != out)
+		__builtin_memcpy(out, b, sizeof(*out));
+	return 1;
+}
 
 /*
  * Rules, meters, quota — the order of docs/datapath.md "policy":
@@ -672,11 +711,11 @@ struct verdict {
 static __always_inline int dp_policy(const struct xepc_config *cfg,
 				     const struct xepc_session *s,
 				     const struct flow *f, __u32 len,
-				     struct verdict *v)
+				     struct verdict *v, struct xepc_session *bcopy)
 {
 	struct xepc_ruleset *rs = NULL;
 	__u8 action = s->default_action, slot = s->default_slot, rflags = 0;
-	__u32 meter = 0, ambr, idx;
+	__u32 meter = 0, ambr, idx, bsid = 0;
 	int matched = 0;
 
 	if (s->ruleset_id) {
@@ -696,17 +735,34 @@ static __always_inline int dp_policy(const struct xepc_config *cfg,
 			if (r->charge_slot != XEPC_SLOT_DEFAULT)
 				slot = r->charge_slot;
 			rflags = r->flags;
+			bsid = r->bearer_sid;
 		}
 	}
 	if (action == XEPC_ACT_DROP)
 		return matched ? XEPC_DROP_RULE_DROP : XEPC_DROP_DEFAULT_DROP;
+	ambr = f->dir == XEPC_DIR_UL ? s->ul_meter_id : s->dl_meter_id;
+	v->bearer_sid = 0;
+	if (action == XEPC_ACT_BEARER) {
+		/* TS 23.401 5.4.1: a downlink packet filter of a dedicated
+		 * bearer's TFT: that bearer's tunnel, and its MBR meter (a GBR
+		 * bearer, TS 23.401 4.7.3) instead of the APN-AMBR, which
+		 * covers the non-GBR bearers (dl_meter_id 0) only */
+		if (f->dir == XEPC_DIR_DL && bcopy &&
+		    xepc_bearer_copy(bsid, f->ue_addr, bcopy)) {
+			v->bearer_sid = bsid;
+			if (bcopy->dl_meter_id) {
+				meter = bcopy->dl_meter_id;	/* METER_RULE */
+				ambr = 0;
+			}
+		}
+		action = XEPC_ACT_PASS;
+	}
 	/* A redirect applies to uplink; its downlink half is the portal's
 	 * reply, restored before the rules ran. */
 	if (f->dir == XEPC_DIR_DL)
 		action = XEPC_ACT_PASS;
 
 	/* one clock read for both meters, none without a meter */
-	ambr = f->dir == XEPC_DIR_UL ? s->ul_meter_id : s->dl_meter_id;
 	if (meter | ambr) {
 		__u64 now = meter_clock(cfg);
 

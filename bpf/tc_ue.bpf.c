@@ -86,7 +86,7 @@ static __always_inline int downlink(struct __sk_buff *skb,
 	void *end = (void *)(long)skb->data_end;
 	struct route_req rq = {};
 	struct route_res rt;
-	struct xepc_session *s, scopy;
+	struct xepc_session *s, scopy, bcopy;
 	struct verdict v = {};
 	struct flow f = {};
 	struct l2_info l2 = {};
@@ -124,6 +124,7 @@ static __always_inline int downlink(struct __sk_buff *skb,
 	f.ue_addr = daddr;
 	f.remote_addr = iph->saddr;
 	f.proto = iph->protocol;
+	f.tos = iph->tos;
 	f.dir = XEPC_DIR_DL;
 	flow_ports(end, iph, ihl, &f.remote_port, &f.ue_port, &f.has_ports);
 	if (cfg->portal_addr && iph->saddr == cfg->portal_addr) {
@@ -139,9 +140,17 @@ static __always_inline int downlink(struct __sk_buff *skb,
 		}
 	}
 
-	rc = dp_policy(cfg, s, &f, len, &v);
+	rc = dp_policy(cfg, s, &f, len, &v, &bcopy);
 	if (rc)
 		return rc;
+	/* a dedicated bearer's TFT took it: that bearer's session from here
+	 * on (usage, tunnel, buffering), the default bearer's otherwise */
+	if (v.bearer_sid) {
+		__builtin_memcpy(&scopy, &bcopy, sizeof(scopy));
+		s = &scopy;
+		sid = v.bearer_sid;
+		*sid_out = sid;
+	}
 
 	/* counted now, taken out again if it is dropped below */
 	count_usage(sid, &v, XEPC_DIR_DL, len);

@@ -336,10 +336,11 @@ static __always_inline int uplink(struct xdp_md *ctx,
 	f.ue_addr = iph->saddr;
 	f.remote_addr = iph->daddr;
 	f.proto = iph->protocol;
+	f.tos = iph->tos;
 	f.dir = XEPC_DIR_UL;
 	flow_ports(end, iph, ihl, &f.ue_port, &f.remote_port, &f.has_ports);
 
-	rc = dp_policy(cfg, s, &f, len, &v);
+	rc = dp_policy(cfg, s, &f, len, &v, NULL);
 	if (rc)
 		return rc;
 	if (v.action == XEPC_ACT_REDIRECT) {

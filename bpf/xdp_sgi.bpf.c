@@ -179,7 +179,7 @@ static __always_inline int downlink(struct xdp_md *ctx,
 	__u8 tos;
 	struct route_req rq = {};
 	struct route_res rt;
-	struct xepc_session *s, scopy;
+	struct xepc_session *s, scopy, bcopy;
 	struct verdict v = {};
 	struct flow f = {};
 	__be32 daddr = iph->daddr;
@@ -203,12 +203,21 @@ static __always_inline int downlink(struct xdp_md *ctx,
 	f.ue_addr = daddr;
 	f.remote_addr = iph->saddr;
 	f.proto = iph->protocol;
+	f.tos = iph->tos;
 	f.dir = XEPC_DIR_DL;
 	flow_ports(end, iph, ihl, &f.remote_port, &f.ue_port, &f.has_ports);
 
-	rc = dp_policy(cfg, s, &f, len, &v);
+	rc = dp_policy(cfg, s, &f, len, &v, &bcopy);
 	if (rc)
 		return rc;
+	/* a dedicated bearer's TFT took it: that bearer's session from here
+	 * on (usage, tunnel, buffering), the default bearer's otherwise */
+	if (v.bearer_sid) {
+		__builtin_memcpy(&scopy, &bcopy, sizeof(scopy));
+		s = &scopy;
+		sid = v.bearer_sid;
+		*sid_out = sid;
+	}
 
 	/* counted now, taken out again if it is dropped below */
 	count_usage(sid, &v, XEPC_DIR_DL, len);

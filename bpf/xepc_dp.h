@@ -180,12 +180,23 @@ static inline __u32 xepc_ue_slot(__be32 ue_addr, __u32 mask)
 #define XEPC_SF_TUNNEL		(1u << 1)	/* eNB tunnel set (enb_addr,
 						 * teid_remote valid); clear =
 						 * idle UE: buffer + DDN event */
+#define XEPC_SF_BEARER		(1u << 2)	/* a dedicated bearer (TS 23.401
+						 * 4.7.2): uplink through its own
+						 * TEID like any session; downlink
+						 * only through the XEPC_ACT_BEARER
+						 * rules of its default bearer's
+						 * session (same ue_addr), never
+						 * through xepc_ue */
 
 /* Actions of rules, of a session's default, of final-unit handling. */
 enum xepc_action {
 	XEPC_ACT_PASS = 0,
 	XEPC_ACT_DROP = 1,
 	XEPC_ACT_REDIRECT = 2,	/* uplink: destination rewritten to portal_addr */
+	XEPC_ACT_BEARER = 3,	/* downlink: sent through the dedicated bearer
+				 * of the rule's bearer_sid (its eNB TEID, its
+				 * usage, its MBR meter) — a TFT packet filter
+				 * (TS 24.008 10.5.6.12); uplink: pass */
 };
 
 /* xepc_sessions[sid]; written by userspace only. */
@@ -281,7 +292,14 @@ struct xepc_rule {
 	__u8 charge_slot;	/* rating-group slot (0..n_charge-1) relative to the
 				 * session's charge_base; XEPC_SLOT_DEFAULT = the
 				 * session's default_slot */
-	__u8 pad[3];
+	__u8 tos;		/* type of service / traffic class (TS 24.008
+				 * 10.5.6.12): (packet TOS & tos_mask) == tos */
+	__u8 tos_mask;		/* 0 = any TOS (was pad) */
+	__u8 pad;
+	__u32 bearer_sid;	/* XEPC_ACT_BEARER: session id of the dedicated
+				 * bearer (XEPC_SF_BEARER) whose tunnel the
+				 * downlink takes; otherwise 0.  Added: the
+				 * rule was 40 bytes */
 };
 
 /* Candidate index of a ruleset: the port space in 256 buckets of 256 */

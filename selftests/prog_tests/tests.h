@@ -12,6 +12,7 @@
 	X(idle)			\
 	X(idle_ttl)		\
 	X(rules)		\
+	X(bearer)		\
 	X(meter)		\
 	X(quota)		\
 	X(flood)		\

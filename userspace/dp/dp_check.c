@@ -138,7 +138,8 @@ static int check_ue(struct chk *c)
     for (uint32_t sid2 = 1; sid2 < ctx->max_sessions; sid2++) {
         const struct xepc_session *s = &c->sess[sid2];
         uint32_t other;
-        if (!(s->flags & XEPC_SF_ACTIVE) || c->ue_ok[sid2])
+        /* a dedicated bearer has no UE entry of its own (XEPC_SF_BEARER) */
+        if (!(s->flags & XEPC_SF_ACTIVE) || (s->flags & XEPC_SF_BEARER) || c->ue_ok[sid2])
             continue;
         if (bpf_map_lookup_elem(fd, &s->ue_addr, &other)) {
             c->r->sessions_without_ue++;

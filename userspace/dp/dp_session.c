@@ -438,6 +438,9 @@ static int plan_policy(struct dp_ctx *ctx, const struct dp_session_spec *s, stru
         k->remote_port_hi = r->dport_hi;
         int slot = r->rating_group ? slot_of(b, r->rating_group) : -1;
         k->charge_slot = slot < 0 ? XEPC_SLOT_DEFAULT : (uint8_t)slot;
+        k->tos = r->tos;
+        k->tos_mask = r->tos_mask;
+        k->bearer_sid = r->action == DP_ACTION_BEARER ? XEPC_TEID_SID(r->bearer_teid) : 0;
     }
     b->sess.default_slot = b->n_charge ? (uint8_t)(b->n_charge - 1) : 0;
     b->sess.n_charge = (uint8_t)b->n_charge;
@@ -799,12 +802,13 @@ static int session_add(struct dp_ctx *ctx, const struct dp_session_spec *s, uint
     if (cur.flags & XEPC_SF_ACTIVE)
         return dp_set_error(ctx, -EEXIST, "session id %u is in use (TEID 0x%08x); delete it "
                             "first or modify it", sid, cur.teid_local);
-    if (ue_owner(ctx, s->ue_addr.s_addr, &other))
+    /* a dedicated bearer shares its default bearer's UE address */
+    if (!s->bearer && ue_owner(ctx, s->ue_addr.s_addr, &other))
         return dp_set_error(ctx, -EEXIST, "UE address %s already belongs to session %u",
                             inet_ntoa(s->ue_addr), other);
 
     memset(&b, 0, sizeof(b));
-    b.sess.flags = XEPC_SF_ACTIVE;
+    b.sess.flags = XEPC_SF_ACTIVE | (s->bearer ? XEPC_SF_BEARER : 0);
     b.sess.default_action = default_action;
     b.sess.cookie = cookie_new(cur.cookie);
     fill_tunnel(s, &b.sess);
@@ -823,17 +827,21 @@ static int session_add(struct dp_ctx *ctx, const struct dp_session_spec *s, uint
         rc = dp_set_error(ctx, -errno, "cannot write usage %u: %s", sid, strerror(errno));
         goto undo_policy;
     }
-    if (bpf_map_update_elem(ctx->map_fd[DP_MAP_UE], &s->ue_addr.s_addr, &sid, BPF_ANY)) {
+    if (s->bearer) {
+        /* reached by its TEID and by its default bearer's rules only */
+    } else if (bpf_map_update_elem(ctx->map_fd[DP_MAP_UE], &s->ue_addr.s_addr, &sid, BPF_ANY)) {
         rc = dp_set_error(ctx, -errno, "cannot add UE address %s: %s%s", inet_ntoa(s->ue_addr),
                           strerror(errno), errno == E2BIG ? " (max sessions reached)" : "");
         goto undo_policy;
+    } else {
+        dp_ue_direct_claim(ctx, s->ue_addr.s_addr, sid);
     }
-    dp_ue_direct_claim(ctx, s->ue_addr.s_addr, sid);
     /* Published last: from here on the packets see the whole session. */
     rc = dp_session_write(ctx, sid, &b.sess);
     if (rc) {
         rc = dp_set_error(ctx, rc, "cannot write session %u: %s", sid, strerror(-rc));
-        ue_unlink(ctx, s->ue_addr.s_addr, sid);
+        if (!s->bearer)
+            ue_unlink(ctx, s->ue_addr.s_addr, sid);
         goto undo_policy;
     }
     return 0;
@@ -1142,6 +1150,10 @@ static int session_add_bulk(struct dp_ctx *ctx, const struct dp_session_spec *s,
                              "was installed", sid, s[i].ul_teid);
         char err[256];
         int ce = e ? 0 : dp_session_spec_check(&s[i], err, sizeof(err));
+        if (!e && !ce && s[i].bearer) {
+            snprintf(err, sizeof(err), "dedicated bearers are added one by one");
+            ce = -EINVAL;
+        }
         if (!e && !ce && s[i].n_quotas) /* as dp_session_add() */
             ce = dp_session_quotas_check(&s[i], err, sizeof(err));
         if (ce)
@@ -1445,6 +1457,7 @@ static int info_build(struct dp_ctx *ctx, uint32_t sid, const struct xepc_sessio
     s->has_tunnel = k->flags & XEPC_SF_TUNNEL;
     s->enb_addr.s_addr = k->enb_addr;
     s->dl_teid = k->teid_remote;
+    s->bearer = k->flags & XEPC_SF_BEARER;
     info->default_action = k->default_action;
     info->ruleset_id = k->ruleset_id;
     info->ul_meter_id = k->ul_meter_id;
@@ -1502,6 +1515,14 @@ static int info_build(struct dp_ctx *ctx, uint32_t sid, const struct xepc_sessio
             }
             if (r->charge_slot != XEPC_SLOT_DEFAULT && r->charge_slot < info->n_charges)
                 o->rating_group = info->charges[r->charge_slot].rating_group;
+            o->tos = r->tos;
+            o->tos_mask = r->tos_mask;
+            if (r->action == XEPC_ACT_BEARER) {
+                struct xepc_session bs;
+                o->bearer_teid = r->bearer_sid;
+                if (!session_read(ctx, r->bearer_sid, &bs) && (bs.flags & XEPC_SF_BEARER))
+                    o->bearer_teid = bs.teid_local;
+            }
         }
     }
     bpf_map_lookup_elem(ctx->map_fd[DP_MAP_USAGE], &sid, &info->usage);

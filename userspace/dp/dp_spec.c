@@ -218,6 +218,28 @@ static int rule_kv(void *obj, const char *key, const char *val, char *err, size_
         else
             return fail(err, errlen, -EINVAL, "action wants pass, drop or redirect, not '%s'",
                         val);
+    } else if (!strcmp(key, "bearer")) {
+        if (dp_parse_u32(val, &n) || !n)
+            return fail(err, errlen, -EINVAL, "bearer wants the dedicated bearer's uplink "
+                        "TEID, not '%s'", val);
+        r->action = DP_ACTION_BEARER;
+        r->bearer_teid = n;
+    } else if (!strcmp(key, "tos")) {
+        char tv[16];
+        snprintf(tv, sizeof(tv), "%s", val);
+        char *slash = strchr(tv, '/');
+        uint32_t mask = 0xff;
+        if (slash)
+            *slash = 0;
+        if (strlen(val) >= sizeof(tv) || dp_parse_u32(tv, &n) || n > 255 ||
+            (slash && (dp_parse_u32(slash + 1, &mask) || mask > 255 || !mask)))
+            return fail(err, errlen, -EINVAL, "tos wants VALUE[/MASK], each 0..255, not '%s'",
+                        val);
+        if (n & ~mask)
+            return fail(err, errlen, -EINVAL, "tos 0x%02x has bits outside its mask 0x%02x", n,
+                        mask);
+        r->tos = (uint8_t)n;
+        r->tos_mask = (uint8_t)mask;
     } else if (!strcmp(key, "mbr") || !strcmp(key, "meter")) {
         if (dp_parse_scaled(val, &v) || !v)
             return fail(err, errlen, -EINVAL,
@@ -240,7 +262,7 @@ static int rule_kv(void *obj, const char *key, const char *val, char *err, size_
     } else {
         return fail(err, errlen, -EINVAL,
                     "unknown rule key '%s' (prec, dir, proto, src, dst, sport, dport, action, "
-                    "mbr, burst, rg, always)", key);
+                    "mbr, burst, rg, always, tos, bearer)", key);
     }
     return 0;
 }
@@ -410,6 +432,17 @@ int dp_session_spec_check(const struct dp_session_spec *s, char *err, size_t err
                     "a tunnel needs both the eNB address and a non-zero downlink TEID");
     if (s->n_rules > DP_MAX_RULES)
         return fail(err, errlen, -E2BIG, "at most %d rules per session", DP_MAX_RULES);
+    for (uint32_t i = 0; i < s->n_rules; i++) {
+        const struct dp_rule_spec *r = &s->rules[i];
+        if (r->action == DP_ACTION_BEARER &&
+            (s->bearer || !r->bearer_teid || r->bearer_teid == s->ul_teid))
+            return fail(err, errlen, -EINVAL, "rule %u: a bearer rule belongs to a default "
+                        "bearer and names another session's TEID", i + 1);
+        if (r->action > DP_ACTION_BEARER)
+            return fail(err, errlen, -EINVAL, "rule %u: unknown action %u", i + 1, r->action);
+        if ((r->tos & ~r->tos_mask) != 0)
+            return fail(err, errlen, -EINVAL, "rule %u: TOS bits outside the mask", i + 1);
+    }
     if (s->n_quotas > DP_MAX_QUOTAS)
         return fail(err, errlen, -E2BIG, "at most %d quotas per session", DP_MAX_QUOTAS);
     for (uint32_t i = 0; i < s->n_rules; i++)
@@ -458,6 +491,7 @@ const char *dp_action_str(uint8_t action)
     case DP_ACTION_PASS: return "pass";
     case DP_ACTION_DROP: return "drop";
     case DP_ACTION_REDIRECT: return "redirect";
+    case DP_ACTION_BEARER: return "bearer";
     default: return "?";
     }
 }
@@ -518,7 +552,12 @@ int dp_rule_format(const struct dp_rule_spec *r, char *buf, size_t len)
         append(buf, len, &off, ",sport=%u-%u", r->sport_lo, r->sport_hi);
     if (r->dport_lo || r->dport_hi != 65535)
         append(buf, len, &off, ",dport=%u-%u", r->dport_lo, r->dport_hi);
-    append(buf, len, &off, ",action=%s", dp_action_str(r->action));
+    if (r->tos_mask)
+        append(buf, len, &off, ",tos=0x%02x/0x%02x", r->tos, r->tos_mask);
+    if (r->action == DP_ACTION_BEARER)
+        append(buf, len, &off, ",bearer=0x%08x", r->bearer_teid);
+    else
+        append(buf, len, &off, ",action=%s", dp_action_str(r->action));
     if (r->mbr_bps)
         append(buf, len, &off, ",mbr=%llu", (unsigned long long)r->mbr_bps);
     if (r->burst_bytes)

@@ -24,6 +24,8 @@ enum dp_action {
     DP_ACTION_PASS = 0,
     DP_ACTION_DROP = 1,
     DP_ACTION_REDIRECT = 2,
+    DP_ACTION_BEARER = 3,    /* downlink into the dedicated bearer of
+                              * bearer_teid (a TFT packet filter) */
 };
 
 /* Final-unit action when a rating group's quota runs out. */
@@ -52,6 +54,10 @@ struct dp_rule_spec {
     uint32_t burst_bytes;    /* meter bucket depth in bytes, 0 = default */
     uint32_t rating_group;   /* 0 = the session's default counting only */
     bool always_allowed;     /* still passes under fua=restrict */
+    uint8_t tos, tos_mask;   /* (TOS & tos_mask) == tos; mask 0 = any
+                              * (TS 24.008 10.5.6.12 type of service) */
+    uint32_t bearer_teid;    /* DP_ACTION_BEARER: the uplink TEID of the
+                              * dedicated bearer's session (spec.bearer) */
 };
 
 struct dp_quota_spec {
@@ -70,6 +76,11 @@ struct dp_session_spec {
     bool has_tunnel;         /* false: idle UE, downlink is buffered/paged */
     struct in_addr enb_addr;
     uint32_t dl_teid;        /* the eNB's TEID */
+    bool bearer;             /* a dedicated bearer (TS 23.401 4.7.2): no UE
+                              * entry; ue_addr is its default bearer's, whose
+                              * DP_ACTION_BEARER rules send it its downlink;
+                              * ul/dl_ambr_bps are then its MBR (GBR bearer)
+                              * or 0 (non-GBR) */
     uint64_t ul_ambr_bps;    /* 0 = unlimited */
     uint64_t dl_ambr_bps;
     uint32_t n_rules;
