@@ -208,8 +208,12 @@ static __always_inline int downlink(struct xdp_md *ctx,
 	flow_ports(end, iph, ihl, &f.remote_port, &f.ue_port, &f.has_ports);
 
 	rc = dp_policy(cfg, s, &f, len, &v, &bcopy);
-	if (rc)
+	if (rc) {
+		/* a bearer's MBR drop counts on the bearer */
+		if (v.bearer_sid)
+			*sid_out = v.bearer_sid;
 		return rc;
+	}
 	/* a dedicated bearer's TFT took it: that bearer's session from here
 	 * on (usage, tunnel, buffering), the default bearer's otherwise */
 	if (v.bearer_sid) {

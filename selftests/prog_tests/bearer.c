@@ -140,6 +140,10 @@ void test_bearer(struct test_ctx *t)
 	ASSERT_OK(env_run_xdp(e.prog_sgi, f, len, t->if_sgi, out, &out_len, &ret), "run");
 	ASSERT_EQ(ret, XDP_DROP, "second over the MBR");
 	ASSERT_EQ(env_drops(&e, METER_RULE), 1, "METER_RULE");
+	ASSERT_OK(env_get_usage(&e, BSID, &u), "usage");
+	ASSERT_EQ(u.dl_drops, 1, "the drop counted on the bearer");
+	ASSERT_OK(env_get_usage(&e, SID, &u), "usage");
+	ASSERT_EQ(u.dl_drops, 0, "not on the default bearer");
 	len = env_dl(f, PEER, UE, IPPROTO_UDP, 5004, 40000, 972, &il);
 	ASSERT_OK(env_run_xdp(e.prog_sgi, f, len, t->if_sgi, out, &out_len, &ret), "run");
 	ASSERT_EQ(ret, XDP_REDIRECT, "the default bearer is not under the bearer's meter");
