@@ -3,8 +3,9 @@
 # attaches through enbsim and detaches; the PCRF must have received a CCR-I
 # with the UE's IMSI, address, APN, RAT, default bearer QoS, APN-AMBR and
 # location, and a CCR-T of the same Gx session; the gateway counts the
-# CCA-I.  An RAR is answered DIAMETER_UNABLE_TO_COMPLY (rules are not
-# enforced yet).  Then the PCRF goes silent: the Tx timer fires and the
+# CCA-I.  An RAR naming a predefined rule is answered
+# DIAMETER_UNABLE_TO_COMPLY (the gateway has no predefined rules; rule
+# definitions are enforced: agw_gx_rules.sh).  Then the PCRF goes silent: the Tx timer fires and the
 # attach still succeeds (the bearer does not wait for the PCRF).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/agw_lib.sh"
@@ -70,9 +71,9 @@ check "PCRF got a CCR-I: IMSI, UE address from the pool, APN, EUTRAN, QCI 9, APN
 check "PCRF got a CCR-T of the same Gx session (number 1, DIAMETER_LOGOUT)" \
     j "$REC" "[ (m['cc_number'],m.get('termination_cause')) for m in lines if m['cmd']=='CCR' and m['cc_type']==3
                and m['sid']==[x['sid'] for x in lines if x['cmd']=='CCR' and x['cc_type']==1][0] ]==[(1,1)]"
-check "the gateway received the CCA-I with one rule (logged, not enforced)" \
+check "the gateway received the CCA-I with one rule name" \
     grep -q "CCA-I ok: 1+0+0 rules" "$E2E_TMP/agwd.log"
-check "the RAR 2 s into the Gx session was answered 5012 DIAMETER_UNABLE_TO_COMPLY" \
+check "the RAR naming an unknown predefined rule was answered 5012 DIAMETER_UNABLE_TO_COMPLY" \
     j "$REC" "[m.get('result') for m in lines if m['cmd']=='RAA']==[5012]"
 
 # the PCRF stops answering CCR-I: the attach must not wait for it

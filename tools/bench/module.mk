@@ -6,7 +6,9 @@ BENCHES += dp_bench
 dp_bench_SRCS := tools/bench/dp_bench.c tools/bench/dp_bench_env.c
 dp_bench_LIBS :=
 dp_bench_LDLIBS := -lbpf -lelf -lz
-# xepc-agwd with enbsim: attach rate, memory per UE, restart time.
-BENCH_SCRIPTS += tools/bench/ambr_bench.sh tools/bench/agw_bench.sh tools/bench/agw_idle_bench.sh
+# xepc-agwd with enbsim: attach rate, memory per UE, restart time; attach
+# rate with the local HSS against S6a + Gx toward diamsim (diam_bench.sh).
+BENCH_SCRIPTS += tools/bench/ambr_bench.sh tools/bench/agw_bench.sh tools/bench/agw_idle_bench.sh \
+                 tools/bench/diam_bench.sh
 # X2 handovers per second (issue 12)
 BENCH_SCRIPTS += tools/bench/ho_bench.sh

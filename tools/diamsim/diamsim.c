@@ -744,9 +744,19 @@ static void fire(struct sim *s, struct timed *t)
             snprintf(rar.h.session_id, sizeof(rar.h.session_id), "%s", x->sid);
             snprintf(rar.h.dest_host, sizeof(rar.h.dest_host), "%s", x->origin);
             snprintf(rar.h.dest_realm, sizeof(rar.h.dest_realm), "%s", s->realm);
-            for (int i = 0; i < DIAM_MAX_RULES && (v = sim_kv(l, 1, "install", i)); i++)
-                snprintf(rar.rules.install_names[rar.rules.n_install_names++], DIAM_STR_MAX,
-                         "%s", v);
+            for (int i = 0; i < DIAM_MAX_RULES && (v = sim_kv(l, 1, "install", i)); i++) {
+                /* a rule defined with `rule ... def=N` goes as its full
+                 * Charging-Rule-Definition, any other name as a name */
+                const struct rule *d = NULL;
+                for (unsigned k = 0; k < s->n_rules && !d; k++)
+                    if (s->rules[k].kind == 2 && !strcmp(s->rules[k].def.name, v))
+                        d = &s->rules[k];
+                if (d)
+                    rar.rules.defs[rar.rules.n_defs++] = d->def;
+                else
+                    snprintf(rar.rules.install_names[rar.rules.n_install_names++],
+                             DIAM_STR_MAX, "%s", v);
+            }
             for (int i = 0; i < DIAM_MAX_RULES && (v = sim_kv(l, 1, "remove", i)); i++)
                 snprintf(rar.rules.remove_names[rar.rules.n_remove_names++], DIAM_STR_MAX,
                          "%s", v);

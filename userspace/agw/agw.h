@@ -275,6 +275,9 @@ int pgw_pdn_update_ambr(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *
 /* Moves the downlink tunnel to p's enb_addr/dl_teid (handover): usage,
  * meters and rules stay as they are. */
 int pgw_pdn_switch(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p);
+/* The datapath session of p without rules (tunnel and APN-AMBR). */
+struct dp_session_spec;
+void pgw_pdn_spec(const struct agw_ue *ue, const struct agw_pdn *p, struct dp_session_spec *s);
 /* Takes the tunnel away (UE left ECM-CONNECTED): downlink is buffered. */
 int pgw_pdn_suspend(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p);
 /* Removes the datapath session and frees the address and TEID. */

@@ -20,7 +20,7 @@ struct agw_ue;
 struct agw_pdn;
 
 struct agw_gx_stats {
-    uint64_t ccr_sent, cca_ok, cca_failed, timeouts, rar;
+    uint64_t ccr_sent, cca_ok, cca_failed, timeouts, rar, rar_ok;
 };
 
 /* Starts the node when cfg->diameter.gx is set; 0 also when it is not. */
@@ -36,6 +36,33 @@ void gx_session_stop(struct agw_ctx *ctx, const struct agw_ue *ue, const struct 
 /* internal to gx_*.c */
 struct diam_node;
 struct diam_event;
+struct diam_rule_def;
+struct diam_rules;
+struct diam_qos;
+struct dp_rule_spec;
+struct agw_hash;
+struct gx_sess;
+struct agw_hash *gx_sessions(struct agw_ctx *ctx);
+/* gx_policy.c: the Gx session of a PDN connection (by uplink TEID), its
+ * PCC rules, and what they become in the datapath */
+struct gx_sess *gx_sess_new(struct agw_ctx *ctx, const struct agw_ue *ue, const struct agw_pdn *p,
+                            const char *sid);
+struct gx_sess *gx_sess_find(struct agw_ctx *ctx, uint32_t ul_teid);
+struct gx_sess *gx_sess_by_sid(struct agw_ctx *ctx, const char *sid);
+const char *gx_sess_sid(const struct gx_sess *s);
+uint32_t gx_sess_next_number(struct gx_sess *s);
+void gx_sess_free(struct agw_ctx *ctx, struct gx_sess *s);
+void gx_sessions_free_all(struct agw_ctx *ctx);
+int gx_sessions_load(struct agw_ctx *ctx);
+int gx_policy_apply(struct agw_ctx *ctx, struct gx_sess *s, const struct diam_rules *rules,
+                    const struct diam_qos *qos, char *why, size_t whylen);
+/* An IPFilterRule (RFC 6733 4.3, TS 29.212 5.4.2) of a flow with its
+ * Flow-Direction into a dp rule (pass, any precedence): 0 or -EINVAL. */
+int gx_ipfilter_parse(const char *text, uint32_t flow_direction, struct dp_rule_spec *r);
+/* Rule definitions into dp rules; returns how many, or -E2BIG/-EINVAL
+ * with *bad naming the rule. */
+int gx_rules_to_dp(const struct diam_rule_def *defs, unsigned n_defs, struct dp_rule_spec *out,
+                   unsigned cap, const char **bad);
 struct diam_node *gx_node(struct agw_ctx *ctx);
 struct agw_gx_stats *gx_stats_mut(struct agw_ctx *ctx);
 uint64_t gx_boot_id(const struct agw_ctx *ctx);

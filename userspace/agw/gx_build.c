@@ -67,6 +67,16 @@ static void send_ccr(struct agw_ctx *ctx, const struct agw_ue *ue, const struct 
     } else {
         ccr.termination_cause = 1;              /* RFC 6733 8.15 DIAMETER_LOGOUT */
     }
+    struct gx_sess *gs = gx_sess_find(ctx, p->ul_teid);
+    if (type == DIAM_CC_INITIAL) {
+        gs = gx_sess_new(ctx, ue, p, ccr.h.session_id);
+    } else if (gs) {
+        /* the Session-Id the PCRF knows, also after a restart (SQLite) */
+        snprintf(ccr.h.session_id, sizeof(ccr.h.session_id), "%s", gx_sess_sid(gs));
+        ccr.cc_request_number = gx_sess_next_number(gs);
+    }
+    if (type == DIAM_CC_TERMINATION && gs)
+        gx_sess_free(ctx, gs);
     int rc = diam_gx_ccr_encode(&ccr, &m);
     uint64_t cookie = (uint64_t)ue->id << 16 | (uint64_t)p->ebi << 8 | type;
     if (!rc)

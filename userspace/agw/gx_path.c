@@ -15,6 +15,7 @@ struct agw_gx {
     ev_io io;
     uint64_t boot;                  /* the high part of our Session-Ids */
     struct agw_gx_stats stats;
+    struct agw_hash sessions;       /* struct gx_sess by uplink TEID (gx_policy.c) */
 };
 
 static void gx_io_cb(struct ev_loop *loop, ev_io *w, int revents)
@@ -80,10 +81,21 @@ int gx_open(struct agw_ctx *ctx)
         return rc;
     }
     gx->boot = (uint64_t)time(NULL);
+    if ((rc = agw_hash_init(&gx->sessions, 1024)) < 0) {
+        diam_node_stop(gx->node);
+        free(gx);
+        s6a_close(ctx);
+        return rc;
+    }
     ev_io_init(&gx->io, gx_io_cb, diam_node_fd(gx->node), EV_READ);
     gx->io.data = ctx;
     ev_io_start(ctx->loop, &gx->io);
     ctx->gx = gx;
+    if (c->diameter.gx.enabled) {
+        rc = gx_sessions_load(ctx);
+        if (rc > 0)
+            LOG_INFO(ctx, "gx", "%d Gx sessions restored", rc);
+    }
     LOG_INFO(ctx, "gx", "Diameter node %s on %s:%u, %s%s%s%s at %s:%u", dc.identity,
              dc.listen_addr, dc.port, c->diameter.gx.enabled ? "PCRF " : "",
              c->diameter.gx.enabled ? c->diameter.gx.peer : "",
@@ -99,10 +111,17 @@ void gx_close(struct agw_ctx *ctx)
     if (!gx)
         return;
     ev_io_stop(ctx->loop, &gx->io);
+    gx_sessions_free_all(ctx);
+    agw_hash_free(&gx->sessions);
     ctx->gx = NULL;
     diam_node_stop(gx->node);
     free(gx);
     s6a_close(ctx);
+}
+
+struct agw_hash *gx_sessions(struct agw_ctx *ctx)
+{
+    return ctx->gx ? &ctx->gx->sessions : NULL;
 }
 
 struct diam_node *gx_node(struct agw_ctx *ctx)

@@ -59,7 +59,7 @@ agwd_SRCS := $(addprefix userspace/agw/, agw_ctl.c agw_hash.c agw_hss.c agw_log.
                agw_metrics.c agw_stats.c emm_build.c emm_handler.c emm_paging.c emm_service.c emm_sm.c esm_build.c \
                esm_handler.c pgw_session.c s1ap_build.c s1ap_handler.c s1ap_path.c \
                ue_context.c ue_store.c gx_build.c gx_handler.c gx_path.c \
-               s6a_build.c s6a_handler.c \
+               s6a_build.c s6a_handler.c gx_policy.c \
                s1ap_handover.c s1ap_handover_build.c s1ap_reset.c s1ap_ue_mod.c)
 PROGRAMS += xepc-agwd
 xepc-agwd_SRCS := userspace/agw/agw_main.c
@@ -67,6 +67,12 @@ xepc-agwd_LIBS := agwd agwcore dp sctp s1ap nas diameter sec xepc
 xepc-agwd_LDLIBS := -lbpf -lelf -lz -lyaml -lsqlite3 -lcrypto -lusrsctp -lsctp -lev \
                     -lmicrohttpd -lfdcore -lfdproto -lpthread
 DEBIAN_PACKAGES += libmicrohttpd-dev libev-dev libusrsctp-dev libsctp-dev
+
+# gx_policy.c: Flow-Descriptions and PCC rules into datapath rules.
+UNIT_TESTS += test_gx_policy
+test_gx_policy_SRCS := userspace/agw/tests/test_gx_policy.c
+test_gx_policy_LIBS := agwd agwcore dp sctp s1ap nas diameter sec xepc
+test_gx_policy_LDLIBS := -lcmocka $(xepc-agwd_LDLIBS)
 
 # The daemon's S1AP/NAS handling under random input from three eNBs.
 FUZZERS += fuzz_agw_s1ap

@@ -180,7 +180,7 @@ int pgw_pdn_adopt(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p)
     return 0;
 }
 
-static void spec_of(const struct agw_ue *ue, const struct agw_pdn *p, struct dp_session_spec *s)
+void pgw_pdn_spec(const struct agw_ue *ue, const struct agw_pdn *p, struct dp_session_spec *s)
 {
     memset(s, 0, sizeof(*s));
     s->ul_teid = p->ul_teid;
@@ -201,7 +201,7 @@ int pgw_pdn_program(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p)
     char b[20];
     if (!ctx->dp)
         return 0;               /* --no-datapath */
-    spec_of(ue, p, &s);
+    pgw_pdn_spec(ue, p, &s);
     /* An installed session only changes its tunnel here: its AMBR meters
      * (and their buckets) stay; new meters for every tunnel change would
      * cost two meter allocations per attach and per service request. */
@@ -229,7 +229,7 @@ int pgw_pdn_update_ambr(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *
     char b[20];
     if (!ctx->dp || !p->dp_installed)
         return 0;
-    spec_of(ue, p, &s);
+    pgw_pdn_spec(ue, p, &s);
     /* new meters with p's APN-AMBR (full buckets) */
     int rc = dp_session_modify(ctx->dp, &s, XEPC_ACT_PASS, DP_MOD_AMBR);
     if (rc < 0) {

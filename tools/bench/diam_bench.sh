@@ -1,0 +1,79 @@
+#!/bin/bash
+# make bench: attaches per second of xepc-agwd with its local HSS against
+# the same with the HSS and the PCRF remote over Diameter (diamsim: S6a
+# AIR/ULR/PUR and Gx CCR-I/CCR-T for every attach), in the same run,
+# alternating, on the e2e topology (usrsctp between namespaces, the XDP
+# datapath).  Each UE attaches and detaches again for DIAM_BENCH_SECONDS
+# (20); DIAM_BENCH_RUNS (3) runs of each, median, min and max.
+#
+#   diam_attach_rate_local   attaches/s, local HSS, no Diameter
+#   diam_attach_rate_remote  attaches/s, S6a + Gx toward diamsim
+#
+# Every figure is printed as "bench: <name> <value> <unit>".
+source "$(dirname "$0")/../../tests/e2e/lib.sh"
+source "$(dirname "$0")/../../tests/e2e/agw_lib.sh"
+
+SECS=${DIAM_BENCH_SECONDS:-20}
+RUNS=${DIAM_BENCH_RUNS:-3}
+NUES=${DIAM_BENCH_UES:-1000}
+CONC=${DIAM_BENCH_CONCURRENCY:-128}
+DIAMSIM=${DIAMSIM:-$E2E_ROOT/build/bin/diamsim}
+
+[ "$(id -u)" = 0 ] || { echo "diam_bench: needs root"; exit 0; }
+[ -x "$AGWD" ] && [ -x "$ENBSIM" ] && [ -x "$DIAMSIM" ] || { echo "diam_bench: build first"; exit 1; }
+E2E_TMP=""
+SIM_PID=""
+trap '[ -n "$SIM_PID" ] && kill $SIM_PID 2>/dev/null; e2e_cleanup' EXIT
+e2e_topology || exit 1
+DPORT=$((30000 + E2E_ID % 20000))
+agw_config
+cp "$AGW_CONF" "$E2E_TMP/local.yaml"
+{
+    cat "$E2E_TMP/local.yaml"
+    echo "diameter:"
+    echo "  identity: agw.localdomain"
+    echo "  realm: localdomain"
+    echo "  address: 127.0.0.1"
+    echo "  port: $((DPORT + 1))"
+    echo "  gx: { peer: diamsim.localdomain, address: 127.0.0.1, port: $DPORT }"
+    echo "  s6a: { peer: diamsim.localdomain, address: 127.0.0.1, port: $DPORT }"
+} >"$E2E_TMP/remote.yaml"
+"$ENBSIM" gen-subscribers --count "$NUES" --imsi-base 001010000000001 --apn internet \
+    >"$E2E_TMP/subs.csv" || exit 1
+"$XEPCCTL" subscriber import --db "$AGW_DB" "$E2E_TMP/subs.csv" >/dev/null || exit 1
+awk -F, 'NR > 1 { printf "subscriber %s k=%s opc=%s apn=internet\n", $1, $2, $3 }' \
+    "$E2E_TMP/subs.csv" >"$E2E_TMP/hss.script"
+ip netns exec "$NS_GW" "$DIAMSIM" --port $DPORT --script "$E2E_TMP/hss.script" \
+    >"$E2E_TMP/diamsim.log" 2>&1 &
+SIM_PID=$!
+echo "# machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
+
+run() {    # run KIND N: one enbsim run against the gateway of config KIND
+    local kind=$1 n=$2 out=$E2E_TMP/$1-$2.out
+    AGW_CONF=$E2E_TMP/$kind.yaml
+    agw_start || return 1
+    if [ "$kind" = remote ]; then
+        for _ in $(seq 150); do
+            [ -n "$(ip netns exec "$NS_GW" ss -tn state established "( dport = :$DPORT )" | tail -n +2)" ] && break
+            sleep 0.1
+        done
+        sleep 0.5
+    fi
+    ip netns exec "$NS_ENB" "$ENBSIM" --mme "$S1U_ADDR" --enb-addr "$ENB_ADDR" \
+        --subscribers "$E2E_TMP/subs.csv" --ues "$NUES" --attaches 1000000 --detach \
+        --duration "$SECS" --concurrency "$CONC" --no-tun --timeout 20 >"$out" 2>&1
+    agw_stop TERM
+    echo "# $kind run $n: $(enbsim_val "$out" attaches_per_s) attaches/s, p50 $(enbsim_val "$out" attach_p50_us) us, p99 $(enbsim_val "$out" attach_p99_us) us, failed $(enbsim_val "$out" failed), load $(cut -d' ' -f1 /proc/loadavg)"
+}
+for r in $(seq "$RUNS"); do
+    run local "$r"
+    run remote "$r"
+done
+for kind in local remote; do
+    vals=$(for r in $(seq "$RUNS"); do enbsim_val "$E2E_TMP/$kind-$r.out" attaches_per_s; done | grep . | sort -n)
+    [ -n "$vals" ] || continue
+    n=$(echo "$vals" | wc -l)
+    echo "bench: diam_attach_rate_$kind $(echo "$vals" | sed -n "$(((n + 1) / 2))p") attaches/s"
+    echo "bench: diam_attach_rate_${kind}_min $(echo "$vals" | head -n 1) attaches/s"
+    echo "bench: diam_attach_rate_${kind}_max $(echo "$vals" | tail -n 1) attaches/s"
+done

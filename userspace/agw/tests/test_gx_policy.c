@@ -1,0 +1,171 @@
+/* gx_policy.c: Flow-Descriptions (IPFilterRule, RFC 6733 4.3 with TS 29.212
+ * 5.4.2) and Charging-Rule-Definitions into datapath rules. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "agw/agw.h"
+#include "agw/agw_gx.h"
+#include "diameter/diam.h"
+#include "dp/dp_spec.h"
+
+static uint32_t ip(const char *s)
+{
+    struct in_addr a;
+    inet_pton(AF_INET, s, &a);
+    return a.s_addr;
+}
+
+/* Downlink-written filter (Flow-Direction BIDIRECTIONAL): the source is
+ * the network side, the destination the UE ("assigned"). */
+static void test_ipfilter_downlink_form(void **state)
+{
+    (void)state;
+    struct dp_rule_spec r;
+    assert_int_equal(gx_ipfilter_parse("permit out 17 from 198.51.100.0/24 5000-5010 to assigned",
+                                       3, &r), 0);
+    assert_int_equal(r.proto, 17);
+    assert_int_equal(r.dir, DP_DIR_BOTH);
+    assert_int_equal(r.src_plen, 0);                /* the UE side: any of its addresses */
+    assert_int_equal(r.dst.s_addr, ip("198.51.100.0"));
+    assert_int_equal(r.dst_plen, 24);
+    assert_int_equal(r.dport_lo, 5000);
+    assert_int_equal(r.dport_hi, 5010);
+    assert_int_equal(r.sport_lo, 0);
+    assert_int_equal(r.sport_hi, 65535);
+}
+
+/* Flow-Direction UPLINK: the source is the UE. */
+static void test_ipfilter_uplink_form(void **state)
+{
+    (void)state;
+    struct dp_rule_spec r;
+    assert_int_equal(gx_ipfilter_parse("permit out tcp from assigned 1024-65535 to 203.0.113.7 443",
+                                       2, &r), 0);
+    assert_int_equal(r.proto, 6);
+    assert_int_equal(r.dir, DP_DIR_UL);
+    assert_int_equal(r.dst.s_addr, ip("203.0.113.7"));
+    assert_int_equal(r.dst_plen, 32);
+    assert_int_equal(r.dport_lo, 443);
+    assert_int_equal(r.dport_hi, 443);
+    assert_int_equal(r.sport_lo, 1024);
+    assert_int_equal(r.sport_hi, 65535);
+    /* host bits are cleared by the mask (RFC 6733 4.3) */
+    assert_int_equal(gx_ipfilter_parse("permit out ip from 10.1.2.3/8 to any", 1, &r), 0);
+    assert_int_equal(r.dst.s_addr, ip("10.0.0.0"));
+    assert_int_equal(r.dir, DP_DIR_DL);
+}
+
+static void test_ipfilter_refused(void **state)
+{
+    (void)state;
+    struct dp_rule_spec r;
+    static const char *const bad[] = {
+        "deny out ip from any to assigned",             /* 29.212 5.3.8: permit only */
+        "permit in ip from any to assigned",            /* out only */
+        "permit out ip from any",                       /* no "to" */
+        "permit out ip from any to assigned 80",        /* ports without TCP/UDP/SCTP */
+        "permit out tcp from 1.2.3.4/33 to assigned",
+        "permit out tcp from any 90-80 to assigned",
+        "permit out tcp from any to assigned 70000",
+        "permit out tcp from any to assigned 80 established",
+        "permit out 300 from any to assigned",
+        "permit out tcp from any to assigned 80,443",   /* port lists: not supported */
+        "",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        if (gx_ipfilter_parse(bad[i], 3, &r) != -EINVAL)
+            fail_msg("accepted \"%s\"", bad[i]);
+}
+
+static struct diam_rule_def def(const char *name, uint32_t prec, int status, const char *flow)
+{
+    struct diam_rule_def d;
+    memset(&d, 0, sizeof(d));
+    snprintf(d.name, sizeof(d.name), "%s", name);
+    d.precedence = prec;
+    if (status >= 0) {
+        d.has_flow_status = true;
+        d.flow_status = (uint32_t)status;
+    }
+    snprintf(d.flows[0].description, sizeof(d.flows[0].description), "%s", flow);
+    d.flows[0].direction = 3;
+    d.n_flows = 1;
+    return d;
+}
+
+/* Precedence, Flow-Status, rating group and MBR become the dp rule's. */
+static void test_rules_to_dp(void **state)
+{
+    (void)state;
+    struct diam_rule_def d[3];
+    struct dp_rule_spec out[DP_MAX_RULES];
+    const char *bad;
+    d[0] = def("video", 10, 2, "permit out 17 from any to assigned 5000");
+    d[0].has_rating_group = true;
+    d[0].rating_group = 20;
+    d[0].qos.present = true;
+    d[0].qos.mbr_ul = 1000000;
+    d[0].qos.mbr_dl = 3000000;
+    d[1] = def("block-icmp", 20, 3, "permit out 1 from any to assigned");
+    d[2] = def("ul-only", 30, 0, "permit out 6 from any to assigned");
+    int n = gx_rules_to_dp(d, 3, out, DP_MAX_RULES, &bad);
+    assert_int_equal(n, 4);
+    assert_int_equal(out[0].precedence, 40);
+    assert_int_equal(out[0].action, DP_ACTION_PASS);
+    assert_int_equal(out[0].rating_group, 20);
+    assert_int_equal(out[0].mbr_bps, 3000000);      /* both directions: the larger */
+    assert_int_equal(out[1].precedence, 80);
+    assert_int_equal(out[1].action, DP_ACTION_DROP);  /* DISABLED */
+    /* ENABLED-UPLINK on a bidirectional flow: uplink passes, downlink drops */
+    assert_int_equal(out[2].dir, DP_DIR_UL);
+    assert_int_equal(out[2].action, DP_ACTION_PASS);
+    assert_int_equal(out[3].dir, DP_DIR_DL);
+    assert_int_equal(out[3].action, DP_ACTION_DROP);
+    assert_true(out[2].precedence != out[3].precedence);
+    /* the result is a valid dp session */
+    struct dp_session_spec s;
+    memset(&s, 0, sizeof(s));
+    s.ul_teid = 1;
+    s.ue_addr.s_addr = ip("10.45.0.2");
+    memcpy(s.rules, out, sizeof(out[0]) * (size_t)n);
+    s.n_rules = (uint32_t)n;
+    char err[128];
+    if (dp_session_spec_check(&s, err, sizeof(err)))
+        fail_msg("dp refuses the rules: %s", err);
+}
+
+static void test_rules_to_dp_refused(void **state)
+{
+    (void)state;
+    struct diam_rule_def d[2];
+    struct dp_rule_spec out[DP_MAX_RULES];
+    const char *bad = NULL;
+    d[0] = def("a", 10, -1, "permit out 17 from any to assigned 5000");
+    d[1] = def("b", 10, -1, "permit out 6 from any to assigned 80");
+    /* two rules of one precedence: the datapath needs distinct ones */
+    assert_int_equal(gx_rules_to_dp(d, 2, out, DP_MAX_RULES, &bad), -EINVAL);
+    d[1] = def("b", 11, 7, "permit out 6 from any to assigned 80");
+    assert_int_equal(gx_rules_to_dp(d, 2, out, DP_MAX_RULES, &bad), -EINVAL);
+    assert_string_equal(bad, "b");                  /* Flow-Status 7 */
+    d[1] = def("c", 11, -1, "permit out 6 from any to nowhere");
+    assert_int_equal(gx_rules_to_dp(d, 2, out, DP_MAX_RULES, &bad), -EINVAL);
+    assert_string_equal(bad, "c");
+    assert_int_equal(gx_rules_to_dp(d, 1, out, 0, &bad), -E2BIG);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ipfilter_downlink_form),
+        cmocka_unit_test(test_ipfilter_uplink_form),
+        cmocka_unit_test(test_ipfilter_refused),
+        cmocka_unit_test(test_rules_to_dp),
+        cmocka_unit_test(test_rules_to_dp_refused),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
