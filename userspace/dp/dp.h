@@ -159,6 +159,22 @@ int dp_session_foreach(struct dp_ctx *ctx,
 int dp_quota_refill(struct dp_ctx *ctx, uint32_t ul_teid, uint32_t rating_group, uint64_t bytes,
                     uint8_t threshold_pct);
 
+/* Online charging's re-grant (agwd's Gy, docs/charging.md): adds `delta`
+ * bytes (may be negative: a grant smaller than what is left) to the quota
+ * of (session, rating group) with an atomic compare-and-swap saturating at
+ * XEPC_QUOTA_MAX, sets its threshold to `threshold` bytes left (0 = none)
+ * and, when fua >= 0, its final-unit action (enum dp_fua); then clears the
+ * exhausted state if bytes are left and the threshold state if more than
+ * the threshold is left.  *left (may be NULL) gets the new remainder.
+ * 0 or a negative errno. */
+int dp_quota_adjust(struct dp_ctx *ctx, uint32_t ul_teid, uint32_t rating_group, int64_t delta,
+                    uint64_t threshold, int fua, int64_t *left);
+
+/* Sets the redirect portal (xepc_config.portal_addr) of a running
+ * datapath: where REDIRECT rules and final-unit actions send uplink
+ * packets.  0 or a negative errno. */
+int dp_portal_set(struct dp_ctx *ctx, struct in_addr portal);
+
 /* ----------------------------------------------------- consistency -- */
 
 /* What dp_check() found (docs/datapath.md "Crashes and concurrent

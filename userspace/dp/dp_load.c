@@ -227,6 +227,24 @@ int dp_config_read(struct dp_ctx *ctx, struct xepc_config *cfg)
     return 0;
 }
 
+int dp_portal_set(struct dp_ctx *ctx, struct in_addr portal)
+{
+    struct xepc_config cfg;
+    uint32_t k = 0;
+    int rc = dp_lock(ctx);
+    if (rc)
+        return rc;
+    rc = dp_config_read(ctx, &cfg);
+    if (!rc) {
+        cfg.portal_addr = portal.s_addr;
+        if (bpf_map_update_elem(ctx->map_fd[DP_MAP_CONFIG], &k, &cfg, BPF_EXIST))
+            rc = dp_set_error(ctx, -errno, "cannot write %s: %s", XEPC_MAP_CONFIG,
+                              strerror(errno));
+    }
+    dp_unlock(ctx);
+    return rc;
+}
+
 static int state_read(struct dp_ctx *ctx, struct dp_state *st)
 {
     char path[512];

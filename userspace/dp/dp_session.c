@@ -1621,6 +1621,60 @@ static int quota_refill(struct dp_ctx *ctx, uint32_t ul_teid, uint32_t rating_gr
                         ul_teid, rating_group);
 }
 
+static int quota_adjust(struct dp_ctx *ctx, uint32_t ul_teid, uint32_t rating_group,
+                        int64_t delta, uint64_t threshold, int fua, int64_t *out)
+{
+    struct xepc_session k;
+    uint32_t sid;
+    int rc = session_find(ctx, ul_teid, &sid, &k);
+    if (rc)
+        return rc;
+    if (fua > DP_FUA_RESTRICT)
+        return dp_set_error(ctx, -EINVAL, "unknown final-unit action %d", fua);
+    for (uint32_t i = 0; i < k.n_charge; i++) {
+        struct xepc_charge *c = charge_slot(ctx, k.charge_base + i);
+        if (!c || c->rating_group != rating_group || !(c->flags & XEPC_CF_ONLINE))
+            continue;
+        /* as quota_refill: an atomic add (compare-and-swap, saturated),
+         * then the state bits, never a whole-value write */
+        __s64 cur = __atomic_load_n(&c->remaining, __ATOMIC_RELAXED), left;
+        do {
+            if (delta >= 0) {
+                bool sat;
+                left = dp_quota_sum(cur, (uint64_t)delta, &sat);
+            } else {
+                left = cur < INT64_MIN / 2 - delta ? cur : cur + delta;
+            }
+        } while (!__atomic_compare_exchange_n(&c->remaining, &cur, left, false,
+                                              __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
+        if (fua >= 0)
+            __atomic_store_n(&c->fua, (uint8_t)fua, __ATOMIC_RELEASE);
+        __atomic_store_n(&c->threshold, threshold, __ATOMIC_RELEASE);
+        uint32_t clr = 0;
+        if (left > 0)
+            clr |= XEPC_CS_EXHAUSTED;
+        if (left > (__s64)threshold)
+            clr |= XEPC_CS_THRESHOLD_SENT;
+        __atomic_fetch_and(&c->state, ~clr, __ATOMIC_SEQ_CST);
+        if (out)
+            *out = left;
+        return 0;
+    }
+    return dp_set_error(ctx, -ENOENT, "session TEID 0x%08x has no quota for rating group %u",
+                        ul_teid, rating_group);
+}
+
+int dp_quota_adjust(struct dp_ctx *ctx, uint32_t ul_teid, uint32_t rating_group, int64_t delta,
+                    uint64_t threshold, int fua, int64_t *left)
+{
+    int rc = dp_lock(ctx);
+    if (rc)
+        return rc;
+    rc = quota_adjust(ctx, ul_teid, rating_group, delta, threshold, fua, left);
+    dp_unlock(ctx);
+    return rc;
+}
+
 int dp_quota_refill(struct dp_ctx *ctx, uint32_t ul_teid, uint32_t rating_group, uint64_t bytes,
                     uint8_t threshold_pct)
 {
