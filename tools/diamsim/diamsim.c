@@ -49,6 +49,8 @@ struct quota {                          /* Gy: per IMSI and rating group */
     uint32_t threshold, validity;
     struct diam_fui final;              /* with the last grant */
     uint64_t used;                      /* reported so far */
+    uint64_t outstanding;               /* granted, not yet settled by a
+                                           report */
 };
 
 struct fault {                          /* error answers, silence */
@@ -620,8 +622,16 @@ static void on_gy_ccr(struct sim *s, struct msg *m)
         if (!in->has_rating_group)
             continue;
         q = find_quota(s, ccr.sub.imsi, in->rating_group);
-        if (q && in->used.present)
-            q->used += in->used.has_total ? in->used.total : in->used.input + in->used.output;
+        if (q && in->used.present) {
+            uint64_t u = in->used.has_total ? in->used.total : in->used.input + in->used.output;
+            q->used += u;
+            /* RFC 4006 5.1.2: the report settles the outstanding grant;
+             * what it did not use goes back to the budget (the next grant
+             * replaces it at the client) */
+            if (q->outstanding > u)
+                q->remaining += q->outstanding - u;
+            q->outstanding = 0;
+        }
         /* RFC 4006 5.2: no RSU (final report, CCR-T): nothing to grant */
         if (!in->requested.present || ccr.cc_request_type == DIAM_CC_TERMINATION)
             continue;
@@ -643,6 +653,7 @@ static void on_gy_ccr(struct sim *s, struct msg *m)
         }
         uint64_t g = q->grant && q->grant < q->remaining ? q->grant : q->remaining;
         q->remaining -= g;
+        q->outstanding = g;
         out->result_code = DIAM_SUCCESS;
         out->granted = (struct diam_units){ .present = true, .has_total = true, .total = g };
         out->validity_time = q->validity;
