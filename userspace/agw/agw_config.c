@@ -169,6 +169,10 @@ void agw_config_defaults(struct agw_config *cfg)
     cfg->diameter.s6a.address.s_addr = htonl(INADDR_LOOPBACK);
     cfg->diameter.s6a.port = 3868;
     cfg->diameter.s6a.tx_timeout_ms = 2000;
+    cfg->diameter.gy.address.s_addr = htonl(INADDR_LOOPBACK);
+    cfg->diameter.gy.port = 3868;
+    cfg->diameter.gy.tx_timeout_ms = 2000;
+    cfg->diameter.gy.rating_group = 1;
 }
 
 void agw_config_free(struct agw_config *cfg)
@@ -823,8 +827,39 @@ static void rd_metrics(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
     YCFG_RD_UINT(c, m.val[1], "metrics.port", 0, 65535, cfg->metrics.port);
 }
 
-/* Diameter (docs/charging.md): our node, the Gx peer (the PCRF) and the
- * S6a peer (the HSS, replacing the local one). */
+/* diameter.gy: the OCS (docs/charging.md "Gy in xepc-agwd"). */
+static void rd_diameter_gy(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
+{
+    static const char *const keys[] = {"peer",         "address", "port",   "tx_timeout",
+                                       "failure_handling", "rating_group", "apn", "portal"};
+    static const char *const ccfh[] = {"terminate", "continue", "retry_and_terminate"};
+    struct ycfg_map g;
+    if (!ycfg_map_open(c, n, "diameter.gy", keys, 8, &g))
+        return;
+    cfg->diameter.gy.enabled = true;
+    ycfg_rd_str(c, ycfg_map_need(c, &g, "peer"), "diameter.gy.peer", cfg->diameter.gy.peer,
+                sizeof(cfg->diameter.gy.peer), 1);
+    if (g.val[1])
+        ycfg_rd_ipv4(c, g.val[1], "diameter.gy.address", &cfg->diameter.gy.address);
+    YCFG_RD_UINT(c, g.val[2], "diameter.gy.port", 1, 65535, cfg->diameter.gy.port);
+    rd_duration(c, g.val[3], "diameter.gy.tx_timeout", 100, 60000, "100ms..60s",
+                &cfg->diameter.gy.tx_timeout_ms);
+    if (g.val[4])
+        YCFG_RD_ENUM(c, g.val[4], "diameter.gy.failure_handling", ccfh, cfg->diameter.gy.ccfh);
+    /* RFC 4006 8.29: Unsigned32; 0 is the datapath's "no rating group" */
+    YCFG_RD_UINT(c, g.val[5], "diameter.gy.rating_group", 1, UINT32_MAX,
+                 cfg->diameter.gy.rating_group);
+    if (g.val[6] && ycfg_rd_str(c, g.val[6], "diameter.gy.apn", cfg->diameter.gy.apn,
+                                sizeof(cfg->diameter.gy.apn), 1) &&
+        !agw_config_apn(cfg, cfg->diameter.gy.apn))
+        ycfg_err(c, g.val[6], "diameter.gy.apn", "'%s' is not a configured APN",
+                 cfg->diameter.gy.apn);
+    if (g.val[7])
+        ycfg_rd_ipv4(c, g.val[7], "diameter.gy.portal", &cfg->diameter.gy.portal);
+}
+
+/* Diameter (docs/charging.md): our node, the Gx peer (the PCRF), the S6a
+ * peer (the HSS, replacing the local one) and the Gy peer (the OCS). */
 static void rd_diameter_peer(struct ycfg *c, yaml_node_t *n, const char *name, bool *enabled,
                              char *peer, size_t peer_len, struct in_addr *addr, uint16_t *port,
                              uint32_t *tx_timeout_ms)
@@ -848,9 +883,10 @@ static void rd_diameter_peer(struct ycfg *c, yaml_node_t *n, const char *name, b
 
 static void rd_diameter(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
 {
-    static const char *const keys[] = {"identity", "realm", "address", "port", "gx", "s6a"};
+    static const char *const keys[] = {"identity", "realm", "address", "port", "gx", "s6a",
+                                       "gy"};
     struct ycfg_map m;
-    if (!ycfg_map_open(c, n, "diameter", keys, 6, &m))
+    if (!ycfg_map_open(c, n, "diameter", keys, 7, &m))
         return;
     cfg->diameter.enabled = true;
     ycfg_rd_str(c, ycfg_map_need(c, &m, "identity"), "diameter.identity", cfg->diameter.identity,
@@ -875,6 +911,19 @@ static void rd_diameter(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
          cfg->diameter.gx.port != cfg->diameter.s6a.port))
         ycfg_err(c, m.val[5], "diameter.s6a.peer",
                  "'%s' is also the Gx peer, at another address or port", cfg->diameter.s6a.peer);
+    if (m.val[6])
+        rd_diameter_gy(c, m.val[6], cfg);
+    /* the same rule for the OCS: one connection per peer identity */
+    if (cfg->diameter.gy.enabled &&
+        ((cfg->diameter.gx.enabled && !strcmp(cfg->diameter.gx.peer, cfg->diameter.gy.peer) &&
+          (cfg->diameter.gx.address.s_addr != cfg->diameter.gy.address.s_addr ||
+           cfg->diameter.gx.port != cfg->diameter.gy.port)) ||
+         (cfg->diameter.s6a.enabled && !strcmp(cfg->diameter.s6a.peer, cfg->diameter.gy.peer) &&
+          (cfg->diameter.s6a.address.s_addr != cfg->diameter.gy.address.s_addr ||
+           cfg->diameter.s6a.port != cfg->diameter.gy.port))))
+        ycfg_err(c, m.val[6], "diameter.gy.peer",
+                 "'%s' is also the Gx or S6a peer, at another address or port",
+                 cfg->diameter.gy.peer);
 }
 
 /* ------------------------------------------------------------ load ---- */

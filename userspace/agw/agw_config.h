@@ -192,6 +192,20 @@ struct agw_config {
             uint16_t port;          /* default 3868 */
             uint32_t tx_timeout_ms; /* answer timer of AIR/ULR/PUR, default 2 s */
         } s6a;
+        struct {                    /* Gy toward an OCS (agw_gy.h) */
+            bool enabled;
+            char peer[128];         /* the OCS's identity */
+            struct in_addr address;
+            uint16_t port;          /* default 3868 */
+            uint32_t tx_timeout_ms; /* Tx timer (RFC 4006 13), default 2 s */
+            uint32_t ccfh;          /* Credit-Control-Failure-Handling (RFC
+                                       4006 8.14): 0 TERMINATE (default),
+                                       1 CONTINUE, 2 RETRY_AND_TERMINATE */
+            uint32_t rating_group;  /* of all the session's traffic, default 1 */
+            char apn[101];          /* the APN it applies to; "" = all */
+            struct in_addr portal;  /* the datapath's redirect portal when
+                                       the OCS's Redirect-Server is a URL */
+        } gy;
     } diameter;
 };
 

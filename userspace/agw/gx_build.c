@@ -43,7 +43,7 @@ static void send_ccr(struct agw_ctx *ctx, const struct agw_ue *ue, const struct 
     struct msg *m = NULL;
     char b[20];
     if (!node || !ctx->cfg->diameter.gx.enabled)
-        return;                                 /* the node may serve S6a only */
+        return;                                 /* the node may serve S6a or Gy only */
     memset(&ccr, 0, sizeof(ccr));
     session_id(ctx, p, ccr.h.session_id, sizeof(ccr.h.session_id));
     snprintf(ccr.h.dest_realm, sizeof(ccr.h.dest_realm), "%s", ctx->cfg->diameter.realm);

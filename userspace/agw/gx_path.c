@@ -8,6 +8,7 @@
 #include "agw/agw.h"
 #include "agw/agw_gx.h"
 #include "agw/agw_s6a.h"
+#include "agw/agw_gy.h"
 #include "diameter/diam.h"
 
 struct agw_gx {
@@ -27,6 +28,8 @@ static void gx_io_cb(struct ev_loop *loop, ev_io *w, int revents)
     while (ctx->gx && diam_node_next(ctx->gx->node, &ev)) {
         if (ev.app_id == DIAM_APPID_S6A)
             s6a_handle_event(ctx, &ev);
+        else if (ev.app_id == DIAM_APPID_GY)
+            gy_handle_event(ctx, &ev);          /* the OCS (agw_gy.h) */
         else
             gx_handle_event(ctx, &ev);
         diam_event_done(&ev);
@@ -39,7 +42,9 @@ int gx_open(struct agw_ctx *ctx)
     struct diam_cfg dc;
     int rc;
 
-    if (!c->diameter.enabled || (!c->diameter.gx.enabled && !c->diameter.s6a.enabled))
+    /* one node for S6a, Gx and Gy (freeDiameter: one per process) */
+    if (!c->diameter.enabled ||
+        (!c->diameter.gx.enabled && !c->diameter.s6a.enabled && !c->diameter.gy.enabled))
         return 0;
     if ((rc = s6a_open(ctx)) < 0)
         return rc;
@@ -72,6 +77,7 @@ int gx_open(struct agw_ctx *ctx)
             p->port = c->diameter.s6a.port;
         }
     }
+    gy_node_cfg(ctx, &dc);
     rc = diam_node_start(&dc, &gx->node);
     if (rc < 0) {
         LOG_ERR(ctx, "gx", "cannot start the Diameter node %s: %s", dc.identity,
@@ -102,7 +108,7 @@ int gx_open(struct agw_ctx *ctx)
              c->diameter.s6a.enabled ? (c->diameter.gx.enabled ? ", HSS " : "HSS ") : "",
              c->diameter.s6a.enabled ? c->diameter.s6a.peer : "", dc.peers[0].addr,
              dc.peers[0].port);
-    return 0;
+    return gy_open(ctx);
 }
 
 void gx_close(struct agw_ctx *ctx)
@@ -110,6 +116,7 @@ void gx_close(struct agw_ctx *ctx)
     struct agw_gx *gx = ctx->gx;
     if (!gx)
         return;
+    gy_close(ctx);
     ev_io_stop(ctx->loop, &gx->io);
     gx_sessions_free_all(ctx);
     agw_hash_free(&gx->sessions);

@@ -12,6 +12,7 @@
 
 #include "agw/agw.h"
 #include "agw/agw_gx.h"
+#include "agw/agw_gy.h"
 #include "dp/dp.h"
 
 #define BIT_GET(b, i) ((b)[(i) >> 3] & (1u << ((i) & 7)))
@@ -158,6 +159,7 @@ int pgw_pdn_alloc(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p,
         return 26;
     }
     gx_session_start(ctx, ue, p);   /* TS 29.212 4.5.1 (agw_gx.h) */
+    gy_session_start(ctx, ue, p);   /* RFC 4006 5.2 (agw_gy.h) */
     return 0;
 }
 
@@ -205,6 +207,8 @@ int pgw_pdn_program(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p)
     /* An installed session only changes its tunnel here: its AMBR meters
      * (and their buckets) stay; new meters for every tunnel change would
      * cost two meter allocations per attach and per service request. */
+    if (!p->dp_installed)
+        gy_session_spec(ctx, p, &s);    /* the rating group's quota (agw_gy.h) */
     int rc = p->dp_installed ? dp_session_modify(ctx->dp, &s, XEPC_ACT_PASS, 0)
                              : dp_session_add(ctx->dp, &s, XEPC_ACT_PASS);
     if (rc < 0) {
@@ -213,6 +217,8 @@ int pgw_pdn_program(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p)
                 p->ul_teid, dp_ctx_error(ctx->dp));
         return rc;
     }
+    if (!p->dp_installed)
+        gy_session_installed(ctx, p);
     p->dp_installed = true;
     return 0;
 }
@@ -253,6 +259,7 @@ void pgw_pdn_release(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p)
     if (p->state == PDN_FREE)
         return;
     gx_session_stop(ctx, ue, p);    /* TS 29.212 4.5.7 (agw_gx.h) */
+    gy_session_stop(ctx, ue, p);    /* RFC 4006 5.4, before the counters go */
     if (p->dp_installed && ctx->dp) {
         int rc = dp_session_del(ctx->dp, p->ul_teid);
         if (rc < 0 && rc != -ENOENT) {
@@ -312,6 +319,11 @@ static void on_dp_event(const struct dp_event *ev, void *arg)
          * (emm_paging.c) */
         ctx->stats.dp_ddn_events++;
         emm_paging_ddn(ctx, ev->session_id);
+        break;
+    case XEPC_EV_QUOTA_THRESHOLD:
+    case XEPC_EV_QUOTA_EXHAUSTED:  /* online charging (agw_gy.h) */
+        gy_quota_event(ctx, ev->u.quota.hdr.teid_local, ev->u.quota.rating_group,
+                       ev->type == XEPC_EV_QUOTA_EXHAUSTED);
         break;
     default:
         break;

@@ -577,6 +577,18 @@ static const struct bad_row bad_rows[] = {
      "diameter.s6a.tx_timeout: 50ms is out of range 100ms..60s"},
     {S_TOP, "diameter: {identity: a, realm: b, gx: {peer: p}, s6a: {peer: p, port: 2}}\n", 1, 55,
      "diameter.s6a.peer: 'p' is also the Gx peer, at another address or port"},
+    {S_TOP, "diameter: {identity: a, realm: b, gy: {port: 1}}\n", 1, 39,
+     "diameter.gy.peer: required key missing"},
+    {S_TOP, "diameter: {identity: a, realm: b, gy: {peer: p, failure_handling: retry}}\n", 1, 67,
+     "diameter.gy.failure_handling: 'retry' is not one of"},
+    {S_TOP, "diameter: {identity: a, realm: b, gy: {peer: p, rating_group: 0}}\n", 1, 63,
+     "diameter.gy.rating_group: 0 is out of range"},
+    {S_TOP, "diameter: {identity: a, realm: b, gy: {peer: p, apn: ims}}\n", 1, 54,
+     "diameter.gy.apn: 'ims' is not a configured APN"},
+    {S_TOP, "diameter: {identity: a, realm: b, gy: {peer: p, tx_timeout: 50ms}}\n", 1, 61,
+     "diameter.gy.tx_timeout: "},
+    {S_TOP, "diameter: {identity: a, realm: b, gx: {peer: p}, gy: {peer: p, port: 2}}\n", 1, 54,
+     "diameter.gy.peer: 'p' is also the Gx or S6a peer, at another address or port"},
 };
 
 static bool check_row(const struct bad_row *r, size_t idx)
@@ -703,6 +715,7 @@ static void test_diameter_section(void **state)
     assert_int_equal(c.diameter.gx.address.s_addr, ip("10.0.0.9"));
     assert_int_equal(c.diameter.gx.port, 3868);
     assert_int_equal(c.diameter.gx.tx_timeout_ms, 500);
+    assert_false(c.diameter.gy.enabled);
     assert_false(c.diameter.s6a.enabled);
     agw_config_free(&c);
     /* S6a instead of the local HSS: its peer and defaults */
@@ -718,6 +731,40 @@ static void test_diameter_section(void **state)
     assert_int_equal(c.diameter.s6a.address.s_addr, ip("10.0.0.9"));
     assert_int_equal(c.diameter.s6a.port, 3868);
     assert_int_equal(c.diameter.s6a.tx_timeout_ms, 2000);
+    agw_config_free(&c);
+    /* diameter.gy: the OCS, its defaults and values */
+    y = build(S_TOP, "diameter:\n  identity: agw.test\n  realm: test\n"
+                     "  gy: {peer: ocs.test}\n", &l);
+    rc = agw_config_load_string("d2.yaml", y, strlen(y), &c, errbuf, ERRLEN);
+    free(y);
+    if (rc)
+        fail_msg("diameter.gy rejected (%d):\n%s", rc, errbuf);
+    assert_false(c.diameter.gx.enabled);
+    assert_true(c.diameter.gy.enabled);
+    assert_string_equal(c.diameter.gy.peer, "ocs.test");
+    assert_int_equal(c.diameter.gy.address.s_addr, ip("127.0.0.1"));
+    assert_int_equal(c.diameter.gy.port, 3868);
+    assert_int_equal(c.diameter.gy.tx_timeout_ms, 2000);
+    assert_int_equal(c.diameter.gy.ccfh, 0);
+    assert_int_equal(c.diameter.gy.rating_group, 1);
+    assert_string_equal(c.diameter.gy.apn, "");
+    assert_int_equal(c.diameter.gy.portal.s_addr, 0);
+    agw_config_free(&c);
+    y = build(S_TOP, "diameter:\n  identity: agw.test\n  realm: test\n"
+                     "  gy: {peer: ocs.test, address: 10.0.0.8, port: 3869, tx_timeout: 1s,\n"
+                     "       failure_handling: retry_and_terminate, rating_group: 100,\n"
+                     "       apn: INTERNET, portal: 10.0.0.7}\n", &l);
+    rc = agw_config_load_string("d3.yaml", y, strlen(y), &c, errbuf, ERRLEN);
+    free(y);
+    if (rc)
+        fail_msg("diameter.gy rejected (%d):\n%s", rc, errbuf);
+    assert_int_equal(c.diameter.gy.address.s_addr, ip("10.0.0.8"));
+    assert_int_equal(c.diameter.gy.port, 3869);
+    assert_int_equal(c.diameter.gy.tx_timeout_ms, 1000);
+    assert_int_equal(c.diameter.gy.ccfh, 2);
+    assert_int_equal(c.diameter.gy.rating_group, 100);
+    assert_string_equal(c.diameter.gy.apn, "INTERNET");
+    assert_int_equal(c.diameter.gy.portal.s_addr, ip("10.0.0.7"));
     agw_config_free(&c);
 }
 

@@ -1,0 +1,234 @@
+#!/bin/bash
+# xepc-agwd with Gy toward diamsim as the OCS (docs/charging.md "Gy in
+# xepc-agwd"): UEs attach through enbsim (TUN user plane) and get UDP
+# downlink from the PDN side through the XDP datapath; the OCS's grants are
+# the kernel's quota of (session, rating group).  One UE per case, each
+# with its own IMSI and its own quota line in diamsim:
+#   exact:     a grant of 10500 bytes lets exactly 10 datagrams of 1000 bytes
+#              through, then TERMINATE detaches the UE; the CCR-T reports
+#              10000 bytes
+#   refill:    grants of 20000 with a threshold of 8000: 150 datagrams, none
+#              lost, CCR-U at the threshold (Reporting-Reason THRESHOLD)
+#   rar:       an RAR 2 s in: RAA 2001 and a CCR-U FORCED_REAUTHORISATION
+#   restrict:  RESTRICT_ACCESS with a Restriction-Filter-Rule: after the
+#              final units only the named source port passes
+#   redirect:  REDIRECT: the UE's TCP to any address reaches the portal
+#   denied:    per-MSCC 5031 RATING_FAILED: nothing passes
+#   silent:    the OCS does not answer: Tx timer, failure handling TERMINATE
+#              detaches; then CONTINUE (configured) lets traffic through and
+#              the usage is reported when the OCS answers again
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/agw_lib.sh"
+
+DIAMSIM=${DIAMSIM:-$E2E_ROOT/build/bin/diamsim}
+TRAFFIC=$E2E_ROOT/tests/e2e/gy_traffic.py
+e2e_require
+agw_require
+[ -x "$DIAMSIM" ] || skip_all "build first: make all (diamsim)"
+trap 'for f in "$E2E_TMP"/*.bgpid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; done; e2e_cleanup' EXIT
+tap_plan 15
+
+e2e_topology || { not_ok "topology"; exit 1; }
+DPORT=$((30000 + E2E_ID % 20000))
+gy_config() {       # gy_config FAILURE_HANDLING
+    agw_config
+    cat >>"$AGW_CONF" <<EOF
+diameter:
+  identity: agw.localdomain
+  realm: localdomain
+  address: 127.0.0.1
+  port: $((DPORT + 1))
+  gy:
+    peer: diamsim.localdomain
+    address: 127.0.0.1
+    port: $DPORT
+    tx_timeout: 1s
+    failure_handling: $1
+    rating_group: 1
+    apn: internet
+    portal: $PDN_ADDR
+EOF
+}
+gy_config terminate
+check "xepcctl config check accepts diameter.gy" "$XEPCCTL" config check "$AGW_CONF"
+
+# one subscriber per case: $E2E_TMP/<case>.csv
+N=0
+for c in exact refill rar restrict redirect denied silent cont; do
+    N=$((N + 1))
+    "$ENBSIM" gen-subscribers --count 1 --imsi-base "00101000000$(printf %04d $N)" \
+        --apn internet >"$E2E_TMP/$c.csv" &&
+        "$XEPCCTL" subscriber import --db "$AGW_DB" "$E2E_TMP/$c.csv" >/dev/null ||
+        not_ok "subscriber $c"
+    eval "IMSI_$c=$(awk -F, 'NR==2 {print $1}' "$E2E_TMP/$c.csv")"
+done
+REC=$E2E_TMP/ocs.jsonl
+diamsim_start() {
+    ip netns exec "$NS_GW" "$DIAMSIM" --port $DPORT --record "$REC" "$@" \
+        >>"$E2E_TMP/diamsim.log" 2>&1 &
+    echo $! >"$E2E_TMP/diamsim.bgpid"
+}
+diamsim_start \
+    -c "quota $IMSI_exact rg=1 total=10500 final=terminate" \
+    -c "quota $IMSI_refill rg=1 total=400000 grant=20000 threshold=8000 final=terminate" \
+    -c "quota $IMSI_rar rg=1 total=1000000 grant=100000" \
+    -c "rar after=2 gy $IMSI_rar rg=1" \
+    -c "quota $IMSI_restrict rg=1 total=3000 final=restrict restrict=\"permit out udp from $PDN_ADDR 7000 to any\"" \
+    -c "quota $IMSI_redirect rg=1 total=3000 final=redirect redirect=http://$PDN_ADDR/" \
+    -c "quota $IMSI_denied rg=2 total=1000"
+agw_start || { not_ok "xepc-agwd start"; exit 1; }
+wait_ocs() {
+    for _ in $(seq 100); do
+        [ -n "$(ip netns exec "$NS_GW" ss -tn state established "( dport = :$DPORT or sport = :$DPORT )" | tail -n +2)" ] && break
+        sleep 0.1
+    done
+    sleep 0.5
+}
+wait_ocs
+
+# ue_up CASE: attaches the case's UE (held), sets UE_IP and UE_PID
+ue_up() {
+    rm -f "$E2E_TMP/$1.ready"
+    ip netns exec "$NS_ENB" "$ENBSIM" --mme "$S1U_ADDR" --backend "$AGW_BACKEND" \
+        --enb-addr "$ENB_ADDR" --subscribers "$E2E_TMP/$1.csv" --ues 1 --hold -1 --detach \
+        --tun --timeout 60 --ready-file "$E2E_TMP/$1.ready" --ue-report "$E2E_TMP/$1.ues" \
+        >"$E2E_TMP/$1.out" 2>&1 &
+    UE_PID=$!
+    echo $UE_PID >"$E2E_TMP/$1.bgpid"
+    for _ in $(seq 150); do [ -s "$E2E_TMP/$1.ready" ] && break; sleep 0.1; done
+    UE_IP=$(awk '!/^#/ && $2 != "-" {print $2; exit}' "$E2E_TMP/$1.ues")
+    sleep 0.5       # the CCA-I
+}
+ue_down() { kill -TERM "$UE_PID" 2>/dev/null; wait "$UE_PID" 2>/dev/null; }
+# flow CASE COUNT LEN GAP_MS [SPORT [SECONDS]]: downlink datagrams to the
+# UE; prints "received bytes"
+flow() {
+    local out=$E2E_TMP/$1.recv
+    ip netns exec "$NS_ENB" python3 "$TRAFFIC" recv "$UE_IP" 5001 "${6:-4}" >"$out" &
+    local r=$!
+    sleep 0.3
+    ip netns exec "$NS_PDN" python3 "$TRAFFIC" send "$UE_IP" 5001 "$2" "$3" "$4" $5
+    wait $r
+    cat "$out"
+}
+j() { python3 -c "
+import json,sys
+lines=[json.loads(l)['msg'] for l in open(sys.argv[1]) if l.strip()]
+gy=[m for m in lines if m.get('app')=='gy']
+def ccr(imsi): return [m for m in gy if m.get('cmd')=='CCR' and m.get('imsi')==imsi]
+def sids(imsi): return set(m['sid'] for m in ccr(imsi))
+def of(imsi): return [m for m in gy if m.get('sid') in sids(imsi)]
+def usu(m): return sum(x.get('usu',{}).get('total',0) for x in m.get('mscc',[]))
+def reasons(m): return [x.get('reason') for x in m.get('mscc',[])]
+r = ($2)
+if not r: print('#', [(m.get('cmd'),m.get('cc_type'),[ (x.get('usu'),x.get('reason')) for x in m.get('mscc',[])]) for m in gy][-12:])
+sys.exit(0 if r else 1)" "$1"; }
+
+# exact
+ue_up exact
+got=$(flow exact 20 1000 20)
+sleep 1.5
+[ "$got" = "10 10000" ] && ok "a grant of 10500 bytes: exactly 10 datagrams of 1000 bytes through" ||
+    not_ok "exact quota: received '$got', wanted '10 10000'"
+grep -q "terminated: final units used" "$E2E_TMP/agwd.log" &&
+    ok "the final units used up: TERMINATE detaches the UE" ||
+    { not_ok "TERMINATE did not detach"; grep gy "$E2E_TMP/agwd.log" | tail -5 | sed 's/^/# /'; }
+check "the CCR-T reports the 10000 bytes (CCR-I then CCR-T)" \
+    j "$REC" "[(m['cc_type'],usu(m)) for m in ccr('$IMSI_exact')]==[(1,0),(3,10000)]"
+ue_down
+
+# refill: 150 datagrams of 1000 bytes over grants of 20000, threshold 8000
+ue_up refill
+got=$(flow refill 150 1000 10 "" 20)
+[ "$got" = "150 150000" ] && ok "threshold refill: 150 kB through grants of 20 kB without a loss" ||
+    not_ok "refill: received '$got', wanted '150 150000'"
+check "CCR-U at the threshold (Reporting-Reason THRESHOLD) before the grant ran out" \
+    j "$REC" "len([m for m in ccr('$IMSI_refill') if m['cc_type']==2 and reasons(m)==[0]])>=5"
+ue_down
+sleep 1
+check "the reports add up to the bytes sent: nothing double-counted" \
+    j "$REC" "sum(usu(m) for m in ccr('$IMSI_refill'))==150000"
+
+# rar
+ue_up rar
+sleep 2.5
+check "RAR mid-session: RAA 2001 and a CCR-U FORCED_REAUTHORISATION" \
+    j "$REC" "[m.get('result') for m in of('$IMSI_rar') if m['cmd']=='RAA']==[2001] and
+              any(m['cc_type']==2 and reasons(m)==[7] for m in ccr('$IMSI_rar'))"
+ue_down
+
+# restrict: 3000 bytes, then only UDP from the PDN's port 7000
+ue_up restrict
+flow restrict 5 1000 20 >/dev/null
+sleep 0.5
+a=$(flow restrict 5 500 20 7000 2)
+b=$(flow restrict 5 500 20 7001 2)
+[ "$a" = "5 2500" ] && [ "$b" = "0 0" ] &&
+    ok "RESTRICT_ACCESS: after the final units only the Restriction-Filter-Rule's flow passes" ||
+    not_ok "restrict: allowed flow '$a' (want 5 2500), other flow '$b' (want 0 0)"
+ue_down
+
+# redirect: 3000 bytes, then the UE's HTTP goes to the portal
+ue_up redirect
+UE_IF=$(ip -n "$NS_ENB" -o addr show | awk -v ip="$UE_IP" '$4 ~ "^"ip"/" {print $2; exit}')
+ip -n "$NS_ENB" rule add from "$UE_IP" table 200
+ip -n "$NS_ENB" route add default dev "$UE_IF" table 200
+flow redirect 5 1000 20 >/dev/null
+sleep 0.5
+ip netns exec "$NS_PDN" python3 -c "
+import socket
+s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('$PDN_ADDR', 80)); s.listen(1); s.settimeout(8)
+c,_=s.accept(); c.recv(1000); c.sendall(b'HTTP/1.0 200 OK\r\n\r\nxepc-portal\n'); c.close()" &
+echo $! >"$E2E_TMP/portal.bgpid"
+for _ in $(seq 50); do
+    [ -n "$(ip netns exec "$NS_PDN" ss -tln "( sport = :80 )" | tail -n +2)" ] && break
+    sleep 0.1
+done
+page=$(ip netns exec "$NS_ENB" curl -s -m 5 --interface "$UE_IP" http://198.51.100.7/ 2>&1)
+[ "$page" = "xepc-portal" ] && ok "REDIRECT: the UE's HTTP to 198.51.100.7 is answered by the portal" ||
+    { not_ok "redirect: got '$page'"
+      in_gw "$XEPCCTL" stats --pin-dir "$PIN" | grep -iE "redirect|portal|quota|restrict" | sed 's/^/# /'
+      ip netns exec "$NS_ENB" curl -v -s -m 2 --interface "$UE_IP" http://198.51.100.7/ 2>&1 | sed 's/^/# /'
+      grep gy "$E2E_TMP/agwd.log" | tail -8 | sed 's/^/# /'; }
+ue_down
+
+# denied: the OCS does not rate rating group 1
+ue_up denied
+got=$(flow denied 5 1000 20 "" 2)
+[ "$got" = "0 0" ] && grep -q "rating group 1 blocked (MSCC result 5031)" "$E2E_TMP/agwd.log" &&
+    ok "per-MSCC 5031 RATING_FAILED: the rating group is blocked" ||
+    not_ok "denied: received '$got'"
+ue_down
+
+# silent OCS, failure handling TERMINATE (configured)
+kill "$(cat "$E2E_TMP/diamsim.bgpid")" 2>/dev/null; sleep 0.5
+diamsim_start -c "silence gy"
+wait_ocs
+ue_up silent
+sleep 2
+grep -q "no CCA within 1000 ms" "$E2E_TMP/agwd.log" && grep -q "terminated: Tx timer expired" "$E2E_TMP/agwd.log" &&
+    ok "a silent OCS with failure handling TERMINATE: Tx timer, the UE is detached" ||
+    { not_ok "silent OCS, TERMINATE"; grep gy "$E2E_TMP/agwd.log" | tail -5 | sed 's/^/# /'; }
+ue_down
+
+# CONTINUE: traffic passes without the OCS; the usage is reported once it answers
+agw_stop TERM
+kill "$(cat "$E2E_TMP/diamsim.bgpid")" 2>/dev/null; sleep 0.5
+diamsim_start -c "silence gy count=1" -c "quota * rg=1 total=1000000 grant=500000"
+gy_config continue
+agw_start || not_ok "xepc-agwd restart"
+wait_ocs
+ue_up cont
+sleep 1
+got=$(flow cont 5 1000 20 "" 2)
+[ "$got" = "5 5000" ] && ok "CONTINUE: after the Tx timer the traffic goes on without credit control" ||
+    not_ok "continue: received '$got'"
+sleep 5
+ue_down
+sleep 1
+check "CONTINUE: the OCS back, the session's usage (5000 bytes) is reported" \
+    j "$REC" "sum(usu(m) for m in ccr('$IMSI_cont'))==5000"
+check "xepc-agwd still runs" kill -0 "$AGW_PID"
+agw_stop TERM
+exit $((TAP_FAILED > 0))

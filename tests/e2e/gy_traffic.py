@@ -1,0 +1,40 @@
+#!/usr/bin/env python3
+"""UDP for the Gy e2e test (tests/e2e/agw_gy.sh).
+
+  gy_traffic.py recv ADDR PORT SECONDS   -> prints the datagrams received
+                                           (until SECONDS, or 2 s without
+                                           one after the first)
+  gy_traffic.py send DST PORT COUNT LEN GAP_MS [SPORT]
+LEN is the IPv4 total length of each datagram (what the datapath charges)."""
+import socket
+import sys
+import time
+
+if sys.argv[1] == "recv":
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((sys.argv[2], int(sys.argv[3])))
+    end = time.time() + float(sys.argv[4])
+    n = 0
+    nbytes = 0
+    while True:
+        left = end - time.time()
+        if left <= 0:
+            break
+        s.settimeout(min(left, 2.0) if n else left)
+        try:
+            d = s.recv(65535)
+        except socket.timeout:
+            break
+        n += 1
+        nbytes += len(d) + 28
+    print(n, nbytes)
+else:
+    dst, port, count, length, gap = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), \
+        int(sys.argv[5]), float(sys.argv[6]) / 1000
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    if len(sys.argv) > 7:
+        s.bind(("0.0.0.0", int(sys.argv[7])))
+    payload = b"x" * (length - 28)
+    for _ in range(count):
+        s.sendto(payload, (dst, port))
+        time.sleep(gap)

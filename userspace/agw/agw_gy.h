@@ -1,0 +1,59 @@
+/* xepc-agwd's Gy (RFC 4006, TS 32.299) toward an OCS, on userspace/diameter
+ * (docs/charging.md "Gy in xepc-agwd"):
+ *
+ *   gy_path.c     the sessions' table, the node's Gy peer, validity timers
+ *   gy_build.c    CCR-I/U/T with MSCC and what goes into the datapath
+ *   gy_handler.c  CCA, RAR, Tx timeouts, the kernel's quota events
+ *
+ * One credit-control session per PDN connection of an APN that has Gy
+ * (diameter.gy, diameter.gy.apn), one rating group (diameter.gy.rating_group)
+ * carrying all of the session's traffic.  The kernel enforces the grant
+ * (docs/datapath.md "Charging"); this code keeps the books:
+ *
+ *   charged(t) = off + ul_bytes + dl_bytes of the (session, rating group)
+ *   granted    = what was put into the kernel's quota in all
+ *   granted - charged(t) = the kernel's remainder, always
+ *
+ * A report (USU) is charged(now) - charged(last report); a new grant G in
+ * the answer to a report made at charged = S replaces the old grant (RFC
+ * 4006 5.1.2: the used units settle it), so granted becomes S + G and the
+ * kernel's remainder moves by that difference (dp_quota_adjust), whatever
+ * the traffic did meanwhile. */
+#ifndef XEPC_AGW_GY_H
+#define XEPC_AGW_GY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct agw_ctx;
+struct agw_ue;
+struct agw_pdn;
+struct diam_cfg;
+struct diam_event;
+struct dp_session_spec;
+
+struct agw_gy_stats {
+    uint64_t ccr_i, ccr_u, ccr_t, cca_ok, cca_failed, timeouts, rar;
+    uint64_t fua_terminate, fua_redirect, fua_restrict, blocked;
+    uint64_t ccfh_terminate, ccfh_continue;
+};
+
+/* gy_path.c */
+void gy_node_cfg(struct agw_ctx *ctx, struct diam_cfg *dc);   /* adds the OCS */
+int gy_open(struct agw_ctx *ctx);
+void gy_close(struct agw_ctx *ctx);
+const struct agw_gy_stats *gy_stats(const struct agw_ctx *ctx);
+
+/* gy_build.c: hooks of pgw_session.c */
+void gy_session_start(struct agw_ctx *ctx, const struct agw_ue *ue, const struct agw_pdn *p);
+/* Adds the rating group's rule and quota to a session about to be added
+ * to the datapath. */
+void gy_session_spec(struct agw_ctx *ctx, const struct agw_pdn *p, struct dp_session_spec *s);
+void gy_session_installed(struct agw_ctx *ctx, const struct agw_pdn *p);
+void gy_session_stop(struct agw_ctx *ctx, const struct agw_ue *ue, const struct agw_pdn *p);
+
+/* gy_handler.c */
+void gy_handle_event(struct agw_ctx *ctx, struct diam_event *ev);
+void gy_quota_event(struct agw_ctx *ctx, uint32_t ul_teid, uint32_t rating_group, bool exhausted);
+
+#endif

@@ -1,0 +1,157 @@
+/* Gy requests and what goes into the datapath: CCR-I when a PDN connection
+ * of a Gy APN gets its address (RFC 4006 5.2, TS 32.299 6.4.2), CCR-U on
+ * the kernel's threshold/exhaustion events, Validity-Time and RAR (5.3,
+ * 5.5), CCR-T with the final usage at its release (5.4). */
+#include <string.h>
+
+#include "agw/gy_int.h"
+#include "dp/dp.h"
+
+static bool gy_applies(const struct agw_ctx *ctx, const struct agw_pdn *p)
+{
+    const struct agw_config *c = ctx->cfg;
+    if (!ctx->gy || !c->diameter.gy.enabled || p->apn_idx >= c->n_apns)
+        return false;
+    return !c->diameter.gy.apn[0] ||
+           agw_config_apn(c, c->diameter.gy.apn) == &c->apns[p->apn_idx];
+}
+
+void gy_session_start(struct agw_ctx *ctx, const struct agw_ue *ue, const struct agw_pdn *p)
+{
+    if (!gy_applies(ctx, p))
+        return;
+    struct agw_gy *gy = gy_of(ctx);
+    uint32_t sid = p->ul_teid & 0xffffff;
+    if (sid >= gy->max)
+        return;
+    if (gy->by_sid[sid])
+        gy_forget(ctx, gy->by_sid[sid]);
+    struct gy_sess *g = calloc(1, sizeof(*g));
+    if (!g) {
+        LOG_ERR(ctx, "gy", "no memory for a credit-control session");
+        return;
+    }
+    g->ctx = ctx;
+    g->ue_id = ue->id;
+    g->ul_teid = p->ul_teid;
+    snprintf(g->imsi, sizeof(g->imsi), "%s", ue->imsi);
+    /* RFC 6733 8.8: <DiameterIdentity>;<high 32 bits>;<low 32 bits>[;<optional>] */
+    snprintf(g->sid, sizeof(g->sid), "%s;%llu;%u;gy", ctx->cfg->diameter.identity,
+             (unsigned long long)gy->boot, p->ul_teid);
+    g->rg = ctx->cfg->diameter.gy.rating_group;
+    g->ccfh = ctx->cfg->diameter.gy.ccfh;
+    g->fua = -1;
+    g->fui.action = DIAM_FUA_NONE;
+    gy->by_sid[sid] = g;
+    gy_send_ccr(ctx, g, DIAM_CC_INITIAL, 0);
+}
+
+int gy_send_ccr(struct agw_ctx *ctx, struct gy_sess *g, uint32_t type, uint32_t reason)
+{
+    struct diam_node *node = gx_node(ctx);
+    struct diam_gy_ccr ccr;
+    struct msg *m = NULL;
+    uint64_t charged = 0;
+    if (!node)
+        return -ENOTCONN;
+    memset(&ccr, 0, sizeof(ccr));
+    snprintf(ccr.h.session_id, sizeof(ccr.h.session_id), "%s", g->sid);
+    snprintf(ccr.h.dest_realm, sizeof(ccr.h.dest_realm), "%s", ctx->cfg->diameter.realm);
+    if (type == DIAM_CC_INITIAL && !g->initial_done)
+        g->next_no = 0;
+    ccr.cc_request_type = type;
+    ccr.cc_request_number = g->next_no;
+    snprintf(ccr.sub.imsi, sizeof(ccr.sub.imsi), "%s", g->imsi);
+    ccr.n_mscc = 1;
+    struct diam_mscc *ms = &ccr.mscc[0];
+    diam_mscc_init(ms);
+    ms->has_rating_group = true;
+    ms->rating_group = g->rg;
+    if (!gy_charged(ctx, g, &charged, NULL))
+        charged = g->reported;              /* not installed yet: nothing used */
+    if (type != DIAM_CC_INITIAL) {
+        /* RFC 4006 8.19: what was used since the last report */
+        ms->used = (struct diam_units){ .present = true, .has_total = true,
+                                        .total = charged - g->reported };
+        ms->has_reporting_reason = true;
+        ms->reporting_reason = type == DIAM_CC_TERMINATION ? DIAM_RR_FINAL : reason;
+    }
+    /* RFC 4006 8.18: an empty RSU lets the OCS choose the amount; none
+     * after the final units, nor in the CCR-T (5.6.2, 5.4) */
+    if (type != DIAM_CC_TERMINATION && !g->final && !g->blocked)
+        ms->requested.present = true;
+    if (type == DIAM_CC_TERMINATION)
+        ccr.termination_cause = 1;          /* RFC 6733 8.15 DIAMETER_LOGOUT */
+    int rc = diam_gy_ccr_encode(&ccr, &m);
+    uint64_t cookie = (uint64_t)g->ul_teid << 32 | g->next_no;
+    if (!rc)
+        rc = diam_send(node, &m, ctx->cfg->diameter.gy.tx_timeout_ms, cookie);
+    struct agw_gy_stats *st = &gy_of(ctx)->stats;
+    if (rc < 0) {
+        LOG_WARN(ctx, "gy", "session 0x%08x: CCR not sent: %s", g->ul_teid, strerror(-rc));
+        return rc;
+    }
+    LOG_INFO(ctx, "gy", "session 0x%08x: CCR-%c #%u rg %u used %llu reason %u", g->ul_teid,
+             type == DIAM_CC_INITIAL ? 'I' : type == DIAM_CC_UPDATE ? 'U' : 'T', g->next_no, g->rg,
+             (unsigned long long)(type == DIAM_CC_INITIAL ? 0 : charged - g->reported),
+             type == DIAM_CC_INITIAL ? 0 : ms->reporting_reason);
+    g->busy = true;
+    g->busy_no = g->next_no++;
+    g->busy_type = type;
+    g->busy_snap = charged;
+    g->busy_used = type == DIAM_CC_INITIAL ? 0 : charged - g->reported;
+    if (type == DIAM_CC_INITIAL)
+        st->ccr_i++;
+    else if (type == DIAM_CC_UPDATE)
+        st->ccr_u++;
+    else
+        st->ccr_t++;
+    return 0;
+}
+
+void gy_session_spec(struct agw_ctx *ctx, const struct agw_pdn *p, struct dp_session_spec *s)
+{
+    struct gy_sess *g = gy_find(ctx, p->ul_teid);
+    if (!g || s->n_rules >= DP_MAX_RULES || s->n_quotas >= DP_MAX_QUOTAS)
+        return;
+    /* all of the session's traffic is of the rating group (the last rule:
+     * the highest precedence value) */
+    struct dp_rule_spec *r = &s->rules[s->n_rules++];
+    memset(r, 0, sizeof(*r));
+    r->precedence = UINT16_MAX;
+    r->dir = DP_DIR_BOTH;
+    r->sport_hi = r->dport_hi = 65535;
+    r->action = DP_ACTION_PASS;
+    r->rating_group = g->rg;
+    struct dp_quota_spec *q = &s->quotas[s->n_quotas++];
+    memset(q, 0, sizeof(*q));
+    q->rating_group = g->rg;
+    /* RFC 4006 5.2: no traffic before the grant; a grant that came first
+     * is there at once */
+    q->bytes = g->has_pending ? g->pending_granted : 0;
+    q->threshold_bytes = g->threshold;
+    q->fua = g->fua >= 0 ? (uint8_t)g->fua : DP_FUA_DROP;
+}
+
+void gy_session_installed(struct agw_ctx *ctx, const struct agw_pdn *p)
+{
+    struct gy_sess *g = gy_find(ctx, p->ul_teid);
+    if (!g || g->installed)
+        return;
+    g->installed = true;
+    g->granted = g->has_pending ? g->pending_granted : 0;
+    g->has_pending = false;
+}
+
+void gy_session_stop(struct agw_ctx *ctx, const struct agw_ue *ue, const struct agw_pdn *p)
+{
+    (void)ue;
+    struct gy_sess *g = gy_find(ctx, p->ul_teid);
+    if (!g)
+        return;
+    /* a daemon going down keeps its sessions (they survive in the
+     * datapath): no CCR-T then */
+    if (!ctx->stopping && g->initial_done)
+        gy_send_ccr(ctx, g, DIAM_CC_TERMINATION, DIAM_RR_FINAL);   /* RFC 4006 5.4 */
+    gy_forget(ctx, g);
+}

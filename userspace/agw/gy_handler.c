@@ -1,0 +1,451 @@
+/* Gy messages received (CCA, RAR), Tx timeouts, and the kernel's quota
+ * events: grants into the datapath, final-unit actions, per-MSCC results,
+ * failure handling (RFC 4006 5.3-5.7, TS 32.299 6.3). */
+#include <ctype.h>
+#include <string.h>
+
+#include "agw/gy_int.h"
+#include "dp/dp.h"
+
+/* Units granted: CC-Total-Octets, else input + output (RFC 4006 8.17). */
+static uint64_t units_bytes(const struct diam_units *u)
+{
+    return u->has_total ? u->total : u->input + u->output;
+}
+
+void gy_grant_set(struct agw_ctx *ctx, struct gy_sess *g, uint64_t total)
+{
+    if (!g->installed) {
+        g->has_pending = true;
+        g->pending_granted = total;
+        return;
+    }
+    int64_t left = 0;
+    int64_t delta = (int64_t)(total - g->granted);
+    int rc = ctx->dp ? dp_quota_adjust(ctx->dp, g->ul_teid, g->rg, delta, g->threshold, g->fua,
+                                       &left)
+                     : 0;
+    if (rc < 0) {
+        LOG_ERR(ctx, "gy", "session 0x%08x: quota of rating group %u not set: %s", g->ul_teid,
+                g->rg, dp_ctx_error(ctx->dp));
+        return;
+    }
+    g->granted = total;
+    LOG_INFO(ctx, "gy", "session 0x%08x: rg %u granted %llu in all, %lld left in the kernel",
+             g->ul_teid, g->rg, (unsigned long long)total, (long long)left);
+}
+
+/* The UE of a session, and its PDN connection. */
+static struct agw_pdn *pdn_of(struct agw_ctx *ctx, struct gy_sess *g, struct agw_ue **ue)
+{
+    *ue = ue_find_id(ctx, g->ue_id);
+    if (!*ue)
+        return NULL;
+    for (unsigned i = 0; i < AGW_MAX_PDN; i++)
+        if ((*ue)->pdn[i].state != PDN_FREE && (*ue)->pdn[i].ul_teid == g->ul_teid)
+            return &(*ue)->pdn[i];
+    return NULL;
+}
+
+/* The network-initiated detach of the session's UE (TS 24.301 5.5.2.3).
+ * g may be freed on return (the release sends the CCR-T). */
+static void terminate(struct agw_ctx *ctx, struct gy_sess *g, const char *why)
+{
+    struct agw_ue *ue;
+    char b[20];
+    g->blocked = true;
+    if (!pdn_of(ctx, g, &ue))
+        return;
+    LOG_WARN(ctx, "gy", "ue %s: session 0x%08x terminated: %s", ue_imsi_log(ctx, ue, b),
+             g->ul_teid, why);
+    emm_detach_ue(ctx, ue, false);
+}
+
+/* IPFilterRule (RFC 6733 4.3.1) of a Restriction-Filter-Rule: "permit
+ * in|out PROTO from A [PORTS] to B [PORTS]".  The side that is not "any"
+ * or "assigned" is the remote end (the UE is the other). */
+static int ipfilter_parse(const char *text, struct dp_rule_spec *r)
+{
+    char buf[DIAM_FLOW_MAX], *tok[12], *save = NULL;
+    unsigned n = 0;
+    snprintf(buf, sizeof(buf), "%s", text);
+    for (char *t = strtok_r(buf, " \t", &save); t && n < 12; t = strtok_r(NULL, " \t", &save))
+        tok[n++] = t;
+    if (n < 6 || strcmp(tok[0], "permit") || strcmp(tok[3], "from"))
+        return -EINVAL;
+    memset(r, 0, sizeof(*r));
+    r->dir = DP_DIR_BOTH;
+    r->sport_hi = r->dport_hi = 65535;
+    if (!strcmp(tok[2], "tcp"))
+        r->proto = 6;
+    else if (!strcmp(tok[2], "udp"))
+        r->proto = 17;
+    else if (!strcmp(tok[2], "icmp"))
+        r->proto = 1;
+    else if (strcmp(tok[2], "ip"))
+        return -EINVAL;
+    unsigned i = 4;
+    for (int side = 0; side < 2; side++) {
+        if (i >= n)
+            return -EINVAL;
+        const char *addr = tok[i++];
+        const char *ports = NULL;
+        if (i < n && isdigit((unsigned char)tok[i][0]))
+            ports = tok[i++];
+        if (side == 0) {
+            if (i >= n || strcmp(tok[i], "to"))
+                return -EINVAL;
+            i++;
+        }
+        if (!strcmp(addr, "any") || !strcmp(addr, "assigned"))
+            continue;
+        if (dp_parse_prefix(addr, &r->dst, &r->dst_plen) < 0)
+            return -EINVAL;
+        if (ports && dp_parse_port_range(ports, &r->dport_lo, &r->dport_hi) < 0)
+            return -EINVAL;
+    }
+    return 0;
+}
+
+/* RESTRICT_ACCESS (RFC 4006 5.6.3): the Restriction-Filter-Rules become
+ * rules the kernel lets through (uncharged, XEPC_RF_ALWAYS_ALLOWED) once
+ * the rating group is exhausted; everything else of it is dropped.  The
+ * session's policy is rewritten; the counters of the new charging slot
+ * start at 0, so what the old one counted goes into g->off. */
+static void restrict_install(struct agw_ctx *ctx, struct gy_sess *g)
+{
+    struct agw_ue *ue;
+    struct agw_pdn *p = pdn_of(ctx, g, &ue);
+    struct dp_session_info info;
+    struct dp_session_spec s;
+    if (!p || !g->installed || !ctx->dp || dp_session_get(ctx->dp, g->ul_teid, &info) < 0)
+        return;
+    memset(&s, 0, sizeof(s));
+    s.ul_teid = p->ul_teid;
+    s.ue_addr = p->ue_ip;
+    s.has_tunnel = p->dl_teid != 0;
+    s.enb_addr = p->enb_addr;
+    s.dl_teid = p->dl_teid;
+    s.ul_ambr_bps = p->ambr_ul_bps;
+    s.dl_ambr_bps = p->ambr_dl_bps;
+    for (unsigned i = 0; i < g->fui.n_restrict && s.n_rules < DP_MAX_RULES - 1; i++) {
+        struct dp_rule_spec *r = &s.rules[s.n_rules];
+        if (ipfilter_parse(g->fui.restrict_rules[i], r) < 0) {
+            LOG_WARN(ctx, "gy", "session 0x%08x: Restriction-Filter-Rule '%s' not understood",
+                     g->ul_teid, g->fui.restrict_rules[i]);
+            continue;
+        }
+        r->precedence = (uint16_t)(s.n_rules + 1);
+        r->always_allowed = true;
+        s.n_rules++;
+    }
+    for (unsigned i = 0; i < g->fui.n_filter_ids; i++)
+        LOG_WARN(ctx, "gy", "session 0x%08x: Filter-Id '%s' ignored (no named filters)",
+                 g->ul_teid, g->fui.filter_ids[i]);
+    uint64_t raw = 0;
+    int64_t left = 0;
+    for (uint32_t i = 0; i < info.n_charges; i++)
+        if (info.charges[i].rating_group == g->rg) {
+            raw = info.charges[i].ul_bytes + info.charges[i].dl_bytes;
+            left = info.charges[i].remaining;
+        }
+    gy_session_spec(ctx, p, &s);
+    s.quotas[s.n_quotas - 1].bytes = left > 0 ? (uint64_t)left : 0;
+    s.quotas[s.n_quotas - 1].fua = DP_FUA_RESTRICT;
+    if (dp_session_modify(ctx->dp, &s, XEPC_ACT_PASS, DP_MOD_POLICY | DP_MOD_QUOTAS) < 0) {
+        LOG_ERR(ctx, "gy", "session 0x%08x: restriction rules not installed: %s", g->ul_teid,
+                dp_ctx_error(ctx->dp));
+        return;
+    }
+    g->off += raw;
+    LOG_INFO(ctx, "gy", "session 0x%08x: %u restriction rules for after the final units",
+             g->ul_teid, s.n_rules - 1);
+}
+
+/* REDIRECT (RFC 4006 5.6.2): the kernel has one portal address; an IPv4
+ * Redirect-Server-Address (or a URL whose host is one) becomes it,
+ * otherwise diameter.gy.portal stays. */
+static void redirect_portal(struct agw_ctx *ctx, struct gy_sess *g)
+{
+    char host[DIAM_FLOW_MAX] = "";
+    const char *a = g->fui.redirect_addr;
+    struct in_addr ip;
+    if (g->fui.redirect_addr_type == 2) {        /* URL */
+        const char *h = strstr(a, "://");
+        h = h ? h + 3 : a;
+        size_t len = strcspn(h, ":/");
+        if (len < sizeof(host))
+            memcpy(host, h, len), host[len] = 0;
+    } else if (g->fui.redirect_addr_type == 0) {
+        snprintf(host, sizeof(host), "%s", a);
+    }
+    if (host[0] && inet_pton(AF_INET, host, &ip) == 1 && ctx->dp) {
+        if (dp_portal_set(ctx->dp, ip) < 0)
+            LOG_WARN(ctx, "gy", "portal %s not set: %s", host, dp_ctx_error(ctx->dp));
+    } else if (!ctx->cfg->diameter.gy.portal.s_addr) {
+        LOG_WARN(ctx, "gy", "session 0x%08x: Redirect-Server '%s' is no IPv4 address and "
+                 "diameter.gy.portal is not set", g->ul_teid, a);
+    }
+}
+
+static int fua_of(int action)
+{
+    return action == DIAM_FUA_REDIRECT ? DP_FUA_REDIRECT
+           : action == DIAM_FUA_RESTRICT_ACCESS ? DP_FUA_RESTRICT : DP_FUA_DROP;
+}
+
+/* A Final-Unit-Indication received with the last grant (RFC 4006 5.6):
+ * the action goes into the kernel now, so that it applies at the very
+ * packet that does not fit. */
+static void final_units(struct agw_ctx *ctx, struct gy_sess *g, const struct diam_fui *fui)
+{
+    g->final = true;
+    g->fui = *fui;
+    g->fua = fua_of(fui->action);
+    if (fui->action == DIAM_FUA_REDIRECT)
+        redirect_portal(ctx, g);
+    else if (fui->action == DIAM_FUA_RESTRICT_ACCESS)
+        restrict_install(ctx, g);
+    ev_timer_stop(ctx->loop, &g->validity);
+}
+
+void gy_apply_final(struct agw_ctx *ctx, struct gy_sess *g)
+{
+    struct agw_gy_stats *st = &gy_of(ctx)->stats;
+    if (g->final_applied)
+        return;
+    g->final_applied = true;
+    switch (g->fui.action) {
+    case DIAM_FUA_REDIRECT:
+        st->fua_redirect++;
+        LOG_INFO(ctx, "gy", "session 0x%08x: final units used: redirected to %s", g->ul_teid,
+                 g->fui.redirect_addr);
+        break;
+    case DIAM_FUA_RESTRICT_ACCESS:
+        st->fua_restrict++;
+        LOG_INFO(ctx, "gy", "session 0x%08x: final units used: access restricted", g->ul_teid);
+        break;
+    default:
+        st->fua_terminate++;
+        /* RFC 4006 5.6.1: the service ends; the release sends the CCR-T
+         * with the final usage */
+        terminate(ctx, g, "final units used (TERMINATE)");
+        return;
+    }
+    /* RFC 4006 5.6.2/5.6.3: the used units are reported, no more asked */
+    if (!g->busy)
+        gy_send_ccr(ctx, g, DIAM_CC_UPDATE, DIAM_RR_FINAL);
+}
+
+/* Blocks the rating group: no grant, the kernel drops its traffic (4010
+ * END_USER_SERVICE_DENIED, 4012 without final action, 5031 RATING_FAILED:
+ * TS 32.299 6.3.3). */
+static void block(struct agw_ctx *ctx, struct gy_sess *g, uint64_t settled, uint32_t code)
+{
+    g->blocked = true;
+    g->fua = DP_FUA_DROP;
+    gy_of(ctx)->stats.blocked++;
+    LOG_WARN(ctx, "gy", "session 0x%08x: rating group %u blocked (MSCC result %u)", g->ul_teid,
+             g->rg, code);
+    gy_grant_set(ctx, g, settled);
+}
+
+void gy_failure(struct agw_ctx *ctx, struct gy_sess *g, const char *why)
+{
+    struct agw_gy_stats *st = &gy_of(ctx)->stats;
+    uint32_t type = g->busy_type;
+    g->busy = false;
+    g->want_update = false;
+    if (type == DIAM_CC_TERMINATION)
+        return;
+    if (g->ccfh == 1) {
+        /* CONTINUE (RFC 4006 8.14): the service goes on without credit
+         * control; usage is kept (not reported yet) and reported in the
+         * next CCR that is answered */
+        st->ccfh_continue++;
+        if (!g->continue_mode) {
+            LOG_WARN(ctx, "gy", "session 0x%08x: %s: CONTINUE without credit control",
+                     g->ul_teid, why);
+            g->continue_mode = true;
+            g->fua = DP_FUA_DROP;
+            gy_grant_set(ctx, g, g->busy_snap + ((uint64_t)1 << 50));
+        }
+        gy_validity_arm(g, 5);      /* retry then (validity_cb) */
+        return;
+    }
+    /* TERMINATE, and RETRY_AND_TERMINATE once freeDiameter found no other
+     * peer to retry with (RFC 4006 5.7) */
+    st->ccfh_terminate++;
+    terminate(ctx, g, why);
+}
+
+static void on_cca(struct agw_ctx *ctx, struct diam_event *ev)
+{
+    struct agw_gy_stats *st = &gy_of(ctx)->stats;
+    uint32_t teid = (uint32_t)(ev->cookie >> 32), no = (uint32_t)ev->cookie;
+    struct gy_sess *g = gy_find(ctx, teid);
+    struct diam_gy_cca cca;
+    if (!g || !g->busy || g->busy_no != no) {
+        /* the CCA-T of a released session, or a late answer */
+        if (diam_gy_cca_decode(ev->msg, &cca) == 0 &&
+            (cca.h.result_code ? cca.h.result_code : cca.h.exp_result_code) == DIAM_SUCCESS)
+            st->cca_ok++;
+        return;
+    }
+    int rc = diam_gy_cca_decode(ev->msg, &cca);
+    if (rc < 0) {
+        st->cca_failed++;
+        return gy_failure(ctx, g, "CCA undecodable");
+    }
+    uint32_t code = cca.h.result_code ? cca.h.result_code : cca.h.exp_result_code;
+    if (cca.has_ccfh)
+        g->ccfh = cca.ccfh;         /* RFC 4006 8.14: the server's choice wins */
+    if (code >= 3000 && code < 4000) {
+        /* protocol errors, 3002 UNABLE_TO_DELIVER when the OCS is down */
+        st->cca_failed++;
+        char why[48];
+        snprintf(why, sizeof(why), "CCA result %u", code);
+        return gy_failure(ctx, g, why);
+    }
+    uint32_t type = g->busy_type;
+    uint64_t snap = g->busy_snap;
+    g->busy = false;
+    if (code != DIAM_SUCCESS && code != DIAM_LIMITED_SUCCESS) {
+        /* RFC 4006 5.2/5.3: the session is refused (4010, 4012, 5xxx) */
+        st->cca_failed++;
+        char why[48];
+        snprintf(why, sizeof(why), "CCA-%c result %u", type == 1 ? 'I' : 'U', code);
+        if (type != DIAM_CC_TERMINATION)
+            terminate(ctx, g, why);
+        return;
+    }
+    st->cca_ok++;
+    g->continue_mode = false;
+    if (type == DIAM_CC_INITIAL)
+        g->initial_done = true;
+    else
+        g->reported = snap;         /* the report is settled */
+    const struct diam_mscc *ms = NULL;
+    for (unsigned i = 0; i < cca.n_mscc; i++)
+        if (cca.mscc[i].has_rating_group && cca.mscc[i].rating_group == g->rg)
+            ms = &cca.mscc[i];
+    if (ms) {
+        uint32_t mc = ms->result_code ? ms->result_code : DIAM_SUCCESS;
+        if (mc == DIAM_CREDIT_LIMIT_REACHED && ms->fui.action != DIAM_FUA_NONE) {
+            /* RFC 4006 5.6: no units, the final action at once */
+            final_units(ctx, g, &ms->fui);
+            gy_grant_set(ctx, g, snap);
+            gy_apply_final(ctx, g);
+            return;
+        }
+        if (mc != DIAM_SUCCESS) {
+            block(ctx, g, snap, mc);
+            return;
+        }
+        if (ms->granted.present) {
+            g->threshold = ms->has_volume_threshold ? ms->volume_threshold : 0;
+            if (ms->fui.action != DIAM_FUA_NONE)
+                final_units(ctx, g, &ms->fui);
+            /* RFC 4006 5.1.2: the new grant replaces what was left of the
+             * one the report settled */
+            gy_grant_set(ctx, g, snap + units_bytes(&ms->granted));
+            if (!g->final)
+                gy_validity_arm(g, ms->validity_time);
+        }
+    }
+    if (g->want_update && !g->final && !g->blocked) {
+        g->want_update = false;
+        gy_send_ccr(ctx, g, DIAM_CC_UPDATE, g->want_reason);
+    }
+}
+
+static void on_request(struct agw_ctx *ctx, struct diam_event *ev)
+{
+    struct msg *m = ev->msg;
+    ev->msg = NULL;
+    if (ev->cmd_code != 258) {
+        diam_answer_result(&m, 3001);   /* DIAMETER_COMMAND_UNSUPPORTED */
+        if (m)
+            diam_send_answer(gx_node(ctx), &m);
+        return;
+    }
+    gy_of(ctx)->stats.rar++;
+    struct diam_gy_rar rar;
+    struct gy_sess *g = NULL;
+    uint32_t code = DIAM_SUCCESS;
+    if (diam_gy_rar_decode(m, &rar) < 0) {
+        code = 5004;                    /* DIAMETER_INVALID_AVP_VALUE */
+    } else {
+        /* our Session-Id: "<identity>;<boot>;<ul_teid>;gy" */
+        const char *p = strchr(rar.h.session_id, ';');
+        p = p ? strchr(p + 1, ';') : NULL;
+        g = p ? gy_find(ctx, (uint32_t)strtoul(p + 1, NULL, 10)) : NULL;
+        if (!g || strcmp(g->sid, rar.h.session_id))
+            code = 5002;                /* DIAMETER_UNKNOWN_SESSION_ID */
+    }
+    struct diam_raa raa;
+    memset(&raa, 0, sizeof(raa));
+    raa.h.result_code = code;
+    diam_raa_answer(&m, &raa);
+    if (m)
+        diam_send_answer(gx_node(ctx), &m);
+    if (!g || code != DIAM_SUCCESS)
+        return;
+    /* RFC 4006 5.5: re-authorisation: report and ask again */
+    LOG_INFO(ctx, "gy", "session 0x%08x: RAR: re-authorisation", g->ul_teid);
+    if (g->final || g->blocked)
+        return;
+    if (g->busy) {
+        g->want_update = true;
+        g->want_reason = DIAM_RR_FORCED_REAUTHORISATION;
+    } else {
+        gy_send_ccr(ctx, g, DIAM_CC_UPDATE, DIAM_RR_FORCED_REAUTHORISATION);
+    }
+}
+
+void gy_handle_event(struct agw_ctx *ctx, struct diam_event *ev)
+{
+    if (!ctx->gy)
+        return;
+    switch (ev->type) {
+    case DIAM_EV_ANSWER:
+        on_cca(ctx, ev);
+        break;
+    case DIAM_EV_TIMEOUT: {
+        struct gy_sess *g = gy_find(ctx, (uint32_t)(ev->cookie >> 32));
+        gy_of(ctx)->stats.timeouts++;
+        LOG_WARN(ctx, "gy", "session 0x%08x: no CCA within %u ms",
+                 (uint32_t)(ev->cookie >> 32), ctx->cfg->diameter.gy.tx_timeout_ms);
+        if (g && g->busy && g->busy_no == (uint32_t)ev->cookie)
+            gy_failure(ctx, g, "Tx timer expired");     /* RFC 4006 13 */
+        break;
+    }
+    case DIAM_EV_REQUEST:
+        on_request(ctx, ev);
+        break;
+    }
+}
+
+void gy_quota_event(struct agw_ctx *ctx, uint32_t ul_teid, uint32_t rating_group, bool exhausted)
+{
+    struct gy_sess *g = gy_find(ctx, ul_teid);
+    if (!g || g->rg != rating_group || g->ending)
+        return;
+    if (exhausted && g->final) {
+        gy_apply_final(ctx, g);
+        return;
+    }
+    if (g->final || g->blocked || g->continue_mode)
+        return;
+    /* TS 32.299 7.2.175: THRESHOLD (the refill comes before the quota runs
+     * out) or QUOTA_EXHAUSTED */
+    uint32_t reason = exhausted ? DIAM_RR_QUOTA_EXHAUSTED : DIAM_RR_THRESHOLD;
+    if (!g->initial_done)
+        return;         /* the CCA-I brings the first grant */
+    if (g->busy) {
+        g->want_update = true;
+        g->want_reason = reason;
+        return;
+    }
+    gy_send_ccr(ctx, g, DIAM_CC_UPDATE, reason);
+}

@@ -1,0 +1,141 @@
+/* Gy's place on the daemon's Diameter node (gx_path.c owns the node, one
+ * per process), the table of credit-control sessions and their
+ * Validity-Time timers (agw_gy.h). */
+#include <string.h>
+#include <time.h>
+
+#include "agw/gy_int.h"
+#include "dp/dp.h"
+
+void gy_node_cfg(struct agw_ctx *ctx, struct diam_cfg *dc)
+{
+    const struct agw_config *c = ctx->cfg;
+    if (!c->diameter.gy.enabled)
+        return;
+    dc->apps |= DIAM_APP_GY;
+    /* the OCS may be the PCRF's node too (one peer then) */
+    for (unsigned i = 0; i < dc->n_peers; i++)
+        if (!strcmp(dc->peers[i].identity, c->diameter.gy.peer))
+            return;
+    if (dc->n_peers >= DIAM_MAX_PEERS)
+        return;
+    struct diam_peer_cfg *p = &dc->peers[dc->n_peers++];
+    snprintf(p->identity, sizeof(p->identity), "%s", c->diameter.gy.peer);
+    inet_ntop(AF_INET, &c->diameter.gy.address, p->addr, sizeof(p->addr));
+    p->port = c->diameter.gy.port;
+}
+
+int gy_open(struct agw_ctx *ctx)
+{
+    const struct agw_config *c = ctx->cfg;
+    if (!c->diameter.gy.enabled)
+        return 0;
+    struct agw_gy *gy = calloc(1, sizeof(*gy));
+    if (!gy)
+        return -ENOMEM;
+    gy->max = c->datapath.max_sessions ? c->datapath.max_sessions : 100000;
+    if (gy->max > (1u << 24))
+        gy->max = 1u << 24;
+    gy->by_sid = calloc(gy->max, sizeof(*gy->by_sid));
+    if (!gy->by_sid) {
+        free(gy);
+        return -ENOMEM;
+    }
+    gy->boot = (uint64_t)time(NULL);
+    ctx->gy = gy;
+    if (ctx->dp && c->diameter.gy.portal.s_addr && dp_portal_set(ctx->dp, c->diameter.gy.portal))
+        LOG_WARN(ctx, "gy", "redirect portal not set: %s", dp_ctx_error(ctx->dp));
+    LOG_INFO(ctx, "gy", "OCS %s, rating group %u, APN %s, failure handling %u",
+             c->diameter.gy.peer, c->diameter.gy.rating_group,
+             c->diameter.gy.apn[0] ? c->diameter.gy.apn : "(all)", c->diameter.gy.ccfh);
+    return 0;
+}
+
+void gy_close(struct agw_ctx *ctx)
+{
+    struct agw_gy *gy = ctx->gy;
+    if (!gy)
+        return;
+    for (uint32_t i = 0; i < gy->max; i++)
+        if (gy->by_sid[i]) {
+            ev_timer_stop(ctx->loop, &gy->by_sid[i]->validity);
+            free(gy->by_sid[i]);
+        }
+    free(gy->by_sid);
+    free(gy);
+    ctx->gy = NULL;
+}
+
+const struct agw_gy_stats *gy_stats(const struct agw_ctx *ctx)
+{
+    return ctx->gy ? &ctx->gy->stats : NULL;
+}
+
+struct agw_gy *gy_of(struct agw_ctx *ctx)
+{
+    return ctx->gy;
+}
+
+struct gy_sess *gy_find(struct agw_ctx *ctx, uint32_t ul_teid)
+{
+    struct agw_gy *gy = ctx->gy;
+    uint32_t sid = ul_teid & 0xffffff;
+    if (!gy || sid >= gy->max || !gy->by_sid[sid] || gy->by_sid[sid]->ul_teid != ul_teid)
+        return NULL;
+    return gy->by_sid[sid];
+}
+
+void gy_forget(struct agw_ctx *ctx, struct gy_sess *g)
+{
+    struct agw_gy *gy = ctx->gy;
+    uint32_t sid = g->ul_teid & 0xffffff;
+    ev_timer_stop(ctx->loop, &g->validity);
+    if (gy && sid < gy->max && gy->by_sid[sid] == g)
+        gy->by_sid[sid] = NULL;
+    free(g);
+}
+
+bool gy_charged(struct agw_ctx *ctx, struct gy_sess *g, uint64_t *charged, int64_t *remaining)
+{
+    struct dp_session_info info;
+    if (!ctx->dp || !g->installed || dp_session_get(ctx->dp, g->ul_teid, &info) < 0)
+        return false;
+    for (uint32_t i = 0; i < info.n_charges; i++)
+        if (info.charges[i].rating_group == g->rg) {
+            *charged = g->off + info.charges[i].ul_bytes + info.charges[i].dl_bytes;
+            if (remaining)
+                *remaining = info.charges[i].remaining;
+            return true;
+        }
+    return false;
+}
+
+/* RFC 4006 8.33: the grant is valid for Validity-Time seconds; then the
+ * client reports (Reporting-Reason VALIDITY_TIME) and asks again. */
+static void validity_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)loop;
+    (void)revents;
+    struct gy_sess *g = w->data;
+    if (g->ending || g->blocked || g->final)
+        return;
+    if (g->busy) {
+        g->want_update = true;
+        g->want_reason = DIAM_RR_VALIDITY_TIME;
+        return;
+    }
+    /* after CONTINUE (gy_failure) this is the retry: CCR-I again if the
+     * session never got one answered */
+    gy_send_ccr(g->ctx, g, g->initial_done ? DIAM_CC_UPDATE : DIAM_CC_INITIAL,
+                DIAM_RR_VALIDITY_TIME);
+}
+
+void gy_validity_arm(struct gy_sess *g, uint32_t seconds)
+{
+    ev_timer_stop(g->ctx->loop, &g->validity);
+    if (!seconds)
+        return;
+    ev_timer_init(&g->validity, validity_cb, seconds, 0);
+    g->validity.data = g;
+    ev_timer_start(g->ctx->loop, &g->validity);
+}
