@@ -17,6 +17,13 @@
 #   silent:    the OCS does not answer: Tx timer, failure handling TERMINATE
 #              detaches; then CONTINUE (configured) lets traffic through and
 #              the usage is reported when the OCS answers again
+#   tshark:    every Gy message of the above (CCR/CCA/RAR/RAA) captured on
+#              the gateway's loopback decodes without a malformed AVP
+#   rst:       xepc-agwd restarts with a session whose usage is not reported
+#              (traffic before and while it is down): the CCR-T after the
+#              restart reports all of it; that CCR-T unanswered, the final
+#              usage is kept in SQLite, sent again after another restart,
+#              and once acknowledged never again
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/agw_lib.sh"
 
@@ -26,7 +33,7 @@ e2e_require
 agw_require
 [ -x "$DIAMSIM" ] || skip_all "build first: make all (diamsim)"
 trap 'for f in "$E2E_TMP"/*.bgpid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; done; e2e_cleanup' EXIT
-tap_plan 15
+tap_plan 20
 
 e2e_topology || { not_ok "topology"; exit 1; }
 DPORT=$((30000 + E2E_ID % 20000))
@@ -54,7 +61,7 @@ check "xepcctl config check accepts diameter.gy" "$XEPCCTL" config check "$AGW_C
 
 # one subscriber per case: $E2E_TMP/<case>.csv
 N=0
-for c in exact refill rar restrict redirect denied silent cont; do
+for c in exact refill rar restrict redirect denied silent cont rst; do
     N=$((N + 1))
     "$ENBSIM" gen-subscribers --count 1 --imsi-base "00101000000$(printf %04d $N)" \
         --apn internet >"$E2E_TMP/$c.csv" &&
@@ -63,6 +70,14 @@ for c in exact refill rar restrict redirect denied silent cont; do
     eval "IMSI_$c=$(awk -F, 'NR==2 {print $1}' "$E2E_TMP/$c.csv")"
 done
 REC=$E2E_TMP/ocs.jsonl
+TS_PID=""
+if command -v tshark >/dev/null; then
+    ip netns exec "$NS_GW" tshark -q -i lo -f "tcp port $DPORT" -w "$E2E_TMP/gy.pcap" \
+        >"$E2E_TMP/tshark.log" 2>&1 &
+    TS_PID=$!
+    echo $TS_PID >"$E2E_TMP/tshark.bgpid"
+    for _ in $(seq 100); do grep -q "Capturing on" "$E2E_TMP/tshark.log" && break; sleep 0.1; done
+fi
 diamsim_start() {
     ip netns exec "$NS_GW" "$DIAMSIM" --port $DPORT --record "$REC" "$@" \
         >>"$E2E_TMP/diamsim.log" 2>&1 &
@@ -86,8 +101,13 @@ wait_ocs() {
 }
 wait_ocs
 
-# ue_up CASE: attaches the case's UE (held), sets UE_IP and UE_PID
+# answers the gateway acted on: grants, blocks, Tx timeouts
+answered() { grep -cE "rg [0-9]+ granted|rating group [0-9]+ blocked|no CCA within" "$E2E_TMP/agwd.log"; }
+# ue_up CASE: attaches the case's UE (held), sets UE_IP and UE_PID; waits
+# for the gateway to act on the CCA-I (or its Tx timer)
 ue_up() {
+    local n0
+    n0=$(answered)
     rm -f "$E2E_TMP/$1.ready"
     ip netns exec "$NS_ENB" "$ENBSIM" --mme "$S1U_ADDR" --backend "$AGW_BACKEND" \
         --enb-addr "$ENB_ADDR" --subscribers "$E2E_TMP/$1.csv" --ues 1 --hold -1 --detach \
@@ -97,7 +117,8 @@ ue_up() {
     echo $UE_PID >"$E2E_TMP/$1.bgpid"
     for _ in $(seq 150); do [ -s "$E2E_TMP/$1.ready" ] && break; sleep 0.1; done
     UE_IP=$(awk '!/^#/ && $2 != "-" {print $2; exit}' "$E2E_TMP/$1.ues")
-    sleep 0.5       # the CCA-I
+    for _ in $(seq 100); do [ "$(answered)" -gt "$n0" ] && break; sleep 0.1; done
+    sleep 0.2
 }
 ue_down() { kill -TERM "$UE_PID" 2>/dev/null; wait "$UE_PID" 2>/dev/null; }
 # flow CASE COUNT LEN GAP_MS [SPORT [SECONDS]]: downlink datagrams to the
@@ -201,6 +222,22 @@ got=$(flow denied 5 1000 20 "" 2)
     not_ok "denied: received '$got'"
 ue_down
 
+# tshark on what the gateway and the OCS exchanged so far
+if [ -n "$TS_PID" ]; then
+    sleep 0.5
+    kill -INT "$TS_PID"; wait "$TS_PID" 2>/dev/null
+    TS=(tshark -r "$E2E_TMP/gy.pcap" -d "tcp.port==$DPORT,diameter")
+    BAD=$("${TS[@]}" -Y '_ws.malformed || _ws.expert.severity >= "Error"' 2>/dev/null) || BAD="tshark failed"
+    check "tshark: no malformed Gy message, no expert error${BAD:+: $(echo "$BAD" | head -3)}" test -z "$BAD"
+    SEEN=$("${TS[@]}" -Y diameter -T fields -e diameter.cmd.code -e diameter.flags.request \
+        -e diameter.applicationId 2>/dev/null | tr '\t' ' ' | sort -u | tr '\n' ';')
+    check "tshark decodes the gateway's CCR/RAA and the OCS's CCA/RAR (application 4): $SEEN" \
+        bash -c "for w in '272 1 4' '272 0 4' '258 1 4' '258 0 4'; do echo ';$SEEN' | grep -q \";\$w;\" || exit 1; done"
+else
+    ok "# SKIP tshark missing"
+    ok "# SKIP tshark missing"
+fi
+
 # silent OCS, failure handling TERMINATE (configured)
 kill "$(cat "$E2E_TMP/diamsim.bgpid")" 2>/dev/null; sleep 0.5
 diamsim_start -c "silence gy"
@@ -229,6 +266,35 @@ ue_down
 sleep 1
 check "CONTINUE: the OCS back, the session's usage (5000 bytes) is reported" \
     j "$REC" "sum(usu(m) for m in ccr('$IMSI_cont'))==5000"
+
+# rst: restart with unreported usage, then an unanswered CCR-T kept
+kill "$(cat "$E2E_TMP/diamsim.bgpid")" 2>/dev/null; sleep 0.5
+diamsim_start -c "quota * rg=1 total=1000000 grant=500000" -c "silence gy type=3 count=1"
+wait_ocs
+ue_up rst
+flow rst 5 1000 20 "" 2 >/dev/null
+agw_stop TERM
+flow rst 3 1000 20 "" 2 >/dev/null     # the kernel counts while the daemon is away
+agw_start || not_ok "xepc-agwd restart"
+wait_ocs
+grep -q "1 credit-control sessions restored" "$E2E_TMP/agwd.log" ||
+    diag "no 'sessions restored' line"
+sleep 1
+ue_down                                 # the CCR-T goes unanswered (Tx timer)
+for _ in $(seq 50); do
+    [ "$(grep -c "no CCA within" "$E2E_TMP/agwd.log")" -ge 2 ] && break
+    sleep 0.1
+done
+agw_stop TERM
+check "the unanswered final usage is kept in SQLite" \
+    test "$(sqlite3 "$AGW_DB" "SELECT bytes FROM gy_unreported")" = 8000
+agw_start || not_ok "xepc-agwd restart"
+wait_ocs
+sleep 7
+check "after the restarts: the CCR-T reports the 8000 bytes of before and during the restart, sent again once answered" \
+    j "$REC" "[(m['cc_type'],usu(m)) for m in ccr('$IMSI_rst')]==[(1,0),(3,8000),(3,8000)]"
+check "acknowledged: nothing left in SQLite, nothing sent a third time" \
+    test "$(sqlite3 "$AGW_DB" "SELECT COUNT(*) FROM gy_unreported") $(sqlite3 "$AGW_DB" "SELECT COUNT(*) FROM gy_session")" = "0 0"
 check "xepc-agwd still runs" kill -0 "$AGW_PID"
 agw_stop TERM
 exit $((TAP_FAILED > 0))

@@ -151,7 +151,51 @@ void gy_session_stop(struct agw_ctx *ctx, const struct agw_ue *ue, const struct 
         return;
     /* a daemon going down keeps its sessions (they survive in the
      * datapath): no CCR-T then */
-    if (!ctx->stopping && g->initial_done)
-        gy_send_ccr(ctx, g, DIAM_CC_TERMINATION, DIAM_RR_FINAL);   /* RFC 4006 5.4 */
+    if (ctx->stopping) {
+        gy_forget(ctx, g);      /* its row stays: restored at the next start */
+        return;
+    }
+    if (g->initial_done) {
+        /* RFC 4006 5.4; the final usage is kept until the OCS answers
+         * (gy_store.c) */
+        uint64_t charged = g->reported;
+        uint32_t no = g->next_no;
+        gy_charged(ctx, g, &charged, NULL);
+        gy_store_unreported(ctx, g, no, charged - g->reported);
+        gy_send_ccr(ctx, g, DIAM_CC_TERMINATION, DIAM_RR_FINAL);
+    }
+    gy_store_forget(ctx, g->ul_teid);
     gy_forget(ctx, g);
+}
+
+int gy_send_stored(struct agw_ctx *ctx, const char *sid, uint32_t ul_teid, const char *imsi,
+                   uint32_t rg, uint32_t no, uint64_t bytes)
+{
+    struct diam_node *node = gx_node(ctx);
+    struct diam_gy_ccr ccr;
+    struct msg *m = NULL;
+    if (!node)
+        return -ENOTCONN;
+    memset(&ccr, 0, sizeof(ccr));
+    snprintf(ccr.h.session_id, sizeof(ccr.h.session_id), "%s", sid);
+    snprintf(ccr.h.dest_realm, sizeof(ccr.h.dest_realm), "%s", ctx->cfg->diameter.realm);
+    ccr.cc_request_type = DIAM_CC_TERMINATION;
+    ccr.cc_request_number = no;
+    snprintf(ccr.sub.imsi, sizeof(ccr.sub.imsi), "%s", imsi);
+    ccr.n_mscc = 1;
+    diam_mscc_init(&ccr.mscc[0]);
+    ccr.mscc[0].has_rating_group = true;
+    ccr.mscc[0].rating_group = rg;
+    ccr.mscc[0].used = (struct diam_units){ .present = true, .has_total = true, .total = bytes };
+    ccr.mscc[0].has_reporting_reason = true;
+    ccr.mscc[0].reporting_reason = DIAM_RR_FINAL;
+    ccr.termination_cause = 1;
+    int rc = diam_gy_ccr_encode(&ccr, &m);
+    if (!rc)
+        rc = diam_send(node, &m, ctx->cfg->diameter.gy.tx_timeout_ms,
+                       (uint64_t)ul_teid << 32 | no);
+    if (!rc)
+        LOG_INFO(ctx, "gy", "session 0x%08x: stored final usage %llu sent again (CCR-T #%u)",
+                 ul_teid, (unsigned long long)bytes, no);
+    return rc;
 }

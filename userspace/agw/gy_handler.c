@@ -286,10 +286,16 @@ static void on_cca(struct agw_ctx *ctx, struct diam_event *ev)
     struct gy_sess *g = gy_find(ctx, teid);
     struct diam_gy_cca cca;
     if (!g || !g->busy || g->busy_no != no) {
-        /* the CCA-T of a released session, or a late answer */
-        if (diam_gy_cca_decode(ev->msg, &cca) == 0 &&
-            (cca.h.result_code ? cca.h.result_code : cca.h.exp_result_code) == DIAM_SUCCESS)
-            st->cca_ok++;
+        /* the CCA-T of a released session (or of stored final usage), or
+         * a late answer: an answer that is not a 3xxx acknowledges the
+         * final usage (RFC 4006 5.7) */
+        if (diam_gy_cca_decode(ev->msg, &cca) == 0) {
+            uint32_t c = cca.h.result_code ? cca.h.result_code : cca.h.exp_result_code;
+            if (c == DIAM_SUCCESS)
+                st->cca_ok++;
+            if (c < 3000 || c >= 4000)
+                gy_store_acked(ctx, teid, no);
+        }
         return;
     }
     int rc = diam_gy_cca_decode(ev->msg, &cca);
@@ -353,6 +359,8 @@ static void on_cca(struct agw_ctx *ctx, struct diam_event *ev)
                 gy_validity_arm(g, ms->validity_time);
         }
     }
+    if (type == DIAM_CC_INITIAL)
+        gy_store_save(ctx, g);      /* the row a restart finds (gy_store.c) */
     if (g->want_update && !g->final && !g->blocked) {
         g->want_update = false;
         gy_send_ccr(ctx, g, DIAM_CC_UPDATE, g->want_reason);

@@ -61,7 +61,7 @@ agwd_SRCS := $(addprefix userspace/agw/, agw_ctl.c agw_hash.c agw_hss.c agw_log.
                ue_context.c ue_store.c gx_build.c gx_handler.c gx_path.c \
                s6a_build.c s6a_handler.c gx_policy.c \
                s1ap_handover.c s1ap_handover_build.c s1ap_reset.c s1ap_ue_mod.c \
-               gy_build.c gy_handler.c gy_path.c)
+               gy_build.c gy_handler.c gy_path.c gy_store.c)
 PROGRAMS += xepc-agwd
 xepc-agwd_SRCS := userspace/agw/agw_main.c
 xepc-agwd_LIBS := agwd agwcore dp sctp s1ap nas diameter sec xepc
