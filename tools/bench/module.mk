@@ -12,3 +12,5 @@ BENCH_SCRIPTS += tools/bench/ambr_bench.sh tools/bench/agw_bench.sh tools/bench/
                  tools/bench/diam_bench.sh
 # X2 handovers per second (issue 12)
 BENCH_SCRIPTS += tools/bench/ho_bench.sh
+# xepc-agwd with Gy toward diamsim: CCR-U rate, usage accuracy.
+BENCH_SCRIPTS += tools/bench/gy_bench.sh
