@@ -32,7 +32,6 @@ e2e_topology || exit 1
 agw_config
 DPORT=$((30000 + E2E_ID % 20000))
 sed -i "s/max_sessions: 4096/max_sessions: $((NUES + 4096))/" "$AGW_CONF"
-sed -i "s/level: info/level: warn/" "$AGW_CONF"
 cat >>"$AGW_CONF" <<EOF
 diameter:
   identity: agw.localdomain
