@@ -60,7 +60,17 @@ struct orc_route {
 /* Every route table, each ending with an entry whose method is NULL. */
 extern const struct orc_route *const orc_route_tables[];
 
-/* Brute-force protection: bad tokens per client address. */
+/* Brute-force protection per client address, one table per kind of
+ * credential: bad API tokens lock the address out of everything; refused
+ * web UI session cookies (a stale tab, not a guess: the cookie's secret
+ * has 256 bits) are limited on their own and only refuse further
+ * cookies, so that they never lock an operator out of tokens or of
+ * signing in again. */
+enum orc_rl_kind {
+    ORC_RL_TOKEN,
+    ORC_RL_SESSION,
+    ORC_RL_KINDS,
+};
 #define ORC_RL_SLOTS 1024
 struct orc_rl_slot {
     char client[48];
@@ -71,6 +81,7 @@ struct orc_rl_slot {
 struct orc_stats {
     atomic_uint_fast64_t requests, status[6]; /* status[k]: kxx answers */
     atomic_uint_fast64_t auth_failures, lockouts, writes;
+    atomic_uint_fast64_t session_failures, session_lockouts;
 };
 
 struct orc_gwca;
@@ -83,7 +94,7 @@ struct orc_ctx {
     struct MHD_Daemon *mhd;
     char *tls_cert, *tls_key; /* PEM text, kept for MHD */
     pthread_mutex_t rl_lock;
-    struct orc_rl_slot rl[ORC_RL_SLOTS];
+    struct orc_rl_slot rl[ORC_RL_KINDS][ORC_RL_SLOTS];
     struct orc_stats stats;
     atomic_int in_flight;
 };
@@ -179,9 +190,12 @@ int orc_token_valid_id(struct orc_conn *c, const char *id, enum orc_scope *scope
 #define ORC_SESSION_COOKIE "xo_session"
 int orc_session_auth(struct orc_req *r, struct orc_conn *c, const char *cookie);
 
-/* Rate limiter: true if the address is locked out (retry_ms set). */
-bool orc_rl_locked(struct orc_ctx *ctx, const char *client, int64_t now_ms, int64_t *retry_ms);
-void orc_rl_failure(struct orc_ctx *ctx, const char *client, int64_t now_ms);
-void orc_rl_success(struct orc_ctx *ctx, const char *client);
+/* Rate limiter (auth.max_failures within auth.window lock out for
+ * auth.lockout): true if the address is locked out for this kind of
+ * credential (retry_ms set). */
+bool orc_rl_locked(struct orc_ctx *ctx, enum orc_rl_kind k, const char *client, int64_t now_ms,
+                   int64_t *retry_ms);
+void orc_rl_failure(struct orc_ctx *ctx, enum orc_rl_kind k, const char *client, int64_t now_ms);
+void orc_rl_success(struct orc_ctx *ctx, enum orc_rl_kind k, const char *client);
 
 #endif

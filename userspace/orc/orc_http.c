@@ -184,10 +184,11 @@ static size_t rl_slot(const char *client)
     return h % ORC_RL_SLOTS;
 }
 
-bool orc_rl_locked(struct orc_ctx *ctx, const char *client, int64_t now_ms, int64_t *retry_ms)
+bool orc_rl_locked(struct orc_ctx *ctx, enum orc_rl_kind k, const char *client, int64_t now_ms,
+                   int64_t *retry_ms)
 {
     pthread_mutex_lock(&ctx->rl_lock);
-    struct orc_rl_slot *s = &ctx->rl[rl_slot(client)];
+    struct orc_rl_slot *s = &ctx->rl[k][rl_slot(client)];
     bool locked = !strcmp(s->client, client) && s->locked_until_ms > now_ms;
     if (locked)
         *retry_ms = s->locked_until_ms - now_ms;
@@ -195,10 +196,10 @@ bool orc_rl_locked(struct orc_ctx *ctx, const char *client, int64_t now_ms, int6
     return locked;
 }
 
-void orc_rl_failure(struct orc_ctx *ctx, const char *client, int64_t now_ms)
+void orc_rl_failure(struct orc_ctx *ctx, enum orc_rl_kind k, const char *client, int64_t now_ms)
 {
     pthread_mutex_lock(&ctx->rl_lock);
-    struct orc_rl_slot *s = &ctx->rl[rl_slot(client)];
+    struct orc_rl_slot *s = &ctx->rl[k][rl_slot(client)];
     /* A slot shared by two addresses goes to the latest offender: an
      * attacker cannot free its own slot by failing from another address
      * without also being counted there. */
@@ -211,15 +212,16 @@ void orc_rl_failure(struct orc_ctx *ctx, const char *client, int64_t now_ms)
         s->locked_until_ms = now_ms + (int64_t)ctx->cfg.auth.lockout_ms;
         s->failures = 0;
         s->window_start_ms = s->locked_until_ms;
-        atomic_fetch_add(&ctx->stats.lockouts, 1);
+        atomic_fetch_add(k == ORC_RL_TOKEN ? &ctx->stats.lockouts : &ctx->stats.session_lockouts,
+                         1);
     }
     pthread_mutex_unlock(&ctx->rl_lock);
 }
 
-void orc_rl_success(struct orc_ctx *ctx, const char *client)
+void orc_rl_success(struct orc_ctx *ctx, enum orc_rl_kind k, const char *client)
 {
     pthread_mutex_lock(&ctx->rl_lock);
-    struct orc_rl_slot *s = &ctx->rl[rl_slot(client)];
+    struct orc_rl_slot *s = &ctx->rl[k][rl_slot(client)];
     if (!strcmp(s->client, client) && s->locked_until_ms == 0)
         s->failures = 0;
     pthread_mutex_unlock(&ctx->rl_lock);
@@ -482,6 +484,14 @@ static bool gateway_auth(struct orc_req *r)
     return true;
 }
 
+/* The answer makes the browser forget the session cookie (RFC 6265
+ * 5.3: a cookie whose Max-Age is 0 is removed). */
+static void clear_session_cookie(struct orc_req *r)
+{
+    snprintf(r->set_cookie, sizeof(r->set_cookie),
+             "%s=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Strict", ORC_SESSION_COOKIE);
+}
+
 /* Everything decided from the request line and headers, before the body:
  * route, method, content type, size, token.  False when answered. */
 static bool admit(struct orc_req *r)
@@ -511,7 +521,7 @@ static bool admit(struct orc_req *r)
         return false;
     if (rt->scope != ORC_SCOPE_PUBLIC && rt->scope != ORC_SCOPE_GATEWAY) {
         int64_t now = orc_now_ms(), retry;
-        if (orc_rl_locked(ctx, r->client, now, &retry)) {
+        if (orc_rl_locked(ctx, ORC_RL_TOKEN, r->client, now, &retry)) {
             snprintf(r->retry_after, sizeof(r->retry_after), "%lld",
                      (long long)(retry + 999) / 1000);
             orc_reply_error(r, 429, "too many failed authentications from this address");
@@ -521,13 +531,25 @@ static bool admit(struct orc_req *r)
         const char *cookie = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND,
                                                          ORC_SESSION_COOKIE);
         if (!auth && cookie) {
-            /* The web UI: a session cookie instead of a token. */
+            /* The web UI: a session cookie instead of a token.  A refused
+             * one is most likely a tab left open after its session ended,
+             * which polls: it is limited apart from the tokens (it only
+             * refuses further cookies from the address), and the answer
+             * tells the browser to drop it. */
+            if (orc_rl_locked(ctx, ORC_RL_SESSION, r->client, now, &retry)) {
+                snprintf(r->retry_after, sizeof(r->retry_after), "%lld",
+                         (long long)(retry + 999) / 1000);
+                clear_session_cookie(r);
+                orc_reply_error(r, 429, "too many ended sessions presented from this address");
+                return false;
+            }
             struct orc_conn *c = orc_store_get(&ctx->store);
             int rc = orc_session_auth(r, c, cookie);
             orc_store_put(&ctx->store, c);
             if (rc == -EACCES) {
-                atomic_fetch_add(&ctx->stats.auth_failures, 1);
-                orc_rl_failure(ctx, r->client, now);
+                atomic_fetch_add(&ctx->stats.session_failures, 1);
+                orc_rl_failure(ctx, ORC_RL_SESSION, r->client, now);
+                clear_session_cookie(r);
                 orc_reply_error(r, 401, "the session has ended; sign in again");
                 return false;
             }
@@ -546,7 +568,7 @@ static bool admit(struct orc_req *r)
                                         "in X-CSRF-Token");
                 return false;
             }
-            orc_rl_success(ctx, r->client);
+            orc_rl_success(ctx, ORC_RL_SESSION, r->client);
             if (r->scope < rt->scope) {
                 orc_reply_error(r, 403, "this needs a token with scope %s (this one has %s)",
                                 orc_scope_str(rt->scope), orc_scope_str(r->scope));
@@ -563,7 +585,7 @@ static bool admit(struct orc_req *r)
         orc_store_put(&ctx->store, c);
         if (rc == -EACCES) {
             atomic_fetch_add(&ctx->stats.auth_failures, 1);
-            orc_rl_failure(ctx, r->client, now);
+            orc_rl_failure(ctx, ORC_RL_TOKEN, r->client, now);
             orc_reply_error(r, 401, "invalid API token");
             return false;
         }
@@ -571,7 +593,7 @@ static bool admit(struct orc_req *r)
             orc_reply_error(r, 503, "the store is unavailable");
             return false;
         }
-        orc_rl_success(ctx, r->client);
+        orc_rl_success(ctx, ORC_RL_TOKEN, r->client);
         if (r->scope < rt->scope) {
             orc_reply_error(r, 403, "this needs a token with scope %s (this one has %s)",
                             orc_scope_str(rt->scope), orc_scope_str(r->scope));

@@ -177,10 +177,19 @@ static void metrics(struct orc_req *r)
                       "# HELP xepc_orc_lockouts_total Addresses locked out after bad tokens.\n"
                       "# TYPE xepc_orc_lockouts_total counter\n"
                       "xepc_orc_lockouts_total %" PRIuFAST64 "\n"
+                      "# HELP xepc_orc_session_failures_total Requests with an ended or "
+                      "unknown web UI session cookie.\n"
+                      "# TYPE xepc_orc_session_failures_total counter\n"
+                      "xepc_orc_session_failures_total %" PRIuFAST64 "\n"
+                      "# HELP xepc_orc_session_lockouts_total Addresses refused session "
+                      "cookies after too many ended ones.\n"
+                      "# TYPE xepc_orc_session_lockouts_total counter\n"
+                      "xepc_orc_session_lockouts_total %" PRIuFAST64 "\n"
                       "# HELP xepc_orc_writes_total Audited write requests.\n"
                       "# TYPE xepc_orc_writes_total counter\n"
                       "xepc_orc_writes_total %" PRIuFAST64 "\n",
                   atomic_load(&s->auth_failures), atomic_load(&s->lockouts),
+                  atomic_load(&s->session_failures), atomic_load(&s->session_lockouts),
                   atomic_load(&s->writes));
     int rc = orc_fleet_metrics(r, &b);
     if (rc < 0) {

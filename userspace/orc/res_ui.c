@@ -208,7 +208,7 @@ static void session_create(struct orc_req *r)
         return;
     }
     int64_t now = orc_now_ms(), retry;
-    if (orc_rl_locked(ctx, r->client, now, &retry)) {
+    if (orc_rl_locked(ctx, ORC_RL_TOKEN, r->client, now, &retry)) {
         snprintf(r->retry_after, sizeof(r->retry_after), "%lld", (long long)(retry + 999) / 1000);
         orc_reply_error(r, 429, "too many failed authentications from this address");
         return;
@@ -217,7 +217,7 @@ static void session_create(struct orc_req *r)
     int rc = orc_token_check(r->db, json_string_value(tokv), &r->scope, tid, sizeof(tid));
     if (rc == -EACCES) {
         atomic_fetch_add(&ctx->stats.auth_failures, 1);
-        orc_rl_failure(ctx, r->client, now);
+        orc_rl_failure(ctx, ORC_RL_TOKEN, r->client, now);
         orc_reply_error(r, 401, "invalid API token");
         return;
     }
@@ -225,7 +225,7 @@ static void session_create(struct orc_req *r)
         orc_reply_store_error(r, -EIO);
         return;
     }
-    orc_rl_success(ctx, r->client);
+    orc_rl_success(ctx, ORC_RL_TOKEN, r->client);
     char secret[65], key[2 * SHA256_DIGEST_LENGTH + 1];
     if (random_hex(secret, 32) < 0 || random_hex(r->csrf, 32) < 0) {
         orc_reply_error(r, 500, "no randomness");

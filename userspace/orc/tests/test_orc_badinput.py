@@ -140,6 +140,29 @@ r = c.get("/metrics")
 t.ok(b"xepc_orc_lockouts_total 1" in r.raw and b"xepc_orc_auth_failures_total 5" in r.raw,
      "metrics count the failures and the lockout", r.raw[-400:])
 
+# --- a stale web UI session cookie is not a token guess
+# A browser tab left open after its session ended (expired, signed out
+# elsewhere, token revoked) sends the cookie with every poll, several
+# requests at once per refresh.  Those must not lock the address out of
+# token authentication (nor out of signing in again): they are limited on
+# their own, and the 401 tells the browser to drop the cookie.
+stale = H.Client(o.port, o.cert)
+ck = {"Cookie": "xo_session=" + os.urandom(32).hex()}
+rs = [stale.get("/v1/networks", headers=ck) for _ in range(12)]
+codes = [x.status for x in rs]
+t.ok(codes[:5] == [401] * 5 and set(codes[5:]) <= {401, 429},
+     "12 requests with a stale session cookie: 401 (then 429 for the cookie)", codes)
+t.ok(all("Max-Age=0" in (x.header("Set-Cookie") or "") for x in rs),
+     "each answer clears the cookie (Set-Cookie ... Max-Age=0)", rs[0].headers)
+r = stale.get("/v1/networks", token=tok)
+t.eq(r.status, 200, "after them a good token from the same address still works")
+r = stale.post("/v1/session", {"token": tok})
+t.eq(r.status, 201, "and signing in again works (no lockout)")
+r = c.get("/metrics")
+t.ok(b"xepc_orc_lockouts_total 1\n" in r.raw and b"xepc_orc_auth_failures_total 5\n" in r.raw,
+     "stale cookies are not counted as bad tokens", r.raw[-600:])
+t.ok(b"xepc_orc_session_failures_total " in r.raw, "they have a counter of their own", r.raw[-600:])
+
 # --- graceful shutdown with a request in flight
 s = socket.create_connection(("127.0.0.1", o.port))
 ts = ssl.create_default_context(cafile=o.cert).wrap_socket(s, server_hostname="127.0.0.1")
