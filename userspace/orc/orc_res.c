@@ -606,39 +606,79 @@ void orc_res_create(struct orc_req *r)
     json_decref(obj);
 }
 
-void orc_res_replace(struct orc_req *r)
+/* The id a PUT or PATCH body gives, if any, is the one in the path;
+ * false when answered (422). */
+static bool body_id_is(struct orc_req *r, const struct orc_resource *res, const char *id)
 {
-    const struct orc_resource *res = res_of(r);
-    const char *net, *id;
-    int64_t want;
-    if (!write_key(r, &net, &id, &want))
-        return;
     json_t *given = json_object_get(r->json, res->id_field);
     if (given && (!json_is_string(given) || strcmp(json_string_value(given), id))) {
         json_t *errs = json_array();
         orc_field_error(errs, res->id_field, "does not match the id in the path ('%s')", id);
         orc_reply_invalid(r, errs);
-        return;
+        return false;
     }
+    return true;
+}
+
+/* The stored object an update starts from, at the If-Match version if one
+ * was given (want >= 0); false when answered (404, 412, 5xx). */
+static bool update_base(struct orc_req *r, const struct orc_resource *res, const char *net,
+                        const char *id, int64_t want, struct orc_obj *cur)
+{
+    int rc = orc_obj_get(r->db, res->kind, net, id, cur);
+    if (rc == -ENOENT)
+        orc_reply_error(r, 404, "no %s '%s'", res->kind, id);
+    else if (rc < 0)
+        orc_reply_store_error(r, rc);
+    else if (want >= 0 && want != cur->version) {
+        orc_obj_free(cur);
+        orc_reply_store_error(r, -ESTALE);
+        rc = -ESTALE;
+    }
+    return rc == 0;
+}
+
+/* Writes obj over cur (which it frees) and answers 200 with it; -ESTALE
+ * without an answer when someone wrote in between and the update is
+ * unconditional (the caller reads again), else 0 (answered). */
+static int update_write(struct orc_req *r, const struct orc_resource *res, const char *net,
+                        const char *id, int64_t want, struct orc_obj *cur, json_t *obj,
+                        const char *verb)
+{
+    char *body = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
+    int rc = body ? orc_obj_update(r->db, res->kind, net, id, cur->version, body, time(NULL))
+                  : -ENOMEM;
+    free(body);
+    int64_t v = cur->version;
+    orc_obj_free(cur);
+    if (rc == -ESTALE && want < 0)
+        return -ESTALE;
+    if (rc < 0) {
+        orc_reply_store_error(r, rc);
+        return 0;
+    }
+    set_etag(r, v + 1);
+    snprintf(r->audit_detail, sizeof(r->audit_detail), "%s %s %s", verb, res->kind, id);
+    orc_reply(r, 200, render_obj(r, res, net, json_deep_copy(obj)));
+    return 0;
+}
+
+void orc_res_replace(struct orc_req *r)
+{
+    const struct orc_resource *res = res_of(r);
+    const char *net, *id;
+    int64_t want;
+    if (!write_key(r, &net, &id, &want) || !body_id_is(r, res, id))
+        return;
     json_object_set_new(r->json, res->id_field, json_string(id));
     json_t *obj = validate_body(r, res, net, false);
     if (!obj)
         return;
-    for (int attempt = 0; attempt < 3; attempt++) {
+    /* Without If-Match a write made in between is replaced again. */
+    for (int attempt = 0; attempt < 3 && !r->answered; attempt++) {
         struct orc_obj cur;
-        int rc = orc_obj_get(r->db, res->kind, net, id, &cur);
-        if (rc < 0) {
-            if (rc == -ENOENT)
-                orc_reply_error(r, 404, "no %s '%s'", res->kind, id);
-            else
-                orc_reply_store_error(r, rc);
+        if (!update_base(r, res, net, id, want, &cur))
             break;
-        }
-        if (want >= 0 && want != cur.version) {
-            orc_obj_free(&cur);
-            orc_reply_store_error(r, -ESTALE);
-            break;
-        }
         /* Write-only fields that the body leaves out keep their values:
          * a client cannot read them back, so a read-modify-write must not
          * lose them. */
@@ -648,22 +688,7 @@ void orc_res_replace(struct orc_req *r)
                 json_object_get(old, f->name))
                 json_object_set(obj, f->name, json_object_get(old, f->name));
         json_decref(old);
-        char *body = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
-        rc = body ? orc_obj_update(r->db, res->kind, net, id, cur.version, body, time(NULL))
-                  : -ENOMEM;
-        free(body);
-        int64_t v = cur.version;
-        orc_obj_free(&cur);
-        if (rc == -ESTALE && want < 0)
-            continue; /* unconditional: someone wrote in between, again */
-        if (rc < 0) {
-            orc_reply_store_error(r, rc);
-            break;
-        }
-        set_etag(r, v + 1);
-        snprintf(r->audit_detail, sizeof(r->audit_detail), "replaced %s %s", res->kind, id);
-        orc_reply(r, 200, render_obj(r, res, net, json_deep_copy(obj)));
-        break;
+        update_write(r, res, net, id, want, &cur, obj, "replaced");
     }
     if (!r->answered)
         orc_reply_error(r, 409, "concurrent updates; retry");
@@ -728,33 +753,15 @@ void orc_res_patch(struct orc_req *r)
     const struct orc_resource *res = res_of(r);
     const char *net, *id;
     int64_t want;
-    if (!write_key(r, &net, &id, &want))
+    if (!write_key(r, &net, &id, &want) || !body_id_is(r, res, id))
         return;
-    json_t *given = json_object_get(r->json, res->id_field);
-    if (given && (!json_is_string(given) || strcmp(json_string_value(given), id))) {
-        json_t *errs = json_array();
-        orc_field_error(errs, res->id_field, "does not match the id in the path ('%s')", id);
-        orc_reply_invalid(r, errs);
-        return;
-    }
     /* Read, merge, validate the whole result, write it if nobody wrote
      * in between (the version is the ETag); without If-Match a change
      * made meanwhile is merged into again. */
     for (int attempt = 0; attempt < 3 && !r->answered; attempt++) {
         struct orc_obj cur;
-        int rc = orc_obj_get(r->db, res->kind, net, id, &cur);
-        if (rc < 0) {
-            if (rc == -ENOENT)
-                orc_reply_error(r, 404, "no %s '%s'", res->kind, id);
-            else
-                orc_reply_store_error(r, rc);
+        if (!update_base(r, res, net, id, want, &cur))
             return;
-        }
-        if (want >= 0 && want != cur.version) {
-            orc_obj_free(&cur);
-            orc_reply_store_error(r, -ESTALE);
-            return;
-        }
         json_t *merged = json_loads(cur.body, 0, NULL);
         if (!merged)
             merged = json_object();
@@ -766,24 +773,8 @@ void orc_res_patch(struct orc_req *r)
             orc_obj_free(&cur);
             return;
         }
-        char *body = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
-        rc = body ? orc_obj_update(r->db, res->kind, net, id, cur.version, body, time(NULL))
-                  : -ENOMEM;
-        free(body);
-        int64_t v = cur.version;
-        orc_obj_free(&cur);
-        if (rc == -ESTALE && want < 0) {
-            json_decref(obj);
-            continue;
-        }
-        if (rc < 0) {
-            json_decref(obj);
-            orc_reply_store_error(r, rc);
-            return;
-        }
-        set_etag(r, v + 1);
-        snprintf(r->audit_detail, sizeof(r->audit_detail), "updated %s %s", res->kind, id);
-        orc_reply(r, 200, render_obj(r, res, net, obj));
+        update_write(r, res, net, id, want, &cur, obj, "updated");
+        json_decref(obj);
     }
     if (!r->answered)
         orc_reply_error(r, 409, "concurrent updates; retry");

@@ -94,6 +94,10 @@ void orc_field_error(json_t *errs, const char *field, const char *fmt, ...)
  * does not exist (404 answered). */
 const char *orc_res_network(struct orc_req *r);
 
+/* The gateway of a request (path parameters network, gateway) or NULL
+ * if either does not exist (404 answered). */
+const char *orc_res_gateway(struct orc_req *r);
+
 /* ?limit=&page_token= of a list request (keyset paging: the token is the
  * hex of the last id of the previous page); false when answered (400). */
 bool orc_paging(struct orc_req *r, int *limit, char *after, size_t after_len);

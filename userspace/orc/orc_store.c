@@ -326,48 +326,38 @@ static int row_obj(void *arg, int ncol, char **cols)
     return 0;
 }
 
+/* One object from a query of (id, version, body, created_at, updated_at):
+ * 0 and *o filled, -ENOENT, -ENOMEM or the query's error. */
+static int obj_one(struct orc_conn *c, const char *sql, int n, const struct orc_val *p,
+                   struct orc_obj *o)
+{
+    memset(o, 0, sizeof(*o));
+    int rc = orc_q(c, sql, n, p, row_obj, o);
+    if (rc >= 0 && (!o->id || !o->body))
+        rc = o->id ? -ENOMEM : -ENOENT;
+    if (rc < 0)
+        orc_obj_free(o);
+    return rc < 0 ? rc : 0;
+}
+
 int orc_obj_get(struct orc_conn *c, const char *kind, const char *net, const char *id,
                 struct orc_obj *o)
 {
-    memset(o, 0, sizeof(*o));
     struct orc_val p[] = {ORC_S(kind), ORC_S(net), ORC_S(id)};
-    int rc = orc_q(c,
+    return obj_one(c,
                    "SELECT id, version, body, created_at, updated_at FROM objects "
                    "WHERE kind = ? AND network = ? AND id = ?",
-                   3, p, row_obj, o);
-    if (rc < 0)
-        return rc;
-    if (!o->id) {
-        orc_obj_free(o);
-        return -ENOENT;
-    }
-    if (!o->body) {
-        orc_obj_free(o);
-        return -ENOMEM;
-    }
-    return 0;
+                   3, p, o);
 }
 
 int orc_gw_cert_get(struct orc_conn *c, const char *net, const char *id, struct orc_obj *o)
 {
-    memset(o, 0, sizeof(*o));
     struct orc_val p[] = {ORC_S(net), ORC_S(id)};
-    int rc = orc_q(c,
+    return obj_one(c,
                    "SELECT c.id, c.version, c.body, c.created_at, c.updated_at FROM objects c "
                    "JOIN objects g ON g.kind = 'gateway' AND g.network = c.network "
                    "AND g.id = c.id WHERE c.kind = 'gw_cert' AND c.network = ? AND c.id = ?",
-                   2, p, row_obj, o);
-    if (rc < 0)
-        return rc;
-    if (!o->id) {
-        orc_obj_free(o);
-        return -ENOENT;
-    }
-    if (!o->body) {
-        orc_obj_free(o);
-        return -ENOMEM;
-    }
-    return 0;
+                   2, p, o);
 }
 
 int orc_obj_create(struct orc_conn *c, const char *kind, const char *net, const char *id,
@@ -467,72 +457,75 @@ int64_t orc_obj_count(struct orc_conn *c, const char *kind, const char *net)
     return rc < 0 ? rc : n;
 }
 
-#define INSERT_BATCH 200
-
-/* The change rows of a bulk insert (sql, p: room for INSERT_BATCH rows of
- * 6 parameters). */
-static int change_log_many(struct orc_conn *c, const char *kind, const char *net, size_t n,
-                           const char *const *ids, char *sql, struct orc_val *p)
+int orc_insert_rows(struct orc_conn *c, const char *head, const char *row, const char *tail,
+                    int ncols, size_t n, orc_fill_fn fill, void *arg)
 {
-    static const char head[] = "INSERT INTO changes (network, seq, kind, id, op) VALUES ";
-    static const char row[] = "(?, ?, ?, ?, 'put')";
-    int64_t last;
-    int rc = change_reserve(c, net, (int64_t)n, &last);
-    int64_t seq = last - (int64_t)n + 1;
+    size_t k_max = n < ORC_INSERT_BATCH ? n : ORC_INSERT_BATCH;
+    char *sql = malloc(strlen(head) + k_max * (strlen(row) + 2) + strlen(tail) + 1);
+    struct orc_val *p = malloc((k_max ? k_max : 1) * (size_t)ncols * sizeof(*p));
+    int rc = sql && p ? 0 : -ENOMEM;
     for (size_t done = 0; done < n && rc >= 0;) {
-        size_t k = n - done < INSERT_BATCH ? n - done : INSERT_BATCH;
+        size_t k = n - done < ORC_INSERT_BATCH ? n - done : ORC_INSERT_BATCH;
         char *s = sql + sprintf(sql, "%s", head);
         for (size_t i = 0; i < k; i++) {
             s += sprintf(s, "%s%s", i ? ", " : "", row);
-            struct orc_val *q = &p[i * 4];
-            q[0] = ORC_S(net);
-            q[1] = ORC_I(seq++);
-            q[2] = ORC_S(kind);
-            q[3] = ORC_S(ids[done + i]);
+            fill(arg, done + i, &p[i * (size_t)ncols]);
         }
-        sprintf(s, " ON CONFLICT (network, kind, id) DO UPDATE SET seq = excluded.seq, "
-                   "op = excluded.op");
-        rc = orc_q(c, sql, (int)(k * 4), p, NULL, NULL);
+        strcpy(s, tail);
+        rc = orc_q(c, sql, (int)k * ncols, p, NULL, NULL);
         done += k;
     }
+    free(sql);
+    free(p);
     return rc < 0 ? rc : 0;
+}
+
+struct many {
+    const char *kind, *net;
+    const char *const *ids, *const *bodies;
+    int64_t now, seq;
+};
+
+static void fill_change(void *arg, size_t i, struct orc_val *q)
+{
+    struct many *m = arg;
+    q[0] = ORC_S(m->net);
+    q[1] = ORC_I(m->seq + (int64_t)i);
+    q[2] = ORC_S(m->kind);
+    q[3] = ORC_S(m->ids[i]);
+}
+
+static void fill_object(void *arg, size_t i, struct orc_val *q)
+{
+    struct many *m = arg;
+    q[0] = ORC_S(m->kind);
+    q[1] = ORC_S(m->net);
+    q[2] = ORC_S(m->ids[i]);
+    q[3] = ORC_S(m->bodies[i]);
+    q[4] = ORC_I(m->now);
+    q[5] = ORC_I(m->now);
 }
 
 int orc_obj_insert_many(struct orc_conn *c, const char *kind, const char *net, size_t n,
                         const char *const *ids, const char *const *bodies, int64_t now)
 {
-    static const char head[] =
-        "INSERT INTO objects (kind, network, id, version, body, created_at, updated_at) VALUES ";
-    static const char row[] = "(?, ?, ?, 1, ?, ?, ?)";
-    char *sql = malloc(sizeof(head) + INSERT_BATCH * (sizeof(row) + 2) + 128);
-    struct orc_val *p = malloc(INSERT_BATCH * 6 * sizeof(*p));
-    int rc = 0;
-    if (!sql || !p) {
-        rc = -ENOMEM;
-        goto out;
-    }
-    for (size_t done = 0; done < n && rc >= 0;) {
-        size_t k = n - done < INSERT_BATCH ? n - done : INSERT_BATCH;
-        char *s = sql + sprintf(sql, "%s", head);
-        for (size_t i = 0; i < k; i++) {
-            s += sprintf(s, "%s%s", i ? ", " : "", row);
-            struct orc_val *q = &p[i * 6];
-            q[0] = ORC_S(kind);
-            q[1] = ORC_S(net);
-            q[2] = ORC_S(ids[done + i]);
-            q[3] = ORC_S(bodies[done + i]);
-            q[4] = ORC_I(now);
-            q[5] = ORC_I(now);
-        }
-        rc = orc_q(c, sql, (int)(k * 6), p, NULL, NULL);
-        done += k;
-    }
-    if (rc >= 0 && n > 0 && orc_sync_kind(kind))
-        rc = change_log_many(c, kind, net, n, ids, sql, p);
-out:
-    free(sql);
-    free(p);
-    return rc < 0 ? rc : 0;
+    struct many m = {kind, net, ids, bodies, now, 0};
+    int rc = orc_insert_rows(c,
+                             "INSERT INTO objects (kind, network, id, version, body, created_at, "
+                             "updated_at) VALUES ",
+                             "(?, ?, ?, 1, ?, ?, ?)", "", 6, n, fill_object, &m);
+    if (rc < 0 || n == 0 || !orc_sync_kind(kind))
+        return rc;
+    /* The change rows: n numbers from the network's head. */
+    int64_t last;
+    if ((rc = change_reserve(c, net, (int64_t)n, &last)) < 0)
+        return rc;
+    m.seq = last - (int64_t)n + 1;
+    return orc_insert_rows(c, "INSERT INTO changes (network, seq, kind, id, op) VALUES ",
+                           "(?, ?, ?, ?, 'put')",
+                           " ON CONFLICT (network, kind, id) DO UPDATE SET seq = excluded.seq, "
+                           "op = excluded.op",
+                           4, n, fill_change, &m);
 }
 
 /* ----------------------------------------------------- tokens, audit ---- */

@@ -142,6 +142,13 @@ int orc_obj_list(struct orc_conn *c, const char *kind, const char *net, const ch
                  int limit, orc_row_fn fn, void *arg);
 /* How many objects of kind (any kind if NULL) belong to net. */
 int64_t orc_obj_count(struct orc_conn *c, const char *kind, const char *net);
+/* Multi-row INSERTs for the store's files: "head row, row, ... tail" with
+ * at most ORC_INSERT_BATCH rows of ncols parameters a statement; fill sets
+ * the parameters of row i.  0 or -errno. */
+#define ORC_INSERT_BATCH 200
+typedef void (*orc_fill_fn)(void *arg, size_t i, struct orc_val *p);
+int orc_insert_rows(struct orc_conn *c, const char *head, const char *row, const char *tail,
+                    int ncols, size_t n, orc_fill_fn fill, void *arg);
 /* Inserts many objects of one kind at once (bulk import), inside the
  * caller's transaction: -EEXIST if any id is taken. */
 int orc_obj_insert_many(struct orc_conn *c, const char *kind, const char *net, size_t n,

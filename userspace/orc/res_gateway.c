@@ -199,7 +199,7 @@ static const struct orc_resource gw_desc = {
     .deleted = gw_deleted,
 };
 
-static const char *gw_key(struct orc_req *r)
+const char *orc_res_gateway(struct orc_req *r)
 {
     const char *net = orc_res_network(r);
     if (!net)
@@ -220,7 +220,7 @@ static const char *gw_key(struct orc_req *r)
 
 static void gw_state(struct orc_req *r)
 {
-    const char *id = gw_key(r);
+    const char *id = orc_res_gateway(r);
     if (!id)
         return;
     struct orc_obj st;
@@ -260,7 +260,7 @@ static int ev_row(void *arg, int ncol, char **cols)
 
 static void gw_events(struct orc_req *r)
 {
-    const char *id = gw_key(r);
+    const char *id = orc_res_gateway(r);
     if (!id)
         return;
     int limit;
