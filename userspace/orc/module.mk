@@ -73,3 +73,7 @@ SCRIPT_TESTS += userspace/orc/tests/test_orc_ui.py
 # deltas from the change log), fleet health and /metrics, on SQLite and
 # PostgreSQL.
 SCRIPT_TESTS += userspace/orc/tests/test_orc_sync.py
+
+# Usage history and gateway events from check-ins (/usage routes, events,
+# the stale sweep, retention), on SQLite and PostgreSQL.
+SCRIPT_TESTS += userspace/orc/tests/test_orc_usage.py

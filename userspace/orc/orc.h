@@ -144,6 +144,12 @@ struct orc_req {
 int orc_gwca_load(struct orc_ctx *ctx, char *err, size_t errlen);
 void orc_gwca_free(struct orc_ctx *ctx);
 
+/* The periodic sweep (xepc-orcd's main thread, orc_checkin.c): a "stale"
+ * event for each gateway past gateways.stale_after, and what is past
+ * usage.retention and gateways.event_retention deleted.  One transaction
+ * on c. */
+int orc_sweep(struct orc_ctx *ctx, struct orc_conn *c, int64_t now);
+
 /* ------------------------------------------------------------ server ---- */
 
 int orc_http_start(struct orc_ctx *ctx, char *err, size_t errlen);

@@ -49,6 +49,9 @@ void orc_config_defaults(struct orc_config *cfg)
     snprintf(cfg->ui.root, sizeof(cfg->ui.root), "%s", ORC_UI_DEFAULT_ROOT);
     cfg->ui.session_lifetime_ms = 8 * 3600 * 1000;
     cfg->gateways.stale_after_ms = 300 * 1000;
+    cfg->gateways.event_retention_ms = 30ull * 24 * 3600 * 1000;
+    cfg->usage.resolution_ms = 5 * 60 * 1000;
+    cfg->usage.retention_ms = 30ull * 24 * 3600 * 1000;
 }
 
 static const struct ycfg_unit size_units[] = {
@@ -176,9 +179,9 @@ static void rd_auth(struct ycfg *c, yaml_node_t *n, struct orc_config *cfg)
 static void rd_gateways(struct ycfg *c, yaml_node_t *n, struct orc_config *cfg)
 {
     static const char *const keys[] = {"ca_cert", "ca_key", "cert_lifetime",
-                                       "challenge_lifetime", "stale_after"};
+                                       "challenge_lifetime", "stale_after", "event_retention"};
     struct ycfg_map m;
-    if (!ycfg_map_open(c, n, "gateways", keys, 5, &m))
+    if (!ycfg_map_open(c, n, "gateways", keys, 6, &m))
         return;
     rd_abspath(c, m.val[0], "gateways.ca_cert", cfg->gateways.ca_cert,
                sizeof(cfg->gateways.ca_cert));
@@ -192,6 +195,37 @@ static void rd_gateways(struct ycfg *c, yaml_node_t *n, struct orc_config *cfg)
                         "1s..1h", &cfg->gateways.challenge_lifetime_ms);
     ycfg_rd_duration_ms(c, m.val[4], "gateways.stale_after", 1000, 24 * 3600 * 1000, "1s..24h",
                         &cfg->gateways.stale_after_ms);
+    ycfg_rd_duration_ms(c, m.val[5], "gateways.event_retention", 1000,
+                        87600ull * 3600 * 1000, "1s..87600h",
+                        &cfg->gateways.event_retention_ms);
+}
+
+/* The usage history (orc_checkin.c): buckets of `resolution`, kept for
+ * `retention`; at most USAGE_MAX_BUCKETS buckets per gateway and
+ * subscriber, so that the table stays bounded. */
+#define USAGE_MAX_BUCKETS 100000
+static void rd_usage(struct ycfg *c, yaml_node_t *n, struct orc_config *cfg)
+{
+    static const char *const keys[] = {"resolution", "retention"};
+    struct ycfg_map m;
+    if (!ycfg_map_open(c, n, "usage", keys, 2, &m))
+        return;
+    bool bad = m.val[0] && !ycfg_rd_duration_ms(c, m.val[0], "usage.resolution", 1000,
+                                                  24 * 3600 * 1000, "1s..24h",
+                                                  &cfg->usage.resolution_ms);
+    bad |= m.val[1] && !ycfg_rd_duration_ms(c, m.val[1], "usage.retention", 1000,
+                                             87600ull * 3600 * 1000, "1s..87600h",
+                                             &cfg->usage.retention_ms);
+    if (bad)
+        return;
+    if (cfg->usage.resolution_ms % 1000)
+        ycfg_err(c, m.val[0], "usage.resolution", "must be whole seconds");
+    else if (cfg->usage.retention_ms < cfg->usage.resolution_ms)
+        ycfg_err(c, n, "usage.retention", "must be at least usage.resolution");
+    else if (cfg->usage.retention_ms / cfg->usage.resolution_ms > USAGE_MAX_BUCKETS)
+        ycfg_err(c, n, "usage.retention",
+                 "more than %d buckets of usage.resolution: make the resolution coarser",
+                 USAGE_MAX_BUCKETS);
 }
 
 static void rd_ui(struct ycfg *c, yaml_node_t *n, struct orc_config *cfg)
@@ -210,9 +244,9 @@ static void rd_root(struct ycfg *c, yaml_node_t *root, void *arg)
     struct orc_config *cfg = arg;
     static const char *const keys[] = {"listen", "tls",    "http",           "store",
                                        "auth",   "logger", "shutdown_grace", "gateways",
-                                       "ui"};
+                                       "ui",     "usage"};
     struct ycfg_map m;
-    if (!ycfg_map_open(c, root, "", keys, 9, &m))
+    if (!ycfg_map_open(c, root, "", keys, 10, &m))
         return;
     if (m.val[0])
         rd_listen(c, m.val[0], cfg);
@@ -234,6 +268,8 @@ static void rd_root(struct ycfg *c, yaml_node_t *root, void *arg)
         rd_gateways(c, m.val[7], cfg);
     if (m.val[8])
         rd_ui(c, m.val[8], cfg);
+    if (m.val[9])
+        rd_usage(c, m.val[9], cfg);
     ycfg_rd_duration_ms(c, m.val[6], "shutdown_grace", 0, 600 * 1000, "0ms..10m",
                         &cfg->shutdown_grace_ms);
 }

@@ -59,7 +59,12 @@ struct orc_config {
         uint64_t cert_lifetime_ms;      /* of the client certificates issued */
         uint64_t challenge_lifetime_ms; /* of a bootstrap challenge */
         uint64_t stale_after_ms;        /* no check-in this long: the gateway is stale */
+        uint64_t event_retention_ms;    /* gateway events older than this are deleted */
     } gateways;
+    struct {
+        uint64_t resolution_ms; /* width of a usage history bucket */
+        uint64_t retention_ms;  /* buckets older than this are deleted */
+    } usage;
     struct {
         char root[ORC_PATH_MAX];     /* the web UI's static files (res_ui.c) */
         uint64_t session_lifetime_ms; /* of a web UI session (its cookie) */

@@ -247,9 +247,24 @@ int main(int argc, char **argv)
             ctx.cfg.listen.v6 ? "]" : "", ctx.cfg.listen.port, ctx.store.be->name,
             ctx.store.schema_version, ctx.cfg.http.threads);
     fflush(stderr);
+    /* The main thread's timer: the sweep (orc_checkin.c) every half
+     * stale_after, at most every 10 s, between signals. */
+    uint64_t period_ms = ctx.cfg.gateways.stale_after_ms / 2;
+    period_ms = period_ms < 500 ? 500 : period_ms > 10000 ? 10000 : period_ms;
+    struct timespec period = {(time_t)(period_ms / 1000), (long)(period_ms % 1000) * 1000000};
     int sig = 0;
-    while (sigwait(&set, &sig) == 0 && sig == SIGHUP)
-        ; /* nothing to reload yet */
+    for (;;) {
+        sig = sigtimedwait(&set, NULL, &period);
+        if (sig < 0) {
+            struct orc_conn *c = orc_store_get(&ctx.store);
+            if (orc_sweep(&ctx, c, time(NULL)) < 0)
+                fprintf(stderr, "xepc-orcd: sweep: %s\n", c->err);
+            orc_store_put(&ctx.store, c);
+            continue;
+        }
+        if (sig != SIGHUP)
+            break; /* SIGHUP: nothing to reload yet */
+    }
     fprintf(stderr, "xepc-orcd: %s: stopping (up to %llu ms for requests in flight)\n",
             strsignal(sig), (unsigned long long)ctx.cfg.shutdown_grace_ms);
     orc_http_stop(&ctx);

@@ -128,6 +128,10 @@ static inline int64_t orc_gw_stale_s(const struct orc_req *r)
 struct strbuf;
 int orc_fleet_metrics(struct orc_req *r, struct strbuf *b);
 
+/* A check-in's usage and events (orc_checkin.c), in the check-in's
+ * transaction, before its state replaces the previous one. */
+int orc_checkin_record(struct orc_req *r, json_t *report, int64_t now);
+
 /* Resource descriptors other groups refer to. */
 extern const struct orc_resource orc_res_network_desc;
 extern const struct orc_resource orc_res_apn_desc;

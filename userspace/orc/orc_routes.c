@@ -12,6 +12,7 @@ extern const struct orc_route orc_routes_policy[];
 extern const struct orc_route orc_routes_gwapi[];
 extern const struct orc_route orc_routes_ui[];
 extern const struct orc_route orc_routes_gwsync[];
+extern const struct orc_route orc_routes_usage[];
 
 const struct orc_route *const orc_route_tables[] = {
     orc_routes_admin,
@@ -23,5 +24,6 @@ const struct orc_route *const orc_route_tables[] = {
     orc_routes_gwapi,
     orc_routes_ui,
     orc_routes_gwsync,
+    orc_routes_usage,
     NULL,
 };

@@ -174,6 +174,40 @@ int orc_change_head(struct orc_conn *c, const char *net, int64_t *seq, char *str
 int orc_change_list(struct orc_conn *c, const char *net, int64_t after, int64_t upto, int limit,
                     orc_row_fn fn, void *arg);
 
+/* ------------------------------------------- usage history, events ---- */
+
+/* schema/orc/0004_usage_history.sql; orc_store_hist.c. */
+struct orc_usage_row {
+    const char *subscriber; /* "" : the gateway's total */
+    int64_t ul_bytes, dl_bytes, ues;
+};
+/* Adds n rows' bytes to the bucket of (net, gw) (ues: the larger one). */
+int orc_usage_add(struct orc_conn *c, const char *net, const char *gw, int64_t bucket, size_t n,
+                  const struct orc_usage_row *rows);
+/* What a series sums over: one network's gateways' totals (gw and sub
+ * NULL), one gateway's total (gw), or one subscriber on every gateway of
+ * the network (sub). */
+struct orc_usage_sel {
+    const char *net, *gw, *sub;
+    int64_t from, to, step; /* buckets from <= b < to, summed by step */
+};
+/* fn gets (t, ul_bytes, dl_bytes, ues) per step with data, in time order. */
+int orc_usage_series(struct orc_conn *c, const struct orc_usage_sel *s, orc_row_fn fn, void *arg);
+/* The largest users of net in [from, to): by_subscriber or by gateway;
+ * fn gets (id, ul_bytes, dl_bytes), largest first, at most limit. */
+int orc_usage_top(struct orc_conn *c, const char *net, bool by_subscriber, int64_t from,
+                  int64_t to, int limit, orc_row_fn fn, void *arg);
+/* Deletes the buckets before `before` (Unix s): rows deleted, or -errno. */
+int orc_usage_prune(struct orc_conn *c, int64_t before);
+
+/* A gateway event (kind "gateway_event", network "<net>/<gw>"): created
+ * unless one with this id exists (0 either way; an id is made from the
+ * time, so the same event found twice is stored once). */
+int orc_event_add(struct orc_conn *c, const char *net, const char *gw, const char *id,
+                  const char *body, int64_t now);
+/* Deletes events made before `before` (Unix s). */
+int orc_event_prune(struct orc_conn *c, int64_t before);
+
 /* ----------------------------------------------------- tokens, audit ---- */
 
 /* expires_at: Unix time, 0 for never. */

@@ -349,8 +349,11 @@ static void gw_checkin(struct orc_req *r)
         return;
     }
     int64_t now = time(NULL);
-    /* One statement: a check-in is the hot path of a fleet. */
-    int rc = orc_obj_put(r->db, "gateway_state", r->gw_net, r->gw_id, body, now);
+    /* Usage and events from the difference with the previous check-in,
+     * then the new state over it (orc_checkin.c). */
+    int rc = orc_checkin_record(r, r->json, now);
+    if (rc >= 0)
+        rc = orc_obj_put(r->db, "gateway_state", r->gw_net, r->gw_id, body, now);
     free(body);
     if (rc < 0) {
         orc_reply_store_error(r, rc);

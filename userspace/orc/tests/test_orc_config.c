@@ -147,6 +147,38 @@ static void test_orc_config_ui(void **state)
     assert_non_null(strstr(err, "theme"));
 }
 
+static void test_orc_config_usage_history(void **state)
+{
+    (void)state;
+    struct orc_config cfg;
+    char err[1024];
+    assert_int_equal(load("listen: {port: 1}\n", &cfg, err, sizeof(err)), 0);
+    assert_int_equal(cfg.usage.resolution_ms, 5 * 60 * 1000);
+    assert_int_equal(cfg.usage.retention_ms, 30ull * 24 * 3600 * 1000);
+    assert_int_equal(cfg.gateways.event_retention_ms, 30ull * 24 * 3600 * 1000);
+    assert_int_equal(load("usage: {resolution: 1m, retention: 48h}\n"
+                          "gateways: {event_retention: 2h}\n", &cfg, err, sizeof(err)), 0);
+    assert_int_equal(cfg.usage.resolution_ms, 60 * 1000);
+    assert_int_equal(cfg.usage.retention_ms, 48 * 3600 * 1000);
+    assert_int_equal(cfg.gateways.event_retention_ms, 2 * 3600 * 1000);
+    assert_int_equal(load("usage: {resolution: 0s}\n", &cfg, err, sizeof(err)), -EINVAL);
+    assert_non_null(strstr(err, "usage.resolution: 0s is out of range 1s..24h"));
+    assert_int_equal(load("usage: {resolution: 1500ms}\n", &cfg, err, sizeof(err)), -EINVAL);
+    assert_non_null(strstr(err, "usage.resolution: must be whole seconds"));
+    assert_int_equal(load("usage: {resolution: 1h, retention: 30m}\n", &cfg, err, sizeof(err)),
+                     -EINVAL);
+    assert_non_null(strstr(err, "usage.retention: must be at least usage.resolution"));
+    assert_int_equal(load("usage: {resolution: 1s, retention: 48h}\n", &cfg, err, sizeof(err)),
+                     -EINVAL);
+    assert_non_null(strstr(err, "more than 100000 buckets"));
+    assert_int_equal(load("usage: {retention: 87601h, keep: all}\n", &cfg, err, sizeof(err)),
+                     -EINVAL);
+    assert_non_null(strstr(err, "usage.retention: 87601h is out of range 1s..87600h"));
+    assert_non_null(strstr(err, "keep"));
+    assert_int_equal(load("gateways: {event_retention: 0s}\n", &cfg, err, sizeof(err)), -EINVAL);
+    assert_non_null(strstr(err, "gateways.event_retention: 0s is out of range"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -156,6 +188,7 @@ int main(void)
         cmocka_unit_test(test_orc_config_postgresql_needs_conninfo),
         cmocka_unit_test(test_orc_config_gateways_ca_pair),
         cmocka_unit_test(test_orc_config_ui),
+        cmocka_unit_test(test_orc_config_usage_history),
     };
     return cmocka_run_group_tests_name("orc_config", tests, NULL, NULL);
 }

@@ -176,10 +176,21 @@ def checkin():
     with open(crt, "w") as f:
         f.write(r.json["certificate"])
     m = H.Client(o.port, o.cert, client_cert=(crt, gw_key))
-    r = m.post("/v1/gw/checkin", {"version": "0.9-test", "ues": 5, "sessions": 6, "enbs": 2,
+    # Two check-ins with a restart between them: the history holds the
+    # traffic of both (1.2 MB + 5.4 MB, then 0.1 + 0.2 MB counted from
+    # zero = 6.9 MB; subscriber ...001: 10000 + 500 B), which the last
+    # check-in alone (0.3 MB) cannot give.
+    r = m.post("/v1/gw/checkin", {"version": "0.9-test", "started_at": 1000, "ues": 5,
+                                  "sessions": 6, "enbs": 2, "enb_ids": ["00101-1", "00101-2"],
                                   "ul_bytes": 1200000, "dl_bytes": 5400000,
                                   "subscribers": {"001010000000001": {"ul_bytes": 1000, "dl_bytes": 9000},
                                                   "001010000000010": {"ul_bytes": 500, "dl_bytes": 700}}})
+    if r.status == 200:
+        r = m.post("/v1/gw/checkin", {"version": "0.9-test", "started_at": 2000, "ues": 5,
+                                      "sessions": 6, "enbs": 2, "enb_ids": ["00101-1", "00101-2"],
+                                      "ul_bytes": 100000, "dl_bytes": 200000,
+                                      "subscribers": {"001010000000001": {"ul_bytes": 200, "dl_bytes": 300},
+                                                      "001010000000010": {"ul_bytes": 500, "dl_bytes": 700}}})
     m.close()
     return r.status
 

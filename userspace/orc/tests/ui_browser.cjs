@@ -178,6 +178,12 @@ async function main() {
   await page.click('#gw-table tr[data-id="gw1"]');
   await page.waitForSelector('#gw-detail:not([hidden])');
   ok((await page.textContent('#gw-detail-state')).includes('"enbs": 2'), 'its health detail shows the report');
+  await page.waitForSelector('#gw-detail-usage svg[data-total]');
+  const gwUse = await page.getAttribute('#gw-detail-usage svg', 'data-total');
+  ok(gwUse === '6900000', 'its usage graph is drawn from the history (both check-ins, across the restart)', gwUse);
+  const evs = await page.textContent('#gw-events tbody');
+  ok(/up/.test(evs) && /restart/.test(evs) && /eNB 00101-1 connected/.test(evs),
+     'its events: up, eNBs connected, restart', evs);
   await page.fill('#gw-overrides', '{"log_level": "debug"}');
   await page.click('#gw-config-form button[type=submit]');
   await page.waitForFunction(() => /overrides saved/.test(document.getElementById('flash').textContent));
@@ -189,14 +195,29 @@ async function main() {
     ues: document.getElementById('dash-ues').textContent,
     traffic: document.getElementById('dash-traffic').textContent }));
   ok(dash.up === '1' && dash.ues === '5' && dash.traffic !== '0 B', 'the dashboard counts it up, its UEs and traffic', dash);
+  const dashUse = await page.getAttribute('#dash-usage svg', 'data-total');
+  ok(dashUse === '6900000', 'the dashboard graphs the network traffic from the history', dashUse);
   await screenshot('dashboard');
+  // A reload forgets everything the page held: what the graphs show now
+  // comes from orcd's history.
+  await page.reload();
+  await page.waitForSelector('body[data-page="dashboard"]', { timeout: 5000 });
   await goto('usage');
   const bars = await page.evaluate(() => ({
     gw: document.querySelectorAll('#usage-gw svg rect').length,
+    gwText: document.getElementById('usage-gw').textContent,
     sub: document.querySelectorAll('#usage-sub svg rect').length,
-    subText: document.getElementById('usage-sub').textContent }));
-  ok(bars.gw >= 2 && bars.sub >= 2 && bars.subText.includes('001010000000001'),
+    subText: document.getElementById('usage-sub').textContent,
+    total: document.querySelector('#usage-time svg') && document.querySelector('#usage-time svg').getAttribute('data-total') }));
+  ok(bars.gw >= 2 && bars.gwText.includes('gw1') && bars.sub >= 4 && bars.subText.includes('001010000000001'),
      'usage graphs per gateway and per subscriber are drawn', bars);
+  ok(bars.total === '6900000', 'after a reload the traffic over time is still all there (history)', bars);
+  await page.fill('#usage-imsi', '001010000000001');
+  await page.evaluate(() => { delete document.body.dataset.page; });
+  await page.click('#usage-form button[type=submit]');
+  await page.waitForSelector('body[data-page="usage"] #usage-sub-time svg[data-total]', { timeout: 5000 });
+  const subUse = await page.getAttribute('#usage-sub-time svg', 'data-total');
+  ok(subUse === '10500', "one subscriber's usage over time, across the gateway's restart", subUse);
   await screenshot('usage');
   await cspClean('dashboard and usage');
 
