@@ -1391,8 +1391,18 @@ static int session_modify(struct dp_ctx *ctx, const struct dp_session_spec *s,
     }
     if (what & DP_MOD_POLICY)
         release_policy(ctx, &old, sid, b.sess.ruleset_id);
-    if (b.sess.flags & XEPC_SF_TUNNEL)
+    if (b.sess.flags & XEPC_SF_TUNNEL) {
+        /* The UE is reachable again: the next idle period raises its
+         * downlink-data event at its first packet (TS 23.401 5.3.4.3),
+         * not after what is left of the interval of the last one, which
+         * would leave a UE released within a second of being paged
+         * unpaged.  One field, through the shared mapping, as for
+         * `buffered`. */
+        if (!(old.flags & XEPC_SF_TUNNEL) && ctx->usage &&
+            sid < ctx->max_entries[DP_MAP_USAGE])
+            __atomic_store_n(&ctx->usage[sid].last_ddn_ns, 0, __ATOMIC_RELAXED);
         dp_buffer_flush(ctx, s->ul_teid);
+    }
     return 0;
 
 undo_ambr:

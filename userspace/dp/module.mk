@@ -36,3 +36,11 @@ UNIT_TESTS += test_dp_meters
 test_dp_meters_SRCS := userspace/dp/tests/test_dp_meters.c
 test_dp_meters_LIBS := dp
 test_dp_meters_LDLIBS := -lbpf -lelf -lz
+
+# Root: each idle period raises its downlink-data event at its first packet,
+# even within ddn_interval of the last one (a UE released right after it
+# was paged is paged again).
+UNIT_TESTS += test_dp_ddn
+test_dp_ddn_SRCS := userspace/dp/tests/test_dp_ddn.c
+test_dp_ddn_LIBS := dp
+test_dp_ddn_LDLIBS := -lbpf -lelf -lz

@@ -4,7 +4,12 @@
 #ifndef XEPC_DP_TEST_ENV_H
 #define XEPC_DP_TEST_ENV_H
 
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
 #include <errno.h>
+#include <linux/if_ether.h>
+#include <linux/ip.h>
+#include <linux/udp.h>
 #include <net/if.h>
 #include <sched.h>
 #include <stdarg.h>
@@ -16,6 +21,8 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "dp/dp.h"
 
 static int n_test, n_failed;
 
@@ -73,6 +80,42 @@ static void dp_test_env_leave(const char *root)
 {
     umount(root);
     rmdir(root);
+}
+
+/* Ethernet + IPv4 + UDP from the PDN toward the UE, 64 bytes: a downlink
+ * packet for tc_ue (write it at 2 mod 4 so that its IPv4 header is
+ * aligned). */
+static inline size_t dp_test_downlink_frame(uint8_t *f, const char *ue)
+{
+    memset(f, 0, 64);
+    struct ethhdr *eth = (struct ethhdr *)f;
+    eth->h_proto = htons(ETH_P_IP);
+    struct iphdr *ip = (struct iphdr *)(f + sizeof(*eth));
+    ip->version = 4;
+    ip->ihl = 5;
+    ip->ttl = 64;
+    ip->protocol = IPPROTO_UDP;
+    ip->tot_len = htons(64 - sizeof(*eth));
+    inet_pton(AF_INET, "203.0.113.7", &ip->saddr);
+    inet_pton(AF_INET, ue, &ip->daddr);
+    struct udphdr *uh = (struct udphdr *)(ip + 1);
+    uh->source = htons(53);
+    uh->dest = htons(4000);
+    uh->len = htons(64 - sizeof(*eth) - sizeof(*ip));
+    return 64;
+}
+
+/* tc_ue's program through its pinned link in pin_dir: a program fd (and
+ * the link's in *lfd, both for the caller to close), or -1. */
+static inline int dp_test_tc_ue_prog(const char *pin_dir, int *lfd)
+{
+    char path[320];
+    struct bpf_link_info li = {0};
+    uint32_t len = sizeof(li);
+    snprintf(path, sizeof(path), "%s/%s", pin_dir, XEPC_LINK_TC_UE);
+    *lfd = bpf_obj_get(path);
+    return *lfd >= 0 && !bpf_obj_get_info_by_fd(*lfd, &li, &len) ?
+           bpf_prog_get_fd_by_id(li.prog_id) : -1;
 }
 
 #endif

@@ -78,27 +78,6 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
-/* Ethernet + IPv4 + UDP toward the UE, 64 bytes. */
-static size_t downlink_frame(uint8_t *f)
-{
-    memset(f, 0, 64);
-    struct ethhdr *eth = (struct ethhdr *)f;
-    eth->h_proto = htons(ETH_P_IP);
-    struct iphdr *ip = (struct iphdr *)(f + sizeof(*eth));
-    ip->version = 4;
-    ip->ihl = 5;
-    ip->ttl = 64;
-    ip->protocol = IPPROTO_UDP;
-    ip->tot_len = htons(64 - sizeof(*eth));
-    inet_pton(AF_INET, "203.0.113.7", &ip->saddr);
-    inet_pton(AF_INET, UE, &ip->daddr);
-    struct udphdr *uh = (struct udphdr *)(ip + 1);
-    uh->source = htons(53);
-    uh->dest = htons(4000);
-    uh->len = htons(64 - sizeof(*eth) - sizeof(*ip));
-    return 64;
-}
-
 static int run(const char *pin_root)
 {
     char pin_dir[256];
@@ -125,14 +104,9 @@ static int run(const char *pin_root)
     tap(!rc, "session add: UE %s, tunnel %s/0x%08x", UE, ENB_A, TEID_A);
 
     /* tc_ue's program, through its pinned link */
-    char path[320];
-    struct bpf_link_info li = {0};
-    uint32_t len = sizeof(li);
-    snprintf(path, sizeof(path), "%s/%s", pin_dir, XEPC_LINK_TC_UE);
-    int lfd = bpf_obj_get(path);
-    int pfd = lfd >= 0 && !bpf_obj_get_info_by_fd(lfd, &li, &len) ?
-              bpf_prog_get_fd_by_id(li.prog_id) : -1;
-    tap(pfd >= 0, "tc_ue's program found through %s", path);
+    int lfd = -1;
+    int pfd = dp_test_tc_ue_prog(pin_dir, &lfd);
+    tap(pfd >= 0, "tc_ue's program found through its pinned link");
 
     struct writer w = {.stop = false};
     snprintf(w.pin_dir, sizeof(w.pin_dir), "%s", pin_dir);
@@ -142,7 +116,7 @@ static int run(const char *pin_root)
         /* the frame at 2 mod 4, so that its IPv4 header is aligned */
         uint8_t inbuf[72] __attribute__((aligned(8))), out[256];
         uint8_t *in = inbuf + 2;
-        size_t inlen = downlink_frame(in);
+        size_t inlen = dp_test_downlink_frame(in, UE);
         uint32_t enb_a, enb_b;
         inet_pton(AF_INET, ENB_A, &enb_a);
         inet_pton(AF_INET, ENB_B, &enb_b);
