@@ -4,8 +4,8 @@
 # AIR/ULR/PUR and Gx CCR-I/CCR-T for every attach), in the same run,
 # alternating, on the e2e topology (usrsctp between namespaces, the XDP
 # datapath).  Each UE attaches and detaches again for DIAM_BENCH_SECONDS
-# (20); DIAM_BENCH_RUNS (3) runs of each, median, min and max; 64 UEs
-# (diamsim's limit), 32 attaches in flight.
+# (20); DIAM_BENCH_RUNS (3) runs of each, median, min and max;
+# DIAM_BENCH_UES (1000) UEs, 32 attaches in flight.
 #
 #   diam_attach_rate_local   attaches/s, local HSS, no Diameter
 #   diam_attach_rate_remote  attaches/s, S6a + Gx toward diamsim
@@ -16,7 +16,7 @@ source "$(dirname "$0")/../../tests/e2e/agw_lib.sh"
 
 SECS=${DIAM_BENCH_SECONDS:-20}
 RUNS=${DIAM_BENCH_RUNS:-3}
-NUES=${DIAM_BENCH_UES:-64}     # diamsim holds at most 64 subscribers
+NUES=${DIAM_BENCH_UES:-1000}
 CONC=${DIAM_BENCH_CONCURRENCY:-32}
 DIAMSIM=${DIAMSIM:-$E2E_ROOT/build/bin/diamsim}
 

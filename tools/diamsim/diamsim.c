@@ -18,7 +18,9 @@
 #include "sec/auth_vector.h"
 #include "sim_util.h"
 
-#define MAX_SUBS    64
+/* subscribers: as many as a script lists (the array grows while the
+ * script is read, before any request is served) */
+#define MAX_SUBS    (1u << 20)
 #define MAX_RULES   32
 #define MAX_QUOTAS  32
 #define MAX_FAULTS  16
@@ -81,8 +83,8 @@ struct sim {
     char realm[DIAM_ID_MAX];
     FILE *rec;
     struct timespec t0;
-    struct sub subs[MAX_SUBS];
-    unsigned n_subs;
+    struct sub *subs;
+    unsigned n_subs, cap_subs;
     struct rule rules[MAX_RULES];
     unsigned n_rules;
     struct quota quotas[MAX_QUOTAS];
@@ -233,6 +235,14 @@ static int script_line(struct sim *s, const char *text)
         /* subscriber IMSI k=HEX opc=HEX [sqn=N] [msisdn=] [apn=] [ambr=UL/DL] [qci=] */
         if (l.n < 2 || s->n_subs == MAX_SUBS || strlen(l.tok[1]) > 15)
             return -EINVAL;
+        if (s->n_subs == s->cap_subs) {
+            unsigned cap = s->cap_subs ? s->cap_subs * 2 : 64;
+            struct sub *n = realloc(s->subs, cap * sizeof(*n));
+            if (!n)
+                return -ENOMEM;
+            s->subs = n;
+            s->cap_subs = cap;
+        }
         struct sub *u = &s->subs[s->n_subs];
         memset(u, 0, sizeof(*u));
         snprintf(u->imsi, sizeof(u->imsi), "%s", l.tok[1]);
@@ -955,5 +965,6 @@ int main(int argc, char **argv)
     diam_node_stop(s.node);
     if (s.rec)
         fclose(s.rec);
+    free(s.subs);
     return 0;
 }

@@ -43,7 +43,7 @@ ip -n "$NS" addr add 192.0.2.1/32 dev lo
 ip -n "$NS" addr add 192.0.2.2/32 dev lo
 X() { ip netns exec "$NS" "$@"; }
 
-echo "1..16"
+echo "1..17"
 
 P=3868
 IMSI=001010000000001
@@ -72,6 +72,11 @@ ccfh retry
 error ulr 5420 exp count=1
 silence pur count=1
 EOF
+# 1000 more subscribers (diamsim held 64 before): the last one is asked
+# for below
+for i in $(seq 1000); do
+    printf 'subscriber 00101100000%04d k=%s opc=%s\n' "$i" "$K" "$OPC"
+done >>"$TMP/script"
 
 ip netns exec "$NS" "$DIAMSIM" --listen 192.0.2.1 --port $P --script "$TMP/script" --record "$TMP/rec.jsonl" >"$TMP/sim.out" 2>"$TMP/sim.err" &
 SIM_PID=$!
@@ -128,6 +133,11 @@ check "record: the RAA to diamsim's RAR (2001)" \
     j "$R" "[m['msg'].get('result') for m in lines if m['msg']['cmd']=='RAA']==[2001]"
 check "record: S6a requests (2 AIR, 2 ULR, 2 PUR)" \
     j "$R" "sorted(m['msg']['cmd'] for m in lines if m['msg']['app']=='s6a')==['AIR','AIR','PUR','PUR','ULR','ULR']"
+
+X timeout 30 "$DIAMC" --listen 192.0.2.2 --peer-addr 192.0.2.1 --peer-port $P --timeout 1000 \
+    "air 001011000001000" >"$TMP/client2.out" 2>"$TMP/client2.err"
+check "the 1001st subscriber of the script is served (AIA with a vector)" \
+    j "$TMP/client2.out" "[a['answer'].get('vectors') for a in lines if a.get('answer',{}).get('cmd')=='AIA']==[1]"
 
 kill "$SIM_PID"; wait "$SIM_PID" 2>/dev/null; SIM_PID=
 sleep 0.3
