@@ -932,9 +932,9 @@ static void rd_root(struct ycfg *c, yaml_node_t *root, struct agw_config *cfg)
 {
     static const char *const keys[] = {"logger", "mme",      "gtpu",    "datapath",
                                        "apns",   "database", "control", "metrics",
-                                       "diameter"};
+                                       "diameter", "policy"};
     struct ycfg_map m;
-    if (!ycfg_map_open(c, root, "", keys, 9, &m))
+    if (!ycfg_map_open(c, root, "", keys, 10, &m))
         return;
     yaml_node_t *v;
     if ((v = ycfg_map_get(&m, "logger")))
@@ -955,6 +955,8 @@ static void rd_root(struct ycfg *c, yaml_node_t *root, struct agw_config *cfg)
         rd_metrics(c, v, cfg);
     if ((v = ycfg_map_get(&m, "diameter")))
         rd_diameter(c, v, cfg);
+    if ((v = ycfg_map_get(&m, "policy")))
+        agw_policy_read(c, v, &cfg->policy);   /* agw_policy.c */
 }
 
 static void rd_root_cb(struct ycfg *c, yaml_node_t *root, void *arg)

@@ -20,6 +20,8 @@
 #include <net/if.h>
 #include <netinet/in.h>
 
+#include "agw/agw_policy.h"
+
 #define AGW_CONFIG_DEFAULT_PATH "/etc/xepc/agw.yaml"
 
 #define AGW_MME_NAME_MAX 150   /* TS 36.413 MMEname: PrintableString (1..150) */
@@ -207,6 +209,10 @@ struct agw_config {
                                        the OCS's Redirect-Server is a URL */
         } gy;
     } diameter;
+
+    /* the gateway's own PCC rules, base names, rating groups and static
+     * policy (agw_policy.h, docs/charging.md "Local policy") */
+    struct agw_policy policy;
 };
 
 /* Every default of docs/agw.md; the required keys (mme.tai, gtpu.address,

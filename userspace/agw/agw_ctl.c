@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "agw/agw.h"
+#include "agw/agw_gx.h"
 #include "lib/strbuf.h"
 #include "dp/dp.h"
 
@@ -155,6 +156,7 @@ static void cmd_stats(struct agw_ctx *ctx, struct strbuf *o)
         }
     strbuf_printf(o, "enbs_connected %zu\nenbs_setup %u\nues_attached %u\nues_connected %u\n",
          ctx->enb_by_assoc.count, ctx->n_enbs_setup, attached, connected);
+    agw_diam_stats_render(ctx, o, false);   /* s6a_*, gx_*, gy_* (agw_gx.h) */
 }
 
 static struct agw_ue *find_ue_arg(struct agw_ctx *ctx, const char *arg)

@@ -13,6 +13,7 @@
 #ifndef XEPC_AGW_GX_H
 #define XEPC_AGW_GX_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct agw_ctx;
@@ -27,11 +28,22 @@ struct agw_gx_stats {
 int gx_open(struct agw_ctx *ctx);
 void gx_close(struct agw_ctx *ctx);
 const struct agw_gx_stats *gx_stats(const struct agw_ctx *ctx);
+/* agw_diam_stats.c: the S6a, Gx and Gy counters of the enabled
+ * applications, as "app_name N" lines (xepcctl agw stats) or in the
+ * Prometheus text format (prom) */
+struct strbuf;
+void agw_diam_stats_render(struct agw_ctx *ctx, struct strbuf *o, bool prom);
 
 /* gx_build.c: the IP-CAN session of a PDN connection (TS 29.212 4.5.1,
  * 4.5.7). */
 void gx_session_start(struct agw_ctx *ctx, const struct agw_ue *ue, const struct agw_pdn *p);
 void gx_session_stop(struct agw_ctx *ctx, const struct agw_ue *ue, const struct agw_pdn *p);
+
+/* gx_policy.c: without a PCRF, the local policy (policy.static) of a
+ * session about to be added to the datapath (docs/charging.md "Local
+ * policy"); called by pgw_pdn_program() before gy_session_spec(). */
+struct dp_session_spec;
+void gx_local_spec(struct agw_ctx *ctx, const struct agw_pdn *p, struct dp_session_spec *s);
 
 /* internal to gx_*.c */
 struct diam_node;
@@ -56,6 +68,9 @@ void gx_sessions_free_all(struct agw_ctx *ctx);
 int gx_sessions_load(struct agw_ctx *ctx);
 int gx_policy_apply(struct agw_ctx *ctx, struct gx_sess *s, const struct diam_rules *rules,
                     const struct diam_qos *qos, char *why, size_t whylen);
+/* The session's datapath policy written again (PCC rules + Gy's part):
+ * what Gy's RESTRICT_ACCESS calls.  0 or a negative errno. */
+int gx_policy_refresh(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p);
 /* An IPFilterRule (RFC 6733 4.3, TS 29.212 5.4.2) of a flow with its
  * Flow-Direction into a dp rule (pass, any precedence): 0 or -EINVAL. */
 int gx_ipfilter_parse(const char *text, uint32_t flow_direction, struct dp_rule_spec *r);

@@ -49,6 +49,12 @@ void gy_session_start(struct agw_ctx *ctx, const struct agw_ue *ue, const struct
 /* Adds the rating group's rule and quota to a session about to be added
  * to the datapath. */
 void gy_session_spec(struct agw_ctx *ctx, const struct agw_pdn *p, struct dp_session_spec *s);
+/* Gy's rules and quota (with the kernel's remainder) in a policy being
+ * rebuilt, and the counted bytes carried over once it is written
+ * (gx_policy.c builds every policy rebuild of a session). */
+bool gy_policy_add(struct agw_ctx *ctx, const struct agw_pdn *p, struct dp_session_spec *s,
+                   uint64_t *carry);
+void gy_policy_done(struct agw_ctx *ctx, const struct agw_pdn *p, uint64_t carry);
 void gy_session_installed(struct agw_ctx *ctx, const struct agw_pdn *p);
 void gy_session_stop(struct agw_ctx *ctx, const struct agw_ue *ue, const struct agw_pdn *p);
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "agw/agw.h"
+#include "agw/agw_gx.h"
 #include "lib/strbuf.h"
 #include "dp/dp.h"
 
@@ -71,6 +72,7 @@ static void render(struct agw_ctx *ctx, struct strbuf *b)
             "xepc_agw_attach_latency_seconds_sum %g\nxepc_agw_attach_latency_seconds_count %llu\n",
          (unsigned long long)cum, s->attach_lat_sum_us / 1e6,
          (unsigned long long)s->attach_lat_count);
+    agw_diam_stats_render(ctx, b, true);    /* xepc_agw_s6a_*, _gx_*, _gy_* (agw_gx.h) */
 
     struct dp_stats ds;
     if (ctx->dp && dp_stats_read(ctx->dp, &ds) == 0) {

@@ -13,164 +13,10 @@
 #include "agw/agw.h"
 #include "agw/agw_db.h"
 #include "agw/agw_gx.h"
+#include "agw/agw_gy.h"
+#include "agw/agw_policy.h"
 #include "diameter/diam.h"
 #include "dp/dp.h"
-
-/* ------------------------------------------------ IPFilterRule ---- */
-
-static const char *tok(const char **p, char *buf, size_t cap)
-{
-    const char *s = *p;
-    while (*s == ' ' || *s == '\t')
-        s++;
-    size_t n = 0;
-    while (s[n] && s[n] != ' ' && s[n] != '\t')
-        n++;
-    if (n == 0 || n >= cap)
-        return NULL;
-    memcpy(buf, s, n);
-    buf[n] = 0;
-    *p = s + n;
-    return buf;
-}
-
-/* An address of RFC 6733 4.3: "any", "assigned" (the UE's address), or
- * ipno[/bits]. */
-static int ipf_addr(const char *t, struct in_addr *a, uint8_t *plen, bool *assigned)
-{
-    *assigned = false;
-    if (!strcmp(t, "any")) {
-        a->s_addr = 0;
-        *plen = 0;
-        return 0;
-    }
-    if (!strcmp(t, "assigned")) {
-        *assigned = true;
-        return 0;
-    }
-    char buf[INET_ADDRSTRLEN + 4];
-    snprintf(buf, sizeof(buf), "%s", t);
-    char *slash = strchr(buf, '/');
-    uint32_t bits = 32;
-    if (slash) {
-        *slash = 0;
-        char *end;
-        unsigned long v = strtoul(slash + 1, &end, 10);
-        if (*end || end == slash + 1 || v > 32)
-            return -EINVAL;
-        bits = (uint32_t)v;
-    }
-    if (inet_pton(AF_INET, buf, a) != 1)
-        return -EINVAL;
-    /* RFC 6733 4.3: the mask applies; host bits are cleared, not refused */
-    uint32_t mask = bits ? htonl(~0u << (32 - bits)) : 0;
-    a->s_addr &= mask;
-    *plen = (uint8_t)bits;
-    return 0;
-}
-
-/* "80" or "1000-2000" (a list with commas is not supported) */
-static int ipf_ports(const char *t, uint16_t *lo, uint16_t *hi)
-{
-    char *end;
-    unsigned long a = strtoul(t, &end, 10);
-    if (end == t || a > 65535)
-        return -EINVAL;
-    unsigned long b = a;
-    if (*end == '-') {
-        const char *s = end + 1;
-        b = strtoul(s, &end, 10);
-        if (end == s || b > 65535 || b < a)
-            return -EINVAL;
-    }
-    if (*end)
-        return -EINVAL;
-    *lo = (uint16_t)a;
-    *hi = (uint16_t)b;
-    return 0;
-}
-
-static bool is_port(const char *t)
-{
-    return isdigit((unsigned char)t[0]);
-}
-
-int gx_ipfilter_parse(const char *text, uint32_t flow_direction, struct dp_rule_spec *r)
-{
-    char b[64], src_t[64], dst_t[64];
-    const char *p = text;
-    struct in_addr src = {0}, dst = {0};
-    uint8_t src_plen = 0, dst_plen = 0;
-    uint16_t sp_lo = 0, sp_hi = 65535, dp_lo = 0, dp_hi = 65535;
-    bool src_ue, dst_ue;
-
-    memset(r, 0, sizeof(*r));
-    /* RFC 6733 4.3: action dir proto from src [ports] to dst [ports] */
-    if (!tok(&p, b, sizeof(b)) || strcmp(b, "permit"))
-        return -EINVAL;         /* TS 29.212 5.3.8: only "permit" */
-    if (!tok(&p, b, sizeof(b)) || strcmp(b, "out"))
-        return -EINVAL;         /* 5.3.8: only "out" */
-    if (!tok(&p, b, sizeof(b)))
-        return -EINVAL;
-    if (!strcmp(b, "ip"))
-        r->proto = 0;
-    else if (!strcmp(b, "tcp"))
-        r->proto = 6;
-    else if (!strcmp(b, "udp"))
-        r->proto = 17;
-    else if (!strcmp(b, "icmp"))
-        r->proto = 1;
-    else {
-        char *end;
-        unsigned long v = strtoul(b, &end, 10);
-        if (*end || v > 255)
-            return -EINVAL;
-        r->proto = (uint8_t)v;
-    }
-    if (!tok(&p, b, sizeof(b)) || strcmp(b, "from") || !tok(&p, src_t, sizeof(src_t)) ||
-        ipf_addr(src_t, &src, &src_plen, &src_ue) < 0)
-        return -EINVAL;
-    if (!tok(&p, b, sizeof(b)))
-        return -EINVAL;
-    if (is_port(b)) {
-        if (ipf_ports(b, &sp_lo, &sp_hi) < 0 || !tok(&p, b, sizeof(b)))
-            return -EINVAL;
-    }
-    if (strcmp(b, "to") || !tok(&p, dst_t, sizeof(dst_t)) ||
-        ipf_addr(dst_t, &dst, &dst_plen, &dst_ue) < 0)
-        return -EINVAL;
-    if (tok(&p, b, sizeof(b))) {
-        if (!is_port(b) || ipf_ports(b, &dp_lo, &dp_hi) < 0)
-            return -EINVAL;
-        if (tok(&p, b, sizeof(b)))
-            return -EINVAL;     /* options (frag, established ...) are not supported */
-    }
-    if (r->proto != 6 && r->proto != 17 && r->proto != 132 &&
-        (sp_lo != 0 || sp_hi != 65535 || dp_lo != 0 || dp_hi != 65535))
-        return -EINVAL;         /* ports without a protocol that has them */
-    /* TS 29.212 5.4.2: for an uplink flow (Flow-Direction UPLINK) the
-     * source is the UE; otherwise the filter is written for the downlink:
-     * the destination is the UE.  dp rules are written as the uplink flow
-     * (src = the UE side). */
-    bool ul = flow_direction == 2;
-    if (ul) {
-        r->src = src_ue ? (struct in_addr){0} : src;
-        r->src_plen = src_ue ? 0 : src_plen;
-        r->sport_lo = sp_lo, r->sport_hi = sp_hi;
-        r->dst = dst, r->dst_plen = dst_plen;
-        r->dport_lo = dp_lo, r->dport_hi = dp_hi;
-    } else {
-        r->src = dst_ue ? (struct in_addr){0} : dst;
-        r->src_plen = dst_ue ? 0 : dst_plen;
-        r->sport_lo = dp_lo, r->sport_hi = dp_hi;
-        r->dst = src, r->dst_plen = src_plen;
-        r->dport_lo = sp_lo, r->dport_hi = sp_hi;
-    }
-    /* 5.3.65 Flow-Direction: 1 DOWNLINK, 2 UPLINK, 3 BIDIRECTIONAL, 0
-     * UNSPECIFIED (both) */
-    r->dir = flow_direction == 1 ? DP_DIR_DL : flow_direction == 2 ? DP_DIR_UL : DP_DIR_BOTH;
-    return 0;
-}
 
 /* --------------------------------------------- rules of a session ---- */
 
@@ -437,6 +283,182 @@ static void def_remove(struct gx_sess *s, unsigned i)
     s->n_defs--;
 }
 
+/* A predefined rule (policy.rules) as the Charging-Rule-Definition a PCRF
+ * would have sent (TS 29.212 5.3.4). */
+static void def_of_rule(const struct agw_pcc_rule *r, struct diam_rule_def *d)
+{
+    memset(d, 0, sizeof(*d));
+    snprintf(d->name, sizeof(d->name), "%s", r->name);
+    d->n_flows = r->n_flows;
+    for (unsigned i = 0; i < r->n_flows && i < DIAM_MAX_FLOWS; i++) {
+        snprintf(d->flows[i].description, sizeof(d->flows[i].description), "%s", r->flows[i]);
+        d->flows[i].direction = r->direction;
+    }
+    d->precedence = r->precedence;
+    d->has_flow_status = true;
+    d->flow_status = r->action;
+    if (r->mbr_ul_bps || r->mbr_dl_bps) {
+        d->qos.present = true;
+        d->qos.mbr_ul = (uint32_t)r->mbr_ul_bps;
+        d->qos.mbr_dl = (uint32_t)r->mbr_dl_bps;
+    }
+    if (r->rating_group) {
+        d->has_rating_group = true;
+        d->rating_group = r->rating_group;
+    }
+    snprintf(d->monitoring_key, sizeof(d->monitoring_key), "%s", r->monitoring_key);
+}
+
+/* Installs (or replaces, 4.5.2.2) a predefined rule in s: 0 or -E2BIG. */
+static int def_put(struct gx_sess *s, const struct agw_pcc_rule *r)
+{
+    struct diam_rule_def d;
+    def_of_rule(r, &d);
+    int k = def_index(s, d.name);
+    if (k >= 0) {
+        s->defs[k] = d;
+        return 0;
+    }
+    if (s->n_defs >= DIAM_MAX_RULES)
+        return -E2BIG;
+    s->defs[s->n_defs++] = d;
+    return 0;
+}
+
+/* ------------------------------------------------ local policy ---- */
+
+/* Without a PCRF (no diameter.gx), every PDN connection gets the rules of
+ * policy.static (by name and by base name) at its creation, and their
+ * rating groups the semantics of policy.rating_groups (docs/charging.md
+ * "Local policy"): unmetered traffic is not counted by rating group (the
+ * dp rule has none), metered is counted (the kernel's per-rating-group
+ * counters), finite is counted against a quota the kernel enforces to the
+ * byte (XEPC_CF_ONLINE, final-unit action drop once it is used up). */
+static unsigned local_defs(const struct agw_policy *pol, struct diam_rule_def *defs)
+{
+    struct gx_sess tmp;
+    tmp.n_defs = 0;
+    for (size_t i = 0; i < pol->n_static_rules; i++)
+        def_put(&tmp, &pol->rules[pol->static_rules[i]]);
+    for (size_t i = 0; i < pol->n_static_bases; i++) {
+        const struct agw_base_name *bn = &pol->bases[pol->static_bases[i]];
+        for (unsigned j = 0; j < bn->n_rules; j++)
+            def_put(&tmp, &pol->rules[bn->rules[j]]);
+    }
+    memcpy(defs, tmp.defs, tmp.n_defs * sizeof(defs[0]));
+    return tmp.n_defs;
+}
+
+/* The rating groups' semantics on the dp rules of s; a finite group's
+ * quota is its full volume, or what the kernel has left of it when the
+ * session exists (a rebuild must not refill it). */
+static void local_rating(struct agw_ctx *ctx, const struct agw_pdn *p, struct dp_session_spec *s)
+{
+    const struct agw_policy *pol = &ctx->cfg->policy;
+    const struct agw_config *c = ctx->cfg;
+    struct dp_session_info info;
+    bool have_info = ctx->dp && p->dp_installed && dp_session_get(ctx->dp, p->ul_teid, &info) == 0;
+    for (uint32_t i = 0; i < s->n_rules; i++) {
+        struct dp_rule_spec *r = &s->rules[i];
+        const struct agw_rating_group *g =
+            r->rating_group ? agw_policy_rating_group(pol, r->rating_group) : NULL;
+        if (!g)
+            continue;                   /* metered by default */
+        if (g->type == AGW_RG_UNMETERED) {
+            r->rating_group = 0;
+            continue;
+        }
+        if (g->type != AGW_RG_FINITE || (c->diameter.gy.enabled && g->id == c->diameter.gy.rating_group))
+            continue;
+        bool have = false;
+        for (uint32_t q = 0; q < s->n_quotas; q++)
+            have |= s->quotas[q].rating_group == g->id;
+        if (have || s->n_quotas >= DP_MAX_QUOTAS)
+            continue;
+        struct dp_quota_spec *q = &s->quotas[s->n_quotas++];
+        memset(q, 0, sizeof(*q));
+        q->rating_group = g->id;
+        q->bytes = g->quota_bytes;
+        q->fua = DP_FUA_DROP;
+        for (uint32_t k = 0; have_info && k < info.n_charges; k++)
+            if (info.charges[k].rating_group == g->id && (info.charges[k].flags & XEPC_CF_ONLINE))
+                q->bytes = info.charges[k].remaining > 0 ? (uint64_t)info.charges[k].remaining : 0;
+    }
+}
+
+void gx_local_spec(struct agw_ctx *ctx, const struct agw_pdn *p, struct dp_session_spec *s)
+{
+    const struct agw_policy *pol = &ctx->cfg->policy;
+    struct diam_rule_def defs[DIAM_MAX_RULES];
+    if (ctx->cfg->diameter.gx.enabled || (!pol->n_static_rules && !pol->n_static_bases))
+        return;
+    unsigned n_defs = local_defs(pol, defs);
+    const char *bad = NULL;
+    uint32_t room = DP_MAX_RULES - 1 - s->n_rules;    /* one left for Gy */
+    int n = gx_rules_to_dp(defs, n_defs, s->rules + s->n_rules, room, &bad);
+    if (n < 0) {
+        LOG_ERR(ctx, "pcef", "session 0x%08x: local policy not installed: rule \"%s\": %s",
+                p->ul_teid, bad ? bad : "?", n == -E2BIG ? "too many flows" : "not supported");
+        return;
+    }
+    s->n_rules += (uint32_t)n;
+    local_rating(ctx, p, s);
+    LOG_INFO(ctx, "pcef", "session 0x%08x: local policy: %u PCC rule(s), %d datapath rule(s), "
+             "%u quota(s)", p->ul_teid, n_defs, n, s->n_quotas);
+}
+
+/* The whole datapath policy of a PDN connection, written in one
+ * dp_session_modify(): its PCC rules (definitions), then Gy's part (the
+ * Restriction-Filter-Rules in force, the rating group's catch-all rule and
+ * its quota with the kernel's remainder, gy_policy_add), and the APN-AMBR
+ * the PCRF authorised.  Every rebuild of a session's policy goes through
+ * here, so that a Gx change keeps the Gy quota and a Gy restriction keeps
+ * the PCC rules.  Returns the number of dp rules of the PCC rules, or a
+ * negative errno with a sentence in why. */
+static int policy_push(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p,
+                       const struct diam_rule_def *defs, unsigned n_defs,
+                       const struct diam_qos *qos, char *why, size_t whylen)
+{
+    struct dp_session_spec spec;
+    pgw_pdn_spec(ue, p, &spec);
+    const char *bad = NULL;
+    /* the last dp rule is kept for Gy's rating group */
+    int n = gx_rules_to_dp(defs, n_defs, spec.rules, DP_MAX_RULES - 1, &bad);
+    if (n < 0) {
+        snprintf(why, whylen, "rule \"%s\": %s", bad ? bad : "?",
+                 n == -E2BIG ? "too many flows for the datapath" : "flow not supported");
+        return n;
+    }
+    spec.n_rules = (uint32_t)n;
+    if (!ctx->cfg->diameter.gx.enabled)
+        local_rating(ctx, p, &spec);    /* the local policy's rating groups */
+    unsigned what = DP_MOD_POLICY;
+    uint64_t carry = 0;
+    if (gy_policy_add(ctx, p, &spec, &carry) || spec.n_quotas)
+        what |= DP_MOD_QUOTAS;
+    if (qos && qos->present && (qos->apn_ambr_ul || qos->apn_ambr_dl)) {
+        /* 4.5.5.7 (APN-AMBR authorised by the PCRF) */
+        spec.ul_ambr_bps = qos->apn_ambr_ul;
+        spec.dl_ambr_bps = qos->apn_ambr_dl;
+        what |= DP_MOD_AMBR;
+    }
+    if (ctx->dp && p->dp_installed) {
+        int rc = dp_session_modify(ctx->dp, &spec, XEPC_ACT_PASS, what);
+        if (rc < 0) {
+            ctx->stats.dp_errors++;
+            snprintf(why, whylen, "datapath: %s", dp_ctx_error(ctx->dp));
+            return rc;
+        }
+        gy_policy_done(ctx, p, carry);
+    }
+    if (what & DP_MOD_AMBR) {
+        p->ambr_ul_bps = spec.ul_ambr_bps;
+        p->ambr_dl_bps = spec.dl_ambr_bps;
+        ue_store_mark(ctx, ue);
+    }
+    return n;
+}
+
 /* TS 29.212 4.5.2 (provisioning of PCC rules), 4.5.5 (QoS): Charging-Rule-
  * Remove, then Charging-Rule-Install, then the authorised APN-AMBR, into
  * the session's datapath rules and meters.  Returns 0 when everything was
@@ -459,17 +481,52 @@ int gx_policy_apply(struct agw_ctx *ctx, struct gx_sess *s, const struct diam_ru
         if (k >= 0)
             def_remove(&next, (unsigned)k);
     }
-    /* rules by name or base name would be predefined rules of the gateway
-     * (TS 29.212 4.5.2.1): there are none yet, so they are unknown and
-     * skipped (no Charging-Rule-Report is sent, docs/charging.md) */
-    unsigned unknown = rl->n_install_names + rl->n_install_bases + rl->n_remove_bases;
+    /* TS 29.212 4.5.2.1: Charging-Rule-Name and -Base-Name name rules
+     * predefined in the gateway (policy.rules, policy.base_names); one
+     * the configuration does not have is skipped and logged (no
+     * Charging-Rule-Report, docs/charging.md) */
+    const struct agw_policy *pol = &ctx->cfg->policy;
+    unsigned unknown = 0;
+    const char *first_unknown = NULL;
+    for (unsigned i = 0; i < rl->n_remove_bases; i++) {
+        const struct agw_base_name *bn = agw_policy_base(pol, rl->remove_bases[i]);
+        if (!bn) {
+            unknown++;
+            first_unknown = first_unknown ? first_unknown : rl->remove_bases[i];
+            continue;
+        }
+        for (unsigned j = 0; j < bn->n_rules; j++) {
+            int k = def_index(&next, pol->rules[bn->rules[j]].name);
+            if (k >= 0)
+                def_remove(&next, (unsigned)k);
+        }
+    }
+    unsigned applied = rl->n_defs + rl->n_remove_names + rl->n_remove_bases - unknown;
+    for (unsigned i = 0; i < rl->n_install_names + rl->n_install_bases; i++) {
+        bool base = i >= rl->n_install_names;
+        const char *name = base ? rl->install_bases[i - rl->n_install_names] : rl->install_names[i];
+        const struct agw_base_name *bn = base ? agw_policy_base(pol, name) : NULL;
+        const struct agw_pcc_rule *one = base ? NULL : agw_policy_rule(pol, name);
+        if (!bn && !one) {
+            unknown++;
+            first_unknown = first_unknown ? first_unknown : name;
+            continue;
+        }
+        unsigned n = bn ? bn->n_rules : 1;
+        for (unsigned j = 0; j < n; j++) {
+            const struct agw_pcc_rule *r = bn ? &pol->rules[bn->rules[j]] : one;
+            if (def_put(&next, r) < 0) {
+                snprintf(why, whylen, "more than %u rules", DIAM_MAX_RULES);
+                return -E2BIG;
+            }
+        }
+        applied++;
+    }
     if (unknown) {
-        snprintf(why, whylen, "predefined rule \"%s\" unknown",
-                 rl->n_install_names ? rl->install_names[0]
-                 : rl->n_install_bases ? rl->install_bases[0] : rl->remove_bases[0]);
+        snprintf(why, whylen, "predefined rule \"%s\" unknown", first_unknown);
         LOG_WARN(ctx, "gx", "ue %s: %u rule name(s) not installed: %s", ue_imsi_log(ctx, ue, b),
                  unknown, why);
-        if (!rl->n_defs && !rl->n_remove_names && !(qos && qos->present))
+        if (!applied && !(qos && qos->present))
             return -ENOENT;
     }
     for (unsigned i = 0; i < rl->n_defs; i++) {
@@ -483,41 +540,30 @@ int gx_policy_apply(struct agw_ctx *ctx, struct gx_sess *s, const struct diam_ru
             return -E2BIG;
         }
     }
-    struct dp_session_spec spec;
-    pgw_pdn_spec(ue, p, &spec);
-    const char *bad = NULL;
-    int n = gx_rules_to_dp(next.defs, next.n_defs, spec.rules, DP_MAX_RULES, &bad);
-    if (n < 0) {
-        snprintf(why, whylen, "rule \"%s\": %s", bad ? bad : "?",
-                 n == -E2BIG ? "too many flows for the datapath" : "flow not supported");
+    int n = policy_push(ctx, ue, p, next.defs, next.n_defs, qos, why, whylen);
+    if (n < 0)
         return n;
-    }
-    spec.n_rules = (uint32_t)n;
-    unsigned what = DP_MOD_POLICY;
-    if (qos && qos->present && (qos->apn_ambr_ul || qos->apn_ambr_dl)) {
-        /* 4.5.5.7 (APN-AMBR authorised by the PCRF) */
-        spec.ul_ambr_bps = qos->apn_ambr_ul;
-        spec.dl_ambr_bps = qos->apn_ambr_dl;
-        what |= DP_MOD_AMBR;
-    }
-    if (ctx->dp && p->dp_installed) {
-        int rc = dp_session_modify(ctx->dp, &spec, XEPC_ACT_PASS, what);
-        if (rc < 0) {
-            ctx->stats.dp_errors++;
-            snprintf(why, whylen, "datapath: %s", dp_ctx_error(ctx->dp));
-            return rc;
-        }
-    }
-    if (what & DP_MOD_AMBR) {
-        p->ambr_ul_bps = spec.ul_ambr_bps;
-        p->ambr_dl_bps = spec.dl_ambr_bps;
-        ue_store_mark(ctx, ue);
-    }
     *s = next;
     sess_store(ctx, s);
     why[0] = 0;
     LOG_INFO(ctx, "gx", "ue %s: ebi %u: %u PCC rule(s) in force, %d datapath rule(s)%s",
              ue_imsi_log(ctx, ue, b), s->ebi, s->n_defs, n,
-             (what & DP_MOD_AMBR) ? ", APN-AMBR from the PCRF" : "");
+             qos && qos->present && (qos->apn_ambr_ul || qos->apn_ambr_dl)
+             ? ", APN-AMBR from the PCRF" : "");
     return 0;
+}
+
+/* The session's policy written again from what is in force (Gy's
+ * RESTRICT_ACCESS rules arrived): its PCC rules and Gy's part. */
+int gx_policy_refresh(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p)
+{
+    char why[160];
+    struct diam_rule_def local[DIAM_MAX_RULES];
+    struct gx_sess *s = gx_sess_find(ctx, p->ul_teid);
+    unsigned n_local = ctx->cfg->diameter.gx.enabled ? 0 : local_defs(&ctx->cfg->policy, local);
+    int n = policy_push(ctx, ue, p, s ? s->defs : local, s ? s->n_defs : n_local, NULL, why,
+                        sizeof(why));
+    if (n < 0)
+        LOG_WARN(ctx, "gx", "session 0x%08x: policy not rebuilt: %s", p->ul_teid, why);
+    return n < 0 ? n : 0;
 }

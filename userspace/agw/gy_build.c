@@ -133,6 +133,56 @@ void gy_session_spec(struct agw_ctx *ctx, const struct agw_pdn *p, struct dp_ses
     q->fua = g->fua >= 0 ? (uint8_t)g->fua : DP_FUA_DROP;
 }
 
+/* Gy's part of a policy that is rebuilt (a Gx change, gx_policy.c, or the
+ * Final-Unit-Indication with RESTRICT_ACCESS): the Restriction-Filter-Rules
+ * once they are in force, the rating group's catch-all rule and its quota
+ * with what is left of it in the kernel, so that the rebuild neither
+ * refills nor empties the grant.  A rebuilt policy has new charging slots
+ * whose counters start at 0: *carry gets what the current slot counted,
+ * which gy_policy_done() moves into off once the new policy is written
+ * (charged() stays continuous: docs/charging.md "Gx and Gy on one
+ * session").  Returns false when the session has no Gy part. */
+bool gy_policy_add(struct agw_ctx *ctx, const struct agw_pdn *p, struct dp_session_spec *s,
+                   uint64_t *carry)
+{
+    struct gy_sess *g = gy_find(ctx, p->ul_teid);
+    struct dp_session_info info;
+    *carry = 0;
+    if (!g)
+        return false;
+    if (g->final && g->fui.action == DIAM_FUA_RESTRICT_ACCESS)
+        gy_restrict_rules(ctx, g, s);
+    int64_t left = 0;
+    bool have = false;
+    if (g->installed && ctx->dp && dp_session_get(ctx->dp, g->ul_teid, &info) == 0) {
+        for (uint32_t i = 0; i < info.n_charges; i++)
+            if (info.charges[i].rating_group == g->rg && (info.charges[i].flags & XEPC_CF_ONLINE)) {
+                *carry = info.charges[i].ul_bytes + info.charges[i].dl_bytes;
+                left = info.charges[i].remaining;
+                have = true;
+            }
+    }
+    uint32_t nq = s->n_quotas;
+    gy_session_spec(ctx, p, s);
+    if (s->n_quotas == nq) {
+        *carry = 0;
+        return false;               /* no room for the rating group */
+    }
+    if (have)
+        /* the remainder, not the grant: granted - charged() is unchanged */
+        s->quotas[s->n_quotas - 1].bytes = left > 0 ? (uint64_t)left : 0;
+    else if (g->installed)
+        s->quotas[s->n_quotas - 1].bytes = 0;  /* unreadable: nothing more than granted */
+    return true;
+}
+
+void gy_policy_done(struct agw_ctx *ctx, const struct agw_pdn *p, uint64_t carry)
+{
+    struct gy_sess *g = gy_find(ctx, p->ul_teid);
+    if (g && g->installed)
+        g->off += carry;
+}
+
 void gy_session_installed(struct agw_ctx *ctx, const struct agw_pdn *p)
 {
     struct gy_sess *g = gy_find(ctx, p->ul_teid);

@@ -107,59 +107,56 @@ static int ipfilter_parse(const char *text, struct dp_rule_spec *r)
     return 0;
 }
 
+static bool prec_used(const struct dp_session_spec *s, uint32_t prec)
+{
+    for (uint32_t i = 0; i < s->n_rules; i++)
+        if (s->rules[i].precedence == prec)
+            return true;
+    return false;
+}
+
 /* RESTRICT_ACCESS (RFC 4006 5.6.3): the Restriction-Filter-Rules become
  * rules the kernel lets through (uncharged, XEPC_RF_ALWAYS_ALLOWED) once
- * the rating group is exhausted; everything else of it is dropped.  The
- * session's policy is rewritten; the counters of the new charging slot
- * start at 0, so what the old one counted goes into g->off. */
-static void restrict_install(struct agw_ctx *ctx, struct gy_sess *g)
+ * the rating group is exhausted; everything else of it is dropped.  They
+ * come first (the lowest free precedences: a PCC rule's are 4 x Precedence
+ * and up, gx_rules_to_dp), one slot is left for the rating group's rule. */
+void gy_restrict_rules(struct agw_ctx *ctx, struct gy_sess *g, struct dp_session_spec *s)
 {
-    struct agw_ue *ue;
-    struct agw_pdn *p = pdn_of(ctx, g, &ue);
-    struct dp_session_info info;
-    struct dp_session_spec s;
-    if (!p || !g->installed || !ctx->dp || dp_session_get(ctx->dp, g->ul_teid, &info) < 0)
-        return;
-    memset(&s, 0, sizeof(s));
-    s.ul_teid = p->ul_teid;
-    s.ue_addr = p->ue_ip;
-    s.has_tunnel = p->dl_teid != 0;
-    s.enb_addr = p->enb_addr;
-    s.dl_teid = p->dl_teid;
-    s.ul_ambr_bps = p->ambr_ul_bps;
-    s.dl_ambr_bps = p->ambr_dl_bps;
-    for (unsigned i = 0; i < g->fui.n_restrict && s.n_rules < DP_MAX_RULES - 1; i++) {
-        struct dp_rule_spec *r = &s.rules[s.n_rules];
+    uint32_t prec = 1;
+    for (unsigned i = 0; i < g->fui.n_restrict && s->n_rules < DP_MAX_RULES - 1; i++) {
+        struct dp_rule_spec *r = &s->rules[s->n_rules];
         if (ipfilter_parse(g->fui.restrict_rules[i], r) < 0) {
             LOG_WARN(ctx, "gy", "session 0x%08x: Restriction-Filter-Rule '%s' not understood",
                      g->ul_teid, g->fui.restrict_rules[i]);
             continue;
         }
-        r->precedence = (uint16_t)(s.n_rules + 1);
+        while (prec < UINT16_MAX - 1 && prec_used(s, prec))
+            prec++;
+        r->precedence = (uint16_t)prec++;
         r->always_allowed = true;
-        s.n_rules++;
+        s->n_rules++;
     }
     for (unsigned i = 0; i < g->fui.n_filter_ids; i++)
         LOG_WARN(ctx, "gy", "session 0x%08x: Filter-Id '%s' ignored (no named filters)",
                  g->ul_teid, g->fui.filter_ids[i]);
-    uint64_t raw = 0;
-    int64_t left = 0;
-    for (uint32_t i = 0; i < info.n_charges; i++)
-        if (info.charges[i].rating_group == g->rg) {
-            raw = info.charges[i].ul_bytes + info.charges[i].dl_bytes;
-            left = info.charges[i].remaining;
-        }
-    gy_session_spec(ctx, p, &s);
-    s.quotas[s.n_quotas - 1].bytes = left > 0 ? (uint64_t)left : 0;
-    s.quotas[s.n_quotas - 1].fua = DP_FUA_RESTRICT;
-    if (dp_session_modify(ctx->dp, &s, XEPC_ACT_PASS, DP_MOD_POLICY | DP_MOD_QUOTAS) < 0) {
+}
+
+/* The session's policy is rewritten with the restriction rules (and its
+ * PCC rules, gx_policy_refresh); the rating group keeps what is left of
+ * its quota and what it counted (gy_policy_add). */
+static void restrict_install(struct agw_ctx *ctx, struct gy_sess *g)
+{
+    struct agw_ue *ue;
+    struct agw_pdn *p = pdn_of(ctx, g, &ue);
+    if (!p || !g->installed || !ctx->dp)
+        return;
+    if (gx_policy_refresh(ctx, ue, p) < 0) {
         LOG_ERR(ctx, "gy", "session 0x%08x: restriction rules not installed: %s", g->ul_teid,
                 dp_ctx_error(ctx->dp));
         return;
     }
-    g->off += raw;
     LOG_INFO(ctx, "gy", "session 0x%08x: %u restriction rules for after the final units",
-             g->ul_teid, s.n_rules - 1);
+             g->ul_teid, g->fui.n_restrict);
 }
 
 /* REDIRECT (RFC 4006 5.6.2): the kernel has one portal address; an IPv4

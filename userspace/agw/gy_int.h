@@ -62,6 +62,9 @@ void gy_apply_final(struct agw_ctx *ctx, struct gy_sess *g);
 /* No usable answer (Tx timeout, 3xxx, peer down): the configured or
  * last received Credit-Control-Failure-Handling (RFC 4006 5.7). */
 void gy_failure(struct agw_ctx *ctx, struct gy_sess *g, const char *why);
+/* gy_handler.c: the Restriction-Filter-Rules (RESTRICT_ACCESS in force)
+ * added to a policy being rebuilt (gy_policy_add) */
+void gy_restrict_rules(struct agw_ctx *ctx, struct gy_sess *g, struct dp_session_spec *s);
 /* gy_store.c: the books in SQLite (agw_gy.h) */
 int gy_store_open(struct agw_ctx *ctx);
 void gy_store_close(struct agw_ctx *ctx);

@@ -4,7 +4,7 @@
 # local HSS (hss.c).  Users link `agwcore sec xepc` and -lyaml -lsqlite3
 # -lcrypto.
 LIBRARIES += agwcore
-agwcore_SRCS := userspace/agw/agw_config.c userspace/agw/agw_db.c userspace/agw/hss.c \
+agwcore_SRCS := userspace/agw/agw_config.c userspace/agw/agw_policy.c userspace/agw/agw_db.c userspace/agw/hss.c \
                 $(BUILD)/gen/agw_schema.c
 
 # schema/agw/NNNN_name.sql embedded as agw_migrations[] (agw_db.h): adding a
@@ -55,7 +55,7 @@ fuzz_agw_config_LDLIBS := -lyaml -lsqlite3 -lcrypto
 # xepc-agwd: the daemon (docs/agw.md).  Its own files are a library too, so
 # that the unit tests and the fuzzers of its handlers link the same code.
 LIBRARIES += agwd
-agwd_SRCS := $(addprefix userspace/agw/, agw_ctl.c agw_hash.c agw_hss.c agw_log.c \
+agwd_SRCS := $(addprefix userspace/agw/, agw_ctl.c agw_diam_stats.c agw_hash.c agw_hss.c agw_log.c \
                agw_metrics.c agw_stats.c emm_build.c emm_handler.c emm_paging.c emm_service.c emm_sm.c esm_build.c \
                esm_handler.c pgw_session.c s1ap_build.c s1ap_handler.c s1ap_path.c \
                ue_context.c ue_store.c gx_build.c gx_handler.c gx_path.c \

@@ -589,6 +589,41 @@ static const struct bad_row bad_rows[] = {
      "diameter.gy.tx_timeout: "},
     {S_TOP, "diameter: {identity: a, realm: b, gx: {peer: p}, gy: {peer: p, port: 2}}\n", 1, 54,
      "diameter.gy.peer: 'p' is also the Gx or S6a peer, at another address or port"},
+    /* policy (agw_policy.c, docs/charging.md "Local policy") */
+    {S_TOP, "policy: {bogus: 1}\n", 1, 10, "policy.bogus: unknown key"},
+    {S_TOP, "policy:\n  rules:\n    - {name: a, precedence: 0, flows: [\"permit out ip from any to assigned\"]}\n",
+     3, 29, "policy.rules[0].precedence: 0 is out of range"},
+    {S_TOP, "policy:\n  rules:\n    - {name: a, precedence: 1, flows: [\"deny out ip from any to assigned\"]}\n",
+     3, 40, "policy.rules[0].flows[0]: 'deny out ip from any to assigned' is not an IPFilterRule"},
+    {S_TOP, "policy:\n  rules:\n    - {name: a, precedence: 1, flows: []}\n",
+     3, 39, "policy.rules[0].flows: 0 flows, 1..4 allowed"},
+    {S_TOP, "policy:\n  rules:\n    - {name: a, precedence: 1, flows: [\"permit out ip from any to assigned\"]}\n"
+            "    - {name: a, precedence: 2, flows: [\"permit out ip from any to assigned\"]}\n",
+     4, 7, "policy.rules[1]: rule 'a' is already defined"},
+    {S_TOP, "policy:\n  rules:\n    - {name: a, precedence: 1, action: allow, flows: [\"permit out ip from any to assigned\"]}\n",
+     3, 40, "policy.rules[0].action: 'allow' is not one of"},
+    {S_TOP, "policy:\n  rules:\n    - {name: a, precedence: 1, mbr: {ul: 5Gbps}, flows: [\"permit out ip from any to assigned\"]}\n",
+     3, 42, "policy.rules[0].mbr.ul: 5Gbps is out of range 1kbps..4Gbps"},
+    {S_TOP, "policy:\n  base_names:\n    - {name: b, rules: [nope]}\n",
+     3, 25, "policy.base_names[0].rules[0]: 'nope' is not a rule of policy.rules"},
+    {S_TOP, "policy:\n  base_names:\n    - {name: b, rules: []}\n",
+     3, 24, "policy.base_names[0].rules: a base name groups at least one rule"},
+    {S_TOP, "policy:\n  rating_groups:\n    - {id: 5, type: finite}\n",
+     3, 7, "policy.rating_groups[0].quota: a finite rating group needs its quota"},
+    {S_TOP, "policy:\n  rating_groups:\n    - {id: 5, type: unmetered, quota: 100}\n",
+     3, 39, "policy.rating_groups[0].quota: only a finite rating group has a quota"},
+    {S_TOP, "policy:\n  rating_groups:\n    - {id: 5, type: prepaid}\n",
+     3, 21, "policy.rating_groups[0].type: 'prepaid' is not one of"},
+    {S_TOP, "policy:\n  rating_groups:\n    - {id: 0, type: metered}\n",
+     3, 12, "policy.rating_groups[0].id: 0 is out of range"},
+    {S_TOP, "policy:\n  rating_groups:\n    - {id: 5, type: metered}\n    - {id: 5, type: finite, quota: 1}\n",
+     4, 7, "policy.rating_groups[1]: rating group 5 is already defined"},
+    {S_TOP, "policy:\n  static: {base_names: [nope]}\n",
+     2, 25, "policy.static.base_names[0]: 'nope' is not a base name of policy.base_names"},
+    {S_TOP, "policy:\n  rules:\n    - {name: a, precedence: 1, flows: [\"permit out ip from any to assigned\"]}\n"
+            "    - {name: b, precedence: 1, flows: [\"permit out ip from any to assigned\"]}\n"
+            "  static: {rules: [a, b]}\n",
+     5, 11, "policy.static: rules 'a' and 'b' have the same precedence 1"},
 };
 
 static bool check_row(const struct bad_row *r, size_t idx)
@@ -768,6 +803,76 @@ static void test_diameter_section(void **state)
     agw_config_free(&c);
 }
 
+/* The policy section: predefined rules, base names, rating groups and the
+ * static policy, with their defaults. */
+static void test_policy_section(void **state)
+{
+    (void)state;
+    unsigned l;
+    struct agw_config c;
+    char *y = build(S_TOP, "", &l);
+    assert_int_equal(agw_config_load_string("p0.yaml", y, strlen(y), &c, errbuf, ERRLEN), 0);
+    free(y);
+    assert_int_equal(c.policy.n_rules, 0);
+    assert_int_equal(c.policy.n_static_rules + c.policy.n_static_bases, 0);
+    agw_config_free(&c);
+    y = build(S_TOP, "policy:\n"
+                     "  rules:\n"
+                     "    - name: web\n"
+                     "      precedence: 10\n"
+                     "      flows: [\"permit out 6 from any 80 to assigned\", \"permit out 6 from any 443 to assigned\"]\n"
+                     "      rating_group: 10\n"
+                     "      mbr: { ul: 1Mbps, dl: 2Mbps }\n"
+                     "    - name: block\n"
+                     "      precedence: 20\n"
+                     "      flows: [\"permit out ip from 192.0.2.0/24 to assigned\"]\n"
+                     "      direction: downlink\n"
+                     "      action: drop\n"
+                     "      monitoring_key: mk1\n"
+                     "  base_names:\n"
+                     "    - { name: basic, rules: [web, block] }\n"
+                     "  rating_groups:\n"
+                     "    - { id: 10, type: finite, quota: 500000 }\n"
+                     "    - { id: 20, type: unmetered }\n"
+                     "  static: { rules: [web], base_names: [basic] }\n", &l);
+    int rc = agw_config_load_string("p1.yaml", y, strlen(y), &c, errbuf, ERRLEN);
+    free(y);
+    if (rc)
+        fail_msg("policy section rejected (%d):\n%s", rc, errbuf);
+    const struct agw_policy *p = &c.policy;
+    assert_int_equal(p->n_rules, 2);
+    const struct agw_pcc_rule *w = agw_policy_rule(p, "web");
+    assert_non_null(w);
+    assert_int_equal(w->precedence, 10);
+    assert_int_equal(w->n_flows, 2);
+    assert_string_equal(w->flows[1], "permit out 6 from any 443 to assigned");
+    assert_int_equal(w->direction, 3);              /* both (default) */
+    assert_int_equal(w->action, AGW_PCC_PASS);      /* default */
+    assert_int_equal(w->rating_group, 10);
+    assert_int_equal(w->mbr_ul_bps, 1000000);
+    assert_int_equal(w->mbr_dl_bps, 2000000);
+    const struct agw_pcc_rule *b = agw_policy_rule(p, "block");
+    assert_non_null(b);
+    assert_int_equal(b->direction, 1);              /* Flow-Direction DOWNLINK */
+    assert_int_equal(b->action, AGW_PCC_DROP);
+    assert_string_equal(b->monitoring_key, "mk1");
+    assert_null(agw_policy_rule(p, "nope"));
+    const struct agw_base_name *bn = agw_policy_base(p, "basic");
+    assert_non_null(bn);
+    assert_int_equal(bn->n_rules, 2);
+    assert_ptr_equal(&p->rules[bn->rules[1]], b);
+    const struct agw_rating_group *g = agw_policy_rating_group(p, 10);
+    assert_non_null(g);
+    assert_int_equal(g->type, AGW_RG_FINITE);
+    assert_int_equal(g->quota_bytes, 500000);
+    assert_int_equal(agw_policy_rating_group(p, 20)->type, AGW_RG_UNMETERED);
+    assert_null(agw_policy_rating_group(p, 30));
+    assert_string_equal(agw_rg_type_str(AGW_RG_METERED), "metered");
+    assert_int_equal(p->n_static_rules, 1);
+    assert_int_equal(p->n_static_bases, 1);
+    agw_config_free(&c);
+}
+
 static void test_plmn_tbcd(void **state)
 {
     (void)state;
@@ -826,6 +931,7 @@ int main(void)
         cmocka_unit_test(test_errbuf_truncation),
         cmocka_unit_test(test_load_file_and_missing_file),
         cmocka_unit_test(test_diameter_section),
+        cmocka_unit_test(test_policy_section),
         cmocka_unit_test(test_plmn_tbcd),
         cmocka_unit_test(test_accessors),
     };

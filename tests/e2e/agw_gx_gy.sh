@@ -1,0 +1,97 @@
+#!/bin/bash
+# Gx and Gy on one session (docs/charging.md "Gx and Gy on one session"):
+# diamsim is the PCRF and the OCS.  The UE's PDN connection gets a PCC
+# rule from the CCA-I (UDP from the PDN's port 7000 dropped) and an online
+# quota of 20500 bytes (all of it granted, final unit action TERMINATE).
+#   1. 10 datagrams of 1000 bytes pass (10000 charged, 10500 left), the
+#      Gx rule drops the port-7000 flow;
+#   2. an RAR from the PCRF installs a second rule (port 7001 dropped): the
+#      policy is rebuilt, and with it the quota: exactly 10 more datagrams
+#      of 1000 bytes pass (the 10500 bytes left, not a new or a lost quota),
+#      the new rule and the old one both drop;
+#   3. the final units used up, TERMINATE detaches the UE and the CCR-T
+#      reports 20000 bytes: what the kernel counted before the RAR survived.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/agw_lib.sh"
+source "$(dirname "$0")/diam_lib.sh"
+
+e2e_require
+agw_require
+diam_require
+UE_PID=""
+trap '[ -n "$UE_PID" ] && kill "$UE_PID" 2>/dev/null; diam_cleanup; e2e_cleanup' EXIT
+tap_plan 9
+
+e2e_topology || { not_ok "topology"; exit 1; }
+agw_config
+DIAM_GY_EXTRA="    tx_timeout: 2s
+    rating_group: 1
+    apn: internet"
+diam_config gx gy
+check "xepcctl config check accepts diameter.gx with diameter.gy" "$XEPCCTL" config check "$AGW_CONF"
+AGW_SUB_APNS=internet agw_subscribers 1 >/dev/null || not_ok "subscriber import"
+IMSI=$(awk -F, 'NR==2 {print $1}' "$E2E_TMP/subs.csv")
+
+diam_sim_start "$E2E_TMP/pcrf-ocs.jsonl" \
+    -c "rule * def=block-7000 prec=10 status=3 flow=\"permit out 17 from $PDN_ADDR 7000 to assigned\"" \
+    -c "rule none def=block-7001 prec=11 status=3 flow=\"permit out 17 from $PDN_ADDR 7001 to assigned\"" \
+    -c "rar after=8 gx $IMSI install=block-7001" \
+    -c "quota $IMSI rg=1 total=20500 final=terminate"
+agw_start || { not_ok "xepc-agwd start"; exit 1; }
+diam_peer_up
+
+rm -f "$E2E_TMP/ue.ready"
+ip netns exec "$NS_ENB" "$ENBSIM" --mme "$S1U_ADDR" --backend "$AGW_BACKEND" \
+    --enb-addr "$ENB_ADDR" --subscribers "$E2E_TMP/subs.csv" --ues 1 --hold -1 --detach \
+    --tun --timeout 60 --ready-file "$E2E_TMP/ue.ready" --ue-report "$E2E_TMP/ue.ues" \
+    >"$E2E_TMP/ue.out" 2>&1 &
+UE_PID=$!
+for _ in $(seq 150); do [ -s "$E2E_TMP/ue.ready" ] && break; sleep 0.1; done
+UE_IP=$(awk '!/^#/ && $2 != "-" {print $2; exit}' "$E2E_TMP/ue.ues")
+# both answers acted on: the Gx rules and the Gy grant
+for _ in $(seq 100); do
+    grep -q "PCC rule(s) in force" "$E2E_TMP/agwd.log" && grep -q "rg 1 granted" "$E2E_TMP/agwd.log" && break
+    sleep 0.1
+done
+sleep 0.2
+[ -n "$UE_IP" ] && ok "the UE attached ($UE_IP), CCA-I of Gx and Gy applied" ||
+    { not_ok "no UE"; tail -n 20 "$E2E_TMP/agwd.log" | sed 's/^/# /'; }
+
+flow() { diam_flow "$UE_IP" "$@"; }
+got=$(flow 10 1000 20)
+[ "$got" = "10 10000" ] && ok "before the RAR: 10 datagrams of 1000 bytes within the grant" ||
+    not_ok "before the RAR: received '$got', wanted '10 10000'"
+got=$(flow 3 500 20 7000 2)
+[ "$got" = "0 0" ] && ok "the CCA-I's PCC rule drops UDP from port 7000" ||
+    not_ok "the PCC rule: port 7000 received '$got', wanted '0 0'"
+
+# the RAR 8 s after the CCR-I
+for _ in $(seq 150); do
+    diam_j "$DIAM_REC" "any(m['cmd']=='RAA' for m in lines)" >/dev/null && break
+    sleep 0.1
+done
+sleep 0.3
+show() { in_gw "$XEPCCTL" session show --ue "$UE_IP" --pin-dir "$PIN" | grep -E "^rg|rule|quota" | sed "s/^/# $1: /"; }
+[ -n "${E2E_VERBOSE:-}" ] && show "before the RAR"
+check "the RAR installing block-7001 is answered 2001" \
+    diam_j "$DIAM_REC" "[m.get('result') for m in lines if m['cmd']=='RAA']==[2001]"
+check "the rebuilt policy has both PCC rules" \
+    grep -q "ebi 5: 2 PCC rule(s) in force, 2 datapath rule(s)" "$E2E_TMP/agwd.log"
+got=$(flow 3 500 20 7001 2)
+[ "$got" = "0 0" ] && ok "after the RAR the new rule drops UDP from port 7001" ||
+    not_ok "the new PCC rule: port 7001 received '$got', wanted '0 0'"
+[ -n "${E2E_VERBOSE:-}" ] && show "after the RAR"
+got=$(flow 15 1000 20)
+[ "$got" = "10 10000" ] && ok "after the RAR the quota left (10500 bytes) lets exactly 10 more datagrams of 1000 bytes through" ||
+    { not_ok "after the RAR: received '$got', wanted '10 10000' (the rebuild lost or refilled the quota)"
+      grep -E "gy|gx" "$E2E_TMP/agwd.log" | tail -n 8 | sed 's/^/# /'; }
+sleep 1.5
+check "the final units used up: TERMINATE detached the UE" \
+    grep -q "terminated: final units used" "$E2E_TMP/agwd.log"
+check "the CCR-T reports 20000 bytes: the usage counted before the RAR survived it" \
+    diam_j "$DIAM_REC" "[(m['cc_type'],usu(m)) for m in ccr('$IMSI')]==[(1,0),(3,20000)]"
+kill -TERM "$UE_PID" 2>/dev/null
+wait "$UE_PID" 2>/dev/null
+UE_PID=""
+agw_stop TERM
+exit $((TAP_FAILED > 0))

@@ -1,0 +1,147 @@
+# tests/e2e/diam_lib.sh — diamsim (HSS + PCRF + OCS) beside xepc-agwd on
+# the e2e topology of lib.sh and agw_lib.sh (source both first): the
+# Diameter part of the charging tests and benches (agw_s6a.sh, agw_gx.sh,
+# agw_gx_rules.sh, agw_gy.sh, agw_gx_gy.sh, tools/bench/gy_bench.sh).
+#
+# diamsim listens on the gateway namespace's loopback on DIAM_PORT; the
+# gateway's own node on DIAM_PORT + 1.  Every PID started here is written
+# to $E2E_TMP/NAME.bgpid, which diam_cleanup (call it from the EXIT trap
+# before e2e_cleanup) kills.
+
+DIAMSIM=${DIAMSIM:-$E2E_ROOT/build/bin/diamsim}
+DIAM_PORT=$((30000 + E2E_ID % 20000))
+DIAM_REC=""         # diamsim's record of the last diam_sim_start
+DIAM_SIM_PID=""
+
+diam_require() {
+    [ -x "$DIAMSIM" ] || skip_all "build first: make all (diamsim)"
+}
+
+# diam_config APP...: appends the diameter section to $AGW_CONF (after
+# agw_config), with one subsection per APP (gx, s6a, gy) toward diamsim.
+# Extra lines of a subsection: DIAM_GX_EXTRA, DIAM_S6A_EXTRA, DIAM_GY_EXTRA
+# (YAML lines indented by four spaces).
+diam_config() {
+    {
+        echo "diameter:"
+        echo "  identity: agw.localdomain"
+        echo "  realm: localdomain"
+        echo "  address: 127.0.0.1"
+        echo "  port: $((DIAM_PORT + 1))"
+        local app extra
+        for app in "$@"; do
+            echo "  $app:"
+            echo "    peer: diamsim.localdomain"
+            echo "    address: 127.0.0.1"
+            echo "    port: $DIAM_PORT"
+            case $app in
+            gx) extra=$DIAM_GX_EXTRA ;;
+            s6a) extra=$DIAM_S6A_EXTRA ;;
+            gy) extra=$DIAM_GY_EXTRA ;;
+            esac
+            [ -n "$extra" ] && printf '%s\n' "$extra"
+        done
+    } >>"$AGW_CONF"
+}
+
+# diam_sim_start REC ARGS...: diamsim in the gateway namespace in the
+# background, recording to REC (DIAM_REC), its log appended to
+# $E2E_TMP/diamsim.log; ARGS are diamsim's (-c LINE, --script FILE).
+diam_sim_start() {
+    DIAM_REC=$1
+    shift
+    ip netns exec "$NS_GW" "$DIAMSIM" --port "$DIAM_PORT" --record "$DIAM_REC" "$@" \
+        >>"$E2E_TMP/diamsim.log" 2>&1 &
+    DIAM_SIM_PID=$!
+    echo "$DIAM_SIM_PID" >"$E2E_TMP/diamsim.bgpid"
+}
+
+diam_sim_stop() {
+    [ -n "$DIAM_SIM_PID" ] || return 0
+    kill "$DIAM_SIM_PID" 2>/dev/null
+    wait "$DIAM_SIM_PID" 2>/dev/null
+    DIAM_SIM_PID=""
+    rm -f "$E2E_TMP/diamsim.bgpid"
+}
+
+# diam_peer_up [TENTHS]: until the gateway's connection to diamsim is
+# established (either side may have opened it; freeDiameter reconnects
+# within Tc, 5 s), then half a second for the CER/CEA.
+diam_peer_up() {
+    for _ in $(seq "${1:-150}"); do
+        [ -n "$(ip netns exec "$NS_GW" ss -tn state established \
+            "( dport = :$DIAM_PORT or sport = :$DIAM_PORT )" | tail -n +2)" ] && break
+        sleep 0.1
+    done
+    sleep 0.5
+}
+
+# diam_tshark_start NAME: a capture of the Diameter port on the gateway's
+# loopback into $E2E_TMP/NAME.pcap (DIAM_TS_PID); diam_tshark_stop ends it.
+DIAM_TS_PID=""
+diam_tshark_start() {
+    command -v tshark >/dev/null || return 1
+    ip netns exec "$NS_GW" tshark -q -i lo -f "tcp port $DIAM_PORT" -w "$E2E_TMP/$1.pcap" \
+        >"$E2E_TMP/tshark-$1.log" 2>&1 &
+    DIAM_TS_PID=$!
+    echo "$DIAM_TS_PID" >"$E2E_TMP/tshark.bgpid"
+    for _ in $(seq 100); do
+        grep -q "Capturing on" "$E2E_TMP/tshark-$1.log" 2>/dev/null && break
+        sleep 0.1
+    done
+}
+
+diam_tshark_stop() {
+    [ -n "$DIAM_TS_PID" ] || return 0
+    kill -INT "$DIAM_TS_PID" 2>/dev/null
+    wait "$DIAM_TS_PID" 2>/dev/null
+    DIAM_TS_PID=""
+    rm -f "$E2E_TMP/tshark.bgpid"
+}
+
+# diam_j REC PYTHON-EXPR: true when EXPR holds over diamsim's record.
+# Names: lines (every message), gy (those of Gy), ccr(imsi) (the Gy CCRs
+# of an IMSI), of(imsi) (every Gy message of its sessions), usu(m) (the
+# used octets of a message's MSCCs), reasons(m) (their Reporting-Reasons).
+# On failure it prints the last Gy messages as a TAP comment.
+diam_j() {
+    python3 -c "
+import json,sys
+lines=[json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+lines=[m.get('msg', m) for m in lines]
+gy=[m for m in lines if m.get('app')=='gy']
+def ccr(imsi): return [m for m in gy if m.get('cmd')=='CCR' and m.get('imsi')==imsi]
+def sids(imsi): return set(m['sid'] for m in ccr(imsi))
+def of(imsi): return [m for m in gy if m.get('sid') in sids(imsi)]
+def usu(m): return sum(x.get('usu',{}).get('total',0) for x in m.get('mscc',[]))
+def reasons(m): return [x.get('reason') for x in m.get('mscc',[])]
+r = ($2)
+if not r: print('#', [(m.get('cmd'),m.get('cc_type'),[ (x.get('usu'),x.get('reason')) for x in m.get('mscc',[])]) for m in gy][-12:])
+sys.exit(0 if r else 1)" "$1"
+}
+
+# diam_flow UE_IP COUNT LEN GAP_MS [SPORT [SECONDS]]: UDP downlink from the
+# PDN host to UE_IP port 5001 (tests/e2e/gy_traffic.py); prints "received
+# bytes".  The sender starts only once the UE's receiver is bound: a
+# datagram that reached the UE before would be charged and still lost.
+diam_flow() {
+    local out=$E2E_TMP/flow.$$.recv
+    ip netns exec "$NS_ENB" python3 "$E2E_ROOT/tests/e2e/gy_traffic.py" recv "$1" 5001 "${6:-4}" >"$out" &
+    local r=$!
+    for _ in $(seq 100); do
+        [ -n "$(ip netns exec "$NS_ENB" ss -Huan "( sport = :5001 )" 2>/dev/null)" ] && break
+        sleep 0.05
+    done
+    ip netns exec "$NS_PDN" python3 "$E2E_ROOT/tests/e2e/gy_traffic.py" send "$1" 5001 "$2" "$3" "$4" $5
+    wait $r
+    cat "$out"
+}
+
+# Kills what this file started (the EXIT trap, before e2e_cleanup).
+diam_cleanup() {
+    local f
+    for f in "$E2E_TMP"/diamsim.bgpid "$E2E_TMP"/tshark.bgpid; do
+        [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
+    done
+    return 0
+}

@@ -1,0 +1,102 @@
+/* The gateway's own policy (docs/agw.md "policy", docs/charging.md "Local
+ * policy"): PCC rules defined in the configuration, base names grouping
+ * them, rating groups with their charging semantics, and the rules and
+ * base names every PDN connection gets when no PCRF is configured.
+ *
+ *   policy.rules         predefined PCC rules (TS 29.212 4.5.2.1, 5.3.4):
+ *                        a PCRF installs and removes them by
+ *                        Charging-Rule-Name
+ *   policy.base_names    groups of them, by Charging-Rule-Base-Name
+ *   policy.rating_groups unmetered (not counted by rating group), metered
+ *                        (counted), finite (a quota the kernel enforces)
+ *   policy.static        rules and base names of every PDN connection
+ *                        when diameter.gx is not configured
+ *
+ * Parsed by agw_config.c (strict, as the rest of the file); the parsing
+ * lives in agw_policy.c. */
+#ifndef XEPC_AGW_POLICY_H
+#define XEPC_AGW_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define AGW_MAX_PCC_RULES 32
+#define AGW_PCC_NAME_MAX 64     /* as DIAM_STR_MAX: a Charging-Rule-Name */
+#define AGW_PCC_FLOW_MAX 128    /* as DIAM_FLOW_MAX: an IPFilterRule */
+#define AGW_PCC_MAX_FLOWS 4     /* as DIAM_MAX_FLOWS */
+#define AGW_MAX_BASE_NAMES 16
+#define AGW_BASE_MAX_RULES 8    /* as DIAM_MAX_RULES: what one session holds */
+#define AGW_MAX_RATING_GROUPS 16
+#define AGW_MAX_STATIC 8
+
+/* TS 29.212 5.3.48 Flow-Status */
+enum agw_pcc_action {
+    AGW_PCC_ENABLED_UPLINK = 0,
+    AGW_PCC_ENABLED_DOWNLINK = 1,
+    AGW_PCC_PASS = 2,           /* ENABLED */
+    AGW_PCC_DROP = 3,           /* DISABLED */
+};
+
+struct agw_pcc_rule {
+    char name[AGW_PCC_NAME_MAX];
+    uint32_t precedence;                /* 1..16383 (4 dp rules each) */
+    unsigned n_flows;
+    char flows[AGW_PCC_MAX_FLOWS][AGW_PCC_FLOW_MAX]; /* IPFilterRules */
+    uint32_t direction;                 /* 5.3.65 Flow-Direction: 1 DL, 2 UL, 3 both */
+    uint32_t action;                    /* enum agw_pcc_action */
+    uint32_t rating_group;              /* 0 = none */
+    uint64_t mbr_ul_bps, mbr_dl_bps;    /* 0 = none */
+    char monitoring_key[AGW_PCC_NAME_MAX]; /* "" = none */
+};
+
+struct agw_base_name {
+    char name[AGW_PCC_NAME_MAX];
+    unsigned n_rules;
+    uint16_t rules[AGW_BASE_MAX_RULES]; /* indices into policy.rules */
+};
+
+enum agw_rg_type {
+    AGW_RG_METERED = 0,         /* counted per rating group (default) */
+    AGW_RG_UNMETERED = 1,       /* not counted by rating group */
+    AGW_RG_FINITE = 2,          /* counted, and a quota of quota_bytes */
+};
+
+struct agw_rating_group {
+    uint32_t id;                        /* RFC 4006 8.29, 1..2^32-1 */
+    enum agw_rg_type type;
+    uint64_t quota_bytes;               /* finite: the volume, both directions */
+};
+
+struct agw_policy {
+    struct agw_pcc_rule rules[AGW_MAX_PCC_RULES];
+    size_t n_rules;
+    struct agw_base_name bases[AGW_MAX_BASE_NAMES];
+    size_t n_bases;
+    struct agw_rating_group rating_groups[AGW_MAX_RATING_GROUPS];
+    size_t n_rating_groups;
+    /* policy.static: indices into rules and bases */
+    uint16_t static_rules[AGW_MAX_STATIC];
+    size_t n_static_rules;
+    uint16_t static_bases[AGW_MAX_STATIC];
+    size_t n_static_bases;
+};
+
+const char *agw_rg_type_str(enum agw_rg_type t);
+/* The rule, base name or rating group of that name/id; NULL if none. */
+const struct agw_pcc_rule *agw_policy_rule(const struct agw_policy *p, const char *name);
+const struct agw_base_name *agw_policy_base(const struct agw_policy *p, const char *name);
+const struct agw_rating_group *agw_policy_rating_group(const struct agw_policy *p, uint32_t id);
+
+/* The `policy` section (agw_config.c calls it). */
+struct ycfg;
+struct yaml_node_s;
+void agw_policy_read(struct ycfg *c, struct yaml_node_s *n, struct agw_policy *p);
+
+/* IPFilterRule of TS 29.212 5.4.2 / RFC 6733 4.3 as the gateway takes it
+ * ("permit out PROTO from SRC [PORTS] to DST [PORTS]"), checked alone:
+ * 0 or -EINVAL.  gx_ipfilter_parse() (gx_policy.c) turns it into a dp
+ * rule. */
+int agw_ipfilter_check(const char *text);
+
+#endif
