@@ -6,7 +6,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include <sqlite3.h>
+
 #include "agw/agw.h"
+#include "agw/agw_db.h"
 #include "agw/agw_gx.h"
 #include "agw/agw_s6a.h"
 #include "diameter/diam.h"
@@ -29,6 +32,8 @@ static uint64_t imsi_key(const char *imsi)
     return strtoull(imsi, NULL, 10);
 }
 
+static int sub_load(struct agw_ctx *ctx);
+
 int s6a_open(struct agw_ctx *ctx)
 {
     if (!s6a_enabled(ctx))
@@ -42,6 +47,9 @@ int s6a_open(struct agw_ctx *ctx)
         return rc;
     }
     ctx->s6a = s;
+    int n = sub_load(ctx);
+    if (n > 0)
+        LOG_INFO(ctx, "s6a", "%d subscriptions restored", n);
     return 0;
 }
 
@@ -50,6 +58,72 @@ static void sub_drop(struct agw_s6a *s, struct s6a_sub *e)
     agw_hash_del(&s->subs, &e->by_imsi);
     explicit_bzero(e, sizeof(*e));
     free(e);
+}
+
+/* SQLite: schema/agw/0005_s6a_subscriptions.sql, written in the loop
+ * iteration's transaction (group commit, ue_store.c) when a ULA or IDR
+ * changed it, deleted when the MME purges it (detach, CLR). */
+static void sub_save(struct agw_ctx *ctx, const char *imsi, const struct agw_sub *sub)
+{
+    sqlite3_stmt *st;
+    if (!ctx->db || !ctx->db->db || agw_txn_open(ctx) < 0 ||
+        sqlite3_prepare_v2(ctx->db->db,
+                           "INSERT OR REPLACE INTO s6a_subscription (imsi, sub_size, sub) "
+                           "VALUES (?1, ?2, ?3)", -1, &st, NULL) != SQLITE_OK)
+        return;
+    sqlite3_bind_text(st, 1, imsi, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, (int)sizeof(*sub));
+    sqlite3_bind_blob(st, 3, sub, (int)sizeof(*sub), SQLITE_STATIC);
+    sqlite3_step(st);
+    sqlite3_finalize(st);
+}
+
+static void sub_unsave(struct agw_ctx *ctx, const char *imsi)
+{
+    sqlite3_stmt *st;
+    if (!ctx->db || !ctx->db->db || agw_txn_open(ctx) < 0 ||
+        sqlite3_prepare_v2(ctx->db->db, "DELETE FROM s6a_subscription WHERE imsi = ?1", -1, &st,
+                           NULL) != SQLITE_OK)
+        return;
+    sqlite3_bind_text(st, 1, imsi, -1, SQLITE_STATIC);
+    sqlite3_step(st);
+    sqlite3_finalize(st);
+}
+
+/* At start: the subscriptions of the subscribers located before the
+ * restart (the UEs restored from the store use them for their next PDN
+ * connectivity). */
+static int sub_load(struct agw_ctx *ctx)
+{
+    sqlite3_stmt *st;
+    int n = 0;
+    if (!ctx->db || !ctx->db->db ||
+        sqlite3_prepare_v2(ctx->db->db, "SELECT imsi, sub_size, sub FROM s6a_subscription", -1,
+                           &st, NULL) != SQLITE_OK)
+        return 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *imsi = (const char *)sqlite3_column_text(st, 0);
+        const void *blob = sqlite3_column_blob(st, 2);
+        if (!imsi || !blob || sqlite3_column_int(st, 1) != (int)sizeof(struct agw_sub) ||
+            sqlite3_column_bytes(st, 2) != (int)sizeof(struct agw_sub))
+            continue;       /* another binary's layout: the UE attaches again */
+        struct s6a_sub *e = calloc(1, sizeof(*e));
+        if (!e)
+            break;
+        memcpy(&e->sub, blob, sizeof(e->sub));
+        e->sub.msisdn[sizeof(e->sub.msisdn) - 1] = 0;
+        if (e->sub.n_apns > AGW_SUB_MAX_APNS)
+            e->sub.n_apns = AGW_SUB_MAX_APNS;
+        for (unsigned i = 0; i < e->sub.n_apns; i++)
+            e->sub.apns[i].name[sizeof(e->sub.apns[i].name) - 1] = 0;
+        if (agw_hash_add(&ctx->s6a->subs, &e->by_imsi, imsi_key(imsi)) < 0) {
+            free(e);
+            continue;
+        }
+        n++;
+    }
+    sqlite3_finalize(st);
+    return n;
 }
 
 void s6a_close(struct agw_ctx *ctx)
@@ -103,6 +177,7 @@ void s6a_ue_detached(struct agw_ctx *ctx, const struct agw_ue *ue)
      * UE has detached (TS 23.401 5.3.8.2.1 step 11 leaves it to
      * implementation); the HSS then knows the UE is not served here */
     sub_drop(ctx->s6a, e);
+    sub_unsave(ctx, ue->imsi);
     int rc = s6a_send_pur(ctx, ue->imsi);
     if (rc < 0)
         LOG_WARN(ctx, "s6a", "ue %s: PUR not sent: %s", ue_imsi_log(ctx, ue, b), strerror(-rc));
@@ -165,6 +240,7 @@ static int sub_store(struct agw_ctx *ctx, const char *imsi,
         }
     }
     sub_apply(&e->sub, sd, partial);
+    sub_save(ctx, imsi, &e->sub);
     return 0;
 }
 
@@ -344,8 +420,10 @@ static void on_clr(struct agw_ctx *ctx, struct msg **m)
     }
     s6a_stats_mut(ctx)->clr++;
     struct s6a_sub *e = sub_find(ctx, clr.imsi);
-    if (e)
+    if (e) {
         sub_drop(ctx->s6a, e);
+        sub_unsave(ctx, clr.imsi);
+    }
     struct agw_ue *ue = ue_find_imsi(ctx, clr.imsi);
     if (ue) {
         LOG_INFO(ctx, "s6a", "ue %s: Cancel Location (type %u)", ue_imsi_log(ctx, ue, b),
@@ -426,6 +504,15 @@ static void on_idr(struct agw_ctx *ctx, struct msg **m)
     a.h.result_code = DIAM_SUCCESS;
     a.flags = 0;                            /* 7.3.47 IDA-Flags */
     diam_s6a_simple_answer(m, &a);
+    /* 7.3.29 Subscriber-Status OPERATOR_DETERMINED_BARRING in the new data:
+     * the subscriber may no longer use the network (TS 23.401 5.3.8.3:
+     * MME-initiated detach); the IDA above leaves first, the PUR follows
+     * the UE's DETACH ACCEPT */
+    if (ue && sub.state == AGW_SUB_BARRED && ue->emm == EMM_REGISTERED) {
+        LOG_INFO(ctx, "s6a", "ue %s: Insert Subscriber Data bars the subscriber: detach",
+                 ue_imsi_log(ctx, ue, b));
+        emm_detach_ue(ctx, ue, false);
+    }
 }
 
 void s6a_handle_event(struct agw_ctx *ctx, struct diam_event *ev)
