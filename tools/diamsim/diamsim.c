@@ -781,6 +781,11 @@ static void fire(struct sim *s, struct timed *t)
             for (int i = 0; i < DIAM_MAX_RULES && (v = sim_kv(l, 1, "remove", i)); i++)
                 snprintf(rar.rules.remove_names[rar.rules.n_remove_names++], DIAM_STR_MAX,
                          "%s", v);
+            /* release=N: Session-Release-Cause (TS 29.212 5.3.33), the
+             * PCRF-initiated IP-CAN session termination (4.5.6) */
+            uint32_t cause;
+            if ((v = sim_kv(l, 1, "release", 0)) && sim_u32(v, &cause))
+                rar.session_release_cause = cause + 1;
             r = diam_gx_rar_encode(&rar, &m);
         } else {
             struct diam_gy_rar rar;
@@ -818,6 +823,11 @@ static void fire(struct sim *s, struct timed *t)
             if ((v = sim_kv(l, 1, "ambr", 0)))
                 sscanf(v, "%u/%u", &u->ambr_ul, &u->ambr_dl);
             fill_subscription(u, &idr.sub);
+            /* barred=1: Subscriber-Status OPERATOR_DETERMINED_BARRING
+             * (TS 29.272 7.3.29) */
+            uint32_t barred = 0;
+            if ((v = sim_kv(l, 1, "barred", 0)) && sim_u32(v, &barred) && barred)
+                idr.sub.subscriber_status = 1;
             r = diam_s6a_idr_encode(&idr, &m);
         }
     }
@@ -854,7 +864,7 @@ static void usage(FILE *f)
           "  ccfh terminate|continue|retry\n"
           "  error air|ulr|pur|gx|gy CODE [exp] [count=N] [type=1|2|3]\n"
           "  silence air|ulr|pur|gx|gy [count=N] [type=1|2|3]\n"
-          "  rar at=S gx IMSI [install=N]... [remove=N]...\n"
+          "  rar at=S gx IMSI [install=N]... [remove=N]... [release=CAUSE]\n"
           "  rar at=S gy IMSI [rg=N]\n"
           "  clr at=S IMSI [type=N]      idr at=S IMSI [ambr=UL/DL]\n"
           "  (after=S instead of at=S: S seconds after the IMSI's session began)\n", f);

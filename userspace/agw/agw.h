@@ -159,6 +159,9 @@ void emm_ics_done(struct agw_ctx *ctx, struct agw_ue *ue, bool ok);
 void emm_s1_lost(struct agw_ctx *ctx, struct agw_ue *ue);
 /* Network-initiated detach (xepcctl ue detach). */
 int emm_detach_ue(struct agw_ctx *ctx, struct agw_ue *ue, bool reattach);
+/* Network-initiated deactivation of a PDN connection (esm_handler.c). */
+int esm_deactivate_pdn(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p, uint8_t pti,
+                       uint8_t cause);
 /* Protects (when a context exists) and sends a plain EMM/ESM message. */
 int nas_send(struct agw_ctx *ctx, struct agw_ue *ue, const struct nas_message *m);
 /* Encodes and protects without sending (for messages inside S1AP

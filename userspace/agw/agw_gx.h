@@ -46,6 +46,33 @@ struct dp_session_spec;
 void gx_local_spec(struct agw_ctx *ctx, const struct agw_pdn *p, struct dp_session_spec *s);
 
 /* internal to gx_*.c */
+/* gx_monitor.c: usage monitoring (TS 29.212 4.5.17) of a Gx session */
+#define GX_MAX_MONITORS 4
+struct gx_mon {
+    char key[64];                   /* Monitoring-Key */
+    uint64_t granted;               /* bytes granted since base */
+    uint64_t base;                  /* the session's bytes at the last report */
+    bool armed;                     /* a grant outstanding: report when used */
+};
+struct gx_mons {
+    unsigned n;
+    struct gx_mon m[GX_MAX_MONITORS];
+    bool busy;                      /* a CCR-U in flight */
+};
+struct diam_usage_monitor;
+struct diam_gx_ccr;
+struct gx_sess;
+struct gx_mons *gx_sess_monitors(struct gx_sess *s);
+void gx_sess_foreach(struct agw_ctx *ctx, void (*fn)(struct agw_ctx *, struct gx_sess *, void *),
+                     void *arg);
+void gx_monitors_apply(struct agw_ctx *ctx, struct gx_sess *s, const struct diam_usage_monitor *m,
+                       unsigned n);
+unsigned gx_monitors_report(struct agw_ctx *ctx, struct gx_sess *s, struct diam_gx_ccr *ccr,
+                            bool final);
+void gx_monitors_poll(struct agw_ctx *ctx);
+/* gx_build.c: a CCR-U with the usage reports due (Event-Trigger
+ * USAGE_REPORT) */
+void gx_send_update(struct agw_ctx *ctx, struct gx_sess *s);
 struct diam_node;
 struct diam_event;
 struct diam_rule_def;
@@ -62,6 +89,9 @@ struct gx_sess *gx_sess_new(struct agw_ctx *ctx, const struct agw_ue *ue, const 
 struct gx_sess *gx_sess_find(struct agw_ctx *ctx, uint32_t ul_teid);
 struct gx_sess *gx_sess_by_sid(struct agw_ctx *ctx, const char *sid);
 const char *gx_sess_sid(const struct gx_sess *s);
+const char *gx_sess_imsi(const struct gx_sess *s);
+uint8_t gx_sess_ebi(const struct gx_sess *s);
+uint32_t gx_sess_teid(const struct gx_sess *s);
 uint32_t gx_sess_next_number(struct gx_sess *s);
 void gx_sess_free(struct agw_ctx *ctx, struct gx_sess *s);
 void gx_sessions_free_all(struct agw_ctx *ctx);

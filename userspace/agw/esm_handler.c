@@ -183,18 +183,31 @@ static void handle_pdn_disc_request(struct agw_ctx *ctx, struct agw_ue *ue,
         nas_send(ctx, ue, &rej);
         return;
     }
+    esm_deactivate_pdn(ctx, ue, p, in->pti, 36);  /* #36 regular deactivation */
+}
+
+/* TS 24.301 6.4.4.2: DEACTIVATE EPS BEARER CONTEXT REQUEST for the default
+ * bearer of p (the whole PDN connection), inside an E-RAB Release Command;
+ * the PDN connection goes when the UE accepts.  pti 0 when the network
+ * initiates it (a PCRF's session release, gx_handler.c). */
+int esm_deactivate_pdn(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p, uint8_t pti,
+                       uint8_t cause)
+{
     struct nas_message deact;
     nas_message_init(&deact, NAS_MSG_DEACT_REQUEST);
     deact.ebi = p->ebi;
-    deact.pti = in->pti;
-    deact.deact_request.esm_cause = 36;      /* #36 regular deactivation */
+    deact.pti = pti;
+    deact.deact_request.esm_cause = cause;
+    ctx->stats.esm_cause_tx[cause]++;
     uint8_t nas[AGW_NAS_MAX + NAS_SEC_HDR_LEN];
     size_t len;
-    if (nas_encode_protected(ctx, ue, &deact, nas, sizeof(nas), &len) < 0)
-        return;
+    int rc = nas_encode_protected(ctx, ue, &deact, nas, sizeof(nas), &len);
+    if (rc < 0)
+        return rc;
     p->state = PDN_RELEASING;
     ue_store_mark(ctx, ue);
     s1ap_send_erab_release(ctx, ue, p->ebi, nas, len);
+    return 0;
 }
 
 void esm_handle(struct agw_ctx *ctx, struct agw_ue *ue, const struct nas_message *m)

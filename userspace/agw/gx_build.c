@@ -64,7 +64,7 @@ static void send_ccr(struct agw_ctx *ctx, const struct agw_ue *ue, const struct 
                      .pre_emption_capability = p->arp_cap ? 0 : 1,
                      .pre_emption_vulnerability = p->arp_vul ? 0 : 1 },
             .apn_ambr_ul = clamp32(p->ambr_ul_bps), .apn_ambr_dl = clamp32(p->ambr_dl_bps) };
-    } else {
+    } else if (type == DIAM_CC_TERMINATION) {
         ccr.termination_cause = 1;              /* RFC 6733 8.15 DIAMETER_LOGOUT */
     }
     struct gx_sess *gs = gx_sess_find(ctx, p->ul_teid);
@@ -74,6 +74,13 @@ static void send_ccr(struct agw_ctx *ctx, const struct agw_ue *ue, const struct 
         /* the Session-Id the PCRF knows, also after a restart (SQLite) */
         snprintf(ccr.h.session_id, sizeof(ccr.h.session_id), "%s", gx_sess_sid(gs));
         ccr.cc_request_number = gx_sess_next_number(gs);
+        /* TS 29.212 4.5.17.2 (CCR-U: the grants used up), 4.5.17.4 (CCR-T:
+         * all the usage not reported yet) */
+        if (!gx_monitors_report(ctx, gs, &ccr, type == DIAM_CC_TERMINATION) &&
+            type == DIAM_CC_UPDATE)
+            return;                             /* nothing to report after all */
+        if (type == DIAM_CC_UPDATE)
+            gx_sess_monitors(gs)->busy = true;
     }
     if (type == DIAM_CC_TERMINATION && gs)
         gx_sess_free(ctx, gs);
@@ -83,10 +90,25 @@ static void send_ccr(struct agw_ctx *ctx, const struct agw_ue *ue, const struct 
         rc = diam_send(node, &m, ctx->cfg->diameter.gx.tx_timeout_ms, cookie);
     if (rc < 0) {
         LOG_WARN(ctx, "gx", "ue %s: CCR-%c not sent: %s", ue_imsi_log(ctx, ue, b),
-                 type == DIAM_CC_INITIAL ? 'I' : 'T', strerror(-rc));
+                 type == DIAM_CC_INITIAL ? 'I' : type == DIAM_CC_UPDATE ? 'U' : 'T',
+                 strerror(-rc));
+        if (type == DIAM_CC_UPDATE && gs)
+            gx_sess_monitors(gs)->busy = false;
         return;
     }
+    if (type == DIAM_CC_UPDATE)
+        LOG_INFO(ctx, "gx", "ue %s: CCR-U #%u: %u usage report(s), first %s %llu bytes",
+                 ue_imsi_log(ctx, ue, b), ccr.cc_request_number, ccr.n_monitors,
+                 ccr.monitors[0].key, (unsigned long long)ccr.monitors[0].used.total);
     gx_stats_mut(ctx)->ccr_sent++;
+}
+
+void gx_send_update(struct agw_ctx *ctx, struct gx_sess *s)
+{
+    struct agw_ue *ue = ue_find_imsi(ctx, gx_sess_imsi(s));
+    struct agw_pdn *p = ue ? pgw_pdn_by_ebi(ue, gx_sess_ebi(s)) : NULL;
+    if (p && p->ul_teid == gx_sess_teid(s))
+        send_ccr(ctx, ue, p, DIAM_CC_UPDATE);
 }
 
 void gx_session_start(struct agw_ctx *ctx, const struct agw_ue *ue, const struct agw_pdn *p)

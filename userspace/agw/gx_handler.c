@@ -13,15 +13,16 @@ static void log_unsupported(struct agw_ctx *ctx, uint32_t ue_id, unsigned n_trig
                             unsigned n_monitors)
 {
     if (n_triggers || n_monitors)
-        LOG_INFO(ctx, "gx", "ue id %u: %u event trigger(s), %u usage monitor(s) ignored "
-                 "(not supported)", ue_id, n_triggers, n_monitors);
+        LOG_INFO(ctx, "gx", "ue id %u: %u event trigger(s) ignored (only USAGE_REPORT is "
+                 "sent), %u usage monitor(s) ignored", ue_id, n_triggers, n_monitors);
 }
 
 static void on_cca(struct agw_ctx *ctx, struct diam_event *ev)
 {
     struct diam_gx_cca *cca = calloc(1, sizeof(*cca));
     uint32_t ue_id = (uint32_t)(ev->cookie >> 16);
-    char type = (ev->cookie & 0xff) == DIAM_CC_INITIAL ? 'I' : 'T';
+    uint32_t t = (uint32_t)(ev->cookie & 0xff);
+    char type = t == DIAM_CC_INITIAL ? 'I' : t == DIAM_CC_UPDATE ? 'U' : 'T';
     char why[160];
     if (!cca)
         return;
@@ -45,24 +46,72 @@ static void on_cca(struct agw_ctx *ctx, struct diam_event *ev)
     LOG_INFO(ctx, "gx", "ue id %u: CCA-%c ok: %u+%u+%u rules to install, %u to remove", ue_id,
              type, cca->rules.n_install_names, cca->rules.n_install_bases, cca->rules.n_defs,
              cca->rules.n_remove_names + cca->rules.n_remove_bases);
-    if (type != 'I')
+    if (type == 'T')
         goto out;
     struct gx_sess *s = gx_sess_by_sid(ctx, cca->h.session_id);
     if (!s) {
-        LOG_INFO(ctx, "gx", "ue id %u: CCA-I for a session that is gone", ue_id);
+        LOG_INFO(ctx, "gx", "ue id %u: CCA-%c for a session that is gone", ue_id, type);
         goto out;
     }
+    if (type == 'U')
+        gx_sess_monitors(s)->busy = false;
     /* TS 29.212 4.5.1: the rules and QoS of the CCA-I apply to the
-     * IP-CAN session */
-    if (gx_policy_apply(ctx, s, &cca->rules, &cca->qos, why, sizeof(why)) < 0)
-        LOG_WARN(ctx, "gx", "ue id %u: CCA-I policy not applied: %s", ue_id, why);
-    log_unsupported(ctx, ue_id, cca->n_triggers, cca->n_monitors);
+     * IP-CAN session (those of a CCA-U as well, 4.5.2) */
+    struct diam_rules *rl = &cca->rules;
+    if ((type == 'I' || rl->n_install_names || rl->n_install_bases || rl->n_defs ||
+         rl->n_remove_names || rl->n_remove_bases || cca->qos.present) &&
+        gx_policy_apply(ctx, s, rl, &cca->qos, why, sizeof(why)) < 0)
+        LOG_WARN(ctx, "gx", "ue id %u: CCA-%c policy not applied: %s", ue_id, type, why);
+    /* 4.5.17: the grants of the usage monitoring keys */
+    gx_monitors_apply(ctx, s, cca->monitors, cca->n_monitors);
+    log_unsupported(ctx, ue_id, cca->n_triggers, 0);
 out:
     free(cca);
 }
 
-/* TS 29.212 4.5.2, 5.6.4: RAR from the PCRF */
-static uint32_t on_rar(struct agw_ctx *ctx, struct msg *m)
+/* TS 29.212 4.5.6 PCRF-initiated IP-CAN session termination, after the
+ * RAA: the PDN connection's default bearer is deactivated (TS 23.401
+ * 5.4.4.1, TS 24.301 6.4.4.2), or, when it is the UE's last PDN
+ * connection, the UE is detached (TS 23.401 5.4.4.1: the MME initiates
+ * the detach for the last one).  The release sends the CCR-T
+ * (gx_session_stop). */
+static void session_release(struct agw_ctx *ctx, uint32_t ul_teid, uint32_t cause)
+{
+    struct gx_sess *s = gx_sess_find(ctx, ul_teid);
+    char b[20];
+    if (!s)
+        return;
+    struct agw_ue *ue = ue_find_imsi(ctx, gx_sess_imsi(s));
+    struct agw_pdn *p = ue ? pgw_pdn_by_ebi(ue, gx_sess_ebi(s)) : NULL;
+    if (!p || p->ul_teid != ul_teid)
+        return;
+    unsigned active = 0;
+    for (unsigned i = 0; i < AGW_MAX_PDN; i++)
+        active += ue->pdn[i].state != PDN_FREE;
+    LOG_INFO(ctx, "gx", "ue %s: the PCRF releases the session of EBI %u (Session-Release-Cause "
+             "%u): %s", ue_imsi_log(ctx, ue, b), p->ebi, cause,
+             active <= 1 ? "detach (last PDN connection)" : "PDN connection deactivated");
+    if (active <= 1) {
+        emm_detach_ue(ctx, ue, false);
+    } else if (ue->s1 && p->state == PDN_ACTIVE) {
+        /* 5.3.33: INSUFFICIENT_SERVER_RESOURCES (2) -> #26 insufficient
+         * resources; the others -> #36 regular deactivation */
+        if (esm_deactivate_pdn(ctx, ue, p, 0, cause == 2 ? 26 : 36) < 0) {
+            pgw_pdn_release(ctx, ue, p);
+            ue_store_mark(ctx, ue);
+        }
+    } else {
+        /* idle (or the bearer not set up yet): released here; the UE
+         * learns it from the EPS bearer context status of its next TAU or
+         * service request (TS 24.301 5.5.3.2.4) */
+        pgw_pdn_release(ctx, ue, p);
+        ue_store_mark(ctx, ue);
+    }
+}
+
+/* TS 29.212 4.5.2, 5.6.4: RAR from the PCRF; *release gets the uplink TEID
+ * of a session the PCRF terminates (4.5.6), released after the RAA. */
+static uint32_t on_rar(struct agw_ctx *ctx, struct msg *m, uint32_t *release, uint32_t *cause)
 {
     struct diam_gx_rar *rar = calloc(1, sizeof(*rar));
     char why[160];
@@ -81,15 +130,18 @@ static uint32_t on_rar(struct agw_ctx *ctx, struct msg *m)
         goto out;
     }
     if (rar->session_release_cause) {
-        /* 4.5.6 PCRF-initiated IP-CAN session termination: not done */
-        LOG_WARN(ctx, "gx", "RAR asks to release the session: not supported");
+        /* 4.5.6: answered, then the session is terminated */
+        *release = gx_sess_teid(s);
+        *cause = rar->session_release_cause - 1;
+        code = DIAM_SUCCESS;
         goto out;
     }
     if (gx_policy_apply(ctx, s, &rar->rules, &rar->qos, why, sizeof(why)) < 0) {
         LOG_WARN(ctx, "gx", "RAR not applied: %s", why);
         goto out;
     }
-    log_unsupported(ctx, 0, rar->n_triggers, rar->n_monitors);
+    gx_monitors_apply(ctx, s, rar->monitors, rar->n_monitors);
+    log_unsupported(ctx, 0, rar->n_triggers, 0);
     code = DIAM_SUCCESS;
 out:
     free(rar);
@@ -100,9 +152,10 @@ static void on_request(struct agw_ctx *ctx, struct diam_event *ev)
 {
     struct msg *m = ev->msg;
     ev->msg = NULL;
+    uint32_t release = 0, cause = 0;
     if (ev->cmd_code == 258) {
         gx_stats_mut(ctx)->rar++;
-        uint32_t code = on_rar(ctx, m);
+        uint32_t code = on_rar(ctx, m, &release, &cause);
         if (code == DIAM_SUCCESS) {
             struct diam_raa raa;
             memset(&raa, 0, sizeof(raa));
@@ -117,6 +170,8 @@ static void on_request(struct agw_ctx *ctx, struct diam_event *ev)
     }
     if (m)
         diam_send_answer(gx_node(ctx), &m);
+    if (release)
+        session_release(ctx, release, cause);
 }
 
 void gx_handle_event(struct agw_ctx *ctx, struct diam_event *ev)

@@ -17,7 +17,15 @@ struct agw_gx {
     uint64_t boot;                  /* the high part of our Session-Ids */
     struct agw_gx_stats stats;
     struct agw_hash sessions;       /* struct gx_sess by uplink TEID (gx_policy.c) */
+    ev_timer monitor;               /* usage monitoring, once a second (gx_monitor.c) */
 };
+
+static void monitor_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)loop;
+    (void)revents;
+    gx_monitors_poll(w->data);
+}
 
 static void gx_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
@@ -101,6 +109,9 @@ int gx_open(struct agw_ctx *ctx)
         rc = gx_sessions_load(ctx);
         if (rc > 0)
             LOG_INFO(ctx, "gx", "%d Gx sessions restored", rc);
+        ev_timer_init(&gx->monitor, monitor_cb, 1.0, 1.0);
+        gx->monitor.data = ctx;
+        ev_timer_start(ctx->loop, &gx->monitor);
     }
     LOG_INFO(ctx, "gx", "Diameter node %s on %s:%u, %s%s%s%s at %s:%u", dc.identity,
              dc.listen_addr, dc.port, c->diameter.gx.enabled ? "PCRF " : "",
@@ -118,6 +129,7 @@ void gx_close(struct agw_ctx *ctx)
         return;
     gy_close(ctx);
     ev_io_stop(ctx->loop, &gx->io);
+    ev_timer_stop(ctx->loop, &gx->monitor);
     gx_sessions_free_all(ctx);
     agw_hash_free(&gx->sessions);
     ctx->gx = NULL;

@@ -102,6 +102,7 @@ struct gx_sess {
     uint32_t cc_number;             /* of the last CCR sent */
     unsigned n_defs;
     struct diam_rule_def defs[DIAM_MAX_RULES];
+    struct gx_mons mons;            /* usage monitoring (gx_monitor.c), not stored */
 };
 
 static struct gx_sess *sess_of(struct agw_hnode *n)
@@ -132,6 +133,37 @@ struct gx_sess *gx_sess_by_sid(struct agw_ctx *ctx, const char *sid)
 const char *gx_sess_sid(const struct gx_sess *s)
 {
     return s->sid;
+}
+
+struct gx_mons *gx_sess_monitors(struct gx_sess *s)
+{
+    return &s->mons;
+}
+
+void gx_sess_foreach(struct agw_ctx *ctx, void (*fn)(struct agw_ctx *, struct gx_sess *, void *),
+                     void *arg)
+{
+    struct agw_hash *h = gx_sessions(ctx);
+    if (!h || !h->buckets)
+        return;
+    for (size_t i = 0; i <= h->mask; i++)
+        for (struct agw_hnode *n = h->buckets[i]; n; n = n->next)
+            fn(ctx, sess_of(n), arg);
+}
+
+const char *gx_sess_imsi(const struct gx_sess *s)
+{
+    return s->imsi;
+}
+
+uint8_t gx_sess_ebi(const struct gx_sess *s)
+{
+    return s->ebi;
+}
+
+uint32_t gx_sess_teid(const struct gx_sess *s)
+{
+    return s->ul_teid;
 }
 
 uint32_t gx_sess_next_number(struct gx_sess *s)
