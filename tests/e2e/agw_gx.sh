@@ -3,56 +3,35 @@
 # attaches through enbsim and detaches; the PCRF must have received a CCR-I
 # with the UE's IMSI, address, APN, RAT, default bearer QoS, APN-AMBR and
 # location, and a CCR-T of the same Gx session; the gateway counts the
-# CCA-I.  An RAR naming a predefined rule is answered
-# DIAMETER_UNABLE_TO_COMPLY (the gateway has no predefined rules; rule
-# definitions are enforced: agw_gx_rules.sh).  Then the PCRF goes silent: the Tx timer fires and the
-# attach still succeeds (the bearer does not wait for the PCRF).
+# CCA-I.  An RAR naming a predefined rule the gateway does not have is
+# answered DIAMETER_UNABLE_TO_COMPLY (rule definitions are enforced:
+# agw_gx_rules.sh; predefined rules of the configuration: agw_policy.sh).
+# Then the PCRF goes silent: the Tx timer fires and the attach still
+# succeeds (the bearer does not wait for the PCRF).  Last, the
+# PCRF terminates a session (RAR with Session-Release-Cause): RAA 2001, the
+# UE detached, the CCR-T after the RAA.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/agw_lib.sh"
-
-DIAMSIM=${DIAMSIM:-$E2E_ROOT/build/bin/diamsim}
+source "$(dirname "$0")/diam_lib.sh"
 e2e_require
 agw_require
-[ -x "$DIAMSIM" ] || skip_all "build first: make all (diamsim)"
-trap e2e_cleanup EXIT
-tap_plan 7
+diam_require
+trap 'diam_cleanup; e2e_cleanup' EXIT
+tap_plan 9
 
 e2e_topology || { not_ok "topology"; exit 1; }
 agw_config
-DPORT=$((30000 + E2E_ID % 20000))
-cat >>"$AGW_CONF" <<EOF
-diameter:
-  identity: agw.localdomain
-  realm: localdomain
-  address: 127.0.0.1
-  port: $((DPORT + 1))
-  gx:
-    peer: diamsim.localdomain
-    address: 127.0.0.1
-    port: $DPORT
-    tx_timeout: 1s
-EOF
+DIAM_GX_EXTRA="    tx_timeout: 1s"
+diam_config gx
 agw_subscribers 2 || not_ok "subscriber import"
 check "xepcctl config check accepts the diameter section" "$XEPCCTL" config check "$AGW_CONF"
 IMSI=$(awk -F, 'NR==2 {print $1}' "$E2E_TMP/subs.csv")
 REC=$E2E_TMP/pcrf.jsonl
 
 # diamsim in the gateway's namespace, on its loopback
-ip netns exec "$NS_GW" "$DIAMSIM" --port $DPORT --record "$REC" \
-    -c "rule * name=r1" -c "rar after=2 gx $IMSI install=r2" \
-    >"$E2E_TMP/diamsim.log" 2>&1 &
-echo $! >"$E2E_TMP/diamsim.pid"
+diam_sim_start "$REC" -c "rule * name=r1" -c "rar after=2 gx $IMSI install=r2"
 agw_start || { not_ok "xepc-agwd start"; exit 1; }
-for _ in $(seq 50); do
-    grep -q "Diameter node agw.localdomain" "$E2E_TMP/agwd.log" && break
-    sleep 0.1
-done
-# the Diameter connection to the PCRF (TCP, then CER/CEA)
-for _ in $(seq 100); do
-    [ -n "$(ip netns exec "$NS_GW" ss -tn state established "( dport = :$DPORT )" | tail -n +2)" ] && break
-    sleep 0.1
-done
-sleep 0.5
+diam_peer_up    # the Diameter connection to the PCRF (TCP, then CER/CEA)
 
 enbsim_run "$E2E_TMP/e1.out" --ues 1 --hold 6 --detach --no-tun
 rc=$?
@@ -77,21 +56,32 @@ check "the RAR naming an unknown predefined rule was answered 5012 DIAMETER_UNAB
     j "$REC" "[m.get('result') for m in lines if m['cmd']=='RAA']==[5012]"
 
 # the PCRF stops answering CCR-I: the attach must not wait for it
-kill "$(cat "$E2E_TMP/diamsim.pid")" 2>/dev/null
+diam_sim_stop
 sleep 0.5
-ip netns exec "$NS_GW" "$DIAMSIM" --port $DPORT --record "$REC.2" -c "silence gx" \
-    >>"$E2E_TMP/diamsim.log" 2>&1 &
-echo $! >"$E2E_TMP/diamsim.pid"
-for _ in $(seq 100); do      # freeDiameter reconnects within its Tc (5 s)
-    [ -n "$(ip netns exec "$NS_GW" ss -tn state established "( sport = :$DPORT )" | tail -n +2)" ] && break
-    sleep 0.1
-done
-sleep 1
+diam_sim_start "$REC.2" -c "silence gx"
+diam_peer_up    # freeDiameter reconnects within its Tc (5 s)
+sleep 0.5
 enbsim_run "$E2E_TMP/e2.out" --ues 1 --hold 2 --detach --no-tun
 rc=$?
 sleep 1
 [ $rc = 0 ] && grep -q "no CCA within 1000 ms" "$E2E_TMP/agwd.log" &&
     ok "a silent PCRF: the Tx timer (1 s) fires, the attach and detach still succeed" ||
     { not_ok "silent PCRF (enbsim rc $rc)"; grep gx "$E2E_TMP/agwd.log" | tail -5 | sed 's/^/# /'; }
+
+# TS 29.212 4.5.6: the PCRF terminates the session (RAR with
+# Session-Release-Cause UNSPECIFIED_REASON) 2 s into it; it is the UE's
+# only PDN connection: the gateway answers 2001 and detaches the UE, whose
+# release sends the CCR-T
+diam_sim_stop
+sleep 0.5
+diam_sim_start "$REC.3" -c "rar after=2 gx $IMSI release=0"
+diam_peer_up
+enbsim_run "$E2E_TMP/e3.out" --ues 1 --hold 8 --no-tun --timeout 20
+sleep 1
+check "an RAR with Session-Release-Cause is answered 2001 and detaches the UE (its last PDN connection)" \
+    bash -c "grep -q 'the PCRF releases the session of EBI 5 (Session-Release-Cause 0): detach' '$E2E_TMP/agwd.log' &&
+             grep -q 'network detach started' '$E2E_TMP/agwd.log'"
+check "the RAA (2001) goes before the CCR-T of the released session" \
+    j "$REC.3" "[(m['cmd'],m.get('result',m.get('cc_type'))) for m in lines if m['cmd'] in ('RAA','CCR')][1:]==[('RAA',2001),('CCR',3)]"
 agw_stop TERM
 exit $((TAP_FAILED > 0))

@@ -20,7 +20,7 @@ agw_require
 diam_require
 UE_PID=""
 trap '[ -n "$UE_PID" ] && kill "$UE_PID" 2>/dev/null; diam_cleanup; e2e_cleanup' EXIT
-tap_plan 9
+tap_plan 10
 
 e2e_topology || { not_ok "topology"; exit 1; }
 agw_config

@@ -9,36 +9,18 @@
 # the CCR-T of the detach carries the Session-Id of the CCR-I.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/agw_lib.sh"
-
-DIAMSIM=${DIAMSIM:-$E2E_ROOT/build/bin/diamsim}
+source "$(dirname "$0")/diam_lib.sh"
 e2e_require
 agw_require
-[ -x "$DIAMSIM" ] || skip_all "build first: make all (diamsim)"
+diam_require
 command -v curl >/dev/null || skip_all "curl missing"
-SIM_PID=""
 HTTP_PID=""
-gx_cleanup() {
-    [ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null
-    [ -n "$HTTP_PID" ] && kill "$HTTP_PID" 2>/dev/null
-    wait 2>/dev/null
-}
-trap 'gx_cleanup; e2e_cleanup' EXIT
+trap '[ -n "$HTTP_PID" ] && kill "$HTTP_PID" 2>/dev/null; diam_cleanup; e2e_cleanup' EXIT
 tap_plan 12
 
 e2e_topology || { not_ok "topology"; exit 1; }
 agw_config
-DPORT=$((30000 + E2E_ID % 20000))
-{
-    echo "diameter:"
-    echo "  identity: agw.localdomain"
-    echo "  realm: localdomain"
-    echo "  address: 127.0.0.1"
-    echo "  port: $((DPORT + 1))"
-    echo "  gx:"
-    echo "    peer: diamsim.localdomain"
-    echo "    address: 127.0.0.1"
-    echo "    port: $DPORT"
-} >>"$AGW_CONF"
+diam_config gx
 agw_subscribers 1 >/dev/null || not_ok "subscriber import"
 IMSI=$(awk -F, 'NR==2 {print $1}' "$E2E_TMP/subs.csv")
 REC=$E2E_TMP/pcrf.jsonl
@@ -46,20 +28,14 @@ REC=$E2E_TMP/pcrf.jsonl
 ip netns exec "$NS_PDN" python3 -m http.server 8080 --bind "$PDN_ADDR" >/dev/null 2>&1 &
 HTTP_PID=$!
 
-ip netns exec "$NS_GW" "$DIAMSIM" --port $DPORT --record "$REC" \
+diam_sim_start "$REC" \
     -c "rule * def=allow-tcp prec=10 status=2 rg=10 flow=\"permit out 6 from $PDN_ADDR to assigned\"" \
     -c "rule * def=block-pdn prec=20 status=3 flow=\"permit out ip from $PDN_ADDR to assigned\"" \
     -c "rule none def=block-tcp prec=5 status=3 flow=\"permit out 6 from $PDN_ADDR to assigned\"" \
     -c "rar after=12 gx $IMSI remove=block-pdn" \
-    -c "rar after=20 gx $IMSI install=block-tcp" \
-    >"$E2E_TMP/diamsim.log" 2>&1 &
-SIM_PID=$!
+    -c "rar after=20 gx $IMSI install=block-tcp"
 agw_start || { not_ok "xepc-agwd start"; exit 1; }
-for _ in $(seq 100); do
-    [ -n "$(ip netns exec "$NS_GW" ss -tn state established "( dport = :$DPORT )" | tail -n +2)" ] && break
-    sleep 0.1
-done
-sleep 0.5
+diam_peer_up
 
 enbsim_bg "$E2E_TMP/e.out" --ues 1 --hold 60 --tun --ue-report "$E2E_TMP/ues.txt"
 for _ in $(seq 100); do
@@ -122,11 +98,7 @@ for _ in $(seq 300); do
     sleep 0.1
 done
 check "the Gx session was restored from SQLite" grep -q "1 Gx sessions restored" "$E2E_TMP/agwd.log"
-for _ in $(seq 100); do
-    [ -n "$(ip netns exec "$NS_GW" ss -tn state established "( dport = :$DPORT )" | tail -n +2)" ] && break
-    sleep 0.1
-done
-sleep 0.5
+diam_peer_up
 agwctl ue detach "$IMSI" >/dev/null 2>&1
 sleep 1
 check "after the restart, the CCR-T carries the CCR-I's Session-Id (CC-Request-Number 1)" \

@@ -27,34 +27,23 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/agw_lib.sh"
 
-DIAMSIM=${DIAMSIM:-$E2E_ROOT/build/bin/diamsim}
+source "$(dirname "$0")/diam_lib.sh"
 TRAFFIC=$E2E_ROOT/tests/e2e/gy_traffic.py
 e2e_require
 agw_require
-[ -x "$DIAMSIM" ] || skip_all "build first: make all (diamsim)"
+diam_require
 trap 'for f in "$E2E_TMP"/*.bgpid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; done; e2e_cleanup' EXIT
 tap_plan 20
 
 e2e_topology || { not_ok "topology"; exit 1; }
-DPORT=$((30000 + E2E_ID % 20000))
 gy_config() {       # gy_config FAILURE_HANDLING
     agw_config
-    cat >>"$AGW_CONF" <<EOF
-diameter:
-  identity: agw.localdomain
-  realm: localdomain
-  address: 127.0.0.1
-  port: $((DPORT + 1))
-  gy:
-    peer: diamsim.localdomain
-    address: 127.0.0.1
-    port: $DPORT
-    tx_timeout: 1s
+    DIAM_GY_EXTRA="    tx_timeout: 1s
     failure_handling: $1
     rating_group: 1
     apn: internet
-    portal: $PDN_ADDR
-EOF
+    portal: $PDN_ADDR"
+    diam_config gy
 }
 gy_config terminate
 check "xepcctl config check accepts diameter.gy" "$XEPCCTL" config check "$AGW_CONF"
@@ -71,18 +60,8 @@ for c in exact refill rar restrict redirect denied silent cont rst; do
 done
 REC=$E2E_TMP/ocs.jsonl
 TS_PID=""
-if command -v tshark >/dev/null; then
-    ip netns exec "$NS_GW" tshark -q -i lo -f "tcp port $DPORT" -w "$E2E_TMP/gy.pcap" \
-        >"$E2E_TMP/tshark.log" 2>&1 &
-    TS_PID=$!
-    echo $TS_PID >"$E2E_TMP/tshark.bgpid"
-    for _ in $(seq 100); do grep -q "Capturing on" "$E2E_TMP/tshark.log" && break; sleep 0.1; done
-fi
-diamsim_start() {
-    ip netns exec "$NS_GW" "$DIAMSIM" --port $DPORT --record "$REC" "$@" \
-        >>"$E2E_TMP/diamsim.log" 2>&1 &
-    echo $! >"$E2E_TMP/diamsim.bgpid"
-}
+diam_tshark_start gy && TS_PID=$DIAM_TS_PID
+diamsim_start() { diam_sim_start "$REC" "$@"; }
 diamsim_start \
     -c "quota $IMSI_exact rg=1 total=10500 final=terminate" \
     -c "quota $IMSI_refill rg=1 total=400000 grant=20000 threshold=8000 final=terminate" \
@@ -92,13 +71,7 @@ diamsim_start \
     -c "quota $IMSI_redirect rg=1 total=3000 final=redirect redirect=http://$PDN_ADDR/" \
     -c "quota $IMSI_denied rg=2 total=1000"
 agw_start || { not_ok "xepc-agwd start"; exit 1; }
-wait_ocs() {
-    for _ in $(seq 100); do
-        [ -n "$(ip netns exec "$NS_GW" ss -tn state established "( dport = :$DPORT or sport = :$DPORT )" | tail -n +2)" ] && break
-        sleep 0.1
-    done
-    sleep 0.5
-}
+wait_ocs() { diam_peer_up 100; }
 wait_ocs
 
 # answers the gateway acted on: grants, blocks, Tx timeouts
@@ -132,18 +105,7 @@ flow() {
     wait $r
     cat "$out"
 }
-j() { python3 -c "
-import json,sys
-lines=[json.loads(l)['msg'] for l in open(sys.argv[1]) if l.strip()]
-gy=[m for m in lines if m.get('app')=='gy']
-def ccr(imsi): return [m for m in gy if m.get('cmd')=='CCR' and m.get('imsi')==imsi]
-def sids(imsi): return set(m['sid'] for m in ccr(imsi))
-def of(imsi): return [m for m in gy if m.get('sid') in sids(imsi)]
-def usu(m): return sum(x.get('usu',{}).get('total',0) for x in m.get('mscc',[]))
-def reasons(m): return [x.get('reason') for x in m.get('mscc',[])]
-r = ($2)
-if not r: print('#', [(m.get('cmd'),m.get('cc_type'),[ (x.get('usu'),x.get('reason')) for x in m.get('mscc',[])]) for m in gy][-12:])
-sys.exit(0 if r else 1)" "$1"; }
+j() { diam_j "$@"; }
 
 # exact
 ue_up exact
@@ -225,8 +187,8 @@ ue_down
 # tshark on what the gateway and the OCS exchanged so far
 if [ -n "$TS_PID" ]; then
     sleep 0.5
-    kill -INT "$TS_PID"; wait "$TS_PID" 2>/dev/null
-    TS=(tshark -r "$E2E_TMP/gy.pcap" -d "tcp.port==$DPORT,diameter")
+    diam_tshark_stop
+    TS=(tshark -r "$E2E_TMP/gy.pcap" -d "tcp.port==$DIAM_PORT,diameter")
     BAD=$("${TS[@]}" -Y '_ws.malformed || _ws.expert.severity >= "Error"' 2>/dev/null) || BAD="tshark failed"
     check "tshark: no malformed Gy message, no expert error${BAD:+: $(echo "$BAD" | head -3)}" test -z "$BAD"
     SEEN=$("${TS[@]}" -Y diameter -T fields -e diameter.cmd.code -e diameter.flags.request \
@@ -239,7 +201,7 @@ else
 fi
 
 # silent OCS, failure handling TERMINATE (configured)
-kill "$(cat "$E2E_TMP/diamsim.bgpid")" 2>/dev/null; sleep 0.5
+diam_sim_stop; sleep 0.5
 diamsim_start -c "silence gy"
 wait_ocs
 ue_up silent
@@ -251,7 +213,7 @@ ue_down
 
 # CONTINUE: traffic passes without the OCS; the usage is reported once it answers
 agw_stop TERM
-kill "$(cat "$E2E_TMP/diamsim.bgpid")" 2>/dev/null; sleep 0.5
+diam_sim_stop; sleep 0.5
 diamsim_start -c "silence gy count=1" -c "quota * rg=1 total=1000000 grant=500000"
 gy_config continue
 agw_start || not_ok "xepc-agwd restart"
@@ -268,7 +230,7 @@ check "CONTINUE: the OCS back, the session's usage (5000 bytes) is reported" \
     j "$REC" "sum(usu(m) for m in ccr('$IMSI_cont'))==5000"
 
 # rst: restart with unreported usage, then an unanswered CCR-T kept
-kill "$(cat "$E2E_TMP/diamsim.bgpid")" 2>/dev/null; sleep 0.5
+diam_sim_stop; sleep 0.5
 diamsim_start -c "quota * rg=1 total=1000000 grant=500000" -c "silence gy type=3 count=1"
 wait_ocs
 ue_up rst

@@ -5,45 +5,29 @@
 # ULR/ULA.  Cases: attach and detach (PUR), SQN resynchronisation (AIR with
 # Re-Synchronization-Info), an IMSI the HSS does not know (#8), an unknown
 # EPS subscription in the ULA (#15), a silent HSS (#17 after the timer), a
-# CLR that detaches the UE, an IDR that changes its AMBR (IDA 2001); tshark
+# CLR that detaches the UE, an IDR that changes its AMBR (IDA 2001), an IDR
+# that bars the subscriber (detached), the S6a counters, the subscription
+# kept across a restart (SQLite); tshark
 # decodes AIR/AIA/ULR/ULA/PUR/PUA/CLR/CLA/IDR/IDA captured on the gateway's
 # loopback without malformed AVPs.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/agw_lib.sh"
+source "$(dirname "$0")/diam_lib.sh"
 
-DIAMSIM=${DIAMSIM:-$E2E_ROOT/build/bin/diamsim}
 e2e_require
 agw_require
-[ -x "$DIAMSIM" ] || skip_all "build first: make all (diamsim)"
+diam_require
 command -v tshark >/dev/null || skip_all "tshark missing"
-TS_PID=""
-SIM_PID=""
-s6a_cleanup() {
-    [ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null
-    [ -n "$TS_PID" ] && kill "$TS_PID" 2>/dev/null
-    wait 2>/dev/null
-}
-trap 's6a_cleanup; e2e_cleanup' EXIT
-tap_plan 16
+trap 'diam_cleanup; e2e_cleanup' EXIT
+tap_plan 21
 
 e2e_topology || { not_ok "topology"; exit 1; }
 agw_config
-DPORT=$((30000 + E2E_ID % 20000))
-{
-    echo "diameter:"
-    echo "  identity: agw.localdomain"
-    echo "  realm: localdomain"
-    echo "  address: 127.0.0.1"
-    echo "  port: $((DPORT + 1))"
-    echo "  s6a:"
-    echo "    peer: diamsim.localdomain"
-    echo "    address: 127.0.0.1"
-    echo "    port: $DPORT"
-    echo "    tx_timeout: 1s"
-} >>"$AGW_CONF"
+DIAM_S6A_EXTRA="    tx_timeout: 1s"
+diam_config s6a
 check "xepcctl config check accepts diameter.s6a" "$XEPCCTL" config check "$AGW_CONF"
 # subscribers for enbsim and for diamsim only: the gateway's HSS is empty
-"$ENBSIM" gen-subscribers --count 6 --imsi-base 001010000000001 --apn internet \
+"$ENBSIM" gen-subscribers --count 7 --imsi-base 001010000000001 --apn internet \
     >"$E2E_TMP/subs.csv" || not_ok "gen-subscribers"
 "$ENBSIM" gen-subscribers --count 1 --imsi-base 001019999999999 | tail -n 1 >>"$E2E_TMP/subs.csv"
 SUB() { sed -n "$(($1 + 1))p" "$E2E_TMP/subs.csv" | cut -d, -f1; }
@@ -51,34 +35,21 @@ one() {
     { head -n 1 "$E2E_TMP/subs.csv"; grep "^$1," "$E2E_TMP/subs.csv"; } >"$E2E_TMP/one-$1.csv"
     echo "$E2E_TMP/one-$1.csv"
 }
-# diamsim knows subscribers 1..6 (K, OPc), not 001019999999999
+# diamsim knows subscribers 1..7 (K, OPc), not 001019999999999
 SCRIPT=$E2E_TMP/hss.script
-awk -F, 'NR > 1 && NR <= 7 { printf "subscriber %s k=%s opc=%s msisdn=3361234%04d apn=internet ambr=50000000/100000000\n", $1, $2, $3, NR }' \
+awk -F, 'NR > 1 && NR <= 8 { printf "subscriber %s k=%s opc=%s msisdn=3361234%04d apn=internet ambr=50000000/100000000\n", $1, $2, $3, NR }' \
     "$E2E_TMP/subs.csv" >"$SCRIPT"
 grep -q "opc=[0-9a-fA-F]\{32\}" "$SCRIPT" || not_ok "enbsim's CSV has no OPc column"
 echo "clr after=2 $(SUB 4) type=2" >>"$SCRIPT"
 echo "idr after=2 $(SUB 5) ambr=20000000/30000000" >>"$SCRIPT"
+echo "idr after=2 $(SUB 7) barred=1" >>"$SCRIPT"
 REC=$E2E_TMP/hss.jsonl
 
-sim_start() {
-    ip netns exec "$NS_GW" "$DIAMSIM" --port $DPORT --record "$REC" --script "$SCRIPT" "$@" \
-        >>"$E2E_TMP/diamsim.log" 2>&1 &
-    SIM_PID=$!
-}
-sim_stop() { kill "$SIM_PID" 2>/dev/null; wait "$SIM_PID" 2>/dev/null; SIM_PID=""; }
-# the gateway's connection to the HSS (freeDiameter reconnects within Tc, 5 s)
-peer_up() {
-    for _ in $(seq 150); do
-        [ -n "$(ip netns exec "$NS_GW" ss -tn state established "( dport = :$DPORT )" | tail -n +2)" ] && break
-        sleep 0.1
-    done
-    sleep 0.5
-}
+sim_start() { diam_sim_start "$REC" --script "$SCRIPT" "$@"; }
+sim_stop() { diam_sim_stop; }
+peer_up() { diam_peer_up; }
 
-ip netns exec "$NS_GW" tshark -q -i lo -f "tcp port $DPORT" -w "$E2E_TMP/s6a.pcap" \
-    >"$E2E_TMP/tshark.log" 2>&1 &
-TS_PID=$!
-for _ in $(seq 100); do grep -q "Capturing on" "$E2E_TMP/tshark.log" 2>/dev/null && break; sleep 0.1; done
+diam_tshark_start s6a
 
 sim_start -c "error ulr 5420 exp count=1"
 agw_start || { not_ok "xepc-agwd start"; exit 1; }
@@ -147,6 +118,39 @@ check "the new APN-AMBR is in the datapath meters (ul 20 Mbit/s, dl 30 Mbit/s)" 
     bash -c "ip netns exec $NS_GW $XEPCCTL session show --ue $UE_IP --pin-dir $PIN | grep -q 'ambr  *ul 20000000 bit/s, dl 30000000 bit/s'"
 wait "$ENBSIM_PID"
 check "IDA 2001 recorded" j "[m.get('result') for m in lines if m['cmd']=='IDA']==[2001]"
+in_gw curl -s -m 5 "http://127.0.0.1:$AGW_METRICS_PORT/metrics" >"$E2E_TMP/metrics.txt"
+# IDR 2 s after the ULR with Subscriber-Status OPERATOR_DETERMINED_BARRING:
+# IDA 2001, then the UE is detached (no PUR before its DETACH ACCEPT)
+enbsim_run "$E2E_TMP/barred.out" --ues 1 --hold 6 --no-tun --timeout 15 --subscribers "$(one "$(SUB 7)")"
+sleep 0.5
+check "IDR barring the subscriber: IDA 2001, the gateway detached the UE" \
+    bash -c "grep -q 'Insert Subscriber Data bars the subscriber: detach' '$E2E_TMP/agwd.log' &&
+             [ \"\$(grep -c 'network detach started' '$E2E_TMP/agwd.log')\" -ge 2 ]"
+check "the HSS got IDA 2001 for both IDRs" j "[m.get('result') for m in lines if m['cmd']=='IDA']==[2001,2001]"
+check "the S6a counters are in xepcctl agw stats and the metrics (AIR, ULA, CLR, IDR)" \
+    bash -c "[ $(agw_stat s6a_air) -ge 5 ] && [ $(agw_stat s6a_ula_ok) -ge 4 ] && [ $(agw_stat s6a_clr) = 1 ] &&
+             [ $(agw_stat s6a_idr) = 2 ] && grep -q '^xepc_agw_s6a_ula_ok_total [1-9]' '$E2E_TMP/metrics.txt' &&
+             grep -q '^xepc_agw_s6a_clr_total 1$' '$E2E_TMP/metrics.txt'"
+
+# the subscription of the ULA survives a restart of the gateway (SQLite,
+# migration 0005): a UE attached (held), the daemon restarted
+enbsim_bg "$E2E_TMP/keep.out" --ues 1 --hold 30 --no-tun --timeout 40 --subscribers "$(one "$(SUB 6)")"
+for _ in $(seq 100); do
+    [ "$(sqlite3 "$AGW_DB" "SELECT COUNT(*) FROM s6a_subscription WHERE imsi = '$(SUB 6)'" 2>/dev/null)" = 1 ] && break
+    sleep 0.1
+done
+agw_stop TERM
+check "the ULA's subscription is in SQLite while the UE is attached (only its: the others were purged)" \
+    test "$(sqlite3 "$AGW_DB" "SELECT imsi FROM s6a_subscription")" = "$(SUB 6)"
+agw_start || not_ok "xepc-agwd restart"
+for _ in $(seq 300); do
+    [ "$(grep -c "xepc-agwd ready" "$E2E_TMP/agwd.log")" -ge 2 ] && break
+    sleep 0.1
+done
+check "after the restart the subscription is restored for the UE" \
+    grep -q "1 subscriptions restored" "$E2E_TMP/agwd.log"
+kill "$ENBSIM_PID" 2>/dev/null
+wait "$ENBSIM_PID" 2>/dev/null
 
 # a silent HSS: the AIR's timer (1 s) runs out -> #17 network failure
 sim_stop
@@ -157,11 +161,9 @@ check "the gateway logged the missing AIA" grep -q "no AIA within 1000 ms" "$E2E
 agw_stop TERM
 sim_stop
 sleep 0.5
-kill "$TS_PID" 2>/dev/null
-wait "$TS_PID" 2>/dev/null
-TS_PID=""
+diam_tshark_stop
 
-TS=(tshark -r "$E2E_TMP/s6a.pcap" -d "tcp.port==$DPORT,diameter")
+TS=(tshark -r "$E2E_TMP/s6a.pcap" -d "tcp.port==$DIAM_PORT,diameter")
 BAD=$("${TS[@]}" -Y '_ws.malformed || _ws.expert.severity >= "Error"' 2>"$E2E_TMP/ts.err") ||
     BAD="tshark failed: $(cat "$E2E_TMP/ts.err")"
 SEEN=$("${TS[@]}" -Y diameter -T fields -e diameter.cmd.code -e diameter.flags.request 2>/dev/null |

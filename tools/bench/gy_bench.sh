@@ -17,34 +17,24 @@
 # Every figure is printed as "bench: <name> <value> <unit>".
 source "$(dirname "$0")/../../tests/e2e/lib.sh"
 source "$(dirname "$0")/../../tests/e2e/agw_lib.sh"
+source "$(dirname "$0")/../../tests/e2e/diam_lib.sh"
 
 NUES=${GY_BENCH_UES:-10000}
 SECS=${GY_BENCH_SECONDS:-10}
 PKTS=${GY_BENCH_PKTS:-20000}
-DIAMSIM=${DIAMSIM:-$E2E_ROOT/build/bin/diamsim}
 TRAFFIC=$E2E_ROOT/tests/e2e/gy_traffic.py
 
 [ "$(id -u)" = 0 ] || { echo "gy_bench: needs root"; exit 0; }
 [ -x "$AGWD" ] && [ -x "$ENBSIM" ] && [ -x "$DIAMSIM" ] || { echo "gy_bench: build first"; exit 1; }
 E2E_TMP=""
-trap 'kill $DSIM_PID $LOAD_PID 2>/dev/null; e2e_cleanup' EXIT
+LOAD_PID=""
+trap '[ -n "$LOAD_PID" ] && kill $LOAD_PID 2>/dev/null; diam_cleanup; e2e_cleanup' EXIT
 e2e_topology || exit 1
 agw_config
-DPORT=$((30000 + E2E_ID % 20000))
 sed -i "s/max_sessions: 4096/max_sessions: $((NUES + 4096))/" "$AGW_CONF"
-cat >>"$AGW_CONF" <<EOF
-diameter:
-  identity: agw.localdomain
-  realm: localdomain
-  address: 127.0.0.1
-  port: $((DPORT + 1))
-  gy:
-    peer: diamsim.localdomain
-    address: 127.0.0.1
-    port: $DPORT
-    tx_timeout: 2s
-    apn: internet
-EOF
+DIAM_GY_EXTRA="    tx_timeout: 2s
+    apn: internet"
+diam_config gy
 "$ENBSIM" gen-subscribers --count "$NUES" --imsi-base 001010000000001 --apn internet \
     >"$E2E_TMP/subs.csv" || exit 1
 "$XEPCCTL" subscriber import --db "$AGW_DB" "$E2E_TMP/subs.csv" >/dev/null || exit 1
@@ -53,16 +43,11 @@ EOF
 "$XEPCCTL" subscriber import --db "$AGW_DB" "$E2E_TMP/acc.csv" >/dev/null || exit 1
 ACC_IMSI=$(awk -F, 'NR==2 {print $1}' "$E2E_TMP/acc.csv")
 REC=$E2E_TMP/ocs.jsonl
-ip netns exec "$NS_GW" "$DIAMSIM" --port $DPORT --record "$REC" \
+diam_sim_start "$REC" \
     -c "quota $ACC_IMSI rg=1 total=1000000000000 grant=100000 threshold=40000" \
-    -c "quota * rg=1 total=1000000000000000 grant=1000000000 validity=1" \
-    >"$E2E_TMP/diamsim.log" 2>&1 &
-DSIM_PID=$!
+    -c "quota * rg=1 total=1000000000000000 grant=1000000000 validity=1"
 agw_start || exit 1
-for _ in $(seq 100); do
-    [ -n "$(ip netns exec "$NS_GW" ss -tn state established "( dport = :$DPORT )" | tail -n +2)" ] && break
-    sleep 0.1
-done
+diam_peer_up
 echo "# machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # --- CCR-U rate -------------------------------------------------------------
