@@ -173,6 +173,13 @@ void agw_config_defaults(struct agw_config *cfg)
     cfg->diameter.gy.port = 3868;
     cfg->diameter.gy.tx_timeout_ms = 2000;
     cfg->diameter.gy.rating_group = 1;
+
+    snprintf(cfg->orchestrator.dir, sizeof(cfg->orchestrator.dir), "/var/lib/xepc/orc");
+    cfg->orchestrator.checkin_interval_ms = 60000;
+    cfg->orchestrator.sync_interval_ms = 30000;
+    cfg->orchestrator.connect_timeout_ms = 5000;
+    cfg->orchestrator.timeout_ms = 30000;
+    cfg->orchestrator.backoff_max_ms = 300000;
 }
 
 void agw_config_free(struct agw_config *cfg)
@@ -926,15 +933,79 @@ static void rd_diameter(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
                  cfg->diameter.gy.peer);
 }
 
+/* orchestrator: xepc-orcd (docs/agw.md "orchestrator"). */
+static void rd_orc_id(struct ycfg *c, yaml_node_t *n, const char *path, char *dst, size_t cap)
+{
+    char tmp[AGW_ORC_ID_MAX + 2];
+    if (!ycfg_rd_str(c, n, path, tmp, sizeof(tmp) < cap ? sizeof(tmp) : cap, 1))
+        return;
+    /* orcd's id rule (userspace/orc/orc_res.c orc_check_id) */
+    if (strspn(tmp, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") !=
+            strlen(tmp) || tmp[0] == '.') {
+        ycfg_err(c, n, path, "'%s' is not an orchestrator id ([A-Za-z0-9_.-], not starting with '.')",
+                 tmp);
+        return;
+    }
+    memcpy(dst, tmp, strlen(tmp) + 1);
+}
+
+static void rd_orchestrator(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
+{
+    static const char *const keys[] = {"url",        "ca",          "dir",
+                                       "network",    "gateway",     "hardware_id",
+                                       "checkin_interval", "sync_interval",
+                                       "connect_timeout",  "timeout", "backoff_max"};
+    struct ycfg_map m;
+    if (!ycfg_map_open(c, n, "orchestrator", keys, 11, &m))
+        return;
+    struct agw_orc_config *o = &cfg->orchestrator;
+    o->enabled = true;
+    yaml_node_t *v = ycfg_map_need(c, &m, "url");
+    char url[AGW_ORC_URL_MAX];
+    if (v && ycfg_rd_str(c, v, "orchestrator.url", url, sizeof(url), 1)) {
+        /* mutual TLS is the point (docs/orchestrator.md): https only, and
+         * no path, query or user part: the routes are orcd's */
+        const char *h = url + 8;
+        if (strncmp(url, "https://", 8) || !*h || strpbrk(h, "/?#@ \t"))
+            ycfg_err(c, v, "orchestrator.url", "'%s' is not https://HOST[:PORT]", url);
+        else
+            memcpy(o->url, url, strlen(url) + 1);
+    }
+    if (m.val[1])
+        rd_abspath(c, m.val[1], "orchestrator.ca", o->ca, sizeof(o->ca));
+    if (m.val[2])
+        rd_abspath(c, m.val[2], "orchestrator.dir", o->dir, sizeof(o->dir));
+    if ((v = ycfg_map_need(c, &m, "network")))
+        rd_orc_id(c, v, "orchestrator.network", o->network, sizeof(o->network));
+    if ((v = ycfg_map_need(c, &m, "gateway")))
+        rd_orc_id(c, v, "orchestrator.gateway", o->gateway, sizeof(o->gateway));
+    if (m.val[5] && ycfg_rd_str(c, m.val[5], "orchestrator.hardware_id", o->hardware_id,
+                                sizeof(o->hardware_id), 1) &&
+        strpbrk(o->hardware_id, "\"\\\n\r\t")) {
+        ycfg_err(c, m.val[5], "orchestrator.hardware_id", "holds a quote, backslash or control character");
+        o->hardware_id[0] = 0;
+    }
+    rd_duration(c, m.val[6], "orchestrator.checkin_interval", 1000, 3600000, "1s..1h",
+                &o->checkin_interval_ms);
+    rd_duration(c, m.val[7], "orchestrator.sync_interval", 1000, 3600000, "1s..1h",
+                &o->sync_interval_ms);
+    rd_duration(c, m.val[8], "orchestrator.connect_timeout", 100, 60000, "100ms..60s",
+                &o->connect_timeout_ms);
+    rd_duration(c, m.val[9], "orchestrator.timeout", 500, 600000, "500ms..10m",
+                &o->timeout_ms);
+    rd_duration(c, m.val[10], "orchestrator.backoff_max", 1000, 3600000, "1s..1h",
+                &o->backoff_max_ms);
+}
+
 /* ------------------------------------------------------------ load ---- */
 
 static void rd_root(struct ycfg *c, yaml_node_t *root, struct agw_config *cfg)
 {
     static const char *const keys[] = {"logger", "mme",      "gtpu",    "datapath",
                                        "apns",   "database", "control", "metrics",
-                                       "diameter", "policy"};
+                                       "diameter", "policy", "orchestrator"};
     struct ycfg_map m;
-    if (!ycfg_map_open(c, root, "", keys, 10, &m))
+    if (!ycfg_map_open(c, root, "", keys, 11, &m))
         return;
     yaml_node_t *v;
     if ((v = ycfg_map_get(&m, "logger")))
@@ -957,6 +1028,8 @@ static void rd_root(struct ycfg *c, yaml_node_t *root, struct agw_config *cfg)
         rd_diameter(c, v, cfg);
     if ((v = ycfg_map_get(&m, "policy")))
         agw_policy_read(c, v, &cfg->policy);   /* agw_policy.c */
+    if ((v = ycfg_map_get(&m, "orchestrator")))
+        rd_orchestrator(c, v, cfg);
 }
 
 static void rd_root_cb(struct ycfg *c, yaml_node_t *root, void *arg)

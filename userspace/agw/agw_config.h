@@ -34,6 +34,9 @@
 #define AGW_MAX_DNS 4
 #define AGW_MAX_PCSCF 4
 #define AGW_MAX_ALGS 4
+#define AGW_ORC_URL_MAX 256
+#define AGW_ORC_ID_MAX 64      /* orcd's ids: 1..64 of [A-Za-z0-9_.-] */
+#define AGW_ORC_HWID_MAX 128
 
 /* A PLMN as its digits (MCC 3, MNC 2 or 3), NUL-terminated. */
 struct agw_plmn {
@@ -213,6 +216,19 @@ struct agw_config {
     /* the gateway's own PCC rules, base names, rating groups and static
      * policy (agw_policy.h, docs/charging.md "Local policy") */
     struct agw_policy policy;
+    /* The orchestrator xepc-orcd (orc_client.c, docs/orchestrator.md
+     * "The gateway's side"); enabled when the section is present. */
+    struct agw_orc_config {
+        bool enabled;
+        char url[AGW_ORC_URL_MAX];        /* https://host[:port] */
+        char ca[AGW_PATH_MAX];            /* CA bundle for orcd's server certificate; "": system */
+        char dir[AGW_PATH_MAX];           /* the gateway's key and client certificate */
+        char network[AGW_ORC_ID_MAX + 1]; /* ids as orcd knows them */
+        char gateway[AGW_ORC_ID_MAX + 1];
+        char hardware_id[AGW_ORC_HWID_MAX + 1]; /* "": /etc/machine-id */
+        uint32_t checkin_interval_ms, sync_interval_ms;
+        uint32_t connect_timeout_ms, timeout_ms, backoff_max_ms;
+    } orchestrator;
 };
 
 /* Every default of docs/agw.md; the required keys (mme.tai, gtpu.address,

@@ -624,6 +624,41 @@ static const struct bad_row bad_rows[] = {
             "    - {name: b, precedence: 1, flows: [\"permit out ip from any to assigned\"]}\n"
             "  static: {rules: [a, b]}\n",
      5, 11, "policy.static: rules 'a' and 'b' have the same precedence 1"},
+    /* orchestrator */
+    {S_TOP, "orchestrator: {network: n, gateway: g}\n", 1, 15,
+     "orchestrator.url: required key missing"},
+    {S_TOP, "orchestrator: {url: 'http://orc:9443', network: n, gateway: g}\n", 1, 21,
+     "orchestrator.url: 'http://orc:9443' is not https://HOST[:PORT]"},
+    {S_TOP, "orchestrator: {url: 'https://orc/v1', network: n, gateway: g}\n", 1, 21,
+     "orchestrator.url: 'https://orc/v1' is not https://HOST[:PORT]"},
+    {S_TOP, "orchestrator: {url: 'https://', network: n, gateway: g}\n", 1, 21,
+     "orchestrator.url: 'https://' is not https://HOST[:PORT]"},
+    {S_TOP, "orchestrator: {url: 'https://o', gateway: g}\n", 1, 15,
+     "orchestrator.network: required key missing"},
+    {S_TOP, "orchestrator: {url: 'https://o', network: n}\n", 1, 15,
+     "orchestrator.gateway: required key missing"},
+    {S_TOP, "orchestrator: {url: 'https://o', network: 'a/b', gateway: g}\n", 1, 43,
+     "orchestrator.network: 'a/b' is not an orchestrator id"},
+    {S_TOP, "orchestrator: {url: 'https://o', network: n, gateway: .g}\n", 1, 55,
+     "orchestrator.gateway: '.g' is not an orchestrator id"},
+    {S_TOP, "orchestrator: {url: 'https://o', network: n, gateway: g, dir: rel}\n", 1, 63,
+     "orchestrator.dir: 'rel' is not an absolute path"},
+    {S_TOP, "orchestrator: {url: 'https://o', network: n, gateway: g, ca: x.pem}\n", 1, 62,
+     "orchestrator.ca: 'x.pem' is not an absolute path"},
+    {S_TOP, "orchestrator: {url: 'https://o', network: n, gateway: g, checkin_interval: 0s}\n",
+     1, 76, "orchestrator.checkin_interval: 0s is out of range 1s..1h"},
+    {S_TOP, "orchestrator: {url: 'https://o', network: n, gateway: g, sync_interval: 2h}\n",
+     1, 73, "orchestrator.sync_interval: 2h is out of range 1s..1h"},
+    {S_TOP, "orchestrator: {url: 'https://o', network: n, gateway: g, timeout: 100ms}\n",
+     1, 67, "orchestrator.timeout: 100ms is out of range 500ms..10m"},
+    {S_TOP, "orchestrator: {url: 'https://o', network: n, gateway: g, connect_timeout: 5}\n",
+     1, 75, "orchestrator.connect_timeout: '5' is not a duration"},
+    {S_TOP, "orchestrator: {url: 'https://o', network: n, gateway: g, backoff_max: 0s}\n",
+     1, 71, "orchestrator.backoff_max: 0s is out of range 1s..1h"},
+    {S_TOP, "orchestrator: {url: 'https://o', network: n, gateway: g, hardware_id: 'a\\tb'}\n",
+     1, 71, "orchestrator.hardware_id: holds a quote, backslash or control character"},
+    {S_TOP, "orchestrator: {url: 'https://o', network: n, gateway: g, token: x}\n", 1, 58,
+     "orchestrator.token: unknown key"},
 };
 
 static bool check_row(const struct bad_row *r, size_t idx)
@@ -873,6 +908,56 @@ static void test_policy_section(void **state)
     agw_config_free(&c);
 }
 
+/* The orchestrator section: absent = no orchestrator; its defaults. */
+static void test_orchestrator_section(void **state)
+{
+    (void)state;
+    unsigned l;
+    struct agw_config c;
+    char *y = build(S_TOP, "", &l);
+    int rc = agw_config_load_string("o0.yaml", y, strlen(y), &c, errbuf, ERRLEN);
+    free(y);
+    assert_int_equal(rc, 0);
+    assert_false(c.orchestrator.enabled);
+    agw_config_free(&c);
+    y = build(S_TOP, "orchestrator: {url: 'https://orc.example.net:9443', network: net1, gateway: gw1}\n",
+              &l);
+    rc = agw_config_load_string("o1.yaml", y, strlen(y), &c, errbuf, ERRLEN);
+    free(y);
+    if (rc)
+        fail_msg("orchestrator rejected (%d):\n%s", rc, errbuf);
+    assert_true(c.orchestrator.enabled);
+    assert_string_equal(c.orchestrator.url, "https://orc.example.net:9443");
+    assert_string_equal(c.orchestrator.network, "net1");
+    assert_string_equal(c.orchestrator.gateway, "gw1");
+    assert_string_equal(c.orchestrator.ca, "");
+    assert_string_equal(c.orchestrator.dir, "/var/lib/xepc/orc");
+    assert_string_equal(c.orchestrator.hardware_id, "");
+    assert_int_equal(c.orchestrator.checkin_interval_ms, 60000);
+    assert_int_equal(c.orchestrator.sync_interval_ms, 30000);
+    assert_int_equal(c.orchestrator.connect_timeout_ms, 5000);
+    assert_int_equal(c.orchestrator.timeout_ms, 30000);
+    assert_int_equal(c.orchestrator.backoff_max_ms, 300000);
+    agw_config_free(&c);
+    y = build(S_TOP, "orchestrator:\n  url: https://10.0.0.1\n  ca: /etc/xepc/orc-ca.crt\n"
+                     "  dir: /tmp/orc\n  network: n-1\n  gateway: gw_2\n  hardware_id: hw 7\n"
+                     "  checkin_interval: 5s\n  sync_interval: 2s\n  connect_timeout: 1s\n"
+                     "  timeout: 3s\n  backoff_max: 10s\n", &l);
+    rc = agw_config_load_string("o2.yaml", y, strlen(y), &c, errbuf, ERRLEN);
+    free(y);
+    if (rc)
+        fail_msg("orchestrator rejected (%d):\n%s", rc, errbuf);
+    assert_string_equal(c.orchestrator.ca, "/etc/xepc/orc-ca.crt");
+    assert_string_equal(c.orchestrator.dir, "/tmp/orc");
+    assert_string_equal(c.orchestrator.hardware_id, "hw 7");
+    assert_int_equal(c.orchestrator.checkin_interval_ms, 5000);
+    assert_int_equal(c.orchestrator.sync_interval_ms, 2000);
+    assert_int_equal(c.orchestrator.connect_timeout_ms, 1000);
+    assert_int_equal(c.orchestrator.timeout_ms, 3000);
+    assert_int_equal(c.orchestrator.backoff_max_ms, 10000);
+    agw_config_free(&c);
+}
+
 static void test_plmn_tbcd(void **state)
 {
     (void)state;
@@ -932,6 +1017,7 @@ int main(void)
         cmocka_unit_test(test_load_file_and_missing_file),
         cmocka_unit_test(test_diameter_section),
         cmocka_unit_test(test_policy_section),
+        cmocka_unit_test(test_orchestrator_section),
         cmocka_unit_test(test_plmn_tbcd),
         cmocka_unit_test(test_accessors),
     };
