@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -202,14 +203,21 @@ int agw_db_open_migrations(const char *path, const struct agw_migration *migs, s
     memset(db, 0, sizeof(*db));
     say(errbuf, errlen, "%s", "");
     /* Subscriber keys live here: create the file owner-only; SQLite gives
-     * the -wal and -shm files the same mode. */
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        rc = -errno;
-        say(errbuf, errlen, "%s: %s", path, strerror(-rc));
-        return rc;
+     * the -wal and -shm files the same mode.  Only when it does not exist:
+     * closing a descriptor of a file drops every POSIX lock the process
+     * holds on it (fcntl(2)), those of a connection already open here
+     * included, and another process would then delete the WAL under it. */
+    struct stat st;
+    if (stat(path, &st) < 0) {
+        int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0 && errno != EEXIST) {
+            rc = -errno;
+            say(errbuf, errlen, "%s: %s", path, strerror(-rc));
+            return rc;
+        }
+        if (fd >= 0)
+            close(fd);
     }
-    close(fd);
 
     rc = sqlite3_open_v2(path, &db->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {

@@ -229,6 +229,43 @@ static long long count_rows(struct agw_db *db)
     return n;
 }
 
+/* A second connection opened in the same process (xepc-agwd's orchestrator
+ * worker) must not drop the first one's locks: POSIX closes every fcntl
+ * lock of a process on a file when any descriptor of it is closed, and
+ * then another process that closes its connection believes it is the last
+ * one and deletes the WAL under the daemon (whose later commits go to an
+ * unlinked file nobody else sees). */
+static void test_second_connection_keeps_locks(void **state)
+{
+    (void)state;
+    struct agw_db a, b;
+    assert_int_equal(agw_db_open(path, &a, errbuf, sizeof(errbuf)), 0);
+    assert_int_equal(sqlite3_exec(a.db, "CREATE TABLE t (x)", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(agw_db_open(path, &b, errbuf, sizeof(errbuf)), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* another program writes and closes, as xepcctl does (exec: a fork
+         * alone would inherit SQLite's in-process lock bookkeeping) */
+        execlp("sqlite3", "sqlite3", path, "INSERT INTO t VALUES (0)", (char *)NULL);
+        _exit(127);
+    }
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    char wal[160];
+    snprintf(wal, sizeof(wal), "%s-wal", path);
+    if (access(wal, F_OK) != 0)
+        fail_msg("the WAL was deleted by another process while two connections of ours had it open");
+    /* and a write of ours is seen by a new reader */
+    assert_int_equal(sqlite3_exec(b.db, "INSERT INTO t VALUES (1)", NULL, NULL, NULL), SQLITE_OK);
+    struct agw_db c;
+    assert_int_equal(agw_db_open(path, &c, errbuf, sizeof(errbuf)), 0);
+    assert_int_equal(q(&c, "SELECT count(*) FROM t"), 2);
+    agw_db_close(&c);
+    agw_db_close(&b);
+    agw_db_close(&a);
+}
+
 static void test_nested_transactions(void **state)
 {
     (void)state;
@@ -277,6 +314,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_open_error_says_why, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nested_transactions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_second_connection_keeps_locks, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
