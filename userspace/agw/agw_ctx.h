@@ -249,6 +249,7 @@ struct agw_ctx {
     struct agw_gx *gx;              /* Gx toward a PCRF (gx_path.c), or NULL */
     struct agw_s6a *s6a;            /* S6a toward an HSS (s6a_handler.c), or NULL */
     struct agw_gy *gy;              /* Gy toward an OCS (gy_path.c), or NULL */
+    struct agw_orc *orc;            /* the orchestrator client (agw_orc.h), or NULL */
 
     struct agw_hash enb_by_assoc, enb_by_global;
     struct agw_hash ue_by_id, ue_by_imsi, ue_by_tmsi, ue_by_enb;

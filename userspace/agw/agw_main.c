@@ -19,18 +19,23 @@
 #include "agw/agw.h"
 #include "agw/agw_gx.h"
 #include "agw/agw_db.h"
+#include "agw/agw_orc.h"
 #include "dp/dp.h"
 
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: xepc-agwd [-c FILE] [--check] [--no-datapath] [--log-level LEVEL]\n"
+            "usage: xepc-agwd [-c FILE] [--check] [--print-identity] [--no-datapath]\n"
+            "                 [--log-level LEVEL]\n"
             "\n"
             "The xepc access gateway: MME, local HSS and SGW/PGW control over the\n"
             "XDP datapath.\n"
             "\n"
             "  -c, --config FILE   configuration (default " AGW_CONFIG_DEFAULT_PATH ")\n"
             "      --check         validate the configuration and exit (0 ok, 1 errors)\n"
+            "      --print-identity  the orchestrator identity: makes the key in\n"
+            "                      orchestrator.dir if there is none and prints the gateway\n"
+            "                      object to register (xepcctl orc create gateway -n NET -)\n"
             "      --no-datapath   signalling only: do not touch the datapath (tests)\n"
             "      --log-level L   error|warn|info|debug, overrides logger.level\n"
             "  -h, --help          this text\n"
@@ -140,6 +145,7 @@ static void free_enbs(struct agw_ctx *ctx)
 static void ctx_fini(struct agw_ctx *ctx)
 {
     ctx->stopping = true;
+    orc_client_close(ctx);
     gx_close(ctx);
     agw_metrics_close(ctx);
     agw_ctl_close(ctx);
@@ -177,19 +183,21 @@ int main(int argc, char **argv)
         { "config", required_argument, NULL, 'c' },
         { "check", no_argument, NULL, 'C' },
         { "no-datapath", no_argument, NULL, 'N' },
+        { "print-identity", no_argument, NULL, 'I' },
         { "log-level", required_argument, NULL, 'l' },
         { "help", no_argument, NULL, 'h' },
         { 0 },
     };
     const char *path = AGW_CONFIG_DEFAULT_PATH;
     const char *level = NULL;
-    bool check = false, no_dp = false;
+    bool check = false, no_dp = false, identity = false;
     int c;
     while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
         switch (c) {
         case 'c': path = optarg; break;
         case 'C': check = true; break;
         case 'N': no_dp = true; break;
+        case 'I': identity = true; break;
         case 'l': level = optarg; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
@@ -214,6 +222,16 @@ int main(int argc, char **argv)
         printf("%s: ok\n", path);
         agw_config_free(&cfg);
         return 0;
+    }
+    if (identity) {
+        if (!cfg.orchestrator.enabled) {
+            fprintf(stderr, "xepc-agwd: %s has no orchestrator section\n", path);
+            agw_config_free(&cfg);
+            return 1;
+        }
+        rc = orc_identity_print(&cfg.orchestrator, stdout);
+        agw_config_free(&cfg);
+        return rc < 0 ? 1 : 0;
     }
 
     struct agw_ctx ctx;
@@ -266,7 +284,7 @@ int main(int argc, char **argv)
         goto out;
     if (agw_ctl_open(&ctx) < 0 || agw_metrics_open(&ctx) < 0)
         goto out;
-    if (gx_open(&ctx) < 0 || s1ap_path_open(&ctx) < 0)
+    if (gx_open(&ctx) < 0 || orc_client_open(&ctx) < 0 || s1ap_path_open(&ctx) < 0)
         goto out;
 
     ev_signal_init(&ctx.sig_term, on_stop, SIGTERM);

@@ -75,7 +75,16 @@
     X(paging_success, "Paged UEs that came back") \
     X(paging_failure, "Paged UEs that did not answer") \
     X(paging_ddn_ignored, "Downlink-data events for a UE already being paged") \
-    X(implicit_detach, "UEs implicitly detached (mobile reachable and implicit detach timers)")
+    X(implicit_detach, "UEs implicitly detached (mobile reachable and implicit detach timers)") \
+    X(orc_bootstrap_ok, "Orchestrator client certificates obtained (bootstrap or renewal)") \
+    X(orc_bootstrap_failure, "Orchestrator bootstraps or renewals failed (retried with backoff)") \
+    X(orc_checkin_ok, "Check-ins accepted by the orchestrator") \
+    X(orc_checkin_failure, "Check-ins failed (orchestrator unreachable or refusing)") \
+    X(orc_sync_ok, "Configuration syncs completed (304 included)") \
+    X(orc_sync_failure, "Configuration syncs failed (the last good configuration stays)") \
+    X(orc_sync_items, "Configuration objects applied from the orchestrator") \
+    X(orc_sync_rejected, "Configuration objects from the orchestrator skipped (not applicable here)") \
+    X(orc_subscriber_detached, "UEs detached because the orchestrator removed or suspended them")
 
 struct agw_stats {
 #define AGW_CNT_FIELD(n, h) uint64_t n;

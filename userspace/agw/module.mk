@@ -19,7 +19,7 @@ $(BUILD)/gen/agw_schema.c: $(AGW_SCHEMA_SQL) $(AGW_SCHEMA_LIST) tools/gen_schema
 	@mkdir -p $(@D)
 	@echo "  GEN     $@"
 	$(Q)tools/gen_schema.sh $@ $(AGW_SCHEMA_SQL)
-DEBIAN_PACKAGES += libyaml-dev libsqlite3-dev
+DEBIAN_PACKAGES += libyaml-dev libsqlite3-dev sqlite3
 
 UNIT_TESTS += test_agw_config
 test_agw_config_SRCS := userspace/agw/tests/test_agw_config.c
@@ -61,13 +61,16 @@ agwd_SRCS := $(addprefix userspace/agw/, agw_ctl.c agw_diam_stats.c agw_hash.c a
                ue_context.c ue_store.c gx_build.c gx_monitor.c gx_handler.c gx_path.c \
                s6a_build.c s6a_handler.c gx_policy.c \
                s1ap_handover.c s1ap_handover_build.c s1ap_reset.c s1ap_ue_mod.c \
-               gy_build.c gy_handler.c gy_path.c gy_store.c)
+               gy_build.c gy_handler.c gy_path.c gy_store.c \
+               orc_client.c orc_path.c orc_apply.c orc_identity.c)
 PROGRAMS += xepc-agwd
 xepc-agwd_SRCS := userspace/agw/agw_main.c
 xepc-agwd_LIBS := agwd agwcore dp sctp s1ap nas diameter sec xepc
 xepc-agwd_LDLIBS := -lbpf -lelf -lz -lyaml -lsqlite3 -lcrypto -lusrsctp -lsctp -lev \
-                    -lmicrohttpd -lfdcore -lfdproto -lpthread
+                    -lmicrohttpd -lfdcore -lfdproto -lpthread -lcurl -ljansson -lssl
 DEBIAN_PACKAGES += libmicrohttpd-dev libev-dev libusrsctp-dev libsctp-dev
+# the orchestrator client (agw_orc.h): libcurl (GnuTLS, as xepcctl), jansson, OpenSSL
+DEBIAN_PACKAGES += libcurl4-gnutls-dev libjansson-dev libssl-dev
 
 # gx_policy.c: Flow-Descriptions and PCC rules into datapath rules.
 UNIT_TESTS += test_gx_policy
@@ -87,3 +90,8 @@ UNIT_TESTS += test_agw_handover
 test_agw_handover_SRCS := userspace/agw/tests/test_agw_handover.c
 test_agw_handover_LIBS := agwd agwcore dp sctp s1ap nas diameter sec xepc
 test_agw_handover_LDLIBS := -Wl,--wrap=sctp_ep_send -lcmocka $(xepc-agwd_LDLIBS)
+
+# The orchestrator client (agw_orc.h) against a real xepc-orcd, in a private
+# network namespace: identity, bootstrap, mTLS check-in, renewal, sync into
+# SQLite, orcd away and back, full resync.
+SCRIPT_TESTS += userspace/agw/tests/test_orc_client.py

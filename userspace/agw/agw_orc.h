@@ -1,0 +1,121 @@
+/* xepc-agwd's client of the orchestrator xepc-orcd (docs/orchestrator.md,
+ * "The gateway's side"):
+ *
+ *   orc_identity.c  the gateway's ECDSA P-256 key (made at first start,
+ *                   0600), its hardware id, the challenge signature, the CSR
+ *                   and the client certificate's lifetime
+ *   orc_path.c      HTTPS to orcd with libcurl: bootstrap calls without a
+ *                   client certificate, the rest over mutual TLS
+ *   orc_apply.c     the configuration sync applied to agwd's SQLite (the
+ *                   local HSS's tables and the orc_object copy)
+ *   orc_client.c    the worker thread that runs the calls, its schedule
+ *                   (check-in, sync, renewal, backoff) and the hand-over
+ *                   to the libev loop (ev_async)
+ *
+ * Nothing runs unless the configuration has an `orchestrator:` section. */
+#ifndef XEPC_AGW_ORC_H
+#define XEPC_AGW_ORC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+struct agw_ctx;
+struct agw_config;
+struct agw_orc_config;
+struct agw_db;
+
+/* Starts the worker when cfg->orchestrator is set; 0 also when it is not.
+ * Logs the identity (hardware id, public key) at start. */
+int orc_client_open(struct agw_ctx *ctx);
+/* Stops the worker (a request in flight is aborted) and frees it. */
+void orc_client_close(struct agw_ctx *ctx);
+
+/* `xepc-agwd --print-identity`: makes the key if there is none yet and
+ * prints a gateway object for `xepcctl orc create gateway -n NET -`
+ * ({"id", "hardware_id", "public_key"}).  0 or a negative errno (a line
+ * on stderr says why). */
+int orc_identity_print(const struct agw_orc_config *oc, FILE *out);
+
+/* ---- orc_identity.c ---- */
+struct orc_identity {
+    char key_path[300], cert_path[300];
+    char hardware_id[129];
+    char *pubkey_pem;   /* SubjectPublicKeyInfo, PEM (malloc) */
+    void *pkey;         /* EVP_PKEY */
+    bool created;       /* the key was made by this load */
+};
+/* Loads oc->dir/gateway.key, or makes it (ECDSA P-256, file mode 0600,
+ * directory 0700) when there is none.  0 or a negative errno; why says it. */
+int orc_identity_load(const struct agw_orc_config *oc, struct orc_identity *id, char *why,
+                      size_t whylen);
+void orc_identity_free(struct orc_identity *id);
+/* ECDSA-with-SHA-256 over text, the DER signature as lowercase hex
+ * (malloc); NULL on failure. */
+char *orc_identity_sign_hex(const struct orc_identity *id, const char *text);
+/* A PKCS#10 CSR for the key, subject CN=cn, PEM (malloc); NULL on failure. */
+char *orc_identity_csr(const struct orc_identity *id, const char *cn);
+/* notBefore/notAfter of the PEM certificate at path: 0, -ENOENT, -EINVAL. */
+int orc_cert_times(const char *path, time_t *not_before, time_t *not_after);
+/* When a certificate valid [nb, na], received at got, is renewed: two
+ * thirds into its lifetime counted from got (orcd backdates notBefore for
+ * clock skew, so nb may be long before got). */
+time_t orc_cert_renew_at(time_t nb, time_t na, time_t got);
+
+/* ---- orc_path.c ---- */
+struct orc_http {
+    void *pub, *mtls;           /* CURL easy handles (keep-alive) */
+    const struct agw_orc_config *oc;
+    const struct orc_identity *id;
+    volatile int *abort_flag;   /* non-zero: a transfer in flight is aborted */
+    char err[256];              /* the last transport error */
+    int64_t last_us;            /* the last call's duration */
+};
+struct orc_resp {
+    long status;                /* HTTP status; 0: no answer (err says why) */
+    char *body;                 /* NUL-terminated (malloc), may be NULL */
+    size_t len;
+};
+int orc_http_init(struct orc_http *h, const struct agw_orc_config *oc,
+                  const struct orc_identity *id, volatile int *abort_flag);
+void orc_http_fini(struct orc_http *h);
+/* Drops the mutual-TLS connection (after a new certificate). */
+void orc_http_reset_mtls(struct orc_http *h);
+/* method "GET" or "POST" (body: JSON), path from the URL's root. */
+int orc_http_call(struct orc_http *h, bool mtls, const char *method, const char *path,
+                  const char *body, struct orc_resp *r);
+void orc_resp_free(struct orc_resp *r);
+
+/* ---- orc_apply.c ---- */
+struct orc_apply_stats {
+    unsigned puts, deletes, rejected;   /* items of this call */
+};
+/* What the loop must do after an apply: subscribers that lost service
+ * (deleted, or no longer active) while they may be attached. */
+struct orc_imsi_list {
+    char (*imsi)[16];
+    size_t n, cap;
+};
+void orc_imsi_list_free(struct orc_imsi_list *l);
+/* The stored sync version ("" before the first full sync). */
+int orc_apply_version(struct agw_db *db, char *version, size_t cap);
+/* Begins a full sync: returns its generation (>0) or a negative errno. */
+int64_t orc_apply_full_begin(struct agw_db *db);
+/* Applies one page or delta (a JSON array of items, text) in one
+ * transaction; gen > 0 during a full sync, 0 for a delta.  Items that the
+ * gateway cannot hold (an IMSI that is not 15 digits, a static address
+ * taken) are skipped, counted and logged through why (one line each, at
+ * most whylen bytes in all).  0 or a negative errno (nothing applied). */
+int orc_apply_items(struct agw_db *db, const void *items_json, int64_t gen,
+                    struct orc_apply_stats *st, struct orc_imsi_list *lost, char *why,
+                    size_t whylen);
+/* Ends a full sync of generation gen: objects (and subscribers) orcd did
+ * not send are deleted, the version stored.  0 or a negative errno. */
+int orc_apply_full_end(struct agw_db *db, int64_t gen, const char *version,
+                       struct orc_apply_stats *st, struct orc_imsi_list *lost);
+/* Stores the version reached by deltas. */
+int orc_apply_set_version(struct agw_db *db, const char *version);
+
+#endif
