@@ -15,14 +15,19 @@ check "a session whose tunnel goes to the eNB" e2e_ue_session 2 0x301 0xb01
 
 # path_run SPORT: follow the events with path management for 4 s while the
 # probe answers three Echo Requests from SPORT; the events' output in $out
+# (the probe first: the follower's 4 s start once it captures)
 path_run() {
     out=$E2E_TMP/path-$1.out
-    ip netns exec "$NS_GW" "$XEPCCTL" events --echo-interval 0.3 --echo-misses 100 --timeout 4 \
-        --pin-dir "$PIN" >"$out" 2>&1 &
-    local ev=$!
     in_enb $PY "$E2E_ROOT/tests/e2e/gtpu_probe.py" echo-answer "$E_IF" $ENB_ADDR $S1U_ADDR "$1" 3 \
-        >"$E2E_TMP/probe-$1.out" 2>&1
-    wait $ev
+        >"$E2E_TMP/probe-$1.out" 2>&1 &
+    local probe=$!
+    for _ in $(seq 300); do
+        grep -q sniffing "$E2E_TMP/probe-$1.out" && break
+        sleep 0.1
+    done
+    ip netns exec "$NS_GW" "$XEPCCTL" events --echo-interval 0.3 --echo-misses 100 --timeout 4 \
+        --pin-dir "$PIN" >"$out" 2>&1
+    wait $probe
     sed 's/^/#   /' "$out" | head -n 8
 }
 

@@ -40,15 +40,18 @@ capture_stop() {
 # outer fragments of at most 600 bytes
 capture "$NS_PDN" "$P_IF" "udp port 9999" pdn || diag "tshark (PDN) did not start"
 capture "$NS_ENB" "$E_IF" "icmp and src host $S1U_ADDR" enbicmp || diag "tshark (eNB) did not start"
-ip netns exec "$NS_GW" "$XEPCCTL" events --fragments --timeout 4 --pin-dir "$PIN" \
-    >"$E2E_TMP/frag.out" 2>&1 &
-echo $! >"$E2E_TMP/follower.pid"
-sleep 0.5
-in_enb $PY - "$E_IF" $ENB_ADDR $S1U_ADDR >"$E2E_TMP/send.out" 2>&1 <<'EOF'
-import struct, sys
+# The sender loads scapy first (seconds on a loaded machine) and sends once
+# the follower runs (the go file), well within the follower's 4 s.
+in_enb $PY - "$E_IF" $ENB_ADDR $S1U_ADDR "$E2E_TMP/frag.go" >"$E2E_TMP/send.out" 2>&1 <<'EOF' &
+import os, struct, sys, time
 from scapy.all import IP, UDP, Raw, conf, fragment, send
 conf.verb = 0
-iface, enb, s1u = sys.argv[1:4]
+iface, enb, s1u, go = sys.argv[1:5]
+print("ready", flush=True)
+for _ in range(300):
+    if os.path.exists(go):
+        break
+    time.sleep(0.1)
 inner = bytes(IP(src="10.45.0.2", dst="172.16.2.2") / UDP(sport=4444, dport=9999)
               / Raw(bytes(range(256)) * 5 + b"x" * 120))
 gtpu = struct.pack("!BBHI", 0x30, 0xFF, len(inner), 0x201) + inner
@@ -58,7 +61,15 @@ for f in frags:
     send(f, iface=iface)
 print(f"sent {len(frags)} fragments of a {len(outer)}-byte G-PDU")
 EOF
-sed 's/^/# /' "$E2E_TMP/send.out"
+sender=$!
+for _ in $(seq 300); do grep -q ready "$E2E_TMP/send.out" && break; sleep 0.1; done
+ip netns exec "$NS_GW" "$XEPCCTL" events --fragments --timeout 4 --pin-dir "$PIN" \
+    >"$E2E_TMP/frag.out" 2>&1 &
+echo $! >"$E2E_TMP/follower.pid"
+sleep 0.5
+touch "$E2E_TMP/frag.go"
+wait $sender
+sed '/^ready$/d; s/^/# /' "$E2E_TMP/send.out"
 wait "$(cat "$E2E_TMP/follower.pid")"
 rm -f "$E2E_TMP/follower.pid"
 capture_stop pdn

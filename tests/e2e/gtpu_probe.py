@@ -224,10 +224,14 @@ def cmd_echo_answer(iface, enb, s1u, sport, count="3"):
         send(IP(src=enb, dst=s1u) / UDP(sport=sport, dport=p[UDP].sport) / Raw(rsp), iface=iface)
         answered += 1
 
+    # "sniffing" on stdout once the capture is open, so that the caller can
+    # start the gateway's requests only then (scapy's start-up takes
+    # seconds on a loaded machine)
     sn = AsyncSniffer(iface=iface, filter=f"udp and src host {s1u} and dst port {GTPU_PORT}",
-                      prn=on_packet, store=False)
+                      prn=on_packet, store=False,
+                      started_callback=lambda: print("sniffing", flush=True))
     sn.start()
-    deadline = time.time() + 10
+    deadline = time.time() + 20
     while answered < count and time.time() < deadline:
         time.sleep(0.05)
     sn.stop()
