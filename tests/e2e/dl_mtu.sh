@@ -39,7 +39,9 @@ capture_stop() {
 capture "$NS_ENB" "$E_IF" "ip and src host $S1U_ADDR" enb || diag "tshark (eNB) did not start"
 capture "$NS_PDN" "$P_IF" "icmp" pdn || diag "tshark (PDN) did not start"
 # the follower sends what the kernel hands over (XEPC_EV_OVERSIZE)
-ip netns exec "$NS_GW" "$XEPCCTL" events --timeout 4 --pin-dir "$PIN" >"$E2E_TMP/ev.out" 2>&1 &
+# (a long timeout, stopped with SIGTERM once scapy has sent: loading scapy
+# takes seconds on a loaded machine)
+ip netns exec "$NS_GW" "$XEPCCTL" events --timeout 60 --pin-dir "$PIN" >"$E2E_TMP/ev.out" 2>&1 &
 echo $! >"$E2E_TMP/follower.pid"
 sleep 0.5
 in_pdn $PY - >"$E2E_TMP/send.out" 2>&1 <<'EOF'
@@ -52,6 +54,8 @@ send(IP(src="172.16.2.2", dst="10.45.0.2", flags="DF", id=0x7777) /
 print("sent 1428-byte packets to the UE: DF clear, DF set")
 EOF
 sed 's/^/# /' "$E2E_TMP/send.out"
+sleep 1
+kill -TERM "$(cat "$E2E_TMP/follower.pid")" 2>/dev/null
 wait "$(cat "$E2E_TMP/follower.pid")"
 rm -f "$E2E_TMP/follower.pid"
 capture_stop enb
