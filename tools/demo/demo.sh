@@ -3,7 +3,9 @@
 # namespaces joined by veth pairs, xepc-agwd (MME + HSS + SGW/PGW control)
 # with its XDP datapath in the gateway namespace, 100 UEs from 2 eNBs
 # simulated by enbsim over real SCTP (usrsctp), then ping and iperf3 through
-# the datapath from a UE's TUN device, and a short summary.
+# the datapath from a UE's TUN device, and a short summary.  The
+# subscribers come from the orchestrator: xepc-orcd (SQLite) runs in the PDN
+# namespace, the gateway bootstraps against it (mutual TLS) and syncs them.
 #
 #   eNB namespace               gateway namespace                PDN namespace
 #   enbsim: 2 eNBs, 100 UEs --- S1-MME (SCTP 36412), S1-U [XDP]
@@ -15,6 +17,7 @@
 
 source "$(dirname "$0")/../../tests/e2e/lib.sh"
 source "$(dirname "$0")/../../tests/e2e/agw_lib.sh"
+source "$(dirname "$0")/../../tests/e2e/orc_lib.sh"
 
 DEMO_UES=${DEMO_UES:-100}
 BOLD=""
@@ -39,8 +42,8 @@ die() {
 }
 
 [ "$(id -u)" = 0 ] || die "run as root (network namespaces and XDP): sudo make demo"
-[ -x "$XEPCCTL" ] && [ -x "$AGWD" ] && [ -x "$ENBSIM" ] || die "build first: make"
-for t in ip ethtool iperf3 bpftool; do
+[ -x "$XEPCCTL" ] && [ -x "$AGWD" ] && [ -x "$ENBSIM" ] && [ -x "$ORCD" ] || die "build first: make"
+for t in ip ethtool iperf3 bpftool curl openssl sqlite3; do
     command -v $t >/dev/null || die "$t is missing: make deps"
 done
 [ -f "$E2E_XDP_PASS" ] || die "$E2E_XDP_PASS is missing (xdp-tools): make deps"
@@ -54,6 +57,7 @@ CAP_PID=""
 finish() {
     kill -INT $ENBSIM_PID 2>/dev/null && wait $ENBSIM_PID 2>/dev/null
     agw_stop TERM 2>/dev/null
+    orcd_stop
     if [ -n "$CAP_PID" ]; then
         kill -INT "$CAP_PID" 2>/dev/null
         wait "$CAP_PID" 2>/dev/null
@@ -85,16 +89,34 @@ if [ -n "${DEMO_PCAP:-}" ]; then
     sleep 1
 fi
 
-step "Configuration (generated) and $DEMO_UES subscribers in the local HSS"
-agw_config
-run "$XEPCCTL" config check "$AGW_CONF" || die "configuration"
+step "The orchestrator: xepc-orcd on SQLite in the PDN namespace, $DEMO_UES subscribers in it"
+orc_setup $PDN_ADDR || die "orcd certificates and token"
+orcd_start || die "xepc-orcd did not start"
+echo "  xepc-orcd https://$PDN_ADDR:9443 (web UI https://$PDN_ADDR:9443/ui/ from the PDN namespace)"
 "$ENBSIM" gen-subscribers --count "$DEMO_UES" --imsi-base 001010000000001 >"$E2E_TMP/subs.csv" ||
     die "gen-subscribers"
-run "$XEPCCTL" subscriber import --db "$AGW_DB" "$E2E_TMP/subs.csv" || die "import"
+# orcd's CSV columns: imsi,k,opc (the USIMs' file is enbsim's)
+awk -F, 'NR == 1 {print "imsi,k,opc"; next} {print $1 "," $2 "," $3}' "$E2E_TMP/subs.csv" >"$E2E_TMP/orc-subs.csv"
+orc_xepcctl create network - <<<'{"id": "demo", "plmn": {"mcc": "001", "mnc": "01"}, "tacs": [1, 2, 3]}' >/dev/null ||
+    die "network"
+run orc_xepcctl import -n demo "$E2E_TMP/orc-subs.csv" || die "import into orcd"
 
-step "Start xepc-agwd (it brings the XDP datapath up and listens on S1-MME)"
+step "Configuration (generated, with the orchestrator section); the gateway registered in orcd"
+agw_config
+orc_gw_config "$AGW_CONF" demo gw1 demo-hw-1 $PDN_ADDR
+run "$XEPCCTL" config check "$AGW_CONF" || die "configuration"
+printf '%s$ xepc-agwd -c agw.yaml --print-identity | xepcctl orc create gateway -n demo -%s\n' "$BOLD" "$PLAIN"
+"$AGWD" -c "$AGW_CONF" --print-identity | orc_xepcctl create gateway -n demo - >/dev/null || die "register the gateway"
+
+step "Start xepc-agwd: datapath up, S1-MME listening, bootstrap and sync with orcd"
 agw_start || die "xepc-agwd did not start"
-grep -E "datapath up|listening|ready" "$E2E_TMP/agwd.log" | sed 's/^/  /'
+for _ in $(seq 300); do
+    [ "$(sqlite3 "$AGW_DB" "SELECT count(*) FROM subscribers" 2>/dev/null)" = "$DEMO_UES" ] && break
+    sleep 0.1
+done
+[ "$(sqlite3 "$AGW_DB" "SELECT count(*) FROM subscribers")" = "$DEMO_UES" ] ||
+    die "the gateway did not get its $DEMO_UES subscribers from orcd"
+grep -E "datapath up|xepc-agwd ready|bootstrap: client|full configuration" "$E2E_TMP/agwd.log" | sed 's/^/  /'
 
 step "enbsim: 2 eNBs set up, $DEMO_UES UEs attach (EPS-AKA, security mode, default bearer)"
 enbsim_bg "$E2E_TMP/enbsim.out" --enbs 2 --ues "$DEMO_UES" --hold -1 --tun --concurrency 32
@@ -134,6 +156,9 @@ sleep 0.5
 in_enb timeout 15 iperf3 -c $PDN_ADDR -B "$UE_IP" -t 3 -R >"$E2E_TMP/iperf-r.txt" 2>&1
 grep -E 'sender|receiver' "$E2E_TMP/iperf-r.txt"
 
+# orcd's view of the gateway while the UEs are attached (check-in every 1 s)
+orc_state=$(orc_xepcctl --json state -n demo gw1 2>/dev/null)
+
 step "Datapath counters (xepcctl stats) and one session in bpftool"
 in_gw "$XEPCCTL" stats --pin-dir "$PIN" | head -n 20
 bpftool map dump pinned "$PIN/xepc_ue" 2>/dev/null | head -n 12
@@ -169,4 +194,9 @@ cat <<EOF
   iperf3 TCP downlink    ${dl:-?}
   attach rejects         $(agw_stat attach_reject)
   idle UE paged back     ${idle_rx:-0} of 5 downlink packets delivered, paged $paged time(s)
+  orchestrator's view    $(echo "$orc_state" | python3 -c 'import json, sys
+j = json.load(sys.stdin); r = j.get("reported", {})
+print("gateway demo/gw1 %s, last check-in %s, %s UEs, %s sessions, %s eNBs, config %s" % (
+      j.get("status"), j.get("last_checkin"), r.get("ues"), r.get("sessions"), r.get("enbs"),
+      r.get("config_version")))' 2>/dev/null || echo "?")
 EOF
