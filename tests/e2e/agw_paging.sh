@@ -104,10 +104,7 @@ paged0=$(agw_stat paging_started)
 CAP=$E2E_TMP/paging.pcap
 in_enb timeout 30 tshark -q -i "$E_IF" -f sctp -w "$CAP" >"$E2E_TMP/tshark.log" 2>&1 &
 TSHARK_PID=$!
-for _ in $(seq 50); do
-    grep -q "Capturing on" "$E2E_TMP/tshark.log" 2>/dev/null && break
-    sleep 0.1
-done
+e2e_wait_capturing "$E2E_TMP/tshark.log"
 sleep 0.3
 # 10 packets, 50 ms apart: the first ones wait in the datapath (bound: 16
 # per UE) while the UE is paged and comes back

@@ -23,10 +23,7 @@ check "a session for UE 10.45.0.2 whose eNB is $ENB2" \
 ip netns exec "$NS_ENB" timeout 60 tshark -q -i "$E_IF" -f "udp port 2152" -w "$E2E_TMP/enb.pcapng" \
     >"$E2E_TMP/tshark.log" 2>&1 &
 echo $! >"$E2E_TMP/tshark.pid"
-for _ in $(seq 100); do
-    grep -q "Capturing on" "$E2E_TMP/tshark.log" 2>/dev/null && break
-    sleep 0.1
-done
+e2e_wait_capturing "$E2E_TMP/tshark.log"
 sleep 0.5
 ip netns exec "$NS_GW" "$XEPCCTL" events --error-indication --timeout 3 --pin-dir "$PIN" \
     >"$E2E_TMP/ev.out" 2>&1 &

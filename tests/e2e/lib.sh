@@ -248,17 +248,25 @@ e2e_iperf() {
     [ $rc = 0 ] && grep -q receiver "$E2E_TMP/iperf-c.log"
 }
 
+# e2e_wait_capturing LOG: until the tshark writing LOG says it captures
+# (at most 30 s: tshark takes seconds to start on a loaded machine);
+# false if it never did.
+e2e_wait_capturing() {
+    for _ in $(seq 300); do
+        grep -q "Capturing on" "$1" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
 # tshark on the eNB side of S1: what the gateway sends toward the eNB.
 # e2e_capture_start FILE; ...traffic...; e2e_capture_stop
 e2e_capture_start() {
     CAP_FILE=$1
-    ip netns exec "$NS_ENB" timeout 30 tshark -q -i "$E_IF" \
+    ip netns exec "$NS_ENB" timeout 60 tshark -q -i "$E_IF" \
         -f "udp port 2152 and src host $S1U_ADDR" -w "$CAP_FILE" >"$E2E_TMP/tshark.log" 2>&1 &
     CAP_PID=$!
-    for _ in $(seq 50); do
-        grep -q "Capturing on" "$E2E_TMP/tshark.log" 2>/dev/null && break
-        sleep 0.1
-    done
+    e2e_wait_capturing "$E2E_TMP/tshark.log"
     sleep 0.3
 }
 

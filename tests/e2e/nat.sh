@@ -39,10 +39,7 @@ masq_seen() {
     in_pdn timeout 20 tshark -q -i "$P_IF" -c 2 -f "icmp and src host $SGI_ADDR" \
         -w "$E2E_TMP/sgi.pcap" >"$E2E_TMP/masq-tshark.log" 2>&1 &
     local tp=$!
-    for _ in $(seq 150); do
-        grep -q "Capturing on" "$E2E_TMP/masq-tshark.log" 2>/dev/null && break
-        sleep 0.1
-    done
+    e2e_wait_capturing "$E2E_TMP/masq-tshark.log"
     sleep 0.3
     in_enb ping -c 3 -i 0.2 -W 2 -I 10.45.0.2 $PDN_ADDR >/dev/null
     wait $tp
