@@ -146,6 +146,8 @@ void agw_config_defaults(struct agw_config *cfg)
     cfg->mme.paging_retries = 2;
     cfg->mme.mobile_reachable_ms = 0;
     cfg->mme.implicit_detach_ms = 4 * 60 * 1000;
+    cfg->mme.ts1relocprep_ms = 10000;
+    cfg->mme.ts1relocoverall_ms = 10000;
     cfg->mme.ue_ambr.ul_bps = 1 * GBPS;
     cfg->mme.ue_ambr.dl_bps = 2 * GBPS;
 
@@ -540,7 +542,8 @@ static void rd_mme(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
     static const char *const keys[] = {
         "name",  "relative_capacity", "gummei", "tai",   "s1ap",  "security", "network_name",
         "time_zone", "t3412",         "t3402",  "t3450", "t3460", "t3470",    "ue_ambr",
-        "t3413", "paging_retries", "mobile_reachable", "implicit_detach"};
+        "t3413", "paging_retries", "mobile_reachable", "implicit_detach", "ts1relocprep",
+        "ts1relocoverall"};
     struct ycfg_map m;
     if (!ycfg_map_open(c, n, "mme", keys, sizeof(keys) / sizeof(keys[0]), &m))
         return;
@@ -629,6 +632,13 @@ static void rd_mme(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
                 24u * 3600 * 1000, "1s..24h", &cfg->mme.mobile_reachable_ms);
     rd_duration(c, ycfg_map_get(&m, "implicit_detach"), "mme.implicit_detach", 1000,
                 24u * 3600 * 1000, "1s..24h", &cfg->mme.implicit_detach_ms);
+    /* TS 36.413 8.4.1.2 / 8.4.2.2: how long an S1 handover may stay in
+     * preparation (Handover Request -> Acknowledge) and in execution
+     * (Handover Command -> Notify) before the MME ends it */
+    rd_duration(c, ycfg_map_get(&m, "ts1relocprep"), "mme.ts1relocprep", 100, 60000,
+                "100ms..60s", &cfg->mme.ts1relocprep_ms);
+    rd_duration(c, ycfg_map_get(&m, "ts1relocoverall"), "mme.ts1relocoverall", 100, 60000,
+                "100ms..60s", &cfg->mme.ts1relocoverall_ms);
 }
 
 /* ------------------------------------------------- gtpu, datapath ---- */

@@ -140,6 +140,9 @@ struct agw_config {
          * first; mobile reachable (0: T3412 + 4 min, TS 24.301 5.3.5) and
          * implicit detach timers */
         uint32_t t3413_ms, paging_retries, mobile_reachable_ms, implicit_detach_ms;
+        /* S1 handover guards (s1ap_handover.c), after the eNB's
+         * TS1RELOCprep and TS1RELOCoverall (TS 36.413 8.4.1.2, 8.4.2.2) */
+        uint32_t ts1relocprep_ms, ts1relocoverall_ms;
         struct agw_ambr ue_ambr;
     } mme;
 

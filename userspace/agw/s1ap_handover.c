@@ -269,17 +269,15 @@ void s1ap_handle_path_switch(struct agw_ctx *ctx, struct agw_enb *enb, uint16_t 
  * Handover Failure from the target, or a target that is not there, ends
  * in Handover Preparation Failure to the source; Handover Cancel from the
  * source in Cancel Acknowledge, the target's connection released.  The
- * MME guards each phase with a timer (the eNB's TS1RELOCprep and
- * TS1RELOCoverall bound the same phases on the source side): preparation
- * AGW_HO_PREP_GUARD_S, execution AGW_HO_EXEC_GUARD_S.  Nothing of the
+ * MME guards each phase with a timer named after the eNB's TS1RELOCprep
+ * and TS1RELOCoverall, which bound the same phases on the source side
+ * (TS 36.413 8.4.1.2, 8.4.2.2): preparation `mme.ts1relocprep`,
+ * execution `mme.ts1relocoverall` (10 s each by default).  Nothing of the
  * handover is stored before the Notify: a restart before it leaves the
  * UE's tunnels at the source (what is stored), ECM-IDLE once the eNBs
  * reconnect; the Notify's switch is stored before the Release Command. */
 
 enum ho_state { HO_NONE = 0, HO_PREPARING, HO_EXECUTING };
-
-#define AGW_HO_PREP_GUARD_S 10.0
-#define AGW_HO_EXEC_GUARD_S 10.0
 
 static void ho_timer_cb(struct ev_loop *loop, ev_timer *w, int revents);
 
@@ -447,7 +445,7 @@ static void handover_required(struct agw_ctx *ctx, struct agw_enb *enb, uint16_t
     ue->s1ho.tgt_stream = tgt->ostreams > 1
                               ? (uint16_t)(1 + tgt->next_stream++ % (tgt->ostreams - 1)) : 0;
     s1ap_send_ho_request(ctx, ue, tgt, &m->Cause, &m->Source_ToTarget_TransparentContainer);
-    ho_timer(ctx, ue, AGW_HO_PREP_GUARD_S);
+    ho_timer(ctx, ue, ctx->cfg->mme.ts1relocprep_ms / 1000.0);
 }
 
 /* TS 36.413 8.4.2.2: the target admitted the UE */
@@ -502,7 +500,7 @@ static void handover_request_ack(struct agw_ctx *ctx, struct agw_enb *enb, uint1
     }
     s1ap_send_ho_command(ctx, ue, rel, n_rel, &m->Target_ToSource_TransparentContainer);
     ue->s1ho.state = HO_EXECUTING;
-    ho_timer(ctx, ue, AGW_HO_EXEC_GUARD_S);
+    ho_timer(ctx, ue, ctx->cfg->mme.ts1relocoverall_ms / 1000.0);
 }
 
 /* TS 36.413 8.4.2.3: the target could not admit the UE */

@@ -58,6 +58,8 @@ static const char full_yaml[] =
     "  paging_retries: 0\n"
     "  mobile_reachable: 2h\n"
     "  implicit_detach: 30s\n"
+    "  ts1relocprep: 2s\n"
+    "  ts1relocoverall: 1500ms\n"
     "gtpu:\n"
     "  address: 192.0.2.10\n"
     "datapath:\n"
@@ -147,6 +149,8 @@ static void test_full_file(void **state)
     assert_int_equal(c.mme.t3470_ms, 60000);
     assert_int_equal(c.mme.t3413_ms, 1500);
     assert_int_equal(c.mme.paging_retries, 0);
+    assert_int_equal(c.mme.ts1relocprep_ms, 2000);
+    assert_int_equal(c.mme.ts1relocoverall_ms, 1500);
     assert_int_equal(c.mme.mobile_reachable_ms, 2 * 3600 * 1000);
     assert_int_equal(c.mme.implicit_detach_ms, 30000);
     assert_int_equal(c.mme.ue_ambr.ul_bps, 50000000);
@@ -284,6 +288,8 @@ static void test_minimal_file_defaults(void **state)
     assert_int_equal(c.mme.t3413_ms, 2000);
     assert_int_equal(c.mme.paging_retries, 2);
     assert_int_equal(c.mme.mobile_reachable_ms, 0);   /* T3412 + 4 min */
+    assert_int_equal(c.mme.ts1relocprep_ms, 10000);
+    assert_int_equal(c.mme.ts1relocoverall_ms, 10000);
     assert_int_equal(c.mme.implicit_detach_ms, 4 * 60000);
     assert_int_equal(c.mme.ue_ambr.ul_bps, 1000000000);
     assert_int_equal(c.mme.ue_ambr.dl_bps, 2000000000);
@@ -442,6 +448,12 @@ static const struct bad_row bad_rows[] = {
     {S_MME, "  mobile_reachable: 500ms\n", 1, 21,
      "mme.mobile_reachable: 500ms is out of range 1s..24h"},
     {S_MME, "  implicit_detach: 25h\n", 1, 20, "mme.implicit_detach: 25h is out of range 1s..24h"},
+    {S_MME, "  ts1relocprep: 50ms\n", 1, 17, "mme.ts1relocprep: 50ms is out of range 100ms..60s"},
+    {S_MME, "  ts1relocprep: 10\n", 1, 17,
+     "mme.ts1relocprep: '10' is not a duration (integer with ms, s, m or h)"},
+    {S_MME, "  ts1relocoverall: 61s\n", 1, 20,
+     "mme.ts1relocoverall: 61s is out of range 100ms..60s"},
+    {S_MME, "  ts1relocoverall: -1s\n", 1, 20, "mme.ts1relocoverall: '-1s' is not a duration"},
     {S_MME, "  ue_ambr: {ul: 1Gbit}\n", 1, 17,
      "mme.ue_ambr.ul: '1Gbit' is not a bit rate (integer with bps, kbps, Mbps, Gbps or Tbps)"},
     {S_MME, "  ue_ambr: {dl: 5Tbps}\n", 1, 17, "mme.ue_ambr.dl: 5Tbps is out of range 1kbps..4Tbps"},

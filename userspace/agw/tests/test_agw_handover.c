@@ -25,6 +25,8 @@ static const char config_yaml[] =
     "mme:\n"
     "  gummei: { plmn: { mcc: \"001\", mnc: \"01\" }, mme_gid: 1, mme_code: 1 }\n"
     "  tai: [ { plmn: { mcc: \"001\", mnc: \"01\" }, tac: [1, 2] } ]\n"
+    "  ts1relocprep: 150ms\n"
+    "  ts1relocoverall: 200ms\n"
     "gtpu: { address: 127.0.0.1 }\n"
     "datapath: { s1u: lo, sgi: lo }\n"
     "apns:\n"
@@ -663,6 +665,89 @@ static void test_s1_handover_target_failure(void **state)
     assert_int_equal(sent_pdu(0)->kind, S1AP_MSG_HandoverRequest);
 }
 
+/* Runs the loop for s seconds (the handover guards are its timers). */
+static void loop_break_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)w;
+    (void)revents;
+    ev_break(loop, EVBREAK_ONE);
+}
+
+static void run_loop(double s)
+{
+    ev_timer brk;
+    ev_now_update(ctx.loop);
+    ev_timer_init(&brk, loop_break_cb, s, 0);
+    ev_timer_start(ctx.loop, &brk);
+    n_sent = 0;
+    ev_run(ctx.loop, 0);
+    ev_timer_stop(ctx.loop, &brk);
+    agw_commit(&ctx);
+}
+
+/* mme.ts1relocprep (TS 36.413 8.4.1.2): the target never answers the
+ * Handover Request: on expiry the source gets Handover Preparation
+ * Failure, and a new Handover Required is served */
+static void test_s1_handover_prep_timer_expiry(void **state)
+{
+    (void)state;
+    assert_int_equal(cfg.mme.ts1relocprep_ms, 150);
+    ev_now_update(ctx.loop);        /* the guard starts from now */
+    ho_required(102);
+    assert_int_equal(sent_pdu(0)->kind, S1AP_MSG_HandoverRequest);
+    run_loop(0.1);
+    assert_int_equal(n_sent, 0);                /* not before 150 ms */
+    run_loop(0.2);
+    assert_int_equal(n_sent, 1);
+    assert_int_equal(sent[0].assoc, 1);
+    const struct s1ap_pdu *r = sent_pdu(0);
+    assert_int_equal(r->kind, S1AP_MSG_HandoverPreparationFailure);
+    assert_int_equal(r->u.HandoverPreparationFailure.Cause.u.radioNetwork,
+                     S1AP_CauseRadioNetwork_ho_failure_in_target_EPC_eNB_or_target_system);
+    assert_int_equal(ctx.stats.s1_handover_timeout, 1);
+    /* a late Acknowledge: the target's new connection is released */
+    ho_request_ack();
+    assert_int_equal(n_sent, 1);
+    assert_int_equal(sent[0].assoc, 2);
+    assert_int_equal(sent_pdu(0)->kind, S1AP_MSG_UEContextReleaseCommand);
+    ho_required(102);
+    assert_int_equal(sent_pdu(0)->kind, S1AP_MSG_HandoverRequest);
+}
+
+/* mme.ts1relocoverall (TS 36.413 8.4.2.2): Handover Command sent, no
+ * Notify: on expiry the target's connection is released with cause
+ * tS1relocoverall-expiry and the UE stays at the source, its tunnel too */
+static void test_s1_handover_overall_timer_expiry(void **state)
+{
+    (void)state;
+    assert_int_equal(cfg.mme.ts1relocoverall_ms, 200);
+    ev_now_update(ctx.loop);
+    ho_required(102);
+    ho_request_ack();
+    assert_int_equal(sent_pdu(0)->kind, S1AP_MSG_HandoverCommand);
+    run_loop(0.15);
+    assert_int_equal(n_sent, 0);                /* not before 200 ms */
+    run_loop(0.15);
+    assert_int_equal(n_sent, 1);
+    assert_int_equal(sent[0].assoc, 2);
+    const struct s1ap_pdu *r = sent_pdu(0);
+    assert_int_equal(r->kind, S1AP_MSG_UEContextReleaseCommand);
+    assert_int_equal(r->u.UEContextReleaseCommand.Cause.u.radioNetwork,
+                     S1AP_CauseRadioNetwork_tS1relocoverall_expiry);
+    assert_int_equal(ctx.stats.s1_handover_timeout, 1);
+    assert_ptr_equal(ue_find_enb(&ctx, 1, 7), ue);
+    assert_int_equal(ue->pdn[0].dl_teid, 0x100);
+    assert_int_equal(stored_dl_teid(), 0x100);
+    /* the Notify that comes too late is not taken */
+    struct s1ap_pdu pdu;
+    s1ap_pdu_init(&pdu, S1AP_MSG_HandoverNotify);
+    pdu.u.HandoverNotify.MME_UE_S1AP_ID = ue->id;
+    pdu.u.HandoverNotify.eNB_UE_S1AP_ID = 9;
+    feed(2, &pdu);
+    assert_int_equal(sent_pdu(0)->kind, S1AP_MSG_ErrorIndication);
+    assert_int_equal(ue->pdn[0].dl_teid, 0x100);
+}
+
 /* ------------------------------------- UE context / E-RAB modification -- */
 
 /* TS 36.413 8.3.4: a new UE-AMBR goes to the connected UE's eNB, stored
@@ -779,6 +864,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_s1_handover_cancel, setup, teardown),
         cmocka_unit_test_setup_teardown(test_s1_handover_unknown_target, setup, teardown),
         cmocka_unit_test_setup_teardown(test_s1_handover_target_failure, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_s1_handover_prep_timer_expiry, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_s1_handover_overall_timer_expiry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ue_modify_ambr, setup, teardown),
         cmocka_unit_test_setup_teardown(test_erab_modification_indication, setup, teardown),
         cmocka_unit_test_setup_teardown(test_association_loss_keeps_sessions, setup, teardown),
