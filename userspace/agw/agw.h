@@ -289,6 +289,13 @@ void pgw_pdn_release(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p);
 int pgw_pdn_adopt(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p);
 int pgw_events_open(struct agw_ctx *ctx);
 struct agw_pdn *pgw_pdn_by_ebi(struct agw_ue *ue, uint8_t ebi);
+/* The UE holding datapath session id session_id (the low 24 bits of an
+ * uplink TEID), from an index kept by pgw_pdn_alloc/adopt/release: one
+ * array access and a hash lookup, no scan of the UEs. */
+struct agw_ue *pgw_ue_by_session(struct agw_ctx *ctx, uint32_t session_id);
+/* The UE's MME UE S1AP ID changed (emm_adopt_context): its sessions'
+ * index entries follow. */
+void pgw_ue_reindex(struct agw_ctx *ctx, const struct agw_ue *ue);
 struct agw_pdn *pgw_pdn_free_slot(struct agw_ue *ue);
 uint8_t pgw_next_ebi(const struct agw_ue *ue);
 

@@ -226,6 +226,8 @@ struct agw_teids {
     uint32_t used;
     uint8_t *bits;
     uint8_t *gen;                   /* per session id, the TEID's high byte */
+    uint32_t *ue_id;                /* per session id, its UE's id (0 none):
+                                     * the index of downlink-data events */
 };
 
 /* ----------------------------------------------------------- context -- */

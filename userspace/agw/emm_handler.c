@@ -77,6 +77,7 @@ struct agw_ue *emm_adopt_context(struct agw_ctx *ctx, struct agw_ue *fresh, stru
     agw_hash_del(&ctx->ue_by_id, &old->by_id);
     old->id = id;
     agw_hash_add(&ctx->ue_by_id, &old->by_id, id);
+    pgw_ue_reindex(ctx, old);       /* its sessions' index follows the id */
     if (enb)
         ue_s1_bind(ctx, old, enb, enb_ue_id);
     return old;

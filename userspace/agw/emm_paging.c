@@ -265,33 +265,15 @@ int emm_page_ue(struct agw_ctx *ctx, struct agw_ue *ue)
     return 0;
 }
 
-struct ddn_arg {
-    uint32_t sid;
-    struct agw_ue *found;
-};
-
-static void find_sid(struct agw_ctx *ctx, struct agw_ue *ue, void *arg)
-{
-    struct ddn_arg *a = arg;
-    (void)ctx;
-    if (a->found)
-        return;
-    for (unsigned i = 0; i < AGW_MAX_PDN; i++)
-        if (ue->pdn[i].state != PDN_FREE && (ue->pdn[i].ul_teid & 0xffffff) == a->sid) {
-            a->found = ue;
-            return;
-        }
-}
-
 /* The datapath's downlink-data event (TS 23.401 5.3.4.3 step 2: the
  * Downlink Data Notification of an SGW inside the gateway). */
 void emm_paging_ddn(struct agw_ctx *ctx, uint32_t session_id)
 {
-    struct ddn_arg a = { session_id, NULL };
-    ue_foreach(ctx, find_sid, &a);
-    if (!a.found)
+    /* the session id indexes its UE (pgw_session.c): no scan of the UEs */
+    struct agw_ue *ue = pgw_ue_by_session(ctx, session_id);
+    if (!ue)
         return;
-    int rc = emm_page_ue(ctx, a.found);
+    int rc = emm_page_ue(ctx, ue);
     if (rc == -EALREADY)
         ctx->stats.paging_ddn_ignored++;
 }

@@ -89,7 +89,8 @@ fuzz_agw_s1ap_LDLIBS := $(xepc-agwd_LDLIBS)
 UNIT_TESTS += test_agw_handover
 test_agw_handover_SRCS := userspace/agw/tests/test_agw_handover.c
 test_agw_handover_LIBS := agwd agwcore dp sctp s1ap nas diameter sec xepc
-test_agw_handover_LDLIBS := -Wl,--wrap=sctp_ep_send -lcmocka $(xepc-agwd_LDLIBS)
+test_agw_handover_LDLIBS := -Wl,--wrap=sctp_ep_send -Wl,--wrap=ue_foreach -lcmocka \
+                            $(xepc-agwd_LDLIBS)
 
 # The orchestrator client (agw_orc.h) against a real xepc-orcd, in a private
 # network namespace: identity, bootstrap, mTLS check-in, renewal, sync into

@@ -46,7 +46,8 @@ int pgw_init(struct agw_ctx *ctx)
         t->max = 1u << 24;
     t->bits = calloc((t->max + 7) / 8, 1);
     t->gen = malloc(t->max);
-    if (!t->bits || !t->gen)
+    t->ue_id = calloc(t->max, sizeof(*t->ue_id));
+    if (!t->bits || !t->gen || !t->ue_id)
         return -ENOMEM;
     if (getrandom(t->gen, t->max, 0) != (ssize_t)t->max)
         memset(t->gen, 1, t->max);
@@ -66,6 +67,7 @@ void pgw_fini(struct agw_ctx *ctx)
     }
     free(ctx->teids.bits);
     free(ctx->teids.gen);
+    free(ctx->teids.ue_id);
     memset(&ctx->teids, 0, sizeof(ctx->teids));
 }
 
@@ -95,6 +97,7 @@ static void teid_free(struct agw_teids *t, uint32_t teid)
     if (sid && sid < t->max && BIT_GET(t->bits, sid)) {
         BIT_CLR(t->bits, sid);
         t->used--;
+        t->ue_id[sid] = 0;
     }
 }
 
@@ -158,6 +161,7 @@ int pgw_pdn_alloc(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p,
         LOG_WARN(ctx, "pgw", "no free session (datapath.max_sessions %u)", ctx->teids.max);
         return 26;
     }
+    ctx->teids.ue_id[p->ul_teid & 0xffffff] = ue->id;
     gx_session_start(ctx, ue, p);   /* TS 29.212 4.5.1 (agw_gx.h) */
     gy_session_start(ctx, ue, p);   /* RFC 4006 5.2 (agw_gy.h) */
     return 0;
@@ -165,7 +169,6 @@ int pgw_pdn_alloc(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p,
 
 int pgw_pdn_adopt(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p)
 {
-    (void)ue;
     if (p->apn_idx >= ctx->cfg->n_apns)
         return -EINVAL;
     struct agw_pool *pl = &ctx->pools[p->apn_idx];
@@ -179,6 +182,7 @@ int pgw_pdn_adopt(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p)
     BIT_SET(t->bits, sid);
     t->used++;
     t->gen[sid] = (uint8_t)(p->ul_teid >> 24);
+    t->ue_id[sid] = ue->id;
     return 0;
 }
 
@@ -274,6 +278,31 @@ void pgw_pdn_release(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p)
         pool_release(&ctx->pools[p->apn_idx], p->ue_ip);
     teid_free(&ctx->teids, p->ul_teid);
     memset(p, 0, sizeof(*p));
+}
+
+struct agw_ue *pgw_ue_by_session(struct agw_ctx *ctx, uint32_t session_id)
+{
+    const struct agw_teids *t = &ctx->teids;
+    if (!session_id || session_id >= t->max || !t->ue_id || !t->ue_id[session_id])
+        return NULL;
+    /* by id, not pointer: a UE freed meanwhile is not found */
+    struct agw_ue *ue = ue_find_id(ctx, t->ue_id[session_id]);
+    if (!ue)
+        return NULL;
+    for (unsigned i = 0; i < AGW_MAX_PDN; i++)
+        if (ue->pdn[i].state != PDN_FREE && (ue->pdn[i].ul_teid & 0xffffff) == session_id)
+            return ue;
+    return NULL;
+}
+
+void pgw_ue_reindex(struct agw_ctx *ctx, const struct agw_ue *ue)
+{
+    struct agw_teids *t = &ctx->teids;
+    for (unsigned i = 0; i < AGW_MAX_PDN && t->ue_id; i++) {
+        uint32_t sid = ue->pdn[i].ul_teid & 0xffffff;
+        if (ue->pdn[i].state != PDN_FREE && sid && sid < t->max)
+            t->ue_id[sid] = ue->id;
+    }
 }
 
 struct agw_pdn *pgw_pdn_by_ebi(struct agw_ue *ue, uint8_t ebi)

@@ -3,6 +3,7 @@
  * datapath: what the daemon sends is caught by wrapping sctp_ep_send()
  * (-Wl,--wrap), then decoded and checked; the store is a real SQLite
  * file, so "in SQLite before the Acknowledge" is checked too. */
+#include <arpa/inet.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -60,6 +62,19 @@ int __wrap_sctp_ep_send(struct sctp_ep *ep, uint32_t assoc_id, uint16_t stream, 
         n_sent++;
     }
     return 0;
+}
+
+/* ue_foreach() counted: the paging index must make it unneeded */
+static unsigned n_foreach;
+void __real_ue_foreach(struct agw_ctx *c, void (*fn)(struct agw_ctx *, struct agw_ue *, void *),
+                       void *arg);
+void __wrap_ue_foreach(struct agw_ctx *c, void (*fn)(struct agw_ctx *, struct agw_ue *, void *),
+                       void *arg);
+void __wrap_ue_foreach(struct agw_ctx *c, void (*fn)(struct agw_ctx *, struct agw_ue *, void *),
+                       void *arg)
+{
+    n_foreach++;
+    __real_ue_foreach(c, fn, arg);
 }
 
 static struct s1ap_pdu rx;
@@ -748,6 +763,85 @@ static void test_s1_handover_overall_timer_expiry(void **state)
     assert_int_equal(ue->pdn[0].dl_teid, 0x100);
 }
 
+/* ------------------------------------------------------ paging index -- */
+
+/* TS 23.401 5.3.4.3: a downlink-data event names a datapath session; the
+ * UE to page is found through the session index (pgw_ue_by_session), not
+ * by scanning every UE: with 3000 registered ECM-IDLE UEs, an event pages
+ * exactly its UE and ue_foreach() is never called, also after the UE's
+ * MME UE S1AP ID changed (a Service Request on a new connection); an event
+ * for a session released meanwhile (its UE detached) pages nobody. */
+#define IDX_UES 3000
+static void test_paging_ddn_uses_session_index(void **state)
+{
+    (void)state;
+    static struct agw_ue *u[IDX_UES];
+    char imsi[16];
+    for (unsigned i = 0; i < IDX_UES; i++) {
+        u[i] = ue_new(&ctx);
+        assert_non_null(u[i]);
+        snprintf(imsi, sizeof(imsi), "0010100001%05u", i);
+        assert_int_equal(ue_set_imsi(&ctx, u[i], imsi), 0);
+        assert_int_equal(ue_new_guti(&ctx, u[i]), 0);
+        u[i]->emm = EMM_REGISTERED;
+        struct agw_pdn *p = &u[i]->pdn[0];
+        p->state = PDN_ACTIVE;
+        p->ebi = 5;
+        p->apn_idx = 0;
+        /* static addresses outside the APN's /24 pool */
+        struct in_addr a = {htonl(0x0a630000u + i + 1)};
+        assert_int_equal(pgw_pdn_alloc(&ctx, u[i], p, &cfg.apns[0], &a), 0);
+    }
+    uint64_t started = ctx.stats.paging_started;
+    n_foreach = 0;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (unsigned i = 0; i < IDX_UES; i++)
+        emm_paging_ddn(&ctx, u[(i * 7) % IDX_UES]->pdn[0].ul_teid & 0xffffff);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double ns = ((double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec)) /
+                IDX_UES;
+    printf("# %u downlink-data events among %u idle UEs: %.0f ns per event (paging included)\n",
+           IDX_UES, IDX_UES, ns);
+    assert_int_equal(n_foreach, 0);
+    assert_int_equal(ctx.stats.paging_started - started, IDX_UES);
+    for (unsigned i = 0; i < IDX_UES; i++)
+        assert_true(u[i]->paging);
+    assert_false(ue->paging);
+
+    /* a Service Request on a new connection gives the UE the MME UE S1AP
+     * ID of that connection (emm_adopt_context): the index follows */
+    struct agw_ue *fresh = ue_new(&ctx);
+    assert_non_null(fresh);
+    uint32_t old_id = u[7]->id;
+    assert_ptr_equal(emm_adopt_context(&ctx, fresh, u[7]), u[7]);
+    assert_int_not_equal(u[7]->id, old_id);
+    u[7]->paging = false;
+    ev_timer_stop(ctx.loop, &u[7]->paging_timer);
+    emm_paging_ddn(&ctx, u[7]->pdn[0].ul_teid & 0xffffff);
+    assert_true(u[7]->paging);
+
+    /* a session released meanwhile: nobody is paged */
+    uint32_t sid = u[5]->pdn[0].ul_teid & 0xffffff;
+    pgw_pdn_release(&ctx, u[5], &u[5]->pdn[0]);
+    assert_null(pgw_ue_by_session(&ctx, sid));
+    ue_free(&ctx, u[5]);
+    u[5] = NULL;
+    started = ctx.stats.paging_started;
+    emm_paging_ddn(&ctx, sid);
+    assert_int_equal(ctx.stats.paging_started, started);
+    assert_null(pgw_ue_by_session(&ctx, 0));
+    assert_null(pgw_ue_by_session(&ctx, 0xffffff));
+    assert_int_equal(n_foreach, 0);
+
+    for (unsigned i = 0; i < IDX_UES; i++) {
+        if (!u[i])
+            continue;
+        pgw_pdn_release(&ctx, u[i], &u[i]->pdn[0]);
+        ue_free(&ctx, u[i]);
+    }
+}
+
 /* ------------------------------------- UE context / E-RAB modification -- */
 
 /* TS 36.413 8.3.4: a new UE-AMBR goes to the connected UE's eNB, stored
@@ -866,6 +960,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_s1_handover_target_failure, setup, teardown),
         cmocka_unit_test_setup_teardown(test_s1_handover_prep_timer_expiry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_s1_handover_overall_timer_expiry, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_paging_ddn_uses_session_index, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ue_modify_ambr, setup, teardown),
         cmocka_unit_test_setup_teardown(test_erab_modification_indication, setup, teardown),
         cmocka_unit_test_setup_teardown(test_association_loss_keeps_sessions, setup, teardown),
