@@ -15,6 +15,6 @@ SCRIPT_TESTS += tests/e2e/agw_attach.sh tests/e2e/agw_reject.sh tests/e2e/agw_ts
                 tests/e2e/agw_demo.sh tests/e2e/agw_idle.sh tests/e2e/agw_paging.sh
 DEBIAN_PACKAGES += curl sqlite3
 # issue 12, handover and resets (docs/agw.md "Procedures")
-SCRIPT_TESTS += tests/e2e/agw_handover.sh
+SCRIPT_TESTS += tests/e2e/agw_handover.sh tests/e2e/agw_s1_handover.sh
 # issue 10: orcd + two gateways (bootstrap, mTLS, sync, orcd away and back)
 SCRIPT_TESTS += tests/e2e/agw_orc.sh

@@ -93,7 +93,13 @@ static void usage(FILE *out)
 "    --tau-active          TAUs with the active flag (bearers set up again)\n"
 "    --x2-handover-after S a connected UE moves to the next eNB (X2 handover,\n"
 "                          Path Switch) after S s in a cell\n"
-"    --handovers N         X2 handovers per UE, then it goes on; 0: while held\n"
+"    --s1-handover-after S a connected UE moves to the next eNB by S1 handover\n"
+"                          (Handover Required ... Notify) after S s in a cell\n"
+"    --s1-handover-cancel  the source cancels each S1 handover after the\n"
+"                          Handover Command (Handover Cancel)\n"
+"    --s1-notify-delay S   the target sends Handover Notify S s after the MME\n"
+"                          Status Transfer (default 0)\n"
+"    --handovers N         X2/S1 handovers per UE, then it goes on; 0: while held\n"
 "    --reset-after S       every eNB resets its S1 interface S s after S1 Setup\n"
 "    --bearer-alloc Q:P    after attaching, ask for a dedicated bearer of QCI Q\n"
 "                          for UDP to remote port P (bearer resource allocation)\n"
@@ -207,6 +213,7 @@ enum {
     O_ATTACHES, O_TUN, O_NO_TUN, O_MTU, O_TIMEOUT, O_MISBEHAVE, O_UE_REPORT, O_READY, O_NO_RECONNECT, O_VERBOSE, O_HELP,
     O_IDLE_AFTER, O_RELEASE_CAUSE, O_ACTIVE_AFTER, O_EXT_SERVICE, O_CYCLES, O_TAU_PERIOD,
     O_TAU_ACTIVE, O_X2_AFTER, O_HANDOVERS, O_RESET_AFTER, O_BEARER_ALLOC,
+    O_S1_AFTER, O_S1_CANCEL, O_S1_NOTIFY_DELAY,
 };
 
 static int parse_args(struct enbsim *x, int argc, char **argv)
@@ -251,6 +258,9 @@ static int parse_args(struct enbsim *x, int argc, char **argv)
         {"tau-active", no_argument, NULL, O_TAU_ACTIVE},
         {"x2-handover-after", required_argument, NULL, O_X2_AFTER},
         {"handovers", required_argument, NULL, O_HANDOVERS},
+        {"s1-handover-after", required_argument, NULL, O_S1_AFTER},
+        {"s1-handover-cancel", no_argument, NULL, O_S1_CANCEL},
+        {"s1-notify-delay", required_argument, NULL, O_S1_NOTIFY_DELAY},
         {"reset-after", required_argument, NULL, O_RESET_AFTER},
         {"bearer-alloc", required_argument, NULL, O_BEARER_ALLOC},
         {0},
@@ -269,6 +279,7 @@ static int parse_args(struct enbsim *x, int argc, char **argv)
     o->mtu = 1400;
     o->timeout = 10;
     o->idle_after = o->active_after = o->tau_period = o->x2_after = o->reset_after = -1;
+    o->s1_after = -1;
     o->release_cause = S1AP_CauseRadioNetwork_user_inactivity;
     for (int c; (c = getopt_long(argc, argv, "h", opts, NULL)) != -1;) {
         switch (c) {
@@ -411,6 +422,8 @@ static int parse_args(struct enbsim *x, int argc, char **argv)
         case O_ACTIVE_AFTER:
         case O_TAU_PERIOD:
         case O_X2_AFTER:
+        case O_S1_AFTER:
+        case O_S1_NOTIFY_DELAY:
         case O_RESET_AFTER: {
             double d;
             if (parse_double(optarg, &d) || d < 0) {
@@ -419,6 +432,8 @@ static int parse_args(struct enbsim *x, int argc, char **argv)
                         : c == O_ACTIVE_AFTER ? "active-after"
                         : c == O_TAU_PERIOD   ? "tau-period"
                         : c == O_X2_AFTER     ? "x2-handover-after"
+                        : c == O_S1_AFTER     ? "s1-handover-after"
+                        : c == O_S1_NOTIFY_DELAY ? "s1-notify-delay"
                                               : "reset-after");
                 return -EINVAL;
             }
@@ -426,6 +441,8 @@ static int parse_args(struct enbsim *x, int argc, char **argv)
               : c == O_ACTIVE_AFTER ? &o->active_after
               : c == O_TAU_PERIOD   ? &o->tau_period
               : c == O_X2_AFTER     ? &o->x2_after
+              : c == O_S1_AFTER     ? &o->s1_after
+              : c == O_S1_NOTIFY_DELAY ? &o->s1_notify_delay
                                     : &o->reset_after) = d;
             break;
         }
@@ -442,6 +459,7 @@ static int parse_args(struct enbsim *x, int argc, char **argv)
             break;
         case O_EXT_SERVICE: o->ext_service = true; break;
         case O_TAU_ACTIVE: o->tau_active = true; break;
+        case O_S1_CANCEL: o->s1_cancel = true; break;
         case O_CYCLES:
         case O_HANDOVERS:
             if (parse_uint(optarg, 1000000000, &v)) {
@@ -480,12 +498,25 @@ static int parse_args(struct enbsim *x, int argc, char **argv)
                 o->n_enbs);
         return -EINVAL;
     }
-    if ((o->cycles && o->idle_after < 0) || (o->handovers && o->x2_after < 0)) {
-        fprintf(stderr, "enbsim: --cycles needs --idle-after, --handovers --x2-handover-after\n");
+    if ((o->cycles && o->idle_after < 0) ||
+        (o->handovers && o->x2_after < 0 && o->s1_after < 0)) {
+        fprintf(stderr, "enbsim: --cycles needs --idle-after, --handovers "
+                        "--x2-handover-after or --s1-handover-after\n");
         return -EINVAL;
     }
-    if (o->x2_after >= 0 && o->n_enbs < 2) {
-        fprintf(stderr, "enbsim: --x2-handover-after needs --enbs 2 or more\n");
+    if ((o->x2_after >= 0 || o->s1_after >= 0) && o->n_enbs < 2) {
+        fprintf(stderr, "enbsim: --x2-handover-after and --s1-handover-after need --enbs 2 "
+                        "or more\n");
+        return -EINVAL;
+    }
+    if (o->x2_after >= 0 && o->s1_after >= 0) {
+        fprintf(stderr, "enbsim: --x2-handover-after and --s1-handover-after exclude each "
+                        "other\n");
+        return -EINVAL;
+    }
+    if ((o->s1_cancel || o->s1_notify_delay > 0) && o->s1_after < 0) {
+        fprintf(stderr, "enbsim: --s1-handover-cancel and --s1-notify-delay need "
+                        "--s1-handover-after\n");
         return -EINVAL;
     }
     if (o->attaches > 1 && !o->detach) {

@@ -409,6 +409,49 @@ int enb_parse_dl(const uint8_t *buf, size_t len, struct enb_dl *out, void *arena
             }
         break;
     }
+    case S1AP_MSG_HandoverRequest: {
+        s1ap_HandoverRequest *m = &pdu->u.HandoverRequest;
+        /* 9.1.5.4: the target has no eNB UE S1AP ID for the UE yet */
+        out->has_ids = true;
+        out->mme_ue_id = m->MME_UE_S1AP_ID;
+        for (uint32_t i = 0; i < m->E_RABToBeSetupListHOReq.count && i < ENB_ERAB_MAX; i++) {
+            s1ap_E_RABToBeSetupItemHOReq *it = &m->E_RABToBeSetupListHOReq.items[i];
+            struct enb_erab *e = &out->erab[out->n_erab];
+            e->id = (uint8_t)it->e_RAB_ID;
+            e->teid = get_teid(it->gTP_TEID);
+            if (tla_ipv4(&it->transportLayerAddress, &e->addr))
+                continue;
+            out->n_erab++;
+        }
+        if (m->SecurityContext.nextHopParameter.nbits == 256) {
+            out->has_nh = true;
+            out->ncc = (uint8_t)(m->SecurityContext.nextHopChainingCount & 7);
+            memcpy(out->nh, m->SecurityContext.nextHopParameter.buf, 32);
+        }
+        enb_cause_str(&m->Cause, out->cause, sizeof(out->cause));
+        break;
+    }
+    case S1AP_MSG_HandoverCommand:
+        out->has_ids = out->has_enb_ue_id = true;
+        out->mme_ue_id = pdu->u.HandoverCommand.MME_UE_S1AP_ID;
+        out->enb_ue_id = pdu->u.HandoverCommand.eNB_UE_S1AP_ID;
+        break;
+    case S1AP_MSG_HandoverPreparationFailure:
+        out->has_ids = out->has_enb_ue_id = true;
+        out->mme_ue_id = pdu->u.HandoverPreparationFailure.MME_UE_S1AP_ID;
+        out->enb_ue_id = pdu->u.HandoverPreparationFailure.eNB_UE_S1AP_ID;
+        enb_cause_str(&pdu->u.HandoverPreparationFailure.Cause, out->cause, sizeof(out->cause));
+        break;
+    case S1AP_MSG_MMEStatusTransfer:
+        out->has_ids = out->has_enb_ue_id = true;
+        out->mme_ue_id = pdu->u.MMEStatusTransfer.MME_UE_S1AP_ID;
+        out->enb_ue_id = pdu->u.MMEStatusTransfer.eNB_UE_S1AP_ID;
+        break;
+    case S1AP_MSG_HandoverCancelAcknowledge:
+        out->has_ids = out->has_enb_ue_id = true;
+        out->mme_ue_id = pdu->u.HandoverCancelAcknowledge.MME_UE_S1AP_ID;
+        out->enb_ue_id = pdu->u.HandoverCancelAcknowledge.eNB_UE_S1AP_ID;
+        break;
     case S1AP_MSG_PathSwitchRequestFailure: {
         s1ap_PathSwitchRequestFailure *m = &pdu->u.PathSwitchRequestFailure;
         out->has_ids = out->has_enb_ue_id = true;
@@ -526,6 +569,135 @@ int enb_build_path_switch_request(const struct enb_cfg *e, uint32_t enb_ue_id,
     m->UESecurityCapabilities.encryptionAlgorithms.nbits = 16;
     m->UESecurityCapabilities.integrityProtectionAlgorithms.buf = eia;
     m->UESecurityCapabilities.integrityProtectionAlgorithms.nbits = 16;
+    return s1ap_encode(&pdu, buf, cap);
+}
+
+/* The RRC containers of the handover's transparent containers (TS 36.413
+ * 9.2.1.56/57: HandoverPreparationInformation and HandoverCommand of TS
+ * 36.331 10.2.2, UPER).  Both begin with criticalExtensions CHOICE {c1,
+ * criticalExtensionsFuture SEQUENCE {}}: one bit 1 selects the empty
+ * future extension, the shortest valid value (the simulator has no radio
+ * configuration to carry). */
+static const uint8_t rrc_empty[1] = {0x80};
+
+int enb_build_ho_required(const struct enb_cfg *src, const struct enb_cfg *tgt,
+                          uint32_t mme_ue_id, uint32_t enb_ue_id, uint8_t *buf, size_t cap)
+{
+    struct s1ap_pdu pdu;
+    s1ap_SourceeNB_ToTargeteNB_TransparentContainer c;
+    s1ap_LastVisitedCell_Item hist;
+    s1ap_TAI tai;
+    uint8_t cont[256];
+    if (s1ap_pdu_init(&pdu, S1AP_MSG_HandoverRequired))
+        return -EINVAL;
+    memset(&c, 0, sizeof(c));
+    memset(&hist, 0, sizeof(hist));
+    c.rRC_Container.buf = rrc_empty;
+    c.rRC_Container.len = sizeof(rrc_empty);
+    fill_tai_cgi(tgt, &tai, &c.targetCell_ID);
+    /* 9.2.1.42 UE History Information: the cell the UE leaves */
+    hist.present = S1AP_LastVisitedCell_Item_PR_e_UTRAN_Cell;
+    fill_tai_cgi(src, &tai, &hist.u.e_UTRAN_Cell.global_Cell_ID);
+    hist.u.e_UTRAN_Cell.cellType.cell_Size = S1AP_Cell_Size_small;
+    hist.u.e_UTRAN_Cell.time_UE_StayedInCell = 1;
+    c.uE_HistoryInformation.count = 1;
+    c.uE_HistoryInformation.items = &hist;
+    int clen = aper_encode_complete(&s1ap_desc_SourceeNB_ToTargeteNB_TransparentContainer, &c,
+                                    cont, sizeof(cont));
+    if (clen < 0)
+        return clen;
+    s1ap_HandoverRequired *m = &pdu.u.HandoverRequired;
+    m->MME_UE_S1AP_ID = mme_ue_id;
+    m->eNB_UE_S1AP_ID = enb_ue_id;
+    m->HandoverType = S1AP_HandoverType_intralte;
+    m->Cause.present = S1AP_Cause_PR_radioNetwork;
+    m->Cause.u.radioNetwork = S1AP_CauseRadioNetwork_handover_desirable_for_radio_reason;
+    m->TargetID.present = S1AP_TargetID_PR_targeteNB_ID;
+    s1ap_TargeteNB_ID *t = &m->TargetID.u.targeteNB_ID;
+    memcpy(t->global_ENB_ID.pLMNidentity, tgt->plmn, 3);
+    t->global_ENB_ID.eNB_ID.present = S1AP_ENB_ID_PR_macroENB_ID;
+    t->global_ENB_ID.eNB_ID.u.macroENB_ID = tgt->enb_id & 0xfffff;
+    fill_tai_cgi(tgt, &t->selected_TAI, &c.targetCell_ID);
+    m->Source_ToTarget_TransparentContainer.buf = cont;
+    m->Source_ToTarget_TransparentContainer.len = (uint32_t)clen;
+    return s1ap_encode(&pdu, buf, cap);
+}
+
+int enb_build_ho_request_ack(uint32_t mme_ue_id, uint32_t enb_ue_id,
+                             const struct enb_erab *erabs, unsigned n, uint8_t *buf,
+                             size_t cap)
+{
+    struct s1ap_pdu pdu;
+    s1ap_E_RABAdmittedItem items[ENB_ERAB_MAX];
+    s1ap_TargeteNB_ToSourceeNB_TransparentContainer c;
+    uint8_t cont[64];
+    if (!n || n > ENB_ERAB_MAX || s1ap_pdu_init(&pdu, S1AP_MSG_HandoverRequestAcknowledge))
+        return -EINVAL;
+    memset(&c, 0, sizeof(c));
+    c.rRC_Container.buf = rrc_empty;
+    c.rRC_Container.len = sizeof(rrc_empty);
+    int clen = aper_encode_complete(&s1ap_desc_TargeteNB_ToSourceeNB_TransparentContainer, &c,
+                                    cont, sizeof(cont));
+    if (clen < 0)
+        return clen;
+    s1ap_HandoverRequestAcknowledge *m = &pdu.u.HandoverRequestAcknowledge;
+    m->MME_UE_S1AP_ID = mme_ue_id;
+    m->eNB_UE_S1AP_ID = enb_ue_id;
+    memset(items, 0, sizeof(items));
+    for (unsigned i = 0; i < n; i++) {
+        items[i].e_RAB_ID = erabs[i].id;
+        items[i].transportLayerAddress.buf = (const uint8_t *)&erabs[i].addr.s_addr;
+        items[i].transportLayerAddress.nbits = 32;
+        put_teid(items[i].gTP_TEID, erabs[i].teid);
+    }
+    m->E_RABAdmittedList.count = n;
+    m->E_RABAdmittedList.items = items;
+    m->Target_ToSource_TransparentContainer.buf = cont;
+    m->Target_ToSource_TransparentContainer.len = (uint32_t)clen;
+    return s1ap_encode(&pdu, buf, cap);
+}
+
+int enb_build_enb_status_transfer(uint32_t mme_ue_id, uint32_t enb_ue_id, const uint8_t *ebis,
+                                  unsigned n, uint8_t *buf, size_t cap)
+{
+    struct s1ap_pdu pdu;
+    s1ap_Bearers_SubjectToStatusTransfer_Item items[ENB_ERAB_MAX];
+    if (!n || n > ENB_ERAB_MAX || s1ap_pdu_init(&pdu, S1AP_MSG_ENBStatusTransfer))
+        return -EINVAL;
+    s1ap_ENBStatusTransfer *m = &pdu.u.ENBStatusTransfer;
+    m->MME_UE_S1AP_ID = mme_ue_id;
+    m->eNB_UE_S1AP_ID = enb_ue_id;
+    memset(items, 0, sizeof(items));
+    for (unsigned i = 0; i < n; i++)
+        items[i].e_RAB_ID = ebis[i];   /* 9.2.1.32: PDCP SN and HFN 0 */
+    m->eNB_StatusTransfer_TransparentContainer.bearers_SubjectToStatusTransferList.count = n;
+    m->eNB_StatusTransfer_TransparentContainer.bearers_SubjectToStatusTransferList.items = items;
+    return s1ap_encode(&pdu, buf, cap);
+}
+
+int enb_build_ho_notify(const struct enb_cfg *e, uint32_t mme_ue_id, uint32_t enb_ue_id,
+                        uint8_t *buf, size_t cap)
+{
+    struct s1ap_pdu pdu;
+    if (s1ap_pdu_init(&pdu, S1AP_MSG_HandoverNotify))
+        return -EINVAL;
+    s1ap_HandoverNotify *m = &pdu.u.HandoverNotify;
+    m->MME_UE_S1AP_ID = mme_ue_id;
+    m->eNB_UE_S1AP_ID = enb_ue_id;
+    fill_tai_cgi(e, &m->TAI, &m->EUTRAN_CGI);
+    return s1ap_encode(&pdu, buf, cap);
+}
+
+int enb_build_ho_cancel(uint32_t mme_ue_id, uint32_t enb_ue_id, uint8_t *buf, size_t cap)
+{
+    struct s1ap_pdu pdu;
+    if (s1ap_pdu_init(&pdu, S1AP_MSG_HandoverCancel))
+        return -EINVAL;
+    s1ap_HandoverCancel *m = &pdu.u.HandoverCancel;
+    m->MME_UE_S1AP_ID = mme_ue_id;
+    m->eNB_UE_S1AP_ID = enb_ue_id;
+    m->Cause.present = S1AP_Cause_PR_radioNetwork;
+    m->Cause.u.radioNetwork = S1AP_CauseRadioNetwork_handover_cancelled;
     return s1ap_encode(&pdu, buf, cap);
 }
 

@@ -59,6 +59,9 @@ struct enb_dl {
     bool has_nh;
     uint8_t ncc;              /* Next Hop Chaining Count, 0..7 */
     uint8_t nh[32];           /* Next-Hop parameter */
+    /* Handover Request (9.1.5.4) to a target: the E-RABs (erab[], the
+     * gateway's uplink ends) and the Security Context in has_nh/ncc/nh;
+     * has_ids with the MME id only */
     /* Reset (9.1.8.1), from the MME: the whole interface or a list */
     bool reset_all;
     unsigned n_reset;
@@ -116,6 +119,28 @@ int enb_build_path_switch_request(const struct enb_cfg *e, uint32_t enb_ue_id,
                                   uint32_t src_mme_ue_id, const struct enb_erab *erabs,
                                   unsigned n, uint16_t eea_caps, uint16_t eia_caps,
                                   uint8_t *buf, size_t cap);
+/* S1 handover (TS 36.413 8.4.1-8.4.3, 8.4.5-8.4.7), eNB side.
+ * Handover Required from the source src (the UE's MME/eNB UE S1AP IDs),
+ * intra-LTE, cause handover-desirable-for-radio-reason, toward tgt's
+ * Global eNB ID and TAI, with a Source eNB to Target eNB Transparent
+ * Container (9.2.1.56) naming tgt's cell and src's as the UE's history. */
+int enb_build_ho_required(const struct enb_cfg *src, const struct enb_cfg *tgt,
+                          uint32_t mme_ue_id, uint32_t enb_ue_id, uint8_t *buf, size_t cap);
+/* Handover Request Acknowledge (8.4.2.2) from the target: its new eNB UE
+ * S1AP ID and the admitted E-RABs with its S1-U address and downlink
+ * TEIDs, and a Target eNB to Source eNB Transparent Container (9.2.1.57). */
+int enb_build_ho_request_ack(uint32_t mme_ue_id, uint32_t enb_ue_id,
+                             const struct enb_erab *erabs, unsigned n, uint8_t *buf,
+                             size_t cap);
+/* eNB Status Transfer (8.4.6) from the source: UL/DL COUNT 0 per E-RAB. */
+int enb_build_enb_status_transfer(uint32_t mme_ue_id, uint32_t enb_ue_id, const uint8_t *ebis,
+                                  unsigned n, uint8_t *buf, size_t cap);
+/* Handover Notify (8.4.3) from the target e: the UE arrived in its cell. */
+int enb_build_ho_notify(const struct enb_cfg *e, uint32_t mme_ue_id, uint32_t enb_ue_id,
+                        uint8_t *buf, size_t cap);
+/* Handover Cancel (8.4.5) from the source, cause handover-cancelled. */
+int enb_build_ho_cancel(uint32_t mme_ue_id, uint32_t enb_ue_id, uint8_t *buf, size_t cap);
+
 /* Reset (TS 36.413 8.7.1.2.2, eNB initiated): the whole S1 interface when
  * n == 0, else the listed UE-associated connections (ids[i].has_* says
  * which IDs an item names).  Cause radioNetwork/unspecified. */

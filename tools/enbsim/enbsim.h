@@ -71,6 +71,8 @@ enum enbsim_proc {
     PROC_PAGING,          /* Paging received -> Initial Context Setup Response */
     PROC_TAU,             /* TAU Request -> TAU Accept */
     PROC_X2HO,            /* Path Switch Request -> Acknowledge */
+    PROC_S1HO,            /* Handover Required -> the source's UE Context Release */
+    PROC_S1HO_CANCEL,     /* Handover Required -> Handover Cancel Acknowledge */
     PROC_RESET,           /* Reset -> Reset Acknowledge */
     PROC_DEDICATED,       /* dedicated bearer activated (E-RAB Setup answered) */
     PROC__COUNT

@@ -51,7 +51,10 @@ struct enbsim_opts {
     double tau_period;               /* s idle -> periodic TAU, <0 never */
     bool tau_active;                 /* TAUs with the active flag */
     double x2_after;                 /* s in a cell -> X2 handover to the next eNB, <0 never */
-    unsigned handovers;              /* X2 handovers per UE, 0 no limit */
+    unsigned handovers;              /* X2/S1 handovers per UE, 0 no limit */
+    double s1_after;                 /* s in a cell -> S1 handover to the next eNB, <0 never */
+    bool s1_cancel;                  /* the source cancels each S1 handover after the Command */
+    double s1_notify_delay;          /* s between MME Status Transfer and Handover Notify */
     double reset_after;              /* s after S1 Setup -> every eNB sends S1 Reset, <0 never */
     bool reset_done;
     int bearer_qci;                  /* --bearer-alloc QCI:PORT, 0 none */
@@ -109,6 +112,10 @@ struct enbsim_stats {
     uint64_t pagings, paging_ignored, paging_imsi, nh_mismatch, resets_rx, dedicated_ul, dedicated_dl;
     uint64_t t_first_cycle, t_last_cycle;    /* ns: first release request, last SR done */
     uint64_t t_first_ho, t_last_ho;
+    /* S1 handover: Handover Request for no UE of ours; a handover message
+     * out of sequence; a source release with a cause other than
+     * successful-handover */
+    uint64_t ho_request_unknown, ho_unexpected, ho_release_cause_other;
 };
 
 struct enbsim_ue_ext {               /* per-UE program state beside struct enbsim_ue */
@@ -138,6 +145,20 @@ struct enbsim_ue_ext {               /* per-UE program state beside struct enbsi
     unsigned ho_enb;
     uint32_t ho_enb_ue_id;
     unsigned teid_gen;               /* bumped per handover: new downlink TEIDs */
+    /* S1 handover (mobility.c): ho_pending with ho_s1; the phase; what
+     * the Handover Request gave the target (uplink ends, {NH, NCC}); the
+     * source connection whose release ends the handover */
+    bool ho_s1;
+    uint8_t ho_phase;                /* enum in mobility.c */
+    uint64_t ho_notify_at;           /* ns: the target sends Handover Notify */
+    unsigned ho_n_ul;
+    struct enb_erab ho_ul[ENB_ERAB_MAX];
+    bool ho_nh_ok;
+    uint8_t ho_ncc;
+    uint8_t ho_nh[32];
+    bool ho_src_wait;
+    unsigned ho_src_enb;
+    uint32_t ho_src_enb_ue_id;
 };
 
 struct enbsim {

@@ -137,7 +137,7 @@ void enbsim_ue_fail(struct enbsim *x, struct enbsim_ue *ue, enum enbsim_proc p, 
 
 static enum enbsim_proc running_proc(struct enbsim_ue *ue)
 {
-    static const enum enbsim_proc mob[] = {PROC_X2HO, PROC_TAU, PROC_SERVICE, PROC_IDLE,
+    static const enum enbsim_proc mob[] = {PROC_X2HO, PROC_S1HO, PROC_TAU, PROC_SERVICE, PROC_IDLE,
                                            PROC_DEDICATED};
     for (size_t i = 0; i < sizeof(mob) / sizeof(mob[0]); i++)
         if (ue->t_start[mob[i]])

@@ -4,6 +4,8 @@
  *   5.6.2; TS 36.413 8.5, 8.6.2.1; TS 23.401 5.3.4),
  *   periodic and normal Tracking Area Update (TS 24.301 5.5.3),
  *   X2 handover's Path Switch (TS 36.413 8.4.4, TS 33.401 7.2.8 NH/NCC),
+ *   S1 handover between two simulated eNBs (TS 36.413 8.4.1-8.4.3,
+ *   8.4.5-8.4.7; TS 23.401 5.5.1.2.2), with Handover Cancel,
  *   S1 Reset in both directions (TS 36.413 8.7.1),
  *   dedicated bearers (E-RAB Modify here; E-RAB Setup in load.c) and the
  *   UE-requested bearer resource allocation (TS 24.301 6.5.3).
@@ -78,6 +80,7 @@ static struct enbsim_ue *ue_by_tmsi(struct enbsim *x, uint32_t tmsi)
 bool enbsim_mob_running(const struct enbsim_ue *ue)
 {
     return ue->t_start[PROC_SERVICE] || ue->t_start[PROC_TAU] || ue->t_start[PROC_X2HO] ||
+           ue->t_start[PROC_S1HO] ||
            ue->t_start[PROC_IDLE] || ue->t_start[PROC_PAGING];
 }
 
@@ -293,6 +296,291 @@ static void on_path_switch_ack(struct enbsim *x, struct enbsim_ue *ue, const str
     log_ue(x, ue, "X2 handover done");
 }
 
+/* ------------------------------------------------------- S1 handover -- */
+
+/* Phases of an S1 handover (TS 23.401 5.5.1.2.2 without MME/SGW
+ * relocation), ext->ho_phase while ho_pending && ho_s1:
+ *   REQUIRED   source sent Handover Required; the target awaits Handover
+ *              Request
+ *   ADMITTED   target answered Handover Request Acknowledge
+ *   EXECUTING  source got Handover Command, sent eNB Status Transfer
+ *   CANCELLING source sent Handover Cancel (--s1-handover-cancel)
+ * After the target's Handover Notify the UE is the target's (ho_pending
+ * false) and ho_src_wait until the source's UE Context Release Command
+ * (successful-handover) ends the procedure. */
+enum { S1HO_REQUIRED = 1, S1HO_ADMITTED, S1HO_EXECUTING, S1HO_CANCELLING };
+
+static struct enbsim_enb *next_enb(struct enbsim *x, struct enbsim_ue *ue)
+{
+    for (unsigned k = 1; k < x->n_enbs; k++) {
+        struct enbsim_enb *c = &x->enbs[(ue->enb + k) % x->n_enbs];
+        if (c->s1_ready)
+            return c;
+    }
+    return NULL;
+}
+
+static void s1ho_end(struct enbsim *x, struct enbsim_ue *ue, bool ok, enum enbsim_proc p,
+                     const char *why)
+{
+    struct enbsim_ue_ext *ext = ext_of(x, ue);
+    uint64_t now = enbsim_now_ns();
+    if (ue->t_start[PROC_S1HO]) {
+        if (ok)
+            enbsim_stat_ok(x, p, ue->t_start[PROC_S1HO]);
+        else
+            enbsim_stat_fail(x, p, why);
+    }
+    ue->t_start[PROC_S1HO] = 0;
+    ext->ho_pending = ext->ho_s1 = ext->ho_src_wait = false;
+    ext->ho_phase = 0;
+    ext->ho_notify_at = 0;
+    ext->deadline = 0;
+    ext->in_cell_since = now;
+    ext->last_active = now;
+    /* --handovers counts attempts: a UE whose handovers fail goes on */
+    ext->hos_done++;
+    if (ok)
+        x->st.t_last_ho = now;
+    mob_end(x, ue);
+    log_ue(x, ue, ok ? (p == PROC_S1HO ? "S1 handover done" : "S1 handover cancelled")
+                     : why);
+}
+
+/* TS 36.413 8.4.1.2: the source decides on a handover to the next eNB */
+static void start_s1(struct enbsim *x, struct enbsim_ue *ue)
+{
+    struct enbsim_ue_ext *ext = ext_of(x, ue);
+    struct enbsim_enb *se = &x->enbs[ue->enb], *te = next_enb(x, ue);
+    if (!te || !ue->mme_ue_id_known)
+        return;
+    ext->ho_pending = ext->ho_s1 = true;
+    ext->ho_phase = S1HO_REQUIRED;
+    ext->ho_enb = te->idx;
+    ext->ho_enb_ue_id = 0;
+    ext->ho_n_ul = 0;
+    ext->ho_nh_ok = false;
+    ext->ho_notify_at = 0;
+    int m = enb_build_ho_required(&se->cfg, &te->cfg, ue->mme_ue_id, ue->enb_ue_id, tx,
+                                  sizeof(tx));
+    uint64_t now = enbsim_now_ns();
+    ue->t_start[PROC_S1HO] = now;
+    if (!x->st.t_first_ho)
+        x->st.t_first_ho = now;
+    mob_begin(x, ue);
+    enbsim_arm(x, ue);
+    if (m < 0 || enbsim_send(x, se, ue->stream, tx, (size_t)m)) {
+        enbsim_ue_fail(x, ue, PROC_S1HO, "send", 0);
+        return;
+    }
+    log_ue(x, ue, "S1 handover: handover required");
+}
+
+/* TS 36.413 8.4.2.2: the target admits every E-RAB of the Handover
+ * Request with its own S1-U address and new downlink TEIDs; the {NH, NCC}
+ * must be the one the UE computes along its chain (TS 33.401 7.2.8.4.3) */
+static void on_ho_request(struct enbsim *x, struct enbsim_enb *e, const struct enb_dl *dl)
+{
+    struct enbsim_ue *ue = NULL;
+    for (unsigned i = 0; i < x->n_ues && !ue; i++) {
+        struct enbsim_ue *u = &x->ues[i];
+        struct enbsim_ue_ext *xe = ext_of(x, u);
+        if (xe->ho_pending && xe->ho_s1 && xe->ho_phase == S1HO_REQUIRED &&
+            xe->ho_enb == e->idx && u->mme_ue_id_known && u->mme_ue_id == dl->mme_ue_id)
+            ue = u;
+    }
+    if (!ue) {
+        x->st.ho_request_unknown++;
+        return;
+    }
+    struct enbsim_ue_ext *ext = ext_of(x, ue);
+    uint8_t nh[32];
+    if (!dl->has_nh || ue_nas_nh(ue, dl->ncc, nh) || CRYPTO_memcmp(nh, dl->nh, 32)) {
+        x->st.nh_mismatch++;
+    } else {
+        memcpy(ext->ho_nh, nh, 32);
+        ext->ho_ncc = dl->ncc;
+        ext->ho_nh_ok = true;
+    }
+    OPENSSL_cleanse(nh, sizeof(nh));
+    struct enb_erab adm[ENB_ERAB_MAX];
+    unsigned n = 0, gen = ext->teid_gen + 1;
+    ext->ho_n_ul = 0;
+    for (unsigned k = 0; k < dl->n_erab && n < ENB_ERAB_MAX; k++) {
+        bool known = false;
+        for (int i = 0; i < ENBSIM_MAX_BEARERS; i++)
+            known |= ue->bearer[i].active && ue->bearer[i].ebi == dl->erab[k].id;
+        if (!known)
+            continue;
+        ext->ho_ul[ext->ho_n_ul++] = dl->erab[k];
+        adm[n].id = dl->erab[k].id;
+        adm[n].addr = e->cfg.s1u_addr;
+        adm[n].teid = ((uint32_t)(gen & 63) << 26) | ((uint32_t)(ue->idx + 1) << 4) |
+                      dl->erab[k].id;
+        adm[n].nas = NULL;
+        adm[n].nas_len = 0;
+        n++;
+    }
+    ext->ho_enb_ue_id = enbsim_new_enb_ue_id(x, e, ue);
+    int m = n ? enb_build_ho_request_ack(dl->mme_ue_id, ext->ho_enb_ue_id, adm, n, tx,
+                                         sizeof(tx))
+              : -EINVAL;
+    if (m < 0 || enbsim_send(x, e, ue->stream, tx, (size_t)m)) {
+        ext->ho_pending = false;   /* the MME's TS1RELOCprep ends it on its side */
+        s1ho_end(x, ue, false, PROC_S1HO, n ? "send" : "ho-request-no-erab");
+        return;
+    }
+    ext->ho_phase = S1HO_ADMITTED;
+    log_ue(x, ue, "S1 handover: target admitted the UE");
+}
+
+/* TS 36.413 8.4.1.2: Handover Command at the source: the UE is told to
+ * go; the source sends its PDCP state (eNB Status Transfer, 8.4.6) — or,
+ * with --s1-handover-cancel, cancels the handover (8.4.5) */
+static void on_ho_command(struct enbsim *x, struct enbsim_enb *e, struct enbsim_ue *ue)
+{
+    struct enbsim_ue_ext *ext = ext_of(x, ue);
+    int m;
+    if (x->o.s1_cancel) {
+        m = enb_build_ho_cancel(ue->mme_ue_id, ue->enb_ue_id, tx, sizeof(tx));
+        ext->ho_phase = S1HO_CANCELLING;
+    } else {
+        uint8_t ebis[ENB_ERAB_MAX];
+        unsigned n = 0;
+        for (int i = 0; i < ENBSIM_MAX_BEARERS && n < ENB_ERAB_MAX; i++)
+            if (ue->bearer[i].active && ue->bearer[i].ul_teid)
+                ebis[n++] = ue->bearer[i].ebi;
+        m = enb_build_enb_status_transfer(ue->mme_ue_id, ue->enb_ue_id, ebis, n, tx, sizeof(tx));
+        ext->ho_phase = S1HO_EXECUTING;
+    }
+    if (m < 0 || enbsim_send(x, e, ue->stream, tx, (size_t)m)) {
+        enbsim_ue_fail(x, ue, PROC_S1HO, "send", 0);
+        return;
+    }
+    log_ue(x, ue, x->o.s1_cancel ? "S1 handover: cancel" : "S1 handover: status transfer");
+}
+
+/* The UE arrived in the target cell: Handover Notify (TS 36.413 8.4.3);
+ * from now on it is the target's, its user plane too (uplink to the
+ * tunnel ends of the Handover Request, downlink on the target's TEIDs) */
+static void send_notify(struct enbsim *x, struct enbsim_ue *ue)
+{
+    struct enbsim_ue_ext *ext = ext_of(x, ue);
+    struct enbsim_enb *te = &x->enbs[ext->ho_enb];
+    ext->ho_notify_at = 0;
+    int m = enb_build_ho_notify(&te->cfg, ue->mme_ue_id, ext->ho_enb_ue_id, tx, sizeof(tx));
+    if (m < 0 || enbsim_send(x, te, ue->stream, tx, (size_t)m)) {
+        enbsim_ue_fail(x, ue, PROC_S1HO, "send", 0);
+        return;
+    }
+    ext->ho_src_wait = true;
+    ext->ho_src_enb = ue->enb;
+    ext->ho_src_enb_ue_id = ue->enb_ue_id;
+    ext->ho_pending = false;
+    ue->enb = ext->ho_enb;
+    ue->enb_ue_id = ext->ho_enb_ue_id;
+    ue->s1_connected = true;
+    ext->teid_gen++;
+    for (int i = 0; i < ENBSIM_MAX_BEARERS; i++) {
+        struct ue_bearer *b = &ue->bearer[i];
+        if (!b->active || !b->ul_teid)
+            continue;
+        b->dl_teid = dl_teid_for(x, ue, b->ebi);
+        for (unsigned k = 0; k < ext->ho_n_ul; k++)
+            if (ext->ho_ul[k].id == b->ebi) {
+                b->ul_teid = ext->ho_ul[k].teid;
+                b->gw_addr = ext->ho_ul[k].addr;
+            }
+    }
+    if (ext->ho_nh_ok) {
+        /* TS 33.401 7.2.8.4.3: KeNB* from this NH; the chain goes on */
+        memcpy(ue->nh, ext->ho_nh, 32);
+        ue->nh_ncc = ext->ho_ncc;
+        OPENSSL_cleanse(ext->ho_nh, sizeof(ext->ho_nh));
+    }
+    enbsim_tun_sync(x, ue);
+    log_ue(x, ue, "S1 handover: handover notify");
+}
+
+/* The source's UE Context Release Command for a UE that left by S1
+ * handover (TS 23.401 5.5.1.2.2 step 19): Release Complete; done. */
+static bool on_src_release(struct enbsim *x, struct enbsim_enb *e, const struct enb_dl *dl)
+{
+    if (!dl->has_enb_ue_id)
+        return false;
+    uint32_t idx = dl->enb_ue_id & ((1u << x->id_bits) - 1);
+    if (idx >= x->n_ues)
+        return false;
+    struct enbsim_ue *ue = &x->ues[idx];
+    struct enbsim_ue_ext *ext = ext_of(x, ue);
+    if (!ext->ho_src_wait || ext->ho_src_enb != e->idx || ext->ho_src_enb_ue_id != dl->enb_ue_id)
+        return false;
+    int m = enb_build_ue_ctx_release_complete(dl->mme_ue_id, dl->enb_ue_id, tx, sizeof(tx));
+    if (m > 0)
+        enbsim_send(x, e, ue->stream, tx, (size_t)m);
+    if (strcmp(dl->cause, "radioNetwork/successful-handover"))
+        x->st.ho_release_cause_other++;
+    s1ho_end(x, ue, true, PROC_S1HO, NULL);
+    return true;
+}
+
+static bool s1ho_on_s1ap(struct enbsim *x, struct enbsim_enb *e, struct enbsim_ue *ue,
+                         const struct enb_dl *dl)
+{
+    struct enbsim_ue_ext *ext = ue ? ext_of(x, ue) : NULL;
+    bool src = ue && ext->ho_pending && ext->ho_s1 && ue->enb == e->idx;
+    bool tgt = ue && ext->ho_pending && ext->ho_s1 && ext->ho_enb == e->idx &&
+               ue->enb != e->idx;
+    switch (dl->kind) {
+    case S1AP_MSG_HandoverRequest:
+        on_ho_request(x, e, dl);
+        return true;
+    case S1AP_MSG_HandoverCommand:
+        if (src && ext->ho_phase == S1HO_ADMITTED)
+            on_ho_command(x, e, ue);
+        else
+            x->st.ho_unexpected++;
+        return true;
+    case S1AP_MSG_HandoverPreparationFailure:
+        /* TS 36.413 8.4.1.3: the UE stays with the source */
+        if (src)
+            s1ho_end(x, ue, false, PROC_S1HO, dl->cause);
+        return true;
+    case S1AP_MSG_MMEStatusTransfer:
+        /* 8.4.7: the target has the PDCP state; the UE synchronises to it
+         * (after --s1-notify-delay) and the target notifies the MME */
+        if (tgt && ext->ho_phase == S1HO_EXECUTING) {
+            if (x->o.s1_notify_delay > 0)
+                ext->ho_notify_at = enbsim_now_ns() + secs_ns(x->o.s1_notify_delay);
+            else
+                send_notify(x, ue);
+        } else {
+            x->st.ho_unexpected++;
+        }
+        return true;
+    case S1AP_MSG_HandoverCancelAcknowledge:
+        if (src && ext->ho_phase == S1HO_CANCELLING)
+            s1ho_end(x, ue, true, PROC_S1HO_CANCEL, NULL);
+        return true;
+    case S1AP_MSG_UEContextReleaseCommand:
+        if (tgt) {
+            /* the MME releases the target's connection (cancel, or its
+             * TS1RELOCoverall ran out): Release Complete; the UE stays
+             * with the source */
+            int m = enb_build_ue_ctx_release_complete(dl->mme_ue_id, dl->enb_ue_id, tx,
+                                                      sizeof(tx));
+            if (m > 0)
+                enbsim_send(x, e, ue->stream, tx, (size_t)m);
+            if (ext->ho_phase != S1HO_CANCELLING)
+                s1ho_end(x, ue, false, PROC_S1HO, dl->cause);
+            return true;
+        }
+        return !ue && on_src_release(x, e, dl);
+    default:
+        return false;
+    }
+}
+
 void enbsim_mob_set_kenb(struct enbsim *x, struct enbsim_ue *ue, const struct enb_dl *dl)
 {
     uint8_t k[32];
@@ -346,13 +634,16 @@ void enbsim_mob_released(struct enbsim *x, struct enbsim_ue *ue, const char *why
         ue->t_start[PROC_IDLE] = 0;
     }
     /* TS 36.413 8.3.3, 8.7.1: whatever ran on the connection is over */
-    static const enum enbsim_proc ps[] = {PROC_SERVICE, PROC_PAGING, PROC_TAU, PROC_X2HO};
+    static const enum enbsim_proc ps[] = {PROC_SERVICE, PROC_PAGING, PROC_TAU, PROC_X2HO,
+                                          PROC_S1HO};
     for (size_t i = 0; i < sizeof(ps) / sizeof(ps[0]); i++)
         if (ue->t_start[ps[i]]) {
             enbsim_stat_fail(x, ps[i], why);
             ue->t_start[ps[i]] = 0;
         }
-    ext->ho_pending = false;
+    ext->ho_pending = ext->ho_s1 = ext->ho_src_wait = false;
+    ext->ho_phase = 0;
+    ext->ho_notify_at = 0;
     ext->up_kept = false;
     mob_end(x, ue);
     ue->s1_connected = false;
@@ -456,11 +747,16 @@ void enbsim_mob_tick(struct enbsim *x, struct enbsim_ue *ue, uint64_t now)
     struct enbsim_ue_ext *ext = ext_of(x, ue);
     if (ext->finished || x->stopping || !x->enbs[ue->enb].s1_ready)
         return;
+    if (ext->ho_notify_at && now >= ext->ho_notify_at && ext->ho_pending && ext->ho_s1) {
+        send_notify(x, ue);
+        return;
+    }
     if (enbsim_mob_running(ue) || ue->t_start[PROC_PDN_CONNECT] ||
         ue->t_start[PROC_PDN_DISCONNECT] || ue->t_start[PROC_ATTACH] || ue->t_start[PROC_DETACH])
         return;
     bool cycles_left = !x->o.cycles || ext->cycles_done < x->o.cycles;
     bool hos_left = !x->o.handovers || ext->hos_done < x->o.handovers;
+    bool ho_mode = x->o.x2_after >= 0 || x->o.s1_after >= 0;
     /* the hold is over: nothing new unless a --cycles / --handovers count
      * is still to be reached (the UE detaches or finishes once idle) */
     bool counted = (x->o.cycles && ext->cycles_done < x->o.cycles) ||
@@ -472,6 +768,12 @@ void enbsim_mob_tick(struct enbsim *x, struct enbsim_ue *ue, uint64_t now)
             now - ext->in_cell_since >= secs_ns(x->o.x2_after)) {
             if (may_start(x))
                 start_x2(x, ue);
+            return;
+        }
+        if (x->o.s1_after >= 0 && x->n_enbs > 1 && hos_left &&
+            now - ext->in_cell_since >= secs_ns(x->o.s1_after)) {
+            if (may_start(x))
+                start_s1(x, ue);
             return;
         }
         if (x->o.idle_after >= 0 && cycles_left &&
@@ -486,7 +788,7 @@ void enbsim_mob_tick(struct enbsim *x, struct enbsim_ue *ue, uint64_t now)
             start_tau(x, ue, 3);
         return;
     }
-    if (x->o.active_after >= 0 && (cycles_left || (x->o.x2_after >= 0 && hos_left)) &&
+    if (x->o.active_after >= 0 && (cycles_left || (ho_mode && hos_left)) &&
         now - ext->idle_since >= secs_ns(x->o.active_after) && may_start(x))
         start_service(x, ue, S1AP_RRC_Establishment_Cause_mo_Data);
 }
@@ -653,6 +955,8 @@ bool enbsim_mob_on_s1ap(struct enbsim *x, struct enbsim_enb *e, struct enbsim_ue
                         const struct enb_dl *dl)
 {
     struct enbsim_ue_ext *ext = ue ? ext_of(x, ue) : NULL;
+    if (s1ho_on_s1ap(x, e, ue, dl))
+        return true;
     switch (dl->kind) {
     case S1AP_MSG_Paging:
         on_paging(x, e, dl);

@@ -62,6 +62,8 @@ const char *enbsim_proc_str(enum enbsim_proc p)
     case PROC_PAGING: return "paging";
     case PROC_TAU: return "tau";
     case PROC_X2HO: return "x2_handover";
+    case PROC_S1HO: return "s1_handover";
+    case PROC_S1HO_CANCEL: return "s1_handover_cancel";
     case PROC_RESET: return "reset";
     case PROC_DEDICATED: return "dedicated_bearer";
     case PROC__COUNT: break;

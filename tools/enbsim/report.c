@@ -121,11 +121,16 @@ void enbsim_report(struct enbsim *x, FILE *out)
                     ? (double)(s->t_last_cycle - s->t_first_cycle) / 1e9 : 0;
     fprintf(out, "enbsim: cycles_per_s %.1f\n", cs > 0 ? (double)s->ok[PROC_SERVICE] / cs : 0);
     double hs = s->t_last_ho > s->t_first_ho ? (double)(s->t_last_ho - s->t_first_ho) / 1e9 : 0;
-    fprintf(out, "enbsim: handovers_per_s %.1f\n", hs > 0 ? (double)s->ok[PROC_X2HO] / hs : 0);
+    fprintf(out, "enbsim: handovers_per_s %.1f\n",
+            hs > 0 ? (double)(s->ok[PROC_X2HO] + s->ok[PROC_S1HO]) / hs : 0);
     fprintf(out, "enbsim: pagings %llu\n", (unsigned long long)s->pagings);
     fprintf(out, "enbsim: paging_ignored %llu\n", (unsigned long long)s->paging_ignored);
     fprintf(out, "enbsim: paging_imsi %llu\n", (unsigned long long)s->paging_imsi);
     fprintf(out, "enbsim: nh_mismatch %llu\n", (unsigned long long)s->nh_mismatch);
+    fprintf(out, "enbsim: s1_ho_request_unknown %llu\n", (unsigned long long)s->ho_request_unknown);
+    fprintf(out, "enbsim: s1_ho_unexpected %llu\n", (unsigned long long)s->ho_unexpected);
+    fprintf(out, "enbsim: s1_ho_release_cause_other %llu\n",
+            (unsigned long long)s->ho_release_cause_other);
     fprintf(out, "enbsim: s1_resets_received %llu\n", (unsigned long long)s->resets_rx);
     fprintf(out, "enbsim: dedicated_ul_pkts %llu\n", (unsigned long long)s->dedicated_ul);
     fprintf(out, "enbsim: dedicated_dl_pkts %llu\n", (unsigned long long)s->dedicated_dl);

@@ -316,6 +316,165 @@ static void test_mobility_messages_decode(void **state)
     assert_int_equal(pdu.u.E_RABModifyResponse.E_RABModifyListBearerModRes.items[0].e_RAB_ID, 6);
 }
 
+/* S1 handover (TS 36.413 8.4.1-8.4.3, 8.4.5-8.4.7): the eNB's messages
+ * decode to what was put in, the transparent containers decode as the
+ * S1AP container types, and the parser reads Handover Request (E-RABs,
+ * Security Context), Command, MME Status Transfer, Preparation Failure
+ * and Cancel Acknowledge. */
+static void test_s1_handover_messages(void **state)
+{
+    (void)state;
+    uint8_t buf[1024];
+    struct enb_cfg tgt;
+    enb_init();
+    tgt = enb;
+    tgt.enb_id = 0x12346;
+    tgt.tac = 8;
+    int n = enb_build_ho_required(&enb, &tgt, 77, 0x1234, buf, sizeof(buf));
+    decode(buf, n, S1AP_MSG_HandoverRequired);
+    s1ap_HandoverRequired *hr = &pdu.u.HandoverRequired;
+    assert_int_equal(hr->MME_UE_S1AP_ID, 77);
+    assert_int_equal(hr->eNB_UE_S1AP_ID, 0x1234);
+    assert_int_equal(hr->HandoverType, S1AP_HandoverType_intralte);
+    assert_int_equal(hr->Cause.u.radioNetwork,
+                     S1AP_CauseRadioNetwork_handover_desirable_for_radio_reason);
+    assert_int_equal(hr->TargetID.present, S1AP_TargetID_PR_targeteNB_ID);
+    assert_int_equal(hr->TargetID.u.targeteNB_ID.global_ENB_ID.eNB_ID.u.macroENB_ID, 0x12346);
+    assert_int_equal(hr->TargetID.u.targeteNB_ID.selected_TAI.tAC[1], 8);
+    {
+        static uint8_t a2[4096];
+        struct aper_arena a;
+        struct aper_reader r;
+        s1ap_SourceeNB_ToTargeteNB_TransparentContainer c;
+        memset(&c, 0, sizeof(c));
+        aper_arena_init(&a, a2, sizeof(a2));
+        aper_reader_init(&r, hr->Source_ToTarget_TransparentContainer.buf,
+                         hr->Source_ToTarget_TransparentContainer.len);
+        assert_int_equal(aper_decode_type(&r, &s1ap_desc_SourceeNB_ToTargeteNB_TransparentContainer,
+                                          &c, &a, NULL), 0);
+        assert_int_equal(c.rRC_Container.len, 1);
+        assert_int_equal(c.targetCell_ID.cell_ID, (0x12346u << 8) | 1);
+        assert_int_equal(c.uE_HistoryInformation.count, 1);
+        assert_int_equal(c.uE_HistoryInformation.items[0].u.e_UTRAN_Cell.global_Cell_ID.cell_ID,
+                         (0x12345u << 8) | 1);
+    }
+
+    struct enb_erab e[2] = {{.id = 5, .teid = 0x08000015, .addr = tgt.s1u_addr},
+                            {.id = 6, .teid = 0x08000016, .addr = tgt.s1u_addr}};
+    n = enb_build_ho_request_ack(77, 0x2234, e, 2, buf, sizeof(buf));
+    decode(buf, n, S1AP_MSG_HandoverRequestAcknowledge);
+    s1ap_HandoverRequestAcknowledge *ra = &pdu.u.HandoverRequestAcknowledge;
+    assert_int_equal(ra->eNB_UE_S1AP_ID, 0x2234);
+    assert_int_equal(ra->E_RABAdmittedList.count, 2);
+    assert_memory_equal(ra->E_RABAdmittedList.items[1].gTP_TEID, "\x08\x00\x00\x16", 4);
+    assert_int_equal(ra->Target_ToSource_TransparentContainer.len, 3);
+    assert_true(enb_build_ho_request_ack(77, 1, e, 0, buf, sizeof(buf)) < 0);
+
+    uint8_t ebis[] = {5, 6};
+    n = enb_build_enb_status_transfer(77, 0x1234, ebis, 2, buf, sizeof(buf));
+    decode(buf, n, S1AP_MSG_ENBStatusTransfer);
+    assert_int_equal(pdu.u.ENBStatusTransfer.eNB_StatusTransfer_TransparentContainer
+                         .bearers_SubjectToStatusTransferList.count, 2);
+    n = enb_build_ho_notify(&tgt, 77, 0x2234, buf, sizeof(buf));
+    decode(buf, n, S1AP_MSG_HandoverNotify);
+    assert_int_equal(pdu.u.HandoverNotify.eNB_UE_S1AP_ID, 0x2234);
+    assert_int_equal(pdu.u.HandoverNotify.TAI.tAC[1], 8);
+    assert_int_equal(pdu.u.HandoverNotify.EUTRAN_CGI.cell_ID, (0x12346u << 8) | 1);
+    n = enb_build_ho_cancel(77, 0x1234, buf, sizeof(buf));
+    decode(buf, n, S1AP_MSG_HandoverCancel);
+    assert_int_equal(pdu.u.HandoverCancel.Cause.u.radioNetwork,
+                     S1AP_CauseRadioNetwork_handover_cancelled);
+
+    /* what the MME sends */
+    struct s1ap_pdu p;
+    struct enb_dl dl;
+    static uint8_t ar[16384];
+    uint8_t nh[32];
+    memset(nh, 0x3c, sizeof(nh));
+    s1ap_E_RABToBeSetupItemHOReq it;
+    memset(&it, 0, sizeof(it));
+    it.e_RAB_ID = 5;
+    uint8_t gw[4] = {192, 0, 2, 10};
+    it.transportLayerAddress.buf = gw;
+    it.transportLayerAddress.nbits = 32;
+    memcpy(it.gTP_TEID, "\x11\x00\x00\x01", 4);
+    uint8_t caps[2] = {0xe0, 0};
+    s1ap_pdu_init(&p, S1AP_MSG_HandoverRequest);
+    p.u.HandoverRequest.MME_UE_S1AP_ID = 77;
+    p.u.HandoverRequest.Cause.present = S1AP_Cause_PR_radioNetwork;
+    p.u.HandoverRequest.E_RABToBeSetupListHOReq.count = 1;
+    p.u.HandoverRequest.E_RABToBeSetupListHOReq.items = &it;
+    p.u.HandoverRequest.Source_ToTarget_TransparentContainer.buf = caps;
+    p.u.HandoverRequest.Source_ToTarget_TransparentContainer.len = 1;
+    p.u.HandoverRequest.UESecurityCapabilities.encryptionAlgorithms.buf = caps;
+    p.u.HandoverRequest.UESecurityCapabilities.encryptionAlgorithms.nbits = 16;
+    p.u.HandoverRequest.UESecurityCapabilities.integrityProtectionAlgorithms.buf = caps;
+    p.u.HandoverRequest.UESecurityCapabilities.integrityProtectionAlgorithms.nbits = 16;
+    p.u.HandoverRequest.SecurityContext.nextHopChainingCount = 2;
+    p.u.HandoverRequest.SecurityContext.nextHopParameter.buf = nh;
+    p.u.HandoverRequest.SecurityContext.nextHopParameter.nbits = 256;
+    n = s1ap_encode(&p, buf, sizeof(buf));
+    assert_true(n > 0);
+    assert_int_equal(enb_parse_dl(buf, (size_t)n, &dl, ar, sizeof(ar)), 0);
+    assert_int_equal(dl.kind, S1AP_MSG_HandoverRequest);
+    assert_true(dl.has_ids);
+    assert_false(dl.has_enb_ue_id);
+    assert_int_equal(dl.mme_ue_id, 77);
+    assert_int_equal(dl.n_erab, 1);
+    assert_int_equal(dl.erab[0].id, 5);
+    assert_int_equal(dl.erab[0].teid, 0x11000001);
+    assert_memory_equal(&dl.erab[0].addr.s_addr, gw, 4);
+    assert_true(dl.has_nh);
+    assert_int_equal(dl.ncc, 2);
+    assert_memory_equal(dl.nh, nh, 32);
+
+    s1ap_pdu_init(&p, S1AP_MSG_HandoverCommand);
+    p.u.HandoverCommand.MME_UE_S1AP_ID = 77;
+    p.u.HandoverCommand.eNB_UE_S1AP_ID = 0x1234;
+    p.u.HandoverCommand.Target_ToSource_TransparentContainer.buf = caps;
+    p.u.HandoverCommand.Target_ToSource_TransparentContainer.len = 1;
+    n = s1ap_encode(&p, buf, sizeof(buf));
+    assert_int_equal(enb_parse_dl(buf, (size_t)n, &dl, ar, sizeof(ar)), 0);
+    assert_int_equal(dl.kind, S1AP_MSG_HandoverCommand);
+    assert_true(dl.has_enb_ue_id);
+    assert_int_equal(dl.enb_ue_id, 0x1234);
+
+    s1ap_pdu_init(&p, S1AP_MSG_HandoverPreparationFailure);
+    p.u.HandoverPreparationFailure.MME_UE_S1AP_ID = 77;
+    p.u.HandoverPreparationFailure.eNB_UE_S1AP_ID = 0x1234;
+    p.u.HandoverPreparationFailure.Cause.present = S1AP_Cause_PR_radioNetwork;
+    p.u.HandoverPreparationFailure.Cause.u.radioNetwork = S1AP_CauseRadioNetwork_unknown_targetID;
+    n = s1ap_encode(&p, buf, sizeof(buf));
+    assert_int_equal(enb_parse_dl(buf, (size_t)n, &dl, ar, sizeof(ar)), 0);
+    assert_int_equal(dl.kind, S1AP_MSG_HandoverPreparationFailure);
+    assert_string_equal(dl.cause, "radioNetwork/unknown-targetID");
+
+    s1ap_pdu_init(&p, S1AP_MSG_MMEStatusTransfer);
+    p.u.MMEStatusTransfer.MME_UE_S1AP_ID = 77;
+    p.u.MMEStatusTransfer.eNB_UE_S1AP_ID = 0x2234;
+    s1ap_Bearers_SubjectToStatusTransfer_Item bst;
+    memset(&bst, 0, sizeof(bst));
+    bst.e_RAB_ID = 5;
+    p.u.MMEStatusTransfer.eNB_StatusTransfer_TransparentContainer
+        .bearers_SubjectToStatusTransferList.count = 1;
+    p.u.MMEStatusTransfer.eNB_StatusTransfer_TransparentContainer
+        .bearers_SubjectToStatusTransferList.items = &bst;
+    n = s1ap_encode(&p, buf, sizeof(buf));
+    assert_true(n > 0);
+    assert_int_equal(enb_parse_dl(buf, (size_t)n, &dl, ar, sizeof(ar)), 0);
+    assert_int_equal(dl.kind, S1AP_MSG_MMEStatusTransfer);
+    assert_int_equal(dl.enb_ue_id, 0x2234);
+
+    s1ap_pdu_init(&p, S1AP_MSG_HandoverCancelAcknowledge);
+    p.u.HandoverCancelAcknowledge.MME_UE_S1AP_ID = 77;
+    p.u.HandoverCancelAcknowledge.eNB_UE_S1AP_ID = 0x1234;
+    n = s1ap_encode(&p, buf, sizeof(buf));
+    assert_int_equal(enb_parse_dl(buf, (size_t)n, &dl, ar, sizeof(ar)), 0);
+    assert_int_equal(dl.kind, S1AP_MSG_HandoverCancelAcknowledge);
+    assert_int_equal(dl.mme_ue_id, 77);
+    assert_int_equal(dl.enb_ue_id, 0x1234);
+}
+
 static void test_parse_paging_path_switch_ack_reset(void **state)
 {
     (void)state;
@@ -514,6 +673,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_parse_release_command_and_dl_nas),
         cmocka_unit_test(test_mobility_messages_decode),
         cmocka_unit_test(test_parse_paging_path_switch_ack_reset),
+        cmocka_unit_test(test_s1_handover_messages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
