@@ -30,6 +30,20 @@
  *   bench_sess_lookup xepc_sessions (array) lookup of the same session
  *   bench_ue_direct   xepc_ue_direct (array) lookup of the same UE, as the
  *                     datapath does it (slot, one 8-byte load, compare)
+ *   bench_model_maps  what an uplink packet does to its session's state in
+ *                     the maps of today (docs/datapath.md "What one packet
+ *                     touches"): copy the session, the AMBR meter's
+ *                     compare-and-swap and green counters, the rating
+ *                     group's quota and counters, the usage counters —
+ *                     eight locked instructions on four maps
+ *   bench_model_touch the same, every entry loaded first (dp_touch())
+ *   bench_model_hot   the same eight locked instructions and the same
+ *                     session copy on one 128-byte value per session
+ *                     (bench_hot): the layout the docs propose
+ *   bench_model_hot2  the same with two locked instructions (meter,
+ *                     quota) and the six counters added plainly
+ *                   (the model programs add zero: the maps keep their
+ *                   state; the rulesets, shared, are left out of all of them)
  *
  * Configuration and results are global variables (the skeleton maps them).
  */
@@ -37,6 +51,7 @@
 #include <linux/if_ether.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
+#include "xepc_dp.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -109,7 +124,58 @@ struct {
 	__type(value, struct bench_session_);
 } bench_sessions SEC(".maps");
 
+/* for the layout model: the datapath's maps (bpf_map__reuse_fd) and one
+ * 128-byte value per session */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xepc_session);
+} bench_sess_model SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xepc_usage);
+} bench_usage_model SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xepc_meter);
+} bench_meters_model SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xepc_charge);
+} bench_charging_model SEC(".maps");
+
+/* One session's state in one value: line 0 what a packet reads (the
+ * session's 48 bytes and the meter's rate and reciprocal), line 1 what it
+ * writes (mmapable: page-aligned, so each value is exactly two lines). */
+struct bench_hot_ {
+	__u64 ro[8];
+	__u64 tat, green_pkts, green_bytes, remaining;
+	__u64 rg_bytes, rg_pkts, bytes, pkts;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);		/* set by userspace */
+	__type(key, __u32);
+	__type(value, struct bench_hot_);
+} bench_hot SEC(".maps");
+
 /* ---- set by userspace before a run ---- */
+volatile __u64 model_zero;	/* what the model programs add (0; volatile
+				 * so that the adds stay locked adds) */
 __u8 frame[BENCH_FRAME_MAX];	/* the original frame */
 __u32 frame_len;		/* its length, bytes */
 __u32 restore_len;		/* bytes of frame[] written back every repeat
@@ -357,4 +423,120 @@ int bench_sess_lookup(struct xdp_md *ctx)
 	struct bench_session_ *s = bpf_map_lookup_elem(&bench_sessions, &sid);
 
 	return s && s->w[4] ? XDP_PASS : XDP_ABORTED;
+}
+
+/* ------------------------------------------------ the layout model ---- */
+
+static __always_inline void model_touch(const void *p)
+{
+	__u8 v = *(const volatile __u8 *)p;
+
+	(void)v;
+}
+
+static __always_inline int model_maps(int touch)
+{
+	__u32 sid = rot_sid(), mid, idx;
+	__u64 z = model_zero, tat;
+	struct xepc_session *s, copy;
+	struct xepc_usage *u;
+	struct xepc_meter *m;
+	struct xepc_charge *c;
+
+	u = bpf_map_lookup_elem(&bench_usage_model, &sid);
+	if (!u)
+		return XDP_ABORTED;
+	if (touch)
+		model_touch(u);
+	s = bpf_map_lookup_elem(&bench_sess_model, &sid);
+	if (!s)
+		return XDP_ABORTED;
+	__builtin_memcpy(&copy, s, sizeof(copy));
+	if (!(copy.flags & XEPC_SF_ACTIVE))
+		return XDP_ABORTED;
+	mid = copy.ul_meter_id;
+	idx = copy.charge_base + copy.default_slot;
+	m = bpf_map_lookup_elem(&bench_meters_model, &mid);
+	c = bpf_map_lookup_elem(&bench_charging_model, &idx);
+	if (!m || !c)
+		return XDP_ABORTED;
+	if (touch) {
+		model_touch(&m->rate);
+		model_touch(&m->green_bytes);
+		model_touch(c);
+	}
+	if (!m->rate || !m->inc_per_byte)
+		return XDP_ABORTED;
+	tat = *(volatile __u64 *)&m->tat;
+	__sync_val_compare_and_swap(&m->tat, tat, tat);
+	__sync_fetch_and_add(&m->green_pkts, z);
+	__sync_fetch_and_add(&m->green_bytes, z);
+	if (__sync_fetch_and_add(&c->remaining, -(__s64)z) < 0)
+		return XDP_ABORTED;
+	__sync_fetch_and_add(&c->ul_bytes, z);
+	__sync_fetch_and_add(&c->ul_pkts, z);
+	__sync_fetch_and_add(&u->ul_bytes, z);
+	__sync_fetch_and_add(&u->ul_pkts, z);
+	return XDP_PASS;
+}
+
+SEC("xdp")
+int bench_model_maps(struct xdp_md *ctx)
+{
+	return model_maps(0);
+}
+
+SEC("xdp")
+int bench_model_touch(struct xdp_md *ctx)
+{
+	return model_maps(1);
+}
+
+/* locked: every counter with a locked add (as today); else only the two
+ * that must be exact across CPUs (the meter's compare-and-swap and the
+ * quota's fetch-and-add) and the six counters with plain adds (what they
+ * would cost kept per CPU, at best) */
+static __always_inline int model_hot(int locked)
+{
+	__u32 sid = rot_sid();
+	__u64 z = model_zero, tat, ro[8];
+	struct bench_hot_ *h = bpf_map_lookup_elem(&bench_hot, &sid);
+
+	if (!h)
+		return XDP_ABORTED;
+	__builtin_memcpy(ro, h->ro, sizeof(ro));
+	if (!ro[0] || !ro[6] || !ro[7])
+		return XDP_ABORTED;
+	tat = *(volatile __u64 *)&h->tat;
+	__sync_val_compare_and_swap(&h->tat, tat, tat);
+	if (__sync_fetch_and_add(&h->remaining, -(__s64)z) < 0)
+		return XDP_ABORTED;
+	if (locked) {
+		__sync_fetch_and_add(&h->green_pkts, z);
+		__sync_fetch_and_add(&h->green_bytes, z);
+		__sync_fetch_and_add(&h->rg_bytes, z);
+		__sync_fetch_and_add(&h->rg_pkts, z);
+		__sync_fetch_and_add(&h->bytes, z);
+		__sync_fetch_and_add(&h->pkts, z);
+	} else {
+		*(volatile __u64 *)&h->green_pkts += z;
+		*(volatile __u64 *)&h->green_bytes += z;
+		*(volatile __u64 *)&h->rg_bytes += z;
+		*(volatile __u64 *)&h->rg_pkts += z;
+		*(volatile __u64 *)&h->bytes += z;
+		*(volatile __u64 *)&h->pkts += z;
+	}
+	return XDP_PASS;
+}
+
+SEC("xdp")
+int bench_model_hot(struct xdp_md *ctx)
+{
+	return model_hot(1);
+}
+
+SEC("xdp")
+int bench_model_hot2(struct xdp_md *ctx)
+{
+	return model_hot(0);
 }

@@ -612,9 +612,65 @@ static int lookup_costs(struct bench_env *e, const struct opts *o)
 	return 0;
 }
 
-/* Spread over the sessions, with the full policy, then again with every
- * session stripped of rules, meters and quota (what the lookups alone
- * cost when their entries are cold). */
+/* The layout of docs/datapath.md "What one packet touches", modelled: the
+ * eight locked instructions and the session copy of an uplink packet with
+ * full policy, on the entries of today's four maps (as is, and with every
+ * entry loaded first), and on one 128-byte value per session (with the
+ * eight locked instructions, and with two: the six counters as plain
+ * adds, what per-CPU counters would cost at best); the same
+ * session every repeat, then another of all installed every repeat.  Bare
+ * subtracted, as lookup_costs(). */
+static int layout_model(struct bench_env *e, const struct opts *o)
+{
+	const struct { const char *name; int fd; } m[] = {
+		{ "maps", bpf_program__fd(e->bp->progs.bench_model_maps) },
+		{ "maps_touch", bpf_program__fd(e->bp->progs.bench_model_touch) },
+		{ "one_value", bpf_program__fd(e->bp->progs.bench_model_hot) },
+		{ "one_value_2locked", bpf_program__fd(e->bp->progs.bench_model_hot2) },
+	};
+	enum { NM = sizeof(m) / sizeof(m[0]) };
+	struct ser cost[NM][2];
+	double raw[NM][2], ns;
+	uint8_t f[128];
+	__u32 len = (__u32)bench_frame_dl(f, BENCH_UE_BASE + 1, 64), ret;
+	int t, k, cold, err;
+
+	memset(cost, 0, sizeof(cost));
+	e->bp->bss->model_zero = 0;
+	for (t = 0; t < o->trials; t++) {
+		for (k = 0; k < NM; k++)
+			for (cold = 0; cold < 2; cold++) {
+				e->bp->bss->rot_n = cold ? e->n_sessions : 1;
+				e->bp->bss->runs = 0;
+				if ((err = test_run(m[k].fd, f, len, e->if_sgi, o->repeat,
+						    NULL, NULL, &ret, &ns)))
+					return err;
+				if (ret != XDP_PASS) {
+					fprintf(stderr, "dp_bench: model %s failed\n", m[k].name);
+					return -EPROTO;
+				}
+				raw[k][cold] = ns;
+			}
+		if ((err = test_run(e->prog_pass, f, len, e->if_sgi, o->repeat, NULL,
+				    NULL, &ret, &ns)))
+			return err;
+		for (k = 0; k < NM; k++)
+			for (cold = 0; cold < 2; cold++)
+				ser_add(&cost[k][cold], raw[k][cold] - ns);
+	}
+	e->bp->bss->rot_n = 0;
+	for (k = 0; k < NM; k++) {
+		fig("ns/pkt", &cost[k][0], 0, "dp_model_%s_hot", m[k].name);
+		fig("ns/pkt", &cost[k][1], 0, "dp_model_%s_cold_s%s", m[k].name,
+		    count_str(e->n_sessions));
+	}
+	return 0;
+}
+
+/* Spread over the sessions, with the full policy; then the full policy
+ * with every session on one ruleset (what the 1024 rulesets' lines cost
+ * when they miss too); then every session stripped of rules, meters and
+ * quota (what the lookups alone cost when their entries are cold). */
 static int spread(struct bench_env *e, const struct opts *o_all)
 {
 	/* these runs are µs per packet: three trials are plenty */
@@ -626,14 +682,21 @@ static int spread(struct bench_env *e, const struct opts *o_all)
 	err = spread_one(e, o, "");
 	if (!err)
 		err = lookup_costs(e, o);
+	if (!err)
+		err = layout_model(e, o);
 
 	if (err)
 		return err;
-	if ((err = bench_sessions_rewrite(e, 0)))
+	if ((err = bench_sessions_rewrite(e, BENCH_POLICY_ONE_RULESET)))
+		return err;
+	err = spread_one(e, o, "_one_ruleset");
+	if (err)
+		return err;
+	if ((err = bench_sessions_rewrite(e, BENCH_POLICY_NONE)))
 		return err;
 	err = spread_one(e, o, "_nopolicy");
 	if (!err)
-		err = bench_sessions_rewrite(e, 1);
+		err = bench_sessions_rewrite(e, BENCH_POLICY_FULL);
 	return err;
 }
 

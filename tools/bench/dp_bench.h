@@ -39,6 +39,8 @@
 #define BENCH_UE_PORT		40000
 #define BENCH_SERVER_PORT	5201
 
+#define BENCH_HOT_SIZE		128	/* struct bench_hot_ of bench_dp.bpf.c */
+
 struct bench_env {
 	struct xdp_s1u *s1u;
 	struct xdp_sgi *sgi;
@@ -52,6 +54,8 @@ struct bench_env {
 	size_t charging_len;
 	__u64 *ue_direct;		/* mmapped xepc_ue_direct, one word a slot */
 	size_t ue_direct_len;
+	void *hot;			/* mmapped bench_hot (layout model) */
+	size_t hot_len;
 	int if_s1u, if_sgi, if_enb, if_pdn;
 	int ncpu;
 	__u32 n_sessions;		/* installed: sids 1..n_sessions */
@@ -75,8 +79,12 @@ struct xepc_session bench_session(__u32 sid);
 
 /* Installs sessions n_sessions+1 .. upto with batched map updates. */
 int bench_install_batch(struct bench_env *e, __u32 upto, struct bench_install *t);
-/* Rewrites every installed session entry: policy 1 as bench_session(),
- * 0 without rules, meters and quota. */
+/* Rewrites every installed session entry: BENCH_POLICY_FULL as
+ * bench_session() (one of BENCH_N_RULESETS rulesets each),
+ * BENCH_POLICY_ONE_RULESET the same with every session on ruleset 1 (the
+ * rulesets' lines stay in the cache), BENCH_POLICY_NONE without rules,
+ * meters and quota. */
+enum { BENCH_POLICY_NONE = 0, BENCH_POLICY_FULL = 1, BENCH_POLICY_ONE_RULESET = 2 };
 int bench_sessions_rewrite(struct bench_env *e, int policy);
 /* Writes sessions 1..n again, one map update per entry. */
 int bench_install_single(struct bench_env *e, __u32 n, struct bench_install *t);

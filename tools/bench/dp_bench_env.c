@@ -210,7 +210,16 @@ int bench_env_open(struct bench_env *e)
 	    bpf_map__reuse_fd(e->bp->maps.bench_ue_direct_map,
 			      map_fd(e->s1u->obj, XEPC_MAP_UE_DIRECT)) ||
 	    bpf_map__reuse_fd(e->bp->maps.bench_sessions,
-			      map_fd(e->s1u->obj, XEPC_MAP_SESSIONS)))
+			      map_fd(e->s1u->obj, XEPC_MAP_SESSIONS)) ||
+	    bpf_map__reuse_fd(e->bp->maps.bench_sess_model,
+			      map_fd(e->s1u->obj, XEPC_MAP_SESSIONS)) ||
+	    bpf_map__reuse_fd(e->bp->maps.bench_usage_model,
+			      map_fd(e->s1u->obj, XEPC_MAP_USAGE)) ||
+	    bpf_map__reuse_fd(e->bp->maps.bench_meters_model,
+			      map_fd(e->s1u->obj, XEPC_MAP_METERS)) ||
+	    bpf_map__reuse_fd(e->bp->maps.bench_charging_model,
+			      map_fd(e->s1u->obj, XEPC_MAP_CHARGING)) ||
+	    bpf_map__set_max_entries(e->bp->maps.bench_hot, BENCH_MAX_SESSIONS))
 		return -EINVAL;
 	err = bench_dp__load(e->bp);
 	if (err)
@@ -264,6 +273,20 @@ int bench_env_open(struct bench_env *e)
 	}
 	e->bp->bss->ue_direct_mask = BENCH_UE_DIRECT_SLOTS - 1;
 
+	/* the layout model's one value per session (bench_model_hot) */
+	e->hot_len = (size_t)BENCH_MAX_SESSIONS * BENCH_HOT_SIZE;
+	e->hot = mmap(NULL, e->hot_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      bpf_map__fd(e->bp->maps.bench_hot), 0);
+	if (e->hot == MAP_FAILED) {
+		e->hot = NULL;
+		return -errno;
+	}
+	for (size_t i = 0; i < BENCH_MAX_SESSIONS; i++) {
+		__u64 *v = (__u64 *)((char *)e->hot + i * BENCH_HOT_SIZE);
+
+		v[0] = v[6] = v[7] = 1;	/* "an installed session" */
+	}
+
 	/* routed mode, real clock */
 	cfg.gtpu_addr = htonl(BENCH_GTPU_ADDR);
 	cfg.mode = XEPC_MODE_ROUTED;
@@ -296,6 +319,8 @@ void bench_env_close(struct bench_env *e)
 		munmap(e->charging, e->charging_len);
 	if (e->ue_direct)
 		munmap(e->ue_direct, e->ue_direct_len);
+	if (e->hot)
+		munmap(e->hot, e->hot_len);
 	bench_dp__destroy(e->bp);
 	xdp_sgi__destroy(e->sgi);
 	xdp_s1u__destroy(e->s1u);
@@ -453,7 +478,9 @@ int bench_sessions_rewrite(struct bench_env *e, int policy)
 		for (i = 0; i < n; i++) {
 			c->sids[i] = sid + i;
 			c->sess[i] = bench_session(sid + i);
-			if (!policy) {
+			if (policy == BENCH_POLICY_ONE_RULESET)
+				c->sess[i].ruleset_id = 1;
+			if (policy == BENCH_POLICY_NONE) {
 				c->sess[i].ruleset_id = 0;
 				c->sess[i].ul_meter_id = c->sess[i].dl_meter_id = 0;
 				c->sess[i].charge_base = c->sess[i].n_charge = 0;
