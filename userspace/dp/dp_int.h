@@ -48,6 +48,7 @@ struct dp_pin_spec {
 };
 
 struct ring_buffer;
+struct bpf_object;
 struct dp_bufq;
 struct dp_path;
 struct dp_frag;
@@ -62,6 +63,8 @@ struct dp_ctx {
     uint32_t session_bank;          /* xepc_config.session_bank: 0 = one bank */
     struct xepc_charge *charging;   /* mmap of xepc_charging */
     size_t charging_len;
+    struct bpf_object *own_obj;     /* dp_own_btf(): the embedded xdp_s1u,
+                                     * opened (not loaded) for its BTF */
     struct xepc_usage *usage;       /* mmap of xepc_usage */
     size_t usage_len;
     struct xepc_ue_direct *ue_direct; /* mmap of xepc_ue_direct */
@@ -127,6 +130,16 @@ int dp_pin_parents_check(struct dp_ctx *ctx);
 int dp_pin_stat(struct dp_ctx *ctx, const char *name);
 int dp_pin_map_verify(struct dp_ctx *ctx, int fd, const struct dp_pin_spec *p,
                       uint32_t *max_entries);
+/* dp_btf.c: 0 when type got_id of got has the layout of this build's type
+ * `name` in want (members' names, bit offsets and sizes, nested structs and
+ * arrays); -EPROTO with the first difference in why, -ENOENT when want has
+ * no such type. */
+struct btf;
+int dp_btf_layout_cmp(const struct btf *want, const char *name, const struct btf *got,
+                      uint32_t got_id, char *why, size_t len);
+/* dp_load.c: the BTF of the programs embedded in this build (opened once
+ * per context), or NULL with errno set. */
+const struct btf *dp_own_btf(struct dp_ctx *ctx);
 /* Opens and verifies a map pin; returns its fd or a negative errno. */
 int dp_pin_map_open(struct dp_ctx *ctx, const char *name, uint32_t *max_entries);
 /* Opens a link pin whose program must be named prog (NULL: any); returns

@@ -782,10 +782,29 @@ const char *dp_ctx_note(const struct dp_ctx *ctx)
     return ctx ? ctx->note : "";
 }
 
+const struct btf *dp_own_btf(struct dp_ctx *ctx)
+{
+    if (!ctx->own_obj) {
+        const struct dp_prog_desc *d = &progs[DP_PROG_S1U];
+        LIBBPF_OPTS(bpf_object_open_opts, o, .object_name = d->object);
+        size_t sz;
+        const void *bytes = d->elf_bytes(&sz);
+        ctx->own_obj = bpf_object__open_mem(bytes, sz, &o);
+        if (!ctx->own_obj)
+            return NULL;
+    }
+    const struct btf *b = bpf_object__btf(ctx->own_obj);
+    if (!b)
+        errno = ENOENT;
+    return b;
+}
+
 void dp_close(struct dp_ctx *ctx)
 {
     if (!ctx)
         return;
+    if (ctx->own_obj)
+        bpf_object__close(ctx->own_obj);
     if (ctx->rb)
         ring_buffer__free(ctx->rb);
     if (ctx->charging)

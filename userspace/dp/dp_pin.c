@@ -219,10 +219,14 @@ static const char *map_type_str(uint32_t t)
     return s ? s : "?";
 }
 
-/* The name of the BTF type of the map's values, or "" without BTF. */
-static void btf_value_name(const struct bpf_map_info *info, char *buf, size_t len)
+/* The name of the BTF type of the map's values, or "" without BTF; *out
+ * (may be NULL) keeps the map's BTF for the caller to free. */
+static void btf_value_name(const struct bpf_map_info *info, char *buf, size_t len,
+                           struct btf **out)
 {
     buf[0] = 0;
+    if (out)
+        *out = NULL;
     if (!info->btf_id || !info->btf_value_type_id)
         return;
     struct btf *btf = btf__load_from_kernel_by_id(info->btf_id);
@@ -231,7 +235,10 @@ static void btf_value_name(const struct bpf_map_info *info, char *buf, size_t le
     const struct btf_type *t = btf__type_by_id(btf, info->btf_value_type_id);
     const char *n = t ? btf__name_by_offset(btf, t->name_off) : NULL;
     snprintf(buf, len, "%s", n ? n : "");
-    btf__free(btf);
+    if (out)
+        *out = btf;
+    else
+        btf__free(btf);
 }
 
 int dp_pin_map_verify(struct dp_ctx *ctx, int fd, const struct dp_pin_spec *p,
@@ -271,13 +278,33 @@ int dp_pin_map_verify(struct dp_ctx *ctx, int fd, const struct dp_pin_spec *p,
         snprintf(want, sizeof(want), "%.15s", p->name);
         snprintf(got, sizeof(got), "%s", info.name);
     } else if (p->btf_value) {
-        btf_value_name(&info, got, sizeof(got));
+        struct btf *mb = NULL;
+        btf_value_name(&info, got, sizeof(got), &mb);
         if (strcmp(got, p->btf_value)) {
             what = "BTF value type";
             snprintf(want, sizeof(want), "%s", p->btf_value);
             if (!got[0])
                 snprintf(got, sizeof(got), "none");
+        } else if (mb) {
+            /* same name and size, but the members may have moved: the
+             * layout of this build's struct, member by member (dp_btf.c) */
+            const struct btf *own = dp_own_btf(ctx);
+            char why[256];
+            int rc = own ? dp_btf_layout_cmp(own, p->btf_value, mb, info.btf_value_type_id, why,
+                                             sizeof(why))
+                         : (errno ? -errno : -ENOENT);
+            btf__free(mb);
+            if (!own)
+                return dp_set_error(ctx, rc, "cannot read this build's BTF to check %s: %s",
+                                    path, strerror(-rc));
+            if (rc)
+                return dp_set_error(ctx, -EPROTO, "%s is not the map this datapath declares: "
+                                    "value layout differs (%s); refused (a build with another "
+                                    "layout of bpf/xepc_dp.h pinned it: dp down + dp up, then "
+                                    "install the sessions again)", path, why);
         }
+        if (mb && what)
+            btf__free(mb);
     }
     if (what)
         return dp_set_error(ctx, -EPROTO, "%s is not the map this datapath declares: %s %s, "

@@ -44,3 +44,10 @@ UNIT_TESTS += test_dp_ddn
 test_dp_ddn_SRCS := userspace/dp/tests/test_dp_ddn.c
 test_dp_ddn_LIBS := dp
 test_dp_ddn_LDLIBS := -lbpf -lelf -lz
+
+# Root: a pinned map whose value type has this build's name and size but
+# another layout (fields moved) is refused instead of adopted.
+UNIT_TESTS += test_dp_layout
+test_dp_layout_SRCS := userspace/dp/tests/test_dp_layout.c
+test_dp_layout_LIBS := dp
+test_dp_layout_LDLIBS := -lbpf -lelf -lz
