@@ -29,6 +29,11 @@ test_orc_config_SRCS := userspace/orc/tests/test_orc_config.c
 test_orc_config_LIBS := orcd xepc
 test_orc_config_LDLIBS := -lcmocka $(ORC_LDLIBS)
 
+UNIT_TESTS += test_orc_gwca
+test_orc_gwca_SRCS := userspace/orc/tests/test_orc_gwca.c
+test_orc_gwca_LIBS := orcd xepc
+test_orc_gwca_LDLIBS := -lcmocka $(ORC_LDLIBS)
+
 # The REST API against SQLite and a private PostgreSQL, and two orcd on one
 # PostgreSQL (needs build/bin/xepc-orcd from `make all`; root for runuser).
 SCRIPT_TESTS += userspace/orc/tests/test_orc_api.py

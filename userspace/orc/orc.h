@@ -139,6 +139,9 @@ struct orc_req {
     bool answered;
 };
 
+/* Two certificate serials in hex (DER octets) are the same number. */
+bool orc_serial_eq(const char *a, const char *b);
+
 /* orcd's CA for gateway certificates (res_gwapi.c): loaded from
  * gateways.ca_cert/ca_key when configured. */
 int orc_gwca_load(struct orc_ctx *ctx, char *err, size_t errlen);

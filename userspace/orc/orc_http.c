@@ -462,12 +462,7 @@ static bool gateway_auth(struct orc_req *r)
     if (rc == 0) {
         json_t *j = json_loads(cert.body, 0, NULL);
         const char *want = json_string_value(json_object_get(j, "serial"));
-        /* GnuTLS gives the serial's DER octets, which may carry a leading
-         * 00 that our hex (16 octets, top bit clear) does not. */
-        const char *got = serial_hex;
-        while (strlen(got) > 32 && !strncmp(got, "00", 2))
-            got += 2;
-        current = want && !strcasecmp(want, got);
+        current = want && orc_serial_eq(want, serial_hex);
         json_decref(j);
         orc_obj_free(&cert);
     }

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <time.h>
 
@@ -91,6 +92,18 @@ void orc_gwca_free(struct orc_ctx *ctx)
     free(ctx->gwca_pem);
     ctx->gwca = NULL;
     ctx->gwca_pem = NULL;
+}
+
+bool orc_serial_eq(const char *a, const char *b)
+{
+    /* DER INTEGER octets (X.690 8.3.2): leading zero octets carry no
+     * value (GnuTLS adds one before a top bit that is set; a certificate
+     * issued before the fix above lacks the one our record has). */
+    while (a[0] == '0' && a[1] == '0' && a[2])
+        a += 2;
+    while (b[0] == '0' && b[1] == '0' && b[2])
+        b += 2;
+    return !strcasecmp(a, b);
 }
 
 /* ------------------------------------------------------------ helpers ---- */
@@ -214,7 +227,12 @@ static X509 *issue(struct orc_gwca *ca, EVP_PKEY *pub, const char *cn, int64_t l
     uint8_t sn[16];
     if (!x || getrandom(sn, sizeof(sn), 0) != (ssize_t)sizeof(sn))
         goto fail;
-    sn[0] &= 0x7f; /* RFC 5280 4.1.2.2: a positive serial of at most 20 octets */
+    /* RFC 5280 4.1.2.2: a positive serial of at most 20 octets; a first
+     * octet of zero would be dropped from the DER INTEGER (X.690 8.3.2),
+     * so the certificate's serial would differ from the hex recorded. */
+    sn[0] &= 0x7f;
+    if (!sn[0])
+        sn[0] = 1;
     hex_encode(sn, sizeof(sn), serial_hex);
     BIGNUM *bn = BN_bin2bn(sn, sizeof(sn), NULL);
     if (!bn || !BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x))) {
