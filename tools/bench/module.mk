@@ -14,3 +14,12 @@ BENCH_SCRIPTS += tools/bench/ambr_bench.sh tools/bench/agw_bench.sh tools/bench/
 BENCH_SCRIPTS += tools/bench/ho_bench.sh
 # xepc-agwd with Gy toward diamsim: CCR-U rate, usage accuracy.
 BENCH_SCRIPTS += tools/bench/gy_bench.sh
+
+# orc-load: gateway check-ins against one xepc-orcd (each gateway
+# bootstrapped, its own mutual-TLS connection kept alive; closed or open
+# loop), driven by orc_checkin_bench.py on SQLite and PostgreSQL.
+PROGRAMS += orc-load
+orc-load_SRCS := tools/bench/orc_load.c
+orc-load_LIBS :=
+orc-load_LDLIBS := -lcurl -lcrypto -ljansson
+BENCH_SCRIPTS += tools/bench/orc_checkin_bench.py
