@@ -139,6 +139,13 @@ struct orc_req {
     bool answered;
 };
 
+/* Gateway certificates that verified (orc_http.c), by the SHA-256 of
+ * their DER: a hit gives the subject CN and serial (hex) while now <=
+ * not_after.  Holds a fleet's worth (32768). */
+bool orc_vcache_get(const uint8_t h[32], int64_t now, char cn[160], char serial_hex[65]);
+void orc_vcache_put(const uint8_t h[32], int64_t not_after, const char *cn,
+                    const char *serial_hex);
+
 /* Two certificate serials in hex (DER octets) are the same number. */
 bool orc_serial_eq(const char *a, const char *b);
 

@@ -351,23 +351,49 @@ static void client_name(struct MHD_Connection *conn, char *out, size_t len)
 }
 
 /* Client certificates that verified against orcd's CA, by the SHA-256 of
- * their DER: direct-mapped, VCACHE_SLOTS entries, each valid until the
- * certificate's notAfter (the CA does not change while orcd runs). */
-#define VCACHE_SLOTS 256
+ * their DER, each valid until the certificate's notAfter (the CA does not
+ * change while orcd runs).  Sized for a fleet: VCACHE_SETS sets of
+ * VCACHE_WAYS entries, each certificate in the emptier of its two
+ * candidate sets (32768 entries; about 9 MiB, touched as it fills).
+ * With the former 256 direct-mapped slots, 200 gateways already evicted
+ * each other and most check-ins verified their certificate again. */
+#define VCACHE_SETS 8192
+#define VCACHE_WAYS 4
 static struct vcache_slot {
     uint8_t h[32];
     int64_t not_after;
+    uint64_t stamp; /* insertion order: the oldest of two full sets goes */
     char cn[160], serial_hex[65];
     bool used;
-} vcache[VCACHE_SLOTS];
+} vcache[VCACHE_SETS][VCACHE_WAYS];
+static uint64_t vcache_stamp;
 static pthread_mutex_t vcache_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static bool vcache_get(const uint8_t h[32], int64_t now, char cn[160], char serial_hex[65])
+/* Two candidate sets from independent bits of the hash ("two choices":
+ * an entry goes where there is room, so that sets rarely overflow). */
+static struct vcache_slot *vcache_set(const uint8_t h[32], int which)
 {
-    struct vcache_slot *e = &vcache[(h[0] | h[1] << 8) % VCACHE_SLOTS];
+    const uint8_t *b = h + 3 * which;
+    return vcache[(b[0] | b[1] << 8 | (uint32_t)b[2] << 16) % VCACHE_SETS];
+}
+
+static struct vcache_slot *vcache_find(const uint8_t h[32])
+{
+    for (int w = 0; w < 2; w++) {
+        struct vcache_slot *set = vcache_set(h, w);
+        for (int i = 0; i < VCACHE_WAYS; i++)
+            if (set[i].used && !memcmp(set[i].h, h, 32))
+                return &set[i];
+    }
+    return NULL;
+}
+
+bool orc_vcache_get(const uint8_t h[32], int64_t now, char cn[160], char serial_hex[65])
+{
     pthread_mutex_lock(&vcache_lock);
+    struct vcache_slot *e = vcache_find(h);
     /* "now > notAfter" is expired, as GnuTLS has it (RFC 5280 4.1.2.5). */
-    bool hit = e->used && !memcmp(e->h, h, 32) && now <= e->not_after;
+    bool hit = e && now <= e->not_after;
     if (hit) {
         memcpy(cn, e->cn, sizeof(e->cn));
         memcpy(serial_hex, e->serial_hex, sizeof(e->serial_hex));
@@ -376,13 +402,34 @@ static bool vcache_get(const uint8_t h[32], int64_t now, char cn[160], char seri
     return hit;
 }
 
-static void vcache_put(const uint8_t h[32], int64_t not_after, const char *cn,
-                       const char *serial_hex)
+void orc_vcache_put(const uint8_t h[32], int64_t not_after, const char *cn,
+                    const char *serial_hex)
 {
-    struct vcache_slot *e = &vcache[(h[0] | h[1] << 8) % VCACHE_SLOTS];
     pthread_mutex_lock(&vcache_lock);
+    struct vcache_slot *e = vcache_find(h);
+    if (!e) { /* a free slot of the emptier set */
+        struct vcache_slot *free_in[2] = {NULL, NULL};
+        int n_used[2] = {0, 0};
+        for (int w = 0; w < 2; w++)
+            for (int i = 0; i < VCACHE_WAYS; i++) {
+                struct vcache_slot *x = &vcache_set(h, w)[i];
+                if (x->used)
+                    n_used[w]++;
+                else if (!free_in[w])
+                    free_in[w] = x;
+            }
+        e = free_in[0] && (!free_in[1] || n_used[0] <= n_used[1]) ? free_in[0] : free_in[1];
+    }
+    if (!e) { /* both sets full: the oldest entry of the two goes */
+        e = vcache_set(h, 0);
+        for (int w = 0; w < 2; w++)
+            for (int i = 0; i < VCACHE_WAYS; i++)
+                if (vcache_set(h, w)[i].stamp < e->stamp)
+                    e = &vcache_set(h, w)[i];
+    }
     memcpy(e->h, h, 32);
     e->not_after = not_after;
+    e->stamp = ++vcache_stamp;
     snprintf(e->cn, sizeof(e->cn), "%s", cn);
     snprintf(e->serial_hex, sizeof(e->serial_hex), "%s", serial_hex);
     e->used = true;
@@ -416,7 +463,7 @@ static bool gateway_auth(struct orc_req *r)
     char cn[160] = "", serial_hex[65] = "";
     uint8_t h[32];
     bool ok = gnutls_hash_fast(GNUTLS_DIG_SHA256, peers[0].data, peers[0].size, h) >= 0 &&
-              vcache_get(h, time(NULL), cn, serial_hex);
+              orc_vcache_get(h, time(NULL), cn, serial_hex);
     if (!ok) {
         if (gnutls_certificate_verify_peers2(s, &status) < 0 || status) {
             orc_reply_error(r, 401, "client certificate refused: %s",
@@ -441,7 +488,7 @@ static bool gateway_auth(struct orc_req *r)
         if (ok) {
             hex_encode(serial, sl, serial_hex);
             if (not_after != (time_t)-1)
-                vcache_put(h, (int64_t)not_after, cn, serial_hex);
+                orc_vcache_put(h, (int64_t)not_after, cn, serial_hex);
         }
     }
     const char *slash = ok ? strchr(cn, '/') : NULL;
