@@ -8,8 +8,9 @@
  * "metrics"; per subscriber in "subscribers": {IMSI: {ul_bytes,
  * dl_bytes}}) grow from the gateway's start.  The bytes of a check-in are
  * its counters minus the previous check-in's; counters that went down
- * (or a different "started_at") mean the gateway restarted, and then the
- * counters themselves are the bytes since. */
+ * (traffic, or a "..._total" in "metrics"), or a different "started_at",
+ * mean the gateway restarted, and then the counters themselves are the
+ * bytes since. */
 #include "orc/orc_res.h"
 
 #include <errno.h>
@@ -231,6 +232,23 @@ static int checkin_usage(struct orc_req *r, json_t *cur, json_t *prev, bool rest
 
 /* --------------------------------------------------------- check-in ---- */
 
+/* A counter of "metrics" ("..._total", Prometheus' convention for a
+ * counter) that went down: the gateway counts from zero again. */
+static bool counter_went_down(json_t *cur, json_t *prev)
+{
+    json_t *m = json_object_get(cur, "metrics"), *pm = json_object_get(prev, "metrics");
+    const char *k;
+    json_t *v;
+    json_object_foreach(m, k, v) {
+        size_t n = strlen(k);
+        int64_t a, b;
+        if (n > 6 && !strcmp(k + n - 6, "_total") && counter_of(v, &a) &&
+            counter_of(json_object_get(pm, k), &b) && a < b)
+            return true;
+    }
+    return false;
+}
+
 static bool restarted(json_t *cur, json_t *prev)
 {
     if (!prev)
@@ -239,7 +257,8 @@ static bool restarted(json_t *cur, json_t *prev)
     if (s && ps && !json_equal(s, ps))
         return true;
     struct traffic t = traffic_of(cur), pt = traffic_of(prev);
-    return t.have && pt.have && (t.ul < pt.ul || t.dl < pt.dl);
+    return (t.have && pt.have && (t.ul < pt.ul || t.dl < pt.dl)) ||
+           counter_went_down(cur, prev);
 }
 
 int orc_checkin_record(struct orc_req *r, json_t *report, int64_t now)

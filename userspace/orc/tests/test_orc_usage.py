@@ -122,6 +122,13 @@ def scenario(label, store):
     t.eq(ci({"ul_bytes": 5, "dl_bytes": 5}), 200, "check-in E")
     ev = a.get(G + "/events?limit=1000").json["items"]
     t.ok(ev[-1]["type"] == "up" and "again" in ev[-1]["message"], "it is up again", ev[-2:])
+    # a gateway that reports no traffic counters (xepc-agwd's metrics): a
+    # "..._total" that went down is a restart too
+    t.eq(ci({"ues": 1, "metrics": {"attach_accept_total": 10, "ues_now": 4}}), 200, "check-in F")
+    t.eq(ci({"ues": 1, "metrics": {"attach_accept_total": 12, "ues_now": 1}}), 200, "check-in G: counters grew")
+    t.eq(a.get(G + "/events?limit=1000").json["items"][-1]["type"], "up", "no restart for it (a gauge fell)")
+    t.eq(ci({"ues": 1, "metrics": {"attach_accept_total": 2}}), 200, "check-in H: a counter went down")
+    t.eq(a.get(G + "/events?limit=1000").json["items"][-1]["type"], "restart", "a restart event")
 
     # bad queries
     for q, want in (("?from=abc", 400), ("?step=0", 400), ("?from=100&to=100", 400),
