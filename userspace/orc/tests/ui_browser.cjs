@@ -134,6 +134,11 @@ async function main() {
   await page.fill('#sub-form [name=msisdn]', '15550002');
   await page.click('#sub-submit');
   await page.waitForFunction(() => /saved/.test(document.getElementById('flash').textContent));
+  // The flash comes before the table is drawn again (app.js): wait for it.
+  await page.waitForFunction(() => {
+    const tr = document.querySelector('#sub-table tr[data-imsi="001010000000001"]');
+    return tr && tr.textContent.includes('15550002');
+  }, null, { timeout: 5000 }).catch(() => {});
   ok((await page.textContent('#sub-table tr[data-imsi="001010000000001"]')).includes('15550002'),
      'a subscriber edited (its name kept as text)');
   // import CSV
