@@ -32,9 +32,12 @@ int gx_rules_to_dp(const struct diam_rule_def *defs, unsigned n_defs, struct dp_
     for (unsigned i = 0; i < n_defs; i++) {
         const struct diam_rule_def *d = &defs[i];
         *bad = d->name;
-        uint32_t prec = d->precedence ? d->precedence : 16383;
-        if (prec > 16383)
-            prec = 16383;
+        /* absent or past 16382: the last PCC rule, whose dp rules (4P
+         * .. 4P + 3) stay below Gy's rating-group rule at 65535
+         * (gy_session_spec) */
+        uint32_t prec = d->precedence ? d->precedence : 16382;
+        if (prec > 16382)
+            prec = 16382;
         /* 5.3.48 Flow-Status: 0 ENABLED-UPLINK 1 ENABLED-DOWNLINK 2 ENABLED
          * 3 DISABLED (4 REMOVED: 29.214 only) */
         uint32_t fs = d->has_flow_status ? d->flow_status : 2;

@@ -139,6 +139,28 @@ static void test_rules_to_dp(void **state)
         fail_msg("dp refuses the rules: %s", err);
 }
 
+/* Without a Precedence (or with one past 16382) a rule is the last of the
+ * PCC rules, and still before Gy's rating-group rule at 65535 (gy_build.c):
+ * the drop half of an ENABLED-UPLINK flow took 4 x 16383 + 3 = 65535. */
+static void test_rules_to_dp_leave_gy_precedence(void **state)
+{
+    (void)state;
+    struct diam_rule_def d[1];
+    struct dp_rule_spec out[DP_MAX_RULES];
+    const char *bad;
+    d[0] = def("no-prec", 0, 0, "permit out 6 from any to assigned");
+    int n = gx_rules_to_dp(d, 1, out, DP_MAX_RULES, &bad);
+    assert_int_equal(n, 2);
+    for (int i = 0; i < n; i++)
+        if (out[i].precedence >= 65535)
+            fail_msg("dp rule %d has precedence %u: Gy's rating-group rule is 65535", i,
+                     out[i].precedence);
+    d[0] = def("big", 70000, 2, "permit out 6 from any to assigned");
+    n = gx_rules_to_dp(d, 1, out, DP_MAX_RULES, &bad);
+    assert_int_equal(n, 1);
+    assert_true(out[0].precedence < 65535);
+}
+
 static void test_rules_to_dp_refused(void **state)
 {
     (void)state;
@@ -166,6 +188,7 @@ int main(void)
         cmocka_unit_test(test_ipfilter_refused),
         cmocka_unit_test(test_rules_to_dp),
         cmocka_unit_test(test_rules_to_dp_refused),
+        cmocka_unit_test(test_rules_to_dp_leave_gy_precedence),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
