@@ -39,11 +39,8 @@ TS_PID=$!
 in_enb timeout 120 tshark -q -i "$E_IF" -s 96 -f "udp port 2152 and src host $S1U_ADDR" \
     -w "$GCAP" >"$E2E_TMP/tshark-g.log" 2>&1 &
 TG_PID=$!
-for _ in $(seq 50); do
-    grep -q "Capturing on" "$E2E_TMP/tshark.log" 2>/dev/null &&
-        grep -q "Capturing on" "$E2E_TMP/tshark-g.log" 2>/dev/null && break
-    sleep 0.1
-done
+e2e_wait_capturing "$E2E_TMP/tshark.log" && e2e_wait_capturing "$E2E_TMP/tshark-g.log" ||
+    diag "tshark did not say it captures"
 sleep 0.3
 agw_start || { not_ok "xepc-agwd start"; exit 1; }
 
@@ -135,7 +132,9 @@ rc=$?
 sleep 0.5
 kill -INT $TS_PID $TG_PID 2>/dev/null
 wait $TS_PID $TG_PID 2>/dev/null
-TS=(tshark -r "$CAP" -o nas-eps.null_decipher:TRUE)
+# ciphered NAS stays ciphered (null_decipher would parse EEA2 output as
+# plain NAS and call it malformed); S1AP is what is judged here
+TS=(tshark -r "$CAP")
 bad=$("${TS[@]}" -Y '_ws.malformed || _ws.expert.severity >= "Error"' 2>"$E2E_TMP/ts.err" | head -5) ||
     bad="tshark failed: $(cat "$E2E_TMP/ts.err")"
 [ -s "$CAP" ] || bad="empty capture"

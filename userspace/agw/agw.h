@@ -69,6 +69,13 @@ int s1ap_send_enb_config_update_failure(struct agw_ctx *ctx, uint32_t assoc_id,
 int s1ap_send_error_indication(struct agw_ctx *ctx, uint32_t assoc_id, uint16_t stream,
                                const uint32_t *mme_ue_id, const uint32_t *enb_ue_id,
                                const s1ap_Cause *cause);
+/* The same about a received message `about` that decoded but cannot be
+ * taken (unexpected in our state, unknown UE IDs): with Criticality
+ * Diagnostics naming its procedure, triggering message and procedure
+ * criticality (TS 36.413 10.3.4, 10.6, 9.2.1.21). */
+int s1ap_send_error_indication_about(struct agw_ctx *ctx, uint32_t assoc_id, uint16_t stream,
+                                     const uint32_t *mme_ue_id, const uint32_t *enb_ue_id,
+                                     const s1ap_Cause *cause, const struct s1ap_pdu *about);
 int s1ap_send_decode_error(struct agw_ctx *ctx, uint32_t assoc_id, uint16_t stream,
                            const struct s1ap_decode_error *err);
 

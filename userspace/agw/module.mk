@@ -87,6 +87,8 @@ fuzz_agw_s1ap_LDLIBS := $(xepc-agwd_LDLIBS)
 # The handover procedures (s1ap_handover.c) through s1ap_handle_pdu, with
 # what the daemon sends caught by wrapping sctp_ep_send().
 UNIT_TESTS += test_agw_handover
+# its Error Indications with Criticality Diagnostics, judged by tshark
+SCRIPT_TESTS += userspace/agw/tests/agw_errind_tshark.sh
 test_agw_handover_SRCS := userspace/agw/tests/test_agw_handover.c
 test_agw_handover_LIBS := agwd agwcore dp sctp s1ap nas diameter sec xepc
 test_agw_handover_LDLIBS := -Wl,--wrap=sctp_ep_send -Wl,--wrap=ue_foreach -lcmocka \

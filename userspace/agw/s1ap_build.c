@@ -284,6 +284,14 @@ int s1ap_send_error_indication(struct agw_ctx *ctx, uint32_t assoc_id, uint16_t 
                                const uint32_t *mme_ue_id, const uint32_t *enb_ue_id,
                                const s1ap_Cause *cause)
 {
+    return s1ap_send_error_indication_about(ctx, assoc_id, stream, mme_ue_id, enb_ue_id, cause,
+                                            NULL);
+}
+
+int s1ap_send_error_indication_about(struct agw_ctx *ctx, uint32_t assoc_id, uint16_t stream,
+                                     const uint32_t *mme_ue_id, const uint32_t *enb_ue_id,
+                                     const s1ap_Cause *cause, const struct s1ap_pdu *about)
+{
     struct s1ap_pdu pdu;
     s1ap_pdu_init(&pdu, S1AP_MSG_ErrorIndication);
     s1ap_ErrorIndication *m = &pdu.u.ErrorIndication;
@@ -297,6 +305,20 @@ int s1ap_send_error_indication(struct agw_ctx *ctx, uint32_t assoc_id, uint16_t 
     }
     m->Cause_present = true;
     m->Cause = *cause;
+    if (about) {
+        /* TS 36.413 10.3.4.1 / 10.4: the Criticality Diagnostics IE of the
+         * Error Indication names the procedure code, the triggering
+         * message and the procedure criticality of what was received
+         * (9.2.1.21); no IE list: every IE was understood */
+        s1ap_CriticalityDiagnostics *cd = &m->CriticalityDiagnostics;
+        m->CriticalityDiagnostics_present = true;
+        cd->procedureCode_present = true;
+        cd->procedureCode = about->procedure_code;
+        cd->triggeringMessage_present = true;
+        cd->triggeringMessage = (s1ap_TriggeringMessage)about->type;
+        cd->procedureCriticality_present = true;
+        cd->procedureCriticality = (s1ap_Criticality)about->criticality;
+    }
     ctx->stats.s1ap_error_indication_tx++;
     return s1ap_path_send(ctx, assoc_id, stream, &pdu);
 }

@@ -23,11 +23,13 @@ static s1ap_Cause cause_of(int type, int value)
     return c;
 }
 
+/* An Error Indication about the PDU being handled (ctx->rx_pdu: handlers
+ * run on the one decoded PDU), with its Criticality Diagnostics. */
 static void error_ind(struct agw_ctx *ctx, uint32_t assoc_id, uint16_t stream,
                       const uint32_t *mme_id, const uint32_t *enb_id, int type, int value)
 {
     s1ap_Cause c = cause_of(type, value);
-    s1ap_send_error_indication(ctx, assoc_id, stream, mme_id, enb_id, &c);
+    s1ap_send_error_indication_about(ctx, assoc_id, stream, mme_id, enb_id, &c, ctx->rx_pdu);
 }
 
 /* ------------------------------------------------------------- eNBs -- */

@@ -393,7 +393,9 @@ static void unknown_pair(struct agw_ctx *ctx, struct agw_enb *enb, uint16_t stre
     ctx->stats.s1ap_unexpected++;
     LOG_WARN(ctx, "s1ap", "eNB %u: %s for mme %u not in a handover of ours", enb->enb_id, what,
              mme_id);
-    s1ap_send_error_indication(ctx, enb->assoc_id, stream, &mme_id, enb_id, &c);
+    /* TS 36.413 10.6: with the message's Criticality Diagnostics */
+    s1ap_send_error_indication_about(ctx, enb->assoc_id, stream, &mme_id, enb_id, &c,
+                                     ctx->rx_pdu);
 }
 
 /* TS 36.413 8.4.1 Handover Preparation */

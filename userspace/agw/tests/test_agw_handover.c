@@ -842,6 +842,104 @@ static void test_paging_ddn_uses_session_index(void **state)
     }
 }
 
+/* ---------------------------------- Error Indication with diagnostics -- */
+
+/* Three messages that decode but cannot be taken: an Uplink NAS Transport
+ * for an unknown MME UE S1AP ID (TS 36.413 10.6), a procedure we do not
+ * run (Location Reporting Failure Indication: message not compatible with
+ * receiver state, 10.3.4.1/10.4) and a Handover Notify out of sequence.
+ * fed[i] is what was fed, ei[i] the Error Indication it got. */
+#define EI_CASES 3
+static struct s1ap_pdu fed[EI_CASES];
+static struct sent ei[EI_CASES];
+
+static void run_error_indication_cases(void)
+{
+    struct s1ap_pdu *p = &fed[0];
+    static const uint8_t nas[] = {0x07, 0x5d};
+    s1ap_pdu_init(p, S1AP_MSG_UplinkNASTransport);
+    p->u.UplinkNASTransport.MME_UE_S1AP_ID = 9999;
+    p->u.UplinkNASTransport.eNB_UE_S1AP_ID = 7;
+    p->u.UplinkNASTransport.NAS_PDU.buf = nas;
+    p->u.UplinkNASTransport.NAS_PDU.len = sizeof(nas);
+    memcpy(p->u.UplinkNASTransport.TAI.pLMNidentity, "\x00\xf1\x10", 3);
+    memcpy(p->u.UplinkNASTransport.EUTRAN_CGI.pLMNidentity, "\x00\xf1\x10", 3);
+    p = &fed[1];
+    s1ap_pdu_init(p, S1AP_MSG_LocationReportingFailureIndication);
+    p->u.LocationReportingFailureIndication.MME_UE_S1AP_ID = ue->id;
+    p->u.LocationReportingFailureIndication.eNB_UE_S1AP_ID = 7;
+    p->u.LocationReportingFailureIndication.Cause.present = S1AP_Cause_PR_radioNetwork;
+    p = &fed[2];
+    s1ap_pdu_init(p, S1AP_MSG_HandoverNotify);
+    p->u.HandoverNotify.MME_UE_S1AP_ID = ue->id;
+    p->u.HandoverNotify.eNB_UE_S1AP_ID = 9;
+    memcpy(p->u.HandoverNotify.TAI.pLMNidentity, "\x00\xf1\x10", 3);
+    memcpy(p->u.HandoverNotify.EUTRAN_CGI.pLMNidentity, "\x00\xf1\x10", 3);
+    for (unsigned i = 0; i < EI_CASES; i++) {
+        struct s1ap_pdu copy = fed[i];
+        feed(i == 2 ? 2 : 1, &copy);
+        assert_int_equal(n_sent, 1);
+        ei[i] = sent[0];
+    }
+}
+
+/* TS 36.413 10.3.4.1, 10.6, 9.2.1.21: each Error Indication carries
+ * Criticality Diagnostics naming the received message's procedure code,
+ * triggering message (initiating) and procedure criticality, besides its
+ * cause and the UE S1AP IDs */
+static void test_error_indication_criticality_diagnostics(void **state)
+{
+    (void)state;
+    static const int cause[EI_CASES][2] = {
+        {S1AP_Cause_PR_radioNetwork, S1AP_CauseRadioNetwork_unknown_mme_ue_s1ap_id},
+        {S1AP_Cause_PR_protocol, S1AP_CauseProtocol_message_not_compatible_with_receiver_state},
+        {S1AP_Cause_PR_radioNetwork, S1AP_CauseRadioNetwork_unknown_pair_ue_s1ap_id},
+    };
+    run_error_indication_cases();
+    for (unsigned i = 0; i < EI_CASES; i++) {
+        memcpy(&sent[0], &ei[i], sizeof(ei[i]));
+        n_sent = 1;
+        const struct s1ap_pdu *r = sent_pdu(0);
+        assert_int_equal(r->kind, S1AP_MSG_ErrorIndication);
+        const s1ap_ErrorIndication *m = &r->u.ErrorIndication;
+        assert_true(m->Cause_present);
+        assert_int_equal(m->Cause.present, cause[i][0]);
+        assert_int_equal(m->Cause.u.misc, cause[i][1]);
+        assert_true(m->MME_UE_S1AP_ID_present);
+        assert_true(m->CriticalityDiagnostics_present);
+        const s1ap_CriticalityDiagnostics *cd = &m->CriticalityDiagnostics;
+        assert_true(cd->procedureCode_present);
+        assert_int_equal(cd->procedureCode, fed[i].procedure_code);
+        assert_true(cd->triggeringMessage_present);
+        assert_int_equal(cd->triggeringMessage, S1AP_TriggeringMessage_initiating_message);
+        assert_true(cd->procedureCriticality_present);
+        assert_int_equal(cd->procedureCriticality, (int)fed[i].criticality);
+        assert_false(cd->iEsCriticalityDiagnostics_present);
+    }
+    assert_int_equal(fed[0].procedure_code, 13);    /* uplinkNASTransport */
+    assert_int_equal(fed[2].procedure_code, 2);     /* handoverNotification */
+}
+
+/* `test_agw_handover --dump-error-indications`: the three Error
+ * Indications as "<name> <procedure code> <criticality> <hex>" lines, for
+ * agw_errind_tshark.sh (tshark judges them). */
+static int dump_error_indications(void)
+{
+    static const char *const names[EI_CASES] = {"UplinkNASTransport-unknown-id",
+                                                "LocationReportingFailureIndication",
+                                                "HandoverNotify-out-of-sequence"};
+    if (setup(NULL))
+        return 1;
+    run_error_indication_cases();
+    for (unsigned i = 0; i < EI_CASES; i++) {
+        printf("%s %u %u ", names[i], fed[i].procedure_code, (unsigned)fed[i].criticality);
+        for (size_t k = 0; k < ei[i].len; k++)
+            printf("%02x", ei[i].buf[k]);
+        printf("\n");
+    }
+    return teardown(NULL);
+}
+
 /* ------------------------------------- UE context / E-RAB modification -- */
 
 /* TS 36.413 8.3.4: a new UE-AMBR goes to the connected UE's eNB, stored
@@ -941,8 +1039,10 @@ static void test_association_loss_keeps_sessions(void **state)
     assert_non_null(ue_find_imsi(&ctx, "001010000000001"));
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[1], "--dump-error-indications"))
+        return dump_error_indications();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_path_switch_ack_moves_tunnel_and_chains_nh, setup,
                                         teardown),
@@ -961,6 +1061,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_s1_handover_prep_timer_expiry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_s1_handover_overall_timer_expiry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_paging_ddn_uses_session_index, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_error_indication_criticality_diagnostics, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_ue_modify_ambr, setup, teardown),
         cmocka_unit_test_setup_teardown(test_erab_modification_indication, setup, teardown),
         cmocka_unit_test_setup_teardown(test_association_loss_keeps_sessions, setup, teardown),
