@@ -98,3 +98,9 @@ test_agw_handover_LDLIBS := -Wl,--wrap=sctp_ep_send -Wl,--wrap=ue_foreach -lcmoc
 # network namespace: identity, bootstrap, mTLS check-in, renewal, sync into
 # SQLite, orcd away and back, full resync.
 SCRIPT_TESTS += userspace/agw/tests/test_orc_client.py
+
+# orc_apply.c: the orchestrator's configuration into SQLite (sanitizers).
+UNIT_TESTS += test_orc_apply
+test_orc_apply_SRCS := userspace/agw/tests/test_orc_apply.c
+test_orc_apply_LIBS := agwd agwcore dp sctp s1ap nas diameter sec xepc
+test_orc_apply_LDLIBS := -lcmocka $(xepc-agwd_LDLIBS)
