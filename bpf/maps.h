@@ -147,4 +147,22 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xepc_routes SEC(".maps");
 
+/* IPv6 UEs (docs/datapath.md "IPv6 UEs"): the downlink key (the /64) and
+ * the uplink's prefix per session; sized like xepc_sessions by the loader. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XEPC_DEF_MAX_SESSIONS);
+	__type(key, __u64);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xepc_ue6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XEPC_DEF_MAX_SESSIONS);
+	__type(key, __u32);
+	__type(value, struct xepc_session6);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xepc_sess6 SEC(".maps");
+
 #endif /* XEPC_MAPS_H */

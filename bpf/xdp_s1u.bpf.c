@@ -11,9 +11,11 @@
  *     Echo Response, Error Indication, Supported Extension Headers
  *                   -> XDP_PASS to the userspace GTP-U socket
  *   anything else not GTP-U -> XDP_PASS (ARP, management, ...)
+ * An inner IPv6 packet takes uplink6() (docs/datapath.md "IPv6 UEs").
  */
 #include "dp_common.h"
 #include "icmp.h"
+#include "ipv6.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -285,6 +287,293 @@ static __always_inline int ttl_exceeded_reply(struct xdp_md *ctx,
 	return 0;
 }
 
+/* After decap() the new Ethernet header says IPv4: an IPv6 packet's
+ * ethertype (and its tag's, keep_l2 18) is set here. */
+static __always_inline int l2_proto_ipv6(struct xdp_md *ctx, __u32 keep_l2)
+{
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+
+	if ((void *)eth + 18 > end)
+		return XEPC_DROP_ADJUST;
+	if (keep_l2 == 18)
+		((struct vlan_hdr_ *)(eth + 1))->proto = bpf_htons(ETH_P_IPV6_);
+	else
+		eth->h_proto = bpf_htons(ETH_P_IPV6_);
+	return 0;
+}
+
+/*
+ * A Neighbor Discovery message (ND_RA or ND_NA) to dst, from fe80::1, to
+ * the UE through its own tunnel: the G-PDU is rewritten in place and goes
+ * back to the eNB with XDP_TX, as ttl_exceeded_reply() does.  The message
+ * is written in the packet (no copy on the stack: xepc_uplink6() shares
+ * the 512 bytes with xdp_s1u).  The session must have its tunnel.
+ */
+static __always_inline int nd_reply(struct xdp_md *ctx,
+				    const struct xepc_config *cfg,
+				    const struct l2_info *l2,
+				    const struct xepc_session *s,
+				    __u32 inner_off, int type, const __u8 *dst,
+				    __u64 pfx, int solicited)
+{
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	__u32 l2len = l2->len, at = l2len + 36, want, have;
+	__u32 icmp_len = type == ND_RA ? ND_RA_LEN : ND_NA_LEN;
+	__u8 smac[ETH_ALEN], dmac[ETH_ALEN];
+	struct ethhdr *eth = data;
+	struct iphdr *oip;
+	__be16 tci = 0;
+	__u8 *p;
+
+	if ((void *)(eth + 1) > end)
+		return XEPC_DROP_ETH_TRUNC;
+	__builtin_memcpy(smac, eth->h_source, ETH_ALEN);
+	__builtin_memcpy(dmac, eth->h_dest, ETH_ALEN);
+	if (l2len == 18) {
+		struct vlan_hdr_ *vh = (void *)(eth + 1);
+
+		if ((void *)(vh + 1) > end)
+			return XEPC_DROP_VLAN_TRUNC;
+		tci = vh->tci;
+	} else if (l2len != 14) {
+		return XEPC_DROP_ADJUST;
+	}
+	if (bpf_xdp_adjust_head(ctx, (int)inner_off - (int)at))
+		return XEPC_DROP_ADJUST;
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+	want = at + IP6_HLEN + icmp_len;
+	have = end - data;
+	if (have != want && bpf_xdp_adjust_tail(ctx, (int)want - (int)have))
+		return XEPC_DROP_ADJUST;
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+	eth = data;
+	if ((void *)eth + 18 + 36 > end)
+		return XEPC_DROP_ADJUST;
+	__builtin_memcpy(eth->h_dest, smac, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, dmac, ETH_ALEN);
+	if (l2len == 18) {
+		struct vlan_hdr_ *vh = (void *)(eth + 1);
+
+		eth->h_proto = bpf_htons(ETH_P_8021Q_);
+		vh->tci = tci;
+		vh->proto = bpf_htons(ETH_P_IP);
+		oip = (void *)(vh + 1);
+	} else {
+		eth->h_proto = bpf_htons(ETH_P_IP);
+		oip = (void *)(eth + 1);
+	}
+	gtpu_encap_hdrs(oip, cfg, s, IP6_HLEN + icmp_len, 0);
+	p = (void *)oip + 36;
+	if ((void *)(p + IP6_HLEN + ND_MAX_LEN) > end) {
+		/* an NA: its 24 bytes only */
+		if (type == ND_RA || (void *)(p + IP6_HLEN + ND_NA_LEN) > end)
+			return XEPC_DROP_ADJUST;
+		nd_ip6(p, dst, ND_NA_LEN);
+		nd_na(p + IP6_HLEN, solicited);
+		nd_csum(p, ND_NA_LEN);
+		return 0;
+	}
+	nd_ip6(p, dst, icmp_len);
+	if (type == ND_RA)
+		nd_ra(p + IP6_HLEN, pfx, cfg);
+	else
+		nd_na(p + IP6_HLEN, solicited);
+	nd_csum(p, icmp_len);
+	return 0;
+}
+
+/*
+ * What a UE sends to its link (link-local or link-scope multicast
+ * destination) is the gateway's, never forwarded (RFC 4291 2.5.6):
+ *  - Router Solicitation (RFC 4861 6.2.6; TS 29.061 11.2.1.3.4): answered
+ *    with a Router Advertisement carrying the session's /64, rate-limited
+ *    per session and in total;
+ *  - Neighbor Solicitation for fe80::1 (address resolution or
+ *    unreachability detection of the router, RFC 4861 7.2.3): answered
+ *    with a Neighbor Advertisement;
+ *  - anything else, in particular the UE's Duplicate Address Detection
+ *    for its own addresses (RFC 4862 5.4: no answer means unique), is
+ *    consumed (ND_LOCAL).
+ * The ICMPv6 checksum of what the UE sent is not verified.
+ */
+static __always_inline int nd_local(struct xdp_md *ctx,
+				    const struct xepc_config *cfg,
+				    const struct l2_info *l2,
+				    const struct xepc_session *s,
+				    const struct xepc_session6 *s6, __u32 sid,
+				    __u32 inner_off, __u32 len,
+				    const struct ip6_info *pi)
+{
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	__u8 dst[16], *h, *icmp;
+	int rc, unspec, type;
+
+	if (pi->proto != NH_ICMPV6 || pi->l4_off != inner_off + IP6_HLEN ||
+	    inner_off > PARSE_MAX_OFF)
+		return XEPC_DROP_ND_LOCAL;
+	h = data + inner_off;
+	icmp = h + IP6_HLEN;
+	if ((void *)(icmp + 8) > end)
+		return XEPC_DROP_ND_LOCAL;
+	/* RFC 4861 6.1.1, 7.1.1: hop limit 255 and code 0, or ignored */
+	if (h[7] != 255 || icmp[1] != 0)
+		return XEPC_DROP_ND_LOCAL;
+	type = icmp[0];
+	if (type == ND_NS) {
+		/* only for the gateway's own fe80::1 */
+		if (len < IP6_HLEN + ND_NA_LEN || (void *)(icmp + 24) > end ||
+		    !ip6_is_ll_gw(icmp + 8))
+			return XEPC_DROP_ND_LOCAL;
+	} else if (type != ND_RS) {
+		return XEPC_DROP_ND_LOCAL;
+	}
+	if (!(s->flags & XEPC_SF_TUNNEL))
+		return XEPC_DROP_ND_LOCAL;
+	if (!rl_allow(XEPC_RL_ND, sid, meter_clock(cfg),
+		      XEPC_DEF_ND_PER_S, XEPC_DEF_ND_PEER_PER_S))
+		return XEPC_DROP_ND_RATE_LIMIT;
+	/* RFC 4861 6.2.6, 7.2.4: to the soliciting address, or all-nodes
+	 * ff02::1 (an NA then with S clear) when it was unspecified */
+	unspec = ip6_pfx(h + 8) == 0 && ip6_pfx(h + 16) == 0;
+	if (unspec) {
+		__builtin_memset(dst, 0, 16);
+		dst[0] = 0xff;
+		dst[1] = 0x02;
+		dst[15] = 1;
+	} else {
+		__builtin_memcpy(dst, h + 8, 16);
+	}
+	rc = nd_reply(ctx, cfg, l2, s, inner_off, type == ND_RS ? ND_RA : ND_NA,
+		      dst, ip6_pfx(s6->prefix), !unspec);
+	if (rc)
+		return rc;
+	stat_cnt(type == ND_RS ? XEPC_CNT_RA_SENT : XEPC_CNT_NA_SENT, len);
+	return -XDP_TX - 1;
+}
+
+/*
+ * The uplink of an inner IPv6 packet (docs/datapath.md "IPv6 UEs"): the
+ * session's /64 (TS 23.401 5.3.1.2.2), its link (nd_local), the source
+ * check against the prefix, the rules, meters and quota as for IPv4, then
+ * decapsulation and forwarding (bpf_fib_lookup, AF_INET6; hop limit
+ * decremented, RFC 8200 3) or the stack in NAT mode.
+ */
+static __always_inline int uplink6(struct xdp_md *ctx,
+				   const struct xepc_config *cfg,
+				   const struct l2_info *l2,
+				   const struct xepc_session *s, __u32 sid,
+				   __u32 inner_off, __u32 len)
+{
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	struct xepc_session6 *s6;
+	struct route_res rt;
+	struct verdict v = {};
+	struct ip6_info pi;
+	struct flow f = {};
+	__u8 *h;
+	int rc;
+
+	stat_cnt(XEPC_CNT_UL6_RX, len);
+	s6 = sess6_of(sid, s);
+	if (!s6)
+		return XEPC_DROP_NO_IPV6;
+	rc = parse_ipv6(data, end, inner_off, len, &pi);
+	if (rc)
+		return rc;
+	if (inner_off > PARSE_MAX_OFF)
+		return XEPC_DROP_INNER_TRUNC;
+	h = data + inner_off;
+	if ((void *)(h + IP6_HLEN) > end)
+		return XEPC_DROP_INNER_TRUNC;
+	if (ip6_link_scope(h + 24))
+		return nd_local(ctx, cfg, l2, s, s6, sid, inner_off, len, &pi);
+	/* anti-spoofing: the source must be in the UE's /64 */
+	if (ip6_pfx(h + 8) != ip6_pfx(s6->prefix))
+		return XEPC_DROP_SPOOFED_SRC;
+
+	flow6(data, end, &pi, XEPC_DIR_UL, &f);
+	rc = dp_policy(cfg, s, &f, len, &v, NULL);
+	if (rc)
+		return rc;
+	count_usage(sid, &v, XEPC_DIR_UL, len);
+	if (v.action == XEPC_ACT_REDIRECT) {
+		/* the portal is an IPv4 address: IPv6 cannot be redirected */
+		rc = XEPC_DROP_NO_PORTAL;
+		goto undo;
+	}
+	if (cfg->mode == XEPC_MODE_NAT) {
+		rc = decap_to_stack(ctx, inner_off, l2->len, len);
+		if (!rc)
+			rc = l2_proto_ipv6(ctx, l2->len);
+		if (rc)
+			goto undo;
+		stat_cnt(XEPC_CNT_UL_NAT_PASS, len);
+		return -XDP_PASS - 1;
+	}
+	if (h[7] <= 1) {
+		/* RFC 8200 3: a hop limit that reaches 0 is discarded (no
+		 * ICMPv6 Time Exceeded yet) */
+		rc = XEPC_DROP_TTL_EXCEEDED;
+		goto undo;
+	}
+	rc = route6_fib(ctx, ctx->ingress_ifindex, h + 8, h + 24, len,
+			pi.tclass, pi.proto, &rt);
+	if (rc == BPF_FIB_LKUP_RET_SUCCESS) {
+		h[7]--;
+		rc = decap(ctx, inner_off, sizeof(struct ethhdr), len,
+			   rt.dmac, rt.smac, 0);
+		if (!rc)
+			rc = l2_proto_ipv6(ctx, sizeof(struct ethhdr));
+		if (rc)
+			goto undo;
+		stat_cnt(XEPC_CNT_UL_FWD, len);
+		return -(int)bpf_redirect(rt.ifindex, 0) - 1;
+	}
+	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH || rc == BPF_FIB_LKUP_RET_FRAG_NEEDED ||
+	    rc == BPF_FIB_LKUP_RET_NOT_FWDED) {
+		int r2 = decap_to_stack(ctx, inner_off, l2->len, len);
+
+		if (!r2)
+			r2 = l2_proto_ipv6(ctx, l2->len);
+		if (r2) {
+			rc = r2;
+			goto undo;
+		}
+		stat_cnt(rc == BPF_FIB_LKUP_RET_NO_NEIGH ? XEPC_CNT_UL_NO_NEIGH_PASS :
+			 rc == BPF_FIB_LKUP_RET_FRAG_NEEDED ?
+			 XEPC_CNT_UL_FRAG_NEEDED_PASS : XEPC_CNT_UL_LOCAL_PASS, len);
+		return -XDP_PASS - 1;
+	}
+	rc = rc < 0 ? XEPC_DROP_FIB_OTHER : fib_drop_reason(rc);
+undo:
+	uncount_usage(sid, &v, XEPC_DIR_UL, len);
+	return rc;
+}
+
+/*
+ * An inner IPv6 packet continues in xdp_s1u_ipv6 (below), a program of its
+ * own reached by a tail call: verified on its own and with a stack of its
+ * own, so that the IPv4 walk keeps its verifier budget and its stack, and
+ * pays nothing for IPv6.  The loader puts xdp_s1u_ipv6 in slot 0 of this
+ * object's xepc_tail6 (not pinned: each load has its own).  Without it the
+ * packet is dropped (NO_IPV6).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} xepc_tail6 SEC(".maps");	/* XEPC_MAP_TAIL6 */
+
+static __always_inline int ipv6_tail(struct xdp_md *ctx)
+{
+	bpf_tail_call(ctx, &xepc_tail6, 0);
+	return XEPC_DROP_NO_IPV6;
+}
+
 static __always_inline int uplink(struct xdp_md *ctx,
 				  const struct xepc_config *cfg,
 				  const struct l2_info *l2, struct iphdr *oip,
@@ -322,8 +611,11 @@ static __always_inline int uplink(struct xdp_md *ctx,
 			return XEPC_DROP_INNER_NOT_IPV4;
 		return XEPC_DROP_INNER_TRUNC;
 	}
-	if (iph->version != 4)
+	if (iph->version != 4) {
+		if (iph->version == 6)
+			return ipv6_tail(ctx);
 		return XEPC_DROP_INNER_NOT_IPV4;
+	}
 	ihl = iph->ihl * 4;
 	if (ihl < sizeof(*iph) || ihl > len)
 		return XEPC_DROP_INNER_TRUNC;
@@ -533,6 +825,65 @@ int xdp_s1u(struct xdp_md *ctx)
 pass_not_gtpu:
 	stat_cnt(XEPC_CNT_NOT_GTPU_PASS, frame_len);
 	return XDP_PASS;
+drop:
+	stat_drop(rc, frame_len);
+	return XDP_DROP;
+}
+
+/*
+ * The uplink of a G-PDU whose T-PDU is IPv6, tail-called from xdp_s1u
+ * (ipv6_tail()), which has checked the outer headers and the session: they
+ * are parsed again here (a few loads), then uplink6().
+ */
+SEC("xdp")
+int xdp_s1u_ipv6(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	__u32 frame_len = end - data, sid = 0, ihl, off, inner_off, len;
+	struct xepc_session *s, scopy;
+	struct xepc_config *cfg;
+	struct gtpu_info gi = {};
+	struct l2_info l2 = {};
+	struct iphdr *iph = NULL;
+	struct udphdr *uh = NULL;
+	int rc;
+
+	cfg = get_config();
+	if (!cfg) {
+		rc = XEPC_DROP_NO_CONFIG;
+		goto drop;
+	}
+	rc = parse_eth(data, end, &l2);
+	if (!rc && l2.proto != ETH_P_IP)
+		rc = XEPC_DROP_ETH_TRUNC;
+	if (!rc)
+		rc = parse_ipv4(data, end, l2.len, &iph, &ihl);
+	if (rc) {
+		rc = rc < 0 ? XEPC_DROP_IP_TRUNC : rc;
+		goto drop;
+	}
+	off = l2.len + ihl;
+	rc = parse_udp(data, end, off, bpf_ntohs(iph->tot_len) - ihl, &uh);
+	if (rc)
+		goto drop;
+	off += sizeof(struct udphdr);
+	rc = parse_gtpu(data, end, off, bpf_ntohs(uh->len) - sizeof(*uh), &gi);
+	if (rc)
+		goto drop;
+	sid = XEPC_TEID_SID(gi.teid);
+	s = session_get(cfg, sid, &scopy);
+	if (!s || !(s->flags & XEPC_SF_ACTIVE) || s->teid_local != gi.teid) {
+		sid = 0;
+		rc = XEPC_DROP_UNKNOWN_TEID;
+		goto drop;
+	}
+	inner_off = off + gi.hdr_len;
+	len = gi.msg_len - gi.hdr_len;
+	rc = uplink6(ctx, cfg, &l2, s, sid, inner_off, len);
+	if (rc < 0)
+		return -rc - 1;
+	count_session_drop(sid, XEPC_DIR_UL);
 drop:
 	stat_drop(rc, frame_len);
 	return XDP_DROP;

@@ -9,11 +9,13 @@
  *     -> encapsulate IPv4/UDP/GTP-U toward the eNB
  *     -> bpf_fib_lookup (route cache) + bpf_redirect (no neighbour/MTU:
  *        to the stack)
+ *   Ethernet [802.1Q] / IPv6 to a UE's /64 -> downlink6(), the same walk
  *   anything not for a UE -> XDP_PASS
  */
 #include "dp_common.h"
 #include "dp_mtu.h"
 #include "icmp.h"
+#include "ipv6.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -321,6 +323,170 @@ undo:
 	return rc;
 }
 
+/*
+ * buffer_packet() and oversize_to_user() for downlink6(): the same, with
+ * the length hidden from the compiler after its range check, so that
+ * buf_len()'s mask stays in the code and the verifier bounds the copy by
+ * it (otherwise the compiler drops the mask and the verifier sees a copy
+ * of up to 64 KiB).
+ */
+static __always_inline int buffer_packet6(struct xdp_md *ctx,
+					  const struct xepc_config *cfg,
+					  __u32 sid, const struct xepc_session *s,
+					  __u32 off, __u32 len)
+{
+	struct xepc_ev_buffered *rec = NULL;
+	int rc;
+
+	rc = idle_begin(cfg, sid, s, len, &rec);
+	if (rc)
+		return rc;
+	if (len < 1 || len > XEPC_BUF_PKT_MAX)
+		return idle_end(sid, rec, -1);
+	asm volatile("" : "+r"(len));
+	return idle_end(sid, rec, bpf_xdp_load_bytes(ctx, off, rec->data, buf_len(len)));
+}
+
+static __always_inline int oversize_to_user6(struct xdp_md *ctx,
+					     const struct xepc_config *cfg,
+					     __u32 sid, const struct xepc_session *s,
+					     __u32 off, __u32 len, __u16 type)
+{
+	struct xepc_ev_buffered *rec = NULL;
+	int rc;
+
+	rc = oversize_begin(cfg, sid, s, len, &rec, type);
+	if (rc)
+		return rc;
+	asm volatile("" : "+r"(len));
+	return oversize_end(rec, bpf_xdp_load_bytes(ctx, off, rec->data, buf_len(len)));
+}
+
+/*
+ * The downlink of an IPv6 packet (docs/datapath.md "IPv6 UEs"): the
+ * session of the destination's /64 (xepc_ue6), the rules, meters and quota
+ * as for IPv4, the hop limit (RFC 8200 3), then the idle buffer or the
+ * tunnel (outer IPv4/UDP/GTP-U, the T-PDU unchanged).  IPv6 routers do not
+ * fragment: a packet over the S1-U MTU is fragmented on the outer header
+ * by userspace as for IPv4 without DF (no ICMPv6 Packet Too Big yet).
+ */
+static __always_inline int downlink6(struct xdp_md *ctx,
+				     const struct xepc_config *cfg,
+				     const struct l2_info *l2, __u32 *sid_out)
+{
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	struct xepc_session *s, scopy, bcopy;
+	struct route_req rq = {};
+	struct route_res rt;
+	struct verdict v = {};
+	struct ip6_info pi;
+	struct flow f = {};
+	__u32 sid = 0, len, off = l2->len;
+	__u8 *h;
+	int rc;
+
+	if (off > 18)
+		return -XDP_PASS - 1;
+	h = data + off;
+	if ((void *)(h + IP6_HLEN) > end)
+		return -XDP_PASS - 1;
+	s = ue6_session(cfg, ip6_pfx(h + 24), &sid, &scopy);
+	if (!s)
+		return -XDP_PASS - 1;
+	*sid_out = sid;
+	len = (__u32)(h[4] << 8 | h[5]) + IP6_HLEN;
+	/* bounded like an IPv4 total length (the idle buffer's and the
+	 * oversize copies' checks rely on it) */
+	if (len > 0xffff || (void *)h + len > end)
+		return XEPC_DROP_IP_TOT_LEN;
+	stat_cnt(XEPC_CNT_DL6_RX, len);
+	rc = parse_ipv6(data, end, off, len, &pi);
+	if (rc)
+		return rc;
+	flow6(data, end, &pi, XEPC_DIR_DL, &f);
+
+	rc = dp_policy(cfg, s, &f, len, &v, &bcopy);
+	if (rc) {
+		if (v.bearer_sid)
+			*sid_out = v.bearer_sid;
+		return rc;
+	}
+	if (v.bearer_sid) {
+		__builtin_memcpy(&scopy, &bcopy, sizeof(scopy));
+		s = &scopy;
+		sid = v.bearer_sid;
+		*sid_out = sid;
+	}
+	count_usage(sid, &v, XEPC_DIR_DL, len);
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+	h = data + off;
+	if ((void *)(h + IP6_HLEN) > end) {
+		rc = XEPC_DROP_IP_TRUNC;
+		goto undo;
+	}
+	if (h[7] <= 1) {
+		rc = XEPC_DROP_TTL_EXCEEDED;
+		goto undo;
+	}
+	h[7]--;
+	if (!(s->flags & XEPC_SF_TUNNEL)) {
+		rc = buffer_packet6(ctx, cfg, sid, s, off, len);
+		if (rc)
+			goto undo;
+		stat_cnt(XEPC_CNT_IDLE_BUFFERED, len);
+		return -XDP_DROP - 1;
+	}
+	if (over_s1u_mtu(cfg, len)) {
+		rc = oversize_to_user6(ctx, cfg, sid, s, off, len, XEPC_EV_OVERSIZE);
+		if (rc)
+			goto undo;
+		stat_cnt(XEPC_CNT_DL_FRAG_USER, len);
+		return -XDP_DROP - 1;
+	}
+	rq.ifindex = ctx->ingress_ifindex;
+	rq.src = cfg->gtpu_addr;
+	rq.dst = s->enb_addr;
+	rq.tot_len = len + 36;
+	rq.tos = pi.tclass;
+	rq.l4_protocol = IPPROTO_UDP;
+	rq.sport = bpf_htons(XEPC_GTPU_PORT);
+	rq.dport = bpf_htons(XEPC_GTPU_PORT);
+	rc = route_lookup(ctx, cfg, &rq, XEPC_DIR_DL, 1, &rt);
+	if (rc == BPF_FIB_LKUP_RET_SUCCESS) {
+		rc = encap(ctx, cfg, s, off, len, pi.tclass, rt.dmac, rt.smac);
+		if (rc)
+			goto undo;
+		stat_cnt(XEPC_CNT_DL_FWD, len);
+		return -(int)bpf_redirect(rt.ifindex, 0) - 1;
+	}
+	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH || rc == BPF_FIB_LKUP_RET_FRAG_NEEDED) {
+		/* as for IPv4: the follower sends it through the kernel */
+		int r2 = oversize_to_user6(ctx, cfg, sid, s, off, len, XEPC_EV_TO_STACK);
+
+		if (r2) {
+			rc = r2;
+			goto undo;
+		}
+		stat_cnt(rc == BPF_FIB_LKUP_RET_NO_NEIGH ?
+			 XEPC_CNT_DL_NO_NEIGH_PASS : XEPC_CNT_DL_FRAG_NEEDED_PASS, len);
+		return -XDP_DROP - 1;
+	}
+	rc = rc < 0 ? XEPC_DROP_FIB_OTHER : fib_drop_reason(rc);
+undo:
+	uncount_usage(sid, &v, XEPC_DIR_DL, len);
+	return rc;
+}
+
+/* IPv6 continues in xdp_sgi_ipv6, tail-called (see xdp_s1u's xepc_tail6):
+ * slot 0, filled by the loader; without it IPv6 goes to the stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} xepc_tail6 SEC(".maps");	/* XEPC_MAP_TAIL6 */
+
 SEC("xdp")
 int xdp_sgi(struct xdp_md *ctx)
 {
@@ -338,8 +504,11 @@ int xdp_sgi(struct xdp_md *ctx)
 		goto drop;
 	}
 	rc = parse_eth(data, end, &l2);
-	if (rc == PARSE_PASS || (!rc && l2.proto != ETH_P_IP))
+	if (rc == PARSE_PASS || (!rc && l2.proto != ETH_P_IP)) {
+		if (!rc && l2.proto == ETH_P_IPV6_)
+			goto ipv6;
 		goto pass;
+	}
 	if (rc)
 		goto drop;
 	rc = parse_ipv4(data, end, l2.len, &iph, &ihl);
@@ -357,6 +526,44 @@ int xdp_sgi(struct xdp_md *ctx)
 		goto drop;
 
 	rc = downlink(ctx, cfg, &l2, iph, ihl, &sid);
+	if (rc < 0) {
+		if (rc == -XDP_PASS - 1 && !sid)
+			goto pass;
+		return -rc - 1;
+	}
+	if (sid)
+		count_session_drop(sid, XEPC_DIR_DL);
+drop:
+	stat_drop(rc, frame_len);
+	return XDP_DROP;
+pass:
+	stat_cnt(XEPC_CNT_DL_NOT_UE_PASS, frame_len);
+	return XDP_PASS;
+ipv6:
+	bpf_tail_call(ctx, &xepc_tail6, 0);
+	goto pass;
+}
+
+/* The downlink of an IPv6 packet, tail-called from xdp_sgi. */
+SEC("xdp")
+int xdp_sgi_ipv6(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	__u32 frame_len = end - data, sid = 0;
+	struct xepc_config *cfg;
+	struct l2_info l2 = {};
+	int rc;
+
+	cfg = get_config();
+	if (!cfg) {
+		rc = XEPC_DROP_NO_CONFIG;
+		goto drop;
+	}
+	rc = parse_eth(data, end, &l2);
+	if (rc || l2.proto != ETH_P_IPV6_)
+		goto pass;
+	rc = downlink6(ctx, cfg, &l2, &sid);
 	if (rc < 0) {
 		if (rc == -XDP_PASS - 1 && !sid)
 			goto pass;

@@ -52,6 +52,14 @@
 #define XEPC_MAP_PEER_RL	"xepc_peer_rl"	/* lru hash xepc_peer_rl_key ->
 						 * struct xepc_rl_win */
 #define XEPC_MAP_ROUTES		"xepc_routes"	/* percpu array[slot] of struct xepc_route */
+#define XEPC_MAP_UE6		"xepc_ue6"	/* hash __u64 IPv6 /64 prefix (the 8
+						 * octets as in the packet) -> __u32 sid */
+#define XEPC_MAP_SESS6		"xepc_sess6"	/* array[sid] of struct xepc_session6 */
+#define XEPC_MAP_TAIL6		"xepc_tail6"	/* prog array[1] of xdp_s1u and of
+						 * xdp_sgi, not pinned: the loader
+						 * puts the object's IPv6 program
+						 * (xdp_s1u_ipv6, xdp_sgi_ipv6) in
+						 * slot 0 */
 
 /* Suggested pin names for the bpf_links (owned by userspace/dp). */
 #define XEPC_LINK_XDP_S1U	"link_xdp_s1u"
@@ -230,6 +238,25 @@ struct xepc_session {
 				 * reads gen, copies the live entry, reads gen
 				 * again and retries if it changed (was pad1) */
 };
+
+/*
+ * xepc_sess6[sid]: the IPv6 side of session sid, for PDN type IPv6 or
+ * IPv4v6 (TS 23.401 5.3.1.2.2: the UE gets a /64 by stateless address
+ * autoconfiguration; its prefix is what the uplink checks and the downlink
+ * looks up in xepc_ue6).  Kept beside struct xepc_session rather than in
+ * it: an entry counts only while its cookie equals the live session's, so
+ * that an entry left by a deleted session is never taken for its
+ * successor's.  The gateway's link-local address toward every UE is
+ * XEPC_LL_GW (fe80::1): the source of its Router and Neighbor
+ * Advertisements.
+ */
+struct xepc_session6 {
+	__u8 prefix[8];		/* the UE's /64, network order */
+	__u32 cookie;		/* struct xepc_session.cookie when written */
+	__u32 flags;		/* XEPC_S6_* */
+};
+
+#define XEPC_S6_VALID		(1u << 0)	/* the session has this prefix */
 
 /* xepc_usage[sid]; written by the kernel with atomic adds.  The map is
  * BPF_F_MMAPABLE: userspace resets `buffered` (and clears a session's
@@ -561,7 +588,10 @@ struct xepc_charge {
 	X(GSO,			"GSO packet cannot be encapsulated")	\
 	X(NO_CONFIG,		"configuration missing")		\
 	X(MTU,			"encapsulated packet exceeds egress MTU")	\
-	X(ECHO_RATE_LIMIT,	"Echo Request over the rate limit (peer/total)")
+	X(ECHO_RATE_LIMIT,	"Echo Request over the rate limit (peer/total)") \
+	X(NO_IPV6,		"inner IPv6, but the session has no IPv6 prefix") \
+	X(ND_LOCAL,		"IPv6 link-local/ND from a UE, consumed (DAD, not for us)") \
+	X(ND_RATE_LIMIT,	"Router/Neighbor Solicitation over the rate limit")
 
 #define XEPC_DROP_ENUM(n, s) XEPC_DROP_##n,
 enum xepc_drop_reason {
@@ -601,7 +631,11 @@ enum xepc_drop_reason {
 	X(UL_TTL_ICMP,		"uplink TTL exceeded: ICMP Time Exceeded to the UE") \
 	X(UL_REASSEMBLED,	"uplink G-PDUs reassembled from outer fragments (userspace)") \
 	X(DL_FRAG_USER,		"downlink over the S1-U MTU, to userspace for outer fragments") \
-	X(DL_FRAG_ICMP,		"downlink over the S1-U MTU with DF: ICMP Fragmentation Needed sent")
+	X(DL_FRAG_ICMP,		"downlink over the S1-U MTU with DF: ICMP Fragmentation Needed sent") \
+	X(UL6_RX,		"uplink inner IPv6 packets of a session") \
+	X(DL6_RX,		"downlink IPv6 packets for a UE prefix") \
+	X(RA_SENT,		"Router Advertisements sent to UEs (Router Solicitation)") \
+	X(NA_SENT,		"Neighbor Advertisements sent to UEs")
 
 #define XEPC_CNT_ENUM(n, s) XEPC_CNT_##n,
 enum xepc_counter {
@@ -753,6 +787,9 @@ enum xepc_rl_kind {
 	XEPC_RL_ICMP = 2,	/* ICMP errors the datapath sends (Time
 				 * Exceeded to a UE, Fragmentation Needed);
 				 * "peer" = the address the error goes to */
+	XEPC_RL_ND = 3,		/* Router/Neighbor Advertisements the
+				 * datapath answers UEs with; "peer" =
+				 * the session id */
 	XEPC_RL__MAX = 8	/* xepc_rl max_entries (room for more) */
 };
 
@@ -766,6 +803,10 @@ enum xepc_rl_kind {
 #define XEPC_DEF_ICMP_PEER_PER_S	10	/* per destination (RFC 1812
 						 * 4.3.2.8: a router limits the
 						 * ICMP errors it sends) */
+#define XEPC_DEF_ND_PER_S		1000	/* in total */
+#define XEPC_DEF_ND_PEER_PER_S		10	/* per session (RFC 4861 6.2.6:
+						 * a router rate-limits its
+						 * solicited advertisements) */
 #define XEPC_RL_UNLIMITED		(~0ull)	/* a limit that never applies */
 
 /* xepc_rl[kind]: limits written by userspace (dp up), window of the total

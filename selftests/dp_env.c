@@ -26,7 +26,8 @@ static int set_sizes(struct bpf_object *obj)
 		const char *n = bpf_map__name(m);
 
 		if (!strcmp(n, XEPC_MAP_SESSIONS) || !strcmp(n, XEPC_MAP_USAGE) ||
-		    !strcmp(n, XEPC_MAP_UE))
+		    !strcmp(n, XEPC_MAP_UE) || !strcmp(n, XEPC_MAP_UE6) ||
+		    !strcmp(n, XEPC_MAP_SESS6))
 			err |= bpf_map__set_max_entries(m, ENV_MAX_SESSIONS);
 		else if (!strcmp(n, XEPC_MAP_UE_DIRECT))
 			err |= bpf_map__set_max_entries(m, ENV_UE_DIRECT_SLOTS);
@@ -47,6 +48,21 @@ static int map_fd(struct bpf_object *obj, const char *name)
 	struct bpf_map *m = bpf_object__find_map_by_name(obj, name);
 
 	return m ? bpf_map__fd(m) : -1;
+}
+
+/* The IPv6 programs in slot 0 of their object's xepc_tail6, as the
+ * loader (userspace/dp/dp_load.c) puts them. */
+static int fill_tail6(struct bpf_object *obj, const char *prog)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(obj, XEPC_MAP_TAIL6);
+	struct bpf_program *p = bpf_object__find_program_by_name(obj, prog);
+	__u32 k = 0;
+	int fd;
+
+	if (!m || !p)
+		return -ENOENT;
+	fd = bpf_program__fd(p);
+	return bpf_map_update_elem(bpf_map__fd(m), &k, &fd, 0);
 }
 
 static int gather(void *ctx, void *data, size_t len)
@@ -92,6 +108,9 @@ int env_open(struct test_ctx *t, struct dp_env *e)
 		err = tc_ue__load(e->tc);
 	if (err)
 		return err;
+	if (fill_tail6(e->s1u->obj, "xdp_s1u_ipv6") ||
+	    fill_tail6(e->sgi->obj, "xdp_sgi_ipv6"))
+		return -ENOENT;
 	e->prog_s1u = bpf_program__fd(e->s1u->progs.xdp_s1u);
 	e->prog_sgi = bpf_program__fd(e->sgi->progs.xdp_sgi);
 	e->prog_tc = bpf_program__fd(e->tc->progs.tc_ue);
@@ -110,6 +129,8 @@ int env_open(struct test_ctx *t, struct dp_env *e)
 	e->fd_routes = map_fd(e->s1u->obj, XEPC_MAP_ROUTES);
 	e->fd_teid_ev = map_fd(e->s1u->obj, XEPC_MAP_TEID_EV);
 	e->fd_rl = map_fd(e->s1u->obj, XEPC_MAP_RL);
+	e->fd_ue6 = map_fd(e->s1u->obj, XEPC_MAP_UE6);
+	e->fd_sess6 = map_fd(e->s1u->obj, XEPC_MAP_SESS6);
 
 	e->charging_len = 256 * sizeof(struct xepc_charge);
 	e->charging = mmap(NULL, e->charging_len, PROT_READ | PROT_WRITE,

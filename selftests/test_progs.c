@@ -120,6 +120,12 @@ static int setup_netns(struct test_ctx *t)
 		"ip route add 10.45.0.0/16 dev ue0",
 		"sysctl -qw net.ipv4.ip_forward=1",
 		"sysctl -qw net.ipv4.conf.all.forwarding=1",
+		/* IPv6 UEs (prog_tests/ipv6.c) */
+		"sysctl -qw net.ipv6.conf.all.forwarding=1",
+		"ip -6 addr add 2001:db8:20::1/64 dev sgi0 nodad",
+		"ip -6 neigh replace 2001:db8:20::2 lladdr 02:00:00:00:0d:02 nud permanent dev sgi0",
+		"ip -6 route add 2001:db8:51::/48 via 2001:db8:20::2 dev sgi0",
+		"ip -6 route add 2001:db8:113::/48 via 2001:db8:20::3 dev sgi0",
 	};
 	size_t i;
 

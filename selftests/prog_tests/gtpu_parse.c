@@ -87,8 +87,10 @@ static const struct parse_case cases[] = {
 	{ "end_marker", { .teid = TEID, .type = 254 }, { .version = -1 }, 0, 0, 0, 0,
 	  XDP_DROP, DROP(GTP_END_MARKER) },
 	{ "unsupported_type", { .teid = TEID, .type = 100 }, {}, 0, 0, 0, 0, XDP_DROP, DROP(GTP_MSG_TYPE) },
-	{ "inner_ipv6", { .teid = TEID }, { .version = 6, .payload = 20 }, 0, 0, 0, 0,
-	  XDP_DROP, DROP(INNER_NOT_IPV4) },
+	/* an IPv6 T-PDU on a session without an IPv6 prefix (ipv6.c has
+	 * the sessions with one) */
+	{ "inner_ipv6_no_prefix", { .teid = TEID }, { .version = 6, .payload = 20 }, 0, 0, 0, 0,
+	  XDP_DROP, DROP(NO_IPV6) },
 	{ "inner_trunc", { .teid = TEID }, { .version = -2 }, 0, 0, 0, 0, XDP_DROP, DROP(INNER_TRUNC) },
 	{ "inner_len_mismatch", { .teid = TEID }, {}, 4, 0, 0, 0, XDP_DROP, DROP(INNER_LEN) },
 	{ "unknown_teid", { .teid = 0x01000063 }, {}, 0, 0, 0, 0, XDP_DROP, DROP(UNKNOWN_TEID) },

@@ -20,5 +20,6 @@
 	X(route_cache)		\
 	X(repeat)		\
 	X(random_frames)	\
+	X(ipv6)			\
 	X(bpftool)
 #endif

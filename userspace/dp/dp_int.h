@@ -84,6 +84,8 @@ struct dp_ctx {
      * pinned before them is adopted (dp_upgrade() pins them) */
     int teid_ev_fd;                 /* xepc_teid_ev: unknown-TEID events */
     int rl_fd;                      /* xepc_rl: rate limits */
+    int ue6_fd;                     /* xepc_ue6: IPv6 /64 -> sid */
+    int sess6_fd;                   /* xepc_sess6: a session's IPv6 prefix */
     struct dp_path *path;           /* GTP-U path management, if started */
     struct dp_frag *frag;           /* reassembled uplink G-PDUs (dp_frag.c) */
     int raw_fd;                     /* raw IPv4, outer fragments (dp_frag.c) */
@@ -163,6 +165,14 @@ int dp_array_scan(struct dp_ctx *ctx, enum dp_map m, size_t vsize,
 /* The writers' lock (flock on the pin directory); nests. */
 int dp_lock(struct dp_ctx *ctx);
 void dp_unlock(struct dp_ctx *ctx);
+
+/* dp_session6.c: the IPv6 /64 of session sid (xepc_sess6 + xepc_ue6).
+ * Link refuses a prefix another active session owns; unlink removes the
+ * entries of sid only; get returns 1 with the prefix when sid has one
+ * written under cookie, else 0. */
+int dp_ue6_link(struct dp_ctx *ctx, const uint8_t prefix[8], uint32_t sid, uint32_t cookie);
+void dp_ue6_unlink(struct dp_ctx *ctx, uint32_t sid);
+int dp_ue6_get(struct dp_ctx *ctx, uint32_t sid, uint32_t cookie, uint8_t prefix[8]);
 
 void dp_bufq_free(struct dp_bufq *q);
 void dp_path_free(struct dp_path *p);

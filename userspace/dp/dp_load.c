@@ -117,6 +117,7 @@ static struct dp_ctx *ctx_new(const char *pin_dir)
     ctx->ev_epfd = -1;
     ctx->raw_fd = -1;
     ctx->teid_ev_fd = ctx->rl_fd = -1;
+    ctx->ue6_fd = ctx->sess6_fd = -1;
     snprintf(ctx->pin_dir, sizeof(ctx->pin_dir), "%s",
              pin_dir && *pin_dir ? pin_dir : DP_PIN_DIR_DEFAULT);
     ctx->ncpus = libbpf_num_possible_cpus();
@@ -164,12 +165,14 @@ int dp_maps_open(struct dp_ctx *ctx)
     }
     /* Maps added later: optional, so that a datapath pinned before them
      * can still be adopted and upgraded (the upgrade's load pins them). */
-    const char *const later[] = {XEPC_MAP_TEID_EV, XEPC_MAP_RL, XEPC_MAP_PEER_RL};
-    int *later_fd[] = {&ctx->teid_ev_fd, &ctx->rl_fd, NULL};
+    const char *const later[] = {XEPC_MAP_TEID_EV, XEPC_MAP_RL, XEPC_MAP_PEER_RL,
+                                 XEPC_MAP_UE6, XEPC_MAP_SESS6};
+    int *later_fd[] = {&ctx->teid_ev_fd, &ctx->rl_fd, NULL, &ctx->ue6_fd, &ctx->sess6_fd};
+    uint32_t later_max[sizeof(later) / sizeof(later[0])] = {0};
     for (size_t i = 0; i < sizeof(later) / sizeof(later[0]); i++) {
         if (dp_pin_stat(ctx, later[i]) == -ENOENT)
             continue;
-        int fd = dp_pin_map_open(ctx, later[i], NULL);
+        int fd = dp_pin_map_open(ctx, later[i], &later_max[i]);
         if (fd < 0)
             return fd;
         if (later_fd[i]) {
@@ -192,6 +195,11 @@ int dp_maps_open(struct dp_ctx *ctx)
                             xc.session_bank);
     ctx->max_sessions = n;
     ctx->session_bank = xc.session_bank;
+    /* the IPv6 maps are sized like the sessions (prog_load()) */
+    for (size_t i = 3; i < sizeof(later) / sizeof(later[0]); i++)
+        if (later_max[i] && later_max[i] != n)
+            return dp_set_error(ctx, -EPROTO, "%s has %u entries, not %u like the sessions: "
+                                "refused", later[i], later_max[i], n);
     if (ctx->max_entries[DP_MAP_UE] != n || ctx->max_entries[DP_MAP_USAGE] != n ||
         ctx->max_entries[DP_MAP_UE_DIRECT] != dp_ue_direct_slots(n))
         return dp_set_error(ctx, -EPROTO, "the maps under %s disagree in size (%s %u, %s %u, "
@@ -342,6 +350,10 @@ static int prog_load(struct dp_ctx *ctx, enum dp_prog which, const char *bpf_dir
         for (int i = 0; i < DP_MAP__MAX; i++)
             if (max[i] && !strcmp(bpf_map__name(map), dp_map_names[i]))
                 bpf_map__set_max_entries(map, max[i]);
+        /* the IPv6 UE maps: one entry per session, like xepc_ue */
+        if (max[DP_MAP_UE] && (!strcmp(bpf_map__name(map), XEPC_MAP_UE6) ||
+                               !strcmp(bpf_map__name(map), XEPC_MAP_SESS6)))
+            bpf_map__set_max_entries(map, max[DP_MAP_UE]);
     }
     int rc = bpf_object__load(obj);
     if (rc) {
@@ -354,6 +366,22 @@ static int prog_load(struct dp_ctx *ctx, enum dp_prog which, const char *bpf_dir
     if (!p) {
         bpf_object__close(obj);
         return dp_set_error(ctx, -ENOENT, "%s has no program %s", path, d->prog);
+    }
+    /* The IPv6 half of xdp_s1u and xdp_sgi (<prog>_ipv6), tail-called
+     * through the object's own xepc_tail6 (docs/datapath.md "IPv6 UEs"). */
+    struct bpf_map *tail = bpf_object__find_map_by_name(obj, XEPC_MAP_TAIL6);
+    if (tail) {
+        char name[64];
+        snprintf(name, sizeof(name), "%s_ipv6", d->prog);
+        struct bpf_program *p6 = bpf_object__find_program_by_name(obj, name);
+        uint32_t k = 0;
+        int fd6 = p6 ? bpf_program__fd(p6) : -1;
+        if (fd6 < 0 || bpf_map_update_elem(bpf_map__fd(tail), &k, &fd6, 0)) {
+            int e = fd6 < 0 ? ENOENT : errno;
+            bpf_object__close(obj);
+            return dp_set_error(ctx, -e, "%s: cannot put %s in %s: %s", path, name,
+                                XEPC_MAP_TAIL6, strerror(e));
+        }
     }
     *out = obj;
     *prog_fd = bpf_program__fd(p);
@@ -820,6 +848,10 @@ void dp_close(struct dp_ctx *ctx)
         close(ctx->teid_ev_fd);
     if (ctx->rl_fd >= 0)
         close(ctx->rl_fd);
+    if (ctx->ue6_fd >= 0)
+        close(ctx->ue6_fd);
+    if (ctx->sess6_fd >= 0)
+        close(ctx->sess6_fd);
     if (ctx->udp_fd >= 0)
         close(ctx->udp_fd);
     if (ctx->lock_fd >= 0)
