@@ -15,7 +15,8 @@ static const char session_help[] =
 "    xepcctl session - add, modify, remove and inspect datapath sessions\n"
 "\n"
 "SYNOPSIS\n"
-"    xepcctl session add --teid T --ue ADDR [--enb ADDR --dl-teid T]\n"
+"    xepcctl session add --teid T (--ue ADDR | --ue6 PREFIX | both)\n"
+"                        [--enb ADDR --dl-teid T]\n"
 "                        [--ul-ambr RATE] [--dl-ambr RATE] [--ambr-burst BYTES]\n"
 "                        [--default pass|drop] [--rule SPEC]... [--quota SPEC]...\n"
 "                        [--pin-dir D]\n"
@@ -80,6 +81,10 @@ static const char session_help[] =
 "OPTIONS\n"
 "    --teid T        uplink TEID (decimal or 0x hex)\n"
 "    --ue ADDR       UE IPv4 address\n"
+"    --ue6 PREFIX    the UE's IPv6 /64 (PDN type IPv6; with --ue, IPv4v6), e.g.\n"
+"                    2001:db8:1:2::/64; a Router Advertisement with it goes\n"
+"                    into the tunnel once the session has one, and the UE's\n"
+"                    Router Solicitations are answered by the datapath\n"
 "    --enb ADDR      eNB S1-U address       --dl-teid T   the eNB's TEID\n"
 "    --idle          (modify) remove the tunnel: the UE went idle\n"
 "    --ul-ambr RATE  uplink APN-AMBR, bit/s (0 = unlimited)\n"
@@ -98,6 +103,7 @@ static const char session_help[] =
 enum {
     O_TEID = 256, O_UE, O_ENB, O_DLTEID, O_IDLE, O_ULAMBR, O_DLAMBR, O_DEFAULT, O_RULE,
     O_NORULES, O_QUOTA, O_RG, O_BYTES, O_THRESHOLD, O_PINDIR, O_HELP, O_COUNT, O_AMBRBURST,
+    O_UE6,
 };
 
 static const struct option session_opts[] = {
@@ -119,6 +125,7 @@ static const struct option session_opts[] = {
     {"help", no_argument, NULL, O_HELP},
     {"count", required_argument, NULL, O_COUNT},
     {"ambr-burst", required_argument, NULL, O_AMBRBURST},
+    {"ue6", required_argument, NULL, O_UE6},
     {0},
 };
 
@@ -140,6 +147,8 @@ static bool allowed(const char *sub, int o)
 {
     if (o == O_PINDIR || o == O_HELP)
         return true;
+    if (o == O_UE6)
+        return !strcmp(sub, "add");
     if (!strcmp(sub, "add"))
         return o != O_IDLE && o != O_NORULES && o != O_RG && o != O_BYTES && o != O_THRESHOLD;
     if (!strcmp(sub, "modify"))
@@ -178,6 +187,11 @@ static int parse_args(int argc, char **argv, struct session_args *a)
             if (inet_pton(AF_INET, optarg, &a->spec.ue_addr) != 1)
                 return cli_usage_error("session", "--ue wants an IPv4 address, not '%s'", optarg);
             a->have_ue = true;
+            break;
+        case O_UE6:
+            if (dp_parse_prefix6(optarg, a->spec.ue6_prefix, err, sizeof(err)))
+                return cli_usage_error("session", "--ue6: %s", err);
+            a->spec.has_ue6 = true;
             break;
         case O_ENB:
             if (inet_pton(AF_INET, optarg, &a->spec.enb_addr) != 1)
@@ -300,6 +314,10 @@ static void print_session(const struct dp_session_info *i, bool details)
     printf("session     %u\n", i->sid);
     printf("ul-teid     0x%08x (%u)\n", i->spec.ul_teid, i->spec.ul_teid);
     printf("ue          %s\n", ue);
+    if (i->spec.has_ue6) {
+        char p6[INET6_ADDRSTRLEN + 4];
+        printf("ue6         %s\n", dp_prefix6_str(i->spec.ue6_prefix, p6, sizeof(p6)));
+    }
     if (i->spec.has_tunnel)
         printf("tunnel      eNB %s, dl-teid 0x%08x (%u)\n", enb, i->spec.dl_teid, i->spec.dl_teid);
     else
@@ -441,8 +459,8 @@ int cli_session_main(int argc, char **argv)
         return prc < 0 ? CLI_OK : prc;
     a.spec.has_tunnel = a.have_enb;
 
-    if (!strcmp(a.sub, "add") && (!a.have_teid || !a.have_ue))
-        return cli_usage_error("session", "session add needs --teid and --ue");
+    if (!strcmp(a.sub, "add") && (!a.have_teid || (!a.have_ue && !a.spec.has_ue6)))
+        return cli_usage_error("session", "session add needs --teid and --ue or --ue6");
     if ((!strcmp(a.sub, "modify") || !strcmp(a.sub, "refill")) && !a.have_teid)
         return cli_usage_error("session", "session %s needs --teid", a.sub);
     if (!strcmp(a.sub, "refill") && (!a.have_rg || !a.have_bytes))
@@ -462,6 +480,9 @@ int cli_session_main(int argc, char **argv)
         rc = dp_session_add(ctx, &a.spec, a.default_action);
         if (!rc)
             printf("session 0x%08x added\n", a.spec.ul_teid);
+        /* TS 29.061 11.2.1.3.4: the UE learns its prefix from an RA */
+        if (!rc && a.spec.has_ue6 && a.spec.has_tunnel && dp_ra_send(ctx, a.spec.ul_teid))
+            fprintf(stderr, "xepcctl session: warning: %s\n", dp_ctx_error(ctx));
     } else if (!strcmp(a.sub, "modify")) {
         struct dp_session_info *cur = malloc(sizeof(*cur));
         rc = cur ? dp_session_get(ctx, a.spec.ul_teid, cur) : -ENOMEM;
@@ -502,6 +523,9 @@ int cli_session_main(int argc, char **argv)
             rc = dp_session_modify(ctx, &s, def, what);
             if (!rc)
                 printf("session 0x%08x modified\n", s.ul_teid);
+            /* a tunnel (again): the unsolicited RA of TS 29.061 11.2.1.3.4 */
+            if (!rc && a.have_enb && s.has_ue6 && dp_ra_send(ctx, s.ul_teid))
+                fprintf(stderr, "xepcctl session: warning: %s\n", dp_ctx_error(ctx));
         }
         free(cur);
     } else if (!strcmp(a.sub, "del")) {

@@ -170,6 +170,13 @@ int dp_quota_refill(struct dp_ctx *ctx, uint32_t ul_teid, uint32_t rating_group,
 int dp_quota_adjust(struct dp_ctx *ctx, uint32_t ul_teid, uint32_t rating_group, int64_t delta,
                     uint64_t threshold, int fua, int64_t *left);
 
+/* Sends an unsolicited Router Advertisement (RFC 4861 6.2.4) with the
+ * session's IPv6 /64 into its tunnel, as TS 29.061 11.2.1.3.4 asks once a
+ * bearer of an IPv6 PDN connection is up: from the events' GTP-U socket
+ * when open, else from a socket of its own.  -EINVAL without a prefix,
+ * -ENOTCONN without a tunnel, or the negative errno of the send. */
+int dp_ra_send(struct dp_ctx *ctx, uint32_t ul_teid);
+
 /* Sets the redirect portal (xepc_config.portal_addr) of a running
  * datapath: where REDIRECT rules and final-unit actions send uplink
  * packets.  0 or a negative errno. */

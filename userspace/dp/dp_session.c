@@ -802,8 +802,10 @@ static int session_add(struct dp_ctx *ctx, const struct dp_session_spec *s, uint
     if (cur.flags & XEPC_SF_ACTIVE)
         return dp_set_error(ctx, -EEXIST, "session id %u is in use (TEID 0x%08x); delete it "
                             "first or modify it", sid, cur.teid_local);
-    /* a dedicated bearer shares its default bearer's UE address */
-    if (!s->bearer && ue_owner(ctx, s->ue_addr.s_addr, &other))
+    /* a dedicated bearer shares its default bearer's UE address; an
+     * IPv6-only session has none (0.0.0.0) */
+    bool v4 = s->ue_addr.s_addr != 0;
+    if (!s->bearer && v4 && ue_owner(ctx, s->ue_addr.s_addr, &other))
         return dp_set_error(ctx, -EEXIST, "UE address %s already belongs to session %u",
                             inet_ntoa(s->ue_addr), other);
 
@@ -827,7 +829,7 @@ static int session_add(struct dp_ctx *ctx, const struct dp_session_spec *s, uint
         rc = dp_set_error(ctx, -errno, "cannot write usage %u: %s", sid, strerror(errno));
         goto undo_policy;
     }
-    if (s->bearer) {
+    if (s->bearer || !v4) {
         /* reached by its TEID and by its default bearer's rules only */
     } else if (bpf_map_update_elem(ctx->map_fd[DP_MAP_UE], &s->ue_addr.s_addr, &sid, BPF_ANY)) {
         rc = dp_set_error(ctx, -errno, "cannot add UE address %s: %s%s", inet_ntoa(s->ue_addr),
@@ -836,12 +838,22 @@ static int session_add(struct dp_ctx *ctx, const struct dp_session_spec *s, uint
     } else {
         dp_ue_direct_claim(ctx, s->ue_addr.s_addr, sid);
     }
+    if (s->has_ue6 && !s->bearer) {
+        rc = dp_ue6_link(ctx, s->ue6_prefix, sid, b.sess.cookie);
+        if (rc) {
+            if (v4)
+                ue_unlink(ctx, s->ue_addr.s_addr, sid);
+            goto undo_policy;
+        }
+    }
     /* Published last: from here on the packets see the whole session. */
     rc = dp_session_write(ctx, sid, &b.sess);
     if (rc) {
         rc = dp_set_error(ctx, rc, "cannot write session %u: %s", sid, strerror(-rc));
-        if (!s->bearer)
+        if (!s->bearer && v4)
             ue_unlink(ctx, s->ue_addr.s_addr, sid);
+        if (s->has_ue6 && !s->bearer)
+            dp_ue6_unlink(ctx, sid);
         goto undo_policy;
     }
     return 0;
@@ -1322,6 +1334,11 @@ out:
 
 int dp_session_add_bulk(struct dp_ctx *ctx, const struct dp_session_spec *s, size_t n)
 {
+    for (size_t i = 0; i < n; i++)
+        if (s[i].has_ue6)
+            return dp_set_error(ctx, -EINVAL, "session %zu has an IPv6 prefix: the bulk path "
+                                "takes IPv4 sessions only; add it with dp_session_add()",
+                                i + 1);
     int rc = dp_lock(ctx);
     if (rc)
         return rc;
@@ -1357,6 +1374,11 @@ static int session_modify(struct dp_ctx *ctx, const struct dp_session_spec *s,
         return dp_set_error(ctx, -ENOENT, "no session with TEID 0x%08x", s->ul_teid);
     if (old.ue_addr != s->ue_addr.s_addr)
         return dp_set_error(ctx, -EINVAL, "the UE address of a session cannot change; delete "
+                            "and add it");
+    uint8_t p6[8];
+    int had6 = dp_ue6_get(ctx, sid, old.cookie, p6);
+    if (had6 != (s->has_ue6 && !s->bearer) || (had6 && memcmp(p6, s->ue6_prefix, 8)))
+        return dp_set_error(ctx, -EINVAL, "the IPv6 prefix of a session cannot change; delete "
                             "and add it");
 
     struct built b;
@@ -1437,7 +1459,9 @@ static int session_del(struct dp_ctx *ctx, uint32_t ul_teid)
     rc = dp_session_write(ctx, sid, &empty);
     if (rc)
         return dp_set_error(ctx, rc, "cannot clear session %u: %s", sid, strerror(-rc));
-    ue_unlink(ctx, old.ue_addr, sid);
+    if (old.ue_addr)
+        ue_unlink(ctx, old.ue_addr, sid);
+    dp_ue6_unlink(ctx, sid);
     meter_free(ctx, old.ul_meter_id, sid);
     meter_free(ctx, old.dl_meter_id, sid);
     release_policy(ctx, &old, sid, 0);
@@ -1468,6 +1492,7 @@ static int info_build(struct dp_ctx *ctx, uint32_t sid, const struct xepc_sessio
     s->enb_addr.s_addr = k->enb_addr;
     s->dl_teid = k->teid_remote;
     s->bearer = k->flags & XEPC_SF_BEARER;
+    s->has_ue6 = dp_ue6_get(ctx, sid, k->cookie, s->ue6_prefix) == 1;
     info->default_action = k->default_action;
     info->ruleset_id = k->ruleset_id;
     info->ul_meter_id = k->ul_meter_id;

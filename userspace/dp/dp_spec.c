@@ -396,13 +396,72 @@ uint64_t dp_ambr_default_burst(uint64_t bps)
     return b > XEPC_METER_BURST_MAX ? XEPC_METER_BURST_MAX : b;
 }
 
+int dp_parse_prefix6(const char *text, uint8_t prefix[8], char *err, size_t errlen)
+{
+    char buf[INET6_ADDRSTRLEN + 8];
+    struct in6_addr a;
+    if (!text || strlen(text) >= sizeof(buf))
+        return fail(err, errlen, -EINVAL, "bad IPv6 prefix '%s'", text ? text : "");
+    snprintf(buf, sizeof(buf), "%s", text);
+    char *slash = strchr(buf, '/');
+    if (slash) {
+        *slash = 0;
+        if (strcmp(slash + 1, "64"))
+            return fail(err, errlen, -EINVAL, "IPv6 prefix '%s': a UE gets a /64 "
+                        "(TS 23.401 5.3.1.2.2), not /%s", text, slash + 1);
+    }
+    if (inet_pton(AF_INET6, buf, &a) != 1)
+        return fail(err, errlen, -EINVAL, "bad IPv6 prefix '%s'", text);
+    for (int i = 8; i < 16; i++)
+        if (a.s6_addr[i])
+            return fail(err, errlen, -EINVAL, "IPv6 prefix '%s' has bits set after the "
+                        "first 64", text);
+    memcpy(prefix, a.s6_addr, 8);
+    return 0;
+}
+
+int dp_ue6_prefix_check(const uint8_t p[8], char *err, size_t errlen)
+{
+    static const uint8_t zero[8];
+    char b[INET6_ADDRSTRLEN + 4];
+    if (!memcmp(p, zero, 8))
+        return fail(err, errlen, -EINVAL, "IPv6 prefix ::/64 cannot be a UE's");
+    if (p[0] == 0xfe && (p[1] & 0xc0) == 0x80)
+        return fail(err, errlen, -EINVAL, "IPv6 prefix %s is link-local (RFC 4291 2.5.6): "
+                    "every UE's link has it", dp_prefix6_str(p, b, sizeof(b)));
+    if (p[0] == 0xff)
+        return fail(err, errlen, -EINVAL, "IPv6 prefix %s is multicast (RFC 4291 2.7)",
+                    dp_prefix6_str(p, b, sizeof(b)));
+    return 0;
+}
+
+const char *dp_prefix6_str(const uint8_t prefix[8], char *buf, size_t len)
+{
+    struct in6_addr a;
+    char t[INET6_ADDRSTRLEN];
+    memset(&a, 0, sizeof(a));
+    memcpy(a.s6_addr, prefix, 8);
+    inet_ntop(AF_INET6, &a, t, sizeof(t));
+    snprintf(buf, len, "%s/64", t);
+    return buf;
+}
+
 int dp_session_spec_check(const struct dp_session_spec *s, char *err, size_t errlen)
 {
     if (!s->ul_teid)
         return fail(err, errlen, -EINVAL, "the uplink TEID must not be 0 (TS 29.281 5.1)");
-    int rc = dp_ue_addr_check(s->ue_addr, err, errlen);
-    if (rc)
-        return rc;
+    int rc;
+    if (s->has_ue6) {
+        rc = dp_ue6_prefix_check(s->ue6_prefix, err, errlen);
+        if (rc)
+            return rc;
+    }
+    /* PDN type IPv6 (TS 24.301 9.9.4.10): no IPv4 address, 0.0.0.0 */
+    if (!(s->has_ue6 && !s->ue_addr.s_addr)) {
+        rc = dp_ue_addr_check(s->ue_addr, err, errlen);
+        if (rc)
+            return rc;
+    }
     if (s->ul_ambr_bps > DP_RATE_MAX_BPS || s->dl_ambr_bps > DP_RATE_MAX_BPS)
         return fail(err, errlen, -ERANGE, "an AMBR above 10T bit/s (%llu) is not supported",
                     (unsigned long long)(s->ul_ambr_bps > s->dl_ambr_bps ? s->ul_ambr_bps

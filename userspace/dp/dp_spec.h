@@ -91,6 +91,11 @@ struct dp_session_spec {
                                 * directions; 0 = dp_ambr_default_burst() of
                                 * each direction's rate (docs/datapath.md
                                 * "meters") */
+    bool has_ue6;            /* PDN type IPv6 or IPv4v6 (TS 23.401
+                              * 5.3.1.2.2): the UE has the /64 below; with
+                              * ue_addr 0.0.0.0 the session is IPv6 only */
+    uint8_t ue6_prefix[8];   /* the UE's /64, network order (the key of
+                              * the IPv6 downlink, the uplink's source) */
 };
 
 /* Parsers: 0 or -EINVAL/-ERANGE; on error, err (if not NULL, errlen > 0)
@@ -104,6 +109,16 @@ int dp_parse_scaled(const char *text, uint64_t *out);
 int dp_parse_prefix(const char *text, struct in_addr *addr, uint8_t *plen);
 /* "80", "80-443". */
 int dp_parse_port_range(const char *text, uint16_t *lo, uint16_t *hi);
+/* "2001:db8:1:2::/64" (or without /64): an IPv6 /64, whose last 64 bits
+ * must be 0, into its first 8 octets. */
+int dp_parse_prefix6(const char *text, uint8_t prefix[8], char *err, size_t errlen);
+/* 0 when the /64 can be a UE's (global unicast or unique local); -EINVAL
+ * with a sentence for ::/64, link-local fe80::/10 and multicast ff00::/8
+ * (RFC 4291 2.4), which the UE's link already uses or cannot route. */
+int dp_ue6_prefix_check(const uint8_t prefix[8], char *err, size_t errlen);
+/* Text form "2001:db8:1:2::/64" of a /64 (buf >= INET6_ADDRSTRLEN + 3). */
+const char *dp_prefix6_str(const uint8_t prefix[8], char *buf, size_t len);
+
 /* Decimal or 0x-hex 32-bit value. */
 int dp_parse_u32(const char *text, uint32_t *out);
 

@@ -10,6 +10,10 @@ UNIT_TESTS += test_dp_spec
 test_dp_spec_SRCS := userspace/dp/tests/test_dp_spec.c userspace/dp/dp_spec.c
 test_dp_spec_LDLIBS := -lcmocka -lm
 
+UNIT_TESTS += test_dp_nd
+test_dp_nd_SRCS := userspace/dp/tests/test_dp_nd.c userspace/dp/dp_nd.c
+test_dp_nd_LDLIBS := -lcmocka
+
 UNIT_TESTS += test_dp_gtpu
 test_dp_gtpu_SRCS := userspace/dp/tests/test_dp_gtpu.c userspace/dp/dp_gtpu.c
 test_dp_gtpu_LDLIBS := -lcmocka

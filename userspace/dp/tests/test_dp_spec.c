@@ -314,6 +314,45 @@ static void test_session_check(void **state)
     assert_non_null(strstr(err, "precedence"));
 }
 
+/* IPv6 UEs: a /64 (TS 23.401 5.3.1.2.2), not link-local, multicast or ::;
+ * PDN type IPv6 has no IPv4 address (0.0.0.0 accepted only with a /64). */
+static void test_ue6_prefix(void **state)
+{
+    (void)state;
+    static const uint8_t want[8] = {0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 2};
+    static const struct {
+        const char *text, *why;
+    } bad[] = {
+        {"2001:db8:1:2::/48", "/64"}, {"2001:db8:1:2::1/64", "after the first 64"},
+        {"2001:db8::zz/64", "bad IPv6 prefix"}, {"10.0.0.0", "bad IPv6 prefix"},
+    };
+    uint8_t p[8];
+    char err[256], txt[64];
+    assert_int_equal(dp_parse_prefix6("2001:db8:1:2::/64", p, err, sizeof(err)), 0);
+    assert_memory_equal(p, want, 8);
+    assert_int_equal(dp_parse_prefix6("2001:db8:1:2::", p, err, sizeof(err)), 0);
+    assert_string_equal(dp_prefix6_str(p, txt, sizeof(txt)), "2001:db8:1:2::/64");
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        err[0] = 0;
+        assert_int_equal(dp_parse_prefix6(bad[i].text, p, err, sizeof(err)), -EINVAL);
+        if (!strstr(err, bad[i].why))
+            fail_msg("%s: '%s' does not say '%s'", bad[i].text, err, bad[i].why);
+    }
+    struct dp_session_spec s = {.ul_teid = 1, .has_ue6 = true};
+    memcpy(s.ue6_prefix, want, 8);
+    assert_int_equal(dp_session_spec_check(&s, err, sizeof(err)), 0); /* IPv6 only */
+    inet_pton(AF_INET, "10.45.0.2", &s.ue_addr);
+    assert_int_equal(dp_session_spec_check(&s, err, sizeof(err)), 0); /* IPv4v6 */
+    static const char *const refused[] = {"fe80::/64", "ff02::/64", "::/64"};
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        assert_int_equal(dp_parse_prefix6(refused[i], s.ue6_prefix, err, sizeof(err)), 0);
+        assert_int_equal(dp_session_spec_check(&s, err, sizeof(err)), -EINVAL);
+    }
+    s.has_ue6 = false;
+    s.ue_addr.s_addr = 0;
+    assert_int_equal(dp_session_spec_check(&s, err, sizeof(err)), -EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -330,6 +369,7 @@ int main(void)
         cmocka_unit_test(test_rate_range_and_burst),
         cmocka_unit_test(test_ambr_burst),
         cmocka_unit_test(test_ue_addr_refused),
+        cmocka_unit_test(test_ue6_prefix),
     };
     return cmocka_run_group_tests_name("dp_spec", tests, NULL, NULL);
 }

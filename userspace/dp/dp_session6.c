@@ -1,0 +1,154 @@
+/* The IPv6 side of sessions (PDN type IPv6 and IPv4v6, docs/datapath.md
+ * "IPv6 UEs"):
+ *   xepc_sess6[sid]    -> the UE's /64, valid while its cookie is the
+ *                         session's (so that one left by a deleted session
+ *                         is never its successor's)
+ *   xepc_ue6[/64]      -> sid, the IPv6 downlink key
+ * and the unsolicited Router Advertisement sent into a session's tunnel
+ * when its bearer comes up (RFC 4861 6.2.4, TS 29.061 11.2.1.3.4). */
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "dp/dp_gtpu.h"
+#include "dp/dp_int.h"
+#include "dp/dp_nd.h"
+
+static int maps_present(struct dp_ctx *ctx)
+{
+    if (ctx->ue6_fd < 0 || ctx->sess6_fd < 0)
+        return dp_set_error(ctx, -EOPNOTSUPP, "this datapath has no %s/%s maps (pinned by an "
+                            "earlier build); run 'xepcctl dp upgrade' first", XEPC_MAP_UE6,
+                            XEPC_MAP_SESS6);
+    return 0;
+}
+
+int dp_ue6_get(struct dp_ctx *ctx, uint32_t sid, uint32_t cookie, uint8_t prefix[8])
+{
+    struct xepc_session6 v;
+    if (ctx->sess6_fd < 0 || bpf_map_lookup_elem(ctx->sess6_fd, &sid, &v))
+        return 0;
+    if (!(v.flags & XEPC_S6_VALID) || v.cookie != cookie)
+        return 0;
+    memcpy(prefix, v.prefix, 8);
+    return 1;
+}
+
+/* The active session that owns the /64, or 0. */
+static uint32_t ue6_owner(struct dp_ctx *ctx, const uint8_t prefix[8])
+{
+    uint64_t key;
+    uint32_t sid;
+    uint8_t have[8];
+    struct xepc_session k;
+    memcpy(&key, prefix, 8);
+    if (bpf_map_lookup_elem(ctx->ue6_fd, &key, &sid))
+        return 0;
+    if (dp_session_read(ctx, sid, &k) || !(k.flags & XEPC_SF_ACTIVE))
+        return 0;
+    if (!dp_ue6_get(ctx, sid, k.cookie, have) || memcmp(have, prefix, 8))
+        return 0;
+    return sid;
+}
+
+int dp_ue6_link(struct dp_ctx *ctx, const uint8_t prefix[8], uint32_t sid, uint32_t cookie)
+{
+    char b[INET6_ADDRSTRLEN + 4];
+    int rc = maps_present(ctx);
+    if (rc)
+        return rc;
+    uint32_t other = ue6_owner(ctx, prefix);
+    if (other && other != sid)
+        return dp_set_error(ctx, -EEXIST, "IPv6 prefix %s already belongs to session %u",
+                            dp_prefix6_str(prefix, b, sizeof(b)), other);
+    /* the prefix first: until the session is published with this cookie
+     * neither the uplink nor the downlink takes it */
+    struct xepc_session6 v = {.cookie = cookie, .flags = XEPC_S6_VALID};
+    memcpy(v.prefix, prefix, 8);
+    if (bpf_map_update_elem(ctx->sess6_fd, &sid, &v, 0))
+        return dp_set_error(ctx, -errno, "cannot write %s %u: %s", XEPC_MAP_SESS6, sid,
+                            strerror(errno));
+    uint64_t key;
+    memcpy(&key, prefix, 8);
+    if (bpf_map_update_elem(ctx->ue6_fd, &key, &sid, BPF_ANY)) {
+        rc = dp_set_error(ctx, -errno, "cannot add IPv6 prefix %s: %s%s",
+                          dp_prefix6_str(prefix, b, sizeof(b)), strerror(errno),
+                          errno == E2BIG ? " (max sessions reached)" : "");
+        struct xepc_session6 zero = {0};
+        bpf_map_update_elem(ctx->sess6_fd, &sid, &zero, 0);
+        return rc;
+    }
+    return 0;
+}
+
+void dp_ue6_unlink(struct dp_ctx *ctx, uint32_t sid)
+{
+    struct xepc_session6 v, zero = {0};
+    uint32_t cur;
+    uint64_t key;
+    if (ctx->sess6_fd < 0 || bpf_map_lookup_elem(ctx->sess6_fd, &sid, &v) ||
+        !(v.flags & XEPC_S6_VALID))
+        return;
+    memcpy(&key, v.prefix, 8);
+    /* never another session's entry */
+    if (ctx->ue6_fd >= 0 && !bpf_map_lookup_elem(ctx->ue6_fd, &key, &cur) && cur == sid)
+        bpf_map_delete_elem(ctx->ue6_fd, &key);
+    bpf_map_update_elem(ctx->sess6_fd, &sid, &zero, 0);
+}
+
+int dp_ra_send(struct dp_ctx *ctx, uint32_t ul_teid)
+{
+    struct xepc_session k;
+    struct xepc_config cfg;
+    uint8_t prefix[8], ra[DP_ND_RA_LEN], hdr[8];
+    uint32_t sid = XEPC_TEID_SID(ul_teid);
+    int rc = dp_session_read(ctx, sid, &k);
+    if (rc)
+        return dp_set_error(ctx, rc, "cannot read session %u: %s", sid, strerror(-rc));
+    if (!(k.flags & XEPC_SF_ACTIVE) || k.teid_local != ul_teid)
+        return dp_set_error(ctx, -ENOENT, "no session with TEID 0x%08x", ul_teid);
+    if (!dp_ue6_get(ctx, sid, k.cookie, prefix))
+        return dp_set_error(ctx, -EINVAL, "session 0x%08x has no IPv6 prefix", ul_teid);
+    if (!(k.flags & XEPC_SF_TUNNEL))
+        return dp_set_error(ctx, -ENOTCONN, "session 0x%08x has no tunnel (idle UE)", ul_teid);
+    rc = dp_config_read(ctx, &cfg);
+    if (rc)
+        return rc;
+    int n = dp_nd_build_ra(ra, sizeof(ra), prefix, cfg.s1u_mtu);
+    if (n < 0)
+        return dp_set_error(ctx, n, "cannot build the Router Advertisement");
+    dp_gtpu_build_gpdu_header(hdr, sizeof(hdr), k.teid_remote, (uint32_t)n);
+    /* from the GTP-U socket when the events are open, else from a socket
+     * of our own on the S1-U address (TS 29.281 4.4.2.3: a G-PDU's source
+     * port is any) */
+    int fd = ctx->udp_fd, own = -1;
+    if (fd < 0) {
+        own = fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+            return dp_set_error(ctx, -errno, "cannot open a UDP socket: %s", strerror(errno));
+        struct sockaddr_in src = {.sin_family = AF_INET, .sin_addr.s_addr = cfg.gtpu_addr};
+        if (cfg.gtpu_addr && bind(fd, (struct sockaddr *)&src, sizeof(src))) {
+            rc = dp_set_error(ctx, -errno, "cannot bind to the S1-U address: %s",
+                              strerror(errno));
+            close(own);
+            return rc;
+        }
+    }
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(DP_GTPU_PORT),
+                             .sin_addr.s_addr = k.enb_addr};
+    struct iovec iov[2] = {{hdr, sizeof(hdr)}, {ra, (size_t)n}};
+    struct msghdr mh = {.msg_name = &to, .msg_namelen = sizeof(to), .msg_iov = iov,
+                        .msg_iovlen = 2};
+    rc = sendmsg(fd, &mh, 0) < 0 ? -errno : 0;
+    if (rc)
+        dp_set_error(ctx, rc, "cannot send the Router Advertisement: %s", strerror(-rc));
+    if (own >= 0)
+        close(own);
+    return rc;
+}
