@@ -165,4 +165,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xepc_sess6 SEC(".maps");
 
+/* The IPv6 halves of xdp_s1u and xdp_sgi, reached by a tail call (slots
+ * XEPC_TAIL6_*), put there by the loader.  Pinned: a program array loses
+ * its entries when no file descriptor or pin holds it any more. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, XEPC_TAIL6__MAX);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xepc_tail6 SEC(".maps");
+
 #endif /* XEPC_MAPS_H */

@@ -314,12 +314,13 @@ static __always_inline int nd_reply(struct xdp_md *ctx,
 				    const struct xepc_config *cfg,
 				    const struct l2_info *l2,
 				    const struct xepc_session *s,
-				    __u32 inner_off, int type, const __u8 *dst,
+				    int type, const __u8 *dst,
 				    __u64 pfx, int solicited)
 {
 	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
 	__u32 l2len = l2->len, at = l2len + 36, want, have;
 	__u32 icmp_len = type == ND_RA ? ND_RA_LEN : ND_NA_LEN;
+
 	__u8 smac[ETH_ALEN], dmac[ETH_ALEN];
 	struct ethhdr *eth = data;
 	struct iphdr *oip;
@@ -339,13 +340,12 @@ static __always_inline int nd_reply(struct xdp_md *ctx,
 	} else if (l2len != 14) {
 		return XEPC_DROP_ADJUST;
 	}
-	if (bpf_xdp_adjust_head(ctx, (int)inner_off - (int)at))
-		return XEPC_DROP_ADJUST;
-	data = (void *)(long)ctx->data;
-	end = (void *)(long)ctx->data_end;
+	/* Every byte of the answer is written below, so only its length
+	 * matters: taken from the front (headroom), because the tailroom of
+	 * a received frame may be too short for the larger RA (veth) */
 	want = at + IP6_HLEN + icmp_len;
 	have = end - data;
-	if (have != want && bpf_xdp_adjust_tail(ctx, (int)want - (int)have))
+	if (have != want && bpf_xdp_adjust_head(ctx, (int)have - (int)want))
 		return XEPC_DROP_ADJUST;
 	data = (void *)(long)ctx->data;
 	end = (void *)(long)ctx->data_end;
@@ -446,7 +446,7 @@ static __always_inline int nd_local(struct xdp_md *ctx,
 	} else {
 		__builtin_memcpy(dst, h + 8, 16);
 	}
-	rc = nd_reply(ctx, cfg, l2, s, inner_off, type == ND_RS ? ND_RA : ND_NA,
+	rc = nd_reply(ctx, cfg, l2, s, type == ND_RS ? ND_RA : ND_NA,
 		      dst, ip6_pfx(s6->prefix), !unspec);
 	if (rc)
 		return rc;
@@ -557,20 +557,12 @@ undo:
  * An inner IPv6 packet continues in xdp_s1u_ipv6 (below), a program of its
  * own reached by a tail call: verified on its own and with a stack of its
  * own, so that the IPv4 walk keeps its verifier budget and its stack, and
- * pays nothing for IPv6.  The loader puts xdp_s1u_ipv6 in slot 0 of this
- * object's xepc_tail6 (not pinned: each load has its own).  Without it the
- * packet is dropped (NO_IPV6).
+ * pays nothing for IPv6.  The loader puts xdp_s1u_ipv6 in its slot of the
+ * pinned xepc_tail6 (maps.h).  Without it the packet is dropped (NO_IPV6).
  */
-struct {
-	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u32);
-} xepc_tail6 SEC(".maps");	/* XEPC_MAP_TAIL6 */
-
 static __always_inline int ipv6_tail(struct xdp_md *ctx)
 {
-	bpf_tail_call(ctx, &xepc_tail6, 0);
+	bpf_tail_call(ctx, &xepc_tail6, XEPC_TAIL6_S1U);
 	return XEPC_DROP_NO_IPV6;
 }
 

@@ -478,15 +478,8 @@ undo:
 	return rc;
 }
 
-/* IPv6 continues in xdp_sgi_ipv6, tail-called (see xdp_s1u's xepc_tail6):
- * slot 0, filled by the loader; without it IPv6 goes to the stack. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u32);
-} xepc_tail6 SEC(".maps");	/* XEPC_MAP_TAIL6 */
-
+/* IPv6 continues in xdp_sgi_ipv6, tail-called through xepc_tail6 (maps.h,
+ * filled by the loader); without it IPv6 goes to the stack. */
 SEC("xdp")
 int xdp_sgi(struct xdp_md *ctx)
 {
@@ -540,7 +533,7 @@ pass:
 	stat_cnt(XEPC_CNT_DL_NOT_UE_PASS, frame_len);
 	return XDP_PASS;
 ipv6:
-	bpf_tail_call(ctx, &xepc_tail6, 0);
+	bpf_tail_call(ctx, &xepc_tail6, XEPC_TAIL6_SGI);
 	goto pass;
 }
 

@@ -55,11 +55,11 @@
 #define XEPC_MAP_UE6		"xepc_ue6"	/* hash __u64 IPv6 /64 prefix (the 8
 						 * octets as in the packet) -> __u32 sid */
 #define XEPC_MAP_SESS6		"xepc_sess6"	/* array[sid] of struct xepc_session6 */
-#define XEPC_MAP_TAIL6		"xepc_tail6"	/* prog array[1] of xdp_s1u and of
-						 * xdp_sgi, not pinned: the loader
-						 * puts the object's IPv6 program
-						 * (xdp_s1u_ipv6, xdp_sgi_ipv6) in
-						 * slot 0 */
+#define XEPC_MAP_TAIL6		"xepc_tail6"	/* prog array[XEPC_TAIL6__MAX]: the
+						 * IPv6 programs, tail-called */
+#define XEPC_TAIL6_S1U		0	/* xdp_s1u_ipv6 */
+#define XEPC_TAIL6_SGI		1	/* xdp_sgi_ipv6 */
+#define XEPC_TAIL6__MAX		2
 
 /* Suggested pin names for the bpf_links (owned by userspace/dp). */
 #define XEPC_LINK_XDP_S1U	"link_xdp_s1u"

@@ -52,11 +52,10 @@ static int map_fd(struct bpf_object *obj, const char *name)
 
 /* The IPv6 programs in slot 0 of their object's xepc_tail6, as the
  * loader (userspace/dp/dp_load.c) puts them. */
-static int fill_tail6(struct bpf_object *obj, const char *prog)
+static int fill_tail6(struct bpf_object *obj, const char *prog, __u32 k)
 {
 	struct bpf_map *m = bpf_object__find_map_by_name(obj, XEPC_MAP_TAIL6);
 	struct bpf_program *p = bpf_object__find_program_by_name(obj, prog);
-	__u32 k = 0;
 	int fd;
 
 	if (!m || !p)
@@ -108,8 +107,8 @@ int env_open(struct test_ctx *t, struct dp_env *e)
 		err = tc_ue__load(e->tc);
 	if (err)
 		return err;
-	if (fill_tail6(e->s1u->obj, "xdp_s1u_ipv6") ||
-	    fill_tail6(e->sgi->obj, "xdp_sgi_ipv6"))
+	if (fill_tail6(e->s1u->obj, "xdp_s1u_ipv6", XEPC_TAIL6_S1U) ||
+	    fill_tail6(e->sgi->obj, "xdp_sgi_ipv6", XEPC_TAIL6_SGI))
 		return -ENOENT;
 	e->prog_s1u = bpf_program__fd(e->s1u->progs.xdp_s1u);
 	e->prog_sgi = bpf_program__fd(e->sgi->progs.xdp_sgi);

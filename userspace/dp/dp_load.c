@@ -368,13 +368,13 @@ static int prog_load(struct dp_ctx *ctx, enum dp_prog which, const char *bpf_dir
         return dp_set_error(ctx, -ENOENT, "%s has no program %s", path, d->prog);
     }
     /* The IPv6 half of xdp_s1u and xdp_sgi (<prog>_ipv6), tail-called
-     * through the object's own xepc_tail6 (docs/datapath.md "IPv6 UEs"). */
+     * through the pinned xepc_tail6 (docs/datapath.md "IPv6 UEs"). */
     struct bpf_map *tail = bpf_object__find_map_by_name(obj, XEPC_MAP_TAIL6);
-    if (tail) {
+    if (tail && which != DP_PROG_TC) {
         char name[64];
         snprintf(name, sizeof(name), "%s_ipv6", d->prog);
         struct bpf_program *p6 = bpf_object__find_program_by_name(obj, name);
-        uint32_t k = 0;
+        uint32_t k = which == DP_PROG_S1U ? XEPC_TAIL6_S1U : XEPC_TAIL6_SGI;
         int fd6 = p6 ? bpf_program__fd(p6) : -1;
         if (fd6 < 0 || bpf_map_update_elem(bpf_map__fd(tail), &k, &fd6, 0)) {
             int e = fd6 < 0 ? ENOENT : errno;
