@@ -235,8 +235,8 @@ static size_t next_frame(enum prog p, uint8_t *f)
 struct prog_books {
 	const char *name;
 	__u32 act_drop, act_pass, act_fwd, act_tx;	/* return values */
-	__u32 pass[8], fwd[4], tx[3], consumed[5];	/* terminal counters */
-	__u32 other[10];				/* allowed, non-terminal */
+	__u32 pass[8], fwd[4], tx[5], consumed[5];	/* terminal counters */
+	__u32 other[12];				/* allowed, non-terminal */
 };
 
 static const struct prog_books books[] = {
@@ -245,11 +245,11 @@ static const struct prog_books books[] = {
 			      C(UL_LOCAL_PASS), C(IP_FRAG_PASS), C(GTP_TO_USER),
 			      C(NOT_GTPU_PASS), END },
 		    .fwd = { C(UL_FWD), END },
-		    .tx = { C(ECHO_REPLIED), C(UL_TTL_ICMP), END },
+		    .tx = { C(ECHO_REPLIED), C(UL_TTL_ICMP), C(RA_SENT), C(NA_SENT), END },
 		    .consumed = { END },
 		    .other = { C(UL_GPDU), C(RULE_REDIRECT), C(EV_UNKNOWN_TEID), C(EV_QUOTA),
 			       C(EV_LOST), C(FIB_LOOKUP), C(EV_TEID_SUPPRESSED), C(EV_TEID_LOST),
-			       END } },
+			       C(UL6_RX), END } },
 	[P_SGI] = { "xdp_sgi", XDP_DROP, XDP_PASS, XDP_REDIRECT, XDP_TX,
 		    .pass = { C(IP_FRAG_PASS), C(DL_NOT_UE_PASS), END },
 		    .fwd = { C(DL_FWD), END },
@@ -257,7 +257,7 @@ static const struct prog_books books[] = {
 		    .consumed = { C(IDLE_BUFFERED), C(DL_FRAG_USER), C(DL_NO_NEIGH_PASS),
 				  C(DL_FRAG_NEEDED_PASS), END },
 		    .other = { C(DL_RX), C(PORTAL_RESTORE), C(EV_DDN), C(EV_QUOTA), C(EV_LOST),
-			       C(FIB_LOOKUP), END } },
+			       C(FIB_LOOKUP), C(DL6_RX), END } },
 	/* tc_ue: TC_ACT_OK and TC_ACT_REDIRECT both carry the packet on
 	 * (OK also after DL_TC_FWD on the eNB-facing device itself), so
 	 * they are booked together as "pass" */
@@ -386,6 +386,8 @@ static void run_batch(struct test_ctx *t, struct dp_env *e, enum prog p, const c
 			D(INNER_LEN), D(SPOOFED_SRC), D(RULE_DROP), D(DEFAULT_DROP),
 			D(METER_RULE), D(METER_AMBR), D(QUOTA_EXHAUSTED), D(QUOTA_RESTRICTED),
 			D(NO_PORTAL), D(TTL_EXCEEDED), D(FIB_UNREACHABLE), D(FIB_OTHER), D(MTU),
+			/* an IPv6 T-PDU (xdp_s1u_ipv6) */
+			D(NO_IPV6), D(ND_LOCAL), D(ND_RATE_LIMIT), C(RA_SENT), C(NA_SENT),
 			END };
 		__u64 follow = sum_keys(d, after_gpdu);
 

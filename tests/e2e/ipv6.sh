@@ -9,7 +9,7 @@
 source "$(dirname "$0")/lib.sh"
 e2e_require
 trap e2e_cleanup EXIT INT TERM
-tap_plan 13
+tap_plan 15
 PROBE="$PY $E2E_ROOT/tests/e2e/ipv6_probe.py"
 UE6_PFX=2001:db8:45:2::
 GW6=2001:db8:2::1
@@ -70,6 +70,15 @@ check "session add: IPv6-only UE (no IPv4 address) with 2001:db8:45:3::/64" \
     xepcctl session add --teid 0x102 --ue6 2001:db8:45:3::/64 --enb $ENB_ADDR --dl-teid 0x902
 check "IPv6-only UE: echo to the PDN and back" \
     in_enb $PROBE ping "$E_IF" $ENB_ADDR $S1U_ADDR 0x102 0x902 2001:db8:45:3::9 $PDN6
+check "session add: a second IPv6-only UE with 2001:db8:45:4::/64" \
+    xepcctl session add --teid 0x104 --ue6 2001:db8:45:4::/64 --enb $ENB_ADDR --dl-teid 0x904
+dp_check_clean() {
+    xepcctl dp check >"$E2E_TMP/check.txt" 2>&1
+    local rc=$?
+    sed 's/^/#   /' "$E2E_TMP/check.txt"
+    [ $rc = 0 ]
+}
+check "dp check: IPv6-only sessions (UE 0.0.0.0) are no finding" dp_check_clean
 refused_dup() {
     ! xepcctl session add --teid 0x103 --ue6 $UE6_PFX/64 >"$E2E_TMP/dup.txt" 2>&1 &&
         grep -q "already belongs to session" "$E2E_TMP/dup.txt"

@@ -138,8 +138,12 @@ static int check_ue(struct chk *c)
     for (uint32_t sid2 = 1; sid2 < ctx->max_sessions; sid2++) {
         const struct xepc_session *s = &c->sess[sid2];
         uint32_t other;
-        /* a dedicated bearer has no UE entry of its own (XEPC_SF_BEARER) */
-        if (!(s->flags & XEPC_SF_ACTIVE) || (s->flags & XEPC_SF_BEARER) || c->ue_ok[sid2])
+        /* a dedicated bearer has no UE entry of its own (XEPC_SF_BEARER),
+         * nor has an IPv6-only session (UE address 0.0.0.0, its /64 in
+         * xepc_ue6): "repairing" it would give it 0.0.0.0, or unpublish
+         * all but one of them as sharing that address */
+        if (!(s->flags & XEPC_SF_ACTIVE) || (s->flags & XEPC_SF_BEARER) || !s->ue_addr ||
+            c->ue_ok[sid2])
             continue;
         if (bpf_map_lookup_elem(fd, &s->ue_addr, &other)) {
             c->r->sessions_without_ue++;
