@@ -303,8 +303,91 @@ struct agw_ue *pgw_ue_by_session(struct agw_ctx *ctx, uint32_t session_id);
 /* The UE's MME UE S1AP ID changed (emm_adopt_context): its sessions'
  * index entries follow. */
 void pgw_ue_reindex(struct agw_ctx *ctx, const struct agw_ue *ue);
+/* S1-U TEIDs (session ids) for dedicated bearers */
+int pgw_teid_alloc(struct agw_ctx *ctx, uint32_t *teid);
+void pgw_teid_free(struct agw_ctx *ctx, uint32_t teid);
+int pgw_teid_adopt(struct agw_ctx *ctx, uint32_t teid);
 struct agw_pdn *pgw_pdn_free_slot(struct agw_ue *ue);
 uint8_t pgw_next_ebi(const struct agw_ue *ue);
+
+/* ---------------------------------------------------------- esm_bearer -- */
+/*
+ * Dedicated bearers, network-initiated (TS 23.401 5.4.1-5.4.4, TS 24.301
+ * 6.4.2-6.4.4).  The entry points for whoever decides that a UE needs a
+ * bearer: `xepcctl ue bearer` today (agw_ctl.c), the PCRF path tomorrow
+ * (Gx charging rules with QoS and flow descriptions, TS 29.212 4.5.2: map
+ * each rule's Flow-Description to an agw_pf with agw_pf_parse(), its
+ * QCI/ARP/MBR/GBR to the request, and call agw_bearer_activate(); a rule
+ * removed is agw_bearer_deactivate(); changed QoS or flows
+ * agw_bearer_modify()).
+ *
+ * Each returns at once, on the loop, with the EBI (> 0) the bearer has, 0
+ * (deactivate: removed at once, the UE being ECM-IDLE) or a negative
+ * errno, and a sentence in err: -ENOENT (no such UE, active PDN
+ * connection on req->apn or bearer), -EINVAL (request: QCI, GBR/MBR,
+ * filters), -ENOTCONN (the UE is ECM-IDLE: paging is not there yet),
+ * -EBUSY (a bearer procedure of that PDN connection is running), -ENOSPC
+ * (EBIs, TEIDs, 16 downlink filters per PDN connection), -EIO
+ * (datapath).  The outcome comes later: the bearer is stored (SQLite, same
+ * group commit) before the E-RAB Setup/Modify/Release Command leaves, and
+ * becomes active / modified / gone when the UE accepts; a reject, an eNB
+ * failure or the fifth expiry of T3485/T3486 undoes it (T3495: removed
+ * anyway).  Watch `xepcctl ue show` or the bearer_* counters.
+ */
+struct agw_bearer_req {
+    char apn[101];              /* PDN connection by APN; "" = the UE's first */
+    uint8_t qci;                /* 1..9, 65..86 (TS 23.203 6.1.7.2) */
+    uint8_t arp_prio;           /* 1..15; 0 = the default bearer's ARP */
+    bool arp_cap, arp_vul;      /* with arp_prio */
+    uint64_t mbr_ul, mbr_dl;    /* bit/s; GBR QCIs: >= GBR, 0 = the GBR */
+    uint64_t gbr_ul, gbr_dl;    /* bit/s; required for GBR QCIs, 0 for others */
+    uint8_t n_pf;               /* 1..AGW_TFT_MAX */
+    struct agw_pf pf[AGW_TFT_MAX];  /* precedence and direction are the
+                                     * caller's; identifiers are assigned */
+};
+int agw_bearer_activate(struct agw_ctx *ctx, const char *imsi, const struct agw_bearer_req *req,
+                        char *err, size_t errlen);
+/* New QoS (same QCI) and/or filters; n_pf 0 keeps the filters, zero rates
+ * keep the rates. */
+int agw_bearer_modify(struct agw_ctx *ctx, const char *imsi, uint8_t ebi,
+                      const struct agw_bearer_req *req, char *err, size_t errlen);
+int agw_bearer_deactivate(struct agw_ctx *ctx, const char *imsi, uint8_t ebi, char *err,
+                          size_t errlen);
+/* An IPFilterRule ("permit out udp from any to 10.45.0.0/16 49152-65535",
+ * TS 29.212 5.4.2 Flow-Description) as a bidirectional packet filter;
+ * -EINVAL with a sentence in err. */
+int agw_pf_parse(const char *text, struct agw_pf *pf, char *err, size_t errlen);
+int agw_pf_format(const struct agw_pf *pf, char *out, size_t cap);
+/* The filter as TS 24.008 10.5.6.12 components (NAS codec) */
+void agw_pf_to_nas(const struct agw_pf *pf, struct nas_packet_filter *o);
+/* A UE's packet filter (TS 24.008 10.5.6.12): 0 or ESM cause #44 */
+int agw_pf_from_nas(const struct nas_packet_filter *in, struct agw_pf *pf);
+bool agw_qci_is_gbr(uint8_t qci);
+
+/* the rest of userspace/agw calls these */
+struct strbuf;
+struct dp_session_spec;
+bool esm_bearer_handle(struct agw_ctx *ctx, struct agw_ue *ue, const struct nas_message *m);
+struct agw_bearer *esm_bearer_by_ebi(struct agw_ue *ue, uint8_t ebi);
+bool esm_bearer_ebi_used(const struct agw_ue *ue, uint8_t ebi);
+bool esm_bearer_linked(const struct agw_ue *ue, uint8_t linked_ebi);
+void esm_bearer_dp_rules(const struct agw_ue *ue, const struct agw_pdn *p,
+                         struct dp_session_spec *s);
+bool esm_bearer_enb_tunnel(struct agw_ctx *ctx, struct agw_ue *ue, uint8_t ebi,
+                           struct in_addr enb, uint32_t dl_teid);
+bool esm_bearer_enb_failed(struct agw_ctx *ctx, struct agw_ue *ue, uint8_t ebi);
+void esm_bearer_suspend(struct agw_ctx *ctx, struct agw_ue *ue, uint8_t linked_ebi);
+void esm_bearer_release_linked(struct agw_ctx *ctx, struct agw_ue *ue, uint8_t linked_ebi);
+void esm_bearer_ue_free(struct agw_ctx *ctx, struct agw_ue *ue);
+int esm_bearer_store(struct agw_ctx *ctx, struct agw_ue *ue);
+int esm_bearer_load(struct agw_ctx *ctx, struct agw_ue *ue);
+void esm_bearer_show(struct agw_ctx *ctx, struct agw_ue *ue, struct strbuf *o);
+void esm_bearer_ctl(struct agw_ctx *ctx, const char *verb, char *rest, struct strbuf *o);
+/* S1AP for dedicated bearers (s1ap_build_bearer.c) */
+int s1ap_send_erab_setup_ded(struct agw_ctx *ctx, const struct agw_ue *ue,
+                             const struct agw_bearer *b, const uint8_t *nas, size_t nas_len);
+int s1ap_send_erab_modify(struct agw_ctx *ctx, const struct agw_ue *ue,
+                          const struct agw_bearer *b, const uint8_t *nas, size_t nas_len);
 
 /* ------------------------------------------------------------ ue_store -- */
 int ue_store_open(struct agw_ctx *ctx);

@@ -148,6 +148,9 @@ void agw_config_defaults(struct agw_config *cfg)
     cfg->mme.implicit_detach_ms = 4 * 60 * 1000;
     cfg->mme.ts1relocprep_ms = 10000;
     cfg->mme.ts1relocoverall_ms = 10000;
+    cfg->mme.t3485_ms = 8000;
+    cfg->mme.t3486_ms = 8000;
+    cfg->mme.t3495_ms = 8000;
     cfg->mme.ue_ambr.ul_bps = 1 * GBPS;
     cfg->mme.ue_ambr.dl_bps = 2 * GBPS;
 
@@ -543,7 +546,8 @@ static void rd_mme(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
         "name",  "relative_capacity", "gummei", "tai",   "s1ap",  "security", "network_name",
         "time_zone", "t3412",         "t3402",  "t3450", "t3460", "t3470",    "ue_ambr",
         "t3413", "paging_retries", "mobile_reachable", "implicit_detach", "ts1relocprep",
-        "ts1relocoverall"};
+        "ts1relocoverall",
+        "t3485", "t3486", "t3495"};
     struct ycfg_map m;
     if (!ycfg_map_open(c, n, "mme", keys, sizeof(keys) / sizeof(keys[0]), &m))
         return;
@@ -621,6 +625,14 @@ static void rd_mme(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
                 &cfg->mme.t3460_ms);
     rd_duration(c, ycfg_map_get(&m, "t3470"), "mme.t3470", 100, 60000, "100ms..60s",
                 &cfg->mme.t3470_ms);
+    /* TS 24.301 10.3: the ESM timers of the network (8 s by default):
+     * dedicated bearer activation, modification, deactivation */
+    rd_duration(c, ycfg_map_get(&m, "t3485"), "mme.t3485", 100, 60000, "100ms..60s",
+                &cfg->mme.t3485_ms);
+    rd_duration(c, ycfg_map_get(&m, "t3486"), "mme.t3486", 100, 60000, "100ms..60s",
+                &cfg->mme.t3486_ms);
+    rd_duration(c, ycfg_map_get(&m, "t3495"), "mme.t3495", 100, 60000, "100ms..60s",
+                &cfg->mme.t3495_ms);
     rd_ambr(c, ycfg_map_get(&m, "ue_ambr"), "mme.ue_ambr", &cfg->mme.ue_ambr);
     /* TS 24.301 5.3.5 / TS 23.401 5.3.4.3: paging and reachability of
      * ECM-IDLE UEs (emm_paging.c) */
@@ -707,10 +719,11 @@ static bool apn_name_valid(const char *s)
 static void rd_apn(struct ycfg *c, yaml_node_t *n, const char *path, struct agw_apn *a)
 {
     static const char *const keys[] = {"name", "pdn_type", "pool", "dns",  "mtu",
-                                       "ambr", "qci",      "arp",  "ims", "pcscf"};
+                                       "ambr", "qci",      "arp",  "ims", "pcscf",
+                                       "bearer_qcis"};
     struct ycfg_map m;
     char kp[YCFG_PATH_LEN];
-    if (!ycfg_map_open(c, n, path, keys, 10, &m))
+    if (!ycfg_map_open(c, n, path, keys, 11, &m))
         return;
     yaml_node_t *v = ycfg_map_need(c, &m, "name");
     char name[AGW_APN_NAME_MAX + 1];
@@ -759,6 +772,32 @@ static void rd_apn(struct ycfg *c, yaml_node_t *n, const char *path, struct agw_
     if (!a->ims && a->n_pcscf > 0)
         ycfg_err(c, m.val[9], ycfg_pj(kp, sizeof(kp), path, "pcscf"),
             "P-CSCF addresses are only sent on an APN with ims: true");
+    /* TS 24.301 6.5.3: the QCIs a UE-requested bearer may have here */
+    if ((v = m.val[10]) && ycfg_want_seq(c, v, ycfg_pj(kp, sizeof(kp), path, "bearer_qcis"))) {
+        char qp[YCFG_PATH_LEN];
+        size_t j = 0;
+        if (ycfg_seq_len(v) > AGW_MAX_BEARER_QCIS)
+            ycfg_err(c, v, kp, "%zu entries, at most %d allowed", ycfg_seq_len(v),
+                AGW_MAX_BEARER_QCIS);
+        else
+            YCFG_SEQ_FOREACH(c, v, it, qitem)
+            {
+                uint64_t q;
+                ycfg_pidx(qp, sizeof(qp), kp, j++);
+                if (!ycfg_rd_uint(c, qitem, qp, 1, 86, &q))
+                    continue;
+                bool dup = false;
+                for (size_t k = 0; k < a->n_bearer_qcis; k++)
+                    dup |= a->bearer_qcis[k] == q;
+                if (q > 9 && q < 65)
+                    ycfg_err(c, qitem, qp, "%llu is not a standardized QCI (1..9, 65..86)",
+                        (unsigned long long)q);
+                else if (dup)
+                    ycfg_err(c, qitem, qp, "QCI %llu appears twice", (unsigned long long)q);
+                else
+                    a->bearer_qcis[a->n_bearer_qcis++] = (uint8_t)q;
+            }
+    }
 }
 
 static void rd_apns(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)

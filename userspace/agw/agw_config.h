@@ -81,6 +81,8 @@ enum agw_pdn_type { AGW_PDN_IPV4 };
 const char *agw_log_level_str(enum agw_log_level l);
 const char *agw_s1ap_backend_str(enum agw_s1ap_backend b);
 
+#define AGW_MAX_BEARER_QCIS 16
+
 struct agw_apn {
     char name[AGW_APN_NAME_MAX + 1]; /* as written; compared case-insensitively */
     enum agw_pdn_type pdn_type;
@@ -95,6 +97,9 @@ struct agw_apn {
     bool ims;
     struct in_addr pcscf[AGW_MAX_PCSCF];
     size_t n_pcscf;
+    uint8_t bearer_qcis[AGW_MAX_BEARER_QCIS]; /* QCIs a UE may ask for in a
+                                               * bearer resource request */
+    size_t n_bearer_qcis;
 };
 
 struct agw_config {
@@ -143,6 +148,7 @@ struct agw_config {
         /* S1 handover guards (s1ap_handover.c), after the eNB's
          * TS1RELOCprep and TS1RELOCoverall (TS 36.413 8.4.1.2, 8.4.2.2) */
         uint32_t ts1relocprep_ms, ts1relocoverall_ms;
+        uint32_t t3485_ms, t3486_ms, t3495_ms;  /* ESM, TS 24.301 10.3 */
         struct agw_ambr ue_ambr;
     } mme;
 

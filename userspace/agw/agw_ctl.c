@@ -18,7 +18,7 @@
 #include "lib/strbuf.h"
 #include "dp/dp.h"
 
-#define CTL_MAX_REQ 512
+#define CTL_MAX_REQ 2048
 
 struct agw_ctl {
     int fd;
@@ -138,6 +138,7 @@ static void cmd_ue_show(struct agw_ctx *ctx, struct strbuf *o, struct agw_ue *ue
              pdn_state_str(p->state), p->ul_teid, p->dl_teid, enb, p->qci,
              (unsigned long long)p->ambr_ul_bps, (unsigned long long)p->ambr_dl_bps);
     }
+    esm_bearer_show(ctx, ue, o);
 }
 
 static void cmd_stats(struct agw_ctx *ctx, struct strbuf *o)
@@ -231,6 +232,8 @@ static void handle_request(struct agw_ctx *ctx, char *req, struct strbuf *o)
             strbuf_printf(o, "ok\nUE-AMBR ul %llu dl %llu bit/s%s\n", ul, dl,
                           ue->s1 ? " sent to the eNB (UE Context Modification)"
                                  : " stored (the UE is idle: sent with its next Initial Context Setup)");
+    } else if (!strcmp(w1, "ue") && w2 && !strcmp(w2, "bearer")) {
+        esm_bearer_ctl(ctx, w3, save, o);   /* esm_bearer.c */
     } else if (!strcmp(w1, "stats")) {
         cmd_stats(ctx, o);
     } else {

@@ -107,6 +107,52 @@ struct agw_pdn {
     bool pco_dns, pco_mtu, pco_pcscf;  /* what the UE asked for in PCO */
 };
 
+/* Dedicated bearers (TS 23.401 4.7.2, TS 24.301 6.4.2-6.4.4): esm_bearer.c */
+#define AGW_MAX_DED 8               /* dedicated bearers per UE */
+#define AGW_TFT_MAX 8               /* packet filters per bearer */
+
+enum agw_bearer_state {
+    BEARER_FREE = 0,
+    BEARER_PENDING,                 /* activation sent (T3485) */
+    BEARER_ACTIVE,
+    BEARER_MODIFYING,               /* modification sent (T3486) */
+    BEARER_RELEASING,               /* deactivation sent (T3495) */
+};
+
+/* One packet filter of a TFT (TS 24.008 10.5.6.12), from the UE's side:
+ * remote = the network side, local = the UE side.  Zero prefix length or
+ * tos_mask = any; port ranges inclusive, 0-65535 = any. */
+struct agw_pf {
+    uint8_t id;                     /* packet filter identifier 0..15 */
+    uint8_t dir;                    /* enum nas_pf_dir: 1 DL, 2 UL, 3 both */
+    uint8_t prec;                   /* evaluation precedence 0..255 */
+    uint8_t proto;                  /* 0 = any */
+    struct in_addr raddr, laddr;
+    uint8_t rplen, lplen;
+    uint16_t rport_lo, rport_hi, lport_lo, lport_hi;
+    uint8_t tos, tos_mask;
+};
+
+struct agw_bearer {
+    enum agw_bearer_state state;
+    uint8_t ebi, linked_ebi, pti;   /* pti: of a UE request, else 0 */
+    uint8_t qci, arp_prio;
+    bool arp_cap, arp_vul;
+    uint64_t mbr_ul, mbr_dl, gbr_ul, gbr_dl;    /* bit/s; 0 for non-GBR QCIs */
+    uint32_t ul_teid, dl_teid;
+    struct in_addr enb_addr;
+    uint8_t n_pf;
+    struct agw_pf pf[AGW_TFT_MAX];
+    bool dp_installed;
+    uint8_t retries;
+    ev_timer timer;                 /* T3485 / T3486 / T3495 */
+    uint32_t ue_id;                 /* owner, for the timer */
+    /* a modification waiting for the UE's answer: applied on accept */
+    uint64_t new_mbr_ul, new_mbr_dl, new_gbr_ul, new_gbr_dl;
+    uint8_t new_n_pf;
+    struct agw_pf new_pf[AGW_TFT_MAX];
+};
+
 struct agw_ue {
     uint32_t id;                    /* MME UE S1AP ID: the UE's handle */
     struct agw_hnode by_id, by_imsi, by_tmsi, by_enb;
@@ -190,6 +236,8 @@ struct agw_ue {
         ev_timer timer;             /* the MME's guard over the preparation / execution */
     } s1ho;
 
+    struct agw_bearer ded[AGW_MAX_DED];     /* dedicated bearers */
+    bool ded_rows;                  /* dedicated_bearer rows may exist */
     bool dirty;                     /* state to write at the next commit */
 
     /* idle mode (emm_service.c, emm_paging.c) */

@@ -32,6 +32,12 @@
     X(pdn_connect_success, "PDN connections established (default bearers accepted)") \
     X(pdn_connect_reject, "PDN connectivity requests rejected") \
     X(pdn_disconnect, "PDN disconnections") \
+    X(bearer_activated, "Dedicated bearers activated (accepted by the UE)") \
+    X(bearer_activate_failed, "Dedicated bearer activations rejected, failed or timed out") \
+    X(bearer_modified, "Dedicated bearer modifications accepted") \
+    X(bearer_modify_failed, "Dedicated bearer modifications rejected or timed out") \
+    X(bearer_deactivated, "Dedicated bearers deactivated") \
+    X(bearer_resource_reject, "UE bearer resource allocation/modification requests rejected") \
     X(nas_mac_failure, "Uplink NAS messages discarded for a wrong MAC") \
     X(nas_replay, "Uplink NAS messages discarded as replays") \
     X(nas_decode_errors, "Uplink NAS messages that failed to decode") \

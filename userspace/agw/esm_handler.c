@@ -213,6 +213,8 @@ int esm_deactivate_pdn(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p
 void esm_handle(struct agw_ctx *ctx, struct agw_ue *ue, const struct nas_message *m)
 {
     char b[20];
+    if (esm_bearer_handle(ctx, ue, m))
+        return;                     /* dedicated bearers (esm_bearer.c) */
     switch (m->id) {
     case NAS_MSG_ESM_INFO_RESPONSE:
         if (ue->proc != EMM_PROC_ESM_INFO) {
@@ -259,23 +261,6 @@ void esm_handle(struct agw_ctx *ctx, struct agw_ue *ue, const struct nas_message
             ctx->stats.pdn_disconnect++;
             ue_store_mark(ctx, ue);
         }
-        return;
-    }
-    case NAS_MSG_BR_ALLOC_REQUEST:
-    case NAS_MSG_BR_MODIFY_REQUEST: {
-        /* TS 24.301 6.5.3/6.5.4: UE-requested bearer resources are answered
-         * (dedicated bearers come with the mobility work): #32 service
-         * option not supported */
-        struct nas_message rej;
-        nas_message_init(&rej, m->id == NAS_MSG_BR_ALLOC_REQUEST ? NAS_MSG_BR_ALLOC_REJECT
-                                                                 : NAS_MSG_BR_MODIFY_REJECT);
-        rej.pti = m->pti;
-        if (m->id == NAS_MSG_BR_ALLOC_REQUEST)
-            rej.br_alloc_reject.esm_cause = 32;
-        else
-            rej.br_modify_reject.esm_cause = 32;
-        ctx->stats.esm_cause_tx[32]++;
-        nas_send(ctx, ue, &rej);
         return;
     }
     case NAS_MSG_ESM_STATUS:

@@ -62,7 +62,8 @@ agwd_SRCS := $(addprefix userspace/agw/, agw_ctl.c agw_diam_stats.c agw_hash.c a
                s6a_build.c s6a_handler.c gx_policy.c \
                s1ap_handover.c s1ap_handover_build.c s1ap_reset.c s1ap_ue_mod.c \
                gy_build.c gy_handler.c gy_path.c gy_store.c \
-               orc_client.c orc_path.c orc_apply.c orc_identity.c)
+               orc_client.c orc_path.c orc_apply.c orc_identity.c \
+               esm_bearer.c s1ap_build_bearer.c)
 PROGRAMS += xepc-agwd
 xepc-agwd_SRCS := userspace/agw/agw_main.c
 xepc-agwd_LIBS := agwd agwcore dp sctp s1ap nas diameter sec xepc
@@ -77,6 +78,12 @@ UNIT_TESTS += test_gx_policy
 test_gx_policy_SRCS := userspace/agw/tests/test_gx_policy.c
 test_gx_policy_LIBS := agwd agwcore dp sctp s1ap nas diameter sec xepc
 test_gx_policy_LDLIBS := -lcmocka $(xepc-agwd_LDLIBS)
+
+# Dedicated bearers' packet filters (esm_bearer.c).
+UNIT_TESTS += test_esm_bearer
+test_esm_bearer_SRCS := userspace/agw/tests/test_esm_bearer.c
+test_esm_bearer_LIBS := agwd agwcore dp sctp s1ap nas diameter sec xepc
+test_esm_bearer_LDLIBS := -lcmocka $(xepc-agwd_LDLIBS)
 
 # The daemon's S1AP/NAS handling under random input from three eNBs.
 FUZZERS += fuzz_agw_s1ap

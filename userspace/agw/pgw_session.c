@@ -101,6 +101,29 @@ static void teid_free(struct agw_teids *t, uint32_t teid)
     }
 }
 
+/* TEIDs of dedicated bearers (esm_bearer.c) */
+int pgw_teid_alloc(struct agw_ctx *ctx, uint32_t *teid)
+{
+    return teid_alloc(&ctx->teids, teid);
+}
+
+void pgw_teid_free(struct agw_ctx *ctx, uint32_t teid)
+{
+    teid_free(&ctx->teids, teid);
+}
+
+int pgw_teid_adopt(struct agw_ctx *ctx, uint32_t teid)
+{
+    uint32_t sid = teid & 0xffffff;
+    struct agw_teids *t = &ctx->teids;
+    if (sid == 0 || sid >= t->max || BIT_GET(t->bits, sid))
+        return -EEXIST;
+    BIT_SET(t->bits, sid);
+    t->used++;
+    t->gen[sid] = (uint8_t)(teid >> 24);
+    return 0;
+}
+
 static int pool_take(struct agw_pool *pl, uint32_t off)
 {
     if (off >= pl->size || BIT_GET(pl->bits, off))
@@ -198,7 +221,7 @@ void pgw_pdn_spec(const struct agw_ue *ue, const struct agw_pdn *p, struct dp_se
      * is the eNB's (it is in the Initial Context Setup) */
     s->ul_ambr_bps = p->ambr_ul_bps;
     s->dl_ambr_bps = p->ambr_dl_bps;
-    (void)ue;
+    esm_bearer_dp_rules(ue, p, s);  /* dedicated bearers' TFTs (esm_bearer.c) */
 }
 
 int pgw_pdn_program(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p)
@@ -210,12 +233,15 @@ int pgw_pdn_program(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p)
     pgw_pdn_spec(ue, p, &s);
     /* An installed session only changes its tunnel here: its AMBR meters
      * (and their buckets) stay; new meters for every tunnel change would
-     * cost two meter allocations per attach and per service request. */
+     * cost two meter allocations per attach and per service request.  The
+     * rules change too when the PDN connection has dedicated bearers
+     * (their TFTs, esm_bearer.c). */
     if (!p->dp_installed) {
         gx_local_spec(ctx, p, &s);      /* the local policy without a PCRF (agw_gx.h) */
         gy_session_spec(ctx, p, &s);    /* the rating group's quota (agw_gy.h) */
     }
-    int rc = p->dp_installed ? dp_session_modify(ctx->dp, &s, XEPC_ACT_PASS, 0)
+    unsigned what = esm_bearer_linked(ue, p->ebi) ? DP_MOD_POLICY : 0;
+    int rc = p->dp_installed ? dp_session_modify(ctx->dp, &s, XEPC_ACT_PASS, what)
                              : dp_session_add(ctx->dp, &s, XEPC_ACT_PASS);
     if (rc < 0) {
         ctx->stats.dp_errors++;
@@ -256,7 +282,9 @@ int pgw_pdn_suspend(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p)
 {
     p->dl_teid = 0;
     p->enb_addr.s_addr = 0;
-    return p->dp_installed ? pgw_pdn_program(ctx, ue, p) : 0;
+    int rc = p->dp_installed ? pgw_pdn_program(ctx, ue, p) : 0;
+    esm_bearer_suspend(ctx, ue, p->ebi);
+    return rc;
 }
 
 void pgw_pdn_release(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p)
@@ -266,6 +294,7 @@ void pgw_pdn_release(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p)
         return;
     gx_session_stop(ctx, ue, p);    /* TS 29.212 4.5.7 (agw_gx.h) */
     gy_session_stop(ctx, ue, p);    /* RFC 4006 5.4, before the counters go */
+    esm_bearer_release_linked(ctx, ue, p->ebi);
     if (p->dp_installed && ctx->dp) {
         int rc = dp_session_del(ctx->dp, p->ul_teid);
         if (rc < 0 && rc != -ENOENT) {
@@ -329,7 +358,7 @@ uint8_t pgw_next_ebi(const struct agw_ue *ue)
         for (unsigned i = 0; i < AGW_MAX_PDN; i++)
             if (ue->pdn[i].state != PDN_FREE && ue->pdn[i].ebi == ebi)
                 used = true;
-        if (!used)
+        if (!used && !esm_bearer_ebi_used(ue, ebi))
             return ebi;
     }
     return 0;

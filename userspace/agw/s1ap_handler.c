@@ -364,14 +364,16 @@ static bool bearer_setup(struct agw_ctx *ctx, struct agw_ue *ue, uint8_t ebi,
 {
     struct agw_pdn *p = pgw_pdn_by_ebi(ue, ebi);
     char b[20];
-    if (!p) {
-        LOG_WARN(ctx, "s1ap", "ue %s: eNB set up unknown E-RAB %u", ue_imsi_log(ctx, ue, b), ebi);
-        return false;
-    }
-    struct in_addr enb;
-    if (!tla_ipv4(tla, &enb) || get_teid(teid) == 0) {
+    struct in_addr enb = {0};
+    if ((p || esm_bearer_by_ebi(ue, ebi)) && (!tla_ipv4(tla, &enb) || get_teid(teid) == 0)) {
         LOG_WARN(ctx, "s1ap", "ue %s: E-RAB %u with an unusable transport address or TEID",
                  ue_imsi_log(ctx, ue, b), ebi);
+        return false;
+    }
+    if (!p && esm_bearer_enb_tunnel(ctx, ue, ebi, enb, get_teid(teid)))
+        return true;                /* a dedicated bearer (esm_bearer.c) */
+    if (!p) {
+        LOG_WARN(ctx, "s1ap", "ue %s: eNB set up unknown E-RAB %u", ue_imsi_log(ctx, ue, b), ebi);
         return false;
     }
     p->enb_addr = enb;
@@ -453,6 +455,9 @@ static void handle_erab_setup_response(struct agw_ctx *ctx, struct agw_enb *enb,
         for (uint32_t i = 0; i < m->E_RABFailedToSetupListBearerSURes.count; i++) {
             struct agw_pdn *p =
                 pgw_pdn_by_ebi(ue, m->E_RABFailedToSetupListBearerSURes.items[i].e_RAB_ID);
+            if (esm_bearer_enb_failed(ctx, ue,
+                                      m->E_RABFailedToSetupListBearerSURes.items[i].e_RAB_ID))
+                continue;
             /* the UE never got the bearer: free the PDN connection */
             if (p && p->state == PDN_PENDING) {
                 pgw_pdn_release(ctx, ue, p);
@@ -542,6 +547,8 @@ void s1ap_handle_pdu(struct agw_ctx *ctx, uint32_t assoc_id, uint16_t stream,
     case S1AP_MSG_E_RABSetupResponse:
         handle_erab_setup_response(ctx, enb, stream, &pdu->u.E_RABSetupResponse);
         break;
+    case S1AP_MSG_E_RABModifyResponse:
+        /* the QoS changes when the UE accepts (esm_bearer.c) */
     case S1AP_MSG_E_RABReleaseResponse:
         /* the bearer is already gone on our side (released with the
          * DEACTIVATE EPS BEARER CONTEXT ACCEPT); nothing to do */

@@ -153,7 +153,7 @@ static int delete_ue(struct ue_store *s, const char *imsi)
     return rc | step(s->del_ue);
 }
 
-static int write_ue(struct agw_ctx *ctx, struct ue_store *s, const struct agw_ue *ue)
+static int write_ue(struct agw_ctx *ctx, struct ue_store *s, struct agw_ue *ue)
 {
     sqlite3_stmt *st = s->upsert_ue;
     sqlite3_bind_text(st, 1, ue->imsi, -1, SQLITE_STATIC);
@@ -204,7 +204,7 @@ static int write_ue(struct agw_ctx *ctx, struct ue_store *s, const struct agw_ue
         if (step(st) < 0)
             return -EIO;
     }
-    return 0;
+    return esm_bearer_store(ctx, ue);   /* dedicated bearers */
 }
 
 /* The loop iteration's transaction: opened by the first write of the
@@ -406,6 +406,7 @@ int ue_store_load(struct agw_ctx *ctx)
             memcpy(ue->tai_plmn, sqlite3_column_blob(st, 13), 3);
         ue->tac = (uint16_t)sqlite3_column_int(st, 14);
         load_pdns(ctx, ue, pdn_st);
+        esm_bearer_load(ctx, ue);
         emm_idle_enter(ctx, ue);    /* reachability timers start again */
         n++;
     }

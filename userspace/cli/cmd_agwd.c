@@ -104,7 +104,11 @@ static void usage_ue(FILE *f)
                "       xepcctl ue detach IMSI|#MME-UE-S1AP-ID\n"
                "       xepcctl ue release IMSI|#MME-UE-S1AP-ID\n"
                "       xepcctl ue guti-realloc IMSI|#MME-UE-S1AP-ID\n"
-               "       xepcctl ue modify IMSI|#MME-UE-S1AP-ID --ambr UL/DL\n\n"
+               "       xepcctl ue modify IMSI|#MME-UE-S1AP-ID --ambr UL/DL\n"
+               "       xepcctl ue bearer add IMSI [--apn APN] --qci Q [--arp P]\n"
+               "               [--gbr-ul R --gbr-dl R] [--mbr-ul R --mbr-dl R] --tft FILTER...\n"
+               "       xepcctl ue bearer modify IMSI EBI [--gbr-ul R ...] [--tft FILTER...]\n"
+               "       xepcctl ue bearer delete IMSI EBI\n\n"
                "UEs known to xepc-agwd.  'detach' runs a network-initiated detach (TS 24.301\n"
                "5.5.2.3, re-attach not required) and releases the UE's sessions.  'release'\n"
                "releases a connected UE's S1 connection (UE Context Release Command, TS 36.413\n"
@@ -112,7 +116,80 @@ static void usage_ue(FILE *f)
                "connected UE a new GUTI (GUTI REALLOCATION COMMAND, TS 24.301 5.4.1).\n"
                "'modify --ambr' gives the UE a new UE-AMBR (bit rates with bps, kbps,\n"
                "Mbps, Gbps: 10Mbps/50Mbps), sent to its eNB with a UE Context\n"
-               "Modification (TS 36.413 8.3.4) when it is connected.\n");
+               "Modification (TS 36.413 8.3.4) when it is connected.\n"
+               "'bearer' activates, modifies or deactivates a dedicated EPS bearer (TS 24.301\n"
+               "6.4.2-6.4.4) on the UE's PDN connection to APN (default: its first).  Rates R\n"
+               "in bit/s with k, M, G (1000s); a GBR QCI (1-4, 65-67, 71-76, 82-85) needs the\n"
+               "GBR, the MBR defaults to it.  FILTER is an IPFilterRule, repeated for more:\n"
+               "  'permit out udp from any to 10.45.0.0/16 49152-65535'\n"
+               "  ('out': from the network to the UE; 'in': from the UE; ip|tcp|udp|icmp|N;\n"
+               "  any, an address or a prefix; a port or LO-HI; optional 'tos V[/MASK]').\n"
+               "'add' prints the bearer's EBI; 'ue show' lists the bearers.\n");
+}
+
+/* xepcctl ue bearer add|modify|delete: one request line of KEY=VALUE, the
+ * filters' spaces sent as '+' */
+static int ue_bearer(const char *path, int argc, char **argv)
+{
+    char req[2048];
+    size_t off = 0;
+    if (argc < 4)
+        goto usage;
+    const char *verb = argv[2], *imsi = argv[3];
+    bool add = !strcmp(verb, "add");
+    if (!add && strcmp(verb, "modify") && strcmp(verb, "delete"))
+        goto usage;
+    if (strlen(imsi) > 15 || strspn(imsi, "0123456789") != strlen(imsi)) {
+        fprintf(stderr, "xepcctl: '%s' is not an IMSI\n", imsi);
+        return CLI_USAGE;
+    }
+    off += (size_t)snprintf(req + off, sizeof(req) - off, "ue bearer %s %s", verb, imsi);
+    int i = 4;
+    if (!add) {
+        if (argc < 5 || strspn(argv[4], "0123456789") != strlen(argv[4]) || !argv[4][0]) {
+            fprintf(stderr, "xepcctl: give the bearer's EBI (5..15)\n");
+            return CLI_USAGE;
+        }
+        off += (size_t)snprintf(req + off, sizeof(req) - off, " ebi=%s", argv[4]);
+        i = 5;
+    }
+    static const struct { const char *opt, *key; } opts[] = {
+        {"--apn", "apn"},       {"--qci", "qci"},       {"--arp", "arp"},
+        {"--gbr-ul", "gbr_ul"}, {"--gbr-dl", "gbr_dl"}, {"--mbr-ul", "mbr_ul"},
+        {"--mbr-dl", "mbr_dl"}, {"--tft", "tft"},
+    };
+    for (; i < argc; i += 2) {
+        const char *key = NULL;
+        for (size_t k = 0; k < sizeof(opts) / sizeof(opts[0]); k++)
+            if (!strcmp(argv[i], opts[k].opt))
+                key = opts[k].key;
+        if (!key || i + 1 >= argc || !strcmp(verb, "delete")) {
+            fprintf(stderr, "xepcctl: unexpected '%s'\n", argv[i]);
+            return CLI_USAGE;
+        }
+        if (strpbrk(argv[i + 1], "+\r\n=") && strcmp(key, "tft")) {
+            fprintf(stderr, "xepcctl: bad value '%s' for %s\n", argv[i + 1], argv[i]);
+            return CLI_USAGE;
+        }
+        if (strpbrk(argv[i + 1], "+\r\n")) {
+            fprintf(stderr, "xepcctl: bad filter '%s'\n", argv[i + 1]);
+            return CLI_USAGE;
+        }
+        off += (size_t)snprintf(req + off, off < sizeof(req) ? sizeof(req) - off : 0, " %s=",
+                                key);
+        for (const char *c = argv[i + 1]; *c && off + 2 < sizeof(req); c++)
+            req[off++] = *c == ' ' || *c == '\t' ? '+' : *c;
+        if (off + 2 >= sizeof(req)) {
+            fprintf(stderr, "xepcctl: request too long\n");
+            return CLI_USAGE;
+        }
+        req[off] = 0;
+    }
+    snprintf(req + off, sizeof(req) - off, "\n");
+    return ask(path, req);
+usage:
+    usage_ue(stderr);
+    return CLI_USAGE;
 }
 
 int cli_enb_main(int argc, char **argv)
@@ -160,6 +237,8 @@ int cli_ue_main(int argc, char **argv)
     const char *path = socket_path(&argc, argv);
     if (argc == 2 && !strcmp(argv[1], "list"))
         return ask(path, "ue list\n");
+    if (argc >= 2 && !strcmp(argv[1], "bearer"))
+        return ue_bearer(path, argc, argv);
     if (argc == 3 && (!strcmp(argv[1], "show") || !strcmp(argv[1], "detach") ||
                       !strcmp(argv[1], "release") || !strcmp(argv[1], "guti-realloc"))) {
         if (strlen(argv[2]) > 20 || strpbrk(argv[2], " \t\r\n")) {

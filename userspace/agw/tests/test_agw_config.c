@@ -53,6 +53,9 @@ static const char full_yaml[] =
     "  t3450: 2s\n"
     "  t3460: 500ms\n"
     "  t3470: 1m\n"
+    "  t3485: 3s\n"
+    "  t3486: 4s\n"
+    "  t3495: 5s\n"
     "  ue_ambr: { ul: 50Mbps, dl: 3Tbps }\n"
     "  t3413: 1500ms\n"
     "  paging_retries: 0\n"
@@ -89,6 +92,7 @@ static const char full_yaml[] =
     "    ambr: { ul: 64kbps }\n"
     "    ims: true\n"
     "    pcscf: [10.46.0.1]\n"
+    "    bearer_qcis: [1, 2, 65]\n"
     "database:\n"
     "  path: /tmp/agw.db\n"
     "control:\n"
@@ -153,6 +157,9 @@ static void test_full_file(void **state)
     assert_int_equal(c.mme.ts1relocoverall_ms, 1500);
     assert_int_equal(c.mme.mobile_reachable_ms, 2 * 3600 * 1000);
     assert_int_equal(c.mme.implicit_detach_ms, 30000);
+    assert_int_equal(c.mme.t3485_ms, 3000);
+    assert_int_equal(c.mme.t3486_ms, 4000);
+    assert_int_equal(c.mme.t3495_ms, 5000);
     assert_int_equal(c.mme.ue_ambr.ul_bps, 50000000);
     assert_int_equal(c.mme.ue_ambr.dl_bps, 3000000000000ULL);
     assert_int_equal(c.gtpu.address.s_addr, ip("192.0.2.10"));
@@ -187,6 +194,9 @@ static void test_full_file(void **state)
     assert_true(a->ims);
     assert_int_equal(a->n_pcscf, 1);
     assert_int_equal(a->pcscf[0].s_addr, ip("10.46.0.1"));
+    assert_int_equal(a->n_bearer_qcis, 3);
+    assert_memory_equal(a->bearer_qcis, ((uint8_t[]){1, 2, 65}), 3);
+    assert_int_equal(c.apns[0].n_bearer_qcis, 0);
     assert_string_equal(c.database.path, "/tmp/agw.db");
     assert_string_equal(c.control.socket, "/run/x.sock");
     assert_string_equal(c.control.group, "xepc");
@@ -291,6 +301,9 @@ static void test_minimal_file_defaults(void **state)
     assert_int_equal(c.mme.ts1relocprep_ms, 10000);
     assert_int_equal(c.mme.ts1relocoverall_ms, 10000);
     assert_int_equal(c.mme.implicit_detach_ms, 4 * 60000);
+    assert_int_equal(c.mme.t3485_ms, 8000);
+    assert_int_equal(c.mme.t3486_ms, 8000);
+    assert_int_equal(c.mme.t3495_ms, 8000);
     assert_int_equal(c.mme.ue_ambr.ul_bps, 1000000000);
     assert_int_equal(c.mme.ue_ambr.dl_bps, 2000000000);
     assert_int_equal(c.datapath.mode, AGW_DP_NAT);
@@ -454,6 +467,9 @@ static const struct bad_row bad_rows[] = {
     {S_MME, "  ts1relocoverall: 61s\n", 1, 20,
      "mme.ts1relocoverall: 61s is out of range 100ms..60s"},
     {S_MME, "  ts1relocoverall: -1s\n", 1, 20, "mme.ts1relocoverall: '-1s' is not a duration"},
+    {S_MME, "  t3485: 61s\n", 1, 10, "mme.t3485: 61s is out of range 100ms..60s"},
+    {S_MME, "  t3486: 50ms\n", 1, 10, "mme.t3486: 50ms is out of range 100ms..60s"},
+    {S_MME, "  t3495: 8\n", 1, 10, "mme.t3495: '8' is not a duration"},
     {S_MME, "  ue_ambr: {ul: 1Gbit}\n", 1, 17,
      "mme.ue_ambr.ul: '1Gbit' is not a bit rate (integer with bps, kbps, Mbps, Gbps or Tbps)"},
     {S_MME, "  ue_ambr: {dl: 5Tbps}\n", 1, 17, "mme.ue_ambr.dl: 5Tbps is out of range 1kbps..4Tbps"},
@@ -555,6 +571,11 @@ static const struct bad_row bad_rows[] = {
      "apns[0].arp.vulnerability: 'no' is not true or false"},
     {S_APN, "    arp: {level: 1}\n", 1, 11, "apns[0].arp.level: unknown key"},
     {S_APN, "    ims: true\n", 1, 10, "apns[0].ims: an IMS APN needs at least one pcscf address"},
+    {S_APN, "    bearer_qcis: [1, 10]\n", 1, 22,
+     "apns[0].bearer_qcis[1]: 10 is not a standardized QCI (1..9, 65..86)"},
+    {S_APN, "    bearer_qcis: [1, 1]\n", 1, 22, "apns[0].bearer_qcis[1]: QCI 1 appears twice"},
+    {S_APN, "    bearer_qcis: [0]\n", 1, 19, "apns[0].bearer_qcis[0]: 0 is out of range 1..86"},
+    {S_APN, "    bearer_qcis: 1\n", 1, 18, "apns[0].bearer_qcis"},
     {S_APN, "    pcscf: [10.0.0.1]\n", 1, 12, "apns[0].pcscf: P-CSCF addresses are only sent"},
     {S_APN, "    ims: true\n    pcscf: [10.0.0.x]\n", 2, 13,
      "apns[0].pcscf[0]: '10.0.0.x' is not an IPv4 address"},

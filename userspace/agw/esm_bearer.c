@@ -1,0 +1,1640 @@
+/* Dedicated EPS bearers (TS 23.401 4.7.2, 5.4.1-5.4.5; TS 24.301 6.4.2-6.4.4,
+ * 6.5.3, 6.5.4): network-initiated activation, modification and
+ * deactivation (xepcctl now, the PCRF later: agw_bearer_activate() and
+ * friends in agw.h), the UE's bearer resource allocation and modification
+ * requests, their timers (T3485, T3486, T3495) and retransmissions, the
+ * datapath (a session per bearer, the TFT's downlink packet filters as
+ * rules of the default bearer's session) and the SQLite rows
+ * (schema/agw/0007_dedicated_bearers.sql).
+ *
+ * Like everything in the daemon, a bearer's state is marked for the group
+ * commit before the S1AP message that announces it is queued: the eNB and
+ * the UE never hear of a bearer that a crash could lose. */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "agw/agw.h"
+#include "agw/agw_db.h"
+#include "dp/dp.h"
+#include "lib/strbuf.h"
+
+#define BEARER_RETRIES 4        /* TS 24.301 6.4.2.6 etc.: resent four times */
+
+/* TS 23.203 6.1.7.2 Table 6.1.7: the GBR QCIs */
+bool agw_qci_is_gbr(uint8_t qci)
+{
+    return (qci >= 1 && qci <= 4) || (qci >= 65 && qci <= 67) || (qci >= 71 && qci <= 76) ||
+           (qci >= 82 && qci <= 85);
+}
+
+static bool qci_valid(uint8_t qci)
+{
+    return (qci >= 1 && qci <= 9) || (qci >= 65 && qci <= 86);
+}
+
+/* ------------------------------------------------------------ lookups -- */
+
+struct agw_bearer *esm_bearer_by_ebi(struct agw_ue *ue, uint8_t ebi)
+{
+    for (unsigned i = 0; i < AGW_MAX_DED; i++)
+        if (ue->ded[i].state != BEARER_FREE && ue->ded[i].ebi == ebi)
+            return &ue->ded[i];
+    return NULL;
+}
+
+bool esm_bearer_ebi_used(const struct agw_ue *ue, uint8_t ebi)
+{
+    for (unsigned i = 0; i < AGW_MAX_DED; i++)
+        if (ue->ded[i].state != BEARER_FREE && ue->ded[i].ebi == ebi)
+            return true;
+    return false;
+}
+
+/* Whether the default bearer linked_ebi has dedicated bearers (its
+ * datapath rules are theirs) */
+bool esm_bearer_linked(const struct agw_ue *ue, uint8_t linked_ebi)
+{
+    for (unsigned i = 0; i < AGW_MAX_DED; i++)
+        if (ue->ded[i].state != BEARER_FREE && ue->ded[i].linked_ebi == linked_ebi)
+            return true;
+    return false;
+}
+
+static struct agw_pdn *pdn_of(struct agw_ue *ue, const struct agw_bearer *b)
+{
+    return pgw_pdn_by_ebi(ue, b->linked_ebi);
+}
+
+/* TS 24.301 9.3.2: a free EPS bearer identity 5..15 (default or dedicated) */
+static uint8_t next_ebi(const struct agw_ue *ue)
+{
+    for (uint8_t ebi = 5; ebi <= 15; ebi++) {
+        bool used = esm_bearer_ebi_used(ue, ebi);
+        for (unsigned i = 0; i < AGW_MAX_PDN; i++)
+            used |= ue->pdn[i].state != PDN_FREE && ue->pdn[i].ebi == ebi;
+        if (!used)
+            return ebi;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------ packet filter text -- */
+
+static int pf_err(char *err, size_t errlen, const char *fmt, const char *what)
+{
+    if (err && errlen)
+        snprintf(err, errlen, fmt, what);
+    return -EINVAL;
+}
+
+static bool parse_prefix(const char *t, struct in_addr *a, uint8_t *plen)
+{
+    char buf[32];
+    if (!strcmp(t, "any")) {
+        a->s_addr = 0;
+        *plen = 0;
+        return true;
+    }
+    if (strlen(t) >= sizeof(buf))
+        return false;
+    snprintf(buf, sizeof(buf), "%s", t);
+    char *slash = strchr(buf, '/');
+    unsigned long l = 32;
+    if (slash) {
+        char *end;
+        *slash = 0;
+        l = strtoul(slash + 1, &end, 10);
+        if (*end || !slash[1] || l > 32)
+            return false;
+    }
+    if (inet_pton(AF_INET, buf, a) != 1)
+        return false;
+    uint32_t mask = l ? htonl(~0u << (32 - l)) : 0;
+    if (a->s_addr & ~mask)
+        return false;       /* host bits set */
+    *plen = (uint8_t)l;
+    return true;
+}
+
+static bool parse_ports(const char *t, uint16_t *lo, uint16_t *hi)
+{
+    char *end;
+    unsigned long a = strtoul(t, &end, 10), b = a;
+    if (end == t)
+        return false;
+    if (*end == '-') {
+        const char *s = end + 1;
+        b = strtoul(s, &end, 10);
+        if (end == s)
+            return false;
+    }
+    if (*end || a > 65535 || b > 65535 || a > b)
+        return false;
+    *lo = (uint16_t)a;
+    *hi = (uint16_t)b;
+    return true;
+}
+
+static bool is_ports(const char *t)
+{
+    return t && isdigit((unsigned char)t[0]);
+}
+
+/*
+ * "permit out PROTO from SRC [PORTS] to DST [PORTS] [tos V[/M]]": the
+ * IPFilterRule of RFC 6733 4.3 as a PCRF writes a Flow-Description (TS
+ * 29.212 5.4.2): "out" is the downlink direction, SRC the remote (network)
+ * side and DST the UE side; "in" is the uplink, SRC the UE and DST the
+ * remote.  PROTO is ip (any), tcp, udp, icmp or a number; addresses are
+ * "any", A.B.C.D or A.B.C.D/N; PORTS a port or LO-HI.  The optional "tos"
+ * (not in RFC 6733) is the TFT's type-of-service component.  The filter
+ * applies in both directions (TS 24.008 10.5.6.12: bidirectional).
+ */
+int agw_pf_parse(const char *text, struct agw_pf *pf, char *err, size_t errlen)
+{
+    char buf[256], *save = NULL, *tok[16];
+    unsigned n = 0;
+    if (strlen(text) >= sizeof(buf))
+        return pf_err(err, errlen, "%s", "packet filter too long");
+    snprintf(buf, sizeof(buf), "%s", text);
+    for (char *t = strtok_r(buf, " \t", &save); t && n < 16; t = strtok_r(NULL, " \t", &save))
+        tok[n++] = t;
+    memset(pf, 0, sizeof(*pf));
+    pf->dir = NAS_PF_DIR_BOTH;
+    pf->rport_hi = pf->lport_hi = 65535;
+    unsigned i = 0;
+    if (n < 6 || strcmp(tok[i++], "permit"))
+        return pf_err(err, errlen, "%s", "a filter reads 'permit out PROTO from SRC [PORTS] to DST "
+                      "[PORTS]'");
+    bool out;
+    if (!strcmp(tok[i], "out"))
+        out = true;
+    else if (!strcmp(tok[i], "in"))
+        out = false;
+    else
+        return pf_err(err, errlen, "direction '%s' is neither out nor in", tok[i]);
+    i++;
+    const char *p = tok[i++];
+    if (!strcmp(p, "ip"))
+        pf->proto = 0;
+    else if (!strcmp(p, "tcp"))
+        pf->proto = 6;
+    else if (!strcmp(p, "udp"))
+        pf->proto = 17;
+    else if (!strcmp(p, "icmp"))
+        pf->proto = 1;
+    else {
+        char *end;
+        unsigned long v = strtoul(p, &end, 10);
+        if (*end || !*p || v > 255)
+            return pf_err(err, errlen, "protocol '%s' is not ip, tcp, udp, icmp or 0..255", p);
+        pf->proto = (uint8_t)v;
+    }
+    struct in_addr a[2];
+    uint8_t pl[2];
+    uint16_t lo[2] = {0, 0}, hi[2] = {65535, 65535};
+    for (int side = 0; side < 2; side++) {
+        if (i >= n || strcmp(tok[i], side ? "to" : "from"))
+            return pf_err(err, errlen, "expected '%s'", side ? "to" : "from");
+        i++;
+        if (i >= n || !parse_prefix(tok[i], &a[side], &pl[side]))
+            return pf_err(err, errlen, "'%s' is not any, an IPv4 address or a prefix",
+                          i < n ? tok[i] : "");
+        i++;
+        if (i < n && is_ports(tok[i])) {
+            if (!parse_ports(tok[i], &lo[side], &hi[side]))
+                return pf_err(err, errlen, "'%s' is not a port or LO-HI", tok[i]);
+            if (pf->proto != 6 && pf->proto != 17 && pf->proto != 132)
+                return pf_err(err, errlen, "%s", "ports need tcp, udp or sctp");
+            i++;
+        }
+    }
+    if (i + 1 < n && !strcmp(tok[i], "tos")) {
+        char tv[16], *slash, *end;
+        snprintf(tv, sizeof(tv), "%s", tok[i + 1]);
+        unsigned long m = 0xff, v;
+        if ((slash = strchr(tv, '/'))) {
+            *slash = 0;
+            m = strtoul(slash + 1, &end, 0);
+            if (*end || !slash[1] || m > 255 || !m)
+                return pf_err(err, errlen, "tos mask '%s' is not 1..255", slash + 1);
+        }
+        v = strtoul(tv, &end, 0);
+        if (*end || !tv[0] || v > 255 || (v & ~m))
+            return pf_err(err, errlen, "tos '%s' is not 0..255 within its mask", tok[i + 1]);
+        pf->tos = (uint8_t)v;
+        pf->tos_mask = (uint8_t)m;
+        i += 2;
+    }
+    if (i != n)
+        return pf_err(err, errlen, "unexpected '%s'", tok[i]);
+    int r = out ? 0 : 1, l = out ? 1 : 0;   /* which side is remote, which the UE */
+    pf->raddr = a[r];
+    pf->rplen = pl[r];
+    pf->rport_lo = lo[r];
+    pf->rport_hi = hi[r];
+    pf->laddr = a[l];
+    pf->lplen = pl[l];
+    pf->lport_lo = lo[l];
+    pf->lport_hi = hi[l];
+    return 0;
+}
+
+static void prefix_str(struct in_addr a, uint8_t plen, char *out, size_t cap)
+{
+    char s[INET_ADDRSTRLEN];
+    if (!plen) {
+        snprintf(out, cap, "any");
+        return;
+    }
+    inet_ntop(AF_INET, &a, s, sizeof(s));
+    if (plen == 32)
+        snprintf(out, cap, "%s", s);
+    else
+        snprintf(out, cap, "%s/%u", s, plen);
+}
+
+static void ports_str(uint16_t lo, uint16_t hi, char *out, size_t cap)
+{
+    if (lo == 0 && hi == 65535)
+        out[0] = 0;
+    else if (lo == hi)
+        snprintf(out, cap, " %u", lo);
+    else
+        snprintf(out, cap, " %u-%u", lo, hi);
+}
+
+/* The filter in the syntax agw_pf_parse() reads ("permit out"). */
+int agw_pf_format(const struct agw_pf *pf, char *out, size_t cap)
+{
+    char proto[8], r[24], l[24], rp[16], lp[16], tos[16] = "";
+    if (pf->proto == 0)
+        snprintf(proto, sizeof(proto), "ip");
+    else if (pf->proto == 6)
+        snprintf(proto, sizeof(proto), "tcp");
+    else if (pf->proto == 17)
+        snprintf(proto, sizeof(proto), "udp");
+    else if (pf->proto == 1)
+        snprintf(proto, sizeof(proto), "icmp");
+    else
+        snprintf(proto, sizeof(proto), "%u", pf->proto);
+    prefix_str(pf->raddr, pf->rplen, r, sizeof(r));
+    prefix_str(pf->laddr, pf->lplen, l, sizeof(l));
+    ports_str(pf->rport_lo, pf->rport_hi, rp, sizeof(rp));
+    ports_str(pf->lport_lo, pf->lport_hi, lp, sizeof(lp));
+    if (pf->tos_mask)
+        snprintf(tos, sizeof(tos), " tos 0x%02x/0x%02x", pf->tos, pf->tos_mask);
+    int k = snprintf(out, cap, "permit out %s from %s%s to %s%s%s", proto, r, rp, l, lp, tos);
+    return k < 0 || (size_t)k >= cap ? -ENOSPC : 0;
+}
+
+/* ------------------------------------------------ TFT <-> NAS (24.008) -- */
+
+static void put_ipv4_comp(struct nas_pf_component *c, uint8_t type, struct in_addr a,
+                          uint8_t plen)
+{
+    uint32_t mask = plen ? htonl(~0u << (32 - plen)) : 0;
+    c->type = type;
+    memcpy(c->u.ipv4.addr, &a.s_addr, 4);
+    memcpy(c->u.ipv4.mask, &mask, 4);
+}
+
+static void put_ports_comp(struct nas_pf_component *c, uint8_t single, uint8_t range,
+                           uint16_t lo, uint16_t hi)
+{
+    if (lo == hi) {
+        c->type = single;
+        c->u.port = lo;
+    } else {
+        c->type = range;
+        c->u.port_range.lo = lo;
+        c->u.port_range.hi = hi;
+    }
+}
+
+/* TS 24.008 10.5.6.12: a packet filter as its components.  A filter
+ * without any component would match everything; TS 24.008 wants at least
+ * one, so "any" gets the match-all remote address 0.0.0.0/0. */
+void agw_pf_to_nas(const struct agw_pf *pf, struct nas_packet_filter *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->id = pf->id;
+    o->dir = pf->dir;
+    o->precedence = pf->prec;
+    if (pf->rplen || (!pf->lplen && !pf->proto && pf->rport_lo == 0 && pf->rport_hi == 65535 &&
+                      pf->lport_lo == 0 && pf->lport_hi == 65535 && !pf->tos_mask))
+        put_ipv4_comp(&o->c[o->n++], NAS_PF_IPV4_REMOTE, pf->raddr, pf->rplen);
+    if (pf->lplen)
+        put_ipv4_comp(&o->c[o->n++], NAS_PF_IPV4_LOCAL, pf->laddr, pf->lplen);
+    if (pf->proto) {
+        o->c[o->n].type = NAS_PF_PROTOCOL;
+        o->c[o->n++].u.protocol = pf->proto;
+    }
+    if (pf->lport_lo != 0 || pf->lport_hi != 65535)
+        put_ports_comp(&o->c[o->n++], NAS_PF_LOCAL_PORT, NAS_PF_LOCAL_PORT_RANGE, pf->lport_lo,
+                       pf->lport_hi);
+    if (pf->rport_lo != 0 || pf->rport_hi != 65535)
+        put_ports_comp(&o->c[o->n++], NAS_PF_REMOTE_PORT, NAS_PF_REMOTE_PORT_RANGE,
+                       pf->rport_lo, pf->rport_hi);
+    if (pf->tos_mask) {
+        o->c[o->n].type = NAS_PF_TOS;
+        o->c[o->n].u.tos.tos = pf->tos;
+        o->c[o->n++].u.tos.mask = pf->tos_mask;
+    }
+}
+
+static uint8_t mask_plen(const uint8_t m[4])
+{
+    uint32_t v = (uint32_t)m[0] << 24 | (uint32_t)m[1] << 16 | (uint32_t)m[2] << 8 | m[3];
+    uint8_t n = 0;
+    while (v & 0x80000000u) {
+        n++;
+        v <<= 1;
+    }
+    return v ? 0xff : n;    /* 0xff: not a contiguous mask */
+}
+
+/* A UE's packet filter (bearer resource requests): 0, or the ESM cause:
+ * #44 semantic error in the packet filter (a component we cannot enforce
+ * in the datapath: IPv6, SPI, flow label, Ethernet; a non-contiguous
+ * mask). */
+int agw_pf_from_nas(const struct nas_packet_filter *in, struct agw_pf *pf)
+{
+    memset(pf, 0, sizeof(*pf));
+    pf->id = in->id & 15;
+    pf->dir = in->dir;
+    pf->prec = in->precedence;
+    pf->rport_hi = pf->lport_hi = 65535;
+    for (unsigned i = 0; i < in->n && i < NAS_PF_COMPONENTS_MAX; i++) {
+        const struct nas_pf_component *c = &in->c[i];
+        uint8_t plen;
+        switch (c->type) {
+        case NAS_PF_IPV4_REMOTE:
+        case NAS_PF_IPV4_LOCAL:
+            if ((plen = mask_plen(c->u.ipv4.mask)) > 32)
+                return 44;
+            if (c->type == NAS_PF_IPV4_REMOTE) {
+                memcpy(&pf->raddr.s_addr, c->u.ipv4.addr, 4);
+                pf->rplen = plen;
+                pf->raddr.s_addr &= plen ? htonl(~0u << (32 - plen)) : 0;
+            } else {
+                memcpy(&pf->laddr.s_addr, c->u.ipv4.addr, 4);
+                pf->lplen = plen;
+                pf->laddr.s_addr &= plen ? htonl(~0u << (32 - plen)) : 0;
+            }
+            break;
+        case NAS_PF_PROTOCOL:
+            pf->proto = c->u.protocol;
+            break;
+        case NAS_PF_LOCAL_PORT:
+            pf->lport_lo = pf->lport_hi = c->u.port;
+            break;
+        case NAS_PF_LOCAL_PORT_RANGE:
+            if (c->u.port_range.lo > c->u.port_range.hi)
+                return 44;
+            pf->lport_lo = c->u.port_range.lo;
+            pf->lport_hi = c->u.port_range.hi;
+            break;
+        case NAS_PF_REMOTE_PORT:
+            pf->rport_lo = pf->rport_hi = c->u.port;
+            break;
+        case NAS_PF_REMOTE_PORT_RANGE:
+            if (c->u.port_range.lo > c->u.port_range.hi)
+                return 44;
+            pf->rport_lo = c->u.port_range.lo;
+            pf->rport_hi = c->u.port_range.hi;
+            break;
+        case NAS_PF_TOS:
+            pf->tos_mask = c->u.tos.mask;
+            pf->tos = c->u.tos.tos & c->u.tos.mask;
+            break;
+        default:
+            return 44;
+        }
+    }
+    return 0;
+}
+
+/* Filter identifiers and precedences of a new set: ids 0.. in order, and
+ * precedences unique within the PDN connection (TS 24.301 6.4.2.4: the
+ * network keeps them distinct; 8.3.3: set by the network).  The caller's
+ * precedences are kept when they are free. */
+static void pf_number(struct agw_ue *ue, const struct agw_bearer *self, uint8_t linked,
+                      struct agw_pf *pf, uint8_t n)
+{
+    for (uint8_t i = 0; i < n; i++) {
+        pf[i].id = i;
+        for (unsigned tries = 0; tries < 256; tries++) {
+            bool taken = false;
+            for (unsigned k = 0; k < AGW_MAX_DED; k++) {
+                const struct agw_bearer *o = &ue->ded[k];
+                if (o == self || o->state == BEARER_FREE || o->linked_ebi != linked)
+                    continue;
+                for (unsigned j = 0; j < o->n_pf; j++)
+                    taken |= o->pf[j].prec == pf[i].prec;
+            }
+            for (uint8_t j = 0; j < i; j++)
+                taken |= pf[j].prec == pf[i].prec;
+            if (!taken)
+                break;
+            pf[i].prec++;
+        }
+    }
+}
+
+static void tft_of(const struct agw_pf *pf, uint8_t n, uint8_t op, struct nas_tft *t)
+{
+    memset(t, 0, sizeof(*t));
+    t->op = op;
+    for (uint8_t i = 0; i < n && i < NAS_TFT_FILTERS_MAX; i++)
+        agw_pf_to_nas(&pf[i], &t->pf[t->n++]);
+}
+
+/* ------------------------------------------------------------ datapath -- */
+
+/* The TFT's downlink filters of p's dedicated bearers, as rules of p's
+ * session that steer into each bearer's tunnel (pgw_session.c spec_of). */
+void esm_bearer_dp_rules(const struct agw_ue *ue, const struct agw_pdn *p,
+                         struct dp_session_spec *s)
+{
+    for (unsigned k = 0; k < AGW_MAX_DED; k++) {
+        const struct agw_bearer *b = &ue->ded[k];
+        if (b->state == BEARER_FREE || b->linked_ebi != p->ebi || !b->dp_installed)
+            continue;
+        for (unsigned j = 0; j < b->n_pf && s->n_rules < DP_MAX_RULES; j++) {
+            const struct agw_pf *pf = &b->pf[j];
+            if (!(pf->dir & NAS_PF_DIR_DL))
+                continue;   /* uplink-only: the UE's business (TS 23.401 5.4.1) */
+            struct dp_rule_spec *r = &s->rules[s->n_rules++];
+            memset(r, 0, sizeof(*r));
+            /* TS 23.060 15.3.3.4: lowest precedence value first; ties
+             * (never within one PDN) broken by bearer and filter */
+            r->precedence = (uint16_t)(pf->prec << 8 | k << 4 | j);
+            r->dir = DP_DIR_DL;
+            r->proto = pf->proto;
+            r->src = pf->laddr;
+            r->src_plen = pf->lplen;
+            r->dst = pf->raddr;
+            r->dst_plen = pf->rplen;
+            r->sport_lo = pf->lport_lo;
+            r->sport_hi = pf->lport_hi;
+            r->dport_lo = pf->rport_lo;
+            r->dport_hi = pf->rport_hi;
+            r->tos = pf->tos;
+            r->tos_mask = pf->tos_mask;
+            r->action = DP_ACTION_BEARER;
+            r->bearer_teid = b->ul_teid;
+        }
+    }
+}
+
+static int bearer_program(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_bearer *b)
+{
+    struct agw_pdn *p = pdn_of(ue, b);
+    struct dp_session_spec s;
+    char bb[20];
+    if (!ctx->dp || !p)
+        return 0;
+    memset(&s, 0, sizeof(s));
+    s.ul_teid = b->ul_teid;
+    s.ue_addr = p->ue_ip;
+    s.bearer = true;
+    s.has_tunnel = b->dl_teid != 0 && b->enb_addr.s_addr != 0;
+    s.enb_addr = b->enb_addr;
+    s.dl_teid = b->dl_teid;
+    /* TS 23.401 4.7.3: a GBR bearer is policed at its MBR (= its GBR for
+     * voice and video); a non-GBR bearer counts under the APN-AMBR of its
+     * default bearer on the downlink */
+    if (agw_qci_is_gbr(b->qci)) {
+        s.ul_ambr_bps = b->mbr_ul;
+        s.dl_ambr_bps = b->mbr_dl;
+    }
+    int rc = b->dp_installed ? dp_session_modify(ctx->dp, &s, XEPC_ACT_PASS, DP_MOD_AMBR)
+                             : dp_session_add(ctx->dp, &s, XEPC_ACT_PASS);
+    if (rc < 0) {
+        ctx->stats.dp_errors++;
+        LOG_ERR(ctx, "esm", "ue %s: datapath bearer 0x%08x: %s", ue_imsi_log(ctx, ue, bb),
+                b->ul_teid, dp_ctx_error(ctx->dp));
+        return rc;
+    }
+    b->dp_installed = true;
+    /* the default bearer's rules name this bearer (again) */
+    return p->dp_installed ? pgw_pdn_program(ctx, ue, p) : 0;
+}
+
+/* Frees everything of b: its rules, its datapath session, its TEID. */
+static void bearer_free(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_bearer *b)
+{
+    char bb[20];
+    struct agw_pdn *p = pdn_of(ue, b);
+    ev_timer_stop(ctx->loop, &b->timer);
+    bool had = b->dp_installed;
+    b->dp_installed = false;
+    if (had && p && p->dp_installed && p->state != PDN_FREE)
+        pgw_pdn_program(ctx, ue, p);        /* its rules go first */
+    if (had && ctx->dp) {
+        int rc = dp_session_del(ctx->dp, b->ul_teid);
+        if (rc < 0 && rc != -ENOENT) {
+            ctx->stats.dp_errors++;
+            LOG_ERR(ctx, "esm", "ue %s: removing datapath bearer 0x%08x: %s",
+                    ue_imsi_log(ctx, ue, bb), b->ul_teid, dp_ctx_error(ctx->dp));
+        }
+    }
+    if (b->ul_teid)
+        pgw_teid_free(ctx, b->ul_teid);
+    memset(b, 0, sizeof(*b));
+    ue_store_mark(ctx, ue);
+}
+
+/* ------------------------------------------------------------- timers -- */
+
+static void bearer_timer_cb(struct ev_loop *loop, ev_timer *w, int revents);
+
+static void timer_start(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_bearer *b)
+{
+    uint32_t ms = b->state == BEARER_PENDING     ? ctx->cfg->mme.t3485_ms
+                  : b->state == BEARER_MODIFYING ? ctx->cfg->mme.t3486_ms
+                                                 : ctx->cfg->mme.t3495_ms;
+    ev_timer_stop(ctx->loop, &b->timer);
+    ev_init(&b->timer, bearer_timer_cb);
+    b->timer.data = ctx;
+    b->ue_id = ue->id;
+    ev_timer_set(&b->timer, ms / 1000.0, 0);
+    ev_timer_start(ctx->loop, &b->timer);
+}
+
+/* ------------------------------------------------------ NAS messages -- */
+
+/* TS 24.301 8.3.3 ACTIVATE DEDICATED EPS BEARER CONTEXT REQUEST */
+static int build_activate(const struct agw_bearer *b, struct nas_message *m)
+{
+    nas_message_init(m, NAS_MSG_ACT_DEDICATED_REQUEST);
+    m->ebi = b->ebi;
+    m->pti = b->pti;
+    struct nas_act_dedicated_request *a = &m->act_dedicated_request;
+    a->linked_ebi = b->linked_ebi;
+    if (nas_eps_qos_set(&a->eps_qos, b->qci, b->mbr_ul / 1000, b->mbr_dl / 1000,
+                        b->gbr_ul / 1000, b->gbr_dl / 1000) < 0)
+        return -ERANGE;
+    tft_of(b->pf, b->n_pf, NAS_TFT_OP_CREATE, &a->tft);
+    return 0;
+}
+
+/* TS 24.301 8.3.18 MODIFY EPS BEARER CONTEXT REQUEST: the new QoS and the
+ * new TFT ("create new TFT" replaces the existing one, 6.4.3.4 a) 1) */
+static int build_modify(const struct agw_bearer *b, struct nas_message *m)
+{
+    nas_message_init(m, NAS_MSG_MODIFY_REQUEST);
+    m->ebi = b->ebi;
+    m->pti = b->pti;
+    struct nas_modify_request *r = &m->modify_request;
+    r->has_new_eps_qos = true;
+    if (nas_eps_qos_set(&r->new_eps_qos, b->qci, b->new_mbr_ul / 1000, b->new_mbr_dl / 1000,
+                        b->new_gbr_ul / 1000, b->new_gbr_dl / 1000) < 0)
+        return -ERANGE;
+    r->has_tft = true;
+    tft_of(b->new_pf, b->new_n_pf, NAS_TFT_OP_CREATE, &r->tft);
+    return 0;
+}
+
+/* TS 24.301 8.3.12 DEACTIVATE EPS BEARER CONTEXT REQUEST */
+static void build_deactivate(const struct agw_bearer *b, uint8_t cause, struct nas_message *m)
+{
+    nas_message_init(m, NAS_MSG_DEACT_REQUEST);
+    m->ebi = b->ebi;
+    m->pti = b->pti;
+    m->deact_request.esm_cause = cause;
+}
+
+static int build_current(const struct agw_bearer *b, struct nas_message *m)
+{
+    if (b->state == BEARER_PENDING)
+        return build_activate(b, m);
+    if (b->state == BEARER_MODIFYING)
+        return build_modify(b, m);
+    build_deactivate(b, 36, m);     /* #36 regular deactivation */
+    return 0;
+}
+
+/* Sends the procedure's message inside its S1AP message (first time) or
+ * in a Downlink NAS Transport (retransmission, the E-RAB is set up). */
+static int send_current(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_bearer *b, bool first)
+{
+    struct nas_message m;
+    uint8_t nas[AGW_NAS_MAX + NAS_SEC_HDR_LEN];
+    size_t len;
+    int rc = build_current(b, &m);
+    if (rc < 0 || (rc = nas_encode_protected(ctx, ue, &m, nas, sizeof(nas), &len)) < 0)
+        return rc;
+    ue_store_mark(ctx, ue);             /* the NAS COUNT went up */
+    if (!first)
+        return s1ap_send_dl_nas(ctx, ue, nas, len);
+    if (b->state == BEARER_PENDING)
+        return s1ap_send_erab_setup_ded(ctx, ue, b, nas, len);
+    if (b->state == BEARER_MODIFYING)
+        return s1ap_send_erab_modify(ctx, ue, b, nas, len);
+    return s1ap_send_erab_release(ctx, ue, b->ebi, nas, len);
+}
+
+static void procedure_failed(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_bearer *b,
+                             const char *why)
+{
+    char bb[20];
+    LOG_INFO(ctx, "esm", "ue %s: bearer EBI %u: %s", ue_imsi_log(ctx, ue, bb), b->ebi, why);
+    ev_timer_stop(ctx->loop, &b->timer);
+    switch (b->state) {
+    case BEARER_PENDING:
+        /* TS 24.301 6.4.2.5/6.4.2.6: the resources of the activation are
+         * released; the eNB is told to drop the E-RAB it may have */
+        ctx->stats.bearer_activate_failed++;
+        if (ue->s1)
+            s1ap_send_erab_release(ctx, ue, b->ebi, NULL, 0);
+        bearer_free(ctx, ue, b);
+        break;
+    case BEARER_MODIFYING:
+        /* TS 24.301 6.4.3.5/6.4.3.6: the bearer stays as it was */
+        ctx->stats.bearer_modify_failed++;
+        b->state = BEARER_ACTIVE;
+        b->pti = 0;
+        ue_store_mark(ctx, ue);
+        break;
+    case BEARER_RELEASING:
+        /* TS 24.301 6.4.4.5: deactivated locally on the fifth expiry */
+        ctx->stats.bearer_deactivated++;
+        bearer_free(ctx, ue, b);
+        break;
+    default:
+        break;
+    }
+}
+
+static void bearer_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    struct agw_ctx *ctx = w->data;
+    struct agw_bearer *b = agw_container_of(w, struct agw_bearer, timer);
+    (void)loop;
+    (void)revents;
+    struct agw_ue *ue = ue_find_id(ctx, b->ue_id);
+    if (!ue || b < ue->ded || b >= ue->ded + AGW_MAX_DED)
+        return;
+    /* TS 24.301 6.4.2.6 a), 6.4.3.6 a), 6.4.4.5 a): resent on each of the
+     * first four expiries of T3485 / T3486 / T3495, then abandoned */
+    if (b->retries >= BEARER_RETRIES || !ue->s1) {
+        ctx->stats.nas_procedure_timeouts++;
+        procedure_failed(ctx, ue, b, "no answer from the UE");
+        return;
+    }
+    b->retries++;
+    ctx->stats.nas_retransmissions++;
+    if (send_current(ctx, ue, b, false) < 0) {
+        procedure_failed(ctx, ue, b, "retransmission failed");
+        return;
+    }
+    timer_start(ctx, ue, b);
+}
+
+/* ---------------------------------------------------------- procedures -- */
+
+static bool busy(const struct agw_ue *ue, uint8_t linked)
+{
+    /* one network-initiated procedure per PDN connection at a time keeps
+     * the TFT precedences and the E-RAB messages simple */
+    for (unsigned k = 0; k < AGW_MAX_DED; k++) {
+        const struct agw_bearer *b = &ue->ded[k];
+        if (b->linked_ebi == linked &&
+            (b->state == BEARER_PENDING || b->state == BEARER_MODIFYING ||
+             b->state == BEARER_RELEASING))
+            return true;
+    }
+    return false;
+}
+
+static unsigned dl_filters(const struct agw_ue *ue, uint8_t linked)
+{
+    unsigned n = 0;
+    for (unsigned k = 0; k < AGW_MAX_DED; k++)
+        if (ue->ded[k].state != BEARER_FREE && ue->ded[k].linked_ebi == linked)
+            for (unsigned j = 0; j < ue->ded[k].n_pf; j++)
+                n += (ue->ded[k].pf[j].dir & NAS_PF_DIR_DL) != 0;
+    return n;
+}
+
+static int req_check(const struct agw_bearer_req *r, char *err, size_t errlen)
+{
+    if (!qci_valid(r->qci))
+        return snprintf(err, errlen, "QCI %u is not a standardized QCI (1..9, 65..86)", r->qci),
+               -EINVAL;
+    if (r->n_pf == 0 || r->n_pf > AGW_TFT_MAX)
+        return snprintf(err, errlen, "a dedicated bearer needs 1..%d packet filters",
+                        AGW_TFT_MAX), -EINVAL;
+    if (agw_qci_is_gbr(r->qci)) {
+        if (!r->gbr_ul || !r->gbr_dl)
+            return snprintf(err, errlen, "QCI %u is a GBR QCI: give the GBR (both directions)",
+                            r->qci), -EINVAL;
+        if ((r->mbr_ul && r->mbr_ul < r->gbr_ul) || (r->mbr_dl && r->mbr_dl < r->gbr_dl))
+            return snprintf(err, errlen, "the MBR is below the GBR"), -EINVAL;
+    } else if (r->gbr_ul || r->gbr_dl || r->mbr_ul || r->mbr_dl) {
+        return snprintf(err, errlen, "QCI %u is non-GBR: no GBR or MBR (TS 23.401 4.7.3)",
+                        r->qci), -EINVAL;
+    }
+    /* TS 24.008 10.5.6.5: EPS QoS bit rates up to 10 Gbit/s here */
+    if (r->mbr_ul > 10000000000ull || r->mbr_dl > 10000000000ull ||
+        r->gbr_ul > 10000000000ull || r->gbr_dl > 10000000000ull)
+        return snprintf(err, errlen, "bit rates above 10 Gbit/s are not supported"), -ERANGE;
+    return 0;
+}
+
+static void req_apply(struct agw_bearer *b, const struct agw_bearer_req *r, bool modify)
+{
+    uint64_t mbr_ul = r->mbr_ul ? r->mbr_ul : r->gbr_ul;
+    uint64_t mbr_dl = r->mbr_dl ? r->mbr_dl : r->gbr_dl;
+    if (modify) {
+        b->new_mbr_ul = mbr_ul;
+        b->new_mbr_dl = mbr_dl;
+        b->new_gbr_ul = r->gbr_ul;
+        b->new_gbr_dl = r->gbr_dl;
+        b->new_n_pf = r->n_pf;
+        memcpy(b->new_pf, r->pf, sizeof(r->pf[0]) * r->n_pf);
+    } else {
+        b->mbr_ul = mbr_ul;
+        b->mbr_dl = mbr_dl;
+        b->gbr_ul = r->gbr_ul;
+        b->gbr_dl = r->gbr_dl;
+        b->n_pf = r->n_pf;
+        memcpy(b->pf, r->pf, sizeof(r->pf[0]) * r->n_pf);
+    }
+}
+
+static struct agw_pdn *pdn_for_apn(struct agw_ctx *ctx, struct agw_ue *ue, const char *apn)
+{
+    for (unsigned i = 0; i < AGW_MAX_PDN; i++) {
+        struct agw_pdn *p = &ue->pdn[i];
+        if (p->state != PDN_ACTIVE)
+            continue;
+        if (!apn || !apn[0] || !strcasecmp(ctx->cfg->apns[p->apn_idx].name, apn))
+            return p;
+    }
+    return NULL;
+}
+
+/* Activation on PDN connection p; pti 0 when network-initiated.  Returns
+ * the EBI or a negative errno (err says why). */
+static int activate(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p,
+                    const struct agw_bearer_req *r, uint8_t pti, char *err, size_t errlen)
+{
+    int rc = req_check(r, err, errlen);
+    if (rc)
+        return rc;
+    if (!ue->s1 || ue->emm != EMM_REGISTERED)
+        return snprintf(err, errlen, "the UE is not connected (ECM-IDLE or not registered)"),
+               -ENOTCONN;
+    if (busy(ue, p->ebi))
+        return snprintf(err, errlen, "a bearer procedure of this PDN connection is running"),
+               -EBUSY;
+    unsigned ndl = 0;
+    for (uint8_t j = 0; j < r->n_pf; j++)
+        ndl += (r->pf[j].dir & NAS_PF_DIR_DL) != 0;
+    if (dl_filters(ue, p->ebi) + ndl > DP_MAX_RULES)
+        return snprintf(err, errlen, "more than %d downlink filters on one PDN connection",
+                        DP_MAX_RULES), -ENOSPC;
+    struct agw_bearer *b = NULL;
+    for (unsigned k = 0; k < AGW_MAX_DED && !b; k++)
+        if (ue->ded[k].state == BEARER_FREE)
+            b = &ue->ded[k];
+    uint8_t ebi = next_ebi(ue);
+    if (!b || !ebi)
+        return snprintf(err, errlen, "no free EPS bearer identity"), -ENOSPC;
+    memset(b, 0, sizeof(*b));
+    if (pgw_teid_alloc(ctx, &b->ul_teid) < 0) {
+        b->ul_teid = 0;
+        return snprintf(err, errlen, "no free TEID (datapath.max_sessions)"), -ENOSPC;
+    }
+    b->ebi = ebi;
+    b->linked_ebi = p->ebi;
+    b->pti = pti;
+    b->qci = r->qci;
+    b->arp_prio = r->arp_prio ? r->arp_prio : p->arp_prio;
+    b->arp_cap = r->arp_prio ? r->arp_cap : p->arp_cap;
+    b->arp_vul = r->arp_prio ? r->arp_vul : p->arp_vul;
+    req_apply(b, r, false);
+    pf_number(ue, b, p->ebi, b->pf, b->n_pf);
+    b->state = BEARER_PENDING;
+    b->ue_id = ue->id;
+    /* the bearer's own session, without tunnel until the eNB answers: its
+     * uplink TEID is valid from the first packet */
+    if (bearer_program(ctx, ue, b) < 0) {
+        bearer_free(ctx, ue, b);
+        return snprintf(err, errlen, "datapath: %s", ctx->dp ? dp_ctx_error(ctx->dp) : "?"),
+               -EIO;
+    }
+    ue_store_mark(ctx, ue);
+    if ((rc = send_current(ctx, ue, b, true)) < 0) {
+        bearer_free(ctx, ue, b);
+        return snprintf(err, errlen, "cannot build the request: %s", strerror(-rc)), rc;
+    }
+    timer_start(ctx, ue, b);
+    char bb[20];
+    LOG_INFO(ctx, "esm", "ue %s: activating dedicated bearer EBI %u (QCI %u, linked %u, %u "
+             "filters)", ue_imsi_log(ctx, ue, bb), b->ebi, b->qci, b->linked_ebi, b->n_pf);
+    return b->ebi;
+}
+
+static int modify(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_bearer *b,
+                  const struct agw_bearer_req *r, uint8_t pti, char *err, size_t errlen)
+{
+    struct agw_bearer_req rr = *r;
+    rr.qci = b->qci;        /* a QCI change is a new bearer (TS 23.401 5.4.2) */
+    int rc = req_check(&rr, err, errlen);
+    if (rc)
+        return rc;
+    if (!ue->s1)
+        return snprintf(err, errlen, "the UE is not connected"), -ENOTCONN;
+    if (b->state != BEARER_ACTIVE || busy(ue, b->linked_ebi))
+        return snprintf(err, errlen, "a bearer procedure of this PDN connection is running"),
+               -EBUSY;
+    unsigned ndl = 0, cur = 0;
+    for (uint8_t j = 0; j < rr.n_pf; j++)
+        ndl += (rr.pf[j].dir & NAS_PF_DIR_DL) != 0;
+    for (uint8_t j = 0; j < b->n_pf; j++)
+        cur += (b->pf[j].dir & NAS_PF_DIR_DL) != 0;
+    if (dl_filters(ue, b->linked_ebi) - cur + ndl > DP_MAX_RULES)
+        return snprintf(err, errlen, "more than %d downlink filters on one PDN connection",
+                        DP_MAX_RULES), -ENOSPC;
+    req_apply(b, &rr, true);
+    pf_number(ue, b, b->linked_ebi, b->new_pf, b->new_n_pf);
+    b->state = BEARER_MODIFYING;
+    b->pti = pti;
+    b->retries = 0;
+    ue_store_mark(ctx, ue);
+    if ((rc = send_current(ctx, ue, b, true)) < 0) {
+        b->state = BEARER_ACTIVE;
+        return snprintf(err, errlen, "cannot build the request: %s", strerror(-rc)), rc;
+    }
+    timer_start(ctx, ue, b);
+    return b->ebi;
+}
+
+static int deactivate(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_bearer *b, uint8_t pti,
+                      char *err, size_t errlen)
+{
+    if (b->state == BEARER_RELEASING)
+        return b->ebi;
+    if (b->state != BEARER_ACTIVE)
+        return snprintf(err, errlen, "a procedure of this bearer is running"), -EBUSY;
+    if (!ue->s1) {
+        /* ECM-IDLE: TS 23.401 5.4.4.1 step 4 would page; until paging
+         * exists the bearer goes locally and the UE learns it from the EPS
+         * bearer context status at its next service request / TAU */
+        ctx->stats.bearer_deactivated++;
+        bearer_free(ctx, ue, b);
+        return 0;
+    }
+    b->state = BEARER_RELEASING;
+    b->pti = pti;
+    b->retries = 0;
+    ue_store_mark(ctx, ue);
+    int rc = send_current(ctx, ue, b, true);
+    if (rc < 0) {
+        b->state = BEARER_ACTIVE;
+        return snprintf(err, errlen, "cannot build the request: %s", strerror(-rc)), rc;
+    }
+    timer_start(ctx, ue, b);
+    return b->ebi;
+}
+
+/* ------------------------------------------------- the public entries -- */
+
+int agw_bearer_activate(struct agw_ctx *ctx, const char *imsi, const struct agw_bearer_req *req,
+                        char *err, size_t errlen)
+{
+    struct agw_ue *ue = ue_find_imsi(ctx, imsi);
+    if (!ue)
+        return snprintf(err, errlen, "no UE %s", imsi), -ENOENT;
+    struct agw_pdn *p = pdn_for_apn(ctx, ue, req->apn);
+    if (!p)
+        return snprintf(err, errlen, "the UE has no active PDN connection on APN \"%s\"",
+                        req->apn[0] ? req->apn : "(any)"), -ENOENT;
+    return activate(ctx, ue, p, req, 0, err, errlen);
+}
+
+int agw_bearer_modify(struct agw_ctx *ctx, const char *imsi, uint8_t ebi,
+                      const struct agw_bearer_req *req, char *err, size_t errlen)
+{
+    struct agw_ue *ue = ue_find_imsi(ctx, imsi);
+    struct agw_bearer *b = ue ? esm_bearer_by_ebi(ue, ebi) : NULL;
+    if (!b)
+        return snprintf(err, errlen, "no dedicated bearer %u of UE %s", ebi, imsi), -ENOENT;
+    struct agw_bearer_req r = *req;
+    if (!r.n_pf) {
+        r.n_pf = b->n_pf;
+        memcpy(r.pf, b->pf, sizeof(b->pf));
+    }
+    if (!r.mbr_ul && !r.mbr_dl && !r.gbr_ul && !r.gbr_dl) {
+        r.mbr_ul = b->mbr_ul;
+        r.mbr_dl = b->mbr_dl;
+        r.gbr_ul = b->gbr_ul;
+        r.gbr_dl = b->gbr_dl;
+    }
+    return modify(ctx, ue, b, &r, 0, err, errlen);
+}
+
+int agw_bearer_deactivate(struct agw_ctx *ctx, const char *imsi, uint8_t ebi, char *err,
+                          size_t errlen)
+{
+    struct agw_ue *ue = ue_find_imsi(ctx, imsi);
+    struct agw_bearer *b = ue ? esm_bearer_by_ebi(ue, ebi) : NULL;
+    if (!b)
+        return snprintf(err, errlen, "no dedicated bearer %u of UE %s", ebi, imsi), -ENOENT;
+    return deactivate(ctx, ue, b, 0, err, errlen);
+}
+
+/* ------------------------------------------------------ from the eNB -- */
+
+bool esm_bearer_enb_tunnel(struct agw_ctx *ctx, struct agw_ue *ue, uint8_t ebi,
+                           struct in_addr enb, uint32_t dl_teid)
+{
+    struct agw_bearer *b = esm_bearer_by_ebi(ue, ebi);
+    if (!b)
+        return false;
+    b->enb_addr = enb;
+    b->dl_teid = dl_teid;
+    bearer_program(ctx, ue, b);
+    ue_store_mark(ctx, ue);
+    return true;
+}
+
+bool esm_bearer_enb_failed(struct agw_ctx *ctx, struct agw_ue *ue, uint8_t ebi)
+{
+    struct agw_bearer *b = esm_bearer_by_ebi(ue, ebi);
+    if (!b)
+        return false;
+    /* TS 23.401 5.4.1 step 5: the eNB could not set the E-RAB up */
+    if (b->state == BEARER_PENDING)
+        procedure_failed(ctx, ue, b, "the eNB failed to set the E-RAB up");
+    return true;
+}
+
+/* The UE's S1 connection went (ECM-IDLE): the bearers keep their state
+ * but lose their downlink tunnels, as the default bearers do. */
+void esm_bearer_suspend(struct agw_ctx *ctx, struct agw_ue *ue, uint8_t linked_ebi)
+{
+    for (unsigned k = 0; k < AGW_MAX_DED; k++) {
+        struct agw_bearer *b = &ue->ded[k];
+        if (b->state == BEARER_FREE || b->linked_ebi != linked_ebi)
+            continue;
+        if (b->state == BEARER_PENDING) {
+            procedure_failed(ctx, ue, b, "the UE's S1 connection went");
+            continue;
+        }
+        if (b->state != BEARER_ACTIVE)
+            procedure_failed(ctx, ue, b, "the UE's S1 connection went");
+        if (b->state == BEARER_FREE)
+            continue;
+        b->dl_teid = 0;
+        b->enb_addr.s_addr = 0;
+        if (b->dp_installed)
+            bearer_program(ctx, ue, b);
+    }
+}
+
+/* The default bearer linked_ebi goes: its dedicated bearers with it
+ * (TS 24.301 6.4.4.2: deactivating a default bearer deactivates them). */
+void esm_bearer_release_linked(struct agw_ctx *ctx, struct agw_ue *ue, uint8_t linked_ebi)
+{
+    for (unsigned k = 0; k < AGW_MAX_DED; k++) {
+        struct agw_bearer *b = &ue->ded[k];
+        if (b->state != BEARER_FREE && b->linked_ebi == linked_ebi) {
+            b->dp_installed = b->dp_installed && ctx->dp;
+            /* no rule update: the default bearer's session goes too */
+            ev_timer_stop(ctx->loop, &b->timer);
+            if (b->dp_installed)
+                dp_session_del(ctx->dp, b->ul_teid);
+            if (b->ul_teid)
+                pgw_teid_free(ctx, b->ul_teid);
+            memset(b, 0, sizeof(*b));
+        }
+    }
+}
+
+void esm_bearer_ue_free(struct agw_ctx *ctx, struct agw_ue *ue)
+{
+    for (unsigned k = 0; k < AGW_MAX_DED; k++)
+        ev_timer_stop(ctx->loop, &ue->ded[k].timer);
+}
+
+/* ------------------------------------------------------- from the UE -- */
+
+static void esm_reply(struct agw_ctx *ctx, struct agw_ue *ue, enum nas_msg_id id, uint8_t ebi,
+                      uint8_t pti, uint8_t cause)
+{
+    struct nas_message m;
+    nas_message_init(&m, id);
+    m.ebi = ebi;
+    m.pti = pti;
+    switch (id) {
+    case NAS_MSG_BR_ALLOC_REJECT:
+        m.br_alloc_reject.esm_cause = cause;
+        break;
+    case NAS_MSG_BR_MODIFY_REJECT:
+        m.br_modify_reject.esm_cause = cause;
+        break;
+    default:
+        m.esm_status.esm_cause = cause;
+        break;
+    }
+    ctx->stats.esm_cause_tx[cause]++;
+    nas_send(ctx, ue, &m);
+}
+
+static bool qci_allowed(const struct agw_apn *apn, uint8_t qci)
+{
+    for (size_t i = 0; i < apn->n_bearer_qcis; i++)
+        if (apn->bearer_qcis[i] == qci)
+            return true;
+    return false;
+}
+
+/* The UE's requested QoS as a request: ESM cause or 0 */
+static int qos_req(const struct agw_apn *apn, const struct nas_eps_qos *q,
+                   struct agw_bearer_req *r)
+{
+    if (q->len < 1)
+        return 37;
+    r->qci = q->qci;
+    if (!qci_valid(r->qci))
+        return 59;                  /* #59 unsupported QCI value */
+    if (!apn->n_bearer_qcis)
+        return 32;                  /* #32 service option not supported */
+    if (!qci_allowed(apn, r->qci))
+        return 37;                  /* #37 EPS QoS not accepted */
+    if (agw_qci_is_gbr(r->qci)) {
+        r->mbr_ul = nas_eps_qos_kbps(q, NAS_QOS_MBR_UL) * 1000;
+        r->mbr_dl = nas_eps_qos_kbps(q, NAS_QOS_MBR_DL) * 1000;
+        r->gbr_ul = nas_eps_qos_kbps(q, NAS_QOS_GBR_UL) * 1000;
+        r->gbr_dl = nas_eps_qos_kbps(q, NAS_QOS_GBR_DL) * 1000;
+        if (!r->gbr_ul || !r->gbr_dl)
+            return 37;
+    }
+    return 0;
+}
+
+/* TS 24.301 6.5.3: UE-requested bearer resource allocation.  Local policy:
+ * a QCI listed in the APN's bearer_qcis is granted as asked, with the
+ * UE's packet filters, as a new dedicated bearer (6.5.3.3: through the
+ * dedicated bearer activation, carrying the request's PTI). */
+static void handle_alloc(struct agw_ctx *ctx, struct agw_ue *ue, const struct nas_message *in)
+{
+    const struct nas_br_alloc_request *r = &in->br_alloc_request;
+    struct agw_pdn *p = pgw_pdn_by_ebi(ue, r->linked_ebi);
+    struct agw_bearer_req req;
+    char err[128], bb[20];
+    int cause = 0;
+    memset(&req, 0, sizeof(req));
+    if (!p || p->state != PDN_ACTIVE)
+        cause = 43;                 /* #43 invalid EPS bearer identity */
+    else if (r->tfa.op != NAS_TFT_OP_CREATE)
+        cause = 41;                 /* #41 semantic error in the TFT operation */
+    else if (r->tfa.n == 0)
+        cause = 42;                 /* #42 syntactical error in the TFT operation */
+    else if (r->tfa.n > AGW_TFT_MAX)
+        cause = 26;                 /* #26 insufficient resources */
+    if (!cause)
+        cause = qos_req(&ctx->cfg->apns[p->apn_idx], &r->required_qos, &req);
+    for (uint8_t i = 0; !cause && i < r->tfa.n; i++)
+        cause = agw_pf_from_nas(&r->tfa.pf[i], &req.pf[req.n_pf++]);
+    if (!cause) {
+        int rc = activate(ctx, ue, p, &req, in->pti, err, sizeof(err));
+        if (rc > 0) {
+            LOG_INFO(ctx, "esm", "ue %s: bearer resource allocation (PTI %u) granted as EBI %d",
+                     ue_imsi_log(ctx, ue, bb), in->pti, rc);
+            return;
+        }
+        LOG_INFO(ctx, "esm", "ue %s: bearer resource allocation: %s", ue_imsi_log(ctx, ue, bb),
+                 err);
+        cause = rc == -EBUSY ? 56 : 26;     /* #56 collision, #26 resources */
+    }
+    ctx->stats.bearer_resource_reject++;
+    LOG_INFO(ctx, "esm", "ue %s: bearer resource allocation rejected #%d (%s)",
+             ue_imsi_log(ctx, ue, bb), cause, nas_esm_cause_str((uint8_t)cause));
+    esm_reply(ctx, ue, NAS_MSG_BR_ALLOC_REJECT, 0, in->pti, (uint8_t)cause);
+}
+
+/* TS 24.301 6.5.4: UE-requested bearer resource modification: filters
+ * added, replaced or deleted on one of its dedicated bearers (deleting
+ * them all releases it, 6.5.4.3), or its GBR changed. */
+static void handle_modify_req(struct agw_ctx *ctx, struct agw_ue *ue,
+                              const struct nas_message *in)
+{
+    const struct nas_br_modify_request *r = &in->br_modify_request;
+    struct agw_bearer *b = esm_bearer_by_ebi(ue, r->ebi_for_pf);
+    struct agw_bearer_req req;
+    char err[128], bb[20];
+    int cause = 0;
+    memset(&req, 0, sizeof(req));
+    if (!b) {
+        /* a default bearer has no TFT to modify here (#60), anything
+         * else is not a bearer of the UE (#43) */
+        cause = pgw_pdn_by_ebi(ue, r->ebi_for_pf) ? 60 : 43;
+    } else if (b->state != BEARER_ACTIVE) {
+        cause = 56;                 /* #56 collision with a network-initiated request */
+    } else {
+        req.qci = b->qci;
+        req.mbr_ul = b->mbr_ul;
+        req.mbr_dl = b->mbr_dl;
+        req.gbr_ul = b->gbr_ul;
+        req.gbr_dl = b->gbr_dl;
+        req.n_pf = b->n_pf;
+        memcpy(req.pf, b->pf, sizeof(b->pf));
+        if (r->has_required_qos) {
+            if (r->required_qos.qci != b->qci)
+                cause = 37;         /* a QCI change is not a modification */
+            else if (agw_qci_is_gbr(b->qci)) {
+                req.mbr_ul = nas_eps_qos_kbps(&r->required_qos, NAS_QOS_MBR_UL) * 1000;
+                req.mbr_dl = nas_eps_qos_kbps(&r->required_qos, NAS_QOS_MBR_DL) * 1000;
+                req.gbr_ul = nas_eps_qos_kbps(&r->required_qos, NAS_QOS_GBR_UL) * 1000;
+                req.gbr_dl = nas_eps_qos_kbps(&r->required_qos, NAS_QOS_GBR_DL) * 1000;
+            }
+        }
+        switch (cause ? 0 : r->tfa.op) {
+        case 0:
+            break;
+        case NAS_TFT_OP_NOOP:
+            if (!r->has_required_qos)
+                cause = 41;
+            break;
+        case NAS_TFT_OP_DELETE_FILTERS:
+            for (uint8_t i = 0; i < r->tfa.n; i++) {
+                uint8_t id = r->tfa.pf[i].id & 15;
+                bool found = false;
+                for (uint8_t j = 0; j < req.n_pf; j++)
+                    if (req.pf[j].id == id) {
+                        req.pf[j] = req.pf[--req.n_pf];
+                        found = true;
+                        break;
+                    }
+                if (!found)
+                    cause = 44;     /* #44 semantic errors in packet filter(s) */
+            }
+            break;
+        case NAS_TFT_OP_ADD:
+        case NAS_TFT_OP_REPLACE:
+            for (uint8_t i = 0; !cause && i < r->tfa.n; i++) {
+                struct agw_pf pf;
+                cause = agw_pf_from_nas(&r->tfa.pf[i], &pf);
+                if (cause)
+                    break;
+                uint8_t j = 0;
+                while (j < req.n_pf && req.pf[j].id != pf.id)
+                    j++;
+                if (j == req.n_pf) {
+                    if (r->tfa.op == NAS_TFT_OP_REPLACE)
+                        cause = 44;
+                    else if (req.n_pf >= AGW_TFT_MAX)
+                        cause = 26;
+                    else
+                        req.pf[req.n_pf++] = pf;
+                } else {
+                    req.pf[j] = pf;
+                }
+            }
+            break;
+        default:
+            cause = 41;             /* create / delete the whole TFT: semantic error */
+            break;
+        }
+    }
+    if (!cause && b) {
+        int rc = req.n_pf == 0 ? deactivate(ctx, ue, b, in->pti, err, sizeof(err))
+                               : modify(ctx, ue, b, &req, in->pti, err, sizeof(err));
+        if (rc >= 0)
+            return;
+        LOG_INFO(ctx, "esm", "ue %s: bearer resource modification: %s", ue_imsi_log(ctx, ue, bb),
+                 err);
+        cause = rc == -EBUSY ? 56 : rc == -EINVAL ? 37 : 26;
+    }
+    ctx->stats.bearer_resource_reject++;
+    LOG_INFO(ctx, "esm", "ue %s: bearer resource modification rejected #%d (%s)",
+             ue_imsi_log(ctx, ue, bb), cause, nas_esm_cause_str((uint8_t)cause));
+    esm_reply(ctx, ue, NAS_MSG_BR_MODIFY_REJECT, 0, in->pti, (uint8_t)cause);
+}
+
+/* ESM messages of dedicated bearers; false when m is not about one (the
+ * caller's handling then applies). */
+bool esm_bearer_handle(struct agw_ctx *ctx, struct agw_ue *ue, const struct nas_message *m)
+{
+    char bb[20];
+    struct agw_bearer *b;
+    switch (m->id) {
+    case NAS_MSG_BR_ALLOC_REQUEST:
+        handle_alloc(ctx, ue, m);
+        return true;
+    case NAS_MSG_BR_MODIFY_REQUEST:
+        handle_modify_req(ctx, ue, m);
+        return true;
+    case NAS_MSG_ACT_DEDICATED_ACCEPT:
+    case NAS_MSG_ACT_DEDICATED_REJECT:
+        b = esm_bearer_by_ebi(ue, m->ebi);
+        if (!b || b->state != BEARER_PENDING) {
+            esm_reply(ctx, ue, NAS_MSG_ESM_STATUS, m->ebi, m->pti, 43);
+            return true;
+        }
+        ev_timer_stop(ctx->loop, &b->timer);
+        if (m->id == NAS_MSG_ACT_DEDICATED_REJECT) {
+            LOG_INFO(ctx, "esm", "ue %s: dedicated bearer EBI %u rejected #%u",
+                     ue_imsi_log(ctx, ue, bb), b->ebi, m->act_dedicated_reject.esm_cause);
+            procedure_failed(ctx, ue, b, "rejected by the UE");
+            return true;
+        }
+        /* TS 24.301 6.4.2.3 */
+        b->state = BEARER_ACTIVE;
+        b->pti = 0;
+        b->retries = 0;
+        ctx->stats.bearer_activated++;
+        ue_store_mark(ctx, ue);
+        LOG_INFO(ctx, "esm", "ue %s: dedicated bearer EBI %u active", ue_imsi_log(ctx, ue, bb),
+                 b->ebi);
+        return true;
+    case NAS_MSG_MODIFY_ACCEPT:
+    case NAS_MSG_MODIFY_REJECT:
+        b = esm_bearer_by_ebi(ue, m->ebi);
+        if (!b)
+            return false;
+        if (b->state != BEARER_MODIFYING) {
+            esm_reply(ctx, ue, NAS_MSG_ESM_STATUS, m->ebi, m->pti, 43);
+            return true;
+        }
+        ev_timer_stop(ctx->loop, &b->timer);
+        if (m->id == NAS_MSG_MODIFY_REJECT) {
+            procedure_failed(ctx, ue, b, "modification rejected by the UE");
+            return true;
+        }
+        /* TS 24.301 6.4.3.3: the new QoS and TFT apply */
+        b->mbr_ul = b->new_mbr_ul;
+        b->mbr_dl = b->new_mbr_dl;
+        b->gbr_ul = b->new_gbr_ul;
+        b->gbr_dl = b->new_gbr_dl;
+        b->n_pf = b->new_n_pf;
+        memcpy(b->pf, b->new_pf, sizeof(b->pf));
+        b->state = BEARER_ACTIVE;
+        b->pti = 0;
+        b->retries = 0;
+        ctx->stats.bearer_modified++;
+        bearer_program(ctx, ue, b);
+        ue_store_mark(ctx, ue);
+        LOG_INFO(ctx, "esm", "ue %s: dedicated bearer EBI %u modified", ue_imsi_log(ctx, ue, bb),
+                 b->ebi);
+        return true;
+    case NAS_MSG_DEACT_ACCEPT:
+        b = esm_bearer_by_ebi(ue, m->ebi);
+        if (!b)
+            return false;
+        if (b->state == BEARER_RELEASING) {
+            /* TS 24.301 6.4.4.3 */
+            ctx->stats.bearer_deactivated++;
+            LOG_INFO(ctx, "esm", "ue %s: dedicated bearer EBI %u deactivated",
+                     ue_imsi_log(ctx, ue, bb), b->ebi);
+            bearer_free(ctx, ue, b);
+        }
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* -------------------------------------------------------------- store -- */
+
+static void pfs_text(const struct agw_pf *pf, uint8_t n, char *out, size_t cap)
+{
+    size_t off = 0;
+    out[0] = 0;
+    for (uint8_t i = 0; i < n && off < cap; i++) {
+        const struct agw_pf *f = &pf[i];
+        char r[INET_ADDRSTRLEN], l[INET_ADDRSTRLEN];
+        inet_ntop(AF_INET, &f->raddr, r, sizeof(r));
+        inet_ntop(AF_INET, &f->laddr, l, sizeof(l));
+        int k = snprintf(out + off, cap - off, "%s%u,%u,%u,%u,%s/%u,%s/%u,%u-%u,%u-%u,%u/%u",
+                         i ? ";" : "", f->id, f->dir, f->prec, f->proto, r, f->rplen, l,
+                         f->lplen, f->rport_lo, f->rport_hi, f->lport_lo, f->lport_hi, f->tos,
+                         f->tos_mask);
+        if (k < 0)
+            break;
+        off += (size_t)k;
+    }
+}
+
+static uint8_t pfs_parse(const char *text, struct agw_pf *pf)
+{
+    uint8_t n = 0;
+    char buf[2048], *save = NULL;
+    snprintf(buf, sizeof(buf), "%s", text ? text : "");
+    for (char *t = strtok_r(buf, ";", &save); t && n < AGW_TFT_MAX;
+         t = strtok_r(NULL, ";", &save)) {
+        unsigned id, dir, prec, proto, rpl, lpl, rlo, rhi, llo, lhi, tos, tm;
+        char r[20], l[20];
+        struct agw_pf *f = &pf[n];
+        if (sscanf(t, "%u,%u,%u,%u,%19[0-9.]/%u,%19[0-9.]/%u,%u-%u,%u-%u,%u/%u", &id, &dir,
+                   &prec, &proto, r, &rpl, l, &lpl, &rlo, &rhi, &llo, &lhi, &tos, &tm) != 14)
+            continue;
+        memset(f, 0, sizeof(*f));
+        f->id = (uint8_t)id;
+        f->dir = (uint8_t)dir;
+        f->prec = (uint8_t)prec;
+        f->proto = (uint8_t)proto;
+        inet_pton(AF_INET, r, &f->raddr);
+        inet_pton(AF_INET, l, &f->laddr);
+        f->rplen = (uint8_t)rpl;
+        f->lplen = (uint8_t)lpl;
+        f->rport_lo = (uint16_t)rlo;
+        f->rport_hi = (uint16_t)rhi;
+        f->lport_lo = (uint16_t)llo;
+        f->lport_hi = (uint16_t)lhi;
+        f->tos = (uint8_t)tos;
+        f->tos_mask = (uint8_t)tm;
+        n++;
+    }
+    return n;
+}
+
+/* Called by ue_store.c's write_ue() inside the group commit: the UE's
+ * dedicated bearers replace its rows.  A UE that never had one costs
+ * nothing (ue->ded_rows). */
+int esm_bearer_store(struct agw_ctx *ctx, struct agw_ue *ue)
+{
+    bool any = false;
+    for (unsigned k = 0; k < AGW_MAX_DED; k++)
+        any |= ue->ded[k].state != BEARER_FREE;
+    if (!any && !ue->ded_rows)
+        return 0;
+    sqlite3 *db = ctx->db->db;
+    sqlite3_stmt *del = NULL, *ins = NULL;
+    int rc = -EIO;
+    if (sqlite3_prepare_v2(db, "DELETE FROM dedicated_bearer WHERE imsi = ?1", -1, &del,
+                           NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db,
+                           "INSERT INTO dedicated_bearer (imsi, ebi, linked_ebi, state, qci, "
+                           "arp_prio, arp_cap, arp_vul, mbr_ul, mbr_dl, gbr_ul, gbr_dl, ul_teid, "
+                           "dl_teid, enb_ipv4, tft) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,"
+                           "?12,?13,?14,?15,?16)",
+                           -1, &ins, NULL) != SQLITE_OK)
+        goto out;
+    sqlite3_bind_text(del, 1, ue->imsi, -1, SQLITE_STATIC);
+    if (sqlite3_step(del) != SQLITE_DONE)
+        goto out;
+    for (unsigned k = 0; k < AGW_MAX_DED; k++) {
+        const struct agw_bearer *b = &ue->ded[k];
+        char enb[INET_ADDRSTRLEN], tft[2048];
+        if (b->state == BEARER_FREE)
+            continue;
+        inet_ntop(AF_INET, &b->enb_addr, enb, sizeof(enb));
+        pfs_text(b->pf, b->n_pf, tft, sizeof(tft));
+        sqlite3_reset(ins);
+        sqlite3_bind_text(ins, 1, ue->imsi, -1, SQLITE_STATIC);
+        sqlite3_bind_int(ins, 2, b->ebi);
+        sqlite3_bind_int(ins, 3, b->linked_ebi);
+        sqlite3_bind_int(ins, 4, b->state);
+        sqlite3_bind_int(ins, 5, b->qci);
+        sqlite3_bind_int(ins, 6, b->arp_prio);
+        sqlite3_bind_int(ins, 7, b->arp_cap);
+        sqlite3_bind_int(ins, 8, b->arp_vul);
+        sqlite3_bind_int64(ins, 9, (sqlite3_int64)b->mbr_ul);
+        sqlite3_bind_int64(ins, 10, (sqlite3_int64)b->mbr_dl);
+        sqlite3_bind_int64(ins, 11, (sqlite3_int64)b->gbr_ul);
+        sqlite3_bind_int64(ins, 12, (sqlite3_int64)b->gbr_dl);
+        sqlite3_bind_int64(ins, 13, b->ul_teid);
+        sqlite3_bind_int64(ins, 14, b->dl_teid);
+        sqlite3_bind_text(ins, 15, enb, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(ins, 16, tft, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(ins) != SQLITE_DONE)
+            goto out;
+    }
+    ue->ded_rows = any;
+    rc = 0;
+out:
+    if (rc)
+        LOG_ERR(ctx, "store", "dedicated bearers: %s", sqlite3_errmsg(db));
+    sqlite3_finalize(del);
+    sqlite3_finalize(ins);
+    return rc;
+}
+
+/* Called by ue_store_load() after the UE's PDN connections: its bearers
+ * come back (a procedure that was running counts as done: the UE has the
+ * bearer or will say so), their TEIDs are taken, their datapath sessions
+ * adopted or installed again, and the default bearers' rules rewritten. */
+int esm_bearer_load(struct agw_ctx *ctx, struct agw_ue *ue)
+{
+    sqlite3_stmt *st = NULL;
+    int n = 0;
+    if (sqlite3_prepare_v2(ctx->db->db,
+                           "SELECT ebi, linked_ebi, state, qci, arp_prio, arp_cap, arp_vul, "
+                           "mbr_ul, mbr_dl, gbr_ul, gbr_dl, ul_teid, dl_teid, enb_ipv4, tft "
+                           "FROM dedicated_bearer WHERE imsi = ?1 ORDER BY ebi",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -EIO;
+    sqlite3_bind_text(st, 1, ue->imsi, -1, SQLITE_STATIC);
+    while (sqlite3_step(st) == SQLITE_ROW && n < AGW_MAX_DED) {
+        struct agw_bearer *b = &ue->ded[n];
+        memset(b, 0, sizeof(*b));
+        b->ebi = (uint8_t)sqlite3_column_int(st, 0);
+        b->linked_ebi = (uint8_t)sqlite3_column_int(st, 1);
+        b->state = (enum agw_bearer_state)sqlite3_column_int(st, 2);
+        b->qci = (uint8_t)sqlite3_column_int(st, 3);
+        b->arp_prio = (uint8_t)sqlite3_column_int(st, 4);
+        b->arp_cap = sqlite3_column_int(st, 5);
+        b->arp_vul = sqlite3_column_int(st, 6);
+        b->mbr_ul = (uint64_t)sqlite3_column_int64(st, 7);
+        b->mbr_dl = (uint64_t)sqlite3_column_int64(st, 8);
+        b->gbr_ul = (uint64_t)sqlite3_column_int64(st, 9);
+        b->gbr_dl = (uint64_t)sqlite3_column_int64(st, 10);
+        b->ul_teid = (uint32_t)sqlite3_column_int64(st, 11);
+        b->dl_teid = (uint32_t)sqlite3_column_int64(st, 12);
+        inet_pton(AF_INET, (const char *)sqlite3_column_text(st, 13), &b->enb_addr);
+        b->n_pf = pfs_parse((const char *)sqlite3_column_text(st, 14), b->pf);
+        b->ue_id = ue->id;
+        ue->ded_rows = true;
+        struct agw_pdn *p = pdn_of(ue, b);
+        if (!p || pgw_teid_adopt(ctx, b->ul_teid) < 0) {
+            LOG_WARN(ctx, "store", "stored dedicated bearer %u (TEID 0x%08x) without its PDN "
+                     "connection or colliding: dropped", b->ebi, b->ul_teid);
+            memset(b, 0, sizeof(*b));
+            ue_store_mark(ctx, ue);
+            continue;
+        }
+        if (b->state != BEARER_FREE)
+            b->state = BEARER_ACTIVE;
+        struct dp_session_info info;
+        if (ctx->dp && dp_session_get(ctx->dp, b->ul_teid, &info) == 0 && info.spec.bearer)
+            b->dp_installed = true;
+        n++;
+    }
+    sqlite3_finalize(st);
+    /* the bearers' sessions, then the default bearers' rules naming them */
+    for (unsigned k = 0; k < AGW_MAX_DED; k++) {
+        struct agw_bearer *b = &ue->ded[k];
+        if (b->state != BEARER_FREE)
+            bearer_program(ctx, ue, b);
+    }
+    return n;
+}
+
+/* ------------------------------------------------------------ xepcctl -- */
+
+static const char *state_str(enum agw_bearer_state s)
+{
+    switch (s) {
+    case BEARER_FREE: return "free";
+    case BEARER_PENDING: return "activating";
+    case BEARER_ACTIVE: return "active";
+    case BEARER_MODIFYING: return "modifying";
+    case BEARER_RELEASING: return "deactivating";
+    }
+    return "?";
+}
+
+/* "ue show" lines, one per dedicated bearer and one per filter */
+void esm_bearer_show(struct agw_ctx *ctx, struct agw_ue *ue, struct strbuf *o)
+{
+    for (unsigned k = 0; k < AGW_MAX_DED; k++) {
+        const struct agw_bearer *b = &ue->ded[k];
+        char enb[INET_ADDRSTRLEN];
+        if (b->state == BEARER_FREE)
+            continue;
+        inet_ntop(AF_INET, &b->enb_addr, enb, sizeof(enb));
+        strbuf_printf(o, "bearer ebi %u linked %u state %s qci %u mbr ul %llu dl %llu gbr ul %llu "
+                      "dl %llu ul_teid 0x%08x dl_teid 0x%08x enb %s\n", b->ebi, b->linked_ebi,
+                      state_str(b->state), b->qci, (unsigned long long)b->mbr_ul,
+                      (unsigned long long)b->mbr_dl, (unsigned long long)b->gbr_ul,
+                      (unsigned long long)b->gbr_dl, b->ul_teid, b->dl_teid, enb);
+        if (ctx->dp && b->dp_installed) {
+            struct dp_session_info info;
+            if (dp_session_get(ctx->dp, b->ul_teid, &info) == 0)
+                strbuf_printf(o, "bearer ebi %u usage ul_pkts %llu ul_bytes %llu dl_pkts %llu "
+                              "dl_bytes %llu drops ul %llu dl %llu\n", b->ebi,
+                              (unsigned long long)info.usage.ul_pkts,
+                              (unsigned long long)info.usage.ul_bytes,
+                              (unsigned long long)info.usage.dl_pkts,
+                              (unsigned long long)info.usage.dl_bytes,
+                              (unsigned long long)info.usage.ul_drops,
+                              (unsigned long long)info.usage.dl_drops);
+        }
+        for (unsigned j = 0; j < b->n_pf; j++) {
+            char t[160];
+            agw_pf_format(&b->pf[j], t, sizeof(t));
+            strbuf_printf(o, "bearer ebi %u filter %u prec %u dir %s %s\n", b->ebi, b->pf[j].id,
+                          b->pf[j].prec,
+                          b->pf[j].dir == NAS_PF_DIR_DL   ? "dl"
+                          : b->pf[j].dir == NAS_PF_DIR_UL ? "ul"
+                                                          : "both",
+                          t);
+        }
+    }
+}
+
+static bool rate_arg(const char *v, uint64_t *out)
+{
+    char *end;
+    double d = strtod(v, &end);
+    if (end == v || d < 0)
+        return false;
+    double mul = 1;
+    if (*end == 'k' || *end == 'K')
+        mul = 1e3, end++;
+    else if (*end == 'M')
+        mul = 1e6, end++;
+    else if (*end == 'G')
+        mul = 1e9, end++;
+    if (*end)
+        return false;
+    *out = (uint64_t)(d * mul);
+    return true;
+}
+
+/* "ue bearer add IMSI k=v ... tft=FILTER ..." where the filters' spaces
+ * are sent as '+' (xepcctl does it); "ue bearer modify IMSI ebi=N ...";
+ * "ue bearer delete IMSI ebi=N". */
+void esm_bearer_ctl(struct agw_ctx *ctx, const char *verb, char *rest, struct strbuf *o)
+{
+    char *save = NULL, err[256] = "";
+    char *imsi = strtok_r(rest, " \t\r\n", &save);
+    struct agw_bearer_req req;
+    unsigned ebi = 0;
+    memset(&req, 0, sizeof(req));
+    if (!verb || !imsi) {
+        strbuf_printf(o, "error: ue bearer add|modify|delete IMSI ...\n");
+        return;
+    }
+    for (char *t = strtok_r(NULL, " \t\r\n", &save); t; t = strtok_r(NULL, " \t\r\n", &save)) {
+        char *eq = strchr(t, '=');
+        if (!eq) {
+            strbuf_printf(o, "error: '%s' is not KEY=VALUE\n", t);
+            return;
+        }
+        *eq = 0;
+        const char *k = t, *v = eq + 1;
+        uint64_t u;
+        bool ok = true;
+        if (!strcmp(k, "apn"))
+            snprintf(req.apn, sizeof(req.apn), "%s", v);
+        else if (!strcmp(k, "ebi"))
+            ok = rate_arg(v, &u) && u >= 5 && u <= 15 && (ebi = (unsigned)u);
+        else if (!strcmp(k, "qci"))
+            ok = rate_arg(v, &u) && u <= 255 && (req.qci = (uint8_t)u, true);
+        else if (!strcmp(k, "arp"))
+            ok = rate_arg(v, &u) && u >= 1 && u <= 15 && (req.arp_prio = (uint8_t)u, true);
+        else if (!strcmp(k, "mbr_ul"))
+            ok = rate_arg(v, &req.mbr_ul);
+        else if (!strcmp(k, "mbr_dl"))
+            ok = rate_arg(v, &req.mbr_dl);
+        else if (!strcmp(k, "gbr_ul"))
+            ok = rate_arg(v, &req.gbr_ul);
+        else if (!strcmp(k, "gbr_dl"))
+            ok = rate_arg(v, &req.gbr_dl);
+        else if (!strcmp(k, "tft")) {
+            char f[256];
+            snprintf(f, sizeof(f), "%s", v);
+            for (char *c = f; *c; c++)
+                if (*c == '+')
+                    *c = ' ';
+            if (req.n_pf >= AGW_TFT_MAX) {
+                strbuf_printf(o, "error: at most %d filters\n", AGW_TFT_MAX);
+                return;
+            }
+            if (agw_pf_parse(f, &req.pf[req.n_pf], err, sizeof(err)) < 0) {
+                strbuf_printf(o, "error: filter \"%s\": %s\n", f, err);
+                return;
+            }
+            /* precedence in the order given (TS 24.008 10.5.6.12) */
+            req.pf[req.n_pf].prec = (uint8_t)(req.n_pf + 1);
+            req.n_pf++;
+        } else {
+            strbuf_printf(o, "error: unknown key '%s'\n", k);
+            return;
+        }
+        if (!ok) {
+            strbuf_printf(o, "error: bad value for %s: '%s'\n", k, v);
+            return;
+        }
+    }
+    int rc;
+    if (!strcmp(verb, "add")) {
+        rc = agw_bearer_activate(ctx, imsi, &req, err, sizeof(err));
+    } else if (!strcmp(verb, "modify") || !strcmp(verb, "delete")) {
+        if (!ebi) {
+            strbuf_printf(o, "error: give the bearer: ebi=5..15\n");
+            return;
+        }
+        rc = verb[0] == 'm' ? agw_bearer_modify(ctx, imsi, (uint8_t)ebi, &req, err, sizeof(err))
+                            : agw_bearer_deactivate(ctx, imsi, (uint8_t)ebi, err, sizeof(err));
+    } else {
+        strbuf_printf(o, "error: ue bearer add|modify|delete, not '%s'\n", verb);
+        return;
+    }
+    if (rc < 0)
+        strbuf_printf(o, "error: %s\n", err[0] ? err : strerror(-rc));
+    else
+        strbuf_printf(o, "ok\nebi %d\n", rc);
+}

@@ -1,0 +1,87 @@
+/* S1AP messages of dedicated bearers (TS 36.413 8.2.1, 8.2.2): E-RAB Setup
+ * Request with the ACTIVATE DEDICATED EPS BEARER CONTEXT REQUEST and E-RAB
+ * Modify Request with the MODIFY EPS BEARER CONTEXT REQUEST (the E-RAB
+ * Release Command is s1ap_build.c's).  The QoS carries the GBR QoS
+ * Information of a GBR bearer (TS 36.413 9.2.1.15, 9.2.1.18). */
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "agw/agw.h"
+
+static void put_teid(uint8_t out[4], uint32_t teid)
+{
+    out[0] = (uint8_t)(teid >> 24);
+    out[1] = (uint8_t)(teid >> 16);
+    out[2] = (uint8_t)(teid >> 8);
+    out[3] = (uint8_t)teid;
+}
+
+static void fill_qos(s1ap_E_RABLevelQoSParameters *q, const struct agw_bearer *b, bool modified)
+{
+    memset(q, 0, sizeof(*q));
+    q->qCI = b->qci;
+    q->allocationRetentionPriority.priorityLevel = b->arp_prio ? b->arp_prio : 15;
+    q->allocationRetentionPriority.pre_emptionCapability =
+        b->arp_cap ? S1AP_Pre_emptionCapability_may_trigger_pre_emption
+                   : S1AP_Pre_emptionCapability_shall_not_trigger_pre_emption;
+    q->allocationRetentionPriority.pre_emptionVulnerability =
+        b->arp_vul ? S1AP_Pre_emptionVulnerability_pre_emptable
+                   : S1AP_Pre_emptionVulnerability_not_pre_emptable;
+    if (agw_qci_is_gbr(b->qci)) {
+        s1ap_GBR_QosInformation *g = &q->gbrQosInformation;
+        q->gbrQosInformation_present = true;
+        g->e_RAB_MaximumBitrateDL = modified ? b->new_mbr_dl : b->mbr_dl;
+        g->e_RAB_MaximumBitrateUL = modified ? b->new_mbr_ul : b->mbr_ul;
+        g->e_RAB_GuaranteedBitrateDL = modified ? b->new_gbr_dl : b->gbr_dl;
+        g->e_RAB_GuaranteedBitrateUL = modified ? b->new_gbr_ul : b->gbr_ul;
+    }
+}
+
+/* TS 36.413 9.1.3.1 E-RAB SETUP REQUEST: one dedicated bearer */
+int s1ap_send_erab_setup_ded(struct agw_ctx *ctx, const struct agw_ue *ue,
+                             const struct agw_bearer *b, const uint8_t *nas, size_t nas_len)
+{
+    struct s1ap_pdu pdu;
+    s1ap_E_RABToBeSetupItemBearerSUReq it;
+
+    if (!ue->s1)
+        return -ENOTCONN;
+    s1ap_pdu_init(&pdu, S1AP_MSG_E_RABSetupRequest);
+    s1ap_E_RABSetupRequest *m = &pdu.u.E_RABSetupRequest;
+    m->MME_UE_S1AP_ID = ue->id;
+    m->eNB_UE_S1AP_ID = ue->enb_ue_id;
+    memset(&it, 0, sizeof(it));
+    it.e_RAB_ID = b->ebi;
+    fill_qos(&it.e_RABlevelQoSParameters, b, false);
+    it.transportLayerAddress.buf = (const uint8_t *)&ctx->cfg->gtpu.address.s_addr;
+    it.transportLayerAddress.nbits = 32;
+    put_teid(it.gTP_TEID, b->ul_teid);
+    it.nAS_PDU.buf = nas;
+    it.nAS_PDU.len = (uint32_t)nas_len;
+    m->E_RABToBeSetupListBearerSUReq.count = 1;
+    m->E_RABToBeSetupListBearerSUReq.items = &it;
+    return s1ap_path_send(ctx, ue->assoc_id, ue->stream, &pdu);
+}
+
+/* TS 36.413 9.1.3.3 E-RAB MODIFY REQUEST: the bearer's new QoS */
+int s1ap_send_erab_modify(struct agw_ctx *ctx, const struct agw_ue *ue,
+                          const struct agw_bearer *b, const uint8_t *nas, size_t nas_len)
+{
+    struct s1ap_pdu pdu;
+    s1ap_E_RABToBeModifiedItemBearerModReq it;
+
+    if (!ue->s1)
+        return -ENOTCONN;
+    s1ap_pdu_init(&pdu, S1AP_MSG_E_RABModifyRequest);
+    s1ap_E_RABModifyRequest *m = &pdu.u.E_RABModifyRequest;
+    m->MME_UE_S1AP_ID = ue->id;
+    m->eNB_UE_S1AP_ID = ue->enb_ue_id;
+    memset(&it, 0, sizeof(it));
+    it.e_RAB_ID = b->ebi;
+    fill_qos(&it.e_RABLevelQoSParameters, b, true);
+    it.nAS_PDU.buf = nas;
+    it.nAS_PDU.len = (uint32_t)nas_len;
+    m->E_RABToBeModifiedListBearerModReq.count = 1;
+    m->E_RABToBeModifiedListBearerModReq.items = &it;
+    return s1ap_path_send(ctx, ue->assoc_id, ue->stream, &pdu);
+}
