@@ -8,7 +8,8 @@
 # daemon; UE-requested bearer resource allocation accepted and rejected;
 # VoLTE: the IMS APN's default bearer is QCI 5, a QCI 1 bearer's GBR
 # meter drops what exceeds it; tshark decodes E-RAB Setup / Modify /
-# Release with their ESM messages (EEA0 here so that NAS is readable).
+# Release with the bearers' QoS (the ESM messages inside are ciphered with
+# EEA2, which tshark cannot read: enbsim's answers judge them).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/agw_lib.sh"
 
@@ -21,7 +22,7 @@ tap_plan 27
 e2e_topology || { not_ok "topology"; exit 1; }
 agw_config
 # short ESM timers, readable NAS (null ciphering), QCIs a UE may ask for on ims
-sed -i -e 's/^  t3470: 2s$/  t3470: 2s\n  t3485: 1s\n  t3486: 1s\n  t3495: 1s\n  security: { ciphering: [EEA0] }/' \
+sed -i -e 's/^  t3470: 2s$/  t3470: 2s\n  t3485: 1s\n  t3486: 1s\n  t3495: 1s/' \
     -e 's/^    pcscf: \[10.46.0.1\]$/    pcscf: [10.46.0.1]\n    bearer_qcis: [1, 2, 8]/' "$AGW_CONF"
 in_pdn ip route add 10.46.0.0/24 via $SGI_ADDR
 agw_subscribers 2 || not_ok "subscriber import"
@@ -34,7 +35,18 @@ for _ in $(seq 50); do
     grep -q "Capturing on" "$E2E_TMP/tshark.log" 2>/dev/null && break
     sleep 0.1
 done
-agw_start || { not_ok "xepc-agwd start"; exit 1; }
+# on a loaded machine the BPF verifier alone takes a minute: wait longer
+# than agw_start does as long as the daemon lives
+agw_start_slow() {
+    agw_start && return 0
+    for _ in $(seq 1200); do
+        grep -q "xepc-agwd ready" "$E2E_TMP/agwd.log" && [ -S "$AGW_SOCK" ] && return 0
+        kill -0 "$AGW_PID" 2>/dev/null || return 1
+        sleep 0.1
+    done
+    return 1
+}
+agw_start_slow || { not_ok "xepc-agwd start"; exit 1; }
 
 show() { agwctl ue show "$IMSI"; }
 # bearer_val EBI FIELD: a field of the bearer's line in `ue show`
@@ -120,7 +132,7 @@ send_udp "$UE_IP" 40003 3
 agwctl ue bearer add "$IMSI" --qci 8 --tft 'permit out udp from any 7000-7100 to any' >/dev/null 2>&1
 wait_state 6 active || diag "second bearer not active"
 agw_stop TERM
-agw_start || not_ok "restart"
+agw_start_slow || not_ok "restart"
 check "after a restart ue show lists the dedicated bearer again, active" \
     bash -c "$XEPCCTL ue show $IMSI --socket $AGW_SOCK | grep -q '^bearer ebi 6 linked 5 state active qci 8'"
 check "the stored bearer is in SQLite" \
@@ -196,7 +208,13 @@ diag "voice bearer: $v_pk passed, $v_dr dropped"
     not_ok "voice meter: passed $v_pk dropped $v_dr"
 check "the drops are counted as METER_RULE by the datapath" \
     bash -c "ip netns exec $NS_GW $XEPCCTL stats --pin-dir $PIN | grep -iE 'METER_RULE|rule MBR' | grep -qE '[1-9][0-9]{2}'"
-send_udp "$IMS_IP" 49154 4 200
+in_pdn $PY -c "
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(('0.0.0.0', 30002))
+for i in range(4):
+    s.sendto(b'v' * 200, ('$IMS_IP', 49154))
+"
 sleep 0.2
 [ "$(usage_val 7 dl_pkts)" = 4 ] && ok "the video flow goes into the QCI 2 bearer" ||
     not_ok "video dl_pkts $(usage_val 7 dl_pkts)"
@@ -207,7 +225,7 @@ wait "$ENBSIM_PID"
 sleep 0.5
 kill -INT $TSHARK_PID 2>/dev/null
 wait $TSHARK_PID 2>/dev/null
-TS=(tshark -r "$CAP" -o nas-eps.null_decipher:TRUE)
+TS=(tshark -r "$CAP")
 teids() { "${TS[@]}" -Y "gtp && udp.dstport == $1" -T fields -e gtp.teid 2>/dev/null | sort -u | tr '\n' ' '; }
 t1=$(teids 50001)
 t2=$(teids 40001)
@@ -220,13 +238,19 @@ t4=$(teids 40003)
 [ "$t3" = "$BEARER_TEID " ] && [ "$t4" = "$DEF_TEID " ] &&
     ok "on the wire: modified TFT steers 40002 to the bearer; after deletion 40003 is on the default bearer" ||
     not_ok "GTP-U TEIDs after modify/delete: 40002 '$t3', 40003 '$t4'"
-esm() { "${TS[@]}" -Y "s1ap.procedureCode == $1 && nas_eps.nas_msg_esm_type == $2" 2>/dev/null | wc -l; }
-[ "$(esm 5 0xc5)" -ge 1 ] && [ "$(esm 6 0xc9)" -ge 1 ] && [ "$(esm 7 0xcd)" -ge 1 ] &&
-    ok "tshark: E-RAB Setup/Modify/Release Command carry Activate dedicated / Modify / Deactivate EPS bearer context requests" ||
-    not_ok "tshark ESM in E-RAB: setup $(esm 5 0xc5) modify $(esm 6 0xc9) release $(esm 7 0xcd)"
-bad=$("${TS[@]}" -Y 's1ap && (_ws.malformed || _ws.expert.severity >= "Error")' 2>&1 | head -5)
-[ -z "$bad" ] && ok "tshark: no S1AP/NAS packet malformed or with an expert error" || {
-    not_ok "malformed S1AP/NAS"
+# initiating messages (s1ap.pdu 0) of E-RAB Setup (5), Modify (6), Release (7)
+erab() { "${TS[@]}" -Y "s1ap.initiatingMessage_element && s1ap.procedureCode == $1 && (s1ap.nAS_PDU || s1ap.NAS_PDU) $2" \
+    2>/dev/null | wc -l; }
+[ "$(erab 5 '&& s1ap.qCI == 1 && s1ap.e_RAB_GuaranteedBitrateDL == 1000000')" -ge 1 ] &&
+    [ "$(erab 5 '&& s1ap.qCI == 1 && s1ap.e_RAB_GuaranteedBitrateDL == 64000')" -ge 1 ] &&
+    [ "$(erab 5 '&& s1ap.qCI == 2 && s1ap.e_RAB_GuaranteedBitrateUL == 384000')" -ge 1 ] &&
+    [ "$(erab 6 '&& s1ap.e_RAB_GuaranteedBitrateDL == 2000000')" -ge 1 ] &&
+    [ "$(erab 7 '')" -ge 1 ] &&
+    ok "tshark: E-RAB Setup (QCI 1 and 2, GBR), Modify (new GBR) and Release Command, each with its NAS PDU" ||
+    not_ok "tshark E-RAB: setup $(erab 5 '') modify $(erab 6 '') release $(erab 7 '')"
+bad=$("${TS[@]}" -Y 's1ap.procedureCode >= 5 && s1ap.procedureCode <= 7 && (_ws.malformed || _ws.expert.severity >= "Error")' 2>&1 | grep -v 'Running as user' | head -5)
+[ -z "$bad" ] && ok "tshark: no E-RAB message malformed or with an expert error" || {
+    not_ok "malformed E-RAB messages"
     echo "$bad" | sed 's/^/# /'
 }
 check "the gateway sent no Error Indication and saw nothing unexpected" \

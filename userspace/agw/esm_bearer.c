@@ -1513,7 +1513,7 @@ void esm_bearer_show(struct agw_ctx *ctx, struct agw_ue *ue, struct strbuf *o)
             struct dp_session_info info;
             if (dp_session_get(ctx->dp, b->ul_teid, &info) == 0)
                 strbuf_printf(o, "bearer ebi %u usage ul_pkts %llu ul_bytes %llu dl_pkts %llu "
-                              "dl_bytes %llu drops ul %llu dl %llu\n", b->ebi,
+                              "dl_bytes %llu ul_drops %llu dl_drops %llu\n", b->ebi,
                               (unsigned long long)info.usage.ul_pkts,
                               (unsigned long long)info.usage.ul_bytes,
                               (unsigned long long)info.usage.dl_pkts,
