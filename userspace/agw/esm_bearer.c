@@ -1238,6 +1238,8 @@ bool esm_bearer_handle(struct agw_ctx *ctx, struct agw_ue *ue, const struct nas_
     case NAS_MSG_ACT_DEDICATED_ACCEPT:
     case NAS_MSG_ACT_DEDICATED_REJECT:
         b = esm_bearer_by_ebi(ue, m->ebi);
+        if (b && b->state == BEARER_ACTIVE && m->id == NAS_MSG_ACT_DEDICATED_ACCEPT)
+            return true;            /* the answer to a retransmission */
         if (!b || b->state != BEARER_PENDING) {
             esm_reply(ctx, ue, NAS_MSG_ESM_STATUS, m->ebi, m->pti, 43);
             return true;
