@@ -20,5 +20,6 @@ CREATE TABLE dedicated_bearer (
     dl_teid     INTEGER NOT NULL,     -- 0: no downlink tunnel
     enb_ipv4    TEXT NOT NULL,
     tft         TEXT NOT NULL,
+    deferred    INTEGER NOT NULL DEFAULT 0, -- 1: the procedure waits for the UE (paging)
     PRIMARY KEY (imsi, ebi)
 );

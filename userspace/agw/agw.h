@@ -322,13 +322,17 @@ uint8_t pgw_next_ebi(const struct agw_ue *ue);
  * agw_bearer_modify()).
  *
  * Each returns at once, on the loop, with the EBI (> 0) the bearer has, 0
- * (deactivate: removed at once, the UE being ECM-IDLE) or a negative
- * errno, and a sentence in err: -ENOENT (no such UE, active PDN
+ * (deactivate: removed at once, the UE being ECM-IDLE and not pageable) or
+ * a negative errno, and a sentence in err: -ENOENT (no such UE, active PDN
  * connection on req->apn or bearer), -EINVAL (request: QCI, GBR/MBR,
- * filters), -ENOTCONN (the UE is ECM-IDLE: paging is not there yet),
- * -EBUSY (a bearer procedure of that PDN connection is running), -ENOSPC
+ * filters), -ENOTCONN (the UE is not registered), -EHOSTUNREACH (ECM-IDLE
+ * and not pageable: no GUTI, mobile reachable timer expired), -EBUSY (a
+ * bearer procedure of that PDN connection is running), -ENOSPC
  * (EBIs, TEIDs, 16 downlink filters per PDN connection), -EIO
- * (datapath).  The outcome comes later: the bearer is stored (SQLite, same
+ * (datapath).  An ECM-IDLE UE is paged first and the procedure runs when
+ * it is connected (TS 23.401 5.4.1 step 4); so does one for a UE in the
+ * middle of its attach or service request.  The outcome comes later: the
+ * bearer is stored (SQLite, same
  * group commit) before the E-RAB Setup/Modify/Release Command leaves, and
  * becomes active / modified / gone when the UE accepts; a reject, an eNB
  * failure or the fifth expiry of T3485/T3486 undoes it (T3495: removed
@@ -376,6 +380,19 @@ void esm_bearer_dp_rules(const struct agw_ue *ue, const struct agw_pdn *p,
 bool esm_bearer_enb_tunnel(struct agw_ctx *ctx, struct agw_ue *ue, uint8_t ebi,
                            struct in_addr enb, uint32_t dl_teid);
 bool esm_bearer_enb_failed(struct agw_ctx *ctx, struct agw_ue *ue, uint8_t ebi);
+void esm_bearer_connected(struct agw_ctx *ctx, struct agw_ue *ue);
+/* X2 handover (s1ap_handover.c): a dedicated bearer's E-RAB to be switched
+ * to the target's tunnel (false: not a dedicated bearer, or the datapath
+ * refused it: release it), then, after the Acknowledge, the bearers that
+ * were not switched are deactivated (TS 23.401 5.5.1.1.2 step 2). */
+bool esm_bearer_switch(struct agw_ctx *ctx, struct agw_ue *ue, uint8_t ebi, struct in_addr enb,
+                       uint32_t dl_teid);
+void esm_bearer_switch_done(struct agw_ctx *ctx, struct agw_ue *ue, const uint8_t *switched,
+                            unsigned n);
+/* EPS bearer context status (TS 24.301 9.9.2.1): the dedicated bearers' bits,
+ * and those the UE reported as inactive released locally (5.5.3.2.4, 5.6.1.4) */
+uint16_t esm_bearer_status(const struct agw_ue *ue);
+void esm_bearer_sync_status(struct agw_ctx *ctx, struct agw_ue *ue, uint16_t status);
 void esm_bearer_suspend(struct agw_ctx *ctx, struct agw_ue *ue, uint8_t linked_ebi);
 void esm_bearer_release_linked(struct agw_ctx *ctx, struct agw_ue *ue, uint8_t linked_ebi);
 void esm_bearer_ue_free(struct agw_ctx *ctx, struct agw_ue *ue);
@@ -384,6 +401,10 @@ int esm_bearer_load(struct agw_ctx *ctx, struct agw_ue *ue);
 void esm_bearer_show(struct agw_ctx *ctx, struct agw_ue *ue, struct strbuf *o);
 void esm_bearer_ctl(struct agw_ctx *ctx, const char *verb, char *rest, struct strbuf *o);
 /* S1AP for dedicated bearers (s1ap_build_bearer.c) */
+/* The active dedicated bearers as Initial Context Setup items (at most
+ * cap); returns how many. */
+unsigned s1ap_ics_ded_items(struct agw_ctx *ctx, const struct agw_ue *ue,
+                            s1ap_E_RABToBeSetupItemCtxtSUReq *items, unsigned cap);
 int s1ap_send_erab_setup_ded(struct agw_ctx *ctx, const struct agw_ue *ue,
                              const struct agw_bearer *b, const uint8_t *nas, size_t nas_len);
 int s1ap_send_erab_modify(struct agw_ctx *ctx, const struct agw_ue *ue,

@@ -145,7 +145,9 @@ struct agw_bearer {
     struct agw_pf pf[AGW_TFT_MAX];
     bool dp_installed;
     uint8_t retries;
-    ev_timer timer;                 /* T3485 / T3486 / T3495 */
+    bool deferred;                  /* the procedure waits for the UE to be connected
+                                     * (paging, TS 23.401 5.4.1 step 4) */
+    ev_timer timer;                 /* T3485 / T3486 / T3495, or the wait */
     uint32_t ue_id;                 /* owner, for the timer */
     /* a modification waiting for the UE's answer: applied on accept */
     uint64_t new_mbr_ul, new_mbr_dl, new_gbr_ul, new_gbr_dl;

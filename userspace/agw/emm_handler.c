@@ -509,6 +509,7 @@ static void handle_attach_complete(struct agw_ctx *ctx, struct agw_ue *ue,
              inet_ntop(AF_INET, &p->ue_ip, ip, sizeof(ip)), ctx->cfg->apns[p->apn_idx].name,
              (unsigned long long)us);
     emm_send_information(ctx, ue);
+    esm_bearer_connected(ctx, ue);      /* dedicated bearers that waited (esm_bearer.c) */
 }
 
 /* TS 24.301 5.5.2.2: UE-initiated detach */

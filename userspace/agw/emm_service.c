@@ -101,6 +101,8 @@ static unsigned sync_bearer_status(struct agw_ctx *ctx, struct agw_ue *ue, bool 
         }
         left++;
     }
+    if (present)
+        esm_bearer_sync_status(ctx, ue, status);    /* dedicated bearers (esm_bearer.c) */
     return left;
 }
 
@@ -268,7 +270,8 @@ static uint16_t bearer_status_of(const struct agw_ue *ue)
     for (unsigned i = 0; i < AGW_MAX_PDN; i++)
         if (ue->pdn[i].state != PDN_FREE && ue->pdn[i].ebi <= 15)
             s |= (uint16_t)(1u << ue->pdn[i].ebi);
-    return s;
+    /* the dedicated bearers too, or the UE deactivates them (5.5.3.2.4) */
+    return s | esm_bearer_status(ue);
 }
 
 /* TS 24.301 8.2.26 TRACKING AREA UPDATE ACCEPT: TA updated, T3412, the

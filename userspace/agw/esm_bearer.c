@@ -559,6 +559,11 @@ static void timer_start(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_beare
     uint32_t ms = b->state == BEARER_PENDING     ? ctx->cfg->mme.t3485_ms
                   : b->state == BEARER_MODIFYING ? ctx->cfg->mme.t3486_ms
                                                  : ctx->cfg->mme.t3495_ms;
+    /* a procedure waiting for the UE: as long as its paging can last
+     * (T3413, mme.paging_retries) and one ESM timer more for the service
+     * request and the Initial Context Setup */
+    if (b->deferred)
+        ms += ctx->cfg->mme.t3413_ms * (ctx->cfg->mme.paging_retries + 1);
     ev_timer_stop(ctx->loop, &b->timer);
     ev_init(&b->timer, bearer_timer_cb);
     b->timer.data = ctx;
@@ -646,12 +651,14 @@ static void procedure_failed(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_
     char bb[20];
     LOG_INFO(ctx, "esm", "ue %s: bearer EBI %u: %s", ue_imsi_log(ctx, ue, bb), b->ebi, why);
     ev_timer_stop(ctx->loop, &b->timer);
+    bool told = !b->deferred;       /* the eNB and the UE heard of the procedure */
+    b->deferred = false;
     switch (b->state) {
     case BEARER_PENDING:
         /* TS 24.301 6.4.2.5/6.4.2.6: the resources of the activation are
          * released; the eNB is told to drop the E-RAB it may have */
         ctx->stats.bearer_activate_failed++;
-        if (ue->s1)
+        if (ue->s1 && told)
             s1ap_send_erab_release(ctx, ue, b->ebi, NULL, 0);
         bearer_free(ctx, ue, b);
         break;
@@ -681,6 +688,12 @@ static void bearer_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
     struct agw_ue *ue = ue_find_id(ctx, b->ue_id);
     if (!ue || b < ue->ded || b >= ue->ded + AGW_MAX_DED)
         return;
+    if (b->deferred) {
+        /* TS 23.401 5.4.1 step 4 / 5.3.4.3: the UE did not come back */
+        ctx->stats.nas_procedure_timeouts++;
+        procedure_failed(ctx, ue, b, "the UE was not reachable (paging)");
+        return;
+    }
     /* TS 24.301 6.4.2.6 a), 6.4.3.6 a), 6.4.4.5 a): resent on each of the
      * first four expiries of T3485 / T3486 / T3495, then abandoned */
     if (b->retries >= BEARER_RETRIES || !ue->s1) {
@@ -698,6 +711,42 @@ static void bearer_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 }
 
 /* ---------------------------------------------------------- procedures -- */
+
+/* Whether a network-initiated procedure on a bearer of p can be sent now:
+ * the UE is registered and connected, and p's E-RAB is set up (an
+ * attach's or a service request's Initial Context Setup is over). */
+static bool ue_ready(const struct agw_ue *ue, const struct agw_pdn *p)
+{
+    return ue->s1 && ue->emm == EMM_REGISTERED && !ue->attach_pending && p &&
+           p->state == PDN_ACTIVE && p->dl_teid != 0;
+}
+
+/* The UE is not ready: the procedure waits (b->deferred) for
+ * esm_bearer_connected().  An ECM-IDLE UE is paged first (TS 23.401 5.4.1
+ * step 4, 5.4.2.1, 5.4.4.1: the network-triggered service request of
+ * 5.3.4.3); a UE in the middle of its attach or service request is not.
+ * Returns 0, or a negative errno (err says why) when the UE cannot come. */
+static int defer(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_bearer *b, char *err,
+                 size_t errlen)
+{
+    if (!ue->s1) {
+        int rc = emm_page_ue(ctx, ue);
+        if (rc < 0 && rc != -EALREADY)
+            return snprintf(err, errlen, "the UE is ECM-IDLE and cannot be paged (%s)",
+                            rc == -EHOSTUNREACH ? "not reachable" : "not registered"),
+                   -EHOSTUNREACH;
+    } else if (ue->emm != EMM_REGISTERED && !ue->attach_pending) {
+        return snprintf(err, errlen, "the UE is not registered"), -ENOTCONN;
+    }
+    b->deferred = true;
+    b->retries = 0;
+    timer_start(ctx, ue, b);
+    ue_store_mark(ctx, ue);
+    char bb[20];
+    LOG_INFO(ctx, "esm", "ue %s: bearer EBI %u: %s", ue_imsi_log(ctx, ue, bb), b->ebi,
+             ue->s1 ? "waits for the UE's connection" : "paging the UE first");
+    return 0;
+}
 
 static bool busy(const struct agw_ue *ue, uint8_t linked)
 {
@@ -789,9 +838,8 @@ static int activate(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p,
     int rc = req_check(r, err, errlen);
     if (rc)
         return rc;
-    if (!ue->s1 || ue->emm != EMM_REGISTERED)
-        return snprintf(err, errlen, "the UE is not connected (ECM-IDLE or not registered)"),
-               -ENOTCONN;
+    if (ue->emm != EMM_REGISTERED && !ue->attach_pending)
+        return snprintf(err, errlen, "the UE is not registered"), -ENOTCONN;
     if (busy(ue, p->ebi))
         return snprintf(err, errlen, "a bearer procedure of this PDN connection is running"),
                -EBUSY;
@@ -832,6 +880,11 @@ static int activate(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p,
                -EIO;
     }
     ue_store_mark(ctx, ue);
+    if (!ue_ready(ue, p)) {
+        if ((rc = defer(ctx, ue, b, err, errlen)) < 0)
+            bearer_free(ctx, ue, b);
+        return rc < 0 ? rc : b->ebi;
+    }
     if ((rc = send_current(ctx, ue, b, true)) < 0) {
         bearer_free(ctx, ue, b);
         return snprintf(err, errlen, "cannot build the request: %s", strerror(-rc)), rc;
@@ -851,8 +904,6 @@ static int modify(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_bearer *b,
     int rc = req_check(&rr, err, errlen);
     if (rc)
         return rc;
-    if (!ue->s1)
-        return snprintf(err, errlen, "the UE is not connected"), -ENOTCONN;
     if (b->state != BEARER_ACTIVE || busy(ue, b->linked_ebi))
         return snprintf(err, errlen, "a bearer procedure of this PDN connection is running"),
                -EBUSY;
@@ -870,6 +921,11 @@ static int modify(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_bearer *b,
     b->pti = pti;
     b->retries = 0;
     ue_store_mark(ctx, ue);
+    if (!ue_ready(ue, pdn_of(ue, b))) {
+        if ((rc = defer(ctx, ue, b, err, errlen)) < 0)
+            b->state = BEARER_ACTIVE;
+        return rc < 0 ? rc : b->ebi;
+    }
     if ((rc = send_current(ctx, ue, b, true)) < 0) {
         b->state = BEARER_ACTIVE;
         return snprintf(err, errlen, "cannot build the request: %s", strerror(-rc)), rc;
@@ -885,19 +941,23 @@ static int deactivate(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_bearer 
         return b->ebi;
     if (b->state != BEARER_ACTIVE)
         return snprintf(err, errlen, "a procedure of this bearer is running"), -EBUSY;
-    if (!ue->s1) {
-        /* ECM-IDLE: TS 23.401 5.4.4.1 step 4 would page; until paging
-         * exists the bearer goes locally and the UE learns it from the EPS
-         * bearer context status at its next service request / TAU */
-        ctx->stats.bearer_deactivated++;
-        bearer_free(ctx, ue, b);
-        return 0;
-    }
     b->state = BEARER_RELEASING;
     b->pti = pti;
     b->retries = 0;
     ue_store_mark(ctx, ue);
-    int rc = send_current(ctx, ue, b, true);
+    int rc;
+    if (!ue_ready(ue, pdn_of(ue, b))) {
+        /* TS 23.401 5.4.4.1 step 4: an ECM-IDLE UE is paged.  A UE that
+         * cannot be paged loses the bearer locally; it learns it from the
+         * EPS bearer context status of its next TAU (TS 24.301 5.5.3.2.4) */
+        if ((rc = defer(ctx, ue, b, err, errlen)) < 0) {
+            ctx->stats.bearer_deactivated++;
+            bearer_free(ctx, ue, b);
+            return 0;
+        }
+        return b->ebi;
+    }
+    rc = send_current(ctx, ue, b, true);
     if (rc < 0) {
         b->state = BEARER_ACTIVE;
         return snprintf(err, errlen, "cannot build the request: %s", strerror(-rc)), rc;
@@ -973,9 +1033,125 @@ bool esm_bearer_enb_failed(struct agw_ctx *ctx, struct agw_ue *ue, uint8_t ebi)
     if (!b)
         return false;
     /* TS 23.401 5.4.1 step 5: the eNB could not set the E-RAB up */
-    if (b->state == BEARER_PENDING)
+    if (b->state == BEARER_PENDING && !b->deferred) {
         procedure_failed(ctx, ue, b, "the eNB failed to set the E-RAB up");
+    } else if (b->state == BEARER_ACTIVE) {
+        /* TS 23.401 5.3.4.1 step 5 (Initial Context Setup of a service
+         * request): a bearer the eNB did not set up is released by the
+         * MME's dedicated bearer deactivation (5.4.4.2) */
+        char err[128], bb[20];
+        LOG_INFO(ctx, "esm", "ue %s: the eNB did not set up the E-RAB of bearer EBI %u: "
+                 "deactivated", ue_imsi_log(ctx, ue, bb), b->ebi);
+        deactivate(ctx, ue, b, 0, err, sizeof(err));
+    }
     return true;
+}
+
+/* The UE is connected (an Initial Context Setup Response, an Attach
+ * Complete, a default bearer accepted): the procedures that waited for it
+ * are sent now. */
+void esm_bearer_connected(struct agw_ctx *ctx, struct agw_ue *ue)
+{
+    for (unsigned k = 0; k < AGW_MAX_DED; k++) {
+        struct agw_bearer *b = &ue->ded[k];
+        if (b->state == BEARER_FREE || !b->deferred || !ue_ready(ue, pdn_of(ue, b)))
+            continue;
+        b->deferred = false;
+        b->retries = 0;
+        ue_store_mark(ctx, ue);
+        int rc = send_current(ctx, ue, b, true);
+        if (rc < 0) {
+            procedure_failed(ctx, ue, b, "cannot send the request");
+            continue;
+        }
+        timer_start(ctx, ue, b);
+        char bb[20];
+        LOG_INFO(ctx, "esm", "ue %s: bearer EBI %u: the UE is connected, its %s goes",
+                 ue_imsi_log(ctx, ue, bb), b->ebi,
+                 b->state == BEARER_PENDING     ? "activation"
+                 : b->state == BEARER_MODIFYING ? "modification"
+                                                : "deactivation");
+    }
+}
+
+/* X2 handover: TS 23.401 5.5.1.1.2 steps 3-5 for a dedicated bearer: the
+ * downlink goes to the target's tunnel, then an End Marker on the old path
+ * (TS 29.281 7.3.2). */
+bool esm_bearer_switch(struct agw_ctx *ctx, struct agw_ue *ue, uint8_t ebi, struct in_addr enb,
+                       uint32_t dl_teid)
+{
+    struct agw_bearer *b = esm_bearer_by_ebi(ue, ebi);
+    if (!b || b->state == BEARER_FREE || b->deferred)
+        return false;
+    struct in_addr old_addr = b->enb_addr;
+    uint32_t old_teid = b->dl_teid;
+    b->enb_addr = enb;
+    b->dl_teid = dl_teid;
+    if (b->dp_installed && bearer_program(ctx, ue, b) < 0) {
+        b->enb_addr = old_addr;
+        b->dl_teid = old_teid;
+        bearer_program(ctx, ue, b);
+        return false;
+    }
+    ue_store_mark(ctx, ue);
+    if (ctx->dp && old_teid && old_addr.s_addr &&
+        (old_teid != dl_teid || old_addr.s_addr != enb.s_addr) &&
+        dp_end_marker_send(ctx->dp, old_addr, old_teid) == 0)
+        ctx->stats.gtpu_end_marker_tx++;
+    return true;
+}
+
+void esm_bearer_switch_done(struct agw_ctx *ctx, struct agw_ue *ue, const uint8_t *switched,
+                            unsigned n)
+{
+    char err[128], bb[20];
+    for (unsigned k = 0; k < AGW_MAX_DED; k++) {
+        struct agw_bearer *b = &ue->ded[k];
+        bool kept = false;
+        for (unsigned i = 0; i < n; i++)
+            kept |= switched[i] == b->ebi;
+        if (b->state == BEARER_FREE || kept || b->deferred)
+            continue;
+        LOG_INFO(ctx, "esm", "ue %s: E-RAB %u (dedicated) not switched by the target: "
+                 "deactivated", ue_imsi_log(ctx, ue, bb), b->ebi);
+        /* its old tunnel is gone with the source eNB */
+        b->dl_teid = 0;
+        b->enb_addr.s_addr = 0;
+        if (b->dp_installed)
+            bearer_program(ctx, ue, b);
+        if (b->state == BEARER_ACTIVE)
+            deactivate(ctx, ue, b, 0, err, sizeof(err));
+        else
+            procedure_failed(ctx, ue, b, "not switched by the handover's target");
+    }
+}
+
+uint16_t esm_bearer_status(const struct agw_ue *ue)
+{
+    uint16_t s = 0;
+    /* a bearer being activated is not the UE's yet (TS 24.301 6.4.2.3) */
+    for (unsigned k = 0; k < AGW_MAX_DED; k++)
+        if (ue->ded[k].state != BEARER_FREE && ue->ded[k].state != BEARER_PENDING &&
+            ue->ded[k].ebi <= 15)
+            s |= (uint16_t)(1u << ue->ded[k].ebi);
+    return s;
+}
+
+void esm_bearer_sync_status(struct agw_ctx *ctx, struct agw_ue *ue, uint16_t status)
+{
+    char bb[20];
+    for (unsigned k = 0; k < AGW_MAX_DED; k++) {
+        struct agw_bearer *b = &ue->ded[k];
+        /* 9.9.2.1: bit n is EBI n; a bearer being activated may be unknown
+         * to the UE still */
+        if (b->state == BEARER_FREE || b->state == BEARER_PENDING || b->ebi > 15 ||
+            (status & (1u << b->ebi)))
+            continue;
+        LOG_INFO(ctx, "esm", "ue %s: dedicated bearer %u inactive in the UE, released",
+                 ue_imsi_log(ctx, ue, bb), b->ebi);
+        ctx->stats.bearer_deactivated++;
+        bearer_free(ctx, ue, b);
+    }
 }
 
 /* The UE's S1 connection went (ECM-IDLE): the bearers keep their state
@@ -986,11 +1162,12 @@ void esm_bearer_suspend(struct agw_ctx *ctx, struct agw_ue *ue, uint8_t linked_e
         struct agw_bearer *b = &ue->ded[k];
         if (b->state == BEARER_FREE || b->linked_ebi != linked_ebi)
             continue;
-        if (b->state == BEARER_PENDING) {
+        if (b->state == BEARER_PENDING && !b->deferred) {
             procedure_failed(ctx, ue, b, "the UE's S1 connection went");
             continue;
         }
-        if (b->state != BEARER_ACTIVE)
+        /* a procedure that waits for the UE goes on waiting (paging) */
+        if (b->state != BEARER_ACTIVE && !b->deferred)
             procedure_failed(ctx, ue, b, "the UE's S1 connection went");
         if (b->state == BEARER_FREE)
             continue;
@@ -1379,8 +1556,8 @@ int esm_bearer_store(struct agw_ctx *ctx, struct agw_ue *ue)
         sqlite3_prepare_v2(db,
                            "INSERT INTO dedicated_bearer (imsi, ebi, linked_ebi, state, qci, "
                            "arp_prio, arp_cap, arp_vul, mbr_ul, mbr_dl, gbr_ul, gbr_dl, ul_teid, "
-                           "dl_teid, enb_ipv4, tft) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,"
-                           "?12,?13,?14,?15,?16)",
+                           "dl_teid, enb_ipv4, tft, deferred) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,"
+                           "?10,?11,?12,?13,?14,?15,?16,?17)",
                            -1, &ins, NULL) != SQLITE_OK)
         goto out;
     sqlite3_bind_text(del, 1, ue->imsi, -1, SQLITE_STATIC);
@@ -1410,6 +1587,7 @@ int esm_bearer_store(struct agw_ctx *ctx, struct agw_ue *ue)
         sqlite3_bind_int64(ins, 14, b->dl_teid);
         sqlite3_bind_text(ins, 15, enb, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(ins, 16, tft, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int(ins, 17, b->deferred);
         if (sqlite3_step(ins) != SQLITE_DONE)
             goto out;
     }
@@ -1433,8 +1611,8 @@ int esm_bearer_load(struct agw_ctx *ctx, struct agw_ue *ue)
     int n = 0;
     if (sqlite3_prepare_v2(ctx->db->db,
                            "SELECT ebi, linked_ebi, state, qci, arp_prio, arp_cap, arp_vul, "
-                           "mbr_ul, mbr_dl, gbr_ul, gbr_dl, ul_teid, dl_teid, enb_ipv4, tft "
-                           "FROM dedicated_bearer WHERE imsi = ?1 ORDER BY ebi",
+                           "mbr_ul, mbr_dl, gbr_ul, gbr_dl, ul_teid, dl_teid, enb_ipv4, tft, "
+                           "deferred FROM dedicated_bearer WHERE imsi = ?1 ORDER BY ebi",
                            -1, &st, NULL) != SQLITE_OK)
         return -EIO;
     sqlite3_bind_text(st, 1, ue->imsi, -1, SQLITE_STATIC);
@@ -1466,11 +1644,23 @@ int esm_bearer_load(struct agw_ctx *ctx, struct agw_ue *ue)
             ue_store_mark(ctx, ue);
             continue;
         }
-        if (b->state != BEARER_FREE)
-            b->state = BEARER_ACTIVE;
+        bool deferred = sqlite3_column_int(st, 15) != 0;
         struct dp_session_info info;
         if (ctx->dp && dp_session_get(ctx->dp, b->ul_teid, &info) == 0 && info.spec.bearer)
             b->dp_installed = true;
+        if (deferred && b->state != BEARER_MODIFYING) {
+            /* a procedure that waited for the UE (paging) is not taken up
+             * again: an activation the UE never heard of is undone, a
+             * deactivation done locally (the UE learns it from the EPS
+             * bearer context status of its next TAU) */
+            LOG_INFO(ctx, "store", "dedicated bearer %u: its %s waited for the UE; dropped",
+                     b->ebi, b->state == BEARER_PENDING ? "activation" : "deactivation");
+            bearer_free(ctx, ue, b);
+            continue;
+        }
+        /* a modification that waited is dropped: the bearer stays as it was */
+        if (b->state != BEARER_FREE)
+            b->state = BEARER_ACTIVE;
         n++;
     }
     sqlite3_finalize(st);
@@ -1635,8 +1825,14 @@ void esm_bearer_ctl(struct agw_ctx *ctx, const char *verb, char *rest, struct st
         strbuf_printf(o, "error: ue bearer add|modify|delete, not '%s'\n", verb);
         return;
     }
-    if (rc < 0)
+    if (rc < 0) {
         strbuf_printf(o, "error: %s\n", err[0] ? err : strerror(-rc));
-    else
-        strbuf_printf(o, "ok\nebi %d\n", rc);
+        return;
+    }
+    strbuf_printf(o, "ok\nebi %d\n", rc);
+    struct agw_ue *ue = ue_find_imsi(ctx, imsi);
+    struct agw_bearer *b = ue && rc > 0 ? esm_bearer_by_ebi(ue, (uint8_t)rc) : NULL;
+    if (b && b->deferred)
+        strbuf_printf(o, "waiting for the UE: %s\n",
+                      ue->s1 ? "its connection is being set up" : "ECM-IDLE, paged");
 }

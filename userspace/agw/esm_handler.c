@@ -240,6 +240,7 @@ void esm_handle(struct agw_ctx *ctx, struct agw_ue *ue, const struct nas_message
         ue_store_mark(ctx, ue);
         LOG_INFO(ctx, "esm", "ue %s: PDN connection on %s active (EBI %u)",
                  ue_imsi_log(ctx, ue, b), ctx->cfg->apns[p->apn_idx].name, p->ebi);
+        esm_bearer_connected(ctx, ue);  /* dedicated bearers that waited for it */
         return;
     }
     case NAS_MSG_ACT_DEFAULT_REJECT: {

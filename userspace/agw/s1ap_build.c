@@ -129,7 +129,7 @@ int s1ap_send_ics_request(struct agw_ctx *ctx, struct agw_ue *ue, const uint8_t 
                           const uint8_t *nas, size_t nas_len)
 {
     struct s1ap_pdu pdu;
-    s1ap_E_RABToBeSetupItemCtxtSUReq items[AGW_MAX_PDN];
+    s1ap_E_RABToBeSetupItemCtxtSUReq items[AGW_MAX_PDN + AGW_MAX_DED];
     uint8_t enc[2], integ[2];
     unsigned n = 0;
 
@@ -158,6 +158,8 @@ int s1ap_send_ics_request(struct agw_ctx *ctx, struct agw_ue *ue, const uint8_t 
             nas = NULL;
         }
     }
+    /* TS 23.401 5.3.4.1 step 4: every EPS bearer, the dedicated ones too */
+    n += s1ap_ics_ded_items(ctx, ue, items + n, AGW_MAX_DED);
     m->E_RABToBeSetupListCtxtSUReq.count = n;
     m->E_RABToBeSetupListCtxtSUReq.items = items;
     fill_ue_sec_caps(&m->UESecurityCapabilities, ue, enc, integ);

@@ -37,6 +37,30 @@ static void fill_qos(s1ap_E_RABLevelQoSParameters *q, const struct agw_bearer *b
     }
 }
 
+/* TS 36.413 9.1.4.1 INITIAL CONTEXT SETUP REQUEST (a Service Request, a
+ * TAU with the active flag, a paging answer): the dedicated bearers the UE
+ * has (TS 23.401 5.3.4.1 step 4: all of the UE's EPS bearers).  One still
+ * being activated is not among them: the UE does not know it yet; it gets
+ * its own E-RAB Setup once the UE is connected (esm_bearer_connected). */
+unsigned s1ap_ics_ded_items(struct agw_ctx *ctx, const struct agw_ue *ue,
+                            s1ap_E_RABToBeSetupItemCtxtSUReq *items, unsigned cap)
+{
+    unsigned n = 0;
+    for (unsigned k = 0; k < AGW_MAX_DED && n < cap; k++) {
+        const struct agw_bearer *b = &ue->ded[k];
+        if (b->state != BEARER_ACTIVE)
+            continue;
+        s1ap_E_RABToBeSetupItemCtxtSUReq *it = &items[n++];
+        memset(it, 0, sizeof(*it));
+        it->e_RAB_ID = b->ebi;
+        fill_qos(&it->e_RABlevelQoSParameters, b, false);
+        it->transportLayerAddress.buf = (const uint8_t *)&ctx->cfg->gtpu.address.s_addr;
+        it->transportLayerAddress.nbits = 32;
+        put_teid(it->gTP_TEID, b->ul_teid);
+    }
+    return n;
+}
+
 /* TS 36.413 9.1.3.1 E-RAB SETUP REQUEST: one dedicated bearer */
 int s1ap_send_erab_setup_ded(struct agw_ctx *ctx, const struct agw_ue *ue,
                              const struct agw_bearer *b, const uint8_t *nas, size_t nas_len)

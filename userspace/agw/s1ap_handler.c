@@ -397,9 +397,13 @@ static void handle_ics_response(struct agw_ctx *ctx, struct agw_enb *enb, uint16
         if (!bearer_setup(ctx, ue, it->e_RAB_ID, &it->transportLayerAddress, it->gTP_TEID))
             ok = false;
     }
-    if (m->E_RABFailedToSetupListCtxtSURes_present &&
-        m->E_RABFailedToSetupListCtxtSURes.count)
-        ok = false;
+    if (m->E_RABFailedToSetupListCtxtSURes_present)
+        for (uint32_t i = 0; i < m->E_RABFailedToSetupListCtxtSURes.count; i++)
+            if (!esm_bearer_enb_failed(ctx, ue,
+                                       m->E_RABFailedToSetupListCtxtSURes.items[i].e_RAB_ID))
+                ok = false;     /* a default bearer */
+    if (ok)
+        esm_bearer_connected(ctx, ue);  /* procedures that waited (esm_bearer.c) */
     emm_ics_done(ctx, ue, ok);
 }
 
@@ -465,6 +469,7 @@ static void handle_erab_setup_response(struct agw_ctx *ctx, struct agw_enb *enb,
                 ue_store_mark(ctx, ue);
             }
         }
+    esm_bearer_connected(ctx, ue);      /* procedures that waited (esm_bearer.c) */
 }
 
 static void handle_error_indication(struct agw_ctx *ctx, struct agw_enb *enb,

@@ -117,14 +117,19 @@ void s1ap_handle_path_switch(struct agw_ctx *ctx, struct agw_enb *enb, uint16_t 
         struct in_addr addr;
         uint32_t teid;
     } sw[AGW_MAX_PDN];
-    unsigned n_sw = 0, n_rel = 0;
+    unsigned n_sw = 0, n_rel = 0, n_ded = 0;
     uint8_t rel[16];
+    const s1ap_E_RABToBeSwitchedDLItem *ded[AGW_MAX_DED];   /* dedicated bearers */
     const s1ap_E_RABToBeSwitchedDLList *l = &m->E_RABToBeSwitchedDLList;
     for (uint32_t i = 0; i < l->count; i++) {
         const s1ap_E_RABToBeSwitchedDLItem *it = &l->items[i];
         struct agw_pdn *p = pgw_pdn_by_ebi(ue, it->e_RAB_ID);
         struct in_addr a;
         bool dup = false;
+        if (!p && esm_bearer_by_ebi(ue, it->e_RAB_ID) && n_ded < AGW_MAX_DED) {
+            ded[n_ded++] = it;      /* switched after the default bearers */
+            continue;
+        }
         for (unsigned k = 0; k < n_sw; k++)
             dup |= sw[k].p == p;
         if (!p || dup || p->state != PDN_ACTIVE || !tla_v4(&it->transportLayerAddress, &a) ||
@@ -198,6 +203,21 @@ void s1ap_handle_path_switch(struct agw_ctx *ctx, struct agw_enb *enb, uint16_t 
             pgw_pdn_release(ctx, ue, p);
         }
     }
+    /* the dedicated bearers of the default bearers kept (esm_bearer.c) */
+    uint8_t ded_sw[AGW_MAX_DED];
+    unsigned n_ded_sw = 0;
+    for (unsigned k = 0; k < n_ded; k++) {
+        struct in_addr a;
+        uint8_t ebi = (uint8_t)ded[k]->e_RAB_ID;
+        bool dup = false;
+        for (unsigned j = 0; j < n_ded_sw; j++)
+            dup |= ded_sw[j] == ebi;
+        if (!dup && tla_v4(&ded[k]->transportLayerAddress, &a) && teid_of(ded[k]->gTP_TEID) &&
+            esm_bearer_switch(ctx, ue, ebi, a, teid_of(ded[k]->gTP_TEID)))
+            ded_sw[n_ded_sw++] = ebi;
+        else if (!dup && n_rel < sizeof(rel))
+            rel[n_rel++] = ebi;
+    }
 
     /* the UE now belongs to the target's association; the source eNB
      * releases its own context on the X2 UE Context Release */
@@ -247,6 +267,9 @@ void s1ap_handle_path_switch(struct agw_ctx *ctx, struct agw_enb *enb, uint16_t 
 
     ue_store_mark(ctx, ue);     /* the new tunnels, before the Acknowledge */
     s1ap_send_path_switch_ack(ctx, ue, rel, n_rel, caps_differ);
+    /* TS 23.401 5.5.1.1.2 step 2: dedicated bearers the target did not
+     * accept are deactivated (through the target now) */
+    esm_bearer_switch_done(ctx, ue, ded_sw, n_ded_sw);
     ctx->stats.x2_handover_success++;
     LOG_DBG(ctx, "s1ap", "ue %s: X2 handover from assoc %u (enb %u) to eNB %u assoc %u "
              "(enb %u), %u E-RAB(s) switched, NCC %u", ue_imsi_log(ctx, ue, b), src_assoc,
