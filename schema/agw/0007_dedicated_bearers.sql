@@ -21,5 +21,6 @@ CREATE TABLE dedicated_bearer (
     enb_ipv4    TEXT NOT NULL,
     tft         TEXT NOT NULL,
     deferred    INTEGER NOT NULL DEFAULT 0, -- 1: the procedure waits for the UE (paging)
+    pcc         INTEGER NOT NULL DEFAULT 0, -- 1: bound to Gx PCC rules (TS 29.212 4.5.2)
     PRIMARY KEY (imsi, ebi)
 );

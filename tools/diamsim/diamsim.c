@@ -186,6 +186,22 @@ static int parse_rule_def(const struct sim_line *l, struct diam_rule_def *d)
             return -EINVAL;
         d->qos.present = true;
     }
+    if ((v = sim_kv(l, 2, "gbr", 0))) {
+        if (sscanf(v, "%u/%u", &d->qos.gbr_ul, &d->qos.gbr_dl) != 2)
+            return -EINVAL;
+        d->qos.present = true;
+    }
+    if ((v = sim_kv(l, 2, "arp", 0))) {
+        /* TS 29.212 5.3.32: priority level; pre-emption capability and
+         * vulnerability DISABLED (1) and ENABLED (0) */
+        if (!sim_u32(v, &d->qos.arp.priority) || d->qos.arp.priority < 1 ||
+            d->qos.arp.priority > 15)
+            return -EINVAL;
+        d->qos.arp.pre_emption_capability = 1;
+        d->qos.arp.pre_emption_vulnerability = 0;
+        d->qos.has_arp = true;
+        d->qos.present = true;
+    }
     for (int i = 0; i < DIAM_MAX_FLOWS && (v = sim_kv(l, 2, "flow", i)); i++) {
         snprintf(d->flows[i].description, sizeof(d->flows[i].description), "%s", v);
         d->flows[i].direction = 3;      /* BIDIRECTIONAL */
@@ -856,7 +872,7 @@ static void usage(FILE *f)
           "Script lines (see docs/charging.md):\n"
           "  subscriber IMSI k=HEX opc=HEX [sqn=N] [msisdn=D] [apn=A] [ambr=UL/DL] [qci=N]\n"
           "  rule IMSI|* name=N | base=N | def=N [rg=N] [prec=N] [flow=\"IPFilterRule\"]...\n"
-          "             [status=N] [mk=KEY] [qci=N] [mbr=UL/DL] [online=0|1]\n"
+          "             [status=N] [mk=KEY] [qci=N] [mbr=UL/DL] [gbr=UL/DL] [arp=1..15] [online=0|1]\n"
           "  monitor key=K bytes=N\n"
           "  quota IMSI|* rg=N total=BYTES [grant=BYTES] [threshold=BYTES] [validity=S]\n"
           "             [final=terminate|redirect|restrict] [redirect=URL] [filter=ID]\n"

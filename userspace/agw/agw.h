@@ -285,7 +285,11 @@ int pgw_pdn_update_ambr(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *
 /* Moves the downlink tunnel to p's enb_addr/dl_teid (handover): usage,
  * meters and rules stay as they are. */
 int pgw_pdn_switch(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p);
-/* The datapath session of p without rules (tunnel and APN-AMBR). */
+/* Rewrites p's rules: its dedicated bearers' TFT filters, then its PCC
+ * rules and Gy's part (gx_policy_refresh). */
+int pgw_pdn_policy(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p);
+/* The datapath session of p with its dedicated bearers' TFT filters as
+ * rules (tunnel, APN-AMBR, esm_bearer_dp_rules); no PCC rules. */
 struct dp_session_spec;
 void pgw_pdn_spec(const struct agw_ue *ue, const struct agw_pdn *p, struct dp_session_spec *s);
 /* Takes the tunnel away (UE left ECM-CONNECTED): downlink is buffered. */
@@ -389,6 +393,24 @@ bool esm_bearer_switch(struct agw_ctx *ctx, struct agw_ue *ue, uint8_t ebi, stru
                        uint32_t dl_teid);
 void esm_bearer_switch_done(struct agw_ctx *ctx, struct agw_ue *ue, const uint8_t *switched,
                             unsigned n);
+/* For esm_bearer_pcc.c: the procedures on a given PDN connection / bearer
+ * (network-initiated; pcc marks a bearer bound to PCC rules). */
+int esm_bearer_activate_on(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p,
+                           const struct agw_bearer_req *req, bool pcc, char *err, size_t errlen);
+int esm_bearer_modify_on(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_bearer *b,
+                         const struct agw_bearer_req *req, char *err, size_t errlen);
+int esm_bearer_deactivate_on(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_bearer *b,
+                             char *err, size_t errlen);
+/* esm_bearer_pcc.c: PCC rules and dedicated bearers (TS 29.212 4.5.2).
+ * esm_pcc_rules() appends to s (after its TFT filters) the datapath rules
+ * of the definitions that stay on the default bearer: their number, or
+ * -E2BIG/-EINVAL with *bad naming the rule; esm_pcc_bind() activates,
+ * modifies and deactivates p's PCC bearers to match the definitions. */
+struct diam_rule_def;
+int esm_pcc_rules(const struct agw_pdn *p, const struct diam_rule_def *defs, unsigned n,
+                  struct dp_session_spec *s, const char **bad);
+void esm_pcc_bind(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p,
+                  const struct diam_rule_def *defs, unsigned n);
 /* EPS bearer context status (TS 24.301 9.9.2.1): the dedicated bearers' bits,
  * and those the UE reported as inactive released locally (5.5.3.2.4, 5.6.1.4) */
 uint16_t esm_bearer_status(const struct agw_ue *ue);

@@ -145,6 +145,7 @@ struct agw_bearer {
     struct agw_pf pf[AGW_TFT_MAX];
     bool dp_installed;
     uint8_t retries;
+    bool pcc;                       /* bound to PCC rules (esm_bearer_pcc.c), not xepcctl's */
     bool deferred;                  /* the procedure waits for the UE to be connected
                                      * (paging, TS 23.401 5.4.1 step 4) */
     ev_timer timer;                 /* T3485 / T3486 / T3495, or the wait */

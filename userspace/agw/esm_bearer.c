@@ -436,6 +436,8 @@ static void pf_number(struct agw_ue *ue, const struct agw_bearer *self, uint8_t 
                     continue;
                 for (unsigned j = 0; j < o->n_pf; j++)
                     taken |= o->pf[j].prec == pf[i].prec;
+                for (unsigned j = 0; o->state == BEARER_MODIFYING && j < o->new_n_pf; j++)
+                    taken |= o->new_pf[j].prec == pf[i].prec;
             }
             for (uint8_t j = 0; j < i; j++)
                 taken |= pf[j].prec == pf[i].prec;
@@ -472,8 +474,10 @@ void esm_bearer_dp_rules(const struct agw_ue *ue, const struct agw_pdn *p,
             struct dp_rule_spec *r = &s->rules[s->n_rules++];
             memset(r, 0, sizeof(*r));
             /* TS 23.060 15.3.3.4: lowest precedence value first; ties
-             * (never within one PDN) broken by bearer and filter */
-            r->precedence = (uint16_t)(pf->prec << 8 | k << 4 | j);
+             * (never within one PDN) broken by bearer and filter.  The
+             * filters take 0..16383, before the PCC rules of the default
+             * bearer (esm_pcc_rules) */
+            r->precedence = (uint16_t)(pf->prec << 6 | k << 3 | j);
             r->dir = DP_DIR_DL;
             r->proto = pf->proto;
             r->src = pf->laddr;
@@ -492,7 +496,14 @@ void esm_bearer_dp_rules(const struct agw_ue *ue, const struct agw_pdn *p,
     }
 }
 
-static int bearer_program(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_bearer *b)
+/* What bearer_program() changes besides the tunnel */
+enum { BP_TUNNEL = 0, BP_QOS = 1, BP_RULES = 2 };
+
+/* Installs b's datapath session or sets its tunnel; BP_QOS: new MBR
+ * meters; BP_RULES: the default bearer's rules again (b's TFT changed, or
+ * b is new). */
+static int bearer_program(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_bearer *b,
+                          unsigned what)
 {
     struct agw_pdn *p = pdn_of(ue, b);
     struct dp_session_spec s;
@@ -513,8 +524,10 @@ static int bearer_program(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_bea
         s.ul_ambr_bps = b->mbr_ul;
         s.dl_ambr_bps = b->mbr_dl;
     }
-    int rc = b->dp_installed ? dp_session_modify(ctx->dp, &s, XEPC_ACT_PASS, DP_MOD_AMBR)
-                             : dp_session_add(ctx->dp, &s, XEPC_ACT_PASS);
+    bool fresh = !b->dp_installed;
+    int rc = fresh ? dp_session_add(ctx->dp, &s, XEPC_ACT_PASS)
+                   : dp_session_modify(ctx->dp, &s, XEPC_ACT_PASS,
+                                       (what & BP_QOS) ? DP_MOD_AMBR : 0);
     if (rc < 0) {
         ctx->stats.dp_errors++;
         LOG_ERR(ctx, "esm", "ue %s: datapath bearer 0x%08x: %s", ue_imsi_log(ctx, ue, bb),
@@ -523,7 +536,7 @@ static int bearer_program(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_bea
     }
     b->dp_installed = true;
     /* the default bearer's rules name this bearer (again) */
-    return p->dp_installed ? pgw_pdn_program(ctx, ue, p) : 0;
+    return p->dp_installed && (fresh || (what & BP_RULES)) ? pgw_pdn_policy(ctx, ue, p) : 0;
 }
 
 /* Frees everything of b: its rules, its datapath session, its TEID. */
@@ -535,7 +548,7 @@ static void bearer_free(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_beare
     bool had = b->dp_installed;
     b->dp_installed = false;
     if (had && p && p->dp_installed && p->state != PDN_FREE)
-        pgw_pdn_program(ctx, ue, p);        /* its rules go first */
+        pgw_pdn_policy(ctx, ue, p);         /* its rules go first */
     if (had && ctx->dp) {
         int rc = dp_session_del(ctx->dp, b->ul_teid);
         if (rc < 0 && rc != -ENOENT) {
@@ -750,8 +763,8 @@ static int defer(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_bearer *b, c
 
 static bool busy(const struct agw_ue *ue, uint8_t linked)
 {
-    /* one network-initiated procedure per PDN connection at a time keeps
-     * the TFT precedences and the E-RAB messages simple */
+    /* a network-initiated procedure of the PDN connection is running: a
+     * UE-requested one collides with it (TS 24.301 6.5.3.5, 6.5.4.5: #56) */
     for (unsigned k = 0; k < AGW_MAX_DED; k++) {
         const struct agw_bearer *b = &ue->ded[k];
         if (b->linked_ebi == linked &&
@@ -840,7 +853,10 @@ static int activate(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p,
         return rc;
     if (ue->emm != EMM_REGISTERED && !ue->attach_pending)
         return snprintf(err, errlen, "the UE is not registered"), -ENOTCONN;
-    if (busy(ue, p->ebi))
+    /* network-initiated activations run side by side (the voice and the
+     * video bearer of one call, TS 23.401 5.4.1 for each); a UE's request
+     * waits for the network's procedures to end (#56) */
+    if (pti && busy(ue, p->ebi))
         return snprintf(err, errlen, "a bearer procedure of this PDN connection is running"),
                -EBUSY;
     unsigned ndl = 0;
@@ -874,7 +890,7 @@ static int activate(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p,
     b->ue_id = ue->id;
     /* the bearer's own session, without tunnel until the eNB answers: its
      * uplink TEID is valid from the first packet */
-    if (bearer_program(ctx, ue, b) < 0) {
+    if (bearer_program(ctx, ue, b, BP_QOS | BP_RULES) < 0) {
         bearer_free(ctx, ue, b);
         return snprintf(err, errlen, "datapath: %s", ctx->dp ? dp_ctx_error(ctx->dp) : "?"),
                -EIO;
@@ -904,9 +920,9 @@ static int modify(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_bearer *b,
     int rc = req_check(&rr, err, errlen);
     if (rc)
         return rc;
-    if (b->state != BEARER_ACTIVE || busy(ue, b->linked_ebi))
-        return snprintf(err, errlen, "a bearer procedure of this PDN connection is running"),
-               -EBUSY;
+    if (b->state != BEARER_ACTIVE || (pti && busy(ue, b->linked_ebi)))
+        return snprintf(err, errlen, "a procedure of this bearer%s is running",
+                        pti ? " or of its PDN connection" : ""), -EBUSY;
     unsigned ndl = 0, cur = 0;
     for (uint8_t j = 0; j < rr.n_pf; j++)
         ndl += (rr.pf[j].dir & NAS_PF_DIR_DL) != 0;
@@ -968,6 +984,32 @@ static int deactivate(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_bearer 
 
 /* ------------------------------------------------- the public entries -- */
 
+/* For the PCC rules' binding (esm_bearer_pcc.c): on a given PDN connection,
+ * and on a given bearer. */
+int esm_bearer_activate_on(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p,
+                           const struct agw_bearer_req *req, bool pcc, char *err, size_t errlen)
+{
+    int rc = activate(ctx, ue, p, req, 0, err, errlen);
+    struct agw_bearer *b = rc > 0 ? esm_bearer_by_ebi(ue, (uint8_t)rc) : NULL;
+    if (b) {
+        b->pcc = pcc;
+        ue_store_mark(ctx, ue);
+    }
+    return rc;
+}
+
+int esm_bearer_modify_on(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_bearer *b,
+                         const struct agw_bearer_req *req, char *err, size_t errlen)
+{
+    return modify(ctx, ue, b, req, 0, err, errlen);
+}
+
+int esm_bearer_deactivate_on(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_bearer *b,
+                             char *err, size_t errlen)
+{
+    return deactivate(ctx, ue, b, 0, err, errlen);
+}
+
 int agw_bearer_activate(struct agw_ctx *ctx, const char *imsi, const struct agw_bearer_req *req,
                         char *err, size_t errlen)
 {
@@ -1022,7 +1064,7 @@ bool esm_bearer_enb_tunnel(struct agw_ctx *ctx, struct agw_ue *ue, uint8_t ebi,
         return false;
     b->enb_addr = enb;
     b->dl_teid = dl_teid;
-    bearer_program(ctx, ue, b);
+    bearer_program(ctx, ue, b, BP_TUNNEL);
     ue_store_mark(ctx, ue);
     return true;
 }
@@ -1087,10 +1129,10 @@ bool esm_bearer_switch(struct agw_ctx *ctx, struct agw_ue *ue, uint8_t ebi, stru
     uint32_t old_teid = b->dl_teid;
     b->enb_addr = enb;
     b->dl_teid = dl_teid;
-    if (b->dp_installed && bearer_program(ctx, ue, b) < 0) {
+    if (b->dp_installed && bearer_program(ctx, ue, b, BP_TUNNEL) < 0) {
         b->enb_addr = old_addr;
         b->dl_teid = old_teid;
-        bearer_program(ctx, ue, b);
+        bearer_program(ctx, ue, b, BP_TUNNEL);
         return false;
     }
     ue_store_mark(ctx, ue);
@@ -1118,7 +1160,7 @@ void esm_bearer_switch_done(struct agw_ctx *ctx, struct agw_ue *ue, const uint8_
         b->dl_teid = 0;
         b->enb_addr.s_addr = 0;
         if (b->dp_installed)
-            bearer_program(ctx, ue, b);
+            bearer_program(ctx, ue, b, BP_TUNNEL);
         if (b->state == BEARER_ACTIVE)
             deactivate(ctx, ue, b, 0, err, sizeof(err));
         else
@@ -1174,7 +1216,7 @@ void esm_bearer_suspend(struct agw_ctx *ctx, struct agw_ue *ue, uint8_t linked_e
         b->dl_teid = 0;
         b->enb_addr.s_addr = 0;
         if (b->dp_installed)
-            bearer_program(ctx, ue, b);
+            bearer_program(ctx, ue, b, BP_TUNNEL);
     }
 }
 
@@ -1462,7 +1504,7 @@ bool esm_bearer_handle(struct agw_ctx *ctx, struct agw_ue *ue, const struct nas_
         b->pti = 0;
         b->retries = 0;
         ctx->stats.bearer_modified++;
-        bearer_program(ctx, ue, b);
+        bearer_program(ctx, ue, b, BP_QOS | BP_RULES);
         ue_store_mark(ctx, ue);
         LOG_INFO(ctx, "esm", "ue %s: dedicated bearer EBI %u modified", ue_imsi_log(ctx, ue, bb),
                  b->ebi);
@@ -1556,8 +1598,8 @@ int esm_bearer_store(struct agw_ctx *ctx, struct agw_ue *ue)
         sqlite3_prepare_v2(db,
                            "INSERT INTO dedicated_bearer (imsi, ebi, linked_ebi, state, qci, "
                            "arp_prio, arp_cap, arp_vul, mbr_ul, mbr_dl, gbr_ul, gbr_dl, ul_teid, "
-                           "dl_teid, enb_ipv4, tft, deferred) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,"
-                           "?10,?11,?12,?13,?14,?15,?16,?17)",
+                           "dl_teid, enb_ipv4, tft, deferred, pcc) VALUES (?1,?2,?3,?4,?5,?6,?7,"
+                           "?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)",
                            -1, &ins, NULL) != SQLITE_OK)
         goto out;
     sqlite3_bind_text(del, 1, ue->imsi, -1, SQLITE_STATIC);
@@ -1588,6 +1630,7 @@ int esm_bearer_store(struct agw_ctx *ctx, struct agw_ue *ue)
         sqlite3_bind_text(ins, 15, enb, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(ins, 16, tft, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int(ins, 17, b->deferred);
+        sqlite3_bind_int(ins, 18, b->pcc);
         if (sqlite3_step(ins) != SQLITE_DONE)
             goto out;
     }
@@ -1612,7 +1655,7 @@ int esm_bearer_load(struct agw_ctx *ctx, struct agw_ue *ue)
     if (sqlite3_prepare_v2(ctx->db->db,
                            "SELECT ebi, linked_ebi, state, qci, arp_prio, arp_cap, arp_vul, "
                            "mbr_ul, mbr_dl, gbr_ul, gbr_dl, ul_teid, dl_teid, enb_ipv4, tft, "
-                           "deferred FROM dedicated_bearer WHERE imsi = ?1 ORDER BY ebi",
+                           "deferred, pcc FROM dedicated_bearer WHERE imsi = ?1 ORDER BY ebi",
                            -1, &st, NULL) != SQLITE_OK)
         return -EIO;
     sqlite3_bind_text(st, 1, ue->imsi, -1, SQLITE_STATIC);
@@ -1645,6 +1688,7 @@ int esm_bearer_load(struct agw_ctx *ctx, struct agw_ue *ue)
             continue;
         }
         bool deferred = sqlite3_column_int(st, 15) != 0;
+        b->pcc = sqlite3_column_int(st, 16) != 0;
         struct dp_session_info info;
         if (ctx->dp && dp_session_get(ctx->dp, b->ul_teid, &info) == 0 && info.spec.bearer)
             b->dp_installed = true;
@@ -1668,7 +1712,7 @@ int esm_bearer_load(struct agw_ctx *ctx, struct agw_ue *ue)
     for (unsigned k = 0; k < AGW_MAX_DED; k++) {
         struct agw_bearer *b = &ue->ded[k];
         if (b->state != BEARER_FREE)
-            bearer_program(ctx, ue, b);
+            bearer_program(ctx, ue, b, BP_RULES);
     }
     return n;
 }

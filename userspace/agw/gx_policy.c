@@ -457,14 +457,15 @@ static int policy_push(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p
     struct dp_session_spec spec;
     pgw_pdn_spec(ue, p, &spec);
     const char *bad = NULL;
-    /* the last dp rule is kept for Gy's rating group */
-    int n = gx_rules_to_dp(defs, n_defs, spec.rules, DP_MAX_RULES - 1, &bad);
+    /* after the dedicated bearers' TFT filters (pgw_pdn_spec); rules with
+     * their own QoS go onto dedicated bearers instead (esm_bearer_pcc.c);
+     * the last dp rule is kept for Gy's rating group */
+    int n = esm_pcc_rules(p, defs, n_defs, &spec, &bad);
     if (n < 0) {
         snprintf(why, whylen, "rule \"%s\": %s", bad ? bad : "?",
                  n == -E2BIG ? "too many flows for the datapath" : "flow not supported");
         return n;
     }
-    spec.n_rules = (uint32_t)n;
     if (!ctx->cfg->diameter.gx.enabled)
         local_rating(ctx, p, &spec);    /* the local policy's rating groups */
     unsigned what = DP_MOD_POLICY;
@@ -581,6 +582,7 @@ int gx_policy_apply(struct agw_ctx *ctx, struct gx_sess *s, const struct diam_ru
     *s = next;
     sess_store(ctx, s);
     why[0] = 0;
+    esm_pcc_bind(ctx, ue, p, s->defs, s->n_defs);  /* TS 29.212 4.5.2: bearer binding */
     LOG_INFO(ctx, "gx", "ue %s: ebi %u: %u PCC rule(s) in force, %d datapath rule(s)%s",
              ue_imsi_log(ctx, ue, b), s->ebi, s->n_defs, n,
              qos && qos->present && (qos->apn_ambr_ul || qos->apn_ambr_dl)

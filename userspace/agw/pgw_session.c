@@ -233,15 +233,12 @@ int pgw_pdn_program(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p)
     pgw_pdn_spec(ue, p, &s);
     /* An installed session only changes its tunnel here: its AMBR meters
      * (and their buckets) stay; new meters for every tunnel change would
-     * cost two meter allocations per attach and per service request.  The
-     * rules change too when the PDN connection has dedicated bearers
-     * (their TFTs, esm_bearer.c). */
+     * cost two meter allocations per attach and per service request. */
     if (!p->dp_installed) {
         gx_local_spec(ctx, p, &s);      /* the local policy without a PCRF (agw_gx.h) */
         gy_session_spec(ctx, p, &s);    /* the rating group's quota (agw_gy.h) */
     }
-    unsigned what = esm_bearer_linked(ue, p->ebi) ? DP_MOD_POLICY : 0;
-    int rc = p->dp_installed ? dp_session_modify(ctx->dp, &s, XEPC_ACT_PASS, what)
+    int rc = p->dp_installed ? dp_session_modify(ctx->dp, &s, XEPC_ACT_PASS, 0)
                              : dp_session_add(ctx->dp, &s, XEPC_ACT_PASS);
     if (rc < 0) {
         ctx->stats.dp_errors++;
@@ -253,6 +250,16 @@ int pgw_pdn_program(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p)
         gy_session_installed(ctx, p);
     p->dp_installed = true;
     return 0;
+}
+
+/* The session's rules again, after its dedicated bearers' TFTs changed
+ * (esm_bearer.c): their downlink filters first, then the PCC rules in
+ * force (gx_policy.c), in one policy update. */
+int pgw_pdn_policy(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p)
+{
+    if (!ctx->dp || !p->dp_installed)
+        return 0;
+    return gx_policy_refresh(ctx, ue, p);   /* with Gy's part (gx_policy.c) */
 }
 
 int pgw_pdn_switch(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p)
