@@ -124,7 +124,8 @@ static void usage_ue(FILE *f)
                "  'permit out udp from any to 10.45.0.0/16 49152-65535'\n"
                "  ('out': from the network to the UE; 'in': from the UE; ip|tcp|udp|icmp|N;\n"
                "  any, an address or a prefix; a port or LO-HI; optional 'tos V[/MASK]').\n"
-               "'add' prints the bearer's EBI; 'ue show' lists the bearers.\n");
+               "'add' prints the bearer's EBI; an ECM-IDLE UE is paged first and the\n"
+               "request follows once it is connected.  'ue show' lists the bearers.\n");
 }
 
 /* xepcctl ue bearer add|modify|delete: one request line of KEY=VALUE, the

@@ -1,7 +1,8 @@
 /* esm_bearer: the packet filters of dedicated bearers — the IPFilterRule
  * text (xepcctl, the PCRF's Flow-Description) parsed and written back, its
  * TS 24.008 10.5.6.12 form through the NAS codec and back, and what a
- * UE's filter may not carry; the GBR QCIs of TS 23.203. */
+ * UE's filter may not carry; the GBR QCIs of TS 23.203; which PCC rules
+ * stay datapath rules of the default bearer (esm_bearer_pcc.c). */
 #include <arpa/inet.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,6 +11,8 @@
 #include <cmocka.h>
 
 #include "agw/agw.h"
+#include "diameter/diam.h"
+#include "dp/dp.h"
 
 static uint32_t ip(const char *s)
 {
@@ -182,6 +185,82 @@ static void test_gbr_qcis(void **state)
         assert_false(agw_qci_is_gbr(non[i]));
 }
 
+static void rule_def(struct diam_rule_def *d, const char *name, uint32_t prec, uint32_t qci,
+                     const char *flow)
+{
+    memset(d, 0, sizeof(*d));
+    snprintf(d->name, sizeof(d->name), "%s", name);
+    d->precedence = prec;
+    d->n_flows = 1;
+    snprintf(d->flows[0].description, sizeof(d->flows[0].description), "%s", flow);
+    d->flows[0].direction = 3;
+    if (qci) {
+        d->qos.present = true;
+        d->qos.qci = qci;
+    }
+}
+
+/* TS 29.212 4.5.2, TS 23.203 6.1.1.4: rules with the default bearer's QCI
+ * and ARP (or none) are the default bearer's datapath rules; a rule with
+ * another QCI or ARP is a dedicated bearer's, unless it is disabled or a
+ * GBR rule without any bit rate */
+static void test_pcc_rules_of_the_default_bearer(void **state)
+{
+    (void)state;
+    struct agw_pdn p;
+    memset(&p, 0, sizeof(p));
+    p.qci = 9;
+    p.arp_prio = 15;
+    struct diam_rule_def d[6];
+    rule_def(&d[0], "web", 50, 0, "permit out 6 from 192.0.2.1 to assigned");
+    rule_def(&d[1], "voice", 10, 1, "permit out 17 from 192.0.2.1 30000 to assigned 49152");
+    d[1].qos.gbr_ul = d[1].qos.gbr_dl = 64000;
+    rule_def(&d[2], "same-qos", 20, 9, "permit out 17 from 192.0.2.2 to assigned");
+    rule_def(&d[3], "other-arp", 30, 9, "permit out 17 from 192.0.2.3 to assigned");
+    d[3].qos.has_arp = true;
+    d[3].qos.arp.priority = 2;
+    rule_def(&d[4], "voice-off", 40, 1, "permit out 17 from 192.0.2.4 to assigned");
+    d[4].qos.gbr_ul = d[4].qos.gbr_dl = 64000;
+    d[4].has_flow_status = true;
+    d[4].flow_status = 3;
+    rule_def(&d[5], "gbr-no-rate", 60, 2, "permit out 17 from 192.0.2.5 to assigned");
+
+    struct dp_session_spec s;
+    memset(&s, 0, sizeof(s));
+    const char *bad = NULL;
+    int n = esm_pcc_rules(&p, d, 6, &s, &bad);
+    assert_int_equal(n, 4);     /* web, same-qos, voice-off, gbr-no-rate */
+    assert_int_equal(s.n_rules, 4);
+    uint32_t dsts[4];
+    for (int i = 0; i < 4; i++)
+        dsts[i] = s.rules[i].dst.s_addr;
+    assert_int_equal(dsts[0], ip("192.0.2.1"));
+    assert_int_equal(dsts[1], ip("192.0.2.2"));
+    assert_int_equal(dsts[2], ip("192.0.2.4"));
+    assert_int_equal(s.rules[2].action, DP_ACTION_DROP);
+    assert_int_equal(dsts[3], ip("192.0.2.5"));
+    assert_int_equal(s.rules[0].precedence, 50 * 4);    /* no TFT filters before: unchanged */
+
+    /* after TFT filters the rules' precedences come after 16383 */
+    memset(&s, 0, sizeof(s));
+    s.n_rules = 2;
+    s.rules[0].precedence = 1 << 6;
+    s.rules[1].precedence = 2 << 6;
+    n = esm_pcc_rules(&p, d, 6, &s, &bad);
+    assert_int_equal(n, 4);
+    assert_int_equal(s.n_rules, 6);
+    for (unsigned i = 2; i < 6; i++)
+        assert_true(s.rules[i].precedence >= 16384);
+    assert_int_equal(s.rules[2].precedence, 16384 + 50 * 4);
+
+    /* a rule the datapath cannot take is named */
+    rule_def(&d[0], "bad-flow", 50, 0, "permit out 6 from nowhere to assigned");
+    memset(&s, 0, sizeof(s));
+    assert_true(esm_pcc_rules(&p, d, 6, &s, &bad) < 0);
+    assert_non_null(bad);
+    assert_string_equal(bad, "bad-flow");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -192,6 +271,7 @@ int main(void)
         cmocka_unit_test(test_tft_through_the_nas_codec),
         cmocka_unit_test(test_pf_from_nas_refuses_what_the_datapath_cannot_match),
         cmocka_unit_test(test_gbr_qcis),
+        cmocka_unit_test(test_pcc_rules_of_the_default_bearer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
