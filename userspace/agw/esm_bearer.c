@@ -140,9 +140,10 @@ void esm_bearer_dp_rules(const struct agw_ue *ue, const struct agw_pdn *p,
             memset(r, 0, sizeof(*r));
             /* TS 23.060 15.3.3.4: lowest precedence value first; ties
              * (never within one PDN) broken by bearer and filter.  The
-             * filters take 0..16383, before the PCC rules of the default
+             * filters take 4..16387: after Gy's restriction rules (1..3,
+             * docs/charging.md), before the PCC rules of the default
              * bearer (esm_pcc_rules) */
-            r->precedence = (uint16_t)(pf->prec << 6 | k << 3 | j);
+            r->precedence = (uint16_t)(4 + (pf->prec << 6 | k << 3 | j));
             r->dir = DP_DIR_DL;
             r->proto = pf->proto;
             r->src = pf->laddr;

@@ -20,7 +20,7 @@
 #include "diameter/diam.h"
 #include "dp/dp.h"
 
-#define PCC_AFTER_TFT 16384         /* PCC rules' precedences after the TFT filters' */
+#define PCC_AFTER_TFT 16388         /* PCC rules' precedences after the TFT filters' */
 
 /* The rule's ARP priority level (the default bearer's when it has none) */
 static uint8_t rule_arp(const struct agw_pdn *p, const struct diam_rule_def *d)
@@ -68,7 +68,7 @@ int esm_pcc_rules(const struct agw_pdn *p, const struct diam_rule_def *defs, uns
                 *bad = defs[idx[j]].name;
         return k;
     }
-    /* after the TFT filters (0..16383): a flow a dedicated bearer's TFT
+    /* after the TFT filters (4..16387): a flow a dedicated bearer's TFT
      * names goes into that bearer before any rule of the default bearer */
     for (int j = 0; base && j < k; j++) {
         uint32_t pr = s->rules[base + j].precedence;

@@ -241,7 +241,7 @@ static void test_pcc_rules_of_the_default_bearer(void **state)
     assert_int_equal(dsts[3], ip("192.0.2.5"));
     assert_int_equal(s.rules[0].precedence, 50 * 4);    /* no TFT filters before: unchanged */
 
-    /* after TFT filters the rules' precedences come after 16383 */
+    /* after TFT filters (4..16387) the rules' precedences come after them */
     memset(&s, 0, sizeof(s));
     s.n_rules = 2;
     s.rules[0].precedence = 1 << 6;
@@ -250,8 +250,8 @@ static void test_pcc_rules_of_the_default_bearer(void **state)
     assert_int_equal(n, 4);
     assert_int_equal(s.n_rules, 6);
     for (unsigned i = 2; i < 6; i++)
-        assert_true(s.rules[i].precedence >= 16384);
-    assert_int_equal(s.rules[2].precedence, 16384 + 50 * 4);
+        assert_true(s.rules[i].precedence >= 16388);
+    assert_int_equal(s.rules[2].precedence, 16388 + 50 * 4);
 
     /* a rule the datapath cannot take is named */
     rule_def(&d[0], "bad-flow", 50, 0, "permit out 6 from nowhere to assigned");
