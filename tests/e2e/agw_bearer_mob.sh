@@ -188,7 +188,7 @@ rc=$?
 sleep 0.5
 kill -INT $TSHARK_PID 2>/dev/null
 wait $TSHARK_PID 2>/dev/null
-TS=(tshark -r "$CAP" -o nas-eps.null_decipher:TRUE)
+TS=(tshark -r "$CAP" -o nas-eps.null_decipher:FALSE)  # ciphered NAS stays ciphered (see agw_tshark.sh)
 # Initial Context Setup Requests (procedure 9) that carry E-RAB 6 with QCI 1
 # and its GBR: those of the service requests (the attach's has E-RAB 5 only)
 ics=$("${TS[@]}" -Y 's1ap.procedureCode == 9 && s1ap.initiatingMessage_element && s1ap.e_RAB_ID == 6 && s1ap.qCI == 1 && s1ap.e_RAB_GuaranteedBitrateDL == 1000000' 2>/dev/null | wc -l)

@@ -119,7 +119,7 @@ check "the UE was paged once (S1AP Paging) and answered" \
     bash -c "[ \$(( \$($XEPCCTL agw stats --socket $AGW_SOCK | awk '\$1==\"paging_started\"{print \$2}') - $paged0 )) = 1 ] &&
              [ \$($XEPCCTL agw stats --socket $AGW_SOCK | awk '\$1==\"paging_success\"{print \$2}') -ge 1 ]"
 
-TS=(tshark -r "$CAP" -o nas-eps.null_decipher:TRUE)
+TS=(tshark -r "$CAP" -o nas-eps.null_decipher:FALSE)  # ciphered NAS stays ciphered (see agw_tshark.sh)
 bad=$("${TS[@]}" -Y '_ws.malformed || _ws.expert.severity >= "Error"' 2>/dev/null)
 seq=$("${TS[@]}" -Y s1ap -T fields -e _ws.col.Info 2>/dev/null | tr ',' '\n' |
     grep -oE '^ *(Paging|InitialUEMessage|InitialContextSetup(Request|Response))\b' | tr -d ' ' | tr '\n' ' ')
