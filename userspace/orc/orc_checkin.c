@@ -76,19 +76,14 @@ struct events {
     struct orc_conn *c;
     const char *net, *gw;
     int64_t now, now_ms;
+    int sub_us;                 /* microseconds within now_ms */
     int n;
     int rc;
 };
 
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Ids sort by time: 13 digits of Unix milliseconds, then a suffix (the
- * event's place in its check-in, or "st" for a stale event). */
+ * check-in's microseconds and the event's place in it, or "st" for a
+ * stale event). */
 static int event_put(struct orc_conn *c, const char *net, const char *gw, int64_t at_ms,
                      const char *suffix, const char *type, const char *enb, const char *fmt, ...)
     __attribute__((format(printf, 8, 9)));
@@ -117,7 +112,9 @@ static int event_put(struct orc_conn *c, const char *net, const char *gw, int64_
     do {                                                                                     \
         if ((ev)->rc >= 0 && (ev)->n < CHECKIN_MAX_EVENTS) {                                 \
             char sfx_[16];                                                                   \
-            snprintf(sfx_, sizeof(sfx_), "%02d", (ev)->n++);                                 \
+            /* the microseconds too: two check-ins of one gateway within a \
+             * millisecond must not share an id (the second's were lost) */ \
+            snprintf(sfx_, sizeof(sfx_), "%03d%02d", (ev)->sub_us, (ev)->n++);               \
             (ev)->rc = event_put((ev)->c, (ev)->net, (ev)->gw, (ev)->now_ms, sfx_, (type),   \
                                  (enb), __VA_ARGS__);                                        \
         }                                                                                    \
@@ -279,7 +276,11 @@ int orc_checkin_record(struct orc_req *r, json_t *report, int64_t now)
         return rc;
     }
     bool restart = restarted(report, prev);
-    struct events ev = {r->db, r->gw_net, r->gw_id, now, wall_ms(), 0, 0};
+    struct timespec wall;
+    clock_gettime(CLOCK_REALTIME, &wall);
+    struct events ev = {r->db, r->gw_net, r->gw_id, now,
+                        (int64_t)wall.tv_sec * 1000 + wall.tv_nsec / 1000000,
+                        (int)(wall.tv_nsec / 1000 % 1000), 0, 0};
     checkin_events(&ev, report, prev, prev_at, orc_gw_stale_s(r), restart);
     rc = ev.rc;
     if (rc >= 0)
