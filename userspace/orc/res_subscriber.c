@@ -29,8 +29,10 @@ static const char *amf_check(const char *s)
 
 static const char *msisdn_check(const char *s)
 {
-    /* TS 23.003 3.3 / E.164: at most 15 digits. */
-    return orc_check_digits(s) ? "an MSISDN is 1 to 15 decimal digits (E.164)" : NULL;
+    /* TS 23.003 3.3 / E.164: at most 15 digits; "" is none (the default,
+     * stored as such: a PATCH or a PUT of what GET returned sends it back) */
+    return orc_check_digits(s) ? "an MSISDN is up to 15 decimal digits (E.164), \"\" for none"
+                               : NULL;
 }
 
 static const char *const sub_states[] = {"active", "suspended", NULL};
@@ -53,8 +55,8 @@ static const struct orc_field sub_fields[] = {
      .max = 32, .check = hex128, .doc = "Milenage OPc (write-only)"},
     {.name = "amf", .type = ORC_F_STR, .min = 4, .max = 4, .check = amf_check,
      .dflt = "\"8000\"", .doc = "authentication management field"},
-    {.name = "msisdn", .type = ORC_F_STR, .min = 1, .max = 15, .check = msisdn_check,
-     .dflt = "\"\""},
+    {.name = "msisdn", .type = ORC_F_STR, .min = 0, .max = 15, .check = msisdn_check,
+     .dflt = "\"\"", .doc = "MSISDN (E.164 digits), \"\" for none"},
     {.name = "state", .type = ORC_F_ENUM, .enums = sub_states, .dflt = "\"active\""},
     {.name = "apns", .type = ORC_F_STRLIST, .flags = ORC_F_UNIQUE, .max = 16,
      .check = orc_check_apn_name, .dflt = "[]",

@@ -55,6 +55,23 @@ def scenario(label, store):
     r = c.req("PATCH", "/v1/networks/n1/subscribers/001010000000001", {"msisdn": "x", "bogus": 1})
     t.ok(r.status == 422 and {f["field"] for f in r.json["error"]["fields"]} == {"msisdn", "bogus"},
          "a bad PATCH: 422 naming each field", r)
+    # a subscriber created without an MSISDN (the default "" is stored):
+    # a PATCH of another field, a PUT of what GET returned, and removing
+    # the MSISDN again must all validate (the schema allows 0 to 15 digits)
+    r = c.post("/v1/networks/n1/subscribers", {"imsi": "001010000000003", "k": K, "opc": OPC})
+    t.ok(r.status == 201 and r.json["msisdn"] == "", "subscriber without an msisdn", r)
+    r = c.req("PATCH", "/v1/networks/n1/subscribers/001010000000003", {"name": "Bob"})
+    t.ok(r.status == 200 and r.json["name"] == "Bob" and r.json["msisdn"] == "",
+         "PATCH of a subscriber without an msisdn: 200", r)
+    body = c.get("/v1/networks/n1/subscribers/001010000000003").json
+    r = c.put("/v1/networks/n1/subscribers/001010000000003", dict(body, k=K, opc=OPC))
+    t.eq(r.status, 200, "PUT back what GET returned (msisdn \"\"): 200")
+    r = c.req("PATCH", "/v1/networks/n1/subscribers/001010000000001", {"msisdn": None})
+    t.ok(r.status == 200 and r.json["msisdn"] == "", "PATCH msisdn null removes it: 200", r)
+    r = c.req("PATCH", "/v1/networks/n1/subscribers/001010000000001", {"msisdn": "1555"})
+    t.ok(r.status == 200 and r.json["msisdn"] == "1555", "and sets it again", r)
+    r = c.req("PATCH", "/v1/networks/n1/subscribers/001010000000001", {"msisdn": "1234567890123456"})
+    t.eq(r.status, 422, "16 digits: 422")
     r = c.req("PATCH", "/v1/networks/n1/subscribers/001010000000001", {"imsi": "001010000000002"})
     t.eq(r.status, 422, "PATCH cannot change the id")
     t.eq(c.req("PATCH", "/v1/networks/n1/subscribers/001010000000009", {"name": "x"}).status, 404,
