@@ -86,6 +86,8 @@ struct ue_bearer {
     uint8_t pti;
     char apn[USIM_APN_MAX + 1];
     struct in_addr ue_addr;   /* PDN address */
+    struct in_addr dns;       /* the first DNS server of the PCO (0: none) */
+    uint16_t mtu;             /* the IPv4 link MTU of the PCO (0: none) */
     uint32_t ul_teid;         /* gateway's S1-U TEID (we send with it) */
     struct in_addr gw_addr;   /* gateway's S1-U address */
     uint32_t dl_teid;         /* ours */

@@ -151,22 +151,24 @@ int enbsim_ue_report(struct enbsim *x, const char *path)
     FILE *f = fopen(path, "w");
     if (!f)
         return -errno;
-    fprintf(f, "# imsi ip ul_teid dl_teid state enb enb_ue_id mme_ue_id\n");
+    fprintf(f, "# imsi ip ul_teid dl_teid state enb enb_ue_id mme_ue_id dns mtu\n");
     for (unsigned i = 0; i < x->n_ues; i++) {
         struct enbsim_ue *u = &x->ues[i];
         const struct ue_bearer *b = NULL;
         for (int k = 0; k < ENBSIM_MAX_BEARERS && !b; k++)
             if (u->bearer[k].active)
                 b = &u->bearer[k];
-        char ip[INET_ADDRSTRLEN] = "-";
+        char ip[INET_ADDRSTRLEN] = "-", dns[INET_ADDRSTRLEN] = "-";
         if (b)
             inet_ntop(AF_INET, &b->ue_addr, ip, sizeof(ip));
+        if (b && b->dns.s_addr)
+            inet_ntop(AF_INET, &b->dns, dns, sizeof(dns));
         const char *state = x->ext[i].failed ? "failed"
                             : x->ext[i].cut  ? "cut"
                                              : ue_state_str(u->state);
-        fprintf(f, "%s %s 0x%08x 0x%08x %s %u %u %u\n", u->usim.sub.imsi, ip,
+        fprintf(f, "%s %s 0x%08x 0x%08x %s %u %u %u %s %u\n", u->usim.sub.imsi, ip,
                 b ? b->ul_teid : 0, b ? b->dl_teid : 0, state, u->enb, u->enb_ue_id,
-                u->mme_ue_id);
+                u->mme_ue_id, dns, b ? b->mtu : 0);
     }
     int err = ferror(f) ? -EIO : 0;
     if (fclose(f) && !err)

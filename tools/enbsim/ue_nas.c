@@ -763,6 +763,15 @@ static void on_act_default(struct enbsim_ue *ue, const struct nas_message *esm,
         memcpy(&b->ue_addr, r->pdn_addr.ipv4, 4);
     if (r->apn.name[0])
         snprintf(b->apn, sizeof(b->apn), "%s", r->apn.name);
+    /* TS 24.008 10.5.6.3: what the network answered to the PCO request */
+    uint8_t len = 0;
+    const uint8_t *v;
+    b->dns.s_addr = 0;
+    b->mtu = 0;
+    if (r->has_pco && (v = nas_pco_find(&r->pco, NAS_PCO_DNS_IPV4, 0, &len)) && len == 4)
+        memcpy(&b->dns, v, 4);
+    if (r->has_pco && (v = nas_pco_find(&r->pco, NAS_PCO_IPV4_LINK_MTU, 0, &len)) && len == 2)
+        b->mtu = (uint16_t)(v[0] << 8 | v[1]);
 }
 
 static void on_attach_accept(struct enbsim_ue *ue, const struct ue_nas_cfg *cfg,

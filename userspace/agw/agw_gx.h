@@ -41,9 +41,11 @@ void gx_session_stop(struct agw_ctx *ctx, const struct agw_ue *ue, const struct 
 
 /* gx_policy.c: without a PCRF, the local policy (policy.static) of a
  * session about to be added to the datapath (docs/charging.md "Local
- * policy"); called by pgw_pdn_program() before gy_session_spec(). */
+ * policy") and the subscriber's rules from the orchestrator
+ * (orc_policy.c); called by pgw_pdn_program() before gy_session_spec(). */
 struct dp_session_spec;
-void gx_local_spec(struct agw_ctx *ctx, const struct agw_pdn *p, struct dp_session_spec *s);
+void gx_local_spec(struct agw_ctx *ctx, const struct agw_ue *ue, const struct agw_pdn *p,
+                   struct dp_session_spec *s);
 
 /* internal to gx_*.c */
 /* gx_monitor.c: usage monitoring (TS 29.212 4.5.17) of a Gx session */

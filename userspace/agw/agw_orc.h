@@ -8,6 +8,10 @@
  *                   client certificate, the rest over mutual TLS
  *   orc_apply.c     the configuration sync applied to agwd's SQLite (the
  *                   local HSS's tables and the orc_object copy)
+ *   orc_policy.c    the synced policies, rating groups and APN values mapped
+ *                   onto what agwd enforces (the effective `policy` and APNs)
+ *   orc_usage.c     the check-in's traffic counters (gateway and per
+ *                   subscriber, from the datapath) and eNB ids
  *   orc_client.c    the worker thread that runs the calls, its schedule
  *                   (check-in, sync, renewal, backoff) and the hand-over
  *                   to the libev loop (ev_async)
@@ -117,5 +121,55 @@ int orc_apply_full_end(struct agw_db *db, int64_t gen, const char *version,
                        struct orc_apply_stats *st, struct orc_imsi_list *lost);
 /* Stores the version reached by deltas. */
 int orc_apply_set_version(struct agw_db *db, const char *version);
+
+/* ---- orc_policy.c ---- */
+struct agw_policy;
+struct agw_apn;
+struct agw_pcc_rule;
+struct orc_policy_yaml;
+/* The effective policy: yaml (the file's `policy`) with orcd's policy,
+ * base_name and rating_group objects from orc_object on top, by name.
+ * Returns how many objects could not be mapped (why says which, "; "
+ * separated) or a negative errno (then *out is the yaml one). */
+int orc_policy_build(struct agw_db *db, const struct agw_policy *yaml, struct agw_policy *out,
+                     char *why, size_t whylen);
+/* The APN yaml with the values of orcd's APN of that name (AMBR, QCI, ARP,
+ * MTU, DNS or the network's DNS): 1 when orcd has it, 0 when not (*out is
+ * yaml); a line in why when orcd's pools differ from the file's. */
+int orc_apn_build(struct agw_db *db, const struct agw_apn *yaml, struct agw_apn *out, char *why,
+                  size_t whylen);
+/* A copy of the file's policy and APNs, the fallback of every reload. */
+struct orc_policy_yaml *orc_policy_save(const struct agw_config *cfg);
+void orc_policy_free(struct orc_policy_yaml *y);
+/* Rebuilds ctx->cfg->policy and ctx->cfg->apns[] (on the loop). */
+void orc_policy_reload(struct agw_ctx *ctx, const struct orc_policy_yaml *y);
+/* The rules of the effective policy that the subscriber's orcd object
+ * lists in `policies` (at most max, in its order); 0 without orchestrator. */
+unsigned orc_policy_subscriber_rules(struct agw_ctx *ctx, const char *imsi,
+                                     const struct agw_pcc_rule **out, unsigned max);
+
+/* ---- orc_usage.c ---- */
+struct orc_usage;
+/* One session's datapath counters at a report. */
+struct orc_usage_sample {
+    uint32_t ul_teid;
+    char imsi[16];
+    uint64_t ul_bytes, dl_bytes;
+};
+struct orc_usage *orc_usage_new(void);
+void orc_usage_free(struct orc_usage *u);
+/* Adds what the sessions' counters grew since the last step (a session
+ * not seen before: all of it, except at the first step, which only takes
+ * the baseline); 0 or -ENOMEM. */
+int orc_usage_step(struct orc_usage *u, const struct orc_usage_sample *s, size_t n);
+/* The gateway's totals since the first step (they never go down). */
+void orc_usage_totals(const struct orc_usage *u, uint64_t *ul, uint64_t *dl);
+/* The i-th subscriber with a session at the last step (by IMSI): returns
+ * how many there are, 0 past the end. */
+size_t orc_usage_subscriber(const struct orc_usage *u, size_t i, const char **imsi, uint64_t *ul,
+                            uint64_t *dl);
+/* ul_bytes, dl_bytes, subscribers and enb_ids into the report (a json_t
+ * object), from the datapath's counters (on the loop). */
+void orc_usage_report(struct agw_ctx *ctx, struct orc_usage *u, void *report);
 
 #endif

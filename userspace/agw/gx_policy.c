@@ -14,6 +14,7 @@
 #include "agw/agw_db.h"
 #include "agw/agw_gx.h"
 #include "agw/agw_gy.h"
+#include "agw/agw_orc.h"
 #include "agw/agw_policy.h"
 #include "diameter/diam.h"
 #include "dp/dp.h"
@@ -369,8 +370,10 @@ static int def_put(struct gx_sess *s, const struct agw_pcc_rule *r)
  * dp rule has none), metered is counted (the kernel's per-rating-group
  * counters), finite is counted against a quota the kernel enforces to the
  * byte (XEPC_CF_ONLINE, final-unit action drop once it is used up). */
-static unsigned local_defs(const struct agw_policy *pol, struct diam_rule_def *defs)
+static unsigned local_defs(struct agw_ctx *ctx, const struct agw_ue *ue,
+                           struct diam_rule_def *defs)
 {
+    const struct agw_policy *pol = &ctx->cfg->policy;
     struct gx_sess tmp;
     tmp.n_defs = 0;
     for (size_t i = 0; i < pol->n_static_rules; i++)
@@ -380,6 +383,11 @@ static unsigned local_defs(const struct agw_policy *pol, struct diam_rule_def *d
         for (unsigned j = 0; j < bn->n_rules; j++)
             def_put(&tmp, &pol->rules[bn->rules[j]]);
     }
+    /* and the subscriber's own rules from the orchestrator (orc_policy.c) */
+    const struct agw_pcc_rule *own[DIAM_MAX_RULES];
+    unsigned n_own = orc_policy_subscriber_rules(ctx, ue ? ue->imsi : NULL, own, DIAM_MAX_RULES);
+    for (unsigned i = 0; i < n_own; i++)
+        def_put(&tmp, own[i]);
     memcpy(defs, tmp.defs, tmp.n_defs * sizeof(defs[0]));
     return tmp.n_defs;
 }
@@ -421,13 +429,15 @@ static void local_rating(struct agw_ctx *ctx, const struct agw_pdn *p, struct dp
     }
 }
 
-void gx_local_spec(struct agw_ctx *ctx, const struct agw_pdn *p, struct dp_session_spec *s)
+void gx_local_spec(struct agw_ctx *ctx, const struct agw_ue *ue, const struct agw_pdn *p,
+                   struct dp_session_spec *s)
 {
-    const struct agw_policy *pol = &ctx->cfg->policy;
     struct diam_rule_def defs[DIAM_MAX_RULES];
-    if (ctx->cfg->diameter.gx.enabled || (!pol->n_static_rules && !pol->n_static_bases))
+    if (ctx->cfg->diameter.gx.enabled)
         return;
-    unsigned n_defs = local_defs(pol, defs);
+    unsigned n_defs = local_defs(ctx, ue, defs);
+    if (!n_defs)
+        return;
     const char *bad = NULL;
     uint32_t room = DP_MAX_RULES - 1 - s->n_rules;    /* one left for Gy */
     int n = gx_rules_to_dp(defs, n_defs, s->rules + s->n_rules, room, &bad);
@@ -597,7 +607,7 @@ int gx_policy_refresh(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p)
     char why[160];
     struct diam_rule_def local[DIAM_MAX_RULES];
     struct gx_sess *s = gx_sess_find(ctx, p->ul_teid);
-    unsigned n_local = ctx->cfg->diameter.gx.enabled ? 0 : local_defs(&ctx->cfg->policy, local);
+    unsigned n_local = ctx->cfg->diameter.gx.enabled ? 0 : local_defs(ctx, ue, local);
     int n = policy_push(ctx, ue, p, s ? s->defs : local, s ? s->n_defs : n_local, NULL, why,
                         sizeof(why));
     if (n < 0)

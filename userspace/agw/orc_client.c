@@ -47,6 +47,7 @@
 struct orc_news {
     uint64_t checkin_ok, checkin_fail, sync_ok, sync_fail, bootstrap_ok, bootstrap_fail;
     uint64_t items, rejected;
+    bool changed;                /* the configuration changed: reload the policy */
     struct orc_imsi_list lost;
 };
 
@@ -71,6 +72,11 @@ struct agw_orc {
     time_t renew_at, cert_na;   /* renewal due; the certificate's notAfter */
     unsigned sync_fails, boot_fails, checkin_fails;
     struct timespec next_sync, next_boot;
+    /* loop only: the file's policy and APNs under orcd's (orc_policy.c),
+     * the check-in's traffic counters (orc_usage.c), the start time */
+    struct orc_policy_yaml *yaml;
+    struct orc_usage *usage;
+    time_t started_at;
 };
 
 static void log_w(struct agw_orc *o, enum agw_log_level lvl, const char *fmt, ...)
@@ -305,6 +311,7 @@ static int apply_page(struct agw_orc *o, json_t *j, int64_t gen)
     pthread_mutex_lock(&o->mu);
     o->news.items += st.puts + st.deletes;
     o->news.rejected += st.rejected;
+    o->news.changed |= st.puts + st.deletes > 0;
     pthread_mutex_unlock(&o->mu);
     news_lost(o, &lost);
     return 0;
@@ -360,6 +367,7 @@ static int sync_full(struct agw_orc *o, json_t *first)
           "dropped)", version, pages, st.deletes);
     pthread_mutex_lock(&o->mu);
     snprintf(o->version, sizeof(o->version), "%s", version);
+    o->news.changed |= st.deletes > 0;
     pthread_mutex_unlock(&o->mu);
     return 0;
 }
@@ -563,6 +571,10 @@ static void on_news(struct ev_loop *loop, ev_async *w, int revents)
     ctx->stats.orc_bootstrap_failure += n.bootstrap_fail;
     ctx->stats.orc_sync_items += n.items;
     ctx->stats.orc_sync_rejected += n.rejected;
+    /* the policies, rating groups and APN values orcd sent: enforced from
+     * the next PDN connection on (orc_policy.c) */
+    if (n.changed)
+        orc_policy_reload(ctx, o->yaml);
     /* A subscriber deleted (or no longer active) in the orchestrator while
      * attached: detached by the network, "re-attach not required" (TS
      * 24.301 5.5.2.3); an idle one locally.  Its next attach is refused
@@ -611,6 +623,12 @@ static char *report_build(struct agw_orc *o)
                           (json_int_t)(attached - connected), "sessions", (json_int_t)sessions,
                           "enbs", (json_int_t)ctx->n_enbs_setup, "metrics", m);
     pthread_mutex_unlock(&o->mu);
+    /* a new started_at is a restart for orcd: the counters below count
+     * from this process's start */
+    if (r)
+        json_object_set_new(r, "started_at", json_integer((json_int_t)o->started_at));
+    if (r && o->usage)
+        orc_usage_report(ctx, o->usage, r);
     char *text = r ? json_dumps(r, JSON_COMPACT) : NULL;
     json_decref(r);
     return text;
@@ -693,7 +711,12 @@ int orc_client_open(struct agw_ctx *ctx)
     ev_timer_init(&o->report_timer, on_report_timer, 0.2, oc->checkin_interval_ms / 1000.0);
     o->report_timer.data = o;
     ev_timer_start(ctx->loop, &o->report_timer);
+    o->started_at = time(NULL);
+    o->usage = orc_usage_new();
     ctx->orc = o;
+    /* the last good configuration on disk applies until orcd answers */
+    if ((o->yaml = orc_policy_save(ctx->cfg)))
+        orc_policy_reload(ctx, o->yaml);
     if ((rc = pthread_create(&o->thr, NULL, worker, o)) != 0) {
         LOG_ERR(ctx, "orc", "cannot start the worker: %s", strerror(rc));
         orc_client_close(ctx);
@@ -720,6 +743,8 @@ void orc_client_close(struct agw_ctx *ctx)
     ev_timer_stop(ctx->loop, &o->report_timer);
     ev_async_stop(ctx->loop, &o->async);
     orc_imsi_list_free(&o->news.lost);
+    orc_policy_free(o->yaml);
+    orc_usage_free(o->usage);
     free(o->report);
     orc_http_fini(&o->http);
     agw_db_close(&o->db);

@@ -235,7 +235,7 @@ int pgw_pdn_program(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p)
      * (and their buckets) stay; new meters for every tunnel change would
      * cost two meter allocations per attach and per service request. */
     if (!p->dp_installed) {
-        gx_local_spec(ctx, p, &s);      /* the local policy without a PCRF (agw_gx.h) */
+        gx_local_spec(ctx, ue, p, &s);      /* the local policy without a PCRF (agw_gx.h) */
         gy_session_spec(ctx, p, &s);    /* the rating group's quota (agw_gy.h) */
     }
     int rc = p->dp_installed ? dp_session_modify(ctx->dp, &s, XEPC_ACT_PASS, 0)

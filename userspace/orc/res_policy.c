@@ -80,7 +80,19 @@ static const struct orc_field rg_fields[] = {
     {.name = "limit_type", .type = ORC_F_ENUM, .flags = ORC_F_REQUIRED, .enums = rg_types,
      .doc = "finite: online credit (Gy); unmetered: free; metered: counted, not limited"},
     {.name = "description", .type = ORC_F_STR, .max = 200, .dflt = "\"\""},
+    {.name = "quota", .type = ORC_F_INT, .min = 1, .max = INT64_C(1000000000000000),
+     .doc = "finite only: the volume (bytes, both directions) a gateway without an OCS "
+            "enforces itself per session"},
     {0}};
+
+static void rg_check(struct orc_req *r, const char *net, json_t *obj, json_t *errs)
+{
+    (void)r;
+    (void)net;
+    if (json_object_get(obj, "quota") &&
+        strcmp(json_string_value(json_object_get(obj, "limit_type")), "finite"))
+        orc_field_error(errs, "quota", "only a finite rating group has a quota");
+}
 
 const struct orc_resource orc_res_rating_group_desc = {
     .kind = "rating_group",
@@ -88,6 +100,7 @@ const struct orc_resource orc_res_rating_group_desc = {
     .id_field = "id",
     .id_check = rg_id_check,
     .fields = rg_fields,
+    .check = rg_check,
 };
 
 /* ----------------------------------------------------- policy rules ---- */

@@ -16,8 +16,12 @@
 
 #include <jansson.h>
 
+#include <arpa/inet.h>
+
+#include "agw/agw_config.h"
 #include "agw/agw_db.h"
 #include "agw/agw_orc.h"
+#include "agw/agw_policy.h"
 
 static char dir[64], path[128], errbuf[512];
 static struct agw_db db;
@@ -170,11 +174,215 @@ static void test_bad_items(void **state)
     assert_int_equal(q("SELECT count(*) FROM orc_object WHERE kind='policy'"), 1);
 }
 
+
+/* orc_policy.c: orcd's policy objects over the YAML file's policy, by
+ * name; what the datapath cannot take is skipped and said; deleting
+ * orcd's object gives the file's back. */
+static void test_policy_over_yaml(void **state)
+{
+    (void)state;
+    struct orc_apply_stats st;
+    struct agw_policy yaml, out;
+    char why[512];
+    memset(&yaml, 0, sizeof(yaml));
+    /* the file: rule "web" (precedence 10), rule "keep", rating group 7 */
+    snprintf(yaml.rules[0].name, sizeof(yaml.rules[0].name), "web");
+    yaml.rules[0].precedence = 10;
+    yaml.rules[0].n_flows = 1;
+    snprintf(yaml.rules[0].flows[0], sizeof(yaml.rules[0].flows[0]),
+             "permit out 6 from any 80 to assigned");
+    snprintf(yaml.rules[1].name, sizeof(yaml.rules[1].name), "keep");
+    yaml.rules[1].precedence = 11;
+    yaml.n_rules = 2;
+    yaml.rating_groups[0] = (struct agw_rating_group){.id = 7, .type = AGW_RG_UNMETERED};
+    yaml.n_rating_groups = 1;
+    yaml.static_rules[0] = 1;
+    yaml.n_static_rules = 1;
+
+    assert_int_equal(orc_policy_build(&db, &yaml, &out, why, sizeof(why)), 0);
+    assert_memory_equal(&out, &yaml, sizeof(out));     /* nothing from orcd: the file's */
+
+    assert_int_equal(apply(
+        "[{\"kind\":\"qos_profile\",\"id\":\"slow\",\"body\":{\"id\":\"slow\",\"qci\":9,"
+        "\"mbr\":{\"ul\":64000,\"dl\":128000}}},"
+        "{\"kind\":\"rating_group\",\"id\":\"7\",\"body\":{\"id\":\"7\",\"limit_type\":\"finite\","
+        "\"quota\":5000}},"
+        "{\"kind\":\"rating_group\",\"id\":\"8\",\"body\":{\"id\":\"8\",\"limit_type\":\"finite\"}},"
+        "{\"kind\":\"policy\",\"id\":\"web\",\"body\":{\"id\":\"web\",\"precedence\":4,"
+        "\"action\":\"deny\",\"rating_group\":\"7\",\"qos_profile\":\"slow\",\"flows\":["
+        "{\"direction\":\"uplink\",\"protocol\":17,\"remote\":\"10.9.0.0/16\",\"port_lo\":53,"
+        "\"port_hi\":53}]}},"
+        "{\"kind\":\"policy\",\"id\":\"mixed\",\"body\":{\"id\":\"mixed\",\"precedence\":0,"
+        "\"flows\":[{\"direction\":\"uplink\"},{\"direction\":\"downlink\",\"protocol\":6,"
+        "\"port_lo\":1000,\"port_hi\":2000}]}},"
+        "{\"kind\":\"policy\",\"id\":\"redir\",\"body\":{\"id\":\"redir\",\"precedence\":5,"
+        "\"action\":\"redirect\",\"flows\":[{\"direction\":\"uplink\"}]}},"
+        "{\"kind\":\"policy\",\"id\":\"high\",\"body\":{\"id\":\"high\",\"precedence\":20000,"
+        "\"flows\":[{\"direction\":\"uplink\"}]}},"
+        "{\"kind\":\"policy\",\"id\":\"icmpports\",\"body\":{\"id\":\"icmpports\",\"precedence\":6,"
+        "\"flows\":[{\"direction\":\"uplink\",\"protocol\":1,\"port_lo\":5,\"port_hi\":5}]}},"
+        "{\"kind\":\"base_name\",\"id\":\"bundle\",\"body\":{\"id\":\"bundle\","
+        "\"rules\":[\"mixed\",\"redir\",\"web\"]}}]", 0, &st, NULL), 0);
+    assert_int_equal(st.puts, 9);
+    int n = orc_policy_build(&db, &yaml, &out, why, sizeof(why));
+    assert_int_equal(n, 3);     /* redir, high, icmpports */
+    assert_non_null(strstr(why, "policy 'redir' not enforced: redirect"));
+    assert_non_null(strstr(why, "policy 'high' not enforced: precedence"));
+    assert_non_null(strstr(why, "policy 'icmpports' not enforced"));
+    assert_int_equal(out.n_rules, 3);                   /* web (replaced), keep, mixed */
+    const struct agw_pcc_rule *w = agw_policy_rule(&out, "web");
+    assert_ptr_equal(w, &out.rules[0]);                 /* in place: indices stay */
+    assert_int_equal(w->precedence, 5);
+    assert_int_equal(w->action, AGW_PCC_DROP);
+    assert_int_equal(w->direction, 2);
+    assert_int_equal(w->n_flows, 1);
+    assert_string_equal(w->flows[0], "permit out 17 from assigned to 10.9.0.0/16 53");
+    assert_int_equal(w->rating_group, 7);
+    assert_int_equal(w->mbr_ul_bps, 64000);
+    assert_int_equal(w->mbr_dl_bps, 128000);
+    const struct agw_pcc_rule *m = agw_policy_rule(&out, "mixed");
+    assert_non_null(m);
+    assert_int_equal(m->precedence, 1);
+    assert_int_equal(m->action, AGW_PCC_PASS);
+    assert_int_equal(m->direction, 3);
+    assert_string_equal(m->flows[0], "permit out ip from any to assigned");
+    assert_string_equal(m->flows[1], "permit out 6 from any 1000-2000 to assigned");
+    assert_string_equal(out.rules[1].name, "keep");
+    assert_int_equal(out.n_static_rules, 1);
+    assert_int_equal(out.static_rules[0], 1);
+    const struct agw_base_name *b = agw_policy_base(&out, "bundle");
+    assert_non_null(b);
+    assert_int_equal(b->n_rules, 2);                    /* redir is not enforced */
+    const struct agw_rating_group *g = agw_policy_rating_group(&out, 7);
+    assert_non_null(g);
+    assert_int_equal(g->type, AGW_RG_FINITE);
+    assert_int_equal(g->quota_bytes, 5000);
+    g = agw_policy_rating_group(&out, 8);
+    assert_non_null(g);
+    assert_int_equal(g->type, AGW_RG_METERED);          /* finite without a quota */
+
+    /* orcd deletes its "web" and rating group 7: the file's come back */
+    assert_int_equal(apply("[{\"kind\":\"policy\",\"id\":\"web\",\"op\":\"delete\"},"
+                           "{\"kind\":\"rating_group\",\"id\":\"7\",\"op\":\"delete\"}]",
+                           0, &st, NULL), 0);
+    orc_policy_build(&db, &yaml, &out, why, sizeof(why));
+    w = agw_policy_rule(&out, "web");
+    assert_non_null(w);
+    assert_int_equal(w->precedence, 10);
+    assert_string_equal(w->flows[0], "permit out 6 from any 80 to assigned");
+    assert_int_equal(agw_policy_rating_group(&out, 7)->type, AGW_RG_UNMETERED);
+}
+
+/* orc_policy.c: an APN's values from orcd over the file's, DNS from the
+ * APN, else from the network, else the file's. */
+static void test_apn_over_yaml(void **state)
+{
+    (void)state;
+    struct orc_apply_stats st;
+    struct agw_apn yaml, out;
+    char why[512] = "";
+    memset(&yaml, 0, sizeof(yaml));
+    snprintf(yaml.name, sizeof(yaml.name), "Internet");
+    inet_pton(AF_INET, "10.45.0.0", &yaml.pool);
+    yaml.pool_prefix = 16;
+    inet_pton(AF_INET, "8.8.8.8", &yaml.dns[0]);
+    yaml.n_dns = 1;
+    yaml.mtu = 1400;
+    yaml.qci = 9;
+    yaml.ambr = (struct agw_ambr){100000000, 200000000};
+    yaml.arp = (struct agw_arp){15, false, true};
+    assert_int_equal(orc_apn_build(&db, &yaml, &out, why, sizeof(why)), 0);
+    assert_memory_equal(&out, &yaml, sizeof(out));
+    assert_int_equal(apply("[{\"kind\":\"network\",\"id\":\"n1\",\"body\":{\"id\":\"n1\","
+                           "\"dns\":[\"9.9.9.9\"]}},"
+                           "{\"kind\":\"apn\",\"id\":\"internet\",\"body\":{\"id\":\"internet\","
+                           "\"ambr\":{\"ul\":5000,\"dl\":9000},\"qci\":8,\"mtu\":1300,"
+                           "\"arp\":{\"priority\":3,\"capability\":true,\"vulnerability\":false},"
+                           "\"pools\":[\"10.45.0.0/16\"],\"dns\":[\"1.1.1.1\",\"1.0.0.1\"]}}]",
+                           0, &st, NULL), 0);
+    assert_int_equal(orc_apn_build(&db, &yaml, &out, why, sizeof(why)), 1);
+    assert_string_equal(why, "");                       /* the same pool */
+    char a[INET_ADDRSTRLEN];
+    assert_int_equal(out.n_dns, 2);
+    assert_string_equal(inet_ntop(AF_INET, &out.dns[0], a, sizeof(a)), "1.1.1.1");
+    assert_int_equal(out.mtu, 1300);
+    assert_int_equal(out.qci, 8);
+    assert_int_equal(out.ambr.dl_bps, 9000);
+    assert_int_equal(out.arp.priority, 3);
+    assert_true(out.arp.capability);
+    assert_false(out.arp.vulnerability);
+    assert_string_equal(out.name, "Internet");
+    /* without DNS of its own: the network's; another pool: said */
+    assert_int_equal(apply("[{\"kind\":\"apn\",\"id\":\"internet\",\"body\":{\"id\":\"internet\","
+                           "\"ambr\":{\"ul\":5000,\"dl\":9000},\"pools\":[\"10.46.0.0/16\"]}}]",
+                           0, &st, NULL), 0);
+    assert_int_equal(orc_apn_build(&db, &yaml, &out, why, sizeof(why)), 1);
+    assert_int_equal(out.n_dns, 1);
+    assert_string_equal(inet_ntop(AF_INET, &out.dns[0], a, sizeof(a)), "9.9.9.9");
+    assert_non_null(strstr(why, "10.45.0.0/16"));
+}
+
+/* orc_usage.c: the check-in's counters never go down while sessions come
+ * and go; the first step is the baseline (adopted sessions); a subscriber
+ * counts from zero when it appears again. */
+static void test_usage_counters(void **state)
+{
+    (void)state;
+    struct orc_usage *u = orc_usage_new();
+    assert_non_null(u);
+    uint64_t ul, dl;
+    const char *imsi;
+    struct orc_usage_sample s[3] = {
+        {0x10, "001010000000001", 1000, 5000},  /* adopted: the baseline */
+    };
+    assert_int_equal(orc_usage_step(u, s, 1), 0);
+    orc_usage_totals(u, &ul, &dl);
+    assert_int_equal(ul + dl, 0);
+    assert_int_equal(orc_usage_subscriber(u, 0, &imsi, &ul, &dl), 1);
+    assert_int_equal(ul + dl, 0);
+    s[0].ul_bytes = 1500;
+    s[0].dl_bytes = 7000;
+    s[1] = (struct orc_usage_sample){0x20, "001010000000002", 300, 400};    /* new */
+    s[2] = (struct orc_usage_sample){0x21, "001010000000002", 10, 20};      /* its 2nd PDN */
+    assert_int_equal(orc_usage_step(u, s, 3), 0);
+    orc_usage_totals(u, &ul, &dl);
+    assert_int_equal(ul, 500 + 310);
+    assert_int_equal(dl, 2000 + 420);
+    assert_int_equal(orc_usage_subscriber(u, 1, &imsi, &ul, &dl), 2);
+    assert_string_equal(imsi, "001010000000002");
+    assert_int_equal(ul, 310);
+    assert_int_equal(dl, 420);
+    /* subscriber 1's session ends, a new one with lower counters starts:
+     * the totals still grow */
+    s[0] = (struct orc_usage_sample){0x11, "001010000000001", 5, 6};
+    assert_int_equal(orc_usage_step(u, s, 1), 0);
+    orc_usage_totals(u, &ul, &dl);
+    assert_int_equal(ul, 810 + 5);
+    assert_int_equal(dl, 2420 + 6);
+    assert_int_equal(orc_usage_subscriber(u, 0, &imsi, &ul, &dl), 1);
+    assert_string_equal(imsi, "001010000000001");
+    assert_int_equal(ul, 500 + 5);
+    assert_int_equal(dl, 2000 + 6);
+    /* no session: nobody listed; subscriber 2 back: from zero */
+    assert_int_equal(orc_usage_step(u, s, 0), 0);
+    assert_int_equal(orc_usage_subscriber(u, 0, &imsi, &ul, &dl), 0);
+    s[0] = (struct orc_usage_sample){0x20, "001010000000002", 100, 100};
+    assert_int_equal(orc_usage_step(u, s, 1), 0);
+    assert_int_equal(orc_usage_subscriber(u, 0, &imsi, &ul, &dl), 1);
+    assert_int_equal(ul, 100);
+    orc_usage_totals(u, &ul, &dl);
+    assert_int_equal(ul, 815 + 100);
+    orc_usage_free(u);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_full_then_delta, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_items, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_policy_over_yaml, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_apn_over_yaml, setup, teardown),
+        cmocka_unit_test(test_usage_counters),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
