@@ -76,6 +76,11 @@ struct orc_http {
     volatile int *abort_flag;   /* non-zero: a transfer in flight is aborted */
     char err[256];              /* the last transport error */
     int64_t last_us;            /* the last call's duration */
+    char pin_path[320];         /* oc->dir/orcd-ca.pem */
+    bool pinned;                /* it exists: the only CA trusted */
+    char *chain_top;            /* the topmost certificate orcd presented on
+                                 * the bootstrap handle's last new
+                                 * connection (PEM, malloc) */
 };
 struct orc_resp {
     long status;                /* HTTP status; 0: no answer (err says why) */
@@ -85,6 +90,10 @@ struct orc_resp {
 int orc_http_init(struct orc_http *h, const struct agw_orc_config *oc,
                   const struct orc_identity *id, volatile int *abort_flag);
 void orc_http_fini(struct orc_http *h);
+/* Pins the CA that verified orcd on the last bootstrap call (the topmost
+ * certificate of its chain) in pin_path; from then on only it is trusted.
+ * 0 (also when already pinned) or a negative errno (err says why). */
+int orc_http_pin(struct orc_http *h);
 /* Drops the mutual-TLS connection (after a new certificate). */
 void orc_http_reset_mtls(struct orc_http *h);
 /* method "GET" or "POST" (body: JSON), path from the URL's root. */

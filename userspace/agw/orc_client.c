@@ -222,6 +222,12 @@ static int bootstrap(struct agw_orc *o)
         o->cert_na = na;
         o->cert_ok = true;
         orc_http_reset_mtls(&o->http);
+        bool had = o->http.pinned;
+        if (orc_http_pin(&o->http) < 0)
+            log_w(o, AGW_LOG_WARN, "bootstrap: orcd's CA not pinned: %s", o->http.err);
+        else if (!had)
+            log_w(o, AGW_LOG_INFO, "bootstrap: orcd's CA pinned in %s: only it is trusted from "
+                  "now on", o->http.pin_path);
         log_w(o, AGW_LOG_INFO, "bootstrap: client certificate for %s, expires in %lds, renewal "
               "in %lds", cn, (long)(na - time(NULL)), (long)(o->renew_at - time(NULL)));
     } else {

@@ -5,13 +5,18 @@ registered key, check-in over mutual TLS (orcd shows the gateway healthy with
 its report), renewal before a short certificate expires, config sync into
 agwd's SQLite (a subscriber added, changed, deleted; an APN's values; SQN kept),
 orcd stopped -> failures counted and logged, last good config kept -> orcd back
--> a change made meanwhile converges; a full resync when orcd's stream is new.
+-> a change made meanwhile converges; a full resync when orcd's stream is new;
+orcd's CA pinned at the bootstrap: a server of another CA is refused although
+orchestrator.ca's bundle holds that CA too.
 
 Runs in a private network namespace (unshare -n) so that agwd's S1-MME
 stack and the loopback ports touch nobody else's.  TAP."""
 import json
 import os
+import socket
 import sqlite3
+import ssl
+import threading
 import subprocess
 import sys
 import time
@@ -45,11 +50,20 @@ sh("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-
    "-keyout", ca_key, "-out", ca_crt, "-days", "2", "-subj", "/CN=orc-ca",
    "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign")
 dbpath = os.path.join(d, "orc.db")
+# another server certificate for 127.0.0.1 (an impostor's, of another CA)
+imp_crt, imp_key = os.path.join(d, "imp.crt"), os.path.join(d, "imp.key")
+sh("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+   "-keyout", imp_key, "-out", imp_crt, "-days", "2", "-subj", "/CN=impostor",
+   "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost")
 o = H.Orcd(d, ("sqlite", dbpath),
            f"gateways: {{ca_cert: {ca_crt}, ca_key: {ca_key}, cert_lifetime: 6s, challenge_lifetime: 30s}}\n").start()
 admin = o.client(o.token("admin"))
 port = o.port
 
+# orchestrator.ca: a bundle of orcd's certificate and the impostor's
+bundle = os.path.join(d, "bundle.pem")
+with open(bundle, "w") as f:
+    f.write(open(o.cert).read() + open(imp_crt).read())
 agw_db = os.path.join(d, "agw.db")
 agw_yaml = os.path.join(d, "agw.yaml")
 gwdir = os.path.join(d, "gw")
@@ -67,7 +81,7 @@ control: {{socket: {d}/agwd.sock}}
 metrics: {{port: 0}}
 orchestrator:
   url: https://127.0.0.1:{port}
-  ca: {o.cert}
+  ca: {bundle}
   dir: {gwdir}
   network: net1
   gateway: gw1
@@ -160,6 +174,12 @@ r = admin.post("/v1/networks/net1/gateways", {"id": "gw1", "hardware_id": ident[
 t.eq(r.status, 201, "the operator registers the printed identity")
 t.ok(wait(lambda: os.path.exists(os.path.join(gwdir, "gateway.crt"))), "the gateway gets its certificate")
 t.eq(oct(os.stat(os.path.join(gwdir, "gateway.crt")).st_mode & 0o777), "0o600", "stored mode 0600")
+pin = os.path.join(gwdir, "orcd-ca.pem")
+t.ok(wait(lambda: os.path.exists(pin)), "orcd's CA is pinned at the bootstrap", os.listdir(gwdir))
+der = lambda p: sh("openssl", "x509", "-in", p, "-outform", "DER")  # noqa: E731
+t.ok(der(pin) == der(o.cert) and oct(os.stat(pin).st_mode & 0o777) == "0o600",
+     "the pin is the certificate orcd presented (not the bundle's other one), mode 0600")
+t.ok("CA pinned" in log(), "and logged")
 subj = sh("openssl", "x509", "-in", os.path.join(gwdir, "gateway.crt"), "-noout", "-subject").decode()
 t.ok("net1/gw1" in subj, "issued by orcd for net1/gw1", subj)
 st_ = wait(lambda: (lambda j: j if j.get("status") == "healthy" else None)(admin.get("/v1/networks/net1/gateways/gw1/state").json))
@@ -206,6 +226,53 @@ t.ok(wait(lambda: stats().get("orc_checkin_failure", 0) >= 1 and stats().get("or
 t.ok("orchestrator unreachable" in log(), "and logged")
 t.ok(q("SELECT imsi FROM subscribers WHERE imsi='001010000000001'") and agw.poll() is None,
      "the last good config stays in SQLite, agwd runs")
+
+# --- an impostor on orcd's address, with a certificate of another CA that
+# orchestrator.ca's bundle holds: refused, since the pin is orcd's
+class Impostor(threading.Thread):
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.ls = socket.socket()
+        self.ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.ls.bind(("127.0.0.1", port))
+        self.ls.listen(8)
+        self.ls.settimeout(0.2)
+        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.ctx.load_cert_chain(imp_crt, imp_key)
+        self.tried = self.done = 0
+        self.stopping = False
+
+    def run(self):
+        while not self.stopping:
+            try:
+                c, _ = self.ls.accept()
+            except OSError:
+                continue
+            self.tried += 1
+            try:
+                # GnuTLS completes the handshake and verifies after it: a
+                # client that trusts us sends its request, one that does
+                # not closes
+                c.settimeout(3)
+                s = self.ctx.wrap_socket(c, server_side=True)
+                if s.recv(1):
+                    self.done += 1
+                s.close()
+            except (OSError, ssl.SSLError):
+                c.close()
+
+    def stop(self):
+        self.stopping = True
+        self.join(5)
+        self.ls.close()
+
+
+imp = Impostor()
+imp.start()
+t.ok(wait(lambda: imp.tried >= 2, 15), "agwd calls the impostor on orcd's address", imp.tried)
+imp.stop()
+t.ok(imp.done == 0, "and never sends it a request (its CA is not the pinned one)",
+     f"{imp.done} of {imp.tried}")
 o2 = H.Orcd(d, ("sqlite", dbpath), "", cert=(o.cert, o.key))
 o2.port = port
 with open(o2.cfg, "w") as f:
