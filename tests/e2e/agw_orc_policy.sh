@@ -10,8 +10,9 @@
 #     policy section at all
 #   - the APN's DNS and MTU from orcd reach the UE in the PCO (enbsim's
 #     report); the YAML file's are 8.8.8.8 / 1400
-#   - block-7000 changed to permit in orcd: the next session lets port 7000
-#     through, without a restart
+#   - block-7000 changed to permit in orcd: the running session lets port
+#     7000 through (its used-up finite quota is not refilled), and so does
+#     the next session, without a restart
 #   - the traffic shows up in orcd's usage history, for the gateway and for
 #     the subscriber (the check-in's ul_bytes/dl_bytes and subscribers)
 source "$(dirname "$0")/lib.sh"
@@ -25,7 +26,7 @@ agw_require
 command -v sqlite3 >/dev/null && command -v curl >/dev/null || skip_all "sqlite3/curl missing (make deps)"
 UE_PID=""
 trap '[ -n "$UE_PID" ] && kill "$UE_PID" 2>/dev/null; orcd_stop; e2e_cleanup' EXIT
-tap_plan 11
+tap_plan 12
 
 e2e_topology || { not_ok "topology"; exit 1; }
 orc_setup 172.16.2.2 || { not_ok "orcd setup"; exit 1; }
@@ -104,14 +105,17 @@ wait_for 150 dl_at_least /v1/networks/net1/gateways/gw1/usage 7000 &&
 wait_for 50 dl_at_least "/v1/networks/net1/subscribers/$IMSI/usage" 7000 &&
     ok "and that of the subscriber ($(usage_dl "/v1/networks/net1/subscribers/$IMSI/usage") bytes)" ||
     not_ok "subscriber usage: $(api GET "/v1/networks/net1/subscribers/$IMSI/usage" | head -1)"
-ue_down
 
-# a change in orcd reaches the next session, no restart
-n0=$(grep -c "orc.*policy: 2 rule(s)" "$E2E_TMP/agwd.log")
+# a change in orcd reaches the running session and the next one, no restart
 [ "$(st PATCH /v1/networks/net1/policies/block-7000 '{"action":"permit"}')" = 200 ] ||
     not_ok "PATCH block-7000"
-wait_for 150 bash -c "[ \$(grep -c 'orc.*policy: 2 rule(s)' '$E2E_TMP/agwd.log') -gt $n0 ]" ||
-    diag "no policy reload after the PATCH"
+wait_for 150 grep -q "orc.*policy: 2 rule(s).* 1 running session(s) updated" "$E2E_TMP/agwd.log" ||
+    diag "no policy reload after the PATCH: $(grep 'orc.*policy' "$E2E_TMP/agwd.log" | tail -1)"
+got="$(send 7000 3) / $(send 7001 2)"
+[ "$got" = "3 3000 / 0 0" ] &&
+    ok "block-7000 made permit in orcd: the running session passes port 7000, its used-up quota stays used up" ||
+    not_ok "running session after the change: received '$got', wanted '3 3000 / 0 0'"
+ue_down
 ue_up
 got=$(send 7000 3)
 [ "$got" = "3 3000" ] && [ "$(cat "$E2E_TMP/agwd.pid")" = "$AGW_PID" ] &&

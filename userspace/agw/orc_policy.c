@@ -23,8 +23,10 @@
  * the same name (rule, base name, rating group id, APN); the YAML file is
  * the fallback for everything orcd does not have, and comes back when
  * orcd deletes its object.  What applies is read when a PDN connection is
- * created: a change reaches the next session, and running sessions keep
- * the rules they got (docs/orchestrator.md). */
+ * created; when the rules, base names or rating groups changed, the
+ * running sessions get them too (without a PCRF), a finite quota keeping
+ * what is left of it; a subscriber's own list and the APN values reach its
+ * next session (docs/orchestrator.md). */
 #include "agw/agw_orc.h"
 
 #include <arpa/inet.h>
@@ -40,6 +42,7 @@
 
 #include "agw/agw.h"
 #include "agw/agw_db.h"
+#include "agw/agw_gx.h"
 
 static void why_add(char *why, size_t whylen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -434,6 +437,29 @@ void orc_policy_free(struct orc_policy_yaml *y)
     free(y);
 }
 
+/* Without a PCRF, the running sessions' rules again from the changed
+ * policy (gx_policy_refresh: one dp_session_modify each; a finite rating
+ * group keeps what the kernel has left of its quota, local_rating).  With
+ * a PCRF the rules in force are the PCRF's (installed by name, kept per
+ * session): they change at its next Charging-Rule-Install. */
+static unsigned refresh_sessions(struct agw_ctx *ctx)
+{
+    unsigned n = 0;
+    if (ctx->cfg->diameter.gx.enabled || !ctx->dp)
+        return 0;
+    struct agw_hash *h = &ctx->ue_by_id;
+    for (size_t i = 0; h->buckets && i <= h->mask; i++)
+        for (struct agw_hnode *hn = h->buckets[i]; hn; hn = hn->next) {
+            struct agw_ue *ue = agw_container_of(hn, struct agw_ue, by_id);
+            for (unsigned k = 0; k < AGW_MAX_PDN; k++) {
+                struct agw_pdn *p = &ue->pdn[k];
+                if (p->state == PDN_ACTIVE && p->dp_installed && gx_policy_refresh(ctx, ue, p) == 0)
+                    n++;
+            }
+        }
+    return n;
+}
+
 void orc_policy_reload(struct agw_ctx *ctx, const struct orc_policy_yaml *y)
 {
     if (!y || !ctx->db)
@@ -452,8 +478,10 @@ void orc_policy_reload(struct agw_ctx *ctx, const struct orc_policy_yaml *y)
     if (n > 0)
         LOG_WARN(ctx, "orc", "policy: %s", why);
     /* the loop is the only reader: the next PDN connection sees it */
+    bool changed = memcmp(&ctx->cfg->policy, next, sizeof(*next)) != 0;
     ctx->cfg->policy = *next;
     free(next);
+    unsigned refreshed = changed ? refresh_sessions(ctx) : 0;
     unsigned from_orc = 0;
     why[0] = 0;
     for (size_t i = 0; i < y->n_apns && i < ctx->cfg->n_apns; i++) {
@@ -464,9 +492,9 @@ void orc_policy_reload(struct agw_ctx *ctx, const struct orc_policy_yaml *y)
     if (why[0])
         LOG_WARN(ctx, "orc", "%s", why);
     LOG_INFO(ctx, "orc", "policy: %zu rule(s), %zu base name(s), %zu rating group(s); %u of "
-             "%zu APN(s) with the orchestrator's values", ctx->cfg->policy.n_rules,
-             ctx->cfg->policy.n_bases, ctx->cfg->policy.n_rating_groups, from_orc,
-             ctx->cfg->n_apns);
+             "%zu APN(s) with the orchestrator's values; %u running session(s) updated",
+             ctx->cfg->policy.n_rules, ctx->cfg->policy.n_bases,
+             ctx->cfg->policy.n_rating_groups, from_orc, ctx->cfg->n_apns, refreshed);
 }
 
 unsigned orc_policy_subscriber_rules(struct agw_ctx *ctx, const char *imsi,
