@@ -21,5 +21,6 @@
 	X(repeat)		\
 	X(random_frames)	\
 	X(ipv6)			\
-	X(bpftool)
+	X(bpftool)		\
+	X(bench_maps)
 #endif

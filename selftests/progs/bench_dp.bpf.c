@@ -85,11 +85,18 @@ struct {
 	__type(value, struct bench_cell);
 } bench_cells SEC(".maps");
 
+/* The per-CPU cell has no lock: the kernel refuses a bpf_spin_lock in a
+ * per-CPU map's value (libbpf then printed "Error in
+ * bpf_create_map_xattr(bench_pcpu)" and retried without BTF). */
+struct bench_pcpu_cell {
+	__u64 a, b, c, d;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct bench_cell);
+	__type(value, struct bench_pcpu_cell);
 } bench_pcpu SEC(".maps");
 
 /* the datapath's own maps, given to this object with bpf_map__reuse_fd */
@@ -316,7 +323,7 @@ SEC("xdp")
 int bench_percpu4(struct xdp_md *ctx)
 {
 	__u32 zero = 0;
-	struct bench_cell *c = bpf_map_lookup_elem(&bench_pcpu, &zero);
+	struct bench_pcpu_cell *c = bpf_map_lookup_elem(&bench_pcpu, &zero);
 
 	if (!c)
 		return XDP_ABORTED;
@@ -368,7 +375,7 @@ SEC("xdp")
 int bench_gcra(struct xdp_md *ctx)
 {
 	__u32 zero = 0;
-	struct bench_cell *c = bpf_map_lookup_elem(&bench_pcpu, &zero);
+	struct bench_pcpu_cell *c = bpf_map_lookup_elem(&bench_pcpu, &zero);
 	__u64 now = bpf_ktime_get_ns(), tat, next, inc;
 
 	if (!c)
