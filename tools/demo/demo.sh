@@ -163,21 +163,40 @@ step "Datapath counters (xepcctl stats) and one session in bpftool"
 in_gw "$XEPCCTL" stats --pin-dir "$PIN" | head -n 20
 bpftool map dump pinned "$PIN/xepc_ue" 2>/dev/null | head -n 12
 
-step "Idle mode: the UE is released to ECM-IDLE, then paged back by downlink data"
-UE_IMSI=$("$XEPCCTL" ue list --socket "$AGW_SOCK" | awk -v ip="$UE_IP" 'NR > 1 && $5 == ip {print "#" $2}')
-run "$XEPCCTL" ue release "$UE_IMSI" --socket "$AGW_SOCK"
-for _ in $(seq 100); do
-    "$XEPCCTL" ue list --socket "$AGW_SOCK" | awk -v ip="$UE_IP" 'NR > 1 && $5 == ip' | grep -q ' idle ' && break
+step "Idle mode: a UE is released to ECM-IDLE, then paged back by downlink data"
+# A UE that has carried no traffic yet: a late packet of the iperf3 runs
+# above (uplink from the UE's device, or downlink toward it) would bring
+# UE_IP back by itself and leave nothing to page.
+IDLE_IP=$("$XEPCCTL" ue list --socket "$AGW_SOCK" |
+    awk -v ip="$UE_IP" 'NR > 1 && $3 == "registered" && $5 != ip {print $5; exit}')
+IDLE_IMSI=$("$XEPCCTL" ue list --socket "$AGW_SOCK" | awk -v ip="$IDLE_IP" 'NR > 1 && $5 == ip {print "#" $2}')
+IDLE_IF=$(in_enb ip -o addr show | awk -v ip="$IDLE_IP" '$4 ~ "^"ip"/" {print $2; exit}')
+[ -n "$IDLE_IMSI" ] && [ -n "$IDLE_IF" ] || die "no second UE for the idle step"
+in_enb ip rule add from "$IDLE_IP" table 201
+in_enb ip route add default dev "$IDLE_IF" table 201
+ue_state() { "$XEPCCTL" ue list --socket "$AGW_SOCK" | awk -v ip="$IDLE_IP" 'NR > 1 && $5 == ip {print $4}'; }
+run "$XEPCCTL" ue release "$IDLE_IMSI" --socket "$AGW_SOCK"
+for _ in $(seq 300); do
+    [ "$(ue_state)" = idle ] && break
     sleep 0.1
 done
-"$XEPCCTL" ue list --socket "$AGW_SOCK" | awk -v ip="$UE_IP" 'NR == 1 || $5 == ip'
+"$XEPCCTL" ue list --socket "$AGW_SOCK" | awk -v ip="$IDLE_IP" 'NR == 1 || $5 == ip'
+[ "$(ue_state)" = idle ] || echo "  (the UE is $(ue_state), not idle, after 30 s)"
 paged0=$(agw_stat paging_started)
 # from the PDN to the idle UE: the datapath keeps the packets, the gateway
 # pages (S1AP Paging), the UE answers with a Service Request, the Initial
-# Context Setup gives it its tunnel back and the kept packets go
-run in_pdn ping -c 5 -i 0.1 -W 3 "$UE_IP" | tee "$E2E_TMP/ping-idle.txt"
+# Context Setup gives it its tunnel back and the kept packets go.  -W 10:
+# under load the round trip through paging may take seconds; ping still
+# ends as soon as the five replies are in.
+run in_pdn ping -c 5 -i 0.1 -W 10 "$IDLE_IP" | tee "$E2E_TMP/ping-idle.txt"
 idle_rx=$(grep -o '[0-9]* received' "$E2E_TMP/ping-idle.txt" | cut -d' ' -f1)
 paged=$(($(agw_stat paging_started) - paged0))
+if [ "${idle_rx:-0}" != 5 ] || [ "$paged" != 1 ]; then
+    # what went wrong, for the log of whoever runs this (agw_demo.sh shows it)
+    echo "  idle step: UE now $(ue_state); agwd counters:"
+    "$XEPCCTL" agw stats --socket "$AGW_SOCK" | grep -E 'paging|service|ddn|release' | sed 's/^/    /'
+    grep -iE 'paging|service|release' "$E2E_TMP/agwd.log" | tail -n 12 | sed 's/^/    agwd: /'
+fi
 
 kill -INT $ENBSIM_PID 2>/dev/null
 wait $ENBSIM_PID 2>/dev/null
