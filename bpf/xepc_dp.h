@@ -215,8 +215,11 @@ struct xepc_session {
 	__u32 teid_remote;	/* downlink TEID at the eNB (host order) */
 	__u32 flags;		/* XEPC_SF_* */
 	__u32 ruleset_id;	/* index in xepc_rulesets; 0 = no rules */
-	__u32 ul_meter_id;	/* UL APN-AMBR meter index; 0 = none */
-	__u32 dl_meter_id;	/* DL APN-AMBR meter index; 0 = none */
+	__u32 ul_meter_id;	/* UL APN-AMBR meter index in xepc_meters;
+				 * XEPC_METER_SESSION = xepc_usage[sid].ul_ambr;
+				 * 0 = none */
+	__u32 dl_meter_id;	/* DL APN-AMBR meter (a dedicated bearer's: its
+				 * MBR), likewise */
 	__u32 charge_base;	/* index in xepc_charging of this session's charge
 				 * slot 0; 0 = no charging/per-RG usage */
 	__u8 n_charge;		/* number of charge slots from charge_base (<= 16) */
@@ -258,10 +261,39 @@ struct xepc_session6 {
 
 #define XEPC_S6_VALID		(1u << 0)	/* the session has this prefix */
 
+/*
+ * The packet state of a token bucket, the fields of struct xepc_meter from
+ * rate to tat in the same order and units (the meters' comment below): an
+ * APN-AMBR meter kept in the session's own xepc_usage value, so that a
+ * packet of a cold session finds its meter in the line beside its counters
+ * instead of in a page of xepc_meters (docs/datapath.md "What one packet
+ * touches").  Userspace writes it through the mmapped map, field by field:
+ * inc_per_byte = 0 first (the datapath then divides by rate), rate, burst,
+ * tat = 0 (a full bucket), inc_per_byte last.
+ */
+struct xepc_bucket {
+	__u64 rate;		/* bytes per second; 0 = unlimited */
+	__u64 burst;		/* bucket depth, bytes */
+	__u64 inc_per_byte;	/* meter ticks per byte, 32.32 fixed point
+				 * (xepc_meter_inc_per_byte()); 0 = divide */
+	__u64 tat;		/* theoretical arrival time, 1/16 ns of the
+				 * meter clock; 0 = full bucket */
+};
+
+/* struct xepc_session.ul_meter_id / dl_meter_id: the APN-AMBR meter is the
+ * session's own xepc_usage[sid].ul_ambr / dl_ambr, not an xepc_meters
+ * entry (which stays the place of rule MBR meters and of dedicated
+ * bearers' MBR). */
+#define XEPC_METER_SESSION	0xffffffffu
+
 /* xepc_usage[sid]; written by the kernel with atomic adds.  The map is
  * BPF_F_MMAPABLE: userspace resets `buffered` (and clears a session's
  * counters) with atomic stores on the mapped memory; a whole-value
- * bpf_map_update_elem() would lose increments made meanwhile. */
+ * bpf_map_update_elem() would lose increments made meanwhile.
+ * 128 bytes, two cache lines (an mmapable array's values start on a page):
+ * line 0 the counters, line 1 the session's APN-AMBR buckets.  Changed in
+ * this layout: ul_ambr and dl_ambr were added (the value was 64 bytes and
+ * the AMBR meters were xepc_meters entries). */
 struct xepc_usage {
 	__u64 ul_bytes;		/* uplink bytes forwarded (inner IP length) */
 	__u64 ul_pkts;		/* uplink packets forwarded */
@@ -275,7 +307,15 @@ struct xepc_usage {
 	__be32 redirect_orig;	/* original destination of the last uplink packet
 				 * redirected to the portal (restored as source
 				 * of downlink packets from the portal) */
+	struct xepc_bucket ul_ambr; /* UL APN-AMBR, with ul_meter_id
+				     * XEPC_METER_SESSION (line 1) */
+	struct xepc_bucket dl_ambr; /* DL APN-AMBR, with dl_meter_id
+				     * XEPC_METER_SESSION */
 };
+
+_Static_assert(sizeof(struct xepc_usage) == 128, "xepc_usage: two cache lines");
+_Static_assert(__builtin_offsetof(struct xepc_usage, ul_ambr) == 64,
+	       "xepc_usage: the buckets in the second line");
 
 /* ------------------------------------------------------------ rules ---- */
 
@@ -488,6 +528,11 @@ struct xepc_meter {
 	__u64 red_pkts;		/* packets dropped by this meter */
 	__u64 red_bytes;
 };
+
+_Static_assert(__builtin_offsetof(struct xepc_meter, tat) -
+	       __builtin_offsetof(struct xepc_meter, rate) ==
+	       __builtin_offsetof(struct xepc_bucket, tat),
+	       "xepc_meter: rate .. tat laid out as struct xepc_bucket");
 
 /* --------------------------------------------------------- charging ---- */
 

@@ -4,7 +4,9 @@
  * within 5 % (controllable clock through xepc_config.clock_ns); two CPUs
  * hammering one bucket never spend the same tokens; the per-rule MBR meter
  * and the session APN-AMBR meter both apply, each with its drop reason;
- * with the kernel's (jiffies) clock a bucket refills and stays capped.
+ * with the kernel's (jiffies) clock a bucket refills and stays capped; a
+ * session's own APN-AMBR buckets in its xepc_usage value (the layout of
+ * docs/datapath.md "What one packet touches") meter both directions.
  */
 #include <pthread.h>
 #include <time.h>
@@ -289,6 +291,50 @@ void test_meter(struct test_ctx *t)
 		ASSERT_LE(got, 58, "capped at the burst");
 		ASSERT_OK(env_get_meter(&e, 4, &m), "meter read");
 		ASSERT_EQ(m.green_pkts + m.red_pkts, 120, "every packet coloured");
+	}
+
+	test__start_subtest(t, "ambr_in_the_session_usage_value");
+	{
+		/* XEPC_METER_SESSION: the APN-AMBR buckets are the line after
+		 * the session's counters in xepc_usage, both directions; the
+		 * meters map is not read (meter 4 left as it was) */
+		struct xepc_usage u = { 0 };
+		struct xepc_meter m4;
+		__u64 ul0 = env_drops(&e, METER_AMBR), dl0;
+		int got = 0;
+
+		ASSERT_OK(env_get_meter(&e, 4, &m4), "meter 4 before");
+		env_set_clock(&e, 300 * XEPC_NS_PER_SEC);
+		u.ul_ambr.rate = rate;
+		u.ul_ambr.burst = 5 * il;
+		u.ul_ambr.inc_per_byte = xepc_meter_inc_per_byte(rate);
+		u.dl_ambr.rate = rate;
+		u.dl_ambr.burst = 2 * il;	/* the division path: no reciprocal */
+		ASSERT_OK(bpf_map_update_elem(e.fd_usage, &(__u32){ SID }, &u, 0), "usage");
+		s.ul_meter_id = XEPC_METER_SESSION;
+		s.dl_meter_id = XEPC_METER_SESSION;
+		ASSERT_OK(env_session(&e, SID, &s), "session");
+		len = env_ul(f, SID, UE, "198.51.100.10", 17, 1000, 2000, 1000 - 28, &il);
+		for (int i = 0; i < 8; i++)
+			if (!env_run_xdp(e.prog_s1u, f, len, 0, out, NULL, &ret) &&
+			    ret == XDP_PASS)
+				got++;
+		ASSERT_EQ(got, 5, "uplink: the session's own bucket, 5 packets");
+		ASSERT_EQ(env_drops(&e, METER_AMBR) - ul0, 3, "3 uplink METER_AMBR drops");
+		ASSERT_OK(env_get_usage(&e, SID, &u), "usage read");
+		ASSERT_EQ(u.ul_pkts, 5, "the 5 counted in the same value");
+		ASSERT_EQ(u.ul_drops, 3, "the 3 as the session's drops");
+		ASSERT_GE(u.ul_ambr.tat, 300 * XEPC_NS_PER_SEC << XEPC_METER_TICK_SHIFT,
+			  "tat advanced in xepc_usage");
+		dl0 = env_drops(&e, METER_AMBR);
+		len = env_dl(f, "198.51.100.10", UE, 17, 53, 1000, 1000 - 28, &il);
+		for (int i = 0; i < 4; i++)
+			env_run_xdp(e.prog_sgi, f, len, t->if_sgi, out, NULL, &ret);
+		ASSERT_EQ(env_drops(&e, METER_AMBR) - dl0, 2, "downlink: 2 of 4 over the bucket");
+		ASSERT_OK(env_get_meter(&e, 4, &m), "meter 4 after");
+		ASSERT_EQ(m.green_pkts + m.red_pkts, m4.green_pkts + m4.red_pkts,
+			  "xepc_meters not used");
+		s.ul_meter_id = s.dl_meter_id = 0;
 	}
 out:
 	env_close(&e);

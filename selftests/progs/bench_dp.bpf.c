@@ -461,7 +461,9 @@ static __always_inline int model_maps(int touch)
 	__builtin_memcpy(&copy, s, sizeof(copy));
 	if (!(copy.flags & XEPC_SF_ACTIVE))
 		return XDP_ABORTED;
-	mid = copy.ul_meter_id;
+	/* the meter the bench writes for this model (the AMBR in xepc_meters,
+	 * as before it moved into xepc_usage) */
+	mid = 2 * sid;
 	idx = copy.charge_base + copy.default_slot;
 	m = bpf_map_lookup_elem(&bench_meters_model, &mid);
 	c = bpf_map_lookup_elem(&bench_charging_model, &idx);

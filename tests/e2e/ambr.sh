@@ -39,17 +39,18 @@ burst_shown() {
     ambr_session 20M 600k >/dev/null || return 1
     xepcctl session show --teid 0x101 | grep '^ambr-burst' | sed 's/^/# /'
     xepcctl session show --teid 0x101 | grep -q '^ambr-burst  600000 bytes$' || return 1
-    # the meters carry it, read with bpftool by name
-    local sid=$((0x101)) id
+    # the session's own buckets carry it (xepc_usage[sid].ul_ambr/dl_ambr,
+    # the session's meter ids XEPC_METER_SESSION), read with bpftool by name
+    local sid=$((0x101))
     ip netns exec "$NS_GW" bpftool -j map lookup pinned "$PIN/xepc_sessions" \
-        key $((sid & 255)) $(((sid >> 8) & 255)) 0 0 >"$E2E_TMP/s.json" || return 1
-    id=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["formatted"]["value"]["ul_meter_id"])' \
-        "$E2E_TMP/s.json") || return 1
-    ip netns exec "$NS_GW" bpftool -j map lookup pinned "$PIN/xepc_meters" \
-        key $((id & 255)) $(((id >> 8) & 255)) $(((id >> 16) & 255)) 0 |
-        $PY -c 'import json,sys; v=json.load(sys.stdin)["formatted"]["value"]; print("# meter", v["rate"], v["burst"]); sys.exit(v["burst"] != 600000)'
+        key $((sid & 255)) $(((sid >> 8) & 255)) 0 0 |
+        $PY -c 'import json,sys; v=json.load(sys.stdin)["formatted"]["value"]; print("# meter ids", v["ul_meter_id"], v["dl_meter_id"]); sys.exit(v["ul_meter_id"] != 0xffffffff or v["dl_meter_id"] != 0xffffffff)' ||
+        return 1
+    ip netns exec "$NS_GW" bpftool -j map lookup pinned "$PIN/xepc_usage" \
+        key $((sid & 255)) $(((sid >> 8) & 255)) 0 0 |
+        $PY -c 'import json,sys; v=json.load(sys.stdin)["formatted"]["value"]; u, d = v["ul_ambr"], v["dl_ambr"]; print("# buckets", u["rate"], u["burst"], d["rate"], d["burst"]); sys.exit(u["burst"] != 600000 or d["burst"] != 600000)'
 }
-check "--ambr-burst 600k: shown by session show and written to both meters' burst" burst_shown
+check "--ambr-burst 600k: shown by session show and written to both AMBR buckets' burst" burst_shown
 check "--ambr-burst below one full-size packet is refused" \
     bash -c "! ip netns exec $NS_GW $XEPCCTL session modify --teid 0x101 --ambr-burst 1000 --pin-dir $PIN"
 check "--ambr-burst without an AMBR is refused" \

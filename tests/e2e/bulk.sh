@@ -33,7 +33,8 @@ shared_and_clean() {
     xepcctl dp check >"$E2E_TMP/check" 2>&1 || { cat "$E2E_TMP/check"; return 1; }
     sed 's/^/# /' "$E2E_TMP/check" | tail -n 3
     # the first and the last session point to the same ruleset, to
-    # different meters and charging slots (bpftool, by field name)
+    # different charging slots, and keep their AMBR in their own usage
+    # value (meter ids XEPC_METER_SESSION; bpftool, by field name)
     for sid in $((0x110)) $((0x110 + 399)); do
         ip netns exec "$NS_GW" bpftool -j map lookup pinned "$PIN/xepc_sessions" \
             key $((sid & 255)) $(((sid >> 8) & 255)) 0 0 |
@@ -42,10 +43,15 @@ shared_and_clean() {
     sed 's/^/# ruleset ul-meter dl-meter charge-base n-charge: /' "$E2E_TMP/ids"
     read -r a b <<<"$(awk '{print $1}' "$E2E_TMP/ids" | tr '\n' ' ')"
     [ "$a" = "$b" ] && [ "$a" != 0 ] &&
-        [ "$(awk '{print $2, $3, $4}' "$E2E_TMP/ids" | sort -u | wc -l)" = 2 ] &&
-        [ "$(awk '{print $5}' "$E2E_TMP/ids" | sort -u)" = 2 ]
+        [ "$(awk '{print $4}' "$E2E_TMP/ids" | sort -u | wc -l)" = 2 ] &&
+        [ "$(awk '{print $2, $3}' "$E2E_TMP/ids" | sort -u)" = "4294967295 4294967295" ] &&
+        [ "$(awk '{print $5}' "$E2E_TMP/ids" | sort -u)" = 2 ] || return 1
+    sid=$((0x110 + 399))
+    ip netns exec "$NS_GW" bpftool -j map lookup pinned "$PIN/xepc_usage" \
+        key $((sid & 255)) $(((sid >> 8) & 255)) 0 0 |
+        $PY -c 'import json,sys; v=json.load(sys.stdin)["formatted"]["value"]; r = (v["ul_ambr"]["rate"], v["dl_ambr"]["rate"]); print("# AMBR buckets, bytes/s:", *r); sys.exit(r != (12500000, 12500000))'
 }
-check "one shared ruleset, own meters and charging slots; dp check finds nothing" shared_and_clean
+check "one shared ruleset, own AMBR buckets and charging slots; dp check finds nothing" shared_and_clean
 
 check "gtpu-ue up as UE 10.45.0.20 of the batch" e2e_gtpu_ue 20,0x11a,0x91a
 through() {

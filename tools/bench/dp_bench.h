@@ -63,9 +63,10 @@ struct bench_env {
 
 /* Session install timings, seconds. */
 struct bench_install {
-	double core_s;		/* UE hash + UE slot + usage + session entries */
-	double policy_s;	/* 2 AMBR meters + 1 charging slot */
-	double ue_s, direct_s, usage_s, sess_s, meters_s, charge_s; /* batched: per map */
+	double core_s;		/* UE hash + UE slot + usage (with the AMBR
+				 * buckets) + session entries */
+	double policy_s;	/* 1 charging slot */
+	double ue_s, direct_s, usage_s, sess_s, charge_s; /* batched: per map */
 };
 
 int bench_env_open(struct bench_env *e);
@@ -84,7 +85,10 @@ int bench_install_batch(struct bench_env *e, __u32 upto, struct bench_install *t
  * BENCH_POLICY_ONE_RULESET the same with every session on ruleset 1 (the
  * rulesets' lines stay in the cache), BENCH_POLICY_NONE without rules,
  * meters and quota. */
-enum { BENCH_POLICY_NONE = 0, BENCH_POLICY_FULL = 1, BENCH_POLICY_ONE_RULESET = 2 };
+enum { BENCH_POLICY_NONE = 0, BENCH_POLICY_FULL = 1, BENCH_POLICY_ONE_RULESET = 2,
+       BENCH_POLICY_AMBR_METERS = 3 /* full, the APN-AMBR in xepc_meters entries
+				     * 2 sid, 2 sid + 1 (the layout before it
+				     * moved into xepc_usage) */ };
 int bench_sessions_rewrite(struct bench_env *e, int policy);
 /* Writes sessions 1..n again, one map update per entry. */
 int bench_install_single(struct bench_env *e, __u32 n, struct bench_install *t);

@@ -193,7 +193,8 @@ static void check_direct(struct chk *c)
 
 static void meter_ref(struct chk *c, uint32_t id, uint32_t sid, const char *what)
 {
-    if (!id)
+    if (!id || id == XEPC_METER_SESSION) /* none, or the session's own bucket
+                                          * in xepc_usage: nothing to share */
         return;
     if (id >= c->ctx->max_entries[DP_MAP_METERS]) {
         finding(c, false, "session %u's %s meter %u is beyond the meter map", sid, what, id);

@@ -3,9 +3,11 @@
  * Layout per session (sid = low 24 bits of the uplink TEID):
  *   xepc_sessions[sid]   the session, written last on add, first on delete
  *   xepc_ue[ue_addr]     -> sid, the downlink key
- *   xepc_usage[sid]      zeroed on add
- *   xepc_meters[...]     UL/DL APN-AMBR and per-rule MBR buckets; a slot
- *                        with rate 0 is free
+ *   xepc_usage[sid]      zeroed on add; its second line holds the session's
+ *                        UL/DL APN-AMBR buckets (XEPC_METER_SESSION in
+ *                        ul/dl_meter_id), in the page of its counters
+ *   xepc_meters[...]     per-rule MBR buckets and a dedicated bearer's MBR
+ *                        (its ul/dl_meter_id); a slot with rate 0 is free
  *   xepc_rulesets[...]   the SDF rules sorted by precedence; rulesets without
  *                        meters are shared by sessions with identical rules;
  *                        a ruleset with n_rules 0 is free
@@ -371,6 +373,9 @@ struct built {
     struct xepc_ruleset rs;
     uint32_t meter_ids[2 + DP_MAX_RULES];
     uint32_t n_meters;
+    struct xepc_bucket ambr[2];     /* UL, DL: the session's own APN-AMBR
+                                     * (XEPC_METER_SESSION), written into
+                                     * xepc_usage[sid] before it is used */
     uint32_t n_charge;
     uint32_t charge_rg[XEPC_MAX_CHARGE_SLOTS];
     bool charge_online[XEPC_MAX_CHARGE_SLOTS];
@@ -590,9 +595,52 @@ undo_meters:
     return rc;
 }
 
+static void bucket_fill(struct xepc_bucket *bk, uint64_t bps, uint64_t burst)
+{
+    memset(bk, 0, sizeof(*bk));
+    if (!bps)
+        return;
+    bk->rate = bps / 8 ? bps / 8 : 1;
+    bk->burst = burst ? burst : xepc_meter_default_burst(bk->rate);
+    bk->inc_per_byte = xepc_meter_inc_per_byte(bk->rate);
+    bk->tat = 0;        /* full bucket */
+}
+
+/* Writes a bucket of a published xepc_usage entry through the shared
+ * mapping, in the order xepc_dp.h (struct xepc_bucket) gives, so that a
+ * packet meanwhile sees the old rate or the new one, never the new rate
+ * with the old reciprocal. */
+static void bucket_store(struct xepc_bucket *dst, const struct xepc_bucket *src)
+{
+    __atomic_store_n(&dst->inc_per_byte, 0, __ATOMIC_RELEASE);
+    __atomic_store_n(&dst->rate, src->rate, __ATOMIC_RELEASE);
+    __atomic_store_n(&dst->burst, src->burst, __ATOMIC_RELEASE);
+    __atomic_store_n(&dst->tat, src->tat, __ATOMIC_RELEASE);
+    __atomic_store_n(&dst->inc_per_byte, src->inc_per_byte, __ATOMIC_RELEASE);
+}
+
+/* Whether session sid keeps its APN-AMBR in its own xepc_usage value: every
+ * session but a dedicated bearer, whose MBR the downlink reaches through
+ * its default bearer's rules by meter id (dp_common.h dp_policy()). */
+static bool ambr_inline(const struct dp_ctx *ctx, const struct dp_session_spec *s, uint32_t sid)
+{
+    return !s->bearer && ctx->usage && sid < ctx->max_entries[DP_MAP_USAGE];
+}
+
 static int install_ambr(struct dp_ctx *ctx, const struct dp_session_spec *s, uint32_t sid,
                         struct built *b)
 {
+    if (ambr_inline(ctx, s, sid)) {
+        bucket_fill(&b->ambr[0], s->ul_ambr_bps,
+                    s->ambr_burst_bytes ? s->ambr_burst_bytes
+                                        : dp_ambr_default_burst(s->ul_ambr_bps));
+        bucket_fill(&b->ambr[1], s->dl_ambr_bps,
+                    s->ambr_burst_bytes ? s->ambr_burst_bytes
+                                        : dp_ambr_default_burst(s->dl_ambr_bps));
+        b->sess.ul_meter_id = s->ul_ambr_bps ? XEPC_METER_SESSION : 0;
+        b->sess.dl_meter_id = s->dl_ambr_bps ? XEPC_METER_SESSION : 0;
+        return 0;
+    }
     uint32_t ids[2];
     uint32_t n = (s->ul_ambr_bps != 0) + (s->dl_ambr_bps != 0);
     int rc = alloc_meters(ctx, n, ids);
@@ -825,6 +873,8 @@ static int session_add(struct dp_ctx *ctx, const struct dp_session_spec *s, uint
      * points to an inactive slot, which the downlink ignores.  An orphan
      * entry of the same address (a killed add) is taken over. */
     struct xepc_usage zero = {0};
+    zero.ul_ambr = b.ambr[0];
+    zero.dl_ambr = b.ambr[1];
     if (bpf_map_update_elem(ctx->map_fd[DP_MAP_USAGE], &sid, &zero, 0)) {
         rc = dp_set_error(ctx, -errno, "cannot write usage %u: %s", sid, strerror(errno));
         goto undo_policy;
@@ -1223,6 +1273,9 @@ static int session_add_bulk(struct dp_ctx *ctx, const struct dp_session_spec *s,
             }
             built_n = i + 1;
             vals[i] = b->sess;
+            memset(&zeros[i], 0, sizeof(zeros[i]));
+            zeros[i].ul_ambr = b->ambr[0];
+            zeros[i].dl_ambr = b->ambr[1];
             vals[i].default_action = default_action;
             vals[i].flags = XEPC_SF_ACTIVE;
             /* one random base for the whole install: a getrandom() per
@@ -1382,6 +1435,8 @@ static int session_modify(struct dp_ctx *ctx, const struct dp_session_spec *s,
                             "and add it");
 
     struct built b;
+    struct xepc_bucket old_ambr[2];
+    bool ambr_written = false;
     memset(&b, 0, sizeof(b));
     b.sess = old;
     fill_tunnel(s, &b.sess);
@@ -1390,6 +1445,17 @@ static int session_modify(struct dp_ctx *ctx, const struct dp_session_spec *s,
         rc = install_ambr(ctx, s, sid, &b);
         if (rc)
             return rc;
+        if (ambr_inline(ctx, s, sid)) {
+            /* new, full buckets in the session's own value, before the
+             * session that points to them (and applied at once if the
+             * old one did too) */
+            struct xepc_usage *u = &ctx->usage[sid];
+            old_ambr[0] = u->ul_ambr;
+            old_ambr[1] = u->dl_ambr;
+            bucket_store(&u->ul_ambr, &b.ambr[0]);
+            bucket_store(&u->dl_ambr, &b.ambr[1]);
+            ambr_written = true;
+        }
     }
     if (what & DP_MOD_POLICY) {
         b.sess.ruleset_id = b.sess.charge_base = 0;
@@ -1431,6 +1497,10 @@ undo_ambr:
     if (what & DP_MOD_AMBR) {
         meter_free(ctx, b.sess.ul_meter_id, sid);
         meter_free(ctx, b.sess.dl_meter_id, sid);
+        if (ambr_written) {
+            bucket_store(&ctx->usage[sid].ul_ambr, &old_ambr[0]);
+            bucket_store(&ctx->usage[sid].dl_ambr, &old_ambr[1]);
+        }
     }
     return rc;
 }
@@ -1498,16 +1568,21 @@ static int info_build(struct dp_ctx *ctx, uint32_t sid, const struct xepc_sessio
     info->ul_meter_id = k->ul_meter_id;
     info->dl_meter_id = k->dl_meter_id;
     info->charge_base = k->charge_base;
+    bpf_map_lookup_elem(ctx->map_fd[DP_MAP_USAGE], &sid, &info->usage);
     /* the burst is given back only when it is not the default, so that a
      * spec read back and written again keeps following the default */
-    if (!meter_read(ctx, k->ul_meter_id, &m)) {
-        s->ul_ambr_bps = m.rate * 8;
-        if (m.burst != dp_ambr_default_burst(s->ul_ambr_bps))
-            s->ambr_burst_bytes = m.burst;
-    }
-    if (!meter_read(ctx, k->dl_meter_id, &m)) {
-        s->dl_ambr_bps = m.rate * 8;
-        if (m.burst != dp_ambr_default_burst(s->dl_ambr_bps))
+    for (int d = 0; d < 2; d++) {
+        uint32_t id = d ? k->dl_meter_id : k->ul_meter_id;
+        uint64_t *bps = d ? &s->dl_ambr_bps : &s->ul_ambr_bps;
+        if (id == XEPC_METER_SESSION) {
+            const struct xepc_bucket *bk = d ? &info->usage.dl_ambr : &info->usage.ul_ambr;
+            m.rate = bk->rate;
+            m.burst = bk->burst;
+        } else if (meter_read(ctx, id, &m)) {
+            continue;
+        }
+        *bps = m.rate * 8;
+        if (*bps && m.burst != dp_ambr_default_burst(*bps))
             s->ambr_burst_bytes = m.burst;
     }
     for (uint32_t i = 0; i < k->n_charge && i < XEPC_MAX_CHARGE_SLOTS; i++) {
@@ -1560,7 +1635,6 @@ static int info_build(struct dp_ctx *ctx, uint32_t sid, const struct xepc_sessio
             }
         }
     }
-    bpf_map_lookup_elem(ctx->map_fd[DP_MAP_USAGE], &sid, &info->usage);
     return 0;
 }
 

@@ -9,8 +9,10 @@
  * every allocation and never moved the cursor, and attaches past about
  * 50k UEs (100k-UE bench) fell from hundreds per second to about 40.
  *
- * Here sessions are added, get new AMBR meters (DP_MOD_AMBR) and are
- * deleted in batches, as concurrent attaches and detaches do, for several
+ * A default bearer's APN-AMBR no longer takes meters (its buckets are in
+ * its own xepc_usage value, XEPC_METER_SESSION); a dedicated bearer's MBR
+ * still does.  Here dedicated bearers are added, get new MBR meters
+ * (DP_MOD_AMBR) and are deleted in batches, as concurrent attaches and detaches do, for several
  * turns of the cursor over the table.  Every allocation must read few
  * meter entries on average (the whole-table fallback reads at least a
  * chunk of 1024 per allocation; the charging slots of sessions with
@@ -54,6 +56,8 @@ static void spec_of(uint32_t n, struct dp_session_spec *s)
     s->ue_addr.s_addr = htonl(0x0a2d0000u + 2 + n % 60000);
     s->ul_ambr_bps = 10000000;
     s->dl_ambr_bps = 20000000;
+    s->bearer = true;   /* its MBR in xepc_meters (a default bearer's AMBR
+                         * is in its usage value: ambr_in_usage()) */
     if (n % 2) {
         /* every other session counts rating group 7 against a quota: two
          * charging slots (the group's and the default one) */
@@ -64,6 +68,66 @@ static void spec_of(uint32_t n, struct dp_session_spec *s)
         s->n_quotas = 1;
         s->quotas[0] = (struct dp_quota_spec){.rating_group = 7, .bytes = 1000000000};
     }
+}
+
+/* A default bearer's APN-AMBR: its two buckets in its own xepc_usage value
+ * (the line after its counters), no meter taken; a modify writes new ones
+ * and keeps the counters; the spec reads back. */
+static void ambr_in_usage(struct dp_ctx *ctx)
+{
+    struct dp_session_spec s;
+    struct dp_session_info info;
+    struct xepc_usage u;
+    struct meter_count before = {0}, after = {0};
+    memset(&s, 0, sizeof(s));
+    s.ul_teid = 0x77000001u;
+    s.ue_addr.s_addr = htonl(0x0a2e0001u);
+    s.ul_ambr_bps = 8000000;            /* 1 MB/s */
+    s.dl_ambr_bps = 16000000;
+    /* make room: the tables are full of bearers */
+    struct xepc_session k;
+    if (!dp_session_read(ctx, XEPC_TEID_SID(s.ul_teid), &k) && (k.flags & XEPC_SF_ACTIVE))
+        dp_session_del(ctx, k.teid_local);
+    dp_array_scan(ctx, DP_MAP_METERS, sizeof(struct xepc_meter), count_fn, &before);
+    int rc = dp_session_add(ctx, &s, XEPC_ACT_PASS);
+    dp_array_scan(ctx, DP_MAP_METERS, sizeof(struct xepc_meter), count_fn, &after);
+    tap(!rc && after.used == before.used, "a default bearer with UL and DL AMBR takes no meter "
+        "(%u meters used before, %u after): %s", before.used, after.used,
+        rc ? dp_ctx_error(ctx) : "ok");
+    uint32_t sid = XEPC_TEID_SID(s.ul_teid);
+    rc = dp_session_read(ctx, sid, &k);
+    memset(&u, 0, sizeof(u));
+    bpf_map_lookup_elem(ctx->map_fd[DP_MAP_USAGE], &sid, &u);
+    tap(!rc && k.ul_meter_id == XEPC_METER_SESSION && k.dl_meter_id == XEPC_METER_SESSION &&
+        u.ul_ambr.rate == 1000000 && u.dl_ambr.rate == 2000000 &&
+        u.ul_ambr.inc_per_byte == xepc_meter_inc_per_byte(1000000) &&
+        u.ul_ambr.burst == dp_ambr_default_burst(8000000),
+        "its buckets are xepc_usage[%u].ul_ambr/dl_ambr (rates %llu / %llu B/s, meter ids "
+        "0x%x / 0x%x)", sid, (unsigned long long)u.ul_ambr.rate,
+        (unsigned long long)u.dl_ambr.rate, k.ul_meter_id, k.dl_meter_id);
+    /* counters the kernel would have counted survive a modify */
+    __atomic_store_n(&ctx->usage[sid].ul_pkts, 5, __ATOMIC_RELAXED);
+    __atomic_store_n(&ctx->usage[sid].ul_ambr.tat, 12345, __ATOMIC_RELAXED);
+    s.ul_ambr_bps = 80000000;
+    s.dl_ambr_bps = 0;
+    rc = dp_session_modify(ctx, &s, XEPC_ACT_PASS, DP_MOD_AMBR);
+    rc = rc ? rc : dp_session_read(ctx, sid, &k);
+    bpf_map_lookup_elem(ctx->map_fd[DP_MAP_USAGE], &sid, &u);
+    tap(!rc && u.ul_pkts == 5 && u.ul_ambr.rate == 10000000 && u.ul_ambr.tat == 0 &&
+        k.ul_meter_id == XEPC_METER_SESSION && k.dl_meter_id == 0,
+        "modify: a new, full UL bucket, no DL AMBR, the counters kept (ul_pkts %llu)",
+        (unsigned long long)u.ul_pkts);
+    rc = dp_session_get(ctx, s.ul_teid, &info);
+    tap(!rc && info.spec.ul_ambr_bps == 80000000 && info.spec.dl_ambr_bps == 0 &&
+        info.spec.ambr_burst_bytes == 0, "session get reads the AMBR back from the usage "
+        "value (%llu / %llu bit/s)", (unsigned long long)info.spec.ul_ambr_bps,
+        (unsigned long long)info.spec.dl_ambr_bps);
+    struct dp_check_report r;
+    rc = dp_check(ctx, false, &r, NULL, NULL);
+    tap(!rc && r.unrepairable == 0 && r.repairable == 0,
+        "dp check: nothing to report about the session's own buckets");
+    rc = dp_session_del(ctx, s.ul_teid);
+    tap(!rc, "deleted");
 }
 
 static int run(const char *pin_root)
@@ -122,7 +186,8 @@ static int run(const char *pin_root)
     printf("# %" PRIu64 " allocations of 2 meters (%" PRIu64 " turns over %u meters): %" PRIu64
            " meter entries read, %.1f per allocation\n", allocs, turns, max_meters,
            ctx->meter_reads, (double)ctx->meter_reads / (double)allocs);
-    tap(errors == 0, "%u sessions added, given new AMBR meters and deleted in batches of %u",
+    tap(errors == 0,
+        "%u dedicated bearers added, given new MBR meters and deleted in batches of %u",
         head, BATCH);
     tap(turns >= 3, "the allocator's cursor went around the table %" PRIu64 " times", turns);
     uint64_t charged = head / 2;
@@ -150,6 +215,7 @@ static int run(const char *pin_root)
     tap(live == MAX_SESSIONS - 1,
         "the tables filled up to %u sessions (%u meters) before a refusal: %s", live, 2 * live,
         dp_ctx_error(ctx));
+    ambr_in_usage(ctx);
     rc = dp_down(ctx);
     tap(!rc, "dp down");
     dp_close(ctx);
@@ -161,7 +227,7 @@ int main(void)
     char root[] = "/tmp/xepc-meters.XXXXXX";
     if (!dp_test_env_enter(root))
         return 0;
-    printf("1..8\n");
+    printf("1..14\n");
     run(root);
     dp_test_env_leave(root);
     return n_failed ? 1 : 0;
