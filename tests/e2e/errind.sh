@@ -85,7 +85,7 @@ capture_start flood || diag "tshark did not start"
 ip netns exec "$NS_GW" "$XEPCCTL" events --error-indication --timeout 120 --pin-dir "$PIN" \
     >"$E2E_TMP/flood.out" 2>&1 &
 echo $! >"$E2E_TMP/follower.pid"
-sleep 0.5
+e2e_wait_following "$E2E_TMP/flood.out" "$(cat "$E2E_TMP/follower.pid")" || diag "the follower did not start"
 check "a second events follower is refused with a clear error" \
     bash -c "! ip netns exec $NS_GW $XEPCCTL events --timeout 1 --pin-dir $PIN >$E2E_TMP/ev2.out 2>&1 &&
              cat $E2E_TMP/ev2.out && grep -q 'already follows the datapath events' $E2E_TMP/ev2.out"

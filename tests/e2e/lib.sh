@@ -225,6 +225,20 @@ e2e_bg_xepcctl() {
     ip netns exec "$NS_GW" "$XEPCCTL" "$@" --pin-dir "$PIN" >>"$out" 2>&1 &
     BG_PID=$!
     echo $BG_PID >"$E2E_TMP/bg-$BG_PID.pid"
+    [ "$1" != events ] || e2e_wait_following "$out" $BG_PID
+}
+
+# e2e_wait_following OUTFILE PID: an events follower says on stderr when it
+# follows the rings; wait for that (30 s at most) rather than guessing its
+# start-up time on a loaded machine.
+e2e_wait_following() {
+    local i
+    for i in $(seq 300); do
+        grep -q '^xepcctl events: following' "$1" 2>/dev/null && return 0
+        kill -0 "$2" 2>/dev/null || return 1
+        sleep 0.1
+    done
+    return 1
 }
 
 # Value of one counter (by enum name) from `xepcctl stats --all`.

@@ -97,10 +97,12 @@ check "scapy: Echo Request answered with an Echo Response and Recovery IE 7" \
     in_enb $PROBE echo "$E_IF" $ENB_ADDR $S1U_ADDR 7
 
 unknown_before=$(e2e_stat UNKNOWN_TEID)
-e2e_bg_xepcctl "$E2E_TMP/events.log" events --error-indication --count 1 --timeout 10
-EV_PID=$BG_PID
-sleep 0.5
+# tshark first: its start-up may take long on a loaded machine, and the
+# follower's --timeout runs from its own start
 e2e_capture_start "$E2E_TMP/ei.pcap"
+e2e_bg_xepcctl "$E2E_TMP/events.log" events --error-indication --count 1 --timeout 60 ||
+    diag "the events follower did not start: $(cat "$E2E_TMP/events.log")"
+EV_PID=$BG_PID
 check "scapy: unknown TEID answered with an Error Indication (TEID Data I, peer address)" \
     in_enb $PROBE unknown "$E_IF" $ENB_ADDR $S1U_ADDR 0x00dead01 --expect-ei
 e2e_capture_stop

@@ -215,6 +215,9 @@ int cli_events_main(int argc, char **argv)
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    /* From here on every event is seen: scripts wait for this line rather
+     * than for a guessed start-up time (tests/e2e/lib.sh e2e_bg_xepcctl). */
+    fprintf(stderr, "xepcctl events: following the datapath events\n");
     struct timespec start, now;
     clock_gettime(CLOCK_MONOTONIC, &start);
     rc = 0;
