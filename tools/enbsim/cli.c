@@ -53,6 +53,11 @@ static void usage(FILE *out)
 "                          first APN, else none: the network's default)\n"
 "    --esm-info            set the ESM information transfer flag and send the\n"
 "                          APN in the ESM Information Response\n"
+"    --pdn-type T          PDN type asked for: ipv4 (default), ipv6 or ipv4v6;\n"
+"                          an IPv6 PDN's TUN device gets fe80::IID and the\n"
+"                          Router Advertisement's /64 (PREFIX::IID)\n"
+"    --ue-eea MASK         EEA bits of the UE network capability (default\n"
+"                          0xf0: EEA0..3; 0x80: EEA0 only, readable NAS)\n"
 "    --pdn APN             after attaching, open a PDN connection to APN and\n"
 "                          disconnect it again (E-RAB Setup and Release)\n"
 "    --rate N[/s]          attaches started per second (default: no limit)\n"
@@ -211,7 +216,7 @@ static int gen_subscribers(int argc, char **argv)
 
 enum {
     O_MME = 256, O_BACKEND, O_ENB_ADDR, O_ENBS, O_ENB_ID, O_PLMN, O_TAC, O_STREAMS, O_UES,
-    O_SUBS, O_APN, O_ESM_INFO, O_PDN, O_RATE, O_CONC, O_DURATION, O_HOLD, O_DETACH,
+    O_SUBS, O_APN, O_ESM_INFO, O_PDN_TYPE, O_UE_EEA, O_PDN, O_RATE, O_CONC, O_DURATION, O_HOLD, O_DETACH,
     O_ATTACHES, O_TUN, O_NO_TUN, O_MTU, O_TIMEOUT, O_MISBEHAVE, O_UE_REPORT, O_READY, O_NO_RECONNECT, O_VERBOSE, O_HELP,
     O_IDLE_AFTER, O_RELEASE_CAUSE, O_ACTIVE_AFTER, O_EXT_SERVICE, O_CYCLES, O_TAU_PERIOD,
     O_TAU_ACTIVE, O_X2_AFTER, O_HANDOVERS, O_RESET_AFTER, O_BEARER_ALLOC,
@@ -234,6 +239,8 @@ static int parse_args(struct enbsim *x, int argc, char **argv)
         {"subscribers", required_argument, NULL, O_SUBS},
         {"apn", required_argument, NULL, O_APN},
         {"esm-info", no_argument, NULL, O_ESM_INFO},
+        {"pdn-type", required_argument, NULL, O_PDN_TYPE},
+        {"ue-eea", required_argument, NULL, O_UE_EEA},
         {"pdn", required_argument, NULL, O_PDN},
         {"rate", required_argument, NULL, O_RATE},
         {"concurrency", required_argument, NULL, O_CONC},
@@ -353,6 +360,27 @@ static int parse_args(struct enbsim *x, int argc, char **argv)
         case O_SUBS: o->subscribers = optarg; break;
         case O_APN: o->apn = optarg; break;
         case O_ESM_INFO: o->esm_info = true; break;
+        case O_UE_EEA:
+            /* TS 24.301 9.9.3.34: EEA0 is bit 8 (0x80) .. EEA7 bit 1 */
+            if (parse_uint(optarg, 255, &v) || !(v & 0x80)) {
+                fprintf(stderr, "enbsim: --ue-eea wants 0x80..0xff (EEA0 always set)\n");
+                return -EINVAL;
+            }
+            o->ue_eea = (uint8_t)v;
+            break;
+        case O_PDN_TYPE:
+            /* TS 24.301 9.9.4.10 */
+            if (!strcmp(optarg, "ipv4"))
+                o->pdn_type = NAS_PDN_IPV4;
+            else if (!strcmp(optarg, "ipv6"))
+                o->pdn_type = NAS_PDN_IPV6;
+            else if (!strcmp(optarg, "ipv4v6"))
+                o->pdn_type = NAS_PDN_IPV4V6;
+            else {
+                fprintf(stderr, "enbsim: --pdn-type wants ipv4, ipv6 or ipv4v6\n");
+                return -EINVAL;
+            }
+            break;
         case O_PDN: o->pdn_apn = optarg; break;
         case O_RATE:
             if (parse_double(optarg, &o->rate) || o->rate < 0) {
@@ -737,6 +765,8 @@ int enbsim_run(int argc, char **argv, FILE *out)
     enb_plmn_parse(x.o.plmn, x.nas.sn_id);
     x.nas.apn = x.o.apn;
     x.nas.esm_info_flag = x.o.esm_info;
+    x.nas.pdn_type = x.o.pdn_type;
+    x.nas.ue_eea = x.o.ue_eea;
     x.nas.misbehave = x.o.misbehave;
     x.nas.imeisv = "3534900698733201";
     x.nas.tac = x.o.tac;

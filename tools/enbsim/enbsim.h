@@ -88,6 +88,9 @@ struct ue_bearer {
     struct in_addr ue_addr;   /* PDN address */
     struct in_addr dns;       /* the first DNS server of the PCO (0: none) */
     uint16_t mtu;             /* the IPv4 link MTU of the PCO (0: none) */
+    uint8_t pdn_type;         /* granted (TS 24.301 9.9.4.9), 0 before */
+    uint8_t type_cause;       /* ESM cause #50/#51 with it, or 0 */
+    uint8_t iid6[8];          /* IPv6 interface identifier (IPv6, IPv4v6) */
     uint32_t ul_teid;         /* gateway's S1-U TEID (we send with it) */
     struct in_addr gw_addr;   /* gateway's S1-U address */
     uint32_t dl_teid;         /* ours */
@@ -176,6 +179,9 @@ struct ue_nas_cfg {
     uint16_t tac;
     const char *apn;          /* default APN asked in the Attach Request ("" none) */
     bool esm_info_flag;       /* set the ESM information transfer flag */
+    uint8_t pdn_type;         /* PDN type asked for (TS 24.301 9.9.4.10; 0 = IPv4) */
+    uint8_t ue_eea;           /* EEA bits of the UE network capability (TS 24.301
+                               * 9.9.3.34, EEA0 = 0x80); 0 = EEA0..3 */
     enum enbsim_misbehave misbehave;
     const char *imeisv;       /* 16 digits */
 };

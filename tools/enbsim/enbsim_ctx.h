@@ -34,6 +34,8 @@ struct enbsim_opts {
     unsigned attaches;               /* per UE (the later ones by GUTI) */
     bool tun;
     bool esm_info;
+    uint8_t pdn_type;                /* enum nas_pdn_type asked for (IPv4) */
+    uint8_t ue_eea;                  /* UE network capability EEA bits, 0 = all */
     unsigned mtu;
     double timeout;                  /* s per procedure step */
     enum enbsim_misbehave misbehave;

@@ -16,6 +16,12 @@
 /* UE network capability (TS 24.301 9.9.3.34): EEA0-3 and EIA1-3
  * (EIA0 not offered: no emergency bearer services here). */
 #define UE_CAP_EEA 0xf0
+
+/* The EEA bits the UE offers (--ue-eea, else EEA0..3). */
+static uint8_t ue_eea(const struct ue_nas_cfg *cfg)
+{
+    return cfg->ue_eea ? cfg->ue_eea : UE_CAP_EEA;
+}
 #define UE_CAP_EIA 0x70
 
 static struct nas_message *msg_init(struct nas_message *m, enum nas_msg_id id)
@@ -110,7 +116,7 @@ static void pco_request(struct nas_pco *pco)
 
 /* PDN CONNECTIVITY REQUEST (TS 24.301 8.3.20) for a fresh bearer slot. */
 static int pdn_request(struct enbsim_ue *ue, const char *apn, bool esm_info_flag,
-                       struct nas_message *m)
+                       uint8_t pdn_type, struct nas_message *m)
 {
     struct ue_bearer *b = bearer_free(ue);
     if (!b)
@@ -122,7 +128,7 @@ static int pdn_request(struct enbsim_ue *ue, const char *apn, bool esm_info_flag
     snprintf(b->apn, sizeof(b->apn), "%s", apn ? apn : "");
     struct nas_pdn_conn_request *r = &m->pdn_conn_request;
     r->request_type = 1; /* initial request */
-    r->pdn_type = NAS_PDN_IPV4;
+    r->pdn_type = pdn_type ? pdn_type : NAS_PDN_IPV4;
     if (esm_info_flag) {
         /* TS 24.301 6.5.1.2: the APN and PCO then go in ESM INFORMATION RESPONSE */
         r->has_esm_info_transfer_flag = true;
@@ -147,7 +153,7 @@ int ue_nas_attach_request(struct enbsim_ue *ue, const struct ue_nas_cfg *cfg, ui
     /* a new attach forgets bearers of the last one */
     memset(ue->bearer, 0, sizeof(ue->bearer));
     ue->esm_info_flag = cfg->esm_info_flag;
-    if (pdn_request(ue, cfg->apn, cfg->esm_info_flag, &esm))
+    if (pdn_request(ue, cfg->apn, cfg->esm_info_flag, cfg->pdn_type, &esm))
         return -ENOSPC;
     int en = nas_encode_plain(&esm, esm_buf, sizeof(esm_buf));
     if (en < 0)
@@ -169,7 +175,7 @@ int ue_nas_attach_request(struct enbsim_ue *ue, const struct ue_nas_cfg *cfg, ui
                  ue->usim.sub.imsi);
     }
     a->ue_net_cap.len = 2;
-    a->ue_net_cap.eea = UE_CAP_EEA;
+    a->ue_net_cap.eea = ue_eea(cfg);
     a->ue_net_cap.eia = UE_CAP_EIA;
     a->esm_container.len = (uint16_t)en;
     memcpy(a->esm_container.v, esm_buf, (size_t)en);
@@ -235,11 +241,10 @@ int ue_nas_detach_request(struct enbsim_ue *ue, const struct ue_nas_cfg *cfg, bo
 int ue_nas_pdn_connect(struct enbsim_ue *ue, const struct ue_nas_cfg *cfg, const char *apn,
                        uint8_t *out, size_t cap)
 {
-    (void)cfg;
     struct nas_message m;
     if (!ue->sec_valid)
         return -ENOTCONN;
-    if (pdn_request(ue, apn, false, &m))
+    if (pdn_request(ue, apn, false, cfg->pdn_type, &m))
         return -ENOSPC;
     /* TS 24.301 6.5.1.2: request type "initial request" for a new PDN */
     return emit(ue, &m, NAS_SEC_HDR_INTEGRITY_CIPHERED, out, cap);
@@ -364,7 +369,7 @@ int ue_nas_tau_request(struct enbsim_ue *ue, const struct ue_nas_cfg *cfg, uint8
     t->old_guti.guti = ue->guti;
     t->has_ue_net_cap = true;
     t->ue_net_cap.len = 2;
-    t->ue_net_cap.eea = UE_CAP_EEA;
+    t->ue_net_cap.eea = ue_eea(cfg);
     t->ue_net_cap.eia = UE_CAP_EIA;
     t->has_last_visited_tai = true;
     t->last_visited_tai.plmn = cfg->plmn;
@@ -683,7 +688,7 @@ static void on_smc(struct enbsim_ue *ue, const struct ue_nas_cfg *cfg, const uin
     }
     /* TS 33.401 5.1.3.1, 5.1.4.1: the algorithms must be ones we offered */
     uint8_t eea = c->selected_algs.eea, eia = c->selected_algs.eia;
-    if (eea > 3 || eia > 3 || eia == 0 || !(UE_CAP_EEA & (0x80 >> eea)) ||
+    if (eea > 3 || eia > 3 || eia == 0 || !(ue_eea(cfg) & (0x80 >> eea)) ||
         !(UE_CAP_EIA & (0x80 >> eia))) {
         smc_reject(ue, 23, o);
         return;
@@ -715,7 +720,7 @@ static void on_smc(struct enbsim_ue *ue, const struct ue_nas_cfg *cfg, const uin
     }
     /* TS 24.301 5.4.3.3: the replayed UE security capabilities must be
      * those the UE sent */
-    if (c->replayed_ue_sec_cap.len < 2 || c->replayed_ue_sec_cap.eea != UE_CAP_EEA ||
+    if (c->replayed_ue_sec_cap.len < 2 || c->replayed_ue_sec_cap.eea != ue_eea(cfg) ||
         c->replayed_ue_sec_cap.eia != UE_CAP_EIA) {
         nas_sec_ctx_free(&ue->new_sec);
         ue->new_sec_valid = false;
@@ -759,8 +764,15 @@ static void on_act_default(struct enbsim_ue *ue, const struct nas_message *esm,
     b->active = true;
     b->ebi = esm->ebi;
     b->pti = 0;
+    b->pdn_type = r->pdn_addr.type;
+    b->type_cause = r->has_esm_cause ? r->esm_cause : 0;
+    b->ue_addr.s_addr = 0;
     if (r->pdn_addr.type == NAS_PDN_IPV4 || r->pdn_addr.type == NAS_PDN_IPV4V6)
         memcpy(&b->ue_addr, r->pdn_addr.ipv4, 4);
+    /* TS 24.301 9.9.4.9: the interface identifier of the link-local
+     * address; the /64 comes in the Router Advertisement */
+    if (r->pdn_addr.type == NAS_PDN_IPV6 || r->pdn_addr.type == NAS_PDN_IPV4V6)
+        memcpy(b->iid6, r->pdn_addr.ipv6_iid, 8);
     if (r->apn.name[0])
         snprintf(b->apn, sizeof(b->apn), "%s", r->apn.name);
     /* TS 24.008 10.5.6.3: what the network answered to the PCO request */

@@ -151,6 +151,8 @@ static int tun_up(struct enbsim *x, struct enbsim_ue *ue, int bi)
     struct gtpu_ue *t = &ext->tun[bi];
     memset(t, 0, sizeof(*t));
     t->addr = b->ue_addr;
+    t->has6 = b->pdn_type == NAS_PDN_IPV6 || b->pdn_type == NAS_PDN_IPV4V6;
+    memcpy(t->iid6, b->iid6, sizeof(t->iid6));
     t->ul_teid = b->ul_teid;
     t->dl_teid = b->dl_teid;
     t->peer.sin_family = AF_INET;

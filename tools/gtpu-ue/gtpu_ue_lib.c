@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/ipv6.h>
+#include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -58,6 +60,8 @@ int gtpu_ue_parse_spec(const char *spec, struct gtpu_ue *ue)
     return 0;
 }
 
+static int add_addr6(const struct gtpu_ue *ue, const uint8_t prefix[8]);
+
 int gtpu_ue_tun_open(struct gtpu_ue *ue, int mtu)
 {
     struct ifreq ifr;
@@ -78,10 +82,13 @@ int gtpu_ue_tun_open(struct gtpu_ue *ue, int mtu)
     memset(&ifr.ifr_addr, 0, sizeof(ifr.ifr_addr));
     sin->sin_family = AF_INET;
     sin->sin_addr = ue->addr;
-    int rc = ioctl(s, SIOCSIFADDR, &ifr);
-    if (!rc) {
-        sin->sin_addr.s_addr = htonl(0xffffffff);
-        rc = ioctl(s, SIOCSIFNETMASK, &ifr);
+    int rc = 0;
+    if (ue->addr.s_addr) {              /* PDN type IPv6: no IPv4 address */
+        rc = ioctl(s, SIOCSIFADDR, &ifr);
+        if (!rc) {
+            sin->sin_addr.s_addr = htonl(0xffffffff);
+            rc = ioctl(s, SIOCSIFNETMASK, &ifr);
+        }
     }
     if (!rc) {
         ifr.ifr_mtu = mtu;
@@ -100,6 +107,19 @@ int gtpu_ue_tun_open(struct gtpu_ue *ue, int mtu)
         goto fail;
     }
     ue->tun_fd = fd;
+    if (ue->has6) {
+        /* RFC 4862 5.3: the link-local address from the PDN Address's
+         * interface identifier (TS 23.401 5.3.1.2.2) */
+        static const uint8_t ll[8] = {0xfe, 0x80};
+        rc = add_addr6(ue, ll);
+        if (!rc && ue->have_prefix6)    /* a device opened again */
+            rc = add_addr6(ue, ue->prefix6);
+        if (rc) {
+            ue->tun_fd = -1;
+            errno = -rc;
+            goto fail;
+        }
+    }
     return 0;
 fail:
     err = errno;
@@ -305,7 +325,72 @@ void gtpu_ep_downlink(struct gtpu_ep *ep, gtpu_ue_lookup_fn lookup, void *arg)
             ue->dl_pkts++; /* no TUN (load runs): counted, dropped */
             continue;
         }
+        uint8_t pfx[8];
+        if (ue->has6 && gtpu_ra_prefix(p + off, (size_t)n - (size_t)off, pfx)) {
+            ue->ra_rx++;
+            int rc = gtpu_ue_set_prefix6(ue, pfx);
+            if (rc && ep->verbose)
+                fprintf(stderr, "%s: %s: IPv6 address from the RA: %s\n", lname(ep), ue->ifname,
+                        strerror(-rc));
+        }
         if (write(ue->tun_fd, p + off, (size_t)n - (size_t)off) > 0)
             ue->dl_pkts++;
     }
+}
+
+int gtpu_ra_prefix(const uint8_t *pkt, size_t len, uint8_t prefix[8])
+{
+    /* IPv6 header (RFC 8200 3), next header ICMPv6 directly (an RA has no
+     * extension headers, RFC 4861 6.1.2: hop limit 255) */
+    if (len < 40 + 16 || (pkt[0] >> 4) != 6 || pkt[6] != 58 || pkt[7] != 255)
+        return 0;
+    size_t plen = (size_t)pkt[4] << 8 | pkt[5];
+    if (40 + plen > len || plen < 16)
+        return 0;
+    const uint8_t *icmp = pkt + 40;
+    if (icmp[0] != 134 || icmp[1] != 0)
+        return 0;
+    /* options after the 16-octet RA body, each 8*len octets */
+    for (size_t off = 16; off + 2 <= plen;) {
+        size_t olen = (size_t)icmp[off + 1] * 8;
+        if (!olen || off + olen > plen)
+            return 0;
+        /* RFC 4861 4.6.2: type 3, length 4, prefix length 64, A flag */
+        if (icmp[off] == 3 && olen == 32 && icmp[off + 2] == 64 && (icmp[off + 3] & 0x40)) {
+            memcpy(prefix, icmp + off + 16, 8);
+            return 1;
+        }
+        off += olen;
+    }
+    return 0;
+}
+
+/* PREFIX::IID/64 on the UE's device; 0 or -errno. */
+static int add_addr6(const struct gtpu_ue *ue, const uint8_t prefix[8])
+{
+    int s = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0)
+        return -errno;
+    struct in6_ifreq r;
+    memset(&r, 0, sizeof(r));
+    memcpy(r.ifr6_addr.s6_addr, prefix, 8);
+    memcpy(r.ifr6_addr.s6_addr + 8, ue->iid6, 8);
+    r.ifr6_prefixlen = 64;
+    r.ifr6_ifindex = (int)if_nametoindex(ue->ifname);
+    int rc = r.ifr6_ifindex ? ioctl(s, SIOCSIFADDR, &r) : -1;
+    int err = rc ? (errno ? errno : ENODEV) : 0;
+    close(s);
+    return rc && err != EEXIST ? -err : 0;
+}
+
+int gtpu_ue_set_prefix6(struct gtpu_ue *ue, const uint8_t prefix[8])
+{
+    if (ue->have_prefix6 && !memcmp(ue->prefix6, prefix, 8))
+        return 0;
+    int rc = ue->tun_fd >= 0 ? add_addr6(ue, prefix) : 0;
+    if (rc)
+        return rc;
+    memcpy(ue->prefix6, prefix, 8);
+    ue->have_prefix6 = true;
+    return 0;
 }

@@ -51,6 +51,16 @@ struct gtpu_ue {
     struct sockaddr_in peer; /* the gateway's S1-U address, port 2152 */
     int tun_fd;              /* -1 when no TUN device is open */
     uint64_t ul_pkts, dl_pkts;
+    /* IPv6 (PDN type IPv6/IPv4v6, TS 23.401 5.3.1.2.2): the interface
+     * identifier from the PDN Address gives the link-local fe80::IID; the
+     * first Router Advertisement's /64 gives the global PREFIX::IID
+     * (stateless autoconfiguration, RFC 4862 5.5.3, done here because the
+     * kernel builds no interface identifier for a TUN device) */
+    bool has6;
+    uint8_t iid6[8];
+    bool have_prefix6;
+    uint8_t prefix6[8];
+    uint64_t ra_rx;
 };
 
 /* One local GTP-U endpoint (one eNB address). */
@@ -73,8 +83,9 @@ int gtpu_ue_parse_spec(const char *spec, struct gtpu_ue *ue);
 /* Strict unsigned 32-bit number, decimal or 0x..; -EINVAL. */
 int gtpu_parse_u32(const char *s, uint32_t *out);
 
-/* Creates the TUN device ue->ifname with ue->addr/32 and `mtu`, brings it
- * up and stores its descriptor (non-blocking) in ue->tun_fd; -errno. */
+/* Creates the TUN device ue->ifname with ue->addr/32 (none when 0.0.0.0)
+ * and, with has6, fe80::IID/64, and `mtu`, brings it up and stores its
+ * descriptor (non-blocking) in ue->tun_fd; -errno. */
 int gtpu_ue_tun_open(struct gtpu_ue *ue, int mtu);
 void gtpu_ue_tun_close(struct gtpu_ue *ue);
 
@@ -94,6 +105,13 @@ void gtpu_ep_downlink(struct gtpu_ep *ep, gtpu_ue_lookup_fn lookup, void *arg);
 /* Builds the GTP-U header of a G-PDU with `len` payload octets into hdr
  * (room for 16 octets); returns the header length. */
 size_t gtpu_push(struct gtpu_ep *ep, uint8_t *hdr, uint32_t teid, size_t len);
+/* The /64 of the first Prefix Information option with the autonomous
+ * flag of an ICMPv6 Router Advertisement (RFC 4861 4.2, 4.6.2) in the IPv6
+ * packet pkt: 1 and prefix, or 0 (not an RA, none, or malformed). */
+int gtpu_ra_prefix(const uint8_t *pkt, size_t len, uint8_t prefix[8]);
+/* Adds PREFIX::IID/64 to the UE's TUN device (once); 0 or -errno. */
+int gtpu_ue_set_prefix6(struct gtpu_ue *ue, const uint8_t prefix[8]);
+
 /* Offset of the T-PDU in a G-PDU of `len` octets, or -1 if malformed. */
 int gtpu_payload_offset(const uint8_t *p, size_t len);
 

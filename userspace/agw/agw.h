@@ -299,6 +299,23 @@ void pgw_pdn_release(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p);
 /* Marks an address/TEID taken (reload from the store). */
 int pgw_pdn_adopt(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p);
 int pgw_events_open(struct agw_ctx *ctx);
+/* pgw_ipv6.c: PDN types IPv6 and IPv4v6 (TS 23.401 5.3.1.2.2).  The PDN
+ * type granted for `requested` (enum nas_pdn_type) on an APN allowing
+ * `allowed`: 0 and *granted (with *cause #50/#51 for the ACTIVATE DEFAULT
+ * EPS BEARER CONTEXT REQUEST, or 0), or the ESM cause of a reject. */
+int pgw_pdn_type_grant(enum agw_pdn_type allowed, uint8_t requested, uint8_t *granted,
+                       uint8_t *cause);
+bool pgw_pdn_has_v4(const struct agw_pdn *p);
+bool pgw_pdn_has_v6(const struct agw_pdn *p);
+/* The /64 of the session of ul_teid in apn's pool6; the interface
+ * identifier of the PDN Address IE (TS 24.301 9.9.4.9). */
+void pgw_prefix6(const struct agw_apn *apn, uint32_t ul_teid, uint8_t prefix[8]);
+void pgw_iid6(uint32_t ul_teid, uint8_t iid[8]);
+/* Sets p->ue6_prefix from its PDN type, APN and TEID (zero without IPv6). */
+void pgw_pdn_set_v6(struct agw_ctx *ctx, struct agw_pdn *p);
+/* The unsolicited Router Advertisement into an active IPv6 PDN
+ * connection's tunnel (TS 29.061 11.2.1.3.4); nothing otherwise. */
+void pgw_pdn_ra(struct agw_ctx *ctx, struct agw_ue *ue, const struct agw_pdn *p);
 struct agw_pdn *pgw_pdn_by_ebi(struct agw_ue *ue, uint8_t ebi);
 /* The UE holding datapath session id session_id (the low 24 bits of an
  * uplink TEID), from an index kept by pgw_pdn_alloc/adopt/release: one

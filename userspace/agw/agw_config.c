@@ -80,7 +80,7 @@ static const char *const log_levels[] = {"error", "warn", "info", "debug"};
 static const char *const s1ap_backends[] = {"kernel", "usrsctp-raw", "usrsctp-udp"};
 static const char *const dp_modes[] = {"nat", "routed"};
 static const char *const xdp_modes[] = {"native", "generic"};
-static const char *const pdn_types[] = {"ipv4"};
+static const char *const pdn_types[] = {"ipv4", "ipv6", "ipv4v6"};
 
 const char *agw_log_level_str(enum agw_log_level l)
 {
@@ -716,14 +716,81 @@ static bool apn_name_valid(const char *s)
     return label > 0;
 }
 
-static void rd_apn(struct ycfg *c, yaml_node_t *n, const char *path, struct agw_apn *a)
+/* An APN's IPv6 pool "2001:db8:100::/40": each session gets the /64 of
+ * its session id in it (pgw_session.c), so it must hold max_sessions /64s
+ * (a /64 per UE, TS 23.401 5.3.1.2.2); global unicast or unique local,
+ * not link-local or multicast (RFC 4291 2.4). */
+static void rd_pool6(struct ycfg *c, yaml_node_t *n, const char *path, uint32_t max_sessions,
+                     struct agw_apn *a)
+{
+    if (!ycfg_want_scalar(c, n, path, "an IPv6 prefix (2001:db8::/40)"))
+        return;
+    const char *s = ycfg_sval(n), *slash = strchr(s, '/');
+    char ip[INET6_ADDRSTRLEN];
+    uint8_t v[16];
+    if (!slash || (size_t)(slash - s) >= sizeof(ip) || !slash[1] ||
+        strspn(slash + 1, "0123456789") != strlen(slash + 1) || strlen(slash + 1) > 3) {
+        ycfg_err(c, n, path, "'%s' is not an IPv6 prefix (2001:db8::/40)", s);
+        return;
+    }
+    memcpy(ip, s, (size_t)(slash - s));
+    ip[slash - s] = 0;
+    if (inet_pton(AF_INET6, ip, v) != 1) {
+        ycfg_err(c, n, path, "'%s' is not an IPv6 prefix: bad address", s);
+        return;
+    }
+    unsigned len = (unsigned)atoi(slash + 1);
+    if (len < 16 || len > 63) {
+        ycfg_err(c, n, path, "prefix length %u is out of range 16..63 (a /64 per UE)", len);
+        return;
+    }
+    for (unsigned bit = len; bit < 128; bit++)
+        if (v[bit / 8] & (0x80u >> (bit % 8))) {
+            ycfg_err(c, n, path, "'%s' has host bits set", s);
+            return;
+        }
+    if ((v[0] == 0xfe && (v[1] & 0xc0) == 0x80) || v[0] == 0xff) {
+        ycfg_err(c, n, path, "'%s' is link-local or multicast, not a UE prefix (RFC 4291 2.4)", s);
+        return;
+    }
+    bool zero = true;
+    for (int i = 0; i < 8; i++)
+        zero &= v[i] == 0;
+    if (zero) {
+        ycfg_err(c, n, path, "'%s' is not a UE prefix (::/%u)", s, len);
+        return;
+    }
+    /* session ids run 1..max_sessions-1 */
+    if (64 - len < 32 && (UINT64_C(1) << (64 - len)) < max_sessions) {
+        ycfg_err(c, n, path, "/%u holds %llu /64s, fewer than datapath.max_sessions (%u): "
+            "use a shorter prefix", len, (unsigned long long)(UINT64_C(1) << (64 - len)),
+            max_sessions);
+        return;
+    }
+    memcpy(a->pool6, v, 8);
+    a->pool6_prefix = (uint8_t)len;
+}
+
+static bool pool6_overlap(const struct agw_apn *x, const struct agw_apn *y)
+{
+    unsigned p = x->pool6_prefix < y->pool6_prefix ? x->pool6_prefix : y->pool6_prefix;
+    for (unsigned bit = 0; bit < p; bit++) {
+        uint8_t m = (uint8_t)(0x80u >> (bit % 8));
+        if ((x->pool6[bit / 8] & m) != (y->pool6[bit / 8] & m))
+            return false;
+    }
+    return true;
+}
+
+static void rd_apn(struct ycfg *c, yaml_node_t *n, const char *path, uint32_t max_sessions,
+                   struct agw_apn *a)
 {
     static const char *const keys[] = {"name", "pdn_type", "pool", "dns",  "mtu",
                                        "ambr", "qci",      "arp",  "ims", "pcscf",
-                                       "bearer_qcis"};
+                                       "bearer_qcis", "pool6"};
     struct ycfg_map m;
     char kp[YCFG_PATH_LEN];
-    if (!ycfg_map_open(c, n, path, keys, 11, &m))
+    if (!ycfg_map_open(c, n, path, keys, 12, &m))
         return;
     yaml_node_t *v = ycfg_map_need(c, &m, "name");
     char name[AGW_APN_NAME_MAX + 1];
@@ -734,8 +801,21 @@ static void rd_apn(struct ycfg *c, yaml_node_t *n, const char *path, struct agw_
             memcpy(a->name, name, sizeof(name));
     }
     YCFG_RD_ENUM(c, m.val[1], ycfg_pj(kp, sizeof(kp), path, "pdn_type"), pdn_types, a->pdn_type);
-    if ((v = ycfg_map_need(c, &m, "pool")))
+    /* the pools the PDN type needs, and no other (TS 23.401 5.3.1.1) */
+    if (a->pdn_type == AGW_PDN_IPV6) {
+        if (m.val[2])
+            ycfg_err(c, m.val[2], ycfg_pj(kp, sizeof(kp), path, "pool"),
+                "an APN of pdn_type ipv6 has no IPv4 pool");
+    } else if ((v = ycfg_map_need(c, &m, "pool"))) {
         rd_cidr(c, v, ycfg_pj(kp, sizeof(kp), path, "pool"), &a->pool, &a->pool_prefix);
+    }
+    if (a->pdn_type == AGW_PDN_IPV4) {
+        if (m.val[11])
+            ycfg_err(c, m.val[11], ycfg_pj(kp, sizeof(kp), path, "pool6"),
+                "an IPv6 pool needs pdn_type ipv6 or ipv4v6");
+    } else if ((v = ycfg_map_need(c, &m, "pool6"))) {
+        rd_pool6(c, v, ycfg_pj(kp, sizeof(kp), path, "pool6"), max_sessions, a);
+    }
     ycfg_rd_ipv4_list(c, m.val[3], ycfg_pj(kp, sizeof(kp), path, "dns"), a->dns, AGW_MAX_DNS, &a->n_dns);
     YCFG_RD_UINT(c, m.val[4], ycfg_pj(kp, sizeof(kp), path, "mtu"), 576, 9000, a->mtu);
     rd_ambr(c, m.val[5], ycfg_pj(kp, sizeof(kp), path, "ambr"), &a->ambr);
@@ -825,7 +905,8 @@ static void rd_apns(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
     YCFG_SEQ_FOREACH(c, n, it, item)
     {
         apn_defaults(&cfg->apns[i]);
-        rd_apn(c, item, ycfg_pidx(ip, sizeof(ip), path, i), &cfg->apns[i]);
+        rd_apn(c, item, ycfg_pidx(ip, sizeof(ip), path, i), cfg->datapath.max_sessions,
+               &cfg->apns[i]);
         i++;
     }
     for (size_t a = 0; a < cnt; a++)
@@ -842,6 +923,8 @@ static void rd_apns(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
                 if ((ntohl(x->pool.s_addr) & mask) == (ntohl(y->pool.s_addr) & mask))
                     ycfg_err(c, yn, ip, "pool overlaps the pool of apns[%zu]", a);
             }
+            if (x->pool6_prefix && y->pool6_prefix && pool6_overlap(x, y))
+                ycfg_err(c, yn, ip, "pool6 overlaps the pool6 of apns[%zu]", a);
         }
 }
 

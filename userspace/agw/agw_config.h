@@ -76,7 +76,9 @@ enum agw_s1ap_backend { AGW_S1AP_KERNEL, AGW_S1AP_USRSCTP_RAW, AGW_S1AP_USRSCTP_
 enum agw_tz_mode { AGW_TZ_AUTO, AGW_TZ_NONE, AGW_TZ_FIXED };
 enum agw_dp_mode { AGW_DP_NAT, AGW_DP_ROUTED };
 enum agw_xdp_mode { AGW_XDP_NATIVE, AGW_XDP_GENERIC };
-enum agw_pdn_type { AGW_PDN_IPV4 };
+/* The PDN types an APN allows (TS 23.401 5.3.1.1, TS 24.301 9.9.4.10):
+ * its address families. */
+enum agw_pdn_type { AGW_PDN_IPV4, AGW_PDN_IPV6, AGW_PDN_IPV4V6 };
 
 const char *agw_log_level_str(enum agw_log_level l);
 const char *agw_s1ap_backend_str(enum agw_s1ap_backend b);
@@ -87,7 +89,12 @@ struct agw_apn {
     char name[AGW_APN_NAME_MAX + 1]; /* as written; compared case-insensitively */
     enum agw_pdn_type pdn_type;
     struct in_addr pool;             /* network address of the UE pool */
-    uint8_t pool_prefix;             /* its prefix length, 8..30 */
+    uint8_t pool_prefix;             /* its prefix length, 8..30; 0 for an
+                                      * ipv6 APN (no IPv4 pool) */
+    uint8_t pool6[8];                /* IPv6: the /64s of the UEs come from
+                                      * this prefix, the session id's /64 in
+                                      * it (pgw_session.c) */
+    uint8_t pool6_prefix;            /* its length, 16..63; 0 = no IPv6 */
     struct in_addr dns[AGW_MAX_DNS];
     size_t n_dns;
     uint16_t mtu;                    /* IPv4 link MTU in PCO */

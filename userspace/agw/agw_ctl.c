@@ -137,6 +137,14 @@ static void cmd_ue_show(struct agw_ctx *ctx, struct strbuf *o, struct agw_ue *ue
              "ambr ul %llu dl %llu\n", p->ebi, ctx->cfg->apns[p->apn_idx].name, ip,
              pdn_state_str(p->state), p->ul_teid, p->dl_teid, enb, p->qci,
              (unsigned long long)p->ambr_ul_bps, (unsigned long long)p->ambr_dl_bps);
+        if (pgw_pdn_has_v6(p)) {
+            /* PDN type IPv6/IPv4v6: the /64 (docs/agw.md "PDN types") */
+            uint8_t a6[16] = {0};
+            char s6[INET6_ADDRSTRLEN];
+            memcpy(a6, p->ue6_prefix, 8);
+            inet_ntop(AF_INET6, a6, s6, sizeof(s6));
+            strbuf_printf(o, "pdn ebi %u ipv6 %s/64\n", p->ebi, s6);
+        }
     }
     esm_bearer_show(ctx, ue, o);
 }

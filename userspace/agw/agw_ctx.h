@@ -94,8 +94,11 @@ struct agw_pdn {
     uint8_t ebi;                    /* default bearer EPS bearer identity, 5..15 */
     uint8_t pti;                    /* procedure transaction of the request */
     uint8_t apn_idx;                /* index into cfg->apns */
-    struct in_addr ue_ip;
+    struct in_addr ue_ip;           /* 0.0.0.0 for PDN type IPv6 */
     bool static_ip;
+    uint8_t pdn_type;               /* granted, enum nas_pdn_type (0 = IPv4) */
+    uint8_t type_cause;             /* ESM #50/#51 for the activation (pgw_ipv6.c) */
+    uint8_t ue6_prefix[8];          /* the UE's /64 (IPv6, IPv4v6), else 0 */
     uint32_t ul_teid;               /* the gateway's S1-U TEID (uplink) */
     uint32_t dl_teid;               /* the eNB's S1-U TEID; 0 before ICS/E-RAB setup */
     struct in_addr enb_addr;

@@ -496,6 +496,7 @@ static void handle_attach_complete(struct agw_ctx *ctx, struct agw_ue *ue,
     }
     emm_timer_stop(ctx, ue);
     p->state = PDN_ACTIVE;
+    pgw_pdn_ra(ctx, ue, p);             /* IPv6: TS 29.061 11.2.1.3.4 */
     ue->emm = EMM_REGISTERED;
     ue->attach_pending = false;
     ue->guti_sent = true;

@@ -32,8 +32,16 @@ int esm_build_act_default(struct agw_ctx *ctx, struct agw_ue *ue, const struct a
     struct nas_act_default_request *a = &m->act_default_request;
     nas_eps_qos_set(&a->eps_qos, p->qci, 0, 0, 0, 0);
     snprintf(a->apn.name, sizeof(a->apn.name), "%s", apn->name);
-    a->pdn_addr.type = NAS_PDN_IPV4;
+    /* TS 24.301 9.9.4.9: the IPv4 address and/or the IPv6 interface
+     * identifier (the UE takes its /64 from the Router Advertisement) */
+    a->pdn_addr.type = p->pdn_type ? p->pdn_type : NAS_PDN_IPV4;
     memcpy(a->pdn_addr.ipv4, &p->ue_ip.s_addr, 4);
+    pgw_iid6(p->ul_teid, a->pdn_addr.ipv6_iid);
+    /* TS 24.301 6.5.1.3: why an IPv4v6 request got one family */
+    if (p->type_cause) {
+        a->has_esm_cause = true;
+        a->esm_cause = p->type_cause;
+    }
     a->has_apn_ambr = true;
     nas_apn_ambr_set(&a->apn_ambr, p->ambr_dl_bps / 1000, p->ambr_ul_bps / 1000);
     a->has_pco = true;

@@ -55,11 +55,14 @@ static int pdn_setup(struct agw_ctx *ctx, struct agw_ue *ue, const char *request
                  apn->name);
         return 33;                          /* #33 requested service option not subscribed */
     }
-    /* TS 24.301 6.5.1.4: IPv4 only here */
-    if (pdn_type == NAS_PDN_IPV6)
-        return 50;                          /* #50 PDN type IPv4 only allowed */
-    if (pdn_type != NAS_PDN_IPV4 && pdn_type != NAS_PDN_IPV4V6)
-        return 28;                          /* #28 unknown PDN type */
+    /* TS 24.301 6.5.1.3/6.5.1.4: the PDN type the APN allows (pgw_ipv6.c) */
+    uint8_t granted, type_cause;
+    int tc = pgw_pdn_type_grant(apn->pdn_type, pdn_type, &granted, &type_cause);
+    if (tc) {
+        LOG_INFO(ctx, "esm", "ue %s: PDN type %u not allowed on APN \"%s\" (#%d)",
+                 ue_imsi_log(ctx, ue, b), pdn_type, apn->name, tc);
+        return tc;
+    }
     unsigned apn_idx = (unsigned)(apn - ctx->cfg->apns);
     for (unsigned i = 0; i < AGW_MAX_PDN; i++)
         if (ue->pdn[i].state != PDN_FREE && ue->pdn[i].apn_idx == apn_idx)
@@ -73,6 +76,8 @@ static int pdn_setup(struct agw_ctx *ctx, struct agw_ue *ue, const char *request
     p->ebi = ebi;
     p->pti = pti;
     p->apn_idx = (uint8_t)apn_idx;
+    p->pdn_type = granted;
+    p->type_cause = type_cause;
     p->qci = sa && sa->has_qci ? sa->qci : apn->qci;
     p->arp_prio = apn->arp.priority;
     p->arp_cap = apn->arp.capability;
@@ -238,6 +243,7 @@ void esm_handle(struct agw_ctx *ctx, struct agw_ue *ue, const struct nas_message
         p->state = PDN_ACTIVE;
         ctx->stats.pdn_connect_success++;
         ue_store_mark(ctx, ue);
+        pgw_pdn_ra(ctx, ue, p);         /* IPv6: TS 29.061 11.2.1.3.4 */
         LOG_INFO(ctx, "esm", "ue %s: PDN connection on %s active (EBI %u)",
                  ue_imsi_log(ctx, ue, b), ctx->cfg->apns[p->apn_idx].name, p->ebi);
         esm_bearer_connected(ctx, ue);  /* dedicated bearers that waited for it */

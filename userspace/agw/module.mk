@@ -57,7 +57,7 @@ fuzz_agw_config_LDLIBS := -lyaml -lsqlite3 -lcrypto
 LIBRARIES += agwd
 agwd_SRCS := $(addprefix userspace/agw/, agw_ctl.c agw_diam_stats.c agw_hash.c agw_hss.c agw_log.c \
                agw_metrics.c agw_stats.c emm_build.c emm_handler.c emm_paging.c emm_service.c emm_sm.c esm_build.c \
-               esm_handler.c pgw_session.c s1ap_build.c s1ap_handler.c s1ap_path.c \
+               esm_handler.c pgw_session.c pgw_ipv6.c s1ap_build.c s1ap_handler.c s1ap_path.c \
                ue_context.c ue_store.c gx_build.c gx_monitor.c gx_handler.c gx_path.c \
                s6a_build.c s6a_handler.c gx_policy.c \
                s1ap_handover.c s1ap_handover_build.c s1ap_reset.c s1ap_ue_mod.c \
@@ -111,3 +111,11 @@ UNIT_TESTS += test_orc_apply
 test_orc_apply_SRCS := userspace/agw/tests/test_orc_apply.c
 test_orc_apply_LIBS := agwd agwcore dp sctp s1ap nas diameter sec xepc
 test_orc_apply_LDLIBS := -lcmocka $(xepc-agwd_LDLIBS)
+
+# PDN types IPv6 and IPv4v6 (pgw_ipv6.c): the type granted per APN with
+# ESM #50/#51, the session's /64 and interface identifier, the encoded
+# PDN Address IE.
+UNIT_TESTS += test_pgw_ipv6
+test_pgw_ipv6_SRCS := userspace/agw/tests/test_pgw_ipv6.c
+test_pgw_ipv6_LIBS := agwd agwcore dp sctp s1ap nas diameter sec xepc
+test_pgw_ipv6_LDLIBS := -lcmocka $(xepc-agwd_LDLIBS)

@@ -27,6 +27,8 @@ int pgw_init(struct agw_ctx *ctx)
         return -ENOMEM;
     for (size_t i = 0; i < cfg->n_apns; i++) {
         struct agw_pool *pl = &ctx->pools[i];
+        if (!cfg->apns[i].pool_prefix)
+            continue;               /* an ipv6 APN: no IPv4 pool */
         pl->base = ntohl(cfg->apns[i].pool.s_addr);
         pl->size = 1u << (32 - cfg->apns[i].pool_prefix);
         pl->bits = calloc((pl->size + 7) / 8, 1);
@@ -163,7 +165,9 @@ int pgw_pdn_alloc(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p,
     struct agw_pool *pl = &ctx->pools[p->apn_idx];
     char b[20];
     (void)apn;
-    if (static_ip) {
+    if (!pgw_pdn_has_v4(p)) {
+        p->ue_ip.s_addr = 0;            /* PDN type IPv6: the /64 below */
+    } else if (static_ip) {
         uint32_t off = ntohl(static_ip->s_addr) - pl->base;
         /* a static address inside the pool is reserved in it; one outside
          * is the operator's business (routed to us some other way) */
@@ -185,6 +189,7 @@ int pgw_pdn_alloc(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p,
         return 26;
     }
     ctx->teids.ue_id[p->ul_teid & 0xffffff] = ue->id;
+    pgw_pdn_set_v6(ctx, p);         /* the session id's /64 (pgw_ipv6.c) */
     gx_session_start(ctx, ue, p);   /* TS 29.212 4.5.1 (agw_gx.h) */
     gy_session_start(ctx, ue, p);   /* RFC 4006 5.2 (agw_gy.h) */
     return 0;
@@ -196,7 +201,7 @@ int pgw_pdn_adopt(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p)
         return -EINVAL;
     struct agw_pool *pl = &ctx->pools[p->apn_idx];
     uint32_t off = ntohl(p->ue_ip.s_addr) - pl->base;
-    if (off < pl->size && pool_take(pl, off) < 0)
+    if (pgw_pdn_has_v4(p) && off < pl->size && pool_take(pl, off) < 0)
         return -EADDRINUSE;
     uint32_t sid = p->ul_teid & 0xffffff;
     struct agw_teids *t = &ctx->teids;
@@ -206,6 +211,7 @@ int pgw_pdn_adopt(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p)
     t->used++;
     t->gen[sid] = (uint8_t)(p->ul_teid >> 24);
     t->ue_id[sid] = ue->id;
+    pgw_pdn_set_v6(ctx, p);
     return 0;
 }
 
@@ -217,6 +223,8 @@ void pgw_pdn_spec(const struct agw_ue *ue, const struct agw_pdn *p, struct dp_se
     s->has_tunnel = p->dl_teid != 0;
     s->enb_addr = p->enb_addr;
     s->dl_teid = p->dl_teid;
+    s->has_ue6 = pgw_pdn_has_v6(p);
+    memcpy(s->ue6_prefix, p->ue6_prefix, sizeof(s->ue6_prefix));
     /* TS 23.401 4.7.3: APN-AMBR is enforced by the PGW per APN; the UE-AMBR
      * is the eNB's (it is in the Initial Context Setup) */
     s->ul_ambr_bps = p->ambr_ul_bps;
@@ -249,6 +257,7 @@ int pgw_pdn_program(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p)
     if (!p->dp_installed)
         gy_session_installed(ctx, p);
     p->dp_installed = true;
+    pgw_pdn_ra(ctx, ue, p);         /* a new tunnel of an active IPv6 PDN */
     return 0;
 }
 
@@ -310,7 +319,7 @@ void pgw_pdn_release(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p)
                     ue_imsi_log(ctx, ue, b), p->ul_teid, dp_ctx_error(ctx->dp));
         }
     }
-    if (p->apn_idx < ctx->cfg->n_apns)
+    if (p->apn_idx < ctx->cfg->n_apns && pgw_pdn_has_v4(p))
         pool_release(&ctx->pools[p->apn_idx], p->ue_ip);
     teid_free(&ctx->teids, p->ul_teid);
     memset(p, 0, sizeof(*p));

@@ -57,8 +57,8 @@ int ue_store_open(struct agw_ctx *ctx)
         "msisdn=?13, tai_plmn=?14, tac=?15, updated=?16";
     static const char ins_pdn[] =
         "INSERT INTO pdn_session (imsi, ebi, pti, apn, ue_ipv4, static_ip, ul_teid, dl_teid, "
-        "enb_ipv4, ambr_ul, ambr_dl, qci, arp_prio, arp_cap, arp_vul, state) "
-        "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)";
+        "enb_ipv4, ambr_ul, ambr_dl, qci, arp_prio, arp_cap, arp_vul, state, pdn_type) "
+        "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)";
     if (sqlite3_prepare_v2(db, upsert, -1, &s->upsert_ue, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, "DELETE FROM ue_context WHERE imsi = ?1", -1, &s->del_ue,
                            NULL) != SQLITE_OK ||
@@ -198,6 +198,7 @@ static int write_ue(struct agw_ctx *ctx, struct ue_store *s, struct agw_ue *ue)
         sqlite3_bind_int64(st, 11, (sqlite3_int64)p->ambr_dl_bps);
         sqlite3_bind_int(st, 12, p->qci);
         sqlite3_bind_int(st, 13, p->arp_prio);
+        sqlite3_bind_int(st, 17, p->pdn_type ? p->pdn_type : NAS_PDN_IPV4);
         sqlite3_bind_int(st, 14, p->arp_cap);
         sqlite3_bind_int(st, 15, p->arp_vul);
         sqlite3_bind_int(st, 16, p->state);
@@ -298,6 +299,7 @@ static int load_pdns(struct agw_ctx *ctx, struct agw_ue *ue, sqlite3_stmt *st)
         p->arp_cap = sqlite3_column_int(st, 12);
         p->arp_vul = sqlite3_column_int(st, 13);
         p->state = (enum agw_pdn_state)sqlite3_column_int(st, 14);
+        p->pdn_type = (uint8_t)sqlite3_column_int(st, 15);  /* 0008_pdn_type.sql */
         if (p->state == PDN_PENDING || p->state == PDN_RELEASING)
             p->state = PDN_ACTIVE;  /* the UE has it or will ask again */
         if (pgw_pdn_adopt(ctx, ue, p) < 0) {
@@ -355,8 +357,8 @@ int ue_store_load(struct agw_ctx *ctx)
     int n = 0;
     if (sqlite3_prepare_v2(db,
                            "SELECT ebi, pti, apn, ue_ipv4, static_ip, ul_teid, dl_teid, enb_ipv4, "
-                           "ambr_ul, ambr_dl, qci, arp_prio, arp_cap, arp_vul, state "
-                           "FROM pdn_session WHERE imsi = ?1 ORDER BY ebi",
+                           "ambr_ul, ambr_dl, qci, arp_prio, arp_cap, arp_vul, state, "
+                           "pdn_type FROM pdn_session WHERE imsi = ?1 ORDER BY ebi",
                            -1, &pdn_st, NULL) != SQLITE_OK) {
         LOG_ERR(ctx, "store", "reading sessions: %s", sqlite3_errmsg(db));
         return -EIO;

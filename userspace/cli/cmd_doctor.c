@@ -194,6 +194,8 @@ static void check_pool_routes(struct doctor *d, const struct agw_config *cfg)
 {
     for (size_t i = 0; i < cfg->n_apns; i++) {
         const struct agw_apn *a = &cfg->apns[i];
+        if (!a->pool_prefix)
+            continue;               /* pdn_type ipv6: no IPv4 pool */
         struct in_addr probe = { htonl(ntohl(a->pool.s_addr) + 2) };
         char p[INET_ADDRSTRLEN];
         inet_ntop(AF_INET, &a->pool, p, sizeof(p));

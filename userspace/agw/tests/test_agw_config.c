@@ -314,6 +314,7 @@ static void test_minimal_file_defaults(void **state)
     assert_int_equal(c.datapath.xdp_mode, AGW_XDP_NATIVE);
     assert_int_equal(c.n_apns, 1);
     assert_int_equal(c.apns[0].pdn_type, AGW_PDN_IPV4);
+    assert_int_equal(c.apns[0].pool6_prefix, 0);
     assert_int_equal(c.apns[0].n_dns, 0);
     assert_int_equal(c.apns[0].mtu, 1400);
     assert_int_equal(c.apns[0].ambr.ul_bps, 100000000);
@@ -537,7 +538,44 @@ static const struct bad_row bad_rows[] = {
              "gtpu: {address: 1.2.3.4}\ndatapath: {s1u: a, sgi: b}\n"
              "apns: [{name: \"a..b\", pool: 10.0.0.0/8}]\n",
      4, 15, "apns[0].name: 'a..b' is not an APN"},
-    {S_APN, "    pdn_type: ipv6\n", 1, 15, "apns[0].pdn_type: 'ipv6' is not one of ipv4"},
+    /* PDN types and the IPv6 pool (TS 23.401 5.3.1.1, a /64 per UE) */
+    {S_APN, "    pdn_type: ipv5\n", 1, 15,
+     "apns[0].pdn_type: 'ipv5' is not one of ipv4 | ipv6 | ipv4v6"},
+    {S_APN, "    pool6: 2001:db8::/40\n", 1, 12,
+     "apns[0].pool6: an IPv6 pool needs pdn_type ipv6 or ipv4v6"},
+    /* (line 0 is the base's "pool:", -1 its "- name:") */
+    {S_APN, "    pdn_type: ipv6\n", 0, 11,
+     "apns[0].pool: an APN of pdn_type ipv6 has no IPv4 pool"},
+    {S_APN, "    pdn_type: ipv4v6\n", (unsigned)-1, 5, "apns[0].pool6: required key missing"},
+    {S_APN, "    pdn_type: ipv6\n", (unsigned)-1, 5, "apns[0].pool6: required key missing"},
+    {S_APN, "    pdn_type: ipv4v6\n    pool6: 2001:db8::1/40\n", 2, 12, "apns[0].pool6: '2001:db8::1/40' has host bits set"},
+    {S_APN, "    pdn_type: ipv4v6\n    pool6: 2001:db8::/64\n", 2, 12,
+     "apns[0].pool6: prefix length 64 is out of range 16..63 (a /64 per UE)"},
+    {S_APN, "    pdn_type: ipv4v6\n    pool6: 2001:db8::/8\n", 2, 12,
+     "apns[0].pool6: prefix length 8 is out of range 16..63 (a /64 per UE)"},
+    {S_APN, "    pdn_type: ipv4v6\n    pool6: '2001:db8::'\n", 2, 12,
+     "apns[0].pool6: '2001:db8::' is not an IPv6 prefix (2001:db8::/40)"},
+    {S_APN, "    pdn_type: ipv4v6\n    pool6: 2001:db8::/4x\n", 2, 12,
+     "apns[0].pool6: '2001:db8::/4x' is not an IPv6 prefix (2001:db8::/40)"},
+    {S_APN, "    pdn_type: ipv4v6\n    pool6: 2001:zb8::/40\n", 2, 12,
+     "apns[0].pool6: '2001:zb8::/40' is not an IPv6 prefix: bad address"},
+    {S_APN, "    pdn_type: ipv4v6\n    pool6: 10.0.0.0/40\n", 2, 12,
+     "apns[0].pool6: '10.0.0.0/40' is not an IPv6 prefix: bad address"},
+    {S_APN, "    pdn_type: ipv4v6\n    pool6: fe80::/48\n", 2, 12,
+     "apns[0].pool6: 'fe80::/48' is link-local or multicast, not a UE prefix (RFC 4291 2.4)"},
+    {S_APN, "    pdn_type: ipv4v6\n    pool6: ff0e::/48\n", 2, 12,
+     "apns[0].pool6: 'ff0e::/48' is link-local or multicast, not a UE prefix (RFC 4291 2.4)"},
+    {S_APN, "    pdn_type: ipv4v6\n    pool6: ::/40\n", 2, 12, "apns[0].pool6: '::/40' is not a UE prefix (::/40)"},
+    {S_APN, "    pdn_type: ipv4v6\n    pool6: [2001:db8::/40]\n", 2, 12, "apns[0].pool6: expected an IPv6 prefix"},
+    /* the default datapath.max_sessions is 100000: a /56 holds 256 /64s */
+    {S_APN, "    pdn_type: ipv4v6\n    pool6: 2001:db8:0:100::/56\n", 2, 12,
+     "apns[0].pool6: /56 holds 256 /64s, fewer than datapath.max_sessions (100000): "
+     "use a shorter prefix"},
+    {S_APN, "    pdn_type: ipv4v6\n    pool6: 2001:db8::/40\n"
+            "  - name: second\n"
+            "    pdn_type: ipv6\n"
+            "    pool6: 2001:db8:80::/44\n", 3, 5,
+     "apns[1]: pool6 overlaps the pool6 of apns[0]"},
     {S_FULL, "mme: {tai: [{plmn: {mcc: \"001\", mnc: \"01\"}, tac: [1]}]}\n"
              "gtpu: {address: 1.2.3.4}\ndatapath: {s1u: a, sgi: b}\n"
              "apns: [{name: x, pool: 10.0.0.1/8}]\n",
@@ -1039,11 +1077,39 @@ static void test_accessors(void **state)
     agw_config_free(&c);
 }
 
+/* PDN types IPv6 and IPv4v6: the pools each needs (TS 23.401 5.3.1.1). */
+static void test_pdn_types(void **state)
+{
+    (void)state;
+    unsigned l;
+    char *y = build(S_APN, "    pdn_type: ipv4v6\n"
+                           "    pool6: 2001:db8:100::/40\n"
+                           "  - name: v6only\n"
+                           "    pdn_type: ipv6\n"
+                           "    pool6: fd00:45::/32\n", &l);
+    struct agw_config c;
+    int rc = agw_config_load_string("v6.yaml", y, strlen(y), &c, errbuf, ERRLEN);
+    free(y);
+    if (rc)
+        fail_msg("IPv6 APNs rejected (%d):\n%s", rc, errbuf);
+    assert_int_equal(c.n_apns, 2);
+    assert_int_equal(c.apns[0].pdn_type, AGW_PDN_IPV4V6);
+    assert_int_equal(c.apns[0].pool_prefix, 16);
+    assert_int_equal(c.apns[0].pool6_prefix, 40);
+    assert_memory_equal(c.apns[0].pool6, ((uint8_t[]){0x20, 0x01, 0x0d, 0xb8, 0x01, 0, 0, 0}), 8);
+    assert_int_equal(c.apns[1].pdn_type, AGW_PDN_IPV6);
+    assert_int_equal(c.apns[1].pool_prefix, 0);
+    assert_int_equal(c.apns[1].pool6_prefix, 32);
+    assert_memory_equal(c.apns[1].pool6, ((uint8_t[]){0xfd, 0, 0, 0x45, 0, 0, 0, 0}), 8);
+    agw_config_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_full_file),
         cmocka_unit_test(test_minimal_file_defaults),
+        cmocka_unit_test(test_pdn_types),
         cmocka_unit_test(test_rejected_cases),
         cmocka_unit_test(test_all_errors_reported_in_order),
         cmocka_unit_test(test_errbuf_truncation),

@@ -1,0 +1,144 @@
+/* PDN types IPv6 and IPv4v6 in xepc-agwd (pgw_ipv6.c, esm_build.c): the
+ * PDN type granted per APN with ESM causes #50/#51 (TS 24.301 6.5.1.3,
+ * 6.5.1.4), the session's /64 in the APN's pool6, the interface
+ * identifier, and the PDN Address IE of the ACTIVATE DEFAULT EPS BEARER
+ * CONTEXT REQUEST (TS 24.301 9.9.4.9) as encoded. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "agw/agw.h"
+#include "agw/agw_nas.h"
+
+static void test_grant(void **state)
+{
+    (void)state;
+    static const struct {
+        enum agw_pdn_type apn;
+        uint8_t req, granted, cause, reject;
+    } rows[] = {
+        {AGW_PDN_IPV4, NAS_PDN_IPV4, NAS_PDN_IPV4, 0, 0},
+        {AGW_PDN_IPV4, NAS_PDN_IPV6, 0, 0, 50},       /* #50 IPv4 only allowed */
+        {AGW_PDN_IPV4, NAS_PDN_IPV4V6, NAS_PDN_IPV4, 50, 0},
+        {AGW_PDN_IPV6, NAS_PDN_IPV4, 0, 0, 51},       /* #51 IPv6 only allowed */
+        {AGW_PDN_IPV6, NAS_PDN_IPV6, NAS_PDN_IPV6, 0, 0},
+        {AGW_PDN_IPV6, NAS_PDN_IPV4V6, NAS_PDN_IPV6, 51, 0},
+        {AGW_PDN_IPV4V6, NAS_PDN_IPV4, NAS_PDN_IPV4, 0, 0},
+        {AGW_PDN_IPV4V6, NAS_PDN_IPV6, NAS_PDN_IPV6, 0, 0},
+        {AGW_PDN_IPV4V6, NAS_PDN_IPV4V6, NAS_PDN_IPV4V6, 0, 0},
+        {AGW_PDN_IPV4V6, 0, 0, 0, 28},                /* #28 unknown PDN type */
+        {AGW_PDN_IPV4V6, 4, 0, 0, 28},                /* unused (TS 24.301 9.9.4.10) */
+        {AGW_PDN_IPV4, 7, 0, 0, 28},
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        uint8_t granted = 0xee, cause = 0xee;
+        int rc = pgw_pdn_type_grant(rows[i].apn, rows[i].req, &granted, &cause);
+        if (rc != rows[i].reject)
+            fail_msg("row %zu: returned %d, want %u", i, rc, rows[i].reject);
+        if (!rc && (granted != rows[i].granted || cause != rows[i].cause))
+            fail_msg("row %zu: granted %u cause %u, want %u cause %u", i, granted, cause,
+                     rows[i].granted, rows[i].cause);
+    }
+}
+
+static void test_prefix_and_iid(void **state)
+{
+    (void)state;
+    struct agw_apn apn;
+    memset(&apn, 0, sizeof(apn));
+    static const uint8_t pool[8] = {0x20, 0x01, 0x0d, 0xb8, 0x01, 0, 0, 0}; /* /40 */
+    memcpy(apn.pool6, pool, 8);
+    apn.pool6_prefix = 40;
+    uint8_t p[8], iid[8];
+    /* the session id (low 24 bits of the TEID) in the bits 40..63; the
+     * TEID's generation byte does not move the /64 */
+    pgw_prefix6(&apn, 0xab123456, p);
+    assert_memory_equal(p, ((uint8_t[]){0x20, 0x01, 0x0d, 0xb8, 0x01, 0x12, 0x34, 0x56}), 8);
+    pgw_prefix6(&apn, 0x01000001, p);
+    assert_memory_equal(p, ((uint8_t[]){0x20, 0x01, 0x0d, 0xb8, 0x01, 0, 0, 1}), 8);
+    pgw_iid6(0x00000001, iid);  /* never the gateway's ::1 */
+    assert_memory_equal(iid, ((uint8_t[]){0, 0, 0, 1, 0, 0, 0, 1}), 8);
+    pgw_iid6(0xab123456, iid);
+    assert_memory_equal(iid, ((uint8_t[]){0, 0, 0, 1, 0xab, 0x12, 0x34, 0x56}), 8);
+}
+
+/* The encoded PDN Address IE (IEI-less LV after the APN) and the ESM
+ * cause IE 0x58 of the message esm_build_act_default() builds. */
+static size_t encode_act_default(enum agw_pdn_type allowed, uint8_t requested, uint8_t *out,
+                                 size_t cap)
+{
+    struct agw_config cfg;
+    struct agw_apn apn;
+    struct agw_ctx ctx;
+    struct agw_ue ue;
+    struct agw_pdn pdn;
+    memset(&cfg, 0, sizeof(cfg));
+    memset(&apn, 0, sizeof(apn));
+    memset(&ctx, 0, sizeof(ctx));
+    memset(&ue, 0, sizeof(ue));
+    memset(&pdn, 0, sizeof(pdn));
+    snprintf(apn.name, sizeof(apn.name), "v6");
+    apn.pdn_type = allowed;
+    cfg.apns = &apn;
+    cfg.n_apns = 1;
+    ctx.cfg = &cfg;
+    pdn.ebi = 5;
+    pdn.pti = 1;
+    pdn.qci = 9;
+    pdn.ul_teid = 0x07000002;
+    pdn.ue_ip.s_addr = htonl(0x0a2d0002);
+    assert_int_equal(pgw_pdn_type_grant(allowed, requested, &pdn.pdn_type, &pdn.type_cause), 0);
+    if (!pgw_pdn_has_v4(&pdn))
+        pdn.ue_ip.s_addr = 0;
+    struct nas_message m;
+    assert_int_equal(esm_build_act_default(&ctx, &ue, &pdn, &m), 0);
+    int n = nas_encode_plain(&m, out, cap);
+    assert_true(n > 0);
+    return (size_t)n;
+}
+
+static const uint8_t *find(const uint8_t *hay, size_t n, const uint8_t *needle, size_t k)
+{
+    for (size_t i = 0; i + k <= n; i++)
+        if (!memcmp(hay + i, needle, k))
+            return hay + i;
+    return NULL;
+}
+
+static void test_pdn_address_ie(void **state)
+{
+    (void)state;
+    uint8_t b[512];
+    /* IPv4v6 on an IPv4v6 APN: length 13, type 3, IID then IPv4, no cause */
+    size_t n = encode_act_default(AGW_PDN_IPV4V6, NAS_PDN_IPV4V6, b, sizeof(b));
+    static const uint8_t v4v6[] = {13, 3, 0, 0, 0, 1, 0x07, 0, 0, 2, 10, 45, 0, 2};
+    assert_non_null(find(b, n, v4v6, sizeof(v4v6)));
+    assert_null(find(b, n, (uint8_t[]){0x58, 50}, 2));
+    /* IPv6: length 9, type 2, the IID */
+    n = encode_act_default(AGW_PDN_IPV6, NAS_PDN_IPV6, b, sizeof(b));
+    static const uint8_t v6[] = {9, 2, 0, 0, 0, 1, 0x07, 0, 0, 2};
+    assert_non_null(find(b, n, v6, sizeof(v6)));
+    /* IPv4v6 asked on an IPv6 APN: IPv6 with ESM cause #51 */
+    n = encode_act_default(AGW_PDN_IPV6, NAS_PDN_IPV4V6, b, sizeof(b));
+    assert_non_null(find(b, n, v6, sizeof(v6)));
+    assert_non_null(find(b, n, (uint8_t[]){0x58, 51}, 2));
+    /* IPv4v6 asked on an IPv4 APN: IPv4 with ESM cause #50 */
+    n = encode_act_default(AGW_PDN_IPV4, NAS_PDN_IPV4V6, b, sizeof(b));
+    static const uint8_t v4[] = {5, 1, 10, 45, 0, 2};
+    assert_non_null(find(b, n, v4, sizeof(v4)));
+    assert_non_null(find(b, n, (uint8_t[]){0x58, 50}, 2));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_grant),
+        cmocka_unit_test(test_prefix_and_iid),
+        cmocka_unit_test(test_pdn_address_ie),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
