@@ -154,6 +154,52 @@ static void test_loopback_gpdu_and_echo(void **state)
     gtpu_ep_close(&b);
 }
 
+/* RFC 4861 4.2/4.6.2: the /64 of an RA's Prefix Information option with A
+ * set; anything else, or a truncated packet, gives none. */
+static size_t build_ra(uint8_t *p, uint8_t flags, uint8_t plen)
+{
+    memset(p, 0, 40 + 16 + 8 + 32);
+    p[0] = 0x60;
+    size_t pl = 16 + 8 + 32;                 /* RA body, MTU option, PIO */
+    p[4] = 0;
+    p[5] = (uint8_t)pl;
+    p[6] = 58;
+    p[7] = 255;
+    p[8] = 0xfe, p[9] = 0x80, p[23] = 1;     /* from fe80::1 */
+    p[24] = 0xff, p[25] = 0x02, p[39] = 1;   /* to ff02::1 */
+    uint8_t *icmp = p + 40;
+    icmp[0] = 134;
+    icmp[16] = 5, icmp[17] = 1;              /* MTU option first */
+    uint8_t *pio = icmp + 24;
+    pio[0] = 3, pio[1] = 4, pio[2] = plen, pio[3] = flags;
+    static const uint8_t pfx[8] = {0x20, 0x01, 0x0d, 0xb8, 0x45, 0, 0, 7};
+    memcpy(pio + 16, pfx, 8);
+    return 40 + pl;
+}
+
+static void test_ra_prefix(void **state)
+{
+    (void)state;
+    uint8_t p[128], pfx[8];
+    size_t n = build_ra(p, 0x40, 64);
+    assert_int_equal(gtpu_ra_prefix(p, n, pfx), 1);
+    assert_memory_equal(pfx, ((uint8_t[]){0x20, 0x01, 0x0d, 0xb8, 0x45, 0, 0, 7}), 8);
+    /* A clear, another length, truncated, not hop limit 255, not an RA,
+     * an option of length 0 */
+    assert_int_equal(gtpu_ra_prefix(p, build_ra(p, 0x80, 64), pfx), 0);
+    assert_int_equal(gtpu_ra_prefix(p, build_ra(p, 0x40, 48), pfx), 0);
+    n = build_ra(p, 0x40, 64);
+    assert_int_equal(gtpu_ra_prefix(p, n - 1, pfx), 0);
+    p[7] = 64;
+    assert_int_equal(gtpu_ra_prefix(p, n, pfx), 0);
+    n = build_ra(p, 0x40, 64);
+    p[40] = 135;
+    assert_int_equal(gtpu_ra_prefix(p, n, pfx), 0);
+    n = build_ra(p, 0x40, 64);
+    p[40 + 17] = 0;
+    assert_int_equal(gtpu_ra_prefix(p, n, pfx), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -162,6 +208,7 @@ int main(void)
         cmocka_unit_test(test_offset_rejects_malformed),
         cmocka_unit_test(test_offset_ignores_next_type_without_e),
         cmocka_unit_test(test_parse_spec),
+        cmocka_unit_test(test_ra_prefix),
         cmocka_unit_test(test_loopback_gpdu_and_echo),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
