@@ -668,7 +668,8 @@ static int layout_model(struct bench_env *e, const struct opts *o)
 }
 
 /* Spread over the sessions, with the full policy; then the same with the
- * APN-AMBR in xepc_meters (the layout before); then the full policy
+ * APN-AMBR in xepc_meters (the layout before), and the first again; then
+ * the full policy
  * with every session on one ruleset (what the 1024 rulesets' lines cost
  * when they miss too); then every session stripped of rules, meters and
  * quota (what the lookups alone cost when their entries are cold). */
@@ -693,6 +694,10 @@ static int spread(struct bench_env *e, const struct opts *o_all)
 	if ((err = bench_sessions_rewrite(e, BENCH_POLICY_AMBR_METERS)))
 		return err;
 	err = spread_one(e, o, "_ambr_in_meters");
+	/* and the layout of today again (A-B-A): what the order of the runs
+	 * alone moves */
+	if (!err && !(err = bench_sessions_rewrite(e, BENCH_POLICY_FULL)))
+		err = spread_one(e, o, "_again");
 	if (err)
 		return err;
 	if ((err = bench_sessions_rewrite(e, BENCH_POLICY_ONE_RULESET)))
