@@ -1,6 +1,9 @@
 /* The Diameter applications' counters (S6a, Gx, Gy: agw_s6a.h, agw_gx.h,
  * agw_gy.h) in `xepcctl agw stats` and the Prometheus metrics, for the
  * applications the configuration enables (docs/operations.md). */
+#include <stddef.h>
+#include <string.h>
+
 #include "agw/agw.h"
 #include "agw/agw_gx.h"
 #include "agw/agw_gy.h"
@@ -43,38 +46,46 @@
     X(gy, ccfh_terminate, "Gy failures handled with TERMINATE")              \
     X(gy, ccfh_continue, "Gy failures handled with CONTINUE")
 
+/* One counter: its name ("app_field"), help text and place in the
+ * application's stats struct (every field a uint64_t). */
+struct diam_counter {
+    const char *name, *help;
+    size_t off;
+};
+
+#define ROW_S6A(app, f, h) { #app "_" #f, h, offsetof(struct agw_s6a_stats, f) },
+#define ROW_GX(app, f, h) { #app "_" #f, h, offsetof(struct agw_gx_stats, f) },
+#define ROW_GY(app, f, h) { #app "_" #f, h, offsetof(struct agw_gy_stats, f) },
+static const struct diam_counter s6a_rows[] = { S6A_COUNTERS(ROW_S6A) };
+static const struct diam_counter gx_rows[] = { GX_COUNTERS(ROW_GX) };
+static const struct diam_counter gy_rows[] = { GY_COUNTERS(ROW_GY) };
+#undef ROW_S6A
+#undef ROW_GX
+#undef ROW_GY
+
+/* The counters of one application's stats struct st (NULL: none). */
+static void render(struct strbuf *o, bool prom, const void *st, const struct diam_counter *rows,
+                   size_t n)
+{
+    for (size_t i = 0; st && i < n; i++) {
+        uint64_t v;
+        memcpy(&v, (const char *)st + rows[i].off, sizeof(v));
+        if (prom)
+            strbuf_printf(o, "# HELP xepc_agw_%s_total %s\n# TYPE xepc_agw_%s_total counter\n"
+                          "xepc_agw_%s_total %llu\n", rows[i].name, rows[i].help, rows[i].name,
+                          rows[i].name, (unsigned long long)v);
+        else
+            strbuf_printf(o, "%s %llu\n", rows[i].name, (unsigned long long)v);
+    }
+}
+
 void agw_diam_stats_render(struct agw_ctx *ctx, struct strbuf *o, bool prom)
 {
     const struct agw_config *c = ctx->cfg;
-#define PLAIN(app, f, h) strbuf_printf(o, #app "_" #f " %llu\n", (unsigned long long)st->f);
-#define PROM(app, f, h)                                                                      \
-    strbuf_printf(o, "# HELP xepc_agw_" #app "_" #f "_total " h "\n# TYPE xepc_agw_" #app "_" #f \
-                  "_total counter\nxepc_agw_" #app "_" #f "_total %llu\n",                    \
-                  (unsigned long long)st->f);
-    if (c->diameter.s6a.enabled && s6a_stats(ctx)) {
-        const struct agw_s6a_stats *st = s6a_stats(ctx);
-        if (prom) {
-            S6A_COUNTERS(PROM)
-        } else {
-            S6A_COUNTERS(PLAIN)
-        }
-    }
-    if (c->diameter.gx.enabled && gx_stats(ctx)) {
-        const struct agw_gx_stats *st = gx_stats(ctx);
-        if (prom) {
-            GX_COUNTERS(PROM)
-        } else {
-            GX_COUNTERS(PLAIN)
-        }
-    }
-    if (c->diameter.gy.enabled && gy_stats(ctx)) {
-        const struct agw_gy_stats *st = gy_stats(ctx);
-        if (prom) {
-            GY_COUNTERS(PROM)
-        } else {
-            GY_COUNTERS(PLAIN)
-        }
-    }
-#undef PLAIN
-#undef PROM
+    if (c->diameter.s6a.enabled)
+        render(o, prom, s6a_stats(ctx), s6a_rows, sizeof(s6a_rows) / sizeof(s6a_rows[0]));
+    if (c->diameter.gx.enabled)
+        render(o, prom, gx_stats(ctx), gx_rows, sizeof(gx_rows) / sizeof(gx_rows[0]));
+    if (c->diameter.gy.enabled)
+        render(o, prom, gy_stats(ctx), gy_rows, sizeof(gy_rows) / sizeof(gy_rows[0]));
 }
