@@ -49,7 +49,7 @@ done
 check "the grant used up: CCR-U with Event-Trigger USAGE_REPORT and mk1's usage (>= 5000 bytes)" \
     diam_j "$DIAM_REC" "[(m.get('triggers'),[x['key'] for x in m.get('monitors',[])],
                           all(x['usu']['total']>=5000 for x in m.get('monitors',[])))
-                         for m in lines if m['cmd']=='CCR' and m['cc_type']==2]==[([26],['mk1'],True)]"
+                         for m in lines if m['cmd']=='CCR' and m['cc_type']==2]==[([33],['mk1'],True)]"
 b=$(diam_flow "$UE_IP" 3 1000 20 "" 2)
 sleep 1.5
 check "no second CCR-U without a new grant" \

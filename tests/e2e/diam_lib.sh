@@ -85,10 +85,7 @@ diam_tshark_start() {
         >"$E2E_TMP/tshark-$1.log" 2>&1 &
     DIAM_TS_PID=$!
     echo "$DIAM_TS_PID" >"$E2E_TMP/tshark.bgpid"
-    for _ in $(seq 100); do
-        grep -q "Capturing on" "$E2E_TMP/tshark-$1.log" 2>/dev/null && break
-        sleep 0.1
-    done
+    e2e_wait_capturing "$E2E_TMP/tshark-$1.log"
 }
 
 diam_tshark_stop() {

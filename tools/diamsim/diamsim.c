@@ -99,6 +99,8 @@ struct sim {
     uint32_t ccfh;
     uint64_t monitor_grant;
     char monitor_key[DIAM_STR_MAX];
+    unsigned n_triggers;                /* Event-Trigger of every CCA-I */
+    uint32_t triggers[DIAM_MAX_TRIGGERS];
 };
 
 static volatile sig_atomic_t stop;
@@ -335,6 +337,12 @@ static int script_line(struct sim *s, const char *text)
             !sim_u64(sim_kv(&l, 1, "bytes", 0), &s->monitor_grant))
             return -EINVAL;
         snprintf(s->monitor_key, sizeof(s->monitor_key), "%s", v);
+    } else if (!strcmp(cmd, "trigger")) {
+        /* trigger N...: Event-Triggers (TS 29.212 5.3.7) armed in every
+         * CCA-I */
+        for (int i = 1; i < l.n; i++)
+            if (s->n_triggers >= DIAM_MAX_TRIGGERS || !sim_u32(l.tok[i], &s->triggers[s->n_triggers++]))
+                return -EINVAL;
     } else if (!strcmp(cmd, "error") || !strcmp(cmd, "silence")) {
         /* error air|ulr|pur|gx|gy CODE [exp] [count=N] [type=1..3]
          * silence air|ulr|pur|gx|gy [count=N] [type=1..3] */
@@ -597,9 +605,11 @@ static void on_gx_ccr(struct sim *s, struct msg *m)
         cca.qos.present = ccr.default_qos.apn_ambr_ul || ccr.default_qos.apn_ambr_dl;
         cca.qos.apn_ambr_ul = ccr.default_qos.apn_ambr_ul;
         cca.qos.apn_ambr_dl = ccr.default_qos.apn_ambr_dl;
+        memcpy(cca.triggers, s->triggers, sizeof(cca.triggers));
+        cca.n_triggers = s->n_triggers;
         if (s->monitor_key[0]) {
-            cca.n_triggers = 1;
-            cca.triggers[0] = DIAM_ET_USAGE_REPORT;
+            if (cca.n_triggers < DIAM_MAX_TRIGGERS)
+                cca.triggers[cca.n_triggers++] = DIAM_ET_USAGE_REPORT;
             cca.n_monitors = 1;
             snprintf(cca.monitors[0].key, sizeof(cca.monitors[0].key), "%s", s->monitor_key);
             cca.monitors[0].granted = (struct diam_units){ .present = true, .has_total = true,
@@ -802,6 +812,10 @@ static void fire(struct sim *s, struct timed *t)
             uint32_t cause;
             if ((v = sim_kv(l, 1, "release", 0)) && sim_u32(v, &cause))
                 rar.session_release_cause = cause + 1;
+            /* trigger=N: Event-Triggers armed anew (TS 29.212 5.3.7) */
+            for (int i = 0; i < DIAM_MAX_TRIGGERS && (v = sim_kv(l, 1, "trigger", i)); i++)
+                if (sim_u32(v, &rar.triggers[rar.n_triggers]))
+                    rar.n_triggers++;
             r = diam_gx_rar_encode(&rar, &m);
         } else {
             struct diam_gy_rar rar;
@@ -874,6 +888,7 @@ static void usage(FILE *f)
           "  rule IMSI|* name=N | base=N | def=N [rg=N] [prec=N] [flow=\"IPFilterRule\"]...\n"
           "             [status=N] [mk=KEY] [qci=N] [mbr=UL/DL] [gbr=UL/DL] [arp=1..15] [online=0|1]\n"
           "  monitor key=K bytes=N\n"
+          "  trigger N...       Event-Triggers (TS 29.212 5.3.7) armed in each CCA-I\n"
           "  quota IMSI|* rg=N total=BYTES [grant=BYTES] [threshold=BYTES] [validity=S]\n"
           "             [final=terminate|redirect|restrict] [redirect=URL] [filter=ID]\n"
           "             [restrict=\"IPFilterRule\"]\n"
@@ -881,6 +896,7 @@ static void usage(FILE *f)
           "  error air|ulr|pur|gx|gy CODE [exp] [count=N] [type=1|2|3]\n"
           "  silence air|ulr|pur|gx|gy [count=N] [type=1|2|3]\n"
           "  rar at=S gx IMSI [install=N]... [remove=N]... [release=CAUSE]\n"
+          "             [trigger=N]...\n"
           "  rar at=S gy IMSI [rg=N]\n"
           "  clr at=S IMSI [type=N]      idr at=S IMSI [ambr=UL/DL]\n"
           "  (after=S instead of at=S: S seconds after the IMSI's session began)\n", f);

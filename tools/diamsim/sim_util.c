@@ -184,6 +184,19 @@ static void monitors(FILE *f, unsigned n, const struct diam_usage_monitor *m)
     fputc(']', f);
 }
 
+static void reports(FILE *f, unsigned n, const struct diam_rule_report *r)
+{
+    if (!n)
+        return;
+    fputs(",\"reports\":[", f);
+    for (unsigned i = 0; i < n; i++) {
+        fprintf(f, "%s{\"name\":", i ? "," : "");
+        sim_json_str(f, r[i].name);
+        fprintf(f, ",\"status\":%u,\"failure\":%u}", r[i].status, r[i].failure_code);
+    }
+    fputc(']', f);
+}
+
 static void triggers(FILE *f, unsigned n, const uint32_t *t)
 {
     fputs(",\"triggers\":[", f);
@@ -316,8 +329,13 @@ void sim_json_msg(FILE *f, struct msg *m)
                     "\"apn_ambr_dl\":%u,\"uli_len\":%u", c->sub.ue_ipv4 ? ip : "",
                     c->sub.rat_type, c->default_qos.qci, c->default_qos.apn_ambr_ul,
                     c->default_qos.apn_ambr_dl, c->sub.user_location_len);
+            fputs(",\"uli\":\"", f);
+            for (unsigned i = 0; i < c->sub.user_location_len; i++)
+                fprintf(f, "%02x", c->sub.user_location[i]);
+            fprintf(f, "\",\"arp\":%u", c->default_qos.has_arp ? c->default_qos.arp.priority : 0);
             triggers(f, c->n_triggers, c->triggers);
             monitors(f, c->n_monitors, c->monitors);
+            reports(f, c->n_reports, c->reports);
             if (c->termination_cause)
                 fprintf(f, ",\"termination_cause\":%u", c->termination_cause);
         }

@@ -61,10 +61,48 @@ struct gx_mons {
     struct gx_mon m[GX_MAX_MONITORS];
     bool busy;                      /* a CCR-U in flight */
 };
+/* gx_event.c: the event triggers armed by the PCRF (TS 29.212 5.3.7) and
+ * the values last reported */
+enum { GX_RULE_PENDING = 0, GX_RULE_ACTIVE, GX_RULE_FAILED };
+struct gx_rule_state {
+    char name[64];                  /* Charging-Rule-Name */
+    uint8_t state;                  /* GX_RULE_*: its resource allocation reported */
+};
+struct gx_events {
+    uint64_t armed;                 /* bit N: Event-Trigger N armed */
+    uint8_t uli[13];                /* 3GPP-User-Location-Info last reported */
+    uint8_t qci, arp;               /* default bearer QoS last reported */
+    uint64_t ambr_ul, ambr_dl;      /* APN-AMBR last reported or authorised, bit/s */
+    unsigned n_rules;
+    struct gx_rule_state rules[8];  /* DIAM_MAX_RULES */
+};
 struct diam_usage_monitor;
 struct diam_gx_ccr;
+struct diam_rule_def;
 struct gx_sess;
 struct gx_mons *gx_sess_monitors(struct gx_sess *s);
+struct gx_events *gx_sess_events(struct gx_sess *s);
+const struct diam_rule_def *gx_sess_defs(const struct gx_sess *s, unsigned *n);
+void gx_events_arm(struct gx_events *e, const uint32_t *t, unsigned n);
+void gx_events_init(struct gx_events *e, const struct agw_ue *ue, const struct agw_pdn *p);
+void gx_events_ambr_authorised(struct gx_events *e, const struct agw_pdn *p);
+bool gx_events_watch(struct gx_sess *s);
+unsigned gx_events_report(struct agw_ctx *ctx, struct gx_sess *s, const struct agw_ue *ue,
+                          const struct agw_pdn *p, struct diam_gx_ccr *ccr);
+/* gx_build.c: 3GPP-User-Location-Info (TS 29.061 16.4.7.2) of the UE */
+void gx_user_location(const struct agw_ue *ue, uint8_t u[13]);
+/* esm_bearer_pcc.c: where a PCC rule is (TS 29.212 4.5.2 bearer binding):
+ * on the default bearer, or on a dedicated bearer being set up, active,
+ * or none (its activation failed) */
+enum { ESM_PCC_DEFAULT, ESM_PCC_PENDING, ESM_PCC_ACTIVE, ESM_PCC_NONE };
+int esm_pcc_rule_bearer(const struct agw_ue *ue, const struct agw_pdn *p,
+                        const struct diam_rule_def *d);
+/* esm_bearer_pcc.c: the dedicated bearers' downlink filters in s charged
+ * to their PCC rules' rating group, else rg (Gy's) */
+struct dp_session_spec;
+void esm_pcc_bearer_charging(const struct agw_ue *ue, const struct agw_pdn *p,
+                             const struct diam_rule_def *defs, unsigned n, uint32_t rg,
+                             struct dp_session_spec *s);
 void gx_sess_foreach(struct agw_ctx *ctx, void (*fn)(struct agw_ctx *, struct gx_sess *, void *),
                      void *arg);
 void gx_monitors_apply(struct agw_ctx *ctx, struct gx_sess *s, const struct diam_usage_monitor *m,
@@ -72,8 +110,8 @@ void gx_monitors_apply(struct agw_ctx *ctx, struct gx_sess *s, const struct diam
 unsigned gx_monitors_report(struct agw_ctx *ctx, struct gx_sess *s, struct diam_gx_ccr *ccr,
                             bool final);
 void gx_monitors_poll(struct agw_ctx *ctx);
-/* gx_build.c: a CCR-U with the usage reports due (Event-Trigger
- * USAGE_REPORT) */
+/* gx_build.c: a CCR-U with the usage reports (Event-Trigger USAGE_REPORT)
+ * and the events (gx_event.c) due */
 void gx_send_update(struct agw_ctx *ctx, struct gx_sess *s);
 struct diam_node;
 struct diam_event;

@@ -245,3 +245,56 @@ void esm_pcc_bind(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p,
                      "%d", ue_imsi_log(ctx, ue, b), g[j].qci, g[j].arp, rc);
     }
 }
+
+/* TS 29.212 4.5.12: where the rule is, for its Charging-Rule-Report
+ * (gx_event.c): the dedicated bearer of its QCI and ARP, which
+ * esm_pcc_bind() activated, is being set up, is active, or is not there
+ * (its activation was refused or the UE rejected it). */
+int esm_pcc_rule_bearer(const struct agw_ue *ue, const struct agw_pdn *p,
+                        const struct diam_rule_def *d)
+{
+    if (!own_bearer(p, d))
+        return ESM_PCC_DEFAULT;
+    uint8_t qci = (uint8_t)d->qos.qci, arp = rule_arp(p, d);
+    for (unsigned k = 0; k < AGW_MAX_DED; k++) {
+        const struct agw_bearer *b = &ue->ded[k];
+        if (b->state == BEARER_FREE || !b->pcc || b->linked_ebi != p->ebi || b->qci != qci ||
+            b->arp_prio != arp)
+            continue;
+        return b->state == BEARER_PENDING ? ESM_PCC_PENDING : ESM_PCC_ACTIVE;
+    }
+    return ESM_PCC_NONE;
+}
+
+/* The downlink filters of the dedicated bearers (DP_ACTION_BEARER rules,
+ * esm_bearer_dp_rules) are charged like the rest of the PDN connection's
+ * traffic (TS 29.212 4.5.2: a PCC rule's Rating-Group applies whatever
+ * bearer carries its flows; TS 32.251 5.2: online charging per rating
+ * group): to the Rating-Group of the PCC rules bound to the bearer (the
+ * first that has one), or else to rg (Gy's rating group, 0 = none).
+ * Without this the kernel counted those packets on no rating group, so
+ * they escaped Gy's quota. */
+void esm_pcc_bearer_charging(const struct agw_ue *ue, const struct agw_pdn *p,
+                             const struct diam_rule_def *defs, unsigned n, uint32_t rg,
+                             struct dp_session_spec *s)
+{
+    for (uint32_t i = 0; i < s->n_rules; i++) {
+        struct dp_rule_spec *r = &s->rules[i];
+        if (r->action != DP_ACTION_BEARER || r->rating_group)
+            continue;
+        const struct agw_bearer *b = NULL;
+        for (unsigned k = 0; k < AGW_MAX_DED && !b; k++)
+            if (ue->ded[k].state != BEARER_FREE && ue->ded[k].ul_teid == r->bearer_teid)
+                b = &ue->ded[k];
+        uint32_t want = rg;
+        for (unsigned j = 0; b && b->pcc && j < n; j++) {
+            const struct diam_rule_def *d = &defs[j];
+            if (own_bearer(p, d) && d->has_rating_group && d->qos.qci == b->qci &&
+                rule_arp(p, d) == b->arp_prio) {
+                want = d->rating_group;
+                break;
+            }
+        }
+        r->rating_group = want;
+    }
+}

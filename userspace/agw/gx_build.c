@@ -1,5 +1,6 @@
-/* Gx requests: CCR-I when a PDN connection gets its address, CCR-T when it
- * is released (TS 29.212 4.5.1, 4.5.7).  The Session-Id is made from the
+/* Gx requests: CCR-I when a PDN connection gets its address, CCR-U with
+ * usage reports and events, CCR-T when it is released (TS 29.212 4.5.1,
+ * 4.5.3, 4.5.17, 4.5.7).  The Session-Id is made from the
  * boot time and the session's uplink TEID, so CCR-T needs no stored state:
  * "<identity>;<boot>;<ul_teid>" (RFC 6733 8.8). */
 #include <string.h>
@@ -20,9 +21,8 @@ static uint32_t clamp32(uint64_t v)
 }
 
 /* 3GPP-User-Location-Info (TS 29.061 16.4.7.2): type 130, TAI then ECGI */
-static void user_location(const struct agw_ue *ue, struct diam_subscriber *s)
+void gx_user_location(const struct agw_ue *ue, uint8_t u[13])
 {
-    uint8_t *u = s->user_location;
     u[0] = 130;
     memcpy(u + 1, ue->tai_plmn, 3);
     u[4] = (uint8_t)(ue->tac >> 8);
@@ -32,7 +32,6 @@ static void user_location(const struct agw_ue *ue, struct diam_subscriber *s)
     u[10] = (uint8_t)(ue->cell_id >> 16);
     u[11] = (uint8_t)(ue->cell_id >> 8);
     u[12] = (uint8_t)ue->cell_id;
-    s->user_location_len = 13;
 }
 
 static void send_ccr(struct agw_ctx *ctx, const struct agw_ue *ue, const struct agw_pdn *p,
@@ -54,7 +53,8 @@ static void send_ccr(struct agw_ctx *ctx, const struct agw_ue *ue, const struct 
     if (p->apn_idx < ctx->cfg->n_apns)
         snprintf(ccr.sub.apn, sizeof(ccr.sub.apn), "%s", ctx->cfg->apns[p->apn_idx].name);
     ccr.sub.rat_type = 1004;                    /* TS 29.212 5.3.31: EUTRAN */
-    user_location(ue, &ccr.sub);
+    gx_user_location(ue, ccr.sub.user_location);
+    ccr.sub.user_location_len = 13;
     if (type == DIAM_CC_INITIAL) {
         ccr.ip_can_type = 5;                    /* 5.3.27: 3GPP-EPS */
         /* 4.5.1: the subscribed default bearer QoS and APN-AMBR */
@@ -75,9 +75,11 @@ static void send_ccr(struct agw_ctx *ctx, const struct agw_ue *ue, const struct 
         snprintf(ccr.h.session_id, sizeof(ccr.h.session_id), "%s", gx_sess_sid(gs));
         ccr.cc_request_number = gx_sess_next_number(gs);
         /* TS 29.212 4.5.17.2 (CCR-U: the grants used up), 4.5.17.4 (CCR-T:
-         * all the usage not reported yet) */
-        if (!gx_monitors_report(ctx, gs, &ccr, type == DIAM_CC_TERMINATION) &&
-            type == DIAM_CC_UPDATE)
+         * all the usage not reported yet); 4.5.3 (CCR-U: the armed events) */
+        unsigned n = gx_monitors_report(ctx, gs, &ccr, type == DIAM_CC_TERMINATION);
+        if (type == DIAM_CC_UPDATE)
+            n += gx_events_report(ctx, gs, ue, p, &ccr);
+        if (!n && type == DIAM_CC_UPDATE)
             return;                             /* nothing to report after all */
         if (type == DIAM_CC_UPDATE)
             gx_sess_monitors(gs)->busy = true;
@@ -97,9 +99,10 @@ static void send_ccr(struct agw_ctx *ctx, const struct agw_ue *ue, const struct 
         return;
     }
     if (type == DIAM_CC_UPDATE)
-        LOG_INFO(ctx, "gx", "ue %s: CCR-U #%u: %u usage report(s), first %s %llu bytes",
-                 ue_imsi_log(ctx, ue, b), ccr.cc_request_number, ccr.n_monitors,
-                 ccr.monitors[0].key, (unsigned long long)ccr.monitors[0].used.total);
+        LOG_INFO(ctx, "gx", "ue %s: CCR-U #%u: %u usage report(s), first %s %llu bytes; %u "
+                 "event trigger(s), %u rule report(s)", ue_imsi_log(ctx, ue, b),
+                 ccr.cc_request_number, ccr.n_monitors, ccr.monitors[0].key,
+                 (unsigned long long)ccr.monitors[0].used.total, ccr.n_triggers, ccr.n_reports);
     gx_stats_mut(ctx)->ccr_sent++;
 }
 

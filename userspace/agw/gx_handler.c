@@ -8,15 +8,6 @@
 #include "agw/agw_gx.h"
 #include "diameter/diam.h"
 
-/* What the gateway does not do yet with a CCA/RAR (docs/charging.md). */
-static void log_unsupported(struct agw_ctx *ctx, uint32_t ue_id, unsigned n_triggers,
-                            unsigned n_monitors)
-{
-    if (n_triggers || n_monitors)
-        LOG_INFO(ctx, "gx", "ue id %u: %u event trigger(s) ignored (only USAGE_REPORT is "
-                 "sent), %u usage monitor(s) ignored", ue_id, n_triggers, n_monitors);
-}
-
 static void on_cca(struct agw_ctx *ctx, struct diam_event *ev)
 {
     struct diam_gx_cca *cca = calloc(1, sizeof(*cca));
@@ -64,7 +55,8 @@ static void on_cca(struct agw_ctx *ctx, struct diam_event *ev)
         LOG_WARN(ctx, "gx", "ue id %u: CCA-%c policy not applied: %s", ue_id, type, why);
     /* 4.5.17: the grants of the usage monitoring keys */
     gx_monitors_apply(ctx, s, cca->monitors, cca->n_monitors);
-    log_unsupported(ctx, ue_id, cca->n_triggers, 0);
+    /* 4.5.3: the event triggers armed from now on */
+    gx_events_arm(gx_sess_events(s), cca->triggers, cca->n_triggers);
 out:
     free(cca);
 }
@@ -141,7 +133,7 @@ static uint32_t on_rar(struct agw_ctx *ctx, struct msg *m, uint32_t *release, ui
         goto out;
     }
     gx_monitors_apply(ctx, s, rar->monitors, rar->n_monitors);
-    log_unsupported(ctx, 0, rar->n_triggers, 0);
+    gx_events_arm(gx_sess_events(s), rar->triggers, rar->n_triggers);
     code = DIAM_SUCCESS;
 out:
     free(rar);

@@ -98,17 +98,24 @@ unsigned gx_monitors_report(struct agw_ctx *ctx, struct gx_sess *s, struct diam_
     return n;
 }
 
-/* Once a second: a CCR-U for each session with a grant used up. */
+/* Once a second: a CCR-U for each session with a grant used up or an
+ * event to report (gx_event.c). */
 static void poll_one(struct agw_ctx *ctx, struct gx_sess *s, void *arg)
 {
     (void)arg;
     struct gx_mons *ms = gx_sess_monitors(s);
     uint64_t now;
     bool due = false;
-    if (!ms->n || ms->busy || !session_bytes(ctx, gx_sess_teid(s), &now))
+    if (ms->busy)
         return;
-    for (unsigned i = 0; i < ms->n; i++)
-        due |= ms->m[i].armed && now - ms->m[i].base >= ms->m[i].granted;
+    if (ms->n && session_bytes(ctx, gx_sess_teid(s), &now))
+        for (unsigned i = 0; i < ms->n; i++)
+            due |= ms->m[i].armed && now - ms->m[i].base >= ms->m[i].granted;
+    if (!due && gx_events_watch(s)) {
+        struct agw_ue *ue = ue_find_imsi(ctx, gx_sess_imsi(s));
+        struct agw_pdn *p = ue ? pgw_pdn_by_ebi(ue, gx_sess_ebi(s)) : NULL;
+        due = p && p->ul_teid == gx_sess_teid(s) && gx_events_report(ctx, s, ue, p, NULL);
+    }
     if (due)
         gx_send_update(ctx, s);
 }

@@ -107,6 +107,7 @@ struct gx_sess {
     unsigned n_defs;
     struct diam_rule_def defs[DIAM_MAX_RULES];
     struct gx_mons mons;            /* usage monitoring (gx_monitor.c), not stored */
+    struct gx_events ev;            /* event triggers (gx_event.c), not stored */
 };
 
 static struct gx_sess *sess_of(struct agw_hnode *n)
@@ -142,6 +143,17 @@ const char *gx_sess_sid(const struct gx_sess *s)
 struct gx_mons *gx_sess_monitors(struct gx_sess *s)
 {
     return &s->mons;
+}
+
+struct gx_events *gx_sess_events(struct gx_sess *s)
+{
+    return &s->ev;
+}
+
+const struct diam_rule_def *gx_sess_defs(const struct gx_sess *s, unsigned *n)
+{
+    *n = s->n_defs;
+    return s->defs;
 }
 
 void gx_sess_foreach(struct agw_ctx *ctx, void (*fn)(struct agw_ctx *, struct gx_sess *, void *),
@@ -228,6 +240,7 @@ struct gx_sess *gx_sess_new(struct agw_ctx *ctx, const struct agw_ue *ue, const 
     snprintf(s->sid, sizeof(s->sid), "%s", sid);
     snprintf(s->imsi, sizeof(s->imsi), "%s", ue->imsi);
     s->ebi = p->ebi;
+    gx_events_init(&s->ev, ue, p);
     if (agw_hash_add(h, &s->by_teid, s->ul_teid) < 0) {
         free(s);
         return NULL;
@@ -482,6 +495,8 @@ static int policy_push(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p
     uint64_t carry = 0;
     if (gy_policy_add(ctx, p, &spec, &carry) || spec.n_quotas)
         what |= DP_MOD_QUOTAS;
+    /* the dedicated bearers' downlink is charged to its rating group too */
+    esm_pcc_bearer_charging(ue, p, defs, n_defs, gy_rating_group(ctx, p), &spec);
     if (qos && qos->present && (qos->apn_ambr_ul || qos->apn_ambr_dl)) {
         /* 4.5.5.7 (APN-AMBR authorised by the PCRF) */
         spec.ul_ambr_bps = qos->apn_ambr_ul;
@@ -590,6 +605,8 @@ int gx_policy_apply(struct agw_ctx *ctx, struct gx_sess *s, const struct diam_ru
     if (n < 0)
         return n;
     *s = next;
+    if (qos && qos->present && (qos->apn_ambr_ul || qos->apn_ambr_dl))
+        gx_events_ambr_authorised(&s->ev, p);
     sess_store(ctx, s);
     why[0] = 0;
     esm_pcc_bind(ctx, ue, p, s->defs, s->n_defs);  /* TS 29.212 4.5.2: bearer binding */

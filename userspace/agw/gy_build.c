@@ -109,6 +109,12 @@ int gy_send_ccr(struct agw_ctx *ctx, struct gy_sess *g, uint32_t type, uint32_t 
     return 0;
 }
 
+uint32_t gy_rating_group(struct agw_ctx *ctx, const struct agw_pdn *p)
+{
+    struct gy_sess *g = gy_find(ctx, p->ul_teid);
+    return g ? g->rg : 0;
+}
+
 void gy_session_spec(struct agw_ctx *ctx, const struct agw_pdn *p, struct dp_session_spec *s)
 {
     struct gy_sess *g = gy_find(ctx, p->ul_teid);

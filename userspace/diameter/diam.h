@@ -361,14 +361,26 @@ enum {
     DIAM_ET_QOS_CHANGE = 1,
     DIAM_ET_RAT_CHANGE = 2,
     DIAM_ET_TFT_CHANGE = 3,
-    DIAM_ET_REVALIDATION_TIMEOUT = 17,
     DIAM_ET_USER_LOCATION_CHANGE = 13,
-    DIAM_ET_USAGE_REPORT = 26,
+    DIAM_ET_NO_EVENT_TRIGGERS = 14,
+    DIAM_ET_REVALIDATION_TIMEOUT = 17,
     DIAM_ET_UE_IP_ADDRESS_ALLOCATE = 18,
     DIAM_ET_UE_IP_ADDRESS_RELEASE = 19,
     DIAM_ET_DEFAULT_EPS_BEARER_QOS_CHANGE = 20,
-    DIAM_ET_APN_AMBR_MODIFICATION_FAILURE = 30,
-    DIAM_ET_USAGE_REPORT_UNUSED = 33,
+    DIAM_ET_SUCCESSFUL_RESOURCE_ALLOCATION = 22,
+    DIAM_ET_UE_TIME_ZONE_CHANGE = 25,
+    DIAM_ET_TAI_CHANGE = 26,
+    DIAM_ET_ECGI_CHANGE = 27,
+    DIAM_ET_APN_AMBR_MODIFICATION_FAILURE = 29,
+    DIAM_ET_USAGE_REPORT = 33,
+};
+
+/* Charging-Rule-Report (5.3.18): the state of a PCC rule in a CCR. */
+struct diam_rule_report {
+    char name[DIAM_STR_MAX];            /* Charging-Rule-Name */
+    uint32_t status;                    /* PCC-Rule-Status 5.3.19: 0 ACTIVE 1 INACTIVE */
+    uint32_t failure_code;              /* Rule-Failure-Code 5.3.38; 0 = absent
+                                         * (10 RESOURCE_ALLOCATION_FAILURE) */
 };
 
 struct diam_subscriber {                /* common Gx/Gy request fields */
@@ -393,6 +405,8 @@ struct diam_gx_ccr {                    /* TS 29.212 5.6.2 */
     uint32_t triggers[DIAM_MAX_TRIGGERS];
     unsigned n_monitors;                /* Usage-Monitoring-Information */
     struct diam_usage_monitor monitors[DIAM_MAX_MONITORS];
+    unsigned n_reports;                 /* Charging-Rule-Report */
+    struct diam_rule_report reports[DIAM_MAX_RULES];
     uint32_t termination_cause;         /* CCR-T: 1 LOGOUT; 0 = absent */
 };
 

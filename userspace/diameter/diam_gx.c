@@ -318,6 +318,42 @@ static int push_u32(uint32_t *arr, unsigned *n, unsigned max, struct avp_hdr *h)
     return da_i32u(h, &arr[(*n)++]);
 }
 
+/* 5.3.18 Charging-Rule-Report: a rule's PCC-Rule-Status (5.3.19) and, for
+ * a rule that failed, its Rule-Failure-Code (5.3.38) */
+static int add_reports(struct msg *m, unsigned n, const struct diam_rule_report *rep)
+{
+    struct avp *g;
+    int r;
+    if (n > DIAM_MAX_RULES)
+        return -EINVAL;
+    for (unsigned i = 0; i < n; i++) {
+        if ((r = da_add_grp(m, DA_CR_REPORT, &g)) ||
+            (r = da_add_str(g, DA_CR_NAME, rep[i].name)) ||
+            (r = da_add_i32(g, DA_PCC_RULE_STATUS, (int32_t)rep[i].status)))
+            return r;
+        if (rep[i].failure_code &&
+            (r = da_add_i32(g, DA_RULE_FAILURE_CODE, (int32_t)rep[i].failure_code)))
+            return r;
+    }
+    return 0;
+}
+
+static int read_report(struct avp *grp, struct diam_rule_report *rep)
+{
+    struct avp_hdr *h;
+    int r = 0;
+    memset(rep, 0, sizeof(*rep));
+    for (struct avp *a = da_first(grp); a && !r; a = da_next(a)) {
+        switch (da_which(a, &h)) {
+        case DA_CR_NAME: r = da_str(h, rep->name, sizeof(rep->name)); break;
+        case DA_PCC_RULE_STATUS: r = da_i32u(h, &rep->status); break;
+        case DA_RULE_FAILURE_CODE: r = da_i32u(h, &rep->failure_code); break;
+        default: break;
+        }
+    }
+    return r;
+}
+
 /* -------------------------------------------------------------- CCR --- */
 
 int diam_gx_ccr_encode(const struct diam_gx_ccr *m, struct msg **out)
@@ -355,7 +391,8 @@ int diam_gx_ccr_encode(const struct diam_gx_ccr *m, struct msg **out)
             goto fail;
     }
     if ((r = add_triggers(q, m->n_triggers, m->triggers)) ||
-        (r = add_monitors(q, m->n_monitors, m->monitors)))
+        (r = add_monitors(q, m->n_monitors, m->monitors)) ||
+        (r = add_reports(q, m->n_reports, m->reports)))
         goto fail;
     if (m->termination_cause &&
         (r = da_add_i32(q, DA_TERMINATION_CAUSE, (int32_t)m->termination_cause)))
@@ -417,6 +454,11 @@ int diam_gx_ccr_decode(struct msg *msg, struct diam_gx_ccr *m)
             if (m->n_monitors >= DIAM_MAX_MONITORS)
                 return -E2BIG;
             r = read_monitor(a, &m->monitors[m->n_monitors++]);
+            break;
+        case DA_CR_REPORT:
+            if (m->n_reports >= DIAM_MAX_RULES)
+                return -E2BIG;
+            r = read_report(a, &m->reports[m->n_reports++]);
             break;
         case DA_TERMINATION_CAUSE: r = da_i32u(h, &m->termination_cause); break;
         default: break;

@@ -80,11 +80,14 @@ enum da_type { DT_U32, DT_U64, DT_I32, DT_OS, DT_UTF8, DT_GRP };
     X(OFFLINE, "Offline", 1008, V3, DT_I32) \
     X(ONLINE, "Online", 1009, V3, DT_I32) \
     X(PRECEDENCE, "Precedence", 1010, V3, DT_U32) \
+    X(CR_REPORT, "Charging-Rule-Report", 1018, V3, DT_GRP) \
+    X(PCC_RULE_STATUS, "PCC-Rule-Status", 1019, V3, DT_I32) \
     X(QOS_INFORMATION, "QoS-Information", 1016, V3, DT_GRP) \
     X(GBR_DL, "Guaranteed-Bitrate-DL", 1025, V3, DT_U32) \
     X(GBR_UL, "Guaranteed-Bitrate-UL", 1026, V3, DT_U32) \
     X(IP_CAN_TYPE, "IP-CAN-Type", 1027, V3, DT_I32) \
     X(QCI, "QoS-Class-Identifier", 1028, V3, DT_I32) \
+    X(RULE_FAILURE_CODE, "Rule-Failure-Code", 1031, V3, DT_I32) \
     X(RAT_TYPE, "RAT-Type", 1032, V3, DT_I32) \
     X(ARP, "Allocation-Retention-Priority", 1034, V3, DT_GRP) \
     X(APN_AMBR_DL, "APN-Aggregate-Max-Bitrate-DL", 1040, V3, DT_U32) \

@@ -280,6 +280,22 @@ static void fill_rules(struct diam_rules *r)
                                 .mbr_dl = 2000000, .gbr_ul = 0, .gbr_dl = 0 };
 }
 
+/* TS 29.212 5.3.7: the Event-Trigger numbers (USAGE_REPORT was 26, which is
+ * TAI_CHANGE) */
+static void test_gx_event_trigger_values(void **state)
+{
+    (void)state;
+    assert_int_equal(DIAM_ET_QOS_CHANGE, 1);
+    assert_int_equal(DIAM_ET_USER_LOCATION_CHANGE, 13);
+    assert_int_equal(DIAM_ET_NO_EVENT_TRIGGERS, 14);
+    assert_int_equal(DIAM_ET_DEFAULT_EPS_BEARER_QOS_CHANGE, 20);
+    assert_int_equal(DIAM_ET_SUCCESSFUL_RESOURCE_ALLOCATION, 22);
+    assert_int_equal(DIAM_ET_TAI_CHANGE, 26);
+    assert_int_equal(DIAM_ET_ECGI_CHANGE, 27);
+    assert_int_equal(DIAM_ET_APN_AMBR_MODIFICATION_FAILURE, 29);
+    assert_int_equal(DIAM_ET_USAGE_REPORT, 33);
+}
+
 static void test_gx_ccr_cca_round_trip(void **state)
 {
     (void)state;
@@ -305,6 +321,12 @@ static void test_gx_ccr_cca_round_trip(void **state)
                                                 .output = 56789 };
     ccr.n_triggers = 1;
     ccr.triggers[0] = DIAM_ET_USAGE_REPORT;
+    ccr.n_reports = 2;
+    strcpy(ccr.reports[0].name, "video");
+    ccr.reports[0].status = 0;                          /* ACTIVE */
+    strcpy(ccr.reports[1].name, "voice");
+    ccr.reports[1].status = 1;                          /* INACTIVE */
+    ccr.reports[1].failure_code = 10;                   /* RESOURCE_ALLOCATION_FAILURE */
     assert_int_equal(diam_gx_ccr_encode(&ccr, &m), 0);
     uint32_t app;
     assert_int_equal(diam_msg_info(m, &app, NULL, NULL), 0);
@@ -320,6 +342,8 @@ static void test_gx_ccr_cca_round_trip(void **state)
     assert_int_equal(ccr2.triggers[0], DIAM_ET_USAGE_REPORT);
     assert_int_equal(ccr2.n_monitors, 1);
     assert_memory_equal(&ccr2.monitors[0], &ccr.monitors[0], sizeof(ccr.monitors[0]));
+    assert_int_equal(ccr2.n_reports, 2);
+    assert_memory_equal(ccr2.reports, ccr.reports, sizeof(ccr.reports[0]) * 2);
 
     struct diam_gx_cca cca, cca2;
     memset(&cca, 0, sizeof(cca));
@@ -586,6 +610,7 @@ int main(void)
         cmocka_unit_test(test_s6a_aia_experimental_result_unknown_user),
         cmocka_unit_test(test_s6a_ulr_ula_subscription_round_trip),
         cmocka_unit_test(test_s6a_pur_clr_idr_round_trip),
+        cmocka_unit_test(test_gx_event_trigger_values),
         cmocka_unit_test(test_gx_ccr_cca_round_trip),
         cmocka_unit_test(test_gx_rar_raa_round_trip),
         cmocka_unit_test(test_gy_ccr_cca_mscc_round_trip),

@@ -1,0 +1,218 @@
+/* Gx event triggers (TS 29.212 4.5.3, 5.3.7): the PCRF arms them with the
+ * Event-Trigger AVPs of a CCA or an RAR (a new list replaces the old one,
+ * NO_EVENT_TRIGGERS disarms all), and the gateway reports each armed event
+ * it detects in a CCR-U with that Event-Trigger and the changed values:
+ *
+ *   USER_LOCATION_CHANGE (13)  the UE's TAI or ECGI changed (handover, TAU,
+ *   TAI_CHANGE (26)            a service request from another cell): the new
+ *   ECGI_CHANGE (27)           3GPP-User-Location-Info (TS 29.061 16.4.7.2)
+ *   QOS_CHANGE (1)             the subscribed APN-AMBR changed (an S6a IDR):
+ *                              QoS-Information with APN-AMBR-UL/DL (4.5.5.7)
+ *   DEFAULT_EPS_BEARER_QOS_CHANGE (20)  the default bearer's QCI/ARP changed:
+ *                              Default-EPS-Bearer-QoS (4.5.5.0a)
+ *   SUCCESSFUL_RESOURCE_ALLOCATION (22) a PCC rule bound to a dedicated bearer
+ *                              is active (the UE accepted the bearer):
+ *                              Charging-Rule-Report PCC-Rule-Status ACTIVE
+ *
+ * A rule whose dedicated bearer could not be set up (the activation refused
+ * or rejected) is reported without any trigger being armed (4.5.12): a
+ * Charging-Rule-Report with PCC-Rule-Status INACTIVE and Rule-Failure-Code
+ * RESOURCE_ALLOCATION_FAILURE.
+ *
+ * The values last reported (or sent in the CCR-I) are kept per session and
+ * compared with the UE's once a second (gx_path.c's timer, with the usage
+ * monitors), so a change is reported within a second; one that goes and
+ * comes back within that second is not seen.  RAT and UE time zone changes
+ * cannot occur here (E-UTRAN only; the MME keeps no UE time zone). */
+#include <string.h>
+
+#include "agw/agw.h"
+#include "agw/agw_gx.h"
+#include "diameter/diam.h"
+
+static bool armed(const struct gx_events *e, uint32_t t)
+{
+    return t < 64 && (e->armed >> t & 1);
+}
+
+/* 5.3.7: the Event-Triggers of a CCA or RAR replace those armed before;
+ * none in the message leaves them as they are. */
+void gx_events_arm(struct gx_events *e, const uint32_t *t, unsigned n)
+{
+    if (!n)
+        return;
+    e->armed = 0;
+    for (unsigned i = 0; i < n; i++) {
+        if (t[i] == DIAM_ET_NO_EVENT_TRIGGERS) {
+            e->armed = 0;
+            return;
+        }
+        if (t[i] < 64)
+            e->armed |= (uint64_t)1 << t[i];
+    }
+}
+
+/* What the CCR-I told the PCRF. */
+void gx_events_init(struct gx_events *e, const struct agw_ue *ue, const struct agw_pdn *p)
+{
+    memset(e, 0, sizeof(*e));
+    gx_user_location(ue, e->uli);
+    e->qci = p->qci;
+    e->arp = p->arp_prio;
+    e->ambr_ul = p->ambr_ul_bps;
+    e->ambr_dl = p->ambr_dl_bps;
+}
+
+static struct gx_rule_state *rule_state(struct gx_events *e, const char *name, bool add)
+{
+    for (unsigned i = 0; i < e->n_rules; i++)
+        if (!strcmp(e->rules[i].name, name))
+            return &e->rules[i];
+    if (!add || e->n_rules >= DIAM_MAX_RULES)
+        return NULL;
+    struct gx_rule_state *r = &e->rules[e->n_rules++];
+    memset(r, 0, sizeof(*r));
+    snprintf(r->name, sizeof(r->name), "%s", name);
+    return r;
+}
+
+/* The rules of s as they stand: new ones start PENDING, removed ones are
+ * forgotten. */
+static void rules_sync(struct gx_events *e, const struct diam_rule_def *defs, unsigned n)
+{
+    unsigned k = 0;
+    for (unsigned i = 0; i < e->n_rules; i++) {
+        bool keep = false;
+        for (unsigned j = 0; j < n && !keep; j++)
+            keep = !strcmp(defs[j].name, e->rules[i].name);
+        if (keep)
+            e->rules[k++] = e->rules[i];
+    }
+    e->n_rules = k;
+    for (unsigned j = 0; j < n; j++)
+        rule_state(e, defs[j].name, true);
+}
+
+/* Fills the CCR-U with the events due (ccr == NULL: only says whether
+ * any is); the reported values become the new reference.  Returns how
+ * many triggers and rule reports. */
+unsigned gx_events_report(struct agw_ctx *ctx, struct gx_sess *s, const struct agw_ue *ue,
+                          const struct agw_pdn *p, struct diam_gx_ccr *ccr)
+{
+    struct gx_events *e = gx_sess_events(s);
+    unsigned n_defs;
+    const struct diam_rule_def *defs = gx_sess_defs(s, &n_defs);
+    uint32_t t[DIAM_MAX_TRIGGERS];
+    unsigned nt = 0, nr = 0;
+    uint8_t uli[13];
+    gx_user_location(ue, uli);
+    /* TS 29.061 16.4.7.2 type 130: TAI (octets 1..5) then ECGI (6..12) */
+    bool tai = memcmp(uli + 1, e->uli + 1, 5) != 0, ecgi = memcmp(uli + 6, e->uli + 6, 7) != 0;
+    bool loc = false;
+    if ((tai || ecgi) && armed(e, DIAM_ET_USER_LOCATION_CHANGE)) {
+        t[nt++] = DIAM_ET_USER_LOCATION_CHANGE;
+        loc = true;
+    }
+    if (tai && armed(e, DIAM_ET_TAI_CHANGE)) {
+        t[nt++] = DIAM_ET_TAI_CHANGE;
+        loc = true;
+    }
+    if (ecgi && armed(e, DIAM_ET_ECGI_CHANGE)) {
+        t[nt++] = DIAM_ET_ECGI_CHANGE;
+        loc = true;
+    }
+    bool qos = false;
+    if ((p->ambr_ul_bps != e->ambr_ul || p->ambr_dl_bps != e->ambr_dl) &&
+        armed(e, DIAM_ET_QOS_CHANGE)) {
+        t[nt++] = DIAM_ET_QOS_CHANGE;
+        qos = true;
+    }
+    if ((p->qci != e->qci || p->arp_prio != e->arp) &&
+        armed(e, DIAM_ET_DEFAULT_EPS_BEARER_QOS_CHANGE)) {
+        t[nt++] = DIAM_ET_DEFAULT_EPS_BEARER_QOS_CHANGE;
+        qos = true;
+    }
+    /* 4.5.12: the rules bound to dedicated bearers (esm_bearer_pcc.c) */
+    rules_sync(e, defs, n_defs);
+    bool success = false;
+    struct diam_rule_report rep[DIAM_MAX_RULES];
+    for (unsigned i = 0; i < n_defs; i++) {
+        struct gx_rule_state *r = rule_state(e, defs[i].name, false);
+        if (!r || r->state != GX_RULE_PENDING)
+            continue;
+        int b = esm_pcc_rule_bearer(ue, p, &defs[i]);
+        if (b == ESM_PCC_DEFAULT) {
+            r->state = GX_RULE_ACTIVE;  /* a rule of the default bearer: nothing to report */
+            continue;
+        }
+        if (b == ESM_PCC_PENDING)
+            continue;
+        memset(&rep[nr], 0, sizeof(rep[nr]));
+        snprintf(rep[nr].name, sizeof(rep[nr].name), "%s", defs[i].name);
+        if (b == ESM_PCC_NONE) {
+            rep[nr].status = 1;         /* 5.3.19 INACTIVE */
+            rep[nr].failure_code = 10;  /* 5.3.38 RESOURCE_ALLOCATION_FAILURE */
+            nr++;
+        } else if (b == ESM_PCC_ACTIVE && armed(e, DIAM_ET_SUCCESSFUL_RESOURCE_ALLOCATION)) {
+            rep[nr].status = 0;         /* ACTIVE */
+            success = true;
+            nr++;
+        }
+        if (ccr)
+            r->state = b == ESM_PCC_NONE ? GX_RULE_FAILED : GX_RULE_ACTIVE;
+    }
+    if (success)
+        t[nt++] = DIAM_ET_SUCCESSFUL_RESOURCE_ALLOCATION;
+    if (!ccr)
+        return nt + nr;
+    for (unsigned i = 0; i < nt && ccr->n_triggers < DIAM_MAX_TRIGGERS; i++)
+        ccr->triggers[ccr->n_triggers++] = t[i];
+    for (unsigned i = 0; i < nr && ccr->n_reports < DIAM_MAX_RULES; i++)
+        ccr->reports[ccr->n_reports++] = rep[i];
+    if (loc)
+        memcpy(e->uli, uli, sizeof(uli));
+    if (qos) {
+        /* the values in force: APN-AMBR in QoS-Information, QCI and ARP in
+         * Default-EPS-Bearer-QoS (5.6.2) */
+        ccr->default_qos = (struct diam_qos){
+            .present = true, .qci = p->qci ? p->qci : 9, .has_arp = true,
+            .arp = { .priority = p->arp_prio ? p->arp_prio : 15,
+                     .pre_emption_capability = p->arp_cap ? 0 : 1,
+                     .pre_emption_vulnerability = p->arp_vul ? 0 : 1 },
+            .apn_ambr_ul = p->ambr_ul_bps > UINT32_MAX ? UINT32_MAX : (uint32_t)p->ambr_ul_bps,
+            .apn_ambr_dl = p->ambr_dl_bps > UINT32_MAX ? UINT32_MAX : (uint32_t)p->ambr_dl_bps };
+        e->qci = p->qci;
+        e->arp = p->arp_prio;
+        e->ambr_ul = p->ambr_ul_bps;
+        e->ambr_dl = p->ambr_dl_bps;
+    }
+    if (nt || nr) {
+        char b[20];
+        LOG_INFO(ctx, "gx", "ue %s: CCR-U: %u event trigger(s) (first %u), %u rule report(s)",
+                 ue_imsi_log(ctx, ue, b), nt, nt ? t[0] : 0, nr);
+    }
+    return nt + nr;
+}
+
+/* Whether the session has anything to watch: triggers armed, or rules
+ * whose bearer is not settled yet. */
+bool gx_events_watch(struct gx_sess *s)
+{
+    struct gx_events *e = gx_sess_events(s);
+    unsigned n_defs;
+    gx_sess_defs(s, &n_defs);
+    if (e->armed || e->n_rules != n_defs)
+        return true;
+    for (unsigned i = 0; i < e->n_rules; i++)
+        if (e->rules[i].state == GX_RULE_PENDING)
+            return true;
+    return false;
+}
+
+/* The PCRF authorised an APN-AMBR (4.5.5.7): that is the reference now, not
+ * a subscribed change to report. */
+void gx_events_ambr_authorised(struct gx_events *e, const struct agw_pdn *p)
+{
+    e->ambr_ul = p->ambr_ul_bps;
+    e->ambr_dl = p->ambr_dl_bps;
+}
