@@ -97,8 +97,8 @@ struct sim {
     unsigned n_sess;
     bool has_ccfh;
     uint32_t ccfh;
-    uint64_t monitor_grant;
-    char monitor_key[DIAM_STR_MAX];
+    unsigned n_monitors;                /* Usage-Monitoring-Information of every CCA-I */
+    struct diam_usage_monitor monitors[DIAM_MAX_MONITORS];
     unsigned n_triggers;                /* Event-Trigger of every CCA-I */
     uint32_t triggers[DIAM_MAX_TRIGGERS];
 };
@@ -332,11 +332,22 @@ static int script_line(struct sim *s, const char *text)
         s->has_ccfh = true;
         s->ccfh = !strcmp(l.tok[1], "terminate") ? 0 : !strcmp(l.tok[1], "continue") ? 1 : 2;
     } else if (!strcmp(cmd, "monitor")) {
-        /* monitor key=K bytes=N: Usage-Monitoring-Information in CCA-I */
-        if (!(v = sim_kv(&l, 1, "key", 0)) ||
-            !sim_u64(sim_kv(&l, 1, "bytes", 0), &s->monitor_grant))
+        /* monitor key=K bytes=N [level=session|rule]: Usage-Monitoring-
+         * Information in CCA-I (TS 29.212 5.3.60, 5.3.61) */
+        if (s->n_monitors >= DIAM_MAX_MONITORS)
             return -EINVAL;
-        snprintf(s->monitor_key, sizeof(s->monitor_key), "%s", v);
+        struct diam_usage_monitor *u = &s->monitors[s->n_monitors];
+        memset(u, 0, sizeof(*u));
+        u->granted = (struct diam_units){ .present = true, .has_total = true };
+        if (!(v = sim_kv(&l, 1, "key", 0)) || !sim_u64(sim_kv(&l, 1, "bytes", 0), &u->granted.total))
+            return -EINVAL;
+        snprintf(u->key, sizeof(u->key), "%s", v);
+        u->has_level = true;
+        v = sim_kv(&l, 1, "level", 0);
+        if (v && strcmp(v, "session") && strcmp(v, "rule"))
+            return -EINVAL;
+        u->level = v && !strcmp(v, "rule") ? 1 : 0;    /* 5.3.61 PCC_RULE_LEVEL : SESSION_LEVEL */
+        s->n_monitors++;
     } else if (!strcmp(cmd, "trigger")) {
         /* trigger N...: Event-Triggers (TS 29.212 5.3.7) armed in every
          * CCA-I */
@@ -607,15 +618,11 @@ static void on_gx_ccr(struct sim *s, struct msg *m)
         cca.qos.apn_ambr_dl = ccr.default_qos.apn_ambr_dl;
         memcpy(cca.triggers, s->triggers, sizeof(cca.triggers));
         cca.n_triggers = s->n_triggers;
-        if (s->monitor_key[0]) {
+        if (s->n_monitors) {
             if (cca.n_triggers < DIAM_MAX_TRIGGERS)
                 cca.triggers[cca.n_triggers++] = DIAM_ET_USAGE_REPORT;
-            cca.n_monitors = 1;
-            snprintf(cca.monitors[0].key, sizeof(cca.monitors[0].key), "%s", s->monitor_key);
-            cca.monitors[0].granted = (struct diam_units){ .present = true, .has_total = true,
-                                                           .total = s->monitor_grant };
-            cca.monitors[0].has_level = true;
-            cca.monitors[0].level = 0;  /* SESSION_LEVEL */
+            cca.n_monitors = s->n_monitors;
+            memcpy(cca.monitors, s->monitors, sizeof(cca.monitors));
         }
     }
     diam_gx_cca_answer(&m, &cca);
@@ -887,7 +894,7 @@ static void usage(FILE *f)
           "  subscriber IMSI k=HEX opc=HEX [sqn=N] [msisdn=D] [apn=A] [ambr=UL/DL] [qci=N]\n"
           "  rule IMSI|* name=N | base=N | def=N [rg=N] [prec=N] [flow=\"IPFilterRule\"]...\n"
           "             [status=N] [mk=KEY] [qci=N] [mbr=UL/DL] [gbr=UL/DL] [arp=1..15] [online=0|1]\n"
-          "  monitor key=K bytes=N\n"
+          "  monitor key=K bytes=N [level=session|rule]   (up to 4)\n"
           "  trigger N...       Event-Triggers (TS 29.212 5.3.7) armed in each CCA-I\n"
           "  quota IMSI|* rg=N total=BYTES [grant=BYTES] [threshold=BYTES] [validity=S]\n"
           "             [final=terminate|redirect|restrict] [redirect=URL] [filter=ID]\n"

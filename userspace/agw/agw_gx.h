@@ -53,8 +53,11 @@ void gx_local_spec(struct agw_ctx *ctx, const struct agw_ue *ue, const struct ag
 struct gx_mon {
     char key[64];                   /* Monitoring-Key */
     uint64_t granted;               /* bytes granted since base */
-    uint64_t base;                  /* the session's bytes at the last report */
+    uint64_t base;                  /* the key's bytes at the last report */
+    uint64_t off;                   /* PCC_RULE_LEVEL: what replaced charging
+                                     * slots counted for the key's rating groups */
     bool armed;                     /* a grant outstanding: report when used */
+    bool rule_level;                /* 5.3.61 PCC_RULE_LEVEL, else SESSION_LEVEL */
 };
 struct gx_mons {
     unsigned n;
@@ -70,6 +73,7 @@ struct gx_rule_state {
 };
 struct gx_events {
     uint64_t armed;                 /* bit N: Event-Trigger N armed */
+    bool fresh;                     /* restored: the values below taken at the next look */
     uint8_t uli[13];                /* 3GPP-User-Location-Info last reported */
     uint8_t qci, arp;               /* default bearer QoS last reported */
     uint64_t ambr_ul, ambr_dl;      /* APN-AMBR last reported or authorised, bit/s */
@@ -110,6 +114,14 @@ void gx_monitors_apply(struct agw_ctx *ctx, struct gx_sess *s, const struct diam
 unsigned gx_monitors_report(struct agw_ctx *ctx, struct gx_sess *s, struct diam_gx_ccr *ccr,
                             bool final);
 void gx_monitors_poll(struct agw_ctx *ctx);
+/* A policy rebuild of the session (gx_policy.c) replaces its charging
+ * slots: pre gets the rule-level keys' bytes in the old ones (read just
+ * before the switch), added to their off once the new policy is in. */
+void gx_monitors_carry_read(struct agw_ctx *ctx, struct gx_sess *s, uint64_t pre[GX_MAX_MONITORS]);
+void gx_monitors_carry_done(struct gx_sess *s, const uint64_t pre[GX_MAX_MONITORS]);
+/* gx_policy.c: the session's row (rules, monitors, armed triggers) written
+ * in the loop iteration's transaction */
+void gx_sess_save(struct agw_ctx *ctx, struct gx_sess *s);
 /* gx_build.c: a CCR-U with the usage reports (Event-Trigger USAGE_REPORT)
  * and the events (gx_event.c) due */
 void gx_send_update(struct agw_ctx *ctx, struct gx_sess *s);

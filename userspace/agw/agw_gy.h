@@ -55,7 +55,7 @@ void gy_session_spec(struct agw_ctx *ctx, const struct agw_pdn *p, struct dp_ses
 bool gy_policy_add(struct agw_ctx *ctx, const struct agw_pdn *p, struct dp_session_spec *s,
                    uint64_t *carry);
 /* The rating group of p's credit-control session; 0 without one. */
-uint32_t gy_rating_group(struct agw_ctx *ctx, const struct agw_pdn *p);
+uint32_t gy_rating_group(struct agw_ctx *ctx, uint32_t ul_teid);
 void gy_policy_done(struct agw_ctx *ctx, const struct agw_pdn *p, uint64_t carry);
 void gy_session_installed(struct agw_ctx *ctx, const struct agw_pdn *p);
 void gy_session_stop(struct agw_ctx *ctx, const struct agw_ue *ue, const struct agw_pdn *p);

@@ -105,6 +105,14 @@ unsigned gx_events_report(struct agw_ctx *ctx, struct gx_sess *s, const struct a
     uint32_t t[DIAM_MAX_TRIGGERS];
     unsigned nt = 0, nr = 0;
     uint8_t uli[13];
+    if (e->fresh) {
+        /* restored after a restart: what the PCRF was told is not known;
+         * the UE as it is now is the reference (a change while the daemon
+         * was down is not reported) */
+        uint64_t keep = e->armed;
+        gx_events_init(e, ue, p);
+        e->armed = keep;
+    }
     gx_user_location(ue, uli);
     /* TS 29.061 16.4.7.2 type 130: TAI (octets 1..5) then ECGI (6..12) */
     bool tai = memcmp(uli + 1, e->uli + 1, 5) != 0, ecgi = memcmp(uli + 6, e->uli + 6, 7) != 0;
@@ -201,7 +209,7 @@ bool gx_events_watch(struct gx_sess *s)
     struct gx_events *e = gx_sess_events(s);
     unsigned n_defs;
     gx_sess_defs(s, &n_defs);
-    if (e->armed || e->n_rules != n_defs)
+    if (e->armed || e->fresh || e->n_rules != n_defs)
         return true;
     for (unsigned i = 0; i < e->n_rules; i++)
         if (e->rules[i].state == GX_RULE_PENDING)

@@ -57,6 +57,7 @@ static void on_cca(struct agw_ctx *ctx, struct diam_event *ev)
     gx_monitors_apply(ctx, s, cca->monitors, cca->n_monitors);
     /* 4.5.3: the event triggers armed from now on */
     gx_events_arm(gx_sess_events(s), cca->triggers, cca->n_triggers);
+    gx_sess_save(ctx, s);
 out:
     free(cca);
 }
@@ -134,6 +135,7 @@ static uint32_t on_rar(struct agw_ctx *ctx, struct msg *m, uint32_t *release, ui
     }
     gx_monitors_apply(ctx, s, rar->monitors, rar->n_monitors);
     gx_events_arm(gx_sess_events(s), rar->triggers, rar->n_triggers);
+    gx_sess_save(ctx, s);
     code = DIAM_SUCCESS;
 out:
     free(rar);

@@ -6,22 +6,82 @@
  * with Event-Trigger USAGE_REPORT once the grant is used up (4.5.17.2),
  * and in the CCR-T of the session's end (4.5.17.4).  The counters are read
  * once a second (gx_path.c's timer), so a report leaves within a second
- * of the threshold.  PCC_RULE_LEVEL monitoring keys are logged and not
- * monitored (docs/charging.md). */
+ * of the threshold.  At PCC_RULE_LEVEL a key counts the bytes of the rating
+ * groups of its rules (key_rgs).  The monitors are stored with the Gx
+ * session (SQLite) and survive restarts of the daemon. */
 #include <string.h>
 
 #include "agw/agw.h"
 #include "agw/agw_gx.h"
+#include "agw/agw_gy.h"
 #include "diameter/diam.h"
 #include "dp/dp.h"
 
-/* The session's bytes (uplink + downlink) so far; false when unreadable. */
-static bool session_bytes(struct agw_ctx *ctx, uint32_t ul_teid, uint64_t *bytes)
+static bool session_info(struct agw_ctx *ctx, uint32_t ul_teid, struct dp_session_info *info)
 {
-    struct dp_session_info info;
-    if (!ctx->dp || dp_session_get(ctx->dp, ul_teid, &info) < 0)
+    return ctx->dp && dp_session_get(ctx->dp, ul_teid, info) == 0;
+}
+
+/* 5.3.61 PCC_RULE_LEVEL: the rating groups that carry exactly the traffic
+ * of the session's rules with Monitoring-Key key.  Each such rule needs a
+ * Rating-Group that no rule without that key uses, and not Gy's (whose
+ * catch-all rule counts all the rest): the kernel counts per (session,
+ * rating group), not per rule.  Returns how many, 0 when the key cannot be
+ * monitored so. */
+static unsigned key_rgs(struct agw_ctx *ctx, struct gx_sess *s, const char *key,
+                        uint32_t rgs[DIAM_MAX_RULES])
+{
+    unsigned n_defs, n = 0;
+    const struct diam_rule_def *d = gx_sess_defs(s, &n_defs);
+    uint32_t gy = gy_rating_group(ctx, gx_sess_teid(s));
+    for (unsigned i = 0; i < n_defs; i++) {
+        if (strcmp(d[i].monitoring_key, key))
+            continue;
+        if (!d[i].has_rating_group || !d[i].rating_group || d[i].rating_group == gy)
+            return 0;
+        bool have = false;
+        for (unsigned j = 0; j < n; j++)
+            have |= rgs[j] == d[i].rating_group;
+        if (!have)
+            rgs[n++] = d[i].rating_group;
+    }
+    for (unsigned i = 0; i < n_defs; i++)
+        for (unsigned j = 0; strcmp(d[i].monitoring_key, key) && d[i].has_rating_group && j < n; j++)
+            if (rgs[j] == d[i].rating_group)
+                return 0;
+    return n;
+}
+
+/* The kernel's bytes (uplink + downlink) of the key's rating groups in the
+ * current charging slots. */
+static bool key_slots(struct agw_ctx *ctx, struct gx_sess *s, const struct gx_mon *k,
+                      const struct dp_session_info *info, uint64_t *bytes)
+{
+    uint32_t rgs[DIAM_MAX_RULES];
+    unsigned n = key_rgs(ctx, s, k->key, rgs);
+    *bytes = 0;
+    if (!n)
         return false;
-    *bytes = info.usage.ul_bytes + info.usage.dl_bytes;
+    for (uint32_t i = 0; i < info->n_charges; i++)
+        for (unsigned j = 0; j < n; j++)
+            if (info->charges[i].rating_group == rgs[j])
+                *bytes += info->charges[i].ul_bytes + info->charges[i].dl_bytes;
+    return true;
+}
+
+/* The key's bytes so far: the session's (uplink + downlink, SESSION_LEVEL)
+ * or those of its rules (PCC_RULE_LEVEL); false when unreadable. */
+static bool key_bytes(struct agw_ctx *ctx, struct gx_sess *s, const struct gx_mon *k,
+                      const struct dp_session_info *info, uint64_t *bytes)
+{
+    if (!k->rule_level) {
+        *bytes = info->usage.ul_bytes + info->usage.dl_bytes;
+        return true;
+    }
+    uint64_t in_slots;
+    if (!key_slots(ctx, s, k, info, &in_slots))
+        return false;
+    *bytes = k->off + in_slots;
     return true;
 }
 
@@ -36,16 +96,17 @@ void gx_monitors_apply(struct agw_ctx *ctx, struct gx_sess *s, const struct diam
                        unsigned n)
 {
     struct gx_mons *ms = gx_sess_monitors(s);
-    uint64_t now = 0;
-    bool have = session_bytes(ctx, gx_sess_teid(s), &now);
+    struct dp_session_info info;
+    bool have = session_info(ctx, gx_sess_teid(s), &info);
     for (unsigned i = 0; i < n; i++) {
         if (!m[i].key[0] || !m[i].granted.present)
             continue;
-        if (m[i].has_level && m[i].level == 1) {
-            /* 5.3.61 PCC_RULE_LEVEL: not monitored (no per-key counter in
-             * the datapath) */
-            LOG_WARN(ctx, "gx", "session 0x%08x: monitoring key %s at PCC rule level not "
-                     "supported", gx_sess_teid(s), m[i].key);
+        bool rule = m[i].has_level && m[i].level == 1;      /* 5.3.61 PCC_RULE_LEVEL */
+        uint32_t rgs[DIAM_MAX_RULES];
+        if (rule && !key_rgs(ctx, s, m[i].key, rgs)) {
+            LOG_WARN(ctx, "gx", "session 0x%08x: monitoring key %s at PCC rule level: its rules "
+                     "need rating groups of their own (not Gy's, not shared with other rules); "
+                     "not monitored", gx_sess_teid(s), m[i].key);
             continue;
         }
         struct gx_mon *k = NULL;
@@ -58,29 +119,39 @@ void gx_monitors_apply(struct agw_ctx *ctx, struct gx_sess *s, const struct diam
             k = &ms->m[ms->n++];
             memset(k, 0, sizeof(*k));
             snprintf(k->key, sizeof(k->key), "%s", m[i].key);
-            k->base = have ? now : 0;
+            k->rule_level = rule;
+            uint64_t now = 0;
+            if (have)
+                key_bytes(ctx, s, k, &info, &now);
+            k->base = now;
         }
         k->granted = units_bytes(&m[i].granted);
         k->armed = k->granted > 0;
-        LOG_INFO(ctx, "gx", "session 0x%08x: monitoring key %s: %llu bytes granted",
-                 gx_sess_teid(s), k->key, (unsigned long long)k->granted);
+        LOG_INFO(ctx, "gx", "session 0x%08x: monitoring key %s: %llu bytes granted%s",
+                 gx_sess_teid(s), k->key, (unsigned long long)k->granted,
+                 k->rule_level ? " (PCC rule level)" : "");
     }
+    gx_sess_save(ctx, s);
 }
 
 /* The Usage-Monitoring-Information of a CCR: the keys whose grant is used
  * up (a CCR-U), or every key (the CCR-T, final = true); each reports the
- * bytes since its last report, which becomes the new base.  Returns how
+ * bytes since its last report, which becomes the new base (stored with
+ * the session: a restart reports what came since, once).  Returns how
  * many. */
 unsigned gx_monitors_report(struct agw_ctx *ctx, struct gx_sess *s, struct diam_gx_ccr *ccr,
                             bool final)
 {
     struct gx_mons *ms = gx_sess_monitors(s);
-    uint64_t now;
-    if (!ms->n || !session_bytes(ctx, gx_sess_teid(s), &now))
+    struct dp_session_info info;
+    if (!ms->n || !session_info(ctx, gx_sess_teid(s), &info))
         return 0;
     unsigned n = 0;
     for (unsigned i = 0; i < ms->n && ccr->n_monitors < DIAM_MAX_MONITORS; i++) {
         struct gx_mon *k = &ms->m[i];
+        uint64_t now;
+        if (!key_bytes(ctx, s, k, &info, &now))
+            continue;
         uint64_t used = now > k->base ? now - k->base : 0;
         if (!final && !(k->armed && used >= k->granted))
             continue;
@@ -89,13 +160,38 @@ unsigned gx_monitors_report(struct agw_ctx *ctx, struct gx_sess *s, struct diam_
         snprintf(u->key, sizeof(u->key), "%s", k->key);
         /* 5.3.60: the Used-Service-Unit of the key since the last report */
         u->used = (struct diam_units){ .present = true, .has_total = true, .total = used };
+        if (k->rule_level) {
+            u->has_level = true;
+            u->level = 1;
+        }
         k->base = now;
         k->armed = false;       /* until the PCRF grants again */
         n++;
     }
     if (n && !final && ccr->n_triggers < DIAM_MAX_TRIGGERS)
-        ccr->triggers[ccr->n_triggers++] = DIAM_ET_USAGE_REPORT;   /* 5.3.7 (26) */
+        ccr->triggers[ccr->n_triggers++] = DIAM_ET_USAGE_REPORT;   /* 5.3.7 (33) */
+    if (n && !final)
+        gx_sess_save(ctx, s);
     return n;
+}
+
+void gx_monitors_carry_read(struct agw_ctx *ctx, struct gx_sess *s, uint64_t pre[GX_MAX_MONITORS])
+{
+    struct gx_mons *ms = gx_sess_monitors(s);
+    struct dp_session_info info;
+    bool have = ms->n && session_info(ctx, gx_sess_teid(s), &info);
+    for (unsigned i = 0; i < GX_MAX_MONITORS; i++) {
+        pre[i] = 0;
+        if (have && i < ms->n && ms->m[i].rule_level)
+            key_slots(ctx, s, &ms->m[i], &info, &pre[i]);
+    }
+}
+
+void gx_monitors_carry_done(struct gx_sess *s, const uint64_t pre[GX_MAX_MONITORS])
+{
+    struct gx_mons *ms = gx_sess_monitors(s);
+    for (unsigned i = 0; i < ms->n; i++)
+        ms->m[i].off += pre[i];
 }
 
 /* Once a second: a CCR-U for each session with a grant used up or an
@@ -104,13 +200,16 @@ static void poll_one(struct agw_ctx *ctx, struct gx_sess *s, void *arg)
 {
     (void)arg;
     struct gx_mons *ms = gx_sess_monitors(s);
-    uint64_t now;
+    struct dp_session_info info;
     bool due = false;
     if (ms->busy)
         return;
-    if (ms->n && session_bytes(ctx, gx_sess_teid(s), &now))
-        for (unsigned i = 0; i < ms->n; i++)
-            due |= ms->m[i].armed && now - ms->m[i].base >= ms->m[i].granted;
+    if (ms->n && session_info(ctx, gx_sess_teid(s), &info))
+        for (unsigned i = 0; i < ms->n; i++) {
+            uint64_t now;
+            due |= ms->m[i].armed && key_bytes(ctx, s, &ms->m[i], &info, &now) &&
+                   now - ms->m[i].base >= ms->m[i].granted;
+        }
     if (!due && gx_events_watch(s)) {
         struct agw_ue *ue = ue_find_imsi(ctx, gx_sess_imsi(s));
         struct agw_pdn *p = ue ? pgw_pdn_by_ebi(ue, gx_sess_ebi(s)) : NULL;

@@ -106,8 +106,8 @@ struct gx_sess {
     uint32_t cc_number;             /* of the last CCR sent */
     unsigned n_defs;
     struct diam_rule_def defs[DIAM_MAX_RULES];
-    struct gx_mons mons;            /* usage monitoring (gx_monitor.c), not stored */
-    struct gx_events ev;            /* event triggers (gx_event.c), not stored */
+    struct gx_mons mons;            /* usage monitoring (gx_monitor.c) */
+    struct gx_events ev;            /* event triggers (gx_event.c): only the armed set stored */
 };
 
 static struct gx_sess *sess_of(struct agw_hnode *n)
@@ -150,6 +150,13 @@ struct gx_events *gx_sess_events(struct gx_sess *s)
     return &s->ev;
 }
 
+static int sess_store(struct agw_ctx *ctx, const struct gx_sess *s);
+
+void gx_sess_save(struct agw_ctx *ctx, struct gx_sess *s)
+{
+    sess_store(ctx, s);
+}
+
 const struct diam_rule_def *gx_sess_defs(const struct gx_sess *s, unsigned *n)
 {
     *n = s->n_defs;
@@ -187,8 +194,8 @@ uint32_t gx_sess_next_number(struct gx_sess *s)
     return ++s->cc_number;
 }
 
-/* SQLite: schema/agw/0003_gx_sessions.sql.  Written in the loop
- * iteration's transaction (group commit, ue_store.c). */
+/* SQLite: schema/agw/0003_gx_sessions.sql, 0008_gx_monitors.sql.
+ * Written in the loop iteration's transaction (group commit, ue_store.c). */
 static int sess_store(struct agw_ctx *ctx, const struct gx_sess *s)
 {
     sqlite3 *db = ctx->db->db;
@@ -197,9 +204,13 @@ static int sess_store(struct agw_ctx *ctx, const struct gx_sess *s)
         return -EIO;
     if (sqlite3_prepare_v2(db,
                            "INSERT OR REPLACE INTO gx_session (ul_teid, session_id, imsi, ebi, "
-                           "cc_number, rule_size, rules) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                           "cc_number, rule_size, rules, mon_size, monitors, triggers) VALUES "
+                           "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                            -1, &st, NULL) != SQLITE_OK)
         return -EIO;
+    sqlite3_bind_int(st, 8, (int)sizeof(struct gx_mon));
+    sqlite3_bind_blob(st, 9, s->mons.m, (int)(s->mons.n * sizeof(s->mons.m[0])), SQLITE_STATIC);
+    sqlite3_bind_int64(st, 10, (sqlite3_int64)s->ev.armed);
     sqlite3_bind_int64(st, 1, s->ul_teid);
     sqlite3_bind_text(st, 2, s->sid, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, s->imsi, -1, SQLITE_STATIC);
@@ -282,8 +293,8 @@ int gx_sessions_load(struct agw_ctx *ctx)
     if (!h)
         return 0;
     if (sqlite3_prepare_v2(ctx->db->db,
-                           "SELECT ul_teid, session_id, imsi, ebi, cc_number, rule_size, rules "
-                           "FROM gx_session", -1, &st, NULL) != SQLITE_OK)
+                           "SELECT ul_teid, session_id, imsi, ebi, cc_number, rule_size, rules, "
+                           "mon_size, monitors, triggers FROM gx_session", -1, &st, NULL) != SQLITE_OK)
         return -EIO;
     while (sqlite3_step(st) == SQLITE_ROW) {
         struct gx_sess *s = calloc(1, sizeof(*s));
@@ -306,6 +317,22 @@ int gx_sessions_load(struct agw_ctx *ctx)
             for (unsigned i = 0; i < s->n_defs; i++)
                 s->defs[i].name[DIAM_STR_MAX - 1] = 0;
         }
+        /* the usage monitors (4.5.17): the datapath counters survived, so
+         * the next report is what came since the last one, once */
+        size = sqlite3_column_int(st, 7);
+        bytes = sqlite3_column_bytes(st, 8);
+        blob = sqlite3_column_blob(st, 8);
+        if (size == (int)sizeof(struct gx_mon) && blob && bytes % size == 0 &&
+            bytes / size <= GX_MAX_MONITORS) {
+            s->mons.n = (unsigned)(bytes / size);
+            memcpy(s->mons.m, blob, (size_t)bytes);
+            for (unsigned i = 0; i < s->mons.n; i++)
+                s->mons.m[i].key[sizeof(s->mons.m[i].key) - 1] = 0;
+        }
+        /* the armed triggers; the values to compare with are taken anew
+         * (gx_event.c) */
+        s->ev.armed = (uint64_t)sqlite3_column_int64(st, 9);
+        s->ev.fresh = true;
         if (agw_hash_add(h, &s->by_teid, s->ul_teid) < 0) {
             free(s);
             continue;
@@ -496,7 +523,7 @@ static int policy_push(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p
     if (gy_policy_add(ctx, p, &spec, &carry) || spec.n_quotas)
         what |= DP_MOD_QUOTAS;
     /* the dedicated bearers' downlink is charged to its rating group too */
-    esm_pcc_bearer_charging(ue, p, defs, n_defs, gy_rating_group(ctx, p), &spec);
+    esm_pcc_bearer_charging(ue, p, defs, n_defs, gy_rating_group(ctx, p->ul_teid), &spec);
     if (qos && qos->present && (qos->apn_ambr_ul || qos->apn_ambr_dl)) {
         /* 4.5.5.7 (APN-AMBR authorised by the PCRF) */
         spec.ul_ambr_bps = qos->apn_ambr_ul;
@@ -504,6 +531,11 @@ static int policy_push(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p
         what |= DP_MOD_AMBR;
     }
     if (ctx->dp && p->dp_installed) {
+        /* the rule-level monitors' bytes in the charging slots replaced */
+        struct gx_sess *gs = gx_sess_find(ctx, p->ul_teid);
+        uint64_t pre[GX_MAX_MONITORS];
+        if (gs)
+            gx_monitors_carry_read(ctx, gs, pre);
         int rc = dp_session_modify(ctx->dp, &spec, XEPC_ACT_PASS, what);
         if (rc < 0) {
             ctx->stats.dp_errors++;
@@ -511,6 +543,10 @@ static int policy_push(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p
             return rc;
         }
         gy_policy_done(ctx, p, carry);
+        if (gs) {
+            gx_monitors_carry_done(gs, pre);
+            gx_sess_save(ctx, gs);
+        }
     }
     if (what & DP_MOD_AMBR) {
         p->ambr_ul_bps = spec.ul_ambr_bps;
@@ -623,10 +659,18 @@ int gx_policy_refresh(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p)
 {
     char why[160];
     struct diam_rule_def local[DIAM_MAX_RULES];
+    const struct agw_config *c = ctx->cfg;
+    /* At start ue_store_load() restores the dedicated bearers (and asks
+     * for this rebuild) before gx_open() has restored the Gx and Gy
+     * sessions: a rebuild then would write the policy without the PCRF's
+     * rules and without Gy's rule and quota.  The pinned datapath session
+     * still holds them, with the bearers' filters, as they were. */
+    if (!gx_node(ctx) && c->diameter.enabled && (c->diameter.gx.enabled || c->diameter.gy.enabled))
+        return 0;
     struct gx_sess *s = gx_sess_find(ctx, p->ul_teid);
     unsigned n_local = ctx->cfg->diameter.gx.enabled ? 0 : local_defs(ctx, ue, local);
     int n = policy_push(ctx, ue, p, s ? s->defs : local, s ? s->n_defs : n_local, NULL, why,
-                        sizeof(why));
+                        sizeof(why));   /* saves s (its monitors' carry) */
     if (n < 0)
         LOG_WARN(ctx, "gx", "session 0x%08x: policy not rebuilt: %s", p->ul_teid, why);
     return n < 0 ? n : 0;

@@ -109,9 +109,9 @@ int gy_send_ccr(struct agw_ctx *ctx, struct gy_sess *g, uint32_t type, uint32_t 
     return 0;
 }
 
-uint32_t gy_rating_group(struct agw_ctx *ctx, const struct agw_pdn *p)
+uint32_t gy_rating_group(struct agw_ctx *ctx, uint32_t ul_teid)
 {
-    struct gy_sess *g = gy_find(ctx, p->ul_teid);
+    struct gy_sess *g = gy_find(ctx, ul_teid);
     return g ? g->rg : 0;
 }
 
