@@ -13,53 +13,35 @@
 # Every figure is printed as "bench: <name> <value> <unit>".
 source "$(dirname "$0")/../../tests/e2e/lib.sh"
 source "$(dirname "$0")/../../tests/e2e/agw_lib.sh"
+source "$(dirname "$0")/../../tests/e2e/diam_lib.sh"
 
 SECS=${DIAM_BENCH_SECONDS:-20}
 RUNS=${DIAM_BENCH_RUNS:-3}
 NUES=${DIAM_BENCH_UES:-1000}
 CONC=${DIAM_BENCH_CONCURRENCY:-32}
-DIAMSIM=${DIAMSIM:-$E2E_ROOT/build/bin/diamsim}
 
 [ "$(id -u)" = 0 ] || { echo "diam_bench: needs root"; exit 0; }
 [ -x "$AGWD" ] && [ -x "$ENBSIM" ] && [ -x "$DIAMSIM" ] || { echo "diam_bench: build first"; exit 1; }
 E2E_TMP=""
-SIM_PID=""
-trap '[ -n "$SIM_PID" ] && kill $SIM_PID 2>/dev/null; e2e_cleanup' EXIT
+trap 'diam_cleanup; e2e_cleanup' EXIT
 e2e_topology || exit 1
-DPORT=$((30000 + E2E_ID % 20000))
 agw_config
 cp "$AGW_CONF" "$E2E_TMP/local.yaml"
-{
-    cat "$E2E_TMP/local.yaml"
-    echo "diameter:"
-    echo "  identity: agw.localdomain"
-    echo "  realm: localdomain"
-    echo "  address: 127.0.0.1"
-    echo "  port: $((DPORT + 1))"
-    echo "  gx: { peer: diamsim.localdomain, address: 127.0.0.1, port: $DPORT }"
-    echo "  s6a: { peer: diamsim.localdomain, address: 127.0.0.1, port: $DPORT }"
-} >"$E2E_TMP/remote.yaml"
+diam_config gx s6a                      # appended to $AGW_CONF
+mv "$AGW_CONF" "$E2E_TMP/remote.yaml"
 "$ENBSIM" gen-subscribers --count "$NUES" --imsi-base 001010000000001 --apn internet \
     >"$E2E_TMP/subs.csv" || exit 1
 "$XEPCCTL" subscriber import --db "$AGW_DB" "$E2E_TMP/subs.csv" >/dev/null || exit 1
 awk -F, 'NR > 1 { printf "subscriber %s k=%s opc=%s apn=internet\n", $1, $2, $3 }' \
     "$E2E_TMP/subs.csv" >"$E2E_TMP/hss.script"
-ip netns exec "$NS_GW" "$DIAMSIM" --port $DPORT --script "$E2E_TMP/hss.script" \
-    >"$E2E_TMP/diamsim.log" 2>&1 &
-SIM_PID=$!
+diam_sim_start /dev/null --script "$E2E_TMP/hss.script"    # no record: it would cost diamsim time
 echo "# machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
 
 run() {    # run KIND N: one enbsim run against the gateway of config KIND
     local kind=$1 n=$2 out=$E2E_TMP/$1-$2.out
     AGW_CONF=$E2E_TMP/$kind.yaml
     agw_start || return 1
-    if [ "$kind" = remote ]; then
-        for _ in $(seq 150); do
-            [ -n "$(ip netns exec "$NS_GW" ss -tn state established "( dport = :$DPORT )" | tail -n +2)" ] && break
-            sleep 0.1
-        done
-        sleep 0.5
-    fi
+    [ "$kind" = remote ] && diam_peer_up
     ip netns exec "$NS_ENB" "$ENBSIM" --mme "$S1U_ADDR" --enb-addr "$ENB_ADDR" \
         --subscribers "$E2E_TMP/subs.csv" --ues "$NUES" --attaches 1000000 --detach \
         --duration "$SECS" --concurrency "$CONC" --no-tun --timeout 20 >"$out" 2>&1

@@ -49,6 +49,9 @@ struct quota {                          /* Gy: per IMSI and rating group */
     uint64_t remaining;                 /* budget not yet granted */
     uint64_t grant;                     /* per CCR, 0 = all remaining */
     uint32_t threshold, validity;
+    uint32_t validity_from;             /* grants before this second of the
+                                           run last until then (staggered) */
+    uint32_t issued;                    /* grants so far */
     struct diam_fui final;              /* with the last grant */
     uint64_t used;                      /* reported so far */
     uint64_t outstanding;               /* granted, not yet settled by a
@@ -321,6 +324,8 @@ static int script_line(struct sim *s, const char *text)
         if ((v = sim_kv(&l, 2, "threshold", 0)) && !sim_u32(v, &q->threshold))
             return -EINVAL;
         if ((v = sim_kv(&l, 2, "validity", 0)) && !sim_u32(v, &q->validity))
+            return -EINVAL;
+        if ((v = sim_kv(&l, 2, "validity_from", 0)) && !sim_u32(v, &q->validity_from))
             return -EINVAL;
         if (parse_fui(&l, &q->final))
             return -EINVAL;
@@ -700,6 +705,14 @@ static void on_gy_ccr(struct sim *s, struct msg *m)
         out->result_code = DIAM_SUCCESS;
         out->granted = (struct diam_units){ .present = true, .has_total = true, .total = g };
         out->validity_time = q->validity;
+        double t = now_s(s);
+        if (q->validity && t < q->validity_from)
+            /* validity_from=S: no Validity-Time cycles before second S of
+             * the run (sessions attach without that load); a grant before
+             * lasts until then, spread over 4 s so that the cycles do not
+             * all start at once */
+            out->validity_time = (uint32_t)(q->validity_from - t) + 1 + q->issued % 4;
+        q->issued++;
         if (q->threshold) {
             out->has_volume_threshold = true;
             out->volume_threshold = q->threshold;
@@ -897,6 +910,7 @@ static void usage(FILE *f)
           "  monitor key=K bytes=N [level=session|rule]   (up to 4)\n"
           "  trigger N...       Event-Triggers (TS 29.212 5.3.7) armed in each CCA-I\n"
           "  quota IMSI|* rg=N total=BYTES [grant=BYTES] [threshold=BYTES] [validity=S]\n"
+          "             [validity_from=S]   (grants before second S last until then)\n"
           "             [final=terminate|redirect|restrict] [redirect=URL] [filter=ID]\n"
           "             [restrict=\"IPFilterRule\"]\n"
           "  ccfh terminate|continue|retry\n"
