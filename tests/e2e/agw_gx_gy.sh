@@ -18,8 +18,7 @@ source "$(dirname "$0")/diam_lib.sh"
 e2e_require
 agw_require
 diam_require
-UE_PID=""
-trap '[ -n "$UE_PID" ] && kill "$UE_PID" 2>/dev/null; diam_cleanup; e2e_cleanup' EXIT
+trap 'diam_cleanup; e2e_cleanup' EXIT
 tap_plan 10
 
 e2e_topology || { not_ok "topology"; exit 1; }
@@ -40,14 +39,7 @@ diam_sim_start "$E2E_TMP/pcrf-ocs.jsonl" \
 agw_start || { not_ok "xepc-agwd start"; exit 1; }
 diam_peer_up
 
-rm -f "$E2E_TMP/ue.ready"
-ip netns exec "$NS_ENB" "$ENBSIM" --mme "$S1U_ADDR" --backend "$AGW_BACKEND" \
-    --enb-addr "$ENB_ADDR" --subscribers "$E2E_TMP/subs.csv" --ues 1 --hold -1 --detach \
-    --tun --timeout 60 --ready-file "$E2E_TMP/ue.ready" --ue-report "$E2E_TMP/ue.ues" \
-    >"$E2E_TMP/ue.out" 2>&1 &
-UE_PID=$!
-for _ in $(seq 150); do [ -s "$E2E_TMP/ue.ready" ] && break; sleep 0.1; done
-UE_IP=$(awk '!/^#/ && $2 != "-" {print $2; exit}' "$E2E_TMP/ue.ues")
+diam_ue_up 60
 # both answers acted on: the Gx rules and the Gy grant
 for _ in $(seq 100); do
     grep -q "PCC rule(s) in force" "$E2E_TMP/agwd.log" && grep -q "rg 1 granted" "$E2E_TMP/agwd.log" && break
@@ -90,8 +82,6 @@ check "the final units used up: TERMINATE detached the UE" \
     grep -q "terminated: final units used" "$E2E_TMP/agwd.log"
 check "the CCR-T reports 20000 bytes: the usage counted before the RAR survived it" \
     diam_j "$DIAM_REC" "[(m['cc_type'],usu(m)) for m in ccr('$IMSI')]==[(1,0),(3,20000)]"
-kill -TERM "$UE_PID" 2>/dev/null
-wait "$UE_PID" 2>/dev/null
-UE_PID=""
+diam_ue_down
 agw_stop TERM
 exit $((TAP_FAILED > 0))

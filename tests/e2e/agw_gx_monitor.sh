@@ -19,8 +19,7 @@ source "$(dirname "$0")/diam_lib.sh"
 e2e_require
 agw_require
 diam_require
-UE_PID=""
-trap '[ -n "$UE_PID" ] && kill "$UE_PID" 2>/dev/null; diam_cleanup; e2e_cleanup' EXIT
+trap 'diam_cleanup; e2e_cleanup' EXIT
 tap_plan 8
 
 e2e_topology || { not_ok "topology"; exit 1; }
@@ -34,14 +33,7 @@ diam_sim_start "$E2E_TMP/pcrf.jsonl" \
 agw_start || { not_ok "xepc-agwd start"; exit 1; }
 diam_peer_up
 
-rm -f "$E2E_TMP/ue.ready"
-ip netns exec "$NS_ENB" "$ENBSIM" --mme "$S1U_ADDR" --backend "$AGW_BACKEND" \
-    --enb-addr "$ENB_ADDR" --subscribers "$E2E_TMP/subs.csv" --ues 1 --hold -1 --detach \
-    --tun --timeout 90 --ready-file "$E2E_TMP/ue.ready" --ue-report "$E2E_TMP/ue.ues" \
-    >"$E2E_TMP/ue.out" 2>&1 &
-UE_PID=$!
-for _ in $(seq 150); do [ -s "$E2E_TMP/ue.ready" ] && break; sleep 0.1; done
-UE_IP=$(awk '!/^#/ && $2 != "-" {print $2; exit}' "$E2E_TMP/ue.ues")
+diam_ue_up 90
 for _ in $(seq 100); do
     grep -q "monitoring key mk2: 3000 bytes granted (PCC rule level)" "$E2E_TMP/agwd.log" && break
     sleep 0.1
@@ -82,9 +74,7 @@ d=$(diam_flow "$UE_IP" 1 1000 20 7100)
 e=$(diam_flow "$UE_IP" 1 1000 20 7000)
 [ "$a $b $c $d $e" = "5 5000 4 4000 2 2000 1 1000 1 1000" ] && ok "the UE received 13 datagrams (13000 bytes)" ||
     not_ok "received '$a' '$b' '$c' '$d' '$e'"
-kill -TERM "$UE_PID" 2>/dev/null
-wait "$UE_PID" 2>/dev/null
-UE_PID=""
+diam_ue_down
 for _ in $(seq 100); do
     diam_j "$DIAM_REC" "any(m['cmd']=='CCR' and m['cc_type']==3 for m in lines)" >/dev/null && break
     sleep 0.1

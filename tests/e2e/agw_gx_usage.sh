@@ -13,8 +13,7 @@ source "$(dirname "$0")/diam_lib.sh"
 e2e_require
 agw_require
 diam_require
-UE_PID=""
-trap '[ -n "$UE_PID" ] && kill "$UE_PID" 2>/dev/null; diam_cleanup; e2e_cleanup' EXIT
+trap 'diam_cleanup; e2e_cleanup' EXIT
 tap_plan 5
 
 e2e_topology || { not_ok "topology"; exit 1; }
@@ -26,14 +25,7 @@ diam_sim_start "$E2E_TMP/pcrf.jsonl" -c "monitor key=mk1 bytes=5000"
 agw_start || { not_ok "xepc-agwd start"; exit 1; }
 diam_peer_up
 
-rm -f "$E2E_TMP/ue.ready"
-ip netns exec "$NS_ENB" "$ENBSIM" --mme "$S1U_ADDR" --backend "$AGW_BACKEND" \
-    --enb-addr "$ENB_ADDR" --subscribers "$E2E_TMP/subs.csv" --ues 1 --hold -1 --detach \
-    --tun --timeout 60 --ready-file "$E2E_TMP/ue.ready" --ue-report "$E2E_TMP/ue.ues" \
-    >"$E2E_TMP/ue.out" 2>&1 &
-UE_PID=$!
-for _ in $(seq 150); do [ -s "$E2E_TMP/ue.ready" ] && break; sleep 0.1; done
-UE_IP=$(awk '!/^#/ && $2 != "-" {print $2; exit}' "$E2E_TMP/ue.ues")
+diam_ue_up 60
 for _ in $(seq 100); do
     grep -q "monitoring key mk1: 5000 bytes granted" "$E2E_TMP/agwd.log" && break
     sleep 0.1
@@ -54,9 +46,7 @@ b=$(diam_flow "$UE_IP" 3 1000 20 "" 2)
 sleep 1.5
 check "no second CCR-U without a new grant" \
     diam_j "$DIAM_REC" "len([m for m in lines if m['cmd']=='CCR' and m['cc_type']==2])==1"
-kill -TERM "$UE_PID" 2>/dev/null
-wait "$UE_PID" 2>/dev/null
-UE_PID=""
+diam_ue_down
 sleep 1
 [ "$a $b" = "10 10000 3 3000" ] && ok "the UE received 13 datagrams (13000 bytes)" ||
     not_ok "the UE received '$a' and '$b', wanted '10 10000' and '3 3000'"

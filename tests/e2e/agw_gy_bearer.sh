@@ -16,8 +16,7 @@ source "$(dirname "$0")/diam_lib.sh"
 e2e_require
 agw_require
 diam_require
-UE_PID=""
-trap '[ -n "$UE_PID" ] && kill "$UE_PID" 2>/dev/null; diam_cleanup; e2e_cleanup' EXIT
+trap 'diam_cleanup; e2e_cleanup' EXIT
 tap_plan 5
 
 e2e_topology || { not_ok "topology"; exit 1; }
@@ -35,14 +34,7 @@ diam_sim_start "$E2E_TMP/pcrf-ocs.jsonl" \
 agw_start || { not_ok "xepc-agwd start"; exit 1; }
 diam_peer_up
 
-rm -f "$E2E_TMP/ue.ready"
-ip netns exec "$NS_ENB" "$ENBSIM" --mme "$S1U_ADDR" --backend "$AGW_BACKEND" \
-    --enb-addr "$ENB_ADDR" --subscribers "$E2E_TMP/subs.csv" --ues 1 --hold -1 --detach \
-    --tun --timeout 60 --ready-file "$E2E_TMP/ue.ready" --ue-report "$E2E_TMP/ue.ues" \
-    >"$E2E_TMP/ue.out" 2>&1 &
-UE_PID=$!
-for _ in $(seq 150); do [ -s "$E2E_TMP/ue.ready" ] && break; sleep 0.1; done
-UE_IP=$(awk '!/^#/ && $2 != "-" {print $2; exit}' "$E2E_TMP/ue.ues")
+diam_ue_up 60
 bearer_line() { agwctl ue show "$IMSI" | awk '$1 == "bearer" && $3 == 6 && $4 == "linked"'; }
 usage_val() {
     agwctl ue show "$IMSI" | awk -v f="$1" '$1 == "bearer" && $3 == 6 && $4 == "usage" {
@@ -70,8 +62,6 @@ check "the final units used up on the bearer: TERMINATE detached the UE" \
 for _ in $(seq 100); do diam_j "$DIAM_REC" "any(m['cc_type']==3 for m in ccr('$IMSI'))" >/dev/null && break; sleep 0.1; done
 check "the CCR-T reports the 10000 bytes of the bearer" \
     diam_j "$DIAM_REC" "[(m['cc_type'],usu(m)) for m in ccr('$IMSI')]==[(1,0),(3,10000)]"
-kill -TERM "$UE_PID" 2>/dev/null
-wait "$UE_PID" 2>/dev/null
-UE_PID=""
+diam_ue_down
 agw_stop TERM
 exit $((TAP_FAILED > 0))

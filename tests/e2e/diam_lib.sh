@@ -1,7 +1,9 @@
 # tests/e2e/diam_lib.sh — diamsim (HSS + PCRF + OCS) beside xepc-agwd on
 # the e2e topology of lib.sh and agw_lib.sh (source both first): the
 # Diameter part of the charging tests and benches (agw_s6a.sh, agw_gx.sh,
-# agw_gx_rules.sh, agw_gy.sh, agw_gx_gy.sh, tools/bench/gy_bench.sh).
+# agw_gx_rules.sh, agw_gy.sh, agw_gx_gy.sh, agw_gx_usage.sh,
+# agw_gx_events.sh, agw_gx_monitor.sh, agw_gy_bearer.sh,
+# tools/bench/gy_bench.sh, tools/bench/diam_bench.sh).
 #
 # diamsim listens on the gateway namespace's loopback on DIAM_PORT; the
 # gateway's own node on DIAM_PORT + 1.  Every PID started here is written
@@ -134,10 +136,36 @@ diam_flow() {
     cat "$out"
 }
 
+# diam_ue_up [TIMEOUT]: one UE of $E2E_TMP/subs.csv attached by enbsim
+# with a TUN device and held (UE_PID; enbsim gives up after TIMEOUT s,
+# default 60); its address in UE_IP.  diam_ue_down detaches it.
+UE_PID=""
+UE_IP=""
+diam_ue_up() {
+    rm -f "$E2E_TMP/ue.ready"
+    ip netns exec "$NS_ENB" "$ENBSIM" --mme "$S1U_ADDR" --backend "$AGW_BACKEND" \
+        --enb-addr "$ENB_ADDR" --subscribers "$E2E_TMP/subs.csv" --ues 1 --hold -1 --detach \
+        --tun --timeout "${1:-60}" --ready-file "$E2E_TMP/ue.ready" --ue-report "$E2E_TMP/ue.ues" \
+        >"$E2E_TMP/ue.out" 2>&1 &
+    UE_PID=$!
+    echo "$UE_PID" >"$E2E_TMP/ue.bgpid"
+    for _ in $(seq 150); do [ -s "$E2E_TMP/ue.ready" ] && break; sleep 0.1; done
+    UE_IP=$(awk '!/^#/ && $2 != "-" {print $2; exit}' "$E2E_TMP/ue.ues")
+}
+
+# diam_ue_down: the UE detaches (enbsim's SIGTERM with --detach), enbsim ends.
+diam_ue_down() {
+    [ -n "$UE_PID" ] || return 0
+    kill -TERM "$UE_PID" 2>/dev/null
+    wait "$UE_PID" 2>/dev/null
+    UE_PID=""
+    rm -f "$E2E_TMP/ue.bgpid"
+}
+
 # Kills what this file started (the EXIT trap, before e2e_cleanup).
 diam_cleanup() {
     local f
-    for f in "$E2E_TMP"/diamsim.bgpid "$E2E_TMP"/tshark.bgpid; do
+    for f in "$E2E_TMP"/diamsim.bgpid "$E2E_TMP"/tshark.bgpid "$E2E_TMP"/ue.bgpid; do
         [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
     done
     return 0
