@@ -38,7 +38,7 @@ awk -F, 'NR == 2 { printf "subscriber %s k=%s opc=%s apn=internet ambr=50000000/
     echo "trigger 13 26 27 1 20 22"
     echo "rule * def=voice prec=10 qci=1 gbr=64000/64000 mbr=64000/64000 flow=\"permit out 17 from $PDN_ADDR 30000 to assigned 49152\""
     echo "idr after=2 $IMSI ambr=20000000/30000000"
-    echo "rar after=8 gx $IMSI trigger=14"
+    echo "rar after=9 gx $IMSI trigger=14"
 } >>"$SCRIPT"
 
 diam_tshark_start gxev
@@ -46,9 +46,10 @@ diam_sim_start "$E2E_TMP/pcrf.jsonl" --script "$SCRIPT"
 agw_start || { not_ok "xepc-agwd start"; exit 1; }
 diam_peer_up
 
-# X2 handovers 5 s after each arrival in a cell: at about 5 s and 10 s
+# X2 handovers 6 s after each arrival in a cell: at about 6 s and 12 s
+# (the IDR at 2 s, the RAR at 9 s: 3 s on either side of it)
 enbsim_bg "$E2E_TMP/ue.out" --enbs 2 --ues 1 \
-    --no-tun --hold 15 --detach --x2-handover-after 5 --handovers 2 --timeout 60
+    --no-tun --hold 16 --detach --x2-handover-after 6 --handovers 2 --timeout 60
 EV=$ENBSIM_PID
 # J EXPR: EXPR holds over diamsim's record; ccri/ccru: the Gx CCR-Is/-Us,
 # with_(T): the CCR-Us carrying Event-Trigger T
