@@ -194,7 +194,7 @@ uint32_t gx_sess_next_number(struct gx_sess *s)
     return ++s->cc_number;
 }
 
-/* SQLite: schema/agw/0003_gx_sessions.sql, 0008_gx_monitors.sql.
+/* SQLite: schema/agw/0003_gx_sessions.sql, 0009_gx_monitors.sql.
  * Written in the loop iteration's transaction (group commit, ue_store.c). */
 static int sess_store(struct agw_ctx *ctx, const struct gx_sess *s)
 {
