@@ -36,7 +36,11 @@ LOAD_PID=""
 trap '[ -n "$LOAD_PID" ] && kill $LOAD_PID 2>/dev/null; diam_cleanup; e2e_cleanup' EXIT
 e2e_topology || exit 1
 agw_config
-sed -i "s/max_sessions: 4096/max_sessions: $((NUES + 4096))/" "$AGW_CONF"
+# a Gy session takes two charging slots (its rating group's and the slot
+# of traffic no rule rates), and the datapath's charging map has
+# max_sessions entries: 10 000 + 4096 stopped at 7047 sessions ("no 2 free
+# contiguous charging slots", attach reject #19)
+sed -i "s/max_sessions: 4096/max_sessions: $((2 * NUES + 4096))/" "$AGW_CONF"
 DIAM_GY_EXTRA="    tx_timeout: 2s
     apn: internet"
 diam_config gy
