@@ -14,6 +14,9 @@
 #     Switch Request with two E-RABs, TS 23.401 5.5.1.1.2): the bearer's
 #     downlink goes to the target eNB with its new TEID, and both old paths
 #     get an End Marker.
+#  4. The same with an S1 handover (TS 23.401 5.5.1.2.2): the Handover
+#     Request carries both E-RABs with their QoS (tshark), the Notify
+#     switches both tunnels, traffic on the bearer after it.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/agw_lib.sh"
 
@@ -21,7 +24,7 @@ e2e_require
 agw_require
 command -v tshark >/dev/null || skip_all "tshark missing"
 trap e2e_cleanup EXIT
-tap_plan 15
+tap_plan 20
 
 e2e_topology || { not_ok "topology"; exit 1; }
 ENB2_ADDR=172.16.1.3
@@ -146,43 +149,57 @@ wait "$ENBSIM_PID"
     grep -v '_p[0-9]*_us' "$E2E_TMP/e1.out" | tail -15 | sed 's/^/# /'
 }
 
-# --- 3. X2 handover with the dedicated bearer --------------------------------
-enbsim_bg "$E2E_TMP/h1.out" --enbs 2 --ues 1 --tun --hold -1 --detach \
-    --x2-handover-after 3 --handovers 1 --ready-file "$E2E_TMP/ready2"
-wait_ready "$E2E_TMP/ready2" || not_ok "enbsim attach (handover)"
-UE_IP=$(show | awk '$1 == "pdn" && $3 == 5 {print $7}')
-h0=$(agw_stat x2_handover_success)
-em0=$(agw_stat gtpu_end_marker_tx)
-out=$(agwctl ue bearer add "$IMSI" --qci 1 --gbr-ul 1M --gbr-dl 1M \
-    --tft 'permit out udp from any to 10.45.0.0/16 50000-50010' 2>&1)
-wait_state 6 active || diag "bearer add: $out"
-T_BEFORE=$(bearer_val 6 dl_teid)
-E_BEFORE=$(bearer_val 6 enb)
-agw_wait_stat x2_handover_success $((h0 + 1)) 100
-T_AFTER=$(bearer_val 6 dl_teid)
-E_AFTER=$(bearer_val 6 enb)
-diag "dedicated bearer: $E_BEFORE $T_BEFORE -> $E_AFTER $T_AFTER"
-[ "$(bearer_val 6 state)" = active ] && [ -n "$T_AFTER" ] && [ "$T_AFTER" != "$T_BEFORE" ] &&
-    [ "$E_AFTER" != "$E_BEFORE" ] &&
-    ok "X2 handover: the dedicated bearer's downlink tunnel moved to the target eNB" ||
-    { not_ok "bearer after the handover"; show | sed 's/^/# /'; }
-[ $(( $(agw_stat gtpu_end_marker_tx) - em0 )) -ge 2 ] &&
-    ok "an End Marker on each old path (default and dedicated bearer)" ||
-    not_ok "End Markers: $(( $(agw_stat gtpu_end_marker_tx) - em0 ))"
-d0=$(usage_val 6 dl_pkts)
-send_udp "$UE_IP" 50003 4
-sleep 0.3
-[ $(( $(usage_val 6 dl_pkts) - d0 )) = 4 ] && ok "after the handover the TFT's flow goes into the bearer" ||
-    not_ok "bearer dl_pkts after the handover: $d0 -> $(usage_val 6 dl_pkts)"
-kill -INT "$ENBSIM_PID"
-wait "$ENBSIM_PID"
-rc=$?
-[ $rc = 0 ] && [ "$(enbsim_val "$E2E_TMP/h1.out" x2_handover_ok)" = 1 ] &&
-    [ "$(enbsim_val "$E2E_TMP/h1.out" dedicated_dl_pkts)" -ge 4 ] 2>/dev/null &&
-    ok "enbsim: the handover acknowledged, the steered packets received on the dedicated bearer" || {
-    not_ok "enbsim handover (rc $rc, x2 $(enbsim_val "$E2E_TMP/h1.out" x2_handover_ok), ded $(enbsim_val "$E2E_TMP/h1.out" dedicated_dl_pkts))"
-    grep -v '_p[0-9]*_us' "$E2E_TMP/h1.out" | tail -15 | sed 's/^/# /'
+# --- 3./4. X2 and S1 handover with the dedicated bearer ----------------------
+# ho_with_bearer NAME OPTION STAT ENBSIM_KEY: a UE with a dedicated bearer
+# handed over once by OPTION (--x2-handover-after / --s1-handover-after);
+# the bearer's tunnel follows, End Markers on both old paths, traffic after
+ho_with_bearer() {
+    local name=$1 opt=$2 stat=$3 key=$4 out=$E2E_TMP/$1.out
+    enbsim_bg "$out" --enbs 2 --ues 1 --tun --hold -1 --detach \
+        "$opt" 3 --handovers 1 --ready-file "$E2E_TMP/ready-$name"
+    wait_ready "$E2E_TMP/ready-$name" || not_ok "enbsim attach ($name handover)"
+    UE_IP=$(show | awk '$1 == "pdn" && $3 == 5 {print $7}')
+    local h0 em0 t_before e_before t_after e_after d0 rc
+    h0=$(agw_stat "$stat")
+    em0=$(agw_stat gtpu_end_marker_tx)
+    out2=$(agwctl ue bearer add "$IMSI" --qci 1 --gbr-ul 1M --gbr-dl 1M \
+        --tft 'permit out udp from any to 10.45.0.0/16 50000-50010' 2>&1)
+    wait_state 6 active || diag "bearer add: $out2"
+    t_before=$(bearer_val 6 dl_teid)
+    e_before=$(bearer_val 6 enb)
+    agw_wait_stat "$stat" $((h0 + 1)) 150
+    t_after=$(bearer_val 6 dl_teid)
+    e_after=$(bearer_val 6 enb)
+    diag "dedicated bearer ($name): $e_before $t_before -> $e_after $t_after"
+    [ "$(bearer_val 6 state)" = active ] && [ -n "$t_after" ] && [ "$t_after" != "$t_before" ] &&
+        [ "$e_after" != "$e_before" ] &&
+        ok "$name handover: the dedicated bearer's downlink tunnel moved to the target eNB" ||
+        { not_ok "bearer after the $name handover"; show | sed 's/^/# /'; }
+    [ $(( $(agw_stat gtpu_end_marker_tx) - em0 )) -ge 2 ] &&
+        ok "$name: an End Marker on each old path (default and dedicated bearer)" ||
+        not_ok "$name End Markers: $(( $(agw_stat gtpu_end_marker_tx) - em0 ))"
+    d0=$(usage_val 6 dl_pkts)
+    send_udp "$UE_IP" 50003 4
+    for _ in $(seq 30); do
+        [ $(( $(usage_val 6 dl_pkts) - d0 )) -ge 4 ] && break
+        sleep 0.1
+    done
+    [ $(( $(usage_val 6 dl_pkts) - d0 )) = 4 ] && ok "$name: after the handover the TFT's flow goes into the bearer" ||
+        not_ok "$name: bearer dl_pkts after the handover: $d0 -> $(usage_val 6 dl_pkts)"
+    kill -INT "$ENBSIM_PID"
+    wait "$ENBSIM_PID"
+    rc=$?
+    [ $rc = 0 ] && [ "$(enbsim_val "$out" "$key")" = 1 ] &&
+        [ "$(enbsim_val "$out" dedicated_dl_pkts)" -ge 4 ] 2>/dev/null &&
+        ok "enbsim ($name): the handover done, the steered packets received on the dedicated bearer" || {
+        not_ok "enbsim $name handover (rc $rc, $key $(enbsim_val "$out" "$key"), ded $(enbsim_val "$out" dedicated_dl_pkts))"
+        grep -v '_p[0-9]*_us' "$out" | tail -15 | sed 's/^/# /'
+    }
 }
+ho_with_bearer X2 --x2-handover-after x2_handover_success x2_handover_ok
+# 4. S1 handover (TS 23.401 5.5.1.2.2): the Handover Request carries both
+# E-RABs with their QoS, the Notify switches both tunnels
+ho_with_bearer S1 --s1-handover-after s1_handover_success s1_handover_ok
 
 # --- on the wire ------------------------------------------------------------
 sleep 0.5
@@ -203,6 +220,11 @@ diag "S1AP: $seq"
 echo "$seq" | grep -q 'Paging InitialUEMessage InitialContextSetupRequest E-RABSetupRequest .*Paging InitialUEMessage InitialContextSetupRequest E-RABReleaseCommand' &&
     ok "tshark: Paging -> Initial UE Message -> Initial Context Setup -> E-RAB Setup (then the same with the Release Command)" ||
     not_ok "tshark: deferred procedures' sequence"
+# the S1 handover's Handover Request (procedure 1, initiating) with the
+# dedicated E-RAB 6, QCI 1 and its GBR beside the default E-RAB 5
+hr=$("${TS[@]}" -Y 's1ap.procedureCode == 1 && s1ap.initiatingMessage_element && s1ap.e_RAB_ID == 5 && s1ap.e_RAB_ID == 6 && s1ap.qCI == 1 && s1ap.e_RAB_GuaranteedBitrateDL == 1000000' 2>/dev/null | wc -l)
+[ "$hr" = 1 ] && ok "tshark: the Handover Request carries the default and the dedicated E-RAB (QCI 1, GBR)" ||
+    not_ok "tshark: Handover Requests with E-RAB 6: $hr"
 bad=$("${TS[@]}" -Y 's1ap && (_ws.malformed || _ws.expert.severity >= "Error")' 2>"$E2E_TMP/ts.err" | head -5) ||
     bad="tshark failed: $(cat "$E2E_TMP/ts.err")"
 [ -s "$CAP" ] || bad="empty capture"

@@ -110,6 +110,12 @@ static void usage(FILE *out)
 "    --reset-after S       every eNB resets its S1 interface S s after S1 Setup\n"
 "    --bearer-alloc Q:P    after attaching, ask for a dedicated bearer of QCI Q\n"
 "                          for UDP to remote port P (bearer resource allocation)\n"
+"    --nas-non-delivery T  each UE's eNB answers the first Downlink NAS Transport\n"
+"                          carrying EMM message type T (e.g. 0x68 downlink\n"
+"                          generic NAS transport) with NAS Non Delivery\n"
+"                          Indication instead of delivering it; with\n"
+"                          --s1-handover-after it starts the UE's S1 handover\n"
+"                          then (cause s1-intra-system-handover-triggered)\n"
 "    --verbose             log every step\n"
 "    --help                this text\n"
 "\n"
@@ -220,7 +226,7 @@ enum {
     O_ATTACHES, O_TUN, O_NO_TUN, O_MTU, O_TIMEOUT, O_MISBEHAVE, O_UE_REPORT, O_READY, O_NO_RECONNECT, O_VERBOSE, O_HELP,
     O_IDLE_AFTER, O_RELEASE_CAUSE, O_ACTIVE_AFTER, O_EXT_SERVICE, O_CYCLES, O_TAU_PERIOD,
     O_TAU_ACTIVE, O_X2_AFTER, O_HANDOVERS, O_RESET_AFTER, O_BEARER_ALLOC,
-    O_S1_AFTER, O_S1_CANCEL, O_S1_NOTIFY_DELAY,
+    O_S1_AFTER, O_S1_CANCEL, O_S1_NOTIFY_DELAY, O_NND,
 };
 
 static int parse_args(struct enbsim *x, int argc, char **argv)
@@ -272,6 +278,7 @@ static int parse_args(struct enbsim *x, int argc, char **argv)
         {"s1-notify-delay", required_argument, NULL, O_S1_NOTIFY_DELAY},
         {"reset-after", required_argument, NULL, O_RESET_AFTER},
         {"bearer-alloc", required_argument, NULL, O_BEARER_ALLOC},
+        {"nas-non-delivery", required_argument, NULL, O_NND},
         {0},
     };
     bool have_mme = false;
@@ -289,6 +296,7 @@ static int parse_args(struct enbsim *x, int argc, char **argv)
     o->timeout = 10;
     o->idle_after = o->active_after = o->tau_period = o->x2_after = o->reset_after = -1;
     o->s1_after = -1;
+    o->nnd_type = -1;
     o->release_cause = S1AP_CauseRadioNetwork_user_inactivity;
     for (int c; (c = getopt_long(argc, argv, "h", opts, NULL)) != -1;) {
         switch (c) {
@@ -509,6 +517,17 @@ static int parse_args(struct enbsim *x, int argc, char **argv)
             }
             o->bearer_qci = (int)q;
             o->bearer_port = (uint16_t)port;
+            break;
+        }
+        case O_NND: {
+            char *end = NULL;
+            unsigned long t = strtoul(optarg, &end, 0);
+            if (!*optarg || !end || *end || t < 0x41 || t > 0x6f) {
+                fprintf(stderr, "enbsim: --nas-non-delivery wants an EMM message type "
+                                "(0x41..0x6f, TS 24.301 9.8), e.g. 0x68\n");
+                return -EINVAL;
+            }
+            o->nnd_type = (int)t;
             break;
         }
         case O_HELP: usage(stdout); return 1;

@@ -688,6 +688,23 @@ int enb_build_ho_notify(const struct enb_cfg *e, uint32_t mme_ue_id, uint32_t en
     return s1ap_encode(&pdu, buf, cap);
 }
 
+/* TS 36.413 9.1.7.5 NAS NON DELIVERY INDICATION: the NAS PDU not delivered */
+int enb_build_nas_non_delivery(uint32_t mme_ue_id, uint32_t enb_ue_id, const uint8_t *nas,
+                               size_t nas_len, unsigned rn_cause, uint8_t *buf, size_t cap)
+{
+    struct s1ap_pdu pdu;
+    if (s1ap_pdu_init(&pdu, S1AP_MSG_NASNonDeliveryIndication))
+        return -EINVAL;
+    s1ap_NASNonDeliveryIndication *m = &pdu.u.NASNonDeliveryIndication;
+    m->MME_UE_S1AP_ID = mme_ue_id;
+    m->eNB_UE_S1AP_ID = enb_ue_id;
+    m->NAS_PDU.buf = nas;
+    m->NAS_PDU.len = (uint32_t)nas_len;
+    m->Cause.present = S1AP_Cause_PR_radioNetwork;
+    m->Cause.u.radioNetwork = (s1ap_CauseRadioNetwork)rn_cause;
+    return s1ap_encode(&pdu, buf, cap);
+}
+
 int enb_build_ho_cancel(uint32_t mme_ue_id, uint32_t enb_ue_id, uint8_t *buf, size_t cap)
 {
     struct s1ap_pdu pdu;

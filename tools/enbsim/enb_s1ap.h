@@ -140,6 +140,8 @@ int enb_build_ho_notify(const struct enb_cfg *e, uint32_t mme_ue_id, uint32_t en
                         uint8_t *buf, size_t cap);
 /* Handover Cancel (8.4.5) from the source, cause handover-cancelled. */
 int enb_build_ho_cancel(uint32_t mme_ue_id, uint32_t enb_ue_id, uint8_t *buf, size_t cap);
+int enb_build_nas_non_delivery(uint32_t mme_ue_id, uint32_t enb_ue_id, const uint8_t *nas,
+                               size_t nas_len, unsigned rn_cause, uint8_t *buf, size_t cap);
 
 /* Reset (TS 36.413 8.7.1.2.2, eNB initiated): the whole S1 interface when
  * n == 0, else the listed UE-associated connections (ids[i].has_* says

@@ -120,6 +120,7 @@ struct ue_nas_out {
     bool tau_rejected;        /* TAU Reject (cause in cause) */
     bool dedicated_done;      /* a dedicated bearer was activated */
     bool modified;            /* an EPS bearer context was modified */
+    bool generic_rx;          /* a DOWNLINK GENERIC NAS TRANSPORT (echoed in msg) */
     uint8_t cause;            /* EMM/ESM cause when failed */
     const char *fail;         /* short failure reason for the report */
 };
@@ -205,6 +206,10 @@ int ue_nas_pdn_disconnect(struct enbsim_ue *ue, const struct ue_nas_cfg *cfg, ui
 /* Processes one downlink NAS PDU; fills *out with the answers. */
 void ue_nas_handle_dl(struct enbsim_ue *ue, const struct ue_nas_cfg *cfg, const uint8_t *pdu,
                       size_t len, struct ue_nas_out *out);
+/* The EMM message type of a downlink NAS PDU, deciphered with the UE's
+ * context without taking it (its COUNTs unchanged): what --nas-non-delivery
+ * needs to pick a message; -1 when it cannot be read. */
+int ue_nas_peek_type(struct enbsim_ue *ue, const uint8_t *pdu, size_t len);
 /* The KeNB the UE derives (TS 33.401 A.3) with the uplink NAS COUNT of
  * its last protected uplink message. */
 int ue_nas_kenb(const struct enbsim_ue *ue, uint8_t kenb[32]);

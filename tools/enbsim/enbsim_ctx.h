@@ -60,6 +60,7 @@ struct enbsim_opts {
     double reset_after;              /* s after S1 Setup -> every eNB sends S1 Reset, <0 never */
     bool reset_done;
     int bearer_qci;                  /* --bearer-alloc QCI:PORT, 0 none */
+    int nnd_type;                    /* --nas-non-delivery: EMM message type, -1 none */
     uint16_t bearer_port;
 };
 
@@ -118,6 +119,9 @@ struct enbsim_stats {
      * out of sequence; a source release with a cause other than
      * successful-handover */
     uint64_t ho_request_unknown, ho_unexpected, ho_release_cause_other;
+    /* NAS transport: NAS Non Delivery Indications sent, DOWNLINK GENERIC
+     * NAS TRANSPORTs received (each echoed in an UPLINK one) */
+    uint64_t nas_non_delivery_tx, generic_nas_rx;
 };
 
 struct enbsim_ue_ext {               /* per-UE program state beside struct enbsim_ue */
@@ -151,6 +155,7 @@ struct enbsim_ue_ext {               /* per-UE program state beside struct enbsi
      * the Handover Request gave the target (uplink ends, {NH, NCC}); the
      * source connection whose release ends the handover */
     bool ho_s1;
+    bool nnd_done;                   /* --nas-non-delivery answered once */
     uint8_t ho_phase;                /* enum in mobility.c */
     uint64_t ho_notify_at;           /* ns: the target sends Handover Notify */
     unsigned ho_n_ul;
@@ -258,6 +263,10 @@ bool enbsim_mob_on_s1ap(struct enbsim *x, struct enbsim_enb *e, struct enbsim_ue
                         const struct enb_dl *dl);
 /* NAS results of the mobility procedures (Service Reject, TAU ...) */
 bool enbsim_mob_nas_result(struct enbsim *x, struct enbsim_ue *ue, const struct ue_nas_out *o);
+/* --nas-non-delivery: true when the Downlink NAS Transport in dl was
+ * answered with NAS Non Delivery Indication instead of being delivered. */
+bool enbsim_mob_nas_non_delivery(struct enbsim *x, struct enbsim_enb *e, struct enbsim_ue *ue,
+                                 const struct enb_dl *dl);
 /* the KeNB / NH chain after an Initial Context Setup */
 void enbsim_mob_set_kenb(struct enbsim *x, struct enbsim_ue *ue, const struct enb_dl *dl);
 

@@ -387,6 +387,7 @@ static void handle_nas_result(struct enbsim *x, struct enbsim_ue *ue, struct ue_
         return;
     }
     send_outs(x, ue, o);
+    x->st.generic_nas_rx += o->generic_rx;
     if (ext_of(x, ue)->finished)
         return;
     if (enbsim_mob_nas_result(x, ue, o))
@@ -695,7 +696,7 @@ void enbsim_on_s1ap(struct enbsim *x, struct enbsim_enb *e, uint16_t stream,
         enbsim_on_enb_down(x, e, "s1-setup-failure");
         break;
     case S1AP_MSG_DownlinkNASTransport:
-        if (!ue)
+        if (!ue || enbsim_mob_nas_non_delivery(x, e, ue, &dl))
             break;
         on_nas(x, ue, dl.nas, dl.nas_len, &o);
         if (ue->state == UE_ATTACHING || ue->state == UE_DETACHING || o.n)

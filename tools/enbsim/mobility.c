@@ -376,6 +376,31 @@ static void start_s1(struct enbsim *x, struct enbsim_ue *ue)
     log_ue(x, ue, "S1 handover: handover required");
 }
 
+/* TS 36.413 8.6.2.3: the eNB does not deliver a NAS PDU (--nas-non-delivery:
+ * the first of the chosen EMM type for each UE) and says so with the PDU.
+ * With S1 handovers on, it is because it hands the UE over now. */
+bool enbsim_mob_nas_non_delivery(struct enbsim *x, struct enbsim_enb *e, struct enbsim_ue *ue,
+                                 const struct enb_dl *dl)
+{
+    struct enbsim_ue_ext *ext = ext_of(x, ue);
+    if (x->o.nnd_type < 0 || ext->nnd_done || e->idx != ue->enb ||
+        ue_nas_peek_type(ue, dl->nas, dl->nas_len) != x->o.nnd_type)
+        return false;
+    ext->nnd_done = true;
+    bool ho = x->o.s1_after >= 0 && x->n_enbs > 1 && !enbsim_mob_running(ue) && next_enb(x, ue);
+    if (ho)
+        start_s1(x, ue);
+    int m = enb_build_nas_non_delivery(ue->mme_ue_id, ue->enb_ue_id, dl->nas, dl->nas_len,
+                                       ho ? S1AP_CauseRadioNetwork_s1_intra_system_handover_triggered
+                                          : S1AP_CauseRadioNetwork_radio_connection_with_ue_lost,
+                                       tx, sizeof(tx));
+    if (m < 0 || enbsim_send(x, e, ue->stream, tx, (size_t)m))
+        return false;
+    x->st.nas_non_delivery_tx++;
+    log_ue(x, ue, ho ? "NAS Non Delivery Indication: S1 handover" : "NAS Non Delivery Indication");
+    return true;
+}
+
 /* TS 36.413 8.4.2.2: the target admits every E-RAB of the Handover
  * Request with its own S1-U address and new downlink TEIDs; the {NH, NCC}
  * must be the one the UE computes along its chain (TS 33.401 7.2.8.4.3) */

@@ -127,6 +127,8 @@ void enbsim_report(struct enbsim *x, FILE *out)
     fprintf(out, "enbsim: paging_ignored %llu\n", (unsigned long long)s->paging_ignored);
     fprintf(out, "enbsim: paging_imsi %llu\n", (unsigned long long)s->paging_imsi);
     fprintf(out, "enbsim: nh_mismatch %llu\n", (unsigned long long)s->nh_mismatch);
+    fprintf(out, "enbsim: nas_non_delivery_tx %llu\n", (unsigned long long)s->nas_non_delivery_tx);
+    fprintf(out, "enbsim: generic_nas_rx %llu\n", (unsigned long long)s->generic_nas_rx);
     fprintf(out, "enbsim: s1_ho_request_unknown %llu\n", (unsigned long long)s->ho_request_unknown);
     fprintf(out, "enbsim: s1_ho_unexpected %llu\n", (unsigned long long)s->ho_unexpected);
     fprintf(out, "enbsim: s1_ho_release_cause_other %llu\n",

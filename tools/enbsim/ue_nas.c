@@ -965,6 +965,23 @@ static bool plain_allowed(enum nas_msg_id id)
     }
 }
 
+int ue_nas_peek_type(struct enbsim_ue *ue, const uint8_t *pdu, size_t len)
+{
+    struct nas_sec_info info;
+    uint8_t plain[ENBSIM_NAS_MAX];
+    size_t pl = 0;
+    if (nas_sec_peek(pdu, len, &info) != NAS_SEC_OK || info.pd != NAS_PD_EMM)
+        return -1;
+    if (info.hdr == NAS_SEC_HDR_PLAIN)
+        return len >= 2 ? pdu[1] : -1;
+    if (!ue->sec_valid || info.hdr == NAS_SEC_HDR_INTEGRITY_NEW_CTX)
+        return -1;
+    uint32_t dl = ue->sec.dl_count;
+    enum nas_sec_err e = nas_unprotect(&ue->sec, pdu, len, plain, sizeof(plain), &pl, &info);
+    ue->sec.dl_count = dl;
+    return e == NAS_SEC_OK && pl >= 2 && (plain[0] & 0x0f) == NAS_PD_EMM ? plain[1] : -1;
+}
+
 void ue_nas_handle_dl(struct enbsim_ue *ue, const struct ue_nas_cfg *cfg, const uint8_t *pdu,
                       size_t len, struct ue_nas_out *o)
 {
@@ -1110,6 +1127,18 @@ void ue_nas_handle_dl(struct enbsim_ue *ue, const struct ue_nas_cfg *cfg, const 
         else if (o->cause == 10)
             memset(ue->bearer, 0, sizeof(ue->bearer));
         break;
+    case NAS_MSG_DL_GENERIC_NAS_TRANSPORT: {
+        /* TS 24.301 5.6.4.2: the container goes to the UE's LPP / LCS
+         * entity; this UE's entity answers each container with the same
+         * one (5.6.4.3), so that the round trip can be seen */
+        const struct nas_dl_generic_nas_transport *g = &in.dl_generic_nas_transport;
+        msg_init(&m, NAS_MSG_UL_GENERIC_NAS_TRANSPORT);
+        m.ul_generic_nas_transport.generic_msg_container_type = g->generic_msg_container_type;
+        m.ul_generic_nas_transport.generic_msg_container = g->generic_msg_container;
+        out_add(o, ue, &m, NAS_SEC_HDR_INTEGRITY_CIPHERED);
+        o->generic_rx = true;
+        break;
+    }
     case NAS_MSG_DL_NAS_TRANSPORT:
     case NAS_MSG_EMM_STATUS:
     default:

@@ -156,6 +156,21 @@ void ue_foreach(struct agw_ctx *ctx, void (*fn)(struct agw_ctx *, struct agw_ue 
                 void *arg);
 
 /* ----------------------------------------------------------------- EMM -- */
+/* NAS transport (emm_transport.c): NAS Non Delivery Indication (TS 36.413
+ * 8.6.2.3) for ue, the end of any handover of ue (held PDUs re-sent), the
+ * UE's S1 connection gone / the UE freed; generic NAS transport (TS 24.301
+ * 5.6.4): -EINVAL bad container, -EAGAIN not registered, -ENOTCONN idle. */
+void emm_nas_non_delivery(struct agw_ctx *ctx, struct agw_ue *ue, const uint8_t *pdu, size_t len,
+                          const s1ap_Cause *cause);
+void emm_nas_handover_end(struct agw_ctx *ctx, struct agw_ue *ue);
+void emm_nas_held_s1_lost(struct agw_ctx *ctx, struct agw_ue *ue);
+void emm_nas_held_free(struct agw_ctx *ctx, struct agw_ue *ue);
+int emm_send_dl_generic(struct agw_ctx *ctx, struct agw_ue *ue, uint8_t type,
+                        const uint8_t *container, size_t len, const uint8_t *info,
+                        size_t info_len);
+struct nas_ul_generic_nas_transport;
+void emm_handle_ul_generic(struct agw_ctx *ctx, struct agw_ue *ue,
+                           const struct nas_ul_generic_nas_transport *m);
 /* An uplink NAS PDU from the UE (Initial UE Message or Uplink NAS
  * Transport). */
 void emm_handle_uplink(struct agw_ctx *ctx, struct agw_ue *ue, const uint8_t *pdu, size_t len,
@@ -442,6 +457,8 @@ void esm_bearer_ctl(struct agw_ctx *ctx, const char *verb, char *rest, struct st
 /* S1AP for dedicated bearers (s1ap_build_bearer.c) */
 /* The active dedicated bearers as Initial Context Setup items (at most
  * cap); returns how many. */
+unsigned s1ap_ho_ded_items(struct agw_ctx *ctx, const struct agw_ue *ue,
+                           s1ap_E_RABToBeSetupItemHOReq *items, unsigned cap);
 unsigned s1ap_ics_ded_items(struct agw_ctx *ctx, const struct agw_ue *ue,
                             s1ap_E_RABToBeSetupItemCtxtSUReq *items, unsigned cap);
 int s1ap_send_erab_setup_ded(struct agw_ctx *ctx, const struct agw_ue *ue,

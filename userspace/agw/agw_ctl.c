@@ -3,6 +3,7 @@
  * the configured group; one request line per connection, answered with
  * "ok" or "error: why" on the first line, then the result, then EOF.
  * Served on the loop, non-blocking: requests touch only memory. */
+#include <ctype.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <stdarg.h>
@@ -179,6 +180,46 @@ static struct agw_ue *find_ue_arg(struct agw_ctx *ctx, const char *arg)
     return ue_find_imsi(ctx, arg);
 }
 
+/* "0a1B.." -> octets; -1 on odd length or a non-hex digit */
+static int hex_arg(const char *s, uint8_t *out, size_t cap)
+{
+    size_t n = strlen(s);
+    if (n % 2 || n / 2 > cap)
+        return -1;
+    for (size_t i = 0; i < n / 2; i++) {
+        char d[3] = {s[2 * i], s[2 * i + 1], 0}, *e = NULL;
+        if (!isxdigit((unsigned char)d[0]) || !isxdigit((unsigned char)d[1]))
+            return -1;
+        out[i] = (uint8_t)strtoul(d, &e, 16);
+    }
+    return (int)(n / 2);
+}
+
+/* ue generic-nas ID TYPE HEX [INFO-HEX] (TS 24.301 5.6.4.2) */
+static void cmd_generic_nas(struct agw_ctx *ctx, struct strbuf *o, const char *id, char *save)
+{
+    char *type = strtok_r(NULL, " \t\r\n", &save);
+    char *data = type ? strtok_r(NULL, " \t\r\n", &save) : NULL;
+    char *info = data ? strtok_r(NULL, " \t\r\n", &save) : NULL;
+    static uint8_t c[512], a[255];  /* fits a CTL_MAX_REQ line in hex */
+    struct agw_ue *ue = id ? find_ue_arg(ctx, id) : NULL;
+    char *e = NULL;
+    unsigned long t = type ? strtoul(type, &e, 10) : 0;
+    int n = data ? hex_arg(data, c, sizeof(c)) : -1, k = info ? hex_arg(info, a, sizeof(a)) : 0;
+    int rc = !ue ? -ENOENT : (!e || *e || t < 1 || t > 255 || n < 1 || k < 0)
+                 ? -EINVAL : emm_send_dl_generic(ctx, ue, (uint8_t)t, c, (size_t)n, a, (size_t)k);
+    if (rc < 0)
+        strbuf_printf(o, "error: generic-nas %s: %s\n", id ? id : "",
+                      rc == -ENOENT ? "no such UE (give an IMSI or #MME-UE-S1AP-ID)"
+                      : rc == -EINVAL ? "give a container type 1..255 and 1..512 octets in hex "
+                                        "(additional information: up to 255)"
+                      : rc == -ENOTCONN ? "the UE is idle (no S1 connection)"
+                      : rc == -EAGAIN ? "the UE is not registered"
+                      : strerror(-rc));
+    else
+        strbuf_printf(o, "ok\n");
+}
+
 static void handle_request(struct agw_ctx *ctx, char *req, struct strbuf *o)
 {
     char *save = NULL;
@@ -240,13 +281,15 @@ static void handle_request(struct agw_ctx *ctx, char *req, struct strbuf *o)
             strbuf_printf(o, "ok\nUE-AMBR ul %llu dl %llu bit/s%s\n", ul, dl,
                           ue->s1 ? " sent to the eNB (UE Context Modification)"
                                  : " stored (the UE is idle: sent with its next Initial Context Setup)");
+    } else if (!strcmp(w1, "ue") && w2 && !strcmp(w2, "generic-nas")) {
+        cmd_generic_nas(ctx, o, w3, save);
     } else if (!strcmp(w1, "ue") && w2 && !strcmp(w2, "bearer")) {
         esm_bearer_ctl(ctx, w3, save, o);   /* esm_bearer.c */
     } else if (!strcmp(w1, "stats")) {
         cmd_stats(ctx, o);
     } else {
         strbuf_printf(o, "error: unknown request \"%s\" (enb list, enb reset ID, ue list, ue show ID, "
-             "ue detach ID, ue release ID, ue guti-realloc ID, stats)\n", w1);
+             "ue detach ID, ue release ID, ue guti-realloc ID, ue generic-nas ID TYPE HEX, stats)\n", w1);
     }
 }
 

@@ -235,8 +235,8 @@ struct agw_ue {
         bool tgt_known;             /* the target acknowledged: tgt_enb_ue_id set */
         uint32_t tgt_assoc, tgt_enb_ue_id;
         uint16_t tgt_stream;
-        uint8_t n_erab;             /* admitted by the target */
-        struct { uint8_t ebi; struct in_addr addr; uint32_t teid; } erab[AGW_MAX_PDN];
+        uint8_t n_erab;             /* admitted by the target (default and dedicated) */
+        struct { uint8_t ebi; struct in_addr addr; uint32_t teid; } erab[AGW_MAX_PDN + AGW_MAX_DED];
         bool rel_pending;
         uint32_t rel_assoc, rel_enb_ue_id;
         ev_timer timer;             /* the MME's guard over the preparation / execution */
@@ -261,6 +261,7 @@ struct agw_ue {
     uint64_t paging_start_ns;
     ev_timer paging_timer;          /* T3413 */
     ev_timer reach_timer;           /* mobile reachable, then implicit detach timer */
+    struct emm_nas_held *nas_held;  /* undelivered downlink NAS (emm_transport.c) */
     bool reach_implicit;            /* reach_timer is the implicit detach timer */
 };
 

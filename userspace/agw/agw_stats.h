@@ -60,6 +60,11 @@
     X(ue_ctx_modification_failure, "UE Context Modification Failures received") \
     X(erab_modification_ind, "E-RAB Modification Indications answered with Confirm") \
     X(s1_reset_ack_rx, "Reset Acknowledges received from eNBs") \
+    X(nas_non_delivery_rx, "NAS Non Delivery Indications received") \
+    X(nas_non_delivery_resent, "Undelivered downlink NAS PDUs re-sent (after the handover, or at once)") \
+    X(nas_non_delivery_dropped, "Undelivered downlink NAS PDUs given up (not delivered twice, connection gone, no handover end)") \
+    X(nas_generic_dl_tx, "DOWNLINK GENERIC NAS TRANSPORT messages sent") \
+    X(nas_generic_ul_rx, "UPLINK GENERIC NAS TRANSPORT messages received") \
     X(s1ap_error_indication_release, "UE connections released on a received Error Indication") \
     X(db_commits, "SQLite transactions committed") \
     X(db_errors, "SQLite errors") \

@@ -566,6 +566,7 @@ static void dispatch(struct agw_ctx *ctx, struct agw_ue *ue, const struct nas_me
         emm_handle_ext_service_request(ctx, ue, &m->ext_service_request);
         break;
     case NAS_MSG_GUTI_REALLOC_COMPLETE: emm_handle_guti_realloc_complete(ctx, ue); break;
+    case NAS_MSG_UL_GENERIC_NAS_TRANSPORT: emm_handle_ul_generic(ctx, ue, &m->ul_generic_nas_transport); break;
     default:
         /* TS 24.301 7.4: message type not compatible with the state */
         ctx->stats.nas_unexpected++;

@@ -205,6 +205,7 @@ void emm_ics_done(struct agw_ctx *ctx, struct agw_ue *ue, bool ok)
 void emm_s1_lost(struct agw_ctx *ctx, struct agw_ue *ue)
 {
     char b[20];
+    emm_nas_held_s1_lost(ctx, ue);  /* undelivered NAS given up (emm_transport.c) */
     if (ue->emm == EMM_REGISTERED && !ue->attach_pending) {
         emm_timer_stop(ctx, ue);
         for (unsigned i = 0; i < AGW_MAX_PDN; i++) {

@@ -56,7 +56,7 @@ fuzz_agw_config_LDLIBS := -lyaml -lsqlite3 -lcrypto
 # that the unit tests and the fuzzers of its handlers link the same code.
 LIBRARIES += agwd
 agwd_SRCS := $(addprefix userspace/agw/, agw_ctl.c agw_diam_stats.c agw_hash.c agw_hss.c agw_log.c \
-               agw_metrics.c agw_stats.c emm_build.c emm_handler.c emm_paging.c emm_service.c emm_sm.c esm_build.c \
+               agw_metrics.c agw_stats.c emm_build.c emm_handler.c emm_paging.c emm_service.c emm_sm.c emm_transport.c esm_build.c \
                esm_handler.c pgw_session.c pgw_ipv6.c s1ap_build.c s1ap_handler.c s1ap_path.c \
                ue_context.c ue_store.c gx_build.c gx_monitor.c gx_event.c gx_handler.c gx_path.c \
                s6a_build.c s6a_handler.c gx_policy.c \

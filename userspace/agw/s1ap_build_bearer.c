@@ -61,6 +61,28 @@ unsigned s1ap_ics_ded_items(struct agw_ctx *ctx, const struct agw_ue *ue,
     return n;
 }
 
+/* TS 36.413 9.1.5.4 HANDOVER REQUEST (S1 handover, TS 23.401 5.5.1.2.2
+ * step 4): the active dedicated bearers with their QoS and our uplink
+ * tunnel ends */
+unsigned s1ap_ho_ded_items(struct agw_ctx *ctx, const struct agw_ue *ue,
+                           s1ap_E_RABToBeSetupItemHOReq *items, unsigned cap)
+{
+    unsigned n = 0;
+    for (unsigned k = 0; k < AGW_MAX_DED && n < cap; k++) {
+        const struct agw_bearer *b = &ue->ded[k];
+        if (b->state != BEARER_ACTIVE || b->deferred)
+            continue;
+        s1ap_E_RABToBeSetupItemHOReq *it = &items[n++];
+        memset(it, 0, sizeof(*it));
+        it->e_RAB_ID = b->ebi;
+        fill_qos(&it->e_RABlevelQosParameters, b, false);
+        it->transportLayerAddress.buf = (const uint8_t *)&ctx->cfg->gtpu.address.s_addr;
+        it->transportLayerAddress.nbits = 32;
+        put_teid(it->gTP_TEID, b->ul_teid);
+    }
+    return n;
+}
+
 /* TS 36.413 9.1.3.1 E-RAB SETUP REQUEST: one dedicated bearer */
 int s1ap_send_erab_setup_ded(struct agw_ctx *ctx, const struct agw_ue *ue,
                              const struct agw_bearer *b, const uint8_t *nas, size_t nas_len)

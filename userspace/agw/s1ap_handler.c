@@ -602,8 +602,14 @@ void s1ap_handle_pdu(struct agw_ctx *ctx, uint32_t assoc_id, uint16_t stream,
     case S1AP_MSG_ENBConfigurationUpdate:
         handle_enb_config_update(ctx, enb, &pdu->u.ENBConfigurationUpdate);
         break;
+    case S1AP_MSG_NASNonDeliveryIndication: {
+        const s1ap_NASNonDeliveryIndication *m = &pdu->u.NASNonDeliveryIndication;
+        struct agw_ue *ue = ue_of(ctx, enb, stream, m->MME_UE_S1AP_ID, m->eNB_UE_S1AP_ID);
+        if (ue)
+            emm_nas_non_delivery(ctx, ue, m->NAS_PDU.buf, m->NAS_PDU.len, &m->Cause);
+        break;
+    }
     case S1AP_MSG_UECapabilityInfoIndication:
-    case S1AP_MSG_NASNonDeliveryIndication:
         LOG_DBG(ctx, "s1ap", "assoc %u: %s noted", assoc_id, s1ap_msg_name(pdu->kind));
         break;
     default:

@@ -271,6 +271,7 @@ void s1ap_handle_path_switch(struct agw_ctx *ctx, struct agw_enb *enb, uint16_t 
      * accept are deactivated (through the target now) */
     esm_bearer_switch_done(ctx, ue, ded_sw, n_ded_sw);
     ctx->stats.x2_handover_success++;
+    emm_nas_handover_end(ctx, ue);  /* held NAS re-sent (emm_transport.c) */
     LOG_DBG(ctx, "s1ap", "ue %s: X2 handover from assoc %u (enb %u) to eNB %u assoc %u "
              "(enb %u), %u E-RAB(s) switched, NCC %u", ue_imsi_log(ctx, ue, b), src_assoc,
              src_enb_ue, enb->enb_id, enb->assoc_id, ue->enb_ue_id, n_ok, ue->ncc);
@@ -323,6 +324,7 @@ static void ho_clear(struct agw_ctx *ctx, struct agw_ue *ue)
     ue->s1ho.state = HO_NONE;
     ue->s1ho.tgt_known = false;
     ue->s1ho.n_erab = 0;
+    emm_nas_handover_end(ctx, ue);  /* held NAS re-sent (emm_transport.c) */
 }
 
 /* Releases the target's connection of a handover that will not happen
@@ -473,6 +475,25 @@ static void handover_required(struct agw_ctx *ctx, struct agw_enb *enb, uint16_t
     ho_timer(ctx, ue, ctx->cfg->mme.ts1relocprep_ms / 1000.0);
 }
 
+/* An E-RAB the Handover Request carried: an active default bearer, or an
+ * active dedicated one (s1ap_ho_ded_items) */
+static bool erab_handed_over(struct agw_ue *ue, uint8_t ebi)
+{
+    const struct agw_pdn *p = pgw_pdn_by_ebi(ue, ebi);
+    if (p)
+        return p->state == PDN_ACTIVE;
+    const struct agw_bearer *b = esm_bearer_by_ebi(ue, ebi);
+    return b && b->state == BEARER_ACTIVE && !b->deferred;
+}
+
+static bool ho_admitted(const struct agw_ue *ue, uint8_t ebi)
+{
+    for (unsigned k = 0; k < ue->s1ho.n_erab; k++)
+        if (ue->s1ho.erab[k].ebi == ebi)
+            return true;
+    return false;
+}
+
 /* TS 36.413 8.4.2.2: the target admitted the UE */
 static void handover_request_ack(struct agw_ctx *ctx, struct agw_enb *enb, uint16_t stream,
                                  const s1ap_HandoverRequestAcknowledge *m)
@@ -491,11 +512,10 @@ static void handover_request_ack(struct agw_ctx *ctx, struct agw_enb *enb, uint1
     ue->s1ho.tgt_enb_ue_id = m->eNB_UE_S1AP_ID;
     ue->s1ho.n_erab = 0;
     const s1ap_E_RABAdmittedList *l = &m->E_RABAdmittedList;
-    for (uint32_t i = 0; i < l->count && ue->s1ho.n_erab < AGW_MAX_PDN; i++) {
+    for (uint32_t i = 0; i < l->count && ue->s1ho.n_erab < AGW_MAX_PDN + AGW_MAX_DED; i++) {
         const s1ap_E_RABAdmittedItem *it = &l->items[i];
-        struct agw_pdn *p = pgw_pdn_by_ebi(ue, it->e_RAB_ID);
         struct in_addr a;
-        if (!p || p->state != PDN_ACTIVE || !tla_v4(&it->transportLayerAddress, &a) ||
+        if (!erab_handed_over(ue, it->e_RAB_ID) || !tla_v4(&it->transportLayerAddress, &a) ||
             teid_of(it->gTP_TEID) == 0)
             continue;
         unsigned k = ue->s1ho.n_erab++;
@@ -512,16 +532,18 @@ static void handover_request_ack(struct agw_ctx *ctx, struct agw_enb *enb, uint1
         return;
     }
     /* E-RABs the target did not admit are released by the source with
-     * the Handover Command (TS 36.413 8.4.1.2) */
-    uint8_t rel[AGW_MAX_PDN];
+     * the Handover Command (TS 36.413 8.4.1.2), dedicated ones too */
+    uint8_t rel[AGW_MAX_PDN + AGW_MAX_DED];
     unsigned n_rel = 0;
     for (unsigned i = 0; i < AGW_MAX_PDN; i++) {
         const struct agw_pdn *p = &ue->pdn[i];
-        bool adm = false;
-        for (unsigned k = 0; k < ue->s1ho.n_erab; k++)
-            adm |= ue->s1ho.erab[k].ebi == p->ebi;
-        if (p->state != PDN_FREE && !adm)
+        if (p->state != PDN_FREE && !ho_admitted(ue, p->ebi))
             rel[n_rel++] = p->ebi;
+    }
+    for (unsigned k = 0; k < AGW_MAX_DED; k++) {
+        const struct agw_bearer *b = &ue->ded[k];
+        if (b->state == BEARER_ACTIVE && !b->deferred && !ho_admitted(ue, b->ebi))
+            rel[n_rel++] = b->ebi;
     }
     s1ap_send_ho_command(ctx, ue, rel, n_rel, &m->Target_ToSource_TransparentContainer);
     ue->s1ho.state = HO_EXECUTING;
@@ -569,11 +591,20 @@ static void handover_notify(struct agw_ctx *ctx, struct agw_enb *enb, uint16_t s
     }
     /* the downlink follows the UE (TS 23.401 5.5.1.2.2 step 17-18): each
      * admitted bearer's tunnel to the target, an End Marker on the old */
-    unsigned n_ok = 0;
+    unsigned n_ok = 0, n_ded = 0;
+    uint8_t ded_sw[AGW_MAX_DED];
     for (unsigned k = 0; k < ue->s1ho.n_erab; k++) {
         struct agw_pdn *p = pgw_pdn_by_ebi(ue, ue->s1ho.erab[k].ebi);
-        if (!p)
+        if (!p) {
+            /* a dedicated bearer: its tunnel, End Marker on the old one */
+            if (n_ded < AGW_MAX_DED &&
+                esm_bearer_switch(ctx, ue, ue->s1ho.erab[k].ebi, ue->s1ho.erab[k].addr,
+                                  ue->s1ho.erab[k].teid)) {
+                ded_sw[n_ded++] = ue->s1ho.erab[k].ebi;
+                n_ok++;
+            }
             continue;
+        }
         struct in_addr old_addr = p->enb_addr;
         uint32_t old_teid = p->dl_teid;
         p->enb_addr = ue->s1ho.erab[k].addr;
@@ -592,10 +623,7 @@ static void handover_notify(struct agw_ctx *ctx, struct agw_enb *enb, uint16_t s
     /* bearers the target did not admit were released by the Command */
     for (unsigned i = 0; i < AGW_MAX_PDN; i++) {
         struct agw_pdn *p = &ue->pdn[i];
-        bool adm = false;
-        for (unsigned k = 0; k < ue->s1ho.n_erab; k++)
-            adm |= ue->s1ho.erab[k].ebi == p->ebi;
-        if (p->state != PDN_FREE && !adm)
+        if (p->state != PDN_FREE && !ho_admitted(ue, p->ebi))
             pgw_pdn_release(ctx, ue, p);
     }
     bool had_src = ue->s1;
@@ -633,6 +661,9 @@ static void handover_notify(struct agw_ctx *ctx, struct agw_enb *enb, uint16_t s
         ue->s1ho.rel_assoc = src_assoc;
         ue->s1ho.rel_enb_ue_id = src_enb_ue;
     }
+    /* TS 23.401 5.5.1.2.2 step 19 / 5.4.4.2: dedicated bearers the target
+     * did not admit are deactivated, through the target now */
+    esm_bearer_switch_done(ctx, ue, ded_sw, n_ded);
     ctx->stats.s1_handover_success++;
     LOG_DBG(ctx, "s1ap", "ue %s: S1 handover to eNB %u (assoc %u, enb %u), %u E-RAB(s)",
             ue_imsi_log(ctx, ue, b), enb->enb_id, enb->assoc_id, ue->enb_ue_id, n_ok);

@@ -101,7 +101,7 @@ int s1ap_send_ho_request(struct agw_ctx *ctx, const struct agw_ue *ue,
                          const s1ap_Source_ToTarget_TransparentContainer *container)
 {
     struct s1ap_pdu pdu;
-    s1ap_E_RABToBeSetupItemHOReq items[AGW_MAX_PDN];
+    s1ap_E_RABToBeSetupItemHOReq items[AGW_MAX_PDN + AGW_MAX_DED];
     uint8_t enc[2], integ[2];
     unsigned n = 0;
     s1ap_pdu_init(&pdu, S1AP_MSG_HandoverRequest);
@@ -130,6 +130,9 @@ int s1ap_send_ho_request(struct agw_ctx *ctx, const struct agw_ue *ue,
             p->arp_vul ? S1AP_Pre_emptionVulnerability_pre_emptable
                        : S1AP_Pre_emptionVulnerability_not_pre_emptable;
     }
+    /* TS 23.401 5.5.1.2.2 step 4: every EPS bearer of the UE, the
+     * dedicated ones with their QCI, ARP and GBR QoS information */
+    n += s1ap_ho_ded_items(ctx, ue, items + n, AGW_MAX_DED);
     m->E_RABToBeSetupListHOReq.count = n;
     m->E_RABToBeSetupListHOReq.items = items;
     m->Source_ToTarget_TransparentContainer = *container;
@@ -154,7 +157,7 @@ int s1ap_send_ho_command(struct agw_ctx *ctx, const struct agw_ue *ue,
                          const s1ap_Target_ToSource_TransparentContainer *container)
 {
     struct s1ap_pdu pdu;
-    s1ap_E_RABItem rel[AGW_MAX_PDN];
+    s1ap_E_RABItem rel[AGW_MAX_PDN + AGW_MAX_DED];
     if (!ue->s1)
         return -ENOTCONN;
     s1ap_pdu_init(&pdu, S1AP_MSG_HandoverCommand);
@@ -163,8 +166,8 @@ int s1ap_send_ho_command(struct agw_ctx *ctx, const struct agw_ue *ue,
     m->eNB_UE_S1AP_ID = ue->enb_ue_id;
     m->HandoverType = ue->s1ho.type;
     m->Target_ToSource_TransparentContainer = *container;
-    if (n_released > AGW_MAX_PDN)
-        n_released = AGW_MAX_PDN;
+    if (n_released > AGW_MAX_PDN + AGW_MAX_DED)
+        n_released = AGW_MAX_PDN + AGW_MAX_DED;
     for (unsigned i = 0; i < n_released; i++) {
         memset(&rel[i], 0, sizeof(rel[i]));
         rel[i].e_RAB_ID = released_ebis[i];

@@ -105,6 +105,7 @@ static void usage_ue(FILE *f)
                "       xepcctl ue release IMSI|#MME-UE-S1AP-ID\n"
                "       xepcctl ue guti-realloc IMSI|#MME-UE-S1AP-ID\n"
                "       xepcctl ue modify IMSI|#MME-UE-S1AP-ID --ambr UL/DL\n"
+               "       xepcctl ue generic-nas IMSI|#MME-UE-S1AP-ID TYPE HEX [INFO-HEX]\n"
                "       xepcctl ue bearer add IMSI [--apn APN] --qci Q [--arp P]\n"
                "               [--gbr-ul R --gbr-dl R] [--mbr-ul R --mbr-dl R] --tft FILTER...\n"
                "       xepcctl ue bearer modify IMSI EBI [--gbr-ul R ...] [--tft FILTER...]\n"
@@ -117,6 +118,9 @@ static void usage_ue(FILE *f)
                "'modify --ambr' gives the UE a new UE-AMBR (bit rates with bps, kbps,\n"
                "Mbps, Gbps: 10Mbps/50Mbps), sent to its eNB with a UE Context\n"
                "Modification (TS 36.413 8.3.4) when it is connected.\n"
+               "'generic-nas' sends a connected UE a DOWNLINK GENERIC NAS TRANSPORT (TS 24.301\n"
+               "5.6.4.2): container type TYPE (1 LPP, 2 location services, 1..255), the\n"
+               "container as hex (1..512 octets), optional additional information (hex).\n"
                "'bearer' activates, modifies or deactivates a dedicated EPS bearer (TS 24.301\n"
                "6.4.2-6.4.4) on the UE's PDN connection to APN (default: its first).  Rates R\n"
                "in bit/s with k, M, G (1000s); a GBR QCI (1-4, 65-67, 71-76, 82-85) needs the\n"
@@ -248,6 +252,22 @@ int cli_ue_main(int argc, char **argv)
         }
         snprintf(req, sizeof(req), "ue %s %s\n", argv[1], argv[2]);
         return ask(path, req);
+    }
+    if ((argc == 5 || argc == 6) && !strcmp(argv[1], "generic-nas")) {
+        static char greq[2 * 1024 + 2 * 255 + 64];
+        size_t n = 0;
+        for (int i = 2; i < argc; i++)
+            if (!argv[i][0] || strpbrk(argv[i], " \t\r\n"))
+                n = sizeof(greq);
+            else
+                n += strlen(argv[i]) + 1;
+        if (n + 32 > sizeof(greq)) {
+            fprintf(stderr, "xepcctl: ue generic-nas IMSI|#ID TYPE HEX [INFO-HEX]\n");
+            return CLI_USAGE;
+        }
+        snprintf(greq, sizeof(greq), "ue generic-nas %s %s %s %s\n", argv[2], argv[3], argv[4],
+                 argc == 6 ? argv[5] : "");
+        return ask(path, greq);
     }
     if (argc == 5 && !strcmp(argv[1], "modify") && !strcmp(argv[3], "--ambr")) {
         const char *slash = strchr(argv[4], '/');

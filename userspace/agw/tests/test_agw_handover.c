@@ -1039,6 +1039,304 @@ static void test_association_loss_keeps_sessions(void **state)
     assert_non_null(ue_find_imsi(&ctx, "001010000000001"));
 }
 
+/* ------------------------------------- dedicated bearers, S1 handover -- */
+
+/* a GBR dedicated bearer (EBI 6, QCI 1) on the default bearer 5 */
+static struct agw_bearer *add_dedicated(void)
+{
+    struct agw_bearer *b = &ue->ded[0];
+    b->state = BEARER_ACTIVE;
+    b->ebi = 6;
+    b->linked_ebi = 5;
+    b->qci = 1;
+    b->arp_prio = 2;
+    b->mbr_ul = b->gbr_ul = 64000;
+    b->mbr_dl = b->gbr_dl = 128000;
+    b->ul_teid = 0x600;
+    b->dl_teid = 0x601;
+    memcpy(&b->enb_addr, enb_src_addr, 4);
+    b->ue_id = ue->id;
+    return b;
+}
+
+/* the target admits the E-RABs ebis[0..n) (TEID 0x200 + 0x10 * k) */
+static void ho_request_ack_ebis(const uint8_t *ebis, unsigned n)
+{
+    struct s1ap_pdu pdu;
+    s1ap_E_RABAdmittedItem it[4];
+    s1ap_pdu_init(&pdu, S1AP_MSG_HandoverRequestAcknowledge);
+    s1ap_HandoverRequestAcknowledge *m = &pdu.u.HandoverRequestAcknowledge;
+    m->MME_UE_S1AP_ID = ue->id;
+    m->eNB_UE_S1AP_ID = 9;
+    memset(it, 0, sizeof(it));
+    for (unsigned k = 0; k < n; k++) {
+        it[k].e_RAB_ID = ebis[k];
+        it[k].transportLayerAddress.buf = enb_tgt_addr;
+        it[k].transportLayerAddress.nbits = 32;
+        it[k].gTP_TEID[2] = 0x02;
+        it[k].gTP_TEID[3] = (uint8_t)(0x10 * k);
+    }
+    m->E_RABAdmittedList.count = n;
+    m->E_RABAdmittedList.items = it;
+    m->Target_ToSource_TransparentContainer.buf = tgt_container;
+    m->Target_ToSource_TransparentContainer.len = sizeof(tgt_container);
+    feed(2, &pdu);
+}
+
+static void ho_notify(void);
+
+/* TS 23.401 5.5.1.2.2 step 4, TS 36.413 9.1.5.4: the Handover Request
+ * carries the dedicated bearer's E-RAB with its QCI, ARP and GBR QoS
+ * information and our uplink TEID; the Notify moves its downlink tunnel */
+static void test_s1_handover_dedicated_bearer(void **state)
+{
+    (void)state;
+    struct agw_bearer *b = add_dedicated();
+    ho_required(102);
+    const struct s1ap_pdu *r = sent_pdu(0);
+    assert_int_equal(r->kind, S1AP_MSG_HandoverRequest);
+    const s1ap_HandoverRequest *hr = &r->u.HandoverRequest;
+    assert_int_equal(hr->E_RABToBeSetupListHOReq.count, 2);
+    const s1ap_E_RABToBeSetupItemHOReq *it = &hr->E_RABToBeSetupListHOReq.items[1];
+    assert_int_equal(it->e_RAB_ID, 6);
+    assert_int_equal(it->e_RABlevelQosParameters.qCI, 1);
+    assert_int_equal(it->e_RABlevelQosParameters.allocationRetentionPriority.priorityLevel, 2);
+    assert_true(it->e_RABlevelQosParameters.gbrQosInformation_present);
+    assert_int_equal(it->e_RABlevelQosParameters.gbrQosInformation.e_RAB_GuaranteedBitrateDL,
+                     128000);
+    assert_int_equal(it->e_RABlevelQosParameters.gbrQosInformation.e_RAB_GuaranteedBitrateUL,
+                     64000);
+    const uint8_t *t = it->gTP_TEID;
+    assert_int_equal((uint32_t)t[0] << 24 | t[1] << 16 | t[2] << 8 | t[3], 0x600);
+
+    static const uint8_t both[] = {5, 6};
+    ho_request_ack_ebis(both, 2);
+    r = sent_pdu(0);
+    assert_int_equal(r->kind, S1AP_MSG_HandoverCommand);
+    assert_false(r->u.HandoverCommand.E_RABtoReleaseListHOCmd_present);
+    assert_int_equal(b->dl_teid, 0x601);            /* not before the Notify */
+    ho_notify();
+    assert_int_equal(ue->pdn[0].dl_teid, 0x200);
+    assert_int_equal(b->dl_teid, 0x210);
+    assert_memory_equal(&b->enb_addr, enb_tgt_addr, 4);
+    assert_int_equal(b->state, BEARER_ACTIVE);
+    assert_int_equal(ctx.stats.s1_handover_success, 1);
+}
+
+/* the target admits only the default bearer: the Command releases the
+ * dedicated E-RAB, and after the Notify the bearer is deactivated through
+ * the target (TS 23.401 5.4.4.2) */
+static void test_s1_handover_dedicated_not_admitted(void **state)
+{
+    (void)state;
+    struct agw_bearer *b = add_dedicated();
+    ho_required(102);
+    static const uint8_t dflt[] = {5};
+    ho_request_ack_ebis(dflt, 1);
+    const struct s1ap_pdu *r = sent_pdu(0);
+    assert_int_equal(r->kind, S1AP_MSG_HandoverCommand);
+    assert_true(r->u.HandoverCommand.E_RABtoReleaseListHOCmd_present);
+    assert_int_equal(r->u.HandoverCommand.E_RABtoReleaseListHOCmd.count, 1);
+    assert_int_equal(r->u.HandoverCommand.E_RABtoReleaseListHOCmd.items[0].e_RAB_ID, 6);
+    ho_notify();
+    assert_int_equal(b->state, BEARER_RELEASING);
+    bool release_to_target = false;
+    for (unsigned i = 0; i < n_sent; i++)
+        release_to_target |= sent[i].assoc == 2 &&
+                             sent_pdu(i)->kind == S1AP_MSG_E_RABReleaseCommand;
+    assert_true(release_to_target);
+}
+
+/* ------------------------------------------------- NAS transport -- */
+
+static const uint8_t held_pdu[] = {0x27, 0x11, 0x22, 0x33, 0x44, 0x05, 0x07, 0x68, 0x01};
+
+static void nas_non_delivery(uint32_t assoc, uint32_t enb_ue_id, int rn_cause)
+{
+    struct s1ap_pdu pdu;
+    s1ap_pdu_init(&pdu, S1AP_MSG_NASNonDeliveryIndication);
+    s1ap_NASNonDeliveryIndication *m = &pdu.u.NASNonDeliveryIndication;
+    m->MME_UE_S1AP_ID = ue->id;
+    m->eNB_UE_S1AP_ID = enb_ue_id;
+    m->NAS_PDU.buf = held_pdu;
+    m->NAS_PDU.len = sizeof(held_pdu);
+    m->Cause.present = S1AP_Cause_PR_radioNetwork;
+    m->Cause.u.radioNetwork = (s1ap_CauseRadioNetwork)rn_cause;
+    feed(assoc, &pdu);
+}
+
+static void ho_notify(void)
+{
+    struct s1ap_pdu pdu;
+    s1ap_pdu_init(&pdu, S1AP_MSG_HandoverNotify);
+    pdu.u.HandoverNotify.MME_UE_S1AP_ID = ue->id;
+    pdu.u.HandoverNotify.eNB_UE_S1AP_ID = 9;
+    memcpy(pdu.u.HandoverNotify.TAI.pLMNidentity, "\x00\xf1\x10", 3);
+    memcpy(pdu.u.HandoverNotify.EUTRAN_CGI.pLMNidentity, "\x00\xf1\x10", 3);
+    feed(2, &pdu);
+}
+
+/* message i is a Downlink NAS Transport on assoc to eNB UE id with
+ * held_pdu, unchanged */
+static void assert_resent(unsigned i, uint32_t assoc, uint32_t enb_ue_id)
+{
+    assert_int_equal(sent[i].assoc, assoc);
+    const struct s1ap_pdu *r = sent_pdu(i);
+    assert_int_equal(r->kind, S1AP_MSG_DownlinkNASTransport);
+    assert_int_equal(r->u.DownlinkNASTransport.MME_UE_S1AP_ID, ue->id);
+    assert_int_equal(r->u.DownlinkNASTransport.eNB_UE_S1AP_ID, enb_ue_id);
+    assert_int_equal(r->u.DownlinkNASTransport.NAS_PDU.len, sizeof(held_pdu));
+    assert_memory_equal(r->u.DownlinkNASTransport.NAS_PDU.buf, held_pdu, sizeof(held_pdu));
+}
+
+/* TS 36.413 8.6.2.3, TS 23.401 5.5.1.2.2: the source does not deliver a
+ * NAS PDU because it hands the UE over: nothing is sent while the handover
+ * runs; after the Notify the PDU goes, unchanged, to the target */
+static void test_nas_non_delivery_resent_after_s1_handover(void **state)
+{
+    (void)state;
+    ev_now_update(ctx.loop);        /* the guards start from now */
+    ho_required(102);
+    nas_non_delivery(1, 7, S1AP_CauseRadioNetwork_s1_intra_system_handover_triggered);
+    assert_int_equal(n_sent, 0);
+    assert_int_equal(ctx.stats.nas_non_delivery_rx, 1);
+    ho_request_ack();
+    assert_int_equal(sent_pdu(0)->kind, S1AP_MSG_HandoverCommand);
+    run_loop(0.05);
+    assert_int_equal(n_sent, 0);            /* still held: the UE is moving */
+    ho_notify();
+    assert_int_equal(sent_pdu(0)->kind, S1AP_MSG_UEContextReleaseCommand);
+    run_loop(0.05);
+    assert_int_equal(n_sent, 1);
+    assert_resent(0, 2, 9);
+    assert_int_equal(ctx.stats.nas_non_delivery_resent, 1);
+    assert_int_equal(ctx.stats.nas_non_delivery_dropped, 0);
+}
+
+/* a cancelled handover: the UE stays at the source, which gets the PDU */
+static void test_nas_non_delivery_resent_after_cancel(void **state)
+{
+    (void)state;
+    ev_now_update(ctx.loop);        /* the guards start from now */
+    ho_required(102);
+    ho_request_ack();
+    nas_non_delivery(1, 7, S1AP_CauseRadioNetwork_unspecified);
+    assert_int_equal(n_sent, 0);
+    struct s1ap_pdu pdu;
+    s1ap_pdu_init(&pdu, S1AP_MSG_HandoverCancel);
+    pdu.u.HandoverCancel.MME_UE_S1AP_ID = ue->id;
+    pdu.u.HandoverCancel.eNB_UE_S1AP_ID = 7;
+    pdu.u.HandoverCancel.Cause.present = S1AP_Cause_PR_radioNetwork;
+    feed(1, &pdu);
+    run_loop(0.05);
+    assert_int_equal(n_sent, 1);
+    assert_resent(0, 1, 7);
+}
+
+/* no handover: re-sent at once, once; not delivered again: given up */
+static void test_nas_non_delivery_without_handover(void **state)
+{
+    (void)state;
+    ev_now_update(ctx.loop);        /* the guards start from now */
+    nas_non_delivery(1, 7, S1AP_CauseRadioNetwork_radio_connection_with_ue_lost);
+    assert_int_equal(n_sent, 1);
+    assert_resent(0, 1, 7);
+    nas_non_delivery(1, 7, S1AP_CauseRadioNetwork_radio_connection_with_ue_lost);
+    assert_int_equal(n_sent, 0);
+    assert_int_equal(ctx.stats.nas_non_delivery_rx, 2);
+    assert_int_equal(ctx.stats.nas_non_delivery_resent, 1);
+    assert_int_equal(ctx.stats.nas_non_delivery_dropped, 1);
+    /* an X2 handover's cause: held until the Path Switch (or the guard,
+     * mme.ts1relocoverall 200 ms here), then given up */
+    nas_non_delivery(1, 7, S1AP_CauseRadioNetwork_x2_handover_triggered);
+    assert_int_equal(n_sent, 0);
+    run_loop(0.4);
+    assert_int_equal(n_sent, 0);
+    assert_int_equal(ctx.stats.nas_non_delivery_dropped, 2);
+    assert_null(ue->nas_held);
+}
+
+/* the connection goes while the PDU waits: given up, nothing sent later */
+static void test_nas_non_delivery_connection_lost(void **state)
+{
+    (void)state;
+    ev_now_update(ctx.loop);        /* the guards start from now */
+    ho_required(102);
+    nas_non_delivery(1, 7, S1AP_CauseRadioNetwork_s1_intra_system_handover_triggered);
+    s1ap_enb_disconnected(&ctx, 1, "test");
+    agw_commit(&ctx);
+    assert_int_equal(ctx.stats.nas_non_delivery_dropped, 1);
+    assert_null(ue->nas_held);
+    run_loop(0.3);
+    for (unsigned i = 0; i < n_sent; i++)
+        assert_int_not_equal(sent_pdu(i)->kind, S1AP_MSG_DownlinkNASTransport);
+}
+
+/* TS 24.301 5.6.4: DOWNLINK GENERIC NAS TRANSPORT to a connected UE
+ * (protected), refused for an idle one; the UE's UPLINK GENERIC NAS
+ * TRANSPORT is taken (counted), not answered with EMM STATUS */
+static void test_generic_nas_transport(void **state)
+{
+    (void)state;
+    static const uint8_t lpp[] = {0x92, 0x2b, 0x0a};
+    ue->ksi = 1;
+    ue->sec.eea = 2;        /* 128-EEA2 / EIA2, taken from KASME on first use */
+    ue->sec.eia = 2;
+    assert_int_equal(emm_send_dl_generic(&ctx, ue, 0, lpp, sizeof(lpp), NULL, 0), -EINVAL);
+    assert_int_equal(emm_send_dl_generic(&ctx, ue, 1, lpp, sizeof(lpp), NULL, 0), 0);
+    agw_commit(&ctx);
+    assert_int_equal(n_sent, 1);
+    const struct s1ap_pdu *r = sent_pdu(0);
+    assert_int_equal(r->kind, S1AP_MSG_DownlinkNASTransport);
+    struct nas_sec_ctx uectx;
+    assert_int_equal(nas_sec_ctx_init_kasme(&uectx, NAS_SEC_ROLE_UE, ue->ksi, ue->sec.eea,
+                                            ue->sec.eia, ue->kasme), NAS_SEC_OK);
+    uint8_t plain[256];
+    size_t pl = 0;
+    struct nas_sec_info info;
+    assert_int_equal(nas_unprotect(&uectx, r->u.DownlinkNASTransport.NAS_PDU.buf,
+                                   r->u.DownlinkNASTransport.NAS_PDU.len, plain, sizeof(plain),
+                                   &pl, &info), NAS_SEC_OK);
+    assert_int_equal(info.hdr, NAS_SEC_HDR_INTEGRITY_CIPHERED);
+    static struct nas_message m;
+    assert_true(nas_decode_plain(plain, pl, &m) >= 0);
+    assert_int_equal(m.id, NAS_MSG_DL_GENERIC_NAS_TRANSPORT);
+    assert_int_equal(m.dl_generic_nas_transport.generic_msg_container_type, 1);
+    assert_int_equal(m.dl_generic_nas_transport.generic_msg_container.len, sizeof(lpp));
+    assert_memory_equal(m.dl_generic_nas_transport.generic_msg_container.v, lpp, sizeof(lpp));
+    assert_int_equal(ctx.stats.nas_generic_dl_tx, 1);
+
+    /* the UE answers */
+    nas_message_init(&m, NAS_MSG_UL_GENERIC_NAS_TRANSPORT);
+    m.ul_generic_nas_transport.generic_msg_container_type = 1;
+    m.ul_generic_nas_transport.generic_msg_container.len = 2;
+    m.ul_generic_nas_transport.generic_msg_container.v[0] = 0x55;
+    int n = nas_encode_plain(&m, plain, sizeof(plain));
+    assert_true(n > 0);
+    uint8_t prot[300];
+    size_t plen = 0;
+    assert_int_equal(nas_protect(&uectx, NAS_SEC_HDR_INTEGRITY_CIPHERED, plain, (size_t)n, prot,
+                                 sizeof(prot), &plen), NAS_SEC_OK);
+    nas_sec_ctx_free(&uectx);
+    struct s1ap_pdu pdu;
+    s1ap_pdu_init(&pdu, S1AP_MSG_UplinkNASTransport);
+    pdu.u.UplinkNASTransport.MME_UE_S1AP_ID = ue->id;
+    pdu.u.UplinkNASTransport.eNB_UE_S1AP_ID = 7;
+    pdu.u.UplinkNASTransport.NAS_PDU.buf = prot;
+    pdu.u.UplinkNASTransport.NAS_PDU.len = (uint32_t)plen;
+    memcpy(pdu.u.UplinkNASTransport.TAI.pLMNidentity, "\x00\xf1\x10", 3);
+    memcpy(pdu.u.UplinkNASTransport.EUTRAN_CGI.pLMNidentity, "\x00\xf1\x10", 3);
+    uint64_t unexpected = ctx.stats.nas_unexpected;
+    feed(1, &pdu);
+    assert_int_equal(ctx.stats.nas_generic_ul_rx, 1);
+    assert_int_equal(ctx.stats.nas_unexpected, unexpected);
+    assert_int_equal(n_sent, 0);            /* no EMM STATUS */
+
+    s1ap_enb_disconnected(&ctx, 1, "test");
+    agw_commit(&ctx);
+    assert_int_equal(emm_send_dl_generic(&ctx, ue, 1, lpp, sizeof(lpp), NULL, 0), -ENOTCONN);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], "--dump-error-indications"))
@@ -1066,6 +1364,14 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_ue_modify_ambr, setup, teardown),
         cmocka_unit_test_setup_teardown(test_erab_modification_indication, setup, teardown),
         cmocka_unit_test_setup_teardown(test_association_loss_keeps_sessions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_s1_handover_dedicated_bearer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_s1_handover_dedicated_not_admitted, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_nas_non_delivery_resent_after_s1_handover, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_nas_non_delivery_resent_after_cancel, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_nas_non_delivery_without_handover, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_nas_non_delivery_connection_lost, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_generic_nas_transport, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
