@@ -49,6 +49,17 @@ wait_bounded() {
 registered_imsi() {
     awk -F, 'NR == 2 {print $1}' "$E2E_TMP/subs.csv"
 }
+# wait_connected IMSI: the gateway has taken its Attach Complete and the
+# UE is connected (enbsim's ready file may come before the gateway read it)
+wait_connected() {
+    for _ in $(seq 300); do
+        agwctl ue show "$1" 2>/dev/null | grep -q '^emm registered' &&
+            agwctl ue show "$1" | grep -q '^ecm connected' && return 0
+        sleep 0.1
+    done
+    diag "UE $1 not registered and connected: $(agwctl ue show "$1" 2>&1 | head -4 | tr '\n' ' ')"
+    return 1
+}
 # wait_log PATTERN: until agwd.log has it (30 s at most)
 wait_log() {
     for _ in $(seq 300); do
@@ -65,6 +76,7 @@ enbsim_bg "$E2E_TMP/n1.out" --enbs 2 --ues 1 --no-tun --hold -1 --detach --verbo
 for _ in $(seq 300); do [ -s "$READY" ] && break; sleep 0.1; done
 IMSI=$(registered_imsi)
 diag "UE $IMSI"
+wait_connected "$IMSI"
 check "xepcctl ue generic-nas: DOWNLINK GENERIC NAS TRANSPORT (LPP) to the connected UE" \
     agwctl ue generic-nas "$IMSI" 1 0102030405
 agw_wait_stat s1_handover_success 1 300 && agw_wait_stat nas_non_delivery_resent 1 100 &&
@@ -137,6 +149,7 @@ enbsim_bg "$E2E_TMP/n3.out" --enbs 1 --ues 1 --no-tun --hold -1 --detach \
     --nas-non-delivery 0x68 --ready-file "$READY"
 for _ in $(seq 300); do [ -s "$READY" ] && break; sleep 0.1; done
 IMSI=$(registered_imsi)
+wait_connected "$IMSI"
 r0=$(agw_stat nas_non_delivery_resent)
 check "generic NAS transport to a UE at the only eNB" agwctl ue generic-nas "$IMSI" 1 0607
 agw_wait_stat nas_non_delivery_resent $((r0 + 1)) 300 && agw_wait_stat nas_generic_ul_rx 3 300 &&
