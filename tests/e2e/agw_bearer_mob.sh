@@ -17,6 +17,8 @@
 #  4. The same with an S1 handover (TS 23.401 5.5.1.2.2): the Handover
 #     Request carries both E-RABs with their QoS (tshark), the Notify
 #     switches both tunnels, traffic on the bearer after it.
+#  5. An ECM-IDLE UE paged for a bearer activation answers with a TAU
+#     without the active flag: the activation completes in that connection.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/agw_lib.sh"
 
@@ -24,7 +26,7 @@ e2e_require
 agw_require
 command -v tshark >/dev/null || skip_all "tshark missing"
 trap e2e_cleanup EXIT
-tap_plan 20
+tap_plan 22
 
 e2e_topology || { not_ok "topology"; exit 1; }
 ENB2_ADDR=172.16.1.3
@@ -200,6 +202,36 @@ ho_with_bearer X2 --x2-handover-after x2_handover_success x2_handover_ok
 # 4. S1 handover (TS 23.401 5.5.1.2.2): the Handover Request carries both
 # E-RABs with their QoS, the Notify switches both tunnels
 ho_with_bearer S1 --s1-handover-after s1_handover_success s1_handover_ok
+
+# --- 5. paged for a bearer, answered with a TAU without the active flag ------
+# (TS 24.301 5.6.2.2.1, 5.5.3.2.4): the activation must not wait for
+# another paging: the TAU's connection gets the bearers (Initial Context
+# Setup) and the E-RAB Setup follows
+enbsim_bg "$E2E_TMP/t5.out" --ues 1 --no-tun --hold -1 --detach --paging-tau \
+    --ready-file "$E2E_TMP/ready5"
+wait_ready "$E2E_TMP/ready5" || not_ok "enbsim attach (paging-tau)"
+wait_ecm connected || diag "not connected"
+agwctl ue release "$IMSI" >/dev/null
+wait_ecm idle || diag "not idle"
+p0=$(agw_stat paging_started)
+t0=$(agw_stat tau_request)
+s0=$(agw_stat service_request)
+out=$(agwctl ue bearer add "$IMSI" --qci 1 --gbr-ul 1M --gbr-dl 1M \
+    --tft 'permit out udp from any to 10.45.0.0/16 50000-50010' 2>&1)
+diag "bearer add to the idle UE: $(echo $out)"
+wait_state 6 active && wait_tunnel 6 && [ $(( $(agw_stat paging_started) - p0 )) = 1 ] &&
+    [ $(( $(agw_stat tau_request) - t0 )) = 1 ] && [ "$(agw_stat service_request)" = "$s0" ] &&
+    ok "paged for a bearer, the UE answered with a TAU (no active flag): the activation went on in that connection" ||
+    { not_ok "bearer after a TAU answer: state $(bearer_val 6 state), paging $(( $(agw_stat paging_started) - p0 )), tau $(( $(agw_stat tau_request) - t0 ))"; show | sed 's/^/# /'; }
+kill -INT "$ENBSIM_PID"
+wait "$ENBSIM_PID"
+rc=$?
+[ $rc = 0 ] && [ "$(enbsim_val "$E2E_TMP/t5.out" tau_ok)" = 1 ] &&
+    [ "$(enbsim_val "$E2E_TMP/t5.out" dedicated_bearer_ok)" = 1 ] &&
+    ok "enbsim: the TAU accepted, the dedicated bearer activated" || {
+    not_ok "enbsim paging-tau (rc $rc)"
+    grep -v '_p[0-9]*_us' "$E2E_TMP/t5.out" | tail -15 | sed 's/^/# /'
+}
 
 # --- on the wire ------------------------------------------------------------
 sleep 0.5

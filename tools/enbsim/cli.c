@@ -110,6 +110,8 @@ static void usage(FILE *out)
 "    --reset-after S       every eNB resets its S1 interface S s after S1 Setup\n"
 "    --bearer-alloc Q:P    after attaching, ask for a dedicated bearer of QCI Q\n"
 "                          for UDP to remote port P (bearer resource allocation)\n"
+"    --paging-tau          a paged UE answers with a Tracking Area Update\n"
+"                          Request (without --tau-active: no active flag)\n"
 "    --nas-non-delivery T  each UE's eNB answers the first Downlink NAS Transport\n"
 "                          carrying EMM message type T (e.g. 0x68 downlink\n"
 "                          generic NAS transport) with NAS Non Delivery\n"
@@ -226,7 +228,7 @@ enum {
     O_ATTACHES, O_TUN, O_NO_TUN, O_MTU, O_TIMEOUT, O_MISBEHAVE, O_UE_REPORT, O_READY, O_NO_RECONNECT, O_VERBOSE, O_HELP,
     O_IDLE_AFTER, O_RELEASE_CAUSE, O_ACTIVE_AFTER, O_EXT_SERVICE, O_CYCLES, O_TAU_PERIOD,
     O_TAU_ACTIVE, O_X2_AFTER, O_HANDOVERS, O_RESET_AFTER, O_BEARER_ALLOC,
-    O_S1_AFTER, O_S1_CANCEL, O_S1_NOTIFY_DELAY, O_NND,
+    O_S1_AFTER, O_S1_CANCEL, O_S1_NOTIFY_DELAY, O_NND, O_PAGING_TAU,
 };
 
 static int parse_args(struct enbsim *x, int argc, char **argv)
@@ -279,6 +281,7 @@ static int parse_args(struct enbsim *x, int argc, char **argv)
         {"reset-after", required_argument, NULL, O_RESET_AFTER},
         {"bearer-alloc", required_argument, NULL, O_BEARER_ALLOC},
         {"nas-non-delivery", required_argument, NULL, O_NND},
+        {"paging-tau", no_argument, NULL, O_PAGING_TAU},
         {0},
     };
     bool have_mme = false;
@@ -530,6 +533,7 @@ static int parse_args(struct enbsim *x, int argc, char **argv)
             o->nnd_type = (int)t;
             break;
         }
+        case O_PAGING_TAU: o->paging_tau = true; break;
         case O_HELP: usage(stdout); return 1;
         default: usage(stderr); return -EINVAL;
         }

@@ -61,6 +61,7 @@ struct enbsim_opts {
     bool reset_done;
     int bearer_qci;                  /* --bearer-alloc QCI:PORT, 0 none */
     int nnd_type;                    /* --nas-non-delivery: EMM message type, -1 none */
+    bool paging_tau;                 /* --paging-tau: paged UEs answer with a TAU */
     uint16_t bearer_port;
 };
 

@@ -952,6 +952,12 @@ static void on_paging(struct enbsim *x, struct enbsim_enb *e, const struct enb_d
     if (!ue->t_start[PROC_PAGING])
         ue->t_start[PROC_PAGING] = enbsim_now_ns();
     log_ue(x, ue, "paged");
+    if (x->o.paging_tau) {
+        /* TS 24.301 5.6.2.2.1: a UE that must update its TA answers the
+         * paging with a TAU (here without the active flag) */
+        start_tau(x, ue, 0);
+        return;
+    }
     start_service(x, ue, S1AP_RRC_Establishment_Cause_mt_Access);
 }
 

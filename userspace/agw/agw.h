@@ -417,6 +417,8 @@ bool esm_bearer_enb_tunnel(struct agw_ctx *ctx, struct agw_ue *ue, uint8_t ebi,
                            struct in_addr enb, uint32_t dl_teid);
 bool esm_bearer_enb_failed(struct agw_ctx *ctx, struct agw_ue *ue, uint8_t ebi);
 void esm_bearer_connected(struct agw_ctx *ctx, struct agw_ue *ue);
+/* a bearer procedure waits for the UE to be connected (paged) */
+bool esm_bearer_waiting(const struct agw_ue *ue);
 /* X2 handover (s1ap_handover.c): a dedicated bearer's E-RAB to be switched
  * to the target's tunnel (false: not a dedicated bearer, or the datapath
  * refused it: release it), then, after the Acknowledge, the bearers that

@@ -348,17 +348,24 @@ void emm_handle_tau_request(struct agw_ctx *ctx, struct agw_ue *ue,
         return;
     }
     bool active = r->eps_update_type.active;
-    ue->release_after_tau = initial && !active;
+    /* TS 24.301 5.5.3.2.4, TS 23.401 5.3.3.2 step 20: without the active
+     * flag the network may still set the bearers up when it has downlink
+     * signalling pending: a bearer procedure that paged the UE (TS 23.401
+     * 5.4.1 step 4) and got a TAU as the answer goes on once the Initial
+     * Context Setup is over, instead of waiting for another paging */
+    bool pending = initial && !active && esm_bearer_waiting(ue);
+    ue->release_after_tau = initial && !active && !pending;
     ue_store_mark(ctx, ue);
     emm_timer_stop(ctx, ue);
     emm_send_tau_accept(ctx, ue);
     emm_timer_start(ctx, ue, EMM_PROC_TAU_ACCEPT);
     ctx->stats.tau_accept++;
     LOG_DBG(ctx, "emm", "ue %s: %s TAU accepted%s", ue_imsi_log(ctx, ue, b),
-            r->eps_update_type.type == 3 ? "periodic" : "normal", active ? " (active flag)" : "");
+            r->eps_update_type.type == 3 ? "periodic" : "normal",
+            active ? " (active flag)" : pending ? " (bearer procedures waiting)" : "");
     /* TS 23.401 5.3.3.2 step 20: with the active flag the bearers are set
      * up again, KeNB from the TAU REQUEST's COUNT */
-    if (initial && active)
+    if (initial && (active || pending))
         restore_bearers(ctx, ue, ue->rx_count);
 }
 

@@ -758,6 +758,14 @@ bool esm_bearer_enb_failed(struct agw_ctx *ctx, struct agw_ue *ue, uint8_t ebi)
 /* The UE is connected (an Initial Context Setup Response, an Attach
  * Complete, a default bearer accepted): the procedures that waited for it
  * are sent now. */
+bool esm_bearer_waiting(const struct agw_ue *ue)
+{
+    for (unsigned k = 0; k < AGW_MAX_DED; k++)
+        if (ue->ded[k].state != BEARER_FREE && ue->ded[k].deferred)
+            return true;
+    return false;
+}
+
 void esm_bearer_connected(struct agw_ctx *ctx, struct agw_ue *ue)
 {
     for (unsigned k = 0; k < AGW_MAX_DED; k++) {
