@@ -143,6 +143,21 @@ enbsim_bg() {
     echo $ENBSIM_PID >"$E2E_TMP/enbsim-$ENBSIM_PID.pid"
 }
 
+# wait_bounded PID SECS: waits for an enbsim (its exit status), interrupting it
+# after SECS.
+wait_bounded() {
+    local pid=$1 t=$2
+    for _ in $(seq $((t * 10))); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        diag "enbsim $pid still running after ${t}s: interrupted"
+        kill -INT "$pid" 2>/dev/null
+    fi
+    wait "$pid"
+}
+
 # The value of an `enbsim: KEY VALUE` line of an enbsim output file.
 enbsim_val() {
     awk -v k="$2" '$1 == "enbsim:" && $2 == k { print $3; f = 1 } END { if (!f) print "" }' "$1"

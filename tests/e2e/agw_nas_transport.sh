@@ -32,19 +32,6 @@ TS_PID=$!
 e2e_wait_capturing "$E2E_TMP/tshark.log" || diag "tshark did not say it captures"
 agw_start || { not_ok "xepc-agwd start"; exit 1; }
 
-# wait_bounded PID SECS: waits for an enbsim, interrupting it after SECS.
-wait_bounded() {
-    local pid=$1 t=$2
-    for _ in $(seq $((t * 10))); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-        diag "enbsim $pid still running after ${t}s: interrupted"
-        kill -INT "$pid" 2>/dev/null
-    fi
-    wait "$pid"
-}
 # the first subscriber's IMSI (enbsim --ues 1 is that one; `ue list` masks it)
 registered_imsi() {
     awk -F, 'NR == 2 {print $1}' "$E2E_TMP/subs.csv"

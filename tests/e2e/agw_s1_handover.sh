@@ -44,20 +44,6 @@ e2e_wait_capturing "$E2E_TMP/tshark.log" && e2e_wait_capturing "$E2E_TMP/tshark-
 sleep 0.3
 agw_start || { not_ok "xepc-agwd start"; exit 1; }
 
-# wait_bounded PID SECS: waits for an enbsim, interrupting it after SECS.
-wait_bounded() {
-    local pid=$1 t=$2
-    for _ in $(seq $((t * 10))); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-        diag "enbsim $pid still running after ${t}s: interrupted"
-        kill -INT "$pid" 2>/dev/null
-    fi
-    wait "$pid"
-}
-
 # The downlink tunnel of the session with uplink TEID $1 in the datapath:
 # "ENB_ADDR DL_TEID".
 dp_tunnel() {
