@@ -10,9 +10,14 @@
 #   agw_rss_per_ue    resident memory of xepc-agwd per attached UE, with up
 #                     to AGW_BENCH_UES (100000, the issue's figure) UEs attached by enbsim
 #                     and held, within AGW_BENCH_MASS_SECONDS (900)
+#   agw_restart_held  seconds from restarting xepc-agwd (SIGTERM) with the
+#                     UEs above held attached to the daemon serving them
+#                     again (every UE reloaded), and to the eNB set up again
 #   agw_restart       seconds from starting xepc-agwd on AGW_BENCH_RESTART_UES
 #                     (100000) stored UEs and their pinned sessions to the
 #                     daemon serving again, every UE reloaded
+#
+# AGW_BENCH_RUNS=0 skips the attach rate (to measure memory and restart).
 #
 # Every figure is printed as "bench: <name> <value> <unit>".
 source "$(dirname "$0")/../../tests/e2e/lib.sh"
@@ -42,7 +47,7 @@ echo "# machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: 
 
 # --- attach rate ----------------------------------------------------------
 rates=()
-for r in $(seq "$RUNS"); do
+[ "$RUNS" -gt 0 ] 2>/dev/null && for r in $(seq "$RUNS"); do
     out=$E2E_TMP/rate-$r.out
     ip netns exec "$NS_ENB" "$ENBSIM" --mme "$S1U_ADDR" --enb-addr "$ENB_ADDR" \
         --subscribers "$E2E_TMP/cycle.csv" --ues "$CYCLE_UES" --attaches 1000 --detach \
@@ -51,15 +56,17 @@ for r in $(seq "$RUNS"); do
     echo "# run $r: $rate attaches/s, p50 $(enbsim_val "$out" attach_p50_us) us, p99 $(enbsim_val "$out" attach_p99_us) us, failed $(enbsim_val "$out" failed)"
     rates+=("$rate $r")
 done
-median=$(printf '%s\n' "${rates[@]}" | sort -n | sed -n "$(((RUNS + 1) / 2))p")
-mr=${median#* }
-lo=$(printf '%s\n' "${rates[@]}" | sort -n | head -n 1 | cut -d' ' -f1)
-hi=$(printf '%s\n' "${rates[@]}" | sort -n | tail -n 1 | cut -d' ' -f1)
-echo "bench: agw_attach_rate ${median% *} attaches/s"
-echo "bench: agw_attach_rate_min $lo attaches/s"
-echo "bench: agw_attach_rate_max $hi attaches/s"
-echo "bench: agw_attach_p50 $(enbsim_val "$E2E_TMP/rate-$mr.out" attach_p50_us) us"
-echo "bench: agw_attach_p99 $(enbsim_val "$E2E_TMP/rate-$mr.out" attach_p99_us) us"
+if [ "$RUNS" -gt 0 ] 2>/dev/null; then
+    median=$(printf '%s\n' "${rates[@]}" | sort -n | sed -n "$(((RUNS + 1) / 2))p")
+    mr=${median#* }
+    lo=$(printf '%s\n' "${rates[@]}" | sort -n | head -n 1 | cut -d' ' -f1)
+    hi=$(printf '%s\n' "${rates[@]}" | sort -n | tail -n 1 | cut -d' ' -f1)
+    echo "bench: agw_attach_rate ${median% *} attaches/s"
+    echo "bench: agw_attach_rate_min $lo attaches/s"
+    echo "bench: agw_attach_rate_max $hi attaches/s"
+    echo "bench: agw_attach_p50 $(enbsim_val "$E2E_TMP/rate-$mr.out" attach_p50_us) us"
+    echo "bench: agw_attach_p99 $(enbsim_val "$E2E_TMP/rate-$mr.out" attach_p99_us) us"
+fi
 
 # --- memory per attached UE ----------------------------------------------
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$(agw_pid)/status"; }
@@ -77,6 +84,25 @@ rss=$(rss_kb)
 echo "# $attached of $NUES UEs attached in $(($(date +%s) - t0)) s; RSS $base kB -> $rss kB"
 echo "bench: agw_rss_per_ue $(((rss - base) * 1024 / (attached > 0 ? attached : 1))) bytes"
 echo "bench: agw_rss_ues $attached UEs"
+
+# --- restart with the UEs held ----------------------------------------------
+# SIGTERM, then a new daemon on the same SQLite file and pinned datapath;
+# enbsim keeps its UEs and sets its eNB up again when the association is back.
+enbs_setup() { "$XEPCCTL" enb list --socket "$AGW_SOCK" 2>/dev/null | awk 'NR > 1' | wc -l; }
+agw_stop TERM
+t0=$(date +%s.%N)
+agw_start || exit 1
+t1=$(date +%s.%N)
+for _ in $(seq 600); do
+    [ "$(enbs_setup)" -ge 1 ] && break
+    sleep 0.05
+done
+t2=$(date +%s.%N)
+restored=$(grep -o '[0-9]* attached UEs restored' "$E2E_TMP/agwd.log" | tail -n 1 | cut -d' ' -f1)
+echo "# restart with $attached UEs held: $restored restored, $(ues_attached) registered, eNBs set up again: $(enbs_setup)"
+echo "bench: agw_restart_held_ues $restored UEs"
+echo "bench: agw_restart_held $(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", b - a}') s"
+echo "bench: agw_restart_held_enb $(awk -v a="$t0" -v b="$t2" 'BEGIN {printf "%.2f", b - a}') s"
 kill -INT $ENBSIM_PID 2>/dev/null
 wait $ENBSIM_PID 2>/dev/null
 agw_stop TERM

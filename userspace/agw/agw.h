@@ -451,9 +451,11 @@ uint16_t esm_bearer_status(const struct agw_ue *ue);
 void esm_bearer_sync_status(struct agw_ctx *ctx, struct agw_ue *ue, uint16_t status);
 void esm_bearer_suspend(struct agw_ctx *ctx, struct agw_ue *ue, uint8_t linked_ebi);
 void esm_bearer_release_linked(struct agw_ctx *ctx, struct agw_ue *ue, uint8_t linked_ebi);
+void esm_bearer_ue_init(struct agw_ue *ue);
 void esm_bearer_ue_free(struct agw_ctx *ctx, struct agw_ue *ue);
 int esm_bearer_store(struct agw_ctx *ctx, struct agw_ue *ue);
-int esm_bearer_load(struct agw_ctx *ctx, struct agw_ue *ue);
+struct sqlite3_stmt;
+int esm_bearer_load(struct agw_ctx *ctx, struct agw_ue *ue, struct sqlite3_stmt **cache);
 void esm_bearer_show(struct agw_ctx *ctx, struct agw_ue *ue, struct strbuf *o);
 void esm_bearer_ctl(struct agw_ctx *ctx, const char *verb, char *rest, struct strbuf *o);
 /* S1AP for dedicated bearers (s1ap_build_bearer.c) */

@@ -38,6 +38,31 @@ static bool qci_valid(uint8_t qci)
     return (qci >= 1 && qci <= 9) || (qci >= 65 && qci <= 86);
 }
 
+/* -------------------------------------------------------------- slots -- */
+
+/* The slots of a UE that never had a dedicated bearer: all free, shared
+ * by every such UE and never written (const: a write would fault at once
+ * rather than leak into other UEs).  Only ensure_slots() hands out
+ * writable ones. */
+static const struct agw_bearer no_bearers[AGW_MAX_DED];
+
+void esm_bearer_ue_init(struct agw_ue *ue)
+{
+    ue->ded = (struct agw_bearer *)no_bearers;  /* read, never written */
+}
+
+/* The UE's own slots, before the first write to one of them. */
+static int ensure_slots(struct agw_ue *ue)
+{
+    if (ue->ded != no_bearers)
+        return 0;
+    struct agw_bearer *d = calloc(AGW_MAX_DED, sizeof(*d));
+    if (!d)
+        return -ENOMEM;
+    ue->ded = d;
+    return 0;
+}
+
 /* ------------------------------------------------------------ lookups -- */
 
 struct agw_bearer *esm_bearer_by_ebi(struct agw_ue *ue, uint8_t ebi)
@@ -531,12 +556,16 @@ static int activate(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p,
     if (dl_filters(ue, p->ebi) + ndl > DP_MAX_RULES)
         return snprintf(err, errlen, "more than %d downlink filters on one PDN connection",
                         DP_MAX_RULES), -ENOSPC;
+    uint8_t ebi = next_ebi(ue);
+    if (!ebi)
+        return snprintf(err, errlen, "no free EPS bearer identity"), -ENOSPC;
+    if (ensure_slots(ue) < 0)
+        return snprintf(err, errlen, "out of memory"), -ENOMEM;
     struct agw_bearer *b = NULL;
     for (unsigned k = 0; k < AGW_MAX_DED && !b; k++)
         if (ue->ded[k].state == BEARER_FREE)
             b = &ue->ded[k];
-    uint8_t ebi = next_ebi(ue);
-    if (!b || !ebi)
+    if (!b)
         return snprintf(err, errlen, "no free EPS bearer identity"), -ENOSPC;
     memset(b, 0, sizeof(*b));
     if (pgw_teid_alloc(ctx, &b->ul_teid) < 0) {
@@ -915,8 +944,12 @@ void esm_bearer_release_linked(struct agw_ctx *ctx, struct agw_ue *ue, uint8_t l
 
 void esm_bearer_ue_free(struct agw_ctx *ctx, struct agw_ue *ue)
 {
+    if (!ue->ded || ue->ded == no_bearers)
+        return;
     for (unsigned k = 0; k < AGW_MAX_DED; k++)
         ev_timer_stop(ctx->loop, &ue->ded[k].timer);
+    free(ue->ded);
+    ue->ded = (struct agw_bearer *)no_bearers;
 }
 
 /* ------------------------------------------------------- from the UE -- */
@@ -1321,19 +1354,26 @@ out:
 /* Called by ue_store_load() after the UE's PDN connections: its bearers
  * come back (a procedure that was running counts as done: the UE has the
  * bearer or will say so), their TEIDs are taken, their datapath sessions
- * adopted or installed again, and the default bearers' rules rewritten. */
-int esm_bearer_load(struct agw_ctx *ctx, struct agw_ue *ue)
+ * adopted or installed again, and the default bearers' rules rewritten.
+ * *cache holds the query across the UEs of one load (compiling it for
+ * each of 100k UEs was most of a restart's CPU); the caller finalizes it. */
+int esm_bearer_load(struct agw_ctx *ctx, struct agw_ue *ue, sqlite3_stmt **cache)
 {
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *st = *cache;
     int n = 0;
-    if (sqlite3_prepare_v2(ctx->db->db,
-                           "SELECT ebi, linked_ebi, state, qci, arp_prio, arp_cap, arp_vul, "
-                           "mbr_ul, mbr_dl, gbr_ul, gbr_dl, ul_teid, dl_teid, enb_ipv4, tft, "
-                           "deferred, pcc FROM dedicated_bearer WHERE imsi = ?1 ORDER BY ebi",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (!st && sqlite3_prepare_v2(ctx->db->db,
+                                  "SELECT ebi, linked_ebi, state, qci, arp_prio, arp_cap, "
+                                  "arp_vul, mbr_ul, mbr_dl, gbr_ul, gbr_dl, ul_teid, dl_teid, "
+                                  "enb_ipv4, tft, deferred, pcc FROM dedicated_bearer "
+                                  "WHERE imsi = ?1 ORDER BY ebi",
+                                  -1, &st, NULL) != SQLITE_OK)
         return -EIO;
+    *cache = st;
+    sqlite3_reset(st);
     sqlite3_bind_text(st, 1, ue->imsi, -1, SQLITE_STATIC);
     while (sqlite3_step(st) == SQLITE_ROW && n < AGW_MAX_DED) {
+        if (ensure_slots(ue) < 0)
+            break;
         struct agw_bearer *b = &ue->ded[n];
         memset(b, 0, sizeof(*b));
         b->ebi = (uint8_t)sqlite3_column_int(st, 0);
@@ -1381,7 +1421,7 @@ int esm_bearer_load(struct agw_ctx *ctx, struct agw_ue *ue)
             b->state = BEARER_ACTIVE;
         n++;
     }
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     /* the bearers' sessions, then the default bearers' rules naming them */
     for (unsigned k = 0; k < AGW_MAX_DED; k++) {
         struct agw_bearer *b = &ue->ded[k];

@@ -47,6 +47,12 @@ const char *emm_state_str(enum emm_state s)
     return "?";
 }
 
+/* Issue 9's budget is 4 KiB of resident memory per attached UE, with its
+ * PDN sessions, hash nodes, allocator overhead and SQLite's page cache
+ * share (tools/bench/agw_bench.sh measures it): the context itself must
+ * stay well inside it (dedicated bearers live outside, esm_bearer.c). */
+_Static_assert(sizeof(struct agw_ue) <= 2048, "struct agw_ue outgrew its share of 4 KiB per UE");
+
 struct agw_ue *ue_new(struct agw_ctx *ctx)
 {
     struct agw_ue *ue = calloc(1, sizeof(*ue));
@@ -68,6 +74,7 @@ struct agw_ue *ue_new(struct agw_ctx *ctx)
         return NULL;
     }
     ue->ksi = NAS_KSI_NONE;
+    esm_bearer_ue_init(ue);
     ev_init(&ue->timer, emm_timer_cb);
     ue->timer.data = ctx;
     emm_idle_ue_init(ctx, ue);

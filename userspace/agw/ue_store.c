@@ -353,7 +353,7 @@ static void dp_finding(const char *finding, bool repairable, bool repaired, void
 int ue_store_load(struct agw_ctx *ctx)
 {
     sqlite3 *db = db_of(ctx);
-    sqlite3_stmt *st, *pdn_st;
+    sqlite3_stmt *st, *pdn_st, *ded_st = NULL;
     int n = 0;
     if (sqlite3_prepare_v2(db,
                            "SELECT ebi, pti, apn, ue_ipv4, static_ip, ul_teid, dl_teid, enb_ipv4, "
@@ -408,12 +408,13 @@ int ue_store_load(struct agw_ctx *ctx)
             memcpy(ue->tai_plmn, sqlite3_column_blob(st, 13), 3);
         ue->tac = (uint16_t)sqlite3_column_int(st, 14);
         load_pdns(ctx, ue, pdn_st);
-        esm_bearer_load(ctx, ue);
+        esm_bearer_load(ctx, ue, &ded_st);
         emm_idle_enter(ctx, ue);    /* reachability timers start again */
         n++;
     }
     sqlite3_finalize(st);
     sqlite3_finalize(pdn_st);
+    sqlite3_finalize(ded_st);
     if (ctx->dp) {
         dp_session_foreach(ctx->dp, collect_orphan, ctx);
         /* what a writer killed between two map updates may have left
