@@ -110,7 +110,8 @@ agw_stop TERM
 # --- restart with AGW_BENCH_RESTART_UES stored UEs ---------------------------
 # The UEs are written straight into SQLite and their sessions into the
 # datapath (xepcctl session bulk), as a daemon that attached them would
-# have left them; then the time from start to serving again.
+# have left them (columns named: later migrations add some with defaults);
+# then the time from start to serving again.
 RN=${AGW_BENCH_RESTART_UES:-100000}
 "$XEPCCTL" dp down --force --pin-dir "$PIN" >/dev/null 2>&1
 rm -f "$AGW_DB" "$AGW_DB-wal" "$AGW_DB-shm"
@@ -119,10 +120,12 @@ sed -i "s/max_sessions: [0-9]*/max_sessions: $((RN * 2))/" "$AGW_CONF"
 sqlite3 "$AGW_DB" <<SQL || exit 1
 BEGIN;
 WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < $RN)
-INSERT INTO ue_context SELECT printf('0010100%08d', i), i, 3, 1, randomblob(32), 2, 2, 5, 7,
+INSERT INTO ue_context (imsi, m_tmsi, emm_state, ksi, kasme, eea, eia, ul_count, dl_count,
+    ue_net_cap, ue_ambr_ul, ue_ambr_dl, msisdn, tai_plmn, tac, updated) SELECT printf('0010100%08d', i), i, 3, 1, randomblob(32), 2, 2, 5, 7,
     zeroblob(14), 1000000000, 2000000000, '', x'00f110', 1, 0 FROM c;
 WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < $RN)
-INSERT INTO pdn_session SELECT printf('0010100%08d', i), 5, 1, 'internet',
+INSERT INTO pdn_session (imsi, ebi, pti, apn, ue_ipv4, static_ip, ul_teid, dl_teid, enb_ipv4,
+    ambr_ul, ambr_dl, qci, arp_prio, arp_cap, arp_vul, state) SELECT printf('0010100%08d', i), 5, 1, 'internet',
     printf('10.%d.%d.%d', 64 + (i + 2) / 65536 % 32, (i + 2) / 256 % 256, (i + 2) % 256), 0,
     16777216 + i, i, '$ENB_ADDR', 100000000, 200000000, 9, 15, 0, 1, 2 FROM c;
 COMMIT;
