@@ -225,7 +225,7 @@ wait "$ENBSIM_PID"
 sleep 0.5
 kill -INT $TSHARK_PID 2>/dev/null
 wait $TSHARK_PID 2>/dev/null
-TS=(tshark -r "$CAP")
+TS=(tshark -r "$CAP" -o nas-eps.null_decipher:FALSE)
 teids() { "${TS[@]}" -Y "gtp && udp.dstport == $1" -T fields -e gtp.teid 2>/dev/null | sort -u | tr '\n' ' '; }
 t1=$(teids 50001)
 t2=$(teids 40001)

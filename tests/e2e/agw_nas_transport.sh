@@ -96,7 +96,7 @@ rc=$?
 sleep 0.5
 kill -INT $TS_PID 2>/dev/null
 wait $TS_PID 2>/dev/null
-TS=(tshark -r "$CAP")
+TS=(tshark -r "$CAP" -o nas-eps.null_decipher:FALSE)
 bad=$("${TS[@]}" -Y '_ws.malformed || _ws.expert.severity >= "Error"' 2>"$E2E_TMP/ts.err" | head -5) ||
     bad="tshark failed: $(cat "$E2E_TMP/ts.err")"
 [ -s "$CAP" ] || bad="empty capture"

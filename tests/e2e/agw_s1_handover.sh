@@ -120,7 +120,7 @@ kill -INT $TS_PID $TG_PID 2>/dev/null
 wait $TS_PID $TG_PID 2>/dev/null
 # ciphered NAS stays ciphered (null_decipher would parse EEA2 output as
 # plain NAS and call it malformed); S1AP is what is judged here
-TS=(tshark -r "$CAP")
+TS=(tshark -r "$CAP" -o nas-eps.null_decipher:FALSE)
 bad=$("${TS[@]}" -Y '_ws.malformed || _ws.expert.severity >= "Error"' 2>"$E2E_TMP/ts.err" | head -5) ||
     bad="tshark failed: $(cat "$E2E_TMP/ts.err")"
 [ -s "$CAP" ] || bad="empty capture"
