@@ -714,6 +714,7 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
         return;
     }
     x->stopping = true;
+    x->t_stop = enbsim_now_ns();
     /* stop starting UEs; held UEs detach (with --detach) or finish */
     for (unsigned i = 0; i < x->n_ues; i++) {
         struct enbsim_ue_ext *ext = &x->ext[i];

@@ -118,7 +118,9 @@ static void on_retry(struct ev_loop *loop, ev_timer *w, int revents)
     struct enbsim_enb *e = w->data;
     struct enbsim *x = ctx_of(e);
     ev_timer_stop(loop, w); /* one attempt at a time: its outcome re-arms */
-    if (!e->up && !x->stopping && enbsim_enb_reconnect(x, e, false))
+    /* also while stopping: held UEs that detach (--detach) wait for their
+     * eNB's S1 to be back (load.c next_step) */
+    if (!e->up && !x->closing && enbsim_enb_reconnect(x, e, false))
         ev_timer_again(x->loop, &e->retry);
 }
 
@@ -131,7 +133,7 @@ static void on_down(void *arg, uint32_t assoc_id, enum sctp_down_reason why)
     e->up = false;
     txq_clear(x, e);
     snprintf(cause, sizeof(cause), "sctp-%s", sctp_down_reason_str(why));
-    if (e->setup_done && !x->o.no_reconnect && !x->stopping && why != SCTP_DOWN_LOCAL) {
+    if (e->setup_done && !x->o.no_reconnect && !x->closing && why != SCTP_DOWN_LOCAL) {
         /* a set-up eNB comes back: new association, S1 Setup again */
         enbsim_on_enb_lost(x, e, cause);
         ev_timer_again(x->loop, &e->retry);
@@ -268,7 +270,8 @@ int enbsim_enbs_open(struct enbsim *x)
 
 void enbsim_enbs_close(struct enbsim *x)
 {
-    x->stopping = true; /* no reconnects from here */
+    x->stopping = true;
+    x->closing = true; /* no reconnects from here */
     for (unsigned i = 0; i < x->n_enbs; i++) {
         struct enbsim_enb *e = &x->enbs[i];
         ev_timer_stop(x->loop, &e->retry);

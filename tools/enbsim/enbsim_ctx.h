@@ -190,6 +190,8 @@ struct enbsim {
     ev_timer tick, sweep;
     ev_signal sigint, sigterm, sigusr1;
     bool stopping;
+    bool closing;                   /* enbsim_enbs_close: no reconnects from here */
+    uint64_t t_stop;                /* ns: the stop signal (0: none) */
     bool ready_written;
     unsigned settled;                /* UEs attached once, or finished */
     unsigned mob_in_flight;          /* SR/TAU/handovers started by the load, in progress */

@@ -327,7 +327,14 @@ static void next_step(struct enbsim *x, struct enbsim_ue *ue)
         return;
     }
     if (x->o.detach && !x->enbs[ue->enb].s1_ready && !x->enbs[ue->enb].down) {
-        /* its eNB is setting S1 up again: detach when it is back */
+        /* its eNB is setting S1 up again: detach when it is back, but after
+         * a stop signal not longer than one procedure timeout (the MME may
+         * never come back; enbsim must end) */
+        if (x->stopping && x->t_stop &&
+            enbsim_now_ns() - x->t_stop > (uint64_t)(x->o.timeout * 1e9)) {
+            ue_fail(x, ue, PROC_DETACH, "enb-not-back", 0);
+            return;
+        }
         ext->hold_until = enbsim_now_ns() + 100000000ull;
         return;
     }
