@@ -452,6 +452,8 @@ void esm_bearer_sync_status(struct agw_ctx *ctx, struct agw_ue *ue, uint16_t sta
 void esm_bearer_suspend(struct agw_ctx *ctx, struct agw_ue *ue, uint8_t linked_ebi);
 void esm_bearer_release_linked(struct agw_ctx *ctx, struct agw_ue *ue, uint8_t linked_ebi);
 void esm_bearer_ue_init(struct agw_ue *ue);
+/* ue->ded writable: the UE's own slots (allocated on first use) */
+int esm_bearer_ue_slots(struct agw_ue *ue);
 void esm_bearer_ue_free(struct agw_ctx *ctx, struct agw_ue *ue);
 int esm_bearer_store(struct agw_ctx *ctx, struct agw_ue *ue);
 struct sqlite3_stmt;

@@ -42,7 +42,7 @@ static bool qci_valid(uint8_t qci)
 
 /* The slots of a UE that never had a dedicated bearer: all free, shared
  * by every such UE and never written (const: a write would fault at once
- * rather than leak into other UEs).  Only ensure_slots() hands out
+ * rather than leak into other UEs).  Only esm_bearer_ue_slots() hands out
  * writable ones. */
 static const struct agw_bearer no_bearers[AGW_MAX_DED];
 
@@ -52,7 +52,7 @@ void esm_bearer_ue_init(struct agw_ue *ue)
 }
 
 /* The UE's own slots, before the first write to one of them. */
-static int ensure_slots(struct agw_ue *ue)
+int esm_bearer_ue_slots(struct agw_ue *ue)
 {
     if (ue->ded != no_bearers)
         return 0;
@@ -559,7 +559,7 @@ static int activate(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p,
     uint8_t ebi = next_ebi(ue);
     if (!ebi)
         return snprintf(err, errlen, "no free EPS bearer identity"), -ENOSPC;
-    if (ensure_slots(ue) < 0)
+    if (esm_bearer_ue_slots(ue) < 0)
         return snprintf(err, errlen, "out of memory"), -ENOMEM;
     struct agw_bearer *b = NULL;
     for (unsigned k = 0; k < AGW_MAX_DED && !b; k++)
@@ -1372,7 +1372,7 @@ int esm_bearer_load(struct agw_ctx *ctx, struct agw_ue *ue, sqlite3_stmt **cache
     sqlite3_reset(st);
     sqlite3_bind_text(st, 1, ue->imsi, -1, SQLITE_STATIC);
     while (sqlite3_step(st) == SQLITE_ROW && n < AGW_MAX_DED) {
-        if (ensure_slots(ue) < 0)
+        if (esm_bearer_ue_slots(ue) < 0)
             break;
         struct agw_bearer *b = &ue->ded[n];
         memset(b, 0, sizeof(*b));

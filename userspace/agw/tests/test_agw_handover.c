@@ -1044,6 +1044,7 @@ static void test_association_loss_keeps_sessions(void **state)
 /* a GBR dedicated bearer (EBI 6, QCI 1) on the default bearer 5 */
 static struct agw_bearer *add_dedicated(void)
 {
+    assert_int_equal(esm_bearer_ue_slots(ue), 0);  /* the shared free table is read-only */
     struct agw_bearer *b = &ue->ded[0];
     b->state = BEARER_ACTIVE;
     b->ebi = 6;
