@@ -38,7 +38,7 @@ sed -i -e 's/^  t3470: 2s$/  t3470: 2s\n  t3485: 1s\n  t3486: 1s\n  t3495: 1s\n 
 agw_subscribers 2 >/dev/null || not_ok "subscriber import"
 IMSI=$(awk -F, 'NR == 2 {print $1}' "$E2E_TMP/subs.csv")
 CAP=$E2E_TMP/s1.pcap
-in_enb timeout 120 tshark -q -i "$E_IF" -f "sctp or udp port 2152" -w "$CAP" \
+ip netns exec "$NS_ENB" timeout 120 tshark -q -i "$E_IF" -f "sctp or udp port 2152" -w "$CAP" \
     >"$E2E_TMP/tshark.log" 2>&1 &
 TSHARK_PID=$!
 for _ in $(seq 50); do

@@ -25,9 +25,9 @@ agw_subscribers 4 >/dev/null || not_ok "subscriber import"
 # S1AP whole; GTP-U from the gateway, headers only (96 octets)
 CAP=$E2E_TMP/s1ap.pcap
 GCAP=$E2E_TMP/gtpu.pcap
-in_enb timeout 90 tshark -q -i "$E_IF" -f "sctp" -w "$CAP" >"$E2E_TMP/tshark.log" 2>&1 &
+ip netns exec "$NS_ENB" timeout 90 tshark -q -i "$E_IF" -f "sctp" -w "$CAP" >"$E2E_TMP/tshark.log" 2>&1 &
 TS_PID=$!
-in_enb timeout 90 tshark -q -i "$E_IF" -s 96 -f "udp port 2152 and src host $S1U_ADDR" \
+ip netns exec "$NS_ENB" timeout 90 tshark -q -i "$E_IF" -s 96 -f "udp port 2152 and src host $S1U_ADDR" \
     -w "$GCAP" >"$E2E_TMP/tshark-g.log" 2>&1 &
 TG_PID=$!
 for _ in $(seq 50); do

@@ -27,7 +27,7 @@ agw_config
 agw_subscribers 2 >/dev/null || not_ok "subscriber import"
 
 CAP=$E2E_TMP/s1ap.pcap
-in_enb timeout 120 tshark -q -i "$E_IF" -f "sctp" -w "$CAP" >"$E2E_TMP/tshark.log" 2>&1 &
+ip netns exec "$NS_ENB" timeout 120 tshark -q -i "$E_IF" -f "sctp" -w "$CAP" >"$E2E_TMP/tshark.log" 2>&1 &
 TS_PID=$!
 e2e_wait_capturing "$E2E_TMP/tshark.log" || diag "tshark did not say it captures"
 agw_start || { not_ok "xepc-agwd start"; exit 1; }

@@ -102,7 +102,7 @@ wait_idle() {
 check "the UE went ECM-IDLE after a second without traffic" wait_idle "$UE0_IP"
 paged0=$(agw_stat paging_started)
 CAP=$E2E_TMP/paging.pcap
-in_enb timeout 30 tshark -q -i "$E_IF" -f sctp -w "$CAP" >"$E2E_TMP/tshark.log" 2>&1 &
+ip netns exec "$NS_ENB" timeout 30 tshark -q -i "$E_IF" -f sctp -w "$CAP" >"$E2E_TMP/tshark.log" 2>&1 &
 TSHARK_PID=$!
 e2e_wait_capturing "$E2E_TMP/tshark.log"
 sleep 0.3

@@ -34,9 +34,9 @@ agw_subscribers 4 >/dev/null || not_ok "subscriber import"
 
 CAP=$E2E_TMP/s1ap.pcap
 GCAP=$E2E_TMP/gtpu.pcap
-in_enb timeout 120 tshark -q -i "$E_IF" -f "sctp" -w "$CAP" >"$E2E_TMP/tshark.log" 2>&1 &
+ip netns exec "$NS_ENB" timeout 120 tshark -q -i "$E_IF" -f "sctp" -w "$CAP" >"$E2E_TMP/tshark.log" 2>&1 &
 TS_PID=$!
-in_enb timeout 120 tshark -q -i "$E_IF" -s 96 -f "udp port 2152 and src host $S1U_ADDR" \
+ip netns exec "$NS_ENB" timeout 120 tshark -q -i "$E_IF" -s 96 -f "udp port 2152 and src host $S1U_ADDR" \
     -w "$GCAP" >"$E2E_TMP/tshark-g.log" 2>&1 &
 TG_PID=$!
 e2e_wait_capturing "$E2E_TMP/tshark.log" && e2e_wait_capturing "$E2E_TMP/tshark-g.log" ||

@@ -65,6 +65,11 @@ skip_all() {
     exit 0
 }
 
+# Not for a background job whose pid is signalled later: `in_enb cmd &` is
+# a subshell, and bash without job control ignores SIGINT in it (and in
+# what it starts), so `kill -INT $!` never reached a tshark started that
+# way and the test waited for its timeout. Write `ip netns exec "$NS_ENB"
+# cmd &` there.
 in_enb() { ip netns exec "$NS_ENB" "$@"; }
 in_gw() { ip netns exec "$NS_GW" "$@"; }
 in_pdn() { ip netns exec "$NS_PDN" "$@"; }
