@@ -14,7 +14,7 @@ source "$(dirname "$0")/agw_lib.sh"
 e2e_require
 agw_require
 trap e2e_cleanup EXIT
-tap_plan 30
+tap_plan 34
 
 e2e_topology || { not_ok "topology"; exit 1; }
 agw_config
@@ -79,7 +79,7 @@ tau=$(enbsim_val "$E2E_TMP/t2.out" tau_ok)
 }
 
 # --- 3. paging: downlink ping to an idle UE ---------------------------------
-enbsim_bg "$E2E_TMP/p1.out" --ues 3 --tun --idle-after 1 --hold -1 --detach \
+enbsim_bg "$E2E_TMP/p1.out" --ues 4 --tun --idle-after 1 --hold -1 --detach \
     --ready-file "$E2E_TMP/p1.ready" --timeout 10
 for _ in $(seq 100); do [ -f "$E2E_TMP/p1.ready" ] && break; sleep 0.1; done
 UE0_IP=$(agwctl ue list | awk 'NR > 1 && $3 == "registered" {print $5; exit}')
@@ -166,23 +166,59 @@ in_pdn ping -c 3 -i 0.2 -W 8 "$UE0_IP" >"$E2E_TMP/ping3.txt" 2>&1
 check "paged by its new S-TMSI after the reallocation, 3 of 3 answered" \
     grep -q '3 packets transmitted, 3 received' "$E2E_TMP/ping3.txt"
 
-# --- 5. Service Reject #10: a UE detached while idle comes back -------------
+# --- 5. network detach of idle UEs; Service Reject #10 -------------------
+# An idle UE that answers is paged and detached with a DETACH REQUEST (TS
+# 23.401 5.3.8.3); one that does not answer is detached locally, and its
+# next SERVICE REQUEST gets #10 (implicitly detached).
 UE_IPS=$(agwctl ue list | awk 'NR > 1 && $3 == "registered" {print $5}')
 UE1_IP=$(echo "$UE_IPS" | grep -vx "$UE0_IP" | head -n 1)
 UE2_IP=$(echo "$UE_IPS" | grep -vx "$UE0_IP" | grep -vx "$UE1_IP" | head -n 1)
+UE3_IP=$(echo "$UE_IPS" | grep -vx "$UE0_IP" | grep -vx "$UE1_IP" | grep -vx "$UE2_IP" | head -n 1)
 IMSI1=$(agwctl ue list | awk -v ip="$UE1_IP" 'NR > 1 && $5 == ip {print $1}')
+IMSI3=$(agwctl ue list | awk -v ip="$UE3_IP" 'NR > 1 && $5 == ip {print $1}')
 UE2_IF=$(in_enb ip -o addr show | awk -v ip="$UE2_IP" '$4 ~ "^"ip"/" {print $2; exit}')
 in_enb ip rule add from "$UE2_IP" table 202
 in_enb ip route add default dev "$UE2_IF" table 202
-check "idle again" wait_idle "$UE0_IP"
-check "xepcctl ue detach of an idle UE: detached locally" \
-    bash -c "$XEPCCTL ue detach $IMSI0 --socket $AGW_SOCK"
-# uplink data from the UE: it comes back with a SERVICE REQUEST
-in_enb ping -c 1 -W 2 -I "$UE0_IF" "$PDN_ADDR" >/dev/null 2>&1
 wait_log() {
     for _ in $(seq 100); do grep -q "$1" "$E2E_TMP/agwd.log" && return 0; sleep 0.1; done
     return 1
 }
+check "the fourth UE is idle" wait_idle "$UE3_IP"
+paged0=$(agw_stat paging_started)
+check "xepcctl ue detach of an idle UE that answers: it is paged" \
+    bash -c "$XEPCCTL ue detach $IMSI3 --socket $AGW_SOCK 2>&1 | grep -q 'idle and paged'"
+for _ in $(seq 100); do
+    agwctl ue show "$IMSI3" 2>/dev/null | grep -q '^emm deregistered' && break
+    sleep 0.1
+done
+[ "$(agw_stat paging_started)" = $((paged0 + 1)) ] && [ "$(agw_stat detach_local)" = 0 ] &&
+    grep -q "ue $IMSI3: network detach started" "$E2E_TMP/agwd.log" &&
+    agwctl ue show "$IMSI3" | grep -q '^emm deregistered' &&
+    ! agwctl ue show "$IMSI3" | grep -q '^pdn ' &&
+    ok "it answered the paging, got the DETACH REQUEST and accepted it: deregistered, no session" || {
+    not_ok "detach of a paged UE: paging $(agw_stat paging_started), local $(agw_stat detach_local)"
+    agwctl ue show "$IMSI3" | sed 's/^/# /'
+    grep "$IMSI3" "$E2E_TMP/agwd.log" | tail -8 | sed 's/^/# agwd: /'
+}
+
+check "idle again" wait_idle "$UE0_IP"
+kill -STOP "$ENBSIM_PID"
+check "xepcctl ue detach of an idle UE that does not answer: paged" \
+    bash -c "$XEPCCTL ue detach $IMSI0 --socket $AGW_SOCK 2>&1 | grep -q 'idle and paged'"
+# the detach is in SQLite before xepcctl got its answer: a daemon killed
+# while it pages goes on with it after the restart
+agw_stop KILL
+agw_start || not_ok "xepc-agwd restart"
+check "paging unanswered across a kill -9 (T3413 1 s, 1 repetition): detached locally" \
+    bash -c "for _ in \$(seq 150); do grep -q 'ue $IMSI0: detached locally (paging not answered)' \
+             '$E2E_TMP/agwd.log' && exit 0; sleep 0.1; done; exit 1"
+kill -CONT "$ENBSIM_PID"
+for _ in $(seq 300); do
+    [ "$(agwctl enb list | tail -n +2 | wc -l)" -ge 1 ] && break
+    sleep 0.1
+done
+# uplink data from the UE: it comes back with a SERVICE REQUEST
+in_enb ping -c 1 -W 2 -I "$UE0_IF" "$PDN_ADDR" >/dev/null 2>&1
 check "the detached UE's SERVICE REQUEST gets SERVICE REJECT #10 (implicitly detached)" \
     wait_log 'service rejected, #10'
 

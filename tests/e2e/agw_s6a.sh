@@ -19,7 +19,7 @@ agw_require
 diam_require
 command -v tshark >/dev/null || skip_all "tshark missing"
 trap 'diam_cleanup; e2e_cleanup' EXIT
-tap_plan 21
+tap_plan 23
 
 e2e_topology || { not_ok "topology"; exit 1; }
 agw_config
@@ -131,6 +131,31 @@ check "the S6a counters are in xepcctl agw stats and the metrics (AIR, ULA, CLR,
     bash -c "[ $(agw_stat s6a_air) -ge 5 ] && [ $(agw_stat s6a_ula_ok) -ge 4 ] && [ $(agw_stat s6a_clr) = 1 ] &&
              [ $(agw_stat s6a_idr) = 2 ] && grep -q '^xepc_agw_s6a_ula_ok_total [1-9]' '$E2E_TMP/metrics.txt' &&
              grep -q '^xepc_agw_s6a_clr_total 1$' '$E2E_TMP/metrics.txt'"
+
+# O&M detaches an idle UE whose paging goes unanswered (enbsim stopped):
+# detached locally, and the HSS is told, as for any subscriber data the
+# gateway deletes (TS 29.272 5.2.1.3: PUR)
+enbsim_bg "$E2E_TMP/idle.out" --ues 1 --no-tun --idle-after 0 --hold -1 --timeout 30 \
+    --subscribers "$(one "$(SUB 1)")"
+for _ in $(seq 150); do
+    agwctl ue list | awk -v i="$(SUB 1)" 'NR > 1 && $1 == i && $3 == "registered"' | grep -q ' idle ' && break
+    sleep 0.1
+done
+kill -STOP "$ENBSIM_PID"
+agwctl ue detach "$(SUB 1)" >"$E2E_TMP/detach.txt" 2>&1
+for _ in $(seq 200); do
+    grep -q 'detached locally (paging not answered)' "$E2E_TMP/agwd.log" && break
+    sleep 0.1
+done
+check "xepcctl ue detach of an idle UE: paged, no answer, detached locally" \
+    bash -c "grep -q 'idle and paged' '$E2E_TMP/detach.txt' &&
+             grep -q 'detached locally (paging not answered)' '$E2E_TMP/agwd.log'"
+sleep 0.5
+check "the HSS got a PUR for it (its second, after the one of its first detach)" \
+    j "sum(1 for m in lines if m['cmd']=='PUR' and m['imsi']=='$(SUB 1)')==2"
+kill -CONT "$ENBSIM_PID"
+kill -TERM "$ENBSIM_PID" 2>/dev/null
+wait "$ENBSIM_PID" 2>/dev/null
 
 # the subscription of the ULA survives a restart of the gateway (SQLite,
 # migration 0005): a UE attached (held), the daemon restarted

@@ -179,8 +179,12 @@ void emm_handle_uplink(struct agw_ctx *ctx, struct agw_ue *ue, const uint8_t *pd
 void emm_ics_done(struct agw_ctx *ctx, struct agw_ue *ue, bool ok);
 /* The S1 connection went away (association lost, release complete). */
 void emm_s1_lost(struct agw_ctx *ctx, struct agw_ue *ue);
-/* Network-initiated detach (xepcctl ue detach). */
+/* Network-initiated detach (xepcctl ue detach); an idle UE is paged first
+ * (ue->detach_wait), emm_detach_resume() goes on when it answers, and
+ * emm_detach_local() ends it when it does not. */
 int emm_detach_ue(struct agw_ctx *ctx, struct agw_ue *ue, bool reattach);
+bool emm_detach_resume(struct agw_ctx *ctx, struct agw_ue *ue);
+void emm_detach_local(struct agw_ctx *ctx, struct agw_ue *ue);
 /* Network-initiated deactivation of a PDN connection (esm_handler.c). */
 int esm_deactivate_pdn(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p, uint8_t pti,
                        uint8_t cause);

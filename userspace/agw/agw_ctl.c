@@ -253,9 +253,13 @@ static void handle_request(struct agw_ctx *ctx, char *req, struct strbuf *o)
         } else if (!strcmp(w2, "show")) {
             cmd_ue_show(ctx, o, ue);
         } else {
-            int rc = emm_detach_ue(ctx, ue, false);
+            uint64_t paged = ctx->stats.detach_paged;
+            int rc = emm_detach_ue(ctx, ue, false);     /* ue may be freed */
             if (rc < 0)
                 strbuf_printf(o, "error: detach failed: %s\n", strerror(-rc));
+            else if (ctx->stats.detach_paged != paged)
+                strbuf_printf(o, "ok: the UE is idle and paged; it is detached when it answers, "
+                                 "or locally when it does not\n");
             else
                 strbuf_printf(o, "ok\n");
         }

@@ -267,6 +267,8 @@ struct agw_ue {
     ev_timer reach_timer;           /* mobile reachable, then implicit detach timer */
     struct emm_nas_held *nas_held;  /* undelivered downlink NAS (emm_transport.c) */
     bool reach_implicit;            /* reach_timer is the implicit detach timer */
+    uint8_t detach_wait;            /* a network detach waits for the paged UE:
+                                     * 1, or 2 with re-attach (emm_sm.c) */
 };
 
 /* ------------------------------------------------------------ pools -- */

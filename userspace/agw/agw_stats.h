@@ -29,6 +29,8 @@
     X(identity_request, "Identity requests sent") \
     X(detach_ue, "UE-initiated detaches") \
     X(detach_network, "Network-initiated detaches") \
+    X(detach_paged, "Network-initiated detaches of idle UEs that paged them first") \
+    X(detach_local, "Network-initiated detaches done locally (no S1 connection, paging unanswered)") \
     X(pdn_connect_success, "PDN connections established (default bearers accepted)") \
     X(pdn_connect_reject, "PDN connectivity requests rejected") \
     X(pdn_disconnect, "PDN disconnections") \

@@ -231,6 +231,8 @@ static void paging_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
         ctx->stats.paging_failure++;
         LOG_INFO(ctx, "emm", "ue %s: no answer to paging (%u attempts)", ue_imsi_log(ctx, ue, b),
                  ue->paging_tries);
+        if (ue->detach_wait)
+            emm_detach_local(ctx, ue);  /* the network detach it was paged for */
         return;
     }
     ue->paging_tries++;

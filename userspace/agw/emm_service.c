@@ -124,6 +124,8 @@ static int restore_bearers(struct agw_ctx *ctx, struct agw_ue *ue, uint32_t ul_c
 static void service_accept(struct agw_ctx *ctx, struct agw_ue *ue, uint32_t ul_count)
 {
     char b[20];
+    if (emm_detach_resume(ctx, ue))
+        return;                     /* a network detach paged the UE (emm_sm.c) */
     if (sync_bearer_status(ctx, ue, false, 0) == 0) {
         /* 5.6.1.5 #40: no EPS bearer context activated */
         service_reject(ctx, ue, 40);
@@ -326,6 +328,8 @@ void emm_handle_tau_request(struct agw_ctx *ctx, struct agw_ue *ue,
             end_connection(ctx, ue);
         return;
     }
+    if (emm_detach_resume(ctx, ue))
+        return;                     /* a network detach paged the UE (emm_sm.c) */
     if (!agw_config_tai_served(ctx->cfg, ue->tai_plmn, ue->tac)) {
         tau_reject(ctx, ue, 12);    /* #12 tracking area not allowed */
         if (initial)

@@ -232,26 +232,78 @@ void emm_s1_lost(struct agw_ctx *ctx, struct agw_ue *ue)
     ue_teardown(ctx, ue, 0, 0, false);
 }
 
-/* TS 24.301 5.5.2.3: network-initiated detach.  A UE without an S1
- * connection is detached locally (implicit detach, 5.5.2.3.1 last
- * paragraph): its next SERVICE REQUEST or TAU gets #10. */
+/* The detach without the UE: its sessions go and, when the gateway holds
+ * the subscriber's data from the HSS, the HSS is told (TS 29.272 5.2.1.3:
+ * PUR when the MME deletes the data on O&M or unreachability); the
+ * security context stays, so that the UE's next SERVICE REQUEST or TAU
+ * gets #10 (TS 24.301 5.6.1.5, 5.5.3.2.5). */
+void emm_detach_local(struct agw_ctx *ctx, struct agw_ue *ue)
+{
+    char b[20];
+    ctx->stats.detach_local++;
+    LOG_INFO(ctx, "emm", "ue %s: detached locally (%s)", ue_imsi_log(ctx, ue, b),
+             ue->detach_wait ? "paging not answered" : "no S1 connection");
+    ue->detach_wait = 0;
+    s6a_ue_detached(ctx, ue);
+    ue_teardown(ctx, ue, S1AP_Cause_PR_nas, S1AP_CauseNas_detach, true);
+}
+
+static int detach_request(struct agw_ctx *ctx, struct agw_ue *ue, bool reattach)
+{
+    char b[20];
+    int rc = emm_send_detach_request(ctx, ue, reattach);
+    if (rc < 0)
+        return rc;
+    ue->detach_wait = 0;
+    ue->emm = EMM_DEREGISTERED_INIT;
+    ue_store_mark(ctx, ue);
+    emm_timer_start(ctx, ue, EMM_PROC_DETACH);
+    LOG_INFO(ctx, "emm", "ue %s: network detach started", ue_imsi_log(ctx, ue, b));
+    return 0;
+}
+
+/* TS 24.301 5.5.2.3: network-initiated detach (O&M, the HSS, the PCRF,
+ * the orchestrator).  A connected UE gets a DETACH REQUEST.  An ECM-IDLE
+ * one is paged first (TS 23.401 5.3.8.3: "If the UE is in ECM-IDLE state
+ * the MME pages the UE"), and the request goes when it answers
+ * (emm_detach_resume); a UE that cannot be paged, or does not answer, is
+ * detached locally (implicit detach). */
 int emm_detach_ue(struct agw_ctx *ctx, struct agw_ue *ue, bool reattach)
 {
     char b[20];
     ctx->stats.detach_network++;
+    if (!ue->s1 && ue->emm == EMM_REGISTERED && !ue->attach_pending) {
+        int rc = emm_page_ue(ctx, ue);
+        if (rc == 0 || rc == -EALREADY) {
+            ue->detach_wait = reattach ? 2 : 1;
+            ue_store_mark(ctx, ue);     /* a restart goes on with it (ue_store.c) */
+            ctx->stats.detach_paged++;
+            LOG_INFO(ctx, "emm", "ue %s: network detach: paging the idle UE",
+                     ue_imsi_log(ctx, ue, b));
+            return 0;
+        }
+    }
     if (!ue->s1 || ue->emm != EMM_REGISTERED) {
-        LOG_INFO(ctx, "emm", "ue %s: detached locally (no S1 connection)",
-                 ue_imsi_log(ctx, ue, b));
-        ue_teardown(ctx, ue, S1AP_Cause_PR_nas, S1AP_CauseNas_detach, true);
+        emm_detach_local(ctx, ue);
         return 0;
     }
-    int rc = emm_send_detach_request(ctx, ue, reattach);
-    if (rc < 0)
-        return rc;
-    ue->emm = EMM_DEREGISTERED_INIT;
-    emm_timer_start(ctx, ue, EMM_PROC_DETACH);
-    LOG_INFO(ctx, "emm", "ue %s: network detach started", ue_imsi_log(ctx, ue, b));
-    return 0;
+    return detach_request(ctx, ue, reattach);
+}
+
+/* The UE a network detach paged is back (its SERVICE REQUEST or TAU
+ * REQUEST passed the integrity check): the DETACH REQUEST goes instead of
+ * the answer it asked for (TS 24.301 5.6.1.6 / 5.5.3.2.6: the UE aborts
+ * its procedure and detaches).  False when no detach waits. */
+bool emm_detach_resume(struct agw_ctx *ctx, struct agw_ue *ue)
+{
+    if (!ue->detach_wait)
+        return false;
+    bool reattach = ue->detach_wait == 2;
+    if (detach_request(ctx, ue, reattach) < 0) {
+        ue->detach_wait = 0;
+        emm_detach_local(ctx, ue);
+    }
+    return true;
 }
 
 /* The UE detached (its DETACH REQUEST, or DETACH ACCEPT after ours): its

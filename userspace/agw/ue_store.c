@@ -158,7 +158,9 @@ static int write_ue(struct agw_ctx *ctx, struct ue_store *s, struct agw_ue *ue)
     sqlite3_stmt *st = s->upsert_ue;
     sqlite3_bind_text(st, 1, ue->imsi, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, ue->m_tmsi);
-    sqlite3_bind_int(st, 3, ue->emm);
+    /* a network detach waiting for the paged UE is stored as started:
+     * ue_store_load() pages the UE again */
+    sqlite3_bind_int(st, 3, ue->detach_wait ? EMM_DEREGISTERED_INIT : ue->emm);
     sqlite3_bind_int(st, 4, ue->ksi);
     sqlite3_bind_blob(st, 5, ue->kasme, 32, SQLITE_STATIC);
     sqlite3_bind_int(st, 6, ue->sec.eea);
@@ -410,6 +412,12 @@ int ue_store_load(struct agw_ctx *ctx)
         load_pdns(ctx, ue, pdn_st);
         esm_bearer_load(ctx, ue, &ded_st);
         emm_idle_enter(ctx, ue);    /* reachability timers start again */
+        if (sqlite3_column_int(st, 2) == EMM_DEREGISTERED_INIT) {
+            /* a network detach was under way (its re-attach flag is not
+             * kept): the UE is paged for it again, and detached locally
+             * if it does not answer (emm_sm.c) */
+            emm_detach_ue(ctx, ue, false);
+        }
         n++;
     }
     sqlite3_finalize(st);
