@@ -306,36 +306,49 @@ static __always_inline int rl_allow(__u32 kind, __be32 peer, __u64 now,
 	return !rl || rl_take(&rl->win_count, total);
 }
 
-static __always_inline void ev_unknown_teid(const struct xepc_config *cfg,
-					    __u32 teid, __be32 peer,
-					    __be32 local, __be16 port)
+/*
+ * TS 29.281 7.3.1: Error Indication per unknown TEID.  Bounded per peer
+ * and in total (a flood of random TEIDs gets at most that many events,
+ * the rest counted), then once per (TEID, peer) interval.  Returns 1 with
+ * *now set when the event may be sent.  peer: the IPv4 address, or an
+ * IPv6 one folded (ip6_key32()).
+ */
+static __always_inline int ev_teid_allowed(const struct xepc_config *cfg,
+					   __u32 teid, __be32 peer, __u64 *now)
 {
 	struct xepc_err_rl_key key = { .teid = teid, .peer_addr = peer };
-	__u64 now;
 	__u64 iv = cfg->errind_interval_ns ?: XEPC_NS_PER_SEC;
-	struct xepc_ev_unknown_teid *ev;
 	__u64 *last;
 
-	/* TS 29.281 7.3.1: Error Indication per unknown TEID.  Bounded per
-	 * peer and in total (a flood of random TEIDs gets at most that many
-	 * events, the rest counted), then once per (TEID, peer) interval. */
 	if (!rl_allow(XEPC_RL_TEID_EV, peer, meter_clock(cfg), XEPC_DEF_TEID_EV_PER_S,
 		      XEPC_DEF_TEID_EV_PEER_PER_S)) {
 		stat_cnt(XEPC_CNT_EV_TEID_SUPPRESSED, 0);
-		return;
+		return 0;
 	}
-	now = dp_now(cfg);
+	*now = dp_now(cfg);
 	last = bpf_map_lookup_elem(&xepc_err_rl, &key);
 	if (last) {
 		__u64 old = *last;
 
-		if (now - old < iv)
-			return;
-		if (__sync_val_compare_and_swap(last, old, now) != old)
-			return;
-	} else if (bpf_map_update_elem(&xepc_err_rl, &key, &now, BPF_NOEXIST)) {
-		return;
+		if (*now - old < iv)
+			return 0;
+		if (__sync_val_compare_and_swap(last, old, *now) != old)
+			return 0;
+	} else if (bpf_map_update_elem(&xepc_err_rl, &key, now, BPF_NOEXIST)) {
+		return 0;
 	}
+	return 1;
+}
+
+static __always_inline void ev_unknown_teid(const struct xepc_config *cfg,
+					    __u32 teid, __be32 peer,
+					    __be32 local, __be16 port)
+{
+	struct xepc_ev_unknown_teid *ev;
+	__u64 now;
+
+	if (!ev_teid_allowed(cfg, teid, peer, &now))
+		return;
 	ev = bpf_ringbuf_reserve(&xepc_teid_ev, sizeof(*ev), 0);
 	if (!ev) {
 		stat_cnt(XEPC_CNT_EV_TEID_LOST, 0);

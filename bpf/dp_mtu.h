@@ -22,6 +22,13 @@ static __always_inline int over_s1u_mtu(const struct xepc_config *cfg, __u32 len
 	return cfg->s1u_mtu && len + XEPC_GTPU_OVERHEAD > cfg->s1u_mtu;
 }
 
+/* The same with ovh bytes of encapsulation (56 over IPv6, outer6.h). */
+static __always_inline int over_s1u_mtu_ovh(const struct xepc_config *cfg, __u32 len,
+					    __u32 ovh)
+{
+	return cfg->s1u_mtu && len + ovh > cfg->s1u_mtu;
+}
+
 /* First half: a record of type (XEPC_EV_OVERSIZE, XEPC_EV_TO_STACK) for the
  * packet (len bytes), or XEPC_DROP_MTU when it cannot be handed over
  * (larger than a record, ring full). */

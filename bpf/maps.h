@@ -165,6 +165,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xepc_sess6 SEC(".maps");
 
+/* IPv6 S1-U addresses (struct xepc_s1u6): [0] ours, [sid] the eNB's. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XEPC_DEF_MAX_SESSIONS);
+	__type(key, __u32);
+	__type(value, struct xepc_s1u6);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xepc_s1u6 SEC(".maps");
+
 /* The IPv6 halves of xdp_s1u and xdp_sgi, reached by a tail call (slots
  * XEPC_TAIL6_*), put there by the loader.  Pinned: a program array loses
  * its entries when no file descriptor or pin holds it any more. */

@@ -67,12 +67,12 @@ static __always_inline int buffer_packet(struct __sk_buff *skb,
 static __always_inline int oversize_to_user(struct __sk_buff *skb,
 					    const struct xepc_config *cfg,
 					    __u32 sid, const struct xepc_session *s,
-					    __u32 off, __u32 len)
+					    __u32 off, __u32 len, __u16 type)
 {
 	struct xepc_ev_buffered *rec = NULL;
 	int rc;
 
-	rc = oversize_begin(cfg, sid, s, len, &rec, XEPC_EV_OVERSIZE);
+	rc = oversize_begin(cfg, sid, s, len, &rec, type);
 	if (rc)
 		return rc;
 	return oversize_end(rec, bpf_skb_load_bytes(skb, off, rec->data, buf_len(len)));
@@ -166,6 +166,20 @@ static __always_inline int downlink(struct __sk_buff *skb,
 		stat_cnt(XEPC_CNT_IDLE_BUFFERED, len);
 		return -TC_ACT_SHOT - 1;	/* consumed: userspace holds it */
 	}
+	if (s->flags & XEPC_SF_ENB6) {
+		/* the eNB is on IPv6 (docs/datapath.md "IPv6 on S1-U"): NAT
+		 * mode sends it from userspace, a G-PDU through the
+		 * follower's IPv6 socket (XEPC_EV_TO_STACK) */
+		if (skb->gso_segs > 1) {
+			rc = XEPC_DROP_GSO;
+			goto undo;
+		}
+		rc = oversize_to_user(skb, cfg, sid, s, l3, len, XEPC_EV_TO_STACK);
+		if (rc)
+			goto undo;
+		stat_cnt(XEPC_CNT_DL_ENB6_USER, len);
+		return -TC_ACT_SHOT - 1;
+	}
 
 	/* Over the S1-U MTU once encapsulated (the stack routed it here
 	 * with the UE device's MTU): DF set is dropped (MTU; in NAT mode give
@@ -183,7 +197,7 @@ static __always_inline int downlink(struct __sk_buff *skb,
 			rc = XEPC_DROP_MTU;
 			goto undo;
 		}
-		rc = oversize_to_user(skb, cfg, sid, s, l3, len);
+		rc = oversize_to_user(skb, cfg, sid, s, l3, len, XEPC_EV_OVERSIZE);
 		if (rc)
 			goto undo;
 		stat_cnt(XEPC_CNT_DL_FRAG_USER, len);

@@ -11,11 +11,14 @@
  *     Echo Response, Error Indication, Supported Extension Headers
  *                   -> XDP_PASS to the userspace GTP-U socket
  *   anything else not GTP-U -> XDP_PASS (ARP, management, ...)
- * An inner IPv6 packet takes uplink6() (docs/datapath.md "IPv6 UEs").
+ * An inner IPv6 packet takes uplink6() (docs/datapath.md "IPv6 UEs"), an
+ * outer IPv6 one s1u_outer6() (docs/datapath.md "IPv6 on S1-U"), both in
+ * xdp_s1u_ipv6, tail-called.
  */
 #include "dp_common.h"
 #include "icmp.h"
 #include "ipv6.h"
+#include "outer6.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -209,17 +212,26 @@ static __always_inline int ttl_exceeded_reply(struct xdp_md *ctx,
 					      const struct xepc_config *cfg,
 					      const struct l2_info *l2,
 					      const struct xepc_session *s,
-					      __u32 inner_off, __u32 ihl,
-					      __u32 len)
+					      __u32 sid, __u32 inner_off,
+					      __u32 ihl, __u32 len, const int o6)
 {
 	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	const __u32 hdrs = ICMP_TE_HDRS + (o6 ? XEPC_GTPU6_OVERHEAD - 36 : 0);
+	const struct xepc_s1u6 *src6 = NULL, *dst6 = NULL;
 	__u32 l2len = l2->len, quote, at, have;
 	__u8 smac[ETH_ALEN], dmac[ETH_ALEN];
 	struct ethhdr *eth = data;
-	struct iphdr *oip, *ip;
+	struct iphdr *ip;
 	__be16 tci = 0;
-	__u8 *icmp;
+	__u8 *icmp, *oip;
 
+	if (o6) {
+		/* the tunnel is over IPv6 (outer6.h) */
+		src6 = s1u6_local();
+		dst6 = s1u6_enb(sid, s);
+		if (!src6 || !dst6)
+			return XEPC_DROP_NO_S1U6;
+	}
 	if ((void *)(eth + 1) > end)
 		return XEPC_DROP_ETH_TRUNC;
 	__builtin_memcpy(smac, eth->h_source, ETH_ALEN);
@@ -235,7 +247,7 @@ static __always_inline int ttl_exceeded_reply(struct xdp_md *ctx,
 	}
 	/* RFC 792: the internet header + 64 bits of the original data */
 	quote = icmp_quote_len(len, ihl);
-	at = l2len + ICMP_TE_HDRS;	/* where the quoted header goes */
+	at = l2len + hdrs;		/* where the quoted header goes */
 	if (bpf_xdp_adjust_head(ctx, (int)inner_off - (int)at))
 		return XEPC_DROP_ADJUST;
 	data = (void *)(long)ctx->data;
@@ -246,7 +258,7 @@ static __always_inline int ttl_exceeded_reply(struct xdp_md *ctx,
 	data = (void *)(long)ctx->data;
 	end = (void *)(long)ctx->data_end;
 	eth = data;
-	if ((void *)eth + 18 + ICMP_TE_HDRS > end)
+	if ((void *)eth + 18 + hdrs > end)
 		return XEPC_DROP_ADJUST;
 	__builtin_memcpy(eth->h_dest, smac, ETH_ALEN);
 	__builtin_memcpy(eth->h_source, dmac, ETH_ALEN);
@@ -255,16 +267,20 @@ static __always_inline int ttl_exceeded_reply(struct xdp_md *ctx,
 
 		eth->h_proto = bpf_htons(ETH_P_8021Q_);
 		vh->tci = tci;
-		vh->proto = bpf_htons(ETH_P_IP);
+		vh->proto = bpf_htons(o6 ? ETH_P_IPV6_ : ETH_P_IP);
 		oip = (void *)(vh + 1);
 	} else {
-		eth->h_proto = bpf_htons(ETH_P_IP);
+		eth->h_proto = bpf_htons(o6 ? ETH_P_IPV6_ : ETH_P_IP);
 		oip = (void *)(eth + 1);
 	}
-	if ((void *)oip + ICMP_TE_HDRS > end)
+	if ((void *)oip + hdrs > end)
 		return XEPC_DROP_ADJUST;
-	gtpu_encap_hdrs(oip, cfg, s, 28 + quote, 0);
-	ip = (void *)oip + 36;
+	if (o6)
+		gtpu_encap_hdrs6(oip, cfg, src6->addr, dst6->addr, s->teid_remote,
+				 28 + quote, 0);
+	else
+		gtpu_encap_hdrs((void *)oip, cfg, s, 28 + quote, 0);
+	ip = (void *)oip + (hdrs - 28);
 	ip->version = 4;
 	ip->ihl = 5;
 	ip->tos = 0;
@@ -283,6 +299,8 @@ static __always_inline int ttl_exceeded_reply(struct xdp_md *ctx,
 	icmp[4] = icmp[5] = icmp[6] = icmp[7] = 0;
 	/* its header: only the type/code word is not 0 */
 	if (!icmp_csum(icmp, quote, end, bpf_htons(11 << 8), (__u16 *)(icmp + 2)))
+		return XEPC_DROP_ADJUST;
+	if (o6 && udp6_csum_set(ctx, oip))
 		return XEPC_DROP_ADJUST;
 	return 0;
 }
@@ -313,20 +331,26 @@ static __always_inline int l2_proto_ipv6(struct xdp_md *ctx, __u32 keep_l2)
 static __always_inline int nd_reply(struct xdp_md *ctx,
 				    const struct xepc_config *cfg,
 				    const struct l2_info *l2,
-				    const struct xepc_session *s,
+				    const struct xepc_session *s, __u32 sid,
 				    int type, const __u8 *dst,
-				    __u64 pfx, int solicited)
+				    __u64 pfx, int solicited, const int o6)
 {
 	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
-	__u32 l2len = l2->len, at = l2len + 36, want, have;
+	const __u32 olen = o6 ? XEPC_GTPU6_OVERHEAD : 36;
+	__u32 l2len = l2->len, at = l2len + olen, want, have;
 	__u32 icmp_len = type == ND_RA ? ND_RA_LEN : ND_NA_LEN;
-
+	const struct xepc_s1u6 *src6 = NULL, *dst6 = NULL;
 	__u8 smac[ETH_ALEN], dmac[ETH_ALEN];
 	struct ethhdr *eth = data;
-	struct iphdr *oip;
 	__be16 tci = 0;
-	__u8 *p;
+	__u8 *p, *oip;
 
+	if (o6) {
+		src6 = s1u6_local();
+		dst6 = s1u6_enb(sid, s);
+		if (!src6 || !dst6)
+			return XEPC_DROP_NO_S1U6;
+	}
 	if ((void *)(eth + 1) > end)
 		return XEPC_DROP_ETH_TRUNC;
 	__builtin_memcpy(smac, eth->h_source, ETH_ALEN);
@@ -350,7 +374,7 @@ static __always_inline int nd_reply(struct xdp_md *ctx,
 	data = (void *)(long)ctx->data;
 	end = (void *)(long)ctx->data_end;
 	eth = data;
-	if ((void *)eth + 18 + 36 > end)
+	if ((void *)eth + 18 + olen > end)
 		return XEPC_DROP_ADJUST;
 	__builtin_memcpy(eth->h_dest, smac, ETH_ALEN);
 	__builtin_memcpy(eth->h_source, dmac, ETH_ALEN);
@@ -359,14 +383,18 @@ static __always_inline int nd_reply(struct xdp_md *ctx,
 
 		eth->h_proto = bpf_htons(ETH_P_8021Q_);
 		vh->tci = tci;
-		vh->proto = bpf_htons(ETH_P_IP);
+		vh->proto = bpf_htons(o6 ? ETH_P_IPV6_ : ETH_P_IP);
 		oip = (void *)(vh + 1);
 	} else {
-		eth->h_proto = bpf_htons(ETH_P_IP);
+		eth->h_proto = bpf_htons(o6 ? ETH_P_IPV6_ : ETH_P_IP);
 		oip = (void *)(eth + 1);
 	}
-	gtpu_encap_hdrs(oip, cfg, s, IP6_HLEN + icmp_len, 0);
-	p = (void *)oip + 36;
+	if (o6)
+		gtpu_encap_hdrs6(oip, cfg, src6->addr, dst6->addr, s->teid_remote,
+				 IP6_HLEN + icmp_len, 0);
+	else
+		gtpu_encap_hdrs((void *)oip, cfg, s, IP6_HLEN + icmp_len, 0);
+	p = oip + olen;
 	if ((void *)(p + IP6_HLEN + ND_MAX_LEN) > end) {
 		/* an NA: its 24 bytes only */
 		if (type == ND_RA || (void *)(p + IP6_HLEN + ND_NA_LEN) > end)
@@ -374,14 +402,16 @@ static __always_inline int nd_reply(struct xdp_md *ctx,
 		nd_ip6(p, dst, ND_NA_LEN);
 		nd_na(p + IP6_HLEN, solicited);
 		nd_csum(p, ND_NA_LEN);
-		return 0;
+	} else {
+		nd_ip6(p, dst, icmp_len);
+		if (type == ND_RA)
+			nd_ra(p + IP6_HLEN, pfx, cfg);
+		else
+			nd_na(p + IP6_HLEN, solicited);
+		nd_csum(p, icmp_len);
 	}
-	nd_ip6(p, dst, icmp_len);
-	if (type == ND_RA)
-		nd_ra(p + IP6_HLEN, pfx, cfg);
-	else
-		nd_na(p + IP6_HLEN, solicited);
-	nd_csum(p, icmp_len);
+	if (o6 && udp6_csum_set(ctx, oip))
+		return XEPC_DROP_ADJUST;
 	return 0;
 }
 
@@ -446,8 +476,13 @@ static __always_inline int nd_local(struct xdp_md *ctx,
 	} else {
 		__builtin_memcpy(dst, h + 8, 16);
 	}
-	rc = nd_reply(ctx, cfg, l2, s, type == ND_RS ? ND_RA : ND_NA,
-		      dst, ip6_pfx(s6->prefix), !unspec);
+	/* into the session's tunnel, over IPv4 or IPv6 (outer6.h) */
+	if (s->flags & XEPC_SF_ENB6)
+		rc = nd_reply(ctx, cfg, l2, s, sid, type == ND_RS ? ND_RA : ND_NA,
+			      dst, ip6_pfx(s6->prefix), !unspec, 1);
+	else
+		rc = nd_reply(ctx, cfg, l2, s, sid, type == ND_RS ? ND_RA : ND_NA,
+			      dst, ip6_pfx(s6->prefix), !unspec, 0);
 	if (rc)
 		return rc;
 	stat_cnt(type == ND_RS ? XEPC_CNT_RA_SENT : XEPC_CNT_NA_SENT, len);
@@ -566,17 +601,20 @@ static __always_inline int ipv6_tail(struct xdp_md *ctx)
 	return XEPC_DROP_NO_IPV6;
 }
 
-static __always_inline int uplink(struct xdp_md *ctx,
-				  const struct xepc_config *cfg,
-				  const struct l2_info *l2, struct iphdr *oip,
-				  struct udphdr *uh, __u32 gtp_off,
-				  const struct gtpu_info *gi,
-				  __u32 *sid_out)
+/*
+ * The uplink of session s's G-PDU whose T-PDU (len bytes at inner_off) is
+ * an IPv4 packet.  outer6: the G-PDU came over IPv6 (xdp_s1u_ipv6); 0 in
+ * xdp_s1u, whose inner IPv6 packets are tail-called from here.
+ */
+static __always_inline int uplink4(struct xdp_md *ctx,
+				   const struct xepc_config *cfg,
+				   const struct l2_info *l2,
+				   const struct xepc_session *s, __u32 sid,
+				   __u32 inner_off, __u32 len, const int outer6)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
-	__u32 sid = XEPC_TEID_SID(gi->teid), inner_off, ihl, len, outer_len;
-	struct xepc_session *s, scopy;
+	__u32 ihl, outer_len;
 	struct route_req rq = {};
 	struct route_res rt;
 	struct verdict v = {};
@@ -584,17 +622,6 @@ static __always_inline int uplink(struct xdp_md *ctx,
 	struct iphdr *iph;
 	int rc;
 
-	s = session_get(cfg, sid, &scopy);
-	if (!s || !(s->flags & XEPC_SF_ACTIVE) || s->teid_local != gi->teid) {
-		/* TS 29.281 7.3.1: userspace sends the Error Indication */
-		ev_unknown_teid(cfg, gi->teid, oip->saddr, oip->daddr,
-				uh->source);
-		return XEPC_DROP_UNKNOWN_TEID;
-	}
-	*sid_out = sid;
-
-	inner_off = gtp_off + gi->hdr_len;
-	len = gi->msg_len - gi->hdr_len;	/* T-PDU length */
 	if (inner_off > PARSE_MAX_OFF)
 		return XEPC_DROP_INNER_TRUNC;
 	iph = data + inner_off;
@@ -604,7 +631,7 @@ static __always_inline int uplink(struct xdp_md *ctx,
 		return XEPC_DROP_INNER_TRUNC;
 	}
 	if (iph->version != 4) {
-		if (iph->version == 6)
+		if (iph->version == 6 && !outer6)
 			return ipv6_tail(ctx);
 		return XEPC_DROP_INNER_NOT_IPV4;
 	}
@@ -665,10 +692,18 @@ static __always_inline int uplink(struct xdp_md *ctx,
 			rc = XEPC_DROP_TTL_EXCEEDED;
 			uncount_usage(sid, &v, XEPC_DIR_UL, len);
 			if (!(s->flags & XEPC_SF_TUNNEL) ||
+			    (!outer6 && (s->flags & XEPC_SF_ENB6)) ||
 			    !rl_allow(XEPC_RL_ICMP, s->ue_addr, meter_clock(cfg),
 				      XEPC_DEF_ICMP_PER_S, XEPC_DEF_ICMP_PEER_PER_S))
 				return rc;
-			rc = ttl_exceeded_reply(ctx, cfg, l2, s, inner_off, ihl, len);
+			/* into the session's tunnel: over IPv6 when its eNB
+			 * is (outer6.h), from xdp_s1u_ipv6 only */
+			if (outer6 && (s->flags & XEPC_SF_ENB6))
+				rc = ttl_exceeded_reply(ctx, cfg, l2, s, sid, inner_off,
+							ihl, len, 1);
+			else
+				rc = ttl_exceeded_reply(ctx, cfg, l2, s, sid, inner_off,
+							ihl, len, 0);
 			if (rc)
 				return rc;
 			stat_cnt(XEPC_CNT_UL_TTL_ICMP, len);
@@ -710,6 +745,29 @@ undo:
 	return rc;
 }
 
+static __always_inline int uplink(struct xdp_md *ctx,
+				  const struct xepc_config *cfg,
+				  const struct l2_info *l2, struct iphdr *oip,
+				  struct udphdr *uh, __u32 gtp_off,
+				  const struct gtpu_info *gi,
+				  __u32 *sid_out)
+{
+	__u32 sid = XEPC_TEID_SID(gi->teid);
+	struct xepc_session *s, scopy;
+
+	s = session_get(cfg, sid, &scopy);
+	if (!s || !(s->flags & XEPC_SF_ACTIVE) || s->teid_local != gi->teid) {
+		/* TS 29.281 7.3.1: userspace sends the Error Indication */
+		ev_unknown_teid(cfg, gi->teid, oip->saddr, oip->daddr,
+				uh->source);
+		return XEPC_DROP_UNKNOWN_TEID;
+	}
+	*sid_out = sid;
+	/* T-PDU: after the GTP-U header, to the end of the message */
+	return uplink4(ctx, cfg, l2, s, sid, gtp_off + gi->hdr_len,
+		       gi->msg_len - gi->hdr_len, 0);
+}
+
 /*
  * Helpers above return a drop reason (> 0) or -(xdp action) - 1 for a
  * verdict; this keeps one drop/count point for the whole walk.
@@ -733,6 +791,12 @@ int xdp_s1u(struct xdp_md *ctx)
 		goto drop;
 	}
 	rc = parse_eth(data, end, &l2);
+	if (!rc && l2.proto == ETH_P_IPV6_) {
+		/* GTP-U over IPv6 continues in xdp_s1u_ipv6 (s1u_outer6());
+		 * without it, IPv6 is the stack's */
+		bpf_tail_call(ctx, &xepc_tail6, XEPC_TAIL6_S1U);
+		goto pass_not_gtpu;
+	}
 	if (rc == PARSE_PASS || (!rc && l2.proto != ETH_P_IP))
 		goto pass_not_gtpu;
 	if (rc)
@@ -823,22 +887,193 @@ drop:
 }
 
 /*
+ * GTP-U Echo Response over IPv6 (TS 29.281 7.2.2), as echo_reply(): the
+ * request rewritten in place, addresses and ports swapped, the message
+ * replaced by the response with the Recovery IE, and the UDP checksum
+ * that IPv6 requires (RFC 8200 8.1).  parse_outer6() took no extension
+ * headers, so the headers stay where they are.
+ */
+static __always_inline int echo_reply6(struct xdp_md *ctx,
+				       const struct xepc_config *cfg,
+				       const struct l2_info *l2,
+				       const struct gtpu_info *gi)
+{
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	__u32 l2len = l2->len, want = l2len + IP6_HLEN + 8 + 14, have;
+	__u8 a[16], mac[ETH_ALEN], *h, *p;
+	struct gtpu_hdr *gh;
+	struct udphdr *uh;
+	struct ethhdr *eth;
+	__be16 port;
+
+	if (!(gi->flags & GTP_FLAG_S) && gi->msg_len != sizeof(*gh))
+		return XEPC_DROP_ECHO_BAD;
+	if (l2len != 14 && l2len != 18)
+		return XEPC_DROP_ADJUST;
+	have = end - data;
+	if (want != have && bpf_xdp_adjust_tail(ctx, (int)want - (int)have))
+		return XEPC_DROP_ADJUST;
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+	eth = data;
+	if ((void *)(eth + 1) > end)
+		return XEPC_DROP_ADJUST;
+	__builtin_memcpy(mac, eth->h_dest, ETH_ALEN);
+	__builtin_memcpy(eth->h_dest, eth->h_source, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, mac, ETH_ALEN);
+	h = data + (l2len == 18 ? 18 : 14);
+	if ((void *)(h + IP6_HLEN + 8 + 14) > end)
+		return XEPC_DROP_ADJUST;
+	*(__u32 *)h = bpf_htonl(6u << 28);
+	h[4] = 0;
+	h[5] = 8 + 14;
+	h[6] = IPPROTO_UDP;
+	h[7] = cfg->outer_ttl ?: 64;
+	__builtin_memcpy(a, h + 8, 16);
+	__builtin_memcpy(h + 8, h + 24, 16);
+	__builtin_memcpy(h + 24, a, 16);
+	uh = (void *)(h + IP6_HLEN);
+	/* TS 29.281 4.4.2.2: to the request's source port */
+	port = uh->source;
+	uh->source = uh->dest;
+	uh->dest = port;
+	uh->len = bpf_htons(8 + 14);
+	gh = (void *)(uh + 1);
+	gh->flags = 0x32;		/* version 1, PT 1, S */
+	gh->type = XEPC_GTP_ECHO_RSP;
+	gh->length = bpf_htons(6);
+	gh->teid = 0;
+	p = (void *)(gh + 1);
+	p[0] = gi->seq >> 8;
+	p[1] = gi->seq & 0xff;
+	p[2] = 0;
+	p[3] = 0;
+	p[4] = XEPC_GTP_IE_RECOVERY;
+	p[5] = cfg->recovery;
+	if (udp6_csum_set(ctx, h))
+		return XEPC_DROP_ADJUST;
+	return 0;
+}
+
+/*
+ * GTP-U over IPv6 (docs/datapath.md "IPv6 on S1-U"): Ethernet [802.1Q] /
+ * IPv6 to our IPv6 S1-U address (xepc_s1u6[0]) / UDP 2152 (checksum not 0,
+ * RFC 8200 8.1) / GTP-U; then the same walk as over IPv4: Echo Request
+ * answered here, path management and errors to userspace, a G-PDU to its
+ * session by TEID.  Other IPv6 (Neighbor Discovery for our address,
+ * management, extension headers and fragments) is the stack's.  Returns 0
+ * for a G-PDU of a live session (*s copied to *copy, *sid, the T-PDU at
+ * *inner_off, *len bytes), which the caller walks on (one call site of
+ * each uplink walk keeps the program within the verifier's budget), else
+ * -(XDP action) - 1 or a drop reason.
+ */
+static __always_inline int s1u_outer6(struct xdp_md *ctx,
+				      const struct xepc_config *cfg,
+				      const struct l2_info *l2,
+				      struct xepc_session *copy, __u32 *sid,
+				      __u32 *inner_off, __u32 *len)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	__u32 frame_len = end - data, off, plen = 0;
+	const struct xepc_s1u6 *me;
+	struct xepc_session *s;
+	struct gtpu_info gi = {};
+	struct udphdr *uh = NULL;
+	__u8 *h = NULL;
+	int rc;
+
+	me = s1u6_local();
+	if (!me)
+		goto pass;
+	rc = parse_outer6(data, end, l2->len, &h, &plen);
+	if (rc == PARSE_PASS)
+		goto pass;
+	if (rc)
+		return rc;
+	if (!ip6_eq(h + 24, me->addr))
+		goto pass;
+	off = l2->len + IP6_HLEN;
+	{
+		struct udphdr *u;
+
+		if (off > PARSE_MAX_OFF || data + off + sizeof(*u) > end)
+			return XEPC_DROP_UDP_TRUNC;
+		u = data + off;
+		if (u->dest != bpf_htons(XEPC_GTPU_PORT))
+			goto pass;
+	}
+	rc = parse_udp(data, end, off, plen, &uh);
+	if (rc)
+		return rc;
+	if (!uh->check)
+		return XEPC_DROP_UDP6_CSUM_ZERO;
+	off += sizeof(struct udphdr);
+	rc = parse_gtpu(data, end, off, plen - sizeof(struct udphdr), &gi);
+	if (rc)
+		return rc;
+
+	switch (gi.type) {
+	case XEPC_GTP_GPDU:
+		stat_cnt(XEPC_CNT_UL_GPDU, frame_len);
+		stat_cnt(XEPC_CNT_UL_OUTER6, frame_len);
+		*sid = XEPC_TEID_SID(gi.teid);
+		s = session_get(cfg, *sid, copy);
+		if (!s || !(s->flags & XEPC_SF_ACTIVE) || s->teid_local != gi.teid) {
+			/* TS 29.281 7.3.1: userspace sends the Error
+			 * Indication, over IPv6 */
+			ev_unknown_teid6(cfg, gi.teid, h, uh->source);
+			*sid = 0;
+			return XEPC_DROP_UNKNOWN_TEID;
+		}
+		if (s != copy)
+			__builtin_memcpy(copy, s, sizeof(*copy));
+		*inner_off = off + gi.hdr_len;
+		*len = gi.msg_len - gi.hdr_len;
+		return 0;
+	case XEPC_GTP_ECHO_REQ:
+		if (!rl_allow(XEPC_RL_ECHO, ip6_key32(h + 8), meter_clock(cfg),
+			      XEPC_DEF_ECHO_PER_S, XEPC_DEF_ECHO_PEER_PER_S))
+			return XEPC_DROP_ECHO_RATE_LIMIT;
+		rc = echo_reply6(ctx, cfg, l2, &gi);
+		if (rc)
+			return rc;
+		stat_cnt(XEPC_CNT_ECHO_REPLIED, frame_len);
+		return -XDP_TX - 1;
+	case XEPC_GTP_ECHO_RSP:
+	case XEPC_GTP_ERROR_IND:
+	case XEPC_GTP_SUPP_EXT_HDR:
+		stat_cnt(XEPC_CNT_GTP_TO_USER, frame_len);
+		return -XDP_PASS - 1;
+	case XEPC_GTP_END_MARKER:
+		return XEPC_DROP_GTP_END_MARKER;
+	default:
+		return XEPC_DROP_GTP_MSG_TYPE;
+	}
+pass:
+	stat_cnt(XEPC_CNT_NOT_GTPU_PASS, frame_len);
+	return -XDP_PASS - 1;
+}
+
+/*
  * The uplink of a G-PDU whose T-PDU is IPv6, tail-called from xdp_s1u
  * (ipv6_tail()), which has checked the outer headers and the session: they
- * are parsed again here (a few loads), then uplink6().
+ * are parsed again here (a few loads), then uplink6().  GTP-U over IPv6
+ * (tail-called from xdp_s1u for every IPv6 frame) takes s1u_outer6().
  */
 SEC("xdp")
 int xdp_s1u_ipv6(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
-	__u32 frame_len = end - data, sid = 0, ihl, off, inner_off, len;
+	__u32 frame_len = end - data, sid = 0, ihl, off, inner_off = 0, len = 0;
 	struct xepc_session *s, scopy;
 	struct xepc_config *cfg;
 	struct gtpu_info gi = {};
 	struct l2_info l2 = {};
 	struct iphdr *iph = NULL;
 	struct udphdr *uh = NULL;
+	__u8 *v;
 	int rc;
 
 	cfg = get_config();
@@ -847,6 +1082,29 @@ int xdp_s1u_ipv6(struct xdp_md *ctx)
 		goto drop;
 	}
 	rc = parse_eth(data, end, &l2);
+	if (!rc && l2.proto == ETH_P_IPV6_) {
+		rc = s1u_outer6(ctx, cfg, &l2, &scopy, &sid, &inner_off, &len);
+		if (rc < 0)
+			return -rc - 1;
+		if (rc)
+			goto drop;
+		s = &scopy;
+		data = (void *)(long)ctx->data;
+		end = (void *)(long)ctx->data_end;
+		if (inner_off > PARSE_MAX_OFF) {
+			rc = XEPC_DROP_INNER_TRUNC;
+			goto sdrop;
+		}
+		v = data + inner_off;
+		if ((void *)(v + 1) > end || len < 1 || (*v >> 4) != 6) {
+			/* inner IPv4 over IPv6 (uplink4() checks it) */
+			rc = uplink4(ctx, cfg, &l2, s, sid, inner_off, len, 1);
+			if (rc < 0)
+				return -rc - 1;
+			goto sdrop;
+		}
+		goto inner6;
+	}
 	if (!rc && l2.proto != ETH_P_IP)
 		rc = XEPC_DROP_ETH_TRUNC;
 	if (!rc)
@@ -872,9 +1130,12 @@ int xdp_s1u_ipv6(struct xdp_md *ctx)
 	}
 	inner_off = off + gi.hdr_len;
 	len = gi.msg_len - gi.hdr_len;
+inner6:
+	/* one call site for both outer headers */
 	rc = uplink6(ctx, cfg, &l2, s, sid, inner_off, len);
 	if (rc < 0)
 		return -rc - 1;
+sdrop:
 	count_session_drop(sid, XEPC_DIR_UL);
 drop:
 	stat_drop(rc, frame_len);

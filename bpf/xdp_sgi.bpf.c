@@ -10,12 +10,15 @@
  *     -> bpf_fib_lookup (route cache) + bpf_redirect (no neighbour/MTU:
  *        to the stack)
  *   Ethernet [802.1Q] / IPv6 to a UE's /64 -> downlink6(), the same walk
+ *   a UE whose eNB is on IPv6 (XEPC_SF_ENB6) -> the same walk in
+ *   xdp_sgi_ipv6, encapsulated in IPv6/UDP/GTP-U (tunnel6_out())
  *   anything not for a UE -> XDP_PASS
  */
 #include "dp_common.h"
 #include "dp_mtu.h"
 #include "icmp.h"
 #include "ipv6.h"
+#include "outer6.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -96,12 +99,12 @@ static __always_inline int oversize_to_user(struct xdp_md *ctx,
 static __always_inline int frag_needed_reply(struct xdp_md *ctx,
 					     const struct xepc_config *cfg,
 					     __u32 l2len, __u32 ihl, __u32 len,
-					     __be32 to)
+					     __be32 to, __u32 ovh)
 {
 	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
 	__u8 smac[ETH_ALEN], dmac[ETH_ALEN], *icmp;
 	__u32 quote = icmp_quote_len(len, ihl), have;
-	__u16 mtu = cfg->s1u_mtu - XEPC_GTPU_OVERHEAD;
+	__u16 mtu = cfg->s1u_mtu - ovh;
 	struct ethhdr *eth = data;
 	struct iphdr *ip;
 	__be16 tci = 0;
@@ -171,13 +174,122 @@ static __always_inline int frag_needed_reply(struct xdp_md *ctx,
 	return 0;
 }
 
+/* buffer_packet6()'s twin, below: the length hidden from the compiler. */
+static __always_inline int oversize_to_user6(struct xdp_md *ctx,
+					     const struct xepc_config *cfg,
+					     __u32 sid, const struct xepc_session *s,
+					     __u32 off, __u32 len, __u16 type)
+{
+	struct xepc_ev_buffered *rec = NULL;
+	int rc;
+
+	rc = oversize_begin(cfg, sid, s, len, &rec, type);
+	if (rc)
+		return rc;
+	asm volatile("" : "+r"(len));
+	return oversize_end(rec, bpf_xdp_load_bytes(ctx, off, rec->data, buf_len(len)));
+}
+
+/*
+ * encap() over IPv6 (outer6.h): Ethernet (dmac, smac) / IPv6 src -> dst /
+ * UDP 2152 with its checksum (RFC 8200 8.1) / GTP-U / the inner packet of
+ * len bytes at l2len.  A drop reason or 0.
+ */
+static __always_inline int encap6(struct xdp_md *ctx,
+				  const struct xepc_config *cfg,
+				  const struct xepc_session *s,
+				  const struct xepc_s1u6 *src,
+				  const struct xepc_s1u6 *dst, __u32 l2len,
+				  __u32 len, __u8 tclass, const __u8 *dmac,
+				  const __u8 *smac)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	__u32 have = end - data;
+	struct ethhdr *eth;
+	int delta;
+
+	if (have > l2len + len && bpf_xdp_adjust_tail(ctx, -(int)(have - l2len - len)))
+		return XEPC_DROP_ADJUST;
+	delta = (int)l2len - (int)(sizeof(struct ethhdr) + XEPC_GTPU6_OVERHEAD);
+	if (bpf_xdp_adjust_head(ctx, delta))
+		return XEPC_DROP_ADJUST;
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+	eth = data;
+	if ((void *)(eth + 1) + XEPC_GTPU6_OVERHEAD > end)
+		return XEPC_DROP_ADJUST;
+	__builtin_memcpy(eth->h_dest, dmac, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, smac, ETH_ALEN);
+	eth->h_proto = bpf_htons(ETH_P_IPV6_);
+	gtpu_encap_hdrs6((void *)(eth + 1), cfg, src->addr, dst->addr,
+			 s->teid_remote, len, tclass);
+	if (udp6_csum_set(ctx, (void *)(eth + 1)))
+		return XEPC_DROP_ADJUST;
+	return 0;
+}
+
+/*
+ * The last steps of the downlink for a session whose eNB is on IPv6
+ * (XEPC_SF_ENB6; docs/datapath.md "IPv6 on S1-U"), the inner packet (IPv4
+ * or IPv6, len bytes at off) counted and its TTL/hop limit decremented:
+ * over the S1-U MTU (56 bytes of encapsulation) to userspace, which sends
+ * it through its IPv6 socket (the kernel fragments: RFC 8200 5, the
+ * source does); else bpf_fib_lookup (AF_INET6; no route cache: IPv4
+ * only) and encap6(), or userspace when the eNB has no neighbour entry
+ * yet.  Returns -(action) - 1, or a drop reason (the caller undoes the
+ * usage).
+ */
+static __always_inline int tunnel6_out(struct xdp_md *ctx,
+				       const struct xepc_config *cfg,
+				       const struct xepc_session *s, __u32 sid,
+				       __u32 off, __u32 len, __u8 tclass)
+{
+	const struct xepc_s1u6 *src = s1u6_local(), *dst = s1u6_enb(sid, s);
+	struct route_res rt;
+	int rc;
+
+	if (!src || !dst)
+		return XEPC_DROP_NO_S1U6;
+	if (over_s1u_mtu_ovh(cfg, len, XEPC_GTPU6_OVERHEAD)) {
+		rc = oversize_to_user6(ctx, cfg, sid, s, off, len, XEPC_EV_OVERSIZE);
+		if (rc)
+			return rc;
+		stat_cnt(XEPC_CNT_DL_FRAG_USER, len);
+		return -XDP_DROP - 1;	/* consumed: userspace sends it */
+	}
+	rc = route6_fib(ctx, ctx->ingress_ifindex, src->addr, dst->addr,
+			len + XEPC_GTPU6_OVERHEAD, tclass, IPPROTO_UDP, &rt);
+	if (rc == BPF_FIB_LKUP_RET_SUCCESS) {
+		rc = encap6(ctx, cfg, s, src, dst, off, len, tclass, rt.dmac, rt.smac);
+		if (rc)
+			return rc;
+		stat_cnt(XEPC_CNT_DL_FWD, len);
+		stat_cnt(XEPC_CNT_DL_ENB6, len);
+		return -(int)bpf_redirect(rt.ifindex, 0) - 1;
+	}
+	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH || rc == BPF_FIB_LKUP_RET_FRAG_NEEDED) {
+		/* as over IPv4: a G-PDU through the follower's socket */
+		int r2 = oversize_to_user6(ctx, cfg, sid, s, off, len, XEPC_EV_TO_STACK);
+
+		if (r2)
+			return r2;
+		stat_cnt(rc == BPF_FIB_LKUP_RET_NO_NEIGH ?
+			 XEPC_CNT_DL_NO_NEIGH_PASS : XEPC_CNT_DL_FRAG_NEEDED_PASS, len);
+		return -XDP_DROP - 1;
+	}
+	return rc < 0 ? XEPC_DROP_FIB_OTHER : fib_drop_reason(rc);
+}
+
+/* allow6: 1 in xdp_sgi_ipv6, which takes the sessions whose eNB is on
+ * IPv6; 0 in xdp_sgi, which tail-calls it for them. */
 static __always_inline int downlink(struct xdp_md *ctx,
 				    const struct xepc_config *cfg,
 				    const struct l2_info *l2, struct iphdr *iph,
-				    __u32 ihl, __u32 *sid_out)
+				    __u32 ihl, __u32 *sid_out, const int allow6)
 {
 	void *end = (void *)(long)ctx->data_end;
-	__u32 sid = 0, len = bpf_ntohs(iph->tot_len);
+	__u32 sid = 0, len = bpf_ntohs(iph->tot_len), ovh;
 	__u8 tos;
 	struct route_req rq = {};
 	struct route_res rt;
@@ -191,6 +303,11 @@ static __always_inline int downlink(struct xdp_md *ctx,
 	if (!s)
 		return -XDP_PASS - 1;
 	*sid_out = sid;
+	if (!allow6 && (s->flags & XEPC_SF_ENB6)) {
+		/* its eNB is on IPv6: the walk continues in xdp_sgi_ipv6 */
+		bpf_tail_call(ctx, &xepc_tail6, XEPC_TAIL6_SGI);
+		return XEPC_DROP_NO_S1U6;
+	}
 	stat_cnt(XEPC_CNT_DL_RX, len);
 
 	if (cfg->portal_addr && iph->saddr == cfg->portal_addr) {
@@ -240,14 +357,16 @@ static __always_inline int downlink(struct xdp_md *ctx,
 	 * sender is told the MTU it can use (checked before the TTL is
 	 * decremented, so that the quote is the packet as it came), at most
 	 * 10 per second per sender and 1000 in total (XEPC_RL_ICMP) */
-	if ((s->flags & XEPC_SF_TUNNEL) && over_s1u_mtu(cfg, len) &&
+	ovh = allow6 && (s->flags & XEPC_SF_ENB6) ? XEPC_GTPU6_OVERHEAD :
+						     XEPC_GTPU_OVERHEAD;
+	if ((s->flags & XEPC_SF_TUNNEL) && over_s1u_mtu_ovh(cfg, len, ovh) &&
 	    (iph->frag_off & bpf_htons(0x4000))) {
 		rc = XEPC_DROP_MTU;
 		uncount_usage(sid, &v, XEPC_DIR_DL, len);
 		if (!rl_allow(XEPC_RL_ICMP, iph->saddr, meter_clock(cfg),
 			      XEPC_DEF_ICMP_PER_S, XEPC_DEF_ICMP_PEER_PER_S))
 			return rc;
-		rc = frag_needed_reply(ctx, cfg, l2->len, ihl, len, iph->saddr);
+		rc = frag_needed_reply(ctx, cfg, l2->len, ihl, len, iph->saddr, ovh);
 		if (rc)
 			return rc;
 		stat_cnt(XEPC_CNT_DL_FRAG_ICMP, len);
@@ -264,6 +383,15 @@ static __always_inline int downlink(struct xdp_md *ctx,
 			goto undo;
 		stat_cnt(XEPC_CNT_IDLE_BUFFERED, len);
 		return -XDP_DROP - 1;	/* consumed: userspace holds it */
+	}
+	if (s->flags & XEPC_SF_ENB6) {
+		/* xdp_sgi_ipv6; in xdp_sgi only a dedicated bearer on IPv6
+		 * of a default bearer on IPv4, which one eNB never sets up */
+		rc = allow6 ? tunnel6_out(ctx, cfg, s, sid, l2->len, len, tos) :
+			      XEPC_DROP_NO_S1U6;
+		if (rc < 0)
+			return rc;
+		goto undo;
 	}
 	if (over_s1u_mtu(cfg, len)) {
 		/* DF clear: userspace sends it as outer fragments */
@@ -347,20 +475,6 @@ static __always_inline int buffer_packet6(struct xdp_md *ctx,
 	return idle_end(sid, rec, bpf_xdp_load_bytes(ctx, off, rec->data, buf_len(len)));
 }
 
-static __always_inline int oversize_to_user6(struct xdp_md *ctx,
-					     const struct xepc_config *cfg,
-					     __u32 sid, const struct xepc_session *s,
-					     __u32 off, __u32 len, __u16 type)
-{
-	struct xepc_ev_buffered *rec = NULL;
-	int rc;
-
-	rc = oversize_begin(cfg, sid, s, len, &rec, type);
-	if (rc)
-		return rc;
-	asm volatile("" : "+r"(len));
-	return oversize_end(rec, bpf_xdp_load_bytes(ctx, off, rec->data, buf_len(len)));
-}
 
 /*
  * The downlink of an IPv6 packet (docs/datapath.md "IPv6 UEs"): the
@@ -436,6 +550,12 @@ static __always_inline int downlink6(struct xdp_md *ctx,
 			goto undo;
 		stat_cnt(XEPC_CNT_IDLE_BUFFERED, len);
 		return -XDP_DROP - 1;
+	}
+	if (s->flags & XEPC_SF_ENB6) {
+		rc = tunnel6_out(ctx, cfg, s, sid, off, len, pi.tclass);
+		if (rc < 0)
+			return rc;
+		goto undo;
 	}
 	if (over_s1u_mtu(cfg, len)) {
 		rc = oversize_to_user6(ctx, cfg, sid, s, off, len, XEPC_EV_OVERSIZE);
@@ -518,7 +638,7 @@ int xdp_sgi(struct xdp_md *ctx)
 	if (rc)
 		goto drop;
 
-	rc = downlink(ctx, cfg, &l2, iph, ihl, &sid);
+	rc = downlink(ctx, cfg, &l2, iph, ihl, &sid, 0);
 	if (rc < 0) {
 		if (rc == -XDP_PASS - 1 && !sid)
 			goto pass;
@@ -537,14 +657,16 @@ ipv6:
 	goto pass;
 }
 
-/* The downlink of an IPv6 packet, tail-called from xdp_sgi. */
+/* The downlink of an IPv6 packet, and of an IPv4 packet for a UE whose
+ * eNB is on IPv6, tail-called from xdp_sgi. */
 SEC("xdp")
 int xdp_sgi_ipv6(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
-	__u32 frame_len = end - data, sid = 0;
+	__u32 frame_len = end - data, sid = 0, ihl;
 	struct xepc_config *cfg;
+	struct iphdr *iph = NULL;
 	struct l2_info l2 = {};
 	int rc;
 
@@ -554,9 +676,16 @@ int xdp_sgi_ipv6(struct xdp_md *ctx)
 		goto drop;
 	}
 	rc = parse_eth(data, end, &l2);
-	if (rc || l2.proto != ETH_P_IPV6_)
+	if (!rc && l2.proto == ETH_P_IP) {
+		rc = parse_ipv4(data, end, l2.len, &iph, &ihl);
+		if (rc)
+			goto pass;	/* xdp_sgi parsed it: not reached */
+		rc = downlink(ctx, cfg, &l2, iph, ihl, &sid, 1);
+	} else if (!rc && l2.proto == ETH_P_IPV6_) {
+		rc = downlink6(ctx, cfg, &l2, &sid);
+	} else {
 		goto pass;
-	rc = downlink6(ctx, cfg, &l2, &sid);
+	}
 	if (rc < 0) {
 		if (rc == -XDP_PASS - 1 && !sid)
 			goto pass;

@@ -57,6 +57,9 @@
 #define XEPC_MAP_SESS6		"xepc_sess6"	/* array[sid] of struct xepc_session6 */
 #define XEPC_MAP_TAIL6		"xepc_tail6"	/* prog array[XEPC_TAIL6__MAX]: the
 						 * IPv6 programs, tail-called */
+#define XEPC_MAP_S1U6		"xepc_s1u6"	/* array[sid] of struct xepc_s1u6: the
+						 * eNB's IPv6 S1-U address of session
+						 * sid; entry 0, the gateway's own */
 #define XEPC_TAIL6_S1U		0	/* xdp_s1u_ipv6 */
 #define XEPC_TAIL6_SGI		1	/* xdp_sgi_ipv6 */
 #define XEPC_TAIL6__MAX		2
@@ -195,6 +198,12 @@ static inline __u32 xepc_ue_slot(__be32 ue_addr, __u32 mask)
 						 * rules of its default bearer's
 						 * session (same ue_addr), never
 						 * through xepc_ue */
+#define XEPC_SF_ENB6		(1u << 3)	/* with SF_TUNNEL: the eNB's S1-U
+						 * address is IPv6, in
+						 * xepc_s1u6[sid] (enb_addr 0):
+						 * GTP-U over IPv6 (TS 29.281
+						 * 4.4.1); the downlink takes
+						 * xdp_sgi_ipv6 */
 
 /* Actions of rules, of a session's default, of final-unit handling. */
 enum xepc_action {
@@ -260,6 +269,25 @@ struct xepc_session6 {
 };
 
 #define XEPC_S6_VALID		(1u << 0)	/* the session has this prefix */
+
+/*
+ * xepc_s1u6[sid]: the IPv6 S1-U transport address of session sid's eNB
+ * (TS 36.413 9.2.2.1, a 128-bit Transport Layer Address; TS 29.281 4.4.1
+ * GTP-U over IPv6), used while the session has XEPC_SF_ENB6 and the
+ * cookie is the live session's, like struct xepc_session6.  Entry 0 (sid 0
+ * is never a session) is the gateway's own IPv6 S1-U address: the source
+ * of what it sends over IPv6, and the only IPv6 destination xdp_s1u takes
+ * GTP-U for (cookie 0; without XEPC_S1U6_VALID no GTP-U over IPv6 is
+ * taken).  A map of its own rather than fields of struct xepc_session: the
+ * IPv4 walk never reads it, and it is 16 bytes per session.
+ */
+struct xepc_s1u6 {
+	__u8 addr[16];		/* network order */
+	__u32 cookie;		/* struct xepc_session.cookie when written */
+	__u32 flags;		/* XEPC_S1U6_* */
+};
+
+#define XEPC_S1U6_VALID		(1u << 0)
 
 /*
  * The packet state of a token bucket, the fields of struct xepc_meter from
@@ -636,7 +664,9 @@ struct xepc_charge {
 	X(ECHO_RATE_LIMIT,	"Echo Request over the rate limit (peer/total)") \
 	X(NO_IPV6,		"inner IPv6, but the session has no IPv6 prefix") \
 	X(ND_LOCAL,		"IPv6 link-local/ND from a UE, consumed (DAD, not for us)") \
-	X(ND_RATE_LIMIT,	"Router/Neighbor Solicitation over the rate limit")
+	X(ND_RATE_LIMIT,	"Router/Neighbor Solicitation over the rate limit") \
+	X(UDP6_CSUM_ZERO,	"UDP checksum 0 over outer IPv6 (RFC 8200 8.1)") \
+	X(NO_S1U6,		"IPv6 tunnel without the eNB's or our IPv6 S1-U address")
 
 #define XEPC_DROP_ENUM(n, s) XEPC_DROP_##n,
 enum xepc_drop_reason {
@@ -680,7 +710,10 @@ enum xepc_drop_reason {
 	X(UL6_RX,		"uplink inner IPv6 packets of a session") \
 	X(DL6_RX,		"downlink IPv6 packets for a UE prefix") \
 	X(RA_SENT,		"Router Advertisements sent to UEs (Router Solicitation)") \
-	X(NA_SENT,		"Neighbor Advertisements sent to UEs")
+	X(NA_SENT,		"Neighbor Advertisements sent to UEs") \
+	X(UL_OUTER6,		"uplink G-PDUs over outer IPv6") \
+	X(DL_ENB6,		"downlink encapsulated in outer IPv6 and forwarded") \
+	X(DL_ENB6_USER,		"downlink to an IPv6 eNB sent by userspace (NAT mode)")
 
 #define XEPC_CNT_ENUM(n, s) XEPC_CNT_##n,
 enum xepc_counter {
@@ -762,6 +795,9 @@ enum xepc_event_type {
 					 * MTU it exceeds, for userspace to send
 					 * as a G-PDU through the kernel's stack
 					 * (which resolves, fragments) */
+	XEPC_EV_UNKNOWN_TEID6 = 8,	/* struct xepc_ev_unknown_teid6: a
+					 * G-PDU over IPv6 with an unknown TEID
+					 * (xepc_teid_ev) */
 };
 
 /*
@@ -800,6 +836,16 @@ struct xepc_ev_unknown_teid {
 	__be32 local_addr;	/* outer destination (our S1-U address) */
 	__be16 peer_port;	/* outer UDP source port */
 	__u16 pad;
+};
+
+/* The same for a G-PDU that came over IPv6 (TS 29.281 7.3.1). */
+struct xepc_ev_unknown_teid6 {
+	struct xepc_ev_hdr hdr;
+	__u32 teid;		/* host order */
+	__be16 peer_port;	/* outer UDP source port */
+	__u16 pad;
+	__u8 peer_addr[16];	/* outer IPv6 source (the eNB) */
+	__u8 local_addr[16];	/* outer IPv6 destination (our S1-U address) */
 };
 
 struct xepc_ev_quota {

@@ -130,6 +130,7 @@ int env_open(struct test_ctx *t, struct dp_env *e)
 	e->fd_rl = map_fd(e->s1u->obj, XEPC_MAP_RL);
 	e->fd_ue6 = map_fd(e->s1u->obj, XEPC_MAP_UE6);
 	e->fd_sess6 = map_fd(e->s1u->obj, XEPC_MAP_SESS6);
+	e->fd_s1u6 = map_fd(e->s1u->obj, XEPC_MAP_S1U6);
 
 	e->charging_len = 256 * sizeof(struct xepc_charge);
 	e->charging = mmap(NULL, e->charging_len, PROT_READ | PROT_WRITE,

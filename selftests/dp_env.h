@@ -26,7 +26,7 @@ struct dp_env {
 	int fd_config, fd_sessions, fd_ue, fd_ue_direct, fd_usage, fd_rulesets, fd_meters;
 	int fd_charging, fd_stats, fd_events, fd_pktbuf, fd_err_rl, fd_routes;
 	int fd_teid_ev, fd_rl;
-	int fd_ue6, fd_sess6;
+	int fd_ue6, fd_sess6, fd_s1u6;
 	struct xepc_charge *charging;	/* mmapped xepc_charging */
 	size_t charging_len;
 	/* events gathered by env_poll_events() */

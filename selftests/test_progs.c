@@ -126,6 +126,10 @@ static int setup_netns(struct test_ctx *t)
 		"ip -6 neigh replace 2001:db8:20::2 lladdr 02:00:00:00:0d:02 nud permanent dev sgi0",
 		"ip -6 route add 2001:db8:51::/48 via 2001:db8:20::2 dev sgi0",
 		"ip -6 route add 2001:db8:113::/48 via 2001:db8:20::3 dev sgi0",
+		/* eNBs on IPv6 (prog_tests/outer6.c): 2001:db8:10::2 with a
+		 * neighbour entry, 2001:db8:10::3 without */
+		"ip -6 addr add 2001:db8:10::1/64 dev s1u0 nodad",
+		"ip -6 neigh replace 2001:db8:10::2 lladdr 02:00:00:00:0e:02 nud permanent dev s1u0",
 	};
 	size_t i;
 

@@ -21,6 +21,7 @@
 	X(repeat)		\
 	X(random_frames)	\
 	X(ipv6)			\
+	X(outer6)		\
 	X(bpftool)		\
 	X(bench_maps)
 #endif

@@ -9,7 +9,7 @@ SCRIPT_TESTS += tests/e2e/cli_usage.sh tests/e2e/routed.sh tests/e2e/nat.sh \
 # issue 13 section 3 and 6 (dpflow)
 SCRIPT_TESTS += tests/e2e/dl_mtu.sh tests/e2e/nat_offload.sh tests/e2e/dl_no_neigh.sh
 # issue 13 section 4 (ipv6)
-SCRIPT_TESTS += tests/e2e/ipv6.sh
+SCRIPT_TESTS += tests/e2e/ipv6.sh tests/e2e/outer6.sh
 DEBIAN_PACKAGES += xdp-tools ethtool iputils-ping strace
 # xepc-agwd with enbsim (tests/e2e/agw_lib.sh), and the main job itself.
 SCRIPT_TESTS += tests/e2e/agw_attach.sh tests/e2e/agw_reject.sh tests/e2e/agw_tshark.sh \

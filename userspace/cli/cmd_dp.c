@@ -64,6 +64,8 @@ static const char dp_help[] =
 "    --mode M           routed (UE pool routed to this gateway; pure XDP) or\n"
 "                       nat (uplink up the stack for nftables masquerade)\n"
 "    --gtpu-addr ADDR   the gateway's S1-U IPv4 address (outer source)\n"
+"    --gtpu-addr6 ADDR  the gateway's S1-U IPv6 address: GTP-U over IPv6 to\n"
+"                       and from eNBs on IPv6 (session add --enb IPV6)\n"
 "    --ue-dev IF        device the UE pool is routed to; tc_ue goes on its\n"
 "                       egress (NAT mode: default the S1-U device; routed\n"
 "                       mode: optional, catches what the stack routes to UEs\n"
@@ -183,7 +185,7 @@ static int copy_path(const char *cmd, const char *opt, const char *v, char *dst,
 enum {
     OPT_S1U = 256, OPT_SGI, OPT_MODE, OPT_GTPU, OPT_UEDEV, OPT_PORTAL, OPT_MAXS, OPT_MAXR,
     OPT_MAXM, OPT_MAXC, OPT_IDLE, OPT_GENERIC, OPT_BPFDIR, OPT_PINDIR, OPT_FORCE, OPT_HELP,
-    OPT_RECOVERY, OPT_TEID_RATE, OPT_ECHO_RATE, OPT_REPAIR, OPT_S1U_MTU,
+    OPT_RECOVERY, OPT_TEID_RATE, OPT_ECHO_RATE, OPT_REPAIR, OPT_S1U_MTU, OPT_GTPU6,
 };
 
 static const struct option dp_opts[] = {
@@ -191,6 +193,7 @@ static const struct option dp_opts[] = {
     {"sgi", required_argument, NULL, OPT_SGI},
     {"mode", required_argument, NULL, OPT_MODE},
     {"gtpu-addr", required_argument, NULL, OPT_GTPU},
+    {"gtpu-addr6", required_argument, NULL, OPT_GTPU6},
     {"ue-dev", required_argument, NULL, OPT_UEDEV},
     {"portal", required_argument, NULL, OPT_PORTAL},
     {"max-sessions", required_argument, NULL, OPT_MAXS},
@@ -364,6 +367,15 @@ int cli_dp_main(int argc, char **argv)
                                        optarg);
             have_gtpu = true;
             break;
+        case OPT_GTPU6: {
+            char err[160];
+            if (inet_pton(AF_INET6, optarg, &cfg.gtpu_addr6) != 1)
+                return cli_usage_error("dp", "--gtpu-addr6 wants an IPv6 address, not '%s'",
+                                       optarg);
+            if (dp_s1u6_addr_check(&cfg.gtpu_addr6, err, sizeof(err)))
+                return cli_usage_error("dp", "--gtpu-addr6: %s", err);
+            break;
+        }
         case OPT_PORTAL:
             if (inet_pton(AF_INET, optarg, &cfg.portal_addr) != 1)
                 return cli_usage_error("dp", "--portal wants an IPv4 address, not '%s'", optarg);
@@ -490,6 +502,10 @@ int cli_dp_main(int argc, char **argv)
         rc = dp_status_get(ctx, &st);
         if (!rc)
             print_status(&st, cfg.pin_dir);
+        struct in6_addr a6;
+        char b6[INET6_ADDRSTRLEN];
+        if (!rc && dp_gtpu_addr6_get(ctx, &a6) == 1)
+            printf("gtpu-addr6 %s\n", inet_ntop(AF_INET6, &a6, b6, sizeof(b6)));
         struct dp_rate_limits l;
         if (!rc && !dp_rate_limits_get(ctx, &l))
             printf("limits    unknown-TEID events %llu/s (%llu/s per peer), echo %llu/s "

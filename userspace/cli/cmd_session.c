@@ -85,7 +85,8 @@ static const char session_help[] =
 "                    2001:db8:1:2::/64; a Router Advertisement with it goes\n"
 "                    into the tunnel once the session has one, and the UE's\n"
 "                    Router Solicitations are answered by the datapath\n"
-"    --enb ADDR      eNB S1-U address       --dl-teid T   the eNB's TEID\n"
+"    --enb ADDR      eNB S1-U address, IPv4 or IPv6 (GTP-U over IPv6: dp up\n"
+"                    --gtpu-addr6)          --dl-teid T   the eNB's TEID\n"
 "    --idle          (modify) remove the tunnel: the UE went idle\n"
 "    --ul-ambr RATE  uplink APN-AMBR, bit/s (0 = unlimited)\n"
 "    --dl-ambr RATE  downlink APN-AMBR, bit/s\n"
@@ -194,9 +195,17 @@ static int parse_args(int argc, char **argv, struct session_args *a)
             a->spec.has_ue6 = true;
             break;
         case O_ENB:
-            if (inet_pton(AF_INET, optarg, &a->spec.enb_addr) != 1)
-                return cli_usage_error("session", "--enb wants an IPv4 address, not '%s'",
-                                       optarg);
+            /* TS 36.413 9.2.2.1: an IPv4 or an IPv6 transport address */
+            a->spec.enb_is6 = false;
+            a->spec.enb_addr.s_addr = 0;
+            if (inet_pton(AF_INET6, optarg, &a->spec.enb6_addr) == 1) {
+                if (dp_s1u6_addr_check(&a->spec.enb6_addr, err, sizeof(err)))
+                    return cli_usage_error("session", "--enb: %s", err);
+                a->spec.enb_is6 = true;
+            } else if (inet_pton(AF_INET, optarg, &a->spec.enb_addr) != 1) {
+                return cli_usage_error("session", "--enb wants an IPv4 or IPv6 address, not "
+                                       "'%s'", optarg);
+            }
             a->have_enb = true;
             break;
         case O_DLTEID:
@@ -296,13 +305,16 @@ static int parse_args(int argc, char **argv, struct session_args *a)
 
 static void print_session(const struct dp_session_info *i, bool details)
 {
-    char ue[INET_ADDRSTRLEN], enb[INET_ADDRSTRLEN], b1[16], b2[16];
+    char ue[INET_ADDRSTRLEN], enb[INET6_ADDRSTRLEN], b1[16], b2[16];
     inet_ntop(AF_INET, &i->spec.ue_addr, ue, sizeof(ue));
-    inet_ntop(AF_INET, &i->spec.enb_addr, enb, sizeof(enb));
+    if (i->spec.enb_is6)
+        inet_ntop(AF_INET6, &i->spec.enb6_addr, enb, sizeof(enb));
+    else
+        inet_ntop(AF_INET, &i->spec.enb_addr, enb, sizeof(enb));
     if (!details) {
         cli_human(b1, sizeof(b1), i->usage.ul_bytes);
         cli_human(b2, sizeof(b2), i->usage.dl_bytes);
-        char tunnel[48];
+        char tunnel[64];
         if (i->spec.has_tunnel)
             snprintf(tunnel, sizeof(tunnel), "%s/0x%08x", enb, i->spec.dl_teid);
         else
@@ -415,6 +427,8 @@ static int bulk_add(struct dp_ctx *ctx, const struct session_args *a)
         specs[i].ue_addr.s_addr = htonl(ue0 + i);
         specs[i].has_tunnel = a->have_enb;
         specs[i].enb_addr = a->spec.enb_addr;
+        specs[i].enb_is6 = a->spec.enb_is6;
+        specs[i].enb6_addr = a->spec.enb6_addr;
         specs[i].dl_teid = a->have_enb ? a->spec.dl_teid + i : 0;
         /* the same policy for every session: one shared ruleset */
         specs[i].ul_ambr_bps = a->spec.ul_ambr_bps;
@@ -492,9 +506,12 @@ int cli_session_main(int argc, char **argv)
             if (a.have_enb) {
                 s.has_tunnel = true;
                 s.enb_addr = a.spec.enb_addr;
+                s.enb_is6 = a.spec.enb_is6;
+                s.enb6_addr = a.spec.enb6_addr;
                 s.dl_teid = a.spec.dl_teid;
             } else if (a.idle) {
                 s.has_tunnel = false;
+                s.enb_is6 = false;
             }
             if (a.have_ulambr || a.have_dlambr || a.have_ambr_burst) {
                 what |= DP_MOD_AMBR;

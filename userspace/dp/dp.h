@@ -41,6 +41,8 @@ struct dp_config {
                                     * routed mode when given */
     uint32_t mode;                 /* enum xepc_mode */
     struct in_addr gtpu_addr;      /* local S1-U address */
+    struct in6_addr gtpu_addr6;    /* local IPv6 S1-U address, :: = none
+                                    * (no GTP-U over IPv6) */
     struct in_addr portal_addr;    /* redirect target, 0 = none */
     uint32_t max_sessions;         /* 0 = XEPC_DEF_MAX_SESSIONS */
     uint32_t max_rulesets;         /* 0 = XEPC_DEF_MAX_RULESETS */
@@ -237,6 +239,7 @@ struct dp_event {
     union {
         struct xepc_ev_ddn ddn;
         struct xepc_ev_unknown_teid unknown_teid;
+        struct xepc_ev_unknown_teid6 unknown_teid6;
         struct xepc_ev_quota quota;
     } u;
     const struct xepc_ev_buffered *buffered; /* type BUFFERED only */
@@ -286,6 +289,16 @@ size_t dp_buffer_count(const struct dp_ctx *ctx);
  * 23.401 5.5.1.1.2, 5.5.1.2.2).  0, -ENOTCONN without the socket (events
  * not opened), or the negative errno of sendto(). */
 int dp_end_marker_send(struct dp_ctx *ctx, struct in_addr peer, uint32_t teid);
+/* The same to an eNB on IPv6 (docs/datapath.md "IPv6 on S1-U"). */
+int dp_end_marker_send6(struct dp_ctx *ctx, const struct in6_addr *peer, uint32_t teid);
+
+/* The gateway's IPv6 S1-U address (xepc_s1u6[0]): GTP-U over IPv6 is
+ * taken for it and sent from it; NULL or :: removes it.  -EINVAL for an
+ * address that cannot be one (dp_s1u6_addr_check()).  _get: 1 and *addr,
+ * or 0 without one. */
+int dp_gtpu_addr6_set(struct dp_ctx *ctx, const struct in6_addr *addr);
+int dp_gtpu_addr6_get(struct dp_ctx *ctx, struct in6_addr *addr);
+
 
 /* What this process's event consumer did, since dp_events_open(). */
 struct dp_event_stats {

@@ -163,18 +163,12 @@ int dp_end_marker_send(struct dp_ctx *ctx, struct in_addr peer, uint32_t teid)
     return 0;
 }
 
-/* Sends len bytes of inner packet as a G-PDU into the tunnel of s. */
+/* Sends len bytes of inner packet as a G-PDU into the tunnel of s, over
+ * IPv4 or IPv6 as its eNB is (dp_s1u6.c). */
 static bool gpdu_send(struct dp_ctx *ctx, const struct xepc_session *s, const uint8_t *data,
                       uint32_t len)
 {
-    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(DP_GTPU_PORT),
-                             .sin_addr.s_addr = s->enb_addr};
-    uint8_t hdr[8];
-    dp_gtpu_build_gpdu_header(hdr, sizeof(hdr), s->teid_remote, len);
-    struct iovec iov[2] = {{hdr, sizeof(hdr)}, {(void *)data, len}};
-    struct msghdr mh = {.msg_name = &to, .msg_namelen = sizeof(to), .msg_iov = iov,
-                        .msg_iovlen = 2};
-    return sendmsg(ctx->udp_fd, &mh, 0) >= 0;
+    return dp_tunnel_send(ctx, XEPC_TEID_SID(s->teid_local), s, data, len) == 0;
 }
 
 /* Sends a kept packet as a G-PDU into the tunnel of s. */
@@ -232,6 +226,18 @@ static int rb_event(void *arg, void *data, size_t size)
         if (ctx->ev_opts.send_error_indication)
             send_error_indication(ctx, &ev.u.unknown_teid);
         break;
+    case XEPC_EV_UNKNOWN_TEID6:
+        /* the same over IPv6 (docs/datapath.md "IPv6 on S1-U") */
+        if (size < sizeof(ev.u.unknown_teid6))
+            return 0;
+        memcpy(&ev.u.unknown_teid6, data, sizeof(ev.u.unknown_teid6));
+        if (teid_ev_too_old(ctx, h->ts_ns)) {
+            ctx->ev_stats.teid_ev_aged++;
+            return 0;
+        }
+        if (ctx->ev_opts.send_error_indication)
+            dp_send_error_indication6(ctx, &ev.u.unknown_teid6);
+        break;
     case XEPC_EV_QUOTA_THRESHOLD:
     case XEPC_EV_QUOTA_EXHAUSTED:
         if (size < sizeof(ev.u.quota))
@@ -253,7 +259,8 @@ static int rb_event(void *arg, void *data, size_t size)
         if (size < offsetof(struct xepc_ev_buffered, data) || b->len > XEPC_BUF_PKT_MAX ||
             dp_session_read(ctx, h->session_id, &s) ||
             !ident_matches(&s, h->teid_local, h->cookie, b->ue_addr) ||
-            !(s.flags & XEPC_SF_TUNNEL) || ctx->udp_fd < 0 ||
+            !(s.flags & XEPC_SF_TUNNEL) ||
+            (ctx->udp_fd < 0 && !(s.flags & XEPC_SF_ENB6)) ||
             !gpdu_send(ctx, &s, b->data, b->len))
             ctx->ev_stats.to_stack_dropped++;
         else
@@ -372,6 +379,10 @@ int dp_events_open(struct dp_ctx *ctx, const struct dp_events_opts *opts, dp_eve
         if (ctx->udp_fd < 0 || bind(ctx->udp_fd, (struct sockaddr *)&me, sizeof(me)))
             return dp_set_error(ctx, -errno, "cannot bind a UDP socket to %s: %s",
                                 inet_ntoa(me.sin_addr), strerror(errno));
+        /* and on the IPv6 S1-U address, if the datapath has one */
+        rc = dp_udp6_open(ctx);
+        if (rc)
+            return rc;
     }
     if (ctx->ev_opts.uplink_fragments) {
         rc = dp_frag_open(ctx, (struct in_addr){.s_addr = cfg.gtpu_addr});

@@ -263,6 +263,11 @@ int dp_oversize_send(struct dp_ctx *ctx, const struct xepc_ev_buffered *b,
     struct xepc_config cfg;
     uint8_t pkt[20 + 16 + XEPC_BUF_PKT_MAX];
     uint32_t len = b->len;
+    if (s->flags & XEPC_SF_ENB6)
+        /* over IPv6 the source fragments (RFC 8200 5): the kernel does,
+         * for the IPv6 socket (dp_s1u6.c) */
+        return len > XEPC_BUF_PKT_MAX ? -EINVAL :
+               dp_tunnel_send(ctx, XEPC_TEID_SID(s->teid_local), s, b->data, len);
     if (len < 20 || len > XEPC_BUF_PKT_MAX || dp_config_read(ctx, &cfg) || !cfg.s1u_mtu)
         return -EINVAL;
     if (ctx->raw_fd < 0) {

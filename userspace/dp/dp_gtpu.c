@@ -23,11 +23,11 @@ static void put32(uint8_t *p, uint32_t v)
     p[3] = (uint8_t)v;
 }
 
-int dp_gtpu_build_error_indication(uint8_t *buf, size_t cap, uint32_t teid,
-                                   struct in_addr own_addr, uint16_t src_port,
-                                   uint16_t seq)
+/* alen: 4 (IPv4) or 16 (IPv6) octets of own address. */
+static int build_error_indication(uint8_t *buf, size_t cap, uint32_t teid, const void *own,
+                                  size_t alen, uint16_t src_port, uint16_t seq)
 {
-    size_t len = 12 + (src_port ? 4 : 0) + 5 + 7;
+    size_t len = 12 + (src_port ? 4 : 0) + 5 + 3 + alen;
     if (cap < len)
         return -ENOSPC;
     memset(buf, 0, len);
@@ -53,12 +53,27 @@ int dp_gtpu_build_error_indication(uint8_t *buf, size_t cap, uint32_t teid,
     buf[off] = DP_GTPU_IE_TEID_DATA_I;
     put32(buf + off + 1, teid);
     off += 5;
-    /* TS 29.281 8.4: GTP-U Peer Address (TLV, IPv4 = 4 octets). */
+    /* TS 29.281 8.4: GTP-U Peer Address (TLV, IPv4 = 4 octets, IPv6 =
+     * 16). */
     buf[off] = DP_GTPU_IE_PEER_ADDRESS;
-    put16(buf + off + 1, 4);
-    memcpy(buf + off + 3, &own_addr.s_addr, 4);
-    off += 7;
+    put16(buf + off + 1, (uint16_t)alen);
+    memcpy(buf + off + 3, own, alen);
+    off += 3 + alen;
     return (int)off;
+}
+
+int dp_gtpu_build_error_indication(uint8_t *buf, size_t cap, uint32_t teid,
+                                   struct in_addr own_addr, uint16_t src_port,
+                                   uint16_t seq)
+{
+    return build_error_indication(buf, cap, teid, &own_addr.s_addr, 4, src_port, seq);
+}
+
+int dp_gtpu_build_error_indication6(uint8_t *buf, size_t cap, uint32_t teid,
+                                    const struct in6_addr *own_addr, uint16_t src_port,
+                                    uint16_t seq)
+{
+    return build_error_indication(buf, cap, teid, own_addr->s6_addr, 16, src_port, seq);
 }
 
 int dp_gtpu_build_gpdu_header(uint8_t *buf, size_t cap, uint32_t teid, size_t payload_len)

@@ -37,6 +37,11 @@ enum {
 int dp_gtpu_build_error_indication(uint8_t *buf, size_t cap, uint32_t teid,
                                    struct in_addr own_addr, uint16_t src_port,
                                    uint16_t seq);
+/* The same from an IPv6 S1-U address: the GTP-U Peer Address IE carries its
+ * 16 octets (TS 29.281 8.4). */
+int dp_gtpu_build_error_indication6(uint8_t *buf, size_t cap, uint32_t teid,
+                                    const struct in6_addr *own_addr, uint16_t src_port,
+                                    uint16_t seq);
 
 /* Writes a minimal G-PDU header (8 bytes, no optional fields) for a T-PDU
  * of `payload_len` bytes.  Returns 8, or -EINVAL if the payload is too long

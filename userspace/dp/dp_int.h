@@ -86,6 +86,9 @@ struct dp_ctx {
     int rl_fd;                      /* xepc_rl: rate limits */
     int ue6_fd;                     /* xepc_ue6: IPv6 /64 -> sid */
     int sess6_fd;                   /* xepc_sess6: a session's IPv6 prefix */
+    int s1u6_fd;                    /* xepc_s1u6: IPv6 S1-U addresses */
+    int udp6_fd;                    /* GTP-U over IPv6 (dp_s1u6.c), -1 when
+                                     * the datapath has no IPv6 S1-U address */
     struct dp_path *path;           /* GTP-U path management, if started */
     struct dp_frag *frag;           /* reassembled uplink G-PDUs (dp_frag.c) */
     int raw_fd;                     /* raw IPv4, outer fragments (dp_frag.c) */
@@ -173,6 +176,21 @@ void dp_unlock(struct dp_ctx *ctx);
 int dp_ue6_link(struct dp_ctx *ctx, const uint8_t prefix[8], uint32_t sid, uint32_t cookie);
 void dp_ue6_unlink(struct dp_ctx *ctx, uint32_t sid);
 int dp_ue6_get(struct dp_ctx *ctx, uint32_t sid, uint32_t cookie, uint8_t prefix[8]);
+
+/* dp_s1u6.c: GTP-U over IPv6 (xepc_s1u6).  The eNB's IPv6 address of
+ * session sid (with its cookie): written before the session is published,
+ * cleared after it is gone; dp_enb6_get() returns 1 when there is one. */
+int dp_enb6_link(struct dp_ctx *ctx, uint32_t sid, uint32_t cookie, const struct in6_addr *enb);
+void dp_enb6_unlink(struct dp_ctx *ctx, uint32_t sid);
+int dp_enb6_get(struct dp_ctx *ctx, uint32_t sid, uint32_t cookie, struct in6_addr *enb);
+/* The follower's IPv6 GTP-U socket, when the datapath has an IPv6 S1-U
+ * address (0 without one). */
+int dp_udp6_open(struct dp_ctx *ctx);
+/* A G-PDU with tpdu into the tunnel of session sid (s: its entry), over
+ * IPv4 or IPv6 as its eNB is; 0 or a negative errno. */
+int dp_tunnel_send(struct dp_ctx *ctx, uint32_t sid, const struct xepc_session *s,
+                   const uint8_t *tpdu, uint32_t len);
+void dp_send_error_indication6(struct dp_ctx *ctx, const struct xepc_ev_unknown_teid6 *ev);
 
 void dp_bufq_free(struct dp_bufq *q);
 void dp_path_free(struct dp_path *p);

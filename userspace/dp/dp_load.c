@@ -117,7 +117,7 @@ static struct dp_ctx *ctx_new(const char *pin_dir)
     ctx->ev_epfd = -1;
     ctx->raw_fd = -1;
     ctx->teid_ev_fd = ctx->rl_fd = -1;
-    ctx->ue6_fd = ctx->sess6_fd = -1;
+    ctx->ue6_fd = ctx->sess6_fd = ctx->s1u6_fd = ctx->udp6_fd = -1;
     snprintf(ctx->pin_dir, sizeof(ctx->pin_dir), "%s",
              pin_dir && *pin_dir ? pin_dir : DP_PIN_DIR_DEFAULT);
     ctx->ncpus = libbpf_num_possible_cpus();
@@ -166,8 +166,9 @@ int dp_maps_open(struct dp_ctx *ctx)
     /* Maps added later: optional, so that a datapath pinned before them
      * can still be adopted and upgraded (the upgrade's load pins them). */
     const char *const later[] = {XEPC_MAP_TEID_EV, XEPC_MAP_RL, XEPC_MAP_PEER_RL,
-                                 XEPC_MAP_UE6, XEPC_MAP_SESS6};
-    int *later_fd[] = {&ctx->teid_ev_fd, &ctx->rl_fd, NULL, &ctx->ue6_fd, &ctx->sess6_fd};
+                                 XEPC_MAP_UE6, XEPC_MAP_SESS6, XEPC_MAP_S1U6};
+    int *later_fd[] = {&ctx->teid_ev_fd, &ctx->rl_fd, NULL, &ctx->ue6_fd, &ctx->sess6_fd,
+                       &ctx->s1u6_fd};
     uint32_t later_max[sizeof(later) / sizeof(later[0])] = {0};
     for (size_t i = 0; i < sizeof(later) / sizeof(later[0]); i++) {
         if (dp_pin_stat(ctx, later[i]) == -ENOENT)
@@ -352,7 +353,8 @@ static int prog_load(struct dp_ctx *ctx, enum dp_prog which, const char *bpf_dir
                 bpf_map__set_max_entries(map, max[i]);
         /* the IPv6 UE maps: one entry per session, like xepc_ue */
         if (max[DP_MAP_UE] && (!strcmp(bpf_map__name(map), XEPC_MAP_UE6) ||
-                               !strcmp(bpf_map__name(map), XEPC_MAP_SESS6)))
+                               !strcmp(bpf_map__name(map), XEPC_MAP_SESS6) ||
+                               !strcmp(bpf_map__name(map), XEPC_MAP_S1U6)))
             bpf_map__set_max_entries(map, max[DP_MAP_UE]);
     }
     int rc = bpf_object__load(obj);
@@ -572,6 +574,11 @@ int dp_up(const struct dp_config *cfg, struct dp_ctx **out)
     rc = dp_rate_limits_set(ctx, &cfg->limits);
     if (rc)
         goto fail;
+    if (!IN6_IS_ADDR_UNSPECIFIED(&cfg->gtpu_addr6)) {
+        rc = dp_gtpu_addr6_set(ctx, &cfg->gtpu_addr6);
+        if (rc)
+            goto fail;
+    }
 
     st.xdp_flags = cfg->xdp_generic ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
     if (want_tc) {
@@ -852,6 +859,10 @@ void dp_close(struct dp_ctx *ctx)
         close(ctx->ue6_fd);
     if (ctx->sess6_fd >= 0)
         close(ctx->sess6_fd);
+    if (ctx->s1u6_fd >= 0)
+        close(ctx->s1u6_fd);
+    if (ctx->udp6_fd >= 0)
+        close(ctx->udp6_fd);
     if (ctx->udp_fd >= 0)
         close(ctx->udp_fd);
     if (ctx->lock_fd >= 0)

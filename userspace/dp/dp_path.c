@@ -113,8 +113,8 @@ static void peers_refresh(struct dp_ctx *ctx, struct dp_path *p)
         uint32_t sid;
         if (bpf_map_lookup_elem(ctx->map_fd[DP_MAP_UE], &key, &sid) || sid >= max ||
             dp_session_read(ctx, sid, &s) ||
-            !(s.flags & XEPC_SF_TUNNEL))
-            continue;
+            !(s.flags & XEPC_SF_TUNNEL) || (s.flags & XEPC_SF_ENB6))
+            continue;   /* path management over IPv6: not yet */
         struct dp_path_peer *pp = peer_find(p, s.enb_addr);
         if (!pp && p->n < DP_PATH_MAX_PEERS) {
             pp = &p->peers[p->n++];

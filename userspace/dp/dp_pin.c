@@ -71,6 +71,7 @@ const struct dp_pin_spec dp_pin_maps[] = {
     {XEPC_MAP_UE6, BPF_MAP_TYPE_HASH, 8, 4, 0, 0, "__u32"},
     {XEPC_MAP_SESS6, BPF_MAP_TYPE_ARRAY, 4, sizeof(struct xepc_session6), 0, 0,
      "xepc_session6"},
+    {XEPC_MAP_S1U6, BPF_MAP_TYPE_ARRAY, 4, sizeof(struct xepc_s1u6), 0, 0, "xepc_s1u6"},
     {XEPC_MAP_TAIL6, BPF_MAP_TYPE_PROG_ARRAY, 4, 4, XEPC_TAIL6__MAX, 0, NULL},
     {DP_STATE_MAP, BPF_MAP_TYPE_ARRAY, 4, DP_STATE_SIZE, 1, 0, NULL},
 };

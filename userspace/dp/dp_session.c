@@ -740,15 +740,26 @@ static void fill_tunnel(const struct dp_session_spec *s, struct xepc_session *k)
 {
     k->ue_addr = s->ue_addr.s_addr;
     k->teid_local = s->ul_teid;
+    k->flags &= ~(XEPC_SF_TUNNEL | XEPC_SF_ENB6);
     if (s->has_tunnel) {
-        k->flags |= XEPC_SF_TUNNEL;
-        k->enb_addr = s->enb_addr.s_addr;
+        /* an eNB on IPv6: its address in xepc_s1u6[sid] (enb6_write()) */
+        k->flags |= XEPC_SF_TUNNEL | (s->enb_is6 ? XEPC_SF_ENB6 : 0);
+        k->enb_addr = s->enb_is6 ? 0 : s->enb_addr.s_addr;
         k->teid_remote = s->dl_teid;
     } else {
-        k->flags &= ~XEPC_SF_TUNNEL;
         k->enb_addr = 0;
         k->teid_remote = 0;
     }
+}
+
+/* The IPv6 address of the session's eNB, written before the session that
+ * points at it (XEPC_SF_ENB6) is published; nothing for an IPv4 one. */
+static int enb6_write(struct dp_ctx *ctx, const struct dp_session_spec *s, uint32_t sid,
+                      uint32_t cookie)
+{
+    if (!s->has_tunnel || !s->enb_is6)
+        return 0;
+    return dp_enb6_link(ctx, sid, cookie, &s->enb6_addr);
 }
 
 /* The gateway's own S1-U address is never a UE's: its downlink would be
@@ -896,14 +907,19 @@ static int session_add(struct dp_ctx *ctx, const struct dp_session_spec *s, uint
             goto undo_policy;
         }
     }
+    rc = enb6_write(ctx, s, sid, b.sess.cookie);
     /* Published last: from here on the packets see the whole session. */
-    rc = dp_session_write(ctx, sid, &b.sess);
+    if (!rc) {
+        rc = dp_session_write(ctx, sid, &b.sess);
+        if (rc)
+            rc = dp_set_error(ctx, rc, "cannot write session %u: %s", sid, strerror(-rc));
+    }
     if (rc) {
-        rc = dp_set_error(ctx, rc, "cannot write session %u: %s", sid, strerror(-rc));
         if (!s->bearer && v4)
             ue_unlink(ctx, s->ue_addr.s_addr, sid);
         if (s->has_ue6 && !s->bearer)
             dp_ue6_unlink(ctx, sid);
+        dp_enb6_unlink(ctx, sid);
         goto undo_policy;
     }
     return 0;
@@ -1388,10 +1404,10 @@ out:
 int dp_session_add_bulk(struct dp_ctx *ctx, const struct dp_session_spec *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (s[i].has_ue6)
-            return dp_set_error(ctx, -EINVAL, "session %zu has an IPv6 prefix: the bulk path "
+        if (s[i].has_ue6 || s[i].enb_is6)
+            return dp_set_error(ctx, -EINVAL, "session %zu has an IPv6 %s: the bulk path "
                                 "takes IPv4 sessions only; add it with dp_session_add()",
-                                i + 1);
+                                i + 1, s[i].has_ue6 ? "prefix" : "eNB");
     int rc = dp_lock(ctx);
     if (rc)
         return rc;
@@ -1465,6 +1481,14 @@ static int session_modify(struct dp_ctx *ctx, const struct dp_session_spec *s,
         if (rc)
             goto undo_ambr;
     }
+    /* An eNB on IPv6: its address first (the old session does not read
+     * it unless it was on IPv6 too, dp_enb6_link()). */
+    rc = enb6_write(ctx, s, sid, b.sess.cookie);
+    if (rc) {
+        if (what & DP_MOD_POLICY)
+            release_policy(ctx, &b.sess, sid, old.ruleset_id);
+        goto undo_ambr;
+    }
     /* One update switches the packets to the new state. */
     rc = dp_session_write(ctx, sid, &b.sess);
     if (rc) {
@@ -1479,6 +1503,8 @@ static int session_modify(struct dp_ctx *ctx, const struct dp_session_spec *s,
     }
     if (what & DP_MOD_POLICY)
         release_policy(ctx, &old, sid, b.sess.ruleset_id);
+    if ((old.flags & XEPC_SF_ENB6) && !(b.sess.flags & XEPC_SF_ENB6))
+        dp_enb6_unlink(ctx, sid);
     if (b.sess.flags & XEPC_SF_TUNNEL) {
         /* The UE is reachable again: the next idle period raises its
          * downlink-data event at its first packet (TS 23.401 5.3.4.3),
@@ -1532,6 +1558,7 @@ static int session_del(struct dp_ctx *ctx, uint32_t ul_teid)
     if (old.ue_addr)
         ue_unlink(ctx, old.ue_addr, sid);
     dp_ue6_unlink(ctx, sid);
+    dp_enb6_unlink(ctx, sid);
     meter_free(ctx, old.ul_meter_id, sid);
     meter_free(ctx, old.dl_meter_id, sid);
     release_policy(ctx, &old, sid, 0);
@@ -1560,6 +1587,7 @@ static int info_build(struct dp_ctx *ctx, uint32_t sid, const struct xepc_sessio
     s->ue_addr.s_addr = k->ue_addr;
     s->has_tunnel = k->flags & XEPC_SF_TUNNEL;
     s->enb_addr.s_addr = k->enb_addr;
+    s->enb_is6 = (k->flags & XEPC_SF_ENB6) && dp_enb6_get(ctx, sid, k->cookie, &s->enb6_addr);
     s->dl_teid = k->teid_remote;
     s->bearer = k->flags & XEPC_SF_BEARER;
     s->has_ue6 = dp_ue6_get(ctx, sid, k->cookie, s->ue6_prefix) == 1;

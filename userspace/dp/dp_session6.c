@@ -106,7 +106,7 @@ int dp_ra_send(struct dp_ctx *ctx, uint32_t ul_teid)
 {
     struct xepc_session k;
     struct xepc_config cfg;
-    uint8_t prefix[8], ra[DP_ND_RA_LEN], hdr[8];
+    uint8_t prefix[8], ra[DP_ND_RA_LEN];
     uint32_t sid = XEPC_TEID_SID(ul_teid);
     int rc = dp_session_read(ctx, sid, &k);
     if (rc)
@@ -123,32 +123,7 @@ int dp_ra_send(struct dp_ctx *ctx, uint32_t ul_teid)
     int n = dp_nd_build_ra(ra, sizeof(ra), prefix, cfg.s1u_mtu);
     if (n < 0)
         return dp_set_error(ctx, n, "cannot build the Router Advertisement");
-    dp_gtpu_build_gpdu_header(hdr, sizeof(hdr), k.teid_remote, (uint32_t)n);
-    /* from the GTP-U socket when the events are open, else from a socket
-     * of our own on the S1-U address (TS 29.281 4.4.2.3: a G-PDU's source
-     * port is any) */
-    int fd = ctx->udp_fd, own = -1;
-    if (fd < 0) {
-        own = fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        if (fd < 0)
-            return dp_set_error(ctx, -errno, "cannot open a UDP socket: %s", strerror(errno));
-        struct sockaddr_in src = {.sin_family = AF_INET, .sin_addr.s_addr = cfg.gtpu_addr};
-        if (cfg.gtpu_addr && bind(fd, (struct sockaddr *)&src, sizeof(src))) {
-            rc = dp_set_error(ctx, -errno, "cannot bind to the S1-U address: %s",
-                              strerror(errno));
-            close(own);
-            return rc;
-        }
-    }
-    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(DP_GTPU_PORT),
-                             .sin_addr.s_addr = k.enb_addr};
-    struct iovec iov[2] = {{hdr, sizeof(hdr)}, {ra, (size_t)n}};
-    struct msghdr mh = {.msg_name = &to, .msg_namelen = sizeof(to), .msg_iov = iov,
-                        .msg_iovlen = 2};
-    rc = sendmsg(fd, &mh, 0) < 0 ? -errno : 0;
-    if (rc)
-        dp_set_error(ctx, rc, "cannot send the Router Advertisement: %s", strerror(-rc));
-    if (own >= 0)
-        close(own);
-    return rc;
+    /* from the follower's GTP-U socket, else from one of our own on the
+     * S1-U address, over IPv4 or IPv6 as the eNB is (dp_s1u6.c) */
+    return dp_tunnel_send(ctx, sid, &k, ra, (uint32_t)n);
 }

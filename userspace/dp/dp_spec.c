@@ -446,6 +446,32 @@ const char *dp_prefix6_str(const uint8_t prefix[8], char *buf, size_t len)
     return buf;
 }
 
+/* An address that can be an S1-U end point: not ::, not multicast, not
+ * link-local (a tunnel end point is reached by routing, without a scope),
+ * not an IPv4-mapped one (that eNB is on IPv4). */
+int dp_s1u6_addr_check(const struct in6_addr *a, char *err, size_t errlen)
+{
+    const char *why = NULL;
+    if (IN6_IS_ADDR_UNSPECIFIED(a))
+        why = "the unspecified address ::";
+    else if (IN6_IS_ADDR_MULTICAST(a))
+        why = "a multicast address";
+    else if (IN6_IS_ADDR_LINKLOCAL(a))
+        why = "a link-local address (fe80::/10)";
+    else if (IN6_IS_ADDR_V4MAPPED(a))
+        why = "an IPv4-mapped address (use the IPv4 address)";
+    else if (IN6_IS_ADDR_LOOPBACK(a))
+        why = "the loopback address";
+    if (!why)
+        return 0;
+    if (err && errlen) {
+        char b[INET6_ADDRSTRLEN];
+        snprintf(err, errlen, "%s is %s, not an S1-U transport address",
+                 inet_ntop(AF_INET6, a, b, sizeof(b)) ? b : "?", why);
+    }
+    return -EINVAL;
+}
+
 int dp_session_spec_check(const struct dp_session_spec *s, char *err, size_t errlen)
 {
     if (!s->ul_teid)
@@ -486,9 +512,18 @@ int dp_session_spec_check(const struct dp_session_spec *s, char *err, size_t err
             return fail(err, errlen, -ERANGE, "quota of rating group %u: %llu bytes is more "
                         "than the %lld a quota can hold", s->quotas[i].rating_group,
                         (unsigned long long)s->quotas[i].bytes, (long long)XEPC_QUOTA_MAX);
-    if (s->has_tunnel && (!s->dl_teid || !s->enb_addr.s_addr))
+    if (s->has_tunnel && (!s->dl_teid || (!s->enb_addr.s_addr && !s->enb_is6)))
         return fail(err, errlen, -EINVAL,
                     "a tunnel needs both the eNB address and a non-zero downlink TEID");
+    if (s->has_tunnel && s->enb_is6) {
+        /* TS 36.413 9.2.2.1: one transport address, IPv4 or IPv6 */
+        if (s->enb_addr.s_addr)
+            return fail(err, errlen, -EINVAL, "a tunnel has one eNB address, IPv4 or IPv6, "
+                        "not both");
+        int rc = dp_s1u6_addr_check(&s->enb6_addr, err, errlen);
+        if (rc)
+            return rc;
+    }
     if (s->n_rules > DP_MAX_RULES)
         return fail(err, errlen, -E2BIG, "at most %d rules per session", DP_MAX_RULES);
     for (uint32_t i = 0; i < s->n_rules; i++) {

@@ -96,6 +96,9 @@ struct dp_session_spec {
                               * ue_addr 0.0.0.0 the session is IPv6 only */
     uint8_t ue6_prefix[8];   /* the UE's /64, network order (the key of
                               * the IPv6 downlink, the uplink's source) */
+    bool enb_is6;            /* the tunnel's eNB is on IPv6 (GTP-U over IPv6,
+                              * TS 29.281 4.4.1): enb6_addr, enb_addr 0 */
+    struct in6_addr enb6_addr;
 };
 
 /* Parsers: 0 or -EINVAL/-ERANGE; on error, err (if not NULL, errlen > 0)
@@ -118,6 +121,11 @@ int dp_parse_prefix6(const char *text, uint8_t prefix[8], char *err, size_t errl
 int dp_ue6_prefix_check(const uint8_t prefix[8], char *err, size_t errlen);
 /* Text form "2001:db8:1:2::/64" of a /64 (buf >= INET6_ADDRSTRLEN + 3). */
 const char *dp_prefix6_str(const uint8_t prefix[8], char *buf, size_t len);
+
+/* 0 when a can be an S1-U transport address (global or unique-local
+ * unicast); -EINVAL with a sentence in err for ::, multicast, link-local,
+ * loopback and IPv4-mapped addresses. */
+int dp_s1u6_addr_check(const struct in6_addr *a, char *err, size_t errlen);
 
 /* Decimal or 0x-hex 32-bit value. */
 int dp_parse_u32(const char *text, uint32_t *out);
