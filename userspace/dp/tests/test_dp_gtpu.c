@@ -46,6 +46,26 @@ static void test_error_indication_bytes_without_port(void **state)
     assert_int_equal(dp_gtpu_build_error_indication(buf, 20, 5, own, 0, 0), -ENOSPC);
 }
 
+/* TS 29.281 8.4: from an IPv6 S1-U address the Peer Address IE carries
+ * its 16 octets */
+static void test_error_indication_ipv6_peer_address(void **state)
+{
+    (void)state;
+    uint8_t buf[80];
+    struct in6_addr own;
+    inet_pton(AF_INET6, "2001:db8:1::1", &own);
+    int n = dp_gtpu_build_error_indication6(buf, sizeof(buf), 5, &own, 0, 0x0102);
+    static const uint8_t want[] = {
+        0x32, 26, 0x00, 0x1c, 0, 0, 0, 0,     /* length 28: 4 + 5 + 3 + 16 */
+        0x01, 0x02, 0x00, 0x00,
+        16, 0, 0, 0, 5,
+        133, 0x00, 0x10, 0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+    };
+    assert_int_equal(n, sizeof(want));
+    assert_memory_equal(buf, want, sizeof(want));
+    assert_int_equal(dp_gtpu_build_error_indication6(buf, 30, 5, &own, 0, 0), -ENOSPC);
+}
+
 static void test_gpdu_header_and_echo(void **state)
 {
     (void)state;
@@ -153,6 +173,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_error_indication_bytes_with_udp_port),
         cmocka_unit_test(test_error_indication_bytes_without_port),
+        cmocka_unit_test(test_error_indication_ipv6_peer_address),
         cmocka_unit_test(test_gpdu_header_and_echo),
         cmocka_unit_test(test_end_marker_bytes),
         cmocka_unit_test(test_echo_response_parse),

@@ -316,6 +316,37 @@ static void test_session_check(void **state)
 
 /* IPv6 UEs: a /64 (TS 23.401 5.3.1.2.2), not link-local, multicast or ::;
  * PDN type IPv6 has no IPv4 address (0.0.0.0 accepted only with a /64). */
+/* TS 36.413 9.2.2.1: an eNB's IPv6 transport address; one address a
+ * tunnel, and only one that can be reached by routing */
+static void test_enb6_address(void **state)
+{
+    (void)state;
+    struct dp_session_spec s;
+    char err[256];
+    memset(&s, 0, sizeof(s));
+    s.ul_teid = 1;
+    inet_pton(AF_INET, "10.45.0.2", &s.ue_addr);
+    s.has_tunnel = true;
+    s.dl_teid = 9;
+    s.enb_is6 = true;
+    inet_pton(AF_INET6, "2001:db8:1::2", &s.enb6_addr);
+    assert_int_equal(dp_session_spec_check(&s, err, sizeof(err)), 0);
+    inet_pton(AF_INET, "10.10.0.2", &s.enb_addr);
+    assert_int_equal(dp_session_spec_check(&s, err, sizeof(err)), -EINVAL);
+    assert_non_null(strstr(err, "not both"));
+    s.enb_addr.s_addr = 0;
+    static const char *const bad[] = {"::", "fe80::2", "ff02::1", "::1", "::ffff:10.0.0.1"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        inet_pton(AF_INET6, bad[i], &s.enb6_addr);
+        assert_int_equal(dp_session_spec_check(&s, err, sizeof(err)), -EINVAL);
+        assert_non_null(strstr(err, "not an S1-U transport address"));
+    }
+    /* an idle session keeps no address to check */
+    s.has_tunnel = false;
+    s.dl_teid = 0;
+    assert_int_equal(dp_session_spec_check(&s, err, sizeof(err)), 0);
+}
+
 static void test_ue6_prefix(void **state)
 {
     (void)state;
@@ -370,6 +401,7 @@ int main(void)
         cmocka_unit_test(test_ambr_burst),
         cmocka_unit_test(test_ue_addr_refused),
         cmocka_unit_test(test_ue6_prefix),
+        cmocka_unit_test(test_enb6_address),
     };
     return cmocka_run_group_tests_name("dp_spec", tests, NULL, NULL);
 }
