@@ -60,7 +60,7 @@ show6() {
 }
 check "session show: the tunnel to the IPv6 eNB" show6
 
-in_enb timeout 60 tshark -q -i "$E_IF" -f "ip6 and udp port 2152" -w "$E2E_TMP/o6.pcap" \
+ip netns exec "$NS_ENB" timeout 60 tshark -q -i "$E_IF" -f "ip6 and udp port 2152" -w "$E2E_TMP/o6.pcap" \
     >"$E2E_TMP/tshark.log" 2>&1 &
 CAP=$!
 check "tshark capturing on the eNB side" e2e_wait_capturing "$E2E_TMP/tshark.log"
