@@ -99,8 +99,13 @@ for _ in $(seq 300); do
 done
 check "the Gx session was restored from SQLite" grep -q "1 Gx sessions restored" "$E2E_TMP/agwd.log"
 diam_peer_up
+# the UE is idle after the restart: it is paged for the detach, and
+# detached locally when it does not answer (T3413 x 3) -- the CCR-T either way
 agwctl ue detach "$IMSI" >/dev/null 2>&1
-sleep 1
+for _ in $(seq 200); do
+    grep -q '"cc_type": *3' "$REC" 2>/dev/null && break
+    sleep 0.1
+done
 check "after the restart, the CCR-T carries the CCR-I's Session-Id (CC-Request-Number 1)" \
     python3 -c "
 import json,sys

@@ -258,7 +258,7 @@ static void handle_request(struct agw_ctx *ctx, char *req, struct strbuf *o)
             if (rc < 0)
                 strbuf_printf(o, "error: detach failed: %s\n", strerror(-rc));
             else if (ctx->stats.detach_paged != paged)
-                strbuf_printf(o, "ok: the UE is idle and paged; it is detached when it answers, "
+                strbuf_printf(o, "ok\nthe UE is idle and paged; it is detached when it answers, "
                                  "or locally when it does not\n");
             else
                 strbuf_printf(o, "ok\n");
