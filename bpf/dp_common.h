@@ -129,38 +129,34 @@ static __always_inline __u64 meter_clock(const struct xepc_config *cfg)
 #define xepc_barrier()		asm volatile("" ::: "memory")
 
 /*
- * A consistent copy of session sid in *copy (returned), or NULL.  With
- * xepc_config.session_bank the writer never touches the live entry: it
- * fills the other bank and then increments gen (xepc_dp.h), so a copy
- * taken between two equal reads of gen is whole.  The loads are ordered by
- * the compiler barriers and by the CPU (x86-64 does not reorder loads with
+ * A consistent copy of session sid in *copy (returned), or NULL.  The
+ * session is read from its own xepc_usage value (struct xepc_usage: bank 0
+ * in line 0, bank 1 in line 1), the page its counters and meters are in,
+ * not from xepc_sessions.  The writer never touches the live bank: it
+ * fills the other one and then increments sess.gen, so a copy taken
+ * between two equal reads of gen is whole.  The loads are ordered by the
+ * compiler barriers and by the CPU (x86-64 does not reorder loads with
  * loads).  A copy that changed three times while it was read (which needs
- * six writer syscalls within a few ns) is treated as not found.  Without
- * session_bank (a configuration of an earlier build) the entry itself.
+ * six writer stores within a few ns) is treated as not found.
  */
 static __always_inline struct xepc_session *
 session_get(const struct xepc_config *cfg, __u32 sid, struct xepc_session *copy)
 {
-	struct xepc_session *s0, *s;
-	__u32 bank = cfg->session_bank, g1, g2, k;
+	struct xepc_usage *u = bpf_map_lookup_elem(&xepc_usage, &sid);
+	struct xepc_session *s;
+	__u32 g1, g2;
 	int i;
 
-	s0 = bpf_map_lookup_elem(&xepc_sessions, &sid);
-	if (!s0 || !bank)
-		return s0;
+	(void)cfg;
+	if (!u)
+		return NULL;
 	for (i = 0; i < 3; i++) {
-		g1 = XEPC_READ_ONCE(s0->gen);
-		s = s0;
-		if (g1 & 1) {
-			k = bank + sid;
-			s = bpf_map_lookup_elem(&xepc_sessions, &k);
-			if (!s)
-				return NULL;
-		}
+		g1 = XEPC_READ_ONCE(u->sess.gen);
+		s = g1 & 1 ? &u->sess1 : &u->sess;
 		xepc_barrier();
 		__builtin_memcpy(copy, s, sizeof(*copy));
 		xepc_barrier();
-		g2 = XEPC_READ_ONCE(s0->gen);
+		g2 = XEPC_READ_ONCE(u->sess.gen);
 		if (g1 == g2)
 			return copy;
 	}

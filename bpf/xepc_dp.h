@@ -314,15 +314,36 @@ struct xepc_bucket {
  * bearers' MBR). */
 #define XEPC_METER_SESSION	0xffffffffu
 
-/* xepc_usage[sid]; written by the kernel with atomic adds.  The map is
- * BPF_F_MMAPABLE: userspace resets `buffered` (and clears a session's
- * counters) with atomic stores on the mapped memory; a whole-value
- * bpf_map_update_elem() would lose increments made meanwhile.
- * 128 bytes, two cache lines (an mmapable array's values start on a page):
- * line 0 the counters, line 1 the session's APN-AMBR buckets.  Changed in
- * this layout: ul_ambr and dl_ambr were added (the value was 64 bytes and
- * the AMBR meters were xepc_meters entries). */
+/*
+ * xepc_usage[sid]: everything a packet of session sid touches of its own,
+ * in one 256-byte value (an mmapable array's values start on a page, so a
+ * value never straddles two): a cold packet costs one page of per-session
+ * state instead of one per map (docs/datapath.md "What one packet
+ * touches").
+ *
+ *   line 0  sess: the packets' copy of the session, bank 0 (its gen says
+ *           which bank is live, as in xepc_sessions)      read-mostly
+ *   line 1  sess1: bank 1, live while sess.gen is odd    read-mostly
+ *   line 2  the counters                                  atomic adds
+ *   line 3  the APN-AMBR buckets (rate, burst, reciprocal, tat)
+ *
+ * The programs read the session only here (session_get()); xepc_sessions
+ * stays the control plane's record of it (bpftool, scans, batched
+ * writes), and userspace writes this copy after it, through the mmapped
+ * map and with the banks' discipline: the other bank filled, then gen
+ * incremented — never a whole-value update of a live session, which would
+ * lose the counters' concurrent increments.  Userspace also resets
+ * `buffered` (and clears a session's counters) with atomic stores on the
+ * mapped memory.  Changed in this layout (2026-12-03, second step): the
+ * session's two banks were added in front (the value was 128 bytes: the
+ * counters, then the buckets).
+ */
 struct xepc_usage {
+	struct xepc_session sess;	/* line 0: bank 0 of the session
+					 * (sess.gen: the live bank) */
+	__u8 pad_sess[64 - sizeof(struct xepc_session)];
+	struct xepc_session sess1;	/* line 1: bank 1 (its gen unused) */
+	__u8 pad_sess1[64 - sizeof(struct xepc_session)];
 	__u64 ul_bytes;		/* uplink bytes forwarded (inner IP length) */
 	__u64 ul_pkts;		/* uplink packets forwarded */
 	__u64 dl_bytes;		/* downlink bytes forwarded/buffered */
@@ -336,14 +357,18 @@ struct xepc_usage {
 				 * redirected to the portal (restored as source
 				 * of downlink packets from the portal) */
 	struct xepc_bucket ul_ambr; /* UL APN-AMBR, with ul_meter_id
-				     * XEPC_METER_SESSION (line 1) */
+				     * XEPC_METER_SESSION (line 3) */
 	struct xepc_bucket dl_ambr; /* DL APN-AMBR, with dl_meter_id
 				     * XEPC_METER_SESSION */
 };
 
-_Static_assert(sizeof(struct xepc_usage) == 128, "xepc_usage: two cache lines");
-_Static_assert(__builtin_offsetof(struct xepc_usage, ul_ambr) == 64,
-	       "xepc_usage: the buckets in the second line");
+_Static_assert(sizeof(struct xepc_usage) == 256, "xepc_usage: four cache lines");
+_Static_assert(__builtin_offsetof(struct xepc_usage, sess1) == 64,
+	       "xepc_usage: bank 1 in the second line");
+_Static_assert(__builtin_offsetof(struct xepc_usage, ul_bytes) == 128,
+	       "xepc_usage: the counters in the third line");
+_Static_assert(__builtin_offsetof(struct xepc_usage, ul_ambr) == 192,
+	       "xepc_usage: the buckets in the fourth line");
 
 /* ------------------------------------------------------------ rules ---- */
 

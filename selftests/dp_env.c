@@ -224,9 +224,27 @@ struct xepc_session env_default_session(__u32 sid)
 	return s;
 }
 
+/* The session entry alone: xepc_sessions (the control plane's record) and
+ * the packets' copy in its xepc_usage value (bank 0, struct xepc_usage),
+ * the rest of the value kept.  The tests write while no packet runs. */
+int env_session_entry(struct dp_env *e, __u32 sid, const struct xepc_session *s)
+{
+	struct xepc_usage u;
+	int err = bpf_map_update_elem(e->fd_sessions, &sid, s, BPF_ANY);
+
+	if (!err)
+		err = bpf_map_lookup_elem(e->fd_usage, &sid, &u);
+	if (!err) {
+		u.sess = *s;
+		u.sess.gen = 0;
+		err = bpf_map_update_elem(e->fd_usage, &sid, &u, BPF_ANY);
+	}
+	return err;
+}
+
 int env_session(struct dp_env *e, __u32 sid, const struct xepc_session *s)
 {
-	int err = bpf_map_update_elem(e->fd_sessions, &sid, s, BPF_ANY);
+	int err = env_session_entry(e, sid, s);
 
 	if (!err)
 		err = bpf_map_update_elem(e->fd_ue, &s->ue_addr, &sid, BPF_ANY);

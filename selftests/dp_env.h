@@ -52,6 +52,7 @@ int env_route_flush(struct dp_env *e);
 
 /* A session with sid, UE address, eNB tunnel (enb may be 0 = idle); its UE
  * goes into xepc_ue and, when free, into its xepc_ue_direct slot. */
+int env_session_entry(struct dp_env *e, __u32 sid, const struct xepc_session *s);
 int env_session(struct dp_env *e, __u32 sid, const struct xepc_session *s);
 struct xepc_session env_default_session(__u32 sid);
 /* Writes rs with its candidate index (xepc_ruleset_index()), or without

@@ -88,7 +88,7 @@ void test_bearer(struct test_ctx *t)
 	b.ue_addr = s.ue_addr;
 	b.teid_remote = BEARER_DL_TEID;
 	b.flags |= XEPC_SF_BEARER;
-	ASSERT_OK(bpf_map_update_elem(e.fd_sessions, &bsid, &b, BPF_ANY), "bearer session");
+	ASSERT_OK(env_session_entry(&e, bsid, &b), "bearer session");
 
 	test__start_subtest(t, "tft_udp_ports_to_bearer");
 	len = env_dl(f, PEER, UE, IPPROTO_UDP, 5004, 50000, 160, &il);
@@ -133,7 +133,7 @@ void test_bearer(struct test_ctx *t)
 	 * second at the same instant is over the bearer's MBR */
 	ASSERT_OK(env_meter(&e, 9, 1000, 1500), "meter");
 	b.dl_meter_id = 9;
-	ASSERT_OK(bpf_map_update_elem(e.fd_sessions, &bsid, &b, BPF_ANY), "bearer with MBR");
+	ASSERT_OK(env_session_entry(&e, bsid, &b), "bearer with MBR");
 	len = env_dl(f, PEER, UE, IPPROTO_UDP, 5004, 50000, 972, &il);
 	ASSERT_OK(env_run_xdp(e.prog_sgi, f, len, t->if_sgi, out, &out_len, &ret), "run");
 	ASSERT_EQ(ret, XDP_REDIRECT, "first within the MBR");
@@ -148,11 +148,11 @@ void test_bearer(struct test_ctx *t)
 	ASSERT_OK(env_run_xdp(e.prog_sgi, f, len, t->if_sgi, out, &out_len, &ret), "run");
 	ASSERT_EQ(ret, XDP_REDIRECT, "the default bearer is not under the bearer's meter");
 	b.dl_meter_id = 0;
-	ASSERT_OK(bpf_map_update_elem(e.fd_sessions, &bsid, &b, BPF_ANY), "bearer without MBR");
+	ASSERT_OK(env_session_entry(&e, bsid, &b), "bearer without MBR");
 
 	test__start_subtest(t, "bearer_without_tunnel_default");
 	b.flags &= ~XEPC_SF_TUNNEL;
-	ASSERT_OK(bpf_map_update_elem(e.fd_sessions, &bsid, &b, BPF_ANY), "bearer idle");
+	ASSERT_OK(env_session_entry(&e, bsid, &b), "bearer idle");
 	d0 = dl_pkts(&e, SID);
 	len = env_dl(f, PEER, UE, IPPROTO_UDP, 5004, 50000, 160, &il);
 	ASSERT_OK(env_run_xdp(e.prog_sgi, f, len, t->if_sgi, out, &out_len, &ret), "run");
@@ -163,16 +163,16 @@ void test_bearer(struct test_ctx *t)
 	test__start_subtest(t, "bearer_of_another_ue_ignored");
 	b.flags |= XEPC_SF_TUNNEL;
 	b.ue_addr = ip4("10.45.0.99");
-	ASSERT_OK(bpf_map_update_elem(e.fd_sessions, &bsid, &b, BPF_ANY), "other UE's bearer");
+	ASSERT_OK(env_session_entry(&e, bsid, &b), "other UE's bearer");
 	ASSERT_OK(env_run_xdp(e.prog_sgi, f, len, t->if_sgi, out, &out_len, &ret), "run");
 	ASSERT_EQ(outer_teid(out), s.teid_remote, "never into another UE's tunnel");
 	b.ue_addr = s.ue_addr;
 	b.flags &= ~XEPC_SF_BEARER;
-	ASSERT_OK(bpf_map_update_elem(e.fd_sessions, &bsid, &b, BPF_ANY), "not a bearer");
+	ASSERT_OK(env_session_entry(&e, bsid, &b), "not a bearer");
 	ASSERT_OK(env_run_xdp(e.prog_sgi, f, len, t->if_sgi, out, &out_len, &ret), "run");
 	ASSERT_EQ(outer_teid(out), s.teid_remote, "a rule naming a plain session is ignored");
 	b.flags |= XEPC_SF_BEARER;
-	ASSERT_OK(bpf_map_update_elem(e.fd_sessions, &bsid, &b, BPF_ANY), "bearer again");
+	ASSERT_OK(env_session_entry(&e, bsid, &b), "bearer again");
 
 	test__start_subtest(t, "tc_ue_nat_to_bearer");
 	env_get_config(&e, &cfg);

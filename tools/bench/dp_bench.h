@@ -52,6 +52,8 @@ struct bench_env {
 	int fd_meters, fd_charging, fd_stats;
 	struct xepc_charge *charging;	/* mmapped xepc_charging */
 	size_t charging_len;
+	struct xepc_usage *usage;	/* mmapped xepc_usage */
+	size_t usage_len;
 	__u64 *ue_direct;		/* mmapped xepc_ue_direct, one word a slot */
 	size_t ue_direct_len;
 	void *hot;			/* mmapped bench_hot (layout model) */

@@ -264,6 +264,13 @@ int bench_env_open(struct bench_env *e)
 		return -errno;
 	}
 
+	e->usage_len = (size_t)BENCH_MAX_SESSIONS * sizeof(struct xepc_usage);
+	e->usage = mmap(NULL, e->usage_len, PROT_READ | PROT_WRITE, MAP_SHARED, e->fd_usage, 0);
+	if (e->usage == MAP_FAILED) {
+		e->usage = NULL;
+		return -errno;
+	}
+
 	e->ue_direct_len = (size_t)BENCH_UE_DIRECT_SLOTS * sizeof(struct xepc_ue_direct);
 	e->ue_direct = mmap(NULL, e->ue_direct_len, PROT_READ | PROT_WRITE,
 			    MAP_SHARED, e->fd_ue_direct, 0);
@@ -319,6 +326,8 @@ void bench_env_close(struct bench_env *e)
 		munmap(e->charging, e->charging_len);
 	if (e->ue_direct)
 		munmap(e->ue_direct, e->ue_direct_len);
+	if (e->usage)
+		munmap(e->usage, e->usage_len);
 	if (e->hot)
 		munmap(e->hot, e->hot_len);
 	bench_dp__destroy(e->bp);
@@ -433,6 +442,9 @@ int bench_install_batch(struct bench_env *e, __u32 upto, struct bench_install *t
 			c->sess[i] = bench_session(sid + i);
 			c->ues[i] = c->sess[i].ue_addr;
 			c->usage[i] = bench_usage();
+			/* the packets' copy of the session (bank 0), as
+			 * userspace/dp writes it after xepc_sessions */
+			c->usage[i].sess = c->sess[i];
 		}
 		cnt = n;
 		if (bpf_map_update_batch(e->fd_ue, c->ues, c->sids, &cnt, &any))
@@ -514,6 +526,9 @@ int bench_sessions_rewrite(struct bench_env *e, int policy)
 			rc = -errno;
 			break;
 		}
+		/* the packets' copy (bank 0; no packet runs meanwhile) */
+		for (i = 0; i < n; i++)
+			memcpy(&e->usage[sid + i].sess, &c->sess[i], sizeof(c->sess[i]));
 		sid += n;
 	}
 	free(c);
@@ -529,6 +544,7 @@ int bench_install_single(struct bench_env *e, __u32 n, struct bench_install *t)
 	for (sid = 1; sid <= n; sid++) {
 		struct xepc_session s = bench_session(sid);
 
+		zero.sess = s;
 		if (bpf_map_update_elem(e->fd_ue, &s.ue_addr, &sid, BPF_ANY) ||
 		    bpf_map_update_elem(e->fd_usage, &sid, &zero, BPF_ANY) ||
 		    bpf_map_update_elem(e->fd_sessions, &sid, &s, BPF_ANY))

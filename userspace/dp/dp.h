@@ -200,6 +200,9 @@ struct dp_check_report {
     uint32_t shared_meters;         /* meters two sessions point to */
     uint32_t bank_odd;              /* slots left with bank 1 live (a writer
                                      * killed between its updates) */
+    uint32_t copy_stale;            /* sessions whose packets' copy (in
+                                     * xepc_usage) differs from xepc_sessions
+                                     * (a writer killed between the two) */
     uint32_t repairable, unrepairable, repaired;
 };
 

@@ -21,6 +21,7 @@
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -362,11 +363,39 @@ static void check_banks(struct chk *c)
     }
 }
 
+/* The packets read a session from its copy in xepc_usage (struct
+ * xepc_usage), which dp_session_write() writes after xepc_sessions: a
+ * writer killed between the two leaves the packets with the session as it
+ * was (or none, for an add).  Repair writes the copy from xepc_sessions,
+ * the control plane's record. */
+static void check_copies(struct chk *c)
+{
+    const size_t n = offsetof(struct xepc_session, gen);
+    for (uint32_t sid = 1; sid < c->ctx->max_sessions; sid++) {
+        struct xepc_session pk;
+        const struct xepc_session *s = &c->sess[sid];
+        if (dp_session_mirror_read(c->ctx, sid, &pk))
+            continue;
+        bool a = s->flags & XEPC_SF_ACTIVE, pa = pk.flags & XEPC_SF_ACTIVE;
+        if (a == pa && (!a || !memcmp(s, &pk, n)))
+            continue;
+        c->r->copy_stale++;
+        finding(c, true, "session slot %u: the packets' copy (xepc_usage) %s (a writer was "
+                "killed between the two writes)", sid,
+                a ? (pa ? "differs from xepc_sessions" : "is missing") :
+                "is still active");
+        if (c->repair)
+            dp_session_mirror(c->ctx, sid, s);
+    }
+}
+
 static int check_locked(struct chk *c)
 {
     int rc = sessions_read(c);
     if (!rc)
         check_banks(c);
+    if (!rc)
+        check_copies(c);
     if (!rc)
         rc = check_ue(c);
     if (!rc)

@@ -155,8 +155,15 @@ int dp_pin_link_open(struct dp_ctx *ctx, const char *name, const char *prog,
  * or a negative errno (no message). */
 int dp_session_read(struct dp_ctx *ctx, uint32_t sid, struct xepc_session *s);
 /* Writes session sid so that no reader sees half of it: the other bank,
- * then gen + 1 (one bank: in place).  Caller holds the writers' lock. */
+ * then gen + 1 (one bank: in place), in xepc_sessions and then in the
+ * packets' copy (dp_session_mirror()).  Caller holds the writers' lock. */
 int dp_session_write(struct dp_ctx *ctx, uint32_t sid, const struct xepc_session *s);
+/* Writes only the packets' copy of session sid: the two banks in its
+ * xepc_usage value, through the mmapped map (xepc_dp.h, struct
+ * xepc_usage).  Caller holds the writers' lock. */
+void dp_session_mirror(struct dp_ctx *ctx, uint32_t sid, const struct xepc_session *s);
+/* The packets' copy of session sid, whole (gen = its sess.gen). */
+int dp_session_mirror_read(struct dp_ctx *ctx, uint32_t sid, struct xepc_session *s);
 /* Calls fn(sid, live copy) for every session id, in order. */
 int dp_sessions_scan(struct dp_ctx *ctx,
                      int (*fn)(uint32_t sid, const void *val, void *arg), void *arg);

@@ -2,10 +2,13 @@
  *
  * Layout per session (sid = low 24 bits of the uplink TEID):
  *   xepc_sessions[sid]   the session, written last on add, first on delete
+ *                        (the control plane's record)
  *   xepc_ue[ue_addr]     -> sid, the downlink key
- *   xepc_usage[sid]      zeroed on add; its second line holds the session's
- *                        UL/DL APN-AMBR buckets (XEPC_METER_SESSION in
- *                        ul/dl_meter_id), in the page of its counters
+ *   xepc_usage[sid]      zeroed on add; lines 0-1 the packets' copy of the
+ *                        session (its two banks, written after
+ *                        xepc_sessions: dp_session_mirror()), line 2 the
+ *                        counters, line 3 the UL/DL APN-AMBR buckets
+ *                        (XEPC_METER_SESSION in ul/dl_meter_id): one page
  *   xepc_meters[...]     per-rule MBR buckets and a dedicated bearer's MBR
  *                        (its ul/dl_meter_id); a slot with rate 0 is free
  *   xepc_rulesets[...]   the SDF rules sorted by precedence; rulesets without
@@ -37,6 +40,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -137,7 +141,60 @@ int dp_session_read(struct dp_ctx *ctx, uint32_t sid, struct xepc_session *s)
     return -EAGAIN;
 }
 
+/* The packets' copy of session sid (struct xepc_usage: bank 0 in line 0,
+ * bank 1 in line 1; session_get() in bpf/dp_common.h reads nothing else),
+ * written through the mmapped map with the banks' discipline: the bank
+ * that is not live is filled, then sess.gen incremented (a release store:
+ * the bank's stores are visible before it), twice, so that bank 0 ends
+ * live.  A reader never sees half a session, and a writer killed at any
+ * point leaves a whole copy live (the old or the new).  Called after
+ * xepc_sessions is written: that is the control plane's record, this the
+ * packets'; dp_check() compares the two. */
+void dp_session_mirror(struct dp_ctx *ctx, uint32_t sid, const struct xepc_session *v)
+{
+    if (!ctx->usage || sid >= ctx->max_entries[DP_MAP_USAGE])
+        return;
+    struct xepc_usage *u = &ctx->usage[sid];
+    const size_t n = offsetof(struct xepc_session, gen);
+    uint32_t g = __atomic_load_n(&u->sess.gen, __ATOMIC_ACQUIRE);
+    if (!(g & 1)) {
+        memcpy(&u->sess1, v, n);
+        __atomic_store_n(&u->sess.gen, ++g, __ATOMIC_RELEASE);
+    }
+    memcpy(&u->sess, v, n);
+    __atomic_store_n(&u->sess.gen, g + 1, __ATOMIC_RELEASE);
+}
+
+/* The packets' copy of session sid (dp_session_mirror()), whole; -EAGAIN
+ * when a writer kept changing it. */
+int dp_session_mirror_read(struct dp_ctx *ctx, uint32_t sid, struct xepc_session *s)
+{
+    if (!ctx->usage || sid >= ctx->max_entries[DP_MAP_USAGE])
+        return -ERANGE;
+    const struct xepc_usage *u = &ctx->usage[sid];
+    for (int i = 0; i < 8; i++) {
+        uint32_t g = __atomic_load_n(&u->sess.gen, __ATOMIC_ACQUIRE);
+        memcpy(s, g & 1 ? &u->sess1 : &u->sess, sizeof(*s));
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        if (__atomic_load_n(&u->sess.gen, __ATOMIC_RELAXED) == g) {
+            s->gen = g;
+            return 0;
+        }
+    }
+    return -EAGAIN;
+}
+
+static int session_write_banks(struct dp_ctx *ctx, uint32_t sid, const struct xepc_session *v);
+
 int dp_session_write(struct dp_ctx *ctx, uint32_t sid, const struct xepc_session *v)
+{
+    int rc = session_write_banks(ctx, sid, v);
+    if (!rc)
+        dp_session_mirror(ctx, sid, v);
+    return rc;
+}
+
+static int session_write_banks(struct dp_ctx *ctx, uint32_t sid, const struct xepc_session *v)
 {
     int fd = ctx->map_fd[DP_MAP_SESSIONS];
     struct xepc_session cur, nv = *v;
@@ -1379,8 +1436,11 @@ static int session_add_bulk(struct dp_ctx *ctx, const struct dp_session_spec *s,
             goto out;
         }
         built_n = 0;    /* published */
-        for (uint32_t i = 0; i < cnt; i++)
+        for (uint32_t i = 0; i < cnt; i++) {
             gens[sids[i]] += ctx->session_bank ? 1 : 0; /* after the flip back */
+            /* the packets' copy, as dp_session_write() does */
+            dp_session_mirror(ctx, sids[i], &vals[i]);
+        }
         done += cnt;
     }
 out:

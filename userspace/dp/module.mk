@@ -55,3 +55,11 @@ UNIT_TESTS += test_dp_layout
 test_dp_layout_SRCS := userspace/dp/tests/test_dp_layout.c
 test_dp_layout_LIBS := dp
 test_dp_layout_LDLIBS := -lbpf -lelf -lz
+
+# Root: the packets read a session from its copy in xepc_usage, which add,
+# modify, bulk and delete keep in step with xepc_sessions; dp check finds
+# and repairs a stale copy; bank 1 of the copy is live while gen is odd.
+UNIT_TESTS += test_dp_copy
+test_dp_copy_SRCS := userspace/dp/tests/test_dp_copy.c
+test_dp_copy_LIBS := dp
+test_dp_copy_LDLIBS := -lbpf -lelf -lz
