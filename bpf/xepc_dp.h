@@ -204,6 +204,17 @@ static inline __u32 xepc_ue_slot(__be32 ue_addr, __u32 mask)
 						 * GTP-U over IPv6 (TS 29.281
 						 * 4.4.1); the downlink takes
 						 * xdp_sgi_ipv6 */
+#define XEPC_SF_SHARED_POLICY	(1u << 4)	/* with XEPC_SF_BEARER: ruleset_id,
+						 * charge_base, n_charge and
+						 * default_slot are those of the
+						 * default bearer's session (same
+						 * ue_addr, the charging slots'
+						 * session_id), so that the bearer's
+						 * uplink is charged against the same
+						 * quota (TS 29.212 4.5.2: one grant per
+						 * rating group whatever bearer carries
+						 * it).  Userspace only: the datapath
+						 * reads the fields as always */
 
 /* Actions of rules, of a session's default, of final-unit handling. */
 enum xepc_action {

@@ -119,21 +119,36 @@ if not r: print('#', [(m.get('cmd'),m.get('cc_type'),[ (x.get('usu'),x.get('reas
 sys.exit(0 if r else 1)" "$1"
 }
 
-# diam_flow UE_IP COUNT LEN GAP_MS [SPORT [SECONDS]]: UDP downlink from the
-# PDN host to UE_IP port 5001 (tests/e2e/gy_traffic.py); prints "received
-# bytes".  The sender starts only once the UE's receiver is bound: a
-# datagram that reached the UE before would be charged and still lost.
-diam_flow() {
-    local out=$E2E_TMP/flow.$$.recv
-    ip netns exec "$NS_ENB" python3 "$E2E_ROOT/tests/e2e/gy_traffic.py" recv "$1" 5001 "${6:-4}" >"$out" &
+# diam_udp RNS RADDR PORT SECONDS SNS SEND-ARGS...: a receiver of
+# tests/e2e/gy_traffic.py on RADDR:PORT in namespace RNS, then, once it is
+# bound (a datagram sent before would be charged and still lost), its
+# sender in SNS with SEND-ARGS (DST PORT COUNT LEN GAP_MS [SPORT [SADDR]]);
+# prints "received bytes".
+diam_udp() {
+    local out=$E2E_TMP/flow.$$.recv rns=$1 raddr=$2 port=$3 secs=$4 sns=$5
+    shift 5
+    ip netns exec "$rns" python3 "$E2E_ROOT/tests/e2e/gy_traffic.py" recv "$raddr" "$port" "$secs" >"$out" &
     local r=$!
     for _ in $(seq 100); do
-        [ -n "$(ip netns exec "$NS_ENB" ss -Huan "( sport = :5001 )" 2>/dev/null)" ] && break
+        [ -n "$(ip netns exec "$rns" ss -Huan "( sport = :$port )" 2>/dev/null)" ] && break
         sleep 0.05
     done
-    ip netns exec "$NS_PDN" python3 "$E2E_ROOT/tests/e2e/gy_traffic.py" send "$1" 5001 "$2" "$3" "$4" $5
+    ip netns exec "$sns" python3 "$E2E_ROOT/tests/e2e/gy_traffic.py" send "$@"
     wait $r
     cat "$out"
+}
+
+# diam_flow UE_IP COUNT LEN GAP_MS [SPORT [SECONDS]]: UDP downlink from the
+# PDN host to UE_IP port 5001; prints "received bytes".
+diam_flow() {
+    diam_udp "$NS_ENB" "$1" 5001 "${6:-4}" "$NS_PDN" "$1" 5001 "$2" "$3" "$4" $5
+}
+
+# diam_flow_ul UE_IP COUNT LEN GAP_MS DPORT SPORT [SECONDS]: UDP uplink from
+# the UE (UE_IP:SPORT, through its TUN device: enbsim's uplink TFT picks
+# the bearer) to the PDN host's port DPORT; prints "received bytes".
+diam_flow_ul() {
+    diam_udp "$NS_PDN" "$PDN_ADDR" "$5" "${7:-4}" "$NS_ENB" "$PDN_ADDR" "$5" "$2" "$3" "$4" "$6" "$1"
 }
 
 # diam_ue_up [TIMEOUT]: one UE of $E2E_TMP/subs.csv attached by enbsim
@@ -151,6 +166,17 @@ diam_ue_up() {
     echo "$UE_PID" >"$E2E_TMP/ue.bgpid"
     for _ in $(seq 150); do [ -s "$E2E_TMP/ue.ready" ] && break; sleep 0.1; done
     UE_IP=$(awk '!/^#/ && $2 != "-" {print $2; exit}' "$E2E_TMP/ue.ues")
+}
+
+# diam_ue_route: the UE's uplink from its address (UE_IP) goes out of its
+# TUN device (a rule of its own to table 200 in the eNB namespace), so that
+# diam_flow_ul and the like reach the PDN through the datapath.
+diam_ue_route() {
+    local dev
+    dev=$(ip -n "$NS_ENB" -o addr show | awk -v ip="$UE_IP" '$4 ~ "^"ip"/" {print $2; exit}')
+    [ -n "$dev" ] || return 1
+    ip -n "$NS_ENB" rule add from "$UE_IP" table 200 2>/dev/null
+    ip -n "$NS_ENB" route replace default dev "$dev" table 200
 }
 
 # diam_ue_down: the UE detaches (enbsim's SIGTERM with --detach), enbsim ends.

@@ -4,7 +4,7 @@
   gy_traffic.py recv ADDR PORT SECONDS   -> prints the datagrams received
                                            (until SECONDS, or 2 s without
                                            one after the first)
-  gy_traffic.py send DST PORT COUNT LEN GAP_MS [SPORT]
+  gy_traffic.py send DST PORT COUNT LEN GAP_MS [SPORT [SADDR]]
 LEN is the IPv4 total length of each datagram (what the datapath charges)."""
 import socket
 import sys
@@ -33,8 +33,11 @@ else:
         int(sys.argv[5]), float(sys.argv[6]) / 1000
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     if len(sys.argv) > 7:
-        s.bind(("0.0.0.0", int(sys.argv[7])))
+        s.bind((sys.argv[8] if len(sys.argv) > 8 else "0.0.0.0", int(sys.argv[7])))
     payload = b"x" * (length - 28)
     for _ in range(count):
-        s.sendto(payload, (dst, port))
+        try:
+            s.sendto(payload, (dst, port))
+        except OSError:
+            break       # the UE's device went away (detached): nothing more to send
         time.sleep(gap)

@@ -148,8 +148,12 @@ static void tft_of(const struct agw_pf *pf, uint8_t n, uint8_t op, struct nas_tf
 
 /* ------------------------------------------------------------ datapath -- */
 
-/* The TFT's downlink filters of p's dedicated bearers, as rules of p's
- * session that steer into each bearer's tunnel (pgw_session.c spec_of). */
+/* The TFT's filters of p's dedicated bearers, as rules of p's session:
+ * downlink, they steer into each bearer's tunnel (pgw_session.c spec_of);
+ * uplink, they pass the bearer's own uplink, which takes p's rules and
+ * charging slots (dp_session_spec.policy_teid, bearer_program): so that
+ * it is charged to the rating group of the rule the bearer carries
+ * (esm_pcc_bearer_charging), in both directions. */
 void esm_bearer_dp_rules(const struct agw_ue *ue, const struct agw_pdn *p,
                          struct dp_session_spec *s)
 {
@@ -159,8 +163,12 @@ void esm_bearer_dp_rules(const struct agw_ue *ue, const struct agw_pdn *p,
             continue;
         for (unsigned j = 0; j < b->n_pf && s->n_rules < DP_MAX_RULES; j++) {
             const struct agw_pf *pf = &b->pf[j];
-            if (!(pf->dir & NAS_PF_DIR_DL))
-                continue;   /* uplink-only: the UE's business (TS 23.401 5.4.1) */
+            /* TS 23.401 5.4.1: the UE sends by the uplink filters, the
+             * gateway by the downlink ones; an uplink filter only names
+             * the flow (and its rating group) on the bearer's uplink.
+             * Pre-Release-7 filters (direction 0) are not taken. */
+            if (!(pf->dir & NAS_PF_DIR_BOTH))
+                continue;
             struct dp_rule_spec *r = &s->rules[s->n_rules++];
             memset(r, 0, sizeof(*r));
             /* TS 23.060 15.3.3.4: lowest precedence value first; ties
@@ -169,7 +177,8 @@ void esm_bearer_dp_rules(const struct agw_ue *ue, const struct agw_pdn *p,
              * docs/charging.md), before the PCC rules of the default
              * bearer (esm_pcc_rules) */
             r->precedence = (uint16_t)(4 + (pf->prec << 6 | k << 3 | j));
-            r->dir = DP_DIR_DL;
+            r->dir = (pf->dir & NAS_PF_DIR_DL ? DP_DIR_DL : 0) |
+                     (pf->dir & NAS_PF_DIR_UL ? DP_DIR_UL : 0);
             r->proto = pf->proto;
             r->src = pf->laddr;
             r->src_plen = pf->lplen;
@@ -208,6 +217,11 @@ static int bearer_program(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_bea
     s.has_tunnel = b->dl_teid != 0 && b->enb_addr.s_addr != 0;
     s.enb_addr = b->enb_addr;
     s.dl_teid = b->dl_teid;
+    /* TS 29.212 4.5.2, TS 32.299 5.1: its uplink is charged against the
+     * PDN connection's quotas (the default bearer's charging slots), to
+     * the rating group of its TFT's rule */
+    if (p->dp_installed)
+        s.policy_teid = p->ul_teid;
     /* TS 23.401 4.7.3: a GBR bearer is policed at its MBR (= its GBR for
      * voice and video); a non-GBR bearer counts under the APN-AMBR of its
      * default bearer on the downlink */

@@ -298,10 +298,19 @@ static void check_charging(struct chk *c)
         const struct xepc_session *s = &c->sess[sid];
         if (!(s->flags & XEPC_SF_ACTIVE) || !s->charge_base)
             continue;
+        /* a bearer sharing its default bearer's policy points to that
+         * session's slots (XEPC_SF_SHARED_POLICY) */
+        uint32_t owner = sid;
+        if ((s->flags & XEPC_SF_SHARED_POLICY) && s->charge_base < n && ctx->charging) {
+            uint32_t o = ctx->charging[s->charge_base].session_id;
+            if (o < ctx->max_sessions && active(c, o) && !(c->sess[o].flags & XEPC_SF_BEARER) &&
+                c->sess[o].ue_addr == s->ue_addr && c->sess[o].charge_base == s->charge_base)
+                owner = o;
+        }
         for (uint32_t k = 0; k < s->n_charge; k++) {
             uint32_t i = s->charge_base + k;
             if (i < n && ctx->charging && (ctx->charging[i].flags & XEPC_CF_VALID) &&
-                ctx->charging[i].session_id == sid)
+                ctx->charging[i].session_id == owner)
                 continue;
             c->r->dangling++;
             finding(c, false, "session %u points to charging slot %u, which is %s: its "

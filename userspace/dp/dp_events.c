@@ -102,6 +102,27 @@ static bool ev_session_current(struct dp_ctx *ctx, const struct xepc_ev_hdr *h, 
     return ident_matches(&s, h->teid_local, h->cookie, ue);
 }
 
+/* A quota event raised by a dedicated bearer's packet whose charging slots
+ * are its default bearer's (XEPC_SF_SHARED_POLICY): the kernel wrote the
+ * bearer's TEID and cookie with the slot's owner as session_id.  The quota
+ * is the owner's, so when both are still the sessions the kernel saw (and
+ * the slot still the owner's) the event is handed on as the owner's. */
+static bool quota_ev_shared(struct dp_ctx *ctx, struct xepc_ev_quota *q)
+{
+    struct xepc_session b, d;
+    uint32_t bsid = XEPC_TEID_SID(q->hdr.teid_local);
+    if (bsid == q->hdr.session_id || dp_session_read(ctx, bsid, &b) ||
+        !ident_matches(&b, q->hdr.teid_local, q->hdr.cookie, 0) ||
+        !(b.flags & XEPC_SF_SHARED_POLICY) || dp_session_read(ctx, q->hdr.session_id, &d) ||
+        !(d.flags & XEPC_SF_ACTIVE) || (d.flags & XEPC_SF_BEARER) || d.ue_addr != b.ue_addr ||
+        !d.charge_base || q->charge_idx < d.charge_base ||
+        q->charge_idx >= d.charge_base + d.n_charge)
+        return false;
+    q->hdr.teid_local = d.teid_local;
+    q->hdr.cookie = d.cookie;
+    return true;
+}
+
 static void bufq_push(struct dp_ctx *ctx, struct dp_bufq *q, const struct xepc_ev_buffered *b)
 {
     size_t per_ue = 0;
@@ -245,7 +266,7 @@ static int rb_event(void *arg, void *data, size_t size)
         memcpy(&ev.u.quota, data, sizeof(ev.u.quota));
         /* The charging slot may belong to a successor by now: its quota
          * is not the one that crossed the threshold. */
-        if (!ev_session_current(ctx, h, 0)) {
+        if (!ev_session_current(ctx, h, 0) && !quota_ev_shared(ctx, &ev.u.quota)) {
             ctx->ev_stats.ev_dropped_stale++;
             return 0;
         }

@@ -819,6 +819,83 @@ static int enb6_write(struct dp_ctx *ctx, const struct dp_session_spec *s, uint3
     return dp_enb6_link(ctx, sid, cookie, &s->enb6_addr);
 }
 
+/* ------------------------------- a bearer's shared policy (charging) --- */
+
+/* The policy references a dedicated bearer with XEPC_SF_SHARED_POLICY
+ * takes from its default bearer's session. */
+static void policy_refs_copy(struct xepc_session *to, const struct xepc_session *from)
+{
+    to->ruleset_id = from ? from->ruleset_id : 0;
+    to->charge_base = from ? from->charge_base : 0;
+    to->n_charge = from ? from->n_charge : 0;
+    to->default_slot = from ? from->default_slot : 0;
+}
+
+/* k (the bearer of s) takes the rules and charging slots of the session of
+ * s->policy_teid, which must be its default bearer's: active, not a
+ * bearer, the same UE. */
+static int shared_policy_take(struct dp_ctx *ctx, const struct dp_session_spec *s,
+                              struct xepc_session *k)
+{
+    struct xepc_session d;
+    uint32_t dsid;
+    int rc = session_find(ctx, s->policy_teid, &dsid, &d);
+    if (rc)
+        return rc;
+    if ((d.flags & XEPC_SF_BEARER) || d.ue_addr != s->ue_addr.s_addr)
+        return dp_set_error(ctx, -EINVAL, "session 0x%08x is not the default bearer of UE %s: "
+                            "a bearer shares only its own default bearer's policy",
+                            s->policy_teid, inet_ntoa(s->ue_addr));
+    k->flags |= XEPC_SF_SHARED_POLICY;
+    policy_refs_copy(k, &d);
+    return 0;
+}
+
+#define FOLLOW_MAX 64
+
+struct follow_scan {
+    const struct xepc_session *old;
+    uint32_t n, sids[FOLLOW_MAX];
+};
+
+static int follow_fn(uint32_t sid, const void *val, void *arg)
+{
+    const uint32_t want = XEPC_SF_ACTIVE | XEPC_SF_BEARER | XEPC_SF_SHARED_POLICY;
+    const struct xepc_session *s = val;
+    struct follow_scan *f = arg;
+    if ((s->flags & want) == want && s->ue_addr == f->old->ue_addr &&
+        s->ruleset_id == f->old->ruleset_id && s->charge_base == f->old->charge_base &&
+        s->n_charge == f->old->n_charge && f->n < FOLLOW_MAX)
+        f->sids[f->n++] = sid;
+    return 0;
+}
+
+/* The default bearer's session changed its policy from old to now (NULL:
+ * it is being deleted): the dedicated bearers that shared old take now
+ * (or nothing), before what old pointed to is freed, so that no bearer
+ * ever points to a freed charging slot (which another session could take:
+ * its uplink would be charged to that session's quota).  One scan of the
+ * sessions (as ruleset_release()); a bearer is found by its UE address and
+ * the references it took. */
+static void bearers_follow(struct dp_ctx *ctx, const struct xepc_session *old,
+                           const struct xepc_session *now)
+{
+    struct follow_scan f = {.old = old};
+    if (old->flags & XEPC_SF_BEARER)
+        return;
+    if (!old->ruleset_id && !old->charge_base && !old->ue_addr)
+        return;     /* nothing to tell this UE's bearers from others by */
+    if (dp_sessions_scan(ctx, follow_fn, &f) < 0)
+        return;
+    for (uint32_t i = 0; i < f.n; i++) {
+        struct xepc_session b;
+        if (dp_session_read(ctx, f.sids[i], &b))
+            continue;
+        policy_refs_copy(&b, now);
+        dp_session_write(ctx, f.sids[i], &b);
+    }
+}
+
 /* The gateway's own S1-U address is never a UE's: its downlink would be
  * the gateway's own GTP-U traffic. */
 static int ue_not_ours(struct dp_ctx *ctx, struct in_addr ue, const char *prefix)
@@ -936,6 +1013,11 @@ static int session_add(struct dp_ctx *ctx, const struct dp_session_spec *s, uint
     rc = install_policy(ctx, s, sid, &b);
     if (rc)
         goto undo_ambr;
+    if (s->policy_teid) {
+        rc = shared_policy_take(ctx, s, &b.sess);   /* no rules of its own */
+        if (rc)
+            goto undo_ambr;
+    }
 
     /* The UE entry before the session: until the session is published it
      * points to an inactive slot, which the downlink ignores.  An orphan
@@ -982,7 +1064,8 @@ static int session_add(struct dp_ctx *ctx, const struct dp_session_spec *s, uint
     return 0;
 
 undo_policy:
-    release_policy(ctx, &b.sess, sid, 0);
+    if (!(b.sess.flags & XEPC_SF_SHARED_POLICY))
+        release_policy(ctx, &b.sess, sid, 0);
 undo_ambr:
     meter_free(ctx, b.sess.ul_meter_id, sid);
     meter_free(ctx, b.sess.dl_meter_id, sid);
@@ -1533,7 +1616,11 @@ static int session_modify(struct dp_ctx *ctx, const struct dp_session_spec *s,
             ambr_written = true;
         }
     }
+    /* a bearer's references to its default bearer's policy are not its
+     * own: never freed here (XEPC_SF_SHARED_POLICY) */
+    bool shared_old = old.flags & XEPC_SF_SHARED_POLICY;
     if (what & DP_MOD_POLICY) {
+        b.sess.flags &= ~XEPC_SF_SHARED_POLICY;
         b.sess.ruleset_id = b.sess.charge_base = 0;
         b.sess.n_charge = b.sess.default_slot = 0;
         b.sess.default_action = default_action;
@@ -1541,11 +1628,20 @@ static int session_modify(struct dp_ctx *ctx, const struct dp_session_spec *s,
         if (rc)
             goto undo_ambr;
     }
+    if (s->policy_teid) {
+        /* taken again at every modify: it follows the default bearer */
+        rc = shared_policy_take(ctx, s, &b.sess);
+        if (rc)
+            goto undo_ambr;
+    } else if (shared_old && !(what & DP_MOD_POLICY)) {
+        b.sess.flags &= ~XEPC_SF_SHARED_POLICY;
+        policy_refs_copy(&b.sess, NULL);
+    }
     /* An eNB on IPv6: its address first (the old session does not read
      * it unless it was on IPv6 too, dp_enb6_link()). */
     rc = enb6_write(ctx, s, sid, b.sess.cookie);
     if (rc) {
-        if (what & DP_MOD_POLICY)
+        if ((what & DP_MOD_POLICY) && !(b.sess.flags & XEPC_SF_SHARED_POLICY))
             release_policy(ctx, &b.sess, sid, old.ruleset_id);
         goto undo_ambr;
     }
@@ -1553,7 +1649,7 @@ static int session_modify(struct dp_ctx *ctx, const struct dp_session_spec *s,
     rc = dp_session_write(ctx, sid, &b.sess);
     if (rc) {
         rc = dp_set_error(ctx, rc, "cannot write session %u: %s", sid, strerror(-rc));
-        if (what & DP_MOD_POLICY)
+        if ((what & DP_MOD_POLICY) && !(b.sess.flags & XEPC_SF_SHARED_POLICY))
             release_policy(ctx, &b.sess, sid, old.ruleset_id);
         goto undo_ambr;
     }
@@ -1561,8 +1657,11 @@ static int session_modify(struct dp_ctx *ctx, const struct dp_session_spec *s,
         meter_free(ctx, old.ul_meter_id, sid);
         meter_free(ctx, old.dl_meter_id, sid);
     }
-    if (what & DP_MOD_POLICY)
-        release_policy(ctx, &old, sid, b.sess.ruleset_id);
+    if (what & DP_MOD_POLICY) {
+        bearers_follow(ctx, &old, &b.sess);
+        if (!shared_old)
+            release_policy(ctx, &old, sid, b.sess.ruleset_id);
+    }
     if ((old.flags & XEPC_SF_ENB6) && !(b.sess.flags & XEPC_SF_ENB6))
         dp_enb6_unlink(ctx, sid);
     if (b.sess.flags & XEPC_SF_TUNNEL) {
@@ -1621,7 +1720,9 @@ static int session_del(struct dp_ctx *ctx, uint32_t ul_teid)
     dp_enb6_unlink(ctx, sid);
     meter_free(ctx, old.ul_meter_id, sid);
     meter_free(ctx, old.dl_meter_id, sid);
-    release_policy(ctx, &old, sid, 0);
+    bearers_follow(ctx, &old, NULL);
+    if (!(old.flags & XEPC_SF_SHARED_POLICY))
+        release_policy(ctx, &old, sid, 0);
     return 0;
 }
 
@@ -1657,6 +1758,16 @@ static int info_build(struct dp_ctx *ctx, uint32_t sid, const struct xepc_sessio
     info->dl_meter_id = k->dl_meter_id;
     info->charge_base = k->charge_base;
     bpf_map_lookup_elem(ctx->map_fd[DP_MAP_USAGE], &sid, &info->usage);
+    if (k->flags & XEPC_SF_SHARED_POLICY) {
+        /* its rules and quotas are its default bearer's (shown there) */
+        uint32_t dsid = 0;
+        struct xepc_session d;
+        struct xepc_charge *c = k->charge_base ? charge_slot(ctx, k->charge_base) : NULL;
+        if (!(k->ue_addr && ue_owner(ctx, k->ue_addr, &dsid)) && c)
+            dsid = c->session_id;
+        if (dsid && !dp_session_read(ctx, dsid, &d) && (d.flags & XEPC_SF_ACTIVE))
+            s->policy_teid = d.teid_local;
+    }
     /* the burst is given back only when it is not the default, so that a
      * spec read back and written again keeps following the default */
     for (int d = 0; d < 2; d++) {
@@ -1679,6 +1790,8 @@ static int info_build(struct dp_ctx *ctx, uint32_t sid, const struct xepc_sessio
             break;
         memcpy(&info->charges[i], c, sizeof(*c));
         info->n_charges++;
+        if (k->flags & XEPC_SF_SHARED_POLICY)
+            continue;
         if ((c->flags & XEPC_CF_ONLINE) && s->n_quotas < DP_MAX_QUOTAS) {
             struct dp_quota_spec *q = &s->quotas[s->n_quotas++];
             q->rating_group = c->rating_group;
@@ -1687,7 +1800,7 @@ static int info_build(struct dp_ctx *ctx, uint32_t sid, const struct xepc_sessio
             q->fua = c->fua;
         }
     }
-    if (k->ruleset_id) {
+    if (k->ruleset_id && !(k->flags & XEPC_SF_SHARED_POLICY)) {
         struct xepc_ruleset rs;
         if (bpf_map_lookup_elem(ctx->map_fd[DP_MAP_RULESETS], &k->ruleset_id, &rs))
             return dp_set_error(ctx, -errno, "cannot read ruleset %u", k->ruleset_id);

@@ -539,6 +539,12 @@ int dp_session_spec_check(const struct dp_session_spec *s, char *err, size_t err
     }
     if (s->n_quotas > DP_MAX_QUOTAS)
         return fail(err, errlen, -E2BIG, "at most %d quotas per session", DP_MAX_QUOTAS);
+    if (s->policy_teid && (!s->bearer || s->policy_teid == s->ul_teid))
+        return fail(err, errlen, -EINVAL, "a shared policy (policy_teid) is a dedicated "
+                    "bearer's, and names its default bearer's session");
+    if (s->policy_teid && (s->n_rules || s->n_quotas))
+        return fail(err, errlen, -EINVAL, "a bearer with its default bearer's policy "
+                    "(policy_teid) has no rules or quotas of its own");
     for (uint32_t i = 0; i < s->n_rules; i++)
         for (uint32_t j = 0; j < i; j++)
             if (s->rules[i].precedence == s->rules[j].precedence)

@@ -81,6 +81,16 @@ struct dp_session_spec {
                               * DP_ACTION_BEARER rules send it its downlink;
                               * ul/dl_ambr_bps are then its MBR (GBR bearer)
                               * or 0 (non-GBR) */
+    uint32_t policy_teid;    /* a dedicated bearer only: the uplink TEID of
+                              * its default bearer's session, whose rules
+                              * and charging slots its uplink takes
+                              * (XEPC_SF_SHARED_POLICY): a rating group's
+                              * quota is one, whatever bearer carries it
+                              * (TS 29.212 4.5.2, TS 32.299 5.1); the
+                              * library keeps it in step when that
+                              * session's policy changes.  0 = the
+                              * bearer's own rules (none: counted on the
+                              * bearer only) */
     uint64_t ul_ambr_bps;    /* 0 = unlimited */
     uint64_t dl_ambr_bps;
     uint32_t n_rules;

@@ -49,6 +49,13 @@ test_dp_ddn_SRCS := userspace/dp/tests/test_dp_ddn.c
 test_dp_ddn_LIBS := dp
 test_dp_ddn_LDLIBS := -lbpf -lelf -lz
 
+# Root: a dedicated bearer's uplink is charged against its default bearer's
+# quota (policy_teid), across a rebuild of that policy and its deletion.
+UNIT_TESTS += test_dp_shared
+test_dp_shared_SRCS := userspace/dp/tests/test_dp_shared.c
+test_dp_shared_LIBS := dp
+test_dp_shared_LDLIBS := -lbpf -lelf -lz
+
 # Root: a pinned map whose value type has this build's name and size but
 # another layout (fields moved) is refused instead of adopted.
 UNIT_TESTS += test_dp_layout

@@ -1,0 +1,299 @@
+/* test_dp_shared: a dedicated bearer's uplink is charged against its default
+ * bearer's quota (dp_session_spec.policy_teid, XEPC_SF_SHARED_POLICY).
+ *
+ * TS 29.212 4.5.2 / TS 32.299 5.1: the OCS grants one quota per (session,
+ * rating group), whatever bearer carries the traffic.  The downlink of a
+ * dedicated bearer goes through its default bearer's rules (and slots)
+ * already; its uplink arrives on its own TEID, i.e. its own datapath
+ * session, which had no charging slot of that quota: it passed uncharged.
+ * Now the bearer's session takes its default bearer's ruleset and charging
+ * slots, keeps them when the default's policy is rebuilt (new slots: the
+ * old ones are freed only once no bearer points to them), and drops them
+ * when the default goes; the quota events its packets raise are handed on
+ * as the default's (the quota is the default's).
+ *
+ * A datapath is brought up with dp_up() on the loopback device of a private
+ * network namespace; xdp_s1u runs on uplink G-PDUs with BPF_PROG_TEST_RUN.
+ * Needs root (netns, bpffs, BPF); prints "1..0 # SKIP" otherwise.  TAP.
+ */
+#include <inttypes.h>
+#include <stdint.h>
+
+#include "dp/dp_int.h"
+#include "dp_test_env.h"
+
+#define UE "10.45.0.9"
+#define DEF_TEID 0x01000010u
+#define BEARER_TEID 0x01000011u
+#define RG 7u
+#define INNER_LEN 100u          /* bytes charged per uplink packet */
+
+/* Ethernet + IPv4 + UDP 2152 + GTP-U (TEID) + inner IPv4/UDP from the UE
+ * to 203.0.113.7:4000, INNER_LEN bytes of inner packet (write it at 2 mod
+ * 4 so that the IPv4 headers are aligned). */
+static size_t uplink_frame(uint8_t *f, uint32_t teid)
+{
+    size_t outer = sizeof(struct ethhdr) + sizeof(struct iphdr) + sizeof(struct udphdr) + 8;
+    size_t len = outer + INNER_LEN;
+    memset(f, 0, len);
+    struct ethhdr *eth = (struct ethhdr *)f;
+    eth->h_proto = htons(ETH_P_IP);
+    struct iphdr *ip = (struct iphdr *)(eth + 1);
+    ip->version = 4;
+    ip->ihl = 5;
+    ip->ttl = 64;
+    ip->protocol = IPPROTO_UDP;
+    ip->tot_len = htons((uint16_t)(len - sizeof(*eth)));
+    inet_pton(AF_INET, "192.0.2.50", &ip->saddr);
+    inet_pton(AF_INET, "192.0.2.1", &ip->daddr);
+    struct udphdr *uh = (struct udphdr *)(ip + 1);
+    uh->source = htons(2152);
+    uh->dest = htons(2152);
+    uh->len = htons((uint16_t)(len - sizeof(*eth) - sizeof(*ip)));
+    uint8_t *g = (uint8_t *)(uh + 1);
+    g[0] = 0x30;                /* version 1, PT 1 */
+    g[1] = 0xff;                /* G-PDU */
+    g[2] = (uint8_t)(INNER_LEN >> 8);
+    g[3] = (uint8_t)INNER_LEN;
+    g[4] = (uint8_t)(teid >> 24);
+    g[5] = (uint8_t)(teid >> 16);
+    g[6] = (uint8_t)(teid >> 8);
+    g[7] = (uint8_t)teid;
+    struct iphdr *in = (struct iphdr *)(g + 8);
+    in->version = 4;
+    in->ihl = 5;
+    in->ttl = 64;
+    in->protocol = IPPROTO_UDP;
+    in->tot_len = htons(INNER_LEN);
+    inet_pton(AF_INET, UE, &in->saddr);
+    inet_pton(AF_INET, "203.0.113.7", &in->daddr);
+    struct udphdr *iu = (struct udphdr *)(in + 1);
+    iu->source = htons(5001);
+    iu->dest = htons(4000);
+    iu->len = htons(INNER_LEN - sizeof(*in));
+    return len;
+}
+
+/* xdp_s1u's verdict for one uplink G-PDU of teid, or -1. */
+static int uplink(int pfd, uint32_t teid)
+{
+    uint8_t buf[256] __attribute__((aligned(8))), out[512];
+    uint8_t *f = buf + 2;
+    size_t len = uplink_frame(f, teid);
+    LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f, .data_size_in = (uint32_t)len,
+                .data_out = out, .data_size_out = sizeof(out));
+    if (bpf_prog_test_run_opts(pfd, &o))
+        return -1;
+    return (int)o.retval;
+}
+
+static int prog_of_link(const char *pin_dir, const char *link, int *lfd)
+{
+    char path[320];
+    struct bpf_link_info li = {0};
+    uint32_t len = sizeof(li);
+    snprintf(path, sizeof(path), "%s/%s", pin_dir, link);
+    *lfd = bpf_obj_get(path);
+    return *lfd >= 0 && !bpf_obj_get_info_by_fd(*lfd, &li, &len) ?
+           bpf_prog_get_fd_by_id(li.prog_id) : -1;
+}
+
+static void default_spec(struct dp_session_spec *s, uint64_t quota)
+{
+    memset(s, 0, sizeof(*s));
+    s->ul_teid = DEF_TEID;
+    inet_pton(AF_INET, UE, &s->ue_addr);
+    s->has_tunnel = true;
+    inet_pton(AF_INET, "192.0.2.50", &s->enb_addr);
+    s->dl_teid = 0x0a0b0c0d;
+    /* the bearer's TFT: its downlink into the bearer, both ways its rating group */
+    s->n_rules = 1;
+    s->rules[0] = (struct dp_rule_spec){.precedence = 10, .dir = DP_DIR_BOTH,
+                                        .proto = IPPROTO_UDP, .sport_lo = 5001,
+                                        .sport_hi = 5001, .dport_hi = 65535,
+                                        .action = DP_ACTION_BEARER, .rating_group = RG,
+                                        .bearer_teid = BEARER_TEID};
+    s->n_quotas = 1;
+    s->quotas[0] = (struct dp_quota_spec){.rating_group = RG, .bytes = quota};
+}
+
+static void bearer_spec(struct dp_session_spec *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->ul_teid = BEARER_TEID;
+    inet_pton(AF_INET, UE, &s->ue_addr);
+    s->bearer = true;
+    s->has_tunnel = true;
+    inet_pton(AF_INET, "192.0.2.50", &s->enb_addr);
+    s->dl_teid = 0x0a0b0c0e;
+    s->policy_teid = DEF_TEID;
+}
+
+static bool refs_equal(struct dp_ctx *ctx)
+{
+    struct xepc_session d, b;
+    return !dp_session_read(ctx, XEPC_TEID_SID(DEF_TEID), &d) &&
+           !dp_session_read(ctx, XEPC_TEID_SID(BEARER_TEID), &b) &&
+           (b.flags & XEPC_SF_SHARED_POLICY) && d.charge_base && b.charge_base == d.charge_base &&
+           b.n_charge == d.n_charge && b.ruleset_id == d.ruleset_id &&
+           b.default_slot == d.default_slot;
+}
+
+/* The default's slot of RG: remaining and uplink bytes. */
+static int rg_slot(struct dp_ctx *ctx, int64_t *remaining, uint64_t *ul_bytes, uint32_t *idx)
+{
+    struct xepc_session d;
+    if (dp_session_read(ctx, XEPC_TEID_SID(DEF_TEID), &d))
+        return -1;
+    for (uint32_t i = 0; i < d.n_charge; i++) {
+        const struct xepc_charge *c = &ctx->charging[d.charge_base + i];
+        if (c->rating_group == RG && (c->flags & XEPC_CF_VALID)) {
+            *remaining = c->remaining;
+            *ul_bytes = c->ul_bytes;
+            if (idx)
+                *idx = d.charge_base + i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+struct seen {
+    uint32_t quota_events, teid_local;
+    int64_t remaining;
+};
+
+static void on_event(const struct dp_event *ev, void *arg)
+{
+    struct seen *s = arg;
+    if (ev->type == XEPC_EV_QUOTA_EXHAUSTED) {
+        s->quota_events++;
+        s->teid_local = ev->u.quota.hdr.teid_local;
+        s->remaining = ev->u.quota.remaining;
+    }
+}
+
+static void run(const char *pin_root)
+{
+    char pin_dir[256];
+    snprintf(pin_dir, sizeof(pin_dir), "%s/xepc", pin_root);
+    struct dp_config cfg;
+    struct dp_ctx *ctx = NULL;
+    dp_config_init(&cfg);
+    snprintf(cfg.s1u_ifname, sizeof(cfg.s1u_ifname), "lo");
+    cfg.mode = XEPC_MODE_NAT;
+    cfg.xdp_generic = true;
+    cfg.max_sessions = 64;
+    inet_pton(AF_INET, "192.0.2.1", &cfg.gtpu_addr);
+    snprintf(cfg.pin_dir, sizeof(cfg.pin_dir), "%s", pin_dir);
+    int rc = dp_up(&cfg, &ctx);
+    tap(!rc, "dp up on lo (NAT mode): %s", rc ? dp_ctx_error(ctx) : "ok");
+    if (rc) {
+        dp_close(ctx);
+        return;
+    }
+    struct dp_session_spec d, b;
+    default_spec(&d, 350);
+    bearer_spec(&b);
+    /* the bearer first: its default bearer's session must be there */
+    rc = dp_session_add(ctx, &b, XEPC_ACT_PASS);
+    tap(rc == -ENOENT, "a bearer sharing a policy that is not there is refused: %s",
+        dp_ctx_error(ctx));
+    tap(!dp_session_add(ctx, &d, XEPC_ACT_PASS), "the default bearer's session: rule of "
+        "rating group %u, quota of 350 bytes", RG);
+    rc = dp_session_add(ctx, &b, XEPC_ACT_PASS);
+    tap(!rc && refs_equal(ctx), "the dedicated bearer takes its ruleset and charging slots "
+        "(XEPC_SF_SHARED_POLICY): %s", rc ? dp_ctx_error(ctx) : "ok");
+    struct dp_session_spec other = b;
+    other.ul_teid = 0x01000012;
+    inet_pton(AF_INET, "10.45.0.10", &other.ue_addr);
+    tap(dp_session_add(ctx, &other, XEPC_ACT_PASS) == -EINVAL,
+        "a bearer of another UE cannot share it: %s", dp_ctx_error(ctx));
+
+    struct seen seen = {0};
+    int efd = dp_events_open(ctx, &(struct dp_events_opts){0}, on_event, &seen);
+    int lfd = -1, pfd = prog_of_link(pin_dir, XEPC_LINK_XDP_S1U, &lfd);
+    tap(efd >= 0 && pfd >= 0, "events open, xdp_s1u found through its pinned link");
+
+    /* 350 bytes: 3 packets of 100 pass, the 4th does not fit */
+    int64_t left = -1;
+    uint64_t ul = 0;
+    uint32_t idx = 0;
+    int v[4];
+    for (int i = 0; i < 4; i++)
+        v[i] = uplink(pfd, BEARER_TEID);
+    rc = rg_slot(ctx, &left, &ul, &idx);
+    (void)idx;
+    tap(!rc && v[0] != XDP_DROP && v[1] != XDP_DROP && v[2] != XDP_DROP && v[3] == XDP_DROP &&
+        ul == 3 * INNER_LEN && left == 350 - 3 * INNER_LEN,
+        "the bearer's uplink is charged to the default's quota: 3 of 4 packets of %u bytes "
+        "pass, rating group %u counted %" PRIu64 " bytes up, %" PRId64 " left (verdicts %d %d "
+        "%d %d)", INNER_LEN, RG, ul, left, v[0], v[1], v[2], v[3]);
+    dp_events_poll(ctx, 100);
+    tap(seen.quota_events == 1 && seen.teid_local == DEF_TEID,
+        "the exhaustion it raised is handed on as the default bearer's (TEID 0x%08x, "
+        "wanted 0x%08x; %u events)", seen.teid_local, DEF_TEID, seen.quota_events);
+
+    /* the default's policy rebuilt: new slots, the bearer follows them */
+    uint32_t old_base = 0;
+    struct xepc_session ks;
+    if (!dp_session_read(ctx, XEPC_TEID_SID(DEF_TEID), &ks))
+        old_base = ks.charge_base;
+    default_spec(&d, 1000);
+    rc = dp_session_modify(ctx, &d, XEPC_ACT_PASS, DP_MOD_POLICY | DP_MOD_QUOTAS);
+    bool follows = !rc && refs_equal(ctx);
+    rc = dp_session_read(ctx, XEPC_TEID_SID(DEF_TEID), &ks);
+    tap(follows && !rc && ks.charge_base != old_base &&
+        !(ctx->charging[old_base].flags & XEPC_CF_VALID),
+        "a rebuild of the default's policy: the bearer follows to the new slots, the old "
+        "ones are freed (%u -> %u)", old_base, ks.charge_base);
+    for (int i = 0; i < 2; i++)
+        uplink(pfd, BEARER_TEID);
+    rc = rg_slot(ctx, &left, &ul, NULL);
+    tap(!rc && ul == 2 * INNER_LEN && left == 1000 - 2 * INNER_LEN,
+        "then its uplink is charged to the new quota (%" PRIu64 " bytes, %" PRId64 " left)",
+        ul, left);
+    /* a modify of the bearer alone (its tunnel) keeps the sharing */
+    b.dl_teid = 0x0a0b0c0f;
+    tap(!dp_session_modify(ctx, &b, XEPC_ACT_PASS, 0) && refs_equal(ctx),
+        "a modify of the bearer's tunnel keeps the default's policy");
+
+    struct dp_session_info info;
+    rc = dp_session_get(ctx, BEARER_TEID, &info);
+    tap(!rc && info.spec.policy_teid == DEF_TEID && info.spec.n_rules == 0 &&
+        info.spec.n_quotas == 0, "read back: policy_teid 0x%08x, no rules or quotas of its own",
+        info.spec.policy_teid);
+    struct dp_check_report r;
+    rc = dp_check(ctx, false, &r, NULL, NULL);
+    tap(!rc && !r.dangling && !r.charging_leaks && !r.ruleset_leaks,
+        "dp check: nothing dangling or leaked (dangling %u, charging leaks %u, ruleset "
+        "leaks %u)", r.dangling, r.charging_leaks, r.ruleset_leaks);
+
+    /* the default goes first: the bearer keeps no reference to freed slots */
+    uint32_t base = ks.charge_base;
+    rc = dp_session_del(ctx, DEF_TEID);
+    tap(!rc && !dp_session_read(ctx, XEPC_TEID_SID(BEARER_TEID), &ks) && !ks.charge_base &&
+        !ks.ruleset_id && !(ctx->charging[base].flags & XEPC_CF_VALID),
+        "the default deleted: the bearer lets go of its slots, which are freed");
+    tap(!dp_session_del(ctx, BEARER_TEID), "the bearer deleted");
+    rc = dp_check(ctx, false, &r, NULL, NULL);
+    tap(!rc && !r.dangling && !r.charging_leaks && !r.ruleset_leaks && !r.meter_leaks,
+        "dp check: nothing left behind");
+    if (pfd >= 0)
+        close(pfd);
+    if (lfd >= 0)
+        close(lfd);
+    tap(!dp_down(ctx), "dp down");
+    dp_close(ctx);
+}
+
+int main(void)
+{
+    char root[] = "/tmp/xepc-shared.XXXXXX";
+    if (!dp_test_env_enter(root))
+        return 0;
+    printf("1..17\n");
+    run(root);
+    dp_test_env_leave(root);
+    return n_failed ? 1 : 0;
+}
