@@ -19,6 +19,34 @@ diam_require() {
     [ -x "$DIAMSIM" ] || skip_all "build first: make all (diamsim)"
 }
 
+# diam_gx_setup PLAN APP...: the common start of a charging e2e script
+# (after sourcing lib.sh, agw_lib.sh and this file): the requirements (and
+# each command of DIAM_NEEDS, e.g. "tshark curl"), the EXIT trap
+# (DIAM_TRAP_EXTRA, then diam_cleanup and e2e_cleanup), the TAP plan, the
+# topology, the gateway's configuration with the diameter section for the
+# APPs (diam_config: DIAM_GX_EXTRA ...), DIAM_SUBS subscribers (default 1,
+# their APNs AGW_SUB_APNS, default internet) in the gateway's database and
+# $E2E_TMP/subs.csv; IMSI is the first one's.
+diam_gx_setup() {
+    local plan=$1 c
+    shift
+    e2e_require
+    agw_require
+    diam_require
+    for c in $DIAM_NEEDS; do
+        command -v "$c" >/dev/null || skip_all "$c missing"
+    done
+    # shellcheck disable=SC2064 # expanded now: the extra cleanup as given
+    trap "${DIAM_TRAP_EXTRA:+$DIAM_TRAP_EXTRA; }diam_cleanup; e2e_cleanup" EXIT
+    tap_plan "$plan"
+    e2e_topology || { not_ok "topology"; exit 1; }
+    agw_config
+    diam_config "$@"
+    AGW_SUB_APNS=${AGW_SUB_APNS:-internet} agw_subscribers "${DIAM_SUBS:-1}" >/dev/null ||
+        not_ok "subscriber import"
+    IMSI=$(awk -F, 'NR==2 {print $1}' "$E2E_TMP/subs.csv")
+}
+
 # diam_config APP...: appends the diameter section to $AGW_CONF (after
 # agw_config), with one subsection per APP (gx, s6a, gy) toward diamsim.
 # Extra lines of a subsection: DIAM_GX_EXTRA, DIAM_S6A_EXTRA, DIAM_GY_EXTRA
@@ -117,6 +145,31 @@ def reasons(m): return [x.get('reason') for x in m.get('mscc',[])]
 r = ($2)
 if not r: print('#', [(m.get('cmd'),m.get('cc_type'),[ (x.get('usu'),x.get('reason')) for x in m.get('mscc',[])]) for m in gy][-12:])
 sys.exit(0 if r else 1)" "$1"
+}
+
+# diam_gx_j EXPR: true when EXPR holds over diamsim's record (DIAM_REC),
+# with gx (its Gx messages), ccri/ccru/ccrt (the Gx CCR-Is/-Us/-Ts),
+# with_(T) (the CCR-Us carrying Event-Trigger T).  On failure it prints
+# the CCR-Us' triggers, locations, APN-AMBRs and rule reports.
+diam_gx_j() {
+    python3 -c "
+import json,sys
+lines=[json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+lines=[m.get('msg', m) for m in lines]
+gx=[m for m in lines if m.get('app')=='gx']
+ccri=[m for m in gx if m.get('cmd')=='CCR' and m.get('cc_type')==1]
+ccru=[m for m in gx if m.get('cmd')=='CCR' and m.get('cc_type')==2]
+ccrt=[m for m in gx if m.get('cmd')=='CCR' and m.get('cc_type')==3]
+def with_(t): return [m for m in ccru if t in m.get('triggers',[])]
+r = ($1)
+if not r: print('#', [(m.get('triggers'),m.get('uli'),m.get('apn_ambr_ul'),m.get('reports')) for m in ccru])
+sys.exit(0 if r else 1)" "$DIAM_REC"
+}
+
+# diam_gx_wait EXPR [TENTHS]: until diam_gx_j EXPR holds (default 20 s).
+diam_gx_wait() {
+    for _ in $(seq "${2:-200}"); do diam_gx_j "$1" >/dev/null && return 0; sleep 0.1; done
+    return 1
 }
 
 # diam_udp RNS RADDR PORT SECONDS SNS SEND-ARGS...: a receiver of

@@ -110,6 +110,11 @@ static void usage(FILE *out)
 "    --reset-after S       every eNB resets its S1 interface S s after S1 Setup\n"
 "    --bearer-alloc Q:P    after attaching, ask for a dedicated bearer of QCI Q\n"
 "                          for UDP to remote port P (bearer resource allocation)\n"
+"    --bearer-reject erab[:CAUSE]  the eNB fails every dedicated bearer's E-RAB\n"
+"                          of an E-RAB Setup Request (E-RAB Failed to Setup\n"
+"                          List, S1AP radio network cause CAUSE, default 25\n"
+"                          radio-resources-not-available) and does not deliver\n"
+"                          its ACTIVATE DEDICATED EPS BEARER CONTEXT REQUEST\n"
 "    --paging-tau          a paged UE answers with a Tracking Area Update\n"
 "                          Request (without --tau-active: no active flag)\n"
 "    --nas-non-delivery T  each UE's eNB answers the first Downlink NAS Transport\n"
@@ -228,7 +233,7 @@ enum {
     O_ATTACHES, O_TUN, O_NO_TUN, O_MTU, O_TIMEOUT, O_MISBEHAVE, O_UE_REPORT, O_READY, O_NO_RECONNECT, O_VERBOSE, O_HELP,
     O_IDLE_AFTER, O_RELEASE_CAUSE, O_ACTIVE_AFTER, O_EXT_SERVICE, O_CYCLES, O_TAU_PERIOD,
     O_TAU_ACTIVE, O_X2_AFTER, O_HANDOVERS, O_RESET_AFTER, O_BEARER_ALLOC,
-    O_S1_AFTER, O_S1_CANCEL, O_S1_NOTIFY_DELAY, O_NND, O_PAGING_TAU,
+    O_S1_AFTER, O_S1_CANCEL, O_S1_NOTIFY_DELAY, O_NND, O_PAGING_TAU, O_BEARER_REJECT,
 };
 
 static int parse_args(struct enbsim *x, int argc, char **argv)
@@ -282,6 +287,7 @@ static int parse_args(struct enbsim *x, int argc, char **argv)
         {"bearer-alloc", required_argument, NULL, O_BEARER_ALLOC},
         {"nas-non-delivery", required_argument, NULL, O_NND},
         {"paging-tau", no_argument, NULL, O_PAGING_TAU},
+        {"bearer-reject", required_argument, NULL, O_BEARER_REJECT},
         {0},
     };
     bool have_mme = false;
@@ -300,6 +306,7 @@ static int parse_args(struct enbsim *x, int argc, char **argv)
     o->idle_after = o->active_after = o->tau_period = o->x2_after = o->reset_after = -1;
     o->s1_after = -1;
     o->nnd_type = -1;
+    o->bearer_reject = -1;
     o->release_cause = S1AP_CauseRadioNetwork_user_inactivity;
     for (int c; (c = getopt_long(argc, argv, "h", opts, NULL)) != -1;) {
         switch (c) {
@@ -534,6 +541,17 @@ static int parse_args(struct enbsim *x, int argc, char **argv)
             break;
         }
         case O_PAGING_TAU: o->paging_tau = true; break;
+        case O_BEARER_REJECT: {
+            unsigned long c = 25;   /* radio-resources-not-available */
+            if (strncmp(optarg, "erab", 4) || (optarg[4] && optarg[4] != ':') ||
+                (optarg[4] == ':' && parse_uint(optarg + 5, 255, &c))) {
+                fprintf(stderr, "enbsim: --bearer-reject wants erab or erab:CAUSE (an S1AP "
+                                "radio network cause, TS 36.413 9.2.1.3)\n");
+                return -EINVAL;
+            }
+            o->bearer_reject = (int)c;
+            break;
+        }
         case O_HELP: usage(stdout); return 1;
         default: usage(stderr); return -EINVAL;
         }

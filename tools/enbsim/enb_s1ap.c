@@ -115,9 +115,22 @@ int enb_build_erab_setup_response(uint32_t mme_ue_id, uint32_t enb_ue_id,
                                   const struct enb_erab *erabs, unsigned n, uint8_t *buf,
                                   size_t cap)
 {
+    if (!n)
+        return -EINVAL;
+    return enb_build_erab_setup_response_failed(mme_ue_id, enb_ue_id, erabs, n, NULL, 0, 0,
+                                                buf, cap);
+}
+
+int enb_build_erab_setup_response_failed(uint32_t mme_ue_id, uint32_t enb_ue_id,
+                                         const struct enb_erab *erabs, unsigned n,
+                                         const uint8_t *failed, unsigned n_failed,
+                                         unsigned radio_cause, uint8_t *buf, size_t cap)
+{
     struct s1ap_pdu pdu;
     s1ap_E_RABSetupItemBearerSURes items[ENB_ERAB_MAX];
-    if (!n || n > ENB_ERAB_MAX || s1ap_pdu_init(&pdu, S1AP_MSG_E_RABSetupResponse))
+    s1ap_E_RABItem fitems[ENB_ERAB_MAX];
+    if ((!n && !n_failed) || n > ENB_ERAB_MAX || n_failed > ENB_ERAB_MAX ||
+        s1ap_pdu_init(&pdu, S1AP_MSG_E_RABSetupResponse))
         return -EINVAL;
     s1ap_E_RABSetupResponse *m = &pdu.u.E_RABSetupResponse;
     m->MME_UE_S1AP_ID = mme_ue_id;
@@ -129,9 +142,19 @@ int enb_build_erab_setup_response(uint32_t mme_ue_id, uint32_t enb_ue_id,
         items[i].transportLayerAddress.nbits = 32;
         put_teid(items[i].gTP_TEID, erabs[i].teid);
     }
-    m->E_RABSetupListBearerSURes_present = true;
+    /* TS 36.413 9.1.3.2: each list has at least one item when present */
+    m->E_RABSetupListBearerSURes_present = n > 0;
     m->E_RABSetupListBearerSURes.count = n;
     m->E_RABSetupListBearerSURes.items = items;
+    memset(fitems, 0, sizeof(fitems));
+    for (unsigned i = 0; i < n_failed; i++) {
+        fitems[i].e_RAB_ID = failed[i];
+        fitems[i].cause.present = S1AP_Cause_PR_radioNetwork;
+        fitems[i].cause.u.radioNetwork = (s1ap_CauseRadioNetwork)radio_cause;
+    }
+    m->E_RABFailedToSetupListBearerSURes_present = n_failed > 0;
+    m->E_RABFailedToSetupListBearerSURes.count = n_failed;
+    m->E_RABFailedToSetupListBearerSURes.items = fitems;
     return s1ap_encode(&pdu, buf, cap);
 }
 

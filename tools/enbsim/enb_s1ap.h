@@ -85,6 +85,14 @@ int enb_build_ics_response(uint32_t mme_ue_id, uint32_t enb_ue_id, const struct 
 int enb_build_erab_setup_response(uint32_t mme_ue_id, uint32_t enb_ue_id,
                                   const struct enb_erab *erabs, unsigned n, uint8_t *buf,
                                   size_t cap);
+/* The same with the E-RABs that could not be set up (TS 36.413 8.2.1.3: in
+ * the E-RAB Failed to Setup List, each with the radio network cause
+ * radio_cause; their NAS-PDUs are not delivered to the UE); n or n_failed
+ * may be 0, not both. */
+int enb_build_erab_setup_response_failed(uint32_t mme_ue_id, uint32_t enb_ue_id,
+                                         const struct enb_erab *erabs, unsigned n,
+                                         const uint8_t *failed, unsigned n_failed,
+                                         unsigned radio_cause, uint8_t *buf, size_t cap);
 int enb_build_erab_release_response(uint32_t mme_ue_id, uint32_t enb_ue_id, const uint8_t *ids,
                                     unsigned n, uint8_t *buf, size_t cap);
 int enb_build_ue_ctx_release_complete(uint32_t mme_ue_id, uint32_t enb_ue_id, uint8_t *buf,

@@ -210,6 +210,10 @@ void ue_nas_handle_dl(struct enbsim_ue *ue, const struct ue_nas_cfg *cfg, const 
  * context without taking it (its COUNTs unchanged): what --nas-non-delivery
  * needs to pick a message; -1 when it cannot be read. */
 int ue_nas_peek_type(struct enbsim_ue *ue, const uint8_t *pdu, size_t len);
+/* The ESM message type (TS 24.301 9.8) of a downlink NAS PDU, read the same
+ * way (--bearer-reject picks the dedicated bearers' activations); -1 when
+ * it cannot be read or is not ESM. */
+int ue_nas_peek_esm_type(struct enbsim_ue *ue, const uint8_t *pdu, size_t len);
 /* The KeNB the UE derives (TS 33.401 A.3) with the uplink NAS COUNT of
  * its last protected uplink message. */
 int ue_nas_kenb(const struct enbsim_ue *ue, uint8_t kenb[32]);

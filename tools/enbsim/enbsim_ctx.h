@@ -62,6 +62,8 @@ struct enbsim_opts {
     int bearer_qci;                  /* --bearer-alloc QCI:PORT, 0 none */
     int nnd_type;                    /* --nas-non-delivery: EMM message type, -1 none */
     bool paging_tau;                 /* --paging-tau: paged UEs answer with a TAU */
+    int bearer_reject;               /* --bearer-reject erab:CAUSE: the radio network
+                                      * cause, -1 none */
     uint16_t bearer_port;
 };
 
@@ -123,6 +125,8 @@ struct enbsim_stats {
     /* NAS transport: NAS Non Delivery Indications sent, DOWNLINK GENERIC
      * NAS TRANSPORTs received (each echoed in an UPLINK one) */
     uint64_t nas_non_delivery_tx, generic_nas_rx;
+    /* --bearer-reject: dedicated bearers' E-RABs failed to set up */
+    uint64_t dedicated_rejected;
 };
 
 struct enbsim_ue_ext {               /* per-UE program state beside struct enbsim_ue */

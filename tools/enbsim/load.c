@@ -520,19 +520,35 @@ static void on_erab_setup(struct enbsim *x, struct enbsim_ue *ue, const struct e
     static struct ue_nas_out o[ENB_ERAB_MAX];
     struct enb_erab res[ENB_ERAB_MAX];
     bool pdn_done = false, dedicated = false;
+    uint8_t failed[ENB_ERAB_MAX];
+    unsigned n_failed = 0;
     /* TS 36.413 8.2.1.2: one NAS-PDU per E-RAB (a default bearer of a new
      * PDN connection, or a dedicated bearer, TS 24.301 6.4.2) */
     for (unsigned i = 0; i < dl->n_erab; i++) {
         memset(&o[i], 0, sizeof(o[i]));
+        /* --bearer-reject: TS 36.413 8.2.1.3, an E-RAB the eNB cannot set
+         * up goes into the Failed to Setup List and its NAS-PDU is not
+         * passed to the UE */
+        if (x->o.bearer_reject >= 0 && dl->erab[i].nas && n_failed < ENB_ERAB_MAX &&
+            ue_nas_peek_esm_type(ue, dl->erab[i].nas, dl->erab[i].nas_len) ==
+                0xc5 /* TS 24.301 9.8: ACTIVATE DEDICATED EPS BEARER CONTEXT REQUEST */) {
+            failed[n_failed++] = dl->erab[i].id;
+            x->st.dedicated_rejected++;
+            log_ue(x, ue, "dedicated bearer's E-RAB failed to set up (--bearer-reject)");
+            continue;
+        }
         if (dl->erab[i].nas)
             on_nas(x, ue, dl->erab[i].nas, dl->erab[i].nas_len, &o[i]);
         pdn_done |= o[i].pdn_done;
         dedicated |= o[i].dedicated_done;
     }
     unsigned n = enbsim_bind_erabs(x, ue, dl, res);
-    int m = n ? enb_build_erab_setup_response(ue->mme_ue_id, ue->enb_ue_id, res, n, tx,
-                                              sizeof(tx))
-              : -EINVAL;
+    int m = n || n_failed
+                ? enb_build_erab_setup_response_failed(ue->mme_ue_id, ue->enb_ue_id, res, n,
+                                                       failed, n_failed,
+                                                       (unsigned)x->o.bearer_reject, tx,
+                                                       sizeof(tx))
+                : -EINVAL;
     if (m < 0 || enbsim_send(x, e, ue_stream(x, ue), tx, (size_t)m)) {
         ue_fail(x, ue, dedicated ? PROC_DEDICATED : PROC_PDN_CONNECT,
                 n ? "send" : "erab-setup-no-bearer", 0);

@@ -136,6 +136,7 @@ void enbsim_report(struct enbsim *x, FILE *out)
     fprintf(out, "enbsim: s1_resets_received %llu\n", (unsigned long long)s->resets_rx);
     fprintf(out, "enbsim: dedicated_ul_pkts %llu\n", (unsigned long long)s->dedicated_ul);
     fprintf(out, "enbsim: dedicated_dl_pkts %llu\n", (unsigned long long)s->dedicated_dl);
+    fprintf(out, "enbsim: dedicated_rejected %llu\n", (unsigned long long)s->dedicated_rejected);
     fprintf(out, "enbsim: exit %d\n", enbsim_exit_code(x));
     fflush(out);
 

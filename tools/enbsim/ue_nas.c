@@ -982,6 +982,24 @@ int ue_nas_peek_type(struct enbsim_ue *ue, const uint8_t *pdu, size_t len)
     return e == NAS_SEC_OK && pl >= 2 && (plain[0] & 0x0f) == NAS_PD_EMM ? plain[1] : -1;
 }
 
+int ue_nas_peek_esm_type(struct enbsim_ue *ue, const uint8_t *pdu, size_t len)
+{
+    struct nas_sec_info info;
+    uint8_t plain[ENBSIM_NAS_MAX];
+    size_t pl = 0;
+    if (nas_sec_peek(pdu, len, &info) != NAS_SEC_OK)
+        return -1;
+    if (info.hdr == NAS_SEC_HDR_PLAIN)
+        return info.pd == NAS_PD_ESM && len >= 3 ? pdu[2] : -1;
+    if (!ue->sec_valid || info.hdr == NAS_SEC_HDR_INTEGRITY_NEW_CTX)
+        return -1;
+    uint32_t dl = ue->sec.dl_count;
+    enum nas_sec_err e = nas_unprotect(&ue->sec, pdu, len, plain, sizeof(plain), &pl, &info);
+    ue->sec.dl_count = dl;
+    /* TS 24.301 9.3.1: EBI/PD, PTI, message type */
+    return e == NAS_SEC_OK && pl >= 3 && (plain[0] & 0x0f) == NAS_PD_ESM ? plain[2] : -1;
+}
+
 void ue_nas_handle_dl(struct enbsim_ue *ue, const struct ue_nas_cfg *cfg, const uint8_t *pdu,
                       size_t len, struct ue_nas_out *o)
 {

@@ -109,6 +109,26 @@ static void test_context_and_erab_responses(void **state)
     assert_true(pdu.u.E_RABSetupResponse.E_RABSetupListBearerSURes_present);
     assert_int_equal(pdu.u.E_RABSetupResponse.E_RABSetupListBearerSURes.items[0].e_RAB_ID, 6);
 
+    /* --bearer-reject: TS 36.413 8.2.1.3, only a Failed to Setup List */
+    const uint8_t failed[] = {7};
+    n = enb_build_erab_setup_response_failed(7, 42, NULL, 0, failed, 1,
+                                             S1AP_CauseRadioNetwork_radio_resources_not_available,
+                                             buf, sizeof(buf));
+    decode(buf, n, S1AP_MSG_E_RABSetupResponse);
+    assert_false(pdu.u.E_RABSetupResponse.E_RABSetupListBearerSURes_present);
+    assert_true(pdu.u.E_RABSetupResponse.E_RABFailedToSetupListBearerSURes_present);
+    assert_int_equal(pdu.u.E_RABSetupResponse.E_RABFailedToSetupListBearerSURes.count, 1);
+    assert_int_equal(pdu.u.E_RABSetupResponse.E_RABFailedToSetupListBearerSURes.items[0].e_RAB_ID,
+                     7);
+    assert_int_equal(
+        pdu.u.E_RABSetupResponse.E_RABFailedToSetupListBearerSURes.items[0].cause.present,
+        S1AP_Cause_PR_radioNetwork);
+    assert_int_equal(
+        pdu.u.E_RABSetupResponse.E_RABFailedToSetupListBearerSURes.items[0].cause.u.radioNetwork,
+        S1AP_CauseRadioNetwork_radio_resources_not_available);
+    assert_int_equal(enb_build_erab_setup_response_failed(7, 42, NULL, 0, NULL, 0, 0, buf,
+                                                          sizeof(buf)), -EINVAL);
+
     uint8_t ids[] = {6};
     n = enb_build_erab_release_response(7, 42, ids, 1, buf, sizeof(buf));
     decode(buf, n, S1AP_MSG_E_RABReleaseResponse);
