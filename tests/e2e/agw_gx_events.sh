@@ -5,12 +5,13 @@
 # DEFAULT_EPS_BEARER_QOS_CHANGE and SUCCESSFUL_RESOURCE_ALLOCATION, and
 # installs a QCI 1 rule (a dedicated bearer).  The UE (enbsim, two eNBs of
 # one tracking area) is handed over twice by X2; the HSS changes its
-# APN-AMBR (IDR) in between; an RAR with NO_EVENT_TRIGGERS disarms all
-# before the second handover.  Each event must come in a CCR-U of its own
-# trigger with the changed values (the rule's Charging-Rule-Report ACTIVE,
-# the new ECGI, the new APN-AMBR), nothing for the TAI (unchanged) or the
-# default bearer QoS (unchanged), nothing after the disarming; tshark
-# decodes every CCR-U without a malformed AVP.
+# APN-AMBR (IDR), then the APN's subscribed QCI (a second IDR) in between;
+# an RAR with NO_EVENT_TRIGGERS disarms all before the second handover.
+# Each event must come in a CCR-U of its own trigger with the changed
+# values (the rule's Charging-Rule-Report ACTIVE, the new ECGI, the new
+# APN-AMBR, the new Default-EPS-Bearer-QoS), nothing for the TAI
+# (unchanged), nothing after the disarming; tshark decodes every CCR-U
+# without a malformed AVP.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/agw_lib.sh"
 source "$(dirname "$0")/diam_lib.sh"
@@ -20,7 +21,7 @@ agw_require
 diam_require
 command -v tshark >/dev/null || skip_all "tshark missing"
 trap 'diam_cleanup; e2e_cleanup' EXIT
-tap_plan 9
+tap_plan 10
 
 e2e_topology || { not_ok "topology"; exit 1; }
 in_enb ip addr add 172.16.1.3/24 dev "$E_IF"
@@ -38,6 +39,7 @@ awk -F, 'NR == 2 { printf "subscriber %s k=%s opc=%s apn=internet ambr=50000000/
     echo "trigger 13 26 27 1 20 22"
     echo "rule * def=voice prec=10 qci=1 gbr=64000/64000 mbr=64000/64000 flow=\"permit out 17 from $PDN_ADDR 30000 to assigned 49152\""
     echo "idr after=2 $IMSI ambr=20000000/30000000"
+    echo "idr after=4 $IMSI qci=6"
     echo "rar after=9 gx $IMSI trigger=14"
 } >>"$SCRIPT"
 
@@ -77,6 +79,10 @@ waitj "len(with_(1))>0" 150
 check "the IDR's APN-AMBR: CCR-U QOS_CHANGE with QoS-Information APN-AMBR 20000000/30000000" \
     J "[(m['apn_ambr_ul'],m['apn_ambr_dl']) for m in with_(1)]==[(20000000,30000000)]"
 
+waitj "len(with_(20))>0" 150
+check "the second IDR's QCI 6: CCR-U DEFAULT_EPS_BEARER_QOS_CHANGE with Default-EPS-Bearer-QoS QCI 6 (was 9)" \
+    J "[(m['triggers'],m['qci']) for m in with_(20)]==[([20],6)] and ccri[0]['qci']==9"
+
 waitj "len(with_(13))>0" 200
 check "the first X2 handover: CCR-U USER_LOCATION_CHANGE + ECGI_CHANGE with the new ECGI, the TAI unchanged" \
     J "len(with_(13))==1 and 27 in with_(13)[0]['triggers'] and 26 not in with_(13)[0]['triggers'] and
@@ -89,8 +95,8 @@ check "two X2 handovers done, the RAR (NO_EVENT_TRIGGERS) answered before the se
 [ "$(agw_stat x2_handover_success)" -ge 2 ] || diag "x2_handover_success $(agw_stat x2_handover_success)"
 sleep 2.5     # two of the gateway's once-a-second looks at the UE's location
 check "disarmed: no CCR-U for the second handover" J "len(with_(13))==1 and len(with_(27))==1"
-check "nothing reported for the TAI (one tracking area) nor the default bearer QoS (unchanged)" \
-    J "not with_(26) and not with_(20)"
+check "nothing reported for the TAI (one tracking area); the default bearer QoS once" \
+    J "not with_(26) and len(with_(20))==1"
 
 wait "$EV"
 for _ in $(seq 100); do J "len(ccrt)>0" >/dev/null && break; sleep 0.1; done
@@ -106,7 +112,7 @@ BAD=$("${TS[@]}" -Y '_ws.malformed || _ws.expert.severity >= "Error"' 2>"$E2E_TM
     { not_ok "tshark: malformed"; echo "$BAD" | head -n 5 | sed 's/^/# /'; }
 DEC=$("${TS[@]}" -Y "diameter.CC-Request-Type == 2 && diameter.applicationId == 16777238" -V 2>/dev/null)
 miss=""
-for w in "USER_LOCATION_CHANGE (13)" "ECGI_CHANGE (27)" "QOS_CHANGE (1)" \
+for w in "USER_LOCATION_CHANGE (13)" "ECGI_CHANGE (27)" "QOS_CHANGE (1)" "DEFAULT_EPS_BEARER_QOS_CHANGE (20)" \
     "SUCCESSFUL_RESOURCE_ALLOCATION (22)" "Charging-Rule-Report" "PCC-Rule-Status: ACTIVE (0)" \
     "APN-Aggregate-Max-Bitrate-UL: 20000000" "3GPP-User-Location-Info"; do
     grep -qF "$w" <<<"$DEC" || miss="$miss [$w]"

@@ -9,16 +9,19 @@
 # release the bearer, keep the PDN connection, and tell the PCRF in a CCR-U
 # with the rule's Charging-Rule-Report { PCC-Rule-Status INACTIVE,
 # Rule-Failure-Code RESOURCE_ALLOCATION_FAILURE }, decoded by tshark.
+# The CCA-I also authorises a Default-EPS-Bearer-QoS (QCI 8, ARP 2; TS
+# 29.212 4.5.5.0a): the default bearer takes it, and it is not reported
+# back although DEFAULT_EPS_BEARER_QOS_CHANGE is armed.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/agw_lib.sh"
 source "$(dirname "$0")/diam_lib.sh"
 
 DIAM_NEEDS=tshark
-diam_gx_setup 7 gx
+diam_gx_setup 8 gx
 
 diam_tshark_start gxfail || { not_ok "tshark did not start"; exit 1; }
-# 5.3.7: 22 SUCCESSFUL_RESOURCE_ALLOCATION
-diam_sim_start "$E2E_TMP/pcrf.jsonl" -c "trigger 22" \
+# 5.3.7: 22 SUCCESSFUL_RESOURCE_ALLOCATION, 20 DEFAULT_EPS_BEARER_QOS_CHANGE
+diam_sim_start "$E2E_TMP/pcrf.jsonl" -c "trigger 22 20" -c "default_qos qci=8 arp=2" \
     -c "rule * def=voice prec=10 qci=1 gbr=64000/64000 mbr=64000/64000 flow=\"permit out 17 from $PDN_ADDR 30000 to assigned 49152\""
 agw_start || { not_ok "xepc-agwd start"; exit 1; }
 diam_peer_up
@@ -33,6 +36,11 @@ show=$(agwctl ue show "$IMSI" 2>&1)
 grep -q "^pdn ebi 5 .* state active" <<<"$show" && ! grep -q "^bearer" <<<"$show" &&
     ok "the bearer is gone, the UE's PDN connection stays" ||
     { not_ok "ue show after the failure"; sed 's/^/# /' <<<"$show"; }
+grep -q "^pdn ebi 5 .* qci 8 " <<<"$show" &&
+    grep -q "default bearer QoS from the PCRF: QCI 9 -> 8, ARP 15 -> 2" "$E2E_TMP/agwd.log" &&
+    diam_gx_j "not with_(20)" &&
+    ok "the CCA-I's Default-EPS-Bearer-QoS (QCI 8, ARP 2) is the default bearer's, not reported back" ||
+    { not_ok "default bearer QoS from the CCA-I"; grep "^pdn" <<<"$show" | sed 's/^/# /'; grep "QoS from the PCRF" "$E2E_TMP/agwd.log" | sed 's/^/# /'; }
 kill -TERM "$EV"
 wait "$EV"
 rc=$?

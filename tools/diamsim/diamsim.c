@@ -104,6 +104,7 @@ struct sim {
     struct diam_usage_monitor monitors[DIAM_MAX_MONITORS];
     unsigned n_triggers;                /* Event-Trigger of every CCA-I */
     uint32_t triggers[DIAM_MAX_TRIGGERS];
+    uint32_t default_qci, default_arp;  /* Default-EPS-Bearer-QoS of every CCA-I, 0 = none */
 };
 
 static volatile sig_atomic_t stop;
@@ -359,6 +360,12 @@ static int script_line(struct sim *s, const char *text)
         for (int i = 1; i < l.n; i++)
             if (s->n_triggers >= DIAM_MAX_TRIGGERS || !sim_u32(l.tok[i], &s->triggers[s->n_triggers++]))
                 return -EINVAL;
+    } else if (!strcmp(cmd, "default_qos")) {
+        /* default_qos qci=N [arp=N]: Default-EPS-Bearer-QoS (TS 29.212
+         * 4.5.5.0a) in every CCA-I */
+        if (!sim_u32(sim_kv(&l, 1, "qci", 0), &s->default_qci) ||
+            ((v = sim_kv(&l, 1, "arp", 0)) && !sim_u32(v, &s->default_arp)))
+            return -EINVAL;
     } else if (!strcmp(cmd, "error") || !strcmp(cmd, "silence")) {
         /* error air|ulr|pur|gx|gy CODE [exp] [count=N] [type=1..3]
          * silence air|ulr|pur|gx|gy [count=N] [type=1..3] */
@@ -380,7 +387,7 @@ static int script_line(struct sim *s, const char *text)
         s->n_faults++;
     } else if (!strcmp(cmd, "rar") || !strcmp(cmd, "clr") || !strcmp(cmd, "idr")) {
         /* rar at=S gx|gy IMSI [install=N] [remove=N] [rg=N]
-         * clr at=S IMSI [type=N];  idr at=S IMSI [ambr=UL/DL] */
+         * clr at=S IMSI [type=N];  idr at=S IMSI [ambr=UL/DL] [qci=N] */
         uint32_t at;
         const char *rel = sim_kv(&l, 1, "after", 0);
         if (s->n_timed == MAX_TIMED || !sim_u32(rel ? rel : sim_kv(&l, 1, "at", 0), &at))
@@ -621,6 +628,14 @@ static void on_gx_ccr(struct sim *s, struct msg *m)
         cca.qos.present = ccr.default_qos.apn_ambr_ul || ccr.default_qos.apn_ambr_dl;
         cca.qos.apn_ambr_ul = ccr.default_qos.apn_ambr_ul;
         cca.qos.apn_ambr_dl = ccr.default_qos.apn_ambr_dl;
+        if (s->default_qci) {
+            cca.default_qos.present = true;
+            cca.default_qos.qci = s->default_qci;
+            cca.default_qos.has_arp = s->default_arp != 0;
+            cca.default_qos.arp.priority = s->default_arp;
+            cca.default_qos.arp.pre_emption_capability = 1;     /* disabled */
+            cca.default_qos.arp.pre_emption_vulnerability = 0;  /* enabled */
+        }
         memcpy(cca.triggers, s->triggers, sizeof(cca.triggers));
         cca.n_triggers = s->n_triggers;
         if (s->n_monitors) {
@@ -872,6 +887,9 @@ static void fire(struct sim *s, struct timed *t)
             snprintf(idr.imsi, sizeof(idr.imsi), "%s", u->imsi);
             if ((v = sim_kv(l, 1, "ambr", 0)))
                 sscanf(v, "%u/%u", &u->ambr_ul, &u->ambr_dl);
+            /* qci=N: the APN configuration's subscribed QCI (7.3.37) */
+            if ((v = sim_kv(l, 1, "qci", 0)))
+                sim_u32(v, &u->qci);
             fill_subscription(u, &idr.sub);
             /* barred=1: Subscriber-Status OPERATOR_DETERMINED_BARRING
              * (TS 29.272 7.3.29) */
@@ -919,7 +937,8 @@ static void usage(FILE *f)
           "  rar at=S gx IMSI [install=N]... [remove=N]... [release=CAUSE]\n"
           "             [trigger=N]...\n"
           "  rar at=S gy IMSI [rg=N]\n"
-          "  clr at=S IMSI [type=N]      idr at=S IMSI [ambr=UL/DL]\n"
+          "  clr at=S IMSI [type=N]      idr at=S IMSI [ambr=UL/DL] [qci=N] [barred=1]\n"
+          "  default_qos qci=N [arp=N]    Default-EPS-Bearer-QoS in each CCA-I\n"
           "  (after=S instead of at=S: S seconds after the IMSI's session began)\n", f);
 }
 

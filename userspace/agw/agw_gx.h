@@ -90,6 +90,7 @@ const struct diam_rule_def *gx_sess_defs(const struct gx_sess *s, unsigned *n);
 void gx_events_arm(struct gx_events *e, const uint32_t *t, unsigned n);
 void gx_events_init(struct gx_events *e, const struct agw_ue *ue, const struct agw_pdn *p);
 void gx_events_ambr_authorised(struct gx_events *e, const struct agw_pdn *p);
+void gx_events_qos_authorised(struct gx_events *e, const struct agw_pdn *p);
 bool gx_events_watch(struct gx_sess *s);
 unsigned gx_events_report(struct agw_ctx *ctx, struct gx_sess *s, const struct agw_ue *ue,
                           const struct agw_pdn *p, struct diam_gx_ccr *ccr);
@@ -148,6 +149,7 @@ uint32_t gx_sess_next_number(struct gx_sess *s);
 void gx_sess_free(struct agw_ctx *ctx, struct gx_sess *s);
 void gx_sessions_free_all(struct agw_ctx *ctx);
 int gx_sessions_load(struct agw_ctx *ctx);
+int gx_default_qos_apply(struct agw_ctx *ctx, struct gx_sess *s, const struct diam_qos *q);
 int gx_policy_apply(struct agw_ctx *ctx, struct gx_sess *s, const struct diam_rules *rules,
                     const struct diam_qos *qos, char *why, size_t whylen);
 /* The session's datapath policy written again (PCC rules + Gy's part):

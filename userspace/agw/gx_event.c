@@ -219,6 +219,12 @@ bool gx_events_watch(struct gx_sess *s)
 
 /* The PCRF authorised an APN-AMBR (4.5.5.7): that is the reference now, not
  * a subscribed change to report. */
+void gx_events_qos_authorised(struct gx_events *e, const struct agw_pdn *p)
+{
+    e->qci = p->qci;
+    e->arp = p->arp_prio;
+}
+
 void gx_events_ambr_authorised(struct gx_events *e, const struct agw_pdn *p)
 {
     e->ambr_ul = p->ambr_ul_bps;

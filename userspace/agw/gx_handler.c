@@ -49,6 +49,10 @@ static void on_cca(struct agw_ctx *ctx, struct diam_event *ev)
     /* TS 29.212 4.5.1: the rules and QoS of the CCA-I apply to the
      * IP-CAN session (those of a CCA-U as well, 4.5.2) */
     struct diam_rules *rl = &cca->rules;
+    /* 4.5.5.0a: the default bearer's QCI/ARP the PCRF authorises, before
+     * the rules, whose bearer binding compares with them (4.5.2) */
+    if (cca->default_qos.present)
+        gx_default_qos_apply(ctx, s, &cca->default_qos);
     if ((type == 'I' || rl->n_install_names || rl->n_install_bases || rl->n_defs ||
          rl->n_remove_names || rl->n_remove_bases || cca->qos.present) &&
         gx_policy_apply(ctx, s, rl, &cca->qos, why, sizeof(why)) < 0)

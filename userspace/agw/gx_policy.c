@@ -561,6 +561,41 @@ static int policy_push(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p
  * the session's datapath rules and meters.  Returns 0 when everything was
  * applied, or a negative errno with a sentence in why (then nothing of the
  * message was applied: the rules stay as they were). */
+/* TS 29.212 4.5.5.0a: the Default-EPS-Bearer-QoS a CCA authorises (QCI,
+ * ARP) becomes the default bearer's, stored with the PDN connection (the
+ * datapath has no per-QCI treatment; the UE is not signalled: no bearer
+ * modification procedure, docs/charging.md).  The PCRF decided it, so it
+ * is not reported back as DEFAULT_EPS_BEARER_QOS_CHANGE.  1 when it
+ * changed the bearer, 0 when not, -ENOENT without the PDN connection. */
+int gx_default_qos_apply(struct agw_ctx *ctx, struct gx_sess *s, const struct diam_qos *q)
+{
+    struct agw_ue *ue = ue_find_imsi(ctx, s->imsi);
+    struct agw_pdn *p = ue ? pgw_pdn_by_ebi(ue, s->ebi) : NULL;
+    char b[20];
+    if (!p || p->ul_teid != s->ul_teid)
+        return -ENOENT;
+    /* TS 23.203 6.1.7.2: standardised QCIs only */
+    if (!q->present || !((q->qci >= 1 && q->qci <= 9) || (q->qci >= 65 && q->qci <= 86)))
+        return 0;
+    uint8_t arp = q->has_arp && q->arp.priority >= 1 && q->arp.priority <= 15
+                      ? (uint8_t)q->arp.priority : p->arp_prio;
+    bool changed = p->qci != q->qci || p->arp_prio != arp;
+    if (changed) {
+        LOG_INFO(ctx, "gx", "ue %s: ebi %u: default bearer QoS from the PCRF: QCI %u -> %u, "
+                 "ARP %u -> %u", ue_imsi_log(ctx, ue, b), p->ebi, p->qci, q->qci, p->arp_prio,
+                 arp);
+        p->qci = (uint8_t)q->qci;
+        p->arp_prio = arp;
+        if (q->has_arp) {
+            p->arp_cap = q->arp.pre_emption_capability == 0;
+            p->arp_vul = q->arp.pre_emption_vulnerability == 0;
+        }
+        ue_store_mark(ctx, ue);
+    }
+    gx_events_qos_authorised(gx_sess_events(s), p);
+    return changed;
+}
+
 int gx_policy_apply(struct agw_ctx *ctx, struct gx_sess *s, const struct diam_rules *rl,
                     const struct diam_qos *qos, char *why, size_t whylen)
 {

@@ -485,7 +485,20 @@ static void on_idr(struct agw_ctx *ctx, struct msg **m)
                 continue;
             for (unsigned j = 0; j < sub.n_apns; j++) {
                 const struct agw_sub_apn *sa = &sub.apns[j];
-                if (strcasecmp(sa->name, ctx->cfg->apns[p->apn_idx].name) || !sa->has_ambr)
+                if (strcasecmp(sa->name, ctx->cfg->apns[p->apn_idx].name))
+                    continue;
+                /* TS 23.401 5.4.2.2: a changed subscribed QCI of the APN
+                 * is the default bearer's (stored; the UE is not
+                 * signalled, as for the APN-AMBR); a PCRF armed for it
+                 * hears of it (TS 29.212 DEFAULT_EPS_BEARER_QOS_CHANGE,
+                 * gx_event.c) */
+                if (sa->has_qci && p->qci != sa->qci) {
+                    LOG_INFO(ctx, "s6a", "ue %s: ebi %u: subscribed QCI %u -> %u",
+                             ue_imsi_log(ctx, ue, b), p->ebi, p->qci, sa->qci);
+                    p->qci = sa->qci;
+                    changed++;
+                }
+                if (!sa->has_ambr)
                     continue;
                 if (p->ambr_ul_bps == sa->ambr_ul_bps && p->ambr_dl_bps == sa->ambr_dl_bps)
                     continue;
@@ -498,7 +511,7 @@ static void on_idr(struct agw_ctx *ctx, struct msg **m)
         if (changed)
             ue_store_mark(ctx, ue);
         LOG_INFO(ctx, "s6a", "ue %s: Insert Subscriber Data: UE-AMBR %llu/%llu, %u PDN "
-                 "connection(s) with a new APN-AMBR", ue_imsi_log(ctx, ue, b),
+                 "connection change(s) (APN-AMBR, QCI)", ue_imsi_log(ctx, ue, b),
                  (unsigned long long)ue->ue_ambr_ul, (unsigned long long)ue->ue_ambr_dl, changed);
     }
     a.h.result_code = DIAM_SUCCESS;
