@@ -14,7 +14,7 @@ source "$(dirname "$0")/agw_lib.sh"
 e2e_require
 agw_require
 trap e2e_cleanup EXIT
-tap_plan 34
+tap_plan 35
 
 e2e_topology || { not_ok "topology"; exit 1; }
 agw_config
@@ -44,6 +44,20 @@ rc=$?
 [ "$(agw_stat service_accept)" -ge 6 ] && [ "$(enbsim_val "$E2E_TMP/c1.out" detach_ok)" = 2 ] &&
     ok "the gateway accepted 6 service requests; the UEs detach afterwards" ||
     not_ok "service_accept $(agw_stat service_accept)"
+
+# ESM information transfer (TS 24.301 6.6.1.2): an ESM INFORMATION RESPONSE
+# comes after the SECURITY MODE COMPLETE; the attach's KeNB is still from
+# the SECURITY MODE COMPLETE's COUNT (TS 33.401 7.2.6.1, A.3), as the UE
+# derives it
+enbsim_run "$E2E_TMP/e1.out" --ues 2 --no-tun --esm-info --idle-after 0 --active-after 0.2 \
+    --cycles 1 --hold 0.3 --detach --timeout 20
+rc=$?
+[ $rc = 0 ] && [ "$(enbsim_val "$E2E_TMP/e1.out" attach_ok)" = 2 ] &&
+    [ "$(enbsim_val "$E2E_TMP/e1.out" kenb_mismatch)" = 0 ] &&
+    ok "attach with ESM information transfer: KeNB from the SECURITY MODE COMPLETE's COUNT" || {
+    not_ok "ESM information attach (enbsim rc $rc, kenb_mismatch $(enbsim_val "$E2E_TMP/e1.out" kenb_mismatch))"
+    out_diag "$E2E_TMP/e1.out"
+}
 
 enbsim_run "$E2E_TMP/c2.out" --ues 2 --no-tun --idle-after 0 --release-cause radio-loss \
     --active-after 0.2 --cycles 2 --ext-service --hold 0.3 --detach --timeout 20

@@ -613,8 +613,15 @@ void enbsim_mob_set_kenb(struct enbsim *x, struct enbsim_ue *ue, const struct en
         return;
     if (dl->has_kenb && !ue->kenb_checked) {
         ue->kenb_checked = true;
-        if (CRYPTO_memcmp(k, dl->kenb, 32))
+        if (CRYPTO_memcmp(k, dl->kenb, 32)) {
             x->st.kenb_mismatch++;
+            fprintf(stderr, "enbsim: UE %u (IMSI %s): KeNB mismatch: ours from COUNT %u (%s), "
+                    "next uplink COUNT %u, MME UE S1AP ID %u, state %d, service %d tau %d\n",
+                    ue->idx, ue->usim.sub.imsi,
+                    ue->kenb_count_fixed ? ue->kenb_count : ue->last_ul_count,
+                    ue->kenb_count_fixed ? "fixed" : "last", ue->sec.ul_count, dl->mme_ue_id,
+                    ue->state, ue->t_start[PROC_SERVICE] != 0, ue->t_start[PROC_TAU] != 0);
+        }
     }
     /* TS 33.401 7.2.8.1.1: the KeNB is the virtual NH of NCC 0 */
     memcpy(ue->nh, k, 32);

@@ -746,7 +746,15 @@ static void on_smc(struct enbsim_ue *ue, const struct ue_nas_cfg *cfg, const uin
                  sizeof(m.security_mode_complete.imeisv.digits), "%s", cfg->imeisv);
     }
     /* TS 24.301 5.4.3.3: integrity protected and ciphered with the new context */
-    out_add(o, ue, &m, NAS_SEC_HDR_INTEGRITY_CIPHERED_NEW_CTX);
+    if (out_add(o, ue, &m, NAS_SEC_HDR_INTEGRITY_CIPHERED_NEW_CTX) == 0 && !ue->kenb_count_fixed) {
+        /* TS 33.401 7.2.6.1, A.3: the next KeNB comes from the COUNT of
+         * this SECURITY MODE COMPLETE, not of a later uplink message (an
+         * ESM INFORMATION RESPONSE); the answer to a command the MME
+         * repeated (T3460, TS 24.301 5.4.3.7 b) does not move it: the
+         * MME goes on with the first complete it gets */
+        ue->kenb_count = ue->last_ul_count;
+        ue->kenb_count_fixed = true;
+    }
 }
 
 static void on_act_default(struct enbsim_ue *ue, const struct nas_message *esm,

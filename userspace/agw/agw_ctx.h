@@ -257,6 +257,7 @@ struct agw_ue {
     bool rx_initial;                /* the message being handled came in an Initial UE Message */
     bool rx_integrity_ok;           /* ... had a verified MAC */
     uint32_t rx_count;              /* ... and this uplink NAS COUNT */
+    uint32_t kenb_count;            /* COUNT of the SECURITY MODE COMPLETE: the attach's KeNB */
     struct agw_hnode by_old_tmsi;   /* in ue_by_tmsi under 1 << 32 | old M-TMSI */
     uint32_t old_m_tmsi;            /* the GUTI being replaced (until TAU/GUTI realloc complete) */
     bool release_after_tau;         /* no active flag: S1 release once the TAU ends */

@@ -417,9 +417,12 @@ static void attach_continue(struct agw_ctx *ctx, struct agw_ue *ue)
         emm_attach_reject(ctx, ue, 17, 0);
         return;
     }
-    /* TS 33.401 A.3: KeNB from KASME and the uplink NAS COUNT of the last
-     * uplink NAS message (the one that led here) */
-    sec_kenb(ue->kasme, ue->sec.ul_count ? ue->sec.ul_count - 1 : 0, kenb);
+    /* TS 33.401 7.2.6.1, A.3: KeNB from KASME and the uplink NAS COUNT of
+     * the SECURITY MODE COMPLETE that took the context into use, not of a
+     * later message (an ESM INFORMATION RESPONSE, or the UE's answer to a
+     * retransmitted SECURITY MODE COMMAND): the UE keeps that COUNT for the
+     * AS security it sets up next (handle_smc_complete) */
+    sec_kenb(ue->kasme, ue->kenb_count, kenb);
     ue->emm = EMM_REGISTERED_INIT;
     ue_store_mark(ctx, ue);
     s1ap_send_ics_request(ctx, ue, kenb, nas, len);
@@ -449,6 +452,9 @@ static void handle_smc_complete(struct agw_ctx *ctx, struct agw_ue *ue)
     }
     emm_timer_stop(ctx, ue);
     ctx->stats.smc_success++;
+    /* the first complete ends the procedure; the answer to a command
+     * T3460 repeated meanwhile (TS 24.301 5.4.3.7 b) is unexpected above */
+    ue->kenb_count = ue->rx_count;
     ue->esm_info_received = false;
     attach_continue(ctx, ue);
 }

@@ -52,6 +52,8 @@ struct mue {
     uint8_t next_ebi;
     uint8_t pdn_pti;
     bool want_esm_info;
+    bool smc_done;
+    uint32_t kenb_count;            /* COUNT of the (first) SECURITY MODE COMPLETE */
     /* idle mode and mobility */
     uint8_t kenb[32], nh[32], ncc;  /* TS 33.401 7.2.8: the NH chain */
     bool detached;                 /* no paging after a detach */
@@ -69,6 +71,7 @@ static struct {
         resyncs, auth_rejects, smc_completes, attach_completes, pdn_setups, pdn_releases,
         detaches, switch_offs, releases_complete, esm_info, bad_streams, aborts;
     bool silent; /* does not answer S1 Setup */
+    bool smc_twice; /* sends every SECURITY MODE COMMAND twice (T3460 ran out) */
     unsigned error_indications;
     bool nw_detach; /* detaches every UE right after its Attach Complete */
     bool idle_release; /* releases every UE's S1 connection after attach */
@@ -200,6 +203,9 @@ static void smc(struct mue *u)
     m.security_mode_command.has_imeisv_request = true;
     m.security_mode_command.imeisv_request = 1;
     dl_nas(u, &m, NAS_SEC_HDR_INTEGRITY_NEW_CTX);
+    u->smc_done = false;
+    if (mme.smc_twice) /* TS 24.301 5.4.3.7 b: T3460 ran out, the same command again */
+        dl_nas(u, &m, NAS_SEC_HDR_INTEGRITY_NEW_CTX);
 }
 
 static void act_default_request(struct mue *u, uint8_t ebi, uint8_t pti, const char *apn,
@@ -242,8 +248,9 @@ static void ics_request(struct mue *u)
     a->guti.guti = (struct nas_guti){.plmn = {.mcc = 1, .mnc = 1, .mnc_digits = 2},
                                      .mmegi = 1, .mmec = 1, .m_tmsi = u->m_tmsi};
     size_t nn = nas_out(u, &m, NAS_SEC_HDR_INTEGRITY_CIPHERED, nas);
-    /* TS 33.401 A.3: KeNB with the uplink NAS COUNT of the last uplink message */
-    assert_int_equal(sec_kenb(u->v.kasme, u->ctx.ul_count - 1, kenb), 0);
+    /* TS 33.401 7.2.6.1, A.3: KeNB with the uplink NAS COUNT of the
+     * SECURITY MODE COMPLETE (not of a later ESM INFORMATION RESPONSE) */
+    assert_int_equal(sec_kenb(u->v.kasme, u->kenb_count, kenb), 0);
     /* TS 33.401 7.2.8.1.1: NH(1) from KASME and the initial KeNB */
     memcpy(u->kenb, kenb, 32);
     assert_int_equal(sec_nh(u->v.kasme, kenb, u->nh), 0);
@@ -670,6 +677,10 @@ static void on_ul_nas(struct mue *u, const uint8_t *pdu, size_t len)
         assert_true(info.integrity_verified);
         assert_true(m.security_mode_complete.has_imeisv);
         mme.smc_completes++;
+        if (u->smc_done)
+            break;  /* the answer to the repeated command: the first one counts */
+        u->smc_done = true;
+        u->kenb_count = info.count;
         if (u->want_esm_info) {
             nas_message_init(&out, NAS_MSG_ESM_INFO_REQUEST);
             out.pti = u->pdn_pti;
@@ -1455,6 +1466,23 @@ static void test_esm_information_flag(void **state)
     assert_int_equal(run("--ues 1 --esm-info"), 0);
     assert_int_equal(mme.esm_info, 1);
     assert_int_equal(figure("attach_ok"), 1);
+    /* the KeNB from the SECURITY MODE COMPLETE's COUNT, not the ESM
+     * INFORMATION RESPONSE's (TS 33.401 7.2.6.1, A.3) */
+    assert_int_equal(figure("kenb_mismatch"), 0);
+}
+
+/* The MME's T3460 ran out while the UE's SECURITY MODE COMPLETE was on its
+ * way: the UE answers the repeated command too, and the MME goes on with
+ * the first complete.  The KeNB is the one of that first complete's COUNT
+ * (seen under load: 2 KeNB mismatches in 30 000 cycles of agw_idle_bench). */
+static void test_smc_repeated_kenb_from_first_complete(void **state)
+{
+    (void)state;
+    mme.smc_twice = true;
+    assert_int_equal(run("--ues 1"), 0);
+    assert_int_equal(mme.smc_completes, 2);
+    assert_int_equal(figure("attach_ok"), 1);
+    assert_int_equal(figure("kenb_mismatch"), 0);
 }
 
 static void test_sctp_abort_mid_attach(void **state)
@@ -1846,6 +1874,7 @@ int main(void)
         T(test_sqn_ahead_resynchronises),
         T(test_wrong_res_rejected),
         T(test_esm_information_flag),
+        T(test_smc_repeated_kenb_from_first_complete),
         T(test_malformed_s1ap_answered_with_error_indication),
         T(test_sctp_abort_mid_attach),
         T(test_load_rate_and_concurrency),
