@@ -77,6 +77,13 @@ struct agw_ue *emm_adopt_context(struct agw_ctx *ctx, struct agw_ue *fresh, stru
     agw_hash_del(&ctx->ue_by_id, &old->by_id);
     old->id = id;
     agw_hash_add(&ctx->ue_by_id, &old->by_id, id);
+    if (old->dirty) {
+        /* the store's list names it by its old id: under the new one, or
+         * the commit would not find it and it would never be written
+         * again (ue_store_mark() skips a UE already marked) */
+        old->dirty = false;
+        ue_store_mark(ctx, old);
+    }
     pgw_ue_reindex(ctx, old);       /* its sessions' index follows the id */
     if (enb)
         ue_s1_bind(ctx, old, enb, enb_ue_id);

@@ -19,7 +19,7 @@ struct ue_store {
     size_t n_dirty, cap_dirty;
     char (*forget)[16];         /* IMSIs whose rows go */
     size_t n_forget, cap_forget;
-    sqlite3_stmt *upsert_ue, *del_ue, *del_pdn, *ins_pdn;
+    sqlite3_stmt *upsert_ue, *del_ue, *del_pdn, *ins_pdn, *ups_pdn, *del_stale_pdn;
 };
 
 static struct ue_store *store(struct agw_ctx *ctx)
@@ -59,12 +59,31 @@ int ue_store_open(struct agw_ctx *ctx)
         "INSERT INTO pdn_session (imsi, ebi, pti, apn, ue_ipv4, static_ip, ul_teid, dl_teid, "
         "enb_ipv4, ambr_ul, ambr_dl, qci, arp_prio, arp_cap, arp_vul, state, pdn_type) "
         "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)";
+    /* The same row, written only when a column differs: a UE's sessions
+     * mostly stay as they are while its NAS COUNTs move (each idle->active
+     * cycle writes the UE twice), and a row left alone costs no page
+     * write nor the upkeep of its three indexes (docs/PERFORMANCE.md) */
+    static const char ups_pdn[] =
+        "INSERT INTO pdn_session (imsi, ebi, pti, apn, ue_ipv4, static_ip, ul_teid, dl_teid, "
+        "enb_ipv4, ambr_ul, ambr_dl, qci, arp_prio, arp_cap, arp_vul, state, pdn_type) "
+        "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17) "
+        "ON CONFLICT(imsi, ebi) DO UPDATE SET pti=?3, apn=?4, ue_ipv4=?5, static_ip=?6, "
+        "ul_teid=?7, dl_teid=?8, enb_ipv4=?9, ambr_ul=?10, ambr_dl=?11, qci=?12, arp_prio=?13, "
+        "arp_cap=?14, arp_vul=?15, state=?16, pdn_type=?17 "
+        "WHERE pti IS NOT ?3 OR apn IS NOT ?4 OR ue_ipv4 IS NOT ?5 OR static_ip IS NOT ?6 OR "
+        "ul_teid IS NOT ?7 OR dl_teid IS NOT ?8 OR enb_ipv4 IS NOT ?9 OR ambr_ul IS NOT ?10 OR "
+        "ambr_dl IS NOT ?11 OR qci IS NOT ?12 OR arp_prio IS NOT ?13 OR arp_cap IS NOT ?14 OR "
+        "arp_vul IS NOT ?15 OR state IS NOT ?16 OR pdn_type IS NOT ?17";
     if (sqlite3_prepare_v2(db, upsert, -1, &s->upsert_ue, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, "DELETE FROM ue_context WHERE imsi = ?1", -1, &s->del_ue,
                            NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, "DELETE FROM pdn_session WHERE imsi = ?1", -1, &s->del_pdn,
                            NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, ins_pdn, -1, &s->ins_pdn, NULL) != SQLITE_OK) {
+        sqlite3_prepare_v2(db, ins_pdn, -1, &s->ins_pdn, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, ups_pdn, -1, &s->ups_pdn, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db,
+                           "DELETE FROM pdn_session WHERE imsi = ?1 AND ((?2 >> ebi) & 1) = 0",
+                           -1, &s->del_stale_pdn, NULL) != SQLITE_OK) {
         LOG_ERR(ctx, "store", "preparing statements: %s", sqlite3_errmsg(db));
         return -EIO;
     }
@@ -84,6 +103,8 @@ void ue_store_close(struct agw_ctx *ctx)
     sqlite3_finalize(s->del_ue);
     sqlite3_finalize(s->del_pdn);
     sqlite3_finalize(s->ins_pdn);
+    sqlite3_finalize(s->ups_pdn);
+    sqlite3_finalize(s->del_stale_pdn);
     free(s->dirty);
     free(s->forget);
     free(s);
@@ -153,6 +174,8 @@ static int delete_ue(struct ue_store *s, const char *imsi)
     return rc | step(s->del_ue);
 }
 
+static int write_pdns(struct agw_ctx *ctx, struct ue_store *s, struct agw_ue *ue, bool in_place);
+
 static int write_ue(struct agw_ctx *ctx, struct ue_store *s, struct agw_ue *ue)
 {
     sqlite3_stmt *st = s->upsert_ue;
@@ -176,9 +199,36 @@ static int write_ue(struct agw_ctx *ctx, struct ue_store *s, struct agw_ue *ue)
     sqlite3_bind_int64(st, 16, (sqlite3_int64)time(NULL));
     if (step(st) < 0)
         return -EIO;
-    sqlite3_bind_text(s->del_pdn, 1, ue->imsi, -1, SQLITE_STATIC);
-    if (step(s->del_pdn) < 0)
-        return -EIO;
+    int rc = write_pdns(ctx, s, ue, true);
+    if (rc == -EEXIST)
+        rc = write_pdns(ctx, s, ue, false);
+    if (rc < 0)
+        return rc;
+    return esm_bearer_store(ctx, ue);   /* dedicated bearers */
+}
+
+/* The UE's pdn_session rows.  In place (fast): rows of bearers gone are
+ * deleted, the others inserted or updated where they differ; -EEXIST when
+ * that meets a uniqueness constraint (another row of the UE still holds
+ * the TEID or the address, e.g. two sessions that swapped them): then
+ * rewritten (all rows deleted, inserted again). */
+static int write_pdns(struct agw_ctx *ctx, struct ue_store *s, struct agw_ue *ue, bool in_place)
+{
+    sqlite3_stmt *st;
+    if (in_place) {
+        sqlite3_int64 live = 0;
+        for (unsigned i = 0; i < AGW_MAX_PDN; i++)
+            if (ue->pdn[i].state != PDN_FREE && ue->pdn[i].ebi < 63)
+                live |= (sqlite3_int64)1 << ue->pdn[i].ebi;
+        sqlite3_bind_text(s->del_stale_pdn, 1, ue->imsi, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s->del_stale_pdn, 2, live);
+        if (step(s->del_stale_pdn) < 0)
+            return -EIO;
+    } else {
+        sqlite3_bind_text(s->del_pdn, 1, ue->imsi, -1, SQLITE_STATIC);
+        if (step(s->del_pdn) < 0)
+            return -EIO;
+    }
     for (unsigned i = 0; i < AGW_MAX_PDN; i++) {
         const struct agw_pdn *p = &ue->pdn[i];
         char ip[INET_ADDRSTRLEN], enb[INET_ADDRSTRLEN];
@@ -186,7 +236,7 @@ static int write_ue(struct agw_ctx *ctx, struct ue_store *s, struct agw_ue *ue)
             continue;
         inet_ntop(AF_INET, &p->ue_ip, ip, sizeof(ip));
         inet_ntop(AF_INET, &p->enb_addr, enb, sizeof(enb));
-        st = s->ins_pdn;
+        st = in_place ? s->ups_pdn : s->ins_pdn;
         sqlite3_bind_text(st, 1, ue->imsi, -1, SQLITE_STATIC);
         sqlite3_bind_int(st, 2, p->ebi);
         sqlite3_bind_int(st, 3, p->pti);
@@ -204,10 +254,15 @@ static int write_ue(struct agw_ctx *ctx, struct ue_store *s, struct agw_ue *ue)
         sqlite3_bind_int(st, 14, p->arp_cap);
         sqlite3_bind_int(st, 15, p->arp_vul);
         sqlite3_bind_int(st, 16, p->state);
-        if (step(st) < 0)
+        int r = sqlite3_step(st);
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        if ((r & 0xff) == SQLITE_CONSTRAINT && in_place)
+            return -EEXIST;
+        if (r != SQLITE_DONE)
             return -EIO;
     }
-    return esm_bearer_store(ctx, ue);   /* dedicated bearers */
+    return 0;
 }
 
 /* The loop iteration's transaction: opened by the first write of the

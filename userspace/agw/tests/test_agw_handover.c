@@ -1026,6 +1026,99 @@ static void test_erab_modification_indication(void **state)
 /* TS 36.413 8.7.1 (as after a Reset): the association of the UE's eNB
  * goes; the UE is ECM-IDLE, registered, its session kept without tunnel,
  * in SQLite too */
+/* ---------------------------------------------------------- the store -- */
+
+static long long stored_count(const char *sql)
+{
+    sqlite3_stmt *st;
+    long long v = -1;
+    assert_int_equal(sqlite3_prepare_v2(db.db, sql, -1, &st, NULL), SQLITE_OK);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* ue_store.c: a UE's pdn_session rows are written in place, only where
+ * they differ (an idle->active cycle writes the UE twice and moves its
+ * NAS COUNTs, not its sessions); rows of bearers gone are deleted; two
+ * sessions that swapped their TEIDs and addresses are still stored (the
+ * in-place write meets the unique indexes, the rows are rewritten). */
+static void test_store_writes_pdn_rows_in_place(void **state)
+{
+    (void)state;
+    struct agw_pdn *p0 = &ue->pdn[0], *p1 = &ue->pdn[1];
+    p1->state = PDN_ACTIVE;
+    p1->ebi = 6;
+    assert_int_equal(pgw_pdn_alloc(&ctx, ue, p1, &cfg.apns[0], NULL), 0);
+    ue_store_mark(&ctx, ue);
+    agw_commit(&ctx);
+    assert_int_equal(stored_count("SELECT COUNT(*) FROM pdn_session"), 2);
+
+    /* nothing changed but the COUNTs: the ue_context row only */
+    ue->sec.ul_count++;
+    int before = sqlite3_total_changes(db.db);
+    ue_store_mark(&ctx, ue);
+    agw_commit(&ctx);
+    assert_int_equal(sqlite3_total_changes(db.db) - before, 1);
+    assert_int_equal(stored_count("SELECT ul_count FROM ue_context"), ue->sec.ul_count);
+
+    /* one tunnel moved: that row only */
+    p1->dl_teid = 0x200;
+    before = sqlite3_total_changes(db.db);
+    ue_store_mark(&ctx, ue);
+    agw_commit(&ctx);
+    assert_int_equal(sqlite3_total_changes(db.db) - before, 2);
+    assert_int_equal(stored_count("SELECT dl_teid FROM pdn_session WHERE ebi = 6"), 0x200);
+
+    /* swapped TEIDs and addresses: stored all the same */
+    uint32_t t = p0->ul_teid;
+    struct in_addr a = p0->ue_ip;
+    p0->ul_teid = p1->ul_teid;
+    p0->ue_ip = p1->ue_ip;
+    p1->ul_teid = t;
+    p1->ue_ip = a;
+    uint64_t errors = ctx.stats.db_errors;
+    ue_store_mark(&ctx, ue);
+    agw_commit(&ctx);
+    assert_int_equal(ctx.stats.db_errors, errors);
+    assert_int_equal(stored_count("SELECT ul_teid FROM pdn_session WHERE ebi = 6"), t);
+    p1->ul_teid = p0->ul_teid;      /* back, for pgw_pdn_release */
+    p1->ue_ip = p0->ue_ip;
+    p0->ul_teid = t;
+    p0->ue_ip = a;
+
+    /* a bearer gone: its row goes */
+    pgw_pdn_release(&ctx, ue, p1);
+    ue_store_mark(&ctx, ue);
+    agw_commit(&ctx);
+    assert_int_equal(ctx.stats.db_errors, errors);
+    assert_int_equal(stored_count("SELECT COUNT(*) FROM pdn_session"), 1);
+    assert_int_equal(stored_count("SELECT ul_teid FROM pdn_session WHERE ebi = 5"), p0->ul_teid);
+}
+
+/* A UE marked for the commit and then found again by a new connection
+ * (a SERVICE REQUEST adopting the context, emm_adopt_context(): it takes
+ * the connection's MME UE S1AP ID) is still written, then and later. */
+static void test_store_follows_adopted_context(void **state)
+{
+    (void)state;
+    s1ap_release_ue(&ctx, ue, S1AP_Cause_PR_nas, S1AP_CauseNas_normal_release);
+    ue_s1_unbind(&ctx, ue);
+    agw_commit(&ctx);
+    ue->sec.ul_count = 40;
+    ue_store_mark(&ctx, ue);        /* marked under its old id */
+    struct agw_ue *fresh = ue_new(&ctx);
+    assert_non_null(fresh);
+    assert_true(emm_adopt_context(&ctx, fresh, ue) == ue);
+    agw_commit(&ctx);
+    assert_int_equal(stored_count("SELECT ul_count FROM ue_context"), 40);
+    ue->sec.ul_count = 41;
+    ue_store_mark(&ctx, ue);
+    agw_commit(&ctx);
+    assert_int_equal(stored_count("SELECT ul_count FROM ue_context"), 41);
+}
+
 static void test_association_loss_keeps_sessions(void **state)
 {
     (void)state;
@@ -1351,6 +1444,8 @@ int main(int argc, char **argv)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_path_switch_during_detach_fails, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mme_reset_leaves_ues_idle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_writes_pdn_rows_in_place, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_follows_adopted_context, setup, teardown),
         cmocka_unit_test_setup_teardown(test_error_indication_releases_connection, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_s1_handover_sequence, setup, teardown),
