@@ -8,6 +8,15 @@
 #                        AGW_BENCH_CYCLES (5) cycles each, --concurrency 256;
 #                        with the service request latency p50/p99 (Service
 #                        Request sent -> Initial Context Setup Response)
+#                        enbsim's figure runs from the first release, while
+#                        later UEs still attach
+#   agw_idle_cycles_steady  the same once all UEs are attached: the
+#                        gateway's service requests over AGW_BENCH_WINDOW
+#                        (5) seconds
+#   agw_idle_cpu_agwd, agw_idle_cpu_enbsim  each side's CPU time (user +
+#                        system) per cycle over that window
+#                        (AGW_BENCH_PERF=DIR: perf profiles of both sides
+#                        over it; AGW_BENCH_PAGING_UES=0: cycles only)
 #   agw_paging_latency   first downlink packet -> its answer, for
 #                        AGW_BENCH_PAGING_UES (1000) idle UEs pinged at once
 #                        from the PDN: the datapath keeps the packet, the
@@ -43,13 +52,48 @@ echo "# machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: 
 out=$E2E_TMP/cycles.out
 ip netns exec "$NS_ENB" "$ENBSIM" --mme "$S1U_ADDR" --enb-addr "$ENB_ADDR" \
     --subscribers "$E2E_TMP/subs.csv" --ues "$NUES" --no-tun --idle-after 0 --active-after 0 \
-    --cycles "$CYCLES" --concurrency "$CONC" --detach --timeout 60 >"$out" 2>&1
+    --cycles "$CYCLES" --concurrency "$CONC" --detach --timeout 60 >"$out" 2>&1 &
+ENBSIM_PID=$!
+# CPU time (user + system, µs) of a process, from /proc/PID/stat
+cpu_us() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%d", ($12 + $13) * 1e6 / hz }' "/proc/$1/stat" 2>/dev/null; }
+# Where the time goes: each side's CPU per cycle over a window of
+# AGW_BENCH_WINDOW (5) seconds while the UEs cycle (from when every UE is
+# attached: before, attaches run beside the cycles); with
+# AGW_BENCH_PERF=DIR also a perf profile of each side over the same
+# window (DIR/agwd.data, DIR/enbsim.data; perf report -i ...)
+for _ in $(seq 1200); do
+    [ "$(agw_stat attach_success)" -ge "$NUES" ] 2>/dev/null && break
+    kill -0 $ENBSIM_PID 2>/dev/null || break
+    sleep 0.2
+done
+WIN=${AGW_BENCH_WINDOW:-5}
+perf_pids=""
+if [ -n "$AGW_BENCH_PERF" ]; then
+    mkdir -p "$AGW_BENCH_PERF"
+    for p in "agwd $AGW_PID" "enbsim $ENBSIM_PID"; do
+        set -- $p
+        perf record -q -F 499 --call-graph "${AGW_BENCH_PERF_CG:-dwarf,16384}" -p "$2" -o "$AGW_BENCH_PERF/$1.data" -- sleep "$WIN" >/dev/null 2>&1 &
+        perf_pids="$perf_pids $!"
+    done
+fi
+sr0=$(agw_stat service_request); a0=$(cpu_us $AGW_PID); e0=$(cpu_us $ENBSIM_PID); ld0=$(cut -d' ' -f1 /proc/loadavg)
+sleep "$WIN"
+sr1=$(agw_stat service_request); a1=$(cpu_us $AGW_PID); e1=$(cpu_us $ENBSIM_PID)
+[ -z "$perf_pids" ] || wait $perf_pids 2>/dev/null
+wait $ENBSIM_PID
 echo "# $(enbsim_val "$out" service_request_ok) service requests, $(enbsim_val "$out" service_request_failed) failed, kenb_mismatch $(enbsim_val "$out" kenb_mismatch)"
 echo "bench: agw_idle_cycles $(enbsim_val "$out" cycles_per_s) cycles/s"
 echo "bench: agw_service_request_p50 $(enbsim_val "$out" service_request_p50_us) us"
 echo "bench: agw_service_request_p99 $(enbsim_val "$out" service_request_p99_us) us"
+if [ -n "$e1" ] && [ "$sr1" -gt "$sr0" ] 2>/dev/null; then
+    echo "# window of ${WIN} s: $((sr1 - sr0)) service requests, load $ld0"
+    echo "bench: agw_idle_cycles_steady $(( (sr1 - sr0) / WIN )) cycles/s"
+    echo "bench: agw_idle_cpu_agwd $(( (a1 - a0) / (sr1 - sr0) )) us/cycle"
+    echo "bench: agw_idle_cpu_enbsim $(( (e1 - e0) / (sr1 - sr0) )) us/cycle"
+fi
 
 # --- paging latency -------------------------------------------------------------
+[ "$PUES" -gt 0 ] || exit 0     # AGW_BENCH_PAGING_UES=0: cycles only
 head -n $((PUES + 1)) "$E2E_TMP/subs.csv" >"$E2E_TMP/paging.csv"
 rep=$E2E_TMP/ues.txt
 ip netns exec "$NS_ENB" "$ENBSIM" --mme "$S1U_ADDR" --enb-addr "$ENB_ADDR" \
