@@ -10,7 +10,14 @@
  * its counters minus the previous check-in's; counters that went down
  * (traffic, or a "..._total" in "metrics"), or a different "started_at",
  * mean the gateway restarted, and then the counters themselves are the
- * bytes since. */
+ * bytes since.
+ *
+ * "final": [{key, imsi, ul_bytes, dl_bytes}] are bytes, not counters: the
+ * last bytes of sessions that ended since the gateway's last acknowledged
+ * check-in.  The gateway sends each until a check-in that carries it is
+ * acknowledged, so the same key can come again (an answer lost, a restart
+ * in between): a key is counted once, remembered per gateway as a
+ * "usage_final" object (pruned with the usage history). */
 #include "orc/orc_res.h"
 
 #include <errno.h>
@@ -25,6 +32,7 @@
 #define CHECKIN_MAX_SUBSCRIBERS 20000 /* per check-in; more are not recorded */
 #define CHECKIN_MAX_EVENTS 64         /* per check-in */
 #define CHECKIN_MAX_ENBS 1024
+#define CHECKIN_MAX_FINAL 1000        /* per check-in; the gateway sends at most that */
 
 /* A non-negative integer counter: v (an integer, or a real that is one). */
 static bool counter_of(json_t *v, int64_t *out)
@@ -227,6 +235,77 @@ static int checkin_usage(struct orc_req *r, json_t *cur, json_t *prev, bool rest
     return rc;
 }
 
+/* The ended sessions' last bytes ("final"): each key counted once, into
+ * the gateway's row and its subscriber's row of the current bucket. */
+static int row_seen(void *arg, int ncol, char **cols)
+{
+    (void)cols;
+    *(bool *)arg = ncol > 0;
+    return 0;
+}
+
+static int checkin_final(struct orc_req *r, json_t *cur, int64_t now)
+{
+    json_t *fin = json_object_get(cur, "final"), *v;
+    if (!json_array_size(fin))
+        return 0;
+    struct orc_config *cfg = &r->ctx->cfg;
+    int64_t res = (int64_t)(cfg->usage.resolution_ms / 1000);
+    int64_t bucket = now - now % res;
+    size_t cap = json_array_size(fin) + 1;
+    if (cap > CHECKIN_MAX_FINAL + 1)
+        cap = CHECKIN_MAX_FINAL + 1;
+    struct orc_usage_row *rows = calloc(cap, sizeof(*rows));
+    if (!rows)
+        return -ENOMEM;
+    char scope[160];
+    snprintf(scope, sizeof(scope), "%s/%s", r->gw_net, r->gw_id);
+    rows[0] = (struct orc_usage_row){.subscriber = ""};
+    size_t n = 1, i;
+    int rc = 0;
+    json_array_foreach(fin, i, v) {
+        if (i >= CHECKIN_MAX_FINAL)
+            break;
+        const char *key = json_string_value(json_object_get(v, "key"));
+        const char *imsi = json_string_value(json_object_get(v, "imsi"));
+        int64_t ul, dl;
+        /* bad entries are skipped, as in "subscribers" */
+        if (!key || !*key || strlen(key) > 64 || !counter_of(json_object_get(v, "ul_bytes"), &ul) ||
+            !counter_of(json_object_get(v, "dl_bytes"), &dl) || (imsi && orc_check_imsi(imsi)))
+            continue;
+        char body[160];
+        snprintf(body, sizeof(body), "{\"imsi\":\"%s\",\"ul_bytes\":%" PRId64
+                 ",\"dl_bytes\":%" PRId64 "}", imsi ? imsi : "", ul, dl);
+        struct orc_val p[] = {ORC_S("usage_final"), ORC_S(scope), ORC_S(key), ORC_S(body),
+                              ORC_I(now), ORC_I(now)};
+        bool fresh = false;
+        rc = orc_q(r->db,
+                   "INSERT INTO objects (kind, network, id, version, body, created_at, "
+                   "updated_at) VALUES (?, ?, ?, 1, ?, ?, ?) "
+                   "ON CONFLICT (kind, network, id) DO NOTHING RETURNING id",
+                   6, p, row_seen, &fresh);
+        if (rc < 0)
+            break;
+        if (!fresh)
+            continue;           /* counted by an earlier check-in */
+        rows[0].ul_bytes += ul;
+        rows[0].dl_bytes += dl;
+        if (!imsi)
+            continue;
+        size_t k;
+        for (k = 1; k < n && strcmp(rows[k].subscriber, imsi); k++)
+            ;
+        if (k == n)
+            rows[n++] = (struct orc_usage_row){.subscriber = imsi};
+        rows[k].ul_bytes += ul;
+        rows[k].dl_bytes += dl;
+    }
+    if (rc >= 0 && (rows[0].ul_bytes || rows[0].dl_bytes))
+        rc = orc_usage_add(r->db, r->gw_net, r->gw_id, bucket, n, rows);
+    free(rows);
+    return rc < 0 ? rc : 0;
+}
+
 /* --------------------------------------------------------- check-in ---- */
 
 /* A counter of "metrics" ("..._total", Prometheus' convention for a
@@ -285,6 +364,8 @@ int orc_checkin_record(struct orc_req *r, json_t *report, int64_t now)
     rc = ev.rc;
     if (rc >= 0)
         rc = checkin_usage(r, report, prev, restart, now);
+    if (rc >= 0)
+        rc = checkin_final(r, report, now);
     json_decref(prev);
     return rc;
 }

@@ -89,7 +89,12 @@ int orc_usage_top(struct orc_conn *c, const char *net, bool by_subscriber, int64
 int orc_usage_prune(struct orc_conn *c, int64_t before)
 {
     struct orc_val p[] = {ORC_I(before)};
-    return orc_q(c, "DELETE FROM usage_history WHERE bucket < ?", 1, p, NULL, NULL);
+    int rc = orc_q(c, "DELETE FROM usage_history WHERE bucket < ?", 1, p, NULL, NULL);
+    /* the keys of the ended sessions' bytes counted (orc_checkin.c) */
+    if (rc >= 0)
+        rc = orc_q(c, "DELETE FROM objects WHERE kind = 'usage_final' AND created_at < ?", 1, p,
+                   NULL, NULL);
+    return rc;
 }
 
 int orc_event_add(struct orc_conn *c, const char *net, const char *gw, const char *id,

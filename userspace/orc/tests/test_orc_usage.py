@@ -97,6 +97,19 @@ def scenario(label, store):
              f"a check-in with {str(bad)[:40]}: 200")
     r = a.get("/v1/networks/net1/usage")
     t.ok(totals(r.json["points"]) == (1515, 2625), "and adds nothing it cannot read", r)
+    # the last bytes of ended sessions ("final"): bytes, each key counted
+    # once, also when the gateway sends them again (an answer lost)
+    fin = [{"key": "00000001-1", "imsi": S2, "ul_bytes": 7, "dl_bytes": 70},
+           {"key": "00000002-1", "imsi": S2, "ul_bytes": 3, "dl_bytes": 30}]
+    t.eq(ci({"final": fin}), 200, "a check-in with 2 ended sessions' bytes")
+    t.eq(ci({"final": fin + [{"key": "00000003-1", "ul_bytes": 1, "dl_bytes": 1}, {"key": "", "ul_bytes": 9},
+                             {"key": "x", "ul_bytes": -1, "dl_bytes": 1}, {"key": "y", "imsi": "no",
+                                                                            "ul_bytes": 1, "dl_bytes": 1}]}),
+         200, "the same again, one more without a subscriber and bad ones: 200")
+    r = a.get(G + "/usage")
+    t.ok(totals(r.json["points"]) == (1515 + 11, 2625 + 101), "the gateway's usage: each ended session once", r)
+    r = a.get(f"/v1/networks/net1/subscribers/{S2}/usage")
+    t.ok(totals(r.json["points"]) == (10 + 10, 20 + 100), "the subscriber's: its 2 sessions once", r)
 
     ev = a.get(G + "/events?limit=1000").json["items"]
     kinds = [(e["type"], e.get("enb")) for e in ev]
