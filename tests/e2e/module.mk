@@ -23,3 +23,6 @@ SCRIPT_TESTS += tests/e2e/agw_handover.sh tests/e2e/agw_s1_handover.sh tests/e2e
 # issue 10: orcd + two gateways (bootstrap, mTLS, sync, orcd away and back);
 # orcd's policies, APN values and usage enforced/reported by one gateway
 SCRIPT_TESTS += tests/e2e/agw_orc.sh tests/e2e/agw_orc_policy.sh
+# orcd's APNs and pools, network PLMN/TACs, redirect and big rules, final usage
+SCRIPT_TESTS += tests/e2e/agw_orc_apn.sh tests/e2e/agw_orc_network.sh tests/e2e/agw_orc_rules.sh \
+                tests/e2e/agw_orc_usage.sh

@@ -347,6 +347,27 @@ void pgw_ue_reindex(struct agw_ctx *ctx, const struct agw_ue *ue);
 int pgw_teid_alloc(struct agw_ctx *ctx, uint32_t *teid);
 void pgw_teid_free(struct agw_ctx *ctx, uint32_t teid);
 int pgw_teid_adopt(struct agw_ctx *ctx, uint32_t teid);
+/* pgw_pool.c: an APN's IPv4 pool as a list of prefixes, changed while
+ * the gateway runs (the orchestrator's pools, orc_apn.c). */
+struct pgw_prefix {
+    uint32_t base;                  /* host order, the network address */
+    uint8_t len;                    /* 8..30 */
+};
+/* The prefix of the APN's pool list head holding a (NULL: none). */
+struct agw_pool *pgw_pool_of(struct agw_pool *head, struct in_addr a);
+/* Frees the list's bitmaps and further prefixes (head itself stays). */
+void pgw_pool_free(struct agw_pool *head);
+/* true when the APN's pool list is exactly pf[0..n-1]. */
+bool pgw_pool_same(const struct agw_ctx *ctx, size_t apn_idx, const struct pgw_prefix *pf,
+                   size_t n);
+/* Replaces the APN's pool list with pf[0..n-1] (n 0: no IPv4 pool).  The
+ * address of every running session (of any APN) inside the new prefixes
+ * is taken in them, so that it is never given out twice; one outside
+ * them stays the session's, and is nobody's to give out when it ends.
+ * 0 or -ENOMEM (the old list stays). */
+int pgw_pool_set(struct agw_ctx *ctx, size_t apn_idx, const struct pgw_prefix *pf, size_t n);
+/* ctx->pools grown to n entries (cfg->apns grown by orc_apn.c). */
+int pgw_pools_grow(struct agw_ctx *ctx, size_t n);
 struct agw_pdn *pgw_pdn_free_slot(struct agw_ue *ue);
 uint8_t pgw_next_ebi(const struct agw_ue *ue);
 

@@ -99,7 +99,7 @@ const char *agw_s1ap_backend_str(enum agw_s1ap_backend b)
 #define GBPS (MBPS * 1000)
 #define TBPS (GBPS * 1000)
 
-static void apn_defaults(struct agw_apn *a)
+void agw_apn_defaults(struct agw_apn *a)
 {
     memset(a, 0, sizeof(*a));
     a->pdn_type = AGW_PDN_IPV4;
@@ -904,7 +904,7 @@ static void rd_apns(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
     size_t i = 0;
     YCFG_SEQ_FOREACH(c, n, it, item)
     {
-        apn_defaults(&cfg->apns[i]);
+        agw_apn_defaults(&cfg->apns[i]);
         rd_apn(c, item, ycfg_pidx(ip, sizeof(ip), path, i), cfg->datapath.max_sessions,
                &cfg->apns[i]);
         i++;
@@ -1191,7 +1191,7 @@ const struct agw_apn *agw_config_apn(const struct agw_config *cfg, const char *n
     if (!name || !*name)
         return &cfg->apns[0];
     for (size_t i = 0; i < cfg->n_apns; i++)
-        if (!strcasecmp(cfg->apns[i].name, name))
+        if (!cfg->apns[i].removed && !strcasecmp(cfg->apns[i].name, name))
             return &cfg->apns[i];
     return NULL;
 }

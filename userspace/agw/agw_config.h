@@ -107,6 +107,9 @@ struct agw_apn {
     uint8_t bearer_qcis[AGW_MAX_BEARER_QCIS]; /* QCIs a UE may ask for in a
                                                * bearer resource request */
     size_t n_bearer_qcis;
+    bool orc_only;                   /* defined by the orchestrator alone (orc_apn.c) */
+    bool removed;                    /* removed there: no new session (#27), the
+                                      * running ones stay on it */
 };
 
 struct agw_config {
@@ -263,8 +266,11 @@ int agw_config_load_string(const char *name, const char *text, size_t len,
                            struct agw_config *cfg, char *errbuf, size_t errlen);
 void agw_config_free(struct agw_config *cfg);
 
+/* An APN's defaults (docs/agw.md "apns"), name empty. */
+void agw_apn_defaults(struct agw_apn *a);
 /* The APN of that name, compared case-insensitively (TS 23.003 9.1); NULL
- * or "" gives the default APN (the first).  NULL if not configured. */
+ * or "" gives the default APN (the first).  NULL if not configured (or
+ * removed by the orchestrator). */
 const struct agw_apn *agw_config_apn(const struct agw_config *cfg, const char *name);
 /* Whether the TAI (PLMN in TBCD form, TAC) is one this MME serves. */
 bool agw_config_tai_served(const struct agw_config *cfg, const uint8_t plmn[3], uint16_t tac);

@@ -277,9 +277,10 @@ struct agw_ue {
 struct agw_pool {
     uint32_t base;                  /* host order: network address */
     uint32_t size;                  /* addresses in the prefix */
-    uint32_t next;                  /* next-fit cursor */
+    uint32_t next_off;              /* next-fit cursor */
     uint32_t used;
     uint8_t *bits;                  /* 1 = taken (also network/broadcast/static) */
+    struct agw_pool *next;          /* the APN's further prefixes (pgw_pool.c) */
 };
 
 struct agw_teids {

@@ -274,7 +274,9 @@ int main(int argc, char **argv)
     }
     if (!no_dp && datapath_open(&ctx) < 0)
         goto out;
-    if (pgw_init(&ctx) < 0 || ue_store_open(&ctx) < 0)
+    /* the orchestrator's own APNs exist before the sessions on them are
+     * restored (orc_apn.c) */
+    if (orc_apn_preload(&ctx) < 0 || pgw_init(&ctx) < 0 || ue_store_open(&ctx) < 0)
         goto out;
     rc = ue_store_load(&ctx);
     if (rc < 0)

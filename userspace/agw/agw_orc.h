@@ -10,6 +10,9 @@
  *                   local HSS's tables and the orc_object copy)
  *   orc_policy.c    the synced policies, rating groups and APN values mapped
  *                   onto what agwd enforces (the effective `policy` and APNs)
+ *   orc_apn.c       orcd's own APNs created and removed on the gateway, and
+ *                   the APNs' pools (pgw_pool.c)
+ *   orc_network.c   orcd's network: the served PLMN and TACs
  *   orc_usage.c     the check-in's traffic counters (gateway and per
  *                   subscriber, from the datapath) and eNB ids
  *   orc_client.c    the worker thread that runs the calls, its schedule
@@ -25,6 +28,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <time.h>
+
+#include <netinet/in.h>
 
 struct agw_ctx;
 struct agw_config;
@@ -142,9 +147,22 @@ struct orc_policy_yaml;
  * separated) or a negative errno (then *out is the yaml one). */
 int orc_policy_build(struct agw_db *db, const struct agw_policy *yaml, struct agw_policy *out,
                      char *why, size_t whylen);
+/* The same, with the portal of orcd's redirect rules: the host of the
+ * first one's redirect.url when it is an IPv4 address, else
+ * fallback_portal (diameter.gy.portal); 0 when there is no redirect rule.
+ * A redirect rule without a portal, or to another one, is not enforced. */
+int orc_policy_build_portal(struct agw_db *db, const struct agw_policy *yaml,
+                            struct in_addr fallback_portal, struct agw_policy *out,
+                            struct in_addr *portal, char *why, size_t whylen);
+/* The host of a redirect URL as an IPv4 address: 0 or -EINVAL. */
+int orc_redirect_portal(const char *url, struct in_addr *portal);
+/* The rule name of p and its further parts ("name/2" ..., an orcd rule of
+ * more than 4 flows): how many, at most max, in order. */
+unsigned orc_rule_parts(const struct agw_policy *p, const char *name,
+                        const struct agw_pcc_rule **out, unsigned max);
 /* The APN yaml with the values of orcd's APN of that name (AMBR, QCI, ARP,
  * MTU, DNS or the network's DNS): 1 when orcd has it, 0 when not (*out is
- * yaml); a line in why when orcd's pools differ from the file's. */
+ * yaml).  The pools are orc_apn.c's. */
 int orc_apn_build(struct agw_db *db, const struct agw_apn *yaml, struct agw_apn *out, char *why,
                   size_t whylen);
 /* A copy of the file's policy and APNs, the fallback of every reload. */
@@ -156,6 +174,34 @@ void orc_policy_reload(struct agw_ctx *ctx, const struct orc_policy_yaml *y);
  * lists in `policies` (at most max, in its order); 0 without orchestrator. */
 unsigned orc_policy_subscriber_rules(struct agw_ctx *ctx, const char *imsi,
                                      const struct agw_pcc_rule **out, unsigned max);
+
+/* ---- orc_apn.c ---- */
+struct pgw_prefix;
+/* Before pgw_init(): appends to ctx->cfg->apns the orchestrator's APNs the
+ * file does not define (as last synced) and those stored sessions name,
+ * so that the sessions on them are restored.  0 or -EIO. */
+int orc_apn_preload(struct agw_ctx *ctx);
+/* "A.B.C.D/N" (N 8..30, the network address) into *out: 0, -EINVAL (not
+ * a prefix), -ERANGE (length), -EDOM (host bits set). */
+int orc_pool_parse(const char *text, struct pgw_prefix *out);
+/* -EEXIST when two prefixes of pf overlap (why says which), else 0. */
+int orc_pool_check(const struct pgw_prefix *pf, size_t n, char *why, size_t whylen);
+/* ctx->cfg->apns[] from orc_object: the file's n_yaml APNs (yaml) with
+ * orcd's values, orcd's own created, updated or marked removed, then every
+ * APN's pools (refused sets logged and counted).  Returns how many APNs
+ * have orcd's values.  On the loop. */
+unsigned orc_apn_sync(struct agw_ctx *ctx, const struct agw_apn *yaml, size_t n_yaml);
+
+/* ---- orc_network.c ---- */
+struct agw_plmn;
+struct agw_tai;
+/* orcd's network object (JSON text): its PLMN, and the TAI entry of that
+ * PLMN with its TACs.  0 or -EINVAL. */
+int orc_network_of(const char *body, struct agw_plmn *plmn, struct agw_tai *tai);
+/* mme.gummei.plmn and mme.tai from orcd's network when there is one, else
+ * the file's (yaml_*); logged when they change.  On the loop. */
+void orc_network_sync(struct agw_ctx *ctx, const struct agw_plmn *yaml_plmn,
+                      const struct agw_tai *yaml_tai, size_t yaml_n_tai);
 
 /* ---- orc_usage.c ---- */
 struct orc_usage;
@@ -171,6 +217,27 @@ void orc_usage_free(struct orc_usage *u);
  * not seen before: all of it, except at the first step, which only takes
  * the baseline); 0 or -ENOMEM. */
 int orc_usage_step(struct orc_usage *u, const struct orc_usage_sample *s, size_t n);
+/* A session ends with its datapath counters ul/dl: what it carried since
+ * the last step (all of it if it began after) in dul and ddl, and it leaves
+ * the step's memory.  -EAGAIN (nothing) before the first step: the
+ * session was adopted and its baseline is not known. */
+int orc_usage_end(struct orc_usage *u, uint32_t ul_teid, const char *imsi, uint64_t ul,
+                  uint64_t dl, uint64_t *dul, uint64_t *ddl);
+/* The ended session's last bytes kept in orc_usage_final until a check-in
+ * that carries them is acknowledged.  0 or -EIO. */
+int orc_usage_final_put(struct agw_db *db, uint32_t ul_teid, const char *imsi, uint64_t ul,
+                        uint64_t dl, uint64_t ended_ns);
+/* "final": [{key, imsi, ul_bytes, dl_bytes}] into the report (a json_t
+ * object) from orc_usage_final, at most 1000, oldest first; returns the
+ * last row's id (0: none) for orc_usage_final_ack, or -EIO. */
+int64_t orc_usage_final_report(struct agw_db *db, void *report);
+/* Deletes the rows up to id upto (a check-in that carried them was
+ * acknowledged).  0 or -EIO. */
+int orc_usage_final_ack(struct agw_db *db, int64_t upto);
+/* pgw_pdn_release's hook: a default bearer's session ends (orc_client.c). */
+struct agw_ue;
+struct agw_pdn;
+void orc_session_end(struct agw_ctx *ctx, const struct agw_ue *ue, const struct agw_pdn *p);
 /* The gateway's totals since the first step (they never go down). */
 void orc_usage_totals(const struct orc_usage *u, uint64_t *ul, uint64_t *dl);
 /* The i-th subscriber with a session at the last step (by IMSI): returns

@@ -36,6 +36,8 @@ enum agw_pcc_action {
     AGW_PCC_ENABLED_DOWNLINK = 1,
     AGW_PCC_PASS = 2,           /* ENABLED */
     AGW_PCC_DROP = 3,           /* DISABLED */
+    AGW_PCC_REDIRECT = 4,       /* ENABLED, uplink to the datapath's portal
+                                 * (the orchestrator's redirect rules) */
 };
 
 struct agw_pcc_rule {

@@ -97,6 +97,8 @@
     X(orc_sync_failure, "Configuration syncs failed (the last good configuration stays)") \
     X(orc_sync_items, "Configuration objects applied from the orchestrator") \
     X(orc_sync_rejected, "Configuration objects from the orchestrator skipped (not applicable here)") \
+    X(orc_policy_not_enforced, "Orchestrator policy objects not enforced at a reload (logged with the reason)") \
+    X(orc_pool_refused, "APN pool sets from the orchestrator refused (invalid or overlapping; the pools in use stay)") \
     X(orc_subscriber_detached, "UEs detached because the orchestrator removed or suspended them")
 
 struct agw_stats {

@@ -49,7 +49,7 @@ int gx_rules_to_dp(const struct diam_rule_def *defs, unsigned n_defs, struct dp_
             if (gx_ipfilter_parse(d->flows[f].description, d->flows[f].direction, &r) < 0)
                 return -EINVAL;
             r.precedence = (uint16_t)(prec * 4 + f);
-            r.action = fs == 3 ? DP_ACTION_DROP : DP_ACTION_PASS;
+            r.action = fs == 3 ? DP_ACTION_DROP : d->redirect ? DP_ACTION_REDIRECT : DP_ACTION_PASS;
             if ((fs == 0 && r.dir == DP_DIR_DL) || (fs == 1 && r.dir == DP_DIR_UL))
                 r.action = DP_ACTION_DROP;
             if (d->has_rating_group)
@@ -372,7 +372,9 @@ static void def_of_rule(const struct agw_pcc_rule *r, struct diam_rule_def *d)
     }
     d->precedence = r->precedence;
     d->has_flow_status = true;
-    d->flow_status = r->action;
+    /* a redirect rule (orc_policy.c) is ENABLED with its uplink to the portal */
+    d->redirect = r->action == AGW_PCC_REDIRECT;
+    d->flow_status = d->redirect ? AGW_PCC_PASS : r->action;
     if (r->mbr_ul_bps || r->mbr_dl_bps) {
         d->qos.present = true;
         d->qos.mbr_ul = (uint32_t)r->mbr_ul_bps;

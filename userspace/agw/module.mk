@@ -62,7 +62,8 @@ agwd_SRCS := $(addprefix userspace/agw/, agw_ctl.c agw_diam_stats.c agw_hash.c a
                s6a_build.c s6a_handler.c gx_policy.c \
                s1ap_handover.c s1ap_handover_build.c s1ap_reset.c s1ap_ue_mod.c \
                gy_build.c gy_handler.c gy_path.c gy_store.c \
-               orc_client.c orc_path.c orc_apply.c orc_identity.c orc_policy.c orc_usage.c \
+               orc_client.c orc_path.c orc_apply.c orc_identity.c orc_policy.c orc_usage.c orc_apn.c \
+               orc_network.c pgw_pool.c \
                esm_bearer.c esm_bearer_ctl.c esm_bearer_pcc.c esm_tft.c s1ap_build_bearer.c)
 PROGRAMS += xepc-agwd
 xepc-agwd_SRCS := userspace/agw/agw_main.c
@@ -107,6 +108,12 @@ test_agw_handover_LDLIBS := -Wl,--wrap=sctp_ep_send -Wl,--wrap=ue_foreach -lcmoc
 SCRIPT_TESTS += userspace/agw/tests/test_orc_client.py
 
 # orc_apply.c: the orchestrator's configuration into SQLite (sanitizers).
+# orc_apn.c, pgw_pool.c: orcd's APNs and pools on the gateway.
+UNIT_TESTS += test_orc_apn
+test_orc_apn_SRCS := userspace/agw/tests/test_orc_apn.c
+test_orc_apn_LIBS := agwd agwcore dp sctp s1ap nas diameter sec xepc
+test_orc_apn_LDLIBS := -lcmocka $(xepc-agwd_LDLIBS)
+
 UNIT_TESTS += test_orc_apply
 test_orc_apply_SRCS := userspace/agw/tests/test_orc_apply.c
 test_orc_apply_LIBS := agwd agwcore dp sctp s1ap nas diameter sec xepc

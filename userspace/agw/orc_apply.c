@@ -17,9 +17,8 @@
  *                reads the row at each attach, so a change applies to the
  *                next attach, without restart.
  *   apn          its AMBR/QCI/ARP rewritten into the subscriber_apns rows of
- *                the orchestrator's subscribers that use it; the pools stay
- *                those of the YAML file (an APN unknown there is rejected
- *                at attach with #27, as today).
+ *                the orchestrator's subscribers that use it; the APN itself
+ *                and its pools are the loop's (orc_apn.c).
  *   the others   kept in orc_object (the last good config on disk) only.
  * Every object is kept in orc_object (subscriber keys removed). */
 #include "agw/agw_orc.h"

@@ -35,9 +35,11 @@
 
 #include <curl/curl.h>
 #include <jansson.h>
+#include <sqlite3.h>
 
 #include "agw/agw.h"
 #include "agw/agw_db.h"
+#include "dp/dp.h"
 
 #ifndef XEPC_VERSION
 #define XEPC_VERSION "0.1.0-dev"
@@ -63,6 +65,7 @@ struct agw_orc {
     pthread_cond_t cv;
     volatile int stop;
     char *report;                /* loop -> worker: the next check-in body */
+    int64_t report_final;        /* the last orc_usage_final row it carries */
     struct orc_news news;        /* worker -> loop, under mu */
     char version[80];            /* the config version reached (under mu) */
     ev_async async;
@@ -494,12 +497,17 @@ static void *worker(void *arg)
         /* 2. the check-in the loop prepared */
         pthread_mutex_lock(&o->mu);
         char *report = o->cert_ok ? o->report : NULL;
+        int64_t final = o->report_final;
         if (report)
             o->report = NULL;
         pthread_mutex_unlock(&o->mu);
         if (report) {
             int rc = checkin(o, report);
             free(report);
+            /* acknowledged: its ended sessions' bytes are orcd's now */
+            if (rc == 0 && orc_usage_final_ack(&o->db, final) < 0)
+                log_w(o, AGW_LOG_WARN, "check-in: the reported final usage not cleared: %s",
+                      sqlite3_errmsg(o->db.db));
             pthread_mutex_lock(&o->mu);
             if (rc == 0) {
                 if (o->checkin_fails)
@@ -602,8 +610,32 @@ static void on_news(struct ev_loop *loop, ev_async *w, int revents)
     orc_imsi_list_free(&n.lost);
 }
 
+/* A default bearer's session ends (pgw_pdn_release, before its datapath
+ * session goes): what it carried since the last check-in report is kept
+ * in SQLite for the next check-ins (orc_usage.c). */
+void orc_session_end(struct agw_ctx *ctx, const struct agw_ue *ue, const struct agw_pdn *p)
+{
+    struct agw_orc *o = ctx->orc;
+    struct dp_session_info info;
+    uint64_t ul, dl;
+    char b[20];
+    if (!o || !o->usage || !ctx->dp || !p->dp_installed ||
+        dp_session_get(ctx->dp, p->ul_teid, &info) < 0)
+        return;
+    if (orc_usage_end(o->usage, p->ul_teid, ue->imsi, info.usage.ul_bytes, info.usage.dl_bytes,
+                      &ul, &dl) < 0 || (!ul && !dl))
+        return;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    if (orc_usage_final_put(ctx->db, p->ul_teid, ue->imsi, ul, dl,
+                            (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec) < 0)
+        LOG_WARN(ctx, "orc", "ue %s: the last %llu/%llu bytes of session 0x%08x not kept for the "
+                 "orchestrator", agw_log_imsi(&ctx->log, ue->imsi, b), (unsigned long long)ul,
+                 (unsigned long long)dl, p->ul_teid);
+}
+
 /* The check-in report (docs/orchestrator.md "What a check-in carries"). */
-static char *report_build(struct agw_orc *o)
+static char *report_build(struct agw_orc *o, int64_t *final_upto)
 {
     struct agw_ctx *ctx = o->ctx;
     unsigned attached = 0, connected = 0, sessions = 0;
@@ -635,6 +667,11 @@ static char *report_build(struct agw_orc *o)
         json_object_set_new(r, "started_at", json_integer((json_int_t)o->started_at));
     if (r && o->usage)
         orc_usage_report(ctx, o->usage, r);
+    /* the last bytes of the sessions that ended, until acknowledged */
+    int64_t final = r ? orc_usage_final_report(ctx->db, r) : 0;
+    if (final < 0)
+        LOG_WARN(ctx, "orc", "check-in: the ended sessions' usage not read");
+    *final_upto = final > 0 ? final : 0;
     char *text = r ? json_dumps(r, JSON_COMPACT) : NULL;
     json_decref(r);
     return text;
@@ -645,12 +682,14 @@ static void on_report_timer(struct ev_loop *loop, ev_timer *w, int revents)
     (void)loop;
     (void)revents;
     struct agw_orc *o = w->data;
-    char *text = report_build(o);
+    int64_t final = 0;
+    char *text = report_build(o, &final);
     if (!text)
         return;
     pthread_mutex_lock(&o->mu);
     free(o->report); /* one not sent yet is replaced by the newer one */
     o->report = text;
+    o->report_final = final;
     pthread_cond_signal(&o->cv);
     pthread_mutex_unlock(&o->mu);
 }

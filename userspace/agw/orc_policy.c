@@ -7,9 +7,11 @@
  *
  *   policy        a rule of the effective `policy.rules` (agw_policy.h),
  *                 named by its id: flows as IPFilterRules (TS 29.212
- *                 5.4.2), precedence + 1, permit/deny as Flow-Status
- *                 ENABLED/DISABLED (5.3.48), the rating group, the
- *                 monitoring key, the QoS profile's MBR as the rule's MBR
+ *                 5.4.2), precedences in orcd's order (put_rules),
+ *                 permit/deny as Flow-Status ENABLED/DISABLED (5.3.48),
+ *                 redirect to the datapath's portal, the rating group, the
+ *                 monitoring key, the QoS profile's MBR as the rule's MBR;
+ *                 more than 4 flows as one rule per 4 ("id", "id/2" ...)
  *   base_name     a base name of `policy.base_names`
  *   rating_group  a rating group of `policy.rating_groups`: finite with a
  *                 quota (bytes) is enforced by the kernel; finite without
@@ -17,7 +19,8 @@
  *   subscriber    its `policies`: the rules its PDN connections get, with
  *                 those of policy.static, when there is no PCRF
  *   apn           DNS (or the network's), MTU, APN-AMBR, QCI and ARP of the
- *                 APN of that name in the YAML file
+ *                 APN of that name (orc_apn.c: orcd's own APNs, the pools)
+ *   network       the PLMN and TACs served (orc_network.c)
  *
  * Precedence: what orcd defines replaces what the YAML file defines under
  * the same name (rule, base name, rating group id, APN); the YAML file is
@@ -43,6 +46,7 @@
 #include "agw/agw.h"
 #include "agw/agw_db.h"
 #include "agw/agw_gx.h"
+#include "dp/dp.h"
 
 static void why_add(char *why, size_t whylen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -98,12 +102,17 @@ static json_t *obj_get(struct agw_db *db, const char *kind, const char *id)
 
 /* --------------------------------------------------------- policy ---- */
 
+struct orc_rule_in;
 struct build {
     struct agw_db *db;
     struct agw_policy *p;
     char *why;
     size_t whylen;
     unsigned skipped;
+    struct orc_rule_in *in;         /* orcd's rules, collected */
+    size_t n_in, cap_in;
+    struct in_addr portal;          /* the redirect rules' portal */
+    struct in_addr fallback_portal; /* diameter.gy.portal */
 };
 
 /* One flow of orcd ({direction, protocol, remote, port_lo, port_hi}) as an
@@ -139,31 +148,78 @@ static int flow_text(json_t *f, uint32_t dir, char *out, size_t cap)
     return agw_ipfilter_check(out);
 }
 
-static int rule_of(struct build *b, const char *id, json_t *j, struct agw_pcc_rule *r)
+/* orcd's redirect.url: the portal, an IPv4 address as its host
+ * ("http://10.99.0.80/", "10.99.0.80:8080"); 0 when it has none. */
+int orc_redirect_portal(const char *url, struct in_addr *portal)
+{
+    char host[INET_ADDRSTRLEN];
+    const char *h = url ? strstr(url, "://") : NULL;
+    h = h ? h + 3 : url;
+    portal->s_addr = 0;
+    if (!h)
+        return -EINVAL;
+    size_t n = strcspn(h, ":/?#");
+    if (n == 0 || n >= sizeof(host))
+        return -EINVAL;
+    memcpy(host, h, n);
+    host[n] = 0;
+    return inet_pton(AF_INET, host, portal) == 1 ? 0 : -EINVAL;
+}
+
+/* One orcd rule as it comes (before the precedences are given). */
+struct orc_rule_in {
+    const char *id;
+    json_t *j;
+    json_int_t prec;
+};
+
+static int rule_in_cmp(const void *a, const void *b)
+{
+    const struct orc_rule_in *x = a, *y = b;
+    if (x->prec != y->prec)
+        return x->prec < y->prec ? -1 : 1;
+    return strcmp(x->id, y->id);
+}
+
+/* A rule of up to 32 flows is installed as one rule per 4 flows (the
+ * datapath gives a rule's flows 4 x precedence + index, gx_rules_to_dp):
+ * "id", "id/2", "id/3" ... ('/' is not in orcd's ids), with consecutive
+ * precedences, the same action, rating group, monitoring key and QoS. */
+#define ORC_RULE_PARTS ((32 + AGW_PCC_MAX_FLOWS - 1) / AGW_PCC_MAX_FLOWS)
+
+static unsigned parts_of(json_t *j)
+{
+    size_t n = json_array_size(json_object_get(j, "flows"));
+    return (unsigned)((n + AGW_PCC_MAX_FLOWS - 1) / AGW_PCC_MAX_FLOWS);
+}
+
+/* Part k of rule id, precedence prec (the gateway's 1..16382). */
+static int rule_of(struct build *b, const char *id, json_t *j, unsigned k, uint32_t prec,
+                   struct agw_pcc_rule *r)
 {
     memset(r, 0, sizeof(*r));
-    if (strlen(id) >= sizeof(r->name))
-        return -EINVAL;
-    snprintf(r->name, sizeof(r->name), "%s", id);
-    /* TS 23.203 6.3.1: orcd's precedence 0..65535, lower first; the
-     * gateway's rules take 1..16382 (agw_policy.c): one more, in order */
-    json_int_t prec = json_integer_value(json_object_get(j, "precedence"));
-    if (prec < 0 || prec + 1 > 16382)
-        return -ERANGE;
-    r->precedence = (uint32_t)prec + 1;
+    int len = k ? snprintf(r->name, sizeof(r->name), "%s/%u", id, k + 1)
+                : snprintf(r->name, sizeof(r->name), "%s", id);
+    if (len < 0 || (size_t)len >= sizeof(r->name))
+        return -ENAMETOOLONG;
+    r->precedence = prec;
     const char *action = json_string_value(json_object_get(j, "action"));
     /* TS 29.212 5.3.48 Flow-Status: permit ENABLED, deny DISABLED; a
-     * redirect (5.3.82 Redirect-Information) is not one the gateway's
-     * local policy can do */
+     * redirect (5.3.82 Redirect-Information) sends the uplink to the
+     * datapath's portal (as Gy's final-unit REDIRECT, RFC 4006 5.6.2) */
     if (!action || !strcmp(action, "permit"))
         r->action = AGW_PCC_PASS;
     else if (!strcmp(action, "deny"))
         r->action = AGW_PCC_DROP;
+    else if (!strcmp(action, "redirect"))
+        r->action = AGW_PCC_REDIRECT;
     else
         return -EOPNOTSUPP;
     json_t *flows = json_object_get(j, "flows"), *f;
-    size_t i;
-    if (!json_array_size(flows) || json_array_size(flows) > AGW_PCC_MAX_FLOWS)
+    size_t i, n = json_array_size(flows);
+    /* a session holds DP_MAX_RULES - 1 dp rules of PCC rules
+     * (gx_local_spec): one rule cannot have more flows */
+    if (!n || n > DP_MAX_RULES - 1)
         return -E2BIG;
     bool ul = false, dl = false;
     json_array_foreach(flows, i, f) {
@@ -174,11 +230,12 @@ static int rule_of(struct build *b, const char *id, json_t *j, struct agw_pcc_ru
     /* TS 29.212 5.3.65 Flow-Direction: 1 DOWNLINK, 2 UPLINK, 3 both (a
      * rule whose flows go both ways applies each of them both ways) */
     r->direction = ul && dl ? 3 : ul ? 2 : 1;
-    json_array_foreach(flows, i, f) {
-        if (flow_text(f, r->direction, r->flows[i], sizeof(r->flows[i])) < 0)
+    for (i = k * AGW_PCC_MAX_FLOWS; i < n && r->n_flows < AGW_PCC_MAX_FLOWS; i++) {
+        if (flow_text(json_array_get(flows, i), r->direction, r->flows[r->n_flows],
+                      sizeof(r->flows[0])) < 0)
             return -EINVAL;
+        r->n_flows++;
     }
-    r->n_flows = (unsigned)json_array_size(flows);
     const char *rg = json_string_value(json_object_get(j, "rating_group"));
     if (rg) {
         char *end;
@@ -208,36 +265,124 @@ static int rule_of(struct build *b, const char *id, json_t *j, struct agw_pcc_ru
 static const char *rule_err_str(int rc)
 {
     switch (rc) {
-    case -ERANGE: return "precedence above 16381";
-    case -EOPNOTSUPP: return "redirect is not enforced by the gateway";
-    case -E2BIG: return "more than 4 flows";
+    case -ERANGE: return "no precedence left below 16383 for it";
+    case -EOPNOTSUPP: return "an action the gateway does not know";
+    case -E2BIG: return "more than 15 flows (a session's datapath rules)";
+    case -ENAMETOOLONG: return "its id is too long for a rule in parts";
+    case -EADDRNOTAVAIL: return "redirect without an IPv4 portal (redirect.url's host, "
+                                "or diameter.gy.portal)";
+    case -EADDRINUSE: return "redirect to another portal than the first redirect rule's "
+                             "(the datapath has one)";
     default: return "a flow the datapath does not take";
     }
 }
 
-static void put_rule(const char *id, json_t *j, void *arg)
+static void put_rule(struct build *b, const struct agw_pcc_rule *r)
 {
-    struct build *b = arg;
-    struct agw_pcc_rule r;
-    int rc = rule_of(b, id, j, &r);
-    if (rc < 0) {
-        b->skipped++;
-        why_add(b->why, b->whylen, "policy '%s' not enforced: %s; ", id, rule_err_str(rc));
-        return;
-    }
     struct agw_policy *p = b->p;
-    const struct agw_pcc_rule *old = agw_policy_rule(p, id);
+    const struct agw_pcc_rule *old = agw_policy_rule(p, r->name);
     if (old) {
-        p->rules[old - p->rules] = r;   /* orcd's replaces the YAML file's */
+        p->rules[old - p->rules] = *r;  /* orcd's replaces the YAML file's */
         return;
     }
     if (p->n_rules >= AGW_MAX_PCC_RULES) {
         b->skipped++;
-        why_add(b->why, b->whylen, "policy '%s' not enforced: more than %d rules; ", id,
+        why_add(b->why, b->whylen, "policy '%s' not enforced: more than %d rules; ", r->name,
                 AGW_MAX_PCC_RULES);
         return;
     }
-    p->rules[p->n_rules++] = r;
+    p->rules[p->n_rules++] = *r;
+}
+
+static void collect_rule(const char *id, json_t *j, void *arg)
+{
+    struct build *b = arg;
+    if (b->n_in >= b->cap_in)
+        return;
+    b->in[b->n_in].id = strdup(id);
+    b->in[b->n_in].j = json_incref(j);
+    b->in[b->n_in].prec = json_integer_value(json_object_get(j, "precedence"));
+    if (b->in[b->n_in].id)
+        b->n_in++;
+    else
+        json_decref(j);
+}
+
+/* Is the rule's redirect one the datapath can do?  Its portal, the first
+ * redirect rule's (in precedence order), set in b->portal. */
+static int portal_of(struct build *b, json_t *j)
+{
+    const char *action = json_string_value(json_object_get(j, "action"));
+    if (!action || strcmp(action, "redirect"))
+        return 0;
+    struct in_addr a;
+    const char *url = json_string_value(json_object_get(json_object_get(j, "redirect"), "url"));
+    if (orc_redirect_portal(url, &a) < 0)
+        a = b->fallback_portal;
+    if (!a.s_addr)
+        return -EADDRNOTAVAIL;
+    if (b->portal.s_addr && b->portal.s_addr != a.s_addr)
+        return -EADDRINUSE;
+    b->portal = a;
+    return 0;
+}
+
+/* orcd's rules in precedence order (ties by id), every part given a
+ * distinct precedence of the gateway's 1..16382 that keeps that order:
+ * orcd's precedence + 1 where it is free (what it was before, so that
+ * the order against the YAML file's rules stays), else the next free one;
+ * room is kept at the top for every part still to come, so that orcd's
+ * 16382..65535 become the highest the gateway has, in their order. */
+static void put_rules(struct build *b)
+{
+    qsort(b->in, b->n_in, sizeof(*b->in), rule_in_cmp);
+    unsigned left = 0;
+    for (size_t i = 0; i < b->n_in; i++)
+        left += parts_of(b->in[i].j);
+    uint32_t next = 1;
+    for (size_t i = 0; i < b->n_in; i++) {
+        const char *id = b->in[i].id;
+        json_t *j = b->in[i].j;
+        unsigned np = parts_of(j);
+        struct agw_pcc_rule r[ORC_RULE_PARTS];
+        int rc = np <= ORC_RULE_PARTS ? portal_of(b, j) : -E2BIG;
+        unsigned after = left - np;     /* the parts of the rules still to come */
+        left = after;
+        for (unsigned k = 0; rc == 0 && k < np; k++) {
+            json_int_t want = b->in[i].prec < 0 ? 0 : b->in[i].prec + 1;
+            json_int_t top = 16382 - (json_int_t)(after + np - 1 - k);
+            if (want > top)
+                want = top;
+            uint32_t prec = want > (json_int_t)next ? (uint32_t)want : next;
+            if (prec > 16382) {
+                rc = -ERANGE;
+                break;
+            }
+            next = prec + 1;
+            rc = rule_of(b, id, j, k, prec, &r[k]);
+        }
+        if (rc < 0) {
+            b->skipped++;
+            why_add(b->why, b->whylen, "policy '%s' not enforced: %s; ", id, rule_err_str(rc));
+            continue;
+        }
+        for (unsigned k = 0; k < np; k++)
+            put_rule(b, &r[k]);
+    }
+}
+
+unsigned orc_rule_parts(const struct agw_policy *p, const char *name,
+                        const struct agw_pcc_rule **out, unsigned max)
+{
+    unsigned n = 0;
+    const struct agw_pcc_rule *r = agw_policy_rule(p, name);
+    char part[AGW_PCC_NAME_MAX + 16];
+    for (unsigned k = 1; r && n < max; k++) {
+        out[n++] = r;
+        snprintf(part, sizeof(part), "%s/%u", name, k + 1);
+        r = agw_policy_rule(p, part);
+    }
+    return n;
 }
 
 static void put_base(const char *id, json_t *j, void *arg)
@@ -251,17 +396,21 @@ static void put_base(const char *id, json_t *j, void *arg)
     snprintf(bn.name, sizeof(bn.name), "%s", id);
     json_t *v;
     size_t i;
+    bool full = false;
     json_array_foreach(json_object_get(j, "rules"), i, v) {
-        const struct agw_pcc_rule *r = agw_policy_rule(p, json_string_value(v) ?: "");
-        if (!r)
-            continue;           /* a rule that is not enforced (said above) */
-        if (bn.n_rules >= AGW_BASE_MAX_RULES) {
-            b->skipped++;
-            why_add(b->why, b->whylen, "base name '%s': rules after the %dth not enforced; ",
-                    id, AGW_BASE_MAX_RULES);
-            break;
+        const struct agw_pcc_rule *parts[ORC_RULE_PARTS];
+        /* a rule that is not enforced (said above) has none */
+        unsigned np = orc_rule_parts(p, json_string_value(v) ?: "", parts, ORC_RULE_PARTS);
+        for (unsigned k = 0; k < np && !full; k++) {
+            if (bn.n_rules >= AGW_BASE_MAX_RULES) {
+                b->skipped++;
+                why_add(b->why, b->whylen, "base name '%s': rules after the %dth not enforced; ",
+                        id, AGW_BASE_MAX_RULES);
+                full = true;
+                break;
+            }
+            bn.rules[bn.n_rules++] = (uint16_t)(parts[k] - p->rules);
         }
-        bn.rules[bn.n_rules++] = (uint16_t)(r - p->rules);
     }
     const struct agw_base_name *old = agw_policy_base(p, id);
     if (old)
@@ -305,22 +454,42 @@ static void put_rg(const char *id, json_t *j, void *arg)
     }
 }
 
-int orc_policy_build(struct agw_db *db, const struct agw_policy *yaml, struct agw_policy *out,
-                     char *why, size_t whylen)
+int orc_policy_build_portal(struct agw_db *db, const struct agw_policy *yaml,
+                            struct in_addr fallback_portal, struct agw_policy *out,
+                            struct in_addr *portal, char *why, size_t whylen)
 {
-    struct build b = {.db = db, .p = out, .why = why, .whylen = whylen};
+    struct build b = {.db = db, .p = out, .why = why, .whylen = whylen,
+                      .fallback_portal = fallback_portal};
     if (whylen)
         why[0] = 0;
     *out = *yaml;
+    b.cap_in = 4 * AGW_MAX_PCC_RULES;
+    b.in = calloc(b.cap_in, sizeof(*b.in));
+    if (!b.in)
+        return -ENOMEM;
     int rc;
     /* rules first: the base names and the subscribers name them */
-    if ((rc = each_obj(db, "policy", put_rule, &b)) < 0 ||
-        (rc = each_obj(db, "base_name", put_base, &b)) < 0 ||
+    if ((rc = each_obj(db, "policy", collect_rule, &b)) == 0)
+        put_rules(&b);
+    for (size_t i = 0; i < b.n_in; i++) {
+        free((char *)b.in[i].id);
+        json_decref(b.in[i].j);
+    }
+    free(b.in);
+    if (rc < 0 || (rc = each_obj(db, "base_name", put_base, &b)) < 0 ||
         (rc = each_obj(db, "rating_group", put_rg, &b)) < 0) {
         *out = *yaml;
         return rc;
     }
+    if (portal)
+        *portal = b.portal;
     return (int)b.skipped;
+}
+
+int orc_policy_build(struct agw_db *db, const struct agw_policy *yaml, struct agw_policy *out,
+                     char *why, size_t whylen)
+{
+    return orc_policy_build_portal(db, yaml, (struct in_addr){0}, out, NULL, why, whylen);
 }
 
 /* ------------------------------------------------------------ APNs ---- */
@@ -388,19 +557,9 @@ int orc_apn_build(struct agw_db *db, const struct agw_apn *yaml, struct agw_apn 
         }
         sqlite3_finalize(s);
     }
-    /* the pools: the YAML file's (the gateway's addresses are allocated
-     * from them at start); orcd's are compared only */
-    json_t *pools = json_object_get(j, "pools");
-    if (json_array_size(pools)) {
-        char mine[INET_ADDRSTRLEN + 4], a[INET_ADDRSTRLEN];
-        inet_ntop(AF_INET, &yaml->pool, a, sizeof(a));
-        snprintf(mine, sizeof(mine), "%s/%u", a, yaml->pool_prefix);
-        bool same = json_array_size(pools) == 1 &&
-                    !strcmp(json_string_value(json_array_get(pools, 0)) ?: "", mine);
-        if (!same && whylen)
-            why_add(why, whylen, "apn '%s': orcd's pools differ from the YAML file's %s, which "
-                    "stay in use until a restart with them; ", id, mine);
-    }
+    /* the pools: orc_apn.c (they are the allocator's, pgw_pool.c) */
+    (void)why;
+    (void)whylen;
     json_decref(j);
     return 1;
 }
@@ -411,6 +570,9 @@ struct orc_policy_yaml {
     struct agw_policy policy;
     struct agw_apn *apns;
     size_t n_apns;
+    struct agw_plmn plmn;               /* mme.gummei.plmn */
+    struct agw_tai tai[AGW_MAX_TAIS];   /* mme.tai */
+    size_t n_tai;
 };
 
 struct orc_policy_yaml *orc_policy_save(const struct agw_config *cfg)
@@ -424,8 +586,13 @@ struct orc_policy_yaml *orc_policy_save(const struct agw_config *cfg)
         free(y);
         return NULL;
     }
-    memcpy(y->apns, cfg->apns, cfg->n_apns * sizeof(*y->apns));
-    y->n_apns = cfg->n_apns;
+    /* the file's APNs come first; orcd's own (orc_apn_preload) after */
+    while (y->n_apns < cfg->n_apns && !cfg->apns[y->n_apns].orc_only)
+        y->n_apns++;
+    memcpy(y->apns, cfg->apns, y->n_apns * sizeof(*y->apns));
+    y->plmn = cfg->mme.gummei.plmn;
+    memcpy(y->tai, cfg->mme.tai, sizeof(y->tai));
+    y->n_tai = cfg->mme.n_tai;
     return y;
 }
 
@@ -468,29 +635,32 @@ void orc_policy_reload(struct agw_ctx *ctx, const struct orc_policy_yaml *y)
     struct agw_policy *next = malloc(sizeof(*next));
     if (!next)
         return;
-    int n = orc_policy_build(ctx->db, &y->policy, next, why, sizeof(why));
+    struct in_addr portal;
+    int n = orc_policy_build_portal(ctx->db, &y->policy, ctx->cfg->diameter.gy.portal, next,
+                                    &portal, why, sizeof(why));
     if (n < 0) {
         LOG_WARN(ctx, "orc", "policy: cannot read the orchestrator's objects (%s): the last "
                  "policy stays", strerror(-n));
         free(next);
         return;
     }
-    if (n > 0)
+    if (n > 0) {
+        ctx->stats.orc_policy_not_enforced += (unsigned)n;
         LOG_WARN(ctx, "orc", "policy: %s", why);
+    }
+    /* orcd's redirect rules: the datapath's one portal (shared with Gy's
+     * final-unit REDIRECT, gy_handler.c) */
+    if (portal.s_addr && ctx->dp && dp_portal_set(ctx->dp, portal) < 0)
+        LOG_WARN(ctx, "orc", "policy: redirect portal not set: %s", dp_ctx_error(ctx->dp));
     /* the loop is the only reader: the next PDN connection sees it */
     bool changed = memcmp(&ctx->cfg->policy, next, sizeof(*next)) != 0;
     ctx->cfg->policy = *next;
     free(next);
     unsigned refreshed = changed ? refresh_sessions(ctx) : 0;
-    unsigned from_orc = 0;
-    why[0] = 0;
-    for (size_t i = 0; i < y->n_apns && i < ctx->cfg->n_apns; i++) {
-        struct agw_apn a;
-        from_orc += orc_apn_build(ctx->db, &y->apns[i], &a, why, sizeof(why)) > 0;
-        ctx->cfg->apns[i] = a;
-    }
-    if (why[0])
-        LOG_WARN(ctx, "orc", "%s", why);
+    /* the APNs, orcd's own and the pools (orc_apn.c); the network's PLMN
+     * and TACs (orc_network.c) */
+    unsigned from_orc = orc_apn_sync(ctx, y->apns, y->n_apns);
+    orc_network_sync(ctx, &y->plmn, y->tai, y->n_tai);
     LOG_INFO(ctx, "orc", "policy: %zu rule(s), %zu base name(s), %zu rating group(s); %u of "
              "%zu APN(s) with the orchestrator's values; %u running session(s) updated",
              ctx->cfg->policy.n_rules, ctx->cfg->policy.n_bases,
@@ -507,9 +677,8 @@ unsigned orc_policy_subscriber_rules(struct agw_ctx *ctx, const char *imsi,
     json_t *v;
     size_t i;
     json_array_foreach(json_object_get(j, "policies"), i, v) {
-        const struct agw_pcc_rule *r = agw_policy_rule(&ctx->cfg->policy, json_string_value(v) ?: "");
-        if (r && n < max)
-            out[n++] = r;
+        if (n < max)
+            n += orc_rule_parts(&ctx->cfg->policy, json_string_value(v) ?: "", out + n, max - n);
     }
     json_decref(j);
     return n;

@@ -10,10 +10,16 @@
  * what its datapath counters grew since the last report: the gateway's
  * totals only grow.  A subscriber is in the report while it has a
  * session; its counters start from zero when it (re)appears, which orcd
- * counts in full since it was not in the previous report.  What a session
- * carried between the last report and its end is not counted (at most one
- * check-in interval's worth).  The sessions found at the first report
- * (adopted from a previous run: hitless restart) count from there. */
+ * counts in full since it was not in the previous report.  The sessions
+ * found at the first report (adopted from a previous run: hitless restart)
+ * count from there.
+ *
+ * What a session carried between the last report and its end goes in the
+ * report's "final" instead (orc_usage_end): written to SQLite when the
+ * session ends (orc_usage_final, so that a restart does not lose it), sent
+ * in every check-in until one is acknowledged, then deleted.  Each has a
+ * key of its own, and orcd counts a key once (orc_checkin.c), so a check-in
+ * sent again is not counted twice. */
 #include "agw/agw_orc.h"
 
 #include <errno.h>
@@ -22,8 +28,10 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <sqlite3.h>
 
 #include "agw/agw.h"
+#include "agw/agw_db.h"
 #include "dp/dp.h"
 
 struct sess_seen {
@@ -141,6 +149,31 @@ int orc_usage_step(struct orc_usage *u, const struct orc_usage_sample *s, size_t
     return 0;
 }
 
+int orc_usage_end(struct orc_usage *u, uint32_t ul_teid, const char *imsi, uint64_t ul,
+                  uint64_t dl, uint64_t *dul, uint64_t *ddl)
+{
+    struct sess_seen key = {.teid = ul_teid};
+    struct sess_seen *old = u->n_sess ? bsearch(&key, u->sess, u->n_sess, sizeof(key), by_teid)
+                                      : NULL;
+    *dul = *ddl = 0;
+    if (!u->first_done)
+        return -EAGAIN;     /* adopted, never reported by us: its baseline is unknown */
+    if (old && !strcmp(old->imsi, imsi)) {
+        *dul = ul >= old->ul ? ul - old->ul : ul;
+        *ddl = dl >= old->dl ? dl - old->dl : dl;
+    } else {
+        *dul = ul;          /* began after the last report: all of it */
+        *ddl = dl;
+    }
+    if (old) {
+        /* gone: its TEID reused before the next report counts anew */
+        size_t i = (size_t)(old - u->sess);
+        memmove(old, old + 1, (u->n_sess - i - 1) * sizeof(*old));
+        u->n_sess--;
+    }
+    return 0;
+}
+
 void orc_usage_totals(const struct orc_usage *u, uint64_t *ul, uint64_t *dl)
 {
     *ul = u->ul;
@@ -225,4 +258,66 @@ void orc_usage_report(struct agw_ctx *ctx, struct orc_usage *u, void *report)
             json_array_append_new(ids, json_string(id));
         }
     json_object_set_new(r, "enb_ids", ids);
+}
+
+/* ------------------------------------------------ ended sessions ---- */
+
+int orc_usage_final_put(struct agw_db *db, uint32_t ul_teid, const char *imsi, uint64_t ul,
+                        uint64_t dl, uint64_t ended_ns)
+{
+    sqlite3_stmt *s = NULL;
+    char key[48];
+    snprintf(key, sizeof(key), "%08x-%llu", ul_teid, (unsigned long long)ended_ns);
+    if (sqlite3_prepare_v2(db->db, "INSERT INTO orc_usage_final (key, imsi, ul_bytes, dl_bytes, "
+                           "ended_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING", -1,
+                           &s, NULL) != SQLITE_OK)
+        return -EIO;
+    sqlite3_bind_text(s, 1, key, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 2, imsi, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 3, (sqlite3_int64)ul);
+    sqlite3_bind_int64(s, 4, (sqlite3_int64)dl);
+    sqlite3_bind_int64(s, 5, (sqlite3_int64)(ended_ns / 1000000000u));
+    int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+int64_t orc_usage_final_report(struct agw_db *db, void *report)
+{
+    sqlite3_stmt *s = NULL;
+    int64_t upto = 0;
+    /* the oldest first, a bounded number per check-in (the rest in the
+     * next ones) */
+    if (sqlite3_prepare_v2(db->db, "SELECT id, key, imsi, ul_bytes, dl_bytes FROM "
+                           "orc_usage_final ORDER BY id LIMIT 1000", -1, &s, NULL) != SQLITE_OK)
+        return -EIO;
+    json_t *a = json_array();
+    while (a && sqlite3_step(s) == SQLITE_ROW) {
+        upto = sqlite3_column_int64(s, 0);
+        json_array_append_new(a, json_pack("{s:s, s:s, s:I, s:I}",
+                                           "key", (const char *)sqlite3_column_text(s, 1),
+                                           "imsi", (const char *)sqlite3_column_text(s, 2),
+                                           "ul_bytes", (json_int_t)sqlite3_column_int64(s, 3),
+                                           "dl_bytes", (json_int_t)sqlite3_column_int64(s, 4)));
+    }
+    sqlite3_finalize(s);
+    if (json_array_size(a))
+        json_object_set_new(report, "final", a);
+    else
+        json_decref(a);
+    return upto;
+}
+
+int orc_usage_final_ack(struct agw_db *db, int64_t upto)
+{
+    sqlite3_stmt *s = NULL;
+    if (upto <= 0)
+        return 0;
+    if (sqlite3_prepare_v2(db->db, "DELETE FROM orc_usage_final WHERE id <= ?", -1, &s, NULL) !=
+        SQLITE_OK)
+        return -EIO;
+    sqlite3_bind_int64(s, 1, upto);
+    int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    return rc == SQLITE_DONE ? 0 : -EIO;
 }

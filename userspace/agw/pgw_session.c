@@ -13,6 +13,7 @@
 #include "agw/agw.h"
 #include "agw/agw_gx.h"
 #include "agw/agw_gy.h"
+#include "agw/agw_orc.h"
 #include "dp/dp.h"
 
 #define BIT_GET(b, i) ((b)[(i) >> 3] & (1u << ((i) & 7)))
@@ -40,7 +41,7 @@ int pgw_init(struct agw_ctx *ctx)
         BIT_SET(pl->bits, 1);
         BIT_SET(pl->bits, pl->size - 1);
         pl->used = 3;
-        pl->next = 2;
+        pl->next_off = 2;
     }
     struct agw_teids *t = &ctx->teids;
     t->max = cfg->datapath.max_sessions ? cfg->datapath.max_sessions : 100000;
@@ -63,7 +64,7 @@ void pgw_fini(struct agw_ctx *ctx)
 {
     if (ctx->pools) {
         for (size_t i = 0; i < ctx->cfg->n_apns; i++)
-            free(ctx->pools[i].bits);
+            pgw_pool_free(&ctx->pools[i]);
         free(ctx->pools);
         ctx->pools = NULL;
     }
@@ -137,21 +138,29 @@ static int pool_take(struct agw_pool *pl, uint32_t off)
 
 static int pool_alloc(struct agw_pool *pl, struct in_addr *out)
 {
-    if (pl->used >= pl->size)
-        return -ENOSPC;
-    for (uint32_t n = 0; n < pl->size; n++) {
-        uint32_t off = pl->next;
-        pl->next = pl->next + 1 >= pl->size ? 0 : pl->next + 1;
-        if (pool_take(pl, off) == 0) {
-            out->s_addr = htonl(pl->base + off);
-            return 0;
+    /* an APN's prefixes in order (pgw_pool.c): the next one when full */
+    for (; pl; pl = pl->next) {
+        if (pl->used >= pl->size)
+            continue;
+        for (uint32_t n = 0; n < pl->size; n++) {
+            uint32_t off = pl->next_off;
+            pl->next_off = pl->next_off + 1 >= pl->size ? 0 : pl->next_off + 1;
+            if (pool_take(pl, off) == 0) {
+                out->s_addr = htonl(pl->base + off);
+                return 0;
+            }
         }
     }
     return -ENOSPC;
 }
 
-static void pool_release(struct agw_pool *pl, struct in_addr a)
+static void pool_release(struct agw_pool *head, struct in_addr a)
 {
+    /* an address no prefix of the APN holds any more (changed while the
+     * session ran, pgw_pool.c) is nobody's to free */
+    struct agw_pool *pl = pgw_pool_of(head, a);
+    if (!pl)
+        return;
     uint32_t off = ntohl(a.s_addr) - pl->base;
     if (off < pl->size && off > 1 && off != pl->size - 1 && BIT_GET(pl->bits, off)) {
         BIT_CLR(pl->bits, off);
@@ -168,10 +177,10 @@ int pgw_pdn_alloc(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p,
     if (!pgw_pdn_has_v4(p)) {
         p->ue_ip.s_addr = 0;            /* PDN type IPv6: the /64 below */
     } else if (static_ip) {
-        uint32_t off = ntohl(static_ip->s_addr) - pl->base;
+        struct agw_pool *in = pgw_pool_of(pl, *static_ip);
         /* a static address inside the pool is reserved in it; one outside
          * is the operator's business (routed to us some other way) */
-        if (off < pl->size && pool_take(pl, off) < 0) {
+        if (in && pool_take(in, ntohl(static_ip->s_addr) - in->base) < 0) {
             LOG_WARN(ctx, "pgw", "ue %s: static address already in use",
                      ue_imsi_log(ctx, ue, b));
             return 26;                  /* #26 insufficient resources */
@@ -199,9 +208,8 @@ int pgw_pdn_adopt(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p)
 {
     if (p->apn_idx >= ctx->cfg->n_apns)
         return -EINVAL;
-    struct agw_pool *pl = &ctx->pools[p->apn_idx];
-    uint32_t off = ntohl(p->ue_ip.s_addr) - pl->base;
-    if (pgw_pdn_has_v4(p) && off < pl->size && pool_take(pl, off) < 0)
+    struct agw_pool *pl = pgw_pool_of(&ctx->pools[p->apn_idx], p->ue_ip);
+    if (pgw_pdn_has_v4(p) && pl && pool_take(pl, ntohl(p->ue_ip.s_addr) - pl->base) < 0)
         return -EADDRINUSE;
     uint32_t sid = p->ul_teid & 0xffffff;
     struct agw_teids *t = &ctx->teids;
@@ -311,6 +319,7 @@ void pgw_pdn_release(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p)
     gx_session_stop(ctx, ue, p);    /* TS 29.212 4.5.7 (agw_gx.h) */
     gy_session_stop(ctx, ue, p);    /* RFC 4006 5.4, before the counters go */
     esm_bearer_release_linked(ctx, ue, p->ebi);
+    orc_session_end(ctx, ue, p);    /* its last bytes for the orchestrator (agw_orc.h) */
     if (p->dp_installed && ctx->dp) {
         int rc = dp_session_del(ctx->dp, p->ul_teid);
         if (rc < 0 && rc != -ENOENT) {

@@ -323,6 +323,8 @@ struct diam_rule_def {                  /* Charging-Rule-Definition 5.3.4 */
     uint32_t online, offline;           /* 0 DISABLE 1 ENABLE */
     bool has_metering;
     uint32_t metering_method;           /* 0 DURATION 1 VOLUME 2 BOTH */
+    bool redirect;                      /* the gateway's own rule (not an AVP):
+                                         * uplink to the portal (gx_rules_to_dp) */
 };
 
 struct diam_rules {

@@ -225,11 +225,13 @@ static void test_policy_over_yaml(void **state)
         "\"rules\":[\"mixed\",\"redir\",\"web\"]}}]", 0, &st, NULL), 0);
     assert_int_equal(st.puts, 9);
     int n = orc_policy_build(&db, &yaml, &out, why, sizeof(why));
-    assert_int_equal(n, 3);     /* redir, high, icmpports */
-    assert_non_null(strstr(why, "policy 'redir' not enforced: redirect"));
-    assert_non_null(strstr(why, "policy 'high' not enforced: precedence"));
+    assert_int_equal(n, 2);     /* redir (no portal), icmpports */
+    assert_non_null(strstr(why, "policy 'redir' not enforced: redirect without an IPv4 portal"));
     assert_non_null(strstr(why, "policy 'icmpports' not enforced"));
-    assert_int_equal(out.n_rules, 3);                   /* web (replaced), keep, mixed */
+    assert_null(strstr(why, "'high'"));
+    assert_int_equal(out.n_rules, 4);                   /* web (replaced), keep, mixed, high */
+    /* orcd's 20000: the gateway's last precedence */
+    assert_int_equal(agw_policy_rule(&out, "high")->precedence, 16382);
     const struct agw_pcc_rule *w = agw_policy_rule(&out, "web");
     assert_ptr_equal(w, &out.rules[0]);                 /* in place: indices stay */
     assert_int_equal(w->precedence, 5);
@@ -273,6 +275,101 @@ static void test_policy_over_yaml(void **state)
     assert_int_equal(agw_policy_rating_group(&out, 7)->type, AGW_RG_UNMETERED);
 }
 
+/* orc_policy.c: what the gateway's local policy could not take before —
+ * redirect rules (the portal from the URL, else the fallback; a second
+ * portal refused), precedences above 16381 and ties (distinct, in orcd's
+ * order), and rules of more than 4 flows (in parts of 4). */
+static void test_policy_redirect_parts(void **state)
+{
+    (void)state;
+    struct orc_apply_stats st;
+    struct agw_policy yaml, out;
+    struct in_addr portal, fb = {0};
+    char why[1024], items[8192];
+    memset(&yaml, 0, sizeof(yaml));
+    /* 9 flows: UDP to ports 1001..1009 */
+    char flows[2048] = "";
+    for (int i = 1; i <= 9; i++)
+        snprintf(flows + strlen(flows), sizeof(flows) - strlen(flows),
+                 "%s{\"direction\":\"uplink\",\"protocol\":17,\"port_lo\":%d,\"port_hi\":%d}",
+                 i > 1 ? "," : "", 1000 + i, 1000 + i);
+    snprintf(items, sizeof(items),
+             "[{\"kind\":\"policy\",\"id\":\"big\",\"body\":{\"id\":\"big\",\"precedence\":100,"
+             "\"rating_group\":\"9\",\"flows\":[%s]}},"
+             "{\"kind\":\"policy\",\"id\":\"after\",\"body\":{\"id\":\"after\",\"precedence\":101,"
+             "\"flows\":[{\"direction\":\"uplink\"}]}},"
+             "{\"kind\":\"policy\",\"id\":\"portal\",\"body\":{\"id\":\"portal\",\"precedence\":7,"
+             "\"action\":\"redirect\",\"redirect\":{\"url\":\"http://10.99.0.80:8080/x\"},"
+             "\"flows\":[{\"direction\":\"uplink\",\"protocol\":6,\"port_lo\":80,\"port_hi\":80}]}},"
+             "{\"kind\":\"policy\",\"id\":\"portal2\",\"body\":{\"id\":\"portal2\",\"precedence\":7,"
+             "\"action\":\"redirect\",\"redirect\":{\"url\":\"http://10.99.0.81/\"},"
+             "\"flows\":[{\"direction\":\"uplink\"}]}},"
+             "{\"kind\":\"policy\",\"id\":\"hi1\",\"body\":{\"id\":\"hi1\",\"precedence\":65535,"
+             "\"flows\":[{\"direction\":\"uplink\"}]}},"
+             "{\"kind\":\"policy\",\"id\":\"hi0\",\"body\":{\"id\":\"hi0\",\"precedence\":30000,"
+             "\"flows\":[{\"direction\":\"uplink\"}]}},"
+             "{\"kind\":\"policy\",\"id\":\"tie\",\"body\":{\"id\":\"tie\",\"precedence\":30000,"
+             "\"flows\":[{\"direction\":\"uplink\"}]}},"
+             "{\"kind\":\"base_name\",\"id\":\"b\",\"body\":{\"id\":\"b\","
+             "\"rules\":[\"big\",\"portal\"]}}]", flows);
+    assert_int_equal(apply(items, 0, &st, NULL), 0);
+    int n = orc_policy_build_portal(&db, &yaml, fb, &out, &portal, why, sizeof(why));
+    assert_int_equal(n, 1);
+    assert_non_null(strstr(why, "policy 'portal2' not enforced: redirect to another portal"));
+    char a[INET_ADDRSTRLEN];
+    assert_string_equal(inet_ntop(AF_INET, &portal, a, sizeof(a)), "10.99.0.80");
+    const struct agw_pcc_rule *r = agw_policy_rule(&out, "portal");
+    assert_non_null(r);
+    assert_int_equal(r->action, AGW_PCC_REDIRECT);
+    assert_int_equal(r->precedence, 8);
+    /* 9 flows: 3 rules of 4, 4, 1 with consecutive precedences */
+    const struct agw_pcc_rule *parts[8];
+    assert_int_equal(orc_rule_parts(&out, "big", parts, 8), 3);
+    assert_string_equal(parts[1]->name, "big/2");
+    assert_int_equal(parts[0]->n_flows, 4);
+    assert_int_equal(parts[1]->n_flows, 4);
+    assert_int_equal(parts[2]->n_flows, 1);
+    assert_string_equal(parts[2]->flows[0], "permit out 17 from assigned to any 1009");
+    assert_int_equal(parts[0]->precedence, 101);
+    assert_int_equal(parts[1]->precedence, 102);
+    assert_int_equal(parts[2]->precedence, 103);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(parts[i]->rating_group, 9);
+    /* the next rule (orcd's 101) after all of big's parts */
+    assert_int_equal(agw_policy_rule(&out, "after")->precedence, 104);
+    /* above 16381, and a tie: distinct, in orcd's order (ties by id) */
+    uint32_t p0 = agw_policy_rule(&out, "hi0")->precedence;
+    uint32_t pt = agw_policy_rule(&out, "tie")->precedence;
+    uint32_t p1 = agw_policy_rule(&out, "hi1")->precedence;
+    assert_true(p0 < pt && pt < p1);
+    assert_int_equal(p1, 16382);
+    /* the base name gets every part */
+    const struct agw_base_name *b = agw_policy_base(&out, "b");
+    assert_int_equal(b->n_rules, 4);
+    /* no portal in the URL: the fallback (diameter.gy.portal) */
+    assert_int_equal(apply("[{\"kind\":\"policy\",\"id\":\"portal2\",\"op\":\"delete\"},"
+                           "{\"kind\":\"policy\",\"id\":\"portal\",\"body\":{\"id\":\"portal\","
+                           "\"precedence\":7,\"action\":\"redirect\",\"redirect\":{\"url\":"
+                           "\"https://portal.example/\"},\"flows\":[{\"direction\":\"uplink\"}]}}]",
+                           0, &st, NULL), 0);
+    assert_int_equal(orc_policy_build_portal(&db, &yaml, fb, &out, &portal, why, sizeof(why)), 1);
+    assert_non_null(strstr(why, "policy 'portal' not enforced: redirect without an IPv4 portal"));
+    inet_pton(AF_INET, "10.99.0.90", &fb);
+    assert_int_equal(orc_policy_build_portal(&db, &yaml, fb, &out, &portal, why, sizeof(why)), 0);
+    assert_string_equal(inet_ntop(AF_INET, &portal, a, sizeof(a)), "10.99.0.90");
+    /* 16 flows: more than a session's datapath rules */
+    for (int i = 10; i <= 16; i++)
+        snprintf(flows + strlen(flows), sizeof(flows) - strlen(flows),
+                 ",{\"direction\":\"uplink\",\"protocol\":17,\"port_lo\":%d,\"port_hi\":%d}",
+                 1000 + i, 1000 + i);
+    snprintf(items, sizeof(items), "[{\"kind\":\"policy\",\"id\":\"big\",\"body\":{\"id\":"
+             "\"big\",\"precedence\":100,\"flows\":[%s]}}]", flows);
+    assert_int_equal(apply(items, 0, &st, NULL), 0);
+    assert_int_equal(orc_policy_build_portal(&db, &yaml, fb, &out, &portal, why, sizeof(why)), 1);
+    assert_non_null(strstr(why, "policy 'big' not enforced: more than 15 flows"));
+    assert_null(agw_policy_rule(&out, "big"));
+}
+
 /* orc_policy.c: an APN's values from orcd over the file's, DNS from the
  * APN, else from the network, else the file's. */
 static void test_apn_over_yaml(void **state)
@@ -312,14 +409,14 @@ static void test_apn_over_yaml(void **state)
     assert_true(out.arp.capability);
     assert_false(out.arp.vulnerability);
     assert_string_equal(out.name, "Internet");
-    /* without DNS of its own: the network's; another pool: said */
+    /* without DNS of its own: the network's (the pools are orc_apn.c's) */
     assert_int_equal(apply("[{\"kind\":\"apn\",\"id\":\"internet\",\"body\":{\"id\":\"internet\","
                            "\"ambr\":{\"ul\":5000,\"dl\":9000},\"pools\":[\"10.46.0.0/16\"]}}]",
                            0, &st, NULL), 0);
     assert_int_equal(orc_apn_build(&db, &yaml, &out, why, sizeof(why)), 1);
     assert_int_equal(out.n_dns, 1);
     assert_string_equal(inet_ntop(AF_INET, &out.dns[0], a, sizeof(a)), "9.9.9.9");
-    assert_non_null(strstr(why, "10.45.0.0/16"));
+    assert_string_equal(why, "");
 }
 
 /* orc_usage.c: the check-in's counters never go down while sessions come
@@ -381,6 +478,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_full_then_delta, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_items, setup, teardown),
         cmocka_unit_test_setup_teardown(test_policy_over_yaml, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_policy_redirect_parts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_apn_over_yaml, setup, teardown),
         cmocka_unit_test(test_usage_counters),
     };
