@@ -669,9 +669,10 @@ static void rd_gtpu(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
 static void rd_datapath(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
 {
     static const char *const keys[] = {"s1u",     "sgi",     "mode",         "ue_dev",
-                                       "pin_dir", "bpf_dir", "max_sessions", "xdp_mode"};
+                                       "pin_dir", "bpf_dir", "max_sessions", "xdp_mode",
+                                       "max_charging"};
     struct ycfg_map m;
-    if (!ycfg_map_open(c, n, "datapath", keys, 8, &m))
+    if (!ycfg_map_open(c, n, "datapath", keys, 9, &m))
         return;
     rd_ifname(c, ycfg_map_need(c, &m, "s1u"), "datapath.s1u", cfg->datapath.s1u);
     rd_ifname(c, ycfg_map_need(c, &m, "sgi"), "datapath.sgi", cfg->datapath.sgi);
@@ -684,11 +685,24 @@ static void rd_datapath(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
     /* TEIDs' low 24 bits index the session map (docs/datapath.md). */
     YCFG_RD_UINT(c, m.val[6], "datapath.max_sessions", 1, 1u << 24, cfg->datapath.max_sessions);
     YCFG_RD_ENUM(c, m.val[7], "datapath.xdp_mode", xdp_modes, cfg->datapath.xdp_mode);
+    /* charging slots (xepc_charging): a Gy session takes two (its rating
+     * group's and the default slot), a PCC rule's own rating group one
+     * more; the default, 2 x max_sessions, gives every session its Gy */
+    YCFG_RD_UINT(c, m.val[8], "datapath.max_charging", 2, 1u << 25,
+                 cfg->datapath.max_charging);
     /* Routed mode forwards between two NICs (docs/datapath.md). */
     if (cfg->datapath.mode == AGW_DP_ROUTED && cfg->datapath.s1u[0] &&
         !strcmp(cfg->datapath.s1u, cfg->datapath.sgi))
         ycfg_err(c, m.val[1], "datapath.sgi", "routed mode needs two interfaces, s1u and sgi are both %s",
             cfg->datapath.s1u);
+}
+
+uint32_t agw_config_max_charging(const struct agw_config *cfg)
+{
+    if (cfg->datapath.max_charging)
+        return cfg->datapath.max_charging;
+    uint64_t n = 2ull * (cfg->datapath.max_sessions ? cfg->datapath.max_sessions : 100000);
+    return n > (1u << 25) ? 1u << 25 : (uint32_t)n;
 }
 
 /* ------------------------------------------------------------ apns ---- */

@@ -174,6 +174,8 @@ struct agw_config {
         char pin_dir[AGW_PATH_MAX];
         char bpf_dir[AGW_PATH_MAX];
         uint32_t max_sessions;
+        uint32_t max_charging;  /* xepc_charging slots; 0 = 2 x max_sessions
+                                 * (agw_config_max_charging()) */
         enum agw_xdp_mode xdp_mode;
     } datapath;
 
@@ -276,5 +278,9 @@ const struct agw_apn *agw_config_apn(const struct agw_config *cfg, const char *n
 bool agw_config_tai_served(const struct agw_config *cfg, const uint8_t plmn[3], uint16_t tac);
 /* Whether the PLMN (TBCD) appears in any served TAI. */
 bool agw_config_plmn_served(const struct agw_config *cfg, const uint8_t plmn[3]);
+
+/* The size of the datapath's charging map: datapath.max_charging, or
+ * 2 x datapath.max_sessions (docs/agw.md). */
+uint32_t agw_config_max_charging(const struct agw_config *cfg);
 
 #endif

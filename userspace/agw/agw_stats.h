@@ -71,6 +71,7 @@
     X(db_commits, "SQLite transactions committed") \
     X(db_errors, "SQLite errors") \
     X(dp_errors, "Datapath programming errors") \
+    X(dp_charging_full, "Datapath sessions refused: no free charging slots (datapath.max_charging)") \
     X(dp_unknown_teid_events, "Datapath events: unknown TEID") \
     X(dp_ddn_events, "Datapath events: downlink data for an idle UE") \
     X(gtpu_path_down, "GTP-U paths to eNBs found dead (Echo Requests unanswered)") \

@@ -541,6 +541,7 @@ static int policy_push(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p
         int rc = dp_session_modify(ctx->dp, &spec, XEPC_ACT_PASS, what);
         if (rc < 0) {
             ctx->stats.dp_errors++;
+            ctx->stats.dp_charging_full = dp_charging_full(ctx->dp);
             snprintf(why, whylen, "datapath: %s", dp_ctx_error(ctx->dp));
             return rc;
         }

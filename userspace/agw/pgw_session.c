@@ -258,6 +258,7 @@ int pgw_pdn_program(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p)
                              : dp_session_add(ctx->dp, &s, XEPC_ACT_PASS);
     if (rc < 0) {
         ctx->stats.dp_errors++;
+        ctx->stats.dp_charging_full = dp_charging_full(ctx->dp);
         LOG_ERR(ctx, "pgw", "ue %s: datapath session 0x%08x: %s", ue_imsi_log(ctx, ue, b),
                 p->ul_teid, dp_ctx_error(ctx->dp));
         return rc;

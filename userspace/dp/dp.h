@@ -102,6 +102,9 @@ const char *dp_ctx_pin_dir(const struct dp_ctx *ctx);
  * nothing), e.g. foreign pins dp_down() left in place. */
 const char *dp_ctx_note(const struct dp_ctx *ctx);
 int dp_status_get(struct dp_ctx *ctx, struct dp_status *st);
+/* Session adds and modifies this process saw refused for want of free
+ * charging slots (xepc_charging full: raise its size, max_charging). */
+uint64_t dp_charging_full(const struct dp_ctx *ctx);
 const char *dp_mode_str(uint32_t mode);
 /* Writes the rate limits (the kernel applies them at once), or reads them
  * with the defaults filled in. */

@@ -101,6 +101,7 @@ struct dp_ctx {
     uint64_t meter_reads;           /* meter entries it read (test_dp_meters) */
     uint32_t charge_hint;           /* next-fit cursor of the charging slots */
     uint64_t charge_reads;          /* slots it read (test_dp_meters) */
+    uint64_t charging_full;         /* allocations refused: no free slots */
     int lock_depth;
 };
 

@@ -401,7 +401,14 @@ static int charging_alloc(struct dp_ctx *ctx, uint32_t n, uint32_t *base)
             }
         }
     }
-    return dp_set_error(ctx, -ENOSPC, "no %u free contiguous charging slots (of %u)", n, max);
+    ctx->charging_full++;
+    return dp_set_error(ctx, -ENOSPC, "no %u free contiguous charging slots (of %u): the "
+                        "charging map is full (raise its size: max charging)", n, max);
+}
+
+uint64_t dp_charging_full(const struct dp_ctx *ctx)
+{
+    return ctx ? ctx->charging_full : 0;
 }
 
 /* Frees the slots base .. base + n - 1 that session `owner` holds. */
@@ -1277,7 +1284,9 @@ static int bulk_charging(struct dp_ctx *ctx, struct bulk_policy *bp, uint32_t n,
         if (from == 1)
             break;
     }
-    return dp_set_error(ctx, -ENOSPC, "no %u free contiguous charging slots (of %u)", n, max);
+    ctx->charging_full++;
+    return dp_set_error(ctx, -ENOSPC, "no %u free contiguous charging slots (of %u): the "
+                        "charging map is full (raise its size: max charging)", n, max);
 }
 
 /* Installs the AMBR meters, ruleset and charging slots of sp for session

@@ -73,6 +73,7 @@ static const char full_yaml[] =
     "  pin_dir: /sys/fs/bpf/x\n"
     "  bpf_dir: /opt/xepc/bpf\n"
     "  max_sessions: 16777216\n"
+    "  max_charging: 33554432\n"
     "  xdp_mode: generic\n"
     "apns:\n"
     "  - name: internet\n"
@@ -170,6 +171,8 @@ static void test_full_file(void **state)
     assert_string_equal(c.datapath.pin_dir, "/sys/fs/bpf/x");
     assert_string_equal(c.datapath.bpf_dir, "/opt/xepc/bpf");
     assert_int_equal(c.datapath.max_sessions, 16777216);
+    assert_int_equal(c.datapath.max_charging, 33554432);
+    assert_int_equal(agw_config_max_charging(&c), 33554432);
     assert_int_equal(c.datapath.xdp_mode, AGW_XDP_GENERIC);
     assert_int_equal(c.n_apns, 2);
     const struct agw_apn *a = &c.apns[0];
@@ -311,6 +314,9 @@ static void test_minimal_file_defaults(void **state)
     assert_string_equal(c.datapath.pin_dir, "/sys/fs/bpf/xepc");
     assert_string_equal(c.datapath.bpf_dir, "/usr/local/lib/xepc/bpf");
     assert_int_equal(c.datapath.max_sessions, 100000);
+    /* a Gy session takes two charging slots: every session can have one */
+    assert_int_equal(c.datapath.max_charging, 0);
+    assert_int_equal(agw_config_max_charging(&c), 200000);
     assert_int_equal(c.datapath.xdp_mode, AGW_XDP_NATIVE);
     assert_int_equal(c.n_apns, 1);
     assert_int_equal(c.apns[0].pdn_type, AGW_PDN_IPV4);
@@ -514,6 +520,9 @@ static const struct bad_row bad_rows[] = {
     {S_DP, "  max_sessions: 0\n", 1, 17, "datapath.max_sessions: 0 is out of range 1..16777216"},
     {S_DP, "  max_sessions: 16777217\n", 1, 17,
      "datapath.max_sessions: 16777217 is out of range 1..16777216"},
+    {S_DP, "  max_charging: 1\n", 1, 17, "datapath.max_charging: 1 is out of range 2..33554432"},
+    {S_DP, "  max_charging: 33554433\n", 1, 17,
+     "datapath.max_charging: 33554433 is out of range 2..33554432"},
     {S_DP, "  xdp_mode: skb\n", 1, 13, "datapath.xdp_mode: 'skb' is not one of native | generic"},
     {S_DP, "  ifname: x\n", 1, 3, "datapath.ifname: unknown key"},
 
