@@ -13,19 +13,9 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/agw_lib.sh"
 source "$(dirname "$0")/diam_lib.sh"
-e2e_require
-agw_require
-diam_require
-trap 'diam_cleanup; e2e_cleanup' EXIT
-tap_plan 9
-
-e2e_topology || { not_ok "topology"; exit 1; }
-agw_config
 DIAM_GX_EXTRA="    tx_timeout: 1s"
-diam_config gx
-agw_subscribers 2 || not_ok "subscriber import"
+AGW_SUB_APNS="internet;ims" DIAM_SUBS=2 diam_gx_setup 9 gx
 check "xepcctl config check accepts the diameter section" "$XEPCCTL" config check "$AGW_CONF"
-IMSI=$(awk -F, 'NR==2 {print $1}' "$E2E_TMP/subs.csv")
 REC=$E2E_TMP/pcrf.jsonl
 
 # diamsim in the gateway's namespace, on its loopback

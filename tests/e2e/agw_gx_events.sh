@@ -16,20 +16,9 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/agw_lib.sh"
 source "$(dirname "$0")/diam_lib.sh"
 
-e2e_require
-agw_require
-diam_require
-command -v tshark >/dev/null || skip_all "tshark missing"
-trap 'diam_cleanup; e2e_cleanup' EXIT
-tap_plan 10
-
-e2e_topology || { not_ok "topology"; exit 1; }
+DIAM_NEEDS=tshark
+diam_gx_setup 10 s6a gx     # the subscriber also in diamsim's HSS (below)
 in_enb ip addr add 172.16.1.3/24 dev "$E_IF"
-agw_config
-diam_config s6a gx
-"$ENBSIM" gen-subscribers --count 1 --imsi-base 001010000000001 --apn internet \
-    >"$E2E_TMP/subs.csv" || not_ok "gen-subscribers"
-IMSI=$(awk -F, 'NR==2 {print $1}' "$E2E_TMP/subs.csv")
 SCRIPT=$E2E_TMP/pcrf.script
 awk -F, 'NR == 2 { printf "subscriber %s k=%s opc=%s apn=internet ambr=50000000/100000000\n", $1, $2, $3 }' \
     "$E2E_TMP/subs.csv" >"$SCRIPT"
@@ -53,23 +42,8 @@ diam_peer_up
 enbsim_bg "$E2E_TMP/ue.out" --enbs 2 --ues 1 \
     --no-tun --hold 16 --detach --x2-handover-after 6 --handovers 2 --timeout 60
 EV=$ENBSIM_PID
-# J EXPR: EXPR holds over diamsim's record; ccri/ccru: the Gx CCR-Is/-Us,
-# with_(T): the CCR-Us carrying Event-Trigger T
-J() {
-    python3 -c "
-import json,sys
-lines=[json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-lines=[m.get('msg', m) for m in lines]
-gx=[m for m in lines if m.get('app')=='gx']
-ccri=[m for m in gx if m.get('cmd')=='CCR' and m.get('cc_type')==1]
-ccru=[m for m in gx if m.get('cmd')=='CCR' and m.get('cc_type')==2]
-ccrt=[m for m in gx if m.get('cmd')=='CCR' and m.get('cc_type')==3]
-def with_(t): return [m for m in ccru if t in m.get('triggers',[])]
-r = ($1)
-if not r: print('#', [(m.get('triggers'),m.get('uli'),m.get('apn_ambr_ul'),m.get('reports')) for m in ccru])
-sys.exit(0 if r else 1)" "$DIAM_REC"
-}
-waitj() { for _ in $(seq "${2:-200}"); do J "$1" >/dev/null && return 0; sleep 0.1; done; return 1; }
+J() { diam_gx_j "$1"; }
+waitj() { diam_gx_wait "$@"; }
 
 waitj "len(with_(22))>0" 150
 check "the voice rule's bearer is up: CCR-U SUCCESSFUL_RESOURCE_ALLOCATION with its Charging-Rule-Report ACTIVE" \

@@ -15,21 +15,11 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/agw_lib.sh"
 source "$(dirname "$0")/diam_lib.sh"
 
-e2e_require
-agw_require
-diam_require
-trap 'diam_cleanup; e2e_cleanup' EXIT
-tap_plan 10
-
-e2e_topology || { not_ok "topology"; exit 1; }
-agw_config
 DIAM_GY_EXTRA="    tx_timeout: 2s
     rating_group: 1
     apn: internet"
-diam_config gx gy
+diam_gx_setup 10 gx gy
 check "xepcctl config check accepts diameter.gx with diameter.gy" "$XEPCCTL" config check "$AGW_CONF"
-AGW_SUB_APNS=internet agw_subscribers 1 >/dev/null || not_ok "subscriber import"
-IMSI=$(awk -F, 'NR==2 {print $1}' "$E2E_TMP/subs.csv")
 
 diam_sim_start "$E2E_TMP/pcrf-ocs.jsonl" \
     -c "rule * def=block-7000 prec=10 status=3 flow=\"permit out 17 from $PDN_ADDR 7000 to assigned\"" \

@@ -16,17 +16,7 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/agw_lib.sh"
 source "$(dirname "$0")/diam_lib.sh"
 
-e2e_require
-agw_require
-diam_require
-trap 'diam_cleanup; e2e_cleanup' EXIT
-tap_plan 8
-
-e2e_topology || { not_ok "topology"; exit 1; }
-agw_config
-diam_config gx
-AGW_SUB_APNS=internet agw_subscribers 1 >/dev/null || not_ok "subscriber import"
-IMSI=$(awk -F, 'NR==2 {print $1}' "$E2E_TMP/subs.csv")
+diam_gx_setup 8 gx
 diam_sim_start "$E2E_TMP/pcrf.jsonl" \
     -c "rule * def=video prec=20 rg=20 mk=mk2 flow=\"permit out 17 from $PDN_ADDR 7100 to assigned\"" \
     -c "monitor key=mk1 bytes=1000000" -c "monitor key=mk2 bytes=3000 level=rule"

@@ -21,20 +21,12 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/agw_lib.sh"
 source "$(dirname "$0")/diam_lib.sh"
 
-e2e_require
-agw_require
-diam_require
-trap 'diam_cleanup; e2e_cleanup' EXIT
-tap_plan 12
-command -v tshark >/dev/null || skip_all "tshark missing"
-
-e2e_topology || { not_ok "topology"; exit 1; }
-agw_config
+DIAM_NEEDS=tshark
+DIAM_SUBS=2
 DIAM_GY_EXTRA="    tx_timeout: 2s
     rating_group: 1
     apn: internet"
-diam_config gx gy
-AGW_SUB_APNS=internet agw_subscribers 2 >/dev/null || not_ok "subscriber import"
+diam_gx_setup 12 gx gy
 cp "$E2E_TMP/subs.csv" "$E2E_TMP/subs_all.csv"
 IMSI1=$(awk -F, 'NR==2 {print $1}' "$E2E_TMP/subs_all.csv")
 IMSI2=$(awk -F, 'NR==3 {print $1}' "$E2E_TMP/subs_all.csv")

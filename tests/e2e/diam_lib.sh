@@ -3,7 +3,8 @@
 # Diameter part of the charging tests and benches (agw_s6a.sh, agw_gx.sh,
 # agw_gx_rules.sh, agw_gy.sh, agw_gx_gy.sh, agw_gx_usage.sh,
 # agw_gx_events.sh, agw_gx_monitor.sh, agw_gy_bearer.sh,
-# tools/bench/gy_bench.sh, tools/bench/diam_bench.sh).
+# agw_gx_rule_fail.sh, agw_gy_full.sh, tools/bench/gy_bench.sh,
+# tools/bench/diam_bench.sh).  diam_gx_setup is their common start.
 #
 # diamsim listens on the gateway namespace's loopback on DIAM_PORT; the
 # gateway's own node on DIAM_PORT + 1.  Every PID started here is written
