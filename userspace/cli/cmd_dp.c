@@ -113,6 +113,14 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     return CLI_USAGE;
 }
 
+const char *cli_opt_name(const struct option *opts, int val)
+{
+    for (const struct option *o = opts; o->name; o++)
+        if (o->val == val)
+            return o->name;
+    return "?";
+}
+
 struct dp_ctx *cli_dp_open(const char *prog, const char *pin_dir)
 {
     struct dp_ctx *ctx = NULL;
@@ -338,7 +346,7 @@ int cli_dp_main(int argc, char **argv)
                                    "--help)", argv[optind]);
         if (!opt_allowed(sub, c))
             return cli_usage_error("dp", "dp %s does not take --%s", sub,
-                                   dp_opts[c - OPT_S1U].name);
+                                   cli_opt_name(dp_opts, c));
         switch (c) {
         case OPT_S1U:
             if (copy_ifname("dp", "--s1u", optarg, cfg.s1u_ifname))

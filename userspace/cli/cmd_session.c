@@ -176,7 +176,7 @@ static int parse_args(int argc, char **argv, struct session_args *a)
                                    "xepcctl session --help)", argv[optind - 1]);
         if (!allowed(a->sub, c))
             return cli_usage_error("session", "session %s does not take --%s", a->sub,
-                                   session_opts[c - O_TEID].name);
+                                   cli_opt_name(session_opts, c));
         switch (c) {
         case O_TEID:
             if (dp_parse_u32(optarg, &a->spec.ul_teid) || !a->spec.ul_teid)
@@ -222,7 +222,7 @@ static int parse_args(int argc, char **argv, struct session_args *a)
             if (dp_parse_scaled(optarg, c == O_ULAMBR ? &a->spec.ul_ambr_bps
                                                       : &a->spec.dl_ambr_bps))
                 return cli_usage_error("session", "--%s wants a rate in bit/s like 50M, not "
-                                       "'%s'", session_opts[c - O_TEID].name, optarg);
+                                       "'%s'", cli_opt_name(session_opts, c), optarg);
             if (c == O_ULAMBR)
                 a->have_ulambr = true;
             else
