@@ -13,9 +13,10 @@ check "topology" e2e_topology
 check "dp up" e2e_dp_up routed
 check "a session whose tunnel goes to the eNB" e2e_ue_session 2 0x301 0xb01
 
-# path_run SPORT: follow the events with path management for 4 s while the
+# path_run SPORT: follow the events with path management for 8 s while the
 # probe answers three Echo Requests from SPORT; the events' output in $out
-# (the probe first: the follower's 4 s start once it captures)
+# (the probe first: the follower's 8 s start once it captures; scapy sends
+# each answer from a new socket, which takes a second on a loaded machine)
 path_run() {
     out=$E2E_TMP/path-$1.out
     in_enb $PY "$E2E_ROOT/tests/e2e/gtpu_probe.py" echo-answer "$E_IF" $ENB_ADDR $S1U_ADDR "$1" 3 \
@@ -25,7 +26,7 @@ path_run() {
         grep -q sniffing "$E2E_TMP/probe-$1.out" && break
         sleep 0.1
     done
-    ip netns exec "$NS_GW" "$XEPCCTL" events --echo-interval 0.3 --echo-misses 100 --timeout 4 \
+    ip netns exec "$NS_GW" "$XEPCCTL" events --echo-interval 0.3 --echo-misses 100 --timeout 8 \
         --pin-dir "$PIN" >"$out" 2>&1
     wait $probe
     sed 's/^/#   /' "$out" | head -n 8
