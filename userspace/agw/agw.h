@@ -56,6 +56,9 @@ int s1ap_send_dl_nas(struct agw_ctx *ctx, const struct agw_ue *ue, const uint8_t
                      size_t len);
 int s1ap_send_ics_request(struct agw_ctx *ctx, struct agw_ue *ue, const uint8_t kenb[32],
                           const uint8_t *nas, size_t nas_len);
+int s1ap_send_erab_setup_item(struct agw_ctx *ctx, const struct agw_ue *ue,
+                              s1ap_E_RABToBeSetupItemBearerSUReq *it, const uint8_t *nas,
+                              size_t nas_len);
 int s1ap_send_erab_setup(struct agw_ctx *ctx, const struct agw_ue *ue, const struct agw_pdn *p,
                          const uint8_t *nas, size_t nas_len);
 int s1ap_send_erab_release(struct agw_ctx *ctx, const struct agw_ue *ue, uint8_t ebi,

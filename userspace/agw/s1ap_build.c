@@ -169,31 +169,39 @@ int s1ap_send_ics_request(struct agw_ctx *ctx, struct agw_ue *ue, const uint8_t 
     return s1ap_path_send(ctx, ue->assoc_id, ue_stream(ue), &pdu);
 }
 
-/* TS 36.413 9.1.3.1 E-RAB SETUP REQUEST: one new default bearer (an
- * additional PDN connection) with its ACTIVATE DEFAULT EPS BEARER CONTEXT
- * REQUEST. */
-int s1ap_send_erab_setup(struct agw_ctx *ctx, const struct agw_ue *ue, const struct agw_pdn *p,
-                         const uint8_t *nas, size_t nas_len)
+/* TS 36.413 9.1.3.1 E-RAB SETUP REQUEST with one E-RAB (its id, QoS and
+ * tunnel end filled by the caller) and its NAS PDU: a default bearer's
+ * (below) or a dedicated one's (s1ap_build_bearer.c). */
+int s1ap_send_erab_setup_item(struct agw_ctx *ctx, const struct agw_ue *ue,
+                              s1ap_E_RABToBeSetupItemBearerSUReq *it, const uint8_t *nas,
+                              size_t nas_len)
 {
     struct s1ap_pdu pdu;
-    s1ap_E_RABToBeSetupItemBearerSUReq it;
-
     if (!ue->s1)
         return -ENOTCONN;
     s1ap_pdu_init(&pdu, S1AP_MSG_E_RABSetupRequest);
     s1ap_E_RABSetupRequest *m = &pdu.u.E_RABSetupRequest;
     m->MME_UE_S1AP_ID = ue->id;
     m->eNB_UE_S1AP_ID = ue->enb_ue_id;
+    it->nAS_PDU.buf = nas;
+    it->nAS_PDU.len = (uint32_t)nas_len;
+    m->E_RABToBeSetupListBearerSUReq.count = 1;
+    m->E_RABToBeSetupListBearerSUReq.items = it;
+    return s1ap_path_send(ctx, ue->assoc_id, ue_stream(ue), &pdu);
+}
+
+/* One new default bearer (an additional PDN connection) with its ACTIVATE
+ * DEFAULT EPS BEARER CONTEXT REQUEST. */
+int s1ap_send_erab_setup(struct agw_ctx *ctx, const struct agw_ue *ue, const struct agw_pdn *p,
+                         const uint8_t *nas, size_t nas_len)
+{
+    s1ap_E_RABToBeSetupItemBearerSUReq it;
     memset(&it, 0, sizeof(it));
     it.e_RAB_ID = p->ebi;
     fill_qos(&it.e_RABlevelQoSParameters, p);
     put_tla(&it.transportLayerAddress, &ctx->cfg->gtpu.address);
     put_teid(it.gTP_TEID, p->ul_teid);
-    it.nAS_PDU.buf = nas;
-    it.nAS_PDU.len = (uint32_t)nas_len;
-    m->E_RABToBeSetupListBearerSUReq.count = 1;
-    m->E_RABToBeSetupListBearerSUReq.items = &it;
-    return s1ap_path_send(ctx, ue->assoc_id, ue_stream(ue), &pdu);
+    return s1ap_send_erab_setup_item(ctx, ue, &it, nas, nas_len);
 }
 
 /* TS 36.413 9.1.3.5 E-RAB RELEASE COMMAND with the DEACTIVATE EPS BEARER

@@ -37,6 +37,32 @@ static void fill_qos(s1ap_E_RABLevelQoSParameters *q, const struct agw_bearer *b
     }
 }
 
+/* A dedicated bearer's E-RAB as every message that sets one up carries
+ * it: its id, its QoS (TS 36.413 9.2.1.15), our S1-U address and its
+ * uplink TEID (9.2.2.1, 9.2.2.2). */
+static void ded_erab(struct agw_ctx *ctx, const struct agw_bearer *b, s1ap_E_RAB_ID *id,
+                     s1ap_E_RABLevelQoSParameters *qos, s1ap_TransportLayerAddress *tla,
+                     uint8_t teid[4])
+{
+    *id = b->ebi;
+    fill_qos(qos, b, false);
+    tla->buf = (const uint8_t *)&ctx->cfg->gtpu.address.s_addr;
+    tla->nbits = 32;
+    put_teid(teid, b->ul_teid);
+}
+
+/* The UE's active dedicated bearers, at most cap; with_deferred: those
+ * whose E-RAB Setup waits for the UE to be connected too. */
+static unsigned active_ded(const struct agw_ue *ue, bool with_deferred,
+                           const struct agw_bearer **out, unsigned cap)
+{
+    unsigned n = 0;
+    for (unsigned k = 0; k < AGW_MAX_DED && n < cap; k++)
+        if (ue->ded[k].state == BEARER_ACTIVE && (with_deferred || !ue->ded[k].deferred))
+            out[n++] = &ue->ded[k];
+    return n;
+}
+
 /* TS 36.413 9.1.4.1 INITIAL CONTEXT SETUP REQUEST (a Service Request, a
  * TAU with the active flag, a paging answer): the dedicated bearers the UE
  * has (TS 23.401 5.3.4.1 step 4: all of the UE's EPS bearers).  One still
@@ -45,18 +71,12 @@ static void fill_qos(s1ap_E_RABLevelQoSParameters *q, const struct agw_bearer *b
 unsigned s1ap_ics_ded_items(struct agw_ctx *ctx, const struct agw_ue *ue,
                             s1ap_E_RABToBeSetupItemCtxtSUReq *items, unsigned cap)
 {
-    unsigned n = 0;
-    for (unsigned k = 0; k < AGW_MAX_DED && n < cap; k++) {
-        const struct agw_bearer *b = &ue->ded[k];
-        if (b->state != BEARER_ACTIVE)
-            continue;
-        s1ap_E_RABToBeSetupItemCtxtSUReq *it = &items[n++];
-        memset(it, 0, sizeof(*it));
-        it->e_RAB_ID = b->ebi;
-        fill_qos(&it->e_RABlevelQoSParameters, b, false);
-        it->transportLayerAddress.buf = (const uint8_t *)&ctx->cfg->gtpu.address.s_addr;
-        it->transportLayerAddress.nbits = 32;
-        put_teid(it->gTP_TEID, b->ul_teid);
+    const struct agw_bearer *b[AGW_MAX_DED];
+    unsigned n = active_ded(ue, true, b, cap);
+    for (unsigned i = 0; i < n; i++) {
+        memset(&items[i], 0, sizeof(items[i]));
+        ded_erab(ctx, b[i], &items[i].e_RAB_ID, &items[i].e_RABlevelQoSParameters,
+                 &items[i].transportLayerAddress, items[i].gTP_TEID);
     }
     return n;
 }
@@ -67,18 +87,12 @@ unsigned s1ap_ics_ded_items(struct agw_ctx *ctx, const struct agw_ue *ue,
 unsigned s1ap_ho_ded_items(struct agw_ctx *ctx, const struct agw_ue *ue,
                            s1ap_E_RABToBeSetupItemHOReq *items, unsigned cap)
 {
-    unsigned n = 0;
-    for (unsigned k = 0; k < AGW_MAX_DED && n < cap; k++) {
-        const struct agw_bearer *b = &ue->ded[k];
-        if (b->state != BEARER_ACTIVE || b->deferred)
-            continue;
-        s1ap_E_RABToBeSetupItemHOReq *it = &items[n++];
-        memset(it, 0, sizeof(*it));
-        it->e_RAB_ID = b->ebi;
-        fill_qos(&it->e_RABlevelQosParameters, b, false);
-        it->transportLayerAddress.buf = (const uint8_t *)&ctx->cfg->gtpu.address.s_addr;
-        it->transportLayerAddress.nbits = 32;
-        put_teid(it->gTP_TEID, b->ul_teid);
+    const struct agw_bearer *b[AGW_MAX_DED];
+    unsigned n = active_ded(ue, false, b, cap);
+    for (unsigned i = 0; i < n; i++) {
+        memset(&items[i], 0, sizeof(items[i]));
+        ded_erab(ctx, b[i], &items[i].e_RAB_ID, &items[i].e_RABlevelQosParameters,
+                 &items[i].transportLayerAddress, items[i].gTP_TEID);
     }
     return n;
 }
@@ -87,26 +101,11 @@ unsigned s1ap_ho_ded_items(struct agw_ctx *ctx, const struct agw_ue *ue,
 int s1ap_send_erab_setup_ded(struct agw_ctx *ctx, const struct agw_ue *ue,
                              const struct agw_bearer *b, const uint8_t *nas, size_t nas_len)
 {
-    struct s1ap_pdu pdu;
     s1ap_E_RABToBeSetupItemBearerSUReq it;
-
-    if (!ue->s1)
-        return -ENOTCONN;
-    s1ap_pdu_init(&pdu, S1AP_MSG_E_RABSetupRequest);
-    s1ap_E_RABSetupRequest *m = &pdu.u.E_RABSetupRequest;
-    m->MME_UE_S1AP_ID = ue->id;
-    m->eNB_UE_S1AP_ID = ue->enb_ue_id;
     memset(&it, 0, sizeof(it));
-    it.e_RAB_ID = b->ebi;
-    fill_qos(&it.e_RABlevelQoSParameters, b, false);
-    it.transportLayerAddress.buf = (const uint8_t *)&ctx->cfg->gtpu.address.s_addr;
-    it.transportLayerAddress.nbits = 32;
-    put_teid(it.gTP_TEID, b->ul_teid);
-    it.nAS_PDU.buf = nas;
-    it.nAS_PDU.len = (uint32_t)nas_len;
-    m->E_RABToBeSetupListBearerSUReq.count = 1;
-    m->E_RABToBeSetupListBearerSUReq.items = &it;
-    return s1ap_path_send(ctx, ue->assoc_id, ue->stream, &pdu);
+    ded_erab(ctx, b, &it.e_RAB_ID, &it.e_RABlevelQoSParameters, &it.transportLayerAddress,
+             it.gTP_TEID);
+    return s1ap_send_erab_setup_item(ctx, ue, &it, nas, nas_len);
 }
 
 /* TS 36.413 9.1.3.3 E-RAB MODIFY REQUEST: the bearer's new QoS */
