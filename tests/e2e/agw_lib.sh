@@ -162,3 +162,37 @@ wait_bounded() {
 enbsim_val() {
     awk -v k="$2" '$1 == "enbsim:" && $2 == k { print $3; f = 1 } END { if (!f) print "" }' "$1"
 }
+
+# agw_capture_s1 SECONDS: tshark in the eNB namespace on the S1 link for
+# at most SECONDS: S1AP whole in CAP ($E2E_TMP/s1ap.pcap, TS_PID), the
+# gateway's GTP-U headers (96 octets) in GCAP ($E2E_TMP/gtpu.pcap,
+# TG_PID); returns once both capture (the handover tests).
+agw_capture_s1() {
+    CAP=$E2E_TMP/s1ap.pcap
+    GCAP=$E2E_TMP/gtpu.pcap
+    ip netns exec "$NS_ENB" timeout "$1" tshark -q -i "$E_IF" -f "sctp" -w "$CAP" \
+        >"$E2E_TMP/tshark.log" 2>&1 &
+    TS_PID=$!
+    ip netns exec "$NS_ENB" timeout "$1" tshark -q -i "$E_IF" -s 96 \
+        -f "udp port 2152 and src host $S1U_ADDR" -w "$GCAP" >"$E2E_TMP/tshark-g.log" 2>&1 &
+    TG_PID=$!
+    e2e_wait_capturing "$E2E_TMP/tshark.log" && e2e_wait_capturing "$E2E_TMP/tshark-g.log" ||
+        diag "tshark did not say it captures"
+    sleep 0.3
+}
+
+# agw_ue_tun READY_FILE: once enbsim wrote READY_FILE, the first registered
+# UE's address (UE_IP) and its TUN device in the eNB namespace (UE_IF);
+# what leaves from UE_IP goes through UE_IF (policy routing, table 200).
+agw_ue_tun() {
+    for _ in $(seq 100); do [ -s "$1" ] && break; sleep 0.1; done
+    UE_IP=$("$XEPCCTL" ue list --socket "$AGW_SOCK" | awk 'NR > 1 && $3 == "registered" {print $5; exit}')
+    for _ in $(seq 50); do
+        in_enb ip -o addr show 2>/dev/null | grep -q " $UE_IP/" && break
+        sleep 0.1
+    done
+    UE_IF=$(in_enb ip -o addr show | awk -v ip="$UE_IP" '$4 ~ "^"ip"/" {print $2; exit}')
+    diag "UE $UE_IP on $UE_IF"
+    in_enb ip rule add from "$UE_IP" table 200
+    in_enb ip route add default dev "$UE_IF" table 200
+}

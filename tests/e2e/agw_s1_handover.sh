@@ -32,16 +32,7 @@ sed -i 's/^  t3450: 2s$/  t3450: 2s\n  ts1relocprep: 2s\n  ts1relocoverall: 1500
 grep -q "ts1relocoverall: 1500ms" "$AGW_CONF" || not_ok "config: ts1relocoverall"
 agw_subscribers 4 >/dev/null || not_ok "subscriber import"
 
-CAP=$E2E_TMP/s1ap.pcap
-GCAP=$E2E_TMP/gtpu.pcap
-ip netns exec "$NS_ENB" timeout 120 tshark -q -i "$E_IF" -f "sctp" -w "$CAP" >"$E2E_TMP/tshark.log" 2>&1 &
-TS_PID=$!
-ip netns exec "$NS_ENB" timeout 120 tshark -q -i "$E_IF" -s 96 -f "udp port 2152 and src host $S1U_ADDR" \
-    -w "$GCAP" >"$E2E_TMP/tshark-g.log" 2>&1 &
-TG_PID=$!
-e2e_wait_capturing "$E2E_TMP/tshark.log" && e2e_wait_capturing "$E2E_TMP/tshark-g.log" ||
-    diag "tshark did not say it captures"
-sleep 0.3
+agw_capture_s1 120
 agw_start || { not_ok "xepc-agwd start"; exit 1; }
 
 # The downlink tunnel of the session with uplink TEID $1 in the datapath:
@@ -60,16 +51,7 @@ db_session() {
 READY=$E2E_TMP/ready
 enbsim_bg "$E2E_TMP/h1.out" --enbs 2 --ues 1 --tun --hold -1 --detach \
     --s1-handover-after 2.5 --handovers 3 --ready-file "$READY"
-for _ in $(seq 100); do [ -s "$READY" ] && break; sleep 0.1; done
-UE_IP=$("$XEPCCTL" ue list --socket "$AGW_SOCK" | awk 'NR > 1 && $3 == "registered" {print $5; exit}')
-for _ in $(seq 50); do
-    in_enb ip -o addr show 2>/dev/null | grep -q " $UE_IP/" && break
-    sleep 0.1
-done
-UE_IF=$(in_enb ip -o addr show | awk -v ip="$UE_IP" '$4 ~ "^"ip"/" {print $2; exit}')
-diag "UE $UE_IP on $UE_IF"
-in_enb ip rule add from "$UE_IP" table 200
-in_enb ip route add default dev "$UE_IF" table 200
+agw_ue_tun "$READY"
 h0=$(agw_stat s1_handover_success)
 check "iperf3 -R (TCP, downlink) through the UE runs across its S1 handovers" \
     e2e_iperf "$NS_PDN" $PDN_ADDR "$NS_ENB" "$UE_IP" -R -t 7 -b 20M
