@@ -40,6 +40,10 @@ static void usage(FILE *out)
 "    --enb-addr A          local address of an eNB (SCTP and S1-U); give it\n"
 "                          once per eNB, or once as a base that the others\n"
 "                          count up from (default 127.0.0.1)\n"
+"    --s1u-addr6 A         S1-U over IPv6: GTP-U from this IPv6 address (the\n"
+"                          first eNB's; the others count up), given to the\n"
+"                          MME as a 128-bit Transport Layer Address; the\n"
+"                          gateway must give an IPv6 one (160 bits)\n"
 "    --enbs N              eNBs (default 1, at most %d)\n"
 "    --enb-id N            eNB ID of the first eNB, the others count up\n"
 "                          (20-bit macro eNB ID, default 0x1001)\n"
@@ -228,7 +232,7 @@ static int gen_subscribers(int argc, char **argv)
 }
 
 enum {
-    O_MME = 256, O_BACKEND, O_ENB_ADDR, O_ENBS, O_ENB_ID, O_PLMN, O_TAC, O_STREAMS, O_UES,
+    O_MME = 256, O_BACKEND, O_ENB_ADDR, O_S1U6, O_ENBS, O_ENB_ID, O_PLMN, O_TAC, O_STREAMS, O_UES,
     O_SUBS, O_APN, O_ESM_INFO, O_PDN_TYPE, O_UE_EEA, O_PDN, O_RATE, O_CONC, O_DURATION, O_HOLD, O_DETACH,
     O_ATTACHES, O_TUN, O_NO_TUN, O_MTU, O_TIMEOUT, O_MISBEHAVE, O_UE_REPORT, O_READY, O_NO_RECONNECT, O_VERBOSE, O_HELP,
     O_IDLE_AFTER, O_RELEASE_CAUSE, O_ACTIVE_AFTER, O_EXT_SERVICE, O_CYCLES, O_TAU_PERIOD,
@@ -243,6 +247,7 @@ static int parse_args(struct enbsim *x, int argc, char **argv)
         {"mme", required_argument, NULL, O_MME},
         {"backend", required_argument, NULL, O_BACKEND},
         {"enb-addr", required_argument, NULL, O_ENB_ADDR},
+        {"s1u-addr6", required_argument, NULL, O_S1U6},
         {"enbs", required_argument, NULL, O_ENBS},
         {"enb-id", required_argument, NULL, O_ENB_ID},
         {"plmn", required_argument, NULL, O_PLMN},
@@ -330,6 +335,15 @@ static int parse_args(struct enbsim *x, int argc, char **argv)
                 return -EINVAL;
             }
             o->n_enb_addr++;
+            break;
+        case O_S1U6:
+            if (inet_pton(AF_INET6, optarg, &o->s1u6) != 1 || IN6_IS_ADDR_UNSPECIFIED(&o->s1u6) ||
+                IN6_IS_ADDR_MULTICAST(&o->s1u6) || IN6_IS_ADDR_LINKLOCAL(&o->s1u6)) {
+                fprintf(stderr, "enbsim: --s1u-addr6 wants a global IPv6 address, not '%s'\n",
+                        optarg);
+                return -EINVAL;
+            }
+            o->has_s1u6 = true;
             break;
         case O_ENBS:
             if (parse_uint(optarg, ENBSIM_MAX_ENBS, &v) || !v) {
@@ -700,6 +714,13 @@ static int setup_enbs(struct enbsim *x)
         else {
             uint32_t base = o->n_enb_addr ? ntohl(o->enb_addr[0].s_addr) : 0x7f000001u;
             e->cfg.s1u_addr.s_addr = htonl(base + i);
+        }
+        if (o->has_s1u6) {
+            e->cfg.has_s1u6 = true;
+            e->cfg.s1u_addr6 = o->s1u6;
+            uint16_t low = (uint16_t)(o->s1u6.s6_addr[14] << 8 | o->s1u6.s6_addr[15]) + (uint16_t)i;
+            e->cfg.s1u_addr6.s6_addr[14] = (uint8_t)(low >> 8);
+            e->cfg.s1u_addr6.s6_addr[15] = (uint8_t)low;
         }
         e->slot_bits = bits;
         e->ue_of_slot = calloc(per ? per : 1, sizeof(*e->ue_of_slot));

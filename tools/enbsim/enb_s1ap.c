@@ -89,6 +89,33 @@ int enb_build_ul_nas(const struct enb_cfg *e, uint32_t mme_ue_id, uint32_t enb_u
     return s1ap_encode(&pdu, buf, cap);
 }
 
+/* TS 36.414 5.1 / TS 36.413 9.2.2.1: IPv4 is 32 bits, IPv6 128; IPv4 and
+ * IPv6 together are 160 bits, the IPv4 one first.  Fills e's addresses. */
+static int tla_parse(const s1ap_TransportLayerAddress *a, struct enb_erab *e)
+{
+    e->addr.s_addr = 0;
+    e->has6 = false;
+    if (a->nbits == 32 || a->nbits == 160)
+        memcpy(&e->addr.s_addr, a->buf, 4);
+    if (a->nbits == 128 || a->nbits == 160) {
+        memcpy(e->addr6.s6_addr, a->buf + (a->nbits == 160 ? 4 : 0), 16);
+        e->has6 = true;
+    }
+    return a->nbits == 32 || a->nbits == 128 || a->nbits == 160 ? 0 : -EAFNOSUPPORT;
+}
+
+/* Our address in a response: IPv6 (128 bits) for an eNB on IPv6, else IPv4. */
+static void put_tla(s1ap_TransportLayerAddress *t, const struct enb_erab *e)
+{
+    if (e->has6 && !e->addr.s_addr) {
+        t->buf = e->addr6.s6_addr;
+        t->nbits = 128;
+    } else {
+        t->buf = (const uint8_t *)&e->addr.s_addr;
+        t->nbits = 32;
+    }
+}
+
 int enb_build_ics_response(uint32_t mme_ue_id, uint32_t enb_ue_id, const struct enb_erab *erabs,
                            unsigned n, uint8_t *buf, size_t cap)
 {
@@ -102,8 +129,7 @@ int enb_build_ics_response(uint32_t mme_ue_id, uint32_t enb_ue_id, const struct 
     memset(items, 0, sizeof(items));
     for (unsigned i = 0; i < n; i++) {
         items[i].e_RAB_ID = erabs[i].id;
-        items[i].transportLayerAddress.buf = (const uint8_t *)&erabs[i].addr.s_addr;
-        items[i].transportLayerAddress.nbits = 32;
+        put_tla(&items[i].transportLayerAddress, &erabs[i]);
         put_teid(items[i].gTP_TEID, erabs[i].teid);
     }
     m->E_RABSetupListCtxtSURes.count = n;
@@ -138,8 +164,7 @@ int enb_build_erab_setup_response_failed(uint32_t mme_ue_id, uint32_t enb_ue_id,
     memset(items, 0, sizeof(items));
     for (unsigned i = 0; i < n; i++) {
         items[i].e_RAB_ID = erabs[i].id;
-        items[i].transportLayerAddress.buf = (const uint8_t *)&erabs[i].addr.s_addr;
-        items[i].transportLayerAddress.nbits = 32;
+        put_tla(&items[i].transportLayerAddress, &erabs[i]);
         put_teid(items[i].gTP_TEID, erabs[i].teid);
     }
     /* TS 36.413 9.1.3.2: each list has at least one item when present */
@@ -246,16 +271,6 @@ static void copy_str(char *dst, size_t cap, const struct aper_octets *o)
     dst[n] = 0;
 }
 
-static int tla_ipv4(const s1ap_TransportLayerAddress *a, struct in_addr *out)
-{
-    /* TS 36.414 5.1 / TS 36.413 9.2.2.1: IPv4 is 32 bits; IPv4 and IPv6
-     * together are 160 bits, the IPv4 one first */
-    if (a->nbits != 32 && a->nbits != 160)
-        return -EAFNOSUPPORT;
-    memcpy(&out->s_addr, a->buf, 4);
-    return 0;
-}
-
 int enb_parse_dl(const uint8_t *buf, size_t len, struct enb_dl *out, void *arena,
                  size_t arena_cap)
 {
@@ -311,7 +326,7 @@ int enb_parse_dl(const uint8_t *buf, size_t len, struct enb_dl *out, void *arena
             struct enb_erab *e = &out->erab[out->n_erab];
             e->id = (uint8_t)it->e_RAB_ID;
             e->teid = get_teid(it->gTP_TEID);
-            if (tla_ipv4(&it->transportLayerAddress, &e->addr))
+            if (tla_parse(&it->transportLayerAddress, e))
                 continue;
             if (it->nAS_PDU_present) {
                 e->nas = it->nAS_PDU.buf;
@@ -336,7 +351,7 @@ int enb_parse_dl(const uint8_t *buf, size_t len, struct enb_dl *out, void *arena
             struct enb_erab *e = &out->erab[out->n_erab];
             e->id = (uint8_t)it->e_RAB_ID;
             e->teid = get_teid(it->gTP_TEID);
-            if (tla_ipv4(&it->transportLayerAddress, &e->addr))
+            if (tla_parse(&it->transportLayerAddress, e))
                 continue;
             e->nas = it->nAS_PDU.buf;
             e->nas_len = it->nAS_PDU.len;
@@ -426,7 +441,7 @@ int enb_parse_dl(const uint8_t *buf, size_t len, struct enb_dl *out, void *arena
                 struct enb_erab *e = &out->erab[out->n_erab];
                 e->id = (uint8_t)it->e_RAB_ID;
                 e->teid = get_teid(it->gTP_TEID);
-                if (tla_ipv4(&it->transportLayerAddress, &e->addr))
+                if (tla_parse(&it->transportLayerAddress, e))
                     continue;
                 out->n_erab++;
             }
@@ -442,7 +457,7 @@ int enb_parse_dl(const uint8_t *buf, size_t len, struct enb_dl *out, void *arena
             struct enb_erab *e = &out->erab[out->n_erab];
             e->id = (uint8_t)it->e_RAB_ID;
             e->teid = get_teid(it->gTP_TEID);
-            if (tla_ipv4(&it->transportLayerAddress, &e->addr))
+            if (tla_parse(&it->transportLayerAddress, e))
                 continue;
             out->n_erab++;
         }
@@ -579,8 +594,7 @@ int enb_build_path_switch_request(const struct enb_cfg *e, uint32_t enb_ue_id,
     memset(items, 0, sizeof(items));
     for (unsigned i = 0; i < n; i++) {
         items[i].e_RAB_ID = erabs[i].id;
-        items[i].transportLayerAddress.buf = (const uint8_t *)&erabs[i].addr.s_addr;
-        items[i].transportLayerAddress.nbits = 32;
+        put_tla(&items[i].transportLayerAddress, &erabs[i]);
         put_teid(items[i].gTP_TEID, erabs[i].teid);
     }
     m->E_RABToBeSwitchedDLList.count = n;
@@ -669,8 +683,7 @@ int enb_build_ho_request_ack(uint32_t mme_ue_id, uint32_t enb_ue_id,
     memset(items, 0, sizeof(items));
     for (unsigned i = 0; i < n; i++) {
         items[i].e_RAB_ID = erabs[i].id;
-        items[i].transportLayerAddress.buf = (const uint8_t *)&erabs[i].addr.s_addr;
-        items[i].transportLayerAddress.nbits = 32;
+        put_tla(&items[i].transportLayerAddress, &erabs[i]);
         put_teid(items[i].gTP_TEID, erabs[i].teid);
     }
     m->E_RABAdmittedList.count = n;

@@ -23,12 +23,16 @@ struct enb_cfg {
     uint16_t tac;
     uint8_t cell;             /* cell in the eNB: E-UTRAN CGI = enb_id << 8 | cell */
     struct in_addr s1u_addr;  /* our S1-U GTP-U address */
+    bool has_s1u6;            /* GTP-U over IPv6 from s1u_addr6 instead */
+    struct in6_addr s1u_addr6;
 };
 
 struct enb_erab {
     uint8_t id;               /* E-RAB ID (= EPS bearer identity) */
     uint32_t teid;            /* GTP-TEID */
-    struct in_addr addr;      /* transport layer address (IPv4) */
+    struct in_addr addr;      /* transport layer address (IPv4; 0 = none) */
+    bool has6;                /* and/or IPv6 (TS 36.414 5.1: 128 or 160 bits) */
+    struct in6_addr addr6;
     const uint8_t *nas;       /* setup requests: the NAS-PDU, if any */
     size_t nas_len;
 };

@@ -93,6 +93,8 @@ struct ue_bearer {
     uint8_t iid6[8];          /* IPv6 interface identifier (IPv6, IPv4v6) */
     uint32_t ul_teid;         /* gateway's S1-U TEID (we send with it) */
     struct in_addr gw_addr;   /* gateway's S1-U address */
+    bool gw6;                 /* and its IPv6 one (a 128/160-bit address) */
+    struct in6_addr gw_addr6;
     uint32_t dl_teid;         /* ours */
     /* a dedicated bearer (TS 24.301 6.4.2): linked to the default bearer
      * linked_ebi, its uplink packets chosen by the TFT's filters */

@@ -18,6 +18,9 @@ struct enbsim_opts {
     enum sctp_backend backend;
     struct in_addr enb_addr[ENBSIM_MAX_ENBS];
     unsigned n_enb_addr;             /* given with --enb-addr */
+    bool has_s1u6;                   /* --s1u-addr6: GTP-U over IPv6 from this */
+    struct in6_addr s1u6;            /* address (the first eNB's; the others
+                                      * count up) */
     unsigned n_enbs, n_ues;
     uint32_t enb_id_base;
     char plmn[8];                    /* "00101" */

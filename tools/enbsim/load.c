@@ -443,6 +443,8 @@ unsigned enbsim_bind_erabs(struct enbsim *x, struct enbsim_ue *ue, const struct 
                 continue;
             b->ul_teid = dl->erab[i].teid;
             b->gw_addr = dl->erab[i].addr;
+            b->gw6 = dl->erab[i].has6;
+            b->gw_addr6 = dl->erab[i].addr6;
             /* our DL TEID names the UE and the bearer (ue_tun.c), and
              * changes with every handover (the generation in bits 31-26) */
             b->dl_teid = ((uint32_t)(ext_of(x, ue)->teid_gen & 63) << 26) |
@@ -450,6 +452,12 @@ unsigned enbsim_bind_erabs(struct enbsim *x, struct enbsim_ue *ue, const struct 
             res[n].id = b->ebi;
             res[n].teid = b->dl_teid;
             res[n].addr = e->cfg.s1u_addr;
+            if (e->cfg.has_s1u6) {
+                /* an eNB on IPv6 (--s1u-addr6): a 128-bit address */
+                res[n].addr.s_addr = 0;
+                res[n].has6 = true;
+                res[n].addr6 = e->cfg.s1u_addr6;
+            }
             n++;
         }
     }

@@ -52,11 +52,13 @@ int enbsim_gtpu_open(struct enbsim *x, struct enbsim_enb *e)
 {
     static struct gtpu_ep eps[ENBSIM_MAX_ENBS]; /* large buffers: not on the heap per run */
     struct sockaddr_in local = {.sin_family = AF_INET, .sin_addr = e->cfg.s1u_addr};
+    struct sockaddr_in6 local6 = {.sin6_family = AF_INET6, .sin6_addr = e->cfg.s1u_addr6};
     e->gtpu = &eps[e->idx];
     memset(e->gtpu, 0, sizeof(*e->gtpu));
     e->gtpu->log_name = "enbsim";
     e->gtpu->verbose = x->o.verbose;
-    int rc = gtpu_ep_open(e->gtpu, &local);
+    /* GTP-U over IPv6 (TS 29.281 4.4.1) with --s1u-addr6 */
+    int rc = e->cfg.has_s1u6 ? gtpu_ep_open6(e->gtpu, &local6) : gtpu_ep_open(e->gtpu, &local);
     if (rc) {
         e->gtpu = NULL;
         return rc;
@@ -123,6 +125,7 @@ static void on_tun(struct ev_loop *loop, ev_io *w, int revents)
         struct gtpu_ue via = ext->tun[bi];
         via.ul_teid = b->ul_teid;
         via.peer.sin_addr = b->gw_addr;
+        via.peer6.sin6_addr = b->gw_addr6;
         if (gtpu_ep_send_tpdu(e->gtpu, &via, pkt, (size_t)n) == 0)
             x->st.dedicated_ul++;
     }
@@ -158,6 +161,12 @@ static int tun_up(struct enbsim *x, struct enbsim_ue *ue, int bi)
     t->peer.sin_family = AF_INET;
     t->peer.sin_addr = b->gw_addr;
     t->peer.sin_port = htons(GTPU_PORT);
+    if (x->enbs[ue->enb].cfg.has_s1u6 && b->gw6) {
+        /* an eNB on IPv6: to the gateway's IPv6 address */
+        t->peer6.sin6_family = AF_INET6;
+        t->peer6.sin6_addr = b->gw_addr6;
+        t->peer6.sin6_port = htons(GTPU_PORT);
+    }
     t->tun_fd = -1;
     ext->tun_used[bi] = true;
     if (!x->o.tun)
@@ -204,6 +213,7 @@ int enbsim_tun_sync(struct enbsim *x, struct enbsim_ue *ue)
             ext->tun[i].ul_teid = b->ul_teid;
             ext->tun[i].dl_teid = b->dl_teid;
             ext->tun[i].peer.sin_addr = b->gw_addr;
+            ext->tun[i].peer6.sin6_addr = b->gw_addr6;
             continue;
         }
         if (ext->tun_used[i] && (!want || ext->tun[i].dl_teid != b->dl_teid))

@@ -155,6 +155,30 @@ int gtpu_ep_open(struct gtpu_ep *ep, const struct sockaddr_in *local)
     return 0;
 }
 
+int gtpu_ep_open6(struct gtpu_ep *ep, const struct sockaddr_in6 *local)
+{
+    struct sockaddr_in6 sa = *local;
+    int on = 1;
+    sa.sin6_family = AF_INET6;
+    if (!sa.sin6_port)
+        sa.sin6_port = htons(GTPU_PORT);
+    memset(&ep->local, 0, sizeof(ep->local));
+    ep->udp_fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (ep->udp_fd < 0)
+        return -errno;
+    setsockopt(ep->udp_fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+    if (bind(ep->udp_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+        int err = errno;
+        close(ep->udp_fd);
+        ep->udp_fd = -1;
+        return -err;
+    }
+    int bufsz = 4 << 20;
+    setsockopt(ep->udp_fd, SOL_SOCKET, SO_RCVBUF, &bufsz, sizeof(bufsz));
+    setsockopt(ep->udp_fd, SOL_SOCKET, SO_SNDBUF, &bufsz, sizeof(bufsz));
+    return 0;
+}
+
 void gtpu_ep_close(struct gtpu_ep *ep)
 {
     if (ep->udp_fd >= 0)
@@ -201,8 +225,10 @@ static int send_gpdu(struct gtpu_ep *ep, struct gtpu_ue *ue, size_t n)
     uint8_t hdr[ROOM];
     size_t hl = gtpu_push(ep, hdr, ue->ul_teid, n);
     memcpy(ep->buf + ROOM - hl, hdr, hl);
+    bool v6 = ue->peer6.sin6_family == AF_INET6;
     if (sendto(ep->udp_fd, ep->buf + ROOM - hl, hl + n, 0,
-               (struct sockaddr *)&ue->peer, sizeof(ue->peer)) >= 0) {
+               v6 ? (struct sockaddr *)&ue->peer6 : (struct sockaddr *)&ue->peer,
+               v6 ? sizeof(ue->peer6) : sizeof(ue->peer)) >= 0) {
         ue->ul_pkts++;
         return 0;
     }
@@ -233,7 +259,7 @@ int gtpu_ep_send_tpdu(struct gtpu_ep *ep, struct gtpu_ue *ue, const void *pkt, s
 }
 
 static void answer_echo(struct gtpu_ep *ep, const uint8_t *req, size_t len,
-                        const struct sockaddr_in *from)
+                        const struct sockaddr *from, socklen_t fl)
 {
     /* TS 29.281 7.2.2: Echo Response carries the sequence number of the
      * request and a Recovery IE (type 14, restart counter 0). */
@@ -243,8 +269,7 @@ static void answer_echo(struct gtpu_ep *ep, const uint8_t *req, size_t len,
         rsp[8] = req[8];
         rsp[9] = req[9];
     }
-    sendto(ep->udp_fd, rsp, sizeof(rsp), 0, (const struct sockaddr *)from,
-           sizeof(*from));
+    sendto(ep->udp_fd, rsp, sizeof(rsp), 0, from, fl);
 }
 
 int gtpu_payload_offset(const uint8_t *p, size_t len)
@@ -280,7 +305,7 @@ int gtpu_payload_offset(const uint8_t *p, size_t len)
 void gtpu_ep_downlink(struct gtpu_ep *ep, gtpu_ue_lookup_fn lookup, void *arg)
 {
     for (int i = 0; i < 64; i++) {
-        struct sockaddr_in from;
+        struct sockaddr_storage from;
         socklen_t fl = sizeof(from);
         ssize_t n = recvfrom(ep->udp_fd, ep->buf, sizeof(ep->buf), 0,
                              (struct sockaddr *)&from, &fl);
@@ -293,12 +318,18 @@ void gtpu_ep_downlink(struct gtpu_ep *ep, gtpu_ue_lookup_fn lookup, void *arg)
                         ((uint32_t)p[6] << 8) | p[7];
         switch (p[1]) {
         case GTPU_ECHO_REQ:
-            answer_echo(ep, p, (size_t)n, &from);
+            answer_echo(ep, p, (size_t)n, (struct sockaddr *)&from, fl);
             continue;
         case GTPU_ERR_IND:
             ep->err_ind++;
-            fprintf(stderr, "%s: Error Indication from %s\n", lname(ep),
-                    inet_ntoa(from.sin_addr));
+            {
+                char a[INET6_ADDRSTRLEN] = "?";
+                if (from.ss_family == AF_INET6)
+                    inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&from)->sin6_addr, a, sizeof(a));
+                else
+                    inet_ntop(AF_INET, &((struct sockaddr_in *)&from)->sin_addr, a, sizeof(a));
+                fprintf(stderr, "%s: Error Indication from %s\n", lname(ep), a);
+            }
             continue;
         case GTPU_GPDU:
             break;

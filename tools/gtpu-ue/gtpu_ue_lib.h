@@ -49,6 +49,8 @@ struct gtpu_ue {
     uint32_t ul_teid;        /* TEID the gateway allocated (we send with it) */
     uint32_t dl_teid;        /* TEID we allocated (the gateway sends with it) */
     struct sockaddr_in peer; /* the gateway's S1-U address, port 2152 */
+    struct sockaddr_in6 peer6; /* instead, when its family is AF_INET6: over
+                                * an IPv6 endpoint (gtpu_ep_open6()) */
     int tun_fd;              /* -1 when no TUN device is open */
     uint64_t ul_pkts, dl_pkts;
     /* IPv6 (PDN type IPv6/IPv4v6, TS 23.401 5.3.1.2.2): the interface
@@ -91,6 +93,8 @@ void gtpu_ue_tun_close(struct gtpu_ue *ue);
 
 /* Binds UDP `local` (port 2152 when 0) non-blocking; -errno. */
 int gtpu_ep_open(struct gtpu_ep *ep, const struct sockaddr_in *local);
+/* The same on an IPv6 address: GTP-U over IPv6 (TS 29.281 4.4.1). */
+int gtpu_ep_open6(struct gtpu_ep *ep, const struct sockaddr_in6 *local);
 void gtpu_ep_close(struct gtpu_ep *ep);
 
 /* Reads up to 64 packets from the UE's TUN device and sends them to

@@ -655,15 +655,49 @@ static void rd_mme(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
 
 /* ------------------------------------------------- gtpu, datapath ---- */
 
+/* An IPv6 S1-U address: unicast that routing reaches (the datapath's
+ * dp_s1u6_addr_check() refuses the same). */
+static void rd_s1u_ipv6(struct ycfg *c, yaml_node_t *n, const char *path, struct in6_addr *out)
+{
+    if (!ycfg_want_scalar(c, n, path, "an IPv6 address"))
+        return;
+    const char *s = ycfg_sval(n), *why = NULL;
+    if (inet_pton(AF_INET6, s, out) != 1) {
+        ycfg_err(c, n, path, "'%s' is not an IPv6 address", s);
+        return;
+    }
+    if (IN6_IS_ADDR_UNSPECIFIED(out) || IN6_IS_ADDR_LOOPBACK(out))
+        why = "unspecified or loopback";
+    else if (IN6_IS_ADDR_MULTICAST(out))
+        why = "multicast";
+    else if (IN6_IS_ADDR_LINKLOCAL(out))
+        why = "link-local (fe80::/10)";
+    else if (IN6_IS_ADDR_V4MAPPED(out))
+        why = "IPv4-mapped (give gtpu.address)";
+    if (why) {
+        ycfg_err(c, n, path, "'%s' is %s, not an S1-U address", s, why);
+        memset(out, 0, sizeof(*out));
+    }
+}
+
 static void rd_gtpu(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
 {
-    static const char *const keys[] = {"address"};
+    static const char *const keys[] = {"address", "address6"};
     struct ycfg_map m;
-    if (!ycfg_map_open(c, n, "gtpu", keys, 1, &m))
+    if (!ycfg_map_open(c, n, "gtpu", keys, 2, &m))
         return;
     yaml_node_t *v = ycfg_map_need(c, &m, "address");
     if (v)
         ycfg_rd_ipv4(c, v, "gtpu.address", &cfg->gtpu.address);
+    if (m.val[1])
+        rd_s1u_ipv6(c, m.val[1], "gtpu.address6", &cfg->gtpu.address6);
+    /* TS 36.414 5.1: IPv4, or IPv4 then IPv6 in one 160-bit address */
+    memcpy(cfg->gtpu.tla, &cfg->gtpu.address.s_addr, 4);
+    cfg->gtpu.tla_bits = 32;
+    if (!IN6_IS_ADDR_UNSPECIFIED(&cfg->gtpu.address6)) {
+        memcpy(cfg->gtpu.tla + 4, cfg->gtpu.address6.s6_addr, 16);
+        cfg->gtpu.tla_bits = 160;
+    }
 }
 
 static void rd_datapath(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)

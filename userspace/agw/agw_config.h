@@ -164,6 +164,13 @@ struct agw_config {
 
     struct {
         struct in_addr address;
+        struct in6_addr address6;   /* :: = none: no GTP-U over IPv6 */
+        /* what the gateway sends as its Transport Layer Address (TS
+         * 36.413 9.2.2.1, TS 36.414 5.1): IPv4 (32 bits), or IPv4 then
+         * IPv6 (160 bits) with address6, so that an eNB on either picks
+         * its own; filled by the parser */
+        uint8_t tla[20];
+        uint16_t tla_bits;
     } gtpu;
 
     struct {

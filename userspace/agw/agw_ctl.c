@@ -129,11 +129,14 @@ static void cmd_ue_show(struct agw_ctx *ctx, struct strbuf *o, struct agw_ue *ue
          (unsigned long long)ue->ue_ambr_dl);
     for (unsigned i = 0; i < AGW_MAX_PDN; i++) {
         const struct agw_pdn *p = &ue->pdn[i];
-        char ip[INET_ADDRSTRLEN], enb[INET_ADDRSTRLEN];
+        char ip[INET_ADDRSTRLEN], enb[INET6_ADDRSTRLEN];
         if (p->state == PDN_FREE)
             continue;
         inet_ntop(AF_INET, &p->ue_ip, ip, sizeof(ip));
-        inet_ntop(AF_INET, &p->enb_addr, enb, sizeof(enb));
+        if (!p->enb_addr.s_addr && !IN6_IS_ADDR_UNSPECIFIED(&p->enb6))
+            inet_ntop(AF_INET6, &p->enb6, enb, sizeof(enb));    /* GTP-U over IPv6 */
+        else
+            inet_ntop(AF_INET, &p->enb_addr, enb, sizeof(enb));
         strbuf_printf(o, "pdn ebi %u apn %s ip %s state %s ul_teid 0x%08x dl_teid 0x%08x enb %s qci %u "
              "ambr ul %llu dl %llu\n", p->ebi, ctx->cfg->apns[p->apn_idx].name, ip,
              pdn_state_str(p->state), p->ul_teid, p->dl_teid, enb, p->qci,

@@ -102,6 +102,9 @@ struct agw_pdn {
     uint32_t ul_teid;               /* the gateway's S1-U TEID (uplink) */
     uint32_t dl_teid;               /* the eNB's S1-U TEID; 0 before ICS/E-RAB setup */
     struct in_addr enb_addr;
+    struct in6_addr enb6;           /* the eNB's IPv6 S1-U address, used while
+                                     * enb_addr is 0 (an eNB on IPv6 only,
+                                     * s1ap_handler.c) */
     uint64_t ambr_ul_bps, ambr_dl_bps;
     uint8_t qci;
     uint8_t arp_prio;

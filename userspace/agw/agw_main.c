@@ -95,6 +95,7 @@ static int datapath_open(struct agw_ctx *ctx)
                  cfg->datapath.bpf_dir);
     dc.mode = cfg->datapath.mode == AGW_DP_NAT ? XEPC_MODE_NAT : XEPC_MODE_ROUTED;
     dc.gtpu_addr = cfg->gtpu.address;
+    dc.gtpu_addr6 = cfg->gtpu.address6;     /* :: = none */
     dc.max_sessions = cfg->datapath.max_sessions;
     dc.max_charging = agw_config_max_charging(cfg);
     dc.xdp_generic = cfg->datapath.xdp_mode == AGW_XDP_GENERIC;

@@ -230,6 +230,9 @@ void pgw_pdn_spec(const struct agw_ue *ue, const struct agw_pdn *p, struct dp_se
     s->ue_addr = p->ue_ip;
     s->has_tunnel = p->dl_teid != 0;
     s->enb_addr = p->enb_addr;
+    /* an eNB on IPv6 only (TS 36.413 9.2.2.1): GTP-U over IPv6 */
+    s->enb_is6 = s->has_tunnel && !p->enb_addr.s_addr && !IN6_IS_ADDR_UNSPECIFIED(&p->enb6);
+    s->enb6_addr = p->enb6;
     s->dl_teid = p->dl_teid;
     s->has_ue6 = pgw_pdn_has_v6(p);
     memcpy(s->ue6_prefix, p->ue6_prefix, sizeof(s->ue6_prefix));
@@ -307,6 +310,7 @@ int pgw_pdn_suspend(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p)
 {
     p->dl_teid = 0;
     p->enb_addr.s_addr = 0;
+    memset(&p->enb6, 0, sizeof(p->enb6));
     int rc = p->dp_installed ? pgw_pdn_program(ctx, ue, p) : 0;
     esm_bearer_suspend(ctx, ue, p->ebi);
     return rc;

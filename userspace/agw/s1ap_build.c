@@ -19,11 +19,13 @@ static void put_teid(uint8_t out[4], uint32_t teid)
     out[3] = (uint8_t)teid;
 }
 
-/* TS 36.413 9.2.2.1 Transport Layer Address: an IPv4 address as 32 bits. */
-static void put_tla(s1ap_TransportLayerAddress *tla, const struct in_addr *a)
+/* TS 36.413 9.2.2.1 Transport Layer Address, TS 36.414 5.1: our IPv4
+ * address (32 bits), or IPv4 then IPv6 (160 bits) with gtpu.address6, so
+ * that an eNB on IPv6 sets its tunnel up over IPv6 (agw_config.c). */
+static void put_tla(s1ap_TransportLayerAddress *tla, const struct agw_config *cfg)
 {
-    tla->buf = (const uint8_t *)&a->s_addr;
-    tla->nbits = 32;
+    tla->buf = cfg->gtpu.tla;
+    tla->nbits = cfg->gtpu.tla_bits;
 }
 
 /* TS 36.413 9.1.8.5 S1 SETUP RESPONSE */
@@ -149,7 +151,7 @@ int s1ap_send_ics_request(struct agw_ctx *ctx, struct agw_ue *ue, const uint8_t 
         memset(it, 0, sizeof(*it));
         it->e_RAB_ID = p->ebi;
         fill_qos(&it->e_RABlevelQoSParameters, p);
-        put_tla(&it->transportLayerAddress, &ctx->cfg->gtpu.address);
+        put_tla(&it->transportLayerAddress, ctx->cfg);
         put_teid(it->gTP_TEID, p->ul_teid);
         if (nas && p->state == PDN_PENDING && nas_len) {
             it->nAS_PDU_present = true;
@@ -199,7 +201,7 @@ int s1ap_send_erab_setup(struct agw_ctx *ctx, const struct agw_ue *ue, const str
     memset(&it, 0, sizeof(it));
     it.e_RAB_ID = p->ebi;
     fill_qos(&it.e_RABlevelQoSParameters, p);
-    put_tla(&it.transportLayerAddress, &ctx->cfg->gtpu.address);
+    put_tla(&it.transportLayerAddress, ctx->cfg);
     put_teid(it.gTP_TEID, p->ul_teid);
     return s1ap_send_erab_setup_item(ctx, ue, &it, nas, nas_len);
 }

@@ -46,8 +46,9 @@ static void ded_erab(struct agw_ctx *ctx, const struct agw_bearer *b, s1ap_E_RAB
 {
     *id = b->ebi;
     fill_qos(qos, b, false);
-    tla->buf = (const uint8_t *)&ctx->cfg->gtpu.address.s_addr;
-    tla->nbits = 32;
+    /* ours: IPv4, or IPv4 + IPv6 with gtpu.address6 (agw_config.c) */
+    tla->buf = ctx->cfg->gtpu.tla;
+    tla->nbits = ctx->cfg->gtpu.tla_bits;
     put_teid(teid, b->ul_teid);
 }
 

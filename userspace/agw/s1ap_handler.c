@@ -343,14 +343,27 @@ static void handle_ul_nas(struct agw_ctx *ctx, struct agw_enb *enb, uint16_t str
     emm_handle_uplink(ctx, ue, m->NAS_PDU.buf, m->NAS_PDU.len, false);
 }
 
-static bool tla_ipv4(const s1ap_TransportLayerAddress *tla, struct in_addr *out)
+/* TS 36.414 5.1 / 36.413 9.2.2.1: IPv4 (32 bits), IPv6 (128 bits), or
+ * IPv4 then IPv6 (160 bits), of which the IPv4 address is taken (the
+ * tunnel an IPv4-only gateway would use too).  IPv6 alone goes into *v6
+ * with *v4 0.0.0.0, when the gateway has an IPv6 S1-U address. */
+static bool tla_parse(const struct agw_ctx *ctx, const s1ap_TransportLayerAddress *tla,
+                      struct in_addr *v4, struct in6_addr *v6)
 {
-    /* TS 36.414 5.1 / 36.413 9.2.2.1: IPv4 (32 bits), or IPv4 then IPv6
-     * (160 bits); IPv6 alone is not served yet */
-    if (tla->nbits != 32 && tla->nbits != 160)
+    memset(v6, 0, sizeof(*v6));
+    v4->s_addr = 0;
+    if (!tla->buf)
         return false;
-    memcpy(&out->s_addr, tla->buf, 4);
-    return true;
+    if (tla->nbits == 32 || tla->nbits == 160) {
+        memcpy(&v4->s_addr, tla->buf, 4);
+        return true;
+    }
+    if (tla->nbits != 128 || IN6_IS_ADDR_UNSPECIFIED(&ctx->cfg->gtpu.address6))
+        return false;
+    memcpy(v6->s6_addr, tla->buf, 16);
+    /* not an address a tunnel can go to (dp_s1u6_addr_check()) */
+    return !IN6_IS_ADDR_UNSPECIFIED(v6) && !IN6_IS_ADDR_MULTICAST(v6) &&
+           !IN6_IS_ADDR_LINKLOCAL(v6) && !IN6_IS_ADDR_LOOPBACK(v6) && !IN6_IS_ADDR_V4MAPPED(v6);
 }
 
 static uint32_t get_teid(const uint8_t t[4])
@@ -365,7 +378,10 @@ static bool bearer_setup(struct agw_ctx *ctx, struct agw_ue *ue, uint8_t ebi,
     struct agw_pdn *p = pgw_pdn_by_ebi(ue, ebi);
     char b[20];
     struct in_addr enb = {0};
-    if ((p || esm_bearer_by_ebi(ue, ebi)) && (!tla_ipv4(tla, &enb) || get_teid(teid) == 0)) {
+    struct in6_addr enb6;
+    if ((p || esm_bearer_by_ebi(ue, ebi)) &&
+        (!tla_parse(ctx, tla, &enb, &enb6) || get_teid(teid) == 0 || (!p && !enb.s_addr))) {
+        /* (a dedicated bearer over IPv6 only: not yet) */
         LOG_WARN(ctx, "s1ap", "ue %s: E-RAB %u with an unusable transport address or TEID",
                  ue_imsi_log(ctx, ue, b), ebi);
         return false;
@@ -377,6 +393,7 @@ static bool bearer_setup(struct agw_ctx *ctx, struct agw_ue *ue, uint8_t ebi,
         return false;
     }
     p->enb_addr = enb;
+    p->enb6 = enb6;                 /* GTP-U over IPv6 when enb is 0.0.0.0 */
     p->dl_teid = get_teid(teid);
     if (pgw_pdn_program(ctx, ue, p) < 0)
         return false;

@@ -118,8 +118,8 @@ int s1ap_send_ho_request(struct agw_ctx *ctx, const struct agw_ue *ue,
         s1ap_E_RABToBeSetupItemHOReq *it = &items[n++];
         memset(it, 0, sizeof(*it));
         it->e_RAB_ID = p->ebi;
-        it->transportLayerAddress.buf = (const uint8_t *)&ctx->cfg->gtpu.address.s_addr;
-        it->transportLayerAddress.nbits = 32;
+        it->transportLayerAddress.buf = ctx->cfg->gtpu.tla;
+        it->transportLayerAddress.nbits = ctx->cfg->gtpu.tla_bits;
         put_teid4(it->gTP_TEID, p->ul_teid);
         it->e_RABlevelQosParameters.qCI = p->qci;
         it->e_RABlevelQosParameters.allocationRetentionPriority.priorityLevel = p->arp_prio;

@@ -231,11 +231,15 @@ static int write_pdns(struct agw_ctx *ctx, struct ue_store *s, struct agw_ue *ue
     }
     for (unsigned i = 0; i < AGW_MAX_PDN; i++) {
         const struct agw_pdn *p = &ue->pdn[i];
-        char ip[INET_ADDRSTRLEN], enb[INET_ADDRSTRLEN];
+        char ip[INET_ADDRSTRLEN], enb[INET6_ADDRSTRLEN];
         if (p->state == PDN_FREE)
             continue;
         inet_ntop(AF_INET, &p->ue_ip, ip, sizeof(ip));
-        inet_ntop(AF_INET, &p->enb_addr, enb, sizeof(enb));
+        /* the column holds the eNB's IPv4 address, or its IPv6 one */
+        if (!p->enb_addr.s_addr && !IN6_IS_ADDR_UNSPECIFIED(&p->enb6))
+            inet_ntop(AF_INET6, &p->enb6, enb, sizeof(enb));
+        else
+            inet_ntop(AF_INET, &p->enb_addr, enb, sizeof(enb));
         st = in_place ? s->ups_pdn : s->ins_pdn;
         sqlite3_bind_text(st, 1, ue->imsi, -1, SQLITE_STATIC);
         sqlite3_bind_int(st, 2, p->ebi);
@@ -348,7 +352,9 @@ static int load_pdns(struct agw_ctx *ctx, struct agw_ue *ue, sqlite3_stmt *st)
         p->static_ip = sqlite3_column_int(st, 4);
         p->ul_teid = (uint32_t)sqlite3_column_int64(st, 5);
         p->dl_teid = (uint32_t)sqlite3_column_int64(st, 6);
-        inet_pton(AF_INET, (const char *)sqlite3_column_text(st, 7), &p->enb_addr);
+        const char *enb = (const char *)sqlite3_column_text(st, 7);
+        if (enb && inet_pton(AF_INET, enb, &p->enb_addr) != 1)
+            inet_pton(AF_INET6, enb, &p->enb6);     /* an eNB on IPv6 */
         p->ambr_ul_bps = (uint64_t)sqlite3_column_int64(st, 8);
         p->ambr_dl_bps = (uint64_t)sqlite3_column_int64(st, 9);
         p->qci = (uint8_t)sqlite3_column_int(st, 10);
@@ -372,7 +378,8 @@ static int load_pdns(struct agw_ctx *ctx, struct agw_ue *ue, sqlite3_stmt *st)
             /* the eNB address too: after a handover the target may use
              * the same TEID value as the source did */
             if (info.spec.dl_teid != p->dl_teid || info.spec.ue_addr.s_addr != p->ue_ip.s_addr ||
-                (p->dl_teid && info.spec.enb_addr.s_addr != p->enb_addr.s_addr))
+                (p->dl_teid && (info.spec.enb_addr.s_addr != p->enb_addr.s_addr ||
+                                memcmp(&info.spec.enb6_addr, &p->enb6, 16))))
                 pgw_pdn_program(ctx, ue, p);
         } else {
             pgw_pdn_program(ctx, ue, p);

@@ -65,6 +65,7 @@ static const char full_yaml[] =
     "  ts1relocoverall: 1500ms\n"
     "gtpu:\n"
     "  address: 192.0.2.10\n"
+    "  address6: 2001:db8:10::1\n"
     "datapath:\n"
     "  s1u: eth1\n"
     "  sgi: eth2\n"
@@ -164,6 +165,13 @@ static void test_full_file(void **state)
     assert_int_equal(c.mme.ue_ambr.ul_bps, 50000000);
     assert_int_equal(c.mme.ue_ambr.dl_bps, 3000000000000ULL);
     assert_int_equal(c.gtpu.address.s_addr, ip("192.0.2.10"));
+    {
+        /* TS 36.414 5.1: our Transport Layer Address, IPv4 then IPv6 */
+        static const uint8_t tla[20] = {192, 0, 2, 10, 0x20, 0x01, 0x0d, 0xb8, 0, 0x10,
+                                        0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+        assert_int_equal(c.gtpu.tla_bits, 160);
+        assert_memory_equal(c.gtpu.tla, tla, 20);
+    }
     assert_string_equal(c.datapath.s1u, "eth1");
     assert_string_equal(c.datapath.sgi, "eth2");
     assert_int_equal(c.datapath.mode, AGW_DP_ROUTED);
@@ -367,6 +375,19 @@ static const struct bad_row bad_rows[] = {
     {S_FULL, "mme: {tai: [{plmn: {mcc: \"001\", mnc: \"01\"}, tac: [1]}]}\n"
              "gtpu: {address: 1.2.3.4}\ndatapath: {s1u: a, sgi: b}\n",
      1, 1, "apns: required key missing"},
+    /* gtpu.address6 (GTP-U over IPv6) */
+    {S_FULL, "gtpu: {address: 1.2.3.4, address6: 10.0.0.1}\n", 1, 36,
+     "gtpu.address6: '10.0.0.1' is not an IPv6 address"},
+    {S_FULL, "gtpu: {address: 1.2.3.4, address6: fe80::1}\n", 1, 36,
+     "gtpu.address6: 'fe80::1' is link-local (fe80::/10), not an S1-U address"},
+    {S_FULL, "gtpu: {address: 1.2.3.4, address6: ff02::1}\n", 1, 36,
+     "gtpu.address6: 'ff02::1' is multicast, not an S1-U address"},
+    {S_FULL, "gtpu: {address: 1.2.3.4, address6: \"::\"}\n", 1, 36,
+     "gtpu.address6: '::' is unspecified or loopback, not an S1-U address"},
+    {S_FULL, "gtpu: {address: 1.2.3.4, address6: [2001:db8::1]}\n", 1, 36,
+     "gtpu.address6: expected an IPv6 address, got a list"},
+    {S_FULL, "gtpu: {address: 1.2.3.4, adress6: 2001:db8::1}\n", 1, 26,
+     "gtpu.adress6: unknown key"},
 
     /* logger */
     {S_TOP, "logger: 3\n", 1, 9, "logger: expected a mapping, got a scalar"},

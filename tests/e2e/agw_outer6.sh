@@ -1,0 +1,148 @@
+#!/bin/bash
+# Issue 13, section 4: an eNB whose S1-U transport address is IPv6, end to
+# end through xepc-agwd (routed mode).  The gateway has gtpu.address6 and
+# gives its Transport Layer Address as IPv4 + IPv6 (160 bits); enbsim
+# (--s1u-addr6) answers with a 128-bit address, so the E-RAB's tunnel is
+# GTP-U over IPv6 both ways.  A UE attaches with PDN type IPv4v6: the
+# Router Advertisement reaches it through the IPv6 tunnel, ping and
+# ping -6 reach the PDN, tshark decodes the S1-AP addresses (TS 36.413
+# 9.2.2.1) and the G-PDUs over IPv6 with good UDP checksums.  Detach
+# leaves no session.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/agw_lib.sh"
+
+e2e_require
+agw_require
+trap e2e_cleanup EXIT INT TERM
+tap_plan 12
+
+ENB6=2001:db8:1::2
+GWS1U6=2001:db8:1::1
+GW6=2001:db8:2::1
+PDN6=2001:db8:2::2
+UE_NET6=2001:db8:4500::/40
+
+e2e_topology || { not_ok "topology"; exit 1; }
+ipv6_on() {
+    # lib.sh turns IPv6 off everywhere: S1-U, SGi and the UEs' TUN devices
+    # get it back (no DAD, no kernel RA processing on the TUN devices:
+    # enbsim configures the address from the RA, gtpu_ue_lib.h)
+    local ns
+    for ns in "$NS_GW" "$NS_PDN" "$NS_ENB"; do
+        ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 \
+            net.ipv6.conf.default.disable_ipv6=0 net.ipv6.conf.lo.disable_ipv6=0 || return 1
+    done
+    in_enb sysctl -qw net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.default.accept_ra=0 \
+        net.ipv6.conf."$E_IF".disable_ipv6=0 &&
+        in_gw sysctl -qw net.ipv6.conf."$G_IF".disable_ipv6=0 \
+            net.ipv6.conf."$S_IF".disable_ipv6=0 net.ipv6.conf.all.forwarding=1 &&
+        in_pdn sysctl -qw net.ipv6.conf."$P_IF".disable_ipv6=0 &&
+        in_enb ip -6 addr add $ENB6/64 dev "$E_IF" nodad &&
+        in_gw ip -6 addr add $GWS1U6/64 dev "$S_IF" nodad &&
+        in_gw ip -6 addr add $GW6/64 dev "$G_IF" nodad &&
+        in_pdn ip -6 addr add $PDN6/64 dev "$P_IF" nodad &&
+        in_pdn ip -6 route add $UE_NET6 via $GW6 &&
+        in_pdn ip route add 10.48.0.0/24 via $SGI_ADDR &&
+        in_gw ping -6 -c1 -W2 $PDN6 >/dev/null &&
+        in_enb ping -6 -c1 -W2 $GWS1U6 >/dev/null
+}
+check "IPv6 on S1-U ($ENB6 - $GWS1U6) and SGi" ipv6_on
+
+agw_config
+sed -i -e "s|^gtpu:\$|gtpu:\n  address6: $GWS1U6|" \
+    -e 's|^apns:$|apns:\n  - name: v6\n    pdn_type: ipv4v6\n    pool: 10.48.0.0/24\n    pool6: 2001:db8:4500::/44|' \
+    "$AGW_CONF"
+AGW_SUB_APNS="v6;internet" agw_subscribers 1 || not_ok "subscriber import"
+check "xepcctl config check accepts gtpu.address6" "$XEPCCTL" config check "$AGW_CONF"
+
+CAP=$E2E_TMP/s1.pcap
+ip netns exec "$NS_ENB" timeout 300 tshark -q -i "$E_IF" -f "sctp or (ip6 and udp port 2152)" \
+    -w "$CAP" >"$E2E_TMP/tshark.log" 2>&1 &
+TSHARK_PID=$!
+echo $TSHARK_PID >"$E2E_TMP/tshark.pid"
+e2e_wait_capturing "$E2E_TMP/tshark.log" || diag "tshark did not say it captures"
+agw_start && ok "xepc-agwd started" || { not_ok "xepc-agwd start"; exit 1; }
+
+enbsim_bg "$E2E_TMP/e1.out" --ues 1 --apn v6 --pdn-type ipv4v6 --ue-eea 0x80 --hold -1 \
+    --detach --tun --s1u-addr6 $ENB6
+check "UE attached (PDN type IPv4v6) through an eNB on IPv6" agw_wait_stat attach_success 1 600
+ue6_addr() {
+    in_enb ip -6 -o addr show dev ue0 scope global 2>/dev/null | awk '{print $4}' | cut -d/ -f1
+}
+wait_ue6() {
+    for _ in $(seq 300); do
+        [ -n "$(ue6_addr)" ] && return 0
+        sleep 0.1
+    done
+    in_enb ip -6 addr show dev ue0 2>&1 | sed 's/^/#   /'
+    return 1
+}
+check "the Router Advertisement came through the IPv6 tunnel: ue0 has a global address" wait_ue6
+UE6=$(ue6_addr)
+UE4=$(in_enb ip -4 -o addr show dev ue0 2>/dev/null | awk '{print $4}' | cut -d/ -f1)
+diag "UE ue0: $UE4 and $UE6"
+IMSI1=$(awk -F, 'NR == 2 {print $1}' "$E2E_TMP/subs.csv")
+tunnel6() {
+    agwctl ue show "$IMSI1" >"$E2E_TMP/show.txt" 2>&1
+    xepcctl session list >"$E2E_TMP/list.txt" 2>&1
+    sed 's/^/#   /' "$E2E_TMP/show.txt" "$E2E_TMP/list.txt"
+    grep -qE "^pdn ebi 5 .* enb $ENB6 " "$E2E_TMP/show.txt" &&
+        grep -qE " $ENB6/0x" "$E2E_TMP/list.txt"
+}
+check "xepcctl ue show and session list: the tunnel goes to $ENB6" tunnel6
+in_enb ip -6 rule add from "$UE6" table 200
+in_enb ip -6 route add default dev ue0 table 200
+in_enb ip rule add from "$UE4" table 200
+in_enb ip route add default dev ue0 table 200
+check "ping from the UE to the PDN (inner IPv4 over IPv6)" \
+    in_enb ping -c 3 -i 0.2 -W 2 -I "$UE4" $PDN_ADDR
+check "ping -6 from the UE to the PDN (inner IPv6 over IPv6)" \
+    in_enb ping -6 -c 3 -i 0.2 -W 2 -I "$UE6" $PDN6
+outer6_counted() {
+    xepcctl stats >"$E2E_TMP/stats.txt" 2>&1 || return 1
+    grep -iE "outer IPv6" "$E2E_TMP/stats.txt" | sed 's/^/#   /'
+    grep -iE "uplink G-PDUs over outer IPv6" "$E2E_TMP/stats.txt" | grep -qE '[1-9]' &&
+        grep -iE "downlink encapsulated in outer IPv6" "$E2E_TMP/stats.txt" | grep -qE '[1-9]'
+}
+check "the datapath counted G-PDUs over IPv6 both ways" outer6_counted
+
+kill -INT "$ENBSIM_PID" 2>/dev/null
+wait "$ENBSIM_PID" 2>/dev/null
+no_sessions() {
+    for _ in $(seq 100); do
+        [ "$(xepcctl session list 2>/dev/null | awk '/^[0-9]+ sessions?$/ {print $1}')" = 0 ] &&
+            return 0
+        sleep 0.1
+    done
+    return 1
+}
+check "after the detach the datapath holds no session" no_sessions
+sleep 1
+kill -INT "$TSHARK_PID" 2>/dev/null
+wait "$TSHARK_PID" 2>/dev/null
+TS=(tshark -r "$CAP" -o nas-eps.null_decipher:FALSE -o udp.check_checksum:TRUE)
+tla_decoded() {
+    # TS 36.413 9.2.2.1: ours IPv4 + IPv6 in the request, the eNB's IPv6
+    "${TS[@]}" -Y "s1ap.InitialContextSetupRequest_element || s1ap.InitialContextSetupResponse_element" \
+        -T fields -e s1ap.procedureCode -e s1ap.transportLayerAddressIPv4 \
+        -e s1ap.transportLayerAddressIPv6 >"$E2E_TMP/tla.txt" 2>/dev/null
+    sed 's/^/#   /' "$E2E_TMP/tla.txt"
+    grep -qE "	$S1U_ADDR	$GWS1U6\$" "$E2E_TMP/tla.txt" &&
+        grep -qE "		$ENB6\$" "$E2E_TMP/tla.txt"
+}
+check "tshark: Transport Layer Addresses $S1U_ADDR + $GWS1U6 (ours) and $ENB6 (the eNB's)" tla_decoded
+gpdus6() {
+    "${TS[@]}" -Y "gtp.message == 0xff" -T fields -e ipv6.src -e ipv6.dst -e gtp.teid \
+        -e udp.checksum.status >"$E2E_TMP/g6.txt" 2>/dev/null
+    head -n 4 "$E2E_TMP/g6.txt" | sed 's/^/#   /'
+    local up down bad
+    up=$(grep -cE "^$ENB6(,[^	]*)?	$GWS1U6" "$E2E_TMP/g6.txt")
+    down=$(grep -cE "^$GWS1U6(,[^	]*)?	$ENB6(,[^	]*)?	[^	]*	(1|Good)\$" "$E2E_TMP/g6.txt")
+    bad=$(grep -cE "^$GWS1U6.*	(2|Bad)\$" "$E2E_TMP/g6.txt")
+    diag "G-PDUs over IPv6: $up uplink, $down downlink with a good checksum, $bad bad"
+    [ "$up" -ge 6 ] && [ "$down" -ge 6 ] && [ "$bad" = 0 ]
+}
+check "tshark: G-PDUs over IPv6 both ways, the gateway's with good UDP checksums" gpdus6
+agw_stop TERM
+[ -n "${E2E_KEEP:-}" ] && diag "kept $E2E_TMP"
+[ $TAP_FAILED = 0 ]
