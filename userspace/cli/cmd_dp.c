@@ -201,7 +201,6 @@ static const struct option dp_opts[] = {
     {"sgi", required_argument, NULL, OPT_SGI},
     {"mode", required_argument, NULL, OPT_MODE},
     {"gtpu-addr", required_argument, NULL, OPT_GTPU},
-    {"gtpu-addr6", required_argument, NULL, OPT_GTPU6},
     {"ue-dev", required_argument, NULL, OPT_UEDEV},
     {"portal", required_argument, NULL, OPT_PORTAL},
     {"max-sessions", required_argument, NULL, OPT_MAXS},
@@ -219,6 +218,8 @@ static const struct option dp_opts[] = {
     {"echo-rate", required_argument, NULL, OPT_ECHO_RATE},
     {"repair", no_argument, NULL, OPT_REPAIR},
     {"s1u-mtu", required_argument, NULL, OPT_S1U_MTU},
+    /* in the enum's order: the error messages index this table */
+    {"gtpu-addr6", required_argument, NULL, OPT_GTPU6},
     {0},
 };
 
