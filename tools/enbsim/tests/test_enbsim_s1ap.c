@@ -239,6 +239,47 @@ static void test_parse_ics_request(void **state)
     assert_memory_equal(dl.kenb, key, 32);
 }
 
+/* TS 36.414 5.1: the gateway's IPv4 + IPv6 address (160 bits) gives both;
+ * an eNB on IPv6 (--s1u-addr6) answers with its 128-bit address */
+static void test_ipv6_transport_layer_address(void **state)
+{
+    (void)state;
+    struct s1ap_pdu p;
+    s1ap_E_RABToBeSetupItemBearerSUReq it;
+    uint8_t gw[20] = {192, 0, 2, 10, 0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    uint8_t nas[] = {0x27, 1, 2, 3, 4, 5, 0x07, 0x42}, buf[256];
+    struct in6_addr a6;
+    s1ap_pdu_init(&p, S1AP_MSG_E_RABSetupRequest);
+    p.u.E_RABSetupRequest.MME_UE_S1AP_ID = 9;
+    p.u.E_RABSetupRequest.eNB_UE_S1AP_ID = 3;
+    memset(&it, 0, sizeof(it));
+    it.e_RAB_ID = 6;
+    it.e_RABlevelQoSParameters.qCI = 9;
+    it.e_RABlevelQoSParameters.allocationRetentionPriority.priorityLevel = 15;
+    it.transportLayerAddress.buf = gw;
+    it.transportLayerAddress.nbits = 160;
+    memcpy(it.gTP_TEID, "\x00\x00\x01\x02", 4);
+    it.nAS_PDU.buf = nas;
+    it.nAS_PDU.len = sizeof(nas);
+    p.u.E_RABSetupRequest.E_RABToBeSetupListBearerSUReq.count = 1;
+    p.u.E_RABSetupRequest.E_RABToBeSetupListBearerSUReq.items = &it;
+    mme_encode(&p);
+    assert_int_equal(dl.n_erab, 1);
+    assert_int_equal(dl.erab[0].addr.s_addr, inet_addr("192.0.2.10"));
+    assert_true(dl.erab[0].has6);
+    inet_pton(AF_INET6, "2001:db8:1::1", &a6);
+    assert_memory_equal(&dl.erab[0].addr6, &a6, 16);
+
+    struct enb_erab e = {.id = 6, .teid = 0xa0000002, .has6 = true};
+    inet_pton(AF_INET6, "2001:db8:1::2", &e.addr6);
+    int n = enb_build_erab_setup_response(9, 3, &e, 1, buf, sizeof(buf));
+    decode(buf, n, S1AP_MSG_E_RABSetupResponse);
+    const s1ap_TransportLayerAddress *t =
+        &pdu.u.E_RABSetupResponse.E_RABSetupListBearerSURes.items[0].transportLayerAddress;
+    assert_int_equal(t->nbits, 128);
+    assert_memory_equal(t->buf, e.addr6.s6_addr, 16);
+}
+
 static void test_parse_release_command_and_dl_nas(void **state)
 {
     (void)state;
@@ -690,6 +731,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_unknown_ie_rejected_by_the_codec),
         cmocka_unit_test(test_parse_s1_setup_failure_cause_and_wait),
         cmocka_unit_test(test_parse_ics_request),
+        cmocka_unit_test(test_ipv6_transport_layer_address),
         cmocka_unit_test(test_parse_release_command_and_dl_nas),
         cmocka_unit_test(test_mobility_messages_decode),
         cmocka_unit_test(test_parse_paging_path_switch_ack_reset),
