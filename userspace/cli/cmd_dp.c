@@ -218,7 +218,6 @@ static const struct option dp_opts[] = {
     {"echo-rate", required_argument, NULL, OPT_ECHO_RATE},
     {"repair", no_argument, NULL, OPT_REPAIR},
     {"s1u-mtu", required_argument, NULL, OPT_S1U_MTU},
-    /* in the enum's order: the error messages index this table */
     {"gtpu-addr6", required_argument, NULL, OPT_GTPU6},
     {0},
 };
