@@ -215,6 +215,13 @@ static inline __u32 xepc_ue_slot(__be32 ue_addr, __u32 mask)
 						 * rating group whatever bearer carries
 						 * it).  Userspace only: the datapath
 						 * reads the fields as always */
+#define XEPC_SF_POLICY_SHARERS	(1u << 5)	/* on a default bearer's session:
+						 * dedicated bearers may share its
+						 * policy (set before the first one
+						 * takes it, never cleared), so that
+						 * changing or deleting a session
+						 * without scans the sessions only
+						 * when it has.  Userspace only */
 
 /* Actions of rules, of a session's default, of final-unit handling. */
 enum xepc_action {

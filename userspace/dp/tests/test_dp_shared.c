@@ -201,9 +201,16 @@ static void run(const char *pin_root)
         dp_ctx_error(ctx));
     tap(!dp_session_add(ctx, &d, XEPC_ACT_PASS), "the default bearer's session: rule of "
         "rating group %u, quota of 350 bytes", RG);
+    struct xepc_session ds;
+    tap(!dp_session_read(ctx, XEPC_TEID_SID(DEF_TEID), &ds) &&
+        !(ds.flags & XEPC_SF_POLICY_SHARERS),
+        "no bearer shares its policy yet: not marked (its delete scans no session)");
     rc = dp_session_add(ctx, &b, XEPC_ACT_PASS);
     tap(!rc && refs_equal(ctx), "the dedicated bearer takes its ruleset and charging slots "
         "(XEPC_SF_SHARED_POLICY): %s", rc ? dp_ctx_error(ctx) : "ok");
+    tap(!dp_session_read(ctx, XEPC_TEID_SID(DEF_TEID), &ds) &&
+        (ds.flags & XEPC_SF_POLICY_SHARERS),
+        "the default bearer's session is marked XEPC_SF_POLICY_SHARERS");
     struct dp_session_spec other = b;
     other.ul_teid = 0x01000012;
     inet_pton(AF_INET, "10.45.0.10", &other.ue_addr);
@@ -292,7 +299,7 @@ int main(void)
     char root[] = "/tmp/xepc-shared.XXXXXX";
     if (!dp_test_env_enter(root))
         return 0;
-    printf("1..17\n");
+    printf("1..19\n");
     run(root);
     dp_test_env_leave(root);
     return n_failed ? 1 : 0;
