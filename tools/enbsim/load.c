@@ -449,6 +449,7 @@ unsigned enbsim_bind_erabs(struct enbsim *x, struct enbsim_ue *ue, const struct 
              * changes with every handover (the generation in bits 31-26) */
             b->dl_teid = ((uint32_t)(ext_of(x, ue)->teid_gen & 63) << 26) |
                          ((uint32_t)(ue->idx + 1) << 4) | b->ebi;
+            res[n] = (struct enb_erab){0};     /* has6 read by put_tla() */
             res[n].id = b->ebi;
             res[n].teid = b->dl_teid;
             res[n].addr = e->cfg.s1u_addr;

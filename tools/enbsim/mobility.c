@@ -214,6 +214,7 @@ static void start_x2(struct enbsim *x, struct enbsim_ue *ue)
         struct ue_bearer *b = &ue->bearer[i];
         if (!b->active || !b->ul_teid)
             continue;
+        er[n] = (struct enb_erab){0};           /* has6 read by put_tla() */
         er[n].id = b->ebi;
         er[n].addr = te->cfg.s1u_addr;
         er[n].teid = ((uint32_t)(gen & 63) << 26) | ((uint32_t)(ue->idx + 1) << 4) | b->ebi;
@@ -438,6 +439,7 @@ static void on_ho_request(struct enbsim *x, struct enbsim_enb *e, const struct e
         if (!known)
             continue;
         ext->ho_ul[ext->ho_n_ul++] = dl->erab[k];
+        adm[n] = (struct enb_erab){0};          /* has6 read by put_tla() */
         adm[n].id = dl->erab[k].id;
         adm[n].addr = e->cfg.s1u_addr;
         adm[n].teid = ((uint32_t)(gen & 63) << 26) | ((uint32_t)(ue->idx + 1) << 4) |
