@@ -76,6 +76,31 @@ static bool dp_test_env_enter(char *root)
     return true;
 }
 
+/* dp up on lo in NAT mode (generic XDP, 64 sessions, GTP-U 192.0.2.1),
+ * pinned under pin_root/xepc (its path into pin_dir), with a TAP line:
+ * the context, or NULL when it failed. */
+__attribute__((unused)) static struct dp_ctx *dp_test_up_lo(const char *pin_root, char *pin_dir,
+                                                          size_t len)
+{
+    struct dp_config cfg;
+    struct dp_ctx *ctx = NULL;
+    snprintf(pin_dir, len, "%s/xepc", pin_root);
+    dp_config_init(&cfg);
+    snprintf(cfg.s1u_ifname, sizeof(cfg.s1u_ifname), "lo");
+    cfg.mode = XEPC_MODE_NAT;
+    cfg.xdp_generic = true;
+    cfg.max_sessions = 64;
+    inet_pton(AF_INET, "192.0.2.1", &cfg.gtpu_addr);
+    snprintf(cfg.pin_dir, sizeof(cfg.pin_dir), "%s", pin_dir);
+    int rc = dp_up(&cfg, &ctx);
+    tap(!rc, "dp up on lo (NAT mode): %s", rc ? dp_ctx_error(ctx) : "ok");
+    if (rc) {
+        dp_close(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
 static void dp_test_env_leave(const char *root)
 {
     umount(root);

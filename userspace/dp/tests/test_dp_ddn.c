@@ -49,22 +49,10 @@ static int set_tunnel(struct dp_ctx *ctx, bool on)
 static void run(const char *pin_root)
 {
     char pin_dir[256];
-    snprintf(pin_dir, sizeof(pin_dir), "%s/xepc", pin_root);
-    struct dp_config cfg;
-    struct dp_ctx *ctx = NULL;
-    dp_config_init(&cfg);
-    snprintf(cfg.s1u_ifname, sizeof(cfg.s1u_ifname), "lo");
-    cfg.mode = XEPC_MODE_NAT;
-    cfg.xdp_generic = true;
-    cfg.max_sessions = 64;
-    inet_pton(AF_INET, "192.0.2.1", &cfg.gtpu_addr);
-    snprintf(cfg.pin_dir, sizeof(cfg.pin_dir), "%s", pin_dir);
-    int rc = dp_up(&cfg, &ctx);
-    tap(!rc, "dp up on lo (NAT mode): %s", rc ? dp_ctx_error(ctx) : "ok");
-    if (rc) {
-        dp_close(ctx);
+    struct dp_ctx *ctx = dp_test_up_lo(pin_root, pin_dir, sizeof(pin_dir));
+    if (!ctx)
         return;
-    }
+    int rc;
     struct dp_session_spec s = {.ul_teid = UL_TEID};
     inet_pton(AF_INET, UE, &s.ue_addr);
     rc = dp_session_add(ctx, &s, XEPC_ACT_PASS);
