@@ -15,30 +15,22 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/agw_lib.sh"
 source "$(dirname "$0")/orc_lib.sh"
 
-e2e_require
-agw_require
-[ -x "$ORCD" ] || skip_all "build first: make all (xepc-orcd)"
-command -v tshark >/dev/null || skip_all "tshark missing (make deps)"
-command -v sqlite3 >/dev/null && command -v curl >/dev/null || skip_all "sqlite3/curl missing (make deps)"
+agw_orc_require tshark
 UE_PID=""
 TS_PID=""
 trap '[ -n "$UE_PID" ] && kill "$UE_PID" 2>/dev/null; [ -n "$TS_PID" ] && kill "$TS_PID" 2>/dev/null; orcd_stop; e2e_cleanup' EXIT
 tap_plan 8
 
-e2e_topology || { not_ok "topology"; exit 1; }
-orc_setup 172.16.2.2 || { not_ok "orcd setup"; exit 1; }
-orcd_start || { not_ok "orcd start"; exit 1; }
+agw_orc_up
 st() { orc_status "$@"; }
 s1=$(st POST /v1/networks '{"id":"net1","plmn":{"mcc":"001","mnc":"02"},"tacs":[7,8]}')
 s2=$(st POST /v1/networks/net1/apns '{"id":"internet","ambr":{"ul":50000000,"dl":100000000}}')
-"$ENBSIM" gen-subscribers --count 1 --imsi-base 001010000000001 --apn internet >"$E2E_TMP/subs.csv"
-s3=$(st POST /v1/networks/net1/subscribers "$(awk -F, 'NR==2 {printf "{\"imsi\":\"%s\",\"k\":\"%s\",\"opc\":\"%s\",\"apns\":[\"internet\"]}", $1, $2, $3}' "$E2E_TMP/subs.csv")")
+orc_gen_subscriber
+s3=$(orc_post_subscriber '"apns":["internet"]')
 [ "$s1 $s2 $s3" = "201 201 201" ] && ok "orcd: network net1 (PLMN 001/02, TACs 7 8), APN, subscriber" ||
     not_ok "orcd objects: $s1 $s2 $s3"
 
-AGW_LOG_LEVEL=info agw_config
-orc_gw_config "$AGW_CONF" net1 gw1 hw-e2e-net 172.16.2.2
-orc_register "$AGW_CONF" net1 || not_ok "register"
+agw_orc_config hw-e2e-net
 CAP=$E2E_TMP/s1ap.pcap
 ip netns exec "$NS_ENB" timeout 120 tshark -q -i "$E_IF" -f "sctp" -w "$CAP" >"$E2E_TMP/tshark.log" 2>&1 &
 TS_PID=$!

@@ -20,17 +20,12 @@ source "$(dirname "$0")/agw_lib.sh"
 source "$(dirname "$0")/diam_lib.sh"
 source "$(dirname "$0")/orc_lib.sh"
 
-e2e_require
-agw_require
-[ -x "$ORCD" ] || skip_all "build first: make all (xepc-orcd)"
-command -v sqlite3 >/dev/null && command -v curl >/dev/null || skip_all "sqlite3/curl missing (make deps)"
+agw_orc_require
 UE_PID=""
 trap '[ -n "$UE_PID" ] && kill "$UE_PID" 2>/dev/null; orcd_stop; e2e_cleanup' EXIT
 tap_plan 12
 
-e2e_topology || { not_ok "topology"; exit 1; }
-orc_setup 172.16.2.2 || { not_ok "orcd setup"; exit 1; }
-orcd_start || { not_ok "orcd start"; exit 1; }
+agw_orc_up
 st() { orc_status "$@"; }
 s1=$(st POST /v1/networks '{"id":"net1","plmn":{"mcc":"001","mnc":"01"},"tacs":[1,2,3]}')
 s2=$(st POST /v1/networks/net1/apns \
@@ -41,16 +36,13 @@ flow() { # flow PORT: a downlink flow from the PDN's UDP PORT to the UE
 }
 s4=$(st POST /v1/networks/net1/policies "{\"id\":\"block-7000\",\"precedence\":10,\"action\":\"deny\",\"flows\":[$(flow 7000)]}")
 s5=$(st POST /v1/networks/net1/policies "{\"id\":\"rated-7001\",\"precedence\":20,\"rating_group\":\"20\",\"flows\":[$(flow 7001)]}")
-"$ENBSIM" gen-subscribers --count 1 --imsi-base 001010000000001 --apn internet >"$E2E_TMP/subs.csv"
-IMSI=$(awk -F, 'NR==2 {print $1}' "$E2E_TMP/subs.csv")
-s6=$(st POST /v1/networks/net1/subscribers "$(awk -F, 'NR==2 {printf "{\"imsi\":\"%s\",\"k\":\"%s\",\"opc\":\"%s\",\"apns\":[\"internet\"],\"policies\":[\"block-7000\",\"rated-7001\"]}", $1, $2, $3}' "$E2E_TMP/subs.csv")")
+orc_gen_subscriber
+s6=$(orc_post_subscriber '"apns":["internet"],"policies":["block-7000","rated-7001"]')
 [ "$s1 $s2 $s3 $s4 $s5 $s6" = "201 201 201 201 201 201" ] &&
     ok "orcd: network, APN (DNS 10.99.0.53, MTU 1340), finite rating group, 2 policies, subscriber" ||
     not_ok "orcd objects: $s1 $s2 $s3 $s4 $s5 $s6"
 
-AGW_LOG_LEVEL=info agw_config
-orc_gw_config "$AGW_CONF" net1 gw1 hw-e2e-pol 172.16.2.2
-orc_register "$AGW_CONF" net1 || not_ok "register"
+agw_orc_config hw-e2e-pol
 agw_start || { not_ok "xepc-agwd start"; exit 1; }
 wait_for() { # wait_for TENTHS CMD...
     local n=$1; shift

@@ -21,17 +21,12 @@ source "$(dirname "$0")/agw_lib.sh"
 source "$(dirname "$0")/diam_lib.sh"
 source "$(dirname "$0")/orc_lib.sh"
 
-e2e_require
-agw_require
-[ -x "$ORCD" ] || skip_all "build first: make all (xepc-orcd)"
-command -v sqlite3 >/dev/null && command -v curl >/dev/null || skip_all "sqlite3/curl missing (make deps)"
+agw_orc_require
 UE_PID=""
 trap '[ -n "$UE_PID" ] && kill "$UE_PID" 2>/dev/null; [ -s "$E2E_TMP/portal.bgpid" ] && kill "$(cat "$E2E_TMP/portal.bgpid")" 2>/dev/null; orcd_stop; e2e_cleanup' EXIT
 tap_plan 8
 
-e2e_topology || { not_ok "topology"; exit 1; }
-orc_setup 172.16.2.2 || { not_ok "orcd setup"; exit 1; }
-orcd_start || { not_ok "orcd start"; exit 1; }
+agw_orc_up
 st() { orc_status "$@"; }
 flow() { # flow PORT: a downlink flow from the PDN's UDP PORT to the UE
     echo "{\"direction\":\"downlink\",\"protocol\":17,\"remote\":\"$PDN_ADDR/32\",\"port_lo\":$1,\"port_hi\":$1}"
@@ -50,15 +45,13 @@ r="$r $(st POST /v1/networks/net1/policies "{\"id\":\"allow-7010\",\"precedence\
 r="$r $(st POST /v1/networks/net1/policies "{\"id\":\"deny-udp\",\"precedence\":50000,\"action\":\"deny\",\"flows\":[{\"direction\":\"downlink\",\"protocol\":17,\"remote\":\"$PDN_ADDR/32\"}]}")"
 r="$r $(st POST /v1/networks/net1/policies "{\"id\":\"portal\",\"precedence\":40000,\"action\":\"redirect\",\"redirect\":{\"url\":\"http://$PDN_ADDR/\"},\"flows\":[{\"direction\":\"uplink\",\"protocol\":6,\"port_lo\":80,\"port_hi\":80}]}")"
 r="$r $(st POST /v1/networks/net1/policies "{\"id\":\"huge\",\"precedence\":60000,\"flows\":[$(flows 7101 7116)]}")"
-"$ENBSIM" gen-subscribers --count 1 --imsi-base 001010000000001 --apn internet >"$E2E_TMP/subs.csv"
-r="$r $(st POST /v1/networks/net1/subscribers "$(awk -F, 'NR==2 {printf "{\"imsi\":\"%s\",\"k\":\"%s\",\"opc\":\"%s\",\"apns\":[\"internet\"],\"policies\":[\"many\",\"allow-7010\",\"deny-udp\",\"portal\",\"huge\"]}", $1, $2, $3}' "$E2E_TMP/subs.csv")")"
+orc_gen_subscriber
+r="$r $(orc_post_subscriber '"apns":["internet"],"policies":["many","allow-7010","deny-udp","portal","huge"]')"
 [ "$r" = " 201 201 201 201 201 201 201 201 201" ] &&
     ok "orcd: 5 policies (6 flows, precedences 20000..60000, a redirect, 16 flows), finite rating group, subscriber" ||
     not_ok "orcd objects:$r"
 
-AGW_LOG_LEVEL=info agw_config
-orc_gw_config "$AGW_CONF" net1 gw1 hw-e2e-rules 172.16.2.2
-orc_register "$AGW_CONF" net1 || not_ok "register"
+agw_orc_config hw-e2e-rules
 agw_start || { not_ok "xepc-agwd start"; exit 1; }
 wait_for() { # wait_for TENTHS CMD...
     local n=$1; shift

@@ -92,3 +92,47 @@ orc_register() {
     id=$("$AGWD" -c "$1" --print-identity) &&
         [ "$(orc_status POST "/v1/networks/$2/gateways" "$id")" = 201 ]
 }
+
+# The agwd + orcd scripts (agw_orc_*.sh) share these steps.
+# agw_orc_require [TOOL...]: skip unless agwd, orcd, sqlite3, curl and each
+# TOOL are here.
+agw_orc_require() {
+    local t
+    e2e_require
+    agw_require
+    [ -x "$ORCD" ] || skip_all "build first: make all (xepc-orcd)"
+    for t in sqlite3 curl "$@"; do
+        command -v "$t" >/dev/null || skip_all "$t missing (make deps)"
+    done
+}
+
+# agw_orc_up: the namespaces, and orcd in the PDN namespace at 172.16.2.2
+# (the script stops with not ok when a step fails).
+agw_orc_up() {
+    e2e_topology || { not_ok "topology"; exit 1; }
+    orc_setup 172.16.2.2 || { not_ok "orcd setup"; exit 1; }
+    orcd_start || { not_ok "orcd start"; exit 1; }
+}
+
+# orc_gen_subscriber: one subscriber of APN internet in $E2E_TMP/subs.csv
+# (enbsim's keys); sets IMSI.
+orc_gen_subscriber() {
+    "$ENBSIM" gen-subscribers --count 1 --imsi-base 001010000000001 --apn internet >"$E2E_TMP/subs.csv"
+    IMSI=$(awk -F, 'NR==2 {print $1}' "$E2E_TMP/subs.csv")
+}
+
+# orc_post_subscriber FIELDS: that subscriber created in network net1 with
+# the JSON FIELDS beside its keys (e.g. '"apns":["internet"]'); prints the
+# HTTP status.
+orc_post_subscriber() {
+    orc_status POST /v1/networks/net1/subscribers \
+        "$(awk -F, -v f="$1" 'NR==2 {printf "{\"imsi\":\"%s\",\"k\":\"%s\",\"opc\":\"%s\",%s}", $1, $2, $3, f}' "$E2E_TMP/subs.csv")"
+}
+
+# agw_orc_config HWID: agwd's configuration as gateway gw1 of net1 (hardware
+# id HWID), registered with orcd; agw_start comes next.
+agw_orc_config() {
+    AGW_LOG_LEVEL=info agw_config
+    orc_gw_config "$AGW_CONF" net1 gw1 "$1" 172.16.2.2
+    orc_register "$AGW_CONF" net1 || not_ok "register"
+}
