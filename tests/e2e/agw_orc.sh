@@ -92,11 +92,6 @@ agw_start && ok "gateway 1 started" || { not_ok "gateway 1 start"; exit 1; }
 ip netns exec "$NS_GW2" "$AGWD" -c "$GW2_CONF" --no-datapath >>"$E2E_TMP/agwd2.log" 2>&1 &
 GW2_PID=$!
 echo $GW2_PID >"$E2E_TMP/agwd2.pid"
-wait_for() { # wait_for TENTHS CMD...
-    local n=$1; shift
-    for _ in $(seq "$n"); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
-    return 1
-}
 wait_for 150 grep -q "challenge refused (404" "$E2E_TMP/agwd2.log" &&
     ok "gateway 2, not registered yet: its bootstrap is refused (404), logged" ||
     not_ok "gateway 2 unregistered refusal"

@@ -41,11 +41,6 @@ agw_start || { not_ok "xepc-agwd start"; exit 1; }
 # the PDN side routes orcd's pools to the gateway, as it does the file's
 in_pdn ip route add 10.48.0.0/24 via "$SGI_ADDR"
 in_pdn ip route add 10.49.0.0/24 via "$SGI_ADDR"
-wait_for() { # wait_for TENTHS CMD...
-    local n=$1; shift
-    for _ in $(seq "$n"); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
-    return 1
-}
 log_has() { grep -q "$1" "$E2E_TMP/agwd.log"; }
 wait_for 300 log_has "apn 'corp': pools 10.49.0.0/24 for new sessions" &&
     ok "the gateway created corp from orcd, with its pool" ||

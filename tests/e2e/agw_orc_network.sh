@@ -36,11 +36,6 @@ ip netns exec "$NS_ENB" timeout 120 tshark -q -i "$E_IF" -f "sctp" -w "$CAP" >"$
 TS_PID=$!
 e2e_wait_capturing "$E2E_TMP/tshark.log" || diag "tshark did not say it captures"
 agw_start || { not_ok "xepc-agwd start"; exit 1; }
-wait_for() { # wait_for TENTHS CMD...
-    local n=$1; shift
-    for _ in $(seq "$n"); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
-    return 1
-}
 log_has() { grep -q "$1" "$E2E_TMP/agwd.log"; }
 wait_for 300 log_has "network: the orchestrator's PLMN 001/02 and TACs 7 8 for new S1 Setups" &&
     ok "the gateway took orcd's PLMN and TACs over the file's" ||

@@ -44,11 +44,6 @@ s6=$(orc_post_subscriber '"apns":["internet"],"policies":["block-7000","rated-70
 
 agw_orc_config hw-e2e-pol
 agw_start || { not_ok "xepc-agwd start"; exit 1; }
-wait_for() { # wait_for TENTHS CMD...
-    local n=$1; shift
-    for _ in $(seq "$n"); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
-    return 1
-}
 wait_for 300 grep -q "policy: 2 rule(s), 0 base name(s), 1 rating group(s); 1 of 3 APN(s)" "$E2E_TMP/agwd.log" &&
     ok "the gateway synced and mapped orcd's policies, rating group and APN" ||
     not_ok "policy reload: $(grep 'orc.*policy' "$E2E_TMP/agwd.log" | tail -2)"

@@ -53,11 +53,6 @@ r="$r $(orc_post_subscriber '"apns":["internet"],"policies":["many","allow-7010"
 
 agw_orc_config hw-e2e-rules
 agw_start || { not_ok "xepc-agwd start"; exit 1; }
-wait_for() { # wait_for TENTHS CMD...
-    local n=$1; shift
-    for _ in $(seq "$n"); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
-    return 1
-}
 log_has() { grep -q "$1" "$E2E_TMP/agwd.log"; }
 # many in 2 parts, allow-7010, deny-udp, portal: 5 rules; huge not
 wait_for 300 log_has "policy: 5 rule(s), 0 base name(s), 1 rating group(s)" &&

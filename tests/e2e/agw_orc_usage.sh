@@ -33,11 +33,6 @@ s3=$(orc_post_subscriber '"apns":["internet"]')
 
 agw_orc_config hw-e2e-use
 agw_start || { not_ok "xepc-agwd start"; exit 1; }
-wait_for() { # wait_for TENTHS CMD...
-    local n=$1; shift
-    for _ in $(seq "$n"); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
-    return 1
-}
 checked_in() { [ "$(agw_stat orc_checkin_ok)" -ge "$1" ]; }
 ue_up() {
     rm -f "$E2E_TMP/ue.ready" "$E2E_TMP/ue.ues"

@@ -136,3 +136,10 @@ agw_orc_config() {
     orc_gw_config "$AGW_CONF" net1 gw1 "$1" 172.16.2.2
     orc_register "$AGW_CONF" net1 || not_ok "register"
 }
+
+# wait_for TENTHS CMD...: polls CMD every 0.1 s, at most TENTHS times.
+wait_for() {
+    local n=$1; shift
+    for _ in $(seq "$n"); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+    return 1
+}
