@@ -9,17 +9,21 @@
 # single-family cases of TS 24.301 6.5.1.3/6.5.1.4: IPv4v6 asked on an
 # IPv6-only APN gets IPv6 with ESM cause #51, IPv6 asked on an IPv4-only
 # APN is rejected with #50.  Detach leaves no session in the datapath.
+# The UE asks for IPv6 DNS servers and P-CSCFs in its PCO: enbsim reports
+# and tshark reads the APN's dns6 and pcscf6 (TS 24.008 10.5.6.3).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/agw_lib.sh"
 
 e2e_require
 agw_require
 trap e2e_cleanup EXIT INT TERM
-tap_plan 18
+tap_plan 20
 
 GW6=2001:db8:2::1
 PDN6=2001:db8:2::2
 UE_NET6=2001:db8:4500::/40
+DNS6=2001:db8:53::1
+PCSCF6=2001:db8:5060::1
 
 e2e_topology || { not_ok "topology"; exit 1; }
 ipv6_on() {
@@ -44,7 +48,7 @@ check "IPv6 on SGi ($GW6 - $PDN6, $UE_NET6 routed to the gateway) and in the eNB
 
 agw_config
 # the IPv6 APNs
-sed -i -e 's|^apns:$|apns:\n  - name: v6\n    pdn_type: ipv4v6\n    pool: 10.48.0.0/24\n    pool6: 2001:db8:4500::/44\n    dns: [8.8.8.8]\n  - name: v6only\n    pdn_type: ipv6\n    pool6: 2001:db8:4510::/44|' \
+sed -i -e 's|^apns:$|apns:\n  - name: v6\n    pdn_type: ipv4v6\n    pool: 10.48.0.0/24\n    pool6: 2001:db8:4500::/44\n    dns: [8.8.8.8]\n    dns6: ['"$DNS6"']\n    ims: true\n    pcscf6: ['"$PCSCF6"']\n  - name: v6only\n    pdn_type: ipv6\n    pool6: 2001:db8:4510::/44|' \
     "$AGW_CONF"
 AGW_SUB_APNS="v6;v6only;internet" agw_subscribers 3 || not_ok "subscriber import"
 # one subscriber file per UE: enbsim takes the first --ues of its file
@@ -63,8 +67,19 @@ agw_start && ok "xepc-agwd started" || { not_ok "xepc-agwd start"; exit 1; }
 
 # --- 1. IPv4v6 on the IPv4v6 APN, traffic both families ---------------------
 cp "$E2E_TMP/sub1.csv" "$E2E_TMP/subs.csv"
-enbsim_bg "$E2E_TMP/e1.out" --ues 1 --apn v6 --pdn-type ipv4v6 --ue-eea 0x80 --hold -1 --detach --tun
+enbsim_bg "$E2E_TMP/e1.out" --ues 1 --apn v6 --pdn-type ipv4v6 --ue-eea 0x80 --hold -1 --detach --tun \
+    --ue-report "$E2E_TMP/e1.ues" --ready-file "$E2E_TMP/e1.ready"
 check "UE attached with PDN type IPv4v6" agw_wait_stat attach_success 1 600
+pco6_report() {
+    for _ in $(seq 300); do
+        [ -s "$E2E_TMP/e1.ready" ] && break
+        sleep 0.1
+    done
+    grep -v '^#' "$E2E_TMP/e1.ues" 2>&1 | sed 's/^/#   /'
+    # columns 11 and 12: the PCO's first IPv6 DNS server and P-CSCF
+    [ "$(awk '!/^#/ {print $11, $12; exit}' "$E2E_TMP/e1.ues" 2>/dev/null)" = "$DNS6 $PCSCF6" ]
+}
+check "enbsim: the PCO answered the UE's requests with the IPv6 DNS server and P-CSCF" pco6_report
 ue6_addr() {
     in_enb ip -6 -o addr show dev ue0 scope global 2>/dev/null | awk '{print $4}' | cut -d/ -f1
 }
@@ -161,6 +176,15 @@ check "tshark: PDN address IPv4v6 with the UE's IPv4 and interface identifier" \
     grep -qE "^3	$UE4	00000001[0-9a-f]{8}	?$" "$E2E_TMP/pdn.txt"
 check "tshark: IPv6 granted for IPv4v6 on the IPv6-only APN, ESM cause #51" \
     grep -qE "^2		00000001[0-9a-f]{8}	51$" "$E2E_TMP/pdn.txt"
+pco6_wire() {
+    # TS 24.008 10.5.6.3 containers 0x0003 and 0x0001 in the IPv4v6 UE's
+    # ACTIVATE DEFAULT EPS BEARER CONTEXT REQUEST
+    "${TS[@]}" -Y 'nas_eps.esm_pdn_type == 3' -T fields -e gsm_a.gm.sm.pco.dns.ipv6 \
+        -e gsm_a.gm.sm.pco.pcscf.ipv6 >"$E2E_TMP/pco6.txt" 2>"$E2E_TMP/ts.err"
+    sed 's/^/#   /' "$E2E_TMP/pco6.txt"
+    grep -qx "$DNS6	$PCSCF6" "$E2E_TMP/pco6.txt"
+}
+check "tshark: the PCO carries DNS Server IPv6 Address $DNS6 and P-CSCF IPv6 Address $PCSCF6" pco6_wire
 rejected_50() {
     "${TS[@]}" -Y 'nas_eps.nas_msg_esm_type == 0xd1' -T fields -e nas_eps.esm.cause \
         >"$E2E_TMP/rej.txt" 2>"$E2E_TMP/ts.err"

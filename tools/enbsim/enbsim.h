@@ -88,6 +88,8 @@ struct ue_bearer {
     struct in_addr ue_addr;   /* PDN address */
     struct in_addr dns;       /* the first DNS server of the PCO (0: none) */
     uint16_t mtu;             /* the IPv4 link MTU of the PCO (0: none) */
+    struct in6_addr dns6;     /* the PCO's first IPv6 DNS server (:: none) */
+    struct in6_addr pcscf6;   /* and its first IPv6 P-CSCF (:: none) */
     uint8_t pdn_type;         /* granted (TS 24.301 9.9.4.9), 0 before */
     uint8_t type_cause;       /* ESM cause #50/#51 with it, or 0 */
     uint8_t iid6[8];          /* IPv6 interface identifier (IPv6, IPv4v6) */

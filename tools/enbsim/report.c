@@ -154,7 +154,7 @@ int enbsim_ue_report(struct enbsim *x, const char *path)
     FILE *f = fopen(path, "w");
     if (!f)
         return -errno;
-    fprintf(f, "# imsi ip ul_teid dl_teid state enb enb_ue_id mme_ue_id dns mtu\n");
+    fprintf(f, "# imsi ip ul_teid dl_teid state enb enb_ue_id mme_ue_id dns mtu dns6 pcscf6\n");
     for (unsigned i = 0; i < x->n_ues; i++) {
         struct enbsim_ue *u = &x->ues[i];
         const struct ue_bearer *b = NULL;
@@ -166,12 +166,17 @@ int enbsim_ue_report(struct enbsim *x, const char *path)
             inet_ntop(AF_INET, &b->ue_addr, ip, sizeof(ip));
         if (b && b->dns.s_addr)
             inet_ntop(AF_INET, &b->dns, dns, sizeof(dns));
+        char dns6[INET6_ADDRSTRLEN] = "-", pcscf6[INET6_ADDRSTRLEN] = "-";
+        if (b && !IN6_IS_ADDR_UNSPECIFIED(&b->dns6))
+            inet_ntop(AF_INET6, &b->dns6, dns6, sizeof(dns6));
+        if (b && !IN6_IS_ADDR_UNSPECIFIED(&b->pcscf6))
+            inet_ntop(AF_INET6, &b->pcscf6, pcscf6, sizeof(pcscf6));
         const char *state = x->ext[i].failed ? "failed"
                             : x->ext[i].cut  ? "cut"
                                              : ue_state_str(u->state);
-        fprintf(f, "%s %s 0x%08x 0x%08x %s %u %u %u %s %u\n", u->usim.sub.imsi, ip,
+        fprintf(f, "%s %s 0x%08x 0x%08x %s %u %u %u %s %u %s %s\n", u->usim.sub.imsi, ip,
                 b ? b->ul_teid : 0, b ? b->dl_teid : 0, state, u->enb, u->enb_ue_id,
-                u->mme_ue_id, dns, b ? b->mtu : 0);
+                u->mme_ue_id, dns, b ? b->mtu : 0, dns6, pcscf6);
     }
     int err = ferror(f) ? -EIO : 0;
     if (fclose(f) && !err)

@@ -104,7 +104,7 @@ static uint8_t next_pti(struct enbsim_ue *ue)
     return ue->next_pti++;
 }
 
-static void pco_request(struct nas_pco *pco)
+static void pco_request(struct nas_pco *pco, uint8_t pdn_type)
 {
     nas_pco_init(pco);
     /* TS 24.008 10.5.6.3: ask for DNS servers and the IPv4 link MTU, and
@@ -112,6 +112,12 @@ static void pco_request(struct nas_pco *pco)
     nas_pco_add(pco, NAS_PCO_IP_ALLOC_VIA_NAS, NULL, 0);
     nas_pco_add(pco, NAS_PCO_DNS_IPV4, NULL, 0);
     nas_pco_add(pco, NAS_PCO_IPV4_LINK_MTU, NULL, 0);
+    /* for a PDN type with IPv6, the IPv6 DNS servers and P-CSCFs too (as
+     * a UE does, TS 24.229 9.2.1: an IMS UE asks for the P-CSCF) */
+    if (pdn_type == NAS_PDN_IPV6 || pdn_type == NAS_PDN_IPV4V6) {
+        nas_pco_add(pco, NAS_PCO_DNS_IPV6, NULL, 0);
+        nas_pco_add(pco, NAS_PCO_P_CSCF_IPV6, NULL, 0);
+    }
 }
 
 /* PDN CONNECTIVITY REQUEST (TS 24.301 8.3.20) for a fresh bearer slot. */
@@ -139,7 +145,7 @@ static int pdn_request(struct enbsim_ue *ue, const char *apn, bool esm_info_flag
             snprintf(r->apn.name, sizeof(r->apn.name), "%s", apn);
         }
         r->has_pco = true;
-        pco_request(&r->pco);
+        pco_request(&r->pco, r->pdn_type);
     }
     return 0;
 }
@@ -792,6 +798,12 @@ static void on_act_default(struct enbsim_ue *ue, const struct nas_message *esm,
         memcpy(&b->dns, v, 4);
     if (r->has_pco && (v = nas_pco_find(&r->pco, NAS_PCO_IPV4_LINK_MTU, 0, &len)) && len == 2)
         b->mtu = (uint16_t)(v[0] << 8 | v[1]);
+    memset(&b->dns6, 0, sizeof(b->dns6));
+    memset(&b->pcscf6, 0, sizeof(b->pcscf6));
+    if (r->has_pco && (v = nas_pco_find(&r->pco, NAS_PCO_DNS_IPV6, 0, &len)) && len == 16)
+        memcpy(&b->dns6, v, 16);
+    if (r->has_pco && (v = nas_pco_find(&r->pco, NAS_PCO_P_CSCF_IPV6, 0, &len)) && len == 16)
+        memcpy(&b->pcscf6, v, 16);
 }
 
 static void on_attach_accept(struct enbsim_ue *ue, const struct ue_nas_cfg *cfg,
@@ -856,7 +868,7 @@ static void on_esm(struct enbsim_ue *ue, const struct ue_nas_cfg *cfg,
                      cfg->apn);
         }
         m.esm_info_response.has_pco = true;
-        pco_request(&m.esm_info_response.pco);
+        pco_request(&m.esm_info_response.pco, cfg->pdn_type);
         out_add(o, ue, &m, NAS_SEC_HDR_INTEGRITY_CIPHERED);
         break;
     case NAS_MSG_ACT_DEFAULT_REQUEST:

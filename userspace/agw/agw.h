@@ -285,6 +285,9 @@ void esm_handle(struct agw_ctx *ctx, struct agw_ue *ue, const struct nas_message
 /* Builds the attach's default bearer (pdn allocated, datapath session
  * installed without tunnel); returns 0 or the ESM cause to reject with. */
 int esm_attach_pdn(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn **out);
+/* What the UE asks for in a PDN request's PCO (TS 24.008 10.5.6.3), kept
+ * in ue->req_pco_* until the PDN connection is set up. */
+void esm_pco_request(struct agw_ue *ue, bool has_pco, const struct nas_pco *pco);
 /* The ACTIVATE DEFAULT EPS BEARER CONTEXT REQUEST of p, encoded plain. */
 int esm_build_act_default(struct agw_ctx *ctx, struct agw_ue *ue, const struct agw_pdn *p,
                           struct nas_message *m);

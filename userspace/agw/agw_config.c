@@ -830,15 +830,64 @@ static bool pool6_overlap(const struct agw_apn *x, const struct agw_apn *y)
     return true;
 }
 
+/* apns[].dns6 / pcscf6: 0..max IPv6 unicast addresses for the PCO (TS
+ * 24.008 10.5.6.3 containers 0x0003 and 0x0001), reachable from a UE's
+ * global address: not unspecified, loopback, multicast, link-local or
+ * IPv4-mapped (RFC 4291 2.4, 2.5.5.2). */
+static void rd_ipv6_list(struct ycfg *c, yaml_node_t *n, const char *path, struct in6_addr *out,
+                         size_t max, size_t *count)
+{
+    char ip[YCFG_PATH_LEN];
+    if (!n || !ycfg_want_seq(c, n, path))
+        return;
+    if (ycfg_seq_len(n) > max) {
+        ycfg_err(c, n, path, "%zu entries, at most %zu allowed", ycfg_seq_len(n), max);
+        return;
+    }
+    size_t k = 0, i = 0;
+    bool ok = true;
+    YCFG_SEQ_FOREACH(c, n, it, item)
+    {
+        ycfg_pidx(ip, sizeof(ip), path, i++);
+        if (!ycfg_want_scalar(c, item, ip, "an IPv6 address")) {
+            ok = false;
+            continue;
+        }
+        const char *s = ycfg_sval(item), *why = NULL;
+        struct in6_addr a;
+        if (inet_pton(AF_INET6, s, &a) != 1) {
+            ycfg_err(c, item, ip, "'%s' is not an IPv6 address", s);
+            ok = false;
+            continue;
+        }
+        if (IN6_IS_ADDR_UNSPECIFIED(&a) || IN6_IS_ADDR_LOOPBACK(&a))
+            why = "unspecified or loopback";
+        else if (IN6_IS_ADDR_MULTICAST(&a))
+            why = "multicast";
+        else if (IN6_IS_ADDR_LINKLOCAL(&a))
+            why = "link-local (fe80::/10)";
+        else if (IN6_IS_ADDR_V4MAPPED(&a))
+            why = "IPv4-mapped";
+        if (why) {
+            ycfg_err(c, item, ip, "'%s' is %s, not a server a UE can reach", s, why);
+            ok = false;
+            continue;
+        }
+        out[k++] = a;
+    }
+    if (ok)
+        *count = k;
+}
+
 static void rd_apn(struct ycfg *c, yaml_node_t *n, const char *path, uint32_t max_sessions,
                    struct agw_apn *a)
 {
     static const char *const keys[] = {"name", "pdn_type", "pool", "dns",  "mtu",
                                        "ambr", "qci",      "arp",  "ims", "pcscf",
-                                       "bearer_qcis", "pool6"};
+                                       "bearer_qcis", "pool6", "dns6", "pcscf6"};
     struct ycfg_map m;
     char kp[YCFG_PATH_LEN];
-    if (!ycfg_map_open(c, n, path, keys, 12, &m))
+    if (!ycfg_map_open(c, n, path, keys, 14, &m))
         return;
     yaml_node_t *v = ycfg_map_need(c, &m, "name");
     char name[AGW_APN_NAME_MAX + 1];
@@ -894,11 +943,28 @@ static void rd_apn(struct ycfg *c, yaml_node_t *n, const char *path, uint32_t ma
     ycfg_rd_bool(c, m.val[8], ycfg_pj(kp, sizeof(kp), path, "ims"), &a->ims);
     ycfg_rd_ipv4_list(c, m.val[9], ycfg_pj(kp, sizeof(kp), path, "pcscf"), a->pcscf, AGW_MAX_PCSCF,
                  &a->n_pcscf);
-    if (a->ims && a->n_pcscf == 0)
+    /* IPv6 DNS servers and P-CSCFs (TS 24.008 10.5.6.3), for the PDN
+     * types that give the UE IPv6 */
+    if (a->pdn_type == AGW_PDN_IPV4 && m.val[12])
+        ycfg_err(c, m.val[12], ycfg_pj(kp, sizeof(kp), path, "dns6"),
+            "IPv6 DNS servers need pdn_type ipv6 or ipv4v6");
+    else
+        rd_ipv6_list(c, m.val[12], ycfg_pj(kp, sizeof(kp), path, "dns6"), a->dns6, AGW_MAX_DNS,
+                     &a->n_dns6);
+    if (a->pdn_type == AGW_PDN_IPV4 && m.val[13])
+        ycfg_err(c, m.val[13], ycfg_pj(kp, sizeof(kp), path, "pcscf6"),
+            "IPv6 P-CSCF addresses need pdn_type ipv6 or ipv4v6");
+    else
+        rd_ipv6_list(c, m.val[13], ycfg_pj(kp, sizeof(kp), path, "pcscf6"), a->pcscf6,
+                     AGW_MAX_PCSCF, &a->n_pcscf6);
+    if (a->ims && a->n_pcscf == 0 && a->n_pcscf6 == 0)
         ycfg_err(c, m.val[8], ycfg_pj(kp, sizeof(kp), path, "ims"),
-            "an IMS APN needs at least one pcscf address");
+            "an IMS APN needs at least one pcscf or pcscf6 address");
     if (!a->ims && a->n_pcscf > 0)
         ycfg_err(c, m.val[9], ycfg_pj(kp, sizeof(kp), path, "pcscf"),
+            "P-CSCF addresses are only sent on an APN with ims: true");
+    if (!a->ims && a->n_pcscf6 > 0)
+        ycfg_err(c, m.val[13], ycfg_pj(kp, sizeof(kp), path, "pcscf6"),
             "P-CSCF addresses are only sent on an APN with ims: true");
     /* TS 24.301 6.5.3: the QCIs a UE-requested bearer may have here */
     if ((v = m.val[10]) && ycfg_want_seq(c, v, ycfg_pj(kp, sizeof(kp), path, "bearer_qcis"))) {

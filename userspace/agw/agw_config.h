@@ -104,6 +104,11 @@ struct agw_apn {
     bool ims;
     struct in_addr pcscf[AGW_MAX_PCSCF];
     size_t n_pcscf;
+    struct in6_addr dns6[AGW_MAX_DNS];  /* PCO 0x0003, to a UE that asks
+                                         * (IPv6, IPv4v6 PDN types) */
+    size_t n_dns6;
+    struct in6_addr pcscf6[AGW_MAX_PCSCF]; /* PCO 0x0001, ims: true */
+    size_t n_pcscf6;
     uint8_t bearer_qcis[AGW_MAX_BEARER_QCIS]; /* QCIs a UE may ask for in a
                                                * bearer resource request */
     size_t n_bearer_qcis;

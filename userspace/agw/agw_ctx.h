@@ -111,6 +111,7 @@ struct agw_pdn {
     bool arp_cap, arp_vul;
     bool dp_installed;              /* session in the datapath */
     bool pco_dns, pco_mtu, pco_pcscf;  /* what the UE asked for in PCO */
+    bool pco_dns6, pco_pcscf6;      /* and the IPv6 ones (0x0003, 0x0001) */
 };
 
 /* Dedicated bearers (TS 23.401 4.7.2, TS 24.301 6.4.2-6.4.4): esm_bearer.c */
@@ -212,6 +213,7 @@ struct agw_ue {
     char req_apn[NAS_APN_MAX + 1];
     uint8_t req_pdn_type;
     bool req_pco_dns, req_pco_mtu, req_pco_pcscf;
+    bool req_pco_dns6, req_pco_pcscf6;
 
     /* S6a (agw_s6a.h): the answer awaited, the tag of its request, and
      * whether this attach's ULA came */

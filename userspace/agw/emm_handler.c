@@ -124,13 +124,8 @@ static void save_pdn_request(struct agw_ue *ue, const struct nas_container *c)
     if (r->has_apn)
         snprintf(ue->req_apn, sizeof(ue->req_apn), "%s", r->apn.name);
     ue->req_pco_dns = ue->req_pco_mtu = ue->req_pco_pcscf = false;
-    if (r->has_pco) {
-        uint8_t len;
-        ue->req_pco_dns = nas_pco_find(&r->pco, NAS_PCO_DNS_IPV4, 0, &len) ||
-                          nas_pco_find(&r->pco, NAS_PCO_IPCP, 0, &len);
-        ue->req_pco_mtu = nas_pco_find(&r->pco, NAS_PCO_IPV4_LINK_MTU, 0, &len) != NULL;
-        ue->req_pco_pcscf = nas_pco_find(&r->pco, NAS_PCO_P_CSCF_IPV4, 0, &len) != NULL;
-    }
+    ue->req_pco_dns6 = ue->req_pco_pcscf6 = false;
+    esm_pco_request(ue, r->has_pco, &r->pco);
 }
 
 /* TS 24.301 5.4.2.2: AUTHENTICATION REQUEST with a vector from the HSS

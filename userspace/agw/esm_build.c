@@ -20,7 +20,8 @@ int esm_send_esm_info_request(struct agw_ctx *ctx, struct agw_ue *ue)
 }
 
 /* TS 24.301 8.3.6: the default bearer: QoS, APN, PDN address, APN-AMBR and
- * the PCO answers (TS 24.008 10.5.6.3: DNS, IPv4 link MTU, P-CSCF) */
+ * the PCO answers (TS 24.008 10.5.6.3: DNS, IPv4 link MTU, P-CSCF, and
+ * the IPv6 DNS servers and P-CSCFs) */
 int esm_build_act_default(struct agw_ctx *ctx, struct agw_ue *ue, const struct agw_pdn *p,
                           struct nas_message *m)
 {
@@ -56,6 +57,17 @@ int esm_build_act_default(struct agw_ctx *ctx, struct agw_ue *ue, const struct a
     if (apn->ims)
         for (size_t i = 0; i < apn->n_pcscf; i++)
             nas_pco_add(&a->pco, NAS_PCO_P_CSCF_IPV4, &apn->pcscf[i].s_addr, 4);
+    /* TS 24.008 10.5.6.3: "DNS Server IPv6 Address" (0x0003) and "P-CSCF
+     * IPv6 Address" (0x0001), one container per address, answered when
+     * the UE asked for them on a PDN connection that has IPv6 (TS 24.301
+     * 6.5.1.3: the network includes what the UE requested) */
+    bool v6 = a->pdn_addr.type == NAS_PDN_IPV6 || a->pdn_addr.type == NAS_PDN_IPV4V6;
+    if (v6 && p->pco_dns6)
+        for (size_t i = 0; i < apn->n_dns6; i++)
+            nas_pco_add(&a->pco, NAS_PCO_DNS_IPV6, apn->dns6[i].s6_addr, 16);
+    if (v6 && p->pco_pcscf6 && apn->ims)
+        for (size_t i = 0; i < apn->n_pcscf6; i++)
+            nas_pco_add(&a->pco, NAS_PCO_P_CSCF_IPV6, apn->pcscf6[i].s6_addr, 16);
     if (a->pco.n == 0)
         a->has_pco = false;
     return 0;

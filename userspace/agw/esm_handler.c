@@ -87,6 +87,8 @@ static int pdn_setup(struct agw_ctx *ctx, struct agw_ue *ue, const char *request
     p->pco_dns = ue->req_pco_dns;
     p->pco_mtu = ue->req_pco_mtu;
     p->pco_pcscf = ue->req_pco_pcscf || apn->ims;
+    p->pco_dns6 = ue->req_pco_dns6;
+    p->pco_pcscf6 = ue->req_pco_pcscf6;
     int cause = pgw_pdn_alloc(ctx, ue, p, apn, sa && sa->has_static_ip ? &sa->static_ip : NULL);
     if (cause) {
         memset(p, 0, sizeof(*p));
@@ -119,7 +121,7 @@ static void esm_status(struct agw_ctx *ctx, struct agw_ue *ue, const struct nas_
     nas_send(ctx, ue, &m);
 }
 
-static void save_pco_request(struct agw_ue *ue, bool has_pco, const struct nas_pco *pco)
+void esm_pco_request(struct agw_ue *ue, bool has_pco, const struct nas_pco *pco)
 {
     uint8_t len;
     if (!has_pco)
@@ -128,6 +130,11 @@ static void save_pco_request(struct agw_ue *ue, bool has_pco, const struct nas_p
                       nas_pco_find(pco, NAS_PCO_IPCP, 0, &len);
     ue->req_pco_mtu = nas_pco_find(pco, NAS_PCO_IPV4_LINK_MTU, 0, &len) != NULL;
     ue->req_pco_pcscf = nas_pco_find(pco, NAS_PCO_P_CSCF_IPV4, 0, &len) != NULL;
+    /* TS 24.008 10.5.6.3: "DNS Server IPv6 Address Request" (0x0003) and
+     * "P-CSCF IPv6 Address Request" (0x0001), empty in the MS to network
+     * direction */
+    ue->req_pco_dns6 = nas_pco_find(pco, NAS_PCO_DNS_IPV6, 0, &len) != NULL;
+    ue->req_pco_pcscf6 = nas_pco_find(pco, NAS_PCO_P_CSCF_IPV6, 0, &len) != NULL;
 }
 
 /* TS 24.301 6.5.1: UE-requested PDN connectivity (not the attach's) */
@@ -141,7 +148,7 @@ static void handle_pdn_conn_request(struct agw_ctx *ctx, struct agw_ue *ue,
         esm_status(ctx, ue, in, 98);
         return;
     }
-    save_pco_request(ue, r->has_pco, &r->pco);
+    esm_pco_request(ue, r->has_pco, &r->pco);
     int cause = pdn_setup(ctx, ue, r->has_apn ? r->apn.name : NULL, in->pti, r->pdn_type, &p);
     if (cause) {
         struct nas_message rej;
@@ -228,7 +235,7 @@ void esm_handle(struct agw_ctx *ctx, struct agw_ue *ue, const struct nas_message
         }
         if (m->esm_info_response.has_apn)
             snprintf(ue->req_apn, sizeof(ue->req_apn), "%s", m->esm_info_response.apn.name);
-        save_pco_request(ue, m->esm_info_response.has_pco, &m->esm_info_response.pco);
+        esm_pco_request(ue, m->esm_info_response.has_pco, &m->esm_info_response.pco);
         emm_attach_esm_info_done(ctx, ue);
         return;
     case NAS_MSG_PDN_CONN_REQUEST:

@@ -597,6 +597,40 @@ static const struct bad_row bad_rows[] = {
      "apns[0].pool6: 'ff0e::/48' is link-local or multicast, not a UE prefix (RFC 4291 2.4)"},
     {S_APN, "    pdn_type: ipv4v6\n    pool6: ::/40\n", 2, 12, "apns[0].pool6: '::/40' is not a UE prefix (::/40)"},
     {S_APN, "    pdn_type: ipv4v6\n    pool6: [2001:db8::/40]\n", 2, 12, "apns[0].pool6: expected an IPv6 prefix"},
+    /* IPv6 DNS servers and P-CSCFs for the PCO (TS 24.008 10.5.6.3) */
+    {S_APN, "    dns6: [2001:db8::53]\n", 1, 11,
+     "apns[0].dns6: IPv6 DNS servers need pdn_type ipv6 or ipv4v6"},
+    {S_APN, "    ims: true\n    pcscf: [10.0.0.1]\n    pcscf6: [2001:db8::1]\n", 3, 13,
+     "apns[0].pcscf6: IPv6 P-CSCF addresses need pdn_type ipv6 or ipv4v6"},
+    {S_APN, "    pdn_type: ipv4v6\n    pool6: 2001:db8::/40\n    dns6: [2001:db8::53, 2001:db8::zz]\n",
+     3, 26, "apns[0].dns6[1]: '2001:db8::zz' is not an IPv6 address"},
+    {S_APN, "    pdn_type: ipv4v6\n    pool6: 2001:db8::/40\n    dns6: [10.0.0.53]\n", 3, 12,
+     "apns[0].dns6[0]: '10.0.0.53' is not an IPv6 address"},
+    {S_APN, "    pdn_type: ipv4v6\n    pool6: 2001:db8::/40\n    dns6: ['fe80::53']\n", 3, 12,
+     "apns[0].dns6[0]: 'fe80::53' is link-local (fe80::/10), not a server a UE can reach"},
+    {S_APN, "    pdn_type: ipv4v6\n    pool6: 2001:db8::/40\n    dns6: ['ff02::fb']\n", 3, 12,
+     "apns[0].dns6[0]: 'ff02::fb' is multicast, not a server a UE can reach"},
+    {S_APN, "    pdn_type: ipv4v6\n    pool6: 2001:db8::/40\n    dns6: ['::']\n", 3, 12,
+     "apns[0].dns6[0]: '::' is unspecified or loopback, not a server a UE can reach"},
+    {S_APN, "    pdn_type: ipv4v6\n    pool6: 2001:db8::/40\n    dns6: ['::1']\n", 3, 12,
+     "apns[0].dns6[0]: '::1' is unspecified or loopback, not a server a UE can reach"},
+    {S_APN, "    pdn_type: ipv4v6\n    pool6: 2001:db8::/40\n    dns6: ['::ffff:10.0.0.53']\n", 3,
+     12, "apns[0].dns6[0]: '::ffff:10.0.0.53' is IPv4-mapped, not a server a UE can reach"},
+    {S_APN, "    pdn_type: ipv4v6\n    pool6: 2001:db8::/40\n"
+            "    dns6: ['2001:db8::1', '2001:db8::2', '2001:db8::3', '2001:db8::4', '2001:db8::5']\n",
+     3, 11, "apns[0].dns6: 5 entries, at most 4 allowed"},
+    {S_APN, "    pdn_type: ipv4v6\n    pool6: 2001:db8::/40\n    dns6: 2001:db8::53\n", 3, 11,
+     "apns[0].dns6: expected a list, got a scalar"},
+    {S_APN, "    pdn_type: ipv4v6\n    pool6: 2001:db8::/40\n    dns6: [[2001:db8::53]]\n", 3, 12,
+     "apns[0].dns6[0]: expected an IPv6 address"},
+    {S_APN, "    pdn_type: ipv4v6\n    pool6: 2001:db8::/40\n    pcscf6: [2001:db8::5060]\n", 3,
+     13, "apns[0].pcscf6: P-CSCF addresses are only sent on an APN with ims: true"},
+    {S_APN, "    pdn_type: ipv4v6\n    pool6: 2001:db8::/40\n    ims: true\n"
+            "    pcscf6: [2001:db8::5060, 'fe80::1']\n", 4, 30,
+     "apns[0].pcscf6[1]: 'fe80::1' is link-local (fe80::/10), not a server a UE can reach"},
+    {S_APN, "    pdn_type: ipv4v6\n    pool6: 2001:db8::/40\n    ims: true\n"
+            "    pcscf6: [2001:db8::1, 2001:db8::2, 2001:db8::3, 2001:db8::4, 2001:db8::5]\n",
+     4, 13, "apns[0].pcscf6: 5 entries, at most 4 allowed"},
     /* the default datapath.max_sessions is 100000: a /56 holds 256 /64s */
     {S_APN, "    pdn_type: ipv4v6\n    pool6: 2001:db8:0:100::/56\n", 2, 12,
      "apns[0].pool6: /56 holds 256 /64s, fewer than datapath.max_sessions (100000): "
@@ -638,7 +672,8 @@ static const struct bad_row bad_rows[] = {
     {S_APN, "    arp: {vulnerability: no}\n", 1, 26,
      "apns[0].arp.vulnerability: 'no' is not true or false"},
     {S_APN, "    arp: {level: 1}\n", 1, 11, "apns[0].arp.level: unknown key"},
-    {S_APN, "    ims: true\n", 1, 10, "apns[0].ims: an IMS APN needs at least one pcscf address"},
+    {S_APN, "    ims: true\n", 1, 10,
+     "apns[0].ims: an IMS APN needs at least one pcscf or pcscf6 address"},
     {S_APN, "    bearer_qcis: [1, 10]\n", 1, 22,
      "apns[0].bearer_qcis[1]: 10 is not a standardized QCI (1..9, 65..86)"},
     {S_APN, "    bearer_qcis: [1, 1]\n", 1, 22, "apns[0].bearer_qcis[1]: QCI 1 appears twice"},
@@ -1116,7 +1151,10 @@ static void test_pdn_types(void **state)
                            "    pool6: 2001:db8:100::/40\n"
                            "  - name: v6only\n"
                            "    pdn_type: ipv6\n"
-                           "    pool6: fd00:45::/32\n", &l);
+                           "    pool6: fd00:45::/32\n"
+                           "    dns6: [2001:db8:53::1, 'fd00:53::2']\n"
+                           "    ims: true\n"
+                           "    pcscf6: [2001:db8:5060::1]\n", &l);
     struct agw_config c;
     int rc = agw_config_load_string("v6.yaml", y, strlen(y), &c, errbuf, ERRLEN);
     free(y);
@@ -1131,6 +1169,20 @@ static void test_pdn_types(void **state)
     assert_int_equal(c.apns[1].pool_prefix, 0);
     assert_int_equal(c.apns[1].pool6_prefix, 32);
     assert_memory_equal(c.apns[1].pool6, ((uint8_t[]){0xfd, 0, 0, 0x45, 0, 0, 0, 0}), 8);
+    /* the PCO's IPv6 DNS servers and P-CSCF (TS 24.008 10.5.6.3); an
+     * IPv6-only IMS APN needs no IPv4 P-CSCF */
+    assert_int_equal(c.apns[0].n_dns6, 0);
+    assert_int_equal(c.apns[0].n_pcscf6, 0);
+    assert_int_equal(c.apns[1].n_dns6, 2);
+    assert_memory_equal(c.apns[1].dns6[0].s6_addr,
+                        ((uint8_t[]){0x20, 0x01, 0x0d, 0xb8, 0, 0x53, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}), 16);
+    assert_memory_equal(c.apns[1].dns6[1].s6_addr,
+                        ((uint8_t[]){0xfd, 0, 0, 0x53, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2}), 16);
+    assert_true(c.apns[1].ims);
+    assert_int_equal(c.apns[1].n_pcscf, 0);
+    assert_int_equal(c.apns[1].n_pcscf6, 1);
+    assert_memory_equal(c.apns[1].pcscf6[0].s6_addr,
+                        ((uint8_t[]){0x20, 0x01, 0x0d, 0xb8, 0x50, 0x60, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}), 16);
     agw_config_free(&c);
 }
 

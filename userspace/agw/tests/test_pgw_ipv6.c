@@ -2,7 +2,9 @@
  * PDN type granted per APN with ESM causes #50/#51 (TS 24.301 6.5.1.3,
  * 6.5.1.4), the session's /64 in the APN's pool6, the interface
  * identifier, and the PDN Address IE of the ACTIVATE DEFAULT EPS BEARER
- * CONTEXT REQUEST (TS 24.301 9.9.4.9) as encoded. */
+ * CONTEXT REQUEST (TS 24.301 9.9.4.9) as encoded, and the IPv6 DNS
+ * servers and P-CSCFs of its PCO (TS 24.008 10.5.6.3). */
+#include <arpa/inet.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -133,12 +135,119 @@ static void test_pdn_address_ie(void **state)
     assert_non_null(find(b, n, (uint8_t[]){0x58, 50}, 2));
 }
 
+/* The PCO of the ACTIVATE DEFAULT EPS BEARER CONTEXT REQUEST for a UE
+ * whose request (esm_pco_request()) carried `asked`, on an APN with two
+ * IPv6 DNS servers and an IPv6 P-CSCF (TS 24.008 10.5.6.3), decoded. */
+static void pco_answer(enum agw_pdn_type allowed, uint8_t requested, const uint16_t *asked,
+                       size_t n_asked, struct nas_pco *out, bool *has)
+{
+    struct agw_config cfg;
+    struct agw_apn apn;
+    struct agw_ctx ctx;
+    struct agw_ue ue;
+    struct agw_pdn pdn;
+    memset(&cfg, 0, sizeof(cfg));
+    memset(&apn, 0, sizeof(apn));
+    memset(&ctx, 0, sizeof(ctx));
+    memset(&ue, 0, sizeof(ue));
+    memset(&pdn, 0, sizeof(pdn));
+    snprintf(apn.name, sizeof(apn.name), "ims");
+    apn.pdn_type = allowed;
+    apn.ims = true;
+    apn.n_pcscf = 1;
+    apn.pcscf[0].s_addr = htonl(0x0a2e0001);
+    assert_int_equal(inet_pton(AF_INET6, "2001:db8:53::1", &apn.dns6[0]), 1);
+    assert_int_equal(inet_pton(AF_INET6, "2001:db8:53::2", &apn.dns6[1]), 1);
+    apn.n_dns6 = 2;
+    assert_int_equal(inet_pton(AF_INET6, "2001:db8:5060::1", &apn.pcscf6[0]), 1);
+    apn.n_pcscf6 = 1;
+    cfg.apns = &apn;
+    cfg.n_apns = 1;
+    ctx.cfg = &cfg;
+    struct nas_pco req;
+    nas_pco_init(&req);
+    for (size_t i = 0; i < n_asked; i++)
+        assert_int_equal(nas_pco_add(&req, asked[i], NULL, 0), 0);
+    esm_pco_request(&ue, true, &req);
+    pdn.ebi = 5;
+    pdn.pti = 1;
+    pdn.qci = 5;
+    pdn.ul_teid = 0x07000002;
+    pdn.ue_ip.s_addr = htonl(0x0a2d0002);
+    pdn.pco_dns6 = ue.req_pco_dns6;         /* as pdn_setup() copies them */
+    pdn.pco_pcscf6 = ue.req_pco_pcscf6;
+    assert_int_equal(pgw_pdn_type_grant(allowed, requested, &pdn.pdn_type, &pdn.type_cause), 0);
+    struct nas_message m, d;
+    uint8_t b[512];
+    assert_int_equal(esm_build_act_default(&ctx, &ue, &pdn, &m), 0);
+    int n = nas_encode_plain(&m, b, sizeof(b));
+    assert_true(n > 0);
+    assert_true(nas_decode_plain(b, (size_t)n, &d) >= 0);
+    assert_int_equal(d.id, NAS_MSG_ACT_DEFAULT_REQUEST);
+    *has = d.act_default_request.has_pco;
+    *out = d.act_default_request.pco;
+}
+
+static void assert_pco_ipv6(const struct nas_pco *pco, uint16_t id, unsigned idx, const char *want)
+{
+    uint8_t len = 0;
+    const uint8_t *v = nas_pco_find(pco, id, idx, &len);
+    char got[INET6_ADDRSTRLEN] = "(none)";
+    if (v && len == 16)
+        inet_ntop(AF_INET6, v, got, sizeof(got));
+    if (!want) {
+        if (v)
+            fail_msg("PCO container 0x%04x #%u: expected none, got %u bytes (%s)", id, idx, len,
+                     got);
+        return;
+    }
+    if (!v || len != 16 || strcmp(got, want))
+        fail_msg("PCO container 0x%04x #%u: expected %s, got %s (%u bytes)", id, idx, want, got,
+                 v ? len : 0);
+}
+
+static void test_pco_ipv6_dns_pcscf(void **state)
+{
+    (void)state;
+    static const uint16_t both[] = {NAS_PCO_DNS_IPV4, NAS_PCO_DNS_IPV6, NAS_PCO_P_CSCF_IPV6};
+    static const uint16_t dns_only[] = {NAS_PCO_DNS_IPV6};
+    static const uint16_t v4_only[] = {NAS_PCO_DNS_IPV4, NAS_PCO_P_CSCF_IPV4};
+    struct nas_pco pco;
+    bool has;
+    /* asked for both on IPv4v6: every IPv6 DNS server, one container
+     * each, and the IPv6 P-CSCF, beside the IPv4 P-CSCF */
+    pco_answer(AGW_PDN_IPV4V6, NAS_PDN_IPV4V6, both, 3, &pco, &has);
+    assert_true(has);
+    assert_pco_ipv6(&pco, NAS_PCO_DNS_IPV6, 0, "2001:db8:53::1");
+    assert_pco_ipv6(&pco, NAS_PCO_DNS_IPV6, 1, "2001:db8:53::2");
+    assert_pco_ipv6(&pco, NAS_PCO_DNS_IPV6, 2, NULL);
+    assert_pco_ipv6(&pco, NAS_PCO_P_CSCF_IPV6, 0, "2001:db8:5060::1");
+    uint8_t len;
+    assert_non_null(nas_pco_find(&pco, NAS_PCO_P_CSCF_IPV4, 0, &len));
+    /* IPv6 only: the same */
+    pco_answer(AGW_PDN_IPV6, NAS_PDN_IPV6, both, 3, &pco, &has);
+    assert_pco_ipv6(&pco, NAS_PCO_DNS_IPV6, 0, "2001:db8:53::1");
+    assert_pco_ipv6(&pco, NAS_PCO_P_CSCF_IPV6, 0, "2001:db8:5060::1");
+    /* only what was asked for */
+    pco_answer(AGW_PDN_IPV4V6, NAS_PDN_IPV4V6, dns_only, 1, &pco, &has);
+    assert_pco_ipv6(&pco, NAS_PCO_DNS_IPV6, 0, "2001:db8:53::1");
+    assert_pco_ipv6(&pco, NAS_PCO_P_CSCF_IPV6, 0, NULL);
+    pco_answer(AGW_PDN_IPV4V6, NAS_PDN_IPV4V6, v4_only, 2, &pco, &has);
+    assert_pco_ipv6(&pco, NAS_PCO_DNS_IPV6, 0, NULL);
+    assert_pco_ipv6(&pco, NAS_PCO_P_CSCF_IPV6, 0, NULL);
+    /* IPv4v6 asked, IPv4 granted (#50): no IPv6 server to reach */
+    pco_answer(AGW_PDN_IPV4, NAS_PDN_IPV4V6, both, 3, &pco, &has);
+    assert_pco_ipv6(&pco, NAS_PCO_DNS_IPV6, 0, NULL);
+    assert_pco_ipv6(&pco, NAS_PCO_P_CSCF_IPV6, 0, NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_grant),
         cmocka_unit_test(test_prefix_and_iid),
         cmocka_unit_test(test_pdn_address_ie),
+        cmocka_unit_test(test_pco_ipv6_dns_pcscf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
