@@ -11,21 +11,29 @@
 #      the new rule and the old one both drop;
 #   3. the final units used up, TERMINATE detaches the UE and the CCR-T
 #      reports 20000 bytes: what the kernel counted before the RAR survived.
+#   4. a second UE attaches with PDN type IPv4v6: tshark reads its /64 in
+#      the Gx CCR-I's Framed-IPv6-Prefix (TS 29.212 5.6.2, RFC 3162) and in
+#      the Gy CCR-I's PS-Information (TS 32.299: PDP-Address, IPv4 and
+#      IPv6, PDP-Address-Prefix-Length 64).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/agw_lib.sh"
 source "$(dirname "$0")/diam_lib.sh"
 
 DIAM_GY_EXTRA="    tx_timeout: 2s
-    rating_group: 1
-    apn: internet"
-diam_gx_setup 10 gx gy
+    rating_group: 1"
+AGW_SUB_APNS="internet;v6" DIAM_SUBS=2 diam_gx_setup 13 gx gy
+# the second UE's IPv4v6 APN (not the default one)
+sed -i -e 's|^database:$|  - name: v6\n    pdn_type: ipv4v6\n    pool: 10.48.0.0/24\n    pool6: 2001:db8:4500::/44\ndatabase:|' \
+    "$AGW_CONF"
+IMSI2=$(awk -F, 'NR==3 {print $1}' "$E2E_TMP/subs.csv")
 check "xepcctl config check accepts diameter.gx with diameter.gy" "$XEPCCTL" config check "$AGW_CONF"
 
 diam_sim_start "$E2E_TMP/pcrf-ocs.jsonl" \
     -c "rule * def=block-7000 prec=10 status=3 flow=\"permit out 17 from $PDN_ADDR 7000 to assigned\"" \
     -c "rule none def=block-7001 prec=11 status=3 flow=\"permit out 17 from $PDN_ADDR 7001 to assigned\"" \
     -c "rar after=8 gx $IMSI install=block-7001" \
-    -c "quota $IMSI rg=1 total=20500 final=terminate"
+    -c "quota $IMSI rg=1 total=20500 final=terminate" \
+    -c "quota $IMSI2 rg=1 total=1000000"
 agw_start || { not_ok "xepc-agwd start"; exit 1; }
 diam_peer_up
 
@@ -73,5 +81,44 @@ check "the final units used up: TERMINATE detached the UE" \
 check "the CCR-T reports 20000 bytes: the usage counted before the RAR survived it" \
     diam_j "$DIAM_REC" "[(m['cc_type'],usu(m)) for m in ccr('$IMSI')]==[(1,0),(3,20000)]"
 diam_ue_down
+
+# 4. an IPv4v6 UE: its /64 on Gx and Gy
+diam_tshark_start gxgy6 || not_ok "tshark did not start"
+{ head -n 1 "$E2E_TMP/subs.csv"; sed -n 3p "$E2E_TMP/subs.csv"; } >"$E2E_TMP/sub2.csv"
+cp "$E2E_TMP/sub2.csv" "$E2E_TMP/subs.csv"
+enbsim_bg "$E2E_TMP/e6.out" --ues 1 --apn v6 --pdn-type ipv4v6 --hold -1 --detach --no-tun
+ue6_prefix() {
+    for _ in $(seq 300); do
+        P64=$(agwctl ue show "$IMSI2" 2>/dev/null | awk '/^pdn ebi [0-9]+ ipv6 / {print $5; exit}')
+        [ -n "$P64" ] && diam_j "$DIAM_REC" "len(ccr('$IMSI2'))>=1" >/dev/null &&
+            diam_gx_j "any(m.get('imsi')=='$IMSI2' for m in ccri)" >/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
+check "an IPv4v6 UE attached: its /64 and the Gx and Gy CCR-Is" ue6_prefix
+diag "the IPv4v6 UE's /64: $P64"
+kill -INT "$ENBSIM_PID" 2>/dev/null
+wait_bounded "$ENBSIM_PID" 20
+diam_tshark_stop
+TS=(tshark -r "$E2E_TMP/gxgy6.pcap" -d "tcp.port==$DIAM_PORT,diameter")
+# the prefix's 8 octets as tshark prints bytes: 2001:db8:4500:1:: -> 20010db845000001
+P64_HEX=$(python3 -c "import ipaddress,sys; print(ipaddress.ip_network(sys.argv[1]).network_address.packed[:8].hex())" "${P64:-::/64}")
+gx6() {
+    "${TS[@]}" -Y "diameter.cmd.code == 272 && diameter.flags.request == 1 && diameter.applicationId == 16777238 && diameter.CC-Request-Type == 1 && diameter.Subscription-Id-Data == \"$IMSI2\"" \
+        -T fields -e diameter.Framed-IPv6-Prefix >"$E2E_TMP/gx6.txt" 2>"$E2E_TMP/ts.err"
+    sed 's/^/#   /' "$E2E_TMP/gx6.txt"
+    # RFC 3162 2.3: reserved 0, prefix length 64 (0x40), the /64's octets
+    grep -qx "0040$P64_HEX" "$E2E_TMP/gx6.txt"
+}
+check "tshark: the Gx CCR-I carries Framed-IPv6-Prefix ${P64:-}" gx6
+gy6() {
+    "${TS[@]}" -Y "diameter.cmd.code == 272 && diameter.flags.request == 1 && diameter.applicationId == 4 && diameter.CC-Request-Type == 1 && diameter.Subscription-Id-Data == \"$IMSI2\"" \
+        -T fields -E aggregator=, -e diameter.PDP-Address.IPv4 -e diameter.PDP-Address.IPv6 \
+        -e diameter.PDP-Address-Prefix-Length >"$E2E_TMP/gy6.txt" 2>"$E2E_TMP/ts.err"
+    sed 's/^/#   /' "$E2E_TMP/gy6.txt"
+    grep -qxE "10\.48\.0\.[0-9]+	${P64%/64}	64" "$E2E_TMP/gy6.txt"
+}
+check "tshark: the Gy CCR-I's PS-Information has PDP-Address IPv4 and ${P64%/64} with prefix length 64" gy6
 agw_stop TERM
 exit $((TAP_FAILED > 0))

@@ -50,6 +50,11 @@ static void send_ccr(struct agw_ctx *ctx, const struct agw_ue *ue, const struct 
     ccr.cc_request_number = type == DIAM_CC_INITIAL ? 0 : 1;
     snprintf(ccr.sub.imsi, sizeof(ccr.sub.imsi), "%s", ue->imsi);
     ccr.sub.ue_ipv4 = p->ue_ip.s_addr;
+    /* TS 29.212 4.5.1, 5.6.2: the UE's /64 as Framed-IPv6-Prefix */
+    if (pgw_pdn_has_v6(p)) {
+        memcpy(ccr.sub.ue_prefix6, p->ue6_prefix, 8);
+        ccr.sub.ue_prefix6_len = 64;
+    }
     if (p->apn_idx < ctx->cfg->n_apns)
         snprintf(ccr.sub.apn, sizeof(ccr.sub.apn), "%s", ctx->cfg->apns[p->apn_idx].name);
     ccr.sub.rat_type = 1004;                    /* TS 29.212 5.3.31: EUTRAN */

@@ -16,6 +16,14 @@ static bool gy_applies(const struct agw_ctx *ctx, const struct agw_pdn *p)
            agw_config_apn(c, c->diameter.gy.apn) == &c->apns[p->apn_idx];
 }
 
+void gy_sess_addresses(struct gy_sess *g, const struct agw_pdn *p)
+{
+    g->ue_ipv4 = p->ue_ip.s_addr;
+    memset(g->ue6_prefix, 0, sizeof(g->ue6_prefix));
+    if (pgw_pdn_has_v6(p))
+        memcpy(g->ue6_prefix, p->ue6_prefix, 8);
+}
+
 void gy_session_start(struct agw_ctx *ctx, const struct agw_ue *ue, const struct agw_pdn *p)
 {
     if (!gy_applies(ctx, p))
@@ -35,6 +43,7 @@ void gy_session_start(struct agw_ctx *ctx, const struct agw_ue *ue, const struct
     g->ue_id = ue->id;
     g->ul_teid = p->ul_teid;
     snprintf(g->imsi, sizeof(g->imsi), "%s", ue->imsi);
+    gy_sess_addresses(g, p);
     /* RFC 6733 8.8: <DiameterIdentity>;<high 32 bits>;<low 32 bits>[;<optional>] */
     snprintf(g->sid, sizeof(g->sid), "%s;%llu;%u;gy", ctx->cfg->diameter.identity,
              (unsigned long long)gy->boot, p->ul_teid);
@@ -62,6 +71,14 @@ int gy_send_ccr(struct agw_ctx *ctx, struct gy_sess *g, uint32_t type, uint32_t 
     ccr.cc_request_type = type;
     ccr.cc_request_number = g->next_no;
     snprintf(ccr.sub.imsi, sizeof(ccr.sub.imsi), "%s", g->imsi);
+    /* TS 32.299 7.2.158: PS-Information's PDP-Address, the IPv6 one the
+     * UE's /64 with PDP-Address-Prefix-Length */
+    ccr.sub.ue_ipv4 = g->ue_ipv4;
+    static const uint8_t none[8];
+    if (memcmp(g->ue6_prefix, none, 8)) {
+        memcpy(ccr.sub.ue_prefix6, g->ue6_prefix, 8);
+        ccr.sub.ue_prefix6_len = 64;
+    }
     ccr.n_mscc = 1;
     struct diam_mscc *ms = &ccr.mscc[0];
     diam_mscc_init(ms);

@@ -11,6 +11,8 @@ struct gy_sess {
     struct agw_ctx *ctx;
     uint32_t ue_id, ul_teid;
     char imsi[16];
+    uint32_t ue_ipv4;               /* the UE's addresses, for PS-Information */
+    uint8_t ue6_prefix[8];          /* (TS 32.299 7.2.137), prefix 0 = none */
     char sid[DIAM_ID_MAX + 64];     /* Session-Id */
     uint32_t rg;
     uint32_t next_no;               /* next CC-Request-Number (RFC 4006 8.2) */
@@ -53,6 +55,8 @@ struct gy_sess *gy_find(struct agw_ctx *ctx, uint32_t ul_teid);
 void gy_forget(struct agw_ctx *ctx, struct gy_sess *g);
 /* charged() of the session, from the datapath; false when unreadable. */
 bool gy_charged(struct agw_ctx *ctx, struct gy_sess *g, uint64_t *charged, int64_t *remaining);
+/* The UE's addresses of p that its CCRs carry in PS-Information. */
+void gy_sess_addresses(struct gy_sess *g, const struct agw_pdn *p);
 /* Sends a CCR of type (I/U/T) with the usage since the last report. */
 int gy_send_ccr(struct agw_ctx *ctx, struct gy_sess *g, uint32_t type, uint32_t reason);
 void gy_validity_arm(struct gy_sess *g, uint32_t seconds);

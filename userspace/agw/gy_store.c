@@ -172,6 +172,7 @@ int gy_store_load(struct agw_ctx *ctx)
         g->ue_id = ue->id;
         g->ul_teid = teid;
         snprintf(g->imsi, sizeof(g->imsi), "%s", imsi);
+        gy_sess_addresses(g, p);
         snprintf(g->sid, sizeof(g->sid), "%s", sid);
         g->rg = (uint32_t)sqlite3_column_int64(st, 3);
         g->next_no = (uint32_t)sqlite3_column_int64(st, 4);

@@ -389,6 +389,9 @@ struct diam_subscriber {                /* common Gx/Gy request fields */
     char imsi[16];                      /* Subscription-Id END_USER_IMSI */
     char msisdn[16];                    /* Subscription-Id END_USER_E164 */
     uint32_t ue_ipv4;                   /* network order; 0 = absent */
+    uint8_t ue_prefix6[16];             /* the UE's IPv6 prefix (Gx
+                                         * Framed-IPv6-Prefix, Gy PDP-Address) */
+    uint8_t ue_prefix6_len;             /* its length, 1..128; 0 = absent */
     char apn[101];                      /* Called-Station-Id (TS 23.003 9.1: up to 100) */
     uint32_t rat_type;                  /* TS 29.212 5.3.31: 1004 EUTRAN; 0 = absent */
     uint8_t user_location[13];          /* 3GPP-User-Location-Info: TAI+ECGI */

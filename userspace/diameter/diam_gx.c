@@ -5,6 +5,85 @@
 
 #include "diameter/diam_int.h"
 
+static size_t prefix_octets(unsigned len)
+{
+    return len > 128 ? 16 : (len + 7) / 8;
+}
+
+/* RFC 6733 4.3.1 Address: AddressType (IANA: 1 IPv4, 2 IPv6), then the
+ * address. */
+static int add_address(msg_or_avp *parent, enum da_id id, uint16_t family, const void *a,
+                       size_t len)
+{
+    uint8_t v[18] = {(uint8_t)(family >> 8), (uint8_t)family};
+    memcpy(v + 2, a, len);
+    return da_add_os(parent, id, v, 2 + len);
+}
+
+/* TS 32.299 7.2.192 Service-Information / 7.2.158 PS-Information: the UE's
+ * addresses in PDP-Address (7.2.137), an IPv4 one and/or the IPv6 prefix
+ * with PDP-Address-Prefix-Length (7.2.137a). */
+static int add_ps_information(struct msg *m, const struct diam_subscriber *s)
+{
+    struct avp *si, *ps;
+    int r;
+    if (!s->ue_ipv4 && !s->ue_prefix6_len)
+        return 0;
+    if ((r = da_add_grp(m, DA_SERVICE_INFORMATION, &si)) ||
+        (r = da_add_grp(si, DA_PS_INFORMATION, &ps)))
+        return r;
+    if (s->ue_ipv4 && (r = add_address(ps, DA_PDP_ADDRESS, 1, &s->ue_ipv4, 4)))
+        return r;
+    if (s->ue_prefix6_len &&
+        ((r = add_address(ps, DA_PDP_ADDRESS, 2, s->ue_prefix6, 16)) ||
+         (r = da_add_u32(ps, DA_PDP_ADDRESS_PREFIX_LENGTH, s->ue_prefix6_len))))
+        return r;
+    return 0;
+}
+
+static int read_ps_information(struct avp *si, struct diam_subscriber *s)
+{
+    struct avp_hdr *h;
+    size_t l;
+    int r = 0;
+    uint32_t plen = 0;
+    bool have6 = false;
+    for (struct avp *c = da_first(si); c && !r; c = da_next(c)) {
+        if (da_which(c, &h) != DA_PS_INFORMATION)
+            continue;
+        for (struct avp *p = da_first(c); p && !r; p = da_next(p)) {
+            uint8_t v[18];
+            switch (da_which(p, &h)) {
+            case DA_PDP_ADDRESS:
+                if ((r = da_os(h, v, sizeof(v), &l)))
+                    break;
+                if (l == 6 && v[0] == 0 && v[1] == 1) {
+                    memcpy(&s->ue_ipv4, v + 2, 4);
+                } else if (l == 18 && v[0] == 0 && v[1] == 2) {
+                    memcpy(s->ue_prefix6, v + 2, 16);
+                    have6 = true;
+                } else {
+                    r = -EBADMSG;
+                }
+                break;
+            case DA_PDP_ADDRESS_PREFIX_LENGTH:
+                r = da_u32(h, &plen);
+                if (!r && (plen == 0 || plen > 128))
+                    r = -EBADMSG;
+                break;
+            default:
+                break;
+            }
+        }
+    }
+    if (r)
+        return r;
+    /* 7.2.137a: absent, the prefix length is 64 */
+    if (have6)
+        s->ue_prefix6_len = (uint8_t)(plen ? plen : 64);
+    return 1;
+}
+
 int da_add_subscriber(struct msg *m, const struct diam_subscriber *s, bool gx)
 {
     struct avp *g;
@@ -21,10 +100,19 @@ int da_add_subscriber(struct msg *m, const struct diam_subscriber *s, bool gx)
          (r = da_add_str(g, DA_SUBSCRIPTION_ID_DATA, s->msisdn))))
         return r;
     if (!gx)
-        return 0;       /* Gy carries these in Service-Information: not done */
+        return add_ps_information(m, s);
     /* TS 29.212 5.6.2: Framed-IP-Address (RFC 7155 4.4.10.5.1, 4 octets) */
     if (s->ue_ipv4 && (r = da_add_os(m, DA_FRAMED_IP_ADDRESS, &s->ue_ipv4, 4)))
         return r;
+    /* and Framed-IPv6-Prefix (RFC 7155 4.4.10.5.3, encoded as RFC 3162
+     * 2.3: reserved 0, Prefix-Length, the prefix's octets) */
+    if (s->ue_prefix6_len) {
+        uint8_t v[18] = {0, s->ue_prefix6_len};
+        size_t n = prefix_octets(s->ue_prefix6_len);
+        memcpy(v + 2, s->ue_prefix6, n);
+        if ((r = da_add_os(m, DA_FRAMED_IPV6_PREFIX, v, 2 + n)))
+            return r;
+    }
     if (s->rat_type && (r = da_add_i32(m, DA_RAT_TYPE, (int32_t)s->rat_type)))
         return r;
     if (s->user_location_len &&
@@ -66,6 +154,20 @@ int da_read_subscriber(struct avp *a, enum da_id id, struct avp_hdr *h,
         if ((r = da_os(h, (uint8_t *)&s->ue_ipv4, 4, &l)))
             return r;
         return l == 4 ? 1 : -EBADMSG;
+    case DA_FRAMED_IPV6_PREFIX: {
+        uint8_t v[18];
+        if ((r = da_os(h, v, sizeof(v), &l)))
+            return r;
+        /* RFC 3162 2.3: at least the octets the length covers */
+        if (l < 2 || v[1] == 0 || v[1] > 128 || l - 2 < prefix_octets(v[1]))
+            return -EBADMSG;
+        memset(s->ue_prefix6, 0, sizeof(s->ue_prefix6));
+        memcpy(s->ue_prefix6, v + 2, prefix_octets(v[1]));
+        s->ue_prefix6_len = v[1];
+        return 1;
+    }
+    case DA_SERVICE_INFORMATION:
+        return read_ps_information(a, s);
     case DA_RAT_TYPE:
         return (r = da_i32u(h, &s->rat_type)) ? r : 1;
     case DA_TGPP_USER_LOCATION_INFO:

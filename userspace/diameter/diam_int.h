@@ -35,6 +35,7 @@ enum da_type { DT_U32, DT_U64, DT_I32, DT_OS, DT_UTF8, DT_GRP };
     /* RFC 7155 (NASREQ) */ \
     X(FILTER_ID, "Filter-Id", 11, 0, DT_UTF8) \
     X(FRAMED_IP_ADDRESS, "Framed-IP-Address", 8, 0, DT_OS) \
+    X(FRAMED_IPV6_PREFIX, "Framed-IPv6-Prefix", 97, 0, DT_OS) \
     X(CALLED_STATION_ID, "Called-Station-Id", 30, 0, DT_UTF8) \
     /* RFC 5778 */ \
     X(SERVICE_SELECTION, "Service-Selection", 493, 0, DT_UTF8) \
@@ -69,6 +70,10 @@ enum da_type { DT_U32, DT_U64, DT_I32, DT_OS, DT_UTF8, DT_GRP };
     X(VOLUME_QUOTA_THRESHOLD, "Volume-Quota-Threshold", 869, V3, DT_U32) \
     X(TIME_QUOTA_THRESHOLD, "Time-Quota-Threshold", 868, V3, DT_U32) \
     X(TGPP_USER_LOCATION_INFO, "3GPP-User-Location-Info", 22, V3, DT_OS) \
+    X(SERVICE_INFORMATION, "Service-Information", 873, V3, DT_GRP) \
+    X(PS_INFORMATION, "PS-Information", 874, V3, DT_GRP) \
+    X(PDP_ADDRESS, "PDP-Address", 1227, V3, DT_OS) \
+    X(PDP_ADDRESS_PREFIX_LENGTH, "PDP-Address-Prefix-Length", 2606, V3, DT_U32) \
     /* TS 29.212 (Gx) and TS 29.214 */ \
     X(CR_INSTALL, "Charging-Rule-Install", 1001, V3, DT_GRP) \
     X(CR_REMOVE, "Charging-Rule-Remove", 1002, V3, DT_GRP) \

@@ -598,6 +598,95 @@ const char *__lsan_default_suppressions(void)
     return "leak:gnutls_x509_crt_list_import2\n";
 }
 
+/* The octets of the first top-level AVP id of m (or of the grouped
+ * path id > sub), -1 when absent. */
+static int avp_bytes(struct msg *m, enum da_id id, enum da_id sub, unsigned nth, uint8_t *v,
+                     size_t cap)
+{
+    struct avp_hdr *h;
+    size_t l;
+    for (struct avp *a = da_first(m); a; a = da_next(a)) {
+        if (da_which(a, &h) != id)
+            continue;
+        if (sub == DA__COUNT) {
+            assert_int_equal(da_os(h, v, cap, &l), 0);
+            return (int)l;
+        }
+        for (struct avp *ps = da_first(a); ps; ps = da_next(ps))
+            for (struct avp *c = da_first(ps); c; c = da_next(c))
+                if (da_which(c, &h) == sub && nth-- == 0) {
+                    assert_int_equal(da_os(h, v, cap, &l), 0);
+                    return (int)l;
+                }
+    }
+    return -1;
+}
+
+/* The UE's IPv6 prefix: Framed-IPv6-Prefix on Gx (TS 29.212 5.6.2, RFC
+ * 3162 2.3), PS-Information's PDP-Address and PDP-Address-Prefix-Length on
+ * Gy (TS 32.299 7.2.137, 7.2.137a), next to the IPv4 address. */
+static void test_ue_ipv6_prefix_gx_gy(void **state)
+{
+    (void)state;
+    static const uint8_t p64[8] = {0x20, 0x01, 0x0d, 0xb8, 0x45, 0x00, 0x00, 0x01};
+    struct diam_gx_ccr gx, gx2;
+    struct msg *m;
+    uint8_t v[32];
+    memset(&gx, 0, sizeof(gx));
+    hdr_init(&gx.h);
+    gx.cc_request_type = DIAM_CC_INITIAL;
+    strcpy(gx.sub.imsi, "001010000000001");
+    gx.sub.ue_ipv4 = htonl(0x0a300002);
+    memcpy(gx.sub.ue_prefix6, p64, 8);
+    gx.sub.ue_prefix6_len = 64;
+    assert_int_equal(diam_gx_ccr_encode(&gx, &m), 0);
+    m = wire(m);
+    /* reserved 0, length 64, the 8 octets of the /64 */
+    assert_int_equal(avp_bytes(m, DA_FRAMED_IPV6_PREFIX, DA__COUNT, 0, v, sizeof(v)), 10);
+    assert_memory_equal(v, ((uint8_t[]){0, 64, 0x20, 0x01, 0x0d, 0xb8, 0x45, 0, 0, 1}), 10);
+    assert_int_equal(avp_bytes(m, DA_SERVICE_INFORMATION, DA_PDP_ADDRESS, 0, v, sizeof(v)), -1);
+    assert_int_equal(diam_gx_ccr_decode(m, &gx2), 0);
+    assert_memory_equal(&gx2.sub, &gx.sub, sizeof(gx.sub));
+    diam_msg_free(m);
+    /* an IPv4-only session has none */
+    gx.sub.ue_prefix6_len = 0;
+    memset(gx.sub.ue_prefix6, 0, sizeof(gx.sub.ue_prefix6));
+    assert_int_equal(diam_gx_ccr_encode(&gx, &m), 0);
+    m = wire(m);
+    assert_int_equal(avp_bytes(m, DA_FRAMED_IPV6_PREFIX, DA__COUNT, 0, v, sizeof(v)), -1);
+    diam_msg_free(m);
+    /* a prefix shorter than its length says is refused */
+    memcpy(gx.sub.ue_prefix6, p64, 8);
+    gx.sub.ue_prefix6_len = 0;
+    assert_int_equal(diam_gx_ccr_encode(&gx, &m), 0);
+    assert_int_equal(da_add_os(m, DA_FRAMED_IPV6_PREFIX, (uint8_t[]){0, 64, 0x20, 1, 0xd, 0xb8},
+                               6), 0);
+    m = wire(m);
+    assert_int_equal(diam_gx_ccr_decode(m, &gx2), -EBADMSG);
+    diam_msg_free(m);
+
+    struct diam_gy_ccr gy, gy2;
+    memset(&gy, 0, sizeof(gy));
+    hdr_init(&gy.h);
+    gy.cc_request_type = DIAM_CC_INITIAL;
+    strcpy(gy.sub.imsi, "001010000000001");
+    gy.sub.ue_ipv4 = htonl(0x0a300002);
+    memcpy(gy.sub.ue_prefix6, p64, 8);
+    gy.sub.ue_prefix6_len = 64;
+    assert_int_equal(diam_gy_ccr_encode(&gy, &m), 0);
+    m = wire(m);
+    /* Address: AddressType 1 IPv4, 2 IPv6 (RFC 6733 4.3.1) */
+    assert_int_equal(avp_bytes(m, DA_SERVICE_INFORMATION, DA_PDP_ADDRESS, 0, v, sizeof(v)), 6);
+    assert_memory_equal(v, ((uint8_t[]){0, 1, 10, 48, 0, 2}), 6);
+    assert_int_equal(avp_bytes(m, DA_SERVICE_INFORMATION, DA_PDP_ADDRESS, 1, v, sizeof(v)), 18);
+    assert_memory_equal(v, ((uint8_t[]){0, 2, 0x20, 0x01, 0x0d, 0xb8, 0x45, 0, 0, 1, 0, 0, 0, 0,
+                                        0, 0, 0, 0}), 18);
+    assert_int_equal(avp_bytes(m, DA_FRAMED_IPV6_PREFIX, DA__COUNT, 0, v, sizeof(v)), -1);
+    assert_int_equal(diam_gy_ccr_decode(m, &gy2), 0);
+    assert_memory_equal(&gy2.sub, &gy.sub, sizeof(gy.sub));
+    diam_msg_free(m);
+}
+
 int main(void)
 {
     if (diam_dict_only_init() != 0) {
@@ -615,6 +704,7 @@ int main(void)
         cmocka_unit_test(test_gx_rar_raa_round_trip),
         cmocka_unit_test(test_gy_ccr_cca_mscc_round_trip),
         cmocka_unit_test(test_gy_rar_and_error_answer),
+        cmocka_unit_test(test_ue_ipv6_prefix_gx_gy),
         cmocka_unit_test(test_decoders_reject_bad_messages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
