@@ -6,15 +6,17 @@
 # GTP-U over IPv6 both ways.  A UE attaches with PDN type IPv4v6: the
 # Router Advertisement reaches it through the IPv6 tunnel, ping and
 # ping -6 reach the PDN, tshark decodes the S1-AP addresses (TS 36.413
-# 9.2.2.1) and the G-PDUs over IPv6 with good UDP checksums.  Detach
-# leaves no session.
+# 9.2.2.1) and the G-PDUs over IPv6 with good UDP checksums.  GTP-U path
+# management reaches the eNB over IPv6 (TS 29.281 7.2.1; echo every
+# 500 ms here): its path comes up, goes down (counted, logged) while its
+# Echo Responses are dropped, and comes back.  Detach leaves no session.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/agw_lib.sh"
 
 e2e_require
 agw_require
 trap e2e_cleanup EXIT INT TERM
-tap_plan 12
+tap_plan 15
 
 ENB6=2001:db8:1::2
 GWS1U6=2001:db8:1::1
@@ -49,7 +51,7 @@ ipv6_on() {
 check "IPv6 on S1-U ($ENB6 - $GWS1U6) and SGi" ipv6_on
 
 agw_config
-sed -i -e "s|^gtpu:\$|gtpu:\n  address6: $GWS1U6|" \
+sed -i -e "s|^gtpu:\$|gtpu:\n  address6: $GWS1U6\n  echo_interval: 500ms\n  echo_misses: 3|" \
     -e 's|^apns:$|apns:\n  - name: v6\n    pdn_type: ipv4v6\n    pool: 10.48.0.0/24\n    pool6: 2001:db8:4500::/44|' \
     "$AGW_CONF"
 AGW_SUB_APNS="v6;internet" agw_subscribers 1 || not_ok "subscriber import"
@@ -105,6 +107,37 @@ outer6_counted() {
         grep -iE "downlink encapsulated in outer IPv6" "$E2E_TMP/stats.txt" | grep -qE '[1-9]'
 }
 check "the datapath counted G-PDUs over IPv6 both ways" outer6_counted
+
+# GTP-U path management toward the eNB on IPv6: enbsim answers the Echo
+# Requests (TS 29.281 7.2.2) until nft drops its Echo Responses (GTP-U
+# message type 2: the second octet after the UDP header)
+path_log() {
+    local n=$1 what=$2
+    for _ in $(seq 300); do
+        [ "$(grep -c "path to eNB $ENB6 $what" "$E2E_TMP/agwd.log")" -ge "$n" ] && return 0
+        sleep 0.1
+    done
+    grep "gtpu" "$E2E_TMP/agwd.log" | tail -n 5 | sed 's/^/#   /'
+    return 1
+}
+check "GTP-U path management: the path to $ENB6 is up (Echo over IPv6 answered)" path_log 1 up
+echo_block() {
+    in_enb nft -f - <<EOF
+table ip6 xepc_e2e_echo {
+    chain out {
+        type filter hook output priority 0;
+        udp sport 2152 @th,72,8 2 drop
+    }
+}
+EOF
+}
+echo_block || diag "nft could not drop the Echo Responses"
+path_down() {
+    path_log 1 down && agw_wait_stat gtpu_path_down 1 50
+}
+check "Echo Responses dropped: the path to $ENB6 is found down, logged and counted" path_down
+in_enb nft delete table ip6 xepc_e2e_echo
+check "Echo Responses back: the path to $ENB6 comes up again" path_log 2 up
 
 kill -INT "$ENBSIM_PID" 2>/dev/null
 wait "$ENBSIM_PID" 2>/dev/null

@@ -147,6 +147,8 @@ void agw_config_defaults(struct agw_config *cfg)
     cfg->mme.mobile_reachable_ms = 0;
     cfg->mme.implicit_detach_ms = 4 * 60 * 1000;
     cfg->mme.ts1relocprep_ms = 10000;
+    cfg->gtpu.echo_interval_ms = 60000;
+    cfg->gtpu.echo_misses = 3;
     cfg->mme.ts1relocoverall_ms = 10000;
     cfg->mme.t3485_ms = 8000;
     cfg->mme.t3486_ms = 8000;
@@ -682,10 +684,15 @@ static void rd_s1u_ipv6(struct ycfg *c, yaml_node_t *n, const char *path, struct
 
 static void rd_gtpu(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
 {
-    static const char *const keys[] = {"address", "address6"};
+    static const char *const keys[] = {"address", "address6", "echo_interval", "echo_misses"};
     struct ycfg_map m;
-    if (!ycfg_map_open(c, n, "gtpu", keys, 2, &m))
+    if (!ycfg_map_open(c, n, "gtpu", keys, 4, &m))
         return;
+    /* TS 29.281 7.2.1: an Echo Request on a path not more often than every
+     * 60 s (the default); shorter intervals are for tests */
+    rd_duration(c, m.val[2], "gtpu.echo_interval", 100, 3600u * 1000, "100ms..1h",
+                &cfg->gtpu.echo_interval_ms);
+    YCFG_RD_UINT(c, m.val[3], "gtpu.echo_misses", 1, 100, cfg->gtpu.echo_misses);
     yaml_node_t *v = ycfg_map_need(c, &m, "address");
     if (v)
         ycfg_rd_ipv4(c, v, "gtpu.address", &cfg->gtpu.address);

@@ -176,6 +176,11 @@ struct agw_config {
          * its own; filled by the parser */
         uint8_t tla[20];
         uint16_t tla_bits;
+        /* path management toward the eNBs (TS 29.281 7.2.1, pgw_session.c):
+         * an Echo Request every echo_interval_ms, a path down after
+         * echo_misses unanswered in a row */
+        uint32_t echo_interval_ms;
+        uint8_t echo_misses;
     } gtpu;
 
     struct {

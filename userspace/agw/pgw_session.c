@@ -442,8 +442,8 @@ static void dp_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 static void on_path(const struct dp_path_event *ev, void *arg)
 {
     struct agw_ctx *ctx = arg;
-    char a[INET_ADDRSTRLEN];
-    inet_ntop(AF_INET, &ev->peer, a, sizeof(a));
+    char a[INET6_ADDRSTRLEN];
+    dp_path_peer_str(ev, a, sizeof(a));     /* an IPv4 or IPv6 eNB, the same */
     if (ev->type == DP_PATH_UP) {
         LOG_INFO(ctx, "gtpu", "path to eNB %s up", a);
     } else if (ev->type == DP_PATH_DOWN) {
@@ -473,7 +473,8 @@ int pgw_events_open(struct agw_ctx *ctx)
     ev_io_init(&ctx->dp_events_io, dp_io_cb, fd, EV_READ);
     ctx->dp_events_io.data = ctx;
     ev_io_start(ctx->loop, &ctx->dp_events_io);
-    struct dp_path_opts po = { .interval_ms = 60000, .max_missed = 3 };
+    struct dp_path_opts po = { .interval_ms = (int)ctx->cfg->gtpu.echo_interval_ms,
+                               .max_missed = ctx->cfg->gtpu.echo_misses };
     if (dp_path_start(ctx->dp, &po, on_path, ctx) < 0)
         LOG_WARN(ctx, "gtpu", "no GTP-U path management: %s", dp_ctx_error(ctx->dp));
     ev_timer_init(&ctx->dp_poll_timer, dp_timer_cb, 0.1, 0.1);

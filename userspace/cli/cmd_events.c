@@ -123,9 +123,8 @@ static void print_event(const struct dp_event *ev, void *arg)
 static void print_path(const struct dp_path_event *ev, void *arg)
 {
     struct events_state *st = arg;
-    char a[INET_ADDRSTRLEN];
-    inet_ntop(AF_INET, &ev->peer, a, sizeof(a));
-    printf("%-15s enb=%s", dp_path_event_str(ev->type), a);
+    char a[INET6_ADDRSTRLEN];
+    printf("%-15s enb=%s", dp_path_event_str(ev->type), dp_path_peer_str(ev, a, sizeof(a)));
     if (ev->type == DP_PATH_DOWN)
         printf(" missed=%u", ev->missed);
     else if (ev->type == DP_PATH_RESTART)

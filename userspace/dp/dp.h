@@ -358,7 +358,9 @@ struct dp_path_opts {
 
 struct dp_path_event {
     int type;                       /* DP_PATH_UP, DP_PATH_DOWN, DP_PATH_RESTART */
-    struct in_addr peer;
+    struct in_addr peer;            /* the eNB's IPv4 S1-U address, or */
+    bool peer_is6;                  /* an eNB reached over IPv6 (XEPC_SF_ENB6): */
+    struct in6_addr peer6;          /* its IPv6 S1-U address */
     unsigned missed;
     int old_recovery, recovery;     /* restart counters, -1 = unknown */
 };
@@ -369,5 +371,7 @@ typedef void (*dp_path_fn)(const struct dp_path_event *ev, void *arg);
  * gtpu_socket (the socket the requests leave from). */
 int dp_path_start(struct dp_ctx *ctx, const struct dp_path_opts *opts, dp_path_fn fn, void *arg);
 const char *dp_path_event_str(int ev);
+/* The peer's address of ev as text (IPv4 or IPv6) in buf. */
+const char *dp_path_peer_str(const struct dp_path_event *ev, char *buf, size_t cap);
 
 #endif

@@ -5,13 +5,16 @@
  *
  * The peers are the distinct eNB addresses of the active sessions, read
  * from the maps every interval, so the set follows the sessions without
- * bookkeeping.  Requests leave from the events socket (our S1-U address,
- * an ephemeral port); xdp_s1u hands Echo Responses to the stack, which
+ * bookkeeping: IPv4, or IPv6 for the sessions whose tunnel goes over IPv6
+ * (XEPC_SF_ENB6, the address in xepc_s1u6, dp_s1u6.c).  Requests leave
+ * from the events socket of the peer's family (our S1-U address, an
+ * ephemeral port); xdp_s1u hands Echo Responses to the stack, which
  * delivers them to that socket (TS 29.281 4.4.2.2: to the request's source
  * port). */
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -24,7 +27,9 @@
 #define DP_PATH_MAX_PEERS 1024
 
 struct dp_path_peer {
-    uint32_t addr;          /* network order */
+    uint32_t addr;          /* network order (IPv4 peers) */
+    bool is6;               /* an IPv6 peer: */
+    struct in6_addr addr6;
     uint16_t seq;           /* of the last request */
     uint8_t missed;         /* requests unanswered in a row */
     uint8_t state;          /* enum dp_path_state */
@@ -90,11 +95,25 @@ int dp_path_start(struct dp_ctx *ctx, const struct dp_path_opts *opts, dp_path_f
     return 0;
 }
 
-static struct dp_path_peer *peer_find(struct dp_path *p, uint32_t addr)
+const char *dp_path_peer_str(const struct dp_path_event *ev, char *buf, size_t cap)
 {
-    for (size_t i = 0; i < p->n; i++)
-        if (p->peers[i].addr == addr)
+    if (!inet_ntop(ev->peer_is6 ? AF_INET6 : AF_INET,
+                   ev->peer_is6 ? (const void *)&ev->peer6 : (const void *)&ev->peer, buf,
+                   (socklen_t)cap))
+        snprintf(buf, cap, "?");
+    return buf;
+}
+
+/* addr6 NULL: the IPv4 peer addr */
+static struct dp_path_peer *peer_find(struct dp_path *p, uint32_t addr,
+                                      const struct in6_addr *addr6)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        const struct dp_path_peer *pp = &p->peers[i];
+        if (addr6 ? pp->is6 && IN6_ARE_ADDR_EQUAL(&pp->addr6, addr6)
+                  : !pp->is6 && pp->addr == addr)
             return &p->peers[i];
+    }
     return NULL;
 }
 
@@ -111,15 +130,22 @@ static void peers_refresh(struct dp_ctx *ctx, struct dp_path *p)
          r = bpf_map_get_next_key(ctx->map_fd[DP_MAP_UE], &key, &next)) {
         key = next;
         uint32_t sid;
+        struct in6_addr a6;
         if (bpf_map_lookup_elem(ctx->map_fd[DP_MAP_UE], &key, &sid) || sid >= max ||
-            dp_session_read(ctx, sid, &s) ||
-            !(s.flags & XEPC_SF_TUNNEL) || (s.flags & XEPC_SF_ENB6))
-            continue;   /* path management over IPv6: not yet */
-        struct dp_path_peer *pp = peer_find(p, s.enb_addr);
+            dp_session_read(ctx, sid, &s) || !(s.flags & XEPC_SF_TUNNEL))
+            continue;
+        bool is6 = s.flags & XEPC_SF_ENB6;
+        if (is6 && !dp_enb6_get(ctx, sid, s.cookie, &a6))
+            continue;   /* its IPv6 address is being rewritten */
+        struct dp_path_peer *pp = peer_find(p, s.enb_addr, is6 ? &a6 : NULL);
         if (!pp && p->n < DP_PATH_MAX_PEERS) {
             pp = &p->peers[p->n++];
             memset(pp, 0, sizeof(*pp));
-            pp->addr = s.enb_addr;
+            pp->is6 = is6;
+            if (is6)
+                pp->addr6 = a6;
+            else
+                pp->addr = s.enb_addr;
             pp->recovery = -1;
             pp->state = DP_PATH_UNKNOWN;
         }
@@ -141,6 +167,8 @@ static void report(struct dp_path *p, int ev, const struct dp_path_peer *pp, int
     struct dp_path_event e = {
         .type = ev,
         .peer.s_addr = pp->addr,
+        .peer_is6 = pp->is6,
+        .peer6 = pp->addr6,
         .missed = pp->missed,
         .old_recovery = old_recovery,
         .recovery = pp->recovery,
@@ -148,26 +176,31 @@ static void report(struct dp_path *p, int ev, const struct dp_path_peer *pp, int
     p->fn(&e, p->arg);
 }
 
-/* Reads what arrived on the events socket: Echo Responses. */
-static void receive(struct dp_ctx *ctx, struct dp_path *p)
+/* Reads what arrived on an events socket (fd of family af): Echo
+ * Responses. */
+static void receive(struct dp_path *p, int fd, int af)
 {
     uint8_t buf[512];
-    for (int i = 0; i < 256; i++) {
-        struct sockaddr_in from;
+    for (int i = 0; fd >= 0 && i < 256; i++) {
+        struct sockaddr_storage from;
         socklen_t fl = sizeof(from);
-        ssize_t n = recvfrom(ctx->udp_fd, buf, sizeof(buf), MSG_DONTWAIT,
-                             (struct sockaddr *)&from, &fl);
+        ssize_t n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
         if (n < 0)
             return;
+        const struct sockaddr_in *f4 = (const struct sockaddr_in *)&from;
+        const struct sockaddr_in6 *f6 = (const struct sockaddr_in6 *)&from;
+        bool v6 = af == AF_INET6;
         /* TS 29.281 4.4.2.1/7.2.2: a response comes from the peer's GTP-U
          * port 2152, to the port the request left from; anything else on
          * this socket (a spoofed "response" from another port, or from
          * an address that is not one of our peers) is not one. */
-        if (fl < sizeof(from) || from.sin_port != htons(DP_GTPU_PORT)) {
+        if (fl < (v6 ? sizeof(*f6) : sizeof(*f4)) || from.ss_family != af ||
+            (v6 ? f6->sin6_port : f4->sin_port) != htons(DP_GTPU_PORT)) {
             p->rx_ignored++;
             continue;
         }
-        struct dp_path_peer *pp = peer_find(p, from.sin_addr.s_addr);
+        struct dp_path_peer *pp = peer_find(p, v6 ? 0 : f4->sin_addr.s_addr,
+                                            v6 ? &f6->sin6_addr : NULL);
         uint16_t seq;
         int rec;
         /* version 1, type 2, S flag; Recovery IE after any extension
@@ -198,7 +231,8 @@ int dp_path_poll(struct dp_ctx *ctx)
     struct dp_path *p = ctx->path;
     if (!p)
         return 0;
-    receive(ctx, p);
+    receive(p, ctx->udp_fd, AF_INET);
+    receive(p, ctx->udp6_fd, AF_INET6);
     uint64_t now = now_ms();
     if (now < p->next_ms)
         return 0;
@@ -216,6 +250,15 @@ int dp_path_poll(struct dp_ctx *ctx)
         uint8_t msg[12];
         pp->seq = ++p->seq ? p->seq : ++p->seq;
         dp_gtpu_build_echo_request(msg, sizeof(msg), pp->seq);
+        if (pp->is6) {
+            /* TS 29.281 4.4.2.1: to the peer's port 2152, from our IPv6
+             * S1-U address (dp_udp6_open(); none: it stays unanswered) */
+            struct sockaddr_in6 to = {.sin6_family = AF_INET6, .sin6_port = htons(DP_GTPU_PORT),
+                                      .sin6_addr = pp->addr6};
+            if (ctx->udp6_fd >= 0)
+                sendto(ctx->udp6_fd, msg, sizeof(msg), 0, (struct sockaddr *)&to, sizeof(to));
+            continue;
+        }
         struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(DP_GTPU_PORT),
                                  .sin_addr.s_addr = pp->addr};
         sendto(ctx->udp_fd, msg, sizeof(msg), 0, (struct sockaddr *)&to, sizeof(to));

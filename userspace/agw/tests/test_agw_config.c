@@ -66,6 +66,8 @@ static const char full_yaml[] =
     "gtpu:\n"
     "  address: 192.0.2.10\n"
     "  address6: 2001:db8:10::1\n"
+    "  echo_interval: 90s\n"
+    "  echo_misses: 5\n"
     "datapath:\n"
     "  s1u: eth1\n"
     "  sgi: eth2\n"
@@ -165,6 +167,8 @@ static void test_full_file(void **state)
     assert_int_equal(c.mme.ue_ambr.ul_bps, 50000000);
     assert_int_equal(c.mme.ue_ambr.dl_bps, 3000000000000ULL);
     assert_int_equal(c.gtpu.address.s_addr, ip("192.0.2.10"));
+    assert_int_equal(c.gtpu.echo_interval_ms, 90000);
+    assert_int_equal(c.gtpu.echo_misses, 5);
     {
         /* TS 36.414 5.1: our Transport Layer Address, IPv4 then IPv6 */
         static const uint8_t tla[20] = {192, 0, 2, 10, 0x20, 0x01, 0x0d, 0xb8, 0, 0x10,
@@ -322,6 +326,8 @@ static void test_minimal_file_defaults(void **state)
     assert_string_equal(c.datapath.pin_dir, "/sys/fs/bpf/xepc");
     assert_string_equal(c.datapath.bpf_dir, "/usr/local/lib/xepc/bpf");
     assert_int_equal(c.datapath.max_sessions, 100000);
+    assert_int_equal(c.gtpu.echo_interval_ms, 60000);   /* TS 29.281 7.2.1 */
+    assert_int_equal(c.gtpu.echo_misses, 3);
     /* a Gy session takes two charging slots: every session can have one */
     assert_int_equal(c.datapath.max_charging, 0);
     assert_int_equal(agw_config_max_charging(&c), 200000);
@@ -388,6 +394,19 @@ static const struct bad_row bad_rows[] = {
      "gtpu.address6: expected an IPv6 address, got a list"},
     {S_FULL, "gtpu: {address: 1.2.3.4, adress6: 2001:db8::1}\n", 1, 26,
      "gtpu.adress6: unknown key"},
+    /* gtpu.echo_interval, echo_misses (path management, TS 29.281 7.2.1) */
+    {S_FULL, "gtpu: {address: 1.2.3.4, echo_interval: 50ms}\n", 1, 41,
+     "gtpu.echo_interval: 50ms is out of range 100ms..1h"},
+    {S_FULL, "gtpu: {address: 1.2.3.4, echo_interval: 2h}\n", 1, 41,
+     "gtpu.echo_interval: 2h is out of range 100ms..1h"},
+    {S_FULL, "gtpu: {address: 1.2.3.4, echo_interval: 60}\n", 1, 41,
+     "gtpu.echo_interval: '60' is not a duration"},
+    {S_FULL, "gtpu: {address: 1.2.3.4, echo_misses: 0}\n", 1, 39,
+     "gtpu.echo_misses: 0 is out of range 1..100"},
+    {S_FULL, "gtpu: {address: 1.2.3.4, echo_misses: 101}\n", 1, 39,
+     "gtpu.echo_misses: 101 is out of range 1..100"},
+    {S_FULL, "gtpu: {address: 1.2.3.4, echo_misses: many}\n", 1, 39,
+     "gtpu.echo_misses: 'many' is not"},
 
     /* logger */
     {S_TOP, "logger: 3\n", 1, 9, "logger: expected a mapping, got a scalar"},
