@@ -8,6 +8,9 @@
  * neighbour entry, to the S1-U device; this program runs on that egress:
  *   Ethernet / IPv4 to a UE address
  *     session by UE address -> portal reply restore -> policy
+ *   Ethernet / IPv6 to a UE's /64 (routed by the stack, never translated)
+ *     session by the /64 (xepc_ue6) -> policy
+ *   then, for both (dl_tunnel()):
  *     -> idle UE: downlink-data event + packet kept in xepc_pktbuf
  *     -> encapsulate IPv4/UDP/GTP-U (bpf_skb_adjust_room)
  *     -> bpf_fib_lookup + bpf_redirect to the eNB side
@@ -16,6 +19,7 @@
  */
 #include "dp_common.h"
 #include "dp_mtu.h"
+#include "ipv6.h"
 #include <linux/pkt_cls.h>
 
 char LICENSE[] SEC("license") = "GPL";
@@ -59,6 +63,10 @@ static __always_inline int buffer_packet(struct __sk_buff *skb,
 		return rc;
 	if (len < 1 || len > XEPC_BUF_PKT_MAX)	/* bounds the copy */
 		return idle_end(sid, rec, -1);
+	/* hidden from the compiler after its range check, so that
+	 * buf_len()'s mask stays in the code and the verifier bounds the
+	 * copy by it (as buffer_packet6() in xdp_sgi) */
+	asm volatile("" : "+r"(len));
 	return idle_end(sid, rec, bpf_skb_load_bytes(skb, off, rec->data, buf_len(len)));
 }
 
@@ -75,32 +83,149 @@ static __always_inline int oversize_to_user(struct __sk_buff *skb,
 	rc = oversize_begin(cfg, sid, s, len, &rec, type);
 	if (rc)
 		return rc;
+	asm volatile("" : "+r"(len));	/* as in buffer_packet() */
 	return oversize_end(rec, bpf_skb_load_bytes(skb, off, rec->data, buf_len(len)));
 }
 
-/* Returns a drop reason (> 0) or -(tc action) - 1. */
+/*
+ * The downlink's last steps for the inner packet of len bytes at l3 (IPv4,
+ * or IPv6 with is6), its usage counted: the idle buffer, an eNB on IPv6,
+ * the S1-U MTU, encapsulation in outer IPv4/UDP/GTP-U, and the route to
+ * the eNB.  The same for both families but for the MTU: an IPv4 packet
+ * with DF set is dropped there, an IPv6 packet (which routers do not
+ * fragment, RFC 8200 5) goes to userspace for outer fragments, as one
+ * with DF clear, and as in xdp_sgi_ipv6.  The hop limit / TTL is the
+ * stack's, which forwarded the packet here.  Returns a drop reason (the
+ * caller takes the packet out of the usage again) or -(tc action) - 1.
+ */
+static __always_inline int dl_tunnel(struct __sk_buff *skb,
+				     const struct xepc_config *cfg,
+				     const struct xepc_session *s, __u32 sid,
+				     __u32 l3, __u32 len, __u8 tos, const int is6)
+{
+	void *data, *end;
+	struct route_req rq = {};
+	struct route_res rt;
+	struct ethhdr *eth;
+	int rc;
+
+	if (!(s->flags & XEPC_SF_TUNNEL)) {
+		rc = buffer_packet(skb, cfg, sid, s, l3, len);
+		if (rc)
+			return rc;
+		stat_cnt(XEPC_CNT_IDLE_BUFFERED, len);
+		return -TC_ACT_SHOT - 1;	/* consumed: userspace holds it */
+	}
+	if (s->flags & XEPC_SF_ENB6) {
+		/* the eNB is on IPv6 (docs/datapath.md "IPv6 on S1-U"): NAT
+		 * mode sends it from userspace, a G-PDU through the
+		 * follower's IPv6 socket (XEPC_EV_TO_STACK) */
+		if (skb->gso_segs > 1)
+			return XEPC_DROP_GSO;
+		rc = oversize_to_user(skb, cfg, sid, s, l3, len, XEPC_EV_TO_STACK);
+		if (rc)
+			return rc;
+		stat_cnt(XEPC_CNT_DL_ENB6_USER, len);
+		return -TC_ACT_SHOT - 1;
+	}
+
+	/* Over the S1-U MTU once encapsulated (the stack routed it here
+	 * with the UE device's MTU): IPv4 with DF set is dropped (MTU; in
+	 * NAT mode give the UE-pool route the MTU s1u_mtu - 36 so that the
+	 * kernel answers with its own ICMP, through conntrack), IPv4 with DF
+	 * clear and IPv6 go to userspace, which sends them as outer
+	 * fragments */
+	if (over_s1u_mtu(cfg, len) && skb->gso_segs <= 1) {
+		if (!is6) {
+			data = (void *)(long)skb->data;
+			end = (void *)(long)skb->data_end;
+			if (data + l3 + sizeof(struct iphdr) > end)
+				return XEPC_DROP_IP_TRUNC;
+			if (((struct iphdr *)(data + l3))->frag_off & bpf_htons(0x4000))
+				return XEPC_DROP_MTU;
+		}
+		rc = oversize_to_user(skb, cfg, sid, s, l3, len, XEPC_EV_OVERSIZE);
+		if (rc)
+			return rc;
+		stat_cnt(XEPC_CNT_DL_FRAG_USER, len);
+		return -TC_ACT_SHOT - 1;	/* consumed: userspace sends it */
+	}
+
+	/* The GTP-U length is per packet: a GSO skb would be segmented with
+	 * one header copied to every segment.  NAT mode runs with GRO off on
+	 * SGi and TSO/GSO off on the UE device (docs/datapath.md). */
+	if (skb->gso_segs > 1)
+		return XEPC_DROP_GSO;
+
+	if (skb->len > l3 + len && bpf_skb_change_tail(skb, l3 + len, 0))
+		return XEPC_DROP_ADJUST;
+	/* the outer header is IPv4 either way: skb->protocol follows it */
+	if (bpf_skb_adjust_room(skb, 36, BPF_ADJ_ROOM_MAC,
+				BPF_F_ADJ_ROOM_ENCAP_L3_IPV4 |
+				BPF_F_ADJ_ROOM_ENCAP_L4_UDP))
+		return XEPC_DROP_ADJUST;
+	data = (void *)(long)skb->data;
+	end = (void *)(long)skb->data_end;
+	eth = data;
+	if ((void *)(eth + 1) + 36 > end)
+		return XEPC_DROP_ADJUST;
+	if (l3 != sizeof(*eth)) {
+		/* a VLAN tag on the UE device is not carried to the eNB side */
+		return XEPC_DROP_ADJUST;
+	}
+	eth->h_proto = bpf_htons(ETH_P_IP);
+	gtpu_encap_hdrs((void *)(eth + 1), cfg, s, len, tos);
+
+	rq.ifindex = skb->ifindex;
+	rq.src = cfg->gtpu_addr;
+	rq.dst = s->enb_addr;
+	rq.tot_len = len + 36;
+	rq.tos = tos;
+	rq.l4_protocol = IPPROTO_UDP;
+	rq.sport = bpf_htons(XEPC_GTPU_PORT);
+	rq.dport = bpf_htons(XEPC_GTPU_PORT);
+	rc = route_lookup(skb, cfg, &rq, XEPC_DIR_DL, 1, &rt);
+	if (rc == BPF_FIB_LKUP_RET_SUCCESS) {
+		data = (void *)(long)skb->data;
+		end = (void *)(long)skb->data_end;
+		eth = data;
+		if ((void *)(eth + 1) > end)
+			return XEPC_DROP_ADJUST;
+		__builtin_memcpy(eth->h_dest, rt.dmac, ETH_ALEN);
+		__builtin_memcpy(eth->h_source, rt.smac, ETH_ALEN);
+		stat_cnt(XEPC_CNT_DL_TC_FWD, len);
+		/* attached on the eNB-facing device itself: just carry on
+		 * (a redirect to our own egress would run us a second time) */
+		if (rt.ifindex == skb->ifindex)
+			return -TC_ACT_OK - 1;
+		return -(int)bpf_redirect(rt.ifindex, 0) - 1;
+	}
+	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH) {
+		/* the kernel's neighbour code resolves the eNB and sends */
+		stat_cnt(XEPC_CNT_DL_NO_NEIGH_PASS, len);
+		return -(int)bpf_redirect_neigh(rt.ifindex, NULL, 0, 0) - 1;
+	}
+	if (rc < 0)
+		return XEPC_DROP_FIB_OTHER;
+	return fib_drop_reason(rc);
+}
+
+/* IPv4 to a UE address.  Returns a drop reason (> 0) or -(tc action) - 1. */
 static __always_inline int downlink(struct __sk_buff *skb,
-				    const struct xepc_config *cfg, __u32 *sid_out)
+				    const struct xepc_config *cfg, __u32 l3,
+				    __u32 *sid_out)
 {
 	void *data = (void *)(long)skb->data;
 	void *end = (void *)(long)skb->data_end;
-	struct route_req rq = {};
-	struct route_res rt;
 	struct xepc_session *s, scopy, bcopy;
 	struct verdict v = {};
 	struct flow f = {};
-	struct l2_info l2 = {};
 	struct iphdr *iph = NULL;
-	__u32 sid = 0, ihl, len, l3;
-	struct ethhdr *eth;
+	__u32 sid = 0, ihl, len;
 	__be32 daddr;
 	__u8 tos;
 	int rc;
 
-	rc = parse_eth(data, end, &l2);
-	if (rc || l2.proto != ETH_P_IP)
-		return -TC_ACT_OK - 1;
-	l3 = l2.len;
 	/* fragments are encapsulated as they are: no reassembly here */
 	if (l3 > 18 || data + l3 + sizeof(*iph) > end)
 		return -TC_ACT_OK - 1;
@@ -159,59 +284,7 @@ static __always_inline int downlink(struct __sk_buff *skb,
 	/* counted now, taken out again if it is dropped below */
 	count_usage(sid, &v, XEPC_DIR_DL, len);
 
-	if (!(s->flags & XEPC_SF_TUNNEL)) {
-		rc = buffer_packet(skb, cfg, sid, s, l3, len);
-		if (rc)
-			goto undo;
-		stat_cnt(XEPC_CNT_IDLE_BUFFERED, len);
-		return -TC_ACT_SHOT - 1;	/* consumed: userspace holds it */
-	}
-	if (s->flags & XEPC_SF_ENB6) {
-		/* the eNB is on IPv6 (docs/datapath.md "IPv6 on S1-U"): NAT
-		 * mode sends it from userspace, a G-PDU through the
-		 * follower's IPv6 socket (XEPC_EV_TO_STACK) */
-		if (skb->gso_segs > 1) {
-			rc = XEPC_DROP_GSO;
-			goto undo;
-		}
-		rc = oversize_to_user(skb, cfg, sid, s, l3, len, XEPC_EV_TO_STACK);
-		if (rc)
-			goto undo;
-		stat_cnt(XEPC_CNT_DL_ENB6_USER, len);
-		return -TC_ACT_SHOT - 1;
-	}
-
-	/* Over the S1-U MTU once encapsulated (the stack routed it here
-	 * with the UE device's MTU): DF set is dropped (MTU; in NAT mode give
-	 * the UE-pool route the MTU s1u_mtu - 36 so that the kernel answers
-	 * with its own ICMP, through conntrack), DF clear goes to userspace,
-	 * which sends it as outer fragments */
-	if (over_s1u_mtu(cfg, len) && skb->gso_segs <= 1) {
-		data = (void *)(long)skb->data;
-		end = (void *)(long)skb->data_end;
-		if (data + l3 + sizeof(*iph) > end) {
-			rc = XEPC_DROP_IP_TRUNC;
-			goto undo;
-		}
-		if (((struct iphdr *)(data + l3))->frag_off & bpf_htons(0x4000)) {
-			rc = XEPC_DROP_MTU;
-			goto undo;
-		}
-		rc = oversize_to_user(skb, cfg, sid, s, l3, len, XEPC_EV_OVERSIZE);
-		if (rc)
-			goto undo;
-		stat_cnt(XEPC_CNT_DL_FRAG_USER, len);
-		return -TC_ACT_SHOT - 1;	/* consumed: userspace sends it */
-	}
-
-	/* The GTP-U length is per packet: a GSO skb would be segmented with
-	 * one header copied to every segment.  NAT mode runs with GRO off on
-	 * SGi and TSO/GSO off on the UE device (docs/datapath.md). */
-	if (skb->gso_segs > 1) {
-		rc = XEPC_DROP_GSO;
-		goto undo;
-	}
-
+	/* the helpers above may have moved the data */
 	data = (void *)(long)skb->data;
 	end = (void *)(long)skb->data_end;
 	if (data + l3 + sizeof(*iph) > end) {
@@ -219,71 +292,106 @@ static __always_inline int downlink(struct __sk_buff *skb,
 		goto undo;
 	}
 	tos = ((struct iphdr *)(data + l3))->tos;
-
-	if (skb->len > l3 + len && bpf_skb_change_tail(skb, l3 + len, 0)) {
-		rc = XEPC_DROP_ADJUST;
-		goto undo;
-	}
-	if (bpf_skb_adjust_room(skb, 36, BPF_ADJ_ROOM_MAC,
-				BPF_F_ADJ_ROOM_ENCAP_L3_IPV4 |
-				BPF_F_ADJ_ROOM_ENCAP_L4_UDP)) {
-		rc = XEPC_DROP_ADJUST;
-		goto undo;
-	}
-	data = (void *)(long)skb->data;
-	end = (void *)(long)skb->data_end;
-	eth = data;
-	if ((void *)(eth + 1) + 36 > end) {
-		rc = XEPC_DROP_ADJUST;
-		goto undo;
-	}
-	if (l3 != sizeof(*eth)) {
-		/* a VLAN tag on the UE device is not carried to the eNB side */
-		rc = XEPC_DROP_ADJUST;
-		goto undo;
-	}
-	eth->h_proto = bpf_htons(ETH_P_IP);
-	gtpu_encap_hdrs((void *)(eth + 1), cfg, s, len, tos);
-
-	rq.ifindex = skb->ifindex;
-	rq.src = cfg->gtpu_addr;
-	rq.dst = s->enb_addr;
-	rq.tot_len = len + 36;
-	rq.tos = tos;
-	rq.l4_protocol = IPPROTO_UDP;
-	rq.sport = bpf_htons(XEPC_GTPU_PORT);
-	rq.dport = bpf_htons(XEPC_GTPU_PORT);
-	rc = route_lookup(skb, cfg, &rq, XEPC_DIR_DL, 1, &rt);
-	if (rc == BPF_FIB_LKUP_RET_SUCCESS) {
-		data = (void *)(long)skb->data;
-		end = (void *)(long)skb->data_end;
-		eth = data;
-		if ((void *)(eth + 1) > end) {
-			rc = XEPC_DROP_ADJUST;
-			goto undo;
-		}
-		__builtin_memcpy(eth->h_dest, rt.dmac, ETH_ALEN);
-		__builtin_memcpy(eth->h_source, rt.smac, ETH_ALEN);
-		stat_cnt(XEPC_CNT_DL_TC_FWD, len);
-		/* attached on the eNB-facing device itself: just carry on
-		 * (a redirect to our own egress would run us a second time) */
-		if (rt.ifindex == skb->ifindex)
-			return -TC_ACT_OK - 1;
-		return -(int)bpf_redirect(rt.ifindex, 0) - 1;
-	}
-	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH) {
-		/* the kernel's neighbour code resolves the eNB and sends */
-		stat_cnt(XEPC_CNT_DL_NO_NEIGH_PASS, len);
-		return -(int)bpf_redirect_neigh(rt.ifindex, NULL, 0, 0) - 1;
-	}
-	if (rc < 0) {
-		rc = XEPC_DROP_FIB_OTHER;
-		goto undo;
-	}
-	rc = fib_drop_reason(rc);
+	rc = dl_tunnel(skb, cfg, s, sid, l3, len, tos, 0);
+	if (rc < 0)
+		return rc;
 undo:
 	uncount_usage(sid, &v, XEPC_DIR_DL, len);
 	return rc;
+}
+
+/*
+ * IPv6 to a UE's /64 (docs/datapath.md "IPv6 UEs", "Downlink, NAT mode"):
+ * the stack routed it here — IPv6 UEs are routed, not translated, in
+ * either mode (no NAT66) — and it gets the walk of xdp_sgi_ipv6 but for
+ * the hop limit, which the stack decremented: the session of the
+ * destination's /64 (xepc_ue6), the rules, meters and quota, then
+ * dl_tunnel(): the idle buffer and downlink-data event, or outer
+ * IPv4/UDP/GTP-U to the eNB.  Returns a drop reason (> 0) or
+ * -(tc action) - 1.
+ */
+static __always_inline int downlink6(struct __sk_buff *skb,
+				     const struct xepc_config *cfg, __u32 l3,
+				     __u32 *sid_out)
+{
+	void *data = (void *)(long)skb->data;
+	void *end = (void *)(long)skb->data_end;
+	struct xepc_session *s, scopy, bcopy;
+	struct verdict v = {};
+	struct ip6_info pi;
+	struct flow f = {};
+	__u32 sid = 0, len, want;
+	__u8 *h;
+	int rc;
+
+	if (l3 > 18)
+		return -TC_ACT_OK - 1;
+	/* the headers the walk reads in the linear part (a forwarded skb
+	 * usually has them there already) */
+	want = l3 + IP6_HLEN + 64;
+	if (want > skb->len)
+		want = skb->len;
+	if (data + want > end) {
+		if (bpf_skb_pull_data(skb, want))
+			return XEPC_DROP_ADJUST;
+		data = (void *)(long)skb->data;
+		end = (void *)(long)skb->data_end;
+	}
+	h = data + l3;
+	if ((void *)(h + IP6_HLEN) > end || h[0] >> 4 != 6)
+		return -TC_ACT_OK - 1;
+	s = ue6_session(cfg, ip6_pfx(h + 24), &sid, &scopy);
+	if (!s)
+		return -TC_ACT_OK - 1;
+	*sid_out = sid;
+	len = (__u32)(h[4] << 8 | h[5]) + IP6_HLEN;
+	/* bounded like an IPv4 total length (the idle buffer's and the
+	 * oversize copies' checks rely on it) */
+	if (len > 0xffff || l3 + len > skb->len)
+		return XEPC_DROP_IP_TOT_LEN;
+	stat_cnt(XEPC_CNT_DL6_RX, len);
+	rc = parse_ipv6(data, end, l3, len, &pi);
+	if (rc)
+		return rc;
+	flow6(data, end, &pi, XEPC_DIR_DL, &f);
+
+	rc = dp_policy(cfg, s, &f, len, &v, &bcopy);
+	if (rc) {
+		if (v.bearer_sid)
+			*sid_out = v.bearer_sid;
+		return rc;
+	}
+	if (v.bearer_sid) {
+		__builtin_memcpy(&scopy, &bcopy, sizeof(scopy));
+		s = &scopy;
+		sid = v.bearer_sid;
+		*sid_out = sid;
+	}
+	count_usage(sid, &v, XEPC_DIR_DL, len);
+	rc = dl_tunnel(skb, cfg, s, sid, l3, len, pi.tclass, 1);
+	if (rc < 0)
+		return rc;
+	uncount_usage(sid, &v, XEPC_DIR_DL, len);
+	return rc;
+}
+
+/* Returns a drop reason (> 0) or -(tc action) - 1. */
+static __always_inline int dl_dispatch(struct __sk_buff *skb,
+				       const struct xepc_config *cfg, __u32 *sid_out)
+{
+	void *data = (void *)(long)skb->data;
+	void *end = (void *)(long)skb->data_end;
+	struct l2_info l2 = {};
+	int rc;
+
+	rc = parse_eth(data, end, &l2);
+	if (rc)
+		return -TC_ACT_OK - 1;
+	if (l2.proto == ETH_P_IP)
+		return downlink(skb, cfg, l2.len, sid_out);
+	if (l2.proto == ETH_P_IPV6_)
+		return downlink6(skb, cfg, l2.len, sid_out);
+	return -TC_ACT_OK - 1;
 }
 
 SEC("tc")
@@ -298,7 +406,7 @@ int tc_ue(struct __sk_buff *skb)
 		rc = XEPC_DROP_NO_CONFIG;
 		goto drop;
 	}
-	rc = downlink(skb, cfg, &sid);
+	rc = dl_dispatch(skb, cfg, &sid);
 	if (rc < 0) {
 		if (rc == -TC_ACT_OK - 1 && !sid)
 			stat_cnt(XEPC_CNT_DL_NOT_UE_PASS, frame_len);

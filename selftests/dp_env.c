@@ -224,6 +224,18 @@ struct xepc_session env_default_session(__u32 sid)
 	return s;
 }
 
+int env_sess6(struct dp_env *e, __u32 sid, const uint8_t pfx[8], __u32 cookie)
+{
+	struct xepc_session6 v = { .cookie = cookie, .flags = XEPC_S6_VALID };
+	__u64 k;
+
+	memcpy(v.prefix, pfx, 8);
+	memcpy(&k, pfx, 8);
+	if (bpf_map_update_elem(e->fd_sess6, &sid, &v, BPF_ANY))
+		return -1;
+	return bpf_map_update_elem(e->fd_ue6, &k, &sid, BPF_ANY);
+}
+
 /* The session entry alone: xepc_sessions (the control plane's record) and
  * the packets' copy in its xepc_usage value (bank 0, struct xepc_usage),
  * the rest of the value kept.  The tests write while no packet runs. */
@@ -414,4 +426,15 @@ size_t env_dl(uint8_t *f, const char *src, const char *dst, uint8_t proto,
 	if (il)
 		*il = n;
 	return pkt_eth(f, 0, ip, n);
+}
+
+size_t env_dl6(uint8_t *f, const char *src, const char *dst, uint16_t sport,
+	       uint16_t dport, uint8_t hl, size_t payload, size_t *il)
+{
+	uint8_t ip[4096];
+	size_t n = pkt_udp6(ip, src, dst, sport, dport, hl, payload);
+
+	if (il)
+		*il = n;
+	return pkt_eth6(f, ip, n);
 }

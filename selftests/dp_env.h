@@ -54,6 +54,9 @@ int env_route_flush(struct dp_env *e);
  * goes into xepc_ue and, when free, into its xepc_ue_direct slot. */
 int env_session_entry(struct dp_env *e, __u32 sid, const struct xepc_session *s);
 int env_session(struct dp_env *e, __u32 sid, const struct xepc_session *s);
+/* The IPv6 side of session sid: its /64 in xepc_sess6 (valid with cookie,
+ * which must be the session's) and xepc_ue6 -> sid. */
+int env_sess6(struct dp_env *e, __u32 sid, const uint8_t pfx[8], __u32 cookie);
 struct xepc_session env_default_session(__u32 sid);
 /* Writes rs with its candidate index (xepc_ruleset_index()), or without
  * it (the datapath then walks every rule). */
@@ -83,6 +86,11 @@ size_t env_ul(uint8_t *f, __u32 sid, const char *src, const char *dst,
 /* A downlink Ethernet frame from src:sport to the UE dst:dport. */
 size_t env_dl(uint8_t *f, const char *src, const char *dst, uint8_t proto,
 	      uint16_t sport, uint16_t dport, size_t payload, size_t *il);
+
+/* A downlink Ethernet frame with a UDP datagram from src:sport to the UE's
+ * IPv6 address dst:dport (hop limit hl). */
+size_t env_dl6(uint8_t *f, const char *src, const char *dst, uint16_t sport,
+	       uint16_t dport, uint8_t hl, size_t payload, size_t *il);
 
 /* Drains both ring buffers into e->events; returns how many came. */
 int env_poll_events(struct dp_env *e);

@@ -213,3 +213,70 @@ int pkt_l4_csum_ok(const uint8_t *ip)
 		return 1;
 	return l4_csum(ip, l4, tot - ihl) == 0;
 }
+
+/* ---------------------------------------------------------------- IPv6 */
+
+void pkt_a6(uint8_t out[16], const char *text)
+{
+	inet_pton(AF_INET6, text, out);
+}
+
+size_t pkt_ip6(uint8_t *b, const char *src, const char *dst, uint8_t nh,
+	       uint8_t hl, const uint8_t *p, size_t pl)
+{
+	memset(b, 0, 40);
+	b[0] = 0x60;
+	put16(b + 4, (uint16_t)pl);
+	b[6] = nh;
+	b[7] = hl;
+	pkt_a6(b + 8, src);
+	pkt_a6(b + 24, dst);
+	if (p)
+		memcpy(b + 40, p, pl);
+	else
+		memset(b + 40, 0, pl);
+	return 40 + pl;
+}
+
+uint16_t pkt_l4_sum6(const uint8_t *ip, uint8_t nh)
+{
+	size_t pl = get16(ip + 4);
+	uint32_t s = sum16(ip + 8, 32, 0);
+
+	s += (uint32_t)pl + nh;
+	return fold(sum16(ip + 40, pl, s));
+}
+
+size_t pkt_udp6(uint8_t *b, const char *src, const char *dst, uint16_t sport,
+		uint16_t dport, uint8_t hl, size_t payload)
+{
+	size_t n = pkt_ip6(b, src, dst, 17, hl, NULL, 8 + payload);
+	uint8_t *u = b + 40;
+	uint16_t c;
+
+	put16(u, sport);
+	put16(u + 2, dport);
+	put16(u + 4, (uint16_t)(8 + payload));
+	for (size_t i = 0; i < payload; i++)
+		u[8 + i] = (uint8_t)(i * 7 + 1);
+	c = pkt_l4_sum6(b, 17);
+	put16(u + 6, c ? c : 0xffff);
+	return n;
+}
+
+void pkt_icmp6_fill(uint8_t *ip)
+{
+	uint16_t c;
+
+	ip[42] = ip[43] = 0;
+	c = pkt_l4_sum6(ip, 58);
+	put16(ip + 42, c);
+}
+
+size_t pkt_eth6(uint8_t *b, const uint8_t *ip, size_t ip_len)
+{
+	size_t l2 = eth_hdr(b, 0, 0x86dd);
+
+	memcpy(b + l2, ip, ip_len);
+	return l2 + ip_len;
+}

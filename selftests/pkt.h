@@ -56,4 +56,24 @@ int pkt_l4_csum_ok(const uint8_t *ip);
 
 uint32_t ip4(const char *dotted);	/* network order */
 
+/* ---------------------------------------------------------------- IPv6 */
+
+void pkt_a6(uint8_t out[16], const char *text);	/* inet_pton(AF_INET6) */
+/* An IPv6 packet src -> dst, next header nh, hop limit hl, with pl bytes of
+ * payload (copied from p, or zeroes when p is NULL); returns its length. */
+size_t pkt_ip6(uint8_t *b, const char *src, const char *dst, uint8_t nh,
+	       uint8_t hl, const uint8_t *p, size_t pl);
+/* A UDP datagram sport -> dport of payload bytes in an IPv6 packet, with its
+ * checksum (RFC 8200 8.1); returns the IPv6 packet's length. */
+size_t pkt_udp6(uint8_t *b, const char *src, const char *dst, uint16_t sport,
+		uint16_t dport, uint8_t hl, size_t payload);
+/* The one's complement sum over the RFC 8200 8.1 pseudo-header (next header
+ * nh) and the upper-layer packet after the 40-byte IPv6 header at ip (no
+ * extension headers): 0 when its checksum is valid. */
+uint16_t pkt_l4_sum6(const uint8_t *ip, uint8_t nh);
+/* Writes the ICMPv6 checksum (RFC 4443 2.3) of the packet at ip. */
+void pkt_icmp6_fill(uint8_t *ip);
+/* Ethernet + IPv6 packet, as arriving on SGi or the UE device. */
+size_t pkt_eth6(uint8_t *buf, const uint8_t *ip, size_t ip_len);
+
 #endif /* XEPC_SELFTEST_PKT_H */

@@ -20,7 +20,8 @@
  *
  * Frames: fully random bytes (often with an IPv4 ethertype and header to
  * get further in), and valid frames (uplink G-PDUs with random extension
- * header chains and message types; downlink IPv4 to the test UEs) mutated
+ * header chains and message types; downlink IPv4 to the test UEs and IPv6
+ * to their /64s, with random extension headers) mutated
  * byte-wise, truncated and extended.  The generator is seeded: the seed is
  * printed, and XEPC_RANDOM_FRAMES_SEED=<n> replays a run;
  * XEPC_RANDOM_FRAMES=<n> changes the frame count per batch.
@@ -151,12 +152,47 @@ static size_t valid_uplink(uint8_t *f)
 	return pkt_gtp(f, &g, tpdu, n);
 }
 
+/* The /64 of test session sid (setup() gives sessions 1-4 theirs). */
+static void ue6_of(char *buf, size_t cap, __u32 sid)
+{
+	snprintf(buf, cap, "2001:db8:45:%x::%x", sid, (unsigned)rnd_below(0x10000));
+}
+
+/* An IPv6 packet to a test UE's /64: UDP or TCP-sized, or a chain of
+ * extension headers (hop-by-hop, fragment, destination options) with
+ * random contents, or another next header. */
+static size_t valid_downlink6(uint8_t *f)
+{
+	static const uint8_t nhs[] = { 17, 17, 6, 58, 0, 44, 60, 59, 43, 132 };
+	uint8_t ip[1300];
+	char dst[64];
+	size_t n;
+
+	ue6_of(dst, sizeof(dst), 1 + rnd_below(5));
+	if (rnd_below(2)) {
+		n = pkt_udp6(ip, "2001:db8:51::10", dst, (uint16_t)rnd(), (uint16_t)rnd(),
+			     (uint8_t)rnd_below(256), rnd_below(4) ? rnd_below(200) :
+			     rnd_below(1200));
+	} else {
+		size_t pl = rnd_below(4) ? rnd_below(200) : rnd_below(1200);
+
+		n = pkt_ip6(ip, "2001:db8:51::10", dst, nhs[rnd_below(sizeof(nhs))],
+			    (uint8_t)rnd_below(256), NULL, pl);
+		rnd_bytes(ip + 40, pl);
+		if (pl >= 8 && rnd_below(2))
+			ip[41] = (uint8_t)rnd_below(3);	/* a short extension header */
+	}
+	return pkt_eth6(f, ip, n);
+}
+
 static size_t valid_downlink(uint8_t *f)
 {
 	uint8_t ip[1300];
 	struct inner_spec in;
 	__u32 sid = 1 + rnd_below(5);
 
+	if (!rnd_below(4))
+		return valid_downlink6(f);
 	rnd_inner(&in, ue_of(sid), 0);
 	return pkt_eth(f, !rnd_below(8), ip, pkt_inner(ip, &in));
 }
@@ -267,7 +303,7 @@ static const struct prog_books books[] = {
 		   .tx = { END },
 		   .consumed = { C(IDLE_BUFFERED), C(DL_FRAG_USER), END },
 		   .other = { C(DL_RX), C(PORTAL_RESTORE), C(EV_DDN), C(EV_QUOTA), C(EV_LOST),
-			      C(FIB_LOOKUP), END } },
+			      C(FIB_LOOKUP), C(DL6_RX), END } },
 };
 
 static __u64 sum_keys(const __u64 *d, const __u32 *keys)
@@ -318,10 +354,12 @@ static void run_batch(struct test_ctx *t, struct dp_env *e, enum prog p, const c
 		else
 			err = env_run_xdp(p == P_S1U ? e->prog_s1u : e->prog_sgi, f, len,
 					  p == P_S1U ? t->if_s1u : t->if_sgi, out, &out_len, &ret);
-		if (err == -EINVAL && p == P_TC && len < 14 + 20 && f[12] == 0x08 && f[13] == 0) {
+		if (err == -EINVAL && p == P_TC &&
+		    ((len < 14 + 20 && f[12] == 0x08 && f[13] == 0) ||
+		     (len < 14 + 40 && f[12] == 0x86 && f[13] == 0xdd))) {
 			/* BPF_PROG_TEST_RUN refuses an skb whose ethertype is
-			 * IPv4 without a whole IPv4 header; the stack never
-			 * hands tc_ue such a packet */
+			 * IPv4 (IPv6) without a whole IPv4 (IPv6) header; the
+			 * stack never hands tc_ue such a packet */
 			refused++;
 			continue;
 		}
@@ -386,6 +424,7 @@ static void run_batch(struct test_ctx *t, struct dp_env *e, enum prog p, const c
 			D(INNER_LEN), D(SPOOFED_SRC), D(RULE_DROP), D(DEFAULT_DROP),
 			D(METER_RULE), D(METER_AMBR), D(QUOTA_EXHAUSTED), D(QUOTA_RESTRICTED),
 			D(NO_PORTAL), D(TTL_EXCEEDED), D(FIB_UNREACHABLE), D(FIB_OTHER), D(MTU),
+			C(UL_TTL_ICMP),
 			/* an IPv6 T-PDU (xdp_s1u_ipv6) */
 			D(NO_IPV6), D(ND_LOCAL), D(ND_RATE_LIMIT), C(RA_SENT), C(NA_SENT),
 			END };
@@ -422,6 +461,12 @@ static int setup(struct test_ctx *t, struct dp_env *e)
 	s = env_default_session(4);
 	s.default_action = XEPC_ACT_DROP;
 	ok &= ASSERT_OK(env_session(e, 4, &s), "session 4 default drop");
+	/* and an IPv6 /64 each (random_frames' IPv6 downlink, ue6_of()) */
+	for (__u32 sid = 1; sid <= 4; sid++) {
+		uint8_t pfx[8] = { 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x45, 0x00, (uint8_t)sid };
+
+		ok &= ASSERT_OK(env_sess6(e, sid, pfx, 0), "the session's /64");
+	}
 	return ok ? 0 : -1;
 }
 

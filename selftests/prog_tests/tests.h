@@ -17,6 +17,7 @@
 	X(quota)		\
 	X(flood)		\
 	X(tc_ue)		\
+	X(tc_ue6)		\
 	X(route_cache)		\
 	X(repeat)		\
 	X(random_frames)	\
