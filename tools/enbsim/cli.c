@@ -120,6 +120,16 @@ static void usage(FILE *out)
 "                          List, S1AP radio network cause CAUSE, default 25\n"
 "                          radio-resources-not-available) and does not deliver\n"
 "                          its ACTIVATE DEDICATED EPS BEARER CONTEXT REQUEST\n"
+"    --bearer-reject ue[:CAUSE]  the eNB sets the E-RAB up, the UE answers\n"
+"                          ACTIVATE DEDICATED EPS BEARER CONTEXT REJECT with\n"
+"                          ESM cause CAUSE (default 26 insufficient resources)\n"
+"    --modify-reject ue[:CAUSE]  the UE answers a default bearer's MODIFY EPS\n"
+"                          BEARER CONTEXT REQUEST with a REJECT, ESM cause\n"
+"                          CAUSE (default 26 insufficient resources)\n"
+"    --modify-reject erab[:CAUSE]  the eNB fails a default bearer's E-RAB in\n"
+"                          an E-RAB Modify Request (E-RAB Failed to Modify\n"
+"                          List, radio network cause CAUSE, default 25) and\n"
+"                          does not deliver its NAS PDU\n"
 "    --paging-tau          a paged UE answers with a Tracking Area Update\n"
 "                          Request (without --tau-active: no active flag)\n"
 "    --nas-non-delivery T  each UE's eNB answers the first Downlink NAS Transport\n"
@@ -239,6 +249,7 @@ enum {
     O_IDLE_AFTER, O_RELEASE_CAUSE, O_ACTIVE_AFTER, O_EXT_SERVICE, O_CYCLES, O_TAU_PERIOD,
     O_TAU_ACTIVE, O_X2_AFTER, O_HANDOVERS, O_RESET_AFTER, O_BEARER_ALLOC,
     O_S1_AFTER, O_S1_CANCEL, O_S1_NOTIFY_DELAY, O_NND, O_PAGING_TAU, O_BEARER_REJECT,
+    O_MODIFY_REJECT,
 };
 
 static int parse_args(struct enbsim *x, int argc, char **argv)
@@ -294,6 +305,7 @@ static int parse_args(struct enbsim *x, int argc, char **argv)
         {"nas-non-delivery", required_argument, NULL, O_NND},
         {"paging-tau", no_argument, NULL, O_PAGING_TAU},
         {"bearer-reject", required_argument, NULL, O_BEARER_REJECT},
+        {"modify-reject", required_argument, NULL, O_MODIFY_REJECT},
         {0},
     };
     bool have_mme = false;
@@ -313,6 +325,7 @@ static int parse_args(struct enbsim *x, int argc, char **argv)
     o->s1_after = -1;
     o->nnd_type = -1;
     o->bearer_reject = -1;
+    o->modify_reject = -1;
     o->release_cause = S1AP_CauseRadioNetwork_user_inactivity;
     for (int c; (c = getopt_long(argc, argv, "h", opts, NULL)) != -1;) {
         switch (c) {
@@ -556,15 +569,29 @@ static int parse_args(struct enbsim *x, int argc, char **argv)
             break;
         }
         case O_PAGING_TAU: o->paging_tau = true; break;
-        case O_BEARER_REJECT: {
-            unsigned long c = 25;   /* radio-resources-not-available */
-            if (strncmp(optarg, "erab", 4) || (optarg[4] && optarg[4] != ':') ||
-                (optarg[4] == ':' && parse_uint(optarg + 5, 255, &c))) {
-                fprintf(stderr, "enbsim: --bearer-reject wants erab or erab:CAUSE (an S1AP "
-                                "radio network cause, TS 36.413 9.2.1.3)\n");
+        case O_BEARER_REJECT:
+        case O_MODIFY_REJECT: {
+            /* erab[:S1AP radio network cause] or ue[:ESM cause] */
+            bool ue = !strncmp(optarg, "ue", 2);
+            size_t k = ue ? 2 : 4;
+            unsigned long cause = ue ? 26 : 25; /* insufficient resources /
+                                                 * radio-resources-not-available */
+            if ((!ue && strncmp(optarg, "erab", 4)) || (optarg[k] && optarg[k] != ':') ||
+                (optarg[k] == ':' && (parse_uint(optarg + k + 1, 255, &cause) || !cause))) {
+                fprintf(stderr, "enbsim: --%s wants erab[:CAUSE] (an S1AP radio network "
+                                "cause, TS 36.413 9.2.1.3) or ue[:CAUSE] (an ESM cause, TS "
+                                "24.301 9.9.4.4)\n",
+                        c == O_BEARER_REJECT ? "bearer-reject" : "modify-reject");
                 return -EINVAL;
             }
-            o->bearer_reject = (int)c;
+            if (c == O_BEARER_REJECT && ue)
+                o->bearer_reject_ue = (uint8_t)cause;
+            else if (c == O_BEARER_REJECT)
+                o->bearer_reject = (int)cause;
+            else if (ue)
+                o->modify_reject_ue = (uint8_t)cause;
+            else
+                o->modify_reject = (int)cause;
             break;
         }
         case O_HELP: usage(stdout); return 1;
@@ -833,6 +860,8 @@ int enbsim_run(int argc, char **argv, FILE *out)
     x.nas.ue_eea = x.o.ue_eea;
     x.nas.misbehave = x.o.misbehave;
     x.nas.imeisv = "3534900698733201";
+    x.nas.modify_reject = x.o.modify_reject_ue;
+    x.nas.dedicated_reject = x.o.bearer_reject_ue;
     x.nas.tac = x.o.tac;
     /* the PLMN of the last visited TAI (TS 24.301 9.9.3.32 from MCCMNC) */
     x.nas.plmn.mcc = (uint16_t)((x.o.plmn[0] - '0') * 100 + (x.o.plmn[1] - '0') * 10 +

@@ -806,10 +806,32 @@ int enb_build_reset_ack(const struct enb_reset_id *ids, unsigned n, uint8_t *buf
 int enb_build_erab_modify_response(uint32_t mme_ue_id, uint32_t enb_ue_id, const uint8_t *ids,
                                    unsigned n, uint8_t *buf, size_t cap)
 {
+    return enb_build_erab_modify_response_failed(mme_ue_id, enb_ue_id, ids, n, NULL, 0, 0, buf,
+                                                 cap);
+}
+
+int enb_build_erab_modify_response_failed(uint32_t mme_ue_id, uint32_t enb_ue_id,
+                                          const uint8_t *ids, unsigned n,
+                                          const uint8_t *failed, unsigned n_failed,
+                                          unsigned radio_cause, uint8_t *buf, size_t cap)
+{
     struct s1ap_pdu pdu;
     s1ap_E_RABModifyItemBearerModRes items[ENB_ERAB_MAX];
-    if (n > ENB_ERAB_MAX || s1ap_pdu_init(&pdu, S1AP_MSG_E_RABModifyResponse))
+    s1ap_E_RABItem fitems[ENB_ERAB_MAX];
+    if (n > ENB_ERAB_MAX || n_failed > ENB_ERAB_MAX ||
+        s1ap_pdu_init(&pdu, S1AP_MSG_E_RABModifyResponse))
         return -EINVAL;
+    memset(fitems, 0, sizeof(fitems));
+    for (unsigned i = 0; i < n_failed; i++) {
+        fitems[i].e_RAB_ID = failed[i];
+        fitems[i].cause.present = S1AP_Cause_PR_radioNetwork;
+        fitems[i].cause.u.radioNetwork = (s1ap_CauseRadioNetwork)radio_cause;
+    }
+    if (n_failed) {
+        pdu.u.E_RABModifyResponse.E_RABFailedToModifyList_present = true;
+        pdu.u.E_RABModifyResponse.E_RABFailedToModifyList.count = n_failed;
+        pdu.u.E_RABModifyResponse.E_RABFailedToModifyList.items = fitems;
+    }
     s1ap_E_RABModifyResponse *m = &pdu.u.E_RABModifyResponse;
     m->MME_UE_S1AP_ID = mme_ue_id;
     m->eNB_UE_S1AP_ID = enb_ue_id;

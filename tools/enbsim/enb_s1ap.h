@@ -162,9 +162,15 @@ int enb_build_reset(const struct enb_reset_id *ids, unsigned n, uint8_t *buf, si
 /* Reset Acknowledge (8.7.1.2.1): for a partial Reset, the list of the
  * connections reset (the same items, TS 36.413 8.7.1.2.1). */
 int enb_build_reset_ack(const struct enb_reset_id *ids, unsigned n, uint8_t *buf, size_t cap);
-/* E-RAB Modify Response (8.2.2.2) naming the modified E-RABs. */
+/* E-RAB Modify Response (8.2.2.2) naming the modified E-RABs, and those
+ * that could not be (E-RAB Failed to Modify List, 8.2.2.3: radio network
+ * cause radio_cause). */
 int enb_build_erab_modify_response(uint32_t mme_ue_id, uint32_t enb_ue_id, const uint8_t *ids,
                                    unsigned n, uint8_t *buf, size_t cap);
+int enb_build_erab_modify_response_failed(uint32_t mme_ue_id, uint32_t enb_ue_id,
+                                          const uint8_t *ids, unsigned n,
+                                          const uint8_t *failed, unsigned n_failed,
+                                          unsigned radio_cause, uint8_t *buf, size_t cap);
 
 /* Misbehaviour for negative tests: appends to an encoded message of
  * cap octets (len used) a protocol IE with the unknown id 9999 and

@@ -103,6 +103,10 @@ struct ue_bearer {
     bool dedicated;
     uint8_t linked_ebi;
     struct nas_tft tft;
+    /* a default bearer's QoS as the network last set it (ACTIVATE DEFAULT
+     * / MODIFY EPS BEARER CONTEXT REQUEST, TS 24.301 9.9.4.2, 9.9.4.3) */
+    uint8_t qci;
+    uint64_t ambr_ul_kbps, ambr_dl_kbps;
 };
 
 /* What ue_nas_handle_dl() asks the eNB to do. */
@@ -124,6 +128,10 @@ struct ue_nas_out {
     bool tau_rejected;        /* TAU Reject (cause in cause) */
     bool dedicated_done;      /* a dedicated bearer was activated */
     bool modified;            /* an EPS bearer context was modified */
+    bool default_modified;    /* ... and it was a default bearer's (modified_ebi) */
+    bool modify_rejected;     /* a default bearer's modification rejected (--modify-reject) */
+    bool dedicated_rejected;  /* a dedicated bearer rejected by the UE (--bearer-reject ue) */
+    uint8_t modified_ebi;
     bool generic_rx;          /* a DOWNLINK GENERIC NAS TRANSPORT (echoed in msg) */
     uint8_t cause;            /* EMM/ESM cause when failed */
     const char *fail;         /* short failure reason for the report */
@@ -189,6 +197,10 @@ struct ue_nas_cfg {
                                * 9.9.3.34, EEA0 = 0x80); 0 = EEA0..3 */
     enum enbsim_misbehave misbehave;
     const char *imeisv;       /* 16 digits */
+    uint8_t modify_reject;    /* --modify-reject ue:CAUSE: ESM cause of the UE's MODIFY
+                               * EPS BEARER CONTEXT REJECT for a default bearer, 0 accept */
+    uint8_t dedicated_reject; /* --bearer-reject ue:CAUSE: ESM cause of the UE's ACTIVATE
+                               * DEDICATED EPS BEARER CONTEXT REJECT, 0 accept */
 };
 
 /* Builds the initial NAS message of an attach (TS 24.301 5.5.1.2.2):

@@ -67,6 +67,10 @@ struct enbsim_opts {
     bool paging_tau;                 /* --paging-tau: paged UEs answer with a TAU */
     int bearer_reject;               /* --bearer-reject erab:CAUSE: the radio network
                                       * cause, -1 none */
+    uint8_t bearer_reject_ue;        /* --bearer-reject ue:CAUSE: ESM cause, 0 none */
+    int modify_reject;               /* --modify-reject erab:CAUSE: radio network cause
+                                      * for a default bearer's E-RAB Modify, -1 none */
+    uint8_t modify_reject_ue;        /* --modify-reject ue:CAUSE: ESM cause, 0 none */
     uint16_t bearer_port;
 };
 
@@ -128,8 +132,14 @@ struct enbsim_stats {
     /* NAS transport: NAS Non Delivery Indications sent, DOWNLINK GENERIC
      * NAS TRANSPORTs received (each echoed in an UPLINK one) */
     uint64_t nas_non_delivery_tx, generic_nas_rx;
-    /* --bearer-reject: dedicated bearers' E-RABs failed to set up */
-    uint64_t dedicated_rejected;
+    /* --bearer-reject: dedicated bearers' E-RABs failed to set up, and
+     * dedicated bearers the UE rejected */
+    uint64_t dedicated_rejected, dedicated_ue_rejected;
+    /* default bearers' modifications (TS 24.301 6.4.3): accepted, rejected
+     * by the UE (--modify-reject ue), E-RABs failed (--modify-reject erab) */
+    uint64_t default_modified, default_modify_rejected, default_modify_erab_failed;
+    uint8_t default_last_qci;        /* the last accepted modification's values */
+    uint64_t default_last_ambr_ul, default_last_ambr_dl;     /* kbit/s */
 };
 
 struct enbsim_ue_ext {               /* per-UE program state beside struct enbsim_ue */

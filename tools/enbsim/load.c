@@ -370,8 +370,38 @@ static void on_nas(struct enbsim *x, struct enbsim_ue *ue, const uint8_t *nas, s
     ue_nas_handle_dl(ue, cfg_for(x, ue), nas, len, o);
 }
 
+/* What the UE did with a bearer procedure: counted, shown (--verbose) */
+static void note_esm(struct enbsim *x, struct enbsim_ue *ue, const struct ue_nas_out *o)
+{
+    char what[160];
+    if (o->default_modified) {
+        const struct ue_bearer *b = NULL;
+        for (int k = 0; k < ENBSIM_MAX_BEARERS && !b; k++)
+            if (ue->bearer[k].active && ue->bearer[k].ebi == o->modified_ebi)
+                b = &ue->bearer[k];
+        x->st.default_modified++;
+        x->st.default_last_qci = b ? b->qci : 0;
+        x->st.default_last_ambr_ul = b ? b->ambr_ul_kbps : 0;
+        x->st.default_last_ambr_dl = b ? b->ambr_dl_kbps : 0;
+        snprintf(what, sizeof(what), "default bearer EBI %u modified: QCI %u, APN-AMBR "
+                 "%llu/%llu kbit/s", o->modified_ebi, b ? b->qci : 0,
+                 b ? (unsigned long long)b->ambr_ul_kbps : 0ull,
+                 b ? (unsigned long long)b->ambr_dl_kbps : 0ull);
+        log_ue(x, ue, what);
+    }
+    if (o->modify_rejected) {
+        x->st.default_modify_rejected++;
+        log_ue(x, ue, "default bearer modification rejected (--modify-reject ue)");
+    }
+    if (o->dedicated_rejected) {
+        x->st.dedicated_ue_rejected++;
+        log_ue(x, ue, "dedicated bearer rejected by the UE (--bearer-reject ue)");
+    }
+}
+
 static void send_outs(struct enbsim *x, struct enbsim_ue *ue, const struct ue_nas_out *o)
 {
+    note_esm(x, ue, o);
     for (unsigned i = 0; i < o->n; i++)
         if (send_ul_nas(x, ue, o->msg[i].buf, o->msg[i].len)) {
             ue_fail(x, ue, running_proc(ue), "send", 0);

@@ -973,18 +973,32 @@ static void on_paging(struct enbsim *x, struct enbsim_enb *e, const struct enb_d
 static void on_erab_modify(struct enbsim *x, struct enbsim_ue *ue, const struct enb_dl *dl)
 {
     static struct ue_nas_out o[ENB_ERAB_MAX];
-    uint8_t ids[ENB_ERAB_MAX];
-    unsigned n = 0;
+    uint8_t ids[ENB_ERAB_MAX], failed[ENB_ERAB_MAX];
+    unsigned n = 0, n_failed = 0;
     /* TS 36.413 8.2.2: each E-RAB's NAS-PDU is a MODIFY EPS BEARER
      * CONTEXT REQUEST (TS 24.301 6.4.3) */
     for (unsigned i = 0; i < dl->n_erab; i++) {
         memset(&o[i], 0, sizeof(o[i]));
+        bool dflt = false;
+        for (int k = 0; k < ENBSIM_MAX_BEARERS; k++)
+            dflt |= ue->bearer[k].active && !ue->bearer[k].dedicated &&
+                    ue->bearer[k].ebi == dl->erab[i].id;
+        if (dflt && x->o.modify_reject >= 0) {
+            /* --modify-reject erab: TS 36.413 8.2.2.3, the E-RAB in the
+             * Failed to Modify List, its NAS-PDU not passed to the UE */
+            failed[n_failed++] = dl->erab[i].id;
+            x->st.default_modify_erab_failed++;
+            log_ue(x, ue, "default bearer's E-RAB failed to modify (--modify-reject erab)");
+            continue;
+        }
         if (dl->erab[i].nas)
             ue_nas_handle_dl(ue, enbsim_cfg_for(x, ue), dl->erab[i].nas, dl->erab[i].nas_len,
                              &o[i]);
         ids[n++] = dl->erab[i].id;
     }
-    int m = enb_build_erab_modify_response(ue->mme_ue_id, ue->enb_ue_id, ids, n, tx, sizeof(tx));
+    int m = enb_build_erab_modify_response_failed(ue->mme_ue_id, ue->enb_ue_id, ids, n, failed,
+                                                  n_failed, (unsigned)x->o.modify_reject, tx,
+                                                  sizeof(tx));
     if (m > 0)
         enbsim_send(x, &x->enbs[ue->enb], ue->stream, tx, (size_t)m);
     for (unsigned i = 0; i < dl->n_erab && !ext_of(x, ue)->finished; i++)

@@ -137,6 +137,18 @@ void enbsim_report(struct enbsim *x, FILE *out)
     fprintf(out, "enbsim: dedicated_ul_pkts %llu\n", (unsigned long long)s->dedicated_ul);
     fprintf(out, "enbsim: dedicated_dl_pkts %llu\n", (unsigned long long)s->dedicated_dl);
     fprintf(out, "enbsim: dedicated_rejected %llu\n", (unsigned long long)s->dedicated_rejected);
+    fprintf(out, "enbsim: dedicated_ue_rejected %llu\n",
+            (unsigned long long)s->dedicated_ue_rejected);
+    fprintf(out, "enbsim: default_modified %llu\n", (unsigned long long)s->default_modified);
+    fprintf(out, "enbsim: default_modify_rejected %llu\n",
+            (unsigned long long)s->default_modify_rejected);
+    fprintf(out, "enbsim: default_modify_erab_failed %llu\n",
+            (unsigned long long)s->default_modify_erab_failed);
+    /* the values of the last modification a UE accepted */
+    fprintf(out, "enbsim: default_modified_last_qci %u\n", s->default_last_qci);
+    fprintf(out, "enbsim: default_modified_last_apn_ambr_kbps %llu/%llu\n",
+            (unsigned long long)s->default_last_ambr_ul,
+            (unsigned long long)s->default_last_ambr_dl);
     fprintf(out, "enbsim: exit %d\n", enbsim_exit_code(x));
     fflush(out);
 

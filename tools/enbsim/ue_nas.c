@@ -789,6 +789,9 @@ static void on_act_default(struct enbsim_ue *ue, const struct nas_message *esm,
         memcpy(b->iid6, r->pdn_addr.ipv6_iid, 8);
     if (r->apn.name[0])
         snprintf(b->apn, sizeof(b->apn), "%s", r->apn.name);
+    b->qci = r->eps_qos.qci;
+    b->ambr_ul_kbps = r->has_apn_ambr ? nas_apn_ambr_kbps(&r->apn_ambr, true) : 0;
+    b->ambr_dl_kbps = r->has_apn_ambr ? nas_apn_ambr_kbps(&r->apn_ambr, false) : 0;
     /* TS 24.008 10.5.6.3: what the network answered to the PCO request */
     uint8_t len = 0;
     const uint8_t *v;
@@ -916,6 +919,11 @@ static void on_esm(struct enbsim_ue *ue, const struct ue_nas_cfg *cfg,
         if (!b || bearer_by_ebi(ue, in->ebi)) {
             msg_init(&m, NAS_MSG_ACT_DEDICATED_REJECT);
             m.act_dedicated_reject.esm_cause = !def || def->dedicated ? 43 : 26;
+        } else if (cfg->dedicated_reject) {
+            /* --bearer-reject ue:CAUSE: TS 24.301 6.4.2.4, the UE refuses it */
+            msg_init(&m, NAS_MSG_ACT_DEDICATED_REJECT);
+            m.act_dedicated_reject.esm_cause = cfg->dedicated_reject;
+            o->dedicated_rejected = true;
         } else {
             memset(b, 0, sizeof(*b));
             b->active = true;
@@ -936,15 +944,34 @@ static void on_esm(struct enbsim_ue *ue, const struct ue_nas_cfg *cfg,
     }
     case NAS_MSG_MODIFY_REQUEST: {
         /* TS 24.301 6.4.3.3: new QoS and/or a TFT operation */
+        const struct nas_modify_request *r = &in->modify_request;
         b = bearer_by_ebi(ue, in->ebi);
-        int rc = !b ? -ENOENT
-                    : in->modify_request.has_tft ? tft_apply(&b->tft, &in->modify_request.tft) : 0;
+        bool dflt = b && !b->dedicated;
+        int rc = !b ? -ENOENT : r->has_tft ? tft_apply(&b->tft, &r->tft) : 0;
         if (rc) {
             msg_init(&m, NAS_MSG_MODIFY_REJECT);
             m.modify_reject.esm_cause = b ? 41 : 43; /* semantic error in the TFT / invalid EBI */
+        } else if (dflt && cfg->modify_reject) {
+            /* --modify-reject ue:CAUSE: TS 24.301 6.4.3.4, the UE keeps its
+             * bearer as it was */
+            msg_init(&m, NAS_MSG_MODIFY_REJECT);
+            m.modify_reject.esm_cause = cfg->modify_reject;
+            o->modify_rejected = true;
+            o->modified_ebi = in->ebi;
         } else {
             msg_init(&m, NAS_MSG_MODIFY_ACCEPT);
             o->modified = true;
+            if (dflt) {
+                /* the new QCI (9.9.4.3) and APN-AMBR (9.9.4.2) */
+                if (r->has_new_eps_qos)
+                    b->qci = r->new_eps_qos.qci;
+                if (r->has_apn_ambr) {
+                    b->ambr_ul_kbps = nas_apn_ambr_kbps(&r->apn_ambr, true);
+                    b->ambr_dl_kbps = nas_apn_ambr_kbps(&r->apn_ambr, false);
+                }
+                o->default_modified = true;
+                o->modified_ebi = in->ebi;
+            }
         }
         m.ebi = in->ebi;
         m.pti = in->pti;

@@ -503,6 +503,51 @@ int s1ap_send_erab_setup_ded(struct agw_ctx *ctx, const struct agw_ue *ue,
 int s1ap_send_erab_modify(struct agw_ctx *ctx, const struct agw_ue *ue,
                           const struct agw_bearer *b, const uint8_t *nas, size_t nas_len);
 
+/* ----------------------------------------------------------- esm_dqos -- */
+/*
+ * The default bearer's QoS (QCI, ARP) and APN-AMBR modified toward the UE
+ * and the eNB (esm_dqos.c: TS 23.401 5.4.2.1, 5.3.9.2; TS 24.301 6.4.3).
+ * esm_dqos_modify() returns 0 (nothing to change), 1 (sent, or waiting for
+ * the paged UE; applied when the UE accepts) or a negative errno with a
+ * sentence in err: -EINVAL/-ERANGE (values), -ENOENT (PDN connection not
+ * active), -EHOSTUNREACH (idle, not pageable), -ENOTCONN.
+ */
+enum esm_dqos_src { ESM_DQOS_CTL = 0, ESM_DQOS_PCRF = 1, ESM_DQOS_HSS = 2 };
+const char *esm_dqos_src_str(enum esm_dqos_src s);
+struct esm_dqos {
+    uint8_t qci, arp_prio;
+    bool arp_cap, arp_vul;
+    uint64_t ambr_ul, ambr_dl;      /* APN-AMBR, bit/s */
+};
+void esm_dqos_of(const struct agw_pdn *p, struct esm_dqos *q);
+int esm_dqos_check(const struct esm_dqos *q, char *err, size_t errlen);
+int esm_dqos_modify(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p,
+                    const struct esm_dqos *want, enum esm_dqos_src src, char *err, size_t errlen);
+/* the target of the modification under way for ebi, or NULL */
+const struct esm_dqos *esm_dqos_pending(struct agw_ue *ue, uint8_t ebi, bool *deferred);
+bool esm_dqos_handle(struct agw_ctx *ctx, struct agw_ue *ue, const struct nas_message *m);
+bool esm_dqos_erab_failed(struct agw_ctx *ctx, struct agw_ue *ue, uint8_t ebi);
+void esm_dqos_connected(struct agw_ctx *ctx, struct agw_ue *ue);
+bool esm_dqos_waiting(const struct agw_ue *ue);
+void esm_dqos_ue_free(struct agw_ctx *ctx, struct agw_ue *ue);
+int esm_dqos_store(struct agw_ctx *ctx, struct agw_ue *ue);
+int esm_dqos_load(struct agw_ctx *ctx, struct agw_ue *ue, struct sqlite3_stmt **cache);
+void esm_dqos_show(struct agw_ctx *ctx, struct agw_ue *ue, struct strbuf *o);
+void esm_dqos_ctl(struct agw_ctx *ctx, const char *id, char *rest, struct strbuf *o);
+/* builders (esm_dqos_build.c) */
+int esm_dqos_build_modify(uint8_t ebi, const struct esm_dqos *old, const struct esm_dqos *want,
+                          struct nas_message *m);
+void esm_dqos_build_erab_modify(struct s1ap_pdu *pdu, s1ap_E_RABToBeModifiedItemBearerModReq *it,
+                                uint32_t mme_ue_id, uint32_t enb_ue_id, uint8_t ebi,
+                                const struct esm_dqos *want, uint64_t ue_ambr_ul,
+                                uint64_t ue_ambr_dl, const uint8_t *nas, size_t nas_len);
+/* TS 23.401 4.7.3: the UE-AMBR for the eNB, min(subscribed, sum of the
+ * APN-AMBRs); over/with: one PDN connection's APN-AMBR as it would be */
+void esm_dqos_ue_ambr(const struct agw_ue *ue, const struct agw_pdn *over,
+                      const struct esm_dqos *with, uint64_t *ul, uint64_t *dl);
+/* a UE Context Modification Request with this UE-AMBR (s1ap_ue_mod.c) */
+int s1ap_send_ue_ambr(struct agw_ctx *ctx, struct agw_ue *ue, uint64_t ul_bps, uint64_t dl_bps);
+
 /* ------------------------------------------------------------ ue_store -- */
 int ue_store_open(struct agw_ctx *ctx);
 void ue_store_close(struct agw_ctx *ctx);

@@ -151,6 +151,7 @@ static void cmd_ue_show(struct agw_ctx *ctx, struct strbuf *o, struct agw_ue *ue
         }
     }
     esm_bearer_show(ctx, ue, o);
+    esm_dqos_show(ctx, ue, o);      /* esm_dqos.c */
 }
 
 static void cmd_stats(struct agw_ctx *ctx, struct strbuf *o)
@@ -292,6 +293,8 @@ static void handle_request(struct agw_ctx *ctx, char *req, struct strbuf *o)
         cmd_generic_nas(ctx, o, w3, save);
     } else if (!strcmp(w1, "ue") && w2 && !strcmp(w2, "bearer")) {
         esm_bearer_ctl(ctx, w3, save, o);   /* esm_bearer.c */
+    } else if (!strcmp(w1, "ue") && w2 && !strcmp(w2, "qos")) {
+        esm_dqos_ctl(ctx, w3, save, o);     /* esm_dqos.c */
     } else if (!strcmp(w1, "stats")) {
         cmd_stats(ctx, o);
     } else {

@@ -253,6 +253,8 @@ struct agw_ue {
      * the 4 KiB per attached UE that issue 9 allows. */
     struct agw_bearer *ded;
     bool ded_rows;                  /* dedicated_bearer rows may exist */
+    struct esm_dqos_ue *dqos;       /* default bearer QoS modifications under
+                                     * way (esm_dqos.c), NULL when none ever */
     bool dirty;                     /* state to write at the next commit */
 
     /* idle mode (emm_service.c, emm_paging.c) */

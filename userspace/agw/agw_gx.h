@@ -77,6 +77,14 @@ struct gx_events {
     uint8_t uli[13];                /* 3GPP-User-Location-Info last reported */
     uint8_t qci, arp;               /* default bearer QoS last reported */
     uint64_t ambr_ul, ambr_dl;      /* APN-AMBR last reported or authorised, bit/s */
+    /* a default bearer modification the PCRF asked for failed (esm_dqos.c):
+     * reported without being armed (5.3.7, 4.5.5.0a, 4.5.5.7) */
+    bool fail_qos, fail_ambr;
+    /* the HSS changed the subscribed default QoS / APN-AMBR (TS 23.401
+     * 5.3.9.2): reported as these, the CCA decides (s6a_handler.c) */
+    bool sub;
+    uint8_t sub_qci, sub_arp;
+    uint64_t sub_ambr_ul, sub_ambr_dl;
     unsigned n_rules;
     struct gx_rule_state rules[8];  /* DIAM_MAX_RULES */
 };
@@ -92,6 +100,12 @@ void gx_events_init(struct gx_events *e, const struct agw_ue *ue, const struct a
 void gx_events_ambr_authorised(struct gx_events *e, const struct agw_pdn *p);
 void gx_events_qos_authorised(struct gx_events *e, const struct agw_pdn *p);
 bool gx_events_watch(struct gx_sess *s);
+/* esm_dqos.c: a modification the PCRF asked for failed / was accepted */
+void gx_events_mod_failed(struct agw_ctx *ctx, uint32_t ul_teid, bool qos, bool ambr);
+void gx_events_dqos_authorised(struct agw_ctx *ctx, const struct agw_pdn *p);
+/* s6a_handler.c: new subscribed values to report (false: no Gx session) */
+bool gx_events_subscribed(struct agw_ctx *ctx, uint32_t ul_teid, uint8_t qci, uint8_t arp,
+                          uint64_t ambr_ul, uint64_t ambr_dl);
 unsigned gx_events_report(struct agw_ctx *ctx, struct gx_sess *s, const struct agw_ue *ue,
                           const struct agw_pdn *p, struct diam_gx_ccr *ccr);
 /* gx_build.c: 3GPP-User-Location-Info (TS 29.061 16.4.7.2) of the UE */

@@ -39,6 +39,8 @@
     X(bearer_modified, "Dedicated bearer modifications accepted") \
     X(bearer_modify_failed, "Dedicated bearer modifications rejected or timed out") \
     X(bearer_deactivated, "Dedicated bearers deactivated") \
+    X(default_qos_modified, "Default bearer QoS/APN-AMBR modifications accepted by the UE") \
+    X(default_qos_modify_failed, "Default bearer QoS/APN-AMBR modifications rejected, failed or timed out") \
     X(bearer_resource_reject, "UE bearer resource allocation/modification requests rejected") \
     X(nas_mac_failure, "Uplink NAS messages discarded for a wrong MAC") \
     X(nas_replay, "Uplink NAS messages discarded as replays") \

@@ -806,7 +806,7 @@ bool esm_bearer_waiting(const struct agw_ue *ue)
     for (unsigned k = 0; k < AGW_MAX_DED; k++)
         if (ue->ded[k].state != BEARER_FREE && ue->ded[k].deferred)
             return true;
-    return false;
+    return esm_dqos_waiting(ue);    /* a default bearer's modification (esm_dqos.c) */
 }
 
 void esm_bearer_connected(struct agw_ctx *ctx, struct agw_ue *ue)
@@ -831,6 +831,7 @@ void esm_bearer_connected(struct agw_ctx *ctx, struct agw_ue *ue)
                  : b->state == BEARER_MODIFYING ? "modification"
                                                 : "deactivation");
     }
+    esm_dqos_connected(ctx, ue);    /* default bearers' modifications (esm_dqos.c) */
 }
 
 /* X2 handover: TS 23.401 5.5.1.1.2 steps 3-5 for a dedicated bearer: the

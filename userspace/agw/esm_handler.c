@@ -227,6 +227,8 @@ void esm_handle(struct agw_ctx *ctx, struct agw_ue *ue, const struct nas_message
     char b[20];
     if (esm_bearer_handle(ctx, ue, m))
         return;                     /* dedicated bearers (esm_bearer.c) */
+    if (esm_dqos_handle(ctx, ue, m))
+        return;                     /* default bearer modification (esm_dqos.c) */
     switch (m->id) {
     case NAS_MSG_ESM_INFO_RESPONSE:
         if (ue->proc != EMM_PROC_ESM_INFO) {

@@ -130,14 +130,32 @@ unsigned gx_events_report(struct agw_ctx *ctx, struct gx_sess *s, const struct a
         loc = true;
     }
     bool qos = false;
-    if ((p->ambr_ul_bps != e->ambr_ul || p->ambr_dl_bps != e->ambr_dl) &&
-        armed(e, DIAM_ET_QOS_CHANGE)) {
+    /* the values to compare and report: the subscribed ones the HSS sent
+     * (the PCRF decides, TS 23.401 5.3.9.2), else those in force */
+    uint8_t qci = e->sub ? e->sub_qci : p->qci, arp = e->sub ? e->sub_arp : p->arp_prio;
+    uint64_t aul = e->sub ? e->sub_ambr_ul : p->ambr_ul_bps;
+    uint64_t adl = e->sub ? e->sub_ambr_dl : p->ambr_dl_bps;
+    if ((aul != e->ambr_ul || adl != e->ambr_dl) && armed(e, DIAM_ET_QOS_CHANGE)) {
         t[nt++] = DIAM_ET_QOS_CHANGE;
         qos = true;
     }
-    if ((p->qci != e->qci || p->arp_prio != e->arp) &&
-        armed(e, DIAM_ET_DEFAULT_EPS_BEARER_QOS_CHANGE)) {
+    if ((qci != e->qci || arp != e->arp) && armed(e, DIAM_ET_DEFAULT_EPS_BEARER_QOS_CHANGE)) {
         t[nt++] = DIAM_ET_DEFAULT_EPS_BEARER_QOS_CHANGE;
+        qos = true;
+    }
+    /* 4.5.5.0a, 4.5.5.7: a modification the PCRF authorised could not be
+     * done (the UE or the eNB refused it): reported with the values in
+     * force, whether armed or not (5.3.7) */
+    bool fail = e->fail_qos || e->fail_ambr;
+    if (e->fail_ambr)
+        t[nt++] = DIAM_ET_APN_AMBR_MODIFICATION_FAILURE;
+    if (e->fail_qos)
+        t[nt++] = DIAM_ET_DEFAULT_EPS_BEARER_QOS_MODIFICATION_FAILURE;
+    if (fail) {
+        qci = p->qci;
+        arp = p->arp_prio;
+        aul = p->ambr_ul_bps;
+        adl = p->ambr_dl_bps;
         qos = true;
     }
     /* 4.5.12: the rules bound to dedicated bearers (esm_bearer_pcc.c) */
@@ -183,16 +201,18 @@ unsigned gx_events_report(struct agw_ctx *ctx, struct gx_sess *s, const struct a
         /* the values in force: APN-AMBR in QoS-Information, QCI and ARP in
          * Default-EPS-Bearer-QoS (5.6.2) */
         ccr->default_qos = (struct diam_qos){
-            .present = true, .qci = p->qci ? p->qci : 9, .has_arp = true,
-            .arp = { .priority = p->arp_prio ? p->arp_prio : 15,
+            .present = true, .qci = qci ? qci : 9, .has_arp = true,
+            .arp = { .priority = arp ? arp : 15,
                      .pre_emption_capability = p->arp_cap ? 0 : 1,
                      .pre_emption_vulnerability = p->arp_vul ? 0 : 1 },
-            .apn_ambr_ul = p->ambr_ul_bps > UINT32_MAX ? UINT32_MAX : (uint32_t)p->ambr_ul_bps,
-            .apn_ambr_dl = p->ambr_dl_bps > UINT32_MAX ? UINT32_MAX : (uint32_t)p->ambr_dl_bps };
-        e->qci = p->qci;
-        e->arp = p->arp_prio;
-        e->ambr_ul = p->ambr_ul_bps;
-        e->ambr_dl = p->ambr_dl_bps;
+            .apn_ambr_ul = aul > UINT32_MAX ? UINT32_MAX : (uint32_t)aul,
+            .apn_ambr_dl = adl > UINT32_MAX ? UINT32_MAX : (uint32_t)adl };
+        e->qci = qci;
+        e->arp = arp;
+        e->ambr_ul = aul;
+        e->ambr_dl = adl;
+        e->sub = false;
+        e->fail_qos = e->fail_ambr = false;
     }
     if (nt || nr) {
         char b[20];
@@ -209,7 +229,7 @@ bool gx_events_watch(struct gx_sess *s)
     struct gx_events *e = gx_sess_events(s);
     unsigned n_defs;
     gx_sess_defs(s, &n_defs);
-    if (e->armed || e->fresh || e->n_rules != n_defs)
+    if (e->armed || e->fresh || e->n_rules != n_defs || e->fail_qos || e->fail_ambr)
         return true;
     for (unsigned i = 0; i < e->n_rules; i++)
         if (e->rules[i].state == GX_RULE_PENDING)
@@ -229,4 +249,39 @@ void gx_events_ambr_authorised(struct gx_events *e, const struct agw_pdn *p)
 {
     e->ambr_ul = p->ambr_ul_bps;
     e->ambr_dl = p->ambr_dl_bps;
+}
+
+void gx_events_mod_failed(struct agw_ctx *ctx, uint32_t ul_teid, bool qos, bool ambr)
+{
+    struct gx_sess *s = gx_sess_find(ctx, ul_teid);
+    if (!s)
+        return;
+    struct gx_events *e = gx_sess_events(s);
+    e->fail_qos |= qos;
+    e->fail_ambr |= ambr;
+}
+
+/* The PCRF's values are in force: the reference for later changes. */
+void gx_events_dqos_authorised(struct agw_ctx *ctx, const struct agw_pdn *p)
+{
+    struct gx_sess *s = gx_sess_find(ctx, p->ul_teid);
+    if (!s)
+        return;
+    gx_events_qos_authorised(gx_sess_events(s), p);
+    gx_events_ambr_authorised(gx_sess_events(s), p);
+}
+
+bool gx_events_subscribed(struct agw_ctx *ctx, uint32_t ul_teid, uint8_t qci, uint8_t arp,
+                          uint64_t ambr_ul, uint64_t ambr_dl)
+{
+    struct gx_sess *s = gx_node(ctx) ? gx_sess_find(ctx, ul_teid) : NULL;
+    if (!s)
+        return false;
+    struct gx_events *e = gx_sess_events(s);
+    e->sub = true;
+    e->sub_qci = qci;
+    e->sub_arp = arp;
+    e->sub_ambr_ul = ambr_ul;
+    e->sub_ambr_dl = ambr_dl;
+    return true;
 }

@@ -141,8 +141,9 @@ int s1ap_send_ics_request(struct agw_ctx *ctx, struct agw_ue *ue, const uint8_t 
     s1ap_InitialContextSetupRequest *m = &pdu.u.InitialContextSetupRequest;
     m->MME_UE_S1AP_ID = ue->id;
     m->eNB_UE_S1AP_ID = ue->enb_ue_id;
-    m->uEaggregateMaximumBitrate.uEaggregateMaximumBitRateDL = ue->ue_ambr_dl;
-    m->uEaggregateMaximumBitrate.uEaggregateMaximumBitRateUL = ue->ue_ambr_ul;
+    /* TS 23.401 4.7.3: min(subscribed UE-AMBR, sum of the APN-AMBRs) */
+    esm_dqos_ue_ambr(ue, NULL, NULL, &m->uEaggregateMaximumBitrate.uEaggregateMaximumBitRateUL,
+                     &m->uEaggregateMaximumBitrate.uEaggregateMaximumBitRateDL);
     for (unsigned i = 0; i < AGW_MAX_PDN; i++) {
         const struct agw_pdn *p = &ue->pdn[i];
         if (p->state == PDN_FREE)

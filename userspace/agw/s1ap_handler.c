@@ -569,8 +569,17 @@ void s1ap_handle_pdu(struct agw_ctx *ctx, uint32_t assoc_id, uint16_t stream,
     case S1AP_MSG_E_RABSetupResponse:
         handle_erab_setup_response(ctx, enb, stream, &pdu->u.E_RABSetupResponse);
         break;
-    case S1AP_MSG_E_RABModifyResponse:
-        /* the QoS changes when the UE accepts (esm_bearer.c) */
+    case S1AP_MSG_E_RABModifyResponse: {
+        /* the QoS changes when the UE accepts (esm_bearer.c, esm_dqos.c);
+         * a default bearer's E-RAB the eNB failed to modify ends its
+         * modification (TS 36.413 8.2.2.3) */
+        const s1ap_E_RABModifyResponse *m = &pdu->u.E_RABModifyResponse;
+        struct agw_ue *ue = ue_of(ctx, enb, stream, m->MME_UE_S1AP_ID, m->eNB_UE_S1AP_ID);
+        for (uint32_t i = 0; ue && m->E_RABFailedToModifyList_present &&
+                             i < m->E_RABFailedToModifyList.count; i++)
+            esm_dqos_erab_failed(ctx, ue, m->E_RABFailedToModifyList.items[i].e_RAB_ID);
+        break;
+    }
     case S1AP_MSG_E_RABReleaseResponse:
         /* the bearer is already gone on our side (released with the
          * DEACTIVATE EPS BEARER CONTEXT ACCEPT); nothing to do */

@@ -109,8 +109,9 @@ int s1ap_send_ho_request(struct agw_ctx *ctx, const struct agw_ue *ue,
     m->MME_UE_S1AP_ID = ue->id;
     m->HandoverType = ue->s1ho.type;
     m->Cause = *cause;
-    m->uEaggregateMaximumBitrate.uEaggregateMaximumBitRateDL = ue->ue_ambr_dl;
-    m->uEaggregateMaximumBitrate.uEaggregateMaximumBitRateUL = ue->ue_ambr_ul;
+    /* TS 23.401 4.7.3: min(subscribed UE-AMBR, sum of the APN-AMBRs) */
+    esm_dqos_ue_ambr(ue, NULL, NULL, &m->uEaggregateMaximumBitrate.uEaggregateMaximumBitRateUL,
+                     &m->uEaggregateMaximumBitrate.uEaggregateMaximumBitRateDL);
     for (unsigned i = 0; i < AGW_MAX_PDN; i++) {
         const struct agw_pdn *p = &ue->pdn[i];
         if (p->state != PDN_ACTIVE)

@@ -28,6 +28,17 @@ int s1ap_ue_modify_ambr(struct agw_ctx *ctx, struct agw_ue *ue, uint64_t ul_bps,
     ue_store_mark(ctx, ue);         /* before the eNB hears of it */
     if (!ue->s1)
         return 0;                   /* the next Initial Context Setup carries it */
+    uint64_t ul, dl;
+    esm_dqos_ue_ambr(ue, NULL, NULL, &ul, &dl);
+    return s1ap_send_ue_ambr(ctx, ue, ul, dl);
+}
+
+/* TS 36.413 9.1.4.7 UE CONTEXT MODIFICATION REQUEST with a UE-AMBR (the
+ * one the eNB enforces, TS 23.401 4.7.3: esm_dqos_ue_ambr()) */
+int s1ap_send_ue_ambr(struct agw_ctx *ctx, struct agw_ue *ue, uint64_t ul_bps, uint64_t dl_bps)
+{
+    if (!ue->s1)
+        return -ENOTCONN;
     struct s1ap_pdu pdu;
     s1ap_pdu_init(&pdu, S1AP_MSG_UEContextModificationRequest);
     s1ap_UEContextModificationRequest *m = &pdu.u.UEContextModificationRequest;

@@ -87,6 +87,7 @@ void ue_free(struct agw_ctx *ctx, struct agw_ue *ue)
     emm_idle_ue_free(ctx, ue);
     ev_timer_stop(ctx->loop, &ue->s1ho.timer);  /* s1ap_handover.c */
     esm_bearer_ue_free(ctx, ue);
+    esm_dqos_ue_free(ctx, ue);      /* esm_dqos.c */
     emm_nas_held_free(ctx, ue);     /* emm_transport.c */
     ue_s1_unbind(ctx, ue);
     agw_hash_del(&ctx->ue_by_id, &ue->by_id);

@@ -204,7 +204,8 @@ static int write_ue(struct agw_ctx *ctx, struct ue_store *s, struct agw_ue *ue)
         rc = write_pdns(ctx, s, ue, false);
     if (rc < 0)
         return rc;
-    return esm_bearer_store(ctx, ue);   /* dedicated bearers */
+    rc = esm_bearer_store(ctx, ue);     /* dedicated bearers */
+    return rc < 0 ? rc : esm_dqos_store(ctx, ue);  /* default bearer modifications */
 }
 
 /* The UE's pdn_session rows.  In place (fast): rows of bearers gone are
@@ -417,7 +418,7 @@ static void dp_finding(const char *finding, bool repairable, bool repaired, void
 int ue_store_load(struct agw_ctx *ctx)
 {
     sqlite3 *db = db_of(ctx);
-    sqlite3_stmt *st, *pdn_st, *ded_st = NULL;
+    sqlite3_stmt *st, *pdn_st, *ded_st = NULL, *dqos_st = NULL;
     int n = 0;
     if (sqlite3_prepare_v2(db,
                            "SELECT ebi, pti, apn, ue_ipv4, static_ip, ul_teid, dl_teid, enb_ipv4, "
@@ -474,6 +475,7 @@ int ue_store_load(struct agw_ctx *ctx)
         load_pdns(ctx, ue, pdn_st);
         esm_bearer_load(ctx, ue, &ded_st);
         emm_idle_enter(ctx, ue);    /* reachability timers start again */
+        esm_dqos_load(ctx, ue, &dqos_st);   /* a modification under way pages the UE */
         if (sqlite3_column_int(st, 2) == EMM_DEREGISTERED_INIT) {
             /* a network detach was under way (its re-attach flag is not
              * kept): the UE is paged for it again, and detached locally
@@ -485,6 +487,7 @@ int ue_store_load(struct agw_ctx *ctx)
     sqlite3_finalize(st);
     sqlite3_finalize(pdn_st);
     sqlite3_finalize(ded_st);
+    sqlite3_finalize(dqos_st);
     if (ctx->dp) {
         dp_session_foreach(ctx->dp, collect_orphan, ctx);
         /* what a writer killed between two map updates may have left

@@ -109,7 +109,9 @@ static void usage_ue(FILE *f)
                "       xepcctl ue bearer add IMSI [--apn APN] --qci Q [--arp P]\n"
                "               [--gbr-ul R --gbr-dl R] [--mbr-ul R --mbr-dl R] --tft FILTER...\n"
                "       xepcctl ue bearer modify IMSI EBI [--gbr-ul R ...] [--tft FILTER...]\n"
-               "       xepcctl ue bearer delete IMSI EBI\n\n"
+               "       xepcctl ue bearer delete IMSI EBI\n"
+               "       xepcctl ue qos IMSI|#MME-UE-S1AP-ID EBI [--qci Q] [--arp P]\n"
+               "               [--apn-ambr UL/DL]\n\n"
                "UEs known to xepc-agwd.  'detach' runs a network-initiated detach (TS 24.301\n"
                "5.5.2.3, re-attach not required) and releases the UE's sessions.  'release'\n"
                "releases a connected UE's S1 connection (UE Context Release Command, TS 36.413\n"
@@ -129,7 +131,14 @@ static void usage_ue(FILE *f)
                "  ('out': from the network to the UE; 'in': from the UE; ip|tcp|udp|icmp|N;\n"
                "  any, an address or a prefix; a port or LO-HI; optional 'tos V[/MASK]').\n"
                "'add' prints the bearer's EBI; an ECM-IDLE UE is paged first and the\n"
-               "request follows once it is connected.  'ue show' lists the bearers.\n");
+               "request follows once it is connected.  'ue show' lists the bearers.\n"
+               "'qos' modifies the default bearer EBI of a PDN connection (TS 23.401\n"
+               "5.4.2.1, TS 24.301 6.4.3): its QCI (non-GBR: 5-9, 69, 70, 79, 80), its ARP\n"
+               "priority (1-15) and/or its APN-AMBR (UL/DL with bps, kbps, Mbps, Gbps, at\n"
+               "least 1kbps); what is not given stays.  The UE and the eNB are told (MODIFY\n"
+               "EPS BEARER CONTEXT REQUEST, E-RAB Modify when the QCI or ARP change); the\n"
+               "new values apply when the UE accepts ('ue show').  An ECM-IDLE UE is paged\n"
+               "first.\n");
 }
 
 /* xepcctl ue bearer add|modify|delete: one request line of KEY=VALUE, the
@@ -236,6 +245,74 @@ static unsigned long long parse_rate(const char *s, size_t n)
     return 0;
 }
 
+/* xepcctl ue qos ID EBI [--qci Q] [--arp P] [--apn-ambr UL/DL] ->
+ * "ue qos ID EBI qci=Q arp=P ambr=UL/DL" (bit/s) */
+static int ue_qos(const char *path, int argc, char **argv)
+{
+    char req[256];
+    size_t off;
+    if (argc < 4 || strlen(argv[2]) > 20 || strpbrk(argv[2], " \t\r\n") || !argv[2][0]) {
+        fprintf(stderr, "xepcctl: ue qos IMSI|#ID EBI [--qci Q] [--arp P] [--apn-ambr UL/DL]\n");
+        return CLI_USAGE;
+    }
+    char *e = NULL;
+    unsigned long ebi = strtoul(argv[3], &e, 10);
+    if (!argv[3][0] || *e || strspn(argv[3], "0123456789") != strlen(argv[3]) || ebi < 5 ||
+        ebi > 15) {
+        fprintf(stderr, "xepcctl: '%s' is not a default bearer's EBI (5..15)\n", argv[3]);
+        return CLI_USAGE;
+    }
+    if (argc == 4) {
+        fprintf(stderr, "xepcctl: give --qci, --arp and/or --apn-ambr\n");
+        return CLI_USAGE;
+    }
+    off = (size_t)snprintf(req, sizeof(req), "ue qos %s %lu", argv[2], ebi);
+    bool seen[3] = {false, false, false};
+    for (int i = 4; i < argc; i += 2) {
+        int k = !strcmp(argv[i], "--qci") ? 0 : !strcmp(argv[i], "--arp") ? 1
+              : !strcmp(argv[i], "--apn-ambr") ? 2 : -1;
+        if (k < 0 || i + 1 >= argc) {
+            fprintf(stderr, "xepcctl: unexpected '%s' (--qci Q, --arp P, --apn-ambr UL/DL)\n",
+                    argv[i]);
+            return CLI_USAGE;
+        }
+        if (seen[k]) {
+            fprintf(stderr, "xepcctl: %s given twice\n", argv[i]);
+            return CLI_USAGE;
+        }
+        seen[k] = true;
+        const char *v = argv[i + 1];
+        if (k < 2) {
+            unsigned long n = strtoul(v, &e, 10);
+            bool ok = v[0] && !*e && strspn(v, "0123456789") == strlen(v);
+            /* TS 23.203 6.1.7.2: non-GBR QCIs; TS 29.212 5.3.45: ARP 1..15 */
+            if (k == 0 && !(ok && ((n >= 5 && n <= 9) || n == 69 || n == 70 || n == 79 ||
+                                   n == 80))) {
+                fprintf(stderr, "xepcctl: --qci wants a non-GBR QCI for a default bearer "
+                                "(5-9, 69, 70, 79, 80), not '%s'\n", v);
+                return CLI_USAGE;
+            }
+            if (k == 1 && !(ok && n >= 1 && n <= 15)) {
+                fprintf(stderr, "xepcctl: --arp wants a priority level 1..15, not '%s'\n", v);
+                return CLI_USAGE;
+            }
+            off += (size_t)snprintf(req + off, sizeof(req) - off, " %s=%lu", k ? "arp" : "qci", n);
+        } else {
+            const char *slash = strchr(v, '/');
+            unsigned long long ul = slash ? parse_rate(v, (size_t)(slash - v)) : 0;
+            unsigned long long dl = slash ? parse_rate(slash + 1, strlen(slash + 1)) : 0;
+            if (ul < 1000 || dl < 1000) {
+                fprintf(stderr, "xepcctl: --apn-ambr wants UL/DL, e.g. 10Mbps/50Mbps "
+                                "(1kbps .. 4Tbps each), not '%s'\n", v);
+                return CLI_USAGE;
+            }
+            off += (size_t)snprintf(req + off, sizeof(req) - off, " ambr=%llu/%llu", ul, dl);
+        }
+    }
+    snprintf(req + off, sizeof(req) - off, "\n");
+    return ask(path, req);
+}
+
 int cli_ue_main(int argc, char **argv)
 {
     char req[128];
@@ -269,6 +346,8 @@ int cli_ue_main(int argc, char **argv)
                  argc == 6 ? argv[5] : "");
         return ask(path, greq);
     }
+    if (argc >= 2 && !strcmp(argv[1], "qos"))
+        return ue_qos(path, argc, argv);
     if (argc == 5 && !strcmp(argv[1], "modify") && !strcmp(argv[3], "--ambr")) {
         const char *slash = strchr(argv[4], '/');
         unsigned long long ul = slash ? parse_rate(argv[4], (size_t)(slash - argv[4])) : 0;

@@ -375,6 +375,7 @@ enum {
     DIAM_ET_ECGI_CHANGE = 27,
     DIAM_ET_APN_AMBR_MODIFICATION_FAILURE = 29,
     DIAM_ET_USAGE_REPORT = 33,
+    DIAM_ET_DEFAULT_EPS_BEARER_QOS_MODIFICATION_FAILURE = 34,
 };
 
 /* Charging-Rule-Report (5.3.18): the state of a PCC rule in a CCR. */
