@@ -27,7 +27,7 @@ expect() {
     fi
 }
 
-echo "1..26"
+echo "1..34"
 expect 0 "SYNOPSIS" $X dp --help
 expect 0 "RULES" $X session --help
 expect 0 "drop reason" $X stats --help
@@ -53,5 +53,15 @@ expect 2 "either --teid or --ue" $X session show
 expect 2 "--idle and --enb exclude" $X session modify --teid 1 --idle --enb 1.2.3.4 --dl-teid 2
 expect 2 "--count wants a number" $X events --count x
 expect 2 "want IFNAME,UE_ADDR,UL_TEID,DL_TEID" $U --gw 1.1.1.1 --local 1.1.1.2 --ue tun0,10.45.0.2,5
+# xepcctl ue qos: refused before anything reaches the daemon
+I=001010000000001
+expect 2 "give --qci, --arp and/or --apn-ambr" $X ue qos $I 5
+expect 2 "is not a default bearer's EBI (5..15)" $X ue qos $I 4 --qci 6
+expect 2 "wants a non-GBR QCI for a default bearer" $X ue qos $I 5 --qci 1
+expect 2 "wants a priority level 1..15" $X ue qos $I 5 --arp 16
+expect 2 "--apn-ambr wants UL/DL" $X ue qos $I 5 --apn-ambr 10Mbps
+expect 2 "1kbps .. 4Tbps each" $X ue qos $I 5 --apn-ambr 999bps/1Mbps
+expect 2 "--qci given twice" $X ue qos $I 5 --qci 6 --qci 7
+expect 2 "unexpected '--tft'" $X ue qos $I 5 --tft x
 expect 1 "is not a bpffs" $X dp up --s1u lo --gtpu-addr 192.0.2.1 --mode nat --pin-dir /tmp/xepc-no-bpffs/x
 [ $FAILED = 0 ]

@@ -94,6 +94,11 @@ fuzz_agw_s1ap_LDLIBS := $(xepc-agwd_LDLIBS)
 
 # The handover procedures (s1ap_handover.c) through s1ap_handle_pdu, with
 # what the daemon sends caught by wrapping sctp_ep_send().
+UNIT_TESTS += test_esm_dqos
+test_esm_dqos_SRCS := userspace/agw/tests/test_esm_dqos.c
+test_esm_dqos_LIBS := agwd agwcore dp sctp s1ap nas diameter sec xepc
+test_esm_dqos_LDLIBS := -Wl,--wrap=sctp_ep_send -lcmocka $(xepc-agwd_LDLIBS)
+
 UNIT_TESTS += test_agw_handover
 # its Error Indications with Criticality Diagnostics, judged by tshark
 SCRIPT_TESTS += userspace/agw/tests/agw_errind_tshark.sh
