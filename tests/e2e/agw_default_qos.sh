@@ -24,7 +24,7 @@ e2e_require
 agw_require
 command -v tshark >/dev/null || skip_all "tshark missing"
 trap e2e_cleanup EXIT
-tap_plan 24
+tap_plan 25
 
 e2e_topology || { not_ok "topology"; exit 1; }
 agw_config
