@@ -44,6 +44,18 @@
  *                     quota) and the six counters added plainly
  *                   (the model programs add zero: the maps keep their
  *                   state; the rulesets, shared, are left out of all of them)
+ *   bench_mem_*       the per-session state of today's datapath (the
+ *                     session's bank, the APN-AMBR bucket's compare-and-swap,
+ *                     the usage counters of its xepc_usage value; the rating
+ *                     group's quota and counters: six locked instructions)
+ *                     with the values in memory of another kind: mmapable
+ *                     arrays (vmalloc, 4 KiB pages: today), arrays of maps
+ *                     whose inner arrays are at most 32 KiB (kmalloc: the
+ *                     kernel's direct map, 2 MiB / 1 GiB pages), elements of
+ *                     BPF_F_NO_PREALLOC hashes (kmalloc too, behind a
+ *                     vmalloc'ed bucket array); the downlink's UE slot and a
+ *                     ruleset's lines likewise (docs/PERFORMANCE.md "Cold
+ *                     sessions, step 3")
  *
  * Configuration and results are global variables (the skeleton maps them).
  */
@@ -179,6 +191,111 @@ struct {
 	__type(key, __u32);
 	__type(value, struct bench_hot_);
 } bench_hot SEC(".maps");
+
+/* ---- memory kinds (bench_mem_*): the same values as the datapath's
+ * xepc_usage, xepc_charging, xepc_ue_direct and xepc_rulesets, copied by
+ * userspace into maps the kernel allocates otherwise ---- */
+#define BENCH_AOM_USAGE_SHIFT	6	/* 64 values of 256 B an inner array */
+#define BENCH_AOM_CHARGE_SHIFT	8	/* 256 slots of 64 B */
+#define BENCH_AOM_UED_SHIFT	11	/* 2048 slots of 8 B */
+
+struct bench_usage_inner {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1 << BENCH_AOM_USAGE_SHIFT);
+	__type(key, __u32);
+	__type(value, struct xepc_usage);
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);		/* set by userspace */
+	__type(key, __u32);
+	__array(values, struct bench_usage_inner);
+} bench_usage_aom SEC(".maps");
+
+struct bench_charge_inner {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1 << BENCH_AOM_CHARGE_SHIFT);
+	__type(key, __u32);
+	__type(value, struct xepc_charge);
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);		/* set by userspace */
+	__type(key, __u32);
+	__array(values, struct bench_charge_inner);
+} bench_charge_aom SEC(".maps");
+
+struct bench_ued_inner {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1 << BENCH_AOM_UED_SHIFT);
+	__type(key, __u32);
+	__type(value, struct bench_ue_direct_);
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);		/* set by userspace */
+	__type(key, __u32);
+	__array(values, struct bench_ued_inner);
+} bench_ued_aom SEC(".maps");
+
+struct bench_rs_inner {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(__u32));
+	/* by size: clang leaves the struct a forward declaration in the
+	 * inner map's BTF, which libbpf refuses */
+	__uint(value_size, sizeof(struct xepc_ruleset));
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);		/* set by userspace */
+	__type(key, __u32);
+	__array(values, struct bench_rs_inner);
+} bench_rs_aom SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 1);		/* set by userspace */
+	__type(key, __u32);
+	__type(value, struct xepc_usage);
+} bench_usage_hash SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 1);		/* set by userspace */
+	__type(key, __u32);
+	__type(value, struct xepc_charge);
+} bench_charge_hash SEC(".maps");
+
+/* the usage value with the default rating group's charging slot inside
+ * (its fifth line), 512 bytes so that values stay page-aligned */
+struct bench_big_ {
+	struct xepc_usage u;
+	struct xepc_charge c;
+	__u8 pad[512 - sizeof(struct xepc_usage) - sizeof(struct xepc_charge)];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);		/* set by userspace */
+	__type(key, __u32);
+	__type(value, struct bench_big_);
+} bench_big SEC(".maps");
+
+/* the datapath's rulesets (bpf_map__reuse_fd) */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xepc_ruleset);
+} bench_rs_model SEC(".maps");
 
 /* ---- set by userspace before a run ---- */
 volatile __u64 model_zero;	/* what the model programs add (0; volatile
@@ -549,3 +666,161 @@ int bench_model_hot2(struct xdp_md *ctx)
 {
 	return model_hot(0);
 }
+
+/* ------------------------------------------ memory kinds (bench_mem_*) ---- */
+
+enum { MK_MMAP, MK_AOM, MK_HASH, MK_BIG };
+
+static __always_inline struct xepc_usage *mem_usage(int kind, __u32 sid)
+{
+	__u32 hi = sid >> BENCH_AOM_USAGE_SHIFT, lo = sid & ((1 << BENCH_AOM_USAGE_SHIFT) - 1);
+	void *in;
+
+	if (kind == MK_MMAP)
+		return bpf_map_lookup_elem(&bench_usage_model, &sid);
+	if (kind == MK_HASH)
+		return bpf_map_lookup_elem(&bench_usage_hash, &sid);
+	if (kind == MK_BIG)
+		return bpf_map_lookup_elem(&bench_big, &sid);
+	in = bpf_map_lookup_elem(&bench_usage_aom, &hi);
+	return in ? bpf_map_lookup_elem(in, &lo) : NULL;
+}
+
+static __always_inline struct xepc_charge *mem_charge(int kind, __u32 idx)
+{
+	__u32 hi = idx >> BENCH_AOM_CHARGE_SHIFT, lo = idx & ((1 << BENCH_AOM_CHARGE_SHIFT) - 1);
+	void *in;
+
+	if (kind == MK_MMAP)
+		return bpf_map_lookup_elem(&bench_charging_model, &idx);
+	if (kind == MK_HASH)
+		return bpf_map_lookup_elem(&bench_charge_hash, &idx);
+	in = bpf_map_lookup_elem(&bench_charge_aom, &hi);
+	return in ? bpf_map_lookup_elem(in, &lo) : NULL;
+}
+
+/* the downlink's UE slot: UE address -> session id, as bench_ue_direct */
+static __always_inline __u32 mem_ued(int kind, __u32 host)
+{
+	__u32 slot = host & ue_direct_mask;
+	__u32 hi = slot >> BENCH_AOM_UED_SHIFT, lo = slot & ((1 << BENCH_AOM_UED_SHIFT) - 1);
+	struct bench_ue_direct_ *d;
+	union {
+		__u64 w;
+		struct bench_ue_direct_ d;
+	} v;
+	void *in;
+
+	if (kind == MK_AOM) {
+		in = bpf_map_lookup_elem(&bench_ued_aom, &hi);
+		d = in ? bpf_map_lookup_elem(in, &lo) : NULL;
+	} else {
+		d = bpf_map_lookup_elem(&bench_ue_direct_map, &slot);
+	}
+	if (!d)
+		return 0;
+	v.w = *(volatile __u64 *)d;
+	return v.d.ue_addr == bpf_htonl(host) ? v.d.sid : 0;
+}
+
+/* What a packet reads of its ruleset with the candidate index: the header,
+ * the direction masks, three candidate-index entries, one rule (six lines). */
+static __always_inline int mem_ruleset(int kind, __u32 id)
+{
+	struct xepc_ruleset *rs;
+	__u32 zero = 0, m;
+	void *in;
+
+	if (kind == MK_AOM) {
+		in = bpf_map_lookup_elem(&bench_rs_aom, &id);
+		rs = in ? bpf_map_lookup_elem(in, &zero) : NULL;
+	} else {
+		rs = bpf_map_lookup_elem(&bench_rs_model, &id);
+	}
+	if (!rs)
+		return -1;
+	m = *(volatile __u16 *)&rs->ul_mask;
+	m &= *(volatile __u16 *)&rs->remote_port_mask[4];
+	m &= *(volatile __u16 *)&rs->ue_port_mask[200];
+	m &= *(volatile __u16 *)&rs->remote_octet_mask[10];
+	m |= *(volatile __u32 *)&rs->n_rules;
+	m |= *(volatile __u32 *)&rs->rules[XEPC_MAX_RULES - 1];
+	return m ? 0 : -1;
+}
+
+/* The session's state as an uplink packet with full policy uses it today:
+ * the live bank (line 0), the APN-AMBR bucket's compare-and-swap (line 3),
+ * the usage counters (line 2), the rating group's quota and counters
+ * (its xepc_charging slot): six locked instructions. */
+static __always_inline int mem_state(struct xepc_usage *u, struct xepc_charge *c)
+{
+	__u64 z = model_zero, tat;
+	struct xepc_session copy;
+
+	__builtin_memcpy(&copy, &u->sess, sizeof(copy));
+	if (!(copy.flags & XEPC_SF_ACTIVE))
+		return XDP_ABORTED;
+	if (!u->ul_ambr.inc_per_byte)
+		return XDP_ABORTED;
+	tat = *(volatile __u64 *)&u->ul_ambr.tat;
+	__sync_val_compare_and_swap(&u->ul_ambr.tat, tat, tat);
+	if (c) {
+		if (__sync_fetch_and_add(&c->remaining, -(__s64)z) < 0)
+			return XDP_ABORTED;
+		__sync_fetch_and_add(&c->ul_bytes, z);
+		__sync_fetch_and_add(&c->ul_pkts, z);
+	}
+	__sync_fetch_and_add(&u->ul_bytes, z);
+	__sync_fetch_and_add(&u->ul_pkts, z);
+	return XDP_PASS;
+}
+
+/* uk: the usage value's kind; ck: the charging slot's (-1: none); dk: the
+ * UE slot's (-1: none, uplink); rk: the ruleset's (-1: none) */
+static __always_inline int mem_model(int uk, int ck, int dk, int rk)
+{
+	__u32 sid = rot_sid(), idx;
+	struct xepc_usage *u;
+	struct xepc_charge *c = NULL;
+
+	/* the downlink finds the session id in the UE's slot: the value's
+	 * load depends on it, as in the datapath */
+	if (dk >= 0 && !(sid = mem_ued(dk, rot_addr_base + sid)))
+		return XDP_ABORTED;
+	u = mem_usage(uk, sid);
+	if (!u)
+		return XDP_ABORTED;
+	if (rk >= 0 && mem_ruleset(rk, u->sess.ruleset_id))
+		return XDP_ABORTED;
+	if (ck == MK_BIG) {
+		c = &((struct bench_big_ *)u)->c;
+	} else if (ck >= 0) {
+		idx = u->sess.charge_base + u->sess.default_slot;
+		c = mem_charge(ck, idx);
+		if (!c)
+			return XDP_ABORTED;
+	}
+	return mem_state(u, c);
+}
+
+#define MEM_PROG(name, uk, ck, dk, rk)				\
+SEC("xdp")							\
+int bench_mem_##name(struct xdp_md *ctx)			\
+{								\
+	return mem_model(uk, ck, dk, rk);			\
+}
+
+MEM_PROG(mmap_value, MK_MMAP, -1, -1, -1)
+MEM_PROG(aom_value, MK_AOM, -1, -1, -1)
+MEM_PROG(hash_value, MK_HASH, -1, -1, -1)
+MEM_PROG(mmap, MK_MMAP, MK_MMAP, -1, -1)
+MEM_PROG(aom, MK_AOM, MK_AOM, -1, -1)
+MEM_PROG(aom_value_mmap_charge, MK_AOM, MK_MMAP, -1, -1)
+MEM_PROG(hash, MK_HASH, MK_HASH, -1, -1)
+MEM_PROG(hash_value_mmap_charge, MK_HASH, MK_MMAP, -1, -1)
+MEM_PROG(ruleset_array, MK_MMAP, -1, -1, MK_MMAP)
+MEM_PROG(ruleset_aom, MK_AOM, -1, -1, MK_AOM)
+MEM_PROG(dl_mmap, MK_MMAP, MK_MMAP, MK_MMAP, MK_MMAP)
+MEM_PROG(dl_aom, MK_AOM, MK_AOM, MK_AOM, MK_AOM)
+MEM_PROG(charge_inside, MK_BIG, MK_BIG, -1, -1)
+MEM_PROG(dl_charge_inside, MK_BIG, MK_BIG, MK_MMAP, MK_MMAP)

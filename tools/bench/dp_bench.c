@@ -26,12 +26,14 @@
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <sys/mman.h>
 #include <sys/utsname.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -62,7 +64,8 @@ enum {
 	PART_BREAKDOWN = 4,	/* variants and building blocks */
 	PART_FORWARD = 8,	/* live frames through the veths */
 	PART_INSTALL = 16,	/* single-update install rate, memory */
-	PART_ALL = 31,
+	PART_MEM = 32,		/* the per-session state in memory of other kinds */
+	PART_ALL = 63,
 };
 
 struct pcase {
@@ -667,6 +670,405 @@ static int layout_model(struct bench_env *e, const struct opts *o)
 	return 0;
 }
 
+/* vmalloc areas of `bytes` (guard page included) that the kernel's
+ * array_map_alloc() holds now (/proc/vmallocinfo): how many of the inner
+ * arrays the kernel could not kmalloc (-1: cannot tell) */
+static long vmalloc_areas(long bytes)
+{
+	FILE *f = fopen("/proc/vmallocinfo", "r");
+	char line[512];
+	long n = 0, sz;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (strstr(line, "array_map_alloc") && sscanf(line, "%*s %ld", &sz) == 1 &&
+		    sz == bytes)
+			n++;
+	if (f)
+		fclose(f);
+	return f ? n : -1;
+}
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+/* Fills the outer array of maps `outer` with n_inner arrays of 2^shift
+ * values of vsize bytes each, copied from src, 1024 at a time: the inner
+ * arrays are created and filled, then put in the outer array with one
+ * batched update when the kernel takes it (each update of an array of
+ * maps from userspace waits for an RCU grace period,
+ * maybe_wait_bpf_programs() in kernel/bpf/syscall.c; a batch waits once).
+ * Adds the seconds of each phase to sec[0] (create, fill) and sec[1]
+ * (outer updates). */
+static int aom_fill(int outer, __u32 n_inner, int shift, __u32 vsize, const void *src,
+		    double sec[2])
+{
+	enum { CHUNK = 1024 };
+	__u32 per = 1u << shift, keys[4096], idx[CHUNK], cnt, i, base, n, made;
+	LIBBPF_OPTS(bpf_map_batch_opts, bo);
+	int fds[CHUNK], err = 0;
+	double t0;
+
+	for (__u32 k = 0; k < per; k++)
+		keys[k] = k;
+	for (base = 0; base < n_inner && !err; base += CHUNK) {
+		n = n_inner - base < CHUNK ? n_inner - base : CHUNK;
+		made = 0;
+		t0 = now_ns();
+		for (i = 0; i < n && !err; i++) {
+			cnt = per;
+			idx[i] = base + i;
+			fds[i] = bpf_map_create(BPF_MAP_TYPE_ARRAY, "bench_inner", 4, vsize, per,
+						NULL);
+			if (fds[i] < 0) {
+				err = -errno;
+				break;
+			}
+			made++;
+			if (bpf_map_update_batch(fds[i], keys,
+						 (const char *)src + (size_t)(base + i) * per * vsize,
+						 &cnt, &bo))
+				err = -errno;
+		}
+		sec[0] += (now_ns() - t0) / 1e9;
+		t0 = now_ns();
+		cnt = n;
+		if (!err && bpf_map_update_batch(outer, idx, fds, &cnt, &bo))
+			for (i = 0; i < n && !err; i++)	/* a grace period each */
+				if (bpf_map_update_elem(outer, &idx[i], &fds[i], BPF_ANY))
+					err = -errno;
+		sec[1] += (now_ns() - t0) / 1e9;
+		for (i = 0; i < made; i++)
+			close(fds[i]);
+	}
+	return err;
+}
+
+static int hash_fill(int fd, __u32 n, __u32 vsize, const void *src)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, bo);
+	__u32 keys[4096];
+
+	for (__u32 i = 0; i < n; i += 4096) {
+		__u32 cnt = n - i < 4096 ? n - i : 4096;
+
+		for (__u32 k = 0; k < cnt; k++)
+			keys[k] = i + k;
+		if (bpf_map_update_batch(fd, keys, (const char *)src + (size_t)i * vsize,
+					 &cnt, &bo))
+			return -errno;
+	}
+	return 0;
+}
+
+/* What a writer pays for one 256-byte value of each kind (no mmap for the
+ * arrays of maps and the hash): ns a write, over n writes of sessions
+ * spread like the packets. */
+static int mem_writers(struct bench_env *e, const struct opts *o)
+{
+	enum { N = 20000, NW = 5 };
+	const char *names[NW] = { "mmap_memcpy", "array_update", "aom_update_cached_fd",
+				  "aom_update_by_id", "hash_update" };
+	int outer = bpf_map__fd(e->bp->maps.bench_usage_aom);
+	int hfd = bpf_map__fd(e->bp->maps.bench_usage_hash);
+	int fds[16] = { 0 }, err = 0;
+	struct ser w[NW];
+	__u32 nfd = sizeof(fds) / sizeof(fds[0]);
+
+	memset(w, 0, sizeof(w));
+	for (__u32 i = 0; i < nfd; i++) {
+		__u32 id;
+
+		if (bpf_map_lookup_elem(outer, &i, &id) ||
+		    (fds[i] = bpf_map_get_fd_by_id(id)) < 0) {
+			fds[i] = -1;
+			err = -errno;
+			goto out;
+		}
+	}
+	for (int t = 0; t < o->trials; t++) {
+		double t0, ns[NW];
+		struct xepc_usage v;
+
+		/* today: the library's mirror through the mmapped map */
+		t0 = now_ns();
+		for (__u32 i = 0; i < N; i++) {
+			__u32 sid = 1 + (__u32)(i * 2654435761u) % e->n_sessions;
+
+			memcpy(&v, &e->usage[sid], sizeof(v));
+			memcpy((void *)&e->usage[sid], &v, sizeof(v));
+		}
+		ns[0] = (now_ns() - t0) / N;
+		/* a whole-value update of the mmapable array (the syscall alone) */
+		t0 = now_ns();
+		for (__u32 i = 0; i < N; i++) {
+			__u32 sid = 1 + (__u32)(i * 2654435761u) % e->n_sessions;
+
+			memcpy(&v, &e->usage[sid], sizeof(v));
+			if (bpf_map_update_elem(e->fd_usage, &sid, &v, BPF_ANY))
+				return -errno;
+		}
+		ns[1] = (now_ns() - t0) / N;
+		/* an inner array whose fd the writer keeps (16 of them here; all
+		 * 16384 at 1M sessions) */
+		t0 = now_ns();
+		for (__u32 i = 0; i < N; i++) {
+			__u32 sid = (__u32)(i * 2654435761u) % (nfd << BENCH_AOM_USAGE_SHIFT);
+			__u32 lo = sid & ((1u << BENCH_AOM_USAGE_SHIFT) - 1);
+
+			memcpy(&v, &e->usage[sid ? sid : 1], sizeof(v));
+			if (bpf_map_update_elem(fds[sid >> BENCH_AOM_USAGE_SHIFT], &lo, &v, BPF_ANY)) {
+				err = -errno;
+				goto out;
+			}
+		}
+		ns[2] = (now_ns() - t0) / N;
+		/* the inner array found by id: outer lookup, fd by id, update, close */
+		t0 = now_ns();
+		for (__u32 i = 0; i < N; i++) {
+			__u32 sid = 1 + (__u32)(i * 2654435761u) % e->n_sessions;
+			__u32 hi = sid >> BENCH_AOM_USAGE_SHIFT;
+			__u32 lo = sid & ((1u << BENCH_AOM_USAGE_SHIFT) - 1), id;
+			int fd;
+
+			memcpy(&v, &e->usage[sid], sizeof(v));
+			if (bpf_map_lookup_elem(outer, &hi, &id) ||
+			    (fd = bpf_map_get_fd_by_id(id)) < 0) {
+				err = -errno;
+				goto out;
+			}
+			if (bpf_map_update_elem(fd, &lo, &v, BPF_ANY))
+				err = -errno;
+			close(fd);
+			if (err)
+				goto out;
+		}
+		ns[3] = (now_ns() - t0) / N;
+		t0 = now_ns();
+		for (__u32 i = 0; i < N; i++) {
+			__u32 sid = 1 + (__u32)(i * 2654435761u) % e->n_sessions;
+
+			memcpy(&v, &e->usage[sid], sizeof(v));
+			if (bpf_map_update_elem(hfd, &sid, &v, BPF_EXIST)) {
+				err = -errno;
+				goto out;
+			}
+		}
+		ns[4] = (now_ns() - t0) / N;
+		for (int k = 0; k < NW; k++)
+			ser_add(&w[k], ns[k]);
+	}
+	for (int k = 0; k < NW; k++)
+		fig("ns/value", &w[k], 0, "dp_mem_write_%s", names[k]);
+out:
+	for (__u32 i = 0; i < nfd; i++)
+		if (fds[i] > 0)
+			close(fds[i]);
+	return err;
+}
+
+/*
+ * The floor under any layout: one load from a random line of a 256 MiB
+ * region, each load's address taken from the one before (nothing
+ * overlaps), in userspace, with 4 KiB pages and with transparent huge
+ * pages (2 MiB; madvise).  What a cold line costs this machine when the
+ * page walk is as short as the guest can make it.
+ */
+static int mem_floor(const struct opts *o)
+{
+	const size_t size = (size_t)256 << 20, step = 256, n = size / step;
+	const size_t loads = 2000000, align = (size_t)2 << 20;
+	struct ser lat[2];
+
+	memset(lat, 0, sizeof(lat));
+	for (int huge = 0; huge < 2; huge++) {
+		char *raw = mmap(NULL, size + align, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), *p, *q;
+		__u32 *perm = malloc(n * sizeof(*perm)), x = 12345;
+
+		if (raw == MAP_FAILED || !perm) {
+			free(perm);
+			if (raw != MAP_FAILED)
+				munmap(raw, size + align);
+			return -ENOMEM;
+		}
+		p = (char *)(((uintptr_t)raw + align - 1) & ~(uintptr_t)(align - 1));
+		madvise(p, size, huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+		memset(p, 1, size);
+		for (size_t i = 0; i < n; i++)
+			perm[i] = (__u32)i;
+		for (size_t i = n - 1; i > 0; i--) {	/* xorshift Fisher-Yates */
+			size_t j;
+			__u32 t;
+
+			x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+			j = x % (i + 1);
+			t = perm[i], perm[i] = perm[j], perm[j] = t;
+		}
+		for (size_t i = 0; i < n; i++)
+			*(char **)(p + (size_t)perm[i] * step) = p + (size_t)perm[(i + 1) % n] * step;
+		q = p + (size_t)perm[0] * step;
+		for (int t = 0; t < o->trials; t++) {
+			double t0 = now_ns();
+
+			for (size_t i = 0; i < loads; i++)
+				q = *(char **)q;
+			ser_add(&lat[huge], (now_ns() - t0) / loads);
+		}
+		if (!q)
+			fprintf(stderr, "dp_bench: floor: lost the chain\n");
+		if (huge) {
+			FILE *f = fopen("/proc/self/smaps_rollup", "r");
+			char line[256];
+			long kb = -1;
+
+			while (f && fgets(line, sizeof(line), f))
+				sscanf(line, "AnonHugePages: %ld kB", &kb);
+			if (f)
+				fclose(f);
+			printf("# mem floor: %ld of 262144 KiB in transparent huge pages\n", kb);
+		}
+		free(perm);
+		munmap(raw, size + align);
+	}
+	fig("ns/load", &lat[0], 0, "dp_mem_floor_load_4k_256M");
+	fig("ns/load", &lat[1], 0, "dp_mem_floor_load_thp_256M");
+	return 0;
+}
+
+/*
+ * The per-session state of a packet (bench_mem_* of bench_dp.bpf.c) with
+ * the values in memory of other kinds than the mmapable arrays of today
+ * (vmalloc, 4 KiB pages): arrays of maps whose inner arrays the kernel
+ * kmallocs (its direct map: 2 MiB / 1 GiB pages), and BPF_F_NO_PREALLOC
+ * hashes (kmalloc'ed elements behind a vmalloc'ed bucket array).  The same
+ * values as the datapath's maps, copied; the same session every repeat,
+ * then another of all installed every repeat; bare subtracted.  Then what
+ * a writer pays for a value of each kind.
+ */
+static int mem_kinds(struct bench_env *e, const struct opts *o_all)
+{
+	const struct { const char *name; int fd; } m[] = {
+#define MP(n) { #n, bpf_program__fd(e->bp->progs.bench_mem_##n) }
+		MP(mmap_value), MP(aom_value), MP(hash_value),
+		MP(mmap), MP(aom), MP(aom_value_mmap_charge), MP(hash),
+		MP(hash_value_mmap_charge), MP(ruleset_array), MP(ruleset_aom),
+		MP(dl_mmap), MP(dl_aom), MP(charge_inside), MP(dl_charge_inside),
+#undef MP
+	};
+	enum { NM = sizeof(m) / sizeof(m[0]) };
+	const __u32 n_usage = BENCH_MAX_SESSIONS >> BENCH_AOM_USAGE_SHIFT;
+	const __u32 n_charge = BENCH_MAX_SESSIONS >> BENCH_AOM_CHARGE_SHIFT;
+	const __u32 n_ued = BENCH_UE_DIRECT_SLOTS >> BENCH_AOM_UED_SHIFT;
+	const __u32 n_rs = BENCH_N_RULESETS + 4;
+	int fd_u = bpf_map__fd(e->bp->maps.bench_usage_aom);
+	int fd_c = bpf_map__fd(e->bp->maps.bench_charge_aom);
+	int fd_d = bpf_map__fd(e->bp->maps.bench_ued_aom);
+	int fd_r = bpf_map__fd(e->bp->maps.bench_rs_aom);
+	struct opts ob = *o_all, *o = &ob;
+	struct ser cost[NM][2];
+	double raw[NM][2], ns, t0;
+	uint8_t f[128];
+	__u32 len = (__u32)bench_frame_dl(f, BENCH_UE_BASE + 1, 64), ret;
+	struct xepc_ruleset *rs_all = NULL;
+	double sec[2] = { 0, 0 };
+	long va0, va1;
+	int t, k, cold, err;
+
+	if (ob.trials > 5)
+		ob.trials = 5;
+	/* an inner array of 16 KiB and the kernel's header, vmalloc'ed: five
+	 * pages and the guard page */
+	va0 = vmalloc_areas(6 * 4096);
+	t0 = now_ns();
+	if ((err = aom_fill(fd_u, n_usage, BENCH_AOM_USAGE_SHIFT, sizeof(struct xepc_usage),
+			    e->usage, sec)) ||
+	    (err = aom_fill(fd_c, n_charge, BENCH_AOM_CHARGE_SHIFT,
+			    sizeof(struct xepc_charge), e->charging, sec)) ||
+	    (err = aom_fill(fd_d, n_ued, BENCH_AOM_UED_SHIFT, sizeof(__u64), e->ue_direct,
+			    sec)))
+		goto out;
+	rs_all = calloc(n_rs, sizeof(*rs_all));
+	if (!rs_all) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (__u32 id = 0; id < n_rs; id++)
+		if (bpf_map_lookup_elem(e->fd_rulesets, &id, &rs_all[id])) {
+			err = -errno;
+			goto out;
+		}
+	if ((err = aom_fill(fd_r, n_rs, 0, sizeof(*rs_all), rs_all, sec)))
+		goto out;
+	va1 = vmalloc_areas(6 * 4096);
+	printf("# mem: %u + %u + %u + %u inner arrays created and filled in %.2f s, put in "
+	       "their outer arrays in %.2f s (batched, 1024 a batch); 24 KiB vmalloc "
+	       "areas of array_map_alloc %ld before, %ld after (the inner arrays the kernel "
+	       "did not kmalloc)\n", n_usage, n_charge, n_ued, n_rs, sec[0], sec[1], va0, va1);
+	t0 = now_ns();
+	if ((err = hash_fill(bpf_map__fd(e->bp->maps.bench_usage_hash), BENCH_MAX_SESSIONS,
+			     sizeof(struct xepc_usage), e->usage)) ||
+	    (err = hash_fill(bpf_map__fd(e->bp->maps.bench_charge_hash), BENCH_MAX_SESSIONS,
+			     sizeof(struct xepc_charge), e->charging)))
+		goto out;
+	printf("# mem: 2 x %u hash elements filled in %.2f s (batched)\n", BENCH_MAX_SESSIONS,
+	       (now_ns() - t0) / 1e9);
+	/* the value with the default rating group's slot inside (bench_big) */
+	for (__u32 sid = 0; sid < BENCH_MAX_SESSIONS; sid++) {
+		char *v = (char *)e->big + (size_t)sid * BENCH_BIG_SIZE;
+		const struct xepc_session *ss = &e->usage[sid].sess;
+
+		memcpy(v, &e->usage[sid], sizeof(struct xepc_usage));
+		memcpy(v + sizeof(struct xepc_usage),
+		       &e->charging[(ss->charge_base + ss->default_slot) % BENCH_MAX_SESSIONS],
+		       sizeof(struct xepc_charge));
+	}
+
+	memset(cost, 0, sizeof(cost));
+	e->bp->bss->model_zero = 0;
+	e->bp->bss->rot_addr_base = BENCH_UE_BASE;
+	for (t = 0; t < o->trials; t++) {
+		for (k = 0; k < NM; k++)
+			for (cold = 0; cold < 2; cold++) {
+				e->bp->bss->rot_n = cold ? e->n_sessions : 1;
+				e->bp->bss->runs = 0;
+				if ((err = test_run(m[k].fd, f, len, e->if_sgi, o->repeat,
+						    NULL, NULL, &ret, &ns)))
+					goto out;
+				if (ret != XDP_PASS) {
+					fprintf(stderr, "dp_bench: mem %s failed\n", m[k].name);
+					err = -EPROTO;
+					goto out;
+				}
+				raw[k][cold] = ns;
+			}
+		if ((err = test_run(e->prog_pass, f, len, e->if_sgi, o->repeat, NULL,
+				    NULL, &ret, &ns)))
+			goto out;
+		for (k = 0; k < NM; k++)
+			for (cold = 0; cold < 2; cold++)
+				ser_add(&cost[k][cold], raw[k][cold] - ns);
+	}
+	e->bp->bss->rot_n = 0;
+	for (k = 0; k < NM; k++) {
+		fig("ns/pkt", &cost[k][0], 0, "dp_mem_%s_hot", m[k].name);
+		fig("ns/pkt", &cost[k][1], 0, "dp_mem_%s_cold_s%s", m[k].name,
+		    count_str(e->n_sessions));
+	}
+	err = mem_writers(e, o);
+	if (!err)
+		err = mem_floor(o);
+out:
+	/* the inner arrays stay until the process exits (deleting them one by
+	 * one would wait for a grace period each) */
+	free(rs_all);
+	return err;
+}
+
 /* Spread over the sessions, with the full policy; then the same with the
  * APN-AMBR in xepc_meters (the layout before), and the first again; then
  * the full policy
@@ -1164,7 +1566,7 @@ static void usage(const char *argv0)
 	       "  -q     quick: -r 100000 -t 1 -l 200000\n"
 	       "  -v     details (raw, wrapper and bare costs) and libbpf messages\n"
 	       "  -p P   parts to run, comma-separated: table, spread, breakdown,\n"
-	       "         forward, install (default all; the batched install that\n"
+	       "         forward, install, mem (default all; the batched install that\n"
 	       "         fills the maps always runs)\n",
 	       argv0);
 }
@@ -1195,7 +1597,7 @@ static void machine(void)
 static int parse_parts(char *s)
 {
 	static const char *const names[] = { "table", "spread", "breakdown", "forward",
-					      "install" };
+					      "install", "mem" };
 	int parts = 0;
 	size_t i;
 
@@ -1302,6 +1704,7 @@ int main(int argc, char **argv)
 		fig("ns/pkt", &bare_all, 0, "dp_bare_xdp_pass");
 	if (((o.parts & PART_SPREAD) && (err = spread(&e, &o))) ||
 	    ((o.parts & PART_BREAKDOWN) && (err = breakdown(&e, &o))) ||
+	    ((o.parts & PART_MEM) && (err = mem_kinds(&e, &o))) ||
 	    ((o.parts & PART_FORWARD) && (err = forwarding(&e, &o))))
 		goto out;
 

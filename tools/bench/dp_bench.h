@@ -40,6 +40,13 @@
 #define BENCH_SERVER_PORT	5201
 
 #define BENCH_HOT_SIZE		128	/* struct bench_hot_ of bench_dp.bpf.c */
+/* inner arrays of bench_dp.bpf.c's arrays of maps (bench_mem_*): 2^SHIFT
+ * entries each, at most 32 KiB with the kernel's header so that the kernel
+ * kmallocs them (the direct map) */
+#define BENCH_AOM_USAGE_SHIFT	6
+#define BENCH_AOM_CHARGE_SHIFT	8
+#define BENCH_AOM_UED_SHIFT	11
+#define BENCH_BIG_SIZE		512	/* bench_dp.bpf.c's struct bench_big_ */
 
 struct bench_env {
 	struct xdp_s1u *s1u;
@@ -58,6 +65,8 @@ struct bench_env {
 	size_t ue_direct_len;
 	void *hot;			/* mmapped bench_hot (layout model) */
 	size_t hot_len;
+	void *big;			/* mmapped bench_big (bench_mem_charge_inside) */
+	size_t big_len;
 	int if_s1u, if_sgi, if_enb, if_pdn;
 	int ncpu;
 	__u32 n_sessions;		/* installed: sids 1..n_sessions */

@@ -219,7 +219,21 @@ int bench_env_open(struct bench_env *e)
 			      map_fd(e->s1u->obj, XEPC_MAP_METERS)) ||
 	    bpf_map__reuse_fd(e->bp->maps.bench_charging_model,
 			      map_fd(e->s1u->obj, XEPC_MAP_CHARGING)) ||
-	    bpf_map__set_max_entries(e->bp->maps.bench_hot, BENCH_MAX_SESSIONS))
+	    bpf_map__reuse_fd(e->bp->maps.bench_rs_model,
+			      map_fd(e->s1u->obj, XEPC_MAP_RULESETS)) ||
+	    bpf_map__set_max_entries(e->bp->maps.bench_hot, BENCH_MAX_SESSIONS) ||
+	    bpf_map__set_max_entries(e->bp->maps.bench_big, BENCH_MAX_SESSIONS) ||
+	    /* the memory kinds of dp_bench's mem part (bench_mem_*): filled
+	     * there, the hashes' elements allocated only then */
+	    bpf_map__set_max_entries(e->bp->maps.bench_usage_aom,
+				     BENCH_MAX_SESSIONS >> BENCH_AOM_USAGE_SHIFT) ||
+	    bpf_map__set_max_entries(e->bp->maps.bench_charge_aom,
+				     BENCH_MAX_SESSIONS >> BENCH_AOM_CHARGE_SHIFT) ||
+	    bpf_map__set_max_entries(e->bp->maps.bench_ued_aom,
+				     BENCH_UE_DIRECT_SLOTS >> BENCH_AOM_UED_SHIFT) ||
+	    bpf_map__set_max_entries(e->bp->maps.bench_rs_aom, BENCH_N_RULESETS + 4) ||
+	    bpf_map__set_max_entries(e->bp->maps.bench_usage_hash, BENCH_MAX_SESSIONS) ||
+	    bpf_map__set_max_entries(e->bp->maps.bench_charge_hash, BENCH_MAX_SESSIONS))
 		return -EINVAL;
 	err = bench_dp__load(e->bp);
 	if (err)
@@ -288,6 +302,13 @@ int bench_env_open(struct bench_env *e)
 		e->hot = NULL;
 		return -errno;
 	}
+	e->big_len = (size_t)BENCH_MAX_SESSIONS * BENCH_BIG_SIZE;
+	e->big = mmap(NULL, e->big_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      bpf_map__fd(e->bp->maps.bench_big), 0);
+	if (e->big == MAP_FAILED) {
+		e->big = NULL;
+		return -errno;
+	}
 	for (size_t i = 0; i < BENCH_MAX_SESSIONS; i++) {
 		__u64 *v = (__u64 *)((char *)e->hot + i * BENCH_HOT_SIZE);
 
@@ -330,6 +351,8 @@ void bench_env_close(struct bench_env *e)
 		munmap(e->usage, e->usage_len);
 	if (e->hot)
 		munmap(e->hot, e->hot_len);
+	if (e->big)
+		munmap(e->big, e->big_len);
 	bench_dp__destroy(e->bp);
 	xdp_sgi__destroy(e->sgi);
 	xdp_s1u__destroy(e->s1u);
