@@ -3,11 +3,18 @@
 # sessions (UL/DL AMBR, rules, an online quota) with batched updates: the
 # sessions share one ruleset, each has its own meters and charging slots,
 # `dp check` finds nothing wrong, and a UE of the batch gets its packets
-# through with its policy applied (rule drop, rating-group usage).
+# through with its policy applied (rule drop, rating-group usage).  Issue
+# 13 section 4: IPv4v6 and IPv6-only sessions in bulk (--ue6: session i
+# gets the /64 PREFIX+i), full policy included, and eNBs on IPv6; a UE of
+# each batch reaches the PDN over IPv6 and its reply comes back through
+# its tunnel (scapy); a /64 that is taken refuses the whole batch.
 source "$(dirname "$0")/lib.sh"
 e2e_require
 trap e2e_cleanup EXIT INT TERM
-tap_plan 8
+tap_plan 16
+PROBE="$PY $E2E_ROOT/tests/e2e/ipv6_probe.py"
+GW6=2001:db8:2::1
+PDN6=2001:db8:2::2
 
 check "topology: three namespaces, two veth links" e2e_topology
 check "dp up in routed mode" e2e_dp_up routed
@@ -91,4 +98,68 @@ refused_leaves_nothing() {
 }
 check "bulk refuses rules with mbr= and quotas no rule charges, and a bulk that runs out of charging slots leaves no meter or slot behind" \
     refused_leaves_nothing
+
+# --- IPv6 (issue 13 section 4) -----------------------------------------------
+ipv6_on() {
+    # lib.sh turns IPv6 off everywhere; the gateway and the PDN get it back
+    for ns in "$NS_GW" "$NS_PDN"; do
+        ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 \
+            net.ipv6.conf.default.disable_ipv6=0 || return 1
+    done
+    in_gw sysctl -qw net.ipv6.conf."$G_IF".disable_ipv6=0 net.ipv6.conf.lo.disable_ipv6=0 &&
+        in_pdn sysctl -qw net.ipv6.conf."$P_IF".disable_ipv6=0 net.ipv6.conf.lo.disable_ipv6=0 &&
+        in_gw sysctl -qw net.ipv6.conf.all.forwarding=1 &&
+        in_gw ip -6 addr add $GW6/64 dev "$G_IF" nodad &&
+        in_pdn ip -6 addr add $PDN6/64 dev "$P_IF" nodad &&
+        in_pdn ip -6 route add 2001:db8:46::/47 via $GW6 &&
+        in_gw ping -6 -c1 -W2 $PDN6 >/dev/null
+}
+check "IPv6 on SGi, the bulk UEs' prefixes routed to the gateway" ipv6_on
+check "session bulk: 100 IPv4v6 sessions (--ue6 2001:db8:46::/64) with AMBR, rules and a quota" \
+    xepcctl session bulk --count 100 --teid 0x2a0 --ue 10.45.4.0 --ue6 2001:db8:46::/64 \
+        --enb $ENB_ADDR --dl-teid 0xa00 --ul-ambr 50M --dl-ambr 50M \
+        --rule 'prec=10,dir=ul,proto=udp,dport=9,action=drop' \
+        --rule 'prec=20,proto=any,rg=7' --quota 'rg=7,bytes=1G,threshold=80%'
+check "session bulk: 100 IPv6-only sessions (no IPv4 address) with AMBR and a rule" \
+    xepcctl session bulk --count 100 --teid 0x310 --ue6 2001:db8:47::/64 \
+        --enb $ENB_ADDR --dl-teid 0xb00 --ul-ambr 20M --dl-ambr 20M \
+        --rule 'prec=10,dir=ul,proto=udp,dport=9,action=drop'
+read_back6() {
+    xepcctl session show --teid 0x2ca >"$E2E_TMP/show4" &&
+        xepcctl session show --teid 0x373 >"$E2E_TMP/show6" || return 1
+    sed 's/^/# /' "$E2E_TMP/show4" "$E2E_TMP/show6"
+    grep -q '^ue          10.45.4.42$' "$E2E_TMP/show4" &&
+        grep -q '^ue6         2001:db8:46:2a::/64$' "$E2E_TMP/show4" &&
+        grep -q 'ambr        ul 50000000 bit/s, dl 50000000 bit/s' "$E2E_TMP/show4" &&
+        grep -q '^rg 7 .*remaining 1000000000 bytes' "$E2E_TMP/show4" &&
+        grep -q '^ue          0.0.0.0$' "$E2E_TMP/show6" &&
+        grep -q '^ue6         2001:db8:47:63::/64$' "$E2E_TMP/show6" &&
+        grep -q 'rule        prec=10,dir=ul,proto=udp,dport=9-9,action=drop' "$E2E_TMP/show6" &&
+        xepcctl dp status | grep -q 'sessions  600 of 1024'
+}
+check "the bulk sessions read back with their /64 (PREFIX+i), IPv4 address or none, and policy" \
+    read_back6
+check "an IPv4v6 bulk UE: echo to the PDN over IPv6 and back through its tunnel" \
+    in_enb $PROBE ping "$E_IF" $ENB_ADDR $S1U_ADDR 0x2ca 0xa2a 2001:db8:46:2a::5 $PDN6
+check "an IPv6-only bulk UE: echo to the PDN and back through its tunnel" \
+    in_enb $PROBE ping "$E_IF" $ENB_ADDR $S1U_ADDR 0x373 0xb63 2001:db8:47:63::77 $PDN6
+refused6() {
+    # a /64 of the IPv6-only batch again: nothing of the batch is installed
+    ! xepcctl session bulk --count 5 --teid 0x380 --ue6 2001:db8:47:60::/64 2>"$E2E_TMP/b.err" ||
+        return 1
+    sed 's/^/# /' "$E2E_TMP/b.err"
+    grep -q 'IPv6 prefix 2001:db8:47:60::/64 already belongs to session' "$E2E_TMP/b.err" &&
+        xepcctl dp status | grep -q 'sessions  600 of 1024'
+}
+check "a bulk whose /64 is taken is refused whole" refused6
+enb6_and_clean() {
+    # eNBs on IPv6: the tunnel reads back with the eNB's IPv6 address
+    xepcctl session bulk --count 10 --teid 0x3a0 --ue 10.45.7.0 --enb 2001:db8:10::2 \
+        --dl-teid 0xd00 >/dev/null || return 1
+    xepcctl session show --teid 0x3a9 >"$E2E_TMP/show7" || return 1
+    sed 's/^/# /' "$E2E_TMP/show7"
+    grep -q '^tunnel      eNB 2001:db8:10::2, dl-teid 0x00000d09' "$E2E_TMP/show7" &&
+        xepcctl dp status | grep -q 'sessions  610 of 1024' && xepcctl dp check
+}
+check "bulk sessions with an eNB on IPv6; dp check finds nothing wrong" enb6_and_clean
 [ $TAP_FAILED = 0 ]

@@ -12,6 +12,8 @@ BENCH_SCRIPTS += tools/bench/ambr_bench.sh tools/bench/agw_bench.sh tools/bench/
                  tools/bench/diam_bench.sh
 # X2 handovers per second (issue 12)
 BENCH_SCRIPTS += tools/bench/ho_bench.sh
+# the bulk install (dp_session_add_bulk) of IPv4, IPv4v6 and IPv6-only sessions
+BENCH_SCRIPTS += tools/bench/bulk_bench.sh
 # xepc-agwd with Gy toward diamsim: CCR-U rate, usage accuracy.
 BENCH_SCRIPTS += tools/bench/gy_bench.sh
 

@@ -28,7 +28,8 @@ static const char session_help[] =
 "    xepcctl session list [--pin-dir D]\n"
 "    xepcctl session show (--teid T | --ue ADDR) [--pin-dir D]\n"
 "    xepcctl session refill --teid T --rg N --bytes N [--threshold P%] [--pin-dir D]\n"
-"    xepcctl session bulk --count N --teid T --ue ADDR [--enb ADDR --dl-teid T]\n"
+"    xepcctl session bulk --count N --teid T (--ue ADDR | --ue6 PREFIX | both)\n"
+"                        [--enb ADDR --dl-teid T]\n"
 "                        [--ul-ambr RATE] [--dl-ambr RATE] [--ambr-burst BYTES]\n"
 "                        [--rule SPEC]... [--quota SPEC]... [--pin-dir D]\n"
 "\n"
@@ -50,10 +51,12 @@ static const char session_help[] =
 "    while it happens) and re-arms its threshold and exhausted events.\n"
 "\n"
 "    bulk installs N sessions with batched map updates: session i gets TEID\n"
-"    T+i, UE address ADDR+i and, with --enb, downlink TEID dl-teid+i; every\n"
-"    session gets the AMBR, rules and quotas given (one shared ruleset; rules\n"
-"    with mbr= are refused: add those one by one).  It prints the rate it\n"
-"    achieved.\n"
+"    T+i, UE address ADDR+i, with --ue6 the /64 PREFIX+i (IPv6, or IPv4v6\n"
+"    with --ue) and, with --enb (IPv4 or IPv6), downlink TEID dl-teid+i;\n"
+"    every session gets the AMBR, rules and quotas given (one shared\n"
+"    ruleset; rules with mbr= are refused: add those one by one).  No\n"
+"    unsolicited Router Advertisement is sent (the datapath answers the\n"
+"    UEs' Router Solicitations).  It prints the rate it achieved.\n"
 "\n"
 "RULES (--rule, up to 16, comma-separated key=value)\n"
 "    prec=N          precedence, lower first (default 65535); unique\n"
@@ -149,7 +152,7 @@ static bool allowed(const char *sub, int o)
     if (o == O_PINDIR || o == O_HELP)
         return true;
     if (o == O_UE6)
-        return !strcmp(sub, "add");
+        return !strcmp(sub, "add") || !strcmp(sub, "bulk");
     if (!strcmp(sub, "add"))
         return o != O_IDLE && o != O_NORULES && o != O_RG && o != O_BYTES && o != O_THRESHOLD;
     if (!strcmp(sub, "modify"))
@@ -401,9 +404,21 @@ static int bulk_add(struct dp_ctx *ctx, const struct session_args *a)
         return -ENOMEM;
     }
     uint32_t ue0 = ntohl(a->spec.ue_addr.s_addr);
+    uint64_t p0 = 0;
+    for (int k = 0; k < 8; k++)
+        p0 = p0 << 8 | a->spec.ue6_prefix[k];
     /* Ranges that run past the end of the address or TEID space: name the
      * first session that would wrap, not a later symptom of it. */
-    if ((uint64_t)ue0 + a->count - 1 > UINT32_MAX) {
+    if (a->spec.has_ue6 && p0 + (a->count - 1) < p0) {
+        char b[INET6_ADDRSTRLEN + 4];
+        fprintf(stderr, "xepcctl session bulk: IPv6 prefixes from %s wrap past ffff:ffff:"
+                "ffff:ffff::/64 at session index %llu (--count %u is too many); nothing was "
+                "installed\n", dp_prefix6_str(a->spec.ue6_prefix, b, sizeof(b)),
+                (unsigned long long)(UINT64_MAX - p0 + 1), a->count);
+        free(specs);
+        return BULK_REPORTED;
+    }
+    if (a->have_ue && (uint64_t)ue0 + a->count - 1 > UINT32_MAX) {
         fprintf(stderr, "xepcctl session bulk: UE addresses from %s wrap past "
                 "255.255.255.255 at session index %llu (--count %u is too many); nothing was "
                 "installed\n", inet_ntoa(a->spec.ue_addr),
@@ -424,7 +439,11 @@ static int bulk_add(struct dp_ctx *ctx, const struct session_args *a)
     }
     for (uint32_t i = 0; i < a->count; i++) {
         specs[i].ul_teid = a->spec.ul_teid + i;
-        specs[i].ue_addr.s_addr = htonl(ue0 + i);
+        /* PDN type IPv6 (--ue6 alone): no IPv4 address, 0.0.0.0 */
+        specs[i].ue_addr.s_addr = a->have_ue ? htonl(ue0 + i) : 0;
+        specs[i].has_ue6 = a->spec.has_ue6;
+        for (int k = 0; k < 8; k++)
+            specs[i].ue6_prefix[k] = (uint8_t)((p0 + i) >> (56 - 8 * k));
         specs[i].has_tunnel = a->have_enb;
         specs[i].enb_addr = a->spec.enb_addr;
         specs[i].enb_is6 = a->spec.enb_is6;
@@ -481,8 +500,8 @@ int cli_session_main(int argc, char **argv)
         return cli_usage_error("session", "session refill needs --rg and --bytes");
     if ((!strcmp(a.sub, "del") || !strcmp(a.sub, "show")) && a.have_teid == a.have_ue)
         return cli_usage_error("session", "session %s wants either --teid or --ue", a.sub);
-    if (!strcmp(a.sub, "bulk") && (!a.count || !a.have_teid || !a.have_ue))
-        return cli_usage_error("session", "session bulk needs --count, --teid and --ue");
+    if (!strcmp(a.sub, "bulk") && (!a.count || !a.have_teid || (!a.have_ue && !a.spec.has_ue6)))
+        return cli_usage_error("session", "session bulk needs --count, --teid and --ue or --ue6");
 
     struct dp_ctx *ctx = cli_dp_open("session", a.pin_dir);
     if (!ctx)

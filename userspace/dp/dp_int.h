@@ -184,6 +184,17 @@ void dp_unlock(struct dp_ctx *ctx);
 int dp_ue6_link(struct dp_ctx *ctx, const uint8_t prefix[8], uint32_t sid, uint32_t cookie);
 void dp_ue6_unlink(struct dp_ctx *ctx, uint32_t sid);
 int dp_ue6_get(struct dp_ctx *ctx, uint32_t sid, uint32_t cookie, uint8_t prefix[8]);
+/* The IPv6 side of dp_session_add_bulk(): check refuses a /64 that appears
+ * twice in s[0..n) or that an active session owns (an eNB on IPv6 needs
+ * xepc_s1u6); link writes the /64s (xepc_sess6, then xepc_ue6) and the
+ * eNBs' IPv6 addresses (xepc_s1u6) of a chunk, sids[i] and cookies[i]
+ * being s[i]'s, with batched updates before the chunk is published;
+ * unlink takes them out again (a chunk that was not published). */
+int dp_bulk6_check(struct dp_ctx *ctx, const struct dp_session_spec *s, size_t n);
+int dp_bulk6_link(struct dp_ctx *ctx, const struct dp_session_spec *s, const uint32_t *sids,
+                  const uint32_t *cookies, uint32_t cnt);
+void dp_bulk6_unlink(struct dp_ctx *ctx, const struct dp_session_spec *s, const uint32_t *sids,
+                     uint32_t cnt);
 
 /* dp_s1u6.c: GTP-U over IPv6 (xepc_s1u6).  The eNB's IPv6 address of
  * session sid (with its cookie): written before the session is published,

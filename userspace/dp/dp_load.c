@@ -894,6 +894,15 @@ static int link_status(struct dp_ctx *ctx, const struct dp_state *st, enum dp_pr
     return 0;
 }
 
+static int count_pdn_fn(uint32_t sid, const void *val, void *arg)
+{
+    const struct xepc_session *k = val;
+    (void)sid;
+    if ((k->flags & XEPC_SF_ACTIVE) && !(k->flags & XEPC_SF_BEARER))
+        (*(uint32_t *)arg)++;
+    return 0;
+}
+
 int dp_status_get(struct dp_ctx *ctx, struct dp_status *s)
 {
     struct dp_state st;
@@ -930,13 +939,13 @@ int dp_status_get(struct dp_ctx *ctx, struct dp_status *s)
     s->max_rulesets = ctx->max_entries[DP_MAP_RULESETS];
     s->max_meters = ctx->max_entries[DP_MAP_METERS];
     s->max_charging = ctx->max_entries[DP_MAP_CHARGING];
+    /* PDN connections: the active sessions but dedicated bearers, an
+     * IPv6-only one included (it has no entry in the UE map, which this
+     * counted before) */
     uint32_t n = 0;
-    uint32_t key, next;
-    for (int r = bpf_map_get_next_key(ctx->map_fd[DP_MAP_UE], NULL, &next); !r;
-         r = bpf_map_get_next_key(ctx->map_fd[DP_MAP_UE], &key, &next)) {
-        key = next;
-        n++;
-    }
+    rc = dp_sessions_scan(ctx, count_pdn_fn, &n);
+    if (rc < 0)
+        return dp_set_error(ctx, rc, "cannot scan %s: %s", XEPC_MAP_SESSIONS, strerror(-rc));
     s->n_sessions = n;
     s->ue_direct_slots = ctx->max_entries[DP_MAP_UE_DIRECT];
     s->ue_direct_used = 0;

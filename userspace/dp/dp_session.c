@@ -1136,8 +1136,11 @@ static int ue_conflicts(struct dp_ctx *ctx, const struct dp_session_spec *s, siz
         in = out_b;
         first = false;
     }
+    size_t n4 = 0;
     for (size_t i = 0; i < n; i++)
-        new_[i] = s[i].ue_addr.s_addr;
+        if (s[i].ue_addr.s_addr)    /* an IPv6-only session has none */
+            new_[n4++] = s[i].ue_addr.s_addr;
+    n = n4;
     qsort(old, have, sizeof(*old), cmp_u32);
     qsort(new_, n, sizeof(*new_), cmp_u32);
     for (size_t i = 0, j = 0; i < n; i++) {
@@ -1408,6 +1411,8 @@ static int session_add_bulk(struct dp_ctx *ctx, const struct dp_session_spec *s,
     }
     free(active);
     int rc0 = ue_conflicts(ctx, s, n);
+    if (!rc0)
+        rc0 = dp_bulk6_check(ctx, s, n);
     if (rc0) {
         free(gens);
         return rc0;
@@ -1415,6 +1420,8 @@ static int session_add_bulk(struct dp_ctx *ctx, const struct dp_session_spec *s,
 
     uint32_t *sids = malloc(CHUNK * sizeof(*sids));
     uint32_t *ues = malloc(CHUNK * sizeof(*ues));
+    uint32_t *usids = malloc(CHUNK * sizeof(*usids));   /* the sids of ues[] */
+    uint32_t *cookies = malloc(CHUNK * sizeof(*cookies));
     struct xepc_session *vals = calloc(CHUNK, sizeof(*vals));
     struct xepc_usage *zeros = calloc(CHUNK, sizeof(*zeros));
     uint32_t *dkeys = malloc(CHUNK * sizeof(*dkeys));
@@ -1424,21 +1431,25 @@ static int session_add_bulk(struct dp_ctx *ctx, const struct dp_session_spec *s,
     size_t done = 0;
     uint32_t built_n = 0;   /* sessions of the chunk whose policy is installed */
     int rc = 0;
-    if (!sids || !ues || !vals || !zeros || !dkeys || !flips || !bp || !b) {
+    if (!sids || !ues || !usids || !cookies || !vals || !zeros || !dkeys || !flips || !bp ||
+        !b) {
         rc = dp_set_error(ctx, -ENOMEM, "out of memory");
         goto out;
     }
     LIBBPF_OPTS(bpf_map_batch_opts, o);
     uint32_t cookie_base = cookie_new(0);
     while (done < n) {
-        uint32_t cnt = (uint32_t)(n - done < CHUNK ? n - done : CHUNK);
+        uint32_t cnt = (uint32_t)(n - done < CHUNK ? n - done : CHUNK), n4 = 0;
         built_n = 0;
         for (uint32_t i = 0; i < cnt; i++) {
             const struct dp_session_spec *sp = &s[done + i];
             rc = sid_of(ctx, sp->ul_teid, &sids[i]);
             if (rc)
                 goto out;
-            ues[i] = sp->ue_addr.s_addr;
+            if (sp->ue_addr.s_addr) {   /* IPv6 only: no UE entry */
+                ues[n4] = sp->ue_addr.s_addr;
+                usids[n4++] = sids[i];
+            }
             memset(b, 0, sizeof(*b));
             if (sp->n_rules || sp->n_quotas || sp->ul_ambr_bps || sp->dl_ambr_bps) {
                 rc = bulk_policy_install(ctx, bp, sp, sids[i], b);
@@ -1457,6 +1468,7 @@ static int session_add_bulk(struct dp_ctx *ctx, const struct dp_session_spec *s,
             vals[i].cookie = cookie_base + (uint32_t)(done + i);
             if (!vals[i].cookie)
                 vals[i].cookie = 1;
+            cookies[i] = vals[i].cookie;
             fill_tunnel(sp, &vals[i]);
         }
         /* The UE entries first, the sessions (published) last, as in
@@ -1465,16 +1477,25 @@ static int session_add_bulk(struct dp_ctx *ctx, const struct dp_session_spec *s,
          * removes (conflicts were ruled out above). */
         uint32_t c = cnt;
         if (bpf_map_update_batch(ctx->map_fd[DP_MAP_USAGE], sids, zeros, &c, &o) ||
-            (c = cnt, bpf_map_update_batch(ctx->map_fd[DP_MAP_UE], ues, sids, &c, &o))) {
+            (c = n4, n4 && bpf_map_update_batch(ctx->map_fd[DP_MAP_UE], ues, usids, &c, &o))) {
             int e = errno;
-            for (uint32_t i = 0; i < cnt; i++)
-                ue_unlink(ctx, ues[i], sids[i]);
+            for (uint32_t i = 0; i < n4; i++)
+                ue_unlink(ctx, ues[i], usids[i]);
             rc = dp_set_error(ctx, -e, "bulk update failed after %zu sessions: %s%s", done,
                               strerror(e), e == E2BIG ? " (max sessions reached)" : "");
             goto out;
         }
-        for (uint32_t i = 0; i < cnt; i++)
-            dp_ue_direct_claim(ctx, ues[i], sids[i]);
+        for (uint32_t i = 0; i < n4; i++)
+            dp_ue_direct_claim(ctx, ues[i], usids[i]);
+        /* and the IPv6 /64s and IPv6 eNBs (dp_session6.c), also before
+         * the sessions are published */
+        rc = dp_bulk6_link(ctx, &s[done], sids, cookies, cnt);
+        if (rc) {
+            for (uint32_t i = 0; i < n4; i++)
+                ue_unlink(ctx, ues[i], usids[i]);
+            dp_bulk6_unlink(ctx, &s[done], sids, cnt);
+            goto out;
+        }
         /* The sessions as dp_session_write() writes one: a slot whose
          * bank 0 is live gets the new copy in bank 1 and a flip first
          * (its bank 0 copy unchanged but for gen: an inactive slot's is
@@ -1530,8 +1551,9 @@ static int session_add_bulk(struct dp_ctx *ctx, const struct dp_session_spec *s,
             int e = errno;
             /* a chunk fails before any of it is published (the last batch
              * publishes all or reports how many): its UE entries go again */
-            for (uint32_t i = 0; i < cnt; i++)
-                ue_unlink(ctx, ues[i], sids[i]);
+            for (uint32_t i = 0; i < n4; i++)
+                ue_unlink(ctx, ues[i], usids[i]);
+            dp_bulk6_unlink(ctx, &s[done], sids, cnt);
             rc = dp_set_error(ctx, -e, "bulk update failed after %zu sessions: %s", done,
                               strerror(e));
             goto out;
@@ -1552,6 +1574,8 @@ out:
         ruleset_release(ctx, bp->rs[i].id, 0);
     free(sids);
     free(ues);
+    free(usids);
+    free(cookies);
     free(vals);
     free(zeros);
     free(dkeys);
@@ -1564,11 +1588,6 @@ out:
 
 int dp_session_add_bulk(struct dp_ctx *ctx, const struct dp_session_spec *s, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        if (s[i].has_ue6 || s[i].enb_is6)
-            return dp_set_error(ctx, -EINVAL, "session %zu has an IPv6 %s: the bulk path "
-                                "takes IPv4 sessions only; add it with dp_session_add()",
-                                i + 1, s[i].has_ue6 ? "prefix" : "eNB");
     int rc = dp_lock(ctx);
     if (rc)
         return rc;

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -126,4 +127,159 @@ int dp_ra_send(struct dp_ctx *ctx, uint32_t ul_teid)
     /* from the follower's GTP-U socket, else from one of our own on the
      * S1-U address, over IPv4 or IPv6 as the eNB is (dp_s1u6.c) */
     return dp_tunnel_send(ctx, sid, &k, ra, (uint32_t)n);
+}
+
+/* ------------------------------------------------------ bulk install -- */
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+int dp_bulk6_check(struct dp_ctx *ctx, const struct dp_session_spec *s, size_t n)
+{
+    enum { CHUNK = 4096 };
+    size_t n6 = 0, have = 0, cap;
+    bool enb6 = false;
+    for (size_t i = 0; i < n; i++) {
+        n6 += s[i].has_ue6;
+        enb6 |= s[i].has_tunnel && s[i].enb_is6;
+    }
+    if (enb6 && ctx->s1u6_fd < 0)
+        return dp_set_error(ctx, -EOPNOTSUPP, "this datapath has no %s map (pinned by an "
+                            "earlier build); run 'xepcctl dp upgrade' first", XEPC_MAP_S1U6);
+    if (!n6)
+        return 0;
+    int rc = maps_present(ctx);
+    if (rc)
+        return rc;
+    /* the /64s in use, read with batched lookups (as ue_conflicts() reads
+     * the IPv4 UE map), against the batch's, sorted */
+    cap = ctx->max_sessions + 1;
+    uint64_t *old = malloc(cap * sizeof(*old));
+    uint32_t *vals = malloc(CHUNK * sizeof(*vals));
+    uint64_t *new_ = malloc(n6 * sizeof(*new_));
+    char b[INET6_ADDRSTRLEN + 4];
+    if (!old || !vals || !new_) {
+        rc = dp_set_error(ctx, -ENOMEM, "out of memory");
+        goto out;
+    }
+    LIBBPF_OPTS(bpf_map_batch_opts, o);
+    uint64_t in = 0, out_b = 0;
+    for (bool first = true;; first = false) {
+        uint32_t count = (uint32_t)(cap - have < CHUNK ? cap - have : CHUNK);
+        int r = bpf_map_lookup_batch(ctx->ue6_fd, first ? NULL : &in, &out_b, old + have, vals,
+                                     &count, &o);
+        if (r && errno != ENOENT) {
+            rc = dp_set_error(ctx, -errno, "cannot read %s: %s", XEPC_MAP_UE6, strerror(errno));
+            goto out;
+        }
+        have += count;
+        if (r || have >= cap)
+            break;
+        in = out_b;
+    }
+    n6 = 0;
+    for (size_t i = 0; i < n; i++)
+        if (s[i].has_ue6)
+            memcpy(&new_[n6++], s[i].ue6_prefix, 8);
+    qsort(old, have, sizeof(*old), cmp_u64);
+    qsort(new_, n6, sizeof(*new_), cmp_u64);
+    for (size_t i = 0, j = 0; i < n6; i++) {
+        if (i && new_[i] == new_[i - 1]) {
+            rc = dp_set_error(ctx, -EINVAL, "IPv6 prefix %s appears twice; nothing was "
+                              "installed", dp_prefix6_str((uint8_t *)&new_[i], b, sizeof(b)));
+            goto out;
+        }
+        while (j < have && old[j] < new_[i])
+            j++;
+        /* an entry whose session is not active (a killed add) is taken
+         * over by the batch update, as dp_ue6_link() takes it over */
+        uint32_t other;
+        if (j < have && old[j] == new_[i] && (other = ue6_owner(ctx, (uint8_t *)&new_[i]))) {
+            rc = dp_set_error(ctx, -EEXIST, "IPv6 prefix %s already belongs to session %u; "
+                              "nothing was installed",
+                              dp_prefix6_str((uint8_t *)&new_[i], b, sizeof(b)), other);
+            goto out;
+        }
+    }
+out:
+    free(old);
+    free(vals);
+    free(new_);
+    return rc;
+}
+
+int dp_bulk6_link(struct dp_ctx *ctx, const struct dp_session_spec *s, const uint32_t *sids,
+                  const uint32_t *cookies, uint32_t cnt)
+{
+    uint32_t *keys = malloc(cnt * sizeof(*keys)), *ksids = malloc(cnt * sizeof(*ksids));
+    struct xepc_session6 *v6 = calloc(cnt, sizeof(*v6));
+    struct xepc_s1u6 *e6 = calloc(cnt, sizeof(*e6));
+    uint64_t *pfx = malloc(cnt * sizeof(*pfx));
+    int rc = 0;
+    if (!keys || !ksids || !v6 || !e6 || !pfx) {
+        rc = dp_set_error(ctx, -ENOMEM, "out of memory");
+        goto out;
+    }
+    LIBBPF_OPTS(bpf_map_batch_opts, o);
+    uint32_t m = 0, c;
+    /* the prefixes first (xepc_sess6, then xepc_ue6 -> sid), as
+     * dp_ue6_link() writes one: neither direction takes them until the
+     * session is published with this cookie */
+    for (uint32_t i = 0; i < cnt; i++) {
+        if (!s[i].has_ue6 || s[i].bearer)
+            continue;
+        keys[m] = sids[i];
+        ksids[m] = sids[i];
+        v6[m].cookie = cookies[i];
+        v6[m].flags = XEPC_S6_VALID;
+        memcpy(v6[m].prefix, s[i].ue6_prefix, 8);
+        memcpy(&pfx[m], s[i].ue6_prefix, 8);
+        m++;
+    }
+    c = m;
+    if (m && bpf_map_update_batch(ctx->sess6_fd, keys, v6, &c, &o)) {
+        rc = dp_set_error(ctx, -errno, "cannot write %s: %s", XEPC_MAP_SESS6, strerror(errno));
+        goto out;
+    }
+    c = m;
+    if (m && bpf_map_update_batch(ctx->ue6_fd, pfx, ksids, &c, &o)) {
+        rc = dp_set_error(ctx, -errno, "cannot add IPv6 prefixes: %s%s", strerror(errno),
+                          errno == E2BIG ? " (max sessions reached)" : "");
+        goto out;
+    }
+    /* the eNBs on IPv6 (xepc_s1u6[sid], dp_enb6_link()) */
+    m = 0;
+    for (uint32_t i = 0; i < cnt; i++) {
+        if (!s[i].has_tunnel || !s[i].enb_is6)
+            continue;
+        keys[m] = sids[i];
+        e6[m].cookie = cookies[i];
+        e6[m].flags = XEPC_S1U6_VALID;
+        memcpy(e6[m].addr, s[i].enb6_addr.s6_addr, 16);
+        m++;
+    }
+    c = m;
+    if (m && bpf_map_update_batch(ctx->s1u6_fd, keys, e6, &c, &o))
+        rc = dp_set_error(ctx, -errno, "cannot write %s: %s", XEPC_MAP_S1U6, strerror(errno));
+out:
+    free(keys);
+    free(ksids);
+    free(v6);
+    free(e6);
+    free(pfx);
+    return rc;
+}
+
+void dp_bulk6_unlink(struct dp_ctx *ctx, const struct dp_session_spec *s, const uint32_t *sids,
+                     uint32_t cnt)
+{
+    for (uint32_t i = 0; i < cnt; i++) {
+        if (s[i].has_ue6 && !s[i].bearer)
+            dp_ue6_unlink(ctx, sids[i]);
+        if (s[i].has_tunnel && s[i].enb_is6)
+            dp_enb6_unlink(ctx, sids[i]);
+    }
 }
