@@ -10,13 +10,18 @@
 # management reaches the eNB over IPv6 (TS 29.281 7.2.1; echo every
 # 500 ms here): its path comes up, goes down (counted, logged) while its
 # Echo Responses are dropped, and comes back.  Detach leaves no session.
+# Then two eNBs, the first on IPv6 only, the second on IPv4: a dedicated
+# bearer is set up on the first (E-RAB Setup answered with a 128-bit
+# address), the UE is handed over by X2 (Path Switch) and by S1 to the
+# IPv4 eNB and back, both bearers' tunnels following, and each old path
+# gets its End Marker over its own family.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/agw_lib.sh"
 
 e2e_require
 agw_require
 trap e2e_cleanup EXIT INT TERM
-tap_plan 15
+tap_plan 23
 
 ENB6=2001:db8:1::2
 GWS1U6=2001:db8:1::1
@@ -52,13 +57,17 @@ check "IPv6 on S1-U ($ENB6 - $GWS1U6) and SGi" ipv6_on
 
 agw_config
 sed -i -e "s|^gtpu:\$|gtpu:\n  address6: $GWS1U6\n  echo_interval: 500ms\n  echo_misses: 3|" \
-    -e 's|^apns:$|apns:\n  - name: v6\n    pdn_type: ipv4v6\n    pool: 10.48.0.0/24\n    pool6: 2001:db8:4500::/44|' \
+    -e 's|^apns:$|apns:\n  - name: v6\n    pdn_type: ipv4v6\n    pool: 10.48.0.0/24\n    pool6: 2001:db8:4500::/44\n    bearer_qcis: [8]|' \
     "$AGW_CONF"
-AGW_SUB_APNS="v6;internet" agw_subscribers 1 || not_ok "subscriber import"
+AGW_SUB_APNS="v6;internet" agw_subscribers 3 || not_ok "subscriber import"
+for i in 1 2 3; do
+    { head -n 1 "$E2E_TMP/subs.csv"; sed -n "$((i + 1))p" "$E2E_TMP/subs.csv"; } >"$E2E_TMP/sub$i.csv"
+done
+cp "$E2E_TMP/sub1.csv" "$E2E_TMP/subs.csv"
 check "xepcctl config check accepts gtpu.address6" "$XEPCCTL" config check "$AGW_CONF"
 
 CAP=$E2E_TMP/s1.pcap
-ip netns exec "$NS_ENB" timeout 300 tshark -q -i "$E_IF" -f "sctp or (ip6 and udp port 2152)" \
+ip netns exec "$NS_ENB" timeout 300 tshark -q -i "$E_IF" -f "sctp or udp port 2152" \
     -w "$CAP" >"$E2E_TMP/tshark.log" 2>&1 &
 TSHARK_PID=$!
 echo $TSHARK_PID >"$E2E_TMP/tshark.pid"
@@ -150,6 +159,35 @@ no_sessions() {
     return 1
 }
 check "after the detach the datapath holds no session" no_sessions
+
+# --- eNB 1 on IPv6 only, eNB 2 on IPv4: a dedicated bearer, handovers ------
+ENB2_ADDR=172.16.1.3
+in_enb ip addr add $ENB2_ADDR/24 dev "$E_IF"
+ho_run() {   # OUT SUB ARGS...: X2 or S1 handovers there and back
+    local out=$1 sub=$2
+    shift 2
+    cp "$E2E_TMP/$sub.csv" "$E2E_TMP/subs.csv"
+    enbsim_run "$out" --enbs 2 --s1u-addr6 $ENB6 --s1u6-enbs 1 --ues 1 --apn v6 \
+        --pdn-type ipv4v6 --ue-eea 0x80 --no-tun --bearer-alloc 8:5060 --handovers 2 \
+        --hold 6 --detach --timeout 20 "$@"
+    grep -E "_(ok|failed) " "$out" | grep -vE " 0$" | sed 's/^/#   /'
+}
+b0=$(agw_stat bearer_activated)
+em0=$(agw_stat gtpu_end_marker_tx)
+ho_run "$E2E_TMP/x2.out" sub2 --x2-handover-after 2
+check "a dedicated bearer activated through the eNB on IPv6" \
+    bash -c "[ \"\$(awk '\$2 == \"dedicated_bearer_ok\" {print \$3}' $E2E_TMP/x2.out)\" = 1 ]"
+check "X2 handovers IPv6 -> IPv4 -> IPv6 with the dedicated bearer: both acknowledged" \
+    bash -c "[ \"\$(awk '\$2 == \"x2_handover_ok\" {print \$3}' $E2E_TMP/x2.out)\" = 2 ]"
+em1=$(agw_stat gtpu_end_marker_tx)
+diag "End Markers for the X2 handovers: $((em1 - em0))"
+check "an End Marker per bearer and X2 handover (4)" test $((em1 - em0)) -ge 4
+ho_run "$E2E_TMP/s1.out" sub3 --s1-handover-after 2
+check "S1 handovers IPv6 -> IPv4 -> IPv6 with the dedicated bearer: both completed" \
+    bash -c "[ \"\$(awk '\$2 == \"s1_handover_ok\" {print \$3}' $E2E_TMP/s1.out)\" = 2 ]"
+em2=$(agw_stat gtpu_end_marker_tx)
+check "an End Marker per bearer and S1 handover (4)" test $((em2 - em1)) -ge 4
+check "after the detaches the datapath holds no session" no_sessions
 sleep 1
 kill -INT "$TSHARK_PID" 2>/dev/null
 wait "$TSHARK_PID" 2>/dev/null
@@ -176,6 +214,23 @@ gpdus6() {
     [ "$up" -ge 6 ] && [ "$down" -ge 6 ] && [ "$bad" = 0 ]
 }
 check "tshark: G-PDUs over IPv6 both ways, the gateway's with good UDP checksums" gpdus6
+erab6() {
+    # TS 36.413 9.2.2.1: the dedicated bearer's E-RAB Setup Response with
+    # the eNB's 128-bit address
+    "${TS[@]}" -Y "s1ap.E_RABSetupResponse_element" -T fields \
+        -e s1ap.transportLayerAddressIPv6 >"$E2E_TMP/erab6.txt" 2>/dev/null
+    sed 's/^/#   /' "$E2E_TMP/erab6.txt"
+    grep -qx "$ENB6" "$E2E_TMP/erab6.txt"
+}
+check "tshark: the dedicated bearer's E-RAB Setup Response carries $ENB6" erab6
+end_markers() {
+    # TS 29.281 7.3.2: End Markers to the old eNB over its family
+    "${TS[@]}" -Y "gtp.message == 0xfe" -T fields -e ip.dst -e ipv6.dst \
+        >"$E2E_TMP/em.txt" 2>/dev/null
+    sort "$E2E_TMP/em.txt" | uniq -c | sed 's/^/#   /'
+    grep -qE "^	$ENB6\$" "$E2E_TMP/em.txt" && grep -qE "^$ENB2_ADDR	\$" "$E2E_TMP/em.txt"
+}
+check "tshark: End Markers over IPv6 to $ENB6 and over IPv4 to $ENB2_ADDR" end_markers
 agw_stop TERM
 [ -n "${E2E_KEEP:-}" ] && diag "kept $E2E_TMP"
 [ $TAP_FAILED = 0 ]

@@ -44,6 +44,9 @@ static void usage(FILE *out)
 "                          first eNB's; the others count up), given to the\n"
 "                          MME as a 128-bit Transport Layer Address; the\n"
 "                          gateway must give an IPv6 one (160 bits)\n"
+"    --s1u6-enbs LIST      with --s1u-addr6, only these eNBs (1-based, e.g.\n"
+"                          2 or 1,3) are on IPv6, the others on IPv4 (for\n"
+"                          handovers between the two)\n"
 "    --enbs N              eNBs (default 1, at most %d)\n"
 "    --enb-id N            eNB ID of the first eNB, the others count up\n"
 "                          (20-bit macro eNB ID, default 0x1001)\n"
@@ -243,7 +246,7 @@ static int gen_subscribers(int argc, char **argv)
 }
 
 enum {
-    O_MME = 256, O_BACKEND, O_ENB_ADDR, O_S1U6, O_ENBS, O_ENB_ID, O_PLMN, O_TAC, O_STREAMS, O_UES,
+    O_MME = 256, O_BACKEND, O_ENB_ADDR, O_S1U6, O_S1U6_ENBS, O_ENBS, O_ENB_ID, O_PLMN, O_TAC, O_STREAMS, O_UES,
     O_SUBS, O_APN, O_ESM_INFO, O_PDN_TYPE, O_UE_EEA, O_PDN, O_RATE, O_CONC, O_DURATION, O_HOLD, O_DETACH,
     O_ATTACHES, O_TUN, O_NO_TUN, O_MTU, O_TIMEOUT, O_MISBEHAVE, O_UE_REPORT, O_READY, O_NO_RECONNECT, O_VERBOSE, O_HELP,
     O_IDLE_AFTER, O_RELEASE_CAUSE, O_ACTIVE_AFTER, O_EXT_SERVICE, O_CYCLES, O_TAU_PERIOD,
@@ -260,6 +263,7 @@ static int parse_args(struct enbsim *x, int argc, char **argv)
         {"backend", required_argument, NULL, O_BACKEND},
         {"enb-addr", required_argument, NULL, O_ENB_ADDR},
         {"s1u-addr6", required_argument, NULL, O_S1U6},
+        {"s1u6-enbs", required_argument, NULL, O_S1U6_ENBS},
         {"enbs", required_argument, NULL, O_ENBS},
         {"enb-id", required_argument, NULL, O_ENB_ID},
         {"plmn", required_argument, NULL, O_PLMN},
@@ -359,6 +363,27 @@ static int parse_args(struct enbsim *x, int argc, char **argv)
             }
             o->has_s1u6 = true;
             break;
+        case O_S1U6_ENBS: {
+            /* "2" or "1,3": the eNBs (1-based) on IPv6, the others on IPv4 */
+            char *save = NULL, *list = strdup(optarg);
+            o->s1u6_enbs = 0;
+            for (char *t = list ? strtok_r(list, ",", &save) : NULL; t;
+                 t = strtok_r(NULL, ",", &save)) {
+                if (parse_uint(t, ENBSIM_MAX_ENBS, &v) || !v) {
+                    free(list);
+                    fprintf(stderr, "enbsim: --s1u6-enbs wants eNB numbers 1..%d, not '%s'\n",
+                            ENBSIM_MAX_ENBS, optarg);
+                    return -EINVAL;
+                }
+                o->s1u6_enbs |= 1u << (v - 1);
+            }
+            free(list);
+            if (!o->s1u6_enbs) {
+                fprintf(stderr, "enbsim: --s1u6-enbs wants eNB numbers, not '%s'\n", optarg);
+                return -EINVAL;
+            }
+            break;
+        }
         case O_ENBS:
             if (parse_uint(optarg, ENBSIM_MAX_ENBS, &v) || !v) {
                 fprintf(stderr, "enbsim: --enbs wants 1..%d\n", ENBSIM_MAX_ENBS);
@@ -743,7 +768,7 @@ static int setup_enbs(struct enbsim *x)
             uint32_t base = o->n_enb_addr ? ntohl(o->enb_addr[0].s_addr) : 0x7f000001u;
             e->cfg.s1u_addr.s_addr = htonl(base + i);
         }
-        if (o->has_s1u6) {
+        if (o->has_s1u6 && (!o->s1u6_enbs || (o->s1u6_enbs & (1u << i)))) {
             e->cfg.has_s1u6 = true;
             e->cfg.s1u_addr6 = o->s1u6;
             uint16_t low = (uint16_t)(o->s1u6.s6_addr[14] << 8 | o->s1u6.s6_addr[15]) + (uint16_t)i;

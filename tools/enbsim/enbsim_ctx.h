@@ -21,6 +21,8 @@ struct enbsim_opts {
     bool has_s1u6;                   /* --s1u-addr6: GTP-U over IPv6 from this */
     struct in6_addr s1u6;            /* address (the first eNB's; the others
                                       * count up) */
+    uint32_t s1u6_enbs;              /* --s1u6-enbs: bit i, eNB i+1 on IPv6
+                                      * (0: every eNB) */
     unsigned n_enbs, n_ues;
     uint32_t enb_id_base;
     char plmn[8];                    /* "00101" */

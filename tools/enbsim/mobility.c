@@ -217,6 +217,12 @@ static void start_x2(struct enbsim *x, struct enbsim_ue *ue)
         er[n] = (struct enb_erab){0};           /* has6 read by put_tla() */
         er[n].id = b->ebi;
         er[n].addr = te->cfg.s1u_addr;
+        if (te->cfg.has_s1u6) {
+            /* a target on IPv6: a 128-bit address (TS 36.413 9.2.2.1) */
+            er[n].addr.s_addr = 0;
+            er[n].has6 = true;
+            er[n].addr6 = te->cfg.s1u_addr6;
+        }
         er[n].teid = ((uint32_t)(gen & 63) << 26) | ((uint32_t)(ue->idx + 1) << 4) | b->ebi;
         er[n].nas = NULL;
         er[n].nas_len = 0;
@@ -267,6 +273,8 @@ static void on_path_switch_ack(struct enbsim *x, struct enbsim_ue *ue, const str
             if (dl->erab[k].id == b->ebi) {
                 b->ul_teid = dl->erab[k].teid;
                 b->gw_addr = dl->erab[k].addr;
+                b->gw6 = dl->erab[k].has6;
+                b->gw_addr6 = dl->erab[k].addr6;
             }
     }
     /* the user plane follows: uplink from the new eNB's GTP-U endpoint,
@@ -442,6 +450,11 @@ static void on_ho_request(struct enbsim *x, struct enbsim_enb *e, const struct e
         adm[n] = (struct enb_erab){0};          /* has6 read by put_tla() */
         adm[n].id = dl->erab[k].id;
         adm[n].addr = e->cfg.s1u_addr;
+        if (e->cfg.has_s1u6) {
+            adm[n].addr.s_addr = 0;
+            adm[n].has6 = true;
+            adm[n].addr6 = e->cfg.s1u_addr6;
+        }
         adm[n].teid = ((uint32_t)(gen & 63) << 26) | ((uint32_t)(ue->idx + 1) << 4) |
                       dl->erab[k].id;
         adm[n].nas = NULL;
@@ -517,6 +530,8 @@ static void send_notify(struct enbsim *x, struct enbsim_ue *ue)
             if (ext->ho_ul[k].id == b->ebi) {
                 b->ul_teid = ext->ho_ul[k].teid;
                 b->gw_addr = ext->ho_ul[k].addr;
+                b->gw6 = ext->ho_ul[k].has6;
+                b->gw_addr6 = ext->ho_ul[k].addr6;
             }
     }
     if (ext->ho_nh_ok) {

@@ -214,6 +214,10 @@ int enbsim_tun_sync(struct enbsim *x, struct enbsim_ue *ue)
             ext->tun[i].dl_teid = b->dl_teid;
             ext->tun[i].peer.sin_addr = b->gw_addr;
             ext->tun[i].peer6.sin6_addr = b->gw_addr6;
+            /* the new eNB's family (a handover between IPv4 and IPv6) */
+            ext->tun[i].peer6.sin6_family =
+                x->enbs[ue->enb].cfg.has_s1u6 && b->gw6 ? AF_INET6 : 0;
+            ext->tun[i].peer6.sin6_port = htons(GTPU_PORT);
             continue;
         }
         if (ext->tun_used[i] && (!want || ext->tun[i].dl_teid != b->dl_teid))

@@ -332,6 +332,23 @@ int pgw_pdn_type_grant(enum agw_pdn_type allowed, uint8_t requested, uint8_t *gr
                        uint8_t *cause);
 bool pgw_pdn_has_v4(const struct agw_pdn *p);
 bool pgw_pdn_has_v6(const struct agw_pdn *p);
+/* TS 36.413 9.2.2.1 / TS 36.414 5.1: the tunnel address of an E-RAB an
+ * eNB gives: IPv4 (32 bits, or the IPv4 part of 160) in *v4, or IPv6 alone
+ * (128 bits) in *v6 with *v4 0.0.0.0 when the gateway has gtpu.address6;
+ * false when neither is usable. */
+bool pgw_enb_tla(const struct agw_ctx *ctx, const s1ap_TransportLayerAddress *tla,
+                 struct in_addr *v4, struct in6_addr *v6);
+/* TS 29.281 7.3.2 / TS 23.401 5.5.1.1.2 step 5: an End Marker into the old
+ * tunnel (old4, or old6 when old4 is 0) after a switch to (new4/new6,
+ * new_teid), over the old tunnel's own family; none when there was no old
+ * tunnel or it did not change. */
+void pgw_end_marker(struct agw_ctx *ctx, struct in_addr old4, const struct in6_addr *old6,
+                    uint32_t old_teid, struct in_addr new4, const struct in6_addr *new6,
+                    uint32_t new_teid);
+/* An eNB tunnel address as stored and shown: the IPv4 one, or the IPv6
+ * one when v4 is 0.0.0.0 (and back; NULL or bad text: none). */
+const char *pgw_enb_str(struct in_addr v4, const struct in6_addr *v6, char *buf, size_t cap);
+void pgw_enb_parse(const char *s, struct in_addr *v4, struct in6_addr *v6);
 /* The /64 of the session of ul_teid in apn's pool6; the interface
  * identifier of the PDN Address IE (TS 24.301 9.9.4.9). */
 void pgw_prefix6(const struct agw_apn *apn, uint32_t ul_teid, uint8_t prefix[8]);
@@ -444,8 +461,9 @@ bool esm_bearer_ebi_used(const struct agw_ue *ue, uint8_t ebi);
 bool esm_bearer_linked(const struct agw_ue *ue, uint8_t linked_ebi);
 void esm_bearer_dp_rules(const struct agw_ue *ue, const struct agw_pdn *p,
                          struct dp_session_spec *s);
+/* enb6: the eNB's IPv6 address when enb is 0.0.0.0 (GTP-U over IPv6) */
 bool esm_bearer_enb_tunnel(struct agw_ctx *ctx, struct agw_ue *ue, uint8_t ebi,
-                           struct in_addr enb, uint32_t dl_teid);
+                           struct in_addr enb, const struct in6_addr *enb6, uint32_t dl_teid);
 bool esm_bearer_enb_failed(struct agw_ctx *ctx, struct agw_ue *ue, uint8_t ebi);
 void esm_bearer_connected(struct agw_ctx *ctx, struct agw_ue *ue);
 /* a bearer procedure waits for the UE to be connected (paged) */
@@ -455,7 +473,7 @@ bool esm_bearer_waiting(const struct agw_ue *ue);
  * refused it: release it), then, after the Acknowledge, the bearers that
  * were not switched are deactivated (TS 23.401 5.5.1.1.2 step 2). */
 bool esm_bearer_switch(struct agw_ctx *ctx, struct agw_ue *ue, uint8_t ebi, struct in_addr enb,
-                       uint32_t dl_teid);
+                       const struct in6_addr *enb6, uint32_t dl_teid);
 void esm_bearer_switch_done(struct agw_ctx *ctx, struct agw_ue *ue, const uint8_t *switched,
                             unsigned n);
 /* For esm_bearer_pcc.c: the procedures on a given PDN connection / bearer

@@ -148,6 +148,8 @@ struct agw_bearer {
     uint64_t mbr_ul, mbr_dl, gbr_ul, gbr_dl;    /* bit/s; 0 for non-GBR QCIs */
     uint32_t ul_teid, dl_teid;
     struct in_addr enb_addr;
+    struct in6_addr enb6;           /* the eNB's IPv6 S1-U address, used while
+                                     * enb_addr is 0 (as agw_pdn.enb6) */
     uint8_t n_pf;
     struct agw_pf pf[AGW_TFT_MAX];
     bool dp_installed;
@@ -241,7 +243,8 @@ struct agw_ue {
         uint32_t tgt_assoc, tgt_enb_ue_id;
         uint16_t tgt_stream;
         uint8_t n_erab;             /* admitted by the target (default and dedicated) */
-        struct { uint8_t ebi; struct in_addr addr; uint32_t teid; } erab[AGW_MAX_PDN + AGW_MAX_DED];
+        struct { uint8_t ebi; struct in_addr addr; struct in6_addr addr6; uint32_t teid; }
+            erab[AGW_MAX_PDN + AGW_MAX_DED];    /* addr6: a target on IPv6 (addr 0) */
         bool rel_pending;
         uint32_t rel_assoc, rel_enb_ue_id;
         ev_timer timer;             /* the MME's guard over the preparation / execution */

@@ -214,8 +214,13 @@ static int bearer_program(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_bea
     s.ul_teid = b->ul_teid;
     s.ue_addr = p->ue_ip;
     s.bearer = true;
-    s.has_tunnel = b->dl_teid != 0 && b->enb_addr.s_addr != 0;
+    /* an eNB on IPv6 only (TS 36.413 9.2.2.1): its tunnel over IPv6, as
+     * the default bearer's (pgw_pdn_spec()) */
+    bool enb6 = !b->enb_addr.s_addr && !IN6_IS_ADDR_UNSPECIFIED(&b->enb6);
+    s.has_tunnel = b->dl_teid != 0 && (b->enb_addr.s_addr != 0 || enb6);
     s.enb_addr = b->enb_addr;
+    s.enb_is6 = s.has_tunnel && enb6;
+    s.enb6_addr = b->enb6;
     s.dl_teid = b->dl_teid;
     /* TS 29.212 4.5.2, TS 32.299 5.1: its uplink is charged against the
      * PDN connection's quotas (the default bearer's charging slots), to
@@ -766,12 +771,15 @@ int agw_bearer_deactivate(struct agw_ctx *ctx, const char *imsi, uint8_t ebi, ch
 /* ------------------------------------------------------ from the eNB -- */
 
 bool esm_bearer_enb_tunnel(struct agw_ctx *ctx, struct agw_ue *ue, uint8_t ebi,
-                           struct in_addr enb, uint32_t dl_teid)
+                           struct in_addr enb, const struct in6_addr *enb6, uint32_t dl_teid)
 {
     struct agw_bearer *b = esm_bearer_by_ebi(ue, ebi);
     if (!b)
         return false;
     b->enb_addr = enb;
+    memset(&b->enb6, 0, sizeof(b->enb6));
+    if (!enb.s_addr && enb6)
+        b->enb6 = *enb6;            /* GTP-U over IPv6 */
     b->dl_teid = dl_teid;
     bearer_program(ctx, ue, b, BP_TUNNEL);
     ue_store_mark(ctx, ue);
@@ -838,26 +846,28 @@ void esm_bearer_connected(struct agw_ctx *ctx, struct agw_ue *ue)
  * downlink goes to the target's tunnel, then an End Marker on the old path
  * (TS 29.281 7.3.2). */
 bool esm_bearer_switch(struct agw_ctx *ctx, struct agw_ue *ue, uint8_t ebi, struct in_addr enb,
-                       uint32_t dl_teid)
+                       const struct in6_addr *enb6, uint32_t dl_teid)
 {
     struct agw_bearer *b = esm_bearer_by_ebi(ue, ebi);
     if (!b || b->state == BEARER_FREE || b->deferred)
         return false;
     struct in_addr old_addr = b->enb_addr;
+    struct in6_addr old6 = b->enb6;
     uint32_t old_teid = b->dl_teid;
     b->enb_addr = enb;
+    memset(&b->enb6, 0, sizeof(b->enb6));
+    if (!enb.s_addr && enb6)
+        b->enb6 = *enb6;            /* a target on IPv6 */
     b->dl_teid = dl_teid;
     if (b->dp_installed && bearer_program(ctx, ue, b, BP_TUNNEL) < 0) {
         b->enb_addr = old_addr;
+        b->enb6 = old6;
         b->dl_teid = old_teid;
         bearer_program(ctx, ue, b, BP_TUNNEL);
         return false;
     }
     ue_store_mark(ctx, ue);
-    if (ctx->dp && old_teid && old_addr.s_addr &&
-        (old_teid != dl_teid || old_addr.s_addr != enb.s_addr) &&
-        dp_end_marker_send(ctx->dp, old_addr, old_teid) == 0)
-        ctx->stats.gtpu_end_marker_tx++;
+    pgw_end_marker(ctx, old_addr, &old6, old_teid, b->enb_addr, &b->enb6, dl_teid);
     return true;
 }
 
@@ -877,6 +887,7 @@ void esm_bearer_switch_done(struct agw_ctx *ctx, struct agw_ue *ue, const uint8_
         /* its old tunnel is gone with the source eNB */
         b->dl_teid = 0;
         b->enb_addr.s_addr = 0;
+        memset(&b->enb6, 0, sizeof(b->enb6));
         if (b->dp_installed)
             bearer_program(ctx, ue, b, BP_TUNNEL);
         if (b->state == BEARER_ACTIVE)
@@ -933,6 +944,7 @@ void esm_bearer_suspend(struct agw_ctx *ctx, struct agw_ue *ue, uint8_t linked_e
             continue;
         b->dl_teid = 0;
         b->enb_addr.s_addr = 0;
+        memset(&b->enb6, 0, sizeof(b->enb6));
         if (b->dp_installed)
             bearer_program(ctx, ue, b, BP_TUNNEL);
     }
@@ -1329,10 +1341,10 @@ int esm_bearer_store(struct agw_ctx *ctx, struct agw_ue *ue)
         goto out;
     for (unsigned k = 0; k < AGW_MAX_DED; k++) {
         const struct agw_bearer *b = &ue->ded[k];
-        char enb[INET_ADDRSTRLEN], tft[2048];
+        char enb[INET6_ADDRSTRLEN], tft[2048];
         if (b->state == BEARER_FREE)
             continue;
-        inet_ntop(AF_INET, &b->enb_addr, enb, sizeof(enb));
+        pgw_enb_str(b->enb_addr, &b->enb6, enb, sizeof(enb));
         pfs_text(b->pf, b->n_pf, tft, sizeof(tft));
         sqlite3_reset(ins);
         sqlite3_bind_text(ins, 1, ue->imsi, -1, SQLITE_STATIC);
@@ -1404,7 +1416,7 @@ int esm_bearer_load(struct agw_ctx *ctx, struct agw_ue *ue, sqlite3_stmt **cache
         b->gbr_dl = (uint64_t)sqlite3_column_int64(st, 10);
         b->ul_teid = (uint32_t)sqlite3_column_int64(st, 11);
         b->dl_teid = (uint32_t)sqlite3_column_int64(st, 12);
-        inet_pton(AF_INET, (const char *)sqlite3_column_text(st, 13), &b->enb_addr);
+        pgw_enb_parse((const char *)sqlite3_column_text(st, 13), &b->enb_addr, &b->enb6);
         b->n_pf = pfs_parse((const char *)sqlite3_column_text(st, 14), b->pf);
         b->ue_id = ue->id;
         ue->ded_rows = true;

@@ -27,10 +27,10 @@ void esm_bearer_show(struct agw_ctx *ctx, struct agw_ue *ue, struct strbuf *o)
 {
     for (unsigned k = 0; k < AGW_MAX_DED; k++) {
         const struct agw_bearer *b = &ue->ded[k];
-        char enb[INET_ADDRSTRLEN];
+        char enb[INET6_ADDRSTRLEN];
         if (b->state == BEARER_FREE)
             continue;
-        inet_ntop(AF_INET, &b->enb_addr, enb, sizeof(enb));
+        pgw_enb_str(b->enb_addr, &b->enb6, enb, sizeof(enb));
         strbuf_printf(o, "bearer ebi %u linked %u state %s qci %u mbr ul %llu dl %llu gbr ul %llu "
                       "dl %llu ul_teid 0x%08x dl_teid 0x%08x enb %s\n", b->ebi, b->linked_ebi,
                       state_str(b->state), b->qci, (unsigned long long)b->mbr_ul,

@@ -109,3 +109,70 @@ void pgw_pdn_ra(struct agw_ctx *ctx, struct agw_ue *ue, const struct agw_pdn *p)
                  ue_imsi_log(ctx, ue, b), p->ul_teid, dp_ctx_error(ctx->dp));
     }
 }
+
+/* ------------------------------------------------- eNBs on IPv6 ---- */
+
+/* TS 36.414 5.1 / 36.413 9.2.2.1: IPv4 (32 bits), IPv6 (128 bits), or
+ * IPv4 then IPv6 (160 bits), of which the IPv4 address is taken (the
+ * tunnel an IPv4-only gateway would use too).  IPv6 alone goes into *v6
+ * with *v4 0.0.0.0, when the gateway has an IPv6 S1-U address.  Used for
+ * every E-RAB an eNB sets up or takes over: Initial Context Setup, E-RAB
+ * Setup (default and dedicated bearers), Path Switch, Handover Request
+ * Acknowledge. */
+bool pgw_enb_tla(const struct agw_ctx *ctx, const s1ap_TransportLayerAddress *tla,
+                 struct in_addr *v4, struct in6_addr *v6)
+{
+    memset(v6, 0, sizeof(*v6));
+    v4->s_addr = 0;
+    if (!tla->buf)
+        return false;
+    if (tla->nbits == 32 || tla->nbits == 160) {
+        memcpy(&v4->s_addr, tla->buf, 4);
+        return v4->s_addr != 0;
+    }
+    if (tla->nbits != 128 || IN6_IS_ADDR_UNSPECIFIED(&ctx->cfg->gtpu.address6))
+        return false;
+    memcpy(v6->s6_addr, tla->buf, 16);
+    /* not an address a tunnel can go to (dp_s1u6_addr_check()) */
+    return !IN6_IS_ADDR_UNSPECIFIED(v6) && !IN6_IS_ADDR_MULTICAST(v6) &&
+           !IN6_IS_ADDR_LINKLOCAL(v6) && !IN6_IS_ADDR_LOOPBACK(v6) && !IN6_IS_ADDR_V4MAPPED(v6);
+}
+
+void pgw_end_marker(struct agw_ctx *ctx, struct in_addr old4, const struct in6_addr *old6,
+                    uint32_t old_teid, struct in_addr new4, const struct in6_addr *new6,
+                    uint32_t new_teid)
+{
+    static const struct in6_addr none;
+    bool was6 = !old4.s_addr && old6 && !IN6_IS_ADDR_UNSPECIFIED(old6);
+    if (!ctx->dp || !old_teid || (!old4.s_addr && !was6))
+        return;
+    if (old_teid == new_teid && old4.s_addr == new4.s_addr &&
+        (!was6 || IN6_ARE_ADDR_EQUAL(old6, new6 ? new6 : &none)))
+        return;                     /* the same tunnel */
+    /* TS 29.281 7.3.2: to the old eNB with its old TEID, over the family
+     * of that tunnel (an IPv4 source, an IPv6 target, or the reverse) */
+    int rc = was6 ? dp_end_marker_send6(ctx->dp, old6, old_teid)
+                  : dp_end_marker_send(ctx->dp, old4, old_teid);
+    if (rc == 0)
+        ctx->stats.gtpu_end_marker_tx++;
+}
+
+const char *pgw_enb_str(struct in_addr v4, const struct in6_addr *v6, char *buf, size_t cap)
+{
+    if (!v4.s_addr && v6 && !IN6_IS_ADDR_UNSPECIFIED(v6))
+        inet_ntop(AF_INET6, v6, buf, (socklen_t)cap);
+    else
+        inet_ntop(AF_INET, &v4, buf, (socklen_t)cap);
+    return buf;
+}
+
+void pgw_enb_parse(const char *s, struct in_addr *v4, struct in6_addr *v6)
+{
+    v4->s_addr = 0;
+    memset(v6, 0, sizeof(*v6));
+    if (s && inet_pton(AF_INET, s, v4) != 1) {
+        v4->s_addr = 0;
+        if (inet_pton(AF_INET6, s, v6) != 1)
+            memset(v6, 0, sizeof(*v6));
+    }
+}

@@ -343,29 +343,6 @@ static void handle_ul_nas(struct agw_ctx *ctx, struct agw_enb *enb, uint16_t str
     emm_handle_uplink(ctx, ue, m->NAS_PDU.buf, m->NAS_PDU.len, false);
 }
 
-/* TS 36.414 5.1 / 36.413 9.2.2.1: IPv4 (32 bits), IPv6 (128 bits), or
- * IPv4 then IPv6 (160 bits), of which the IPv4 address is taken (the
- * tunnel an IPv4-only gateway would use too).  IPv6 alone goes into *v6
- * with *v4 0.0.0.0, when the gateway has an IPv6 S1-U address. */
-static bool tla_parse(const struct agw_ctx *ctx, const s1ap_TransportLayerAddress *tla,
-                      struct in_addr *v4, struct in6_addr *v6)
-{
-    memset(v6, 0, sizeof(*v6));
-    v4->s_addr = 0;
-    if (!tla->buf)
-        return false;
-    if (tla->nbits == 32 || tla->nbits == 160) {
-        memcpy(&v4->s_addr, tla->buf, 4);
-        return true;
-    }
-    if (tla->nbits != 128 || IN6_IS_ADDR_UNSPECIFIED(&ctx->cfg->gtpu.address6))
-        return false;
-    memcpy(v6->s6_addr, tla->buf, 16);
-    /* not an address a tunnel can go to (dp_s1u6_addr_check()) */
-    return !IN6_IS_ADDR_UNSPECIFIED(v6) && !IN6_IS_ADDR_MULTICAST(v6) &&
-           !IN6_IS_ADDR_LINKLOCAL(v6) && !IN6_IS_ADDR_LOOPBACK(v6) && !IN6_IS_ADDR_V4MAPPED(v6);
-}
-
 static uint32_t get_teid(const uint8_t t[4])
 {
     return (uint32_t)t[0] << 24 | (uint32_t)t[1] << 16 | (uint32_t)t[2] << 8 | t[3];
@@ -380,13 +357,12 @@ static bool bearer_setup(struct agw_ctx *ctx, struct agw_ue *ue, uint8_t ebi,
     struct in_addr enb = {0};
     struct in6_addr enb6;
     if ((p || esm_bearer_by_ebi(ue, ebi)) &&
-        (!tla_parse(ctx, tla, &enb, &enb6) || get_teid(teid) == 0 || (!p && !enb.s_addr))) {
-        /* (a dedicated bearer over IPv6 only: not yet) */
+        (!pgw_enb_tla(ctx, tla, &enb, &enb6) || get_teid(teid) == 0)) {
         LOG_WARN(ctx, "s1ap", "ue %s: E-RAB %u with an unusable transport address or TEID",
                  ue_imsi_log(ctx, ue, b), ebi);
         return false;
     }
-    if (!p && esm_bearer_enb_tunnel(ctx, ue, ebi, enb, get_teid(teid)))
+    if (!p && esm_bearer_enb_tunnel(ctx, ue, ebi, enb, &enb6, get_teid(teid)))
         return true;                /* a dedicated bearer (esm_bearer.c) */
     if (!p) {
         LOG_WARN(ctx, "s1ap", "ue %s: eNB set up unknown E-RAB %u", ue_imsi_log(ctx, ue, b), ebi);

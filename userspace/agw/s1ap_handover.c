@@ -35,15 +35,6 @@ static uint32_t teid_of(const uint8_t t[4])
     return (uint32_t)t[0] << 24 | (uint32_t)t[1] << 16 | (uint32_t)t[2] << 8 | t[3];
 }
 
-/* TS 36.413 9.2.2.1: IPv4 (32 bits) or IPv4 and IPv6 (160 bits). */
-static bool tla_v4(const s1ap_TransportLayerAddress *tla, struct in_addr *out)
-{
-    if ((tla->nbits != 32 && tla->nbits != 160) || !tla->buf)
-        return false;
-    memcpy(&out->s_addr, tla->buf, 4);
-    return out->s_addr != 0;
-}
-
 void ho_nh_init(struct agw_ue *ue, const uint8_t kenb[32])
 {
     /* TS 33.401 7.2.8.1.1: the initial KeNB is the virtual NH of NCC 0;
@@ -110,11 +101,13 @@ void s1ap_handle_path_switch(struct agw_ctx *ctx, struct agw_enb *enb, uint16_t 
     }
 
     /* Which E-RABs can be switched: known bearers of the UE, listed once,
-     * with a usable IPv4 address and TEID.  Anything else goes into the
-     * E-RAB To Be Released List of the Acknowledge (8.4.4.2). */
+     * with a usable address (IPv4, or IPv6 for a target on IPv6 only:
+     * pgw_enb_tla()) and TEID.  Anything else goes into the E-RAB To Be
+     * Released List of the Acknowledge (8.4.4.2). */
     struct {
         struct agw_pdn *p;
         struct in_addr addr;
+        struct in6_addr addr6;
         uint32_t teid;
     } sw[AGW_MAX_PDN];
     unsigned n_sw = 0, n_rel = 0, n_ded = 0;
@@ -125,6 +118,7 @@ void s1ap_handle_path_switch(struct agw_ctx *ctx, struct agw_enb *enb, uint16_t 
         const s1ap_E_RABToBeSwitchedDLItem *it = &l->items[i];
         struct agw_pdn *p = pgw_pdn_by_ebi(ue, it->e_RAB_ID);
         struct in_addr a;
+        struct in6_addr a6;
         bool dup = false;
         if (!p && esm_bearer_by_ebi(ue, it->e_RAB_ID) && n_ded < AGW_MAX_DED) {
             ded[n_ded++] = it;      /* switched after the default bearers */
@@ -132,7 +126,8 @@ void s1ap_handle_path_switch(struct agw_ctx *ctx, struct agw_enb *enb, uint16_t 
         }
         for (unsigned k = 0; k < n_sw; k++)
             dup |= sw[k].p == p;
-        if (!p || dup || p->state != PDN_ACTIVE || !tla_v4(&it->transportLayerAddress, &a) ||
+        if (!p || dup || p->state != PDN_ACTIVE ||
+            !pgw_enb_tla(ctx, &it->transportLayerAddress, &a, &a6) ||
             teid_of(it->gTP_TEID) == 0 || n_sw >= AGW_MAX_PDN) {
             if (n_rel < sizeof(rel))
                 rel[n_rel++] = it->e_RAB_ID;
@@ -140,6 +135,7 @@ void s1ap_handle_path_switch(struct agw_ctx *ctx, struct agw_enb *enb, uint16_t 
         }
         sw[n_sw].p = p;
         sw[n_sw].addr = a;
+        sw[n_sw].addr6 = a6;
         sw[n_sw].teid = teid_of(it->gTP_TEID);
         n_sw++;
     }
@@ -154,16 +150,20 @@ void s1ap_handle_path_switch(struct agw_ctx *ctx, struct agw_enb *enb, uint16_t 
     /* the downlink tunnels move: program the datapath first; an E-RAB the
      * datapath refuses keeps its old tunnel and is released */
     struct in_addr old_addr[AGW_MAX_PDN];
+    struct in6_addr old6[AGW_MAX_PDN];
     uint32_t old_teid[AGW_MAX_PDN];
     unsigned n_ok = 0;
     for (unsigned k = 0; k < n_sw; k++) {
         struct agw_pdn *p = sw[k].p;
         old_addr[k] = p->enb_addr;
+        old6[k] = p->enb6;
         old_teid[k] = p->dl_teid;
         p->enb_addr = sw[k].addr;
+        p->enb6 = sw[k].addr6;
         p->dl_teid = sw[k].teid;
         if (pgw_pdn_switch(ctx, ue, p) < 0) {
             p->enb_addr = old_addr[k];
+            p->enb6 = old6[k];
             p->dl_teid = old_teid[k];
             if (n_rel < sizeof(rel))
                 rel[n_rel++] = p->ebi;
@@ -180,14 +180,12 @@ void s1ap_handle_path_switch(struct agw_ctx *ctx, struct agw_enb *enb, uint16_t 
     }
 
     /* TS 23.401 5.5.1.1.2 step 5: End Marker on the old path right after
-     * the switch (TS 29.281 7.3.2), to the old eNB with its old TEID */
-    for (unsigned k = 0; k < n_sw; k++) {
-        if (!sw[k].p || !old_teid[k] || !old_addr[k].s_addr ||
-            (old_teid[k] == sw[k].teid && old_addr[k].s_addr == sw[k].addr.s_addr))
-            continue;
-        if (ctx->dp && dp_end_marker_send(ctx->dp, old_addr[k], old_teid[k]) == 0)
-            ctx->stats.gtpu_end_marker_tx++;
-    }
+     * the switch (TS 29.281 7.3.2), to the old eNB with its old TEID, over
+     * the old path's family */
+    for (unsigned k = 0; k < n_sw; k++)
+        if (sw[k].p)
+            pgw_end_marker(ctx, old_addr[k], &old6[k], old_teid[k], sw[k].addr, &sw[k].addr6,
+                           sw[k].teid);
 
     /* E-RABs the target did not list are released by the MME (TS 23.401
      * 5.5.1.1.2 step 2): their sessions go; the UE learns it at its next
@@ -208,12 +206,14 @@ void s1ap_handle_path_switch(struct agw_ctx *ctx, struct agw_enb *enb, uint16_t 
     unsigned n_ded_sw = 0;
     for (unsigned k = 0; k < n_ded; k++) {
         struct in_addr a;
+        struct in6_addr a6;
         uint8_t ebi = (uint8_t)ded[k]->e_RAB_ID;
         bool dup = false;
         for (unsigned j = 0; j < n_ded_sw; j++)
             dup |= ded_sw[j] == ebi;
-        if (!dup && tla_v4(&ded[k]->transportLayerAddress, &a) && teid_of(ded[k]->gTP_TEID) &&
-            esm_bearer_switch(ctx, ue, ebi, a, teid_of(ded[k]->gTP_TEID)))
+        if (!dup && pgw_enb_tla(ctx, &ded[k]->transportLayerAddress, &a, &a6) &&
+            teid_of(ded[k]->gTP_TEID) &&
+            esm_bearer_switch(ctx, ue, ebi, a, &a6, teid_of(ded[k]->gTP_TEID)))
             ded_sw[n_ded_sw++] = ebi;
         else if (!dup && n_rel < sizeof(rel))
             rel[n_rel++] = ebi;
@@ -515,12 +515,15 @@ static void handover_request_ack(struct agw_ctx *ctx, struct agw_enb *enb, uint1
     for (uint32_t i = 0; i < l->count && ue->s1ho.n_erab < AGW_MAX_PDN + AGW_MAX_DED; i++) {
         const s1ap_E_RABAdmittedItem *it = &l->items[i];
         struct in_addr a;
-        if (!erab_handed_over(ue, it->e_RAB_ID) || !tla_v4(&it->transportLayerAddress, &a) ||
-            teid_of(it->gTP_TEID) == 0)
+        struct in6_addr a6;
+        /* a target on IPv6 only answers with 128 bits (pgw_enb_tla()) */
+        if (!erab_handed_over(ue, it->e_RAB_ID) ||
+            !pgw_enb_tla(ctx, &it->transportLayerAddress, &a, &a6) || teid_of(it->gTP_TEID) == 0)
             continue;
         unsigned k = ue->s1ho.n_erab++;
         ue->s1ho.erab[k].ebi = it->e_RAB_ID;
         ue->s1ho.erab[k].addr = a;
+        ue->s1ho.erab[k].addr6 = a6;
         ue->s1ho.erab[k].teid = teid_of(it->gTP_TEID);
     }
     if (!ue->s1ho.n_erab) {
@@ -599,26 +602,26 @@ static void handover_notify(struct agw_ctx *ctx, struct agw_enb *enb, uint16_t s
             /* a dedicated bearer: its tunnel, End Marker on the old one */
             if (n_ded < AGW_MAX_DED &&
                 esm_bearer_switch(ctx, ue, ue->s1ho.erab[k].ebi, ue->s1ho.erab[k].addr,
-                                  ue->s1ho.erab[k].teid)) {
+                                  &ue->s1ho.erab[k].addr6, ue->s1ho.erab[k].teid)) {
                 ded_sw[n_ded++] = ue->s1ho.erab[k].ebi;
                 n_ok++;
             }
             continue;
         }
         struct in_addr old_addr = p->enb_addr;
+        struct in6_addr old6 = p->enb6;
         uint32_t old_teid = p->dl_teid;
         p->enb_addr = ue->s1ho.erab[k].addr;
+        p->enb6 = ue->s1ho.erab[k].addr6;
         p->dl_teid = ue->s1ho.erab[k].teid;
         if (pgw_pdn_switch(ctx, ue, p) < 0) {
             p->enb_addr = old_addr;
+            p->enb6 = old6;
             p->dl_teid = old_teid;
             continue;
         }
         n_ok++;
-        if (old_teid && old_addr.s_addr &&
-            (old_teid != p->dl_teid || old_addr.s_addr != p->enb_addr.s_addr) && ctx->dp &&
-            dp_end_marker_send(ctx->dp, old_addr, old_teid) == 0)
-            ctx->stats.gtpu_end_marker_tx++;
+        pgw_end_marker(ctx, old_addr, &old6, old_teid, p->enb_addr, &p->enb6, p->dl_teid);
     }
     /* bearers the target did not admit were released by the Command */
     for (unsigned i = 0; i < AGW_MAX_PDN; i++) {

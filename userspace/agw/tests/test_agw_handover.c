@@ -223,6 +223,7 @@ struct erab {
     const uint8_t *addr;
     uint32_t teid;
 };
+static uint16_t ps_nbits = 32;      /* of the addresses: 128 for IPv6 */
 
 /* The target eNB (assoc) asks for the UE of source_mme_id with its new
  * eNB UE S1AP ID; the request is handled and the loop iteration
@@ -241,7 +242,7 @@ static void path_switch(uint32_t assoc, uint32_t enb_ue_id, uint32_t source_mme_
         memset(&items[i], 0, sizeof(items[i]));
         items[i].e_RAB_ID = erabs[i].ebi;
         items[i].transportLayerAddress.buf = erabs[i].addr;
-        items[i].transportLayerAddress.nbits = 32;
+        items[i].transportLayerAddress.nbits = ps_nbits;
         teids[i][0] = (uint8_t)(erabs[i].teid >> 24);
         teids[i][1] = (uint8_t)(erabs[i].teid >> 16);
         teids[i][2] = (uint8_t)(erabs[i].teid >> 8);
@@ -1153,6 +1154,9 @@ static struct agw_bearer *add_dedicated(void)
     return b;
 }
 
+static const uint8_t *ack_addr = enb_tgt_addr;   /* the target's address in the Ack */
+static uint16_t ack_nbits = 32;
+
 /* the target admits the E-RABs ebis[0..n) (TEID 0x200 + 0x10 * k) */
 static void ho_request_ack_ebis(const uint8_t *ebis, unsigned n)
 {
@@ -1165,8 +1169,8 @@ static void ho_request_ack_ebis(const uint8_t *ebis, unsigned n)
     memset(it, 0, sizeof(it));
     for (unsigned k = 0; k < n; k++) {
         it[k].e_RAB_ID = ebis[k];
-        it[k].transportLayerAddress.buf = enb_tgt_addr;
-        it[k].transportLayerAddress.nbits = 32;
+        it[k].transportLayerAddress.buf = ack_addr;
+        it[k].transportLayerAddress.nbits = ack_nbits;
         it[k].gTP_TEID[2] = 0x02;
         it[k].gTP_TEID[3] = (uint8_t)(0x10 * k);
     }
@@ -1214,6 +1218,94 @@ static void test_s1_handover_dedicated_bearer(void **state)
     assert_int_equal(b->dl_teid, 0x210);
     assert_memory_equal(&b->enb_addr, enb_tgt_addr, 4);
     assert_int_equal(b->state, BEARER_ACTIVE);
+    assert_int_equal(ctx.stats.s1_handover_success, 1);
+}
+
+static const uint8_t enb_tgt6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};
+
+static void assert_enb6(const struct in_addr *v4, const struct in6_addr *v6, const char *what)
+{
+    char got[INET6_ADDRSTRLEN];
+    if (v4->s_addr || memcmp(v6->s6_addr, enb_tgt6, 16))
+        fail_msg("%s: expected the tunnel to 2001:db8:1::2 over IPv6, got %s / %s", what,
+                 inet_ntop(AF_INET, v4, got, sizeof(got)) ? got : "?",
+                 inet_ntop(AF_INET6, v6, (char[INET6_ADDRSTRLEN]){0}, INET6_ADDRSTRLEN));
+}
+
+static char *stored_bearer_enb(char *buf, size_t cap)
+{
+    sqlite3_stmt *st;
+    buf[0] = 0;
+    assert_int_equal(sqlite3_prepare_v2(db.db, "SELECT enb_ipv4 FROM dedicated_bearer "
+                                        "WHERE ebi = 6", -1, &st, NULL), SQLITE_OK);
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        snprintf(buf, cap, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return buf;
+}
+
+/* TS 36.413 9.2.2.1, TS 36.414 5.1: an X2 handover (Path Switch) to a
+ * target on IPv6 only (128-bit addresses), the default and the dedicated
+ * bearer's tunnels over IPv6, stored; and back to an eNB on IPv4.  Without
+ * gtpu.address6 the same request is refused. */
+static void test_path_switch_to_ipv6_target_and_back(void **state)
+{
+    (void)state;
+    struct agw_bearer *b = add_dedicated();
+    uint32_t id = ue->id;
+    char t[64];
+    struct erab no6[2] = {{5, enb_tgt6, 0x200}, {6, enb_tgt6, 0x210}};
+    ps_nbits = 128;
+    path_switch(2, 9, id, no6, 2, 0xe0, 0xe0);
+    assert_int_equal(sent_pdu(0)->kind, S1AP_MSG_PathSwitchRequestFailure);
+    assert_memory_equal(&ue->pdn[0].enb_addr, enb_src_addr, 4);
+
+    assert_int_equal(inet_pton(AF_INET6, "2001:db8:1::1", &cfg.gtpu.address6), 1);
+    path_switch(2, 9, id, no6, 2, 0xe0, 0xe0);
+    ps_nbits = 32;
+    assert_int_equal(sent_pdu(0)->kind, S1AP_MSG_PathSwitchRequestAcknowledge);
+    assert_false(sent_pdu(0)->u.PathSwitchRequestAcknowledge.E_RABToBeReleasedList_present);
+    assert_enb6(&ue->pdn[0].enb_addr, &ue->pdn[0].enb6, "default bearer");
+    assert_int_equal(ue->pdn[0].dl_teid, 0x200);
+    assert_enb6(&b->enb_addr, &b->enb6, "dedicated bearer");
+    assert_int_equal(b->dl_teid, 0x210);
+    assert_int_equal(b->state, BEARER_ACTIVE);
+    assert_string_equal(stored_bearer_enb(t, sizeof(t)), "2001:db8:1::2");
+    assert_int_equal(stored_dl_teid(), 0x200);
+
+    /* and back to the eNB on IPv4 */
+    struct erab v4[2] = {{5, enb_src_addr, 0x300}, {6, enb_src_addr, 0x310}};
+    path_switch(1, 8, id, v4, 2, 0xe0, 0xe0);
+    assert_int_equal(sent_pdu(0)->kind, S1AP_MSG_PathSwitchRequestAcknowledge);
+    assert_memory_equal(&ue->pdn[0].enb_addr, enb_src_addr, 4);
+    assert_memory_equal(&b->enb_addr, enb_src_addr, 4);
+    assert_true(IN6_IS_ADDR_UNSPECIFIED(&b->enb6));
+    assert_int_equal(b->dl_teid, 0x310);
+    assert_string_equal(stored_bearer_enb(t, sizeof(t)), "10.0.0.1");
+}
+
+/* an S1 handover to a target on IPv6 only: both bearers' tunnels move to
+ * its IPv6 address with the Notify */
+static void test_s1_handover_to_ipv6_target(void **state)
+{
+    (void)state;
+    struct agw_bearer *b = add_dedicated();
+    assert_int_equal(inet_pton(AF_INET6, "2001:db8:1::1", &cfg.gtpu.address6), 1);
+    ho_required(102);
+    assert_int_equal(sent_pdu(0)->kind, S1AP_MSG_HandoverRequest);
+    static const uint8_t both[] = {5, 6};
+    ack_addr = enb_tgt6;
+    ack_nbits = 128;
+    ho_request_ack_ebis(both, 2);
+    ack_addr = enb_tgt_addr;
+    ack_nbits = 32;
+    assert_int_equal(sent_pdu(0)->kind, S1AP_MSG_HandoverCommand);
+    assert_false(sent_pdu(0)->u.HandoverCommand.E_RABtoReleaseListHOCmd_present);
+    ho_notify();
+    assert_enb6(&ue->pdn[0].enb_addr, &ue->pdn[0].enb6, "default bearer");
+    assert_int_equal(ue->pdn[0].dl_teid, 0x200);
+    assert_enb6(&b->enb_addr, &b->enb6, "dedicated bearer");
+    assert_int_equal(b->dl_teid, 0x210);
     assert_int_equal(ctx.stats.s1_handover_success, 1);
 }
 
@@ -1462,6 +1554,9 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_association_loss_keeps_sessions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_s1_handover_dedicated_bearer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_s1_handover_dedicated_not_admitted, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_path_switch_to_ipv6_target_and_back, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_s1_handover_to_ipv6_target, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nas_non_delivery_resent_after_s1_handover, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_nas_non_delivery_resent_after_cancel, setup, teardown),
