@@ -19,42 +19,18 @@ agw_require
 trap e2e_cleanup EXIT INT TERM
 tap_plan 20
 
-GW6=2001:db8:2::1
-PDN6=2001:db8:2::2
-UE_NET6=2001:db8:4500::/40
 DNS6=2001:db8:53::1
 PCSCF6=2001:db8:5060::1
 
 e2e_topology || { not_ok "topology"; exit 1; }
-ipv6_on() {
-    # lib.sh turns IPv6 off everywhere: the gateway and the PDN get it
-    # back, and the eNB namespace for the UEs' TUN devices (no DAD: the
-    # datapath answers none; no kernel RA processing: enbsim configures
-    # the address from the RA itself, gtpu_ue_lib.h)
-    for ns in "$NS_GW" "$NS_PDN" "$NS_ENB"; do
-        ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 \
-            net.ipv6.conf.default.disable_ipv6=0 net.ipv6.conf.lo.disable_ipv6=0 || return 1
-    done
-    in_enb sysctl -qw net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.default.accept_ra=0 &&
-        in_gw sysctl -qw net.ipv6.conf."$G_IF".disable_ipv6=0 net.ipv6.conf.all.forwarding=1 &&
-        in_pdn sysctl -qw net.ipv6.conf."$P_IF".disable_ipv6=0 &&
-        in_gw ip -6 addr add $GW6/64 dev "$G_IF" nodad &&
-        in_pdn ip -6 addr add $PDN6/64 dev "$P_IF" nodad &&
-        in_pdn ip -6 route add $UE_NET6 via $GW6 &&
-        in_pdn ip route add 10.48.0.0/24 via $SGI_ADDR &&
-        in_gw ping -6 -c1 -W2 $PDN6 >/dev/null
-}
-check "IPv6 on SGi ($GW6 - $PDN6, $UE_NET6 routed to the gateway) and in the eNB namespace" ipv6_on
+check "IPv6 on SGi ($GW6 - $PDN6, $UE_NET6 routed to the gateway) and in the eNB namespace" \
+    agw_ipv6_on
 
 agw_config
 # the IPv6 APNs
-sed -i -e 's|^apns:$|apns:\n  - name: v6\n    pdn_type: ipv4v6\n    pool: 10.48.0.0/24\n    pool6: 2001:db8:4500::/44\n    dns: [8.8.8.8]\n    dns6: ['"$DNS6"']\n    ims: true\n    pcscf6: ['"$PCSCF6"']\n  - name: v6only\n    pdn_type: ipv6\n    pool6: 2001:db8:4510::/44|' \
-    "$AGW_CONF"
+agw_apn_v6 '\n    dns: [8.8.8.8]\n    dns6: ['"$DNS6"']\n    ims: true\n    pcscf6: ['"$PCSCF6"']\n  - name: v6only\n    pdn_type: ipv6\n    pool6: 2001:db8:4510::/44'
 AGW_SUB_APNS="v6;v6only;internet" agw_subscribers 3 || not_ok "subscriber import"
-# one subscriber file per UE: enbsim takes the first --ues of its file
-for i in 1 2 3; do
-    { head -n 1 "$E2E_TMP/subs.csv"; sed -n "$((i + 1))p" "$E2E_TMP/subs.csv"; } >"$E2E_TMP/sub$i.csv"
-done
+agw_sub_split 3
 check "xepcctl config check accepts IPv4v6 and IPv6 APNs with pool6" "$XEPCCTL" config check "$AGW_CONF"
 
 CAP=$E2E_TMP/s1.pcap
@@ -66,7 +42,7 @@ e2e_wait_capturing "$E2E_TMP/tshark.log" || diag "tshark did not say it captures
 agw_start && ok "xepc-agwd started" || { not_ok "xepc-agwd start"; exit 1; }
 
 # --- 1. IPv4v6 on the IPv4v6 APN, traffic both families ---------------------
-cp "$E2E_TMP/sub1.csv" "$E2E_TMP/subs.csv"
+agw_sub_use 1
 enbsim_bg "$E2E_TMP/e1.out" --ues 1 --apn v6 --pdn-type ipv4v6 --ue-eea 0x80 --hold -1 --detach --tun \
     --ue-report "$E2E_TMP/e1.ues" --ready-file "$E2E_TMP/e1.ready"
 check "UE attached with PDN type IPv4v6" agw_wait_stat attach_success 1 600
@@ -80,19 +56,8 @@ pco6_report() {
     [ "$(awk '!/^#/ {print $11, $12; exit}' "$E2E_TMP/e1.ues" 2>/dev/null)" = "$DNS6 $PCSCF6" ]
 }
 check "enbsim: the PCO answered the UE's requests with the IPv6 DNS server and P-CSCF" pco6_report
-ue6_addr() {
-    in_enb ip -6 -o addr show dev ue0 scope global 2>/dev/null | awk '{print $4}' | cut -d/ -f1
-}
-wait_ue6() {
-    for _ in $(seq 300); do
-        [ -n "$(ue6_addr)" ] && return 0
-        sleep 0.1
-    done
-    in_enb ip -6 addr show dev ue0 2>&1 | sed 's/^/#   /'
-    return 1
-}
-check "the unsolicited Router Advertisement gave ue0 a global address" wait_ue6
-UE6=$(ue6_addr)
+check "the unsolicited Router Advertisement gave ue0 a global address" agw_wait_ue6
+UE6=$(agw_ue6_addr)
 UE4=$(in_enb ip -4 -o addr show dev ue0 2>/dev/null | awk '{print $4}' | cut -d/ -f1)
 diag "UE ue0: $UE4 and $UE6"
 in_pdn_prefix() {
@@ -128,25 +93,17 @@ check "the datapath counted uplink IPv6 packets" dp_counts_v6
 # detach (the next UEs need the eNB's GTP-U port): nothing left
 kill -INT "$ENBSIM_PID" 2>/dev/null
 wait "$ENBSIM_PID" 2>/dev/null
-no_sessions() {
-    for _ in $(seq 100); do
-        [ "$(xepcctl session list 2>/dev/null | awk '/^[0-9]+ sessions?$/ {print $1}')" = 0 ] &&
-            return 0
-        sleep 0.1
-    done
-    return 1
-}
-check "after the detach the datapath holds no session" no_sessions
+check "after the detach the datapath holds no session" agw_no_sessions
 check "xepcctl dp check: no orphan (IPv6 prefixes removed too)" xepcctl dp check
 
 # --- 2. IPv4v6 asked on the IPv6-only APN: IPv6 with #51 ---------------------
-cp "$E2E_TMP/sub2.csv" "$E2E_TMP/subs.csv"
+agw_sub_use 2
 enbsim_run "$E2E_TMP/e2.out" --ues 1 --apn v6only --pdn-type ipv4v6 --ue-eea 0x80 --hold 0.5 --detach --no-tun
 check "IPv4v6 on an IPv6-only APN: attached (and detached)" \
     bash -c "[ \"\$(awk '\$2 == \"attach_ok\" {print \$3}' $E2E_TMP/e2.out)\" = 1 ]"
 
 # --- 3. IPv6 asked on the IPv4-only APN: rejected with #50 -------------------
-cp "$E2E_TMP/sub3.csv" "$E2E_TMP/subs.csv"
+agw_sub_use 3
 enbsim_run "$E2E_TMP/e3.out" --ues 1 --apn internet --pdn-type ipv6 --ue-eea 0x80 --no-tun --timeout 5
 check "IPv6 on an IPv4-only APN: the attach is rejected" \
     bash -c "[ \"\$(awk '\$2 == \"attach_failed\" {print \$3}' $E2E_TMP/e3.out)\" = 1 ]"

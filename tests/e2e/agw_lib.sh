@@ -196,3 +196,88 @@ agw_ue_tun() {
     in_enb ip rule add from "$UE_IP" table 200
     in_enb ip route add default dev "$UE_IF" table 200
 }
+
+# --- IPv6 (agw_ipv6.sh, agw_outer6.sh) --------------------------------------
+# SGi (the gateway, the PDN host), the UEs' /40 that the PDN routes to the
+# gateway (the APN "v6" of agw_apn_v6 has 2001:db8:4500::/44 of it), and
+# S1-U for an eNB on IPv6 (the eNB, the gateway's gtpu.address6).
+GW6=2001:db8:2::1
+PDN6=2001:db8:2::2
+UE_NET6=2001:db8:4500::/40
+ENB6=2001:db8:1::2
+GWS1U6=2001:db8:1::1
+
+# agw_ipv6_on [s1u]: lib.sh turns IPv6 off everywhere; the gateway, the
+# PDN host and the eNB namespace (the UEs' TUN devices: no DAD, which the
+# datapath does not answer; no kernel RA processing, enbsim configures
+# the address from the RA itself, gtpu_ue_lib.h) get it back, with
+# GW6 - PDN6 on SGi and UE_NET6 and 10.48.0.0/24 routed to the gateway;
+# with s1u also ENB6 - GWS1U6 on S1-U.
+agw_ipv6_on() {
+    local ns
+    for ns in "$NS_GW" "$NS_PDN" "$NS_ENB"; do
+        ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 \
+            net.ipv6.conf.default.disable_ipv6=0 net.ipv6.conf.lo.disable_ipv6=0 || return 1
+    done
+    in_enb sysctl -qw net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.default.accept_ra=0 &&
+        in_gw sysctl -qw net.ipv6.conf."$G_IF".disable_ipv6=0 net.ipv6.conf.all.forwarding=1 &&
+        in_pdn sysctl -qw net.ipv6.conf."$P_IF".disable_ipv6=0 &&
+        in_gw ip -6 addr add $GW6/64 dev "$G_IF" nodad &&
+        in_pdn ip -6 addr add $PDN6/64 dev "$P_IF" nodad &&
+        in_pdn ip -6 route add $UE_NET6 via $GW6 &&
+        in_pdn ip route add 10.48.0.0/24 via "$SGI_ADDR" &&
+        in_gw ping -6 -c1 -W2 $PDN6 >/dev/null || return 1
+    [ "${1:-}" = s1u ] || return 0
+    in_enb sysctl -qw net.ipv6.conf."$E_IF".disable_ipv6=0 &&
+        in_gw sysctl -qw net.ipv6.conf."$S_IF".disable_ipv6=0 &&
+        in_enb ip -6 addr add $ENB6/64 dev "$E_IF" nodad &&
+        in_gw ip -6 addr add $GWS1U6/64 dev "$S_IF" nodad &&
+        in_enb ping -6 -c1 -W2 $GWS1U6 >/dev/null
+}
+
+# agw_apn_v6 [MORE]: the IPv4v6 APN "v6" (10.48.0.0/24, 2001:db8:4500::/44)
+# first, so the default APN, in $AGW_CONF (after agw_config); MORE, in
+# sed's replacement syntax ("\n    key: value"), follows its pools: its
+# other keys, and further APNs.
+agw_apn_v6() {
+    sed -i -e 's|^apns:$|apns:\n  - name: v6\n    pdn_type: ipv4v6\n    pool: 10.48.0.0/24\n    pool6: 2001:db8:4500::/44'"${1:-}"'|' \
+        "$AGW_CONF"
+}
+
+# agw_sub_split N: $E2E_TMP/sub1.csv .. subN.csv, one subscriber of
+# $E2E_TMP/subs.csv each (enbsim takes the first --ues of its file);
+# agw_sub_use I makes subI.csv the one enbsim_run/enbsim_bg read.
+agw_sub_split() {
+    local i
+    for i in $(seq "$1"); do
+        { head -n 1 "$E2E_TMP/subs.csv"; sed -n "$((i + 1))p" "$E2E_TMP/subs.csv"; } \
+            >"$E2E_TMP/sub$i.csv"
+    done
+}
+agw_sub_use() { cp "$E2E_TMP/sub$1.csv" "$E2E_TMP/subs.csv"; }
+
+# agw_ue6_addr [DEV]: the global IPv6 address of a UE's TUN device (ue0)
+# in the eNB namespace; agw_wait_ue6 [DEV] waits up to 30 s for it (the
+# Router Advertisement's /64).
+agw_ue6_addr() {
+    in_enb ip -6 -o addr show dev "${1:-ue0}" scope global 2>/dev/null | awk '{print $4}' |
+        cut -d/ -f1
+}
+agw_wait_ue6() {
+    for _ in $(seq 300); do
+        [ -n "$(agw_ue6_addr "$@")" ] && return 0
+        sleep 0.1
+    done
+    in_enb ip -6 addr show dev "${1:-ue0}" 2>&1 | sed 's/^/#   /'
+    return 1
+}
+
+# agw_no_sessions: until the datapath holds no session (10 s).
+agw_no_sessions() {
+    for _ in $(seq 100); do
+        [ "$(xepcctl session list 2>/dev/null | awk '/^[0-9]+ sessions?$/ {print $1}')" = 0 ] &&
+            return 0
+        sleep 0.1
+    done
+    return 1
+}

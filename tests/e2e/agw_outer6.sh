@@ -23,47 +23,15 @@ agw_require
 trap e2e_cleanup EXIT INT TERM
 tap_plan 23
 
-ENB6=2001:db8:1::2
-GWS1U6=2001:db8:1::1
-GW6=2001:db8:2::1
-PDN6=2001:db8:2::2
-UE_NET6=2001:db8:4500::/40
-
 e2e_topology || { not_ok "topology"; exit 1; }
-ipv6_on() {
-    # lib.sh turns IPv6 off everywhere: S1-U, SGi and the UEs' TUN devices
-    # get it back (no DAD, no kernel RA processing on the TUN devices:
-    # enbsim configures the address from the RA, gtpu_ue_lib.h)
-    local ns
-    for ns in "$NS_GW" "$NS_PDN" "$NS_ENB"; do
-        ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 \
-            net.ipv6.conf.default.disable_ipv6=0 net.ipv6.conf.lo.disable_ipv6=0 || return 1
-    done
-    in_enb sysctl -qw net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.default.accept_ra=0 \
-        net.ipv6.conf."$E_IF".disable_ipv6=0 &&
-        in_gw sysctl -qw net.ipv6.conf."$G_IF".disable_ipv6=0 \
-            net.ipv6.conf."$S_IF".disable_ipv6=0 net.ipv6.conf.all.forwarding=1 &&
-        in_pdn sysctl -qw net.ipv6.conf."$P_IF".disable_ipv6=0 &&
-        in_enb ip -6 addr add $ENB6/64 dev "$E_IF" nodad &&
-        in_gw ip -6 addr add $GWS1U6/64 dev "$S_IF" nodad &&
-        in_gw ip -6 addr add $GW6/64 dev "$G_IF" nodad &&
-        in_pdn ip -6 addr add $PDN6/64 dev "$P_IF" nodad &&
-        in_pdn ip -6 route add $UE_NET6 via $GW6 &&
-        in_pdn ip route add 10.48.0.0/24 via $SGI_ADDR &&
-        in_gw ping -6 -c1 -W2 $PDN6 >/dev/null &&
-        in_enb ping -6 -c1 -W2 $GWS1U6 >/dev/null
-}
-check "IPv6 on S1-U ($ENB6 - $GWS1U6) and SGi" ipv6_on
+check "IPv6 on S1-U ($ENB6 - $GWS1U6) and SGi" agw_ipv6_on s1u
 
 agw_config
-sed -i -e "s|^gtpu:\$|gtpu:\n  address6: $GWS1U6\n  echo_interval: 500ms\n  echo_misses: 3|" \
-    -e 's|^apns:$|apns:\n  - name: v6\n    pdn_type: ipv4v6\n    pool: 10.48.0.0/24\n    pool6: 2001:db8:4500::/44\n    bearer_qcis: [8]|' \
-    "$AGW_CONF"
+sed -i -e "s|^gtpu:\$|gtpu:\n  address6: $GWS1U6\n  echo_interval: 500ms\n  echo_misses: 3|" "$AGW_CONF"
+agw_apn_v6 '\n    bearer_qcis: [8]'
 AGW_SUB_APNS="v6;internet" agw_subscribers 3 || not_ok "subscriber import"
-for i in 1 2 3; do
-    { head -n 1 "$E2E_TMP/subs.csv"; sed -n "$((i + 1))p" "$E2E_TMP/subs.csv"; } >"$E2E_TMP/sub$i.csv"
-done
-cp "$E2E_TMP/sub1.csv" "$E2E_TMP/subs.csv"
+agw_sub_split 3
+agw_sub_use 1
 check "xepcctl config check accepts gtpu.address6" "$XEPCCTL" config check "$AGW_CONF"
 
 CAP=$E2E_TMP/s1.pcap
@@ -77,19 +45,8 @@ agw_start && ok "xepc-agwd started" || { not_ok "xepc-agwd start"; exit 1; }
 enbsim_bg "$E2E_TMP/e1.out" --ues 1 --apn v6 --pdn-type ipv4v6 --ue-eea 0x80 --hold -1 \
     --detach --tun --s1u-addr6 $ENB6
 check "UE attached (PDN type IPv4v6) through an eNB on IPv6" agw_wait_stat attach_success 1 600
-ue6_addr() {
-    in_enb ip -6 -o addr show dev ue0 scope global 2>/dev/null | awk '{print $4}' | cut -d/ -f1
-}
-wait_ue6() {
-    for _ in $(seq 300); do
-        [ -n "$(ue6_addr)" ] && return 0
-        sleep 0.1
-    done
-    in_enb ip -6 addr show dev ue0 2>&1 | sed 's/^/#   /'
-    return 1
-}
-check "the Router Advertisement came through the IPv6 tunnel: ue0 has a global address" wait_ue6
-UE6=$(ue6_addr)
+check "the Router Advertisement came through the IPv6 tunnel: ue0 has a global address" agw_wait_ue6
+UE6=$(agw_ue6_addr)
 UE4=$(in_enb ip -4 -o addr show dev ue0 2>/dev/null | awk '{print $4}' | cut -d/ -f1)
 diag "UE ue0: $UE4 and $UE6"
 IMSI1=$(awk -F, 'NR == 2 {print $1}' "$E2E_TMP/subs.csv")
@@ -150,23 +107,15 @@ check "Echo Responses back: the path to $ENB6 comes up again" path_log 2 up
 
 kill -INT "$ENBSIM_PID" 2>/dev/null
 wait "$ENBSIM_PID" 2>/dev/null
-no_sessions() {
-    for _ in $(seq 100); do
-        [ "$(xepcctl session list 2>/dev/null | awk '/^[0-9]+ sessions?$/ {print $1}')" = 0 ] &&
-            return 0
-        sleep 0.1
-    done
-    return 1
-}
-check "after the detach the datapath holds no session" no_sessions
+check "after the detach the datapath holds no session" agw_no_sessions
 
 # --- eNB 1 on IPv6 only, eNB 2 on IPv4: a dedicated bearer, handovers ------
 ENB2_ADDR=172.16.1.3
 in_enb ip addr add $ENB2_ADDR/24 dev "$E_IF"
-ho_run() {   # OUT SUB ARGS...: X2 or S1 handovers there and back
+ho_run() {   # OUT I ARGS...: subscriber I, X2 or S1 handovers there and back
     local out=$1 sub=$2
     shift 2
-    cp "$E2E_TMP/$sub.csv" "$E2E_TMP/subs.csv"
+    agw_sub_use "$sub"
     enbsim_run "$out" --enbs 2 --s1u-addr6 $ENB6 --s1u6-enbs 1 --ues 1 --apn v6 \
         --pdn-type ipv4v6 --ue-eea 0x80 --no-tun --bearer-alloc 8:5060 --handovers 2 \
         --hold 6 --detach --timeout 20 "$@"
@@ -174,7 +123,7 @@ ho_run() {   # OUT SUB ARGS...: X2 or S1 handovers there and back
 }
 b0=$(agw_stat bearer_activated)
 em0=$(agw_stat gtpu_end_marker_tx)
-ho_run "$E2E_TMP/x2.out" sub2 --x2-handover-after 2
+ho_run "$E2E_TMP/x2.out" 2 --x2-handover-after 2
 check "a dedicated bearer activated through the eNB on IPv6" \
     bash -c "[ \"\$(awk '\$2 == \"dedicated_bearer_ok\" {print \$3}' $E2E_TMP/x2.out)\" = 1 ]"
 check "X2 handovers IPv6 -> IPv4 -> IPv6 with the dedicated bearer: both acknowledged" \
@@ -182,12 +131,12 @@ check "X2 handovers IPv6 -> IPv4 -> IPv6 with the dedicated bearer: both acknowl
 em1=$(agw_stat gtpu_end_marker_tx)
 diag "End Markers for the X2 handovers: $((em1 - em0))"
 check "an End Marker per bearer and X2 handover (4)" test $((em1 - em0)) -ge 4
-ho_run "$E2E_TMP/s1.out" sub3 --s1-handover-after 2
+ho_run "$E2E_TMP/s1.out" 3 --s1-handover-after 2
 check "S1 handovers IPv6 -> IPv4 -> IPv6 with the dedicated bearer: both completed" \
     bash -c "[ \"\$(awk '\$2 == \"s1_handover_ok\" {print \$3}' $E2E_TMP/s1.out)\" = 2 ]"
 em2=$(agw_stat gtpu_end_marker_tx)
 check "an End Marker per bearer and S1 handover (4)" test $((em2 - em1)) -ge 4
-check "after the detaches the datapath holds no session" no_sessions
+check "after the detaches the datapath holds no session" agw_no_sessions
 sleep 1
 kill -INT "$TSHARK_PID" 2>/dev/null
 wait "$TSHARK_PID" 2>/dev/null

@@ -68,39 +68,55 @@ static void test_prefix_and_iid(void **state)
     assert_memory_equal(iid, ((uint8_t[]){0, 0, 0, 1, 0xab, 0x12, 0x34, 0x56}), 8);
 }
 
-/* The encoded PDN Address IE (IEI-less LV after the APN) and the ESM
- * cause IE 0x58 of the message esm_build_act_default() builds. */
-static size_t encode_act_default(enum agw_pdn_type allowed, uint8_t requested, uint8_t *out,
-                                 size_t cap)
-{
+/* One APN "v6" of PDN type `allowed` in a configuration, and a PDN
+ * connection on it (EBI 5, TEID 0x07000002, 10.45.0.2) granted
+ * `requested`: what esm_build_act_default() reads. */
+struct fixture {
     struct agw_config cfg;
     struct agw_apn apn;
     struct agw_ctx ctx;
     struct agw_ue ue;
     struct agw_pdn pdn;
-    memset(&cfg, 0, sizeof(cfg));
-    memset(&apn, 0, sizeof(apn));
-    memset(&ctx, 0, sizeof(ctx));
-    memset(&ue, 0, sizeof(ue));
-    memset(&pdn, 0, sizeof(pdn));
-    snprintf(apn.name, sizeof(apn.name), "v6");
-    apn.pdn_type = allowed;
-    cfg.apns = &apn;
-    cfg.n_apns = 1;
-    ctx.cfg = &cfg;
-    pdn.ebi = 5;
-    pdn.pti = 1;
-    pdn.qci = 9;
-    pdn.ul_teid = 0x07000002;
-    pdn.ue_ip.s_addr = htonl(0x0a2d0002);
-    assert_int_equal(pgw_pdn_type_grant(allowed, requested, &pdn.pdn_type, &pdn.type_cause), 0);
-    if (!pgw_pdn_has_v4(&pdn))
-        pdn.ue_ip.s_addr = 0;
+};
+
+static void fixture_init(struct fixture *f, enum agw_pdn_type allowed)
+{
+    memset(f, 0, sizeof(*f));
+    snprintf(f->apn.name, sizeof(f->apn.name), "v6");
+    f->apn.pdn_type = allowed;
+    f->cfg.apns = &f->apn;
+    f->cfg.n_apns = 1;
+    f->ctx.cfg = &f->cfg;
+    f->pdn.ebi = 5;
+    f->pdn.pti = 1;
+    f->pdn.qci = 9;
+    f->pdn.ul_teid = 0x07000002;
+    f->pdn.ue_ip.s_addr = htonl(0x0a2d0002);
+}
+
+/* The ACTIVATE DEFAULT EPS BEARER CONTEXT REQUEST of f's PDN connection
+ * once granted `requested`, encoded into out. */
+static size_t fixture_encode(struct fixture *f, uint8_t requested, uint8_t *out, size_t cap)
+{
+    assert_int_equal(pgw_pdn_type_grant(f->apn.pdn_type, requested, &f->pdn.pdn_type,
+                                        &f->pdn.type_cause), 0);
+    if (!pgw_pdn_has_v4(&f->pdn))
+        f->pdn.ue_ip.s_addr = 0;
     struct nas_message m;
-    assert_int_equal(esm_build_act_default(&ctx, &ue, &pdn, &m), 0);
+    assert_int_equal(esm_build_act_default(&f->ctx, &f->ue, &f->pdn, &m), 0);
     int n = nas_encode_plain(&m, out, cap);
     assert_true(n > 0);
     return (size_t)n;
+}
+
+/* The encoded PDN Address IE (IEI-less LV after the APN) and the ESM
+ * cause IE 0x58 of the message esm_build_act_default() builds. */
+static size_t encode_act_default(enum agw_pdn_type allowed, uint8_t requested, uint8_t *out,
+                                 size_t cap)
+{
+    static struct fixture f;
+    fixture_init(&f, allowed);
+    return fixture_encode(&f, requested, out, cap);
 }
 
 static const uint8_t *find(const uint8_t *hay, size_t n, const uint8_t *needle, size_t k)
@@ -141,48 +157,27 @@ static void test_pdn_address_ie(void **state)
 static void pco_answer(enum agw_pdn_type allowed, uint8_t requested, const uint16_t *asked,
                        size_t n_asked, struct nas_pco *out, bool *has)
 {
-    struct agw_config cfg;
-    struct agw_apn apn;
-    struct agw_ctx ctx;
-    struct agw_ue ue;
-    struct agw_pdn pdn;
-    memset(&cfg, 0, sizeof(cfg));
-    memset(&apn, 0, sizeof(apn));
-    memset(&ctx, 0, sizeof(ctx));
-    memset(&ue, 0, sizeof(ue));
-    memset(&pdn, 0, sizeof(pdn));
-    snprintf(apn.name, sizeof(apn.name), "ims");
-    apn.pdn_type = allowed;
-    apn.ims = true;
-    apn.n_pcscf = 1;
-    apn.pcscf[0].s_addr = htonl(0x0a2e0001);
-    assert_int_equal(inet_pton(AF_INET6, "2001:db8:53::1", &apn.dns6[0]), 1);
-    assert_int_equal(inet_pton(AF_INET6, "2001:db8:53::2", &apn.dns6[1]), 1);
-    apn.n_dns6 = 2;
-    assert_int_equal(inet_pton(AF_INET6, "2001:db8:5060::1", &apn.pcscf6[0]), 1);
-    apn.n_pcscf6 = 1;
-    cfg.apns = &apn;
-    cfg.n_apns = 1;
-    ctx.cfg = &cfg;
+    static struct fixture f;
+    fixture_init(&f, allowed);
+    f.apn.ims = true;
+    f.apn.n_pcscf = 1;
+    f.apn.pcscf[0].s_addr = htonl(0x0a2e0001);
+    assert_int_equal(inet_pton(AF_INET6, "2001:db8:53::1", &f.apn.dns6[0]), 1);
+    assert_int_equal(inet_pton(AF_INET6, "2001:db8:53::2", &f.apn.dns6[1]), 1);
+    f.apn.n_dns6 = 2;
+    assert_int_equal(inet_pton(AF_INET6, "2001:db8:5060::1", &f.apn.pcscf6[0]), 1);
+    f.apn.n_pcscf6 = 1;
     struct nas_pco req;
     nas_pco_init(&req);
     for (size_t i = 0; i < n_asked; i++)
         assert_int_equal(nas_pco_add(&req, asked[i], NULL, 0), 0);
-    esm_pco_request(&ue, true, &req);
-    pdn.ebi = 5;
-    pdn.pti = 1;
-    pdn.qci = 5;
-    pdn.ul_teid = 0x07000002;
-    pdn.ue_ip.s_addr = htonl(0x0a2d0002);
-    pdn.pco_dns6 = ue.req_pco_dns6;         /* as pdn_setup() copies them */
-    pdn.pco_pcscf6 = ue.req_pco_pcscf6;
-    assert_int_equal(pgw_pdn_type_grant(allowed, requested, &pdn.pdn_type, &pdn.type_cause), 0);
-    struct nas_message m, d;
+    esm_pco_request(&f.ue, true, &req);
+    f.pdn.pco_dns6 = f.ue.req_pco_dns6;     /* as pdn_setup() copies them */
+    f.pdn.pco_pcscf6 = f.ue.req_pco_pcscf6;
     uint8_t b[512];
-    assert_int_equal(esm_build_act_default(&ctx, &ue, &pdn, &m), 0);
-    int n = nas_encode_plain(&m, b, sizeof(b));
-    assert_true(n > 0);
-    assert_true(nas_decode_plain(b, (size_t)n, &d) >= 0);
+    size_t n = fixture_encode(&f, requested, b, sizeof(b));
+    struct nas_message d;
+    assert_true(nas_decode_plain(b, n, &d) >= 0);
     assert_int_equal(d.id, NAS_MSG_ACT_DEFAULT_REQUEST);
     *has = d.act_default_request.has_pco;
     *out = d.act_default_request.pco;
