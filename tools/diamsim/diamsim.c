@@ -34,6 +34,7 @@ struct sub {
     char msisdn[16];
     char apn[DIAM_STR_MAX];
     uint32_t ambr_ul, ambr_dl, qci;
+    uint32_t arp;                       /* the APN's ARP priority, 0 = 15 */
     char mme_host[DIAM_ID_MAX];         /* from its last ULR */
 };
 
@@ -105,6 +106,7 @@ struct sim {
     unsigned n_triggers;                /* Event-Trigger of every CCA-I */
     uint32_t triggers[DIAM_MAX_TRIGGERS];
     uint32_t default_qci, default_arp;  /* Default-EPS-Bearer-QoS of every CCA-I, 0 = none */
+    bool accept_qos;                    /* CCA-U authorises a reported QoS change */
 };
 
 static volatile sig_atomic_t stop;
@@ -366,6 +368,11 @@ static int script_line(struct sim *s, const char *text)
         if (!sim_u32(sim_kv(&l, 1, "qci", 0), &s->default_qci) ||
             ((v = sim_kv(&l, 1, "arp", 0)) && !sim_u32(v, &s->default_arp)))
             return -EINVAL;
+    } else if (!strcmp(cmd, "accept_qos")) {
+        /* accept_qos: a CCR-U reporting QOS_CHANGE or DEFAULT_EPS_BEARER_
+         * QOS_CHANGE (an HSS change, TS 23.401 5.3.9.2) gets a CCA-U that
+         * authorises the reported values (TS 29.212 4.5.5.0a, 4.5.5.7) */
+        s->accept_qos = true;
     } else if (!strcmp(cmd, "error") || !strcmp(cmd, "silence")) {
         /* error air|ulr|pur|gx|gy CODE [exp] [count=N] [type=1..3]
          * silence air|ulr|pur|gx|gy [count=N] [type=1..3] */
@@ -541,7 +548,8 @@ static void fill_subscription(const struct sub *u, struct diam_s6a_subscription 
     snprintf(sd->apn[0].apn, sizeof(sd->apn[0].apn), "%s", u->apn);
     sd->apn[0].pdn_type = 0;            /* IPv4 */
     sd->apn[0].qci = u->qci;
-    sd->apn[0].arp = (struct diam_arp){ .priority = 15, .pre_emption_capability = 1,
+    sd->apn[0].arp = (struct diam_arp){ .priority = u->arp ? u->arp : 15,
+                                        .pre_emption_capability = 1,
                                         .pre_emption_vulnerability = 1 };
     sd->apn[0].ambr_ul = u->ambr_ul;
     sd->apn[0].ambr_dl = u->ambr_dl;
@@ -638,6 +646,23 @@ static void on_gx_ccr(struct sim *s, struct msg *m)
         }
         memcpy(cca.triggers, s->triggers, sizeof(cca.triggers));
         cca.n_triggers = s->n_triggers;
+    } else if (ccr.cc_request_type == DIAM_CC_UPDATE && s->accept_qos) {
+        bool qos = false, dflt = false;
+        for (unsigned i = 0; i < ccr.n_triggers; i++) {
+            qos |= ccr.triggers[i] == DIAM_ET_QOS_CHANGE;
+            dflt |= ccr.triggers[i] == DIAM_ET_DEFAULT_EPS_BEARER_QOS_CHANGE;
+        }
+        if (qos) {
+            cca.qos.present = true;
+            cca.qos.apn_ambr_ul = ccr.default_qos.apn_ambr_ul;
+            cca.qos.apn_ambr_dl = ccr.default_qos.apn_ambr_dl;
+        }
+        if (dflt) {
+            cca.default_qos = ccr.default_qos;
+            cca.default_qos.apn_ambr_ul = cca.default_qos.apn_ambr_dl = 0;
+        }
+    }
+    if (ccr.cc_request_type == DIAM_CC_INITIAL) {
         if (s->n_monitors) {
             if (cca.n_triggers < DIAM_MAX_TRIGGERS)
                 cca.triggers[cca.n_triggers++] = DIAM_ET_USAGE_REPORT;
@@ -847,6 +872,21 @@ static void fire(struct sim *s, struct timed *t)
             uint32_t cause;
             if ((v = sim_kv(l, 1, "release", 0)) && sim_u32(v, &cause))
                 rar.session_release_cause = cause + 1;
+            /* default_qci=N [default_arp=N]: Default-EPS-Bearer-QoS, ambr=UL/DL:
+             * the APN-AMBR in QoS-Information (TS 29.212 5.6.4, 4.5.5.0a, 4.5.5.7) */
+            if ((v = sim_kv(l, 1, "default_qci", 0)) && sim_u32(v, &rar.default_qos.qci)) {
+                rar.default_qos.present = true;
+                uint32_t arp;
+                if ((v = sim_kv(l, 1, "default_arp", 0)) && sim_u32(v, &arp)) {
+                    rar.default_qos.has_arp = true;
+                    rar.default_qos.arp.priority = arp;
+                    rar.default_qos.arp.pre_emption_capability = 1;     /* disabled */
+                    rar.default_qos.arp.pre_emption_vulnerability = 0;  /* enabled */
+                }
+            }
+            if ((v = sim_kv(l, 1, "ambr", 0)) &&
+                sscanf(v, "%u/%u", &rar.qos.apn_ambr_ul, &rar.qos.apn_ambr_dl) == 2)
+                rar.qos.present = true;
             /* trigger=N: Event-Triggers armed anew (TS 29.212 5.3.7) */
             for (int i = 0; i < DIAM_MAX_TRIGGERS && (v = sim_kv(l, 1, "trigger", i)); i++)
                 if (sim_u32(v, &rar.triggers[rar.n_triggers]))
@@ -890,6 +930,9 @@ static void fire(struct sim *s, struct timed *t)
             /* qci=N: the APN configuration's subscribed QCI (7.3.37) */
             if ((v = sim_kv(l, 1, "qci", 0)))
                 sim_u32(v, &u->qci);
+            /* arp=N: its ARP priority level (7.3.40) */
+            if ((v = sim_kv(l, 1, "arp", 0)))
+                sim_u32(v, &u->arp);
             fill_subscription(u, &idr.sub);
             /* barred=1: Subscriber-Status OPERATOR_DETERMINED_BARRING
              * (TS 29.272 7.3.29) */
@@ -937,8 +980,10 @@ static void usage(FILE *f)
           "  rar at=S gx IMSI [install=N]... [remove=N]... [release=CAUSE]\n"
           "             [trigger=N]...\n"
           "  rar at=S gy IMSI [rg=N]\n"
-          "  clr at=S IMSI [type=N]      idr at=S IMSI [ambr=UL/DL] [qci=N] [barred=1]\n"
+          "  clr at=S IMSI [type=N]      idr at=S IMSI [ambr=UL/DL] [qci=N] [arp=N] [barred=1]\n"
           "  default_qos qci=N [arp=N]    Default-EPS-Bearer-QoS in each CCA-I\n"
+          "  accept_qos                   a CCA-U authorises the QoS a CCR-U reports\n"
+          "  rar ... [default_qci=N [default_arp=N]] [ambr=UL/DL]   QoS in a Gx RAR\n"
           "  (after=S instead of at=S: S seconds after the IMSI's session began)\n", f);
 }
 

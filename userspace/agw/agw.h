@@ -261,6 +261,9 @@ struct agw_sub_apn {
     uint64_t ambr_ul_bps, ambr_dl_bps;
     bool has_qci;
     uint8_t qci;
+    bool has_arp;                       /* TS 29.272 7.3.40 Allocation-Retention-Priority */
+    uint8_t arp_prio;
+    bool arp_cap, arp_vul;
     bool has_static_ip;
     struct in_addr static_ip;
 };
@@ -538,6 +541,7 @@ struct esm_dqos {
     uint64_t ambr_ul, ambr_dl;      /* APN-AMBR, bit/s */
 };
 void esm_dqos_of(const struct agw_pdn *p, struct esm_dqos *q);
+bool esm_dqos_equal(const struct esm_dqos *a, const struct esm_dqos *b);
 int esm_dqos_check(const struct esm_dqos *q, char *err, size_t errlen);
 int esm_dqos_modify(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p,
                     const struct esm_dqos *want, enum esm_dqos_src src, char *err, size_t errlen);

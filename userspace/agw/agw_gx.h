@@ -81,10 +81,12 @@ struct gx_events {
      * reported without being armed (5.3.7, 4.5.5.0a, 4.5.5.7) */
     bool fail_qos, fail_ambr;
     /* the HSS changed the subscribed default QoS / APN-AMBR (TS 23.401
-     * 5.3.9.2): reported as these, the CCA decides (s6a_handler.c) */
+     * 5.3.9.2, s6a_handler.c): these values are reported (when they differ
+     * from the subscribed ones last reported, rsub_*), the CCA decides;
+     * the values in force (compared with qci ... above) stay meanwhile */
     bool sub;
-    uint8_t sub_qci, sub_arp;
-    uint64_t sub_ambr_ul, sub_ambr_dl;
+    uint8_t sub_qci, sub_arp, rsub_qci, rsub_arp;
+    uint64_t sub_ambr_ul, sub_ambr_dl, rsub_ambr_ul, rsub_ambr_dl;
     unsigned n_rules;
     struct gx_rule_state rules[8];  /* DIAM_MAX_RULES */
 };
@@ -164,6 +166,8 @@ void gx_sess_free(struct agw_ctx *ctx, struct gx_sess *s);
 void gx_sessions_free_all(struct agw_ctx *ctx);
 int gx_sessions_load(struct agw_ctx *ctx);
 int gx_default_qos_apply(struct agw_ctx *ctx, struct gx_sess *s, const struct diam_qos *q);
+bool gx_dqos_signal(struct agw_ctx *ctx, struct gx_sess *s, const struct diam_qos *dq,
+                    const struct diam_qos *qos);
 int gx_policy_apply(struct agw_ctx *ctx, struct gx_sess *s, const struct diam_rules *rules,
                     const struct diam_qos *qos, char *why, size_t whylen);
 /* The session's datapath policy written again (PCC rules + Gy's part):

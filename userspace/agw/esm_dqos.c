@@ -82,7 +82,7 @@ void esm_dqos_of(const struct agw_pdn *p, struct esm_dqos *q)
     q->ambr_dl = p->ambr_dl_bps;
 }
 
-static bool same(const struct esm_dqos *a, const struct esm_dqos *b)
+bool esm_dqos_equal(const struct esm_dqos *a, const struct esm_dqos *b)
 {
     return a->qci == b->qci && a->arp_prio == b->arp_prio && a->arp_cap == b->arp_cap &&
            a->arp_vul == b->arp_vul && a->ambr_ul == b->ambr_ul && a->ambr_dl == b->ambr_dl;
@@ -356,14 +356,14 @@ int esm_dqos_modify(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p,
         /* the request that is out is answered for its own values; the
          * newest target goes once it is (TS 24.301 6.4.3: one procedure
          * on a bearer at a time) */
-        d->has_next = !same(want, &d->want);
+        d->has_next = !esm_dqos_equal(want, &d->want);
         d->next = *want;
         d->next_src = (uint8_t)src;
         ue->dqos->rows = true;
         ue_store_mark(ctx, ue);
         return 1;
     }
-    if (same(want, &cur)) {
+    if (esm_dqos_equal(want, &cur)) {
         if (d)
             mod_end(ctx, ue, d);    /* back to what the UE has: dropped */
         return 0;

@@ -79,9 +79,9 @@ static int pdn_setup(struct agw_ctx *ctx, struct agw_ue *ue, const char *request
     p->pdn_type = granted;
     p->type_cause = type_cause;
     p->qci = sa && sa->has_qci ? sa->qci : apn->qci;
-    p->arp_prio = apn->arp.priority;
-    p->arp_cap = apn->arp.capability;
-    p->arp_vul = apn->arp.vulnerability;
+    p->arp_prio = sa && sa->has_arp ? sa->arp_prio : apn->arp.priority;
+    p->arp_cap = sa && sa->has_arp ? sa->arp_cap : apn->arp.capability;
+    p->arp_vul = sa && sa->has_arp ? sa->arp_vul : apn->arp.vulnerability;
     p->ambr_ul_bps = sa && sa->has_ambr ? sa->ambr_ul_bps : apn->ambr.ul_bps;
     p->ambr_dl_bps = sa && sa->has_ambr ? sa->ambr_dl_bps : apn->ambr.dl_bps;
     p->pco_dns = ue->req_pco_dns;

@@ -61,6 +61,10 @@ void gx_events_init(struct gx_events *e, const struct agw_ue *ue, const struct a
     e->arp = p->arp_prio;
     e->ambr_ul = p->ambr_ul_bps;
     e->ambr_dl = p->ambr_dl_bps;
+    e->rsub_qci = p->qci;
+    e->rsub_arp = p->arp_prio;
+    e->rsub_ambr_ul = p->ambr_ul_bps;
+    e->rsub_ambr_dl = p->ambr_dl_bps;
 }
 
 static struct gx_rule_state *rule_state(struct gx_events *e, const char *name, bool add)
@@ -109,9 +113,17 @@ unsigned gx_events_report(struct agw_ctx *ctx, struct gx_sess *s, const struct a
         /* restored after a restart: what the PCRF was told is not known;
          * the UE as it is now is the reference (a change while the daemon
          * was down is not reported) */
-        uint64_t keep = e->armed;
+        struct gx_events keep = *e;
         gx_events_init(e, ue, p);
-        e->armed = keep;
+        e->armed = keep.armed;
+        /* what came since the restart is still to report */
+        e->fail_qos = keep.fail_qos;
+        e->fail_ambr = keep.fail_ambr;
+        e->sub = keep.sub;
+        e->sub_qci = keep.sub_qci;
+        e->sub_arp = keep.sub_arp;
+        e->sub_ambr_ul = keep.sub_ambr_ul;
+        e->sub_ambr_dl = keep.sub_ambr_dl;
     }
     gx_user_location(ue, uli);
     /* TS 29.061 16.4.7.2 type 130: TAI (octets 1..5) then ECGI (6..12) */
@@ -130,16 +142,22 @@ unsigned gx_events_report(struct agw_ctx *ctx, struct gx_sess *s, const struct a
         loc = true;
     }
     bool qos = false;
-    /* the values to compare and report: the subscribed ones the HSS sent
-     * (the PCRF decides, TS 23.401 5.3.9.2), else those in force */
-    uint8_t qci = e->sub ? e->sub_qci : p->qci, arp = e->sub ? e->sub_arp : p->arp_prio;
-    uint64_t aul = e->sub ? e->sub_ambr_ul : p->ambr_ul_bps;
-    uint64_t adl = e->sub ? e->sub_ambr_dl : p->ambr_dl_bps;
-    if ((aul != e->ambr_ul || adl != e->ambr_dl) && armed(e, DIAM_ET_QOS_CHANGE)) {
+    /* the values to compare and report: the subscribed ones the HSS sent,
+     * against those last reported (the PCRF decides, TS 23.401 5.3.9.2),
+     * else those in force against the reference */
+    bool sub = e->sub;
+    uint8_t qci = sub ? e->sub_qci : p->qci, arp = sub ? e->sub_arp : p->arp_prio;
+    uint64_t aul = sub ? e->sub_ambr_ul : p->ambr_ul_bps;
+    uint64_t adl = sub ? e->sub_ambr_dl : p->ambr_dl_bps;
+    bool ambr_new = sub ? aul != e->rsub_ambr_ul || adl != e->rsub_ambr_dl
+                        : aul != e->ambr_ul || adl != e->ambr_dl;
+    bool qos_new = sub ? qci != e->rsub_qci || arp != e->rsub_arp
+                       : qci != e->qci || arp != e->arp;
+    if (ambr_new && armed(e, DIAM_ET_QOS_CHANGE)) {
         t[nt++] = DIAM_ET_QOS_CHANGE;
         qos = true;
     }
-    if ((qci != e->qci || arp != e->arp) && armed(e, DIAM_ET_DEFAULT_EPS_BEARER_QOS_CHANGE)) {
+    if (qos_new && armed(e, DIAM_ET_DEFAULT_EPS_BEARER_QOS_CHANGE)) {
         t[nt++] = DIAM_ET_DEFAULT_EPS_BEARER_QOS_CHANGE;
         qos = true;
     }
@@ -207,10 +225,19 @@ unsigned gx_events_report(struct agw_ctx *ctx, struct gx_sess *s, const struct a
                      .pre_emption_vulnerability = p->arp_vul ? 0 : 1 },
             .apn_ambr_ul = aul > UINT32_MAX ? UINT32_MAX : (uint32_t)aul,
             .apn_ambr_dl = adl > UINT32_MAX ? UINT32_MAX : (uint32_t)adl };
-        e->qci = qci;
-        e->arp = arp;
-        e->ambr_ul = aul;
-        e->ambr_dl = adl;
+        if (sub && !fail) {
+            /* the PCRF knows the subscription now; the values in force
+             * stay the reference until it authorises others */
+            e->rsub_qci = qci;
+            e->rsub_arp = arp;
+            e->rsub_ambr_ul = aul;
+            e->rsub_ambr_dl = adl;
+        } else {
+            e->qci = qci;
+            e->arp = arp;
+            e->ambr_ul = aul;
+            e->ambr_dl = adl;
+        }
         e->sub = false;
         e->fail_qos = e->fail_ambr = false;
     }

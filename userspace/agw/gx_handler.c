@@ -50,12 +50,15 @@ static void on_cca(struct agw_ctx *ctx, struct diam_event *ev)
      * IP-CAN session (those of a CCA-U as well, 4.5.2) */
     struct diam_rules *rl = &cca->rules;
     /* 4.5.5.0a: the default bearer's QCI/ARP the PCRF authorises, before
-     * the rules, whose bearer binding compares with them (4.5.2) */
-    if (cca->default_qos.present)
+     * the rules, whose bearer binding compares with them (4.5.2); with
+     * the APN-AMBR (4.5.5.7), signalled to a UE that has the bearer */
+    static const struct diam_qos none;
+    bool signalled = gx_dqos_signal(ctx, s, &cca->default_qos, &cca->qos);
+    if (cca->default_qos.present && !signalled)
         gx_default_qos_apply(ctx, s, &cca->default_qos);
     if ((type == 'I' || rl->n_install_names || rl->n_install_bases || rl->n_defs ||
-         rl->n_remove_names || rl->n_remove_bases || cca->qos.present) &&
-        gx_policy_apply(ctx, s, rl, &cca->qos, why, sizeof(why)) < 0)
+         rl->n_remove_names || rl->n_remove_bases || (cca->qos.present && !signalled)) &&
+        gx_policy_apply(ctx, s, rl, signalled ? &none : &cca->qos, why, sizeof(why)) < 0)
         LOG_WARN(ctx, "gx", "ue id %u: CCA-%c policy not applied: %s", ue_id, type, why);
     /* 4.5.17: the grants of the usage monitoring keys */
     gx_monitors_apply(ctx, s, cca->monitors, cca->n_monitors);
@@ -133,7 +136,13 @@ static uint32_t on_rar(struct agw_ctx *ctx, struct msg *m, uint32_t *release, ui
         code = DIAM_SUCCESS;
         goto out;
     }
-    if (gx_policy_apply(ctx, s, &rar->rules, &rar->qos, why, sizeof(why)) < 0) {
+    /* 4.5.5.0a, 4.5.5.7: Default-EPS-Bearer-QoS and APN-AMBR, to the UE */
+    static const struct diam_qos none;
+    bool signalled = gx_dqos_signal(ctx, s, &rar->default_qos, &rar->qos);
+    if (rar->default_qos.present && !signalled)
+        gx_default_qos_apply(ctx, s, &rar->default_qos);
+    if (gx_policy_apply(ctx, s, &rar->rules, signalled ? &none : &rar->qos, why,
+                        sizeof(why)) < 0) {
         LOG_WARN(ctx, "gx", "RAR not applied: %s", why);
         goto out;
     }

@@ -599,6 +599,63 @@ int gx_default_qos_apply(struct agw_ctx *ctx, struct gx_sess *s, const struct di
     return changed;
 }
 
+/* TS 29.212 4.5.5.0a, 4.5.5.7 with TS 23.401 5.4.2.1: the QCI/ARP
+ * (Default-EPS-Bearer-QoS) and APN-AMBR (QoS-Information) a CCA or an RAR
+ * authorises for a PDN connection whose default bearer the UE has go to
+ * the UE and the eNB (esm_dqos.c) and apply when the UE accepts; one it
+ * refuses, or values the gateway cannot take (a GBR QCI), are reported
+ * with DEFAULT_EPS_BEARER_QOS_MODIFICATION_FAILURE / APN-AMBR_
+ * MODIFICATION_FAILURE (gx_event.c).  A PDN connection the UE does not
+ * have yet (its activation is out) takes them as they are
+ * (gx_default_qos_apply, policy_push).  True when the values were taken
+ * here: the caller then applies neither. */
+bool gx_dqos_signal(struct agw_ctx *ctx, struct gx_sess *s, const struct diam_qos *dq,
+                    const struct diam_qos *qos)
+{
+    struct agw_ue *ue = ue_find_imsi(ctx, s->imsi);
+    struct agw_pdn *p = ue ? pgw_pdn_by_ebi(ue, s->ebi) : NULL;
+    char b[20], err[128];
+    if (!p || p->ul_teid != s->ul_teid || p->state != PDN_ACTIVE)
+        return false;
+    bool has_q = dq && dq->present && dq->qci;
+    bool has_a = qos && qos->present && (qos->apn_ambr_ul || qos->apn_ambr_dl);
+    if (!has_q && !has_a)
+        return false;
+    struct esm_dqos w;
+    const struct esm_dqos *pend = esm_dqos_pending(ue, p->ebi, NULL);
+    if (pend)
+        w = *pend;
+    else
+        esm_dqos_of(p, &w);
+    if (has_q) {
+        w.qci = dq->qci > 255 ? 0 : (uint8_t)dq->qci;
+        if (dq->has_arp) {
+            w.arp_prio = dq->arp.priority > 255 ? 0 : (uint8_t)dq->arp.priority;
+            w.arp_cap = dq->arp.pre_emption_capability == 0;
+            w.arp_vul = dq->arp.pre_emption_vulnerability == 0;
+        }
+    }
+    if (has_a) {
+        if (qos->apn_ambr_ul)
+            w.ambr_ul = qos->apn_ambr_ul;
+        if (qos->apn_ambr_dl)
+            w.ambr_dl = qos->apn_ambr_dl;
+    }
+    if (has_q && (w.qci != p->qci || w.arp_prio != p->arp_prio))
+        LOG_INFO(ctx, "gx", "ue %s: ebi %u: default bearer QoS from the PCRF: QCI %u -> %u, "
+                 "ARP %u -> %u (to the UE)", ue_imsi_log(ctx, ue, b), p->ebi, p->qci, w.qci,
+                 p->arp_prio, w.arp_prio);
+    int rc = esm_dqos_modify(ctx, ue, p, &w, ESM_DQOS_PCRF, err, sizeof(err));
+    if (rc < 0) {
+        LOG_WARN(ctx, "gx", "ue %s: ebi %u: the PCRF's default bearer QoS / APN-AMBR not "
+                 "applied: %s", ue_imsi_log(ctx, ue, b), p->ebi, err);
+        gx_events_mod_failed(ctx, p->ul_teid, has_q, has_a);
+    } else if (rc == 0) {
+        gx_events_dqos_authorised(ctx, p);  /* in force already */
+    }
+    return true;
+}
+
 int gx_policy_apply(struct agw_ctx *ctx, struct gx_sess *s, const struct diam_rules *rl,
                     const struct diam_qos *qos, char *why, size_t whylen)
 {

@@ -219,6 +219,12 @@ static void sub_apply(struct agw_sub *dst, const struct diam_s6a_subscription *s
             /* TS 23.203 6.1.7.2: standardised QCIs only */
             a->has_qci = (c->qci >= 1 && c->qci <= 9) || (c->qci >= 65 && c->qci <= 86);
             a->qci = a->has_qci ? (uint8_t)c->qci : 0;
+            /* 7.3.40: the APN's ARP (priority 1..15; capability and
+             * vulnerability 0 = ENABLED) */
+            a->has_arp = c->arp.priority >= 1 && c->arp.priority <= 15;
+            a->arp_prio = a->has_arp ? (uint8_t)c->arp.priority : 0;
+            a->arp_cap = c->arp.pre_emption_capability == 0;
+            a->arp_vul = c->arp.pre_emption_vulnerability == 0;
         }
     }
 }
@@ -474,10 +480,12 @@ static void on_idr(struct agw_ctx *ctx, struct msg **m)
             ue->ue_ambr_ul = sub.ue_ambr_ul_bps;
             ue->ue_ambr_dl = sub.ue_ambr_dl_bps;
         }
-        /* TS 23.401 5.3.9.2: a changed APN-AMBR applies to the PDN
-         * connections of that APN; the gateway enforces it in the
-         * datapath at once (the UE is not signalled: no bearer
-         * modification, docs/charging.md) */
+        /* TS 23.401 5.3.9.2 / 5.4.2.2: the subscribed QoS of an APN (its
+         * QCI, ARP, APN-AMBR) changed: with a PCRF it is told (CCR-U with
+         * DEFAULT_EPS_BEARER_QOS_CHANGE / QOS_CHANGE and the subscribed
+         * values, when armed; gx_event.c) and its answer decides
+         * (gx_dqos_signal); without one, the default bearer is modified
+         * toward the UE and the eNB at once (esm_dqos.c) */
         unsigned changed = 0;
         for (unsigned i = 0; i < AGW_MAX_PDN; i++) {
             struct agw_pdn *p = &ue->pdn[i];
@@ -487,25 +495,44 @@ static void on_idr(struct agw_ctx *ctx, struct msg **m)
                 const struct agw_sub_apn *sa = &sub.apns[j];
                 if (strcasecmp(sa->name, ctx->cfg->apns[p->apn_idx].name))
                     continue;
-                /* TS 23.401 5.4.2.2: a changed subscribed QCI of the APN
-                 * is the default bearer's (stored; the UE is not
-                 * signalled, as for the APN-AMBR); a PCRF armed for it
-                 * hears of it (TS 29.212 DEFAULT_EPS_BEARER_QOS_CHANGE,
-                 * gx_event.c) */
-                if (sa->has_qci && p->qci != sa->qci) {
-                    LOG_INFO(ctx, "s6a", "ue %s: ebi %u: subscribed QCI %u -> %u",
-                             ue_imsi_log(ctx, ue, b), p->ebi, p->qci, sa->qci);
-                    p->qci = sa->qci;
-                    changed++;
+                struct esm_dqos w, cur;
+                const struct esm_dqos *pend = esm_dqos_pending(ue, p->ebi, NULL);
+                esm_dqos_of(p, &cur);
+                w = pend ? *pend : cur;
+                if (sa->has_qci)
+                    w.qci = sa->qci;
+                if (sa->has_arp) {
+                    w.arp_prio = sa->arp_prio;
+                    w.arp_cap = sa->arp_cap;
+                    w.arp_vul = sa->arp_vul;
                 }
-                if (!sa->has_ambr)
+                if (sa->has_ambr) {
+                    w.ambr_ul = sa->ambr_ul_bps;
+                    w.ambr_dl = sa->ambr_dl_bps;
+                }
+                if (esm_dqos_equal(&w, pend ? pend : &cur))
                     continue;
-                if (p->ambr_ul_bps == sa->ambr_ul_bps && p->ambr_dl_bps == sa->ambr_dl_bps)
-                    continue;
-                p->ambr_ul_bps = sa->ambr_ul_bps;
-                p->ambr_dl_bps = sa->ambr_dl_bps;
-                pgw_pdn_update_ambr(ctx, ue, p);
                 changed++;
+                LOG_INFO(ctx, "s6a", "ue %s: ebi %u: subscribed QCI %u ARP %u APN-AMBR %llu/%llu",
+                         ue_imsi_log(ctx, ue, b), p->ebi, w.qci, w.arp_prio,
+                         (unsigned long long)w.ambr_ul, (unsigned long long)w.ambr_dl);
+                if (gx_events_subscribed(ctx, p->ul_teid, w.qci, w.arp_prio, w.ambr_ul,
+                                         w.ambr_dl))
+                    continue;       /* the PCRF decides */
+                char err[128];
+                if (p->state != PDN_ACTIVE) {
+                    /* not yet the UE's (its activation is out): taken as is */
+                    p->qci = w.qci;
+                    p->arp_prio = w.arp_prio;
+                    p->arp_cap = w.arp_cap;
+                    p->arp_vul = w.arp_vul;
+                    p->ambr_ul_bps = w.ambr_ul;
+                    p->ambr_dl_bps = w.ambr_dl;
+                    pgw_pdn_update_ambr(ctx, ue, p);
+                } else if (esm_dqos_modify(ctx, ue, p, &w, ESM_DQOS_HSS, err, sizeof(err)) < 0) {
+                    LOG_WARN(ctx, "s6a", "ue %s: ebi %u: the subscribed QoS is not applied: %s",
+                             ue_imsi_log(ctx, ue, b), p->ebi, err);
+                }
             }
         }
         if (changed)

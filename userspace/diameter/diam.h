@@ -434,6 +434,7 @@ struct diam_gx_rar {                    /* TS 29.212 5.6.4 */
     uint32_t re_auth_request_type;      /* 0 AUTHORIZE_ONLY */
     struct diam_rules rules;
     struct diam_qos qos;
+    struct diam_qos default_qos;        /* Default-EPS-Bearer-QoS (5.6.4) */
     unsigned n_triggers;
     uint32_t triggers[DIAM_MAX_TRIGGERS];
     unsigned n_monitors;

@@ -642,6 +642,7 @@ int diam_gx_rar_encode(const struct diam_gx_rar *m, struct msg **out)
         (r = add_triggers(q, m->n_triggers, m->triggers)) ||
         (r = add_rules(q, &m->rules)) ||
         (r = da_add_qos(q, DA_QOS_INFORMATION, &m->qos)) ||
+        (r = da_add_qos(q, DA_DEFAULT_EPS_BEARER_QOS, &m->default_qos)) ||
         (r = add_monitors(q, m->n_monitors, m->monitors))) {
         fd_msg_free(q);
         return r;
@@ -671,6 +672,7 @@ int diam_gx_rar_decode(struct msg *msg, struct diam_gx_rar *m)
             r = push_u32(m->triggers, &m->n_triggers, DIAM_MAX_TRIGGERS, h);
             break;
         case DA_QOS_INFORMATION: r = da_qos(a, &m->qos); break;
+        case DA_DEFAULT_EPS_BEARER_QOS: r = da_qos(a, &m->default_qos); break;
         case DA_UMI:
             if (m->n_monitors >= DIAM_MAX_MONITORS)
                 return -E2BIG;

@@ -386,12 +386,26 @@ static void test_gx_rar_raa_round_trip(void **state)
     rar.session_release_cause = 1 + 1;     /* value 1 */
     rar.n_triggers = 1;
     rar.triggers[0] = DIAM_ET_QOS_CHANGE;
+    /* TS 29.212 5.6.4: an RAR may carry Default-EPS-Bearer-QoS and the
+     * APN-AMBR (QoS-Information) */
+    rar.default_qos = (struct diam_qos){ .present = true, .qci = 6, .has_arp = true,
+                                         .arp = { .priority = 3, .pre_emption_capability = 1,
+                                                  .pre_emption_vulnerability = 0 } };
+    rar.qos = (struct diam_qos){ .present = true, .apn_ambr_ul = 1000000,
+                                 .apn_ambr_dl = 2000000 };
     assert_int_equal(diam_gx_rar_encode(&rar, &m), 0);
     m = wire(m);
     assert_int_equal(diam_gx_rar_decode(m, &rar2), 0);
     assert_memory_equal(&rar2.rules, &rar.rules, sizeof(rar.rules));
     assert_int_equal(rar2.session_release_cause, 2);
     assert_int_equal(rar2.triggers[0], DIAM_ET_QOS_CHANGE);
+    assert_true(rar2.default_qos.present);
+    assert_int_equal(rar2.default_qos.qci, 6);
+    assert_true(rar2.default_qos.has_arp);
+    assert_int_equal(rar2.default_qos.arp.priority, 3);
+    assert_int_equal(rar2.default_qos.arp.pre_emption_capability, 1);
+    assert_int_equal(rar2.qos.apn_ambr_ul, 1000000);
+    assert_int_equal(rar2.qos.apn_ambr_dl, 2000000);
     struct diam_raa raa = { .h.result_code = DIAM_UNABLE_TO_COMPLY }, raa2;
     assert_int_equal(diam_raa_answer(&m, &raa), 0);
     m = wire(m);
