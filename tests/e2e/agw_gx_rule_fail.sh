@@ -12,12 +12,18 @@
 # The CCA-I also authorises a Default-EPS-Bearer-QoS (QCI 8, ARP 2; TS
 # 29.212 4.5.5.0a): the default bearer takes it, and it is not reported
 # back although DEFAULT_EPS_BEARER_QOS_CHANGE is armed.
+# Then the same UE attaches again and refuses the bearer itself (enbsim
+# --bearer-reject ue:26: the eNB sets the E-RAB up, the UE answers
+# ACTIVATE DEDICATED EPS BEARER CONTEXT REJECT #26, TS 24.301 6.4.2.4):
+# the gateway releases the E-RAB (E-RAB Release Command without NAS PDU,
+# tshark on S1), frees the bearer and reports the rule INACTIVE /
+# RESOURCE_ALLOCATION_FAILURE in a CCR-U of that session.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/agw_lib.sh"
 source "$(dirname "$0")/diam_lib.sh"
 
 DIAM_NEEDS=tshark
-diam_gx_setup 8 gx
+diam_gx_setup 13 gx
 
 diam_tshark_start gxfail || { not_ok "tshark did not start"; exit 1; }
 # 5.3.7: 22 SUCCESSFUL_RESOURCE_ALLOCATION, 20 DEFAULT_EPS_BEARER_QOS_CHANGE
@@ -49,6 +55,47 @@ rc=$?
     { not_ok "enbsim rc $rc, dedicated_rejected '$(enbsim_val "$E2E_TMP/ue.out" dedicated_rejected)'"; tail -n 20 "$E2E_TMP/ue.out" | sed 's/^/# /'; }
 diam_gx_wait "len(ccrt)>0" 100
 check "the detach's CCR-T; one CCR-U in all" diam_gx_j "len(ccrt)==1 and len(ccru)==1"
+
+# --- the UE rejects the bearer the eNB set up ----------------------------------
+ip netns exec "$NS_ENB" timeout 120 tshark -q -i "$E_IF" -f sctp -w "$E2E_TMP/s1.pcap" \
+    >"$E2E_TMP/tshark-s1.log" 2>&1 &
+S1TS=$!
+echo $S1TS >"$E2E_TMP/tshark-s1.bgpid"
+e2e_wait_capturing "$E2E_TMP/tshark-s1.log" || diag "S1 tshark did not say it captures"
+f0=$(agw_stat bearer_activate_failed)
+enbsim_bg "$E2E_TMP/ue2.out" --ues 1 --no-tun --hold -1 --detach --bearer-reject ue:26 \
+    --timeout 60
+EV=$ENBSIM_PID
+diam_gx_wait "len(ccri)==2 and len(ccru)==2" 300
+check "the UE's REJECT: a CCR-U of the new session with the rule's Charging-Rule-Report INACTIVE, RESOURCE_ALLOCATION_FAILURE" \
+    diam_gx_j "ccru[1]['sid']==ccri[1]['sid'] and ccru[1].get('reports')==[{'name':'voice','status':1,'failure':10}] and not with_(22)"
+for _ in $(seq 50); do agwctl ue show "$IMSI" 2>/dev/null | grep -q '^bearer' || break; sleep 0.1; done
+show=$(agwctl ue show "$IMSI" 2>&1)
+grep -q "^pdn ebi 5 .* state active" <<<"$show" && ! grep -q "^bearer" <<<"$show" &&
+    [ "$(agw_stat bearer_activate_failed)" = $((f0 + 1)) ] &&
+    grep -q "dedicated bearer EBI 6 rejected #26" "$E2E_TMP/agwd.log" &&
+    ok "the gateway took the UE's REJECT #26: the bearer is freed, the PDN connection stays" ||
+    { not_ok "ue show after the UE's reject"; sed 's/^/# /' <<<"$show"; }
+kill -TERM "$EV"
+wait "$EV"
+rc=$?
+[ $rc = 0 ] && [ "$(enbsim_val "$E2E_TMP/ue2.out" dedicated_ue_rejected)" = 1 ] &&
+    [ "$(enbsim_val "$E2E_TMP/ue2.out" dedicated_rejected)" = 0 ] &&
+    ok "enbsim's eNB set the E-RAB up and its UE rejected the bearer (rc 0)" ||
+    { not_ok "enbsim rc $rc, dedicated_ue_rejected '$(enbsim_val "$E2E_TMP/ue2.out" dedicated_ue_rejected)'"; tail -n 20 "$E2E_TMP/ue2.out" | sed 's/^/# /'; }
+kill -INT "$S1TS" 2>/dev/null
+wait "$S1TS" 2>/dev/null
+S1=(tshark -r "$E2E_TMP/s1.pcap")
+# E-RAB Setup (5) answered with E-RAB 6 set up; E-RAB Release (7)
+# Command for E-RAB 6 without a NAS PDU, answered
+setup=$("${S1[@]}" -Y 's1ap.procedureCode == 5 && s1ap.successfulOutcome_element && s1ap.e_RAB_ID == 6' 2>/dev/null | wc -l)
+rel=$("${S1[@]}" -Y 's1ap.procedureCode == 7 && s1ap.initiatingMessage_element && s1ap.e_RAB_ID == 6 && !s1ap.NAS_PDU' 2>/dev/null | wc -l)
+relres=$("${S1[@]}" -Y 's1ap.procedureCode == 7 && s1ap.successfulOutcome_element' 2>/dev/null | wc -l)
+[ "$setup" = 1 ] && [ "$rel" = 1 ] && [ "$relres" = 1 ] &&
+    ok "tshark: E-RAB Setup Response with E-RAB 6, then E-RAB Release Command for it (no NAS PDU) and its Response" ||
+    not_ok "tshark S1: setup response $setup, release command $rel, response $relres"
+diam_gx_wait "len(ccrt)>1" 100
+check "the second detach's CCR-T; two CCR-Us in all" diam_gx_j "len(ccrt)==2 and len(ccru)==2"
 agw_stop TERM
 diam_sim_stop
 diam_tshark_stop

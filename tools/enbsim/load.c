@@ -582,6 +582,24 @@ static void on_erab_setup(struct enbsim *x, struct enbsim_ue *ue, const struct e
         dedicated |= o[i].dedicated_done;
     }
     unsigned n = enbsim_bind_erabs(x, ue, dl, res);
+    /* --bearer-reject ue: the eNB set the E-RAB up (its radio bearer and
+     * tunnel end), the UE refused the bearer (TS 24.301 6.4.2.4): the
+     * E-RAB is in the response all the same; the MME releases it */
+    for (unsigned i = 0; i < dl->n_erab && n < ENB_ERAB_MAX; i++) {
+        if (!o[i].dedicated_rejected)
+            continue;
+        res[n] = (struct enb_erab){0};
+        res[n].id = dl->erab[i].id;
+        res[n].teid = ((uint32_t)(ext_of(x, ue)->teid_gen & 63) << 26) |
+                      ((uint32_t)(ue->idx + 1) << 4) | (dl->erab[i].id & 15);
+        res[n].addr = e->cfg.s1u_addr;
+        if (e->cfg.has_s1u6) {
+            res[n].addr.s_addr = 0;
+            res[n].has6 = true;
+            res[n].addr6 = e->cfg.s1u_addr6;
+        }
+        n++;
+    }
     int m = n || n_failed
                 ? enb_build_erab_setup_response_failed(ue->mme_ue_id, ue->enb_ue_id, res, n,
                                                        failed, n_failed,
