@@ -249,14 +249,14 @@ for _ in $(seq 50); do
 done
 agw_stop TERM
 check "the unanswered final usage is kept in SQLite" \
-    test "$(sqlite3 "$AGW_DB" "SELECT bytes FROM gy_unreported")" = 8000
+    test "$(sqlite3 "$AGW_DB" "SELECT bytes FROM ccr_journal")" = 8000
 agw_start || not_ok "xepc-agwd restart"
 wait_ocs
 sleep 7
 check "after the restarts: the CCR-T reports the 8000 bytes of before and during the restart, sent again once answered" \
     j "$REC" "[(m['cc_type'],usu(m)) for m in ccr('$IMSI_rst')]==[(1,0),(3,8000),(3,8000)]"
 check "acknowledged: nothing left in SQLite, nothing sent a third time" \
-    test "$(sqlite3 "$AGW_DB" "SELECT COUNT(*) FROM gy_unreported") $(sqlite3 "$AGW_DB" "SELECT COUNT(*) FROM gy_session")" = "0 0"
+    test "$(sqlite3 "$AGW_DB" "SELECT COUNT(*) FROM ccr_journal") $(sqlite3 "$AGW_DB" "SELECT COUNT(*) FROM gy_session")" = "0 0"
 check "xepc-agwd still runs" kill -0 "$AGW_PID"
 agw_stop TERM
 exit $((TAP_FAILED > 0))

@@ -82,6 +82,23 @@ struct sess {
     double t;                           /* when its first request came */
 };
 
+/* A Gx/Gy CCR answered: a request sent again (RFC 6733 3: the T flag; RFC
+ * 4006 5.1: the same Session-Id and CC-Request-Number) gets this answer
+ * again and is not counted again. */
+#define MAX_ANSWERED 512
+struct answered {
+    uint32_t app;
+    uint32_t no;                        /* CC-Request-Number */
+    uint32_t e2e;                       /* End-to-End Identifier */
+    uint32_t hash;                      /* of sid */
+    char sid[DIAM_ID_MAX + 64];
+    char origin[DIAM_ID_MAX];
+    union {
+        struct diam_gy_cca gy;
+        struct diam_gx_cca gx;
+    } *cca;
+};
+
 struct sim {
     struct diam_node *node;
     char realm[DIAM_ID_MAX];
@@ -107,6 +124,10 @@ struct sim {
     uint32_t triggers[DIAM_MAX_TRIGGERS];
     uint32_t default_qci, default_arp;  /* Default-EPS-Bearer-QoS of every CCA-I, 0 = none */
     bool accept_qos;                    /* CCA-U authorises a reported QoS change */
+    struct answered answered[MAX_ANSWERED];  /* a ring */
+    unsigned next_answered;
+    /* what became of the request being handled, for its record line */
+    bool cur_dup, cur_silenced, cur_retransmit;
 };
 
 static volatile sig_atomic_t stop;
@@ -459,6 +480,7 @@ static int apply_fault(struct sim *s, struct msg **req, const char *cmd, uint32_
     if (!f->code) {
         diam_msg_free(*req);    /* silence: the peer's Tx timer runs out */
         *req = NULL;
+        s->cur_silenced = true;
         return 1;
     }
     if (f->exp) {
@@ -604,6 +626,54 @@ static void on_pur(struct sim *s, struct msg *m)
         diam_send_answer(s->node, &m);
 }
 
+static uint32_t sid_hash(const char *p)
+{
+    uint32_t h = 2166136261u;           /* FNV-1a */
+    for (; *p; p++)
+        h = (h ^ (uint8_t)*p) * 16777619u;
+    return h;
+}
+
+/* RFC 4006 5.1, RFC 6733 3: a request we answered already: the same
+ * Session-Id and CC-Request-Number, or the T flag and the same End-to-End
+ * Identifier from the same origin. */
+static struct answered *find_answered(struct sim *s, struct msg *m, uint32_t app,
+                                      const struct diam_header_info *h, uint32_t no)
+{
+    uint32_t e2e = 0;
+    bool t = false;
+    diam_msg_ids(m, &e2e, &t);
+    s->cur_retransmit = t;
+    uint32_t hash = sid_hash(h->session_id);
+    for (unsigned i = 0; i < MAX_ANSWERED; i++) {
+        struct answered *a = &s->answered[i];
+        if (!a->cca || a->app != app)
+            continue;
+        if ((a->no == no && a->hash == hash && !strcmp(a->sid, h->session_id)) ||
+            (t && a->e2e == e2e && !strcmp(a->origin, h->origin_host)))
+            return a;
+    }
+    return NULL;
+}
+
+/* Keeps the answer about to be sent for m (cca: sizeof bytes). */
+static void keep_answered(struct sim *s, struct msg *m, uint32_t app,
+                          const struct diam_header_info *h, uint32_t no, const void *cca,
+                          size_t size)
+{
+    struct answered *a = &s->answered[s->next_answered++ % MAX_ANSWERED];
+    if (!a->cca && !(a->cca = malloc(sizeof(*a->cca))))
+        return;
+    a->app = app;
+    a->no = no;
+    a->e2e = 0;
+    diam_msg_ids(m, &a->e2e, NULL);
+    snprintf(a->sid, sizeof(a->sid), "%s", h->session_id);
+    a->hash = sid_hash(a->sid);
+    snprintf(a->origin, sizeof(a->origin), "%s", h->origin_host);
+    memcpy(a->cca, cca, size);
+}
+
 static void on_gx_ccr(struct sim *s, struct msg *m)
 {
     struct diam_gx_ccr ccr;
@@ -611,6 +681,13 @@ static void on_gx_ccr(struct sim *s, struct msg *m)
     memset(&cca, 0, sizeof(cca));
     if (diam_gx_ccr_decode(m, &ccr)) {
         diam_answer_result(&m, 5004);
+        goto send;
+    }
+    struct answered *dup = find_answered(s, m, DIAM_APPID_GX, &ccr.h, ccr.cc_request_number);
+    if (dup) {
+        /* answered like the original, nothing done again */
+        s->cur_dup = true;
+        diam_gx_cca_answer(&m, &dup->cca->gx);
         goto send;
     }
     if (apply_fault(s, &m, "gx", ccr.cc_request_type))
@@ -670,6 +747,7 @@ static void on_gx_ccr(struct sim *s, struct msg *m)
             memcpy(cca.monitors, s->monitors, sizeof(cca.monitors));
         }
     }
+    keep_answered(s, m, DIAM_APPID_GX, &ccr.h, ccr.cc_request_number, &cca, sizeof(cca));
     diam_gx_cca_answer(&m, &cca);
 send:
     if (m)
@@ -692,6 +770,13 @@ static void on_gy_ccr(struct sim *s, struct msg *m)
     memset(&cca, 0, sizeof(cca));
     if (diam_gy_ccr_decode(m, &ccr)) {
         diam_answer_result(&m, 5004);
+        goto send;
+    }
+    struct answered *dup = find_answered(s, m, DIAM_APPID_GY, &ccr.h, ccr.cc_request_number);
+    if (dup) {
+        /* the same grant, the used units not counted again */
+        s->cur_dup = true;
+        diam_gy_cca_answer(&m, &dup->cca->gy);
         goto send;
     }
     if (apply_fault(s, &m, "gy", ccr.cc_request_type))
@@ -760,6 +845,7 @@ static void on_gy_ccr(struct sim *s, struct msg *m)
         if (q->remaining == 0)
             out->fui = q->final;        /* RFC 4006 5.6.1: the last grant */
     }
+    keep_answered(s, m, DIAM_APPID_GY, &ccr.h, ccr.cc_request_number, &cca, sizeof(cca));
     diam_gy_cca_answer(&m, &cca);
 send:
     if (m)
@@ -776,11 +862,48 @@ static void record(struct sim *s, struct msg *m)
     fflush(s->rec);
 }
 
+/* A request's line, written once it is handled: its JSON (taken before,
+ * the handler consumes the message) with what became of it: "dup" (a
+ * request answered before, sent again: answered alike, not counted
+ * again), "silenced" (left unanswered: not counted), "retransmit" (the T
+ * flag).  So the used units of the lines without "dup" or "silenced" are
+ * what the OCS/PCRF counted, each byte once. */
+static void record_request(struct sim *s, const char *js, size_t len)
+{
+    if (!s->rec || !js || !len || js[len - 1] != '}')
+        return;
+    fprintf(s->rec, "{\"t\":%.3f,\"msg\":%.*s", now_s(s), (int)(len - 1), js);
+    if (s->cur_retransmit)
+        fputs(",\"retransmit\":true", s->rec);
+    if (s->cur_dup)
+        fputs(",\"dup\":true", s->rec);
+    if (s->cur_silenced)
+        fputs(",\"silenced\":true", s->rec);
+    fputs("}}\n", s->rec);
+    fflush(s->rec);
+}
+
+static void handle_request(struct sim *s, struct diam_event *ev);
+
 static void on_request(struct sim *s, struct diam_event *ev)
+{
+    char *js = NULL;
+    size_t len = 0;
+    FILE *mf = s->rec ? open_memstream(&js, &len) : NULL;
+    if (mf) {
+        sim_json_msg(mf, ev->msg);
+        fclose(mf);
+    }
+    s->cur_dup = s->cur_silenced = s->cur_retransmit = false;
+    handle_request(s, ev);
+    record_request(s, js, len);
+    free(js);
+}
+
+static void handle_request(struct sim *s, struct diam_event *ev)
 {
     struct msg *m = ev->msg;
     ev->msg = NULL;
-    record(s, m);
     switch (ev->app_id) {
     case DIAM_APPID_S6A:
         if (ev->cmd_code == 318)
@@ -1093,5 +1216,7 @@ int main(int argc, char **argv)
     if (s.rec)
         fclose(s.rec);
     free(s.subs);
+    for (unsigned i = 0; i < MAX_ANSWERED; i++)
+        free(s.answered[i].cca);
     return 0;
 }

@@ -59,11 +59,23 @@ struct gx_mon {
     bool armed;                     /* a grant outstanding: report when used */
     bool rule_level;                /* 5.3.61 PCC_RULE_LEVEL, else SESSION_LEVEL */
 };
+/* What a usage report's answer settles: the key's base moves to the count
+ * the report read (the journal row's `settle`, agw_ccr.h) */
+struct gx_settle {
+    char key[64];
+    uint64_t base;
+};
 struct gx_mons {
     unsigned n;
     struct gx_mon m[GX_MAX_MONITORS];
     bool busy;                      /* a CCR-U in flight */
+    unsigned n_pend;                /* its reports, settled by its answer */
+    struct gx_settle pend[GX_MAX_MONITORS];
 };
+/* gx_monitor.c: the CCR-U's answer came (ok: its reports settle: the
+ * bases move), or it failed (the usage goes in the next report) */
+struct gx_sess;
+void gx_monitors_answered(struct agw_ctx *ctx, struct gx_sess *s, bool ok);
 /* gx_event.c: the event triggers armed by the PCRF (TS 29.212 5.3.7) and
  * the values last reported */
 enum { GX_RULE_PENDING = 0, GX_RULE_ACTIVE, GX_RULE_FAILED };
@@ -181,6 +193,9 @@ int gx_ipfilter_parse(const char *text, uint32_t flow_direction, struct dp_rule_
 int gx_rules_to_dp(const struct diam_rule_def *defs, unsigned n_defs, struct dp_rule_spec *out,
                    unsigned cap, const char **bad);
 struct diam_node *gx_node(struct agw_ctx *ctx);
+/* ccr_journal.c's state, kept with the node (ctx->gx must be set) */
+struct ccr_state;
+struct ccr_state **gx_ccr_slot(struct agw_ctx *ctx);
 struct agw_gx_stats *gx_stats_mut(struct agw_ctx *ctx);
 uint64_t gx_boot_id(const struct agw_ctx *ctx);
 void gx_handle_event(struct agw_ctx *ctx, struct diam_event *ev);

@@ -60,6 +60,12 @@ void gy_policy_done(struct agw_ctx *ctx, const struct agw_pdn *p, uint64_t carry
 void gy_session_installed(struct agw_ctx *ctx, const struct agw_pdn *p);
 void gy_session_stop(struct agw_ctx *ctx, const struct agw_ue *ue, const struct agw_pdn *p);
 
+/* gy_build.c: the CCR-T of a journal row kept without its bytes (a row of
+ * 0004's gy_unreported), for ccr_journal.c */
+struct ccr_row;
+struct msg;
+int gy_build_stored(struct agw_ctx *ctx, const struct ccr_row *r, struct msg **m);
+
 /* gy_handler.c */
 void gy_handle_event(struct agw_ctx *ctx, struct diam_event *ev);
 void gy_quota_event(struct agw_ctx *ctx, uint32_t ul_teid, uint32_t rating_group, bool exhausted);

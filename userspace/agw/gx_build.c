@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "agw/agw.h"
+#include "agw/agw_ccr.h"
 #include "agw/agw_gx.h"
 #include "diameter/diam.h"
 
@@ -89,18 +90,32 @@ static void send_ccr(struct agw_ctx *ctx, const struct agw_ue *ue, const struct 
         if (type == DIAM_CC_UPDATE)
             gx_sess_monitors(gs)->busy = true;
     }
+    int rc = diam_gx_ccr_encode(&ccr, &m);
+    /* the session by its uplink TEID (also for a request sent again after
+     * a restart: agw_ccr.h) and the request type */
+    uint64_t cookie = (uint64_t)p->ul_teid << 8 | type;
+    unsigned tx = ctx->cfg->diameter.gx.tx_timeout_ms;
+    if (!rc && ccr.n_monitors && gs) {
+        /* usage reports: journalled with the bases their answer settles,
+         * committed before the request leaves */
+        struct gx_mons *ms = gx_sess_monitors(gs);
+        struct ccr_row row = { .sid = ccr.h.session_id, .no = ccr.cc_request_number,
+                               .app = DIAM_APPID_GX, .type = type, .ul_teid = p->ul_teid,
+                               .imsi = ue->imsi, .settle = ms->pend,
+                               .settle_len = ms->n_pend * sizeof(ms->pend[0]),
+                               .cookie = cookie };
+        rc = ccr_send(ctx, &m, &row, tx);
+    } else if (!rc) {
+        rc = ccr_send_plain(ctx, &m, tx, cookie);
+    }
     if (type == DIAM_CC_TERMINATION && gs)
         gx_sess_free(ctx, gs);
-    int rc = diam_gx_ccr_encode(&ccr, &m);
-    uint64_t cookie = (uint64_t)ue->id << 16 | (uint64_t)p->ebi << 8 | type;
-    if (!rc)
-        rc = diam_send(node, &m, ctx->cfg->diameter.gx.tx_timeout_ms, cookie);
     if (rc < 0) {
         LOG_WARN(ctx, "gx", "ue %s: CCR-%c not sent: %s", ue_imsi_log(ctx, ue, b),
                  type == DIAM_CC_INITIAL ? 'I' : type == DIAM_CC_UPDATE ? 'U' : 'T',
                  strerror(-rc));
         if (type == DIAM_CC_UPDATE && gs)
-            gx_sess_monitors(gs)->busy = false;
+            gx_monitors_answered(ctx, gs, false);
         return;
     }
     if (type == DIAM_CC_UPDATE)

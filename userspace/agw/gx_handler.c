@@ -8,10 +8,19 @@
 #include "agw/agw_gx.h"
 #include "diameter/diam.h"
 
+/* A CCR-U's answer or timeout for the session of uplink TEID teid: its
+ * usage reports settled or not (gx_monitor.c). */
+static void update_answered(struct agw_ctx *ctx, uint32_t teid, bool ok)
+{
+    struct gx_sess *s = gx_sess_find(ctx, teid);
+    if (s && gx_sess_monitors(s)->busy)
+        gx_monitors_answered(ctx, s, ok);
+}
+
 static void on_cca(struct agw_ctx *ctx, struct diam_event *ev)
 {
     struct diam_gx_cca *cca = calloc(1, sizeof(*cca));
-    uint32_t ue_id = (uint32_t)(ev->cookie >> 16);
+    uint32_t teid = (uint32_t)(ev->cookie >> 8);
     uint32_t t = (uint32_t)(ev->cookie & 0xff);
     char type = t == DIAM_CC_INITIAL ? 'I' : t == DIAM_CC_UPDATE ? 'U' : 'T';
     char why[160];
@@ -20,7 +29,9 @@ static void on_cca(struct agw_ctx *ctx, struct diam_event *ev)
     int rc = diam_gx_cca_decode(ev->msg, cca);
     if (rc < 0) {
         gx_stats_mut(ctx)->cca_failed++;
-        LOG_WARN(ctx, "gx", "ue id %u: CCA-%c undecodable: %s", ue_id, type, strerror(-rc));
+        LOG_WARN(ctx, "gx", "session 0x%08x: CCA-%c undecodable: %s", teid, type, strerror(-rc));
+        if (type == 'U')
+            update_answered(ctx, teid, false);
         goto out;
     }
     uint32_t code = cca->h.result_code ? cca->h.result_code : cca->h.exp_result_code;
@@ -29,23 +40,27 @@ static void on_cca(struct agw_ctx *ctx, struct diam_event *ev)
          * bearer is already up (it does not wait for the CCA), so this is
          * reported only (docs/charging.md) */
         gx_stats_mut(ctx)->cca_failed++;
-        LOG_WARN(ctx, "gx", "ue id %u: CCA-%c result %u from %s", ue_id, type, code,
+        LOG_WARN(ctx, "gx", "session 0x%08x: CCA-%c result %u from %s", teid, type, code,
                  cca->h.origin_host);
+        /* the reports are not settled: they go in the next request */
+        if (type == 'U')
+            update_answered(ctx, teid, false);
         goto out;
     }
     gx_stats_mut(ctx)->cca_ok++;
-    LOG_INFO(ctx, "gx", "ue id %u: CCA-%c ok: %u+%u+%u rules to install, %u to remove", ue_id,
-             type, cca->rules.n_install_names, cca->rules.n_install_bases, cca->rules.n_defs,
-             cca->rules.n_remove_names + cca->rules.n_remove_bases);
+    LOG_INFO(ctx, "gx", "session 0x%08x: CCA-%c ok: %u+%u+%u rules to install, %u to remove",
+             teid, type, cca->rules.n_install_names, cca->rules.n_install_bases,
+             cca->rules.n_defs, cca->rules.n_remove_names + cca->rules.n_remove_bases);
     if (type == 'T')
         goto out;
     struct gx_sess *s = gx_sess_by_sid(ctx, cca->h.session_id);
     if (!s) {
-        LOG_INFO(ctx, "gx", "ue id %u: CCA-%c for a session that is gone", ue_id, type);
+        LOG_INFO(ctx, "gx", "session 0x%08x: CCA-%c for a session that is gone", teid, type);
         goto out;
     }
-    if (type == 'U')
-        gx_sess_monitors(s)->busy = false;
+    /* 4.5.17: the reports are settled before the answer's new grants */
+    if (type == 'U' && gx_sess_monitors(s)->busy)
+        gx_monitors_answered(ctx, s, true);
     /* TS 29.212 4.5.1: the rules and QoS of the CCA-I apply to the
      * IP-CAN session (those of a CCA-U as well, 4.5.2) */
     struct diam_rules *rl = &cca->rules;
@@ -59,7 +74,7 @@ static void on_cca(struct agw_ctx *ctx, struct diam_event *ev)
     if ((type == 'I' || rl->n_install_names || rl->n_install_bases || rl->n_defs ||
          rl->n_remove_names || rl->n_remove_bases || (cca->qos.present && !signalled)) &&
         gx_policy_apply(ctx, s, rl, signalled ? &none : &cca->qos, why, sizeof(why)) < 0)
-        LOG_WARN(ctx, "gx", "ue id %u: CCA-%c policy not applied: %s", ue_id, type, why);
+        LOG_WARN(ctx, "gx", "session 0x%08x: CCA-%c policy not applied: %s", teid, type, why);
     /* 4.5.17: the grants of the usage monitoring keys */
     gx_monitors_apply(ctx, s, cca->monitors, cca->n_monitors);
     /* 4.5.3: the event triggers armed from now on */
@@ -191,8 +206,10 @@ void gx_handle_event(struct agw_ctx *ctx, struct diam_event *ev)
         /* RFC 4006 13: Tx expired; Credit-Control-Failure-Handling is not
          * applied yet (docs/charging.md) */
         gx_stats_mut(ctx)->timeouts++;
-        LOG_WARN(ctx, "gx", "ue id %u: no CCA within %u ms", (uint32_t)(ev->cookie >> 16),
+        LOG_WARN(ctx, "gx", "session 0x%08x: no CCA within %u ms", (uint32_t)(ev->cookie >> 8),
                  ctx->cfg->diameter.gx.tx_timeout_ms);
+        if ((ev->cookie & 0xff) == DIAM_CC_UPDATE)
+            update_answered(ctx, (uint32_t)(ev->cookie >> 8), false);
         break;
     case DIAM_EV_REQUEST:
         on_request(ctx, ev);

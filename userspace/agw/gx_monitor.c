@@ -136,9 +136,11 @@ void gx_monitors_apply(struct agw_ctx *ctx, struct gx_sess *s, const struct diam
 
 /* The Usage-Monitoring-Information of a CCR: the keys whose grant is used
  * up (a CCR-U), or every key (the CCR-T, final = true); each reports the
- * bytes since its last report, which becomes the new base (stored with
- * the session: a restart reports what came since, once).  Returns how
- * many. */
+ * bytes since its last report.  The count read becomes the key's base
+ * when the answer comes (gx_monitors_answered; ms->pend, journalled with
+ * the request: agw_ccr.h), so that a request lost to a crash is sent
+ * again as it was and one that failed goes in the next report: each byte
+ * once.  Returns how many. */
 unsigned gx_monitors_report(struct agw_ctx *ctx, struct gx_sess *s, struct diam_gx_ccr *ccr,
                             bool final)
 {
@@ -147,6 +149,7 @@ unsigned gx_monitors_report(struct agw_ctx *ctx, struct gx_sess *s, struct diam_
     if (!ms->n || !session_info(ctx, gx_sess_teid(s), &info))
         return 0;
     unsigned n = 0;
+    ms->n_pend = 0;
     for (unsigned i = 0; i < ms->n && ccr->n_monitors < DIAM_MAX_MONITORS; i++) {
         struct gx_mon *k = &ms->m[i];
         uint64_t now;
@@ -164,7 +167,8 @@ unsigned gx_monitors_report(struct agw_ctx *ctx, struct gx_sess *s, struct diam_
             u->has_level = true;
             u->level = 1;
         }
-        k->base = now;
+        memcpy(ms->pend[ms->n_pend].key, k->key, sizeof(k->key));
+        ms->pend[ms->n_pend++].base = now;
         k->armed = false;       /* until the PCRF grants again */
         n++;
     }
@@ -173,6 +177,19 @@ unsigned gx_monitors_report(struct agw_ctx *ctx, struct gx_sess *s, struct diam_
     if (n && !final)
         gx_sess_save(ctx, s);
     return n;
+}
+
+void gx_monitors_answered(struct agw_ctx *ctx, struct gx_sess *s, bool ok)
+{
+    struct gx_mons *ms = gx_sess_monitors(s);
+    ms->busy = false;
+    for (unsigned i = 0; ok && i < ms->n_pend; i++)
+        for (unsigned j = 0; j < ms->n; j++)
+            if (!strcmp(ms->m[j].key, ms->pend[i].key) && ms->pend[i].base > ms->m[j].base)
+                ms->m[j].base = ms->pend[i].base;
+    if (ok && ms->n_pend)
+        gx_sess_save(ctx, s);   /* with the journal row's deletion */
+    ms->n_pend = 0;
 }
 
 void gx_monitors_carry_read(struct agw_ctx *ctx, struct gx_sess *s, uint64_t pre[GX_MAX_MONITORS])

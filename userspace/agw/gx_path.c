@@ -9,6 +9,7 @@
 #include "agw/agw_gx.h"
 #include "agw/agw_s6a.h"
 #include "agw/agw_gy.h"
+#include "agw/agw_ccr.h"
 #include "diameter/diam.h"
 
 struct agw_gx {
@@ -18,6 +19,7 @@ struct agw_gx {
     struct agw_gx_stats stats;
     struct agw_hash sessions;       /* struct gx_sess by uplink TEID (gx_policy.c) */
     ev_timer monitor;               /* usage monitoring, once a second (gx_monitor.c) */
+    struct ccr_state *ccr;          /* the requests' journal and queue (ccr_journal.c) */
 };
 
 static void monitor_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -34,12 +36,19 @@ static void gx_io_cb(struct ev_loop *loop, ev_io *w, int revents)
     struct agw_ctx *ctx = w->data;
     struct diam_event ev;
     while (ctx->gx && diam_node_next(ctx->gx->node, &ev)) {
-        if (ev.app_id == DIAM_APPID_S6A)
+        if (ev.app_id == DIAM_APPID_S6A) {
             s6a_handle_event(ctx, &ev);
-        else if (ev.app_id == DIAM_APPID_GY)
-            gy_handle_event(ctx, &ev);          /* the OCS (agw_gy.h) */
-        else
-            gx_handle_event(ctx, &ev);
+        } else {
+            /* Gx/Gy requests go out through ccr_journal.c: its cookies
+             * mapped back, the journal settled (agw_ccr.h) */
+            bool ours = ccr_on_event(ctx, &ev);
+            if (ev.app_id == DIAM_APPID_GY)
+                gy_handle_event(ctx, &ev);      /* the OCS (agw_gy.h) */
+            else
+                gx_handle_event(ctx, &ev);
+            if (ours)
+                ccr_after_event(ctx, &ev);
+        }
         diam_event_done(&ev);
     }
 }
@@ -105,6 +114,8 @@ int gx_open(struct agw_ctx *ctx)
     gx->io.data = ctx;
     ev_io_start(ctx->loop, &gx->io);
     ctx->gx = gx;
+    if ((rc = ccr_open(ctx)) < 0)
+        return rc;
     if (c->diameter.gx.enabled) {
         rc = gx_sessions_load(ctx);
         if (rc > 0)
@@ -128,6 +139,7 @@ void gx_close(struct agw_ctx *ctx)
     if (!gx)
         return;
     gy_close(ctx);
+    ccr_close(ctx);
     ev_io_stop(ctx->loop, &gx->io);
     ev_timer_stop(ctx->loop, &gx->monitor);
     gx_sessions_free_all(ctx);
@@ -141,6 +153,11 @@ void gx_close(struct agw_ctx *ctx)
 struct agw_hash *gx_sessions(struct agw_ctx *ctx)
 {
     return ctx->gx ? &ctx->gx->sessions : NULL;
+}
+
+struct ccr_state **gx_ccr_slot(struct agw_ctx *ctx)
+{
+    return &ctx->gx->ccr;
 }
 
 struct diam_node *gx_node(struct agw_ctx *ctx)

@@ -11,6 +11,7 @@
 #include <sqlite3.h>
 
 #include "agw/agw.h"
+#include "agw/agw_ccr.h"
 #include "agw/agw_db.h"
 #include "agw/agw_gx.h"
 #include "agw/agw_gy.h"
@@ -333,6 +334,20 @@ int gx_sessions_load(struct agw_ctx *ctx)
          * (gx_event.c) */
         s->ev.armed = (uint64_t)sqlite3_column_int64(st, 9);
         s->ev.fresh = true;
+        /* a CCR-U with usage reports not answered before the restart: sent
+         * again as it was (agw_ccr.h), its answer settles them */
+        struct ccr_row r;
+        if (ccr_pending(ctx, s->sid, &r) && r.app == DIAM_APPID_GX &&
+            r.type == DIAM_CC_UPDATE && r.settle_len % sizeof(s->mons.pend[0]) == 0 &&
+            r.settle_len / sizeof(s->mons.pend[0]) <= GX_MAX_MONITORS) {
+            s->mons.busy = true;
+            s->mons.n_pend = (unsigned)(r.settle_len / sizeof(s->mons.pend[0]));
+            memcpy(s->mons.pend, r.settle, r.settle_len);
+            for (unsigned i = 0; i < s->mons.n_pend; i++)
+                s->mons.pend[i].key[sizeof(s->mons.pend[i].key) - 1] = 0;
+            if (s->cc_number < r.no)
+                s->cc_number = r.no;
+        }
         if (agw_hash_add(h, &s->by_teid, s->ul_teid) < 0) {
             free(s);
             continue;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "agw/gy_int.h"
+#include "agw/agw_ccr.h"
 #include "dp/dp.h"
 
 static bool gy_applies(const struct agw_ctx *ctx, const struct agw_pdn *p)
@@ -101,8 +102,19 @@ int gy_send_ccr(struct agw_ctx *ctx, struct gy_sess *g, uint32_t type, uint32_t 
         ccr.termination_cause = 1;          /* RFC 6733 8.15 DIAMETER_LOGOUT */
     int rc = diam_gy_ccr_encode(&ccr, &m);
     uint64_t cookie = (uint64_t)g->ul_teid << 32 | g->next_no;
-    if (!rc)
-        rc = diam_send(node, &m, ctx->cfg->diameter.gy.tx_timeout_ms, cookie);
+    uint64_t used = type == DIAM_CC_INITIAL ? 0 : charged - g->reported;
+    unsigned tx = ctx->cfg->diameter.gy.tx_timeout_ms;
+    if (!rc && type == DIAM_CC_INITIAL) {
+        rc = ccr_send_plain(ctx, &m, tx, cookie);
+    } else if (!rc) {
+        /* journalled with what it reports and the base its answer
+         * settles, committed before it leaves (agw_ccr.h) */
+        struct ccr_row row = { .sid = g->sid, .no = g->next_no, .app = DIAM_APPID_GY,
+                               .type = type, .ul_teid = g->ul_teid, .imsi = g->imsi,
+                               .rg = g->rg, .bytes = used, .base = charged,
+                               .cookie = cookie };
+        rc = ccr_send(ctx, &m, &row, tx);
+    }
     struct agw_gy_stats *st = &gy_of(ctx)->stats;
     if (rc < 0) {
         LOG_WARN(ctx, "gy", "session 0x%08x: CCR not sent: %s", g->ul_teid, strerror(-rc));
@@ -110,13 +122,14 @@ int gy_send_ccr(struct agw_ctx *ctx, struct gy_sess *g, uint32_t type, uint32_t 
     }
     LOG_INFO(ctx, "gy", "session 0x%08x: CCR-%c #%u rg %u used %llu reason %u", g->ul_teid,
              type == DIAM_CC_INITIAL ? 'I' : type == DIAM_CC_UPDATE ? 'U' : 'T', g->next_no, g->rg,
-             (unsigned long long)(type == DIAM_CC_INITIAL ? 0 : charged - g->reported),
-             type == DIAM_CC_INITIAL ? 0 : ms->reporting_reason);
+             (unsigned long long)used, type == DIAM_CC_INITIAL ? 0 : ms->reporting_reason);
     g->busy = true;
     g->busy_no = g->next_no++;
     g->busy_type = type;
     g->busy_snap = charged;
-    g->busy_used = type == DIAM_CC_INITIAL ? 0 : charged - g->reported;
+    g->busy_used = used;
+    if (type == DIAM_CC_UPDATE)
+        gy_store_save(ctx, g);      /* the next number, with the journal row */
     if (type == DIAM_CC_INITIAL)
         st->ccr_i++;
     else if (type == DIAM_CC_UPDATE)
@@ -202,8 +215,11 @@ bool gy_policy_add(struct agw_ctx *ctx, const struct agw_pdn *p, struct dp_sessi
 void gy_policy_done(struct agw_ctx *ctx, const struct agw_pdn *p, uint64_t carry)
 {
     struct gy_sess *g = gy_find(ctx, p->ul_teid);
-    if (g && g->installed)
+    if (g && g->installed) {
         g->off += carry;
+        if (g->initial_done && carry)
+            gy_store_save(ctx, g);  /* charged() continues across a restart */
+    }
 }
 
 void gy_session_installed(struct agw_ctx *ctx, const struct agw_pdn *p)
@@ -228,47 +244,32 @@ void gy_session_stop(struct agw_ctx *ctx, const struct agw_ue *ue, const struct 
         gy_forget(ctx, g);      /* its row stays: restored at the next start */
         return;
     }
-    if (g->initial_done) {
-        /* RFC 4006 5.4; the final usage is kept until the OCS answers
-         * (gy_store.c) */
-        uint64_t charged = g->reported;
-        uint32_t no = g->next_no;
-        gy_charged(ctx, g, &charged, NULL);
-        gy_store_unreported(ctx, g, no, charged - g->reported);
+    if (g->initial_done)
+        /* RFC 4006 5.4; the final usage is journalled and sent until the
+         * OCS answers (agw_ccr.h) */
         gy_send_ccr(ctx, g, DIAM_CC_TERMINATION, DIAM_RR_FINAL);
-    }
     gy_store_forget(ctx, g->ul_teid);
     gy_forget(ctx, g);
 }
 
-int gy_send_stored(struct agw_ctx *ctx, const char *sid, uint32_t ul_teid, const char *imsi,
-                   uint32_t rg, uint32_t no, uint64_t bytes)
+/* A CCR-T of a journal row without its bytes (0004's gy_unreported,
+ * before the journal): the same Session-Id, number and usage. */
+int gy_build_stored(struct agw_ctx *ctx, const struct ccr_row *r, struct msg **m)
 {
-    struct diam_node *node = gx_node(ctx);
     struct diam_gy_ccr ccr;
-    struct msg *m = NULL;
-    if (!node)
-        return -ENOTCONN;
     memset(&ccr, 0, sizeof(ccr));
-    snprintf(ccr.h.session_id, sizeof(ccr.h.session_id), "%s", sid);
+    snprintf(ccr.h.session_id, sizeof(ccr.h.session_id), "%s", r->sid);
     snprintf(ccr.h.dest_realm, sizeof(ccr.h.dest_realm), "%s", ctx->cfg->diameter.realm);
     ccr.cc_request_type = DIAM_CC_TERMINATION;
-    ccr.cc_request_number = no;
-    snprintf(ccr.sub.imsi, sizeof(ccr.sub.imsi), "%s", imsi);
+    ccr.cc_request_number = r->no;
+    snprintf(ccr.sub.imsi, sizeof(ccr.sub.imsi), "%s", r->imsi);
     ccr.n_mscc = 1;
     diam_mscc_init(&ccr.mscc[0]);
     ccr.mscc[0].has_rating_group = true;
-    ccr.mscc[0].rating_group = rg;
-    ccr.mscc[0].used = (struct diam_units){ .present = true, .has_total = true, .total = bytes };
+    ccr.mscc[0].rating_group = r->rg;
+    ccr.mscc[0].used = (struct diam_units){ .present = true, .has_total = true, .total = r->bytes };
     ccr.mscc[0].has_reporting_reason = true;
     ccr.mscc[0].reporting_reason = DIAM_RR_FINAL;
     ccr.termination_cause = 1;
-    int rc = diam_gy_ccr_encode(&ccr, &m);
-    if (!rc)
-        rc = diam_send(node, &m, ctx->cfg->diameter.gy.tx_timeout_ms,
-                       (uint64_t)ul_teid << 32 | no);
-    if (!rc)
-        LOG_INFO(ctx, "gy", "session 0x%08x: stored final usage %llu sent again (CCR-T #%u)",
-                 ul_teid, (unsigned long long)bytes, no);
-    return rc;
+    return diam_gy_ccr_encode(&ccr, m);
 }

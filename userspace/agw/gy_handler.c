@@ -276,6 +276,8 @@ void gy_failure(struct agw_ctx *ctx, struct gy_sess *g, const char *why)
     terminate(ctx, g, why);
 }
 
+static bool cca_apply(struct agw_ctx *ctx, struct gy_sess *g, struct msg *msg);
+
 static void on_cca(struct agw_ctx *ctx, struct diam_event *ev)
 {
     struct agw_gy_stats *st = &gy_of(ctx)->stats;
@@ -283,22 +285,32 @@ static void on_cca(struct agw_ctx *ctx, struct diam_event *ev)
     struct gy_sess *g = gy_find(ctx, teid);
     struct diam_gy_cca cca;
     if (!g || !g->busy || g->busy_no != no) {
-        /* the CCA-T of a released session (or of stored final usage), or
-         * a late answer: an answer that is not a 3xxx acknowledges the
-         * final usage (RFC 4006 5.7) */
+        /* the CCA-T of a released session (or of journalled final
+         * usage): ccr_on_event settled its row (RFC 4006 5.7) */
         if (diam_gy_cca_decode(ev->msg, &cca) == 0) {
             uint32_t c = cca.h.result_code ? cca.h.result_code : cca.h.exp_result_code;
             if (c == DIAM_SUCCESS)
                 st->cca_ok++;
-            if (c < 3000 || c >= 4000)
-                gy_store_acked(ctx, teid, no);
         }
         return;
     }
-    int rc = diam_gy_cca_decode(ev->msg, &cca);
+    if (cca_apply(ctx, g, ev->msg))
+        /* the books as the answer left them, in the iteration's
+         * transaction with the journal row's deletion (agw_ccr.h) */
+        gy_store_save(ctx, g);
+}
+
+/* The answer to g's request in flight; false when g may be gone (the UE
+ * detached) or its row is not to be written. */
+static bool cca_apply(struct agw_ctx *ctx, struct gy_sess *g, struct msg *msg)
+{
+    struct agw_gy_stats *st = &gy_of(ctx)->stats;
+    struct diam_gy_cca cca;
+    int rc = diam_gy_cca_decode(msg, &cca);
     if (rc < 0) {
         st->cca_failed++;
-        return gy_failure(ctx, g, "CCA undecodable");
+        gy_failure(ctx, g, "CCA undecodable");
+        return false;
     }
     uint32_t code = cca.h.result_code ? cca.h.result_code : cca.h.exp_result_code;
     if (cca.has_ccfh)
@@ -308,7 +320,8 @@ static void on_cca(struct agw_ctx *ctx, struct diam_event *ev)
         st->cca_failed++;
         char why[48];
         snprintf(why, sizeof(why), "CCA result %u", code);
-        return gy_failure(ctx, g, why);
+        gy_failure(ctx, g, why);
+        return false;
     }
     uint32_t type = g->busy_type;
     uint64_t snap = g->busy_snap;
@@ -320,7 +333,7 @@ static void on_cca(struct agw_ctx *ctx, struct diam_event *ev)
         snprintf(why, sizeof(why), "CCA-%c result %u", type == 1 ? 'I' : 'U', code);
         if (type != DIAM_CC_TERMINATION)
             terminate(ctx, g, why);
-        return;
+        return false;
     }
     st->cca_ok++;
     g->continue_mode = false;
@@ -338,12 +351,13 @@ static void on_cca(struct agw_ctx *ctx, struct diam_event *ev)
             /* RFC 4006 5.6: no units, the final action at once */
             final_units(ctx, g, &ms->fui);
             gy_grant_set(ctx, g, snap);
-            gy_apply_final(ctx, g);
-            return;
+            gy_store_save(ctx, g);
+            gy_apply_final(ctx, g);     /* TERMINATE: g is gone on return */
+            return false;
         }
         if (mc != DIAM_SUCCESS) {
             block(ctx, g, snap, mc);
-            return;
+            return true;
         }
         if (ms->granted.present) {
             g->threshold = ms->has_volume_threshold ? ms->volume_threshold : 0;
@@ -356,12 +370,11 @@ static void on_cca(struct agw_ctx *ctx, struct diam_event *ev)
                 gy_validity_arm(g, ms->validity_time);
         }
     }
-    if (type == DIAM_CC_INITIAL)
-        gy_store_save(ctx, g);      /* the row a restart finds (gy_store.c) */
     if (g->want_update && !g->final && !g->blocked) {
         g->want_update = false;
         gy_send_ccr(ctx, g, DIAM_CC_UPDATE, g->want_reason);
     }
+    return true;
 }
 
 static void on_request(struct agw_ctx *ctx, struct diam_event *ev)

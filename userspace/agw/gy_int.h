@@ -47,7 +47,6 @@ struct agw_gy {
     struct agw_gy_stats stats;
     uint64_t boot;
     struct gy_store *store;         /* gy_store.c, NULL without a database */
-    ev_timer resend;                /* unacknowledged final usage */
 };
 
 struct agw_gy *gy_of(struct agw_ctx *ctx);
@@ -75,13 +74,6 @@ void gy_store_close(struct agw_ctx *ctx);
 int gy_store_load(struct agw_ctx *ctx);
 void gy_store_save(struct agw_ctx *ctx, const struct gy_sess *g);
 void gy_store_forget(struct agw_ctx *ctx, uint32_t ul_teid);
-void gy_store_unreported(struct agw_ctx *ctx, const struct gy_sess *g, uint32_t no,
-                         uint64_t bytes);
-void gy_store_acked(struct agw_ctx *ctx, uint32_t ul_teid, uint32_t no);
-void gy_store_resend(struct agw_ctx *ctx);
-/* gy_build.c: a stored final report sent again (a CCR-T) */
-int gy_send_stored(struct agw_ctx *ctx, const char *sid, uint32_t ul_teid, const char *imsi,
-                   uint32_t rg, uint32_t no, uint64_t bytes);
 /* Moves the kernel's quota so that granted becomes `total`. */
 void gy_grant_set(struct agw_ctx *ctx, struct gy_sess *g, uint64_t total);
 

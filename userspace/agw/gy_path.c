@@ -25,13 +25,6 @@ void gy_node_cfg(struct agw_ctx *ctx, struct diam_cfg *dc)
     p->port = c->diameter.gy.port;
 }
 
-static void resend_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-    (void)loop;
-    (void)revents;
-    gy_store_resend(w->data);
-}
-
 int gy_open(struct agw_ctx *ctx)
 {
     const struct agw_config *c = ctx->cfg;
@@ -52,9 +45,6 @@ int gy_open(struct agw_ctx *ctx)
     ctx->gy = gy;
     if (gy_store_open(ctx) < 0 || gy_store_load(ctx) < 0)
         return -EIO;
-    ev_timer_init(&gy->resend, resend_cb, 0.5, 3.0);
-    gy->resend.data = ctx;
-    ev_timer_start(ctx->loop, &gy->resend);
     if (ctx->dp && c->diameter.gy.portal.s_addr && dp_portal_set(ctx->dp, c->diameter.gy.portal))
         LOG_WARN(ctx, "gy", "redirect portal not set: %s", dp_ctx_error(ctx->dp));
     LOG_INFO(ctx, "gy", "OCS %s, rating group %u, APN %s, failure handling %u",
@@ -68,7 +58,6 @@ void gy_close(struct agw_ctx *ctx)
     struct agw_gy *gy = ctx->gy;
     if (!gy)
         return;
-    ev_timer_stop(ctx->loop, &gy->resend);
     /* the books as they stand, committed by ctx_fini's agw_commit: the
      * next start goes on from them (gy_store.c) */
     for (uint32_t i = 0; i < gy->max; i++)

@@ -1,16 +1,20 @@
-/* Gy's books in SQLite (schema/agw/NNNN_gy_sessions.sql): the state of each
- * credit-control session as of its last settled report, so that a restart
- * of the daemon reports what the kernel counted meanwhile, once; and final
- * usage the OCS has not acknowledged, sent again until it does (RFC 4006
- * 5.7: usage is not lost when the server is unreachable). */
+/* Gy's books in SQLite (schema/agw/0004_gy_sessions.sql): the state of each
+ * credit-control session, written in the loop iteration's transaction
+ * with every request and every answer (next CC-Request-Number, the base of
+ * the last settled report, off), so that a restart of the daemon reports
+ * what the kernel counted meanwhile, once.  The requests in flight are in
+ * the journal (agw_ccr.h, ccr_journal.c): a restored session whose last
+ * request was not answered waits for it, sent again. */
 #include <string.h>
 #include <time.h>
 
 #include "agw/gy_int.h"
 #include "agw/agw_db.h"
+#include "agw/agw_ccr.h"
+#include "dp/dp.h"
 
 struct gy_store {
-    sqlite3_stmt *save, *forget, *unrep, *acked;
+    sqlite3_stmt *save, *forget;
 };
 
 static sqlite3 *db_of(struct agw_ctx *ctx)
@@ -36,15 +40,7 @@ int gy_store_open(struct agw_ctx *ctx)
                            "reported=?6, granted=?7, off=?8, final=?9, updated=?10",
                            -1, &s->save, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, "DELETE FROM gy_session WHERE ul_teid = ?1", -1, &s->forget,
-                           NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db,
-                           "INSERT OR REPLACE INTO gy_unreported (session_id, ul_teid, imsi, "
-                           "rating_group, request_no, bytes, created) "
-                           "VALUES (?1,?2,?3,?4,?5,?6,?7)",
-                           -1, &s->unrep, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db,
-                           "DELETE FROM gy_unreported WHERE ul_teid = ?1 AND request_no = ?2",
-                           -1, &s->acked, NULL) != SQLITE_OK) {
+                           NULL) != SQLITE_OK) {
         LOG_ERR(ctx, "gy", "preparing statements: %s", sqlite3_errmsg(db));
         return -EIO;
     }
@@ -59,8 +55,6 @@ void gy_store_close(struct agw_ctx *ctx)
         return;
     sqlite3_finalize(s->save);
     sqlite3_finalize(s->forget);
-    sqlite3_finalize(s->unrep);
-    sqlite3_finalize(s->acked);
     free(s);
     gy->store = NULL;
 }
@@ -102,34 +96,6 @@ void gy_store_forget(struct agw_ctx *ctx, uint32_t ul_teid)
         return;
     sqlite3_bind_int64(s->forget, 1, ul_teid);
     run(ctx, s->forget);
-}
-
-void gy_store_unreported(struct agw_ctx *ctx, const struct gy_sess *g, uint32_t no,
-                         uint64_t bytes)
-{
-    struct gy_store *s = gy_of(ctx)->store;
-    if (!s)
-        return;
-    sqlite3_bind_text(s->unrep, 1, g->sid, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s->unrep, 2, g->ul_teid);
-    sqlite3_bind_text(s->unrep, 3, g->imsi, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s->unrep, 4, g->rg);
-    sqlite3_bind_int64(s->unrep, 5, no);
-    sqlite3_bind_int64(s->unrep, 6, (sqlite3_int64)bytes);
-    sqlite3_bind_int64(s->unrep, 7, (sqlite3_int64)time(NULL));
-    run(ctx, s->unrep);
-}
-
-void gy_store_acked(struct agw_ctx *ctx, uint32_t ul_teid, uint32_t no)
-{
-    struct gy_store *s = gy_of(ctx)->store;
-    if (!s)
-        return;
-    sqlite3_bind_int64(s->acked, 1, ul_teid);
-    sqlite3_bind_int64(s->acked, 2, no);
-    run(ctx, s->acked);
-    if (sqlite3_changes(db_of(ctx)) > 0)
-        LOG_INFO(ctx, "gy", "session 0x%08x: stored final usage acknowledged", ul_teid);
 }
 
 /* After a restart: the sessions whose PDN connection was restored (and
@@ -185,6 +151,35 @@ int gy_store_load(struct agw_ctx *ctx)
         g->fui.action = DIAM_FUA_NONE;
         g->installed = g->initial_done = true;
         gy->by_sid[idx] = g;
+        /* granted - charged() is the kernel's remainder at every moment:
+         * the kernel is the truth, also when the daemon died between an
+         * answer's dp_quota_adjust and the commit of the row (the answer,
+         * received again, then moves nothing more); its threshold too */
+        uint64_t charged;
+        int64_t left;
+        struct dp_session_info info;
+        if (gy_charged(ctx, g, &charged, &left)) {
+            g->granted = charged + (uint64_t)(left > 0 ? left : 0);
+            if (dp_session_get(ctx->dp, teid, &info) == 0)
+                for (uint32_t i = 0; i < info.n_charges; i++)
+                    if (info.charges[i].rating_group == g->rg)
+                        g->threshold = info.charges[i].threshold;
+        }
+        /* the last request not answered (agw_ccr.h): the session waits
+         * for its answer, the request sent again as it was (ccr_resend) */
+        struct ccr_row r;
+        if (ccr_pending(ctx, g->sid, &r) && r.app == DIAM_APPID_GY &&
+            r.type == DIAM_CC_UPDATE) {
+            g->busy = true;
+            g->busy_no = r.no;
+            g->busy_type = r.type;
+            g->busy_snap = r.base;
+            g->busy_used = r.bytes;
+            if (g->next_no <= r.no)
+                g->next_no = r.no + 1;
+            LOG_INFO(ctx, "gy", "session 0x%08x: CCR-U #%u (%llu bytes) not answered before the "
+                     "restart: waits for it", teid, r.no, (unsigned long long)r.bytes);
+        }
         n++;
     }
     sqlite3_finalize(st);
@@ -193,34 +188,3 @@ int gy_store_load(struct agw_ctx *ctx)
     return 0;
 }
 
-/* Sends the final usage the OCS has not acknowledged (a CCR-T again, same
- * Session-Id and number: RFC 6733 3 lets a request be retransmitted) when
- * a peer is open. */
-void gy_store_resend(struct agw_ctx *ctx)
-{
-    struct agw_gy *gy = gy_of(ctx);
-    sqlite3 *db = db_of(ctx);
-    sqlite3_stmt *st;
-    struct diam_node *node = gx_node(ctx);
-    if (!db || !gy->store || !node || diam_node_peers_open(node) <= 0)
-        return;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT session_id, ul_teid, imsi, rating_group, request_no, bytes "
-                           "FROM gy_unreported WHERE created <= ?1 LIMIT 256",
-                           -1, &st, NULL) != SQLITE_OK)
-        return;
-    /* not while the first CCR-T may still be answered (its Tx timer) */
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)time(NULL) -
-                                  (ctx->cfg->diameter.gy.tx_timeout_ms + 999) / 1000 - 1);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        const char *sid = (const char *)sqlite3_column_text(st, 0);
-        const char *imsi = (const char *)sqlite3_column_text(st, 2);
-        if (!sid || !imsi)
-            continue;
-        gy_send_stored(ctx, sid, (uint32_t)sqlite3_column_int64(st, 1), imsi,
-                       (uint32_t)sqlite3_column_int64(st, 3),
-                       (uint32_t)sqlite3_column_int64(st, 4),
-                       (uint64_t)sqlite3_column_int64(st, 5));
-    }
-    sqlite3_finalize(st);
-}

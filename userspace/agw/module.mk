@@ -61,7 +61,7 @@ agwd_SRCS := $(addprefix userspace/agw/, agw_ctl.c agw_diam_stats.c agw_hash.c a
                ue_context.c ue_store.c gx_build.c gx_monitor.c gx_event.c gx_handler.c gx_path.c \
                s6a_build.c s6a_handler.c gx_policy.c \
                s1ap_handover.c s1ap_handover_build.c s1ap_reset.c s1ap_ue_mod.c \
-               gy_build.c gy_handler.c gy_path.c gy_store.c \
+               gy_build.c gy_handler.c gy_path.c gy_store.c ccr_journal.c \
                orc_client.c orc_path.c orc_apply.c orc_identity.c orc_policy.c orc_usage.c orc_apn.c \
                orc_network.c pgw_pool.c esm_dqos.c esm_dqos_build.c \
                esm_bearer.c esm_bearer_ctl.c esm_bearer_pcc.c esm_tft.c s1ap_build_bearer.c)

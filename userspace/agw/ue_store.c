@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "agw/agw.h"
+#include "agw/agw_ccr.h"
 #include "agw/agw_db.h"
 #include "dp/dp.h"
 
@@ -319,12 +320,14 @@ int agw_commit(struct agw_ctx *ctx)
             }
             s->n_dirty = s->n_forget = 0;
             s1ap_path_drop_all(ctx);
+            ccr_drop(ctx);
             return rc;
         }
         ctx->stats.db_commits++;
         s->n_dirty = s->n_forget = 0;
     }
     s1ap_path_flush(ctx);
+    ccr_flush(ctx);     /* Gx/Gy requests, journalled first (agw_ccr.h) */
     return rc;
 }
 

@@ -133,6 +133,18 @@ int diam_msg_to_bytes(struct msg *m, uint8_t **buf, size_t *len);
 int diam_msg_from_bytes(const uint8_t *buf, size_t len, struct msg **out);
 /* Header fields. */
 int diam_msg_info(struct msg *m, uint32_t *app, uint32_t *cmd, bool *request);
+/* The End-to-End Identifier and the T (potentially retransmitted) flag
+ * (RFC 6733 3); either pointer may be NULL. */
+int diam_msg_ids(struct msg *m, uint32_t *end_to_end, bool *retransmit);
+/* Sets the T flag of a request sent again (RFC 6733 3: "set when resending
+ * requests not yet acknowledged, as an indication of a possible duplicate";
+ * RFC 4006 5.1: the server detects it by Session-Id and CC-Request-Number
+ * or End-to-End Identifier). */
+int diam_msg_set_retransmit(struct msg *m);
+/* Queues DIAM_EV_TIMEOUT for `cookie` as if the request's timer had run
+ * out: what the owner does with a request that could not be handed to
+ * freeDiameter, on its loop like any other event. */
+void diam_node_post_timeout(struct diam_node *n, uint32_t app, uint32_t cmd, uint64_t cookie);
 /* A printable one-line summary (command name, Session-Id, Result-Code). */
 int diam_msg_session_id(struct msg *m, char *buf, size_t len);
 /* A new Session-Id "<identity>;<hi>;<lo>" (RFC 6733 8.8). */
@@ -569,6 +581,9 @@ int diam_raa_decode(struct msg *msg, struct diam_raa *m);
 /* A bare answer with a Result-Code (any application): errors, and
  * diamsim's "answer with code N". */
 int diam_answer_result(struct msg **req, uint32_t result_code);
+/* The common AVPs of any message (Session-Id, Origin-Host, Result-Code or
+ * Experimental-Result-Code ...): 0, or -EBADMSG without a Session-Id. */
+int diam_msg_header(struct msg *m, struct diam_header_info *h);
 
 /* Initialise a diam_mscc / diam_fui to "nothing present". */
 void diam_mscc_init(struct diam_mscc *m);

@@ -418,6 +418,11 @@ int da_header(struct msg *m, struct diam_header_info *hi)
     return r;
 }
 
+int diam_msg_header(struct msg *m, struct diam_header_info *h)
+{
+    return m ? da_header(m, h) : -EINVAL;
+}
+
 int da_check_cmd(struct msg *m, uint32_t cmd, bool request)
 {
     struct msg_hdr *hdr;

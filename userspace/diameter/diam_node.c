@@ -564,6 +564,34 @@ int diam_msg_info(struct msg *m, uint32_t *app, uint32_t *cmd, bool *request)
     return 0;
 }
 
+int diam_msg_ids(struct msg *m, uint32_t *end_to_end, bool *retransmit)
+{
+    struct msg_hdr *h;
+    if (!m || fd_msg_hdr(m, &h))
+        return -EINVAL;
+    if (end_to_end)
+        *end_to_end = h->msg_eteid;
+    if (retransmit)
+        *retransmit = !!(h->msg_flags & CMD_FLAG_RETRANSMIT);
+    return 0;
+}
+
+int diam_msg_set_retransmit(struct msg *m)
+{
+    struct msg_hdr *h;
+    if (!m || fd_msg_hdr(m, &h) || !(h->msg_flags & CMD_FLAG_REQUEST))
+        return -EINVAL;
+    h->msg_flags |= CMD_FLAG_RETRANSMIT;
+    return 0;
+}
+
+void diam_node_post_timeout(struct diam_node *n, uint32_t app, uint32_t cmd, uint64_t cookie)
+{
+    struct diam_event ev = { .type = DIAM_EV_TIMEOUT, .app_id = app, .cmd_code = cmd,
+                             .cookie = cookie };
+    push(n, &ev);
+}
+
 int diam_msg_session_id(struct msg *m, char *buf, size_t len)
 {
     struct avp_hdr *h;

@@ -1,0 +1,120 @@
+#!/bin/bash
+# Crash-safe Gy usage reports (docs/charging.md "Crash-safe usage reports"):
+# xepc-agwd is killed (SIGKILL, its fault-injection hook XEPC_AGW_FAULT,
+# docs/agw.md) at each step of a CCR-U and of a CCR-T and started again;
+# diamsim (the OCS) records every request and marks those it had answered
+# already ("dup": answered alike, not counted again).  One UE, grants of
+# 4000 bytes with a threshold of 1000; UDP downlink of 1000-byte datagrams:
+#   gy-u-committed  the CCR-U journalled and committed, not sent: killed;
+#                   the next start sends it (T flag), the OCS counts it
+#   gy-u-received   its answer arrived, not handled: killed; sent again,
+#                   the OCS answers it as a duplicate
+#   gy-u-applied    its answer handled (the kernel's quota moved), not
+#                   committed: killed; sent again, a duplicate, and its
+#                   grant is not applied twice (the kernel's remainder)
+#   gy-t-committed, gy-t-received, gy-t-applied: the same for the CCR-T
+#                   of the UE's detach
+# Each byte is counted once: the Used-Service-Units of the requests the OCS
+# counted add up to the bytes the UE received, exactly.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/agw_lib.sh"
+source "$(dirname "$0")/diam_lib.sh"
+
+DIAM_GY_EXTRA="    tx_timeout: 2s
+    rating_group: 1
+    apn: internet"
+diam_gx_setup 13 gy
+REC=$E2E_TMP/ocs.jsonl
+diam_sim_start "$REC" -c "quota * rg=1 total=100000000 grant=4000 threshold=1000"
+
+# start FAULT: xepc-agwd armed to kill itself at FAULT ("" = not armed)
+start() {
+    if [ -n "$1" ]; then export XEPC_AGW_FAULT=$1; else unset XEPC_AGW_FAULT; fi
+    agw_start || not_ok "xepc-agwd start ($1)"
+    unset XEPC_AGW_FAULT
+}
+# killed POINT: xepc-agwd killed itself at POINT (bounded wait)
+killed() {
+    for _ in $(seq 300); do kill -0 "$AGW_PID" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$AGW_PID" 2>/dev/null; then
+        agw_stop KILL
+        return 1
+    fi
+    wait "$AGW_PID" 2>/dev/null
+    AGW_PID=""
+    grep -q "SIGKILL at $1 " "$E2E_TMP/agwd.log"
+}
+# ccrs TYPE: how many Gy CCRs of TYPE (2 U, 3 T) diamsim got
+ccrs() { grep -c '"app":"gy","cmd":"CCR".*"cc_type":'"$1"'[,}]' "$REC"; }
+# until diamsim got N CCRs of TYPE
+wait_ccrs() { for _ in $(seq 300); do [ "$(ccrs "$1")" -ge "$2" ] && return 0; sleep 0.1; done; return 1; }
+# what the OCS counted: the USUs of the requests neither duplicate nor left unanswered
+counted() {
+    diam_j "$REC" "sum(usu(m) for m in ccr('$IMSI') if not m.get('dup') and not m.get('silenced'))==$1"
+}
+
+start gy-u-committed
+diam_peer_up
+diam_ue_up 60
+[ -n "$UE_IP" ] || not_ok "the UE attached"
+a=$(diam_flow "$UE_IP" 3 1000 20 "" 2)
+check "step 1: the CCR-U journalled and committed, xepc-agwd killed before it left" killed gy-u-committed
+check "  ... and the OCS got no CCR-U" test "$(ccrs 2)" = 0
+
+start gy-u-received
+diam_peer_up
+check "step 2: the CCR-U sent at the start (T flag, the same number), killed with its answer unhandled" \
+    killed gy-u-received
+start gy-u-applied
+diam_peer_up
+check "step 3: sent again, its answer applied, killed before the commit" killed gy-u-applied
+start ""
+diam_peer_up
+wait_ccrs 2 3
+check "after the restarts: the one CCR-U sent 3 times (T flag), the OCS counted it once (2 duplicates answered alike)" \
+    diam_j "$REC" "[(m.get('retransmit',False),bool(m.get('dup'))) for m in ccr('$IMSI') if m['cc_type']==2]==
+                   [(True,False),(True,True),(True,True)] and
+                   len(set(m['cc_number'] for m in ccr('$IMSI') if m['cc_type']==2))==1"
+# the grant of that CCR-U applied once: granted 3000 + 4000, the kernel's
+# remainder 4000 (not 7000: the grant applied again on top of itself)
+for _ in $(seq 100); do
+    [ "$(grep -c "rg 1 granted 7000 in all" "$E2E_TMP/agwd.log")" -ge 2 ] && break
+    sleep 0.1
+done
+check "the answer applied once: 7000 granted in all, 4000 left in the kernel (before and after the restart)" \
+    test "$(grep -c "rg 1 granted 7000 in all, 4000 left in the kernel" "$E2E_TMP/agwd.log") $(grep -c "rg 1 granted 7000 in all, 7000 left" "$E2E_TMP/agwd.log")" = "2 0"
+b=$(diam_flow "$UE_IP" 5 1000 20 "" 2)
+wait_ccrs 2 4
+
+agw_stop TERM
+n0=$(grep -c "set up on assoc" "$E2E_TMP/agwd.log")
+start gy-t-committed
+diam_peer_up
+c=$(diam_flow "$UE_IP" 2 1000 20 "" 2)
+# the eNB's S1 back (enbsim reconnects), for the UE's detach
+for _ in $(seq 300); do [ "$(grep -c "set up on assoc" "$E2E_TMP/agwd.log")" -gt "$n0" ] && break; sleep 0.1; done
+diam_ue_down
+check "step 4: the CCR-T journalled and committed, killed before it left" killed gy-t-committed
+start gy-t-received
+diam_peer_up
+check "step 5: the CCR-T sent at the start, killed with its answer unhandled" killed gy-t-received
+start gy-t-applied
+diam_peer_up
+check "step 6: sent again, its answer applied, killed before the commit" killed gy-t-applied
+start ""
+diam_peer_up
+for _ in $(seq 100); do
+    [ "$(sqlite3 "$AGW_DB" "SELECT COUNT(*) FROM ccr_journal")" = 0 ] && break
+    sleep 0.1
+done
+check "the CCR-T: 3 times, the OCS counted it once" \
+    diam_j "$REC" "[bool(m.get('dup')) for m in ccr('$IMSI') if m['cc_type']==3]==[False,True,True]"
+check "the journal is empty: every request answered, nothing sent again" \
+    test "$(sqlite3 "$AGW_DB" "SELECT COUNT(*) FROM ccr_journal")" = 0
+total=0
+for x in "$a" "$b" "$c"; do total=$((total + ${x#* })); done
+diag "received: '$a' '$b' '$c' = $total bytes"
+check "each byte counted once: the OCS counted $total bytes, what the UE received" counted "$total"
+check "the UE received 3 + 5 + 2 datagrams" test "$a $b $c" = "3 3000 5 5000 2 2000"
+agw_stop TERM
+exit $((TAP_FAILED > 0))
