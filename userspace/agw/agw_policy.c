@@ -242,8 +242,8 @@ static void rd_rule(struct ycfg *c, yaml_node_t *n, const char *path, struct agw
         return;
     ycfg_rd_str(c, ycfg_map_need(c, &m, "name"), ycfg_pj(kp, sizeof(kp), path, "name"), r->name,
                 sizeof(r->name), 1);
-    /* TS 29.212 5.3.50 Precedence; a dp rule per flow takes 4 x Precedence
-     * + the flow's index, and 65535 is Gy's (gx_rules_to_dp) */
+    /* TS 29.212 5.3.50 Precedence; the rules' order becomes their dp
+     * precedences by rank, below Gy's 65535 (gx_rules_to_dp) */
     YCFG_RD_UINT(c, ycfg_map_need(c, &m, "precedence"), ycfg_pj(kp, sizeof(kp), path, "precedence"),
                  1, 16382, r->precedence);
     yaml_node_t *fl = ycfg_map_need(c, &m, "flows");

@@ -22,11 +22,27 @@
 
 /* --------------------------------------------- rules of a session ---- */
 
+/* The order of definition i among defs: TS 29.212 5.3.50, the lowest
+ * Precedence first; an absent one (0) after every other; ties by rule
+ * name, then by position, so the order is total and stable. */
+static bool before(const struct diam_rule_def *defs, unsigned a, unsigned b)
+{
+    uint64_t pa = defs[a].precedence ? defs[a].precedence : (uint64_t)UINT32_MAX + 1;
+    uint64_t pb = defs[b].precedence ? defs[b].precedence : (uint64_t)UINT32_MAX + 1;
+    if (pa != pb)
+        return pa < pb;
+    int c = strcmp(defs[a].name, defs[b].name);
+    return c ? c < 0 : a < b;
+}
+
 /* The datapath rules of the installed definitions, in precedence order
  * (TS 29.212 4.5.2: the lowest Precedence first).  Each flow of a rule is
- * one dp rule; dp precedences must be distinct, so a rule's precedence P
- * becomes 4P + flow index.  Returns how many or -E2BIG/-EINVAL with
- * *bad the name of the rule that did not fit. */
+ * one dp rule; dp precedences must be distinct and 16 bits, while a
+ * Precedence is 32 bits: a rule's rank R among defs (0 first, before())
+ * becomes 4 (R + 1) + the flow's index, so the relative order of any
+ * Precedences is kept (4 .. 4 n + 3: far below the dedicated bearers'
+ * offset, esm_pcc_rules, and Gy's rule at 65535).  Returns how many or
+ * -E2BIG/-EINVAL with *bad the name of the rule that did not fit. */
 int gx_rules_to_dp(const struct diam_rule_def *defs, unsigned n_defs, struct dp_rule_spec *out,
                    unsigned cap, const char **bad)
 {
@@ -34,12 +50,12 @@ int gx_rules_to_dp(const struct diam_rule_def *defs, unsigned n_defs, struct dp_
     for (unsigned i = 0; i < n_defs; i++) {
         const struct diam_rule_def *d = &defs[i];
         *bad = d->name;
-        /* absent or past 16382: the last PCC rule, whose dp rules (4P
-         * .. 4P + 3) stay below Gy's rating-group rule at 65535
-         * (gy_session_spec) */
-        uint32_t prec = d->precedence ? d->precedence : 16382;
-        if (prec > 16382)
-            prec = 16382;
+        uint32_t rank = 0;
+        for (unsigned j = 0; j < n_defs; j++)
+            rank += j != i && before(defs, j, i);
+        if (rank >= 16000)
+            return -E2BIG;
+        uint32_t prec = rank + 1;
         /* 5.3.48 Flow-Status: 0 ENABLED-UPLINK 1 ENABLED-DOWNLINK 2 ENABLED
          * 3 DISABLED (4 REMOVED: 29.214 only) */
         uint32_t fs = d->has_flow_status ? d->flow_status : 2;

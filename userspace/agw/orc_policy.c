@@ -182,7 +182,7 @@ static int rule_in_cmp(const void *a, const void *b)
 }
 
 /* A rule of up to 32 flows is installed as one rule per 4 flows (the
- * datapath gives a rule's flows 4 x precedence + index, gx_rules_to_dp):
+ * datapath gives each rule 4 dp precedences by its rank, gx_rules_to_dp):
  * "id", "id/2", "id/3" ... ('/' is not in orcd's ids), with consecutive
  * precedences, the same action, rating group, monitoring key and QoS. */
 #define ORC_RULE_PARTS ((32 + AGW_PCC_MAX_FLOWS - 1) / AGW_PCC_MAX_FLOWS)

@@ -115,11 +115,11 @@ static void test_rules_to_dp(void **state)
     d[2] = def("ul-only", 30, 0, "permit out 6 from any to assigned");
     int n = gx_rules_to_dp(d, 3, out, DP_MAX_RULES, &bad);
     assert_int_equal(n, 4);
-    assert_int_equal(out[0].precedence, 40);
+    assert_int_equal(out[0].precedence, 4);         /* the first by Precedence */
     assert_int_equal(out[0].action, DP_ACTION_PASS);
     assert_int_equal(out[0].rating_group, 20);
     assert_int_equal(out[0].mbr_bps, 3000000);      /* both directions: the larger */
-    assert_int_equal(out[1].precedence, 80);
+    assert_int_equal(out[1].precedence, 8);
     assert_int_equal(out[1].action, DP_ACTION_DROP);  /* DISABLED */
     /* ENABLED-UPLINK on a bidirectional flow: uplink passes, downlink drops */
     assert_int_equal(out[2].dir, DP_DIR_UL);
@@ -168,9 +168,6 @@ static void test_rules_to_dp_refused(void **state)
     struct dp_rule_spec out[DP_MAX_RULES];
     const char *bad = NULL;
     d[0] = def("a", 10, -1, "permit out 17 from any to assigned 5000");
-    d[1] = def("b", 10, -1, "permit out 6 from any to assigned 80");
-    /* two rules of one precedence: the datapath needs distinct ones */
-    assert_int_equal(gx_rules_to_dp(d, 2, out, DP_MAX_RULES, &bad), -EINVAL);
     d[1] = def("b", 11, 7, "permit out 6 from any to assigned 80");
     assert_int_equal(gx_rules_to_dp(d, 2, out, DP_MAX_RULES, &bad), -EINVAL);
     assert_string_equal(bad, "b");                  /* Flow-Status 7 */
@@ -178,6 +175,79 @@ static void test_rules_to_dp_refused(void **state)
     assert_int_equal(gx_rules_to_dp(d, 2, out, DP_MAX_RULES, &bad), -EINVAL);
     assert_string_equal(bad, "c");
     assert_int_equal(gx_rules_to_dp(d, 1, out, 0, &bad), -E2BIG);
+}
+
+/* The dp precedences of rules that keep the order of their Precedences
+ * (TS 29.212 5.3.50: 32 bits, the lowest first), checked rule by rule
+ * against the expected order exp (indexes into d). */
+static void assert_order(const struct dp_rule_spec *out, int n, const struct diam_rule_def *d,
+                         const unsigned *exp, unsigned n_exp, const char *where)
+{
+    assert_int_equal(n, (int)n_exp);
+    for (unsigned k = 0; k + 1 < n_exp; k++)
+        if (out[exp[k]].precedence >= out[exp[k + 1]].precedence)
+            fail_msg("%s: rule %s (Precedence %u) has dp precedence %u, not below %s's "
+                     "(Precedence %u) %u", where, d[exp[k]].name, d[exp[k]].precedence,
+                     out[exp[k]].precedence, d[exp[k + 1]].name, d[exp[k + 1]].precedence,
+                     out[exp[k + 1]].precedence);
+    for (int i = 0; i < n; i++)
+        if (out[i].precedence >= 65535)
+            fail_msg("%s: rule %s has dp precedence %u (Gy's is 65535)", where, d[i].name,
+                     out[i].precedence);
+}
+
+/* Precedences past what the datapath's 16 bits hold (TS 29.212 5.3.50:
+ * Unsigned32) keep their order: before, every Precedence above 16382
+ * became 16382 (gx_rules_to_dp), and with TFT filters every one of 12287
+ * or more became the same (esm_pcc_rules), so such rules were refused or
+ * lost their order.  Ties go by rule name. */
+static void test_rules_to_dp_precedence_order(void **state)
+{
+    (void)state;
+    static const uint32_t prec[] = { 40000, 1, 4294967295u, 16382, 65535, 16381 };
+    static const unsigned exp[] = { 1, 5, 3, 0, 4, 2 };     /* by Precedence */
+    struct diam_rule_def d[8];
+    struct dp_rule_spec out[DP_MAX_RULES];
+    const char *bad;
+    char name[16], flow[64];
+    for (unsigned i = 0; i < 6; i++) {
+        snprintf(name, sizeof(name), "r%u", i);
+        snprintf(flow, sizeof(flow), "permit out 17 from any to assigned %u", 5000 + i);
+        d[i] = def(name, prec[i], -1, flow);
+    }
+    int n = gx_rules_to_dp(d, 6, out, DP_MAX_RULES, &bad);
+    assert_order(out, n, d, exp, 6, "gx_rules_to_dp");
+
+    /* the same rules of a PDN connection with a dedicated bearer's TFT
+     * filter in the spec (pgw_pdn_spec): after it, still in order */
+    struct agw_pdn p;
+    memset(&p, 0, sizeof(p));
+    p.qci = 9;
+    p.arp_prio = 15;
+    struct dp_session_spec s;
+    memset(&s, 0, sizeof(s));
+    s.ul_teid = 1;
+    s.ue_addr.s_addr = ip("10.45.0.2");
+    s.n_rules = 1;
+    s.rules[0] = out[0];
+    s.rules[0].precedence = 4 + (255 << 6);         /* the last TFT precedence */
+    s.rules[0].dport_lo = s.rules[0].dport_hi = 6000;
+    n = esm_pcc_rules(&p, d, 6, &s, &bad);
+    assert_order(s.rules + 1, n, d, exp, 6, "esm_pcc_rules");
+    for (int i = 1; i <= n; i++)
+        if (s.rules[i].precedence <= s.rules[0].precedence)
+            fail_msg("rule %s: dp precedence %u not after the TFT filter's %u", d[i - 1].name,
+                     s.rules[i].precedence, s.rules[0].precedence);
+    char err[128];
+    if (dp_session_spec_check(&s, err, sizeof(err)))
+        fail_msg("dp refuses the rules: %s", err);
+
+    /* two rules of one Precedence: by name, whatever their positions */
+    d[0] = def("zeta", 7, -1, "permit out 17 from any to assigned 5000");
+    d[1] = def("alpha", 7, -1, "permit out 6 from any to assigned 80");
+    n = gx_rules_to_dp(d, 2, out, DP_MAX_RULES, &bad);
+    assert_int_equal(n, 2);
+    assert_true(out[1].precedence < out[0].precedence);
 }
 
 int main(void)
@@ -189,6 +259,7 @@ int main(void)
         cmocka_unit_test(test_rules_to_dp),
         cmocka_unit_test(test_rules_to_dp_refused),
         cmocka_unit_test(test_rules_to_dp_leave_gy_precedence),
+        cmocka_unit_test(test_rules_to_dp_precedence_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
