@@ -1,5 +1,5 @@
 /* Crash-safe credit-control requests (agw_ccr.h): the journal in SQLite
- * (schema/agw/0011_ccr_journal.sql), the queue of Gx/Gy requests sent
+ * (schema/agw/0012_ccr_journal.sql), the queue of Gx/Gy requests sent
  * after the loop iteration's commit, the cookies of the requests in
  * flight, the requests sent again, and the fault-injection hook. */
 #include <signal.h>
