@@ -20,7 +20,9 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/agw_lib.sh"
 source "$(dirname "$0")/diam_lib.sh"
 
-DIAM_GY_EXTRA="    tx_timeout: 2s
+# a long Tx timer: an answer late on a loaded machine would abandon the
+# CCR-U (its usage then goes in the next report), which is not what is tested
+DIAM_GY_EXTRA="    tx_timeout: 10s
     rating_group: 1
     apn: internet"
 diam_gx_setup 13 gy
