@@ -266,6 +266,7 @@ static int ruleset_fn(uint32_t idx, const void *val, void *arg)
             struct xepc_ruleset *z = calloc(1, sizeof(*z));
             if (z) {
                 bpf_map_update_elem(c->ctx->map_fd[DP_MAP_RULESETS], &idx, z, 0);
+                dp_ruleset_cleared(c->ctx, idx);
                 free(z);
             }
         }

@@ -102,6 +102,8 @@ struct dp_ctx {
     uint32_t charge_hint;           /* next-fit cursor of the charging slots */
     uint64_t charge_reads;          /* slots it read (test_dp_meters) */
     uint64_t charging_full;         /* allocations refused: no free slots */
+    struct dp_rs_index *rs_index;   /* what is in xepc_rulesets (dp_ruleset.c) */
+    uint64_t ruleset_reads;         /* rulesets it read (test_dp_rulesets) */
     int lock_depth;
 };
 
@@ -173,6 +175,16 @@ int dp_sessions_scan(struct dp_ctx *ctx,
  * negative errno. */
 int dp_array_scan(struct dp_ctx *ctx, enum dp_map m, size_t vsize,
                   int (*fn)(uint32_t idx, const void *val, void *arg), void *arg);
+/* dp_ruleset.c: an identical ruleset to share (*same, when share) or
+ * else a free id (*free_id; 0 when the table is full), with few reads of
+ * the table; the writers keep the index in step: written after a ruleset
+ * is written, cleared after it is emptied.  0 or a negative errno. */
+int dp_ruleset_find(struct dp_ctx *ctx, const struct xepc_ruleset *want, bool share,
+                    uint32_t *same, uint32_t *free_id);
+void dp_ruleset_written(struct dp_ctx *ctx, uint32_t id, const struct xepc_ruleset *rs);
+void dp_ruleset_cleared(struct dp_ctx *ctx, uint32_t id);
+void dp_ruleset_index_free(struct dp_ctx *ctx);
+
 /* The writers' lock (flock on the pin directory); nests. */
 int dp_lock(struct dp_ctx *ctx);
 void dp_unlock(struct dp_ctx *ctx);

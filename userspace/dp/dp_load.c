@@ -872,6 +872,7 @@ void dp_close(struct dp_ctx *ctx)
     dp_bufq_free(ctx->bufq);
     dp_path_free(ctx->path);
     dp_frag_free(ctx->frag);
+    dp_ruleset_index_free(ctx);
     if (ctx->ev_epfd >= 0)
         close(ctx->ev_epfd);
     if (ctx->raw_fd >= 0)

@@ -322,30 +322,6 @@ static int meter_read(struct dp_ctx *ctx, uint32_t id, struct xepc_meter *m)
 
 /* --------------------------------------------------------- rulesets --- */
 
-struct ruleset_scan {
-    const struct xepc_ruleset *want;
-    bool share;
-    uint32_t same, free_id;
-};
-
-static int ruleset_fn(uint32_t idx, const void *val, void *arg)
-{
-    const struct xepc_ruleset *rs = val;
-    struct ruleset_scan *s = arg;
-    if (!idx)
-        return 0;
-    if (!rs->n_rules) {
-        if (!s->free_id)
-            s->free_id = idx;
-        return !s->share;
-    }
-    if (s->share && !memcmp(rs, s->want, sizeof(*rs))) {
-        s->same = idx;
-        return 1;
-    }
-    return 0;
-}
-
 struct ref_scan {
     uint32_t ruleset_id, except_sid;
     bool used;
@@ -369,6 +345,7 @@ static void ruleset_release(struct dp_ctx *ctx, uint32_t id, uint32_t except_sid
     if (!r.used) {
         struct xepc_ruleset empty = {0};
         bpf_map_update_elem(ctx->map_fd[DP_MAP_RULESETS], &id, &empty, 0);
+        dp_ruleset_cleared(ctx, id);
     }
 }
 
@@ -606,21 +583,23 @@ static int install_policy(struct dp_ctx *ctx, const struct dp_session_spec *s, u
 
     if (b->rs.n_rules) {
         xepc_ruleset_index(&b->rs);
-        struct ruleset_scan sc = {.want = &b->rs, .share = n_rule_meters == 0};
-        rc = array_scan(ctx, DP_MAP_RULESETS, sizeof(struct xepc_ruleset), ruleset_fn, &sc);
+        /* a ruleset without meters is shared by the sessions that have it */
+        uint32_t same, free_id;
+        rc = dp_ruleset_find(ctx, &b->rs, n_rule_meters == 0, &same, &free_id);
         if (rc < 0) {
-            dp_set_error(ctx, rc, "cannot scan %s: %s", XEPC_MAP_RULESETS, strerror(-rc));
+            dp_set_error(ctx, rc, "cannot read %s: %s", XEPC_MAP_RULESETS, strerror(-rc));
             goto undo_meters;
         }
-        if (sc.same) {
-            b->sess.ruleset_id = sc.same;
-        } else if (sc.free_id) {
-            if (bpf_map_update_elem(ctx->map_fd[DP_MAP_RULESETS], &sc.free_id, &b->rs, 0)) {
-                rc = dp_set_error(ctx, -errno, "cannot write ruleset %u: %s", sc.free_id,
+        if (same) {
+            b->sess.ruleset_id = same;
+        } else if (free_id) {
+            if (bpf_map_update_elem(ctx->map_fd[DP_MAP_RULESETS], &free_id, &b->rs, 0)) {
+                rc = dp_set_error(ctx, -errno, "cannot write ruleset %u: %s", free_id,
                                   strerror(errno));
                 goto undo_meters;
             }
-            b->sess.ruleset_id = sc.free_id;
+            dp_ruleset_written(ctx, free_id, &b->rs);
+            b->sess.ruleset_id = free_id;
         } else {
             rc = dp_set_error(ctx, -ENOSPC, "no free ruleset (raise max rulesets)");
             goto undo_meters;
@@ -1260,16 +1239,19 @@ static int bulk_ruleset(struct dp_ctx *ctx, struct bulk_policy *bp, struct built
             b->sess.ruleset_id = bp->rs[i].id;
             return 0;
         }
-    struct ruleset_scan sc = {.want = &b->rs, .share = true};
-    int rc = array_scan(ctx, DP_MAP_RULESETS, sizeof(struct xepc_ruleset), ruleset_fn, &sc);
+    uint32_t same, free_id;
+    int rc = dp_ruleset_find(ctx, &b->rs, true, &same, &free_id);
     if (rc < 0)
-        return dp_set_error(ctx, rc, "cannot scan %s: %s", XEPC_MAP_RULESETS, strerror(-rc));
-    if (!sc.same && !sc.free_id)
+        return dp_set_error(ctx, rc, "cannot read %s: %s", XEPC_MAP_RULESETS, strerror(-rc));
+    if (!same && !free_id)
         return dp_set_error(ctx, -ENOSPC, "no free ruleset (raise max rulesets)");
-    if (!sc.same && bpf_map_update_elem(ctx->map_fd[DP_MAP_RULESETS], &sc.free_id, &b->rs, 0))
-        return dp_set_error(ctx, -errno, "cannot write ruleset %u: %s", sc.free_id,
-                            strerror(errno));
-    b->sess.ruleset_id = sc.same ? sc.same : sc.free_id;
+    if (!same) {
+        if (bpf_map_update_elem(ctx->map_fd[DP_MAP_RULESETS], &free_id, &b->rs, 0))
+            return dp_set_error(ctx, -errno, "cannot write ruleset %u: %s", free_id,
+                                strerror(errno));
+        dp_ruleset_written(ctx, free_id, &b->rs);
+    }
+    b->sess.ruleset_id = same ? same : free_id;
     if (bp->n_rs < BULK_RS_CACHE) {
         bp->rs[bp->n_rs].rs = b->rs;
         bp->rs[bp->n_rs++].id = b->sess.ruleset_id;

@@ -70,3 +70,11 @@ UNIT_TESTS += test_dp_copy
 test_dp_copy_SRCS := userspace/dp/tests/test_dp_copy.c
 test_dp_copy_LIBS := dp
 test_dp_copy_LDLIBS := -lbpf -lelf -lz
+
+# Root: a session with rules finds its shared or free ruleset with a few
+# reads (dp_ruleset.c), not a walk of the table; another process's changes
+# are never shared by mistake.
+UNIT_TESTS += test_dp_rulesets
+test_dp_rulesets_SRCS := userspace/dp/tests/test_dp_rulesets.c
+test_dp_rulesets_LIBS := dp
+test_dp_rulesets_LDLIBS := -lbpf -lelf -lz
