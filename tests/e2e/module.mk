@@ -28,3 +28,6 @@ SCRIPT_TESTS += tests/e2e/agw_orc.sh tests/e2e/agw_orc_policy.sh
 # orcd's APNs and pools, network PLMN/TACs, redirect and big rules, final usage
 SCRIPT_TESTS += tests/e2e/agw_orc_apn.sh tests/e2e/agw_orc_network.sh tests/e2e/agw_orc_rules.sh \
                 tests/e2e/agw_orc_usage.sh
+# xepc-agwd stops on SIGTERM in the middle of Diameter traffic (freeDiameter's
+# shutdown bounded, docs/charging.md "Stopping")
+SCRIPT_TESTS += tests/e2e/agw_diam_stop.sh

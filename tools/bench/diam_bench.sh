@@ -1,14 +1,16 @@
 #!/bin/bash
 # make bench: attaches per second of xepc-agwd with its local HSS against
 # the same with the HSS and the PCRF remote over Diameter (diamsim: S6a
-# AIR/ULR/PUR and Gx CCR-I/CCR-T for every attach), in the same run,
-# alternating, on the e2e topology (usrsctp between namespaces, the XDP
+# AIR/ULR/PUR and Gx CCR-I/CCR-T for every attach), and with the OCS remote
+# too (Gy CCR-I/CCR-T on top), in the same run, alternating, on the e2e
+# topology (usrsctp between namespaces, the XDP
 # datapath).  Each UE attaches and detaches again for DIAM_BENCH_SECONDS
 # (20); DIAM_BENCH_RUNS (3) runs of each, median, min and max;
 # DIAM_BENCH_UES (1000) UEs, 32 attaches in flight.
 #
 #   diam_attach_rate_local   attaches/s, local HSS, no Diameter
 #   diam_attach_rate_remote  attaches/s, S6a + Gx toward diamsim
+#   diam_attach_rate_remote_gy  attaches/s, S6a + Gx + Gy toward diamsim
 #
 # Every figure is printed as "bench: <name> <value> <unit>".
 source "$(dirname "$0")/../../tests/e2e/lib.sh"
@@ -27,13 +29,21 @@ trap 'diam_cleanup; e2e_cleanup' EXIT
 e2e_topology || exit 1
 agw_config
 cp "$AGW_CONF" "$E2E_TMP/local.yaml"
+cp "$AGW_CONF" "$E2E_TMP/base.yaml"
 diam_config gx s6a                      # appended to $AGW_CONF
 mv "$AGW_CONF" "$E2E_TMP/remote.yaml"
+cp "$E2E_TMP/base.yaml" "$AGW_CONF"
+DIAM_GY_EXTRA="    tx_timeout: 2s
+    apn: internet"
+diam_config gx s6a gy
+mv "$AGW_CONF" "$E2E_TMP/remote_gy.yaml"
 "$ENBSIM" gen-subscribers --count "$NUES" --imsi-base 001010000000001 --apn internet \
     >"$E2E_TMP/subs.csv" || exit 1
 "$XEPCCTL" subscriber import --db "$AGW_DB" "$E2E_TMP/subs.csv" >/dev/null || exit 1
 awk -F, 'NR > 1 { printf "subscriber %s k=%s opc=%s apn=internet\n", $1, $2, $3 }' \
     "$E2E_TMP/subs.csv" >"$E2E_TMP/hss.script"
+# Gy: one grant per session that the attach and detach never use up
+echo "quota * rg=1 total=1000000000000000 grant=1000000000" >>"$E2E_TMP/hss.script"
 diam_sim_start /dev/null --script "$E2E_TMP/hss.script"    # no record: it would cost diamsim time
 echo "# machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -41,18 +51,22 @@ run() {    # run KIND N: one enbsim run against the gateway of config KIND
     local kind=$1 n=$2 out=$E2E_TMP/$1-$2.out
     AGW_CONF=$E2E_TMP/$kind.yaml
     agw_start || return 1
-    [ "$kind" = remote ] && diam_peer_up
+    [ "$kind" != local ] && diam_peer_up
     ip netns exec "$NS_ENB" "$ENBSIM" --mme "$S1U_ADDR" --enb-addr "$ENB_ADDR" \
         --subscribers "$E2E_TMP/subs.csv" --ues "$NUES" --attaches 1000000 --detach \
         --duration "$SECS" --concurrency "$CONC" --no-tun --timeout 20 >"$out" 2>&1
+    # the figure counts only if each attach really went through Gy
+    [ "$kind" = remote_gy ] &&
+        echo "# remote_gy run $n: Gy CCR-I $(agw_stat gy_ccr_i), CCA 2001 $(agw_stat gy_cca_ok), CCR-T $(agw_stat gy_ccr_t), other $(agw_stat gy_cca_failed), timeouts $(agw_stat gy_timeouts)"
     agw_stop TERM
     echo "# $kind run $n: $(enbsim_val "$out" attaches_per_s) attaches/s, p50 $(enbsim_val "$out" attach_p50_us) us, p99 $(enbsim_val "$out" attach_p99_us) us, failed $(enbsim_val "$out" failed), load $(cut -d' ' -f1 /proc/loadavg)"
 }
 for r in $(seq "$RUNS"); do
     run local "$r"
     run remote "$r"
+    run remote_gy "$r"
 done
-for kind in local remote; do
+for kind in local remote remote_gy; do
     vals=$(for r in $(seq "$RUNS"); do enbsim_val "$E2E_TMP/$kind-$r.out" attaches_per_s; done | grep . | sort -n)
     [ -n "$vals" ] || continue
     n=$(echo "$vals" | wc -l)
