@@ -19,71 +19,11 @@
 
 static const uint8_t PFX[8] = { 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x45, 0x00, 0x05 };
 
-static void a6(uint8_t *out, const char *text)
-{
-	inet_pton(AF_INET6, text, out);
-}
-
-/* an IPv6 packet src -> dst, next header nh, hop limit hl, with pl bytes of
- * payload (copied from p when not NULL, else zeroes); returns its length */
-static size_t ip6(uint8_t *b, const char *src, const char *dst, uint8_t nh,
-		  uint8_t hl, const uint8_t *p, size_t pl)
-{
-	memset(b, 0, 40);
-	b[0] = 0x60;
-	b[4] = pl >> 8;
-	b[5] = pl & 0xff;
-	b[6] = nh;
-	b[7] = hl;
-	a6(b + 8, src);
-	a6(b + 24, dst);
-	if (p)
-		memcpy(b + 40, p, pl);
-	else
-		memset(b + 40, 0, pl);
-	return 40 + pl;
-}
-
-/* RFC 4443 2.3 over the RFC 8200 8.1 pseudo-header; 0 when valid */
-static uint16_t icmp6_sum(const uint8_t *ip)
-{
-	size_t pl = ip[4] << 8 | ip[5], i;
-	uint32_t s = 0;
-
-	for (i = 8; i < 40; i += 2)
-		s += ip[i] << 8 | ip[i + 1];
-	s += pl + 58;
-	for (i = 0; i + 1 < pl; i += 2)
-		s += ip[40 + i] << 8 | ip[41 + i];
-	if (pl & 1)
-		s += ip[40 + pl - 1] << 8;
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
-
-static void icmp6_fill_sum(uint8_t *ip)
-{
-	ip[42] = ip[43] = 0;
-	uint16_t c = icmp6_sum(ip);
-
-	ip[42] = c >> 8;
-	ip[43] = c & 0xff;
-}
-
-/* a UDP packet of the UE from src to dst:dport */
+/* a UDP packet of the UE from port 5000 to dst:dport */
 static size_t udp6(uint8_t *b, const char *src, const char *dst,
 		   uint16_t dport, uint8_t hl, size_t payload)
 {
-	uint8_t u[1500] = { 0 };
-
-	u[0] = 5000 >> 8;
-	u[1] = 5000 & 0xff;
-	u[2] = dport >> 8;
-	u[3] = dport & 0xff;
-	u[4] = (8 + payload) >> 8;
-	u[5] = (8 + payload) & 0xff;
-	return ip6(b, src, dst, 17, hl, u, 8 + payload);
+	return pkt_udp6(b, src, dst, 5000, dport, hl, payload);
 }
 
 static size_t ul_gpdu(uint8_t *f, const uint8_t *inner, size_t il)
@@ -91,29 +31,6 @@ static size_t ul_gpdu(uint8_t *f, const uint8_t *inner, size_t il)
 	struct gtp_spec g = { .teid = TEID };
 
 	return pkt_gtp(f, &g, inner, il);
-}
-
-/* an IPv6 frame as it arrives on SGi */
-static size_t dl_frame(uint8_t *f, const uint8_t *ip, size_t il)
-{
-	size_t n = pkt_eth(f, 0, ip, il);
-
-	f[12] = 0x86;
-	f[13] = 0xdd;
-	return n;
-}
-
-static int sess6(struct dp_env *e, __u32 sid, const uint8_t *pfx, __u32 cookie)
-{
-	struct xepc_session6 v = { .cookie = cookie, .flags = XEPC_S6_VALID };
-	int fd6 = e->fd_sess6, fdu = e->fd_ue6;
-	__u64 k;
-
-	memcpy(v.prefix, pfx, 8);
-	memcpy(&k, pfx, 8);
-	if (bpf_map_update_elem(fd6, &sid, &v, BPF_ANY))
-		return -1;
-	return bpf_map_update_elem(fdu, &k, &sid, BPF_ANY);
 }
 
 void test_ipv6(struct test_ctx *t)
@@ -131,7 +48,7 @@ void test_ipv6(struct test_ctx *t)
 		goto out;
 	s.cookie = 0x1234;
 	ASSERT_OK(env_session(&e, SID, &s), "session");
-	ASSERT_OK(sess6(&e, SID, PFX, s.cookie), "IPv6 prefix");
+	ASSERT_OK(env_sess6(&e, SID, PFX, s.cookie), "IPv6 prefix");
 
 	test__start_subtest(t, "ul_forwarded_by_fib6");
 	il = udp6(in, "2001:db8:45:5::1234", "2001:db8:51::10", 6000, 64, 100);
@@ -184,8 +101,8 @@ void test_ipv6(struct test_ctx *t)
 		uint8_t rs[8] = { 133, 0, 0, 0, 0, 0, 0, 0 }, orig[2048];
 		const uint8_t *oip, *ip, *o;
 
-		il = ip6(in, "fe80::1234", "ff02::2", 58, 255, rs, sizeof(rs));
-		icmp6_fill_sum(in);
+		il = pkt_ip6(in, "fe80::1234", "ff02::2", 58, 255, rs, sizeof(rs));
+		pkt_icmp6_fill(in);
 		len = ul_gpdu(f, in, il);
 		memcpy(orig, f, len);
 		ASSERT_OK(env_run_xdp(e.prog_s1u, f, len, t->if_s1u, out, &out_len, &ret), "run");
@@ -204,11 +121,11 @@ void test_ipv6(struct test_ctx *t)
 		ASSERT_EQ(ip[0] >> 4, 6, "inner IPv6");
 		ASSERT_EQ(ip[6], 58, "ICMPv6");
 		ASSERT_EQ(ip[7], 255, "hop limit 255 (RFC 4861 6.1.2)");
-		a6(a, "fe80::1");
+		pkt_a6(a, "fe80::1");
 		ASSERT_MEMEQ(ip + 8, a, 16, "from the gateway's link-local fe80::1");
-		a6(a, "fe80::1234");
+		pkt_a6(a, "fe80::1234");
 		ASSERT_MEMEQ(ip + 24, a, 16, "to the soliciting UE");
-		ASSERT_EQ(icmp6_sum(ip), 0, "ICMPv6 checksum");
+		ASSERT_EQ(pkt_l4_sum6(ip, 58), 0, "ICMPv6 checksum");
 		o = ip + 40;
 		ASSERT_EQ(o[0], 134, "Router Advertisement");
 		ASSERT_TRUE((o[6] << 8 | o[7]) > 0, "router lifetime set: the default router");
@@ -224,19 +141,19 @@ void test_ipv6(struct test_ctx *t)
 		uint8_t ns[24] = { 135 };
 		const uint8_t *ip;
 
-		a6(ns + 8, "fe80::1");
-		il = ip6(in, "fe80::1234", "ff02::1:ff00:1", 58, 255, ns, sizeof(ns));
-		icmp6_fill_sum(in);
+		pkt_a6(ns + 8, "fe80::1");
+		il = pkt_ip6(in, "fe80::1234", "ff02::1:ff00:1", 58, 255, ns, sizeof(ns));
+		pkt_icmp6_fill(in);
 		len = ul_gpdu(f, in, il);
 		ASSERT_OK(env_run_xdp(e.prog_s1u, f, len, t->if_s1u, out, &out_len, &ret), "run");
 		ASSERT_EQ(ret, XDP_TX, "XDP_TX");
 		ASSERT_EQ(env_cnt(&e, NA_SENT), 1, "NA_SENT");
 		ASSERT_EQ(out_len, 14 + 36 + 40 + 24, "frame length");
 		ip = out + 14 + 36;
-		ASSERT_EQ(icmp6_sum(ip), 0, "ICMPv6 checksum");
+		ASSERT_EQ(pkt_l4_sum6(ip, 58), 0, "ICMPv6 checksum");
 		ASSERT_EQ(ip[40], 136, "Neighbor Advertisement");
 		ASSERT_EQ(ip[44], 0xe0, "router, solicited, override");
-		a6(a, "fe80::1");
+		pkt_a6(a, "fe80::1");
 		ASSERT_MEMEQ(ip + 48, a, 16, "target fe80::1");
 	}
 
@@ -244,9 +161,9 @@ void test_ipv6(struct test_ctx *t)
 	{
 		uint8_t ns[24] = { 135 };
 
-		a6(ns + 8, "2001:db8:45:5::1234");
-		il = ip6(in, "::", "ff02::1:ff00:1234", 58, 255, ns, sizeof(ns));
-		icmp6_fill_sum(in);
+		pkt_a6(ns + 8, "2001:db8:45:5::1234");
+		il = pkt_ip6(in, "::", "ff02::1:ff00:1234", 58, 255, ns, sizeof(ns));
+		pkt_icmp6_fill(in);
 		len = ul_gpdu(f, in, il);
 		ASSERT_OK(env_run_xdp(e.prog_s1u, f, len, t->if_s1u, out, &out_len, &ret), "run");
 		ASSERT_EQ(ret, XDP_DROP, "no answer: the address is unique");
@@ -260,8 +177,8 @@ void test_ipv6(struct test_ctx *t)
 
 		env_set_clock(&e, 5 * XEPC_NS_PER_SEC);
 		for (i = 0; i < 20; i++) {
-			il = ip6(in, "fe80::1234", "ff02::2", 58, 255, rs, sizeof(rs));
-			icmp6_fill_sum(in);
+			il = pkt_ip6(in, "fe80::1234", "ff02::2", 58, 255, rs, sizeof(rs));
+			pkt_icmp6_fill(in);
 			len = ul_gpdu(f, in, il);
 			if (!env_run_xdp(e.prog_s1u, f, len, t->if_s1u, out, &out_len, &ret) &&
 			    ret == XDP_TX)
@@ -277,7 +194,7 @@ void test_ipv6(struct test_ctx *t)
 		const uint8_t *oip;
 
 		il = udp6(in, "2001:db8:51::10", "2001:db8:45:5::abcd", 5000, 64, 200);
-		len = dl_frame(f, in, il);
+		len = pkt_eth6(f, in, il);
 		ASSERT_OK(env_run_xdp(e.prog_sgi, f, len, t->if_sgi, out, &out_len, &ret), "run");
 		ASSERT_EQ(ret, XDP_REDIRECT, "XDP_REDIRECT");
 		ASSERT_EQ(out_len, 14 + 36 + il, "encapsulated length");
@@ -296,7 +213,7 @@ void test_ipv6(struct test_ctx *t)
 
 	test__start_subtest(t, "dl_other_prefix_passed");
 	il = udp6(in, "2001:db8:51::10", "2001:db8:45:7::1", 5000, 64, 20);
-	len = dl_frame(f, in, il);
+	len = pkt_eth6(f, in, il);
 	ASSERT_OK(env_run_xdp(e.prog_sgi, f, len, t->if_sgi, out, &out_len, &ret), "run");
 	ASSERT_EQ(ret, XDP_PASS, "not a UE: XDP_PASS");
 
@@ -307,7 +224,7 @@ void test_ipv6(struct test_ctx *t)
 		s2.cookie = 0x5678;	/* the slot now holds another session */
 		ASSERT_OK(env_session(&e, SID, &s2), "successor");
 		il = udp6(in, "2001:db8:51::10", "2001:db8:45:5::abcd", 5000, 64, 20);
-		len = dl_frame(f, in, il);
+		len = pkt_eth6(f, in, il);
 		ASSERT_OK(env_run_xdp(e.prog_sgi, f, len, t->if_sgi, out, &out_len, &ret), "run");
 		ASSERT_EQ(ret, XDP_PASS, "downlink: the old prefix is nobody's");
 		il = udp6(in, "2001:db8:45:5::1234", "2001:db8:51::10", 6000, 64, 10);
@@ -344,10 +261,10 @@ void test_ipv6(struct test_ctx *t)
 		ASSERT_OK(env_run_xdp(e.prog_s1u, f, len, t->if_s1u, out, &out_len, &ret), "run");
 		ASSERT_EQ(ret, XDP_REDIRECT, "UDP 54 passes");
 		il = udp6(in, "2001:db8:51::10", "2001:db8:45:5::abcd", 5000, 64, 1000);
-		len = dl_frame(f, in, il);
+		len = pkt_eth6(f, in, il);
 		ASSERT_OK(env_run_xdp(e.prog_sgi, f, len, t->if_sgi, out, &out_len, &ret), "run");
 		ASSERT_EQ(ret, XDP_REDIRECT, "first 1048 B within the bucket");
-		len = dl_frame(f, in, il);
+		len = pkt_eth6(f, in, il);
 		ASSERT_OK(env_run_xdp(e.prog_sgi, f, len, t->if_sgi, out, &out_len, &ret), "run");
 		ASSERT_EQ(ret, XDP_DROP, "second over the AMBR");
 		ASSERT_EQ(env_drops(&e, METER_AMBR), 1, "METER_AMBR");

@@ -22,30 +22,6 @@
 
 static const uint8_t PFX[8] = { 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x45, 0x00, 0x09 };
 
-static void a6(uint8_t *out, const char *text)
-{
-	inet_pton(AF_INET6, text, out);
-}
-
-/* RFC 8200 8.1: the one's complement sum over the pseudo-header and the
- * upper-layer packet at ip + 40 (next header nh); 0 when valid */
-static uint16_t l4_sum6(const uint8_t *ip, uint8_t nh)
-{
-	size_t pl = ip[4] << 8 | ip[5], i;
-	uint32_t s = 0;
-
-	for (i = 8; i < 40; i += 2)
-		s += ip[i] << 8 | ip[i + 1];
-	s += pl + nh;
-	for (i = 0; i + 1 < pl; i += 2)
-		s += ip[40 + i] << 8 | ip[41 + i];
-	if (pl & 1)
-		s += ip[40 + pl - 1] << 8;
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
-
 /* Ethernet / IPv6 src -> dst / UDP 2152 / GTP-U (type, teid; S flag and
  * seq with seq != 0) / tpdu; the UDP checksum filled unless zero_csum */
 static size_t gtp6(uint8_t *f, const char *src, const char *dst, uint8_t type,
@@ -67,8 +43,8 @@ static size_t gtp6(uint8_t *f, const char *src, const char *dst, uint8_t type,
 	ip[5] = ul & 0xff;
 	ip[6] = 17;
 	ip[7] = 64;
-	a6(ip + 8, src);
-	a6(ip + 24, dst);
+	pkt_a6(ip + 8, src);
+	pkt_a6(ip + 24, dst);
 	u[0] = u[2] = 2152 >> 8;
 	u[1] = u[3] = 2152 & 0xff;
 	u[4] = ul >> 8;
@@ -90,51 +66,28 @@ static size_t gtp6(uint8_t *f, const char *src, const char *dst, uint8_t type,
 	if (tl)
 		memcpy(g + gl, tpdu, tl);
 	if (!zero_csum) {
-		uint16_t c = l4_sum6(ip, 17);
+		uint16_t c = pkt_l4_sum6(ip, 17);
 
 		c = c ? c : 0xffff;
 		u[6] = c >> 8;
 		u[7] = c & 0xff;
-		if (l4_sum6(ip, 17))
+		if (pkt_l4_sum6(ip, 17))
 			printf("# gtp6: bad checksum built\n");
 	}
 	return 14 + 40 + ul;
-}
-
-/* an IPv6 packet src -> dst, next header nh, hop limit hl, pl bytes of p */
-static size_t ip6(uint8_t *b, const char *src, const char *dst, uint8_t nh,
-		  uint8_t hl, const uint8_t *p, size_t pl)
-{
-	memset(b, 0, 40);
-	b[0] = 0x60;
-	b[4] = pl >> 8;
-	b[5] = pl & 0xff;
-	b[6] = nh;
-	b[7] = hl;
-	a6(b + 8, src);
-	a6(b + 24, dst);
-	memcpy(b + 40, p, pl);
-	return 40 + pl;
 }
 
 static int s1u6(struct dp_env *e, __u32 idx, const char *addr, __u32 cookie)
 {
 	struct xepc_s1u6 v = { .cookie = cookie, .flags = XEPC_S1U6_VALID };
 
-	a6(v.addr, addr);
+	pkt_a6(v.addr, addr);
 	return bpf_map_update_elem(e->fd_s1u6, &idx, &v, BPF_ANY);
 }
 
 static int sess6(struct dp_env *e, __u32 sid, __u32 cookie)
 {
-	struct xepc_session6 v = { .cookie = cookie, .flags = XEPC_S6_VALID };
-	__u64 k;
-
-	memcpy(v.prefix, PFX, 8);
-	memcpy(&k, PFX, 8);
-	if (bpf_map_update_elem(e->fd_sess6, &sid, &v, BPF_ANY))
-		return -1;
-	return bpf_map_update_elem(e->fd_ue6, &k, &sid, BPF_ANY);
+	return env_sess6(e, sid, PFX, cookie);
 }
 
 /* the outer IPv6 G-PDU the downlink wrote at o (after Ethernet) */
@@ -146,14 +99,14 @@ static void check_outer6(struct test_ctx *t, const uint8_t *o, size_t tl,
 	ASSERT_EQ(o[0] >> 4, 6, what);
 	ASSERT_EQ(o[4] << 8 | o[5], 16 + tl, "payload length = UDP + GTP-U + T-PDU");
 	ASSERT_EQ(o[6], 17, "UDP");
-	a6(a, GW6);
+	pkt_a6(a, GW6);
 	ASSERT_MEMEQ(o + 8, a, 16, "from our IPv6 S1-U address");
-	a6(a, ENB6);
+	pkt_a6(a, ENB6);
 	ASSERT_MEMEQ(o + 24, a, 16, "to the session's eNB");
 	ASSERT_EQ(o[40] << 8 | o[41], 2152, "UDP source 2152");
 	ASSERT_EQ(o[42] << 8 | o[43], 2152, "UDP destination 2152");
 	ASSERT_TRUE((o[46] | o[47]) != 0, "UDP checksum present (RFC 8200 8.1)");
-	ASSERT_EQ(l4_sum6(o, 17), 0, "UDP checksum valid");
+	ASSERT_EQ(pkt_l4_sum6(o, 17), 0, "UDP checksum valid");
 	ASSERT_EQ(o[48], 0x30, "GTP-U v1 PT");
 	ASSERT_EQ(o[49], 255, "G-PDU");
 	ASSERT_EQ(o[50] << 8 | o[51], tl, "GTP-U length");
@@ -220,7 +173,7 @@ void test_outer6(struct test_ctx *t)
 	{
 		uint8_t udp[28] = { 0x13, 0x88, 0x17, 0x70, 0, 28 };
 
-		il = ip6(in, "2001:db8:45:9::5", "2001:db8:51::10", 17, 64, udp, sizeof(udp));
+		il = pkt_ip6(in, "2001:db8:45:9::5", "2001:db8:51::10", 17, 64, udp, sizeof(udp));
 		len = gtp6(f, ENB6, GW6, 255, TEID, 0, in, il, 0);
 		ASSERT_OK(env_run_xdp(e.prog_s1u, f, len, t->if_s1u, out, &out_len, &ret), "run");
 		ASSERT_EQ(ret, XDP_REDIRECT, "XDP_REDIRECT");
@@ -265,11 +218,11 @@ void test_outer6(struct test_ctx *t)
 		ASSERT_EQ(out_len, 14 + 40 + 8 + 14, "Ethernet + IPv6 + UDP + echo 14");
 		ASSERT_MEMEQ(out, enb_mac, 6, "back to the eNB's MAC");
 		o = out + 14;
-		a6(a, GW6);
+		pkt_a6(a, GW6);
 		ASSERT_MEMEQ(o + 8, a, 16, "from our address");
-		a6(a, ENB6);
+		pkt_a6(a, ENB6);
 		ASSERT_MEMEQ(o + 24, a, 16, "to the requester");
-		ASSERT_EQ(l4_sum6(o, 17), 0, "UDP checksum valid");
+		ASSERT_EQ(pkt_l4_sum6(o, 17), 0, "UDP checksum valid");
 		ASSERT_EQ(o[49], 2, "Echo Response");
 		ASSERT_EQ(o[56] << 8 | o[57], 0x4242, "same sequence number");
 		ASSERT_EQ(o[60], 14, "Recovery IE");
@@ -291,9 +244,9 @@ void test_outer6(struct test_ctx *t)
 		ev = env_event(&e, XEPC_EV_UNKNOWN_TEID6, 0);
 		if (ASSERT_TRUE(ev != NULL, "an XEPC_EV_UNKNOWN_TEID6 event")) {
 			ASSERT_EQ(ev->teid, 0x01000000u | 77, "its TEID");
-			a6(a, ENB6);
+			pkt_a6(a, ENB6);
 			ASSERT_MEMEQ(ev->peer_addr, a, 16, "the eNB's address");
-			a6(a, GW6);
+			pkt_a6(a, GW6);
 			ASSERT_MEMEQ(ev->local_addr, a, 16, "our address");
 			ASSERT_EQ(ntohs(ev->peer_port), 2152, "its source port");
 		}
@@ -329,7 +282,7 @@ void test_outer6(struct test_ctx *t)
 	{
 		uint8_t udp[100] = { 0x13, 0x88, 0x17, 0x70, 0, 100 };
 
-		il = ip6(in, "2001:db8:51::10", "2001:db8:45:9::abcd", 17, 64, udp, sizeof(udp));
+		il = pkt_ip6(in, "2001:db8:51::10", "2001:db8:45:9::abcd", 17, 64, udp, sizeof(udp));
 		len = pkt_eth(f, 0, in, il);
 		f[12] = 0x86;
 		f[13] = 0xdd;
@@ -346,7 +299,7 @@ void test_outer6(struct test_ctx *t)
 		uint8_t rs[8] = { 133 };
 		const uint8_t *o, *ip;
 
-		il = ip6(in, "fe80::1234", "ff02::2", 58, 255, rs, sizeof(rs));
+		il = pkt_ip6(in, "fe80::1234", "ff02::2", 58, 255, rs, sizeof(rs));
 		in[42] = 0;	/* the ICMPv6 checksum is not verified */
 		len = gtp6(f, ENB6, GW6, 255, TEID, 0, in, il, 0);
 		ASSERT_OK(env_run_xdp(e.prog_s1u, f, len, t->if_s1u, out, &out_len, &ret), "run");
@@ -356,7 +309,7 @@ void test_outer6(struct test_ctx *t)
 		o = out + 14;
 		check_outer6(t, o, 40 + 56, &s, "the RA's tunnel");
 		ip = o + 56;
-		ASSERT_EQ(l4_sum6(ip, 58), 0, "ICMPv6 checksum");
+		ASSERT_EQ(pkt_l4_sum6(ip, 58), 0, "ICMPv6 checksum");
 		ASSERT_EQ(ip[40], 134, "Router Advertisement");
 		ASSERT_MEMEQ(ip + 40 + 32, PFX, 8, "the UE's /64");
 	}
