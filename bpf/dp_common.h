@@ -123,6 +123,33 @@ static __always_inline __u64 meter_clock(const struct xepc_config *cfg)
 	return bpf_ktime_get_coarse_ns();
 }
 
+/*
+ * The L2 header of a frame (l2len bytes from parse_eth(): 14, or 18 with
+ * one 802.1Q tag): its MAC addresses and tag, kept for a frame rebuilt in
+ * front of the packet (an answer sent back, a decapsulated packet for the
+ * stack).  0 or a drop reason.
+ */
+static __always_inline int l2_save(void *data, void *end, __u32 l2len, __u8 *dmac,
+				   __u8 *smac, __be16 *tci)
+{
+	struct ethhdr *eth = data;
+
+	if ((void *)(eth + 1) > end)
+		return XEPC_DROP_ETH_TRUNC;
+	__builtin_memcpy(smac, eth->h_source, ETH_ALEN);
+	__builtin_memcpy(dmac, eth->h_dest, ETH_ALEN);
+	if (l2len == 18) {
+		struct vlan_hdr_ *vh = (void *)(eth + 1);
+
+		if ((void *)(vh + 1) > end)
+			return XEPC_DROP_VLAN_TRUNC;
+		*tci = vh->tci;
+	} else if (l2len != 14) {
+		return XEPC_DROP_ADJUST;
+	}
+	return 0;
+}
+
 /* ---------------------------------------------------------- sessions ---- */
 
 #define XEPC_READ_ONCE(x)	(*(volatile typeof(x) *)&(x))
@@ -878,6 +905,37 @@ static __always_inline int dp_policy(const struct xepc_config *cfg,
 	return 0;
 }
 
+/*
+ * dp_policy() of a downlink packet for session *s (id *sid, a copy in
+ * *scopy): when a dedicated bearer's TFT takes it (TS 23.401 5.4.1), that
+ * bearer's session from here on — usage, tunnel, buffering: *s and *sid
+ * become the bearer's (its copy in *scopy) — and a bearer's MBR drop
+ * counts on the bearer; *sid_out is the session the packet counts on.
+ * The same in xdp_sgi and tc_ue, for IPv4 and IPv6.  0 or a drop reason.
+ */
+static __always_inline int dl_policy(const struct xepc_config *cfg,
+				     struct xepc_session **s,
+				     struct xepc_session *scopy, __u32 *sid,
+				     __u32 *sid_out, const struct flow *f,
+				     __u32 len, struct verdict *v)
+{
+	struct xepc_session bcopy;
+	int rc = dp_policy(cfg, *s, f, len, v, &bcopy);
+
+	if (rc) {
+		if (v->bearer_sid)
+			*sid_out = v->bearer_sid;
+		return rc;
+	}
+	if (v->bearer_sid) {
+		__builtin_memcpy(scopy, &bcopy, sizeof(*scopy));
+		*s = scopy;
+		*sid = v->bearer_sid;
+		*sid_out = *sid;
+	}
+	return 0;
+}
+
 /* Adds bytes and pkts (both negative, two's complement, to take a packet
  * out again) to the session's and the rating group's usage. */
 static __always_inline void usage_add(__u32 sid, struct xepc_charge *c,
@@ -1232,6 +1290,27 @@ static __always_inline int route_lookup(void *ctx,
 	__builtin_memcpy(r->dmac, fib.dmac, ETH_ALEN);
 	__builtin_memcpy(r->smac, fib.smac, ETH_ALEN);
 	return rc;
+}
+
+/* The route to session s's eNB over IPv4 for a G-PDU of inner_len bytes
+ * (36 of encapsulation), from our gtpu_addr (route_lookup(), downlink key):
+ * what xdp_sgi and tc_ue ask before they encapsulate. */
+static __always_inline int route_to_enb(void *ctx, const struct xepc_config *cfg,
+					__u32 ifindex, const struct xepc_session *s,
+					__u32 inner_len, __u8 tos, struct route_res *rt)
+{
+	struct route_req rq = {
+		.ifindex = ifindex,
+		.src = cfg->gtpu_addr,
+		.dst = s->enb_addr,
+		.tot_len = inner_len + 36,
+		.tos = tos,
+		.l4_protocol = IPPROTO_UDP,
+		.sport = bpf_htons(XEPC_GTPU_PORT),
+		.dport = bpf_htons(XEPC_GTPU_PORT),
+	};
+
+	return route_lookup(ctx, cfg, &rq, XEPC_DIR_DL, 1, rt);
 }
 
 #endif /* XEPC_DP_COMMON_H */

@@ -65,7 +65,7 @@ static __always_inline int buffer_packet(struct __sk_buff *skb,
 		return idle_end(sid, rec, -1);
 	/* hidden from the compiler after its range check, so that
 	 * buf_len()'s mask stays in the code and the verifier bounds the
-	 * copy by it (as buffer_packet6() in xdp_sgi) */
+	 * copy by it (as buffer_packet() in xdp_sgi) */
 	asm volatile("" : "+r"(len));
 	return idle_end(sid, rec, bpf_skb_load_bytes(skb, off, rec->data, buf_len(len)));
 }
@@ -104,7 +104,6 @@ static __always_inline int dl_tunnel(struct __sk_buff *skb,
 				     __u32 l3, __u32 len, __u8 tos, const int is6)
 {
 	void *data, *end;
-	struct route_req rq = {};
 	struct route_res rt;
 	struct ethhdr *eth;
 	int rc;
@@ -176,15 +175,7 @@ static __always_inline int dl_tunnel(struct __sk_buff *skb,
 	eth->h_proto = bpf_htons(ETH_P_IP);
 	gtpu_encap_hdrs((void *)(eth + 1), cfg, s, len, tos);
 
-	rq.ifindex = skb->ifindex;
-	rq.src = cfg->gtpu_addr;
-	rq.dst = s->enb_addr;
-	rq.tot_len = len + 36;
-	rq.tos = tos;
-	rq.l4_protocol = IPPROTO_UDP;
-	rq.sport = bpf_htons(XEPC_GTPU_PORT);
-	rq.dport = bpf_htons(XEPC_GTPU_PORT);
-	rc = route_lookup(skb, cfg, &rq, XEPC_DIR_DL, 1, &rt);
+	rc = route_to_enb(skb, cfg, skb->ifindex, s, len, tos, &rt);
 	if (rc == BPF_FIB_LKUP_RET_SUCCESS) {
 		data = (void *)(long)skb->data;
 		end = (void *)(long)skb->data_end;
@@ -217,7 +208,7 @@ static __always_inline int downlink(struct __sk_buff *skb,
 {
 	void *data = (void *)(long)skb->data;
 	void *end = (void *)(long)skb->data_end;
-	struct xepc_session *s, scopy, bcopy;
+	struct xepc_session *s, scopy;
 	struct verdict v = {};
 	struct flow f = {};
 	struct iphdr *iph = NULL;
@@ -265,21 +256,10 @@ static __always_inline int downlink(struct __sk_buff *skb,
 		}
 	}
 
-	rc = dp_policy(cfg, s, &f, len, &v, &bcopy);
-	if (rc) {
-		/* a bearer's MBR drop counts on the bearer */
-		if (v.bearer_sid)
-			*sid_out = v.bearer_sid;
+	/* a dedicated bearer's TFT may take it (dl_policy()) */
+	rc = dl_policy(cfg, &s, &scopy, &sid, sid_out, &f, len, &v);
+	if (rc)
 		return rc;
-	}
-	/* a dedicated bearer's TFT took it: that bearer's session from here
-	 * on (usage, tunnel, buffering), the default bearer's otherwise */
-	if (v.bearer_sid) {
-		__builtin_memcpy(&scopy, &bcopy, sizeof(scopy));
-		s = &scopy;
-		sid = v.bearer_sid;
-		*sid_out = sid;
-	}
 
 	/* counted now, taken out again if it is dropped below */
 	count_usage(sid, &v, XEPC_DIR_DL, len);
@@ -316,7 +296,7 @@ static __always_inline int downlink6(struct __sk_buff *skb,
 {
 	void *data = (void *)(long)skb->data;
 	void *end = (void *)(long)skb->data_end;
-	struct xepc_session *s, scopy, bcopy;
+	struct xepc_session *s, scopy;
 	struct verdict v = {};
 	struct ip6_info pi;
 	struct flow f = {};
@@ -355,18 +335,10 @@ static __always_inline int downlink6(struct __sk_buff *skb,
 		return rc;
 	flow6(data, end, &pi, XEPC_DIR_DL, &f);
 
-	rc = dp_policy(cfg, s, &f, len, &v, &bcopy);
-	if (rc) {
-		if (v.bearer_sid)
-			*sid_out = v.bearer_sid;
+	/* a dedicated bearer's TFT may take it (dl_policy()) */
+	rc = dl_policy(cfg, &s, &scopy, &sid, sid_out, &f, len, &v);
+	if (rc)
 		return rc;
-	}
-	if (v.bearer_sid) {
-		__builtin_memcpy(&scopy, &bcopy, sizeof(scopy));
-		s = &scopy;
-		sid = v.bearer_sid;
-		*sid_out = sid;
-	}
 	count_usage(sid, &v, XEPC_DIR_DL, len);
 	rc = dl_tunnel(skb, cfg, s, sid, l3, len, pi.tclass, 1);
 	if (rc < 0)

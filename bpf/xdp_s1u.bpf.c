@@ -43,20 +43,13 @@ static __always_inline int echo_reply(struct xdp_md *ctx,
 	__u32 want, have, l2len = l2->len;
 	struct gtpu_hdr *gh;
 	__u8 *p;
+	int rc;
 
 	if (!(gi->flags & GTP_FLAG_S) && gi->msg_len != sizeof(*gh))
 		return XEPC_DROP_ECHO_BAD;
-	if ((void *)(eth + 1) > (void *)(long)ctx->data_end)
-		return XEPC_DROP_ETH_TRUNC;
-	__builtin_memcpy(smac, eth->h_source, ETH_ALEN);
-	__builtin_memcpy(dmac, eth->h_dest, ETH_ALEN);
-	if (l2len == 18) {
-		struct vlan_hdr_ *vh = (void *)(eth + 1);
-
-		if ((void *)(vh + 1) > (void *)(long)ctx->data_end)
-			return XEPC_DROP_VLAN_TRUNC;
-		tci = vh->tci;
-	}
+	rc = l2_save(eth, (void *)(long)ctx->data_end, l2len, dmac, smac, &tci);
+	if (rc)
+		return rc;
 	/* drop IPv4 options from the front: the response has a 20-byte header */
 	if (ihl > sizeof(*iph) && bpf_xdp_adjust_head(ctx, ihl - sizeof(*iph)))
 		return XEPC_DROP_ADJUST;
@@ -177,20 +170,11 @@ static __always_inline int decap_to_stack(struct xdp_md *ctx, __u32 outer_len,
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
 	__u8 dmac[ETH_ALEN], smac[ETH_ALEN];
-	struct ethhdr *eth = data;
 	__be16 tci = 0;
+	int rc = l2_save(data, end, l2len, dmac, smac, &tci);
 
-	if ((void *)(eth + 1) > end)
-		return XEPC_DROP_ETH_TRUNC;
-	__builtin_memcpy(dmac, eth->h_dest, ETH_ALEN);
-	__builtin_memcpy(smac, eth->h_source, ETH_ALEN);
-	if (l2len == 18) {
-		struct vlan_hdr_ *vh = (void *)(eth + 1);
-
-		if ((void *)(vh + 1) > end)
-			return XEPC_DROP_VLAN_TRUNC;
-		tci = vh->tci;
-	}
+	if (rc)
+		return rc;
 	return decap(ctx, outer_len, l2len, inner_len, dmac, smac, tci);
 }
 
@@ -224,6 +208,7 @@ static __always_inline int ttl_exceeded_reply(struct xdp_md *ctx,
 	struct iphdr *ip;
 	__be16 tci = 0;
 	__u8 *icmp, *oip;
+	int rc;
 
 	if (o6) {
 		/* the tunnel is over IPv6 (outer6.h) */
@@ -232,19 +217,9 @@ static __always_inline int ttl_exceeded_reply(struct xdp_md *ctx,
 		if (!src6 || !dst6)
 			return XEPC_DROP_NO_S1U6;
 	}
-	if ((void *)(eth + 1) > end)
-		return XEPC_DROP_ETH_TRUNC;
-	__builtin_memcpy(smac, eth->h_source, ETH_ALEN);
-	__builtin_memcpy(dmac, eth->h_dest, ETH_ALEN);
-	if (l2len == 18) {
-		struct vlan_hdr_ *vh = (void *)(eth + 1);
-
-		if ((void *)(vh + 1) > end)
-			return XEPC_DROP_VLAN_TRUNC;
-		tci = vh->tci;
-	} else if (l2len != 14) {
-		return XEPC_DROP_ADJUST;
-	}
+	rc = l2_save(data, end, l2len, dmac, smac, &tci);
+	if (rc)
+		return rc;
 	/* RFC 792: the internet header + 64 bits of the original data */
 	quote = icmp_quote_len(len, ihl);
 	at = l2len + hdrs;		/* where the quoted header goes */
@@ -344,6 +319,7 @@ static __always_inline int nd_reply(struct xdp_md *ctx,
 	struct ethhdr *eth = data;
 	__be16 tci = 0;
 	__u8 *p, *oip;
+	int rc;
 
 	if (o6) {
 		src6 = s1u6_local();
@@ -351,19 +327,9 @@ static __always_inline int nd_reply(struct xdp_md *ctx,
 		if (!src6 || !dst6)
 			return XEPC_DROP_NO_S1U6;
 	}
-	if ((void *)(eth + 1) > end)
-		return XEPC_DROP_ETH_TRUNC;
-	__builtin_memcpy(smac, eth->h_source, ETH_ALEN);
-	__builtin_memcpy(dmac, eth->h_dest, ETH_ALEN);
-	if (l2len == 18) {
-		struct vlan_hdr_ *vh = (void *)(eth + 1);
-
-		if ((void *)(vh + 1) > end)
-			return XEPC_DROP_VLAN_TRUNC;
-		tci = vh->tci;
-	} else if (l2len != 14) {
-		return XEPC_DROP_ADJUST;
-	}
+	rc = l2_save(data, end, l2len, dmac, smac, &tci);
+	if (rc)
+		return rc;
 	/* Every byte of the answer is written below, so only its length
 	 * matters: taken from the front (headroom), because the tailroom of
 	 * a received frame may be too short for the larger RA (veth) */

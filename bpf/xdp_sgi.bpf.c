@@ -6,12 +6,14 @@
  *   Ethernet [802.1Q] / IPv4 to a UE address
  *     session by UE address (exact match) -> portal reply restore -> policy
  *     -> idle UE: downlink-data event + packet kept in xepc_pktbuf
- *     -> encapsulate IPv4/UDP/GTP-U toward the eNB
- *     -> bpf_fib_lookup (route cache) + bpf_redirect (no neighbour/MTU:
- *        to the stack)
+ *     -> tunnel4_out(): bpf_fib_lookup (route cache), encapsulate
+ *        IPv4/UDP/GTP-U toward the eNB (encap()), bpf_redirect (no
+ *        neighbour/MTU: to userspace, which sends it through the stack)
  *   Ethernet [802.1Q] / IPv6 to a UE's /64 -> downlink6(), the same walk
  *   a UE whose eNB is on IPv6 (XEPC_SF_ENB6) -> the same walk in
- *   xdp_sgi_ipv6, encapsulated in IPv6/UDP/GTP-U (tunnel6_out())
+ *   xdp_sgi_ipv6, encapsulated in IPv6/UDP/GTP-U (tunnel6_out(), encap6())
+ *   The two walks share the policy step (dl_policy(), dp_common.h), the
+ *   idle buffer, the two tunnel tails and encap_room().
  *   anything not for a UE -> XDP_PASS
  */
 #include "dp_common.h"
@@ -22,6 +24,14 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+/*
+ * The packet (len bytes at off) into the idle buffer (idle_begin()).  The
+ * length is hidden from the compiler after its range check, so that
+ * buf_len()'s mask stays in the code and the verifier bounds the copy by
+ * it (otherwise the compiler may drop the mask, as it did in the IPv6
+ * walk, and the verifier sees a copy of up to 64 KiB); oversize_to_user()
+ * likewise.
+ */
 static __always_inline int buffer_packet(struct xdp_md *ctx,
 					 const struct xepc_config *cfg,
 					 __u32 sid, const struct xepc_session *s,
@@ -35,19 +45,20 @@ static __always_inline int buffer_packet(struct xdp_md *ctx,
 		return rc;
 	if (len < 1 || len > XEPC_BUF_PKT_MAX)	/* bounds the copy */
 		return idle_end(sid, rec, -1);
+	asm volatile("" : "+r"(len));
 	return idle_end(sid, rec, bpf_xdp_load_bytes(ctx, off, rec->data, buf_len(len)));
 }
 
 /*
- * The frame becomes Ethernet (dmac, smac) / outer IPv4 / UDP / GTP-U /
- * the inner packet of len bytes at l2len: Ethernet padding trimmed, the
- * head moved for the 36 bytes, the headers written.  A drop reason or 0.
+ * Room for ovh bytes of outer headers (a constant) in front of the inner
+ * packet of len bytes at l2len: Ethernet padding trimmed, the head moved,
+ * the new Ethernet header written (dmac, smac, proto).  Returns where the
+ * outer headers go (ovh bytes there checked), or NULL.  encap() and
+ * encap6() then write theirs.
  */
-static __always_inline int encap(struct xdp_md *ctx,
-				 const struct xepc_config *cfg,
-				 const struct xepc_session *s, __u32 l2len,
-				 __u32 len, __u8 tos, const __u8 *dmac,
-				 const __u8 *smac)
+static __always_inline void *encap_room(struct xdp_md *ctx, __u32 l2len, __u32 len,
+					const __u32 ovh, __be16 proto, const __u8 *dmac,
+					const __u8 *smac)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
@@ -56,19 +67,38 @@ static __always_inline int encap(struct xdp_md *ctx,
 	int delta;
 
 	if (have > l2len + len && bpf_xdp_adjust_tail(ctx, -(int)(have - l2len - len)))
-		return XEPC_DROP_ADJUST;
-	delta = (int)l2len - (int)(sizeof(struct ethhdr) + 36);
+		return NULL;
+	delta = (int)l2len - (int)(sizeof(struct ethhdr) + ovh);
 	if (bpf_xdp_adjust_head(ctx, delta))
-		return XEPC_DROP_ADJUST;
+		return NULL;
 	data = (void *)(long)ctx->data;
 	end = (void *)(long)ctx->data_end;
 	eth = data;
-	if ((void *)(eth + 1) + 36 > end)
-		return XEPC_DROP_ADJUST;
+	if ((void *)(eth + 1) + ovh > end)
+		return NULL;
 	__builtin_memcpy(eth->h_dest, dmac, ETH_ALEN);
 	__builtin_memcpy(eth->h_source, smac, ETH_ALEN);
-	eth->h_proto = bpf_htons(ETH_P_IP);
-	gtpu_encap_hdrs((void *)(eth + 1), cfg, s, len, tos);
+	eth->h_proto = proto;
+	return eth + 1;
+}
+
+/*
+ * The frame becomes Ethernet (dmac, smac) / outer IPv4 / UDP / GTP-U /
+ * the inner packet of len bytes at l2len (encap_room(), 36 bytes), the
+ * headers written.  A drop reason or 0.
+ */
+static __always_inline int encap(struct xdp_md *ctx,
+				 const struct xepc_config *cfg,
+				 const struct xepc_session *s, __u32 l2len,
+				 __u32 len, __u8 tos, const __u8 *dmac,
+				 const __u8 *smac)
+{
+	void *ip = encap_room(ctx, l2len, len, XEPC_GTPU_OVERHEAD, bpf_htons(ETH_P_IP),
+			      dmac, smac);
+
+	if (!ip)
+		return XEPC_DROP_ADJUST;
+	gtpu_encap_hdrs(ip, cfg, s, len, tos);
 	return 0;
 }
 
@@ -85,6 +115,7 @@ static __always_inline int oversize_to_user(struct xdp_md *ctx,
 	rc = oversize_begin(cfg, sid, s, len, &rec, type);
 	if (rc)
 		return rc;
+	asm volatile("" : "+r"(len));	/* as in buffer_packet() */
 	return oversize_end(rec, bpf_xdp_load_bytes(ctx, off, rec->data, buf_len(len)));
 }
 
@@ -109,19 +140,10 @@ static __always_inline int frag_needed_reply(struct xdp_md *ctx,
 	struct iphdr *ip;
 	__be16 tci = 0;
 
-	if ((void *)(eth + 1) > end)
-		return XEPC_DROP_ETH_TRUNC;
-	__builtin_memcpy(smac, eth->h_source, ETH_ALEN);
-	__builtin_memcpy(dmac, eth->h_dest, ETH_ALEN);
-	if (l2len == 18) {
-		struct vlan_hdr_ *vh = (void *)(eth + 1);
+	int rc = l2_save(data, end, l2len, dmac, smac, &tci);
 
-		if ((void *)(vh + 1) > end)
-			return XEPC_DROP_VLAN_TRUNC;
-		tci = vh->tci;
-	} else if (l2len != 14) {
-		return XEPC_DROP_ADJUST;
-	}
+	if (rc)
+		return rc;
 	/* 28 bytes more in front: the quoted header stays where it is */
 	if (bpf_xdp_adjust_head(ctx, -28))
 		return XEPC_DROP_ADJUST;
@@ -174,22 +196,6 @@ static __always_inline int frag_needed_reply(struct xdp_md *ctx,
 	return 0;
 }
 
-/* buffer_packet6()'s twin, below: the length hidden from the compiler. */
-static __always_inline int oversize_to_user6(struct xdp_md *ctx,
-					     const struct xepc_config *cfg,
-					     __u32 sid, const struct xepc_session *s,
-					     __u32 off, __u32 len, __u16 type)
-{
-	struct xepc_ev_buffered *rec = NULL;
-	int rc;
-
-	rc = oversize_begin(cfg, sid, s, len, &rec, type);
-	if (rc)
-		return rc;
-	asm volatile("" : "+r"(len));
-	return oversize_end(rec, bpf_xdp_load_bytes(ctx, off, rec->data, buf_len(len)));
-}
-
 /*
  * encap() over IPv6 (outer6.h): Ethernet (dmac, smac) / IPv6 src -> dst /
  * UDP 2152 with its checksum (RFC 8200 8.1) / GTP-U / the inner packet of
@@ -203,28 +209,13 @@ static __always_inline int encap6(struct xdp_md *ctx,
 				  __u32 len, __u8 tclass, const __u8 *dmac,
 				  const __u8 *smac)
 {
-	void *data = (void *)(long)ctx->data;
-	void *end = (void *)(long)ctx->data_end;
-	__u32 have = end - data;
-	struct ethhdr *eth;
-	int delta;
+	__u8 *ip = encap_room(ctx, l2len, len, XEPC_GTPU6_OVERHEAD, bpf_htons(ETH_P_IPV6_),
+			      dmac, smac);
 
-	if (have > l2len + len && bpf_xdp_adjust_tail(ctx, -(int)(have - l2len - len)))
+	if (!ip)
 		return XEPC_DROP_ADJUST;
-	delta = (int)l2len - (int)(sizeof(struct ethhdr) + XEPC_GTPU6_OVERHEAD);
-	if (bpf_xdp_adjust_head(ctx, delta))
-		return XEPC_DROP_ADJUST;
-	data = (void *)(long)ctx->data;
-	end = (void *)(long)ctx->data_end;
-	eth = data;
-	if ((void *)(eth + 1) + XEPC_GTPU6_OVERHEAD > end)
-		return XEPC_DROP_ADJUST;
-	__builtin_memcpy(eth->h_dest, dmac, ETH_ALEN);
-	__builtin_memcpy(eth->h_source, smac, ETH_ALEN);
-	eth->h_proto = bpf_htons(ETH_P_IPV6_);
-	gtpu_encap_hdrs6((void *)(eth + 1), cfg, src->addr, dst->addr,
-			 s->teid_remote, len, tclass);
-	if (udp6_csum_set(ctx, (void *)(eth + 1)))
+	gtpu_encap_hdrs6(ip, cfg, src->addr, dst->addr, s->teid_remote, len, tclass);
+	if (udp6_csum_set(ctx, ip))
 		return XEPC_DROP_ADJUST;
 	return 0;
 }
@@ -252,7 +243,7 @@ static __always_inline int tunnel6_out(struct xdp_md *ctx,
 	if (!src || !dst)
 		return XEPC_DROP_NO_S1U6;
 	if (over_s1u_mtu_ovh(cfg, len, XEPC_GTPU6_OVERHEAD)) {
-		rc = oversize_to_user6(ctx, cfg, sid, s, off, len, XEPC_EV_OVERSIZE);
+		rc = oversize_to_user(ctx, cfg, sid, s, off, len, XEPC_EV_OVERSIZE);
 		if (rc)
 			return rc;
 		stat_cnt(XEPC_CNT_DL_FRAG_USER, len);
@@ -270,13 +261,66 @@ static __always_inline int tunnel6_out(struct xdp_md *ctx,
 	}
 	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH || rc == BPF_FIB_LKUP_RET_FRAG_NEEDED) {
 		/* as over IPv4: a G-PDU through the follower's socket */
-		int r2 = oversize_to_user6(ctx, cfg, sid, s, off, len, XEPC_EV_TO_STACK);
+		int r2 = oversize_to_user(ctx, cfg, sid, s, off, len, XEPC_EV_TO_STACK);
 
 		if (r2)
 			return r2;
 		stat_cnt(rc == BPF_FIB_LKUP_RET_NO_NEIGH ?
 			 XEPC_CNT_DL_NO_NEIGH_PASS : XEPC_CNT_DL_FRAG_NEEDED_PASS, len);
 		return -XDP_DROP - 1;
+	}
+	return rc < 0 ? XEPC_DROP_FIB_OTHER : fib_drop_reason(rc);
+}
+
+/*
+ * tunnel6_out()'s twin for an eNB on IPv4, the inner packet (IPv4 or IPv6,
+ * len bytes at off) counted and its TTL/hop limit decremented: over the
+ * S1-U MTU to userspace, which sends it as outer IPv4 fragments (a DF
+ * IPv4 packet was answered before); else the route to the eNB first (it
+ * depends on the eNB, not on the new headers: the forwarding path then
+ * writes the next hop's addresses once) and encap(), or userspace when
+ * the eNB has no neighbour yet or the route's MTU is smaller.  Returns
+ * -(action) - 1, or a drop reason (the caller undoes the usage).
+ */
+static __always_inline int tunnel4_out(struct xdp_md *ctx,
+				       const struct xepc_config *cfg,
+				       const struct xepc_session *s, __u32 sid,
+				       __u32 off, __u32 len, __u8 tos)
+{
+	struct route_res rt;
+	int rc;
+
+	if (over_s1u_mtu(cfg, len)) {
+		rc = oversize_to_user(ctx, cfg, sid, s, off, len, XEPC_EV_OVERSIZE);
+		if (rc)
+			return rc;
+		stat_cnt(XEPC_CNT_DL_FRAG_USER, len);
+		return -XDP_DROP - 1;	/* consumed: userspace sends it */
+	}
+	rc = route_to_enb(ctx, cfg, ctx->ingress_ifindex, s, len, tos, &rt);
+	if (rc == BPF_FIB_LKUP_RET_SUCCESS) {
+		rc = encap(ctx, cfg, s, off, len, tos, rt.dmac, rt.smac);
+		if (rc)
+			return rc;
+		stat_cnt(XEPC_CNT_DL_FWD, len);
+		return -(int)bpf_redirect(rt.ifindex, 0) - 1;
+	}
+	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH || rc == BPF_FIB_LKUP_RET_FRAG_NEEDED) {
+		/* The kernel has to resolve the eNB's neighbour or fragment
+		 * the outer packet.  Handed to it as received on SGi, the
+		 * G-PDU (source: our own gtpu_addr) is a martian and dropped
+		 * (fib_validate_source without accept_local), on a VLAN SGi
+		 * even on the wrong device; so the follower sends it as a
+		 * G-PDU through its socket, which goes through the kernel's
+		 * output path: neighbour resolution, fragmentation, any
+		 * egress device (VLAN, bond) */
+		int r2 = oversize_to_user(ctx, cfg, sid, s, off, len, XEPC_EV_TO_STACK);
+
+		if (r2)
+			return r2;
+		stat_cnt(rc == BPF_FIB_LKUP_RET_NO_NEIGH ?
+			 XEPC_CNT_DL_NO_NEIGH_PASS : XEPC_CNT_DL_FRAG_NEEDED_PASS, len);
+		return -XDP_DROP - 1;	/* consumed: userspace sends it */
 	}
 	return rc < 0 ? XEPC_DROP_FIB_OTHER : fib_drop_reason(rc);
 }
@@ -291,9 +335,7 @@ static __always_inline int downlink(struct xdp_md *ctx,
 	void *end = (void *)(long)ctx->data_end;
 	__u32 sid = 0, len = bpf_ntohs(iph->tot_len), ovh;
 	__u8 tos;
-	struct route_req rq = {};
-	struct route_res rt;
-	struct xepc_session *s, scopy, bcopy;
+	struct xepc_session *s, scopy;
 	struct verdict v = {};
 	struct flow f = {};
 	__be32 daddr = iph->daddr;
@@ -326,21 +368,10 @@ static __always_inline int downlink(struct xdp_md *ctx,
 	f.dir = XEPC_DIR_DL;
 	flow_ports(end, iph, ihl, &f.remote_port, &f.ue_port, &f.has_ports);
 
-	rc = dp_policy(cfg, s, &f, len, &v, &bcopy);
-	if (rc) {
-		/* a bearer's MBR drop counts on the bearer */
-		if (v.bearer_sid)
-			*sid_out = v.bearer_sid;
+	/* a dedicated bearer's TFT may take it (dl_policy()) */
+	rc = dl_policy(cfg, &s, &scopy, &sid, sid_out, &f, len, &v);
+	if (rc)
 		return rc;
-	}
-	/* a dedicated bearer's TFT took it: that bearer's session from here
-	 * on (usage, tunnel, buffering), the default bearer's otherwise */
-	if (v.bearer_sid) {
-		__builtin_memcpy(&scopy, &bcopy, sizeof(scopy));
-		s = &scopy;
-		sid = v.bearer_sid;
-		*sid_out = sid;
-	}
 
 	/* counted now, taken out again if it is dropped below */
 	count_usage(sid, &v, XEPC_DIR_DL, len);
@@ -393,88 +424,14 @@ static __always_inline int downlink(struct xdp_md *ctx,
 			return rc;
 		goto undo;
 	}
-	if (over_s1u_mtu(cfg, len)) {
-		/* DF clear: userspace sends it as outer fragments */
-		rc = oversize_to_user(ctx, cfg, sid, s, l2->len, len, XEPC_EV_OVERSIZE);
-		if (rc)
-			goto undo;
-		stat_cnt(XEPC_CNT_DL_FRAG_USER, len);
-		return -XDP_DROP - 1;	/* consumed: userspace sends it */
-	}
-
-	/* the route first (it depends on the eNB, not on the new headers):
-	 * the forwarding path then writes the next hop's addresses once */
-	rq.ifindex = ctx->ingress_ifindex;
-	rq.src = cfg->gtpu_addr;
-	rq.dst = s->enb_addr;
-	rq.tot_len = len + 36;
-	rq.tos = tos;
-	rq.l4_protocol = IPPROTO_UDP;
-	rq.sport = bpf_htons(XEPC_GTPU_PORT);
-	rq.dport = bpf_htons(XEPC_GTPU_PORT);
-	rc = route_lookup(ctx, cfg, &rq, XEPC_DIR_DL, 1, &rt);
-	if (rc == BPF_FIB_LKUP_RET_SUCCESS) {
-		rc = encap(ctx, cfg, s, l2->len, len, tos, rt.dmac, rt.smac);
-		if (rc)
-			goto undo;
-		stat_cnt(XEPC_CNT_DL_FWD, len);
-		return -(int)bpf_redirect(rt.ifindex, 0) - 1;
-	}
-	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH || rc == BPF_FIB_LKUP_RET_FRAG_NEEDED) {
-		/* The kernel has to resolve the eNB's neighbour or fragment
-		 * the outer packet.  Handed to it as received on SGi, the
-		 * G-PDU (source: our own gtpu_addr) is a martian and dropped
-		 * (fib_validate_source without accept_local), on a VLAN SGi
-		 * even on the wrong device; so the follower sends it as a
-		 * G-PDU through its socket, which goes through the kernel's
-		 * output path: neighbour resolution, fragmentation, any
-		 * egress device (VLAN, bond) */
-		int r2 = oversize_to_user(ctx, cfg, sid, s, l2->len, len,
-					  XEPC_EV_TO_STACK);
-
-		if (r2) {
-			rc = r2;
-			goto undo;
-		}
-		stat_cnt(rc == BPF_FIB_LKUP_RET_NO_NEIGH ?
-			 XEPC_CNT_DL_NO_NEIGH_PASS : XEPC_CNT_DL_FRAG_NEEDED_PASS,
-			 len);
-		return -XDP_DROP - 1;	/* consumed: userspace sends it */
-	}
-	if (rc < 0) {
-		rc = XEPC_DROP_FIB_OTHER;
-		goto undo;
-	}
-	rc = fib_drop_reason(rc);
+	/* DF clear over the S1-U MTU: outer fragments by userspace */
+	rc = tunnel4_out(ctx, cfg, s, sid, l2->len, len, tos);
+	if (rc < 0)
+		return rc;
 undo:
 	uncount_usage(sid, &v, XEPC_DIR_DL, len);
 	return rc;
 }
-
-/*
- * buffer_packet() and oversize_to_user() for downlink6(): the same, with
- * the length hidden from the compiler after its range check, so that
- * buf_len()'s mask stays in the code and the verifier bounds the copy by
- * it (otherwise the compiler drops the mask and the verifier sees a copy
- * of up to 64 KiB).
- */
-static __always_inline int buffer_packet6(struct xdp_md *ctx,
-					  const struct xepc_config *cfg,
-					  __u32 sid, const struct xepc_session *s,
-					  __u32 off, __u32 len)
-{
-	struct xepc_ev_buffered *rec = NULL;
-	int rc;
-
-	rc = idle_begin(cfg, sid, s, len, &rec);
-	if (rc)
-		return rc;
-	if (len < 1 || len > XEPC_BUF_PKT_MAX)
-		return idle_end(sid, rec, -1);
-	asm volatile("" : "+r"(len));
-	return idle_end(sid, rec, bpf_xdp_load_bytes(ctx, off, rec->data, buf_len(len)));
-}
-
 
 /*
  * The downlink of an IPv6 packet (docs/datapath.md "IPv6 UEs"): the
@@ -489,9 +446,7 @@ static __always_inline int downlink6(struct xdp_md *ctx,
 				     const struct l2_info *l2, __u32 *sid_out)
 {
 	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
-	struct xepc_session *s, scopy, bcopy;
-	struct route_req rq = {};
-	struct route_res rt;
+	struct xepc_session *s, scopy;
 	struct verdict v = {};
 	struct ip6_info pi;
 	struct flow f = {};
@@ -519,18 +474,10 @@ static __always_inline int downlink6(struct xdp_md *ctx,
 		return rc;
 	flow6(data, end, &pi, XEPC_DIR_DL, &f);
 
-	rc = dp_policy(cfg, s, &f, len, &v, &bcopy);
-	if (rc) {
-		if (v.bearer_sid)
-			*sid_out = v.bearer_sid;
+	/* a dedicated bearer's TFT may take it (dl_policy()) */
+	rc = dl_policy(cfg, &s, &scopy, &sid, sid_out, &f, len, &v);
+	if (rc)
 		return rc;
-	}
-	if (v.bearer_sid) {
-		__builtin_memcpy(&scopy, &bcopy, sizeof(scopy));
-		s = &scopy;
-		sid = v.bearer_sid;
-		*sid_out = sid;
-	}
 	count_usage(sid, &v, XEPC_DIR_DL, len);
 	data = (void *)(long)ctx->data;
 	end = (void *)(long)ctx->data_end;
@@ -545,7 +492,7 @@ static __always_inline int downlink6(struct xdp_md *ctx,
 	}
 	h[7]--;
 	if (!(s->flags & XEPC_SF_TUNNEL)) {
-		rc = buffer_packet6(ctx, cfg, sid, s, off, len);
+		rc = buffer_packet(ctx, cfg, sid, s, off, len);
 		if (rc)
 			goto undo;
 		stat_cnt(XEPC_CNT_IDLE_BUFFERED, len);
@@ -557,42 +504,9 @@ static __always_inline int downlink6(struct xdp_md *ctx,
 			return rc;
 		goto undo;
 	}
-	if (over_s1u_mtu(cfg, len)) {
-		rc = oversize_to_user6(ctx, cfg, sid, s, off, len, XEPC_EV_OVERSIZE);
-		if (rc)
-			goto undo;
-		stat_cnt(XEPC_CNT_DL_FRAG_USER, len);
-		return -XDP_DROP - 1;
-	}
-	rq.ifindex = ctx->ingress_ifindex;
-	rq.src = cfg->gtpu_addr;
-	rq.dst = s->enb_addr;
-	rq.tot_len = len + 36;
-	rq.tos = pi.tclass;
-	rq.l4_protocol = IPPROTO_UDP;
-	rq.sport = bpf_htons(XEPC_GTPU_PORT);
-	rq.dport = bpf_htons(XEPC_GTPU_PORT);
-	rc = route_lookup(ctx, cfg, &rq, XEPC_DIR_DL, 1, &rt);
-	if (rc == BPF_FIB_LKUP_RET_SUCCESS) {
-		rc = encap(ctx, cfg, s, off, len, pi.tclass, rt.dmac, rt.smac);
-		if (rc)
-			goto undo;
-		stat_cnt(XEPC_CNT_DL_FWD, len);
-		return -(int)bpf_redirect(rt.ifindex, 0) - 1;
-	}
-	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH || rc == BPF_FIB_LKUP_RET_FRAG_NEEDED) {
-		/* as for IPv4: the follower sends it through the kernel */
-		int r2 = oversize_to_user6(ctx, cfg, sid, s, off, len, XEPC_EV_TO_STACK);
-
-		if (r2) {
-			rc = r2;
-			goto undo;
-		}
-		stat_cnt(rc == BPF_FIB_LKUP_RET_NO_NEIGH ?
-			 XEPC_CNT_DL_NO_NEIGH_PASS : XEPC_CNT_DL_FRAG_NEEDED_PASS, len);
-		return -XDP_DROP - 1;
-	}
-	rc = rc < 0 ? XEPC_DROP_FIB_OTHER : fib_drop_reason(rc);
+	rc = tunnel4_out(ctx, cfg, s, sid, off, len, pi.tclass);
+	if (rc < 0)
+		return rc;
 undo:
 	uncount_usage(sid, &v, XEPC_DIR_DL, len);
 	return rc;
