@@ -20,30 +20,15 @@ agw_require
 trap e2e_cleanup EXIT INT TERM
 tap_plan 15
 
-GW6=2001:db8:2::1
-PDN6=2001:db8:2::2
-POOL4=10.48.0.0/24
+POOL4=10.48.0.0/24         # the APN "v6" of agw_apn_v6
 POOL6=2001:db8:4500::/44
 UE_DEV=xe${E2E_SFX}u    # the UE-pool device (a NOARP veth: no dummy here)
 
 e2e_topology || { not_ok "topology"; exit 1; }
 nat6_setup() {
-    # lib.sh turns IPv6 off everywhere: the gateway and the PDN get it
-    # back, and the eNB namespace for the UE's TUN device (no DAD: the
-    # datapath answers none; no kernel RA processing: enbsim configures
-    # the address from the RA itself)
-    for ns in "$NS_GW" "$NS_PDN" "$NS_ENB"; do
-        ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 \
-            net.ipv6.conf.default.disable_ipv6=0 net.ipv6.conf.lo.disable_ipv6=0 || return 1
-    done
-    in_enb sysctl -qw net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.default.accept_ra=0 &&
-        in_gw sysctl -qw net.ipv6.conf."$G_IF".disable_ipv6=0 net.ipv6.conf.all.forwarding=1 &&
-        in_pdn sysctl -qw net.ipv6.conf."$P_IF".disable_ipv6=0 &&
-        in_gw ip -6 addr add $GW6/64 dev "$G_IF" nodad &&
-        in_pdn ip -6 addr add $PDN6/64 dev "$P_IF" nodad || return 1
-    # The PDN routes the UEs' IPv6 pool to the gateway, not their IPv4
-    # pool (masqueraded)
-    in_pdn ip -6 route add $POOL6 via $GW6 || return 1
+    # IPv6 on SGi and in the eNB namespace (agw_lib.sh); the PDN routes
+    # the UEs' IPv6 pool to the gateway, not their IPv4 pool (masqueraded)
+    agw_ipv6_on && in_pdn ip route del $POOL4 || return 1
     # the UE-pool device: a veth without ARP/ND (the kernel hands tc_ue
     # the packets without resolving the UEs' addresses)
     in_gw ip link add "$UE_DEV" type veth peer name "${UE_DEV%u}v" || return 1
@@ -75,9 +60,8 @@ check "IPv6 on SGi and in the eNB namespace; UE pools routed to $UE_DEV; IPv4 ma
     nat6_setup
 
 agw_config
-sed -i -e "s|^  mode: routed$|  mode: nat\n  ue_dev: $UE_DEV|" \
-    -e "s|^apns:$|apns:\n  - name: v6\n    pdn_type: ipv4v6\n    pool: $POOL4\n    pool6: $POOL6\n    dns: [8.8.8.8]|" \
-    "$AGW_CONF"
+sed -i -e "s|^  mode: routed$|  mode: nat\n  ue_dev: $UE_DEV|" "$AGW_CONF"
+agw_apn_v6
 AGW_SUB_APNS="v6" agw_subscribers 1 || not_ok "subscriber import"
 agw_start && ok "xepc-agwd started in NAT mode" || { not_ok "xepc-agwd start"; exit 1; }
 status_nat() {
@@ -91,19 +75,8 @@ check "dp status: NAT mode, tc_ue on the UE-pool device" status_nat
 enbsim_bg "$E2E_TMP/e1.out" --ues 1 --apn v6 --pdn-type ipv4v6 --tun --idle-after 1 --hold -1 \
     --detach --ready-file "$E2E_TMP/e1.ready" --timeout 10
 check "UE attached with PDN type IPv4v6" agw_wait_stat attach_success 1 600
-ue6_addr() {
-    in_enb ip -6 -o addr show dev ue0 scope global 2>/dev/null | awk '{print $4}' | cut -d/ -f1
-}
-wait_ue6() {
-    for _ in $(seq 300); do
-        [ -n "$(ue6_addr)" ] && return 0
-        sleep 0.1
-    done
-    in_enb ip -6 addr show dev ue0 2>&1 | sed 's/^/#   /'
-    return 1
-}
-check "the unsolicited Router Advertisement gave ue0 a global address" wait_ue6
-UE6=$(ue6_addr)
+check "the unsolicited Router Advertisement gave ue0 a global address" agw_wait_ue6
+UE6=$(agw_ue6_addr)
 UE4=$(in_enb ip -4 -o addr show dev ue0 2>/dev/null | awk '{print $4}' | cut -d/ -f1)
 IMSI=$(awk -F, 'NR == 2 {print $1}' "$E2E_TMP/subs.csv")
 diag "UE $IMSI: $UE4 and $UE6"
@@ -212,15 +185,7 @@ check "tshark: Paging -> Initial UE Message -> Initial Context Setup, nothing ma
 # detach: nothing left in the datapath
 kill -INT "$ENBSIM_PID" 2>/dev/null
 wait "$ENBSIM_PID" 2>/dev/null
-no_sessions() {
-    for _ in $(seq 100); do
-        [ "$(xepcctl session list 2>/dev/null | awk '/^[0-9]+ sessions?$/ {print $1}')" = 0 ] &&
-            return 0
-        sleep 0.1
-    done
-    return 1
-}
-clean() { no_sessions && xepcctl dp check; }
+clean() { agw_no_sessions && xepcctl dp check; }
 check "after the detach the datapath holds no session; dp check finds nothing" clean
 agw_stop TERM
 [ -n "${E2E_KEEP:-}" ] && diag "kept $E2E_TMP"
