@@ -19,7 +19,7 @@ SCRIPT_TESTS += tests/e2e/agw_attach.sh tests/e2e/agw_reject.sh tests/e2e/agw_ts
                 tests/e2e/agw_ipv6.sh tests/e2e/agw_outer6.sh tests/e2e/agw_nat6.sh
 DEBIAN_PACKAGES += curl sqlite3
 # issue 11: the default bearer's QoS/APN-AMBR modified toward the UE and the eNB
-SCRIPT_TESTS += tests/e2e/agw_default_qos.sh tests/e2e/agw_gx_dqos.sh
+SCRIPT_TESTS += tests/e2e/agw_default_qos.sh tests/e2e/agw_gx_dqos.sh tests/e2e/agw_s6a_dqos.sh
 # issue 12, handover and resets (docs/agw.md "Procedures")
 SCRIPT_TESTS += tests/e2e/agw_handover.sh tests/e2e/agw_s1_handover.sh tests/e2e/agw_nas_transport.sh
 # issue 10: orcd + two gateways (bootstrap, mTLS, sync, orcd away and back);
