@@ -542,7 +542,8 @@ struct esm_dqos {
 };
 void esm_dqos_of(const struct agw_pdn *p, struct esm_dqos *q);
 bool esm_dqos_equal(const struct esm_dqos *a, const struct esm_dqos *b);
-int esm_dqos_check(const struct esm_dqos *q, char *err, size_t errlen);
+int esm_dqos_check(const struct esm_dqos *q, const struct esm_dqos *cur, char *err,
+                   size_t errlen);
 int esm_dqos_modify(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p,
                     const struct esm_dqos *want, enum esm_dqos_src src, char *err, size_t errlen);
 /* the target of the modification under way for ebi, or NULL */

@@ -320,21 +320,26 @@ static void dq_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 /* ---------------------------------------------------------- entry point -- */
 
-int esm_dqos_check(const struct esm_dqos *q, char *err, size_t errlen)
+/* The values a modification may set; with cur (the values in force),
+ * only those that change are checked (a PDN connection set up without an
+ * APN-AMBR can have its QCI changed). */
+int esm_dqos_check(const struct esm_dqos *q, const struct esm_dqos *cur, char *err,
+                   size_t errlen)
 {
     /* TS 23.203 6.1.7.2: a default bearer is non-GBR */
-    if (!((q->qci >= 5 && q->qci <= 9) || q->qci == 69 || q->qci == 70 ||
+    if ((!cur || q->qci != cur->qci) &&
+        !((q->qci >= 5 && q->qci <= 9) || q->qci == 69 || q->qci == 70 ||
           (q->qci >= 79 && q->qci <= 80)))
         return snprintf(err, errlen, "QCI %u is not a non-GBR QCI (5..9, 69, 70, 79, 80) "
                         "for a default bearer", q->qci), -EINVAL;
-    if (q->arp_prio < 1 || q->arp_prio > 15)
+    if ((!cur || q->arp_prio != cur->arp_prio) && (q->arp_prio < 1 || q->arp_prio > 15))
         return snprintf(err, errlen, "ARP priority %u is not 1..15", q->arp_prio), -EINVAL;
+    if (cur && q->ambr_ul == cur->ambr_ul && q->ambr_dl == cur->ambr_dl)
+        return 0;
     /* TS 24.301 9.9.4.2: the APN-AMBR IE goes up to 65.28 Tbit/s with its
      * extensions; the datapath's meters take up to 4 Tbit/s */
-    if (!q->ambr_ul || !q->ambr_dl || q->ambr_ul > 4000000000000ull ||
+    if (q->ambr_ul < 1000 || q->ambr_dl < 1000 || q->ambr_ul > 4000000000000ull ||
         q->ambr_dl > 4000000000000ull)
-        return snprintf(err, errlen, "APN-AMBR must be 1 kbit/s .. 4 Tbit/s each way"), -ERANGE;
-    if (q->ambr_ul < 1000 || q->ambr_dl < 1000)
         return snprintf(err, errlen, "APN-AMBR must be 1 kbit/s .. 4 Tbit/s each way"), -ERANGE;
     return 0;
 }
@@ -343,14 +348,14 @@ int esm_dqos_modify(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p,
                     const struct esm_dqos *want, enum esm_dqos_src src, char *err, size_t errlen)
 {
     char b[20];
-    int rc = esm_dqos_check(want, err, errlen);
+    struct esm_dqos cur;
+    esm_dqos_of(p, &cur);
+    int rc = esm_dqos_check(want, &cur, err, errlen);
     if (rc < 0)
         return rc;
     if (p->state != PDN_ACTIVE)
         return snprintf(err, errlen, "the PDN connection of EBI %u is not active", p->ebi),
                -ENOENT;
-    struct esm_dqos cur;
-    esm_dqos_of(p, &cur);
     struct dq_mod *d = mod_find(ue, p->ebi);
     if (d && d->state == DQ_SENT) {
         /* the request that is out is answered for its own values; the

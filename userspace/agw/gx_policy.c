@@ -596,10 +596,13 @@ static int policy_push(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p
  * applied, or a negative errno with a sentence in why (then nothing of the
  * message was applied: the rules stay as they were). */
 /* TS 29.212 4.5.5.0a: the Default-EPS-Bearer-QoS a CCA authorises (QCI,
- * ARP) becomes the default bearer's, stored with the PDN connection (the
- * datapath has no per-QCI treatment; the UE is not signalled: no bearer
- * modification procedure, docs/charging.md).  The PCRF decided it, so it
- * is not reported back as DEFAULT_EPS_BEARER_QOS_CHANGE.  1 when it
+ * ARP) for a default bearer the UE has not accepted yet becomes the
+ * default bearer's, stored with the PDN connection (the datapath has no
+ * per-QCI treatment); when its ACTIVATE DEFAULT EPS BEARER CONTEXT
+ * REQUEST already left with the old values, the UE is not told
+ * (docs/charging.md "What is not done").  One the UE has goes through
+ * gx_dqos_signal() instead.  The PCRF decided
+ * it, so it is not reported back as DEFAULT_EPS_BEARER_QOS_CHANGE.  1 when it
  * changed the bearer, 0 when not, -ENOENT without the PDN connection. */
 int gx_default_qos_apply(struct agw_ctx *ctx, struct gx_sess *s, const struct diam_qos *q)
 {

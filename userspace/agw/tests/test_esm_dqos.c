@@ -399,24 +399,32 @@ static void test_check(void **state)
     (void)state;
     char err[128];
     struct esm_dqos q = want(6, 1, 1000, 1000);
-    assert_int_equal(esm_dqos_check(&q, err, sizeof(err)), 0);
+    assert_int_equal(esm_dqos_check(&q, NULL, err, sizeof(err)), 0);
     q.qci = 1;          /* GBR: not for a default bearer */
-    assert_int_equal(esm_dqos_check(&q, err, sizeof(err)), -EINVAL);
+    assert_int_equal(esm_dqos_check(&q, NULL, err, sizeof(err)), -EINVAL);
     q.qci = 10;
-    assert_int_equal(esm_dqos_check(&q, err, sizeof(err)), -EINVAL);
+    assert_int_equal(esm_dqos_check(&q, NULL, err, sizeof(err)), -EINVAL);
     q.qci = 70;
-    assert_int_equal(esm_dqos_check(&q, err, sizeof(err)), 0);
+    assert_int_equal(esm_dqos_check(&q, NULL, err, sizeof(err)), 0);
     q.arp_prio = 16;
-    assert_int_equal(esm_dqos_check(&q, err, sizeof(err)), -EINVAL);
+    assert_int_equal(esm_dqos_check(&q, NULL, err, sizeof(err)), -EINVAL);
     q.arp_prio = 0;
-    assert_int_equal(esm_dqos_check(&q, err, sizeof(err)), -EINVAL);
+    assert_int_equal(esm_dqos_check(&q, NULL, err, sizeof(err)), -EINVAL);
     q.arp_prio = 15;
     q.ambr_ul = 999;
-    assert_int_equal(esm_dqos_check(&q, err, sizeof(err)), -ERANGE);
+    assert_int_equal(esm_dqos_check(&q, NULL, err, sizeof(err)), -ERANGE);
     q.ambr_ul = 4000000000001ull;
-    assert_int_equal(esm_dqos_check(&q, err, sizeof(err)), -ERANGE);
+    assert_int_equal(esm_dqos_check(&q, NULL, err, sizeof(err)), -ERANGE);
     q.ambr_ul = 4000000000000ull;
-    assert_int_equal(esm_dqos_check(&q, err, sizeof(err)), 0);
+    assert_int_equal(esm_dqos_check(&q, NULL, err, sizeof(err)), 0);
+    /* against the values in force: only what changes is checked (a PDN
+     * connection without an APN-AMBR can change its QCI) */
+    struct esm_dqos cur = want(9, 15, 0, 0);
+    q = want(6, 15, 0, 0);
+    assert_int_equal(esm_dqos_check(&q, &cur, err, sizeof(err)), 0);
+    assert_int_equal(esm_dqos_check(&q, NULL, err, sizeof(err)), -ERANGE);
+    q.ambr_dl = 1000;
+    assert_int_equal(esm_dqos_check(&q, &cur, err, sizeof(err)), -ERANGE);
 }
 
 /* ----------------------------------------------------------- procedure -- */
