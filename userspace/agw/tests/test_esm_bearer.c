@@ -239,7 +239,13 @@ static void test_pcc_rules_of_the_default_bearer(void **state)
     assert_int_equal(dsts[2], ip("192.0.2.4"));
     assert_int_equal(s.rules[2].action, DP_ACTION_DROP);
     assert_int_equal(dsts[3], ip("192.0.2.5"));
-    assert_int_equal(s.rules[0].precedence, 50 * 4);    /* no TFT filters before: unchanged */
+    /* no TFT filters before: precedences by rank among the rules kept
+     * (gx_rules_to_dp: 4 (R + 1)), same-qos 20 < voice-off 40 < web 50 <
+     * gbr-no-rate 60 */
+    assert_int_equal(s.rules[1].precedence, 1 * 4);
+    assert_int_equal(s.rules[2].precedence, 2 * 4);
+    assert_int_equal(s.rules[0].precedence, 3 * 4);
+    assert_int_equal(s.rules[3].precedence, 4 * 4);
 
     /* after TFT filters (4..16387) the rules' precedences come after them */
     memset(&s, 0, sizeof(s));
@@ -251,7 +257,7 @@ static void test_pcc_rules_of_the_default_bearer(void **state)
     assert_int_equal(s.n_rules, 6);
     for (unsigned i = 2; i < 6; i++)
         assert_true(s.rules[i].precedence >= 16388);
-    assert_int_equal(s.rules[2].precedence, 16388 + 50 * 4);
+    assert_int_equal(s.rules[2].precedence, 16388 + 3 * 4);    /* web, rank 2 */
 
     /* a rule the datapath cannot take is named */
     rule_def(&d[0], "bad-flow", 50, 0, "permit out 6 from nowhere to assigned");
