@@ -51,7 +51,8 @@ diam_gx_setup() {
 # diam_config APP...: appends the diameter section to $AGW_CONF (after
 # agw_config), with one subsection per APP (gx, s6a, gy) toward diamsim.
 # Extra lines of a subsection: DIAM_GX_EXTRA, DIAM_S6A_EXTRA, DIAM_GY_EXTRA
-# (YAML lines indented by four spaces).
+# (YAML lines indented by four spaces); of the section: DIAM_NODE_EXTRA
+# (two spaces).  DIAM_PEER_PORT: diamsim's port (default DIAM_PORT).
 diam_config() {
     {
         echo "diameter:"
@@ -59,12 +60,13 @@ diam_config() {
         echo "  realm: localdomain"
         echo "  address: 127.0.0.1"
         echo "  port: $((DIAM_PORT + 1))"
+        [ -n "${DIAM_NODE_EXTRA:-}" ] && printf '%s\n' "$DIAM_NODE_EXTRA"
         local app extra
         for app in "$@"; do
             echo "  $app:"
             echo "    peer: diamsim.localdomain"
             echo "    address: 127.0.0.1"
-            echo "    port: $DIAM_PORT"
+            echo "    port: ${DIAM_PEER_PORT:-$DIAM_PORT}"
             case $app in
             gx) extra=$DIAM_GX_EXTRA ;;
             s6a) extra=$DIAM_S6A_EXTRA ;;
@@ -107,12 +109,13 @@ diam_peer_up() {
     sleep 0.5
 }
 
-# diam_tshark_start NAME: a capture of the Diameter port on the gateway's
-# loopback into $E2E_TMP/NAME.pcap (DIAM_TS_PID); diam_tshark_stop ends it.
+# diam_tshark_start NAME: a capture of the Diameter port (or the capture
+# filter DIAM_TS_FILTER) on the gateway's loopback into $E2E_TMP/NAME.pcap
+# (DIAM_TS_PID); diam_tshark_stop ends it.
 DIAM_TS_PID=""
 diam_tshark_start() {
     command -v tshark >/dev/null || return 1
-    ip netns exec "$NS_GW" tshark -q -i lo -f "tcp port $DIAM_PORT" -w "$E2E_TMP/$1.pcap" \
+    ip netns exec "$NS_GW" tshark -q -i lo -f "${DIAM_TS_FILTER:-tcp port $DIAM_PORT}" -w "$E2E_TMP/$1.pcap" \
         >"$E2E_TMP/tshark-$1.log" 2>&1 &
     DIAM_TS_PID=$!
     echo "$DIAM_TS_PID" >"$E2E_TMP/tshark.bgpid"

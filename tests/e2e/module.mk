@@ -30,4 +30,4 @@ SCRIPT_TESTS += tests/e2e/agw_orc_apn.sh tests/e2e/agw_orc_network.sh tests/e2e/
                 tests/e2e/agw_orc_usage.sh
 # xepc-agwd stops on SIGTERM in the middle of Diameter traffic (freeDiameter's
 # shutdown bounded, docs/charging.md "Stopping")
-SCRIPT_TESTS += tests/e2e/agw_diam_stop.sh
+SCRIPT_TESTS += tests/e2e/agw_diam_stop.sh tests/e2e/agw_diam_tls.sh

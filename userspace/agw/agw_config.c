@@ -1087,14 +1087,31 @@ static void rd_metrics(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
     YCFG_RD_UINT(c, m.val[1], "metrics.port", 0, 65535, cfg->metrics.port);
 }
 
+/* A peer's `tls` and `transport` (docs/agw.md "diameter"). */
+static void rd_diameter_link(struct ycfg *c, yaml_node_t *tls, yaml_node_t *transport,
+                             const char *name, struct agw_diam_link *l)
+{
+    static const char *const transports[] = {"tcp", "sctp"};
+    char path[64];
+    int t = 0;
+    snprintf(path, sizeof(path), "%s.tls", name);
+    if (tls)
+        ycfg_rd_bool(c, tls, path, &l->tls);
+    snprintf(path, sizeof(path), "%s.transport", name);
+    if (transport)
+        YCFG_RD_ENUM(c, transport, path, transports, t);
+    l->sctp = t == 1;
+}
+
 /* diameter.gy: the OCS (docs/charging.md "Gy in xepc-agwd"). */
 static void rd_diameter_gy(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
 {
     static const char *const keys[] = {"peer",         "address", "port",   "tx_timeout",
-                                       "failure_handling", "rating_group", "apn", "portal"};
+                                       "failure_handling", "rating_group", "apn", "portal",
+                                       "tls",          "transport"};
     static const char *const ccfh[] = {"terminate", "continue", "retry_and_terminate"};
     struct ycfg_map g;
-    if (!ycfg_map_open(c, n, "diameter.gy", keys, 8, &g))
+    if (!ycfg_map_open(c, n, "diameter.gy", keys, 10, &g))
         return;
     cfg->diameter.gy.enabled = true;
     ycfg_rd_str(c, ycfg_map_need(c, &g, "peer"), "diameter.gy.peer", cfg->diameter.gy.peer,
@@ -1116,18 +1133,22 @@ static void rd_diameter_gy(struct ycfg *c, yaml_node_t *n, struct agw_config *cf
                  cfg->diameter.gy.apn);
     if (g.val[7])
         ycfg_rd_ipv4(c, g.val[7], "diameter.gy.portal", &cfg->diameter.gy.portal);
+    rd_diameter_link(c, g.val[8], g.val[9], "diameter.gy", &cfg->diameter.gy.link);
+    if (!g.val[2] && cfg->diameter.gy.link.tls)
+        cfg->diameter.gy.port = 5658;
 }
 
 /* Diameter (docs/charging.md): our node, the Gx peer (the PCRF), the S6a
  * peer (the HSS, replacing the local one) and the Gy peer (the OCS). */
 static void rd_diameter_peer(struct ycfg *c, yaml_node_t *n, const char *name, bool *enabled,
                              char *peer, size_t peer_len, struct in_addr *addr, uint16_t *port,
-                             uint32_t *tx_timeout_ms)
+                             uint32_t *tx_timeout_ms, struct agw_diam_link *link)
 {
-    static const char *const keys[] = {"peer", "address", "port", "tx_timeout"};
+    static const char *const keys[] = {"peer", "address", "port", "tx_timeout", "tls",
+                                       "transport"};
     struct ycfg_map g;
     char path[64];
-    if (!n || !ycfg_map_open(c, n, name, keys, 4, &g))
+    if (!n || !ycfg_map_open(c, n, name, keys, 6, &g))
         return;
     *enabled = true;
     snprintf(path, sizeof(path), "%s.peer", name);
@@ -1139,14 +1160,33 @@ static void rd_diameter_peer(struct ycfg *c, yaml_node_t *n, const char *name, b
     YCFG_RD_UINT(c, g.val[2], path, 1, 65535, *port);
     snprintf(path, sizeof(path), "%s.tx_timeout", name);
     rd_duration(c, g.val[3], path, 100, 60000, "100ms..60s", tx_timeout_ms);
+    rd_diameter_link(c, g.val[4], g.val[5], name, link);
+    if (!g.val[2] && link->tls)
+        *port = 5658;   /* RFC 6733 11.4: "diameters" */
+}
+
+/* diameter.tls: our credentials for peers with `tls: true`. */
+static void rd_diameter_tls(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
+{
+    static const char *const keys[] = {"cert", "key", "ca", "port"};
+    struct ycfg_map m;
+    if (!ycfg_map_open(c, n, "diameter.tls", keys, 4, &m))
+        return;
+    ycfg_rd_str(c, ycfg_map_need(c, &m, "cert"), "diameter.tls.cert", cfg->diameter.tls.cert,
+                sizeof(cfg->diameter.tls.cert), 1);
+    ycfg_rd_str(c, ycfg_map_need(c, &m, "key"), "diameter.tls.key", cfg->diameter.tls.key,
+                sizeof(cfg->diameter.tls.key), 1);
+    ycfg_rd_str(c, ycfg_map_need(c, &m, "ca"), "diameter.tls.ca", cfg->diameter.tls.ca,
+                sizeof(cfg->diameter.tls.ca), 1);
+    YCFG_RD_UINT(c, m.val[3], "diameter.tls.port", 1, 65535, cfg->diameter.tls.port);
 }
 
 static void rd_diameter(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
 {
     static const char *const keys[] = {"identity", "realm", "address", "port", "gx", "s6a",
-                                       "gy"};
+                                       "gy",       "tls"};
     struct ycfg_map m;
-    if (!ycfg_map_open(c, n, "diameter", keys, 7, &m))
+    if (!ycfg_map_open(c, n, "diameter", keys, 8, &m))
         return;
     cfg->diameter.enabled = true;
     ycfg_rd_str(c, ycfg_map_need(c, &m, "identity"), "diameter.identity", cfg->diameter.identity,
@@ -1158,11 +1198,12 @@ static void rd_diameter(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
     YCFG_RD_UINT(c, m.val[3], "diameter.port", 1, 65535, cfg->diameter.port);
     rd_diameter_peer(c, m.val[4], "diameter.gx", &cfg->diameter.gx.enabled, cfg->diameter.gx.peer,
                      sizeof(cfg->diameter.gx.peer), &cfg->diameter.gx.address,
-                     &cfg->diameter.gx.port, &cfg->diameter.gx.tx_timeout_ms);
+                     &cfg->diameter.gx.port, &cfg->diameter.gx.tx_timeout_ms,
+                     &cfg->diameter.gx.link);
     rd_diameter_peer(c, m.val[5], "diameter.s6a", &cfg->diameter.s6a.enabled,
                      cfg->diameter.s6a.peer, sizeof(cfg->diameter.s6a.peer),
                      &cfg->diameter.s6a.address, &cfg->diameter.s6a.port,
-                     &cfg->diameter.s6a.tx_timeout_ms);
+                     &cfg->diameter.s6a.tx_timeout_ms, &cfg->diameter.s6a.link);
     /* one node, one connection per peer identity: an HSS and a PCRF with
      * the same identity (one server, as diamsim) must be at one address */
     if (cfg->diameter.gx.enabled && cfg->diameter.s6a.enabled &&
@@ -1184,6 +1225,38 @@ static void rd_diameter(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
         ycfg_err(c, m.val[6], "diameter.gy.peer",
                  "'%s' is also the Gx or S6a peer, at another address or port",
                  cfg->diameter.gy.peer);
+    if (m.val[7])
+        rd_diameter_tls(c, m.val[7], cfg);
+    /* a peer over TLS needs our credentials; one peer identity is one
+     * connection, so its applications must agree on how it is reached */
+    const struct {
+        const char *name;
+        bool enabled;
+        const char *peer;
+        const struct agw_diam_link *link;
+        yaml_node_t *node;
+    } peers[] = {
+        {"diameter.gx", cfg->diameter.gx.enabled, cfg->diameter.gx.peer, &cfg->diameter.gx.link,
+         m.val[4]},
+        {"diameter.s6a", cfg->diameter.s6a.enabled, cfg->diameter.s6a.peer,
+         &cfg->diameter.s6a.link, m.val[5]},
+        {"diameter.gy", cfg->diameter.gy.enabled, cfg->diameter.gy.peer, &cfg->diameter.gy.link,
+         m.val[6]},
+    };
+    for (size_t i = 0; i < 3; i++) {
+        if (!peers[i].enabled)
+            continue;
+        if (peers[i].link->tls && !cfg->diameter.tls.cert[0])
+            ycfg_err(c, peers[i].node, peers[i].name,
+                     "tls: true needs diameter.tls (cert, key, ca)");
+        for (size_t j = 0; j < i; j++)
+            if (peers[j].enabled && !strcmp(peers[i].peer, peers[j].peer) &&
+                (peers[i].link->tls != peers[j].link->tls ||
+                 peers[i].link->sctp != peers[j].link->sctp))
+                ycfg_err(c, peers[i].node, peers[i].name,
+                         "'%s' is also the %s peer, with another tls or transport", peers[i].peer,
+                         peers[j].name);
+    }
 }
 
 /* orchestrator: xepc-orcd (docs/agw.md "orchestrator"). */

@@ -117,6 +117,12 @@ struct agw_apn {
                                       * running ones stay on it */
 };
 
+/* How a Diameter peer is reached (diameter.gx/s6a/gy.tls, .transport). */
+struct agw_diam_link {
+    bool tls;                       /* TLS from the connection start (RFC 6733 13) */
+    bool sctp;                      /* SCTP instead of TCP (the kernel's) */
+};
+
 struct agw_config {
     struct {
         enum agw_log_level level;
@@ -220,12 +226,19 @@ struct agw_config {
         char realm[128];
         struct in_addr address;     /* listen; default 127.0.0.1 */
         uint16_t port;              /* default 3868 */
+        /* TLS (RFC 6733 13): our certificate, key and the CA that signs
+         * the peers'; `port` our TLS listener (0: none) */
+        struct {
+            char cert[AGW_PATH_MAX], key[AGW_PATH_MAX], ca[AGW_PATH_MAX];
+            uint16_t port;
+        } tls;
         struct {
             bool enabled;
             char peer[128];         /* the PCRF's identity */
             struct in_addr address;
             uint16_t port;          /* default 3868 */
             uint32_t tx_timeout_ms; /* Tx timer (RFC 4006 13), default 2 s */
+            struct agw_diam_link link;
         } gx;
         /* S6a toward an HSS (TS 29.272), instead of the local HSS */
         struct {
@@ -234,6 +247,7 @@ struct agw_config {
             struct in_addr address;
             uint16_t port;          /* default 3868 */
             uint32_t tx_timeout_ms; /* answer timer of AIR/ULR/PUR, default 2 s */
+            struct agw_diam_link link;
         } s6a;
         struct {                    /* Gy toward an OCS (agw_gy.h) */
             bool enabled;
@@ -248,6 +262,7 @@ struct agw_config {
             char apn[101];          /* the APN it applies to; "" = all */
             struct in_addr portal;  /* the datapath's redirect portal when
                                        the OCS's Redirect-Server is a URL */
+            struct agw_diam_link link;
         } gy;
     } diameter;
 

@@ -8,6 +8,7 @@
 #include "agw/agw_gx.h"
 #include "agw/agw_gy.h"
 #include "agw/agw_s6a.h"
+#include "diameter/diam.h"
 #include "lib/strbuf.h"
 
 /* X(app, field, help) */
@@ -88,4 +89,16 @@ void agw_diam_stats_render(struct agw_ctx *ctx, struct strbuf *o, bool prom)
         render(o, prom, gx_stats(ctx), gx_rows, sizeof(gx_rows) / sizeof(gx_rows[0]));
     if (c->diameter.gy.enabled)
         render(o, prom, gy_stats(ctx), gy_rows, sizeof(gy_rows) / sizeof(gy_rows[0]));
+    /* a gauge: the peers in state OPEN (CER/CEA done, over TLS when so
+     * configured), so a refused certificate or a dead peer shows */
+    struct diam_node *n = gx_node(ctx);
+    if (!n)
+        return;
+    int open = diam_node_peers_open(n);
+    if (prom)
+        strbuf_printf(o, "# HELP xepc_agw_diameter_peers_open Diameter peers in state OPEN\n"
+                      "# TYPE xepc_agw_diameter_peers_open gauge\n"
+                      "xepc_agw_diameter_peers_open %d\n", open);
+    else
+        strbuf_printf(o, "diameter_peers_open %d\n", open);
 }

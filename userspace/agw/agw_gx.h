@@ -27,6 +27,12 @@ struct agw_gx_stats {
 /* Starts the node when cfg->diameter.gx is set; 0 also when it is not. */
 int gx_open(struct agw_ctx *ctx);
 void gx_close(struct agw_ctx *ctx);
+/* How the node reaches a configured peer (TLS, SCTP): gx_path.c owns the
+ * node, gy_path.c adds the OCS to it. */
+struct diam_cfg;
+struct diam_peer_cfg;
+struct agw_diam_link;
+void gx_node_link(struct diam_cfg *dc, struct diam_peer_cfg *p, const struct agw_diam_link *l);
 const struct agw_gx_stats *gx_stats(const struct agw_ctx *ctx);
 /* agw_diam_stats.c: the S6a, Gx and Gy counters of the enabled
  * applications, as "app_name N" lines (xepcctl agw stats) or in the

@@ -2,8 +2,12 @@
  * its place on the libev loop: freeDiameter's threads queue events and
  * bump an eventfd; this watcher drains them on the loop and hands each to
  * its application (docs/charging.md). */
+#include <errno.h>
+#include <netinet/in.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "agw/agw.h"
 #include "agw/agw_gx.h"
@@ -53,6 +57,51 @@ static void gx_io_cb(struct ev_loop *loop, ev_io *w, int revents)
     }
 }
 
+void gx_node_link(struct diam_cfg *dc, struct diam_peer_cfg *p, const struct agw_diam_link *l)
+{
+    p->tls = l->tls;
+    p->transport = l->sctp ? DIAM_SCTP : DIAM_TCP;
+    if (l->sctp)
+        dc->sctp = true;
+}
+
+/* Our TLS credentials (diameter.tls), checked here so that a missing or
+ * unreadable file is named instead of freeDiameter's GnuTLS error; and
+ * SCTP, which the configuration may ask of a kernel that lacks it. */
+static int node_tls_cfg(struct agw_ctx *ctx, struct diam_cfg *dc)
+{
+    const struct agw_config *c = ctx->cfg;
+    const struct {
+        const char *key, *path;
+        char *dst;
+    } files[] = {
+        {"cert", c->diameter.tls.cert, dc->tls_cert},
+        {"key", c->diameter.tls.key, dc->tls_key},
+        {"ca", c->diameter.tls.ca, dc->tls_ca},
+    };
+    for (size_t i = 0; c->diameter.tls.cert[0] && i < 3; i++) {
+        if (access(files[i].path, R_OK) < 0) {
+            int e = errno;
+            LOG_ERR(ctx, "gx", "diameter.tls.%s %s: %s", files[i].key, files[i].path,
+                    strerror(e));
+            return -e;
+        }
+        snprintf(files[i].dst, sizeof(dc->tls_cert), "%s", files[i].path);
+    }
+    dc->tls_port = c->diameter.tls.port;
+    if (dc->sctp) {
+        int fd = socket(AF_INET, SOCK_STREAM, IPPROTO_SCTP);
+        if (fd < 0) {
+            int e = errno;
+            LOG_ERR(ctx, "gx", "a Diameter peer has transport: sctp, but this kernel cannot "
+                    "open SCTP sockets: %s", strerror(e));
+            return -e;
+        }
+        close(fd);
+    }
+    return 0;
+}
+
 int gx_open(struct agw_ctx *ctx)
 {
     const struct agw_config *c = ctx->cfg;
@@ -82,6 +131,7 @@ int gx_open(struct agw_ctx *ctx)
         snprintf(p->identity, sizeof(p->identity), "%s", c->diameter.gx.peer);
         inet_ntop(AF_INET, &c->diameter.gx.address, p->addr, sizeof(p->addr));
         p->port = c->diameter.gx.port;
+        gx_node_link(&dc, p, &c->diameter.gx.link);
     }
     if (c->diameter.s6a.enabled) {
         dc.apps |= DIAM_APP_S6A;
@@ -92,9 +142,15 @@ int gx_open(struct agw_ctx *ctx)
             snprintf(p->identity, sizeof(p->identity), "%s", c->diameter.s6a.peer);
             inet_ntop(AF_INET, &c->diameter.s6a.address, p->addr, sizeof(p->addr));
             p->port = c->diameter.s6a.port;
+            gx_node_link(&dc, p, &c->diameter.s6a.link);
         }
     }
     gy_node_cfg(ctx, &dc);
+    if ((rc = node_tls_cfg(ctx, &dc)) < 0) {
+        free(gx);
+        s6a_close(ctx);
+        return rc;
+    }
     rc = diam_node_start(&dc, &gx->node);
     if (rc < 0) {
         LOG_ERR(ctx, "gx", "cannot start the Diameter node %s: %s", dc.identity,

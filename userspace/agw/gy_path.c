@@ -23,6 +23,7 @@ void gy_node_cfg(struct agw_ctx *ctx, struct diam_cfg *dc)
     snprintf(p->identity, sizeof(p->identity), "%s", c->diameter.gy.peer);
     inet_ntop(AF_INET, &c->diameter.gy.address, p->addr, sizeof(p->addr));
     p->port = c->diameter.gy.port;
+    gx_node_link(dc, p, &c->diameter.gy.link);
 }
 
 int gy_open(struct agw_ctx *ctx)

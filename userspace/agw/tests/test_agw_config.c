@@ -744,6 +744,19 @@ static const struct bad_row bad_rows[] = {
      "diameter.gy.tx_timeout: "},
     {S_TOP, "diameter: {identity: a, realm: b, gx: {peer: p}, gy: {peer: p, port: 2}}\n", 1, 54,
      "diameter.gy.peer: 'p' is also the Gx or S6a peer, at another address or port"},
+    {S_TOP, "diameter: {identity: a, realm: b, gx: {peer: p, tls: true}}\n", 1, 39,
+     "diameter.gx: tls: true needs diameter.tls (cert, key, ca)"},
+    {S_TOP, "diameter: {identity: a, realm: b, gy: {peer: p, transport: udp}}\n", 1, 60,
+     "diameter.gy.transport: 'udp' is not one of"},
+    {S_TOP, "diameter: {identity: a, realm: b, s6a: {peer: p, tls: 1}}\n", 1, 55,
+     "diameter.s6a.tls: "},
+    {S_TOP, "diameter: {identity: a, realm: b, tls: {cert: /c, key: /k}}\n", 1, 40,
+     "diameter.tls.ca: required key missing"},
+    {S_TOP, "diameter: {identity: a, realm: b, tls: {cert: /c, key: /k, ca: /a, port: 0}}\n", 1, 74,
+     "diameter.tls.port: 0 is out of range"},
+    {S_TOP, "diameter: {identity: a, realm: b, tls: {cert: /c, key: /k, ca: /a},\n"
+            "           gx: {peer: p, port: 5658}, gy: {peer: p, tls: true}}\n", 2, 43,
+     "diameter.gy: 'p' is also the diameter.gx peer, with another tls or transport"},
     /* policy (agw_policy.c, docs/charging.md "Local policy") */
     {S_TOP, "policy: {bogus: 1}\n", 1, 10, "policy.bogus: unknown key"},
     {S_TOP, "policy:\n  rules:\n    - {name: a, precedence: 0, flows: [\"permit out ip from any to assigned\"]}\n",
@@ -990,6 +1003,32 @@ static void test_diameter_section(void **state)
     assert_int_equal(c.diameter.gy.rating_group, 100);
     assert_string_equal(c.diameter.gy.apn, "INTERNET");
     assert_int_equal(c.diameter.gy.portal.s_addr, ip("10.0.0.7"));
+    assert_false(c.diameter.gy.link.tls);
+    assert_false(c.diameter.gy.link.sctp);
+    agw_config_free(&c);
+    /* TLS toward the HSS and the OCS (5658 unless a port is given), SCTP
+     * toward the PCRF; our credentials and TLS listener */
+    y = build(S_TOP, "diameter:\n  identity: agw.test\n  realm: test\n"
+                     "  tls: {cert: /c.pem, key: /k.pem, ca: /ca.pem, port: 5659}\n"
+                     "  s6a: {peer: hss.test, tls: true}\n"
+                     "  gx: {peer: pcrf.test, transport: sctp, address: 10.0.0.9}\n"
+                     "  gy: {peer: ocs.test, tls: true, port: 3999}\n", &l);
+    rc = agw_config_load_string("d4.yaml", y, strlen(y), &c, errbuf, ERRLEN);
+    free(y);
+    if (rc)
+        fail_msg("diameter.tls rejected (%d):\n%s", rc, errbuf);
+    assert_string_equal(c.diameter.tls.cert, "/c.pem");
+    assert_string_equal(c.diameter.tls.key, "/k.pem");
+    assert_string_equal(c.diameter.tls.ca, "/ca.pem");
+    assert_int_equal(c.diameter.tls.port, 5659);
+    assert_true(c.diameter.s6a.link.tls);
+    assert_false(c.diameter.s6a.link.sctp);
+    assert_int_equal(c.diameter.s6a.port, 5658);
+    assert_false(c.diameter.gx.link.tls);
+    assert_true(c.diameter.gx.link.sctp);
+    assert_int_equal(c.diameter.gx.port, 3868);
+    assert_true(c.diameter.gy.link.tls);
+    assert_int_equal(c.diameter.gy.port, 3999);
     agw_config_free(&c);
 }
 
