@@ -10,8 +10,9 @@
 #   refill:    grants of 20000 with a threshold of 8000: 150 datagrams, none
 #              lost, CCR-U at the threshold (Reporting-Reason THRESHOLD)
 #   rar:       an RAR 2 s in: RAA 2001 and a CCR-U FORCED_REAUTHORISATION
-#   restrict:  RESTRICT_ACCESS with a Restriction-Filter-Rule: after the
-#              final units only the named source port passes
+#   restrict:  RESTRICT_ACCESS with a Restriction-Filter-Rule and a
+#              Filter-Id (a predefined rule of the gateway's policy section):
+#              after the final units only their source ports pass
 #   redirect:  REDIRECT: the UE's TCP to any address reaches the portal
 #   denied:    per-MSCC 5031 RATING_FAILED: nothing passes
 #   silent:    the OCS does not answer: Tx timer, failure handling TERMINATE
@@ -33,7 +34,7 @@ e2e_require
 agw_require
 diam_require
 trap 'for f in "$E2E_TMP"/*.bgpid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; done; e2e_cleanup' EXIT
-tap_plan 20
+tap_plan 21
 
 e2e_topology || { not_ok "topology"; exit 1; }
 gy_config() {       # gy_config FAILURE_HANDLING
@@ -44,6 +45,9 @@ gy_config() {       # gy_config FAILURE_HANDLING
     apn: internet
     portal: $PDN_ADDR"
     diam_config gy
+    # the filter list a Filter-Id names (restrict)
+    printf 'policy:\n  rules:\n    - name: pdn-7002\n      precedence: 50\n      flows: ["permit out udp from %s 7002 to assigned"]\n' \
+        "$PDN_ADDR" >>"$AGW_CONF"
 }
 gy_config terminate
 check "xepcctl config check accepts diameter.gy" "$XEPCCTL" config check "$AGW_CONF"
@@ -67,7 +71,7 @@ diamsim_start \
     -c "quota $IMSI_refill rg=1 total=400000 grant=20000 threshold=8000 final=terminate" \
     -c "quota $IMSI_rar rg=1 total=1000000 grant=100000" \
     -c "rar after=2 gy $IMSI_rar rg=1" \
-    -c "quota $IMSI_restrict rg=1 total=3000 final=restrict restrict=\"permit out udp from $PDN_ADDR 7000 to any\"" \
+    -c "quota $IMSI_restrict rg=1 total=3000 final=restrict restrict=\"permit out udp from $PDN_ADDR 7000 to any\" filter=pdn-7002" \
     -c "quota $IMSI_redirect rg=1 total=3000 final=redirect redirect=http://$PDN_ADDR/" \
     -c "quota $IMSI_denied rg=2 total=1000"
 agw_start || { not_ok "xepc-agwd start"; exit 1; }
@@ -149,6 +153,10 @@ b=$(flow restrict 5 500 20 7001 2)
 [ "$a" = "5 2500" ] && [ "$b" = "0 0" ] &&
     ok "RESTRICT_ACCESS: after the final units only the Restriction-Filter-Rule's flow passes" ||
     not_ok "restrict: allowed flow '$a' (want 5 2500), other flow '$b' (want 0 0)"
+c=$(flow restrict 5 500 20 7002 2)
+[ "$c" = "5 2500" ] &&
+    ok "RESTRICT_ACCESS: the Filter-Id's flows (predefined rule pdn-7002) pass too" ||
+    not_ok "restrict: the Filter-Id's flow (port 7002) received '$c', wanted '5 2500'"
 ue_down
 
 # redirect: 3000 bytes, then the UE's HTTP goes to the portal
@@ -219,7 +227,12 @@ gy_config continue
 agw_start || not_ok "xepc-agwd restart"
 wait_ocs
 ue_up cont
-sleep 1
+# the Tx timer (1 s) ran out and CONTINUE raised the quota: on a loaded
+# machine that can take longer than a fixed wait
+for _ in $(seq 100); do
+    [ "$(agw_stat gy_ccfh_continue)" -ge 1 ] && break
+    sleep 0.1
+done
 got=$(flow cont 5 1000 20 "" 2)
 [ "$got" = "5 5000" ] && ok "CONTINUE: after the Tx timer the traffic goes on without credit control" ||
     not_ok "continue: received '$got'"

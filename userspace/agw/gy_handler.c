@@ -120,25 +120,52 @@ static bool prec_used(const struct dp_session_spec *s, uint32_t prec)
  * the rating group is exhausted; everything else of it is dropped.  They
  * come first (the lowest free precedences: a PCC rule's are 4 x Precedence
  * and up, gx_rules_to_dp), one slot is left for the rating group's rule. */
+/* One allowed flow of RESTRICT_ACCESS, at the lowest free precedence. */
+static void restrict_add(struct agw_ctx *ctx, struct gy_sess *g, struct dp_session_spec *s,
+                         const char *flow, const char *what, uint32_t *prec)
+{
+    if (s->n_rules >= DP_MAX_RULES - 1)
+        return;
+    struct dp_rule_spec *r = &s->rules[s->n_rules];
+    memset(r, 0, sizeof(*r));
+    if (ipfilter_parse(flow, r) < 0) {
+        LOG_WARN(ctx, "gy", "session 0x%08x: %s '%s' not understood", g->ul_teid, what, flow);
+        return;
+    }
+    while (*prec < UINT16_MAX - 1 && prec_used(s, *prec))
+        (*prec)++;
+    r->precedence = (uint16_t)(*prec)++;
+    r->always_allowed = true;
+    s->n_rules++;
+}
+
 void gy_restrict_rules(struct agw_ctx *ctx, struct gy_sess *g, struct dp_session_spec *s)
 {
+    const struct agw_policy *pol = &ctx->cfg->policy;
     uint32_t prec = 1;
-    for (unsigned i = 0; i < g->fui.n_restrict && s->n_rules < DP_MAX_RULES - 1; i++) {
-        struct dp_rule_spec *r = &s->rules[s->n_rules];
-        if (ipfilter_parse(g->fui.restrict_rules[i], r) < 0) {
-            LOG_WARN(ctx, "gy", "session 0x%08x: Restriction-Filter-Rule '%s' not understood",
-                     g->ul_teid, g->fui.restrict_rules[i]);
-            continue;
-        }
-        while (prec < UINT16_MAX - 1 && prec_used(s, prec))
-            prec++;
-        r->precedence = (uint16_t)prec++;
-        r->always_allowed = true;
-        s->n_rules++;
+    for (unsigned i = 0; i < g->fui.n_restrict; i++)
+        restrict_add(ctx, g, s, g->fui.restrict_rules[i], "Restriction-Filter-Rule", &prec);
+    /* Filter-Id (RFC 4006 8.34): a filter list configured in the gateway,
+     * here a predefined rule (policy.rules) or base name of that name,
+     * whose flows are allowed */
+    for (unsigned i = 0; i < g->fui.n_filter_ids; i++) {
+        const char *id = g->fui.filter_ids[i];
+        const struct agw_pcc_rule *rules[AGW_BASE_MAX_RULES];
+        unsigned n = 0;
+        const struct agw_base_name *bn = agw_policy_base(pol, id);
+        const struct agw_pcc_rule *r = agw_policy_rule(pol, id);
+        if (r)
+            rules[n++] = r;
+        else if (bn)
+            for (unsigned j = 0; j < bn->n_rules && n < AGW_BASE_MAX_RULES; j++)
+                rules[n++] = &pol->rules[bn->rules[j]];
+        if (!n)
+            LOG_WARN(ctx, "gy", "session 0x%08x: Filter-Id '%s' names no rule or base name of "
+                     "the policy section: ignored", g->ul_teid, id);
+        for (unsigned j = 0; j < n; j++)
+            for (unsigned k = 0; k < rules[j]->n_flows; k++)
+                restrict_add(ctx, g, s, rules[j]->flows[k], "Filter-Id flow", &prec);
     }
-    for (unsigned i = 0; i < g->fui.n_filter_ids; i++)
-        LOG_WARN(ctx, "gy", "session 0x%08x: Filter-Id '%s' ignored (no named filters)",
-                 g->ul_teid, g->fui.filter_ids[i]);
 }
 
 /* The session's policy is rewritten with the restriction rules (and its
@@ -155,8 +182,8 @@ static void restrict_install(struct agw_ctx *ctx, struct gy_sess *g)
                 dp_ctx_error(ctx->dp));
         return;
     }
-    LOG_INFO(ctx, "gy", "session 0x%08x: %u restriction rules for after the final units",
-             g->ul_teid, g->fui.n_restrict);
+    LOG_INFO(ctx, "gy", "session 0x%08x: %u Restriction-Filter-Rule(s) and %u Filter-Id(s) "
+             "for after the final units", g->ul_teid, g->fui.n_restrict, g->fui.n_filter_ids);
 }
 
 /* REDIRECT (RFC 4006 5.6.2): the kernel has one portal address; an IPv4
