@@ -232,6 +232,40 @@ ue_session(const struct xepc_config *cfg, __be32 ue, __u32 *sid_out,
 	return s;
 }
 
+/*
+ * Notes orig, the destination an uplink packet of session sid had before
+ * it was redirected to the portal, where the portal's replies will look
+ * for it: in the xepc_usage of the session the downlink finds by the UE's
+ * address (ue_session()).  For a default bearer that is sid itself; a
+ * dedicated bearer (XEPC_SF_BEARER) is never in xepc_ue, and the replies
+ * to what went up its TEID come down as the default bearer's (the same UE
+ * address), so the note goes there (docs/charging.md "Dedicated
+ * bearers").  A bearer whose default bearer is gone keeps it itself.
+ * A global function: the default bearer's copy is on its own stack, and
+ * only a redirected packet pays for it.
+ */
+__attribute__((noinline)) int xepc_redirect_note(__u32 sid, __u32 sflags, __be32 ue,
+						 __be32 orig)
+{
+	struct xepc_config *cfg = get_config();
+	struct xepc_session copy, *d;
+	struct xepc_usage *u;
+	__u32 dsid = sid;
+
+	if (!cfg)
+		return 0;
+	if (sflags & XEPC_SF_BEARER) {
+		d = ue_session(cfg, ue, &dsid, &copy);
+		if (!d || (d->flags & XEPC_SF_BEARER))
+			dsid = sid;
+	}
+	u = bpf_map_lookup_elem(&xepc_usage, &dsid);
+	if (!u)
+		return 0;
+	u->redirect_orig = orig;
+	return 1;
+}
+
 /* ------------------------------------------------------------ events ---- */
 
 /* s: the session the event is about (its identity goes with the event,

@@ -622,11 +622,9 @@ static __always_inline int uplink4(struct xdp_md *ctx,
 		return rc;
 	if (v.action == XEPC_ACT_REDIRECT) {
 		/* captive portal: the original destination is remembered so
-		 * that xdp_sgi/tc_ue restore it on the portal's replies */
-		struct xepc_usage *u = bpf_map_lookup_elem(&xepc_usage, &sid);
-
-		if (u)
-			u->redirect_orig = iph->daddr;
+		 * that xdp_sgi/tc_ue restore it on the portal's replies (a
+		 * dedicated bearer's, where its default bearer's are) */
+		xepc_redirect_note(sid, s->flags, s->ue_addr, iph->daddr);
 		rewrite_ip_addr(end, iph, ihl, &iph->daddr, cfg->portal_addr);
 		stat_cnt(XEPC_CNT_RULE_REDIRECT, len);
 	}

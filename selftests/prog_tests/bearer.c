@@ -6,7 +6,11 @@
  * XEPC_ACT_BEARER rules (the TFT's packet filters, TS 24.008 10.5.6.12:
  * addresses, protocol, port ranges, TOS) steer matching packets into its
  * tunnel (its eNB TEID, its usage, its MBR meter), the rest stays on the
- * default bearer.  XDP (routed) and tc_ue (NAT).
+ * default bearer.  XDP (routed) and tc_ue (NAT).  A REDIRECT final-unit
+ * action on the quota the bearer shares with its default bearer: its HTTP
+ * up the bearer's TEID goes to the portal, and the portal's answer (down
+ * to the UE's address, i.e. the default bearer's session) gets the
+ * server's address back as its source, steered into the bearer by its TFT.
  */
 #include <linux/pkt_cls.h>
 #include "../dp_env.h"
@@ -18,6 +22,8 @@
 #define UE "10.45.0.21"
 #define PEER "198.51.100.10"
 #define BEARER_DL_TEID 0x7777
+#define PORTAL "198.51.100.200"
+#define CIDX 12		/* the PDN connection's charging slot */
 
 static __u32 outer_teid(const uint8_t *out)
 {
@@ -187,6 +193,64 @@ void test_bearer(struct test_ctx *t)
 	len = env_dl(f, PEER, UE, IPPROTO_UDP, 5004, 40000, 160, &il);
 	ASSERT_OK(env_run_tc(e.prog_tc, f, len, t->if_ue, 0, out, &out_len, &ret), "run");
 	ASSERT_EQ(outer_teid(out), s.teid_remote, "tc_ue: the rest on the default bearer");
+
+	test__start_subtest(t, "redirect_on_bearer_reply_restored");
+	/* Gy's quota of the PDN connection, run out with REDIRECT; the bearer
+	 * shares the default bearer's rules and slot (XEPC_SF_SHARED_POLICY),
+	 * and its TFT takes the HTTP flow (TCP from remote port 80) */
+	cfg.portal_addr = ip4(PORTAL);
+	ASSERT_OK(env_config(&e, &cfg), "config with a portal");
+	rs.rules[2] = rs.rules[0];
+	rs.rules[2].precedence = 3;
+	rs.rules[2].proto = IPPROTO_TCP;
+	rs.rules[2].remote_port_lo = rs.rules[2].remote_port_hi = 80;
+	rs.rules[2].ue_port_lo = 0;
+	rs.n_rules = 3;
+	ASSERT_OK(env_ruleset(&e, 3, &rs), "ruleset with the HTTP filter");
+	{
+		struct xepc_charge *c = &e.charging[CIDX];
+
+		memset(c, 0, sizeof(*c));
+		c->rating_group = 1;
+		c->session_id = SID;
+		c->fua = XEPC_FUA_REDIRECT;
+		c->flags = XEPC_CF_VALID | XEPC_CF_ONLINE;
+	}
+	s.charge_base = b.charge_base = CIDX;
+	s.n_charge = b.n_charge = 1;
+	s.default_slot = b.default_slot = 0;
+	b.ruleset_id = s.ruleset_id;
+	b.flags |= XEPC_SF_SHARED_POLICY;
+	ASSERT_OK(env_session(&e, SID, &s), "default bearer charged");
+	ASSERT_OK(env_session_entry(&e, bsid, &b), "bearer sharing its policy");
+	len = env_ul(f, BSID, UE, PEER, IPPROTO_TCP, 40000, 80, 100, &il);
+	ASSERT_OK(env_run_xdp(e.prog_s1u, f, len, t->if_s1u, out, &out_len, &ret), "run");
+	ASSERT_EQ(ret, XDP_PASS, "up the stack (NAT)");
+	ASSERT_MEMEQ(out + 14 + 16, "\xc6\x33\x64\xc8", 4, "destination = portal");
+	ASSERT_TRUE(pkt_l4_csum_ok(out + 14), "TCP checksum after rewrite");
+	ASSERT_OK(env_get_usage(&e, SID, &u), "usage");
+	ASSERT_EQ(u.redirect_orig, ip4(PEER), "the server noted where the replies look");
+	b0 = dl_pkts(&e, BSID);
+	len = env_dl(f, PORTAL, UE, IPPROTO_TCP, 80, 40000, 100, &il);
+	ASSERT_OK(env_run_tc(e.prog_tc, f, len, t->if_ue, 0, out, &out_len, &ret), "run");
+	ASSERT_EQ(ret, TC_ACT_REDIRECT, "tc_ue: the portal's answer forwarded");
+	ASSERT_MEMEQ(out + 14 + 36 + 12, "\xc6\x33\x64\x0a", 4, "tc_ue: source = the server");
+	ASSERT_TRUE(pkt_ipv4_csum_ok(out + 14 + 36), "inner IPv4 checksum");
+	ASSERT_TRUE(pkt_l4_csum_ok(out + 14 + 36), "inner TCP checksum");
+	ASSERT_EQ(outer_teid(out), BEARER_DL_TEID, "tc_ue: into the bearer (its TFT)");
+	ASSERT_EQ(dl_pkts(&e, BSID) - b0, 1, "counted on the bearer");
+	cfg.mode = XEPC_MODE_ROUTED;
+	ASSERT_OK(env_config(&e, &cfg), "routed");
+	len = env_dl(f, PORTAL, UE, IPPROTO_TCP, 80, 40000, 100, &il);
+	ASSERT_OK(env_run_xdp(e.prog_sgi, f, len, t->if_sgi, out, &out_len, &ret), "run");
+	ASSERT_EQ(ret, XDP_REDIRECT, "xdp_sgi: the portal's answer forwarded");
+	ASSERT_MEMEQ(out + 14 + 36 + 12, "\xc6\x33\x64\x0a", 4, "xdp_sgi: source = the server");
+	ASSERT_TRUE(pkt_l4_csum_ok(out + 14 + 36), "inner TCP checksum");
+	ASSERT_EQ(outer_teid(out), BEARER_DL_TEID, "xdp_sgi: into the bearer");
+	ASSERT_EQ(env_cnt(&e, PORTAL_RESTORE), 2, "PORTAL_RESTORE");
+	len = env_dl(f, PEER, UE, IPPROTO_TCP, 80, 40000, 100, &il);
+	ASSERT_OK(env_run_xdp(e.prog_sgi, f, len, t->if_sgi, out, &out_len, &ret), "run");
+	ASSERT_EQ(ret, XDP_DROP, "anything else down is cut (quota exhausted)");
 
 out:
 	env_close(&e);
