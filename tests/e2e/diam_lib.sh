@@ -2,7 +2,7 @@
 # the e2e topology of lib.sh and agw_lib.sh (source both first): the
 # Diameter part of the charging tests and benches (agw_s6a.sh, agw_gx.sh,
 # agw_gx_rules.sh, agw_gy.sh, agw_gx_gy.sh, agw_gx_usage.sh,
-# agw_gx_events.sh, agw_gx_monitor.sh, agw_gy_bearer.sh,
+# agw_gx_events.sh, agw_gx_monitor.sh, agw_gy_bearer.sh, agw_gy_bearer_redirect.sh,
 # agw_gx_rule_fail.sh, agw_gy_full.sh, tools/bench/gy_bench.sh,
 # tools/bench/diam_bench.sh).  diam_gx_setup is their common start.
 #

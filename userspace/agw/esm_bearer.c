@@ -213,6 +213,11 @@ static int bearer_program(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_bea
     memset(&s, 0, sizeof(s));
     s.ul_teid = b->ul_teid;
     s.ue_addr = p->ue_ip;
+    /* the PDN connection's /64 (PDN type IPv6 or IPv4v6): the source check
+     * of the bearer's IPv6 uplink, and what names an IPv6-only UE's
+     * bearers to the datapath (docs/datapath.md "Dedicated bearers") */
+    s.has_ue6 = pgw_pdn_has_v6(p);
+    memcpy(s.ue6_prefix, p->ue6_prefix, sizeof(s.ue6_prefix));
     s.bearer = true;
     /* an eNB on IPv6 only (TS 36.413 9.2.2.1): its tunnel over IPv6, as
      * the default bearer's (pgw_pdn_spec()) */

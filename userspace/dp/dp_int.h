@@ -196,6 +196,13 @@ void dp_unlock(struct dp_ctx *ctx);
 int dp_ue6_link(struct dp_ctx *ctx, const uint8_t prefix[8], uint32_t sid, uint32_t cookie);
 void dp_ue6_unlink(struct dp_ctx *ctx, uint32_t sid);
 int dp_ue6_get(struct dp_ctx *ctx, uint32_t sid, uint32_t cookie, uint8_t prefix[8]);
+/* The active session whose /64 prefix is (its xepc_ue6 entry), or 0. */
+uint32_t dp_ue6_owner(struct dp_ctx *ctx, const uint8_t prefix[8]);
+/* xepc_sess6[sid] alone, without the xepc_ue6 entry: what a dedicated
+ * bearer of an IPv6 PDN connection has (the /64 is its default bearer's,
+ * whose session the downlink finds): the source check of its IPv6 uplink,
+ * and what tells an IPv6-only UE's bearers from another's. */
+int dp_sess6_write(struct dp_ctx *ctx, uint32_t sid, uint32_t cookie, const uint8_t prefix[8]);
 /* The IPv6 side of dp_session_add_bulk(): check refuses a /64 that appears
  * twice in s[0..n) or that an active session owns (an eNB on IPv6 needs
  * xepc_s1u6); link writes the /64s (xepc_sess6, then xepc_ue6) and the

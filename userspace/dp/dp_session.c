@@ -828,10 +828,14 @@ static int shared_policy_take(struct dp_ctx *ctx, const struct dp_session_spec *
     int rc = session_find(ctx, s->policy_teid, &dsid, &d);
     if (rc)
         return rc;
-    if ((d.flags & XEPC_SF_BEARER) || d.ue_addr != s->ue_addr.s_addr)
-        return dp_set_error(ctx, -EINVAL, "session 0x%08x is not the default bearer of UE %s: "
+    uint8_t p6[8];
+    if ((d.flags & XEPC_SF_BEARER) || d.ue_addr != s->ue_addr.s_addr ||
+        (s->has_ue6 && (dp_ue6_get(ctx, dsid, d.cookie, p6) != 1 ||
+                        memcmp(p6, s->ue6_prefix, 8))))
+        return dp_set_error(ctx, -EINVAL, "session 0x%08x is not the default bearer of UE %s%s: "
                             "a bearer shares only its own default bearer's policy",
-                            s->policy_teid, inet_ntoa(s->ue_addr));
+                            s->policy_teid, inet_ntoa(s->ue_addr),
+                            s->has_ue6 ? " with this IPv6 prefix" : "");
     if (!(d.flags & XEPC_SF_POLICY_SHARERS)) {
         /* before the bearer points to it: bearers_follow() must find it */
         d.flags |= XEPC_SF_POLICY_SHARERS;
@@ -847,7 +851,10 @@ static int shared_policy_take(struct dp_ctx *ctx, const struct dp_session_spec *
 #define FOLLOW_MAX 64
 
 struct follow_scan {
+    struct dp_ctx *ctx;
     const struct xepc_session *old;
+    bool by6;               /* an IPv6-only UE: its bearers have its /64 */
+    uint8_t p6[8];
     uint32_t n, sids[FOLLOW_MAX];
 };
 
@@ -856,9 +863,11 @@ static int follow_fn(uint32_t sid, const void *val, void *arg)
     const uint32_t want = XEPC_SF_ACTIVE | XEPC_SF_BEARER | XEPC_SF_SHARED_POLICY;
     const struct xepc_session *s = val;
     struct follow_scan *f = arg;
+    uint8_t p6[8];
     if ((s->flags & want) == want && s->ue_addr == f->old->ue_addr &&
         s->ruleset_id == f->old->ruleset_id && s->charge_base == f->old->charge_base &&
-        s->n_charge == f->old->n_charge && f->n < FOLLOW_MAX)
+        s->n_charge == f->old->n_charge && f->n < FOLLOW_MAX &&
+        (!f->by6 || (dp_ue6_get(f->ctx, sid, s->cookie, p6) == 1 && !memcmp(p6, f->p6, 8))))
         f->sids[f->n++] = sid;
     return 0;
 }
@@ -871,14 +880,17 @@ static int follow_fn(uint32_t sid, const void *val, void *arg)
  * sessions (as ruleset_release()), only for a session some bearer took
  * the policy of (XEPC_SF_POLICY_SHARERS: a full scan per detach made the
  * gateway's idle/active cycles 4x slower); a bearer is found by its UE
- * address and the references it took. */
-static void bearers_follow(struct dp_ctx *ctx, const struct xepc_session *old,
+ * address and the references it took, and for an IPv6-only UE (address
+ * 0.0.0.0) by its /64 (xepc_sess6 of the bearer, dp_sess6_write()): sid is
+ * old's, whose own /64 must still be there. */
+static void bearers_follow(struct dp_ctx *ctx, const struct xepc_session *old, uint32_t sid,
                            const struct xepc_session *now)
 {
-    struct follow_scan f = {.old = old};
+    struct follow_scan f = {.ctx = ctx, .old = old};
     if ((old->flags & XEPC_SF_BEARER) || !(old->flags & XEPC_SF_POLICY_SHARERS))
         return;
-    if (!old->ruleset_id && !old->charge_base && !old->ue_addr)
+    f.by6 = !old->ue_addr && dp_ue6_get(ctx, sid, old->cookie, f.p6) == 1;
+    if (!old->ruleset_id && !old->charge_base && !old->ue_addr && !f.by6)
         return;     /* nothing to tell this UE's bearers from others by */
     if (dp_sessions_scan(ctx, follow_fn, &f) < 0)
         return;
@@ -1033,8 +1045,11 @@ static int session_add(struct dp_ctx *ctx, const struct dp_session_spec *s, uint
     } else {
         dp_ue_direct_claim(ctx, s->ue_addr.s_addr, sid);
     }
-    if (s->has_ue6 && !s->bearer) {
-        rc = dp_ue6_link(ctx, s->ue6_prefix, sid, b.sess.cookie);
+    if (s->has_ue6) {
+        /* a bearer: the /64 of its default bearer, which keeps the
+         * downlink's xepc_ue6 entry */
+        rc = s->bearer ? dp_sess6_write(ctx, sid, b.sess.cookie, s->ue6_prefix)
+                       : dp_ue6_link(ctx, s->ue6_prefix, sid, b.sess.cookie);
         if (rc) {
             if (v4)
                 ue_unlink(ctx, s->ue_addr.s_addr, sid);
@@ -1051,7 +1066,7 @@ static int session_add(struct dp_ctx *ctx, const struct dp_session_spec *s, uint
     if (rc) {
         if (!s->bearer && v4)
             ue_unlink(ctx, s->ue_addr.s_addr, sid);
-        if (s->has_ue6 && !s->bearer)
+        if (s->has_ue6)
             dp_ue6_unlink(ctx, sid);
         dp_enb6_unlink(ctx, sid);
         goto undo_policy;
@@ -1608,7 +1623,10 @@ static int session_modify(struct dp_ctx *ctx, const struct dp_session_spec *s,
                             "and add it");
     uint8_t p6[8];
     int had6 = dp_ue6_get(ctx, sid, old.cookie, p6);
-    if (had6 != (s->has_ue6 && !s->bearer) || (had6 && memcmp(p6, s->ue6_prefix, 8)))
+    /* a bearer added by an earlier build has no /64 of its own yet: it
+     * takes it (dp_sess6_write(), below) */
+    bool add6 = s->bearer && !had6 && s->has_ue6;
+    if ((had6 != s->has_ue6 && !add6) || (had6 && memcmp(p6, s->ue6_prefix, 8)))
         return dp_set_error(ctx, -EINVAL, "the IPv6 prefix of a session cannot change; delete "
                             "and add it");
 
@@ -1658,7 +1676,9 @@ static int session_modify(struct dp_ctx *ctx, const struct dp_session_spec *s,
     }
     /* An eNB on IPv6: its address first (the old session does not read
      * it unless it was on IPv6 too, dp_enb6_link()). */
-    rc = enb6_write(ctx, s, sid, b.sess.cookie);
+    rc = add6 ? dp_sess6_write(ctx, sid, b.sess.cookie, s->ue6_prefix) : 0;
+    if (!rc)
+        rc = enb6_write(ctx, s, sid, b.sess.cookie);
     if (rc) {
         if ((what & DP_MOD_POLICY) && !(b.sess.flags & XEPC_SF_SHARED_POLICY))
             release_policy(ctx, &b.sess, sid, old.ruleset_id);
@@ -1677,7 +1697,7 @@ static int session_modify(struct dp_ctx *ctx, const struct dp_session_spec *s,
         meter_free(ctx, old.dl_meter_id, sid);
     }
     if (what & DP_MOD_POLICY) {
-        bearers_follow(ctx, &old, &b.sess);
+        bearers_follow(ctx, &old, sid, &b.sess);
         if (!shared_old)
             release_policy(ctx, &old, sid, b.sess.ruleset_id);
     }
@@ -1733,13 +1753,13 @@ static int session_del(struct dp_ctx *ctx, uint32_t ul_teid)
     rc = dp_session_write(ctx, sid, &empty);
     if (rc)
         return dp_set_error(ctx, rc, "cannot clear session %u: %s", sid, strerror(-rc));
+    bearers_follow(ctx, &old, sid, NULL);  /* while its /64 is there */
     if (old.ue_addr)
         ue_unlink(ctx, old.ue_addr, sid);
     dp_ue6_unlink(ctx, sid);
     dp_enb6_unlink(ctx, sid);
     meter_free(ctx, old.ul_meter_id, sid);
     meter_free(ctx, old.dl_meter_id, sid);
-    bearers_follow(ctx, &old, NULL);
     if (!(old.flags & XEPC_SF_SHARED_POLICY))
         release_policy(ctx, &old, sid, 0);
     return 0;
@@ -1784,6 +1804,8 @@ static int info_build(struct dp_ctx *ctx, uint32_t sid, const struct xepc_sessio
         struct xepc_charge *c = k->charge_base ? charge_slot(ctx, k->charge_base) : NULL;
         if (!(k->ue_addr && ue_owner(ctx, k->ue_addr, &dsid)) && c)
             dsid = c->session_id;
+        if (!dsid && s->has_ue6)
+            dsid = dp_ue6_owner(ctx, s->ue6_prefix);
         if (dsid && !dp_session_read(ctx, dsid, &d) && (d.flags & XEPC_SF_ACTIVE))
             s->policy_teid = d.teid_local;
     }

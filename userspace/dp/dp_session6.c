@@ -42,7 +42,7 @@ int dp_ue6_get(struct dp_ctx *ctx, uint32_t sid, uint32_t cookie, uint8_t prefix
 }
 
 /* The active session that owns the /64, or 0. */
-static uint32_t ue6_owner(struct dp_ctx *ctx, const uint8_t prefix[8])
+uint32_t dp_ue6_owner(struct dp_ctx *ctx, const uint8_t prefix[8])
 {
     uint64_t key;
     uint32_t sid;
@@ -58,23 +58,34 @@ static uint32_t ue6_owner(struct dp_ctx *ctx, const uint8_t prefix[8])
     return sid;
 }
 
+int dp_sess6_write(struct dp_ctx *ctx, uint32_t sid, uint32_t cookie, const uint8_t prefix[8])
+{
+    int rc = maps_present(ctx);
+    if (rc)
+        return rc;
+    struct xepc_session6 v = {.cookie = cookie, .flags = XEPC_S6_VALID};
+    memcpy(v.prefix, prefix, 8);
+    if (bpf_map_update_elem(ctx->sess6_fd, &sid, &v, 0))
+        return dp_set_error(ctx, -errno, "cannot write %s %u: %s", XEPC_MAP_SESS6, sid,
+                            strerror(errno));
+    return 0;
+}
+
 int dp_ue6_link(struct dp_ctx *ctx, const uint8_t prefix[8], uint32_t sid, uint32_t cookie)
 {
     char b[INET6_ADDRSTRLEN + 4];
     int rc = maps_present(ctx);
     if (rc)
         return rc;
-    uint32_t other = ue6_owner(ctx, prefix);
+    uint32_t other = dp_ue6_owner(ctx, prefix);
     if (other && other != sid)
         return dp_set_error(ctx, -EEXIST, "IPv6 prefix %s already belongs to session %u",
                             dp_prefix6_str(prefix, b, sizeof(b)), other);
     /* the prefix first: until the session is published with this cookie
      * neither the uplink nor the downlink takes it */
-    struct xepc_session6 v = {.cookie = cookie, .flags = XEPC_S6_VALID};
-    memcpy(v.prefix, prefix, 8);
-    if (bpf_map_update_elem(ctx->sess6_fd, &sid, &v, 0))
-        return dp_set_error(ctx, -errno, "cannot write %s %u: %s", XEPC_MAP_SESS6, sid,
-                            strerror(errno));
+    rc = dp_sess6_write(ctx, sid, cookie, prefix);
+    if (rc)
+        return rc;
     uint64_t key;
     memcpy(&key, prefix, 8);
     if (bpf_map_update_elem(ctx->ue6_fd, &key, &sid, BPF_ANY)) {
@@ -197,7 +208,7 @@ int dp_bulk6_check(struct dp_ctx *ctx, const struct dp_session_spec *s, size_t n
         /* an entry whose session is not active (a killed add) is taken
          * over by the batch update, as dp_ue6_link() takes it over */
         uint32_t other;
-        if (j < have && old[j] == new_[i] && (other = ue6_owner(ctx, (uint8_t *)&new_[i]))) {
+        if (j < have && old[j] == new_[i] && (other = dp_ue6_owner(ctx, (uint8_t *)&new_[i]))) {
             rc = dp_set_error(ctx, -EEXIST, "IPv6 prefix %s already belongs to session %u; "
                               "nothing was installed",
                               dp_prefix6_str((uint8_t *)&new_[i], b, sizeof(b)), other);

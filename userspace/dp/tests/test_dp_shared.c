@@ -10,7 +10,10 @@
  * slots, keeps them when the default's policy is rebuilt (new slots: the
  * old ones are freed only once no bearer points to them), and drops them
  * when the default goes; the quota events its packets raise are handed on
- * as the default's (the quota is the default's).
+ * as the default's (the quota is the default's).  The bearers of an
+ * IPv6-only UE (address 0.0.0.0) with no policy at all are told from
+ * another UE's by their /64 (xepc_sess6), which also lets their IPv6
+ * uplink pass its source check.
  *
  * A datapath is brought up with dp_up() on the loopback device of a private
  * network namespace; xdp_s1u runs on uplink G-PDUs with BPF_PROG_TEST_RUN.
@@ -282,13 +285,162 @@ static void run(const char *pin_root)
     dp_close(ctx);
 }
 
+/* ------------------------------------------- IPv6-only PDN connections --- */
+
+#define V6_DEF(u) (0x01000020u + 2 * (u))       /* UE u's default bearer */
+#define V6_BEARER(u) (0x01000021u + 2 * (u))    /* and its dedicated bearer */
+
+/* UE u's /64: 2001:db8:45:u::/64 */
+static void v6_prefix(int u, uint8_t p[8])
+{
+    static const uint8_t base[8] = {0x20, 0x01, 0x0d, 0xb8, 0x00, 0x45, 0x00, 0x00};
+    memcpy(p, base, 8);
+    p[7] = (uint8_t)(u + 1);
+}
+
+static void v6_spec(struct dp_session_spec *s, int u, bool bearer)
+{
+    memset(s, 0, sizeof(*s));
+    s->ul_teid = bearer ? V6_BEARER(u) : V6_DEF(u);
+    s->has_ue6 = true;      /* PDN type IPv6: UE address 0.0.0.0 */
+    v6_prefix(u, s->ue6_prefix);
+    s->has_tunnel = true;
+    inet_pton(AF_INET, "192.0.2.50", &s->enb_addr);
+    s->dl_teid = 0x0b000000u + s->ul_teid;
+    s->bearer = bearer;
+    s->policy_teid = bearer ? V6_DEF(u) : 0;
+}
+
+/* An uplink G-PDU of teid whose T-PDU is IPv6/UDP from UE u's /64 (::9)
+ * to 2001:db8:ffff::7, INNER_LEN bytes. */
+static size_t uplink6_frame(uint8_t *f, uint32_t teid, int u)
+{
+    size_t len = uplink_frame(f, teid);
+    uint8_t *in = f + sizeof(struct ethhdr) + sizeof(struct iphdr) + sizeof(struct udphdr) + 8;
+    memset(in, 0, INNER_LEN);
+    in[0] = 0x60;
+    in[4] = 0;
+    in[5] = INNER_LEN - 40;
+    in[6] = IPPROTO_UDP;
+    in[7] = 64;
+    v6_prefix(u, in + 8);
+    in[23] = 9;
+    static const uint8_t dst[16] = {0x20, 0x01, 0x0d, 0xb8, 0xff, 0xff, [15] = 7};
+    memcpy(in + 24, dst, 16);
+    struct udphdr *uh = (struct udphdr *)(in + 40);
+    uh->source = htons(5001);
+    uh->dest = htons(4000);
+    uh->len = htons(INNER_LEN - 40);
+    return len;
+}
+
+static int uplink6(int pfd, uint32_t teid, int u)
+{
+    uint8_t buf[256] __attribute__((aligned(8))), out[512];
+    uint8_t *f = buf + 2;
+    size_t len = uplink6_frame(f, teid, u);
+    LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f, .data_size_in = (uint32_t)len,
+                .data_out = out, .data_size_out = sizeof(out));
+    if (bpf_prog_test_run_opts(pfd, &o))
+        return -1;
+    return (int)o.retval;
+}
+
+static bool v6_refs(struct dp_ctx *ctx, int u, uint32_t *base)
+{
+    struct xepc_session d, b;
+    if (dp_session_read(ctx, XEPC_TEID_SID(V6_DEF(u)), &d) ||
+        dp_session_read(ctx, XEPC_TEID_SID(V6_BEARER(u)), &b))
+        return false;
+    *base = b.charge_base;
+    return b.charge_base == d.charge_base && b.n_charge == d.n_charge &&
+           b.ruleset_id == d.ruleset_id && b.default_slot == d.default_slot;
+}
+
+/* Two IPv6-only UEs with no policy at all, each with a dedicated bearer:
+ * every reference the bearers took is 0, and their UE address is 0.0.0.0;
+ * their /64 (xepc_sess6, no xepc_ue6 entry) tells them apart. */
+static void run6(const char *pin_root)
+{
+    char pin_dir[256];
+    struct dp_ctx *ctx = dp_test_up_lo(pin_root, pin_dir, sizeof(pin_dir));
+    if (!ctx)
+        return;
+    struct dp_session_spec d[2], b[2];
+    bool ok = true;
+    for (int u = 0; u < 2; u++) {
+        v6_spec(&d[u], u, false);
+        v6_spec(&b[u], u, true);
+        ok = ok && !dp_session_add(ctx, &d[u], XEPC_ACT_PASS) &&
+             !dp_session_add(ctx, &b[u], XEPC_ACT_PASS);
+    }
+    uint32_t base0 = 1, base1 = 1;
+    tap(ok && v6_refs(ctx, 0, &base0) && v6_refs(ctx, 1, &base1) && !base0 && !base1,
+        "IPv6-only: two UEs without policy, each with a bearer sharing it (nothing to share "
+        "yet): %s", ok ? "ok" : dp_ctx_error(ctx));
+    struct dp_session_spec wrong = b[0];
+    wrong.ul_teid = 0x01000030u;
+    v6_prefix(1, wrong.ue6_prefix);
+    tap(dp_session_add(ctx, &wrong, XEPC_ACT_PASS) == -EINVAL,
+        "IPv6-only: a bearer with another UE's /64 cannot share UE 0's policy: %s",
+        dp_ctx_error(ctx));
+    uint8_t p6[8], want[8];
+    struct xepc_session k;
+    v6_prefix(0, want);
+    tap(!dp_session_read(ctx, XEPC_TEID_SID(V6_BEARER(0)), &k) &&
+        dp_ue6_get(ctx, XEPC_TEID_SID(V6_BEARER(0)), k.cookie, p6) == 1 &&
+        !memcmp(p6, want, 8) && dp_ue6_owner(ctx, want) == XEPC_TEID_SID(V6_DEF(0)),
+        "IPv6-only: the bearer has its UE's /64 (xepc_sess6); the downlink's key stays the "
+        "default bearer's");
+
+    int lfd = -1, pfd = prog_of_link(pin_dir, XEPC_LINK_XDP_S1U, &lfd);
+    int v = uplink6(pfd, V6_BEARER(0), 0), spoof = uplink6(pfd, V6_BEARER(0), 1);
+    tap(pfd >= 0 && v != XDP_DROP && v != -1 && spoof == XDP_DROP,
+        "IPv6-only: the bearer's IPv6 uplink passes its source check (verdict %d; before: "
+        "NO_IPV6), another /64 is spoofed (verdict %d)", v, spoof);
+
+    /* UE 0's policy rebuilt with a quota: its bearer follows, UE 1's not */
+    d[0].n_rules = 1;
+    d[0].rules[0] = (struct dp_rule_spec){.precedence = 10, .dir = DP_DIR_BOTH,
+                                          .dport_hi = 65535, .sport_hi = 65535,
+                                          .action = DP_ACTION_PASS, .rating_group = RG};
+    d[0].n_quotas = 1;
+    d[0].quotas[0] = (struct dp_quota_spec){.rating_group = RG, .bytes = 1000};
+    int rc = dp_session_modify(ctx, &d[0], XEPC_ACT_PASS, DP_MOD_POLICY | DP_MOD_QUOTAS);
+    bool f0 = v6_refs(ctx, 0, &base0), f1 = v6_refs(ctx, 1, &base1);
+    tap(!rc && f0 && base0 && f1 && !base1,
+        "IPv6-only: a rebuild of UE 0's policy (a rule, a quota) moves its bearer to the new slot %u, UE 1's "
+        "bearer keeps none (%u): %s", base0, base1, rc ? dp_ctx_error(ctx) : "ok");
+    struct dp_check_report r;
+    rc = dp_check(ctx, false, &r, NULL, NULL);
+    tap(!rc && !r.dangling && !r.charging_leaks && !r.ruleset_leaks,
+        "IPv6-only: dp check finds nothing dangling or leaked");
+    rc = dp_session_del(ctx, V6_DEF(0));
+    tap(!rc && !dp_session_read(ctx, XEPC_TEID_SID(V6_BEARER(0)), &k) && !k.charge_base &&
+        !(ctx->charging[base0].flags & XEPC_CF_VALID),
+        "IPv6-only: UE 0's default deleted first: its bearer lets go of the slot, which is "
+        "freed");
+    ok = !dp_session_del(ctx, V6_BEARER(0)) && !dp_session_del(ctx, V6_BEARER(1)) &&
+         !dp_session_del(ctx, V6_DEF(1));
+    rc = dp_check(ctx, false, &r, NULL, NULL);
+    tap(ok && !rc && !r.dangling && !r.charging_leaks && !r.ruleset_leaks &&
+        dp_ue6_owner(ctx, want) == 0, "IPv6-only: all deleted, nothing left behind");
+    if (pfd >= 0)
+        close(pfd);
+    if (lfd >= 0)
+        close(lfd);
+    tap(!dp_down(ctx), "dp down");
+    dp_close(ctx);
+}
+
 int main(void)
 {
     char root[] = "/tmp/xepc-shared.XXXXXX";
     if (!dp_test_env_enter(root))
         return 0;
-    printf("1..19\n");
+    printf("1..29\n");
     run(root);
+    run6(root);
     dp_test_env_leave(root);
     return n_failed ? 1 : 0;
 }
