@@ -14,7 +14,9 @@ agw_require() {
     [ -x "$AGWD" ] && [ -x "$ENBSIM" ] || skip_all "build first: make all (xepc-agwd, enbsim)"
 }
 
-# agw_config [extra YAML appended to the apns list...]: writes $E2E_TMP/agw.yaml
+# agw_config [LINE...]: writes $E2E_TMP/agw.yaml; each LINE (YAML, indented
+# as a list item's: "  - name: x", "    pool: ...") is appended to the apns
+# list, after the default APN "internet" and the others.
 agw_config() {
     AGW_CONF=$E2E_TMP/agw.yaml
     AGW_DB=$E2E_TMP/agw.db
@@ -60,6 +62,7 @@ apns:
     pcscf: [10.46.0.1]
   - name: tiny
     pool: 10.47.0.0/30
+$(printf '%s\n' "$@")
 database:
   path: $AGW_DB
 control:

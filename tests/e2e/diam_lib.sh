@@ -7,7 +7,9 @@
 # tools/bench/diam_bench.sh).  diam_gx_setup is their common start.
 #
 # diamsim listens on the gateway namespace's loopback on DIAM_PORT; the
-# gateway's own node on DIAM_PORT + 1.  Every PID started here is written
+# gateway's own node on DIAM_PORT + 1.  Elsewhere (the demo: the OCS in the
+# PDN namespace): DIAM_SIM_NS and DIAM_SIM_ADDR for diamsim, DIAM_GW_ADDR
+# for the gateway's node, set before diam_config and diam_sim_start.  Every PID started here is written
 # to $E2E_TMP/NAME.bgpid, which diam_cleanup (call it from the EXIT trap
 # before e2e_cleanup) kills.
 
@@ -58,14 +60,14 @@ diam_config() {
         echo "diameter:"
         echo "  identity: agw.localdomain"
         echo "  realm: localdomain"
-        echo "  address: 127.0.0.1"
+        echo "  address: ${DIAM_GW_ADDR:-127.0.0.1}"
         echo "  port: $((DIAM_PORT + 1))"
         [ -n "${DIAM_NODE_EXTRA:-}" ] && printf '%s\n' "$DIAM_NODE_EXTRA"
         local app extra
         for app in "$@"; do
             echo "  $app:"
             echo "    peer: diamsim.localdomain"
-            echo "    address: 127.0.0.1"
+            echo "    address: ${DIAM_SIM_ADDR:-127.0.0.1}"
             echo "    port: ${DIAM_PEER_PORT:-$DIAM_PORT}"
             case $app in
             gx) extra=$DIAM_GX_EXTRA ;;
@@ -77,14 +79,15 @@ diam_config() {
     } >>"$AGW_CONF"
 }
 
-# diam_sim_start REC ARGS...: diamsim in the gateway namespace in the
-# background, recording to REC (DIAM_REC), its log appended to
-# $E2E_TMP/diamsim.log; ARGS are diamsim's (-c LINE, --script FILE).
+# diam_sim_start REC ARGS...: diamsim in the gateway namespace (or
+# DIAM_SIM_NS) in the background, recording to REC (DIAM_REC), its log
+# appended to $E2E_TMP/diamsim.log; ARGS are diamsim's (-c LINE, --script
+# FILE, --record-answers).
 diam_sim_start() {
     DIAM_REC=$1
     shift
-    ip netns exec "$NS_GW" "$DIAMSIM" --port "$DIAM_PORT" --record "$DIAM_REC" "$@" \
-        >>"$E2E_TMP/diamsim.log" 2>&1 &
+    ip netns exec "${DIAM_SIM_NS:-$NS_GW}" "$DIAMSIM" --listen "${DIAM_SIM_ADDR:-127.0.0.1}" \
+        --port "$DIAM_PORT" --record "$DIAM_REC" "$@" >>"$E2E_TMP/diamsim.log" 2>&1 &
     DIAM_SIM_PID=$!
     echo "$DIAM_SIM_PID" >"$E2E_TMP/diamsim.bgpid"
 }

@@ -6,10 +6,16 @@
 # the datapath from a UE's TUN device, and a short summary.  The
 # subscribers come from the orchestrator: xepc-orcd (SQLite) runs in the PDN
 # namespace, the gateway bootstraps against it (mutual TLS) and syncs them.
+# Online charging: diamsim is the OCS (Gy) in the PDN namespace for the APN
+# "ocs" of one of the subscribers; that UE downloads until its prepaid
+# volume runs out, and the summary sets the kernel's count against the
+# grants (docs/charging.md "Gy in xepc-agwd").
 #
 #   eNB namespace               gateway namespace                PDN namespace
 #   enbsim: 2 eNBs, 100 UEs --- S1-MME (SCTP 36412), S1-U [XDP]
 #   TUN ue0..ue99                SGi [XDP] ------------------------ iperf3/ping
+#                                Diameter (Gy) -------------------- diamsim (OCS)
+#                                                                   portal 172.16.2.80
 #
 # DEMO_PCAP=FILE also captures S1-MME and S1-U to FILE (Wireshark reads it)
 # and keeps the configuration and the subscriber database beside it.
@@ -18,8 +24,21 @@
 source "$(dirname "$0")/../../tests/e2e/lib.sh"
 source "$(dirname "$0")/../../tests/e2e/agw_lib.sh"
 source "$(dirname "$0")/../../tests/e2e/orc_lib.sh"
+source "$(dirname "$0")/../../tests/e2e/diam_lib.sh"
 
 DEMO_UES=${DEMO_UES:-100}
+# Online charging: the last subscriber's APN is "ocs" (its own pool); the
+# OCS gives it OCS_TOTAL bytes in grants of OCS_GRANT, asking for more at
+# OCS_THRESHOLD bytes left, then REDIRECT to the portal.  The download is
+# datagrams of OCS_LEN bytes (IPv4 total length, what the kernel charges):
+# OCS_TOTAL is a multiple of it, so the grants are used to the byte.
+OCS_POOL=10.49.0.0/24
+OCS_TOTAL=1400000
+OCS_GRANT=500000
+OCS_THRESHOLD=150000
+OCS_LEN=1400
+PORTAL_ADDR=172.16.2.80
+DIAM_PORT=3868
 BOLD=""
 PLAIN=""
 if [ -t 1 ]; then
@@ -42,8 +61,9 @@ die() {
 }
 
 [ "$(id -u)" = 0 ] || die "run as root (network namespaces and XDP): sudo make demo"
-[ -x "$XEPCCTL" ] && [ -x "$AGWD" ] && [ -x "$ENBSIM" ] && [ -x "$ORCD" ] || die "build first: make"
-for t in ip ethtool iperf3 bpftool curl openssl sqlite3; do
+[ -x "$XEPCCTL" ] && [ -x "$AGWD" ] && [ -x "$ENBSIM" ] && [ -x "$ORCD" ] && [ -x "$DIAMSIM" ] ||
+    die "build first: make"
+for t in ip ethtool iperf3 bpftool curl openssl sqlite3 python3; do
     command -v $t >/dev/null || die "$t is missing: make deps"
 done
 [ -f "$E2E_XDP_PASS" ] || die "$E2E_XDP_PASS is missing (xdp-tools): make deps"
@@ -54,17 +74,22 @@ fi
 
 E2E_TMP=""
 CAP_PID=""
+GYCAP_PID=""
 finish() {
     kill -INT $ENBSIM_PID 2>/dev/null && wait $ENBSIM_PID 2>/dev/null
     agw_stop TERM 2>/dev/null
     orcd_stop
+    diam_sim_stop
+    [ -n "$E2E_TMP" ] && [ -f "$E2E_TMP/portal.bgpid" ] && kill "$(cat "$E2E_TMP/portal.bgpid")" 2>/dev/null
     if [ -n "$CAP_PID" ]; then
-        kill -INT "$CAP_PID" 2>/dev/null
-        wait "$CAP_PID" 2>/dev/null
+        kill -INT "$CAP_PID" $GYCAP_PID 2>/dev/null
+        wait "$CAP_PID" $GYCAP_PID 2>/dev/null
         cp "$AGW_CONF" "${DEMO_PCAP%.*}.agw.yaml"
         sqlite3 "$AGW_DB" ".backup '${DEMO_PCAP%.*}.agw.db'" 2>/dev/null || cp "$AGW_DB" "${DEMO_PCAP%.*}.agw.db"
         cp "$E2E_TMP/subs.csv" "${DEMO_PCAP%.*}.subscribers.csv"
-        echo "demo: capture in $DEMO_PCAP (tshark -r $DEMO_PCAP -Y s1ap), configuration, database and subscribers beside it"
+        [ -f "$E2E_TMP/ocs.jsonl" ] && cp "$E2E_TMP/ocs.jsonl" "${DEMO_PCAP%.*}.ocs.jsonl"
+        echo "demo: capture in $DEMO_PCAP (tshark -r $DEMO_PCAP -Y s1ap), Gy in ${DEMO_PCAP%.*}.gy.pcap," \
+            "configuration, database, subscribers and the OCS's record beside it"
     fi
     e2e_cleanup
     echo
@@ -76,40 +101,77 @@ trap 'exit 130' INT TERM
 step "Topology: eNB | gateway | PDN namespaces, veth links, native XDP"
 e2e_topology || die "could not build the topology"
 in_enb ip addr add 172.16.1.3/24 dev "$E_IF"
+in_pdn ip route add $OCS_POOL via $SGI_ADDR || die "route to $OCS_POOL"
+in_pdn ip addr add $PORTAL_ADDR/24 dev "$P_IF" || die "portal address"
 cat <<EOF
   eNB  $NS_ENB  $E_IF $ENB_ADDR, 172.16.1.3 (two eNBs)
-  GW   $NS_GW   $S_IF $S1U_ADDR (S1-MME and S1-U)   $G_IF $SGI_ADDR (SGi)
-  PDN  $NS_PDN  $P_IF $PDN_ADDR   (routes $UE_POOL via the gateway)
+  GW   $NS_GW   $S_IF $S1U_ADDR (S1-MME and S1-U)   $G_IF $SGI_ADDR (SGi, Diameter)
+  PDN  $NS_PDN  $P_IF $PDN_ADDR (orcd, OCS), $PORTAL_ADDR (portal)
+                 (routes $UE_POOL and $OCS_POOL via the gateway)
 EOF
 
 if [ -n "${DEMO_PCAP:-}" ]; then
     ip netns exec "$NS_ENB" tshark -q -i "$E_IF" -f "sctp or udp port 2152 or udp port 9899" \
         -w "$DEMO_PCAP" >"$E2E_TMP/tshark.log" 2>&1 &
     CAP_PID=$!
-    sleep 1
+    ip netns exec "$NS_PDN" tshark -q -i "$P_IF" -f "tcp port $DIAM_PORT" \
+        -w "${DEMO_PCAP%.*}.gy.pcap" >"$E2E_TMP/tshark-gy.log" 2>&1 &
+    GYCAP_PID=$!
+    e2e_wait_capturing "$E2E_TMP/tshark.log" && e2e_wait_capturing "$E2E_TMP/tshark-gy.log" ||
+        die "tshark did not start capturing"
 fi
 
 step "The orchestrator: xepc-orcd on SQLite in the PDN namespace, $DEMO_UES subscribers in it"
 orc_setup $PDN_ADDR || die "orcd certificates and token"
 orcd_start || die "xepc-orcd did not start"
 echo "  xepc-orcd https://$PDN_ADDR:9443 (web UI https://$PDN_ADDR:9443/ui/ from the PDN namespace)"
-"$ENBSIM" gen-subscribers --count "$DEMO_UES" --imsi-base 001010000000001 >"$E2E_TMP/subs.csv" ||
+"$ENBSIM" gen-subscribers --count "$DEMO_UES" --imsi-base 001010000000001 >"$E2E_TMP/gen.csv" ||
     die "gen-subscribers"
-# orcd's CSV columns: imsi,k,opc (the USIMs' file is enbsim's)
-awk -F, 'NR == 1 {print "imsi,k,opc"; next} {print $1 "," $2 "," $3}' "$E2E_TMP/subs.csv" >"$E2E_TMP/orc-subs.csv"
+# the last subscriber is the prepaid one: APN ocs (enbsim's UE asks for
+# its first APN); the others have none in orcd: the gateway's default
+OCS_IMSI=$(awk -F, 'END {print $1}' "$E2E_TMP/gen.csv")
+awk -F, -v OFS=, -v imsi="$OCS_IMSI" '$1 == imsi {$9 = "ocs"} {print}' "$E2E_TMP/gen.csv" >"$E2E_TMP/subs.csv"
+# orcd's CSV columns: imsi,k,opc[,apns] (the USIMs' file is enbsim's)
+awk -F, -v imsi="$OCS_IMSI" 'NR == 1 {print "imsi,k,opc"; next} $1 != imsi {print $1 "," $2 "," $3}' \
+    "$E2E_TMP/subs.csv" >"$E2E_TMP/orc-subs.csv"
+awk -F, -v imsi="$OCS_IMSI" 'NR == 1 {print "imsi,k,opc,apns"; next} $1 == imsi {print $1 "," $2 "," $3 ",ocs"}' \
+    "$E2E_TMP/subs.csv" >"$E2E_TMP/orc-ocs.csv"
 orc_xepcctl create network - <<<'{"id": "demo", "plmn": {"mcc": "001", "mnc": "01"}, "tacs": [1, 2, 3]}' >/dev/null ||
     die "network"
+# the APN ocs in orcd too (a subscriber names APNs that orcd knows); orcd
+# gives it no pool, so the gateway's configured one stays
+orc_xepcctl create apn -n demo - <<<'{"id": "ocs", "ambr": {"ul": 100000000, "dl": 200000000}}' >/dev/null ||
+    die "APN ocs"
 run orc_xepcctl import -n demo "$E2E_TMP/orc-subs.csv" || die "import into orcd"
+run orc_xepcctl import -n demo "$E2E_TMP/orc-ocs.csv" || die "import the prepaid subscriber into orcd"
 
-step "Configuration (generated, with the orchestrator section); the gateway registered in orcd"
-agw_config
+step "Configuration (generated, with the orchestrator and Gy sections); the gateway registered in orcd"
+agw_config "  - name: ocs" "    pool: $OCS_POOL"
 orc_gw_config "$AGW_CONF" demo gw1 demo-hw-1 $PDN_ADDR
+# Gy toward the OCS in the PDN namespace, for the APN ocs only
+DIAM_GW_ADDR=$SGI_ADDR
+DIAM_SIM_ADDR=$PDN_ADDR
+DIAM_SIM_NS=$NS_PDN
+DIAM_GY_EXTRA="    apn: ocs
+    rating_group: 1"
+diam_config gy
+sed -n '/^diameter:/,$p' "$AGW_CONF" | sed 's/^/  /'
 run "$XEPCCTL" config check "$AGW_CONF" || die "configuration"
 printf '%s$ xepc-agwd -c agw.yaml --print-identity | xepcctl orc create gateway -n demo -%s\n' "$BOLD" "$PLAIN"
 "$AGWD" -c "$AGW_CONF" --print-identity | orc_xepcctl create gateway -n demo - >/dev/null || die "register the gateway"
 
-step "Start xepc-agwd: datapath up, S1-MME listening, bootstrap and sync with orcd"
+step "The OCS: diamsim (Gy) in the PDN namespace, a prepaid volume for $OCS_IMSI"
+OCS_QUOTA="quota $OCS_IMSI rg=1 total=$OCS_TOTAL grant=$OCS_GRANT threshold=$OCS_THRESHOLD"
+OCS_QUOTA="$OCS_QUOTA final=redirect redirect=http://$PORTAL_ADDR/"
+printf '%s$ diamsim --listen %s --port %s --record ocs.jsonl --record-answers -c "%s"%s\n' \
+    "$BOLD" "$PDN_ADDR" "$DIAM_PORT" "$OCS_QUOTA" "$PLAIN"
+diam_sim_start "$E2E_TMP/ocs.jsonl" --record-answers -c "$OCS_QUOTA"
+
+step "Start xepc-agwd: datapath up, S1-MME listening, bootstrap and sync with orcd, Diameter to the OCS"
 agw_start || die "xepc-agwd did not start"
+diam_peer_up 300
+[ -n "$(in_gw ss -Htn state established "( dport = :$DIAM_PORT )")" ] ||
+    die "no Diameter connection to the OCS $PDN_ADDR:$DIAM_PORT (see $E2E_TMP/diamsim.log)"
 for _ in $(seq 300); do
     [ "$(sqlite3 "$AGW_DB" "SELECT count(*) FROM subscribers" 2>/dev/null)" = "$DEMO_UES" ] && break
     sleep 0.1
@@ -117,6 +179,8 @@ done
 [ "$(sqlite3 "$AGW_DB" "SELECT count(*) FROM subscribers")" = "$DEMO_UES" ] ||
     die "the gateway did not get its $DEMO_UES subscribers from orcd"
 grep -E "datapath up|xepc-agwd ready|bootstrap: client|full configuration" "$E2E_TMP/agwd.log" | sed 's/^/  /'
+echo "  Diameter (Gy) to the OCS: $(in_gw ss -Htn state established "( dport = :$DIAM_PORT )" |
+    awk '{print $3 " -> " $4; exit}')"
 
 step "enbsim: 2 eNBs set up, $DEMO_UES UEs attach (EPS-AKA, security mode, default bearer)"
 enbsim_bg "$E2E_TMP/enbsim.out" --enbs 2 --ues "$DEMO_UES" --hold -1 --tun --concurrency 32
@@ -131,7 +195,13 @@ run "$XEPCCTL" enb list --socket "$AGW_SOCK"
 "$XEPCCTL" ue list --socket "$AGW_SOCK" | head -n 6
 echo "  ... ($("$XEPCCTL" ue list --socket "$AGW_SOCK" | grep -c ' registered ') registered)"
 
-UE_IP=$("$XEPCCTL" ue list --socket "$AGW_SOCK" | awk 'NR > 1 && $3 == "registered" {print $5; exit}')
+# the registered UEs of the default APN, one address a line (the prepaid
+# UE's traffic is the OCS's step)
+default_ues() {
+    "$XEPCCTL" ue list --socket "$AGW_SOCK" |
+        awk -v p="${OCS_POOL%.*}." 'NR > 1 && $3 == "registered" && index($5, p) != 1 {print $5}'
+}
+UE_IP=$(default_ues | head -n 1)
 for _ in $(seq 50); do
     UE_IF=$(in_enb ip -o addr show | awk -v ip="$UE_IP" '$4 ~ "^"ip"/" {print $2; exit}')
     [ -n "$UE_IF" ] && break
@@ -167,8 +237,7 @@ step "Idle mode: a UE is released to ECM-IDLE, then paged back by downlink data"
 # A UE that has carried no traffic yet: a late packet of the iperf3 runs
 # above (uplink from the UE's device, or downlink toward it) would bring
 # UE_IP back by itself and leave nothing to page.
-IDLE_IP=$("$XEPCCTL" ue list --socket "$AGW_SOCK" |
-    awk -v ip="$UE_IP" 'NR > 1 && $3 == "registered" && $5 != ip {print $5; exit}')
+IDLE_IP=$(default_ues | grep -vxF "$UE_IP" | head -n 1)
 IDLE_IMSI=$("$XEPCCTL" ue list --socket "$AGW_SOCK" | awk -v ip="$IDLE_IP" 'NR > 1 && $5 == ip {print "#" $2}')
 IDLE_IF=$(in_enb ip -o addr show | awk -v ip="$IDLE_IP" '$4 ~ "^"ip"/" {print $2; exit}')
 [ -n "$IDLE_IMSI" ] && [ -n "$IDLE_IF" ] || die "no second UE for the idle step"
@@ -198,6 +267,87 @@ if [ "${idle_rx:-0}" != 5 ] || [ "$paged" != 1 ]; then
     grep -iE 'paging|service|release' "$E2E_TMP/agwd.log" | tail -n 12 | sed 's/^/    agwd: /'
 fi
 
+step "Online charging: the prepaid UE (APN ocs) downloads until its volume runs out"
+# REDIRECT rather than TERMINATE as the final-unit action: the session and
+# its counters stay once the volume is used up, so the kernel's count can
+# be read and set against the grants, and the UE shows what a prepaid user
+# gets then (the operator's portal); the detach at the end brings the CCR-T.
+OCS_REC=$E2E_TMP/ocs.jsonl
+ocs_session() { in_gw "$XEPCCTL" session show --ue "$OCS_IP" --pin-dir "$PIN"; }
+ocs_has() { diam_j "$OCS_REC" "$1" >/dev/null; }
+OCS_IP=$("$XEPCCTL" ue show "$OCS_IMSI" --socket "$AGW_SOCK" | awk '$1 == "pdn" && $5 == "ocs" {print $7; exit}')
+[ -n "$OCS_IP" ] || die "the prepaid UE $OCS_IMSI has no PDN connection to APN ocs"
+OCS_IF=$(in_enb ip -o addr show | awk -v ip="$OCS_IP" '$4 ~ "^"ip"/" {print $2; exit}')
+[ -n "$OCS_IF" ] || die "no TUN device holds $OCS_IP"
+echo "  UE $OCS_IP ($OCS_IF), APN ocs; its quota in the kernel after the CCA-I:"
+ocs_session | awk '$1 == "rg" && $2 == 1' | sed 's/^/    /'
+# More datagrams than the volume holds: what is left over meets the
+# final-unit action (downlink not from the portal: dropped).
+n=$((OCS_TOTAL / OCS_LEN + 200))
+printf '%s$ gy_traffic.py send %s 5001 %d %d 2    # from the PDN, %d datagrams of %d bytes, one every 2 ms%s\n' \
+    "$BOLD" "$OCS_IP" $n $OCS_LEN $n $OCS_LEN "$PLAIN"
+ocs_got=$(diam_udp "$NS_ENB" "$OCS_IP" 5001 30 "$NS_PDN" "$OCS_IP" 5001 $n $OCS_LEN 2)
+echo "  the UE received ${ocs_got% *} datagrams, ${ocs_got#* } bytes"
+# the kernel's exhaustion event -> CCR-U with Reporting-Reason FINAL
+for _ in $(seq 200); do
+    ocs_has "any(m['cc_type'] == 2 and 2 in reasons(m) for m in ccr('$OCS_IMSI'))" && break
+    sleep 0.1
+done
+echo "  the kernel's count (xepcctl session show --ue $OCS_IP):"
+ocs_session >"$E2E_TMP/ocs-session.txt"
+grep -E '^(rg 1 |usage )' "$E2E_TMP/ocs-session.txt" | sed 's/^/    /'
+read -r k_ul k_dl < <(awk '$1 == "rg" && $2 == 1 && $3 == "usage" {print $5, $10}' "$E2E_TMP/ocs-session.txt")
+k_left=$(awk '$1 == "rg" && $2 == 1 && $3 == "remaining" {print $4}' "$E2E_TMP/ocs-session.txt")
+
+# the portal: whatever the UE asks for on the web, it gets this page
+in_pdn python3 -c "
+import socket
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('$PORTAL_ADDR', 80)); s.listen(4)
+while True:
+    c, _ = s.accept(); c.settimeout(5)
+    try:
+        c.recv(2000)
+        c.sendall(b'HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n'
+                  b'xepc demo portal: the prepaid volume of this line is used up\n')
+    except OSError:
+        pass
+    c.close()" >/dev/null 2>&1 &
+echo $! >"$E2E_TMP/portal.bgpid"
+for _ in $(seq 50); do
+    [ -n "$(in_pdn ss -Htln "( sport = :80 )")" ] && break
+    sleep 0.1
+done
+in_enb ip rule add from "$OCS_IP" table 202
+in_enb ip route add default dev "$OCS_IF" table 202
+run in_enb curl -s -m 10 --interface "$OCS_IP" http://198.51.100.7/ | tee "$E2E_TMP/portal.txt"
+portal_ok=no
+grep -q "xepc demo portal" "$E2E_TMP/portal.txt" && portal_ok=yes
+# the portal's exchange after the final units: counted by the kernel
+ocs_session >"$E2E_TMP/ocs-session2.txt"
+echo "  after the portal's page:"
+grep -E '^rg 1 +usage' "$E2E_TMP/ocs-session2.txt" | sed 's/^/    /'
+read -r k2_ul k2_dl < <(awk '$1 == "rg" && $2 == 1 && $3 == "usage" {print $5, $10}' "$E2E_TMP/ocs-session2.txt")
+
+# the end of the session: the UE detached, the CCR-T with the last usage
+run "$XEPCCTL" ue detach "$OCS_IMSI" --socket "$AGW_SOCK"
+for _ in $(seq 200); do
+    ocs_has "any(m['cc_type'] == 3 for m in ccr('$OCS_IMSI'))" && break
+    sleep 0.1
+done
+echo "  the Gy exchange (diamsim's record: each request, then its answer):"
+python3 "$E2E_ROOT/tools/demo/ocs_exchange.py" "$OCS_REC" "$OCS_IMSI" >"$E2E_TMP/ocs-exchange.txt"
+grep -v '^total ' "$E2E_TMP/ocs-exchange.txt" | sed 's/^/    /'
+read -r _ _ ocs_reported _ ocs_granted _ ocs_requests _ ocs_reasons _ ocs_final \
+    < <(grep '^total ' "$E2E_TMP/ocs-exchange.txt")
+# the volume: what the kernel let through until the final units, what the
+# OCS granted in all, what the gateway reported before the CCR-T
+ocs_through=$((${k_ul:-0} + ${k_dl:-0}))
+ocs_before=$((${ocs_reported:-0} - ${ocs_final:-0}))
+ocs_agree="they agree"
+[ "$ocs_through" = "${ocs_granted:-}" ] && [ "$ocs_through" = "$ocs_before" ] || ocs_agree="they DIFFER"
+ocs_portal=$((${k2_ul:-0} + ${k2_dl:-0} - ocs_through))
+
 kill -INT $ENBSIM_PID 2>/dev/null
 wait $ENBSIM_PID 2>/dev/null
 ENBSIM_PID=""
@@ -218,4 +368,8 @@ j = json.load(sys.stdin); r = j.get("reported", {})
 print("gateway demo/gw1 %s, last check-in %s, %s UEs, %s sessions, %s eNBs, config %s" % (
       j.get("status"), j.get("last_checkin"), r.get("ues"), r.get("sessions"), r.get("enbs"),
       r.get("config_version")))' 2>/dev/null || echo "?")
+  OCS exchange (Gy)      CCR-I/U/T ${ocs_requests:-?}, the CCR-Us' reasons ${ocs_reasons:-?} (diamsim's record)
+  prepaid volume         ${ocs_through} bytes through the kernel (ul ${k_ul:-?} + dl ${k_dl:-?}), granted ${ocs_granted:-?} in all, reported ${ocs_before} before the CCR-T: ${ocs_agree}
+  final units            REDIRECT with ${k_left:-?} bytes left: the UE's web request answered by the portal: ${portal_ok}
+  session end            detached, CCR-T: $([ "${ocs_requests##*/}" = 1 ] && echo yes || echo no), reporting ${ocs_final:-?} bytes (the kernel counted ${ocs_portal} to and from the portal)
 EOF

@@ -128,6 +128,9 @@ struct sim {
     unsigned next_answered;
     /* what became of the request being handled, for its record line */
     bool cur_dup, cur_silenced, cur_retransmit;
+    bool rec_answers;                   /* --record-answers */
+    char *cur_answer;                   /* its answer's JSON, for the line after it */
+    size_t cur_answer_len;
 };
 
 static volatile sig_atomic_t stop;
@@ -143,6 +146,22 @@ static double now_s(const struct sim *s)
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)(t.tv_sec - s->t0.tv_sec) + (t.tv_nsec - s->t0.tv_nsec) / 1e9;
+}
+
+/* Every answer to a request goes here.  With --record-answers its JSON is
+ * taken before it leaves (the send consumes it) and written as the line
+ * after the request's (on_request): what a test or the demo shows of the
+ * exchange, e.g. the grants of the CCAs. */
+static void send_answer(struct sim *s, struct msg **m)
+{
+    if (s->rec && s->rec_answers && !s->cur_answer) {
+        FILE *mf = open_memstream(&s->cur_answer, &s->cur_answer_len);
+        if (mf) {
+            sim_json_msg(mf, *m);
+            fclose(mf);
+        }
+    }
+    diam_send_answer(s->node, m);
 }
 
 static struct sub *find_sub(struct sim *s, const char *imsi)
@@ -494,7 +513,7 @@ static int apply_fault(struct sim *s, struct msg **req, const char *cmd, uint32_
         diam_answer_result(req, f->code);
     }
     if (*req)
-        diam_send_answer(s->node, req);
+        send_answer(s, req);
     return 1;
 }
 
@@ -552,7 +571,7 @@ static void on_air(struct sim *s, struct msg *m)
     diam_s6a_aia_answer(&m, &aia);
 send:
     if (m)
-        diam_send_answer(s->node, &m);
+        send_answer(s, &m);
 }
 
 static void fill_subscription(const struct sub *u, struct diam_s6a_subscription *sd)
@@ -604,7 +623,7 @@ static void on_ulr(struct sim *s, struct msg *m)
     diam_s6a_ula_answer(&m, &ula);
 send:
     if (m)
-        diam_send_answer(s->node, &m);
+        send_answer(s, &m);
 }
 
 static void on_pur(struct sim *s, struct msg *m)
@@ -623,7 +642,7 @@ static void on_pur(struct sim *s, struct msg *m)
         diam_s6a_pua_answer(&m, &pua);
     }
     if (m)
-        diam_send_answer(s->node, &m);
+        send_answer(s, &m);
 }
 
 static uint32_t sid_hash(const char *p)
@@ -751,7 +770,7 @@ static void on_gx_ccr(struct sim *s, struct msg *m)
     diam_gx_cca_answer(&m, &cca);
 send:
     if (m)
-        diam_send_answer(s->node, &m);
+        send_answer(s, &m);
 }
 
 static struct quota *find_quota(struct sim *s, const char *imsi, uint32_t rg)
@@ -849,7 +868,7 @@ static void on_gy_ccr(struct sim *s, struct msg *m)
     diam_gy_cca_answer(&m, &cca);
 send:
     if (m)
-        diam_send_answer(s->node, &m);
+        send_answer(s, &m);
 }
 
 static void record(struct sim *s, struct msg *m)
@@ -898,6 +917,14 @@ static void on_request(struct sim *s, struct diam_event *ev)
     handle_request(s, ev);
     record_request(s, js, len);
     free(js);
+    if (s->cur_answer) {
+        if (s->cur_answer_len)
+            fprintf(s->rec, "{\"t\":%.3f,\"msg\":%s,\"sent\":true}\n", now_s(s), s->cur_answer);
+        fflush(s->rec);
+        free(s->cur_answer);
+        s->cur_answer = NULL;
+        s->cur_answer_len = 0;
+    }
 }
 
 static void handle_request(struct sim *s, struct diam_event *ev)
@@ -925,7 +952,7 @@ static void handle_request(struct sim *s, struct diam_event *ev)
     /* RFC 6733 7.1.3: DIAMETER_COMMAND_UNSUPPORTED */
     diam_answer_result(&m, 3001);
     if (m)
-        diam_send_answer(s->node, &m);
+        send_answer(s, &m);
 }
 
 /* -------------------------------------------------- timed requests ---- */
@@ -1086,6 +1113,7 @@ static void usage(FILE *f)
           "  --script FILE      script lines from FILE\n"
           "  -c LINE            one script line (repeatable)\n"
           "  --record FILE      every message received, one JSON object a line\n"
+          "  --record-answers   also the answers sent to requests (\"sent\":true)\n"
           "  --log-level N      freeDiameter's (1 debug .. 6 fatal, default 5)\n\n"
           "Script lines (see docs/charging.md):\n"
           "  subscriber IMSI k=HEX opc=HEX [sqn=N] [msisdn=D] [apn=A] [ambr=UL/DL] [qci=N]\n"
@@ -1119,7 +1147,7 @@ int main(int argc, char **argv)
         { "identity", 1, 0, 'i' }, { "realm", 1, 0, 'r' }, { "listen", 1, 0, 'l' },
         { "port", 1, 0, 'p' }, { "tls-port", 1, 0, 'T' }, { "tls-cert", 1, 0, 'C' },
         { "tls-key", 1, 0, 'K' }, { "tls-ca", 1, 0, 'A' }, { "script", 1, 0, 's' },
-        { "record", 1, 0, 'R' }, { "log-level", 1, 0, 'L' }, { "help", 0, 0, 'h' },
+        { "record", 1, 0, 'R' }, { "record-answers", 0, 0, 'a' }, { "log-level", 1, 0, 'L' }, { "help", 0, 0, 'h' },
         { 0, 0, 0, 0 }
     };
     int o;
@@ -1161,6 +1189,7 @@ int main(int argc, char **argv)
             }
             break;
         case 'R': rec_path = optarg; break;
+        case 'a': s.rec_answers = true; break;
         case 'L':
             if (!sim_u32(optarg, &v) || v > 6)
                 return 2;
