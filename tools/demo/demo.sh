@@ -80,7 +80,10 @@ finish() {
     agw_stop TERM 2>/dev/null
     orcd_stop
     diam_sim_stop
-    [ -n "$E2E_TMP" ] && [ -f "$E2E_TMP/portal.bgpid" ] && kill "$(cat "$E2E_TMP/portal.bgpid")" 2>/dev/null
+    local f
+    for f in "$E2E_TMP"/*.bgpid; do
+        [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
+    done
     if [ -n "$CAP_PID" ]; then
         kill -INT "$CAP_PID" $GYCAP_PID 2>/dev/null
         wait "$CAP_PID" $GYCAP_PID 2>/dev/null
@@ -286,8 +289,21 @@ ocs_session | awk '$1 == "rg" && $2 == 1' | sed 's/^/    /'
 n=$((OCS_TOTAL / OCS_LEN + 200))
 printf '%s$ gy_traffic.py send %s 5001 %d %d 2    # from the PDN, %d datagrams of %d bytes, one every 2 ms%s\n' \
     "$BOLD" "$OCS_IP" $n $OCS_LEN $n $OCS_LEN "$PLAIN"
-ocs_got=$(diam_udp "$NS_ENB" "$OCS_IP" 5001 30 "$NS_PDN" "$OCS_IP" 5001 $n $OCS_LEN 2)
-echo "  the UE received ${ocs_got% *} datagrams, ${ocs_got#* } bytes"
+# receiver and sender in the background, polled: a Ctrl-C meanwhile ends
+# the demo at once (bash runs its trap after a foreground command, and
+# background commands ignore SIGINT); finish() kills them by their bgpid
+GY_TRAFFIC=$E2E_ROOT/tests/e2e/gy_traffic.py
+ip netns exec "$NS_ENB" python3 "$GY_TRAFFIC" recv "$OCS_IP" 5001 30 >"$E2E_TMP/ocs-recv.txt" &
+echo $! >"$E2E_TMP/ocs-recv.bgpid"
+for _ in $(seq 100); do
+    [ -n "$(in_enb ss -Huan "( sport = :5001 )")" ] && break
+    sleep 0.05
+done
+ip netns exec "$NS_PDN" python3 "$GY_TRAFFIC" send "$OCS_IP" 5001 $n $OCS_LEN 2 &
+echo $! >"$E2E_TMP/ocs-send.bgpid"
+while kill -0 "$(cat "$E2E_TMP/ocs-recv.bgpid")" 2>/dev/null; do sleep 0.2; done
+read -r ocs_rx_n ocs_rx_bytes <"$E2E_TMP/ocs-recv.txt"
+echo "  the UE received ${ocs_rx_n:-?} datagrams, ${ocs_rx_bytes:-?} bytes"
 # the kernel's exhaustion event -> CCR-U with Reporting-Reason FINAL
 for _ in $(seq 200); do
     ocs_has "any(m['cc_type'] == 2 and 2 in reasons(m) for m in ccr('$OCS_IMSI'))" && break
@@ -300,7 +316,7 @@ read -r k_ul k_dl < <(awk '$1 == "rg" && $2 == 1 && $3 == "usage" {print $5, $10
 k_left=$(awk '$1 == "rg" && $2 == 1 && $3 == "remaining" {print $4}' "$E2E_TMP/ocs-session.txt")
 
 # the portal: whatever the UE asks for on the web, it gets this page
-in_pdn python3 -c "
+ip netns exec "$NS_PDN" python3 -c "
 import socket
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(('$PORTAL_ADDR', 80)); s.listen(4)
