@@ -9,9 +9,9 @@
 # diamsim listens on the gateway namespace's loopback on DIAM_PORT; the
 # gateway's own node on DIAM_PORT + 1.  Elsewhere (the demo: the OCS in the
 # PDN namespace): DIAM_SIM_NS and DIAM_SIM_ADDR for diamsim, DIAM_GW_ADDR
-# for the gateway's node, set before diam_config and diam_sim_start.  Every PID started here is written
-# to $E2E_TMP/NAME.bgpid, which diam_cleanup (call it from the EXIT trap
-# before e2e_cleanup) kills.
+# for the gateway's node, set before diam_config and diam_sim_start.
+# Every PID started here is written to $E2E_TMP/NAME.bgpid, which
+# diam_cleanup (call it from the EXIT trap before e2e_cleanup) kills.
 
 DIAMSIM=${DIAMSIM:-$E2E_ROOT/build/bin/diamsim}
 DIAM_PORT=$((30000 + E2E_ID % 20000))
@@ -86,7 +86,7 @@ diam_config() {
 diam_sim_start() {
     DIAM_REC=$1
     shift
-    ip netns exec "${DIAM_SIM_NS:-$NS_GW}" "$DIAMSIM" --listen "${DIAM_SIM_ADDR:-127.0.0.1}" \
+    ip netns exec "${DIAM_SIM_NS:-$NS_GW}" "$DIAMSIM" ${DIAM_SIM_ADDR:+--listen "$DIAM_SIM_ADDR"} \
         --port "$DIAM_PORT" --record "$DIAM_REC" "$@" >>"$E2E_TMP/diamsim.log" 2>&1 &
     DIAM_SIM_PID=$!
     echo "$DIAM_SIM_PID" >"$E2E_TMP/diamsim.bgpid"
