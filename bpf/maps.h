@@ -174,6 +174,17 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xepc_s1u6 SEC(".maps");
 
+/* How many sessions point to each ruleset (xepc_dp.h): userspace's only,
+ * sized like xepc_rulesets by the loader. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, XEPC_DEF_MAX_RULESETS);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xepc_rs_refs SEC(".maps");
+
 /* The IPv6 halves of xdp_s1u and xdp_sgi, reached by a tail call (slots
  * XEPC_TAIL6_*), put there by the loader.  Pinned: a program array loses
  * its entries when no file descriptor or pin holds it any more. */

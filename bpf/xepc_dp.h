@@ -60,6 +60,9 @@
 #define XEPC_MAP_S1U6		"xepc_s1u6"	/* array[sid] of struct xepc_s1u6: the
 						 * eNB's IPv6 S1-U address of session
 						 * sid; entry 0, the gateway's own */
+#define XEPC_MAP_RS_REFS	"xepc_rs_refs"	/* array[id] of __u32, mmapable: how
+						 * many active sessions point to
+						 * ruleset id (userspace only) */
 #define XEPC_TAIL6_S1U		0	/* xdp_s1u_ipv6 */
 #define XEPC_TAIL6_SGI		1	/* xdp_sgi_ipv6 */
 #define XEPC_TAIL6__MAX		2
@@ -473,6 +476,24 @@ struct xepc_ruleset {
 	__u16 remote_octet_mask[256];	/* [first octet of the remote address]:
 					 * rules whose remote prefix meets it */
 };
+
+/*
+ * xepc_rs_refs[id]: the number of active sessions in xepc_sessions whose
+ * ruleset_id is id (dedicated bearers sharing their default bearer's
+ * included), so that a delete knows whether the ruleset is still used
+ * without scanning the sessions.  Kept by userspace only, in the pinned
+ * map (every writer process sees the same counts), with atomic adds on the
+ * mmapped array under the writers' lock: incremented before a session
+ * points to the ruleset, decremented after it no longer does, so that a
+ * writer killed between the two leaves a count too high (a leak that
+ * `dp check --repair` mends), never too low.  Entry 0 (no ruleset has id
+ * 0) is XEPC_RS_REFS_EXACT once the counts were taken from the sessions
+ * (a fresh map, or one an upgrade added to a datapath pinned without it,
+ * holds 0 there: the first writer counts).  A map of its own, not a
+ * field of struct xepc_ruleset, whose 16-bit pad is too small and whose
+ * layout the pinned datapaths share.
+ */
+#define XEPC_RS_REFS_EXACT	0x52454653u	/* "REFS" */
 
 #ifndef __bpf__
 /* Fills the candidate masks of rs from rs->rules[0 .. n_rules - 1]. */

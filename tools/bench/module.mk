@@ -25,3 +25,9 @@ orc-load_SRCS := tools/bench/orc_load.c
 orc-load_LIBS :=
 orc-load_LDLIBS := -lcurl -lcrypto -ljansson
 BENCH_SCRIPTS += tools/bench/orc_checkin_bench.py
+# libxepcdp's session delete and add with 100k sessions sharing a ruleset
+# (the ruleset's count of users, docs/PERFORMANCE.md "Session delete")
+BENCHES += dp_del_bench
+dp_del_bench_SRCS := tools/bench/dp_del_bench.c
+dp_del_bench_LIBS := dp
+dp_del_bench_LDLIBS := -lbpf -lelf -lz

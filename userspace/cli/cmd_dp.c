@@ -283,10 +283,10 @@ static void check_summary(const struct dp_check_report *r)
     printf("check: %u UE orphans, %u direct-slot orphans, %u sessions without UE entry, "
            "%u UE conflicts, %u leaked meters, %u leaked rulesets, %u leaked charging slots, "
            "%u wrong meter owners, %u dangling references, %u shared meters, %u slots with "
-           "bank 1 live, %u stale packet copies\n",
+           "bank 1 live, %u stale packet copies, %u wrong ruleset counts\n",
            r->ue_orphans, r->direct_orphans, r->sessions_without_ue, r->ue_conflicts,
            r->meter_leaks, r->ruleset_leaks, r->charging_leaks, r->meter_owner, r->dangling,
-           r->shared_meters, r->bank_odd, r->copy_stale);
+           r->shared_meters, r->bank_odd, r->copy_stale, r->ruleset_counts);
 }
 
 /* dp check [--repair]: exit 0 consistent, 3 repairable, 1 beyond repair. */

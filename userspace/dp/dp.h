@@ -206,6 +206,8 @@ struct dp_check_report {
     uint32_t copy_stale;            /* sessions whose packets' copy (in
                                      * xepc_usage) differs from xepc_sessions
                                      * (a writer killed between the two) */
+    uint32_t ruleset_counts;        /* rulesets whose count of users
+                                     * (xepc_rs_refs) is not the sessions' */
     uint32_t repairable, unrepairable, repaired;
 };
 

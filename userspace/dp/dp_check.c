@@ -40,7 +40,7 @@ struct chk {
     uint8_t *ue_ok;                 /* the UE entry points to this session */
     uint8_t *meter_refs;            /* per meter: references (saturating) */
     uint32_t *meter_ref_sid;        /* per meter: the first referencing session */
-    uint8_t *ruleset_refs;          /* per ruleset: referenced by an active session */
+    uint32_t *ruleset_refs;         /* per ruleset: active sessions pointing to it */
     uint8_t *odd;                   /* per session id: gen odd, bank 1 live */
 };
 
@@ -322,11 +322,37 @@ static void check_charging(struct chk *c)
     }
 }
 
+/* xepc_rs_refs against the sessions just read: a count above (a writer
+ * killed between its count and its session write) keeps a ruleset nobody
+ * uses; one below would let a delete clear a ruleset still in use.
+ * Repair writes the counts of the sessions (and takes them the first time
+ * on a datapath whose counts were never taken). */
+static void check_ruleset_counts(struct chk *c)
+{
+    struct dp_ctx *ctx = c->ctx;
+    uint32_t n = ctx->max_entries[DP_MAP_RULESETS];
+    if (dp_ruleset_refs_open(ctx) || !ctx->rs_refs)
+        return;     /* pinned without them: deletes scan the sessions */
+    bool exact = __atomic_load_n(&ctx->rs_refs[0], __ATOMIC_ACQUIRE) == XEPC_RS_REFS_EXACT;
+    for (uint32_t id = 1; exact && id < n; id++) {
+        uint32_t have = __atomic_load_n(&ctx->rs_refs[id], __ATOMIC_RELAXED);
+        if (have == c->ruleset_refs[id])
+            continue;
+        c->r->ruleset_counts++;
+        finding(c, true, "ruleset %u: %u sessions point to it, its count says %u%s", id,
+                c->ruleset_refs[id], have,
+                have > c->ruleset_refs[id] ? " (it would never be freed)"
+                                           : " (a delete could free it while in use)");
+    }
+    if (c->repair)
+        dp_ruleset_refs_set(ctx, c->ruleset_refs);
+}
+
 static int check_refs(struct chk *c)
 {
     struct dp_ctx *ctx = c->ctx;
     memset(c->meter_refs, 0, ctx->max_entries[DP_MAP_METERS]);
-    memset(c->ruleset_refs, 0, ctx->max_entries[DP_MAP_RULESETS]);
+    memset(c->ruleset_refs, 0, ctx->max_entries[DP_MAP_RULESETS] * sizeof(*c->ruleset_refs));
     for (uint32_t sid = 1; sid < ctx->max_sessions; sid++) {
         const struct xepc_session *s = &c->sess[sid];
         if (!(s->flags & XEPC_SF_ACTIVE))
@@ -342,12 +368,13 @@ static int check_refs(struct chk *c)
                     for (uint32_t i = 0; i < rs.n_rules && i < XEPC_MAX_RULES; i++)
                         meter_ref(c, rs.rules[i].meter_id, sid, "rule MBR");
             }
-            c->ruleset_refs[s->ruleset_id] = 1;
+            c->ruleset_refs[s->ruleset_id]++;
         }
     }
     int rc = dp_array_scan(ctx, DP_MAP_RULESETS, sizeof(struct xepc_ruleset), ruleset_fn, c);
     if (rc < 0)
         return dp_set_error(ctx, rc, "cannot read %s: %s", XEPC_MAP_RULESETS, strerror(-rc));
+    check_ruleset_counts(c);
     rc = dp_array_scan(ctx, DP_MAP_METERS, sizeof(struct xepc_meter), meter_fn, c);
     if (rc < 0)
         return dp_set_error(ctx, rc, "cannot read %s: %s", XEPC_MAP_METERS, strerror(-rc));
@@ -424,7 +451,7 @@ int dp_check(struct dp_ctx *ctx, bool repair, struct dp_check_report *r, dp_chec
     c.ue_ok = calloc(ctx->max_sessions, 1);
     c.meter_refs = calloc(ctx->max_entries[DP_MAP_METERS], 1);
     c.meter_ref_sid = calloc(ctx->max_entries[DP_MAP_METERS], sizeof(uint32_t));
-    c.ruleset_refs = calloc(ctx->max_entries[DP_MAP_RULESETS], 1);
+    c.ruleset_refs = calloc(ctx->max_entries[DP_MAP_RULESETS], sizeof(*c.ruleset_refs));
     c.odd = calloc(ctx->max_sessions, 1);
     int rc = 0;
     if (!c.sess || !c.ue_ok || !c.meter_refs || !c.meter_ref_sid || !c.ruleset_refs || !c.odd)

@@ -103,7 +103,15 @@ struct dp_ctx {
     uint64_t charge_reads;          /* slots it read (test_dp_meters) */
     uint64_t charging_full;         /* allocations refused: no free slots */
     struct dp_rs_index *rs_index;   /* what is in xepc_rulesets (dp_ruleset.c) */
+    int rs_refs_fd;                 /* xepc_rs_refs, -1: a datapath pinned
+                                     * before it (the sessions are scanned) */
+    uint32_t *rs_refs;              /* its mmap */
+    size_t rs_refs_len;
+    uint32_t rs_refs_epoch;         /* lock_epoch when last looked for */
+    uint32_t lock_epoch;            /* outermost dp_lock()s taken */
     uint64_t ruleset_reads;         /* rulesets it read (test_dp_rulesets) */
+    uint64_t ruleset_ref_reads;     /* "still used?" answered by the count */
+    uint64_t ruleset_ref_scans;     /* ... by a scan of the sessions */
     int lock_depth;
 };
 
@@ -184,6 +192,21 @@ int dp_ruleset_find(struct dp_ctx *ctx, const struct xepc_ruleset *want, bool sh
 void dp_ruleset_written(struct dp_ctx *ctx, uint32_t id, const struct xepc_ruleset *rs);
 void dp_ruleset_cleared(struct dp_ctx *ctx, uint32_t id);
 void dp_ruleset_index_free(struct dp_ctx *ctx);
+/* The sessions' references to rulesets (xepc_rs_refs, xepc_dp.h).
+ * refs_open maps the pinned counts if there are (again: a datapath
+ * upgraded meanwhile gets them); refs_ready returns true when they can be
+ * used, counting them from the sessions first if nobody has (writers'
+ * lock held); refs_add adds delta to id's count; ruleset_unused says
+ * whether no active session points to id (the count, or a scan of the
+ * sessions without counts). */
+int dp_ruleset_refs_open(struct dp_ctx *ctx);
+void dp_ruleset_refs_close(struct dp_ctx *ctx);
+bool dp_ruleset_refs_ready(struct dp_ctx *ctx);
+void dp_ruleset_refs_add(struct dp_ctx *ctx, uint32_t id, int32_t delta);
+bool dp_ruleset_unused(struct dp_ctx *ctx, uint32_t id, uint32_t except_sid);
+/* Sets every count to what counts[] says (dp check --repair) and marks
+ * them exact. */
+void dp_ruleset_refs_set(struct dp_ctx *ctx, const uint32_t *counts);
 
 /* The writers' lock (flock on the pin directory); nests. */
 int dp_lock(struct dp_ctx *ctx);

@@ -118,6 +118,7 @@ static struct dp_ctx *ctx_new(const char *pin_dir)
     ctx->raw_fd = -1;
     ctx->teid_ev_fd = ctx->rl_fd = -1;
     ctx->ue6_fd = ctx->sess6_fd = ctx->s1u6_fd = ctx->udp6_fd = -1;
+    ctx->rs_refs_fd = -1;
     snprintf(ctx->pin_dir, sizeof(ctx->pin_dir), "%s",
              pin_dir && *pin_dir ? pin_dir : DP_PIN_DIR_DEFAULT);
     ctx->ncpus = libbpf_num_possible_cpus();
@@ -210,6 +211,11 @@ int dp_maps_open(struct dp_ctx *ctx)
                             ctx->max_entries[DP_MAP_UE_DIRECT]);
     int rc = map_mmap(ctx, DP_MAP_CHARGING, sizeof(struct xepc_charge),
                       (void **)&ctx->charging, &ctx->charging_len);
+    if (rc)
+        return rc;
+    /* the rulesets' counts (optional too: a datapath pinned before them
+     * is scanned instead) */
+    rc = dp_ruleset_refs_open(ctx);
     if (rc)
         return rc;
     rc = map_mmap(ctx, DP_MAP_UE_DIRECT, sizeof(struct xepc_ue_direct),
@@ -356,6 +362,9 @@ static int prog_load(struct dp_ctx *ctx, enum dp_prog which, const char *bpf_dir
                                !strcmp(bpf_map__name(map), XEPC_MAP_SESS6) ||
                                !strcmp(bpf_map__name(map), XEPC_MAP_S1U6)))
             bpf_map__set_max_entries(map, max[DP_MAP_UE]);
+        /* the rulesets' counts: one per ruleset */
+        if (max[DP_MAP_RULESETS] && !strcmp(bpf_map__name(map), XEPC_MAP_RS_REFS))
+            bpf_map__set_max_entries(map, max[DP_MAP_RULESETS]);
     }
     int rc = bpf_object__load(obj);
     if (rc) {
@@ -873,6 +882,7 @@ void dp_close(struct dp_ctx *ctx)
     dp_path_free(ctx->path);
     dp_frag_free(ctx->frag);
     dp_ruleset_index_free(ctx);
+    dp_ruleset_refs_close(ctx);
     if (ctx->ev_epfd >= 0)
         close(ctx->ev_epfd);
     if (ctx->raw_fd >= 0)

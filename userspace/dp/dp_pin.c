@@ -73,6 +73,7 @@ const struct dp_pin_spec dp_pin_maps[] = {
      "xepc_session6"},
     {XEPC_MAP_S1U6, BPF_MAP_TYPE_ARRAY, 4, sizeof(struct xepc_s1u6), 0, 0, "xepc_s1u6"},
     {XEPC_MAP_TAIL6, BPF_MAP_TYPE_PROG_ARRAY, 4, 4, XEPC_TAIL6__MAX, 0, NULL},
+    {XEPC_MAP_RS_REFS, BPF_MAP_TYPE_ARRAY, 4, 4, 0, BPF_F_MMAPABLE, "__u32"},
     {DP_STATE_MAP, BPF_MAP_TYPE_ARRAY, 4, DP_STATE_SIZE, 1, 0, NULL},
 };
 const size_t dp_pin_n_maps = sizeof(dp_pin_maps) / sizeof(dp_pin_maps[0]);
@@ -425,6 +426,7 @@ int dp_lock(struct dp_ctx *ctx)
         return dp_set_error(ctx, -e, "cannot lock %s: %s", ctx->pin_dir, strerror(e));
     }
     ctx->lock_fd = fd;
+    ctx->lock_epoch++;
     return 0;
 }
 

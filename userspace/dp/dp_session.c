@@ -186,12 +186,34 @@ int dp_session_mirror_read(struct dp_ctx *ctx, uint32_t sid, struct xepc_session
 
 static int session_write_banks(struct dp_ctx *ctx, uint32_t sid, const struct xepc_session *v);
 
+/* The ruleset an entry counts for in xepc_rs_refs: an active session's. */
+static uint32_t counted_ruleset(const struct xepc_session *s)
+{
+    return (s->flags & XEPC_SF_ACTIVE) ? s->ruleset_id : 0;
+}
+
 int dp_session_write(struct dp_ctx *ctx, uint32_t sid, const struct xepc_session *v)
 {
+    /* the ruleset's count up before the session points to it, the old
+     * one's down after it no longer does: a writer killed in between
+     * leaves a count too high (a leak dp check mends), never too low */
+    struct xepc_session old;
+    uint32_t was = 0, now = counted_ruleset(v);
+    bool refs = dp_ruleset_refs_ready(ctx) && sid < ctx->max_sessions;
+    if (refs && !dp_session_read(ctx, sid, &old))
+        was = counted_ruleset(&old);
+    if (refs && now != was)
+        dp_ruleset_refs_add(ctx, now, 1);
     int rc = session_write_banks(ctx, sid, v);
-    if (!rc)
-        dp_session_mirror(ctx, sid, v);
-    return rc;
+    if (rc) {
+        if (refs && now != was)
+            dp_ruleset_refs_add(ctx, now, -1);
+        return rc;
+    }
+    dp_session_mirror(ctx, sid, v);
+    if (refs && now != was)
+        dp_ruleset_refs_add(ctx, was, -1);
+    return 0;
 }
 
 static int session_write_banks(struct dp_ctx *ctx, uint32_t sid, const struct xepc_session *v)
@@ -322,27 +344,15 @@ static int meter_read(struct dp_ctx *ctx, uint32_t id, struct xepc_meter *m)
 
 /* --------------------------------------------------------- rulesets --- */
 
-struct ref_scan {
-    uint32_t ruleset_id, except_sid;
-    bool used;
-};
-
-static int ruleset_ref_fn(uint32_t idx, const void *val, void *arg)
-{
-    const struct xepc_session *s = val;
-    struct ref_scan *r = arg;
-    if (idx != r->except_sid && (s->flags & XEPC_SF_ACTIVE) && s->ruleset_id == r->ruleset_id)
-        r->used = true;
-    return r->used;
-}
-
+/* Clears ruleset id when no active session points to it any more (the
+ * count of xepc_rs_refs: sessions that were written pointing to it and
+ * not since written away from it; except_sid matters only to the scan of
+ * a datapath pinned without the counts). */
 static void ruleset_release(struct dp_ctx *ctx, uint32_t id, uint32_t except_sid)
 {
-    struct ref_scan r = {.ruleset_id = id, .except_sid = except_sid};
     if (!id)
         return;
-    dp_sessions_scan(ctx, ruleset_ref_fn, &r);
-    if (!r.used) {
+    if (dp_ruleset_unused(ctx, id, except_sid)) {
         struct xepc_ruleset empty = {0};
         bpf_map_update_elem(ctx->map_fd[DP_MAP_RULESETS], &id, &empty, 0);
         dp_ruleset_cleared(ctx, id);
@@ -1498,7 +1508,10 @@ static int session_add_bulk(struct dp_ctx *ctx, const struct dp_session_spec *s,
          * (its bank 0 copy unchanged but for gen: an inactive slot's is
          * empty), then every slot gets it in bank 0 (gen kept, odd) and
          * a flip back.  Without banks, in place: the slots are inactive,
-         * so a torn read is inactive too. */
+         * so a torn read is inactive too.  Their rulesets' counts first
+         * (dp_session_write()'s order; the slots were inactive). */
+        for (uint32_t i = 0; i < cnt; i++)
+            dp_ruleset_refs_add(ctx, counted_ruleset(&vals[i]), 1);
         int r = 0;
         if (!ctx->session_bank) {
             c = cnt;
@@ -1546,6 +1559,13 @@ static int session_add_bulk(struct dp_ctx *ctx, const struct dp_session_spec *s,
         }
         if (r) {
             int e = errno;
+            /* the counts of what is not active after all */
+            for (uint32_t i = 0; i < cnt; i++) {
+                struct xepc_session k;
+                if (dp_session_read(ctx, sids[i], &k) ||
+                    counted_ruleset(&k) != counted_ruleset(&vals[i]))
+                    dp_ruleset_refs_add(ctx, counted_ruleset(&vals[i]), -1);
+            }
             /* a chunk fails before any of it is published (the last batch
              * publishes all or reports how many): its UE entries go again */
             for (uint32_t i = 0; i < n4; i++)

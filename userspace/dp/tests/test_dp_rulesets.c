@@ -7,13 +7,19 @@
  * every session has a rule (tools/bench/diam_bench.sh with Gy, perf).
  * Now libxepcdp keeps an index of the rulesets per process (dp_ruleset.c).
  * Another process writes the same table: what it changed must never be
- * shared by mistake, what it freed must be found again.
+ * shared by mistake, what it freed must be found again.  Whether a
+ * ruleset is still used when a session goes is the count of its users in
+ * the pinned xepc_rs_refs, not a scan of the sessions: freed exactly with
+ * its last user, right with two writer processes at once, verified and
+ * repaired by dp check, and taken once when an upgrade adds the map to a
+ * datapath pinned without it.
  *
  * Needs root (netns, bpffs, BPF); prints "1..0 # SKIP" otherwise.  TAP.
  */
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <inttypes.h>
+#include <sys/wait.h>
 
 #include "dp/dp.h"
 #include "dp/dp_int.h"
@@ -74,6 +80,169 @@ static double add_range(struct dp_ctx *ctx, uint32_t from, uint32_t to, uint16_t
         }
     }
     return (double)(ctx->ruleset_reads - reads) / (double)(to - from);
+}
+
+
+/* ------------------------------------------- the sessions' references --- */
+
+#define TEID_AT(base, i) (0x01000000u | ((base) + (i)))
+
+/* session base + i with the shared rules of port */
+static int add_at(struct dp_ctx *ctx, uint32_t base, uint32_t i, uint16_t port)
+{
+    struct dp_session_spec s;
+    spec_of(base + i - 1, port, &s);
+    return dp_session_add(ctx, &s, XEPC_ACT_PASS);
+}
+
+static uint32_t refs_of(struct dp_ctx *ctx, uint32_t id)
+{
+    return ctx->rs_refs && id < ctx->max_entries[DP_MAP_RULESETS] ? ctx->rs_refs[id] : ~0u;
+}
+
+static uint32_t rules_in(struct dp_ctx *ctx, uint32_t id)
+{
+    struct xepc_ruleset rs;
+    return bpf_map_lookup_elem(ctx->map_fd[DP_MAP_RULESETS], &id, &rs) ? ~0u : rs.n_rules;
+}
+
+/* A writer process: 150 sessions of its own TEIDs (base + 1 ..) over
+ * three shared rulesets, each odd one deleted again after the next is
+ * added: the even ones are left. */
+static int writer(const char *pin_dir, uint32_t base)
+{
+    struct dp_ctx *c = NULL;
+    if (dp_open_pinned(pin_dir, &c))
+        return 1;
+    int bad = 0;
+    for (uint32_t i = 1; i <= 150; i++) {
+        bad += add_at(c, base, i, (uint16_t)(9000 + i % 3)) != 0;
+        if (!(i % 2))
+            bad += dp_session_del(c, TEID_AT(base, i - 1)) != 0;
+    }
+    dp_close(c);
+    return bad ? 1 : 0;
+}
+
+static void counts(const char *pin_dir, struct dp_ctx **ctxp)
+{
+    struct dp_ctx *ctx = *ctxp;
+    struct dp_check_report r;
+    int rc;
+    /* 5. a shared ruleset is freed when its last user goes, and no delete
+     * scans the sessions */
+    uint64_t scans = ctx->ruleset_ref_scans;
+    bool ok = true;
+    for (uint32_t i = 1; i <= 50; i++)
+        ok = ok && !add_at(ctx, 600, i, 8080);
+    uint32_t id = ruleset_of(ctx, 600);
+    tap(ok && id && refs_of(ctx, id) == 50 && ctx->rs_refs[0] == XEPC_RS_REFS_EXACT,
+        "50 sessions share ruleset %u: its count in %s is %u", id, XEPC_MAP_RS_REFS,
+        refs_of(ctx, id));
+    for (uint32_t i = 1; i < 50; i++)
+        ok = ok && !dp_session_del(ctx, TEID_AT(600, i));
+    tap(ok && rules_in(ctx, id) == 2 && refs_of(ctx, id) == 1,
+        "49 of them deleted: the ruleset stays for the last (%u rules, count %u)",
+        rules_in(ctx, id), refs_of(ctx, id));
+    ok = !dp_session_del(ctx, TEID_AT(600, 50));
+    tap(ok && rules_in(ctx, id) == 0 && refs_of(ctx, id) == 0 &&
+        ctx->ruleset_ref_scans == scans,
+        "the last deleted: the ruleset is freed, count 0, and no delete scanned the "
+        "sessions (%" PRIu64 " scans)", ctx->ruleset_ref_scans - scans);
+
+    /* the bulk install counts its sessions too */
+    struct dp_session_spec bulk[20];
+    for (uint32_t i = 0; i < 20; i++)
+        spec_of(2 + i, 7070, &bulk[i]);     /* sids 3 .. 22 */
+    rc = dp_session_add_bulk(ctx, bulk, 20);
+    id = ruleset_of(ctx, 2);
+    ok = rc == 20 && id && refs_of(ctx, id) == 20;
+    for (uint32_t i = 0; i < 19; i++)
+        ok = ok && !dp_session_del(ctx, bulk[i].ul_teid);
+    bool stays = rules_in(ctx, id) == 2 && refs_of(ctx, id) == 1;
+    ok = ok && !dp_session_del(ctx, bulk[19].ul_teid);
+    tap(ok && stays && rules_in(ctx, id) == 0 && refs_of(ctx, id) == 0,
+        "20 sessions installed in bulk: counted (20), the ruleset freed with the last");
+
+    /* 6. two processes add and delete sessions over shared rulesets */
+    pid_t pid[2];
+    int st[2] = {-1, -1};
+    fflush(stdout);
+    for (int k = 0; k < 2; k++)
+        if ((pid[k] = fork()) == 0)
+            _exit(writer(pin_dir, 650 + 150 * (uint32_t)k));
+    for (int k = 0; k < 2; k++)
+        if (pid[k] > 0)
+            waitpid(pid[k], &st[k], 0);
+    /* the rulesets the sessions left use (each process may have written
+     * its own copy of one the other wrote: a missed share), each once */
+    uint32_t sum = 0, ids[8], n_ids = 0;
+    for (uint32_t k = 0; k < 2; k++)
+        for (uint32_t i = 2; i <= 150; i += 2) {
+            uint32_t x = ruleset_of(ctx, 650 + 150 * k + i - 1), j = 0;
+            while (j < n_ids && ids[j] != x)
+                j++;
+            if (j == n_ids && n_ids < 8) {
+                ids[n_ids++] = x;
+                sum += refs_of(ctx, x);
+            }
+        }
+    rc = dp_check(ctx, false, &r, NULL, NULL);
+    tap(WIFEXITED(st[0]) && !WEXITSTATUS(st[0]) && WIFEXITED(st[1]) && !WEXITSTATUS(st[1]) &&
+        !rc && !r.ruleset_counts && !r.ruleset_leaks && sum == 150,
+        "two writer processes at once (150 adds, 75 deletes each, 3 rule sets shared): the "
+        "counts of the %u rulesets sum to the 150 sessions left (%u), dp check finds %u "
+        "wrong counts", n_ids, sum, rc ? 0 : r.ruleset_counts);
+    ok = true;
+    for (uint32_t k = 0; k < 2; k++)
+        for (uint32_t i = 2; i <= 150; i += 2)
+            ok = ok && !dp_session_del(ctx, TEID_AT(650 + 150 * k, i));
+    for (uint32_t j = 0; j < n_ids; j++)
+        ok = ok && rules_in(ctx, ids[j]) == 0 && !refs_of(ctx, ids[j]);
+    tap(ok && n_ids >= 3, "all deleted: the %u rulesets are freed, counts 0", n_ids);
+
+    /* 7. dp check verifies the counts and repairs them */
+    ok = true;
+    for (uint32_t i = 1; i <= 4; i++)
+        ok = ok && !add_at(ctx, 600, i, 8080);
+    id = ruleset_of(ctx, 600);
+    __atomic_fetch_add(&ctx->rs_refs[id], 3, __ATOMIC_SEQ_CST);
+    rc = dp_check(ctx, false, &r, NULL, NULL);
+    bool found = !rc && r.ruleset_counts == 1 && r.repairable == 1;
+    rc = dp_check(ctx, true, &r, NULL, NULL);
+    bool fixed = !rc && refs_of(ctx, id) == 4;
+    rc = dp_check(ctx, false, &r, NULL, NULL);
+    tap(ok && found && fixed && !rc && !r.ruleset_counts,
+        "dp check: a count 3 too high (a writer killed between count and session) is "
+        "reported repairable, --repair writes the sessions' 4");
+
+    /* 8. a datapath pinned by a build without the counts: deletes scan;
+     * the upgrade adds the map, and the first writer counts once */
+    char path[320];
+    snprintf(path, sizeof(path), "%s/%s", pin_dir, XEPC_MAP_RS_REFS);
+    dp_close(ctx);
+    *ctxp = ctx = NULL;
+    rc = unlink(path) || dp_open_pinned(pin_dir, &ctx);
+    scans = ctx ? ctx->ruleset_ref_scans : 0;
+    ok = !rc && ctx && !ctx->rs_refs && !dp_session_del(ctx, TEID_AT(600, 1));
+    tap(ok && rules_in(ctx, id) == 2 && ctx->ruleset_ref_scans > scans,
+        "adopted without %s (an older build's datapath): a delete scans the sessions, the "
+        "shared ruleset stays", XEPC_MAP_RS_REFS);
+    if (!ctx)
+        return;
+    *ctxp = ctx;
+    rc = dp_upgrade(ctx, NULL);
+    ok = !rc && !dp_session_del(ctx, TEID_AT(600, 2));
+    tap(ok && ctx->rs_refs && ctx->rs_refs[0] == XEPC_RS_REFS_EXACT && refs_of(ctx, id) == 2 &&
+        rules_in(ctx, id) == 2, "dp upgrade adds the map; the next delete counts the "
+        "sessions once: 2 left on ruleset %u (count %u): %s", id, refs_of(ctx, id),
+        rc ? dp_ctx_error(ctx) : "ok");
+    scans = ctx->ruleset_ref_scans;
+    ok = !dp_session_del(ctx, TEID_AT(600, 3)) && !dp_session_del(ctx, TEID_AT(600, 4));
+    rc = dp_check(ctx, false, &r, NULL, NULL);
+    tap(ok && rules_in(ctx, id) == 0 && ctx->ruleset_ref_scans == scans && !rc &&
+        !r.ruleset_counts && !r.ruleset_leaks,
+        "then by the count: the last user's delete frees it; dp check agrees");
 }
 
 static void run(const char *pin_root)
@@ -159,6 +328,7 @@ static void run(const char *pin_root)
             "dp check: no leaked or dangling ruleset");
         dp_close(other);
     }
+    counts(pin_dir, &ctx);
     rc = dp_down(ctx);
     tap(!rc, "dp down");
     dp_close(ctx);
@@ -169,7 +339,7 @@ int main(void)
     char root[] = "/tmp/xepc-rulesets.XXXXXX";
     if (!dp_test_env_enter(root))
         return 0;
-    printf("1..10\n");
+    printf("1..20\n");
     run(root);
     dp_test_env_leave(root);
     return n_failed ? 1 : 0;
