@@ -27,7 +27,7 @@ DIAM_GY_EXTRA="    tx_timeout: 2s
     rating_group: 1
     apn: internet
     portal: $PDN_ADDR"
-DIAM_TRAP_EXTRA='for f in "$E2E_TMP"/portal.bgpid "$E2E_TMP"/s1u.bgpid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; done'
+DIAM_TRAP_EXTRA='[ -f "$E2E_TMP/s1u.bgpid" ] && kill "$(cat "$E2E_TMP/s1u.bgpid")" 2>/dev/null'
 diam_gx_setup 5 gx gy
 
 diam_sim_start "$E2E_TMP/pcrf-ocs.jsonl" \
@@ -66,16 +66,7 @@ ip netns exec "$NS_ENB" timeout 60 tshark -q -i "$E_IF" -f "udp port 2152" -w "$
     >"$E2E_TMP/tshark-s1u.log" 2>&1 &
 echo $! >"$E2E_TMP/s1u.bgpid"
 e2e_wait_capturing "$E2E_TMP/tshark-s1u.log" || not_ok "tshark on S1-U did not start"
-ip netns exec "$NS_PDN" python3 -c "
-import socket
-s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(('$PDN_ADDR', 80)); s.listen(1); s.settimeout(20)
-c,_=s.accept(); c.recv(1000); c.sendall(b'HTTP/1.0 200 OK\r\n\r\nxepc-portal\n'); c.close()" &
-echo $! >"$E2E_TMP/portal.bgpid"
-for _ in $(seq 50); do
-    [ -n "$(ip netns exec "$NS_PDN" ss -tln "( sport = :80 )" | tail -n +2)" ] && break
-    sleep 0.1
-done
+diam_portal_start 20
 out=$(ip netns exec "$NS_ENB" curl -s -m 8 --interface "$UE_IP" -w '|%{remote_ip}' "http://$SERVER/" 2>&1)
 [ "$out" = "xepc-portal
 |$SERVER" ] && ok "REDIRECT on the bearer: the UE's HTTP to $SERVER is answered by the portal, and its socket's peer is $SERVER" ||

@@ -248,10 +248,28 @@ diam_ue_down() {
     rm -f "$E2E_TMP/ue.bgpid"
 }
 
+# diam_portal_start [SECONDS]: a captive portal on the PDN host
+# (PDN_ADDR:80, the address diameter.gy.portal names) that answers one
+# HTTP request with the page "xepc-portal" within SECONDS (default 8),
+# listening when this returns.
+diam_portal_start() {
+    ip netns exec "$NS_PDN" python3 -c "
+import socket
+s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('$PDN_ADDR', 80)); s.listen(1); s.settimeout(${1:-8})
+c,_=s.accept(); c.recv(1000); c.sendall(b'HTTP/1.0 200 OK\r\n\r\nxepc-portal\n'); c.close()" &
+    echo $! >"$E2E_TMP/portal.bgpid"
+    for _ in $(seq 50); do
+        [ -n "$(ip netns exec "$NS_PDN" ss -tln "( sport = :80 )" | tail -n +2)" ] && break
+        sleep 0.1
+    done
+}
+
 # Kills what this file started (the EXIT trap, before e2e_cleanup).
 diam_cleanup() {
     local f
-    for f in "$E2E_TMP"/diamsim.bgpid "$E2E_TMP"/tshark.bgpid "$E2E_TMP"/ue.bgpid; do
+    for f in "$E2E_TMP"/diamsim.bgpid "$E2E_TMP"/tshark.bgpid "$E2E_TMP"/ue.bgpid \
+        "$E2E_TMP"/portal.bgpid; do
         [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
     done
     return 0
