@@ -6,8 +6,10 @@
 # CCA-I.  An RAR naming a predefined rule the gateway does not have is
 # answered DIAMETER_UNABLE_TO_COMPLY (rule definitions are enforced:
 # agw_gx_rules.sh; predefined rules of the configuration: agw_policy.sh).
-# Then the PCRF goes silent: the Tx timer fires and the attach still
-# succeeds (the bearer does not wait for the PCRF).  Last, the
+# Then the PCRF goes silent: the Tx timer fires and, the default bearer
+# waiting for the CCA-I, the attach is rejected (failure_handling
+# terminate, the default; the rest of the failure handling:
+# agw_gx_fail.sh).  Last, the
 # PCRF terminates a session (RAR with Session-Release-Cause): RAA 2001, the
 # UE detached, the CCR-T after the RAA.
 source "$(dirname "$0")/lib.sh"
@@ -45,18 +47,21 @@ check "the gateway received the CCA-I with one rule name" \
 check "the RAR naming an unknown predefined rule was answered 5012 DIAMETER_UNABLE_TO_COMPLY" \
     j "$REC" "[m.get('result') for m in lines if m['cmd']=='RAA']==[5012]"
 
-# the PCRF stops answering CCR-I: the attach must not wait for it
+# the PCRF stops answering CCR-I: the default bearer waits for the CCA-I
+# at most the Tx timer, then TERMINATE (the default) refuses it
 diam_sim_stop
 sleep 0.5
 diam_sim_start "$REC.2" -c "silence gx"
 diam_peer_up    # freeDiameter reconnects within its Tc (5 s)
 sleep 0.5
-enbsim_run "$E2E_TMP/e2.out" --ues 1 --hold 2 --detach --no-tun
+enbsim_run "$E2E_TMP/e2.out" --ues 1 --hold 2 --detach --no-tun --timeout 20
 rc=$?
 sleep 1
-[ $rc = 0 ] && grep -q "no CCA within 1000 ms" "$E2E_TMP/agwd.log" &&
-    ok "a silent PCRF: the Tx timer (1 s) fires, the attach and detach still succeed" ||
-    { not_ok "silent PCRF (enbsim rc $rc)"; grep gx "$E2E_TMP/agwd.log" | tail -5 | sed 's/^/# /'; }
+cause=$(awk '$1 == "enbsim:" && $2 == "failed_cause" { print $3; exit }' "$E2E_TMP/e2.out")
+[ "$cause" = attach:attach-reject-19 ] &&
+    grep -q "CCR-I unanswered within the Tx timer: TERMINATE" "$E2E_TMP/agwd.log" &&
+    ok "a silent PCRF: the Tx timer (1 s) fires, TERMINATE rejects the attach (#19)" ||
+    { not_ok "silent PCRF (enbsim rc $rc, '$cause')"; grep gx "$E2E_TMP/agwd.log" | tail -5 | sed 's/^/# /'; }
 
 # TS 29.212 4.5.6: the PCRF terminates the session (RAR with
 # Session-Release-Cause UNSPECIFIED_REASON) 2 s into it; it is the UE's

@@ -116,13 +116,14 @@ struct sim {
     unsigned n_timed;
     struct sess sess[MAX_SESS];
     unsigned n_sess;
-    bool has_ccfh;
-    uint32_t ccfh;
+    bool has_ccfh, has_gx_ccfh;         /* in Gy CCAs / in Gx CCAs */
+    uint32_t ccfh, gx_ccfh;
     unsigned n_monitors;                /* Usage-Monitoring-Information of every CCA-I */
     struct diam_usage_monitor monitors[DIAM_MAX_MONITORS];
     unsigned n_triggers;                /* Event-Trigger of every CCA-I */
     uint32_t triggers[DIAM_MAX_TRIGGERS];
     uint32_t default_qci, default_arp;  /* Default-EPS-Bearer-QoS of every CCA-I, 0 = none */
+    uint32_t default_ambr_ul, default_ambr_dl;  /* its APN-AMBR, 0 = the CCR-I's */
     bool accept_qos;                    /* CCA-U authorises a reported QoS change */
     struct answered answered[MAX_ANSWERED];  /* a ring */
     unsigned next_answered;
@@ -374,11 +375,14 @@ static int script_line(struct sim *s, const char *text)
             return -EINVAL;
         s->n_quotas++;
     } else if (!strcmp(cmd, "ccfh")) {
-        /* ccfh terminate|continue|retry */
-        if (l.n < 2)
+        /* ccfh [gx|gy] terminate|continue|retry (Gy when not named) */
+        int k = l.n >= 3 && (!strcmp(l.tok[1], "gx") || !strcmp(l.tok[1], "gy")) ? 2 : 1;
+        bool gx = k == 2 && !strcmp(l.tok[1], "gx");
+        if (l.n < k + 1)
             return -EINVAL;
-        s->has_ccfh = true;
-        s->ccfh = !strcmp(l.tok[1], "terminate") ? 0 : !strcmp(l.tok[1], "continue") ? 1 : 2;
+        uint32_t v = !strcmp(l.tok[k], "terminate") ? 0 : !strcmp(l.tok[k], "continue") ? 1 : 2;
+        *(gx ? &s->has_gx_ccfh : &s->has_ccfh) = true;
+        *(gx ? &s->gx_ccfh : &s->ccfh) = v;
     } else if (!strcmp(cmd, "monitor")) {
         /* monitor key=K bytes=N [level=session|rule]: Usage-Monitoring-
          * Information in CCA-I (TS 29.212 5.3.60, 5.3.61) */
@@ -403,10 +407,13 @@ static int script_line(struct sim *s, const char *text)
             if (s->n_triggers >= DIAM_MAX_TRIGGERS || !sim_u32(l.tok[i], &s->triggers[s->n_triggers++]))
                 return -EINVAL;
     } else if (!strcmp(cmd, "default_qos")) {
-        /* default_qos qci=N [arp=N]: Default-EPS-Bearer-QoS (TS 29.212
-         * 4.5.5.0a) in every CCA-I */
+        /* default_qos qci=N [arp=N] [ambr=UL/DL]: Default-EPS-Bearer-QoS
+         * (TS 29.212 4.5.5.0a) and the APN-AMBR authorised (4.5.5.7,
+         * instead of the CCR-I's) in every CCA-I */
         if (!sim_u32(sim_kv(&l, 1, "qci", 0), &s->default_qci) ||
-            ((v = sim_kv(&l, 1, "arp", 0)) && !sim_u32(v, &s->default_arp)))
+            ((v = sim_kv(&l, 1, "arp", 0)) && !sim_u32(v, &s->default_arp)) ||
+            ((v = sim_kv(&l, 1, "ambr", 0)) &&
+             sscanf(v, "%u/%u", &s->default_ambr_ul, &s->default_ambr_dl) != 2))
             return -EINVAL;
     } else if (!strcmp(cmd, "accept_qos")) {
         /* accept_qos: a CCR-U reporting QOS_CHANGE or DEFAULT_EPS_BEARER_
@@ -714,6 +721,8 @@ static void on_gx_ccr(struct sim *s, struct msg *m)
     cca.h.result_code = DIAM_SUCCESS;
     cca.cc_request_type = ccr.cc_request_type;
     cca.cc_request_number = ccr.cc_request_number;
+    cca.has_ccfh = s->has_gx_ccfh;
+    cca.ccfh = s->gx_ccfh;
     if (ccr.cc_request_type == DIAM_CC_INITIAL) {
         remember_sess(s, &ccr.h, ccr.sub.imsi, DIAM_APPID_GX);
         for (unsigned i = 0; i < s->n_rules; i++) {
@@ -732,6 +741,11 @@ static void on_gx_ccr(struct sim *s, struct msg *m)
         cca.qos.present = ccr.default_qos.apn_ambr_ul || ccr.default_qos.apn_ambr_dl;
         cca.qos.apn_ambr_ul = ccr.default_qos.apn_ambr_ul;
         cca.qos.apn_ambr_dl = ccr.default_qos.apn_ambr_dl;
+        if (s->default_ambr_ul || s->default_ambr_dl) {
+            cca.qos.present = true;
+            cca.qos.apn_ambr_ul = s->default_ambr_ul;
+            cca.qos.apn_ambr_dl = s->default_ambr_dl;
+        }
         if (s->default_qci) {
             cca.default_qos.present = true;
             cca.default_qos.qci = s->default_qci;
@@ -1125,14 +1139,14 @@ static void usage(FILE *f)
           "             [validity_from=S]   (grants before second S last until then)\n"
           "             [final=terminate|redirect|restrict] [redirect=URL] [filter=ID]\n"
           "             [restrict=\"IPFilterRule\"]\n"
-          "  ccfh terminate|continue|retry\n"
+          "  ccfh [gx|gy] terminate|continue|retry   (Gy when not named)\n"
           "  error air|ulr|pur|gx|gy CODE [exp] [count=N] [type=1|2|3]\n"
           "  silence air|ulr|pur|gx|gy [count=N] [type=1|2|3]\n"
           "  rar at=S gx IMSI [install=N]... [remove=N]... [release=CAUSE]\n"
           "             [trigger=N]...\n"
           "  rar at=S gy IMSI [rg=N]\n"
           "  clr at=S IMSI [type=N]      idr at=S IMSI [ambr=UL/DL] [qci=N] [arp=N] [barred=1]\n"
-          "  default_qos qci=N [arp=N]    Default-EPS-Bearer-QoS in each CCA-I\n"
+          "  default_qos qci=N [arp=N] [ambr=UL/DL]    Default-EPS-Bearer-QoS in each CCA-I\n"
           "  accept_qos                   a CCA-U authorises the QoS a CCR-U reports\n"
           "  rar ... [default_qci=N [default_arp=N]] [ambr=UL/DL]   QoS in a Gx RAR\n"
           "  (after=S instead of at=S: S seconds after the IMSI's session began)\n", f);

@@ -221,6 +221,10 @@ void emm_auth_vector(struct agw_ctx *ctx, struct agw_ue *ue, const uint8_t rand[
                      const uint8_t *xres, uint8_t xres_len, const uint8_t autn[16],
                      const uint8_t kasme[32]);
 void emm_attach_continue(struct agw_ctx *ctx, struct agw_ue *ue);
+/* esm_gx_answered: the attach's default bearer may go (cause 0), or the
+ * attach is rejected (EMM #19 with the ESM cause) */
+void emm_attach_pdn_ready(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p,
+                          uint8_t esm_cause);
 /* An initial NAS message named a UE we know: the new connection takes its
  * context over (emm_handler.c); returns the context to go on with. */
 struct agw_ue *emm_adopt_context(struct agw_ctx *ctx, struct agw_ue *fresh, struct agw_ue *old);
@@ -288,6 +292,10 @@ void esm_handle(struct agw_ctx *ctx, struct agw_ue *ue, const struct nas_message
 /* Builds the attach's default bearer (pdn allocated, datapath session
  * installed without tunnel); returns 0 or the ESM cause to reject with. */
 int esm_attach_pdn(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn **out);
+/* The Gx CCA-I of a PDN connection waiting for it (pdn_gx_wait) came and
+ * was applied (cause 0), or the connection is refused with an ESM cause:
+ * the activation goes on, or the attach / PDN connectivity is rejected. */
+void esm_gx_answered(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p, uint8_t cause);
 /* What the UE asks for in a PDN request's PCO (TS 24.008 10.5.6.3), kept
  * in ue->req_pco_* until the PDN connection is set up. */
 void esm_pco_request(struct agw_ue *ue, bool has_pco, const struct nas_pco *pco);

@@ -81,6 +81,11 @@ void ccr_after_event(struct agw_ctx *ctx, const struct diam_event *ev);
  * failed: drop them (each becomes a timeout for its application). */
 void ccr_flush(struct agw_ctx *ctx);
 void ccr_drop(struct agw_ctx *ctx);
+/* An answer to a request of the PCRF (a Gx RAA) queued (*m consumed) and
+ * sent once the loop iteration that applied the request is committed, as
+ * the requests are: the peer is told only what is durable.  0 or a
+ * negative errno (then it is not sent). */
+int ccr_answer(struct agw_ctx *ctx, struct msg **m);
 /* Stored requests sent again (rows of an earlier run, CCR-Ts kept after a
  * timeout), when a peer is open: the timer of gx_path.c. */
 void ccr_resend(struct agw_ctx *ctx);
@@ -88,10 +93,12 @@ void ccr_resend(struct agw_ctx *ctx);
 /* Test hook (docs/agw.md "Fault injection"): with XEPC_AGW_FAULT=POINT[:N]
  * in its environment the daemon SIGKILLs itself the N-th time (default 1)
  * it passes POINT: "<app>-<type>-<step>", app gy|gx, type u|t (CCR-U,
- * CCR-T), step committed (journalled and committed, not yet handed to
+ * CCR-T) or r (a Gx RAA: step committed only), step committed (journalled and committed, not yet handed to
  * freeDiameter), received (its answer arrived, not yet handled), applied
  * (the answer handled, not yet committed).  It can do nothing but what a
  * kill -9 does. */
+#define CCR_FAULT_RAA 0x100         /* type of the point gx-r-committed: a Gx
+                                     * RAA committed, not yet handed on */
 void ccr_fault(struct agw_ctx *ctx, uint32_t app, uint32_t type, const char *step);
 
 #endif

@@ -1142,13 +1142,15 @@ static void rd_diameter_gy(struct ycfg *c, yaml_node_t *n, struct agw_config *cf
  * peer (the HSS, replacing the local one) and the Gy peer (the OCS). */
 static void rd_diameter_peer(struct ycfg *c, yaml_node_t *n, const char *name, bool *enabled,
                              char *peer, size_t peer_len, struct in_addr *addr, uint16_t *port,
-                             uint32_t *tx_timeout_ms, struct agw_diam_link *link)
+                             uint32_t *tx_timeout_ms, struct agw_diam_link *link, uint32_t *ccfh)
 {
     static const char *const keys[] = {"peer", "address", "port", "tx_timeout", "tls",
-                                       "transport"};
+                                       "transport", "failure_handling"};
+    static const char *const ccfhs[] = {"terminate", "continue", "retry_and_terminate"};
     struct ycfg_map g;
     char path[64];
-    if (!n || !ycfg_map_open(c, n, name, keys, 6, &g))
+    /* failure_handling: Gx only (S6a has no Credit-Control-Failure-Handling) */
+    if (!n || !ycfg_map_open(c, n, name, keys, ccfh ? 7 : 6, &g))
         return;
     *enabled = true;
     snprintf(path, sizeof(path), "%s.peer", name);
@@ -1163,6 +1165,8 @@ static void rd_diameter_peer(struct ycfg *c, yaml_node_t *n, const char *name, b
     rd_diameter_link(c, g.val[4], g.val[5], name, link);
     if (!g.val[2] && link->tls)
         *port = 5658;   /* RFC 6733 11.4: "diameters" */
+    if (ccfh && g.val[6])
+        YCFG_RD_ENUM(c, g.val[6], "diameter.gx.failure_handling", ccfhs, *ccfh);
 }
 
 /* diameter.tls: our credentials for peers with `tls: true`. */
@@ -1199,11 +1203,11 @@ static void rd_diameter(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
     rd_diameter_peer(c, m.val[4], "diameter.gx", &cfg->diameter.gx.enabled, cfg->diameter.gx.peer,
                      sizeof(cfg->diameter.gx.peer), &cfg->diameter.gx.address,
                      &cfg->diameter.gx.port, &cfg->diameter.gx.tx_timeout_ms,
-                     &cfg->diameter.gx.link);
+                     &cfg->diameter.gx.link, &cfg->diameter.gx.ccfh);
     rd_diameter_peer(c, m.val[5], "diameter.s6a", &cfg->diameter.s6a.enabled,
                      cfg->diameter.s6a.peer, sizeof(cfg->diameter.s6a.peer),
                      &cfg->diameter.s6a.address, &cfg->diameter.s6a.port,
-                     &cfg->diameter.s6a.tx_timeout_ms, &cfg->diameter.s6a.link);
+                     &cfg->diameter.s6a.tx_timeout_ms, &cfg->diameter.s6a.link, NULL);
     /* one node, one connection per peer identity: an HSS and a PCRF with
      * the same identity (one server, as diamsim) must be at one address */
     if (cfg->diameter.gx.enabled && cfg->diameter.s6a.enabled &&

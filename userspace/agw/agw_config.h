@@ -239,6 +239,12 @@ struct agw_config {
             uint16_t port;          /* default 3868 */
             uint32_t tx_timeout_ms; /* Tx timer (RFC 4006 13), default 2 s */
             struct agw_diam_link link;
+            uint32_t ccfh;          /* Credit-Control-Failure-Handling of a
+                                       CCR without a usable answer (RFC 4006
+                                       8.14, TS 29.212 5.6.3): 0 TERMINATE
+                                       (default), 1 CONTINUE,
+                                       2 RETRY_AND_TERMINATE; a CCA's CCFH
+                                       replaces it for its session */
         } gx;
         /* S6a toward an HSS (TS 29.272), instead of the local HSS */
         struct {

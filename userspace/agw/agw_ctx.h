@@ -82,6 +82,15 @@ enum emm_proc {
     EMM_PROC_GUTI_REALLOC,          /* T3450: GUTI REALLOCATION COMMAND */
 };
 
+/* A PDN connection whose CCR-I is out (TS 29.212 4.5.1, TS 23.401 5.3.2.1
+ * step 14): its ACTIVATE DEFAULT EPS BEARER CONTEXT REQUEST is built once
+ * the CCA-I came, or the connection is refused (esm_gx_answered). */
+enum pdn_gx_wait {
+    PDN_GX_NONE = 0,
+    PDN_GX_WAIT_PDN,                /* a UE-requested PDN connectivity */
+    PDN_GX_WAIT_ATTACH,             /* the attach's default bearer */
+};
+
 enum agw_pdn_state {
     PDN_FREE = 0,
     PDN_PENDING,                    /* default bearer requested, not yet accepted by the UE */
@@ -110,6 +119,8 @@ struct agw_pdn {
     uint8_t arp_prio;
     bool arp_cap, arp_vul;
     bool dp_installed;              /* session in the datapath */
+    uint8_t gx_wait;                /* enum pdn_gx_wait: the activation waits
+                                     * for the Gx CCA-I (gx_handler.c) */
     bool pco_dns, pco_mtu, pco_pcscf;  /* what the UE asked for in PCO */
     bool pco_dns6, pco_pcscf6;      /* and the IPv6 ones (0x0003, 0x0001) */
 };

@@ -31,7 +31,10 @@
     X(gx, cca_failed, "Gx CCAs with another result")                         \
     X(gx, timeouts, "Gx CCRs unanswered within the Tx timer")                \
     X(gx, rar, "Gx RARs received")                                           \
-    X(gx, rar_ok, "Gx RARs applied (RAA 2001)")
+    X(gx, rar_ok, "Gx RARs applied (RAA 2001)")                              \
+    X(gx, pdn_refused, "PDN connections refused by a Gx CCA-I or its failure handling") \
+    X(gx, ccfh_continue, "Gx CCRs without a usable answer, CONTINUE applied")  \
+    X(gx, ccfh_terminate, "Gx CCRs without a usable answer, TERMINATE applied")
 #define GY_COUNTERS(X)                                                      \
     X(gy, ccr_i, "Gy CCR-I sent")                                            \
     X(gy, ccr_u, "Gy CCR-U sent")                                            \

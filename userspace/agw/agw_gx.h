@@ -5,11 +5,11 @@
  *   gx_build.c    CCR-I at session creation, CCR-T at its release
  *   gx_handler.c  CCA and RAR received
  *
- * What is done today: the CCR-I/CCA-I and CCR-T/CCA-T exchange, in
- * parallel with the attach (the default bearer does not wait for the CCA);
- * the CCA's result, rules and QoS are logged and counted, not enforced; an
- * RAR is answered DIAMETER_UNABLE_TO_COMPLY.  Nothing runs unless the
- * configuration has diameter.gx. */
+ * The default bearer of a PDN connection waits for the CCA-I, whose QoS
+ * and rules are in its activation; a failure refuses the connection, no
+ * usable answer applies the Credit-Control-Failure-Handling
+ * (docs/charging.md).  Nothing runs unless the configuration has
+ * diameter.gx. */
 #ifndef XEPC_AGW_GX_H
 #define XEPC_AGW_GX_H
 
@@ -22,6 +22,10 @@ struct agw_pdn;
 
 struct agw_gx_stats {
     uint64_t ccr_sent, cca_ok, cca_failed, timeouts, rar, rar_ok;
+    /* a PDN connection refused for its CCA-I (a failure result, or no
+     * usable answer with TERMINATE); Credit-Control-Failure-Handling
+     * applied to a CCR without a usable answer (gx_handler.c) */
+    uint64_t pdn_refused, ccfh_continue, ccfh_terminate;
 };
 
 /* Starts the node when cfg->diameter.gx is set; 0 also when it is not. */
@@ -41,9 +45,16 @@ struct strbuf;
 void agw_diam_stats_render(struct agw_ctx *ctx, struct strbuf *o, bool prom);
 
 /* gx_build.c: the IP-CAN session of a PDN connection (TS 29.212 4.5.1,
- * 4.5.7). */
-void gx_session_start(struct agw_ctx *ctx, const struct agw_ue *ue, const struct agw_pdn *p);
+ * 4.5.7).  gx_session_start: 1 when the CCR-I is out (its CCA-I or
+ * failure handling ends the PDN connection's wait, gx_handler.c), 0
+ * without Gx, a negative errno when it could not be sent. */
+int gx_session_start(struct agw_ctx *ctx, const struct agw_ue *ue, const struct agw_pdn *p);
 void gx_session_stop(struct agw_ctx *ctx, const struct agw_ue *ue, const struct agw_pdn *p);
+struct gx_sess;
+void gx_session_orphan_stop(struct agw_ctx *ctx, struct gx_sess *s);
+/* gx_policy.c: restored sessions without a PDN connection, terminated
+ * once a peer is open (the monitor timer of gx_path.c) */
+void gx_sessions_orphans(struct agw_ctx *ctx);
 
 /* gx_policy.c: without a PCRF, the local policy (policy.static) of a
  * session about to be added to the datapath (docs/charging.md "Local
@@ -180,9 +191,16 @@ const char *gx_sess_imsi(const struct gx_sess *s);
 uint8_t gx_sess_ebi(const struct gx_sess *s);
 uint32_t gx_sess_teid(const struct gx_sess *s);
 uint32_t gx_sess_next_number(struct gx_sess *s);
+/* Credit-Control-Failure-Handling in force (0 TERMINATE, 1 CONTINUE,
+ * 2 RETRY_AND_TERMINATE): a CCA's, else diameter.gx.failure_handling */
+uint32_t gx_sess_ccfh(const struct agw_ctx *ctx, const struct gx_sess *s);
+void gx_sess_set_ccfh(struct gx_sess *s, uint32_t ccfh);
+/* CONTINUE without a CCA-I: the local policy becomes the session's rules */
+int gx_policy_local(struct agw_ctx *ctx, struct gx_sess *s, char *why, size_t whylen);
 void gx_sess_free(struct agw_ctx *ctx, struct gx_sess *s);
 void gx_sessions_free_all(struct agw_ctx *ctx);
-int gx_sessions_load(struct agw_ctx *ctx);
+/* *orphans: how many have no PDN connection (gx_sessions_orphans) */
+int gx_sessions_load(struct agw_ctx *ctx, unsigned *orphans);
 int gx_default_qos_apply(struct agw_ctx *ctx, struct gx_sess *s, const struct diam_qos *q);
 bool gx_dqos_signal(struct agw_ctx *ctx, struct gx_sess *s, const struct diam_qos *dq,
                     const struct diam_qos *qos);

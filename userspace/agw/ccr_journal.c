@@ -42,6 +42,8 @@ struct ccr_state {
     int free_fly;
     struct ccr_out *out;
     size_t n_out, cap_out;
+    struct msg **ans;               /* answers waiting for the commit (ccr_answer) */
+    size_t n_ans, cap_ans;
     ev_timer resend;
     /* the last event handled (ccr_after_event) */
     bool last_valid;
@@ -77,7 +79,8 @@ void ccr_fault(struct agw_ctx *ctx, uint32_t app, uint32_t type, const char *ste
     if (!st || !st->fault[0])
         return;
     snprintf(name, sizeof(name), "%s-%c-%s", app == DIAM_APPID_GY ? "gy" : "gx",
-             type == DIAM_CC_TERMINATION ? 't' : type == DIAM_CC_UPDATE ? 'u' : 'i', step);
+             type == CCR_FAULT_RAA ? 'r' : type == DIAM_CC_TERMINATION ? 't'
+             : type == DIAM_CC_UPDATE ? 'u' : 'i', step);
     if (strcmp(name, st->fault) || ++st->fault_seen < st->fault_n)
         return;
     LOG_WARN(ctx, "ccr", "fault injection (XEPC_AGW_FAULT): SIGKILL at %s #%u", name,
@@ -158,6 +161,10 @@ void ccr_close(struct agw_ctx *ctx)
      * start */
     for (size_t i = 0; i < st->n_out; i++)
         diam_msg_free(st->out[i].m);
+    /* answers not sent: the peer times out and asks again */
+    for (size_t i = 0; i < st->n_ans; i++)
+        diam_msg_free(st->ans[i]);
+    free(st->ans);
     sqlite3_finalize(st->ins);
     sqlite3_finalize(st->del);
     sqlite3_finalize(st->retry);
@@ -410,11 +417,59 @@ void ccr_after_event(struct agw_ctx *ctx, const struct diam_event *ev)
         ccr_fault(ctx, st->last_app, st->last_type, "applied");
 }
 
+int ccr_answer(struct agw_ctx *ctx, struct msg **m)
+{
+    struct ccr_state *st = st_of(ctx);
+    struct diam_node *node = gx_node(ctx);
+    if (!st || !db_of(ctx))
+        return node ? diam_send_answer(node, m) : -ENOTCONN;
+    if (st->n_ans == st->cap_ans) {
+        size_t cap = st->cap_ans ? st->cap_ans * 2 : 16;
+        struct msg **a = realloc(st->ans, cap * sizeof(*a));
+        if (!a) {
+            diam_msg_free(*m);
+            *m = NULL;
+            return -ENOMEM;
+        }
+        st->ans = a;
+        st->cap_ans = cap;
+    }
+    st->ans[st->n_ans++] = *m;
+    *m = NULL;
+    agw_commit_request(ctx);
+    return 0;
+}
+
+/* The answers of the committed iteration leave */
+static void flush_answers(struct agw_ctx *ctx, struct ccr_state *st)
+{
+    struct diam_node *node = gx_node(ctx);
+    size_t n = st->n_ans;
+    struct msg **ans = st->ans;
+    st->ans = NULL;
+    st->n_ans = st->cap_ans = 0;
+    for (size_t i = 0; i < n; i++) {
+        ccr_fault(ctx, DIAM_APPID_GX, CCR_FAULT_RAA, "committed");
+        int rc = node ? diam_send_answer(node, &ans[i]) : -ENOTCONN;
+        if (rc < 0) {
+            LOG_WARN(ctx, "ccr", "answer not sent: %s", strerror(-rc));
+            diam_msg_free(ans[i]);
+        }
+    }
+    free(ans);
+}
+
 void ccr_flush(struct agw_ctx *ctx)
 {
     struct ccr_state *st = st_of(ctx);
     struct diam_node *node = gx_node(ctx);
-    if (!st || !st->n_out)
+    if (!st)
+        return;
+    /* the answers first: an RAR's RAA before the requests it led to (the
+     * CCR-T of a session the PCRF released) */
+    if (st->n_ans)
+        flush_answers(ctx, st);
+    if (!st->n_out)
         return;
     /* what follows may queue more (a failed send's timeout is an event) */
     size_t n = st->n_out;
@@ -446,6 +501,13 @@ void ccr_drop(struct agw_ctx *ctx)
     struct diam_node *node = gx_node(ctx);
     if (!st)
         return;
+    /* the commit failed: what the answers acknowledge is not durable, so
+     * they do not leave (the peer's Tx timer runs out, it asks again) */
+    for (size_t i = 0; i < st->n_ans; i++)
+        diam_msg_free(st->ans[i]);
+    if (st->n_ans)
+        LOG_WARN(ctx, "ccr", "%zu answer(s) not sent: the commit failed", st->n_ans);
+    st->n_ans = 0;
     /* the commit failed: their rows are not durable, so they must not
      * leave; each is a request that got no answer for its application */
     for (size_t i = 0; i < st->n_out; i++) {

@@ -377,8 +377,11 @@ static void handle_auth_failure(struct agw_ctx *ctx, struct agw_ue *ue,
     emm_context_drop(ctx, ue);
 }
 
+static void attach_accept(struct agw_ctx *ctx, struct agw_ue *ue);
+
 /* After SMC: with S6a the location update first (its ULA comes back
- * here), ESM information if the UE asked for it, then attach accept. */
+ * here), ESM information if the UE asked for it, the PDN connection (with
+ * a PCRF: its CCA-I), then attach accept. */
 static void attach_continue(struct agw_ctx *ctx, struct agw_ue *ue)
 {
     if (s6a_enabled(ctx) && !ue->s6a_located) {
@@ -404,6 +407,40 @@ static void attach_continue(struct agw_ctx *ctx, struct agw_ue *ue)
         emm_attach_reject(ctx, ue, 19, (uint8_t)cause);
         return;
     }
+    /* TS 23.401 5.3.2.1 step 14: with a PCRF, the default bearer's QoS
+     * and rules come with the CCA-I; no NAS timer runs meanwhile (the Tx
+     * timer bounds the wait, esm_gx_answered continues) */
+    if (p->gx_wait)
+        return;
+    attach_accept(ctx, ue);
+}
+
+void emm_attach_pdn_ready(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p,
+                          uint8_t esm_cause)
+{
+    char b[20];
+    if (!ue->attach_pending || ue->emm != EMM_COMMON_PROC_INIT || !ue->s1) {
+        /* the attach is no longer where it waited (the UE's connection
+         * went): its PDN connection goes with it */
+        LOG_INFO(ctx, "emm", "ue %s: CCA-I for an attach that is gone", ue_imsi_log(ctx, ue, b));
+        pgw_pdn_release(ctx, ue, p);
+        ue_store_mark(ctx, ue);
+        return;
+    }
+    if (esm_cause) {
+        /* the default bearer goes first: its Gx session is gone (no CCR-T) */
+        pgw_pdn_release(ctx, ue, p);
+        ctx->stats.pdn_connect_reject++;
+        emm_attach_reject(ctx, ue, 19, esm_cause);    /* TS 24.301 5.5.1.2.5 */
+        return;
+    }
+    attach_accept(ctx, ue);
+}
+
+/* TS 24.301 5.5.1.2.4: ATTACH ACCEPT with the default bearer's activation,
+ * in the Initial Context Setup */
+static void attach_accept(struct agw_ctx *ctx, struct agw_ue *ue)
+{
     if (ue->m_tmsi == 0 || ue->guti_sent) {
         if (ue_new_guti(ctx, ue) < 0) {
             emm_attach_reject(ctx, ue, 17, 0);

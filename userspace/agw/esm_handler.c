@@ -106,7 +106,10 @@ static int pdn_setup(struct agw_ctx *ctx, struct agw_ue *ue, const char *request
 
 int esm_attach_pdn(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn **out)
 {
-    return pdn_setup(ctx, ue, ue->req_apn, ue->esm_pti, ue->req_pdn_type, out);
+    int cause = pdn_setup(ctx, ue, ue->req_apn, ue->esm_pti, ue->req_pdn_type, out);
+    if (!cause && (*out)->gx_wait)
+        (*out)->gx_wait = PDN_GX_WAIT_ATTACH;
+    return cause;
 }
 
 static void esm_status(struct agw_ctx *ctx, struct agw_ue *ue, const struct nas_message *in,
@@ -137,39 +140,81 @@ void esm_pco_request(struct agw_ue *ue, bool has_pco, const struct nas_pco *pco)
     ue->req_pco_pcscf6 = nas_pco_find(pco, NAS_PCO_P_CSCF_IPV6, 0, &len) != NULL;
 }
 
-/* TS 24.301 6.5.1: UE-requested PDN connectivity (not the attach's) */
-static void handle_pdn_conn_request(struct agw_ctx *ctx, struct agw_ue *ue,
-                                    const struct nas_message *in)
+/* TS 24.301 6.5.1.4: PDN CONNECTIVITY REJECT */
+static void pdn_conn_reject(struct agw_ctx *ctx, struct agw_ue *ue, uint8_t pti, uint8_t cause)
 {
-    const struct nas_pdn_conn_request *r = &in->pdn_conn_request;
-    struct agw_pdn *p = NULL;
+    struct nas_message rej;
     char b[20];
-    if (ue->emm != EMM_REGISTERED) {
-        esm_status(ctx, ue, in, 98);
-        return;
-    }
-    esm_pco_request(ue, r->has_pco, &r->pco);
-    int cause = pdn_setup(ctx, ue, r->has_apn ? r->apn.name : NULL, in->pti, r->pdn_type, &p);
-    if (cause) {
-        struct nas_message rej;
-        esm_build_reject(in->pti, (uint8_t)cause, &rej);
-        ctx->stats.pdn_connect_reject++;
-        ctx->stats.esm_cause_tx[cause]++;
-        LOG_INFO(ctx, "esm", "ue %s: PDN connectivity rejected #%d (%s)",
-                 ue_imsi_log(ctx, ue, b), cause, nas_esm_cause_str((uint8_t)cause));
-        nas_send(ctx, ue, &rej);
-        return;
-    }
+    esm_build_reject(pti, cause, &rej);
+    ctx->stats.pdn_connect_reject++;
+    ctx->stats.esm_cause_tx[cause]++;
+    LOG_INFO(ctx, "esm", "ue %s: PDN connectivity rejected #%d (%s)", ue_imsi_log(ctx, ue, b),
+             cause, nas_esm_cause_str(cause));
+    nas_send(ctx, ue, &rej);
+}
+
+/* TS 24.301 6.5.1.2: the default bearer of a UE-requested PDN connection */
+static void pdn_conn_activate(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p)
+{
     struct nas_message act;
     uint8_t nas[AGW_NAS_MAX + NAS_SEC_HDR_LEN];
     size_t len;
     if (esm_build_act_default(ctx, ue, p, &act) < 0 ||
         nas_encode_protected(ctx, ue, &act, nas, sizeof(nas), &len) < 0) {
         pgw_pdn_release(ctx, ue, p);
+        ue_store_mark(ctx, ue);
         return;
     }
     /* TS 23.401 5.10.2: the bearer goes to the eNB with the NAS message */
     s1ap_send_erab_setup(ctx, ue, p, nas, len);
+}
+
+/* TS 24.301 6.5.1: UE-requested PDN connectivity (not the attach's) */
+static void handle_pdn_conn_request(struct agw_ctx *ctx, struct agw_ue *ue,
+                                    const struct nas_message *in)
+{
+    const struct nas_pdn_conn_request *r = &in->pdn_conn_request;
+    struct agw_pdn *p = NULL;
+    if (ue->emm != EMM_REGISTERED) {
+        esm_status(ctx, ue, in, 98);
+        return;
+    }
+    esm_pco_request(ue, r->has_pco, &r->pco);
+    for (unsigned i = 0; i < AGW_MAX_PDN; i++)
+        if (ue->pdn[i].state != PDN_FREE && ue->pdn[i].gx_wait && ue->pdn[i].pti == in->pti)
+            return;     /* a retransmission while the CCA-I is awaited (TS 24.301 6.5.1.7) */
+    int cause = pdn_setup(ctx, ue, r->has_apn ? r->apn.name : NULL, in->pti, r->pdn_type, &p);
+    if (cause) {
+        pdn_conn_reject(ctx, ue, in->pti, (uint8_t)cause);
+        return;
+    }
+    if (p->gx_wait)
+        return;     /* TS 23.401 5.10.2 step 4: the PCRF first (esm_gx_answered) */
+    pdn_conn_activate(ctx, ue, p);
+}
+
+/* TS 23.401 5.3.2.1 step 14, 5.10.2 step 4: the CCA-I of p's Gx session
+ * came and was applied (cause 0: its QoS and rules are p's now), or the
+ * PDN connection is refused with ESM cause (the PCRF refused it, or no
+ * usable answer and Credit-Control-Failure-Handling TERMINATE; the Gx
+ * session is gone already, so its release sends no CCR-T). */
+void esm_gx_answered(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p, uint8_t cause)
+{
+    uint8_t wait = p->gx_wait;
+    uint8_t pti = p->pti;
+    p->gx_wait = PDN_GX_NONE;
+    if (wait == PDN_GX_WAIT_ATTACH) {
+        emm_attach_pdn_ready(ctx, ue, p, cause);
+        return;
+    }
+    if (cause) {
+        pgw_pdn_release(ctx, ue, p);
+        ue_store_mark(ctx, ue);
+        pdn_conn_reject(ctx, ue, pti, cause);
+        return;
+    }
+    ue_store_mark(ctx, ue);
+    pdn_conn_activate(ctx, ue, p);
 }
 
 /* TS 24.301 6.5.2: UE-requested PDN disconnect */

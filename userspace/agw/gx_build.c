@@ -3,6 +3,7 @@
  * 4.5.3, 4.5.17, 4.5.7).  The Session-Id is made from the
  * boot time and the session's uplink TEID, so CCR-T needs no stored state:
  * "<identity>;<boot>;<ul_teid>" (RFC 6733 8.8). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "agw/agw.h"
@@ -35,15 +36,17 @@ void gx_user_location(const struct agw_ue *ue, uint8_t u[13])
     u[12] = (uint8_t)ue->cell_id;
 }
 
-static void send_ccr(struct agw_ctx *ctx, const struct agw_ue *ue, const struct agw_pdn *p,
-                     uint32_t type)
+/* 1 when the request is out (its answer or timeout will come), 0 when
+ * there is nothing to send, a negative errno when it could not be sent */
+static int send_ccr(struct agw_ctx *ctx, const struct agw_ue *ue, const struct agw_pdn *p,
+                    uint32_t type)
 {
     struct diam_node *node = gx_node(ctx);
     struct diam_gx_ccr ccr;
     struct msg *m = NULL;
     char b[20];
     if (!node || !ctx->cfg->diameter.gx.enabled)
-        return;                                 /* the node may serve S6a or Gy only */
+        return 0;                               /* the node may serve S6a or Gy only */
     memset(&ccr, 0, sizeof(ccr));
     session_id(ctx, p, ccr.h.session_id, sizeof(ccr.h.session_id));
     snprintf(ccr.h.dest_realm, sizeof(ccr.h.dest_realm), "%s", ctx->cfg->diameter.realm);
@@ -76,6 +79,8 @@ static void send_ccr(struct agw_ctx *ctx, const struct agw_ue *ue, const struct 
     struct gx_sess *gs = gx_sess_find(ctx, p->ul_teid);
     if (type == DIAM_CC_INITIAL) {
         gs = gx_sess_new(ctx, ue, p, ccr.h.session_id);
+        if (!gs)
+            return -ENOMEM;
     } else if (gs) {
         /* the Session-Id the PCRF knows, also after a restart (SQLite) */
         snprintf(ccr.h.session_id, sizeof(ccr.h.session_id), "%s", gx_sess_sid(gs));
@@ -86,7 +91,7 @@ static void send_ccr(struct agw_ctx *ctx, const struct agw_ue *ue, const struct 
         if (type == DIAM_CC_UPDATE)
             n += gx_events_report(ctx, gs, ue, p, &ccr);
         if (!n && type == DIAM_CC_UPDATE)
-            return;                             /* nothing to report after all */
+            return 0;                           /* nothing to report after all */
         if (type == DIAM_CC_UPDATE)
             gx_sess_monitors(gs)->busy = true;
     }
@@ -116,7 +121,9 @@ static void send_ccr(struct agw_ctx *ctx, const struct agw_ue *ue, const struct 
                  strerror(-rc));
         if (type == DIAM_CC_UPDATE && gs)
             gx_monitors_answered(ctx, gs, false);
-        return;
+        if (type == DIAM_CC_INITIAL && gs)
+            gx_sess_free(ctx, gs);              /* nothing will answer it */
+        return rc;
     }
     if (type == DIAM_CC_UPDATE)
         LOG_INFO(ctx, "gx", "ue %s: CCR-U #%u: %u usage report(s), first %s %llu bytes; %u "
@@ -124,6 +131,7 @@ static void send_ccr(struct agw_ctx *ctx, const struct agw_ue *ue, const struct 
                  ccr.cc_request_number, ccr.n_monitors, ccr.monitors[0].key,
                  (unsigned long long)ccr.monitors[0].used.total, ccr.n_triggers, ccr.n_reports);
     gx_stats_mut(ctx)->ccr_sent++;
+    return 1;
 }
 
 void gx_send_update(struct agw_ctx *ctx, struct gx_sess *s)
@@ -134,9 +142,31 @@ void gx_send_update(struct agw_ctx *ctx, struct gx_sess *s)
         send_ccr(ctx, ue, p, DIAM_CC_UPDATE);
 }
 
-void gx_session_start(struct agw_ctx *ctx, const struct agw_ue *ue, const struct agw_pdn *p)
+int gx_session_start(struct agw_ctx *ctx, const struct agw_ue *ue, const struct agw_pdn *p)
 {
-    send_ccr(ctx, ue, p, DIAM_CC_INITIAL);
+    return send_ccr(ctx, ue, p, DIAM_CC_INITIAL);
+}
+
+/* A restored Gx session whose PDN connection was not (it waited for its
+ * CCA-I when the daemon stopped, ue_store.c): the PCRF may hold it, so it
+ * is terminated (CCR-T) and goes. */
+void gx_session_orphan_stop(struct agw_ctx *ctx, struct gx_sess *s)
+{
+    struct agw_ue *ue = calloc(1, sizeof(*ue));
+    struct agw_pdn p;
+    if (!ue) {
+        gx_sess_free(ctx, s);
+        return;
+    }
+    memset(&p, 0, sizeof(p));
+    p.ul_teid = gx_sess_teid(s);
+    p.ebi = gx_sess_ebi(s);
+    p.apn_idx = UINT8_MAX;              /* no Called-Station-Id */
+    snprintf(ue->imsi, sizeof(ue->imsi), "%s", gx_sess_imsi(s));
+    LOG_INFO(ctx, "gx", "session 0x%08x: no PDN connection after the restart: CCR-T",
+             p.ul_teid);
+    send_ccr(ctx, ue, &p, DIAM_CC_TERMINATION);    /* frees s */
+    free(ue);
 }
 
 void gx_session_stop(struct agw_ctx *ctx, const struct agw_ue *ue, const struct agw_pdn *p)
@@ -144,6 +174,10 @@ void gx_session_stop(struct agw_ctx *ctx, const struct agw_ue *ue, const struct 
     /* a daemon going down keeps its sessions (they survive in the
      * datapath and are restored): no CCR-T then */
     if (ctx->stopping)
+        return;
+    /* a session the PCRF refused, or that the failure handling ended
+     * before its CCA-I (gx_handler.c), is gone already: no CCR-T */
+    if (!gx_sess_find(ctx, p->ul_teid))
         return;
     send_ccr(ctx, ue, p, DIAM_CC_TERMINATION);
 }

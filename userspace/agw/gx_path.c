@@ -24,13 +24,20 @@ struct agw_gx {
     struct agw_hash sessions;       /* struct gx_sess by uplink TEID (gx_policy.c) */
     ev_timer monitor;               /* usage monitoring, once a second (gx_monitor.c) */
     struct ccr_state *ccr;          /* the requests' journal and queue (ccr_journal.c) */
+    unsigned orphans;               /* restored sessions without a PDN connection */
 };
 
 static void monitor_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
+    struct agw_ctx *ctx = w->data;
     (void)loop;
     (void)revents;
-    gx_monitors_poll(w->data);
+    /* their CCR-Ts once the PCRF can hear them (gx_sessions_load) */
+    if (ctx->gx->orphans && diam_node_peers_open(ctx->gx->node) > 0) {
+        ctx->gx->orphans = 0;
+        gx_sessions_orphans(ctx);
+    }
+    gx_monitors_poll(ctx);
 }
 
 static void gx_io_cb(struct ev_loop *loop, ev_io *w, int revents)
@@ -173,9 +180,10 @@ int gx_open(struct agw_ctx *ctx)
     if ((rc = ccr_open(ctx)) < 0)
         return rc;
     if (c->diameter.gx.enabled) {
-        rc = gx_sessions_load(ctx);
+        rc = gx_sessions_load(ctx, &gx->orphans);
         if (rc > 0)
-            LOG_INFO(ctx, "gx", "%d Gx sessions restored", rc);
+            LOG_INFO(ctx, "gx", "%d Gx sessions restored, %u without a PDN connection", rc,
+                     gx->orphans);
         ev_timer_init(&gx->monitor, monitor_cb, 1.0, 1.0);
         gx->monitor.data = ctx;
         ev_timer_start(ctx->loop, &gx->monitor);

@@ -125,6 +125,12 @@ struct gx_sess {
     struct diam_rule_def defs[DIAM_MAX_RULES];
     struct gx_mons mons;            /* usage monitoring (gx_monitor.c) */
     struct gx_events ev;            /* event triggers (gx_event.c): only the armed set stored */
+    uint8_t ccfh;                   /* a CCA's Credit-Control-Failure-Handling + 1,
+                                     * 0: diameter.gx.failure_handling (not stored) */
+    bool local;                     /* CONTINUE without a CCA-I: the local policy's
+                                     * rating groups apply (not stored) */
+    bool orphan;                    /* restored without its PDN connection */
+    struct gx_sess *next_orphan;
 };
 
 static struct gx_sess *sess_of(struct agw_hnode *n)
@@ -204,6 +210,19 @@ uint8_t gx_sess_ebi(const struct gx_sess *s)
 uint32_t gx_sess_teid(const struct gx_sess *s)
 {
     return s->ul_teid;
+}
+
+/* RFC 4006 8.14 via TS 29.212 5.6.3: the CCFH of the session's CCAs,
+ * else the configuration's */
+uint32_t gx_sess_ccfh(const struct agw_ctx *ctx, const struct gx_sess *s)
+{
+    return s && s->ccfh ? s->ccfh - 1u : ctx->cfg->diameter.gx.ccfh;
+}
+
+void gx_sess_set_ccfh(struct gx_sess *s, uint32_t ccfh)
+{
+    if (ccfh <= 2)
+        s->ccfh = (uint8_t)(ccfh + 1);
 }
 
 uint32_t gx_sess_next_number(struct gx_sess *s)
@@ -302,11 +321,12 @@ void gx_sessions_free_all(struct agw_ctx *ctx)
 
 /* After a restart: the Gx sessions of the PDN connections restored from
  * the store (their rules are still in the pinned datapath maps). */
-int gx_sessions_load(struct agw_ctx *ctx)
+int gx_sessions_load(struct agw_ctx *ctx, unsigned *orphans)
 {
     struct agw_hash *h = gx_sessions(ctx);
     sqlite3_stmt *st;
     int n = 0;
+    *orphans = 0;
     if (!h)
         return 0;
     if (sqlite3_prepare_v2(ctx->db->db,
@@ -368,10 +388,38 @@ int gx_sessions_load(struct agw_ctx *ctx)
             free(s);
             continue;
         }
+        /* a PDN connection that waited for its CCA-I is not stored
+         * (ue_store.c): its session is ended once a peer is open */
+        struct agw_ue *ue = pgw_ue_by_session(ctx, s->ul_teid & 0xffffff);
+        struct agw_pdn *p = ue ? pgw_pdn_by_ebi(ue, s->ebi) : NULL;
+        s->orphan = !p || p->ul_teid != s->ul_teid;
+        *orphans += s->orphan;
         n++;
     }
     sqlite3_finalize(st);
     return n;
+}
+
+static void end_orphan(struct agw_ctx *ctx, struct gx_sess *s, void *arg)
+{
+    (void)ctx;
+    struct gx_sess **list = arg;
+    if (s->orphan) {
+        s->orphan = false;
+        s->next_orphan = *list;
+        *list = s;
+    }
+}
+
+void gx_sessions_orphans(struct agw_ctx *ctx)
+{
+    struct gx_sess *list = NULL;
+    gx_sess_foreach(ctx, end_orphan, &list);    /* collected: the CCR-T frees each */
+    while (list) {
+        struct gx_sess *s = list;
+        list = s->next_orphan;
+        gx_session_orphan_stop(ctx, s);
+    }
 }
 
 /* ------------------------------------------------------- apply ---- */
@@ -549,7 +597,8 @@ static int policy_push(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p
                  n == -E2BIG ? "too many flows for the datapath" : "flow not supported");
         return n;
     }
-    if (!ctx->cfg->diameter.gx.enabled)
+    struct gx_sess *ls = ctx->cfg->diameter.gx.enabled ? gx_sess_find(ctx, p->ul_teid) : NULL;
+    if (!ctx->cfg->diameter.gx.enabled || (ls && ls->local))
         local_rating(ctx, p, &spec);    /* the local policy's rating groups */
     unsigned what = DP_MOD_POLICY;
     uint64_t carry = 0;
@@ -779,6 +828,31 @@ int gx_policy_apply(struct agw_ctx *ctx, struct gx_sess *s, const struct diam_ru
              ue_imsi_log(ctx, ue, b), s->ebi, s->n_defs, n,
              qos && qos->present && (qos->apn_ambr_ul || qos->apn_ambr_dl)
              ? ", APN-AMBR from the PCRF" : "");
+    return 0;
+}
+
+/* Credit-Control-Failure-Handling CONTINUE for a CCR-I without a usable
+ * answer: the session goes on with the local policy (policy.static and
+ * the subscriber's rules, as without a PCRF) as its rules, until the PCRF
+ * says otherwise (an RAR). */
+int gx_policy_local(struct agw_ctx *ctx, struct gx_sess *s, char *why, size_t whylen)
+{
+    struct agw_ue *ue = ue_find_imsi(ctx, s->imsi);
+    struct agw_pdn *p = ue ? pgw_pdn_by_ebi(ue, s->ebi) : NULL;
+    struct diam_rule_def defs[DIAM_MAX_RULES];
+    if (!p || p->ul_teid != s->ul_teid) {
+        snprintf(why, whylen, "the PDN connection is gone");
+        return -ENOENT;
+    }
+    unsigned n_defs = local_defs(ctx, ue, defs);
+    s->local = true;
+    int n = policy_push(ctx, ue, p, defs, n_defs, NULL, why, whylen);
+    if (n < 0)
+        return n;
+    memcpy(s->defs, defs, n_defs * sizeof(defs[0]));
+    s->n_defs = n_defs;
+    sess_store(ctx, s);
+    esm_pcc_bind(ctx, ue, p, s->defs, s->n_defs);
     return 0;
 }
 

@@ -199,7 +199,14 @@ int pgw_pdn_alloc(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p,
     }
     ctx->teids.ue_id[p->ul_teid & 0xffffff] = ue->id;
     pgw_pdn_set_v6(ctx, p);         /* the session id's /64 (pgw_ipv6.c) */
-    gx_session_start(ctx, ue, p);   /* TS 29.212 4.5.1 (agw_gx.h) */
+    /* TS 29.212 4.5.1 (agw_gx.h): the activation waits for the CCA-I */
+    int gx = gx_session_start(ctx, ue, p);
+    if (gx < 0) {
+        pool_release(pl, p->ue_ip);
+        teid_free(&ctx->teids, p->ul_teid);
+        return 34;                  /* #34 service option temporarily out of order */
+    }
+    p->gx_wait = gx ? PDN_GX_WAIT_PDN : PDN_GX_NONE;
     gy_session_start(ctx, ue, p);   /* RFC 4006 5.2 (agw_gy.h) */
     return 0;
 }

@@ -220,7 +220,7 @@ static int write_pdns(struct agw_ctx *ctx, struct ue_store *s, struct agw_ue *ue
     if (in_place) {
         sqlite3_int64 live = 0;
         for (unsigned i = 0; i < AGW_MAX_PDN; i++)
-            if (ue->pdn[i].state != PDN_FREE && ue->pdn[i].ebi < 63)
+            if (ue->pdn[i].state != PDN_FREE && !ue->pdn[i].gx_wait && ue->pdn[i].ebi < 63)
                 live |= (sqlite3_int64)1 << ue->pdn[i].ebi;
         sqlite3_bind_text(s->del_stale_pdn, 1, ue->imsi, -1, SQLITE_STATIC);
         sqlite3_bind_int64(s->del_stale_pdn, 2, live);
@@ -234,7 +234,10 @@ static int write_pdns(struct agw_ctx *ctx, struct ue_store *s, struct agw_ue *ue
     for (unsigned i = 0; i < AGW_MAX_PDN; i++) {
         const struct agw_pdn *p = &ue->pdn[i];
         char ip[INET_ADDRSTRLEN], enb[INET6_ADDRSTRLEN];
-        if (p->state == PDN_FREE)
+        /* one waiting for its CCA-I is not stored: the UE has nothing of
+         * it yet and asks again after a restart (its datapath session is
+         * then an orphan, its Gx session ended: gx_sessions_load) */
+        if (p->state == PDN_FREE || p->gx_wait)
             continue;
         inet_ntop(AF_INET, &p->ue_ip, ip, sizeof(ip));
         /* the column holds the eNB's IPv4 address, or its IPv6 one */

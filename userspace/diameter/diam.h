@@ -439,6 +439,11 @@ struct diam_gx_cca {                    /* TS 29.212 5.6.3 */
     uint32_t triggers[DIAM_MAX_TRIGGERS];
     unsigned n_monitors;
     struct diam_usage_monitor monitors[DIAM_MAX_MONITORS];
+    bool has_ccfh;                      /* Credit-Control-Failure-Handling
+                                           (5.6.3, RFC 4006 8.14): 0
+                                           TERMINATE 1 CONTINUE
+                                           2 RETRY_AND_TERMINATE */
+    uint32_t ccfh;
 };
 
 struct diam_gx_rar {                    /* TS 29.212 5.6.4 */

@@ -588,7 +588,8 @@ int diam_gx_cca_answer(struct msg **req, const struct diam_gx_cca *m)
         (r = add_rules(a, &m->rules)) ||
         (r = da_add_qos(a, DA_QOS_INFORMATION, &m->qos)) ||
         (r = da_add_qos(a, DA_DEFAULT_EPS_BEARER_QOS, &m->default_qos)) ||
-        (r = add_monitors(a, m->n_monitors, m->monitors))) {
+        (r = add_monitors(a, m->n_monitors, m->monitors)) ||
+        (m->has_ccfh && (r = da_add_i32(a, DA_CCFH, (int32_t)m->ccfh)))) {
         fd_msg_free(a);
         return r;
     }
@@ -619,6 +620,10 @@ int diam_gx_cca_decode(struct msg *msg, struct diam_gx_cca *m)
             if (m->n_monitors >= DIAM_MAX_MONITORS)
                 return -E2BIG;
             r = read_monitor(a, &m->monitors[m->n_monitors++]);
+            break;
+        case DA_CCFH:
+            m->has_ccfh = true;
+            r = da_i32u(h, &m->ccfh);
             break;
         default: break;
         }
