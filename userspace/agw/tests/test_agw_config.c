@@ -736,6 +736,10 @@ static const struct bad_row bad_rows[] = {
      "diameter.gy.peer: required key missing"},
     {S_TOP, "diameter: {identity: a, realm: b, gy: {peer: p, failure_handling: retry}}\n", 1, 67,
      "diameter.gy.failure_handling: 'retry' is not one of"},
+    {S_TOP, "diameter: {identity: a, realm: b, gx: {peer: p, failure_handling: retry}}\n", 1, 67,
+     "diameter.gx.failure_handling: 'retry' is not one of"},
+    {S_TOP, "diameter: {identity: a, realm: b, s6a: {peer: h, failure_handling: continue}}\n", 1,
+     50, "diameter.s6a.failure_handling: unknown key"},
     {S_TOP, "diameter: {identity: a, realm: b, gy: {peer: p, rating_group: 0}}\n", 1, 63,
      "diameter.gy.rating_group: 0 is out of range"},
     {S_TOP, "diameter: {identity: a, realm: b, gy: {peer: p, apn: ims}}\n", 1, 54,
@@ -953,6 +957,7 @@ static void test_diameter_section(void **state)
     assert_int_equal(c.diameter.gx.address.s_addr, ip("10.0.0.9"));
     assert_int_equal(c.diameter.gx.port, 3868);
     assert_int_equal(c.diameter.gx.tx_timeout_ms, 500);
+    assert_int_equal(c.diameter.gx.ccfh, 0);    /* TERMINATE by default */
     assert_false(c.diameter.gy.enabled);
     assert_false(c.diameter.s6a.enabled);
     agw_config_free(&c);
@@ -969,6 +974,15 @@ static void test_diameter_section(void **state)
     assert_int_equal(c.diameter.s6a.address.s_addr, ip("10.0.0.9"));
     assert_int_equal(c.diameter.s6a.port, 3868);
     assert_int_equal(c.diameter.s6a.tx_timeout_ms, 2000);
+    agw_config_free(&c);
+    /* diameter.gx.failure_handling (Credit-Control-Failure-Handling) */
+    y = build(S_TOP, "diameter:\n  identity: agw.test\n  realm: test\n"
+                     "  gx: {peer: pcrf.test, failure_handling: continue}\n", &l);
+    rc = agw_config_load_string("d2b.yaml", y, strlen(y), &c, errbuf, ERRLEN);
+    free(y);
+    if (rc)
+        fail_msg("diameter.gx.failure_handling rejected (%d):\n%s", rc, errbuf);
+    assert_int_equal(c.diameter.gx.ccfh, 1);
     agw_config_free(&c);
     /* diameter.gy: the OCS, its defaults and values */
     y = build(S_TOP, "diameter:\n  identity: agw.test\n  realm: test\n"

@@ -362,6 +362,8 @@ static void test_gx_ccr_cca_round_trip(void **state)
                                                    .total = 1ull << 33 };
     cca.monitors[0].has_level = true;
     cca.monitors[0].level = 1;
+    cca.has_ccfh = true;                    /* TS 29.212 5.6.3: CONTINUE */
+    cca.ccfh = 1;
     assert_int_equal(diam_gx_cca_answer(&m, &cca), 0);
     m = wire(m);
     assert_int_equal(diam_gx_cca_decode(m, &cca2), 0);
@@ -372,6 +374,8 @@ static void test_gx_ccr_cca_round_trip(void **state)
     assert_int_equal(cca2.n_triggers, 2);
     assert_int_equal(cca2.triggers[1], DIAM_ET_USAGE_REPORT);
     assert_memory_equal(&cca2.monitors[0], &cca.monitors[0], sizeof(cca.monitors[0]));
+    assert_true(cca2.has_ccfh);
+    assert_int_equal(cca2.ccfh, 1);
     diam_msg_free(m);
 }
 
