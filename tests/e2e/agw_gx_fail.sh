@@ -35,6 +35,14 @@ metric() {
 }
 esm() { metric "xepc_agw_esm_reject_cause_total{cause=\"$1\"}"; }
 enbsim_cause() { awk '$1 == "enbsim:" && $2 == "failed_cause" { print $3; exit }' "$1"; }
+# sim REC ARGS...: diamsim started again with ARGS, the gateway connected
+sim() { diam_sim_stop; sleep 0.5; diam_sim_start "$@"; diam_peer_up; }
+# attach_cause NAME: one UE attaches (enbsim, NAME.out); prints its failure
+attach_cause() {
+    enbsim_run "$E2E_TMP/$1.out" --ues 1 --hold 1 --detach --no-tun --timeout 20
+    sleep 0.5
+    enbsim_cause "$E2E_TMP/$1.out"
+}
 
 # --- 1. the CCA-I's QoS in the activation ----------------------------------
 ip netns exec "$NS_ENB" timeout 120 tshark -q -i "$E_IF" -f sctp -w "$E2E_TMP/s1.pcap" \
@@ -65,40 +73,31 @@ diag "Initial Context Setup NAS APN-AMBR: $amb"
     not_ok "tshark S1: ICS with QCI 8/ARP 2 '${ics:0:40}', APN-AMBR '$amb', E-RAB Modify $mods"
 
 # --- 2. the PCRF refuses the IP-CAN session ---------------------------------
-diam_sim_stop
-sleep 0.5
-diam_sim_start "$REC.2" -c "error gx 5140 exp type=1"
-diam_peer_up
+sim "$REC.2" -c "error gx 5140 exp type=1"
 e29=$(esm 29)
-enbsim_run "$E2E_TMP/e2.out" --ues 1 --hold 1 --detach --no-tun --timeout 20
-sleep 0.5
-[ "$(enbsim_cause "$E2E_TMP/e2.out")" = attach:attach-reject-19 ] && [ "$(esm 29)" = $((e29 + 1)) ] &&
+got=$(attach_cause e2)
+[ "$got" = attach:attach-reject-19 ] && [ "$(esm 29)" = $((e29 + 1)) ] &&
     [ "$(agw_stat gx_pdn_refused)" = 1 ] &&
     ok "CCA-I Experimental-Result 5140: ATTACH REJECT #19 with ESM #29, counted (gx_pdn_refused 1)" ||
-    not_ok "CCA-I 5140: enbsim '$(enbsim_cause "$E2E_TMP/e2.out")', ESM #29 $e29 -> $(esm 29), refused $(agw_stat gx_pdn_refused)"
+    not_ok "CCA-I 5140: enbsim '$got', ESM #29 $e29 -> $(esm 29), refused $(agw_stat gx_pdn_refused)"
 DIAM_REC=$REC.2
 check "no CCR-T for a session the PCRF refused" diam_gx_j "len(ccri)==1 and len(ccrt)==0"
 
 # --- 3. TERMINATE: a silent PCRF, a PCRF down ------------------------------
-diam_sim_stop
-sleep 0.5
-diam_sim_start "$REC.3" -c "silence gx type=1"
-diam_peer_up
+sim "$REC.3" -c "silence gx type=1"
 e34=$(esm 34)
-enbsim_run "$E2E_TMP/e3.out" --ues 1 --hold 1 --detach --no-tun --timeout 20
-sleep 0.5
-[ "$(enbsim_cause "$E2E_TMP/e3.out")" = attach:attach-reject-19 ] && [ "$(esm 34)" = $((e34 + 1)) ] &&
+got=$(attach_cause e3)
+[ "$got" = attach:attach-reject-19 ] && [ "$(esm 34)" = $((e34 + 1)) ] &&
     grep -q "CCR-I unanswered within the Tx timer: TERMINATE" "$E2E_TMP/agwd.log" &&
     ok "a silent PCRF, TERMINATE: the Tx timer (1 s) ends the wait, ATTACH REJECT #19 with ESM #34" ||
-    not_ok "silent PCRF: enbsim '$(enbsim_cause "$E2E_TMP/e3.out")', ESM #34 $e34 -> $(esm 34)"
+    not_ok "silent PCRF: enbsim '$got', ESM #34 $e34 -> $(esm 34)"
 diam_sim_stop
 sleep 0.5
-enbsim_run "$E2E_TMP/e4.out" --ues 1 --hold 1 --detach --no-tun --timeout 20
-sleep 0.5
-[ "$(enbsim_cause "$E2E_TMP/e4.out")" = attach:attach-reject-19 ] && [ "$(esm 34)" = $((e34 + 2)) ] &&
+got=$(attach_cause e4)
+[ "$got" = attach:attach-reject-19 ] && [ "$(esm 34)" = $((e34 + 2)) ] &&
     grep -q "CCR-I answered 3002: TERMINATE" "$E2E_TMP/agwd.log" &&
     ok "the PCRF down (3002 DIAMETER_UNABLE_TO_DELIVER), TERMINATE: ATTACH REJECT #19 with ESM #34" ||
-    not_ok "PCRF down: enbsim '$(enbsim_cause "$E2E_TMP/e4.out")', ESM #34 -> $(esm 34)"
+    not_ok "PCRF down: enbsim '$got', ESM #34 -> $(esm 34)"
 check "the failure handling counted: gx_ccfh_terminate 2" test "$(agw_stat gx_ccfh_terminate)" = 2
 
 # --- 4. TERMINATE on a CCR-U without an answer ------------------------------

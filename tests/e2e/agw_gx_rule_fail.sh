@@ -10,8 +10,10 @@
 # with the rule's Charging-Rule-Report { PCC-Rule-Status INACTIVE,
 # Rule-Failure-Code RESOURCE_ALLOCATION_FAILURE }, decoded by tshark.
 # The CCA-I also authorises a Default-EPS-Bearer-QoS (QCI 8, ARP 2; TS
-# 29.212 4.5.5.0a): the default bearer takes it, and it is not reported
-# back although DEFAULT_EPS_BEARER_QOS_CHANGE is armed.
+# 29.212 4.5.5.0a): the default bearer, whose activation waits for the
+# CCA-I, takes it (no modification toward the UE after the activation),
+# and it is not reported back although DEFAULT_EPS_BEARER_QOS_CHANGE is
+# armed (agw_gx_fail.sh decodes the activation with tshark).
 # Then the same UE attaches again and refuses the bearer itself (enbsim
 # --bearer-reject ue:26: the eNB sets the E-RAB up, the UE answers
 # ACTIVATE DEDICATED EPS BEARER CONTEXT REJECT #26, TS 24.301 6.4.2.4):
@@ -43,9 +45,10 @@ grep -q "^pdn ebi 5 .* state active" <<<"$show" && ! grep -q "^bearer" <<<"$show
     ok "the bearer is gone, the UE's PDN connection stays" ||
     { not_ok "ue show after the failure"; sed 's/^/# /' <<<"$show"; }
 grep -q "^pdn ebi 5 .* qci 8 " <<<"$show" &&
-    grep -q "default bearer QoS from the PCRF: QCI 9 -> 8, ARP 15 -> 2" "$E2E_TMP/agwd.log" &&
+    grep -q "default bearer QoS from the PCRF: QCI 9 -> 8, ARP 15 -> 2$" "$E2E_TMP/agwd.log" &&
+    ! grep -q "default bearer QoS from the PCRF: .*(to the UE)" "$E2E_TMP/agwd.log" &&
     diam_gx_j "not with_(20)" &&
-    ok "the CCA-I's Default-EPS-Bearer-QoS (QCI 8, ARP 2) is the default bearer's, not reported back" ||
+    ok "the CCA-I's Default-EPS-Bearer-QoS (QCI 8, ARP 2) is in the default bearer's activation (no modification after it), not reported back" ||
     { not_ok "default bearer QoS from the CCA-I"; grep "^pdn" <<<"$show" | sed 's/^/# /'; grep "QoS from the PCRF" "$E2E_TMP/agwd.log" | sed 's/^/# /'; }
 kill -TERM "$EV"
 wait "$EV"
