@@ -65,6 +65,7 @@ struct fault {                          /* error answers, silence */
     uint32_t code;                      /* 0 = silence */
     bool exp;
     int count;                          /* < 0 forever */
+    uint32_t skip;                      /* matching requests let through first */
 };
 
 struct timed {                          /* rar / clr / idr at a time */
@@ -421,8 +422,8 @@ static int script_line(struct sim *s, const char *text)
          * authorises the reported values (TS 29.212 4.5.5.0a, 4.5.5.7) */
         s->accept_qos = true;
     } else if (!strcmp(cmd, "error") || !strcmp(cmd, "silence")) {
-        /* error air|ulr|pur|gx|gy CODE [exp] [count=N] [type=1..3]
-         * silence air|ulr|pur|gx|gy [count=N] [type=1..3] */
+        /* error air|ulr|pur|gx|gy CODE [exp] [count=N] [type=1..3] [skip=N]
+         * silence air|ulr|pur|gx|gy [count=N] [type=1..3] [skip=N] */
         bool err = !strcmp(cmd, "error");
         if (l.n < (err ? 3 : 2) || s->n_faults == MAX_FAULTS)
             return -EINVAL;
@@ -437,6 +438,8 @@ static int script_line(struct sim *s, const char *text)
         uint32_t c;
         f->count = (v = sim_kv(&l, 2, "count", 0)) && sim_u32(v, &c) ? (int)c : -1;
         if ((v = sim_kv(&l, 2, "type", 0)) && !sim_u32(v, &f->cc_type))
+            return -EINVAL;
+        if ((v = sim_kv(&l, 2, "skip", 0)) && !sim_u32(v, &f->skip))
             return -EINVAL;
         s->n_faults++;
     } else if (!strcmp(cmd, "rar") || !strcmp(cmd, "clr") || !strcmp(cmd, "idr")) {
@@ -490,6 +493,10 @@ static struct fault *take_fault(struct sim *s, const char *cmd, uint32_t cc_type
         struct fault *f = &s->faults[i];
         if (f->count == 0 || strcmp(f->cmd, cmd) || (f->cc_type && f->cc_type != cc_type))
             continue;
+        if (f->skip) {
+            f->skip--;      /* this one answered as usual */
+            continue;
+        }
         if (f->count > 0)
             f->count--;
         return f;
@@ -1140,8 +1147,8 @@ static void usage(FILE *f)
           "             [final=terminate|redirect|restrict] [redirect=URL] [filter=ID]\n"
           "             [restrict=\"IPFilterRule\"]\n"
           "  ccfh [gx|gy] terminate|continue|retry   (Gy when not named)\n"
-          "  error air|ulr|pur|gx|gy CODE [exp] [count=N] [type=1|2|3]\n"
-          "  silence air|ulr|pur|gx|gy [count=N] [type=1|2|3]\n"
+          "  error air|ulr|pur|gx|gy CODE [exp] [count=N] [type=1|2|3] [skip=N]\n"
+          "  silence air|ulr|pur|gx|gy [count=N] [type=1|2|3] [skip=N]\n"
           "  rar at=S gx IMSI [install=N]... [remove=N]... [release=CAUSE]\n"
           "             [trigger=N]...\n"
           "  rar at=S gy IMSI [rg=N]\n"

@@ -207,10 +207,13 @@ void esm_gx_answered(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p, 
         emm_attach_pdn_ready(ctx, ue, p, cause);
         return;
     }
-    if (cause) {
+    if (cause || !ue->s1 || ue->emm != EMM_REGISTERED) {
+        /* refused, or the UE went meanwhile (idle, detaching): it asks
+         * again if it still wants it (TS 24.301 6.5.1.6, T3482) */
         pgw_pdn_release(ctx, ue, p);
         ue_store_mark(ctx, ue);
-        pdn_conn_reject(ctx, ue, pti, cause);
+        if (cause && ue->s1)
+            pdn_conn_reject(ctx, ue, pti, cause);
         return;
     }
     ue_store_mark(ctx, ue);
