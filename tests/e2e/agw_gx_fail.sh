@@ -12,16 +12,19 @@
 # (#19, ESM #34); a CCR-U the PCRF leaves unanswered detaches the UE and
 # sends the CCR-T.  continue: with the PCRF down the UE attaches on the
 # local policy (policy.static drops UDP from port 7000; the rest passes).
-# Last, the RAA of an RAR leaves after the commit of what it applied: the
+# The RAA of an RAR leaves after the commit of what it applied: the
 # daemon killed at that step (XEPC_AGW_FAULT=gx-r-committed) sent no RAA,
-# and after the restart the RAR's rule is the session's.
+# and after the restart the RAR's rule is the session's.  Last, the daemon
+# killed while an attach waits for its CCA-I: nothing of that PDN
+# connection is stored, and after the restart its Gx session is ended
+# with a CCR-T and the datapath has no session left.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/agw_lib.sh"
 source "$(dirname "$0")/diam_lib.sh"
 
 DIAM_NEEDS="tshark curl"
 DIAM_GX_EXTRA="    tx_timeout: 1s"
-AGW_SUB_APNS="internet;ims" diam_gx_setup 14 gx
+AGW_SUB_APNS="internet;ims" diam_gx_setup 16 gx
 cat >>"$AGW_CONF" <<EOT
 policy:
   rules:
@@ -167,5 +170,45 @@ wait "$EV" 2>/dev/null
 agw_start || not_ok "xepc-agwd restart"
 check "after the restart the RAR's rule is the session's (stored before the RAA)" \
     bash -c "sqlite3 '$AGW_DB' 'SELECT hex(rules) FROM gx_session' | grep -q \"\$(printf blk | xxd -p | tr a-f A-F)\""
+agw_stop TERM
+
+# --- 7. killed while the attach waits for its CCA-I --------------------------
+# the UE's stored context of part 6 goes first (a detach), then a Tx timer
+# of 20 s: the CCR-I left unanswered, xepc-agwd killed during the wait
+sed -i 's/^    tx_timeout: 1s$/    tx_timeout: 20s/' "$AGW_CONF"
+sim "$REC.7" -c "silence gx type=1 skip=1 count=1"
+DIAM_REC=$REC.7
+agw_start || not_ok "xepc-agwd start (wait)"
+diam_peer_up
+enbsim_bg "$E2E_TMP/e7.out" --ues 1 --no-tun --hold 1 --detach --timeout 60
+EV=$ENBSIM_PID
+diam_gx_wait "len(ccri)==1" 300
+wait "$EV" 2>/dev/null      # the first attach and detach (its CCR-T)
+enbsim_bg "$E2E_TMP/e8.out" --ues 1 --no-tun --hold -1 --timeout 60
+EV=$ENBSIM_PID
+diam_gx_wait "len(ccri)==2" 300
+sleep 1
+agw_stop KILL
+kill -TERM "$EV" 2>/dev/null
+wait "$EV" 2>/dev/null
+sid=$(python3 -c "
+import json,sys
+l=[json.loads(x)['msg'] for x in open(sys.argv[1]) if x.strip()]
+print([m['sid'] for m in l if m.get('cmd')=='CCR' and m.get('cc_type')==1][-1])" "$REC.7")
+npdn=$(sqlite3 "$AGW_DB" "SELECT count(*) FROM pdn_session")
+[ -n "$sid" ] && [ "$npdn" = 0 ] &&
+    ok "killed while the attach waited for its CCA-I: no PDN connection stored" ||
+    not_ok "mid-wait kill: CCR-I '$sid', pdn_session rows $npdn"
+agw_start || not_ok "xepc-agwd restart (wait)"
+diam_peer_up
+diam_gx_wait "any(m['sid']=='$sid' for m in ccrt)" 300
+check "after the restart the waiting PDN connection's Gx session is ended (CCR-T of its Session-Id), its row gone" \
+    bash -c "grep -q 'Gx sessions restored, 1 without a PDN connection' '$E2E_TMP/agwd.log' &&
+             python3 -c \"
+import json,sys
+l=[json.loads(x)['msg'] for x in open('$REC.7') if x.strip()]
+sys.exit(0 if [m for m in l if m.get('cmd')=='CCR' and m.get('cc_type')==3 and m['sid']=='$sid'] else 1)\" &&
+             [ \$(sqlite3 '$AGW_DB' 'SELECT count(*) FROM gx_session') = 0 ] &&
+             ip netns exec $NS_GW $XEPCCTL session list --pin-dir $PIN | grep -qx '0 sessions'"
 agw_stop TERM
 exit $((TAP_FAILED > 0))
