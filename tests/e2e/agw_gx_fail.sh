@@ -145,7 +145,9 @@ for _ in 1 2 3; do got=$(diam_flow "$UE_IP" 3 500 20); [ "$got" = "3 1500" ] && 
 got7=$(diam_flow "$UE_IP" 3 500 20 7000)
 [ "$got" = "3 1500" ] && [ "$got7" = "0 0" ] &&
     ok "traffic on the local policy: 3 datagrams pass, those from port 7000 are dropped (policy.static)" ||
-    { not_ok "local policy traffic: '$got' (want 3 1500), port 7000 '$got7' (want 0 0)"; grep -E "pcef|PCC rule|CONTINUE" "$E2E_TMP/agwd.log" | tail -4 | sed 's/^/# /'; }
+    { not_ok "local policy traffic: '$got' (want 3 1500), port 7000 '$got7' (want 0 0)"
+      grep -E "CONTINUE|local policy" "$E2E_TMP/agwd.log" | tail -3 | sed 's/^/# /'
+      ip netns exec "$NS_GW" "$XEPCCTL" session list --pin-dir "$PIN" | sed 's/^/# /'; }
 diam_ue_down
 agw_stop TERM
 
