@@ -23,23 +23,6 @@ diam_gx_setup 12 gx
 REC=$E2E_TMP/pcrf.jsonl
 diam_sim_start "$REC" -c "monitor key=mk1 bytes=2000"
 
-start() {
-    if [ -n "$1" ]; then export XEPC_AGW_FAULT=$1; else unset XEPC_AGW_FAULT; fi
-    agw_start || not_ok "xepc-agwd start ($1)"
-    unset XEPC_AGW_FAULT
-}
-killed() {
-    for _ in $(seq 300); do kill -0 "$AGW_PID" 2>/dev/null || break; sleep 0.1; done
-    if kill -0 "$AGW_PID" 2>/dev/null; then
-        agw_stop KILL
-        return 1
-    fi
-    wait "$AGW_PID" 2>/dev/null
-    AGW_PID=""
-    grep -q "SIGKILL at $1 " "$E2E_TMP/agwd.log"
-}
-ccrs() { grep -c '"app":"gx","cmd":"CCR".*"cc_type":'"$1"'[,}]' "$REC"; }
-wait_ccrs() { for _ in $(seq 300); do [ "$(ccrs "$1")" -ge "$2" ] && return 0; sleep 0.1; done; return 1; }
 # mk1's usage in the Gx CCRs the PCRF counted (neither duplicate nor unanswered)
 counted() {
     diam_gx_j "sum(x['usu']['total'] for m in gx if m.get('cmd')=='CCR' and not m.get('dup')
@@ -51,47 +34,33 @@ dups() {
         { diam_gx_j "print('# CCR-Ts:', [(m.get('cc_number'),m.get('dup'),m.get('retransmit')) for m in ccrt]) or False"; return 1; }
 }
 
-start gx-u-committed
-diam_peer_up
+diam_fault_start gx-u-committed
 diam_ue_up 60
 [ -n "$UE_IP" ] || not_ok "the UE attached"
 for _ in $(seq 100); do grep -q "monitoring key mk1: 2000 bytes granted" "$E2E_TMP/agwd.log" && break; sleep 0.1; done
 a=$(diam_flow "$UE_IP" 3 1000 20 "" 2)
-check "step 1: mk1's CCR-U journalled and committed, xepc-agwd killed before it left" killed gx-u-committed
-check "  ... and the PCRF got no CCR-U" test "$(ccrs 2)" = 0
-start gx-u-received
-diam_peer_up
-check "step 2: the CCR-U sent at the start (T flag), killed with its answer unhandled" killed gx-u-received
-start gx-u-applied
-diam_peer_up
-check "step 3: sent again, its answer applied, killed before the commit" killed gx-u-applied
-start ""
-diam_peer_up
-wait_ccrs 2 3
+check "step 1: mk1's CCR-U journalled and committed, xepc-agwd killed before it left" \
+    diam_fault_killed gx-u-committed
+check "  ... and the PCRF got no CCR-U" test "$(diam_ccrs gx 2)" = 0
+diam_fault_step "step 2: the CCR-U sent at the start (T flag), killed with its answer unhandled" gx-u-received
+diam_fault_step "step 3: sent again, its answer applied, killed before the commit" gx-u-applied
+diam_fault_start ""
+diam_wait_ccrs gx 2 3
 check "the one CCR-U sent 3 times, the PCRF counted it once (2 duplicates answered alike)" \
     diam_gx_j "[(m.get('retransmit',False),bool(m.get('dup')),m['cc_number']) for m in ccru]==
                [(True,False,1),(True,True,1),(True,True,1)]"
 
 agw_stop TERM
 n0=$(grep -c "set up on assoc" "$E2E_TMP/agwd.log")
-start gx-t-committed
-diam_peer_up
+diam_fault_start gx-t-committed
 b=$(diam_flow "$UE_IP" 2 1000 20 "" 2)
-for _ in $(seq 300); do [ "$(grep -c "set up on assoc" "$E2E_TMP/agwd.log")" -gt "$n0" ] && break; sleep 0.1; done
+diam_s1_back "$n0"
 diam_ue_down
-check "step 4: the CCR-T journalled and committed, killed before it left" killed gx-t-committed
-start gx-t-received
-diam_peer_up
-check "step 5: the CCR-T sent at the start, killed with its answer unhandled" killed gx-t-received
-start gx-t-applied
-diam_peer_up
-check "step 6: sent again, its answer applied, killed before the commit" killed gx-t-applied
-start ""
-diam_peer_up
-for _ in $(seq 100); do
-    [ "$(sqlite3 "$AGW_DB" "SELECT COUNT(*) FROM ccr_journal")" = 0 ] && break
-    sleep 0.1
-done
+check "step 4: the CCR-T journalled and committed, killed before it left" diam_fault_killed gx-t-committed
+diam_fault_step "step 5: the CCR-T sent at the start, killed with its answer unhandled" gx-t-received
+diam_fault_step "step 6: sent again, its answer applied, killed before the commit" gx-t-applied
+diam_fault_start ""
+diam_journal_empty
 check "the CCR-T: 3 times, the PCRF counted it once" dups 3 "[False,True,True]"
 check "the journal is empty: every request answered" \
     test "$(sqlite3 "$AGW_DB" "SELECT COUNT(*) FROM ccr_journal")" = 0

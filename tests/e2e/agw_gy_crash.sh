@@ -29,50 +29,24 @@ diam_gx_setup 13 gy
 REC=$E2E_TMP/ocs.jsonl
 diam_sim_start "$REC" -c "quota * rg=1 total=100000000 grant=4000 threshold=1000"
 
-# start FAULT: xepc-agwd armed to kill itself at FAULT ("" = not armed)
-start() {
-    if [ -n "$1" ]; then export XEPC_AGW_FAULT=$1; else unset XEPC_AGW_FAULT; fi
-    agw_start || not_ok "xepc-agwd start ($1)"
-    unset XEPC_AGW_FAULT
-}
-# killed POINT: xepc-agwd killed itself at POINT (bounded wait)
-killed() {
-    for _ in $(seq 300); do kill -0 "$AGW_PID" 2>/dev/null || break; sleep 0.1; done
-    if kill -0 "$AGW_PID" 2>/dev/null; then
-        agw_stop KILL
-        return 1
-    fi
-    wait "$AGW_PID" 2>/dev/null
-    AGW_PID=""
-    grep -q "SIGKILL at $1 " "$E2E_TMP/agwd.log"
-}
-# ccrs TYPE: how many Gy CCRs of TYPE (2 U, 3 T) diamsim got
-ccrs() { grep -c '"app":"gy","cmd":"CCR".*"cc_type":'"$1"'[,}]' "$REC"; }
-# until diamsim got N CCRs of TYPE
-wait_ccrs() { for _ in $(seq 300); do [ "$(ccrs "$1")" -ge "$2" ] && return 0; sleep 0.1; done; return 1; }
 # what the OCS counted: the USUs of the requests neither duplicate nor left unanswered
 counted() {
     diam_j "$REC" "sum(usu(m) for m in ccr('$IMSI') if not m.get('dup') and not m.get('silenced'))==$1"
 }
 
-start gy-u-committed
-diam_peer_up
+diam_fault_start gy-u-committed
 diam_ue_up 60
 [ -n "$UE_IP" ] || not_ok "the UE attached"
 a=$(diam_flow "$UE_IP" 3 1000 20 "" 2)
-check "step 1: the CCR-U journalled and committed, xepc-agwd killed before it left" killed gy-u-committed
-check "  ... and the OCS got no CCR-U" test "$(ccrs 2)" = 0
+check "step 1: the CCR-U journalled and committed, xepc-agwd killed before it left" \
+    diam_fault_killed gy-u-committed
+check "  ... and the OCS got no CCR-U" test "$(diam_ccrs gy 2)" = 0
 
-start gy-u-received
-diam_peer_up
-check "step 2: the CCR-U sent at the start (T flag, the same number), killed with its answer unhandled" \
-    killed gy-u-received
-start gy-u-applied
-diam_peer_up
-check "step 3: sent again, its answer applied, killed before the commit" killed gy-u-applied
-start ""
-diam_peer_up
-wait_ccrs 2 3
+diam_fault_step "step 2: the CCR-U sent at the start (T flag, the same number), killed with its answer unhandled" \
+    gy-u-received
+diam_fault_step "step 3: sent again, its answer applied, killed before the commit" gy-u-applied
+diam_fault_start ""
+diam_wait_ccrs gy 2 3
 check "after the restarts: the one CCR-U sent 3 times (T flag), the OCS counted it once (2 duplicates answered alike)" \
     diam_j "$REC" "[(m.get('retransmit',False),bool(m.get('dup'))) for m in ccr('$IMSI') if m['cc_type']==2]==
                    [(True,False),(True,True),(True,True)] and
@@ -86,29 +60,20 @@ done
 check "the answer applied once: 7000 granted in all, 4000 left in the kernel (before and after the restart)" \
     test "$(grep -c "rg 1 granted 7000 in all, 4000 left in the kernel" "$E2E_TMP/agwd.log") $(grep -c "rg 1 granted 7000 in all, 7000 left" "$E2E_TMP/agwd.log")" = "2 0"
 b=$(diam_flow "$UE_IP" 5 1000 20 "" 2)
-wait_ccrs 2 4
+diam_wait_ccrs gy 2 4
 
 agw_stop TERM
 n0=$(grep -c "set up on assoc" "$E2E_TMP/agwd.log")
-start gy-t-committed
-diam_peer_up
+diam_fault_start gy-t-committed
 c=$(diam_flow "$UE_IP" 2 1000 20 "" 2)
 # the eNB's S1 back (enbsim reconnects), for the UE's detach
-for _ in $(seq 300); do [ "$(grep -c "set up on assoc" "$E2E_TMP/agwd.log")" -gt "$n0" ] && break; sleep 0.1; done
+diam_s1_back "$n0"
 diam_ue_down
-check "step 4: the CCR-T journalled and committed, killed before it left" killed gy-t-committed
-start gy-t-received
-diam_peer_up
-check "step 5: the CCR-T sent at the start, killed with its answer unhandled" killed gy-t-received
-start gy-t-applied
-diam_peer_up
-check "step 6: sent again, its answer applied, killed before the commit" killed gy-t-applied
-start ""
-diam_peer_up
-for _ in $(seq 100); do
-    [ "$(sqlite3 "$AGW_DB" "SELECT COUNT(*) FROM ccr_journal")" = 0 ] && break
-    sleep 0.1
-done
+check "step 4: the CCR-T journalled and committed, killed before it left" diam_fault_killed gy-t-committed
+diam_fault_step "step 5: the CCR-T sent at the start, killed with its answer unhandled" gy-t-received
+diam_fault_step "step 6: sent again, its answer applied, killed before the commit" gy-t-applied
+diam_fault_start ""
+diam_journal_empty
 check "the CCR-T: 3 times, the OCS counted it once" \
     diam_j "$REC" "[bool(m.get('dup')) for m in ccr('$IMSI') if m['cc_type']==3]==[False,True,True]"
 check "the journal is empty: every request answered, nothing sent again" \

@@ -265,11 +265,73 @@ c,_=s.accept(); c.recv(1000); c.sendall(b'HTTP/1.0 200 OK\r\n\r\nxepc-portal\n')
     done
 }
 
-# Kills what this file started (the EXIT trap, before e2e_cleanup).
+# --- xepc-agwd killed at each step of a request (agw_gy_crash.sh,
+# agw_gx_crash.sh; docs/charging.md "Crash-safe usage reports") -----------
+
+# diam_fault_start FAULT: xepc-agwd armed to kill itself at FAULT
+# (XEPC_AGW_FAULT, docs/agw.md; "" = not armed), then its peer up.
+diam_fault_start() {
+    if [ -n "$1" ]; then export XEPC_AGW_FAULT=$1; else unset XEPC_AGW_FAULT; fi
+    agw_start || not_ok "xepc-agwd start ($1)"
+    unset XEPC_AGW_FAULT
+    diam_peer_up
+}
+
+# diam_fault_killed POINT: xepc-agwd killed itself at POINT (its log says
+# so); killed by the test after 30 s otherwise (false).
+diam_fault_killed() {
+    for _ in $(seq 300); do kill -0 "$AGW_PID" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$AGW_PID" 2>/dev/null; then
+        agw_stop KILL
+        return 1
+    fi
+    wait "$AGW_PID" 2>/dev/null
+    AGW_PID=""
+    grep -q "SIGKILL at $1 " "$E2E_TMP/agwd.log"
+}
+
+# diam_fault_step DESC POINT: started armed at POINT, the check DESC that
+# it killed itself there (the request it sends again at the start leads
+# to POINT).
+diam_fault_step() {
+    diam_fault_start "$2"
+    check "$1" diam_fault_killed "$2"
+}
+
+# diam_ccrs APP TYPE: how many CCRs of APP (gx, gy) and CC-Request-Type
+# (1 I, 2 U, 3 T) diamsim recorded (DIAM_REC); diam_wait_ccrs APP TYPE N:
+# until N (30 s).
+diam_ccrs() { grep -c '"app":"'"$1"'","cmd":"CCR".*"cc_type":'"$2"'[,}]' "$DIAM_REC"; }
+diam_wait_ccrs() {
+    for _ in $(seq 300); do [ "$(diam_ccrs "$1" "$2")" -ge "$3" ] && return 0; sleep 0.1; done
+    return 1
+}
+
+# diam_journal_empty: until the gateway's ccr_journal is empty (10 s):
+# every request it journalled was answered.
+diam_journal_empty() {
+    for _ in $(seq 100); do
+        [ "$(sqlite3 "$AGW_DB" "SELECT COUNT(*) FROM ccr_journal")" = 0 ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# diam_s1_back N0: until the gateway's log has more than N0 S1 Setups
+# (30 s): enbsim's eNB reconnected after a restart of xepc-agwd.
+diam_s1_back() {
+    for _ in $(seq 300); do
+        [ "$(grep -c "set up on assoc" "$E2E_TMP/agwd.log")" -gt "$1" ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# Kills what this file started, and whatever else a script recorded in a
+# $E2E_TMP/NAME.bgpid (the EXIT trap, before e2e_cleanup).
 diam_cleanup() {
     local f
-    for f in "$E2E_TMP"/diamsim.bgpid "$E2E_TMP"/tshark.bgpid "$E2E_TMP"/ue.bgpid \
-        "$E2E_TMP"/portal.bgpid; do
+    for f in "$E2E_TMP"/*.bgpid; do
         [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
     done
     return 0
