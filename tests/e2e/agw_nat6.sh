@@ -118,15 +118,7 @@ e2e_wait_capturing "$E2E_TMP/tshark.log" || diag "tshark did not say it captures
 # "Capturing on" came before packets did in one loaded run (the paging
 # missing from the capture): a ping from the gateway to the eNB marks the
 # moment the capture is known to hold what follows
-capture_holds_marker() {
-    for _ in $(seq 60); do
-        in_gw ping -c 1 -W 1 $ENB_ADDR >/dev/null 2>&1
-        [ "$(tshark -r "$CAP" -Y icmp 2>/dev/null | wc -l)" -ge 1 ] && return 0
-        sleep 0.5
-    done
-    return 1
-}
-capture_holds_marker || diag "the capture shows no marker after 30 s"
+e2e_capture_marked "$CAP" || diag "the capture shows no marker after 30 s"
 # 10 echo requests 50 ms apart: the first ones wait in the datapath (tc_ue
 # keeps at most 16 per UE) while the UE is paged and comes back
 in_pdn ping -6 -c 10 -i 0.05 -W 8 "$UE6" >"$E2E_TMP/ping.txt" 2>&1

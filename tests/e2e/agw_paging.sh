@@ -116,10 +116,11 @@ wait_idle() {
 check "the UE went ECM-IDLE after a second without traffic" wait_idle "$UE0_IP"
 paged0=$(agw_stat paging_started)
 CAP=$E2E_TMP/paging.pcap
-ip netns exec "$NS_ENB" timeout 30 tshark -q -i "$E_IF" -f sctp -w "$CAP" >"$E2E_TMP/tshark.log" 2>&1 &
+ip netns exec "$NS_ENB" timeout 60 tshark -q -i "$E_IF" -f "sctp or icmp" -w "$CAP" >"$E2E_TMP/tshark.log" 2>&1 &
 TSHARK_PID=$!
 e2e_wait_capturing "$E2E_TMP/tshark.log"
-sleep 0.3
+# "Capturing on" is no proof that the capture gets packets yet: a marker is
+e2e_capture_marked "$CAP" || diag "the capture shows no marker after 30 s"
 # 10 packets, 50 ms apart: the first ones wait in the datapath (bound: 16
 # per UE) while the UE is paged and comes back
 in_pdn ping -c 10 -i 0.05 -W 8 "$UE0_IP" >"$E2E_TMP/ping1.txt" 2>&1

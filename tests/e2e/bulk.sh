@@ -13,8 +13,6 @@ e2e_require
 trap e2e_cleanup EXIT INT TERM
 tap_plan 16
 PROBE="$PY $E2E_ROOT/tests/e2e/ipv6_probe.py"
-GW6=2001:db8:2::1
-PDN6=2001:db8:2::2
 
 check "topology: three namespaces, two veth links" e2e_topology
 check "dp up in routed mode" e2e_dp_up routed
@@ -100,21 +98,7 @@ check "bulk refuses rules with mbr= and quotas no rule charges, and a bulk that 
     refused_leaves_nothing
 
 # --- IPv6 (issue 13 section 4) -----------------------------------------------
-ipv6_on() {
-    # lib.sh turns IPv6 off everywhere; the gateway and the PDN get it back
-    for ns in "$NS_GW" "$NS_PDN"; do
-        ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 \
-            net.ipv6.conf.default.disable_ipv6=0 || return 1
-    done
-    in_gw sysctl -qw net.ipv6.conf."$G_IF".disable_ipv6=0 net.ipv6.conf.lo.disable_ipv6=0 &&
-        in_pdn sysctl -qw net.ipv6.conf."$P_IF".disable_ipv6=0 net.ipv6.conf.lo.disable_ipv6=0 &&
-        in_gw sysctl -qw net.ipv6.conf.all.forwarding=1 &&
-        in_gw ip -6 addr add $GW6/64 dev "$G_IF" nodad &&
-        in_pdn ip -6 addr add $PDN6/64 dev "$P_IF" nodad &&
-        in_pdn ip -6 route add 2001:db8:46::/47 via $GW6 &&
-        in_gw ping -6 -c1 -W2 $PDN6 >/dev/null
-}
-check "IPv6 on SGi, the bulk UEs' prefixes routed to the gateway" ipv6_on
+check "IPv6 on SGi, the bulk UEs' prefixes routed to the gateway" e2e_sgi6_on 2001:db8:46::/47
 check "session bulk: 100 IPv4v6 sessions (--ue6 2001:db8:46::/64) with AMBR, rules and a quota" \
     xepcctl session bulk --count 100 --teid 0x2a0 --ue 10.45.4.0 --ue6 2001:db8:46::/64 \
         --enb $ENB_ADDR --dl-teid 0xa00 --ul-ambr 50M --dl-ambr 50M \

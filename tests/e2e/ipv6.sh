@@ -12,25 +12,9 @@ trap e2e_cleanup EXIT INT TERM
 tap_plan 15
 PROBE="$PY $E2E_ROOT/tests/e2e/ipv6_probe.py"
 UE6_PFX=2001:db8:45:2::
-GW6=2001:db8:2::1
-PDN6=2001:db8:2::2
 
 check "topology" e2e_topology
-ipv6_on() {
-    # lib.sh turns IPv6 off everywhere; the gateway and the PDN get it back
-    for ns in "$NS_GW" "$NS_PDN"; do
-        ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 \
-            net.ipv6.conf.default.disable_ipv6=0 || return 1
-    done
-    in_gw sysctl -qw net.ipv6.conf."$G_IF".disable_ipv6=0 net.ipv6.conf.lo.disable_ipv6=0 &&
-        in_pdn sysctl -qw net.ipv6.conf."$P_IF".disable_ipv6=0 net.ipv6.conf.lo.disable_ipv6=0 &&
-        in_gw sysctl -qw net.ipv6.conf.all.forwarding=1 &&
-        in_gw ip -6 addr add $GW6/64 dev "$G_IF" nodad &&
-        in_pdn ip -6 addr add $PDN6/64 dev "$P_IF" nodad &&
-        in_pdn ip -6 route add 2001:db8:45::/48 via $GW6 &&
-        in_gw ping -6 -c1 -W2 $PDN6 >/dev/null
-}
-check "IPv6 on SGi: gateway $GW6, PDN $PDN6, UE prefixes routed to the gateway" ipv6_on
+check "IPv6 on SGi: gateway $GW6, PDN $PDN6, UE prefixes routed to the gateway" e2e_sgi6_on 2001:db8:45::/48
 check "dp up (routed)" e2e_dp_up routed
 
 e2e_capture_start "$E2E_TMP/ra.pcap"

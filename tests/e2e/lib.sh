@@ -267,6 +267,29 @@ e2e_iperf() {
     [ $rc = 0 ] && grep -q receiver "$E2E_TMP/iperf-c.log"
 }
 
+# IPv6 on SGi (bulk.sh, ipv6.sh): the gateway's and the PDN host's
+# addresses.  e2e_sgi6_on PREFIX...: lib.sh turns IPv6 off everywhere; the
+# gateway and the PDN host get it back on SGi (GW6 - PDN6, forwarding on
+# the gateway), each PREFIX (the UEs') routed from the PDN to the gateway.
+GW6=2001:db8:2::1
+PDN6=2001:db8:2::2
+e2e_sgi6_on() {
+    local ns p
+    for ns in "$NS_GW" "$NS_PDN"; do
+        ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 \
+            net.ipv6.conf.default.disable_ipv6=0 || return 1
+    done
+    in_gw sysctl -qw net.ipv6.conf."$G_IF".disable_ipv6=0 net.ipv6.conf.lo.disable_ipv6=0 &&
+        in_pdn sysctl -qw net.ipv6.conf."$P_IF".disable_ipv6=0 net.ipv6.conf.lo.disable_ipv6=0 &&
+        in_gw sysctl -qw net.ipv6.conf.all.forwarding=1 &&
+        in_gw ip -6 addr add $GW6/64 dev "$G_IF" nodad &&
+        in_pdn ip -6 addr add $PDN6/64 dev "$P_IF" nodad || return 1
+    for p in "$@"; do
+        in_pdn ip -6 route add "$p" via $GW6 || return 1
+    done
+    in_gw ping -6 -c1 -W2 $PDN6 >/dev/null
+}
+
 # e2e_wait_capturing LOG: until the tshark writing LOG says it captures
 # (at most 30 s: tshark takes seconds to start on a loaded machine);
 # false if it never did.
@@ -274,6 +297,19 @@ e2e_wait_capturing() {
     for _ in $(seq 300); do
         grep -q "Capturing on" "$1" 2>/dev/null && return 0
         sleep 0.1
+    done
+    return 1
+}
+
+# e2e_capture_marked CAP: until the capture CAP (being written by a tshark
+# on the S1 link whose filter takes ICMP) holds a ping from the gateway to
+# the eNB (30 s): tshark's "Capturing on" can come before it gets packets
+# on a loaded machine, and what the test sends first would be missing.
+e2e_capture_marked() {
+    for _ in $(seq 60); do
+        in_gw ping -c 1 -W 1 "$ENB_ADDR" >/dev/null 2>&1
+        [ "$(tshark -r "$1" -Y icmp 2>/dev/null | wc -l)" -ge 1 ] && return 0
+        sleep 0.5
     done
     return 1
 }
