@@ -13,28 +13,11 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/agw_lib.sh"
 
-e2e_require
-agw_require
-command -v tshark >/dev/null || skip_all "tshark missing"
-trap e2e_cleanup EXIT
-tap_plan 27
-
-e2e_topology || { not_ok "topology"; exit 1; }
-agw_config
-# short ESM timers, readable NAS (null ciphering), QCIs a UE may ask for on ims
-sed -i -e 's/^  t3470: 2s$/  t3470: 2s\n  t3485: 1s\n  t3486: 1s\n  t3495: 1s/' \
-    -e 's/^    pcscf: \[10.46.0.1\]$/    pcscf: [10.46.0.1]\n    bearer_qcis: [1, 2, 8]/' "$AGW_CONF"
+# short ESM timers, QCIs a UE may ask for on ims
+AGW_NEEDS=tshark agw_bearer_setup 27 2 '\n  t3485: 1s\n  t3486: 1s\n  t3495: 1s'
+sed -i -e 's/^    pcscf: \[10.46.0.1\]$/    pcscf: [10.46.0.1]\n    bearer_qcis: [1, 2, 8]/' "$AGW_CONF"
 in_pdn ip route add 10.46.0.0/24 via $SGI_ADDR
-agw_subscribers 2 || not_ok "subscriber import"
-IMSI=$(awk -F, 'NR == 2 {print $1}' "$E2E_TMP/subs.csv")
-CAP=$E2E_TMP/s1.pcap
-ip netns exec "$NS_ENB" timeout 300 tshark -q -i "$E_IF" -f "sctp or udp port 2152" -w "$CAP" \
-    >"$E2E_TMP/tshark.log" 2>&1 &
-TSHARK_PID=$!
-for _ in $(seq 50); do
-    grep -q "Capturing on" "$E2E_TMP/tshark.log" 2>/dev/null && break
-    sleep 0.1
-done
+agw_s1_capture 300 "sctp or udp port 2152"
 # on a loaded machine the BPF verifier alone takes a minute: wait longer
 # than agw_start does as long as the daemon lives
 agw_start_slow() {
@@ -49,19 +32,9 @@ agw_start_slow() {
 agw_start_slow || { not_ok "xepc-agwd start"; exit 1; }
 
 show() { agwctl ue show "$IMSI"; }
-# bearer_val EBI FIELD: a field of the bearer's line in `ue show`
-bearer_val() {
-    show | awk -v e="$1" -v f="$2" '$1 == "bearer" && $3 == e && $4 == "linked" {
-        for (i = 4; i < NF; i++) if ($i == f) { print $(i + 1); exit } }'
-}
-# usage_val EBI FIELD: the bearer's datapath usage
-usage_val() {
-    show | awk -v e="$1" -v f="$2" '$1 == "bearer" && $3 == e && $4 == "usage" {
-        for (i = 4; i < NF; i++) if ($i == f) { print $(i + 1); exit } }'
-}
 wait_state() {
     for _ in $(seq 80); do
-        [ "$(bearer_val "$1" state)" = "$2" ] && return 0
+        [ "$(agw_bearer_val "$1" state)" = "$2" ] && return 0
         sleep 0.1
     done
     show | sed 's/^/# /'
@@ -98,27 +71,27 @@ wait_state 6 active && ok "the UE accepted the dedicated bearer (ue show: state 
     not_ok "dedicated bearer not active"
 check "ue show lists its TFT filter" \
     bash -c "$XEPCCTL ue show $IMSI --socket $AGW_SOCK | grep -q '^bearer ebi 6 filter 0 prec 1 dir both permit out udp from any to 10.45.0.0/16 49152-65535'"
-BEARER_TEID=$(bearer_val 6 dl_teid)
+BEARER_TEID=$(agw_bearer_val 6 dl_teid)
 [ -n "$BEARER_TEID" ] && [ "$BEARER_TEID" != 0x00000000 ] && [ "$BEARER_TEID" != "$DEF_TEID" ] &&
     ok "the bearer has its own eNB TEID ($BEARER_TEID)" || not_ok "bearer dl_teid '$BEARER_TEID'"
 send_udp "$UE_IP" 50001 5
 send_udp "$UE_IP" 40001 5
 sleep 0.3
-[ "$(usage_val 6 dl_pkts)" = 5 ] && ok "the 5 packets to port 50001 counted on the dedicated bearer" ||
-    not_ok "bearer dl_pkts $(usage_val 6 dl_pkts), wanted 5"
+[ "$(agw_bearer_usage 6 dl_pkts)" = 5 ] && ok "the 5 packets to port 50001 counted on the dedicated bearer" ||
+    not_ok "bearer dl_pkts $(agw_bearer_usage 6 dl_pkts), wanted 5"
 
 # --- 2. modification: the filter moves to ports 40000-40010 -----------------
 out=$(agwctl ue bearer modify "$IMSI" 6 --gbr-ul 2M --gbr-dl 2M \
     --tft 'permit out udp from any to 10.45.0.0/16 40000-40010' 2>&1)
 [ "$out" = "ebi 6" ] || diag "bearer modify: $out"
 agw_wait_stat bearer_modified 1 80 && wait_state 6 active &&
-    [ "$(bearer_val 6 gbr)" = ul ] && show | grep -q '^bearer ebi 6 .* gbr ul 2000000 dl 2000000' &&
+    [ "$(agw_bearer_val 6 gbr)" = ul ] && show | grep -q '^bearer ebi 6 .* gbr ul 2000000 dl 2000000' &&
     ok "modification accepted: new GBR in ue show" || not_ok "bearer modification"
 send_udp "$UE_IP" 40002 4
 send_udp "$UE_IP" 50002 4
 sleep 0.3
-[ "$(usage_val 6 dl_pkts)" = 9 ] && ok "after the modification port 40002 goes to the bearer, 50002 not" ||
-    not_ok "bearer dl_pkts $(usage_val 6 dl_pkts), wanted 9"
+[ "$(agw_bearer_usage 6 dl_pkts)" = 9 ] && ok "after the modification port 40002 goes to the bearer, 50002 not" ||
+    not_ok "bearer dl_pkts $(agw_bearer_usage 6 dl_pkts), wanted 9"
 
 # --- 3. deactivation ----------------------------------------------------------
 out=$(agwctl ue bearer delete "$IMSI" 6 2>&1)
@@ -145,8 +118,8 @@ for i in range(3):
     s.sendto(b'w' * 80, ('$UE_IP', 33333))
 "
 sleep 0.3
-[ "$(usage_val 6 dl_pkts)" = 3 ] && ok "after the restart the TFT still steers (remote port 7050 -> bearer)" ||
-    not_ok "bearer dl_pkts after restart: $(usage_val 6 dl_pkts)"
+[ "$(agw_bearer_usage 6 dl_pkts)" = 3 ] && ok "after the restart the TFT still steers (remote port 7050 -> bearer)" ||
+    not_ok "bearer dl_pkts after restart: $(agw_bearer_usage 6 dl_pkts)"
 kill -TERM "$ENBSIM_PID"
 wait "$ENBSIM_PID"
 rc=$?
@@ -200,8 +173,8 @@ for i in range(300):
     s.sendto(b'r' * 972, ('$IMS_IP', 49152))
 "
 sleep 0.3
-v_pk=$(usage_val 6 dl_pkts)
-v_dr=$(usage_val 6 dl_drops)
+v_pk=$(agw_bearer_usage 6 dl_pkts)
+v_dr=$(agw_bearer_usage 6 dl_drops)
 diag "voice bearer: $v_pk passed, $v_dr dropped"
 [ "${v_pk:-0}" -ge 10 ] && [ "${v_pk:-0}" -le 40 ] && [ "${v_dr:-0}" -ge 260 ] &&
     ok "the voice bearer's GBR meter passes its bucket and drops the excess" ||
@@ -216,8 +189,8 @@ for i in range(4):
     s.sendto(b'v' * 200, ('$IMS_IP', 49154))
 "
 sleep 0.2
-[ "$(usage_val 7 dl_pkts)" = 4 ] && ok "the video flow goes into the QCI 2 bearer" ||
-    not_ok "video dl_pkts $(usage_val 7 dl_pkts)"
+[ "$(agw_bearer_usage 7 dl_pkts)" = 4 ] && ok "the video flow goes into the QCI 2 bearer" ||
+    not_ok "video dl_pkts $(agw_bearer_usage 7 dl_pkts)"
 kill -TERM "$ENBSIM_PID"
 wait "$ENBSIM_PID"
 

@@ -22,45 +22,18 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/agw_lib.sh"
 
-e2e_require
-agw_require
-command -v tshark >/dev/null || skip_all "tshark missing"
-trap e2e_cleanup EXIT
-tap_plan 22
-
-e2e_topology || { not_ok "topology"; exit 1; }
+# short ESM timers; readable NAS (null ciphering)
+AGW_NEEDS=tshark agw_bearer_setup 22 2 \
+    '\n  t3485: 1s\n  t3486: 1s\n  t3495: 1s\n  t3413: 1s\n  security: { ciphering: [EEA0] }'
 ENB2_ADDR=172.16.1.3
 in_enb ip addr add $ENB2_ADDR/24 dev "$E_IF"
-agw_config
-# short ESM timers; readable NAS (null ciphering)
-sed -i -e 's/^  t3470: 2s$/  t3470: 2s\n  t3485: 1s\n  t3486: 1s\n  t3495: 1s\n  t3413: 1s\n  security: { ciphering: [EEA0] }/' \
-    "$AGW_CONF"
-agw_subscribers 2 >/dev/null || not_ok "subscriber import"
-IMSI=$(awk -F, 'NR == 2 {print $1}' "$E2E_TMP/subs.csv")
-CAP=$E2E_TMP/s1.pcap
-ip netns exec "$NS_ENB" timeout 120 tshark -q -i "$E_IF" -f "sctp or udp port 2152" -w "$CAP" \
-    >"$E2E_TMP/tshark.log" 2>&1 &
-TSHARK_PID=$!
-for _ in $(seq 50); do
-    grep -q "Capturing on" "$E2E_TMP/tshark.log" 2>/dev/null && break
-    sleep 0.1
-done
-sleep 0.3
+agw_s1_capture 120 "sctp or udp port 2152"
 agw_start || { not_ok "xepc-agwd start"; exit 1; }
 
 show() { agwctl ue show "$IMSI"; }
-# bearer_val EBI FIELD: a field of the bearer's line in `ue show`
-bearer_val() {
-    show | awk -v e="$1" -v f="$2" '$1 == "bearer" && $3 == e && $4 == "linked" {
-        for (i = 4; i < NF; i++) if ($i == f) { print $(i + 1); exit } }'
-}
-usage_val() {
-    show | awk -v e="$1" -v f="$2" '$1 == "bearer" && $3 == e && $4 == "usage" {
-        for (i = 4; i < NF; i++) if ($i == f) { print $(i + 1); exit } }'
-}
 wait_state() {
     for _ in $(seq 100); do
-        [ "$(bearer_val "$1" state)" = "$2" ] && return 0
+        [ "$(agw_bearer_val "$1" state)" = "$2" ] && return 0
         sleep 0.1
     done
     show | sed 's/^/# /'
@@ -75,7 +48,7 @@ wait_ecm() {
 }
 wait_tunnel() {         # the bearer EBI has a downlink tunnel
     for _ in $(seq 100); do
-        t=$(bearer_val "$1" dl_teid)
+        t=$(agw_bearer_val "$1" dl_teid)
         [ -n "$t" ] && [ "$t" != 0x00000000 ] && return 0
         sleep 0.1
     done
@@ -102,22 +75,22 @@ out=$(agwctl ue bearer add "$IMSI" --qci 1 --gbr-ul 1M --gbr-dl 1M \
     --tft 'permit out udp from any to 10.45.0.0/16 50000-50010' 2>&1)
 wait_state 6 active || diag "bearer add: $out"
 agwctl ue release "$IMSI" >/dev/null
-wait_ecm idle && [ "$(bearer_val 6 state)" = active ] && [ "$(bearer_val 6 dl_teid)" = 0x00000000 ] &&
+wait_ecm idle && [ "$(agw_bearer_val 6 state)" = active ] && [ "$(agw_bearer_val 6 dl_teid)" = 0x00000000 ] &&
     ok "released to ECM-IDLE: the dedicated bearer is kept, without downlink tunnel" ||
     { not_ok "idle with the bearer"; show | sed 's/^/# /'; }
 p0=$(agw_stat paging_started)
-d0=$(usage_val 6 dl_pkts)
+d0=$(agw_bearer_usage 6 dl_pkts)
 send_udp "$UE_IP" 50001 3
 wait_tunnel 6 && [ $(( $(agw_stat paging_started) - p0 )) = 1 ] &&
     ok "downlink data for the bearer's TFT paged the UE; its service request set the bearer's tunnel again" ||
-    { not_ok "paged back: paging $(( $(agw_stat paging_started) - p0 )), dl_teid $(bearer_val 6 dl_teid)"; show | sed 's/^/# /'; }
+    { not_ok "paged back: paging $(( $(agw_stat paging_started) - p0 )), dl_teid $(agw_bearer_val 6 dl_teid)"; show | sed 's/^/# /'; }
 sleep 0.3
 send_udp "$UE_IP" 50002 4
 sleep 0.3
-d1=$(usage_val 6 dl_pkts)
+d1=$(agw_bearer_usage 6 dl_pkts)
 [ $(( d1 - d0 )) -ge 4 ] && ok "after the service request the TFT steers into the dedicated bearer again ($((d1 - d0)) packets)" ||
     not_ok "bearer dl_pkts $d0 -> $d1"
-TEID_SR=$(bearer_val 6 dl_teid)
+TEID_SR=$(agw_bearer_val 6 dl_teid)
 
 # --- 2. network-initiated procedures for an idle UE page it ------------------
 agwctl ue release "$IMSI" >/dev/null
@@ -130,17 +103,17 @@ echo "$out" | grep -q '^ebi 7$' && echo "$out" | grep -q 'ECM-IDLE, paged' &&
     ok "bearer add for an ECM-IDLE UE: accepted, the UE is paged" || not_ok "bearer add idle: $out"
 wait_state 7 active && [ $(( $(agw_stat paging_started) - p0 )) = 1 ] && wait_tunnel 7 &&
     ok "the UE answered the paging and accepted the bearer (E-RAB set up)" ||
-    not_ok "deferred activation: state $(bearer_val 7 state), paging $(( $(agw_stat paging_started) - p0 ))"
+    not_ok "deferred activation: state $(agw_bearer_val 7 state), paging $(( $(agw_stat paging_started) - p0 ))"
 send_udp "$UE_IP" 40001 3
 sleep 0.3
-[ "$(usage_val 7 dl_pkts)" = 3 ] && ok "the new bearer's TFT steers its flow" ||
-    not_ok "bearer 7 dl_pkts $(usage_val 7 dl_pkts)"
+[ "$(agw_bearer_usage 7 dl_pkts)" = 3 ] && ok "the new bearer's TFT steers its flow" ||
+    not_ok "bearer 7 dl_pkts $(agw_bearer_usage 7 dl_pkts)"
 agwctl ue release "$IMSI" >/dev/null
 wait_ecm idle || diag "not idle"
 p0=$(agw_stat paging_started)
 x0=$(agw_stat bearer_deactivated)
 out=$(agwctl ue bearer delete "$IMSI" 7 2>&1)
-agw_wait_stat bearer_deactivated $((x0 + 1)) 100 && [ -z "$(bearer_val 7 state)" ] &&
+agw_wait_stat bearer_deactivated $((x0 + 1)) 100 && [ -z "$(agw_bearer_val 7 state)" ] &&
     [ $(( $(agw_stat paging_started) - p0 )) = 1 ] && wait_ecm connected &&
     ok "bearer delete for an ECM-IDLE UE pages it; the UE accepts the deactivation" ||
     { not_ok "deferred deactivation: $out"; show | sed 's/^/# /'; }
@@ -167,27 +140,27 @@ ho_with_bearer() {
     out2=$(agwctl ue bearer add "$IMSI" --qci 1 --gbr-ul 1M --gbr-dl 1M \
         --tft 'permit out udp from any to 10.45.0.0/16 50000-50010' 2>&1)
     wait_state 6 active || diag "bearer add: $out2"
-    t_before=$(bearer_val 6 dl_teid)
-    e_before=$(bearer_val 6 enb)
+    t_before=$(agw_bearer_val 6 dl_teid)
+    e_before=$(agw_bearer_val 6 enb)
     agw_wait_stat "$stat" $((h0 + 1)) 150
-    t_after=$(bearer_val 6 dl_teid)
-    e_after=$(bearer_val 6 enb)
+    t_after=$(agw_bearer_val 6 dl_teid)
+    e_after=$(agw_bearer_val 6 enb)
     diag "dedicated bearer ($name): $e_before $t_before -> $e_after $t_after"
-    [ "$(bearer_val 6 state)" = active ] && [ -n "$t_after" ] && [ "$t_after" != "$t_before" ] &&
+    [ "$(agw_bearer_val 6 state)" = active ] && [ -n "$t_after" ] && [ "$t_after" != "$t_before" ] &&
         [ "$e_after" != "$e_before" ] &&
         ok "$name handover: the dedicated bearer's downlink tunnel moved to the target eNB" ||
         { not_ok "bearer after the $name handover"; show | sed 's/^/# /'; }
     [ $(( $(agw_stat gtpu_end_marker_tx) - em0 )) -ge 2 ] &&
         ok "$name: an End Marker on each old path (default and dedicated bearer)" ||
         not_ok "$name End Markers: $(( $(agw_stat gtpu_end_marker_tx) - em0 ))"
-    d0=$(usage_val 6 dl_pkts)
+    d0=$(agw_bearer_usage 6 dl_pkts)
     send_udp "$UE_IP" 50003 4
     for _ in $(seq 30); do
-        [ $(( $(usage_val 6 dl_pkts) - d0 )) -ge 4 ] && break
+        [ $(( $(agw_bearer_usage 6 dl_pkts) - d0 )) -ge 4 ] && break
         sleep 0.1
     done
-    [ $(( $(usage_val 6 dl_pkts) - d0 )) = 4 ] && ok "$name: after the handover the TFT's flow goes into the bearer" ||
-        not_ok "$name: bearer dl_pkts after the handover: $d0 -> $(usage_val 6 dl_pkts)"
+    [ $(( $(agw_bearer_usage 6 dl_pkts) - d0 )) = 4 ] && ok "$name: after the handover the TFT's flow goes into the bearer" ||
+        not_ok "$name: bearer dl_pkts after the handover: $d0 -> $(agw_bearer_usage 6 dl_pkts)"
     kill -INT "$ENBSIM_PID"
     wait "$ENBSIM_PID"
     rc=$?
@@ -222,7 +195,7 @@ diag "bearer add to the idle UE: $(echo $out)"
 wait_state 6 active && wait_tunnel 6 && [ $(( $(agw_stat paging_started) - p0 )) = 1 ] &&
     [ $(( $(agw_stat tau_request) - t0 )) = 1 ] && [ "$(agw_stat service_request)" = "$s0" ] &&
     ok "paged for a bearer, the UE answered with a TAU (no active flag): the activation went on in that connection" ||
-    { not_ok "bearer after a TAU answer: state $(bearer_val 6 state), paging $(( $(agw_stat paging_started) - p0 )), tau $(( $(agw_stat tau_request) - t0 ))"; show | sed 's/^/# /'; }
+    { not_ok "bearer after a TAU answer: state $(agw_bearer_val 6 state), paging $(( $(agw_stat paging_started) - p0 )), tau $(( $(agw_stat tau_request) - t0 ))"; show | sed 's/^/# /'; }
 kill -INT "$ENBSIM_PID"
 wait "$ENBSIM_PID"
 rc=$?

@@ -20,24 +20,9 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/agw_lib.sh"
 
-e2e_require
-agw_require
-command -v tshark >/dev/null || skip_all "tshark missing"
-trap e2e_cleanup EXIT
-tap_plan 25
-
-e2e_topology || { not_ok "topology"; exit 1; }
-agw_config
 # short ESM timer; paging long enough to outlast a restart of the daemon
-sed -i -e 's/^  t3470: 2s$/  t3470: 2s\n  t3486: 1s\n  t3413: 3s\n  paging_retries: 10/' "$AGW_CONF"
-agw_subscribers 1 || not_ok "subscriber import"
-IMSI=$(awk -F, 'NR == 2 {print $1}' "$E2E_TMP/subs.csv")
-CAP=$E2E_TMP/s1.pcap
-ip netns exec "$NS_ENB" timeout 600 tshark -q -i "$E_IF" -f sctp -w "$CAP" \
-    >"$E2E_TMP/tshark.log" 2>&1 &
-TSHARK_PID=$!
-echo $TSHARK_PID >"$E2E_TMP/tshark-$TSHARK_PID.pid"
-e2e_wait_capturing "$E2E_TMP/tshark.log" || diag "tshark did not say it captures"
+AGW_NEEDS=tshark agw_bearer_setup 25 1 '\n  t3486: 1s\n  t3413: 3s\n  paging_retries: 10'
+agw_s1_capture 600 sctp
 agw_start || { not_ok "xepc-agwd start"; exit 1; }
 
 show() { agwctl ue show "$IMSI"; }

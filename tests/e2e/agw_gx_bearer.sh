@@ -9,69 +9,27 @@
 # bearer), another RAR removes the voice rule (its bearer is deactivated).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/agw_lib.sh"
+source "$(dirname "$0")/diam_lib.sh"
 
-DIAMSIM=${DIAMSIM:-$E2E_ROOT/build/bin/diamsim}
-e2e_require
-agw_require
-[ -x "$DIAMSIM" ] || skip_all "build first: make all (diamsim)"
-command -v curl >/dev/null || skip_all "curl missing"
-SIM_PID=""
-HTTP_PID=""
-gxb_cleanup() {
-    [ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null
-    [ -n "$HTTP_PID" ] && kill "$HTTP_PID" 2>/dev/null
-    wait 2>/dev/null
-}
-trap 'gxb_cleanup; e2e_cleanup' EXIT
-tap_plan 12
-
-e2e_topology || { not_ok "topology"; exit 1; }
-agw_config
+DIAM_NEEDS=curl
+diam_gx_setup 12 gx
 sed -i -e 's/^  t3470: 2s$/  t3470: 2s\n  t3485: 1s\n  t3486: 1s\n  t3495: 1s/' "$AGW_CONF"
-DPORT=$((30000 + E2E_ID % 20000))
-{
-    echo "diameter:"
-    echo "  identity: agw.localdomain"
-    echo "  realm: localdomain"
-    echo "  address: 127.0.0.1"
-    echo "  port: $((DPORT + 1))"
-    echo "  gx:"
-    echo "    peer: diamsim.localdomain"
-    echo "    address: 127.0.0.1"
-    echo "    port: $DPORT"
-} >>"$AGW_CONF"
-agw_subscribers 1 >/dev/null || not_ok "subscriber import"
-IMSI=$(awk -F, 'NR==2 {print $1}' "$E2E_TMP/subs.csv")
 REC=$E2E_TMP/pcrf.jsonl
 ip netns exec "$NS_PDN" python3 -m http.server 8080 --bind "$PDN_ADDR" >/dev/null 2>&1 &
-HTTP_PID=$!
-ip netns exec "$NS_GW" "$DIAMSIM" --port $DPORT --record "$REC" \
+echo $! >"$E2E_TMP/http.bgpid"
+diam_sim_start "$REC" \
     -c "rule * def=voice prec=10 qci=1 gbr=64000/64000 mbr=64000/64000 flow=\"permit out 17 from $PDN_ADDR 30000-30001 to assigned 49152-49153\"" \
     -c "rule * def=web prec=50 status=2 rg=10 flow=\"permit out 6 from $PDN_ADDR to assigned\"" \
     -c "rule none def=video prec=20 qci=2 gbr=384000/384000 flow=\"permit out 17 from $PDN_ADDR 30002-30003 to assigned 49154-49155\"" \
     -c "rar after=6 gx $IMSI install=video" \
-    -c "rar after=10 gx $IMSI remove=voice" \
-    >"$E2E_TMP/diamsim.log" 2>&1 &
-SIM_PID=$!
+    -c "rar after=10 gx $IMSI remove=voice"
 agw_start || { not_ok "xepc-agwd start"; exit 1; }
-for _ in $(seq 100); do
-    [ -n "$(ip netns exec "$NS_GW" ss -tn state established "( dport = :$DPORT )" | tail -n +2)" ] && break
-    sleep 0.1
-done
-sleep 0.5
+diam_peer_up 100
 
 show() { agwctl ue show "$IMSI"; }
-bearer_val() {
-    show | awk -v e="$1" -v f="$2" '$1 == "bearer" && $3 == e && $4 == "linked" {
-        for (i = 4; i < NF; i++) if ($i == f) { print $(i + 1); exit } }'
-}
-usage_val() {
-    show | awk -v e="$1" -v f="$2" '$1 == "bearer" && $3 == e && $4 == "usage" {
-        for (i = 4; i < NF; i++) if ($i == f) { print $(i + 1); exit } }'
-}
 wait_state() {
     for _ in $(seq 100); do
-        [ "$(bearer_val "$1" state)" = "$2" ] && return 0
+        [ "$(agw_bearer_val "$1" state)" = "$2" ] && return 0
         sleep 0.1
     done
     show | sed 's/^/# /'
@@ -116,8 +74,8 @@ check "the default bearer has the web rule only as a datapath rule (the voice ru
 media 30000 49152 5
 media 31000 49152 3
 sleep 0.3
-[ "$(usage_val 6 dl_pkts)" = 5 ] && ok "the call's media flow goes into the voice bearer, other UDP does not" ||
-    not_ok "voice bearer dl_pkts $(usage_val 6 dl_pkts), wanted 5"
+[ "$(agw_bearer_usage 6 dl_pkts)" = 5 ] && ok "the call's media flow goes into the voice bearer, other UDP does not" ||
+    not_ok "voice bearer dl_pkts $(agw_bearer_usage 6 dl_pkts), wanted 5"
 http() { ip netns exec "$NS_ENB" curl -s -o /dev/null -m 3 --interface "$UE_IP" "http://$PDN_ADDR:8080/"; }
 export NS_ENB UE_IP PDN_ADDR
 export -f http
@@ -129,16 +87,16 @@ wait_state 7 active && show | grep -q '^bearer ebi 7 linked 5 state active qci 2
 check "the RAR was answered 2001" rec "raa[:1]==[2001]"
 media 30002 49154 4
 sleep 0.3
-[ "$(usage_val 7 dl_pkts)" = 4 ] && ok "the video flow goes into its bearer" ||
-    not_ok "video bearer dl_pkts $(usage_val 7 dl_pkts)"
+[ "$(agw_bearer_usage 7 dl_pkts)" = 4 ] && ok "the video flow goes into its bearer" ||
+    not_ok "video bearer dl_pkts $(agw_bearer_usage 7 dl_pkts)"
 
 # --- RAR: the voice rule removed, its bearer deactivated ----------------------
 d0=$(agw_stat bearer_deactivated)
 for _ in $(seq 100); do
-    [ -z "$(bearer_val 6 state)" ] && break
+    [ -z "$(agw_bearer_val 6 state)" ] && break
     sleep 0.1
 done
-[ -z "$(bearer_val 6 state)" ] && [ "$(bearer_val 7 state)" = active ] &&
+[ -z "$(agw_bearer_val 6 state)" ] && [ "$(agw_bearer_val 7 state)" = active ] &&
     [ "$(agw_stat bearer_deactivated)" -ge 1 ] &&
     ok "RAR removing the voice rule: its bearer deactivated (the UE accepted), the video bearer stays" ||
     { not_ok "voice bearer after its rule's removal"; show | sed 's/^/# /'; }

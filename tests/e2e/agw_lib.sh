@@ -166,6 +166,54 @@ enbsim_val() {
     awk -v k="$2" '$1 == "enbsim:" && $2 == k { print $3; f = 1 } END { if (!f) print "" }' "$1"
 }
 
+# agw_bearer_setup PLAN N TIMERS: the common start of the bearer and QoS
+# scripts (agw_bearer.sh, agw_bearer_mob.sh, agw_default_qos.sh): the
+# requirements (and each command of AGW_NEEDS), the EXIT trap, the TAP
+# plan, the topology, agw_config with the mme lines TIMERS after t3470
+# (in sed's replacement syntax, e.g. "\n  t3485: 1s"), N subscribers in
+# the gateway's database and $E2E_TMP/subs.csv; IMSI is the first one's.
+agw_bearer_setup() {
+    local c
+    e2e_require
+    agw_require
+    for c in $AGW_NEEDS; do
+        command -v "$c" >/dev/null || skip_all "$c missing"
+    done
+    trap e2e_cleanup EXIT
+    tap_plan "$1"
+    e2e_topology || { not_ok "topology"; exit 1; }
+    agw_config
+    sed -i -e "s/^  t3470: 2s\$/  t3470: 2s$3/" "$AGW_CONF"
+    agw_subscribers "$2" >/dev/null || not_ok "subscriber import"
+    IMSI=$(awk -F, 'NR == 2 {print $1}' "$E2E_TMP/subs.csv")
+}
+
+# agw_s1_capture SECONDS FILTER: tshark in the eNB namespace on the S1 link
+# into CAP ($E2E_TMP/s1.pcap; TSHARK_PID, also killed by e2e_cleanup) for
+# at most SECONDS, capture filter FILTER or ICMP; returns once the capture
+# holds e2e_capture_marked's marker.
+agw_s1_capture() {
+    CAP=$E2E_TMP/s1.pcap
+    ip netns exec "$NS_ENB" timeout "$1" tshark -q -i "$E_IF" -f "($2) or icmp" -w "$CAP" \
+        >"$E2E_TMP/tshark.log" 2>&1 &
+    TSHARK_PID=$!
+    echo $TSHARK_PID >"$E2E_TMP/tshark-$TSHARK_PID.pid"
+    e2e_wait_capturing "$E2E_TMP/tshark.log" || diag "tshark did not say it captures"
+    e2e_capture_marked "$CAP" || diag "the S1 capture shows no marker after 30 s"
+}
+
+# agw_bearer_val EBI FIELD: a field of bearer EBI's line in `xepcctl ue show
+# $IMSI` (state, qci, gbr, ul_teid ...); agw_bearer_usage EBI FIELD: one
+# of its datapath usage (ul_pkts, dl_bytes ...).
+agw_bearer_val() {
+    agwctl ue show "$IMSI" | awk -v e="$1" -v f="$2" '$1 == "bearer" && $3 == e && $4 == "linked" {
+        for (i = 4; i < NF; i++) if ($i == f) { print $(i + 1); exit } }'
+}
+agw_bearer_usage() {
+    agwctl ue show "$IMSI" | awk -v e="$1" -v f="$2" '$1 == "bearer" && $3 == e && $4 == "usage" {
+        for (i = 4; i < NF; i++) if ($i == f) { print $(i + 1); exit } }'
+}
+
 # agw_capture_s1 SECONDS: tshark in the eNB namespace on the S1 link for
 # at most SECONDS: S1AP whole in CAP ($E2E_TMP/s1ap.pcap, TS_PID), the
 # gateway's GTP-U headers (96 octets) in GCAP ($E2E_TMP/gtpu.pcap,
