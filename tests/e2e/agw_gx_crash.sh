@@ -38,7 +38,10 @@ diam_fault_start gx-u-committed
 diam_ue_up 60
 [ -n "$UE_IP" ] || not_ok "the UE attached"
 for _ in $(seq 100); do grep -q "monitoring key mk1: 2000 bytes granted" "$E2E_TMP/agwd.log" && break; sleep 0.1; done
-a=$(diam_flow "$UE_IP" 3 1000 20 "" 2)
+# the receiver waits up to 10 s for the first datagram (it ends 2 s after
+# the last): with 2 s it could give up before the sender's python started
+# on a loaded machine, and the UE "received" 0 of what the gateway passed
+a=$(diam_flow "$UE_IP" 3 1000 20 "" 10)
 check "step 1: mk1's CCR-U journalled and committed, xepc-agwd killed before it left" \
     diam_fault_killed gx-u-committed
 check "  ... and the PCRF got no CCR-U" test "$(diam_ccrs gx 2)" = 0
@@ -53,7 +56,7 @@ check "the one CCR-U sent 3 times, the PCRF counted it once (2 duplicates answer
 agw_stop TERM
 n0=$(grep -c "set up on assoc" "$E2E_TMP/agwd.log")
 diam_fault_start gx-t-committed
-b=$(diam_flow "$UE_IP" 2 1000 20 "" 2)
+b=$(diam_flow "$UE_IP" 2 1000 20 "" 10)
 diam_s1_back "$n0"
 diam_ue_down
 check "step 4: the CCR-T journalled and committed, killed before it left" diam_fault_killed gx-t-committed
