@@ -853,6 +853,9 @@ int gx_policy_local(struct agw_ctx *ctx, struct gx_sess *s, char *why, size_t wh
     s->n_defs = n_defs;
     sess_store(ctx, s);
     esm_pcc_bind(ctx, ue, p, s->defs, s->n_defs);
+    char b[20];
+    LOG_INFO(ctx, "gx", "ue %s: ebi %u: the local policy without the PCRF: %u PCC rule(s), "
+             "%d datapath rule(s)", ue_imsi_log(ctx, ue, b), s->ebi, n_defs, n);
     return 0;
 }
 
