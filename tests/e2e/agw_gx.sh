@@ -3,8 +3,10 @@
 # attaches through enbsim and detaches; the PCRF must have received a CCR-I
 # with the UE's IMSI, address, APN, RAT, default bearer QoS, APN-AMBR and
 # location, and a CCR-T of the same Gx session; the gateway counts the
-# CCA-I.  An RAR naming a predefined rule the gateway does not have is
-# answered DIAMETER_UNABLE_TO_COMPLY (rule definitions are enforced:
+# CCA-I.  The CCA-I's and an RAR's predefined rules that the gateway does
+# not have are reported (TS 29.212 4.5.12: a CCR-U's Charging-Rule-Report
+# INACTIVE / UNKNOWN_RULE_NAME; the RAA's, 5012 as nothing else applied)
+# (rule definitions are enforced:
 # agw_gx_rules.sh; predefined rules of the configuration: agw_policy.sh).
 # Then the PCRF goes silent: the Tx timer fires and, the default bearer
 # waiting for the CCA-I, the attach is rejected (failure_handling
@@ -16,7 +18,7 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/agw_lib.sh"
 source "$(dirname "$0")/diam_lib.sh"
 DIAM_GX_EXTRA="    tx_timeout: 1s"
-AGW_SUB_APNS="internet;ims" DIAM_SUBS=2 diam_gx_setup 9 gx
+AGW_SUB_APNS="internet;ims" DIAM_SUBS=2 diam_gx_setup 10 gx
 check "xepcctl config check accepts the diameter section" "$XEPCCTL" config check "$AGW_CONF"
 REC=$E2E_TMP/pcrf.jsonl
 
@@ -39,13 +41,15 @@ check "PCRF got a CCR-I: IMSI, UE address from the pool, APN, EUTRAN, QCI 9, APN
     j "$REC" "any(m['cmd']=='CCR' and m['cc_type']==1 and m['imsi']=='$IMSI' and m['ue_ip'].startswith('10.45.')
                   and m['apn']=='internet' and m['rat']==1004 and m['qci']==9
                   and m['apn_ambr_dl']==200000000 and m['uli_len']==13 for m in lines)"
-check "PCRF got a CCR-T of the same Gx session (number 1, DIAMETER_LOGOUT)" \
+check "PCRF got a CCR-T of the same Gx session (number 2, after the CCR-U; DIAMETER_LOGOUT)" \
     j "$REC" "[ (m['cc_number'],m.get('termination_cause')) for m in lines if m['cmd']=='CCR' and m['cc_type']==3
-               and m['sid']==[x['sid'] for x in lines if x['cmd']=='CCR' and x['cc_type']==1][0] ]==[(1,1)]"
+               and m['sid']==[x['sid'] for x in lines if x['cmd']=='CCR' and x['cc_type']==1][0] ]==[(2,1)]"
+check "the CCA-I's rule r1, not predefined here, is reported in a CCR-U: Charging-Rule-Report INACTIVE, UNKNOWN_RULE_NAME (4.5.12)" \
+    j "$REC" "[m.get('reports') for m in lines if m['cmd']=='CCR' and m['cc_type']==2]==[[{'name':'r1','status':1,'failure':1}]]"
 check "the gateway received the CCA-I with one rule name" \
     grep -q "CCA-I ok: 1+0+0 rules" "$E2E_TMP/agwd.log"
-check "the RAR naming an unknown predefined rule was answered 5012 DIAMETER_UNABLE_TO_COMPLY" \
-    j "$REC" "[m.get('result') for m in lines if m['cmd']=='RAA']==[5012]"
+check "the RAR naming only an unknown predefined rule: RAA 5012 with its Charging-Rule-Report INACTIVE, UNKNOWN_RULE_NAME" \
+    j "$REC" "[(m.get('result'),m.get('reports')) for m in lines if m['cmd']=='RAA']==[(5012,[{'name':'r2','status':1,'failure':1}])]"
 
 # the PCRF stops answering CCR-I: the default bearer waits for the CCA-I
 # at most the Tx timer, then TERMINATE (the default) refuses it

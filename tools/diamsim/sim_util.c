@@ -192,6 +192,8 @@ static void reports(FILE *f, unsigned n, const struct diam_rule_report *r)
     for (unsigned i = 0; i < n; i++) {
         fprintf(f, "%s{\"name\":", i ? "," : "");
         sim_json_str(f, r[i].name);
+        if (r[i].base)
+            fputs(",\"base\":true", f);
         fprintf(f, ",\"status\":%u,\"failure\":%u}", r[i].status, r[i].failure_code);
     }
     fputc(']', f);
@@ -379,8 +381,10 @@ void sim_json_msg(FILE *f, struct msg *m)
                 fprintf(f, ",\"rg\":%u", u->yrar.rating_group);
         }
     } else if (cmd == 258 && !req) {
-        if (!(r = diam_raa_decode(m, &u->raa)))
+        if (!(r = diam_raa_decode(m, &u->raa))) {
             hdr(f, &u->raa.h);
+            reports(f, u->raa.n_reports, u->raa.reports);
+        }
     } else {
         struct diam_raa any;    /* any answer: its header */
         if (!req && !diam_msg_session_id(m, any.h.session_id, sizeof(any.h.session_id)))

@@ -124,6 +124,8 @@ unsigned gx_events_report(struct agw_ctx *ctx, struct gx_sess *s, const struct a
         e->sub_arp = keep.sub_arp;
         e->sub_ambr_ul = keep.sub_ambr_ul;
         e->sub_ambr_dl = keep.sub_ambr_dl;
+        e->n_unknown = keep.n_unknown;
+        memcpy(e->unknown, keep.unknown, sizeof(e->unknown));
     }
     gx_user_location(ue, uli);
     /* TS 29.061 16.4.7.2 type 130: TAI (octets 1..5) then ECGI (6..12) */
@@ -205,6 +207,18 @@ unsigned gx_events_report(struct agw_ctx *ctx, struct gx_sess *s, const struct a
         if (ccr)
             r->state = b == ESM_PCC_NONE ? GX_RULE_FAILED : GX_RULE_ACTIVE;
     }
+    /* 4.5.12: rules a CCA named that are not predefined here: INACTIVE,
+     * Rule-Failure-Code 1 UNKNOWN_RULE_NAME */
+    for (unsigned i = 0; i < e->n_unknown && nr < DIAM_MAX_RULES; i++) {
+        memset(&rep[nr], 0, sizeof(rep[nr]));
+        snprintf(rep[nr].name, sizeof(rep[nr].name), "%s", e->unknown[i].name);
+        rep[nr].base = e->unknown[i].base;
+        rep[nr].status = 1;
+        rep[nr].failure_code = 1;
+        nr++;
+    }
+    if (ccr)
+        e->n_unknown = 0;
     if (success)
         t[nt++] = DIAM_ET_SUCCESSFUL_RESOURCE_ALLOCATION;
     if (!ccr)
@@ -249,6 +263,17 @@ unsigned gx_events_report(struct agw_ctx *ctx, struct gx_sess *s, const struct a
     return nt + nr;
 }
 
+void gx_events_rule_unknown(struct gx_events *e, const char *name, bool base)
+{
+    for (unsigned i = 0; i < e->n_unknown; i++)
+        if (e->unknown[i].base == base && !strcmp(e->unknown[i].name, name))
+            return;
+    if (e->n_unknown >= sizeof(e->unknown) / sizeof(e->unknown[0]))
+        return;
+    snprintf(e->unknown[e->n_unknown].name, sizeof(e->unknown[0].name), "%s", name);
+    e->unknown[e->n_unknown++].base = base;
+}
+
 /* Whether the session has anything to watch: triggers armed, or rules
  * whose bearer is not settled yet. */
 bool gx_events_watch(struct gx_sess *s)
@@ -256,7 +281,8 @@ bool gx_events_watch(struct gx_sess *s)
     struct gx_events *e = gx_sess_events(s);
     unsigned n_defs;
     gx_sess_defs(s, &n_defs);
-    if (e->armed || e->fresh || e->n_rules != n_defs || e->fail_qos || e->fail_ambr)
+    if (e->armed || e->fresh || e->n_rules != n_defs || e->fail_qos || e->fail_ambr ||
+        e->n_unknown)
         return true;
     for (unsigned i = 0; i < e->n_rules; i++)
         if (e->rules[i].state == GX_RULE_PENDING)

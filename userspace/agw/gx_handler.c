@@ -249,7 +249,8 @@ out:
 
 /* TS 29.212 4.5.2, 5.6.4: RAR from the PCRF; *release gets the uplink TEID
  * of a session the PCRF terminates (4.5.6), released after the RAA. */
-static uint32_t on_rar(struct agw_ctx *ctx, struct msg *m, uint32_t *release, uint32_t *cause)
+static uint32_t on_rar(struct agw_ctx *ctx, struct msg *m, uint32_t *release, uint32_t *cause,
+                       struct diam_raa *raa)
 {
     struct diam_gx_rar *rar = calloc(1, sizeof(*rar));
     char why[160];
@@ -279,9 +280,27 @@ static uint32_t on_rar(struct agw_ctx *ctx, struct msg *m, uint32_t *release, ui
     bool signalled = gx_dqos_signal(ctx, s, &rar->default_qos, &rar->qos);
     if (rar->default_qos.present && !signalled)
         gx_default_qos_apply(ctx, s, &rar->default_qos);
-    if (gx_policy_apply(ctx, s, &rar->rules, signalled ? &none : &rar->qos, why,
-                        sizeof(why)) < 0) {
+    int rc_apply = gx_policy_apply(ctx, s, &rar->rules, signalled ? &none : &rar->qos, why,
+                                   sizeof(why));
+    /* 4.5.12: the rules it named that are not predefined here go back in
+     * the RAA's Charging-Rule-Report.  Not with Experimental-Result
+     * DIAMETER_PCC_RULE_EVENT: RFC 6733 makes the RAA's Result-Code
+     * required and freeDiameter-based PCRFs reject an RAA without it
+     * (DIAMETER_MISSING_AVP); so 2001 when the rest applied, 5012 when
+     * nothing did */
+    struct gx_events *e = gx_sess_events(s);
+    for (unsigned i = 0; i < e->n_unknown && raa->n_reports < DIAM_MAX_RULES; i++) {
+        struct diam_rule_report *r = &raa->reports[raa->n_reports++];
+        snprintf(r->name, sizeof(r->name), "%s", e->unknown[i].name);
+        r->base = e->unknown[i].base;
+        r->status = 1;                  /* INACTIVE */
+        r->failure_code = 1;            /* UNKNOWN_RULE_NAME */
+    }
+    e->n_unknown = 0;
+    if (rc_apply < 0) {
         LOG_WARN(ctx, "gx", "RAR not applied: %s", why);
+        if (rc_apply != -ENOENT)
+            raa->n_reports = 0;
         goto out;
     }
     gx_monitors_apply(ctx, s, rar->monitors, rar->n_monitors);
@@ -300,12 +319,13 @@ static void on_request(struct agw_ctx *ctx, struct diam_event *ev)
     uint32_t release = 0, cause = 0;
     if (ev->cmd_code == 258) {
         gx_stats_mut(ctx)->rar++;
-        uint32_t code = on_rar(ctx, m, &release, &cause);
-        if (code == DIAM_SUCCESS) {
-            struct diam_raa raa;
-            memset(&raa, 0, sizeof(raa));
-            raa.h.result_code = DIAM_SUCCESS;
-            gx_stats_mut(ctx)->rar_ok++;
+        struct diam_raa raa;
+        memset(&raa, 0, sizeof(raa));
+        uint32_t code = on_rar(ctx, m, &release, &cause, &raa);
+        if (code == DIAM_SUCCESS || raa.n_reports) {
+            raa.h.result_code = code;
+            if (code == DIAM_SUCCESS)
+                gx_stats_mut(ctx)->rar_ok++;
             diam_raa_answer(&m, &raa);
         } else {
             diam_answer_result(&m, code);

@@ -758,8 +758,8 @@ int gx_policy_apply(struct agw_ctx *ctx, struct gx_sess *s, const struct diam_ru
     }
     /* TS 29.212 4.5.2.1: Charging-Rule-Name and -Base-Name name rules
      * predefined in the gateway (policy.rules, policy.base_names); one
-     * the configuration does not have is skipped and logged (no
-     * Charging-Rule-Report, docs/charging.md) */
+     * the configuration does not have is skipped, logged and reported
+     * (4.5.12: Charging-Rule-Report, UNKNOWN_RULE_NAME, gx_event.c) */
     const struct agw_policy *pol = &ctx->cfg->policy;
     unsigned unknown = 0;
     const char *first_unknown = NULL;
@@ -785,6 +785,8 @@ int gx_policy_apply(struct agw_ctx *ctx, struct gx_sess *s, const struct diam_ru
         if (!bn && !one) {
             unknown++;
             first_unknown = first_unknown ? first_unknown : name;
+            gx_events_rule_unknown(&s->ev, name, base);     /* kept if this fails */
+            gx_events_rule_unknown(&next.ev, name, base);
             continue;
         }
         unsigned n = bn ? bn->n_rules : 1;

@@ -392,10 +392,12 @@ enum {
 
 /* Charging-Rule-Report (5.3.18): the state of a PCC rule in a CCR. */
 struct diam_rule_report {
-    char name[DIAM_STR_MAX];            /* Charging-Rule-Name */
+    char name[DIAM_STR_MAX];            /* Charging-Rule-Name, or */
+    bool base;                          /* Charging-Rule-Base-Name */
     uint32_t status;                    /* PCC-Rule-Status 5.3.19: 0 ACTIVE 1 INACTIVE */
     uint32_t failure_code;              /* Rule-Failure-Code 5.3.38; 0 = absent
-                                         * (10 RESOURCE_ALLOCATION_FAILURE) */
+                                         * (1 UNKNOWN_RULE_NAME,
+                                         * 10 RESOURCE_ALLOCATION_FAILURE) */
 };
 
 struct diam_subscriber {                /* common Gx/Gy request fields */
@@ -461,6 +463,8 @@ struct diam_gx_rar {                    /* TS 29.212 5.6.4 */
 
 struct diam_raa {                       /* RAA (Gx 5.6.5, Gy RFC 4006 via 6733) */
     struct diam_header_info h;
+    unsigned n_reports;                 /* Gx: Charging-Rule-Report (4.5.12) */
+    struct diam_rule_report reports[DIAM_MAX_RULES];
 };
 
 /* Final-Unit-Indication (RFC 4006 8.34) */

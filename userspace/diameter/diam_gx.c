@@ -430,7 +430,7 @@ static int add_reports(struct msg *m, unsigned n, const struct diam_rule_report 
         return -EINVAL;
     for (unsigned i = 0; i < n; i++) {
         if ((r = da_add_grp(m, DA_CR_REPORT, &g)) ||
-            (r = da_add_str(g, DA_CR_NAME, rep[i].name)) ||
+            (r = da_add_str(g, rep[i].base ? DA_CR_BASE_NAME : DA_CR_NAME, rep[i].name)) ||
             (r = da_add_i32(g, DA_PCC_RULE_STATUS, (int32_t)rep[i].status)))
             return r;
         if (rep[i].failure_code &&
@@ -448,6 +448,10 @@ static int read_report(struct avp *grp, struct diam_rule_report *rep)
     for (struct avp *a = da_first(grp); a && !r; a = da_next(a)) {
         switch (da_which(a, &h)) {
         case DA_CR_NAME: r = da_str(h, rep->name, sizeof(rep->name)); break;
+        case DA_CR_BASE_NAME:
+            rep->base = true;
+            r = da_str(h, rep->name, sizeof(rep->name));
+            break;
         case DA_PCC_RULE_STATUS: r = da_i32u(h, &rep->status); break;
         case DA_RULE_FAILURE_CODE: r = da_i32u(h, &rep->failure_code); break;
         default: break;
@@ -700,17 +704,26 @@ int diam_raa_answer(struct msg **req, const struct diam_raa *m)
         return -EINVAL;
     if ((r = da_answer_new(req, &m->h, &a)))
         return r;
+    if ((r = add_reports(a, m->n_reports, m->reports))) {
+        fd_msg_free(a);
+        *req = NULL;
+        return r;
+    }
     *req = a;
     return 0;
 }
 
 int diam_raa_decode(struct msg *msg, struct diam_raa *m)
 {
+    struct avp_hdr *h;
     int r;
     memset(m, 0, sizeof(*m));
-    if ((r = da_check_cmd(msg, DIAM_CMD_RAR, false)))
+    if ((r = da_check_cmd(msg, DIAM_CMD_RAR, false)) || (r = da_header(msg, &m->h)))
         return r;
-    return da_header(msg, &m->h);
+    for (struct avp *a = da_first(msg); a && !r; a = da_next(a))
+        if (da_which(a, &h) == DA_CR_REPORT && m->n_reports < DIAM_MAX_RULES)
+            r = read_report(a, &m->reports[m->n_reports++]);
+    return r;
 }
 
 int diam_answer_result(struct msg **req, uint32_t result_code)

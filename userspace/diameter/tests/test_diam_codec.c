@@ -410,12 +410,22 @@ static void test_gx_rar_raa_round_trip(void **state)
     assert_int_equal(rar2.default_qos.arp.pre_emption_capability, 1);
     assert_int_equal(rar2.qos.apn_ambr_ul, 1000000);
     assert_int_equal(rar2.qos.apn_ambr_dl, 2000000);
-    struct diam_raa raa = { .h.result_code = DIAM_UNABLE_TO_COMPLY }, raa2;
+    /* 4.5.12: the rules it could not install, by name and by base name */
+    struct diam_raa raa = { .h.result_code = DIAM_UNABLE_TO_COMPLY, .n_reports = 2 }, raa2;
+    strcpy(raa.reports[0].name, "r2");
+    raa.reports[0].status = 1;
+    raa.reports[0].failure_code = 1;                    /* UNKNOWN_RULE_NAME */
+    strcpy(raa.reports[1].name, "gold");
+    raa.reports[1].base = true;
+    raa.reports[1].status = 1;
+    raa.reports[1].failure_code = 1;
     assert_int_equal(diam_raa_answer(&m, &raa), 0);
     m = wire(m);
     assert_int_equal(diam_raa_decode(m, &raa2), 0);
     assert_string_equal(raa2.h.session_id, rar.h.session_id);
     assert_int_equal(raa2.h.result_code, DIAM_UNABLE_TO_COMPLY);
+    assert_int_equal(raa2.n_reports, 2);
+    assert_memory_equal(raa2.reports, raa.reports, sizeof(raa.reports[0]) * 2);
     diam_msg_free(m);
 }
 
