@@ -100,5 +100,9 @@ void ccr_resend(struct agw_ctx *ctx);
 #define CCR_FAULT_RAA 0x100         /* type of the point gx-r-committed: a Gx
                                      * RAA committed, not yet handed on */
 void ccr_fault(struct agw_ctx *ctx, uint32_t app, uint32_t type, const char *step);
+/* The same for a point of another multi-step change: "policy-switched"
+ * (gx_policy.c: a policy rebuild's map update done, the loop iteration
+ * not yet committed). */
+void ccr_fault_at(struct agw_ctx *ctx, const char *name);
 
 #endif

@@ -61,6 +61,10 @@ void gx_sessions_orphans(struct agw_ctx *ctx);
  * policy") and the subscriber's rules from the orchestrator
  * (orc_policy.c); called by pgw_pdn_program() before gy_session_spec(). */
 struct dp_session_spec;
+/* The local policy's PCC rules for ue (none with a PCRF): what
+ * gx_local_spec() installs, for Gy's first request (agw_gy.h). */
+struct diam_rule_def;
+unsigned gx_local_defs(struct agw_ctx *ctx, const struct agw_ue *ue, struct diam_rule_def *defs);
 void gx_local_spec(struct agw_ctx *ctx, const struct agw_ue *ue, const struct agw_pdn *p,
                    struct dp_session_spec *s);
 

@@ -6,9 +6,13 @@
  *   gy_handler.c  CCA, RAR, Tx timeouts, the kernel's quota events
  *
  * One credit-control session per PDN connection of an APN that has Gy
- * (diameter.gy, diameter.gy.apn), one rating group (diameter.gy.rating_group)
- * carrying all of the session's traffic.  The kernel enforces the grant
- * (docs/datapath.md "Charging"); this code keeps the books:
+ * (diameter.gy, diameter.gy.apn), with one MSCC per online rating group:
+ * diameter.gy.rating_group for the traffic no online rule claims (the
+ * catch-all), and the rating group of each PCC rule charged online (the
+ * Online AVP of a PCRF's rule, an `online` rating group of the local
+ * policy).  Rules of one rating group share its quota.  The kernel
+ * enforces each grant (docs/datapath.md "Charging"); this code keeps the
+ * books of each (session, rating group):
  *
  *   charged(t) = off + ul_bytes + dl_bytes of the (session, rating group)
  *   granted    = what was put into the kernel's quota in all
@@ -31,6 +35,15 @@ struct agw_pdn;
 struct diam_cfg;
 struct diam_event;
 struct dp_session_spec;
+struct diam_rule_def;
+
+/* The bytes a policy rebuild carries over from each rating group's
+ * replaced charging slot (gy_policy_add -> gy_policy_done). */
+struct gy_carry {
+    unsigned n;
+    uint32_t rg[8];
+    uint64_t bytes[8];
+};
 
 struct agw_gy_stats {
     uint64_t ccr_i, ccr_u, ccr_t, cca_ok, cca_failed, timeouts, rar;
@@ -46,17 +59,23 @@ const struct agw_gy_stats *gy_stats(const struct agw_ctx *ctx);
 
 /* gy_build.c: hooks of pgw_session.c */
 void gy_session_start(struct agw_ctx *ctx, const struct agw_ue *ue, const struct agw_pdn *p);
-/* Adds the rating group's rule and quota to a session about to be added
- * to the datapath. */
+/* Adds the catch-all rule and the online rating groups' quotas to a
+ * session about to be added to the datapath. */
 void gy_session_spec(struct agw_ctx *ctx, const struct agw_pdn *p, struct dp_session_spec *s);
-/* Gy's rules and quota (with the kernel's remainder) in a policy being
- * rebuilt, and the counted bytes carried over once it is written
- * (gx_policy.c builds every policy rebuild of a session). */
-bool gy_policy_add(struct agw_ctx *ctx, const struct agw_pdn *p, struct dp_session_spec *s,
-                   uint64_t *carry);
-/* The rating group of p's credit-control session; 0 without one. */
+/* Gy's rules and quotas (with the kernel's remainders) in a policy being
+ * rebuilt from the PCC rules defs (their online rating groups join the
+ * session, those no rule has any more leave it), and the counted bytes
+ * carried over once it is written (gx_policy.c builds every policy
+ * rebuild of a session).  gy_policy_done() after the datapath took it
+ * (the new rating groups are asked for in a CCR-U, those gone reported). */
+bool gy_policy_add(struct agw_ctx *ctx, const struct agw_pdn *p,
+                   const struct diam_rule_def *defs, unsigned n_defs,
+                   struct dp_session_spec *s, struct gy_carry *carry);
+/* The catch-all rating group of p's credit-control session; 0 without one. */
 uint32_t gy_rating_group(struct agw_ctx *ctx, uint32_t ul_teid);
-void gy_policy_done(struct agw_ctx *ctx, const struct agw_pdn *p, uint64_t carry);
+void gy_policy_done(struct agw_ctx *ctx, const struct agw_pdn *p, const struct gy_carry *carry);
+/* Whether a PCC rule is charged online (TS 29.212 5.3.4 Online). */
+bool gy_rule_online(const struct diam_rule_def *d);
 void gy_session_installed(struct agw_ctx *ctx, const struct agw_pdn *p);
 void gy_session_stop(struct agw_ctx *ctx, const struct agw_ue *ue, const struct agw_pdn *p);
 

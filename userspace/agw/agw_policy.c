@@ -187,6 +187,7 @@ const char *agw_rg_type_str(enum agw_rg_type t)
     case AGW_RG_METERED: return "metered";
     case AGW_RG_UNMETERED: return "unmetered";
     case AGW_RG_FINITE: return "finite";
+    case AGW_RG_ONLINE: return "online";
     }
     return "?";
 }
@@ -224,7 +225,7 @@ static const struct ycfg_unit rate_units[] = {
 
 static const char *const directions[] = {"downlink", "uplink", "both"};
 static const char *const actions[] = {"uplink-only", "downlink-only", "pass", "drop"};
-static const char *const rg_types[] = {"metered", "unmetered", "finite"};
+static const char *const rg_types[] = {"metered", "unmetered", "finite", "online"};
 
 /* The largest finite quota: the kernel's quotas are below 2^62 (bpf
  * XEPC_QUOTA_MAX); 1 PB is more than any volume plan. */

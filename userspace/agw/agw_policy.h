@@ -62,6 +62,8 @@ enum agw_rg_type {
     AGW_RG_METERED = 0,         /* counted per rating group (default) */
     AGW_RG_UNMETERED = 1,       /* not counted by rating group */
     AGW_RG_FINITE = 2,          /* counted, and a quota of quota_bytes */
+    AGW_RG_ONLINE = 3,          /* charged over Gy where the APN has it
+                                 * (its own MSCC), else metered */
 };
 
 struct agw_rating_group {

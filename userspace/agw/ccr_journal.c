@@ -81,6 +81,14 @@ void ccr_fault(struct agw_ctx *ctx, uint32_t app, uint32_t type, const char *ste
     snprintf(name, sizeof(name), "%s-%c-%s", app == DIAM_APPID_GY ? "gy" : "gx",
              type == CCR_FAULT_RAA ? 'r' : type == DIAM_CC_TERMINATION ? 't'
              : type == DIAM_CC_UPDATE ? 'u' : 'i', step);
+    ccr_fault_at(ctx, name);
+}
+
+void ccr_fault_at(struct agw_ctx *ctx, const char *name)
+{
+    struct ccr_state *st = st_of(ctx);
+    if (!st || !st->fault[0])
+        return;
     if (strcmp(name, st->fault) || ++st->fault_seen < st->fault_n)
         return;
     LOG_WARN(ctx, "ccr", "fault injection (XEPC_AGW_FAULT): SIGKILL at %s #%u", name,

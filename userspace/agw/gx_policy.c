@@ -494,6 +494,7 @@ static int def_put(struct gx_sess *s, const struct agw_pcc_rule *r)
 static unsigned local_defs(struct agw_ctx *ctx, const struct agw_ue *ue,
                            struct diam_rule_def *defs)
 {
+    const struct agw_policy *pol0 = &ctx->cfg->policy;
     const struct agw_policy *pol = &ctx->cfg->policy;
     struct gx_sess tmp;
     tmp.n_defs = 0;
@@ -510,7 +511,22 @@ static unsigned local_defs(struct agw_ctx *ctx, const struct agw_ue *ue,
     for (unsigned i = 0; i < n_own; i++)
         def_put(&tmp, own[i]);
     memcpy(defs, tmp.defs, tmp.n_defs * sizeof(defs[0]));
+    /* an `online` rating group is charged over Gy where the APN has it
+     * (the rule's Online AVP, TS 29.212 5.3.4), else metered */
+    for (unsigned i = 0; i < tmp.n_defs; i++) {
+        const struct agw_rating_group *g =
+            defs[i].has_rating_group ? agw_policy_rating_group(pol0, defs[i].rating_group) : NULL;
+        if (g && g->type == AGW_RG_ONLINE) {
+            defs[i].has_online = true;
+            defs[i].online = 1;
+        }
+    }
     return tmp.n_defs;
+}
+
+unsigned gx_local_defs(struct agw_ctx *ctx, const struct agw_ue *ue, struct diam_rule_def *defs)
+{
+    return ctx->cfg->diameter.gx.enabled ? 0 : local_defs(ctx, ue, defs);
 }
 
 /* The rating groups' semantics on the dp rules of s; a finite group's
@@ -601,11 +617,12 @@ static int policy_push(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p
     if (!ctx->cfg->diameter.gx.enabled || (ls && ls->local))
         local_rating(ctx, p, &spec);    /* the local policy's rating groups */
     unsigned what = DP_MOD_POLICY;
-    uint64_t carry = 0;
-    if (gy_policy_add(ctx, p, &spec, &carry) || spec.n_quotas)
-        what |= DP_MOD_QUOTAS;
-    /* the dedicated bearers' downlink is charged to its rating group too */
+    struct gy_carry carry;
+    /* the dedicated bearers' downlink is charged to its rating group too
+     * (before Gy's part: an online rating group's quota needs its rules) */
     esm_pcc_bearer_charging(ue, p, defs, n_defs, gy_rating_group(ctx, p->ul_teid), &spec);
+    if (gy_policy_add(ctx, p, defs, n_defs, &spec, &carry) || spec.n_quotas)
+        what |= DP_MOD_QUOTAS;
     if (qos && qos->present && (qos->apn_ambr_ul || qos->apn_ambr_dl)) {
         /* 4.5.5.7 (APN-AMBR authorised by the PCRF) */
         spec.ul_ambr_bps = qos->apn_ambr_ul;
@@ -625,7 +642,8 @@ static int policy_push(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p
             snprintf(why, whylen, "datapath: %s", dp_ctx_error(ctx->dp));
             return rc;
         }
-        gy_policy_done(ctx, p, carry);
+        ccr_fault_at(ctx, "policy-switched");   /* the kernel has it, SQLite not yet */
+        gy_policy_done(ctx, p, &carry);
         if (gs) {
             gx_monitors_carry_done(gs, pre);
             gx_sess_save(ctx, gs);

@@ -25,6 +25,54 @@ void gy_sess_addresses(struct gy_sess *g, const struct agw_pdn *p)
         memcpy(g->ue6_prefix, p->ue6_prefix, 8);
 }
 
+bool gy_rule_online(const struct diam_rule_def *d)
+{
+    /* TS 29.212 5.3.4: Online in the rule; without it the CCA's default
+     * charging method, which this gateway takes as offline (its
+     * pre-configured default: docs/charging.md "Rating groups") */
+    return d->has_rating_group && d->rating_group && d->has_online && d->online == 1;
+}
+
+/* The online rating groups of defs join g (live, to be asked for); those
+ * no rule has any more, but the catch-all, leave it (gone: reported with
+ * FINAL in the next request, then freed). */
+static void rgs_update(struct agw_ctx *ctx, struct gy_sess *g, const struct diam_rule_def *defs,
+                       unsigned n_defs)
+{
+    bool keep[GY_MAX_RG] = { [0] = true };
+    for (unsigned i = 0; i < n_defs; i++) {
+        if (!gy_rule_online(&defs[i]))
+            continue;
+        struct gy_rg *r = gy_rg_add(g, defs[i].rating_group);
+        if (!r) {
+            LOG_WARN(ctx, "gy", "session 0x%08x: rating group %u of rule %s not charged online: "
+                     "%d rating groups at most", g->ul_teid, defs[i].rating_group, defs[i].name,
+                     GY_MAX_RG);
+            continue;
+        }
+        if (!r->live || r->gone) {
+            /* back before its FINAL went: it simply stays */
+            r->live = true;
+            r->gone = false;
+        }
+        keep[r - g->rgs] = true;
+    }
+    for (unsigned i = 1; i < GY_MAX_RG; i++) {
+        struct gy_rg *r = &g->rgs[i];
+        if (!r->rg || keep[i] || r->gone)
+            continue;
+        if (!r->asked && !r->busy && r->reported == 0 && r->granted == 0 && !r->in_dp) {
+            gy_rg_free(r);          /* never asked for: nothing to report */
+            continue;
+        }
+        r->live = false;
+        r->gone = true;
+        ev_timer_stop(ctx->loop, &r->validity);
+        LOG_INFO(ctx, "gy", "session 0x%08x: rating group %u has no rule any more", g->ul_teid,
+                 r->rg);
+    }
+}
+
 void gy_session_start(struct agw_ctx *ctx, const struct agw_ue *ue, const struct agw_pdn *p)
 {
     if (!gy_applies(ctx, p))
@@ -50,20 +98,77 @@ void gy_session_start(struct agw_ctx *ctx, const struct agw_ue *ue, const struct
              (unsigned long long)gy->boot, p->ul_teid);
     g->rg = ctx->cfg->diameter.gy.rating_group;
     g->ccfh = ctx->cfg->diameter.gy.ccfh;
-    g->fua = -1;
-    g->fui.action = DIAM_FUA_NONE;
+    for (unsigned i = 0; i < GY_MAX_RG; i++)
+        g->rgs[i].g = g;
+    gy_rg_add(g, g->rg);
+    /* the local policy's online rating groups are known now (a PCRF's
+     * come with its answer: a CCR-U asks for them) */
+    struct diam_rule_def defs[DIAM_MAX_RULES];
+    unsigned n_defs = gx_local_defs(ctx, ue, defs);
+    rgs_update(ctx, g, defs, n_defs);
     gy->by_sid[sid] = g;
-    gy_send_ccr(ctx, g, DIAM_CC_INITIAL, 0);
+    gy_send_ccr(ctx, g, DIAM_CC_INITIAL);
 }
 
-int gy_send_ccr(struct agw_ctx *ctx, struct gy_sess *g, uint32_t type, uint32_t reason)
+unsigned gy_mscc_build(struct gy_sess *g, uint32_t type, const uint64_t *charged,
+                       struct diam_mscc *out, struct gy_settle *settle)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < GY_MAX_RG && n < DIAM_MAX_MSCC; i++) {
+        struct gy_rg *r = &g->rgs[i];
+        if (!r->rg)
+            continue;
+        /* CCR-I: every rating group known; CCR-T: every one with its
+         * final usage; CCR-U: those with a trigger (each with its own
+         * Reporting-Reason, TS 32.299 7.2.175), not asked yet, or gone */
+        bool report = type == DIAM_CC_TERMINATION || r->want || r->gone;
+        if (type == DIAM_CC_INITIAL ? !r->live : !report && !(r->live && !r->asked))
+            continue;
+        struct diam_mscc *ms = &out[n];
+        diam_mscc_init(ms);
+        ms->has_rating_group = true;
+        ms->rating_group = r->rg;
+        uint64_t used = 0;
+        if (type != DIAM_CC_INITIAL && report) {
+            /* RFC 4006 8.19: what was used since the last report */
+            used = charged[i] - r->reported;
+            ms->used = (struct diam_units){ .present = true, .has_total = true, .total = used };
+            ms->has_reporting_reason = true;
+            ms->reporting_reason = type == DIAM_CC_TERMINATION || r->gone ? DIAM_RR_FINAL
+                                                                           : r->want_reason;
+        }
+        /* RFC 4006 8.18: an empty RSU lets the OCS choose the amount; none
+         * after the final units, for a blocked or gone rating group, nor
+         * in the CCR-T (5.6.2, 5.4) */
+        if (type != DIAM_CC_TERMINATION && r->live && !r->final && !r->blocked) {
+            ms->requested.present = true;
+            r->asked = true;
+        }
+        r->want = false;
+        r->busy = true;
+        r->busy_snap = type == DIAM_CC_INITIAL ? r->reported : charged[i];
+        r->busy_used = used;
+        if (settle)
+            settle[n] = (struct gy_settle){ .rg = r->rg, .base = r->busy_snap, .used = used };
+        n++;
+    }
+    return n;
+}
+
+int gy_send_ccr(struct agw_ctx *ctx, struct gy_sess *g, uint32_t type)
 {
     struct diam_node *node = gx_node(ctx);
     struct diam_gy_ccr ccr;
+    struct gy_settle settle[DIAM_MAX_MSCC];
+    uint64_t charged[GY_MAX_RG];
     struct msg *m = NULL;
-    uint64_t charged = 0;
     if (!node)
         return -ENOTCONN;
+    for (unsigned i = 0; i < GY_MAX_RG; i++) {
+        struct gy_rg *r = &g->rgs[i];
+        if (r->rg && !gy_charged(ctx, r, &charged[i], NULL))
+            charged[i] = r->reported;       /* not installed yet: nothing used */
+    }
     memset(&ccr, 0, sizeof(ccr));
     snprintf(ccr.h.session_id, sizeof(ccr.h.session_id), "%s", g->sid);
     snprintf(ccr.h.dest_realm, sizeof(ccr.h.dest_realm), "%s", ctx->cfg->diameter.realm);
@@ -80,54 +185,57 @@ int gy_send_ccr(struct agw_ctx *ctx, struct gy_sess *g, uint32_t type, uint32_t 
         memcpy(ccr.sub.ue_prefix6, g->ue6_prefix, 8);
         ccr.sub.ue_prefix6_len = 64;
     }
-    ccr.n_mscc = 1;
-    struct diam_mscc *ms = &ccr.mscc[0];
-    diam_mscc_init(ms);
-    ms->has_rating_group = true;
-    ms->rating_group = g->rg;
-    if (!gy_charged(ctx, g, &charged, NULL))
-        charged = g->reported;              /* not installed yet: nothing used */
-    if (type != DIAM_CC_INITIAL) {
-        /* RFC 4006 8.19: what was used since the last report */
-        ms->used = (struct diam_units){ .present = true, .has_total = true,
-                                        .total = charged - g->reported };
-        ms->has_reporting_reason = true;
-        ms->reporting_reason = type == DIAM_CC_TERMINATION ? DIAM_RR_FINAL : reason;
-    }
-    /* RFC 4006 8.18: an empty RSU lets the OCS choose the amount; none
-     * after the final units, nor in the CCR-T (5.6.2, 5.4) */
-    if (type != DIAM_CC_TERMINATION && !g->final && !g->blocked)
-        ms->requested.present = true;
+    /* the books are marked only once the request is certain to go: a copy */
+    struct gy_rg save[GY_MAX_RG];
+    memcpy(save, g->rgs, sizeof(save));
+    ccr.n_mscc = gy_mscc_build(g, type, charged, ccr.mscc, settle);
     if (type == DIAM_CC_TERMINATION)
         ccr.termination_cause = 1;          /* RFC 6733 8.15 DIAMETER_LOGOUT */
-    int rc = diam_gy_ccr_encode(&ccr, &m);
+    int rc = type == DIAM_CC_UPDATE && !ccr.n_mscc ? -ENODATA : diam_gy_ccr_encode(&ccr, &m);
     uint64_t cookie = (uint64_t)g->ul_teid << 32 | g->next_no;
-    uint64_t used = type == DIAM_CC_INITIAL ? 0 : charged - g->reported;
+    uint64_t used = 0;
+    for (unsigned i = 0; i < ccr.n_mscc; i++)
+        used += settle[i].used;
     unsigned tx = ctx->cfg->diameter.gy.tx_timeout_ms;
     if (!rc && type == DIAM_CC_INITIAL) {
         rc = ccr_send_plain(ctx, &m, tx, cookie);
     } else if (!rc) {
         /* journalled with what it reports and the base its answer
-         * settles, committed before it leaves (agw_ccr.h) */
+         * settles, per rating group, committed before it leaves
+         * (agw_ccr.h); rg/bytes/base of the row: the catch-all's and the
+         * sum, for reading */
         struct ccr_row row = { .sid = g->sid, .no = g->next_no, .app = DIAM_APPID_GY,
                                .type = type, .ul_teid = g->ul_teid, .imsi = g->imsi,
-                               .rg = g->rg, .bytes = used, .base = charged,
+                               .rg = g->rg, .bytes = used, .base = g->rgs[0].busy_snap,
+                               .settle = settle, .settle_len = ccr.n_mscc * sizeof(settle[0]),
                                .cookie = cookie };
         rc = ccr_send(ctx, &m, &row, tx);
     }
     struct agw_gy_stats *st = &gy_of(ctx)->stats;
     if (rc < 0) {
-        LOG_WARN(ctx, "gy", "session 0x%08x: CCR not sent: %s", g->ul_teid, strerror(-rc));
+        memcpy(g->rgs, save, sizeof(save));
+        if (rc != -ENODATA)
+            LOG_WARN(ctx, "gy", "session 0x%08x: CCR not sent: %s", g->ul_teid, strerror(-rc));
         return rc;
     }
-    LOG_INFO(ctx, "gy", "session 0x%08x: CCR-%c #%u rg %u used %llu reason %u", g->ul_teid,
-             type == DIAM_CC_INITIAL ? 'I' : type == DIAM_CC_UPDATE ? 'U' : 'T', g->next_no, g->rg,
-             (unsigned long long)used, type == DIAM_CC_INITIAL ? 0 : ms->reporting_reason);
+    char what[160] = "";
+    size_t k = 0;
+    for (unsigned i = 0; i < ccr.n_mscc && k < sizeof(what); i++) {
+        const struct diam_mscc *ms = &ccr.mscc[i];
+        int w = snprintf(what + k, sizeof(what) - k, " [rg %u%s used %llu reason %d]",
+                         ms->rating_group, ms->requested.present ? " rsu" : "",
+                         (unsigned long long)settle[i].used,
+                         ms->has_reporting_reason ? (int)ms->reporting_reason : -1);
+        if (w < 0)
+            break;
+        k += (size_t)w;
+    }
+    LOG_INFO(ctx, "gy", "session 0x%08x: CCR-%c #%u used %llu:%s", g->ul_teid,
+             type == DIAM_CC_INITIAL ? 'I' : type == DIAM_CC_UPDATE ? 'U' : 'T', g->next_no,
+             (unsigned long long)used, what);
     g->busy = true;
     g->busy_no = g->next_no++;
     g->busy_type = type;
-    g->busy_snap = charged;
-    g->busy_used = used;
     if (type == DIAM_CC_UPDATE)
         gy_store_save(ctx, g);      /* the next number, with the journal row */
     if (type == DIAM_CC_INITIAL)
@@ -139,18 +247,66 @@ int gy_send_ccr(struct agw_ctx *ctx, struct gy_sess *g, uint32_t type, uint32_t 
     return 0;
 }
 
+void gy_want(struct agw_ctx *ctx, struct gy_rg *r, uint32_t reason)
+{
+    r->want = true;
+    r->want_reason = reason;
+    gy_kick(ctx, r->g);
+}
+
+void gy_kick(struct agw_ctx *ctx, struct gy_sess *g)
+{
+    if (g->busy || g->ending || !g->initial_done || g->continue_mode || g->hold)
+        return;
+    for (unsigned i = 0; i < GY_MAX_RG; i++) {
+        const struct gy_rg *r = &g->rgs[i];
+        if (r->rg && (r->want || r->gone || (r->live && !r->asked))) {
+            gy_send_ccr(ctx, g, DIAM_CC_UPDATE);
+            return;
+        }
+    }
+}
+
 uint32_t gy_rating_group(struct agw_ctx *ctx, uint32_t ul_teid)
 {
     struct gy_sess *g = gy_find(ctx, ul_teid);
     return g ? g->rg : 0;
 }
 
+static bool has_rule_of(const struct dp_session_spec *s, uint32_t rg)
+{
+    for (uint32_t i = 0; i < s->n_rules; i++)
+        if (s->rules[i].rating_group == rg)
+            return true;
+    return false;
+}
+
+/* The quota of r in s (a rule of its rating group must be there,
+ * dp_session_quotas_check); false when there is no room. */
+static bool quota_put(struct gy_rg *r, struct dp_session_spec *s)
+{
+    if (s->n_quotas >= DP_MAX_QUOTAS)
+        return false;
+    for (uint32_t i = 0; i < s->n_quotas; i++)
+        if (s->quotas[i].rating_group == r->rg)
+            return false;       /* the local policy's (not ours) */
+    struct dp_quota_spec *q = &s->quotas[s->n_quotas++];
+    memset(q, 0, sizeof(*q));
+    q->rating_group = r->rg;
+    /* RFC 4006 5.2: no traffic before the grant; a grant that came first
+     * is there at once */
+    q->bytes = r->has_pending ? r->pending_granted : 0;
+    q->threshold_bytes = r->threshold;
+    q->fua = r->fua >= 0 ? (uint8_t)r->fua : DP_FUA_DROP;
+    return true;
+}
+
 void gy_session_spec(struct agw_ctx *ctx, const struct agw_pdn *p, struct dp_session_spec *s)
 {
     struct gy_sess *g = gy_find(ctx, p->ul_teid);
-    if (!g || s->n_rules >= DP_MAX_RULES || s->n_quotas >= DP_MAX_QUOTAS)
+    if (!g || s->n_rules >= DP_MAX_RULES)
         return;
-    /* all of the session's traffic is of the rating group (the last rule:
+    /* the traffic no other rule claims is the catch-all's (the last rule:
      * the highest precedence value) */
     struct dp_rule_spec *r = &s->rules[s->n_rules++];
     memset(r, 0, sizeof(*r));
@@ -159,77 +315,113 @@ void gy_session_spec(struct agw_ctx *ctx, const struct agw_pdn *p, struct dp_ses
     r->sport_hi = r->dport_hi = 65535;
     r->action = DP_ACTION_PASS;
     r->rating_group = g->rg;
-    struct dp_quota_spec *q = &s->quotas[s->n_quotas++];
-    memset(q, 0, sizeof(*q));
-    q->rating_group = g->rg;
-    /* RFC 4006 5.2: no traffic before the grant; a grant that came first
-     * is there at once */
-    q->bytes = g->has_pending ? g->pending_granted : 0;
-    q->threshold_bytes = g->threshold;
-    q->fua = g->fua >= 0 ? (uint8_t)g->fua : DP_FUA_DROP;
+    for (unsigned i = 0; i < GY_MAX_RG; i++)
+        if (g->rgs[i].rg && g->rgs[i].live && has_rule_of(s, g->rgs[i].rg) &&
+            !quota_put(&g->rgs[i], s))
+            LOG_WARN(ctx, "gy", "session 0x%08x: no room for the quota of rating group %u",
+                     g->ul_teid, g->rgs[i].rg);
 }
 
 /* Gy's part of a policy that is rebuilt (a Gx change, gx_policy.c, or the
  * Final-Unit-Indication with RESTRICT_ACCESS): the Restriction-Filter-Rules
- * once they are in force, the rating group's catch-all rule and its quota
- * with what is left of it in the kernel, so that the rebuild neither
- * refills nor empties the grant.  A rebuilt policy has new charging slots
- * whose counters start at 0: *carry gets what the current slot counted,
- * which gy_policy_done() moves into off once the new policy is written
- * (charged() stays continuous: docs/charging.md "Gx and Gy on one
- * session").  Returns false when the session has no Gy part. */
-bool gy_policy_add(struct agw_ctx *ctx, const struct agw_pdn *p, struct dp_session_spec *s,
-                   uint64_t *carry)
+ * once they are in force, the catch-all rule and each online rating
+ * group's quota.  A rebuilt policy has new charging slots; each quota in
+ * force goes on from its old slot in the kernel itself (dp_quota_spec.keep:
+ * its counters, what is left of the grant, its event state), so that the
+ * rebuild neither refills nor empties a grant and charged() stays
+ * continuous with nothing to write first (docs/charging.md "Gx and Gy on
+ * one session").  A rating group whose last rule went has no slot after
+ * the rebuild: carry gets what its slot counted, which gy_policy_done()
+ * moves into its off.  Returns false when the session has no Gy part. */
+bool gy_policy_add(struct agw_ctx *ctx, const struct agw_pdn *p,
+                   const struct diam_rule_def *defs, unsigned n_defs,
+                   struct dp_session_spec *s, struct gy_carry *carry)
 {
     struct gy_sess *g = gy_find(ctx, p->ul_teid);
     struct dp_session_info info;
-    *carry = 0;
+    memset(carry, 0, sizeof(*carry));
     if (!g)
         return false;
-    if (g->final && g->fui.action == DIAM_FUA_RESTRICT_ACCESS)
-        gy_restrict_rules(ctx, g, s);
-    int64_t left = 0;
-    bool have = false;
-    if (g->installed && ctx->dp && dp_session_get(ctx->dp, g->ul_teid, &info) == 0) {
-        for (uint32_t i = 0; i < info.n_charges; i++)
-            if (info.charges[i].rating_group == g->rg && (info.charges[i].flags & XEPC_CF_ONLINE)) {
-                *carry = info.charges[i].ul_bytes + info.charges[i].dl_bytes;
-                left = info.charges[i].remaining;
-                have = true;
-            }
-    }
+    rgs_update(ctx, g, defs, n_defs);
+    gy_restrict_rules(ctx, g, s);
     uint32_t nq = s->n_quotas;
     gy_session_spec(ctx, p, s);
-    if (s->n_quotas == nq) {
-        *carry = 0;
-        return false;               /* no room for the rating group */
+    for (uint32_t q = nq; q < s->n_quotas; q++) {
+        struct gy_rg *r = gy_rg_find(g, s->quotas[q].rating_group);
+        if (r && r->in_dp)
+            s->quotas[q].keep = true;
     }
-    if (have)
-        /* the remainder, not the grant: granted - charged() is unchanged */
-        s->quotas[s->n_quotas - 1].bytes = left > 0 ? (uint64_t)left : 0;
-    else if (g->installed)
-        s->quotas[s->n_quotas - 1].bytes = 0;  /* unreadable: nothing more than granted */
-    return true;
+    bool have_info = g->installed && ctx->dp && dp_session_get(ctx->dp, g->ul_teid, &info) == 0;
+    for (unsigned i = 0; have_info && i < GY_MAX_RG; i++) {
+        struct gy_rg *r = &g->rgs[i];
+        if (!r->rg || !r->gone || !r->in_dp || carry->n >= GY_MAX_RG)
+            continue;
+        for (uint32_t k = 0; k < info.n_charges; k++)
+            if (info.charges[k].rating_group == r->rg &&
+                (info.charges[k].flags & XEPC_CF_ONLINE)) {
+                carry->rg[carry->n] = r->rg;
+                carry->bytes[carry->n++] = info.charges[k].ul_bytes + info.charges[k].dl_bytes;
+            }
+    }
+    return s->n_quotas > nq;
 }
 
-void gy_policy_done(struct agw_ctx *ctx, const struct agw_pdn *p, uint64_t carry)
+void gy_policy_done(struct agw_ctx *ctx, const struct agw_pdn *p, const struct gy_carry *carry)
 {
     struct gy_sess *g = gy_find(ctx, p->ul_teid);
-    if (g && g->installed) {
-        g->off += carry;
-        if (g->initial_done && carry)
-            gy_store_save(ctx, g);  /* charged() continues across a restart */
+    struct dp_session_info info;
+    if (!g || !g->installed)
+        return;
+    bool moved = false;
+    for (unsigned i = 0; i < carry->n; i++) {
+        struct gy_rg *r = gy_rg_find(g, carry->rg[i]);
+        if (r) {
+            r->off += carry->bytes[i];
+            moved |= carry->bytes[i] != 0;
+        }
     }
+    /* which rating groups have their quota in the datapath now: a new one
+     * from its first (empty) quota on, a gone one no more */
+    if (ctx->dp && dp_session_get(ctx->dp, g->ul_teid, &info) == 0)
+        for (unsigned i = 0; i < GY_MAX_RG; i++) {
+            struct gy_rg *r = &g->rgs[i];
+            bool in = false;
+            for (uint32_t k = 0; r->rg && k < info.n_charges; k++)
+                in |= info.charges[k].rating_group == r->rg &&
+                      (info.charges[k].flags & XEPC_CF_ONLINE);
+            if (r->rg && in && !r->in_dp && r->has_pending) {
+                r->granted = r->pending_granted;
+                r->has_pending = false;
+            }
+            r->in_dp = r->rg && in;
+        }
+    if (g->initial_done && moved)
+        gy_store_save(ctx, g);  /* charged() continues across a restart */
+    /* RFC 4006 5.1.2: a new rating group asks for its units, a gone one
+     * reports its last ones (the CCR-U, or the next one) */
+    gy_kick(ctx, g);
 }
 
 void gy_session_installed(struct agw_ctx *ctx, const struct agw_pdn *p)
 {
     struct gy_sess *g = gy_find(ctx, p->ul_teid);
+    struct dp_session_info info;
     if (!g || g->installed)
         return;
     g->installed = true;
-    g->granted = g->has_pending ? g->pending_granted : 0;
-    g->has_pending = false;
+    bool have = ctx->dp && dp_session_get(ctx->dp, g->ul_teid, &info) == 0;
+    for (unsigned i = 0; i < GY_MAX_RG; i++) {
+        struct gy_rg *r = &g->rgs[i];
+        if (!r->rg)
+            continue;
+        for (uint32_t k = 0; have && k < info.n_charges; k++)
+            if (info.charges[k].rating_group == r->rg && (info.charges[k].flags & XEPC_CF_ONLINE))
+                r->in_dp = true;
+        if (r->in_dp) {
+            r->granted = r->has_pending ? r->pending_granted : 0;
+            r->has_pending = false;
+        }
+    }
 }
 
 void gy_session_stop(struct agw_ctx *ctx, const struct agw_ue *ue, const struct agw_pdn *p)
@@ -245,9 +437,9 @@ void gy_session_stop(struct agw_ctx *ctx, const struct agw_ue *ue, const struct 
         return;
     }
     if (g->initial_done)
-        /* RFC 4006 5.4; the final usage is journalled and sent until the
-         * OCS answers (agw_ccr.h) */
-        gy_send_ccr(ctx, g, DIAM_CC_TERMINATION, DIAM_RR_FINAL);
+        /* RFC 4006 5.4: every rating group's final usage; journalled and
+         * sent until the OCS answers (agw_ccr.h) */
+        gy_send_ccr(ctx, g, DIAM_CC_TERMINATION);
     gy_store_forget(ctx, g->ul_teid);
     gy_forget(ctx, g);
 }

@@ -13,26 +13,28 @@ static uint64_t units_bytes(const struct diam_units *u)
     return u->has_total ? u->total : u->input + u->output;
 }
 
-void gy_grant_set(struct agw_ctx *ctx, struct gy_sess *g, uint64_t total)
+void gy_grant_set(struct agw_ctx *ctx, struct gy_rg *r, uint64_t total)
 {
-    if (!g->installed) {
-        g->has_pending = true;
-        g->pending_granted = total;
+    struct gy_sess *g = r->g;
+    if (!g->installed || !r->in_dp) {
+        /* the quota goes in with the session or its next policy */
+        r->has_pending = true;
+        r->pending_granted = total;
         return;
     }
     int64_t left = 0;
-    int64_t delta = (int64_t)(total - g->granted);
-    int rc = ctx->dp ? dp_quota_adjust(ctx->dp, g->ul_teid, g->rg, delta, g->threshold, g->fua,
+    int64_t delta = (int64_t)(total - r->granted);
+    int rc = ctx->dp ? dp_quota_adjust(ctx->dp, g->ul_teid, r->rg, delta, r->threshold, r->fua,
                                        &left)
                      : 0;
     if (rc < 0) {
         LOG_ERR(ctx, "gy", "session 0x%08x: quota of rating group %u not set: %s", g->ul_teid,
-                g->rg, dp_ctx_error(ctx->dp));
+                r->rg, dp_ctx_error(ctx->dp));
         return;
     }
-    g->granted = total;
+    r->granted = total;
     LOG_INFO(ctx, "gy", "session 0x%08x: rg %u granted %llu in all, %lld left in the kernel",
-             g->ul_teid, g->rg, (unsigned long long)total, (long long)left);
+             g->ul_teid, r->rg, (unsigned long long)total, (long long)left);
 }
 
 /* The UE of a session, and its PDN connection. */
@@ -53,7 +55,8 @@ static void terminate(struct agw_ctx *ctx, struct gy_sess *g, const char *why)
 {
     struct agw_ue *ue;
     char b[20];
-    g->blocked = true;
+    for (unsigned i = 0; i < GY_MAX_RG; i++)
+        g->rgs[i].blocked = g->rgs[i].rg != 0;
     if (!pdn_of(ctx, g, &ue))
         return;
     LOG_WARN(ctx, "gy", "ue %s: session 0x%08x terminated: %s", ue_imsi_log(ctx, ue, b),
@@ -143,36 +146,44 @@ void gy_restrict_rules(struct agw_ctx *ctx, struct gy_sess *g, struct dp_session
 {
     const struct agw_policy *pol = &ctx->cfg->policy;
     uint32_t prec = 1;
-    for (unsigned i = 0; i < g->fui.n_restrict; i++)
-        restrict_add(ctx, g, s, g->fui.restrict_rules[i], "Restriction-Filter-Rule", &prec);
-    /* Filter-Id (RFC 4006 8.34): a filter list configured in the gateway,
-     * here a predefined rule (policy.rules) or base name of that name,
-     * whose flows are allowed */
-    for (unsigned i = 0; i < g->fui.n_filter_ids; i++) {
-        const char *id = g->fui.filter_ids[i];
-        const struct agw_pcc_rule *rules[AGW_BASE_MAX_RULES];
-        unsigned n = 0;
-        const struct agw_base_name *bn = agw_policy_base(pol, id);
-        const struct agw_pcc_rule *r = agw_policy_rule(pol, id);
-        if (r)
-            rules[n++] = r;
-        else if (bn)
-            for (unsigned j = 0; j < bn->n_rules && n < AGW_BASE_MAX_RULES; j++)
-                rules[n++] = &pol->rules[bn->rules[j]];
-        if (!n)
-            LOG_WARN(ctx, "gy", "session 0x%08x: Filter-Id '%s' names no rule or base name of "
-                     "the policy section: ignored", g->ul_teid, id);
-        for (unsigned j = 0; j < n; j++)
-            for (unsigned k = 0; k < rules[j]->n_flows; k++)
-                restrict_add(ctx, g, s, rules[j]->flows[k], "Filter-Id flow", &prec);
+    for (unsigned k = 0; k < GY_MAX_RG; k++) {
+        const struct gy_rg *rg = &g->rgs[k];
+        if (!rg->rg || !rg->final || rg->fui.action != DIAM_FUA_RESTRICT_ACCESS)
+            continue;
+        /* the filters of each rating group under RESTRICT_ACCESS: charged
+         * to none (always allowed), they pass whatever slot is exhausted */
+        for (unsigned i = 0; i < rg->fui.n_restrict; i++)
+            restrict_add(ctx, g, s, rg->fui.restrict_rules[i], "Restriction-Filter-Rule", &prec);
+        /* Filter-Id (RFC 4006 8.34): a filter list configured in the
+         * gateway, here a predefined rule (policy.rules) or base name of
+         * that name, whose flows are allowed */
+        for (unsigned i = 0; i < rg->fui.n_filter_ids; i++) {
+            const char *id = rg->fui.filter_ids[i];
+            const struct agw_pcc_rule *rules[AGW_BASE_MAX_RULES];
+            unsigned n = 0;
+            const struct agw_base_name *bn = agw_policy_base(pol, id);
+            const struct agw_pcc_rule *r = agw_policy_rule(pol, id);
+            if (r)
+                rules[n++] = r;
+            else if (bn)
+                for (unsigned j = 0; j < bn->n_rules && n < AGW_BASE_MAX_RULES; j++)
+                    rules[n++] = &pol->rules[bn->rules[j]];
+            if (!n)
+                LOG_WARN(ctx, "gy", "session 0x%08x: Filter-Id '%s' names no rule or base name "
+                         "of the policy section: ignored", g->ul_teid, id);
+            for (unsigned j = 0; j < n; j++)
+                for (unsigned f = 0; f < rules[j]->n_flows; f++)
+                    restrict_add(ctx, g, s, rules[j]->flows[f], "Filter-Id flow", &prec);
+        }
     }
 }
 
 /* The session's policy is rewritten with the restriction rules (and its
  * PCC rules, gx_policy_refresh); the rating group keeps what is left of
  * its quota and what it counted (gy_policy_add). */
-static void restrict_install(struct agw_ctx *ctx, struct gy_sess *g)
+static void restrict_install(struct agw_ctx *ctx, struct gy_rg *r)
 {
+    struct gy_sess *g = r->g;
     struct agw_ue *ue;
     struct agw_pdn *p = pdn_of(ctx, g, &ue);
     if (!p || !g->installed || !ctx->dp)
@@ -183,24 +194,25 @@ static void restrict_install(struct agw_ctx *ctx, struct gy_sess *g)
         return;
     }
     LOG_INFO(ctx, "gy", "session 0x%08x: %u Restriction-Filter-Rule(s) and %u Filter-Id(s) "
-             "for after the final units", g->ul_teid, g->fui.n_restrict, g->fui.n_filter_ids);
+             "for after the final units of rating group %u", r->g->ul_teid, r->fui.n_restrict,
+             r->fui.n_filter_ids, r->rg);
 }
 
 /* REDIRECT (RFC 4006 5.6.2): the kernel has one portal address; an IPv4
  * Redirect-Server-Address (or a URL whose host is one) becomes it,
  * otherwise diameter.gy.portal stays. */
-static void redirect_portal(struct agw_ctx *ctx, struct gy_sess *g)
+static void redirect_portal(struct agw_ctx *ctx, struct gy_rg *r)
 {
     char host[DIAM_FLOW_MAX] = "";
-    const char *a = g->fui.redirect_addr;
+    const char *a = r->fui.redirect_addr;
     struct in_addr ip;
-    if (g->fui.redirect_addr_type == 2) {        /* URL */
+    if (r->fui.redirect_addr_type == 2) {        /* URL */
         const char *h = strstr(a, "://");
         h = h ? h + 3 : a;
         size_t len = strcspn(h, ":/");
         if (len < sizeof(host))
             memcpy(host, h, len), host[len] = 0;
-    } else if (g->fui.redirect_addr_type == 0) {
+    } else if (r->fui.redirect_addr_type == 0) {
         snprintf(host, sizeof(host), "%s", a);
     }
     if (host[0] && inet_pton(AF_INET, host, &ip) == 1 && ctx->dp) {
@@ -208,7 +220,7 @@ static void redirect_portal(struct agw_ctx *ctx, struct gy_sess *g)
             LOG_WARN(ctx, "gy", "portal %s not set: %s", host, dp_ctx_error(ctx->dp));
     } else if (!ctx->cfg->diameter.gy.portal.s_addr) {
         LOG_WARN(ctx, "gy", "session 0x%08x: Redirect-Server '%s' is no IPv4 address and "
-                 "diameter.gy.portal is not set", g->ul_teid, a);
+                 "diameter.gy.portal is not set", r->g->ul_teid, a);
     }
 }
 
@@ -218,60 +230,71 @@ static int fua_of(int action)
            : action == DIAM_FUA_RESTRICT_ACCESS ? DP_FUA_RESTRICT : DP_FUA_DROP;
 }
 
-/* A Final-Unit-Indication received with the last grant (RFC 4006 5.6):
- * the action goes into the kernel now, so that it applies at the very
- * packet that does not fit. */
-static void final_units(struct agw_ctx *ctx, struct gy_sess *g, const struct diam_fui *fui)
+/* A Final-Unit-Indication received with the last grant of r (RFC 4006
+ * 5.6): the action goes into the kernel now, so that it applies at the
+ * very packet that does not fit. */
+static void final_units(struct agw_ctx *ctx, struct gy_rg *r, const struct diam_fui *fui)
 {
-    g->final = true;
-    g->fui = *fui;
-    g->fua = fua_of(fui->action);
+    r->final = true;
+    r->fui = *fui;
+    r->fua = fua_of(fui->action);
     if (fui->action == DIAM_FUA_REDIRECT)
-        redirect_portal(ctx, g);
+        redirect_portal(ctx, r);
     else if (fui->action == DIAM_FUA_RESTRICT_ACCESS)
-        restrict_install(ctx, g);
-    ev_timer_stop(ctx->loop, &g->validity);
+        restrict_install(ctx, r);
+    ev_timer_stop(ctx->loop, &r->validity);
 }
 
-void gy_apply_final(struct agw_ctx *ctx, struct gy_sess *g)
+void gy_apply_final(struct agw_ctx *ctx, struct gy_rg *r)
 {
     struct agw_gy_stats *st = &gy_of(ctx)->stats;
-    if (g->final_applied)
+    struct gy_sess *g = r->g;
+    if (r->final_applied)
         return;
-    g->final_applied = true;
-    switch (g->fui.action) {
+    r->final_applied = true;
+    switch (r->fui.action) {
     case DIAM_FUA_REDIRECT:
         st->fua_redirect++;
-        LOG_INFO(ctx, "gy", "session 0x%08x: final units used: redirected to %s", g->ul_teid,
-                 g->fui.redirect_addr);
+        LOG_INFO(ctx, "gy", "session 0x%08x: rg %u final units used: redirected to %s",
+                 g->ul_teid, r->rg, r->fui.redirect_addr);
         break;
     case DIAM_FUA_RESTRICT_ACCESS:
         st->fua_restrict++;
-        LOG_INFO(ctx, "gy", "session 0x%08x: final units used: access restricted", g->ul_teid);
+        LOG_INFO(ctx, "gy", "session 0x%08x: rg %u final units used: access restricted",
+                 g->ul_teid, r->rg);
         break;
     default:
         st->fua_terminate++;
-        /* RFC 4006 5.6.1: the service ends; the release sends the CCR-T
-         * with the final usage */
-        terminate(ctx, g, "final units used (TERMINATE)");
-        return;
+        if (r->rg == g->rg) {
+            /* RFC 4006 5.6.1: the service ends; for the catch-all (the
+             * PDN connection's traffic) that is the session: the release
+             * sends the CCR-T with every rating group's final usage */
+            terminate(ctx, g, "final units used (TERMINATE)");
+            return;
+        }
+        /* RFC 4006 5.6.1 with several services (MSCC): only that service
+         * ends; its packets stay dropped (the kernel's action) and its
+         * usage is reported with FINAL (TS 32.299 7.2.175) */
+        r->blocked = true;
+        LOG_INFO(ctx, "gy", "session 0x%08x: rg %u final units used: its traffic is stopped",
+                 g->ul_teid, r->rg);
+        break;
     }
     /* RFC 4006 5.6.2/5.6.3: the used units are reported, no more asked */
-    if (!g->busy)
-        gy_send_ccr(ctx, g, DIAM_CC_UPDATE, DIAM_RR_FINAL);
+    gy_want(ctx, r, DIAM_RR_FINAL);
 }
 
-/* Blocks the rating group: no grant, the kernel drops its traffic (4010
+/* Blocks rating group r: no grant, the kernel drops its traffic (4010
  * END_USER_SERVICE_DENIED, 4012 without final action, 5031 RATING_FAILED:
- * TS 32.299 6.3.3). */
-static void block(struct agw_ctx *ctx, struct gy_sess *g, uint64_t settled, uint32_t code)
+ * TS 32.299 6.3.3); the session's other rating groups go on. */
+static void block(struct agw_ctx *ctx, struct gy_rg *r, uint64_t settled, uint32_t code)
 {
-    g->blocked = true;
-    g->fua = DP_FUA_DROP;
+    r->blocked = true;
+    r->fua = DP_FUA_DROP;
     gy_of(ctx)->stats.blocked++;
-    LOG_WARN(ctx, "gy", "session 0x%08x: rating group %u blocked (MSCC result %u)", g->ul_teid,
-             g->rg, code);
-    gy_grant_set(ctx, g, settled);
+    LOG_WARN(ctx, "gy", "session 0x%08x: rating group %u blocked (MSCC result %u)", r->g->ul_teid,
+             r->rg, code);
+    gy_grant_set(ctx, r, settled);
 }
 
 void gy_failure(struct agw_ctx *ctx, struct gy_sess *g, const char *why)
@@ -279,7 +302,13 @@ void gy_failure(struct agw_ctx *ctx, struct gy_sess *g, const char *why)
     struct agw_gy_stats *st = &gy_of(ctx)->stats;
     uint32_t type = g->busy_type;
     g->busy = false;
-    g->want_update = false;
+    for (unsigned i = 0; i < GY_MAX_RG; i++) {
+        struct gy_rg *r = &g->rgs[i];
+        /* not settled: the usage goes in the next report */
+        if (r->busy && r->busy_used && r->rg && !r->want)
+            r->want = true, r->want_reason = DIAM_RR_VALIDITY_TIME;
+        r->busy = false;
+    }
     if (type == DIAM_CC_TERMINATION)
         return;
     if (g->ccfh == 1) {
@@ -291,10 +320,18 @@ void gy_failure(struct agw_ctx *ctx, struct gy_sess *g, const char *why)
             LOG_WARN(ctx, "gy", "session 0x%08x: %s: CONTINUE without credit control",
                      g->ul_teid, why);
             g->continue_mode = true;
-            g->fua = DP_FUA_DROP;
-            gy_grant_set(ctx, g, g->busy_snap + ((uint64_t)1 << 50));
+            for (unsigned i = 0; i < GY_MAX_RG; i++) {
+                struct gy_rg *r = &g->rgs[i];
+                uint64_t charged;
+                if (!r->rg || !r->live)
+                    continue;
+                if (!gy_charged(ctx, r, &charged, NULL))
+                    charged = r->reported;
+                r->fua = DP_FUA_DROP;
+                gy_grant_set(ctx, r, charged + ((uint64_t)1 << 50));
+            }
         }
-        gy_validity_arm(g, 5);      /* retry then (validity_cb) */
+        gy_retry_arm(g, 5);         /* retry then (retry_cb) */
         return;
     }
     /* TERMINATE, and RETRY_AND_TERMINATE once freeDiameter found no other
@@ -327,6 +364,38 @@ static void on_cca(struct agw_ctx *ctx, struct diam_event *ev)
         gy_store_save(ctx, g);
 }
 
+/* One MSCC of the answer for r (TS 32.299 6.3: each rating group on its
+ * own): false when g may be gone (the catch-all's TERMINATE). */
+static bool mscc_apply(struct agw_ctx *ctx, struct gy_rg *r, const struct diam_mscc *ms,
+                       uint64_t snap)
+{
+    uint32_t mc = ms->result_code ? ms->result_code : DIAM_SUCCESS;
+    if (mc == DIAM_CREDIT_LIMIT_REACHED && ms->fui.action != DIAM_FUA_NONE) {
+        /* RFC 4006 5.6: no units, the final action at once */
+        final_units(ctx, r, &ms->fui);
+        gy_grant_set(ctx, r, snap);
+        gy_store_save(ctx, r->g);
+        bool catch_all = r->rg == r->g->rg && ms->fui.action == DIAM_FUA_TERMINATE;
+        gy_apply_final(ctx, r);     /* the catch-all's TERMINATE: g is gone */
+        return !catch_all;
+    }
+    if (mc != DIAM_SUCCESS) {
+        block(ctx, r, snap, mc);
+        return true;
+    }
+    if (ms->granted.present) {
+        r->threshold = ms->has_volume_threshold ? ms->volume_threshold : 0;
+        if (ms->fui.action != DIAM_FUA_NONE)
+            final_units(ctx, r, &ms->fui);
+        /* RFC 4006 5.1.2: the new grant replaces what was left of the
+         * one the report settled */
+        gy_grant_set(ctx, r, snap + units_bytes(&ms->granted));
+        if (!r->final)
+            gy_validity_arm(r, ms->validity_time);
+    }
+    return true;
+}
+
 /* The answer to g's request in flight; false when g may be gone (the UE
  * detached) or its row is not to be written. */
 static bool cca_apply(struct agw_ctx *ctx, struct gy_sess *g, struct msg *msg)
@@ -351,56 +420,55 @@ static bool cca_apply(struct agw_ctx *ctx, struct gy_sess *g, struct msg *msg)
         return false;
     }
     uint32_t type = g->busy_type;
-    uint64_t snap = g->busy_snap;
     g->busy = false;
     if (code != DIAM_SUCCESS && code != DIAM_LIMITED_SUCCESS) {
         /* RFC 4006 5.2/5.3: the session is refused (4010, 4012, 5xxx) */
         st->cca_failed++;
         char why[48];
         snprintf(why, sizeof(why), "CCA-%c result %u", type == 1 ? 'I' : 'U', code);
+        for (unsigned i = 0; i < GY_MAX_RG; i++)
+            g->rgs[i].busy = false;
         if (type != DIAM_CC_TERMINATION)
             terminate(ctx, g, why);
         return false;
     }
     st->cca_ok++;
     g->continue_mode = false;
+    ev_timer_stop(ctx->loop, &g->retry);
     if (type == DIAM_CC_INITIAL)
         g->initial_done = true;
-    else
-        g->reported = snap;         /* the report is settled */
-    const struct diam_mscc *ms = NULL;
-    for (unsigned i = 0; i < cca.n_mscc; i++)
-        if (cca.mscc[i].has_rating_group && cca.mscc[i].rating_group == g->rg)
-            ms = &cca.mscc[i];
-    if (ms) {
-        uint32_t mc = ms->result_code ? ms->result_code : DIAM_SUCCESS;
-        if (mc == DIAM_CREDIT_LIMIT_REACHED && ms->fui.action != DIAM_FUA_NONE) {
-            /* RFC 4006 5.6: no units, the final action at once */
-            final_units(ctx, g, &ms->fui);
-            gy_grant_set(ctx, g, snap);
-            gy_store_save(ctx, g);
-            gy_apply_final(ctx, g);     /* TERMINATE: g is gone on return */
+    /* every rating group the request reported is settled (RFC 4006 5.1.2),
+     * then each MSCC of the answer applies to its own */
+    uint64_t snap[GY_MAX_RG];
+    bool was[GY_MAX_RG];
+    for (unsigned i = 0; i < GY_MAX_RG; i++) {
+        struct gy_rg *r = &g->rgs[i];
+        was[i] = r->rg && r->busy;
+        snap[i] = r->busy_snap;
+        r->busy = false;
+        if (was[i] && type != DIAM_CC_INITIAL)
+            r->reported = r->busy_snap;
+    }
+    g->hold = true;                 /* one CCR-U after all MSCCs, not one per MSCC */
+    for (unsigned i = 0; i < GY_MAX_RG; i++) {
+        struct gy_rg *r = &g->rgs[i];
+        if (!was[i])
+            continue;
+        if (r->gone) {
+            /* its FINAL report is settled: the rating group leaves */
+            gy_store_forget_rg(ctx, g->ul_teid, r->rg);
+            gy_rg_free(r);
+            continue;
+        }
+        const struct diam_mscc *ms = NULL;
+        for (unsigned k = 0; k < cca.n_mscc; k++)
+            if (cca.mscc[k].has_rating_group && cca.mscc[k].rating_group == r->rg)
+                ms = &cca.mscc[k];
+        if (ms && !mscc_apply(ctx, r, ms, snap[i]))
             return false;
-        }
-        if (mc != DIAM_SUCCESS) {
-            block(ctx, g, snap, mc);
-            return true;
-        }
-        if (ms->granted.present) {
-            g->threshold = ms->has_volume_threshold ? ms->volume_threshold : 0;
-            if (ms->fui.action != DIAM_FUA_NONE)
-                final_units(ctx, g, &ms->fui);
-            /* RFC 4006 5.1.2: the new grant replaces what was left of the
-             * one the report settled */
-            gy_grant_set(ctx, g, snap + units_bytes(&ms->granted));
-            if (!g->final)
-                gy_validity_arm(g, ms->validity_time);
-        }
     }
-    if (g->want_update && !g->final && !g->blocked) {
-        g->want_update = false;
-        gy_send_ccr(ctx, g, DIAM_CC_UPDATE, g->want_reason);
-    }
+    g->hold = false;
+    gy_kick(ctx, g);                /* what the other rating groups want */
     return true;
 }
 
@@ -436,16 +504,19 @@ static void on_request(struct agw_ctx *ctx, struct diam_event *ev)
         diam_send_answer(gx_node(ctx), &m);
     if (!g || code != DIAM_SUCCESS)
         return;
-    /* RFC 4006 5.5: re-authorisation: report and ask again */
-    LOG_INFO(ctx, "gy", "session 0x%08x: RAR: re-authorisation", g->ul_teid);
-    if (g->final || g->blocked)
-        return;
-    if (g->busy) {
-        g->want_update = true;
-        g->want_reason = DIAM_RR_FORCED_REAUTHORISATION;
-    } else {
-        gy_send_ccr(ctx, g, DIAM_CC_UPDATE, DIAM_RR_FORCED_REAUTHORISATION);
+    /* RFC 4006 5.5: re-authorisation, of the rating group named or of
+     * every one: report and ask again (one CCR-U) */
+    LOG_INFO(ctx, "gy", "session 0x%08x: RAR: re-authorisation%s", g->ul_teid,
+             rar.has_rating_group ? " of one rating group" : "");
+    for (unsigned i = 0; i < GY_MAX_RG; i++) {
+        struct gy_rg *r = &g->rgs[i];
+        if (!r->rg || !r->live || r->final || r->blocked ||
+            (rar.has_rating_group && rar.rating_group != r->rg))
+            continue;
+        r->want = true;
+        r->want_reason = DIAM_RR_FORCED_REAUTHORISATION;
     }
+    gy_kick(ctx, g);
 }
 
 void gy_handle_event(struct agw_ctx *ctx, struct diam_event *ev)
@@ -474,23 +545,20 @@ void gy_handle_event(struct agw_ctx *ctx, struct diam_event *ev)
 void gy_quota_event(struct agw_ctx *ctx, uint32_t ul_teid, uint32_t rating_group, bool exhausted)
 {
     struct gy_sess *g = gy_find(ctx, ul_teid);
-    if (!g || g->rg != rating_group || g->ending)
+    struct gy_rg *r = g ? gy_rg_find(g, rating_group) : NULL;
+    if (!r || g->ending)
         return;
-    if (exhausted && g->final) {
-        gy_apply_final(ctx, g);
+    if (exhausted && r->final) {
+        gy_apply_final(ctx, r);
         return;
     }
-    if (g->final || g->blocked || g->continue_mode)
+    if (r->final || r->blocked || g->continue_mode || !r->live)
+        return;
+    /* before its first grant the request in flight (or about to go)
+     * brings it: nothing to report */
+    if (!g->initial_done || (!r->granted && (r->busy || !r->asked)))
         return;
     /* TS 32.299 7.2.175: THRESHOLD (the refill comes before the quota runs
      * out) or QUOTA_EXHAUSTED */
-    uint32_t reason = exhausted ? DIAM_RR_QUOTA_EXHAUSTED : DIAM_RR_THRESHOLD;
-    if (!g->initial_done)
-        return;         /* the CCA-I brings the first grant */
-    if (g->busy) {
-        g->want_update = true;
-        g->want_reason = reason;
-        return;
-    }
-    gy_send_ccr(ctx, g, DIAM_CC_UPDATE, reason);
+    gy_want(ctx, r, exhausted ? DIAM_RR_QUOTA_EXHAUSTED : DIAM_RR_THRESHOLD);
 }

@@ -7,22 +7,21 @@
 #include "agw/agw_gy.h"
 #include "diameter/diam.h"
 
-struct gy_sess {
-    struct agw_ctx *ctx;
-    uint32_t ue_id, ul_teid;
-    char imsi[16];
-    uint32_t ue_ipv4;               /* the UE's addresses, for PS-Information */
-    uint8_t ue6_prefix[8];          /* (TS 32.299 7.2.137), prefix 0 = none */
-    char sid[DIAM_ID_MAX + 64];     /* Session-Id */
-    uint32_t rg;
-    uint32_t next_no;               /* next CC-Request-Number (RFC 4006 8.2) */
-    bool busy;                      /* a CCR in flight */
-    uint32_t busy_no, busy_type;
-    uint64_t busy_snap;             /* charged() reported by it */
-    uint64_t busy_used;             /* its USU */
-    bool want_update;               /* a CCR-U to send after the answer */
-    uint32_t want_reason;
-    bool installed;                 /* the quota is in the datapath */
+/* Rating groups of one credit-control session (one MSCC each in a CCR,
+ * DIAM_MAX_MSCC at most). */
+#define GY_MAX_RG DIAM_MAX_MSCC
+
+struct gy_sess;
+
+/* One rating group of a session: its books (agw_gy.h) and its part of
+ * the requests (RFC 4006 5.1.2, TS 32.299 6.3: each MSCC on its own). */
+struct gy_rg {
+    struct gy_sess *g;
+    uint32_t rg;                    /* Rating-Group; 0 = free entry */
+    bool live;                      /* the catch-all, or an online rule's */
+    bool asked;                     /* its RSU went out (CCR-I or CCR-U) */
+    bool gone;                      /* its last rule went: FINAL, then freed */
+    bool in_dp;                     /* its quota is in the datapath */
     bool has_pending;               /* a grant that came before the install */
     uint64_t pending_granted;       /* granted total to install */
     uint64_t off;                   /* charged bytes of replaced slots */
@@ -33,12 +32,42 @@ struct gy_sess {
     bool final;                     /* Final-Unit-Indication received */
     bool final_applied;
     struct diam_fui fui;
-    bool blocked;                   /* 4010/4012/5031: no more grants */
+    bool blocked;                   /* 4010/4012/5031, TERMINATE: no more grants */
+    bool want;                      /* a report for the next CCR-U */
+    uint32_t want_reason;           /* its Reporting-Reason (7.2.175) */
+    bool busy;                      /* in the CCR in flight */
+    uint64_t busy_snap;             /* charged() reported by it */
+    uint64_t busy_used;             /* its USU */
+    ev_timer validity;
+};
+
+struct gy_sess {
+    struct agw_ctx *ctx;
+    uint32_t ue_id, ul_teid;
+    char imsi[16];
+    uint32_t ue_ipv4;               /* the UE's addresses, for PS-Information */
+    uint8_t ue6_prefix[8];          /* (TS 32.299 7.2.137), prefix 0 = none */
+    char sid[DIAM_ID_MAX + 64];     /* Session-Id */
+    uint32_t rg;                    /* the catch-all (diameter.gy.rating_group) */
+    uint32_t next_no;               /* next CC-Request-Number (RFC 4006 8.2) */
+    bool busy;                      /* a CCR in flight (one per session) */
+    uint32_t busy_no, busy_type;
+    bool installed;                 /* the session is in the datapath */
     bool continue_mode;             /* CCFH CONTINUE after a failure */
     uint32_t ccfh;                  /* from config, then from the CCAs */
     bool ending;                    /* CCR-T sent or the session is gone */
     bool initial_done;              /* a CCA-I 2001 was received */
-    ev_timer validity;
+    bool hold;                      /* an answer being applied: no CCR yet */
+    struct gy_rg rgs[GY_MAX_RG];    /* rgs[0] is the catch-all */
+    ev_timer retry;                 /* CONTINUE: the next attempt */
+};
+
+/* What a journalled Gy CCR settles, per rating group (ccr_row.settle). */
+struct gy_settle {
+    uint32_t rg;
+    uint32_t pad;
+    uint64_t base;                  /* charged() the answer moves reported to */
+    uint64_t used;                  /* its USU */
 };
 
 struct agw_gy {
@@ -52,16 +81,34 @@ struct agw_gy {
 struct agw_gy *gy_of(struct agw_ctx *ctx);
 struct gy_sess *gy_find(struct agw_ctx *ctx, uint32_t ul_teid);
 void gy_forget(struct agw_ctx *ctx, struct gy_sess *g);
-/* charged() of the session, from the datapath; false when unreadable. */
-bool gy_charged(struct agw_ctx *ctx, struct gy_sess *g, uint64_t *charged, int64_t *remaining);
+/* The entry of rating group rg; NULL when the session has none. */
+struct gy_rg *gy_rg_find(struct gy_sess *g, uint32_t rg);
+/* A new entry for rg (live), or the one it has; NULL when all are taken. */
+struct gy_rg *gy_rg_add(struct gy_sess *g, uint32_t rg);
+void gy_rg_free(struct gy_rg *r);
+/* charged() of a rating group, from the datapath (off alone when its
+ * slot is gone); false when the datapath is unreadable. */
+bool gy_charged(struct agw_ctx *ctx, struct gy_rg *r, uint64_t *charged, int64_t *remaining);
 /* The UE's addresses of p that its CCRs carry in PS-Information. */
 void gy_sess_addresses(struct gy_sess *g, const struct agw_pdn *p);
-/* Sends a CCR of type (I/U/T) with the usage since the last report. */
-int gy_send_ccr(struct agw_ctx *ctx, struct gy_sess *g, uint32_t type, uint32_t reason);
-void gy_validity_arm(struct gy_sess *g, uint32_t seconds);
-/* The final-unit action in the datapath (and the UE's detach for
- * TERMINATE). */
-void gy_apply_final(struct agw_ctx *ctx, struct gy_sess *g);
+/* The MSCCs of a CCR of type (I/U/T) from the books, charged[i] being
+ * rgs[i]'s charged(); marks the rating groups they report (busy).
+ * Returns how many (gy_build.c, pure: test_gy). */
+unsigned gy_mscc_build(struct gy_sess *g, uint32_t type, const uint64_t *charged,
+                       struct diam_mscc *out, struct gy_settle *settle);
+/* Sends a CCR of type (I/U/T) with the usage since the last report of
+ * every rating group that has something to say (gy_mscc_build). */
+int gy_send_ccr(struct agw_ctx *ctx, struct gy_sess *g, uint32_t type);
+/* Asks for a CCR-U for r with reason: now, or after the answer in flight
+ * (RFC 4006: one request at a time per session). */
+void gy_want(struct agw_ctx *ctx, struct gy_rg *r, uint32_t reason);
+/* Sends the CCR-U that some rating group wants, if none is in flight. */
+void gy_kick(struct agw_ctx *ctx, struct gy_sess *g);
+void gy_validity_arm(struct gy_rg *r, uint32_t seconds);
+void gy_retry_arm(struct gy_sess *g, uint32_t seconds);
+/* The final-unit action of r in the datapath (and the UE's detach for the
+ * catch-all's TERMINATE). */
+void gy_apply_final(struct agw_ctx *ctx, struct gy_rg *r);
 /* No usable answer (Tx timeout, 3xxx, peer down): the configured or
  * last received Credit-Control-Failure-Handling (RFC 4006 5.7). */
 void gy_failure(struct agw_ctx *ctx, struct gy_sess *g, const char *why);
@@ -74,7 +121,8 @@ void gy_store_close(struct agw_ctx *ctx);
 int gy_store_load(struct agw_ctx *ctx);
 void gy_store_save(struct agw_ctx *ctx, const struct gy_sess *g);
 void gy_store_forget(struct agw_ctx *ctx, uint32_t ul_teid);
-/* Moves the kernel's quota so that granted becomes `total`. */
-void gy_grant_set(struct agw_ctx *ctx, struct gy_sess *g, uint64_t total);
+void gy_store_forget_rg(struct agw_ctx *ctx, uint32_t ul_teid, uint32_t rg);
+/* Moves the kernel's quota of r so that granted becomes `total`. */
+void gy_grant_set(struct agw_ctx *ctx, struct gy_rg *r, uint64_t total);
 
 #endif

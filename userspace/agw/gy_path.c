@@ -66,10 +66,8 @@ void gy_close(struct agw_ctx *ctx)
             gy_store_save(ctx, gy->by_sid[i]);
     gy_store_close(ctx);
     for (uint32_t i = 0; i < gy->max; i++)
-        if (gy->by_sid[i]) {
-            ev_timer_stop(ctx->loop, &gy->by_sid[i]->validity);
-            free(gy->by_sid[i]);
-        }
+        if (gy->by_sid[i])
+            gy_forget(ctx, gy->by_sid[i]);
     free(gy->by_sid);
     free(gy);
     ctx->gy = NULL;
@@ -98,20 +96,65 @@ void gy_forget(struct agw_ctx *ctx, struct gy_sess *g)
 {
     struct agw_gy *gy = ctx->gy;
     uint32_t sid = g->ul_teid & 0xffffff;
-    ev_timer_stop(ctx->loop, &g->validity);
+    for (unsigned i = 0; i < GY_MAX_RG; i++)
+        ev_timer_stop(ctx->loop, &g->rgs[i].validity);
+    ev_timer_stop(ctx->loop, &g->retry);
     if (gy && sid < gy->max && gy->by_sid[sid] == g)
         gy->by_sid[sid] = NULL;
     free(g);
 }
 
-bool gy_charged(struct agw_ctx *ctx, struct gy_sess *g, uint64_t *charged, int64_t *remaining)
+struct gy_rg *gy_rg_find(struct gy_sess *g, uint32_t rg)
+{
+    for (unsigned i = 0; rg && i < GY_MAX_RG; i++)
+        if (g->rgs[i].rg == rg)
+            return &g->rgs[i];
+    return NULL;
+}
+
+struct gy_rg *gy_rg_add(struct gy_sess *g, uint32_t rg)
+{
+    struct gy_rg *r = gy_rg_find(g, rg);
+    if (r || !rg)
+        return r;
+    for (unsigned i = 0; i < GY_MAX_RG; i++)
+        if (!g->rgs[i].rg) {
+            r = &g->rgs[i];
+            memset(r, 0, sizeof(*r));
+            r->g = g;
+            r->rg = rg;
+            r->live = true;
+            r->fua = -1;
+            r->fui.action = DIAM_FUA_NONE;
+            return r;
+        }
+    return NULL;
+}
+
+void gy_rg_free(struct gy_rg *r)
+{
+    struct gy_sess *g = r->g;
+    ev_timer_stop(g->ctx->loop, &r->validity);
+    memset(r, 0, sizeof(*r));
+    r->g = g;
+}
+
+bool gy_charged(struct agw_ctx *ctx, struct gy_rg *r, uint64_t *charged, int64_t *remaining)
 {
     struct dp_session_info info;
-    if (!ctx->dp || !g->installed || dp_session_get(ctx->dp, g->ul_teid, &info) < 0)
+    if (remaining)
+        *remaining = 0;
+    if (!r->in_dp) {
+        /* never in the datapath (nothing used), or its slot went with its
+         * last rule (off has what it counted) */
+        *charged = r->off;
+        return r->g->installed;
+    }
+    if (!ctx->dp || dp_session_get(ctx->dp, r->g->ul_teid, &info) < 0)
         return false;
     for (uint32_t i = 0; i < info.n_charges; i++)
-        if (info.charges[i].rating_group == g->rg) {
-            *charged = g->off + info.charges[i].ul_bytes + info.charges[i].dl_bytes;
+        if (info.charges[i].rating_group == r->rg) {
+            *charged = r->off + info.charges[i].ul_bytes + info.charges[i].dl_bytes;
             if (remaining)
                 *remaining = info.charges[i].remaining;
             return true;
@@ -125,26 +168,48 @@ static void validity_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
     (void)loop;
     (void)revents;
-    struct gy_sess *g = w->data;
-    if (g->ending || g->blocked || g->final)
+    struct gy_rg *r = w->data;
+    struct gy_sess *g = r->g;
+    if (g->ending || r->blocked || r->final || !r->live)
         return;
-    if (g->busy) {
-        g->want_update = true;
-        g->want_reason = DIAM_RR_VALIDITY_TIME;
-        return;
-    }
-    /* after CONTINUE (gy_failure) this is the retry: CCR-I again if the
-     * session never got one answered */
-    gy_send_ccr(g->ctx, g, g->initial_done ? DIAM_CC_UPDATE : DIAM_CC_INITIAL,
-                DIAM_RR_VALIDITY_TIME);
+    gy_want(g->ctx, r, DIAM_RR_VALIDITY_TIME);
 }
 
-void gy_validity_arm(struct gy_sess *g, uint32_t seconds)
+void gy_validity_arm(struct gy_rg *r, uint32_t seconds)
 {
-    ev_timer_stop(g->ctx->loop, &g->validity);
+    struct gy_sess *g = r->g;
+    ev_timer_stop(g->ctx->loop, &r->validity);
     if (!seconds)
         return;
-    ev_timer_init(&g->validity, validity_cb, seconds, 0);
-    g->validity.data = g;
-    ev_timer_start(g->ctx->loop, &g->validity);
+    ev_timer_init(&r->validity, validity_cb, seconds, 0);
+    r->validity.data = r;
+    ev_timer_start(g->ctx->loop, &r->validity);
+}
+
+/* After CONTINUE (gy_failure): the retry, CCR-I again if the session
+ * never got one answered, else a CCR-U reporting every rating group. */
+static void retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)loop;
+    (void)revents;
+    struct gy_sess *g = w->data;
+    if (g->ending || g->busy)
+        return;
+    if (!g->initial_done) {
+        gy_send_ccr(g->ctx, g, DIAM_CC_INITIAL);
+        return;
+    }
+    for (unsigned i = 0; i < GY_MAX_RG; i++)
+        if (g->rgs[i].rg && g->rgs[i].live && !g->rgs[i].want)
+            g->rgs[i].want = true, g->rgs[i].want_reason = DIAM_RR_VALIDITY_TIME;
+    /* not gy_kick: in CONTINUE mode only this retry asks */
+    gy_send_ccr(g->ctx, g, DIAM_CC_UPDATE);
+}
+
+void gy_retry_arm(struct gy_sess *g, uint32_t seconds)
+{
+    ev_timer_stop(g->ctx->loop, &g->retry);
+    ev_timer_init(&g->retry, retry_cb, seconds, 0);
+    g->retry.data = g;
+    ev_timer_start(g->ctx->loop, &g->retry);
 }

@@ -80,6 +80,12 @@ test_gx_policy_SRCS := userspace/agw/tests/test_gx_policy.c
 test_gx_policy_LIBS := agwd agwcore dp sctp s1ap nas diameter sec xepc
 test_gx_policy_LDLIBS := -lcmocka $(xepc-agwd_LDLIBS)
 
+# gy_build.c: the MSCCs of a CCR from each rating group's books.
+UNIT_TESTS += test_gy
+test_gy_SRCS := userspace/agw/tests/test_gy.c
+test_gy_LIBS := agwd agwcore dp sctp s1ap nas diameter sec xepc
+test_gy_LDLIBS := -lcmocka $(xepc-agwd_LDLIBS)
+
 # Dedicated bearers' packet filters (esm_tft.c) and PCC rules (esm_bearer_pcc.c).
 UNIT_TESTS += test_esm_bearer
 test_esm_bearer_SRCS := userspace/agw/tests/test_esm_bearer.c

@@ -1613,6 +1613,64 @@ int dp_session_add_bulk(struct dp_ctx *ctx, const struct dp_session_spec *s, siz
     return rc;
 }
 
+/* dp_quota_spec.keep: each new online slot whose quota asks for it takes
+ * the counters, remainder and state of the old online slot of its rating
+ * group (from[i] = that old slot, snap[i] what it held), before the new
+ * slots are published. */
+static void keep_slots(struct dp_ctx *ctx, const struct xepc_session *old, struct built *b,
+                       uint32_t *from, struct xepc_charge *snap)
+{
+    for (uint32_t i = 0; i < b->n_charge; i++) {
+        const struct dp_quota_spec *q = b->charge_quota[i];
+        if (!q || !q->keep)
+            continue;
+        for (uint32_t j = 0; j < old->n_charge; j++) {
+            struct xepc_charge *o = charge_slot(ctx, old->charge_base + j);
+            if (!o || o->rating_group != b->charge_rg[i] || !(o->flags & XEPC_CF_ONLINE))
+                continue;
+            struct xepc_charge *c = &ctx->charging[b->sess.charge_base + i];
+            snap[i].ul_bytes = __atomic_load_n(&o->ul_bytes, __ATOMIC_ACQUIRE);
+            snap[i].ul_pkts = __atomic_load_n(&o->ul_pkts, __ATOMIC_ACQUIRE);
+            snap[i].dl_bytes = __atomic_load_n(&o->dl_bytes, __ATOMIC_ACQUIRE);
+            snap[i].dl_pkts = __atomic_load_n(&o->dl_pkts, __ATOMIC_ACQUIRE);
+            snap[i].remaining = __atomic_load_n(&o->remaining, __ATOMIC_ACQUIRE);
+            snap[i].state = __atomic_load_n(&o->state, __ATOMIC_ACQUIRE);
+            c->ul_bytes = snap[i].ul_bytes;
+            c->ul_pkts = snap[i].ul_pkts;
+            c->dl_bytes = snap[i].dl_bytes;
+            c->dl_pkts = snap[i].dl_pkts;
+            c->remaining = snap[i].remaining;
+            c->state = snap[i].state;
+            from[i] = old->charge_base + j;
+            break;
+        }
+    }
+}
+
+/* After the switch: what the old slots still counted since keep_slots()
+ * (packets that had looked the old session up) goes to the new ones. */
+static void keep_slots_after(struct dp_ctx *ctx, const struct built *b, const uint32_t *from,
+                             const struct xepc_charge *snap)
+{
+    for (uint32_t i = 0; i < b->n_charge; i++) {
+        struct xepc_charge *o = from[i] ? charge_slot(ctx, from[i]) : NULL;
+        if (!o)
+            continue;
+        struct xepc_charge *c = &ctx->charging[b->sess.charge_base + i];
+        __atomic_fetch_add(&c->ul_bytes, __atomic_load_n(&o->ul_bytes, __ATOMIC_ACQUIRE) -
+                                             snap[i].ul_bytes, __ATOMIC_RELEASE);
+        __atomic_fetch_add(&c->ul_pkts, __atomic_load_n(&o->ul_pkts, __ATOMIC_ACQUIRE) -
+                                            snap[i].ul_pkts, __ATOMIC_RELEASE);
+        __atomic_fetch_add(&c->dl_bytes, __atomic_load_n(&o->dl_bytes, __ATOMIC_ACQUIRE) -
+                                             snap[i].dl_bytes, __ATOMIC_RELEASE);
+        __atomic_fetch_add(&c->dl_pkts, __atomic_load_n(&o->dl_pkts, __ATOMIC_ACQUIRE) -
+                                            snap[i].dl_pkts, __ATOMIC_RELEASE);
+        __atomic_fetch_sub(&c->remaining, snap[i].remaining -
+                                              __atomic_load_n(&o->remaining, __ATOMIC_ACQUIRE),
+                           __ATOMIC_RELEASE);
+    }
+}
+
 static int session_modify(struct dp_ctx *ctx, const struct dp_session_spec *s,
                           uint8_t default_action, unsigned what)
 {
@@ -1704,6 +1762,13 @@ static int session_modify(struct dp_ctx *ctx, const struct dp_session_spec *s,
             release_policy(ctx, &b.sess, sid, old.ruleset_id);
         goto undo_ambr;
     }
+    /* Quotas that go on from the old slots (dp_quota_spec.keep): their
+     * counters, remainder and state copied into the new slots before the
+     * switch, and what the old slots counted meanwhile added after it. */
+    struct xepc_charge snap[XEPC_MAX_CHARGE_SLOTS];
+    uint32_t from[XEPC_MAX_CHARGE_SLOTS] = {0};
+    if ((what & DP_MOD_POLICY) && !shared_old && old.charge_base && b.sess.charge_base)
+        keep_slots(ctx, &old, &b, from, snap);
     /* One update switches the packets to the new state. */
     rc = dp_session_write(ctx, sid, &b.sess);
     if (rc) {
@@ -1718,6 +1783,8 @@ static int session_modify(struct dp_ctx *ctx, const struct dp_session_spec *s,
     }
     if (what & DP_MOD_POLICY) {
         bearers_follow(ctx, &old, sid, &b.sess);
+        /* after the bearers moved too: their packets of the meantime */
+        keep_slots_after(ctx, &b, from, snap);
         if (!shared_old)
             release_policy(ctx, &old, sid, b.sess.ruleset_id);
     }

@@ -68,6 +68,14 @@ struct dp_quota_spec {
                                * (overrides threshold_pct; what a session
                                * read back from the maps carries) */
     uint8_t fua;             /* enum dp_fua; redirect = to the portal */
+    bool keep;               /* dp_session_modify: the slot goes on from the
+                              * session's current online slot of this
+                              * rating group (its counters, remainder and
+                              * event state; `bytes` then unused), so that
+                              * what it counted and what is left of the
+                              * grant survive a policy rebuild in the
+                              * kernel itself, with no write in userspace
+                              * that a crash could lose */
 };
 
 struct dp_session_spec {

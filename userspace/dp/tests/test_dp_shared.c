@@ -13,7 +13,8 @@
  * as the default's (the quota is the default's).  The bearers of an
  * IPv6-only UE (address 0.0.0.0) with no policy at all are told from
  * another UE's by their /64 (xepc_sess6), which also lets their IPv6
- * uplink pass its source check.
+ * uplink pass its source check.  A rebuild whose quota has `keep` goes
+ * on from the old slot (counters and remainder).
  *
  * A datapath is brought up with dp_up() on the loopback device of a private
  * network namespace; xdp_s1u runs on uplink G-PDUs with BPF_PROG_TEST_RUN.
@@ -251,6 +252,21 @@ static void run(const char *pin_root)
     tap(!rc && ul == 2 * INNER_LEN && left == 1000 - 2 * INNER_LEN,
         "then its uplink is charged to the new quota (%" PRIu64 " bytes, %" PRId64 " left)",
         ul, left);
+    /* dp_quota_spec.keep (online charging): the next rebuild's slot goes on
+     * from the old one, whatever `bytes` says */
+    default_spec(&d, 5);
+    d.quotas[0].keep = true;
+    rc = dp_session_modify(ctx, &d, XEPC_ACT_PASS, DP_MOD_POLICY | DP_MOD_QUOTAS);
+    follows = !rc && refs_equal(ctx);
+    rc = rg_slot(ctx, &left, &ul, NULL);
+    tap(follows && !rc && ul == 2 * INNER_LEN && left == 1000 - 2 * INNER_LEN,
+        "a rebuild with keep: the new slot goes on from the old one (%" PRIu64 " bytes, %"
+        PRId64 " left), the bearer follows", ul, left);
+    for (int i = 0; i < 3; i++)
+        uplink(pfd, BEARER_TEID);
+    rc = rg_slot(ctx, &left, &ul, NULL);
+    tap(!rc && ul == 5 * INNER_LEN && left == 1000 - 5 * INNER_LEN,
+        "and counts on from there (%" PRIu64 " bytes, %" PRId64 " left)", ul, left);
     /* a modify of the bearer alone (its tunnel) keeps the sharing */
     b.dl_teid = 0x0a0b0c0f;
     tap(!dp_session_modify(ctx, &b, XEPC_ACT_PASS, 0) && refs_equal(ctx),
@@ -438,7 +454,7 @@ int main(void)
     char root[] = "/tmp/xepc-shared.XXXXXX";
     if (!dp_test_env_enter(root))
         return 0;
-    printf("1..29\n");
+    printf("1..31\n");
     run(root);
     run6(root);
     dp_test_env_leave(root);
