@@ -26,6 +26,7 @@
 #define MAX_FAULTS  16
 #define MAX_TIMED   16
 #define MAX_SESS    128
+#define MAX_LATE    256                 /* answers held back by `delay` */
 
 struct sub {
     char imsi[16];
@@ -59,10 +60,11 @@ struct quota {                          /* Gy: per IMSI and rating group */
                                            report */
 };
 
-struct fault {                          /* error answers, silence */
+struct fault {                          /* error answers, silence, delay */
     char cmd[8];                        /* air ulr pur gx gy */
     uint32_t cc_type;                   /* 0 = any */
     uint32_t code;                      /* 0 = silence */
+    uint32_t delay_ms;                  /* > 0: handled, answered that late */
     bool exp;
     int count;                          /* < 0 forever */
     uint32_t skip;                      /* matching requests let through first */
@@ -133,6 +135,12 @@ struct sim {
     bool rec_answers;                   /* --record-answers */
     char *cur_answer;                   /* its answer's JSON, for the line after it */
     size_t cur_answer_len;
+    uint32_t cur_delay_ms;              /* its answer held back that long */
+    struct late {                       /* answers held back (`delay`) */
+        struct msg *m;
+        double due;
+    } late[MAX_LATE];
+    unsigned n_late;
 };
 
 static volatile sig_atomic_t stop;
@@ -162,6 +170,13 @@ static void send_answer(struct sim *s, struct msg **m)
             sim_json_msg(mf, *m);
             fclose(mf);
         }
+    }
+    /* `delay`: held back (the client's Tx timer may run out first, RFC
+     * 4006 5.7), sent by send_late */
+    if (s->cur_delay_ms && s->n_late < MAX_LATE) {
+        s->late[s->n_late++] = (struct late){ .m = *m, .due = now_s(s) + s->cur_delay_ms / 1e3 };
+        *m = NULL;
+        return;
     }
     diam_send_answer(s->node, m);
 }
@@ -421,16 +436,22 @@ static int script_line(struct sim *s, const char *text)
          * QOS_CHANGE (an HSS change, TS 23.401 5.3.9.2) gets a CCA-U that
          * authorises the reported values (TS 29.212 4.5.5.0a, 4.5.5.7) */
         s->accept_qos = true;
-    } else if (!strcmp(cmd, "error") || !strcmp(cmd, "silence")) {
+    } else if (!strcmp(cmd, "error") || !strcmp(cmd, "silence") || !strcmp(cmd, "delay")) {
         /* error air|ulr|pur|gx|gy CODE [exp] [count=N] [type=1..3] [skip=N]
-         * silence air|ulr|pur|gx|gy [count=N] [type=1..3] [skip=N] */
-        bool err = !strcmp(cmd, "error");
-        if (l.n < (err ? 3 : 2) || s->n_faults == MAX_FAULTS)
+         * silence air|ulr|pur|gx|gy [count=N] [type=1..3] [skip=N]
+         * delay gx|gy MS [count=N] [type=1..3] [skip=N]: the request is
+         * handled (counted) as always, its answer leaves MS ms later */
+        bool err = !strcmp(cmd, "error"), delay = !strcmp(cmd, "delay");
+        if (l.n < (err || delay ? 3 : 2) || s->n_faults == MAX_FAULTS)
             return -EINVAL;
         struct fault *f = &s->faults[s->n_faults];
         memset(f, 0, sizeof(*f));
         snprintf(f->cmd, sizeof(f->cmd), "%s", l.tok[1]);
         if (err && !sim_u32(l.tok[2], &f->code))
+            return -EINVAL;
+        if (delay && (strcmp(f->cmd, "gx") && strcmp(f->cmd, "gy")))
+            return -EINVAL;
+        if (delay && (!sim_u32(l.tok[2], &f->delay_ms) || !f->delay_ms))
             return -EINVAL;
         for (int i = 2; i < l.n; i++)
             if (!strcmp(l.tok[i], "exp"))
@@ -504,12 +525,35 @@ static struct fault *take_fault(struct sim *s, const char *cmd, uint32_t cc_type
     return NULL;
 }
 
-/* Answer with the fault (1), leave unanswered (1) or let it be (0). */
+/* A request answered before (a duplicate): only a `delay` applies to it
+ * (a slow OCS is slow with retransmissions too). */
+static void apply_delay(struct sim *s, const char *cmd, uint32_t cc_type)
+{
+    for (unsigned i = 0; i < s->n_faults; i++) {
+        struct fault *f = &s->faults[i];
+        if (f->count == 0 || f->skip || strcmp(f->cmd, cmd) ||
+            (f->cc_type && f->cc_type != cc_type))
+            continue;
+        if (!f->delay_ms)
+            return;
+        if (f->count > 0)
+            f->count--;
+        s->cur_delay_ms = f->delay_ms;
+        return;
+    }
+}
+
+/* Answer with the fault (1), leave unanswered (1) or let it be (0: a
+ * delay is then noted for send_answer). */
 static int apply_fault(struct sim *s, struct msg **req, const char *cmd, uint32_t cc_type)
 {
     struct fault *f = take_fault(s, cmd, cc_type);
     if (!f)
         return 0;
+    if (f->delay_ms) {
+        s->cur_delay_ms = f->delay_ms;
+        return 0;
+    }
     if (!f->code) {
         diam_msg_free(*req);    /* silence: the peer's Tx timer runs out */
         *req = NULL;
@@ -640,6 +684,20 @@ send:
         send_answer(s, &m);
 }
 
+/* The answers held back by `delay`, once due. */
+static void send_late(struct sim *s)
+{
+    double t = now_s(s);
+    for (unsigned i = 0; i < s->n_late;) {
+        if (s->late[i].due > t) {
+            i++;
+            continue;
+        }
+        diam_send_answer(s->node, &s->late[i].m);
+        s->late[i] = s->late[--s->n_late];
+    }
+}
+
 static void on_pur(struct sim *s, struct msg *m)
 {
     struct diam_s6a_pur pur;
@@ -720,6 +778,7 @@ static void on_gx_ccr(struct sim *s, struct msg *m)
     if (dup) {
         /* answered like the original, nothing done again */
         s->cur_dup = true;
+        apply_delay(s, "gx", ccr.cc_request_type);
         diam_gx_cca_answer(&m, &dup->cca->gx);
         goto send;
     }
@@ -816,6 +875,7 @@ static void on_gy_ccr(struct sim *s, struct msg *m)
     if (dup) {
         /* the same grant, the used units not counted again */
         s->cur_dup = true;
+        apply_delay(s, "gy", ccr.cc_request_type);
         diam_gy_cca_answer(&m, &dup->cca->gy);
         goto send;
     }
@@ -919,6 +979,8 @@ static void record_request(struct sim *s, const char *js, size_t len)
         fputs(",\"dup\":true", s->rec);
     if (s->cur_silenced)
         fputs(",\"silenced\":true", s->rec);
+    if (s->cur_delay_ms)
+        fprintf(s->rec, ",\"delayed_ms\":%u", s->cur_delay_ms);
     fputs("}}\n", s->rec);
     fflush(s->rec);
 }
@@ -935,6 +997,7 @@ static void on_request(struct sim *s, struct diam_event *ev)
         fclose(mf);
     }
     s->cur_dup = s->cur_silenced = s->cur_retransmit = false;
+    s->cur_delay_ms = 0;
     handle_request(s, ev);
     record_request(s, js, len);
     free(js);
@@ -1149,6 +1212,7 @@ static void usage(FILE *f)
           "  ccfh [gx|gy] terminate|continue|retry   (Gy when not named)\n"
           "  error air|ulr|pur|gx|gy CODE [exp] [count=N] [type=1|2|3] [skip=N]\n"
           "  silence air|ulr|pur|gx|gy [count=N] [type=1|2|3] [skip=N]\n"
+          "  delay gx|gy MS [count=N] [type=1|2|3] [skip=N]   handled, answered MS ms later\n"
           "  rar at=S gx IMSI [install=N]... [remove=N]... [release=CAUSE]\n"
           "             [trigger=N]...\n"
           "  rar at=S gy IMSI [rg=N]\n"
@@ -1250,6 +1314,7 @@ int main(int argc, char **argv)
                 record(&s, ev.msg);
             diam_event_done(&ev);
         }
+        send_late(&s);
         double t = now_s(&s);
         for (unsigned i = 0; i < s.n_timed; i++) {
             struct timed *x = &s.timed[i];
@@ -1262,6 +1327,8 @@ int main(int argc, char **argv)
                 fire(&s, x);
         }
     }
+    for (unsigned i = 0; i < s.n_late; i++)
+        diam_msg_free(s.late[i].m);
     diam_node_stop(s.node);
     if (s.rec)
         fclose(s.rec);
