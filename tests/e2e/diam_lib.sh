@@ -211,6 +211,12 @@ diam_flow_ul() {
     diam_udp "$NS_PDN" "$PDN_ADDR" "$5" "${7:-4}" "$NS_ENB" "$PDN_ADDR" "$5" "$2" "$3" "$4" "$6" "$1"
 }
 
+# diam_j_wait REC EXPR [TENTHS]: until diam_j REC EXPR holds (default 30 s).
+diam_j_wait() {
+    for _ in $(seq "${3:-300}"); do diam_j "$1" "$2" >/dev/null && return 0; sleep 0.1; done
+    return 1
+}
+
 # diam_ue_up [TIMEOUT]: one UE of $E2E_TMP/subs.csv attached by enbsim
 # with a TUN device and held (UE_PID; enbsim gives up after TIMEOUT s,
 # default 60); its address in UE_IP.  diam_ue_down detaches it.
