@@ -73,17 +73,24 @@ sim_tls() { # CERT-NAME ARGS...
         --tls-key "$PKI/$n.key" --tls-ca "$PKI/ca.pem" --script "$SCRIPT"
 }
 
+# start_refused NAME MESSAGE DESCRIPTION: xepc-agwd on $AGW_CONF exits at
+# start (not by the timeout) with MESSAGE in its log
+start_refused() {
+    in_gw timeout 60 "$AGWD" -c "$AGW_CONF" >"$E2E_TMP/agwd-$1.log" 2>&1
+    local rc=$?
+    if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && grep -qF "$2" "$E2E_TMP/agwd-$1.log"; then
+        ok "$3 (rc $rc)"
+    else
+        not_ok "$3: rc $rc"
+        tail -n 12 "$E2E_TMP/agwd-$1.log" | sed 's/^/# /'
+    fi
+}
+
 # 1. a missing certificate file: named at start, the daemon exits
 cp "$AGW_CONF" "$E2E_TMP/good.yaml"
 sed -i "s|key: $PKI/agw.key|key: $PKI/missing.key|" "$AGW_CONF"
-in_gw timeout 60 "$AGWD" -c "$AGW_CONF" >"$E2E_TMP/agwd-bad.log" 2>&1
-rc=$?
-if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && grep -q "diameter.tls.key $PKI/missing.key: No such file" "$E2E_TMP/agwd-bad.log"; then
-    ok "a missing diameter.tls.key stops the daemon at start, the file named (rc $rc)"
-else
-    not_ok "missing key: rc $rc"
-    tail -n 5 "$E2E_TMP/agwd-bad.log" | sed 's/^/# /'
-fi
+start_refused key "diameter.tls.key $PKI/missing.key: No such file" \
+    "a missing diameter.tls.key stops the daemon at start, the file named"
 cp "$E2E_TMP/good.yaml" "$AGW_CONF"
 # SCTP asked of a kernel without it: said at start (on a kernel with SCTP
 # the daemon would connect over it: not this check's business)
@@ -91,14 +98,8 @@ sed -i 's/^    tls: true$/    tls: true\n    transport: sctp/' "$AGW_CONF"
 if python3 -c "import socket; socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_SCTP)" 2>/dev/null; then
     ok "transport: sctp on a kernel without SCTP # SKIP this kernel has SCTP"
 else
-    in_gw timeout 60 "$AGWD" -c "$AGW_CONF" >"$E2E_TMP/agwd-sctp.log" 2>&1
-    rc=$?
-    if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && grep -q "transport: sctp, but this kernel cannot open SCTP sockets" "$E2E_TMP/agwd-sctp.log"; then
-        ok "transport: sctp on a kernel without SCTP stops the daemon at start, saying so (rc $rc)"
-    else
-        not_ok "transport: sctp without kernel SCTP: rc $rc"
-        tail -n 12 "$E2E_TMP/agwd-sctp.log" | sed 's/^/# /'
-    fi
+    start_refused sctp "transport: sctp, but this kernel cannot open SCTP sockets" \
+        "transport: sctp on a kernel without SCTP stops the daemon at start, saying so"
 fi
 cp "$E2E_TMP/good.yaml" "$AGW_CONF"
 
