@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "agw/agw_ccr.h"
 #include "agw/gy_int.h"
 #include "dp/dp.h"
 
@@ -500,8 +501,11 @@ static void on_request(struct agw_ctx *ctx, struct diam_event *ev)
     memset(&raa, 0, sizeof(raa));
     raa.h.result_code = code;
     diam_raa_answer(&m, &raa);
-    if (m)
-        diam_send_answer(gx_node(ctx), &m);
+    /* the RAA leaves after the commit of this iteration, which journals
+     * the re-authorisation's CCR-U (agw_ccr.h): an OCS told 2001 gets it
+     * even if the daemon dies meanwhile */
+    if (m && ccr_answer(ctx, &m) < 0)
+        LOG_WARN(ctx, "gy", "RAA not sent");
     if (!g || code != DIAM_SUCCESS)
         return;
     /* RFC 4006 5.5: re-authorisation, of the rating group named or of
