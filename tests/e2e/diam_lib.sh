@@ -134,21 +134,27 @@ diam_tshark_stop() {
 }
 
 # diam_j REC PYTHON-EXPR: true when EXPR holds over diamsim's record.
-# Names: lines (every message), gy (those of Gy), ccr(imsi) (the Gy CCRs
-# of an IMSI), of(imsi) (every Gy message of its sessions), usu(m) (the
-# used octets of a message's MSCCs), reasons(m) (their Reporting-Reasons).
+# Names: lines (every message, with 't': diamsim's seconds when it came),
+# gy (those of Gy), ccr(imsi) (the Gy CCRs of an IMSI), of(imsi) (every Gy
+# message of its sessions), usu(m) (the used octets of a message's MSCCs),
+# reasons(m) (their Reporting-Reasons), rgu(m) (its MSCCs as (rating
+# group, used octets or None)), counted(imsi[, rg]) (the used octets the
+# OCS counted, of rating group rg or all: of the CCRs neither duplicate
+# nor left unanswered).
 # On failure it prints the last Gy messages as a TAP comment.
 diam_j() {
     python3 -c "
 import json,sys
 lines=[json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-lines=[m.get('msg', m) for m in lines]
+lines=[dict(m.get('msg', m), t=m.get('t')) for m in lines]
 gy=[m for m in lines if m.get('app')=='gy']
 def ccr(imsi): return [m for m in gy if m.get('cmd')=='CCR' and m.get('imsi')==imsi]
 def sids(imsi): return set(m['sid'] for m in ccr(imsi))
 def of(imsi): return [m for m in gy if m.get('sid') in sids(imsi)]
 def usu(m): return sum(x.get('usu',{}).get('total',0) for x in m.get('mscc',[]))
 def reasons(m): return [x.get('reason') for x in m.get('mscc',[])]
+def rgu(m): return [(x.get('rg'),x.get('usu',{}).get('total')) for x in m.get('mscc',[])]
+def counted(imsi, rg=None): return sum(x.get('usu',{}).get('total',0) for m in ccr(imsi) if not m.get('dup') and not m.get('silenced') for x in m.get('mscc',[]) if rg is None or x.get('rg')==rg)
 r = ($2)
 if not r: print('#', [(m.get('cmd'),m.get('cc_type'),[ (x.get('usu'),x.get('reason')) for x in m.get('mscc',[])]) for m in gy][-12:])
 sys.exit(0 if r else 1)" "$1"
@@ -217,15 +223,16 @@ diam_j_wait() {
     return 1
 }
 
-# diam_ue_up [TIMEOUT]: one UE of $E2E_TMP/subs.csv attached by enbsim
-# with a TUN device and held (UE_PID; enbsim gives up after TIMEOUT s,
-# default 60); its address in UE_IP.  diam_ue_down detaches it.
+# diam_ue_up [TIMEOUT [SUBS]]: one UE of SUBS (default $E2E_TMP/subs.csv)
+# attached by enbsim with a TUN device and held (UE_PID; enbsim gives up
+# after TIMEOUT s, default 60); its address in UE_IP.  diam_ue_down
+# detaches it.
 UE_PID=""
 UE_IP=""
 diam_ue_up() {
     rm -f "$E2E_TMP/ue.ready"
     ip netns exec "$NS_ENB" "$ENBSIM" --mme "$S1U_ADDR" --backend "$AGW_BACKEND" \
-        --enb-addr "$ENB_ADDR" --subscribers "$E2E_TMP/subs.csv" --ues 1 --hold -1 --detach \
+        --enb-addr "$ENB_ADDR" --subscribers "${2:-$E2E_TMP/subs.csv}" --ues 1 --hold -1 --detach \
         --tun --timeout "${1:-60}" --ready-file "$E2E_TMP/ue.ready" --ue-report "$E2E_TMP/ue.ues" \
         >"$E2E_TMP/ue.out" 2>&1 &
     UE_PID=$!

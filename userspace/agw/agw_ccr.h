@@ -27,7 +27,9 @@
  * settles it (deleted); a CCR-U that times out or gets a 3xxx is
  * abandoned (deleted: its usage stays unreported in the books and goes in
  * the next report); a CCR-T is kept and sent again (the session is gone:
- * nothing else would report that usage). */
+ * nothing else would report that usage).  A CCR-T may be journalled and
+ * held (ccr_hold) until the session's request in flight is answered: a
+ * restart sends it all the same. */
 #ifndef XEPC_AGW_CCR_H
 #define XEPC_AGW_CCR_H
 
@@ -65,6 +67,15 @@ void ccr_close(struct agw_ctx *ctx);
  * nothing is journalled nor sent). */
 int ccr_send(struct agw_ctx *ctx, struct msg **m, const struct ccr_row *row,
              unsigned timeout_ms);
+/* ccr_send in two steps: journals row with the bytes of m (not consumed,
+ * not sent: the row is this run's, so only the next run sends it by
+ * itself), and later queues m, the request of that row. */
+int ccr_hold(struct agw_ctx *ctx, struct msg *m, const struct ccr_row *row);
+int ccr_send_held(struct agw_ctx *ctx, struct msg **m, const struct ccr_row *row,
+                  unsigned timeout_ms);
+/* A held row: deleted (never to be sent), or left to ccr_resend. */
+void ccr_cancel(struct agw_ctx *ctx, const char *sid, uint32_t no);
+void ccr_unhold(struct agw_ctx *ctx, const char *sid, uint32_t no);
 /* A request that reports nothing (CCR-I): queued, sent after the commit. */
 int ccr_send_plain(struct agw_ctx *ctx, struct msg **m, unsigned timeout_ms, uint64_t cookie);
 /* The journalled request of a session restored at start, if any (the one
@@ -75,6 +86,9 @@ bool ccr_pending(struct agw_ctx *ctx, const char *sid, struct ccr_row *row);
  * application's, the journal row settled, abandoned or kept (above).
  * False when the event is not one of ours (then leave it alone). */
 bool ccr_on_event(struct agw_ctx *ctx, struct diam_event *ev);
+/* While the application handles that event: true when its request is
+ * kept to be sent again (no usable answer), so the answer is still to come. */
+bool ccr_kept(struct agw_ctx *ctx);
 /* After the application handled the event (the fault point "applied"). */
 void ccr_after_event(struct agw_ctx *ctx, const struct diam_event *ev);
 /* agw_commit: the transaction is durable, send what it journalled; or it

@@ -46,7 +46,7 @@ struct ccr_state {
     size_t n_ans, cap_ans;
     ev_timer resend;
     /* the last event handled (ccr_after_event) */
-    bool last_valid;
+    bool last_valid, last_kept;
     uint32_t last_app, last_type;
     /* pending row copy (ccr_pending) */
     char p_sid[DIAM_ID_MAX + 64], p_imsi[16];
@@ -283,17 +283,15 @@ int ccr_send_plain(struct agw_ctx *ctx, struct msg **m, unsigned timeout_ms, uin
     return enqueue(ctx, st, m, timeout_ms, fly);
 }
 
-int ccr_send(struct agw_ctx *ctx, struct msg **m, const struct ccr_row *r, unsigned timeout_ms)
+int ccr_hold(struct agw_ctx *ctx, struct msg *m, const struct ccr_row *r)
 {
     struct ccr_state *st = st_of(ctx);
     uint8_t *buf = NULL;
     size_t len = 0;
     if (!st || !db_of(ctx))
-        return send_now(ctx, m, timeout_ms, r->cookie);
-    if (diam_msg_to_bytes(*m, &buf, &len) < 0 || agw_txn_open(ctx) < 0) {
+        return 0;
+    if (diam_msg_to_bytes(m, &buf, &len) < 0 || agw_txn_open(ctx) < 0) {
         free(buf);
-        diam_msg_free(*m);
-        *m = NULL;
         return -EIO;
     }
     sqlite3_stmt *s = st->ins;
@@ -310,17 +308,38 @@ int ccr_send(struct agw_ctx *ctx, struct msg **m, const struct ccr_row *r, unsig
         sqlite3_bind_blob(s, 10, r->settle, (int)r->settle_len, SQLITE_STATIC);
     sqlite3_bind_blob(s, 11, buf, (int)len, SQLITE_STATIC);
     sqlite3_bind_int64(s, 12, (sqlite3_int64)r->cookie);
+    /* this run's: ccr_resend leaves it alone, the next run sends it */
     sqlite3_bind_int64(s, 13, (sqlite3_int64)st->boot);
     sqlite3_bind_int64(s, 14, (sqlite3_int64)time(NULL));
     int rc = step(ctx, s);
     free(buf);
-    int fly = rc ? rc : fly_new(st, r->app, r->type, r->no, r->sid, true, r->cookie);
+    return rc;
+}
+
+int ccr_send_held(struct agw_ctx *ctx, struct msg **m, const struct ccr_row *r,
+                  unsigned timeout_ms)
+{
+    struct ccr_state *st = st_of(ctx);
+    if (!st || !db_of(ctx))
+        return send_now(ctx, m, timeout_ms, r->cookie);
+    int fly = fly_new(st, r->app, r->type, r->no, r->sid, true, r->cookie);
     if (fly < 0) {
         diam_msg_free(*m);
         *m = NULL;
         return fly;
     }
     return enqueue(ctx, st, m, timeout_ms, fly);
+}
+
+int ccr_send(struct agw_ctx *ctx, struct msg **m, const struct ccr_row *r, unsigned timeout_ms)
+{
+    int rc = ccr_hold(ctx, *m, r);
+    if (rc < 0) {
+        diam_msg_free(*m);
+        *m = NULL;
+        return rc;
+    }
+    return ccr_send_held(ctx, m, r, timeout_ms);
 }
 
 static void row_del(struct agw_ctx *ctx, struct ccr_state *st, const char *sid, uint32_t no)
@@ -332,7 +351,7 @@ static void row_del(struct agw_ctx *ctx, struct ccr_state *st, const char *sid, 
     step(ctx, st->del);
 }
 
-/* A CCR-T not acknowledged: sent again in a while (ccr_resend). */
+/* A request not acknowledged: sent again in a while (ccr_resend). */
 static void row_retry(struct agw_ctx *ctx, struct ccr_state *st, const char *sid, uint32_t no)
 {
     if (agw_txn_open(ctx) < 0)
@@ -341,6 +360,26 @@ static void row_retry(struct agw_ctx *ctx, struct ccr_state *st, const char *sid
     sqlite3_bind_int64(st->retry, 2, no);
     sqlite3_bind_int64(st->retry, 3, (sqlite3_int64)time(NULL));
     step(ctx, st->retry);
+}
+
+void ccr_cancel(struct agw_ctx *ctx, const char *sid, uint32_t no)
+{
+    struct ccr_state *st = st_of(ctx);
+    if (st && db_of(ctx))
+        row_del(ctx, st, sid, no);
+}
+
+void ccr_unhold(struct agw_ctx *ctx, const char *sid, uint32_t no)
+{
+    struct ccr_state *st = st_of(ctx);
+    if (st && db_of(ctx))
+        row_retry(ctx, st, sid, no);
+}
+
+bool ccr_kept(struct agw_ctx *ctx)
+{
+    struct ccr_state *st = st_of(ctx);
+    return st && st->last_kept;
 }
 
 bool ccr_pending(struct agw_ctx *ctx, const char *sid, struct ccr_row *r)
@@ -385,6 +424,8 @@ bool ccr_pending(struct agw_ctx *ctx, const char *sid, struct ccr_row *r)
 bool ccr_on_event(struct agw_ctx *ctx, struct diam_event *ev)
 {
     struct ccr_state *st = st_of(ctx);
+    if (st)
+        st->last_kept = false;
     if (!st || (ev->type != DIAM_EV_ANSWER && ev->type != DIAM_EV_TIMEOUT) ||
         !(ev->cookie & CCR_TAG) || (uint32_t)ev->cookie >= st->n_fly)
         return false;
@@ -406,10 +447,13 @@ bool ccr_on_event(struct agw_ctx *ctx, struct diam_event *ev)
              * is the server's word on the request */
             settled = code && (code < 3000 || code >= 4000);
         }
-        if (settled || f->type != DIAM_CC_TERMINATION)
-            row_del(ctx, st, f->sid, f->no);    /* settled, or a CCR-U abandoned */
+        /* not settled: the final usage again later; a CCR-U is abandoned
+         * (its usage goes in the next report) */
+        st->last_kept = !settled && f->type == DIAM_CC_TERMINATION;
+        if (st->last_kept)
+            row_retry(ctx, st, f->sid, f->no);
         else
-            row_retry(ctx, st, f->sid, f->no);  /* the final usage: again later */
+            row_del(ctx, st, f->sid, f->no);
     }
     fly_free(st, i);
     return true;
@@ -543,7 +587,8 @@ void ccr_resend(struct agw_ctx *ctx)
     if (sqlite3_prepare_v2(db,
                            "SELECT session_id, request_no, app, request_type, ul_teid, imsi, "
                            "rating_group, bytes, msg, cookie FROM ccr_journal "
-                           "WHERE sent != ?1 AND (sent != 0 OR created <= ?2) LIMIT 256",
+                           "WHERE sent != ?1 AND (sent != 0 OR created <= ?2) "
+                           "ORDER BY session_id, request_no LIMIT 256",
                            -1, &s, NULL) != SQLITE_OK)
         return;
     sqlite3_bind_int64(s, 1, (sqlite3_int64)st->boot);
@@ -583,6 +628,8 @@ void ccr_resend(struct agw_ctx *ctx)
         sqlite3_bind_int64(st->sent, 2, r.no);
         sqlite3_bind_int64(st->sent, 3, (sqlite3_int64)st->boot);
         step(ctx, st->sent);
+        /* a session's requests in their order: a CCR-U before the CCR-T
+         * held behind it */
         LOG_INFO(ctx, "ccr", "%s CCR-%c #%u of %s sent again (T flag)",
                  r.app == DIAM_APPID_GY ? "Gy" : "Gx", r.type == DIAM_CC_TERMINATION ? 'T' : 'U',
                  r.no, r.sid);

@@ -155,74 +155,55 @@ unsigned gy_mscc_build(struct gy_sess *g, uint32_t type, const uint64_t *charged
     return n;
 }
 
-int gy_send_ccr(struct agw_ctx *ctx, struct gy_sess *g, uint32_t type)
+/* g's request number no of type in ccr and *m, with the MSCCs of the
+ * books (charged[i] is rgs[i]'s charged(); gy_mscc_build marks them);
+ * settle gets what each MSCC reports, row the journal row of it
+ * (agw_ccr.h; rg, bytes and base: the catch-all's and the sum, for
+ * reading).  -ENODATA: a CCR-U with nothing to say. */
+static int ccr_build(struct agw_ctx *ctx, struct gy_sess *g, uint32_t type, uint32_t no,
+                     const uint64_t *charged, struct diam_gy_ccr *ccr, struct gy_settle *settle,
+                     struct ccr_row *row, struct msg **m)
 {
-    struct diam_node *node = gx_node(ctx);
-    struct diam_gy_ccr ccr;
-    struct gy_settle settle[DIAM_MAX_MSCC];
-    uint64_t charged[GY_MAX_RG];
-    struct msg *m = NULL;
-    if (!node)
-        return -ENOTCONN;
-    for (unsigned i = 0; i < GY_MAX_RG; i++) {
-        struct gy_rg *r = &g->rgs[i];
-        if (r->rg && !gy_charged(ctx, r, &charged[i], NULL))
-            charged[i] = r->reported;       /* not installed yet: nothing used */
-    }
-    memset(&ccr, 0, sizeof(ccr));
-    snprintf(ccr.h.session_id, sizeof(ccr.h.session_id), "%s", g->sid);
-    snprintf(ccr.h.dest_realm, sizeof(ccr.h.dest_realm), "%s", ctx->cfg->diameter.realm);
-    if (type == DIAM_CC_INITIAL && !g->initial_done)
-        g->next_no = 0;
-    ccr.cc_request_type = type;
-    ccr.cc_request_number = g->next_no;
-    snprintf(ccr.sub.imsi, sizeof(ccr.sub.imsi), "%s", g->imsi);
+    memset(ccr, 0, sizeof(*ccr));
+    snprintf(ccr->h.session_id, sizeof(ccr->h.session_id), "%s", g->sid);
+    snprintf(ccr->h.dest_realm, sizeof(ccr->h.dest_realm), "%s", ctx->cfg->diameter.realm);
+    ccr->cc_request_type = type;
+    ccr->cc_request_number = no;
+    snprintf(ccr->sub.imsi, sizeof(ccr->sub.imsi), "%s", g->imsi);
     /* TS 32.299 7.2.158: PS-Information's PDP-Address, the IPv6 one the
      * UE's /64 with PDP-Address-Prefix-Length */
-    ccr.sub.ue_ipv4 = g->ue_ipv4;
+    ccr->sub.ue_ipv4 = g->ue_ipv4;
     static const uint8_t none[8];
     if (memcmp(g->ue6_prefix, none, 8)) {
-        memcpy(ccr.sub.ue_prefix6, g->ue6_prefix, 8);
-        ccr.sub.ue_prefix6_len = 64;
+        memcpy(ccr->sub.ue_prefix6, g->ue6_prefix, 8);
+        ccr->sub.ue_prefix6_len = 64;
     }
-    /* the books are marked only once the request is certain to go: a copy */
-    struct gy_rg save[GY_MAX_RG];
-    memcpy(save, g->rgs, sizeof(save));
-    ccr.n_mscc = gy_mscc_build(g, type, charged, ccr.mscc, settle);
+    ccr->n_mscc = gy_mscc_build(g, type, charged, ccr->mscc, settle);
     if (type == DIAM_CC_TERMINATION)
-        ccr.termination_cause = 1;          /* RFC 6733 8.15 DIAMETER_LOGOUT */
-    int rc = type == DIAM_CC_UPDATE && !ccr.n_mscc ? -ENODATA : diam_gy_ccr_encode(&ccr, &m);
-    uint64_t cookie = (uint64_t)g->ul_teid << 32 | g->next_no;
+        ccr->termination_cause = 1;         /* RFC 6733 8.15 DIAMETER_LOGOUT */
     uint64_t used = 0;
-    for (unsigned i = 0; i < ccr.n_mscc; i++)
+    for (unsigned i = 0; i < ccr->n_mscc; i++)
         used += settle[i].used;
-    unsigned tx = ctx->cfg->diameter.gy.tx_timeout_ms;
-    if (!rc && type == DIAM_CC_INITIAL) {
-        rc = ccr_send_plain(ctx, &m, tx, cookie);
-    } else if (!rc) {
-        /* journalled with what it reports and the base its answer
-         * settles, per rating group, committed before it leaves
-         * (agw_ccr.h); rg/bytes/base of the row: the catch-all's and the
-         * sum, for reading */
-        struct ccr_row row = { .sid = g->sid, .no = g->next_no, .app = DIAM_APPID_GY,
-                               .type = type, .ul_teid = g->ul_teid, .imsi = g->imsi,
-                               .rg = g->rg, .bytes = used, .base = g->rgs[0].busy_snap,
-                               .settle = settle, .settle_len = ccr.n_mscc * sizeof(settle[0]),
-                               .cookie = cookie };
-        rc = ccr_send(ctx, &m, &row, tx);
-    }
-    struct agw_gy_stats *st = &gy_of(ctx)->stats;
-    if (rc < 0) {
-        memcpy(g->rgs, save, sizeof(save));
-        if (rc != -ENODATA)
-            LOG_WARN(ctx, "gy", "session 0x%08x: CCR not sent: %s", g->ul_teid, strerror(-rc));
-        return rc;
-    }
-    char what[160] = "";
+    *row = (struct ccr_row){ .sid = g->sid, .no = no, .app = DIAM_APPID_GY, .type = type,
+                             .ul_teid = g->ul_teid, .imsi = g->imsi, .rg = g->rg, .bytes = used,
+                             .base = g->rgs[0].busy_snap, .settle = settle,
+                             .settle_len = ccr->n_mscc * sizeof(settle[0]),
+                             .cookie = (uint64_t)g->ul_teid << 32 | no };
+    if (type == DIAM_CC_UPDATE && !ccr->n_mscc)
+        return -ENODATA;
+    return diam_gy_ccr_encode(ccr, m);
+}
+
+/* The log line of a request that leaves (or is held). */
+static void ccr_log(struct agw_ctx *ctx, const struct gy_sess *g, const char *what,
+                    const struct diam_gy_ccr *ccr, const struct ccr_row *row)
+{
+    const struct gy_settle *settle = row->settle;
+    char rgs[160] = "";
     size_t k = 0;
-    for (unsigned i = 0; i < ccr.n_mscc && k < sizeof(what); i++) {
-        const struct diam_mscc *ms = &ccr.mscc[i];
-        int w = snprintf(what + k, sizeof(what) - k, " [rg %u%s used %llu reason %d]",
+    for (unsigned i = 0; i < ccr->n_mscc && k < sizeof(rgs); i++) {
+        const struct diam_mscc *ms = &ccr->mscc[i];
+        int w = snprintf(rgs + k, sizeof(rgs) - k, " [rg %u%s used %llu reason %d]",
                          ms->rating_group, ms->requested.present ? " rsu" : "",
                          (unsigned long long)settle[i].used,
                          ms->has_reporting_reason ? (int)ms->reporting_reason : -1);
@@ -230,9 +211,51 @@ int gy_send_ccr(struct agw_ctx *ctx, struct gy_sess *g, uint32_t type)
             break;
         k += (size_t)w;
     }
-    LOG_INFO(ctx, "gy", "session 0x%08x: CCR-%c #%u used %llu:%s", g->ul_teid,
-             type == DIAM_CC_INITIAL ? 'I' : type == DIAM_CC_UPDATE ? 'U' : 'T', g->next_no,
-             (unsigned long long)used, what);
+    LOG_INFO(ctx, "gy", "session 0x%08x: %s #%u used %llu:%s", g->ul_teid, what, row->no,
+             (unsigned long long)row->bytes, rgs);
+}
+
+int gy_send_ccr(struct agw_ctx *ctx, struct gy_sess *g, uint32_t type)
+{
+    struct diam_node *node = gx_node(ctx);
+    struct diam_gy_ccr ccr;
+    struct gy_settle settle[DIAM_MAX_MSCC];
+    uint64_t charged[GY_MAX_RG];
+    struct ccr_row row;
+    struct msg *m = NULL;
+    if (!node)
+        return -ENOTCONN;
+    for (unsigned i = 0; i < GY_MAX_RG; i++) {
+        struct gy_rg *r = &g->rgs[i];
+        if (g->ending)
+            charged[i] = r->end_charged;    /* the datapath session is gone */
+        else if (r->rg && !gy_charged(ctx, r, &charged[i], NULL))
+            charged[i] = r->reported;       /* not installed yet: nothing used */
+    }
+    if (type == DIAM_CC_INITIAL && !g->initial_done)
+        g->next_no = 0;
+    /* the books are marked only once the request is certain to go: a copy */
+    struct gy_rg save[GY_MAX_RG];
+    memcpy(save, g->rgs, sizeof(save));
+    int rc = ccr_build(ctx, g, type, g->next_no, charged, &ccr, settle, &row, &m);
+    unsigned tx = ctx->cfg->diameter.gy.tx_timeout_ms;
+    if (!rc && type == DIAM_CC_INITIAL)
+        rc = ccr_send_plain(ctx, &m, tx, row.cookie);
+    else if (!rc)
+        /* journalled with what it reports and the base its answer
+         * settles, per rating group, committed before it leaves
+         * (agw_ccr.h) */
+        rc = ccr_send(ctx, &m, &row, tx);
+    struct agw_gy_stats *st = &gy_of(ctx)->stats;
+    if (rc < 0) {
+        diam_msg_free(m);
+        memcpy(g->rgs, save, sizeof(save));
+        if (rc != -ENODATA)
+            LOG_WARN(ctx, "gy", "session 0x%08x: CCR not sent: %s", g->ul_teid, strerror(-rc));
+        return rc;
+    }
+    ccr_log(ctx, g, type == DIAM_CC_INITIAL ? "CCR-I" : type == DIAM_CC_UPDATE ? "CCR-U" : "CCR-T",
+            &ccr, &row);
     g->busy = true;
     g->busy_no = g->next_no++;
     g->busy_type = type;
@@ -424,11 +447,86 @@ void gy_session_installed(struct agw_ctx *ctx, const struct agw_pdn *p)
     }
 }
 
+/* The CCR-T of an ending session, journalled and held in g->end_ccr:
+ * every rating group's usage up to the release (end_charged), reported
+ * from the base the request in flight settles (its snapshot; a CCR-I
+ * settles none), or from the last settled report once that request is
+ * not in flight any more.  The books are left as they are: the request
+ * in flight is still theirs. */
+static int end_build(struct agw_ctx *ctx, struct gy_sess *g)
+{
+    struct diam_gy_ccr ccr;
+    struct gy_settle settle[DIAM_MAX_MSCC];
+    uint64_t charged[GY_MAX_RG];
+    struct gy_rg save[GY_MAX_RG];
+    struct ccr_row row;
+    memcpy(save, g->rgs, sizeof(save));
+    for (unsigned i = 0; i < GY_MAX_RG; i++) {
+        struct gy_rg *r = &g->rgs[i];
+        charged[i] = r->end_charged;
+        if (r->busy)
+            r->reported = r->busy_snap;
+    }
+    int rc = ccr_build(ctx, g, DIAM_CC_TERMINATION, g->end_no, charged, &ccr, settle, &row,
+                       &g->end_ccr);
+    if (!rc)
+        rc = ccr_hold(ctx, g->end_ccr, &row);
+    if (!rc)
+        ccr_log(ctx, g, "CCR-T (held)", &ccr, &row);
+    memcpy(g->rgs, save, sizeof(save));
+    if (rc < 0) {
+        diam_msg_free(g->end_ccr);
+        g->end_ccr = NULL;
+    }
+    return rc;
+}
+
+void gy_end(struct agw_ctx *ctx, struct gy_sess *g, enum gy_end how)
+{
+    struct msg *m = g->end_ccr;
+    if (!m) {
+        gy_forget(ctx, g);
+        return;
+    }
+    if (how == GY_END_CANCEL) {
+        /* RFC 4006 5.2: the OCS refused the session, it has none to end */
+        LOG_INFO(ctx, "gy", "session 0x%08x: CCR-T #%u cancelled: the CCA-I refused the session",
+                 g->ul_teid, g->end_no);
+        g->end_ccr = NULL;
+        diam_msg_free(m);
+        ccr_cancel(ctx, g->sid, g->end_no);
+        gy_forget(ctx, g);
+        return;
+    }
+    if (how == GY_END_REBASE) {
+        /* the request's reports were not settled: the CCR-T carries them
+         * (its row replaced in this iteration's transaction) */
+        g->end_ccr = NULL;
+        diam_msg_free(m);
+        if (end_build(ctx, g) < 0) {
+            LOG_WARN(ctx, "gy", "session 0x%08x: CCR-T #%u not rebuilt: the journal sends it "
+                     "as it was", g->ul_teid, g->end_no);
+            ccr_unhold(ctx, g->sid, g->end_no);
+            gy_forget(ctx, g);
+            return;
+        }
+        m = g->end_ccr;
+    }
+    g->end_ccr = NULL;
+    struct ccr_row row = { .sid = g->sid, .no = g->end_no, .app = DIAM_APPID_GY,
+                           .type = DIAM_CC_TERMINATION,
+                           .cookie = (uint64_t)g->ul_teid << 32 | g->end_no };
+    LOG_INFO(ctx, "gy", "session 0x%08x: CCR-T #%u (held) sent", g->ul_teid, g->end_no);
+    if (ccr_send_held(ctx, &m, &row, ctx->cfg->diameter.gy.tx_timeout_ms) == 0)
+        gy_of(ctx)->stats.ccr_t++;
+    gy_forget(ctx, g);
+}
+
 void gy_session_stop(struct agw_ctx *ctx, const struct agw_ue *ue, const struct agw_pdn *p)
 {
     (void)ue;
     struct gy_sess *g = gy_find(ctx, p->ul_teid);
-    if (!g)
+    if (!g || g->ending)
         return;
     /* a daemon going down keeps its sessions (they survive in the
      * datapath): no CCR-T then */
@@ -436,12 +534,47 @@ void gy_session_stop(struct agw_ctx *ctx, const struct agw_ue *ue, const struct 
         gy_forget(ctx, g);      /* its row stays: restored at the next start */
         return;
     }
-    if (g->initial_done)
-        /* RFC 4006 5.4: every rating group's final usage; journalled and
-         * sent until the OCS answers (agw_ccr.h) */
-        gy_send_ccr(ctx, g, DIAM_CC_TERMINATION);
+    /* the usage up to the release, while the datapath session is there */
+    for (unsigned i = 0; i < GY_MAX_RG; i++) {
+        struct gy_rg *r = &g->rgs[i];
+        if (r->rg && !gy_charged(ctx, r, &r->end_charged, NULL))
+            r->end_charged = r->busy ? r->busy_snap : r->reported;
+        ev_timer_stop(ctx->loop, &r->validity);
+    }
+    ev_timer_stop(ctx->loop, &g->retry);
     gy_store_forget(ctx, g->ul_teid);
-    gy_forget(ctx, g);
+    g->ending = true;
+    g->installed = false;
+    if (g->refused) {
+        gy_forget(ctx, g);      /* RFC 4006 5.2: the OCS has no session */
+        return;
+    }
+    if (!g->busy) {
+        /* RFC 4006 5.4: every rating group's final usage; journalled and
+         * sent until the OCS answers (agw_ccr.h).  Also when no CCA-I
+         * came (Tx timer, 3xxx, RFC 4006 5.7): an OCS that created the
+         * session all the same must not keep it; one that did not
+         * answers 5002 */
+        gy_send_ccr(ctx, g, DIAM_CC_TERMINATION);
+        gy_forget(ctx, g);
+        return;
+    }
+    /* RFC 4006 5.1: one request of a session at a time.  A CCR-T that
+     * overtook the CCR-U in flight would report its bytes a second time
+     * (or close the session its retransmission is for), and one after a
+     * CCR-I in flight must not be lost when that answer is dropped: it is
+     * built now and journalled (a restart sends it), and leaves once that
+     * request is done with (gy_end, from gy_handler.c); g stays until
+     * then, ending */
+    g->end_no = g->next_no++;
+    if (end_build(ctx, g) < 0) {
+        LOG_WARN(ctx, "gy", "session 0x%08x: CCR-T not journalled", g->ul_teid);
+        gy_forget(ctx, g);
+        return;
+    }
+    LOG_INFO(ctx, "gy", "session 0x%08x: released with CCR-%c #%u in flight: CCR-T #%u held "
+             "until its answer", g->ul_teid, g->busy_type == DIAM_CC_INITIAL ? 'I' : 'U',
+             g->busy_no, g->end_no);
 }
 
 /* A CCR-T of a journal row without its bytes (0004's gy_unreported,

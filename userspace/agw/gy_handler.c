@@ -58,6 +58,7 @@ static void terminate(struct agw_ctx *ctx, struct gy_sess *g, const char *why)
     char b[20];
     for (unsigned i = 0; i < GY_MAX_RG; i++)
         g->rgs[i].blocked = g->rgs[i].rg != 0;
+    g->terminated = true;
     if (!pdn_of(ctx, g, &ue))
         return;
     LOG_WARN(ctx, "gy", "ue %s: session 0x%08x terminated: %s", ue_imsi_log(ctx, ue, b),
@@ -312,6 +313,13 @@ void gy_failure(struct agw_ctx *ctx, struct gy_sess *g, const char *why)
     }
     if (type == DIAM_CC_TERMINATION)
         return;
+    if (g->ending) {
+        /* released meanwhile: after a CCR-I given up the CCR-T goes (the
+         * OCS may have created the session); after a CCR-U given up it
+         * carries that request's bytes too */
+        gy_end(ctx, g, type == DIAM_CC_UPDATE ? GY_END_REBASE : GY_END_SEND);
+        return;
+    }
     if (g->ccfh == 1) {
         /* CONTINUE (RFC 4006 8.14): the service goes on without credit
          * control; usage is kept (not reported yet) and reported in the
@@ -336,9 +344,44 @@ void gy_failure(struct agw_ctx *ctx, struct gy_sess *g, const char *why)
         return;
     }
     /* TERMINATE, and RETRY_AND_TERMINATE once freeDiameter found no other
-     * peer to retry with (RFC 4006 5.7) */
+     * peer to retry with (RFC 4006 5.7); once per session */
+    if (g->terminated)
+        return;
     st->ccfh_terminate++;
     terminate(ctx, g, why);
+}
+
+/* The answer to the request in flight of a session released meanwhile
+ * (gy_session_stop): what it settles decides how the held CCR-T leaves. */
+static void end_answer(struct agw_ctx *ctx, struct gy_sess *g, struct msg *msg)
+{
+    struct agw_gy_stats *st = &gy_of(ctx)->stats;
+    struct diam_gy_cca cca;
+    if (diam_gy_cca_decode(msg, &cca) < 0) {
+        st->cca_failed++;
+        gy_failure(ctx, g, "CCA undecodable");
+        return;
+    }
+    uint32_t code = cca.h.result_code ? cca.h.result_code : cca.h.exp_result_code;
+    if (code >= 3000 && code < 4000) {
+        st->cca_failed++;
+        gy_failure(ctx, g, "CCA 3xxx");
+        return;
+    }
+    uint32_t type = g->busy_type;
+    g->busy = false;
+    for (unsigned i = 0; i < GY_MAX_RG; i++)
+        g->rgs[i].busy = false;
+    if (code != DIAM_SUCCESS && code != DIAM_LIMITED_SUCCESS) {
+        /* a CCA-I that refuses the session (nothing to end, RFC 4006
+         * 5.2); a CCA-U that refuses the report (its bytes go in the
+         * CCR-T) */
+        st->cca_failed++;
+        gy_end(ctx, g, type == DIAM_CC_INITIAL ? GY_END_CANCEL : GY_END_REBASE);
+        return;
+    }
+    st->cca_ok++;
+    gy_end(ctx, g, GY_END_SEND);    /* built on the base this answer settles */
 }
 
 static bool cca_apply(struct agw_ctx *ctx, struct gy_sess *g, struct msg *msg);
@@ -357,6 +400,10 @@ static void on_cca(struct agw_ctx *ctx, struct diam_event *ev)
             if (c == DIAM_SUCCESS)
                 st->cca_ok++;
         }
+        return;
+    }
+    if (g->ending) {
+        end_answer(ctx, g, ev->msg);
         return;
     }
     if (cca_apply(ctx, g, ev->msg))
@@ -429,6 +476,8 @@ static bool cca_apply(struct agw_ctx *ctx, struct gy_sess *g, struct msg *msg)
         snprintf(why, sizeof(why), "CCA-%c result %u", type == 1 ? 'I' : 'U', code);
         for (unsigned i = 0; i < GY_MAX_RG; i++)
             g->rgs[i].busy = false;
+        if (type == DIAM_CC_INITIAL && !g->initial_done)
+            g->refused = true;      /* the OCS has no session: no CCR-T */
         if (type != DIAM_CC_TERMINATION)
             terminate(ctx, g, why);
         return false;
@@ -506,8 +555,8 @@ static void on_request(struct agw_ctx *ctx, struct diam_event *ev)
      * even if the daemon dies meanwhile */
     if (m && ccr_answer(ctx, &m) < 0)
         LOG_WARN(ctx, "gy", "RAA not sent");
-    if (!g || code != DIAM_SUCCESS)
-        return;
+    if (!g || code != DIAM_SUCCESS || g->ending)
+        return;                     /* an ending session's CCR-T reports */
     /* RFC 4006 5.5: re-authorisation, of the rating group named or of
      * every one: report and ask again (one CCR-U) */
     LOG_INFO(ctx, "gy", "session 0x%08x: RAR: re-authorisation%s", g->ul_teid,

@@ -38,6 +38,7 @@ struct gy_rg {
     bool busy;                      /* in the CCR in flight */
     uint64_t busy_snap;             /* charged() reported by it */
     uint64_t busy_used;             /* its USU */
+    uint64_t end_charged;           /* charged() at the session's release */
     ev_timer validity;
 };
 
@@ -55,8 +56,15 @@ struct gy_sess {
     bool installed;                 /* the session is in the datapath */
     bool continue_mode;             /* CCFH CONTINUE after a failure */
     uint32_t ccfh;                  /* from config, then from the CCAs */
-    bool ending;                    /* CCR-T sent or the session is gone */
     bool initial_done;              /* a CCA-I 2001 was received */
+    bool refused;                   /* a CCA-I refused it: the OCS has no session */
+    bool terminated;                /* the UE's detach was asked (terminate) */
+    /* released (gy_session_stop) while a request was in flight: the CCR-T
+     * waits, journalled, for that request's answer (or its end), then
+     * leaves and the entry goes */
+    bool ending;
+    struct msg *end_ccr;            /* that CCR-T (ccr_hold) */
+    uint32_t end_no;                /* its CC-Request-Number */
     bool hold;                      /* an answer being applied: no CCR yet */
     struct gy_rg rgs[GY_MAX_RG];    /* rgs[0] is the catch-all */
     ev_timer retry;                 /* CONTINUE: the next attempt */
@@ -104,6 +112,13 @@ int gy_send_ccr(struct agw_ctx *ctx, struct gy_sess *g, uint32_t type);
 void gy_want(struct agw_ctx *ctx, struct gy_rg *r, uint32_t reason);
 /* Sends the CCR-U that some rating group wants, if none is in flight. */
 void gy_kick(struct agw_ctx *ctx, struct gy_sess *g);
+/* The request in flight of an ending session is done with: its held
+ * CCR-T leaves as built (the request was answered, or a CCR-I got no
+ * answer), rebuilt from the last settled reports (a CCR-U refused or
+ * given up: its bytes go in the CCR-T), or is cancelled (the CCA-I
+ * refused the session).  g is freed. */
+enum gy_end { GY_END_SEND, GY_END_REBASE, GY_END_CANCEL };
+void gy_end(struct agw_ctx *ctx, struct gy_sess *g, enum gy_end how);
 void gy_validity_arm(struct gy_rg *r, uint32_t seconds);
 void gy_retry_arm(struct gy_sess *g, uint32_t seconds);
 /* The final-unit action of r in the datapath (and the UE's detach for the

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "agw/agw_ccr.h"
 #include "agw/gy_int.h"
 #include "dp/dp.h"
 
@@ -62,7 +63,7 @@ void gy_close(struct agw_ctx *ctx)
     /* the books as they stand, committed by ctx_fini's agw_commit: the
      * next start goes on from them (gy_store.c) */
     for (uint32_t i = 0; i < gy->max; i++)
-        if (gy->by_sid[i] && gy->by_sid[i]->initial_done)
+        if (gy->by_sid[i] && gy->by_sid[i]->initial_done && !gy->by_sid[i]->ending)
             gy_store_save(ctx, gy->by_sid[i]);
     gy_store_close(ctx);
     for (uint32_t i = 0; i < gy->max; i++)
@@ -99,6 +100,12 @@ void gy_forget(struct agw_ctx *ctx, struct gy_sess *g)
     for (unsigned i = 0; i < GY_MAX_RG; i++)
         ev_timer_stop(ctx->loop, &g->rgs[i].validity);
     ev_timer_stop(ctx->loop, &g->retry);
+    if (g->end_ccr) {
+        /* forgotten with its CCR-T held (the daemon stops, a new session
+         * on its TEID): the journal sends that CCR-T by itself */
+        diam_msg_free(g->end_ccr);
+        ccr_unhold(ctx, g->sid, g->end_no);
+    }
     if (gy && sid < gy->max && gy->by_sid[sid] == g)
         gy->by_sid[sid] = NULL;
     free(g);
