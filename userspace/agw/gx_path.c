@@ -209,6 +209,11 @@ void gx_close(struct agw_ctx *ctx)
     gx_sessions_free_all(ctx);
     agw_hash_free(&gx->sessions);
     ctx->gx = NULL;
+    /* the books gy_close wrote are durable before freeDiameter's shutdown,
+     * which may take seconds or, with its threads, outlive the daemon
+     * (diam_node_stop) */
+    if (ctx->store)
+        agw_commit(ctx);
     diam_node_stop(gx->node);
     free(gx);
     s6a_close(ctx);

@@ -41,6 +41,8 @@ struct diam_node {
     pthread_mutex_t lock;
     struct qev *head, *tail;
     struct disp_hdl *disp[3];
+    unsigned inflight;          /* our requests not yet answered or expired
+                                 * (atomic: freeDiameter's threads end them) */
 };
 
 /* freeDiameter's state is per process: so is ours. */
@@ -349,6 +351,7 @@ static void on_answer(void *data, struct msg **m)
     fill_hdr(&ev, *m);
     *m = NULL;
     push(c->n, &ev);
+    __atomic_sub_fetch(&c->n->inflight, 1, __ATOMIC_RELEASE);
     free(c);
 }
 
@@ -361,6 +364,7 @@ static void on_expire(void *data, DiamId_t to, size_t tolen, struct msg **req)
     push(c->n, &ev);
     fd_msg_free(*req);  /* disposed of here: no "discarded" log */
     *req = NULL;
+    __atomic_sub_fetch(&c->n->inflight, 1, __ATOMIC_RELEASE);
     free(c);
 }
 
@@ -435,13 +439,81 @@ fail:
 }
 
 /* How long the stop waits for freeDiameter's shutdown (DPR/DPA with the
- * peers, then its threads).  That shutdown can hang for good: with requests
- * still in flight, fd_peer_free() destroys the condition variable that the
- * peer's expiry thread is waiting on, and the core thread never returns
- * (libfdcore 1.5.0, seen at SIGTERM of xepc-agwd under attach load:
- * tools/bench/diam_bench.sh).  A daemon that does not stop on SIGTERM is
+ * peers, then its threads).  A daemon that does not stop on SIGTERM is
  * worse than one that skips a DPR. */
 #define DIAM_STOP_WAIT_S 5
+/* How long the stop waits for the answers to our requests in flight. */
+#define DIAM_DRAIN_MS 2000
+/* How long it waits for the routing and dispatch threads to leave their
+ * queues: they notice the stop when their 1 s wait on the queue ends. */
+#define DIAM_QUIESCE_MIN_MS 1050
+#define DIAM_QUIESCE_MAX_MS 4000
+
+/* libfdcore 1.2.1's own (fdcore-internal.h): exported by the library but
+ * not declared in its public header.  fd_rtdisp_cleanstop() is the first
+ * step of its shutdown; the queues are those of its routing and dispatch
+ * threads. */
+extern struct fifo *fd_g_incoming, *fd_g_outgoing, *fd_g_local;
+int fd_rtdisp_cleanstop(void);
+
+static void sleep_ms(unsigned ms)
+{
+    struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
+    nanosleep(&ts, NULL);
+}
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Threads blocked waiting on q, from freeDiameter's dump of it (no other
+ * interface gives the count); -1 when it cannot be read. */
+static int fifo_waiters(struct fifo *q)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    int thrs = -1;
+    if (!q)
+        return 0;               /* already gone */
+    if (fd_fifo_dump(&buf, &len, NULL, "q", q, NULL) && buf) {
+        const char *t = strstr(buf, "threads:");
+        if (!t || sscanf(t, "threads:%d", &thrs) != 1)
+            thrs = -1;
+    }
+    free(buf);
+    return thrs;
+}
+
+/* libfdcore 1.2.1's shutdown deletes the queues of its routing and
+ * dispatch threads (fd_rtdisp_fini) while those threads may still wait on
+ * them, and fd_fifo_del() gives the waiters 20 rounds of 1 ms to leave
+ * before it asserts (fifo.c: "++loops < 20"): on a loaded machine a woken
+ * thread can wait longer than that for a CPU, and the process aborts
+ * (SIGABRT, exit status 134; tests/e2e/agw_diam_stop.sh, 2 of 3 runs of six
+ * stops at load 20).  So the stop first asks those threads to stop as the
+ * shutdown would (fd_rtdisp_cleanstop), and waits until none can be
+ * waiting: past the 1 s wait each was in, and no waiter counted on any of
+ * the three queues.  The shutdown then finds them gone. */
+static void quiesce_threads(void)
+{
+    uint64_t t0 = now_ms();
+    fd_rtdisp_cleanstop();
+    for (;;) {
+        uint64_t t = now_ms() - t0;
+        if (t >= DIAM_QUIESCE_MIN_MS && fifo_waiters(fd_g_incoming) == 0 &&
+            fifo_waiters(fd_g_outgoing) == 0 && fifo_waiters(fd_g_local) == 0)
+            return;
+        if (t >= DIAM_QUIESCE_MAX_MS) {
+            fprintf(stderr, "diam: freeDiameter's routing threads still wait on their "
+                    "queues after %d ms; shutting down anyway\n", DIAM_QUIESCE_MAX_MS);
+            return;
+        }
+        sleep_ms(10);
+    }
+}
 
 struct stop_wait {
     pthread_mutex_t lock;
@@ -500,6 +572,16 @@ void diam_node_stop(struct diam_node *n)
 {
     if (!n)
         return;
+    /* The answers to our requests in flight first (the owner's loop has
+     * stopped: they are dropped below, the owner's journal has the
+     * requests).  Answers that came after the routing threads stopped
+     * would fill freeDiameter's incoming queue (20 messages), block the
+     * peer's state machine behind it, and with it the DPA: the shutdown
+     * then hung until DIAM_STOP_WAIT_S at most stops under attach load. */
+    uint64_t t0 = now_ms();
+    while (__atomic_load_n(&n->inflight, __ATOMIC_ACQUIRE) && now_ms() - t0 < DIAM_DRAIN_MS)
+        sleep_ms(5);
+    quiesce_threads();
     fd_core_shutdown();
     if (!shutdown_bounded()) {
         /* its threads may still hold the node: leave it to the exit */
@@ -569,6 +651,8 @@ int diam_send(struct diam_node *n, struct msg **req, unsigned timeout_ms, uint64
     }
     c->n = n;
     c->cookie = cookie;
+    /* counted before the send: the answer may come before it returns */
+    __atomic_add_fetch(&n->inflight, 1, __ATOMIC_RELAXED);
     if (timeout_ms) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);     /* freeDiameter's clock */
@@ -586,6 +670,7 @@ int diam_send(struct diam_node *n, struct msg **req, unsigned timeout_ms, uint64
         if (*req)
             fd_msg_free(*req);
         *req = NULL;
+        __atomic_sub_fetch(&n->inflight, 1, __ATOMIC_RELAXED);
         free(c);
         return -r;
     }
