@@ -24,10 +24,12 @@
  * are durable together.  Answers and timeouts of Gx/Gy requests pass
  * through ccr_on_event() first, which maps its cookies back to the
  * application's and decides the row's fate: an answer that is not a 3xxx
- * settles it (deleted); a CCR-U that times out or gets a 3xxx is
- * abandoned (deleted: its usage stays unreported in the books and goes in
- * the next report); a CCR-T is kept and sent again (the session is gone:
- * nothing else would report that usage).  A CCR-T may be journalled and
+ * settles it (deleted); a Gy CCR-U or any CCR-T that times out or gets
+ * a 3xxx is kept and sent again as the same request until it is answered
+ * (the server may have counted it: a duplicate is answered alike and not
+ * counted again; a CCR-T's session is gone, nothing else would report
+ * that usage); a Gx CCR-U is abandoned (deleted: its usage stays
+ * unreported in the books and goes in the next report).  A CCR-T may be journalled and
  * held (ccr_hold) until the session's request in flight is answered: a
  * restart sends it all the same. */
 #ifndef XEPC_AGW_CCR_H

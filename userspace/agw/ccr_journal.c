@@ -447,9 +447,11 @@ bool ccr_on_event(struct agw_ctx *ctx, struct diam_event *ev)
              * is the server's word on the request */
             settled = code && (code < 3000 || code >= 4000);
         }
-        /* not settled: the final usage again later; a CCR-U is abandoned
-         * (its usage goes in the next report) */
-        st->last_kept = !settled && f->type == DIAM_CC_TERMINATION;
+        /* not settled: the final usage, and a Gy CCR-U (the OCS may have
+         * counted it: only the same request, answered as a duplicate,
+         * settles it once, RFC 4006 5.1/5.7), again later; a Gx CCR-U is
+         * abandoned (its usage goes in the next report) */
+        st->last_kept = !settled && (f->type == DIAM_CC_TERMINATION || f->app == DIAM_APPID_GY);
         if (st->last_kept)
             row_retry(ctx, st, f->sid, f->no);
         else

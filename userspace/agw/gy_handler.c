@@ -303,21 +303,30 @@ void gy_failure(struct agw_ctx *ctx, struct gy_sess *g, const char *why)
 {
     struct agw_gy_stats *st = &gy_of(ctx)->stats;
     uint32_t type = g->busy_type;
-    g->busy = false;
-    for (unsigned i = 0; i < GY_MAX_RG; i++) {
-        struct gy_rg *r = &g->rgs[i];
-        /* not settled: the usage goes in the next report */
-        if (r->busy && r->busy_used && r->rg && !r->want)
-            r->want = true, r->want_reason = DIAM_RR_VALIDITY_TIME;
-        r->busy = false;
+    /* RFC 4006 5.7: the OCS may have counted the CCR-U all the same.  The
+     * journal sends it again as the same request (T flag, RFC 6733 3)
+     * until it is answered, and the session waits for that answer (a
+     * duplicate is answered alike and not counted again, 5.1) */
+    bool again = type == DIAM_CC_UPDATE && ccr_kept(ctx);
+    if (!again) {
+        g->busy = false;
+        for (unsigned i = 0; i < GY_MAX_RG; i++) {
+            struct gy_rg *r = &g->rgs[i];
+            /* not settled: the usage goes in the next report */
+            if (r->busy && r->busy_used && r->rg && !r->want)
+                r->want = true, r->want_reason = DIAM_RR_VALIDITY_TIME;
+            r->busy = false;
+        }
     }
     if (type == DIAM_CC_TERMINATION)
         return;
     if (g->ending) {
         /* released meanwhile: after a CCR-I given up the CCR-T goes (the
-         * OCS may have created the session); after a CCR-U given up it
-         * carries that request's bytes too */
-        gy_end(ctx, g, type == DIAM_CC_UPDATE ? GY_END_REBASE : GY_END_SEND);
+         * OCS may have created the session); after a CCR-U given up (no
+         * journal) it carries that request's bytes too; a CCR-U sent
+         * again keeps it waiting */
+        if (!again)
+            gy_end(ctx, g, type == DIAM_CC_UPDATE ? GY_END_REBASE : GY_END_SEND);
         return;
     }
     if (g->ccfh == 1) {
@@ -340,11 +349,13 @@ void gy_failure(struct agw_ctx *ctx, struct gy_sess *g, const char *why)
                 gy_grant_set(ctx, r, charged + ((uint64_t)1 << 50));
             }
         }
-        gy_retry_arm(g, 5);         /* retry then (retry_cb) */
+        if (!again)
+            gy_retry_arm(g, 5);     /* retry then (retry_cb) */
         return;
     }
     /* TERMINATE, and RETRY_AND_TERMINATE once freeDiameter found no other
-     * peer to retry with (RFC 4006 5.7); once per session */
+     * peer to retry with (RFC 4006 5.7), once per session; a CCR-U sent
+     * again still reaches the OCS, the CCR-T waits for it */
     if (g->terminated)
         return;
     st->ccfh_terminate++;
