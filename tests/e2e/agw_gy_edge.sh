@@ -1,6 +1,7 @@
 #!/bin/bash
-# Gy termination edge cases (docs/charging.md "Gy in xepc-agwd", "Failure
-# handling"): nothing is double-counted, no session is left at the OCS.
+# Gy termination and retransmission edge cases (docs/charging.md "Gy in
+# xepc-agwd", "Failure handling"): nothing is double-counted, no session
+# is left at the OCS.
 # diamsim (the OCS) holds answers back on demand (`delay gy MS type=N
 # count=1`: the request is counted, its answer leaves MS ms later) and
 # marks the requests it had answered already ("dup": answered alike, not
@@ -26,6 +27,16 @@
 #   crash2    as update2, xepc-agwd killed (XEPC_AGW_FAULT gy-u-received)
 #             when the CCA-U comes, before it is applied: after the start
 #             the CCR-U is sent again (a duplicate) and the CCR-T once
+#   retx_t    the RAR's CCR-U (both groups) answered after the Tx timer (the
+#             OCS counted it); failure handling TERMINATE detaches the UE,
+#             the same CCR-U is sent again (T flag) and answered as the
+#             duplicate it is, then the CCR-T
+#   retx_c    the same with CONTINUE (the OCS's CCFH), the first
+#             retransmission's answer late too: the traffic goes on while
+#             the CCR-U is sent again; its answer's grant applies
+#   kept      as retx_t, xepc-agwd killed (XEPC_AGW_FAULT gy-u-committed:2)
+#             right before the CCR-U leaves again, the CCR-T held behind
+#             it: after the start both are sent, in order, each once
 #   cinflight failure handling CONTINUE (configured): the CCR-I unanswered,
 #             5000 bytes pass without credit control, the UE detaches while
 #             the retried CCR-I is out (answer 8 s late): the CCR-T reports
@@ -40,7 +51,7 @@ source "$(dirname "$0")/diam_lib.sh"
 # takes a second a call on a loaded machine)
 python3() { /usr/bin/python3 "$@"; }
 
-CASES="inflight lost crash update update2 crash2 cinflight"
+CASES="inflight lost crash update update2 crash2 retx_t retx_c kept cinflight"
 gy_config() {       # gy_config FAILURE_HANDLING
     agw_config
     cat >>"$AGW_CONF" <<EOF
@@ -58,8 +69,8 @@ EOF
     apn: internet"
     diam_config gy
 }
-DIAM_SUBS=7
-diam_gx_setup 27 gy
+DIAM_SUBS=10
+diam_gx_setup 40 gy
 gy_config terminate
 # one subscriber per case: $E2E_TMP/<case>.csv, IMSI_<case>
 n=1
@@ -113,6 +124,10 @@ logged() {
     return 1
 }
 j() { diam_j "$REC" "$@"; }
+# journal: the journal's rows as "TYPE:BYTES ...", by request number
+journal() {
+    sqlite3 "$AGW_DB" "SELECT group_concat(request_type || ':' || bytes, ' ') FROM (SELECT * FROM ccr_journal ORDER BY request_no)"
+}
 # ccrt IMSI: until the IMSI's CCR-T is in the record (60 s)
 ccrt() { diam_j_wait "$REC" "any(m['cc_type']==3 for m in ccr('$1'))" 600; }
 
@@ -211,7 +226,7 @@ diam_fault_start gy-u-received
 update2 crash2 "$IMSI_crash2"
 check "crash2: killed when the CCA-U came, the CCR-T held" diam_fault_killed gy-u-received
 check "crash2: the journal has the CCR-U and the held CCR-T" \
-    test "$(sqlite3 "$AGW_DB" "SELECT group_concat(request_type || ':' || bytes, ' ') FROM (SELECT * FROM ccr_journal ORDER BY request_no)")" = "2:4000 3:2000"
+    test "$(journal)" = "2:4000 3:2000"
 diam_fault_start ""
 ccrt "$IMSI_crash2"
 I=$IMSI_crash2
@@ -220,6 +235,70 @@ check "crash2: after the restart the CCR-U again (a duplicate), then the CCR-T o
 check "crash2: each byte counted once (3000 of each group)" \
     j "counted('$I',1)==3000 and counted('$I',20)==3000"
 check "crash2: the journal empty" diam_journal_empty
+
+# retx_t: the RAR's CCR-U (both groups) answered after the Tx timer (the
+# OCS counted it), TERMINATE; retx UE: the CCR-U #1 lines of its record,
+# (retransmission, duplicate)
+retx() { echo "[(bool(m.get('retransmit')),bool(m.get('dup'))) for m in ccr('$1') if m['cc_type']==2 and m['cc_number']==1]"; }
+ocs "delay gy 18000 type=2 count=1" "rar after=20 gy $IMSI_retx_t"
+up retx_t grant
+I=$IMSI_retx_t
+send 2
+send 2 7000
+ccrt "$I"
+check "retx_t: the Tx timer ran out: TERMINATE detached the UE" \
+    logged "terminated: Tx timer expired" 1
+check "retx_t: the CCR-U (both groups) sent again as the same request (T flag), answered as a duplicate, then the CCR-T" \
+    j "[(m['cc_type'],m['cc_number'],rgu(m)) for m in ccr('$I')]==[(1,0,[(1,None),(20,None)]),(2,1,[(1,2000),(20,2000)]),(2,1,[(1,2000),(20,2000)]),(3,2,[(1,0),(20,0)])] and
+       $(retx "$I")==[(False,False),(True,True)]"
+check "retx_t: each byte counted once (2000 of each group)" \
+    j "counted('$I',1)==2000 and counted('$I',20)==2000"
+diam_ue_down
+
+# retx_c: the same with CONTINUE (the OCS's CCFH), the first
+# retransmission's answer late too: traffic goes on while the CCR-U is
+# sent again; its answer's grant replaces the raise
+ocs "delay gy 18000 type=2 count=2" "ccfh continue" "rar after=20 gy $IMSI_retx_c"
+up retx_c grant
+I=$IMSI_retx_c
+send 2
+send 2 7000
+check "retx_c: the Tx timer ran out: CONTINUE" \
+    logged "Tx timer expired: CONTINUE without credit control" 600
+a=$(flow 3)
+logged "rg 1 granted 6000 in all" 900 || diag "retx_c: the retransmission's grant not applied"
+diam_ue_down
+ccrt "$I"
+check "retx_c: CONTINUE: 3 datagrams passed while the OCS did not answer" test "$a" = "3 3000"
+check "retx_c: the CCR-U (both groups) sent again (T flag) until answered, each time a duplicate; then the CCR-T" \
+    j "$(retx "$I")==[(False,False),(True,True),(True,True)] and ccr('$I')[-1]['cc_type']==3 and
+       all(rgu(m)==[(1,2000),(20,2000)] for m in ccr('$I') if m['cc_type']==2 and m['cc_number']==1) and
+       not any(m['cc_type']==2 and m['cc_number']==1 and m['t']>ccr('$I')[-1]['t'] for m in ccr('$I'))"
+check "retx_c: each byte counted once (5000 of group 1, 2000 of group 20)" \
+    j "counted('$I',1)==5000 and counted('$I',20)==2000"
+check "retx_c/retx_t: the journal empty" diam_journal_empty
+
+# kept: as retx_t, killed (XEPC_AGW_FAULT gy-u-committed:2) right before
+# the CCR-U leaves again, with the CCR-T held behind it
+agw_stop TERM
+ocs "delay gy 18000 type=2 count=1" "rar after=20 gy $IMSI_kept"
+diam_fault_start gy-u-committed:2
+up kept grant
+I=$IMSI_kept
+send 2
+send 2 7000
+logged "terminated: Tx timer expired" 600 || diag "kept: no Tx timeout"
+check "kept: killed before the CCR-U left again" diam_fault_killed gy-u-committed
+check "kept: the journal has the CCR-U and the held CCR-T" \
+    test "$(journal)" = "2:4000 3:0"
+diam_fault_start ""
+ccrt "$I"
+check "kept: after the restart the CCR-U again (a duplicate), then the CCR-T once (T flag)" \
+    j "[(m['cc_type'],rgu(m),bool(m.get('retransmit')),bool(m.get('dup'))) for m in ccr('$I')][1:]==[(2,[(1,2000),(20,2000)],False,False),(2,[(1,2000),(20,2000)],True,True),(3,[(1,0),(20,0)],True,False)]"
+check "kept: each byte counted once (2000 of each group)" \
+    j "counted('$I',1)==2000 and counted('$I',20)==2000"
+check "kept: the journal empty" diam_journal_empty
+diam_ue_down
 
 # cinflight: CONTINUE configured, the CCR-I unanswered, then released
 # while the retried CCR-I is out
