@@ -13,6 +13,9 @@
 #   diam_attach_rate_remote_gy  attaches/s, S6a + Gx + Gy toward diamsim
 #
 # Every figure is printed as "bench: <name> <value> <unit>".
+# DIAM_BENCH_RECORD=1: diamsim records what it gets (it costs it time, so
+# not for the figures), and each remote_gy run prints the Gy sessions of
+# the record: CCR-I and CCR-T counts, sessions left without a CCR-T.
 source "$(dirname "$0")/../../tests/e2e/lib.sh"
 source "$(dirname "$0")/../../tests/e2e/agw_lib.sh"
 source "$(dirname "$0")/../../tests/e2e/diam_lib.sh"
@@ -44,8 +47,27 @@ awk -F, 'NR > 1 { printf "subscriber %s k=%s opc=%s apn=internet\n", $1, $2, $3 
     "$E2E_TMP/subs.csv" >"$E2E_TMP/hss.script"
 # Gy: one grant per session that the attach and detach never use up
 echo "quota * rg=1 total=1000000000000000 grant=1000000000" >>"$E2E_TMP/hss.script"
-diam_sim_start /dev/null --script "$E2E_TMP/hss.script"    # no record: it would cost diamsim time
+REC=/dev/null                           # no record: it would cost diamsim time
+[ -n "${DIAM_BENCH_RECORD:-}" ] && REC=$E2E_TMP/ocs.jsonl
+diam_sim_start "$REC" --script "$E2E_TMP/hss.script"
 echo "# machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# gy_record N: the Gy sessions of diamsim's record so far (the CCR-Ts of
+# run N given 5 s to come): each began with a CCR-I should end with a
+# CCR-T (RFC 4006 5.4), also when the UE detached while its CCR-I was out
+gy_record() {
+    /usr/bin/python3 -c "
+import json,sys,time
+end=time.time()+5
+while True:
+    gy=[json.loads(l).get('msg',{}) for l in open(sys.argv[1]) if l.strip()]
+    gy=[m for m in gy if m.get('app')=='gy' and m.get('cmd')=='CCR']
+    i=set(m['sid'] for m in gy if m['cc_type']==1)
+    t=set(m['sid'] for m in gy if m['cc_type']==3)
+    if not i-t or time.time()>end: break
+    time.sleep(0.5)
+print('# remote_gy run %s, diamsim record: Gy sessions with a CCR-I %d, with a CCR-T %d, CCR-I without CCR-T %d, CCR-Ts %d (%d sent again)' % (sys.argv[2], len(i), len(t), len(i-t), sum(m['cc_type']==3 for m in gy), sum(m['cc_type']==3 and bool(m.get('retransmit')) for m in gy)))" "$REC" "$1"
+}
 
 run() {    # run KIND N: one enbsim run against the gateway of config KIND
     local kind=$1 n=$2 out=$E2E_TMP/$1-$2.out
@@ -58,6 +80,7 @@ run() {    # run KIND N: one enbsim run against the gateway of config KIND
     # the figure counts only if each attach really went through Gy
     [ "$kind" = remote_gy ] &&
         echo "# remote_gy run $n: Gy CCR-I $(agw_stat gy_ccr_i), CCA 2001 $(agw_stat gy_cca_ok), CCR-T $(agw_stat gy_ccr_t), other $(agw_stat gy_cca_failed), timeouts $(agw_stat gy_timeouts)"
+    [ "$kind" = remote_gy ] && [ "$REC" != /dev/null ] && gy_record "$n"
     agw_stop TERM
     echo "# $kind run $n: $(enbsim_val "$out" attaches_per_s) attaches/s, p50 $(enbsim_val "$out" attach_p50_us) us, p99 $(enbsim_val "$out" attach_p99_us) us, failed $(enbsim_val "$out" failed), load $(cut -d' ' -f1 /proc/loadavg)"
 }
