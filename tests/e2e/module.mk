@@ -31,3 +31,5 @@ SCRIPT_TESTS += tests/e2e/agw_orc_apn.sh tests/e2e/agw_orc_network.sh tests/e2e/
 # xepc-agwd stops on SIGTERM in the middle of Diameter traffic (freeDiameter's
 # shutdown bounded, docs/charging.md "Stopping")
 SCRIPT_TESTS += tests/e2e/agw_diam_stop.sh tests/e2e/agw_diam_tls.sh
+# issue 11: the local policy per APN (docs/charging.md "Local policy")
+SCRIPT_TESTS += tests/e2e/agw_policy_apn.sh

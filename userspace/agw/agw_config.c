@@ -1357,7 +1357,7 @@ static void rd_root(struct ycfg *c, yaml_node_t *root, struct agw_config *cfg)
     if ((v = ycfg_map_get(&m, "diameter")))
         rd_diameter(c, v, cfg);
     if ((v = ycfg_map_get(&m, "policy")))
-        agw_policy_read(c, v, &cfg->policy);   /* agw_policy.c */
+        agw_policy_read(c, v, cfg);   /* agw_policy.c */
     if ((v = ycfg_map_get(&m, "orchestrator")))
         rd_orchestrator(c, v, cfg);
 }

@@ -56,15 +56,18 @@ void gx_session_orphan_stop(struct agw_ctx *ctx, struct gx_sess *s);
  * once a peer is open (the monitor timer of gx_path.c) */
 void gx_sessions_orphans(struct agw_ctx *ctx);
 
-/* gx_policy.c: without a PCRF, the local policy (policy.static) of a
- * session about to be added to the datapath (docs/charging.md "Local
- * policy") and the subscriber's rules from the orchestrator
+/* gx_policy.c: without a PCRF, the local policy (its APN's of
+ * policy.apns, else policy.static) of a session about to be added to the
+ * datapath (docs/charging.md "Local policy") and the subscriber's rules
+ * from the orchestrator
  * (orc_policy.c); called by pgw_pdn_program() before gy_session_spec(). */
 struct dp_session_spec;
-/* The local policy's PCC rules for ue (none with a PCRF): what
- * gx_local_spec() installs, for Gy's first request (agw_gy.h). */
+/* The local policy's PCC rules for ue's PDN connection p (none with a
+ * PCRF): what gx_local_spec() installs, for Gy's first request
+ * (agw_gy.h). */
 struct diam_rule_def;
-unsigned gx_local_defs(struct agw_ctx *ctx, const struct agw_ue *ue, struct diam_rule_def *defs);
+unsigned gx_local_defs(struct agw_ctx *ctx, const struct agw_ue *ue, const struct agw_pdn *p,
+                       struct diam_rule_def *defs);
 void gx_local_spec(struct agw_ctx *ctx, const struct agw_ue *ue, const struct agw_pdn *p,
                    struct dp_session_spec *s);
 

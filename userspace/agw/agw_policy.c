@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "agw/agw_config.h"
 #include "dp/dp_spec.h"
@@ -216,6 +217,14 @@ const struct agw_rating_group *agw_policy_rating_group(const struct agw_policy *
     return NULL;
 }
 
+const struct agw_policy_set *agw_policy_local(const struct agw_policy *p, const char *apn)
+{
+    for (size_t i = 0; apn && i < p->n_apns; i++)
+        if (!strcasecmp(p->apns[i].apn, apn))
+            return &p->apns[i].set;
+    return &p->static_set;
+}
+
 /* ------------------------------------------------------- reader ---- */
 
 /* a rule's MBR is a Max-Requested-Bandwidth (TS 29.212 5.3.15,
@@ -344,12 +353,67 @@ static int find_base(const struct agw_policy *p, const char *name)
     return b ? (int)(b - p->bases) : -1;
 }
 
-void agw_policy_read(struct ycfg *c, yaml_node_t *n, struct agw_policy *p)
+/* policy.static, or an entry of policy.apns (with_apn: its `apn` key, a
+ * configured APN, into apn): the rules and base names of a PDN connection
+ * without a PCRF.  They must fit one session: at most 8 PCC rules
+ * (DIAM_MAX_RULES), distinct precedences. */
+static void rd_set(struct ycfg *c, yaml_node_t *n, const char *path, bool with_apn,
+                   const struct agw_config *cfg, struct agw_policy_set *set, char *apn)
 {
-    static const char *const keys[] = {"rules", "base_names", "rating_groups", "static"};
+    static const char *const keys[] = {"rules", "base_names", "apn"};
+    const struct agw_policy *p = &cfg->policy;
+    struct ycfg_map m;
+    char kp[YCFG_PATH_LEN];
+    if (!ycfg_map_open(c, n, path, keys, with_apn ? 3 : 2, &m))
+        return;
+    if (with_apn) {
+        yaml_node_t *an = ycfg_map_need(c, &m, "apn");
+        ycfg_pj(kp, sizeof(kp), path, "apn");
+        if (an && ycfg_rd_str(c, an, kp, apn, AGW_POLICY_APN_MAX, 1) &&
+            !agw_config_apn(cfg, apn)) {
+            ycfg_err(c, an, kp, "'%s' is not a configured APN", apn);
+            apn[0] = 0;
+        }
+    }
+    if (m.val[0])
+        set->n_rules = rd_names(c, m.val[0], ycfg_pj(kp, sizeof(kp), path, "rules"),
+                                "rule of policy.rules", p, find_rule, set->rules,
+                                AGW_MAX_STATIC);
+    if (m.val[1])
+        set->n_bases = rd_names(c, m.val[1], ycfg_pj(kp, sizeof(kp), path, "base_names"),
+                                "base name of policy.base_names", p, find_base, set->bases,
+                                AGW_MAX_STATIC);
+    uint16_t all[AGW_MAX_STATIC * (1 + AGW_BASE_MAX_RULES)];
+    size_t na = 0;
+    for (size_t i = 0; i < set->n_rules; i++)
+        all[na++] = set->rules[i];
+    for (size_t i = 0; i < set->n_bases; i++)
+        for (unsigned j = 0; j < p->bases[set->bases[i]].n_rules; j++) {
+            uint16_t x = p->bases[set->bases[i]].rules[j];
+            bool dup = false;
+            for (size_t k = 0; k < na; k++)
+                dup |= all[k] == x;
+            if (!dup)
+                all[na++] = x;
+        }
+    if (na > AGW_BASE_MAX_RULES)
+        ycfg_err(c, n, path, "%zu rules in all, at most %d fit a session", na,
+                 AGW_BASE_MAX_RULES);
+    for (size_t i = 0; i < na; i++)
+        for (size_t j = i + 1; j < na; j++)
+            if (p->rules[all[i]].precedence == p->rules[all[j]].precedence)
+                ycfg_err(c, n, path, "rules '%s' and '%s' have the same precedence %u",
+                         p->rules[all[i]].name, p->rules[all[j]].name,
+                         p->rules[all[i]].precedence);
+}
+
+void agw_policy_read(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
+{
+    static const char *const keys[] = {"rules", "base_names", "rating_groups", "static", "apns"};
+    struct agw_policy *p = &cfg->policy;
     struct ycfg_map m;
     char ip[YCFG_PATH_LEN], kp[YCFG_PATH_LEN];
-    if (!ycfg_map_open(c, n, "policy", keys, 4, &m))
+    if (!ycfg_map_open(c, n, "policy", keys, 5, &m))
         return;
     yaml_node_t *v;
     if ((v = m.val[0]) && ycfg_want_seq(c, v, "policy.rules")) {
@@ -435,42 +499,24 @@ void agw_policy_read(struct ycfg *c, yaml_node_t *n, struct agw_policy *p)
             }
         }
     }
-    if ((v = m.val[3])) {
-        static const char *const sk[] = {"rules", "base_names"};
-        struct ycfg_map sm;
-        if (ycfg_map_open(c, v, "policy.static", sk, 2, &sm)) {
-            if (sm.val[0])
-                p->n_static_rules = rd_names(c, sm.val[0], "policy.static.rules",
-                                             "rule of policy.rules", p, find_rule,
-                                             p->static_rules, AGW_MAX_STATIC);
-            if (sm.val[1])
-                p->n_static_bases = rd_names(c, sm.val[1], "policy.static.base_names",
-                                             "base name of policy.base_names", p, find_base,
-                                             p->static_bases, AGW_MAX_STATIC);
-            /* what every PDN connection gets must fit one session: at most
-             * 8 PCC rules (DIAM_MAX_RULES), distinct precedences */
-            uint16_t all[AGW_MAX_STATIC * (1 + AGW_BASE_MAX_RULES)];
-            size_t na = 0;
-            for (size_t i = 0; i < p->n_static_rules; i++)
-                all[na++] = p->static_rules[i];
-            for (size_t i = 0; i < p->n_static_bases; i++)
-                for (unsigned j = 0; j < p->bases[p->static_bases[i]].n_rules; j++) {
-                    uint16_t x = p->bases[p->static_bases[i]].rules[j];
-                    bool dup = false;
-                    for (size_t k = 0; k < na; k++)
-                        dup |= all[k] == x;
-                    if (!dup)
-                        all[na++] = x;
-                }
-            if (na > AGW_BASE_MAX_RULES)
-                ycfg_err(c, v, "policy.static", "%zu rules in all, at most %d fit a session", na,
-                         AGW_BASE_MAX_RULES);
-            for (size_t i = 0; i < na; i++)
-                for (size_t j = i + 1; j < na; j++)
-                    if (p->rules[all[i]].precedence == p->rules[all[j]].precedence)
-                        ycfg_err(c, v, "policy.static", "rules '%s' and '%s' have the same "
-                                 "precedence %u", p->rules[all[i]].name, p->rules[all[j]].name,
-                                 p->rules[all[i]].precedence);
+    if (m.val[3])
+        rd_set(c, m.val[3], "policy.static", false, cfg, &p->static_set, NULL);
+    if ((v = m.val[4]) && ycfg_want_seq(c, v, "policy.apns")) {
+        if (ycfg_seq_len(v) > AGW_MAX_APN_POLICIES) {
+            ycfg_err(c, v, "policy.apns", "%zu entries, at most %d allowed", ycfg_seq_len(v),
+                     AGW_MAX_APN_POLICIES);
+        } else {
+            YCFG_SEQ_FOREACH(c, v, it, item)
+            {
+                struct agw_apn_policy *a = &p->apns[p->n_apns];
+                ycfg_pidx(ip, sizeof(ip), "policy.apns", p->n_apns);
+                p->n_apns++;
+                rd_set(c, item, ip, true, cfg, &a->set, a->apn);
+                for (size_t j = 0; a->apn[0] && j + 1 < p->n_apns; j++)
+                    if (!strcasecmp(p->apns[j].apn, a->apn))
+                        ycfg_err(c, item, ip, "APN '%s' already has its policy in "
+                                 "policy.apns[%zu]", a->apn, j);
+            }
         }
     }
 }

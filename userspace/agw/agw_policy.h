@@ -11,6 +11,8 @@
  *                        (counted), finite (a quota the kernel enforces)
  *   policy.static        rules and base names of every PDN connection
  *                        when diameter.gx is not configured
+ *   policy.apns          per APN, the rules and base names its PDN
+ *                        connections get instead of policy.static
  *
  * Parsed by agw_config.c (strict, as the rest of the file); the parsing
  * lives in agw_policy.c. */
@@ -29,6 +31,8 @@
 #define AGW_BASE_MAX_RULES 8    /* as DIAM_MAX_RULES: what one session holds */
 #define AGW_MAX_RATING_GROUPS 16
 #define AGW_MAX_STATIC 8
+#define AGW_MAX_APN_POLICIES 64 /* as AGW_MAX_APNS */
+#define AGW_POLICY_APN_MAX 101  /* as AGW_APN_NAME_MAX + 1 */
 
 /* TS 29.212 5.3.48 Flow-Status */
 enum agw_pcc_action {
@@ -72,6 +76,21 @@ struct agw_rating_group {
     uint64_t quota_bytes;               /* finite: the volume, both directions */
 };
 
+/* What the local policy gives a PDN connection (policy.static, or its
+ * APN's entry of policy.apns): indices into rules and bases. */
+struct agw_policy_set {
+    uint16_t rules[AGW_MAX_STATIC];
+    size_t n_rules;
+    uint16_t bases[AGW_MAX_STATIC];
+    size_t n_bases;
+};
+
+struct agw_apn_policy {
+    char apn[AGW_POLICY_APN_MAX];       /* a configured APN, compared
+                                         * case-insensitively */
+    struct agw_policy_set set;
+};
+
 struct agw_policy {
     struct agw_pcc_rule rules[AGW_MAX_PCC_RULES];
     size_t n_rules;
@@ -79,11 +98,9 @@ struct agw_policy {
     size_t n_bases;
     struct agw_rating_group rating_groups[AGW_MAX_RATING_GROUPS];
     size_t n_rating_groups;
-    /* policy.static: indices into rules and bases */
-    uint16_t static_rules[AGW_MAX_STATIC];
-    size_t n_static_rules;
-    uint16_t static_bases[AGW_MAX_STATIC];
-    size_t n_static_bases;
+    struct agw_policy_set static_set;   /* policy.static */
+    struct agw_apn_policy apns[AGW_MAX_APN_POLICIES]; /* policy.apns */
+    size_t n_apns;
 };
 
 const char *agw_rg_type_str(enum agw_rg_type t);
@@ -91,11 +108,16 @@ const char *agw_rg_type_str(enum agw_rg_type t);
 const struct agw_pcc_rule *agw_policy_rule(const struct agw_policy *p, const char *name);
 const struct agw_base_name *agw_policy_base(const struct agw_policy *p, const char *name);
 const struct agw_rating_group *agw_policy_rating_group(const struct agw_policy *p, uint32_t id);
+/* The local policy of a PDN connection on apn: its policy.apns entry, else
+ * policy.static. */
+const struct agw_policy_set *agw_policy_local(const struct agw_policy *p, const char *apn);
 
-/* The `policy` section (agw_config.c calls it). */
+/* The `policy` section into cfg->policy (agw_config.c calls it after the
+ * apns, which policy.apns names). */
 struct ycfg;
 struct yaml_node_s;
-void agw_policy_read(struct ycfg *c, struct yaml_node_s *n, struct agw_policy *p);
+struct agw_config;
+void agw_policy_read(struct ycfg *c, struct yaml_node_s *n, struct agw_config *cfg);
 
 /* IPFilterRule of TS 29.212 5.4.2 / RFC 6733 4.3 as the gateway takes it
  * ("permit out PROTO from SRC [PORTS] to DST [PORTS]"), checked alone:

@@ -485,23 +485,26 @@ static int def_put(struct gx_sess *s, const struct agw_pcc_rule *r)
 /* ------------------------------------------------ local policy ---- */
 
 /* Without a PCRF (no diameter.gx), every PDN connection gets the rules of
- * policy.static (by name and by base name) at its creation, and their
- * rating groups the semantics of policy.rating_groups (docs/charging.md
- * "Local policy"): unmetered traffic is not counted by rating group (the
- * dp rule has none), metered is counted (the kernel's per-rating-group
- * counters), finite is counted against a quota the kernel enforces to the
- * byte (XEPC_CF_ONLINE, final-unit action drop once it is used up). */
-static unsigned local_defs(struct agw_ctx *ctx, const struct agw_ue *ue,
+ * its APN's entry of policy.apns, or of policy.static when its APN has
+ * none (by name and by base name) at its creation, and their rating
+ * groups the semantics of policy.rating_groups (docs/charging.md "Local
+ * policy"): unmetered traffic is not counted by rating group (the dp rule
+ * has none), metered is counted (the kernel's per-rating-group counters),
+ * finite is counted against a quota the kernel enforces to the byte
+ * (XEPC_CF_ONLINE, final-unit action drop once it is used up). */
+static unsigned local_defs(struct agw_ctx *ctx, const struct agw_ue *ue, const struct agw_pdn *p,
                            struct diam_rule_def *defs)
 {
-    const struct agw_policy *pol0 = &ctx->cfg->policy;
     const struct agw_policy *pol = &ctx->cfg->policy;
+    const struct agw_apn *apn = p && p->apn_idx < ctx->cfg->n_apns ? &ctx->cfg->apns[p->apn_idx]
+                                                                   : NULL;
+    const struct agw_policy_set *set = agw_policy_local(pol, apn ? apn->name : NULL);
     struct gx_sess tmp;
     tmp.n_defs = 0;
-    for (size_t i = 0; i < pol->n_static_rules; i++)
-        def_put(&tmp, &pol->rules[pol->static_rules[i]]);
-    for (size_t i = 0; i < pol->n_static_bases; i++) {
-        const struct agw_base_name *bn = &pol->bases[pol->static_bases[i]];
+    for (size_t i = 0; i < set->n_rules; i++)
+        def_put(&tmp, &pol->rules[set->rules[i]]);
+    for (size_t i = 0; i < set->n_bases; i++) {
+        const struct agw_base_name *bn = &pol->bases[set->bases[i]];
         for (unsigned j = 0; j < bn->n_rules; j++)
             def_put(&tmp, &pol->rules[bn->rules[j]]);
     }
@@ -515,7 +518,7 @@ static unsigned local_defs(struct agw_ctx *ctx, const struct agw_ue *ue,
      * (the rule's Online AVP, TS 29.212 5.3.4), else metered */
     for (unsigned i = 0; i < tmp.n_defs; i++) {
         const struct agw_rating_group *g =
-            defs[i].has_rating_group ? agw_policy_rating_group(pol0, defs[i].rating_group) : NULL;
+            defs[i].has_rating_group ? agw_policy_rating_group(pol, defs[i].rating_group) : NULL;
         if (g && g->type == AGW_RG_ONLINE) {
             defs[i].has_online = true;
             defs[i].online = 1;
@@ -524,9 +527,10 @@ static unsigned local_defs(struct agw_ctx *ctx, const struct agw_ue *ue,
     return tmp.n_defs;
 }
 
-unsigned gx_local_defs(struct agw_ctx *ctx, const struct agw_ue *ue, struct diam_rule_def *defs)
+unsigned gx_local_defs(struct agw_ctx *ctx, const struct agw_ue *ue, const struct agw_pdn *p,
+                       struct diam_rule_def *defs)
 {
-    return ctx->cfg->diameter.gx.enabled ? 0 : local_defs(ctx, ue, defs);
+    return ctx->cfg->diameter.gx.enabled ? 0 : local_defs(ctx, ue, p, defs);
 }
 
 /* The rating groups' semantics on the dp rules of s; a finite group's
@@ -572,7 +576,7 @@ void gx_local_spec(struct agw_ctx *ctx, const struct agw_ue *ue, const struct ag
     struct diam_rule_def defs[DIAM_MAX_RULES];
     if (ctx->cfg->diameter.gx.enabled)
         return;
-    unsigned n_defs = local_defs(ctx, ue, defs);
+    unsigned n_defs = local_defs(ctx, ue, p, defs);
     if (!n_defs)
         return;
     const char *bad = NULL;
@@ -864,7 +868,7 @@ int gx_policy_local(struct agw_ctx *ctx, struct gx_sess *s, char *why, size_t wh
         snprintf(why, whylen, "the PDN connection is gone");
         return -ENOENT;
     }
-    unsigned n_defs = local_defs(ctx, ue, defs);
+    unsigned n_defs = local_defs(ctx, ue, p, defs);
     s->local = true;
     int n = policy_push(ctx, ue, p, defs, n_defs, NULL, why, whylen);
     if (n < 0)
@@ -894,7 +898,7 @@ int gx_policy_refresh(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p)
     if (!gx_node(ctx) && c->diameter.enabled && (c->diameter.gx.enabled || c->diameter.gy.enabled))
         return 0;
     struct gx_sess *s = gx_sess_find(ctx, p->ul_teid);
-    unsigned n_local = ctx->cfg->diameter.gx.enabled ? 0 : local_defs(ctx, ue, local);
+    unsigned n_local = ctx->cfg->diameter.gx.enabled ? 0 : local_defs(ctx, ue, p, local);
     int n = policy_push(ctx, ue, p, s ? s->defs : local, s ? s->n_defs : n_local, NULL, why,
                         sizeof(why));   /* saves s (its monitors' carry) */
     if (n < 0)

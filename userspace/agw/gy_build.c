@@ -104,7 +104,7 @@ void gy_session_start(struct agw_ctx *ctx, const struct agw_ue *ue, const struct
     /* the local policy's online rating groups are known now (a PCRF's
      * come with its answer: a CCR-U asks for them) */
     struct diam_rule_def defs[DIAM_MAX_RULES];
-    unsigned n_defs = gx_local_defs(ctx, ue, defs);
+    unsigned n_defs = gx_local_defs(ctx, ue, p, defs);
     rgs_update(ctx, g, defs, n_defs);
     gy->by_sid[sid] = g;
     gy_send_ccr(ctx, g, DIAM_CC_INITIAL);

@@ -796,6 +796,38 @@ static const struct bad_row bad_rows[] = {
             "    - {name: b, precedence: 1, flows: [\"permit out ip from any to assigned\"]}\n"
             "  static: {rules: [a, b]}\n",
      5, 11, "policy.static: rules 'a' and 'b' have the same precedence 1"},
+    /* policy.apns: the local policy of one APN */
+    {S_TOP, "policy:\n  apns:\n    - {rules: []}\n",
+     3, 7, "policy.apns[0].apn: required key missing"},
+    {S_TOP, "policy:\n  apns:\n    - {apn: corp, rules: []}\n",
+     3, 13, "policy.apns[0].apn: 'corp' is not a configured APN"},
+    {S_TOP, "policy:\n  apns:\n    - {apn: internet, rules: [nope]}\n",
+     3, 31, "policy.apns[0].rules[0]: 'nope' is not a rule of policy.rules"},
+    {S_TOP, "policy:\n  apns:\n    - {apn: internet, base_names: [nope]}\n",
+     3, 36, "policy.apns[0].base_names[0]: 'nope' is not a base name of policy.base_names"},
+    {S_TOP, "policy:\n  apns:\n    - {apn: internet, static: true}\n",
+     3, 23, "policy.apns[0].static: unknown key"},
+    {S_TOP, "policy:\n  apns:\n    - {apn: internet}\n    - {apn: INTERNET}\n",
+     4, 7, "policy.apns[1]: APN 'INTERNET' already has its policy in policy.apns[0]"},
+    {S_TOP, "policy:\n  rules:\n    - {name: a, precedence: 1, flows: [\"permit out ip from any to assigned\"]}\n"
+            "    - {name: b, precedence: 1, flows: [\"permit out ip from any to assigned\"]}\n"
+            "  apns:\n    - {apn: internet, rules: [a, b]}\n",
+     6, 7, "policy.apns[0]: rules 'a' and 'b' have the same precedence 1"},
+    {S_TOP, "policy:\n  rules:\n"
+            "    - {name: a, precedence: 1, flows: [\"permit out ip from any to assigned\"]}\n"
+            "    - {name: b, precedence: 2, flows: [\"permit out ip from any to assigned\"]}\n"
+            "    - {name: c, precedence: 3, flows: [\"permit out ip from any to assigned\"]}\n"
+            "    - {name: d, precedence: 4, flows: [\"permit out ip from any to assigned\"]}\n"
+            "    - {name: e, precedence: 5, flows: [\"permit out ip from any to assigned\"]}\n"
+            "    - {name: f, precedence: 6, flows: [\"permit out ip from any to assigned\"]}\n"
+            "    - {name: g, precedence: 7, flows: [\"permit out ip from any to assigned\"]}\n"
+            "    - {name: h, precedence: 8, flows: [\"permit out ip from any to assigned\"]}\n"
+            "    - {name: i, precedence: 9, flows: [\"permit out ip from any to assigned\"]}\n"
+            "  base_names:\n    - {name: x, rules: [f, g, h, i]}\n"
+            "  apns:\n    - {apn: internet, rules: [a, b, c, d, e], base_names: [x]}\n",
+     15, 7, "policy.apns[0]: 9 rules in all, at most 8 fit a session"},
+    {S_TOP, "policy:\n  apns:\n    - {apn: internet, rules: [a, a, a, a, a, a, a, a, a]}\n",
+     3, 30, "policy.apns[0].rules: 9 entries, at most 8 allowed"},
     /* orchestrator */
     {S_TOP, "orchestrator: {network: n, gateway: g}\n", 1, 15,
      "orchestrator.url: required key missing"},
@@ -1046,8 +1078,8 @@ static void test_diameter_section(void **state)
     agw_config_free(&c);
 }
 
-/* The policy section: predefined rules, base names, rating groups and the
- * static policy, with their defaults. */
+/* The policy section: predefined rules, base names, rating groups, the
+ * static policy and an APN's own, with their defaults. */
 static void test_policy_section(void **state)
 {
     (void)state;
@@ -1057,7 +1089,7 @@ static void test_policy_section(void **state)
     assert_int_equal(agw_config_load_string("p0.yaml", y, strlen(y), &c, errbuf, ERRLEN), 0);
     free(y);
     assert_int_equal(c.policy.n_rules, 0);
-    assert_int_equal(c.policy.n_static_rules + c.policy.n_static_bases, 0);
+    assert_int_equal(c.policy.static_set.n_rules + c.policy.static_set.n_bases, 0);
     agw_config_free(&c);
     y = build(S_TOP, "policy:\n"
                      "  rules:\n"
@@ -1077,7 +1109,9 @@ static void test_policy_section(void **state)
                      "  rating_groups:\n"
                      "    - { id: 10, type: finite, quota: 500000 }\n"
                      "    - { id: 20, type: unmetered }\n"
-                     "  static: { rules: [web], base_names: [basic] }\n", &l);
+                     "  static: { rules: [web], base_names: [basic] }\n"
+                     "  apns:\n"
+                     "    - { apn: INTERNET, rules: [block] }\n", &l);
     int rc = agw_config_load_string("p1.yaml", y, strlen(y), &c, errbuf, ERRLEN);
     free(y);
     if (rc)
@@ -1111,8 +1145,17 @@ static void test_policy_section(void **state)
     assert_int_equal(agw_policy_rating_group(p, 20)->type, AGW_RG_UNMETERED);
     assert_null(agw_policy_rating_group(p, 30));
     assert_string_equal(agw_rg_type_str(AGW_RG_METERED), "metered");
-    assert_int_equal(p->n_static_rules, 1);
-    assert_int_equal(p->n_static_bases, 1);
+    assert_int_equal(p->static_set.n_rules, 1);
+    assert_int_equal(p->static_set.n_bases, 1);
+    /* policy.apns: the APN's own set (names compared without case), else
+     * policy.static */
+    const struct agw_policy_set *ps = agw_policy_local(p, "internet");
+    assert_ptr_equal(ps, &p->apns[0].set);
+    assert_int_equal(ps->n_rules, 1);
+    assert_ptr_equal(&p->rules[ps->rules[0]], b);
+    assert_int_equal(ps->n_bases, 0);
+    assert_ptr_equal(agw_policy_local(p, "ims"), &p->static_set);
+    assert_ptr_equal(agw_policy_local(p, NULL), &p->static_set);
     agw_config_free(&c);
 }
 

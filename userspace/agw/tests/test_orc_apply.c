@@ -196,8 +196,8 @@ static void test_policy_over_yaml(void **state)
     yaml.n_rules = 2;
     yaml.rating_groups[0] = (struct agw_rating_group){.id = 7, .type = AGW_RG_UNMETERED};
     yaml.n_rating_groups = 1;
-    yaml.static_rules[0] = 1;
-    yaml.n_static_rules = 1;
+    yaml.static_set.rules[0] = 1;
+    yaml.static_set.n_rules = 1;
 
     assert_int_equal(orc_policy_build(&db, &yaml, &out, why, sizeof(why)), 0);
     assert_memory_equal(&out, &yaml, sizeof(out));     /* nothing from orcd: the file's */
@@ -250,8 +250,8 @@ static void test_policy_over_yaml(void **state)
     assert_string_equal(m->flows[0], "permit out ip from any to assigned");
     assert_string_equal(m->flows[1], "permit out 6 from any 1000-2000 to assigned");
     assert_string_equal(out.rules[1].name, "keep");
-    assert_int_equal(out.n_static_rules, 1);
-    assert_int_equal(out.static_rules[0], 1);
+    assert_int_equal(out.static_set.n_rules, 1);
+    assert_int_equal(out.static_set.rules[0], 1);
     const struct agw_base_name *b = agw_policy_base(&out, "bundle");
     assert_non_null(b);
     assert_int_equal(b->n_rules, 2);                    /* redir is not enforced */
