@@ -67,9 +67,10 @@ ue_up() {
 }
 ue_down() { kill -TERM "$UE_PID" 2>/dev/null; wait "$UE_PID" 2>/dev/null; UE_PID=""; }
 # flow SPORT COUNT: COUNT datagrams of 1000 bytes from the PDN's SPORT to
-# the UE; prints "received bytes".  The first one of a UE is tried again:
-# on a loaded machine the receiver may not be up for the first datagrams.
-flow() { diam_flow "$UE_IP" "$2" 1000 20 "$1" 2; }
+# the UE; prints "received bytes".  The receiver waits 8 s (the sender
+# may start late on a loaded machine); the first flow of a UE is tried
+# again, its receiver may not be up for the first datagrams.
+flow() { diam_flow "$UE_IP" "$2" 1000 20 "$1" 8; }
 flow_first() {
     local got
     for _ in 1 2 3; do got=$(flow "$@"); [ "$got" = "$2 $(($2 * 1000))" ] && break; done
