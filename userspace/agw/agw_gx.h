@@ -212,7 +212,8 @@ uint32_t gx_sess_next_number(struct gx_sess *s);
 /* Credit-Control-Failure-Handling in force (0 TERMINATE, 1 CONTINUE,
  * 2 RETRY_AND_TERMINATE): a CCA's, else diameter.gx.failure_handling */
 uint32_t gx_sess_ccfh(const struct agw_ctx *ctx, const struct gx_sess *s);
-void gx_sess_set_ccfh(struct gx_sess *s, uint32_t ccfh);
+/* true when it changed (then the session's row is to be written) */
+bool gx_sess_set_ccfh(struct gx_sess *s, uint32_t ccfh);
 /* CONTINUE without a CCA-I: the local policy becomes the session's rules */
 int gx_policy_local(struct agw_ctx *ctx, struct gx_sess *s, char *why, size_t whylen);
 void gx_sess_free(struct agw_ctx *ctx, struct gx_sess *s);

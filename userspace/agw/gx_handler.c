@@ -181,8 +181,8 @@ static void on_cca(struct agw_ctx *ctx, struct diam_event *ev)
     uint32_t code = cca->h.result_code ? cca->h.result_code : cca->h.exp_result_code;
     /* RFC 4006 8.14: a CCA's CCFH holds for the rest of the session */
     struct gx_sess *own = gx_sess_find(ctx, teid);
-    if (own && cca->has_ccfh)
-        gx_sess_set_ccfh(own, cca->ccfh);
+    if (own && cca->has_ccfh && gx_sess_set_ccfh(own, cca->ccfh))
+        gx_sess_save(ctx, own);     /* kept across a restart (0014) */
     if (code != DIAM_SUCCESS) {
         gx_stats_mut(ctx)->cca_failed++;
         LOG_WARN(ctx, "gx", "session 0x%08x: CCA-%c result %u from %s", teid, type, code,

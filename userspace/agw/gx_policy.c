@@ -126,7 +126,7 @@ struct gx_sess {
     struct gx_mons mons;            /* usage monitoring (gx_monitor.c) */
     struct gx_events ev;            /* event triggers (gx_event.c): only the armed set stored */
     uint8_t ccfh;                   /* a CCA's Credit-Control-Failure-Handling + 1,
-                                     * 0: diameter.gx.failure_handling (not stored) */
+                                     * 0: diameter.gx.failure_handling (stored: 0014) */
     bool local;                     /* CONTINUE without a CCA-I: the local policy's
                                      * rating groups apply (not stored) */
     bool orphan;                    /* restored without its PDN connection */
@@ -219,10 +219,12 @@ uint32_t gx_sess_ccfh(const struct agw_ctx *ctx, const struct gx_sess *s)
     return s && s->ccfh ? s->ccfh - 1u : ctx->cfg->diameter.gx.ccfh;
 }
 
-void gx_sess_set_ccfh(struct gx_sess *s, uint32_t ccfh)
+bool gx_sess_set_ccfh(struct gx_sess *s, uint32_t ccfh)
 {
-    if (ccfh <= 2)
-        s->ccfh = (uint8_t)(ccfh + 1);
+    if (ccfh > 2 || s->ccfh == ccfh + 1)
+        return false;
+    s->ccfh = (uint8_t)(ccfh + 1);
+    return true;
 }
 
 uint32_t gx_sess_next_number(struct gx_sess *s)
@@ -230,7 +232,8 @@ uint32_t gx_sess_next_number(struct gx_sess *s)
     return ++s->cc_number;
 }
 
-/* SQLite: schema/agw/0003_gx_sessions.sql, 0009_gx_monitors.sql.
+/* SQLite: schema/agw/0003_gx_sessions.sql, 0009_gx_monitors.sql,
+ * 0014_gx_ccfh.sql.
  * Written in the loop iteration's transaction (group commit, ue_store.c). */
 static int sess_store(struct agw_ctx *ctx, const struct gx_sess *s)
 {
@@ -240,13 +243,14 @@ static int sess_store(struct agw_ctx *ctx, const struct gx_sess *s)
         return -EIO;
     if (sqlite3_prepare_v2(db,
                            "INSERT OR REPLACE INTO gx_session (ul_teid, session_id, imsi, ebi, "
-                           "cc_number, rule_size, rules, mon_size, monitors, triggers) VALUES "
-                           "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                           "cc_number, rule_size, rules, mon_size, monitors, triggers, ccfh) "
+                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                            -1, &st, NULL) != SQLITE_OK)
         return -EIO;
     sqlite3_bind_int(st, 8, (int)sizeof(struct gx_mon));
     sqlite3_bind_blob(st, 9, s->mons.m, (int)(s->mons.n * sizeof(s->mons.m[0])), SQLITE_STATIC);
     sqlite3_bind_int64(st, 10, (sqlite3_int64)s->ev.armed);
+    sqlite3_bind_int(st, 11, s->ccfh);
     sqlite3_bind_int64(st, 1, s->ul_teid);
     sqlite3_bind_text(st, 2, s->sid, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, s->imsi, -1, SQLITE_STATIC);
@@ -331,7 +335,8 @@ int gx_sessions_load(struct agw_ctx *ctx, unsigned *orphans)
         return 0;
     if (sqlite3_prepare_v2(ctx->db->db,
                            "SELECT ul_teid, session_id, imsi, ebi, cc_number, rule_size, rules, "
-                           "mon_size, monitors, triggers FROM gx_session", -1, &st, NULL) != SQLITE_OK)
+                           "mon_size, monitors, triggers, ccfh FROM gx_session", -1, &st,
+                           NULL) != SQLITE_OK)
         return -EIO;
     while (sqlite3_step(st) == SQLITE_ROW) {
         struct gx_sess *s = calloc(1, sizeof(*s));
@@ -370,6 +375,11 @@ int gx_sessions_load(struct agw_ctx *ctx, unsigned *orphans)
          * (gx_event.c) */
         s->ev.armed = (uint64_t)sqlite3_column_int64(st, 9);
         s->ev.fresh = true;
+        /* RFC 4006 8.14: a CCA's CCFH holds for the rest of the session,
+         * also after a restart */
+        int ccfh = sqlite3_column_int(st, 10);
+        if (ccfh >= 1 && ccfh <= 3)
+            s->ccfh = (uint8_t)ccfh;
         /* a CCR-U with usage reports not answered before the restart: sent
          * again as it was (agw_ccr.h), its answer settles them */
         struct ccr_row r;
