@@ -100,9 +100,13 @@ static int send_ccr(struct agw_ctx *ctx, const struct agw_ue *ue, const struct a
      * a restart: agw_ccr.h) and the request type */
     uint64_t cookie = (uint64_t)p->ul_teid << 8 | type;
     unsigned tx = ctx->cfg->diameter.gx.tx_timeout_ms;
-    if (!rc && ccr.n_monitors && gs) {
+    if (!rc && (ccr.n_monitors || type == DIAM_CC_TERMINATION) && gs) {
         /* usage reports: journalled with the bases their answer settles,
-         * committed before the request leaves */
+         * committed before the request leaves.  Every CCR-T too: the
+         * session's row goes in the same transaction, so the journal is
+         * all that is left of it (a restored session without its PDN
+         * connection, gx_session_orphan_stop, included); it is sent again
+         * until the PCRF answers it (agw_ccr.h) */
         struct gx_mons *ms = gx_sess_monitors(gs);
         struct ccr_row row = { .sid = ccr.h.session_id, .no = ccr.cc_request_number,
                                .app = DIAM_APPID_GX, .type = type, .ul_teid = p->ul_teid,
