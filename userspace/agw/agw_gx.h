@@ -26,6 +26,8 @@ struct agw_gx_stats {
      * usable answer with TERMINATE); Credit-Control-Failure-Handling
      * applied to a CCR without a usable answer (gx_handler.c) */
     uint64_t pdn_refused, ccfh_continue, ccfh_terminate;
+    /* a PDN connection released for a CCA-U's permanent failure */
+    uint64_t pdn_released;
 };
 
 /* Starts the node when cfg->diameter.gx is set; 0 also when it is not. */

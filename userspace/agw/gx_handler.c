@@ -162,6 +162,39 @@ static void no_answer(struct agw_ctx *ctx, uint32_t teid, char type, const char 
     pdn_end(ctx, ue, p, 36, "no answer to a CCR-U, TERMINATE: the PCRF's session ends", "");
 }
 
+/* A CCA-U with a failure result (our mapping, docs/charging.md "Failure
+ * handling for Gx"; RFC 4006 7: a failed CCA ends the end user's service,
+ * a temporary error follows the CCFH):
+ *   4xxx             transient: the failure handling, as for no answer
+ *   5143, 5144, 5147 (Experimental-Result, TS 29.212 5.5.3) the request's
+ *                    asks refused, not the session: logged
+ *   5002             DIAMETER_UNKNOWN_SESSION_ID: the PCRF has no IP-CAN
+ *                    session: the PDN connection is released, no CCR-T
+ *   other 5xxx       permanent: the PDN connection is released (the CCR-T
+ *                    ends what the PCRF may still hold) */
+static void update_failed(struct agw_ctx *ctx, uint32_t teid, uint32_t code, bool exp)
+{
+    char why[80];
+    if (code >= 4000 && code < 5000) {
+        snprintf(why, sizeof(why), "answered %u", code);
+        no_answer(ctx, teid, 'U', why);
+        return;
+    }
+    update_answered(ctx, teid, false);  /* the reports go in the CCR-T or nowhere */
+    if (exp && (code == 5143 || code == 5144 || code == 5147))
+        return;
+    struct agw_ue *ue;
+    struct agw_pdn *p = pdn_of(ctx, teid, &ue);
+    struct gx_sess *s = gx_sess_find(ctx, teid);
+    if (!p || !s)
+        return;
+    if (code == 5002)
+        gx_sess_free(ctx, s);           /* gone at the PCRF: no CCR-T */
+    gx_stats_mut(ctx)->pdn_released++;
+    snprintf(why, sizeof(why), " (%s %u)", exp ? "Experimental-Result" : "Result-Code", code);
+    pdn_end(ctx, ue, p, 36, "the PCRF failed a CCR-U", why);
+}
+
 static void on_cca(struct agw_ctx *ctx, struct diam_event *ev)
 {
     struct diam_gx_cca *cca = calloc(1, sizeof(*cca));
@@ -196,7 +229,7 @@ static void on_cca(struct agw_ctx *ctx, struct diam_event *ev)
             /* TS 29.212 4.5.1: the PCRF refuses the IP-CAN session */
             initial_refused(ctx, teid, refused_cause(code));
         } else if (type == 'U') {
-            update_answered(ctx, teid, false);  /* the reports go in the next request */
+            update_failed(ctx, teid, code, !cca->h.result_code);
         }
         goto out;
     }
