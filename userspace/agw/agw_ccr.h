@@ -29,9 +29,9 @@
  * (the server may have counted it: a duplicate is answered alike and not
  * counted again; a CCR-T's session is gone, nothing else would report
  * that usage); a Gx CCR-U is abandoned (deleted: its usage stays
- * unreported in the books and goes in the next report).  A CCR-T may be journalled and
- * held (ccr_hold) until the session's request in flight is answered: a
- * restart sends it all the same. */
+ * unreported in the books and goes in the next report).  A CCR-T may be
+ * journalled and held (ccr_hold) until the session's request in flight
+ * is answered: a restart sends it all the same. */
 #ifndef XEPC_AGW_CCR_H
 #define XEPC_AGW_CCR_H
 
