@@ -173,6 +173,7 @@ void agw_config_defaults(struct agw_config *cfg)
     cfg->diameter.gx.address.s_addr = htonl(INADDR_LOOPBACK);
     cfg->diameter.gx.port = 3868;
     cfg->diameter.gx.tx_timeout_ms = 2000;
+    cfg->diameter.gx.alt.address.s_addr = htonl(INADDR_LOOPBACK);
     cfg->diameter.s6a.address.s_addr = htonl(INADDR_LOOPBACK);
     cfg->diameter.s6a.port = 3868;
     cfg->diameter.s6a.tx_timeout_ms = 2000;
@@ -1138,19 +1139,39 @@ static void rd_diameter_gy(struct ycfg *c, yaml_node_t *n, struct agw_config *cf
         cfg->diameter.gy.port = 5658;
 }
 
+/* diameter.gx.alternate: a second PCRF, reached as the first (tls,
+ * transport), for RETRY_AND_TERMINATE (docs/charging.md "Failure handling
+ * for Gx"). */
+static void rd_diameter_alt(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
+{
+    static const char *const keys[] = {"peer", "address", "port"};
+    struct ycfg_map g;
+    if (!ycfg_map_open(c, n, "diameter.gx.alternate", keys, 3, &g))
+        return;
+    cfg->diameter.gx.alt.enabled = true;
+    ycfg_rd_str(c, ycfg_map_need(c, &g, "peer"), "diameter.gx.alternate.peer",
+                cfg->diameter.gx.alt.peer, sizeof(cfg->diameter.gx.alt.peer), 1);
+    if (g.val[1])
+        ycfg_rd_ipv4(c, g.val[1], "diameter.gx.alternate.address", &cfg->diameter.gx.alt.address);
+    cfg->diameter.gx.alt.port = cfg->diameter.gx.link.tls ? 5658 : 3868;
+    YCFG_RD_UINT(c, g.val[2], "diameter.gx.alternate.port", 1, 65535, cfg->diameter.gx.alt.port);
+}
+
 /* Diameter (docs/charging.md): our node, the Gx peer (the PCRF), the S6a
  * peer (the HSS, replacing the local one) and the Gy peer (the OCS). */
 static void rd_diameter_peer(struct ycfg *c, yaml_node_t *n, const char *name, bool *enabled,
                              char *peer, size_t peer_len, struct in_addr *addr, uint16_t *port,
-                             uint32_t *tx_timeout_ms, struct agw_diam_link *link, uint32_t *ccfh)
+                             uint32_t *tx_timeout_ms, struct agw_diam_link *link, uint32_t *ccfh,
+                             yaml_node_t **alt)
 {
     static const char *const keys[] = {"peer", "address", "port", "tx_timeout", "tls",
-                                       "transport", "failure_handling"};
+                                       "transport", "failure_handling", "alternate"};
     static const char *const ccfhs[] = {"terminate", "continue", "retry_and_terminate"};
     struct ycfg_map g;
     char path[64];
-    /* failure_handling: Gx only (S6a has no Credit-Control-Failure-Handling) */
-    if (!n || !ycfg_map_open(c, n, name, keys, ccfh ? 7 : 6, &g))
+    /* failure_handling, alternate: Gx only (S6a has no
+     * Credit-Control-Failure-Handling) */
+    if (!n || !ycfg_map_open(c, n, name, keys, ccfh ? 8 : 6, &g))
         return;
     *enabled = true;
     snprintf(path, sizeof(path), "%s.peer", name);
@@ -1167,6 +1188,8 @@ static void rd_diameter_peer(struct ycfg *c, yaml_node_t *n, const char *name, b
         *port = 5658;   /* RFC 6733 11.4: "diameters" */
     if (ccfh && g.val[6])
         YCFG_RD_ENUM(c, g.val[6], "diameter.gx.failure_handling", ccfhs, *ccfh);
+    if (alt)
+        *alt = ccfh ? g.val[7] : NULL;
 }
 
 /* diameter.tls: our credentials for peers with `tls: true`. */
@@ -1190,6 +1213,7 @@ static void rd_diameter(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
     static const char *const keys[] = {"identity", "realm", "address", "port", "gx", "s6a",
                                        "gy",       "tls"};
     struct ycfg_map m;
+    yaml_node_t *alt = NULL;
     if (!ycfg_map_open(c, n, "diameter", keys, 8, &m))
         return;
     cfg->diameter.enabled = true;
@@ -1203,11 +1227,13 @@ static void rd_diameter(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
     rd_diameter_peer(c, m.val[4], "diameter.gx", &cfg->diameter.gx.enabled, cfg->diameter.gx.peer,
                      sizeof(cfg->diameter.gx.peer), &cfg->diameter.gx.address,
                      &cfg->diameter.gx.port, &cfg->diameter.gx.tx_timeout_ms,
-                     &cfg->diameter.gx.link, &cfg->diameter.gx.ccfh);
+                     &cfg->diameter.gx.link, &cfg->diameter.gx.ccfh, &alt);
+    if (alt)
+        rd_diameter_alt(c, alt, cfg);
     rd_diameter_peer(c, m.val[5], "diameter.s6a", &cfg->diameter.s6a.enabled,
                      cfg->diameter.s6a.peer, sizeof(cfg->diameter.s6a.peer),
                      &cfg->diameter.s6a.address, &cfg->diameter.s6a.port,
-                     &cfg->diameter.s6a.tx_timeout_ms, &cfg->diameter.s6a.link, NULL);
+                     &cfg->diameter.s6a.tx_timeout_ms, &cfg->diameter.s6a.link, NULL, NULL);
     /* one node, one connection per peer identity: an HSS and a PCRF with
      * the same identity (one server, as diamsim) must be at one address */
     if (cfg->diameter.gx.enabled && cfg->diameter.s6a.enabled &&
@@ -1229,6 +1255,15 @@ static void rd_diameter(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
         ycfg_err(c, m.val[6], "diameter.gy.peer",
                  "'%s' is also the Gx or S6a peer, at another address or port",
                  cfg->diameter.gy.peer);
+    /* the alternate is a server of its own: one connection per identity */
+    const struct agw_config *k = cfg;
+    if (k->diameter.gx.alt.enabled &&
+        (!strcmp(k->diameter.gx.alt.peer, k->diameter.gx.peer) ||
+         (k->diameter.s6a.enabled && !strcmp(k->diameter.gx.alt.peer, k->diameter.s6a.peer)) ||
+         (k->diameter.gy.enabled && !strcmp(k->diameter.gx.alt.peer, k->diameter.gy.peer))))
+        ycfg_err(c, alt, "diameter.gx.alternate.peer",
+                 "'%s' is also the Gx, S6a or Gy peer: the alternate PCRF is another server",
+                 k->diameter.gx.alt.peer);
     if (m.val[7])
         rd_diameter_tls(c, m.val[7], cfg);
     /* a peer over TLS needs our credentials; one peer identity is one

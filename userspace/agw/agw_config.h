@@ -245,6 +245,16 @@ struct agw_config {
                                        (default), 1 CONTINUE,
                                        2 RETRY_AND_TERMINATE; a CCA's CCFH
                                        replaces it for its session */
+            /* an alternate PCRF (diameter.gx.alternate): with it every Gx
+             * CCR names its server (Destination-Host), and with
+             * RETRY_AND_TERMINATE a CCR-I/U without a usable answer is
+             * sent again to it (RFC 4006 5.7, gx_handler.c) */
+            struct {
+                bool enabled;
+                char peer[128];
+                struct in_addr address;
+                uint16_t port;      /* default 3868 (5658 with tls) */
+            } alt;
         } gx;
         /* S6a toward an HSS (TS 29.272), instead of the local HSS */
         struct {

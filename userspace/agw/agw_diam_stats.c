@@ -35,7 +35,8 @@
     X(gx, pdn_refused, "PDN connections refused by a Gx CCA-I or its failure handling") \
     X(gx, ccfh_continue, "Gx CCRs without a usable answer, CONTINUE applied")  \
     X(gx, ccfh_terminate, "Gx CCRs without a usable answer, TERMINATE applied") \
-    X(gx, pdn_released, "PDN connections released for a Gx CCA-U's permanent failure")
+    X(gx, pdn_released, "PDN connections released for a Gx CCA-U's permanent failure") \
+    X(gx, retries, "Gx CCRs sent again to the alternate PCRF (RETRY_AND_TERMINATE)")
 #define GY_COUNTERS(X)                                                      \
     X(gy, ccr_i, "Gy CCR-I sent")                                            \
     X(gy, ccr_u, "Gy CCR-U sent")                                            \

@@ -28,6 +28,8 @@ struct agw_gx_stats {
     uint64_t pdn_refused, ccfh_continue, ccfh_terminate;
     /* a PDN connection released for a CCA-U's permanent failure */
     uint64_t pdn_released;
+    /* RETRY_AND_TERMINATE: a CCR sent again to the alternate PCRF */
+    uint64_t retries;
 };
 
 /* Starts the node when cfg->diameter.gx is set; 0 also when it is not. */
@@ -98,6 +100,21 @@ struct gx_mons {
     unsigned n_pend;                /* its reports, settled by its answer */
     struct gx_settle pend[GX_MAX_MONITORS];
 };
+/* RETRY_AND_TERMINATE (RFC 4006 5.7) with diameter.gx.alternate: the
+ * session's server and the CCR-I/U in flight, sent again to the alternate
+ * PCRF when it gets no usable answer (gx_build.c) */
+struct gx_retry {
+    bool alt;                       /* the alternate PCRF serves the session
+                                     * (in memory: the first after a restart) */
+    uint32_t type;                  /* CC-Request-Type of req */
+    uint8_t *req;                   /* its bytes; NULL: none in flight */
+    size_t len;
+};
+struct gx_retry *gx_sess_retry(struct gx_sess *s);
+/* 1 when the request of type (DIAM_CC_*) of s is sent again to the
+ * alternate PCRF (its answer or timeout comes as the first's would), 0
+ * when there is nothing to retry (no alternate, already retried) */
+int gx_send_retry(struct agw_ctx *ctx, struct gx_sess *s, uint32_t type);
 /* gx_monitor.c: the CCR-U's answer came (ok: its reports settle: the
  * bases move), or it failed (the usage goes in the next report) */
 struct gx_sess;

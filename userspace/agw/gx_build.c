@@ -95,11 +95,27 @@ static int send_ccr(struct agw_ctx *ctx, const struct agw_ue *ue, const struct a
         if (type == DIAM_CC_UPDATE)
             gx_sess_monitors(gs)->busy = true;
     }
+    /* with an alternate PCRF every request names its server (RFC 6733
+     * 6.5), so that the first goes to the configured PCRF and a session
+     * failed over stays with the alternate (RFC 4006 5.7) */
+    const struct agw_config *c = ctx->cfg;
+    if (c->diameter.gx.alt.enabled)
+        snprintf(ccr.h.dest_host, sizeof(ccr.h.dest_host), "%s",
+                 gs && gx_sess_retry(gs)->alt ? c->diameter.gx.alt.peer : c->diameter.gx.peer);
     int rc = diam_gx_ccr_encode(&ccr, &m);
     /* the session by its uplink TEID (also for a request sent again after
      * a restart: agw_ccr.h) and the request type */
     uint64_t cookie = (uint64_t)p->ul_teid << 8 | type;
-    unsigned tx = ctx->cfg->diameter.gx.tx_timeout_ms;
+    unsigned tx = c->diameter.gx.tx_timeout_ms;
+    if (!rc && gs && type != DIAM_CC_TERMINATION && c->diameter.gx.alt.enabled) {
+        /* kept for RETRY_AND_TERMINATE (gx_send_retry); a CCR-T is
+         * journalled and sent again anyway */
+        struct gx_retry *r = gx_sess_retry(gs);
+        free(r->req);
+        r->req = NULL;
+        if (diam_msg_to_bytes(m, &r->req, &r->len) == 0)
+            r->type = type;
+    }
     if (!rc && (ccr.n_monitors || type == DIAM_CC_TERMINATION) && gs) {
         /* usage reports: journalled with the bases their answer settles,
          * committed before the request leaves.  Every CCR-T too: the
@@ -135,6 +151,40 @@ static int send_ccr(struct agw_ctx *ctx, const struct agw_ue *ue, const struct a
                  ccr.cc_request_number, ccr.n_monitors, ccr.monitors[0].key,
                  (unsigned long long)ccr.monitors[0].used.total, ccr.n_triggers, ccr.n_reports);
     gx_stats_mut(ctx)->ccr_sent++;
+    return 1;
+}
+
+int gx_send_retry(struct agw_ctx *ctx, struct gx_sess *s, uint32_t type)
+{
+    const struct agw_config *c = ctx->cfg;
+    struct gx_retry *r = gx_sess_retry(s);
+    struct msg *m = NULL;
+    if (!c->diameter.gx.alt.enabled || r->alt || !r->req || r->type != type)
+        return 0;
+    /* RFC 4006 5.7: the same request (Session-Id, CC-Request-Number,
+     * End-to-End Identifier) to the alternate server, with the T flag (a
+     * possible duplicate: the first server may have handled it); the
+     * session goes on with that server */
+    r->alt = true;
+    int rc = diam_msg_from_bytes(r->req, r->len, &m);
+    if (!rc)
+        rc = diam_msg_set_retransmit(m);
+    if (!rc)
+        rc = diam_msg_set_dest_host(m, c->diameter.gx.alt.peer);
+    if (!rc)
+        rc = ccr_send_plain(ctx, &m, c->diameter.gx.tx_timeout_ms,
+                            (uint64_t)gx_sess_teid(s) << 8 | type);
+    else
+        diam_msg_free(m);
+    char t = type == DIAM_CC_INITIAL ? 'I' : 'U';
+    if (rc < 0) {
+        LOG_WARN(ctx, "gx", "session 0x%08x: CCR-%c not sent again to the alternate PCRF: %s",
+                 gx_sess_teid(s), t, strerror(-rc));
+        return 0;
+    }
+    gx_stats_mut(ctx)->retries++;
+    LOG_WARN(ctx, "gx", "session 0x%08x: CCR-%c sent again to the alternate PCRF %s "
+             "(RETRY_AND_TERMINATE, T flag)", gx_sess_teid(s), t, c->diameter.gx.alt.peer);
     return 1;
 }
 

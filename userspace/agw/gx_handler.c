@@ -132,6 +132,13 @@ static void no_answer(struct agw_ctx *ctx, uint32_t teid, char type, const char 
     struct agw_ue *ue;
     struct agw_pdn *p = pdn_of(ctx, teid, &ue);
     char why[160];
+    /* RETRY_AND_TERMINATE: first the alternate PCRF, if there is one;
+     * its answer, or its failure, comes as this one's would */
+    if (s && p && type != 'T' && ccfh == 2) {
+        LOG_WARN(ctx, "gx", "session 0x%08x: CCR-%c %s: RETRY_AND_TERMINATE", teid, type, what);
+        if (gx_send_retry(ctx, s, type == 'I' ? DIAM_CC_INITIAL : DIAM_CC_UPDATE) > 0)
+            return;
+    }
     if (type == 'U')
         update_answered(ctx, teid, false);
     if (type == 'T' || !p || !s)
@@ -152,7 +159,9 @@ static void no_answer(struct agw_ctx *ctx, uint32_t teid, char type, const char 
     }
     gx_stats_mut(ctx)->ccfh_terminate++;
     LOG_WARN(ctx, "gx", "session 0x%08x: CCR-%c %s: %s", teid, type, what,
-             ccfh == 2 ? "RETRY_AND_TERMINATE (no other peer took it)" : "TERMINATE");
+             ccfh != 2 ? "TERMINATE"
+             : ctx->cfg->diameter.gx.alt.enabled ? "RETRY_AND_TERMINATE, the alternate PCRF failed too"
+                                                 : "RETRY_AND_TERMINATE, no alternate PCRF");
     if (type == 'I') {
         initial_refused(ctx, teid, GX_NO_PCRF_CAUSE);
         return;
@@ -214,6 +223,12 @@ static void on_cca(struct agw_ctx *ctx, struct diam_event *ev)
     uint32_t code = cca->h.result_code ? cca->h.result_code : cca->h.exp_result_code;
     /* RFC 4006 8.14: a CCA's CCFH holds for the rest of the session */
     struct gx_sess *own = gx_sess_find(ctx, teid);
+    if (own && (code < 3000 || code >= 4000)) {
+        /* the server's word on the request: nothing to send again */
+        struct gx_retry *r = gx_sess_retry(own);
+        free(r->req);
+        r->req = NULL;
+    }
     if (own && cca->has_ccfh && gx_sess_set_ccfh(own, cca->ccfh))
         gx_sess_save(ctx, own);     /* kept across a restart (0014) */
     if (code != DIAM_SUCCESS) {

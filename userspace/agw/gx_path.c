@@ -139,6 +139,14 @@ int gx_open(struct agw_ctx *ctx)
         inet_ntop(AF_INET, &c->diameter.gx.address, p->addr, sizeof(p->addr));
         p->port = c->diameter.gx.port;
         gx_node_link(&dc, p, &c->diameter.gx.link);
+        if (c->diameter.gx.alt.enabled) {
+            /* the alternate PCRF, reached as the first (RFC 4006 5.7) */
+            p = &dc.peers[dc.n_peers++];
+            snprintf(p->identity, sizeof(p->identity), "%s", c->diameter.gx.alt.peer);
+            inet_ntop(AF_INET, &c->diameter.gx.alt.address, p->addr, sizeof(p->addr));
+            p->port = c->diameter.gx.alt.port;
+            gx_node_link(&dc, p, &c->diameter.gx.link);
+        }
     }
     if (c->diameter.s6a.enabled) {
         dc.apps |= DIAM_APP_S6A;

@@ -129,6 +129,7 @@ struct gx_sess {
                                      * 0: diameter.gx.failure_handling (stored: 0014) */
     bool local;                     /* CONTINUE without a CCA-I: the local policy's
                                      * rating groups apply (not stored) */
+    struct gx_retry retry;          /* RETRY_AND_TERMINATE (gx_build.c) */
     bool orphan;                    /* restored without its PDN connection */
     struct gx_sess *next_orphan;
 };
@@ -171,6 +172,11 @@ struct gx_mons *gx_sess_monitors(struct gx_sess *s)
 struct gx_events *gx_sess_events(struct gx_sess *s)
 {
     return &s->ev;
+}
+
+struct gx_retry *gx_sess_retry(struct gx_sess *s)
+{
+    return &s->retry;
 }
 
 static int sess_store(struct agw_ctx *ctx, const struct gx_sess *s);
@@ -307,6 +313,7 @@ void gx_sess_free(struct agw_ctx *ctx, struct gx_sess *s)
         agw_hash_del(h, &s->by_teid);
     if (!ctx->stopping)
         sess_unstore(ctx, s->ul_teid);
+    free(s->retry.req);
     free(s);
 }
 
@@ -319,6 +326,7 @@ void gx_sessions_free_all(struct agw_ctx *ctx)
         while (h->buckets[i]) {
             struct gx_sess *s = sess_of(h->buckets[i]);
             agw_hash_del(h, &s->by_teid);
+            free(s->retry.req);
             free(s);
         }
 }

@@ -141,6 +141,9 @@ int diam_msg_ids(struct msg *m, uint32_t *end_to_end, bool *retransmit);
  * RFC 4006 5.1: the server detects it by Session-Id and CC-Request-Number
  * or End-to-End Identifier). */
 int diam_msg_set_retransmit(struct msg *m);
+/* Replaces (or adds) a request's Destination-Host (RFC 6733 6.5): the
+ * same request sent to another server (RFC 4006 5.7's failover). */
+int diam_msg_set_dest_host(struct msg *m, const char *host);
 /* Queues DIAM_EV_TIMEOUT for `cookie` as if the request's timer had run
  * out: what the owner does with a request that could not be handed to
  * freeDiameter, on its loop like any other event. */

@@ -786,6 +786,20 @@ int diam_msg_session_id(struct msg *m, char *buf, size_t len)
     return -ENOENT;
 }
 
+int diam_msg_set_dest_host(struct msg *m, const char *host)
+{
+    struct avp_hdr *h;
+    bool request = false;
+    if (diam_msg_info(m, NULL, NULL, &request) < 0 || !request)
+        return -EINVAL;
+    for (struct avp *a = da_first(m); a; a = da_next(a))
+        if (da_which(a, &h) == DA_DEST_HOST) {
+            fd_msg_free(a);             /* unlinked from the message first */
+            break;
+        }
+    return da_add_str(m, DA_DEST_HOST, host);
+}
+
 void diam_session_id_new(const char *identity, char *buf, size_t len)
 {
     static uint32_t lo;

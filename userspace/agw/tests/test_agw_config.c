@@ -740,6 +740,12 @@ static const struct bad_row bad_rows[] = {
      "diameter.gx.failure_handling: 'retry' is not one of"},
     {S_TOP, "diameter: {identity: a, realm: b, s6a: {peer: h, failure_handling: continue}}\n", 1,
      50, "diameter.s6a.failure_handling: unknown key"},
+    {S_TOP, "diameter: {identity: a, realm: b, gx: {peer: p, alternate: {peer: p}}}\n", 1, 60,
+     "diameter.gx.alternate.peer: 'p' is also the Gx, S6a or Gy peer"},
+    {S_TOP, "diameter: {identity: a, realm: b, gx: {peer: p, alternate: {port: 1}}}\n", 1, 60,
+     "diameter.gx.alternate.peer: required key missing"},
+    {S_TOP, "diameter: {identity: a, realm: b, s6a: {peer: h, alternate: {peer: q}}}\n", 1, 50,
+     "diameter.s6a.alternate: unknown key"},
     {S_TOP, "diameter: {identity: a, realm: b, gy: {peer: p, rating_group: 0}}\n", 1, 63,
      "diameter.gy.rating_group: 0 is out of range"},
     {S_TOP, "diameter: {identity: a, realm: b, gy: {peer: p, apn: ims}}\n", 1, 54,
@@ -1015,6 +1021,21 @@ static void test_diameter_section(void **state)
     if (rc)
         fail_msg("diameter.gx.failure_handling rejected (%d):\n%s", rc, errbuf);
     assert_int_equal(c.diameter.gx.ccfh, 1);
+    assert_false(c.diameter.gx.alt.enabled);
+    agw_config_free(&c);
+    /* diameter.gx.alternate: a second PCRF for RETRY_AND_TERMINATE */
+    y = build(S_TOP, "diameter:\n  identity: agw.test\n  realm: test\n"
+                     "  gx: {peer: pcrf.test, failure_handling: retry_and_terminate,\n"
+                     "       alternate: {peer: pcrf2.test, address: 10.0.0.8, port: 3870}}\n", &l);
+    rc = agw_config_load_string("d2c.yaml", y, strlen(y), &c, errbuf, ERRLEN);
+    free(y);
+    if (rc)
+        fail_msg("diameter.gx.alternate rejected (%d):\n%s", rc, errbuf);
+    assert_int_equal(c.diameter.gx.ccfh, 2);
+    assert_true(c.diameter.gx.alt.enabled);
+    assert_string_equal(c.diameter.gx.alt.peer, "pcrf2.test");
+    assert_int_equal(c.diameter.gx.alt.address.s_addr, ip("10.0.0.8"));
+    assert_int_equal(c.diameter.gx.alt.port, 3870);
     agw_config_free(&c);
     /* diameter.gy: the OCS, its defaults and values */
     y = build(S_TOP, "diameter:\n  identity: agw.test\n  realm: test\n"
