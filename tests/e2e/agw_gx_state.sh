@@ -68,17 +68,8 @@ diam_sim_start "$REC.2" -c "silence gx type=1 count=1"
 DIAM_REC=$REC.2
 agw_start || not_ok "xepc-agwd start (wait)"
 diam_peer_up
-enbsim_bg "$E2E_TMP/e2.out" --ues 1 --no-tun --hold -1 --timeout 60
-EV=$ENBSIM_PID
-diam_gx_wait "len(ccri)==1" 300
-sleep 1
-agw_stop KILL
-kill -TERM "$EV" 2>/dev/null
-wait "$EV" 2>/dev/null
-sid=$(python3 -c "
-import json,sys
-l=[json.loads(x)['msg'] for x in open(sys.argv[1]) if x.strip()]
-print([m['sid'] for m in l if m.get('cmd')=='CCR' and m.get('cc_type')==1][-1])" "$REC.2")
+diam_gx_kill_waiting 1
+sid=$DIAM_SID
 [ -n "$sid" ] && [ "$(sqlite3 "$AGW_DB" "SELECT count(*) FROM gx_session")" = 1 ] &&
     ok "killed while the attach waited for its CCA-I: its Gx session stored ($sid)" ||
     not_ok "mid-wait kill: CCR-I '$sid', gx_session rows $(sqlite3 "$AGW_DB" "SELECT count(*) FROM gx_session")"

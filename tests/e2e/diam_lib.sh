@@ -3,7 +3,8 @@
 # Diameter part of the charging tests and benches (agw_s6a.sh, agw_gx.sh,
 # agw_gx_rules.sh, agw_gy.sh, agw_gx_gy.sh, agw_gx_usage.sh,
 # agw_gx_events.sh, agw_gx_monitor.sh, agw_gy_bearer.sh, agw_gy_bearer_redirect.sh,
-# agw_gx_rule_fail.sh, agw_gy_full.sh, tools/bench/gy_bench.sh,
+# agw_gx_rule_fail.sh, agw_gy_full.sh, agw_gx_state.sh, agw_gx_ccau.sh,
+# agw_gx_retry.sh, tools/bench/gy_bench.sh,
 # tools/bench/diam_bench.sh).  diam_gx_setup is their common start.
 #
 # diamsim listens on the gateway namespace's loopback on DIAM_PORT; the
@@ -309,6 +310,24 @@ diam_fault_killed() {
 diam_fault_step() {
     diam_fault_start "$2"
     check "$1" diam_fault_killed "$2"
+}
+
+# diam_gx_kill_waiting N: a UE attaches (enbsim, held) and xepc-agwd is
+# killed (SIGKILL) while the N-th Gx CCR-I of the record (DIAM_REC; left
+# unanswered by diamsim) waits for its CCA-I; DIAM_SID gets that CCR-I's
+# Session-Id (agw_gx_fail.sh, agw_gx_state.sh).
+diam_gx_kill_waiting() {
+    enbsim_bg "$E2E_TMP/kill-waiting$1.out" --ues 1 --no-tun --hold -1 --timeout 60
+    local ev=$ENBSIM_PID
+    diam_gx_wait "len(ccri)==$1" 300
+    sleep 1
+    agw_stop KILL
+    kill -TERM "$ev" 2>/dev/null
+    wait "$ev" 2>/dev/null
+    DIAM_SID=$(python3 -c "
+import json,sys
+l=[json.loads(x)['msg'] for x in open(sys.argv[1]) if x.strip()]
+print([m['sid'] for m in l if m.get('cmd')=='CCR' and m.get('cc_type')==1][-1])" "$DIAM_REC")
 }
 
 # diam_ccrs APP TYPE: how many CCRs of APP (gx, gy) and CC-Request-Type
