@@ -137,8 +137,13 @@ phase() {
     c1=$(ccru "$s1" | wc -l)
     m0=$(ccru "$s0" | grep -o '"usu":' | wc -l)
     m1=$(ccru "$s1" | grep -o '"usu":' | wc -l)
-    python3 -c "d = $t1 - $t0; print(round(($c1 - $c0) / d), round(($m1 - $m0) / d), $((to1 - to0)))" \
-        >"$E2E_TMP/rate-$k-$r"
+    # a phase counts when all its UEs were attached before the cycles began
+    if [ "$attached" = "$NUES" ] && [ "$ta" -lt "$START" ]; then
+        python3 -c "d = $t1 - $t0; print(round(($c1 - $c0) / d), round(($m1 - $m0) / d), $((to1 - to0)))" \
+            >"$E2E_TMP/rate-$k-$r"
+    else
+        echo "# rg$k run $r: not counted"
+    fi
     echo "# rg$k run $r: $((c1 - c0)) CCR-U ($((m1 - m0)) rating-group reports) in $(python3 -c "print(round($t1 - $t0, 2))") s with $attached sessions of $k online rating group(s), 1 s validity; load $l0 -> $l1; $((to1 - to0)) Tx timeouts"
     # the load's UEs detach (CCR-T each), and the gateway is rid of their
     # sessions before the next phase
