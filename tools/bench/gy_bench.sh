@@ -92,6 +92,9 @@ gw_down() {
 }
 
 since() { python3 -c "print(round($(date +%s.%N) - $1))"; }
+# user + system clock ticks of a process and its threads (of the process
+# ip netns exec became)
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
 # --- CCR-U rate -------------------------------------------------------------
 # phase K R: NUES sessions of K online rating groups, the figures of run R
@@ -126,11 +129,16 @@ phase() {
     local to0 t0 s0 t1 s1 to1 c0 c1 m0 m1 l0 l1
     to0=$(agw_stat gy_timeouts)
     l0=$(cut -d' ' -f1 /proc/loadavg)
+    local a0 d0 a1 d1
+    a0=$(cpu_ticks "$AGW_PID")
+    d0=$(cpu_ticks "$DIAM_SIM_PID")
     t0=$(date +%s.%N)
     s0=$(stat -c %s "$rec")
     sleep "$SECS"
     t1=$(date +%s.%N)
     s1=$(stat -c %s "$rec")
+    a1=$(cpu_ticks "$AGW_PID")
+    d1=$(cpu_ticks "$DIAM_SIM_PID")
     l1=$(cut -d' ' -f1 /proc/loadavg)
     to1=$(agw_stat gy_timeouts)
     c0=$(ccru "$s0" | wc -l)
@@ -144,6 +152,7 @@ phase() {
     else
         echo "# rg$k run $r: not counted"
     fi
+    echo "# rg$k run $r: CPU in the window: xepc-agwd $(python3 -c "print(round(($a1 - $a0) / $(getconf CLK_TCK) / ($t1 - $t0) * 100))") %, diamsim $(python3 -c "print(round(($d1 - $d0) / $(getconf CLK_TCK) / ($t1 - $t0) * 100))") % (of one CPU)"
     echo "# rg$k run $r: $((c1 - c0)) CCR-U ($((m1 - m0)) rating-group reports) in $(python3 -c "print(round($t1 - $t0, 2))") s with $attached sessions of $k online rating group(s), 1 s validity; load $l0 -> $l1; $((to1 - to0)) Tx timeouts"
     # the load's UEs detach (CCR-T each), and the gateway is rid of their
     # sessions before the next phase
