@@ -4,7 +4,7 @@
 # agw_gx_rules.sh, agw_gy.sh, agw_gx_gy.sh, agw_gx_usage.sh,
 # agw_gx_events.sh, agw_gx_monitor.sh, agw_gy_bearer.sh, agw_gy_bearer_redirect.sh,
 # agw_gx_rule_fail.sh, agw_gy_full.sh, agw_gx_state.sh, agw_gx_ccau.sh,
-# agw_gx_retry.sh, tools/bench/gy_bench.sh,
+# agw_gx_retry.sh, agw_gx_rule_refused.sh, tools/bench/gy_bench.sh,
 # tools/bench/diam_bench.sh).  diam_gx_setup is their common start.
 #
 # diamsim listens on the gateway namespace's loopback on DIAM_PORT; the

@@ -13,7 +13,7 @@ SCRIPT_TESTS += tests/e2e/ipv6.sh tests/e2e/outer6.sh
 DEBIAN_PACKAGES += xdp-tools ethtool iputils-ping strace
 # xepc-agwd with enbsim (tests/e2e/agw_lib.sh), and the main job itself.
 SCRIPT_TESTS += tests/e2e/agw_attach.sh tests/e2e/agw_reject.sh tests/e2e/agw_tshark.sh \
-                tests/e2e/agw_gx.sh tests/e2e/agw_s6a.sh tests/e2e/agw_gx_rules.sh tests/e2e/agw_gy.sh tests/e2e/agw_gx_gy.sh tests/e2e/agw_policy.sh tests/e2e/agw_gx_usage.sh tests/e2e/agw_gx_events.sh tests/e2e/agw_gy_bearer.sh tests/e2e/agw_gy_bearer_redirect.sh tests/e2e/agw_gx_rule_fail.sh tests/e2e/agw_gy_full.sh tests/e2e/agw_gx_monitor.sh tests/e2e/agw_gy_crash.sh tests/e2e/agw_gy_rg.sh tests/e2e/agw_gy_rg_crash.sh tests/e2e/agw_gy_edge.sh tests/e2e/agw_gx_crash.sh tests/e2e/agw_gx_fail.sh tests/e2e/agw_gx_state.sh tests/e2e/agw_gx_ccau.sh tests/e2e/agw_gx_retry.sh \
+                tests/e2e/agw_gx.sh tests/e2e/agw_s6a.sh tests/e2e/agw_gx_rules.sh tests/e2e/agw_gy.sh tests/e2e/agw_gx_gy.sh tests/e2e/agw_policy.sh tests/e2e/agw_gx_usage.sh tests/e2e/agw_gx_events.sh tests/e2e/agw_gy_bearer.sh tests/e2e/agw_gy_bearer_redirect.sh tests/e2e/agw_gx_rule_fail.sh tests/e2e/agw_gy_full.sh tests/e2e/agw_gx_monitor.sh tests/e2e/agw_gy_crash.sh tests/e2e/agw_gy_rg.sh tests/e2e/agw_gy_rg_crash.sh tests/e2e/agw_gy_edge.sh tests/e2e/agw_gx_crash.sh tests/e2e/agw_gx_fail.sh tests/e2e/agw_gx_state.sh tests/e2e/agw_gx_ccau.sh tests/e2e/agw_gx_retry.sh tests/e2e/agw_gx_rule_refused.sh \
                 tests/e2e/agw_demo.sh tests/e2e/agw_enb_stop.sh tests/e2e/agw_idle.sh tests/e2e/agw_paging.sh \
                 tests/e2e/agw_bearer.sh tests/e2e/agw_bearer_mob.sh tests/e2e/agw_gx_bearer.sh \
                 tests/e2e/agw_ipv6.sh tests/e2e/agw_outer6.sh tests/e2e/agw_nat6.sh

@@ -144,18 +144,22 @@ struct gx_events {
     uint64_t sub_ambr_ul, sub_ambr_dl, rsub_ambr_ul, rsub_ambr_dl;
     unsigned n_rules;
     struct gx_rule_state rules[8];  /* DIAM_MAX_RULES */
-    /* 4.5.12: predefined rules (names, base names) a CCA asked to install
-     * that the gateway does not have, for the next CCR-U's
-     * Charging-Rule-Report (an RAR's go into its RAA); not kept across a
-     * restart */
+    /* 4.5.12: rules (names, base names) a CCA asked to install that the
+     * gateway does not have, or whose definition the datapath refuses,
+     * for the next CCR-U's Charging-Rule-Report (an RAR's go into its
+     * RAA); not kept across a restart */
     unsigned n_unknown;
     struct {
         char name[64];
         bool base;
+        uint8_t code;               /* Rule-Failure-Code (5.3.38) */
     } unknown[8];
 };
 /* Notes a predefined rule or base name that could not be installed. */
 void gx_events_rule_unknown(struct gx_events *e, const char *name, bool base);
+/* The same for a rule that could not be installed for another reason:
+ * code is its Rule-Failure-Code (TS 29.212 5.3.38). */
+void gx_events_rule_failed(struct gx_events *e, const char *name, bool base, uint8_t code);
 struct diam_usage_monitor;
 struct diam_gx_ccr;
 struct diam_rule_def;

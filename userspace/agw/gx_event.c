@@ -207,14 +207,15 @@ unsigned gx_events_report(struct agw_ctx *ctx, struct gx_sess *s, const struct a
         if (ccr)
             r->state = b == ESM_PCC_NONE ? GX_RULE_FAILED : GX_RULE_ACTIVE;
     }
-    /* 4.5.12: rules a CCA named that are not predefined here: INACTIVE,
-     * Rule-Failure-Code 1 UNKNOWN_RULE_NAME */
+    /* 4.5.12: rules a CCA named that are not predefined here (INACTIVE,
+     * Rule-Failure-Code 1 UNKNOWN_RULE_NAME) or that the datapath refused
+     * (12 INCORRECT_FLOW_INFORMATION) */
     for (unsigned i = 0; i < e->n_unknown && nr < DIAM_MAX_RULES; i++) {
         memset(&rep[nr], 0, sizeof(rep[nr]));
         snprintf(rep[nr].name, sizeof(rep[nr].name), "%s", e->unknown[i].name);
         rep[nr].base = e->unknown[i].base;
         rep[nr].status = 1;
-        rep[nr].failure_code = 1;
+        rep[nr].failure_code = e->unknown[i].code;
         nr++;
     }
     if (ccr)
@@ -263,7 +264,7 @@ unsigned gx_events_report(struct agw_ctx *ctx, struct gx_sess *s, const struct a
     return nt + nr;
 }
 
-void gx_events_rule_unknown(struct gx_events *e, const char *name, bool base)
+void gx_events_rule_failed(struct gx_events *e, const char *name, bool base, uint8_t code)
 {
     for (unsigned i = 0; i < e->n_unknown; i++)
         if (e->unknown[i].base == base && !strcmp(e->unknown[i].name, name))
@@ -271,7 +272,13 @@ void gx_events_rule_unknown(struct gx_events *e, const char *name, bool base)
     if (e->n_unknown >= sizeof(e->unknown) / sizeof(e->unknown[0]))
         return;
     snprintf(e->unknown[e->n_unknown].name, sizeof(e->unknown[0].name), "%s", name);
+    e->unknown[e->n_unknown].code = code;
     e->unknown[e->n_unknown++].base = base;
+}
+
+void gx_events_rule_unknown(struct gx_events *e, const char *name, bool base)
+{
+    gx_events_rule_failed(e, name, base, 1);    /* 5.3.38 UNKNOWN_RULE_NAME */
 }
 
 /* Whether the session has anything to watch: triggers armed, or rules

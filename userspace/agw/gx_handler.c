@@ -342,7 +342,7 @@ static uint32_t on_rar(struct agw_ctx *ctx, struct msg *m, uint32_t *release, ui
         snprintf(r->name, sizeof(r->name), "%s", e->unknown[i].name);
         r->base = e->unknown[i].base;
         r->status = 1;                  /* INACTIVE */
-        r->failure_code = 1;            /* UNKNOWN_RULE_NAME */
+        r->failure_code = e->unknown[i].code;   /* UNKNOWN_RULE_NAME, ... */
     }
     e->n_unknown = 0;
     if (rc_apply < 0) {

@@ -816,7 +816,24 @@ int gx_policy_apply(struct agw_ctx *ctx, struct gx_sess *s, const struct diam_ru
                 def_remove(&next, (unsigned)k);
         }
     }
-    unsigned applied = rl->n_defs + rl->n_remove_names + rl->n_remove_bases - unknown;
+    /* 4.5.12: a definition the datapath cannot take (a filter
+     * gx_rules_to_dp refuses) is left out and reported (INACTIVE,
+     * INCORRECT_FLOW_INFORMATION); the rest of the message applies */
+    bool refused[DIAM_MAX_RULES] = {false};
+    unsigned n_refused = 0;
+    for (unsigned i = 0; i < rl->n_defs && i < DIAM_MAX_RULES; i++) {
+        struct dp_rule_spec one[DP_MAX_RULES];
+        const char *bad;
+        if (gx_rules_to_dp(&rl->defs[i], 1, one, DP_MAX_RULES, &bad) != -EINVAL)
+            continue;
+        refused[i] = true;
+        n_refused++;
+        LOG_WARN(ctx, "gx", "ue %s: PCC rule \"%s\" refused: a flow the datapath cannot take",
+                 ue_imsi_log(ctx, ue, b), rl->defs[i].name);
+        gx_events_rule_failed(&s->ev, rl->defs[i].name, false, 12);  /* kept if this fails */
+        gx_events_rule_failed(&next.ev, rl->defs[i].name, false, 12);
+    }
+    unsigned applied = rl->n_defs - n_refused + rl->n_remove_names + rl->n_remove_bases - unknown;
     for (unsigned i = 0; i < rl->n_install_names + rl->n_install_bases; i++) {
         bool base = i >= rl->n_install_names;
         const char *name = base ? rl->install_bases[i - rl->n_install_names] : rl->install_names[i];
@@ -843,10 +860,14 @@ int gx_policy_apply(struct agw_ctx *ctx, struct gx_sess *s, const struct diam_ru
         snprintf(why, whylen, "predefined rule \"%s\" unknown", first_unknown);
         LOG_WARN(ctx, "gx", "ue %s: %u rule name(s) not installed: %s", ue_imsi_log(ctx, ue, b),
                  unknown, why);
-        if (!applied && !(qos && qos->present))
-            return -ENOENT;
+    } else if (n_refused) {
+        snprintf(why, whylen, "%u rule(s) refused by the datapath", n_refused);
     }
+    if ((unknown || n_refused) && !applied && !(qos && qos->present))
+        return -ENOENT;
     for (unsigned i = 0; i < rl->n_defs; i++) {
+        if (i < DIAM_MAX_RULES && refused[i])
+            continue;
         int k = def_index(&next, rl->defs[i].name);
         if (k >= 0) {
             next.defs[k] = rl->defs[i];     /* 4.5.2.2: a new definition replaces */
