@@ -799,6 +799,10 @@ struct verdict {
 				 * bcopy), else 0 */
 	struct xepc_charge *charge; /* the rating group's slot in xepc_charging,
 				     * or NULL: no per-RG usage */
+	struct xepc_uncharged *unch; /* or, for a packet its online rating
+				      * group lets through without quota
+				      * (final-unit action, always-allowed
+				      * rule), the slot's xepc_uncharged */
 };
 
 /*
@@ -838,7 +842,8 @@ __attribute__((noinline)) int xepc_bearer_copy(__u32 bsid, __be32 ue,
  *     session default;  drop actions end here;
  *  2. the rule's MBR meter, then the session's APN-AMBR meter;
  *  3. the rating group's quota (online charging) and its final-unit action;
- *  4. usage of the rating group.
+ *  4. usage of the rating group, or (what its final-unit action or an
+ *     always-allowed rule lets through without quota) its xepc_uncharged.
  * Returns 0 with v filled in, or a drop reason.
  */
 static __always_inline int dp_policy(const struct xepc_config *cfg,
@@ -906,6 +911,7 @@ static __always_inline int dp_policy(const struct xepc_config *cfg,
 	}
 
 	v->charge = NULL;
+	v->unch = NULL;
 	v->quota_taken = 0;
 	if (s->charge_base && slot < s->n_charge && slot < XEPC_MAX_CHARGE_SLOTS) {
 		struct xepc_charge *c;
@@ -913,24 +919,31 @@ static __always_inline int dp_policy(const struct xepc_config *cfg,
 		idx = s->charge_base + slot;
 		c = bpf_map_lookup_elem(&xepc_charging, &idx);
 		if (c && (c->flags & XEPC_CF_VALID)) {
-			if ((c->flags & XEPC_CF_ONLINE) &&
-			    !(rflags & XEPC_RF_ALWAYS_ALLOWED) &&
-			    !(v->quota_taken = quota_take(c, idx, s, len, cfg))) {
-				/* RFC 4006 8.35 Final-Unit-Action */
-				switch (c->fua) {
-				case XEPC_FUA_REDIRECT:
-					if (f->dir == XEPC_DIR_UL)
-						action = XEPC_ACT_REDIRECT;
-					else if (!f->from_portal)
-						return XEPC_DROP_QUOTA_EXHAUSTED;
-					break;
-				case XEPC_FUA_RESTRICT:
-					return XEPC_DROP_QUOTA_RESTRICTED;
-				default:
-					return XEPC_DROP_QUOTA_EXHAUSTED;
-				}
-			}
 			v->charge = c;
+			if ((c->flags & XEPC_CF_ONLINE) &&
+			    ((rflags & XEPC_RF_ALWAYS_ALLOWED) ||
+			     !(v->quota_taken = quota_take(c, idx, s, len, cfg)))) {
+				/* RFC 4006 8.35 Final-Unit-Action */
+				if (!(rflags & XEPC_RF_ALWAYS_ALLOWED)) {
+					switch (c->fua) {
+					case XEPC_FUA_REDIRECT:
+						if (f->dir == XEPC_DIR_UL)
+							action = XEPC_ACT_REDIRECT;
+						else if (!f->from_portal)
+							return XEPC_DROP_QUOTA_EXHAUSTED;
+						break;
+					case XEPC_FUA_RESTRICT:
+						return XEPC_DROP_QUOTA_RESTRICTED;
+					default:
+						return XEPC_DROP_QUOTA_EXHAUSTED;
+					}
+				}
+				/* RFC 4006 5.6.2/5.6.3: what the action lets
+				 * through took no quota and is not the rating
+				 * group's used units: counted apart */
+				v->charge = NULL;
+				v->unch = bpf_map_lookup_elem(&xepc_uncharged, &idx);
+			}
 		}
 	}
 	if (action == XEPC_ACT_REDIRECT && !cfg->portal_addr)
@@ -998,12 +1011,27 @@ static __always_inline void usage_add(__u32 sid, struct xepc_charge *c,
 	}
 }
 
+/* The same for what a rating group let through uncharged (xepc_uncharged). */
+static __always_inline void unch_add(struct xepc_uncharged *n, __u8 dir,
+				     __u64 bytes, __u64 pkts)
+{
+	if (dir == XEPC_DIR_UL) {
+		__sync_fetch_and_add(&n->ul_bytes, bytes);
+		__sync_fetch_and_add(&n->ul_pkts, pkts);
+	} else {
+		__sync_fetch_and_add(&n->dl_bytes, bytes);
+		__sync_fetch_and_add(&n->dl_pkts, pkts);
+	}
+}
+
 /* Usage of a forwarded (or buffered) packet, per session and per RG (the
  * slot dp_policy() found, without a second lookup). */
 static __always_inline void count_usage(__u32 sid, const struct verdict *v,
 					__u8 dir, __u32 len)
 {
 	usage_add(sid, v->charge, dir, len, 1);
+	if (v->unch)
+		unch_add(v->unch, dir, len, 1);
 }
 
 /* A packet counted by count_usage() (and charged by dp_policy()) that is
@@ -1015,6 +1043,8 @@ static __always_inline void uncount_usage(__u32 sid, const struct verdict *v,
 					  __u8 dir, __u32 len)
 {
 	usage_add(sid, v->charge, dir, -(__u64)len, -1ULL);
+	if (v->unch)
+		unch_add(v->unch, dir, -(__u64)len, -1ULL);
 	if (v->charge && v->quota_taken)
 		__sync_fetch_and_add(&v->charge->remaining, (__s64)len);
 }

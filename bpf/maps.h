@@ -84,6 +84,17 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xepc_charging SEC(".maps");
 
+/* Beside each charging slot, what its final-unit action let through
+ * uncharged (xepc_dp.h); sized like xepc_charging by the loader. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, XEPC_DEF_MAX_CHARGING);
+	__type(key, __u32);
+	__type(value, struct xepc_uncharged);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xepc_uncharged SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, XEPC_STATS_MAX);

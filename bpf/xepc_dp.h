@@ -63,6 +63,10 @@
 #define XEPC_MAP_RS_REFS	"xepc_rs_refs"	/* array[id] of __u32, mmapable: how
 						 * many active sessions point to
 						 * ruleset id (userspace only) */
+#define XEPC_MAP_UNCHARGED	"xepc_uncharged" /* array[idx] of struct xepc_uncharged,
+						  * mmapable: per charging slot, what
+						  * its final-unit action let through
+						  * without quota */
 #define XEPC_TAIL6_S1U		0	/* xdp_s1u_ipv6 */
 #define XEPC_TAIL6_SGI		1	/* xdp_sgi_ipv6 */
 #define XEPC_TAIL6__MAX		2
@@ -677,6 +681,29 @@ struct xepc_charge {
 	__u8 flags;		/* XEPC_CF_* */
 	__u8 fua;		/* enum xepc_fua */
 	__u8 pad[2];
+};
+
+/*
+ * xepc_uncharged[idx]: beside xepc_charging[idx] (same index, same size),
+ * the traffic of an online rating group (XEPC_CF_ONLINE) that passed
+ * without taking quota: after the final units, what the final-unit action
+ * lets through (REDIRECT: the uplink sent to the portal and the portal's
+ * replies; RESTRICT_ACCESS: the XEPC_RF_ALWAYS_ALLOWED flows), and an
+ * always-allowed flow of the group at any time.  The OCS granted nothing
+ * for it (RFC 4006 5.6.2, 5.6.3), so it is not in the slot's
+ * ul_bytes/dl_bytes, which are the rating group's used units; it is
+ * counted here instead, for the operator (bpftool, xepcctl, metrics).
+ * The kernel only adds (atomics); userspace zeroes an entry when it gives
+ * the slot to a session and carries it over like the slot's counters.
+ * A map of its own rather than fields of struct xepc_charge: the pinned
+ * charging map keeps its layout (a datapath pinned before this map gets
+ * it at `dp upgrade`), and the packets that take quota never touch it.
+ */
+struct xepc_uncharged {
+	__u64 ul_bytes;		/* uplink bytes let through uncharged */
+	__u64 ul_pkts;
+	__u64 dl_bytes;		/* downlink bytes let through uncharged */
+	__u64 dl_pkts;
 };
 
 /* ------------------------------------------------------ drop reasons ---- */

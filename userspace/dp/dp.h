@@ -120,6 +120,11 @@ struct dp_session_info {
     uint32_t ruleset_id, ul_meter_id, dl_meter_id, charge_base;
     struct xepc_usage usage;
     struct xepc_charge charges[XEPC_MAX_CHARGE_SLOTS];
+    struct xepc_uncharged uncharged[XEPC_MAX_CHARGE_SLOTS]; /* beside each
+                                     * slot: what its final-unit action let
+                                     * through without quota (not in its
+                                     * counters); zero on a datapath pinned
+                                     * before xepc_uncharged */
     uint32_t n_charges;
 };
 
@@ -181,6 +186,12 @@ int dp_quota_adjust(struct dp_ctx *ctx, uint32_t ul_teid, uint32_t rating_group,
  * when open, else from a socket of its own.  -EINVAL without a prefix,
  * -ENOTCONN without a tunnel, or the negative errno of the send. */
 int dp_ra_send(struct dp_ctx *ctx, uint32_t ul_teid);
+
+/* Whether the datapath counts what an online rating group lets through
+ * without quota (its final-unit action, always-allowed rules) apart from
+ * the group's usage, in xepc_uncharged (dp_session_info.uncharged); false
+ * for a datapath pinned before that map, until `dp upgrade`. */
+bool dp_counts_uncharged(struct dp_ctx *ctx);
 
 /* Sets the redirect portal (xepc_config.portal_addr) of a running
  * datapath: where REDIRECT rules and final-unit actions send uplink

@@ -108,6 +108,13 @@ struct dp_ctx {
     uint32_t *rs_refs;              /* its mmap */
     size_t rs_refs_len;
     uint32_t rs_refs_epoch;         /* lock_epoch when last looked for */
+    int unch_fd;                    /* xepc_uncharged, -1: a datapath pinned
+                                     * before it (what a final-unit action
+                                     * lets through is then in the slot's
+                                     * counters, as its programs count it) */
+    struct xepc_uncharged *unch;    /* its mmap, beside ctx->charging */
+    size_t unch_len;
+    uint32_t unch_epoch;            /* lock_epoch when last looked for */
     uint32_t lock_epoch;            /* outermost dp_lock()s taken */
     uint64_t ruleset_reads;         /* rulesets it read (test_dp_rulesets) */
     uint64_t ruleset_ref_reads;     /* "still used?" answered by the count */
@@ -158,6 +165,12 @@ int dp_btf_layout_cmp(const struct btf *want, const char *name, const struct btf
 const struct btf *dp_own_btf(struct dp_ctx *ctx);
 /* Opens and verifies a map pin; returns its fd or a negative errno. */
 int dp_pin_map_open(struct dp_ctx *ctx, const char *name, uint32_t *max_entries);
+/* A map added after the first layout, mmapped when pinned: 0 with *fd_out,
+ * *mem, *len_out set, or 0 leaving them alone when it is not pinned (a
+ * datapath pinned before it: `dp upgrade` adds it); a negative errno when
+ * it has not `want` entries like the map `like` or cannot be mapped. */
+int dp_pin_map_mmap_opt(struct dp_ctx *ctx, const char *name, const char *like, uint32_t want,
+                        size_t elem, int *fd_out, void **mem, size_t *len_out);
 /* Opens a link pin whose program must be named prog (NULL: any); returns
  * its fd, -ENOENT (no message) if absent, or a negative errno. */
 int dp_pin_link_open(struct dp_ctx *ctx, const char *name, const char *prog,
@@ -200,6 +213,8 @@ void dp_ruleset_index_free(struct dp_ctx *ctx);
  * whether no active session points to id (the count, or a scan of the
  * sessions without counts). */
 int dp_ruleset_refs_open(struct dp_ctx *ctx);
+/* xepc_uncharged (dp_session.c), when pinned: 0 also without it. */
+int dp_uncharged_open(struct dp_ctx *ctx);
 void dp_ruleset_refs_close(struct dp_ctx *ctx);
 bool dp_ruleset_refs_ready(struct dp_ctx *ctx);
 void dp_ruleset_refs_add(struct dp_ctx *ctx, uint32_t id, int32_t delta);

@@ -119,6 +119,7 @@ static struct dp_ctx *ctx_new(const char *pin_dir)
     ctx->teid_ev_fd = ctx->rl_fd = -1;
     ctx->ue6_fd = ctx->sess6_fd = ctx->s1u6_fd = ctx->udp6_fd = -1;
     ctx->rs_refs_fd = -1;
+    ctx->unch_fd = -1;
     snprintf(ctx->pin_dir, sizeof(ctx->pin_dir), "%s",
              pin_dir && *pin_dir ? pin_dir : DP_PIN_DIR_DEFAULT);
     ctx->ncpus = libbpf_num_possible_cpus();
@@ -216,6 +217,11 @@ int dp_maps_open(struct dp_ctx *ctx)
     /* the rulesets' counts (optional too: a datapath pinned before them
      * is scanned instead) */
     rc = dp_ruleset_refs_open(ctx);
+    if (rc)
+        return rc;
+    /* what final-unit actions let through (optional too: a datapath
+     * pinned before it counts that in the slots) */
+    rc = dp_uncharged_open(ctx);
     if (rc)
         return rc;
     rc = map_mmap(ctx, DP_MAP_UE_DIRECT, sizeof(struct xepc_ue_direct),
@@ -365,6 +371,9 @@ static int prog_load(struct dp_ctx *ctx, enum dp_prog which, const char *bpf_dir
         /* the rulesets' counts: one per ruleset */
         if (max[DP_MAP_RULESETS] && !strcmp(bpf_map__name(map), XEPC_MAP_RS_REFS))
             bpf_map__set_max_entries(map, max[DP_MAP_RULESETS]);
+        /* what each charging slot let through uncharged: one per slot */
+        if (max[DP_MAP_CHARGING] && !strcmp(bpf_map__name(map), XEPC_MAP_UNCHARGED))
+            bpf_map__set_max_entries(map, max[DP_MAP_CHARGING]);
     }
     int rc = bpf_object__load(obj);
     if (rc) {
@@ -883,6 +892,10 @@ void dp_close(struct dp_ctx *ctx)
     dp_frag_free(ctx->frag);
     dp_ruleset_index_free(ctx);
     dp_ruleset_refs_close(ctx);
+    if (ctx->unch)
+        munmap(ctx->unch, ctx->unch_len);
+    if (ctx->unch_fd >= 0)
+        close(ctx->unch_fd);
     if (ctx->ev_epfd >= 0)
         close(ctx->ev_epfd);
     if (ctx->raw_fd >= 0)

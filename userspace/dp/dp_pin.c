@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -74,6 +75,8 @@ const struct dp_pin_spec dp_pin_maps[] = {
     {XEPC_MAP_S1U6, BPF_MAP_TYPE_ARRAY, 4, sizeof(struct xepc_s1u6), 0, 0, "xepc_s1u6"},
     {XEPC_MAP_TAIL6, BPF_MAP_TYPE_PROG_ARRAY, 4, 4, XEPC_TAIL6__MAX, 0, NULL},
     {XEPC_MAP_RS_REFS, BPF_MAP_TYPE_ARRAY, 4, 4, 0, BPF_F_MMAPABLE, "__u32"},
+    {XEPC_MAP_UNCHARGED, BPF_MAP_TYPE_ARRAY, 4, sizeof(struct xepc_uncharged), 0,
+     BPF_F_MMAPABLE, "xepc_uncharged"},
     {DP_STATE_MAP, BPF_MAP_TYPE_ARRAY, 4, DP_STATE_SIZE, 1, 0, NULL},
 };
 const size_t dp_pin_n_maps = sizeof(dp_pin_maps) / sizeof(dp_pin_maps[0]);
@@ -346,6 +349,34 @@ int dp_pin_map_open(struct dp_ctx *ctx, const char *name, uint32_t *max_entries)
         }
     }
     return fd;
+}
+
+int dp_pin_map_mmap_opt(struct dp_ctx *ctx, const char *name, const char *like, uint32_t want,
+                        size_t elem, int *fd_out, void **mem, size_t *len_out)
+{
+    uint32_t max = 0;
+    if (dp_pin_stat(ctx, name) == -ENOENT)
+        return 0;
+    int fd = dp_pin_map_open(ctx, name, &max);
+    if (fd < 0)
+        return fd;
+    if (max != want) {
+        close(fd);
+        return dp_set_error(ctx, -EPROTO, "%s has %u entries, not %u like %s: refused", name,
+                            max, want, like);
+    }
+    long page = sysconf(_SC_PAGESIZE);
+    size_t len = ((size_t)max * elem + (size_t)page - 1) / (size_t)page * (size_t)page;
+    void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (m == MAP_FAILED) {
+        int e = errno;
+        close(fd);
+        return dp_set_error(ctx, -e, "cannot mmap %s: %s", name, strerror(e));
+    }
+    *fd_out = fd;
+    *mem = m;
+    *len_out = len;
+    return 0;
 }
 
 /* The kernel says what kind of object an fd is in its fdinfo. */

@@ -225,32 +225,11 @@ void dp_ruleset_index_free(struct dp_ctx *ctx)
 
 int dp_ruleset_refs_open(struct dp_ctx *ctx)
 {
-    uint32_t max = 0;
-    if (ctx->rs_refs || ctx->map_fd[DP_MAP_RULESETS] < 0 ||
-        dp_pin_stat(ctx, XEPC_MAP_RS_REFS) == -ENOENT)
+    if (ctx->rs_refs || ctx->map_fd[DP_MAP_RULESETS] < 0)
         return 0;
-    int fd = dp_pin_map_open(ctx, XEPC_MAP_RS_REFS, &max);
-    if (fd < 0)
-        return fd;
-    if (max != ctx->max_entries[DP_MAP_RULESETS]) {
-        close(fd);
-        return dp_set_error(ctx, -EPROTO, "%s has %u entries, not %u like %s: refused",
-                            XEPC_MAP_RS_REFS, max, ctx->max_entries[DP_MAP_RULESETS],
-                            XEPC_MAP_RULESETS);
-    }
-    long page = sysconf(_SC_PAGESIZE);
-    size_t len = ((size_t)max * sizeof(uint32_t) + (size_t)page - 1) / (size_t)page *
-                 (size_t)page;
-    void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    if (m == MAP_FAILED) {
-        int e = errno;
-        close(fd);
-        return dp_set_error(ctx, -e, "cannot mmap %s: %s", XEPC_MAP_RS_REFS, strerror(e));
-    }
-    ctx->rs_refs_fd = fd;
-    ctx->rs_refs = m;
-    ctx->rs_refs_len = len;
-    return 0;
+    return dp_pin_map_mmap_opt(ctx, XEPC_MAP_RS_REFS, XEPC_MAP_RULESETS,
+                               ctx->max_entries[DP_MAP_RULESETS], sizeof(uint32_t),
+                               &ctx->rs_refs_fd, (void **)&ctx->rs_refs, &ctx->rs_refs_len);
 }
 
 void dp_ruleset_refs_close(struct dp_ctx *ctx)

@@ -366,6 +366,39 @@ static struct xepc_charge *charge_slot(struct dp_ctx *ctx, uint32_t idx)
     return idx < ctx->max_entries[DP_MAP_CHARGING] ? &ctx->charging[idx] : NULL;
 }
 
+int dp_uncharged_open(struct dp_ctx *ctx)
+{
+    if (ctx->unch || ctx->map_fd[DP_MAP_CHARGING] < 0)
+        return 0;
+    return dp_pin_map_mmap_opt(ctx, XEPC_MAP_UNCHARGED, XEPC_MAP_CHARGING,
+                               ctx->max_entries[DP_MAP_CHARGING], sizeof(struct xepc_uncharged),
+                               &ctx->unch_fd, (void **)&ctx->unch, &ctx->unch_len);
+}
+
+/* Slot idx's xepc_uncharged, or NULL when the datapath has none; looked
+ * for again once per taking of the writers' lock (an upgrade adds it). */
+static struct xepc_uncharged *unch_slot(struct dp_ctx *ctx, uint32_t idx)
+{
+    if (!ctx->unch && ctx->unch_epoch != ctx->lock_epoch) {
+        ctx->unch_epoch = ctx->lock_epoch;
+        dp_uncharged_open(ctx);
+    }
+    return ctx->unch && idx < ctx->max_entries[DP_MAP_CHARGING] ? &ctx->unch[idx] : NULL;
+}
+
+bool dp_counts_uncharged(struct dp_ctx *ctx)
+{
+    return ctx && unch_slot(ctx, 0) != NULL;
+}
+
+/* A slot given to a session starts with nothing let through uncharged. */
+static void unch_zero(struct dp_ctx *ctx, uint32_t idx)
+{
+    struct xepc_uncharged *n = unch_slot(ctx, idx);
+    if (n)
+        memset(n, 0, sizeof(*n));
+}
+
 /* n contiguous free slots, next fit from where the last run ended (as the
  * meters: a scan from slot 1 for every session with quotas would read the
  * whole table per session add once it is full of live sessions). */
@@ -625,6 +658,7 @@ static int install_policy(struct dp_ctx *ctx, const struct dp_session_spec *s, u
             struct xepc_charge *c = &ctx->charging[base + i];
             const struct dp_quota_spec *q = b->charge_quota[i];
             memset(c, 0, sizeof(*c));
+            unch_zero(ctx, base + i);
             c->rating_group = b->charge_rg[i];
             c->session_id = sid;
             if (q) {
@@ -1332,6 +1366,7 @@ static int bulk_policy_install(struct dp_ctx *ctx, struct bulk_policy *bp,
             struct xepc_charge *c = &ctx->charging[base + i];
             const struct dp_quota_spec *q = b->charge_quota[i];
             memset(c, 0, sizeof(*c));
+            unch_zero(ctx, base + i);
             c->rating_group = b->charge_rg[i];
             c->session_id = sid;
             if (q) {
@@ -1618,7 +1653,7 @@ int dp_session_add_bulk(struct dp_ctx *ctx, const struct dp_session_spec *s, siz
  * group (from[i] = that old slot, snap[i] what it held), before the new
  * slots are published. */
 static void keep_slots(struct dp_ctx *ctx, const struct xepc_session *old, struct built *b,
-                       uint32_t *from, struct xepc_charge *snap)
+                       uint32_t *from, struct xepc_charge *snap, struct xepc_uncharged *usnap)
 {
     for (uint32_t i = 0; i < b->n_charge; i++) {
         const struct dp_quota_spec *q = b->charge_quota[i];
@@ -1642,6 +1677,16 @@ static void keep_slots(struct dp_ctx *ctx, const struct xepc_session *old, struc
             c->remaining = snap[i].remaining;
             c->state = snap[i].state;
             from[i] = old->charge_base + j;
+            /* and what its final-unit action let through uncharged */
+            struct xepc_uncharged *on = unch_slot(ctx, from[i]);
+            struct xepc_uncharged *nn = unch_slot(ctx, b->sess.charge_base + i);
+            if (on && nn) {
+                usnap[i].ul_bytes = __atomic_load_n(&on->ul_bytes, __ATOMIC_ACQUIRE);
+                usnap[i].ul_pkts = __atomic_load_n(&on->ul_pkts, __ATOMIC_ACQUIRE);
+                usnap[i].dl_bytes = __atomic_load_n(&on->dl_bytes, __ATOMIC_ACQUIRE);
+                usnap[i].dl_pkts = __atomic_load_n(&on->dl_pkts, __ATOMIC_ACQUIRE);
+                *nn = usnap[i];
+            }
             break;
         }
     }
@@ -1650,7 +1695,7 @@ static void keep_slots(struct dp_ctx *ctx, const struct xepc_session *old, struc
 /* After the switch: what the old slots still counted since keep_slots()
  * (packets that had looked the old session up) goes to the new ones. */
 static void keep_slots_after(struct dp_ctx *ctx, const struct built *b, const uint32_t *from,
-                             const struct xepc_charge *snap)
+                             const struct xepc_charge *snap, const struct xepc_uncharged *usnap)
 {
     for (uint32_t i = 0; i < b->n_charge; i++) {
         struct xepc_charge *o = from[i] ? charge_slot(ctx, from[i]) : NULL;
@@ -1668,6 +1713,18 @@ static void keep_slots_after(struct dp_ctx *ctx, const struct built *b, const ui
         __atomic_fetch_sub(&c->remaining, snap[i].remaining -
                                               __atomic_load_n(&o->remaining, __ATOMIC_ACQUIRE),
                            __ATOMIC_RELEASE);
+        struct xepc_uncharged *on = unch_slot(ctx, from[i]);
+        struct xepc_uncharged *nn = unch_slot(ctx, b->sess.charge_base + i);
+        if (!on || !nn)
+            continue;
+        __atomic_fetch_add(&nn->ul_bytes, __atomic_load_n(&on->ul_bytes, __ATOMIC_ACQUIRE) -
+                                              usnap[i].ul_bytes, __ATOMIC_RELEASE);
+        __atomic_fetch_add(&nn->ul_pkts, __atomic_load_n(&on->ul_pkts, __ATOMIC_ACQUIRE) -
+                                             usnap[i].ul_pkts, __ATOMIC_RELEASE);
+        __atomic_fetch_add(&nn->dl_bytes, __atomic_load_n(&on->dl_bytes, __ATOMIC_ACQUIRE) -
+                                              usnap[i].dl_bytes, __ATOMIC_RELEASE);
+        __atomic_fetch_add(&nn->dl_pkts, __atomic_load_n(&on->dl_pkts, __ATOMIC_ACQUIRE) -
+                                             usnap[i].dl_pkts, __ATOMIC_RELEASE);
     }
 }
 
@@ -1766,9 +1823,10 @@ static int session_modify(struct dp_ctx *ctx, const struct dp_session_spec *s,
      * counters, remainder and state copied into the new slots before the
      * switch, and what the old slots counted meanwhile added after it. */
     struct xepc_charge snap[XEPC_MAX_CHARGE_SLOTS];
+    struct xepc_uncharged usnap[XEPC_MAX_CHARGE_SLOTS] = {{0}};
     uint32_t from[XEPC_MAX_CHARGE_SLOTS] = {0};
     if ((what & DP_MOD_POLICY) && !shared_old && old.charge_base && b.sess.charge_base)
-        keep_slots(ctx, &old, &b, from, snap);
+        keep_slots(ctx, &old, &b, from, snap, usnap);
     /* One update switches the packets to the new state. */
     rc = dp_session_write(ctx, sid, &b.sess);
     if (rc) {
@@ -1784,7 +1842,7 @@ static int session_modify(struct dp_ctx *ctx, const struct dp_session_spec *s,
     if (what & DP_MOD_POLICY) {
         bearers_follow(ctx, &old, sid, &b.sess);
         /* after the bearers moved too: their packets of the meantime */
-        keep_slots_after(ctx, &b, from, snap);
+        keep_slots_after(ctx, &b, from, snap, usnap);
         if (!shared_old)
             release_policy(ctx, &old, sid, b.sess.ruleset_id);
     }
@@ -1917,6 +1975,9 @@ static int info_build(struct dp_ctx *ctx, uint32_t sid, const struct xepc_sessio
         if (!c)
             break;
         memcpy(&info->charges[i], c, sizeof(*c));
+        const struct xepc_uncharged *n = unch_slot(ctx, k->charge_base + i);
+        if (n)
+            memcpy(&info->uncharged[i], n, sizeof(*n));
         info->n_charges++;
         if (k->flags & XEPC_SF_SHARED_POLICY)
             continue;
