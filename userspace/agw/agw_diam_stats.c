@@ -50,7 +50,8 @@
     X(gy, fua_restrict, "Gy final units used: RESTRICT_ACCESS")              \
     X(gy, blocked, "Gy rating groups blocked by a per-MSCC result")          \
     X(gy, ccfh_terminate, "Gy failures handled with TERMINATE")              \
-    X(gy, ccfh_continue, "Gy failures handled with CONTINUE")
+    X(gy, ccfh_continue, "Gy failures handled with CONTINUE")                \
+    X(gy, uncharged_bytes, "Bytes let through by REDIRECT/RESTRICT_ACCESS after the final units, not reported to the OCS (seen at each CCR)")
 
 /* One counter: its name ("app_field"), help text and place in the
  * application's stats struct (every field a uint64_t). */

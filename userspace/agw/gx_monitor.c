@@ -53,7 +53,9 @@ static unsigned key_rgs(struct agw_ctx *ctx, struct gx_sess *s, const char *key,
 }
 
 /* The kernel's bytes (uplink + downlink) of the key's rating groups in the
- * current charging slots. */
+ * current charging slots, with what their final-unit actions let through
+ * apart from the used units (xepc_uncharged): usage monitoring (TS 29.212
+ * 4.4) measures the rules' traffic, not what Gy charges. */
 static bool key_slots(struct agw_ctx *ctx, struct gx_sess *s, const struct gx_mon *k,
                       const struct dp_session_info *info, uint64_t *bytes)
 {
@@ -65,7 +67,8 @@ static bool key_slots(struct agw_ctx *ctx, struct gx_sess *s, const struct gx_mo
     for (uint32_t i = 0; i < info->n_charges; i++)
         for (unsigned j = 0; j < n; j++)
             if (info->charges[i].rating_group == rgs[j])
-                *bytes += info->charges[i].ul_bytes + info->charges[i].dl_bytes;
+                *bytes += info->charges[i].ul_bytes + info->charges[i].dl_bytes +
+                          info->uncharged[i].ul_bytes + info->uncharged[i].dl_bytes;
     return true;
 }
 

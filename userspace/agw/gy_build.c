@@ -110,6 +110,17 @@ void gy_session_start(struct agw_ctx *ctx, const struct agw_ue *ue, const struct
     gy_send_ccr(ctx, g, DIAM_CC_INITIAL);
 }
 
+/* What the rating group's final-unit action let through since the last
+ * look, which no report carries (RFC 4006 5.6.2, 5.6.3: the OCS granted
+ * nothing for it), into the counter the operator sees; a slot that went
+ * without passing it on starts the count again. */
+void gy_uncharged_note(struct agw_ctx *ctx, struct gy_rg *r, uint64_t unch)
+{
+    if (unch > r->unch_seen)
+        gy_of(ctx)->stats.uncharged_bytes += unch - r->unch_seen;
+    r->unch_seen = unch;
+}
+
 unsigned gy_mscc_build(struct gy_sess *g, uint32_t type, const uint64_t *charged,
                        struct diam_mscc *out, struct gy_settle *settle)
 {
@@ -227,10 +238,13 @@ int gy_send_ccr(struct agw_ctx *ctx, struct gy_sess *g, uint32_t type)
         return -ENOTCONN;
     for (unsigned i = 0; i < GY_MAX_RG; i++) {
         struct gy_rg *r = &g->rgs[i];
+        uint64_t unch;
         if (g->ending)
             charged[i] = r->end_charged;    /* the datapath session is gone */
-        else if (r->rg && !gy_charged(ctx, r, &charged[i], NULL))
+        else if (r->rg && !gy_charged(ctx, r, &charged[i], NULL, &unch))
             charged[i] = r->reported;       /* not installed yet: nothing used */
+        else if (r->rg)
+            gy_uncharged_note(ctx, r, unch);
     }
     if (type == DIAM_CC_INITIAL && !g->initial_done)
         g->next_no = 0;
@@ -537,8 +551,11 @@ void gy_session_stop(struct agw_ctx *ctx, const struct agw_ue *ue, const struct 
     /* the usage up to the release, while the datapath session is there */
     for (unsigned i = 0; i < GY_MAX_RG; i++) {
         struct gy_rg *r = &g->rgs[i];
-        if (r->rg && !gy_charged(ctx, r, &r->end_charged, NULL))
+        uint64_t unch;
+        if (r->rg && !gy_charged(ctx, r, &r->end_charged, NULL, &unch))
             r->end_charged = r->busy ? r->busy_snap : r->reported;
+        else if (r->rg)
+            gy_uncharged_note(ctx, r, unch);
         ev_timer_stop(ctx->loop, &r->validity);
     }
     ev_timer_stop(ctx->loop, &g->retry);

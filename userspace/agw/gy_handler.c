@@ -121,13 +121,14 @@ static bool prec_used(const struct dp_session_spec *s, uint32_t prec)
 }
 
 /* RESTRICT_ACCESS (RFC 4006 5.6.3): the Restriction-Filter-Rules become
- * rules the kernel lets through (uncharged, XEPC_RF_ALWAYS_ALLOWED) once
- * the rating group is exhausted; everything else of it is dropped.  They
+ * rules the kernel lets through (uncharged, XEPC_RF_ALWAYS_ALLOWED: in the
+ * group's xepc_uncharged, not its usage) once the rating group is
+ * exhausted; everything else of it is dropped.  They
  * come first (the lowest free precedences: a PCC rule's are 4 x Precedence
  * and up, gx_rules_to_dp), one slot is left for the rating group's rule. */
 /* One allowed flow of RESTRICT_ACCESS, at the lowest free precedence. */
 static void restrict_add(struct agw_ctx *ctx, struct gy_sess *g, struct dp_session_spec *s,
-                         const char *flow, const char *what, uint32_t *prec)
+                         uint32_t rg, const char *flow, const char *what, uint32_t *prec)
 {
     if (s->n_rules >= DP_MAX_RULES - 1)
         return;
@@ -141,6 +142,11 @@ static void restrict_add(struct agw_ctx *ctx, struct gy_sess *g, struct dp_sessi
         (*prec)++;
     r->precedence = (uint16_t)(*prec)++;
     r->always_allowed = true;
+    /* counted on the rating group whose action lets it through, apart
+     * from its used units (xepc_uncharged), where the datapath has that
+     * count; else on no rating group's (an older datapath would count it
+     * as the group's used units) */
+    r->rating_group = ctx->dp && dp_counts_uncharged(ctx->dp) ? rg : 0;
     s->n_rules++;
 }
 
@@ -152,10 +158,13 @@ void gy_restrict_rules(struct agw_ctx *ctx, struct gy_sess *g, struct dp_session
         const struct gy_rg *rg = &g->rgs[k];
         if (!rg->rg || !rg->final || rg->fui.action != DIAM_FUA_RESTRICT_ACCESS)
             continue;
-        /* the filters of each rating group under RESTRICT_ACCESS: charged
-         * to none (always allowed), they pass whatever slot is exhausted */
+        /* the filters of each rating group under RESTRICT_ACCESS: always
+         * allowed, they take no quota and pass whatever slot is exhausted;
+         * counted apart on the group (RFC 4006 5.6.3: the OCS granted
+         * nothing for them, so they are not its used units) */
         for (unsigned i = 0; i < rg->fui.n_restrict; i++)
-            restrict_add(ctx, g, s, rg->fui.restrict_rules[i], "Restriction-Filter-Rule", &prec);
+            restrict_add(ctx, g, s, rg->rg, rg->fui.restrict_rules[i], "Restriction-Filter-Rule",
+                         &prec);
         /* Filter-Id (RFC 4006 8.34): a filter list configured in the
          * gateway, here a predefined rule (policy.rules) or base name of
          * that name, whose flows are allowed */
@@ -175,7 +184,7 @@ void gy_restrict_rules(struct agw_ctx *ctx, struct gy_sess *g, struct dp_session
                          "of the policy section: ignored", g->ul_teid, id);
             for (unsigned j = 0; j < n; j++)
                 for (unsigned f = 0; f < rules[j]->n_flows; f++)
-                    restrict_add(ctx, g, s, rules[j]->flows[f], "Filter-Id flow", &prec);
+                    restrict_add(ctx, g, s, rg->rg, rules[j]->flows[f], "Filter-Id flow", &prec);
         }
     }
 }
@@ -343,7 +352,7 @@ void gy_failure(struct agw_ctx *ctx, struct gy_sess *g, const char *why)
                 uint64_t charged;
                 if (!r->rg || !r->live)
                     continue;
-                if (!gy_charged(ctx, r, &charged, NULL))
+                if (!gy_charged(ctx, r, &charged, NULL, NULL))
                     charged = r->reported;
                 r->fua = DP_FUA_DROP;
                 gy_grant_set(ctx, r, charged + ((uint64_t)1 << 50));

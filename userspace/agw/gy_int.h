@@ -39,6 +39,8 @@ struct gy_rg {
     uint64_t busy_snap;             /* charged() reported by it */
     uint64_t busy_used;             /* its USU */
     uint64_t end_charged;           /* charged() at the session's release */
+    uint64_t unch_seen;             /* its xepc_uncharged bytes at the last
+                                     * look (gy stats uncharged_bytes) */
     ev_timer validity;
 };
 
@@ -94,9 +96,16 @@ struct gy_rg *gy_rg_find(struct gy_sess *g, uint32_t rg);
 /* A new entry for rg (live), or the one it has; NULL when all are taken. */
 struct gy_rg *gy_rg_add(struct gy_sess *g, uint32_t rg);
 void gy_rg_free(struct gy_rg *r);
+/* gy_build.c: adds what r's final-unit action let through since the last
+ * look (its xepc_uncharged bytes, unch) to the uncharged_bytes counter. */
+void gy_uncharged_note(struct agw_ctx *ctx, struct gy_rg *r, uint64_t unch);
 /* charged() of a rating group, from the datapath (off alone when its
- * slot is gone); false when the datapath is unreadable. */
-bool gy_charged(struct agw_ctx *ctx, struct gy_rg *r, uint64_t *charged, int64_t *remaining);
+ * slot is gone); false when the datapath is unreadable.  *remaining (may
+ * be NULL): what the kernel has left of its grant; *uncharged (may be
+ * NULL): what its final-unit action let through apart (xepc_uncharged,
+ * never reported: RFC 4006 5.6.2, 5.6.3). */
+bool gy_charged(struct agw_ctx *ctx, struct gy_rg *r, uint64_t *charged, int64_t *remaining,
+                uint64_t *uncharged);
 /* The UE's addresses of p that its CCRs carry in PS-Information. */
 void gy_sess_addresses(struct gy_sess *g, const struct agw_pdn *p);
 /* The MSCCs of a CCR of type (I/U/T) from the books, charged[i] being

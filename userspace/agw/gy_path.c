@@ -146,11 +146,14 @@ void gy_rg_free(struct gy_rg *r)
     r->g = g;
 }
 
-bool gy_charged(struct agw_ctx *ctx, struct gy_rg *r, uint64_t *charged, int64_t *remaining)
+bool gy_charged(struct agw_ctx *ctx, struct gy_rg *r, uint64_t *charged, int64_t *remaining,
+                uint64_t *uncharged)
 {
     struct dp_session_info info;
     if (remaining)
         *remaining = 0;
+    if (uncharged)
+        *uncharged = 0;
     if (!r->in_dp) {
         /* never in the datapath (nothing used), or its slot went with its
          * last rule (off has what it counted) */
@@ -164,6 +167,8 @@ bool gy_charged(struct agw_ctx *ctx, struct gy_rg *r, uint64_t *charged, int64_t
             *charged = r->off + info.charges[i].ul_bytes + info.charges[i].dl_bytes;
             if (remaining)
                 *remaining = info.charges[i].remaining;
+            if (uncharged)
+                *uncharged = info.uncharged[i].ul_bytes + info.uncharged[i].dl_bytes;
             return true;
         }
     return false;

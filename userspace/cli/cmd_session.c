@@ -364,6 +364,14 @@ static void print_session(const struct dp_session_info *i, bool details)
                ch->rating_group, (unsigned long long)ch->ul_bytes,
                (unsigned long long)ch->ul_pkts, (unsigned long long)ch->dl_bytes,
                (unsigned long long)ch->dl_pkts, ch->rating_group ? "" : " (no rule's rg)");
+        /* what its final-unit action let through without quota: not its
+         * usage, not reported to the OCS (docs/charging.md) */
+        const struct xepc_uncharged *un = &i->uncharged[c];
+        if (ch->flags & XEPC_CF_ONLINE)
+            printf("rg %-8u  uncharged ul %llu bytes %llu pkts, dl %llu bytes %llu pkts "
+                   "(final-unit action)\n", ch->rating_group, (unsigned long long)un->ul_bytes,
+                   (unsigned long long)un->ul_pkts, (unsigned long long)un->dl_bytes,
+                   (unsigned long long)un->dl_pkts);
     }
     printf("usage       ul %llu bytes %llu pkts (%llu dropped), dl %llu bytes %llu pkts "
            "(%llu dropped)\n",
