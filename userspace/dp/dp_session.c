@@ -1648,6 +1648,27 @@ int dp_session_add_bulk(struct dp_ctx *ctx, const struct dp_session_spec *s, siz
     return rc;
 }
 
+/* The four counters of a slot or of its xepc_uncharged twin (the same
+ * member names in both): a snapshot of src into dst, and what from counted
+ * since the snapshot snap added to to. */
+#define COUNTERS_LOAD(dst, src)                                                      \
+    do {                                                                             \
+        (dst).ul_bytes = __atomic_load_n(&(src)->ul_bytes, __ATOMIC_ACQUIRE);        \
+        (dst).ul_pkts = __atomic_load_n(&(src)->ul_pkts, __ATOMIC_ACQUIRE);          \
+        (dst).dl_bytes = __atomic_load_n(&(src)->dl_bytes, __ATOMIC_ACQUIRE);        \
+        (dst).dl_pkts = __atomic_load_n(&(src)->dl_pkts, __ATOMIC_ACQUIRE);          \
+    } while (0)
+#define COUNTER_CARRY(to, from, snap, f)                                             \
+    __atomic_fetch_add(&(to)->f, __atomic_load_n(&(from)->f, __ATOMIC_ACQUIRE) - (snap).f, \
+                       __ATOMIC_RELEASE)
+#define COUNTERS_CARRY(to, from, snap)                                               \
+    do {                                                                             \
+        COUNTER_CARRY(to, from, snap, ul_bytes);                                     \
+        COUNTER_CARRY(to, from, snap, ul_pkts);                                      \
+        COUNTER_CARRY(to, from, snap, dl_bytes);                                     \
+        COUNTER_CARRY(to, from, snap, dl_pkts);                                      \
+    } while (0)
+
 /* dp_quota_spec.keep: each new online slot whose quota asks for it takes
  * the counters, remainder and state of the old online slot of its rating
  * group (from[i] = that old slot, snap[i] what it held), before the new
@@ -1664,10 +1685,7 @@ static void keep_slots(struct dp_ctx *ctx, const struct xepc_session *old, struc
             if (!o || o->rating_group != b->charge_rg[i] || !(o->flags & XEPC_CF_ONLINE))
                 continue;
             struct xepc_charge *c = &ctx->charging[b->sess.charge_base + i];
-            snap[i].ul_bytes = __atomic_load_n(&o->ul_bytes, __ATOMIC_ACQUIRE);
-            snap[i].ul_pkts = __atomic_load_n(&o->ul_pkts, __ATOMIC_ACQUIRE);
-            snap[i].dl_bytes = __atomic_load_n(&o->dl_bytes, __ATOMIC_ACQUIRE);
-            snap[i].dl_pkts = __atomic_load_n(&o->dl_pkts, __ATOMIC_ACQUIRE);
+            COUNTERS_LOAD(snap[i], o);
             snap[i].remaining = __atomic_load_n(&o->remaining, __ATOMIC_ACQUIRE);
             snap[i].state = __atomic_load_n(&o->state, __ATOMIC_ACQUIRE);
             c->ul_bytes = snap[i].ul_bytes;
@@ -1681,10 +1699,7 @@ static void keep_slots(struct dp_ctx *ctx, const struct xepc_session *old, struc
             struct xepc_uncharged *on = unch_slot(ctx, from[i]);
             struct xepc_uncharged *nn = unch_slot(ctx, b->sess.charge_base + i);
             if (on && nn) {
-                usnap[i].ul_bytes = __atomic_load_n(&on->ul_bytes, __ATOMIC_ACQUIRE);
-                usnap[i].ul_pkts = __atomic_load_n(&on->ul_pkts, __ATOMIC_ACQUIRE);
-                usnap[i].dl_bytes = __atomic_load_n(&on->dl_bytes, __ATOMIC_ACQUIRE);
-                usnap[i].dl_pkts = __atomic_load_n(&on->dl_pkts, __ATOMIC_ACQUIRE);
+                COUNTERS_LOAD(usnap[i], on);
                 *nn = usnap[i];
             }
             break;
@@ -1702,29 +1717,14 @@ static void keep_slots_after(struct dp_ctx *ctx, const struct built *b, const ui
         if (!o)
             continue;
         struct xepc_charge *c = &ctx->charging[b->sess.charge_base + i];
-        __atomic_fetch_add(&c->ul_bytes, __atomic_load_n(&o->ul_bytes, __ATOMIC_ACQUIRE) -
-                                             snap[i].ul_bytes, __ATOMIC_RELEASE);
-        __atomic_fetch_add(&c->ul_pkts, __atomic_load_n(&o->ul_pkts, __ATOMIC_ACQUIRE) -
-                                            snap[i].ul_pkts, __ATOMIC_RELEASE);
-        __atomic_fetch_add(&c->dl_bytes, __atomic_load_n(&o->dl_bytes, __ATOMIC_ACQUIRE) -
-                                             snap[i].dl_bytes, __ATOMIC_RELEASE);
-        __atomic_fetch_add(&c->dl_pkts, __atomic_load_n(&o->dl_pkts, __ATOMIC_ACQUIRE) -
-                                            snap[i].dl_pkts, __ATOMIC_RELEASE);
+        COUNTERS_CARRY(c, o, snap[i]);
         __atomic_fetch_sub(&c->remaining, snap[i].remaining -
                                               __atomic_load_n(&o->remaining, __ATOMIC_ACQUIRE),
                            __ATOMIC_RELEASE);
         struct xepc_uncharged *on = unch_slot(ctx, from[i]);
         struct xepc_uncharged *nn = unch_slot(ctx, b->sess.charge_base + i);
-        if (!on || !nn)
-            continue;
-        __atomic_fetch_add(&nn->ul_bytes, __atomic_load_n(&on->ul_bytes, __ATOMIC_ACQUIRE) -
-                                              usnap[i].ul_bytes, __ATOMIC_RELEASE);
-        __atomic_fetch_add(&nn->ul_pkts, __atomic_load_n(&on->ul_pkts, __ATOMIC_ACQUIRE) -
-                                             usnap[i].ul_pkts, __ATOMIC_RELEASE);
-        __atomic_fetch_add(&nn->dl_bytes, __atomic_load_n(&on->dl_bytes, __ATOMIC_ACQUIRE) -
-                                              usnap[i].dl_bytes, __ATOMIC_RELEASE);
-        __atomic_fetch_add(&nn->dl_pkts, __atomic_load_n(&on->dl_pkts, __ATOMIC_ACQUIRE) -
-                                             usnap[i].dl_pkts, __ATOMIC_RELEASE);
+        if (on && nn)
+            COUNTERS_CARRY(nn, on, usnap[i]);
     }
 }
 
