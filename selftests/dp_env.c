@@ -35,7 +35,8 @@ static int set_sizes(struct bpf_object *obj)
 			err |= bpf_map__set_max_entries(m, 64);
 		else if (!strcmp(n, XEPC_MAP_METERS))
 			err |= bpf_map__set_max_entries(m, 256);
-		else if (!strcmp(n, XEPC_MAP_CHARGING))
+		else if (!strcmp(n, XEPC_MAP_CHARGING) ||
+			 !strcmp(n, XEPC_MAP_UNCHARGED))
 			err |= bpf_map__set_max_entries(m, 256);
 		else if (!strcmp(n, XEPC_MAP_PKTBUF))
 			err |= bpf_map__set_max_entries(m, 256 * 1024);
@@ -62,6 +63,18 @@ static int fill_tail6(struct bpf_object *obj, const char *prog, __u32 k)
 		return -ENOENT;
 	fd = bpf_program__fd(p);
 	return bpf_map_update_elem(bpf_map__fd(m), &k, &fd, 0);
+}
+
+/* An mmapable map's first len bytes, shared with the kernel; *out stays
+ * NULL (errno set) when it cannot be mapped. */
+static int map_mmap(int fd, size_t len, void **out)
+{
+	void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+	if (m == MAP_FAILED)
+		return -errno;
+	*out = m;
+	return 0;
 }
 
 static int gather(void *ctx, void *data, size_t len)
@@ -132,13 +145,12 @@ int env_open(struct test_ctx *t, struct dp_env *e)
 	e->fd_sess6 = map_fd(e->s1u->obj, XEPC_MAP_SESS6);
 	e->fd_s1u6 = map_fd(e->s1u->obj, XEPC_MAP_S1U6);
 
+	e->fd_uncharged = map_fd(e->s1u->obj, XEPC_MAP_UNCHARGED);
+	e->uncharged_len = 256 * sizeof(struct xepc_uncharged);
 	e->charging_len = 256 * sizeof(struct xepc_charge);
-	e->charging = mmap(NULL, e->charging_len, PROT_READ | PROT_WRITE,
-			   MAP_SHARED, e->fd_charging, 0);
-	if (e->charging == MAP_FAILED) {
-		e->charging = NULL;
+	if (map_mmap(e->fd_uncharged, e->uncharged_len, (void **)&e->uncharged) ||
+	    map_mmap(e->fd_charging, e->charging_len, (void **)&e->charging))
 		return -errno;
-	}
 	e->rb = ring_buffer__new(e->fd_events, gather, e, NULL);
 	if (!e->rb || ring_buffer__add(e->rb, e->fd_pktbuf, gather, e) ||
 	    ring_buffer__add(e->rb, e->fd_teid_ev, gather, e))
@@ -161,6 +173,8 @@ void env_close(struct dp_env *e)
 		ring_buffer__free(e->rb);
 	if (e->charging)
 		munmap(e->charging, e->charging_len);
+	if (e->uncharged)
+		munmap(e->uncharged, e->uncharged_len);
 	/* unpin what this env pinned (its own directory only) */
 	if (e->s1u) {
 		bpf_object__for_each_map(m, e->s1u->obj)

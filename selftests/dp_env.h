@@ -29,6 +29,9 @@ struct dp_env {
 	int fd_ue6, fd_sess6, fd_s1u6;
 	struct xepc_charge *charging;	/* mmapped xepc_charging */
 	size_t charging_len;
+	int fd_uncharged;
+	struct xepc_uncharged *uncharged; /* mmapped xepc_uncharged */
+	size_t uncharged_len;
 	/* events gathered by env_poll_events() */
 	struct ring_buffer *rb;
 	int n_events;

@@ -2,7 +2,11 @@
 /*
  * quota: online charging per (session, rating group) — exact enforcement
  * (also with two CPUs), the threshold and exhausted events, each
- * final-unit action, and the atomic refill through the mmapped map.
+ * final-unit action, and the atomic refill through the mmapped map.  What
+ * a final-unit action lets through after the final units (REDIRECT's
+ * portal traffic, RESTRICT_ACCESS's allowed flows) is counted apart in
+ * xepc_uncharged, never in the rating group's usage (RFC 4006 5.6.2,
+ * 5.6.3: the OCS granted nothing for it).
  */
 #include <pthread.h>
 #include "../dp_env.h"
@@ -145,19 +149,50 @@ void test_quota(struct test_ctx *t)
 
 	test__start_subtest(t, "fua_redirect");
 	grant(c, 0, 0, XEPC_FUA_REDIRECT);
+	memset(&e.uncharged[IDX], 0, sizeof(e.uncharged[IDX]));
 	out_len = 0;
 	ASSERT_OK(env_run_xdp(e.prog_s1u, f, len, 0, out, &out_len, &ret), "run");
 	ASSERT_EQ(ret, XDP_PASS, "passed (redirected)");
 	ASSERT_MEMEQ(out + 14 + 16, "\xc6\x33\x64\xc8", 4, "destination = portal");
 	ASSERT_TRUE(pkt_l4_csum_ok(out + 14), "UDP checksum after rewrite");
 	{
-		size_t dl = env_dl(f, "198.51.100.10", UE, 17, 2000, 1000, 20, NULL);
+		size_t dil = 0, dl = env_dl(f, "198.51.100.10", UE, 17, 2000, 1000, 20, NULL);
 
 		ASSERT_EQ(send_n(&e, e.prog_sgi, t->if_sgi, f, dl, 1, XDP_DROP), 1,
 			  "downlink from elsewhere dropped");
-		dl = env_dl(f, "198.51.100.200", UE, 17, 80, 1000, 20, NULL);
+		dl = env_dl(f, "198.51.100.200", UE, 17, 80, 1000, 20, &dil);
 		ASSERT_EQ(send_n(&e, e.prog_sgi, t->if_sgi, f, dl, 1, XDP_REDIRECT), 1,
 			  "downlink from the portal forwarded");
+		/* after the final units: nothing of it in the rating group's
+		 * used units, all of it apart */
+		ASSERT_EQ(c->ul_bytes + c->dl_bytes, 0, "portal traffic not in the rating group's usage");
+		ASSERT_EQ(c->ul_pkts + c->dl_pkts, 0, "portal packets not in its usage");
+		ASSERT_EQ(e.uncharged[IDX].ul_bytes, il, "redirected uplink counted apart (bytes)");
+		ASSERT_EQ(e.uncharged[IDX].ul_pkts, 1, "redirected uplink counted apart (packets)");
+		ASSERT_EQ(e.uncharged[IDX].dl_bytes, dil, "portal's reply counted apart (bytes)");
+		ASSERT_EQ(e.uncharged[IDX].dl_pkts, 1, "portal's reply counted apart (packets)");
+		ASSERT_EQ(c->remaining, 0, "no quota taken");
+	}
+
+	test__start_subtest(t, "fua_redirect_after_final_units");
+	{
+		/* the last 3000 bytes with REDIRECT: 3 packets charged, then the
+		 * 4th and 5th go to the portal, counted apart; a refill ends
+		 * it (the next packet charged again) */
+		len = env_ul(f, SID, UE, "198.51.100.10", 17, 1000, 2000, 1000 - 28, &il);
+		grant(c, 3000, 0, XEPC_FUA_REDIRECT);
+		memset(&e.uncharged[IDX], 0, sizeof(e.uncharged[IDX]));
+		ASSERT_EQ(send_n(&e, e.prog_s1u, 0, f, len, 5, XDP_PASS), 5, "5 pass");
+		ASSERT_EQ(c->ul_bytes, 3000, "used units = the final units, exactly");
+		ASSERT_EQ(c->ul_pkts, 3, "3 packets charged");
+		ASSERT_EQ(e.uncharged[IDX].ul_bytes, 2 * il, "2 redirected, apart");
+		ASSERT_EQ(e.uncharged[IDX].ul_pkts, 2, "2 redirected packets, apart");
+		__atomic_fetch_add(&c->remaining, 1000, __ATOMIC_SEQ_CST);
+		__atomic_fetch_and(&c->state, ~(XEPC_CS_EXHAUSTED | XEPC_CS_THRESHOLD_SENT),
+				   __ATOMIC_SEQ_CST);
+		ASSERT_EQ(send_n(&e, e.prog_s1u, 0, f, len, 1, XDP_PASS), 1, "refilled: passes");
+		ASSERT_EQ(c->ul_bytes, 4000, "and is charged again");
+		ASSERT_EQ(e.uncharged[IDX].ul_pkts, 2, "not apart");
 	}
 
 	test__start_subtest(t, "fua_restrict_always_allowed");
@@ -180,20 +215,25 @@ void test_quota(struct test_ctx *t)
 		s.ruleset_id = 1;
 		ASSERT_OK(env_session(&e, SID, &s), "session");
 		grant(c, 0, 0, XEPC_FUA_RESTRICT);
+		memset(&e.uncharged[IDX], 0, sizeof(e.uncharged[IDX]));
 		len = env_ul(f, SID, UE, "198.51.100.10", 17, 1000, 2000, 100, &il);
 		ASSERT_EQ(send_n(&e, e.prog_s1u, 0, f, len, 1, XDP_DROP), 1, "UDP restricted");
 		ASSERT_EQ(env_drops(&e, QUOTA_RESTRICTED), 1, "QUOTA_RESTRICTED");
 		gl = env_ul(g, SID, UE, "198.51.100.10", 6, 1000, 80, 100, &il);
 		ASSERT_EQ(send_n(&e, e.prog_s1u, 0, g, gl, 2, XDP_PASS), 2, "always-allowed passes");
 		ASSERT_EQ(c->remaining, 0, "and is not charged");
-		ASSERT_EQ(c->ul_pkts, 2, "but counted");
+		ASSERT_EQ(c->ul_pkts + c->ul_bytes, 0, "nor in the rating group's usage");
+		ASSERT_EQ(e.uncharged[IDX].ul_pkts, 2, "but counted apart (packets)");
+		ASSERT_EQ(e.uncharged[IDX].ul_bytes, 2 * il, "but counted apart (bytes)");
 	}
 
 	test__start_subtest(t, "offline_counts_only");
 	grant(c, 0, 0, XEPC_FUA_DROP);
+	memset(&e.uncharged[IDX], 0, sizeof(e.uncharged[IDX]));
 	c->flags = XEPC_CF_VALID;
 	ASSERT_EQ(send_n(&e, e.prog_s1u, 0, f, len, 3, XDP_PASS), 3, "no quota enforced");
 	ASSERT_EQ(c->ul_pkts, 3, "usage counted");
+	ASSERT_EQ(e.uncharged[IDX].ul_pkts, 0, "an offline slot counts nothing apart");
 out:
 	env_close(&e);
 }
