@@ -78,3 +78,11 @@ UNIT_TESTS += test_dp_rulesets
 test_dp_rulesets_SRCS := userspace/dp/tests/test_dp_rulesets.c
 test_dp_rulesets_LIBS := dp
 test_dp_rulesets_LDLIBS := -lbpf -lelf -lz
+
+# Root: what a final-unit action lets through, counted apart beside each
+# charging slot (xepc_uncharged): read back, carried, zeroed, and added by
+# dp upgrade to a datapath pinned without it.
+UNIT_TESTS += test_dp_uncharged
+test_dp_uncharged_SRCS := userspace/dp/tests/test_dp_uncharged.c
+test_dp_uncharged_LIBS := dp
+test_dp_uncharged_LDLIBS := -lbpf -lelf -lz
