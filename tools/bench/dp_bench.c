@@ -478,9 +478,9 @@ static void case_unknown(struct bench_env *e, struct pcase *c)
 static int block(struct bench_env *e, const struct opts *o, double *ul1m,
 		 double *dl1m, struct ser *bare_all)
 {
-	enum { UL64, DL64, UL1400, DL1400, ECHO, UNKNOWN, NCASE };
+	enum { UL64, DL64, UL1400, DL1400, ECHO, UNKNOWN, UL64FR, NCASE };
 	static const char *const names[NCASE] = { "ul64", "dl64", "ul1400", "dl1400",
-						  "echo", "unknown_teid" };
+						  "echo", "unknown_teid", "ul64_final_redirect" };
 	const char *n = count_str(e->n_sessions);
 	__u32 sid = e->n_sessions, ret;
 	struct pcase c[NCASE];
@@ -496,6 +496,22 @@ static int block(struct bench_env *e, const struct opts *o, double *ul1m,
 	case_dl(e, &c[DL1400], sid, 1400);
 	case_echo(e, &c[ECHO]);
 	case_unknown(e, &c[UNKNOWN]);
+	/* the same uplink after the rating group's final units with REDIRECT
+	 * (RFC 4006 5.6.2): quota exhausted, the packet sent to the portal
+	 * (routed like the PDN) and counted apart from the group's usage
+	 * (docs/datapath.md "Charging") */
+	case_ul(e, &c[UL64FR], sid, 64);
+	c[UL64FR].stat_key = XEPC_STAT_CNT(XEPC_CNT_RULE_REDIRECT);	/* every repeat */
+	{
+		struct xepc_config cfg;
+		__u32 zero = 0;
+
+		if (bpf_map_lookup_elem(e->fd_config, &zero, &cfg))
+			return -errno;
+		cfg.portal_addr = htonl(0xc63364c8);	/* 198.51.100.200 */
+		if (bpf_map_update_elem(e->fd_config, &zero, &cfg, BPF_ANY))
+			return -errno;
+	}
 	for (k = 0; k < NCASE; k++) {
 		c[k].name = names[k];
 		memset(&best[k], 0, sizeof(best[k]));
@@ -506,7 +522,21 @@ static int block(struct bench_env *e, const struct opts *o, double *ul1m,
 	o1.trials = 1;
 	for (t = 0; t < o->trials; t++) {
 		for (k = 0; k < NCASE; k++) {
-			if ((err = measure(e, &o1, &c[k], &best[k])))
+			/* the session's one slot (charge_base = sid, bench_session()) */
+			struct xepc_charge *ch = &e->charging[sid % BENCH_MAX_SESSIONS];
+
+			if (k == UL64FR) {
+				__atomic_store_n(&ch->remaining, 0, __ATOMIC_SEQ_CST);
+				ch->fua = XEPC_FUA_REDIRECT;
+				__atomic_fetch_or(&ch->state, XEPC_CS_EXHAUSTED, __ATOMIC_SEQ_CST);
+			}
+			err = measure(e, &o1, &c[k], &best[k]);
+			if (k == UL64FR) {
+				ch->fua = XEPC_FUA_DROP;
+				__atomic_store_n(&ch->remaining, 1ll << 62, __ATOMIC_SEQ_CST);
+				__atomic_fetch_and(&ch->state, ~XEPC_CS_EXHAUSTED, __ATOMIC_SEQ_CST);
+			}
+			if (err)
 				return err;
 		}
 		/* The unknown-TEID path does not change the frame, so it can

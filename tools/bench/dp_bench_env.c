@@ -117,7 +117,8 @@ static int prepare_maps(struct bpf_object *obj, struct bpf_object *share)
 		if (!strcmp(n, XEPC_MAP_SESSIONS)) /* two banks, as dp_up() */
 			err |= bpf_map__set_max_entries(m, 2 * BENCH_MAX_SESSIONS);
 		else if (!strcmp(n, XEPC_MAP_USAGE) ||
-		    !strcmp(n, XEPC_MAP_UE) || !strcmp(n, XEPC_MAP_CHARGING))
+		    !strcmp(n, XEPC_MAP_UE) || !strcmp(n, XEPC_MAP_CHARGING) ||
+		    !strcmp(n, XEPC_MAP_UNCHARGED))
 			err |= bpf_map__set_max_entries(m, BENCH_MAX_SESSIONS);
 		else if (!strcmp(n, XEPC_MAP_METERS))
 			err |= bpf_map__set_max_entries(m, 2 * BENCH_MAX_SESSIONS);
