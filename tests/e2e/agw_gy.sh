@@ -14,8 +14,12 @@
 #   rar:       an RAR 2 s in: RAA 2001 and a CCR-U FORCED_REAUTHORISATION
 #   restrict:  RESTRICT_ACCESS with a Restriction-Filter-Rule and a
 #              Filter-Id (a predefined rule of the gateway's policy section):
-#              after the final units only their source ports pass
-#   redirect:  REDIRECT: the UE's TCP to any address reaches the portal
+#              after the final units only their source ports pass; what
+#              they let through is counted apart (rg 1 uncharged) and the
+#              OCS is reported exactly the 3000 bytes it granted
+#   redirect:  REDIRECT: the UE's TCP to any address reaches the portal;
+#              the portal's exchange is counted apart, the reports add up
+#              to the 3000 bytes granted exactly (RFC 4006 5.6.2)
 #   denied:    per-MSCC 5031 RATING_FAILED: nothing passes
 #   silent:    the OCS does not answer: Tx timer, failure handling TERMINATE
 #              detaches; then CONTINUE (configured) lets traffic through and
@@ -36,7 +40,7 @@ e2e_require
 agw_require
 diam_require
 trap 'for f in "$E2E_TMP"/*.bgpid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; done; e2e_cleanup' EXIT
-tap_plan 21
+tap_plan 24
 
 e2e_topology || { not_ok "topology"; exit 1; }
 gy_config() {       # gy_config FAILURE_HANDLING
@@ -107,6 +111,13 @@ flow() {
     diam_flow "$UE_IP" "$@"
 }
 j() { diam_j "$@"; }
+# uncharged: what rating group 1's final-unit action let through, apart
+# from its usage (xepcctl session show: "rg 1 uncharged ul B ... dl B ...")
+uncharged() {
+    in_gw "$XEPCCTL" session show --ue "$UE_IP" --pin-dir "$PIN" |
+        awk '$1 == "rg" && $2 == 1 && $3 == "uncharged" { print $5 + $10; f = 1; exit }
+             END { if (!f) print "none" }'
+}
 
 # exact
 ue_up exact
@@ -174,45 +185,63 @@ check "RAR mid-session: RAA 2001 and a CCR-U FORCED_REAUTHORISATION" \
               any(m['cc_type']==2 and reasons(m)==[7] for m in ccr('$IMSI_rar'))"
 ue_down
 
-# restrict: 3000 bytes, then only UDP from the PDN's port 7000
+# restrict: 3000 bytes, then only UDP from the PDN's port 7000.  The
+# grant is filled exactly (3 datagrams, received: a datagram that found
+# no receiver would bring an ICMP error up that takes quota too)
 ue_up restrict
-flow restrict 5 1000 20 >/dev/null
+flow restrict 3 1000 20 "" 8 >/dev/null
 sleep 0.5
-a=$(flow restrict 5 500 20 7000 2)
+a=$(flow restrict 5 500 20 7000 6)
 b=$(flow restrict 5 500 20 7001 2)
 [ "$a" = "5 2500" ] && [ "$b" = "0 0" ] &&
     ok "RESTRICT_ACCESS: after the final units only the Restriction-Filter-Rule's flow passes" ||
     not_ok "restrict: allowed flow '$a' (want 5 2500), other flow '$b' (want 0 0)"
-c=$(flow restrict 5 500 20 7002 2)
+c=$(flow restrict 5 500 20 7002 6)
 [ "$c" = "5 2500" ] &&
     ok "RESTRICT_ACCESS: the Filter-Id's flows (predefined rule pdn-7002) pass too" ||
     not_ok "restrict: the Filter-Id's flow (port 7002) received '$c', wanted '5 2500'"
+un=$(uncharged)
 ue_down
+diam_j_wait "$REC" "any(m['cc_type']==3 for m in ccr('$IMSI_restrict'))" 200
+# RFC 4006 5.6.3: the OCS granted 3000 bytes and nothing for the allowed
+# flows: the 5000 bytes of ports 7000 and 7002 are not its used units
+[ "$un" = 5000 ] && j "$REC" "sum(usu(m) for m in ccr('$IMSI_restrict'))==3000" &&
+    ok "RESTRICT_ACCESS: the reports add up to the 3000 bytes granted; the 5000 bytes of the allowed flows counted apart (rg 1 uncharged)" ||
+    not_ok "restrict: rg 1 uncharged '$un' bytes (want 5000), reports: $(j "$REC" "print([usu(m) for m in ccr('$IMSI_restrict')])" 2>&1 | head -1)"
 
-# redirect: 3000 bytes, then the UE's HTTP goes to the portal
+# redirect: 3000 bytes, filled exactly as in restrict, then the UE's HTTP
+# goes to the portal
+stat0=$(agw_stat gy_uncharged_bytes)
 ue_up redirect
 UE_IF=$(ip -n "$NS_ENB" -o addr show | awk -v ip="$UE_IP" '$4 ~ "^"ip"/" {print $2; exit}')
 ip -n "$NS_ENB" rule add from "$UE_IP" table 200
 ip -n "$NS_ENB" route add default dev "$UE_IF" table 200
-flow redirect 5 1000 20 >/dev/null
+rx=$(flow redirect 3 1000 20 "" 8)
 sleep 0.5
-ip netns exec "$NS_PDN" python3 -c "
-import socket
-s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(('$PDN_ADDR', 80)); s.listen(1); s.settimeout(8)
-c,_=s.accept(); c.recv(1000); c.sendall(b'HTTP/1.0 200 OK\r\n\r\nxepc-portal\n'); c.close()" &
-echo $! >"$E2E_TMP/portal.bgpid"
-for _ in $(seq 50); do
-    [ -n "$(ip netns exec "$NS_PDN" ss -tln "( sport = :80 )" | tail -n +2)" ] && break
-    sleep 0.1
-done
+diam_portal_start
 page=$(ip netns exec "$NS_ENB" curl -s -m 5 --interface "$UE_IP" http://198.51.100.7/ 2>&1)
 [ "$page" = "xepc-portal" ] && ok "REDIRECT: the UE's HTTP to 198.51.100.7 is answered by the portal" ||
     { not_ok "redirect: got '$page'"
       in_gw "$XEPCCTL" stats --pin-dir "$PIN" | grep -iE "redirect|portal|quota|restrict" | sed 's/^/# /'
       ip netns exec "$NS_ENB" curl -v -s -m 2 --interface "$UE_IP" http://198.51.100.7/ 2>&1 | sed 's/^/# /'
       grep gy "$E2E_TMP/agwd.log" | tail -8 | sed 's/^/# /'; }
+# the portal's exchange, after the final units: apart, never reported
+un=0
+for _ in $(seq 20); do
+    un=$(uncharged)
+    [ "$un" != none ] && [ "$un" -gt 0 ] 2>/dev/null && break
+    sleep 0.1
+done
 ue_down
+diam_j_wait "$REC" "any(m['cc_type']==3 for m in ccr('$IMSI_redirect'))" 200
+[ "$page" = "xepc-portal" ] && [ "$rx" = "3 3000" ] && j "$REC" "sum(usu(m) for m in ccr('$IMSI_redirect'))==3000 and
+        [usu(m) for m in ccr('$IMSI_redirect') if m['cc_type']==3]==[0]" &&
+    ok "REDIRECT: the portal answered, and the reports add up to the 3000 bytes granted (CCR-T 0)" ||
+    not_ok "redirect: received '$rx' (want 3 3000), reports $(j "$REC" "print([(m['cc_type'],usu(m)) for m in ccr('$IMSI_redirect')])" 2>&1 | head -1), want 3000 in all"
+stat1=$(agw_stat gy_uncharged_bytes)
+[ "$un" != none ] && [ "${un:-0}" -gt 0 ] 2>/dev/null && [ "$stat1" -ge $((stat0 + un)) ] 2>/dev/null &&
+    ok "REDIRECT: the portal's $un bytes counted apart (rg 1 uncharged; gy_uncharged_bytes $stat0 -> $stat1)" ||
+    not_ok "redirect: rg 1 uncharged '$un', gy_uncharged_bytes $stat0 -> $stat1"
 
 # denied: the OCS does not rate rating group 1
 ue_up denied
@@ -263,7 +292,9 @@ for _ in $(seq 100); do
     [ "$(agw_stat gy_ccfh_continue)" -ge 1 ] && break
     sleep 0.1
 done
-got=$(flow cont 5 1000 20 "" 2)
+# the receiver waits 6 s from its start: the sender's start alone took
+# more than 2 s at load 25 (the datagrams came after it gave up)
+got=$(flow cont 5 1000 20 "" 6)
 [ "$got" = "5 5000" ] && ok "CONTINUE: after the Tx timer the traffic goes on without credit control" ||
     not_ok "continue: received '$got'"
 sleep 5
