@@ -6,7 +6,7 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/agw_lib.sh"
 e2e_require
 agw_require
-tap_plan 11
+tap_plan 12
 out=$(mktemp /tmp/xepc-demo.XXXXXX)
 trap 'rm -f "$out"' EXIT
 E2E_ID=$$ "$E2E_ROOT/tools/demo/demo.sh" >"$out" 2>&1
@@ -44,6 +44,12 @@ grep -qE "final units +REDIRECT with 0 bytes left: the UE's web request answered
     grep -qE "session end +detached, CCR-T: yes" "$out" &&
     ok "the demo's prepaid UE: REDIRECT to the portal once the volume is used, CCR-T at the detach" ||
     not_ok "the demo's final units: $(grep -E 'final units|session end' "$out" | tr -s ' ')"
+# RFC 4006 5.6.2: the portal's exchange after the final units is counted
+# apart, and the OCS is reported exactly what it granted
+grep -qE "session end +detached, CCR-T: yes, reporting 0 bytes: reported 1400000 in all = granted$" "$out" &&
+    grep -qE "portal traffic +[1-9][0-9]* bytes to and from the portal after the final units, counted apart" "$out" &&
+    ok "the demo's prepaid UE: the portal's bytes counted apart, the OCS reported exactly the 1400000 granted" ||
+    not_ok "the demo's reports after the final units: $(grep -E 'session end|portal traffic' "$out" | tr -s ' ')"
 grep -q "demo: torn down" "$out" && ! ip netns list | grep -q "xe-gw-$(printf '%x' $$ | tail -c 6)" &&
     ok "the demo tore everything down" || not_ok "the demo left something behind"
 [ $TAP_FAILED = 0 ]

@@ -340,10 +340,13 @@ run in_enb curl -s -m 10 --interface "$OCS_IP" http://198.51.100.7/ | tee "$E2E_
 portal_ok=no
 grep -q "xepc demo portal" "$E2E_TMP/portal.txt" && portal_ok=yes
 # the portal's exchange after the final units: counted by the kernel
+# apart from the rating group's usage (RFC 4006 5.6.2: the OCS granted
+# nothing for it), so the usage stays at the final units
 ocs_session >"$E2E_TMP/ocs-session2.txt"
 echo "  after the portal's page:"
-grep -E '^rg 1 +usage' "$E2E_TMP/ocs-session2.txt" | sed 's/^/    /'
+grep -E '^rg 1 +(usage|uncharged)' "$E2E_TMP/ocs-session2.txt" | sed 's/^/    /'
 read -r k2_ul k2_dl < <(awk '$1 == "rg" && $2 == 1 && $3 == "usage" {print $5, $10}' "$E2E_TMP/ocs-session2.txt")
+read -r u_ul u_dl < <(awk '$1 == "rg" && $2 == 1 && $3 == "uncharged" {print $5, $10}' "$E2E_TMP/ocs-session2.txt")
 
 # the end of the session: the UE detached, the CCR-T with the last usage
 run "$XEPCCTL" ue detach "$OCS_IMSI" --socket "$AGW_SOCK"
@@ -362,7 +365,11 @@ ocs_through=$((${k_ul:-0} + ${k_dl:-0}))
 ocs_before=$((${ocs_reported:-0} - ${ocs_final:-0}))
 ocs_agree="they agree"
 [ "$ocs_through" = "${ocs_granted:-}" ] && [ "$ocs_through" = "$ocs_before" ] || ocs_agree="they DIFFER"
-ocs_portal=$((${k2_ul:-0} + ${k2_dl:-0} - ocs_through))
+ocs_portal=$((${u_ul:-0} + ${u_dl:-0}))
+ocs_usage_after=$((${k2_ul:-0} + ${k2_dl:-0}))
+ocs_all="= granted"
+[ "${ocs_reported:-}" = "${ocs_granted:-}" ] && [ "$ocs_usage_after" = "$ocs_through" ] ||
+    ocs_all="!= granted ${ocs_granted:-?} (rg 1 usage $ocs_usage_after after the portal)"
 
 kill -INT $ENBSIM_PID 2>/dev/null
 wait $ENBSIM_PID 2>/dev/null
@@ -387,5 +394,6 @@ print("gateway demo/gw1 %s, last check-in %s, %s UEs, %s sessions, %s eNBs, conf
   OCS exchange (Gy)      CCR-I/U/T ${ocs_requests:-?}, the CCR-Us' reasons ${ocs_reasons:-?} (diamsim's record)
   prepaid volume         ${ocs_through} bytes through the kernel (ul ${k_ul:-?} + dl ${k_dl:-?}), granted ${ocs_granted:-?} in all, reported ${ocs_before} before the CCR-T: ${ocs_agree}
   final units            REDIRECT with ${k_left:-?} bytes left: the UE's web request answered by the portal: ${portal_ok}
-  session end            detached, CCR-T: $([ "${ocs_requests##*/}" = 1 ] && echo yes || echo no), reporting ${ocs_final:-?} bytes (the kernel counted ${ocs_portal} to and from the portal)
+  session end            detached, CCR-T: $([ "${ocs_requests##*/}" = 1 ] && echo yes || echo no), reporting ${ocs_final:-?} bytes: reported ${ocs_reported:-?} in all ${ocs_all}
+  portal traffic         ${ocs_portal} bytes to and from the portal after the final units, counted apart (rg 1 uncharged), not reported
 EOF
