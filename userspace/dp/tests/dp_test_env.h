@@ -107,6 +107,20 @@ static void dp_test_env_leave(const char *root)
     rmdir(root);
 }
 
+/* A root test's main: the private namespace and bpffs on root (a mkdtemp
+ * template), the TAP plan of n tests, run(root), then out again; the exit
+ * status (0 when skipped). */
+__attribute__((unused)) static int dp_test_main(char *root, int n,
+                                                void (*run)(const char *root))
+{
+    if (!dp_test_env_enter(root))
+        return 0;
+    printf("1..%d\n", n);
+    run(root);
+    dp_test_env_leave(root);
+    return n_failed ? 1 : 0;
+}
+
 /* Ethernet + IPv4 + UDP from the PDN toward the UE, 64 bytes: a downlink
  * packet for tc_ue (write it at 2 mod 4 so that its IPv4 header is
  * aligned). */

@@ -141,10 +141,5 @@ out:
 int main(void)
 {
     char root[] = "/tmp/xepc-uncharged.XXXXXX";
-    if (!dp_test_env_enter(root))
-        return 0;
-    printf("1..8\n");
-    run(root);
-    dp_test_env_leave(root);
-    return n_failed ? 1 : 0;
+    return dp_test_main(root, 8, run);
 }
