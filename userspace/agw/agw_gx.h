@@ -74,6 +74,17 @@ unsigned gx_local_defs(struct agw_ctx *ctx, const struct agw_ue *ue, const struc
                        struct diam_rule_def *defs);
 void gx_local_spec(struct agw_ctx *ctx, const struct agw_ue *ue, const struct agw_pdn *p,
                    struct dp_session_spec *s);
+/* local_quota.c: a finite rating group's allowance per day or month
+ * (docs/charging.md "Local policy"): the reservation of ul_teid's PDN
+ * connection is booked (local_quota_held); local_quota_reserve() books
+ * what is left of the period's allowance for it and returns that many
+ * bytes for the kernel's quota; local_quota_end() gives back what the
+ * kernel has left, when the PDN connection ends. */
+struct agw_rating_group;
+bool local_quota_held(struct agw_ctx *ctx, uint32_t ul_teid, uint32_t rating_group);
+uint64_t local_quota_reserve(struct agw_ctx *ctx, const char *imsi, uint32_t ul_teid,
+                             const struct agw_rating_group *g);
+void local_quota_end(struct agw_ctx *ctx, const struct agw_ue *ue, const struct agw_pdn *p);
 
 /* internal to gx_*.c */
 /* gx_monitor.c: usage monitoring (TS 29.212 4.5.17) of a Gx session */

@@ -235,6 +235,7 @@ static const struct ycfg_unit rate_units[] = {
 static const char *const directions[] = {"downlink", "uplink", "both"};
 static const char *const actions[] = {"uplink-only", "downlink-only", "pass", "drop"};
 static const char *const rg_types[] = {"metered", "unmetered", "finite", "online"};
+static const char *const periods[] = {"connection", "daily", "monthly"};
 
 /* The largest finite quota: the kernel's quotas are below 2^62 (bpf
  * XEPC_QUOTA_MAX); 1 PB is more than any volume plan. */
@@ -469,12 +470,12 @@ void agw_policy_read(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
         } else {
             YCFG_SEQ_FOREACH(c, v, it, item)
             {
-                static const char *const gk[] = {"id", "type", "quota"};
+                static const char *const gk[] = {"id", "type", "quota", "period"};
                 struct ycfg_map gm;
                 struct agw_rating_group *g = &p->rating_groups[p->n_rating_groups];
                 ycfg_pidx(ip, sizeof(ip), "policy.rating_groups", p->n_rating_groups);
                 p->n_rating_groups++;
-                if (!ycfg_map_open(c, item, ip, gk, 3, &gm))
+                if (!ycfg_map_open(c, item, ip, gk, 4, &gm))
                     continue;
                 uint64_t id = 0;
                 /* RFC 4006 8.29 Rating-Group (Unsigned32; 0 is the gateway's
@@ -496,6 +497,11 @@ void agw_policy_read(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
                     ycfg_err(c, gm.val[2], kp, "only a finite rating group has a quota");
                 else if (gm.val[2])
                     ycfg_rd_uint(c, gm.val[2], kp, 1, QUOTA_MAX, &g->quota_bytes);
+                ycfg_pj(kp, sizeof(kp), ip, "period");
+                if (gm.val[3] && g->type != AGW_RG_FINITE)
+                    ycfg_err(c, gm.val[3], kp, "only a finite rating group has a period");
+                else if (gm.val[3])
+                    YCFG_RD_ENUM(c, gm.val[3], kp, periods, g->period);
             }
         }
     }

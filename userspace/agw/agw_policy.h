@@ -70,10 +70,20 @@ enum agw_rg_type {
                                  * (its own MSCC), else metered */
 };
 
+/* What a finite rating group's quota is the allowance of (docs/charging.md
+ * "Local policy"). */
+enum agw_rg_period {
+    AGW_RG_PER_CONNECTION = 0,  /* each PDN connection's own (the default) */
+    AGW_RG_DAILY = 1,           /* the subscriber's per UTC day, all its PDN
+                                 * connections together, booked in SQLite */
+    AGW_RG_MONTHLY = 2,         /* likewise per UTC calendar month */
+};
+
 struct agw_rating_group {
     uint32_t id;                        /* RFC 4006 8.29, 1..2^32-1 */
     enum agw_rg_type type;
     uint64_t quota_bytes;               /* finite: the volume, both directions */
+    enum agw_rg_period period;          /* finite: of what it is the allowance */
 };
 
 /* What the local policy gives a PDN connection (policy.static, or its

@@ -554,7 +554,8 @@ unsigned gx_local_defs(struct agw_ctx *ctx, const struct agw_ue *ue, const struc
 /* The rating groups' semantics on the dp rules of s; a finite group's
  * quota is its full volume, or what the kernel has left of it when the
  * session exists (a rebuild must not refill it). */
-static void local_rating(struct agw_ctx *ctx, const struct agw_pdn *p, struct dp_session_spec *s)
+static void local_rating(struct agw_ctx *ctx, const struct agw_ue *ue, const struct agw_pdn *p,
+                         struct dp_session_spec *s)
 {
     const struct agw_policy *pol = &ctx->cfg->policy;
     const struct agw_config *c = ctx->cfg;
@@ -582,9 +583,18 @@ static void local_rating(struct agw_ctx *ctx, const struct agw_pdn *p, struct dp
         q->rating_group = g->id;
         q->bytes = g->quota_bytes;
         q->fua = DP_FUA_DROP;
+        bool in_kernel = false;
         for (uint32_t k = 0; have_info && k < info.n_charges; k++)
-            if (info.charges[k].rating_group == g->id && (info.charges[k].flags & XEPC_CF_ONLINE))
+            if (info.charges[k].rating_group == g->id && (info.charges[k].flags & XEPC_CF_ONLINE)) {
                 q->bytes = info.charges[k].remaining > 0 ? (uint64_t)info.charges[k].remaining : 0;
+                in_kernel = true;
+            }
+        /* a daily or monthly allowance: what is left of it this period,
+         * reserved in SQLite, unless the kernel has this connection's
+         * reservation already (local_quota.c) */
+        if (g->period != AGW_RG_PER_CONNECTION && ue && ue->imsi[0] &&
+            !(in_kernel && local_quota_held(ctx, p->ul_teid, g->id)))
+            q->bytes = local_quota_reserve(ctx, ue->imsi, p->ul_teid, g);
     }
 }
 
@@ -606,7 +616,7 @@ void gx_local_spec(struct agw_ctx *ctx, const struct agw_ue *ue, const struct ag
         return;
     }
     s->n_rules += (uint32_t)n;
-    local_rating(ctx, p, s);
+    local_rating(ctx, ue, p, s);
     LOG_INFO(ctx, "pcef", "session 0x%08x: local policy: %u PCC rule(s), %d datapath rule(s), "
              "%u quota(s)", p->ul_teid, n_defs, n, s->n_quotas);
 }
@@ -637,7 +647,7 @@ static int policy_push(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p
     }
     struct gx_sess *ls = ctx->cfg->diameter.gx.enabled ? gx_sess_find(ctx, p->ul_teid) : NULL;
     if (!ctx->cfg->diameter.gx.enabled || (ls && ls->local))
-        local_rating(ctx, p, &spec);    /* the local policy's rating groups */
+        local_rating(ctx, ue, p, &spec);    /* the local policy's rating groups */
     unsigned what = DP_MOD_POLICY;
     struct gy_carry carry;
     /* the dedicated bearers' downlink is charged to its rating group too

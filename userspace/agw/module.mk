@@ -59,7 +59,7 @@ agwd_SRCS := $(addprefix userspace/agw/, agw_ctl.c agw_diam_stats.c agw_hash.c a
                agw_metrics.c agw_stats.c emm_build.c emm_handler.c emm_paging.c emm_service.c emm_sm.c emm_transport.c esm_build.c \
                esm_handler.c pgw_session.c pgw_ipv6.c s1ap_build.c s1ap_handler.c s1ap_path.c \
                ue_context.c ue_store.c gx_build.c gx_monitor.c gx_event.c gx_handler.c gx_path.c \
-               s6a_build.c s6a_handler.c gx_policy.c \
+               s6a_build.c s6a_handler.c gx_policy.c local_quota.c \
                s1ap_handover.c s1ap_handover_build.c s1ap_reset.c s1ap_ue_mod.c \
                gy_build.c gy_handler.c gy_path.c gy_store.c ccr_journal.c \
                orc_client.c orc_path.c orc_apply.c orc_identity.c orc_policy.c orc_usage.c orc_apn.c \

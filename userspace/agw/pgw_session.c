@@ -332,6 +332,7 @@ void pgw_pdn_release(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p)
     gy_session_stop(ctx, ue, p);    /* RFC 4006 5.4, before the counters go */
     esm_bearer_release_linked(ctx, ue, p->ebi);
     orc_session_end(ctx, ue, p);    /* its last bytes for the orchestrator (agw_orc.h) */
+    local_quota_end(ctx, ue, p);    /* a daily/monthly allowance's unused part back (agw_gx.h) */
     if (p->dp_installed && ctx->dp) {
         int rc = dp_session_del(ctx->dp, p->ul_teid);
         if (rc < 0 && rc != -ENOENT) {

@@ -790,6 +790,10 @@ static const struct bad_row bad_rows[] = {
      3, 7, "policy.rating_groups[0].quota: a finite rating group needs its quota"},
     {S_TOP, "policy:\n  rating_groups:\n    - {id: 5, type: unmetered, quota: 100}\n",
      3, 39, "policy.rating_groups[0].quota: only a finite rating group has a quota"},
+    {S_TOP, "policy:\n  rating_groups:\n    - {id: 5, type: metered, period: daily}\n",
+     3, 38, "policy.rating_groups[0].period: only a finite rating group has a period"},
+    {S_TOP, "policy:\n  rating_groups:\n    - {id: 5, type: finite, quota: 1, period: weekly}\n",
+     3, 47, "policy.rating_groups[0].period: 'weekly' is not one of"},
     {S_TOP, "policy:\n  rating_groups:\n    - {id: 5, type: prepaid}\n",
      3, 21, "policy.rating_groups[0].type: 'prepaid' is not one of"},
     {S_TOP, "policy:\n  rating_groups:\n    - {id: 0, type: metered}\n",
@@ -1130,6 +1134,7 @@ static void test_policy_section(void **state)
                      "  rating_groups:\n"
                      "    - { id: 10, type: finite, quota: 500000 }\n"
                      "    - { id: 20, type: unmetered }\n"
+                     "    - { id: 30, type: finite, quota: 7, period: monthly }\n"
                      "  static: { rules: [web], base_names: [basic] }\n"
                      "  apns:\n"
                      "    - { apn: INTERNET, rules: [block] }\n", &l);
@@ -1163,8 +1168,10 @@ static void test_policy_section(void **state)
     assert_non_null(g);
     assert_int_equal(g->type, AGW_RG_FINITE);
     assert_int_equal(g->quota_bytes, 500000);
+    assert_int_equal(g->period, AGW_RG_PER_CONNECTION);     /* default */
     assert_int_equal(agw_policy_rating_group(p, 20)->type, AGW_RG_UNMETERED);
-    assert_null(agw_policy_rating_group(p, 30));
+    assert_int_equal(agw_policy_rating_group(p, 30)->period, AGW_RG_MONTHLY);
+    assert_null(agw_policy_rating_group(p, 40));
     assert_string_equal(agw_rg_type_str(AGW_RG_METERED), "metered");
     assert_int_equal(p->static_set.n_rules, 1);
     assert_int_equal(p->static_set.n_bases, 1);

@@ -1,0 +1,176 @@
+/* The local policy's finite rating groups with a period (docs/charging.md
+ * "Local policy", schema/agw/0015_local_quota.sql): the quota is the
+ * subscriber's allowance per UTC day or calendar month, shared by its PDN
+ * connections one after the other, and the books are in SQLite so that a
+ * restart neither refills nor charges it twice.
+ *
+ * A PDN connection reserves what is left of the period's allowance when
+ * its quota goes into the kernel (local_quota_reserve, from local_rating
+ * in gx_policy.c): the book's `used` grows by the whole reservation, so
+ * that nothing else can spend it, and the kernel enforces it to the byte.
+ * When the connection ends (local_quota_end, before its datapath session
+ * goes) what the kernel has left of the reservation is given back.  In
+ * between, the books do not move: a restart of the daemon with the
+ * datapath finds the reservation in local_quota_sess and the remainder in
+ * the kernel, and a policy rebuild keeps the kernel's remainder.  All of it
+ * is written in the loop iteration's transaction. */
+#include <errno.h>
+#include <sqlite3.h>
+#include <string.h>
+#include <time.h>
+
+#include "agw/agw.h"
+#include "agw/agw_db.h"
+#include "agw/agw_gx.h"
+#include "dp/dp.h"
+
+static sqlite3 *db_of(struct agw_ctx *ctx)
+{
+    return ctx->db ? ctx->db->db : NULL;
+}
+
+/* The start of the period that holds now (UTC, Unix seconds). */
+static int64_t period_start(enum agw_rg_period per, time_t now)
+{
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+    if (per == AGW_RG_MONTHLY)
+        tm.tm_mday = 1;
+    return (int64_t)timegm(&tm);
+}
+
+static int step_done(sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+bool local_quota_held(struct agw_ctx *ctx, uint32_t ul_teid, uint32_t rating_group)
+{
+    sqlite3 *db = db_of(ctx);
+    sqlite3_stmt *st;
+    if (!db || sqlite3_prepare_v2(db, "SELECT 1 FROM local_quota_sess WHERE ul_teid = ?1 AND "
+                                  "rating_group = ?2", -1, &st, NULL) != SQLITE_OK)
+        return false;
+    sqlite3_bind_int64(st, 1, ul_teid);
+    sqlite3_bind_int64(st, 2, rating_group);
+    bool held = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return held;
+}
+
+uint64_t local_quota_reserve(struct agw_ctx *ctx, const char *imsi, uint32_t ul_teid,
+                             const struct agw_rating_group *g)
+{
+    sqlite3 *db = db_of(ctx);
+    sqlite3_stmt *st;
+    int64_t per = period_start(g->period, time(NULL)), bper = per;
+    uint64_t used = 0;
+    if (!db || agw_txn_open(ctx) < 0)
+        goto fail;
+    /* a reservation of this connection the kernel no longer has (its
+     * datapath session was lost) stays booked as used: what was left of
+     * it is unknown */
+    if (sqlite3_prepare_v2(db, "DELETE FROM local_quota_sess WHERE ul_teid = ?1 AND "
+                           "rating_group = ?2", -1, &st, NULL) != SQLITE_OK)
+        goto fail;
+    sqlite3_bind_int64(st, 1, ul_teid);
+    sqlite3_bind_int64(st, 2, g->id);
+    if (step_done(st) < 0 ||
+        sqlite3_prepare_v2(db, "SELECT period, used FROM local_quota WHERE imsi = ?1 AND "
+                           "rating_group = ?2", -1, &st, NULL) != SQLITE_OK)
+        goto fail;
+    sqlite3_bind_text(st, 1, imsi, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, g->id);
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) >= per) {
+        /* this period's book (a later one if the clock went back) */
+        bper = sqlite3_column_int64(st, 0);
+        int64_t u = sqlite3_column_int64(st, 1);
+        used = u > 0 ? (uint64_t)u : 0;
+    }
+    sqlite3_finalize(st);
+    uint64_t left = g->quota_bytes > used ? g->quota_bytes - used : 0;
+    if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO local_quota (imsi, rating_group, period, "
+                           "used) VALUES (?1, ?2, ?3, ?4)", -1, &st, NULL) != SQLITE_OK)
+        goto fail;
+    sqlite3_bind_text(st, 1, imsi, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, g->id);
+    sqlite3_bind_int64(st, 3, bper);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)(used + left));
+    if (step_done(st) < 0 ||
+        sqlite3_prepare_v2(db, "INSERT INTO local_quota_sess (ul_teid, rating_group, imsi, "
+                           "period, reserved) VALUES (?1, ?2, ?3, ?4, ?5)", -1, &st,
+                           NULL) != SQLITE_OK)
+        goto fail;
+    sqlite3_bind_int64(st, 1, ul_teid);
+    sqlite3_bind_int64(st, 2, g->id);
+    sqlite3_bind_text(st, 3, imsi, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, bper);
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)left);
+    if (step_done(st) < 0)
+        goto fail;
+    LOG_INFO(ctx, "pcef", "session 0x%08x: rating group %u: %llu of %llu bytes left this %s "
+             "reserved", ul_teid, g->id, (unsigned long long)left,
+             (unsigned long long)g->quota_bytes, g->period == AGW_RG_MONTHLY ? "month" : "day");
+    return left;
+fail:
+    /* nothing can be booked: nothing is granted (the kernel drops the
+     * rating group's packets), rather than an allowance spent twice */
+    ctx->stats.db_errors++;
+    LOG_ERR(ctx, "pcef", "session 0x%08x: rating group %u: the allowance's books cannot be "
+            "written (%s): nothing granted", ul_teid, g->id, db ? sqlite3_errmsg(db) : "no db");
+    return 0;
+}
+
+void local_quota_end(struct agw_ctx *ctx, const struct agw_ue *ue, const struct agw_pdn *p)
+{
+    sqlite3 *db = db_of(ctx);
+    sqlite3_stmt *st, *up;
+    struct dp_session_info info;
+    char b[20];
+    if (!db || !p->ul_teid ||
+        sqlite3_prepare_v2(db, "SELECT rating_group, imsi, period, reserved FROM "
+                           "local_quota_sess WHERE ul_teid = ?1", -1, &st, NULL) != SQLITE_OK)
+        return;
+    sqlite3_bind_int64(st, 1, p->ul_teid);
+    bool have_info = ctx->dp && p->dp_installed && dp_session_get(ctx->dp, p->ul_teid, &info) == 0;
+    bool any = false;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        uint32_t rg = (uint32_t)sqlite3_column_int64(st, 0);
+        int64_t reserved = sqlite3_column_int64(st, 3), left = 0;
+        for (uint32_t k = 0; have_info && k < info.n_charges; k++)
+            if (info.charges[k].rating_group == rg && (info.charges[k].flags & XEPC_CF_ONLINE))
+                left = info.charges[k].remaining > 0 ? info.charges[k].remaining : 0;
+        if (left > reserved)
+            left = reserved;
+        if (!any && agw_txn_open(ctx) < 0)
+            break;
+        any = true;
+        /* given back to the period it was taken from (a later period's
+         * book starts from nothing) */
+        if (left > 0 &&
+            sqlite3_prepare_v2(db, "UPDATE local_quota SET used = MAX(used - ?4, 0) WHERE imsi = "
+                               "?1 AND rating_group = ?2 AND period = ?3", -1, &up,
+                               NULL) == SQLITE_OK) {
+            sqlite3_bind_text(up, 1, (const char *)sqlite3_column_text(st, 1), -1,
+                              SQLITE_TRANSIENT);
+            sqlite3_bind_int64(up, 2, rg);
+            sqlite3_bind_int64(up, 3, sqlite3_column_int64(st, 2));
+            sqlite3_bind_int64(up, 4, left);
+            if (step_done(up) < 0)
+                ctx->stats.db_errors++;
+        }
+        LOG_INFO(ctx, "pcef", "ue %s: session 0x%08x: rating group %u: %lld of the %lld bytes "
+                 "reserved used", ue_imsi_log(ctx, ue, b), p->ul_teid, rg,
+                 (long long)(reserved - left), (long long)reserved);
+    }
+    sqlite3_finalize(st);
+    if (any && sqlite3_prepare_v2(db, "DELETE FROM local_quota_sess WHERE ul_teid = ?1", -1, &st,
+                                  NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, p->ul_teid);
+        if (step_done(st) < 0)
+            ctx->stats.db_errors++;
+    }
+}
