@@ -21,8 +21,7 @@ source "$(dirname "$0")/diam_lib.sh"
 e2e_require
 agw_require
 diam_require
-UE_PID=""
-trap '[ -n "$UE_PID" ] && kill "$UE_PID" 2>/dev/null; diam_cleanup; e2e_cleanup' EXIT
+trap 'diam_cleanup; e2e_cleanup' EXIT
 tap_plan 10
 
 e2e_topology || { not_ok "topology"; exit 1; }
@@ -55,17 +54,8 @@ rc=$?
 AGW_SUB_APNS="internet;ims" agw_subscribers 1 >/dev/null || not_ok "subscriber import"
 
 # ue_up APN: the UE attached on APN and held (UE_IP, UE_PID)
-ue_up() {
-    rm -f "$E2E_TMP/ue.ready" "$E2E_TMP/ue.ues"
-    ip netns exec "$NS_ENB" "$ENBSIM" --mme "$S1U_ADDR" --backend "$AGW_BACKEND" \
-        --enb-addr "$ENB_ADDR" --subscribers "$E2E_TMP/subs.csv" --ues 1 --hold -1 --detach \
-        --tun --timeout 60 --apn "$1" --ready-file "$E2E_TMP/ue.ready" \
-        --ue-report "$E2E_TMP/ue.ues" >"$E2E_TMP/ue.out" 2>&1 &
-    UE_PID=$!
-    for _ in $(seq 300); do [ -s "$E2E_TMP/ue.ready" ] && break; sleep 0.1; done
-    UE_IP=$(awk '!/^#/ && $2 != "-" {print $2; exit}' "$E2E_TMP/ue.ues" 2>/dev/null)
-}
-ue_down() { kill -TERM "$UE_PID" 2>/dev/null; wait "$UE_PID" 2>/dev/null; UE_PID=""; }
+ue_up() { rm -f "$E2E_TMP/ue.ues"; diam_ue_up 60 "" "$1"; }
+ue_down() { diam_ue_down; }
 # flow SPORT COUNT: COUNT datagrams of 1000 bytes from the PDN's SPORT to
 # the UE; prints "received bytes".  The receiver waits 8 s (the sender
 # may start late on a loaded machine); the first flow of a UE is tried

@@ -20,8 +20,7 @@ e2e_require
 agw_require
 diam_require
 command -v sqlite3 >/dev/null || skip_all "sqlite3 missing"
-UE_PID=""
-trap '[ -n "$UE_PID" ] && kill "$UE_PID" 2>/dev/null; diam_cleanup; e2e_cleanup' EXIT
+trap 'diam_cleanup; e2e_cleanup' EXIT
 tap_plan 9
 
 e2e_topology || { not_ok "topology"; exit 1; }
@@ -45,17 +44,8 @@ rc=$?
     not_ok "config check: rc $rc, '$out'"
 AGW_SUB_APNS=internet agw_subscribers 1 >/dev/null || not_ok "subscriber import"
 
-ue_up() {
-    rm -f "$E2E_TMP/ue.ready" "$E2E_TMP/ue.ues"
-    ip netns exec "$NS_ENB" "$ENBSIM" --mme "$S1U_ADDR" --backend "$AGW_BACKEND" \
-        --enb-addr "$ENB_ADDR" --subscribers "$E2E_TMP/subs.csv" --ues 1 --hold -1 --detach \
-        --tun --timeout 60 --ready-file "$E2E_TMP/ue.ready" --ue-report "$E2E_TMP/ue.ues" \
-        >"$E2E_TMP/ue.out" 2>&1 &
-    UE_PID=$!
-    for _ in $(seq 300); do [ -s "$E2E_TMP/ue.ready" ] && break; sleep 0.1; done
-    UE_IP=$(awk '!/^#/ && $2 != "-" {print $2; exit}' "$E2E_TMP/ue.ues" 2>/dev/null)
-}
-ue_down() { kill -TERM "$UE_PID" 2>/dev/null; wait "$UE_PID" 2>/dev/null; UE_PID=""; }
+ue_up() { rm -f "$E2E_TMP/ue.ues"; diam_ue_up 60; }
+ue_down() { diam_ue_down; }
 # flow COUNT: COUNT datagrams of 1000 bytes from the PDN's port 7001 to the
 # UE, a receiver that waits 8 s (a loaded machine); "received bytes"
 flow() { diam_flow "$UE_IP" "$1" 1000 50 7001 8; }

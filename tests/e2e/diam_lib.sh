@@ -224,18 +224,19 @@ diam_j_wait() {
     return 1
 }
 
-# diam_ue_up [TIMEOUT [SUBS]]: one UE of SUBS (default $E2E_TMP/subs.csv)
-# attached by enbsim with a TUN device and held (UE_PID; enbsim gives up
-# after TIMEOUT s, default 60); its address in UE_IP.  diam_ue_down
-# detaches it.
+# diam_ue_up [TIMEOUT [SUBS [APN]]]: one UE of SUBS (default
+# $E2E_TMP/subs.csv; "" for that) attached by enbsim (on APN when given,
+# else the subscriber's first) with a TUN device and held (UE_PID; enbsim
+# gives up after TIMEOUT s, default 60); its address in UE_IP.
+# diam_ue_down detaches it.
 UE_PID=""
 UE_IP=""
 diam_ue_up() {
     rm -f "$E2E_TMP/ue.ready"
     ip netns exec "$NS_ENB" "$ENBSIM" --mme "$S1U_ADDR" --backend "$AGW_BACKEND" \
         --enb-addr "$ENB_ADDR" --subscribers "${2:-$E2E_TMP/subs.csv}" --ues 1 --hold -1 --detach \
-        --tun --timeout "${1:-60}" --ready-file "$E2E_TMP/ue.ready" --ue-report "$E2E_TMP/ue.ues" \
-        >"$E2E_TMP/ue.out" 2>&1 &
+        --tun --timeout "${1:-60}" ${3:+--apn "$3"} --ready-file "$E2E_TMP/ue.ready" \
+        --ue-report "$E2E_TMP/ue.ues" >"$E2E_TMP/ue.out" 2>&1 &
     UE_PID=$!
     echo "$UE_PID" >"$E2E_TMP/ue.bgpid"
     for _ in $(seq 150); do [ -s "$E2E_TMP/ue.ready" ] && break; sleep 0.1; done
