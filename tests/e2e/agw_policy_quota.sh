@@ -11,7 +11,10 @@
 #            booked (each byte once, not refilled by the restarts nor the
 #            new connection); the next connection gets the 1000 left
 #   new day: the book moved to the day before (the daemon stopped): the
-#            next connection gets the whole 5000 again
+#            next connection gets the whole 5000 again; then a connection
+#            with nothing left, the daemon stopped and the books moved a
+#            day back: started again, the running connection gets the new
+#            day's 5000 (local_quota_rollover at start)
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/agw_lib.sh"
 source "$(dirname "$0")/diam_lib.sh"
@@ -21,7 +24,7 @@ agw_require
 diam_require
 command -v sqlite3 >/dev/null || skip_all "sqlite3 missing"
 trap 'diam_cleanup; e2e_cleanup' EXIT
-tap_plan 9
+tap_plan 11
 
 e2e_topology || { not_ok "topology"; exit 1; }
 agw_config
@@ -102,5 +105,24 @@ got=$(flow 6)
 ue_down
 used=$(booked)
 [ "$used" = 5000 ] && ok "the new day's book: 5000 used" || not_ok "new day booked '$used' (want 5000)"
+agw_stop TERM
+
+# --- a new day while connected -----------------------------------------------------
+agw_start || { not_ok "xepc-agwd start (connected)"; exit 1; }
+ue_up
+got0=$(flow 1)
+agw_stop TERM
+sqlite3 "$AGW_DB" "UPDATE local_quota SET period = period - 86400;
+                   UPDATE local_quota_sess SET period = period - 86400"
+agw_start || { not_ok "xepc-agwd start (a new day while connected)"; exit 1; }
+for _ in $(seq 300); do grep -q "a new period, its allowance again" "$E2E_TMP/agwd.log" && break; sleep 0.1; done
+got=$(flow 6)
+[ "$got0" = "0 0" ] && [ "$got" = "5 5000" ] &&
+    ok "a connection that spans the day's start: nothing left before, the new day's 5000 after" ||
+    not_ok "across the day's start: before '$got0' (want 0 0), after '$got' (want 5 5000)"
+ue_down
+used=$(booked)
+[ "$used" = 5000 ] && ok "the new day's book after that connection: 5000 used" ||
+    not_ok "booked '$used' (want 5000)"
 agw_stop TERM
 exit $((TAP_FAILED > 0))

@@ -360,6 +360,7 @@ struct agw_ctx {
     ev_signal sig_term, sig_int, sig_hup;
     ev_io dp_events_io;
     ev_timer dp_poll_timer;
+    double quota_check_at;          /* ev_now of the next local_quota_rollover() */
     bool stopping;
     bool no_datapath;               /* --no-datapath: signalling only (tests) */
 };

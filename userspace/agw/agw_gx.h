@@ -85,6 +85,10 @@ bool local_quota_held(struct agw_ctx *ctx, uint32_t ul_teid, uint32_t rating_gro
 uint64_t local_quota_reserve(struct agw_ctx *ctx, const char *imsi, uint32_t ul_teid,
                              const struct agw_rating_group *g);
 void local_quota_end(struct agw_ctx *ctx, const struct agw_ue *ue, const struct agw_pdn *p);
+/* The running PDN connections whose reservation is of an earlier period
+ * get the new period's allowance (pgw_session.c's poll timer, once a
+ * minute and at start). */
+void local_quota_rollover(struct agw_ctx *ctx);
 
 /* internal to gx_*.c */
 /* gx_monitor.c: usage monitoring (TS 29.212 4.5.17) of a Gx session */

@@ -174,3 +174,53 @@ void local_quota_end(struct agw_ctx *ctx, const struct agw_ue *ue, const struct 
             ctx->stats.db_errors++;
     }
 }
+
+/* A new day or month for the running PDN connections that reserved from
+ * an earlier period: their reservation goes (what the kernel has left of
+ * it is not given back, that period is over) and their policy is written
+ * again, local_rating() reserving from the new period's allowance.  Run
+ * from the datapath's poll timer once a minute, the first time at start
+ * (a restart across the period's start). */
+void local_quota_rollover(struct agw_ctx *ctx)
+{
+    sqlite3 *db = db_of(ctx);
+    sqlite3_stmt *st;
+    struct { uint32_t teid, rg; } due[64];
+    size_t n = 0;
+    time_t now = time(NULL);
+    if (!db || sqlite3_prepare_v2(db, "SELECT ul_teid, rating_group, period FROM "
+                                  "local_quota_sess", -1, &st, NULL) != SQLITE_OK)
+        return;
+    while (n < sizeof(due) / sizeof(due[0]) && sqlite3_step(st) == SQLITE_ROW) {
+        uint32_t rg = (uint32_t)sqlite3_column_int64(st, 1);
+        const struct agw_rating_group *g = agw_policy_rating_group(&ctx->cfg->policy, rg);
+        if (g && g->type == AGW_RG_FINITE && g->period != AGW_RG_PER_CONNECTION &&
+            sqlite3_column_int64(st, 2) < period_start(g->period, now)) {
+            due[n].teid = (uint32_t)sqlite3_column_int64(st, 0);
+            due[n++].rg = rg;
+        }
+    }
+    sqlite3_finalize(st);
+    /* the rest (more than 64 at once) at the next run */
+    for (size_t i = 0; i < n; i++) {
+        struct agw_ue *ue = pgw_ue_by_session(ctx, due[i].teid & 0xffffff);
+        struct agw_pdn *p = NULL;
+        for (unsigned k = 0; ue && k < AGW_MAX_PDN; k++)
+            if (ue->pdn[k].state != PDN_FREE && ue->pdn[k].ul_teid == due[i].teid)
+                p = &ue->pdn[k];
+        if (agw_txn_open(ctx) < 0 ||
+            sqlite3_prepare_v2(db, "DELETE FROM local_quota_sess WHERE ul_teid = ?1 AND "
+                               "rating_group = ?2", -1, &st, NULL) != SQLITE_OK)
+            return;
+        sqlite3_bind_int64(st, 1, due[i].teid);
+        sqlite3_bind_int64(st, 2, due[i].rg);
+        if (step_done(st) < 0)
+            ctx->stats.db_errors++;
+        /* a connection gone meanwhile has nothing to refill */
+        if (!p || !p->dp_installed)
+            continue;
+        LOG_INFO(ctx, "pcef", "session 0x%08x: rating group %u: a new period, its allowance "
+                 "again", due[i].teid, due[i].rg);
+        gx_policy_refresh(ctx, ue, p);
+    }
+}

@@ -439,10 +439,14 @@ static void dp_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 static void dp_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
     struct agw_ctx *ctx = w->data;
-    (void)loop;
     (void)revents;
     /* path management and buffered-packet flushes run from the poll */
     dp_events_poll(ctx->dp, 0);
+    /* a new day or month for the local policy's allowances (agw_gx.h) */
+    if (ev_now(loop) >= ctx->quota_check_at) {
+        ctx->quota_check_at = ev_now(loop) + 60;
+        local_quota_rollover(ctx);
+    }
 }
 
 /* TS 29.281 7.2 / TS 23.007 20: the eNBs' GTP-U paths, probed with Echo
