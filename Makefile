@@ -84,7 +84,7 @@ MODULES := $(sort $(wildcard */module.mk */*/module.mk */*/*/module.mk))
 include $(MODULES)
 
 .PHONY: all deps test unit-tests bench demo install clean fuzz fuzz-build \
-        test-build bench-build bpf help
+        test-build check-scripts bench-build bpf help
 .DEFAULT_GOAL := all
 
 # ---------------------------------------------------------------- BPF ----
@@ -192,7 +192,14 @@ deps:
 	        --no-fund --loglevel=error $$missing >/dev/null || exit 1; \
 	fi
 
-test-build: all $(TEST_PROGRAMS) $(FUZZ_PROGRAMS) $(SELFTEST_PROGRAMS)
+test-build: all $(TEST_PROGRAMS) $(FUZZ_PROGRAMS) $(SELFTEST_PROGRAMS) check-scripts
+
+# prove execs each script; a test added without its x bit would fail only at
+# the end of the run (after every other test), so refuse it up front.
+check-scripts:
+	$(Q)bad=0; for t in $(SCRIPT_TESTS); do \
+	    [ -x $$t ] || { echo "check-scripts: $$t is not executable (chmod +x, git add)"; bad=1; }; \
+	done; exit $$bad
 
 # Every test speaks TAP; prove runs them all and prints the summary.  Unit
 # tests first (fast, no privileges), then the fuzzers briefly, then the
