@@ -72,6 +72,9 @@ struct dp_session_spec;
 struct diam_rule_def;
 unsigned gx_local_defs(struct agw_ctx *ctx, const struct agw_ue *ue, const struct agw_pdn *p,
                        struct diam_rule_def *defs);
+/* Are the local policy's rules (and rating groups) those of p: no Gx, or
+ * its Gx session went on with them (CONTINUE)? */
+bool gx_local_in_force(struct agw_ctx *ctx, const struct agw_pdn *p);
 void gx_local_spec(struct agw_ctx *ctx, const struct agw_ue *ue, const struct agw_pdn *p,
                    struct dp_session_spec *s);
 /* local_quota.c: a finite rating group's allowance per day or month
@@ -89,6 +92,12 @@ void local_quota_end(struct agw_ctx *ctx, const struct agw_ue *ue, const struct 
  * get the new period's allowance (pgw_session.c's poll timer, once a
  * minute and at start). */
 void local_quota_rollover(struct agw_ctx *ctx);
+/* The kernel's QUOTA_EXHAUSTED of a local finite rating group (pgw_session.c):
+ * logged and counted; a `redirect` final_action gets its rules now
+ * (gx_policy_refresh).  local_final_check() does the same at start for
+ * the sessions whose quota ran out while the daemon was not running. */
+void local_final_event(struct agw_ctx *ctx, uint32_t ul_teid, uint32_t rating_group);
+void local_final_check(struct agw_ctx *ctx);
 
 /* internal to gx_*.c */
 /* gx_monitor.c: usage monitoring (TS 29.212 4.5.17) of a Gx session */

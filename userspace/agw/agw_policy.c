@@ -348,6 +348,91 @@ static int find_rule(const struct agw_policy *p, const char *name)
     return r ? (int)(r - p->rules) : -1;
 }
 
+/* policy.rating_groups[].final_action of a finite group (docs/charging.md
+ * "Local policy"): RFC 4006 8.35 Final-Unit-Action from the file.
+ *   drop                                  (the default)
+ *   { redirect: { address: A, port: N } } RFC 4006 5.6.2: its HTTP to the
+ *                                         portal A (the datapath has one)
+ *   { restrict: { rules: [NAMES] } }      5.6.3: only those rules' flows */
+static void rd_final(struct ycfg *c, yaml_node_t *n, const char *path, struct agw_config *cfg,
+                     struct agw_rating_group *g)
+{
+    static const char *const scalar[] = {"drop"};
+    static const char *const kinds[] = {"redirect", "restrict"};
+    struct agw_policy *p = &cfg->policy;
+    struct ycfg_map m, km;
+    char kp[YCFG_PATH_LEN], fp[YCFG_PATH_LEN];
+    if (g->type != AGW_RG_FINITE) {
+        ycfg_err(c, n, path, "only a finite rating group has a final_action");
+        return;
+    }
+    if (n->type == YAML_SCALAR_NODE) {
+        int d;
+        ycfg_rd_enum(c, n, path, scalar, 1, &d);
+        g->final_action = AGW_RG_FINAL_DROP;
+        return;
+    }
+    if (!ycfg_map_open(c, n, path, kinds, 2, &m))
+        return;
+    if (!m.val[0] == !m.val[1]) {
+        ycfg_err(c, n, path, "one of drop, redirect or restrict");
+        return;
+    }
+    if (m.val[0]) {
+        static const char *const rk[] = {"address", "port"};
+        ycfg_pj(fp, sizeof(fp), path, "redirect");
+        g->final_action = AGW_RG_FINAL_REDIRECT;
+        g->final_port = 80;
+        if (!ycfg_map_open(c, m.val[0], fp, rk, 2, &km))
+            return;
+        yaml_node_t *a = ycfg_map_need(c, &km, "address");
+        ycfg_pj(kp, sizeof(kp), fp, "address");
+        if (a && ycfg_rd_ipv4(c, a, kp, &g->final_portal)) {
+            /* the kernel has one portal address (xepc_config.portal_addr),
+             * shared with Gy's REDIRECT: every local redirect names it */
+            struct in_addr gy = cfg->diameter.gy.enabled ? cfg->diameter.gy.portal
+                                                         : (struct in_addr){0};
+            char x[INET_ADDRSTRLEN], y[INET_ADDRSTRLEN];
+            inet_ntop(AF_INET, &g->final_portal, x, sizeof(x));
+            if (!g->final_portal.s_addr)
+                ycfg_err(c, a, kp, "0.0.0.0 is no portal");
+            else if (gy.s_addr && gy.s_addr != g->final_portal.s_addr)
+                ycfg_err(c, a, kp, "%s is not diameter.gy.portal (%s): the datapath has one "
+                         "portal", x, inet_ntop(AF_INET, &gy, y, sizeof(y)));
+            for (size_t j = 0; g->final_portal.s_addr && j + 1 < p->n_rating_groups; j++) {
+                const struct agw_rating_group *o = &p->rating_groups[j];
+                if (o->final_action == AGW_RG_FINAL_REDIRECT && o->final_portal.s_addr &&
+                    o->final_portal.s_addr != g->final_portal.s_addr) {
+                    ycfg_err(c, a, kp, "%s is not rating group %u's portal (%s): the datapath "
+                             "has one portal", x, o->id,
+                             inet_ntop(AF_INET, &o->final_portal, y, sizeof(y)));
+                    break;
+                }
+            }
+        }
+        if (km.val[1])
+            YCFG_RD_UINT(c, km.val[1], ycfg_pj(kp, sizeof(kp), fp, "port"), 1, 65535,
+                         g->final_port);
+        return;
+    }
+    static const char *const sk[] = {"rules"};
+    ycfg_pj(fp, sizeof(fp), path, "restrict");
+    g->final_action = AGW_RG_FINAL_RESTRICT;
+    if (!ycfg_map_open(c, m.val[1], fp, sk, 1, &km))
+        return;
+    yaml_node_t *rl = ycfg_map_need(c, &km, "rules");
+    if (!rl)
+        return;
+    ycfg_pj(kp, sizeof(kp), fp, "rules");
+    uint16_t idx[AGW_BASE_MAX_RULES];
+    size_t k = rd_names(c, rl, kp, "rule of policy.rules", p, find_rule, idx, AGW_BASE_MAX_RULES);
+    if (rl->type == YAML_SEQUENCE_NODE && !ycfg_seq_len(rl))
+        ycfg_err(c, rl, kp, "restrict names at least one rule (else: drop)");
+    for (size_t i = 0; i < k; i++)
+        snprintf(g->final_rules[i], sizeof(g->final_rules[i]), "%s", p->rules[idx[i]].name);
+    g->n_final_rules = (unsigned)k;
+}
+
 static int find_base(const struct agw_policy *p, const char *name)
 {
     const struct agw_base_name *b = agw_policy_base(p, name);
@@ -470,12 +555,13 @@ void agw_policy_read(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
         } else {
             YCFG_SEQ_FOREACH(c, v, it, item)
             {
-                static const char *const gk[] = {"id", "type", "quota", "period"};
+                static const char *const gk[] = {"id", "type", "quota", "period",
+                                                  "final_action"};
                 struct ycfg_map gm;
                 struct agw_rating_group *g = &p->rating_groups[p->n_rating_groups];
                 ycfg_pidx(ip, sizeof(ip), "policy.rating_groups", p->n_rating_groups);
                 p->n_rating_groups++;
-                if (!ycfg_map_open(c, item, ip, gk, 4, &gm))
+                if (!ycfg_map_open(c, item, ip, gk, 5, &gm))
                     continue;
                 uint64_t id = 0;
                 /* RFC 4006 8.29 Rating-Group (Unsigned32; 0 is the gateway's
@@ -502,6 +588,8 @@ void agw_policy_read(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
                     ycfg_err(c, gm.val[3], kp, "only a finite rating group has a period");
                 else if (gm.val[3])
                     YCFG_RD_ENUM(c, gm.val[3], kp, periods, g->period);
+                if (gm.val[4] && t)
+                    rd_final(c, gm.val[4], ycfg_pj(kp, sizeof(kp), ip, "final_action"), cfg, g);
             }
         }
     }

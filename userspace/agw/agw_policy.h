@@ -19,6 +19,7 @@
 #ifndef XEPC_AGW_POLICY_H
 #define XEPC_AGW_POLICY_H
 
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -79,11 +80,27 @@ enum agw_rg_period {
     AGW_RG_MONTHLY = 2,         /* likewise per UTC calendar month */
 };
 
+/* What the kernel does with a finite rating group's traffic once its quota
+ * is used (docs/charging.md "Local policy"): the final-unit actions of
+ * RFC 4006 8.35 that Gy's Final-Unit-Indication brings, here from the
+ * configuration. */
+enum agw_rg_final {
+    AGW_RG_FINAL_DROP = 0,      /* its packets dropped (the default) */
+    AGW_RG_FINAL_REDIRECT = 1,  /* its HTTP (TCP to final_port) to the
+                                 * datapath's portal, the rest dropped */
+    AGW_RG_FINAL_RESTRICT = 2,  /* only the flows of final_rules pass */
+};
+
 struct agw_rating_group {
     uint32_t id;                        /* RFC 4006 8.29, 1..2^32-1 */
     enum agw_rg_type type;
     uint64_t quota_bytes;               /* finite: the volume, both directions */
     enum agw_rg_period period;          /* finite: of what it is the allowance */
+    enum agw_rg_final final_action;     /* finite: once the quota is used */
+    struct in_addr final_portal;        /* redirect: the portal (IPv4) */
+    uint16_t final_port;                /* redirect: the HTTP port (80) */
+    unsigned n_final_rules;             /* restrict: names of policy.rules */
+    char final_rules[AGW_BASE_MAX_RULES][AGW_PCC_NAME_MAX];
 };
 
 /* What the local policy gives a PDN connection (policy.static, or its

@@ -102,7 +102,8 @@
     X(orc_sync_rejected, "Configuration objects from the orchestrator skipped (not applicable here)") \
     X(orc_policy_not_enforced, "Orchestrator policy objects not enforced at a reload (logged with the reason)") \
     X(orc_pool_refused, "APN pool sets from the orchestrator refused (invalid or overlapping; the pools in use stay)") \
-    X(orc_subscriber_detached, "UEs detached because the orchestrator removed or suspended them")
+    X(orc_subscriber_detached, "UEs detached because the orchestrator removed or suspended them") \
+    X(local_quota_used, "Local policy finite rating groups whose quota ran out (their final_action applies)")
 
 struct agw_stats {
 #define AGW_CNT_FIELD(n, h) uint64_t n;

@@ -551,17 +551,114 @@ unsigned gx_local_defs(struct agw_ctx *ctx, const struct agw_ue *ue, const struc
     return ctx->cfg->diameter.gx.enabled ? 0 : local_defs(ctx, ue, p, defs);
 }
 
+static bool prec_free(const struct dp_session_spec *s, uint32_t prec)
+{
+    for (uint32_t i = 0; i < s->n_rules; i++)
+        if (s->rules[i].precedence == prec)
+            return false;
+    return true;
+}
+
+/* A rule of a final-unit action: always allowed (XEPC_RF_ALWAYS_ALLOWED:
+ * it takes no quota and passes whatever the slot's state), counted on the
+ * rating group apart from its used units (xepc_uncharged) where the
+ * datapath has that count, else on none (an older datapath would count it
+ * as used units), as Gy's restriction rules (gy_handler.c).  At want when
+ * that precedence is free, else at the lowest free one (1, 2, 3 are, the
+ * PCC rules' are 4 x rank and up: gx_rules_to_dp).  NULL when no dp rule
+ * is left (the last one is Gy's). */
+static struct dp_rule_spec *final_rule_add(struct agw_ctx *ctx, struct dp_session_spec *s,
+                                           const struct dp_rule_spec *from, uint32_t rg,
+                                           uint32_t want)
+{
+    if (s->n_rules >= DP_MAX_RULES - 1)
+        return NULL;
+    uint32_t prec = want;
+    if (!prec || !prec_free(s, prec))
+        for (prec = 1; prec < UINT16_MAX - 1 && !prec_free(s, prec); prec++)
+            ;
+    struct dp_rule_spec *r = &s->rules[s->n_rules++];
+    *r = *from;
+    r->precedence = (uint16_t)prec;
+    r->always_allowed = true;
+    r->mbr_bps = 0;
+    r->burst_bytes = 0;
+    r->rating_group = ctx->dp && dp_counts_uncharged(ctx->dp) ? rg : 0;
+    return r;
+}
+
+/* RFC 4006 5.6.3 RESTRICT_ACCESS from the file: the flows of the rules
+ * final_rules names pass once g's quota is used, and take none of it (as
+ * the Filter-Ids of Gy's, always allowed from the start). */
+static void final_restrict(struct agw_ctx *ctx, const struct agw_pdn *p,
+                           const struct agw_rating_group *g, struct dp_session_spec *s)
+{
+    const struct agw_policy *pol = &ctx->cfg->policy;
+    for (unsigned i = 0; i < g->n_final_rules; i++) {
+        const struct agw_pcc_rule *pr = agw_policy_rule(pol, g->final_rules[i]);
+        if (!pr) {
+            /* orcd's policy replaced the file's and has no such rule */
+            LOG_WARN(ctx, "pcef", "session 0x%08x: rating group %u: restrict names rule '%s', "
+                     "which the policy no longer has", p->ul_teid, g->id, g->final_rules[i]);
+            continue;
+        }
+        for (unsigned f = 0; f < pr->n_flows; f++) {
+            struct dp_rule_spec r;
+            if (gx_ipfilter_parse(pr->flows[f], pr->direction, &r) < 0)
+                continue;       /* checked by the configuration */
+            r.action = DP_ACTION_PASS;
+            if (!final_rule_add(ctx, s, &r, g->id, 0)) {
+                LOG_WARN(ctx, "pcef", "session 0x%08x: rating group %u: no datapath rule left "
+                         "for rule '%s' of its restrict", p->ul_teid, g->id, pr->name);
+                return;
+            }
+        }
+    }
+}
+
+/* RFC 4006 5.6.2 REDIRECT from the file, once g's quota is used: its HTTP
+ * (TCP to final_port, uplink) to the datapath's portal, its other packets
+ * dropped (the quota's action is RESTRICT: only these rules pass).  One
+ * rule per dp rule of g that can carry such a packet, narrowed to it,
+ * just before that rule. */
+static void final_redirect(struct agw_ctx *ctx, const struct agw_pdn *p,
+                           const struct agw_rating_group *g, struct dp_session_spec *s)
+{
+    uint32_t n = s->n_rules;
+    for (uint32_t i = 0; i < n; i++) {
+        struct dp_rule_spec r = s->rules[i];
+        if (r.rating_group != g->id || r.always_allowed || r.action != DP_ACTION_PASS ||
+            r.dir == DP_DIR_DL || (r.proto && r.proto != 6) || g->final_port < r.dport_lo ||
+            g->final_port > r.dport_hi)
+            continue;
+        r.proto = 6;
+        r.dport_lo = r.dport_hi = g->final_port;
+        r.action = DP_ACTION_REDIRECT;
+        if (!final_rule_add(ctx, s, &r, g->id, s->rules[i].precedence - 1u)) {
+            LOG_WARN(ctx, "pcef", "session 0x%08x: rating group %u: no datapath rule left for "
+                     "its redirect", p->ul_teid, g->id);
+            return;
+        }
+    }
+}
+
 /* The rating groups' semantics on the dp rules of s; a finite group's
  * quota is its full volume, or what the kernel has left of it when the
- * session exists (a rebuild must not refill it). */
+ * session exists (a rebuild must not refill it: the slot goes on, with
+ * its state), and its final-unit action (policy.rating_groups[].
+ * final_action, docs/charging.md "Local policy"). */
 static void local_rating(struct agw_ctx *ctx, const struct agw_ue *ue, const struct agw_pdn *p,
                          struct dp_session_spec *s)
 {
     const struct agw_policy *pol = &ctx->cfg->policy;
     const struct agw_config *c = ctx->cfg;
     struct dp_session_info info;
+    const struct agw_rating_group *fin[DP_MAX_QUOTAS];
+    bool used_up[DP_MAX_QUOTAS];
+    unsigned n_fin = 0;
     bool have_info = ctx->dp && p->dp_installed && dp_session_get(ctx->dp, p->ul_teid, &info) == 0;
-    for (uint32_t i = 0; i < s->n_rules; i++) {
+    uint32_t n_rules = s->n_rules;
+    for (uint32_t i = 0; i < n_rules; i++) {
         struct dp_rule_spec *r = &s->rules[i];
         const struct agw_rating_group *g =
             r->rating_group ? agw_policy_rating_group(pol, r->rating_group) : NULL;
@@ -582,20 +679,42 @@ static void local_rating(struct agw_ctx *ctx, const struct agw_ue *ue, const str
         memset(q, 0, sizeof(*q));
         q->rating_group = g->id;
         q->bytes = g->quota_bytes;
-        q->fua = DP_FUA_DROP;
-        bool in_kernel = false;
+        /* RFC 4006 8.35: REDIRECT lets through only its own rules (below),
+         * so the slot's action is the restriction's */
+        q->fua = g->final_action == AGW_RG_FINAL_DROP ? DP_FUA_DROP : DP_FUA_RESTRICT;
+        bool in_kernel = false, exhausted = false;
         for (uint32_t k = 0; have_info && k < info.n_charges; k++)
             if (info.charges[k].rating_group == g->id && (info.charges[k].flags & XEPC_CF_ONLINE)) {
                 q->bytes = info.charges[k].remaining > 0 ? (uint64_t)info.charges[k].remaining : 0;
-                in_kernel = true;
+                exhausted = info.charges[k].state & XEPC_CS_EXHAUSTED;
+                in_kernel = q->keep = true;
             }
         /* a daily or monthly allowance: what is left of it this period,
          * reserved in SQLite, unless the kernel has this connection's
-         * reservation already (local_quota.c) */
+         * reservation already (local_quota.c); a new reservation is a new
+         * slot */
         if (g->period != AGW_RG_PER_CONNECTION && ue && ue->imsi[0] &&
-            !(in_kernel && local_quota_held(ctx, p->ul_teid, g->id)))
+            !(in_kernel && local_quota_held(ctx, p->ul_teid, g->id))) {
             q->bytes = local_quota_reserve(ctx, ue->imsi, p->ul_teid, g);
+            q->keep = exhausted = false;
+        }
+        if (g->final_action != AGW_RG_FINAL_DROP) {
+            fin[n_fin] = g;
+            used_up[n_fin++] = exhausted || q->bytes == 0;
+        }
     }
+    for (unsigned i = 0; i < n_fin; i++) {
+        if (fin[i]->final_action == AGW_RG_FINAL_RESTRICT)
+            final_restrict(ctx, p, fin[i], s);
+        else if (used_up[i])
+            final_redirect(ctx, p, fin[i], s);
+    }
+}
+
+bool gx_local_in_force(struct agw_ctx *ctx, const struct agw_pdn *p)
+{
+    struct gx_sess *ls = ctx->cfg->diameter.gx.enabled ? gx_sess_find(ctx, p->ul_teid) : NULL;
+    return !ctx->cfg->diameter.gx.enabled || (ls && ls->local);
 }
 
 void gx_local_spec(struct agw_ctx *ctx, const struct agw_ue *ue, const struct agw_pdn *p,

@@ -14,6 +14,7 @@
  * datapath finds the reservation in local_quota_sess and the remainder in
  * the kernel, and a policy rebuild keeps the kernel's remainder.  All of it
  * is written in the loop iteration's transaction. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <sqlite3.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include "agw/agw.h"
 #include "agw/agw_db.h"
 #include "agw/agw_gx.h"
+#include "agw/agw_policy.h"
 #include "dp/dp.h"
 
 static sqlite3 *db_of(struct agw_ctx *ctx)
@@ -222,5 +224,134 @@ void local_quota_rollover(struct agw_ctx *ctx)
         LOG_INFO(ctx, "pcef", "session 0x%08x: rating group %u: a new period, its allowance "
                  "again", due[i].teid, due[i].rg);
         gx_policy_refresh(ctx, ue, p);
+    }
+}
+
+/* ------------------------------------------------ final actions ---- */
+
+/* Has the kernel's session the rules of g's redirect (gx_policy.c,
+ * final_redirect)? */
+static bool redirect_in_force(const struct dp_session_info *info, const struct agw_rating_group *g)
+{
+    for (uint32_t i = 0; i < info->spec.n_rules; i++) {
+        const struct dp_rule_spec *r = &info->spec.rules[i];
+        if (r->always_allowed && r->action == DP_ACTION_REDIRECT && r->proto == 6 &&
+            r->dport_lo == g->final_port && (r->rating_group == g->id || !r->rating_group))
+            return true;
+    }
+    return false;
+}
+
+static struct agw_pdn *pdn_of_teid(struct agw_ctx *ctx, uint32_t ul_teid, struct agw_ue **uep)
+{
+    struct agw_ue *ue = pgw_ue_by_session(ctx, ul_teid & 0xffffff);
+    *uep = ue;
+    for (unsigned k = 0; ue && k < AGW_MAX_PDN; k++)
+        if (ue->pdn[k].state != PDN_FREE && ue->pdn[k].ul_teid == ul_teid)
+            return &ue->pdn[k];
+    return NULL;
+}
+
+/* The local finite group g of ul_teid's session: is its quota's slot in
+ * the kernel used up and its redirect not yet in force?  Then the policy
+ * is written again with it (local_rating sees the slot exhausted). */
+static void final_apply(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p,
+                        const struct agw_rating_group *g, const struct dp_session_info *info)
+{
+    if (g->final_action != AGW_RG_FINAL_REDIRECT || redirect_in_force(info, g))
+        return;
+    if (gx_policy_refresh(ctx, ue, p) < 0)
+        return;     /* logged; the group stays restricted (its HTTP dropped too) */
+    char a[INET_ADDRSTRLEN];
+    LOG_INFO(ctx, "pcef", "session 0x%08x: rating group %u: its HTTP (port %u) now to the "
+             "portal %s", p->ul_teid, g->id, g->final_port,
+             inet_ntop(AF_INET, &g->final_portal, a, sizeof(a)));
+}
+
+static const struct agw_rating_group *local_finite(struct agw_ctx *ctx, uint32_t rg)
+{
+    const struct agw_config *c = ctx->cfg;
+    const struct agw_rating_group *g = agw_policy_rating_group(&c->policy, rg);
+    if (!g || g->type != AGW_RG_FINITE || (c->diameter.gy.enabled && rg == c->diameter.gy.rating_group))
+        return NULL;
+    return g;
+}
+
+void local_final_event(struct agw_ctx *ctx, uint32_t ul_teid, uint32_t rating_group)
+{
+    static const char *const what[] = {
+        "its packets dropped",
+        "its HTTP to the portal, the rest dropped",
+        "only its restrict rules' flows pass",
+    };
+    const struct agw_rating_group *g = local_finite(ctx, rating_group);
+    struct agw_ue *ue;
+    struct agw_pdn *p = g ? pdn_of_teid(ctx, ul_teid, &ue) : NULL;
+    struct dp_session_info info;
+    /* a group the session has from a PCRF is a PCRF's (no local
+     * semantics), unless its Gx session fell back on the local policy */
+    if (!p || !p->dp_installed || !ctx->dp || !gx_local_in_force(ctx, p) ||
+        dp_session_get(ctx->dp, ul_teid, &info) < 0)
+        return;
+    ctx->stats.local_quota_used++;
+    LOG_INFO(ctx, "pcef", "session 0x%08x: rating group %u: its %llu bytes used: %s", ul_teid,
+             g->id, (unsigned long long)g->quota_bytes, what[g->final_action]);
+    final_apply(ctx, ue, p, g, &info);
+}
+
+struct final_due {
+    uint32_t teid[64], rg[64];
+    size_t n;
+    struct agw_ctx *ctx;
+};
+
+static int final_scan(const struct dp_session_info *info, void *arg)
+{
+    struct final_due *d = arg;
+    for (uint32_t k = 0; k < info->n_charges && d->n < 64; k++) {
+        const struct xepc_charge *ch = &info->charges[k];
+        const struct agw_rating_group *g = (ch->flags & XEPC_CF_ONLINE) && ch->rating_group
+                                               ? local_finite(d->ctx, ch->rating_group) : NULL;
+        if (g && g->final_action == AGW_RG_FINAL_REDIRECT &&
+            ((ch->state & XEPC_CS_EXHAUSTED) || ch->remaining <= 0) &&
+            !redirect_in_force(info, g)) {
+            d->teid[d->n] = info->spec.ul_teid;
+            d->rg[d->n++] = g->id;
+        }
+    }
+    return d->n >= 64;
+}
+
+/* At start: a quota that ran out while the daemon was not running (its
+ * event went unread) gets its redirect.  The rest (more than 64) at their
+ * next exhaustion event or policy rebuild. */
+void local_final_check(struct agw_ctx *ctx)
+{
+    struct final_due d = {.ctx = ctx};
+    bool any = false;
+    for (size_t i = 0; i < ctx->cfg->policy.n_rating_groups; i++)
+        any |= ctx->cfg->policy.rating_groups[i].final_action == AGW_RG_FINAL_REDIRECT;
+    if (!any || !ctx->dp)
+        return;
+    /* the datapath has one portal (xepc_config.portal_addr): the file's
+     * redirects name one address, diameter.gy.portal if that is set
+     * (agw_policy.c) */
+    for (size_t i = 0; i < ctx->cfg->policy.n_rating_groups; i++) {
+        const struct agw_rating_group *g = &ctx->cfg->policy.rating_groups[i];
+        if (g->final_action == AGW_RG_FINAL_REDIRECT && g->final_portal.s_addr) {
+            if (dp_portal_set(ctx->dp, g->final_portal) < 0)
+                LOG_WARN(ctx, "pcef", "redirect portal not set: %s", dp_ctx_error(ctx->dp));
+            break;
+        }
+    }
+    dp_session_foreach(ctx->dp, final_scan, &d);
+    for (size_t i = 0; i < d.n; i++) {
+        struct agw_ue *ue;
+        struct agw_pdn *p = pdn_of_teid(ctx, d.teid[i], &ue);
+        struct dp_session_info info;
+        const struct agw_rating_group *g = local_finite(ctx, d.rg[i]);
+        if (p && p->dp_installed && g && gx_local_in_force(ctx, p) &&
+            dp_session_get(ctx->dp, d.teid[i], &info) == 0)
+            final_apply(ctx, ue, p, g, &info);
     }
 }

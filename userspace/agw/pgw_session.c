@@ -422,6 +422,8 @@ static void on_dp_event(const struct dp_event *ev, void *arg)
     case XEPC_EV_QUOTA_EXHAUSTED:  /* online charging (agw_gy.h) */
         gy_quota_event(ctx, ev->u.quota.hdr.teid_local, ev->u.quota.rating_group,
                        ev->type == XEPC_EV_QUOTA_EXHAUSTED);
+        if (ev->type == XEPC_EV_QUOTA_EXHAUSTED)  /* the local policy's finite groups */
+            local_final_event(ctx, ev->u.quota.hdr.teid_local, ev->u.quota.rating_group);
         break;
     default:
         break;
@@ -444,8 +446,12 @@ static void dp_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
     dp_events_poll(ctx->dp, 0);
     /* a new day or month for the local policy's allowances (agw_gx.h) */
     if (ev_now(loop) >= ctx->quota_check_at) {
+        bool first = !ctx->quota_check_at;
         ctx->quota_check_at = ev_now(loop) + 60;
         local_quota_rollover(ctx);
+        /* and, the first time, the quotas that ran out meanwhile */
+        if (first)
+            local_final_check(ctx);
     }
 }
 

@@ -794,6 +794,31 @@ static const struct bad_row bad_rows[] = {
      3, 38, "policy.rating_groups[0].period: only a finite rating group has a period"},
     {S_TOP, "policy:\n  rating_groups:\n    - {id: 5, type: finite, quota: 1, period: weekly}\n",
      3, 47, "policy.rating_groups[0].period: 'weekly' is not one of"},
+    /* final_action (docs/charging.md "Local policy") */
+    {S_TOP, "policy:\n  rating_groups:\n    - {id: 5, type: finite, quota: 9, final_action: bounce}\n",
+     3, 53, "policy.rating_groups[0].final_action: 'bounce' is not one of"},
+    {S_TOP, "policy:\n  rating_groups:\n    - {id: 5, type: finite, quota: 9, final_action: {bounce: {}}}\n",
+     3, 54, "policy.rating_groups[0].final_action.bounce: unknown key"},
+    {S_TOP, "policy:\n  rating_groups:\n    - {id: 5, type: metered, final_action: drop}\n",
+     3, 44, "policy.rating_groups[0].final_action: only a finite rating group has a final_action"},
+    {S_TOP, "policy:\n  rating_groups:\n    - {id: 5, type: finite, quota: 9, final_action: {redirect: {port: 80}}}\n",
+     3, 64, "policy.rating_groups[0].final_action.redirect.address: required key missing"},
+    {S_TOP, "policy:\n  rating_groups:\n    - {id: 5, type: finite, quota: 9, final_action: {redirect: {address: 10.0.0.300}}}\n",
+     3, 74, "policy.rating_groups[0].final_action.redirect.address: '10.0.0.300' is not an IPv4 address"},
+    {S_TOP, "policy:\n  rating_groups:\n    - {id: 5, type: finite, quota: 9, final_action: {redirect: {address: 10.0.0.1, port: 0}}}\n",
+     3, 90, "policy.rating_groups[0].final_action.redirect.port: 0 is out of range"},
+    {S_TOP, "policy:\n  rating_groups:\n    - {id: 5, type: finite, quota: 9, final_action: {redirect: {address: 10.0.0.1}}}\n"
+            "    - {id: 6, type: finite, quota: 9, final_action: {redirect: {address: 10.0.0.2}}}\n",
+     4, 74, "policy.rating_groups[1].final_action.redirect.address: 10.0.0.2 is not rating group 5's portal (10.0.0.1)"},
+    {S_TOP, "diameter: {identity: a, realm: b, gy: {peer: p, portal: 10.0.0.9}}\n"
+            "policy:\n  rating_groups:\n    - {id: 5, type: finite, quota: 9, final_action: {redirect: {address: 10.0.0.1}}}\n",
+     4, 74, "policy.rating_groups[0].final_action.redirect.address: 10.0.0.1 is not diameter.gy.portal (10.0.0.9)"},
+    {S_TOP, "policy:\n  rating_groups:\n    - {id: 5, type: finite, quota: 9, final_action: {restrict: {rules: [nope]}}}\n",
+     3, 73, "policy.rating_groups[0].final_action.restrict.rules[0]: 'nope' is not a rule of policy.rules"},
+    {S_TOP, "policy:\n  rating_groups:\n    - {id: 5, type: finite, quota: 9, final_action: {restrict: {rules: []}}}\n",
+     3, 72, "policy.rating_groups[0].final_action.restrict.rules: restrict names at least one rule"},
+    {S_TOP, "policy:\n  rating_groups:\n    - {id: 5, type: finite, quota: 9, final_action: {restrict: {}, redirect: {address: 10.0.0.1}}}\n",
+     3, 53, "policy.rating_groups[0].final_action: one of drop, redirect or restrict"},
     {S_TOP, "policy:\n  rating_groups:\n    - {id: 5, type: prepaid}\n",
      3, 21, "policy.rating_groups[0].type: 'prepaid' is not one of"},
     {S_TOP, "policy:\n  rating_groups:\n    - {id: 0, type: metered}\n",
@@ -1134,7 +1159,13 @@ static void test_policy_section(void **state)
                      "  rating_groups:\n"
                      "    - { id: 10, type: finite, quota: 500000 }\n"
                      "    - { id: 20, type: unmetered }\n"
-                     "    - { id: 30, type: finite, quota: 7, period: monthly }\n"
+                     "    - { id: 30, type: finite, quota: 7, period: monthly,\n"
+                     "        final_action: { restrict: { rules: [block] } } }\n"
+                     "    - { id: 31, type: finite, quota: 7, period: daily,\n"
+                     "        final_action: { redirect: { address: 192.0.2.80 } } }\n"
+                     "    - { id: 32, type: finite, quota: 7,\n"
+                     "        final_action: { redirect: { address: 192.0.2.80, port: 8080 } } }\n"
+                     "    - { id: 33, type: finite, quota: 7, final_action: drop }\n"
                      "  static: { rules: [web], base_names: [basic] }\n"
                      "  apns:\n"
                      "    - { apn: INTERNET, rules: [block] }\n", &l);
@@ -1171,6 +1202,17 @@ static void test_policy_section(void **state)
     assert_int_equal(g->period, AGW_RG_PER_CONNECTION);     /* default */
     assert_int_equal(agw_policy_rating_group(p, 20)->type, AGW_RG_UNMETERED);
     assert_int_equal(agw_policy_rating_group(p, 30)->period, AGW_RG_MONTHLY);
+    assert_int_equal(g->final_action, AGW_RG_FINAL_DROP);                /* default */
+    const struct agw_rating_group *g30 = agw_policy_rating_group(p, 30);
+    assert_int_equal(g30->final_action, AGW_RG_FINAL_RESTRICT);
+    assert_int_equal(g30->n_final_rules, 1);
+    assert_string_equal(g30->final_rules[0], "block");
+    const struct agw_rating_group *g31 = agw_policy_rating_group(p, 31);
+    assert_int_equal(g31->final_action, AGW_RG_FINAL_REDIRECT);
+    assert_int_equal(g31->final_portal.s_addr, inet_addr("192.0.2.80"));
+    assert_int_equal(g31->final_port, 80);                                /* default */
+    assert_int_equal(agw_policy_rating_group(p, 32)->final_port, 8080);
+    assert_int_equal(agw_policy_rating_group(p, 33)->final_action, AGW_RG_FINAL_DROP);
     assert_null(agw_policy_rating_group(p, 40));
     assert_string_equal(agw_rg_type_str(AGW_RG_METERED), "metered");
     assert_int_equal(p->static_set.n_rules, 1);
