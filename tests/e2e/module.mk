@@ -33,4 +33,4 @@ SCRIPT_TESTS += tests/e2e/agw_orc_apn.sh tests/e2e/agw_orc_network.sh tests/e2e/
 SCRIPT_TESTS += tests/e2e/agw_diam_stop.sh tests/e2e/agw_diam_tls.sh
 # issue 11: the local policy per APN (docs/charging.md "Local policy")
 SCRIPT_TESTS += tests/e2e/agw_policy_apn.sh
-SCRIPT_TESTS += tests/e2e/agw_policy_quota.sh
+SCRIPT_TESTS += tests/e2e/agw_policy_quota.sh tests/e2e/agw_policy_final.sh
