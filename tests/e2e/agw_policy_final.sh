@@ -2,24 +2,22 @@
 # The local policy's final-unit actions (docs/charging.md "Local policy",
 # policy.rating_groups[].final_action): no Diameter, real UDP and TCP
 # through the XDP datapath.
+#   restrict: rating group 30 (3000 bytes a day; UDP from ports 7002 and
+#             7003), restricted to rule allow-7003 (port 7003, a rule of
+#             no session): exactly 3000 bytes pass, then port 7002 is
+#             dropped and port 7003 passes (5000 bytes counted apart)
 #   redirect: rating group 20 (3000 bytes a PDN connection; UDP from the
 #             PDN's port 7001 and TCP to port 80): exactly 3000 bytes pass,
-#             then the UE's HTTP to 198.51.100.7 reaches the portal (a
-#             second address of the PDN host), while the group's UDP is
-#             dropped both ways (not sent to the portal's address either,
-#             as Gy's REDIRECT would); the portal's exchange is counted
-#             apart (rg 20 uncharged). The quota runs out while the daemon
-#             is stopped: started again, it finds it (local_final_check)
-#   restrict: rating group 30 (3000 bytes a day; UDP from port 7002),
-#             restricted to rule allow-7003: 3000 bytes pass, then port
-#             7002 is dropped and port 7003 passes (5000 bytes counted
-#             apart); the same after the daemon is killed (SIGKILL) and
-#             started again; the day's book is 3000 (the allowed flow does
-#             not consume the allowance); a new connection that day: 7002
-#             dropped from the start, 7003 passes; group 20 gets its 3000
-#             again (its period is the connection), and once they are used
-#             (the kernel's exhaustion event, the daemon running) HTTP goes
-#             to the portal
+#             then (the kernel's exhaustion event) the UE's HTTP to
+#             198.51.100.7 reaches the portal (a second address of the PDN
+#             host), while the group's UDP is dropped both ways (not sent
+#             to the portal's address either, as Gy's REDIRECT would); the
+#             portal's exchange is counted apart (rg 20 uncharged)
+#   the day:  the connection ends, rg 30's book is 3000; a new connection
+#             that day: 7002 dropped from the start, 7003 passes; rg 20's
+#             new 3000 bytes used while the daemon is stopped: started
+#             again it finds that (local_final_check) and HTTP goes to the
+#             portal; killed (SIGKILL) and started again, all of it holds
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/agw_lib.sh"
 source "$(dirname "$0")/diam_lib.sh"
@@ -46,7 +44,8 @@ policy:
         flows: ["permit out 17 from $PDN_ADDR 7001 to assigned",
                 "permit out 6 from any 80 to assigned"] }
     - { name: g30, precedence: 30, rating_group: 30,
-        flows: ["permit out 17 from $PDN_ADDR 7002 to assigned"] }
+        flows: ["permit out 17 from $PDN_ADDR 7002 to assigned",
+                "permit out 17 from $PDN_ADDR 7003 to assigned"] }
     - { name: allow-7003, precedence: 40,
         flows: ["permit out 17 from $PDN_ADDR 7003 to assigned"] }
   rating_groups:
@@ -113,20 +112,18 @@ a=$(dl 7002 5)
 b=$(dl 7002 3 3)
 c=$(dl 7003 5)
 [ "$a" = "3 3000" ] && [ "$b" = "0 0" ] && [ "$c" = "5 5000" ] &&
-    ok "restrict: exactly 3000 bytes of port 7002, then it is dropped and only allow-7003's flow passes" ||
+    ok "restrict: exactly 3000 bytes of the group, then port 7002 is dropped and only allow-7003's flow passes" ||
     not_ok "restrict: 7002 '$a' (want 3 3000), then '$b' (want 0 0), 7003 '$c' (want 5 5000)"
 u=$(rg_val 30 usage) n=$(rg_val 30 uncharged)
 [ "$u" = 3000 ] && [ "$n" = 5000 ] && ok "restrict: rg 30 used 3000, the allowed 5000 bytes counted apart" ||
     not_ok "restrict: rg 30 usage '$u' (want 3000), uncharged '$n' (want 5000)"
 
-# --- redirect (per connection), the quota used up while the daemon is stopped --
-agw_stop TERM
+# --- redirect (per connection): the kernel's exhaustion event -----------------
 a=$(dl 7001 5)
-agw_start || { not_ok "xepc-agwd start"; exit 1; }
-for _ in $(seq 100); do grep -q "rating group 20: its HTTP (port 80) now to the portal" "$E2E_TMP/agwd.log" && break; sleep 0.1; done
+for _ in $(seq 50); do grep -q "rating group 20: its HTTP (port 80) now to the portal" "$E2E_TMP/agwd.log" && break; sleep 0.1; done
 page=$(http)
 [ "$a" = "3 3000" ] && [ "$page" = "xepc-portal" ] &&
-    ok "redirect: exactly 3000 bytes pass (daemon stopped); started again, the UE's HTTP to 198.51.100.7 reaches the portal" ||
+    ok "redirect: exactly 3000 bytes of the group pass, then the UE's HTTP to 198.51.100.7 reaches the portal" ||
     { not_ok "redirect: 7001 '$a' (want 3 3000), HTTP got '$page' (want xepc-portal)"
       grep pcef "$E2E_TMP/agwd.log" | tail -5 | sed 's/^/# /'; }
 b=$(dl 7001 3 3)
@@ -139,36 +136,38 @@ u=$(rg_val 20 usage) n=$(rg_val 20 uncharged)
 [ "$u" = 3000 ] && [ "$n" != none ] && [ "$n" -gt 0 ] 2>/dev/null &&
     ok "redirect: rg 20 used 3000, the portal's $n bytes counted apart" ||
     not_ok "redirect: rg 20 usage '$u' (want 3000), uncharged '$n' (want > 0)"
-check "the exhausted quotas are counted (local_quota_used)" test "$(agw_stat local_quota_used)" -ge 1
-
-# --- both across a SIGKILL -----------------------------------------------------
-agw_stop KILL
-agw_start || { not_ok "xepc-agwd start after SIGKILL"; exit 1; }
-page=$(http)
-b=$(dl 7002 2 3)
-c=$(dl 7003 2)
-[ "$page" = "xepc-portal" ] && [ "$b" = "0 0" ] && [ "$c" = "2 2000" ] &&
-    ok "killed and started again: HTTP still to the portal, 7002 dropped, 7003 passes" ||
-    not_ok "after SIGKILL: HTTP '$page', 7002 '$b' (want 0 0), 7003 '$c' (want 2 2000)"
+check "the exhausted quotas are counted (local_quota_used)" test "$(agw_stat local_quota_used)" -ge 2
 diam_ue_down
 used=$(booked)
-[ "$used" = 3000 ] && ok "the day's book of rg 30: 3000 (what passed after it is not charged to it)" ||
-    not_ok "rg 30 booked '$used' (want 3000)"
+[ "$used" = 3000 ] && [ "$(sqlite3 "$AGW_DB" "SELECT COUNT(*) FROM local_quota_sess")" = 0 ] &&
+    ok "the connection ended: the day's book of rg 30 is 3000 (what passed after the quota is not charged to it)" ||
+    not_ok "rg 30 booked '$used' (want 3000), reservations left $(sqlite3 "$AGW_DB" "SELECT COUNT(*) FROM local_quota_sess")"
 
-# --- a new connection the same day --------------------------------------------
+# --- a new connection the same day, across restarts ----------------------------
 ue_up
 b=$(dl 7002 2 3)
 c=$(dl 7003 2)
 [ "$b" = "0 0" ] && [ "$c" = "2 2000" ] &&
     ok "a new connection, nothing left of the day: 7002 dropped from the start, 7003 passes" ||
     not_ok "new connection: 7002 '$b' (want 0 0), 7003 '$c' (want 2 2000)"
+# rg 20's 3000 bytes (a new connection's) used while the daemon is stopped
+agw_stop TERM
 a=$(dl 7001 5)
+agw_start || { not_ok "xepc-agwd start"; exit 1; }
 for _ in $(seq 50); do [ "$(grep -c "rating group 20: its HTTP (port 80) now to the portal" "$E2E_TMP/agwd.log")" -ge 2 ] && break; sleep 0.1; done
 page=$(http)
 [ "$a" = "3 3000" ] && [ "$page" = "xepc-portal" ] &&
-    ok "rg 20 (per connection): the new connection's 3000 bytes, then (its exhaustion event) HTTP to the portal" ||
-    not_ok "new connection: 7001 '$a' (want 3 3000), HTTP '$page' (want xepc-portal)"
-diam_ue_down
+    ok "rg 20 used up while the daemon was stopped (3000 bytes passed): started again, HTTP goes to the portal" ||
+    not_ok "across a stop: 7001 '$a' (want 3 3000), HTTP '$page' (want xepc-portal)"
+agw_stop KILL
+agw_start || { not_ok "xepc-agwd start after SIGKILL"; exit 1; }
+page=$(http)
+b=$(dl 7002 2 3)
+c=$(dl 7003 2)
+[ "$page" = "xepc-portal" ] && [ "$b" = "0 0" ] && [ "$c" = "2 2000" ] &&
+    ok "killed (SIGKILL) and started again: HTTP still to the portal, 7002 dropped, 7003 passes" ||
+    not_ok "after SIGKILL: HTTP '$page', 7002 '$b' (want 0 0), 7003 '$c' (want 2 2000)"
 check "no ASAN/UBSAN report in the daemon's log" bash -c "! grep -qE 'runtime error|AddressSanitizer' '$E2E_TMP/agwd.log'"
 agw_stop TERM
+diag "${SECONDS}s"
 exit $((TAP_FAILED > 0))
