@@ -13,7 +13,10 @@
 #             host), while the group's UDP is dropped both ways (not sent
 #             to the portal's address either, as Gy's REDIRECT would); the
 #             portal's exchange is counted apart (rg 20 uncharged)
-#   the day:  the connection ends, rg 30's book is 3000; a new connection
+#   terminate: rating group 50 (1000 bytes, UDP from port 7004): exactly
+#             1000 bytes pass, then the UE is detached (its only PDN
+#             connection) and its datapath session goes
+#   the day:  the connection ended, rg 30's book is 3000; a new connection
 #             that day: 7002 dropped from the start, 7003 passes; rg 20's
 #             new 3000 bytes used while the daemon is stopped: started
 #             again it finds that (local_final_check) and HTTP goes to the
@@ -28,7 +31,7 @@ diam_require
 command -v curl >/dev/null || skip_all "curl missing"
 command -v sqlite3 >/dev/null || skip_all "sqlite3 missing"
 trap 'for f in "$E2E_TMP"/*.bgpid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; done; diam_cleanup; e2e_cleanup' EXIT
-tap_plan 13
+tap_plan 14
 
 e2e_topology || { not_ok "topology"; exit 1; }
 # the portal, a host of its own on the PDN link: the datapath takes every
@@ -48,12 +51,15 @@ policy:
                 "permit out 17 from $PDN_ADDR 7003 to assigned"] }
     - { name: allow-7003, precedence: 40,
         flows: ["permit out 17 from $PDN_ADDR 7003 to assigned"] }
+    - { name: g50, precedence: 50, rating_group: 50,
+        flows: ["permit out 17 from $PDN_ADDR 7004 to assigned"] }
   rating_groups:
     - { id: 20, type: finite, quota: 3000,
         final_action: { redirect: { address: $PORTAL } } }
     - { id: 30, type: finite, quota: 3000, period: daily,
         final_action: { restrict: { rules: [allow-7003] } } }
-  static: { rules: [g20, g30] }
+    - { id: 50, type: finite, quota: 1000, final_action: terminate }
+  static: { rules: [g20, g30, g50] }
 EOF
 sed 's/rules: \[allow-7003\]/rules: [allow-7004]/' "$AGW_CONF" >"$E2E_TMP/bad.yaml"
 out=$("$XEPCCTL" config check "$E2E_TMP/bad.yaml" 2>&1)
@@ -137,6 +143,14 @@ u=$(rg_val 20 usage) n=$(rg_val 20 uncharged)
     ok "redirect: rg 20 used 3000, the portal's $n bytes counted apart" ||
     not_ok "redirect: rg 20 usage '$u' (want 3000), uncharged '$n' (want > 0)"
 check "the exhausted quotas are counted (local_quota_used)" test "$(agw_stat local_quota_used)" -ge 2
+# --- terminate: the PDN connection (the UE's only one) ends ------------------------
+a=$(dl 7004 3)
+for _ in $(seq 100); do grep -q "final_action terminate of EBI 5: detach (last PDN connection)" "$E2E_TMP/agwd.log" && break; sleep 0.1; done
+for _ in $(seq 100); do in_gw "$XEPCCTL" session show --ue "$UE_IP" --pin-dir "$PIN" >/dev/null 2>&1 || break; sleep 0.1; done
+[ "$a" = "1 1000" ] && grep -q "final_action terminate of EBI 5: detach (last PDN connection)" "$E2E_TMP/agwd.log" &&
+    ! in_gw "$XEPCCTL" session show --ue "$UE_IP" --pin-dir "$PIN" >/dev/null 2>&1 &&
+    ok "terminate: exactly 1000 bytes of rg 50, then the UE is detached (its only PDN connection) and its session is gone" ||
+    not_ok "terminate: 7004 '$a' (want 1 1000), $(grep -c 'final_action terminate' "$E2E_TMP/agwd.log") log line(s), session $(in_gw "$XEPCCTL" session show --ue "$UE_IP" --pin-dir "$PIN" 2>&1 | head -1)"
 diam_ue_down
 used=$(booked)
 [ "$used" = 3000 ] && [ "$(sqlite3 "$AGW_DB" "SELECT COUNT(*) FROM local_quota_sess")" = 0 ] &&

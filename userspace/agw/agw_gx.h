@@ -72,6 +72,11 @@ struct dp_session_spec;
 struct diam_rule_def;
 unsigned gx_local_defs(struct agw_ctx *ctx, const struct agw_ue *ue, const struct agw_pdn *p,
                        struct diam_rule_def *defs);
+/* The gateway ends PDN connection p (gx_handler.c): the UE's last one
+ * detaches the UE, another is deactivated with esm_cause (TS 24.301
+ * 6.4.4.2); why and detail go into the log line. */
+void gx_pdn_end(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p, uint8_t esm_cause,
+                const char *why, const char *detail);
 /* Are the local policy's rules (and rating groups) those of p: no Gx, or
  * its Gx session went on with them (CONTINUE)? */
 bool gx_local_in_force(struct agw_ctx *ctx, const struct agw_pdn *p);

@@ -351,13 +351,14 @@ static int find_rule(const struct agw_policy *p, const char *name)
 /* policy.rating_groups[].final_action of a finite group (docs/charging.md
  * "Local policy"): RFC 4006 8.35 Final-Unit-Action from the file.
  *   drop                                  (the default)
+ *   terminate                             5.6.1: the PDN connection ends
  *   { redirect: { address: A, port: N } } RFC 4006 5.6.2: its HTTP to the
  *                                         portal A (the datapath has one)
  *   { restrict: { rules: [NAMES] } }      5.6.3: only those rules' flows */
 static void rd_final(struct ycfg *c, yaml_node_t *n, const char *path, struct agw_config *cfg,
                      struct agw_rating_group *g)
 {
-    static const char *const scalar[] = {"drop"};
+    static const char *const scalar[] = {"drop", "terminate"};
     static const char *const kinds[] = {"redirect", "restrict"};
     struct agw_policy *p = &cfg->policy;
     struct ycfg_map m, km;
@@ -368,14 +369,14 @@ static void rd_final(struct ycfg *c, yaml_node_t *n, const char *path, struct ag
     }
     if (n->type == YAML_SCALAR_NODE) {
         int d;
-        ycfg_rd_enum(c, n, path, scalar, 1, &d);
-        g->final_action = AGW_RG_FINAL_DROP;
+        if (ycfg_rd_enum(c, n, path, scalar, 2, &d))
+            g->final_action = d ? AGW_RG_FINAL_TERMINATE : AGW_RG_FINAL_DROP;
         return;
     }
     if (!ycfg_map_open(c, n, path, kinds, 2, &m))
         return;
     if (!m.val[0] == !m.val[1]) {
-        ycfg_err(c, n, path, "one of drop, redirect or restrict");
+        ycfg_err(c, n, path, "one of drop, terminate, redirect or restrict");
         return;
     }
     if (m.val[0]) {

@@ -8,7 +8,9 @@
  *                        Charging-Rule-Name
  *   policy.base_names    groups of them, by Charging-Rule-Base-Name
  *   policy.rating_groups unmetered (not counted by rating group), metered
- *                        (counted), finite (a quota the kernel enforces)
+ *                        (counted), finite (a quota the kernel enforces,
+ *                        then its final_action: drop, redirect, restrict,
+ *                        terminate)
  *   policy.static        rules and base names of every PDN connection
  *                        when diameter.gx is not configured
  *   policy.apns          per APN, the rules and base names its PDN
@@ -89,6 +91,8 @@ enum agw_rg_final {
     AGW_RG_FINAL_REDIRECT = 1,  /* its HTTP (TCP to final_port) to the
                                  * datapath's portal, the rest dropped */
     AGW_RG_FINAL_RESTRICT = 2,  /* only the flows of final_rules pass */
+    AGW_RG_FINAL_TERMINATE = 3, /* the PDN connection released (the UE
+                                 * detached if it is its last) */
 };
 
 struct agw_rating_group {

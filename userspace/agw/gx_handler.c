@@ -36,8 +36,8 @@ static struct agw_pdn *pdn_of(struct agw_ctx *ctx, uint32_t teid, struct agw_ue 
  * deactivated (TS 24.301 6.4.4.2, DEACTIVATE EPS BEARER CONTEXT REQUEST
  * with esm_cause in an E-RAB Release Command), and goes when the UE
  * accepts.  The release sends the CCR-T (gx_session_stop). */
-static void pdn_end(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p, uint8_t esm_cause,
-                    const char *why, const char *detail)
+void gx_pdn_end(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p, uint8_t esm_cause,
+                const char *why, const char *detail)
 {
     char b[20];
     unsigned active = 0;
@@ -76,7 +76,7 @@ static void session_release(struct agw_ctx *ctx, uint32_t ul_teid, uint32_t caus
     snprintf(why, sizeof(why), " (Session-Release-Cause %u)", cause);
     /* 5.3.33: INSUFFICIENT_SERVER_RESOURCES (2) -> #26 insufficient
      * resources; the others -> #36 regular deactivation */
-    pdn_end(ctx, ue, p, cause == 2 ? 26 : 36, "the PCRF releases the session", why);
+    gx_pdn_end(ctx, ue, p, cause == 2 ? 26 : 36, "the PCRF releases the session", why);
 }
 
 /* The ESM cause of a PDN connection whose CCA-I carries a failure: the
@@ -115,7 +115,7 @@ static void initial_refused(struct agw_ctx *ctx, uint32_t teid, uint8_t esm_caus
     if (p->gx_wait)
         esm_gx_answered(ctx, ue, p, esm_cause);
     else
-        pdn_end(ctx, ue, p, esm_cause, "the PCRF refused the session", "");
+        gx_pdn_end(ctx, ue, p, esm_cause, "the PCRF refused the session", "");
 }
 
 /* RFC 4006 5.7 with TS 29.212 5.6.3: a CCR without a usable answer (the
@@ -168,7 +168,7 @@ static void no_answer(struct agw_ctx *ctx, uint32_t teid, char type, const char 
     }
     /* CCR-U: the PDN connection is released as the PCRF would (#36
      * regular deactivation); the CCR-T goes out */
-    pdn_end(ctx, ue, p, 36, "no answer to a CCR-U, TERMINATE: the PCRF's session ends", "");
+    gx_pdn_end(ctx, ue, p, 36, "no answer to a CCR-U, TERMINATE: the PCRF's session ends", "");
 }
 
 /* A CCA-U with a failure result (our mapping, docs/charging.md "Failure
@@ -201,7 +201,7 @@ static void update_failed(struct agw_ctx *ctx, uint32_t teid, uint32_t code, boo
         gx_sess_free(ctx, s);           /* gone at the PCRF: no CCR-T */
     gx_stats_mut(ctx)->pdn_released++;
     snprintf(why, sizeof(why), " (%s %u)", exp ? "Experimental-Result" : "Result-Code", code);
-    pdn_end(ctx, ue, p, 36, "the PCRF failed a CCR-U", why);
+    gx_pdn_end(ctx, ue, p, 36, "the PCRF failed a CCR-U", why);
 }
 
 static void on_cca(struct agw_ctx *ctx, struct diam_event *ev)

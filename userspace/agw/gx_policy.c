@@ -574,7 +574,7 @@ static struct dp_rule_spec *final_rule_add(struct agw_ctx *ctx, struct dp_sessio
     if (s->n_rules >= DP_MAX_RULES - 1)
         return NULL;
     uint32_t prec = want;
-    if (!prec || !prec_free(s, prec))
+    if (!prec || prec >= UINT16_MAX - 1 || !prec_free(s, prec))
         for (prec = 1; prec < UINT16_MAX - 1 && !prec_free(s, prec); prec++)
             ;
     struct dp_rule_spec *r = &s->rules[s->n_rules++];
@@ -681,7 +681,8 @@ static void local_rating(struct agw_ctx *ctx, const struct agw_ue *ue, const str
         q->bytes = g->quota_bytes;
         /* RFC 4006 8.35: REDIRECT lets through only its own rules (below),
          * so the slot's action is the restriction's */
-        q->fua = g->final_action == AGW_RG_FINAL_DROP ? DP_FUA_DROP : DP_FUA_RESTRICT;
+        q->fua = g->final_action == AGW_RG_FINAL_DROP || g->final_action == AGW_RG_FINAL_TERMINATE
+                     ? DP_FUA_DROP : DP_FUA_RESTRICT;
         bool in_kernel = false, exhausted = false;
         for (uint32_t k = 0; have_info && k < info.n_charges; k++)
             if (info.charges[k].rating_group == g->id && (info.charges[k].flags & XEPC_CF_ONLINE)) {
@@ -698,7 +699,7 @@ static void local_rating(struct agw_ctx *ctx, const struct agw_ue *ue, const str
             q->bytes = local_quota_reserve(ctx, ue->imsi, p->ul_teid, g);
             q->keep = exhausted = false;
         }
-        if (g->final_action != AGW_RG_FINAL_DROP) {
+        if (g->final_action == AGW_RG_FINAL_REDIRECT || g->final_action == AGW_RG_FINAL_RESTRICT) {
             fin[n_fin] = g;
             used_up[n_fin++] = exhausted || q->bytes == 0;
         }

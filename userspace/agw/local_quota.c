@@ -13,7 +13,12 @@
  * between, the books do not move: a restart of the daemon with the
  * datapath finds the reservation in local_quota_sess and the remainder in
  * the kernel, and a policy rebuild keeps the kernel's remainder.  All of it
- * is written in the loop iteration's transaction. */
+ * is written in the loop iteration's transaction.
+ *
+ * Also here: what follows a finite group's exhaustion in the kernel (its
+ * final_action, docs/charging.md "Local policy"): the log line, the
+ * counter and, for a redirect, the rebuild that brings its rules
+ * (local_final_event, local_final_check at start). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <sqlite3.h>
@@ -258,6 +263,14 @@ static struct agw_pdn *pdn_of_teid(struct agw_ctx *ctx, uint32_t ul_teid, struct
 static void final_apply(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p,
                         const struct agw_rating_group *g, const struct dp_session_info *info)
 {
+    if (g->final_action == AGW_RG_FINAL_TERMINATE) {
+        /* RFC 4006 5.6.1 TERMINATE from the file: the PDN connection's
+         * service ends (the release gives back nothing: the quota is
+         * used), #36 regular deactivation (TS 24.301 9.9.4.4) */
+        if (p->state == PDN_ACTIVE)
+            gx_pdn_end(ctx, ue, p, 36, "final_action terminate", "");
+        return;
+    }
     if (g->final_action != AGW_RG_FINAL_REDIRECT || redirect_in_force(info, g))
         return;
     if (gx_policy_refresh(ctx, ue, p) < 0)
@@ -283,6 +296,7 @@ void local_final_event(struct agw_ctx *ctx, uint32_t ul_teid, uint32_t rating_gr
         "its packets dropped",
         "its HTTP to the portal, the rest dropped",
         "only its restrict rules' flows pass",
+        "the PDN connection ends",
     };
     const struct agw_rating_group *g = local_finite(ctx, rating_group);
     struct agw_ue *ue;
@@ -312,9 +326,9 @@ static int final_scan(const struct dp_session_info *info, void *arg)
         const struct xepc_charge *ch = &info->charges[k];
         const struct agw_rating_group *g = (ch->flags & XEPC_CF_ONLINE) && ch->rating_group
                                                ? local_finite(d->ctx, ch->rating_group) : NULL;
-        if (g && g->final_action == AGW_RG_FINAL_REDIRECT &&
-            ((ch->state & XEPC_CS_EXHAUSTED) || ch->remaining <= 0) &&
-            !redirect_in_force(info, g)) {
+        if (g && ((ch->state & XEPC_CS_EXHAUSTED) || ch->remaining <= 0) &&
+            ((g->final_action == AGW_RG_FINAL_REDIRECT && !redirect_in_force(info, g)) ||
+             g->final_action == AGW_RG_FINAL_TERMINATE)) {
             d->teid[d->n] = info->spec.ul_teid;
             d->rg[d->n++] = g->id;
         }
@@ -323,14 +337,15 @@ static int final_scan(const struct dp_session_info *info, void *arg)
 }
 
 /* At start: a quota that ran out while the daemon was not running (its
- * event went unread) gets its redirect.  The rest (more than 64) at their
+ * event went unread) gets its redirect, or ends its PDN connection.  The rest (more than 64) at their
  * next exhaustion event or policy rebuild. */
 void local_final_check(struct agw_ctx *ctx)
 {
     struct final_due d = {.ctx = ctx};
     bool any = false;
     for (size_t i = 0; i < ctx->cfg->policy.n_rating_groups; i++)
-        any |= ctx->cfg->policy.rating_groups[i].final_action == AGW_RG_FINAL_REDIRECT;
+        any |= ctx->cfg->policy.rating_groups[i].final_action == AGW_RG_FINAL_REDIRECT ||
+               ctx->cfg->policy.rating_groups[i].final_action == AGW_RG_FINAL_TERMINATE;
     if (!any || !ctx->dp)
         return;
     /* the datapath has one portal (xepc_config.portal_addr): the file's

@@ -818,7 +818,7 @@ static const struct bad_row bad_rows[] = {
     {S_TOP, "policy:\n  rating_groups:\n    - {id: 5, type: finite, quota: 9, final_action: {restrict: {rules: []}}}\n",
      3, 72, "policy.rating_groups[0].final_action.restrict.rules: restrict names at least one rule"},
     {S_TOP, "policy:\n  rating_groups:\n    - {id: 5, type: finite, quota: 9, final_action: {restrict: {}, redirect: {address: 10.0.0.1}}}\n",
-     3, 53, "policy.rating_groups[0].final_action: one of drop, redirect or restrict"},
+     3, 53, "policy.rating_groups[0].final_action: one of drop, terminate, redirect or restrict"},
     {S_TOP, "policy:\n  rating_groups:\n    - {id: 5, type: prepaid}\n",
      3, 21, "policy.rating_groups[0].type: 'prepaid' is not one of"},
     {S_TOP, "policy:\n  rating_groups:\n    - {id: 0, type: metered}\n",
@@ -1166,6 +1166,7 @@ static void test_policy_section(void **state)
                      "    - { id: 32, type: finite, quota: 7,\n"
                      "        final_action: { redirect: { address: 192.0.2.80, port: 8080 } } }\n"
                      "    - { id: 33, type: finite, quota: 7, final_action: drop }\n"
+                     "    - { id: 34, type: finite, quota: 7, final_action: terminate }\n"
                      "  static: { rules: [web], base_names: [basic] }\n"
                      "  apns:\n"
                      "    - { apn: INTERNET, rules: [block] }\n", &l);
@@ -1213,6 +1214,7 @@ static void test_policy_section(void **state)
     assert_int_equal(g31->final_port, 80);                                /* default */
     assert_int_equal(agw_policy_rating_group(p, 32)->final_port, 8080);
     assert_int_equal(agw_policy_rating_group(p, 33)->final_action, AGW_RG_FINAL_DROP);
+    assert_int_equal(agw_policy_rating_group(p, 34)->final_action, AGW_RG_FINAL_TERMINATE);
     assert_null(agw_policy_rating_group(p, 40));
     assert_string_equal(agw_rg_type_str(AGW_RG_METERED), "metered");
     assert_int_equal(p->static_set.n_rules, 1);
