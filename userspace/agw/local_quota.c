@@ -17,8 +17,8 @@
  *
  * Also here: what follows a finite group's exhaustion in the kernel (its
  * final_action, docs/charging.md "Local policy"): the log line, the
- * counter and, for a redirect, the rebuild that brings its rules
- * (local_final_event, local_final_check at start). */
+ * counter, for a redirect the rebuild that brings its rules, for
+ * terminate the release (local_final_event, local_final_check at start). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <sqlite3.h>
@@ -257,9 +257,10 @@ static struct agw_pdn *pdn_of_teid(struct agw_ctx *ctx, uint32_t ul_teid, struct
     return NULL;
 }
 
-/* The local finite group g of ul_teid's session: is its quota's slot in
- * the kernel used up and its redirect not yet in force?  Then the policy
- * is written again with it (local_rating sees the slot exhausted). */
+/* The local finite group g of p, its quota used up in the kernel:
+ * terminate ends the PDN connection; a redirect not yet in force has the
+ * policy written again (local_rating sees the slot exhausted and adds its
+ * rules); drop and restrict are the kernel's alone. */
 static void final_apply(struct agw_ctx *ctx, struct agw_ue *ue, struct agw_pdn *p,
                         const struct agw_rating_group *g, const struct dp_session_info *info)
 {
@@ -337,8 +338,8 @@ static int final_scan(const struct dp_session_info *info, void *arg)
 }
 
 /* At start: a quota that ran out while the daemon was not running (its
- * event went unread) gets its redirect, or ends its PDN connection.  The rest (more than 64) at their
- * next exhaustion event or policy rebuild. */
+ * event went unread) gets its redirect, or ends its PDN connection.  The
+ * rest (more than 64) at their next policy rebuild or start. */
 void local_final_check(struct agw_ctx *ctx)
 {
     struct final_due d = {.ctx = ctx};
