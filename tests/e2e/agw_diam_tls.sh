@@ -20,6 +20,9 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/agw_lib.sh"
 source "$(dirname "$0")/diam_lib.sh"
 
+# the grant lines ("rg N granted ... in all") are at debug level: the
+# request's line is a report cycle's one info line (gy_handler.c)
+export AGW_LOG_LEVEL=debug
 e2e_require
 agw_require
 diam_require

@@ -21,6 +21,9 @@ source "$(dirname "$0")/diam_lib.sh"
 
 DIAM_GY_EXTRA="    tx_timeout: 2s
     rating_group: 1"
+# the grant lines ("rg N granted ... in all") are at debug level: the
+# request's line is a report cycle's one info line (gy_handler.c)
+export AGW_LOG_LEVEL=debug
 AGW_SUB_APNS="internet;v6" DIAM_SUBS=2 diam_gx_setup 13 gx gy
 # the second UE's IPv4v6 APN (not the default one)
 sed -i -e 's|^database:$|  - name: v6\n    pdn_type: ipv4v6\n    pool: 10.48.0.0/24\n    pool6: 2001:db8:4500::/44\ndatabase:|' \

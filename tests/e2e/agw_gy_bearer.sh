@@ -26,6 +26,9 @@ DIAM_SUBS=2
 DIAM_GY_EXTRA="    tx_timeout: 2s
     rating_group: 1
     apn: internet"
+# the grant lines ("rg N granted ... in all") are at debug level: the
+# request's line is a report cycle's one info line (gy_handler.c)
+export AGW_LOG_LEVEL=debug
 diam_gx_setup 12 gx gy
 cp "$E2E_TMP/subs.csv" "$E2E_TMP/subs_all.csv"
 IMSI1=$(awk -F, 'NR==2 {print $1}' "$E2E_TMP/subs_all.csv")

@@ -70,6 +70,9 @@ EOF
     diam_config gy
 }
 DIAM_SUBS=10
+# the grant lines ("rg N granted ... in all") are at debug level: the
+# request's line is a report cycle's one info line (gy_handler.c)
+export AGW_LOG_LEVEL=debug
 diam_gx_setup 40 gy
 gy_config terminate
 # one subscriber per case: $E2E_TMP/<case>.csv, IMSI_<case>

@@ -29,6 +29,9 @@ source "$(dirname "$0")/diam_lib.sh"
 
 DIAM_GY_EXTRA="    tx_timeout: 5s
     rating_group: 1"
+# the grant lines ("rg N granted ... in all") are at debug level: the
+# request's line is a report cycle's one info line (gy_handler.c)
+export AGW_LOG_LEVEL=debug
 diam_gx_setup 19 gx gy
 
 diam_sim_start "$E2E_TMP/ocs.jsonl" \

@@ -40,6 +40,8 @@
 #define GY_COUNTERS(X)                                                      \
     X(gy, ccr_i, "Gy CCR-I sent")                                            \
     X(gy, ccr_u, "Gy CCR-U sent")                                            \
+    X(gy, mscc_u, "Gy rating-group reports (MSCCs with a Used-Service-Unit) in the CCR-Us sent") \
+    X(gy, early, "Gy rating groups reported before their Validity-Time ended, in another group's CCR-U") \
     X(gy, ccr_t, "Gy CCR-T sent")                                            \
     X(gy, cca_ok, "Gy CCAs 2001")                                            \
     X(gy, cca_failed, "Gy CCAs with another result")                         \

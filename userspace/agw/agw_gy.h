@@ -51,6 +51,11 @@ struct agw_gy_stats {
     uint64_t ccfh_terminate, ccfh_continue;
     uint64_t uncharged_bytes;       /* let through by final-unit actions,
                                      * not reported (gy_uncharged_note()) */
+    uint64_t mscc_u;                /* rating-group reports (MSCCs with a
+                                     * USU) in the CCR-Us sent */
+    uint64_t early;                 /* of those, groups reported before
+                                     * their Validity-Time ended, joining
+                                     * another group's CCR-U */
 };
 
 /* gy_path.c */

@@ -166,6 +166,45 @@ unsigned gy_mscc_build(struct gy_sess *g, uint32_t type, const uint64_t *charged
     return n;
 }
 
+/* Why a rating group reports ahead of its Validity-Time: the request goes
+ * anyway (another group's trigger), and a group whose validity would end
+ * within the window sends a CCR-U of its own shortly after, so that two
+ * groups of one session, each re-armed by its own answer, drift apart and
+ * double the requests (docs/PERFORMANCE.md).  The window is half the
+ * group's Validity-Time plus the session's last round trip (at most
+ * another half: a late answer does not make every group join): with equal
+ * Validity-Times V and round trip r, two cycles d apart see each other's
+ * remainder min(d, V + r - d) <= (V + r) / 2 at one of their requests,
+ * so they join within one cycle whatever their phase, and are re-armed by
+ * the same answer from then on; a group of a longer Validity-Time than
+ * the others is reported at most half its validity (plus r) early, in a
+ * request that goes anyway (an MSCC, not a request).  Its Reporting-Reason
+ * is VALIDITY_TIME (TS 32.299 7.2.175): the report is the one its
+ * Validity-Time calls for (RFC 4006 8.33), moved forward; OTHER_QUOTA_TYPE
+ * is for another quota type of the same MSCC, and no value of 7.2.175
+ * names another MSCC's trigger.  A group with a trigger of its own
+ * (threshold, exhaustion, final units, a RAR) already wants, with its own
+ * reason; one in flight, final, blocked, gone or never granted does not
+ * join. */
+unsigned gy_join_due(struct gy_sess *g, const double *left, double rtt)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < GY_MAX_RG; i++) {
+        struct gy_rg *r = &g->rgs[i];
+        if (!r->rg || !r->live || r->gone || r->want || r->busy || r->final || r->blocked ||
+            !r->asked || !r->validity_s || left[i] < 0)
+            continue;
+        double half = r->validity_s / 2.0;
+        if (left[i] > half + (rtt < half ? rtt : half))
+            continue;
+        r->want = true;
+        r->want_reason = DIAM_RR_VALIDITY_TIME;
+        r->early = true;
+        n++;
+    }
+    return n;
+}
+
 /* g's request number no of type in ccr and *m, with the MSCCs of the
  * books (charged[i] is rgs[i]'s charged(); gy_mscc_build marks them);
  * settle gets what each MSCC reports, row the journal row of it
@@ -236,21 +275,26 @@ int gy_send_ccr(struct agw_ctx *ctx, struct gy_sess *g, uint32_t type)
     struct msg *m = NULL;
     if (!node)
         return -ENOTCONN;
-    for (unsigned i = 0; i < GY_MAX_RG; i++) {
-        struct gy_rg *r = &g->rgs[i];
-        uint64_t unch;
-        if (g->ending)
-            charged[i] = r->end_charged;    /* the datapath session is gone */
-        else if (r->rg && !gy_charged(ctx, r, &charged[i], NULL, &unch))
-            charged[i] = r->reported;       /* not installed yet: nothing used */
-        else if (r->rg)
-            gy_uncharged_note(ctx, r, unch);
-    }
+    if (g->ending)
+        for (unsigned i = 0; i < GY_MAX_RG; i++)
+            charged[i] = g->rgs[i].end_charged;     /* the datapath session is gone */
+    else
+        gy_charged_all(ctx, g, charged);
     if (type == DIAM_CC_INITIAL && !g->initial_done)
         g->next_no = 0;
-    /* the books are marked only once the request is certain to go: a copy */
+    /* the books are marked only once the request is certain to go: a copy
+     * (the watchers in it are not touched until then) */
     struct gy_rg save[GY_MAX_RG];
     memcpy(save, g->rgs, sizeof(save));
+    if (type == DIAM_CC_UPDATE && !g->ending) {
+        /* the groups whose Validity-Time ends soon join it (gy_join_due) */
+        double left[GY_MAX_RG];
+        for (unsigned i = 0; i < GY_MAX_RG; i++)
+            left[i] = g->rgs[i].rg && ev_is_active(&g->rgs[i].validity)
+                          ? ev_timer_remaining(ctx->loop, &g->rgs[i].validity)
+                          : -1;
+        gy_join_due(g, left, g->rtt);
+    }
     int rc = ccr_build(ctx, g, type, g->next_no, charged, &ccr, settle, &row, &m);
     unsigned tx = ctx->cfg->diameter.gy.tx_timeout_ms;
     if (!rc && type == DIAM_CC_INITIAL)
@@ -270,17 +314,31 @@ int gy_send_ccr(struct agw_ctx *ctx, struct gy_sess *g, uint32_t type)
     }
     ccr_log(ctx, g, type == DIAM_CC_INITIAL ? "CCR-I" : type == DIAM_CC_UPDATE ? "CCR-U" : "CCR-T",
             &ccr, &row);
+    for (unsigned i = 0; i < GY_MAX_RG; i++) {
+        struct gy_rg *r = &g->rgs[i];
+        /* a group that joined ahead of its Validity-Time: its report is
+         * in flight, the answer's grant arms the next one */
+        if (r->early && r->busy) {
+            ev_timer_stop(ctx->loop, &r->validity);
+            st->early++;
+        }
+        r->early = false;
+    }
     g->busy = true;
     g->busy_no = g->next_no++;
     g->busy_type = type;
+    g->sent_at = ev_now(ctx->loop);
     if (type == DIAM_CC_UPDATE)
         gy_store_save(ctx, g);      /* the next number, with the journal row */
-    if (type == DIAM_CC_INITIAL)
+    if (type == DIAM_CC_INITIAL) {
         st->ccr_i++;
-    else if (type == DIAM_CC_UPDATE)
+    } else if (type == DIAM_CC_UPDATE) {
         st->ccr_u++;
-    else
+        for (unsigned i = 0; i < ccr.n_mscc; i++)
+            st->mscc_u += ccr.mscc[i].used.present;
+    } else {
         st->ccr_t++;
+    }
     return 0;
 }
 
@@ -291,17 +349,61 @@ void gy_want(struct agw_ctx *ctx, struct gy_rg *r, uint32_t reason)
     gy_kick(ctx, r->g);
 }
 
-void gy_kick(struct agw_ctx *ctx, struct gy_sess *g)
+/* Whether g may send a CCR-U now and has something for one. */
+static bool kick_due(const struct gy_sess *g)
 {
     if (g->busy || g->ending || !g->initial_done || g->continue_mode || g->hold)
-        return;
+        return false;
     for (unsigned i = 0; i < GY_MAX_RG; i++) {
         const struct gy_rg *r = &g->rgs[i];
-        if (r->rg && (r->want || r->gone || (r->live && !r->asked))) {
-            gy_send_ccr(ctx, g, DIAM_CC_UPDATE);
+        if (r->rg && (r->want || r->gone || (r->live && !r->asked)))
+            return true;
+    }
+    return false;
+}
+
+void gy_kick(struct agw_ctx *ctx, struct gy_sess *g)
+{
+    struct agw_gy *gy = gy_of(ctx);
+    if (g->kick || !kick_due(g))
+        return;
+    /* RFC 4006 5.1.2 allows several MSCCs in one request: what the
+     * session's rating groups want in this loop iteration (timers that
+     * ran out together, the kernel's events of one read, an answer's
+     * MSCCs) leaves in one CCR-U at its end, not one each.  Not a delay:
+     * the iteration's commit comes right after anyway (agw_ccr.h) */
+    if (gy->n_kicks == gy->cap_kicks) {
+        size_t cap = gy->cap_kicks ? gy->cap_kicks * 2 : 256;
+        uint32_t *k = realloc(gy->kicks, cap * sizeof(*k));
+        if (!k) {
+            gy_send_ccr(ctx, g, DIAM_CC_UPDATE);    /* no room to wait: now */
             return;
         }
+        gy->kicks = k;
+        gy->cap_kicks = cap;
     }
+    gy->kicks[gy->n_kicks++] = g->ul_teid;
+    g->kick = true;
+}
+
+void gy_flush_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+    (void)loop;
+    (void)revents;
+    struct agw_ctx *ctx = w->data;
+    struct agw_gy *gy = gy_of(ctx);
+    /* by identifier: a session released (or replaced) meanwhile is not
+     * found, or has no kick of its own */
+    for (size_t i = 0; gy && i < gy->n_kicks; i++) {
+        struct gy_sess *g = gy_find(ctx, gy->kicks[i]);
+        if (!g || !g->kick)
+            continue;
+        g->kick = false;
+        if (kick_due(g))
+            gy_send_ccr(ctx, g, DIAM_CC_UPDATE);
+    }
+    if (gy)
+        gy->n_kicks = 0;
 }
 
 uint32_t gy_rating_group(struct agw_ctx *ctx, uint32_t ul_teid)

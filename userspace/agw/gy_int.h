@@ -35,12 +35,21 @@ struct gy_rg {
     bool blocked;                   /* 4010/4012/5031, TERMINATE: no more grants */
     bool want;                      /* a report for the next CCR-U */
     uint32_t want_reason;           /* its Reporting-Reason (7.2.175) */
+    bool early;                     /* want: joins another group's CCR-U
+                                     * before its Validity-Time ends
+                                     * (gy_join_due) */
+    uint32_t validity_s;            /* the Validity-Time armed, seconds */
     bool busy;                      /* in the CCR in flight */
     uint64_t busy_snap;             /* charged() reported by it */
     uint64_t busy_used;             /* its USU */
     uint64_t end_charged;           /* charged() at the session's release */
     uint64_t unch_seen;             /* its xepc_uncharged bytes at the last
                                      * look (gy stats uncharged_bytes) */
+    /* its gy_rg row as last written (gy_store.c: a row that did not
+     * change is not written again) */
+    bool st_valid;
+    bool st_final, st_live;
+    uint64_t st_reported, st_granted, st_off, st_epoch;
     ev_timer validity;
 };
 
@@ -68,6 +77,15 @@ struct gy_sess {
     struct msg *end_ccr;            /* that CCR-T (ccr_hold) */
     uint32_t end_no;                /* its CC-Request-Number */
     bool hold;                      /* an answer being applied: no CCR yet */
+    bool kick;                      /* a CCR-U asked for in this loop
+                                     * iteration: in agw_gy.kicks, sent
+                                     * before the iteration's commit */
+    ev_tstamp sent_at;              /* when the request in flight left */
+    ev_tstamp rtt;                  /* the last request's round trip, s */
+    /* its gy_session row as last written (gy_store.c) */
+    bool st_valid;
+    uint32_t st_next_no;
+    uint64_t st_epoch;
     struct gy_rg rgs[GY_MAX_RG];    /* rgs[0] is the catch-all */
     ev_timer retry;                 /* CONTINUE: the next attempt */
 };
@@ -86,6 +104,11 @@ struct agw_gy {
     struct agw_gy_stats stats;
     uint64_t boot;
     struct gy_store *store;         /* gy_store.c, NULL without a database */
+    /* the sessions (their uplink TEIDs) that asked for a CCR-U in this
+     * loop iteration: one request each, before the commit (gy_kick) */
+    uint32_t *kicks;
+    size_t n_kicks, cap_kicks;
+    ev_prepare flush;
 };
 
 struct agw_gy *gy_of(struct agw_ctx *ctx);
@@ -106,6 +129,17 @@ void gy_uncharged_note(struct agw_ctx *ctx, struct gy_rg *r, uint64_t unch);
  * never reported: RFC 4006 5.6.2, 5.6.3). */
 bool gy_charged(struct agw_ctx *ctx, struct gy_rg *r, uint64_t *charged, int64_t *remaining,
                 uint64_t *uncharged);
+/* charged() of every rating group of g from one read of the datapath
+ * session (charged[i] of rgs[i]; that of a group not readable: its
+ * reported, or busy_snap while in flight, i.e. nothing used); the
+ * xepc_uncharged bytes are noted (gy_uncharged_note). */
+void gy_charged_all(struct agw_ctx *ctx, struct gy_sess *g, uint64_t *charged);
+/* The rating groups of g that join a CCR-U going out for another's
+ * trigger because their Validity-Time ends soon: left[i] is what is left
+ * of rgs[i]'s (negative: none running), rtt the session's last round
+ * trip.  They get want, Reporting-Reason VALIDITY_TIME and early.
+ * Returns how many (gy_build.c, pure: test_gy). */
+unsigned gy_join_due(struct gy_sess *g, const double *left, double rtt);
 /* The UE's addresses of p that its CCRs carry in PS-Information. */
 void gy_sess_addresses(struct gy_sess *g, const struct agw_pdn *p);
 /* The MSCCs of a CCR of type (I/U/T) from the books, charged[i] being
@@ -119,8 +153,12 @@ int gy_send_ccr(struct agw_ctx *ctx, struct gy_sess *g, uint32_t type);
 /* Asks for a CCR-U for r with reason: now, or after the answer in flight
  * (RFC 4006: one request at a time per session). */
 void gy_want(struct agw_ctx *ctx, struct gy_rg *r, uint32_t reason);
-/* Sends the CCR-U that some rating group wants, if none is in flight. */
+/* Asks for the CCR-U that some rating group wants: it leaves at the end
+ * of the loop iteration (gy_flush_cb), one per session with everything
+ * wanted by then, if none is in flight. */
 void gy_kick(struct agw_ctx *ctx, struct gy_sess *g);
+/* The ev_prepare of agw_gy.flush: the CCR-Us of the iteration's kicks. */
+void gy_flush_cb(struct ev_loop *loop, ev_prepare *w, int revents);
 /* The request in flight of an ending session is done with: its held
  * CCR-T leaves as built (the request was answered, or a CCR-I got no
  * answer), rebuilt from the last settled reports (a CCR-U refused or
@@ -143,7 +181,7 @@ void gy_restrict_rules(struct agw_ctx *ctx, struct gy_sess *g, struct dp_session
 int gy_store_open(struct agw_ctx *ctx);
 void gy_store_close(struct agw_ctx *ctx);
 int gy_store_load(struct agw_ctx *ctx);
-void gy_store_save(struct agw_ctx *ctx, const struct gy_sess *g);
+void gy_store_save(struct agw_ctx *ctx, struct gy_sess *g);
 void gy_store_forget(struct agw_ctx *ctx, uint32_t ul_teid);
 void gy_store_forget_rg(struct agw_ctx *ctx, uint32_t ul_teid, uint32_t rg);
 /* Moves the kernel's quota of r so that granted becomes `total`. */

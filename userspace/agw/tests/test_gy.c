@@ -180,6 +180,62 @@ static void test_rating_group_entries(void **state)
     assert_false(gy_rule_online(&d));
 }
 
+/* A CCR-U that goes for one group's trigger takes the groups whose
+ * Validity-Time ends within half of it (plus the last round trip) along,
+ * with Reporting-Reason VALIDITY_TIME (TS 32.299 7.2.175), so that the
+ * groups re-align; the others, and groups in flight, final, blocked,
+ * gone or never granted, stay out; each MSCC is settled once. */
+static void test_ccr_u_takes_the_groups_due_soon(void **state)
+{
+    (void)state;
+    static const uint32_t rgs[] = {1, 20, 30, 40, 50, 60};
+    struct gy_sess g;
+    struct diam_mscc ms[DIAM_MAX_MSCC];
+    struct gy_settle set[DIAM_MAX_MSCC];
+    sess(&g, rgs, 6);
+    for (unsigned i = 0; i < 6; i++)
+        g.rgs[i].validity_s = 2;
+    g.rgs[0].reported = 1000;                   /* 1: its threshold */
+    g.rgs[0].want = true;
+    g.rgs[0].want_reason = DIAM_RR_THRESHOLD;
+    g.rgs[1].reported = 500;                    /* 20: 1.05 s left of 2 */
+    g.rgs[2].reported = 100;                    /* 30: 1.2 s left */
+    g.rgs[3].final = true;                      /* 40: final units, 0.1 s */
+    g.rgs[4].blocked = true;                    /* 50: blocked, 0.1 s */
+    g.rgs[5].validity_s = 0;                    /* 60: no Validity-Time */
+    double left[GY_MAX_RG] = {-1, 1.05, 1.2, 0.1, 0.1, 0.1, -1, -1};
+    /* the window: 2 / 2 + the round trip of 0.1 s */
+    assert_int_equal(gy_join_due(&g, left, 0.1), 1);
+    assert_true(g.rgs[1].want && g.rgs[1].early);
+    assert_int_equal(g.rgs[1].want_reason, DIAM_RR_VALIDITY_TIME);
+    assert_int_equal(g.rgs[0].want_reason, DIAM_RR_THRESHOLD);  /* its own */
+    assert_false(g.rgs[0].early);
+    assert_false(g.rgs[2].want || g.rgs[3].want || g.rgs[4].want || g.rgs[5].want);
+    uint64_t charged[GY_MAX_RG] = {4000, 900, 700, 0, 0, 0};
+    unsigned n = gy_mscc_build(&g, DIAM_CC_UPDATE, charged, ms, set);
+    assert_int_equal(n, 2);
+    const struct diam_mscc *a = of(ms, n, 1), *b = of(ms, n, 20);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_int_equal(a->used.total, 3000);
+    assert_int_equal(a->reporting_reason, DIAM_RR_THRESHOLD);
+    assert_int_equal(b->used.total, 400);
+    assert_int_equal(b->reporting_reason, DIAM_RR_VALIDITY_TIME);
+    assert_true(b->requested.present);
+    for (unsigned i = 0; i < n; i++)
+        if (set[i].rg == 20)
+            assert_true(set[i].base == 900 && set[i].used == 400);
+    /* in flight now: a second request takes neither again */
+    assert_int_equal(gy_join_due(&g, left, 0.1), 0);
+    /* a late answer does not widen the window past the whole validity:
+     * 30's 1.2 s of 2 join with a round trip of 5 s (the window is 2 s),
+     * 2.5 s left does not */
+    g.rgs[0].busy = g.rgs[1].busy = false;
+    double left2[GY_MAX_RG] = {-1, 2.5, 1.2, -1, -1, -1, -1, -1};
+    assert_int_equal(gy_join_due(&g, left2, 5.0), 1);
+    assert_true(g.rgs[2].want && !g.rgs[1].want);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -188,6 +244,7 @@ int main(void)
         cmocka_unit_test(test_ccr_u_gone_final_blocked_ask_nothing),
         cmocka_unit_test(test_ccr_t_reports_every_rating_group),
         cmocka_unit_test(test_rating_group_entries),
+        cmocka_unit_test(test_ccr_u_takes_the_groups_due_soon),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
