@@ -28,6 +28,8 @@ DIAM_GY_EXTRA="    tx_timeout: 2s
     apn: internet
     portal: $PDN_ADDR"
 DIAM_TRAP_EXTRA='[ -f "$E2E_TMP/s1u.bgpid" ] && kill "$(cat "$E2E_TMP/s1u.bgpid")" 2>/dev/null'
+# the grant line ("rg 1 granted") is at debug level (gy_handler.c)
+export AGW_LOG_LEVEL=debug
 diam_gx_setup 5 gx gy
 
 diam_sim_start "$E2E_TMP/pcrf-ocs.jsonl" \
