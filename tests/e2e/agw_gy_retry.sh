@@ -15,6 +15,8 @@
 # b. A new session served by the OCS: its CCR-U left unanswered goes to the
 #    alternate (T flag, the same number); the usage is counted once in all
 #    across both records, and the CCR-T goes to the alternate too.
+# e. A session served by the OCS, released: its CCR-T left unanswered by
+#    the OCS goes to the alternate (the journal's row, T flag).
 # d. The OCS silent and the alternate down: the retry fails too, TERMINATE
 #    (the UE is detached).
 source "$(dirname "$0")/lib.sh"
@@ -28,7 +30,7 @@ DIAM_GY_EXTRA="    tx_timeout: 1s
     rating_group: 1
     apn: internet
     alternate: { peer: ocs2.localdomain, address: 127.0.0.1, port: $ALT_PORT }"
-diam_gx_setup 19 gy
+diam_gx_setup 21 gy
 REC=$E2E_TMP/ocs.jsonl
 REC2=$E2E_TMP/ocs2.jsonl
 ALT_PID=""
@@ -67,6 +69,7 @@ for f in sys.argv[1:]:
 print(t)" "$REC" "$REC2")
     [ "$a" = "$1" ] || { diag "counted $a, want $1"; return 1; }
 }
+bytes() { case ${1#* } in '' | *[!0-9]*) echo 0 ;; *) echo "${1#* }" ;; esac; }
 wait_log() {        # wait_log PATTERN [N]: until the log has N (1) lines of it
     for _ in $(seq 200); do
         [ "$(grep -c "$1" "$E2E_TMP/agwd.log")" -ge "${2:-1}" ] && return 0
@@ -81,10 +84,10 @@ l=[json.loads(x)['msg'] for x in open(sys.argv[1]) if x.strip()]
 print([m['sid'] for m in l if m.get('app')=='gy' and m.get('cmd')=='CCR' and m.get('cc_type')==1][-1])" "$REC" 2>/dev/null
 }
 
-# the OCS: the first CCR-I unanswered, the second answered, every later one
-# unanswered; its first CCR-U unanswered
-diam_sim_start "$REC" -c "silence gy type=1 count=1" -c "silence gy type=1 skip=1" \
-    -c "silence gy type=2 count=1" -c "quota * rg=1 total=100000000 grant=5000 threshold=1000"
+# the OCS: the first CCR-I unanswered, the second and third answered, every
+# later one unanswered; its first CCR-U and its first CCR-T unanswered
+diam_sim_start "$REC" -c "silence gy type=1 count=1" -c "silence gy type=1 skip=2" \
+    -c "silence gy type=2 count=1" -c "silence gy type=3 count=1" -c "quota * rg=1 total=100000000 grant=5000 threshold=1000"
 alt_start -c "quota * rg=1 total=100000000 grant=7000 threshold=1000"
 DIAM_TS_FILTER="tcp port $DIAM_PORT or tcp port $ALT_PORT"
 diam_tshark_start gy || diag "tshark did not say it captures"
@@ -132,7 +135,7 @@ check "c: after a TERM and a SIGKILL restart the detach's CCR-T goes to the alte
     both "$REC2" "[x[0] for x in mine]==[1,2,3]"
 check "  ... (the OCS's record: the CCR-I only)" both "$REC" "[x[0] for x in mine]==[1]"
 check "  ... each byte counted once: $a + $b received, as the alternate counted" \
-    counted_all "$(( ${a#* } + ${b#* } ))"
+    counted_all "$(($(bytes "$a") + $(bytes "$b")))"
 
 # --- b. a CCR-U the OCS leaves unanswered --------------------------------------
 diam_ue_up 60
@@ -150,11 +153,26 @@ check "b: a session served by the OCS: its CCR-U left unanswered there, the same
     both "$REC" "[(x[0],x[1],x[3]) for x in mine]==[(1,0,False),(2,1,True)]"
 check "  ... the alternate got CCR-U #1 with the T flag, then the CCR-T" \
     both "$REC2" "[(x[0],x[1],x[2]) for x in mine]==[(2,1,True),(3,2,False)]"
-check "  ... counted once across both OCSs: $a + $b received" counted_all "$(( ${a#* } + ${b#* } ))"
+check "  ... counted once across both OCSs: $a + $b received" counted_all "$(($(bytes "$a") + $(bytes "$b")))"
 check "  ... gy_retries +1" test "$(agw_stat gy_retries)" = "$((r0 + 1))"
 diam_journal_empty
 check "  ... the journal is empty: every request answered once" \
     test "$(sqlite3 "$AGW_DB" "SELECT COUNT(*) FROM ccr_journal")" = 0
+
+# --- e. a CCR-T the OCS leaves unanswered (the session gone already) --------
+r0=$(agw_stat gy_retries)
+diam_ue_up 60
+[ -n "$UE_IP" ] || diag "the UE did not attach a third time"
+wait_log "rg 1 granted 5000 in all" 2
+SID=$(last_sid)
+diam_ue_down
+diam_j_wait "$REC2" "any(m.get('cc_type')==3 and m.get('sid')=='$SID' for m in gy)" 100
+check "e: the CCR-T of a session served by the OCS, left unanswered there, goes to the alternate (T flag, the same number)" \
+    both "$REC" "[(x[0],x[1],x[2],x[3]) for x in mine]==[(1,0,False,False),(3,1,False,True)]"
+ok_e=0
+both "$REC2" "[(x[0],x[1],x[2],x[3]) for x in mine]==[(3,1,True,False)]" &&
+    [ "$(agw_stat gy_retries)" = "$((r0 + 1))" ] && diam_journal_empty && ok_e=1
+check "  ... answered there (gy_retries +1, the journal empty)" test "$ok_e" = 1
 
 # --- d. the OCS silent and the alternate down -----------------------------------
 alt_stop
