@@ -33,22 +33,6 @@ DIAM_GY_EXTRA="    tx_timeout: 1s
 diam_gx_setup 21 gy
 REC=$E2E_TMP/ocs.jsonl
 REC2=$E2E_TMP/ocs2.jsonl
-ALT_PID=""
-alt_start() {
-    ip netns exec "$NS_GW" "$DIAMSIM" --identity ocs2.localdomain --port "$ALT_PORT" \
-        --record "$REC2" "$@" >>"$E2E_TMP/diamsim2.log" 2>&1 &
-    ALT_PID=$!
-    echo "$ALT_PID" >"$E2E_TMP/diamsim2.bgpid"
-}
-alt_stop() { [ -n "$ALT_PID" ] && kill "$ALT_PID" 2>/dev/null; wait "$ALT_PID" 2>/dev/null; ALT_PID=""; }
-alt_up() {
-    for _ in $(seq 150); do
-        [ -n "$(ip netns exec "$NS_GW" ss -tn state established \
-            "( dport = :$ALT_PORT or sport = :$ALT_PORT )" | tail -n +2)" ] && break
-        sleep 0.1
-    done
-    sleep 0.5
-}
 # both REC EXPR: diam_j's EXPR over one record, with sid (the session
 # under test) and mine (its CCRs: (type, number, retransmit, silenced, USU))
 both() {
@@ -88,12 +72,12 @@ print([m['sid'] for m in l if m.get('app')=='gy' and m.get('cmd')=='CCR' and m.g
 # later one unanswered; its first CCR-U and its first CCR-T unanswered
 diam_sim_start "$REC" -c "silence gy type=1 count=1" -c "silence gy type=1 skip=2" \
     -c "silence gy type=2 count=1" -c "silence gy type=3 count=1" -c "quota * rg=1 total=100000000 grant=5000 threshold=1000"
-alt_start -c "quota * rg=1 total=100000000 grant=7000 threshold=1000"
+diam_alt_start ocs2.localdomain "$ALT_PORT" "$REC2" -c "quota * rg=1 total=100000000 grant=7000 threshold=1000"
 DIAM_TS_FILTER="tcp port $DIAM_PORT or tcp port $ALT_PORT"
 diam_tshark_start gy || diag "tshark did not say it captures"
 agw_start || { not_ok "xepc-agwd start"; exit 1; }
 diam_peer_up
-alt_up
+diam_alt_up "$ALT_PORT"
 
 # --- a. the OCS silent on the CCR-I ------------------------------------------
 diam_ue_up 60
@@ -120,19 +104,19 @@ n0=$(grep -c "set up on assoc" "$E2E_TMP/agwd.log")
 agw_stop TERM
 agw_start || not_ok "xepc-agwd restart (TERM)"
 diam_peer_up
-alt_up
+diam_alt_up "$ALT_PORT"
 diam_s1_back "$n0"
 b=$(diam_flow "$UE_IP" 3 1000 20 "" 6)
 n0=$(grep -c "set up on assoc" "$E2E_TMP/agwd.log")
 agw_stop KILL
 agw_start || not_ok "xepc-agwd restart (SIGKILL)"
 diam_peer_up
-alt_up
+diam_alt_up "$ALT_PORT"
 diam_s1_back "$n0"
 diam_ue_down
 diam_j_wait "$REC2" "any(m.get('cc_type')==3 and m.get('sid')=='$SID' for m in gy)" 100
-check "c: after a TERM and a SIGKILL restart the detach's CCR-T goes to the alternate, none to the OCS" \
-    both "$REC2" "[x[0] for x in mine]==[1,2,3]"
+check "c: after a TERM and a SIGKILL restart the detach's CCR-T goes to the alternate first (no T flag: no retry)" \
+    both "$REC2" "[(x[0],x[2]) for x in mine]==[(1,True),(2,False),(3,False)]"
 check "  ... (the OCS's record: the CCR-I only)" both "$REC" "[x[0] for x in mine]==[1]"
 check "  ... each byte counted once: $a + $b received, as the alternate counted" \
     counted_all "$(($(bytes "$a") + $(bytes "$b")))"
@@ -175,7 +159,7 @@ both "$REC2" "[(x[0],x[1],x[2],x[3]) for x in mine]==[(3,1,True,False)]" &&
 check "  ... answered there (gy_retries +1, the journal empty)" test "$ok_e" = 1
 
 # --- d. the OCS silent and the alternate down -----------------------------------
-alt_stop
+diam_alt_stop
 t0=$(agw_stat gy_ccfh_terminate)
 diam_ue_up 60
 wait_log "the alternate OCS failed too"
@@ -215,5 +199,5 @@ sys.exit(0 if ok else 1)" "$rows"
 BAD=$("${TS[@]}" -Y '_ws.malformed || _ws.expert.severity >= 8388608' -T fields -e frame.number 2>/dev/null | head -3)
 check "tshark: no malformed Diameter message${BAD:+: frames $BAD}" test -z "$BAD"
 agw_stop TERM
-alt_stop
+diam_alt_stop
 exit $((TAP_FAILED > 0))
