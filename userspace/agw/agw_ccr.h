@@ -25,7 +25,9 @@
  * through ccr_on_event() first, which maps its cookies back to the
  * application's and decides the row's fate: an answer that is not a 3xxx
  * settles it (deleted); a Gy CCR-U or any CCR-T that times out or gets
- * a 3xxx is kept and sent again as the same request until it is answered
+ * a 3xxx goes once to the alternate server its request names
+ * (ccr_row.failover, RETRY_AND_TERMINATE), else is kept and sent again as
+ * the same request until it is answered
  * (the server may have counted it: a duplicate is answered alike and not
  * counted again; a CCR-T's session is gone, nothing else would report
  * that usage); a Gx CCR-U is abandoned (deleted: its usage stays
