@@ -22,23 +22,9 @@ DIAM_GX_EXTRA="    tx_timeout: 1s
 diam_gx_setup 8 gx
 REC=$E2E_TMP/pcrf.jsonl
 REC2=$E2E_TMP/pcrf2.jsonl
-ALT_PID=""
-alt_start() {
-    ip netns exec "$NS_GW" "$DIAMSIM" --identity pcrf2.localdomain --port "$ALT_PORT" \
-        --record "$REC2" "$@" >>"$E2E_TMP/diamsim2.log" 2>&1 &
-    ALT_PID=$!
-    echo "$ALT_PID" >"$E2E_TMP/diamsim2.bgpid"
-}
-alt_stop() { [ -n "$ALT_PID" ] && kill "$ALT_PID" 2>/dev/null; wait "$ALT_PID" 2>/dev/null; ALT_PID=""; }
-# until the gateway's connection to the alternate is up
-alt_up() {
-    for _ in $(seq 150); do
-        [ -n "$(ip netns exec "$NS_GW" ss -tn state established \
-            "( dport = :$ALT_PORT or sport = :$ALT_PORT )" | tail -n +2)" ] && break
-        sleep 0.1
-    done
-    sleep 0.5
-}
+alt_start() { diam_alt_start pcrf2.localdomain "$ALT_PORT" "$REC2" "$@"; }
+alt_stop() { diam_alt_stop; }
+alt_up() { diam_alt_up "$ALT_PORT"; }
 # j REC EXPR: EXPR over a record's Gx CCRs (ccr)
 j() {
     python3 -c "

@@ -4,7 +4,7 @@
 # agw_gx_rules.sh, agw_gy.sh, agw_gx_gy.sh, agw_gx_usage.sh,
 # agw_gx_events.sh, agw_gx_monitor.sh, agw_gy_bearer.sh, agw_gy_bearer_redirect.sh,
 # agw_gx_rule_fail.sh, agw_gy_full.sh, agw_gx_state.sh, agw_gx_ccau.sh,
-# agw_gx_retry.sh, agw_gx_rule_refused.sh, tools/bench/gy_bench.sh,
+# agw_gx_retry.sh, agw_gy_retry.sh, agw_gx_rule_refused.sh, tools/bench/gy_bench.sh,
 # tools/bench/diam_bench.sh).  diam_gx_setup is their common start.
 #
 # diamsim listens on the gateway namespace's loopback on DIAM_PORT; the
@@ -108,6 +108,36 @@ diam_peer_up() {
     for _ in $(seq "${1:-150}"); do
         [ -n "$(ip netns exec "$NS_GW" ss -tn state established \
             "( dport = :$DIAM_PORT or sport = :$DIAM_PORT )" | tail -n +2)" ] && break
+        sleep 0.1
+    done
+    sleep 0.5
+}
+
+# --- a second diamsim: the alternate PCRF or OCS of RETRY_AND_TERMINATE
+# (agw_gx_retry.sh, agw_gy_retry.sh) -------------------------------------
+
+# diam_alt_start IDENTITY PORT REC ARGS...: diamsim as IDENTITY on PORT in
+# the gateway namespace, recording to REC (DIAM_ALT_PID; its log
+# $E2E_TMP/diamsim2.log); diam_alt_stop ends it; diam_alt_up PORT: until
+# the gateway's connection to it is established, then half a second.
+DIAM_ALT_PID=""
+diam_alt_start() {
+    local id=$1 port=$2 rec=$3
+    shift 3
+    ip netns exec "$NS_GW" "$DIAMSIM" --identity "$id" --port "$port" --record "$rec" "$@" \
+        >>"$E2E_TMP/diamsim2.log" 2>&1 &
+    DIAM_ALT_PID=$!
+    echo "$DIAM_ALT_PID" >"$E2E_TMP/diamsim2.bgpid"
+}
+diam_alt_stop() {
+    [ -n "$DIAM_ALT_PID" ] && kill "$DIAM_ALT_PID" 2>/dev/null
+    wait "$DIAM_ALT_PID" 2>/dev/null
+    DIAM_ALT_PID=""
+}
+diam_alt_up() {
+    for _ in $(seq 150); do
+        [ -n "$(ip netns exec "$NS_GW" ss -tn state established \
+            "( dport = :$1 or sport = :$1 )" | tail -n +2)" ] && break
         sleep 0.1
     done
     sleep 0.5

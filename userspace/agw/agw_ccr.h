@@ -25,7 +25,9 @@
  * through ccr_on_event() first, which maps its cookies back to the
  * application's and decides the row's fate: an answer that is not a 3xxx
  * settles it (deleted); a Gy CCR-U or any CCR-T that times out or gets
- * a 3xxx is kept and sent again as the same request until it is answered
+ * a 3xxx goes once to the alternate server its request names
+ * (ccr_row.failover, RETRY_AND_TERMINATE), else is kept and sent again as
+ * the same request until it is answered
  * (the server may have counted it: a duplicate is answered alike and not
  * counted again; a CCR-T's session is gone, nothing else would report
  * that usage); a Gx CCR-U is abandoned (deleted: its usage stays
@@ -59,6 +61,14 @@ struct ccr_row {
     uint64_t cookie;                /* the application's cookie for its events */
     const void *msg;                /* the request's bytes (NULL: old row) */
     size_t msg_len;
+    /* RETRY_AND_TERMINATE (RFC 4006 5.7): the alternate server this
+     * request goes to, once, when it gets no usable answer (a Tx timeout,
+     * a 3xxx, its server down): its row rewritten (T flag,
+     * Destination-Host) and sent there at once, the answer settling it as
+     * the first's would.  NULL: none (kept and sent again to the same
+     * server).  Not in the row: a request sent again at the next start
+     * goes where its bytes say. */
+    const char *failover;
 };
 
 int ccr_open(struct agw_ctx *ctx);
@@ -91,6 +101,19 @@ bool ccr_on_event(struct agw_ctx *ctx, struct diam_event *ev);
 /* While the application handles that event: true when its request is
  * kept to be sent again (no usable answer), so the answer is still to come. */
 bool ccr_kept(struct agw_ctx *ctx);
+/* While the application handles that event: true when its request went
+ * to the alternate server (ccr_row.failover), whose answer is to come. */
+bool ccr_failed_over(struct agw_ctx *ctx);
+/* RETRY_AND_TERMINATE for a request that is not journalled (a CCR-I, a Gx
+ * CCR-U): the request of bytes req sent again as the same request (T
+ * flag) to peer (Destination-Host), as ccr_send_plain. */
+int ccr_send_to(struct agw_ctx *ctx, const uint8_t *req, size_t len, const char *peer,
+                unsigned timeout_ms, uint64_t cookie);
+/* The journalled (held) request m of (sid, no) named for peer
+ * (Destination-Host), its row's bytes with it: a session that went to the
+ * alternate server while the request waited. */
+int ccr_retarget(struct agw_ctx *ctx, struct msg *m, const char *sid, uint32_t no,
+                 const char *peer);
 /* After the application handled the event (the fault point "applied"). */
 void ccr_after_event(struct agw_ctx *ctx, const struct diam_event *ev);
 /* agw_commit: the transaction is durable, send what it journalled; or it

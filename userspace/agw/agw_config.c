@@ -181,6 +181,7 @@ void agw_config_defaults(struct agw_config *cfg)
     cfg->diameter.gy.port = 3868;
     cfg->diameter.gy.tx_timeout_ms = 2000;
     cfg->diameter.gy.rating_group = 1;
+    cfg->diameter.gy.alt.address.s_addr = htonl(INADDR_LOOPBACK);
 
     snprintf(cfg->orchestrator.dir, sizeof(cfg->orchestrator.dir), "/var/lib/xepc/orc");
     cfg->orchestrator.checkin_interval_ms = 60000;
@@ -1105,14 +1106,15 @@ static void rd_diameter_link(struct ycfg *c, yaml_node_t *tls, yaml_node_t *tran
 }
 
 /* diameter.gy: the OCS (docs/charging.md "Gy in xepc-agwd"). */
-static void rd_diameter_gy(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
+static void rd_diameter_gy(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg,
+                           yaml_node_t **alt)
 {
     static const char *const keys[] = {"peer",         "address", "port",   "tx_timeout",
                                        "failure_handling", "rating_group", "apn", "portal",
-                                       "tls",          "transport"};
+                                       "tls",          "transport", "alternate"};
     static const char *const ccfh[] = {"terminate", "continue", "retry_and_terminate"};
     struct ycfg_map g;
-    if (!ycfg_map_open(c, n, "diameter.gy", keys, 10, &g))
+    if (!ycfg_map_open(c, n, "diameter.gy", keys, 11, &g))
         return;
     cfg->diameter.gy.enabled = true;
     ycfg_rd_str(c, ycfg_map_need(c, &g, "peer"), "diameter.gy.peer", cfg->diameter.gy.peer,
@@ -1137,24 +1139,29 @@ static void rd_diameter_gy(struct ycfg *c, yaml_node_t *n, struct agw_config *cf
     rd_diameter_link(c, g.val[8], g.val[9], "diameter.gy", &cfg->diameter.gy.link);
     if (!g.val[2] && cfg->diameter.gy.link.tls)
         cfg->diameter.gy.port = 5658;
+    *alt = g.val[10];
 }
 
-/* diameter.gx.alternate: a second PCRF, reached as the first (tls,
- * transport), for RETRY_AND_TERMINATE (docs/charging.md "Failure handling
- * for Gx"). */
-static void rd_diameter_alt(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
+/* diameter.gx.alternate, diameter.gy.alternate: a second PCRF or OCS,
+ * reached as the first (its tls, transport), for RETRY_AND_TERMINATE
+ * (docs/charging.md "Failure handling for Gx", "Gy in xepc-agwd"). */
+static void rd_diameter_alt(struct ycfg *c, yaml_node_t *n, const char *name,
+                            const struct agw_diam_link *link, struct agw_diam_alt *alt)
 {
     static const char *const keys[] = {"peer", "address", "port"};
     struct ycfg_map g;
-    if (!ycfg_map_open(c, n, "diameter.gx.alternate", keys, 3, &g))
+    char path[64];
+    if (!ycfg_map_open(c, n, name, keys, 3, &g))
         return;
-    cfg->diameter.gx.alt.enabled = true;
-    ycfg_rd_str(c, ycfg_map_need(c, &g, "peer"), "diameter.gx.alternate.peer",
-                cfg->diameter.gx.alt.peer, sizeof(cfg->diameter.gx.alt.peer), 1);
+    alt->enabled = true;
+    snprintf(path, sizeof(path), "%s.peer", name);
+    ycfg_rd_str(c, ycfg_map_need(c, &g, "peer"), path, alt->peer, sizeof(alt->peer), 1);
+    snprintf(path, sizeof(path), "%s.address", name);
     if (g.val[1])
-        ycfg_rd_ipv4(c, g.val[1], "diameter.gx.alternate.address", &cfg->diameter.gx.alt.address);
-    cfg->diameter.gx.alt.port = cfg->diameter.gx.link.tls ? 5658 : 3868;
-    YCFG_RD_UINT(c, g.val[2], "diameter.gx.alternate.port", 1, 65535, cfg->diameter.gx.alt.port);
+        ycfg_rd_ipv4(c, g.val[1], path, &alt->address);
+    alt->port = link->tls ? 5658 : 3868;
+    snprintf(path, sizeof(path), "%s.port", name);
+    YCFG_RD_UINT(c, g.val[2], path, 1, 65535, alt->port);
 }
 
 /* Diameter (docs/charging.md): our node, the Gx peer (the PCRF), the S6a
@@ -1229,7 +1236,8 @@ static void rd_diameter(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
                      &cfg->diameter.gx.port, &cfg->diameter.gx.tx_timeout_ms,
                      &cfg->diameter.gx.link, &cfg->diameter.gx.ccfh, &alt);
     if (alt)
-        rd_diameter_alt(c, alt, cfg);
+        rd_diameter_alt(c, alt, "diameter.gx.alternate", &cfg->diameter.gx.link,
+                        &cfg->diameter.gx.alt);
     rd_diameter_peer(c, m.val[5], "diameter.s6a", &cfg->diameter.s6a.enabled,
                      cfg->diameter.s6a.peer, sizeof(cfg->diameter.s6a.peer),
                      &cfg->diameter.s6a.address, &cfg->diameter.s6a.port,
@@ -1242,8 +1250,12 @@ static void rd_diameter(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
          cfg->diameter.gx.port != cfg->diameter.s6a.port))
         ycfg_err(c, m.val[5], "diameter.s6a.peer",
                  "'%s' is also the Gx peer, at another address or port", cfg->diameter.s6a.peer);
+    yaml_node_t *gy_alt = NULL;
     if (m.val[6])
-        rd_diameter_gy(c, m.val[6], cfg);
+        rd_diameter_gy(c, m.val[6], cfg, &gy_alt);
+    if (gy_alt)
+        rd_diameter_alt(c, gy_alt, "diameter.gy.alternate", &cfg->diameter.gy.link,
+                        &cfg->diameter.gy.alt);
     /* the same rule for the OCS: one connection per peer identity */
     if (cfg->diameter.gy.enabled &&
         ((cfg->diameter.gx.enabled && !strcmp(cfg->diameter.gx.peer, cfg->diameter.gy.peer) &&
@@ -1264,6 +1276,24 @@ static void rd_diameter(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
         ycfg_err(c, alt, "diameter.gx.alternate.peer",
                  "'%s' is also the Gx, S6a or Gy peer: the alternate PCRF is another server",
                  k->diameter.gx.alt.peer);
+    /* the alternate OCS likewise; it may be the alternate PCRF too (one
+     * server for both, as the first OCS may be the PCRF), at one address */
+    const struct agw_diam_alt *ga = &k->diameter.gy.alt;
+    if (ga->enabled &&
+        (!strcmp(ga->peer, k->diameter.gy.peer) ||
+         (k->diameter.gx.enabled && !strcmp(ga->peer, k->diameter.gx.peer)) ||
+         (k->diameter.s6a.enabled && !strcmp(ga->peer, k->diameter.s6a.peer))))
+        ycfg_err(c, gy_alt, "diameter.gy.alternate.peer",
+                 "'%s' is also the Gy, Gx or S6a peer: the alternate OCS is another server",
+                 ga->peer);
+    else if (ga->enabled && k->diameter.gx.alt.enabled && !strcmp(ga->peer, k->diameter.gx.alt.peer) &&
+             (ga->address.s_addr != k->diameter.gx.alt.address.s_addr ||
+              ga->port != k->diameter.gx.alt.port ||
+              k->diameter.gy.link.tls != k->diameter.gx.link.tls ||
+              k->diameter.gy.link.sctp != k->diameter.gx.link.sctp))
+        ycfg_err(c, gy_alt, "diameter.gy.alternate.peer",
+                 "'%s' is also the alternate PCRF, at another address, port, tls or transport",
+                 ga->peer);
     if (m.val[7])
         rd_diameter_tls(c, m.val[7], cfg);
     /* a peer over TLS needs our credentials; one peer identity is one

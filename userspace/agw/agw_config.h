@@ -123,6 +123,16 @@ struct agw_diam_link {
     bool sctp;                      /* SCTP instead of TCP (the kernel's) */
 };
 
+/* An alternate server of a credit-control application (diameter.gx.alternate,
+ * diameter.gy.alternate): reached as the first (its tls, transport), for
+ * RETRY_AND_TERMINATE (RFC 4006 5.7) */
+struct agw_diam_alt {
+    bool enabled;
+    char peer[128];
+    struct in_addr address;
+    uint16_t port;                  /* default 3868 (5658 with tls) */
+};
+
 struct agw_config {
     struct {
         enum agw_log_level level;
@@ -249,12 +259,7 @@ struct agw_config {
              * CCR names its server (Destination-Host), and with
              * RETRY_AND_TERMINATE a CCR-I/U without a usable answer is
              * sent again to it (RFC 4006 5.7, gx_handler.c) */
-            struct {
-                bool enabled;
-                char peer[128];
-                struct in_addr address;
-                uint16_t port;      /* default 3868 (5658 with tls) */
-            } alt;
+            struct agw_diam_alt alt;
         } gx;
         /* S6a toward an HSS (TS 29.272), instead of the local HSS */
         struct {
@@ -279,6 +284,11 @@ struct agw_config {
             struct in_addr portal;  /* the datapath's redirect portal when
                                        the OCS's Redirect-Server is a URL */
             struct agw_diam_link link;
+            /* an alternate OCS (diameter.gy.alternate): with it every Gy
+             * CCR names its server (Destination-Host), and with
+             * RETRY_AND_TERMINATE a CCR-I/U/T without a usable answer is
+             * sent again to it (RFC 4006 5.7, gy_handler.c) */
+            struct agw_diam_alt alt;
         } gy;
     } diameter;
 

@@ -53,6 +53,7 @@
     X(gy, blocked, "Gy rating groups blocked by a per-MSCC result")          \
     X(gy, ccfh_terminate, "Gy failures handled with TERMINATE")              \
     X(gy, ccfh_continue, "Gy failures handled with CONTINUE")                \
+    X(gy, retries, "Gy CCRs sent again to the alternate OCS (RETRY_AND_TERMINATE)") \
     X(gy, uncharged_bytes, "Bytes let through by REDIRECT/RESTRICT_ACCESS after the final units, not reported to the OCS (seen at each CCR)")
 
 /* One counter: its name ("app_field"), help text and place in the

@@ -41,6 +41,12 @@ struct diam_cfg;
 struct diam_peer_cfg;
 struct agw_diam_link;
 void gx_node_link(struct diam_cfg *dc, struct diam_peer_cfg *p, const struct agw_diam_link *l);
+/* Adds a configured peer to the node, reached by link; nothing when a peer
+ * of that identity is there already (one connection per identity: the
+ * configuration checked that they agree) or there is no room. */
+struct in_addr;
+void gx_node_peer(struct diam_cfg *dc, const char *identity, const struct in_addr *addr,
+                  uint16_t port, const struct agw_diam_link *l);
 const struct agw_gx_stats *gx_stats(const struct agw_ctx *ctx);
 /* agw_diam_stats.c: the S6a, Gx and Gy counters of the enabled
  * applications, as "app_name N" lines (xepcctl agw stats) or in the

@@ -49,6 +49,7 @@ struct agw_gy_stats {
     uint64_t ccr_i, ccr_u, ccr_t, cca_ok, cca_failed, timeouts, rar;
     uint64_t fua_terminate, fua_redirect, fua_restrict, blocked;
     uint64_t ccfh_terminate, ccfh_continue;
+    uint64_t retries;               /* CCRs sent again to the alternate OCS */
     uint64_t uncharged_bytes;       /* let through by final-unit actions,
                                      * not reported (gy_uncharged_note()) */
     uint64_t mscc_u;                /* rating-group reports (MSCCs with a

@@ -26,6 +26,8 @@ struct ccr_fly {                    /* a request handed to freeDiameter */
     bool journalled;
     int next_free;
     char sid[DIAM_ID_MAX + 64];
+    char failover[DIAM_ID_MAX];     /* RETRY_AND_TERMINATE: the alternate
+                                     * server ("": none, agw_ccr.h) */
 };
 
 struct ccr_out {                    /* a request waiting for the commit */
@@ -35,7 +37,7 @@ struct ccr_out {                    /* a request waiting for the commit */
 };
 
 struct ccr_state {
-    sqlite3_stmt *ins, *del, *retry, *pend, *sent;
+    sqlite3_stmt *ins, *del, *retry, *pend, *sent, *msg, *set_msg;
     uint64_t boot;                  /* this process (random): rows it sent */
     struct ccr_fly *fly;
     uint32_t n_fly, cap_fly;
@@ -46,7 +48,7 @@ struct ccr_state {
     size_t n_ans, cap_ans;
     ev_timer resend;
     /* the last event handled (ccr_after_event) */
-    bool last_valid, last_kept;
+    bool last_valid, last_kept, last_failover;
     uint32_t last_app, last_type;
     /* pending row copy (ccr_pending) */
     char p_sid[DIAM_ID_MAX + 64], p_imsi[16];
@@ -149,7 +151,14 @@ int ccr_open(struct agw_ctx *ctx)
                             "SELECT session_id, request_no, app, request_type, ul_teid, imsi, "
                             "rating_group, bytes, base, settle, msg, cookie FROM ccr_journal "
                             "WHERE session_id = ?1 ORDER BY request_no DESC LIMIT 1",
-                            -1, &st->pend, NULL) != SQLITE_OK)) {
+                            -1, &st->pend, NULL) != SQLITE_OK ||
+         sqlite3_prepare_v2(db,
+                            "SELECT msg FROM ccr_journal WHERE session_id = ?1 AND request_no = ?2",
+                            -1, &st->msg, NULL) != SQLITE_OK ||
+         sqlite3_prepare_v2(db,
+                            "UPDATE ccr_journal SET msg = ?3, sent = ?4 "
+                            "WHERE session_id = ?1 AND request_no = ?2",
+                            -1, &st->set_msg, NULL) != SQLITE_OK)) {
         LOG_ERR(ctx, "ccr", "preparing statements: %s", sqlite3_errmsg(db));
         return -EIO;
     }
@@ -178,6 +187,8 @@ void ccr_close(struct agw_ctx *ctx)
     sqlite3_finalize(st->retry);
     sqlite3_finalize(st->sent);
     sqlite3_finalize(st->pend);
+    sqlite3_finalize(st->msg);
+    sqlite3_finalize(st->set_msg);
     free(st->out);
     free(st->fly);
     free(st->p_settle);
@@ -199,7 +210,7 @@ static int step(struct agw_ctx *ctx, sqlite3_stmt *s)
 }
 
 static int fly_new(struct ccr_state *st, uint32_t app, uint32_t type, uint32_t no,
-                   const char *sid, bool journalled, uint64_t cookie)
+                   const char *sid, bool journalled, uint64_t cookie, const char *failover)
 {
     int i = st->free_fly;
     if (i >= 0) {
@@ -223,6 +234,7 @@ static int fly_new(struct ccr_state *st, uint32_t app, uint32_t type, uint32_t n
     f->journalled = journalled;
     f->next_free = -1;
     snprintf(f->sid, sizeof(f->sid), "%s", sid ? sid : "");
+    snprintf(f->failover, sizeof(f->failover), "%s", failover ? failover : "");
     return i;
 }
 
@@ -274,7 +286,7 @@ int ccr_send_plain(struct agw_ctx *ctx, struct msg **m, unsigned timeout_ms, uin
     if (!st || !db_of(ctx))
         return send_now(ctx, m, timeout_ms, cookie);
     diam_msg_info(*m, &app, NULL, NULL);
-    int fly = fly_new(st, app, type, 0, NULL, false, cookie);
+    int fly = fly_new(st, app, type, 0, NULL, false, cookie, NULL);
     if (fly < 0) {
         diam_msg_free(*m);
         *m = NULL;
@@ -322,7 +334,7 @@ int ccr_send_held(struct agw_ctx *ctx, struct msg **m, const struct ccr_row *r,
     struct ccr_state *st = st_of(ctx);
     if (!st || !db_of(ctx))
         return send_now(ctx, m, timeout_ms, r->cookie);
-    int fly = fly_new(st, r->app, r->type, r->no, r->sid, true, r->cookie);
+    int fly = fly_new(st, r->app, r->type, r->no, r->sid, true, r->cookie, r->failover);
     if (fly < 0) {
         diam_msg_free(*m);
         *m = NULL;
@@ -360,6 +372,101 @@ static void row_retry(struct agw_ctx *ctx, struct ccr_state *st, const char *sid
     sqlite3_bind_int64(st->retry, 2, no);
     sqlite3_bind_int64(st->retry, 3, (sqlite3_int64)time(NULL));
     step(ctx, st->retry);
+}
+
+/* m (a request of the journal) named for another server: Destination-Host
+ * peer, the T flag when sent again (retransmit), its row's bytes replaced
+ * and marked sent by this run (sent) or to be sent again (0).  0 or a
+ * negative errno. */
+static int row_redirect(struct agw_ctx *ctx, struct ccr_state *st, const char *sid, uint32_t no,
+                        struct msg *m, const char *peer, bool retransmit, uint64_t sent)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int rc = diam_msg_set_dest_host(m, peer);
+    if (!rc && retransmit)
+        rc = diam_msg_set_retransmit(m);
+    if (!rc)
+        rc = diam_msg_to_bytes(m, &buf, &len);
+    if (!rc && agw_txn_open(ctx) < 0)
+        rc = -EIO;
+    if (!rc) {
+        sqlite3_bind_text(st->set_msg, 1, sid, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st->set_msg, 2, no);
+        sqlite3_bind_blob(st->set_msg, 3, buf, (int)len, SQLITE_STATIC);
+        sqlite3_bind_int64(st->set_msg, 4, (sqlite3_int64)sent);
+        rc = step(ctx, st->set_msg);
+    }
+    free(buf);
+    return rc;
+}
+
+int ccr_retarget(struct agw_ctx *ctx, struct msg *m, const char *sid, uint32_t no,
+                 const char *peer)
+{
+    struct ccr_state *st = st_of(ctx);
+    if (!st || !db_of(ctx))
+        return diam_msg_set_dest_host(m, peer);
+    return row_redirect(ctx, st, sid, no, m, peer, false, st->boot);
+}
+
+int ccr_send_to(struct agw_ctx *ctx, const uint8_t *req, size_t len, const char *peer,
+                unsigned timeout_ms, uint64_t cookie)
+{
+    struct msg *m = NULL;
+    /* RFC 4006 5.7: the same request (Session-Id, CC-Request-Number,
+     * End-to-End Identifier) with the T flag, a possible duplicate (the
+     * first server may have handled it), named for the other server */
+    int rc = diam_msg_from_bytes(req, len, &m);
+    if (!rc)
+        rc = diam_msg_set_retransmit(m);
+    if (!rc)
+        rc = diam_msg_set_dest_host(m, peer);
+    if (rc) {
+        diam_msg_free(m);
+        return rc;
+    }
+    return ccr_send_plain(ctx, &m, timeout_ms, cookie);
+}
+
+/* RETRY_AND_TERMINATE (RFC 4006 5.7) for the journalled request of fly i,
+ * without a usable answer from its server: the same request, its row
+ * rewritten (T flag, Destination-Host the alternate) and marked sent by
+ * this run, goes to the alternate now; its answer settles the row as the
+ * first's would have.  False when it could not (then the row is kept as
+ * any other, sent again to the first server). */
+static bool failover(struct agw_ctx *ctx, struct ccr_state *st, uint32_t i)
+{
+    struct ccr_fly f = st->fly[i];      /* fly_new may move st->fly */
+    struct msg *m = NULL;
+    bool found = false;
+    sqlite3_bind_text(st->msg, 1, f.sid, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st->msg, 2, f.no);
+    if (sqlite3_step(st->msg) == SQLITE_ROW && sqlite3_column_bytes(st->msg, 0) > 0)
+        found = diam_msg_from_bytes(sqlite3_column_blob(st->msg, 0),
+                                    (size_t)sqlite3_column_bytes(st->msg, 0), &m) == 0;
+    sqlite3_reset(st->msg);
+    sqlite3_clear_bindings(st->msg);
+    if (!found || row_redirect(ctx, st, f.sid, f.no, m, f.failover, true, st->boot) < 0) {
+        diam_msg_free(m);
+        return false;
+    }
+    /* once: the alternate's failure is the end of the retries */
+    int fly = fly_new(st, f.app, f.type, f.no, f.sid, true, f.app_cookie, NULL);
+    if (fly < 0) {
+        diam_msg_free(m);
+        return false;
+    }
+    LOG_WARN(ctx, "ccr", "%s CCR-%c #%u of %s sent again to the alternate %s (RETRY_AND_TERMINATE, "
+             "T flag)", f.app == DIAM_APPID_GY ? "Gy" : "Gx",
+             f.type == DIAM_CC_TERMINATION ? 'T' : 'U', f.no, f.sid, f.failover);
+    return enqueue(ctx, st, &m, tx_of(ctx, f.app), fly) == 0;
+}
+
+bool ccr_failed_over(struct agw_ctx *ctx)
+{
+    struct ccr_state *st = st_of(ctx);
+    return st && st->last_failover;
 }
 
 void ccr_cancel(struct agw_ctx *ctx, const char *sid, uint32_t no)
@@ -425,7 +532,7 @@ bool ccr_on_event(struct agw_ctx *ctx, struct diam_event *ev)
 {
     struct ccr_state *st = st_of(ctx);
     if (st)
-        st->last_kept = false;
+        st->last_kept = st->last_failover = false;
     if (!st || (ev->type != DIAM_EV_ANSWER && ev->type != DIAM_EV_TIMEOUT) ||
         !(ev->cookie & CCR_TAG) || (uint32_t)ev->cookie >= st->n_fly)
         return false;
@@ -452,9 +559,12 @@ bool ccr_on_event(struct agw_ctx *ctx, struct diam_event *ev)
          * settles it once, RFC 4006 5.1/5.7), again later; a Gx CCR-U is
          * abandoned (its usage goes in the next report) */
         st->last_kept = !settled && (f->type == DIAM_CC_TERMINATION || f->app == DIAM_APPID_GY);
-        if (st->last_kept)
+        if (st->last_kept && f->failover[0])
+            st->last_failover = failover(ctx, st, i);
+        f = &st->fly[i];
+        if (st->last_kept && !st->last_failover)
             row_retry(ctx, st, f->sid, f->no);
-        else
+        else if (!st->last_kept)
             row_del(ctx, st, f->sid, f->no);
     }
     fly_free(st, i);
@@ -464,6 +574,8 @@ bool ccr_on_event(struct agw_ctx *ctx, struct diam_event *ev)
 void ccr_after_event(struct agw_ctx *ctx, const struct diam_event *ev)
 {
     struct ccr_state *st = st_of(ctx);
+    if (st)
+        st->last_failover = false;
     if (!st || !st->last_valid)
         return;
     st->last_valid = false;
@@ -619,7 +731,7 @@ void ccr_resend(struct agw_ctx *ctx)
                                : (r.app != DIAM_APPID_GY || gy_build_stored(ctx, &r, &m) < 0))
             continue;
         diam_msg_set_retransmit(m);
-        int fly = fly_new(st, r.app, r.type, r.no, r.sid, true, r.cookie);
+        int fly = fly_new(st, r.app, r.type, r.no, r.sid, true, r.cookie, NULL);
         if (fly < 0 || agw_txn_open(ctx) < 0) {
             diam_msg_free(m);
             if (fly >= 0)

@@ -158,24 +158,13 @@ int gx_send_retry(struct agw_ctx *ctx, struct gx_sess *s, uint32_t type)
 {
     const struct agw_config *c = ctx->cfg;
     struct gx_retry *r = gx_sess_retry(s);
-    struct msg *m = NULL;
     if (!c->diameter.gx.alt.enabled || r->alt || !r->req || r->type != type)
         return 0;
-    /* RFC 4006 5.7: the same request (Session-Id, CC-Request-Number,
-     * End-to-End Identifier) to the alternate server, with the T flag (a
-     * possible duplicate: the first server may have handled it); the
-     * session goes on with that server */
+    /* RFC 4006 5.7: the same request to the alternate server, with the
+     * T flag; the session goes on with that server */
     r->alt = true;
-    int rc = diam_msg_from_bytes(r->req, r->len, &m);
-    if (!rc)
-        rc = diam_msg_set_retransmit(m);
-    if (!rc)
-        rc = diam_msg_set_dest_host(m, c->diameter.gx.alt.peer);
-    if (!rc)
-        rc = ccr_send_plain(ctx, &m, c->diameter.gx.tx_timeout_ms,
-                            (uint64_t)gx_sess_teid(s) << 8 | type);
-    else
-        diam_msg_free(m);
+    int rc = ccr_send_to(ctx, r->req, r->len, c->diameter.gx.alt.peer,
+                         c->diameter.gx.tx_timeout_ms, (uint64_t)gx_sess_teid(s) << 8 | type);
     char t = type == DIAM_CC_INITIAL ? 'I' : 'U';
     if (rc < 0) {
         LOG_WARN(ctx, "gx", "session 0x%08x: CCR-%c not sent again to the alternate PCRF: %s",

@@ -72,6 +72,21 @@ void gx_node_link(struct diam_cfg *dc, struct diam_peer_cfg *p, const struct agw
         dc->sctp = true;
 }
 
+void gx_node_peer(struct diam_cfg *dc, const char *identity, const struct in_addr *addr,
+                  uint16_t port, const struct agw_diam_link *l)
+{
+    for (unsigned i = 0; i < dc->n_peers; i++)
+        if (!strcmp(dc->peers[i].identity, identity))
+            return;
+    if (dc->n_peers >= DIAM_MAX_PEERS)
+        return;
+    struct diam_peer_cfg *p = &dc->peers[dc->n_peers++];
+    snprintf(p->identity, sizeof(p->identity), "%s", identity);
+    inet_ntop(AF_INET, addr, p->addr, sizeof(p->addr));
+    p->port = port;
+    gx_node_link(dc, p, l);
+}
+
 /* Our TLS credentials (diameter.tls), checked here so that a missing or
  * unreadable file is named instead of freeDiameter's GnuTLS error; and
  * SCTP, which the configuration may ask of a kernel that lacks it. */
@@ -139,14 +154,10 @@ int gx_open(struct agw_ctx *ctx)
         inet_ntop(AF_INET, &c->diameter.gx.address, p->addr, sizeof(p->addr));
         p->port = c->diameter.gx.port;
         gx_node_link(&dc, p, &c->diameter.gx.link);
-        if (c->diameter.gx.alt.enabled) {
-            /* the alternate PCRF, reached as the first (RFC 4006 5.7) */
-            p = &dc.peers[dc.n_peers++];
-            snprintf(p->identity, sizeof(p->identity), "%s", c->diameter.gx.alt.peer);
-            inet_ntop(AF_INET, &c->diameter.gx.alt.address, p->addr, sizeof(p->addr));
-            p->port = c->diameter.gx.alt.port;
-            gx_node_link(&dc, p, &c->diameter.gx.link);
-        }
+        /* the alternate PCRF, reached as the first (RFC 4006 5.7) */
+        if (c->diameter.gx.alt.enabled)
+            gx_node_peer(&dc, c->diameter.gx.alt.peer, &c->diameter.gx.alt.address,
+                         c->diameter.gx.alt.port, &c->diameter.gx.link);
     }
     if (c->diameter.s6a.enabled) {
         dc.apps |= DIAM_APP_S6A;

@@ -205,6 +205,22 @@ unsigned gy_join_due(struct gy_sess *g, const double *left, double rtt)
     return n;
 }
 
+const char *gy_server(const struct agw_ctx *ctx, const struct gy_sess *g)
+{
+    const struct agw_config *c = ctx->cfg;
+    if (!c->diameter.gy.alt.enabled)
+        return NULL;
+    return g->alt ? c->diameter.gy.alt.peer : c->diameter.gy.peer;
+}
+
+const char *gy_failover(const struct agw_ctx *ctx, const struct gy_sess *g)
+{
+    const struct agw_config *c = ctx->cfg;
+    /* RFC 4006 5.7 RETRY_AND_TERMINATE: once, to the alternate */
+    return c->diameter.gy.alt.enabled && g->ccfh == 2 && !g->alt ? c->diameter.gy.alt.peer
+                                                                  : NULL;
+}
+
 /* g's request number no of type in ccr and *m, with the MSCCs of the
  * books (charged[i] is rgs[i]'s charged(); gy_mscc_build marks them);
  * settle gets what each MSCC reports, row the journal row of it
@@ -217,6 +233,12 @@ static int ccr_build(struct agw_ctx *ctx, struct gy_sess *g, uint32_t type, uint
     memset(ccr, 0, sizeof(*ccr));
     snprintf(ccr->h.session_id, sizeof(ccr->h.session_id), "%s", g->sid);
     snprintf(ccr->h.dest_realm, sizeof(ccr->h.dest_realm), "%s", ctx->cfg->diameter.realm);
+    /* with an alternate OCS every request names its server (RFC 6733
+     * 6.5): the first goes to the configured OCS, a session failed over
+     * stays with the alternate (RFC 4006 5.7) */
+    const char *server = gy_server(ctx, g);
+    if (server)
+        snprintf(ccr->h.dest_host, sizeof(ccr->h.dest_host), "%s", server);
     ccr->cc_request_type = type;
     ccr->cc_request_number = no;
     snprintf(ccr->sub.imsi, sizeof(ccr->sub.imsi), "%s", g->imsi);
@@ -238,7 +260,8 @@ static int ccr_build(struct agw_ctx *ctx, struct gy_sess *g, uint32_t type, uint
                              .ul_teid = g->ul_teid, .imsi = g->imsi, .rg = g->rg, .bytes = used,
                              .base = g->rgs[0].busy_snap, .settle = settle,
                              .settle_len = ccr->n_mscc * sizeof(settle[0]),
-                             .cookie = (uint64_t)g->ul_teid << 32 | no };
+                             .cookie = (uint64_t)g->ul_teid << 32 | no,
+                             .failover = gy_failover(ctx, g) };
     if (type == DIAM_CC_UPDATE && !ccr->n_mscc)
         return -ENODATA;
     return diam_gy_ccr_encode(ccr, m);
@@ -297,13 +320,21 @@ int gy_send_ccr(struct agw_ctx *ctx, struct gy_sess *g, uint32_t type)
     }
     int rc = ccr_build(ctx, g, type, g->next_no, charged, &ccr, settle, &row, &m);
     unsigned tx = ctx->cfg->diameter.gy.tx_timeout_ms;
-    if (!rc && type == DIAM_CC_INITIAL)
+    if (!rc && type == DIAM_CC_INITIAL) {
+        /* not journalled: its bytes kept for RETRY_AND_TERMINATE
+         * (gy_failure), the same request to the alternate */
+        free(g->req_i);
+        g->req_i = NULL;
+        if (row.failover && diam_msg_to_bytes(m, &g->req_i, &g->req_i_len) < 0)
+            g->req_i = NULL;
         rc = ccr_send_plain(ctx, &m, tx, row.cookie);
-    else if (!rc)
+    } else if (!rc) {
         /* journalled with what it reports and the base its answer
          * settles, per rating group, committed before it leaves
-         * (agw_ccr.h) */
+         * (agw_ccr.h); with RETRY_AND_TERMINATE its row goes to the
+         * alternate OCS when the OCS gives no usable answer */
         rc = ccr_send(ctx, &m, &row, tx);
+    }
     struct agw_gy_stats *st = &gy_of(ctx)->stats;
     if (rc < 0) {
         diam_msg_free(m);
@@ -631,7 +662,14 @@ void gy_end(struct agw_ctx *ctx, struct gy_sess *g, enum gy_end how)
     g->end_ccr = NULL;
     struct ccr_row row = { .sid = g->sid, .no = g->end_no, .app = DIAM_APPID_GY,
                            .type = DIAM_CC_TERMINATION,
-                           .cookie = (uint64_t)g->ul_teid << 32 | g->end_no };
+                           .cookie = (uint64_t)g->ul_teid << 32 | g->end_no,
+                           .failover = gy_failover(ctx, g) };
+    /* built for the OCS, and the request it waited for went to the
+     * alternate meanwhile (RFC 4006 5.7): the session's server now */
+    if (g->alt && gy_server(ctx, g) &&
+        ccr_retarget(ctx, m, g->sid, g->end_no, gy_server(ctx, g)) < 0)
+        LOG_WARN(ctx, "gy", "session 0x%08x: CCR-T #%u not named for the alternate OCS",
+                 g->ul_teid, g->end_no);
     LOG_INFO(ctx, "gy", "session 0x%08x: CCR-T #%u (held) sent", g->ul_teid, g->end_no);
     if (ccr_send_held(ctx, &m, &row, ctx->cfg->diameter.gy.tx_timeout_ms) == 0)
         gy_of(ctx)->stats.ccr_t++;

@@ -311,10 +311,58 @@ static void block(struct agw_ctx *ctx, struct gy_rg *r, uint64_t settled, uint32
     gy_grant_set(ctx, r, settled);
 }
 
+/* RETRY_AND_TERMINATE (RFC 4006 5.7, TS 32.299 6.4.x): the CCR-I of g
+ * without a usable answer from the OCS goes, the same request with the T
+ * flag, to the alternate OCS, which serves the session from then on; its
+ * answer (or failure) comes as the OCS's would.  A journalled CCR-U/T goes
+ * there by itself (ccr_row.failover, gy_failover).  False when there is
+ * nothing to send again. */
+static bool retry_initial(struct agw_ctx *ctx, struct gy_sess *g)
+{
+    const struct agw_config *c = ctx->cfg;
+    if (g->busy_type != DIAM_CC_INITIAL || !g->req_i || !gy_failover(ctx, g))
+        return false;
+    int rc = ccr_send_to(ctx, g->req_i, g->req_i_len, c->diameter.gy.alt.peer,
+                         c->diameter.gy.tx_timeout_ms, (uint64_t)g->ul_teid << 32 | g->busy_no);
+    free(g->req_i);
+    g->req_i = NULL;
+    g->alt = true;                  /* failed or not: the OCS had its chance */
+    if (rc < 0) {
+        LOG_WARN(ctx, "gy", "session 0x%08x: CCR-I not sent again to the alternate OCS: %s",
+                 g->ul_teid, strerror(-rc));
+        return false;
+    }
+    gy_of(ctx)->stats.retries++;
+    LOG_WARN(ctx, "gy", "session 0x%08x: CCR-I #%u sent again to the alternate OCS %s "
+             "(RETRY_AND_TERMINATE, T flag)", g->ul_teid, g->busy_no, c->diameter.gy.alt.peer);
+    return true;
+}
+
+/* A journalled CCR-U/T of the session of ul_teid went to the alternate OCS
+ * (ccr_journal.c): counted, and the session (if it is still here) stays
+ * with the alternate, also across a restart (0016). */
+static void failed_over(struct agw_ctx *ctx, uint32_t ul_teid)
+{
+    struct gy_sess *g = gy_find(ctx, ul_teid);
+    gy_of(ctx)->stats.retries++;
+    if (!g || g->alt)
+        return;
+    g->alt = true;
+    if (g->initial_done && !g->ending)
+        gy_store_save(ctx, g);
+}
+
 void gy_failure(struct agw_ctx *ctx, struct gy_sess *g, const char *why)
 {
     struct agw_gy_stats *st = &gy_of(ctx)->stats;
     uint32_t type = g->busy_type;
+    /* RETRY_AND_TERMINATE with an alternate OCS: the request went to it,
+     * the session waits for its answer as it waited for the OCS's */
+    if (ccr_failed_over(ctx) || (g->ccfh == 2 && retry_initial(ctx, g))) {
+        LOG_WARN(ctx, "gy", "session 0x%08x: %s: RETRY_AND_TERMINATE, the alternate OCS",
+                 g->ul_teid, why);
+        return;
+    }
     /* RFC 4006 5.7: the OCS may have counted the CCR-U all the same.  The
      * journal sends it again as the same request (T flag, RFC 6733 3)
      * until it is answered, and the session waits for that answer (a
@@ -365,13 +413,19 @@ void gy_failure(struct agw_ctx *ctx, struct gy_sess *g, const char *why)
             gy_retry_arm(g, 5);     /* retry then (retry_cb) */
         return;
     }
-    /* TERMINATE, and RETRY_AND_TERMINATE once freeDiameter found no other
-     * peer to retry with (RFC 4006 5.7), once per session; a CCR-U sent
-     * again still reaches the OCS, the CCR-T waits for it */
+    /* TERMINATE, and RETRY_AND_TERMINATE when there is no alternate OCS
+     * (freeDiameter found no other peer for the realm) or it failed too
+     * (RFC 4006 5.7), once per session; a CCR-U sent again still reaches
+     * its server, the CCR-T waits for it */
     if (g->terminated)
         return;
     st->ccfh_terminate++;
-    terminate(ctx, g, why);
+    char w[96];
+    snprintf(w, sizeof(w), "%s%s", why,
+             g->ccfh != 2 ? ""
+             : g->alt ? " (RETRY_AND_TERMINATE, the alternate OCS failed too)"
+                      : " (RETRY_AND_TERMINATE, no alternate OCS)");
+    terminate(ctx, g, w);
 }
 
 /* The answer to the request in flight of a session released meanwhile
@@ -415,6 +469,17 @@ static void on_cca(struct agw_ctx *ctx, struct diam_event *ev)
     uint32_t teid = (uint32_t)(ev->cookie >> 32), no = (uint32_t)ev->cookie;
     struct gy_sess *g = gy_find(ctx, teid);
     struct diam_gy_cca cca;
+    struct diam_header_info h;
+    if (g && g->busy && g->busy_no == no && g->req_i && ev->msg &&
+        diam_msg_header(ev->msg, &h) == 0) {
+        /* the server's word on the CCR-I (not a 3xxx): nothing to send
+         * again (RFC 4006 5.7) */
+        uint32_t code = h.result_code ? h.result_code : h.exp_result_code;
+        if (code && (code < 3000 || code >= 4000)) {
+            free(g->req_i);
+            g->req_i = NULL;
+        }
+    }
     if (!g || !g->busy || g->busy_no != no) {
         /* the CCA-T of a released session (or of journalled final
          * usage): ccr_on_event settled its row (RFC 4006 5.7) */
@@ -601,6 +666,8 @@ void gy_handle_event(struct agw_ctx *ctx, struct diam_event *ev)
 {
     if (!ctx->gy)
         return;
+    if (ev->type != DIAM_EV_REQUEST && ccr_failed_over(ctx))
+        failed_over(ctx, (uint32_t)(ev->cookie >> 32));
     switch (ev->type) {
     case DIAM_EV_ANSWER:
         on_cca(ctx, ev);

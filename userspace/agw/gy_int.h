@@ -86,6 +86,13 @@ struct gy_sess {
     bool st_valid;
     uint32_t st_next_no;
     uint64_t st_epoch;
+    bool st_alt;
+    /* RETRY_AND_TERMINATE with diameter.gy.alternate (RFC 4006 5.7) */
+    bool alt;                       /* the alternate OCS serves the session
+                                     * (gy_session.alternate, 0016) */
+    uint8_t *req_i;                 /* the CCR-I in flight (not journalled),
+                                     * to send again to the alternate */
+    size_t req_i_len;
     struct gy_rg rgs[GY_MAX_RG];    /* rgs[0] is the catch-all */
     ev_timer retry;                 /* CONTINUE: the next attempt */
 };
@@ -171,6 +178,13 @@ void gy_retry_arm(struct gy_sess *g, uint32_t seconds);
 /* The final-unit action of r in the datapath (and the UE's detach for the
  * catch-all's TERMINATE). */
 void gy_apply_final(struct agw_ctx *ctx, struct gy_rg *r);
+/* The server of g's requests (Destination-Host: the OCS, or the alternate
+ * once the session went there); NULL without diameter.gy.alternate (the
+ * realm's routing).  gy_failover(): the alternate a journalled request
+ * goes to when it gets no usable answer (ccr_row.failover), NULL when
+ * that is not the session's failure handling or it is there already. */
+const char *gy_server(const struct agw_ctx *ctx, const struct gy_sess *g);
+const char *gy_failover(const struct agw_ctx *ctx, const struct gy_sess *g);
 /* No usable answer (Tx timeout, 3xxx, peer down): the configured or
  * last received Credit-Control-Failure-Handling (RFC 4006 5.7). */
 void gy_failure(struct agw_ctx *ctx, struct gy_sess *g, const char *why);

@@ -14,17 +14,13 @@ void gy_node_cfg(struct agw_ctx *ctx, struct diam_cfg *dc)
     if (!c->diameter.gy.enabled)
         return;
     dc->apps |= DIAM_APP_GY;
-    /* the OCS may be the PCRF's node too (one peer then) */
-    for (unsigned i = 0; i < dc->n_peers; i++)
-        if (!strcmp(dc->peers[i].identity, c->diameter.gy.peer))
-            return;
-    if (dc->n_peers >= DIAM_MAX_PEERS)
-        return;
-    struct diam_peer_cfg *p = &dc->peers[dc->n_peers++];
-    snprintf(p->identity, sizeof(p->identity), "%s", c->diameter.gy.peer);
-    inet_ntop(AF_INET, &c->diameter.gy.address, p->addr, sizeof(p->addr));
-    p->port = c->diameter.gy.port;
-    gx_node_link(dc, p, &c->diameter.gy.link);
+    /* the OCS may be the PCRF's node too (one peer then), the alternate
+     * OCS the alternate PCRF's (RFC 4006 5.7) */
+    gx_node_peer(dc, c->diameter.gy.peer, &c->diameter.gy.address, c->diameter.gy.port,
+                 &c->diameter.gy.link);
+    if (c->diameter.gy.alt.enabled)
+        gx_node_peer(dc, c->diameter.gy.alt.peer, &c->diameter.gy.alt.address,
+                     c->diameter.gy.alt.port, &c->diameter.gy.link);
 }
 
 int gy_open(struct agw_ctx *ctx)
@@ -122,6 +118,7 @@ void gy_forget(struct agw_ctx *ctx, struct gy_sess *g)
     }
     if (gy && sid < gy->max && gy->by_sid[sid] == g)
         gy->by_sid[sid] = NULL;
+    free(g->req_i);
     free(g);
 }
 

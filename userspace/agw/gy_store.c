@@ -1,5 +1,6 @@
-/* Gy's books in SQLite (schema/agw/0004_gy_sessions.sql, 0013): the state
- * of each credit-control session (next CC-Request-Number) and of each of
+/* Gy's books in SQLite (schema/agw/0004_gy_sessions.sql, 0013, 0016): the
+ * state of each credit-control session (next CC-Request-Number, its server:
+ * the OCS or the alternate, RFC 4006 5.7) and of each of
  * its rating groups (the base of the last settled report, off), written in
  * the loop iteration's transaction with every request and every answer, so
  * that a restart of the daemon reports what the kernel counted meanwhile,
@@ -35,9 +36,9 @@ int gy_store_open(struct agw_ctx *ctx)
     gy->store = s;
     if (sqlite3_prepare_v2(db,
                            "INSERT INTO gy_session (ul_teid, session_id, imsi, rating_group, "
-                           "next_no, updated) VALUES (?1,?2,?3,?4,?5,?6) ON CONFLICT(ul_teid) DO "
-                           "UPDATE SET session_id=?2, imsi=?3, rating_group=?4, next_no=?5, "
-                           "updated=?6",
+                           "next_no, updated, alternate) VALUES (?1,?2,?3,?4,?5,?6,?7) "
+                           "ON CONFLICT(ul_teid) DO UPDATE SET session_id=?2, imsi=?3, "
+                           "rating_group=?4, next_no=?5, updated=?6, alternate=?7",
                            -1, &s->save, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, "DELETE FROM gy_session WHERE ul_teid = ?1", -1, &s->forget,
                            NULL) != SQLITE_OK ||
@@ -106,15 +107,18 @@ void gy_store_save(struct agw_ctx *ctx, struct gy_sess *g)
     if (!s)
         return;
     uint64_t epoch = ctx->stats.db_errors;
-    if (!g->st_valid || g->st_epoch != epoch || g->st_next_no != g->next_no) {
+    if (!g->st_valid || g->st_epoch != epoch || g->st_next_no != g->next_no ||
+        g->st_alt != g->alt) {
         sqlite3_bind_int64(s->save, 1, g->ul_teid);
         sqlite3_bind_text(s->save, 2, g->sid, -1, SQLITE_STATIC);
         sqlite3_bind_text(s->save, 3, g->imsi, -1, SQLITE_STATIC);
         sqlite3_bind_int64(s->save, 4, g->rg);
         sqlite3_bind_int64(s->save, 5, g->next_no);
         sqlite3_bind_int64(s->save, 6, (sqlite3_int64)time(NULL));
+        sqlite3_bind_int(s->save, 7, g->alt);
         g->st_valid = run(ctx, s->save);
         g->st_next_no = g->next_no;
+        g->st_alt = g->alt;
         g->st_epoch = ctx->stats.db_errors;
     }
     for (unsigned i = 0; i < GY_MAX_RG; i++) {
@@ -218,7 +222,7 @@ int gy_store_load(struct agw_ctx *ctx)
     if (!db || !gy->store)
         return 0;
     if (sqlite3_prepare_v2(db,
-                           "SELECT ul_teid, session_id, imsi, rating_group, next_no "
+                           "SELECT ul_teid, session_id, imsi, rating_group, next_no, alternate "
                            "FROM gy_session",
                            -1, &st, NULL) != SQLITE_OK) {
         LOG_ERR(ctx, "gy", "loading sessions: %s", sqlite3_errmsg(db));
@@ -250,6 +254,12 @@ int gy_store_load(struct agw_ctx *ctx)
         snprintf(g->sid, sizeof(g->sid), "%s", sid);
         g->rg = (uint32_t)sqlite3_column_int64(st, 3);
         g->next_no = (uint32_t)sqlite3_column_int64(st, 4);
+        /* RFC 4006 5.7: a session that went to the alternate OCS stays
+         * with it (its requests' Destination-Host) */
+        g->alt = sqlite3_column_int(st, 5) != 0;
+        if (g->alt && !ctx->cfg->diameter.gy.alt.enabled)
+            LOG_WARN(ctx, "gy", "session 0x%08x: served by the alternate OCS before the restart, "
+                     "diameter.gy.alternate is gone: the realm's routing", teid);
         g->ccfh = ctx->cfg->diameter.gy.ccfh;
         g->installed = g->initial_done = true;
         for (unsigned i = 0; i < GY_MAX_RG; i++)

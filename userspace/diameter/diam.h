@@ -29,7 +29,7 @@ struct msg;                     /* freeDiameter's message */
 /* --------------------------------------------------------- node ---- */
 
 #define DIAM_ID_MAX      128    /* Diameter identity / realm, with NUL */
-#define DIAM_MAX_PEERS   4
+#define DIAM_MAX_PEERS   6      /* PCRF, HSS, OCS and the alternate PCRF and OCS */
 #define DIAM_PATH_MAX    256
 
 /* Applications this node advertises in CER/CEA and dispatches. */

@@ -746,6 +746,19 @@ static const struct bad_row bad_rows[] = {
      "diameter.gx.alternate.peer: required key missing"},
     {S_TOP, "diameter: {identity: a, realm: b, s6a: {peer: h, alternate: {peer: q}}}\n", 1, 50,
      "diameter.s6a.alternate: unknown key"},
+    {S_TOP, "diameter: {identity: a, realm: b, gy: {peer: o, alternate: {peer: o}}}\n", 1, 60,
+     "diameter.gy.alternate.peer: 'o' is also the Gy, Gx or S6a peer"},
+    {S_TOP, "diameter: {identity: a, realm: b, gx: {peer: p}, gy: {peer: o, alternate: {peer: p}}}\n",
+     1, 75, "diameter.gy.alternate.peer: 'p' is also the Gy, Gx or S6a peer"},
+    {S_TOP, "diameter: {identity: a, realm: b, gy: {peer: o, alternate: {port: 1}}}\n", 1, 60,
+     "diameter.gy.alternate.peer: required key missing"},
+    {S_TOP, "diameter: {identity: a, realm: b, gy: {peer: o, alternate: {peer: q, tls: true}}}\n",
+     1, 70, "diameter.gy.alternate.tls: unknown key"},
+    {S_TOP, "diameter: {identity: a, realm: b, gy: {peer: o, alternate: {peer: q, port: 0}}}\n", 1,
+     76, "diameter.gy.alternate.port: 0 is out of range"},
+    {S_TOP, "diameter: {identity: a, realm: b, gx: {peer: p, alternate: {peer: q}},"
+            " gy: {peer: o, alternate: {peer: q, port: 2}}}\n",
+     1, 97, "diameter.gy.alternate.peer: 'q' is also the alternate PCRF, at another address"},
     {S_TOP, "diameter: {identity: a, realm: b, gy: {peer: p, rating_group: 0}}\n", 1, 63,
      "diameter.gy.rating_group: 0 is out of range"},
     {S_TOP, "diameter: {identity: a, realm: b, gy: {peer: p, apn: ims}}\n", 1, 54,
@@ -1065,6 +1078,22 @@ static void test_diameter_section(void **state)
     assert_string_equal(c.diameter.gx.alt.peer, "pcrf2.test");
     assert_int_equal(c.diameter.gx.alt.address.s_addr, ip("10.0.0.8"));
     assert_int_equal(c.diameter.gx.alt.port, 3870);
+    agw_config_free(&c);
+    /* diameter.gy.alternate: a second OCS for RETRY_AND_TERMINATE; the
+     * alternate PCRF may be it (one server, one address) */
+    y = build(S_TOP, "diameter:\n  identity: agw.test\n  realm: test\n"
+                     "  gx: {peer: pcrf.test, alternate: {peer: backup.test, port: 3870}}\n"
+                     "  gy: {peer: ocs.test, failure_handling: retry_and_terminate,\n"
+                     "       alternate: {peer: backup.test, port: 3870}}\n", &l);
+    rc = agw_config_load_string("d2d.yaml", y, strlen(y), &c, errbuf, ERRLEN);
+    free(y);
+    if (rc)
+        fail_msg("diameter.gy.alternate rejected (%d):\n%s", rc, errbuf);
+    assert_int_equal(c.diameter.gy.ccfh, 2);
+    assert_true(c.diameter.gy.alt.enabled);
+    assert_string_equal(c.diameter.gy.alt.peer, "backup.test");
+    assert_int_equal(c.diameter.gy.alt.address.s_addr, ip("127.0.0.1"));
+    assert_int_equal(c.diameter.gy.alt.port, 3870);
     agw_config_free(&c);
     /* diameter.gy: the OCS, its defaults and values */
     y = build(S_TOP, "diameter:\n  identity: agw.test\n  realm: test\n"
