@@ -116,9 +116,12 @@ static int send_ccr(struct agw_ctx *ctx, const struct agw_ue *ue, const struct a
         if (diam_msg_to_bytes(m, &r->req, &r->len) == 0)
             r->type = type;
     }
-    if (!rc && (ccr.n_monitors || type == DIAM_CC_TERMINATION) && gs) {
+    if (!rc && type != DIAM_CC_INITIAL && gs) {
         /* usage reports: journalled with the bases their answer settles,
-         * committed before the request leaves.  Every CCR-T too: the
+         * committed before the request leaves.  Every CCR-U: its events
+         * are the session's stored reference from this transaction on
+         * (gx_event.c), so a crash after the commit must still get the
+         * request to the PCRF (sent again at the next start).  Every CCR-T too: the
          * session's row goes in the same transaction, so the journal is
          * all that is left of it (a restored session without its PDN
          * connection, gx_session_orphan_stop, included); it is sent again
@@ -166,6 +169,7 @@ int gx_send_retry(struct agw_ctx *ctx, struct gx_sess *s, uint32_t type)
      * possible duplicate: the first server may have handled it); the
      * session goes on with that server */
     r->alt = true;
+    gx_sess_save(ctx, s);   /* the session's server, also after a restart (0017) */
     int rc = diam_msg_from_bytes(r->req, r->len, &m);
     if (!rc)
         rc = diam_msg_set_retransmit(m);
