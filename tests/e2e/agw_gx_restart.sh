@@ -6,7 +6,9 @@
 # compares with that.  A CCR-U in flight (diamsim `delay`: its answer held
 # back 15 s) holds the next report back, so a change made meanwhile is
 # pending when xepc-agwd is killed, deterministically.
-# 1. UE 1: the CCA-I arms QOS_CHANGE, DEFAULT_EPS_BEARER_QOS_CHANGE and
+# 1. UE 1: the CCA-I arms QOS_CHANGE, DEFAULT_EPS_BEARER_QOS_CHANGE,
+#    USER_LOCATION_CHANGE, ECGI_CHANGE (the restored UE's cell is not stored:
+#    no report until it is heard again, from the same cell) and
 #    SUCCESSFUL_RESOURCE_ALLOCATION and installs a QCI 1 rule (a dedicated
 #    bearer).  Its ACTIVE report is not sent again after a restart (TERM).
 #    `xepcctl ue qos` changes the APN-AMBR (a CCR-U QOS_CHANGE, held), then
@@ -67,8 +69,9 @@ restart() {    # restart SIGNAL: xepc-agwd stopped, started, its eNB and PCRF ba
 # --- 1. the rule's report, the reference of the values in force --------------
 {
     subs
-    # 5.3.7: 1 QOS_CHANGE, 20 DEFAULT_EPS_BEARER_QOS_CHANGE, 22 SUCCESSFUL_RESOURCE_ALLOCATION
-    echo "trigger 1 20 22"
+    # 5.3.7: 1 QOS_CHANGE, 20 DEFAULT_EPS_BEARER_QOS_CHANGE, 22 SUCCESSFUL_RESOURCE_ALLOCATION,
+    # 13 USER_LOCATION_CHANGE, 27 ECGI_CHANGE (the UE stays in its cell: never reported)
+    echo "trigger 1 20 22 13 27"
     echo "rule * def=voice prec=10 qci=1 gbr=64000/64000 mbr=64000/64000 flow=\"permit out 17 from $PDN_ADDR 30000 to assigned 49152\""
     # the second CCR-U (the APN-AMBR's) answered 15 s late
     echo "delay gx 15000 type=2 skip=1 count=1"

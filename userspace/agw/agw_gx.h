@@ -147,6 +147,11 @@ struct gx_events {
     bool fresh;                     /* restored from a row without them (before 0017):
                                      * the values below taken at the next look */
     uint8_t uli[13];                /* 3GPP-User-Location-Info last reported */
+    /* restored with the session: the UE's cell is not stored with its
+     * context (ue_store.c), so its location is compared again only once
+     * it differs from the restored one (the UE heard from an eNB) */
+    bool uli_wait;
+    uint8_t uli_restored[13];
     uint8_t qci, arp;               /* default bearer QoS last reported */
     uint64_t ambr_ul, ambr_dl;      /* APN-AMBR last reported or authorised, bit/s */
     /* a default bearer modification the PCRF asked for failed (esm_dqos.c):

@@ -129,8 +129,13 @@ unsigned gx_events_report(struct agw_ctx *ctx, struct gx_sess *s, const struct a
         memcpy(e->unknown, keep.unknown, sizeof(e->unknown));
     }
     gx_user_location(ue, uli);
+    /* restored: the UE's cell is not known until it is heard from an eNB
+     * (its location then differs from the restored one) */
+    if (e->uli_wait && memcmp(uli, e->uli_restored, sizeof(uli)))
+        e->uli_wait = false;
     /* TS 29.061 16.4.7.2 type 130: TAI (octets 1..5) then ECGI (6..12) */
-    bool tai = memcmp(uli + 1, e->uli + 1, 5) != 0, ecgi = memcmp(uli + 6, e->uli + 6, 7) != 0;
+    bool tai = !e->uli_wait && memcmp(uli + 1, e->uli + 1, 5) != 0;
+    bool ecgi = !e->uli_wait && memcmp(uli + 6, e->uli + 6, 7) != 0;
     bool loc = false;
     if ((tai || ecgi) && armed(e, DIAM_ET_USER_LOCATION_CHANGE)) {
         t[nt++] = DIAM_ET_USER_LOCATION_CHANGE;

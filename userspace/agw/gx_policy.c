@@ -450,6 +450,12 @@ int gx_sessions_load(struct agw_ctx *ctx, unsigned *orphans)
         struct agw_ue *ue = pgw_ue_by_session(ctx, s->ul_teid & 0xffffff);
         struct agw_pdn *p = ue ? pgw_pdn_by_ebi(ue, s->ebi) : NULL;
         s->orphan = !p || p->ul_teid != s->ul_teid;
+        if (!s->ev.fresh && ue) {
+            /* the restored UE's cell is not stored (ue_store.c): its
+             * location is compared once the UE is heard again (gx_event.c) */
+            s->ev.uli_wait = true;
+            gx_user_location(ue, s->ev.uli_restored);
+        }
         *orphans += s->orphan;
         n++;
     }
