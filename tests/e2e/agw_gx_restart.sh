@@ -54,7 +54,7 @@ wait_pdn() {   # wait_pdn IMSI REGEX [TENTHS]
     pdn_line "$1" | sed 's/^/# /'
     return 1
 }
-# the CCR-Us the PCRF handled (not duplicates), with_n(T) those of trigger T
+# J EXPR: over the PCRF's record (diam_gx_j); NEW: the CCR-Us it handled (not duplicates)
 J() { diam_gx_j "$1"; }
 NEW="[m for m in ccru if not m.get('dup')]"
 restart() {    # restart SIGNAL: xepc-agwd stopped, started, its eNB and PCRF back
