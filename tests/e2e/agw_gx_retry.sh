@@ -8,6 +8,12 @@
 #    Destination-Host pcrf2 (tshark on the Diameter ports, and the
 #    alternate's record), its CCA-I lets the UE attach, and the session
 #    stays with the alternate: the CCR-T of the detach goes there.
+# 1b. Which PCRF serves a session survives a restart (gx_session.alternate,
+#    schema/agw/0017): a second UE's session fails over to the alternate
+#    the same way, xepc-agwd is killed (SIGKILL) and started again; its
+#    CCR-U (QOS_CHANGE, armed by the alternate's CCA-I, after `xepcctl ue
+#    qos`) and its CCR-T still go to the alternate (its record; tshark:
+#    Destination-Host pcrf2.localdomain), none to the PCRF.
 # 2. The PCRF silent and the alternate down: the retry gets no usable
 #    answer either, the attach is refused (#19, ESM #34) as TERMINATE.
 source "$(dirname "$0")/lib.sh"
@@ -19,7 +25,7 @@ ALT_PORT=$((DIAM_PORT + 2))
 DIAM_GX_EXTRA="    tx_timeout: 1s
     failure_handling: retry_and_terminate
     alternate: { peer: pcrf2.localdomain, address: 127.0.0.1, port: $ALT_PORT }"
-diam_gx_setup 8 gx
+diam_gx_setup 12 gx
 REC=$E2E_TMP/pcrf.jsonl
 REC2=$E2E_TMP/pcrf2.jsonl
 alt_start() { diam_alt_start pcrf2.localdomain "$ALT_PORT" "$REC2" "$@"; }
@@ -41,7 +47,7 @@ sys.exit(0 if r else 1)" "$1"
 DIAM_TS_FILTER="tcp port $DIAM_PORT or tcp port $ALT_PORT"
 diam_tshark_start gx || diag "tshark did not say it captures"
 diam_sim_start "$REC" -c "silence gx type=1"
-alt_start
+alt_start -c "trigger 1"     # 5.3.7 QOS_CHANGE armed by its CCA-Is (part 1b)
 agw_start || { not_ok "xepc-agwd start"; exit 1; }
 diam_peer_up
 alt_up
@@ -78,6 +84,51 @@ ok=len(rows)==2 and rows[0][0]=='diamsim.localdomain' and rows[1][0]=='pcrf2.loc
    and rows[0][2]==rows[1][2]=='$sid' and rows[0][3]==rows[1][3]=='0' and rows[0][4]==rows[1][4]
 sys.exit(0 if ok else 1)" "$first"
 
+# --- 1b. the session stays with the alternate across a restart ---------------
+diam_tshark_start gx1b || diag "tshark did not say it captures"
+enbsim_bg "$E2E_TMP/e1b.out" --ues 1 --hold -1 --detach --no-tun --timeout 60
+U1B=$ENBSIM_PID
+for _ in $(seq 300); do
+    agwctl ue show "$IMSI" 2>/dev/null | grep -q '^pdn ebi 5 .* state active' && break
+    sleep 0.1
+done
+sid2=$(python3 -c "
+import json,sys
+l=[json.loads(x)['msg'] for x in open(sys.argv[1]) if x.strip()]
+print([m['sid'] for m in l if m.get('cmd')=='CCR' and m.get('cc_type')==1][-1])" "$REC2" 2>/dev/null)
+[ -n "$sid2" ] && [ "$sid2" != "$sid" ] &&
+    j "$REC2" "[(m['cc_type'],m.get('retransmit',False)) for m in ccr if m['sid']=='$sid2']==[(1,True)]" &&
+    agwctl ue show "$IMSI" 2>/dev/null | grep -q '^pdn ebi 5 .* state active' &&
+    ok "a second UE's CCR-I failed over to the alternate too ($sid2), the UE attached" ||
+    not_ok "second failover: session '$sid2'"
+n0=$(grep -c "set up on assoc" "$E2E_TMP/agwd.log")
+agw_stop KILL
+agw_start || { not_ok "xepc-agwd start"; exit 1; }
+diam_peer_up
+alt_up
+diam_s1_back "$n0" || diag "the eNB did not set up S1 again"
+agwctl ue qos "$IMSI" 5 --apn-ambr 20Mbps/30Mbps >/dev/null || diag "ue qos failed"
+for _ in $(seq 200); do j "$REC2" "any(m['cc_type']==2 and m['sid']=='$sid2' for m in ccr)" >/dev/null && break; sleep 0.1; done
+kill -TERM "$U1B"
+wait "$U1B"
+for _ in $(seq 200); do j "$REC2" "any(m['cc_type']==3 and m['sid']=='$sid2' for m in ccr)" >/dev/null && break; sleep 0.1; done
+kept_alt() {
+    j "$REC2" "[(m['cc_type'],m.get('triggers')) for m in ccr if m['sid']=='$sid2']==[(1,[]),(2,[1]),(3,[])]" &&
+        j "$REC" "not any(m['cc_type']!=1 for m in ccr)"
+}
+check "after SIGKILL and start: the session's CCR-U (QOS_CHANGE) and CCR-T go to the alternate, none to the PCRF" kept_alt
+diam_tshark_stop
+TS1B=(tshark -r "$E2E_TMP/gx1b.pcap" -d "tcp.port==$ALT_PORT,diameter" -d "tcp.port==$DIAM_PORT,diameter")
+dh=$("${TS1B[@]}" -Y "diameter.cmd.code == 272 && diameter.flags.request == 1 && diameter.CC-Request-Type >= 2 && diameter.Session-Id == \"$sid2\"" \
+    -T fields -e diameter.CC-Request-Type -e diameter.Destination-Host 2>/dev/null | tr '\t\n' ' ;')
+diag "tshark CCR-U/T of $sid2: $dh"
+check "tshark: that CCR-U and CCR-T with Destination-Host pcrf2.localdomain" \
+    test "$dh" = "2 pcrf2.localdomain;3 pcrf2.localdomain;"
+BAD=$("${TS1B[@]}" -Y '_ws.malformed || _ws.expert.severity >= "Error"' 2>"$E2E_TMP/ts.err") ||
+    BAD="tshark failed: $(cat "$E2E_TMP/ts.err")"
+[ -z "$BAD" ] && ok "tshark: no malformed AVP or expert error" ||
+    { not_ok "tshark: malformed"; echo "$BAD" | head -n 5 | sed 's/^/# /'; }
+
 # --- 2. the PCRF silent, the alternate down ----------------------------------
 alt_stop
 e34=$(ip netns exec "$NS_GW" curl -s "http://127.0.0.1:$AGW_METRICS_PORT/metrics" |
@@ -90,10 +141,10 @@ got=$(awk '$1 == "enbsim:" && $2 == "failed_cause" { print $3; exit }' "$E2E_TMP
     { not_ok "alternate down: enbsim '$got'"; grep -E "RETRY|gx" "$E2E_TMP/agwd.log" | tail -6 | sed 's/^/# /'; }
 e34b=$(ip netns exec "$NS_GW" curl -s "http://127.0.0.1:$AGW_METRICS_PORT/metrics" |
     awk '$1 == "xepc_agw_esm_reject_cause_total{cause=\"34\"}" { print $2; f = 1 } END { if (!f) print 0 }')
-check "  ... with ESM #34, counted (gx_retries 2, gx_ccfh_terminate 1)" \
-    test "$((e34b - e34)) $(agw_stat gx_retries) $(agw_stat gx_ccfh_terminate)" = "1 2 1"
-check "  ... the PCRF's record: the second CCR-I left unanswered; no CCR-T for the refused session" \
-    j "$REC" "[(m['cc_type'],bool(m.get('silenced'))) for m in ccr]==[(1,True),(1,True)]"
+check "  ... with ESM #34, counted (gx_retries 1 since the restart of 1b, gx_ccfh_terminate 1)" \
+    test "$((e34b - e34)) $(agw_stat gx_retries) $(agw_stat gx_ccfh_terminate)" = "1 1 1"
+check "  ... the PCRF's record: the third CCR-I left unanswered; no CCR-T for the refused session" \
+    j "$REC" "[(m['cc_type'],bool(m.get('silenced'))) for m in ccr]==[(1,True),(1,True),(1,True)]"
 agw_stop TERM
 alt_stop
 exit $((TAP_FAILED > 0))

@@ -4,8 +4,9 @@
  * Every Gx and Gy request of xepc-agwd goes out through here, after the
  * commit of the loop iteration that made it (agw_commit calls ccr_flush
  * once the transaction is durable).  A request that reports usage (a Gy
- * CCR-U/CCR-T, a Gx CCR-U/CCR-T with Usage-Monitoring-Information), and
- * every Gx CCR-T (its session's row goes with it), is first journalled (table ccr_journal: its bytes, Session-Id,
+ * CCR-U/CCR-T, a Gx CCR-U/CCR-T with Usage-Monitoring-Information),
+ * every Gx CCR-T (its session's row goes with it) and every Gx CCR-U (its
+ * events are the session's stored reference from then on), is first journalled (table ccr_journal: its bytes, Session-Id,
  * CC-Request-Number, the usage and the base its answer settles) in that
  * same transaction, so that a SIGKILL at any point leaves either no
  * request and no row, or a row:

@@ -140,7 +140,7 @@ struct gx_mons {
  * PCRF when it gets no usable answer (gx_build.c) */
 struct gx_retry {
     bool alt;                       /* the alternate PCRF serves the session
-                                     * (in memory: the first after a restart) */
+                                     * (stored with it: 0017) */
     uint32_t type;                  /* CC-Request-Type of req */
     uint8_t *req;                   /* its bytes; NULL: none in flight */
     size_t len;
@@ -155,7 +155,8 @@ int gx_send_retry(struct agw_ctx *ctx, struct gx_sess *s, uint32_t type);
 struct gx_sess;
 void gx_monitors_answered(struct agw_ctx *ctx, struct gx_sess *s, bool ok);
 /* gx_event.c: the event triggers armed by the PCRF (TS 29.212 5.3.7) and
- * the values last reported */
+ * the values last reported; stored whole with the Gx session (0017,
+ * written whenever it changes), so it survives a restart */
 enum { GX_RULE_PENDING = 0, GX_RULE_ACTIVE, GX_RULE_FAILED };
 struct gx_rule_state {
     char name[64];                  /* Charging-Rule-Name */
@@ -163,8 +164,14 @@ struct gx_rule_state {
 };
 struct gx_events {
     uint64_t armed;                 /* bit N: Event-Trigger N armed */
-    bool fresh;                     /* restored: the values below taken at the next look */
+    bool fresh;                     /* restored from a row without them (before 0017):
+                                     * the values below taken at the next look */
     uint8_t uli[13];                /* 3GPP-User-Location-Info last reported */
+    /* restored with the session: the UE's cell is not stored with its
+     * context (ue_store.c), so its location is compared again only once
+     * it differs from the restored one (the UE heard from an eNB) */
+    bool uli_wait;
+    uint8_t uli_restored[13];
     uint8_t qci, arp;               /* default bearer QoS last reported */
     uint64_t ambr_ul, ambr_dl;      /* APN-AMBR last reported or authorised, bit/s */
     /* a default bearer modification the PCRF asked for failed (esm_dqos.c):
@@ -182,7 +189,7 @@ struct gx_events {
     /* 4.5.12: rules (names, base names) a CCA asked to install that the
      * gateway does not have, or whose definition the datapath refuses,
      * for the next CCR-U's Charging-Rule-Report (an RAR's go into its
-     * RAA); not kept across a restart */
+     * RAA) */
     unsigned n_unknown;
     struct {
         char name[64];

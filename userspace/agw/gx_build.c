@@ -116,9 +116,12 @@ static int send_ccr(struct agw_ctx *ctx, const struct agw_ue *ue, const struct a
         if (diam_msg_to_bytes(m, &r->req, &r->len) == 0)
             r->type = type;
     }
-    if (!rc && (ccr.n_monitors || type == DIAM_CC_TERMINATION) && gs) {
+    if (!rc && type != DIAM_CC_INITIAL && gs) {
         /* usage reports: journalled with the bases their answer settles,
-         * committed before the request leaves.  Every CCR-T too: the
+         * committed before the request leaves.  Every CCR-U: its events
+         * are the session's stored reference from this transaction on
+         * (gx_event.c), so a crash after the commit must still get the
+         * request to the PCRF (sent again at the next start).  Every CCR-T too: the
          * session's row goes in the same transaction, so the journal is
          * all that is left of it (a restored session without its PDN
          * connection, gx_session_orphan_stop, included); it is sent again
@@ -163,6 +166,7 @@ int gx_send_retry(struct agw_ctx *ctx, struct gx_sess *s, uint32_t type)
     /* RFC 4006 5.7: the same request to the alternate server, with the
      * T flag; the session goes on with that server */
     r->alt = true;
+    gx_sess_save(ctx, s);   /* the session's server, also after a restart (0017) */
     int rc = ccr_send_to(ctx, r->req, r->len, c->diameter.gx.alt.peer,
                          c->diameter.gx.tx_timeout_ms, (uint64_t)gx_sess_teid(s) << 8 | type);
     char t = type == DIAM_CC_INITIAL ? 'I' : 'U';

@@ -19,8 +19,10 @@
  * Charging-Rule-Report with PCC-Rule-Status INACTIVE and Rule-Failure-Code
  * RESOURCE_ALLOCATION_FAILURE.
  *
- * The values last reported (or sent in the CCR-I) are kept per session and
- * compared with the UE's once a second (gx_path.c's timer, with the usage
+ * The values last reported (or sent in the CCR-I) are kept per session,
+ * with the session in SQLite (0017: written in the loop iteration that
+ * changes them, with the CCR-U that reports them), and compared with the
+ * UE's once a second (gx_path.c's timer, with the usage
  * monitors), so a change is reported within a second; one that goes and
  * comes back within that second is not seen.  RAT and UE time zone changes
  * cannot occur here (E-UTRAN only; the MME keeps no UE time zone). */
@@ -110,9 +112,8 @@ unsigned gx_events_report(struct agw_ctx *ctx, struct gx_sess *s, const struct a
     unsigned nt = 0, nr = 0;
     uint8_t uli[13];
     if (e->fresh) {
-        /* restored after a restart: what the PCRF was told is not known;
-         * the UE as it is now is the reference (a change while the daemon
-         * was down is not reported) */
+        /* restored from a row written before 0017: what the PCRF was told
+         * is not known; the UE as it is now is the reference */
         struct gx_events keep = *e;
         gx_events_init(e, ue, p);
         e->armed = keep.armed;
@@ -128,8 +129,13 @@ unsigned gx_events_report(struct agw_ctx *ctx, struct gx_sess *s, const struct a
         memcpy(e->unknown, keep.unknown, sizeof(e->unknown));
     }
     gx_user_location(ue, uli);
+    /* restored: the UE's cell is not known until it is heard from an eNB
+     * (its location then differs from the restored one) */
+    if (e->uli_wait && memcmp(uli, e->uli_restored, sizeof(uli)))
+        e->uli_wait = false;
     /* TS 29.061 16.4.7.2 type 130: TAI (octets 1..5) then ECGI (6..12) */
-    bool tai = memcmp(uli + 1, e->uli + 1, 5) != 0, ecgi = memcmp(uli + 6, e->uli + 6, 7) != 0;
+    bool tai = !e->uli_wait && memcmp(uli + 1, e->uli + 1, 5) != 0;
+    bool ecgi = !e->uli_wait && memcmp(uli + 6, e->uli + 6, 7) != 0;
     bool loc = false;
     if ((tai || ecgi) && armed(e, DIAM_ET_USER_LOCATION_CHANGE)) {
         t[nt++] = DIAM_ET_USER_LOCATION_CHANGE;
@@ -146,8 +152,12 @@ unsigned gx_events_report(struct agw_ctx *ctx, struct gx_sess *s, const struct a
     bool qos = false;
     /* the values to compare and report: the subscribed ones the HSS sent,
      * against those last reported (the PCRF decides, TS 23.401 5.3.9.2),
-     * else those in force against the reference */
-    bool sub = e->sub;
+     * else those in force against the reference.  A MODIFICATION_FAILURE
+     * to report carries the values in force (4.5.5.0a, 4.5.5.7), so a
+     * subscribed change waits for the next CCR-U (one Default-EPS-Bearer-
+     * QoS per message) */
+    bool fail = e->fail_qos || e->fail_ambr;
+    bool sub = e->sub && !fail;
     uint8_t qci = sub ? e->sub_qci : p->qci, arp = sub ? e->sub_arp : p->arp_prio;
     uint64_t aul = sub ? e->sub_ambr_ul : p->ambr_ul_bps;
     uint64_t adl = sub ? e->sub_ambr_dl : p->ambr_dl_bps;
@@ -166,7 +176,6 @@ unsigned gx_events_report(struct agw_ctx *ctx, struct gx_sess *s, const struct a
     /* 4.5.5.0a, 4.5.5.7: a modification the PCRF authorised could not be
      * done (the UE or the eNB refused it): reported with the values in
      * force, whether armed or not (5.3.7) */
-    bool fail = e->fail_qos || e->fail_ambr;
     if (e->fail_ambr)
         t[nt++] = DIAM_ET_APN_AMBR_MODIFICATION_FAILURE;
     if (e->fail_qos)
@@ -253,9 +262,14 @@ unsigned gx_events_report(struct agw_ctx *ctx, struct gx_sess *s, const struct a
             e->ambr_ul = aul;
             e->ambr_dl = adl;
         }
-        e->sub = false;
+        if (sub)
+            e->sub = false;
         e->fail_qos = e->fail_ambr = false;
     }
+    /* the new reference and the rules' reports, durable with the request
+     * (journalled in the same transaction, agw_ccr.h): a restart compares
+     * with what the PCRF was told */
+    gx_sess_save(ctx, s);
     if (nt || nr) {
         char b[20];
         LOG_INFO(ctx, "gx", "ue %s: CCR-U: %u event trigger(s) (first %u), %u rule report(s)",
@@ -319,6 +333,7 @@ void gx_events_mod_failed(struct agw_ctx *ctx, uint32_t ul_teid, bool qos, bool 
     struct gx_events *e = gx_sess_events(s);
     e->fail_qos |= qos;
     e->fail_ambr |= ambr;
+    gx_sess_save(ctx, s);   /* still reported after a restart (0017) */
 }
 
 /* The PCRF's values are in force: the reference for later changes. */
@@ -329,6 +344,7 @@ void gx_events_dqos_authorised(struct agw_ctx *ctx, const struct agw_pdn *p)
         return;
     gx_events_qos_authorised(gx_sess_events(s), p);
     gx_events_ambr_authorised(gx_sess_events(s), p);
+    gx_sess_save(ctx, s);
 }
 
 bool gx_events_subscribed(struct agw_ctx *ctx, uint32_t ul_teid, uint8_t qci, uint8_t arp,
@@ -343,5 +359,6 @@ bool gx_events_subscribed(struct agw_ctx *ctx, uint32_t ul_teid, uint8_t qci, ui
     e->sub_arp = arp;
     e->sub_ambr_ul = ambr_ul;
     e->sub_ambr_dl = ambr_dl;
+    gx_sess_save(ctx, s);   /* still reported after a restart (0017) */
     return true;
 }

@@ -124,7 +124,7 @@ struct gx_sess {
     unsigned n_defs;
     struct diam_rule_def defs[DIAM_MAX_RULES];
     struct gx_mons mons;            /* usage monitoring (gx_monitor.c) */
-    struct gx_events ev;            /* event triggers (gx_event.c): only the armed set stored */
+    struct gx_events ev;            /* event triggers (gx_event.c), stored (0017) */
     uint8_t ccfh;                   /* a CCA's Credit-Control-Failure-Handling + 1,
                                      * 0: diameter.gx.failure_handling (stored: 0014) */
     bool local;                     /* CONTINUE without a CCA-I: the local policy's
@@ -239,7 +239,7 @@ uint32_t gx_sess_next_number(struct gx_sess *s)
 }
 
 /* SQLite: schema/agw/0003_gx_sessions.sql, 0009_gx_monitors.sql,
- * 0014_gx_ccfh.sql.
+ * 0014_gx_ccfh.sql, 0017_gx_events.sql.
  * Written in the loop iteration's transaction (group commit, ue_store.c). */
 static int sess_store(struct agw_ctx *ctx, const struct gx_sess *s)
 {
@@ -249,10 +249,16 @@ static int sess_store(struct agw_ctx *ctx, const struct gx_sess *s)
         return -EIO;
     if (sqlite3_prepare_v2(db,
                            "INSERT OR REPLACE INTO gx_session (ul_teid, session_id, imsi, ebi, "
-                           "cc_number, rule_size, rules, mon_size, monitors, triggers, ccfh) "
-                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                           "cc_number, rule_size, rules, mon_size, monitors, triggers, ccfh, "
+                           "ev_size, events, alternate) "
+                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
                            -1, &st, NULL) != SQLITE_OK)
         return -EIO;
+    /* the event triggers' reference values and what is still to report
+     * (gx_event.c), and the PCRF that serves the session (RFC 4006 5.7) */
+    sqlite3_bind_int(st, 12, (int)sizeof(s->ev));
+    sqlite3_bind_blob(st, 13, &s->ev, (int)sizeof(s->ev), SQLITE_STATIC);
+    sqlite3_bind_int(st, 14, s->retry.alt);
     sqlite3_bind_int(st, 8, (int)sizeof(struct gx_mon));
     sqlite3_bind_blob(st, 9, s->mons.m, (int)(s->mons.n * sizeof(s->mons.m[0])), SQLITE_STATIC);
     sqlite3_bind_int64(st, 10, (sqlite3_int64)s->ev.armed);
@@ -331,6 +337,21 @@ void gx_sessions_free_all(struct agw_ctx *ctx)
         }
 }
 
+/* A stored struct gx_events of this binary's layout, its counts and
+ * strings bounded as the code that reads them expects. */
+static void events_sane(struct gx_events *e)
+{
+    e->fresh = false;
+    if (e->n_rules > DIAM_MAX_RULES)
+        e->n_rules = 0;
+    for (unsigned i = 0; i < e->n_rules; i++)
+        e->rules[i].name[sizeof(e->rules[i].name) - 1] = 0;
+    if (e->n_unknown > sizeof(e->unknown) / sizeof(e->unknown[0]))
+        e->n_unknown = 0;
+    for (unsigned i = 0; i < e->n_unknown; i++)
+        e->unknown[i].name[sizeof(e->unknown[i].name) - 1] = 0;
+}
+
 /* After a restart: the Gx sessions of the PDN connections restored from
  * the store (their rules are still in the pinned datapath maps). */
 int gx_sessions_load(struct agw_ctx *ctx, unsigned *orphans)
@@ -343,7 +364,8 @@ int gx_sessions_load(struct agw_ctx *ctx, unsigned *orphans)
         return 0;
     if (sqlite3_prepare_v2(ctx->db->db,
                            "SELECT ul_teid, session_id, imsi, ebi, cc_number, rule_size, rules, "
-                           "mon_size, monitors, triggers, ccfh FROM gx_session", -1, &st,
+                           "mon_size, monitors, triggers, ccfh, ev_size, events, alternate "
+                           "FROM gx_session", -1, &st,
                            NULL) != SQLITE_OK)
         return -EIO;
     while (sqlite3_step(st) == SQLITE_ROW) {
@@ -379,10 +401,27 @@ int gx_sessions_load(struct agw_ctx *ctx, unsigned *orphans)
             for (unsigned i = 0; i < s->mons.n; i++)
                 s->mons.m[i].key[sizeof(s->mons.m[i].key) - 1] = 0;
         }
-        /* the armed triggers; the values to compare with are taken anew
+        /* TS 29.212 4.5.3: what the PCRF was last told (location, default
+         * bearer QoS, APN-AMBR, each rule's resource allocation) and what
+         * is still to tell it (the MODIFICATION_FAILURE triggers, an IDR's
+         * subscribed change), so that the first look after the restart
+         * compares with that.  A row without them (written before 0017,
+         * or another layout): the UE as it is then is the reference
          * (gx_event.c) */
+        size = sqlite3_column_int(st, 11);
+        bytes = sqlite3_column_bytes(st, 12);
+        blob = sqlite3_column_blob(st, 12);
+        if (size == (int)sizeof(s->ev) && blob && bytes == size) {
+            memcpy(&s->ev, blob, sizeof(s->ev));
+            events_sane(&s->ev);
+        } else {
+            memset(&s->ev, 0, sizeof(s->ev));
+            s->ev.fresh = true;
+        }
         s->ev.armed = (uint64_t)sqlite3_column_int64(st, 9);
-        s->ev.fresh = true;
+        /* RFC 4006 5.7: a session that failed over stays with the
+         * alternate PCRF (its requests name it in Destination-Host) */
+        s->retry.alt = sqlite3_column_int(st, 13) != 0;
         /* RFC 4006 8.14: a CCA's CCFH holds for the rest of the session,
          * also after a restart */
         int ccfh = sqlite3_column_int(st, 10);
@@ -411,6 +450,12 @@ int gx_sessions_load(struct agw_ctx *ctx, unsigned *orphans)
         struct agw_ue *ue = pgw_ue_by_session(ctx, s->ul_teid & 0xffffff);
         struct agw_pdn *p = ue ? pgw_pdn_by_ebi(ue, s->ebi) : NULL;
         s->orphan = !p || p->ul_teid != s->ul_teid;
+        if (!s->ev.fresh && ue) {
+            /* the restored UE's cell is not stored (ue_store.c): its
+             * location is compared once the UE is heard again (gx_event.c) */
+            s->ev.uli_wait = true;
+            gx_user_location(ue, s->ev.uli_restored);
+        }
         *orphans += s->orphan;
         n++;
     }
@@ -849,6 +894,7 @@ int gx_default_qos_apply(struct agw_ctx *ctx, struct gx_sess *s, const struct di
         ue_store_mark(ctx, ue);
     }
     gx_events_qos_authorised(gx_sess_events(s), p);
+    sess_store(ctx, s);     /* the events' reference (0017) */
     return changed;
 }
 

@@ -301,6 +301,48 @@ static void test_nested_transactions(void **state)
     agw_db_close(&db);
 }
 
+/* 0017_gx_events: a Gx session stored before it (its armed triggers and
+ * CCFH) keeps them, and gets no events (ev_size 0: the loader, gx_policy.c,
+ * then takes the UE as it is as the reference) and the configured PCRF
+ * (alternate 0); a row written after it holds both. */
+static void test_gx_events_migration_keeps_old_rows(void **state)
+{
+    (void)state;
+    struct agw_db db;
+    size_t at = 0;
+    for (size_t i = 0; i < agw_n_migrations; i++)
+        if (!strcmp(agw_migrations[i].name, "gx_events"))
+            at = i;
+    if (!at)
+        fail_msg("no migration named gx_events among the %zu", agw_n_migrations);
+    assert_int_equal(agw_migrations[at].version, 17);
+    open_ok(&db, agw_migrations, at);
+    assert_int_equal(db.version, 16);
+    assert_int_equal(sqlite3_exec(db.db,
+                                  "INSERT INTO gx_session (ul_teid, session_id, imsi, ebi, "
+                                  "cc_number, rule_size, triggers, ccfh) VALUES (7, 'agw;1;7', "
+                                  "'001010000000001', 5, 3, 0, 4194306, 3)",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    agw_db_close(&db);
+    open_ok(&db, agw_migrations, agw_n_migrations);
+    assert_int_equal(db.version, (int)agw_n_migrations);
+    assert_int_equal(q(&db, "SELECT triggers FROM gx_session WHERE ul_teid = 7"), 4194306);
+    assert_int_equal(q(&db, "SELECT ccfh FROM gx_session WHERE ul_teid = 7"), 3);
+    assert_int_equal(q(&db, "SELECT ev_size FROM gx_session WHERE ul_teid = 7"), 0);
+    assert_int_equal(q(&db, "SELECT events IS NULL FROM gx_session WHERE ul_teid = 7"), 1);
+    assert_int_equal(q(&db, "SELECT alternate FROM gx_session WHERE ul_teid = 7"), 0);
+    assert_int_equal(sqlite3_exec(db.db,
+                                  "INSERT INTO gx_session (ul_teid, session_id, imsi, ebi, "
+                                  "cc_number, rule_size, ev_size, events, alternate) VALUES (8, "
+                                  "'agw;1;8', '001010000000002', 5, 1, 0, 4, x'01020304', 1)",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(q(&db, "SELECT length(events) + alternate FROM gx_session WHERE ul_teid = 8"),
+                     5);
+    agw_db_close(&db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -315,6 +357,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_open_error_says_why, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nested_transactions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_second_connection_keeps_locks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_gx_events_migration_keeps_old_rows, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
