@@ -34,10 +34,7 @@ agw_start || { not_ok "xepc-agwd start"; exit 1; }
 diam_peer_up
 
 j() { diam_j "$DIAM_REC" "$1"; }
-wait_j() {
-    for _ in $(seq "${2:-200}"); do j "$1" >/dev/null && return 0; sleep 0.1; done
-    j "$1"
-}
+wait_j() { diam_wait_j "$DIAM_REC" "$@"; }
 
 diam_ue_up 60
 check "the UE attached ($UE_IP)" test -n "$UE_IP"

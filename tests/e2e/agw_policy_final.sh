@@ -101,13 +101,7 @@ c,_=s.accept(); c.recv(1000); c.sendall(b'HTTP/1.0 200 OK\\r\\n\\r\\nxepc-portal
     kill $pid 2>/dev/null
     wait $pid 2>/dev/null
 }
-booked() {
-    for _ in $(seq 100); do
-        [ "$(sqlite3 "$AGW_DB" "SELECT COUNT(*) FROM local_quota_sess" 2>/dev/null)" = 0 ] && break
-        sleep 0.1
-    done
-    sqlite3 "$AGW_DB" "SELECT used FROM local_quota WHERE rating_group = 30" 2>/dev/null
-}
+booked() { diam_local_booked 30; }
 
 agw_start || { not_ok "xepc-agwd start"; exit 1; }
 ue_up

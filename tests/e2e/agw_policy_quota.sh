@@ -52,14 +52,7 @@ ue_down() { diam_ue_down; }
 # flow COUNT: COUNT datagrams of 1000 bytes from the PDN's port 7001 to the
 # UE, a receiver that waits 8 s (a loaded machine); "received bytes"
 flow() { diam_flow "$UE_IP" "$1" 1000 50 7001 8; }
-# sessions of the connection released: until no reservation is left
-booked() {
-    for _ in $(seq 100); do
-        [ "$(sqlite3 "$AGW_DB" "SELECT COUNT(*) FROM local_quota_sess" 2>/dev/null)" = 0 ] && break
-        sleep 0.1
-    done
-    sqlite3 "$AGW_DB" "SELECT used FROM local_quota WHERE rating_group = 20" 2>/dev/null
-}
+booked() { diam_local_booked 20; }
 
 # --- one day -------------------------------------------------------------------
 agw_start || { not_ok "xepc-agwd start"; exit 1; }
