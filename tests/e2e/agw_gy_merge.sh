@@ -34,7 +34,7 @@ agw_start || { not_ok "xepc-agwd start"; exit 1; }
 diam_peer_up
 
 j() { diam_j "$DIAM_REC" "$1"; }
-wait_j() { diam_wait_j "$DIAM_REC" "$@"; }
+wait_j() { diam_j_wait "$DIAM_REC" "$1" "${2:-200}" || j "$1"; }
 
 diam_ue_up 60
 check "the UE attached ($UE_IP)" test -n "$UE_IP"

@@ -101,13 +101,6 @@ diam_sim_stop() {
     rm -f "$E2E_TMP/diamsim.bgpid"
 }
 
-# diam_wait_j REC EXPR [TENTHS]: until diam_j REC EXPR holds (default
-# 20 s), then its output once more (the caller's check sees it either way).
-diam_wait_j() {
-    for _ in $(seq "${3:-200}"); do diam_j "$1" "$2" >/dev/null && return 0; sleep 0.1; done
-    diam_j "$1" "$2"
-}
-
 # diam_local_booked RG: once no local_quota reservation is left (the
 # connections' releases gave back what the kernel had left, at most 10 s),
 # the bytes booked on rating group RG's local allowance (local_quota.c).
