@@ -547,8 +547,10 @@ static bool cca_apply(struct agw_ctx *ctx, struct gy_sess *g, struct msg *msg)
         return false;
     }
     uint32_t code = cca.h.result_code ? cca.h.result_code : cca.h.exp_result_code;
-    if (cca.has_ccfh)
+    if (cca.has_ccfh) {
         g->ccfh = cca.ccfh;         /* RFC 4006 8.14: the server's choice wins */
+        g->ccfh_cca = cca.ccfh + 1; /* stored with the session (gy_store_save) */
+    }
     if (code >= 3000 && code < 4000) {
         /* protocol errors, 3002 UNABLE_TO_DELIVER when the OCS is down */
         st->cca_failed++;

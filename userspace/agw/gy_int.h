@@ -67,6 +67,8 @@ struct gy_sess {
     bool installed;                 /* the session is in the datapath */
     bool continue_mode;             /* CCFH CONTINUE after a failure */
     uint32_t ccfh;                  /* from config, then from the CCAs */
+    uint32_t ccfh_cca;              /* a CCA's CCFH + 1, 0: none (gy_session.ccfh,
+                                     * 0018: kept across a restart) */
     bool initial_done;              /* a CCA-I 2001 was received */
     bool refused;                   /* a CCA-I refused it: the OCS has no session */
     bool terminated;                /* the UE's detach was asked (terminate) */
@@ -87,6 +89,7 @@ struct gy_sess {
     uint32_t st_next_no;
     uint64_t st_epoch;
     bool st_alt;
+    uint32_t st_ccfh_cca;
     /* RETRY_AND_TERMINATE with diameter.gy.alternate (RFC 4006 5.7) */
     bool alt;                       /* the alternate OCS serves the session
                                      * (gy_session.alternate, 0016) */

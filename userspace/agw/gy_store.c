@@ -36,9 +36,9 @@ int gy_store_open(struct agw_ctx *ctx)
     gy->store = s;
     if (sqlite3_prepare_v2(db,
                            "INSERT INTO gy_session (ul_teid, session_id, imsi, rating_group, "
-                           "next_no, updated, alternate) VALUES (?1,?2,?3,?4,?5,?6,?7) "
+                           "next_no, updated, alternate, ccfh) VALUES (?1,?2,?3,?4,?5,?6,?7,?8) "
                            "ON CONFLICT(ul_teid) DO UPDATE SET session_id=?2, imsi=?3, "
-                           "rating_group=?4, next_no=?5, updated=?6, alternate=?7",
+                           "rating_group=?4, next_no=?5, updated=?6, alternate=?7, ccfh=?8",
                            -1, &s->save, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, "DELETE FROM gy_session WHERE ul_teid = ?1", -1, &s->forget,
                            NULL) != SQLITE_OK ||
@@ -108,7 +108,7 @@ void gy_store_save(struct agw_ctx *ctx, struct gy_sess *g)
         return;
     uint64_t epoch = ctx->stats.db_errors;
     if (!g->st_valid || g->st_epoch != epoch || g->st_next_no != g->next_no ||
-        g->st_alt != g->alt) {
+        g->st_alt != g->alt || g->st_ccfh_cca != g->ccfh_cca) {
         sqlite3_bind_int64(s->save, 1, g->ul_teid);
         sqlite3_bind_text(s->save, 2, g->sid, -1, SQLITE_STATIC);
         sqlite3_bind_text(s->save, 3, g->imsi, -1, SQLITE_STATIC);
@@ -116,9 +116,11 @@ void gy_store_save(struct agw_ctx *ctx, struct gy_sess *g)
         sqlite3_bind_int64(s->save, 5, g->next_no);
         sqlite3_bind_int64(s->save, 6, (sqlite3_int64)time(NULL));
         sqlite3_bind_int(s->save, 7, g->alt);
+        sqlite3_bind_int64(s->save, 8, g->ccfh_cca);
         g->st_valid = run(ctx, s->save);
         g->st_next_no = g->next_no;
         g->st_alt = g->alt;
+        g->st_ccfh_cca = g->ccfh_cca;
         g->st_epoch = ctx->stats.db_errors;
     }
     for (unsigned i = 0; i < GY_MAX_RG; i++) {
@@ -222,7 +224,7 @@ int gy_store_load(struct agw_ctx *ctx)
     if (!db || !gy->store)
         return 0;
     if (sqlite3_prepare_v2(db,
-                           "SELECT ul_teid, session_id, imsi, rating_group, next_no, alternate "
+                           "SELECT ul_teid, session_id, imsi, rating_group, next_no, alternate, ccfh "
                            "FROM gy_session",
                            -1, &st, NULL) != SQLITE_OK) {
         LOG_ERR(ctx, "gy", "loading sessions: %s", sqlite3_errmsg(db));
@@ -260,7 +262,10 @@ int gy_store_load(struct agw_ctx *ctx)
         if (g->alt && !ctx->cfg->diameter.gy.alt.enabled)
             LOG_WARN(ctx, "gy", "session 0x%08x: served by the alternate OCS before the restart, "
                      "diameter.gy.alternate is gone: the realm's routing", teid);
-        g->ccfh = ctx->cfg->diameter.gy.ccfh;
+        /* RFC 4006 8.14: the CCFH a CCA gave the session holds after a
+         * restart; without one, the configuration's */
+        g->ccfh_cca = (uint32_t)sqlite3_column_int64(st, 6);
+        g->ccfh = g->ccfh_cca && g->ccfh_cca <= 3 ? g->ccfh_cca - 1 : ctx->cfg->diameter.gy.ccfh;
         g->installed = g->initial_done = true;
         for (unsigned i = 0; i < GY_MAX_RG; i++)
             g->rgs[i].g = g;
