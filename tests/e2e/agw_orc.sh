@@ -159,7 +159,8 @@ ip netns exec "$NS_ENB" "$ENBSIM" --mme 172.16.3.1 --backend "$AGW_BACKEND" --en
     tail -5 "$E2E_TMP/o2.out" | sed 's/^/# /'
     tail -5 "$E2E_TMP/agwd2.log" | sed 's/^/# /'
 }
-"$XEPCCTL" agw stats --socket "$GW2_SOCK" | awk '$1=="orc_sync_failure" && $2 > 0 {f=1} END {exit !f}' &&
+# waited for as gateway 1's (one reading could fail while the daemon is busy)
+wait_for 100 bash -c "$XEPCCTL agw stats --socket $GW2_SOCK | awk '\$1==\"orc_sync_failure\" && \$2 > 0 {f=1} END {exit !f}'" &&
     ok "gateway 2 counts its failed syncs too" || not_ok "gateway 2 offline counters"
 
 # --- orcd back: a change converges, check-ins resume -----------------------------
