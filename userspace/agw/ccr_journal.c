@@ -697,11 +697,17 @@ void ccr_resend(struct agw_ctx *ctx)
     if (!st || !db || !node || diam_node_peers_open(node) <= 0)
         return;
     /* rows of an earlier run at once; CCR-Ts of this run whose answer did
-     * not come (sent = 0) two seconds after that */
+     * not come (sent = 0) two seconds after that.  A session's requests
+     * one at a time, in their order: a CCR-T held behind a CCR-U leaves
+     * once that CCR-U is answered (its row gone), as it would have in the
+     * run that held it; sent together, the server may take the CCR-T
+     * first and end the session before the CCR-U's usage is counted. */
     if (sqlite3_prepare_v2(db,
                            "SELECT session_id, request_no, app, request_type, ul_teid, imsi, "
-                           "rating_group, bytes, msg, cookie FROM ccr_journal "
+                           "rating_group, bytes, msg, cookie FROM ccr_journal AS j "
                            "WHERE sent != ?1 AND (sent != 0 OR created <= ?2) "
+                           "AND NOT EXISTS (SELECT 1 FROM ccr_journal AS e "
+                           "WHERE e.session_id = j.session_id AND e.request_no < j.request_no) "
                            "ORDER BY session_id, request_no LIMIT 256",
                            -1, &s, NULL) != SQLITE_OK)
         return;
@@ -742,8 +748,6 @@ void ccr_resend(struct agw_ctx *ctx)
         sqlite3_bind_int64(st->sent, 2, r.no);
         sqlite3_bind_int64(st->sent, 3, (sqlite3_int64)st->boot);
         step(ctx, st->sent);
-        /* a session's requests in their order: a CCR-U before the CCR-T
-         * held behind it */
         LOG_INFO(ctx, "ccr", "%s CCR-%c #%u of %s sent again (T flag)",
                  r.app == DIAM_APPID_GY ? "Gy" : "Gx", r.type == DIAM_CC_TERMINATION ? 'T' : 'U',
                  r.no, r.sid);
