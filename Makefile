@@ -62,6 +62,7 @@ BPF_CFLAGS := -target bpf -mcpu=v3 -O2 -g -Wall -Werror -D__TARGET_ARCH_$(ARCH) 
 # Run time knobs.
 FUZZ_SECONDS ?= 60      # per target, for `make fuzz`
 FUZZ_TEST_SECONDS ?= 5  # per target, inside `make test`
+TEST_JOBS ?= 2          # tests `make test` runs at a time (prove -j)
 
 LIBRARIES :=
 PROGRAMS :=
@@ -201,14 +202,24 @@ check-scripts:
 	    [ -x $$t ] || { echo "check-scripts: $$t is not executable (chmod +x, git add)"; bad=1; }; \
 	done; exit $$bad
 
-# Every test speaks TAP; prove runs them all and prints the summary.  Unit
-# tests first (fast, no privileges), then the fuzzers briefly, then the
-# scripts (BPF selftests, network namespaces).
+# The scripts that take longest (over a minute each, mostly waiting on
+# protocol timers): started first, so that TEST_JOBS at a time end
+# together rather than one of them running alone at the end.
+SLOW_TESTS := tests/e2e/agw_gy_edge.sh tests/e2e/agw_gx_fail.sh tests/e2e/agw_gy_retry.sh \
+              tests/e2e/agw_gy.sh tests/e2e/agw_gx_state.sh tests/e2e/agw_gy_rg_crash.sh \
+              tests/e2e/agw_s6a.sh tests/e2e/agw_gx_restart.sh
+# Every test speaks TAP; prove runs them all, TEST_JOBS at a time, and
+# prints the summary.  Each test is self-contained (its own namespaces,
+# bpffs, ports derived from its PID, temporary directory), so they can run
+# side by side.  The slow scripts first, then the unit tests (fast, no
+# privileges), the fuzzers briefly, the other scripts (BPF selftests,
+# network namespaces).
 test: test-build
 	$(Q)mkdir -p $(BUILD)/test-vectors $(BUILD)/test-logs
 	$(Q)CMOCKA_MESSAGE_OUTPUT=TAP FUZZ_TEST_SECONDS=$(FUZZ_TEST_SECONDS) \
-	  prove --exec '' --timer $(TEST_PROGRAMS) \
-	    $(if $(FUZZERS),tools/run-fuzzers.sh) $(SCRIPT_TESTS)
+	  prove -j$(TEST_JOBS) --exec '' --timer $(filter $(SLOW_TESTS),$(SCRIPT_TESTS)) \
+	    $(TEST_PROGRAMS) $(if $(FUZZERS),tools/run-fuzzers.sh) \
+	    $(filter-out $(SLOW_TESTS),$(SCRIPT_TESTS))
 
 unit-tests: $(TEST_PROGRAMS)
 	$(Q)CMOCKA_MESSAGE_OUTPUT=TAP prove --exec '' $(TEST_PROGRAMS)

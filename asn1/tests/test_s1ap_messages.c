@@ -35,9 +35,13 @@ struct state {
     char hex[(1 << 16) + 1];
     struct s1ap_pdu pdu, back;
     FILE *vectors;
+    char vectors_path[512];         /* written as <path>.tmp, renamed at the end */
 };
 
-static FILE *open_vectors(void)
+/* The corpus is read by scripts that may run beside this test (make test
+ * runs TEST_JOBS at a time): written under a temporary name and renamed
+ * when complete, so that a reader sees the old file or the whole new one. */
+static FILE *open_vectors(char *final, size_t final_len)
 {
     const char *path = getenv("S1AP_VECTORS_OUT");
     char dir[512];
@@ -56,7 +60,10 @@ static FILE *open_vectors(void)
             mkdir(dir, 0755);
         }
     }
-    return fopen(path, "w");
+    char tmp[600];
+    snprintf(final, final_len, "%s", path);
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    return fopen(tmp, "w");
 }
 
 static int encode_sample_seed(struct state *s, const struct s1ap_sample *smp,
@@ -406,7 +413,7 @@ static int setup(void **state)
     struct state *s = calloc(1, sizeof(*s));
     if (!s)
         return -1;
-    s->vectors = open_vectors();
+    s->vectors = open_vectors(s->vectors_path, sizeof(s->vectors_path));
     if (!s->vectors)
         fprintf(stderr, "# cannot write the S1AP test vectors (S1AP_VECTORS_OUT)\n");
     *state = s;
@@ -416,8 +423,12 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct state *s = *state;
-    if (s->vectors)
-        fclose(s->vectors);
+    if (s->vectors) {
+        char tmp[600];
+        snprintf(tmp, sizeof(tmp), "%s.tmp", s->vectors_path);
+        if (fclose(s->vectors) || rename(tmp, s->vectors_path))
+            fprintf(stderr, "# cannot write the S1AP test vectors to %s\n", s->vectors_path);
+    }
     free(s);
     return 0;
 }
