@@ -154,6 +154,43 @@ diam_alt_up() {
     sleep 0.5
 }
 
+# diam_last_sid REC: the Session-Id of the last Gy CCR-I in diamsim's
+# record REC.
+diam_last_sid() {
+    python3 -c "
+import json,sys
+l=[json.loads(x)['msg'] for x in open(sys.argv[1]) if x.strip()]
+print([m['sid'] for m in l if m.get('app')=='gy' and m.get('cmd')=='CCR' and m.get('cc_type')==1][-1])" "$1" 2>/dev/null
+}
+
+# diam_sid_j REC EXPR: diam_j's EXPR over one record, with mine: the Gy
+# CCRs of session SID as (type, number, T flag, left unanswered, USU).
+diam_sid_j() {
+    diam_j "$1" "(lambda mine: ($2))([(m['cc_type'],m['cc_number'],m.get('retransmit',False),bool(m.get('silenced')),usu(m)) for m in gy if m.get('cmd')=='CCR' and m.get('sid')=='$SID'])"
+}
+
+# diam_received_bytes "COUNT BYTES": BYTES of diam_flow's output (0 when
+# it is not a number).
+diam_received_bytes() { case ${1#* } in '' | *[!0-9]*) echo 0 ;; *) echo "${1#* }" ;; esac; }
+
+# diam_sid_counted N REC...: the OCSs of the records REC... counted N
+# octets of session SID in all (CCRs neither a duplicate nor left
+# unanswered); a TAP comment otherwise.
+diam_sid_counted() {
+    local want=$1 got
+    shift
+    got=$(python3 -c "
+import json,sys
+t=0
+for f in sys.argv[1:]:
+    for l in open(f):
+        m=json.loads(l)['msg'] if l.strip() else {}
+        if m.get('cmd')=='CCR' and m.get('sid')=='$SID' and not m.get('dup') and not m.get('silenced'):
+            t+=sum(x.get('usu',{}).get('total',0) for x in m.get('mscc',[]))
+print(t)" "$@")
+    [ "$got" = "$want" ] || { diag "counted $got, want $want"; return 1; }
+}
+
 # diam_tshark_start NAME: a capture of the Diameter port (or the capture
 # filter DIAM_TS_FILTER) on the gateway's loopback into $E2E_TMP/NAME.pcap
 # (DIAM_TS_PID); diam_tshark_stop ends it.

@@ -67,8 +67,10 @@ struct ccr_row {
      * a 3xxx, its server down): its row rewritten (T flag,
      * Destination-Host) and sent there at once, the answer settling it as
      * the first's would.  NULL: none (kept and sent again to the same
-     * server).  Not in the row: a request sent again at the next start
-     * goes where its bytes say. */
+     * server).  Kept in the row (ccr_journal.failover, 0019): a request
+     * sent again at the next start fails over as it would have in the
+     * run that journalled it; cleared once it went to the alternate (or
+     * was re-addressed there, ccr_retarget). */
     const char *failover;
 };
 

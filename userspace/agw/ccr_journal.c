@@ -19,6 +19,11 @@
 
 /* Our cookies: this bit and the index of the request in flight. */
 #define CCR_TAG (1ull << 62)
+/* After the start, a request sent again waits this long for the server it
+ * names (Destination-Host) to be connected: freeDiameter routes a request
+ * whose server is not (yet) open to another peer of the realm (the
+ * alternate OCS, say), which is not where the request was meant to go. */
+#define CCR_PEER_GRACE_S 10
 
 struct ccr_fly {                    /* a request handed to freeDiameter */
     uint64_t app_cookie;
@@ -39,6 +44,7 @@ struct ccr_out {                    /* a request waiting for the commit */
 struct ccr_state {
     sqlite3_stmt *ins, *del, *retry, *pend, *sent, *msg, *set_msg;
     uint64_t boot;                  /* this process (random): rows it sent */
+    time_t started;                 /* ccr_open: CCR_PEER_GRACE_S from it */
     struct ccr_fly *fly;
     uint32_t n_fly, cap_fly;
     int free_fly;
@@ -117,6 +123,7 @@ int ccr_open(struct agw_ctx *ctx)
         st->boot = (uint64_t)time(NULL) << 20 ^ (uint64_t)getpid();
     st->boot &= INT64_MAX;
     st->boot |= 1;                  /* never 0: 0 marks a row to send again */
+    st->started = time(NULL);
     const char *f = getenv("XEPC_AGW_FAULT");
     if (f && *f) {
         const char *colon = strchr(f, ':');
@@ -134,8 +141,8 @@ int ccr_open(struct agw_ctx *ctx)
         (sqlite3_prepare_v2(db,
                             "INSERT OR REPLACE INTO ccr_journal (session_id, request_no, app, "
                             "request_type, ul_teid, imsi, rating_group, bytes, base, settle, msg, "
-                            "cookie, sent, created) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,"
-                            "?13,?14)",
+                            "cookie, sent, created, failover) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,"
+                            "?10,?11,?12,?13,?14,?15)",
                             -1, &st->ins, NULL) != SQLITE_OK ||
          sqlite3_prepare_v2(db, "DELETE FROM ccr_journal WHERE session_id = ?1 AND request_no = ?2",
                             -1, &st->del, NULL) != SQLITE_OK ||
@@ -156,7 +163,7 @@ int ccr_open(struct agw_ctx *ctx)
                             "SELECT msg FROM ccr_journal WHERE session_id = ?1 AND request_no = ?2",
                             -1, &st->msg, NULL) != SQLITE_OK ||
          sqlite3_prepare_v2(db,
-                            "UPDATE ccr_journal SET msg = ?3, sent = ?4 "
+                            "UPDATE ccr_journal SET msg = ?3, sent = ?4, failover = NULL "
                             "WHERE session_id = ?1 AND request_no = ?2",
                             -1, &st->set_msg, NULL) != SQLITE_OK)) {
         LOG_ERR(ctx, "ccr", "preparing statements: %s", sqlite3_errmsg(db));
@@ -323,6 +330,8 @@ int ccr_hold(struct agw_ctx *ctx, struct msg *m, const struct ccr_row *r)
     /* this run's: ccr_resend leaves it alone, the next run sends it */
     sqlite3_bind_int64(s, 13, (sqlite3_int64)st->boot);
     sqlite3_bind_int64(s, 14, (sqlite3_int64)time(NULL));
+    if (r->failover && *r->failover)
+        sqlite3_bind_text(s, 15, r->failover, -1, SQLITE_STATIC);
     int rc = step(ctx, s);
     free(buf);
     return rc;
@@ -704,7 +713,7 @@ void ccr_resend(struct agw_ctx *ctx)
      * first and end the session before the CCR-U's usage is counted. */
     if (sqlite3_prepare_v2(db,
                            "SELECT session_id, request_no, app, request_type, ul_teid, imsi, "
-                           "rating_group, bytes, msg, cookie FROM ccr_journal AS j "
+                           "rating_group, bytes, msg, cookie, failover FROM ccr_journal AS j "
                            "WHERE sent != ?1 AND (sent != 0 OR created <= ?2) "
                            "AND NOT EXISTS (SELECT 1 FROM ccr_journal AS e "
                            "WHERE e.session_id = j.session_id AND e.request_no < j.request_no) "
@@ -726,6 +735,7 @@ void ccr_resend(struct agw_ctx *ctx)
             .msg = sqlite3_column_blob(s, 8),
             .msg_len = (size_t)sqlite3_column_bytes(s, 8),
             .cookie = (uint64_t)sqlite3_column_int64(s, 9),
+            .failover = (const char *)sqlite3_column_text(s, 10),
         };
         struct msg *m = NULL;
         if (!r.sid || !r.imsi)
@@ -736,8 +746,16 @@ void ccr_resend(struct agw_ctx *ctx)
         if (r.msg && r.msg_len ? diam_msg_from_bytes(r.msg, r.msg_len, &m) < 0
                                : (r.app != DIAM_APPID_GY || gy_build_stored(ctx, &r, &m) < 0))
             continue;
+        char host[DIAM_ID_MAX];
+        if (diam_msg_dest_host(m, host, sizeof(host)) == 0 && host[0] &&
+            !diam_node_peer_open(node, host) && time(NULL) - st->started < CCR_PEER_GRACE_S) {
+            diam_msg_free(m);           /* its server is still connecting */
+            continue;
+        }
         diam_msg_set_retransmit(m);
-        int fly = fly_new(st, r.app, r.type, r.no, r.sid, true, r.cookie, NULL);
+        /* the alternate it was to fail over to (0019), as in the run
+         * that journalled it */
+        int fly = fly_new(st, r.app, r.type, r.no, r.sid, true, r.cookie, r.failover);
         if (fly < 0 || agw_txn_open(ctx) < 0) {
             diam_msg_free(m);
             if (fly >= 0)

@@ -114,6 +114,8 @@ int diam_node_next(struct diam_node *n, struct diam_event *ev);
 void diam_event_done(struct diam_event *ev);
 /* Number of peers in state OPEN. */
 int diam_node_peers_open(const struct diam_node *n);
+/* True when the peer `id` is connected (state OPEN). */
+bool diam_node_peer_open(const struct diam_node *n, const char *id);
 /* Wait (blocking, for tests and tools) until `id` is OPEN; 0 or -ETIMEDOUT. */
 int diam_node_wait_peer(const struct diam_node *n, const char *id, unsigned ms);
 const char *diam_node_identity(const struct diam_node *n);
@@ -144,6 +146,9 @@ int diam_msg_set_retransmit(struct msg *m);
 /* Replaces (or adds) a request's Destination-Host (RFC 6733 6.5): the
  * same request sent to another server (RFC 4006 5.7's failover). */
 int diam_msg_set_dest_host(struct msg *m, const char *host);
+/* A request's Destination-Host into buf: 0 (buf "" when it has none) or a
+ * negative errno. */
+int diam_msg_dest_host(struct msg *m, char *buf, size_t len);
 /* Queues DIAM_EV_TIMEOUT for `cookie` as if the request's timer had run
  * out: what the owner does with a request that could not be handed to
  * freeDiameter, on its loop like any other event. */

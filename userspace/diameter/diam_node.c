@@ -623,6 +623,14 @@ int diam_node_peers_open(const struct diam_node *n)
     return count;
 }
 
+bool diam_node_peer_open(const struct diam_node *n, const char *id)
+{
+    (void)n;
+    struct peer_hdr *p = NULL;
+    return fd_peer_getbyid((DiamId_t)id, strlen(id), 1, &p) == 0 && p &&
+           fd_peer_get_state(p) == STATE_OPEN;
+}
+
 int diam_node_wait_peer(const struct diam_node *n, const char *id, unsigned ms)
 {
     (void)n;
@@ -798,6 +806,18 @@ int diam_msg_set_dest_host(struct msg *m, const char *host)
             break;
         }
     return da_add_str(m, DA_DEST_HOST, host);
+}
+
+int diam_msg_dest_host(struct msg *m, char *buf, size_t len)
+{
+    struct avp_hdr *h;
+    if (!len)
+        return -EINVAL;
+    buf[0] = 0;
+    for (struct avp *a = da_first(m); a; a = da_next(a))
+        if (da_which(a, &h) == DA_DEST_HOST)
+            return da_str(h, buf, len);
+    return 0;
 }
 
 void diam_session_id_new(const char *identity, char *buf, size_t len)

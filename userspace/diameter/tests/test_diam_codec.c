@@ -429,6 +429,36 @@ static void test_gx_rar_raa_round_trip(void **state)
     diam_msg_free(m);
 }
 
+/* Destination-Host read and replaced (RFC 4006 5.7's failover: the same
+ * request named for another server), also through the wire bytes. */
+static void test_dest_host_read_and_replace(void **state)
+{
+    (void)state;
+    struct diam_gy_ccr ccr;
+    struct msg *m;
+    char host[DIAM_ID_MAX];
+    memset(&ccr, 0, sizeof(ccr));
+    hdr_init(&ccr.h);
+    ccr.cc_request_type = DIAM_CC_TERMINATION;
+    ccr.cc_request_number = 2;
+    assert_int_equal(diam_gy_ccr_encode(&ccr, &m), 0);
+    assert_int_equal(diam_msg_dest_host(m, host, sizeof(host)), 0);
+    assert_string_equal(host, "hss.test");
+    assert_int_equal(diam_msg_set_dest_host(m, "ocs2.test"), 0);
+    m = wire(m);
+    assert_int_equal(diam_msg_dest_host(m, host, sizeof(host)), 0);
+    assert_string_equal(host, "ocs2.test");
+    diam_msg_free(m);
+    /* none: "" */
+    ccr.h.dest_host[0] = 0;
+    assert_int_equal(diam_gy_ccr_encode(&ccr, &m), 0);
+    strcpy(host, "x");
+    assert_int_equal(diam_msg_dest_host(m, host, sizeof(host)), 0);
+    assert_string_equal(host, "");
+    assert_int_equal(diam_msg_dest_host(m, host, 0), -EINVAL);
+    diam_msg_free(m);
+}
+
 static void test_gy_ccr_cca_mscc_round_trip(void **state)
 {
     (void)state;
@@ -730,6 +760,7 @@ int main(void)
         cmocka_unit_test(test_gx_event_trigger_values),
         cmocka_unit_test(test_gx_ccr_cca_round_trip),
         cmocka_unit_test(test_gx_rar_raa_round_trip),
+        cmocka_unit_test(test_dest_host_read_and_replace),
         cmocka_unit_test(test_gy_ccr_cca_mscc_round_trip),
         cmocka_unit_test(test_gy_rar_and_error_answer),
         cmocka_unit_test(test_ue_ipv6_prefix_gx_gy),
