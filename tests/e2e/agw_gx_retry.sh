@@ -16,6 +16,9 @@
 #    Destination-Host pcrf2.localdomain), none to the PCRF.
 # 2. The PCRF silent and the alternate down: the retry gets no usable
 #    answer either, the attach is refused (#19, ESM #34) as TERMINATE.
+# 3. The PCRF answers the CCR-I but leaves the CCR-T of the detach
+#    unanswered: the journalled CCR-T goes to the alternate (T flag, the
+#    same Session-Id and number), which answers it; the journal empty.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/agw_lib.sh"
 source "$(dirname "$0")/diam_lib.sh"
@@ -25,7 +28,7 @@ ALT_PORT=$((DIAM_PORT + 2))
 DIAM_GX_EXTRA="    tx_timeout: 1s
     failure_handling: retry_and_terminate
     alternate: { peer: pcrf2.localdomain, address: 127.0.0.1, port: $ALT_PORT }"
-diam_gx_setup 12 gx
+diam_gx_setup 14 gx
 REC=$E2E_TMP/pcrf.jsonl
 REC2=$E2E_TMP/pcrf2.jsonl
 alt_start() { diam_alt_start pcrf2.localdomain "$ALT_PORT" "$REC2" "$@"; }
@@ -145,6 +148,33 @@ check "  ... with ESM #34, counted (gx_retries 1 since the restart of 1b, gx_ccf
     test "$((e34b - e34)) $(agw_stat gx_retries) $(agw_stat gx_ccfh_terminate)" = "1 1 1"
 check "  ... the PCRF's record: the third CCR-I left unanswered; no CCR-T for the refused session" \
     j "$REC" "[(m['cc_type'],bool(m.get('silenced'))) for m in ccr]==[(1,True),(1,True),(1,True)]"
+
+# --- 3. the PCRF silent on the CCR-T ---------------------------------------------
+REC3=$E2E_TMP/pcrf3.jsonl
+diam_sim_stop
+diam_sim_start "$REC3" -c "silence gx type=3 count=1"
+alt_start
+diam_peer_up
+alt_up
+r0=$(agw_stat gx_retries)
+enbsim_run "$E2E_TMP/e3.out" --ues 1 --hold 1 --detach --no-tun --timeout 30 ||
+    diag "enbsim: $(tail -2 "$E2E_TMP/e3.out")"
+sid=$(python3 -c "
+import json,sys
+l=[json.loads(x)['msg'] for x in open(sys.argv[1]) if x.strip()]
+print([m['sid'] for m in l if m.get('cmd')=='CCR' and m.get('cc_type')==1][0])" "$REC3" 2>/dev/null)
+for _ in $(seq 100); do j "$REC2" "any(m['cc_type']==3 and m['sid']=='$sid' for m in ccr)" >/dev/null && break; sleep 0.1; done
+# ccrt_failed_over: the PCRF's record: the CCR-I answered, the CCR-T left
+# unanswered; the alternate's: that CCR-T (T flag), nothing else of sid
+ccrt_failed_over() {
+    j "$REC3" "[(m['cc_type'],m['cc_number'],bool(m.get('silenced'))) for m in ccr]==[(1,0,False),(3,1,True)]" &&
+        j "$REC2" "[(m['cc_type'],m['cc_number'],m.get('retransmit',False)) for m in ccr if m['sid']=='$sid']==[(3,1,True)]"
+}
+check "3: the CCR-T the PCRF leaves unanswered goes to the alternate (T flag, the same Session-Id and number)" \
+    ccrt_failed_over
+r1=$(agw_stat gx_retries)
+check "  ... answered there: the journal empty, gx_retries +1" \
+    eval 'diam_journal_empty && test "$r1" = "$((r0 + 1))"'
 agw_stop TERM
 alt_stop
 exit $((TAP_FAILED > 0))

@@ -132,6 +132,13 @@ static int send_ccr(struct agw_ctx *ctx, const struct agw_ue *ue, const struct a
                                .imsi = ue->imsi, .settle = ms->pend,
                                .settle_len = ms->n_pend * sizeof(ms->pend[0]),
                                .cookie = cookie };
+        /* RFC 4006 5.7 RETRY_AND_TERMINATE for the CCR-T (the session is
+         * gone, nothing keeps its bytes but the journal): once to the
+         * alternate PCRF, by the journal (agw_ccr.h); a CCR-U goes there
+         * through gx_send_retry */
+        if (type == DIAM_CC_TERMINATION && c->diameter.gx.alt.enabled &&
+            gx_sess_ccfh(ctx, gs) == 2 && !gx_sess_retry(gs)->alt)
+            row.failover = c->diameter.gx.alt.peer;
         rc = ccr_send(ctx, &m, &row, tx);
     } else if (!rc) {
         rc = ccr_send_plain(ctx, &m, tx, cookie);

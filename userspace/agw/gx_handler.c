@@ -391,6 +391,10 @@ static void on_request(struct agw_ctx *ctx, struct diam_event *ev)
 
 void gx_handle_event(struct agw_ctx *ctx, struct diam_event *ev)
 {
+    /* a journalled request (a CCR-T) the journal sent to the alternate
+     * PCRF (RETRY_AND_TERMINATE, ccr_journal.c): a retry as gx_send_retry's */
+    if (ev->type != DIAM_EV_REQUEST && ccr_failed_over(ctx))
+        gx_stats_mut(ctx)->retries++;
     switch (ev->type) {
     case DIAM_EV_ANSWER:
         on_cca(ctx, ev);
