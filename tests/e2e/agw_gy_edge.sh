@@ -8,10 +8,12 @@
 # counted again).  Every session has two rating groups: the catch-all 1
 # and 20, charged online by the local policy's rule for UDP from the PDN's
 # port 7000 (one MSCC each); grants of 4000 bytes, threshold 1000.  Tx
-# timer 15 s; one UE per case, each with its own diamsim run; UDP downlink
-# of 1000-byte datagrams (the kernel charges them; what the OCS counted
+# timer TX (10 s); a late answer comes SHORT (4 s) or LONG (13 s: after
+# the Tx timer) late, a Gy RAR RAR (7 s) after the CCR-I (what a case does
+# before it takes ~3 s); one UE per case, each with its own diamsim run;
+# UDP downlink of 1000-byte datagrams (the kernel charges them; what the OCS counted
 # is checked against that):
-#   inflight  the UE detaches while its CCR-I is out (answer 6 s late): the
+#   inflight  the UE detaches while its CCR-I is out (answer SHORT late): the
 #             CCR-T waits for the CCA-I and then goes, one MSCC per group
 #   lost      the CCR-I is never answered, the UE detaches before the Tx
 #             timer: the CCR-T goes once the timer ran out (the OCS may
@@ -19,10 +21,10 @@
 #   crash     as inflight, xepc-agwd killed (SIGKILL) while the CCR-T waits:
 #             journalled, it is sent at the next start
 #   update    the UE detaches while the threshold CCR-U of group 1 (3000)
-#             is out (answer 10 s late): the CCR-T waits for it and reports
+#             is out (answer SHORT late): the CCR-T waits for it and reports
 #             the 1000 bytes after it, not 4000
 #   update2   a Gy RAR: one CCR-U reports both groups (2000 each, answer
-#             10 s late); 1000 more bytes of each, the UE detaches: the
+#             SHORT late); 1000 more bytes of each, the UE detaches: the
 #             CCR-T waits and reports 1000 of each
 #   crash2    as update2, xepc-agwd killed (XEPC_AGW_FAULT gy-u-received)
 #             when the CCA-U comes, before it is applied: after the start
@@ -39,8 +41,8 @@
 #             it: after the start both are sent, in order, each once
 #   cinflight failure handling CONTINUE (configured): the CCR-I unanswered,
 #             5000 bytes pass without credit control, the UE detaches while
-#             the retried CCR-I is out (answer 8 s late): the CCR-T reports
-#             the 5000 bytes
+#             the retried CCR-I is out (answer SHORT_C (8 s) late): the
+#             CCR-T reports the 5000 bytes
 # In every case the OCS counts each byte once (the used units of the CCRs
 # neither duplicate nor left unanswered, per rating group, add up to the
 # bytes the UE received), and the journal is empty at the end.
@@ -51,6 +53,16 @@ source "$(dirname "$0")/diam_lib.sh"
 # takes a second a call on a loaded machine)
 python3() { /usr/bin/python3 "$@"; }
 
+# the timers (s): the Tx timer; an answer late within it, one after it
+# (by as much as before: 3 s); the RAR's delay after the CCR-I.  Not a
+# Tx timer of 6 s: a request sent again from the journal right after a
+# restart may wait that long for the connection on a loaded machine
+# (crash2 then saw its CCR-U three times)
+TX=10 SHORT=4 LONG=13 RAR=7
+# cinflight's: the retried CCR-I's answer late by as much as before (8 s:
+# the flow's end and the detach within it; 4 s were too few on a loaded
+# machine), within the Tx timer
+SHORT_C=8
 CASES="inflight lost crash update update2 crash2 retx_t retx_c kept cinflight"
 gy_config() {       # gy_config FAILURE_HANDLING
     agw_config
@@ -63,7 +75,7 @@ policy:
     - { id: 20, type: online }
   static: { rules: [rg20] }
 EOF
-    DIAM_GY_EXTRA="    tx_timeout: 15s
+    DIAM_GY_EXTRA="    tx_timeout: ${TX}s
     failure_handling: $1
     rating_group: 1
     apn: internet"
@@ -137,16 +149,16 @@ ccrt() { diam_j_wait "$REC" "any(m['cc_type']==3 for m in ccr('$1'))" 600; }
 agw_start || { not_ok "xepc-agwd start"; exit 1; }
 
 # inflight: released while the CCR-I is out
-ocs "delay gy 6000 type=1 count=1"
+ocs "delay gy $((SHORT * 1000)) type=1 count=1"
 up inflight
 diam_ue_down
 I=$IMSI_inflight
 ccrt "$I"
 check "inflight: the UE released with its CCR-I in flight, the CCR-T held" \
     logged "released with CCR-I #0 in flight: CCR-T #1 held until its answer" 1
-check "inflight: CCR-I, then the CCR-T (one MSCC per group) once the CCA-I came (6 s later), not before" \
+check "inflight: CCR-I, then the CCR-T (one MSCC per group) once the CCA-I came ($SHORT s later), not before" \
     j "[(m['cc_type'],rgu(m)) for m in ccr('$I')]==[(1,[(1,None),(20,None)]),(3,[(1,0),(20,0)])] and
-       ccr('$I')[1]['t']-ccr('$I')[0]['t']>=5.9"
+       ccr('$I')[1]['t']-ccr('$I')[0]['t']>=$SHORT-0.1"
 check "inflight: the CCR-T answered, the journal empty" diam_journal_empty
 
 # lost: the CCR-I never answered, released before the Tx timer
@@ -157,11 +169,11 @@ I=$IMSI_lost
 ccrt "$I"
 check "lost: no CCA-I within the Tx timer: the held CCR-T goes then (the OCS may have the session)" \
     j "[(m['cc_type'],bool(m.get('silenced'))) for m in ccr('$I')]==[(1,True),(3,False)] and
-       ccr('$I')[1]['t']-ccr('$I')[0]['t']>=14.5"
+       ccr('$I')[1]['t']-ccr('$I')[0]['t']>=$TX-0.5"
 check "lost: the journal empty" diam_journal_empty
 
 # crash: the held CCR-T is journalled: a SIGKILL while it waits loses nothing
-ocs "delay gy 12000 type=1 count=1"
+ocs "delay gy $(((TX - 1) * 1000)) type=1 count=1"
 up crash
 diam_ue_down
 I=$IMSI_crash
@@ -180,7 +192,7 @@ check "crash: after the restart the CCR-T is sent (T flag), once" \
 check "crash: the journal empty" diam_journal_empty
 
 # update: released while the threshold CCR-U is out
-ocs "delay gy 10000 type=2 count=1"
+ocs "delay gy $((SHORT * 1000)) type=2 count=1"
 up update grant
 I=$IMSI_update
 send 3
@@ -194,10 +206,10 @@ check "update: released with the CCR-U in flight, the CCR-T held behind it" \
     logged "released with CCR-U #1 in flight: CCR-T #2 held until its answer" 1
 check "update: the CCR-T after the CCA-U, reporting the 1000 bytes after the CCR-U's 3000" \
     j "[(m['cc_type'],rgu(m)) for m in ccr('$I')]==[(1,[(1,None),(20,None)]),(2,[(1,3000)]),(3,[(1,1000),(20,0)])] and
-       ccr('$I')[2]['t']-ccr('$I')[1]['t']>=9.9"
+       ccr('$I')[2]['t']-ccr('$I')[1]['t']>=$SHORT-0.1"
 check "update: each byte counted once (4000)" j "counted('$I',1)==4000 and counted('$I',20)==0"
 
-# update2 UE CASE: 2000 bytes of each group, the RAR's CCR-U (20 s after
+# update2 UE CASE: 2000 bytes of each group, the RAR's CCR-U (RAR s after
 # the CCR-I) reports both, 1000 more of each while its answer is out, then
 # the UE detaches
 update2() {
@@ -210,21 +222,21 @@ update2() {
     send 1 7000
     diam_ue_down
 }
-ocs "delay gy 10000 type=2 count=1" "rar after=20 gy $IMSI_update2"
+ocs "delay gy $((SHORT * 1000)) type=2 count=1" "rar after=$RAR gy $IMSI_update2"
 update2 update2 "$IMSI_update2"
 ccrt "$I"
 check "update2: released with the CCR-U in flight, the CCR-T held behind it" \
     logged "released with CCR-U #1 in flight: CCR-T #2 held until its answer" 1
 check "update2: the RAR's CCR-U reports both rating groups (2000 each), the held CCR-T 1000 of each" \
     j "[(m['cc_type'],rgu(m)) for m in ccr('$I')]==[(1,[(1,None),(20,None)]),(2,[(1,2000),(20,2000)]),(3,[(1,1000),(20,1000)])] and
-       ccr('$I')[2]['t']-ccr('$I')[1]['t']>=9.9"
+       ccr('$I')[2]['t']-ccr('$I')[1]['t']>=$SHORT-0.1"
 check "update2: each byte counted once (3000 of each group)" \
     j "counted('$I',1)==3000 and counted('$I',20)==3000"
 check "update2: the journal empty" diam_journal_empty
 
 # crash2: as update2, killed when the CCA-U comes (the CCR-T held)
 agw_stop TERM
-ocs "delay gy 10000 type=2 count=1" "rar after=20 gy $IMSI_crash2"
+ocs "delay gy $((SHORT * 1000)) type=2 count=1" "rar after=$RAR gy $IMSI_crash2"
 diam_fault_start gy-u-received
 update2 crash2 "$IMSI_crash2"
 check "crash2: killed when the CCA-U came, the CCR-T held" diam_fault_killed gy-u-received
@@ -243,7 +255,7 @@ check "crash2: the journal empty" diam_journal_empty
 # OCS counted it), TERMINATE; retx UE: the CCR-U #1 lines of its record,
 # (retransmission, duplicate)
 retx() { echo "[(bool(m.get('retransmit')),bool(m.get('dup'))) for m in ccr('$1') if m['cc_type']==2 and m['cc_number']==1]"; }
-ocs "delay gy 18000 type=2 count=1" "rar after=20 gy $IMSI_retx_t"
+ocs "delay gy $((LONG * 1000)) type=2 count=1" "rar after=$RAR gy $IMSI_retx_t"
 up retx_t grant
 I=$IMSI_retx_t
 send 2
@@ -261,7 +273,7 @@ diam_ue_down
 # retx_c: the same with CONTINUE (the OCS's CCFH), the first
 # retransmission's answer late too: traffic goes on while the CCR-U is
 # sent again; its answer's grant replaces the raise
-ocs "delay gy 18000 type=2 count=2" "ccfh continue" "rar after=20 gy $IMSI_retx_c"
+ocs "delay gy $((LONG * 1000)) type=2 count=2" "ccfh continue" "rar after=$RAR gy $IMSI_retx_c"
 up retx_c grant
 I=$IMSI_retx_c
 send 2
@@ -284,7 +296,7 @@ check "retx_c/retx_t: the journal empty" diam_journal_empty
 # kept: as retx_t, killed (XEPC_AGW_FAULT gy-u-committed:2) right before
 # the CCR-U leaves again, with the CCR-T held behind it
 agw_stop TERM
-ocs "delay gy 18000 type=2 count=1" "rar after=20 gy $IMSI_kept"
+ocs "delay gy $((LONG * 1000)) type=2 count=1" "rar after=$RAR gy $IMSI_kept"
 diam_fault_start gy-u-committed:2
 up kept grant
 I=$IMSI_kept
@@ -307,7 +319,7 @@ diam_ue_down
 # while the retried CCR-I is out
 agw_stop TERM
 gy_config continue
-ocs "silence gy type=1 count=1" "delay gy 8000 type=1 count=1"
+ocs "silence gy type=1 count=1" "delay gy $((SHORT_C * 1000)) type=1 count=1"
 agw_start || not_ok "xepc-agwd restart (continue)"
 diam_peer_up
 I=$IMSI_cinflight
@@ -320,7 +332,7 @@ ccrt "$I"
 check "cinflight: CONTINUE: 5 datagrams passed without credit control" test "$a" = "5 5000"
 check "cinflight: released with the retried CCR-I in flight; the CCR-T after its answer reports the 5000 bytes" \
     j "[(m['cc_type'],rgu(m),bool(m.get('silenced'))) for m in ccr('$I')]==[(1,[(1,None),(20,None)],True),(1,[(1,None),(20,None)],False),(3,[(1,5000),(20,0)],False)] and
-       ccr('$I')[2]['t']-ccr('$I')[1]['t']>=7.9"
+       ccr('$I')[2]['t']-ccr('$I')[1]['t']>=$SHORT_C-0.1"
 check "cinflight: each byte counted once (5000)" j "counted('$I')==5000"
 check "cinflight: the journal empty" diam_journal_empty
 check "no Gy session left in SQLite" test "$(sqlite3 "$AGW_DB" "SELECT COUNT(*) FROM gy_session")" = 0

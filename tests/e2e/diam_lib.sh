@@ -401,7 +401,8 @@ diam_gx_kill_waiting() {
     diam_gx_wait "len(ccri)==$1" 300
     sleep 1
     agw_stop KILL
-    kill -TERM "$ev" 2>/dev/null
+    # SIGKILL: with its MME gone, enbsim would wait out its --timeout (60 s)
+    kill -KILL "$ev" 2>/dev/null
     wait "$ev" 2>/dev/null
     DIAM_SID=$(python3 -c "
 import json,sys
