@@ -63,6 +63,8 @@ diam_config() {
         echo "  realm: localdomain"
         echo "  address: ${DIAM_GW_ADDR:-127.0.0.1}"
         echo "  port: $((DIAM_PORT + 1))"
+        # a peer restarted by the test is reconnected within a second
+        echo "  reconnect: 1s"
         [ -n "${DIAM_NODE_EXTRA:-}" ] && printf '%s\n' "$DIAM_NODE_EXTRA"
         local app extra
         for app in "$@"; do

@@ -172,6 +172,7 @@ void agw_config_defaults(struct agw_config *cfg)
     cfg->diameter.port = 3868;
     cfg->diameter.gx.address.s_addr = htonl(INADDR_LOOPBACK);
     cfg->diameter.gx.port = 3868;
+    cfg->diameter.reconnect_ms = 5000;
     cfg->diameter.gx.tx_timeout_ms = 2000;
     cfg->diameter.gx.alt.address.s_addr = htonl(INADDR_LOOPBACK);
     cfg->diameter.s6a.address.s_addr = htonl(INADDR_LOOPBACK);
@@ -1217,12 +1218,15 @@ static void rd_diameter_tls(struct ycfg *c, yaml_node_t *n, struct agw_config *c
 
 static void rd_diameter(struct ycfg *c, yaml_node_t *n, struct agw_config *cfg)
 {
-    static const char *const keys[] = {"identity", "realm", "address", "port", "gx", "s6a",
-                                       "gy",       "tls"};
+    static const char *const keys[] = {"identity", "realm", "address", "port",     "gx",
+                                       "s6a",      "gy",    "tls",     "reconnect"};
     struct ycfg_map m;
     yaml_node_t *alt = NULL;
-    if (!ycfg_map_open(c, n, "diameter", keys, 8, &m))
+    if (!ycfg_map_open(c, n, "diameter", keys, 9, &m))
         return;
+    /* whole seconds: freeDiameter's TcTimer is in seconds */
+    rd_duration(c, m.val[8], "diameter.reconnect", 1000, 300000, "1s..300s",
+                &cfg->diameter.reconnect_ms);
     cfg->diameter.enabled = true;
     ycfg_rd_str(c, ycfg_map_need(c, &m, "identity"), "diameter.identity", cfg->diameter.identity,
                 sizeof(cfg->diameter.identity), 1);

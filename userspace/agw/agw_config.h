@@ -236,6 +236,9 @@ struct agw_config {
         char realm[128];
         struct in_addr address;     /* listen; default 127.0.0.1 */
         uint16_t port;              /* default 3868 */
+        uint32_t reconnect_ms;      /* Tc (RFC 6733 2.1): a lost peer
+                                     * connection tried again after it;
+                                     * default 5 s */
         /* TLS (RFC 6733 13): our certificate, key and the CA that signs
          * the peers'; `port` our TLS listener (0: none) */
         struct {

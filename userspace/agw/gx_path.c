@@ -146,7 +146,7 @@ int gx_open(struct agw_ctx *ctx)
     snprintf(dc.realm, sizeof(dc.realm), "%s", c->diameter.realm);
     inet_ntop(AF_INET, &c->diameter.address, dc.listen_addr, sizeof(dc.listen_addr));
     dc.port = c->diameter.port;
-    dc.tc_timer_s = 5;
+    dc.tc_timer_s = (c->diameter.reconnect_ms + 999) / 1000;   /* RFC 6733 Tc */
     if (c->diameter.gx.enabled) {
         dc.apps |= DIAM_APP_GX;
         struct diam_peer_cfg *p = &dc.peers[dc.n_peers++];

@@ -725,6 +725,10 @@ static const struct bad_row bad_rows[] = {
      "diameter.gx.peer: required key missing"},
     {S_TOP, "diameter: {identity: a, realm: b, gx: {peer: p, tx_timeout: 5}}\n", 1, 61,
      "diameter.gx.tx_timeout: '5' is not a duration"},
+    {S_TOP, "diameter: {identity: a, realm: b, reconnect: 500ms, gx: {peer: p}}\n", 1, 46,
+     "diameter.reconnect: 500ms is out of range 1s..300s"},
+    {S_TOP, "diameter: {identity: a, realm: b, reconnect: 6m, gx: {peer: p}}\n", 1, 46,
+     "diameter.reconnect: "},
     {S_TOP, "diameter: {identity: a, realm: b, sctp: true}\n", 1, 35,
      "diameter.sctp: unknown key"},
     {S_TOP, "diameter: {identity: a, realm: b, s6a: {port: 1}}\n", 1, 40, "diameter.s6a.peer: required key missing"},
@@ -1037,12 +1041,13 @@ static void test_diameter_section(void **state)
     assert_int_equal(c.diameter.gx.address.s_addr, ip("10.0.0.9"));
     assert_int_equal(c.diameter.gx.port, 3868);
     assert_int_equal(c.diameter.gx.tx_timeout_ms, 500);
+    assert_int_equal(c.diameter.reconnect_ms, 5000);        /* the default */
     assert_int_equal(c.diameter.gx.ccfh, 0);    /* TERMINATE by default */
     assert_false(c.diameter.gy.enabled);
     assert_false(c.diameter.s6a.enabled);
     agw_config_free(&c);
     /* S6a instead of the local HSS: its peer and defaults */
-    y = build(S_TOP, "diameter:\n  identity: agw.test\n  realm: test\n"
+    y = build(S_TOP, "diameter:\n  identity: agw.test\n  realm: test\n  reconnect: 2s\n"
                      "  gx: {peer: hss.test, address: 10.0.0.9}\n"
                      "  s6a: {peer: hss.test, address: 10.0.0.9}\n", &l);
     rc = agw_config_load_string("d2.yaml", y, strlen(y), &c, errbuf, ERRLEN);
@@ -1054,6 +1059,7 @@ static void test_diameter_section(void **state)
     assert_int_equal(c.diameter.s6a.address.s_addr, ip("10.0.0.9"));
     assert_int_equal(c.diameter.s6a.port, 3868);
     assert_int_equal(c.diameter.s6a.tx_timeout_ms, 2000);
+    assert_int_equal(c.diameter.reconnect_ms, 2000);
     agw_config_free(&c);
     /* diameter.gx.failure_handling (Credit-Control-Failure-Handling) */
     y = build(S_TOP, "diameter:\n  identity: agw.test\n  realm: test\n"
