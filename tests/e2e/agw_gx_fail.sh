@@ -49,11 +49,12 @@ attach_cause() {
 }
 
 # --- 1. the CCA-I's QoS in the activation ----------------------------------
-ip netns exec "$NS_ENB" timeout 120 tshark -q -i "$E_IF" -f sctp -w "$E2E_TMP/s1.pcap" \
+ip netns exec "$NS_ENB" timeout 120 tshark -q -i "$E_IF" -f "sctp or ($E2E_S1_MARK)" -w "$E2E_TMP/s1.pcap" \
     >"$E2E_TMP/tshark-s1.log" 2>&1 &
 echo $! >"$E2E_TMP/tshark-s1.bgpid"
 S1TS=$!
 e2e_wait_capturing "$E2E_TMP/tshark-s1.log" || diag "S1 tshark did not say it captures"
+e2e_capture_marked "$E2E_TMP/s1.pcap" || diag "the S1 capture shows no marker after 30 s"
 diam_sim_start "$REC" -c "default_qos qci=8 arp=2 ambr=20000000/30000000" \
     -c "rule * def=web prec=10 flow=\"permit out 6 from $PDN_ADDR 80 to assigned\""
 agw_start || { not_ok "xepc-agwd start"; exit 1; }

@@ -60,11 +60,12 @@ diam_gx_wait "len(ccrt)>0" 100
 check "the detach's CCR-T; one CCR-U in all" diam_gx_j "len(ccrt)==1 and len(ccru)==1"
 
 # --- the UE rejects the bearer the eNB set up ----------------------------------
-ip netns exec "$NS_ENB" timeout 120 tshark -q -i "$E_IF" -f sctp -w "$E2E_TMP/s1.pcap" \
+ip netns exec "$NS_ENB" timeout 120 tshark -q -i "$E_IF" -f "sctp or ($E2E_S1_MARK)" -w "$E2E_TMP/s1.pcap" \
     >"$E2E_TMP/tshark-s1.log" 2>&1 &
 S1TS=$!
 echo $S1TS >"$E2E_TMP/tshark-s1.bgpid"
 e2e_wait_capturing "$E2E_TMP/tshark-s1.log" || diag "S1 tshark did not say it captures"
+e2e_capture_marked "$E2E_TMP/s1.pcap" || diag "the S1 capture shows no marker after 30 s"
 f0=$(agw_stat bearer_activate_failed)
 enbsim_bg "$E2E_TMP/ue2.out" --ues 1 --no-tun --hold -1 --detach --bearer-reject ue:26 \
     --timeout 60

@@ -73,7 +73,8 @@ for c in exact refill rar restrict redirect denied silent cont rst; do
 done
 REC=$E2E_TMP/ocs.jsonl
 TS_PID=""
-diam_tshark_start gy && TS_PID=$DIAM_TS_PID
+diam_tshark_start gy || diag "the Gy capture shows no marker after 30 s"
+TS_PID=$DIAM_TS_PID
 diamsim_start() { diam_sim_start "$REC" "$@"; }
 diamsim_start \
     -c "quota $IMSI_exact rg=1 total=10500 final=terminate" \

@@ -64,10 +64,11 @@ check "the default bearer's downlink used the 3000 bytes up: final units, REDIRE
     grep -q "final units used: redirected to http://$PDN_ADDR/" "$E2E_TMP/agwd.log"
 
 # the S1-U link seen from the eNB
-ip netns exec "$NS_ENB" timeout 60 tshark -q -i "$E_IF" -f "udp port 2152" -w "$E2E_TMP/s1u.pcap" \
+ip netns exec "$NS_ENB" timeout 60 tshark -q -i "$E_IF" -f "udp port 2152 or ($E2E_S1_MARK)" -w "$E2E_TMP/s1u.pcap" \
     >"$E2E_TMP/tshark-s1u.log" 2>&1 &
 echo $! >"$E2E_TMP/s1u.bgpid"
 e2e_wait_capturing "$E2E_TMP/tshark-s1u.log" || not_ok "tshark on S1-U did not start"
+e2e_capture_marked "$E2E_TMP/s1u.pcap" || diag "the S1-U capture shows no marker after 30 s"
 diam_portal_start 20
 out=$(ip netns exec "$NS_ENB" curl -s -m 8 --interface "$UE_IP" -w '|%{remote_ip}' "http://$SERVER/" 2>&1)
 [ "$out" = "xepc-portal

@@ -34,11 +34,12 @@ agw_sub_split 3
 check "xepcctl config check accepts IPv4v6 and IPv6 APNs with pool6" "$XEPCCTL" config check "$AGW_CONF"
 
 CAP=$E2E_TMP/s1.pcap
-ip netns exec "$NS_ENB" timeout 300 tshark -q -i "$E_IF" -f sctp -w "$CAP" \
+ip netns exec "$NS_ENB" timeout 300 tshark -q -i "$E_IF" -f "sctp or ($E2E_S1_MARK)" -w "$CAP" \
     >"$E2E_TMP/tshark.log" 2>&1 &
 TSHARK_PID=$!
 echo $TSHARK_PID >"$E2E_TMP/tshark.pid"
 e2e_wait_capturing "$E2E_TMP/tshark.log" || diag "tshark did not say it captures"
+e2e_capture_marked "$CAP" || diag "the S1 capture shows no marker after 30 s"
 agw_start && ok "xepc-agwd started" || { not_ok "xepc-agwd start"; exit 1; }
 
 # --- 1. IPv4v6 on the IPv4v6 APN, traffic both families ---------------------

@@ -190,11 +190,12 @@ agw_bearer_setup() {
 
 # agw_s1_capture SECONDS FILTER: tshark in the eNB namespace on the S1 link
 # into CAP ($E2E_TMP/s1.pcap; TSHARK_PID, also killed by e2e_cleanup) for
-# at most SECONDS, capture filter FILTER or ICMP; returns once the capture
-# holds e2e_capture_marked's marker.
+# at most SECONDS after its marker (30 s more: the wait for the marker
+# runs within tshark's time), capture filter FILTER or the marker;
+# returns once the capture holds e2e_capture_marked's marker.
 agw_s1_capture() {
     CAP=$E2E_TMP/s1.pcap
-    ip netns exec "$NS_ENB" timeout "$1" tshark -q -i "$E_IF" -f "($2) or icmp" -w "$CAP" \
+    ip netns exec "$NS_ENB" timeout $(($1 + 30)) tshark -q -i "$E_IF" -f "($2) or ($E2E_S1_MARK)" -w "$CAP" \
         >"$E2E_TMP/tshark.log" 2>&1 &
     TSHARK_PID=$!
     echo $TSHARK_PID >"$E2E_TMP/tshark-$TSHARK_PID.pid"
@@ -217,19 +218,25 @@ agw_bearer_usage() {
 # agw_capture_s1 SECONDS: tshark in the eNB namespace on the S1 link for
 # at most SECONDS: S1AP whole in CAP ($E2E_TMP/s1ap.pcap, TS_PID), the
 # gateway's GTP-U headers (96 octets) in GCAP ($E2E_TMP/gtpu.pcap,
-# TG_PID); returns once both capture (the handover tests).
+# TG_PID); returns once both hold e2e_capture_marked's marker (the
+# handover tests; their checks take SCTP or GTP-U, never the marker).
+# SECONDS run from then: the waits for the markers (30 s each at most)
+# run within tshark's time, so it gets 60 s more (with SECONDS alone, a
+# loaded run of agw_handover.sh lost its path switches).
 agw_capture_s1() {
     CAP=$E2E_TMP/s1ap.pcap
     GCAP=$E2E_TMP/gtpu.pcap
-    ip netns exec "$NS_ENB" timeout "$1" tshark -q -i "$E_IF" -f "sctp" -w "$CAP" \
-        >"$E2E_TMP/tshark.log" 2>&1 &
+    ip netns exec "$NS_ENB" timeout $(($1 + 60)) tshark -q -i "$E_IF" -f "sctp or ($E2E_S1_MARK)" \
+        -w "$CAP" >"$E2E_TMP/tshark.log" 2>&1 &
     TS_PID=$!
-    ip netns exec "$NS_ENB" timeout "$1" tshark -q -i "$E_IF" -s 96 \
-        -f "udp port 2152 and src host $S1U_ADDR" -w "$GCAP" >"$E2E_TMP/tshark-g.log" 2>&1 &
+    ip netns exec "$NS_ENB" timeout $(($1 + 60)) tshark -q -i "$E_IF" -s 96 \
+        -f "(udp port 2152 and src host $S1U_ADDR) or ($E2E_S1_MARK)" -w "$GCAP" \
+        >"$E2E_TMP/tshark-g.log" 2>&1 &
     TG_PID=$!
     e2e_wait_capturing "$E2E_TMP/tshark.log" && e2e_wait_capturing "$E2E_TMP/tshark-g.log" ||
         diag "tshark did not say it captures"
-    sleep 0.3
+    e2e_capture_marked "$CAP" && e2e_capture_marked "$GCAP" ||
+        diag "the S1 captures show no marker after 30 s"
 }
 
 # agw_ue_tun READY_FILE: once enbsim wrote READY_FILE, the first registered

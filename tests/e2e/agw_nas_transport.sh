@@ -27,9 +27,10 @@ agw_config
 agw_subscribers 2 >/dev/null || not_ok "subscriber import"
 
 CAP=$E2E_TMP/s1ap.pcap
-ip netns exec "$NS_ENB" timeout 120 tshark -q -i "$E_IF" -f "sctp" -w "$CAP" >"$E2E_TMP/tshark.log" 2>&1 &
+ip netns exec "$NS_ENB" timeout 120 tshark -q -i "$E_IF" -f "sctp or ($E2E_S1_MARK)" -w "$CAP" >"$E2E_TMP/tshark.log" 2>&1 &
 TS_PID=$!
 e2e_wait_capturing "$E2E_TMP/tshark.log" || diag "tshark did not say it captures"
+e2e_capture_marked "$CAP" || diag "the S1 capture shows no marker after 30 s"
 agw_start || { not_ok "xepc-agwd start"; exit 1; }
 
 # the first subscriber's IMSI (enbsim --ues 1 is that one; `ue list` masks it)

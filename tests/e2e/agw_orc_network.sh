@@ -32,9 +32,10 @@ s3=$(orc_post_subscriber '"apns":["internet"]')
 
 agw_orc_config hw-e2e-net
 CAP=$E2E_TMP/s1ap.pcap
-ip netns exec "$NS_ENB" timeout 120 tshark -q -i "$E_IF" -f "sctp" -w "$CAP" >"$E2E_TMP/tshark.log" 2>&1 &
+ip netns exec "$NS_ENB" timeout 120 tshark -q -i "$E_IF" -f "sctp or ($E2E_S1_MARK)" -w "$CAP" >"$E2E_TMP/tshark.log" 2>&1 &
 TS_PID=$!
 e2e_wait_capturing "$E2E_TMP/tshark.log" || diag "tshark did not say it captures"
+e2e_capture_marked "$CAP" || diag "the S1 capture shows no marker after 30 s"
 agw_start || { not_ok "xepc-agwd start"; exit 1; }
 log_has() { grep -q "$1" "$E2E_TMP/agwd.log"; }
 wait_for 300 log_has "network: the orchestrator's PLMN 001/02 and TACs 7 8 for new S1 Setups" &&

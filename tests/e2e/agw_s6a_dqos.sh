@@ -18,11 +18,12 @@ awk -F, 'NR == 2 { printf "subscriber %s k=%s opc=%s apn=internet ambr=50000000/
     "$E2E_TMP/subs.csv" >"$SCRIPT"
 echo "idr after=5 $IMSI qci=6 arp=4 ambr=20000000/30000000" >>"$SCRIPT"
 
-ip netns exec "$NS_ENB" timeout 120 tshark -q -i "$E_IF" -f sctp -w "$E2E_TMP/s1.pcap" \
+ip netns exec "$NS_ENB" timeout 120 tshark -q -i "$E_IF" -f "sctp or ($E2E_S1_MARK)" -w "$E2E_TMP/s1.pcap" \
     >"$E2E_TMP/tshark-s1.log" 2>&1 &
 S1TS=$!
 echo $S1TS >"$E2E_TMP/tshark-s1.bgpid"
 e2e_wait_capturing "$E2E_TMP/tshark-s1.log" || diag "S1 tshark did not say it captures"
+e2e_capture_marked "$E2E_TMP/s1.pcap" || diag "the S1 capture shows no marker after 30 s"
 diam_sim_start "$E2E_TMP/hss.jsonl" --script "$SCRIPT"
 agw_start || { not_ok "xepc-agwd start"; exit 1; }
 diam_peer_up

@@ -27,11 +27,11 @@ one_backend() {
     [ -s "$E2E_TMP/subs.csv" ] || agw_subscribers 2
     [ -f "$AGW_DB" ] || "$XEPCCTL" subscriber import --db "$AGW_DB" "$E2E_TMP/subs.csv" >/dev/null
     local cap=$E2E_TMP/s1-$backend.pcap
-    ip netns exec "$NS_ENB" timeout 60 tshark -q -i "$E_IF" -f "sctp or udp port 9899" -w "$cap" \
+    ip netns exec "$NS_ENB" timeout 60 tshark -q -i "$E_IF" -f "sctp or udp port 9899 or ($E2E_S1_MARK)" -w "$cap" \
         >"$E2E_TMP/tshark-$backend.log" 2>&1 &
     local tpid=$!
     e2e_wait_capturing "$E2E_TMP/tshark-$backend.log"
-    sleep 0.3
+    e2e_capture_marked "$cap" || diag "$backend: the capture shows no marker after 30 s"
     agw_start || { not_ok "$backend: xepc-agwd start"; return; }
     enbsim_run "$E2E_TMP/$backend.out" --ues 1 --hold 1 --detach --no-tun
     local rc=$?

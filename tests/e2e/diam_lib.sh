@@ -195,15 +195,28 @@ print(t)" "$@")
 
 # diam_tshark_start NAME: a capture of the Diameter port (or the capture
 # filter DIAM_TS_FILTER) on the gateway's loopback into $E2E_TMP/NAME.pcap
-# (DIAM_TS_PID); diam_tshark_stop ends it.
+# (DIAM_TS_PID), returning once it holds its marker (diam_ts_mark);
+# diam_tshark_stop ends it.
 DIAM_TS_PID=""
 diam_tshark_start() {
     command -v tshark >/dev/null || return 1
-    ip netns exec "$NS_GW" tshark -q -i lo -f "${DIAM_TS_FILTER:-tcp port $DIAM_PORT}" -w "$E2E_TMP/$1.pcap" \
-        >"$E2E_TMP/tshark-$1.log" 2>&1 &
+    ip netns exec "$NS_GW" tshark -q -i lo \
+        -f "(${DIAM_TS_FILTER:-tcp port $DIAM_PORT}) or (udp dst port $DIAM_PORT)" \
+        -w "$E2E_TMP/$1.pcap" >"$E2E_TMP/tshark-$1.log" 2>&1 &
     DIAM_TS_PID=$!
     echo "$DIAM_TS_PID" >"$E2E_TMP/tshark.bgpid"
-    e2e_wait_capturing "$E2E_TMP/tshark-$1.log"
+    e2e_wait_capturing "$E2E_TMP/tshark-$1.log" &&
+        e2e_capture_ready "$E2E_TMP/$1.pcap" "udp.dstport == $DIAM_PORT" diam_ts_mark
+}
+
+# diam_ts_mark: the marker of the Diameter captures: an empty UDP datagram
+# to DIAM_PORT on the gateway's loopback (diamsim and the gateway speak
+# TCP or SCTP only; the checks decode TCP as Diameter, so the marker is
+# neither Diameter nor malformed, and diamsim never sees it).
+diam_ts_mark() {
+    ip netns exec "$NS_GW" python3 -c \
+        'import socket, sys; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"", ("127.0.0.1", int(sys.argv[1])))' \
+        "$DIAM_PORT"
 }
 
 diam_tshark_stop() {

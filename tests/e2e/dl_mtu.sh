@@ -17,27 +17,11 @@ check "dp status shows it" \
     bash -c "ip netns exec $NS_GW $XEPCCTL dp status --pin-dir $PIN | grep -q '^s1u-mtu   1000'"
 check "a session for UE 10.45.0.2" e2e_ue_session 2 0x201 0xa01
 
-capture() {
-    local ns=$1 ifc=$2 filter=$3 name=$4
-    ip netns exec "$ns" timeout 60 tshark -q -i "$ifc" -f "$filter" -w "$E2E_TMP/$name.pcapng" \
-        >"$E2E_TMP/$name.log" 2>&1 &
-    echo $! >"$E2E_TMP/$name.pid"
-    for _ in $(seq 100); do
-        grep -q "Capturing on" "$E2E_TMP/$name.log" 2>/dev/null && sleep 0.5 && return 0
-        sleep 0.1
-    done
-    return 1
-}
-capture_stop() {
-    local pid
-    pid=$(cat "$E2E_TMP/$1.pid")
-    kill "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-    rm -f "$E2E_TMP/$1.pid"
-}
+capture() { e2e_capture_bg "$@"; }
+capture_stop() { e2e_capture_bg_stop "$@"; }
 
-capture "$NS_ENB" "$E_IF" "ip and src host $S1U_ADDR" enb || diag "tshark (eNB) did not start"
-capture "$NS_PDN" "$P_IF" "icmp" pdn || diag "tshark (PDN) did not start"
+capture "$NS_ENB" "$E_IF" "ip and src host $S1U_ADDR" enb || diag "tshark (eNB) did not start (no marker)"
+capture "$NS_PDN" "$P_IF" "icmp" pdn || diag "tshark (PDN) did not start (no marker)"
 # the follower sends what the kernel hands over (XEPC_EV_OVERSIZE)
 # (a long timeout, stopped with SIGTERM once scapy has sent: loading scapy
 # takes seconds on a loaded machine)
@@ -63,7 +47,9 @@ capture_stop pdn
 sed 's/^/#   /' "$E2E_TMP/ev.out"
 
 # the outer header of each frame (-T fields lists the outer layer first)
+# (not the capture's marker, an echo request to the eNB)
 tshark -r "$E2E_TMP/enb.pcapng" -o ip.defragment:FALSE -T fields -E occurrence=f \
+    -Y "!(icmp.type == 8 && ip.dst == $ENB_ADDR)" \
     -e ip.len -e ip.flags.mf 2>/dev/null >"$E2E_TMP/outer.txt"
 diag "outer packets at the eNB (length MF): $(tr '\t\n' ' ,' <"$E2E_TMP/outer.txt")"
 check "the G-PDU left as outer fragments (MF set on the first)" \

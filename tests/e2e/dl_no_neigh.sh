@@ -20,11 +20,12 @@ ENB2=172.16.1.3
 in_enb ip addr add $ENB2/24 dev "$E_IF"
 check "a session for UE 10.45.0.2 whose eNB is $ENB2" \
     xepcctl session add --teid 0x201 --ue 10.45.0.2 --enb $ENB2 --dl-teid 0xa01
-ip netns exec "$NS_ENB" timeout 60 tshark -q -i "$E_IF" -f "udp port 2152" -w "$E2E_TMP/enb.pcapng" \
-    >"$E2E_TMP/tshark.log" 2>&1 &
+# (the capture's marker is a ping to $ENB_ADDR: no neighbour entry for $ENB2)
+ip netns exec "$NS_ENB" timeout 60 tshark -q -i "$E_IF" -f "udp port 2152 or ($E2E_S1_MARK)" \
+    -w "$E2E_TMP/enb.pcapng" >"$E2E_TMP/tshark.log" 2>&1 &
 echo $! >"$E2E_TMP/tshark.pid"
-e2e_wait_capturing "$E2E_TMP/tshark.log"
-sleep 0.5
+e2e_wait_capturing "$E2E_TMP/tshark.log" && e2e_capture_marked "$E2E_TMP/enb.pcapng" ||
+    diag "the capture shows no marker after 30 s"
 ip netns exec "$NS_GW" "$XEPCCTL" events --error-indication --timeout 3 --pin-dir "$PIN" \
     >"$E2E_TMP/ev.out" 2>&1 &
 echo $! >"$E2E_TMP/follower.pid"

@@ -40,18 +40,17 @@ check "a quota for a rating group no rule maps is refused" \
     expect_refused "rating group 7 is never used: no rule has rg=7" \
     --teid 0x102 --ue 10.45.0.3 --rule 'prec=10,proto=any,rg=8' --quota 'rg=7,bytes=1M'
 
-# capture_start NAME / capture_stop: the eNB side of S1-U, what the gateway sends
+# capture_start NAME / capture_stop: the eNB side of S1-U, what the gateway
+# sends (and the marker, lib.sh: ei_count does not take it); returns once
+# the capture holds its marker ("Capturing on" comes before the first
+# packet is taken)
 capture_start() {
     cap=$E2E_TMP/$1.pcapng
-    ip netns exec "$NS_ENB" timeout 60 tshark -q -i "$E_IF" -f "udp and src host $S1U_ADDR" \
+    ip netns exec "$NS_ENB" timeout 60 tshark -q -i "$E_IF" \
+        -f "(udp and src host $S1U_ADDR) or ($E2E_S1_MARK)" \
         -w "$cap" >"$E2E_TMP/$1.tshark.log" 2>&1 &
     echo $! >"$E2E_TMP/tshark.pid"
-    for _ in $(seq 100); do
-        # "Capturing on" comes a moment before the first packet is taken
-        grep -q "Capturing on" "$E2E_TMP/$1.tshark.log" 2>/dev/null && sleep 0.5 && return 0
-        sleep 0.1
-    done
-    return 1
+    e2e_wait_capturing "$E2E_TMP/$1.tshark.log" && e2e_capture_marked "$cap"
 }
 capture_stop() {
     sleep 0.5
@@ -67,7 +66,7 @@ ei_count() { tshark -r "$cap" -Y "gtp.message == 26" 2>/dev/null | wc -l; }
 in_enb $PY "$E2E_ROOT/tests/e2e/gtpu_probe.py" flood "$E_IF" $ENB_ADDR $S1U_ADDR 0x700001 5 |
     sed 's/^/# /'
 sleep 2.5
-capture_start aged || diag "tshark did not start"
+capture_start aged || diag "tshark did not start (no marker)"
 ip netns exec "$NS_GW" "$XEPCCTL" events --error-indication --timeout 1 --pin-dir "$PIN" \
     >"$E2E_TMP/aged.out" 2>&1
 capture_stop
@@ -79,7 +78,7 @@ diag "Error Indications on the wire for the aged events: $n"
 check "no Error Indication answers a packet of 2.5 s ago" test "$n" = 0
 
 # 2. the flood, with a follower running (and a second one refused)
-capture_start flood || diag "tshark did not start"
+capture_start flood || diag "tshark did not start (no marker)"
 # (stopped with SIGTERM after the flood: scapy's start-up and 10,000 sends
 # take an unknown time on a loaded machine)
 ip netns exec "$NS_GW" "$XEPCCTL" events --error-indication --timeout 120 --pin-dir "$PIN" \

@@ -17,29 +17,14 @@ check "dp up" e2e_dp_up routed
 check "a session for UE 10.45.0.2" e2e_ue_session 2 0x201 0xa01
 
 # capture NS IFACE FILTER NAME: tshark in the background until capture_stop
-capture() {
-    local ns=$1 ifc=$2 filter=$3 name=$4
-    ip netns exec "$ns" timeout 60 tshark -q -i "$ifc" -f "$filter" -w "$E2E_TMP/$name.pcapng" \
-        >"$E2E_TMP/$name.log" 2>&1 &
-    echo $! >"$E2E_TMP/$name.pid"
-    for _ in $(seq 100); do
-        grep -q "Capturing on" "$E2E_TMP/$name.log" 2>/dev/null && sleep 0.5 && return 0
-        sleep 0.1
-    done
-    return 1
-}
-capture_stop() {
-    local pid
-    pid=$(cat "$E2E_TMP/$1.pid")
-    kill "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-    rm -f "$E2E_TMP/$1.pid"
-}
+# (lib.sh: returns once the capture holds its marker)
+capture() { e2e_capture_bg "$@"; }
+capture_stop() { e2e_capture_bg_stop "$@"; }
 
 # 1. fragments: one G-PDU with 1400 bytes of UDP payload, sent as three
 # outer fragments of at most 600 bytes
-capture "$NS_PDN" "$P_IF" "udp port 9999" pdn || diag "tshark (PDN) did not start"
-capture "$NS_ENB" "$E_IF" "icmp and src host $S1U_ADDR" enbicmp || diag "tshark (eNB) did not start"
+capture "$NS_PDN" "$P_IF" "udp port 9999" pdn || diag "tshark (PDN) did not start (no marker)"
+capture "$NS_ENB" "$E_IF" "icmp and src host $S1U_ADDR" enbicmp || diag "tshark (eNB) did not start (no marker)"
 # The sender loads scapy first (seconds on a loaded machine) and sends once
 # the follower runs (the go file), well within the follower's 4 s.
 in_enb $PY - "$E_IF" $ENB_ADDR $S1U_ADDR "$E2E_TMP/frag.go" >"$E2E_TMP/send.out" 2>&1 <<'EOF' &
@@ -89,7 +74,7 @@ check "counted: UL_REASSEMBLED 1" test "$(stat_of UL_REASSEMBLED)" = 1
 check "the follower says so" grep -q "fragments reassembled=1 " "$E2E_TMP/frag.out"
 
 # 2. inner TTL 1: ICMP Time Exceeded to the UE, in the tunnel
-capture "$NS_ENB" "$E_IF" "udp port 2152" enbgtp || diag "tshark (eNB) did not start"
+capture "$NS_ENB" "$E_IF" "udp port 2152" enbgtp || diag "tshark (eNB) did not start (no marker)"
 in_enb $PY - "$E_IF" $ENB_ADDR $S1U_ADDR >"$E2E_TMP/ttl.out" 2>&1 <<'EOF'
 import struct, sys
 from scapy.all import IP, UDP, Raw, conf, send

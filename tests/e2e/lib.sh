@@ -301,28 +301,84 @@ e2e_wait_capturing() {
     return 1
 }
 
-# e2e_capture_marked CAP: until the capture CAP (being written by a tshark
-# on the S1 link whose filter takes ICMP) holds a ping from the gateway to
-# the eNB (30 s): tshark's "Capturing on" can come before it gets packets
-# on a loaded machine, and what the test sends first would be missing.
-e2e_capture_marked() {
+# e2e_capture_ready CAP DFILTER CMD...: until the capture CAP (being
+# written by a tshark in the background) holds a packet that the display
+# filter DFILTER takes, CMD sending one such marker every half second
+# (30 s): tshark's "Capturing on" can come before it gets packets on a
+# loaded machine, and what the test sends first would be missing.  The
+# marker stays in the capture: the capture filter takes it, the checks'
+# display filters must not (the markers below match none of theirs).
+e2e_capture_ready() {
+    local cap=$1 df=$2
+    shift 2
     for _ in $(seq 60); do
-        in_gw ping -c 1 -W 1 "$ENB_ADDR" >/dev/null 2>&1
-        [ "$(tshark -r "$1" -Y icmp 2>/dev/null | wc -l)" -ge 1 ] && return 0
+        "$@" >/dev/null 2>&1
+        [ -n "$(tshark -r "$cap" -Y "$df" 2>/dev/null | head -n 1)" ] && return 0
         sleep 0.5
     done
     return 1
 }
 
-# tshark on the eNB side of S1: what the gateway sends toward the eNB.
+# The marker of a capture on the S1 link (eNB side): an ICMP echo request
+# from the gateway's S1 address to the eNB.  E2E_S1_MARK is the capture
+# filter that takes it: "(FILTER) or ($E2E_S1_MARK)"; no check's display
+# filter takes it (no SCTP, no GTP-U, no UDP).
+E2E_S1_MARK="icmp[icmptype] == icmp-echo and src host $S1U_ADDR"
+
+# e2e_capture_marked CAP: until the capture CAP (being written by a tshark
+# on the S1 link whose filter takes E2E_S1_MARK) holds a ping from the
+# gateway to the eNB (30 s).
+e2e_capture_marked() {
+    e2e_capture_ready "$1" "icmp.type == 8 && ip.src == $S1U_ADDR" \
+        in_gw ping -c 1 -W 1 "$ENB_ADDR"
+}
+
+# The same on the SGi link (PDN side): an ICMP echo request from the
+# gateway's SGi address to the PDN host (E2E_SGI_MARK, e2e_sgi_marked).
+E2E_SGI_MARK="icmp[icmptype] == icmp-echo and src host $SGI_ADDR"
+e2e_sgi_marked() {
+    e2e_capture_ready "$1" "icmp.type == 8 && ip.src == $SGI_ADDR" \
+        in_gw ping -c 1 -W 1 "$PDN_ADDR"
+}
+
+# e2e_capture_bg NS IFACE FILTER NAME: tshark in namespace NS (NS_ENB or
+# NS_PDN) on IFACE into $E2E_TMP/NAME.pcapng (its pid in NAME.pid),
+# capture filter FILTER or the marker of that side; returns once the
+# capture holds the marker.  e2e_capture_bg_stop NAME ends it; the 180 s
+# bound is for a capture never stopped (with 60 s, in one loaded run of
+# dl_mtu.sh the eNB capture ended before scapy sent: tshark took 10 s to
+# start, the PDN capture and its marker as long again).
+e2e_capture_bg() {
+    local ns=$1 ifc=$2 filter=$3 name=$4 mark=$E2E_S1_MARK marked=e2e_capture_marked
+    if [ "$ns" = "$NS_PDN" ]; then
+        mark=$E2E_SGI_MARK
+        marked=e2e_sgi_marked
+    fi
+    ip netns exec "$ns" timeout 180 tshark -q -i "$ifc" -f "($filter) or ($mark)" \
+        -w "$E2E_TMP/$name.pcapng" >"$E2E_TMP/$name.log" 2>&1 &
+    echo $! >"$E2E_TMP/$name.pid"
+    e2e_wait_capturing "$E2E_TMP/$name.log" && $marked "$E2E_TMP/$name.pcapng"
+}
+e2e_capture_bg_stop() {
+    local pid
+    pid=$(cat "$E2E_TMP/$1.pid")
+    kill "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    rm -f "$E2E_TMP/$1.pid"
+}
+
+# tshark on the eNB side of S1: what the gateway sends toward the eNB (and
+# the marker, which e2e_tshark_verify does not count; 180 s at most, as
+# e2e_capture_bg's).
 # e2e_capture_start FILE; ...traffic...; e2e_capture_stop
 e2e_capture_start() {
     CAP_FILE=$1
-    ip netns exec "$NS_ENB" timeout 60 tshark -q -i "$E_IF" \
-        -f "udp port 2152 and src host $S1U_ADDR" -w "$CAP_FILE" >"$E2E_TMP/tshark.log" 2>&1 &
+    ip netns exec "$NS_ENB" timeout 180 tshark -q -i "$E_IF" \
+        -f "(udp port 2152 and src host $S1U_ADDR) or ($E2E_S1_MARK)" -w "$CAP_FILE" \
+        >"$E2E_TMP/tshark.log" 2>&1 &
     CAP_PID=$!
     e2e_wait_capturing "$E2E_TMP/tshark.log"
-    sleep 0.3
+    e2e_capture_marked "$CAP_FILE" || diag "the S1-U capture shows no marker after 30 s"
 }
 
 e2e_capture_stop() {

@@ -34,16 +34,25 @@ check "ping second UE -> PDN through NAT" in_enb ping -c 5 -i 0.2 -W 2 -I 10.45.
 
 masq_seen() {
     # The PDN sees the gateway's SGi address, never the UE's.
-    # tshark takes seconds to start on a loaded machine: wait until it
-    # captures rather than for a fixed time
-    in_pdn timeout 20 tshark -q -i "$P_IF" -c 2 -f "icmp and src host $SGI_ADDR" \
+    # tshark takes seconds to start on a loaded machine: wait until its
+    # capture holds its marker (lib.sh: an echo request from the gateway
+    # itself, without the UE pings' pattern 0x7865) rather than for a
+    # fixed time
+    ip netns exec "$NS_PDN" timeout 40 tshark -q -i "$P_IF" \
+        -f "icmp and (src host $SGI_ADDR or src host 10.45.0.2)" \
         -w "$E2E_TMP/sgi.pcap" >"$E2E_TMP/masq-tshark.log" 2>&1 &
-    local tp=$!
-    e2e_wait_capturing "$E2E_TMP/masq-tshark.log"
-    sleep 0.3
-    in_enb ping -c 3 -i 0.2 -W 2 -I 10.45.0.2 $PDN_ADDR >/dev/null
+    local tp=$! n u
+    e2e_wait_capturing "$E2E_TMP/masq-tshark.log" && e2e_sgi_marked "$E2E_TMP/sgi.pcap" ||
+        diag "the SGi capture shows no marker after 30 s"
+    in_enb ping -c 3 -i 0.2 -W 2 -p 7865 -I 10.45.0.2 $PDN_ADDR >/dev/null
+    sleep 0.5
+    kill -INT $tp 2>/dev/null
     wait $tp
-    [ "$(tshark -r "$E2E_TMP/sgi.pcap" -Y "ip.src == $SGI_ADDR" 2>/dev/null | wc -l)" -ge 1 ]
+    n=$(tshark -r "$E2E_TMP/sgi.pcap" -Y "ip.src == $SGI_ADDR && icmp.type == 8 && data.data contains 78:65:78:65" \
+        2>/dev/null | wc -l)
+    u=$(tshark -r "$E2E_TMP/sgi.pcap" -Y "ip.src == 10.45.0.2" 2>/dev/null | wc -l)
+    diag "UE echo requests at the PDN: $n from $SGI_ADDR, $u from 10.45.0.2"
+    [ "$n" -ge 1 ] && [ "$u" = 0 ]
 }
 check "PDN side sees the masqueraded source address" masq_seen
 

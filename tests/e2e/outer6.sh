@@ -60,10 +60,12 @@ show6() {
 }
 check "session show: the tunnel to the IPv6 eNB" show6
 
-ip netns exec "$NS_ENB" timeout 60 tshark -q -i "$E_IF" -f "ip6 and udp port 2152" -w "$E2E_TMP/o6.pcap" \
-    >"$E2E_TMP/tshark.log" 2>&1 &
+# (and the marker of lib.sh, an IPv4 ping, which decoded() does not take)
+ip netns exec "$NS_ENB" timeout 60 tshark -q -i "$E_IF" -f "(ip6 and udp port 2152) or ($E2E_S1_MARK)" \
+    -w "$E2E_TMP/o6.pcap" >"$E2E_TMP/tshark.log" 2>&1 &
 CAP=$!
-check "tshark capturing on the eNB side" e2e_wait_capturing "$E2E_TMP/tshark.log"
+o6_capturing() { e2e_wait_capturing "$E2E_TMP/tshark.log" && e2e_capture_marked "$E2E_TMP/o6.pcap"; }
+check "tshark capturing on the eNB side (its marker in the capture)" o6_capturing
 check "Echo Request over IPv6 answered (Recovery IE, UDP checksum good)" \
     in_enb $PROBE echo "$E_IF" $ENB6 $GW6S1U
 check "inner IPv4 over IPv6: ICMP echo UE -> PDN, the reply back over IPv6" \

@@ -168,6 +168,9 @@ void emm_nas_non_delivery(struct agw_ctx *ctx, struct agw_ue *ue, const uint8_t 
 void emm_nas_handover_end(struct agw_ctx *ctx, struct agw_ue *ue);
 void emm_nas_held_s1_lost(struct agw_ctx *ctx, struct agw_ue *ue);
 void emm_nas_held_free(struct agw_ctx *ctx, struct agw_ue *ue);
+/* The guard timer of ue's held NAS PDUs (NULL: nothing held), for the
+ * unit tests that fire it by hand instead of waiting for it. */
+ev_timer *emm_nas_held_guard(struct agw_ue *ue);
 int emm_send_dl_generic(struct agw_ctx *ctx, struct agw_ue *ue, uint8_t type,
                         const uint8_t *container, size_t len, const uint8_t *info,
                         size_t info_len);

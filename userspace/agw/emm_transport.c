@@ -61,6 +61,11 @@ void emm_nas_held_free(struct agw_ctx *ctx, struct agw_ue *ue)
     ue->nas_held = NULL;
 }
 
+ev_timer *emm_nas_held_guard(struct agw_ue *ue)
+{
+    return ue->nas_held ? &ue->nas_held->guard : NULL;
+}
+
 static int resend(struct agw_ctx *ctx, struct agw_ue *ue, const uint8_t *pdu, size_t len)
 {
     char b[20];

@@ -157,32 +157,43 @@ void gy_rg_free(struct gy_rg *r)
     r->g = g;
 }
 
-bool gy_charged(struct agw_ctx *ctx, struct gy_rg *r, uint64_t *charged, int64_t *remaining,
-                uint64_t *uncharged)
+/* charged() of one rating group from info, the datapath session read
+ * once for all the groups (NULL: unreadable): what gy_charged and
+ * gy_charged_all share; *remaining and *uncharged as gy_charged's. */
+static bool charged_rg(const struct gy_rg *r, const struct dp_session_info *info,
+                       uint64_t *charged, int64_t *remaining, uint64_t *uncharged)
 {
-    struct dp_session_info info;
-    if (remaining)
-        *remaining = 0;
-    if (uncharged)
-        *uncharged = 0;
+    *remaining = 0;
+    *uncharged = 0;
     if (!r->in_dp) {
         /* never in the datapath (nothing used), or its slot went with its
          * last rule (off has what it counted) */
         *charged = r->off;
         return r->g->installed;
     }
-    if (!ctx->dp || dp_session_get(ctx->dp, r->g->ul_teid, &info) < 0)
-        return false;
-    for (uint32_t i = 0; i < info.n_charges; i++)
-        if (info.charges[i].rating_group == r->rg) {
-            *charged = r->off + info.charges[i].ul_bytes + info.charges[i].dl_bytes;
-            if (remaining)
-                *remaining = info.charges[i].remaining;
-            if (uncharged)
-                *uncharged = info.uncharged[i].ul_bytes + info.uncharged[i].dl_bytes;
+    for (uint32_t i = 0; info && i < info->n_charges; i++)
+        if (info->charges[i].rating_group == r->rg) {
+            *charged = r->off + info->charges[i].ul_bytes + info->charges[i].dl_bytes;
+            *remaining = info->charges[i].remaining;
+            *uncharged = info->uncharged[i].ul_bytes + info->uncharged[i].dl_bytes;
             return true;
         }
     return false;
+}
+
+bool gy_charged(struct agw_ctx *ctx, struct gy_rg *r, uint64_t *charged, int64_t *remaining,
+                uint64_t *uncharged)
+{
+    struct dp_session_info info;
+    int64_t rem;
+    uint64_t unch;
+    bool have = r->in_dp && ctx->dp && dp_session_get(ctx->dp, r->g->ul_teid, &info) == 0;
+    bool ok = charged_rg(r, have ? &info : NULL, charged, &rem, &unch);
+    if (remaining)
+        *remaining = rem;
+    if (uncharged)
+        *uncharged = unch;
+    return ok;
 }
 
 void gy_charged_all(struct agw_ctx *ctx, struct gy_sess *g, uint64_t *charged)
@@ -197,26 +208,14 @@ void gy_charged_all(struct agw_ctx *ctx, struct gy_sess *g, uint64_t *charged)
         have = dp_session_get(ctx->dp, g->ul_teid, &info) == 0;
     for (unsigned i = 0; i < GY_MAX_RG; i++) {
         struct gy_rg *r = &g->rgs[i];
-        bool ok = false;
+        int64_t rem;
+        uint64_t unch;
         charged[i] = 0;
         if (!r->rg)
             continue;
-        if (!r->in_dp) {
-            /* never in the datapath (nothing used), or its slot went with
-             * its last rule (off has what it counted) */
-            charged[i] = r->off;
-            ok = g->installed;
-            if (ok)
-                gy_uncharged_note(ctx, r, 0);
-        }
-        for (uint32_t k = 0; r->in_dp && have && k < info.n_charges; k++)
-            if (info.charges[k].rating_group == r->rg) {
-                charged[i] = r->off + info.charges[k].ul_bytes + info.charges[k].dl_bytes;
-                gy_uncharged_note(ctx, r, info.uncharged[k].ul_bytes + info.uncharged[k].dl_bytes);
-                ok = true;
-                break;
-            }
-        if (!ok)
+        if (charged_rg(r, have ? &info : NULL, &charged[i], &rem, &unch))
+            gy_uncharged_note(ctx, r, unch);
+        else
             charged[i] = r->reported;       /* not installed yet: nothing used */
     }
 }

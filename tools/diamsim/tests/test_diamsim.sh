@@ -50,11 +50,20 @@ IMSI=001010000000001
 K=465B5CE8B199B49FAA5F0A2EE238A6BC
 OPC=E8ED289DEBA952E4283B54E88E6183CA
 
-ip netns exec "$NS" tshark -q -i lo -f "tcp port $P" -w "$TMP/diam.pcap" >"$TMP/tshark.log" 2>&1 &
+# The capture also takes its marker, an empty UDP datagram to port P (the
+# checks decode TCP only): "Capturing on" can come before tshark gets
+# packets on a loaded machine; the marker in the file proves it does.
+ip netns exec "$NS" tshark -q -i lo -f "tcp port $P or udp dst port $P" -w "$TMP/diam.pcap" \
+    >"$TMP/tshark.log" 2>&1 &
 TS_PID=$!
-for _ in $(seq 50); do
+for _ in $(seq 300); do
     grep -q "Capturing on" "$TMP/tshark.log" 2>/dev/null && break
     sleep 0.1
+done
+for _ in $(seq 60); do
+    X python3 -c 'import socket, sys; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"", ("127.0.0.1", int(sys.argv[1])))' "$P"
+    [ -n "$(tshark -r "$TMP/diam.pcap" -Y "udp.dstport == $P" 2>/dev/null | head -n 1)" ] && break
+    sleep 0.5
 done
 
 cat >"$TMP/script" <<EOF
