@@ -16,6 +16,15 @@
 #                   of the UE's detach
 # Each byte is counted once: the Used-Service-Units of the requests the OCS
 # counted add up to the bytes the UE received, exactly.
+# Each start sends the journalled request once; a start may send it once
+# more: diamsim's freeDiameter, which saw the killed gateway's connection
+# break, is in its REOPEN state (RFC 3539 3.4.1: three watchdog exchanges)
+# for the first moments of the new connection, and a request that arrives
+# then is handled but its answer dropped ("Unable to forward answer to
+# deleted / closed peer"): the gateway's Tx timer runs out and the journal
+# sends the same request again (T flag) 2 s later, as RFC 4006 5.1 wants.
+# So the checks count the sends as the starts plus the Tx timeouts the
+# gateway logged for that request (diam_one_request), not a fixed number.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/agw_lib.sh"
 source "$(dirname "$0")/diam_lib.sh"
@@ -52,11 +61,11 @@ diam_fault_step "step 2: the CCR-U sent at the start (T flag, the same number), 
     gy-u-received
 diam_fault_step "step 3: sent again, its answer applied, killed before the commit" gy-u-applied
 diam_fault_start ""
-diam_wait_ccrs gy 2 3
-check "after the restarts: the one CCR-U sent 3 times (T flag), the OCS counted it once (2 duplicates answered alike)" \
-    diam_j "$REC" "[(m.get('retransmit',False),bool(m.get('dup'))) for m in ccr('$IMSI') if m['cc_type']==2]==
-                   [(True,False),(True,True),(True,True)] and
-                   len(set(m['cc_number'] for m in ccr('$IMSI') if m['cc_type']==2))==1"
+# answered: up to 30 s (an answer dropped as above comes after the 10 s Tx
+# timer and the 2 s retry delay)
+diam_journal_empty 300
+check "after the restarts: the one CCR-U sent once per start (3) and again only after a Tx timeout, T flag, one number and End-to-End id; the OCS counted it once (the others duplicates answered alike)" \
+    diam_one_request gy 2 3
 # the grant of that CCR-U applied once: granted 3000 + 4000, the kernel's
 # remainder 4000 (not 7000: the grant applied again on top of itself)
 for _ in $(seq 100); do
@@ -79,9 +88,9 @@ check "step 4: the CCR-T journalled and committed, killed before it left" diam_f
 diam_fault_step "step 5: the CCR-T sent at the start, killed with its answer unhandled" gy-t-received
 diam_fault_step "step 6: sent again, its answer applied, killed before the commit" gy-t-applied
 diam_fault_start ""
-diam_journal_empty
-check "the CCR-T: 3 times, the OCS counted it once" \
-    diam_j "$REC" "[bool(m.get('dup')) for m in ccr('$IMSI') if m['cc_type']==3]==[False,True,True]"
+diam_journal_empty 300
+check "the CCR-T: once per start (3) and again only after a Tx timeout, T flag, one number and End-to-End id; the OCS counted it once" \
+    diam_one_request gy 3 3
 check "the journal is empty: every request answered, nothing sent again" \
     test "$(sqlite3 "$AGW_DB" "SELECT COUNT(*) FROM ccr_journal")" = 0
 total=0

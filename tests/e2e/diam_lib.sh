@@ -434,14 +434,45 @@ diam_wait_ccrs() {
     return 1
 }
 
-# diam_journal_empty: until the gateway's ccr_journal is empty (10 s):
-# every request it journalled was answered.
+# diam_journal_empty [TENTHS]: until the gateway's ccr_journal is empty
+# (default 10 s): every request it journalled was answered.
 diam_journal_empty() {
-    for _ in $(seq 100); do
+    for _ in $(seq "${1:-100}"); do
         [ "$(sqlite3 "$AGW_DB" "SELECT COUNT(*) FROM ccr_journal")" = 0 ] && return 0
         sleep 0.1
     done
     return 1
+}
+
+# diam_one_request APP TYPE STARTS: the journalled CCR of APP (gx, gy) and
+# CC-Request-Type TYPE (2 U, 3 T) that STARTS starts of xepc-agwd each sent
+# again (the first CCR of that type in diamsim's record, DIAM_REC, and
+# every CCR with its number) was sent STARTS times, plus once per Tx
+# timeout or 3xxx the gateway logged for it ("kept, sent again": an
+# answer the server dropped, e.g. freeDiameter's REOPEN state after the
+# killed gateway's connection, docs/charging.md "Crash-safe usage
+# reports"), and never otherwise; each send with the T flag, the same
+# CC-Request-Number and End-to-End Identifier (RFC 6733 3, RFC 4006 5.1);
+# the server counted the first and answered the others as duplicates.
+diam_one_request() {
+    local app=$1 type=$2 starts=$3 name no kept
+    name=$([ "$app" = gy ] && echo Gy || echo Gx)
+    no=$(python3 -c "
+import json,sys
+l=[json.loads(x)['msg'] for x in open(sys.argv[1]) if x.strip()]
+print([m['cc_number'] for m in l if m.get('app')=='$app' and m.get('cmd')=='CCR' and m.get('cc_type')==$type][0])" \
+        "$DIAM_REC" 2>/dev/null) || return 1
+    kept=$(grep -c "ccr   $name CCR-$([ "$type" = 3 ] && echo T || echo U) #$no of .*: kept, sent again" \
+        "$E2E_TMP/agwd.log")
+    python3 -c "
+import json,sys
+l=[json.loads(x)['msg'] for x in open(sys.argv[1]) if x.strip()]
+s=[m for m in l if m.get('app')=='$app' and m.get('cmd')=='CCR' and m.get('cc_type')==$type
+   and m.get('cc_number')==$no]
+r=(len(s)==$starts+$kept and all(m.get('retransmit') for m in s) and len(set(m.get('e2e') for m in s))==1
+   and 0 not in set(m.get('e2e',0) for m in s) and [bool(m.get('dup')) for m in s]==[False]+[True]*(len(s)-1))
+if not r: print('# CCR #$no: $starts starts, $kept kept (log); sent:', [(m.get('retransmit'),m.get('e2e'),m.get('dup')) for m in s])
+sys.exit(0 if r else 1)" "$DIAM_REC"
 }
 
 # diam_s1_back N0: until the gateway's log has more than N0 S1 Setups

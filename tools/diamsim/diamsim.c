@@ -132,6 +132,7 @@ struct sim {
     unsigned next_answered;
     /* what became of the request being handled, for its record line */
     bool cur_dup, cur_silenced, cur_retransmit;
+    uint32_t cur_e2e;                   /* its End-to-End Identifier */
     bool rec_answers;                   /* --record-answers */
     char *cur_answer;                   /* its answer's JSON, for the line after it */
     size_t cur_answer_len;
@@ -966,7 +967,8 @@ static void record(struct sim *s, struct msg *m)
  * the handler consumes the message) with what became of it: "dup" (a
  * request answered before, sent again: answered alike, not counted
  * again), "silenced" (left unanswered: not counted), "retransmit" (the T
- * flag).  So the used units of the lines without "dup" or "silenced" are
+ * flag), "e2e" (its End-to-End Identifier: the same in every send of one
+ * request, RFC 6733 3).  So the used units of the lines without "dup" or "silenced" are
  * what the OCS/PCRF counted, each byte once. */
 static void record_request(struct sim *s, const char *js, size_t len)
 {
@@ -975,6 +977,7 @@ static void record_request(struct sim *s, const char *js, size_t len)
     fprintf(s->rec, "{\"t\":%.3f,\"msg\":%.*s", now_s(s), (int)(len - 1), js);
     if (s->cur_retransmit)
         fputs(",\"retransmit\":true", s->rec);
+    fprintf(s->rec, ",\"e2e\":%u", s->cur_e2e);
     if (s->cur_dup)
         fputs(",\"dup\":true", s->rec);
     if (s->cur_silenced)
@@ -998,6 +1001,8 @@ static void on_request(struct sim *s, struct diam_event *ev)
     }
     s->cur_dup = s->cur_silenced = s->cur_retransmit = false;
     s->cur_delay_ms = 0;
+    s->cur_e2e = 0;
+    diam_msg_ids(ev->msg, &s->cur_e2e, NULL);   /* the handler consumes the message */
     handle_request(s, ev);
     record_request(s, js, len);
     free(js);

@@ -553,10 +553,10 @@ bool ccr_on_event(struct agw_ctx *ctx, struct diam_event *ev)
     st->last_type = f->type;
     if (f->journalled) {
         bool settled = false;
+        uint32_t code = 0;
         if (ev->type == DIAM_EV_ANSWER) {
             ccr_fault(ctx, f->app, f->type, "received");
             struct diam_header_info h;
-            uint32_t code = 0;
             if (ev->msg && diam_msg_header(ev->msg, &h) == 0)
                 code = h.result_code ? h.result_code : h.exp_result_code;
             /* RFC 4006 5.7: an answer that is not a protocol error (3xxx)
@@ -571,10 +571,26 @@ bool ccr_on_event(struct agw_ctx *ctx, struct diam_event *ev)
         if (st->last_kept && f->failover[0])
             st->last_failover = failover(ctx, st, i);
         f = &st->fly[i];
-        if (st->last_kept && !st->last_failover)
+        if (st->last_kept && !st->last_failover) {
+            /* RFC 4006 5.1: sent again as the same request (T flag) once
+             * the retry delay is over (ccr_resend).  Logged per request:
+             * within a run, a request leaves again only after one of
+             * these (the server may have handled it all the same: a
+             * freeDiameter peer in its REOPEN state after a lost
+             * connection drops the answer, docs/charging.md "Crash-safe
+             * usage reports") */
+            if (ev->type == DIAM_EV_TIMEOUT)
+                LOG_WARN(ctx, "ccr", "%s CCR-%c #%u of %s: no answer within its Tx timer: "
+                         "kept, sent again in 2 s", f->app == DIAM_APPID_GY ? "Gy" : "Gx",
+                         f->type == DIAM_CC_TERMINATION ? 'T' : 'U', f->no, f->sid);
+            else
+                LOG_WARN(ctx, "ccr", "%s CCR-%c #%u of %s: answered %u: kept, sent again in 2 s",
+                         f->app == DIAM_APPID_GY ? "Gy" : "Gx",
+                         f->type == DIAM_CC_TERMINATION ? 'T' : 'U', f->no, f->sid, code);
             row_retry(ctx, st, f->sid, f->no);
-        else if (!st->last_kept)
+        } else if (!st->last_kept) {
             row_del(ctx, st, f->sid, f->no);
+        }
     }
     fly_free(st, i);
     return true;
