@@ -33,27 +33,10 @@ DIAM_GY_EXTRA="    tx_timeout: 1s
 diam_gx_setup 21 gy
 REC=$E2E_TMP/ocs.jsonl
 REC2=$E2E_TMP/ocs2.jsonl
-# both REC EXPR: diam_j's EXPR over one record, with sid (the session
-# under test) and mine (its CCRs: (type, number, retransmit, silenced, USU))
-both() {
-    diam_j "$1" "(lambda mine: ($2))([(m['cc_type'],m['cc_number'],m.get('retransmit',False),bool(m.get('silenced')),usu(m)) for m in gy if m.get('cmd')=='CCR' and m.get('sid')=='$SID'])"
-}
-# counted_all: what the two OCSs counted of session SID (neither a
-# duplicate nor left unanswered)
-counted_all() {
-    local a b
-    a=$(python3 -c "
-import json,sys
-t=0
-for f in sys.argv[1:]:
-    for l in open(f):
-        m=json.loads(l)['msg'] if l.strip() else {}
-        if m.get('cmd')=='CCR' and m.get('sid')=='$SID' and not m.get('dup') and not m.get('silenced'):
-            t+=sum(x.get('usu',{}).get('total',0) for x in m.get('mscc',[]))
-print(t)" "$REC" "$REC2")
-    [ "$a" = "$1" ] || { diag "counted $a, want $1"; return 1; }
-}
-bytes() { case ${1#* } in '' | *[!0-9]*) echo 0 ;; *) echo "${1#* }" ;; esac; }
+# both REC EXPR: diam_sid_j (diam_lib.sh) over one record, for session SID
+both() { diam_sid_j "$@"; }
+counted_all() { diam_sid_counted "$1" "$REC" "$REC2"; }
+bytes() { diam_received_bytes "$1"; }
 wait_log() {        # wait_log PATTERN [N]: until the log has N (1) lines of it
     for _ in $(seq 200); do
         [ "$(grep -c "$1" "$E2E_TMP/agwd.log")" -ge "${2:-1}" ] && return 0
@@ -61,12 +44,7 @@ wait_log() {        # wait_log PATTERN [N]: until the log has N (1) lines of it
     done
     return 1
 }
-last_sid() {        # the Session-Id of the last Gy CCR-I the OCS got
-    python3 -c "
-import json,sys
-l=[json.loads(x)['msg'] for x in open(sys.argv[1]) if x.strip()]
-print([m['sid'] for m in l if m.get('app')=='gy' and m.get('cmd')=='CCR' and m.get('cc_type')==1][-1])" "$REC" 2>/dev/null
-}
+last_sid() { diam_last_sid "$REC"; }
 
 # the OCS: the first CCR-I unanswered, the second and third answered, every
 # later one unanswered; its first CCR-U and its first CCR-T unanswered
