@@ -19,10 +19,13 @@
 
 /* Our cookies: this bit and the index of the request in flight. */
 #define CCR_TAG (1ull << 62)
-/* After the start, a request sent again waits this long for the server it
- * names (Destination-Host) to be connected: freeDiameter routes a request
- * whose server is not (yet) open to another peer of the realm (the
- * alternate OCS, say), which is not where the request was meant to go. */
+/* After the start, a request sent again waits this long for its server to
+ * be ready (diam_node_peer_ready): connected, for freeDiameter routes a
+ * request whose Destination-Host is not (yet) open to another peer of the
+ * realm (the alternate OCS, say), and out of REOPEN, for a server that saw
+ * our previous connection fail (we were killed) drops the answers to what
+ * it gets in its first three watchdog exchanges, and the request would
+ * wait out its Tx timer for nothing (RFC 3539 3.4.1). */
 #define CCR_PEER_GRACE_S 10
 
 struct ccr_fly {                    /* a request handed to freeDiameter */
@@ -763,9 +766,13 @@ void ccr_resend(struct agw_ctx *ctx)
                                : (r.app != DIAM_APPID_GY || gy_build_stored(ctx, &r, &m) < 0))
             continue;
         char host[DIAM_ID_MAX];
-        if (diam_msg_dest_host(m, host, sizeof(host)) == 0 && host[0] &&
-            !diam_node_peer_open(node, host) && time(NULL) - st->started < CCR_PEER_GRACE_S) {
-            diam_msg_free(m);           /* its server is still connecting */
+        if (diam_msg_dest_host(m, host, sizeof(host)) < 0)
+            host[0] = 0;
+        /* its server (none named: every open peer) still connecting or
+         * in REOPEN: the next tick */
+        if (time(NULL) - st->started < CCR_PEER_GRACE_S &&
+            !diam_node_peer_ready(node, host[0] ? host : NULL)) {
+            diam_msg_free(m);
             continue;
         }
         diam_msg_set_retransmit(m);

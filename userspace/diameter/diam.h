@@ -116,6 +116,13 @@ void diam_event_done(struct diam_event *ev);
 int diam_node_peers_open(const struct diam_node *n);
 /* True when the peer `id` is connected (state OPEN). */
 bool diam_node_peer_open(const struct diam_node *n, const char *id);
+/* True when the peer `id` (NULL: every open peer) is open and settled: a
+ * server that had seen our previous connection fail keeps the new one in
+ * REOPEN for three watchdog exchanges (RFC 3539 3.4.1) and drops the
+ * answers of what it gets meanwhile; settled = three DWRs came from it
+ * since the CEA (and 200 ms for our DWA), or none within 1 s of it, or
+ * 10 s passed. */
+bool diam_node_peer_ready(const struct diam_node *n, const char *id);
 /* Wait (blocking, for tests and tools) until `id` is OPEN; 0 or -ETIMEDOUT. */
 int diam_node_wait_peer(const struct diam_node *n, const char *id, unsigned ms);
 const char *diam_node_identity(const struct diam_node *n);

@@ -66,12 +66,78 @@ static void diam_logger(int level, const char *fmt, va_list ap)
  * replaces the default for the types every message goes through; the
  * summary is still logged when debug was asked for.  The rare types
  * (failover, errors, drops, peer connections) keep freeDiameter's own. */
+/* A peer's connection settling (RFC 3539 3.4.1): a server that saw our
+ * previous connection fail (we were killed, say) puts the new one in REOPEN
+ * until three DWR/DWA exchanges passed, sending its DWRs right after the
+ * CEA; the answers to requests it gets meanwhile are dropped by its
+ * freeDiameter ("closed peer").  So we note when each peer's connection
+ * opened and how many DWRs it sent since (diam_node_peer_ready). */
+#define PEER_TRACK_MAX 16
+#define PEER_QUIET_MS 1000          /* no DWR this long after the CEA: no REOPEN */
+#define PEER_SETTLE_MAX_MS 10000    /* ready by then whatever was seen */
+#define PEER_DWA_MS 200             /* after the third DWR: our DWA is out */
+static struct peer_track {
+    char id[DIAM_ID_MAX];
+    uint64_t open_ms, dwr_ms;
+    unsigned dwr;
+} peer_tracks[PEER_TRACK_MAX];
+static pthread_mutex_t peer_track_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static uint64_t now_ms(void);
+
+static struct peer_track *peer_track(const char *id, bool add)
+{
+    struct peer_track *free_slot = NULL;
+    for (unsigned i = 0; i < PEER_TRACK_MAX; i++) {
+        if (!strcmp(peer_tracks[i].id, id))
+            return &peer_tracks[i];
+        if (!peer_tracks[i].id[0] && !free_slot)
+            free_slot = &peer_tracks[i];
+    }
+    if (add && free_slot)
+        snprintf(free_slot->id, sizeof(free_slot->id), "%s", id);
+    return add ? free_slot : NULL;
+}
+
+static void peer_hook(enum fd_hook_type type, struct msg *msg, struct peer_hdr *peer,
+                      void *other, struct fd_hook_permsgdata *pmd, void *regdata)
+{
+    (void)msg;
+    (void)other;
+    (void)pmd;
+    (void)regdata;
+    if (type != HOOK_PEER_CONNECT_SUCCESS || !peer || !peer->info.pi_diamid)
+        return;
+    pthread_mutex_lock(&peer_track_lock);
+    struct peer_track *t = peer_track(peer->info.pi_diamid, true);
+    if (t) {
+        t->open_ms = now_ms();
+        t->dwr = 0;
+    }
+    pthread_mutex_unlock(&peer_track_lock);
+    /* this hook replaces freeDiameter's own line for it */
+    if (log_level <= FD_LOG_NOTICE)
+        fprintf(stderr, "diam: connected to peer %s\n", peer->info.pi_diamid);
+}
+
 static void msg_hook(enum fd_hook_type type, struct msg *msg, struct peer_hdr *peer,
                      void *other, struct fd_hook_permsgdata *pmd, void *regdata)
 {
     (void)other;
     (void)pmd;
     (void)regdata;
+    struct msg_hdr *hdr;
+    if (type == HOOK_MESSAGE_RECEIVED && msg && peer && peer->info.pi_diamid &&
+        fd_msg_hdr(msg, &hdr) == 0 && hdr->msg_code == 280 &&
+        (hdr->msg_flags & CMD_FLAG_REQUEST)) {
+        pthread_mutex_lock(&peer_track_lock);
+        struct peer_track *t = peer_track(peer->info.pi_diamid, false);
+        if (t) {
+            t->dwr++;
+            t->dwr_ms = now_ms();
+        }
+        pthread_mutex_unlock(&peer_track_lock);
+    }
     if (log_level > FD_LOG_DEBUG || !msg)
         return;
     char *buf = NULL;
@@ -82,7 +148,7 @@ static void msg_hook(enum fd_hook_type type, struct msg *msg, struct peer_hdr *p
     free(buf);
 }
 
-static struct fd_hook_hdl *msg_hook_hdl;
+static struct fd_hook_hdl *msg_hook_hdl, *peer_hook_hdl;
 
 #define MSG_HOOKS HOOK_MASK(HOOK_MESSAGE_RECEIVED, HOOK_MESSAGE_LOCAL, HOOK_MESSAGE_SENDING, \
                             HOOK_MESSAGE_SENT, HOOK_MESSAGE_ROUTING_FORWARD,             \
@@ -225,7 +291,9 @@ static int init_core(const struct diam_cfg *c)
         r = -r;
         goto out;
     }
-    if ((r = fd_hook_register(MSG_HOOKS, msg_hook, NULL, NULL, &msg_hook_hdl))) {
+    if ((r = fd_hook_register(MSG_HOOKS, msg_hook, NULL, NULL, &msg_hook_hdl)) ||
+        (r = fd_hook_register(HOOK_MASK(HOOK_PEER_CONNECT_SUCCESS), peer_hook, NULL, NULL,
+                              &peer_hook_hdl))) {
         r = -r;
         goto out;
     }
@@ -621,6 +689,38 @@ int diam_node_peers_open(const struct diam_node *n)
     }
     pthread_rwlock_unlock(&fd_g_peers_rw);
     return count;
+}
+
+/* id's connection settled: open, and its REOPEN over if it had one */
+static bool peer_settled(const char *id)
+{
+    bool ok = false;                /* not seen connecting yet: wait */
+    uint64_t now = now_ms();
+    pthread_mutex_lock(&peer_track_lock);
+    const struct peer_track *t = peer_track(id, false);
+    if (t)
+        ok = (t->dwr >= 3 && now - t->dwr_ms >= PEER_DWA_MS) ||
+             (t->dwr == 0 && now - t->open_ms >= PEER_QUIET_MS) ||
+             now - t->open_ms >= PEER_SETTLE_MAX_MS;
+    pthread_mutex_unlock(&peer_track_lock);
+    return ok;
+}
+
+bool diam_node_peer_ready(const struct diam_node *n, const char *id)
+{
+    if (id)
+        return diam_node_peer_open(n, id) && peer_settled(id);
+    bool ok = true;
+    if (pthread_rwlock_rdlock(&fd_g_peers_rw))
+        return false;
+    for (struct fd_list *li = fd_g_peers.next; li != &fd_g_peers; li = li->next) {
+        struct peer_hdr *p = (struct peer_hdr *)li->o;
+        if (fd_peer_get_state(p) == STATE_OPEN && p->info.pi_diamid &&
+            !peer_settled(p->info.pi_diamid))
+            ok = false;
+    }
+    pthread_rwlock_unlock(&fd_g_peers_rw);
+    return ok;
 }
 
 bool diam_node_peer_open(const struct diam_node *n, const char *id)
