@@ -24,12 +24,7 @@ source "$(dirname "$0")/agw_lib.sh"
 source "$(dirname "$0")/diam_lib.sh"
 
 DIAM_NEEDS="tshark sqlite3"
-ALT_PORT=$((DIAM_PORT + 2))
-DIAM_GY_EXTRA="    tx_timeout: 1s
-    failure_handling: retry_and_terminate
-    rating_group: 1
-    apn: internet
-    alternate: { peer: ocs2.localdomain, address: 127.0.0.1, port: $ALT_PORT }"
+diam_gy_retry_config
 diam_gx_setup 21 gy
 REC=$E2E_TMP/ocs.jsonl
 REC2=$E2E_TMP/ocs2.jsonl

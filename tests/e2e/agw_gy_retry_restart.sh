@@ -20,12 +20,7 @@ source "$(dirname "$0")/agw_lib.sh"
 source "$(dirname "$0")/diam_lib.sh"
 
 DIAM_NEEDS="sqlite3"
-ALT_PORT=$((DIAM_PORT + 2))
-DIAM_GY_EXTRA="    tx_timeout: 1s
-    failure_handling: retry_and_terminate
-    rating_group: 1
-    apn: internet
-    alternate: { peer: ocs2.localdomain, address: 127.0.0.1, port: $ALT_PORT }"
+diam_gy_retry_config
 # the grant lines ("rg N granted ... in all") are at debug level
 export AGW_LOG_LEVEL=debug
 diam_gx_setup 11 gy
@@ -50,6 +45,16 @@ wait_granted() {    # wait_granted BYTES N: until N grant lines of BYTES
     for _ in $(seq 200); do [ "$(granted "$1")" -ge "$2" ] && return 0; sleep 0.1; done
     return 1
 }
+# armed FAULT N: xepc-agwd started armed at FAULT, the alternate up, the
+# UE attached with the N-th grant of 5000 in the log; SID its session
+armed() {
+    diam_fault_start "$1"
+    diam_alt_up "$ALT_PORT"
+    diam_ue_up 60
+    [ -n "$UE_IP" ] || diag "the UE did not attach"
+    wait_granted 5000 "$2" || diag "no grant"
+    SID=$(diam_last_sid "$REC")
+}
 
 # the OCS leaves its first CCR-U and its first CCR-T unanswered: those sent
 # again after each restart (the first ones never left)
@@ -58,12 +63,7 @@ diam_sim_start "$REC" -c "silence gy type=2 count=1" -c "silence gy type=3 count
 diam_alt_start ocs2.localdomain "$ALT_PORT" "$REC2" -c "quota * rg=1 total=100000000 grant=7000 threshold=1000"
 
 # --- u. the threshold's CCR-U journalled, then SIGKILL --------------------------
-diam_fault_start gy-u-committed
-diam_alt_up "$ALT_PORT"
-diam_ue_up 60
-[ -n "$UE_IP" ] || diag "the UE did not attach"
-wait_granted 5000 1 || diag "no grant"
-SID=$(diam_last_sid "$REC")
+armed gy-u-committed 1
 a=$(diam_flow "$UE_IP" 4 1000 20 "" 6)
 check "u: 4000 of 5000 bytes: killed once the threshold's CCR-U was journalled" \
     diam_fault_killed gy-u-committed
@@ -85,12 +85,7 @@ check "  ... each byte counted once: $a received" diam_sid_counted "$(diam_recei
 
 # --- t. the detach's CCR-T journalled, then SIGKILL ------------------------------
 agw_stop TERM
-diam_fault_start gy-t-committed
-diam_alt_up "$ALT_PORT"
-diam_ue_up 60
-[ -n "$UE_IP" ] || diag "the UE did not attach again"
-wait_granted 5000 2 || diag "no grant"
-SID=$(diam_last_sid "$REC")
+armed gy-t-committed 2
 a=$(diam_flow "$UE_IP" 2 1000 20 "" 6)
 diam_ue_down
 check "t: killed once the detach's CCR-T was journalled; its row names the alternate" \

@@ -156,6 +156,18 @@ diam_alt_up() {
     sleep 0.5
 }
 
+# diam_gy_retry_config: DIAM_GY_EXTRA for RETRY_AND_TERMINATE with an
+# alternate OCS (ocs2.localdomain on ALT_PORT = DIAM_PORT + 2), Tx timer
+# 1 s, the catch-all rating group 1 for the APN internet.
+diam_gy_retry_config() {
+    ALT_PORT=$((DIAM_PORT + 2))
+    DIAM_GY_EXTRA="    tx_timeout: 1s
+    failure_handling: retry_and_terminate
+    rating_group: 1
+    apn: internet
+    alternate: { peer: ocs2.localdomain, address: 127.0.0.1, port: $ALT_PORT }"
+}
+
 # diam_last_sid REC: the Session-Id of the last Gy CCR-I in diamsim's
 # record REC.
 diam_last_sid() {
